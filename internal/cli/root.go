@@ -1,0 +1,78 @@
+// Package cli wires reposync's commands together: flag parsing, the command
+// tree, and the mapping from errors to exit codes. It is the only package that
+// may import every other internal package, and Main is the only place that
+// chooses an exit code.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reposync/reposync/internal/iostreams"
+)
+
+// Version is the tool version, set at build time with
+// -ldflags "-X github.com/reposync/reposync/internal/cli.Version=v1.2.3".
+var Version = "dev"
+
+// Factory carries what every command needs from the outside world, so tests
+// can run commands against in-memory streams and a fake environment.
+type Factory struct {
+	IO     *iostreams.IOStreams
+	Getenv func(string) string
+}
+
+// Main runs reposync with args (without the program name) and returns the
+// process exit code. It never panics on user input and never calls os.Exit.
+func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string) int {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	f := &Factory{IO: ios, Getenv: getenv}
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if !errors.As(err, &ee) || !ee.silent {
+		fmt.Fprintf(ios.ErrOut, "reposync: %s\n", strings.TrimSpace(err.Error()))
+	}
+	return exitCode(err)
+}
+
+// NewCmdRoot builds the whole command tree.
+func NewCmdRoot(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "reposync <command>",
+		Short: "Keep Huawei Cloud CodeArts Repo access policy as code",
+		Long: `reposync keeps CodeArts Repo access policy in YAML files kept in Git:
+repository groups, repository members and roles, member groups, per-path file
+push permissions and ServiceStage Git password authorizations.
+
+It validates the YAML offline, plans the changes against the live state and
+applies them concurrently within the API's rate limits.`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		Version:           Version,
+		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},
+	}
+	root.SetVersionTemplate("reposync {{.Version}}\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath())
+	})
+	root.AddCommand(
+		NewCmdSchema(f),
+		NewCmdVersion(f),
+		NewCmdCompletion(f),
+	)
+	return root
+}
