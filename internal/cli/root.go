@@ -70,6 +70,7 @@ applies them concurrently within the API's rate limits.`,
 		return fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath())
 	})
 	root.AddCommand(
+		NewCmdValidate(f),
 		NewCmdSchema(f),
 		NewCmdVersion(f),
 		NewCmdCompletion(f),

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reposync/reposync/internal/spec"
+	"github.com/reposync/reposync/internal/state"
+)
+
+// ValidateOptions are the inputs of `reposync validate`.
+type ValidateOptions struct {
+	Paths  []string
+	Format string
+}
+
+// NewCmdValidate checks a spec offline: schema, merge and semantic checks.
+func NewCmdValidate(f *Factory) *cobra.Command {
+	opts := &ValidateOptions{}
+	cmd := &cobra.Command{
+		Use:   "validate [PATH...]",
+		Short: "Check a spec offline and report every problem with file:line:column",
+		Long: `Check the spec below each PATH (default: the current directory) without
+contacting the cloud: every *.yaml and *.yml file (hidden directories such as
+.git and .github are skipped) is decoded strictly, validated against the JSON
+Schema, merged with the others and checked for duplicates, conflicts, bad
+globs and literal secrets. All problems are reported at once.
+
+Names of users, member groups and roles that are not pinned are resolved at
+plan time. Exit status: 0 valid (warnings allowed), 1 invalid.`,
+		Example: `  reposync validate
+  reposync validate specs/ teams/payments.yaml
+  reposync validate --format github   # annotations in GitHub Actions`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			return runValidate(f, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json or github (workflow annotations)")
+	return cmd
+}
+
+func runValidate(f *Factory, opts *ValidateOptions) error {
+	switch opts.Format {
+	case "text", "json", "github":
+	default:
+		return fmt.Errorf("unknown --format %q: choose text, json or github", opts.Format)
+	}
+	paths := opts.Paths
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	desired, diags := spec.Load(paths...)
+	errs, warns := diags.Count()
+	switch opts.Format {
+	case "json":
+		out := struct {
+			Valid       bool             `json:"valid"`
+			Errors      int              `json:"errors"`
+			Warnings    int              `json:"warnings"`
+			Diagnostics spec.Diagnostics `json:"diagnostics"`
+		}{Valid: errs == 0, Errors: errs, Warnings: warns, Diagnostics: diags}
+		if out.Diagnostics == nil {
+			out.Diagnostics = spec.Diagnostics{}
+		}
+		enc := json.NewEncoder(f.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	case "github":
+		for _, d := range diags {
+			writeGitHubAnnotation(f.IO.Out, d)
+		}
+		fallthrough
+	default:
+		for _, d := range diags {
+			fmt.Fprintln(f.IO.ErrOut, d.String())
+		}
+	}
+	if errs > 0 {
+		if opts.Format != "json" {
+			fmt.Fprintf(f.IO.ErrOut, "%s: invalid: %s, %s\n", strings.Join(paths, " "), count(errs, "error"), count(warns, "warning"))
+		}
+		return withExit(ExitError, nil)
+	}
+	if opts.Format != "json" {
+		fmt.Fprintf(f.IO.Out, "%s: valid: %s\n", strings.Join(paths, " "), describeDesired(desired, warns))
+	}
+	return nil
+}
+
+func describeDesired(d *state.Desired, warns int) string {
+	parts := []string{
+		count(len(d.Files), "file"),
+		count(len(d.Groups), "group"),
+		count(len(d.Repositories), "repository"),
+		count(len(d.Policies), "policy"),
+		count(len(d.GitAuths), "Git authorization"),
+	}
+	s := strings.Join(parts, ", ")
+	if warns > 0 {
+		s += " (" + count(warns, "warning") + ")"
+	}
+	return s
+}
+
+// count renders "1 file", "2 files", "3 repositories", "1 policy".
+func count(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	switch {
+	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey"):
+		noun = strings.TrimSuffix(noun, "y") + "ies"
+	default:
+		noun += "s"
+	}
+	return fmt.Sprintf("%d %s", n, noun)
+}
+
+// writeGitHubAnnotation prints a diagnostic as a GitHub Actions workflow
+// command, so problems show up on the pull request's changed lines.
+func writeGitHubAnnotation(w io.Writer, d spec.Diagnostic) {
+	level := "error"
+	if d.Severity == spec.SeverityWarning {
+		level = "warning"
+	}
+	msg := d.Message
+	if d.Path != "" {
+		msg = d.Path + ": " + msg
+	}
+	esc := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	prop := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+	fmt.Fprintf(w, "::%s file=%s", level, prop.Replace(d.File))
+	if d.Line > 0 {
+		fmt.Fprintf(w, ",line=%d", d.Line)
+		if d.Column > 0 {
+			fmt.Fprintf(w, ",col=%d", d.Column)
+		}
+	}
+	fmt.Fprintf(w, "::%s\n", esc.Replace(msg))
+}

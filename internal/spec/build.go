@@ -1,0 +1,355 @@
+package spec
+
+import (
+	"fmt"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/reposync/reposync/internal/state"
+)
+
+// builder merges the documents of a spec into one state.Desired. It trusts
+// nothing: values the schema rejected are skipped here (the schema already
+// reported them), so one bad value never hides the problems after it.
+type builder struct {
+	d     *state.Desired
+	diags Diagnostics
+	// seen remembers where each merged key was first defined, per section.
+	seen map[string]state.Source
+}
+
+func newBuilder() *builder {
+	return &builder{
+		d: &state.Desired{
+			Users:        map[string]state.UserPin{},
+			MemberGroups: map[string]state.MemberGroupPin{},
+			Roles:        map[string]state.RolePin{},
+			Groups:       map[string]*state.Group{},
+			Repositories: map[string]*state.Repository{},
+			Policies:     map[string]*state.Policy{},
+			GitAuths:     map[string]*state.GitAuth{},
+		},
+		seen: map[string]state.Source{},
+	}
+}
+
+type entry struct {
+	key   string
+	keyN  *yaml.Node
+	value *yaml.Node
+}
+
+// entries lists a mapping's key/value pairs, aliases resolved, skipping keys
+// repeated within the mapping (the parser reported those already).
+func entries(n *yaml.Node) []entry {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	var out []entry
+	dup := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := deref(n.Content[i])
+		if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" || dup[k.Value] {
+			continue
+		}
+		dup[k.Value] = true
+		out = append(out, entry{key: k.Value, keyN: n.Content[i], value: deref(n.Content[i+1])})
+	}
+	return out
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func src(file string, n *yaml.Node) state.Source {
+	return state.Source{File: file, Line: n.Line, Column: n.Column}
+}
+
+func str(n *yaml.Node) (string, bool) {
+	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+		return "", false
+	}
+	return n.Value, true
+}
+
+func integer(n *yaml.Node) (int64, bool) {
+	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(n.Value, 0, 64)
+	if err != nil {
+		var i int64
+		if n.Decode(&i) != nil {
+			return 0, false
+		}
+		v = i
+	}
+	return v, true
+}
+
+func refs(file string, n *yaml.Node) []state.Ref {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	out := make([]state.Ref, 0, len(n.Content))
+	seen := map[string]bool{}
+	for _, it := range n.Content {
+		it = deref(it)
+		if s, ok := str(it); ok && !seen[s] {
+			seen[s] = true
+			out = append(out, state.Ref{Name: s, Source: src(file, it)})
+		}
+	}
+	return out
+}
+
+// claim records that section/key is defined at s; a second definition is an
+// error naming both places.
+func (b *builder) claim(section, what, key string, s state.Source) bool {
+	id := section + "\x00" + key
+	if first, ok := b.seen[id]; ok {
+		p, msg := yamlPath{section, key}, fmt.Sprintf("%s `%s` is defined twice: here and at %s", what, key, first.Position())
+		if key == "" { // a setting that exists once per spec
+			p, msg = yamlPath{section}, fmt.Sprintf("%s is set in more than one file: here and at %s", what, first.Position())
+		}
+		b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: s.File, Line: s.Line, Column: s.Column,
+			Path: p.String(), Message: msg})
+		return false
+	}
+	b.seen[id] = s
+	return true
+}
+
+func (b *builder) add(doc *document) {
+	f := doc.file
+	for _, top := range entries(doc.root) {
+		switch top.key {
+		case "project":
+			if s, ok := str(top.value); ok && b.claim("project", "`project`", "", src(f, top.keyN)) {
+				b.d.Project, b.d.ProjectSource = s, src(f, top.keyN)
+			}
+		case "settings":
+			if top.value.Kind != yaml.MappingNode || !b.claim("settings", "`settings`", "", src(f, top.keyN)) {
+				continue
+			}
+			b.d.Settings.Source = src(f, top.keyN)
+			for _, e := range entries(top.value) {
+				switch e.key {
+				case "prune":
+					var v bool
+					if e.value.ShortTag() == "!!bool" && e.value.Decode(&v) == nil {
+						b.d.Settings.Prune = &v
+					}
+				case "max_deletes", "min_admins":
+					if v, ok := integer(e.value); ok && v >= 0 && v <= 1<<31 {
+						iv := int(v)
+						if e.key == "max_deletes" {
+							b.d.Settings.MaxDeletes = &iv
+						} else {
+							b.d.Settings.MinAdmins = &iv
+						}
+					}
+				}
+			}
+		case "users":
+			for _, e := range entries(top.value) {
+				if !b.claim("users", "user pin", e.key, src(f, e.keyN)) {
+					continue
+				}
+				pin := state.UserPin{Name: e.key, Source: src(f, e.keyN)}
+				for _, fe := range entries(e.value) {
+					switch fe.key {
+					case "id":
+						pin.ID, _ = integer(fe.value)
+					case "iam_id":
+						pin.IAMID, _ = str(fe.value)
+					}
+				}
+				b.d.Users[e.key] = pin
+			}
+		case "member_groups":
+			for _, e := range entries(top.value) {
+				if !b.claim("member_groups", "member group pin", e.key, src(f, e.keyN)) {
+					continue
+				}
+				pin := state.MemberGroupPin{Name: e.key, Source: src(f, e.keyN)}
+				for _, fe := range entries(e.value) {
+					switch fe.key {
+					case "id":
+						pin.ID, _ = str(fe.value)
+					case "team_id":
+						pin.TeamID, _ = integer(fe.value)
+					}
+				}
+				b.d.MemberGroups[e.key] = pin
+			}
+		case "roles":
+			for _, e := range entries(top.value) {
+				if !b.claim("roles", "role pin", e.key, src(f, e.keyN)) {
+					continue
+				}
+				pin := state.RolePin{Name: e.key, Source: src(f, e.keyN)}
+				for _, fe := range entries(e.value) {
+					if fe.key == "id" {
+						pin.ID, _ = str(fe.value)
+					}
+				}
+				b.d.Roles[e.key] = pin
+			}
+		case "groups":
+			for _, e := range entries(top.value) {
+				if !b.claim("groups", "group", e.key, src(f, e.keyN)) {
+					continue
+				}
+				g := &state.Group{Path: e.key, Source: src(f, e.keyN)}
+				for _, fe := range entries(e.value) {
+					switch fe.key {
+					case "visibility":
+						g.Visibility, _ = str(fe.value)
+					case "description":
+						if s, ok := str(fe.value); ok {
+							g.Description = &s
+						}
+					case "member_groups":
+						g.MemberGroups = nonNil(refs(f, fe.value))
+					}
+				}
+				b.d.Groups[e.key] = g
+			}
+		case "repositories":
+			for _, e := range entries(top.value) {
+				if !b.claim("repositories", "repository", e.key, src(f, e.keyN)) {
+					continue
+				}
+				r := &state.Repository{Path: e.key, Source: src(f, e.keyN)}
+				for _, fe := range entries(e.value) {
+					switch fe.key {
+					case "members":
+						r.Members = members(f, fe.value)
+					case "member_groups":
+						r.MemberGroups = nonNil(refs(f, fe.value))
+					case "push_rules":
+						r.PushRules = pushRules(f, fe.value)
+					}
+				}
+				b.d.Repositories[e.key] = r
+			}
+		case "policies":
+			for _, e := range entries(top.value) {
+				if !b.claim("policies", "policy", e.key, src(f, e.keyN)) {
+					continue
+				}
+				b.d.Policies[e.key] = b.policy(f, e)
+			}
+		case "git_auths":
+			for _, e := range entries(top.value) {
+				if !b.claim("git_auths", "Git authorization", e.key, src(f, e.keyN)) {
+					continue
+				}
+				a := &state.GitAuth{Name: e.key, Source: src(f, e.keyN)}
+				for _, fe := range entries(e.value) {
+					switch fe.key {
+					case "repo_type":
+						a.RepoType, _ = str(fe.value)
+					case "user":
+						a.User, _ = str(fe.value)
+					case "password_env":
+						a.PasswordEnv, _ = str(fe.value)
+					}
+				}
+				b.d.GitAuths[e.key] = a
+			}
+		}
+	}
+}
+
+func (b *builder) policy(f string, e entry) *state.Policy {
+	p := &state.Policy{Name: e.key, Source: src(f, e.keyN)}
+	for _, fe := range entries(e.value) {
+		switch fe.key {
+		case "description":
+			p.Description, _ = str(fe.value)
+		case "repositories":
+			if fe.value.Kind != yaml.SequenceNode {
+				continue
+			}
+			for i, it := range fe.value.Content {
+				it = deref(it)
+				text, ok := str(it)
+				if !ok {
+					continue
+				}
+				pat, err := state.ParsePattern(text)
+				if err != nil {
+					b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
+						Path:    yamlPath{"policies", e.key, "repositories", i}.String(),
+						Message: fmt.Sprintf("bad repository pattern `%s`: %v", text, err)})
+					continue
+				}
+				pat.Source = src(f, it)
+				p.Patterns = append(p.Patterns, pat)
+			}
+		case "members":
+			p.Members = members(f, fe.value)
+		case "member_groups":
+			p.MemberGroups = nonNil(refs(f, fe.value))
+		case "push_rules":
+			p.PushRules = pushRules(f, fe.value)
+		}
+	}
+	return p
+}
+
+func members(f string, n *yaml.Node) map[string]state.Member {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := map[string]state.Member{}
+	for _, e := range entries(n) {
+		role, _ := str(e.value)
+		if r := state.Role(role); r.Valid() {
+			out[e.key] = state.Member{User: e.key, Role: r, Source: src(f, e.keyN)}
+		}
+	}
+	return out
+}
+
+func pushRules(f string, n *yaml.Node) map[string]state.PushRule {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := map[string]state.PushRule{}
+	for _, e := range entries(n) {
+		if e.value.Kind != yaml.MappingNode {
+			continue
+		}
+		r := state.PushRule{Path: e.key, Source: src(f, e.keyN)}
+		for _, fe := range entries(e.value) {
+			switch fe.key {
+			case "users":
+				r.Users = refs(f, fe.value)
+			case "member_groups":
+				r.MemberGroups = refs(f, fe.value)
+			case "roles":
+				r.Roles = refs(f, fe.value)
+			}
+		}
+		out[e.key] = r
+	}
+	return out
+}
+
+// nonNil keeps "listed but empty" distinct from "not listed".
+func nonNil(r []state.Ref) []state.Ref {
+	if r == nil {
+		return []state.Ref{}
+	}
+	return r
+}

@@ -1,0 +1,181 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// source is one spec file's name (as the user will see it) and its bytes.
+type source struct {
+	name string
+	data []byte
+}
+
+func isYAMLName(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// discover finds the spec files below each path: every *.yaml and *.yml file,
+// skipping hidden directories (.git, .github) so CI files living next to the
+// spec are not mistaken for it. Symlinked files are read; symlinked
+// directories are not followed (which rules out symlink loops by design).
+func discover(opts Options, paths []string) ([]string, Diagnostics) {
+	var diags Diagnostics
+	seen := map[string]bool{}
+	var files []string
+	entries := 0
+	add := func(name string) bool {
+		key := name
+		if abs, err := filepath.Abs(name); err == nil {
+			key = abs
+			if real, err := filepath.EvalSymlinks(abs); err == nil {
+				key = real
+			}
+		}
+		if seen[key] {
+			return true
+		}
+		seen[key] = true
+		files = append(files, name)
+		if len(files) > opts.MaxFiles {
+			diags = append(diags, Diagnostic{Severity: SeverityError, File: name,
+				Message: fmt.Sprintf("more than %d spec files; split the spec into smaller directories or raise the limit", opts.MaxFiles)})
+			return false
+		}
+		return true
+	}
+	for _, root := range paths {
+		info, err := os.Stat(root)
+		if err != nil {
+			diags = append(diags, fileError(root, err))
+			continue
+		}
+		if !info.IsDir() {
+			if !isYAMLName(root) {
+				diags = append(diags, Diagnostic{Severity: SeverityError, File: root, Message: "not a YAML file: spec files end in .yaml or .yml"})
+				continue
+			}
+			if !add(root) {
+				return files, diags
+			}
+			continue
+		}
+		stop := false
+		walkErr := filepath.WalkDir(root, func(name string, d fs.DirEntry, err error) error {
+			if err != nil {
+				diags = append(diags, fileError(name, err))
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			entries++
+			if entries > opts.MaxWalkEntries {
+				diags = append(diags, Diagnostic{Severity: SeverityError, File: root,
+					Message: fmt.Sprintf("more than %d files and directories below %s; point reposync at the spec directory itself", opts.MaxWalkEntries, root)})
+				stop = true
+				return fs.SkipAll
+			}
+			if d.IsDir() {
+				if name != root && strings.HasPrefix(d.Name(), ".") {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if strings.HasPrefix(d.Name(), ".") || !isYAMLName(name) {
+				return nil
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				target, err := os.Stat(name)
+				if err != nil {
+					diags = append(diags, fileError(name, err))
+					return nil
+				}
+				if target.IsDir() {
+					diags = append(diags, Diagnostic{Severity: SeverityWarning, File: name, Message: "symlinked directory not followed; pass it as an argument to include it"})
+					return nil
+				}
+			} else if !d.Type().IsRegular() {
+				return nil
+			}
+			if !add(name) {
+				stop = true
+				return fs.SkipAll
+			}
+			return nil
+		})
+		if walkErr != nil {
+			diags = append(diags, fileError(root, walkErr))
+		}
+		if stop {
+			break
+		}
+	}
+	sort.Strings(files)
+	return files, diags
+}
+
+// readFile reads one spec file within the size limit without ever allocating
+// more than the limit.
+func readFile(opts Options, name string) ([]byte, *Diagnostic) {
+	f, err := os.Open(name)
+	if err != nil {
+		d := fileError(name, err)
+		return nil, &d
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err == nil && !info.Mode().IsRegular() {
+		return nil, &Diagnostic{Severity: SeverityError, File: name, Message: "not a regular file"}
+	} else if err == nil && info.Size() > opts.MaxFileSize {
+		return nil, &Diagnostic{Severity: SeverityError, File: name, Message: tooBig(info.Size(), opts.MaxFileSize)}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, opts.MaxFileSize+1))
+	if err != nil {
+		d := fileError(name, err)
+		return nil, &d
+	}
+	if int64(len(data)) > opts.MaxFileSize {
+		return nil, &Diagnostic{Severity: SeverityError, File: name, Message: tooBig(int64(len(data)), opts.MaxFileSize)}
+	}
+	return data, nil
+}
+
+func tooBig(size, limit int64) string {
+	return fmt.Sprintf("file is larger than the limit of %s (at least %s); split it into several files", humanBytes(limit), humanBytes(size))
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// fileError turns an I/O error into a diagnostic with a message a user can act
+// on, without the Go error's repetition of the path.
+func fileError(name string, err error) Diagnostic {
+	msg := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		msg = pe.Err.Error()
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		msg = "no such file or directory"
+	case errors.Is(err, fs.ErrPermission):
+		msg = "permission denied"
+	case strings.Contains(msg, "too many levels of symbolic links"):
+		msg = "symbolic link loop"
+	}
+	return Diagnostic{Severity: SeverityError, File: name, Message: msg}
+}

@@ -1,0 +1,115 @@
+// Package spec loads reposync spec files: it finds every *.yaml/*.yml file
+// below the given paths, decodes them strictly, validates them against the
+// embedded JSON Schema, merges them, runs the semantic checks, and reports
+// every problem at once as a diagnostic with file:line:column. It also
+// expands policies into effective repository access. It imports only state
+// and schema.
+package spec
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/reposync/reposync/internal/state"
+)
+
+// Options are the loader's limits against hostile or mistaken input.
+type Options struct {
+	MaxFileSize     int64 // bytes per file
+	MaxTotalSize    int64 // bytes across all files
+	MaxFiles        int   // spec files
+	MaxWalkEntries  int   // files and directories visited while searching
+	MaxDepth        int   // YAML nesting levels
+	MaxRepositories int   // repositories listed
+}
+
+// DefaultOptions are the limits of DESIGN.md: 4 MiB per file and 100 000
+// repositories, plus bounds that no real spec comes near.
+func DefaultOptions() Options {
+	return Options{
+		MaxFileSize:     4 << 20,
+		MaxTotalSize:    512 << 20,
+		MaxFiles:        20_000,
+		MaxWalkEntries:  200_000,
+		MaxDepth:        64,
+		MaxRepositories: 100_000,
+	}
+}
+
+// Load reads the spec below paths with the default limits. It returns the
+// merged desired state when there are no errors (nil otherwise) and every
+// diagnostic, errors and warnings, sorted by file and position.
+func Load(paths ...string) (*state.Desired, Diagnostics) {
+	return LoadWith(DefaultOptions(), paths...)
+}
+
+// LoadWith is Load with explicit limits.
+func LoadWith(opts Options, paths ...string) (*state.Desired, Diagnostics) {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	files, diags := discover(opts, paths)
+	if diags.HasErrors() {
+		return nil, diags.Sort()
+	}
+	if len(files) == 0 {
+		for _, p := range paths {
+			diags = append(diags, Diagnostic{Severity: SeverityError, File: p, Message: "no spec files (*.yaml, *.yml) found"})
+		}
+		return nil, diags.Sort()
+	}
+	var srcs []source
+	var total int64
+	for _, name := range files {
+		data, d := readFile(opts, name)
+		if d != nil {
+			diags = append(diags, *d)
+			continue
+		}
+		total += int64(len(data))
+		if total > opts.MaxTotalSize {
+			diags = append(diags, Diagnostic{Severity: SeverityError, File: name,
+				Message: fmt.Sprintf("the spec files add up to more than %s", humanBytes(opts.MaxTotalSize))})
+			break
+		}
+		srcs = append(srcs, source{name: name, data: data})
+	}
+	d, more := loadSources(opts, srcs)
+	diags = append(diags, more...)
+	if diags.HasErrors() {
+		return nil, diags.Sort()
+	}
+	return d, diags.Sort()
+}
+
+// loadSources does everything after reading: parse, schema, merge, checks.
+// It is separate so the fuzz target can drive it without touching disk.
+func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
+	var diags Diagnostics
+	b := newBuilder()
+	h := sha256.New()
+	for _, s := range srcs {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s.name)))
+		h.Write(n[:])
+		h.Write([]byte(s.name))
+		binary.BigEndian.PutUint64(n[:], uint64(len(s.data)))
+		h.Write(n[:])
+		h.Write(s.data)
+
+		doc, ds := parseDocument(opts, s)
+		diags = append(diags, ds...)
+		if doc == nil {
+			continue
+		}
+		b.d.Files = append(b.d.Files, s.name)
+		diags = append(diags, validateSchema(doc)...)
+		b.add(doc)
+	}
+	diags = append(diags, b.diags...)
+	b.d.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	diags = append(diags, check(opts, b.d)...)
+	return b.d, diags
+}

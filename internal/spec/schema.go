@@ -1,0 +1,409 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+	"gopkg.in/yaml.v3"
+
+	"github.com/reposync/reposync/schema"
+)
+
+var (
+	compileOnce sync.Once
+	compiled    *jsonschema.Schema
+	schemaDoc   map[string]any // the schema itself, to read descriptions and property names
+	compileErr  error
+)
+
+// compiledSchema compiles the embedded schema once per process.
+func compiledSchema() (*jsonschema.Schema, error) {
+	compileOnce.Do(func() {
+		c := jsonschema.NewCompiler()
+		c.Draft = jsonschema.Draft2020
+		if err := c.AddResource(schema.URL, bytes.NewReader(schema.JSON)); err != nil {
+			compileErr = fmt.Errorf("load embedded schema: %w", err)
+			return
+		}
+		compiled, compileErr = c.Compile(schema.URL)
+		if compileErr != nil {
+			compileErr = fmt.Errorf("compile embedded schema: %w", compileErr)
+			return
+		}
+		compileErr = json.Unmarshal(schema.JSON, &schemaDoc)
+	})
+	return compiled, compileErr
+}
+
+// validateSchema checks one document against the JSON Schema and turns every
+// failure into a located, readable diagnostic.
+func validateSchema(doc *document) Diagnostics {
+	sch, err := compiledSchema()
+	if err != nil {
+		return Diagnostics{{Severity: SeverityError, File: doc.file, Message: "internal error: " + err.Error()}}
+	}
+	err = sch.Validate(doc.value)
+	var ve *jsonschema.ValidationError
+	if err == nil {
+		return nil
+	}
+	if !errors.As(err, &ve) {
+		return Diagnostics{{Severity: SeverityError, File: doc.file, Message: "schema validation failed: " + err.Error()}}
+	}
+	var diags Diagnostics
+	for _, leaf := range leaves(ve) {
+		diags = append(diags, describe(doc, leaf)...)
+	}
+	return diags
+}
+
+func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	if len(ve.Causes) == 0 {
+		return []*jsonschema.ValidationError{ve}
+	}
+	var out []*jsonschema.ValidationError
+	for _, c := range ve.Causes {
+		out = append(out, leaves(c)...)
+	}
+	return out
+}
+
+var quotedName = regexp.MustCompile(`'((?:[^'\\]|\\.)*)'`)
+
+// describe renders one schema failure as diagnostics in the user's terms.
+func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
+	kwPath := schemaFragment(ve.AbsoluteKeywordLocation)
+	keyword := kwPath[strings.LastIndex(kwPath, "/")+1:]
+	parent := strings.TrimSuffix(kwPath, "/"+keyword)
+	keyNode, node, p := locate(doc.root, ve.InstanceLocation)
+	at := func(n *yaml.Node, p yamlPath, msg string) Diagnostic {
+		return Diagnostic{Severity: SeverityError, File: doc.file, Line: n.Line, Column: n.Column, Path: p.String(), Message: msg}
+	}
+	value := func() string { return scalarText(node) }
+
+	// A failure inside propertyNames is about a key, not a value.
+	if strings.Contains(ve.KeywordLocation, "/propertyNames") {
+		n := node
+		if keyNode != nil {
+			n = keyNode
+		}
+		k := lastKey(p)
+		msg := fmt.Sprintf("invalid key `%s`: %s", k, lowerFirst(schemaDescription(parent)))
+		if strings.HasSuffix(parent, "/$defs/pushRulePath") && !strings.HasPrefix(k, "/") {
+			msg += " (start it with `/`)"
+		}
+		return Diagnostics{at(n, p, msg)}
+	}
+
+	switch keyword {
+	case "additionalProperties":
+		var ds Diagnostics
+		allowed := schemaPropertyNames(parent)
+		for _, m := range quotedName.FindAllStringSubmatch(ve.Message, -1) {
+			name := m[1]
+			kn, _, kp := locate(doc.root, ve.InstanceLocation+"/"+escapePointer(name))
+			if kn == nil {
+				kn = node
+			}
+			ds = append(ds, at(kn, kp, unknownKeyMessage(name, allowed, parent)))
+		}
+		return ds
+	case "required":
+		var names []string
+		for _, m := range quotedName.FindAllStringSubmatch(ve.Message, -1) {
+			names = append(names, "`"+m[1]+"`")
+		}
+		n := node
+		if keyNode != nil {
+			n = keyNode
+		}
+		what := "missing required key"
+		if len(names) > 1 {
+			what += "s"
+		}
+		return Diagnostics{at(n, p, what+" "+strings.Join(names, ", "))}
+	case "type":
+		want := strings.TrimSpace(strings.SplitN(strings.TrimPrefix(ve.Message, "expected "), ", but got", 2)[0])
+		got := jsonTypeName(node)
+		msg := fmt.Sprintf("expected %s, got %s", article(want), got)
+		switch {
+		case want == "object" && got == "nothing":
+			msg += " (write `{}` for an empty mapping)"
+		case want == "boolean" && node.Kind == yaml.ScalarNode && yesNo(node.Value):
+			msg += fmt.Sprintf(" (`%s` is a string in YAML 1.2; write true or false)", node.Value)
+		case want == "integer" && got == "a string" && looksNumeric(node.Value):
+			msg += " (remove the quotes)"
+		case want == "integer" && got == "a number":
+			msg = fmt.Sprintf("expected a whole number, got %s", value())
+		}
+		return Diagnostics{at(node, p, msg)}
+	case "const":
+		if p.String() == "version" {
+			return Diagnostics{at(node, p, fmt.Sprintf("unsupported spec version %s; this reposync reads version 1", value()))}
+		}
+		return Diagnostics{at(node, p, ve.Message)}
+	case "enum":
+		choices := schemaEnum(parent)
+		msg := fmt.Sprintf("`%s` is not one of %s", value(), strings.Join(backquote(choices), ", "))
+		if s := suggest(value(), choices); s != "" {
+			msg += fmt.Sprintf(" — did you mean `%s`?", s)
+		}
+		return Diagnostics{at(node, p, msg)}
+	case "pattern":
+		return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: %s", value(), lowerFirst(patternHelp(parent, node))))}
+	case "minimum", "maximum":
+		return Diagnostics{at(node, p, fmt.Sprintf("%s is out of range: %s", value(), strings.ReplaceAll(ve.Message, " but found", ", found")))}
+	case "minLength", "maxLength":
+		n := 0
+		if node.Kind == yaml.ScalarNode {
+			n = len([]rune(node.Value))
+		}
+		lim := schemaInt(parent, keyword)
+		if keyword == "maxLength" {
+			return Diagnostics{at(node, p, fmt.Sprintf("too long: %d characters, at most %d allowed", n, lim))}
+		}
+		return Diagnostics{at(node, p, fmt.Sprintf("too short: %d characters, at least %d needed", n, lim))}
+	case "minItems":
+		return Diagnostics{at(node, p, fmt.Sprintf("needs at least %d entr%s", schemaInt(parent, keyword), plural(schemaInt(parent, keyword), "y", "ies")))}
+	case "minProperties":
+		names := schemaPropertyNames(parent)
+		return Diagnostics{at(node, p, fmt.Sprintf("empty: set at least one of %s", strings.Join(backquote(names), ", ")))}
+	case "uniqueItems":
+		var idx []int
+		for _, f := range strings.Fields(ve.Message) {
+			if i, err := strconv.Atoi(f); err == nil {
+				idx = append(idx, i)
+			}
+		}
+		if len(idx) == 2 {
+			_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(idx[1]))
+			return Diagnostics{at(second, sp, fmt.Sprintf("`%s` is listed twice (entries %d and %d)", scalarText(second), idx[0]+1, idx[1]+1))}
+		}
+		return Diagnostics{at(node, p, "entries must be unique")}
+	}
+	return Diagnostics{at(node, p, ve.Message)}
+}
+
+// unknownKeyMessage explains an unknown key, suggesting the closest allowed
+// one, and refuses literal secrets with a pointer to password_env.
+func unknownKeyMessage(name string, allowed []string, schemaPtr string) string {
+	if isSecretKey(name) {
+		hint := "`password_env: BITBUCKET_PASSWORD`"
+		if !strings.HasSuffix(schemaPtr, "/$defs/gitAuth") {
+			hint = "`password_env` in a git_auths entry"
+		}
+		return fmt.Sprintf("`%s`: secrets are never written in a spec; put the value in an environment variable and name it with %s", name, hint)
+	}
+	msg := fmt.Sprintf("unknown key `%s`", name)
+	if s := suggest(name, allowed); s != "" {
+		return msg + fmt.Sprintf(" — did you mean `%s`?", s)
+	}
+	if len(allowed) > 0 {
+		return msg + "; expected one of " + strings.Join(backquote(allowed), ", ")
+	}
+	return msg
+}
+
+// schemaFragment returns the JSON pointer part of an absolute keyword location.
+func schemaFragment(abs string) string {
+	if i := strings.Index(abs, "#"); i >= 0 {
+		return abs[i+1:]
+	}
+	return abs
+}
+
+// schemaAt resolves a JSON pointer inside the schema document.
+func schemaAt(ptr string) map[string]any {
+	var cur any = schemaDoc
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		if tok == "" {
+			continue
+		}
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil
+			}
+			cur = c[i]
+		default:
+			return nil
+		}
+	}
+	m, _ := cur.(map[string]any)
+	return m
+}
+
+func schemaDescription(ptr string) string {
+	if d, ok := schemaAt(ptr)["description"].(string); ok {
+		return strings.TrimSuffix(d, ".")
+	}
+	return "see `reposync schema`"
+}
+
+// patternHelp explains what a pattern-constrained value should look like,
+// with extra hints for the mistakes people actually make.
+func patternHelp(ptr string, n *yaml.Node) string {
+	desc := schemaDescription(ptr)
+	v := scalarText(n)
+	switch {
+	case strings.HasSuffix(ptr, "/$defs/hexId") && len(v) == 32 && strings.ToLower(v) != v:
+		return desc + " (use lower case)"
+	case strings.HasSuffix(ptr, "/$defs/pushRulePath") && !strings.HasPrefix(v, "/"):
+		return desc + " (start it with `/`)"
+	case strings.Contains(ptr, "password_env"):
+		return "`password_env` names an environment variable that holds the password (for example `BITBUCKET_PASSWORD`), never the password itself"
+	}
+	return desc
+}
+
+func schemaPropertyNames(ptr string) []string {
+	props, _ := schemaAt(ptr)["properties"].(map[string]any)
+	names := make([]string, 0, len(props))
+	for k := range props {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func schemaEnum(ptr string) []string {
+	vals, _ := schemaAt(ptr)["enum"].([]any)
+	var out []string
+	for _, v := range vals {
+		out = append(out, fmt.Sprint(v))
+	}
+	return out
+}
+
+func schemaInt(ptr, keyword string) int {
+	f, _ := schemaAt(ptr)[keyword].(float64)
+	return int(f)
+}
+
+func escapePointer(s string) string {
+	return url.PathEscape(strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1"))
+}
+
+func scalarText(n *yaml.Node) string {
+	if n == nil {
+		return ""
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return n.Value
+	case yaml.MappingNode:
+		return "{…}"
+	case yaml.SequenceNode:
+		return "[…]"
+	}
+	return ""
+}
+
+func jsonTypeName(n *yaml.Node) string {
+	for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n == nil {
+		return "nothing"
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return "nothing"
+	case "!!bool":
+		return "a boolean"
+	case "!!int":
+		return "an integer"
+	case "!!float":
+		return "a number"
+	}
+	return "a string"
+}
+
+func article(jsonType string) string {
+	parts := strings.Split(jsonType, " or ")
+	for i, t := range parts {
+		switch t {
+		case "object":
+			parts[i] = "a mapping"
+		case "array":
+			parts[i] = "a list"
+		case "integer":
+			parts[i] = "an integer"
+		default:
+			parts[i] = "a " + t
+		}
+	}
+	return strings.Join(parts, " or ")
+}
+
+func yesNo(s string) bool {
+	return slices.Contains([]string{"yes", "no", "on", "off", "y", "n", "Yes", "No", "YES", "NO", "On", "Off"}, s)
+}
+
+func looksNumeric(s string) bool { _, err := strconv.ParseInt(s, 10, 64); return err == nil }
+
+func lastKey(p yamlPath) string {
+	if len(p) == 0 {
+		return ""
+	}
+	return fmt.Sprint(p[len(p)-1])
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	if len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' { // an acronym such as "IAM"
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+func backquote(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = "`" + n + "`"
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// isSecretKey reports whether a key looks like it holds a literal secret.
+func isSecretKey(name string) bool {
+	l := strings.ToLower(name)
+	if l == "password_env" {
+		return false
+	}
+	for _, w := range []string{"password", "passwd", "secret", "token", "credential"} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return l == "pass" || l == "pwd" || l == "sk"
+}

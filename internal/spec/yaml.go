@@ -1,0 +1,330 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// document is one parsed spec file: its YAML node tree (for positions and for
+// building the state) and the same content as a JSON-compatible value (for
+// schema validation).
+type document struct {
+	file  string
+	root  *yaml.Node // the top-level mapping
+	value any
+}
+
+var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parseDocument parses one file defensively: invalid UTF-8, parser failures,
+// several documents, excessive alias expansion, deep nesting, duplicate keys
+// and merge keys all become diagnostics; nothing here panics or allocates
+// without bound.
+func parseDocument(opts Options, src source) (doc *document, diags Diagnostics) {
+	errAt := func(line, col int, msg string) {
+		diags = append(diags, Diagnostic{Severity: SeverityError, File: src.name, Line: line, Column: col, Message: msg})
+	}
+	if !utf8.Valid(src.data) {
+		line, col, b := firstInvalidUTF8(src.data)
+		errAt(line, col, fmt.Sprintf("file is not valid UTF-8 (byte 0x%02x); save it as UTF-8", b))
+		return nil, diags
+	}
+	if i := bytes.IndexByte(src.data, 0); i >= 0 {
+		line, col := lineCol(src.data, i)
+		errAt(line, col, "file contains a NUL byte; is it a binary file?")
+		return nil, diags
+	}
+	var root yaml.Node
+	err := safeDecode(yaml.NewDecoder(bytes.NewReader(src.data)), &root)
+	if errors.Is(err, io.EOF) {
+		diags = append(diags, Diagnostic{Severity: SeverityWarning, File: src.name, Message: "empty file (no YAML document); it is ignored"})
+		return nil, diags
+	}
+	if err != nil {
+		line, msg := 0, strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = m[2]
+		}
+		errAt(line, 0, "invalid YAML: "+msg)
+		return nil, diags
+	}
+	// A second document in the same file is almost always a mistake (two
+	// specs pasted together); refuse it rather than silently ignore it.
+	dec := yaml.NewDecoder(bytes.NewReader(src.data))
+	var first, second yaml.Node
+	if safeDecode(dec, &first) == nil {
+		if err := safeDecode(dec, &second); !errors.Is(err, io.EOF) {
+			line := second.Line
+			if err != nil {
+				line = 0
+			}
+			errAt(line, 0, "more than one YAML document (`---`) in one file; put each document in its own file")
+			return nil, diags
+		}
+	}
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		diags = append(diags, Diagnostic{Severity: SeverityWarning, File: src.name, Message: "empty file (no YAML document); it is ignored"})
+		return nil, diags
+	}
+	top := root.Content[0]
+	if top.Kind == yaml.ScalarNode && top.ShortTag() == "!!null" {
+		diags = append(diags, Diagnostic{Severity: SeverityWarning, File: src.name, Message: "empty file (no YAML document); it is ignored"})
+		return nil, diags
+	}
+	if top.Kind != yaml.MappingNode {
+		errAt(top.Line, top.Column, "the top level of a spec file must be a mapping, starting with `version: 1`")
+		return nil, diags
+	}
+	c := &converter{
+		file:    src.name,
+		budget:  4*countNodes(top, 0) + 100_000,
+		maxDep:  opts.MaxDepth,
+		checked: map[*yaml.Node]bool{},
+	}
+	value := c.convert(top, nil, 0)
+	diags = append(diags, c.diags...)
+	if c.exhausted || c.tooDeep {
+		return nil, diags
+	}
+	return &document{file: src.name, root: top, value: value}, diags
+}
+
+// safeDecode guards against a panic inside the YAML parser: hostile input must
+// give an error, never crash the tool.
+func safeDecode(dec *yaml.Decoder, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: the parser failed on this input (%v)", r)
+		}
+	}()
+	return dec.Decode(n)
+}
+
+// countNodes counts the nodes of the tree as written (aliases not expanded).
+func countNodes(n *yaml.Node, depth int) int {
+	if n == nil || depth > 10_000 {
+		return 0
+	}
+	c := 1
+	for _, ch := range n.Content {
+		c += countNodes(ch, depth+1)
+	}
+	return c
+}
+
+// converter turns a YAML node tree into JSON-compatible values and checks
+// structure on the way.
+type converter struct {
+	file      string
+	budget    int // nodes left to produce, aliases expanded
+	maxDep    int
+	exhausted bool
+	tooDeep   bool
+	checked   map[*yaml.Node]bool // mappings already checked for duplicate keys
+	diags     Diagnostics
+}
+
+func (c *converter) errAt(n *yaml.Node, p yamlPath, msg string) {
+	c.diags = append(c.diags, Diagnostic{Severity: SeverityError, File: c.file, Line: n.Line, Column: n.Column, Path: p.String(), Message: msg})
+}
+
+func (c *converter) convert(n *yaml.Node, p yamlPath, depth int) any {
+	if c.exhausted || c.tooDeep {
+		return nil
+	}
+	c.budget--
+	if c.budget < 0 {
+		c.exhausted = true
+		c.errAt(n, p, "YAML aliases expand to too many values (an alias bomb?); write the values out or use fewer aliases")
+		return nil
+	}
+	if depth > c.maxDep {
+		c.tooDeep = true
+		c.errAt(n, p, fmt.Sprintf("nesting deeper than %d levels; a spec is never this deep", c.maxDep))
+		return nil
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			c.errAt(n, p, "alias to an unknown anchor")
+			return nil
+		}
+		return c.convert(n.Alias, p, depth+1)
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil
+		}
+		return c.convert(n.Content[0], p, depth+1)
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for i, ch := range n.Content {
+			out = append(out, c.convert(ch, p.index(i), depth+1))
+		}
+		return out
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		check := !c.checked[n]
+		c.checked[n] = true
+		first := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind == yaml.AliasNode && k.Alias != nil {
+				k = k.Alias
+			}
+			if k.ShortTag() == "!!merge" {
+				if check {
+					c.errAt(k, p, "YAML merge keys (`<<`) are not supported; write the entries out (aliases of whole values are fine)")
+				}
+				continue
+			}
+			if k.Kind != yaml.ScalarNode {
+				if check {
+					c.errAt(k, p, "mapping keys must be plain strings")
+				}
+				continue
+			}
+			key := k.Value
+			if prev, dup := first[key]; dup {
+				if check {
+					c.errAt(k, p.key(key), fmt.Sprintf("duplicate key `%s`; first defined at %s:%d:%d", key, c.file, prev.Line, prev.Column))
+				}
+				continue
+			}
+			first[key] = k
+			out[key] = c.convert(v, p.key(key), depth+1)
+		}
+		return out
+	case yaml.ScalarNode:
+		return scalarValue(n)
+	}
+	return nil
+}
+
+// scalarValue resolves a scalar the way YAML 1.2 does (yaml.v3): numbers
+// become json.Number so the schema sees integers exactly.
+func scalarValue(n *yaml.Node) any {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil
+	case "!!bool":
+		var b bool
+		if n.Decode(&b) == nil {
+			return b
+		}
+	case "!!int":
+		var i int64
+		if n.Decode(&i) == nil {
+			return json.Number(strconv.FormatInt(i, 10))
+		}
+		var u uint64
+		if n.Decode(&u) == nil {
+			return json.Number(strconv.FormatUint(u, 10))
+		}
+		// Beyond 64 bits: still a number as far as the schema is concerned.
+		if s := strings.ReplaceAll(n.Value, "_", ""); isDecimal(s) {
+			return json.Number(strings.TrimPrefix(s, "+"))
+		}
+	case "!!float":
+		var f float64
+		if n.Decode(&f) == nil && !isNaNOrInf(f) {
+			return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+		}
+	}
+	return n.Value
+}
+
+func isDecimal(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isNaNOrInf(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }
+
+// firstInvalidUTF8 locates the first byte that is not valid UTF-8.
+func firstInvalidUTF8(data []byte) (line, col int, b byte) {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			line, col = lineCol(data, i)
+			return line, col, data[i]
+		}
+		i += size
+	}
+	return 0, 0, 0
+}
+
+// lineCol converts a byte offset to a 1-based line and column (in runes).
+func lineCol(data []byte, off int) (line, col int) {
+	line = 1 + bytes.Count(data[:off], []byte("\n"))
+	start := bytes.LastIndexByte(data[:off], '\n') + 1
+	return line, 1 + utf8.RuneCount(data[start:off])
+}
+
+// locate finds the node at a JSON pointer (as the schema validator reports
+// it), following aliases. It returns the key node that leads to the value (nil
+// at the top or in a sequence), the value node, and the YAML path. When the
+// pointer goes further than the tree, the deepest node found is returned.
+func locate(root *yaml.Node, pointer string) (key, val *yaml.Node, p yamlPath) {
+	val = root
+	if pointer == "" || pointer == "/" {
+		return nil, root, nil
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
+		// The validator percent-encodes tokens on top of JSON-pointer escaping.
+		if u, err := url.PathUnescape(tok); err == nil {
+			tok = u
+		}
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		for val.Kind == yaml.AliasNode && val.Alias != nil {
+			val = val.Alias
+		}
+		switch val.Kind {
+		case yaml.MappingNode:
+			found := false
+			for i := 0; i+1 < len(val.Content); i += 2 {
+				if val.Content[i].Value == tok {
+					key, val = val.Content[i], val.Content[i+1]
+					p = p.key(tok)
+					found = true
+					break
+				}
+			}
+			if !found {
+				return key, val, p
+			}
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(val.Content) {
+				return key, val, p
+			}
+			key, val = nil, val.Content[i]
+			p = p.index(i)
+		default:
+			return key, val, p
+		}
+	}
+	for val.Kind == yaml.AliasNode && val.Alias != nil {
+		val = val.Alias
+	}
+	return key, val, p
+}

@@ -1,0 +1,129 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+)
+
+// Pattern is one repository glob of a policy, already checked for syntax.
+//
+// Paths are matched segment by segment: `*`, `?` and `[...]` work within one
+// segment (path.Match rules), `**` as a whole segment matches any number of
+// segments — at the end of a pattern at least one, so `payments/**` selects
+// everything under payments/ but not a repository called `payments`. A leading
+// `!` makes the pattern exclude what it matches.
+type Pattern struct {
+	Text   string // as written, including any leading "!"
+	Negate bool
+	Source Source
+	segs   []string
+}
+
+// ParsePattern checks the syntax of a repository glob and compiles it.
+func ParsePattern(text string) (Pattern, error) {
+	p := Pattern{Text: text}
+	body := text
+	if strings.HasPrefix(body, "!") {
+		p.Negate = true
+		body = body[1:]
+	}
+	if body == "" {
+		return p, errors.New("empty pattern")
+	}
+	if strings.HasPrefix(body, "/") {
+		return p, errors.New("patterns are relative to the project: remove the leading `/`")
+	}
+	if strings.HasSuffix(body, "/") {
+		return p, errors.New("pattern ends with `/`: write `" + strings.TrimSuffix(body, "/") + "/**` for everything under it")
+	}
+	if strings.HasPrefix(body, "!") {
+		return p, errors.New("double negation `!!` is not supported")
+	}
+	for i, seg := range strings.Split(body, "/") {
+		switch {
+		case seg == "":
+			return p, fmt.Errorf("empty path segment %d (`//`)", i+1)
+		case seg == "**":
+		case strings.Contains(seg, "**"):
+			return p, fmt.Errorf("`**` must be a whole path segment, not part of %q (use `*` within a segment)", seg)
+		default:
+			if _, err := path.Match(seg, ""); err != nil {
+				return p, fmt.Errorf("bad glob segment %q: unclosed `[` or stray `\\`", seg)
+			}
+		}
+		p.segs = append(p.segs, seg)
+	}
+	return p, nil
+}
+
+// MustPattern is ParsePattern for patterns known to be valid (tests, code).
+func MustPattern(text string) Pattern {
+	p, err := ParsePattern(text)
+	if err != nil {
+		panic(fmt.Sprintf("state.MustPattern(%q): %v", text, err))
+	}
+	return p
+}
+
+// Match reports whether the repository full path matches the pattern, ignoring
+// negation (see Selects for how a pattern list decides).
+func (p Pattern) Match(repoPath string) bool {
+	if len(p.segs) == 0 {
+		return false
+	}
+	return matchSegs(p.segs, strings.Split(repoPath, "/"))
+}
+
+// matchSegs matches pattern segments against path segments with dynamic
+// programming, so patterns with several `**` stay linear-times-quadratic in
+// the (short) segment counts instead of exponential.
+func matchSegs(pat, name []string) bool {
+	// ok[j] reports whether pat[i:] matches name[j:], built from i = len(pat) down.
+	ok := make([]bool, len(name)+1)
+	ok[len(name)] = true
+	for i := len(pat) - 1; i >= 0; i-- {
+		next := make([]bool, len(name)+1)
+		if pat[i] == "**" {
+			last := i == len(pat)-1
+			// next[j] = pat[i+1:] matches name[k:] for some k >= j (k > j when last).
+			any := false
+			for j := len(name); j >= 0; j-- {
+				if last {
+					next[j] = j < len(name) && (ok[len(name)] || any)
+					// With "**" last, ok is true only at len(name): the rest must be consumed.
+				} else {
+					any = any || ok[j]
+					next[j] = any
+				}
+			}
+		} else {
+			for j := len(name) - 1; j >= 0; j-- {
+				if ok[j+1] {
+					if m, _ := path.Match(pat[i], name[j]); m {
+						next[j] = true
+					}
+				}
+			}
+		}
+		ok = next
+	}
+	return ok[0]
+}
+
+// Selects reports whether a list of patterns selects the repository: it must
+// match at least one positive pattern and no negated one.
+func Selects(patterns []Pattern, repoPath string) bool {
+	hit := false
+	for _, p := range patterns {
+		if !p.Match(repoPath) {
+			continue
+		}
+		if p.Negate {
+			return false
+		}
+		hit = true
+	}
+	return hit
+}

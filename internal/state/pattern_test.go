@@ -1,0 +1,72 @@
+package state
+
+import "testing"
+
+func TestPatternMatch(t *testing.T) {
+	tests := []struct {
+		pattern string
+		path    string
+		want    bool
+	}{
+		{"payments/**", "payments/api/gateway", true},
+		{"payments/**", "payments/gateway", true},
+		{"payments/**", "payments", false},
+		{"payments/**", "paymentsx/api", false},
+		{"payments/*", "payments/gateway", true},
+		{"payments/*", "payments/api/gateway", false},
+		{"**/gateway", "gateway", true},
+		{"**/gateway", "a/b/gateway", true},
+		{"**/gateway", "a/b/gateway2", false},
+		{"payments/**/gateway", "payments/gateway", true},
+		{"payments/**/gateway", "payments/a/b/gateway", true},
+		{"payments/**/gateway", "payments/a/b/other", false},
+		{"**", "anything/at/all", true},
+		{"**", "top", true},
+		{"*/api/*", "payments/api/ledger", true},
+		{"payments/api/gate?ay", "payments/api/gateway", true},
+		{"payments/api/[gl]*", "payments/api/ledger", true},
+		{"payments/api/[gl]*", "payments/api/fraud", false},
+		{"**/**/x", "x", true},
+		{"a/**/**", "a/b", true},
+		{"a/**/**", "a", false},
+		{"!payments/sandbox/**", "payments/sandbox/play", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pattern+"~"+tt.path, func(t *testing.T) {
+			p, err := ParsePattern(tt.pattern)
+			if err != nil {
+				t.Fatalf("ParsePattern(%q): %v", tt.pattern, err)
+			}
+			if got := p.Match(tt.path); got != tt.want {
+				t.Errorf("Match(%q, %q) = %v, want %v", tt.pattern, tt.path, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParsePatternErrors(t *testing.T) {
+	for _, bad := range []string{"", "!", "/payments/**", "payments/", "a//b", "a**/b", "pay[ments/**", "!!a", "a/b\\"} {
+		t.Run(bad, func(t *testing.T) {
+			if _, err := ParsePattern(bad); err == nil {
+				t.Errorf("ParsePattern(%q) succeeded, want an error", bad)
+			}
+		})
+	}
+}
+
+func TestSelects(t *testing.T) {
+	pats := []Pattern{MustPattern("payments/**"), MustPattern("!payments/sandbox/**")}
+	tests := map[string]bool{
+		"payments/api/gateway":        true,
+		"payments/sandbox/playground": false,
+		"platform/infra/terraform":    false,
+	}
+	for path, want := range tests {
+		if got := Selects(pats, path); got != want {
+			t.Errorf("Selects(%q) = %v, want %v", path, got, want)
+		}
+	}
+	if Selects([]Pattern{MustPattern("!a/**")}, "b/c") {
+		t.Error("a list of only negations must select nothing")
+	}
+}

@@ -1,0 +1,47 @@
+package state
+
+import "fmt"
+
+// Role is a repository member's role as the spec names it.
+type Role string
+
+// The three roles a repository member can have; their legacy access levels
+// are 20, 30 and 40 (REFERENCE §6.1).
+const (
+	RoleViewer    Role = "viewer"
+	RoleDeveloper Role = "developer"
+	RoleAdmin     Role = "admin"
+)
+
+// Roles lists the valid roles from least to most privileged.
+var Roles = []Role{RoleViewer, RoleDeveloper, RoleAdmin}
+
+// Level is the legacy API access level of r (20, 30, 40), or 0 when r is not a
+// valid role.
+func (r Role) Level() int {
+	switch r {
+	case RoleViewer:
+		return 20
+	case RoleDeveloper:
+		return 30
+	case RoleAdmin:
+		return 40
+	}
+	return 0
+}
+
+// Valid reports whether r is one of Roles.
+func (r Role) Valid() bool { return r.Level() != 0 }
+
+// RoleForLevel maps a legacy access level back to a Role.
+func RoleForLevel(level int) (Role, error) {
+	switch level {
+	case 20:
+		return RoleViewer, nil
+	case 30:
+		return RoleDeveloper, nil
+	case 40:
+		return RoleAdmin, nil
+	}
+	return "", fmt.Errorf("unknown repository access level %d (want 20, 30 or 40)", level)
+}
