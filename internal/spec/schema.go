@@ -162,7 +162,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 	case "pattern":
 		return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: %s", value(), lowerFirst(patternHelp(parent, node))))}
 	case "minimum", "maximum":
-		return Diagnostics{at(node, p, fmt.Sprintf("%s is out of range: %s", value(), strings.ReplaceAll(ve.Message, " but found", ", found")))}
+		return Diagnostics{at(node, p, fmt.Sprintf("%s is out of range: must be between %d and %d", value(), schemaInt(parent, "minimum"), schemaInt(parent, "maximum")))}
 	case "minLength", "maxLength":
 		n := 0
 		if node.Kind == yaml.ScalarNode {

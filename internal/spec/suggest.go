@@ -1,15 +1,34 @@
 package spec
 
+import "strings"
+
 // suggest returns the candidate closest to s when it is close enough to be a
 // likely typo (edit distance at most 2, and less than half of s), else "".
 func suggest(s string, candidates []string) string {
 	best, bestDist := "", 3
 	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestDist && d*2 < len([]rune(s))+1 {
+		d := editDistance(s, c)
+		if singularOf(s) == singularOf(c) || strings.EqualFold(s, c) {
+			d = 1 // "repository" for "repositories", "Members" for "members"
+		}
+		if d < bestDist && d*2 < len([]rune(s))+1 {
 			best, bestDist = c, d
 		}
 	}
 	return best
+}
+
+// singularOf strips an English plural ending, so singular and plural forms
+// of a key count as the same word.
+func singularOf(s string) string {
+	s = strings.ToLower(s)
+	switch {
+	case strings.HasSuffix(s, "ies"):
+		return strings.TrimSuffix(s, "ies") + "y"
+	case strings.HasSuffix(s, "s"):
+		return strings.TrimSuffix(s, "s")
+	}
+	return s
 }
 
 // editDistance is the Damerau–Levenshtein distance (with adjacent

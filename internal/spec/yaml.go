@@ -57,6 +57,9 @@ func parseDocument(opts Options, src source) (doc *document, diags Diagnostics) 
 			line, _ = strconv.Atoi(m[1])
 			msg = m[2]
 		}
+		if strings.Contains(msg, "did not find expected key") || strings.Contains(msg, "did not find expected '-'") {
+			msg += " (check the indentation of this block and the lines after it)"
+		}
 		errAt(line, 0, "invalid YAML: "+msg)
 		return nil, diags
 	}

@@ -1,0 +1,41 @@
+// Package golden compares test output with golden files and rewrites them
+// when tests run with -update (`go test ./... -update`). Every package with
+// tests imports it, so the flag is defined in every test binary. It imports
+// no other internal package and is only used from tests.
+package golden
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files with the current output")
+
+// Updating reports whether the test run was asked to rewrite golden files.
+func Updating() bool { return *update }
+
+// Check compares got with the golden file at path, or rewrites the file when
+// -update is set. A missing golden file is a failure, not a pass.
+func Check(t testing.TB, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatalf("create golden dir: %v", err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatalf("write golden file: %v", err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run `go test -update` to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("output differs from %s (-want +got):\n%s\nrun `go test ./... -update` if the change is intended", path, diff)
+	}
+}
