@@ -11,11 +11,17 @@ import (
 	"strings"
 )
 
-// source is one spec file's name (as the user will see it) and its bytes.
+// source is one spec file's name (as the user will see it), its name relative
+// to the path it was found under (for the digest, so it does not depend on
+// where reposync runs from), and its bytes.
 type source struct {
 	name string
+	rel  string
 	data []byte
 }
+
+// found is a discovered spec file.
+type found struct{ name, rel string }
 
 func isYAMLName(name string) bool {
 	ext := strings.ToLower(filepath.Ext(name))
@@ -26,12 +32,12 @@ func isYAMLName(name string) bool {
 // skipping hidden directories (.git, .github) so CI files living next to the
 // spec are not mistaken for it. Symlinked files are read; symlinked
 // directories are not followed (which rules out symlink loops by design).
-func discover(opts Options, paths []string) ([]string, Diagnostics) {
+func discover(opts Options, paths []string) ([]found, Diagnostics) {
 	var diags Diagnostics
 	seen := map[string]bool{}
-	var files []string
+	var files []found
 	entries := 0
-	add := func(name string) bool {
+	add := func(name, rel string) bool {
 		key := name
 		if abs, err := filepath.Abs(name); err == nil {
 			key = abs
@@ -43,7 +49,7 @@ func discover(opts Options, paths []string) ([]string, Diagnostics) {
 			return true
 		}
 		seen[key] = true
-		files = append(files, name)
+		files = append(files, found{name: name, rel: filepath.ToSlash(rel)})
 		if len(files) > opts.MaxFiles {
 			diags = append(diags, Diagnostic{Severity: SeverityError, File: name,
 				Message: fmt.Sprintf("more than %d spec files; split the spec into smaller directories or raise the limit", opts.MaxFiles)})
@@ -62,7 +68,7 @@ func discover(opts Options, paths []string) ([]string, Diagnostics) {
 				diags = append(diags, Diagnostic{Severity: SeverityError, File: root, Message: "not a YAML file: spec files end in .yaml or .yml"})
 				continue
 			}
-			if !add(root) {
+			if !add(root, filepath.Base(root)) {
 				return files, diags
 			}
 			continue
@@ -105,7 +111,11 @@ func discover(opts Options, paths []string) ([]string, Diagnostics) {
 			} else if !d.Type().IsRegular() {
 				return nil
 			}
-			if !add(name) {
+			rel, err := filepath.Rel(root, name)
+			if err != nil {
+				rel = name
+			}
+			if !add(name, rel) {
 				stop = true
 				return fs.SkipAll
 			}
@@ -118,13 +128,20 @@ func discover(opts Options, paths []string) ([]string, Diagnostics) {
 			break
 		}
 	}
-	sort.Strings(files)
+	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
 	return files, diags
 }
 
 // readFile reads one spec file within the size limit without ever allocating
 // more than the limit.
 func readFile(opts Options, name string) ([]byte, *Diagnostic) {
+	// Stat before opening: opening a FIFO or device would block or never end.
+	if info, err := os.Stat(name); err != nil {
+		d := fileError(name, err)
+		return nil, &d
+	} else if !info.Mode().IsRegular() {
+		return nil, &Diagnostic{Severity: SeverityError, File: name, Message: "not a regular file"}
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		d := fileError(name, err)

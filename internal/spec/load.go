@@ -62,7 +62,8 @@ func LoadWith(opts Options, paths ...string) (*state.Desired, Diagnostics) {
 	}
 	var srcs []source
 	var total int64
-	for _, name := range files {
+	for _, fl := range files {
+		name := fl.name
 		data, d := readFile(opts, name)
 		if d != nil {
 			diags = append(diags, *d)
@@ -74,7 +75,7 @@ func LoadWith(opts Options, paths ...string) (*state.Desired, Diagnostics) {
 				Message: fmt.Sprintf("the spec files add up to more than %s", humanBytes(opts.MaxTotalSize))})
 			break
 		}
-		srcs = append(srcs, source{name: name, data: data})
+		srcs = append(srcs, source{name: name, rel: fl.rel, data: data})
 	}
 	d, more := loadSources(opts, srcs)
 	diags = append(diags, more...)
@@ -92,9 +93,9 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 	h := sha256.New()
 	for _, s := range srcs {
 		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(s.name)))
+		binary.BigEndian.PutUint64(n[:], uint64(len(s.rel)))
 		h.Write(n[:])
-		h.Write([]byte(s.name))
+		h.Write([]byte(s.rel))
 		binary.BigEndian.PutUint64(n[:], uint64(len(s.data)))
 		h.Write(n[:])
 		h.Write(s.data)

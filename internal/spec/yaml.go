@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -155,6 +156,9 @@ func (c *converter) convert(n *yaml.Node, p yamlPath, depth int) any {
 	}
 	if depth > c.maxDep {
 		c.tooDeep = true
+		if len(p) > 4 {
+			p = append(slices.Clip(p[:4]), "…")
+		}
 		c.errAt(n, p, fmt.Sprintf("nesting deeper than %d levels; a spec is never this deep", c.maxDep))
 		return nil
 	}
