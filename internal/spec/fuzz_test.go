@@ -3,10 +3,10 @@ package spec
 import (
 	"fmt"
 	"os"
-	"time"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // FuzzLoad feeds arbitrary bytes to the loader as one spec file next to a

@@ -229,7 +229,6 @@ func TestExpandPolicies(t *testing.T) {
 	})
 }
 
-
 func TestExpandConflictAtPlanTime(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"a.yaml": `version: 1
 policies:
