@@ -25,10 +25,10 @@ func newBuilder() *builder {
 			Users:        map[string]state.UserPin{},
 			MemberGroups: map[string]state.MemberGroupPin{},
 			Roles:        map[string]state.RolePin{},
-			Groups:       map[string]*state.Group{},
 			Repositories: map[string]*state.Repository{},
 			Policies:     map[string]*state.Policy{},
-			GitAuths:     map[string]*state.GitAuth{},
+			// Groups and GitAuths stay nil until a file has the key: a
+			// section left out is not managed, so nothing in it is pruned.
 		},
 		seen: map[string]state.Source{},
 	}
@@ -204,6 +204,9 @@ func (b *builder) add(doc *document) {
 				b.d.Roles[e.key] = pin
 			}
 		case "groups":
+			if b.d.Groups == nil && top.value.Kind == yaml.MappingNode {
+				b.d.Groups = map[string]*state.Group{}
+			}
 			for _, e := range entries(top.value) {
 				if !b.claim("groups", "group", e.key, src(f, e.keyN)) {
 					continue
@@ -249,6 +252,9 @@ func (b *builder) add(doc *document) {
 				b.d.Policies[e.key] = b.policy(f, e)
 			}
 		case "git_auths":
+			if b.d.GitAuths == nil && top.value.Kind == yaml.MappingNode {
+				b.d.GitAuths = map[string]*state.GitAuth{}
+			}
 			for _, e := range entries(top.value) {
 				if !b.claim("git_auths", "Git authorization", e.key, src(f, e.keyN)) {
 					continue

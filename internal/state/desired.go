@@ -16,6 +16,8 @@ type Desired struct {
 	MemberGroups map[string]MemberGroupPin
 	Roles        map[string]RolePin
 
+	// Groups and GitAuths are nil when no file has the section: then live
+	// groups and authorizations are not managed at all.
 	Groups       map[string]*Group
 	Repositories map[string]*Repository
 	Policies     map[string]*Policy

@@ -1,0 +1,513 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/reposync/reposync/internal/state"
+)
+
+// Options decide what Diff may plan beyond additions and updates.
+type Options struct {
+	// Prune plans deletions of live entries that authoritative spec lists do
+	// not contain (otherwise they are reported as extras).
+	Prune bool
+	// AllowDeleteGroups lets Prune delete empty live groups the spec does
+	// not list.
+	AllowDeleteGroups bool
+	// RotateSecrets replaces every listed Git authorization (delete and
+	// create with the current password) and allows changing one.
+	RotateSecrets bool
+	ToolVersion   string
+}
+
+// Diff computes the plan that makes live match desired. eff is the desired
+// access per repository after policies were expanded against the live
+// repositories (spec.Expand). Diff is pure and deterministic: the same inputs
+// give the same plan, byte for byte once encoded. When a name cannot be
+// resolved, or the spec asks for something impossible, it returns problems
+// naming their sources; the plan is then incomplete and must not be applied.
+func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *state.Live, opts Options) (*Plan, []Problem) {
+	p := &Plan{
+		FormatVersion: FormatVersion,
+		ToolVersion:   opts.ToolVersion,
+		Project:       live.Project,
+		SpecDigest:    d.Digest,
+		Prune:         opts.Prune,
+		Live:          map[string]string{},
+	}
+	for k, v := range live.Fingerprints {
+		p.Live[k] = v
+	}
+	r := newResolver(d, live)
+	var problems []Problem
+	problems = append(problems, diffGroups(p, d, live, r, opts)...)
+	for _, path := range keys(eff) {
+		problems = append(problems, diffRepository(p, eff[path], live, r, opts)...)
+	}
+	problems = append(problems, diffGitAuths(p, d, live, opts)...)
+	problems = append(problems, r.problems...)
+	p.Warnings = append(p.Warnings, r.warnings...)
+	p.finish()
+	sort.SliceStable(problems, func(i, j int) bool {
+		a, b := problems[i].Source, problems[j].Source
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return problems[i].Message < problems[j].Message
+	})
+	return p, problems
+}
+
+func diffGroups(p *Plan, d *state.Desired, live *state.Live, r *resolver, opts Options) []Problem {
+	var problems []Problem
+	for _, path := range keys(d.Groups) {
+		g := d.Groups[path]
+		lg := live.Groups[path]
+		addr := GroupAddress(path)
+		if lg == nil {
+			parent := parentOf(path)
+			var parentID int64
+			if parent != "" {
+				lp, livep := live.Groups[parent]
+				_, listed := d.Groups[parent]
+				if !livep && !listed {
+					problems = append(problems, Problem{Source: g.Source, Address: addr,
+						Message: fmt.Sprintf("parent group `%s` is neither listed under `groups:` nor exists in the project", parent)})
+					continue
+				}
+				if livep {
+					parentID = lp.ID
+				}
+			}
+			vis := g.Visibility
+			if vis == "" {
+				vis = "private" // safer than the API's default of public
+			}
+			p.Changes = append(p.Changes, Change{
+				Address: addr, Kind: KindGroup, Action: Create,
+				After:  &GroupValue{Visibility: vis, Description: g.Description},
+				Source: g.Source.String(),
+				Target: Target{Group: path, ParentGroup: parent, ParentGroupID: parentID},
+			})
+			for _, mg := range g.MemberGroups {
+				if m, ok := r.memberGroup(mg.Name, mg.Source, false); ok {
+					p.Changes = append(p.Changes, groupMemberGroupChange(path, 0, m, mg.Source))
+				}
+			}
+			continue
+		}
+		before, after := &GroupValue{}, &GroupValue{}
+		var what []string
+		if g.Visibility != "" && g.Visibility != lg.Visibility {
+			before.Visibility, after.Visibility = lg.Visibility, g.Visibility
+			what = append(what, "visibility")
+		}
+		if g.Description != nil && *g.Description != lg.Description {
+			desc := lg.Description
+			before.Description, after.Description = &desc, g.Description
+			what = append(what, "description")
+		}
+		if len(what) > 0 {
+			p.Changes = append(p.Changes, Change{
+				Address: addr, Kind: KindGroup, Action: Manual, Before: before, After: after,
+				Source: g.Source.String(),
+				Reason: fmt.Sprintf("the API cannot change a group's %s after creation; change it in the CodeArts console", strings.Join(what, " or ")),
+				Target: Target{Group: path, GroupID: lg.ID},
+			})
+		}
+		if g.MemberGroups != nil {
+			want := map[string]bool{}
+			for _, mg := range g.MemberGroups {
+				m, ok := r.memberGroup(mg.Name, mg.Source, false)
+				if !ok {
+					continue
+				}
+				want[m.Name] = true
+				if !slices.Contains(lg.MemberGroups, m.Name) {
+					p.Changes = append(p.Changes, groupMemberGroupChange(path, lg.ID, m, mg.Source))
+				}
+			}
+			for _, name := range sorted(lg.MemberGroups) {
+				if want[name] {
+					continue
+				}
+				a := GroupMemberGroupAddress(path, name)
+				if opts.Prune {
+					p.Changes = append(p.Changes, Change{Address: a, Kind: KindGroupMemberGroup, Action: Manual,
+						Before: &MemberGroupValue{Name: name}, Source: g.Source.String(),
+						Reason: "the API cannot detach a member group; remove it in the CodeArts console",
+						Target: Target{Group: path, GroupID: lg.ID, MemberGroup: name}})
+				} else {
+					p.Extras = append(p.Extras, Extra{Address: a, Kind: KindGroupMemberGroup, Detail: "member group attached but not listed"})
+				}
+			}
+		}
+	}
+	if d.Groups == nil {
+		return problems
+	}
+	// Live groups the spec does not list.
+	repoCount := reposPerGroup(live)
+	for _, path := range keys(live.Groups) {
+		if _, ok := d.Groups[path]; ok {
+			continue
+		}
+		lg := live.Groups[path]
+		addr := GroupAddress(path)
+		repos := repoCount[path]
+		switch {
+		case opts.Prune && opts.AllowDeleteGroups && repos == 0 && !listedUnder(d, path):
+			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGroup, Action: Delete,
+				Before: &GroupValue{Visibility: lg.Visibility, Description: &lg.Description},
+				Target: Target{Group: path, GroupID: lg.ID}})
+		case opts.Prune && opts.AllowDeleteGroups:
+			p.Extras = append(p.Extras, Extra{Address: addr, Kind: KindGroup,
+				Detail: fmt.Sprintf("not listed, but not deleted: it contains %d repositories or listed groups", max(repos, 1))})
+		default:
+			p.Extras = append(p.Extras, Extra{Address: addr, Kind: KindGroup, Detail: "group not listed in the spec"})
+		}
+	}
+	return problems
+}
+
+func groupMemberGroupChange(path string, groupID int64, m state.LiveMemberGroup, src state.Source) Change {
+	return Change{
+		Address: GroupMemberGroupAddress(path, m.Name), Kind: KindGroupMemberGroup, Action: Create,
+		After: &MemberGroupValue{Name: m.Name}, Source: src.String(),
+		Target: Target{Group: path, GroupID: groupID, MemberGroup: m.Name, MemberGroupID: m.ID},
+	}
+}
+
+func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *resolver, opts Options) []Problem {
+	lr := live.Repositories[e.Path]
+	addr := RepositoryAddress(e.Path)
+	if lr == nil {
+		return []Problem{{Source: e.Source, Address: addr,
+			Message: fmt.Sprintf("repository `%s` does not exist in the project; reposync manages existing repositories and never creates them", e.Path)}}
+	}
+	if !lr.Details {
+		return []Problem{{Source: e.Source, Address: addr, Message: "internal error: the repository's members and rules were not read"}}
+	}
+	repoTarget := Target{Repository: e.Path, RepositoryID: lr.ID, RepositoryUUID: lr.UUID}
+
+	// Members, matched by user id so renames are not drift.
+	if e.Members != nil {
+		byIAM := map[string]state.LiveMember{}
+		byID := map[int64]state.LiveMember{}
+		for _, m := range lr.Members {
+			if m.User.IAMID != "" {
+				byIAM[m.User.IAMID] = m
+			}
+			if m.User.ID != 0 {
+				byID[m.User.ID] = m
+			}
+		}
+		wantIAM, wantID := map[string]bool{}, map[int64]bool{}
+		for _, name := range keys(e.Members) {
+			m := e.Members[name]
+			u, ok := r.user(name, m.Source)
+			if !ok {
+				continue
+			}
+			if u.IAMID != "" {
+				wantIAM[u.IAMID] = true
+			}
+			if u.ID != 0 {
+				wantID[u.ID] = true
+			}
+			lm, found := byIAM[u.IAMID]
+			if !found && u.ID != 0 {
+				lm, found = byID[u.ID]
+			}
+			t := repoTarget
+			t.User, t.UserID, t.UserIAMID = u.Name, u.ID, u.IAMID
+			ma := MemberAddress(e.Path, name)
+			switch {
+			case !found:
+				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Create,
+					After: &MemberValue{Role: m.Role}, Source: m.Source.String(), Target: t})
+			case lm.Inherited:
+				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Create,
+					Before: &MemberValue{Role: lm.Role, Via: lm.Via}, After: &MemberValue{Role: m.Role},
+					Source: m.Source.String(), Target: t,
+					Warnings: []string{fmt.Sprintf("%s already has `%s` through %s; this adds a direct membership", name, lm.Role, lm.Via)}})
+			case lm.Role != m.Role:
+				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Update,
+					Before: &MemberValue{Role: lm.Role}, After: &MemberValue{Role: m.Role}, Source: m.Source.String(), Target: t})
+			}
+		}
+		if e.MembersAuthoritative {
+			for _, name := range keys(lr.Members) {
+				lm := lr.Members[name]
+				if lm.Inherited || (lm.User.IAMID != "" && wantIAM[lm.User.IAMID]) || (lm.User.ID != 0 && wantID[lm.User.ID]) {
+					continue
+				}
+				ma := MemberAddress(e.Path, name)
+				if opts.Prune {
+					t := repoTarget
+					t.User, t.UserID, t.UserIAMID = lm.User.Name, lm.User.ID, lm.User.IAMID
+					p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Delete,
+						Before: &MemberValue{Role: lm.Role}, Source: e.Source.String(), Target: t})
+				} else {
+					p.Extras = append(p.Extras, Extra{Address: ma, Kind: KindMember, Detail: fmt.Sprintf("direct member with role `%s` not listed", lm.Role)})
+				}
+			}
+		}
+	}
+
+	// Member groups.
+	if e.MemberGroups != nil {
+		want := map[string]bool{}
+		for _, ref := range e.MemberGroups {
+			m, ok := r.memberGroup(ref.Name, ref.Source, false)
+			if !ok {
+				continue
+			}
+			want[m.Name] = true
+			if !slices.Contains(lr.MemberGroups, m.Name) {
+				t := repoTarget
+				t.MemberGroup, t.MemberGroupID = m.Name, m.ID
+				p.Changes = append(p.Changes, Change{Address: MemberGroupAddress(e.Path, m.Name), Kind: KindMemberGroup, Action: Create,
+					After: &MemberGroupValue{Name: m.Name}, Source: ref.Source.String(), Target: t})
+			}
+		}
+		if e.MemberGroupsAuthoritative {
+			for _, name := range sorted(lr.MemberGroups) {
+				if want[name] {
+					continue
+				}
+				a := MemberGroupAddress(e.Path, name)
+				if opts.Prune {
+					t := repoTarget
+					t.MemberGroup = name
+					p.Changes = append(p.Changes, Change{Address: a, Kind: KindMemberGroup, Action: Manual,
+						Before: &MemberGroupValue{Name: name}, Source: e.Source.String(), Target: t,
+						Reason: "the API cannot detach a member group from a repository; remove it in the CodeArts console"})
+				} else {
+					p.Extras = append(p.Extras, Extra{Address: a, Kind: KindMemberGroup, Detail: "member group attached but not listed"})
+				}
+			}
+		}
+	}
+
+	// File push rules, compared by the ids they grant.
+	if e.PushRules != nil {
+		for _, path := range keys(e.PushRules) {
+			rule := e.PushRules[path]
+			want, t, ok := resolveRule(rule, r)
+			if !ok {
+				continue
+			}
+			t.Repository, t.RepositoryID, t.RepositoryUUID = repoTarget.Repository, repoTarget.RepositoryID, repoTarget.RepositoryUUID
+			ra := PushRuleAddress(e.Path, path)
+			lrule, found := lr.PushRules[path]
+			if !found {
+				p.Changes = append(p.Changes, Change{Address: ra, Kind: KindPushRule, Action: Create,
+					After: want, Source: rule.Source.String(), Target: t})
+				continue
+			}
+			if sameGrants(t, lrule) {
+				continue
+			}
+			t.PushRuleID = lrule.ID
+			p.Changes = append(p.Changes, Change{Address: ra, Kind: KindPushRule, Action: Update,
+				Before: liveRuleValue(lrule), After: want, Source: rule.Source.String(), Target: t})
+		}
+		if e.PushRulesAuthoritative {
+			for _, path := range keys(lr.PushRules) {
+				if _, ok := e.PushRules[path]; ok {
+					continue
+				}
+				lrule := lr.PushRules[path]
+				ra := PushRuleAddress(e.Path, path)
+				if opts.Prune {
+					t := repoTarget
+					t.PushRuleID = lrule.ID
+					p.Changes = append(p.Changes, Change{Address: ra, Kind: KindPushRule, Action: Delete,
+						Before: liveRuleValue(lrule), Source: e.Source.String(), Target: t})
+				} else {
+					p.Extras = append(p.Extras, Extra{Address: ra, Kind: KindPushRule, Detail: "push rule not listed: " + liveRuleValue(lrule).String()})
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// resolveRule resolves a desired rule's names; the value shows live names.
+func resolveRule(rule state.PushRule, r *resolver) (*PushRuleValue, Target, bool) {
+	v := &PushRuleValue{Users: []string{}, MemberGroups: []string{}, Roles: []string{}}
+	var t Target
+	ok := true
+	for _, u := range rule.Users {
+		lu, found := r.user(u.Name, u.Source)
+		if !found {
+			ok = false
+			continue
+		}
+		v.Users = append(v.Users, u.Name)
+		t.PushUserIDs = append(t.PushUserIDs, lu.ID)
+	}
+	for _, m := range rule.MemberGroups {
+		lm, found := r.memberGroup(m.Name, m.Source, true)
+		if !found {
+			ok = false
+			continue
+		}
+		v.MemberGroups = append(v.MemberGroups, m.Name)
+		t.PushTeamIDs = append(t.PushTeamIDs, lm.TeamID)
+	}
+	for _, ro := range rule.Roles {
+		lr, found := r.role(ro.Name, ro.Source)
+		if !found {
+			ok = false
+			continue
+		}
+		v.Roles = append(v.Roles, ro.Name)
+		t.PushRoleIDs = append(t.PushRoleIDs, lr.ID)
+	}
+	sort.Strings(v.Users)
+	sort.Strings(v.MemberGroups)
+	sort.Strings(v.Roles)
+	slices.Sort(t.PushUserIDs)
+	slices.Sort(t.PushTeamIDs)
+	slices.Sort(t.PushRoleIDs)
+	t.PushUserIDs = slices.Compact(t.PushUserIDs)
+	t.PushTeamIDs = slices.Compact(t.PushTeamIDs)
+	t.PushRoleIDs = slices.Compact(t.PushRoleIDs)
+	return v, t, ok
+}
+
+func sameGrants(t Target, l state.LivePushRule) bool {
+	var users, teams []int64
+	var roles []string
+	for _, u := range l.Users {
+		users = append(users, u.ID)
+	}
+	for _, m := range l.MemberGroups {
+		teams = append(teams, m.TeamID)
+	}
+	for _, r := range l.Roles {
+		roles = append(roles, r.ID)
+	}
+	slices.Sort(users)
+	slices.Sort(teams)
+	slices.Sort(roles)
+	return slices.Equal(slices.Compact(users), t.PushUserIDs) &&
+		slices.Equal(slices.Compact(teams), t.PushTeamIDs) &&
+		slices.Equal(slices.Compact(roles), t.PushRoleIDs)
+}
+
+func liveRuleValue(l state.LivePushRule) *PushRuleValue {
+	v := &PushRuleValue{Users: []string{}, MemberGroups: []string{}, Roles: []string{}}
+	for _, u := range l.Users {
+		v.Users = append(v.Users, u.Name)
+	}
+	for _, m := range l.MemberGroups {
+		v.MemberGroups = append(v.MemberGroups, m.Name)
+	}
+	for _, r := range l.Roles {
+		v.Roles = append(v.Roles, r.Name)
+	}
+	sort.Strings(v.Users)
+	sort.Strings(v.MemberGroups)
+	sort.Strings(v.Roles)
+	return v
+}
+
+// String renders a rule value the way spec YAML would write it.
+func (v *PushRuleValue) String() string {
+	var parts []string
+	if len(v.Users) > 0 {
+		parts = append(parts, "users: ["+strings.Join(v.Users, ", ")+"]")
+	}
+	if len(v.MemberGroups) > 0 {
+		parts = append(parts, "member_groups: ["+strings.Join(v.MemberGroups, ", ")+"]")
+	}
+	if len(v.Roles) > 0 {
+		parts = append(parts, "roles: ["+strings.Join(v.Roles, ", ")+"]")
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func diffGitAuths(p *Plan, d *state.Desired, live *state.Live, opts Options) []Problem {
+	if d.GitAuths == nil {
+		return nil
+	}
+	if live.GitAuths == nil {
+		return []Problem{{Message: "internal error: Git authorizations were not read"}}
+	}
+	for _, name := range keys(d.GitAuths) {
+		a := d.GitAuths[name]
+		addr := GitAuthAddress(name)
+		after := &GitAuthValue{RepoType: a.RepoType, User: a.User, PasswordEnv: a.PasswordEnv}
+		t := Target{GitAuth: name}
+		la := live.GitAuths[name]
+		switch {
+		case la == nil:
+			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGitAuth, Action: Create, After: after, Source: a.Source.String(), Target: t})
+		case opts.RotateSecrets:
+			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGitAuth, Action: Replace,
+				Before: &GitAuthValue{RepoType: la.RepoType, User: la.User}, After: after, Source: a.Source.String(), Target: t,
+				Reason: "--rotate-secrets: delete and re-create with the current password"})
+		case la.RepoType != a.RepoType || la.User != a.User:
+			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGitAuth, Action: Manual,
+				Before: &GitAuthValue{RepoType: la.RepoType, User: la.User}, After: after, Source: a.Source.String(), Target: t,
+				Reason: "an authorization can only be changed by deleting and re-creating it with its password; run with --rotate-secrets"})
+		}
+	}
+	for _, name := range keys(live.GitAuths) {
+		if _, ok := d.GitAuths[name]; ok {
+			continue
+		}
+		la := live.GitAuths[name]
+		addr := GitAuthAddress(name)
+		if opts.Prune {
+			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGitAuth, Action: Delete,
+				Before: &GitAuthValue{RepoType: la.RepoType, User: la.User}, Target: Target{GitAuth: name}})
+		} else {
+			p.Extras = append(p.Extras, Extra{Address: addr, Kind: KindGitAuth, Detail: fmt.Sprintf("%s authorization for `%s` not listed", la.RepoType, la.User)})
+		}
+	}
+	return nil
+}
+
+func parentOf(path string) string {
+	if i := strings.LastIndexByte(path, '/'); i > 0 {
+		return path[:i]
+	}
+	return ""
+}
+
+func sorted(s []string) []string {
+	out := slices.Clone(s)
+	sort.Strings(out)
+	return out
+}
+
+// reposPerGroup counts the live repositories inside each group, at any depth.
+func reposPerGroup(live *state.Live) map[string]int {
+	n := map[string]int{}
+	for path := range live.Repositories {
+		for g := parentOf(path); g != ""; g = parentOf(g) {
+			n[g]++
+		}
+	}
+	return n
+}
+
+// listedUnder reports whether the spec lists a group below this one.
+func listedUnder(d *state.Desired, group string) bool {
+	for path := range d.Groups {
+		if strings.HasPrefix(path, group+"/") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,278 @@
+// Package plan holds the plan model — Plan, Change, Action — the pure Diff
+// that computes it from the desired and the live state, and the codec of saved
+// plans (format_version). It imports only state: no I/O, no clock, no API.
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/reposync/reposync/internal/state"
+)
+
+// FormatVersion is the version of the plan JSON document. It changes only
+// when a change would break a consumer; new fields do not change it.
+const FormatVersion = 1
+
+// Action is what a change does.
+type Action string
+
+// The actions of a plan (DESIGN.md, "What can and cannot be changed").
+const (
+	Create  Action = "create"
+	Update  Action = "update"
+	Delete  Action = "delete"
+	Replace Action = "replace" // delete then create (Git authorizations)
+	Manual  Action = "manual"  // wanted, but the API cannot do it: a person must
+)
+
+// Kind is the type of object a change is about.
+type Kind string
+
+// The kinds of managed objects.
+const (
+	KindGroup            Kind = "group"
+	KindGroupMemberGroup Kind = "group_member_group"
+	KindMember           Kind = "member"
+	KindMemberGroup      Kind = "member_group"
+	KindPushRule         Kind = "push_rule"
+	KindGitAuth          Kind = "git_auth"
+)
+
+// Plan is everything one run would change, and what it read to decide.
+type Plan struct {
+	FormatVersion int    `json:"format_version"`
+	ToolVersion   string `json:"tool_version"`
+	Project       string `json:"project"`
+	SpecDigest    string `json:"spec_digest"`
+	// Prune records whether deletions were planned, for the reader.
+	Prune   bool     `json:"prune"`
+	Summary Summary  `json:"summary"`
+	Changes []Change `json:"changes"`
+	// Extras are live entries the spec does not list, left alone because
+	// pruning is off. They are information, not changes.
+	Extras []Extra `json:"extras"`
+	// Warnings are about the plan as a whole (renames, policies matching
+	// nothing); each change also carries its own.
+	Warnings []string `json:"warnings"`
+	// Live maps the address of every live object read to its fingerprint.
+	Live map[string]string `json:"live"`
+}
+
+// Summary counts changes per action.
+type Summary struct {
+	Create  int `json:"create"`
+	Update  int `json:"update"`
+	Delete  int `json:"delete"`
+	Replace int `json:"replace"`
+	Manual  int `json:"manual"`
+}
+
+// Total is the number of changes of any action.
+func (s Summary) Total() int { return s.Create + s.Update + s.Delete + s.Replace + s.Manual }
+
+// Line is the one-line summary for logs and chat.
+func (s Summary) Line() string {
+	parts := []string{
+		fmt.Sprintf("%d to create", s.Create),
+		fmt.Sprintf("%d to update", s.Update),
+		fmt.Sprintf("%d to delete", s.Delete),
+	}
+	if s.Replace > 0 {
+		parts = append(parts, fmt.Sprintf("%d to replace", s.Replace))
+	}
+	parts = append(parts, fmt.Sprintf("%d manual", s.Manual))
+	return strings.Join(parts, ", ")
+}
+
+// Change is one planned change to one object.
+type Change struct {
+	Address string `json:"address"`
+	Kind    Kind   `json:"kind"`
+	Action  Action `json:"action"`
+	// Before and After hold the object's managed attributes; nil when it does
+	// not exist on that side. Their type depends on Kind (see Value types).
+	Before Value `json:"before"`
+	After  Value `json:"after"`
+	// Source is the spec location that asked for the change ("file:line"),
+	// empty for deletions of things the spec does not list.
+	Source string `json:"source"`
+	// Reason explains manual changes and notable decisions.
+	Reason   string   `json:"reason,omitempty"`
+	Warnings []string `json:"warnings"`
+	// Target carries the ids the API calls need, resolved at plan time, so
+	// apply does exactly what was reviewed.
+	Target Target `json:"target"`
+}
+
+// Target identifies the object of a change in the API's own ids.
+type Target struct {
+	Group          string `json:"group,omitempty"`
+	GroupID        int64  `json:"group_id,omitempty"`
+	ParentGroup    string `json:"parent_group,omitempty"`
+	ParentGroupID  int64  `json:"parent_group_id,omitempty"`
+	Repository     string `json:"repository,omitempty"`
+	RepositoryID   int64  `json:"repository_id,omitempty"`
+	RepositoryUUID string `json:"repository_uuid,omitempty"`
+	User           string `json:"user,omitempty"`
+	UserID         int64  `json:"user_id,omitempty"`
+	UserIAMID      string `json:"user_iam_id,omitempty"`
+	MemberGroup    string `json:"member_group,omitempty"`
+	MemberGroupID  string `json:"member_group_id,omitempty"`
+	PushRuleID     int64  `json:"push_rule_id,omitempty"`
+	// Push rule grants, as ids: numeric user ids, integer team ids, role ids.
+	PushUserIDs []int64  `json:"push_user_ids,omitempty"`
+	PushTeamIDs []int64  `json:"push_team_ids,omitempty"`
+	PushRoleIDs []string `json:"push_role_ids,omitempty"`
+	GitAuth     string   `json:"git_auth,omitempty"`
+}
+
+// Value is the before or after side of a change: *MemberValue,
+// *PushRuleValue, *GroupValue, *MemberGroupValue or *GitAuthValue.
+type Value interface{ isValue() }
+
+// MemberValue is a repository member's role.
+type MemberValue struct {
+	Role state.Role `json:"role"`
+	// Via is set when the live access is inherited (member group or group).
+	Via string `json:"via,omitempty"`
+}
+
+// PushRuleValue is who may push files matching a path, by name, sorted.
+type PushRuleValue struct {
+	Users        []string `json:"users"`
+	MemberGroups []string `json:"member_groups"`
+	Roles        []string `json:"roles"`
+}
+
+// GroupValue is a repository group's managed attributes.
+type GroupValue struct {
+	Visibility  string  `json:"visibility,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+// MemberGroupValue is an attached member group.
+type MemberGroupValue struct {
+	Name string `json:"name"`
+}
+
+// GitAuthValue is a Git authorization. PasswordEnv names the environment
+// variable holding the password; the password itself is never in a plan.
+type GitAuthValue struct {
+	RepoType    string `json:"repo_type"`
+	User        string `json:"user"`
+	PasswordEnv string `json:"password_env,omitempty"`
+}
+
+func (*MemberValue) isValue()      {}
+func (*PushRuleValue) isValue()    {}
+func (*GroupValue) isValue()       {}
+func (*MemberGroupValue) isValue() {}
+func (*GitAuthValue) isValue()     {}
+
+// Extra is a live entry the spec does not list, left alone without pruning.
+type Extra struct {
+	Address string `json:"address"`
+	Kind    Kind   `json:"kind"`
+	Detail  string `json:"detail"`
+}
+
+// Problem is a reason the plan cannot be made, located at its spec source.
+type Problem struct {
+	Source  state.Source
+	Address string
+	Message string
+}
+
+// String renders the problem as "file:line:col: address: message".
+func (p Problem) String() string {
+	var b strings.Builder
+	if pos := p.Source.Position(); pos != "" {
+		b.WriteString(pos)
+		b.WriteString(": ")
+	}
+	if p.Address != "" {
+		b.WriteString(p.Address)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// finish sorts changes and extras, counts the summary and makes the nil
+// slices empty so JSON shows [] rather than null.
+func (p *Plan) finish() {
+	sort.SliceStable(p.Changes, func(i, j int) bool { return AddressLess(p.Changes[i].Address, p.Changes[j].Address) })
+	sort.SliceStable(p.Extras, func(i, j int) bool { return AddressLess(p.Extras[i].Address, p.Extras[j].Address) })
+	sort.Strings(p.Warnings)
+	p.Summary = Summary{}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if c.Warnings == nil {
+			c.Warnings = []string{}
+		}
+		switch c.Action {
+		case Create:
+			p.Summary.Create++
+		case Update:
+			p.Summary.Update++
+		case Delete:
+			p.Summary.Delete++
+		case Replace:
+			p.Summary.Replace++
+		case Manual:
+			p.Summary.Manual++
+		}
+	}
+	if p.Changes == nil {
+		p.Changes = []Change{}
+	}
+	if p.Extras == nil {
+		p.Extras = []Extra{}
+	}
+	if p.Warnings == nil {
+		p.Warnings = []string{}
+	}
+	if p.Live == nil {
+		p.Live = map[string]string{}
+	}
+}
+
+// Addresses of objects, shared by Diff, renderers and remote.
+
+// GroupAddress is the address of a repository group.
+func GroupAddress(path string) string { return "group[" + path + "]" }
+
+// RepositoryAddress is the address of a repository.
+func RepositoryAddress(path string) string { return "repository[" + path + "]" }
+
+// GitAuthAddress is the address of a Git authorization.
+func GitAuthAddress(name string) string { return "git_auth[" + name + "]" }
+
+// MemberAddress is the address of a repository member.
+func MemberAddress(repo, user string) string { return RepositoryAddress(repo) + ".member[" + user + "]" }
+
+// MemberGroupAddress is the address of a member group attached to a repository.
+func MemberGroupAddress(repo, mg string) string {
+	return RepositoryAddress(repo) + ".member_group[" + mg + "]"
+}
+
+// GroupMemberGroupAddress is the address of a member group attached to a group.
+func GroupMemberGroupAddress(group, mg string) string {
+	return GroupAddress(group) + ".member_group[" + mg + "]"
+}
+
+// PushRuleAddress is the address of a file push rule.
+func PushRuleAddress(repo, path string) string {
+	return RepositoryAddress(repo) + ".push_rule[" + path + "]"
+}
+
+// AddressLess orders addresses so that an object comes right before what it
+// contains: group[a] < group[a].member_group[x] < group[a/b]. Plain byte
+// order would put group[a/b] first, because '/' sorts before ']'.
+func AddressLess(a, b string) bool {
+	return addressKey.Replace(a) < addressKey.Replace(b)
+}
+
+var addressKey = strings.NewReplacer("]", "\x01", "[", "\x02", ".", "\x03")

@@ -1,0 +1,206 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/reposync/reposync/internal/state"
+)
+
+// resolver turns spec names into live identities: pinned names by id (so a
+// rename is a warning, never drift), others by name. Every name that cannot
+// be resolved becomes one Problem at its first source.
+type resolver struct {
+	d    *state.Desired
+	live *state.Live
+
+	userByID  map[int64]state.LiveUser
+	userByIAM map[string]state.LiveUser
+	mgByID    map[string]state.LiveMemberGroup
+	mgByTeam  map[int64]state.LiveMemberGroup
+	roleByID  map[string]state.LiveRole
+
+	problems []Problem
+	warnings []string
+	reported map[string]bool
+}
+
+func newResolver(d *state.Desired, live *state.Live) *resolver {
+	r := &resolver{
+		d: d, live: live,
+		userByID: map[int64]state.LiveUser{}, userByIAM: map[string]state.LiveUser{},
+		mgByID: map[string]state.LiveMemberGroup{}, mgByTeam: map[int64]state.LiveMemberGroup{},
+		roleByID: map[string]state.LiveRole{},
+		reported: map[string]bool{},
+	}
+	for _, u := range live.Users {
+		if u.ID != 0 {
+			r.userByID[u.ID] = u
+		}
+		if u.IAMID != "" {
+			r.userByIAM[u.IAMID] = u
+		}
+	}
+	for _, m := range live.MemberGroups {
+		if m.ID != "" {
+			r.mgByID[m.ID] = m
+		}
+		if m.TeamID != 0 {
+			r.mgByTeam[m.TeamID] = m
+		}
+	}
+	for _, ro := range live.Roles {
+		r.roleByID[ro.ID] = ro
+	}
+	return r
+}
+
+func (r *resolver) problem(key string, src state.Source, msg string) {
+	if r.reported[key] {
+		return
+	}
+	r.reported[key] = true
+	r.problems = append(r.problems, Problem{Source: src, Message: msg})
+}
+
+func (r *resolver) warnOnce(key, msg string) {
+	if r.reported[key] {
+		return
+	}
+	r.reported[key] = true
+	r.warnings = append(r.warnings, msg)
+}
+
+func (r *resolver) user(name string, src state.Source) (state.LiveUser, bool) {
+	if pin, ok := r.d.Users[name]; ok {
+		var u state.LiveUser
+		var found bool
+		switch {
+		case pin.ID != 0:
+			u, found = r.userByID[pin.ID]
+		case pin.IAMID != "":
+			u, found = r.userByIAM[pin.IAMID]
+		}
+		if !found {
+			r.problem("user\x00"+name, pin.Source, fmt.Sprintf("pinned user `%s` (%s) is not a member of the CodeArts project", name, userPinText(pin)))
+			return u, false
+		}
+		if pin.ID != 0 && pin.IAMID != "" && u.IAMID != pin.IAMID {
+			r.problem("user\x00"+name, pin.Source, fmt.Sprintf("pinned user `%s`: id %d belongs to IAM id %s, not %s", name, pin.ID, u.IAMID, pin.IAMID))
+			return u, false
+		}
+		if u.Name != name {
+			r.warnOnce("rename-user\x00"+name, fmt.Sprintf("user `%s` (pinned %s, %s) is called `%s` in CodeArts now; it is matched by id, so nobody is removed or re-added — rename it in the spec when convenient", name, userPinText(pin), pin.Source, u.Name))
+		}
+		return u, true
+	}
+	u, ok := r.live.Users[name]
+	if !ok {
+		r.problem("user\x00"+name, src, fmt.Sprintf("unknown user `%s`: no such user in the CodeArts project%s", name, didYouMean(name, keys(r.live.Users))))
+	}
+	return u, ok
+}
+
+func (r *resolver) memberGroup(name string, src state.Source, needTeam bool) (state.LiveMemberGroup, bool) {
+	var mg state.LiveMemberGroup
+	var ok bool
+	if pin, pinned := r.d.MemberGroups[name]; pinned {
+		switch {
+		case pin.ID != "":
+			mg, ok = r.mgByID[pin.ID]
+		case pin.TeamID != 0:
+			mg, ok = r.mgByTeam[pin.TeamID]
+		}
+		if !ok {
+			r.problem("mg\x00"+name, pin.Source, fmt.Sprintf("pinned member group `%s` is not in the CodeArts project", name))
+			return mg, false
+		}
+		if mg.Name != name {
+			r.warnOnce("rename-mg\x00"+name, fmt.Sprintf("member group `%s` (pinned, %s) is called `%s` in CodeArts now; it is matched by id", name, pin.Source, mg.Name))
+		}
+	} else if mg, ok = r.live.MemberGroups[name]; !ok {
+		r.problem("mg\x00"+name, src, fmt.Sprintf("unknown member group `%s`: no such member group in the CodeArts project%s", name, didYouMean(name, keys(r.live.MemberGroups))))
+		return mg, false
+	}
+	if needTeam && mg.TeamID == 0 {
+		r.problem("mgteam\x00"+name, src, fmt.Sprintf("member group `%s` has no integer team id, which file push rules need; pin it with `team_id`", name))
+		return mg, false
+	}
+	if !needTeam && mg.ID == "" {
+		r.problem("mgid\x00"+name, src, fmt.Sprintf("member group `%s` has no 32-character id, which attaching it needs; pin it with `id`", name))
+		return mg, false
+	}
+	return mg, true
+}
+
+func (r *resolver) role(name string, src state.Source) (state.LiveRole, bool) {
+	if pin, ok := r.d.Roles[name]; ok {
+		ro, found := r.roleByID[pin.ID]
+		if !found {
+			// Role ids are stable and the role list may not include every
+			// role; trust a pinned id the lookup does not contradict.
+			return state.LiveRole{Name: name, ID: pin.ID}, true
+		}
+		return ro, true
+	}
+	ro, ok := r.live.Roles[name]
+	if !ok {
+		r.problem("role\x00"+name, src, fmt.Sprintf("unknown role `%s`: no such role in the CodeArts project%s", name, didYouMean(name, keys(r.live.Roles))))
+	}
+	return ro, ok
+}
+
+func userPinText(p state.UserPin) string {
+	switch {
+	case p.ID != 0 && p.IAMID != "":
+		return fmt.Sprintf("id %d, iam_id %s", p.ID, p.IAMID)
+	case p.ID != 0:
+		return fmt.Sprintf("id %d", p.ID)
+	}
+	return "iam_id " + p.IAMID
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// didYouMean suggests a close live name (case-insensitive match or one edit).
+func didYouMean(name string, candidates []string) string {
+	for _, c := range candidates {
+		if strings.EqualFold(c, name) {
+			return fmt.Sprintf(" — did you mean `%s`?", c)
+		}
+	}
+	for _, c := range candidates {
+		if oneEdit(strings.ToLower(name), strings.ToLower(c)) {
+			return fmt.Sprintf(" — did you mean `%s`?", c)
+		}
+	}
+	return ""
+}
+
+// oneEdit reports whether a and b differ by one insertion, deletion or
+// substitution.
+func oneEdit(a, b string) bool {
+	if a == b || len(a)-len(b) > 1 || len(b)-len(a) > 1 {
+		return false
+	}
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	if len(a) == len(b) {
+		// One substitution, or two adjacent letters swapped.
+		return a[i+1:] == b[i+1:] || (i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:])
+	}
+	return a[i:] == b[i+1:]
+}

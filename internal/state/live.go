@@ -1,0 +1,107 @@
+package state
+
+// Live is the world as the cloud has it, read by remote and diffed by plan.
+// Names are resolved: members, member groups and push-rule entries carry both
+// the name a spec would use and the ids the API uses, so plan can compare by
+// id (renames are not drift) and report by name.
+type Live struct {
+	// Project is the CodeArts project UUID that was read.
+	Project string
+
+	// Groups and Repositories come from the tree walk, keyed by full path.
+	Groups       map[string]*LiveGroup
+	Repositories map[string]*LiveRepository
+
+	// Lookups, keyed by name.
+	Users        map[string]LiveUser
+	MemberGroups map[string]LiveMemberGroup
+	Roles        map[string]LiveRole
+
+	// GitAuths is nil when authorizations were not read (the spec lists none
+	// and pruning is off), so plan can tell "none" from "not looked at".
+	GitAuths map[string]*LiveGitAuth
+
+	// Caller is the identity reposync runs as, when known; guardrails use it
+	// so a run can never remove or demote its own admin role.
+	Caller *LiveUser
+
+	// Fingerprints maps the address of every object read to a digest of what
+	// was read, so a saved plan can detect that the world changed since.
+	Fingerprints map[string]string
+}
+
+// LiveUser is a user with both of its ids.
+type LiveUser struct {
+	Name  string
+	ID    int64  // numeric CodeArts user id
+	IAMID string // 32-character IAM user id
+}
+
+// LiveMemberGroup is a member group with both of its ids.
+type LiveMemberGroup struct {
+	Name   string
+	ID     string // 32-character member group id
+	TeamID int64  // integer id used by file push rules; 0 when unknown
+}
+
+// LiveRole is a project role.
+type LiveRole struct {
+	Name string
+	ID   string
+}
+
+// LiveGroup is a repository group as read.
+type LiveGroup struct {
+	ID          int64
+	Path        string
+	ParentID    int64 // 0 at the project root
+	Visibility  string
+	Description string
+	// MemberGroups are the names of attached member groups; nil when not read.
+	MemberGroups []string
+}
+
+// LiveRepository is a repository as read. Details is false for repositories
+// the spec does not manage: only the tree walk saw them.
+type LiveRepository struct {
+	ID      int64
+	UUID    string
+	Path    string
+	GroupID int64
+	Details bool
+
+	// Members by user name: direct and inherited.
+	Members map[string]LiveMember
+	// MemberGroups are the names of attached member groups.
+	MemberGroups []string
+	// PushRules by path.
+	PushRules map[string]LivePushRule
+}
+
+// LiveMember is one user's access to a repository.
+type LiveMember struct {
+	User LiveUser
+	Role Role
+	// Inherited is true when the access comes through a member group or a
+	// parent group; such members are never removed or changed directly.
+	Inherited bool
+	// Via names where inherited access comes from: "member group X" or
+	// "group a/b".
+	Via string
+}
+
+// LivePushRule is a file push rule as read, with resolved names.
+type LivePushRule struct {
+	ID           int64
+	Path         string
+	Users        []LiveUser
+	MemberGroups []LiveMemberGroup
+	Roles        []LiveRole
+}
+
+// LiveGitAuth is a ServiceStage Git authorization as read (never its secret).
+type LiveGitAuth struct {
+	Name     string
+	RepoType string
+	User     string
+}
