@@ -251,7 +251,9 @@ func RepositoryAddress(path string) string { return "repository[" + path + "]" }
 func GitAuthAddress(name string) string { return "git_auth[" + name + "]" }
 
 // MemberAddress is the address of a repository member.
-func MemberAddress(repo, user string) string { return RepositoryAddress(repo) + ".member[" + user + "]" }
+func MemberAddress(repo, user string) string {
+	return RepositoryAddress(repo) + ".member[" + user + "]"
+}
 
 // MemberGroupAddress is the address of a member group attached to a repository.
 func MemberGroupAddress(repo, mg string) string {
