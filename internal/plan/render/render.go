@@ -1,0 +1,216 @@
+// Package render turns a *plan.Plan into what people and tools read: text
+// for terminals, Markdown for pull-request comments, and the versioned JSON
+// document. Renderers only read the plan and write to an io.Writer; they
+// import plan and state, never api or apply.
+package render
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/state"
+)
+
+// Format names an output format of `reposync plan`.
+type Format string
+
+// The formats of a rendered plan.
+const (
+	FormatText     Format = "text"
+	FormatMarkdown Format = "markdown"
+	FormatJSON     Format = "json"
+)
+
+// Formats lists the valid formats, for flag help and validation.
+var Formats = []Format{FormatText, FormatMarkdown, FormatJSON}
+
+// Options tune rendering; the zero value is plain text without colour.
+type Options struct {
+	// Color adds ANSI colours (text only); set it only for a terminal.
+	Color bool
+	// MaxMarkdown caps the Markdown size in bytes; 0 means DefaultMaxMarkdown.
+	MaxMarkdown int
+}
+
+// DefaultMaxMarkdown keeps a PR comment under the 65 536-character limit of
+// the big forges with room for a wrapper.
+const DefaultMaxMarkdown = 60_000
+
+// Render writes p in the given format.
+func Render(w io.Writer, p *plan.Plan, f Format, o Options) error {
+	switch f {
+	case FormatText:
+		return Text(w, p, o)
+	case FormatMarkdown:
+		return Markdown(w, p, o)
+	case FormatJSON:
+		return plan.Encode(w, p)
+	}
+	return fmt.Errorf("unknown format %q: choose text, markdown or json", f)
+}
+
+// ParseFormat checks a --format value.
+func ParseFormat(s string) (Format, error) {
+	for _, f := range Formats {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("unknown format %q: choose text, markdown or json", s)
+}
+
+// describe is the one-line human description of a change's values.
+func describe(c plan.Change) string {
+	switch b := c.Before.(type) {
+	case *plan.MemberValue:
+		a, _ := c.After.(*plan.MemberValue)
+		switch {
+		case a == nil:
+			return fmt.Sprintf("%s (removed)", b.Role)
+		case b.Via != "":
+			return fmt.Sprintf("%s through %s → %s (direct)", b.Role, b.Via, a.Role)
+		default:
+			return fmt.Sprintf("%s → %s", b.Role, a.Role)
+		}
+	case *plan.GroupValue:
+		a, _ := c.After.(*plan.GroupValue)
+		return groupDelta(b, a)
+	case *plan.GitAuthValue:
+		a, _ := c.After.(*plan.GitAuthValue)
+		if a == nil {
+			return fmt.Sprintf("%s authorization for %s (removed)", b.RepoType, b.User)
+		}
+		return fmt.Sprintf("%s/%s → %s/%s", b.RepoType, b.User, a.RepoType, a.User)
+	case *plan.MemberGroupValue:
+		if c.After == nil {
+			return "attached, not listed"
+		}
+	case *plan.PushRuleValue:
+		if c.After == nil {
+			return b.String() + " (removed)"
+		}
+		return "" // shown as a diff
+	}
+	switch a := c.After.(type) {
+	case *plan.MemberValue:
+		return string(a.Role)
+	case *plan.GroupValue:
+		s := "visibility " + a.Visibility
+		if a.Description != nil && *a.Description != "" {
+			s += fmt.Sprintf(", description %q", *a.Description)
+		}
+		return s
+	case *plan.MemberGroupValue:
+		return "attach member group " + a.Name
+	case *plan.PushRuleValue:
+		if len(a.Users)+len(a.MemberGroups)+len(a.Roles) == 0 {
+			return "{} (nobody may push)"
+		}
+		return a.String()
+	case *plan.GitAuthValue:
+		return fmt.Sprintf("%s authorization for %s (password from $%s)", a.RepoType, a.User, a.PasswordEnv)
+	}
+	return ""
+}
+
+func groupDelta(b, a *plan.GroupValue) string {
+	if a == nil {
+		return "group removed"
+	}
+	var parts []string
+	if b.Visibility != a.Visibility {
+		parts = append(parts, fmt.Sprintf("visibility %s → %s", b.Visibility, a.Visibility))
+	}
+	if a.Description != nil && (b.Description == nil || *b.Description != *a.Description) {
+		old := ""
+		if b.Description != nil {
+			old = *b.Description
+		}
+		parts = append(parts, fmt.Sprintf("description %q → %q", old, *a.Description))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ruleLines renders a push rule as one line per grant list, for diffs.
+func ruleLines(v *plan.PushRuleValue) string {
+	if v == nil {
+		return ""
+	}
+	list := func(s []string) string { return "[" + strings.Join(s, ", ") + "]" }
+	return "users: " + list(v.Users) + "\nmember_groups: " + list(v.MemberGroups) + "\nroles: " + list(v.Roles) + "\n"
+}
+
+// loosens reports whether a push rule change lets more people push: anything
+// granted after that was not granted before.
+func loosens(c plan.Change) bool {
+	if c.Kind != plan.KindPushRule {
+		return false
+	}
+	a, _ := c.After.(*plan.PushRuleValue)
+	if a == nil {
+		return c.Action == plan.Delete // removing a restriction opens the path
+	}
+	b, _ := c.Before.(*plan.PushRuleValue)
+	if b == nil {
+		return false // a new rule restricts
+	}
+	return len(added(b.Users, a.Users))+len(added(b.MemberGroups, a.MemberGroups))+len(added(b.Roles, a.Roles)) > 0
+}
+
+func added(before, after []string) []string {
+	have := map[string]bool{}
+	for _, s := range before {
+		have[s] = true
+	}
+	var out []string
+	for _, s := range after {
+		if !have[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// grantsAdmin reports whether a change makes someone a repository admin.
+func grantsAdmin(c plan.Change) bool {
+	a, ok := c.After.(*plan.MemberValue)
+	if !ok || a.Role != state.RoleAdmin {
+		return false
+	}
+	b, _ := c.Before.(*plan.MemberValue)
+	return b == nil || b.Role != state.RoleAdmin || b.Via != ""
+}
+
+// repoOf returns the repository or group path an address belongs to and its
+// kind ("repository", "group" or "git_auth").
+func repoOf(addr string) (kind, path string) {
+	open := strings.IndexByte(addr, '[')
+	if open < 0 {
+		return "", addr
+	}
+	closeIdx := strings.IndexByte(addr[open:], ']')
+	if closeIdx < 0 {
+		return addr[:open], addr[open+1:]
+	}
+	return addr[:open], addr[open+1 : open+closeIdx]
+}
+
+// leaf returns the last bracketed name of an address: the member, rule path
+// or member group.
+func leaf(addr string) string {
+	i := strings.LastIndexByte(addr, '[')
+	if i < 0 || !strings.HasSuffix(addr, "]") {
+		return addr
+	}
+	return addr[i+1 : len(addr)-1]
+}
+
+var marker = map[plan.Action]string{
+	plan.Create:  "+",
+	plan.Update:  "~",
+	plan.Delete:  "-",
+	plan.Replace: "±",
+	plan.Manual:  "!",
+}

@@ -1,0 +1,123 @@
+package render
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/reposync/reposync/internal/plan"
+)
+
+const (
+	ansiReset   = "\x1b[0m"
+	ansiBold    = "\x1b[1m"
+	ansiRed     = "\x1b[31m"
+	ansiGreen   = "\x1b[32m"
+	ansiYellow  = "\x1b[33m"
+	ansiMagenta = "\x1b[35m"
+	ansiDim     = "\x1b[2m"
+)
+
+var actionColor = map[plan.Action]string{
+	plan.Create:  ansiGreen,
+	plan.Update:  ansiYellow,
+	plan.Delete:  ansiRed,
+	plan.Replace: ansiYellow,
+	plan.Manual:  ansiMagenta,
+}
+
+// Text writes the terminal view: one line per change with a `+ ~ - !`
+// marker, its values and its spec source, unified diffs of changed push
+// rules, then extras, warnings and the summary line.
+func Text(w io.Writer, p *plan.Plan, o Options) error {
+	bw := bufio.NewWriter(w)
+	paint := func(code, s string) string {
+		if !o.Color || code == "" {
+			return s
+		}
+		return code + s + ansiReset
+	}
+	fmt.Fprintf(bw, "reposync plan for project %s\n", p.Project)
+	if len(p.Changes) == 0 {
+		fmt.Fprintln(bw, "\nNo changes. The live state matches the spec.")
+	} else {
+		fmt.Fprintln(bw)
+	}
+	for _, c := range p.Changes {
+		line := fmt.Sprintf("  %s %s", marker[c.Action], c.Address)
+		fmt.Fprint(bw, paint(actionColor[c.Action], line))
+		if d := describe(c); d != "" {
+			fmt.Fprintf(bw, "  %s", d)
+		}
+		if c.Source != "" {
+			fmt.Fprint(bw, paint(ansiDim, "  ("+c.Source+")"))
+		}
+		fmt.Fprintln(bw)
+		if c.Kind == plan.KindPushRule && c.Action == plan.Update {
+			b, _ := c.Before.(*plan.PushRuleValue)
+			a, _ := c.After.(*plan.PushRuleValue)
+			for _, l := range unifiedLines(ruleLines(b), ruleLines(a)) {
+				color := ""
+				switch l[0] {
+				case '-':
+					color = ansiRed
+				case '+':
+					color = ansiGreen
+				}
+				fmt.Fprintln(bw, "      "+paint(color, l))
+			}
+		}
+		if c.Reason != "" {
+			fmt.Fprintf(bw, "      %s\n", c.Reason)
+		}
+		for _, wr := range c.Warnings {
+			fmt.Fprintf(bw, "      %s %s\n", paint(ansiYellow, "warning:"), wr)
+		}
+	}
+	if len(p.Extras) > 0 {
+		hint := " (--prune removes what the API can remove)"
+		if p.Prune {
+			hint = ""
+		}
+		fmt.Fprintf(bw, "\nNot in the spec, left alone%s:\n", hint)
+		for _, e := range p.Extras {
+			fmt.Fprintf(bw, "  %s  %s\n", paint(ansiDim, "·"), e.Address+": "+e.Detail)
+		}
+	}
+	if len(p.Warnings) > 0 {
+		fmt.Fprintln(bw, "\nWarnings:")
+		for _, wr := range p.Warnings {
+			fmt.Fprintf(bw, "  %s %s\n", paint(ansiYellow, "!"), wr)
+		}
+	}
+	fmt.Fprintf(bw, "\n%s %s.\n", paint(ansiBold, "Plan:"), p.Summary.Line())
+	return bw.Flush()
+}
+
+// unifiedLines diffs two small texts line by line and returns them prefixed
+// with "--- before"/"+++ after" headers and ' ', '-' or '+'.
+func unifiedLines(before, after string) []string {
+	dmp := diffmatchpatch.New()
+	a, b, lines := dmp.DiffLinesToChars(before, after)
+	diffs := dmp.DiffCharsToLines(dmp.DiffMain(a, b, false), lines)
+	out := []string{"--- before", "+++ after"}
+	for _, d := range diffs {
+		prefix := " "
+		switch d.Type {
+		case diffmatchpatch.DiffDelete:
+			prefix = "-"
+		case diffmatchpatch.DiffInsert:
+			prefix = "+"
+		}
+		for _, l := range strings.SplitAfter(d.Text, "\n") {
+			if l == "" {
+				continue
+			}
+			out = append(out, prefix+" "+strings.TrimSuffix(l, "\n"))
+		}
+	}
+	return out
+}
