@@ -38,5 +38,9 @@ FUZZTIME ?= 60s
 fuzz:
 	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
 
+## bench: Go benchmarks of the loader and the planner at 10 000 repositories
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/spec ./internal/plan/...
+
 clean:
 	rm -rf bin
