@@ -1,0 +1,293 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	_ "github.com/reposync/reposync/internal/golden" // accept -update
+	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/state"
+)
+
+func member(repo, user string, action plan.Action, before, after state.Role) plan.Change {
+	c := plan.Change{Address: plan.MemberAddress(repo, user), Kind: plan.KindMember, Action: action,
+		Target: plan.Target{Repository: repo, User: user, UserIAMID: fmt.Sprintf("%032x", len(user))}}
+	if before != "" {
+		c.Before = &plan.MemberValue{Role: before}
+	}
+	if after != "" {
+		c.After = &plan.MemberValue{Role: after}
+	}
+	return c
+}
+
+func group(path string, action plan.Action) plan.Change {
+	return plan.Change{Address: plan.GroupAddress(path), Kind: plan.KindGroup, Action: action, Target: plan.Target{Group: path}}
+}
+
+func rule(repo, path string, action plan.Action) plan.Change {
+	return plan.Change{Address: plan.PushRuleAddress(repo, path), Kind: plan.KindPushRule, Action: action, Target: plan.Target{Repository: repo}}
+}
+
+func mkplan(cs ...plan.Change) *plan.Plan { return &plan.Plan{FormatVersion: 1, Changes: cs} }
+
+func TestBuildStepsBatchesAndOrders(t *testing.T) {
+	p := mkplan(
+		group("a", plan.Create), group("a/b", plan.Create), group("a/b/c", plan.Create),
+		plan.Change{Address: plan.GroupMemberGroupAddress("a/b", "leads"), Kind: plan.KindGroupMemberGroup, Action: plan.Create, Target: plan.Target{Group: "a/b"}},
+		member("x/r", "u1", plan.Create, "", state.RoleViewer), member("x/r", "u2", plan.Create, "", state.RoleAdmin),
+		member("x/s", "u1", plan.Create, "", state.RoleViewer),
+		rule("x/r", "/a", plan.Update), rule("x/r", "/b", plan.Update), rule("x/r", "/c", plan.Delete), rule("x/r", "/d", plan.Delete),
+		rule("x/r", "/e", plan.Create), rule("x/r", "/f", plan.Create),
+		group("old", plan.Delete), group("old/child", plan.Delete),
+		plan.Change{Address: plan.GroupAddress("m"), Kind: plan.KindGroup, Action: plan.Manual},
+	)
+	steps := BuildSteps(p)
+	var got []string
+	for _, s := range steps {
+		var deps []string
+		for _, d := range s.Deps {
+			deps = append(deps, steps[d].Changes[0].Address)
+		}
+		got = append(got, fmt.Sprintf("%s %s x%d after %v", s.Op, s.Key(), len(s.Changes), deps))
+	}
+	want := []string{
+		"CreateGroup a x1 after []",
+		"CreateGroup a/b x1 after [group[a]]",
+		"CreateGroup a/b/c x1 after [group[a/b]]",
+		"AssociateGroupUserGroup a/b x1 after [group[a/b]]",
+		"AddRepoMembers x/r x2 after []",
+		"AddRepoMembers x/s x1 after []",
+		"BatchUpdateRepositoryFilePushPermissions x/r x2 after []",
+		"BatchDeleteRepositoryFilePushPermissions x/r x2 after []",
+		"CreateFilePushPermission x/r x1 after []",
+		"CreateFilePushPermission x/r x1 after []",
+		"DeleteGroup old x1 after [group[old/child]]",
+		"DeleteGroup old/child x1 after []",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+}
+
+// fakeMutator records calls, tracks concurrency and fails on demand.
+type fakeMutator struct {
+	mu       sync.Mutex
+	limit    int
+	inFlight int
+	maxSeen  int
+	over     bool
+	calls    []string
+	fail     map[string]error // by first change address
+	gate     chan struct{}    // when set, Apply waits on it
+	reached  chan struct{}    // closed once inFlight reaches limit
+	once     sync.Once
+	onCall   func()
+}
+
+func (f *fakeMutator) Apply(ctx context.Context, s *Step) error {
+	f.mu.Lock()
+	f.inFlight++
+	if f.inFlight > f.maxSeen {
+		f.maxSeen = f.inFlight
+	}
+	if f.limit > 0 && f.inFlight > f.limit {
+		f.over = true
+	}
+	if f.reached != nil && f.inFlight == f.limit {
+		f.once.Do(func() { close(f.reached) })
+	}
+	f.calls = append(f.calls, string(s.Op)+" "+s.Changes[0].Address)
+	err := f.fail[s.Changes[0].Address]
+	cb := f.onCall
+	f.mu.Unlock()
+	if cb != nil {
+		cb()
+	}
+	if f.gate != nil {
+		<-f.gate
+	}
+	f.mu.Lock()
+	f.inFlight--
+	f.mu.Unlock()
+	return err
+}
+
+func TestInFlightNeverExceedsConcurrency(t *testing.T) {
+	var cs []plan.Change
+	for i := 0; i < 40; i++ {
+		cs = append(cs, member(fmt.Sprintf("r/%02d", i), "u", plan.Update, state.RoleViewer, state.RoleDeveloper))
+	}
+	const limit = 4
+	f := &fakeMutator{limit: limit, gate: make(chan struct{}), reached: make(chan struct{})}
+	repDone := make(chan *Report)
+	go func() { repDone <- Run(context.Background(), mkplan(cs...), f, Options{Concurrency: limit}) }()
+	select {
+	case <-f.reached:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the executor never ran 4 steps at once")
+	}
+	// Give any step launched beyond the limit every chance to enter Apply
+	// (yielding, not sleeping) before the first ones are released.
+	for i := 0; i < 20_000; i++ {
+		runtime.Gosched()
+	}
+	close(f.gate)
+	rep := <-repDone
+	if f.over || f.maxSeen != limit {
+		t.Errorf("max in flight = %d (over the limit: %v), want exactly %d", f.maxSeen, f.over, limit)
+	}
+	if rep.Summary.Done != 40 || len(f.calls) != 40 {
+		t.Errorf("summary %+v, %d calls", rep.Summary, len(f.calls))
+	}
+}
+
+type apiErr struct{ code, msg string }
+
+func (e apiErr) Error() string     { return e.code + ": " + e.msg }
+func (e apiErr) ErrorCode() string { return e.code }
+
+func TestFailureSkipsDependentsOnly(t *testing.T) {
+	p := mkplan(
+		group("a", plan.Create), group("a/b", plan.Create), group("a/b/c", plan.Create),
+		plan.Change{Address: plan.GroupMemberGroupAddress("a", "leads"), Kind: plan.KindGroupMemberGroup, Action: plan.Create, Target: plan.Target{Group: "a"}},
+		member("x/r", "u1", plan.Create, "", state.RoleViewer),
+		member("x/s", "u2", plan.Update, state.RoleViewer, state.RoleAdmin),
+		plan.Change{Address: plan.GroupAddress("m"), Kind: plan.KindGroup, Action: plan.Manual, Reason: "console only"},
+	)
+	f := &fakeMutator{fail: map[string]error{"group[a]": apiErr{"CH.004403", "no permission"}}}
+	rep := Run(context.Background(), p, f, Options{Concurrency: 2})
+	got := map[string]string{}
+	for _, r := range rep.Results {
+		got[r.Address] = string(r.Status) + " " + r.Code
+	}
+	want := map[string]string{
+		"group[a]":                     "failed CH.004403",
+		"group[a/b]":                   "skipped ",
+		"group[a/b/c]":                 "skipped ",
+		"group[a].member_group[leads]": "skipped ",
+		"repository[x/r].member[u1]":   "done ",
+		"repository[x/s].member[u2]":   "done ",
+		"group[m]":                     "manual ",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	if rep.Summary != (Counts{Done: 2, Failed: 1, Skipped: 3, Manual: 1}) {
+		t.Errorf("summary = %+v", rep.Summary)
+	}
+	for _, r := range rep.Results {
+		if r.Address == "group[a/b/c]" && !strings.Contains(r.Message, "group[a/b]") {
+			t.Errorf("skip reason = %q, want it to name the failed dependency", r.Message)
+		}
+	}
+}
+
+func TestFailFastStopsNewSteps(t *testing.T) {
+	var cs []plan.Change
+	for i := 0; i < 5; i++ {
+		cs = append(cs, member(fmt.Sprintf("r/%d", i), "u", plan.Update, state.RoleViewer, state.RoleAdmin))
+	}
+	f := &fakeMutator{fail: map[string]error{cs[0].Address: errors.New("boom")}}
+	rep := Run(context.Background(), mkplan(cs...), f, Options{Concurrency: 1, FailFast: true})
+	if len(f.calls) != 1 || rep.Summary.Failed != 1 || rep.Summary.Skipped != 4 {
+		t.Errorf("calls %v, summary %+v", f.calls, rep.Summary)
+	}
+	// Without fail-fast the same failure leaves the others running.
+	f = &fakeMutator{fail: map[string]error{cs[0].Address: errors.New("boom")}}
+	rep = Run(context.Background(), mkplan(cs...), f, Options{Concurrency: 1})
+	if len(f.calls) != 5 || rep.Summary.Done != 4 {
+		t.Errorf("calls %v, summary %+v", f.calls, rep.Summary)
+	}
+}
+
+type partialMutator struct{}
+
+func (partialMutator) Apply(_ context.Context, s *Step) error {
+	if s.Op != OpAddMembers {
+		return nil
+	}
+	return ChangeErrors{s.Changes[1].Address: apiErr{"CH.1001", "user is disabled"}}
+}
+
+func TestPartialBatchFailure(t *testing.T) {
+	p := mkplan(member("x/r", "u1", plan.Create, "", state.RoleViewer), member("x/r", "u2", plan.Create, "", state.RoleViewer), member("x/r", "u3", plan.Create, "", state.RoleViewer))
+	rep := Run(context.Background(), p, partialMutator{}, Options{Concurrency: 2})
+	if rep.Summary != (Counts{Done: 2, Failed: 1}) {
+		t.Errorf("summary = %+v", rep.Summary)
+	}
+	if r := rep.Results[1]; r.Status != StatusFailed || r.Code != "CH.1001" || r.Op != OpAddMembers {
+		t.Errorf("failed result = %+v", r)
+	}
+}
+
+func TestInterruptedRunSkipsTheRest(t *testing.T) {
+	var cs []plan.Change
+	for i := 0; i < 6; i++ {
+		cs = append(cs, member(fmt.Sprintf("r/%d", i), "u", plan.Update, state.RoleViewer, state.RoleAdmin))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &fakeMutator{onCall: cancel}
+	rep := Run(ctx, mkplan(cs...), f, Options{Concurrency: 1})
+	if len(f.calls) != 1 || rep.Summary.Skipped != 5 {
+		t.Errorf("calls %v, summary %+v", f.calls, rep.Summary)
+	}
+	if !strings.Contains(rep.Results[5].Message, "interrupted") {
+		t.Errorf("skip reason = %q", rep.Results[5].Message)
+	}
+}
+
+func TestGuardrails(t *testing.T) {
+	caller := &state.LiveUser{Name: "ci-bot", ID: 1, IAMID: fmt.Sprintf("%032x", len("ci-bot"))}
+	live := &state.Live{Repositories: map[string]*state.LiveRepository{
+		"x/r": {Members: map[string]state.LiveMember{
+			"alice":  {Role: state.RoleAdmin},
+			"ci-bot": {Role: state.RoleAdmin},
+			"bob":    {Role: state.RoleDeveloper},
+		}},
+	}}
+	demoteAlice := member("x/r", "alice", plan.Update, state.RoleAdmin, state.RoleDeveloper)
+	removeBob := member("x/r", "bob", plan.Delete, state.RoleDeveloper, "")
+	removeBot := member("x/r", "ci-bot", plan.Delete, state.RoleAdmin, "")
+	base := Guardrails{MaxDeletes: 25, MinAdmins: 1, Prune: true, Caller: caller}
+	tests := []struct {
+		name  string
+		p     *plan.Plan
+		g     func(Guardrails) Guardrails
+		rules []string
+	}{
+		{"clean", mkplan(demoteAlice, removeBob), nil, nil},
+		{"deletions need prune", mkplan(removeBob), func(g Guardrails) Guardrails { g.Prune = false; return g }, []string{"prune"}},
+		{"max deletes", mkplan(removeBob), func(g Guardrails) Guardrails { g.MaxDeletes = 0; return g }, []string{"max_deletes"}},
+		{"group deletion needs its flag", mkplan(group("old", plan.Delete)), nil, []string{"allow_delete_groups"}},
+		{"never remove the caller's admin", mkplan(removeBot), nil, []string{"self"}},
+		{"min admins", mkplan(demoteAlice, removeBot), func(g Guardrails) Guardrails { g.Caller = nil; return g }, []string{"min_admins"}},
+		{"min admins 3", mkplan(demoteAlice), func(g Guardrails) Guardrails { g.MinAdmins = 2; return g }, []string{"min_admins"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := base
+			if tt.g != nil {
+				g = tt.g(g)
+			}
+			var got []string
+			for _, v := range Check(tt.p, live, g) {
+				got = append(got, v.Rule)
+				if len(v.Addresses) == 0 || v.Message == "" {
+					t.Errorf("violation %q names nothing", v)
+				}
+			}
+			if diff := cmp.Diff(tt.rules, got); diff != "" {
+				t.Errorf("violations (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,273 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/reposync/reposync/internal/plan"
+)
+
+// Mutator performs one step against the world. It returns nil when every
+// change of the step took effect. A *ChangeErrors names the changes of a
+// batch that failed while the others took effect; any other error fails the
+// whole step. Retries belong to the API client, not here.
+type Mutator interface {
+	Apply(ctx context.Context, s *Step) error
+}
+
+// ChangeErrors reports per-change failures inside one batch step, keyed by
+// change address.
+type ChangeErrors map[string]error
+
+func (e ChangeErrors) Error() string {
+	addrs := make([]string, 0, len(e))
+	for a := range e {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	if len(addrs) == 1 {
+		return fmt.Sprintf("%s: %v", addrs[0], e[addrs[0]])
+	}
+	return fmt.Sprintf("%d changes failed, first %s: %v", len(addrs), addrs[0], e[addrs[0]])
+}
+
+// Status is the outcome of one change.
+type Status string
+
+// The outcomes of a change.
+const (
+	StatusDone    Status = "done"
+	StatusFailed  Status = "failed"
+	StatusSkipped Status = "skipped" // a step it depends on failed, or the run stopped
+	StatusManual  Status = "manual"  // needs a person; nothing was called
+)
+
+// Result is what happened to one change.
+type Result struct {
+	Address string      `json:"address"`
+	Kind    plan.Kind   `json:"kind"`
+	Action  plan.Action `json:"action"`
+	Status  Status      `json:"status"`
+	Op      Op          `json:"operation,omitempty"`
+	// Code and Message carry the API's error_code and error_msg on failure,
+	// or why a change was skipped.
+	Code    string `json:"error_code,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// Report is the result of every change of the plan, sorted by address.
+type Report struct {
+	Results []Result `json:"results"`
+	Summary Counts   `json:"summary"`
+}
+
+// Counts tallies results per status.
+type Counts struct {
+	Done    int `json:"done"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+	Manual  int `json:"manual"`
+}
+
+// Progress is reported after every finished step.
+type Progress struct {
+	Done, Failed, Skipped, Total int // changes
+}
+
+// Options tune a run.
+type Options struct {
+	// Concurrency bounds the steps in flight; at least 1.
+	Concurrency int
+	// FailFast stops starting new steps after the first failure.
+	FailFast bool
+	// OnProgress, when set, is called after each step, from one goroutine
+	// at a time.
+	OnProgress func(Progress)
+}
+
+// coder is implemented by API errors that carry an error code.
+type coder interface{ ErrorCode() string }
+
+// Run executes the plan's steps with at most o.Concurrency in flight. A
+// failing step never cancels its independent siblings; steps that depend on
+// it are skipped. Cancelling ctx stops starting new steps; in-flight ones
+// see the cancelled context.
+func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
+	steps := BuildSteps(p)
+	if o.Concurrency < 1 {
+		o.Concurrency = 1
+	}
+	results := map[string]*Result{}
+	for _, c := range p.Changes {
+		r := &Result{Address: c.Address, Kind: c.Kind, Action: c.Action}
+		if c.Action == plan.Manual {
+			r.Status, r.Message = StatusManual, c.Reason
+		}
+		results[c.Address] = r
+	}
+	total := 0
+	for _, s := range steps {
+		total += len(s.Changes)
+	}
+
+	dependents := map[int][]int{}
+	pending := make([]int, len(steps))
+	for _, s := range steps {
+		pending[s.ID] = len(s.Deps)
+		for _, d := range s.Deps {
+			dependents[d] = append(dependents[d], s.ID)
+		}
+	}
+	type outcome struct {
+		step *Step
+		err  error
+	}
+	done := make(chan outcome, len(steps))
+	var g errgroup.Group
+	g.SetLimit(o.Concurrency)
+
+	// Only this goroutine touches results and prog; workers just call the
+	// mutator and send their outcome.
+	prog := Progress{Total: total}
+	finished := make([]bool, len(steps))
+	stopped := ""
+	launch := func(s *Step) {
+		for _, c := range s.Changes {
+			results[c.Address].Op = s.Op
+		}
+		g.Go(func() error {
+			done <- outcome{s, m.Apply(ctx, s)}
+			return nil
+		})
+	}
+	var skip func(id int, why string)
+	skip = func(id int, why string) {
+		if finished[id] {
+			return
+		}
+		finished[id] = true
+		for _, c := range steps[id].Changes {
+			r := results[c.Address]
+			r.Status, r.Op, r.Message = StatusSkipped, steps[id].Op, why
+			prog.Skipped++
+		}
+		for _, dep := range dependents[id] {
+			skip(dep, "skipped because "+steps[id].Changes[0].Address+" did not succeed")
+		}
+	}
+
+	// The coordinator keeps a queue of ready steps and launches one only
+	// when a slot is free, so it can stop launching at once (fail-fast,
+	// interruption); errgroup's limit is the hard bound on what runs.
+	var queue []*Step
+	for _, s := range steps {
+		if pending[s.ID] == 0 {
+			queue = append(queue, s)
+		}
+	}
+	inFlight := 0
+	for {
+		if stopped == "" && ctx.Err() != nil {
+			stopped = "not started: the run was interrupted"
+		}
+		if stopped != "" {
+			for _, s := range queue {
+				skip(s.ID, stopped)
+			}
+			queue = nil
+		}
+		for inFlight < o.Concurrency && len(queue) > 0 {
+			launch(queue[0])
+			queue = queue[1:]
+			inFlight++
+		}
+		if inFlight == 0 {
+			break
+		}
+		out := <-done
+		inFlight--
+		finished[out.step.ID] = true
+		failedAll := record(results, out.step, out.err, &prog)
+		if out.err != nil && o.FailFast && stopped == "" {
+			stopped = "not started: --fail-fast stopped the run after the first failure"
+		}
+		for _, id := range dependents[out.step.ID] {
+			if failedAll || out.err != nil && !isPartial(out.err) {
+				skip(id, "skipped because "+out.step.Changes[0].Address+" failed")
+				continue
+			}
+			pending[id]--
+			if pending[id] == 0 && !finished[id] {
+				queue = append(queue, steps[id])
+			}
+		}
+		if o.OnProgress != nil {
+			o.OnProgress(prog)
+		}
+	}
+	_ = g.Wait()
+	// Anything never started (only possible when stopped) is skipped.
+	for _, s := range steps {
+		if !finished[s.ID] {
+			skip(s.ID, stopped)
+		}
+	}
+
+	rep := &Report{}
+	for _, r := range results {
+		rep.Results = append(rep.Results, *r)
+		switch r.Status {
+		case StatusDone:
+			rep.Summary.Done++
+		case StatusFailed:
+			rep.Summary.Failed++
+		case StatusSkipped:
+			rep.Summary.Skipped++
+		case StatusManual:
+			rep.Summary.Manual++
+		}
+	}
+	sort.Slice(rep.Results, func(i, j int) bool { return plan.AddressLess(rep.Results[i].Address, rep.Results[j].Address) })
+	return rep
+}
+
+func isPartial(err error) bool {
+	var ce ChangeErrors
+	return errors.As(err, &ce)
+}
+
+// record stores a step's outcome in its changes' results and reports whether
+// every change of the step failed.
+func record(results map[string]*Result, s *Step, err error, prog *Progress) (failedAll bool) {
+	var ce ChangeErrors
+	partial := errors.As(err, &ce)
+	failed := 0
+	for _, c := range s.Changes {
+		r := results[c.Address]
+		var cerr error
+		switch {
+		case err == nil:
+		case partial:
+			cerr = ce[c.Address]
+		default:
+			cerr = err
+		}
+		if cerr == nil {
+			r.Status = StatusDone
+			prog.Done++
+			continue
+		}
+		failed++
+		r.Status, r.Message = StatusFailed, cerr.Error()
+		var cd coder
+		if errors.As(cerr, &cd) {
+			r.Code = cd.ErrorCode()
+		}
+		prog.Failed++
+	}
+	return failed == len(s.Changes) && failed > 0
+}
