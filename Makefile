@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/reposync/reposync/internal/cli.Version=$(VERSION)
 PKGS     := ./...
 
-.PHONY: all build test test-short lint vet fmt-check demo fuzz bench clean
+.PHONY: all build test test-short lint vet fmt-check demo fuzz bench docs clean
 
 all: build
 
@@ -37,6 +37,10 @@ demo: build
 FUZZTIME ?= 60s
 fuzz:
 	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+
+## docs: regenerate docs/spec.md from the schema's descriptions
+docs:
+	$(GO) test ./schema -run TestSpecDocUpToDate -update
 
 ## bench: Go benchmarks of the loader and the planner at 10 000 repositories
 bench:

@@ -10,7 +10,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
-	_ "github.com/reposync/reposync/internal/golden" // accept -update
+	"github.com/reposync/reposync/internal/golden"
 )
 
 func load(t *testing.T) map[string]any {
@@ -145,4 +145,19 @@ func TestConstraints(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSpecDocUpToDate fails when docs/spec.md no longer matches the schema;
+// `make docs` (or `go test ./schema -update`) rewrites it.
+func TestSpecDocUpToDate(t *testing.T) {
+	doc, err := Reference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Top-level keys", "`version`", "`password_env`", "### `repositories.<repository path>.push_rules.<path>`"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("reference lacks %q", want)
+		}
+	}
+	golden.Check(t, "../docs/spec.md", []byte(doc))
 }
