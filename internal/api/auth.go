@@ -1,0 +1,229 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Credential-bearing headers: stripped from any request to a host that is
+// not one of the client's service hosts (a redirect elsewhere).
+var credentialHeaders = []string{"X-Auth-Token", "Authorization", "X-Security-Token"}
+
+// authTransport adds credentials to requests bound for the client's own
+// service hosts and to no other host. Because it runs below http.Client, it
+// sees every redirect hop as a separate request and so never re-adds a
+// credential that CheckRedirect removed.
+type authTransport struct {
+	base  http.RoundTripper
+	c     *Client
+	hosts map[string]bool
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	if !t.hosts[r.URL.Host] {
+		for _, h := range credentialHeaders {
+			r.Header.Del(h)
+		}
+		return t.base.RoundTrip(r)
+	}
+	switch t.c.creds.mode() {
+	case authAKSK:
+		if err := t.c.sign(r); err != nil {
+			return nil, err
+		}
+		return t.base.RoundTrip(r)
+	case authToken:
+		r.Header.Set("X-Auth-Token", t.c.creds.Token)
+		return t.base.RoundTrip(r)
+	case authPassword:
+		return t.passwordRoundTrip(r)
+	}
+	return t.base.RoundTrip(r)
+}
+
+// passwordRoundTrip sends with the cached IAM token, and on an expired-token
+// answer (DEV.00000003 or APIG.0301) logs in again and re-sends once.
+func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, error) {
+	tok, err := t.c.tokens.get(r.Context(), "")
+	if err != nil {
+		return nil, err
+	}
+	r.Header.Set("X-Auth-Token", tok)
+	resp, err := t.base.RoundTrip(r)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, t.c.maxErrorBody))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if rerr != nil {
+		return resp, nil
+	}
+	code, _ := extractError(body)
+	if code != "DEV.00000003" && code != "APIG.0301" {
+		return resp, nil
+	}
+	tok2, err := t.c.tokens.get(r.Context(), tok)
+	if err != nil {
+		return nil, err
+	}
+	r2 := r.Clone(r.Context())
+	if r.GetBody != nil {
+		b, err := r.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		r2.Body = b
+	}
+	r2.Header.Set("X-Auth-Token", tok2)
+	return t.base.RoundTrip(r2)
+}
+
+// sign adds X-Sdk-Date (fresh for every attempt), X-Project-Id,
+// X-Security-Token and the SDK-HMAC-SHA256 Authorization header.
+func (c *Client) sign(r *http.Request) error {
+	var body []byte
+	if r.GetBody != nil {
+		rc, err := r.GetBody()
+		if err != nil {
+			return fmt.Errorf("read body for signing: %w", err)
+		}
+		body, err = io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("read body for signing: %w", err)
+		}
+	}
+	r.Header.Del("Authorization")
+	r.Header.Set(headerSdkDate, c.clock.Now().UTC().Format(sdkDateLayout))
+	if c.creds.ProjectID != "" {
+		r.Header.Set("X-Project-Id", c.creds.ProjectID)
+	}
+	if c.creds.SecurityToken != "" {
+		r.Header.Set("X-Security-Token", c.creds.SecurityToken)
+	}
+	r.Header.Set("Authorization", signature(c.creds.AccessKey, c.creds.SecretKey, r.Method, r.URL.Path, r.URL.Query(), r.Header, body))
+	return nil
+}
+
+// checkRedirect removes credentials from a redirect to another host. Go's
+// client forwards custom headers such as X-Auth-Token on every redirect.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("stopped after 10 redirects")
+	}
+	if req.URL.Host != via[0].URL.Host {
+		for _, h := range credentialHeaders {
+			req.Header.Del(h)
+		}
+		req.Header.Del(headerSdkDate)
+		req.Header.Del("X-Project-Id")
+	}
+	return nil
+}
+
+// tokenCache holds the IAM token of password authentication.
+type tokenCache struct {
+	c *Client
+
+	loginMu sync.Mutex // serialises logins; held across the IAM call
+
+	mu        sync.Mutex // guards the fields below; never held across I/O
+	token     string
+	expires   time.Time
+	projectID string
+}
+
+// refreshMargin renews a token this long before IAM's expiry.
+const refreshMargin = 5 * time.Minute
+
+// get returns a valid token; stale names a token the server rejected, which
+// is replaced unless another goroutine already replaced it.
+func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
+	tc.loginMu.Lock()
+	defer tc.loginMu.Unlock()
+	tc.mu.Lock()
+	token, expires := tc.token, tc.expires
+	tc.mu.Unlock()
+	if token != "" && token != stale && tc.c.clock.Now().Add(refreshMargin).Before(expires) {
+		return token, nil
+	}
+	cr := tc.c.creds
+	scope := ProjectScope{ID: cr.ProjectID}
+	if scope.ID == "" {
+		scope.Name = tc.c.region
+	}
+	tok, err := tc.c.CreateUserToken(ctx, cr.IAMUser, cr.IAMPassword, cr.IAMDomain, scope)
+	if err != nil {
+		return "", fmt.Errorf("iam login of %s: %w", cr.IAMUser, err)
+	}
+	if tok.ExpiresAt.IsZero() {
+		// IAM tokens live 24 hours (REFERENCE §12.1).
+		tok.ExpiresAt = tc.c.clock.Now().Add(24 * time.Hour)
+	}
+	tc.mu.Lock()
+	tc.token, tc.expires, tc.projectID = tok.Value, tok.ExpiresAt, tok.ProjectID
+	tc.mu.Unlock()
+	return tok.Value, nil
+}
+
+// extractError finds error_code/error_msg (or code/message, also nested) in
+// an error body, as the official SDK does (REFERENCE §15.1).
+func extractError(body []byte) (code, msg string) {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return "", ""
+	}
+	return findError(v, 0)
+}
+
+func findError(v any, depth int) (string, string) {
+	m, ok := v.(map[string]any)
+	if !ok || depth > 4 {
+		return "", ""
+	}
+	if c, msg := str(m["error_code"]), str(m["error_msg"]); c != "" && msg != "" {
+		return c, msg
+	}
+	if c, msg := str(m["code"]), str(m["message"]); c != "" && msg != "" {
+		return c, msg
+	}
+	for _, k := range []string{"error", "errors"} {
+		if c, msg := findError(m[k], depth+1); c != "" {
+			return c, msg
+		}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if c, msg := findError(m[k], depth+1); c != "" {
+			return c, msg
+		}
+	}
+	if c, msg := str(m["error_code"]), str(m["error_msg"]); c != "" || msg != "" {
+		return c, msg
+	}
+	return "", ""
+}
+
+// str renders a JSON string or number (IAM error codes are numbers).
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return fmt.Sprint(x)
+	}
+	return ""
+}

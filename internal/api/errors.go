@@ -1,0 +1,158 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Kind classifies an *Error beyond its HTTP status.
+type Kind int
+
+// The kinds of failure an *Error can carry.
+const (
+	// KindHTTP is an error answer from the server (status >= 400, or a legacy
+	// {"status": "failed"} body on HTTP 200).
+	KindHTTP Kind = iota
+	// KindTransport is a connection failure after every permitted retry.
+	KindTransport
+	// KindAmbiguous means a write was sent and the connection failed before an
+	// answer arrived: it may or may not have taken effect. Re-read, do not resend.
+	KindAmbiguous
+	// KindPartial means a 2xx answer reported failures for some of its items.
+	KindPartial
+	// KindDecode means the answer could not be decoded or exceeded a size limit.
+	KindDecode
+)
+
+// Failure is one per-item failure reported inside a successful answer.
+type Failure struct {
+	// ID is the item's id as the server echoed it (an IAM user id for members).
+	ID string
+	// Name is the item's name when the server echoed one.
+	Name string
+	// Message is the server's explanation.
+	Message string
+}
+
+// Error is every failure the client returns for a request. It never carries a
+// credential or a request body: URL and messages pass through the client's
+// redaction first.
+type Error struct {
+	// Op is the API operation (the SDK method name, e.g. "ListMembers").
+	Op string
+	// Method is the HTTP method.
+	Method string
+	// URL is the request URL with secret-looking query values redacted.
+	URL string
+	// Status is the HTTP status, 0 when no answer arrived.
+	Status int
+	// Code is the service's error_code (e.g. "CH_23_51308"), when present.
+	Code string
+	// Message is the service's error_msg or a description of the failure.
+	Message string
+	// RequestID is the X-Request-Id response header, for support tickets.
+	RequestID string
+	// Kind says what sort of failure this is.
+	Kind Kind
+	// Failures lists per-item failures for KindPartial.
+	Failures []Failure
+	// Err is the underlying transport or decode error, if any.
+	Err error
+}
+
+// Error formats the failure as "OP METHOD URL: status N CODE: message".
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s %s", e.Op, e.Method, e.URL)
+	switch e.Kind {
+	case KindAmbiguous:
+		b.WriteString(": outcome unknown (connection lost after the request was sent)")
+	case KindTransport:
+		b.WriteString(": transport failure")
+	case KindDecode:
+		b.WriteString(": bad response")
+	case KindPartial:
+		b.WriteString(": partly failed")
+	}
+	if e.Status != 0 {
+		fmt.Fprintf(&b, ": status %d", e.Status)
+	}
+	if e.Code != "" {
+		fmt.Fprintf(&b, " %s", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	for _, f := range e.Failures {
+		fmt.Fprintf(&b, "; %s", f.ID)
+		if f.Name != "" {
+			fmt.Fprintf(&b, " (%s)", f.Name)
+		}
+		if f.Message != "" {
+			fmt.Fprintf(&b, ": %s", f.Message)
+		}
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying transport or decode error.
+func (e *Error) Unwrap() error { return e.Err }
+
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
+
+// IsNotFound reports whether err is a 404 answer.
+func IsNotFound(err error) bool {
+	e := asError(err)
+	return e != nil && e.Kind == KindHTTP && (e.Status == http.StatusNotFound || e.Code == "CH.000404")
+}
+
+// IsConflict reports whether err is a 409 answer, such as CH_23_51308
+// ("the member group has been added").
+func IsConflict(err error) bool {
+	e := asError(err)
+	return e != nil && e.Kind == KindHTTP && e.Status == http.StatusConflict
+}
+
+// IsThrottled reports whether err is the gateway's throttling answer
+// (429 or APIG.0308), after the client's retries ran out.
+func IsThrottled(err error) bool {
+	e := asError(err)
+	return e != nil && e.Kind == KindHTTP && (e.Status == http.StatusTooManyRequests || e.Code == "APIG.0308")
+}
+
+// IsAuth reports whether err is an authentication or permission failure
+// (401 or 403), including a failed IAM login.
+func IsAuth(err error) bool {
+	e := asError(err)
+	return e != nil && e.Kind == KindHTTP && (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden)
+}
+
+// IsAmbiguous reports whether err is a write whose outcome is unknown: the
+// caller should re-read the object instead of sending the write again.
+func IsAmbiguous(err error) bool {
+	e := asError(err)
+	return e != nil && e.Kind == KindAmbiguous
+}
+
+var errMissingSubjectToken = errors.New("no X-Subject-Token header in the answer")
+
+func replaceSecret(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, "REDACTED")
+}

@@ -1,0 +1,72 @@
+package api
+
+import (
+	"context"
+	"net/http"
+)
+
+// Authorization is a ServiceStage git authorization. The avatar's wire name
+// is misspelled "avartar".
+type Authorization struct {
+	Name       string  `json:"name"`
+	RepoType   string  `json:"repo_type"`
+	RepoHost   string  `json:"repo_host"`
+	RepoHome   string  `json:"repo_home"`
+	RepoUser   string  `json:"repo_user"`
+	Avatar     string  `json:"avartar"`
+	TokenType  string  `json:"token_type"`
+	CreateTime int64   `json:"create_time"`
+	UpdateTime int64   `json:"update_time"`
+	Status     int64   `json:"status"`
+	Tag        *string `json:"tag"`
+}
+
+// PasswordAuth is CreatePasswordAuth's body. Its String hides the password.
+type PasswordAuth struct {
+	Name     string `json:"name"`
+	User     string `json:"user"`
+	Password string `json:"password"`
+}
+
+// String describes the authorization without its password.
+func (p PasswordAuth) String() string { return "PasswordAuth{" + p.Name + ", user " + p.User + "}" }
+
+// GoString is String, so %#v hides the password too.
+func (p PasswordAuth) GoString() string { return p.String() }
+
+func authsPath(iamProjectID string) string { return "/v1/" + seg(iamProjectID) + "/git/auths" }
+
+// ListAuthorizations lists the git authorizations of an IAM project (one
+// call: the API is not paged).
+func (c *Client) ListAuthorizations(ctx context.Context, iamProjectID string) ([]Authorization, error) {
+	var out struct {
+		Authorizations []Authorization `json:"authorizations"`
+		Count          int64           `json:"count"`
+	}
+	_, err := c.getJSON(ctx, get("ListAuthorizations", svcServiceStage, authsPath(iamProjectID), nil), &out)
+	return out.Authorizations, err
+}
+
+// CreatePasswordAuth creates a password authorization for repoType
+// ("bitbucket", "github", "devcloud"). Errors never contain the password.
+func (c *Client) CreatePasswordAuth(ctx context.Context, iamProjectID, repoType string, a PasswordAuth) (Authorization, error) {
+	var out struct {
+		Authorization Authorization `json:"authorization"`
+	}
+	_, err := c.getJSON(ctx, &call{op: "CreatePasswordAuth", method: http.MethodPost, svc: svcServiceStage,
+		path: authsPath(iamProjectID) + "/" + seg(repoType) + "/password", body: a}, &out)
+	if err != nil {
+		if e := asError(err); e != nil && a.Password != "" {
+			e.Message = replaceSecret(e.Message, a.Password)
+		}
+		return Authorization{}, err
+	}
+	return out.Authorization, nil
+}
+
+// DeleteAuthorize deletes an authorization by name (204).
+func (c *Client) DeleteAuthorize(ctx context.Context, iamProjectID, name string) error {
+	_, err := c.do(ctx, &call{op: "DeleteAuthorize", method: http.MethodDelete, svc: svcServiceStage,
+		path: authsPath(iamProjectID) + "/" + seg(name)})
+	return err
+}

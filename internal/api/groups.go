@@ -1,0 +1,65 @@
+package api
+
+import (
+	"context"
+	"net/http"
+)
+
+// Group is ShowGroup's answer (REFERENCE §4.2).
+type Group struct {
+	ID              int64    `json:"id"`
+	Name            string   `json:"name"`
+	FullName        string   `json:"full_name"`
+	Description     string   `json:"description"`
+	Visibility      string   `json:"visibility"`
+	ProjectID       string   `json:"project_id"`
+	CreatorID       int64    `json:"creator_id"`
+	CreatedAt       string   `json:"created_at"`
+	AncestorIDs     []int64  `json:"ancestor_ids"`
+	AncestorNames   []string `json:"ancestor_names"`
+	MembersCount    int64    `json:"members_count"`
+	RepositoryCount int64    `json:"repository_count"`
+	SubgroupCount   int64    `json:"subgroup_count"`
+}
+
+// CreateGroupRequest is CreateGroup's body. ParentID 0 creates the group
+// directly under the project.
+type CreateGroupRequest struct {
+	Name        string `json:"name"`
+	ParentID    int64  `json:"parent_id,omitempty"`
+	Visibility  string `json:"visibility,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// CreatedGroup is CreateGroup's answer. FullName is untyped in the SDK.
+type CreatedGroup struct {
+	ID          int64      `json:"id"`
+	Name        string     `json:"name"`
+	Description string     `json:"description"`
+	FullName    FlexString `json:"full_name"`
+	Visibility  string     `json:"visibility"`
+}
+
+// CreateGroup creates a repository group (POST /v4/{project_id}/groups, 201).
+func (c *Client) CreateGroup(ctx context.Context, projectID string, req CreateGroupRequest) (CreatedGroup, error) {
+	var out CreatedGroup
+	_, err := c.getJSON(ctx, &call{op: "CreateGroup", method: http.MethodPost, svc: svcRepo,
+		path: "/v4/" + seg(projectID) + "/groups", body: req}, &out)
+	return out, err
+}
+
+// ShowGroup reads one group.
+func (c *Client) ShowGroup(ctx context.Context, projectID string, groupID int64) (Group, error) {
+	var out Group
+	_, err := c.getJSON(ctx, get("ShowGroup", svcRepo, "/v4/"+seg(projectID)+"/groups/"+itoa(groupID), nil), &out)
+	return out, err
+}
+
+// DeleteGroup schedules a group's deletion (202) and returns the server's
+// message, a bare JSON string. Deletion is asynchronous.
+func (c *Client) DeleteGroup(ctx context.Context, projectID string, groupID int64) (string, error) {
+	var msg string
+	_, err := c.getJSON(ctx, &call{op: "DeleteGroup", method: http.MethodDelete, svc: svcRepo,
+		path: "/v4/" + seg(projectID) + "/groups/" + itoa(groupID)}, &msg)
+	return msg, err
+}

@@ -1,0 +1,106 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// ProjectScope scopes an IAM token to a project: by id when known, else by
+// name (the region id, e.g. "cn-north-4").
+type ProjectScope struct {
+	ID   string
+	Name string
+}
+
+// Token is an IAM user token and what its body says about it.
+type Token struct {
+	// Value is the X-Subject-Token header: the secret itself.
+	Value string
+	// ExpiresAt is token.expires_at (zero when absent).
+	ExpiresAt time.Time
+	// UserID is the caller's IAM user id (token.user.id).
+	UserID string
+	// ProjectID is the IAM project id of the scope (token.project.id).
+	ProjectID string
+}
+
+// String describes the token without revealing it.
+func (t Token) String() string {
+	return "api.Token{user " + t.UserID + ", project " + t.ProjectID + ", expires " + t.ExpiresAt.Format(time.RFC3339) + "}"
+}
+
+// GoString is String, so %#v does not reveal the token either.
+func (t Token) GoString() string { return t.String() }
+
+type tokenRequest struct {
+	Auth struct {
+		Identity struct {
+			Methods  []string `json:"methods"`
+			Password struct {
+				User struct {
+					Name     string `json:"name"`
+					Password string `json:"password"`
+					Domain   struct {
+						Name string `json:"name"`
+					} `json:"domain"`
+				} `json:"user"`
+			} `json:"password"`
+		} `json:"identity"`
+		Scope struct {
+			Project struct {
+				ID   string `json:"id,omitempty"`
+				Name string `json:"name,omitempty"`
+			} `json:"project"`
+		} `json:"scope"`
+	} `json:"auth"`
+}
+
+type tokenResponse struct {
+	Token struct {
+		ExpiresAt string `json:"expires_at"`
+		User      struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"user"`
+		Project struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"project"`
+	} `json:"token"`
+}
+
+// CreateUserToken logs in to IAM with a password
+// (KeystoneCreateUserTokenByPassword, POST /v3/auth/tokens?nocatalog=true).
+// The token is the X-Subject-Token response header. The password never
+// appears in an error: request bodies are never put into one.
+func (c *Client) CreateUserToken(ctx context.Context, user, password, domain string, scope ProjectScope) (Token, error) {
+	var body tokenRequest
+	id := &body.Auth.Identity
+	id.Methods = []string{"password"}
+	id.Password.User.Name = user
+	id.Password.User.Password = password
+	id.Password.User.Domain.Name = domain
+	body.Auth.Scope.Project.ID = scope.ID
+	body.Auth.Scope.Project.Name = scope.Name
+	cl := &call{op: "KeystoneCreateUserTokenByPassword", method: http.MethodPost, svc: svcIAM,
+		path: "/v3/auth/tokens", query: url.Values{"nocatalog": {"true"}}, body: &body, noAuth: true,
+		ctype: "application/json;charset=UTF-8"}
+	var out tokenResponse
+	resp, err := c.getJSON(ctx, cl, &out)
+	if err != nil {
+		return Token{}, err
+	}
+	tok := Token{Value: resp.header.Get("X-Subject-Token"), UserID: out.Token.User.ID, ProjectID: out.Token.Project.ID}
+	if tok.Value == "" {
+		u, _ := c.url(cl)
+		return Token{}, c.newError(cl, u, nil, KindDecode, errMissingSubjectToken)
+	}
+	if out.Token.ExpiresAt != "" {
+		if t, err := time.Parse(time.RFC3339Nano, out.Token.ExpiresAt); err == nil {
+			tok.ExpiresAt = t
+		}
+	}
+	return tok, nil
+}

@@ -1,0 +1,176 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// RepositoryMember is one v4 ListMembers entry (RepositoryMemberDto, §6.3).
+// Note the wire names repository_role_Id and is_Project_admin.
+type RepositoryMember struct {
+	UserID               int64  `json:"user_id"`
+	UserIAMID            string `json:"user_iam_id"`
+	UserName             string `json:"user_name"`
+	UserNickName         string `json:"user_nick_name"`
+	TenantName           string `json:"tenant_name"`
+	TenantID             string `json:"tenant_id"`
+	RepositoryRoleID     string `json:"repository_role_Id"`
+	RepositoryRoleName   string `json:"repository_role_name"`
+	ProjectRoleName      string `json:"project_role_name"`
+	IsRepoCreator        int64  `json:"is_repo_creator"`
+	IsGroupCreator       int64  `json:"is_group_creator"`
+	IsProjectAdmin       int64  `json:"is_Project_admin"`
+	MemberSource         string `json:"member_source"`
+	MemberGroupSource    string `json:"member_group_source"`
+	MemberSourceID       string `json:"member_source_id"`
+	ServiceLicenseStatus int64  `json:"service_license_status"`
+}
+
+// Direct reports whether the membership was granted on the repository itself
+// rather than inherited from a group or a member group.
+func (m RepositoryMember) Direct() bool { return m.MemberSource == "" && m.MemberGroupSource == "" }
+
+// ListMembers lists every member of a repository (v4, paged by X-Total).
+func (c *Client) ListMembers(ctx context.Context, repoID int64) ([]RepositoryMember, error) {
+	return listAll[RepositoryMember](ctx, c, get("ListMembers", svcRepo,
+		"/v4/repositories/"+itoa(repoID)+"/members", url.Values{}))
+}
+
+// LegacyMember is one legacy ListRepoMembers entry: UserID is the IAM user
+// id and Enabled a string (REFERENCE §6.2).
+type LegacyMember struct {
+	UserID      string `json:"user_id"`
+	Name        string `json:"name"`
+	Email       string `json:"email"`
+	Description string `json:"description"`
+	DomainID    string `json:"domain_id"`
+	DomainName  string `json:"domain_name"`
+	Role        int64  `json:"role"`
+	Enabled     string `json:"enabled"`
+}
+
+// Legacy access levels of AddRepoMembers and SetRepoRole.
+const (
+	RoleViewer    = 20
+	RoleDeveloper = 30
+	RoleAdmin     = 40
+)
+
+// ListRepoMembers lists a repository's members with the legacy v1 API
+// (page_index from 1, total in result.total).
+func (c *Client) ListRepoMembers(ctx context.Context, repoUUID string) ([]LegacyMember, error) {
+	var all []LegacyMember
+	for page := 1; ; page++ {
+		var res struct {
+			Total int64          `json:"total"`
+			Users []LegacyMember `json:"users"`
+		}
+		q := url.Values{"page_index": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(c.pageSize)}}
+		if err := c.legacy(ctx, get("ListRepoMembers", svcRepo, "/v1/repositories/"+seg(repoUUID)+"/members", q), &res); err != nil {
+			return nil, err
+		}
+		all = append(all, res.Users...)
+		switch {
+		case len(res.Users) == 0:
+			return all, nil
+		case res.Total > 0:
+			if int64(len(all)) >= res.Total {
+				return all, nil
+			}
+		case len(res.Users) < c.pageSize:
+			return all, nil
+		}
+	}
+}
+
+// NewRepoMember is one user of an AddRepoMembers body.
+type NewRepoMember struct {
+	// ID is the IAM user id.
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Role is RoleViewer, RoleDeveloper or RoleAdmin.
+	Role       int64  `json:"role"`
+	DomainID   string `json:"domain_id,omitempty"`
+	DomainName string `json:"domain_name,omitempty"`
+}
+
+// AddMemberResult is the server's per-user answer to AddRepoMembers.
+type AddMemberResult struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Message string `json:"message"`
+	Status  string `json:"status"`
+}
+
+// oneOrMany decodes a JSON array or a single object into a slice: legacy
+// AddRepoMembers returns either (REFERENCE §6.2).
+type oneOrMany[T any] []T
+
+func (o *oneOrMany[T]) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if bytes.HasPrefix(b, []byte("[")) {
+		var s []T
+		err := json.Unmarshal(b, &s)
+		*o = s
+		return err
+	}
+	if bytes.Equal(b, []byte("null")) {
+		*o = nil
+		return nil
+	}
+	var one T
+	if err := json.Unmarshal(b, &one); err != nil {
+		return err
+	}
+	*o = []T{one}
+	return nil
+}
+
+// AddRepoMembers adds users to a repository in one legacy v1 call. Per-user
+// failures reported inside the 2xx answer come back as an *Error of kind
+// KindPartial, together with every per-user result.
+func (c *Client) AddRepoMembers(ctx context.Context, repoUUID string, users []NewRepoMember) ([]AddMemberResult, error) {
+	if users == nil {
+		users = []NewRepoMember{}
+	}
+	cl := &call{op: "AddRepoMembers", method: http.MethodPost, svc: svcRepo,
+		path: "/v1/repositories/" + seg(repoUUID) + "/members", body: map[string]any{"users": users}}
+	var res oneOrMany[AddMemberResult]
+	if err := c.legacy(ctx, cl, &res); err != nil {
+		return nil, err
+	}
+	var failures []Failure
+	for _, r := range res {
+		if r.Status != "" && r.Status != "success" {
+			failures = append(failures, Failure{ID: r.ID, Name: r.Name, Message: r.Message})
+		}
+	}
+	if len(failures) > 0 {
+		u, _ := c.url(cl)
+		e := c.newError(cl, u, nil, KindPartial, nil)
+		e.Status = http.StatusOK
+		e.Failures = failures
+		e.Message = fmt.Sprintf("%d of %d users not added", len(failures), len(users))
+		return res, e
+	}
+	return res, nil
+}
+
+// SetRepoRole changes a member's legacy access level (20, 30 or 40); the
+// member is addressed by IAM user id.
+func (c *Client) SetRepoRole(ctx context.Context, repoUUID, iamUserID string, role int64) error {
+	return c.legacy(ctx, &call{op: "SetRepoRole", method: http.MethodPut, svc: svcRepo,
+		path: "/v1/repositories/" + seg(repoUUID) + "/members/" + seg(iamUserID),
+		body: map[string]int64{"role": role}}, nil)
+}
+
+// DeleteRepoMember removes a direct member from a repository.
+func (c *Client) DeleteRepoMember(ctx context.Context, repoUUID, iamUserID string) error {
+	return c.legacy(ctx, &call{op: "DeleteRepoMember", method: http.MethodDelete, svc: svcRepo,
+		path: "/v1/repositories/" + seg(repoUUID) + "/members/" + seg(iamUserID)}, nil)
+}

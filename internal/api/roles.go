@@ -1,0 +1,66 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strconv"
+)
+
+// RoleSync is one role of a project's member setting.
+type RoleSync struct {
+	ID              int64  `json:"id"`
+	RoleID          string `json:"role_id"`
+	RoleSyncEnabled bool   `json:"role_sync_enabled"`
+	RoleName        string `json:"role_name"`
+	RoleType        string `json:"role_type"`
+	RoleChineseName string `json:"role_chinese_name"`
+}
+
+// ProjectMemberSetting is ShowProjectMemberSetting's answer; RoleSync maps
+// role names to role ids.
+type ProjectMemberSetting struct {
+	ProductID          string     `json:"product_id"`
+	SyncEnabled        bool       `json:"sync_enabled"`
+	SyncAllRoleEnabled bool       `json:"sync_all_role_enabled"`
+	RoleSync           []RoleSync `json:"role_sync"`
+}
+
+// ShowProjectMemberSetting reads a project's member setting, gathering
+// role_sync across pages (offset/limit apply to that list; no total).
+func (c *Client) ShowProjectMemberSetting(ctx context.Context, projectID string) (ProjectMemberSetting, error) {
+	var all ProjectMemberSetting
+	for offset := 0; ; {
+		q := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(c.pageSize)}}
+		var page ProjectMemberSetting
+		if _, err := c.getJSON(ctx, get("ShowProjectMemberSetting", svcRepo,
+			"/v4/projects/"+seg(projectID)+"/member-setting", q), &page); err != nil {
+			return ProjectMemberSetting{}, err
+		}
+		roles := append(all.RoleSync, page.RoleSync...)
+		if offset == 0 {
+			all = page
+		}
+		all.RoleSync = roles
+		offset += len(page.RoleSync)
+		if len(page.RoleSync) < c.pageSize {
+			return all, nil
+		}
+	}
+}
+
+// RoleResourcePermissions is one role of ListRepositoryResourcePermissions.
+type RoleResourcePermissions struct {
+	RoleID              string          `json:"role_id"`
+	RoleName            string          `json:"role_name"`
+	RoleNameCN          string          `json:"role_name_cn"`
+	ResourcePermissions json.RawMessage `json:"resource_permissions,omitempty"`
+}
+
+// ListRepositoryResourcePermissions lists the roles of a repository with
+// their permissions on resourceName ("repository", "code", "member", …).
+// Note the singular "repository" in the path.
+func (c *Client) ListRepositoryResourcePermissions(ctx context.Context, repoID int64, resourceName string) ([]RoleResourcePermissions, error) {
+	return listAll[RoleResourcePermissions](ctx, c, get("ListRepositoryResourcePermissions", svcRepo,
+		"/v4/repository/"+itoa(repoID)+"/permissions/"+seg(resourceName), url.Values{}))
+}

@@ -1,0 +1,28 @@
+package api
+
+import (
+	"context"
+	"net/url"
+)
+
+// GrantedUser is a CodeArts project member as CodeArts Repo sees it
+// (GrantedUsersDto, §9.2): ID is the numeric user id, IAMID (and Username)
+// the IAM user id, Name the login name.
+type GrantedUser struct {
+	ID                   int64  `json:"id"`
+	Name                 string `json:"name"`
+	NameCN               string `json:"name_cn"`
+	Username             string `json:"username"`
+	IAMID                string `json:"iam_id"`
+	NickName             string `json:"nick_name"`
+	TenantName           string `json:"tenant_name"`
+	Email                string `json:"email"`
+	ServiceLicenseStatus int64  `json:"service_license_status"`
+}
+
+// ListProductPermissionResourcesGrantedUsers lists a project's users with
+// both id kinds; every page.
+func (c *Client) ListProductPermissionResourcesGrantedUsers(ctx context.Context, projectID string) ([]GrantedUser, error) {
+	return listAll[GrantedUser](ctx, c, get("ListProductPermissionResourcesGrantedUsers", svcRepo,
+		"/v4/projects/"+seg(projectID)+"/members", url.Values{}))
+}
