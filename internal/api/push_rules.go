@@ -89,7 +89,9 @@ func normActions(a []PushActionBody) []PushActionBody {
 	return out
 }
 
-func pushPath(repoID int64) string { return "/v4/repositories/" + itoa(repoID) + "/file-push-permissions" }
+func pushPath(repoID int64) string {
+	return "/v4/repositories/" + itoa(repoID) + "/file-push-permissions"
+}
 
 // ListRepositoryFilePushPermissions lists a repository's file push rules
 // (no X-Total: pages until a short page).
