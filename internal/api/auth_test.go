@@ -1,0 +1,217 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const tPassword = "ci-bot-pass-SECRET"
+
+// iamServer answers POST /v3/auth/tokens, issuing "iam-tok-N" on the N-th
+// login, and checks the login request exactly.
+func iamServer(t *testing.T, mux *http.ServeMux, wantScope string, logins *atomic.Int32, ok bool) {
+	mux.HandleFunc("POST /v3/auth/tokens", func(w http.ResponseWriter, r *http.Request) {
+		body := readBody(t, r)
+		want := `{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"ci-bot","password":"` + tPassword +
+			`","domain":{"name":"acme"}}}},"scope":{"project":` + wantScope + `}}}`
+		if diff := jsonDiff(want, string(body)); diff != "" {
+			t.Errorf("login body (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff("nocatalog=true", r.URL.RawQuery); diff != "" {
+			t.Errorf("login query (-want +got):\n%s", diff)
+		}
+		if ct := r.Header.Get("Content-Type"); ct != "application/json;charset=UTF-8" {
+			t.Errorf("login Content-Type %q", ct)
+		}
+		for _, h := range credentialHeaders {
+			if r.Header.Get(h) != "" {
+				t.Errorf("login carries %s", h)
+			}
+		}
+		if !ok {
+			answer(w, 401, "", `{"error":{"code":1100,"message":"Incorrect password `+tPassword+`"}}`)
+			return
+		}
+		n := logins.Add(1)
+		w.Header().Set("X-Subject-Token", fmt.Sprintf("iam-tok-%d", n))
+		answer(w, 201, "", `{"token":{"expires_at":"2025-01-16T08:30:00.000000Z","user":{"id":"`+tIAMUser+`","name":"ci-bot"},"project":{"id":"`+tIAMProject+`","name":"cn-north-4"}}}`)
+	})
+}
+
+var iamCreds = Credentials{IAMUser: "ci-bot", IAMPassword: tPassword, IAMDomain: "acme"}
+
+func TestIAMPasswordLoginCachedAndRefreshedOnce(t *testing.T) {
+	srv, mux := newServer(t)
+	var logins atomic.Int32
+	iamServer(t, mux, `{"name":"cn-north-4"}`, &logins, true)
+	valid := "iam-tok-1"
+	var seen []string
+	mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+		tok := r.Header.Get("X-Auth-Token")
+		seen = append(seen, tok)
+		if tok != valid {
+			answer(w, 401, "", `{"error_code":"DEV.00000003","error_msg":"Authentication information expired."}`)
+			return
+		}
+		answer(w, 200, "", `{"id":1}`)
+	})
+	c := newClient(t, srv, newFakeClock(true), WithCredentials(iamCreds), WithRegion("cn-north-4"))
+	ctx := context.Background()
+	for range 2 {
+		if _, err := c.ShowRepository(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	valid = "iam-tok-2" // the server expires the first token
+	if _, err := c.ShowRepository(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"iam-tok-1", "iam-tok-1", "iam-tok-1", "iam-tok-2"}, seen); diff != "" {
+		t.Errorf("tokens sent (-want +got):\n%s", diff)
+	}
+	if logins.Load() != 2 {
+		t.Errorf("%d logins, want 2", logins.Load())
+	}
+	pid, err := c.IAMProjectID(ctx)
+	if err != nil || pid != tIAMProject {
+		t.Errorf("IAMProjectID = %q, %v", pid, err)
+	}
+
+	valid = "never" // refresh happens once per request, then the 401 is returned
+	_, err = c.ShowRepository(ctx, 1)
+	if !IsAuth(err) {
+		t.Fatalf("error %v is not an auth error", err)
+	}
+	if logins.Load() != 3 {
+		t.Errorf("%d logins, want 3", logins.Load())
+	}
+}
+
+func TestIAMScopeByProjectID(t *testing.T) {
+	srv, mux := newServer(t)
+	var logins atomic.Int32
+	iamServer(t, mux, `{"id":"`+tIAMProject+`"}`, &logins, true)
+	mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) { answer(w, 200, "", `{"id":1}`) })
+	cr := iamCreds
+	cr.ProjectID = tIAMProject
+	c := newClient(t, srv, newFakeClock(true), WithCredentials(cr))
+	if _, err := c.ShowRepository(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestIAMLoginFailureIsAuthAndHidesPassword(t *testing.T) {
+	srv, mux := newServer(t)
+	var logins, hits atomic.Int32
+	iamServer(t, mux, `{"name":"cn-north-4"}`, &logins, false)
+	mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+	c := newClient(t, srv, newFakeClock(true), WithCredentials(iamCreds), WithRegion("cn-north-4"))
+	_, err := c.ShowRepository(context.Background(), 1)
+	if !IsAuth(err) {
+		t.Fatalf("error %v is not an auth error", err)
+	}
+	if strings.Contains(err.Error(), tPassword) {
+		t.Errorf("error reveals the password: %v", err)
+	}
+	if e := asError(err); e.Code != "1100" {
+		t.Errorf("code %q, want IAM's numeric 1100", e.Code)
+	}
+	if hits.Load() != 0 {
+		t.Errorf("request sent %d times without a token", hits.Load())
+	}
+}
+
+func TestCredentialsPrecedenceAndRedaction(t *testing.T) {
+	all := Credentials{AccessKey: "AKIDEXAMPLE", SecretKey: "sk-SECRET", SecurityToken: "sts-SECRET", ProjectID: tIAMProject,
+		Token: "tok-SECRET", IAMUser: "ci-bot", IAMPassword: "pw-SECRET", IAMDomain: "acme"}
+	tests := []struct {
+		name  string
+		creds Credentials
+		mode  authMode
+	}{
+		{"aksk wins", all, authAKSK},
+		{"token next", Credentials{Token: "tok-SECRET", IAMUser: "u", IAMPassword: "pw-SECRET", IAMDomain: "d"}, authToken},
+		{"password last", Credentials{IAMUser: "u", IAMPassword: "pw-SECRET", IAMDomain: "d"}, authPassword},
+		{"none", Credentials{AccessKey: "only-ak"}, authNone},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.creds.mode(); got != tt.mode {
+				t.Errorf("mode %d, want %d", got, tt.mode)
+			}
+			for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+				if out := fmt.Sprintf(format, tt.creds); strings.Contains(out, "SECRET") {
+					t.Errorf("%s reveals a secret: %s", format, out)
+				}
+			}
+		})
+	}
+	tok := Token{Value: "tok-SECRET", UserID: "u"}
+	if out := fmt.Sprintf("%v %+v %#v", tok, tok, tok); strings.Contains(out, "SECRET") {
+		t.Errorf("token formatting reveals it: %s", out)
+	}
+	pa := PasswordAuth{Name: "a", User: "u", Password: "pw-SECRET"}
+	if out := fmt.Sprintf("%v %+v %#v", pa, pa, pa); strings.Contains(out, "SECRET") {
+		t.Errorf("password auth formatting reveals it: %s", out)
+	}
+}
+
+func TestRedirectDropsCredentials(t *testing.T) {
+	modes := []struct {
+		name  string
+		creds Credentials
+	}{
+		{"token", Credentials{Token: tToken}},
+		{"aksk", Credentials{AccessKey: tAK, SecretKey: tSK, SecurityToken: "sts-token", ProjectID: tIAMProject}},
+	}
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			other, otherMux := newServer(t)
+			var leaked []string
+			var otherHits atomic.Int32
+			otherMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				otherHits.Add(1)
+				for _, h := range append(credentialHeaders, "X-Sdk-Date", "X-Project-Id") {
+					if r.Header.Get(h) != "" {
+						leaked = append(leaked, h)
+					}
+				}
+				answer(w, 200, "", `{"id":1}`)
+			})
+			srv, mux := newServer(t)
+			var sameHost atomic.Bool
+			mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, other.URL+"/elsewhere", http.StatusFound)
+			})
+			mux.HandleFunc("GET /v4/repositories/2", func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, "/v4/repositories/3", http.StatusFound)
+			})
+			mux.HandleFunc("GET /v4/repositories/3", func(w http.ResponseWriter, r *http.Request) {
+				sameHost.Store(r.Header.Get("X-Auth-Token") != "" || r.Header.Get("Authorization") != "")
+				answer(w, 200, "", `{"id":3}`)
+			})
+			c := newClient(t, srv, newFakeClock(true), WithCredentials(m.creds))
+			if _, err := c.ShowRepository(context.Background(), 1); err != nil {
+				t.Fatal(err)
+			}
+			if otherHits.Load() != 1 {
+				t.Fatalf("redirect target hit %d times", otherHits.Load())
+			}
+			if len(leaked) > 0 {
+				t.Errorf("credentials sent to another host: %v", leaked)
+			}
+			if _, err := c.ShowRepository(context.Background(), 2); err != nil {
+				t.Fatal(err)
+			}
+			if !sameHost.Load() {
+				t.Errorf("a same-host redirect lost its credentials")
+			}
+		})
+	}
+}
