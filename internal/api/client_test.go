@@ -1,0 +1,197 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestBodyLimits(t *testing.T) {
+	srv, mux := newServer(t)
+	big := "[" + strings.Repeat(`{"id":1,"name":"xxxxxxxxxxxxxxxx"},`, 100) + `{"id":1}]`
+	mux.HandleFunc("GET /v4/repositories/1/protected-refs/user-groups", func(w http.ResponseWriter, r *http.Request) {
+		answer(w, 200, "", big)
+	})
+	mux.HandleFunc("GET /v4/repositories/2", func(w http.ResponseWriter, r *http.Request) {
+		answer(w, 400, "", `{"error_code":"CH.010001","error_msg":"`+strings.Repeat("y", 5000)+`"}`)
+	})
+	c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
+	c.maxBody, c.maxErrorBody = 1024, 512
+	_, err := c.ListRepositoryProtectedRefsUserGroups(context.Background(), 1)
+	e := asError(err)
+	if e == nil || e.Kind != KindDecode || !strings.Contains(err.Error(), "too large") {
+		t.Fatalf("error %v, want a too-large error", err)
+	}
+	_, err = c.ShowRepository(context.Background(), 2)
+	e = asError(err)
+	if e == nil || e.Status != 400 {
+		t.Fatalf("error %v, want the 400", err)
+	}
+	if len(e.Message) > 512 {
+		t.Errorf("error message of %d bytes passed the error body cap", len(e.Message))
+	}
+}
+
+func TestErrorExtraction(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   int
+		body     string
+		wantCode string
+		wantMsg  string
+		is       func(error) bool
+	}{
+		{"v4", 404, `{"error_code":"CH.000404","error_msg":"not found"}`, "CH.000404", "not found", IsNotFound},
+		{"legacy nested", 400, `{"status":"failed","error":{"code":"DEV.CH.10001","message":"Param invalid"}}`, "DEV.CH.10001", "Param invalid", nil},
+		{"iam numeric", 401, `{"error":{"code":1101,"message":"bad"}}`, "1101", "bad", IsAuth},
+		{"raw text", 502, `bad gateway`, "", "bad gateway", nil},
+		{"empty", 403, ``, "", "Forbidden", IsAuth},
+		{"echoed secret redacted", 400, `{"error_code":"X","error_msg":"token tok-abc-123 rejected"}`, "X", "token REDACTED rejected", nil},
+		{"secret json field redacted", 400, `{"password":"p4ss","oops":true}`, "", `{"password":"REDACTED","oops":true}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, mux := newServer(t)
+			mux.HandleFunc("POST /v4/repositories/1/file-push-permissions/batch-delete", func(w http.ResponseWriter, r *http.Request) {
+				answer(w, tt.status, "", tt.body)
+			})
+			c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
+			err := c.BatchDeleteRepositoryFilePushPermissions(context.Background(), 1, []int64{1})
+			e := asError(err)
+			if e == nil {
+				t.Fatalf("error %v is not *Error", err)
+			}
+			got := []string{e.Code, e.Message, e.Op, e.Method, e.RequestID}
+			want := []string{tt.wantCode, tt.wantMsg, "BatchDeleteRepositoryFilePushPermissions", "POST", "req-1"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("error fields (-want +got):\n%s", diff)
+			}
+			if tt.is != nil && !tt.is(err) {
+				t.Errorf("kind helper false for %v", err)
+			}
+			if strings.Contains(err.Error(), tToken) {
+				t.Errorf("error reveals the token: %v", err)
+			}
+		})
+	}
+}
+
+func TestSanitizeURL(t *testing.T) {
+	u, _ := url.Parse("https://user:pw@h.example/v1/x?access_token=abc&Password=p&name=ok&x-security-token=s")
+	got := sanitizeURL(u)
+	for _, bad := range []string{"abc", "=p&", "pw", "user", "=s"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("sanitised URL %q still contains %q", got, bad)
+		}
+	}
+	if !strings.Contains(got, "name=ok") {
+		t.Errorf("sanitised URL %q lost a harmless value", got)
+	}
+}
+
+func TestNewValidation(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []Option
+		want string
+	}{
+		{"no endpoint or region", nil, "neither an endpoint nor a region"},
+		{"bad endpoint", []Option{WithEndpoint("ftp://x")}, "not an http(s) URL"},
+		{"endpoint with user info", []Option{WithEndpoint("https://u:secretpw@x")}, "user info"},
+		{"unknown region", []Option{WithRegion("xx-nowhere-1")}, "no CodeArts Repo endpoint"},
+		{"bad retry", []Option{WithRegion("cn-north-4"), WithRetry(RetryPolicy{})}, "at least 1 attempt"},
+		{"nil clock", []Option{WithRegion("cn-north-4"), WithClock(nil)}, "nil clock"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.opts...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "secretpw") {
+				t.Errorf("error reveals the endpoint password: %v", err)
+			}
+		})
+	}
+}
+
+func TestRegionHosts(t *testing.T) {
+	tests := []struct {
+		svc    service
+		region string
+		want   string
+	}{
+		{svcRepo, "cn-north-4", "codehub-ext.cn-north-4.myhuaweicloud.com"},
+		{svcRepo, "la-south-2", "codeartsrepo-ext.la-south-2.myhuaweicloud.com"},
+		{svcRepo, "me-east-1", "repo.me-east-1.myhuaweicloud.com"},
+		{svcRepo, "ap-southeast-1", ""},
+		{svcServiceStage, "cn-north-4", "servicestage.cn-north-4.myhuaweicloud.com"},
+		{svcServiceStage, "cn-south-2", ""},
+		{svcIAM, "cn-north-4", "iam.cn-north-4.myhuaweicloud.com"},
+		{svcIAM, "eu-west-101", "iam.eu-west-101.myhuaweicloud.eu"},
+		{svcProjectMan, "cn-north-4", "projectman-ext.cn-north-4.myhuaweicloud.com"},
+		{svcProjectMan, "me-east-1", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.svc.String()+"/"+tt.region, func(t *testing.T) {
+			if got := regionHost(tt.svc, tt.region); got != tt.want {
+				t.Errorf("host %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestServiceWithoutEndpointInRegion(t *testing.T) {
+	// cn-south-2 has CodeArts Repo but no ServiceStage.
+	c, err := New(WithRegion("cn-south-2"), WithCredentials(Credentials{Token: tToken}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListAuthorizations(context.Background(), tIAMProject)
+	if err == nil || !strings.Contains(err.Error(), "servicestage has no endpoint") {
+		t.Errorf("error %v, want a missing endpoint error", err)
+	}
+}
+
+func TestEndpointWithPathPrefix(t *testing.T) {
+	srv, mux := newServer(t)
+	mux.HandleFunc("GET /proxy/v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+		if err := verifySignature(r, nil, tAK, tSK); err != nil {
+			t.Error(err)
+		}
+		answer(w, 200, "", `{"id":1}`)
+	})
+	c, err := New(WithEndpoint(srv.URL+"/proxy/"), WithClock(newFakeClock(true)),
+		WithCredentials(Credentials{AccessKey: tAK, SecretKey: tSK, ProjectID: tIAMProject}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := c.ShowRepository(context.Background(), 1); err != nil || r.ID != 1 {
+		t.Fatalf("ShowRepository = %+v, %v", r, err)
+	}
+}
+
+func TestInsecureOption(t *testing.T) {
+	c, err := New(WithRegion("cn-north-4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr, ok := c.authed.Transport.(*authTransport); !ok || tr.base != http.DefaultTransport {
+		t.Errorf("default client does not use the verifying default transport")
+	}
+	c, err = New(WithRegion("cn-north-4"), WithInsecureSkipVerify())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := c.authed.Transport.(*authTransport).base.(*http.Transport)
+	if !tr.TLSClientConfig.InsecureSkipVerify {
+		t.Errorf("insecure option did not turn verification off")
+	}
+	if http.DefaultTransport.(*http.Transport).TLSClientConfig != nil && http.DefaultTransport.(*http.Transport).TLSClientConfig.InsecureSkipVerify {
+		t.Errorf("insecure option changed the shared default transport")
+	}
+}
