@@ -161,9 +161,12 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
 	if scope.ID == "" {
 		scope.Name = tc.c.region
 	}
+	if scope.ID == "" && scope.Name == "" {
+		return "", &loginError{fmt.Errorf("iam login of %s needs the IAM project id (HW_PROJECT_ID) or a region to scope the token", cr.IAMUser)}
+	}
 	tok, err := tc.c.CreateUserToken(ctx, cr.IAMUser, cr.IAMPassword, cr.IAMDomain, scope)
 	if err != nil {
-		return "", fmt.Errorf("iam login of %s: %w", cr.IAMUser, err)
+		return "", &loginError{fmt.Errorf("iam login of %s: %w", cr.IAMUser, err)}
 	}
 	if tok.ExpiresAt.IsZero() {
 		// IAM tokens live 24 hours (REFERENCE §12.1).
@@ -227,3 +230,10 @@ func str(v any) string {
 	}
 	return ""
 }
+
+// loginError is a failed IAM login met while sending a request: it is
+// returned as is, never retried as a transport failure.
+type loginError struct{ err error }
+
+func (e *loginError) Error() string { return e.err.Error() }
+func (e *loginError) Unwrap() error { return e.err }

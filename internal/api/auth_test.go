@@ -215,3 +215,18 @@ func TestRedirectDropsCredentials(t *testing.T) {
 		})
 	}
 }
+
+func TestIAMLoginNeedsScope(t *testing.T) {
+	srv, mux := newServer(t)
+	var hits atomic.Int32
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+	clk := newFakeClock(true)
+	c := newClient(t, srv, clk, WithCredentials(iamCreds)) // no project id, no region
+	_, err := c.ShowRepository(context.Background(), 1)
+	if err == nil || !strings.Contains(err.Error(), "HW_PROJECT_ID") {
+		t.Fatalf("error %v, want a scope error", err)
+	}
+	if hits.Load() != 0 || len(clk.Sleeps()) != 0 {
+		t.Errorf("%d requests and %d back-offs, want none", hits.Load(), len(clk.Sleeps()))
+	}
+}

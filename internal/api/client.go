@@ -233,8 +233,8 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil, fmt.Errorf("%s %s: %w", cl.op, c.sanitize(u), ctx.Err())
-		case err != nil && asError(err) != nil:
-			// An *Error from below the request: the IAM login failed.
+		case err != nil && errors.As(err, new(*loginError)):
+			// The IAM login failed; its own call already retried.
 			return nil, fmt.Errorf("%s %s: %w", cl.op, c.sanitize(u), err)
 		case errors.Is(err, errBodyTooLarge):
 			return nil, c.newError(cl, u, nil, KindDecode, err)
@@ -274,6 +274,14 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 // send performs one attempt. written reports whether the request reached the
 // wire, which decides whether a failed POST is ambiguous.
 func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte) (*response, bool, error) {
+	if !cl.noAuth && c.creds.mode() == authPassword {
+		// Log in before the traced request exists, so that the login's own
+		// write is not taken for this request's (which would make a failed
+		// POST look ambiguous).
+		if _, err := c.tokens.get(ctx, ""); err != nil {
+			return nil, false, err
+		}
+	}
 	var written atomic.Bool
 	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
 		if i.Err == nil {
