@@ -26,6 +26,7 @@ type authTransport struct {
 	hosts map[string]bool
 }
 
+// RoundTrip authenticates r when it is bound for a service host.
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := req.Clone(req.Context())
 	if !t.hosts[r.URL.Host] {

@@ -16,7 +16,10 @@ import (
 // otherwise at the first short page (REFERENCE §3.2).
 func listAll[T any](ctx context.Context, c *Client, cl *call) ([]T, error) {
 	var all []T
-	for offset := 0; ; {
+	for offset, n := 0, 0; ; n++ {
+		if n == maxPages {
+			return nil, errPagination(c, cl)
+		}
 		page := *cl
 		page.query = url.Values{}
 		maps.Copy(page.query, cl.query)
@@ -44,6 +47,14 @@ func listAll[T any](ctx context.Context, c *Client, cl *call) ([]T, error) {
 			return all, nil
 		}
 	}
+}
+
+// maxPages stops a listing whose server never returns a short page.
+const maxPages = 10000
+
+func errPagination(c *Client, cl *call) error {
+	u, _ := c.url(cl)
+	return c.newError(cl, u, nil, KindDecode, fmt.Errorf("pagination did not end after %d pages", maxPages))
 }
 
 // legacyEnvelope is the {status, result, error} wrapper of the v1/v2 APIs.

@@ -66,6 +66,9 @@ const (
 func (c *Client) ListRepoMembers(ctx context.Context, repoUUID string) ([]LegacyMember, error) {
 	var all []LegacyMember
 	for page := 1; ; page++ {
+		if page > maxPages {
+			return nil, errPagination(c, get("ListRepoMembers", svcRepo, "/v1/repositories/"+seg(repoUUID)+"/members", nil))
+		}
 		var res struct {
 			Total int64          `json:"total"`
 			Users []LegacyMember `json:"users"`

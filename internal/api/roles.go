@@ -30,7 +30,10 @@ type ProjectMemberSetting struct {
 // role_sync across pages (offset/limit apply to that list; no total).
 func (c *Client) ShowProjectMemberSetting(ctx context.Context, projectID string) (ProjectMemberSetting, error) {
 	var all ProjectMemberSetting
-	for offset := 0; ; {
+	for offset, n := 0, 0; ; n++ {
+		if n == maxPages {
+			return ProjectMemberSetting{}, errPagination(c, get("ShowProjectMemberSetting", svcRepo, "/v4/projects/"+seg(projectID)+"/member-setting", nil))
+		}
 		q := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(c.pageSize)}}
 		var page ProjectMemberSetting
 		if _, err := c.getJSON(ctx, get("ShowProjectMemberSetting", svcRepo,
