@@ -232,6 +232,10 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		var hasRetryAfter bool
 		switch {
 		case err != nil && ctx.Err() != nil:
+			if cl.method == http.MethodPost && written {
+				// Cancelled after the write: the outcome is unknown.
+				return nil, c.newError(cl, u, nil, KindAmbiguous, ctx.Err())
+			}
 			return nil, fmt.Errorf("%s %s: %w", cl.op, c.sanitize(u), ctx.Err())
 		case err != nil && errors.As(err, new(*loginError)):
 			// The IAM login failed; its own call already retried.
@@ -335,7 +339,18 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte) (*
 func (c *Client) newError(cl *call, u *url.URL, resp *response, kind Kind, err error) *Error {
 	e := &Error{Op: cl.op, Method: cl.method, URL: c.sanitize(u), Kind: kind}
 	if err != nil {
-		e.Err = errors.New(c.redact(err.Error()))
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			cp := *ue
+			if pu, perr := url.Parse(ue.URL); perr == nil {
+				cp.URL = sanitizeURL(pu)
+			}
+			err = &cp
+		}
+		e.Err = err
+		if msg := c.redact(err.Error()); msg != err.Error() {
+			e.Err = errors.New(msg) // keep no secret, even at the cost of errors.Is
+		}
 	}
 	if resp != nil {
 		e.Status = resp.status
