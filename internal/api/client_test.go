@@ -195,3 +195,48 @@ func TestInsecureOption(t *testing.T) {
 		t.Errorf("insecure option changed the shared default transport")
 	}
 }
+
+type countingTransport struct {
+	n    int
+	base http.RoundTripper
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n++
+	return c.base.RoundTrip(r)
+}
+
+func TestWithHTTPClientTransportUsed(t *testing.T) {
+	srv, mux := newServer(t)
+	mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Auth-Token") != tToken {
+			t.Errorf("token missing on a custom transport")
+		}
+		answer(w, 200, "", `{"id":1}`)
+	})
+	ct := &countingTransport{base: http.DefaultTransport}
+	hc := &http.Client{Transport: ct}
+	c := newClient(t, srv, newFakeClock(true), WithHTTPClient(hc), WithCredentials(Credentials{Token: tToken}))
+	if _, err := c.ShowRepository(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if ct.n != 1 {
+		t.Errorf("custom transport used %d times, want 1", ct.n)
+	}
+	if hc.Transport != ct || hc.CheckRedirect != nil {
+		t.Errorf("the caller's http.Client was modified")
+	}
+}
+
+func TestErrorURLSanitised(t *testing.T) {
+	c, err := New(WithEndpoint("http://127.0.0.1:1"), WithCredentials(Credentials{Token: tToken}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := get("ListMembers", svcRepo, "/v4/repositories/1/members", url.Values{"access_token": {"tok-abc-123"}, "offset": {"0"}})
+	u, _ := c.url(cl)
+	e := c.newError(cl, u, &response{status: 500, header: http.Header{}, body: []byte(`{"error_code":"E","error_msg":"m"}`)}, KindHTTP, nil)
+	if strings.Contains(e.Error(), "tok-abc-123") || !strings.Contains(e.Error(), "offset=0") {
+		t.Errorf("error %q: secret query value not redacted or harmless one lost", e.Error())
+	}
+}

@@ -213,6 +213,18 @@ func endpointCases() []endpointCase {
 			want: "Group 'api' was scheduled for deletion.",
 		},
 		{
+			op: "DeleteGroup plain text body", method: "DELETE", path: "/v4/" + tProject + "/groups/101", status: 202,
+			resp: `scheduled`,
+			call: func(ctx context.Context, c *Client) (any, error) { return c.DeleteGroup(ctx, tProject, 101) },
+			want: "scheduled",
+		},
+		{
+			op: "AssociateRepositoryUserGroup 201 empty body", method: "POST", path: "/v4/" + tProject + "/repositories/12345/user-group/" + tUserGroup, status: 201,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return nil, c.AssociateRepositoryUserGroup(ctx, tProject, 12345, tUserGroup)
+			},
+		},
+		{
 			op: "AssociateGroupUserGroup", method: "POST", path: "/v4/" + tProject + "/groups/100/user-group/" + tUserGroup, status: 201,
 			resp: `{"success":[{"id":10091,"iam_id":"` + tIAMUser + `","name":"alice"},{"id":"10092","iam_id":"x","name":"bob"}],"failure":[]}`,
 			call: func(ctx context.Context, c *Client) (any, error) {

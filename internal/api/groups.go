@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strings"
 )
 
 // Group is ShowGroup's answer (REFERENCE §4.2).
@@ -58,8 +60,16 @@ func (c *Client) ShowGroup(ctx context.Context, projectID string, groupID int64)
 // DeleteGroup schedules a group's deletion (202) and returns the server's
 // message, a bare JSON string. Deletion is asynchronous.
 func (c *Client) DeleteGroup(ctx context.Context, projectID string, groupID int64) (string, error) {
+	resp, err := c.do(ctx, &call{op: "DeleteGroup", method: http.MethodDelete, svc: svcRepo,
+		path: "/v4/" + seg(projectID) + "/groups/" + itoa(groupID)})
+	if err != nil {
+		return "", err
+	}
+	// The deletion was accepted (2xx): a body that is not the documented JSON
+	// string must not turn that into a failure.
 	var msg string
-	_, err := c.getJSON(ctx, &call{op: "DeleteGroup", method: http.MethodDelete, svc: svcRepo,
-		path: "/v4/" + seg(projectID) + "/groups/" + itoa(groupID)}, &msg)
-	return msg, err
+	if json.Unmarshal(resp.body, &msg) != nil {
+		msg = strings.TrimSpace(string(resp.body))
+	}
+	return msg, nil
 }

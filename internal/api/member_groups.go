@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -117,13 +118,16 @@ func (c *Client) AssociateGroupUserGroup(ctx context.Context, projectID string, 
 func (c *Client) AssociateRepositoryUserGroup(ctx context.Context, projectID string, repoID int64, userGroupID string) error {
 	cl := &call{op: "AssociateRepositoryUserGroup", method: http.MethodPost, svc: svcRepo,
 		path: "/v4/" + seg(projectID) + "/repositories/" + itoa(repoID) + "/user-group/" + seg(userGroupID)}
-	var out struct {
-		Status string `json:"status"`
-	}
-	resp, err := c.getJSON(ctx, cl, &out)
+	resp, err := c.do(ctx, cl)
 	if err != nil {
 		return err
 	}
+	// 2xx: only an explicit {"status": "error"} is a failure; an undecodable
+	// body does not turn an accepted write into one.
+	var out struct {
+		Status string `json:"status"`
+	}
+	_ = json.Unmarshal(resp.body, &out)
 	if out.Status != "" && out.Status != "success" {
 		u, _ := c.url(cl)
 		e := c.newError(cl, u, resp, KindHTTP, nil)
