@@ -139,7 +139,7 @@ type tokenCache struct {
 
 	mu        sync.Mutex // guards the fields below; never held across I/O
 	token     string
-	expires   time.Time
+	renewAt   time.Time // renew the token from this time on
 	projectID string
 }
 
@@ -152,9 +152,9 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
 	tc.loginMu.Lock()
 	defer tc.loginMu.Unlock()
 	tc.mu.Lock()
-	token, expires := tc.token, tc.expires
+	token, renewAt := tc.token, tc.renewAt
 	tc.mu.Unlock()
-	if token != "" && token != stale && tc.c.clock.Now().Add(refreshMargin).Before(expires) {
+	if token != "" && token != stale && tc.c.clock.Now().Before(renewAt) {
 		return token, nil
 	}
 	cr := tc.c.creds
@@ -169,12 +169,20 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
 	if err != nil {
 		return "", &loginError{fmt.Errorf("iam login of %s: %w", cr.IAMUser, err)}
 	}
+	now := tc.c.clock.Now()
 	if tok.ExpiresAt.IsZero() {
 		// IAM tokens live 24 hours (REFERENCE §12.1).
-		tok.ExpiresAt = tc.c.clock.Now().Add(24 * time.Hour)
+		tok.ExpiresAt = now.Add(24 * time.Hour)
+	}
+	renewAt = tok.ExpiresAt.Add(-refreshMargin)
+	if !renewAt.After(now) {
+		// A fresh token that claims to expire soon (clock skew) is used for a
+		// minute rather than fetched again for every request; a 401 still
+		// triggers the refresh.
+		renewAt = now.Add(time.Minute)
 	}
 	tc.mu.Lock()
-	tc.token, tc.expires, tc.projectID = tok.Value, tok.ExpiresAt, tok.ProjectID
+	tc.token, tc.renewAt, tc.projectID = tok.Value, renewAt, tok.ProjectID
 	tc.mu.Unlock()
 	return tok.Value, nil
 }

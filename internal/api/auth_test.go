@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -228,5 +229,30 @@ func TestIAMLoginNeedsScope(t *testing.T) {
 	}
 	if hits.Load() != 0 || len(clk.Sleeps()) != 0 {
 		t.Errorf("%d requests and %d back-offs, want none", hits.Load(), len(clk.Sleeps()))
+	}
+}
+
+func TestIAMTokenRenewedBeforeExpiry(t *testing.T) {
+	srv, mux := newServer(t)
+	var logins atomic.Int32
+	iamServer(t, mux, `{"name":"cn-north-4"}`, &logins, true)
+	var seen []string
+	mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.Header.Get("X-Auth-Token"))
+		answer(w, 200, "", `{"id":1}`)
+	})
+	clk := newFakeClock(true)
+	c := newClient(t, srv, clk, WithCredentials(iamCreds), WithRegion("cn-north-4"))
+	steps := []time.Duration{0, 23 * time.Hour, 56 * time.Minute} // the token expires at t0+24h
+	for _, d := range steps {
+		clk.mu.Lock()
+		clk.now = clk.now.Add(d)
+		clk.mu.Unlock()
+		if _, err := c.ShowRepository(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff([]string{"iam-tok-1", "iam-tok-1", "iam-tok-2"}, seen); diff != "" {
+		t.Errorf("tokens (-want +got):\n%s", diff)
 	}
 }
