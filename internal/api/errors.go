@@ -106,6 +106,10 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying transport or decode error.
 func (e *Error) Unwrap() error { return e.Err }
 
+// ErrorCode returns the service's error code ("" when there is none), so
+// reports can show it without importing this package.
+func (e *Error) ErrorCode() string { return e.Code }
+
 func asError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {

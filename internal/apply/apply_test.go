@@ -93,7 +93,7 @@ type fakeMutator struct {
 	onCall   func()
 }
 
-func (f *fakeMutator) Apply(ctx context.Context, s *Step) error {
+func (f *fakeMutator) Apply(ctx context.Context, op Op, changes []plan.Change) error {
 	f.mu.Lock()
 	f.inFlight++
 	if f.inFlight > f.maxSeen {
@@ -105,8 +105,8 @@ func (f *fakeMutator) Apply(ctx context.Context, s *Step) error {
 	if f.reached != nil && f.inFlight == f.limit {
 		f.once.Do(func() { close(f.reached) })
 	}
-	f.calls = append(f.calls, string(s.Op)+" "+s.Changes[0].Address)
-	err := f.fail[s.Changes[0].Address]
+	f.calls = append(f.calls, op+" "+changes[0].Address)
+	err := f.fail[changes[0].Address]
 	cb := f.onCall
 	f.mu.Unlock()
 	if cb != nil {
@@ -211,11 +211,11 @@ func TestFailFastStopsNewSteps(t *testing.T) {
 
 type partialMutator struct{}
 
-func (partialMutator) Apply(_ context.Context, s *Step) error {
-	if s.Op != OpAddMembers {
+func (partialMutator) Apply(_ context.Context, op Op, changes []plan.Change) error {
+	if op != OpAddMembers {
 		return nil
 	}
-	return ChangeErrors{s.Changes[1].Address: apiErr{"CH.1001", "user is disabled"}}
+	return ChangeErrors{changes[1].Address: apiErr{"CH.1001", "user is disabled"}}
 }
 
 func TestPartialBatchFailure(t *testing.T) {

@@ -11,17 +11,27 @@ import (
 	"github.com/reposync/reposync/internal/plan"
 )
 
-// Mutator performs one step against the world. It returns nil when every
-// change of the step took effect. A *ChangeErrors names the changes of a
-// batch that failed while the others took effect; any other error fails the
-// whole step. Retries belong to the API client, not here.
+// Mutator performs one step — one API write covering the given changes —
+// against the world. It returns nil when every change took effect. An error
+// implementing PartialError names the changes of a batch that failed while
+// the others took effect; any other error fails every change of the step.
+// Retries belong to the API client, not here.
 type Mutator interface {
-	Apply(ctx context.Context, s *Step) error
+	Apply(ctx context.Context, op Op, changes []plan.Change) error
 }
 
-// ChangeErrors reports per-change failures inside one batch step, keyed by
-// change address.
+// PartialError is implemented by errors that fail only some changes of a
+// batch: FailedChanges maps change addresses to their errors.
+type PartialError interface {
+	error
+	FailedChanges() map[string]error
+}
+
+// ChangeErrors is a PartialError keyed by change address.
 type ChangeErrors map[string]error
+
+// FailedChanges returns e itself.
+func (e ChangeErrors) FailedChanges() map[string]error { return e }
 
 func (e ChangeErrors) Error() string {
 	addrs := make([]string, 0, len(e))
@@ -140,7 +150,7 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 			results[c.Address].Op = s.Op
 		}
 		g.Go(func() error {
-			done <- outcome{s, m.Apply(ctx, s)}
+			done <- outcome{s, m.Apply(ctx, s.Op, s.Changes)}
 			return nil
 		})
 	}
@@ -236,15 +246,19 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 }
 
 func isPartial(err error) bool {
-	var ce ChangeErrors
-	return errors.As(err, &ce)
+	var pe PartialError
+	return errors.As(err, &pe)
 }
 
 // record stores a step's outcome in its changes' results and reports whether
 // every change of the step failed.
 func record(results map[string]*Result, s *Step, err error, prog *Progress) (failedAll bool) {
-	var ce ChangeErrors
-	partial := errors.As(err, &ce)
+	var pe PartialError
+	partial := errors.As(err, &pe)
+	var ce map[string]error
+	if partial {
+		ce = pe.FailedChanges()
+	}
 	failed := 0
 	for _, c := range s.Changes {
 		r := results[c.Address]

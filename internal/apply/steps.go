@@ -13,8 +13,10 @@ import (
 	"github.com/reposync/reposync/internal/plan"
 )
 
-// Op is one kind of API write.
-type Op string
+// Op is one kind of API write, named after the API operation. It is a
+// plain string so that implementations of Mutator (package remote) need not
+// import this package.
+type Op = string
 
 // The writes a plan can need, one API call each (REFERENCE.md §§4–11).
 const (
@@ -151,13 +153,6 @@ func parentOf(path string) string {
 // splitAddress returns the outer kind and path of an address:
 // "repository[a/b].member[x]" gives ("repository", "a/b").
 func splitAddress(addr string) (kind, path string) {
-	open := strings.IndexByte(addr, '[')
-	if open < 0 {
-		return "", addr
-	}
-	end := strings.IndexByte(addr[open:], ']')
-	if end < 0 {
-		return addr[:open], addr[open+1:]
-	}
-	return addr[:open], addr[open+1 : open+end]
+	a := plan.ParseAddress(addr)
+	return a.Kind, a.Name
 }

@@ -385,6 +385,9 @@ func resolveRule(rule state.PushRule, r *resolver) (*PushRuleValue, Target, bool
 }
 
 func sameGrants(t Target, l state.LivePushRule) bool {
+	if l.Disabled {
+		return false
+	}
 	var users, teams []int64
 	var roles []string
 	for _, u := range l.Users {

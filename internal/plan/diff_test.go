@@ -376,3 +376,18 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 		t.Error("a document without format_version must be refused")
 	}
 }
+
+func TestParseAddress(t *testing.T) {
+	tests := map[string]plan.Address{
+		"git_auth[bb]":                     {Kind: "git_auth", Name: "bb"},
+		"group[a/b]":                       {Kind: "group", Name: "a/b"},
+		"group[a].member_group[leads]":     {Kind: "group", Name: "a", Sub: "member_group", Entry: "leads"},
+		"repository[a/b].push_rule[/x[1]]": {Kind: "repository", Name: "a/b", Sub: "push_rule", Entry: "/x[1]"},
+		"repository[a.b/c].member[al.ice]": {Kind: "repository", Name: "a.b/c", Sub: "member", Entry: "al.ice"},
+	}
+	for addr, want := range tests {
+		if got := plan.ParseAddress(addr); got != want {
+			t.Errorf("ParseAddress(%q) = %+v, want %+v", addr, got, want)
+		}
+	}
+}

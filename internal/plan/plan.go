@@ -278,3 +278,40 @@ func AddressLess(a, b string) bool {
 }
 
 var addressKey = strings.NewReplacer("]", "\x01", "[", "\x02", ".", "\x03")
+
+// Address is a parsed change address.
+type Address struct {
+	Kind  string // "group", "repository" or "git_auth"
+	Name  string // the group or repository path, or the authorization name
+	Sub   string // "", "member", "member_group" or "push_rule"
+	Entry string // the member, member group or push rule path
+}
+
+// ParseAddress splits an address such as
+// repository[payments/api].push_rule[/config/*] into its parts. Outer names
+// (paths and authorization names) never contain brackets; entries may.
+func ParseAddress(addr string) Address {
+	var a Address
+	open := strings.IndexByte(addr, '[')
+	if open < 0 {
+		a.Name = addr
+		return a
+	}
+	a.Kind = addr[:open]
+	rest := addr[open+1:]
+	end := strings.IndexByte(rest, ']')
+	if end < 0 {
+		a.Name = rest
+		return a
+	}
+	a.Name = rest[:end]
+	rest = rest[end+1:]
+	if !strings.HasPrefix(rest, ".") {
+		return a
+	}
+	rest = rest[1:]
+	if i := strings.IndexByte(rest, '['); i >= 0 && strings.HasSuffix(rest, "]") {
+		a.Sub, a.Entry = rest[:i], rest[i+1:len(rest)-1]
+	}
+	return a
+}

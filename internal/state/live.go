@@ -92,8 +92,11 @@ type LiveMember struct {
 
 // LivePushRule is a file push rule as read, with resolved names.
 type LivePushRule struct {
-	ID           int64
-	Path         string
+	ID   int64
+	Path string
+	// Disabled is true when the rule exists but is not enforced; the spec
+	// always wants rules enforced.
+	Disabled     bool
 	Users        []LiveUser
 	MemberGroups []LiveMemberGroup
 	Roles        []LiveRole

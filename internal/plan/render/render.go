@@ -183,28 +183,21 @@ func grantsAdmin(c plan.Change) bool {
 	return b == nil || b.Role != state.RoleAdmin || b.Via != ""
 }
 
-// repoOf returns the repository or group path an address belongs to and its
-// kind ("repository", "group" or "git_auth").
+// repoOf returns the kind ("repository", "group" or "git_auth") and the
+// path or name an address belongs to.
 func repoOf(addr string) (kind, path string) {
-	open := strings.IndexByte(addr, '[')
-	if open < 0 {
-		return "", addr
-	}
-	closeIdx := strings.IndexByte(addr[open:], ']')
-	if closeIdx < 0 {
-		return addr[:open], addr[open+1:]
-	}
-	return addr[:open], addr[open+1 : open+closeIdx]
+	a := plan.ParseAddress(addr)
+	return a.Kind, a.Name
 }
 
-// leaf returns the last bracketed name of an address: the member, rule path
-// or member group.
+// leaf returns the entry of an address: the member, rule path or member
+// group; for a whole object, its name.
 func leaf(addr string) string {
-	i := strings.LastIndexByte(addr, '[')
-	if i < 0 || !strings.HasSuffix(addr, "]") {
-		return addr
+	a := plan.ParseAddress(addr)
+	if a.Entry == "" {
+		return a.Name
 	}
-	return addr[i+1 : len(addr)-1]
+	return a.Entry
 }
 
 var marker = map[plan.Action]string{
