@@ -71,6 +71,7 @@ applies them concurrently within the API's rate limits.`,
 	})
 	root.AddCommand(
 		NewCmdValidate(f),
+		NewCmdSim(f),
 		NewCmdSchema(f),
 		NewCmdVersion(f),
 		NewCmdCompletion(f),

@@ -1,0 +1,281 @@
+package sim
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+)
+
+const (
+	signAlgorithm = "SDK-HMAC-SHA256"
+	sdkDateLayout = "20060102T150405Z"
+	maxSkew       = 15 * time.Minute
+)
+
+// All gateway authentication failures answer 401 APIG.0301 ("Incorrect IAM
+// authentication information"), with the message telling which check failed
+// (REFERENCE §15.2); the gateway documents no separate code per cause.
+func authErr(detail string) reply {
+	return errReply(http.StatusUnauthorized, "APIG.0301", "Incorrect IAM authentication information: "+detail)
+}
+
+// authenticate checks X-Auth-Token or the AK/SK signature and returns the
+// fixture user the request acts as ("" when the credentials name none).
+func (s *Server) authenticate(r *http.Request, body []byte) (string, reply, bool) {
+	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
+		if s.fx.Credentials.Token != "" && hmac.Equal([]byte(tok), []byte(s.fx.Credentials.Token)) {
+			return s.fx.Credentials.User, reply{}, true
+		}
+		s.mu.Lock()
+		user, ok := s.tokens[tok]
+		s.mu.Unlock()
+		if ok {
+			return user, reply{}, true
+		}
+		return "", authErr("decrypt token fail"), false
+	}
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return "", authErr("no X-Auth-Token or Authorization header"), false
+	}
+	if err := s.verifySignature(r, body, auth); err != "" {
+		return "", authErr(err), false
+	}
+	return s.fx.Credentials.User, reply{}, true
+}
+
+// verifySignature recomputes the SDK-HMAC-SHA256 signature (REFERENCE §13.3)
+// and returns "" when it matches, else why not.
+func (s *Server) verifySignature(r *http.Request, body []byte, auth string) string {
+	ak, signed, sig, ok := parseAuthorization(auth)
+	if !ok {
+		return "malformed Authorization header"
+	}
+	cr := s.fx.Credentials
+	if cr.AccessKey == "" || !hmac.Equal([]byte(ak), []byte(cr.AccessKey)) {
+		return "verify aksk signature fail: unknown access key"
+	}
+	names := strings.Split(signed, ";")
+	has := map[string]bool{}
+	for _, n := range names {
+		has[n] = true
+	}
+	if !has["x-sdk-date"] {
+		return "verify aksk signature fail: x-sdk-date is not signed"
+	}
+	date := r.Header.Get("X-Sdk-Date")
+	t, err := time.Parse(sdkDateLayout, date)
+	if err != nil {
+		return "verify aksk signature fail: malformed X-Sdk-Date"
+	}
+	if d := s.now().Sub(t); d > maxSkew || d < -maxSkew {
+		return "verify aksk signature fail: signature expired"
+	}
+	if !has["x-project-id"] {
+		return "verify aksk signature fail: x-project-id is not signed"
+	}
+	if r.Header.Get("X-Project-Id") != s.fx.IAMProjectID {
+		return "verify aksk signature fail: X-Project-Id is not this account's project"
+	}
+	want := Sign(cr.SecretKey, r.Method, r.URL.EscapedPath(), r.URL.RawQuery, headerValues(r, names), body, date)
+	if !hmac.Equal([]byte(want), []byte(sig)) {
+		return "verify aksk signature fail"
+	}
+	return ""
+}
+
+func headerValues(r *http.Request, names []string) map[string]string {
+	out := make(map[string]string, len(names))
+	for _, n := range names {
+		if n == "host" {
+			out[n] = r.Host
+			continue
+		}
+		out[n] = strings.Join(r.Header.Values(n), ",")
+	}
+	return out
+}
+
+func parseAuthorization(h string) (ak, signed, sig string, ok bool) {
+	rest, found := strings.CutPrefix(h, signAlgorithm+" ")
+	if !found {
+		return "", "", "", false
+	}
+	for _, part := range strings.Split(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "Access":
+			ak = v
+		case "SignedHeaders":
+			signed = v
+		case "Signature":
+			sig = v
+		}
+	}
+	return ak, signed, sig, ak != "" && signed != "" && sig != ""
+}
+
+// Sign computes the lower-case hex SDK-HMAC-SHA256 signature of a request:
+// method, escaped path, raw query, the signed headers (lower-case name ->
+// value), the body bytes and the X-Sdk-Date value (REFERENCE §13.3).
+func Sign(sk, method, escapedPath, rawQuery string, headers map[string]string, body []byte, date string) string {
+	sts := signAlgorithm + "\n" + date + "\n" + sha256Hex([]byte(CanonicalRequest(method, escapedPath, rawQuery, headers, body)))
+	m := hmac.New(sha256.New, []byte(sk))
+	m.Write([]byte(sts))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// CanonicalRequest builds the canonical request of REFERENCE §13.3.
+func CanonicalRequest(method, escapedPath, rawQuery string, headers map[string]string, body []byte) string {
+	path, err := url.PathUnescape(escapedPath)
+	if err != nil {
+		path = escapedPath
+	}
+	segs := strings.Split(path, "/")
+	for i, sg := range segs {
+		segs[i] = escape(sg)
+	}
+	uri := strings.Join(segs, "/")
+	if !strings.HasSuffix(uri, "/") {
+		uri += "/"
+	}
+	q, _ := url.ParseQuery(rawQuery)
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var qs []string
+	for _, k := range keys {
+		vs := append([]string(nil), q[k]...)
+		sort.Strings(vs)
+		for _, v := range vs {
+			qs = append(qs, escape(k)+"="+escape(v))
+		}
+	}
+	names := make([]string, 0, len(headers))
+	for n := range headers {
+		names = append(names, strings.ToLower(n))
+	}
+	sort.Strings(names)
+	var hb strings.Builder
+	for _, n := range names {
+		hb.WriteString(n + ":" + strings.TrimSpace(headers[n]) + "\n")
+	}
+	return strings.Join([]string{strings.ToUpper(method), uri, strings.Join(qs, "&"),
+		hb.String(), strings.Join(names, ";"), sha256Hex(body)}, "\n")
+}
+
+func escape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteString("%" + strings.ToUpper(hex.EncodeToString([]byte{c})))
+	}
+	return b.String()
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// IAM login wire structs (REFERENCE §12.1).
+type tokenRequest struct {
+	Auth struct {
+		Identity struct {
+			Methods  []string `json:"methods"`
+			Password struct {
+				User struct {
+					Name     string `json:"name"`
+					Password string `json:"password"`
+					Domain   struct {
+						Name string `json:"name"`
+					} `json:"domain"`
+				} `json:"user"`
+			} `json:"password"`
+		} `json:"identity"`
+		Scope struct {
+			Project struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"project"`
+		} `json:"scope"`
+	} `json:"auth"`
+}
+
+type idName struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// IAM errors use the Keystone shape (REFERENCE §15.1) with numeric codes.
+func iamErr(status int, code, msg string) reply {
+	return reply{status: status, body: map[string]any{"error": map[string]any{"code": code, "message": msg, "title": http.StatusText(status)}}}
+}
+
+func hKeystoneLogin(s *Server, q *request) reply {
+	var tr tokenRequest
+	if err := json.Unmarshal(q.body, &tr); err != nil {
+		return iamErr(http.StatusBadRequest, "1100", "request body is not valid JSON")
+	}
+	id := tr.Auth.Identity
+	if len(id.Methods) != 1 || id.Methods[0] != "password" {
+		return iamErr(http.StatusBadRequest, "1100", "auth.identity.methods must be [\"password\"]")
+	}
+	u := id.Password.User
+	var match *IAMUser
+	for i, iu := range s.fx.Credentials.IAMUsers {
+		if iu.Name == u.Name && iu.Domain == u.Domain.Name && hmac.Equal([]byte(iu.Password), []byte(u.Password)) {
+			match = &s.fx.Credentials.IAMUsers[i]
+		}
+	}
+	if match == nil {
+		return iamErr(http.StatusUnauthorized, "1101", "The username or password is wrong.")
+	}
+	sc := tr.Auth.Scope.Project
+	if sc.ID == "" && sc.Name == "" {
+		return iamErr(http.StatusBadRequest, "1100", "auth.scope.project is required")
+	}
+	if sc.ID != "" && sc.ID != s.fx.IAMProjectID {
+		return iamErr(http.StatusUnauthorized, "1101", "no access to the requested project")
+	}
+	var raw [20]byte
+	_, _ = rand.Read(raw[:])
+	tok := "MII" + hex.EncodeToString(raw[:])
+	s.tokens[tok] = match.User
+	userID := hexID("iam_user", match.Domain+"/"+match.Name)
+	if match.User != "" {
+		if u, ok := s.idx.userByName[match.User]; ok {
+			userID = u.IAMID
+		}
+	}
+	now := s.now().UTC()
+	dom := idName{ID: hexID("domain", match.Domain), Name: match.Domain}
+	projName := sc.Name
+	if projName == "" {
+		projName = "sim-region"
+	}
+	body := map[string]any{"token": map[string]any{
+		"expires_at": now.Add(24 * time.Hour).Format("2006-01-02T15:04:05.000000Z"),
+		"issued_at":  now.Format("2006-01-02T15:04:05.000000Z"),
+		"methods":    []string{"password"},
+		"user":       map[string]any{"id": userID, "name": match.Name, "domain": dom},
+		"project":    map[string]any{"id": s.fx.IAMProjectID, "name": projName, "domain": dom},
+		"roles":      []idName{},
+	}}
+	// A login creates no state that must survive a restart (tokens live in
+	// memory), so it is not a write.
+	return reply{status: http.StatusCreated, header: http.Header{"X-Subject-Token": {tok}}, body: body}
+}

@@ -1,0 +1,92 @@
+package sim
+
+import (
+	"net/http"
+)
+
+// ServiceStage errors use the SVCSTG.REPO.<id> family (REFERENCE §11.3); the
+// specific numbers are the simulator's own.
+func stageErr(status int, code, msg string) reply { return errReply(status, code, msg) }
+
+type authDTO struct {
+	Name       string  `json:"name"`
+	RepoType   string  `json:"repo_type"`
+	RepoHost   string  `json:"repo_host"`
+	RepoHome   string  `json:"repo_home"`
+	RepoUser   string  `json:"repo_user"`
+	Avartar    string  `json:"avartar"`
+	TokenType  string  `json:"token_type"`
+	CreateTime int64   `json:"create_time"`
+	UpdateTime int64   `json:"update_time"`
+	Status     int     `json:"status"`
+	Tag        *string `json:"tag,omitempty"`
+}
+
+var repoHosts = map[string]string{"github": "https://api.github.com", "bitbucket": "https://api.bitbucket.org", "devcloud": "https://codehub.devcloud.example"}
+
+func authOf(a GitAuth) authDTO {
+	return authDTO{Name: a.Name, RepoType: a.RepoType, RepoHost: repoHosts[a.RepoType], RepoHome: repoHosts[a.RepoType] + "/" + a.User,
+		RepoUser: a.User, TokenType: "password", CreateTime: a.CreateTime, UpdateTime: a.CreateTime}
+}
+
+func (s *Server) checkIAMProject(q *request) *reply {
+	if q.params["iam_project_id"] != s.fx.IAMProjectID {
+		r := stageErr(http.StatusNotFound, "SVCSTG.REPO.0404", "project "+q.params["iam_project_id"]+" not found")
+		return &r
+	}
+	return nil
+}
+
+func hListAuths(s *Server, q *request) reply {
+	if bad := s.checkIAMProject(q); bad != nil {
+		return *bad
+	}
+	items := []authDTO{}
+	for _, a := range s.fx.GitAuths {
+		items = append(items, authOf(a))
+	}
+	return jsonReply(http.StatusOK, map[string]any{"authorizations": items, "count": len(items)})
+}
+
+func hCreatePasswordAuth(s *Server, q *request) reply {
+	if bad := s.checkIAMProject(q); bad != nil {
+		return *bad
+	}
+	rt := q.params["repo_type"]
+	if !validRepoType(rt) {
+		return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0400", "repo_type must be github, devcloud or bitbucket")
+	}
+	var b struct {
+		Name     *string `json:"name"`
+		User     *string `json:"user"`
+		Password *string `json:"password"`
+	}
+	if err := strictJSON(q.body, &b); err != nil {
+		return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0400", "invalid request body")
+	}
+	if b.Name == nil || *b.Name == "" || b.User == nil || *b.User == "" || b.Password == nil || *b.Password == "" {
+		return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0400", "name, user and password are required")
+	}
+	for _, a := range s.fx.GitAuths {
+		if a.Name == *b.Name {
+			return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0409", "authorization "+*b.Name+" already exists")
+		}
+	}
+	a := GitAuth{Name: *b.Name, RepoType: rt, User: *b.User, Password: *b.Password, CreateTime: s.now().UnixMilli()}
+	s.fx.GitAuths = append(s.fx.GitAuths, a)
+	return reply{status: http.StatusOK, body: map[string]any{"authorization": authOf(a)}, changed: true}
+}
+
+func hDeleteAuth(s *Server, q *request) reply {
+	if bad := s.checkIAMProject(q); bad != nil {
+		return *bad
+	}
+	name := q.params["name"]
+	for i, a := range s.fx.GitAuths {
+		if a.Name == name {
+			s.fx.GitAuths = append(s.fx.GitAuths[:i], s.fx.GitAuths[i+1:]...)
+			return reply{status: http.StatusNoContent, changed: true}
+		}
+	}
+	return stageErr(http.StatusNotFound, "SVCSTG.REPO.0404", "authorization "+name+" not found")
+}

@@ -1,0 +1,456 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+const simCreatedAt = "2025-01-01T00:00:00.000+08:00"
+
+// Wire structs of the group endpoints (REFERENCE §4).
+type childDTO struct {
+	DescendantType  string `json:"descendant_type"`
+	ID              int64  `json:"id"`
+	UUID            string `json:"uuid,omitempty"`
+	Name            string `json:"name"`
+	Path            string `json:"path"`
+	FullName        string `json:"full_name"`
+	FullPath        string `json:"full_path"`
+	ParentID        int64  `json:"parent_id,omitempty"`
+	GroupLevel      int    `json:"group_level,omitempty"`
+	Description     string `json:"description"`
+	ProjectID       string `json:"project_id"`
+	Visibility      string `json:"visibility"`
+	VisibilityLevel int    `json:"visibility_level"`
+	SubgroupCount   *int   `json:"subgroup_count,omitempty"`
+	ProjectCount    *int   `json:"project_count,omitempty"`
+	CreatedAt       string `json:"created_at"`
+}
+
+type showGroupDTO struct {
+	ID              int64    `json:"id"`
+	Name            string   `json:"name"`
+	FullName        string   `json:"full_name"`
+	FullPath        string   `json:"full_path"`
+	ParentID        int64    `json:"parent_id,omitempty"`
+	Description     string   `json:"description"`
+	Visibility      string   `json:"visibility"`
+	ProjectID       string   `json:"project_id"`
+	CreatorID       int64    `json:"creator_id"`
+	CreatedAt       string   `json:"created_at"`
+	AncestorIDs     []int64  `json:"ancestor_ids"`
+	AncestorNames   []string `json:"ancestor_names"`
+	MembersCount    int      `json:"members_count"`
+	RepositoryCount int      `json:"repository_count"`
+	SubgroupCount   int      `json:"subgroup_count"`
+	StarCount       int      `json:"star_count"`
+	Starred         bool     `json:"starred"`
+}
+
+func visLevel(v string) int {
+	if v == "public" {
+		return 20
+	}
+	return 0
+}
+
+func fullName(path string) string { return strings.ReplaceAll(path, "/", " / ") }
+
+func base(path string) string {
+	_, n, _ := cutLast(path)
+	return n
+}
+
+func (s *Server) groupDTO(g *Group) childDTO {
+	subs, repos := s.children(g.Path)
+	ns, nr := len(subs), len(repos)
+	d := childDTO{DescendantType: "group", ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullName: fullName(g.Path),
+		FullPath: g.Path, GroupLevel: strings.Count(g.Path, "/") + 1, Description: g.Description, ProjectID: s.fx.ProjectID,
+		Visibility: g.Visibility, VisibilityLevel: visLevel(g.Visibility), SubgroupCount: &ns, ProjectCount: &nr, CreatedAt: simCreatedAt}
+	if parent, _, ok := cutLast(g.Path); ok {
+		d.ParentID = s.idx.groupByPath[parent].ID
+	}
+	return d
+}
+
+func (s *Server) repoDTO(r *Repository) childDTO {
+	return childDTO{DescendantType: "project", ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path),
+		FullName: fullName(r.Path), FullPath: r.Path, ProjectID: s.fx.ProjectID, Visibility: "private", CreatedAt: simCreatedAt}
+}
+
+// children lists the direct sub-groups and repositories of parent ("" = root).
+func (s *Server) children(parent string) ([]*Group, []*Repository) {
+	var gs []*Group
+	var rs []*Repository
+	for i := range s.fx.Groups {
+		if p, _, _ := cutLast(s.fx.Groups[i].Path); p == parent {
+			gs = append(gs, &s.fx.Groups[i])
+		}
+	}
+	for i := range s.fx.Repositories {
+		if p, _, _ := cutLast(s.fx.Repositories[i].Path); p == parent {
+			rs = append(rs, &s.fx.Repositories[i])
+		}
+	}
+	return gs, rs
+}
+
+// listChildren answers the subgroup-and-repository listings: sub-groups first,
+// then repositories, each by id (the real default order is updated_at desc,
+// which the simulator has no notion of; a stable order keeps paging sound).
+func (s *Server) listChildren(q *request, parent string) reply {
+	gs, rs := s.children(parent)
+	sort.Slice(gs, func(i, j int) bool { return gs[i].ID < gs[j].ID })
+	sort.Slice(rs, func(i, j int) bool { return rs[i].ID < rs[j].ID })
+	items := make([]childDTO, 0, len(gs)+len(rs))
+	for _, g := range gs {
+		items = append(items, s.groupDTO(g))
+	}
+	for _, r := range rs {
+		items = append(items, s.repoDTO(r))
+	}
+	return listReply(q, items, false)
+}
+
+func (s *Server) checkProject(q *request) *reply {
+	if q.params["project_id"] != s.fx.ProjectID {
+		r := notFound("project " + q.params["project_id"] + " not found")
+		return &r
+	}
+	return nil
+}
+
+func (s *Server) groupParam(q *request) (*Group, *reply) {
+	id, ok := intParam(q.params["group_id"])
+	if !ok {
+		r := badParam("group_id must be an integer from 1 to 2147483647")
+		return nil, &r
+	}
+	g := s.idx.groupByID[id]
+	if g == nil {
+		r := notFound(fmt.Sprintf("group %d not found", id))
+		return nil, &r
+	}
+	return g, nil
+}
+
+func hListProjectChildren(s *Server, q *request) reply {
+	if bad := s.checkProject(q); bad != nil {
+		return *bad
+	}
+	return s.listChildren(q, "")
+}
+
+func hListGroupChildren(s *Server, q *request) reply {
+	g, bad := s.groupParam(q)
+	if bad != nil {
+		return *bad
+	}
+	return s.listChildren(q, g.Path)
+}
+
+func (s *Server) ancestors(path string) ([]int64, []string) {
+	ids, names := []int64{}, []string{}
+	segs := strings.Split(path, "/")
+	for i := 1; i < len(segs); i++ {
+		p := strings.Join(segs[:i], "/")
+		if g := s.idx.groupByPath[p]; g != nil {
+			ids = append(ids, g.ID)
+			names = append(names, segs[i-1])
+		}
+	}
+	return ids, names
+}
+
+func (s *Server) creatorID() int64 {
+	if u := s.idx.userByName[s.fx.Credentials.User]; u != nil {
+		return u.ID
+	}
+	return 0
+}
+
+func hShowGroup(s *Server, q *request) reply {
+	if bad := s.checkProject(q); bad != nil {
+		return *bad
+	}
+	g, bad := s.groupParam(q)
+	if bad != nil {
+		return *bad
+	}
+	subs, repos := s.children(g.Path)
+	ids, names := s.ancestors(g.Path)
+	d := showGroupDTO{ID: g.ID, Name: base(g.Path), FullName: fullName(g.Path), FullPath: g.Path, Description: g.Description,
+		Visibility: g.Visibility, ProjectID: s.fx.ProjectID, CreatorID: s.creatorID(), CreatedAt: simCreatedAt,
+		AncestorIDs: ids, AncestorNames: names, MembersCount: len(s.groupMembers(g)), RepositoryCount: len(repos), SubgroupCount: len(subs)}
+	if len(ids) > 0 {
+		d.ParentID = ids[len(ids)-1]
+	}
+	return jsonReply(http.StatusOK, d)
+}
+
+// createGroupBody decodes strictly typed fields: a string where an int32 is
+// expected fails to decode and answers 400.
+type createGroupBody struct {
+	Name        *string `json:"name"`
+	ParentID    *int32  `json:"parent_id"`
+	Visibility  *string `json:"visibility"`
+	Description *string `json:"description"`
+}
+
+func hCreateGroup(s *Server, q *request) reply {
+	if bad := s.checkProject(q); bad != nil {
+		return *bad
+	}
+	var b createGroupBody
+	if err := json.Unmarshal(q.body, &b); err != nil {
+		return badParam("invalid request body: " + err.Error())
+	}
+	if b.Name == nil || !segment.MatchString(*b.Name) {
+		return badParam("name is required: 1-100 letters, digits, '_', '.', '-', not starting with '.' or '-'")
+	}
+	vis := "public" // the API's default (seed)
+	if b.Visibility != nil {
+		if *b.Visibility != "public" && *b.Visibility != "private" {
+			return badParam("visibility must be public or private")
+		}
+		vis = *b.Visibility
+	}
+	path := *b.Name
+	var parentID int64
+	if b.ParentID != nil {
+		parent := s.idx.groupByID[int64(*b.ParentID)]
+		if parent == nil {
+			return notFound(fmt.Sprintf("parent group %d not found", *b.ParentID))
+		}
+		path = parent.Path + "/" + path
+		parentID = parent.ID
+	}
+	if s.idx.groupByPath[path] != nil || s.idx.repoByPath[path] != nil {
+		// No documented code for a duplicate name; the closest documented one
+		// is the invalid-parameter 400 CH.010001.
+		return badParam(fmt.Sprintf("a group or repository named %q already exists under this parent", *b.Name))
+	}
+	var max int64 = 99
+	for _, g := range s.fx.Groups {
+		if g.ID > max {
+			max = g.ID
+		}
+	}
+	g := Group{Path: path, ID: max + 1, Visibility: vis}
+	if b.Description != nil {
+		g.Description = *b.Description
+	}
+	s.fx.Groups = append(s.fx.Groups, g)
+	body := map[string]any{"id": g.ID, "name": *b.Name, "description": g.Description, "full_name": fullName(path),
+		"full_path": path, "visibility": vis}
+	if parentID != 0 {
+		body["parent_id"] = parentID
+	}
+	return reply{status: http.StatusCreated, body: body, changed: true}
+}
+
+func hDeleteGroup(s *Server, q *request) reply {
+	if bad := s.checkProject(q); bad != nil {
+		return *bad
+	}
+	g, bad := s.groupParam(q)
+	if bad != nil {
+		return *bad
+	}
+	subs, repos := s.children(g.Path)
+	if len(subs)+len(repos) > 0 {
+		// Not documented; 400 CH.010001 is the closest documented code.
+		return badParam(fmt.Sprintf("group %q is not empty: %d sub-groups, %d repositories", g.Path, len(subs), len(repos)))
+	}
+	name := base(g.Path)
+	for i := range s.fx.Groups {
+		if s.fx.Groups[i].ID == g.ID {
+			s.fx.Groups = append(s.fx.Groups[:i], s.fx.Groups[i+1:]...)
+			break
+		}
+	}
+	// Deletion is asynchronous on the real service; the simulator deletes at once.
+	return reply{status: http.StatusAccepted, body: "Group '" + name + "' was scheduled for deletion.", changed: true}
+}
+
+type groupUserGroupDTO struct {
+	ID          int64  `json:"id"`
+	UserGroupID string `json:"user_group_id"`
+	Name        string `json:"name"`
+	ProjectID   string `json:"project_id"`
+	TenantID    string `json:"tenant_id"`
+	GroupType   string `json:"group_type"`
+	MemberCount int    `json:"member_count"`
+	CreatedAt   string `json:"created_at"`
+	UpdatedAt   string `json:"updated_at"`
+	Description string `json:"description"`
+}
+
+func (s *Server) mgDTO(m *MemberGroup) groupUserGroupDTO {
+	return groupUserGroupDTO{ID: m.TeamID, UserGroupID: m.ID, Name: m.Name, ProjectID: s.fx.ProjectID,
+		TenantID: hexID("domain", "sim"), GroupType: "project", MemberCount: len(m.Members), CreatedAt: simCreatedAt, UpdatedAt: simCreatedAt}
+}
+
+func hListGroupUserGroups(s *Server, q *request) reply {
+	g, bad := s.groupParam(q)
+	if bad != nil {
+		return *bad
+	}
+	items := []groupUserGroupDTO{}
+	for _, n := range g.MemberGroups {
+		items = append(items, s.mgDTO(s.idx.mgByName[n]))
+	}
+	return listReply(q, items, false)
+}
+
+func (s *Server) requireProjectQuery(q *request) *reply {
+	pid := q.r.URL.Query().Get("project_id")
+	if pid == "" {
+		r := badParam("project_id is required")
+		return &r
+	}
+	if pid != s.fx.ProjectID {
+		r := notFound("project " + pid + " not found")
+		return &r
+	}
+	return nil
+}
+
+func hListGroupAddableUserGroups(s *Server, q *request) reply {
+	g, bad := s.groupParam(q)
+	if bad != nil {
+		return *bad
+	}
+	if bad := s.requireProjectQuery(q); bad != nil {
+		return *bad
+	}
+	attached := map[string]bool{}
+	for _, n := range g.MemberGroups {
+		attached[n] = true
+	}
+	items := []groupUserGroupDTO{}
+	for i := range s.fx.MemberGroups {
+		if m := &s.fx.MemberGroups[i]; !attached[m.Name] {
+			items = append(items, s.mgDTO(m))
+		}
+	}
+	return listReply(q, items, false)
+}
+
+// inheritedVia is one source of an inherited membership.
+type inheritedVia struct {
+	mg    *MemberGroup
+	group *Group // nil when attached to the repository itself
+}
+
+// groupMembers are the users reaching a group through member groups attached
+// to it or to an ancestor, each with its first source.
+func (s *Server) groupMembers(g *Group) map[string]inheritedVia {
+	out := map[string]inheritedVia{}
+	segs := strings.Split(g.Path, "/")
+	for i := len(segs); i >= 1; i-- { // nearest group first
+		anc := s.idx.groupByPath[strings.Join(segs[:i], "/")]
+		if anc == nil {
+			continue
+		}
+		for _, n := range anc.MemberGroups {
+			m := s.idx.mgByName[n]
+			for _, u := range m.Members {
+				if _, ok := out[u]; !ok {
+					out[u] = inheritedVia{mg: m, group: anc}
+				}
+			}
+		}
+	}
+	return out
+}
+
+type groupMemberDTO struct {
+	ID           int64  `json:"id"`
+	UserID       int64  `json:"user_id"`
+	IAMID        string `json:"iam_id"`
+	UserName     string `json:"user_name"`
+	NickName     string `json:"nick_name"`
+	AccessLevel  int    `json:"access_level"`
+	RoleID       string `json:"role_id"`
+	RoleName     string `json:"role_name"`
+	UserGroupID  string `json:"user_group_id"`
+	UserFrom     string `json:"user_from"`
+	GroupName    string `json:"group_name"`
+	Path         string `json:"path"`
+	CanRemove    bool   `json:"can_remove"`
+	CurrentGroup bool   `json:"current_group_member"`
+}
+
+func hListGroupMembers(s *Server, q *request) reply {
+	g, bad := s.groupParam(q)
+	if bad != nil {
+		return *bad
+	}
+	if bad := s.requireProjectQuery(q); bad != nil {
+		return *bad
+	}
+	mem := s.groupMembers(g)
+	names := make([]string, 0, len(mem))
+	for n := range mem {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	items := []groupMemberDTO{}
+	for _, n := range names {
+		u, via := s.idx.userByName[n], mem[n]
+		items = append(items, groupMemberDTO{ID: u.ID*1000 + g.ID%1000, UserID: u.ID, IAMID: u.IAMID, UserName: u.Name, NickName: u.Name,
+			AccessLevel: 30, RoleID: repoRoleID(30), RoleName: repoRoleName(30), UserGroupID: via.mg.ID, UserFrom: "user_group",
+			GroupName: base(via.group.Path), Path: via.group.Path, CanRemove: false, CurrentGroup: via.group.ID == g.ID})
+	}
+	return listReply(q, items, false)
+}
+
+func hAssociateGroupUserGroup(s *Server, q *request) reply {
+	if bad := s.checkProject(q); bad != nil {
+		return *bad
+	}
+	g, bad := s.groupParam(q)
+	if bad != nil {
+		return *bad
+	}
+	m, bad := s.mgParam(q)
+	if bad != nil {
+		return *bad
+	}
+	for _, n := range g.MemberGroups {
+		if n == m.Name {
+			return errReply(http.StatusConflict, "CH_23_51308", "The member group has been added.")
+		}
+	}
+	g.MemberGroups = append(g.MemberGroups, m.Name)
+	type added struct {
+		ID    string `json:"id"`
+		IAMID string `json:"iam_id"`
+		Name  string `json:"name"`
+	}
+	success := []added{}
+	for _, un := range m.Members {
+		u := s.idx.userByName[un]
+		success = append(success, added{ID: strconv.FormatInt(u.ID, 10), IAMID: u.IAMID, Name: u.Name})
+	}
+	return reply{status: http.StatusCreated, body: map[string]any{"success": success, "failure": []any{}}, changed: true}
+}
+
+func (s *Server) mgParam(q *request) (*MemberGroup, *reply) {
+	id := q.params["user_group_id"]
+	if !hex32.MatchString(id) {
+		r := badParam("user_group_id must be 32 hex characters")
+		return nil, &r
+	}
+	m := s.idx.mgByID[id]
+	if m == nil {
+		r := notFound("member group " + id + " not found")
+		return nil, &r
+	}
+	return m, nil
+}

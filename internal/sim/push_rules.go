@@ -1,0 +1,280 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+)
+
+// strictJSON decodes one JSON value, rejecting wrong types and trailing data.
+func strictJSON(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON body")
+	}
+	return nil
+}
+
+// Wire structs of file push permissions (REFERENCE §8.5).
+type pushActionBody struct {
+	Action         *string  `json:"action"`
+	Enable         *bool    `json:"enable"`
+	UserIDs        []int32  `json:"user_ids"`
+	UserTeamIDs    []int32  `json:"user_team_ids"`
+	RelatedRoleIDs []string `json:"related_role_ids"`
+}
+
+type pushUserDTO struct {
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	Username   string `json:"username"`
+	State      string `json:"state"`
+	NickName   string `json:"nick_name"`
+	TenantName string `json:"tenant_name"`
+}
+
+type pushRoleDTO struct {
+	ID            int64  `json:"id"`
+	Name          string `json:"name"`
+	RelatedRoleID string `json:"related_role_id"`
+}
+
+type pushActionDTO struct {
+	Action    string        `json:"action"`
+	Enable    bool          `json:"enable"`
+	Users     []pushUserDTO `json:"users"`
+	UserTeams []teamDTO     `json:"user_teams"`
+	Roles     []pushRoleDTO `json:"roles"`
+}
+
+type pushRuleDTO struct {
+	ID      int64           `json:"id"`
+	Path    string          `json:"path"`
+	Actions []pushActionDTO `json:"actions"`
+}
+
+func (s *Server) ruleDTO(p *PushRule) pushRuleDTO {
+	a := pushActionDTO{Action: "push", Enable: !p.Disabled, Users: []pushUserDTO{}, UserTeams: []teamDTO{}, Roles: []pushRoleDTO{}}
+	for _, n := range p.Users {
+		u := s.idx.userByName[n]
+		a.Users = append(a.Users, pushUserDTO{ID: u.ID, Name: u.Name, Username: u.IAMID, State: "active", NickName: u.Name, TenantName: simTenant})
+	}
+	for _, n := range p.MemberGroups {
+		m := s.idx.mgByName[n]
+		a.UserTeams = append(a.UserTeams, teamDTO{ID: m.TeamID, Name: m.Name})
+	}
+	for _, n := range p.Roles {
+		for i, r := range s.fx.Roles {
+			if r.Name == n {
+				a.Roles = append(a.Roles, pushRoleDTO{ID: int64(i + 1), Name: r.Name, RelatedRoleID: r.ID})
+			}
+		}
+	}
+	return pushRuleDTO{ID: p.ID, Path: p.Path, Actions: []pushActionDTO{a}}
+}
+
+func hListPushRules(s *Server, q *request) reply {
+	r, bad := s.repoParam(q)
+	if bad != nil {
+		return *bad
+	}
+	items := []pushRuleDTO{}
+	for i := range r.PushRules {
+		items = append(items, s.ruleDTO(&r.PushRules[i]))
+	}
+	return listReply(q, items, false)
+}
+
+// applyActions resolves the id lists of actions into names on rule.
+func (s *Server) applyActions(rule *PushRule, actions []pushActionBody) *reply {
+	for _, a := range actions {
+		if a.Action != nil && *a.Action != "push" {
+			r := badParam(fmt.Sprintf("action %q is not supported, only push", *a.Action))
+			return &r
+		}
+		users, teams, roles := []string{}, []string{}, []string{}
+		for _, id := range a.UserIDs {
+			u := s.idx.userByID[int64(id)]
+			if u == nil {
+				r := badParam(fmt.Sprintf("user_ids: user %d not found", id))
+				return &r
+			}
+			users = append(users, u.Name)
+		}
+		for _, id := range a.UserTeamIDs {
+			m := s.idx.mgByTeam[int64(id)]
+			if m == nil {
+				r := badParam(fmt.Sprintf("user_team_ids: member group %d not found", id))
+				return &r
+			}
+			teams = append(teams, m.Name)
+		}
+		for _, id := range a.RelatedRoleIDs {
+			ro := s.idx.roleByID[id]
+			if ro == nil {
+				r := badParam(fmt.Sprintf("related_role_ids: role %q not found", id))
+				return &r
+			}
+			roles = append(roles, ro.Name)
+		}
+		sort.Strings(users)
+		sort.Strings(teams)
+		sort.Strings(roles)
+		rule.Users, rule.MemberGroups, rule.Roles = nilIfEmpty(users), nilIfEmpty(teams), nilIfEmpty(roles)
+		rule.Disabled = a.Enable != nil && !*a.Enable
+	}
+	return nil
+}
+
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+func hCreatePushRule(s *Server, q *request) reply {
+	r, bad := s.repoParam(q)
+	if bad != nil {
+		return *bad
+	}
+	var b struct {
+		Path    *string          `json:"path"`
+		Actions []pushActionBody `json:"actions"`
+	}
+	if err := strictJSON(q.body, &b); err != nil {
+		return badParam("invalid request body: " + err.Error())
+	}
+	if b.Path == nil {
+		return badParam("path is required")
+	}
+	if err := checkPushPath(*b.Path); err != nil {
+		return badParam(err.Error())
+	}
+	for _, p := range r.PushRules {
+		if p.Path == *b.Path {
+			return badParam(fmt.Sprintf("a file push permission for path %q already exists", *b.Path))
+		}
+	}
+	rule := PushRule{Path: *b.Path, ID: s.nextRuleID()}
+	if bad := s.applyActions(&rule, b.Actions); bad != nil {
+		return *bad
+	}
+	r.PushRules = append(r.PushRules, rule)
+	// The new rule's names resolve through the unchanged index.
+	return reply{status: http.StatusOK, body: s.ruleDTO(&rule), changed: true}
+}
+
+func (s *Server) nextRuleID() int64 {
+	var max int64
+	for _, r := range s.fx.Repositories {
+		for _, p := range r.PushRules {
+			if p.ID > max {
+				max = p.ID
+			}
+		}
+	}
+	return max + 1
+}
+
+func hUpdatePushRules(s *Server, q *request) reply {
+	r, bad := s.repoParam(q)
+	if bad != nil {
+		return *bad
+	}
+	var b struct {
+		Permissions []struct {
+			ID      *int32           `json:"id"`
+			Path    *string          `json:"path"`
+			Actions []pushActionBody `json:"actions"`
+		} `json:"permissions"`
+	}
+	if err := strictJSON(q.body, &b); err != nil {
+		return badParam("invalid request body: " + err.Error())
+	}
+	if len(b.Permissions) == 0 {
+		return badParam("permissions is empty")
+	}
+	// Work on a copy so a bad entry changes nothing.
+	rules := make([]PushRule, len(r.PushRules))
+	copy(rules, r.PushRules)
+	var touched []int
+	for _, p := range b.Permissions {
+		if p.ID == nil {
+			return badParam("permissions[].id is required")
+		}
+		at := -1
+		for i := range rules {
+			if rules[i].ID == int64(*p.ID) {
+				at = i
+			}
+		}
+		if at < 0 {
+			return notFound(fmt.Sprintf("file push permission %d not found in repository %d", *p.ID, r.ID))
+		}
+		if p.Path != nil {
+			if err := checkPushPath(*p.Path); err != nil {
+				return badParam(err.Error())
+			}
+			for i := range rules {
+				if i != at && rules[i].Path == *p.Path {
+					return badParam(fmt.Sprintf("a file push permission for path %q already exists", *p.Path))
+				}
+			}
+			rules[at].Path = *p.Path
+		}
+		if p.Actions != nil {
+			if bad := s.applyActions(&rules[at], p.Actions); bad != nil {
+				return *bad
+			}
+		}
+		touched = append(touched, at)
+	}
+	r.PushRules = rules
+	out := []pushRuleDTO{}
+	for _, i := range touched {
+		out = append(out, s.ruleDTO(&r.PushRules[i]))
+	}
+	return reply{status: http.StatusOK, body: out, changed: true}
+}
+
+func hDeletePushRules(s *Server, q *request) reply {
+	r, bad := s.repoParam(q)
+	if bad != nil {
+		return *bad
+	}
+	var b struct {
+		IDs []int32 `json:"ids"`
+	}
+	if err := strictJSON(q.body, &b); err != nil {
+		return badParam("invalid request body: " + err.Error())
+	}
+	if len(b.IDs) == 0 {
+		return badParam("ids is empty")
+	}
+	del := map[int64]bool{}
+	for _, id := range b.IDs {
+		found := false
+		for _, p := range r.PushRules {
+			found = found || p.ID == int64(id)
+		}
+		if !found {
+			return notFound(fmt.Sprintf("file push permission %d not found in repository %d", id, r.ID))
+		}
+		del[int64(id)] = true
+	}
+	kept := r.PushRules[:0:0]
+	for _, p := range r.PushRules {
+		if !del[p.ID] {
+			kept = append(kept, p)
+		}
+	}
+	r.PushRules = kept
+	return reply{status: http.StatusNoContent, changed: true}
+}

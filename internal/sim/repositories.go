@@ -1,0 +1,527 @@
+package sim
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Repository roles: legacy access level ↔ v4 role id and name. The role ids
+// are deterministic (hexID of "repository_role:<level>").
+var levelNames = map[int]string{20: "Viewer", 30: "Developer", 40: "Administrator"}
+
+func repoRoleID(level int) string   { return hexID("repository_role", strconv.Itoa(level)) }
+func repoRoleName(level int) string { return levelNames[level] }
+
+var levelOf = map[string]int{"viewer": 20, "developer": 30, "admin": 40}
+var roleOfLevel = map[int]string{20: "viewer", 30: "developer", 40: "admin"}
+
+func (s *Server) repoParam(q *request) (*Repository, *reply) {
+	id, ok := intParam(q.params["repository_id"])
+	if !ok {
+		r := badParam("repository_id must be an integer from 1 to 2147483647")
+		return nil, &r
+	}
+	repo := s.idx.repoByID[id]
+	if repo == nil {
+		r := notFound(fmt.Sprintf("repository %d not found", id))
+		return nil, &r
+	}
+	return repo, nil
+}
+
+type namespaceDTO struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Path     string `json:"path"`
+	FullPath string `json:"full_path"`
+	FullName string `json:"full_name"`
+	Kind     string `json:"kind"`
+	ParentID int64  `json:"parent_id"`
+}
+
+type showRepoDTO struct {
+	ID                int64        `json:"id"`
+	UUID              string       `json:"uuid"`
+	Name              string       `json:"name"`
+	Path              string       `json:"path"`
+	NameWithNamespace string       `json:"name_with_namespace"`
+	PathWithNamespace string       `json:"path_with_namespace"`
+	ProjectID         string       `json:"project_id"`
+	Namespace         namespaceDTO `json:"namespace"`
+	AncestorIDs       []int64      `json:"ancestor_ids"`
+	AncestorNames     []string     `json:"ancestor_names"`
+	Visibility        string       `json:"visibility"`
+	DefaultBranch     string       `json:"default_branch"`
+	DevelopMode       string       `json:"develop_mode"`
+	Archived          bool         `json:"archived"`
+	CreatorID         int64        `json:"creator_id"`
+	MemberCount       int          `json:"member_count"`
+	CreatedAt         string       `json:"created_at"`
+}
+
+func hShowRepository(s *Server, q *request) reply {
+	r, bad := s.repoParam(q)
+	if bad != nil {
+		return *bad
+	}
+	ids, names := s.ancestors(r.Path)
+	d := showRepoDTO{ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path), NameWithNamespace: fullName(r.Path),
+		PathWithNamespace: r.Path, ProjectID: s.fx.ProjectID, AncestorIDs: ids, AncestorNames: names, Visibility: "private",
+		DefaultBranch: "master", DevelopMode: "normal", CreatorID: s.creatorID(), MemberCount: len(s.repoMembers(r)), CreatedAt: simCreatedAt}
+	if parent, _, ok := cutLast(r.Path); ok {
+		g := s.idx.groupByPath[parent]
+		d.Namespace = namespaceDTO{ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullPath: g.Path, FullName: fullName(g.Path), Kind: "group"}
+		if len(ids) > 1 {
+			d.Namespace.ParentID = ids[len(ids)-2]
+		}
+	}
+	return jsonReply(http.StatusOK, d)
+}
+
+// member is one row of a repository's effective membership.
+type member struct {
+	user  *User
+	level int
+	via   *inheritedVia // nil = direct
+}
+
+// repoMembers: direct members, then users reaching the repository through a
+// member group on the repository or any ancestor group (developer), sorted by
+// user name.
+func (s *Server) repoMembers(r *Repository) []member {
+	out := []member{}
+	seen := map[string]bool{}
+	for n, role := range r.Members {
+		out = append(out, member{user: s.idx.userByName[n], level: levelOf[role]})
+		seen[n] = true
+	}
+	for _, n := range r.MemberGroups {
+		m := s.idx.mgByName[n]
+		for _, u := range m.Members {
+			if !seen[u] {
+				seen[u] = true
+				out = append(out, member{user: s.idx.userByName[u], level: 30, via: &inheritedVia{mg: m}})
+			}
+		}
+	}
+	if parent, _, ok := cutLast(r.Path); ok {
+		gm := s.groupMembers(s.idx.groupByPath[parent])
+		names := make([]string, 0, len(gm))
+		for n := range gm {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			if !seen[n] {
+				v := gm[n]
+				out = append(out, member{user: s.idx.userByName[n], level: 30, via: &v})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].user.Name < out[j].user.Name })
+	return out
+}
+
+type repoMemberDTO struct {
+	UserID               int64  `json:"user_id"`
+	UserIAMID            string `json:"user_iam_id"`
+	UserName             string `json:"user_name"`
+	UserNickName         string `json:"user_nick_name"`
+	TenantName           string `json:"tenant_name"`
+	TenantID             string `json:"tenant_id"`
+	RepositoryRoleID     string `json:"repository_role_Id"`
+	RepositoryRoleName   string `json:"repository_role_name"`
+	ProjectRoleName      string `json:"project_role_name"`
+	IsRepoCreator        int    `json:"is_repo_creator"`
+	IsGroupCreator       int    `json:"is_group_creator"`
+	IsProjectAdmin       int    `json:"is_Project_admin"`
+	MemberSource         string `json:"member_source"`
+	MemberGroupSource    string `json:"member_group_source"`
+	MemberSourceID       string `json:"member_source_id"`
+	ServiceLicenseStatus int    `json:"service_license_status"`
+}
+
+const simTenant = "sim-tenant"
+
+func hListMembers(s *Server, q *request) reply {
+	r, bad := s.repoParam(q)
+	if bad != nil {
+		return *bad
+	}
+	search := strings.ToLower(q.r.URL.Query().Get("search"))
+	items := []repoMemberDTO{}
+	for _, m := range s.repoMembers(r) {
+		if search != "" && !strings.Contains(strings.ToLower(m.user.Name), search) {
+			continue
+		}
+		d := repoMemberDTO{UserID: m.user.ID, UserIAMID: m.user.IAMID, UserName: m.user.Name, UserNickName: m.user.Name,
+			TenantName: simTenant, TenantID: hexID("domain", simTenant), RepositoryRoleID: repoRoleID(m.level),
+			RepositoryRoleName: repoRoleName(m.level), ServiceLicenseStatus: 1}
+		if m.via != nil {
+			d.MemberSource = m.via.mg.Name
+			d.MemberSourceID = m.via.mg.ID
+			if m.via.group != nil {
+				d.MemberGroupSource = m.via.group.Path
+				d.MemberSourceID = strconv.FormatInt(m.via.group.ID, 10)
+			}
+		}
+		items = append(items, d)
+	}
+	return listReply(q, items, true)
+}
+
+func (s *Server) repoByUUIDParam(q *request) (*Repository, *reply) {
+	id := q.params["repository_uuid"]
+	if !hex32.MatchString(id) {
+		r := legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: repository_uuid must be 32 hex characters")
+		return nil, &r
+	}
+	repo := s.idx.repoByUUID[id]
+	if repo == nil {
+		r := legacyErr(http.StatusNotFound, "DEV.CH.10002", "repository "+id+" not found")
+		return nil, &r
+	}
+	return repo, nil
+}
+
+type legacyMemberDTO struct {
+	UserID      string `json:"user_id"`
+	Name        string `json:"name"`
+	Email       string `json:"email"`
+	Description string `json:"description"`
+	DomainID    string `json:"domain_id"`
+	DomainName  string `json:"domain_name"`
+	Role        int    `json:"role"`
+	Enabled     string `json:"enabled"`
+}
+
+// hListRepoMembers returns direct members only (see the package notes).
+func hListRepoMembers(s *Server, q *request) reply {
+	r, bad := s.repoByUUIDParam(q)
+	if bad != nil {
+		return *bad
+	}
+	vals := q.r.URL.Query()
+	pi, ps := 1, 100
+	if v := vals.Get("page_index"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_index must be at least 1")
+		}
+		pi = n
+	}
+	if v := vals.Get("page_size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_size must be from 1 to 100")
+		}
+		ps = n
+	}
+	subject := strings.ToLower(vals.Get("subject"))
+	names := make([]string, 0, len(r.Members))
+	for n := range r.Members {
+		if subject == "" || strings.Contains(strings.ToLower(n), subject) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	users := []legacyMemberDTO{}
+	for i := (pi - 1) * ps; i < len(names) && i < pi*ps; i++ {
+		u := s.idx.userByName[names[i]]
+		users = append(users, legacyMemberDTO{UserID: u.IAMID, Name: u.Name, DomainID: hexID("domain", simTenant),
+			DomainName: simTenant, Role: levelOf[r.Members[u.Name]], Enabled: "true"})
+	}
+	return legacyOK(map[string]any{"total": len(names), "users": users})
+}
+
+type addRepoMembersBody struct {
+	Users []struct {
+		ID   *string `json:"id"`
+		Name *string `json:"name"`
+		Role *int32  `json:"role"`
+	} `json:"users"`
+}
+
+func hAddRepoMembers(s *Server, q *request) reply {
+	r, bad := s.repoByUUIDParam(q)
+	if bad != nil {
+		return *bad
+	}
+	var b addRepoMembersBody
+	if err := strictJSON(q.body, &b); err != nil {
+		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: "+err.Error())
+	}
+	if len(b.Users) == 0 {
+		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: users is empty")
+	}
+	// Validate all first so a bad entry changes nothing.
+	for i, u := range b.Users {
+		if u.ID == nil || u.Name == nil || u.Role == nil {
+			return legacyErr(http.StatusBadRequest, "DEV.CH.10001", fmt.Sprintf("Param invalid: users[%d] needs id, name and role", i))
+		}
+		if _, ok := roleOfLevel[int(*u.Role)]; !ok {
+			return legacyErr(http.StatusBadRequest, "DEV.CH.10001", fmt.Sprintf("Param invalid: users[%d].role %d must be 20, 30 or 40", i, *u.Role))
+		}
+	}
+	type result struct {
+		ID      string  `json:"id"`
+		Name    *string `json:"name"`
+		Message string  `json:"message"`
+		Status  string  `json:"status"`
+	}
+	results := []result{}
+	changed := false
+	for _, in := range b.Users {
+		u := s.idx.userByIAM[*in.ID]
+		switch {
+		case u == nil:
+			results = append(results, result{ID: *in.ID, Name: in.Name, Message: "user not found", Status: "failed"})
+		case r.Members[u.Name] != "":
+			results = append(results, result{ID: *in.ID, Name: in.Name, Message: "user is already a member", Status: "failed"})
+		default:
+			if r.Members == nil {
+				r.Members = map[string]string{}
+			}
+			r.Members[u.Name] = roleOfLevel[int(*in.Role)]
+			changed = true
+			results = append(results, result{ID: *in.ID, Name: in.Name, Message: "add user success", Status: "success"})
+		}
+	}
+	rep := legacyOK(results)
+	rep.changed = changed
+	return rep
+}
+
+// inheritedOnly answers SetRepoRole/DeleteRepoMember for a user who is a
+// member only through a member group or a parent group: DEV.CH.10003 (400);
+// undocumented, chosen for the simulator.
+func (s *Server) memberParam(q *request, r *Repository) (*User, *reply) {
+	id := q.params["member_id"]
+	u := s.idx.userByIAM[id]
+	if u == nil {
+		rep := legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" not found")
+		return nil, &rep
+	}
+	if r.Members[u.Name] == "" {
+		for _, m := range s.repoMembers(r) {
+			if m.user == u {
+				rep := legacyErr(http.StatusBadRequest, "DEV.CH.10003", "member "+id+" is inherited through "+m.via.mg.Name+" and cannot be changed on the repository")
+				return nil, &rep
+			}
+		}
+		rep := legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" is not a member of the repository")
+		return nil, &rep
+	}
+	return u, nil
+}
+
+func hSetRepoRole(s *Server, q *request) reply {
+	r, bad := s.repoByUUIDParam(q)
+	if bad != nil {
+		return *bad
+	}
+	var b struct {
+		Role *int32 `json:"role"`
+	}
+	if err := strictJSON(q.body, &b); err != nil || b.Role == nil {
+		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: body must be {\"role\": 20|30|40}")
+	}
+	role, ok := roleOfLevel[int(*b.Role)]
+	if !ok {
+		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", fmt.Sprintf("Param invalid: role %d must be 20, 30 or 40", *b.Role))
+	}
+	u, bad := s.memberParam(q, r)
+	if bad != nil {
+		return *bad
+	}
+	rep := legacyOK(map[string]any{})
+	if r.Members[u.Name] != role {
+		r.Members[u.Name] = role
+		rep.changed = true
+	}
+	return rep
+}
+
+func hDeleteRepoMember(s *Server, q *request) reply {
+	r, bad := s.repoByUUIDParam(q)
+	if bad != nil {
+		return *bad
+	}
+	u, bad := s.memberParam(q, r)
+	if bad != nil {
+		return *bad
+	}
+	delete(r.Members, u.Name)
+	rep := legacyOK(map[string]any{})
+	rep.changed = true
+	return rep
+}
+
+type repoUserGroupDTO struct {
+	UserGroupName string `json:"user_group_name"`
+	UserGroupID   string `json:"user_group_id"`
+	ProjectID     string `json:"project_id"`
+	UserCount     string `json:"user_count"`
+	Description   string `json:"description"`
+}
+
+func hListRepositoryUserGroups(s *Server, q *request) reply {
+	r, bad := s.repoParam(q)
+	if bad != nil {
+		return *bad
+	}
+	items := []repoUserGroupDTO{}
+	for _, n := range r.MemberGroups {
+		m := s.idx.mgByName[n]
+		items = append(items, repoUserGroupDTO{UserGroupName: m.Name, UserGroupID: m.ID, ProjectID: s.fx.ProjectID, UserCount: strconv.Itoa(len(m.Members))})
+	}
+	return listReply(q, items, true)
+}
+
+func hAssociateRepositoryUserGroup(s *Server, q *request) reply {
+	if bad := s.checkProject(q); bad != nil {
+		return *bad
+	}
+	r, bad := s.repoParam(q)
+	if bad != nil {
+		return *bad
+	}
+	m, bad := s.mgParam(q)
+	if bad != nil {
+		return *bad
+	}
+	for _, n := range r.MemberGroups {
+		if n == m.Name {
+			return errReply(http.StatusConflict, "CH_23_51308", "The member group has been added.")
+		}
+	}
+	r.MemberGroups = append(r.MemberGroups, m.Name)
+	return reply{status: http.StatusOK, body: map[string]string{"status": "success"}, changed: true}
+}
+
+type teamDTO struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// The protected-refs member-group lists return every project member group
+// (they are defined at project level), filtered by search.
+func (s *Server) teams(q *request) reply {
+	search := strings.ToLower(q.r.URL.Query().Get("search"))
+	items := []teamDTO{}
+	for _, m := range s.fx.MemberGroups {
+		if search == "" || strings.Contains(strings.ToLower(m.Name), search) {
+			items = append(items, teamDTO{ID: m.TeamID, Name: m.Name})
+		}
+	}
+	return listReply(q, items, true)
+}
+
+func hListRepoTeams(s *Server, q *request) reply {
+	if _, bad := s.repoParam(q); bad != nil {
+		return *bad
+	}
+	return s.teams(q)
+}
+
+func hListProjectTeams(s *Server, q *request) reply {
+	if bad := s.checkProject(q); bad != nil {
+		return *bad
+	}
+	return s.teams(q)
+}
+
+func hListGroupTeams(s *Server, q *request) reply {
+	if _, bad := s.groupParam(q); bad != nil {
+		return *bad
+	}
+	return s.teams(q)
+}
+
+func hShowInherit(s *Server, q *request) reply {
+	r, bad := s.repoParam(q)
+	if bad != nil {
+		return *bad
+	}
+	inherit := r.Inherit == nil || *r.Inherit
+	return jsonReply(http.StatusOK, map[string]bool{"inherit_parent_permission": inherit})
+}
+
+type grantedUserDTO struct {
+	ID                   int64  `json:"id"`
+	Name                 string `json:"name"`
+	NameCN               string `json:"name_cn"`
+	Username             string `json:"username"`
+	IAMID                string `json:"iam_id"`
+	NickName             string `json:"nick_name"`
+	TenantName           string `json:"tenant_name"`
+	Email                string `json:"email"`
+	ServiceLicenseStatus int    `json:"service_license_status"`
+}
+
+func hListProjectUsers(s *Server, q *request) reply {
+	if bad := s.checkProject(q); bad != nil {
+		return *bad
+	}
+	query := strings.ToLower(q.r.URL.Query().Get("query"))
+	items := []grantedUserDTO{}
+	for _, u := range s.fx.Users {
+		if query == "" || strings.Contains(strings.ToLower(u.Name), query) {
+			items = append(items, grantedUserDTO{ID: u.ID, Name: u.Name, Username: u.IAMID, IAMID: u.IAMID, NickName: u.Name,
+				TenantName: simTenant, ServiceLicenseStatus: 1})
+		}
+	}
+	return listReply(q, items, false)
+}
+
+type roleSyncDTO struct {
+	ID              int64  `json:"id"`
+	RoleID          string `json:"role_id"`
+	RoleSyncEnabled bool   `json:"role_sync_enabled"`
+	RoleName        string `json:"role_name"`
+	RoleType        string `json:"role_type"`
+	CreatedAt       string `json:"created_at"`
+	UpdatedAt       string `json:"updated_at"`
+}
+
+func hShowMemberSetting(s *Server, q *request) reply {
+	if bad := s.checkProject(q); bad != nil {
+		return *bad
+	}
+	items := []roleSyncDTO{}
+	for i, r := range s.fx.Roles {
+		items = append(items, roleSyncDTO{ID: int64(i + 1), RoleID: r.ID, RoleSyncEnabled: true, RoleName: r.Name,
+			RoleType: "custom", CreatedAt: simCreatedAt, UpdatedAt: simCreatedAt})
+	}
+	p, bad := page(q, items)
+	if bad != nil {
+		return *bad
+	}
+	return jsonReply(http.StatusOK, map[string]any{"product_id": s.fx.ProjectID, "sync_enabled": true,
+		"sync_all_role_enabled": false, "role_sync": p})
+}
+
+var resourceNames = map[string]bool{"repository": true, "code": true, "member": true, "branch": true, "tag": true, "mr": true, "label": true}
+
+func hListRepoPermissions(s *Server, q *request) reply {
+	if _, bad := s.repoParam(q); bad != nil {
+		return *bad
+	}
+	if !resourceNames[q.params["resource_name"]] {
+		return badParam("resource_name must be one of repository, code, member, branch, tag, mr, label")
+	}
+	type permDTO struct {
+		RoleID              string         `json:"role_id"`
+		RoleName            string         `json:"role_name"`
+		RoleNameCN          string         `json:"role_name_cn"`
+		ResourcePermissions map[string]any `json:"resource_permissions"`
+	}
+	items := []permDTO{}
+	for _, r := range s.fx.Roles {
+		items = append(items, permDTO{RoleID: r.ID, RoleName: r.Name, RoleNameCN: r.Name, ResourcePermissions: map[string]any{}})
+	}
+	return listReply(q, items, false)
+}

@@ -1,0 +1,198 @@
+package sim
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// request is what a handler sees.
+type request struct {
+	r      *http.Request
+	body   []byte
+	params map[string]string
+	user   string // the fixture user the caller acts as ("" = none)
+}
+
+type handler func(s *Server, q *request) reply
+
+type route struct {
+	method, pattern, op string
+	h                   handler
+	segs                []string
+}
+
+// routes is the endpoint set; operation names are the SDK method names.
+var routes = []*route{
+	{method: "GET", pattern: "/v4/projects/{project_id}/subgroups-and-repositories", op: "ListProjectSubgroupsAndRepositories", h: hListProjectChildren},
+	{method: "GET", pattern: "/v4/groups/{group_id}/subgroups-and-repositories", op: "ListGroupSubgroupsAndRepositories", h: hListGroupChildren},
+	{method: "GET", pattern: "/v4/{project_id}/groups/{group_id}", op: "ShowGroup", h: hShowGroup},
+	{method: "POST", pattern: "/v4/{project_id}/groups", op: "CreateGroup", h: hCreateGroup},
+	{method: "DELETE", pattern: "/v4/{project_id}/groups/{group_id}", op: "DeleteGroup", h: hDeleteGroup},
+	{method: "GET", pattern: "/v4/groups/{group_id}/user-groups", op: "ListGroupUserGroups", h: hListGroupUserGroups},
+	{method: "GET", pattern: "/v4/groups/{group_id}/user-groups/addable-list", op: "ListGroupAddableUserGroups", h: hListGroupAddableUserGroups},
+	{method: "GET", pattern: "/v4/groups/{group_id}/members/list", op: "ListGroupMembers", h: hListGroupMembers},
+	{method: "POST", pattern: "/v4/{project_id}/groups/{group_id}/user-group/{user_group_id}", op: "AssociateGroupUserGroup", h: hAssociateGroupUserGroup},
+	{method: "GET", pattern: "/v4/repositories/{repository_id}", op: "ShowRepository", h: hShowRepository},
+	{method: "GET", pattern: "/v4/repositories/{repository_id}/members", op: "ListMembers", h: hListMembers},
+	{method: "GET", pattern: "/v1/repositories/{repository_uuid}/members", op: "ListRepoMembers", h: hListRepoMembers},
+	{method: "POST", pattern: "/v1/repositories/{repository_uuid}/members", op: "AddRepoMembers", h: hAddRepoMembers},
+	{method: "PUT", pattern: "/v1/repositories/{repository_uuid}/members/{member_id}", op: "SetRepoRole", h: hSetRepoRole},
+	{method: "DELETE", pattern: "/v1/repositories/{repository_uuid}/members/{member_id}", op: "DeleteRepoMember", h: hDeleteRepoMember},
+	{method: "GET", pattern: "/v4/repositories/{repository_id}/user-groups", op: "ListRepositoryUserGroups", h: hListRepositoryUserGroups},
+	{method: "POST", pattern: "/v4/{project_id}/repositories/{repository_id}/user-group/{user_group_id}", op: "AssociateRepositoryUserGroup", h: hAssociateRepositoryUserGroup},
+	{method: "GET", pattern: "/v4/repositories/{repository_id}/protected-refs/user-groups", op: "ListRepositoryProtectedRefsUserGroups", h: hListRepoTeams},
+	{method: "GET", pattern: "/v4/projects/{project_id}/protected-refs/user-groups", op: "ListProjectProtectedRefsUserGroups", h: hListProjectTeams},
+	{method: "GET", pattern: "/v4/groups/{group_id}/protected-refs/user-groups", op: "ListGroupProtectedRefsUserGroups", h: hListGroupTeams},
+	{method: "GET", pattern: "/v4/repositories/{repository_id}/file-push-permissions", op: "ListRepositoryFilePushPermissions", h: hListPushRules},
+	{method: "POST", pattern: "/v4/repositories/{repository_id}/file-push-permissions", op: "CreateFilePushPermission", h: hCreatePushRule},
+	{method: "PUT", pattern: "/v4/repositories/{repository_id}/file-push-permissions", op: "BatchUpdateRepositoryFilePushPermissions", h: hUpdatePushRules},
+	{method: "POST", pattern: "/v4/repositories/{repository_id}/file-push-permissions/batch-delete", op: "BatchDeleteRepositoryFilePushPermissions", h: hDeletePushRules},
+	{method: "GET", pattern: "/v4/repositories/{repository_id}/permission-inherit-setting", op: "ShowRepositoryPermissionInheritEnabled", h: hShowInherit},
+	{method: "GET", pattern: "/v4/projects/{project_id}/members", op: "ListProductPermissionResourcesGrantedUsers", h: hListProjectUsers},
+	{method: "GET", pattern: "/v4/projects/{project_id}/member-setting", op: "ShowProjectMemberSetting", h: hShowMemberSetting},
+	{method: "GET", pattern: "/v4/repository/{repository_id}/permissions/{resource_name}", op: "ListRepositoryResourcePermissions", h: hListRepoPermissions},
+	{method: "GET", pattern: "/v1/{iam_project_id}/git/auths", op: "ListAuthorizations", h: hListAuths},
+	{method: "POST", pattern: "/v1/{iam_project_id}/git/auths/{repo_type}/password", op: "CreatePasswordAuth", h: hCreatePasswordAuth},
+	{method: "DELETE", pattern: "/v1/{iam_project_id}/git/auths/{name}", op: "DeleteAuthorize", h: hDeleteAuth},
+	{method: "POST", pattern: "/v3/auth/tokens", op: "KeystoneCreateUserTokenByPassword", h: hKeystoneLogin},
+}
+
+func init() {
+	for _, rt := range routes {
+		rt.segs = strings.Split(strings.Trim(rt.pattern, "/"), "/")
+	}
+}
+
+// match finds the route of a request; literal segments win over parameters,
+// so /v4/projects/X/members never reads as /v4/{project_id}/….
+func match(method, path string) (*route, map[string]string) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	var best *route
+	var bestParams map[string]string
+	bestLit := -1
+	for _, rt := range routes {
+		if rt.method != method || len(rt.segs) != len(segs) {
+			continue
+		}
+		params := map[string]string{}
+		lit, ok := 0, true
+		for i, p := range rt.segs {
+			if strings.HasPrefix(p, "{") {
+				if segs[i] == "" {
+					ok = false
+					break
+				}
+				params[strings.Trim(p, "{}")] = segs[i]
+				continue
+			}
+			if p != segs[i] {
+				ok = false
+				break
+			}
+			lit++
+		}
+		if ok && lit > bestLit {
+			best, bestParams, bestLit = rt, params, lit
+		}
+	}
+	return best, bestParams
+}
+
+func badParam(msg string) reply { return errReply(http.StatusBadRequest, "CH.010001", msg) }
+func notFound(msg string) reply { return errReply(http.StatusNotFound, "CH.000404", msg) }
+
+// intParam parses a positive int32 path parameter.
+func intParam(v string) (int64, bool) {
+	n, err := strconv.ParseInt(v, 10, 32)
+	return n, err == nil && n >= 1
+}
+
+// page applies v4 offset/limit (limit 1–100, default 20).
+func page[T any](q *request, items []T) ([]T, *reply) {
+	vals := q.r.URL.Query()
+	offset, limit := 0, 20
+	if v := vals.Get("offset"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil || n < 0 {
+			r := badParam("offset must be an integer from 0 to 2147483647")
+			return nil, &r
+		}
+		offset = int(n)
+	}
+	if v := vals.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			r := badParam("limit must be an integer from 1 to 100")
+			return nil, &r
+		}
+		limit = n
+	}
+	if offset >= len(items) {
+		return []T{}, nil
+	}
+	end := offset + limit
+	if end > len(items) {
+		end = len(items)
+	}
+	return items[offset:end], nil
+}
+
+// listReply pages items; withTotal adds the X-Total header.
+func listReply[T any](q *request, items []T, withTotal bool) reply {
+	p, bad := page(q, items)
+	if bad != nil {
+		return *bad
+	}
+	rep := jsonReply(http.StatusOK, p)
+	if withTotal {
+		rep.header = http.Header{"X-Total": {strconv.Itoa(len(items))}}
+	}
+	return rep
+}
+
+// index holds lookups over the fixture, rebuilt after every change.
+type index struct {
+	userByName  map[string]*User
+	userByIAM   map[string]*User
+	userByID    map[int64]*User
+	mgByName    map[string]*MemberGroup
+	mgByID      map[string]*MemberGroup
+	mgByTeam    map[int64]*MemberGroup
+	roleByName  map[string]*Role
+	roleByID    map[string]*Role
+	groupByID   map[int64]*Group
+	groupByPath map[string]*Group
+	repoByID    map[int64]*Repository
+	repoByUUID  map[string]*Repository
+	repoByPath  map[string]*Repository
+}
+
+func buildIndex(fx *Fixture) *index {
+	x := &index{userByName: map[string]*User{}, userByIAM: map[string]*User{}, userByID: map[int64]*User{},
+		mgByName: map[string]*MemberGroup{}, mgByID: map[string]*MemberGroup{}, mgByTeam: map[int64]*MemberGroup{},
+		roleByName: map[string]*Role{}, roleByID: map[string]*Role{},
+		groupByID: map[int64]*Group{}, groupByPath: map[string]*Group{},
+		repoByID: map[int64]*Repository{}, repoByUUID: map[string]*Repository{}, repoByPath: map[string]*Repository{}}
+	for i := range fx.Users {
+		u := &fx.Users[i]
+		x.userByName[u.Name], x.userByIAM[u.IAMID], x.userByID[u.ID] = u, u, u
+	}
+	for i := range fx.MemberGroups {
+		m := &fx.MemberGroups[i]
+		x.mgByName[m.Name], x.mgByID[m.ID], x.mgByTeam[m.TeamID] = m, m, m
+	}
+	for i := range fx.Roles {
+		r := &fx.Roles[i]
+		x.roleByName[r.Name], x.roleByID[r.ID] = r, r
+	}
+	for i := range fx.Groups {
+		g := &fx.Groups[i]
+		x.groupByID[g.ID], x.groupByPath[g.Path] = g, g
+	}
+	for i := range fx.Repositories {
+		r := &fx.Repositories[i]
+		x.repoByID[r.ID], x.repoByUUID[r.UUID], x.repoByPath[r.Path] = r, r, r
+	}
+	return x
+}

@@ -1,0 +1,410 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// maxBody is the gateway's limit on AK/SK request bodies (REFERENCE §13.2).
+const maxBody = 12 << 20
+
+// Options tune the simulator's persistence, limits and faults.
+type Options struct {
+	// StatePath, when set, receives the whole state (fixture format, every id
+	// filled in) after every change, before the response is written.
+	StatePath string
+	// Latency is slept before every request is handled.
+	Latency time.Duration
+	// RateLimit is the number of calls per minute per operation; 0 = unlimited.
+	RateLimit int
+	// FailRate is the fraction of API requests answered 500/503 without acting.
+	FailRate float64
+	// DropRate is the fraction of successful writes whose connection is closed
+	// without an answer, after the change was made and persisted.
+	DropRate float64
+	// Seed seeds the one random source behind FailRate and DropRate.
+	Seed int64
+	// Clock is the time source (time.Now when nil).
+	Clock func() time.Time
+}
+
+// Server is the simulator: an http.Handler over one model.
+type Server struct {
+	opts Options
+	now  func() time.Time
+
+	mu     sync.Mutex // guards fx, idx, tokens and the persisted file
+	fx     *Fixture
+	idx    *index
+	tokens map[string]string // issued IAM token -> user name ("" = no user)
+	seq    int
+
+	rndMu sync.Mutex
+	rnd   *rand.Rand
+
+	limiter *limiter
+
+	statsMu sync.Mutex
+	stats   Stats
+}
+
+// Stats is the body of GET /_sim/stats.
+type Stats struct {
+	Calls     map[string]int `json:"calls"`
+	Throttled map[string]int `json:"throttled"`
+	Failed    map[string]int `json:"failed"`
+	Dropped   map[string]int `json:"dropped"`
+	Delayed   map[string]int `json:"delayed"`
+	Writes    int            `json:"writes"`
+}
+
+// New builds a simulator over fx (which it then owns).
+func New(fx *Fixture, opts Options) (*Server, error) {
+	if fx == nil {
+		return nil, errors.New("new simulator: no fixture")
+	}
+	if opts.FailRate < 0 || opts.FailRate > 1 || opts.DropRate < 0 || opts.DropRate > 1 {
+		return nil, fmt.Errorf("new simulator: fail and drop rates must be within 0..1")
+	}
+	if opts.RateLimit < 0 {
+		return nil, fmt.Errorf("new simulator: rate limit %d must not be negative", opts.RateLimit)
+	}
+	now := opts.Clock
+	if now == nil {
+		now = time.Now
+	}
+	s := &Server{
+		opts:    opts,
+		now:     now,
+		fx:      fx,
+		tokens:  map[string]string{},
+		rnd:     rand.New(rand.NewSource(opts.Seed)),
+		limiter: newLimiter(opts.RateLimit, now),
+		stats: Stats{Calls: map[string]int{}, Throttled: map[string]int{},
+			Failed: map[string]int{}, Dropped: map[string]int{}, Delayed: map[string]int{}},
+	}
+	s.idx = buildIndex(fx)
+	if opts.StatePath != "" {
+		if err := s.persist(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	cp := func(m map[string]int) map[string]int {
+		out := make(map[string]int, len(m))
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	return Stats{Calls: cp(s.stats.Calls), Throttled: cp(s.stats.Throttled),
+		Failed: cp(s.stats.Failed), Dropped: cp(s.stats.Dropped), Delayed: cp(s.stats.Delayed), Writes: s.stats.Writes}
+}
+
+func (s *Server) count(f func(*Stats)) {
+	s.statsMu.Lock()
+	f(&s.stats)
+	s.statsMu.Unlock()
+}
+
+// Snapshot returns a deep copy of the live state.
+func (s *Server) Snapshot() *Fixture {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	data, _ := yaml.Marshal(s.fx)
+	var out Fixture
+	_ = yaml.Unmarshal(data, &out)
+	return &out
+}
+
+func (s *Server) chance(p float64) (bool, int) {
+	if p <= 0 {
+		return false, 0
+	}
+	s.rndMu.Lock()
+	defer s.rndMu.Unlock()
+	hit := s.rnd.Float64() < p
+	return hit, s.rnd.Intn(2)
+}
+
+// persist writes the state atomically: temp file in the same directory,
+// fsync, rename, fsync of the directory. Called with s.mu held.
+func (s *Server) persist() error {
+	if s.opts.StatePath == "" {
+		return nil
+	}
+	data, err := yaml.Marshal(s.fx)
+	if err != nil {
+		return fmt.Errorf("persist state: %w", err)
+	}
+	dir := filepath.Dir(s.opts.StatePath)
+	f, err := os.CreateTemp(dir, ".sim-state-*")
+	if err != nil {
+		return fmt.Errorf("persist state: %w", err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, s.opts.StatePath)
+	}
+	if werr != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("persist state %s: %w", s.opts.StatePath, werr)
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}
+
+// reply is what a handler answers.
+type reply struct {
+	status  int
+	header  http.Header
+	body    any  // marshalled as JSON; nil = no body
+	changed bool // the model changed: persist, count a write, maybe drop
+}
+
+func jsonReply(status int, body any) reply { return reply{status: status, body: body} }
+
+func errReply(status int, code, msg string) reply {
+	return reply{status: status, body: map[string]string{"error_code": code, "error_msg": msg}}
+}
+
+func legacyErr(status int, code, msg string) reply {
+	return reply{status: status, body: map[string]any{"status": "failed", "result": nil,
+		"error": map[string]string{"code": code, "message": msg}}}
+}
+
+func legacyOK(result any) reply {
+	return reply{status: http.StatusOK, body: map[string]any{"status": "success", "result": result, "error": nil}}
+}
+
+// ServeHTTP answers one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_sim/") {
+		s.serveAdmin(w, r)
+		return
+	}
+	rt, params := match(r.Method, r.URL.Path)
+	if rt == nil {
+		writeReply(w, errReply(http.StatusNotFound, "CH.000404", "no such API: "+r.Method+" "+r.URL.Path))
+		return
+	}
+	s.count(func(st *Stats) { st.Calls[rt.op]++ })
+	if s.opts.Latency > 0 {
+		t := time.NewTimer(s.opts.Latency)
+		select {
+		case <-t.C:
+			s.count(func(st *Stats) { st.Delayed[rt.op]++ })
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if wait, ok := s.limiter.take(rt.op); !ok {
+		s.count(func(st *Stats) { st.Throttled[rt.op]++ })
+		secs := int((wait + time.Second - 1) / time.Second)
+		if secs < 1 {
+			secs = 1
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeReply(w, errReply(http.StatusTooManyRequests, "APIG.0308", "The throttling threshold has been reached: policy user over ratelimit,limit:"+strconv.Itoa(s.opts.RateLimit)+",time:1 minute"))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		writeReply(w, errReply(http.StatusBadRequest, "APIG.0201", "request body could not be read"))
+		return
+	}
+	if len(body) > maxBody {
+		// APIG.0201 is the gateway's generic "bad request" code; the 12 MB cap
+		// is documented (REFERENCE §13.2) but its code is not.
+		writeReply(w, errReply(http.StatusRequestEntityTooLarge, "APIG.0201", "request body exceeds 12 MB"))
+		return
+	}
+	req := &request{r: r, body: body, params: params}
+	if rt.op != "KeystoneCreateUserTokenByPassword" {
+		user, rep, ok := s.authenticate(r, body)
+		if !ok {
+			writeReply(w, rep)
+			return
+		}
+		req.user = user
+	}
+	if hit, which := s.chance(s.opts.FailRate); hit {
+		s.count(func(st *Stats) { st.Failed[rt.op]++ })
+		if which == 0 {
+			writeReply(w, errReply(http.StatusInternalServerError, "CH.000001", "unknown server error (injected)"))
+		} else {
+			writeReply(w, errReply(http.StatusServiceUnavailable, "APIG.0203", "backend unavailable (injected)"))
+		}
+		return
+	}
+
+	s.mu.Lock()
+	rep := rt.h(s, req)
+	if rep.changed {
+		if err := s.persist(); err != nil {
+			s.mu.Unlock()
+			writeReply(w, errReply(http.StatusInternalServerError, "CH.000001", err.Error()))
+			return
+		}
+		s.idx = buildIndex(s.fx)
+	}
+	s.mu.Unlock()
+
+	if rep.changed {
+		s.count(func(st *Stats) { st.Writes++ })
+		if hit, _ := s.chance(s.opts.DropRate); hit {
+			s.count(func(st *Stats) { st.Dropped[rt.op]++ })
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					_ = conn.Close()
+					return
+				}
+			}
+			// Not hijackable (e.g. an httptest recorder): abort the handler,
+			// which makes net/http close the connection without a response.
+			panic(http.ErrAbortHandler)
+		}
+	}
+	writeReply(w, rep)
+}
+
+func writeReply(w http.ResponseWriter, rep reply) {
+	for k, vs := range rep.header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	if rep.body == nil {
+		w.WriteHeader(rep.status)
+		return
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(rep.body)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(rep.status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		writeReply(w, errReply(http.StatusMethodNotAllowed, "CH.010001", "only GET"))
+		return
+	}
+	switch r.URL.Path {
+	case "/_sim/stats":
+		writeReply(w, jsonReply(http.StatusOK, s.Stats()))
+	case "/_sim/state":
+		writeReply(w, jsonReply(http.StatusOK, s.Snapshot()))
+	default:
+		writeReply(w, errReply(http.StatusNotFound, "CH.000404", "no such simulator endpoint"))
+	}
+}
+
+// limiter is a token bucket per operation: N per minute, burst ceil(N/60)
+// (at least 1), refilled continuously.
+type limiter struct {
+	mu      sync.Mutex
+	perMin  int
+	burst   float64
+	now     func() time.Time
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newLimiter(perMin int, now func() time.Time) *limiter {
+	b := (perMin + 59) / 60
+	if b < 1 {
+		b = 1
+	}
+	return &limiter{perMin: perMin, burst: float64(b), now: now, buckets: map[string]*bucket{}}
+}
+
+// take spends one token of op; when none is left it reports how long until
+// one is.
+func (l *limiter) take(op string) (time.Duration, bool) {
+	if l.perMin <= 0 {
+		return 0, true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	b := l.buckets[op]
+	if b == nil {
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[op] = b
+	}
+	rate := float64(l.perMin) / 60 // tokens per second
+	if el := now.Sub(b.last).Seconds(); el > 0 {
+		b.tokens += el * rate
+		if b.tokens > l.burst {
+			b.tokens = l.burst
+		}
+	}
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return 0, true
+	}
+	need := (1 - b.tokens) / rate
+	return time.Duration(need * float64(time.Second)), false
+}
+
+// Serve runs the simulator on an HTTP server until ctx ends, then shuts it
+// down gracefully so in-flight requests (and their persistence) finish.
+func Serve(ctx context.Context, srv *http.Server, serve func() error) error {
+	errc := make(chan error, 1)
+	go func() { errc <- serve() }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shut down simulator: %w", err)
+		}
+		<-errc
+		return nil
+	}
+}
