@@ -71,6 +71,8 @@ applies them concurrently within the API's rate limits.`,
 	})
 	root.AddCommand(
 		NewCmdValidate(f),
+		NewCmdPlan(f),
+		NewCmdApply(f),
 		NewCmdSim(f),
 		NewCmdSchema(f),
 		NewCmdVersion(f),

@@ -1,0 +1,428 @@
+package remote
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/reposync/reposync/internal/api"
+	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/state"
+)
+
+// Walk reads the project tree — every group and repository, by full path —
+// without reading any repository's details. Each level of the tree is listed
+// concurrently.
+func (c *Client) Walk(ctx context.Context) (*state.Live, error) {
+	live := &state.Live{
+		Project:      c.project,
+		Groups:       map[string]*state.LiveGroup{},
+		Repositories: map[string]*state.LiveRepository{},
+		Users:        map[string]state.LiveUser{},
+		MemberGroups: map[string]state.LiveMemberGroup{},
+		Roles:        map[string]state.LiveRole{},
+		Fingerprints: map[string]string{},
+	}
+	top, err := c.api.ListProjectSubgroupsAndRepositories(ctx, c.project)
+	if err != nil {
+		return nil, fmt.Errorf("list the groups and repositories of project %s: %w", c.project, err)
+	}
+	level := c.addItems(live, 0, top)
+	for depth := 0; len(level) > 0; depth++ {
+		if depth > 64 {
+			return nil, fmt.Errorf("the group tree is deeper than 64 levels; is the API returning a cycle?")
+		}
+		children := make([][]api.TreeItem, len(level))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(c.concurrency)
+		for i, grp := range level {
+			g.Go(func() error {
+				items, err := c.api.ListGroupSubgroupsAndRepositories(gctx, grp.ID)
+				if err != nil {
+					return fmt.Errorf("list the children of group %s: %w", grp.Path, err)
+				}
+				children[i] = items
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		var next []*state.LiveGroup
+		for i, grp := range level {
+			next = append(next, c.addItems(live, grp.ID, children[i])...)
+		}
+		level = next
+	}
+	for path, g := range live.Groups {
+		live.Fingerprints[plan.GroupAddress(path)] = fingerprint(g)
+	}
+	return live, nil
+}
+
+// addItems records one listing's groups and repositories and returns the new
+// groups, sorted by path, to list next.
+func (c *Client) addItems(live *state.Live, parentID int64, items []api.TreeItem) []*state.LiveGroup {
+	var groups []*state.LiveGroup
+	for _, it := range items {
+		path := it.FullPath
+		if path == "" {
+			path = it.Path
+		}
+		switch it.DescendantType {
+		case api.DescendantGroup:
+			if _, dup := live.Groups[path]; dup {
+				continue // listed twice across pages: keep the first
+			}
+			g := &state.LiveGroup{ID: it.ID, Path: path, ParentID: parentID, Visibility: it.Visibility, Description: it.Description}
+			live.Groups[path] = g
+			groups = append(groups, g)
+		case api.DescendantRepository:
+			live.Repositories[path] = &state.LiveRepository{ID: it.ID, UUID: it.UUID, Path: path, GroupID: parentID}
+		}
+	}
+	sort.Slice(groups, func(i, j int) bool { return groups[i].Path < groups[j].Path })
+	return groups
+}
+
+// ReadRequest says what Read must look at beyond the tree.
+type ReadRequest struct {
+	// Repositories whose members, member groups and push rules are read:
+	// the managed ones (listed in the spec or selected by a policy).
+	Repositories []string
+	// Groups whose attached member groups are read (listed in the spec).
+	Groups []string
+	// GitAuths reads the project's ServiceStage Git authorizations.
+	GitAuths bool
+}
+
+// repoDetail collects one repository's reads; each field is written by one
+// task only.
+type repoDetail struct {
+	members []api.RepositoryMember
+	legacy  []api.LegacyMember
+	groups  []api.RepositoryUserGroup
+	rules   []api.FilePushPermission
+}
+
+// Read fills live with the lookups (users, member groups, roles), the details
+// of the requested repositories and groups, and optionally the Git
+// authorizations. All reads run concurrently, bounded by the client's
+// concurrency and paced per API operation by the api client's rate budget;
+// tasks are interleaved by operation so every operation family is busy at
+// once. Nothing is read twice.
+func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) error {
+	repos := uniqueSorted(req.Repositories)
+	groups := uniqueSorted(req.Groups)
+	for _, p := range repos {
+		if live.Repositories[p] == nil {
+			return fmt.Errorf("internal error: repository %s is not in the tree", p)
+		}
+	}
+	details := make([]repoDetail, len(repos))
+	groupMGs := make([][]api.GroupUserGroup, len(groups))
+	var (
+		users     []api.GrantedUser
+		teams     []api.ProtectedRefsUserGroup
+		roles     api.ProjectMemberSetting
+		auths     []api.Authorization
+		mgCatalog [][]api.GroupUserGroup // attached + addable of one group: every member group of the project
+	)
+	var tasks []func(context.Context) error
+	tasks = append(tasks,
+		func(ctx context.Context) (err error) {
+			users, err = c.api.ListProductPermissionResourcesGrantedUsers(ctx, c.project)
+			return wrap(err, "list the users of project %s", c.project)
+		},
+		func(ctx context.Context) (err error) {
+			teams, err = c.api.ListProjectProtectedRefsUserGroups(ctx, c.project)
+			return wrap(err, "list the member groups of project %s", c.project)
+		},
+		func(ctx context.Context) (err error) {
+			roles, err = c.api.ShowProjectMemberSetting(ctx, c.project)
+			return wrap(err, "list the roles of project %s", c.project)
+		},
+	)
+	if anchor := firstGroup(live); anchor != nil {
+		mgCatalog = make([][]api.GroupUserGroup, 2)
+		tasks = append(tasks,
+			func(ctx context.Context) (err error) {
+				mgCatalog[0], err = c.api.ListGroupUserGroups(ctx, anchor.ID)
+				return wrap(err, "list the member groups of group %s", anchor.Path)
+			},
+			func(ctx context.Context) (err error) {
+				mgCatalog[1], err = c.api.ListGroupAddableUserGroups(ctx, anchor.ID, c.project)
+				return wrap(err, "list the member groups addable to group %s", anchor.Path)
+			})
+	}
+	if req.GitAuths {
+		tasks = append(tasks, func(ctx context.Context) (err error) {
+			auths, err = c.api.ListAuthorizations(ctx, c.iamProject)
+			return wrap(err, "list the Git authorizations")
+		})
+	}
+	for i, p := range groups {
+		lg := live.Groups[p]
+		if lg == nil {
+			continue // a group the plan will create
+		}
+		tasks = append(tasks, func(ctx context.Context) (err error) {
+			groupMGs[i], err = c.api.ListGroupUserGroups(ctx, lg.ID)
+			return wrap(err, "list the member groups of group %s", p)
+		})
+	}
+	for i, p := range repos {
+		r, d := live.Repositories[p], &details[i]
+		tasks = append(tasks,
+			func(ctx context.Context) (err error) {
+				d.members, err = c.api.ListMembers(ctx, r.ID)
+				return wrap(err, "list the members of %s", p)
+			},
+			func(ctx context.Context) (err error) {
+				d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
+				return wrap(err, "list the member roles of %s", p)
+			},
+			func(ctx context.Context) (err error) {
+				d.groups, err = c.api.ListRepositoryUserGroups(ctx, r.ID)
+				return wrap(err, "list the member groups of %s", p)
+			},
+			func(ctx context.Context) (err error) {
+				d.rules, err = c.api.ListRepositoryFilePushPermissions(ctx, r.ID)
+				return wrap(err, "list the file push rules of %s", p)
+			})
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.concurrency)
+	for _, t := range tasks {
+		g.Go(func() error { return t(gctx) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+
+	// Lookups.
+	for _, u := range users {
+		iam := u.IAMID
+		if iam == "" {
+			iam = u.Username
+		}
+		live.Users[u.Name] = state.LiveUser{Name: u.Name, ID: u.ID, IAMID: iam}
+	}
+	mgIDs := map[string]string{}
+	for _, list := range mgCatalog {
+		for _, m := range list {
+			mgIDs[m.Name] = m.UserGroupID
+		}
+	}
+	for _, d := range details {
+		for _, m := range d.groups {
+			mgIDs[m.UserGroupName] = m.UserGroupID
+		}
+	}
+	for _, list := range groupMGs {
+		for _, m := range list {
+			mgIDs[m.Name] = m.UserGroupID
+		}
+	}
+	for name, id := range mgIDs {
+		live.MemberGroups[name] = state.LiveMemberGroup{Name: name, ID: id}
+	}
+	for _, t := range teams {
+		m := live.MemberGroups[t.Name]
+		m.Name, m.TeamID = t.Name, t.ID
+		live.MemberGroups[t.Name] = m
+	}
+	for _, r := range roles.RoleSync {
+		live.Roles[r.RoleName] = state.LiveRole{Name: r.RoleName, ID: r.RoleID}
+	}
+
+	// Groups.
+	for i, p := range groups {
+		lg := live.Groups[p]
+		if lg == nil {
+			continue
+		}
+		lg.MemberGroups = []string{}
+		for _, m := range groupMGs[i] {
+			lg.MemberGroups = append(lg.MemberGroups, m.Name)
+		}
+		sort.Strings(lg.MemberGroups)
+		live.Fingerprints[plan.GroupAddress(p)] = fingerprint(lg)
+	}
+
+	// Repositories.
+	for i, p := range repos {
+		r := live.Repositories[p]
+		if err := fillRepository(r, details[i], live); err != nil {
+			return err
+		}
+		live.Fingerprints[plan.RepositoryAddress(p)] = fingerprint(r)
+	}
+
+	if req.GitAuths {
+		live.GitAuths = map[string]*state.LiveGitAuth{}
+		for _, a := range auths {
+			live.GitAuths[a.Name] = &state.LiveGitAuth{Name: a.Name, RepoType: a.RepoType, User: a.RepoUser}
+		}
+		live.Fingerprints["git_auths"] = fingerprint(live.GitAuths)
+	}
+	return nil
+}
+
+// fillRepository turns one repository's reads into state: v4 ListMembers
+// tells direct members from inherited ones; the legacy list carries the
+// direct members' access levels (20/30/40), which v4 does not.
+func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) error {
+	r.Details = true
+	r.Members = map[string]state.LiveMember{}
+	levels := map[string]int64{}
+	for _, m := range d.legacy {
+		levels[m.UserID] = m.Role
+	}
+	seen := map[string]bool{}
+	for _, m := range d.members {
+		u := state.LiveUser{Name: m.UserName, ID: m.UserID, IAMID: m.UserIAMID}
+		lm := state.LiveMember{User: u}
+		if m.Direct() {
+			level, ok := levels[m.UserIAMID]
+			if !ok {
+				return fmt.Errorf("read %s: direct member %s is missing from the legacy member list, so its role is unknown", r.Path, m.UserName)
+			}
+			role, err := state.RoleForLevel(int(level))
+			if err != nil {
+				return fmt.Errorf("read %s: member %s: %w", r.Path, m.UserName, err)
+			}
+			lm.Role = role
+		} else {
+			lm.Inherited = true
+			switch {
+			case m.MemberGroupSource != "" && m.MemberSource != "":
+				lm.Via = fmt.Sprintf("member group %s of group %s", m.MemberSource, m.MemberGroupSource)
+			case m.MemberGroupSource != "":
+				lm.Via = "group " + m.MemberGroupSource
+			default:
+				lm.Via = "member group " + m.MemberSource
+			}
+			if level, ok := levels[m.UserIAMID]; ok {
+				lm.Role, _ = state.RoleForLevel(int(level))
+			} else {
+				lm.Role = roleFromName(m.RepositoryRoleName)
+			}
+		}
+		seen[m.UserIAMID] = true
+		r.Members[u.Name] = lm
+		if _, known := live.Users[u.Name]; !known && u.Name != "" {
+			live.Users[u.Name] = u
+		}
+	}
+	// A direct member the legacy list shows but v4 does not (eventual
+	// consistency between the two APIs) still counts as direct.
+	for _, m := range d.legacy {
+		if seen[m.UserID] {
+			continue
+		}
+		role, err := state.RoleForLevel(int(m.Role))
+		if err != nil {
+			return fmt.Errorf("read %s: member %s: %w", r.Path, m.Name, err)
+		}
+		u := state.LiveUser{Name: m.Name, IAMID: m.UserID}
+		if known, ok := live.Users[m.Name]; ok {
+			u = known
+		}
+		r.Members[m.Name] = state.LiveMember{User: u, Role: role}
+	}
+	r.MemberGroups = []string{}
+	for _, m := range d.groups {
+		r.MemberGroups = append(r.MemberGroups, m.UserGroupName)
+	}
+	sort.Strings(r.MemberGroups)
+	r.PushRules = map[string]state.LivePushRule{}
+	for _, p := range d.rules {
+		rule := state.LivePushRule{ID: p.ID, Path: p.Path}
+		found := false
+		for _, a := range p.Actions {
+			if a.Action != "push" && a.Action != "" {
+				continue
+			}
+			found = true
+			rule.Disabled = !a.Enable
+			for _, u := range a.Users {
+				rule.Users = append(rule.Users, state.LiveUser{Name: u.Name, ID: u.ID, IAMID: u.Username})
+			}
+			for _, t := range a.UserTeams {
+				rule.MemberGroups = append(rule.MemberGroups, state.LiveMemberGroup{Name: t.Name, TeamID: t.ID})
+			}
+			for _, ro := range a.Roles {
+				rule.Roles = append(rule.Roles, state.LiveRole{Name: ro.Name, ID: ro.RelatedRoleID})
+			}
+		}
+		if !found {
+			rule.Disabled = true
+		}
+		r.PushRules[p.Path] = rule
+	}
+	return nil
+}
+
+// roleFromName maps a v4 repository role name to a role for display only
+// (inherited members); REFERENCE does not list the names, so unknown names
+// give "".
+func roleFromName(name string) state.Role {
+	n := strings.ToLower(name)
+	switch {
+	case strings.Contains(n, "admin") || strings.Contains(n, "owner") || strings.Contains(n, "manager"):
+		return state.RoleAdmin
+	case strings.Contains(n, "develop"):
+		return state.RoleDeveloper
+	case strings.Contains(n, "view") || strings.Contains(n, "read") || strings.Contains(n, "report"):
+		return state.RoleViewer
+	}
+	return ""
+}
+
+func firstGroup(live *state.Live) *state.LiveGroup {
+	var best *state.LiveGroup
+	for _, g := range live.Groups {
+		if best == nil || g.Path < best.Path {
+			best = g
+		}
+	}
+	return best
+}
+
+func uniqueSorted(in []string) []string {
+	out := append([]string(nil), in...)
+	sort.Strings(out)
+	j := 0
+	for i, s := range out {
+		if i == 0 || s != out[j-1] {
+			out[j] = s
+			j++
+		}
+	}
+	return out[:j]
+}
+
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// fingerprint is a digest of an object as read; maps marshal in key order,
+// so the same state always gives the same fingerprint.
+func fingerprint(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "error:" + err.Error()
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}

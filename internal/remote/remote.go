@@ -1,0 +1,26 @@
+// Package remote is the only bridge between reposync's domain and the cloud
+// API: it reads the live state (api -> state) with bounded concurrency, and
+// performs plan changes (plan steps -> api calls). It imports api, state and
+// plan, and nothing above them.
+package remote
+
+import (
+	"github.com/reposync/reposync/internal/api"
+)
+
+// Client reads and changes one CodeArts project through an api.Client.
+type Client struct {
+	api         *api.Client
+	project     string // CodeArts project UUID
+	iamProject  string // IAM project id, for ServiceStage
+	concurrency int
+}
+
+// New returns a Client for the CodeArts project; iamProjectID is needed only
+// for Git authorizations. concurrency bounds the requests in flight.
+func New(a *api.Client, project, iamProjectID string, concurrency int) *Client {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	return &Client{api: a, project: project, iamProject: iamProjectID, concurrency: concurrency}
+}
