@@ -587,3 +587,13 @@ func cutLast(p string) (parent, name string, ok bool) {
 	}
 	return p[:i], p[i+1:], true
 }
+
+// String hides the password.
+func (a GitAuth) String() string {
+	return fmt.Sprintf("git_auth{name: %s, repo_type: %s, user: %s, password: <redacted>}", a.Name, a.RepoType, a.User)
+}
+
+// String hides the password.
+func (u IAMUser) String() string {
+	return fmt.Sprintf("iam_user{domain: %s, name: %s, password: <redacted>}", u.Domain, u.Name)
+}

@@ -120,3 +120,7 @@ func call(t *testing.T, hs *httptest.Server, auth, method, path, body string) re
 	b, _ := io.ReadAll(resp.Body)
 	return result{status: resp.StatusCode, header: resp.Header, body: bytes.TrimSpace(b)}
 }
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+func bytesContains(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
