@@ -141,6 +141,7 @@ type tokenCache struct {
 	token     string
 	renewAt   time.Time // renew the token from this time on
 	projectID string
+	userID    string // the caller's IAM user id (token.user.id)
 }
 
 // refreshMargin renews a token this long before IAM's expiry.
@@ -182,7 +183,7 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
 		renewAt = now.Add(time.Minute)
 	}
 	tc.mu.Lock()
-	tc.token, tc.renewAt, tc.projectID = tok.Value, renewAt, tok.ProjectID
+	tc.token, tc.renewAt, tc.projectID, tc.userID = tok.Value, renewAt, tok.ProjectID, tok.UserID
 	tc.mu.Unlock()
 	return tok.Value, nil
 }

@@ -164,6 +164,22 @@ func (c *Client) IAMProjectID(ctx context.Context) (string, error) {
 	return "", fmt.Errorf("the IAM project id is unknown: set HW_PROJECT_ID")
 }
 
+// CallerIAMID returns the IAM user id of the identity the client acts as,
+// when the credentials tell it: with IAM password login it is the token's
+// user (logging in when needed). AK/SK and plain tokens do not say who they
+// are; then ok is false.
+func (c *Client) CallerIAMID(ctx context.Context) (id string, ok bool, err error) {
+	if c.creds.mode() != authPassword {
+		return "", false, nil
+	}
+	if _, err := c.tokens.get(ctx, ""); err != nil {
+		return "", false, err
+	}
+	c.tokens.mu.Lock()
+	defer c.tokens.mu.Unlock()
+	return c.tokens.userID, c.tokens.userID != "", nil
+}
+
 // call describes one API request.
 type call struct {
 	op     string

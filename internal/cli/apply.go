@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -141,7 +142,10 @@ func runApply(cmd *cobra.Command, f *Factory, o *ApplyOptions) error {
 		render.Text(f.IO.ErrOut, p, render.Options{Color: f.IO.ColorEnabled()})
 		return writeReport(o.Report, p, &apply.Report{Results: []apply.Result{}}, nil, time.Now(), 0)
 	}
-	caller := callerIdentity(f, res.live)
+	caller, err := callerIdentity(ctx, s, res.live)
+	if err != nil {
+		return apiExit(err)
+	}
 	violations := apply.Check(p, res.live, apply.Guardrails{
 		MaxDeletes: maxDeletes, MinAdmins: minAdmins, Prune: prune, AllowDeleteGroups: o.AllowDeleteGroups, Caller: caller,
 	})
@@ -200,16 +204,18 @@ func runApply(cmd *cobra.Command, f *Factory, o *ApplyOptions) error {
 
 // callerIdentity finds the identity reposync runs as, when the credentials
 // name it (IAM password login); AK/SK and tokens do not say who they are.
-func callerIdentity(f *Factory, live *state.Live) *state.LiveUser {
-	if live.Caller != nil {
-		return live.Caller
+func callerIdentity(ctx context.Context, s *session, live *state.Live) (*state.LiveUser, error) {
+	iamID, ok, err := s.api.CallerIAMID(ctx)
+	if err != nil || !ok {
+		return nil, err
 	}
-	if name := f.Getenv("HW_USER_NAME"); name != "" && f.Getenv("HW_ACCESS_KEY") == "" && f.Getenv("HW_AUTH_TOKEN") == "" {
-		if u, ok := live.Users[name]; ok {
-			return &u
+	for _, u := range live.Users {
+		if u.IAMID == iamID {
+			return &u, nil
 		}
 	}
-	return nil
+	// Not a member of the project: it cannot lose an admin role here.
+	return &state.LiveUser{IAMID: iamID}, nil
 }
 
 func readPlanFile(path string) (*plan.Plan, error) {

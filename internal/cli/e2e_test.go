@@ -1,0 +1,357 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reposync/reposync/internal/iostreams"
+	"github.com/reposync/reposync/internal/sim"
+)
+
+const (
+	e2eSpec    = "testdata/e2e/spec"
+	e2ePrune   = "testdata/e2e/spec-prune"
+	e2eFixture = "testdata/e2e/fixture.yaml"
+)
+
+// world is a simulator on the e2e fixture plus the environment that points
+// reposync at it.
+type world struct {
+	t   *testing.T
+	sim *sim.Server
+	env map[string]string
+}
+
+func newWorld(t *testing.T, auth string, opts sim.Options) *world {
+	t.Helper()
+	fx, err := sim.LoadFixture(e2eFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sim.New(fx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	env := map[string]string{"REPOSYNC_ENDPOINT": srv.URL, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786", "E2E_BB_PASSWORD": "bb-secret-e2e"}
+	switch auth {
+	case "aksk":
+		env["HW_ACCESS_KEY"], env["HW_SECRET_KEY"] = "SIMAK00000000000000000", "SIMSKsecret000000000000000000000000000"
+	case "password":
+		env["HW_USER_NAME"], env["HW_USER_PASSWORD"], env["HW_DOMAIN_NAME"] = "ci-bot", "ci-bot-pass-e2e", "acme"
+	case "token":
+		env["HW_AUTH_TOKEN"] = "sim-static-token-e2e"
+	}
+	return &world{t: t, sim: s, env: env}
+}
+
+func (w *world) run(args ...string) (code int, stdout, stderr string) {
+	w.t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	code = Main(context.Background(), args, ios, func(k string) string { return w.env[k] })
+	return code, out.String(), errOut.String()
+}
+
+func (w *world) writes() int { return w.sim.Stats().Writes }
+
+func TestPlanAgainstSimulator(t *testing.T) {
+	for _, auth := range []string{"aksk", "password", "token"} {
+		t.Run(auth, func(t *testing.T) {
+			w := newWorld(t, auth, sim.Options{})
+			code, out, errOut := w.run("plan", "--format", "json", e2eSpec)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, errOut)
+			}
+			var p struct {
+				Summary map[string]int
+				Changes []struct{ Address, Action string }
+			}
+			if err := json.Unmarshal([]byte(out), &p); err != nil {
+				t.Fatalf("stdout is not JSON: %v\n%s", err, out)
+			}
+			var got []string
+			for _, c := range p.Changes {
+				got = append(got, c.Action+" "+c.Address)
+			}
+			want := []string{
+				"create git_auth[bitbucket-ci]",
+				"create group[payments/web]",
+				"update repository[payments/api/gateway].member[bob]",
+				"create repository[payments/api/gateway].member[dave]",
+				"update repository[payments/api/gateway].member[erin]",
+				"create repository[payments/api/gateway].member_group[payments-leads]",
+				"create repository[payments/api/gateway].push_rule[/deploy/**]",
+				"update repository[payments/api/ledger].member[carol]",
+				"create repository[payments/api/ledger].member[erin]",
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("plan (-want +got):\n%s", diff)
+			}
+			if w.writes() != 0 {
+				t.Errorf("plan wrote %d times", w.writes())
+			}
+			if code, _, _ := w.run("plan", "--detailed-exitcode", "--summary", e2eSpec); code != ExitChanges {
+				t.Errorf("--detailed-exitcode with changes: exit %d, want 2", code)
+			}
+		})
+	}
+}
+
+func TestApplyConvergesAndSecondRunIsNoop(t *testing.T) {
+	w := newWorld(t, "aksk", sim.Options{})
+	dir := t.TempDir()
+	report := filepath.Join(dir, "report.json")
+	code, _, errOut := w.run("apply", "--yes", "--report", report, e2eSpec)
+	if code != 0 {
+		t.Fatalf("apply: exit %d\n%s", code, errOut)
+	}
+	// The minimum for this plan: one AddRepoMembers per repository with new
+	// members (2), three SetRepoRole, one attach, one rule create, one group,
+	// one authorization.
+	if got := w.writes(); got != 9 {
+		t.Errorf("writes = %d, want the minimum 9; stats %+v", got, w.sim.Stats().Calls)
+	}
+	if c := w.sim.Stats().Calls["AddRepoMembers"]; c != 2 {
+		t.Errorf("AddRepoMembers calls = %d, want one per repository", c)
+	}
+	code, out, errOut := w.run("plan", "--detailed-exitcode", e2eSpec)
+	if code != 0 {
+		t.Fatalf("plan after apply: exit %d, want 0 (no changes)\n%s%s", code, out, errOut)
+	}
+	code, _, errOut = w.run("apply", "--yes", e2eSpec)
+	if code != 0 || w.writes() != 9 {
+		t.Errorf("second apply: exit %d, writes %d (want no new write)\n%s", code, w.writes(), errOut)
+	}
+	var rep struct {
+		Summary struct{ Done, Failed int }
+		Results []struct{ Address, Status string }
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Done != 9 || rep.Summary.Failed != 0 || len(rep.Results) != 9 {
+		t.Errorf("report summary %+v, %d results", rep.Summary, len(rep.Results))
+	}
+	if strings.Contains(string(data), "bb-secret-e2e") {
+		t.Error("the report contains the Git authorization password")
+	}
+}
+
+func TestApplyNeedsYesWithoutTerminal(t *testing.T) {
+	w := newWorld(t, "aksk", sim.Options{})
+	code, _, errOut := w.run("apply", e2eSpec)
+	if code != ExitError || !strings.Contains(errOut, "pass --yes") || w.writes() != 0 {
+		t.Errorf("exit %d, writes %d, stderr %q", code, w.writes(), errOut)
+	}
+}
+
+func TestStaleSavedPlanIsRefused(t *testing.T) {
+	w := newWorld(t, "aksk", sim.Options{})
+	saved := filepath.Join(t.TempDir(), "plan.json")
+	if code, _, errOut := w.run("plan", "--out", saved, e2eSpec); code != 0 {
+		t.Fatalf("plan --out: exit %d\n%s", code, errOut)
+	}
+	// Someone changes the live state in between: apply a different spec.
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "s.yaml"), []byte("version: 1\nproject: 0b234373cf3f4b04ab2d8a245155e12b\nrepositories:\n  payments/api/ledger:\n    members: {dave: viewer}\n"), 0o644)
+	if code, _, errOut := w.run("apply", "--yes", other); code != 0 {
+		t.Fatalf("interfering apply: exit %d\n%s", code, errOut)
+	}
+	before := w.writes()
+	code, _, errOut := w.run("apply", "--plan", saved, "--yes", e2eSpec)
+	if code != ExitError {
+		t.Fatalf("stale plan: exit %d, want 1\n%s", code, errOut)
+	}
+	if !strings.Contains(errOut, "repository[payments/api/ledger] changed") || !strings.Contains(errOut, "is stale") {
+		t.Errorf("stderr does not name what changed:\n%s", errOut)
+	}
+	if w.writes() != before {
+		t.Errorf("a stale plan wrote %d times", w.writes()-before)
+	}
+	// A fresh saved plan applies.
+	if code, _, errOut := w.run("plan", "--out", saved, e2eSpec); code != 0 {
+		t.Fatalf("plan --out: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut := w.run("apply", "--plan", saved, "--yes", e2eSpec); code != 0 {
+		t.Fatalf("fresh plan: exit %d\n%s", code, errOut)
+	}
+}
+
+// TestGuardrailsBlockBeforeAnyWrite runs apply on plans that break each
+// guardrail; each must be refused with what breaks it, and the simulator
+// must have seen no write.
+func TestGuardrailsBlockBeforeAnyWrite(t *testing.T) {
+	tests := []struct {
+		name string
+		auth string
+		args []string
+		spec string
+		want string
+	}{
+		{"max deletes", "aksk", []string{"--max-deletes", "0"}, e2ePrune, "max_deletes: the plan deletes 2 objects"},
+		{"deletions need prune", "aksk", []string{"--prune=false"}, e2ePrune, ""},
+		{"min admins", "aksk", nil, "min-admins", "min_admins: the plan would leave 1 repositories with fewer than 1 admins"},
+		{"own admin role", "password", nil, "self", "self: the plan removes or demotes the admin role of the identity reposync runs as (bob)"},
+		{"missing password", "aksk", nil, e2eSpec, "password_env: git_auth[bitbucket-ci] needs the environment variable E2E_BB_PASSWORD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t, tt.auth, sim.Options{})
+			specDir := tt.spec
+			switch tt.spec {
+			case "min-admins":
+				specDir = writeSpec(t, "repositories:\n  payments/api/ledger:\n    members: {bob: developer, carol: viewer}\n")
+			case "self":
+				specDir = writeSpec(t, "repositories:\n  payments/api/ledger:\n    members: {bob: viewer, carol: admin}\n")
+			}
+			if tt.name == "missing password" {
+				delete(w.env, "E2E_BB_PASSWORD")
+			}
+			args := append([]string{"apply", "--yes"}, tt.args...)
+			code, _, errOut := w.run(append(args, specDir)...)
+			if tt.name == "deletions need prune" {
+				// Without --prune nothing is planned for deletion at all, so
+				// the plan runs; the guard is exercised on a saved plan.
+				saved := filepath.Join(t.TempDir(), "plan.json")
+				w2 := newWorld(t, "aksk", sim.Options{})
+				if c, _, e := w2.run("plan", "--out", saved, e2ePrune); c != 0 {
+					t.Fatalf("plan: %d %s", c, e)
+				}
+				code, _, errOut = w2.run("apply", "--yes", "--prune=false", "--plan", saved, e2ePrune)
+				if code != ExitError || !strings.Contains(errOut, "prune: the plan deletes") || w2.writes() != 0 {
+					t.Errorf("exit %d, writes %d:\n%s", code, w2.writes(), errOut)
+				}
+				return
+			}
+			if code != ExitError {
+				t.Fatalf("exit %d, want 1\n%s", code, errOut)
+			}
+			if !strings.Contains(errOut, tt.want) || !strings.Contains(errOut, "nothing was changed") {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, errOut)
+			}
+			if w.writes() != 0 {
+				t.Errorf("a refused plan wrote %d times", w.writes())
+			}
+		})
+	}
+}
+
+func writeSpec(t *testing.T, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "spec.yaml"), []byte("version: 1\nproject: 0b234373cf3f4b04ab2d8a245155e12b\n"+body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestPlanErrorsAndAuthFailures(t *testing.T) {
+	w := newWorld(t, "aksk", sim.Options{})
+	w.env["HW_SECRET_KEY"] = "wrong-secret-key-e2e"
+	code, _, errOut := w.run("plan", e2eSpec)
+	if code != ExitAuth {
+		t.Errorf("bad signature: exit %d, want 4\n%s", code, errOut)
+	}
+	if strings.Contains(errOut, "wrong-secret-key-e2e") {
+		t.Error("the secret key leaked into an error")
+	}
+	w = newWorld(t, "aksk", sim.Options{})
+	unknown := writeSpec(t, "repositories:\n  payments/api/gateway:\n    members: {zed: admin, alice: admin}\n  payments/nope: {}\n")
+	code, _, errOut = w.run("plan", unknown)
+	if code != ExitError {
+		t.Fatalf("unknown names: exit %d, want 1", code)
+	}
+	for _, want := range []string{"unknown user `zed`", "repository `payments/nope` does not exist"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	w = newWorld(t, "", sim.Options{})
+	if code, _, errOut := w.run("plan", e2eSpec); code != ExitAuth || !strings.Contains(errOut, "no credentials") {
+		t.Errorf("no credentials: exit %d\n%s", code, errOut)
+	}
+}
+
+// TestApplyConvergesUnderFaults applies against a simulator that fails 20%
+// of requests and drops 10% of write answers (fixed seed): the run must end
+// with everything applied once — nothing duplicated, nothing lost — and the
+// next plan empty.
+func TestApplyConvergesUnderFaults(t *testing.T) {
+	w := newWorld(t, "aksk", sim.Options{FailRate: 0.2, DropRate: 0.1, Seed: 7})
+	code, _, errOut := w.run("apply", "--yes", "--prune", e2eSpec)
+	if code != 0 {
+		t.Fatalf("apply under faults: exit %d\n%s", code, errOut)
+	}
+	st := w.sim.Stats()
+	failed, dropped := 0, 0
+	for _, n := range st.Failed {
+		failed += n
+	}
+	for _, n := range st.Dropped {
+		dropped += n
+	}
+	if failed == 0 || dropped == 0 {
+		t.Errorf("the seed injected %d failures and %d drops; the test proves nothing without both", failed, dropped)
+	}
+	clean := newWorldFrom(t, w)
+	code, out, errOut := clean.run("plan", "--detailed-exitcode", "--prune", e2eSpec)
+	if code != 0 {
+		t.Fatalf("plan after faulty apply: exit %d\n%s%s", code, out, errOut)
+	}
+	snap := w.sim.Snapshot()
+	for _, r := range snap.Repositories {
+		seen := map[string]bool{}
+		for _, pr := range r.PushRules {
+			if seen[pr.Path] {
+				t.Errorf("%s: push rule %s duplicated", r.Path, pr.Path)
+			}
+			seen[pr.Path] = true
+		}
+	}
+	groups := map[string]int{}
+	for _, g := range snap.Groups {
+		groups[g.Path]++
+	}
+	for p, n := range groups {
+		if n > 1 {
+			t.Errorf("group %s exists %d times", p, n)
+		}
+	}
+	auths := map[string]int{}
+	for _, a := range snap.GitAuths {
+		auths[a.Name]++
+	}
+	if auths["bitbucket-ci"] != 1 {
+		t.Errorf("bitbucket-ci exists %d times", auths["bitbucket-ci"])
+	}
+}
+
+// newWorldFrom serves the state of w's simulator again without faults, so a
+// plan can check the result.
+func newWorldFrom(t *testing.T, w *world) *world {
+	t.Helper()
+	s, err := sim.New(w.sim.Snapshot(), sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	env := map[string]string{}
+	for k, v := range w.env {
+		env[k] = v
+	}
+	env["REPOSYNC_ENDPOINT"] = srv.URL
+	return &world{t: t, sim: s, env: env}
+}
