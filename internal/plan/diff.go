@@ -232,11 +232,15 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 			case !found:
 				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Create,
 					After: &MemberValue{Role: m.Role}, Source: m.Source.String(), Target: t})
+			case lm.Inherited && m.Policy != "" && lm.Role.Level() >= m.Role.Level():
+				// Inherited access already meets the policy's baseline.
 			case lm.Inherited:
 				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Create,
 					Before: &MemberValue{Role: lm.Role, Via: lm.Via}, After: &MemberValue{Role: m.Role},
 					Source: m.Source.String(), Target: t,
 					Warnings: []string{fmt.Sprintf("%s already has `%s` through %s; this adds a direct membership", name, lm.Role, lm.Via)}})
+			case m.Policy != "" && lm.Role.Level() >= m.Role.Level():
+				// A policy is a baseline: a higher live role satisfies it.
 			case lm.Role != m.Role:
 				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Update,
 					Before: &MemberValue{Role: lm.Role}, After: &MemberValue{Role: m.Role}, Source: m.Source.String(), Target: t})

@@ -314,7 +314,7 @@ func TestPolicyOnlyRepositoryNeverLosesAnyone(t *testing.T) {
 policies:
   audit:
     repositories: ["payments/**"]
-    members: {bob: viewer, alice: admin}
+    members: {bob: admin, alice: admin, carol: viewer}
 `
 	p, problems := diff(t, spec, world(), plan.Options{Prune: true})
 	if len(problems) > 0 {
@@ -322,9 +322,12 @@ policies:
 	}
 	want := []string{
 		"create repository[payments/api/gateway].member[bob]",
+		"create repository[payments/api/gateway].member[carol]",
 		"create repository[payments/api/ledger].member[alice]",
 		"create repository[payments/api/ledger].member[bob]",
 	}
+	// carol is a direct developer on the ledger: the viewer baseline is met,
+	// so a policy never demotes her.
 	if diff := cmp.Diff(want, brief(p)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

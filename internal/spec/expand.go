@@ -80,6 +80,7 @@ func Expand(d *state.Desired, repoPaths []string) (map[string]*state.EffectiveRe
 					}
 					continue
 				}
+				m.Policy = name
 				eff.Members[user], memberFrom[user] = m, by
 			}
 			if pol.MemberGroups != nil {

@@ -93,6 +93,9 @@ type Member struct {
 	User   string
 	Role   Role
 	Source Source
+	// Policy names the policy the member comes from after expansion; such a
+	// member is a baseline ("at least this role"), never a reason to demote.
+	Policy string
 }
 
 // PushRule is who may push files matching Path. All three lists empty means
