@@ -1,11 +1,61 @@
 #!/usr/bin/env bash
-# The demo: what `make demo` shows a new user. Later issues extend it with the
-# simulator, plan and apply.
+# The demo: what `make demo` shows a new user. It starts the simulator on the
+# bundled demo fixture (a small organisation whose live state differs from
+# examples/realistic in every way a plan can show), then runs
+# validate -> plan (Markdown) -> apply -> plan, and stops the simulator.
+# Nothing here touches the real cloud.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=./bin/reposync
+work=$(mktemp -d)
+sim_pid=""
+cleanup() {
+  if [ -n "$sim_pid" ] && kill -0 "$sim_pid" 2>/dev/null; then
+    kill -TERM "$sim_pid" 2>/dev/null || true
+    wait "$sim_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
 "$bin" version
-echo "== reposync validate examples/minimal"
+
+step "reposync validate examples/minimal examples/realistic (offline, no credentials)"
 "$bin" validate examples/minimal
-echo "== reposync validate examples/realistic"
 "$bin" validate examples/realistic
+
+step "reposync sim --fixture examples/demo/fixture.yaml --state (the simulated cloud)"
+"$bin" sim --fixture examples/demo/fixture.yaml --state "$work/state.yaml" >"$work/sim.out" 2>"$work/sim.err" &
+sim_pid=$!
+for _ in $(seq 1 100); do
+  if [ -s "$work/sim.out" ]; then break; fi
+  if ! kill -0 "$sim_pid" 2>/dev/null; then cat "$work/sim.err" >&2; exit 1; fi
+  sleep 0.1
+done
+url=$(head -n1 "$work/sim.out" | sed -n 's/^listening on //p')
+if [ -z "$url" ]; then echo "the simulator did not start" >&2; cat "$work/sim.err" >&2; exit 1; fi
+echo "simulator at $url"
+
+# The simulator's demo credentials (AK/SK signing, exactly as against the cloud).
+export REPOSYNC_ENDPOINT="$url"
+export HW_ACCESS_KEY=SIMAK00000000000000000
+export HW_SECRET_KEY=SIMSKsecret000000000000000000000000000
+export HW_PROJECT_ID=5109940fad834a4eb3e408182d3b5786
+export BITBUCKET_PASSWORD=demo-bitbucket-password
+
+step "reposync plan --format markdown examples/realistic (the pull-request comment)"
+"$bin" plan --format markdown examples/realistic
+
+step "reposync plan --summary examples/realistic"
+"$bin" plan --summary examples/realistic
+
+step "reposync apply --yes examples/realistic"
+"$bin" apply --yes examples/realistic
+
+step "reposync plan --detailed-exitcode examples/realistic (after apply: no changes)"
+"$bin" plan --detailed-exitcode examples/realistic
+
+step "simulator calls (GET /_sim/stats)"
+if command -v curl >/dev/null; then curl -fsS "$url/_sim/stats"; echo; fi

@@ -29,9 +29,12 @@ func newBudget(perMinute int, clock Clock) *budget {
 	return &budget{perMinute: perMinute, clock: clock, ops: map[string]*opBucket{}}
 }
 
-// burst is a second's worth of calls: a bucket that started full with a
-// minute's worth would let 2x the limit through in the first minute.
-func (b *budget) burst() int { return max(1, b.perMinute/60) }
+// burst is 1: calls leave evenly spaced at the budget's rate. The gateway's
+// own bucket allows a burst, which then absorbs network jitter instead of
+// answering 429 to a call that arrives a few milliseconds early; a client
+// burst would only spend that margin (and a full minute's burst would let
+// twice the limit through in the first minute).
+func (b *budget) burst() int { return 1 }
 
 func (b *budget) bucket(op string) *opBucket {
 	b.mu.Lock()

@@ -32,7 +32,9 @@ func TestRetryAfterHonoured(t *testing.T) {
 	}{
 		{"seconds", "7", 7 * time.Second},
 		{"http date", t0.Add(30 * time.Second).Format(http.TimeFormat), 30 * time.Second},
-		{"date in the past", t0.Add(-time.Hour).Format(http.TimeFormat), 0},
+		// No back-off at all: the retry waits only for the operation's
+		// budget to allow the next call (600/min: 100 ms apart).
+		{"date in the past", t0.Add(-time.Hour).Format(http.TimeFormat), 100 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
