@@ -136,7 +136,7 @@ func check(opts Options, d *state.Desired) Diagnostics {
 				hits++
 			}
 		}
-		if hits == 0 && len(pol.Patterns) > 0 {
+		if hits == 0 && len(pol.Patterns) > 0 && len(listed) > 0 {
 			at(SeverityWarning, pol.Source, yamlPath{"policies", name},
 				fmt.Sprintf("policy selects none of the %d listed repositories (patterns %s); at plan time it applies to matching live repositories only", len(listed), patternList(pol.Patterns)))
 		}

@@ -79,8 +79,11 @@ func describe(c plan.Change) string {
 		return groupDelta(b, a)
 	case *plan.GitAuthValue:
 		a, _ := c.After.(*plan.GitAuthValue)
-		if a == nil {
+		switch {
+		case a == nil:
 			return fmt.Sprintf("%s authorization for %s (removed)", b.RepoType, b.User)
+		case a.RepoType == b.RepoType && a.User == b.User:
+			return fmt.Sprintf("%s authorization for %s, re-created with the password from $%s", a.RepoType, a.User, a.PasswordEnv)
 		}
 		return fmt.Sprintf("%s/%s → %s/%s", b.RepoType, b.User, a.RepoType, a.User)
 	case *plan.MemberGroupValue:

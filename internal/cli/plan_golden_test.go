@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/reposync/reposync/internal/golden"
+	"github.com/reposync/reposync/internal/iostreams"
+	"github.com/reposync/reposync/internal/sim"
+)
+
+// TestPlanGolden plans every case under testdata/plan (a spec, and the shared
+// or the case's own simulator fixture, plus optional flags in args.txt) in
+// all three formats and compares with the golden files; `go test -update`
+// rewrites them. Cases that cannot be planned compare their exit code and
+// diagnostics instead.
+func TestPlanGolden(t *testing.T) {
+	cases, _ := filepath.Glob("testdata/plan/*/spec")
+	if len(cases) < 12 {
+		t.Fatalf("%d plan cases, want at least 12", len(cases))
+	}
+	for _, specDir := range cases {
+		dir := filepath.Dir(specDir)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			fixture := filepath.Join(dir, "fixture.yaml")
+			if _, err := os.Stat(fixture); err != nil {
+				fixture = "testdata/plan/fixture.yaml"
+			}
+			var extra []string
+			if b, err := os.ReadFile(filepath.Join(dir, "args.txt")); err == nil {
+				extra = strings.Fields(string(b))
+			}
+			for _, format := range []string{"text", "markdown", "json"} {
+				fx, err := sim.LoadFixture(fixture)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := sim.New(fx, sim.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				srv := httptest.NewServer(s)
+				env := map[string]string{
+					"REPOSYNC_ENDPOINT": srv.URL, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786",
+					"HW_ACCESS_KEY": "SIMAK00000000000000000", "HW_SECRET_KEY": "SIMSKsecret000000000000000000000000000",
+				}
+				ios, _, out, errOut := iostreams.Test()
+				// A budget far above the simulator's (unlimited) keeps the test
+				// fast; pacing has its own tests in internal/api.
+				args := append([]string{"plan", "--rate-limit", "600000", "--format", format}, extra...)
+				code := Main(context.Background(), append(args, specDir), ios, func(k string) string { return env[k] })
+				srv.Close()
+				if s.Stats().Writes != 0 {
+					t.Errorf("plan wrote %d times", s.Stats().Writes)
+				}
+				if code != 0 {
+					if format == "text" {
+						golden.Check(t, filepath.Join(dir, "errors.txt"), []byte("exit "+strconv.Itoa(code)+"\n"+errOut.String()))
+					}
+					continue
+				}
+				ext := map[string]string{"text": "txt", "markdown": "md", "json": "json"}[format]
+				golden.Check(t, filepath.Join(dir, "plan."+ext), out.Bytes())
+				if format == "text" && errOut.Len() > 0 {
+					golden.Check(t, filepath.Join(dir, "stderr.txt"), errOut.Bytes())
+				}
+			}
+		})
+	}
+}
