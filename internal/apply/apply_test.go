@@ -291,3 +291,15 @@ func TestGuardrails(t *testing.T) {
 		})
 	}
 }
+
+func TestInterleaveByOperation(t *testing.T) {
+	mk := func(op Op, id int) *Step { return &Step{ID: id, Op: op} }
+	in := []*Step{mk(OpAddMembers, 0), mk(OpAddMembers, 1), mk(OpSetRole, 2), mk(OpCreatePushRule, 3), mk(OpSetRole, 4), mk(OpAddMembers, 5)}
+	var got []int
+	for _, s := range interleave(in) {
+		got = append(got, s.ID)
+	}
+	if diff := cmp.Diff([]int{0, 2, 3, 1, 4, 5}, got); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}

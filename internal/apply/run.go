@@ -173,12 +173,13 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 	// The coordinator keeps a queue of ready steps and launches one only
 	// when a slot is free, so it can stop launching at once (fail-fast,
 	// interruption); errgroup's limit is the hard bound on what runs.
-	var queue []*Step
+	var ready []*Step
 	for _, s := range steps {
 		if pending[s.ID] == 0 {
-			queue = append(queue, s)
+			ready = append(ready, s)
 		}
 	}
+	queue := interleave(ready)
 	inFlight := 0
 	for {
 		if stopped == "" && ctx.Err() != nil {
@@ -243,6 +244,31 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 	}
 	sort.Slice(rep.Results, func(i, j int) bool { return plan.AddressLess(rep.Results[i].Address, rep.Results[j].Address) })
 	return rep
+}
+
+// interleave orders steps round-robin by operation, keeping each
+// operation's own order. The gateway budgets every operation separately, so
+// a queue of one operation's steps would leave the workers waiting on one
+// bucket while the others sit idle.
+func interleave(steps []*Step) []*Step {
+	var ops []Op
+	byOp := map[Op][]*Step{}
+	for _, s := range steps {
+		if _, ok := byOp[s.Op]; !ok {
+			ops = append(ops, s.Op)
+		}
+		byOp[s.Op] = append(byOp[s.Op], s)
+	}
+	out := make([]*Step, 0, len(steps))
+	for len(out) < len(steps) {
+		for _, op := range ops {
+			if q := byOp[op]; len(q) > 0 {
+				out = append(out, q[0])
+				byOp[op] = q[1:]
+			}
+		}
+	}
+	return out
 }
 
 func isPartial(err error) bool {
