@@ -128,11 +128,10 @@ func makePlan(ctx context.Context, f *Factory, s *session, d *state.Desired, po 
 		return nil, withExit(ExitError, fmt.Errorf("the spec conflicts with itself on live repositories (%s)", count(len(conflicts), "conflict")))
 	}
 	req := remote.ReadRequest{GitAuths: d.GitAuths != nil}
-	for p, e := range eff {
+	for p := range eff {
 		if live.Repositories[p] != nil {
 			req.Repositories = append(req.Repositories, p)
 		}
-		_ = e
 	}
 	for p := range d.Groups {
 		req.Groups = append(req.Groups, p)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -149,17 +150,22 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 			return wrap(err, "list the roles of project %s", c.project)
 		},
 	)
+	// Every member group of the project is either attached to a group or
+	// addable to it: one group's two lists give the whole catalogue of
+	// 32-character ids. The attached list is not read twice when the group
+	// is listed in the spec anyway.
 	if anchor := firstGroup(live); anchor != nil {
 		mgCatalog = make([][]api.GroupUserGroup, 2)
-		tasks = append(tasks,
-			func(ctx context.Context) (err error) {
+		if !slices.Contains(groups, anchor.Path) {
+			tasks = append(tasks, func(ctx context.Context) (err error) {
 				mgCatalog[0], err = c.api.ListGroupUserGroups(ctx, anchor.ID)
 				return wrap(err, "list the member groups of group %s", anchor.Path)
-			},
-			func(ctx context.Context) (err error) {
-				mgCatalog[1], err = c.api.ListGroupAddableUserGroups(ctx, anchor.ID, c.project)
-				return wrap(err, "list the member groups addable to group %s", anchor.Path)
 			})
+		}
+		tasks = append(tasks, func(ctx context.Context) (err error) {
+			mgCatalog[1], err = c.api.ListGroupAddableUserGroups(ctx, anchor.ID, c.project)
+			return wrap(err, "list the member groups addable to group %s", anchor.Path)
+		})
 	}
 	if req.GitAuths {
 		tasks = append(tasks, func(ctx context.Context) (err error) {
