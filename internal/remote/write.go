@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -193,49 +194,35 @@ func (w *Writer) attachToGroup(ctx context.Context, c plan.Change) error {
 	if err != nil {
 		return err
 	}
-	for attempt := 0; attempt < maxWriteAttempts; attempt++ {
-		_, err = w.c.api.AssociateGroupUserGroup(ctx, w.c.project, gid, c.Target.MemberGroupID)
-		switch {
-		case err == nil, api.IsConflict(err), isPartial(err):
-			// Attached; a partial answer only means some of the member
-			// group's users could not be added, which is not ours to fix.
-			return nil
-		case !unknownOutcome(err):
-			return err
-		}
-		list, rerr := w.c.api.ListGroupUserGroups(ctx, gid)
-		if rerr != nil {
-			return fmt.Errorf("%w (and re-reading to check failed: %v)", err, rerr)
-		}
-		for _, m := range list {
-			if m.UserGroupID == c.Target.MemberGroupID {
+	return writeVerified(ctx, "attach member group "+c.Target.MemberGroup,
+		func() error {
+			_, err := w.c.api.AssociateGroupUserGroup(ctx, w.c.project, gid, c.Target.MemberGroupID)
+			if api.IsConflict(err) || isPartial(err) {
+				// Attached; a partial answer only means some of the member
+				// group's users could not be added, which is not ours to fix.
 				return nil
 			}
-		}
-	}
-	return fmt.Errorf("attach member group %s: the outcome stayed unknown after several attempts and it is still not attached", c.Target.MemberGroup)
+			return err
+		},
+		func() (bool, error) {
+			list, err := w.c.api.ListGroupUserGroups(ctx, gid)
+			return slices.ContainsFunc(list, func(m api.GroupUserGroup) bool { return m.UserGroupID == c.Target.MemberGroupID }), err
+		})
 }
 
 func (w *Writer) attachToRepository(ctx context.Context, c plan.Change) error {
-	for attempt := 0; attempt < maxWriteAttempts; attempt++ {
-		err := w.c.api.AssociateRepositoryUserGroup(ctx, w.c.project, c.Target.RepositoryID, c.Target.MemberGroupID)
-		switch {
-		case err == nil, api.IsConflict(err):
-			return nil
-		case !unknownOutcome(err):
-			return err
-		}
-		list, rerr := w.c.api.ListRepositoryUserGroups(ctx, c.Target.RepositoryID)
-		if rerr != nil {
-			return fmt.Errorf("%w (and re-reading to check failed: %v)", err, rerr)
-		}
-		for _, m := range list {
-			if m.UserGroupID == c.Target.MemberGroupID {
-				return nil
+	return writeVerified(ctx, "attach member group "+c.Target.MemberGroup,
+		func() error {
+			err := w.c.api.AssociateRepositoryUserGroup(ctx, w.c.project, c.Target.RepositoryID, c.Target.MemberGroupID)
+			if api.IsConflict(err) {
+				return nil // CH_23_51308: already attached
 			}
-		}
-	}
-	return fmt.Errorf("attach member group %s: the outcome stayed unknown after several attempts and it is still not attached", c.Target.MemberGroup)
+			return err
+		},
+		func() (bool, error) {
+			list, err := w.c.api.ListRepositoryUserGroups(ctx, c.Target.RepositoryID)
+			return slices.ContainsFunc(list, func(m api.RepositoryUserGroup) bool { return m.UserGroupID == c.Target.MemberGroupID }), err
+		})
 }
 
 // addMembers adds every new member of one repository in one call. After a
@@ -302,22 +289,15 @@ func pushActions(t plan.Target) []api.PushActionBody {
 
 func (w *Writer) createPushRule(ctx context.Context, c plan.Change) error {
 	path := leafOf(c.Address)
-	for attempt := 0; attempt < maxWriteAttempts; attempt++ {
-		_, err := w.c.api.CreateFilePushPermission(ctx, c.Target.RepositoryID, api.NewFilePushPermission{Path: path, Actions: pushActions(c.Target)})
-		if err == nil || !unknownOutcome(err) {
+	return writeVerified(ctx, "create push rule "+path,
+		func() error {
+			_, err := w.c.api.CreateFilePushPermission(ctx, c.Target.RepositoryID, api.NewFilePushPermission{Path: path, Actions: pushActions(c.Target)})
 			return err
-		}
-		rules, rerr := w.c.api.ListRepositoryFilePushPermissions(ctx, c.Target.RepositoryID)
-		if rerr != nil {
-			return fmt.Errorf("%w (and re-reading to check failed: %v)", err, rerr)
-		}
-		for _, r := range rules {
-			if r.Path == path {
-				return nil
-			}
-		}
-	}
-	return fmt.Errorf("create push rule %s: the outcome stayed unknown after several attempts and the rule is still missing", path)
+		},
+		func() (bool, error) {
+			rules, err := w.c.api.ListRepositoryFilePushPermissions(ctx, c.Target.RepositoryID)
+			return slices.ContainsFunc(rules, func(r api.FilePushPermission) bool { return r.Path == path }), err
+		})
 }
 
 // deletePushRules deletes a repository's removed rules in one call; after a
@@ -373,22 +353,38 @@ func (w *Writer) createGitAuth(ctx context.Context, c plan.Change) error {
 		return err
 	}
 	v := c.After.(*plan.GitAuthValue)
+	return writeVerified(ctx, "create Git authorization "+c.Target.GitAuth,
+		func() error {
+			_, err := w.c.api.CreatePasswordAuth(ctx, w.c.iamProject, v.RepoType, api.PasswordAuth{Name: c.Target.GitAuth, User: v.User, Password: pw})
+			return err
+		},
+		func() (bool, error) {
+			auths, err := w.c.api.ListAuthorizations(ctx, w.c.iamProject)
+			return slices.ContainsFunc(auths, func(a api.Authorization) bool { return a.Name == c.Target.GitAuth }), err
+		})
+}
+
+// writeVerified performs a write that creates one object. When its outcome
+// is unknown (lost answer, 500) it asks present whether the object exists and
+// writes again only if it does not: never a blind repeat.
+func writeVerified(ctx context.Context, what string, write func() error, present func() (bool, error)) error {
 	for attempt := 0; attempt < maxWriteAttempts; attempt++ {
-		_, err = w.c.api.CreatePasswordAuth(ctx, w.c.iamProject, v.RepoType, api.PasswordAuth{Name: c.Target.GitAuth, User: v.User, Password: pw})
+		err := write()
 		if err == nil || !unknownOutcome(err) {
 			return err
 		}
-		auths, rerr := w.c.api.ListAuthorizations(ctx, w.c.iamProject)
+		ok, rerr := present()
 		if rerr != nil {
-			return fmt.Errorf("%w (and re-reading to check failed: %v)", err, rerr)
+			return fmt.Errorf("%s: %w (and re-reading to check failed: %v)", what, err, rerr)
 		}
-		for _, a := range auths {
-			if a.Name == c.Target.GitAuth {
-				return nil
-			}
+		if ok {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 	}
-	return fmt.Errorf("create Git authorization %s: the outcome stayed unknown after several attempts and it is still missing", c.Target.GitAuth)
+	return fmt.Errorf("%s: the outcome stayed unknown after %d attempts and it is still missing", what, maxWriteAttempts)
 }
 
 // maxWriteAttempts bounds how often a write whose outcome was unknown is
