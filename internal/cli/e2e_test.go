@@ -355,3 +355,73 @@ func newWorldFrom(t *testing.T, w *world) *world {
 	env["REPOSYNC_ENDPOINT"] = srv.URL
 	return &world{t: t, sim: s, env: env}
 }
+
+// TestApplyExitsThreeWhenAChangeFails applies a saved plan in which one
+// change targets a repository the service does not know: that change fails
+// with the API's code, the others are done, and the exit code is 3.
+func TestApplyExitsThreeWhenAChangeFails(t *testing.T) {
+	w := newWorld(t, "aksk", sim.Options{})
+	dir := t.TempDir()
+	saved, report := filepath.Join(dir, "plan.json"), filepath.Join(dir, "report.json")
+	if code, _, errOut := w.run("plan", "--out", saved, e2eSpec); code != 0 {
+		t.Fatalf("plan: exit %d\n%s", code, errOut)
+	}
+	data, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	broken := ""
+	for _, c := range doc["changes"].([]any) {
+		ch := c.(map[string]any)
+		if ch["action"] == "update" && ch["kind"] == "member" {
+			ch["target"].(map[string]any)["repository_uuid"] = "ffffffffffffffffffffffffffffffff"
+			broken = ch["address"].(string)
+			break
+		}
+	}
+	if broken == "" {
+		t.Fatal("no member update in the plan to break")
+	}
+	data, _ = json.Marshal(doc)
+	if err := os.WriteFile(saved, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := w.run("apply", "--plan", saved, "--yes", "--report", report, e2eSpec)
+	if code != ExitApplyFailed {
+		t.Fatalf("exit %d, want 3\n%s", code, errOut)
+	}
+	if !strings.Contains(errOut, "failed: "+broken) {
+		t.Errorf("stderr does not name the failed change:\n%s", errOut)
+	}
+	var rep struct {
+		Summary struct{ Done, Failed int }
+		Results []struct {
+			Address   string
+			Status    string
+			ErrorCode string `json:"error_code"`
+		}
+	}
+	data, _ = os.ReadFile(report)
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Failed != 1 || rep.Summary.Done != 7 {
+		t.Errorf("summary %+v", rep.Summary)
+	}
+	found := false
+	for _, r := range rep.Results {
+		if r.Address == broken {
+			found = true
+			if r.Status != "failed" || r.ErrorCode == "" {
+				t.Errorf("broken change result %+v, want failed with the API's code", r)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the report has no result for %s", broken)
+	}
+}
