@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/reposync/reposync/internal/sim"
+)
+
+// simWorld serves a fixture text with the e2e credentials.
+func simWorld(t *testing.T, fx *sim.Fixture) *world {
+	t.Helper()
+	s, err := sim.New(fx, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return &world{t: t, sim: s, env: map[string]string{
+		"REPOSYNC_ENDPOINT": srv.URL, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786",
+		"HW_ACCESS_KEY": "SIMAK00000000000000000", "HW_SECRET_KEY": "SIMSKsecret000000000000000000000000000",
+	}}
+}
+
+const demoProject = "0b234373cf3f4b04ab2d8a245155e12b"
+
+// roundTrip exports the world, validates the export and plans it: zero
+// changes, even with pruning.
+func roundTrip(t *testing.T, w *world, extra ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "specs")
+	args := append([]string{"export", "--project", demoProject, "--rate-limit", "600000", "--out", out}, extra...)
+	if code, _, errOut := w.run(args...); code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, errOut)
+	}
+	code, _, errOut := w.run("validate", out)
+	if code != 0 || strings.Contains(errOut, "warning") {
+		t.Fatalf("exported spec does not validate cleanly: exit %d\n%s", code, errOut)
+	}
+	code, stdout, errOut := w.run("plan", "--rate-limit", "600000", "--detailed-exitcode", "--prune", out)
+	if code != 0 {
+		t.Fatalf("plan of the exported spec: exit %d, want 0 changes\n%s%s", code, stdout, errOut)
+	}
+	return out
+}
+
+func TestExportRoundTripDemo(t *testing.T) {
+	fx, err := sim.LoadFixture("../../examples/demo/fixture.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := simWorld(t, fx)
+	out := roundTrip(t, w, "--split", "group", "--pin-ids")
+	names, _ := filepath.Glob(filepath.Join(out, "*"))
+	var got []string
+	for _, n := range names {
+		got = append(got, filepath.Base(n))
+	}
+	want := "data.yaml payments.yaml platform.yaml reposync.schema.json reposync.yaml"
+	if strings.Join(got, " ") != want {
+		t.Errorf("files = %v, want %s", got, want)
+	}
+	root, _ := os.ReadFile(filepath.Join(out, "reposync.yaml"))
+	for _, wantText := range []string{"# yaml-language-server: $schema=./reposync.schema.json", "users:\n", "password_env: GIT_AUTH_OLD_GITHUB_PASSWORD", "exported by reposync"} {
+		if !strings.Contains(string(root), wantText) {
+			t.Errorf("reposync.yaml lacks %q", wantText)
+		}
+	}
+	if strings.Contains(string(root), "fixture-secret") || strings.Contains(string(root), "password:") {
+		t.Error("an exported spec must never hold a password")
+	}
+	if w.writes() != 0 {
+		t.Errorf("export wrote %d times", w.writes())
+	}
+}
+
+// TestExportRoundTrip200 round-trips a generated project of 240
+// repositories in nested groups, with members, member groups, push rules
+// and inherited members that must not be exported.
+func TestExportRoundTrip200(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("project_id: " + demoProject + "\niam_project_id: 5109940fad834a4eb3e408182d3b5786\n")
+	b.WriteString("credentials: {access_key: SIMAK00000000000000000, secret_key: SIMSKsecret000000000000000000000000000}\nusers:\n")
+	for u := 0; u < 60; u++ {
+		fmt.Fprintf(&b, "  - {name: u%02d}\n", u)
+	}
+	b.WriteString("member_groups:\n  - {name: leads, members: [u00, u01]}\n  - {name: ops, members: [u02]}\nroles:\n  - {name: project-manager}\ngroups:\n")
+	for g := 0; g < 6; g++ {
+		fmt.Fprintf(&b, "  - {path: g%d, visibility: private, member_groups: [leads]}\n  - {path: g%d/sub, visibility: public, description: \"sub, of g%d\"}\n", g, g, g)
+	}
+	b.WriteString("repositories:\n")
+	for r := 0; r < 240; r++ {
+		fmt.Fprintf(&b, "  - path: g%d/sub/r%03d\n    members: {u%02d: admin, u%02d: developer, u%02d: viewer}\n", r%6, r, r%60, (r+1)%60, (r+2)%60)
+		if r%3 == 0 {
+			fmt.Fprintf(&b, "    member_groups: [ops]\n    push_rules: [{path: /config/*, users: [u%02d], member_groups: [leads], roles: [project-manager]}, {path: /deploy/**}]\n", r%60)
+		}
+	}
+	fx, err := sim.ParseFixture([]byte(b.String()), "generated.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrip(t, simWorld(t, fx))
+}
+
+// TestExportPinsDetectRenames: after a rename in CodeArts, the pinned export
+// plans no member change and warns, naming both names.
+func TestExportPinsDetectRenames(t *testing.T) {
+	fx, err := sim.LoadFixture("../../examples/demo/fixture.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := simWorld(t, fx)
+	out := roundTrip(t, w, "--pin-ids")
+	renamed := w.sim.Snapshot()
+	found := false
+	for i := range renamed.Users {
+		if renamed.Users[i].Name == "bob" {
+			renamed.Users[i].Name = "robert"
+			found = true
+		}
+	}
+	for i := range renamed.Repositories {
+		r := &renamed.Repositories[i]
+		if role, ok := r.Members["bob"]; ok {
+			delete(r.Members, "bob")
+			r.Members["robert"] = role
+		}
+	}
+	for i := range renamed.MemberGroups {
+		for j, m := range renamed.MemberGroups[i].Members {
+			if m == "bob" {
+				renamed.MemberGroups[i].Members[j] = "robert"
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the demo fixture has no bob to rename")
+	}
+	w2 := simWorld(t, renamed)
+	code, stdout, errOut := w2.run("plan", "--rate-limit", "600000", "--detailed-exitcode", "--prune", out)
+	if code != 0 {
+		t.Fatalf("plan after a rename: exit %d, want 0 changes\n%s%s", code, stdout, errOut)
+	}
+	if !regexp.MustCompile("user `bob` \\(pinned id \\d+.*is called `robert` in CodeArts now").MatchString(stdout) {
+		t.Errorf("no rename warning naming both names:\n%s", stdout)
+	}
+}
+
+func TestExportRefusesToOverwrite(t *testing.T) {
+	fx, err := sim.LoadFixture("../../examples/demo/fixture.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := simWorld(t, fx)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "keep.yaml"), []byte("version: 1\n"), 0o644)
+	code, _, errOut := w.run("export", "--project", demoProject, "--out", dir)
+	if code != ExitError || !strings.Contains(errOut, "is not empty: pass --force") {
+		t.Errorf("exit %d\n%s", code, errOut)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "keep.yaml")); string(data) != "version: 1\n" {
+		t.Error("a refused export touched the directory")
+	}
+	if code, _, errOut := w.run("export", "--project", demoProject, "--rate-limit", "600000", "--out", dir, "--force"); code != 0 {
+		t.Errorf("--force: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut := w.run("export", "--project", demoProject, "--split", "group"); code != ExitError || !strings.Contains(errOut, "pass --out DIR") {
+		t.Errorf("--split group to stdout: exit %d\n%s", code, errOut)
+	}
+	// Printed to stdout, the export is deterministic but for its timestamp.
+	_, a, _ := w.run("export", "--project", demoProject, "--rate-limit", "600000")
+	_, b2, _ := w.run("export", "--project", demoProject, "--rate-limit", "600000")
+	stamp := regexp.MustCompile(` on \d{4}-\d\d-\d\dT[0-9:]+Z\.`)
+	if stamp.ReplaceAllString(a, "") != stamp.ReplaceAllString(b2, "") || !strings.HasPrefix(a, "# yaml-language-server") {
+		t.Error("two exports of the same state differ")
+	}
+}

@@ -1,0 +1,313 @@
+package spec
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/reposync/reposync/internal/state"
+)
+
+// ExportOptions shape the files Export writes.
+type ExportOptions struct {
+	// SplitByGroup writes one file per top-level group (its groups and
+	// repositories) next to reposync.yaml (project, pins, authorizations and
+	// repositories at the project root).
+	SplitByGroup bool
+	// PinIDs writes users, member_groups and roles pins for every name used.
+	PinIDs bool
+	// Origin says where the state came from, for the header comment.
+	Origin      string
+	Now         time.Time
+	ToolVersion string
+}
+
+// ExportFile is one file of an exported spec.
+type ExportFile struct {
+	Name string
+	Data []byte
+}
+
+// Export writes the live state as spec files that plan to zero changes:
+// every group, every repository with its direct members (inherited ones are
+// not members of the repository itself), member groups and push rules, and
+// the Git authorizations by name with a password_env to fill in. Output is
+// sorted and deterministic for the same state and options.
+func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
+	type bucket struct {
+		groups []string
+		repos  []string
+	}
+	root := &bucket{}
+	tops := map[string]*bucket{}
+	pick := func(path string) *bucket {
+		if !o.SplitByGroup {
+			return root
+		}
+		top, _, nested := strings.Cut(path, "/")
+		if !nested {
+			return root
+		}
+		if tops[top] == nil {
+			tops[top] = &bucket{}
+		}
+		return tops[top]
+	}
+	for _, p := range sortedKeys(live.Groups) {
+		b := root
+		if o.SplitByGroup {
+			top, _, _ := strings.Cut(p, "/")
+			if tops[top] == nil {
+				tops[top] = &bucket{}
+			}
+			b = tops[top]
+		}
+		b.groups = append(b.groups, p)
+	}
+	for _, p := range sortedKeys(live.Repositories) {
+		if r := live.Repositories[p]; r.Details {
+			b := pick(p)
+			b.repos = append(b.repos, p)
+		}
+	}
+
+	used := usage{users: map[string]bool{}, groups: map[string]bool{}, roles: map[string]bool{}}
+	var files []ExportFile
+	body := func(b *bucket, withProject bool) *yaml.Node {
+		doc := mapping()
+		add(doc, "version", scalar("1", "!!int"))
+		if withProject {
+			add(doc, "project", scalar(live.Project, "!!str"))
+		}
+		if len(b.groups) > 0 {
+			add(doc, "groups", groupsNode(live, b.groups, &used))
+		}
+		if len(b.repos) > 0 {
+			add(doc, "repositories", reposNode(live, b.repos, &used))
+		}
+		if withProject {
+			if auths := gitAuthsNode(live); auths != nil {
+				add(doc, "git_auths", auths)
+			}
+		}
+		return doc
+	}
+	var topNames []string
+	for t := range tops {
+		topNames = append(topNames, t)
+	}
+	sort.Strings(topNames)
+	for _, t := range topNames {
+		data, err := render(body(tops[t], false), header(o, t+".yaml"))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, ExportFile{Name: t + ".yaml", Data: data})
+	}
+	// The root file last: only now are the names every file uses known.
+	rootDoc := body(root, true)
+	if o.PinIDs {
+		insertPins(rootDoc, live, &used)
+	}
+	data, err := render(rootDoc, header(o, "reposync.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	files = append([]ExportFile{{Name: "reposync.yaml", Data: data}}, files...)
+	return files, nil
+}
+
+type usage struct{ users, groups, roles map[string]bool }
+
+func header(o ExportOptions, name string) string {
+	when := o.Now.UTC().Format(time.RFC3339)
+	return fmt.Sprintf("yaml-language-server: $schema=./reposync.schema.json\n\n%s: exported by reposync %s from %s on %s.\nReview it, fill in every password_env variable, and commit it.", name, o.ToolVersion, o.Origin, when)
+}
+
+func groupsNode(live *state.Live, paths []string, used *usage) *yaml.Node {
+	m := mapping()
+	for _, p := range paths {
+		g := live.Groups[p]
+		v := flowMapping()
+		if g.Visibility != "" {
+			add(v, "visibility", scalar(g.Visibility, "!!str"))
+		}
+		if g.Description != "" {
+			add(v, "description", scalar(g.Description, "!!str"))
+		}
+		if g.MemberGroups != nil {
+			add(v, "member_groups", flowList(g.MemberGroups, used.groups))
+		}
+		add(m, p, v)
+	}
+	return m
+}
+
+func reposNode(live *state.Live, paths []string, used *usage) *yaml.Node {
+	m := mapping()
+	for _, p := range paths {
+		r := live.Repositories[p]
+		v := mapping()
+		members := flowMapping()
+		for _, name := range sortedKeys(r.Members) {
+			lm := r.Members[name]
+			if lm.Inherited {
+				continue
+			}
+			used.users[name] = true
+			add(members, name, scalar(string(lm.Role), "!!str"))
+		}
+		add(v, "members", members)
+		add(v, "member_groups", flowList(r.MemberGroups, used.groups))
+		rules := mapping()
+		for _, path := range sortedKeys(r.PushRules) {
+			pr := r.PushRules[path]
+			body := flowMapping()
+			var users, groups, roles []string
+			for _, u := range pr.Users {
+				users = append(users, u.Name)
+			}
+			for _, g := range pr.MemberGroups {
+				groups = append(groups, g.Name)
+			}
+			for _, ro := range pr.Roles {
+				roles = append(roles, ro.Name)
+			}
+			if len(users) > 0 {
+				add(body, "users", flowList(users, used.users))
+			}
+			if len(groups) > 0 {
+				add(body, "member_groups", flowList(groups, used.groups))
+			}
+			if len(roles) > 0 {
+				add(body, "roles", flowList(roles, used.roles))
+			}
+			k := scalar(path, "!!str")
+			if pr.Disabled {
+				k.LineComment = "disabled in CodeArts; the spec will enable it"
+			}
+			rules.Content = append(rules.Content, k, body)
+		}
+		add(v, "push_rules", rules)
+		add(m, p, v)
+	}
+	return m
+}
+
+var envUnsafe = regexp.MustCompile(`[^A-Z0-9]+`)
+
+func gitAuthsNode(live *state.Live) *yaml.Node {
+	if live.GitAuths == nil {
+		return nil
+	}
+	m := mapping()
+	for _, name := range sortedKeys(live.GitAuths) {
+		a := live.GitAuths[name]
+		v := flowMapping()
+		add(v, "repo_type", scalar(a.RepoType, "!!str"))
+		add(v, "user", scalar(a.User, "!!str"))
+		env := "GIT_AUTH_" + strings.Trim(envUnsafe.ReplaceAllString(strings.ToUpper(name), "_"), "_") + "_PASSWORD"
+		add(v, "password_env", scalar(env, "!!str"))
+		k := scalar(name, "!!str")
+		k.HeadComment = "set " + env + " to the password before apply: it cannot be read back"
+		m.Content = append(m.Content, k, v)
+	}
+	return m
+}
+
+// insertPins adds users, member_groups and roles pins for every name the
+// exported files use, after `project:` in the root file.
+func insertPins(root *yaml.Node, live *state.Live, used *usage) {
+	var pins []*yaml.Node
+	if len(used.users) > 0 {
+		m := mapping()
+		for _, n := range sortedKeys(used.users) {
+			u, ok := live.Users[n]
+			if !ok {
+				continue
+			}
+			v := flowMapping()
+			if u.ID != 0 {
+				add(v, "id", scalar(fmt.Sprint(u.ID), "!!int"))
+			}
+			if u.IAMID != "" {
+				add(v, "iam_id", scalar(u.IAMID, "!!str"))
+			}
+			add(m, n, v)
+		}
+		pins = append(pins, scalar("users", "!!str"), m)
+	}
+	if len(used.groups) > 0 {
+		m := mapping()
+		for _, n := range sortedKeys(used.groups) {
+			g, ok := live.MemberGroups[n]
+			if !ok {
+				continue
+			}
+			v := flowMapping()
+			if g.ID != "" {
+				add(v, "id", scalar(g.ID, "!!str"))
+			}
+			if g.TeamID != 0 {
+				add(v, "team_id", scalar(fmt.Sprint(g.TeamID), "!!int"))
+			}
+			add(m, n, v)
+		}
+		pins = append(pins, scalar("member_groups", "!!str"), m)
+	}
+	if len(used.roles) > 0 {
+		m := mapping()
+		for _, n := range sortedKeys(used.roles) {
+			if r, ok := live.Roles[n]; ok {
+				v := flowMapping()
+				add(v, "id", scalar(r.ID, "!!str"))
+				add(m, n, v)
+			}
+		}
+		pins = append(pins, scalar("roles", "!!str"), m)
+	}
+	// After version and project (the first two pairs).
+	at := min(4, len(root.Content))
+	root.Content = append(root.Content[:at:at], append(pins, root.Content[at:]...)...)
+}
+
+func mapping() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"} }
+func flowMapping() *yaml.Node {
+	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle}
+}
+
+func scalar(v, tag string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: v} }
+
+func add(m *yaml.Node, key string, v *yaml.Node) {
+	m.Content = append(m.Content, scalar(key, "!!str"), v)
+}
+
+func flowList(items []string, used map[string]bool) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+	sorted := append([]string(nil), items...)
+	sort.Strings(sorted)
+	for _, it := range sorted {
+		used[it] = true
+		n.Content = append(n.Content, scalar(it, "!!str"))
+	}
+	return n
+}
+
+func render(doc *yaml.Node, head string) ([]byte, error) {
+	doc.HeadComment = head
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("write exported spec: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
