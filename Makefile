@@ -42,9 +42,11 @@ fuzz:
 docs:
 	$(GO) test ./schema -run TestSpecDocUpToDate -update
 
-## bench: Go benchmarks of the loader and the planner at 10 000 repositories
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/spec ./internal/plan/...
+## bench: plan and apply N (default 1000) repositories against the simulator,
+## calls and wall time against their floors, then the Go benchmarks
+N ?= 1000
+bench: build
+	N=$(N) ./scripts/bench.sh
 
 clean:
 	rm -rf bin

@@ -28,6 +28,7 @@ var allowed = map[string][]string{
 	"internal/remote":      {"internal/api", "internal/state", "internal/plan"},
 	"internal/layout":      {},
 	"internal/golden":      {},
+	"internal/bench/gen":   {},
 	"schema":               {},
 }
 
