@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -423,5 +424,57 @@ func TestApplyExitsThreeWhenAChangeFails(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the report has no result for %s", broken)
+	}
+}
+
+// TestApplyConvergesUnderMixedFaults is the fault suite's mixed case: the
+// simulator throttles (a budget of 1 call a second per operation against a
+// client that would send far more), fails 15% of requests, drops 10% of write
+// answers and adds latency. Apply must still end with everything applied
+// exactly once, and the next plan must be empty.
+func TestApplyConvergesUnderMixedFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for Retry-After")
+	}
+	w := newWorld(t, "aksk", sim.Options{RateLimit: 60, FailRate: 0.15, DropRate: 0.1, Latency: 2 * time.Millisecond, Seed: 11})
+	code, _, errOut := w.run("apply", "--yes", "--prune", "--rate-limit", "600000", e2eSpec)
+	if code != 0 {
+		t.Fatalf("apply under mixed faults: exit %d\n%s", code, errOut)
+	}
+	st := w.sim.Stats()
+	sum := func(m map[string]int) (n int) {
+		for _, v := range m {
+			n += v
+		}
+		return n
+	}
+	if sum(st.Throttled) == 0 || sum(st.Failed)+sum(st.Dropped) == 0 {
+		t.Errorf("throttled %d, failed %d, dropped %d: the mix did not happen", sum(st.Throttled), sum(st.Failed), sum(st.Dropped))
+	}
+	clean := newWorldFrom(t, w)
+	if code, out, errOut := clean.run("plan", "--detailed-exitcode", "--prune", e2eSpec); code != 0 {
+		t.Fatalf("plan after the faulty apply: exit %d\n%s%s", code, out, errOut)
+	}
+	snap := w.sim.Snapshot()
+	for _, r := range snap.Repositories {
+		seen := map[string]bool{}
+		for _, pr := range r.PushRules {
+			if seen[pr.Path] {
+				t.Errorf("%s: push rule %s duplicated", r.Path, pr.Path)
+			}
+			seen[pr.Path] = true
+		}
+	}
+	names := map[string]int{}
+	for _, g := range snap.Groups {
+		names["group "+g.Path]++
+	}
+	for _, a := range snap.GitAuths {
+		names["auth "+a.Name]++
+	}
+	for n, c := range names {
+		if c > 1 {
+			t.Errorf("%s exists %d times", n, c)
+		}
 	}
 }
