@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 N=${N:-1000}
 RATE=${RATE:-$((2 * N))}
 LATENCY_MS=${LATENCY_MS:-20}
+# Enough workers to keep every operation's budget busy through the latency:
+# 4 read operations x RATE/60 calls a second x latency, doubled, at least 8.
+CONCURRENCY=${CONCURRENCY:-$(( (4 * RATE / 60 * LATENCY_MS / 1000 * 2) > 8 ? (4 * RATE / 60 * LATENCY_MS / 1000 * 2) : 8 ))}
 bin=./bin/reposync
 work=$(mktemp -d)
 sim_pid=""
@@ -42,8 +45,9 @@ run() {
 }
 
 echo "reposync bench: $N repositories, $(nproc) cores, $(go version | cut -d' ' -f3)"
-run plan plan --rate-limit "$RATE" --detailed-exitcode --summary
-run apply apply --rate-limit "$RATE" --yes
+echo "budget $RATE calls/min per operation, latency ${LATENCY_MS} ms, --concurrency $CONCURRENCY"
+run plan plan --rate-limit "$RATE" --concurrency "$CONCURRENCY" --detailed-exitcode --summary
+run apply apply --rate-limit "$RATE" --concurrency "$CONCURRENCY" --yes
 echo
 echo "after apply: $("$bin" plan --rate-limit "$RATE" --summary "$work/spec")"
 echo

@@ -107,7 +107,9 @@ func write(n int, dir string) error {
 	// the member-group catalogue of one group).
 	reads := map[string]int{
 		"ListMembers": n, "ListRepoMembers": n, "ListRepositoryUserGroups": n, "ListRepositoryFilePushPermissions": n,
-		"ListProjectSubgroupsAndRepositories": 1, "ListGroupSubgroupsAndRepositories": 1 + groups,
+		// Lists without X-Total end on a short page: the org group's list of
+		// `groups` children takes groups/perPage+1 calls, each team's one.
+		"ListProjectSubgroupsAndRepositories": 1, "ListGroupSubgroupsAndRepositories": groups/perPage + 1 + groups,
 		"ListProductPermissionResourcesGrantedUsers": users/perPage + 1, "ShowProjectMemberSetting": 1,
 		"ListProjectProtectedRefsUserGroups": 1, "ListGroupUserGroups": 1, "ListGroupAddableUserGroups": 1,
 	}
