@@ -53,8 +53,7 @@ func (s *Step) Key() string {
 	if len(s.Changes) == 0 {
 		return ""
 	}
-	_, path := splitAddress(s.Changes[0].Address)
-	return path
+	return plan.ParseAddress(s.Changes[0].Address).Name
 }
 
 // BuildSteps groups the executable changes of p into steps and wires their
@@ -76,7 +75,7 @@ func BuildSteps(p *plan.Plan) []*Step {
 		batched[key] = add(op, c)
 	}
 	for _, c := range p.Changes {
-		_, owner := splitAddress(c.Address)
+		owner := plan.ParseAddress(c.Address).Name
 		switch {
 		case c.Action == plan.Manual:
 		case c.Kind == plan.KindGroup && c.Action == plan.Create:
@@ -148,11 +147,4 @@ func parentOf(path string) string {
 		return path[:i]
 	}
 	return ""
-}
-
-// splitAddress returns the outer kind and path of an address:
-// "repository[a/b].member[x]" gives ("repository", "a/b").
-func splitAddress(addr string) (kind, path string) {
-	a := plan.ParseAddress(addr)
-	return a.Kind, a.Name
 }

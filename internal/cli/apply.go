@@ -24,16 +24,14 @@ var _ apply.Mutator = (*remote.Writer)(nil)
 
 // ApplyOptions are the inputs of `reposync apply`.
 type ApplyOptions struct {
-	Conn              ConnOptions
-	Paths             []string
-	PlanFile          string
-	Yes               bool
-	Prune             bool
-	AllowDeleteGroups bool
-	RotateSecrets     bool
-	MaxDeletes        int
-	FailFast          bool
-	Report            string
+	Conn       ConnOptions
+	Paths      []string
+	PlanFile   string
+	Yes        bool
+	Changes    ChangeOptions
+	MaxDeletes int
+	FailFast   bool
+	Report     string
 }
 
 // NewCmdApply plans and applies, or applies a saved plan.
@@ -67,9 +65,7 @@ failed (see --report); 4 authentication or permission failure.`,
 	fl := cmd.Flags()
 	fl.StringVar(&o.PlanFile, "plan", "", "apply the plan saved in `FILE` instead of planning again")
 	fl.BoolVar(&o.Yes, "yes", false, "apply without asking (needed when no terminal can confirm)")
-	fl.BoolVar(&o.Prune, "prune", false, "allow deletions of live entries the spec does not list (default: settings.prune)")
-	fl.BoolVar(&o.AllowDeleteGroups, "allow-delete-groups", false, "with --prune, allow deleting empty groups the spec does not list")
-	fl.BoolVar(&o.RotateSecrets, "rotate-secrets", false, "re-create every listed Git authorization with the current password")
+	addChangeFlags(cmd, &o.Changes)
 	fl.IntVar(&o.MaxDeletes, "max-deletes", -1, "refuse plans with more deletions than this (default: settings.max_deletes, else 25)")
 	fl.BoolVar(&o.FailFast, "fail-fast", false, "stop starting new changes after the first failure")
 	fl.StringVar(&o.Report, "report", "", "write the result of every change as JSON to `FILE`")
@@ -95,9 +91,9 @@ func runApply(cmd *cobra.Command, f *Factory, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	prune := o.Prune
-	if !cmd.Flags().Changed("prune") && d.Settings.Prune != nil {
-		prune = *d.Settings.Prune
+	po, err := o.Changes.resolve(cmd, d)
+	if err != nil {
+		return err
 	}
 	maxDeletes := 25
 	if d.Settings.MaxDeletes != nil {
@@ -113,6 +109,14 @@ func runApply(cmd *cobra.Command, f *Factory, o *ApplyOptions) error {
 	if d.Settings.MinAdmins != nil {
 		minAdmins = *d.Settings.MinAdmins
 	}
+	// A saved plan is read before anything is contacted: a missing or
+	// foreign file is the user's first problem to hear about.
+	var saved *plan.Plan
+	if o.PlanFile != "" {
+		if saved, err = readPlanFile(o.PlanFile); err != nil {
+			return err
+		}
+	}
 	if !o.Yes && !f.IO.CanPrompt() {
 		return fmt.Errorf("refusing to apply without confirmation: no terminal can answer, so pass --yes")
 	}
@@ -120,16 +124,12 @@ func runApply(cmd *cobra.Command, f *Factory, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, f, s, d, planOptions{prune: prune, allowDeleteGroups: o.AllowDeleteGroups, rotateSecrets: o.RotateSecrets})
+	res, err := makePlan(ctx, f, s, d, po)
 	if err != nil {
 		return err
 	}
 	p := res.plan
-	if o.PlanFile != "" {
-		saved, err := readPlanFile(o.PlanFile)
-		if err != nil {
-			return err
-		}
+	if saved != nil {
 		if stale := staleness(saved, p, d.Digest, s.conn.Project); len(stale) > 0 {
 			for _, line := range stale {
 				fmt.Fprintln(f.IO.ErrOut, "  "+line)
@@ -147,7 +147,7 @@ func runApply(cmd *cobra.Command, f *Factory, o *ApplyOptions) error {
 		return apiExit(err)
 	}
 	violations := apply.Check(p, res.live, apply.Guardrails{
-		MaxDeletes: maxDeletes, MinAdmins: minAdmins, Prune: prune, AllowDeleteGroups: o.AllowDeleteGroups, Caller: caller,
+		MaxDeletes: maxDeletes, MinAdmins: minAdmins, Prune: po.prune, AllowDeleteGroups: po.allowDeleteGroups, Caller: caller,
 	})
 	secret := func(name string) (string, bool) { v := f.Getenv(name); return v, v != "" }
 	for _, m := range remote.CheckSecrets(p, secret) {

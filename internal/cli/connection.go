@@ -87,19 +87,6 @@ type envCredentials struct {
 	IAMProjectID  string
 }
 
-// String never shows a secret.
-func (c envCredentials) String() string {
-	switch c.Kind {
-	case "aksk":
-		return "AK/SK " + c.AccessKey
-	case "token":
-		return "token from HW_AUTH_TOKEN"
-	case "password":
-		return "IAM user " + c.Domain + "/" + c.UserName
-	}
-	return "no credentials"
-}
-
 func credentialsFromEnv(getenv func(string) string) (envCredentials, error) {
 	c := envCredentials{IAMProjectID: getenv("HW_PROJECT_ID")}
 	ak, sk := getenv("HW_ACCESS_KEY"), getenv("HW_SECRET_KEY")

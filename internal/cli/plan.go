@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"fmt"
-	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -13,15 +12,13 @@ import (
 
 // PlanOptions are the inputs of `reposync plan`.
 type PlanOptions struct {
-	Conn              ConnOptions
-	Paths             []string
-	Format            string
-	Out               string
-	DetailedExitcode  bool
-	Summary           bool
-	Prune             bool
-	AllowDeleteGroups bool
-	RotateSecrets     bool
+	Conn             ConnOptions
+	Paths            []string
+	Format           string
+	Out              string
+	DetailedExitcode bool
+	Summary          bool
+	Changes          ChangeOptions
 }
 
 // NewCmdPlan reads the live state and prints what apply would change.
@@ -54,9 +51,7 @@ Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes;
 	fl.StringVar(&o.Out, "out", "", "also save the plan as JSON to `FILE` for apply --plan")
 	fl.BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
 	fl.BoolVar(&o.Summary, "summary", false, "print only the one-line summary")
-	fl.BoolVar(&o.Prune, "prune", false, "plan deletions of live entries the spec does not list (default: the spec's settings.prune)")
-	fl.BoolVar(&o.AllowDeleteGroups, "allow-delete-groups", false, "with --prune, plan deletion of empty groups the spec does not list")
-	fl.BoolVar(&o.RotateSecrets, "rotate-secrets", false, "re-create every listed Git authorization with the current password")
+	addChangeFlags(cmd, &o.Changes)
 	return cmd
 }
 
@@ -70,18 +65,15 @@ func runPlan(cmd *cobra.Command, f *Factory, o *PlanOptions) error {
 	if err != nil {
 		return err
 	}
-	prune := o.Prune
-	if !cmd.Flags().Changed("prune") && d.Settings.Prune != nil {
-		prune = *d.Settings.Prune
-	}
-	if o.AllowDeleteGroups && !prune {
-		return fmt.Errorf("--allow-delete-groups needs --prune")
+	po, err := o.Changes.resolve(cmd, d)
+	if err != nil {
+		return err
 	}
 	s, err := connect(ctx, f, o.Conn, d, d.GitAuths != nil)
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, f, s, d, planOptions{prune: prune, allowDeleteGroups: o.AllowDeleteGroups, rotateSecrets: o.RotateSecrets})
+	res, err := makePlan(ctx, f, s, d, po)
 	if err != nil {
 		return err
 	}
@@ -106,5 +98,3 @@ func runPlan(cmd *cobra.Command, f *Factory, o *PlanOptions) error {
 	}
 	return nil
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

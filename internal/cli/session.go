@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/plan"
@@ -109,6 +112,32 @@ type planOptions struct {
 	prune, allowDeleteGroups, rotateSecrets bool
 }
 
+// ChangeOptions are the flags plan and apply share about what may change.
+type ChangeOptions struct {
+	Prune             bool
+	AllowDeleteGroups bool
+	RotateSecrets     bool
+}
+
+func addChangeFlags(cmd *cobra.Command, o *ChangeOptions) {
+	fl := cmd.Flags()
+	fl.BoolVar(&o.Prune, "prune", false, "delete live entries the spec does not list (default: the spec's settings.prune)")
+	fl.BoolVar(&o.AllowDeleteGroups, "allow-delete-groups", false, "with --prune, also delete empty groups the spec does not list")
+	fl.BoolVar(&o.RotateSecrets, "rotate-secrets", false, "re-create every listed Git authorization with the current password")
+}
+
+// resolve applies the spec's settings.prune unless --prune was given.
+func (o ChangeOptions) resolve(cmd *cobra.Command, d *state.Desired) (planOptions, error) {
+	prune := o.Prune
+	if !cmd.Flags().Changed("prune") && d.Settings.Prune != nil {
+		prune = *d.Settings.Prune
+	}
+	if o.AllowDeleteGroups && !prune {
+		return planOptions{}, fmt.Errorf("--allow-delete-groups needs --prune")
+	}
+	return planOptions{prune: prune, allowDeleteGroups: o.AllowDeleteGroups, rotateSecrets: o.RotateSecrets}, nil
+}
+
 // makePlan reads the live state the spec needs and diffs it. Problems (names
 // that cannot be resolved, impossible requests) are printed and make it fail.
 func makePlan(ctx context.Context, f *Factory, s *session, d *state.Desired, po planOptions) (*planResult, error) {
@@ -168,7 +197,7 @@ func sortedPolicyMisses(d *state.Desired, eff map[string]*state.EffectiveReposit
 			out = append(out, name)
 		}
 	}
-	sortStrings(out)
+	sort.Strings(out)
 	return out
 }
 

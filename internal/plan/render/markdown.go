@@ -174,7 +174,7 @@ func attention(p *plan.Plan) []string {
 			if detail != "" {
 				detail = ": " + detail
 			}
-			items = append(items, item{5, fmt.Sprintf("- ✋ **Manual step** for %s%s — %s%s\n", code(displayAddress(c.Address)), escapeMD(detail), escapeMD(c.Reason), src)})
+			items = append(items, item{5, fmt.Sprintf("- ✋ **Manual step** for %s%s — %s%s\n", code(c.Address), escapeMD(detail), escapeMD(c.Reason), src)})
 		}
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].rank < items[j].rank })
@@ -367,8 +367,6 @@ func displayLeaf(c plan.Change) string {
 	}
 	return code(c.Address)
 }
-
-func displayAddress(addr string) string { return addr }
 
 func countChanges(cs []plan.Change) string {
 	if len(cs) == 1 {
