@@ -422,12 +422,9 @@ func hAssociateGroupUserGroup(s *Server, q *request) reply {
 	if bad != nil {
 		return *bad
 	}
-	for _, n := range g.MemberGroups {
-		if n == m.Name {
-			return errReply(http.StatusConflict, "CH_23_51308", "The member group has been added.")
-		}
+	if conflict := attachMemberGroup(&g.MemberGroups, m.Name); conflict != nil {
+		return *conflict
 	}
-	g.MemberGroups = append(g.MemberGroups, m.Name)
 	type added struct {
 		ID    string `json:"id"`
 		IAMID string `json:"iam_id"`
@@ -453,4 +450,18 @@ func (s *Server) mgParam(q *request) (*MemberGroup, *reply) {
 		return nil, &r
 	}
 	return m, nil
+}
+
+// attachMemberGroup adds a member group to a group's or repository's list;
+// an already attached one answers 409 CH_23_51308, as both Associate
+// operations do (REFERENCE §7, §18.3).
+func attachMemberGroup(list *[]string, name string) *reply {
+	for _, n := range *list {
+		if n == name {
+			r := errReply(http.StatusConflict, "CH_23_51308", "The member group has been added.")
+			return &r
+		}
+	}
+	*list = append(*list, name)
+	return nil
 }

@@ -393,12 +393,9 @@ func hAssociateRepositoryUserGroup(s *Server, q *request) reply {
 	if bad != nil {
 		return *bad
 	}
-	for _, n := range r.MemberGroups {
-		if n == m.Name {
-			return errReply(http.StatusConflict, "CH_23_51308", "The member group has been added.")
-		}
+	if conflict := attachMemberGroup(&r.MemberGroups, m.Name); conflict != nil {
+		return *conflict
 	}
-	r.MemberGroups = append(r.MemberGroups, m.Name)
 	return reply{status: http.StatusOK, body: map[string]string{"status": "success"}, changed: true}
 }
 
