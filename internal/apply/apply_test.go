@@ -55,9 +55,9 @@ func TestBuildStepsBatchesAndOrders(t *testing.T) {
 	for _, s := range steps {
 		var deps []string
 		for _, d := range s.Deps {
-			deps = append(deps, steps[d].Changes[0].Address)
+			deps = append(deps, steps[d].Changes[0].Address.String())
 		}
-		got = append(got, fmt.Sprintf("%s %s x%d after %v", s.Op, s.Key(), len(s.Changes), deps))
+		got = append(got, fmt.Sprintf("%s %s x%d after %v", s.Op, s.Changes[0].Address.Name, len(s.Changes), deps))
 	}
 	want := []string{
 		"CreateGroup a x1 after []",
@@ -86,14 +86,14 @@ type fakeMutator struct {
 	maxSeen  int
 	over     bool
 	calls    []string
-	fail     map[string]error // by first change address
-	gate     chan struct{}    // when set, Apply waits on it
-	reached  chan struct{}    // closed once inFlight reaches limit
+	fail     map[plan.Address]error // by first change address
+	gate     chan struct{}          // when set, Apply waits on it
+	reached  chan struct{}          // closed once inFlight reaches limit
 	once     sync.Once
 	onCall   func()
 }
 
-func (f *fakeMutator) Apply(ctx context.Context, op Op, changes []plan.Change) error {
+func (f *fakeMutator) Apply(ctx context.Context, op plan.Op, changes []plan.Change) error {
 	f.mu.Lock()
 	f.inFlight++
 	if f.inFlight > f.maxSeen {
@@ -105,7 +105,7 @@ func (f *fakeMutator) Apply(ctx context.Context, op Op, changes []plan.Change) e
 	if f.reached != nil && f.inFlight == f.limit {
 		f.once.Do(func() { close(f.reached) })
 	}
-	f.calls = append(f.calls, op+" "+changes[0].Address)
+	f.calls = append(f.calls, string(op)+" "+changes[0].Address.String())
 	err := f.fail[changes[0].Address]
 	cb := f.onCall
 	f.mu.Unlock()
@@ -163,11 +163,11 @@ func TestFailureSkipsDependentsOnly(t *testing.T) {
 		member("x/s", "u2", plan.Update, state.RoleViewer, state.RoleAdmin),
 		plan.Change{Address: plan.GroupAddress("m"), Kind: plan.KindGroup, Action: plan.Manual, Reason: "console only"},
 	)
-	f := &fakeMutator{fail: map[string]error{"group[a]": apiErr{"CH.004403", "no permission"}}}
+	f := &fakeMutator{fail: map[plan.Address]error{plan.GroupAddress("a"): apiErr{"CH.004403", "no permission"}}}
 	rep := Run(context.Background(), p, f, Options{Concurrency: 2})
 	got := map[string]string{}
 	for _, r := range rep.Results {
-		got[r.Address] = string(r.Status) + " " + r.Code
+		got[r.Address.String()] = string(r.Status) + " " + r.Code
 	}
 	want := map[string]string{
 		"group[a]":                     "failed CH.004403",
@@ -185,7 +185,7 @@ func TestFailureSkipsDependentsOnly(t *testing.T) {
 		t.Errorf("summary = %+v", rep.Summary)
 	}
 	for _, r := range rep.Results {
-		if r.Address == "group[a/b/c]" && !strings.Contains(r.Message, "group[a/b]") {
+		if r.Address == plan.GroupAddress("a/b/c") && !strings.Contains(r.Message, "group[a/b]") {
 			t.Errorf("skip reason = %q, want it to name the failed dependency", r.Message)
 		}
 	}
@@ -196,13 +196,13 @@ func TestFailFastStopsNewSteps(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		cs = append(cs, member(fmt.Sprintf("r/%d", i), "u", plan.Update, state.RoleViewer, state.RoleAdmin))
 	}
-	f := &fakeMutator{fail: map[string]error{cs[0].Address: errors.New("boom")}}
+	f := &fakeMutator{fail: map[plan.Address]error{cs[0].Address: errors.New("boom")}}
 	rep := Run(context.Background(), mkplan(cs...), f, Options{Concurrency: 1, FailFast: true})
 	if len(f.calls) != 1 || rep.Summary.Failed != 1 || rep.Summary.Skipped != 4 {
 		t.Errorf("calls %v, summary %+v", f.calls, rep.Summary)
 	}
 	// Without fail-fast the same failure leaves the others running.
-	f = &fakeMutator{fail: map[string]error{cs[0].Address: errors.New("boom")}}
+	f = &fakeMutator{fail: map[plan.Address]error{cs[0].Address: errors.New("boom")}}
 	rep = Run(context.Background(), mkplan(cs...), f, Options{Concurrency: 1})
 	if len(f.calls) != 5 || rep.Summary.Done != 4 {
 		t.Errorf("calls %v, summary %+v", f.calls, rep.Summary)
@@ -211,11 +211,17 @@ func TestFailFastStopsNewSteps(t *testing.T) {
 
 type partialMutator struct{}
 
-func (partialMutator) Apply(_ context.Context, op Op, changes []plan.Change) error {
-	if op != OpAddMembers {
+// testPartial fails some changes of a batch, like remote.Partial.
+type testPartial map[plan.Address]error
+
+func (p testPartial) Error() string                         { return "partly failed" }
+func (p testPartial) FailedChanges() map[plan.Address]error { return p }
+
+func (partialMutator) Apply(_ context.Context, op plan.Op, changes []plan.Change) error {
+	if op != plan.OpAddMembers {
 		return nil
 	}
-	return ChangeErrors{changes[1].Address: apiErr{"CH.1001", "user is disabled"}}
+	return testPartial{changes[1].Address: apiErr{"CH.1001", "user is disabled"}}
 }
 
 func TestPartialBatchFailure(t *testing.T) {
@@ -224,7 +230,7 @@ func TestPartialBatchFailure(t *testing.T) {
 	if rep.Summary != (Counts{Done: 2, Failed: 1}) {
 		t.Errorf("summary = %+v", rep.Summary)
 	}
-	if r := rep.Results[1]; r.Status != StatusFailed || r.Code != "CH.1001" || r.Op != OpAddMembers {
+	if r := rep.Results[1]; r.Status != StatusFailed || r.Code != "CH.1001" || r.Op != plan.OpAddMembers {
 		t.Errorf("failed result = %+v", r)
 	}
 }
@@ -293,8 +299,8 @@ func TestGuardrails(t *testing.T) {
 }
 
 func TestInterleaveByOperation(t *testing.T) {
-	mk := func(op Op, id int) *Step { return &Step{ID: id, Op: op} }
-	in := []*Step{mk(OpAddMembers, 0), mk(OpAddMembers, 1), mk(OpSetRole, 2), mk(OpCreatePushRule, 3), mk(OpSetRole, 4), mk(OpAddMembers, 5)}
+	mk := func(op plan.Op, id int) *Step { return &Step{ID: id, Op: op} }
+	in := []*Step{mk(plan.OpAddMembers, 0), mk(plan.OpAddMembers, 1), mk(plan.OpSetRole, 2), mk(plan.OpCreatePushRule, 3), mk(plan.OpSetRole, 4), mk(plan.OpAddMembers, 5)}
 	var got []int
 	for _, s := range interleave(in) {
 		got = append(got, s.ID)

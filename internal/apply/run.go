@@ -3,7 +3,6 @@ package apply
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 
 	"golang.org/x/sync/errgroup"
@@ -17,32 +16,14 @@ import (
 // the others took effect; any other error fails every change of the step.
 // Retries belong to the API client, not here.
 type Mutator interface {
-	Apply(ctx context.Context, op Op, changes []plan.Change) error
+	Apply(ctx context.Context, op plan.Op, changes []plan.Change) error
 }
 
 // PartialError is implemented by errors that fail only some changes of a
 // batch: FailedChanges maps change addresses to their errors.
 type PartialError interface {
 	error
-	FailedChanges() map[string]error
-}
-
-// ChangeErrors is a PartialError keyed by change address.
-type ChangeErrors map[string]error
-
-// FailedChanges returns e itself.
-func (e ChangeErrors) FailedChanges() map[string]error { return e }
-
-func (e ChangeErrors) Error() string {
-	addrs := make([]string, 0, len(e))
-	for a := range e {
-		addrs = append(addrs, a)
-	}
-	sort.Strings(addrs)
-	if len(addrs) == 1 {
-		return fmt.Sprintf("%s: %v", addrs[0], e[addrs[0]])
-	}
-	return fmt.Sprintf("%d changes failed, first %s: %v", len(addrs), addrs[0], e[addrs[0]])
+	FailedChanges() map[plan.Address]error
 }
 
 // Status is the outcome of one change.
@@ -58,11 +39,11 @@ const (
 
 // Result is what happened to one change.
 type Result struct {
-	Address string      `json:"address"`
-	Kind    plan.Kind   `json:"kind"`
-	Action  plan.Action `json:"action"`
-	Status  Status      `json:"status"`
-	Op      Op          `json:"operation,omitempty"`
+	Address plan.Address `json:"address"`
+	Kind    plan.Kind    `json:"kind"`
+	Action  plan.Action  `json:"action"`
+	Status  Status       `json:"status"`
+	Op      plan.Op      `json:"operation,omitempty"`
 	// Code and Message carry the API's error_code and error_msg on failure,
 	// or why a change was skipped.
 	Code    string `json:"error_code,omitempty"`
@@ -111,7 +92,7 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 	if o.Concurrency < 1 {
 		o.Concurrency = 1
 	}
-	results := map[string]*Result{}
+	results := map[plan.Address]*Result{}
 	for _, c := range p.Changes {
 		r := &Result{Address: c.Address, Kind: c.Kind, Action: c.Action}
 		if c.Action == plan.Manual {
@@ -166,7 +147,7 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 			prog.Skipped++
 		}
 		for _, dep := range dependents[id] {
-			skip(dep, "skipped because "+steps[id].Changes[0].Address+" did not succeed")
+			skip(dep, "skipped because "+steps[id].Changes[0].Address.String()+" did not succeed")
 		}
 	}
 
@@ -208,7 +189,7 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 		}
 		for _, id := range dependents[out.step.ID] {
 			if failedAll || out.err != nil && !isPartial(out.err) {
-				skip(id, "skipped because "+out.step.Changes[0].Address+" failed")
+				skip(id, "skipped because "+out.step.Changes[0].Address.String()+" failed")
 				continue
 			}
 			pending[id]--
@@ -242,7 +223,7 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 			rep.Summary.Manual++
 		}
 	}
-	sort.Slice(rep.Results, func(i, j int) bool { return plan.AddressLess(rep.Results[i].Address, rep.Results[j].Address) })
+	sort.Slice(rep.Results, func(i, j int) bool { return rep.Results[i].Address.Less(rep.Results[j].Address) })
 	return rep
 }
 
@@ -251,8 +232,8 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 // a queue of one operation's steps would leave the workers waiting on one
 // bucket while the others sit idle.
 func interleave(steps []*Step) []*Step {
-	var ops []Op
-	byOp := map[Op][]*Step{}
+	var ops []plan.Op
+	byOp := map[plan.Op][]*Step{}
 	for _, s := range steps {
 		if _, ok := byOp[s.Op]; !ok {
 			ops = append(ops, s.Op)
@@ -278,10 +259,10 @@ func isPartial(err error) bool {
 
 // record stores a step's outcome in its changes' results and reports whether
 // every change of the step failed.
-func record(results map[string]*Result, s *Step, err error, prog *Progress) (failedAll bool) {
+func record(results map[plan.Address]*Result, s *Step, err error, prog *Progress) (failedAll bool) {
 	var pe PartialError
 	partial := errors.As(err, &pe)
-	var ce map[string]error
+	var ce map[plan.Address]error
 	if partial {
 		ce = pe.FailedChanges()
 	}

@@ -71,7 +71,7 @@ func diffGroups(p *Plan, d *state.Desired, live *state.Live, r *resolver, opts O
 		lg := live.Groups[path]
 		addr := GroupAddress(path)
 		if lg == nil {
-			parent := parentOf(path)
+			parent := state.ParentPath(path)
 			var parentID int64
 			if parent != "" {
 				lp, livep := live.Groups[parent]
@@ -485,13 +485,6 @@ func diffGitAuths(p *Plan, d *state.Desired, live *state.Live, opts Options) []P
 	return nil
 }
 
-func parentOf(path string) string {
-	if i := strings.LastIndexByte(path, '/'); i > 0 {
-		return path[:i]
-	}
-	return ""
-}
-
 func sorted(s []string) []string {
 	out := slices.Clone(s)
 	sort.Strings(out)
@@ -502,7 +495,7 @@ func sorted(s []string) []string {
 func reposPerGroup(live *state.Live) map[string]int {
 	n := map[string]int{}
 	for path := range live.Repositories {
-		for g := parentOf(path); g != ""; g = parentOf(g) {
+		for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
 			n[g]++
 		}
 	}

@@ -62,7 +62,7 @@ func (c *Client) Walk(ctx context.Context) (*state.Live, error) {
 		level = next
 	}
 	for path, g := range live.Groups {
-		live.Fingerprints[plan.GroupAddress(path)] = fingerprint(g)
+		live.Fingerprints[plan.GroupAddress(path).String()] = fingerprint(g)
 	}
 	return live, nil
 }
@@ -259,7 +259,7 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 			lg.MemberGroups = append(lg.MemberGroups, m.Name)
 		}
 		sort.Strings(lg.MemberGroups)
-		live.Fingerprints[plan.GroupAddress(p)] = fingerprint(lg)
+		live.Fingerprints[plan.GroupAddress(p).String()] = fingerprint(lg)
 	}
 
 	// Repositories.
@@ -268,7 +268,7 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 		if err := fillRepository(r, details[i], live); err != nil {
 			return err
 		}
-		live.Fingerprints[plan.RepositoryAddress(p)] = fingerprint(r)
+		live.Fingerprints[plan.RepositoryAddress(p).String()] = fingerprint(r)
 	}
 
 	if req.GitAuths {

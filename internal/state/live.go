@@ -21,10 +21,6 @@ type Live struct {
 	// and pruning is off), so plan can tell "none" from "not looked at".
 	GitAuths map[string]*LiveGitAuth
 
-	// Caller is the identity reposync runs as, when known; guardrails use it
-	// so a run can never remove or demote its own admin role.
-	Caller *LiveUser
-
 	// Fingerprints maps the address of every object read to a digest of what
 	// was read, so a saved plan can detect that the world changed since.
 	Fingerprints map[string]string

@@ -186,23 +186,6 @@ func grantsAdmin(c plan.Change) bool {
 	return b == nil || b.Role != state.RoleAdmin || b.Via != ""
 }
 
-// repoOf returns the kind ("repository", "group" or "git_auth") and the
-// path or name an address belongs to.
-func repoOf(addr string) (kind, path string) {
-	a := plan.ParseAddress(addr)
-	return a.Kind, a.Name
-}
-
-// leaf returns the entry of an address: the member, rule path or member
-// group; for a whole object, its name.
-func leaf(addr string) string {
-	a := plan.ParseAddress(addr)
-	if a.Entry == "" {
-		return a.Name
-	}
-	return a.Entry
-}
-
 var marker = map[plan.Action]string{
 	plan.Create:  "+",
 	plan.Update:  "~",

@@ -84,7 +84,7 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 		}
 		fmt.Fprintf(bw, "\nNot in the spec, left alone%s:\n", hint)
 		for _, e := range p.Extras {
-			fmt.Fprintf(bw, "  %s  %s\n", paint(ansiDim, "·"), e.Address+": "+e.Detail)
+			fmt.Fprintf(bw, "  %s  %s\n", paint(ansiDim, "·"), e.Address.String()+": "+e.Detail)
 		}
 	}
 	if len(p.Warnings) > 0 {
