@@ -89,8 +89,8 @@ func (s Summary) Line() string {
 // Change is one planned change to one object.
 type Change struct {
 	Address Address `json:"address"`
-	Kind    Kind   `json:"kind"`
-	Action  Action `json:"action"`
+	Kind    Kind    `json:"kind"`
+	Action  Action  `json:"action"`
 	// Before and After hold the object's managed attributes; nil when it does
 	// not exist on that side. Their type depends on Kind (see Value types).
 	Before Value `json:"before"`
@@ -174,8 +174,8 @@ func (*GitAuthValue) isValue()     {}
 // Extra is a live entry the spec does not list, left alone without pruning.
 type Extra struct {
 	Address Address `json:"address"`
-	Kind    Kind   `json:"kind"`
-	Detail  string `json:"detail"`
+	Kind    Kind    `json:"kind"`
+	Detail  string  `json:"detail"`
 }
 
 // Problem is a reason the plan cannot be made, located at its spec source.
