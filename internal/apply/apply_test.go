@@ -243,13 +243,55 @@ func TestInterruptedRunSkipsTheRest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fakeMutator{onCall: cancel}
 	rep := Run(ctx, mkplan(cs...), f, Options{Concurrency: 1})
-	if len(f.calls) != 1 || rep.Summary.Skipped != 5 {
+	if len(f.calls) != 1 || rep.Summary != (Counts{Done: 1, NotStarted: 5}) {
 		t.Errorf("calls %v, summary %+v", f.calls, rep.Summary)
 	}
-	if !strings.Contains(rep.Results[5].Message, "interrupted") {
-		t.Errorf("skip reason = %q", rep.Results[5].Message)
+	if r := rep.Results[5]; r.Status != StatusNotStarted || !strings.Contains(r.Message, "interrupted") {
+		t.Errorf("result = %+v", r)
+	}
+	if got := rep.Summary.Line(); got != "1 done, 0 failed, 0 skipped, 0 manual, 5 not started" {
+		t.Errorf("Line() = %q", got)
 	}
 }
+
+// A step whose write was cancelled before it was sent (waiting for the
+// rate budget) did not start; one cancelled after sending failed with an
+// unknown outcome.
+func TestCancelledWritesAreNotStartedUnlessSent(t *testing.T) {
+	cs := []plan.Change{
+		member("r/0", "u", plan.Update, state.RoleViewer, state.RoleAdmin),
+		member("r/1", "u", plan.Update, state.RoleViewer, state.RoleAdmin),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := mutatorFunc(func(_ context.Context, _ plan.Op, changes []plan.Change) error {
+		cancel()
+		if changes[0].Address.Name == "r/0" {
+			return fmt.Errorf("wait for rate budget: %w", context.Canceled)
+		}
+		return sentThenCancelled{}
+	})
+	rep := Run(ctx, mkplan(cs...), m, Options{Concurrency: 2})
+	got := map[string]Status{}
+	for _, r := range rep.Results {
+		got[r.Address.Name] = r.Status
+	}
+	if diff := cmp.Diff(map[string]Status{"r/0": StatusNotStarted, "r/1": StatusFailed}, got); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
+
+type mutatorFunc func(context.Context, plan.Op, []plan.Change) error
+
+func (f mutatorFunc) Apply(ctx context.Context, op plan.Op, cs []plan.Change) error {
+	return f(ctx, op, cs)
+}
+
+type sentThenCancelled struct{}
+
+func (sentThenCancelled) Error() string        { return "outcome unknown: context canceled" }
+func (sentThenCancelled) Unwrap() error        { return context.Canceled }
+func (sentThenCancelled) OutcomeUnknown() bool { return true }
 
 func TestGuardrails(t *testing.T) {
 	caller := &state.LiveUser{Name: "ci-bot", ID: 1, IAMID: fmt.Sprintf("%032x", len("ci-bot"))}
@@ -307,5 +349,34 @@ func TestInterleaveByOperation(t *testing.T) {
 	}
 	if diff := cmp.Diff([]int{0, 2, 3, 1, 4, 5}, got); diff != "" {
 		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}
+
+// TestGraceLetsInFlightWritesFinish: after an interruption the write in
+// flight keeps its context for Grace (so its outcome is known); without a
+// grace it is cancelled with the run.
+func TestGraceLetsInFlightWritesFinish(t *testing.T) {
+	for _, tt := range []struct {
+		grace time.Duration
+		want  Status
+	}{{time.Minute, StatusDone}, {0, StatusNotStarted}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		m := mutatorFunc(func(wctx context.Context, _ plan.Op, _ []plan.Change) error {
+			cancel()
+			if tt.grace == 0 {
+				<-wctx.Done() // cancelled with the run
+				return fmt.Errorf("wait for rate budget: %w", wctx.Err())
+			}
+			select {
+			case <-wctx.Done():
+				return wctx.Err()
+			case <-time.After(20 * time.Millisecond):
+				return nil // finished within the grace
+			}
+		})
+		rep := Run(ctx, mkplan(member("r/0", "u", plan.Update, state.RoleViewer, state.RoleAdmin)), m, Options{Concurrency: 1, Grace: tt.grace})
+		if got := rep.Results[0].Status; got != tt.want {
+			t.Errorf("grace %v: status %s, want %s", tt.grace, got, tt.want)
+		}
 	}
 }

@@ -6,7 +6,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -42,8 +41,7 @@ func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv f
 	if err == nil {
 		return ExitOK
 	}
-	var ee *exitError
-	if !errors.As(err, &ee) || !ee.silent {
+	if !isSilent(err) {
 		fmt.Fprintf(ios.ErrOut, "reposync: %s\n", strings.TrimSpace(err.Error()))
 	}
 	return exitCode(err)
@@ -71,9 +69,9 @@ applies them concurrently within the API's rate limits.`,
 	})
 	root.AddCommand(
 		NewCmdValidate(f),
-		NewCmdPlan(f),
-		NewCmdApply(f),
-		NewCmdExport(f),
+		NewCmdPlan(f, nil),
+		NewCmdApply(f, nil),
+		NewCmdExport(f, nil),
 		NewCmdSim(f),
 		NewCmdSchema(f),
 		NewCmdVersion(f),
