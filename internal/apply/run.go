@@ -2,10 +2,10 @@ package apply
 
 import (
 	"context"
-	"fmt"
-	"time"
 	"errors"
+	"fmt"
 	"sort"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 

@@ -173,11 +173,12 @@ func TestApplyInterrupted(t *testing.T) {
 	var rep struct {
 		Interrupted bool
 		Summary     struct {
-			Done, Failed, NotStarted int `json:"not_started"`
+			Done, Failed int
+			NotStarted   int `json:"not_started"`
 		}
 	}
 	data, _ := os.ReadFile(report)
-	if err := json.Unmarshal(data, &rep); err != nil || !rep.Interrupted || rep.Summary.Failed != 0 {
+	if err := json.Unmarshal(data, &rep); err != nil || !rep.Interrupted || rep.Summary.Failed != 0 || rep.Summary.Done != 1 || rep.Summary.NotStarted != 7 {
 		t.Errorf("report = %s (%v)", data, err)
 	}
 	if s.Stats().Writes != 1 {
