@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	_ "github.com/reposync/reposync/internal/golden" // accept -update
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/state"
 )

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	_ "github.com/reposync/reposync/internal/golden" // accept -update
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
