@@ -287,11 +287,11 @@ func detailBlocks(p *plan.Plan) []block {
 		for _, c := range bk.changes {
 			what := displayLeaf(c)
 			change := describe(c)
-			if c.Kind == plan.KindPushRule && c.Action == plan.Update {
-				change = "see diff below"
-				bv, _ := c.Before.(*plan.PushRuleValue)
-				av, _ := c.After.(*plan.PushRuleValue)
-				diffs = append(diffs, fmt.Sprintf("%s\n\n```diff\n%s\n```\n", code(c.Address.Leaf()), strings.Join(unifiedLines(ruleLines(bv), ruleLines(av)), "\n")))
+			if diff := changeDiff(c); diff != nil {
+				if c.Kind == plan.KindPushRule {
+					change = "see diff below"
+				}
+				diffs = append(diffs, fmt.Sprintf("%s\n\n```diff\n%s\n```\n", code(c.Address.Leaf()), strings.Join(diff, "\n")))
 			}
 			if c.Reason != "" {
 				change += " — " + c.Reason

@@ -126,14 +126,54 @@ func groupDelta(b, a *plan.GroupValue) string {
 	if b.Visibility != a.Visibility {
 		parts = append(parts, fmt.Sprintf("visibility %s → %s", b.Visibility, a.Visibility))
 	}
-	if a.Description != nil && (b.Description == nil || *b.Description != *a.Description) {
-		old := ""
-		if b.Description != nil {
-			old = *b.Description
+	if old, changed := descriptionChange(b, a); changed {
+		if multiline(old, *a.Description) {
+			parts = append(parts, "description changed (see the diff)")
+		} else {
+			parts = append(parts, fmt.Sprintf("description %q → %q", old, *a.Description))
 		}
-		parts = append(parts, fmt.Sprintf("description %q → %q", old, *a.Description))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// descriptionChange returns the old description when a changes it.
+func descriptionChange(b, a *plan.GroupValue) (old string, changed bool) {
+	if a == nil || a.Description == nil || (b.Description != nil && *b.Description == *a.Description) {
+		return "", false
+	}
+	if b.Description != nil {
+		old = *b.Description
+	}
+	return old, true
+}
+
+func multiline(a, b string) bool { return strings.Contains(a, "\n") || strings.Contains(b, "\n") }
+
+// changeDiff returns the unified diff a change is best shown with: the
+// grants of an updated push rule, or a multi-line group description; nil
+// when a one-line description says it all.
+func changeDiff(c plan.Change) []string {
+	switch b := c.Before.(type) {
+	case *plan.PushRuleValue:
+		if c.Action != plan.Update {
+			return nil
+		}
+		a, _ := c.After.(*plan.PushRuleValue)
+		return unifiedLines(ruleLines(b), ruleLines(a))
+	case *plan.GroupValue:
+		a, _ := c.After.(*plan.GroupValue)
+		if old, changed := descriptionChange(b, a); changed && multiline(old, *a.Description) {
+			return unifiedLines(withNewline(old), withNewline(*a.Description))
+		}
+	}
+	return nil
+}
+
+func withNewline(s string) string {
+	if s == "" || strings.HasSuffix(s, "\n") {
+		return s
+	}
+	return s + "\n"
 }
 
 // ruleLines renders a push rule as one line per grant list, for diffs.

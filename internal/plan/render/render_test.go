@@ -155,3 +155,27 @@ func addr(s string) plan.Address {
 	}
 	return a
 }
+
+// A multi-line group description is shown as a diff, not as two quoted
+// strings with \n in them.
+func TestMultiLineDescriptionDiff(t *testing.T) {
+	p := &plan.Plan{FormatVersion: 1, Project: "p", Changes: []plan.Change{{
+		Address: plan.GroupAddress("pay"), Kind: plan.KindGroup, Action: plan.Manual,
+		Before: &plan.GroupValue{Description: ptr("Payments\nOwner: team A\nOn call: x")},
+		After:  &plan.GroupValue{Description: ptr("Payments\nOwner: team B\nOn call: x")},
+		Reason: "console only",
+	}, {
+		Address: plan.GroupAddress("web"), Kind: plan.KindGroup, Action: plan.Manual,
+		Before: &plan.GroupValue{Description: ptr("old")}, After: &plan.GroupValue{Description: ptr("new")},
+	}}, Summary: plan.Summary{Manual: 2}}
+	var txt, md bytes.Buffer
+	Text(&txt, p, Options{})
+	Markdown(&md, p, Options{})
+	for name, out := range map[string]string{"text": txt.String(), "markdown": md.String()} {
+		for _, want := range []string{"description changed (see the diff)", "- Owner: team A", "+ Owner: team B", "  Payments", `description "old" → "new"`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s lacks %q:\n%s", name, want, out)
+			}
+		}
+	}
+}
