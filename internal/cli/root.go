@@ -1,7 +1,11 @@
-// Package cli wires reposync's commands together: flag parsing, the command
-// tree, and the mapping from errors to exit codes. It is the only package that
-// may import every other internal package, and Main is the only place that
-// chooses an exit code.
+// Package cli wires reposync's commands together. One file per command
+// (an Options struct, NewCmdX, runX taking only its options, so commands run
+// without cobra in tests); pipeline.go is the one read path the commands
+// share (load the spec, connect, read the live state, plan); flags.go the
+// shared flags and the credentials from the environment; files.go the one
+// atomic file writer; exit.go the one mapping from typed errors to exit
+// codes. It is the only package that may import every other internal
+// package, and Main is the only place that returns an exit code.
 package cli
 
 import (

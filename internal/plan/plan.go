@@ -1,6 +1,9 @@
-// Package plan holds the plan model — Plan, Change, Action — the pure Diff
-// that computes it from the desired and the live state, and the codec of saved
-// plans (format_version). It imports only state: no I/O, no clock, no API.
+// Package plan holds the plan model — Plan, Change, Action, the structured
+// Address of every object (text only at output) and the one typed set of
+// write operations (Op, OpFor) that apply and remote share — the pure Diff
+// that computes it from the desired and the live state, and the codec of
+// saved plans (format_version). It imports only state: no I/O, no clock, no
+// API.
 package plan
 
 import (

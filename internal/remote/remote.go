@@ -1,7 +1,9 @@
 // Package remote is the only bridge between reposync's domain and the cloud
-// API: it reads the live state (api -> state) with bounded concurrency, and
-// performs plan changes (plan steps -> api calls). It imports api, state and
-// plan, and nothing above them.
+// API: it reads the live state (api -> state) with bounded concurrency
+// (read.go), and performs plan changes (plan ops -> api calls, write*.go).
+// Every write whose outcome can be unknown goes through verify, the one
+// place that decides by re-reading whether a write took effect. It imports
+// api, state and plan, and nothing above them.
 package remote
 
 import (
