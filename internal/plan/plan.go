@@ -137,7 +137,10 @@ type Value interface{ isValue() }
 
 // MemberValue is a repository member's role.
 type MemberValue struct {
-	Role state.Role `json:"role"`
+	// Role is "" for a live role reposync does not know; RoleName then
+	// names it as the service did.
+	Role     state.Role `json:"role"`
+	RoleName string     `json:"role_name,omitempty"`
 	// Via is set when the live access is inherited (member group or group).
 	Via string `json:"via,omitempty"`
 }

@@ -182,7 +182,10 @@ func reposNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 		members := flowMapping()
 		for _, name := range sortedKeys(r.Members) {
 			lm := r.Members[name]
-			if lm.Inherited {
+			if lm.Inherited || lm.Managed != "" || lm.Role == "" {
+				// Not the repository's own to list: inherited, managed by
+				// CodeArts itself (creator, synced project members), or a
+				// role the spec cannot express. Plans leave them alone too.
 				continue
 			}
 			used.users[name] = true

@@ -134,7 +134,7 @@ func attention(p *plan.Plan) []string {
 		case c.Action == plan.Delete && c.Kind == plan.KindMember:
 			role := ""
 			if b, ok := c.Before.(*plan.MemberValue); ok {
-				role = string(b.Role)
+				role = roleText(b)
 			}
 			items = append(items, item{0, fmt.Sprintf("- ➖ **Removes** %s (%s) from %s%s\n", code(c.Address.Leaf()), role, where, src)})
 		case c.Action == plan.Delete:
@@ -147,7 +147,7 @@ func attention(p *plan.Plan) []string {
 		case grantsAdmin(c):
 			was := "new member"
 			if b, ok := c.Before.(*plan.MemberValue); ok {
-				was = "was " + string(b.Role)
+				was = "was " + roleText(b)
 				if b.Via != "" {
 					was += " through " + b.Via
 				}
@@ -202,13 +202,13 @@ func perPerson(p *plan.Plan) []string {
 			case c.Action == plan.Manual:
 				continue
 			case a == nil:
-				t = fmt.Sprintf("loses %s on %s", b.Role, code(repo))
+				t = fmt.Sprintf("loses %s on %s", roleText(b), code(repo))
 			case b == nil:
 				t = fmt.Sprintf("gains %s on %s", a.Role, code(repo))
 			case b.Via != "":
-				t = fmt.Sprintf("%s through %s → %s (direct) on %s", b.Role, escapeMD(b.Via), a.Role, code(repo))
+				t = fmt.Sprintf("%s through %s → %s (direct) on %s", roleText(b), escapeMD(b.Via), a.Role, code(repo))
 			default:
-				t = fmt.Sprintf("%s → %s on %s", b.Role, a.Role, code(repo))
+				t = fmt.Sprintf("%s → %s on %s", roleText(b), a.Role, code(repo))
 			}
 			rows = append(rows, row{user, repo, t})
 		case plan.KindPushRule:

@@ -68,11 +68,11 @@ func describe(c plan.Change) string {
 		a, _ := c.After.(*plan.MemberValue)
 		switch {
 		case a == nil:
-			return fmt.Sprintf("%s (removed)", b.Role)
+			return fmt.Sprintf("%s (removed)", roleText(b))
 		case b.Via != "":
-			return fmt.Sprintf("%s through %s → %s (direct)", b.Role, b.Via, a.Role)
+			return fmt.Sprintf("%s through %s → %s (direct)", roleText(b), b.Via, a.Role)
 		default:
-			return fmt.Sprintf("%s → %s", b.Role, a.Role)
+			return fmt.Sprintf("%s → %s", roleText(b), a.Role)
 		}
 	case *plan.GroupValue:
 		a, _ := c.After.(*plan.GroupValue)
@@ -116,6 +116,15 @@ func describe(c plan.Change) string {
 		return fmt.Sprintf("%s authorization for %s (password from $%s)", a.RepoType, a.User, a.PasswordEnv)
 	}
 	return ""
+}
+
+// roleText names a member value's role, or the service's name for a role
+// reposync does not know.
+func roleText(v *plan.MemberValue) string {
+	if v.Role == "" && v.RoleName != "" {
+		return v.RoleName
+	}
+	return string(v.Role)
 }
 
 func groupDelta(b, a *plan.GroupValue) string {
