@@ -205,6 +205,11 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	rep := apply.Run(ctx, p, s.remote.NewWriter(secret), apply.Options{Concurrency: s.conn.Concurrency, FailFast: o.FailFast,
 		OnProgress: prog.update, Grace: interruptGrace})
 	prog.finish()
+	if ctx.Err() == nil {
+		if err := confirmApplied(ctx, s, d, r, res.liveState, rep); err != nil {
+			fmt.Fprintf(o.IO.ErrOut, "warning: could not read back what apply changed, so whether every change took effect is not confirmed: %v\n", err)
+		}
+	}
 	elapsed := o.Now().Sub(start)
 	for _, r := range rep.Results {
 		if r.Status == apply.StatusFailed {

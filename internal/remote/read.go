@@ -307,6 +307,7 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 	for _, r := range roles.RoleSync {
 		live.Roles[r.RoleName] = state.LiveRole{Name: r.RoleName, ID: r.RoleID}
 	}
+	c.rememberRoles(live.Roles)
 
 	// Groups.
 	for i, p := range groups {
@@ -412,7 +413,7 @@ func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) {
 				rule.MemberGroups = append(rule.MemberGroups, state.LiveMemberGroup{Name: t.Name, TeamID: t.ID})
 			}
 			for _, ro := range a.Roles {
-				rule.Roles = append(rule.Roles, state.LiveRole{Name: ro.Name, ID: ro.RelatedRoleID})
+				rule.Roles = append(rule.Roles, state.LiveRole{Name: ro.Name, ID: projectRoleID(live.Roles, ro)})
 			}
 		}
 		if !found {
@@ -420,6 +421,23 @@ func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) {
 		}
 		r.PushRules[p.Path] = rule
 	}
+}
+
+// projectRoleID is the project role id of a role a push rule names. Whether
+// a rule's related_role_id and the project role list's role_id are one id
+// space is not documented (docs/api-assumptions.md, behaviour role_ids): the
+// id is used when the project has it, else the project role of the same
+// name, so rules compare and converge under either answer.
+func projectRoleID(roles map[string]state.LiveRole, ro api.PushRuleRole) string {
+	for _, r := range roles {
+		if r.ID == ro.RelatedRoleID {
+			return r.ID
+		}
+	}
+	if r, ok := roles[ro.Name]; ok {
+		return r.ID
+	}
+	return ro.RelatedRoleID
 }
 
 // memberRole reads a member's role: the legacy access level when the

@@ -7,7 +7,11 @@
 package remote
 
 import (
+	"maps"
+	"sync"
+
 	"github.com/reposync/reposync/internal/api"
+	"github.com/reposync/reposync/internal/state"
 )
 
 // Client reads and changes one CodeArts project through an api.Client.
@@ -16,6 +20,21 @@ type Client struct {
 	project     string // CodeArts project UUID
 	iamProject  string // IAM project id, for ServiceStage
 	concurrency int
+
+	mu    sync.Mutex
+	roles map[string]state.LiveRole // the project roles Read found, by name
+}
+
+func (c *Client) rememberRoles(roles map[string]state.LiveRole) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.roles = maps.Clone(roles)
+}
+
+func (c *Client) projectRoles() map[string]state.LiveRole {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.roles
 }
 
 // New returns a Client for the CodeArts project; iamProjectID is needed only
