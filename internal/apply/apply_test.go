@@ -292,53 +292,6 @@ func (sentThenCancelled) Error() string        { return "outcome unknown: contex
 func (sentThenCancelled) Unwrap() error        { return context.Canceled }
 func (sentThenCancelled) OutcomeUnknown() bool { return true }
 
-func TestGuardrails(t *testing.T) {
-	caller := &state.LiveUser{Name: "ci-bot", ID: 1, IAMID: fmt.Sprintf("%032x", len("ci-bot"))}
-	live := &state.Live{Repositories: map[string]*state.LiveRepository{
-		"x/r": {Members: map[string]state.LiveMember{
-			"alice":  {Role: state.RoleAdmin},
-			"ci-bot": {Role: state.RoleAdmin},
-			"bob":    {Role: state.RoleDeveloper},
-		}},
-	}}
-	demoteAlice := member("x/r", "alice", plan.Update, state.RoleAdmin, state.RoleDeveloper)
-	removeBob := member("x/r", "bob", plan.Delete, state.RoleDeveloper, "")
-	removeBot := member("x/r", "ci-bot", plan.Delete, state.RoleAdmin, "")
-	base := Guardrails{MaxDeletes: 25, MinAdmins: 1, Prune: true, Caller: caller}
-	tests := []struct {
-		name  string
-		p     *plan.Plan
-		g     func(Guardrails) Guardrails
-		rules []string
-	}{
-		{"clean", mkplan(demoteAlice, removeBob), nil, nil},
-		{"deletions need prune", mkplan(removeBob), func(g Guardrails) Guardrails { g.Prune = false; return g }, []string{"prune"}},
-		{"max deletes", mkplan(removeBob), func(g Guardrails) Guardrails { g.MaxDeletes = 0; return g }, []string{"max_deletes"}},
-		{"group deletion needs its flag", mkplan(group("old", plan.Delete)), nil, []string{"allow_delete_groups"}},
-		{"never remove the caller's admin", mkplan(removeBot), nil, []string{"self"}},
-		{"min admins", mkplan(demoteAlice, removeBot), func(g Guardrails) Guardrails { g.Caller = nil; return g }, []string{"min_admins"}},
-		{"min admins 3", mkplan(demoteAlice), func(g Guardrails) Guardrails { g.MinAdmins = 2; return g }, []string{"min_admins"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			g := base
-			if tt.g != nil {
-				g = tt.g(g)
-			}
-			var got []string
-			for _, v := range Check(tt.p, live, g) {
-				got = append(got, v.Rule)
-				if len(v.Addresses) == 0 || v.Message == "" {
-					t.Errorf("violation %q names nothing", v)
-				}
-			}
-			if diff := cmp.Diff(tt.rules, got); diff != "" {
-				t.Errorf("violations (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
 func TestInterleaveByOperation(t *testing.T) {
 	mk := func(op plan.Op, id int) *Step { return &Step{ID: id, Op: op} }
 	in := []*Step{mk(plan.OpAddMembers, 0), mk(plan.OpAddMembers, 1), mk(plan.OpSetRole, 2), mk(plan.OpCreatePushRule, 3), mk(plan.OpSetRole, 4), mk(plan.OpAddMembers, 5)}

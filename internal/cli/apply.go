@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,7 +19,6 @@ import (
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/plan/render"
 	"github.com/reposync/reposync/internal/remote"
-	"github.com/reposync/reposync/internal/state"
 )
 
 var _ apply.Mutator = (*remote.Writer)(nil)
@@ -30,14 +30,13 @@ type ApplyOptions struct {
 	// Now is the clock of the report's timestamps.
 	Now func() time.Time
 
-	Conn       ConnOptions
-	Changes    ChangeOptions
-	Paths      []string
-	PlanFile   string
-	Yes        bool
-	MaxDeletes optionalInt
-	FailFast   bool
-	Report     string
+	Conn     ConnOptions
+	Changes  ChangeOptions
+	Paths    []string
+	PlanFile string
+	Yes      bool
+	FailFast bool
+	Report   string
 }
 
 // NewCmdApply plans and applies, or applies a saved plan. runF replaces
@@ -81,7 +80,6 @@ interrupted (what was not started is reported as such).`,
 	fl.StringVar(&o.PlanFile, "plan", "", "apply the plan saved in `FILE` instead of planning again")
 	fl.BoolVar(&o.Yes, "yes", false, "apply without asking (needed when no terminal can confirm)")
 	addChangeFlags(cmd, &o.Changes)
-	fl.Var(&o.MaxDeletes, "max-deletes", "refuse plans with more deletions than `N` (default: settings.max_deletes, else 25)")
 	fl.BoolVar(&o.FailFast, "fail-fast", false, "stop starting new changes after the first failure")
 	fl.StringVar(&o.Report, "report", "", "write the result of every change as JSON to `FILE`")
 	return cmd
@@ -89,20 +87,36 @@ interrupted (what was not started is reported as such).`,
 
 // applyReport is the JSON document of --report.
 type applyReport struct {
-	FormatVersion int               `json:"format_version"`
-	ToolVersion   string            `json:"tool_version"`
-	Project       string            `json:"project"`
-	SpecDigest    string            `json:"spec_digest"`
-	StartedAt     string            `json:"started_at"`
-	Seconds       float64           `json:"seconds"`
-	Interrupted   bool              `json:"interrupted"`
-	Summary       apply.Counts      `json:"summary"`
-	Results       []apply.Result    `json:"results"`
-	Violations    []apply.Violation `json:"violations"`
+	FormatVersion int            `json:"format_version"`
+	ToolVersion   string         `json:"tool_version"`
+	Project       string         `json:"project"`
+	SpecDigest    string         `json:"spec_digest"`
+	StartedAt     string         `json:"started_at"`
+	Seconds       float64        `json:"seconds"`
+	Interrupted   bool           `json:"interrupted"`
+	Summary       apply.Counts   `json:"summary"`
+	Results       []apply.Result `json:"results"`
+	Violations    []plan.Refusal `json:"violations"`
 }
 
 func runApply(ctx context.Context, o *ApplyOptions) error {
-	d, err := loadSpec(o.IO, o.Paths)
+	// A saved plan is read before anything is contacted: a missing, foreign
+	// or edited file is the user's first problem to hear about. It names
+	// the spec and the flags it was made with; nothing else is needed.
+	var saved *plan.Plan
+	paths := o.Paths
+	if o.PlanFile != "" {
+		var err error
+		if saved, err = readPlanFile(o.PlanFile); err != nil {
+			return err
+		}
+		if len(paths) == 0 {
+			if paths, err = savedSpecPaths(ctx, saved, o.PlanFile); err != nil {
+				return err
+			}
+		}
+	}
+	d, err := loadSpec(o.IO, paths)
 	if err != nil {
 		return err
 	}
@@ -110,23 +124,12 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	maxDeletes := 25
-	if d.Settings.MaxDeletes != nil {
-		maxDeletes = *d.Settings.MaxDeletes
-	}
-	if o.MaxDeletes.set {
-		maxDeletes = o.MaxDeletes.n
-	}
-	minAdmins := 1
-	if d.Settings.MinAdmins != nil {
-		minAdmins = *d.Settings.MinAdmins
-	}
-	// A saved plan is read before anything is contacted: a missing or
-	// foreign file is the user's first problem to hear about.
-	var saved *plan.Plan
-	if o.PlanFile != "" {
-		if saved, err = readPlanFile(o.PlanFile); err != nil {
+	if saved != nil {
+		if r, err = savedFlags(saved, o.Changes, r); err != nil {
 			return err
+		}
+		if saved.Context.Dirty {
+			fmt.Fprintln(o.IO.ErrOut, "note: the saved plan was made from spec files with uncommitted changes")
 		}
 	}
 	if !o.Yes && !o.IO.CanPrompt() {
@@ -136,17 +139,20 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, o.IO, s, d, r)
+	res, err := makePlan(ctx, o.IO, s, d, r, o.Getenv)
 	if err != nil {
 		return err
 	}
 	p := res.plan
+	recordOrigin(ctx, p, paths)
 	if saved != nil {
-		if stale := staleness(saved, p, d.Digest, s.conn.Project); len(stale) > 0 {
+		stale := staleness(saved, p, d.Digest, s.conn.Project)
+		stale = append(stale, plan.ChangesDiffer(saved, p)...)
+		if len(stale) > 0 {
 			for _, line := range stale {
 				fmt.Fprintln(o.IO.ErrOut, "  "+line)
 			}
-			return fmt.Errorf("the saved plan %s is stale (%s); make a new plan and review it", o.PlanFile, count(len(stale), "difference"))
+			return fmt.Errorf("the saved plan %s is stale: %s from what would run now; make a new plan and review it", o.PlanFile, count(len(stale), "difference"))
 		}
 		p = saved
 	}
@@ -156,17 +162,11 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		render.Text(out, p, color)
 		return writeReport(o.Report, p, &apply.Report{Results: []apply.Result{}}, nil, o.Now(), 0, false)
 	}
-	caller, err := callerIdentity(ctx, s, res.live)
-	if err != nil {
-		return err
-	}
-	violations := apply.Check(p, res.live, apply.Guardrails{
-		MaxDeletes: maxDeletes, MinAdmins: minAdmins, Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups, Caller: caller,
-	})
+	// The guardrails are checked again here, against the state apply is
+	// about to change: a saved plan's refusals are what the reviewer saw.
+	caller := res.caller
+	violations := plan.Check(p, res.live, guardrails(r, caller, o.Getenv))
 	secret := func(name string) (string, bool) { v := o.Getenv(name); return v, v != "" }
-	for _, m := range remote.CheckSecrets(p, secret) {
-		violations = append(violations, apply.Violation{Rule: "password_env", Message: m})
-	}
 	render.Text(out, p, color)
 	if len(violations) > 0 {
 		fmt.Fprintln(o.IO.ErrOut, "\nRefusing to apply; nothing was changed:")
@@ -189,11 +189,14 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		}
 		// Someone may have changed the live state while the question was
 		// open: read again what the plan read, and refuse if it moved.
-		again, err := makePlan(ctx, o.IO, s, d, r)
+		again, err := makePlan(ctx, o.IO, s, d, r, o.Getenv)
 		if err != nil {
 			return err
 		}
-		if stale := staleness(p, again.plan, d.Digest, s.conn.Project); len(stale) > 0 {
+		recordOrigin(ctx, again.plan, paths)
+		stale := staleness(p, again.plan, d.Digest, s.conn.Project)
+		stale = append(stale, plan.ChangesDiffer(p, again.plan)...)
+		if len(stale) > 0 {
 			for _, line := range stale {
 				fmt.Fprintln(o.IO.ErrOut, "  "+line)
 			}
@@ -240,20 +243,50 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 // once (cmd/reposync restores the default signal handling after the first).
 const interruptGrace = 30 * time.Second
 
-// callerIdentity finds the identity reposync runs as, when the credentials
-// name it (IAM password login); AK/SK and tokens do not say who they are.
-func callerIdentity(ctx context.Context, s *session, live *state.Live) (*state.LiveUser, error) {
-	iamID, ok, err := s.api.CallerIAMID(ctx)
-	if err != nil || !ok {
-		return nil, err
+// savedSpecPaths finds the spec a saved plan was made from: its paths are
+// relative to the top of the Git checkout it was made in, which is the one
+// holding the working directory, or else the plan file.
+func savedSpecPaths(ctx context.Context, saved *plan.Plan, planFile string) ([]string, error) {
+	c := saved.Context
+	if len(c.SpecPaths) == 0 {
+		return nil, fmt.Errorf("the saved plan %s does not say which spec it was made from (an older reposync?); name the spec: reposync apply --plan %s PATH...", planFile, shellQuote(planFile))
 	}
-	for _, u := range live.Users {
-		if u.IAMID == iamID {
-			return &u, nil
-		}
+	if c.Root != "git" {
+		return c.SpecPaths, nil
 	}
-	// Not a member of the project: it cannot lose an admin role here.
-	return &state.LiveUser{IAMID: iamID}, nil
+	t := findGitTree(ctx, ".")
+	if t == nil {
+		t = findGitTree(ctx, filepath.Dir(planFile))
+	}
+	if t == nil {
+		return nil, fmt.Errorf("the saved plan %s was made from %s in a Git checkout; run apply inside that checkout, or name the spec paths", planFile, strings.Join(c.SpecPaths, " "))
+	}
+	out := make([]string, len(c.SpecPaths))
+	for i, sp := range c.SpecPaths {
+		out[i] = filepath.Join(t.top, filepath.FromSlash(sp))
+	}
+	return out, nil
+}
+
+// savedFlags takes the change flags a saved plan was made with: what was
+// reviewed is what runs. A flag given now that says otherwise is an error,
+// not a silent override.
+func savedFlags(saved *plan.Plan, now ChangeOptions, r resolved) (resolved, error) {
+	c := saved.Context
+	conflict := func(flag string, was bool) error {
+		return fmt.Errorf("the saved plan was made with --%s=%t; drop --%s or make a new plan", flag, was, flag)
+	}
+	if now.PruneSet && now.Prune != c.Prune {
+		return r, conflict("prune", c.Prune)
+	}
+	if now.AllowDeleteGroups && !c.AllowDeleteGroups {
+		return r, conflict("allow-delete-groups", false)
+	}
+	if now.RotateSecrets && !c.RotateSecrets {
+		return r, conflict("rotate-secrets", false)
+	}
+	r.prune, r.allowDeleteGroups, r.rotateSecrets = c.Prune, c.AllowDeleteGroups, c.RotateSecrets
+	return r, nil
 }
 
 // staleness compares a plan with what was just read: the spec digest, the
@@ -292,12 +325,12 @@ func confirm(ios *iostreams.IOStreams, question string) (bool, error) {
 	return strings.TrimSpace(line) == "yes", nil
 }
 
-func writeReport(path string, p *plan.Plan, rep *apply.Report, violations []apply.Violation, start time.Time, elapsed time.Duration, interrupted bool) error {
+func writeReport(path string, p *plan.Plan, rep *apply.Report, violations []plan.Refusal, start time.Time, elapsed time.Duration, interrupted bool) error {
 	if path == "" {
 		return nil
 	}
 	if violations == nil {
-		violations = []apply.Violation{}
+		violations = []plan.Refusal{}
 	}
 	doc := applyReport{
 		FormatVersion: 1, ToolVersion: Version, Project: p.Project, SpecDigest: p.SpecDigest,

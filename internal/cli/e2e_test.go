@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -98,8 +99,15 @@ func TestPlanAgainstSimulator(t *testing.T) {
 			if w.writes() != 0 {
 				t.Errorf("plan wrote %d times", w.writes())
 			}
-			if code, _, _ := w.run("plan", "--detailed-exitcode", "--summary", e2eSpec); code != ExitChanges {
-				t.Errorf("--detailed-exitcode with changes: exit %d, want 2", code)
+			// With IAM password login reposync knows who it is: the spec
+			// demotes bob, the identity it runs as, which apply refuses, so
+			// the plan is red (exit 1); otherwise it has changes (exit 2).
+			wantCode := ExitChanges
+			if auth == "password" {
+				wantCode = ExitError
+			}
+			if code, out, _ := w.run("plan", "--detailed-exitcode", e2eSpec); code != wantCode || (auth == "password") != strings.Contains(out, "Apply will refuse this plan:\n  ✗ self:") {
+				t.Errorf("--detailed-exitcode: exit %d, want %d\n%s", code, wantCode, out)
 			}
 		})
 	}
@@ -123,9 +131,11 @@ func TestApplyConvergesAndSecondRunIsNoop(t *testing.T) {
 	if c := w.sim.Stats().Calls["AddRepoMembers"]; c != 2 {
 		t.Errorf("AddRepoMembers calls = %d, want one per repository", c)
 	}
-	code, out, errOut := w.run("plan", "--detailed-exitcode", e2eSpec)
-	if code != 0 {
-		t.Fatalf("plan after apply: exit %d, want 0 (no changes)\n%s%s", code, out, errOut)
+	// Nothing left to change; the live entries the spec does not list on
+	// its complete lists are drift (exit 2) until --prune removes them.
+	code, out, errOut := w.run("plan", "--detailed-exitcode", "--summary", "--format", "json", e2eSpec)
+	if code != ExitChanges || !strings.Contains(out, `"create": 0,`) || !strings.Contains(out, `"update": 0,`) || !strings.Contains(out, `"unlisted": 2`) {
+		t.Fatalf("plan after apply: exit %d, want 2 with no changes and 2 unlisted entries\n%s%s", code, out, errOut)
 	}
 	code, _, errOut = w.run("apply", "--yes", e2eSpec)
 	if code != 0 || w.writes() != 8 {
@@ -205,7 +215,7 @@ func TestGuardrailsBlockBeforeAnyWrite(t *testing.T) {
 		{"deletions need prune", "aksk", []string{"--prune=false"}, e2ePrune, ""},
 		{"min admins", "aksk", nil, "min-admins", "min_admins: the plan would leave 1 repositories with fewer than 1 admins"},
 		{"own admin role", "password", nil, "self", "self: the plan removes or demotes the admin role of the identity reposync runs as (bob)"},
-		{"missing password", "aksk", nil, e2eSpec, "password_env: git_auth[bitbucket-ci] needs the environment variable E2E_BB_PASSWORD"},
+		{"missing password", "aksk", nil, e2eSpec, "password_env: 1 Git authorizations need a password from the environment, and the variable is not set (git_auth[bitbucket-ci] (E2E_BB_PASSWORD))"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,7 +241,7 @@ func TestGuardrailsBlockBeforeAnyWrite(t *testing.T) {
 					t.Fatalf("plan: %d %s", c, e)
 				}
 				code, _, errOut = w2.run("apply", "--yes", "--prune=false", "--plan", saved, e2ePrune)
-				if code != ExitError || !strings.Contains(errOut, "prune: the plan deletes") || w2.writes() != 0 {
+				if code != ExitError || !strings.Contains(errOut, "the saved plan was made with --prune=true; drop --prune") || w2.writes() != 0 {
 					t.Errorf("exit %d, writes %d:\n%s", code, w2.writes(), errOut)
 				}
 				return
@@ -357,39 +367,34 @@ func newWorldFrom(t *testing.T, w *world) *world {
 	return &world{t: t, sim: s, env: env}
 }
 
-// TestApplyExitsThreeWhenAChangeFails applies a saved plan in which one
-// change targets a repository the service does not know: that change fails
-// with the API's code, the others are done, and the exit code is 3.
+// TestApplyExitsThreeWhenAChangeFails applies a saved plan while the service
+// refuses one change (a role change answered 400 with the legacy error
+// envelope): that change fails with the API's code, the others are done,
+// and the exit code is 3.
 func TestApplyExitsThreeWhenAChangeFails(t *testing.T) {
 	w := newWorld(t, "aksk", sim.Options{})
+	bobIAM := ""
+	for _, u := range w.sim.Snapshot().Users {
+		if u.Name == "bob" {
+			bobIAM = u.IAMID
+		}
+	}
+	refuse := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/members/"+bobIAM) {
+			rw.Header().Set("Content-Type", "application/json")
+			rw.WriteHeader(http.StatusBadRequest)
+			rw.Write([]byte(`{"status":"failed","result":null,"error":{"code":"DEV.CH.10009","message":"the member is locked"}}`))
+			return
+		}
+		w.sim.ServeHTTP(rw, r)
+	}))
+	defer refuse.Close()
+	w.env["REPOSYNC_ENDPOINT"] = refuse.URL
+	broken := "repository[payments/api/gateway].member[bob]"
 	dir := t.TempDir()
 	saved, report := filepath.Join(dir, "plan.json"), filepath.Join(dir, "report.json")
 	if code, _, errOut := w.run("plan", "--out", saved, e2eSpec); code != 0 {
 		t.Fatalf("plan: exit %d\n%s", code, errOut)
-	}
-	data, err := os.ReadFile(saved)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	broken := ""
-	for _, c := range doc["changes"].([]any) {
-		ch := c.(map[string]any)
-		if ch["action"] == "update" && ch["kind"] == "member" {
-			ch["target"].(map[string]any)["repository_uuid"] = "ffffffffffffffffffffffffffffffff"
-			broken = ch["address"].(string)
-			break
-		}
-	}
-	if broken == "" {
-		t.Fatal("no member update in the plan to break")
-	}
-	data, _ = json.Marshal(doc)
-	if err := os.WriteFile(saved, data, 0o644); err != nil {
-		t.Fatal(err)
 	}
 	code, out, errOut := w.run("apply", "--plan", saved, "--yes", "--report", report, e2eSpec)
 	if code != ExitApplyFailed {
@@ -406,7 +411,7 @@ func TestApplyExitsThreeWhenAChangeFails(t *testing.T) {
 			ErrorCode string `json:"error_code"`
 		}
 	}
-	data, _ = os.ReadFile(report)
+	data, _ := os.ReadFile(report)
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +422,7 @@ func TestApplyExitsThreeWhenAChangeFails(t *testing.T) {
 	for _, r := range rep.Results {
 		if r.Address == broken {
 			found = true
-			if r.Status != "failed" || r.ErrorCode == "" {
+			if r.Status != "failed" || r.ErrorCode != "DEV.CH.10009" {
 				t.Errorf("broken change result %+v, want failed with the API's code", r)
 			}
 		}

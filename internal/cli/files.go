@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/spec"
@@ -140,4 +141,20 @@ func matchDirMode(dir, parent string) error {
 		return err
 	}
 	return os.Chmod(dir, st.Mode().Perm())
+}
+
+// shellQuote quotes s for a POSIX shell when it needs quoting, for the
+// commands reposync suggests.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@+,", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -117,6 +117,7 @@ type ChangeOptions struct {
 	Prune             bool
 	AllowDeleteGroups bool
 	RotateSecrets     bool
+	MaxDeletes        optionalInt
 	// PruneSet is true when --prune was given, so it overrides settings.prune.
 	PruneSet bool
 }
@@ -126,21 +127,41 @@ func addChangeFlags(cmd *cobra.Command, o *ChangeOptions) {
 	fl.BoolVar(&o.Prune, "prune", false, "delete live entries the spec does not list (default: the spec's settings.prune)")
 	fl.BoolVar(&o.AllowDeleteGroups, "allow-delete-groups", false, "with --prune, also delete empty groups the spec does not list")
 	fl.BoolVar(&o.RotateSecrets, "rotate-secrets", false, "re-create every listed Git authorization with the current password")
+	fl.Var(&o.MaxDeletes, "max-deletes", "refuse plans with more deletions than `N` (default: settings.max_deletes, else 25)")
 }
 
-// resolved are the change flags after the spec's settings were applied.
+// resolved are the change flags and guardrail limits after the spec's
+// settings were applied.
 type resolved struct {
 	prune, allowDeleteGroups, rotateSecrets bool
+	maxDeletes, minAdmins                   int
 }
 
-// resolve applies the spec's settings.prune unless --prune was given.
+// defaultMaxDeletes and defaultMinAdmins apply when neither the spec's
+// settings nor a flag set them (DESIGN.md, "The spec").
+const (
+	defaultMaxDeletes = 25
+	defaultMinAdmins  = 1
+)
+
+// resolve applies the spec's settings unless a flag overrides them.
 func (o ChangeOptions) resolve(d *state.Desired) (resolved, error) {
-	prune := o.Prune
+	r := resolved{prune: o.Prune, allowDeleteGroups: o.AllowDeleteGroups, rotateSecrets: o.RotateSecrets,
+		maxDeletes: defaultMaxDeletes, minAdmins: defaultMinAdmins}
 	if !o.PruneSet && d.Settings.Prune != nil {
-		prune = *d.Settings.Prune
+		r.prune = *d.Settings.Prune
 	}
-	if o.AllowDeleteGroups && !prune {
+	if o.AllowDeleteGroups && !r.prune {
 		return resolved{}, fmt.Errorf("--allow-delete-groups needs --prune")
 	}
-	return resolved{prune: prune, allowDeleteGroups: o.AllowDeleteGroups, rotateSecrets: o.RotateSecrets}, nil
+	if d.Settings.MaxDeletes != nil {
+		r.maxDeletes = *d.Settings.MaxDeletes
+	}
+	if o.MaxDeletes.set {
+		r.maxDeletes = o.MaxDeletes.n
+	}
+	if d.Settings.MinAdmins != nil {
+		r.minAdmins = *d.Settings.MinAdmins
+	}
+	return r, nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -155,15 +156,19 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	return &liveState{live: live, eff: eff}, nil
 }
 
-// planResult is a computed plan with the live state it came from.
+// planResult is a computed plan with the live state it came from and the
+// identity reposync runs as (nil when the credentials cannot tell).
 type planResult struct {
-	plan *plan.Plan
+	plan   *plan.Plan
+	caller *state.LiveUser
 	*liveState
 }
 
-// makePlan reads the live state the spec needs and diffs it. Problems (names
-// that cannot be resolved, impossible requests) are printed and make it fail.
-func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r resolved) (*planResult, error) {
+// makePlan reads the live state the spec needs, diffs it and evaluates the
+// guardrails, so the plan says what apply would refuse. Problems (names
+// that cannot be resolved, impossible requests) are printed and make it
+// fail.
+func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r resolved, getenv func(string) string) (*planResult, error) {
 	ls, err := readLive(ctx, ios, s, d, false)
 	if err != nil {
 		return nil, err
@@ -180,7 +185,37 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		}
 		return nil, fmt.Errorf("cannot plan: %s", count(len(problems), "problem"))
 	}
-	return &planResult{plan: p, liveState: ls}, nil
+	res := &planResult{plan: p, liveState: ls}
+	if p.Summary.Total() > 0 {
+		if res.caller, err = callerIdentity(ctx, s, ls.live); err != nil {
+			return nil, err
+		}
+	}
+	p.Refusals = plan.Check(p, ls.live, guardrails(r, res.caller, getenv))
+	return res, nil
+}
+
+// guardrails are the limits a plan is checked against, from the resolved
+// settings and flags.
+func guardrails(r resolved, caller *state.LiveUser, getenv func(string) string) plan.Guardrails {
+	return plan.Guardrails{MaxDeletes: r.maxDeletes, MinAdmins: r.minAdmins, Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups,
+		Caller: caller, HasSecret: func(name string) bool { return getenv(name) != "" }}
+}
+
+// callerIdentity finds the identity reposync runs as, when the credentials
+// name it (IAM password login); AK/SK and tokens do not say who they are.
+func callerIdentity(ctx context.Context, s *session, live *state.Live) (*state.LiveUser, error) {
+	iamID, ok, err := s.api.CallerIAMID(ctx)
+	if err != nil || !ok {
+		return nil, err
+	}
+	for _, u := range live.Users {
+		if u.IAMID == iamID {
+			return &u, nil
+		}
+	}
+	// Not a member of the project: it cannot lose an admin role here.
+	return &state.LiveUser{IAMID: iamID}, nil
 }
 
 // policyMisses lists policies that select no live repository.
@@ -199,4 +234,70 @@ func policyMisses(d *state.Desired, eff map[string]*state.EffectiveRepository) [
 	}
 	sort.Strings(out)
 	return out
+}
+
+// recordOrigin writes into p.Context where the spec came from — its paths
+// relative to the Git work tree's top (or to the working directory outside
+// Git), the commit and whether the spec had uncommitted changes — and
+// makes every change's source relative to that top, so that a saved plan
+// can be applied from anywhere in the checkout and a reviewer's link points
+// at the right line.
+func recordOrigin(ctx context.Context, p *plan.Plan, paths []string) *gitTree {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	t := findGitTree(ctx, ".")
+	if t == nil {
+		p.Context.SpecPaths = append([]string(nil), paths...)
+		return nil
+	}
+	var rels []string
+	for _, sp := range paths {
+		r, ok := t.rel(sp)
+		if !ok {
+			// Outside the work tree: keep everything relative to the
+			// working directory, as without Git.
+			p.Context.SpecPaths = append([]string(nil), paths...)
+			return nil
+		}
+		rels = append(rels, r)
+	}
+	p.Context.SpecPaths, p.Context.Root, p.Context.Commit = rels, "git", t.commit
+	p.Context.Dirty, _ = t.dirty(ctx, rels)
+	for i := range p.Changes {
+		p.Changes[i].Source = t.relSource(p.Changes[i].Source)
+	}
+	return t
+}
+
+// sourceLinker links a source (relative to the repository root) to its
+// line at the plan's commit, when the CI tells where the repository is
+// hosted (GitHub Actions: GITHUB_SERVER_URL and GITHUB_REPOSITORY; GitLab
+// CI: CI_PROJECT_URL). A plan of uncommitted files gets no links: the
+// lines at the commit are not the lines planned.
+func sourceLinker(getenv func(string) string, p *plan.Plan) func(string) string {
+	c := p.Context
+	if c.Root != "git" || c.Commit == "" || c.Dirty {
+		return nil
+	}
+	var base string
+	switch {
+	case getenv("GITHUB_ACTIONS") == "true" && getenv("GITHUB_SERVER_URL") != "" && getenv("GITHUB_REPOSITORY") != "":
+		base = strings.TrimRight(getenv("GITHUB_SERVER_URL"), "/") + "/" + getenv("GITHUB_REPOSITORY") + "/blob/" + c.Commit + "/"
+	case getenv("GITLAB_CI") == "true" && getenv("CI_PROJECT_URL") != "":
+		base = strings.TrimRight(getenv("CI_PROJECT_URL"), "/") + "/-/blob/" + c.Commit + "/"
+	default:
+		return nil
+	}
+	return func(src string) string {
+		i := strings.LastIndexByte(src, ':')
+		if i <= 0 || strings.HasPrefix(src, "/") || strings.HasPrefix(src, "..") {
+			return ""
+		}
+		segs := strings.Split(src[:i], "/")
+		for j, s := range segs {
+			segs[j] = url.PathEscape(s)
+		}
+		return base + strings.Join(segs, "/") + "#L" + src[i+1:]
+	}
 }

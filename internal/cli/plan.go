@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -42,7 +43,8 @@ Output formats: text (terminal), markdown (a pull-request comment) and json
 (the versioned plan document, see docs/plan-json.md). --out saves the plan for
 'reposync apply --plan FILE'.
 
-Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes;
+Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes or
+drift (live entries not in the spec), 1 when apply would refuse the plan;
 1 error; 4 authentication or permission failure; 130 interrupted.`,
 		Example: `  reposync plan --format markdown > plan.md
   reposync plan --detailed-exitcode --format json > drift.json
@@ -60,7 +62,7 @@ Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes;
 	fl := cmd.Flags()
 	fl.StringVar(&o.Format, "format", "text", "output format: text, markdown or json")
 	fl.StringVar(&o.Out, "out", "", "also save the plan as JSON to `FILE` for apply --plan")
-	fl.BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
+	fl.BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 2 on changes or drift, 1 when apply would refuse the plan, 0 when nothing differs")
 	fl.BoolVar(&o.Summary, "summary", false, "print only the summary: one line of text, or with --format json the counts")
 	addChangeFlags(cmd, &o.Changes)
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletions(render.Formats...))
@@ -87,11 +89,12 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, o.IO, s, d, r)
+	res, err := makePlan(ctx, o.IO, s, d, r, o.Getenv)
 	if err != nil {
 		return err
 	}
 	p := res.plan
+	recordOrigin(ctx, p, o.Paths)
 	if o.Out != "" {
 		var buf bytes.Buffer
 		if err := plan.Encode(&buf, p); err != nil {
@@ -100,7 +103,11 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 		if err := writeFileAtomic(o.Out, buf.Bytes()); err != nil {
 			return err
 		}
-		fmt.Fprintf(o.IO.ErrOut, "Saved the plan to %s; apply it with: reposync apply --plan %s\n", o.Out, o.Out)
+		how := "reposync apply --plan " + shellQuote(o.Out)
+		if p.Context.Root != "git" {
+			how += " (from this directory)"
+		}
+		fmt.Fprintf(o.IO.ErrOut, "Saved the plan to %s; apply exactly this plan with: %s\n", o.Out, how)
 	}
 	switch {
 	case o.Summary && format == render.FormatJSON:
@@ -116,11 +123,20 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 	case o.Summary:
 		fmt.Fprintln(o.IO.Out, p.Summary.Line())
 	default:
-		if err := render.Render(o.IO.Out, p, format, render.Options{Color: format == render.FormatText && o.IO.ColorEnabled()}); err != nil {
+		ro := render.Options{Color: format == render.FormatText && o.IO.ColorEnabled(), SourceLink: sourceLinker(o.Getenv, p)}
+		if o.Out != "" {
+			ro.FullPlan = "the saved plan (" + render.CodeSpan(filepath.Base(o.Out)) + ")"
+		}
+		if err := render.Render(o.IO.Out, p, format, ro); err != nil {
 			return err
 		}
 	}
-	if o.DetailedExitcode && p.Summary.Total() > 0 {
+	switch {
+	case !o.DetailedExitcode:
+	case len(p.Refusals) > 0:
+		// The plan is red before the merge: apply would refuse it.
+		return silentExit(ExitError)
+	case p.Summary.Drift():
 		return silentExit(ExitChanges)
 	}
 	return nil

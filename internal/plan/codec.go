@@ -14,7 +14,20 @@ func Encode(w io.Writer, p *Plan) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(p)
+	cp := *p // lists are written as [], never null
+	cp.Context.SpecPaths = nonNil(cp.Context.SpecPaths)
+	cp.Refusals = nonNil(cp.Refusals)
+	cp.Changes = nonNil(cp.Changes)
+	cp.Extras = nonNil(cp.Extras)
+	cp.Warnings = nonNil(cp.Warnings)
+	return enc.Encode(&cp)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // Decode reads a saved plan, refusing documents of another format version.
@@ -41,6 +54,9 @@ func Decode(r io.Reader) (*Plan, error) {
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
 	return &p, nil
 }
 
@@ -56,6 +72,9 @@ func (c *Change) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*c = Change(raw.plain)
+	if want, ok := kindOf(c.Address); c.Address != (Address{}) && (!ok || want != c.Kind) {
+		return fmt.Errorf("change %s: kind %q does not fit the address (want %q)", c.Address, c.Kind, want)
+	}
 	var err error
 	if c.Before, err = decodeValue(c.Kind, raw.Before); err != nil {
 		return fmt.Errorf("change %s: before: %w", c.Address, err)

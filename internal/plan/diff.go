@@ -35,6 +35,7 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 		ToolVersion:   opts.ToolVersion,
 		Project:       live.Project,
 		SpecDigest:    d.Digest,
+		Context:       Context{Prune: opts.Prune, AllowDeleteGroups: opts.AllowDeleteGroups, RotateSecrets: opts.RotateSecrets},
 		Prune:         opts.Prune,
 		Live:          map[string]string{},
 	}

@@ -49,12 +49,19 @@ type Plan struct {
 	ToolVersion   string `json:"tool_version"`
 	Project       string `json:"project"`
 	SpecDigest    string `json:"spec_digest"`
-	// Prune records whether deletions were planned, for the reader.
-	Prune   bool     `json:"prune"`
-	Summary Summary  `json:"summary"`
-	Changes []Change `json:"changes"`
-	// Extras are live entries the spec does not list, left alone because
-	// pruning is off. They are information, not changes.
+	// Context is what the plan was made from, so that `apply --plan`
+	// needs nothing else to run exactly what was reviewed.
+	Context Context `json:"context"`
+	// Prune records whether deletions were planned, for the reader (the
+	// same as Context.Prune).
+	Prune   bool    `json:"prune"`
+	Summary Summary `json:"summary"`
+	// Refusals are the guardrails the plan breaks: apply would refuse it.
+	Refusals []Refusal `json:"refusals"`
+	Changes  []Change  `json:"changes"`
+	// Extras are live entries on a list the spec declares complete that the
+	// spec does not list (summary.unlisted): drift, removed with --prune
+	// where the API can remove them.
 	Extras []Extra `json:"extras"`
 	// Warnings are about the plan as a whole (renames, policies matching
 	// nothing); each change also carries its own.
@@ -63,17 +70,42 @@ type Plan struct {
 	Live map[string]string `json:"live"`
 }
 
-// Summary counts changes per action.
+// Context records what a plan was made from.
+type Context struct {
+	// SpecPaths are the spec paths that were loaded, relative to Root.
+	SpecPaths []string `json:"spec_paths"`
+	// Root is "git" when SpecPaths are relative to the top of the Git work
+	// tree the spec is in, "" when they are relative to the working
+	// directory of the run (a spec outside Git).
+	Root string `json:"root,omitempty"`
+	// Commit is the Git commit the spec was at (with Dirty when the work
+	// tree had uncommitted changes); "" outside Git.
+	Commit string `json:"commit,omitempty"`
+	Dirty  bool   `json:"dirty,omitempty"`
+	// The change flags the plan was made with.
+	Prune             bool `json:"prune"`
+	AllowDeleteGroups bool `json:"allow_delete_groups"`
+	RotateSecrets     bool `json:"rotate_secrets"`
+}
+
+// Summary counts changes per action, and the unlisted live entries.
 type Summary struct {
 	Create  int `json:"create"`
 	Update  int `json:"update"`
 	Delete  int `json:"delete"`
 	Replace int `json:"replace"`
 	Manual  int `json:"manual"`
+	// Unlisted counts live entries on complete lists that the spec does not
+	// list (Plan.Extras): drift, even when they are not changes.
+	Unlisted int `json:"unlisted"`
 }
 
 // Total is the number of changes of any action.
 func (s Summary) Total() int { return s.Create + s.Update + s.Delete + s.Replace + s.Manual }
+
+// Drift reports whether the live state differs from the spec at all:
+// changes of any action, or unlisted entries.
+func (s Summary) Drift() bool { return s.Total() > 0 || s.Unlisted > 0 }
 
 // Line is the one-line summary for logs and chat.
 func (s Summary) Line() string {
@@ -86,6 +118,9 @@ func (s Summary) Line() string {
 		parts = append(parts, fmt.Sprintf("%d to replace", s.Replace))
 	}
 	parts = append(parts, fmt.Sprintf("%d manual", s.Manual))
+	if s.Unlisted > 0 {
+		parts = append(parts, fmt.Sprintf("%d not in the spec", s.Unlisted))
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -231,8 +266,15 @@ func (p *Plan) finish() {
 			p.Summary.Manual++
 		}
 	}
+	p.Summary.Unlisted = len(p.Extras)
+	if p.Context.SpecPaths == nil {
+		p.Context.SpecPaths = []string{}
+	}
 	if p.Changes == nil {
 		p.Changes = []Change{}
+	}
+	if p.Refusals == nil {
+		p.Refusals = []Refusal{}
 	}
 	if p.Extras == nil {
 		p.Extras = []Extra{}

@@ -77,22 +77,3 @@ func (w *Writer) replaceGitAuth(ctx context.Context, c plan.Change) error {
 	}
 	return w.createGitAuth(ctx, c)
 }
-
-// CheckSecrets reports every Git authorization change whose password
-// variable is missing, so apply can refuse before the first write.
-func CheckSecrets(p *plan.Plan, secret func(string) (string, bool)) []string {
-	var missing []string
-	for _, c := range p.Changes {
-		if c.Kind != plan.KindGitAuth || (c.Action != plan.Create && c.Action != plan.Replace) {
-			continue
-		}
-		v, _ := c.After.(*plan.GitAuthValue)
-		if v == nil {
-			continue
-		}
-		if pw, ok := secret(v.PasswordEnv); !ok || pw == "" {
-			missing = append(missing, fmt.Sprintf("%s needs the environment variable %s", c.Address, v.PasswordEnv))
-		}
-	}
-	return missing
-}

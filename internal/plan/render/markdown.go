@@ -21,15 +21,27 @@ var mdIcon = map[plan.Action]string{
 	plan.Manual:  "✋",
 }
 
-// Markdown writes the pull-request comment: a summary table, the changes that
-// deserve a careful look (removals, admin grants, loosened push rules, manual
-// steps) first, a per-person view, then the details per repository in
-// <details> blocks. It stays under Options.MaxMarkdown bytes by summarising
-// what does not fit.
+// Markdown writes the pull-request comment, in this order:
+//
+//  1. the summary, and what apply would refuse (never cut);
+//  2. everything that needs a reviewer's attention — removals, admin
+//     grants, loosened push rules, member-group attachments, replacements,
+//     manual steps, live entries not in the spec — never cut: past the size
+//     limit it is summarised by count, with a pointer to the full plan;
+//  3. who gains or loses what, per person or member group, a person's same
+//     change on many repositories folded into one expandable row;
+//  4. the details per object in <details> blocks, as many as fit.
+//
+// It stays under Options.MaxMarkdown bytes. Every string that comes from
+// the spec or the live state is rendered inert (escape.go).
 func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	limit := o.MaxMarkdown
 	if limit <= 0 {
 		limit = DefaultMaxMarkdown
+	}
+	full := o.FullPlan
+	if full == "" {
+		full = "the JSON plan (`reposync plan --format json`)"
 	}
 	var b strings.Builder
 	b.WriteString(MarkdownMarker + "\n")
@@ -38,47 +50,93 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	if p.SpecDigest != "" {
 		fmt.Fprintf(&b, " · spec %s", code(shortDigest(p.SpecDigest)))
 	}
+	if c := p.Context.Commit; c != "" {
+		fmt.Fprintf(&b, " · commit %s", code(c[:min(len(c), 12)]))
+	}
 	if p.Prune {
 		b.WriteString(" · prune on")
 	}
 	b.WriteString("\n\n")
-	if len(p.Changes) == 0 {
-		b.WriteString("No changes: the live state matches the spec.\n")
+	if !p.Summary.Drift() {
+		b.WriteString("No changes: the live state matches the spec.\n\n")
 	} else {
 		b.WriteString("| | action | changes |\n|---|---|---:|\n")
 		for _, row := range []struct {
-			a plan.Action
-			n int
-		}{{plan.Create, p.Summary.Create}, {plan.Update, p.Summary.Update}, {plan.Delete, p.Summary.Delete}, {plan.Replace, p.Summary.Replace}, {plan.Manual, p.Summary.Manual}} {
-			if row.n == 0 && (row.a == plan.Replace || row.a == plan.Manual) {
-				continue
+			icon, name string
+			n          int
+			always     bool
+		}{
+			{mdIcon[plan.Create], "create", p.Summary.Create, true},
+			{mdIcon[plan.Update], "update", p.Summary.Update, true},
+			{mdIcon[plan.Delete], "delete", p.Summary.Delete, true},
+			{mdIcon[plan.Replace], "replace", p.Summary.Replace, false},
+			{mdIcon[plan.Manual], "manual", p.Summary.Manual, false},
+			{"❔", "not in the spec", p.Summary.Unlisted, false},
+		} {
+			if row.n > 0 || row.always {
+				fmt.Fprintf(&b, "| %s | %s | %d |\n", row.icon, row.name, row.n)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %d |\n", mdIcon[row.a], row.a, row.n)
+		}
+		b.WriteString("\n")
+	}
+	if len(p.Refusals) > 0 {
+		b.WriteString("### ⛔ Apply will refuse this plan\n\n")
+		for _, r := range p.Refusals {
+			fmt.Fprintf(&b, "- **%s**: %s", text(r.Rule), text(r.Message))
+			const show = 10
+			for i, a := range r.Addresses {
+				if i == show {
+					fmt.Fprintf(&b, " … and %d more", len(r.Addresses)-show)
+					break
+				}
+				if i == 0 {
+					b.WriteString(": ")
+				} else {
+					b.WriteString(", ")
+				}
+				b.WriteString(code(a))
+			}
+			b.WriteString("\n")
 		}
 		b.WriteString("\n")
 	}
 
-	// The footer (extras, warnings) is reserved first so details can never
-	// push it out.
 	footer := markdownFooter(p)
-	budget := limit - len(footer) - 400 // room for a truncation note
-
-	if att := attention(p); len(att) > 0 {
+	reserve := len(footer) + 600 // the truncation notes
+	if items := attention(p, o); len(items) > 0 {
 		b.WriteString("### ⚠️ Look at these first\n\n")
-		writeCapped(&b, att, budget/3, "more changes that need attention are in the details below")
+		list := ""
+		for _, it := range items {
+			list += it.text
+		}
+		if b.Len()+len(list)+reserve > limit*3/4 {
+			// Too many to list: never cut the list, count it.
+			b.WriteString(attentionCounts(items))
+			fmt.Fprintf(&b, "\n_These %d entries are too many to list here; every one is in %s._\n", len(items), full)
+		} else {
+			b.WriteString(list)
+		}
 		b.WriteString("\n")
 	}
-	if people := perPerson(p); len(people) > 0 {
-		b.WriteString("### Who gains or loses what\n\n| person | change |\n|---|---|\n")
-		writeCapped(&b, people, budget/2, "more rows; see the details below")
+	if rows := perPerson(p, o); len(rows) > 0 {
+		b.WriteString("### Who gains or loses what\n\n| who | change |\n|---|---|\n")
+		budget := limit - reserve - b.Len()
+		for i, r := range rows {
+			if len(r) > budget/2 && i > 0 || len(r) > budget {
+				fmt.Fprintf(&b, "\n_…and %d more rows; every change is in %s._\n", len(rows)-i, full)
+				break
+			}
+			b.WriteString(r)
+			budget -= len(r)
+		}
 		b.WriteString("\n")
 	}
 	if len(p.Changes) > 0 {
 		b.WriteString("### Details\n\n")
-		blocks := detailBlocks(p)
+		blocks := detailBlocks(p, o)
 		shown := 0
 		for _, blk := range blocks {
-			if b.Len()+len(blk.text) > budget {
+			if b.Len()+len(blk.text)+reserve > limit {
 				break
 			}
 			b.WriteString(blk.text)
@@ -89,61 +147,60 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 			for _, blk := range blocks[shown:] {
 				rest += blk.changes
 			}
-			fmt.Fprintf(&b, "\n_…%d more objects with %d changes are not shown here to keep this comment short; run `reposync plan --format json` for the full plan._\n\n", len(blocks)-shown, rest)
+			fmt.Fprintf(&b, "\n_…%d more objects with %d changes are not shown here to keep this comment short; every change is in %s._\n\n", len(blocks)-shown, rest, full)
 		}
 	}
 	b.WriteString(footer)
 	out := b.String()
-	if len(out) > limit { // the footer alone was too large: cut it, on a line boundary
+	if len(out) > limit { // cannot happen with the reserves above; a last guard, cut on a line boundary
 		cut := strings.LastIndexByte(out[:limit-200], '\n')
-		out = out[:cut+1] + "\n_…truncated; run `reposync plan --format json` for the full plan._\n"
+		out = out[:cut+1] + "\n_…truncated; every change is in " + full + "._\n"
 	}
 	_, err := io.WriteString(w, out)
 	return err
 }
 
-// writeCapped writes lines until the byte budget is spent, then a note.
-func writeCapped(b *strings.Builder, lines []string, budget int, what string) {
-	used := 0
-	for i, l := range lines {
-		if used+len(l) > budget && i > 0 {
-			fmt.Fprintf(b, "\n_…and %d %s._\n", len(lines)-i, what)
-			return
-		}
-		b.WriteString(l)
-		used += len(l)
-	}
+// attentionItem is one line of "Look at these first".
+type attentionItem struct {
+	rank int
+	what string // the category, for counting
+	icon string
+	text string
 }
 
-// attention lists removals, admin grants, loosened push rules, group and
-// authorization deletions and manual steps, most dangerous first.
-func attention(p *plan.Plan) []string {
-	type item struct {
-		rank int
-		text string
+// The categories of attention items, most dangerous first.
+var attentionKinds = []struct{ icon, what string }{
+	{"➖", "removals"}, {"➖", "deletions"}, {"🔑", "admin grants"}, {"🔓", "loosened push rules"},
+	{"👥", "member-group attachments"}, {"🔁", "replacements"}, {"✋", "manual steps"}, {"❔", "entries not in the spec"},
+}
+
+// attention lists everything a reviewer must see, most dangerous first.
+func attention(p *plan.Plan, o Options) []attentionItem {
+	var items []attentionItem
+	add := func(rank int, format string, args ...any) {
+		k := attentionKinds[rank]
+		items = append(items, attentionItem{rank: rank, what: k.what, icon: k.icon, text: "- " + k.icon + " " + fmt.Sprintf(format, args...) + "\n"})
 	}
-	var items []item
 	for _, c := range p.Changes {
 		src := ""
 		if c.Source != "" {
-			src = " — " + code(c.Source)
+			src = " — " + o.source(c.Source)
 		}
-		kind, path := c.Address.Object, c.Address.Name
-		where := code(path)
+		owner := c.Address.Owner()
+		where := code(owner.Name)
 		switch {
 		case c.Action == plan.Delete && c.Kind == plan.KindMember:
 			role := ""
 			if b, ok := c.Before.(*plan.MemberValue); ok {
-				role = roleText(b)
+				role = " (" + text(roleText(b)) + ")"
 			}
-			items = append(items, item{0, fmt.Sprintf("- ➖ **Removes** %s (%s) from %s%s\n", code(c.Address.Leaf()), role, where, src)})
+			add(0, "**Removes** %s%s from %s%s", code(c.Address.Leaf()), role, where, src)
+		case c.Action == plan.Delete && c.Kind == plan.KindPushRule:
+			add(1, "**Deletes** push rule %s on %s — matching files are no longer restricted%s", code(c.Address.Leaf()), where, src)
+		case c.Action == plan.Delete && c.Kind == plan.KindGroup:
+			add(1, "**Deletes** group %s%s", where, src)
 		case c.Action == plan.Delete:
-			what := map[plan.Kind]string{plan.KindGroup: "group", plan.KindPushRule: "push rule " + code(c.Address.Leaf()) + " on", plan.KindGitAuth: "Git authorization"}[c.Kind]
-			if kind == plan.ObjectGroup || kind == plan.ObjectGitAuth {
-				items = append(items, item{1, fmt.Sprintf("- ➖ **Deletes** %s %s%s\n", what, where, src)})
-			} else {
-				items = append(items, item{1, fmt.Sprintf("- ➖ **Deletes** %s %s — matching files are no longer restricted%s\n", what, where, src)})
-			}
+			add(1, "**Deletes** Git authorization %s%s", where, src)
 		case grantsAdmin(c):
 			was := "new member"
 			if b, ok := c.Before.(*plan.MemberValue); ok {
@@ -152,7 +209,7 @@ func attention(p *plan.Plan) []string {
 					was += " through " + b.Via
 				}
 			}
-			items = append(items, item{2, fmt.Sprintf("- 🔑 **Grants admin** to %s on %s (%s)%s\n", code(c.Address.Leaf()), where, was, src)})
+			add(2, "**Grants admin** to %s on %s (%s)%s", code(c.Address.Leaf()), where, text(was), src)
 		case loosens(c):
 			b, _ := c.Before.(*plan.PushRuleValue)
 			a, _ := c.After.(*plan.PushRuleValue)
@@ -166,81 +223,146 @@ func attention(p *plan.Plan) []string {
 			for _, s := range added(b.Roles, a.Roles) {
 				more = append(more, "role "+code(s))
 			}
-			items = append(items, item{3, fmt.Sprintf("- 🔓 **Loosens** push rule %s on %s: now also %s%s\n", code(c.Address.Leaf()), where, strings.Join(more, ", "), src)})
+			add(3, "**Loosens** push rule %s on %s: now also %s%s", code(c.Address.Leaf()), where, strings.Join(more, ", "), src)
+		case c.Action == plan.Create && (c.Kind == plan.KindMemberGroup || c.Kind == plan.KindGroupMemberGroup):
+			scope := "repository"
+			if c.Kind == plan.KindGroupMemberGroup {
+				scope = "group"
+			}
+			add(4, "**Attaches** member group %s to %s %s: its members gain access%s", code(c.Address.Leaf()), scope, where, src)
 		case c.Action == plan.Replace:
-			items = append(items, item{4, fmt.Sprintf("- 🔁 **Replaces** Git authorization %s (deleted, then created with the password from the environment)%s\n", where, src)})
+			add(5, "**Replaces** Git authorization %s (deleted, then created with the password from the environment)%s", where, src)
 		case c.Action == plan.Manual:
 			detail := describe(c)
 			if detail != "" {
-				detail = ": " + detail
+				detail = ": " + text(detail)
 			}
-			items = append(items, item{5, fmt.Sprintf("- ✋ **Manual step** for %s%s — %s%s\n", code(c.Address.String()), escapeMD(detail), escapeMD(c.Reason), src)})
+			add(6, "**Manual step** for %s%s — %s%s", code(c.Address.String()), detail, text(c.Reason), src)
 		}
 	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].rank < items[j].rank })
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = it.text
+	for _, e := range p.Extras {
+		add(7, "**Not in the spec:** %s — %s; %s", code(e.Address.String()), text(e.Detail), text(unlistedHint(p, e)))
 	}
-	return out
+	sort.SliceStable(items, func(i, j int) bool { return items[i].rank < items[j].rank })
+	return items
 }
 
-// perPerson lists, per user, the access they gain or lose: roles on
-// repositories and push permissions on paths.
-func perPerson(p *plan.Plan) []string {
-	type row struct{ person, repo, text string }
-	var rows []row
+// attentionCounts summarises attention items by category.
+func attentionCounts(items []attentionItem) string {
+	n := make([]int, len(attentionKinds))
+	for _, it := range items {
+		n[it.rank]++
+	}
+	var b strings.Builder
+	for i, k := range attentionKinds {
+		if n[i] > 0 {
+			fmt.Fprintf(&b, "- %s **%d %s**\n", k.icon, n[i], k.what)
+		}
+	}
+	return b.String()
+}
+
+// personChange is one thing one person or member group gains or loses on
+// one target.
+type personChange struct {
+	who, what, prep, on string
+	groups              bool // on is a group, not a repository
+}
+
+// perPerson lists, per user and member group, the access they gain or
+// lose; the same change on several repositories is one row that expands to
+// the list ("security-bot: gains viewer on 11 repositories").
+func perPerson(p *plan.Plan, o Options) []string {
+	var pcs []personChange
 	for _, c := range p.Changes {
 		repo := c.Address.Name
 		switch c.Kind {
 		case plan.KindMember:
-			user := c.Address.Leaf()
 			b, _ := c.Before.(*plan.MemberValue)
 			a, _ := c.After.(*plan.MemberValue)
-			var t string
+			var what string
 			switch {
 			case c.Action == plan.Manual:
 				continue
 			case a == nil:
-				t = fmt.Sprintf("loses %s on %s", roleText(b), code(repo))
+				what = "loses " + roleText(b)
 			case b == nil:
-				t = fmt.Sprintf("gains %s on %s", a.Role, code(repo))
+				what = "gains " + string(a.Role)
 			case b.Via != "":
-				t = fmt.Sprintf("%s through %s → %s (direct) on %s", roleText(b), escapeMD(b.Via), a.Role, code(repo))
+				what = fmt.Sprintf("%s through %s → %s (direct)", roleText(b), b.Via, a.Role)
 			default:
-				t = fmt.Sprintf("%s → %s on %s", roleText(b), a.Role, code(repo))
+				what = fmt.Sprintf("%s → %s", roleText(b), a.Role)
 			}
-			rows = append(rows, row{user, repo, t})
+			pcs = append(pcs, personChange{code(c.Address.Leaf()), text(what), "on", repo, false})
+		case plan.KindMemberGroup, plan.KindGroupMemberGroup:
+			if c.Action != plan.Create {
+				continue
+			}
+			pcs = append(pcs, personChange{"member group " + code(c.Address.Leaf()), "is attached (its members gain access)", "to", repo, c.Kind == plan.KindGroupMemberGroup})
 		case plan.KindPushRule:
 			b, _ := c.Before.(*plan.PushRuleValue)
 			a, _ := c.After.(*plan.PushRuleValue)
-			var before, after []string
-			if b != nil {
-				before = b.Users
+			if b == nil {
+				b = &plan.PushRuleValue{}
 			}
-			if a != nil {
-				after = a.Users
+			if a == nil {
+				a = &plan.PushRuleValue{}
 			}
-			path := c.Address.Leaf()
-			for _, u := range added(before, after) {
-				rows = append(rows, row{u, repo, fmt.Sprintf("may push %s on %s", code(path), code(repo))})
+			path := code(c.Address.Leaf())
+			for _, u := range added(b.Users, a.Users) {
+				pcs = append(pcs, personChange{code(u), "may push " + path, "on", repo, false})
+			}
+			for _, m := range added(b.MemberGroups, a.MemberGroups) {
+				pcs = append(pcs, personChange{"member group " + code(m), "may push " + path, "on", repo, false})
 			}
 			if c.Action != plan.Delete {
-				for _, u := range added(after, before) {
-					rows = append(rows, row{u, repo, fmt.Sprintf("may no longer push %s on %s", code(path), code(repo))})
+				for _, u := range added(a.Users, b.Users) {
+					pcs = append(pcs, personChange{code(u), "may no longer push " + path, "on", repo, false})
+				}
+				for _, m := range added(a.MemberGroups, b.MemberGroups) {
+					pcs = append(pcs, personChange{"member group " + code(m), "may no longer push " + path, "on", repo, false})
 				}
 			}
 		}
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].person != rows[j].person {
-			return rows[i].person < rows[j].person
+	type key struct {
+		who, what, prep string
+		groups          bool
+	}
+	var order []key
+	targets := map[key][]string{}
+	for _, pc := range pcs {
+		k := key{pc.who, pc.what, pc.prep, pc.groups}
+		if _, ok := targets[k]; !ok {
+			order = append(order, k)
 		}
-		return rows[i].repo < rows[j].repo
+		targets[k] = append(targets[k], pc.on)
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		if order[i].who != order[j].who {
+			return order[i].who < order[j].who
+		}
+		return order[i].what < order[j].what
 	})
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		out[i] = fmt.Sprintf("| %s | %s |\n", escapeCell(r.person), escapeCell(r.text))
+	out := make([]string, 0, len(order))
+	for _, k := range order {
+		on := targets[k]
+		sort.Strings(on)
+		var change string
+		if len(on) == 1 {
+			change = k.what + " " + k.prep + " " + code(on[0])
+		} else {
+			list := make([]string, len(on))
+			for i, t := range on {
+				list[i] = code(t)
+			}
+			noun := "repositories"
+			if k.groups {
+				noun = "groups"
+			}
+			change = fmt.Sprintf("<details><summary>%s %s %d %s</summary>%s</details>", k.what, k.prep, len(on), noun, strings.Join(list, "<br>"))
+		}
+		out = append(out, fmt.Sprintf("| %s | %s |\n", cell(k.who), cell(change)))
 	}
 	return out
 }
@@ -252,7 +374,7 @@ type block struct {
 
 // detailBlocks renders one <details> block per repository, group, and one
 // for Git authorizations, in plan order.
-func detailBlocks(p *plan.Plan) []block {
+func detailBlocks(p *plan.Plan, o Options) []block {
 	type bucket struct {
 		title   string
 		changes []plan.Change
@@ -285,25 +407,22 @@ func detailBlocks(p *plan.Plan) []block {
 		b.WriteString("| | what | change | source |\n|---|---|---|---|\n")
 		var diffs []string
 		for _, c := range bk.changes {
-			what := displayLeaf(c)
-			change := describe(c)
+			change := text(describe(c))
 			if diff := changeDiff(c); diff != nil {
 				if c.Kind == plan.KindPushRule {
-					change = "see diff below"
+					change = "see the diff below"
 				}
-				diffs = append(diffs, fmt.Sprintf("%s\n\n```diff\n%s\n```\n", code(c.Address.Leaf()), strings.Join(diff, "\n")))
+				body := strings.Join(diff, "\n")
+				f := fence(body)
+				diffs = append(diffs, fmt.Sprintf("%s\n\n%sdiff\n%s\n%s\n", code(c.Address.Leaf()), f, body, f))
 			}
 			if c.Reason != "" {
-				change += " — " + c.Reason
+				change += " — " + text(c.Reason)
 			}
 			for _, wr := range c.Warnings {
-				change += " ⚠️ " + wr
+				change += " ⚠️ " + text(wr)
 			}
-			src := ""
-			if c.Source != "" {
-				src = code(c.Source)
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdIcon[c.Action], escapeCell(what), escapeCell(change), escapeCell(src))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdIcon[c.Action], cell(displayLeaf(c)), cell(change), cell(o.source(c.Source)))
 		}
 		for _, d := range diffs {
 			b.WriteString("\n" + d)
@@ -316,26 +435,6 @@ func detailBlocks(p *plan.Plan) []block {
 
 func markdownFooter(p *plan.Plan) string {
 	var b strings.Builder
-	if len(p.Extras) > 0 {
-		hint := "; `--prune` removes what the API can remove"
-		if p.Prune {
-			hint = ""
-		}
-		noun := "entries are"
-		if len(p.Extras) == 1 {
-			noun = "entry is"
-		}
-		fmt.Fprintf(&b, "<details><summary>%d live %s not in the spec and left alone%s</summary>\n\n", len(p.Extras), noun, hint)
-		const maxExtras = 200
-		for i, e := range p.Extras {
-			if i == maxExtras {
-				fmt.Fprintf(&b, "- _…and %d more_\n", len(p.Extras)-maxExtras)
-				break
-			}
-			fmt.Fprintf(&b, "- %s: %s\n", code(e.Address.String()), escapeMD(e.Detail))
-		}
-		b.WriteString("\n</details>\n\n")
-	}
 	if len(p.Warnings) > 0 {
 		b.WriteString("**Warnings**\n\n")
 		const maxWarnings = 50
@@ -344,7 +443,7 @@ func markdownFooter(p *plan.Plan) string {
 				fmt.Fprintf(&b, "- _…and %d more_\n", len(p.Warnings)-maxWarnings)
 				break
 			}
-			fmt.Fprintf(&b, "- %s\n", escapeMD(w))
+			fmt.Fprintf(&b, "- %s\n", text(w))
 		}
 		b.WriteString("\n")
 	}
@@ -379,30 +478,4 @@ func shortDigest(d string) string {
 		return d[:i+13]
 	}
 	return d
-}
-
-// code wraps s in a Markdown code span that survives backticks inside it.
-func code(s string) string {
-	if s == "" {
-		return ""
-	}
-	if !strings.Contains(s, "`") {
-		return "`" + s + "`"
-	}
-	return "`` " + s + " ``"
-}
-
-// escapeCell makes text safe inside a table cell.
-func escapeCell(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
-}
-
-// escapeMD neutralises characters that would start HTML or links in text
-// taken from the live state or the spec.
-func escapeMD(s string) string {
-	return strings.NewReplacer("<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`).Replace(s)
-}
-
-func html(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }

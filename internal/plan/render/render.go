@@ -32,6 +32,14 @@ type Options struct {
 	Color bool
 	// MaxMarkdown caps the Markdown size in bytes; 0 means DefaultMaxMarkdown.
 	MaxMarkdown int
+	// SourceLink turns a spec source ("file:line", relative to the
+	// repository root) into a URL of that line at the reviewed commit, for
+	// Markdown; nil or "" leaves the source unlinked.
+	SourceLink func(source string) string
+	// FullPlan names where the whole plan can be read when the Markdown
+	// comment has to summarise (e.g. "the plan.json artifact"); "" points
+	// at `reposync plan --format json`.
+	FullPlan string
 }
 
 // DefaultMaxMarkdown keeps a PR comment under the 65 536-character limit of
@@ -116,6 +124,19 @@ func describe(c plan.Change) string {
 		return fmt.Sprintf("%s authorization for %s (password from $%s)", a.RepoType, a.User, a.PasswordEnv)
 	}
 	return ""
+}
+
+// unlistedHint says what becomes of a live entry the spec does not list.
+func unlistedHint(p *plan.Plan, e plan.Extra) string {
+	switch {
+	case e.Kind == plan.KindMemberGroup || e.Kind == plan.KindGroupMemberGroup:
+		return "the API cannot detach a member group; remove it in the CodeArts console"
+	case e.Kind == plan.KindGroup:
+		return "--prune --allow-delete-groups deletes it once it is empty"
+	case p.Prune:
+		return "not removed"
+	}
+	return "--prune removes it"
 }
 
 // roleText names a member value's role, or the service's name for a role

@@ -20,6 +20,8 @@ func samplePlan() *plan.Plan {
 	p := &plan.Plan{
 		FormatVersion: plan.FormatVersion, ToolVersion: "test", Project: "0b234373cf3f4b04ab2d8a245155e12b",
 		SpecDigest: "sha256:3f1d2c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff00", Prune: true,
+		Context:  plan.Context{SpecPaths: []string{"specs"}, Root: "git", Commit: "9fceb02d0ae598e95dc970b74767f19372d61af8", Prune: true},
+		Refusals: []plan.Refusal{{Rule: "min_admins", Message: "the plan would leave 1 repositories with fewer than 1 admins", Addresses: []string{"payments/api/ledger (1 → 0 admins)"}}},
 		Changes: []plan.Change{
 			{Address: addr("git_auth[bitbucket-ci]"), Kind: plan.KindGitAuth, Action: plan.Create, After: &plan.GitAuthValue{RepoType: "bitbucket", User: "bucket-ljn", PasswordEnv: "BITBUCKET_PASSWORD"}, Source: "reposync.yaml:31"},
 			{Address: addr("group[payments/api]"), Kind: plan.KindGroup, Action: plan.Manual, Before: &plan.GroupValue{Visibility: "public"}, After: &plan.GroupValue{Visibility: "private"}, Source: "groups.yaml:11",

@@ -41,9 +41,21 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 		return code + s + ansiReset
 	}
 	fmt.Fprintf(bw, "reposync plan for project %s\n", p.Project)
-	if len(p.Changes) == 0 {
+	if len(p.Refusals) > 0 {
+		fmt.Fprintf(bw, "\n%s\n", paint(ansiRed+ansiBold, "Apply will refuse this plan:"))
+		for _, r := range p.Refusals {
+			fmt.Fprintf(bw, "  %s %s\n", paint(ansiRed, "✗"), r.String())
+		}
+	}
+	if len(p.Extras) > 0 {
+		fmt.Fprintf(bw, "\nNot in the spec (drift):\n")
+		for _, e := range p.Extras {
+			fmt.Fprintf(bw, "  %s %s: %s (%s)\n", paint(ansiMagenta, "?"), e.Address, e.Detail, unlistedHint(p, e))
+		}
+	}
+	if !p.Summary.Drift() {
 		fmt.Fprintln(bw, "\nNo changes. The live state matches the spec.")
-	} else {
+	} else if len(p.Changes) > 0 {
 		fmt.Fprintln(bw)
 	}
 	for _, c := range p.Changes {
@@ -73,16 +85,6 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 		}
 		for _, wr := range c.Warnings {
 			fmt.Fprintf(bw, "      %s %s\n", paint(ansiYellow, "warning:"), wr)
-		}
-	}
-	if len(p.Extras) > 0 {
-		hint := " (--prune removes what the API can remove)"
-		if p.Prune {
-			hint = ""
-		}
-		fmt.Fprintf(bw, "\nNot in the spec, left alone%s:\n", hint)
-		for _, e := range p.Extras {
-			fmt.Fprintf(bw, "  %s  %s\n", paint(ansiDim, "·"), e.Address.String()+": "+e.Detail)
 		}
 	}
 	if len(p.Warnings) > 0 {

@@ -1,15 +1,16 @@
-package apply
+package plan
 
 import (
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/state"
 )
 
 // Guardrails are the limits a plan must respect before anything is written.
+// plan evaluates them so a pull request shows what apply would refuse;
+// apply evaluates them again against the state it is about to change.
 type Guardrails struct {
 	// MaxDeletes caps deletions; negative means no cap.
 	MaxDeletes int
@@ -23,16 +24,19 @@ type Guardrails struct {
 	// Caller is the identity reposync runs as; its own admin role is never
 	// removed or demoted. Nil when unknown.
 	Caller *state.LiveUser
+	// HasSecret reports whether the environment variable a Git
+	// authorization's password_env names is set; nil skips the check.
+	HasSecret func(name string) bool
 }
 
-// Violation is one guardrail a plan breaks, with what would break it.
-type Violation struct {
+// Refusal is one guardrail a plan breaks, with what would break it.
+type Refusal struct {
 	Rule      string   `json:"rule"`
 	Message   string   `json:"message"`
 	Addresses []string `json:"addresses"`
 }
 
-func (v Violation) String() string {
+func (v Refusal) String() string {
 	s := v.Rule + ": " + v.Message
 	if len(v.Addresses) > 0 {
 		const show = 10
@@ -49,59 +53,73 @@ func (v Violation) String() string {
 
 // Check returns every guardrail the plan breaks, given the live state it was
 // planned against. An empty result means the plan may run.
-func Check(p *plan.Plan, live *state.Live, g Guardrails) []Violation {
-	var out []Violation
+func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
+	out := []Refusal{}
 	var deletes, groupDeletes, selfHarm []string
 	for _, c := range p.Changes {
-		if c.Action == plan.Delete {
+		if c.Action == Delete {
 			deletes = append(deletes, c.Address.String())
-			if c.Kind == plan.KindGroup {
+			if c.Kind == KindGroup {
 				groupDeletes = append(groupDeletes, c.Address.String())
 			}
 		}
-		if g.Caller != nil && c.Kind == plan.KindMember && isCaller(g.Caller, c.Target) {
-			b, _ := c.Before.(*plan.MemberValue)
-			a, _ := c.After.(*plan.MemberValue)
+		if g.Caller != nil && c.Kind == KindMember && c.Action != Manual && isCaller(g.Caller, c.Target) {
+			b, _ := c.Before.(*MemberValue)
+			a, _ := c.After.(*MemberValue)
 			if b != nil && b.Role == state.RoleAdmin && b.Via == "" && (a == nil || a.Role != state.RoleAdmin) {
 				selfHarm = append(selfHarm, c.Address.String())
 			}
 		}
 	}
 	if len(deletes) > 0 && !g.Prune {
-		out = append(out, Violation{Rule: "prune", Message: fmt.Sprintf("the plan deletes %d objects, which needs --prune", len(deletes)), Addresses: deletes})
+		out = append(out, Refusal{Rule: "prune", Message: fmt.Sprintf("the plan deletes %d objects, which needs --prune", len(deletes)), Addresses: deletes})
 	}
 	if g.MaxDeletes >= 0 && len(deletes) > g.MaxDeletes {
-		out = append(out, Violation{Rule: "max_deletes", Message: fmt.Sprintf("the plan deletes %d objects, more than max_deletes %d; raise it with --max-deletes if this is intended", len(deletes), g.MaxDeletes), Addresses: deletes})
+		out = append(out, Refusal{Rule: "max_deletes", Message: fmt.Sprintf("the plan deletes %d objects, more than max_deletes %d; raise it with --max-deletes if this is intended", len(deletes), g.MaxDeletes), Addresses: deletes})
 	}
 	if len(groupDeletes) > 0 && !g.AllowDeleteGroups {
-		out = append(out, Violation{Rule: "allow_delete_groups", Message: fmt.Sprintf("the plan deletes %d repository groups, which needs --allow-delete-groups", len(groupDeletes)), Addresses: groupDeletes})
+		out = append(out, Refusal{Rule: "allow_delete_groups", Message: fmt.Sprintf("the plan deletes %d repository groups, which needs --allow-delete-groups", len(groupDeletes)), Addresses: groupDeletes})
 	}
 	if len(selfHarm) > 0 {
-		out = append(out, Violation{Rule: "self", Message: fmt.Sprintf("the plan removes or demotes the admin role of the identity reposync runs as (%s); do that by hand if you mean it", g.Caller.Name), Addresses: selfHarm})
+		out = append(out, Refusal{Rule: "self", Message: fmt.Sprintf("the plan removes or demotes the admin role of the identity reposync runs as (%s); do that by hand if you mean it", g.Caller.Name), Addresses: selfHarm})
 	}
 	out = append(out, minAdmins(p, live, g.MinAdmins)...)
+	if g.HasSecret != nil {
+		var missing []string
+		for _, c := range p.Changes {
+			if c.Kind != KindGitAuth || (c.Action != Create && c.Action != Replace) {
+				continue
+			}
+			if v, ok := c.After.(*GitAuthValue); ok && v != nil && !g.HasSecret(v.PasswordEnv) {
+				missing = append(missing, fmt.Sprintf("%s (%s)", c.Address, v.PasswordEnv))
+			}
+		}
+		if len(missing) > 0 {
+			out = append(out, Refusal{Rule: "password_env", Message: fmt.Sprintf("%d Git authorizations need a password from the environment, and the variable is not set", len(missing)), Addresses: missing})
+		}
+	}
 	return out
 }
 
-func isCaller(caller *state.LiveUser, t plan.Target) bool {
+func isCaller(caller *state.LiveUser, t Target) bool {
 	return (caller.IAMID != "" && caller.IAMID == t.UserIAMID) || (caller.ID != 0 && caller.ID == t.UserID)
 }
 
 // minAdmins counts, per repository the plan touches, the admins before and
 // after; a repository whose admin count the plan lowers below min is a
 // violation. Inherited admins count: they keep their access.
-func minAdmins(p *plan.Plan, live *state.Live, min int) []Violation {
+func minAdmins(p *Plan, live *state.Live, min int) []Refusal {
 	if min <= 0 || live == nil {
 		return nil
 	}
 	delta := map[string]int{}
 	var touched []string
 	for _, c := range p.Changes {
-		if c.Kind != plan.KindMember || c.Action == plan.Manual {
+		if c.Kind != KindMember || c.Action == Manual {
 			continue
 		}
-		b, _ := c.Before.(*plan.MemberValue)
-		a, _ := c.After.(*plan.MemberValue)
+		b, _ := c.Before.(*MemberValue)
+		a, _ := c.After.(*MemberValue)
 		was := b != nil && b.Role == state.RoleAdmin
 		will := a != nil && a.Role == state.RoleAdmin
 		if b != nil && b.Via != "" {
@@ -144,5 +162,5 @@ func minAdmins(p *plan.Plan, live *state.Live, min int) []Violation {
 	if len(bad) == 0 {
 		return nil
 	}
-	return []Violation{{Rule: "min_admins", Message: fmt.Sprintf("the plan would leave %d repositories with fewer than %d admins", len(bad), min), Addresses: bad}}
+	return []Refusal{{Rule: "min_admins", Message: fmt.Sprintf("the plan would leave %d repositories with fewer than %d admins", len(bad), min), Addresses: bad}}
 }

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// gitTree is the Git work tree a spec lives in.
+type gitTree struct {
+	// top is the absolute path of the work tree's top directory.
+	top string
+	// commit is HEAD's full hash; "" in a repository without commits.
+	commit string
+}
+
+// gitTimeout bounds every git command: they are local and quick, and a
+// hung one (a lock, a network filesystem) must not hang reposync.
+const gitTimeout = 30 * time.Second
+
+// runGit runs git in dir and returns its standard output, trimmed.
+func runGit(ctx context.Context, dir string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, gitTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(errOut.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
+	}
+	return strings.TrimSpace(out.String()), nil
+}
+
+// findGitTree returns the work tree that holds dir, or nil when dir is
+// not in one (or git is not installed: specs need not live in Git).
+func findGitTree(ctx context.Context, dir string) *gitTree {
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil
+	}
+	top, err := runGit(ctx, dir, "rev-parse", "--show-toplevel")
+	if err != nil || top == "" {
+		return nil
+	}
+	t := &gitTree{top: top}
+	t.commit, _ = runGit(ctx, dir, "rev-parse", "--verify", "--quiet", "HEAD")
+	return t
+}
+
+// rel returns path relative to the work tree's top, with forward slashes;
+// ok is false when path is outside the tree.
+func (t *gitTree) rel(path string) (string, bool) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", false
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	top := t.top
+	if real, err := filepath.EvalSymlinks(top); err == nil {
+		top = real
+	}
+	r, err := filepath.Rel(top, abs)
+	if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return filepath.ToSlash(r), true
+}
+
+// dirty reports whether any of paths (relative to the top) has changes
+// that are not committed, untracked files included.
+func (t *gitTree) dirty(ctx context.Context, paths []string) (bool, error) {
+	out, err := runGit(ctx, t.top, append([]string{"status", "--porcelain", "--untracked-files=all", "--"}, paths...)...)
+	if err != nil {
+		return false, err
+	}
+	return out != "", nil
+}
+
+// relSource rewrites a spec source "file:line" so that file is relative to
+// the work tree's top; sources outside the tree are kept as they are.
+func (t *gitTree) relSource(src string) string {
+	i := strings.LastIndexByte(src, ':')
+	if i <= 0 {
+		return src
+	}
+	if _, err := strconv.Atoi(src[i+1:]); err != nil {
+		return src
+	}
+	if r, ok := t.rel(src[:i]); ok {
+		return r + src[i:]
+	}
+	return src
+}
+
+var errNoGit = errors.New("not in a Git work tree")

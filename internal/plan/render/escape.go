@@ -1,0 +1,108 @@
+package render
+
+import (
+	"net/url"
+	"strings"
+)
+
+// Everything a spec or the live state can put into a Markdown comment —
+// names, paths, descriptions, reasons, sources — passes through one of the
+// functions below, so that no tag, comment, link, emphasis or table break
+// written by a pull-request author survives into the rendered comment.
+//
+//   - code: an inline code span (inert in CommonMark: no HTML, no links);
+//   - text: plain text, every character that could start Markdown or HTML
+//     escaped;
+//   - html: text inside an HTML element we emit (<summary>);
+//   - cell: what code and text produced, made safe inside a table cell.
+
+// CodeSpan is code for callers that compose Markdown text of their own
+// (Options.FullPlan).
+func CodeSpan(s string) string { return code(s) }
+
+// code wraps s in an inline code span that no backtick run inside s can
+// close early; line breaks become spaces (a code span cannot hold one).
+func code(s string) string {
+	s = oneLine(s)
+	if s == "" {
+		return ""
+	}
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	if longest == 0 {
+		return "`" + s + "`"
+	}
+	fence := strings.Repeat("`", longest+1)
+	return fence + " " + s + " " + fence
+}
+
+// mdEscaper escapes, for Markdown text, the characters that start HTML
+// (<, >, & as entities) and the ASCII punctuation that can start inline
+// syntax anywhere in a line (with a backslash, which CommonMark allows
+// before any ASCII punctuation): code, emphasis, links and images, table
+// cells, strikethrough. Line breaks become spaces, so untrusted text never
+// starts a line and block syntax (#, -, +, >, 1.) cannot arise.
+var mdEscaper = strings.NewReplacer(
+	"&", "&amp;", "<", "&lt;", ">", "&gt;",
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "|", `\|`, "~", `\~`,
+	"\r", " ", "\n", " ", "\t", " ",
+)
+
+// text makes s inert Markdown text.
+func text(s string) string { return mdEscaper.Replace(s) }
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;", "`", "&#96;",
+	"\r", " ", "\n", " ")
+
+// html makes s inert inside an HTML element.
+func html(s string) string { return htmlEscaper.Replace(s) }
+
+// cell makes rendered Markdown safe inside a table cell: a pipe would end
+// the cell even inside a code span, and a line break would end the row.
+func cell(s string) string {
+	return strings.ReplaceAll(oneLine(strings.ReplaceAll(s, `\|`, "|")), "|", `\|`)
+}
+
+func oneLine(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(s)
+}
+
+// fence returns a code fence longer than any backtick run in body, so a
+// diff of spec text cannot close its block early.
+func fence(body string) string {
+	longest, run := 0, 0
+	for _, r := range body {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
+}
+
+// source renders a spec location, linked when o.SourceLink gives a URL.
+func (o Options) source(src string) string {
+	if src == "" {
+		return ""
+	}
+	if o.SourceLink != nil {
+		if u := o.SourceLink(src); u != "" {
+			if parsed, err := url.Parse(u); err == nil && (parsed.Scheme == "https" || parsed.Scheme == "http") {
+				// The URL is ours (CI variables and a path we escaped), but
+				// a ) or a space would still end the link early.
+				safe := strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(parsed.String())
+				return "[" + code(src) + "](" + safe + ")"
+			}
+		}
+	}
+	return code(src)
+}

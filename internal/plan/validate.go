@@ -1,0 +1,161 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// Validate checks that a plan read from a file is one reposync could have
+// made: every change's address, kind and action agree, the values an
+// action needs are there, a write has the ids it needs, and the summary
+// counts the changes. A plan edited by hand is an error here, never a
+// panic later.
+func (p *Plan) Validate() error {
+	var errs []error
+	bad := func(c Change, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("change %s: %s", c.Address, fmt.Sprintf(format, args...)))
+	}
+	var count Summary
+	seen := map[Address]bool{}
+	for _, c := range p.Changes {
+		if seen[c.Address] {
+			bad(c, "listed twice")
+		}
+		seen[c.Address] = true
+		if want, ok := kindOf(c.Address); !ok || want != c.Kind {
+			bad(c, "kind %q does not fit the address (want %q)", c.Kind, want)
+			continue
+		}
+		switch c.Action {
+		case Create:
+			count.Create++
+			if c.After == nil {
+				bad(c, "a create needs an after value")
+			}
+		case Update:
+			count.Update++
+			if c.Before == nil || c.After == nil {
+				bad(c, "an update needs before and after values")
+			}
+		case Delete:
+			count.Delete++
+			if c.Before == nil || c.After != nil {
+				bad(c, "a delete needs a before value and no after value")
+			}
+		case Replace:
+			count.Replace++
+			if c.Before == nil || c.After == nil {
+				bad(c, "a replace needs before and after values")
+			}
+		case Manual:
+			count.Manual++
+			continue
+		default:
+			bad(c, "unknown action %q", c.Action)
+			continue
+		}
+		op := OpFor(c)
+		if op == "" {
+			bad(c, "no API write can %s a %s", c.Action, c.Kind)
+			continue
+		}
+		if missing := missingTarget(op, c.Target); missing != "" {
+			bad(c, "the target lacks %s, which %s needs", missing, op)
+		}
+	}
+	count.Unlisted = len(p.Extras)
+	if len(errs) == 0 && count != p.Summary {
+		errs = append(errs, fmt.Errorf("the summary %+v does not count the changes (%+v)", p.Summary, count))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("the plan was not made by reposync as it is (edited by hand?): %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// kindOf is the kind of change an address can have.
+func kindOf(a Address) (Kind, bool) {
+	switch {
+	case a.Object == ObjectGroup && a.Entry == "":
+		return KindGroup, true
+	case a.Object == ObjectGroup && a.Entry == EntryMemberGroup:
+		return KindGroupMemberGroup, true
+	case a.Object == ObjectRepository && a.Entry == EntryMember:
+		return KindMember, true
+	case a.Object == ObjectRepository && a.Entry == EntryMemberGroup:
+		return KindMemberGroup, true
+	case a.Object == ObjectRepository && a.Entry == EntryPushRule:
+		return KindPushRule, true
+	case a.Object == ObjectGitAuth && a.Entry == "":
+		return KindGitAuth, true
+	}
+	return "", false
+}
+
+// missingTarget names the first id an operation needs that t lacks.
+func missingTarget(op Op, t Target) string {
+	need := map[Op][]struct {
+		name string
+		ok   bool
+	}{
+		OpCreateGroup:            {{"group", t.Group != ""}},
+		OpDeleteGroup:            {{"group_id", t.GroupID != 0}},
+		OpAttachGroupMemberGroup: {{"group", t.Group != ""}, {"member_group_id", t.MemberGroupID != ""}},
+		OpAttachMemberGroup:      {{"repository_id", t.RepositoryID != 0}, {"member_group_id", t.MemberGroupID != ""}},
+		OpAddMembers:             {{"repository_uuid", t.RepositoryUUID != ""}, {"user_iam_id", t.UserIAMID != ""}},
+		OpSetRole:                {{"repository_uuid", t.RepositoryUUID != ""}, {"user_iam_id", t.UserIAMID != ""}},
+		OpDeleteMember:           {{"repository_uuid", t.RepositoryUUID != ""}, {"user_iam_id", t.UserIAMID != ""}},
+		OpCreatePushRule:         {{"repository_id", t.RepositoryID != 0}},
+		OpUpdatePushRules:        {{"repository_id", t.RepositoryID != 0}, {"push_rule_id", t.PushRuleID != 0}},
+		OpDeletePushRules:        {{"repository_id", t.RepositoryID != 0}, {"push_rule_id", t.PushRuleID != 0}},
+		OpCreateGitAuth:          {{"git_auth", t.GitAuth != ""}},
+		OpDeleteGitAuth:          {{"git_auth", t.GitAuth != ""}},
+		OpReplaceGitAuth:         {{"git_auth", t.GitAuth != ""}},
+	}
+	for _, f := range need[op] {
+		if !f.ok {
+			return f.name
+		}
+	}
+	return ""
+}
+
+// ChangesDiffer compares the changes of a saved plan with a fresh plan of
+// the same spec: every difference, one line each, sorted; none means the
+// fresh plan would do exactly what was reviewed.
+func ChangesDiffer(saved, fresh *Plan) []string {
+	enc := func(c Change) string {
+		c.Warnings = nil // notes, not what is done
+		b, err := json.Marshal(c)
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		return string(bytes.TrimSpace(b))
+	}
+	was := map[Address]string{}
+	for _, c := range saved.Changes {
+		was[c.Address] = enc(c)
+	}
+	var out []string
+	now := map[Address]bool{}
+	for _, c := range fresh.Changes {
+		now[c.Address] = true
+		old, ok := was[c.Address]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("%s: the reviewed plan did not %s it", c.Address, c.Action))
+		case old != enc(c):
+			out = append(out, fmt.Sprintf("%s: planned differently now (%s)", c.Address, c.Action))
+		}
+	}
+	for _, c := range saved.Changes {
+		if !now[c.Address] {
+			out = append(out, fmt.Sprintf("%s: no longer planned (the reviewed plan would %s it)", c.Address, c.Action))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
