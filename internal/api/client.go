@@ -109,7 +109,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	plain := *c.base
 	plain.Transport = &authTransport{base: rt, c: &Client{}, hosts: map[string]bool{}}
-	plain.CheckRedirect = checkRedirect
+	plain.CheckRedirect = noRedirect
 	authed := plain
 	authed.Transport = &authTransport{base: rt, c: c, hosts: hosts}
 	c.plain, c.authed = &plain, &authed
@@ -267,6 +267,9 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			}
 		case resp.status < 300:
 			return resp, nil
+		case resp.status < 400:
+			// Never retried: a redirect is configuration, not a passing fault.
+			return nil, c.redirectError(cl, u, resp)
 		default:
 			e := c.newError(cl, u, resp, KindHTTP, nil)
 			throttled := IsThrottled(e)
@@ -384,6 +387,35 @@ func (c *Client) newError(cl *call, u *url.URL, resp *response, kind Kind, err e
 		e.Code, e.Message = c.redact(code), c.redact(msg)
 	}
 	return e
+}
+
+// redirectError describes a 3xx answer: the client follows no redirect
+// (noRedirect), so the answer names a host the configuration did not.
+func (c *Client) redirectError(cl *call, u *url.URL, resp *response) *Error {
+	e := &Error{Op: cl.op, Method: cl.method, URL: c.sanitize(u), Kind: KindRedirect, Status: resp.status,
+		RequestID: resp.header.Get("X-Request-Id")}
+	hint := "is the region right?"
+	if c.endpoint != "" {
+		hint = "is --endpoint right?"
+	}
+	loc := resp.header.Get("Location")
+	if loc == "" {
+		e.Message = fmt.Sprintf("the server answered %d without a Location; reposync never follows redirects (%s)", resp.status, hint)
+		return e
+	}
+	e.Location = c.sanitizeLocation(u, loc)
+	e.Message = fmt.Sprintf("the server redirected to %s; reposync never follows redirects (%s)", e.Location, hint)
+	return e
+}
+
+// sanitizeLocation resolves a Location header against the request URL and
+// renders it without user info or secret-looking query values.
+func (c *Client) sanitizeLocation(u *url.URL, loc string) string {
+	t, err := u.Parse(loc)
+	if err != nil {
+		return "an unparseable Location"
+	}
+	return c.sanitize(t)
 }
 
 var secretQueryName = regexp.MustCompile(`(?i)token|password|passwd|secret|signature|credential`)

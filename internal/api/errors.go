@@ -24,6 +24,10 @@ const (
 	KindPartial
 	// KindDecode means the answer could not be decoded or exceeded a size limit.
 	KindDecode
+	// KindRedirect means the server answered 3xx. The client follows no
+	// redirect (a POST body would follow it to another host); Location names
+	// the target. Nothing is retried: the endpoint is most likely wrong.
+	KindRedirect
 )
 
 // Failure is one per-item failure reported inside a successful answer.
@@ -56,6 +60,9 @@ type Error struct {
 	RequestID string
 	// Kind says what sort of failure this is.
 	Kind Kind
+	// Location is the sanitised target of a KindRedirect answer ("" when the
+	// answer named none).
+	Location string
 	// Failures lists per-item failures for KindPartial.
 	Failures []Failure
 	// Err is the underlying transport or decode error, if any.
@@ -150,6 +157,13 @@ func IsAuth(err error) bool {
 func IsAmbiguous(err error) bool {
 	e := asError(err)
 	return e != nil && e.Kind == KindAmbiguous
+}
+
+// IsRedirect reports whether err is a 3xx answer, which the client never
+// follows: the endpoint (or a proxy in front of it) points somewhere else.
+func IsRedirect(err error) bool {
+	e := asError(err)
+	return e != nil && e.Kind == KindRedirect
 }
 
 var errMissingSubjectToken = errors.New("no X-Subject-Token header in the answer")
