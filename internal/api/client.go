@@ -46,6 +46,7 @@ type Client struct {
 	endpoint  string
 	region    string
 	insecure  bool
+	allowHTTP bool
 
 	endpoints    map[service]*url.URL
 	authed       *http.Client
@@ -89,7 +90,7 @@ func New(opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("configure api client: %w", err)
 		}
 	}
-	eps, err := resolveEndpoints(c.endpoint, c.region)
+	eps, err := resolveEndpoints(c.endpoint, c.region, c.allowHTTP)
 	if err != nil {
 		return nil, fmt.Errorf("configure api client: %w", err)
 	}

@@ -191,6 +191,14 @@ func WithRegion(region string) Option {
 	return func(c *Client) error { c.region = region; return nil }
 }
 
+// WithAllowInsecureHTTP lets WithEndpoint name a plain http:// URL on a host
+// that is not loopback. Without it such an endpoint is refused: tokens, AK/SK
+// signatures and the IAM password would cross the network in clear text.
+// The CLI sets it for --allow-insecure-http.
+func WithAllowInsecureHTTP() Option {
+	return func(c *Client) error { c.allowHTTP = true; return nil }
+}
+
 // WithInsecureSkipVerify turns TLS certificate verification off. Only for
 // test set-ups; never use it against the real cloud.
 func WithInsecureSkipVerify() Option {
