@@ -28,8 +28,36 @@ type authTransport struct {
 	hosts map[string]bool
 }
 
-// RoundTrip authenticates r when it is bound for a service host.
+// RoundTrip authenticates r when it is bound for a service host, and hides
+// the Location of a 3xx answer from http.Client (hideLocation).
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.roundTrip(req)
+	if err == nil {
+		hideLocation(resp)
+	}
+	return resp, err
+}
+
+// redirectLocation carries a 3xx answer's Location past http.Client.
+const redirectLocation = "X-Reposync-Redirect-Location"
+
+// hideLocation moves the Location of a 3xx answer to redirectLocation.
+// http.Client parses a redirect's Location before it asks CheckRedirect, and
+// fails with a transport error (retried, quoting the raw header) when it
+// cannot; without a Location it hands the answer back untouched, and do
+// reports the redirect itself. noRedirect stays as the second guard.
+func hideLocation(resp *http.Response) {
+	resp.Header.Del(redirectLocation) // only this transport may set it
+	if resp.StatusCode < 300 || resp.StatusCode >= 400 {
+		return
+	}
+	if loc := resp.Header.Get("Location"); loc != "" {
+		resp.Header.Del("Location")
+		resp.Header.Set(redirectLocation, loc)
+	}
+}
+
+func (t *authTransport) roundTrip(req *http.Request) (*http.Response, error) {
 	r := req.Clone(req.Context())
 	if !t.hosts[r.URL.Host] {
 		for _, h := range credentialHeaders {

@@ -363,7 +363,9 @@ func (c *Client) newError(cl *call, u *url.URL, resp *response, kind Kind, err e
 		if errors.As(err, &ue) {
 			cp := *ue
 			if pu, perr := url.Parse(ue.URL); perr == nil {
-				cp.URL = sanitizeURL(pu)
+				cp.URL = RedactURL(sanitizeURL(pu))
+			} else {
+				cp.URL = RedactURL(ue.URL)
 			}
 			err = &cp
 		}
@@ -399,7 +401,7 @@ func (c *Client) redirectError(cl *call, u *url.URL, resp *response) *Error {
 	if c.endpoint != "" {
 		hint = "is --endpoint right?"
 	}
-	loc := resp.header.Get("Location")
+	loc := resp.header.Get(redirectLocation)
 	if loc == "" {
 		e.Message = fmt.Sprintf("the server answered %d without a Location; reposync never follows redirects (%s)", resp.status, hint)
 		return e
@@ -414,9 +416,10 @@ func (c *Client) redirectError(cl *call, u *url.URL, resp *response) *Error {
 func (c *Client) sanitizeLocation(u *url.URL, loc string) string {
 	t, err := u.Parse(loc)
 	if err != nil {
-		return "an unparseable Location"
+		return c.redact(RedactURL(loc))
 	}
-	return c.sanitize(t)
+	// RedactURL again: url.Parse reads "https://u:1/pw@h" as host u, port 1.
+	return RedactURL(c.sanitize(t))
 }
 
 var secretQueryName = regexp.MustCompile(`(?i)token|password|passwd|secret|signature|credential`)
@@ -442,8 +445,14 @@ func sanitizeURL(u *url.URL) string {
 
 var secretJSONField = regexp.MustCompile(`(?i)("(?:password|token|secret|sk|secret_key|security_token)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 
-// redact removes every configured secret and secret-looking JSON value from
-// s: the one redaction point of everything that reaches an error.
+// textUserinfo matches the user info of a URL inside free text (a server's
+// message, a proxy error, a decode error quoting a value): from "scheme://"
+// to the last '@' before a space or quote.
+var textUserinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://)[^\s"'<>]*@`)
+
+// redact removes every configured secret, the user info of any URL and
+// every secret-looking JSON value from s: the one redaction point of
+// everything that reaches an error.
 func (c *Client) redact(s string) string {
 	for _, sec := range c.creds.secrets() {
 		s = strings.ReplaceAll(s, sec, "REDACTED")
@@ -455,6 +464,7 @@ func (c *Client) redact(s string) string {
 		}
 		c.tokens.mu.Unlock()
 	}
+	s = textUserinfo.ReplaceAllString(s, "${1}REDACTED@")
 	return secretJSONField.ReplaceAllString(s, `${1}"REDACTED"`)
 }
 

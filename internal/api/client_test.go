@@ -340,3 +340,80 @@ func TestErrorURLSanitised(t *testing.T) {
 		t.Errorf("error %q: secret query value not redacted or harmless one lost", e.Error())
 	}
 }
+
+// TestNoUserinfoInErrors drives every error path that can carry a URL with
+// one that holds user info, and checks that no error text reveals it.
+func TestNoUserinfoInErrors(t *testing.T) {
+	const hostile = "https://user:SECRET@[::1"
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, mux *http.ServeMux) []Option
+		call  func(context.Context, *Client) error
+	}{
+		{"server message quoting a URL", func(t *testing.T, mux *http.ServeMux) []Option {
+			mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+				answer(w, 400, "", `{"error_code":"CH.010001","error_msg":"bad mirror ftp://user:SECRET@mirror.example.com/x"}`)
+			})
+			return nil
+		}, func(ctx context.Context, c *Client) error { _, err := c.ShowRepository(ctx, 1); return err }},
+		{"decode error quoting a value", func(t *testing.T, mux *http.ServeMux) []Option {
+			mux.HandleFunc("GET /v4/repositories/1/user-groups", func(w http.ResponseWriter, r *http.Request) {
+				answer(w, 200, "", `[{"user_group_id":"g","user_count":"https://user:SECRET@host/x"}]`)
+			})
+			return nil
+		}, func(ctx context.Context, c *Client) error { _, err := c.ListRepositoryUserGroups(ctx, 1); return err }},
+		{"unparseable redirect target", func(t *testing.T, mux *http.ServeMux) []Option {
+			mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", hostile)
+				w.WriteHeader(http.StatusTemporaryRedirect)
+			})
+			return nil
+		}, func(ctx context.Context, c *Client) error { _, err := c.ShowRepository(ctx, 1); return err }},
+		{"redirect target with user info", func(t *testing.T, mux *http.ServeMux) []Option {
+			mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", "https://user:123/SECRET@other.example.com/x")
+				w.WriteHeader(http.StatusFound)
+			})
+			return nil
+		}, func(ctx context.Context, c *Client) error { _, err := c.ShowRepository(ctx, 1); return err }},
+		{"proxy error quoting the proxy URL", func(t *testing.T, mux *http.ServeMux) []Option {
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			tr.Proxy = func(*http.Request) (*url.URL, error) {
+				return nil, fmt.Errorf("invalid proxy address %q: bad port", "http://proxyuser:SECRET@proxy:99999")
+			}
+			return []Option{WithHTTPClient(&http.Client{Transport: tr}), WithRetry(RetryPolicy{MaxAttempts: 1})}
+		}, func(ctx context.Context, c *Client) error { _, err := c.ShowRepository(ctx, 1); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, mux := newServer(t)
+			opts := append([]Option{WithCredentials(Credentials{Token: tToken})}, tt.setup(t, mux)...)
+			c := newClient(t, srv, newFakeClock(true), opts...)
+			err := tt.call(context.Background(), c)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("error reveals user info: %v", err)
+			}
+			if e := asError(err); e == nil || strings.Contains(e.URL+e.Location+e.Message, "SECRET") {
+				t.Errorf("error fields reveal user info: %#v", e)
+			}
+			if strings.Contains(tt.name, "redirect") && !IsRedirect(err) {
+				t.Errorf("error %v is not a redirect error", err)
+			}
+		})
+	}
+	t.Run("url.Error with an unparseable URL", func(t *testing.T) {
+		c, err := New(WithEndpoint("http://127.0.0.1:1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl := get("ShowRepository", svcRepo, "/v4/repositories/1", nil)
+		u, _ := c.url(cl)
+		e := c.newError(cl, u, nil, KindTransport, &url.Error{Op: "Get", URL: hostile, Err: fmt.Errorf("boom")})
+		if strings.Contains(e.Error(), "SECRET") {
+			t.Errorf("error reveals user info: %v", e)
+		}
+	})
+}
