@@ -41,12 +41,15 @@ type Client struct {
 	creds     Credentials
 	rateLimit int
 	retry     RetryPolicy
-	clock     Clock
-	userAgent string
-	endpoint  string
-	region    string
-	insecure  bool
-	allowHTTP bool
+
+	attemptTimeout time.Duration
+	callTimeout    time.Duration
+	clock          Clock
+	userAgent      string
+	endpoint       string
+	region         string
+	insecure       bool
+	allowHTTP      bool
 
 	endpoints    map[service]*url.URL
 	authed       *http.Client
@@ -75,15 +78,17 @@ type OpStats struct {
 // New builds a client. It needs WithEndpoint or WithRegion.
 func New(opts ...Option) (*Client, error) {
 	c := &Client{
-		base:         &http.Client{Timeout: 60 * time.Second},
-		rateLimit:    DefaultRateLimit,
-		retry:        DefaultRetryPolicy,
-		clock:        realClock{},
-		userAgent:    "reposync/dev",
-		maxBody:      defaultMaxBody,
-		maxErrorBody: defaultMaxErrorBody,
-		pageSize:     defaultPageSize,
-		stats:        map[string]*OpStats{},
+		base:           &http.Client{},
+		attemptTimeout: DefaultAttemptTimeout,
+		callTimeout:    DefaultCallTimeout,
+		rateLimit:      DefaultRateLimit,
+		retry:          DefaultRetryPolicy,
+		clock:          realClock{},
+		userAgent:      "reposync/dev",
+		maxBody:        defaultMaxBody,
+		maxErrorBody:   defaultMaxErrorBody,
+		pageSize:       defaultPageSize,
+		stats:          map[string]*OpStats{},
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
@@ -109,6 +114,10 @@ func New(opts ...Option) (*Client, error) {
 		hosts[u.Host] = true
 	}
 	plain := *c.base
+	// The attempt and call timeouts bound every request; a Timeout of a
+	// client passed with WithHTTPClient would only add a third bound with a
+	// less clear message.
+	plain.Timeout = 0
 	plain.Transport = &authTransport{base: rt, c: &Client{}, hosts: map[string]bool{}}
 	plain.CheckRedirect = noRedirect
 	authed := plain
@@ -222,7 +231,12 @@ func (c *Client) url(cl *call) (*url.URL, error) {
 	return &u, nil
 }
 
-// do runs the one retry loop: budget, send, classify, back off.
+// do runs the one retry loop: budget, send, classify, back off. Two bounds
+// keep it from waiting without end: every attempt has attemptTimeout (which
+// also bounds reading the answer, so a server trickling a byte every few
+// seconds is cut off), and the whole call, budget waits and back-offs
+// included, has callTimeout. They do not multiply: five attempts of 30 s
+// still end at the call's 2 min. A shorter deadline of ctx wins.
 func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 	u, err := c.url(cl)
 	if err != nil {
@@ -234,9 +248,12 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			return nil, fmt.Errorf("%s: encode request: %w", cl.op, err)
 		}
 	}
+	callCtx, cancel := context.WithTimeoutCause(ctx, c.callTimeout, errCallTimeout)
+	defer cancel()
+	var last error // the previous attempt's failure, for a give-up message
 	for attempt := 1; ; attempt++ {
-		if err := c.budget.wait(ctx, cl.op); err != nil {
-			return nil, fmt.Errorf("%s: wait for rate budget: %w", cl.op, err)
+		if err := c.budget.wait(callCtx, cl.op); err != nil {
+			return nil, c.ended(ctx, cl, u, attempt-1, last, false, "wait for rate budget")
 		}
 		c.count(cl.op, func(s *OpStats) {
 			s.Calls++
@@ -244,28 +261,32 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 				s.Retries++
 			}
 		})
-		resp, written, err := c.send(ctx, cl, u, body)
+		resp, written, err := c.send(callCtx, cl, u, body, attempt)
+		ambiguous := cl.method == http.MethodPost && written
 		var retryAfter time.Duration
 		var hasRetryAfter bool
 		switch {
-		case err != nil && ctx.Err() != nil:
-			if cl.method == http.MethodPost && written {
-				// Cancelled after the write: the outcome is unknown.
-				return nil, c.newError(cl, u, nil, KindAmbiguous, ctx.Err())
-			}
-			return nil, fmt.Errorf("%s %s: %w", cl.op, c.sanitize(u), ctx.Err())
+		case err != nil && callCtx.Err() != nil:
+			// The caller or the call timeout ended the attempt; after the
+			// write of a POST its outcome is unknown.
+			return nil, c.ended(ctx, cl, u, attempt, last, ambiguous, "")
 		case err != nil && errors.As(err, new(*loginError)):
 			// The IAM login failed; its own call already retried.
-			return nil, fmt.Errorf("%s %s: %w", cl.op, c.sanitize(u), err)
+			return nil, fmt.Errorf("%s %s %s: %w", cl.op, cl.method, c.sanitize(u), err)
 		case errors.Is(err, errBodyTooLarge):
 			return nil, c.newError(cl, u, nil, KindDecode, err)
 		case err != nil:
-			if cl.method == http.MethodPost && written {
+			if ambiguous {
 				return nil, c.newError(cl, u, nil, KindAmbiguous, err)
 			}
 			if attempt >= c.retry.MaxAttempts {
-				return nil, c.newError(cl, u, nil, KindTransport, err)
+				kind := KindTransport
+				if IsTimeout(err) {
+					kind = KindTimeout
+				}
+				return nil, c.newError(cl, u, nil, kind, err)
 			}
+			last = err
 		case resp.status < 300:
 			return resp, nil
 		case resp.status < 400:
@@ -280,6 +301,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			if !retryableStatus(cl.method, resp.status, e.Code) || attempt >= c.retry.MaxAttempts {
 				return nil, e
 			}
+			last = e
 			retryAfter, hasRetryAfter = parseRetryAfter(resp.header.Get("Retry-After"), c.clock.Now())
 			if throttled && hasRetryAfter {
 				c.budget.pause(cl.op, c.clock.Now().Add(retryAfter))
@@ -289,22 +311,113 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		if hasRetryAfter {
 			delay = retryAfter
 		}
-		if err := sleep(ctx, c.clock, delay); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", cl.op, c.sanitize(u), err)
+		if dl, ok := callCtx.Deadline(); ok && time.Until(dl) < delay {
+			// Waiting would only end at the deadline: say so now.
+			wait := fmt.Sprintf("waiting %s before attempt %d", delay, attempt+1)
+			if cdl, ok := ctx.Deadline(); ok && cdl.Equal(dl) {
+				return nil, fmt.Errorf("%s %s %s: %s would pass the deadline: %w", cl.op, cl.method, c.sanitize(u), wait, context.DeadlineExceeded)
+			}
+			return nil, c.gaveUp(cl, u, attempt, last, false, wait)
+		}
+		if err := sleep(callCtx, c.clock, delay); err != nil {
+			return nil, c.ended(ctx, cl, u, attempt, last, false, "back-off before a retry")
 		}
 	}
 }
 
-// send performs one attempt. written reports whether the request reached the
+// Causes of the client's own deadlines (context.Cause tells them apart).
+var (
+	errCallTimeout    = errors.New("call timeout")
+	errAttemptTimeout = errors.New("attempt timeout")
+)
+
+// timeoutError says which bound of the client ended a call and its value.
+// It unwraps to context.DeadlineExceeded.
+type timeoutError struct{ msg string }
+
+func (e *timeoutError) Error() string { return e.msg }
+func (e *timeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// Timeout reports true, as net.Error does for its timeouts.
+func (e *timeoutError) Timeout() bool { return true }
+
+// ended builds the error of a call that stopped before an answer. When ctx
+// (the caller's) ended, its error is wrapped as it is, so that
+// errors.Is(err, context.Canceled) holds; otherwise the call timeout ran
+// out. ambiguous marks a POST that was written; during names what the call
+// was doing ("" while an attempt was in flight).
+func (c *Client) ended(ctx context.Context, cl *call, u *url.URL, attempts int, last error, ambiguous bool, during string) error {
+	err := ctx.Err()
+	switch {
+	case err == nil:
+		return c.gaveUp(cl, u, attempts, last, ambiguous, "")
+	case ambiguous:
+		return c.newError(cl, u, nil, KindAmbiguous, err)
+	case during != "":
+		return fmt.Errorf("%s %s %s: %s: %w", cl.op, cl.method, c.sanitize(u), during, err)
+	}
+	return fmt.Errorf("%s %s %s: %w", cl.op, cl.method, c.sanitize(u), err)
+}
+
+// gaveUp is the error of a call the call timeout ended, or that would have
+// ended during a wait (then named by wait).
+func (c *Client) gaveUp(cl *call, u *url.URL, attempts int, last error, ambiguous bool, wait string) error {
+	msg := fmt.Sprintf("gave up after %s across %s", c.callTimeout, plural(attempts, "attempt"))
+	if wait != "" {
+		msg = fmt.Sprintf("gave up after %s: %s would pass the call timeout of %s", plural(attempts, "attempt"), wait, c.callTimeout)
+	}
+	if last != nil {
+		msg += "; last failure" + detail(last)
+	}
+	kind := KindTimeout
+	if ambiguous {
+		kind = KindAmbiguous
+	}
+	return c.newError(cl, u, nil, kind, &timeoutError{msg: msg})
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// detail renders a failure without its operation and URL, for a message
+// that already names them; it starts with ": ".
+func detail(err error) string {
+	if e := asError(err); e != nil {
+		return e.detail()
+	}
+	return ": " + err.Error()
+}
+
+// send performs one attempt, bounded by attemptTimeout from sending to the
+// last byte of the answer. written reports whether the request reached the
 // wire, which decides whether a failed POST is ambiguous.
-func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte) (*response, bool, error) {
+func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte, attempt int) (*response, bool, error) {
 	if !cl.noAuth && c.creds.mode() == authPassword {
 		// Log in before the traced request exists, so that the login's own
 		// write is not taken for this request's (which would make a failed
-		// POST look ambiguous).
+		// POST look ambiguous). The login is a call of its own, with its own
+		// bounds.
 		if _, err := c.tokens.get(ctx, ""); err != nil {
 			return nil, false, err
 		}
+	}
+	actx, cancel := context.WithTimeoutCause(ctx, c.attemptTimeout, errAttemptTimeout)
+	defer cancel()
+	// timedOut turns a failure caused by the attempt timeout into a message
+	// naming the bound; status is 0 when no answer began.
+	timedOut := func(err error, status int) error {
+		if ctx.Err() != nil || !errors.Is(context.Cause(actx), errAttemptTimeout) {
+			return err
+		}
+		of := fmt.Sprintf("(attempt %d of %d)", attempt, c.retry.MaxAttempts)
+		if status == 0 {
+			return &timeoutError{msg: fmt.Sprintf("no answer within %s %s", c.attemptTimeout, of)}
+		}
+		return &timeoutError{msg: fmt.Sprintf("answer (status %d) not complete within %s %s", status, c.attemptTimeout, of)}
 	}
 	var written atomic.Bool
 	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
@@ -316,7 +429,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte) (*
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), cl.method, u.String(), rd)
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, trace), cl.method, u.String(), rd)
 	if err != nil {
 		return nil, false, err
 	}
@@ -335,7 +448,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte) (*
 	}
 	res, err := hc.Do(req)
 	if err != nil {
-		return nil, written.Load(), err
+		return nil, written.Load(), timedOut(err, 0)
 	}
 	defer res.Body.Close()
 	limit := c.maxBody
@@ -344,7 +457,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte) (*
 	}
 	b, err := io.ReadAll(io.LimitReader(res.Body, limit+1))
 	if err != nil {
-		return nil, true, err
+		return nil, true, timedOut(err, res.StatusCode)
 	}
 	if int64(len(b)) > limit {
 		if res.StatusCode < 300 {

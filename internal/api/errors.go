@@ -24,6 +24,11 @@ const (
 	KindPartial
 	// KindDecode means the answer could not be decoded or exceeded a size limit.
 	KindDecode
+	// KindTimeout means one of the client's bounds ended the call: the
+	// attempt timeout on the last permitted attempt, or the call timeout
+	// across attempts and back-off. The message names the bound and its
+	// value; errors.Is(err, context.DeadlineExceeded) holds.
+	KindTimeout
 	// KindRedirect means the server answered 3xx. The client follows no
 	// redirect (a POST body would follow it to another host); Location names
 	// the target. Nothing is retried: the endpoint is most likely wrong.
@@ -71,11 +76,15 @@ type Error struct {
 
 // Error formats the failure as "OP METHOD URL: status N CODE: message".
 func (e *Error) Error() string {
+	return fmt.Sprintf("%s %s %s", e.Op, e.Method, e.URL) + e.detail()
+}
+
+// detail is Error without the operation and URL, starting with ": ".
+func (e *Error) detail() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s %s", e.Op, e.Method, e.URL)
 	switch e.Kind {
 	case KindAmbiguous:
-		b.WriteString(": outcome unknown (connection lost after the request was sent)")
+		b.WriteString(": outcome unknown (the request was sent; no complete answer came back)")
 	case KindTransport:
 		b.WriteString(": transport failure")
 	case KindDecode:
@@ -157,6 +166,14 @@ func IsAuth(err error) bool {
 func IsAmbiguous(err error) bool {
 	e := asError(err)
 	return e != nil && e.Kind == KindAmbiguous
+}
+
+// IsTimeout reports whether err ended because a bound of the client ran out
+// (the attempt or the call timeout). An ambiguous POST may be a timeout too:
+// check IsAmbiguous first.
+func IsTimeout(err error) bool {
+	var te *timeoutError
+	return errors.As(err, &te)
 }
 
 // IsRedirect reports whether err is a 3xx answer, which the client never

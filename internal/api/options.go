@@ -114,20 +114,58 @@ type RetryPolicy struct {
 // 1 s doubling to at most 30 s (REFERENCE §15.3 recommends starting near 1 s).
 var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 5, BaseDelay: time.Second, MaxDelay: 30 * time.Second}
 
+// Default bounds of waiting (WithAttemptTimeout, WithCallTimeout): one
+// attempt may take 30 s from sending to the last byte of the answer; one
+// call, all attempts, back-offs and budget waits included, 2 min.
+const (
+	DefaultAttemptTimeout = 30 * time.Second
+	DefaultCallTimeout    = 2 * time.Minute
+)
+
 // DefaultRateLimit is the gateway's limit: calls per minute per API operation.
 const DefaultRateLimit = 600
 
 // Option configures a Client.
 type Option func(*Client) error
 
-// WithHTTPClient uses hc's transport and timeout. The client installs its own
-// authentication transport and redirect policy on a copy; hc is not changed.
+// WithHTTPClient uses hc's transport. The client installs its own
+// authentication transport and redirect policy on a copy, without hc's
+// Timeout (WithAttemptTimeout and WithCallTimeout bound every request); hc is
+// not changed.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error {
 		if hc == nil {
 			return fmt.Errorf("nil http client")
 		}
 		c.base = hc
+		return nil
+	}
+}
+
+// WithAttemptTimeout bounds one attempt, from sending the request to the
+// last byte of the answer (a server that never answers, or trickles its
+// answer, is cut off); the default is DefaultAttemptTimeout. An idempotent
+// call is then retried; a POST that was sent is ambiguous.
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("attempt timeout must be positive, got %s", d)
+		}
+		c.attemptTimeout = d
+		return nil
+	}
+}
+
+// WithCallTimeout bounds one call across all its attempts, back-offs and
+// rate-budget waits; the default is DefaultCallTimeout. A shorter deadline of
+// the call's context still wins. The CLI's --timeout is an overall bound of
+// its own, set on the context.
+func WithCallTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("call timeout must be positive, got %s", d)
+		}
+		c.callTimeout = d
 		return nil
 	}
 }
