@@ -44,6 +44,7 @@ type Client struct {
 
 	attemptTimeout time.Duration
 	callTimeout    time.Duration
+	waitNotice     func(WaitNotice)
 	clock          Clock
 	userAgent      string
 	endpoint       string
@@ -263,8 +264,8 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		})
 		resp, written, err := c.send(callCtx, cl, u, body, attempt)
 		ambiguous := cl.method == http.MethodPost && written
-		var retryAfter time.Duration
-		var hasRetryAfter bool
+		var retryAfter, asked time.Duration
+		var hasRetryAfter, throttled bool
 		switch {
 		case err != nil && callCtx.Err() != nil:
 			// The caller or the call timeout ended the attempt; after the
@@ -294,7 +295,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			return nil, c.redirectError(cl, u, resp)
 		default:
 			e := c.newError(cl, u, resp, KindHTTP, nil)
-			throttled := IsThrottled(e)
+			throttled = IsThrottled(e)
 			if throttled {
 				c.count(cl.op, func(s *OpStats) { s.Throttled++ })
 			}
@@ -302,7 +303,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 				return nil, e
 			}
 			last = e
-			retryAfter, hasRetryAfter = parseRetryAfter(resp.header.Get("Retry-After"), c.clock.Now())
+			retryAfter, asked, hasRetryAfter = parseRetryAfter(resp.header.Get("Retry-After"), c.clock.Now())
 			if throttled && hasRetryAfter {
 				c.budget.pause(cl.op, c.clock.Now().Add(retryAfter))
 			}
@@ -318,6 +319,13 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 				return nil, fmt.Errorf("%s %s %s: %s would pass the deadline: %w", cl.op, cl.method, c.sanitize(u), wait, context.DeadlineExceeded)
 			}
 			return nil, c.gaveUp(cl, u, attempt, last, false, wait)
+		}
+		if c.waitNotice != nil && (hasRetryAfter || throttled) && delay > noticeAbove {
+			n := WaitNotice{Op: cl.op, Attempt: attempt + 1, Wait: delay, Reason: "throttled", Cap: MaxRetryAfter}
+			if hasRetryAfter {
+				n.Reason, n.RetryAfter, n.Capped = "Retry-After", asked, asked > retryAfter
+			}
+			c.waitNotice(n)
 		}
 		if err := sleep(callCtx, c.clock, delay); err != nil {
 			return nil, c.ended(ctx, cl, u, attempt, last, false, "back-off before a retry")

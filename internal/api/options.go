@@ -170,6 +170,16 @@ func WithCallTimeout(d time.Duration) Option {
 	}
 }
 
+// WithWaitNotice calls f before every wait of more than a second that the
+// server caused: a Retry-After (capped at MaxRetryAfter) or the back-off
+// after a throttling answer. After a throttling answer with Retry-After the
+// other goroutines of that operation wait on its paused budget without a
+// notice of their own: one notice per answer, not per waiting goroutine. f may be called from several goroutines
+// at once and must return quickly; the CLI prints n.String() to stderr.
+func WithWaitNotice(f func(WaitNotice)) Option {
+	return func(c *Client) error { c.waitNotice = f; return nil }
+}
+
 // WithCredentials sets the credentials every request is authenticated with.
 func WithCredentials(cr Credentials) Option {
 	return func(c *Client) error { c.creds = cr; return nil }

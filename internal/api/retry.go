@@ -2,15 +2,23 @@ package api
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
 
-// maxRetryAfter bounds how long one Retry-After may hold a call.
-const maxRetryAfter = 10 * time.Minute
+// MaxRetryAfter caps the wait one Retry-After header may impose. The
+// gateway's budget is per minute (REFERENCE §15.2, APIG.0308), so a longer
+// wait cannot be about that budget; a proxy or a misbehaving server asking
+// for an hour must not silently hold a run for an hour. After 60 s the call
+// is retried: a server that is still throttled answers 429 again, and the
+// attempts and the call timeout bound the total.
+const MaxRetryAfter = 60 * time.Second
 
 type jitter struct {
 	mu sync.Mutex
@@ -43,20 +51,64 @@ func (p RetryPolicy) backoff(attempt int, j *jitter) time.Duration {
 	return half + time.Duration(j.int64n(int64(d-half)+1))
 }
 
-// parseRetryAfter reads Retry-After as delay seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+// parseRetryAfter reads Retry-After as delay seconds or an HTTP date. wait
+// is asked capped at MaxRetryAfter; asked is what the server said.
+func parseRetryAfter(v string, now time.Time) (wait, asked time.Duration, ok bool) {
+	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0, false
+		return 0, 0, false
 	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return min(time.Duration(s)*time.Second, maxRetryAfter), true
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
+		asked = time.Duration(min(s, int64(math.MaxInt64/time.Second))) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		asked = max(t.Sub(now), 0)
+	} else {
+		return 0, 0, false
 	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		return min(max(d, 0), maxRetryAfter), true
-	}
-	return 0, false
+	return min(asked, MaxRetryAfter), asked, true
 }
+
+// WaitNotice describes a wait of more than a second that the server caused
+// (a Retry-After, or the back-off after a throttling answer), announced
+// before it starts through WithWaitNotice.
+type WaitNotice struct {
+	// Op is the API operation that waits, e.g. "ListMembers".
+	Op string
+	// Attempt is the attempt that follows the wait (2 for the first retry).
+	Attempt int
+	// Wait is how long the client waits.
+	Wait time.Duration
+	// Reason is "Retry-After" when the server's header set the wait, or
+	// "throttled" for the client's own back-off after a 429 without one.
+	Reason string
+	// RetryAfter is what the server's Retry-After asked, 0 without one.
+	RetryAfter time.Duration
+	// Capped reports that RetryAfter exceeded Cap and Wait is Cap.
+	Capped bool
+	// Cap is MaxRetryAfter.
+	Cap time.Duration
+}
+
+// String renders the notice for a person, e.g. "waiting 60s (Retry-After
+// said 3600s, capped at 60s) before retrying ListMembers".
+func (n WaitNotice) String() string {
+	why := n.Reason
+	if n.Capped {
+		why = fmt.Sprintf("Retry-After said %s, capped at %s", seconds(n.RetryAfter), seconds(n.Cap))
+	}
+	return fmt.Sprintf("waiting %s (%s) before retrying %s", seconds(n.Wait), why, n.Op)
+}
+
+// seconds renders whole seconds as "3600s" rather than "1h0m0s".
+func seconds(d time.Duration) string {
+	if d%time.Second == 0 {
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return d.Round(10 * time.Millisecond).String()
+}
+
+// noticeAbove is the shortest wait announced through WithWaitNotice.
+const noticeAbove = time.Second
 
 // retryableStatus decides whether an error answer may be retried.
 //
