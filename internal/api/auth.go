@@ -63,21 +63,57 @@ func (t *authTransport) roundTrip(req *http.Request) (*http.Response, error) {
 		for _, h := range credentialHeaders {
 			r.Header.Del(h)
 		}
-		return t.base.RoundTrip(r)
+		return t.send(r)
 	}
 	switch t.c.creds.mode() {
 	case authAKSK:
 		if err := t.c.sign(r); err != nil {
 			return nil, err
 		}
-		return t.base.RoundTrip(r)
 	case authToken:
 		r.Header.Set("X-Auth-Token", t.c.creds.Token)
-		return t.base.RoundTrip(r)
 	case authPassword:
 		return t.passwordRoundTrip(r)
 	}
+	return t.send(r)
+}
+
+// send checks the header values, credentials included, and sends r.
+func (t *authTransport) send(r *http.Request) (*http.Response, error) {
+	if err := checkHeaderValues(r.Header); err != nil {
+		return nil, err
+	}
 	return t.base.RoundTrip(r)
+}
+
+// headerError is a header value net/http would refuse to send, such as a
+// credential read from a file with its trailing newline. It names the
+// header, never the value, and is never retried.
+type headerError struct{ name string }
+
+func (e *headerError) Error() string {
+	return fmt.Sprintf("the %s header value holds a control character (a newline at the end of a credential?); nothing was sent", e.name)
+}
+
+// checkHeaderValues applies net/http's rule for field values (no control
+// character but tab) before the request is sent: net/http's own error for
+// it is an untyped string, and would be retried as a transport failure.
+func checkHeaderValues(h http.Header) error {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			for i := 0; i < len(v); i++ {
+				if b := v[i]; b < ' ' && b != '\t' || b == 0x7f {
+					return &headerError{name: k}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // passwordRoundTrip sends with the cached IAM token, and on an expired-token
@@ -88,7 +124,7 @@ func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, erro
 		return nil, err
 	}
 	r.Header.Set("X-Auth-Token", tok)
-	resp, err := t.base.RoundTrip(r)
+	resp, err := t.send(r)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
@@ -115,7 +151,7 @@ func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, erro
 		r2.Body = b
 	}
 	r2.Header.Set("X-Auth-Token", tok2)
-	return t.base.RoundTrip(r2)
+	return t.send(r2)
 }
 
 // sign adds X-Sdk-Date (fresh for every attempt), X-Project-Id,

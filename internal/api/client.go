@@ -280,7 +280,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			if ambiguous {
 				return nil, c.newError(cl, u, nil, KindAmbiguous, err)
 			}
-			if attempt >= c.retry.MaxAttempts {
+			if attempt >= c.retry.MaxAttempts || permanent(err) {
 				kind := KindTransport
 				if IsTimeout(err) {
 					kind = KindTimeout

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
@@ -112,16 +114,20 @@ const noticeAbove = time.Second
 
 // retryableStatus decides whether an error answer may be retried.
 //
-// GET, PUT and DELETE are idempotent and retried on 429, 500, 502, 503 and
-// 504. A POST is retried only when the answer proves nothing happened: 429
-// (throttled before reaching the service) and 503 (documented as "before
-// processing"; the simulator's --fail-rate answers 503 without acting). A 500,
-// 502 or 504 to a POST may come after the service acted, so it is returned.
+// 408, 429 and 503 prove that nothing was processed (408: the server timed
+// out waiting for the request; 429: throttled before reaching the service;
+// 503 is documented as "before processing", and the simulator's --fail-rate
+// answers 503 without acting), so every method retries them, POST included.
+// GET, PUT and DELETE are idempotent and also retried on 500, 502 and 504. A
+// 500, 502 or 504 to a POST may come after the service acted, so it is
+// returned. Every other 4xx answer says the request itself is wrong
+// (parameters, permission, conflict): repeating it cannot help.
 func retryableStatus(method string, status int, code string) bool {
-	if status == http.StatusTooManyRequests || code == "APIG.0308" || status == http.StatusServiceUnavailable {
+	switch {
+	case status == http.StatusRequestTimeout, status == http.StatusTooManyRequests, code == "APIG.0308",
+		status == http.StatusServiceUnavailable:
 		return true
-	}
-	if method == http.MethodPost {
+	case method == http.MethodPost:
 		return false
 	}
 	switch status {
@@ -129,6 +135,23 @@ func retryableStatus(method string, status int, code string) bool {
 		return true
 	}
 	return false
+}
+
+// permanent reports whether a transport failure cannot heal by retrying: a
+// TLS certificate that does not verify (unknown authority, wrong host name,
+// expired or otherwise invalid), a TLS handshake with something that does
+// not speak TLS, or a header value net/http refuses.
+func permanent(err error) bool {
+	var (
+		unknownAuthority x509.UnknownAuthorityError
+		hostname         x509.HostnameError
+		invalid          x509.CertificateInvalidError
+		verification     *tls.CertificateVerificationError
+		record           tls.RecordHeaderError
+		header           *headerError
+	)
+	return errors.As(err, &unknownAuthority) || errors.As(err, &hostname) || errors.As(err, &invalid) ||
+		errors.As(err, &verification) || errors.As(err, &record) || errors.As(err, &header)
 }
 
 var errBodyTooLarge = errors.New("response body too large")
