@@ -192,7 +192,9 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 type tokenCache struct {
 	c *Client
 
-	loginMu sync.Mutex // serialises logins; held across the IAM call
+	// login serialises logins: a one-slot semaphore held across the IAM
+	// call. Unlike a mutex, waiting for it ends with the waiter's context.
+	login chan struct{}
 
 	mu        sync.Mutex // guards the fields below; never held across I/O
 	token     string
@@ -207,8 +209,12 @@ const refreshMargin = 5 * time.Minute
 // get returns a valid token; stale names a token the server rejected, which
 // is replaced unless another goroutine already replaced it.
 func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
-	tc.loginMu.Lock()
-	defer tc.loginMu.Unlock()
+	select {
+	case tc.login <- struct{}{}:
+		defer func() { <-tc.login }()
+	case <-ctx.Done():
+		return "", &loginError{fmt.Errorf("wait for the IAM login of %s: %w", tc.c.creds.IAMUser, ctx.Err())}
+	}
 	tc.mu.Lock()
 	token, renewAt := tc.token, tc.renewAt
 	tc.mu.Unlock()

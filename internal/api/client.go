@@ -130,7 +130,7 @@ func New(opts ...Option) (*Client, error) {
 		seed = uint64(c.clock.Now().UnixNano())
 	}
 	c.jitter = newJitter(seed)
-	c.tokens = &tokenCache{c: c}
+	c.tokens = &tokenCache{c: c, login: make(chan struct{}, 1)}
 	return c, nil
 }
 
@@ -201,7 +201,15 @@ type call struct {
 	body   any  // marshalled to JSON when non-nil
 	noAuth bool // IAM login: no credentials at all
 	ctype  string
+	// repeatable marks a POST that may be sent again whatever became of
+	// the first one: the IAM login only hands out a token, so a lost answer
+	// is retried like a GET's, never reported as an ambiguous write.
+	repeatable bool
 }
+
+// idempotent reports whether the call may be repeated blindly: every method
+// but POST, and a repeatable POST.
+func (cl *call) idempotent() bool { return cl.method != http.MethodPost || cl.repeatable }
 
 // response is a successful answer, its body read in full.
 type response struct {
@@ -253,6 +261,13 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 	defer cancel()
 	var last error // the previous attempt's failure, for a give-up message
 	for attempt := 1; ; attempt++ {
+		if callCtx.Err() != nil {
+			during := "not started"
+			if attempt > 1 {
+				during = "before a retry"
+			}
+			return nil, c.ended(ctx, cl, u, attempt-1, last, false, during)
+		}
 		if err := c.budget.wait(callCtx, cl.op); err != nil {
 			return nil, c.ended(ctx, cl, u, attempt-1, last, false, "wait for rate budget")
 		}
@@ -263,7 +278,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			}
 		})
 		resp, written, err := c.send(callCtx, cl, u, body, attempt)
-		ambiguous := cl.method == http.MethodPost && written
+		ambiguous := !cl.idempotent() && written
 		var retryAfter, asked time.Duration
 		var hasRetryAfter, throttled bool
 		switch {
@@ -299,7 +314,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			if throttled {
 				c.count(cl.op, func(s *OpStats) { s.Throttled++ })
 			}
-			if !retryableStatus(cl.method, resp.status, e.Code) || attempt >= c.retry.MaxAttempts {
+			if !retryableStatus(cl.idempotent(), resp.status, e.Code) || attempt >= c.retry.MaxAttempts {
 				return nil, e
 			}
 			last = e

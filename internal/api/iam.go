@@ -86,7 +86,7 @@ func (c *Client) CreateUserToken(ctx context.Context, user, password, domain str
 	body.Auth.Scope.Project.Name = scope.Name
 	cl := &call{op: "KeystoneCreateUserTokenByPassword", method: http.MethodPost, svc: svcIAM,
 		path: "/v3/auth/tokens", query: url.Values{"nocatalog": {"true"}}, body: &body, noAuth: true,
-		ctype: "application/json;charset=UTF-8"}
+		ctype: "application/json;charset=UTF-8", repeatable: true}
 	var out tokenResponse
 	resp, err := c.getJSON(ctx, cl, &out)
 	if err != nil {

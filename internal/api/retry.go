@@ -117,17 +117,17 @@ const noticeAbove = time.Second
 // 408, 429 and 503 prove that nothing was processed (408: the server timed
 // out waiting for the request; 429: throttled before reaching the service;
 // 503 is documented as "before processing", and the simulator's --fail-rate
-// answers 503 without acting), so every method retries them, POST included.
-// GET, PUT and DELETE are idempotent and also retried on 500, 502 and 504. A
-// 500, 502 or 504 to a POST may come after the service acted, so it is
+// answers 503 without acting), so every call retries them, POST included.
+// Idempotent calls (GET, PUT, DELETE) are also retried on 500, 502 and 504.
+// A 500, 502 or 504 to a POST may come after the service acted, so it is
 // returned. Every other 4xx answer says the request itself is wrong
 // (parameters, permission, conflict): repeating it cannot help.
-func retryableStatus(method string, status int, code string) bool {
+func retryableStatus(idempotent bool, status int, code string) bool {
 	switch {
 	case status == http.StatusRequestTimeout, status == http.StatusTooManyRequests, code == "APIG.0308",
 		status == http.StatusServiceUnavailable:
 		return true
-	case method == http.MethodPost:
+	case !idempotent:
 		return false
 	}
 	switch status {
