@@ -417,3 +417,29 @@ func TestNoUserinfoInErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestIsAlreadyExists(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		conflict bool
+		exists   bool
+	}{
+		{"409 CH_23_51308", &Error{Kind: KindHTTP, Status: 409, Code: "CH_23_51308"}, true, true},
+		{"409 another code", &Error{Kind: KindHTTP, Status: 409, Code: "CH.009409"}, true, false},
+		{"409 without a code", &Error{Kind: KindHTTP, Status: 409}, true, false},
+		{"CH_23_51308 on a 400", &Error{Kind: KindHTTP, Status: 400, Code: "CH_23_51308"}, false, false},
+		{"wrapped", fmt.Errorf("attach: %w", &Error{Kind: KindHTTP, Status: 409, Code: "CH_23_51308"}), true, true},
+		{"not an api error", fmt.Errorf("409"), false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsConflict(tt.err); got != tt.conflict {
+				t.Errorf("IsConflict = %v, want %v", got, tt.conflict)
+			}
+			if got := IsAlreadyExists(tt.err); got != tt.exists {
+				t.Errorf("IsAlreadyExists = %v, want %v", got, tt.exists)
+			}
+		})
+	}
+}

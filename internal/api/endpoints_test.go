@@ -249,7 +249,7 @@ func endpointCases() []endpointCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.AssociateGroupUserGroup(ctx, tProject, 100, tUserGroup)
 			},
-			wantErr: func(err error) bool { e := asError(err); return IsConflict(err) && e.Code == "CH_23_51308" },
+			wantErr: func(err error) bool { e := asError(err); return IsAlreadyExists(err) && e.Code == "CH_23_51308" },
 		},
 		{
 			op: "AssociateRepositoryUserGroup", method: "POST", path: "/v4/" + tProject + "/repositories/12345/user-group/" + tUserGroup, status: 200,
@@ -272,7 +272,15 @@ func endpointCases() []endpointCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return nil, c.AssociateRepositoryUserGroup(ctx, tProject, 12345, tUserGroup)
 			},
-			wantErr: IsConflict,
+			wantErr: IsAlreadyExists,
+		},
+		{
+			op: "AssociateRepositoryUserGroup other conflict", method: "POST", path: "/v4/" + tProject + "/repositories/12345/user-group/" + tUserGroup, status: 409,
+			resp: `{"error_code":"CH.009409","error_msg":"The repository is being transferred."}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return nil, c.AssociateRepositoryUserGroup(ctx, tProject, 12345, tUserGroup)
+			},
+			wantErr: func(err error) bool { return IsConflict(err) && !IsAlreadyExists(err) },
 		},
 		{
 			op: "AddRepoMembers", method: "POST", path: "/v1/repositories/" + tUUID + "/members", status: 200,

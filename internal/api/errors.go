@@ -140,11 +140,27 @@ func IsNotFound(err error) bool {
 	return e != nil && e.Kind == KindHTTP && (e.Status == http.StatusNotFound || e.Code == "CH.000404")
 }
 
-// IsConflict reports whether err is a 409 answer, such as CH_23_51308
-// ("the member group has been added").
+// IsConflict reports whether err is a 409 answer, whatever its code. A 409
+// is not a success: callers must not treat it as "already there" (a name
+// taken by another object, a state that forbids the change and a concurrent
+// edit all answer 409 too); IsAlreadyExists tells the one that is.
 func IsConflict(err error) bool {
 	e := asError(err)
 	return e != nil && e.Kind == KindHTTP && e.Status == http.StatusConflict
+}
+
+// alreadyThere lists the 409 codes that mean "the object you are creating
+// already exists as asked": CH_23_51308, "The member group has been added."
+// (REFERENCE §7, §15.2, §18.4; documented for AssociateRepositoryUserGroup,
+// answered by AssociateGroupUserGroup as well).
+var alreadyThere = map[string]bool{"CH_23_51308": true}
+
+// IsAlreadyExists reports whether err is a 409 whose code says the object is
+// already there (a member group already associated), so an idempotent apply
+// may count it as done. Any other 409 is a conflict, not a success.
+func IsAlreadyExists(err error) bool {
+	e := asError(err)
+	return IsConflict(err) && alreadyThere[e.Code]
 }
 
 // IsThrottled reports whether err is the gateway's throttling answer
