@@ -116,8 +116,15 @@ func checkHeaderValues(h http.Header) error {
 	return nil
 }
 
+// expiredTokenCodes are the 401 codes that mean the token is no longer
+// valid, so a new login can help (REFERENCE §15.2, §18.4): CodeArts Repo's
+// DEV.00000003, the gateway's APIG.0301 ("decrypt token fail") and APIG.0307
+// ("the token needs to be updated"). Other 401s (CH.080401, no permission on
+// the resource) are returned as they are.
+var expiredTokenCodes = map[string]bool{"DEV.00000003": true, "APIG.0301": true, "APIG.0307": true}
+
 // passwordRoundTrip sends with the cached IAM token, and on an expired-token
-// answer (DEV.00000003 or APIG.0301) logs in again and re-sends once.
+// answer (expiredTokenCodes) logs in again and re-sends once.
 func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, error) {
 	tok, err := t.c.tokens.get(r.Context(), "")
 	if err != nil {
@@ -135,7 +142,7 @@ func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, erro
 		return resp, nil
 	}
 	code, _ := extractError(body)
-	if code != "DEV.00000003" && code != "APIG.0301" {
+	if !expiredTokenCodes[code] {
 		return resp, nil
 	}
 	tok2, err := t.c.tokens.get(r.Context(), tok)

@@ -316,3 +316,41 @@ func TestIAMTokenRenewedBeforeExpiry(t *testing.T) {
 		t.Errorf("tokens (-want +got):\n%s", diff)
 	}
 }
+
+func TestIAMTokenRenewedOnEveryExpiredCode(t *testing.T) {
+	tests := []struct {
+		code       string
+		wantLogins int32
+		wantErr    bool
+	}{
+		{"DEV.00000003", 2, false},
+		{"APIG.0301", 2, false},
+		{"APIG.0307", 2, false},
+		{"CH.080401", 1, true}, // no permission: a new token would not help
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			srv, mux := newServer(t)
+			var logins atomic.Int32
+			iamServer(t, mux, `{"name":"cn-north-4"}`, &logins, true)
+			var seen []string
+			mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+				tok := r.Header.Get("X-Auth-Token")
+				seen = append(seen, tok)
+				if tok == "iam-tok-1" {
+					answer(w, 401, "", `{"error_code":"`+tt.code+`","error_msg":"token rejected"}`)
+					return
+				}
+				answer(w, 200, "", `{"id":1}`)
+			})
+			c := newClient(t, srv, newFakeClock(true), WithCredentials(iamCreds), WithRegion("cn-north-4"))
+			_, err := c.ShowRepository(context.Background(), 1)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error %v, want error %v", err, tt.wantErr)
+			}
+			if logins.Load() != tt.wantLogins {
+				t.Errorf("%d logins, want %d (tokens sent %v)", logins.Load(), tt.wantLogins, seen)
+			}
+		})
+	}
+}
