@@ -205,6 +205,11 @@ type call struct {
 	// the first one: the IAM login only hands out a token, so a lost answer
 	// is retried like a GET's, never reported as an ambiguous write.
 	repeatable bool
+	// serverErrorFinal returns a 500, 502 or 504 instead of retrying it,
+	// although the method is idempotent. A per-call flag rather than a
+	// case in the loop: the loop keeps one rule, and the operation that
+	// needs the exception says so where it is defined (DeleteAuthorize).
+	serverErrorFinal bool
 }
 
 // idempotent reports whether the call may be repeated blindly: every method
@@ -314,7 +319,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			if throttled {
 				c.count(cl.op, func(s *OpStats) { s.Throttled++ })
 			}
-			if !retryableStatus(cl.idempotent(), resp.status, e.Code) || attempt >= c.retry.MaxAttempts {
+			if !retryableStatus(cl.idempotent() && !cl.serverErrorFinal, resp.status, e.Code) || attempt >= c.retry.MaxAttempts {
 				return nil, e
 			}
 			last = e

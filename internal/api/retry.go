@@ -118,16 +118,17 @@ const noticeAbove = time.Second
 // out waiting for the request; 429: throttled before reaching the service;
 // 503 is documented as "before processing", and the simulator's --fail-rate
 // answers 503 without acting), so every call retries them, POST included.
-// Idempotent calls (GET, PUT, DELETE) are also retried on 500, 502 and 504.
-// A 500, 502 or 504 to a POST may come after the service acted, so it is
-// returned. Every other 4xx answer says the request itself is wrong
-// (parameters, permission, conflict): repeating it cannot help.
-func retryableStatus(idempotent bool, status int, code string) bool {
+// When repeatOn5xx (idempotent calls: GET, PUT, DELETE) 500, 502 and 504 are
+// retried too. A 500, 502 or 504 to a POST may come after the service acted,
+// so it is returned (and so is one to a call marked serverErrorFinal). Every
+// other 4xx answer says the request itself is wrong (parameters, permission,
+// conflict): repeating it cannot help.
+func retryableStatus(repeatOn5xx bool, status int, code string) bool {
 	switch {
 	case status == http.StatusRequestTimeout, status == http.StatusTooManyRequests, code == "APIG.0308",
 		status == http.StatusServiceUnavailable:
 		return true
-	case !idempotent:
+	case !repeatOn5xx:
 		return false
 	}
 	switch status {

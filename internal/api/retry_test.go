@@ -128,6 +128,10 @@ func TestRetryByMethodAndStatus(t *testing.T) {
 		{"GET 502 504 then ok", "GET", []int{502, 504, 200}, 3, false},
 		{"GET 404 not retried", "GET", []int{404}, 1, true},
 		{"DELETE 503 then ok", "DELETE", []int{503, 200}, 2, false},
+		{"DeleteAuthorize 500 not retried", "DELETE", []int{500}, 1, true},
+		{"DeleteAuthorize 502 not retried", "DELETE", []int{502}, 1, true},
+		{"DeleteAuthorize 429 then ok", "DELETE", []int{429, 204}, 2, false},
+		{"DeleteGroup 500 then ok", "DELETE group", []int{500, 202}, 2, false},
 		{"POST 429 then ok", "POST", []int{429, 204}, 2, false},
 		{"POST 503 then ok", "POST", []int{503, 204}, 2, false},
 		{"POST 500 not retried", "POST", []int{500}, 1, true},
@@ -151,6 +155,7 @@ func TestRetryByMethodAndStatus(t *testing.T) {
 			mux.HandleFunc("GET /v4/repositories/1/permission-inherit-setting", h)
 			mux.HandleFunc("POST /v4/repositories/1/file-push-permissions/batch-delete", h)
 			mux.HandleFunc("DELETE /v1/"+tIAMProject+"/git/auths/a", h)
+			mux.HandleFunc("DELETE /v4/"+tProject+"/groups/7", h)
 			c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
 			ctx := context.Background()
 			var err error
@@ -161,6 +166,8 @@ func TestRetryByMethodAndStatus(t *testing.T) {
 				err = c.BatchDeleteRepositoryFilePushPermissions(ctx, 1, []int64{1})
 			case "DELETE":
 				err = c.DeleteAuthorize(ctx, tIAMProject, "a")
+			case "DELETE group":
+				_, err = c.DeleteGroup(ctx, tProject, 7)
 			}
 			if (err != nil) != tt.wantErr {
 				t.Errorf("error = %v, want error %v", err, tt.wantErr)
