@@ -463,7 +463,10 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte, at
 	}
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
+	if body != nil || cl.svc == svcServiceStage {
+		// ServiceStage marks Content-Type mandatory on every call, GETs and
+		// DELETEs included (REFERENCE §18.4). The signer never signs it
+		// (§13.3), so it cannot break a signature.
 		ct := cl.ctype
 		if ct == "" {
 			ct = "application/json"

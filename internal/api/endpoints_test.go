@@ -494,3 +494,61 @@ func TestEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceStageContentType: every ServiceStage request carries
+// Content-Type: application/json, unsigned; CodeArts GETs carry none.
+func TestServiceStageContentType(t *testing.T) {
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		status int
+		resp   string
+		call   func(context.Context, *Client) error
+		wantCT string
+	}{
+		{"ListAuthorizations GET", "GET", "/v1/" + tIAMProject + "/git/auths", 200, `{"authorizations":[],"count":0}`,
+			func(ctx context.Context, c *Client) error {
+				_, err := c.ListAuthorizations(ctx, tIAMProject)
+				return err
+			}, "application/json"},
+		{"DeleteAuthorize DELETE", "DELETE", "/v1/" + tIAMProject + "/git/auths/pass1", 204, "",
+			func(ctx context.Context, c *Client) error { return c.DeleteAuthorize(ctx, tIAMProject, "pass1") }, "application/json"},
+		{"CreatePasswordAuth POST", "POST", "/v1/" + tIAMProject + "/git/auths/bitbucket/password", 200, `{"authorization":{"name":"a"}}`,
+			func(ctx context.Context, c *Client) error {
+				_, err := c.CreatePasswordAuth(ctx, tIAMProject, "bitbucket", PasswordAuth{Name: "a", User: "u", Password: "p"})
+				return err
+			}, "application/json"},
+		{"CodeArts GET", "GET", "/v4/repositories/1", 200, `{"id":1}`,
+			func(ctx context.Context, c *Client) error { _, err := c.ShowRepository(ctx, 1); return err }, ""},
+	}
+	for _, tt := range tests {
+		for _, creds := range []Credentials{{Token: tToken}, {AccessKey: tAK, SecretKey: tSK, ProjectID: tIAMProject}} {
+			t.Run(tt.name+"/"+creds.String(), func(t *testing.T) {
+				srv, mux := newServer(t)
+				var hits int
+				mux.HandleFunc(tt.method+" "+tt.path, func(w http.ResponseWriter, r *http.Request) {
+					hits++
+					body := readBody(t, r)
+					if diff := cmp.Diff(tt.wantCT, r.Header.Get("Content-Type")); diff != "" {
+						t.Errorf("Content-Type (-want +got):\n%s", diff)
+					}
+					if creds.AccessKey != "" {
+						if err := verifySignature(r, body, tAK, tSK); err != nil {
+							t.Errorf("signature: %v", err)
+						}
+						if strings.Contains(r.Header.Get("Authorization"), "content-type") {
+							t.Errorf("Content-Type is signed: %s", r.Header.Get("Authorization"))
+						}
+					}
+					w.WriteHeader(tt.status)
+					_, _ = w.Write([]byte(tt.resp))
+				})
+				c := newClient(t, srv, newFakeClock(true), WithCredentials(creds))
+				if err := tt.call(context.Background(), c); err != nil || hits != 1 {
+					t.Fatalf("call: %v (%d requests)", err, hits)
+				}
+			})
+		}
+	}
+}
