@@ -20,6 +20,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -240,9 +241,33 @@ func (c *Client) url(cl *call) (*url.URL, error) {
 	}
 	u.Path, u.RawPath = p, raw
 	if len(cl.query) > 0 {
-		u.RawQuery = cl.query.Encode()
+		u.RawQuery = encodeQuery(cl.query)
 	}
 	return &u, nil
+}
+
+// encodeQuery writes q sorted by name, in the signer's encoding: only
+// A-Z a-z 0-9 - _ . ~ stay as they are, so a space is %20, never the "+" of
+// url.Values.Encode (REFERENCE §13.3, §18.4). What goes on the wire is then
+// byte for byte what is signed, even for a gateway that reads "+" as a plus.
+func encodeQuery(q url.Values) string {
+	names := make([]string, 0, len(q))
+	for k := range q {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, k := range names {
+		for _, v := range q[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(signEscape(k))
+			b.WriteByte('=')
+			b.WriteString(signEscape(v))
+		}
+	}
+	return b.String()
 }
 
 // do runs the one retry loop: budget, send, classify, back off. Two bounds
