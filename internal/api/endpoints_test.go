@@ -21,7 +21,10 @@ const (
 	tSK         = "SIMSKsecret000000000000000000000000000"
 )
 
-const firstPage = "offset=0&limit=100"
+const (
+	firstPage = "offset=0&limit=100"
+	treeOrder = "order_by=id&sort=asc&"
+)
 
 type endpointCase struct {
 	op         string
@@ -41,7 +44,7 @@ func endpointCases() []endpointCase {
 	return []endpointCase{
 		{
 			op: "ListProjectSubgroupsAndRepositories", method: "GET",
-			path: "/v4/projects/" + tProject + "/subgroups-and-repositories", query: firstPage, status: 200,
+			path: "/v4/projects/" + tProject + "/subgroups-and-repositories", query: treeOrder + firstPage, status: 200,
 			resp: `[{"descendant_type":"group","id":100,"name":"payments","path":"payments","full_name":"Payments","full_path":"payments","group_level":1,"visibility":"private","visibility_level":0,"subgroup_count":1,"project_count":0,"unknown":"x"},
 			        {"descendant_type":"project","id":12345,"uuid":"` + tUUID + `","name":"gw","path":"gw","full_path":"gw","project_id":"` + tProject + `","archived":false}]`,
 			call: func(ctx context.Context, c *Client) (any, error) {
@@ -54,12 +57,30 @@ func endpointCases() []endpointCase {
 		},
 		{
 			op: "ListGroupSubgroupsAndRepositories", method: "GET",
-			path: "/v4/groups/100/subgroups-and-repositories", query: firstPage, status: 200,
+			path: "/v4/groups/100/subgroups-and-repositories", query: treeOrder + firstPage, status: 200,
 			resp: `[{"descendant_type":"group","id":101,"full_path":"payments/api","group_level":2}]`,
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ListGroupSubgroupsAndRepositories(ctx, 100)
 			},
 			want: []TreeItem{{DescendantType: "group", ID: 101, FullPath: "payments/api", GroupLevel: 2}},
+		},
+		{
+			op: "ListGroupSubgroupsAndRepositories archived", method: "GET",
+			path: "/v4/groups/100/subgroups-and-repositories", query: "archived=true&" + treeOrder + firstPage, status: 200,
+			resp: `[{"descendant_type":"project","id":7,"name":"Old","path":"old","full_path":"ns/payments/old","archived":true}]`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.ListGroupSubgroupsAndRepositoriesWith(ctx, 100, TreeQuery{Archived: true})
+			},
+			want: []TreeItem{{DescendantType: "project", ID: 7, Name: "Old", Path: "old", FullPath: "ns/payments/old", Archived: true}},
+		},
+		{
+			op: "ListProjectSubgroupsAndRepositories archived", method: "GET",
+			path: "/v4/projects/" + tProject + "/subgroups-and-repositories", query: "archived=true&" + treeOrder + firstPage, status: 200,
+			resp: `[]`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.ListProjectSubgroupsAndRepositoriesWith(ctx, tProject, TreeQuery{Archived: true})
+			},
+			want: []TreeItem(nil),
 		},
 		{
 			op: "ShowGroup", method: "GET", path: "/v4/" + tProject + "/groups/100", status: 200,
@@ -550,5 +571,58 @@ func TestServiceStageContentType(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestTreeIncludingArchived: a group is empty only if neither the default
+// nor the archived listing shows a child; an item in both is listed once.
+func TestTreeIncludingArchived(t *testing.T) {
+	tests := []struct {
+		name     string
+		normal   string
+		archived string
+		want     []int64
+	}{
+		{"empty both ways", `[]`, `[]`, nil},
+		{"only archived repositories", `[]`, `[{"descendant_type":"project","id":7,"archived":true}]`, []int64{7}},
+		{"archived=true returns everything", `[{"descendant_type":"group","id":7}]`,
+			`[{"descendant_type":"group","id":7},{"descendant_type":"project","id":7,"archived":true}]`, []int64{7, 7}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, mux := newServer(t)
+			var queries []string
+			mux.HandleFunc("GET /v4/groups/100/subgroups-and-repositories", func(w http.ResponseWriter, r *http.Request) {
+				queries = append(queries, r.URL.RawQuery)
+				if r.URL.Query().Get("offset") != "0" {
+					answer(w, 200, "", `[]`)
+					return
+				}
+				if r.URL.Query().Get("archived") == "true" {
+					answer(w, 200, "", tt.archived)
+					return
+				}
+				answer(w, 200, "", tt.normal)
+			})
+			c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
+			items, err := c.ListGroupSubgroupsAndRepositoriesIncludingArchived(context.Background(), 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, it := range items {
+				ids = append(ids, it.ID)
+			}
+			if diff := cmp.Diff(tt.want, ids); diff != "" {
+				t.Errorf("ids (-want +got):\n%s", diff)
+			}
+			var archivedAsked bool
+			for _, q := range queries {
+				archivedAsked = archivedAsked || strings.Contains(q, "archived=true")
+			}
+			if !archivedAsked {
+				t.Errorf("archived listing never asked for: %v", queries)
+			}
+		})
 	}
 }
