@@ -65,6 +65,9 @@ type Client struct {
 
 	statsMu sync.Mutex
 	stats   map[string]*OpStats
+
+	pagesMu   sync.Mutex
+	pageFacts map[string]*pageFacts // per operation
 }
 
 // OpStats counts what the client did for one API operation.
@@ -91,6 +94,7 @@ func New(opts ...Option) (*Client, error) {
 		maxErrorBody:   defaultMaxErrorBody,
 		pageSize:       defaultPageSize,
 		stats:          map[string]*OpStats{},
+		pageFacts:      map[string]*pageFacts{},
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
