@@ -10,6 +10,8 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -43,7 +45,7 @@ func expiredTLSServer(t *testing.T, h http.Handler) (*httptest.Server, *x509.Cer
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(h)
+	srv := quietServer(h)
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
@@ -58,6 +60,14 @@ func trusting(pool *x509.CertPool) *countingTransport {
 	return &countingTransport{base: tr}
 }
 
+// quietServer is an unstarted test server that does not log the failed TLS
+// handshakes these tests cause on purpose.
+func quietServer(h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	return srv
+}
+
 // TestNoRetryOfWhatCannotHeal: failures that the same request cannot
 // overcome are returned after one attempt, without a back-off.
 func TestNoRetryOfWhatCannotHeal(t *testing.T) {
@@ -70,12 +80,14 @@ func TestNoRetryOfWhatCannotHeal(t *testing.T) {
 		wantSent int // requests the server should see
 	}{
 		{"TLS unknown authority", func(t *testing.T, h http.Handler) (string, *countingTransport, Credentials) {
-			srv := httptest.NewTLSServer(h)
+			srv := quietServer(h)
+			srv.StartTLS()
 			t.Cleanup(srv.Close)
 			return srv.URL, trusting(x509.NewCertPool()), Credentials{Token: tToken}
 		}, "certificate signed by unknown authority", 0},
 		{"TLS wrong host name", func(t *testing.T, h http.Handler) (string, *countingTransport, Credentials) {
-			srv := httptest.NewTLSServer(h) // its certificate names example.com, 127.0.0.1 and ::1
+			srv := quietServer(h) // its certificate names example.com, 127.0.0.1 and ::1
+			srv.StartTLS()
 			t.Cleanup(srv.Close)
 			pool := x509.NewCertPool()
 			pool.AddCert(srv.Certificate())
