@@ -178,7 +178,7 @@ func (c *Client) sign(r *http.Request) error {
 	}
 	r.Header.Del("Authorization")
 	r.Header.Set(headerSdkDate, c.clock.Now().UTC().Format(sdkDateLayout))
-	if c.creds.ProjectID != "" {
+	if c.creds.ProjectID != "" && r.Context().Value(noProjectHeader{}) == nil {
 		r.Header.Set("X-Project-Id", c.creds.ProjectID)
 	}
 	if c.creds.SecurityToken != "" {
@@ -195,6 +195,12 @@ func (c *Client) sign(r *http.Request) error {
 // talks to known API hosts: do turns every 3xx into an error naming the target.
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
+// noProjectHeader, as a request context key, signs a request without
+// X-Project-Id: IAM is a global service, and the SDK signs its IAM calls
+// with X-Domain-Id (which reposync does not know) or, for the project
+// lookup, with neither (REFERENCE §12.2, §13.2).
+type noProjectHeader struct{}
+
 // tokenCache holds the IAM token of password authentication.
 type tokenCache struct {
 	c *Client
@@ -208,6 +214,7 @@ type tokenCache struct {
 	renewAt   time.Time // renew the token from this time on
 	projectID string
 	userID    string // the caller's IAM user id (token.user.id)
+	userName  string // the caller's IAM user name (token.user.name)
 }
 
 // refreshMargin renews a token this long before IAM's expiry.
@@ -253,7 +260,7 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
 		renewAt = now.Add(time.Minute)
 	}
 	tc.mu.Lock()
-	tc.token, tc.renewAt, tc.projectID, tc.userID = tok.Value, renewAt, tok.ProjectID, tok.UserID
+	tc.token, tc.renewAt, tc.projectID, tc.userID, tc.userName = tok.Value, renewAt, tok.ProjectID, tok.UserID, tok.UserName
 	tc.mu.Unlock()
 	return tok.Value, nil
 }

@@ -59,6 +59,7 @@ type Client struct {
 	budget       *budget
 	jitter       *jitter
 	tokens       *tokenCache
+	identity     *identityCache
 	maxBody      int64
 	maxErrorBody int64
 	pageSize     int
@@ -136,6 +137,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	c.jitter = newJitter(seed)
 	c.tokens = &tokenCache{c: c, login: make(chan struct{}, 1)}
+	c.identity = &identityCache{lookup: make(chan struct{}, 1)}
 	return c, nil
 }
 
@@ -181,9 +183,9 @@ func (c *Client) IAMProjectID(ctx context.Context) (string, error) {
 }
 
 // CallerIAMID returns the IAM user id of the identity the client acts as,
-// when the credentials tell it: with IAM password login it is the token's
-// user (logging in when needed). AK/SK and plain tokens do not say who they
-// are; then ok is false.
+// when the credentials tell it without a lookup: with IAM password login it
+// is the token's user (logging in when needed); for AK/SK and plain tokens
+// ok is false. CallerIdentity answers for every kind of credentials.
 func (c *Client) CallerIAMID(ctx context.Context) (id string, ok bool, err error) {
 	if c.creds.mode() != authPassword {
 		return "", false, nil
@@ -210,6 +212,11 @@ type call struct {
 	// the first one: the IAM login only hands out a token, so a lost answer
 	// is retried like a GET's, never reported as an ambiguous write.
 	repeatable bool
+	// header holds extra request headers (KeystoneValidateToken's
+	// X-Subject-Token).
+	header http.Header
+	// noProject signs an AK/SK request without X-Project-Id (IAM calls).
+	noProject bool
 	// serverErrorFinal returns a 500, 502 or 504 instead of retrying it,
 	// although the method is idempotent. A per-call flag rather than a
 	// case in the loop: the loop keeps one rule, and the operation that
@@ -486,9 +493,16 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte, at
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, trace), cl.method, u.String(), rd)
+	rctx := httptrace.WithClientTrace(actx, trace)
+	if cl.noProject {
+		rctx = context.WithValue(rctx, noProjectHeader{}, true)
+	}
+	req, err := http.NewRequestWithContext(rctx, cl.method, u.String(), rd)
 	if err != nil {
 		return nil, false, err
+	}
+	for k, v := range cl.header {
+		req.Header[k] = v
 	}
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")

@@ -22,6 +22,8 @@ type Token struct {
 	ExpiresAt time.Time
 	// UserID is the caller's IAM user id (token.user.id).
 	UserID string
+	// UserName is the caller's IAM user name (token.user.name).
+	UserName string
 	// ProjectID is the IAM project id of the scope (token.project.id).
 	ProjectID string
 }
@@ -92,7 +94,7 @@ func (c *Client) CreateUserToken(ctx context.Context, user, password, domain str
 	if err != nil {
 		return Token{}, err
 	}
-	tok := Token{Value: resp.header.Get("X-Subject-Token"), UserID: out.Token.User.ID, ProjectID: out.Token.Project.ID}
+	tok := Token{Value: resp.header.Get("X-Subject-Token"), UserID: out.Token.User.ID, UserName: out.Token.User.Name, ProjectID: out.Token.Project.ID}
 	if tok.Value == "" {
 		u, _ := c.url(cl)
 		return Token{}, c.newError(cl, u, nil, KindDecode, errMissingSubjectToken)

@@ -54,6 +54,32 @@ func redactKey(ak string) string {
 	return ak[:4] + "****"
 }
 
+// CredentialKind names the kind of credentials a client authenticates
+// with, as Credentials.Kind chooses it.
+type CredentialKind string
+
+// The kinds of credentials.
+const (
+	CredentialsNone        CredentialKind = "none"
+	CredentialsAKSK        CredentialKind = "aksk"
+	CredentialsToken       CredentialKind = "token"
+	CredentialsIAMPassword CredentialKind = "iam-password"
+)
+
+// Kind returns the kind of credentials the client will use when several
+// are set: AK/SK, then a token, then an IAM password.
+func (c Credentials) Kind() CredentialKind {
+	switch c.mode() {
+	case authAKSK:
+		return CredentialsAKSK
+	case authToken:
+		return CredentialsToken
+	case authPassword:
+		return CredentialsIAMPassword
+	}
+	return CredentialsNone
+}
+
 type authMode int
 
 const (
