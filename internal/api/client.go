@@ -67,8 +67,9 @@ type Client struct {
 	statsMu sync.Mutex
 	stats   map[string]*OpStats
 
-	pagesMu   sync.Mutex
-	pageFacts map[string]*pageFacts // per operation
+	pagesMu    sync.Mutex            // guards pageFacts and serverTime (Facts)
+	pageFacts  map[string]*pageFacts // per operation
+	serverTime map[string]ServerTime // per service key
 }
 
 // OpStats counts what the client did for one API operation.
@@ -96,6 +97,7 @@ func New(opts ...Option) (*Client, error) {
 		pageSize:       defaultPageSize,
 		stats:          map[string]*OpStats{},
 		pageFacts:      map[string]*pageFacts{},
+		serverTime:     map[string]ServerTime{},
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
@@ -345,6 +347,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			}
 			last = err
 		case resp.status < 300:
+			c.noteDate(cl.svc, resp.header)
 			return resp, nil
 		case resp.status < 400:
 			// Never retried: a redirect is configuration, not a passing fault.
