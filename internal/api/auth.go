@@ -12,53 +12,126 @@ import (
 	"time"
 )
 
-// Credential-bearing headers: stripped from any request to a host that is
-// not one of the client's service hosts (a redirect elsewhere).
+// Credential-bearing headers: never sent to a host that is not one of the
+// client's service hosts.
 var credentialHeaders = []string{"X-Auth-Token", "Authorization", "X-Security-Token"}
 
 // authTransport adds credentials to requests bound for the client's own
-// service hosts and to no other host. Because it runs below http.Client, it
-// sees every redirect hop as a separate request and so never re-adds a
-// credential that CheckRedirect removed.
+// service hosts and to no other host. The client follows no redirect
+// (noRedirect), so today every request it sends is bound for a service host;
+// the host check stays as defence in depth: should a later change ever build
+// a request URL from something a server sent (a Location, a pagination link),
+// credentials still go only where the configuration said.
 type authTransport struct {
 	base  http.RoundTripper
 	c     *Client
 	hosts map[string]bool
 }
 
-// RoundTrip authenticates r when it is bound for a service host.
+// RoundTrip authenticates r when it is bound for a service host, and hides
+// the Location of a 3xx answer from http.Client (hideLocation).
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.roundTrip(req)
+	if err == nil {
+		hideLocation(resp)
+	}
+	return resp, err
+}
+
+// redirectLocation carries a 3xx answer's Location past http.Client.
+const redirectLocation = "X-Reposync-Redirect-Location"
+
+// hideLocation moves the Location of a 3xx answer to redirectLocation.
+// http.Client parses a redirect's Location before it asks CheckRedirect, and
+// fails with a transport error (retried, quoting the raw header) when it
+// cannot; without a Location it hands the answer back untouched, and do
+// reports the redirect itself. noRedirect stays as the second guard.
+func hideLocation(resp *http.Response) {
+	resp.Header.Del(redirectLocation) // only this transport may set it
+	if resp.StatusCode < 300 || resp.StatusCode >= 400 {
+		return
+	}
+	if loc := resp.Header.Get("Location"); loc != "" {
+		resp.Header.Del("Location")
+		resp.Header.Set(redirectLocation, loc)
+	}
+}
+
+func (t *authTransport) roundTrip(req *http.Request) (*http.Response, error) {
 	r := req.Clone(req.Context())
 	if !t.hosts[r.URL.Host] {
 		for _, h := range credentialHeaders {
 			r.Header.Del(h)
 		}
-		return t.base.RoundTrip(r)
+		return t.send(r)
 	}
 	switch t.c.creds.mode() {
 	case authAKSK:
 		if err := t.c.sign(r); err != nil {
 			return nil, err
 		}
-		return t.base.RoundTrip(r)
 	case authToken:
 		r.Header.Set("X-Auth-Token", t.c.creds.Token)
-		return t.base.RoundTrip(r)
 	case authPassword:
 		return t.passwordRoundTrip(r)
+	}
+	return t.send(r)
+}
+
+// send checks the header values, credentials included, and sends r.
+func (t *authTransport) send(r *http.Request) (*http.Response, error) {
+	if err := checkHeaderValues(r.Header); err != nil {
+		return nil, err
 	}
 	return t.base.RoundTrip(r)
 }
 
+// headerError is a header value net/http would refuse to send, such as a
+// credential read from a file with its trailing newline. It names the
+// header, never the value, and is never retried.
+type headerError struct{ name string }
+
+func (e *headerError) Error() string {
+	return fmt.Sprintf("the %s header value holds a control character (a newline at the end of a credential?); nothing was sent", e.name)
+}
+
+// checkHeaderValues applies net/http's rule for field values (no control
+// character but tab) before the request is sent: net/http's own error for
+// it is an untyped string, and would be retried as a transport failure.
+func checkHeaderValues(h http.Header) error {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			for i := 0; i < len(v); i++ {
+				if b := v[i]; b < ' ' && b != '\t' || b == 0x7f {
+					return &headerError{name: k}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// expiredTokenCodes are the 401 codes that mean the token is no longer
+// valid, so a new login can help (REFERENCE §15.2, §18.4): CodeArts Repo's
+// DEV.00000003, the gateway's APIG.0301 ("decrypt token fail") and APIG.0307
+// ("the token needs to be updated"). Other 401s (CH.080401, no permission on
+// the resource) are returned as they are.
+var expiredTokenCodes = map[string]bool{"DEV.00000003": true, "APIG.0301": true, "APIG.0307": true}
+
 // passwordRoundTrip sends with the cached IAM token, and on an expired-token
-// answer (DEV.00000003 or APIG.0301) logs in again and re-sends once.
+// answer (expiredTokenCodes) logs in again and re-sends once.
 func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, error) {
 	tok, err := t.c.tokens.get(r.Context(), "")
 	if err != nil {
 		return nil, err
 	}
 	r.Header.Set("X-Auth-Token", tok)
-	resp, err := t.base.RoundTrip(r)
+	resp, err := t.send(r)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
@@ -69,7 +142,7 @@ func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, erro
 		return resp, nil
 	}
 	code, _ := extractError(body)
-	if code != "DEV.00000003" && code != "APIG.0301" {
+	if !expiredTokenCodes[code] {
 		return resp, nil
 	}
 	tok2, err := t.c.tokens.get(r.Context(), tok)
@@ -85,7 +158,7 @@ func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, erro
 		r2.Body = b
 	}
 	r2.Header.Set("X-Auth-Token", tok2)
-	return t.base.RoundTrip(r2)
+	return t.send(r2)
 }
 
 // sign adds X-Sdk-Date (fresh for every attempt), X-Project-Id,
@@ -105,7 +178,7 @@ func (c *Client) sign(r *http.Request) error {
 	}
 	r.Header.Del("Authorization")
 	r.Header.Set(headerSdkDate, c.clock.Now().UTC().Format(sdkDateLayout))
-	if c.creds.ProjectID != "" {
+	if c.creds.ProjectID != "" && r.Context().Value(noProjectHeader{}) == nil {
 		r.Header.Set("X-Project-Id", c.creds.ProjectID)
 	}
 	if c.creds.SecurityToken != "" {
@@ -115,33 +188,33 @@ func (c *Client) sign(r *http.Request) error {
 	return nil
 }
 
-// checkRedirect removes credentials from a redirect to another host. Go's
-// client forwards custom headers such as X-Auth-Token on every redirect.
-func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return fmt.Errorf("stopped after 10 redirects")
-	}
-	if req.URL.Host != via[0].URL.Host {
-		for _, h := range credentialHeaders {
-			req.Header.Del(h)
-		}
-		req.Header.Del(headerSdkDate)
-		req.Header.Del("X-Project-Id")
-	}
-	return nil
-}
+// noRedirect makes http.Client return a 3xx answer as it is instead of
+// following it. Go re-sends a POST body on 307/308, so following would carry
+// the IAM password (login) or a Git authorization's password to whatever host
+// the redirect names, and count that host's answer as success. reposync only
+// talks to known API hosts: do turns every 3xx into an error naming the target.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// noProjectHeader, as a request context key, signs a request without
+// X-Project-Id: IAM is a global service, and the SDK signs its IAM calls
+// with X-Domain-Id (which reposync does not know) or, for the project
+// lookup, with neither (REFERENCE §12.2, §13.2).
+type noProjectHeader struct{}
 
 // tokenCache holds the IAM token of password authentication.
 type tokenCache struct {
 	c *Client
 
-	loginMu sync.Mutex // serialises logins; held across the IAM call
+	// login serialises logins: a one-slot semaphore held across the IAM
+	// call. Unlike a mutex, waiting for it ends with the waiter's context.
+	login chan struct{}
 
 	mu        sync.Mutex // guards the fields below; never held across I/O
 	token     string
 	renewAt   time.Time // renew the token from this time on
 	projectID string
 	userID    string // the caller's IAM user id (token.user.id)
+	userName  string // the caller's IAM user name (token.user.name)
 }
 
 // refreshMargin renews a token this long before IAM's expiry.
@@ -150,8 +223,12 @@ const refreshMargin = 5 * time.Minute
 // get returns a valid token; stale names a token the server rejected, which
 // is replaced unless another goroutine already replaced it.
 func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
-	tc.loginMu.Lock()
-	defer tc.loginMu.Unlock()
+	select {
+	case tc.login <- struct{}{}:
+		defer func() { <-tc.login }()
+	case <-ctx.Done():
+		return "", &loginError{fmt.Errorf("wait for the IAM login of %s: %w", tc.c.creds.IAMUser, ctx.Err())}
+	}
 	tc.mu.Lock()
 	token, renewAt := tc.token, tc.renewAt
 	tc.mu.Unlock()
@@ -183,7 +260,7 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
 		renewAt = now.Add(time.Minute)
 	}
 	tc.mu.Lock()
-	tc.token, tc.renewAt, tc.projectID, tc.userID = tok.Value, renewAt, tok.ProjectID, tok.UserID
+	tc.token, tc.renewAt, tc.projectID, tc.userID, tc.userName = tok.Value, renewAt, tok.ProjectID, tok.UserID, tok.UserName
 	tc.mu.Unlock()
 	return tok.Value, nil
 }

@@ -163,57 +163,117 @@ func TestCredentialsPrecedenceAndRedaction(t *testing.T) {
 	}
 }
 
-func TestRedirectDropsCredentials(t *testing.T) {
+// TestNoRedirectFollowed answers every kind of redirect, for every kind of
+// credentials and for GETs and POSTs that carry a secret in their body, and
+// checks that the target never hears of the request and that the error names
+// the target without revealing a secret.
+func TestNoRedirectFollowed(t *testing.T) {
+	const gitPassword = "git-pass-SECRET"
 	modes := []struct {
 		name  string
 		creds Credentials
 	}{
 		{"token", Credentials{Token: tToken}},
-		{"aksk", Credentials{AccessKey: tAK, SecretKey: tSK, SecurityToken: "sts-token", ProjectID: tIAMProject}},
+		{"aksk", Credentials{AccessKey: tAK, SecretKey: tSK, SecurityToken: "sts-token-SECRET", ProjectID: tIAMProject}},
+		{"iam password", iamCreds},
+	}
+	calls := []struct {
+		name   string
+		method string
+		path   string // the redirecting path on the API server
+		call   func(context.Context, *Client) error
+	}{
+		{"GET", "GET", "/v4/repositories/1", func(ctx context.Context, c *Client) error {
+			_, err := c.ShowRepository(ctx, 1)
+			return err
+		}},
+		{"CreatePasswordAuth POST", "POST", "/v1/" + tIAMProject + "/git/auths/bitbucket/password", func(ctx context.Context, c *Client) error {
+			_, err := c.CreatePasswordAuth(ctx, tIAMProject, "bitbucket", PasswordAuth{Name: "a", User: "u", Password: gitPassword})
+			return err
+		}},
+		{"login POST", "POST", "/v3/auth/tokens", func(ctx context.Context, c *Client) error {
+			_, err := c.CreateUserToken(ctx, "ci-bot", tPassword, "acme", ProjectScope{Name: "cn-north-4"})
+			return err
+		}},
 	}
 	for _, m := range modes {
-		t.Run(m.name, func(t *testing.T) {
-			other, otherMux := newServer(t)
-			var leaked []string
-			var otherHits atomic.Int32
-			otherMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-				otherHits.Add(1)
-				for _, h := range append(credentialHeaders, "X-Sdk-Date", "X-Project-Id") {
-					if r.Header.Get(h) != "" {
-						leaked = append(leaked, h)
+		for _, cl := range calls {
+			for _, status := range []int{301, 302, 307, 308} {
+				t.Run(fmt.Sprintf("%s/%s/%d", m.name, cl.name, status), func(t *testing.T) {
+					other, otherMux := newServer(t)
+					var otherHits atomic.Int32
+					otherMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+						otherHits.Add(1)
+						answer(w, 200, "", `{"id":1}`)
+					})
+					srv, mux := newServer(t)
+					var logins atomic.Int32
+					if m.name == "iam password" && cl.name != "login POST" {
+						iamServer(t, mux, `{"id":"`+tIAMProject+`"}`, &logins, true)
 					}
-				}
-				answer(w, 200, "", `{"id":1}`)
-			})
-			srv, mux := newServer(t)
-			var sameHost atomic.Bool
-			mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
-				http.Redirect(w, r, other.URL+"/elsewhere", http.StatusFound)
-			})
-			mux.HandleFunc("GET /v4/repositories/2", func(w http.ResponseWriter, r *http.Request) {
-				http.Redirect(w, r, "/v4/repositories/3", http.StatusFound)
-			})
-			mux.HandleFunc("GET /v4/repositories/3", func(w http.ResponseWriter, r *http.Request) {
-				sameHost.Store(r.Header.Get("X-Auth-Token") != "" || r.Header.Get("Authorization") != "")
-				answer(w, 200, "", `{"id":3}`)
-			})
-			c := newClient(t, srv, newFakeClock(true), WithCredentials(m.creds))
-			if _, err := c.ShowRepository(context.Background(), 1); err != nil {
-				t.Fatal(err)
+					var hits atomic.Int32
+					target := other.URL + "/elsewhere?x=1"
+					mux.HandleFunc(cl.method+" "+cl.path, func(w http.ResponseWriter, r *http.Request) {
+						hits.Add(1)
+						http.Redirect(w, r, target, status)
+					})
+					cr := m.creds
+					cr.ProjectID = tIAMProject
+					clk := newFakeClock(true)
+					c := newClient(t, srv, clk, WithCredentials(cr))
+					err := cl.call(context.Background(), c)
+					if otherHits.Load() != 0 {
+						t.Errorf("the redirect target received %d requests, want none", otherHits.Load())
+					}
+					if hits.Load() != 1 || len(clk.Sleeps()) != 0 {
+						t.Errorf("%d requests and back-offs %v, want one request and no retry", hits.Load(), clk.Sleeps())
+					}
+					if !IsRedirect(err) {
+						t.Fatalf("error %v is not a redirect error", err)
+					}
+					e := asError(err)
+					if e.Location != target || e.Status != status {
+						t.Errorf("location %q status %d, want %q %d", e.Location, e.Status, target, status)
+					}
+					msg := err.Error()
+					for _, want := range []string{"redirected to " + target, "never follows redirects", "is --endpoint right?"} {
+						if !strings.Contains(msg, want) {
+							t.Errorf("error %q does not say %q", msg, want)
+						}
+					}
+					for _, secret := range []string{tToken, tSK, "sts-token-SECRET", tPassword, gitPassword} {
+						if strings.Contains(msg, secret) {
+							t.Errorf("error reveals a secret: %s", msg)
+						}
+					}
+				})
 			}
-			if otherHits.Load() != 1 {
-				t.Fatalf("redirect target hit %d times", otherHits.Load())
-			}
-			if len(leaked) > 0 {
-				t.Errorf("credentials sent to another host: %v", leaked)
-			}
-			if _, err := c.ShowRepository(context.Background(), 2); err != nil {
-				t.Fatal(err)
-			}
-			if !sameHost.Load() {
-				t.Errorf("a same-host redirect lost its credentials")
-			}
-		})
+		}
+	}
+}
+
+func TestRedirectWithoutLocationOrRelative(t *testing.T) {
+	srv, mux := newServer(t)
+	mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+		answer(w, 304, "", "")
+	})
+	mux.HandleFunc("GET /v4/repositories/2", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "/v4/repositories/3?access_token=tok-SECRET")
+		w.WriteHeader(http.StatusFound)
+	})
+	var followed atomic.Int32
+	mux.HandleFunc("GET /v4/repositories/3", func(w http.ResponseWriter, r *http.Request) { followed.Add(1) })
+	c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
+	_, err := c.ShowRepository(context.Background(), 1)
+	if !IsRedirect(err) || !strings.Contains(err.Error(), "answered 304 without a Location") {
+		t.Errorf("error %v, want a redirect without Location", err)
+	}
+	_, err = c.ShowRepository(context.Background(), 2)
+	if e := asError(err); !IsRedirect(err) || e.Location != srv.URL+"/v4/repositories/3?access_token=REDACTED" {
+		t.Errorf("error %v, want a same-host redirect resolved and redacted", err)
+	}
+	if followed.Load() != 0 {
+		t.Errorf("a same-host redirect was followed")
 	}
 }
 
@@ -254,5 +314,43 @@ func TestIAMTokenRenewedBeforeExpiry(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"iam-tok-1", "iam-tok-1", "iam-tok-2"}, seen); diff != "" {
 		t.Errorf("tokens (-want +got):\n%s", diff)
+	}
+}
+
+func TestIAMTokenRenewedOnEveryExpiredCode(t *testing.T) {
+	tests := []struct {
+		code       string
+		wantLogins int32
+		wantErr    bool
+	}{
+		{"DEV.00000003", 2, false},
+		{"APIG.0301", 2, false},
+		{"APIG.0307", 2, false},
+		{"CH.080401", 1, true}, // no permission: a new token would not help
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			srv, mux := newServer(t)
+			var logins atomic.Int32
+			iamServer(t, mux, `{"name":"cn-north-4"}`, &logins, true)
+			var seen []string
+			mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+				tok := r.Header.Get("X-Auth-Token")
+				seen = append(seen, tok)
+				if tok == "iam-tok-1" {
+					answer(w, 401, "", `{"error_code":"`+tt.code+`","error_msg":"token rejected"}`)
+					return
+				}
+				answer(w, 200, "", `{"id":1}`)
+			})
+			c := newClient(t, srv, newFakeClock(true), WithCredentials(iamCreds), WithRegion("cn-north-4"))
+			_, err := c.ShowRepository(context.Background(), 1)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error %v, want error %v", err, tt.wantErr)
+			}
+			if logins.Load() != tt.wantLogins {
+				t.Errorf("%d logins, want %d (tokens sent %v)", logins.Load(), tt.wantLogins, seen)
+			}
+		})
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,11 +42,16 @@ type Client struct {
 	creds     Credentials
 	rateLimit int
 	retry     RetryPolicy
-	clock     Clock
-	userAgent string
-	endpoint  string
-	region    string
-	insecure  bool
+
+	attemptTimeout time.Duration
+	callTimeout    time.Duration
+	waitNotice     func(WaitNotice)
+	clock          Clock
+	userAgent      string
+	endpoint       string
+	region         string
+	insecure       bool
+	allowHTTP      bool
 
 	endpoints    map[service]*url.URL
 	authed       *http.Client
@@ -53,12 +59,17 @@ type Client struct {
 	budget       *budget
 	jitter       *jitter
 	tokens       *tokenCache
+	identity     *identityCache
 	maxBody      int64
 	maxErrorBody int64
 	pageSize     int
 
 	statsMu sync.Mutex
 	stats   map[string]*OpStats
+
+	pagesMu    sync.Mutex            // guards pageFacts and serverTime (Facts)
+	pageFacts  map[string]*pageFacts // per operation
+	serverTime map[string]ServerTime // per service key
 }
 
 // OpStats counts what the client did for one API operation.
@@ -74,22 +85,26 @@ type OpStats struct {
 // New builds a client. It needs WithEndpoint or WithRegion.
 func New(opts ...Option) (*Client, error) {
 	c := &Client{
-		base:         &http.Client{Timeout: 60 * time.Second},
-		rateLimit:    DefaultRateLimit,
-		retry:        DefaultRetryPolicy,
-		clock:        realClock{},
-		userAgent:    "reposync/dev",
-		maxBody:      defaultMaxBody,
-		maxErrorBody: defaultMaxErrorBody,
-		pageSize:     defaultPageSize,
-		stats:        map[string]*OpStats{},
+		base:           &http.Client{},
+		attemptTimeout: DefaultAttemptTimeout,
+		callTimeout:    DefaultCallTimeout,
+		rateLimit:      DefaultRateLimit,
+		retry:          DefaultRetryPolicy,
+		clock:          realClock{},
+		userAgent:      "reposync/dev",
+		maxBody:        defaultMaxBody,
+		maxErrorBody:   defaultMaxErrorBody,
+		pageSize:       defaultPageSize,
+		stats:          map[string]*OpStats{},
+		pageFacts:      map[string]*pageFacts{},
+		serverTime:     map[string]ServerTime{},
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, fmt.Errorf("configure api client: %w", err)
 		}
 	}
-	eps, err := resolveEndpoints(c.endpoint, c.region)
+	eps, err := resolveEndpoints(c.endpoint, c.region, c.allowHTTP)
 	if err != nil {
 		return nil, fmt.Errorf("configure api client: %w", err)
 	}
@@ -108,8 +123,12 @@ func New(opts ...Option) (*Client, error) {
 		hosts[u.Host] = true
 	}
 	plain := *c.base
+	// The attempt and call timeouts bound every request; a Timeout of a
+	// client passed with WithHTTPClient would only add a third bound with a
+	// less clear message.
+	plain.Timeout = 0
 	plain.Transport = &authTransport{base: rt, c: &Client{}, hosts: map[string]bool{}}
-	plain.CheckRedirect = checkRedirect
+	plain.CheckRedirect = noRedirect
 	authed := plain
 	authed.Transport = &authTransport{base: rt, c: c, hosts: hosts}
 	c.plain, c.authed = &plain, &authed
@@ -119,7 +138,8 @@ func New(opts ...Option) (*Client, error) {
 		seed = uint64(c.clock.Now().UnixNano())
 	}
 	c.jitter = newJitter(seed)
-	c.tokens = &tokenCache{c: c}
+	c.tokens = &tokenCache{c: c, login: make(chan struct{}, 1)}
+	c.identity = &identityCache{lookup: make(chan struct{}, 1)}
 	return c, nil
 }
 
@@ -165,9 +185,9 @@ func (c *Client) IAMProjectID(ctx context.Context) (string, error) {
 }
 
 // CallerIAMID returns the IAM user id of the identity the client acts as,
-// when the credentials tell it: with IAM password login it is the token's
-// user (logging in when needed). AK/SK and plain tokens do not say who they
-// are; then ok is false.
+// when the credentials tell it without a lookup: with IAM password login it
+// is the token's user (logging in when needed); for AK/SK and plain tokens
+// ok is false. CallerIdentity answers for every kind of credentials.
 func (c *Client) CallerIAMID(ctx context.Context) (id string, ok bool, err error) {
 	if c.creds.mode() != authPassword {
 		return "", false, nil
@@ -190,7 +210,25 @@ type call struct {
 	body   any  // marshalled to JSON when non-nil
 	noAuth bool // IAM login: no credentials at all
 	ctype  string
+	// repeatable marks a POST that may be sent again whatever became of
+	// the first one: the IAM login only hands out a token, so a lost answer
+	// is retried like a GET's, never reported as an ambiguous write.
+	repeatable bool
+	// header holds extra request headers (KeystoneValidateToken's
+	// X-Subject-Token).
+	header http.Header
+	// noProject signs an AK/SK request without X-Project-Id (IAM calls).
+	noProject bool
+	// serverErrorFinal returns a 500, 502 or 504 instead of retrying it,
+	// although the method is idempotent. A per-call flag rather than a
+	// case in the loop: the loop keeps one rule, and the operation that
+	// needs the exception says so where it is defined (DeleteAuthorize).
+	serverErrorFinal bool
 }
+
+// idempotent reports whether the call may be repeated blindly: every method
+// but POST, and a repeatable POST.
+func (cl *call) idempotent() bool { return cl.method != http.MethodPost || cl.repeatable }
 
 // response is a successful answer, its body read in full.
 type response struct {
@@ -216,12 +254,41 @@ func (c *Client) url(cl *call) (*url.URL, error) {
 	}
 	u.Path, u.RawPath = p, raw
 	if len(cl.query) > 0 {
-		u.RawQuery = cl.query.Encode()
+		u.RawQuery = encodeQuery(cl.query)
 	}
 	return &u, nil
 }
 
-// do runs the one retry loop: budget, send, classify, back off.
+// encodeQuery writes q sorted by name, in the signer's encoding: only
+// A-Z a-z 0-9 - _ . ~ stay as they are, so a space is %20, never the "+" of
+// url.Values.Encode (REFERENCE §13.3, §18.4). What goes on the wire is then
+// byte for byte what is signed, even for a gateway that reads "+" as a plus.
+func encodeQuery(q url.Values) string {
+	names := make([]string, 0, len(q))
+	for k := range q {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, k := range names {
+		for _, v := range q[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(signEscape(k))
+			b.WriteByte('=')
+			b.WriteString(signEscape(v))
+		}
+	}
+	return b.String()
+}
+
+// do runs the one retry loop: budget, send, classify, back off. Two bounds
+// keep it from waiting without end: every attempt has attemptTimeout (which
+// also bounds reading the answer, so a server trickling a byte every few
+// seconds is cut off), and the whole call, budget waits and back-offs
+// included, has callTimeout. They do not multiply: five attempts of 30 s
+// still end at the call's 2 min. A shorter deadline of ctx wins.
 func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 	u, err := c.url(cl)
 	if err != nil {
@@ -233,9 +300,19 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			return nil, fmt.Errorf("%s: encode request: %w", cl.op, err)
 		}
 	}
+	callCtx, cancel := context.WithTimeoutCause(ctx, c.callTimeout, errCallTimeout)
+	defer cancel()
+	var last error // the previous attempt's failure, for a give-up message
 	for attempt := 1; ; attempt++ {
-		if err := c.budget.wait(ctx, cl.op); err != nil {
-			return nil, fmt.Errorf("%s: wait for rate budget: %w", cl.op, err)
+		if callCtx.Err() != nil {
+			during := "not started"
+			if attempt > 1 {
+				during = "before a retry"
+			}
+			return nil, c.ended(ctx, cl, u, attempt-1, last, false, during)
+		}
+		if err := c.budget.wait(callCtx, cl.op); err != nil {
+			return nil, c.ended(ctx, cl, u, attempt-1, last, false, "wait for rate budget")
 		}
 		c.count(cl.op, func(s *OpStats) {
 			s.Calls++
@@ -243,40 +320,49 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 				s.Retries++
 			}
 		})
-		resp, written, err := c.send(ctx, cl, u, body)
-		var retryAfter time.Duration
-		var hasRetryAfter bool
+		resp, written, err := c.send(callCtx, cl, u, body, attempt)
+		ambiguous := !cl.idempotent() && written
+		var retryAfter, asked time.Duration
+		var hasRetryAfter, throttled bool
 		switch {
-		case err != nil && ctx.Err() != nil:
-			if cl.method == http.MethodPost && written {
-				// Cancelled after the write: the outcome is unknown.
-				return nil, c.newError(cl, u, nil, KindAmbiguous, ctx.Err())
-			}
-			return nil, fmt.Errorf("%s %s: %w", cl.op, c.sanitize(u), ctx.Err())
+		case err != nil && callCtx.Err() != nil:
+			// The caller or the call timeout ended the attempt; after the
+			// write of a POST its outcome is unknown.
+			return nil, c.ended(ctx, cl, u, attempt, last, ambiguous, "")
 		case err != nil && errors.As(err, new(*loginError)):
 			// The IAM login failed; its own call already retried.
-			return nil, fmt.Errorf("%s %s: %w", cl.op, c.sanitize(u), err)
+			return nil, fmt.Errorf("%s %s %s: %w", cl.op, cl.method, c.sanitize(u), err)
 		case errors.Is(err, errBodyTooLarge):
 			return nil, c.newError(cl, u, nil, KindDecode, err)
 		case err != nil:
-			if cl.method == http.MethodPost && written {
+			if ambiguous {
 				return nil, c.newError(cl, u, nil, KindAmbiguous, err)
 			}
-			if attempt >= c.retry.MaxAttempts {
-				return nil, c.newError(cl, u, nil, KindTransport, err)
+			if attempt >= c.retry.MaxAttempts || permanent(err) {
+				kind := KindTransport
+				if IsTimeout(err) {
+					kind = KindTimeout
+				}
+				return nil, c.newError(cl, u, nil, kind, err)
 			}
+			last = err
 		case resp.status < 300:
+			c.noteDate(cl.svc, resp.header)
 			return resp, nil
+		case resp.status < 400:
+			// Never retried: a redirect is configuration, not a passing fault.
+			return nil, c.redirectError(cl, u, resp)
 		default:
 			e := c.newError(cl, u, resp, KindHTTP, nil)
-			throttled := IsThrottled(e)
+			throttled = IsThrottled(e)
 			if throttled {
 				c.count(cl.op, func(s *OpStats) { s.Throttled++ })
 			}
-			if !retryableStatus(cl.method, resp.status, e.Code) || attempt >= c.retry.MaxAttempts {
+			if !retryableStatus(cl.idempotent() && !cl.serverErrorFinal, resp.status, e.Code) || attempt >= c.retry.MaxAttempts {
 				return nil, e
 			}
-			retryAfter, hasRetryAfter = parseRetryAfter(resp.header.Get("Retry-After"), c.clock.Now())
+			last = e
+			retryAfter, asked, hasRetryAfter = parseRetryAfter(resp.header.Get("Retry-After"), c.clock.Now())
 			if throttled && hasRetryAfter {
 				c.budget.pause(cl.op, c.clock.Now().Add(retryAfter))
 			}
@@ -285,22 +371,120 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		if hasRetryAfter {
 			delay = retryAfter
 		}
-		if err := sleep(ctx, c.clock, delay); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", cl.op, c.sanitize(u), err)
+		if dl, ok := callCtx.Deadline(); ok && time.Until(dl) < delay {
+			// Waiting would only end at the deadline: say so now.
+			wait := fmt.Sprintf("waiting %s before attempt %d", delay, attempt+1)
+			if cdl, ok := ctx.Deadline(); ok && cdl.Equal(dl) {
+				return nil, fmt.Errorf("%s %s %s: %s would pass the deadline: %w", cl.op, cl.method, c.sanitize(u), wait, context.DeadlineExceeded)
+			}
+			return nil, c.gaveUp(cl, u, attempt, last, false, wait)
+		}
+		if c.waitNotice != nil && (hasRetryAfter || throttled) && delay > noticeAbove {
+			n := WaitNotice{Op: cl.op, Attempt: attempt + 1, Wait: delay, Reason: "throttled", Cap: MaxRetryAfter}
+			if hasRetryAfter {
+				n.Reason, n.RetryAfter, n.Capped = "Retry-After", asked, asked > retryAfter
+			}
+			c.waitNotice(n)
+		}
+		if err := sleep(callCtx, c.clock, delay); err != nil {
+			return nil, c.ended(ctx, cl, u, attempt, last, false, "back-off before a retry")
 		}
 	}
 }
 
-// send performs one attempt. written reports whether the request reached the
+// Causes of the client's own deadlines (context.Cause tells them apart).
+var (
+	errCallTimeout    = errors.New("call timeout")
+	errAttemptTimeout = errors.New("attempt timeout")
+)
+
+// timeoutError says which bound of the client ended a call and its value.
+// It unwraps to context.DeadlineExceeded.
+type timeoutError struct{ msg string }
+
+func (e *timeoutError) Error() string { return e.msg }
+func (e *timeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// Timeout reports true, as net.Error does for its timeouts.
+func (e *timeoutError) Timeout() bool { return true }
+
+// ended builds the error of a call that stopped before an answer. When ctx
+// (the caller's) ended, its error is wrapped as it is, so that
+// errors.Is(err, context.Canceled) holds; otherwise the call timeout ran
+// out. ambiguous marks a POST that was written; during names what the call
+// was doing ("" while an attempt was in flight).
+func (c *Client) ended(ctx context.Context, cl *call, u *url.URL, attempts int, last error, ambiguous bool, during string) error {
+	err := ctx.Err()
+	switch {
+	case err == nil:
+		return c.gaveUp(cl, u, attempts, last, ambiguous, "")
+	case ambiguous:
+		return c.newError(cl, u, nil, KindAmbiguous, err)
+	case during != "":
+		return fmt.Errorf("%s %s %s: %s: %w", cl.op, cl.method, c.sanitize(u), during, err)
+	}
+	return fmt.Errorf("%s %s %s: %w", cl.op, cl.method, c.sanitize(u), err)
+}
+
+// gaveUp is the error of a call the call timeout ended, or that would have
+// ended during a wait (then named by wait).
+func (c *Client) gaveUp(cl *call, u *url.URL, attempts int, last error, ambiguous bool, wait string) error {
+	msg := fmt.Sprintf("gave up after %s across %s", c.callTimeout, plural(attempts, "attempt"))
+	if wait != "" {
+		msg = fmt.Sprintf("gave up after %s: %s would pass the call timeout of %s", plural(attempts, "attempt"), wait, c.callTimeout)
+	}
+	if last != nil {
+		msg += "; last failure" + detail(last)
+	}
+	kind := KindTimeout
+	if ambiguous {
+		kind = KindAmbiguous
+	}
+	return c.newError(cl, u, nil, kind, &timeoutError{msg: msg})
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// detail renders a failure without its operation and URL, for a message
+// that already names them; it starts with ": ".
+func detail(err error) string {
+	if e := asError(err); e != nil {
+		return e.detail()
+	}
+	return ": " + err.Error()
+}
+
+// send performs one attempt, bounded by attemptTimeout from sending to the
+// last byte of the answer. written reports whether the request reached the
 // wire, which decides whether a failed POST is ambiguous.
-func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte) (*response, bool, error) {
+func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte, attempt int) (*response, bool, error) {
 	if !cl.noAuth && c.creds.mode() == authPassword {
 		// Log in before the traced request exists, so that the login's own
 		// write is not taken for this request's (which would make a failed
-		// POST look ambiguous).
+		// POST look ambiguous). The login is a call of its own, with its own
+		// bounds.
 		if _, err := c.tokens.get(ctx, ""); err != nil {
 			return nil, false, err
 		}
+	}
+	actx, cancel := context.WithTimeoutCause(ctx, c.attemptTimeout, errAttemptTimeout)
+	defer cancel()
+	// timedOut turns a failure caused by the attempt timeout into a message
+	// naming the bound; status is 0 when no answer began.
+	timedOut := func(err error, status int) error {
+		if ctx.Err() != nil || !errors.Is(context.Cause(actx), errAttemptTimeout) {
+			return err
+		}
+		of := fmt.Sprintf("(attempt %d of %d)", attempt, c.retry.MaxAttempts)
+		if status == 0 {
+			return &timeoutError{msg: fmt.Sprintf("no answer within %s %s", c.attemptTimeout, of)}
+		}
+		return &timeoutError{msg: fmt.Sprintf("answer (status %d) not complete within %s %s", status, c.attemptTimeout, of)}
 	}
 	var written atomic.Bool
 	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
@@ -312,13 +496,23 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte) (*
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), cl.method, u.String(), rd)
+	rctx := httptrace.WithClientTrace(actx, trace)
+	if cl.noProject {
+		rctx = context.WithValue(rctx, noProjectHeader{}, true)
+	}
+	req, err := http.NewRequestWithContext(rctx, cl.method, u.String(), rd)
 	if err != nil {
 		return nil, false, err
 	}
+	for k, v := range cl.header {
+		req.Header[k] = v
+	}
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
+	if body != nil || cl.svc == svcServiceStage {
+		// ServiceStage marks Content-Type mandatory on every call, GETs and
+		// DELETEs included (REFERENCE §18.4). The signer never signs it
+		// (§13.3), so it cannot break a signature.
 		ct := cl.ctype
 		if ct == "" {
 			ct = "application/json"
@@ -331,7 +525,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte) (*
 	}
 	res, err := hc.Do(req)
 	if err != nil {
-		return nil, written.Load(), err
+		return nil, written.Load(), timedOut(err, 0)
 	}
 	defer res.Body.Close()
 	limit := c.maxBody
@@ -340,7 +534,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte) (*
 	}
 	b, err := io.ReadAll(io.LimitReader(res.Body, limit+1))
 	if err != nil {
-		return nil, true, err
+		return nil, true, timedOut(err, res.StatusCode)
 	}
 	if int64(len(b)) > limit {
 		if res.StatusCode < 300 {
@@ -359,7 +553,9 @@ func (c *Client) newError(cl *call, u *url.URL, resp *response, kind Kind, err e
 		if errors.As(err, &ue) {
 			cp := *ue
 			if pu, perr := url.Parse(ue.URL); perr == nil {
-				cp.URL = sanitizeURL(pu)
+				cp.URL = RedactURL(sanitizeURL(pu))
+			} else {
+				cp.URL = RedactURL(ue.URL)
 			}
 			err = &cp
 		}
@@ -386,6 +582,36 @@ func (c *Client) newError(cl *call, u *url.URL, resp *response, kind Kind, err e
 	return e
 }
 
+// redirectError describes a 3xx answer: the client follows no redirect
+// (noRedirect), so the answer names a host the configuration did not.
+func (c *Client) redirectError(cl *call, u *url.URL, resp *response) *Error {
+	e := &Error{Op: cl.op, Method: cl.method, URL: c.sanitize(u), Kind: KindRedirect, Status: resp.status,
+		RequestID: resp.header.Get("X-Request-Id")}
+	hint := "is the region right?"
+	if c.endpoint != "" {
+		hint = "is --endpoint right?"
+	}
+	loc := resp.header.Get(redirectLocation)
+	if loc == "" {
+		e.Message = fmt.Sprintf("the server answered %d without a Location; reposync never follows redirects (%s)", resp.status, hint)
+		return e
+	}
+	e.Location = c.sanitizeLocation(u, loc)
+	e.Message = fmt.Sprintf("the server redirected to %s; reposync never follows redirects (%s)", e.Location, hint)
+	return e
+}
+
+// sanitizeLocation resolves a Location header against the request URL and
+// renders it without user info or secret-looking query values.
+func (c *Client) sanitizeLocation(u *url.URL, loc string) string {
+	t, err := u.Parse(loc)
+	if err != nil {
+		return c.redact(RedactURL(loc))
+	}
+	// RedactURL again: url.Parse reads "https://u:1/pw@h" as host u, port 1.
+	return RedactURL(c.sanitize(t))
+}
+
 var secretQueryName = regexp.MustCompile(`(?i)token|password|passwd|secret|signature|credential`)
 
 // sanitize renders u without user info and with secret-looking query values
@@ -409,8 +635,14 @@ func sanitizeURL(u *url.URL) string {
 
 var secretJSONField = regexp.MustCompile(`(?i)("(?:password|token|secret|sk|secret_key|security_token)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 
-// redact removes every configured secret and secret-looking JSON value from
-// s: the one redaction point of everything that reaches an error.
+// textUserinfo matches the user info of a URL inside free text (a server's
+// message, a proxy error, a decode error quoting a value): from "scheme://"
+// to the last '@' before a space or quote.
+var textUserinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://)[^\s"'<>]*@`)
+
+// redact removes every configured secret, the user info of any URL and
+// every secret-looking JSON value from s: the one redaction point of
+// everything that reaches an error.
 func (c *Client) redact(s string) string {
 	for _, sec := range c.creds.secrets() {
 		s = strings.ReplaceAll(s, sec, "REDACTED")
@@ -422,6 +654,7 @@ func (c *Client) redact(s string) string {
 		}
 		c.tokens.mu.Unlock()
 	}
+	s = textUserinfo.ReplaceAllString(s, "${1}REDACTED@")
 	return secretJSONField.ReplaceAllString(s, `${1}"REDACTED"`)
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -101,7 +102,17 @@ func TestNewValidation(t *testing.T) {
 	}{
 		{"no endpoint or region", nil, "neither an endpoint nor a region"},
 		{"bad endpoint", []Option{WithEndpoint("ftp://x")}, "not an http(s) URL"},
-		{"endpoint with user info", []Option{WithEndpoint("https://u:secretpw@x")}, "user info"},
+		{"endpoint with user info", []Option{WithEndpoint("https://u:SECRET@x")}, "must not carry user info"},
+		{"user info, other scheme", []Option{WithEndpoint("ftp://user:SECRET@host")}, "must not carry user info"},
+		{"user info, bad percent-escape", []Option{WithEndpoint("https://user:SECRET%zz@host")}, "must not carry user info"},
+		{"user info, unclosed IPv6 bracket", []Option{WithEndpoint("https://user:SECRET@[::1")}, "must not carry user info"},
+		{"user info, numeric password prefix", []Option{WithEndpoint("https://user:123/SECRET@host")}, "must not carry user info"},
+		{"user info without scheme", []Option{WithEndpoint("user:SECRET@host")}, "must not carry user info"},
+		{"bad percent-escape", []Option{WithEndpoint("https://host/%zz")}, "not an http(s) URL"},
+		{"query", []Option{WithEndpoint("https://host/?access_token=SECRET")}, "a query or a fragment"},
+		{"plain http to a remote host", []Option{WithEndpoint("http://10.0.0.1:8080")}, "credentials would cross the network in clear text; use https, or pass --allow-insecure-http"},
+		{"plain http to a name", []Option{WithEndpoint("http://codehub.example.com")}, "clear text"},
+		{"plain http to a name that starts like localhost", []Option{WithEndpoint("http://localhost.example.com")}, "clear text"},
 		{"unknown region", []Option{WithRegion("xx-nowhere-1")}, "no CodeArts Repo endpoint"},
 		{"bad retry", []Option{WithRegion("cn-north-4"), WithRetry(RetryPolicy{})}, "at least 1 attempt"},
 		{"nil clock", []Option{WithRegion("cn-north-4"), WithClock(nil)}, "nil clock"},
@@ -112,10 +123,99 @@ func TestNewValidation(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want %q", err, tt.want)
 			}
-			if strings.Contains(err.Error(), "secretpw") {
-				t.Errorf("error reveals the endpoint password: %v", err)
+			if strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("error reveals the secret: %v", err)
 			}
 		})
+	}
+}
+
+func TestEndpointSchemes(t *testing.T) {
+	tests := []struct {
+		endpoint string
+		allow    bool
+		ok       bool
+	}{
+		{"https://codehub.example.com", false, true},
+		{"https://10.0.0.1:8443/proxy", false, true},
+		{"http://127.0.0.1:8080", false, true},
+		{"http://127.3.2.1", false, true},
+		{"http://[::1]:8080", false, true},
+		{"http://localhost:8080", false, true},
+		{"http://LOCALHOST", false, true},
+		{"http://0.0.0.0:8080", false, false},
+		{"http://10.0.0.1:8080", false, false},
+		{"http://[::2]:8080", false, false},
+		{"http://127.0.0.1.nip.io", false, false},
+		{"http://10.0.0.1:8080", true, true},
+		{"http://codehub.example.com", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/allow=%v", tt.endpoint, tt.allow), func(t *testing.T) {
+			opts := []Option{WithEndpoint(tt.endpoint)}
+			if tt.allow {
+				opts = append(opts, WithAllowInsecureHTTP())
+			}
+			_, err := New(opts...)
+			if (err == nil) != tt.ok {
+				t.Errorf("New error %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
+
+// hostileURLs all carry SECRET where a URL's user info or a secret query
+// value would be, in shapes url.Parse accepts and shapes it rejects.
+var hostileURLs = []string{
+	"https://user:SECRET@host/path",
+	"ftp://user:SECRET@host",
+	"user:SECRET@host",
+	"SECRET@host",
+	"//user:SECRET@host/x",
+	"https://SECRET@host",
+	"https://user:SECRET%zz@host",
+	"https://user:SECRET@[::1",
+	"https://user:SECRET@[::1]:8080/x",
+	"https://user:123/SECRET@host",
+	"https://user:SECRET/x@host",
+	"https://user:SECRET?@host",
+	"https://user:pw#SECRET@host",
+	"https://user:SEC@SECRET@host",
+	"https://user:SECRET@host@evil",
+	"https://a@b:SECRET@host",
+	"https://user%40x:SECRET@host",
+	"http:\\\\user:SECRET@host",
+	" https://user:SECRET@host ",
+	"https://user:SECRET@",
+	"https://user:SECRET\n@host",
+	"https://user:SECRET@host/p?next=https://x@y",
+	"https://user:SEC RET SECRET@host",
+	"https://host/v4?access_token=SECRET&offset=0",
+	"https://host/v4?offset=0&X-Auth-Token=SECRET",
+	"https://host/v4;password=SECRET",
+	"https://host/cb#access_token=SECRET",
+	"https://host/v4?Signature=SECRET#f",
+}
+
+func TestRedactURL(t *testing.T) {
+	for _, in := range hostileURLs {
+		t.Run(in, func(t *testing.T) {
+			if got := RedactURL(in); strings.Contains(got, "SECRET") {
+				t.Errorf("RedactURL(%q) = %q still holds the secret", in, got)
+			}
+		})
+	}
+	kept := []struct{ in, want string }{
+		{"https://user:pw@host:8443/v4/x?offset=0", "https://REDACTED@host:8443/v4/x?offset=0"},
+		{"https://host:8443/v4/x?offset=0&limit=100", "https://host:8443/v4/x?offset=0&limit=100"},
+		{"https://host/v4?access_token=abc&offset=0", "https://host/v4?access_token=REDACTED&offset=0"},
+		{"http://[::1]:8080/proxy", "http://[::1]:8080/proxy"},
+		{"", ""},
+	}
+	for _, tt := range kept {
+		if got := RedactURL(tt.in); got != tt.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
 
@@ -238,5 +338,108 @@ func TestErrorURLSanitised(t *testing.T) {
 	e := c.newError(cl, u, &response{status: 500, header: http.Header{}, body: []byte(`{"error_code":"E","error_msg":"m"}`)}, KindHTTP, nil)
 	if strings.Contains(e.Error(), "tok-abc-123") || !strings.Contains(e.Error(), "offset=0") {
 		t.Errorf("error %q: secret query value not redacted or harmless one lost", e.Error())
+	}
+}
+
+// TestNoUserinfoInErrors drives every error path that can carry a URL with
+// one that holds user info, and checks that no error text reveals it.
+func TestNoUserinfoInErrors(t *testing.T) {
+	const hostile = "https://user:SECRET@[::1"
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, mux *http.ServeMux) []Option
+		call  func(context.Context, *Client) error
+	}{
+		{"server message quoting a URL", func(t *testing.T, mux *http.ServeMux) []Option {
+			mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+				answer(w, 400, "", `{"error_code":"CH.010001","error_msg":"bad mirror ftp://user:SECRET@mirror.example.com/x"}`)
+			})
+			return nil
+		}, func(ctx context.Context, c *Client) error { _, err := c.ShowRepository(ctx, 1); return err }},
+		{"decode error quoting a value", func(t *testing.T, mux *http.ServeMux) []Option {
+			mux.HandleFunc("GET /v4/repositories/1/user-groups", func(w http.ResponseWriter, r *http.Request) {
+				answer(w, 200, "", `[{"user_group_id":"g","user_count":"https://user:SECRET@host/x"}]`)
+			})
+			return nil
+		}, func(ctx context.Context, c *Client) error { _, err := c.ListRepositoryUserGroups(ctx, 1); return err }},
+		{"unparseable redirect target", func(t *testing.T, mux *http.ServeMux) []Option {
+			mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", hostile)
+				w.WriteHeader(http.StatusTemporaryRedirect)
+			})
+			return nil
+		}, func(ctx context.Context, c *Client) error { _, err := c.ShowRepository(ctx, 1); return err }},
+		{"redirect target with user info", func(t *testing.T, mux *http.ServeMux) []Option {
+			mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", "https://user:123/SECRET@other.example.com/x")
+				w.WriteHeader(http.StatusFound)
+			})
+			return nil
+		}, func(ctx context.Context, c *Client) error { _, err := c.ShowRepository(ctx, 1); return err }},
+		{"proxy error quoting the proxy URL", func(t *testing.T, mux *http.ServeMux) []Option {
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			tr.Proxy = func(*http.Request) (*url.URL, error) {
+				return nil, fmt.Errorf("invalid proxy address %q: bad port", "http://proxyuser:SECRET@proxy:99999")
+			}
+			return []Option{WithHTTPClient(&http.Client{Transport: tr}), WithRetry(RetryPolicy{MaxAttempts: 1})}
+		}, func(ctx context.Context, c *Client) error { _, err := c.ShowRepository(ctx, 1); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, mux := newServer(t)
+			opts := append([]Option{WithCredentials(Credentials{Token: tToken})}, tt.setup(t, mux)...)
+			c := newClient(t, srv, newFakeClock(true), opts...)
+			err := tt.call(context.Background(), c)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("error reveals user info: %v", err)
+			}
+			if e := asError(err); e == nil || strings.Contains(e.URL+e.Location+e.Message, "SECRET") {
+				t.Errorf("error fields reveal user info: %#v", e)
+			}
+			if strings.Contains(tt.name, "redirect") && !IsRedirect(err) {
+				t.Errorf("error %v is not a redirect error", err)
+			}
+		})
+	}
+	t.Run("url.Error with an unparseable URL", func(t *testing.T) {
+		c, err := New(WithEndpoint("http://127.0.0.1:1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl := get("ShowRepository", svcRepo, "/v4/repositories/1", nil)
+		u, _ := c.url(cl)
+		e := c.newError(cl, u, nil, KindTransport, &url.Error{Op: "Get", URL: hostile, Err: fmt.Errorf("boom")})
+		if strings.Contains(e.Error(), "SECRET") {
+			t.Errorf("error reveals user info: %v", e)
+		}
+	})
+}
+
+func TestIsAlreadyExists(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		conflict bool
+		exists   bool
+	}{
+		{"409 CH_23_51308", &Error{Kind: KindHTTP, Status: 409, Code: "CH_23_51308"}, true, true},
+		{"409 another code", &Error{Kind: KindHTTP, Status: 409, Code: "CH.009409"}, true, false},
+		{"409 without a code", &Error{Kind: KindHTTP, Status: 409}, true, false},
+		{"CH_23_51308 on a 400", &Error{Kind: KindHTTP, Status: 400, Code: "CH_23_51308"}, false, false},
+		{"wrapped", fmt.Errorf("attach: %w", &Error{Kind: KindHTTP, Status: 409, Code: "CH_23_51308"}), true, true},
+		{"not an api error", fmt.Errorf("409"), false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsConflict(tt.err); got != tt.conflict {
+				t.Errorf("IsConflict = %v, want %v", got, tt.conflict)
+			}
+			if got := IsAlreadyExists(tt.err); got != tt.exists {
+				t.Errorf("IsAlreadyExists = %v, want %v", got, tt.exists)
+			}
+		})
 	}
 }

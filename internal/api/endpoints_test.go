@@ -21,7 +21,10 @@ const (
 	tSK         = "SIMSKsecret000000000000000000000000000"
 )
 
-const firstPage = "offset=0&limit=100"
+const (
+	firstPage = "offset=0&limit=100"
+	treeOrder = "order_by=id&sort=asc&"
+)
 
 type endpointCase struct {
 	op         string
@@ -41,7 +44,7 @@ func endpointCases() []endpointCase {
 	return []endpointCase{
 		{
 			op: "ListProjectSubgroupsAndRepositories", method: "GET",
-			path: "/v4/projects/" + tProject + "/subgroups-and-repositories", query: firstPage, status: 200,
+			path: "/v4/projects/" + tProject + "/subgroups-and-repositories", query: treeOrder + firstPage, status: 200,
 			resp: `[{"descendant_type":"group","id":100,"name":"payments","path":"payments","full_name":"Payments","full_path":"payments","group_level":1,"visibility":"private","visibility_level":0,"subgroup_count":1,"project_count":0,"unknown":"x"},
 			        {"descendant_type":"project","id":12345,"uuid":"` + tUUID + `","name":"gw","path":"gw","full_path":"gw","project_id":"` + tProject + `","archived":false}]`,
 			call: func(ctx context.Context, c *Client) (any, error) {
@@ -54,12 +57,30 @@ func endpointCases() []endpointCase {
 		},
 		{
 			op: "ListGroupSubgroupsAndRepositories", method: "GET",
-			path: "/v4/groups/100/subgroups-and-repositories", query: firstPage, status: 200,
+			path: "/v4/groups/100/subgroups-and-repositories", query: treeOrder + firstPage, status: 200,
 			resp: `[{"descendant_type":"group","id":101,"full_path":"payments/api","group_level":2}]`,
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ListGroupSubgroupsAndRepositories(ctx, 100)
 			},
 			want: []TreeItem{{DescendantType: "group", ID: 101, FullPath: "payments/api", GroupLevel: 2}},
+		},
+		{
+			op: "ListGroupSubgroupsAndRepositories archived", method: "GET",
+			path: "/v4/groups/100/subgroups-and-repositories", query: "archived=true&" + treeOrder + firstPage, status: 200,
+			resp: `[{"descendant_type":"project","id":7,"name":"Old","path":"old","full_path":"ns/payments/old","archived":true}]`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.ListGroupSubgroupsAndRepositoriesWith(ctx, 100, TreeQuery{Archived: true})
+			},
+			want: []TreeItem{{DescendantType: "project", ID: 7, Name: "Old", Path: "old", FullPath: "ns/payments/old", Archived: true}},
+		},
+		{
+			op: "ListProjectSubgroupsAndRepositories archived", method: "GET",
+			path: "/v4/projects/" + tProject + "/subgroups-and-repositories", query: "archived=true&" + treeOrder + firstPage, status: 200,
+			resp: `[]`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.ListProjectSubgroupsAndRepositoriesWith(ctx, tProject, TreeQuery{Archived: true})
+			},
+			want: []TreeItem(nil),
 		},
 		{
 			op: "ShowGroup", method: "GET", path: "/v4/" + tProject + "/groups/100", status: 200,
@@ -249,7 +270,7 @@ func endpointCases() []endpointCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.AssociateGroupUserGroup(ctx, tProject, 100, tUserGroup)
 			},
-			wantErr: func(err error) bool { e := asError(err); return IsConflict(err) && e.Code == "CH_23_51308" },
+			wantErr: func(err error) bool { e := asError(err); return IsAlreadyExists(err) && e.Code == "CH_23_51308" },
 		},
 		{
 			op: "AssociateRepositoryUserGroup", method: "POST", path: "/v4/" + tProject + "/repositories/12345/user-group/" + tUserGroup, status: 200,
@@ -272,7 +293,15 @@ func endpointCases() []endpointCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return nil, c.AssociateRepositoryUserGroup(ctx, tProject, 12345, tUserGroup)
 			},
-			wantErr: IsConflict,
+			wantErr: IsAlreadyExists,
+		},
+		{
+			op: "AssociateRepositoryUserGroup other conflict", method: "POST", path: "/v4/" + tProject + "/repositories/12345/user-group/" + tUserGroup, status: 409,
+			resp: `{"error_code":"CH.009409","error_msg":"The repository is being transferred."}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return nil, c.AssociateRepositoryUserGroup(ctx, tProject, 12345, tUserGroup)
+			},
+			wantErr: func(err error) bool { return IsConflict(err) && !IsAlreadyExists(err) },
 		},
 		{
 			op: "AddRepoMembers", method: "POST", path: "/v1/repositories/" + tUUID + "/members", status: 200,
@@ -429,6 +458,22 @@ func TestEndpoints(t *testing.T) {
 				srv, mux := newServer(t)
 				hits := 0
 				mux.HandleFunc(tc.method+" "+tc.path, func(w http.ResponseWriter, r *http.Request) {
+					if off := r.URL.Query().Get("offset"); off != "" && off != "0" {
+						// A short first page of a list without X-Total is
+						// confirmed by asking for the next (paginate): it is
+						// empty here, and its query is the first one's.
+						q := r.URL.Query()
+						q.Set("offset", "0")
+						if diff := cmp.Diff(mustQuery(tc.query), q); diff != "" {
+							t.Errorf("next page query (-want +got):\n%s", diff)
+						}
+						next := "[]"
+						if !strings.HasPrefix(strings.TrimSpace(tc.resp), "[") {
+							next = "{}"
+						}
+						answer(w, 200, "", next)
+						return
+					}
 					hits++
 					body := readBody(t, r)
 					if r.URL.EscapedPath() != tc.path {
@@ -484,5 +529,116 @@ func TestEndpoints(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestServiceStageContentType: every ServiceStage request carries
+// Content-Type: application/json, unsigned; CodeArts GETs carry none.
+func TestServiceStageContentType(t *testing.T) {
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		status int
+		resp   string
+		call   func(context.Context, *Client) error
+		wantCT string
+	}{
+		{"ListAuthorizations GET", "GET", "/v1/" + tIAMProject + "/git/auths", 200, `{"authorizations":[],"count":0}`,
+			func(ctx context.Context, c *Client) error {
+				_, err := c.ListAuthorizations(ctx, tIAMProject)
+				return err
+			}, "application/json"},
+		{"DeleteAuthorize DELETE", "DELETE", "/v1/" + tIAMProject + "/git/auths/pass1", 204, "",
+			func(ctx context.Context, c *Client) error { return c.DeleteAuthorize(ctx, tIAMProject, "pass1") }, "application/json"},
+		{"CreatePasswordAuth POST", "POST", "/v1/" + tIAMProject + "/git/auths/bitbucket/password", 200, `{"authorization":{"name":"a"}}`,
+			func(ctx context.Context, c *Client) error {
+				_, err := c.CreatePasswordAuth(ctx, tIAMProject, "bitbucket", PasswordAuth{Name: "a", User: "u", Password: "p"})
+				return err
+			}, "application/json"},
+		{"CodeArts GET", "GET", "/v4/repositories/1", 200, `{"id":1}`,
+			func(ctx context.Context, c *Client) error { _, err := c.ShowRepository(ctx, 1); return err }, ""},
+	}
+	for _, tt := range tests {
+		for _, creds := range []Credentials{{Token: tToken}, {AccessKey: tAK, SecretKey: tSK, ProjectID: tIAMProject}} {
+			t.Run(tt.name+"/"+creds.String(), func(t *testing.T) {
+				srv, mux := newServer(t)
+				var hits int
+				mux.HandleFunc(tt.method+" "+tt.path, func(w http.ResponseWriter, r *http.Request) {
+					hits++
+					body := readBody(t, r)
+					if diff := cmp.Diff(tt.wantCT, r.Header.Get("Content-Type")); diff != "" {
+						t.Errorf("Content-Type (-want +got):\n%s", diff)
+					}
+					if creds.AccessKey != "" {
+						if err := verifySignature(r, body, tAK, tSK); err != nil {
+							t.Errorf("signature: %v", err)
+						}
+						if strings.Contains(r.Header.Get("Authorization"), "content-type") {
+							t.Errorf("Content-Type is signed: %s", r.Header.Get("Authorization"))
+						}
+					}
+					w.WriteHeader(tt.status)
+					_, _ = w.Write([]byte(tt.resp))
+				})
+				c := newClient(t, srv, newFakeClock(true), WithCredentials(creds))
+				if err := tt.call(context.Background(), c); err != nil || hits != 1 {
+					t.Fatalf("call: %v (%d requests)", err, hits)
+				}
+			})
+		}
+	}
+}
+
+// TestTreeIncludingArchived: a group is empty only if neither the default
+// nor the archived listing shows a child; an item in both is listed once.
+func TestTreeIncludingArchived(t *testing.T) {
+	tests := []struct {
+		name     string
+		normal   string
+		archived string
+		want     []int64
+	}{
+		{"empty both ways", `[]`, `[]`, nil},
+		{"only archived repositories", `[]`, `[{"descendant_type":"project","id":7,"archived":true}]`, []int64{7}},
+		{"archived=true returns everything", `[{"descendant_type":"group","id":7}]`,
+			`[{"descendant_type":"group","id":7},{"descendant_type":"project","id":7,"archived":true}]`, []int64{7, 7}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, mux := newServer(t)
+			var queries []string
+			mux.HandleFunc("GET /v4/groups/100/subgroups-and-repositories", func(w http.ResponseWriter, r *http.Request) {
+				queries = append(queries, r.URL.RawQuery)
+				if r.URL.Query().Get("offset") != "0" {
+					answer(w, 200, "", `[]`)
+					return
+				}
+				if r.URL.Query().Get("archived") == "true" {
+					answer(w, 200, "", tt.archived)
+					return
+				}
+				answer(w, 200, "", tt.normal)
+			})
+			c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
+			items, err := c.ListGroupSubgroupsAndRepositoriesIncludingArchived(context.Background(), 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, it := range items {
+				ids = append(ids, it.ID)
+			}
+			if diff := cmp.Diff(tt.want, ids); diff != "" {
+				t.Errorf("ids (-want +got):\n%s", diff)
+			}
+			var archivedAsked bool
+			for _, q := range queries {
+				archivedAsked = archivedAsked || strings.Contains(q, "archived=true")
+			}
+			if !archivedAsked {
+				t.Errorf("archived listing never asked for: %v", queries)
+			}
+		})
 	}
 }

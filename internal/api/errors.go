@@ -24,6 +24,15 @@ const (
 	KindPartial
 	// KindDecode means the answer could not be decoded or exceeded a size limit.
 	KindDecode
+	// KindTimeout means one of the client's bounds ended the call: the
+	// attempt timeout on the last permitted attempt, or the call timeout
+	// across attempts and back-off. The message names the bound and its
+	// value; errors.Is(err, context.DeadlineExceeded) holds.
+	KindTimeout
+	// KindRedirect means the server answered 3xx. The client follows no
+	// redirect (a POST body would follow it to another host); Location names
+	// the target. Nothing is retried: the endpoint is most likely wrong.
+	KindRedirect
 )
 
 // Failure is one per-item failure reported inside a successful answer.
@@ -56,6 +65,9 @@ type Error struct {
 	RequestID string
 	// Kind says what sort of failure this is.
 	Kind Kind
+	// Location is the sanitised target of a KindRedirect answer ("" when the
+	// answer named none).
+	Location string
 	// Failures lists per-item failures for KindPartial.
 	Failures []Failure
 	// Err is the underlying transport or decode error, if any.
@@ -64,11 +76,15 @@ type Error struct {
 
 // Error formats the failure as "OP METHOD URL: status N CODE: message".
 func (e *Error) Error() string {
+	return fmt.Sprintf("%s %s %s", e.Op, e.Method, e.URL) + e.detail()
+}
+
+// detail is Error without the operation and URL, starting with ": ".
+func (e *Error) detail() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s %s", e.Op, e.Method, e.URL)
 	switch e.Kind {
 	case KindAmbiguous:
-		b.WriteString(": outcome unknown (connection lost after the request was sent)")
+		b.WriteString(": outcome unknown (the request was sent; no complete answer came back)")
 	case KindTransport:
 		b.WriteString(": transport failure")
 	case KindDecode:
@@ -124,11 +140,27 @@ func IsNotFound(err error) bool {
 	return e != nil && e.Kind == KindHTTP && (e.Status == http.StatusNotFound || e.Code == "CH.000404")
 }
 
-// IsConflict reports whether err is a 409 answer, such as CH_23_51308
-// ("the member group has been added").
+// IsConflict reports whether err is a 409 answer, whatever its code. A 409
+// is not a success: callers must not treat it as "already there" (a name
+// taken by another object, a state that forbids the change and a concurrent
+// edit all answer 409 too); IsAlreadyExists tells the one that is.
 func IsConflict(err error) bool {
 	e := asError(err)
 	return e != nil && e.Kind == KindHTTP && e.Status == http.StatusConflict
+}
+
+// alreadyThere lists the 409 codes that mean "the object you are creating
+// already exists as asked": CH_23_51308, "The member group has been added."
+// (REFERENCE §7, §15.2, §18.4; documented for AssociateRepositoryUserGroup,
+// answered by AssociateGroupUserGroup as well).
+var alreadyThere = map[string]bool{"CH_23_51308": true}
+
+// IsAlreadyExists reports whether err is a 409 whose code says the object is
+// already there (a member group already associated), so an idempotent apply
+// may count it as done. Any other 409 is a conflict, not a success.
+func IsAlreadyExists(err error) bool {
+	e := asError(err)
+	return IsConflict(err) && alreadyThere[e.Code]
 }
 
 // IsThrottled reports whether err is the gateway's throttling answer
@@ -150,6 +182,21 @@ func IsAuth(err error) bool {
 func IsAmbiguous(err error) bool {
 	e := asError(err)
 	return e != nil && e.Kind == KindAmbiguous
+}
+
+// IsTimeout reports whether err ended because a bound of the client ran out
+// (the attempt or the call timeout). An ambiguous POST may be a timeout too:
+// check IsAmbiguous first.
+func IsTimeout(err error) bool {
+	var te *timeoutError
+	return errors.As(err, &te)
+}
+
+// IsRedirect reports whether err is a 3xx answer, which the client never
+// follows: the endpoint (or a proxy in front of it) points somewhere else.
+func IsRedirect(err error) bool {
+	e := asError(err)
+	return e != nil && e.Kind == KindRedirect
 }
 
 var errMissingSubjectToken = errors.New("no X-Subject-Token header in the answer")

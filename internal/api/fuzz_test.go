@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -78,6 +79,32 @@ func FuzzDecoders(f *testing.F) {
 			_, _ = c.ListRepositoryFilePushPermissions(ctx, 1)
 		case 9:
 			_ = c.AssociateRepositoryUserGroup(ctx, "p", 1, "g")
+		}
+	})
+}
+
+// FuzzRedactURL builds URL-like strings whose user info holds a secret and
+// checks that RedactURL never returns the secret, whatever surrounds it.
+//
+//	go test ./internal/api -run '^$' -fuzz FuzzRedactURL -fuzztime 1m
+func FuzzRedactURL(f *testing.F) {
+	f.Add("https", "user", "s3cr3t!", "host/path?x=1")
+	f.Add("ftp", "u", "p%zz", "[::1")
+	f.Add("", "", "pw/with/slashes", "h@evil")
+	f.Add("http:\\\\", "a@b", "p?#q", "h")
+	f.Fuzz(func(t *testing.T, prefix, user, secret, suffix string) {
+		in := prefix + "://" + user + ":" + secret + "@" + suffix
+		// The output is made of pieces of prefix, suffix and the marker: a
+		// secret holding a byte none of them has cannot appear by chance.
+		rare := false
+		for i := range len(secret) {
+			rare = rare || !strings.Contains(prefix+suffix+"://REDACTED@", secret[i:i+1])
+		}
+		if !rare {
+			t.Skip()
+		}
+		if got := RedactURL(in); strings.Contains(got, secret) {
+			t.Errorf("RedactURL(%q) = %q holds the secret %q", in, got, secret)
 		}
 	})
 }

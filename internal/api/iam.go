@@ -22,6 +22,8 @@ type Token struct {
 	ExpiresAt time.Time
 	// UserID is the caller's IAM user id (token.user.id).
 	UserID string
+	// UserName is the caller's IAM user name (token.user.name).
+	UserName string
 	// ProjectID is the IAM project id of the scope (token.project.id).
 	ProjectID string
 }
@@ -86,13 +88,13 @@ func (c *Client) CreateUserToken(ctx context.Context, user, password, domain str
 	body.Auth.Scope.Project.Name = scope.Name
 	cl := &call{op: "KeystoneCreateUserTokenByPassword", method: http.MethodPost, svc: svcIAM,
 		path: "/v3/auth/tokens", query: url.Values{"nocatalog": {"true"}}, body: &body, noAuth: true,
-		ctype: "application/json;charset=UTF-8"}
+		ctype: "application/json;charset=UTF-8", repeatable: true}
 	var out tokenResponse
 	resp, err := c.getJSON(ctx, cl, &out)
 	if err != nil {
 		return Token{}, err
 	}
-	tok := Token{Value: resp.header.Get("X-Subject-Token"), UserID: out.Token.User.ID, ProjectID: out.Token.Project.ID}
+	tok := Token{Value: resp.header.Get("X-Subject-Token"), UserID: out.Token.User.ID, UserName: out.Token.User.Name, ProjectID: out.Token.Project.ID}
 	if tok.Value == "" {
 		u, _ := c.url(cl)
 		return Token{}, c.newError(cl, u, nil, KindDecode, errMissingSubjectToken)

@@ -83,7 +83,8 @@ type AssociateResult struct {
 }
 
 // AssociateGroupUserGroup attaches a member group to a repository group
-// (201). An already attached member group answers 409 CH_23_51308 (IsConflict).
+// (201). An already attached member group answers 409 CH_23_51308
+// (IsAlreadyExists).
 // Users listed under "failure" come back as an *Error of kind KindPartial.
 func (c *Client) AssociateGroupUserGroup(ctx context.Context, projectID string, groupID int64, userGroupID string) (AssociateResult, error) {
 	cl := &call{op: "AssociateGroupUserGroup", method: http.MethodPost, svc: svcRepo,
@@ -113,8 +114,8 @@ func (c *Client) AssociateGroupUserGroup(ctx context.Context, projectID string, 
 }
 
 // AssociateRepositoryUserGroup attaches a member group to a repository (200;
-// 409 CH_23_51308 when already attached). A {"status": "error"} answer is an
-// error too.
+// 409 CH_23_51308 when already attached: IsAlreadyExists). A {"status":
+// "error"} answer is an error too.
 func (c *Client) AssociateRepositoryUserGroup(ctx context.Context, projectID string, repoID int64, userGroupID string) error {
 	cl := &call{op: "AssociateRepositoryUserGroup", method: http.MethodPost, svc: svcRepo,
 		path: "/v4/" + seg(projectID) + "/repositories/" + itoa(repoID) + "/user-group/" + seg(userGroupID)}

@@ -54,6 +54,32 @@ func redactKey(ak string) string {
 	return ak[:4] + "****"
 }
 
+// CredentialKind names the kind of credentials a client authenticates
+// with, as Credentials.Kind chooses it.
+type CredentialKind string
+
+// The kinds of credentials.
+const (
+	CredentialsNone        CredentialKind = "none"
+	CredentialsAKSK        CredentialKind = "aksk"
+	CredentialsToken       CredentialKind = "token"
+	CredentialsIAMPassword CredentialKind = "iam-password"
+)
+
+// Kind returns the kind of credentials the client will use when several
+// are set: AK/SK, then a token, then an IAM password.
+func (c Credentials) Kind() CredentialKind {
+	switch c.mode() {
+	case authAKSK:
+		return CredentialsAKSK
+	case authToken:
+		return CredentialsToken
+	case authPassword:
+		return CredentialsIAMPassword
+	}
+	return CredentialsNone
+}
+
 type authMode int
 
 const (
@@ -114,14 +140,24 @@ type RetryPolicy struct {
 // 1 s doubling to at most 30 s (REFERENCE §15.3 recommends starting near 1 s).
 var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 5, BaseDelay: time.Second, MaxDelay: 30 * time.Second}
 
+// Default bounds of waiting (WithAttemptTimeout, WithCallTimeout): one
+// attempt may take 30 s from sending to the last byte of the answer; one
+// call, all attempts, back-offs and budget waits included, 2 min.
+const (
+	DefaultAttemptTimeout = 30 * time.Second
+	DefaultCallTimeout    = 2 * time.Minute
+)
+
 // DefaultRateLimit is the gateway's limit: calls per minute per API operation.
 const DefaultRateLimit = 600
 
 // Option configures a Client.
 type Option func(*Client) error
 
-// WithHTTPClient uses hc's transport and timeout. The client installs its own
-// authentication transport and redirect policy on a copy; hc is not changed.
+// WithHTTPClient uses hc's transport. The client installs its own
+// authentication transport and redirect policy on a copy, without hc's
+// Timeout (WithAttemptTimeout and WithCallTimeout bound every request); hc is
+// not changed.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error {
 		if hc == nil {
@@ -130,6 +166,44 @@ func WithHTTPClient(hc *http.Client) Option {
 		c.base = hc
 		return nil
 	}
+}
+
+// WithAttemptTimeout bounds one attempt, from sending the request to the
+// last byte of the answer (a server that never answers, or trickles its
+// answer, is cut off); the default is DefaultAttemptTimeout. An idempotent
+// call is then retried; a POST that was sent is ambiguous.
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("attempt timeout must be positive, got %s", d)
+		}
+		c.attemptTimeout = d
+		return nil
+	}
+}
+
+// WithCallTimeout bounds one call across all its attempts, back-offs and
+// rate-budget waits; the default is DefaultCallTimeout. A shorter deadline of
+// the call's context still wins. The CLI's --timeout is an overall bound of
+// its own, set on the context.
+func WithCallTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("call timeout must be positive, got %s", d)
+		}
+		c.callTimeout = d
+		return nil
+	}
+}
+
+// WithWaitNotice calls f before every wait of more than a second that the
+// server caused: a Retry-After (capped at MaxRetryAfter) or the back-off
+// after a throttling answer. After a throttling answer with Retry-After the
+// other goroutines of that operation wait on its paused budget without a
+// notice of their own: one notice per answer, not per waiting goroutine. f may be called from several goroutines
+// at once and must return quickly; the CLI prints n.String() to stderr.
+func WithWaitNotice(f func(WaitNotice)) Option {
+	return func(c *Client) error { c.waitNotice = f; return nil }
 }
 
 // WithCredentials sets the credentials every request is authenticated with.
@@ -189,6 +263,14 @@ func WithEndpoint(base string) Option {
 // scopes IAM tokens by region name when no IAM project id is known.
 func WithRegion(region string) Option {
 	return func(c *Client) error { c.region = region; return nil }
+}
+
+// WithAllowInsecureHTTP lets WithEndpoint name a plain http:// URL on a host
+// that is not loopback. Without it such an endpoint is refused: tokens, AK/SK
+// signatures and the IAM password would cross the network in clear text.
+// The CLI sets it for --allow-insecure-http.
+func WithAllowInsecureHTTP() Option {
+	return func(c *Client) error { c.allowHTTP = true; return nil }
 }
 
 // WithInsecureSkipVerify turns TLS certificate verification off. Only for

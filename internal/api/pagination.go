@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -12,41 +13,158 @@ import (
 )
 
 // listAll fetches every page of a v4 offset/limit list whose body is a
-// top-level JSON array. It stops at X-Total when the header is present,
-// otherwise at the first short page (REFERENCE §3.2).
+// top-level JSON array (REFERENCE §3.2); paginate decides where it ends.
 func listAll[T any](ctx context.Context, c *Client, cl *call) ([]T, error) {
 	var all []T
+	err := c.paginate(ctx, cl, func(page *call) (int, *response, error) {
+		var items []T
+		resp, err := c.getJSON(ctx, page, &items)
+		if err != nil {
+			return 0, nil, err
+		}
+		all = append(all, items...)
+		return len(items), resp, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// paginate asks for pages at offset 0, limit pageSize, then at the next
+// offsets, calling fetch for each (it returns the number of items), until
+// the list ends:
+//
+//   - An empty page ends it.
+//   - A full page (as many items as asked) never does, whatever X-Total
+//     says: a stale total must not cut a list short.
+//   - A short page ends it when X-Total proves the end (offset+k == total).
+//   - Without X-Total (or with one smaller than what already arrived, which
+//     is stale), a short page of k items ends it when k is smaller than the
+//     largest page this operation ever returned: a server silently capping
+//     pages below the limit asked (100) returns at least that many whenever
+//     more remain, so this page was not cut by the cap.
+//   - Otherwise (including a short page that X-Total says is not the last)
+//     the next page is asked for: empty, the list has ended; not empty, the
+//     server caps pages at k (learned as the operation's cap) and paging
+//     goes on.
+//
+// What the rule learns (the largest page per operation) is shared by every
+// goroutine of the client. Its cost: one extra call for a list whose last
+// page is at least as large as every page the operation returned before,
+// so at most once each time the largest list seen so far grows (or ties
+// it); none once a full page was seen; none for lists with X-Total. A list
+// that ends on a full page always costs the empty page after it.
+//
+// A server that ignores offset and returns the same page again is caught at
+// the second page and reported (the alternative, paging until maxPages,
+// would return duplicates or nothing after 10 000 calls).
+func (c *Client) paginate(ctx context.Context, cl *call, fetch func(page *call) (int, *response, error)) error {
+	limit := c.pageSize
+	var prev [sha256.Size]byte
+	confirming := 0 // the size of the short page whose successor is asked for
 	for offset, n := 0, 0; ; n++ {
 		if n == maxPages {
-			return nil, errPagination(c, cl)
+			return errPagination(c, cl)
 		}
 		page := *cl
 		page.query = url.Values{}
 		maps.Copy(page.query, cl.query)
 		page.query.Set("offset", strconv.Itoa(offset))
-		page.query.Set("limit", strconv.Itoa(c.pageSize))
-		var items []T
-		resp, err := c.getJSON(ctx, &page, &items)
+		page.query.Set("limit", strconv.Itoa(limit))
+		k, resp, err := fetch(&page)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		all = append(all, items...)
-		offset += len(items)
-		if len(items) == 0 {
-			return all, nil
-		}
-		if h := strings.TrimSpace(resp.header.Get("X-Total")); h != "" {
-			if total, err := strconv.Atoi(h); err == nil {
-				if offset >= total {
-					return all, nil
-				}
-				continue
+		total, hasTotal := xTotal(resp.header)
+		largest := c.observePage(cl.op, k, hasTotal)
+		if k > 0 {
+			sum := sha256.Sum256(resp.body)
+			if n > 0 && sum == prev {
+				return errRepeatedPage(c, &page, offset)
 			}
+			prev = sum
 		}
-		if len(items) < c.pageSize {
-			return all, nil
+		if confirming > 0 && k > 0 {
+			c.learnPageCap(cl.op, confirming)
 		}
+		confirming = 0
+		if k == 0 {
+			return nil
+		}
+		offset += k
+		switch {
+		case k >= limit:
+			continue
+		case hasTotal && offset == total:
+			return nil
+		case hasTotal && offset < total:
+			// More remain by the total: confirmed below.
+		case k < largest:
+			// No total, or one smaller than what already arrived (stale).
+			return nil
+		}
+		// A short page that may not be the last: a page cap, or (with
+		// X-Total) a total that is stale. The next page tells, and only a
+		// page with items teaches the cap.
+		confirming = k
 	}
+}
+
+// xTotal reads the X-Total header (a decimal string), when present.
+func xTotal(h http.Header) (int, bool) {
+	v := strings.TrimSpace(h.Get("X-Total"))
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+// pageFacts is what the client saw of one operation's list pages.
+type pageFacts struct {
+	pages, withTotal, largest, capAt int
+}
+
+// observePage records a page of k items of op and returns the largest page
+// op has returned so far, this one included.
+func (c *Client) observePage(op string, k int, hasTotal bool) int {
+	c.pagesMu.Lock()
+	defer c.pagesMu.Unlock()
+	f := c.pageFacts[op]
+	if f == nil {
+		f = &pageFacts{}
+		c.pageFacts[op] = f
+	}
+	f.pages++
+	if hasTotal {
+		f.withTotal++
+	}
+	f.largest = max(f.largest, k)
+	return f.largest
+}
+
+// learnPageCap records that op returned a short page of k items although
+// more followed: the server caps its pages at k (at least).
+func (c *Client) learnPageCap(op string, k int) {
+	c.pagesMu.Lock()
+	defer c.pagesMu.Unlock()
+	if f := c.pageFacts[op]; f != nil {
+		f.capAt = max(f.capAt, k)
+	}
+}
+
+// pageCap returns the page cap learned for op, 0 when none was seen.
+func (c *Client) pageCap(op string) int {
+	c.pagesMu.Lock()
+	defer c.pagesMu.Unlock()
+	if f := c.pageFacts[op]; f != nil {
+		return f.capAt
+	}
+	return 0
 }
 
 // maxPages stops a listing whose server never returns a short page.
@@ -55,6 +173,11 @@ const maxPages = 10000
 func errPagination(c *Client, cl *call) error {
 	u, _ := c.url(cl)
 	return c.newError(cl, u, nil, KindDecode, fmt.Errorf("pagination did not end after %d pages", maxPages))
+}
+
+func errRepeatedPage(c *Client, cl *call, offset int) error {
+	u, _ := c.url(cl)
+	return c.newError(cl, u, nil, KindDecode, fmt.Errorf("the page at offset %d repeats the page before it: the server seems to ignore offset; stopped rather than return duplicates", offset))
 }
 
 // legacyEnvelope is the {status, result, error} wrapper of the v1/v2 APIs.

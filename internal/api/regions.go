@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -84,18 +85,13 @@ func regionHost(svc service, region string) string {
 // resolveEndpoints returns the base URL of every service: all equal to
 // endpoint when it is set, otherwise the regional hosts. A service the region
 // lacks is left out and reported when first called.
-func resolveEndpoints(endpoint, region string) (map[service]*url.URL, error) {
+func resolveEndpoints(endpoint, region string, allowHTTP bool) (map[service]*url.URL, error) {
 	out := map[service]*url.URL{}
 	if endpoint != "" {
-		u, err := url.Parse(endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("endpoint %q is not an http(s) URL", endpoint)
+		u, err := parseEndpoint(endpoint, allowHTTP)
+		if err != nil {
+			return nil, err
 		}
-		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			return nil, fmt.Errorf("endpoint %q must not carry user info, a query or a fragment", sanitizeURL(u))
-		}
-		u.Path = strings.TrimSuffix(u.Path, "/")
-		u.RawPath = ""
 		for _, s := range []service{svcRepo, svcServiceStage, svcIAM, svcProjectMan} {
 			out[s] = u
 		}
@@ -113,4 +109,40 @@ func resolveEndpoints(endpoint, region string) (map[service]*url.URL, error) {
 		return nil, fmt.Errorf("region %q has no CodeArts Repo endpoint", region)
 	}
 	return out, nil
+}
+
+// parseEndpoint checks a base URL given with WithEndpoint. Every error shows
+// the URL through RedactURL only: a mistyped endpoint must not echo a
+// password it carries.
+func parseEndpoint(raw string, allowHTTP bool) (*url.URL, error) {
+	shown := RedactURL(raw)
+	if strings.ContainsRune(raw, '@') {
+		// Checked before parsing: url.Parse reads "https://u:1/pw@h" as host
+		// "u" port 1 and path "/pw@h", and its errors quote the whole input.
+		return nil, fmt.Errorf("endpoint %q must not carry user info (user:password@): credentials come from the environment, never from the URL", shown)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("endpoint %q is not an http(s) URL", shown)
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("endpoint %q must not carry user info, a query or a fragment", shown)
+	}
+	if u.Scheme == "http" && !allowHTTP && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("endpoint %q is plain http to a host that is not loopback: credentials would cross the network in clear text; use https, or pass --allow-insecure-http if you really mean it", shown)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// isLoopback reports whether host is localhost or a loopback address
+// (127.0.0.0/8, ::1). A name other than localhost is not trusted to be
+// loopback, whatever it resolves to today.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.WithZone("").IsLoopback()
 }

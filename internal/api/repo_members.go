@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -63,31 +64,64 @@ const (
 
 // ListRepoMembers lists a repository's members with the legacy v1 API
 // (page_index from 1, total in result.total).
+//
+// A full page never ends the list, whatever result.total says (it may be
+// stale). A short page does, unless it is the first and result.total does
+// not match it (more remain, or the total is stale or missing): the server
+// may silently cap page_size at what it returned. page_index cannot be
+// trusted across sizes (the server may count pages in the size asked or in
+// the size it returned), so page 2 is asked with page_size set to that
+// size, which both readings agree on. If it holds items the cap is learned
+// and remembered, so the next listing asks for that size from the start;
+// if it is empty the list has ended.
 func (c *Client) ListRepoMembers(ctx context.Context, repoUUID string) ([]LegacyMember, error) {
+	const op = "ListRepoMembers"
+	path := "/v1/repositories/" + seg(repoUUID) + "/members"
+	size := c.pageSize
+	if capAt := c.pageCap(op); capAt > 0 && capAt < size {
+		size = capAt
+	}
 	var all []LegacyMember
+	var prev [sha256.Size]byte
+	probe := 0 // the size of a short first page whose page 2 is asked for
 	for page := 1; ; page++ {
 		if page > maxPages {
-			return nil, errPagination(c, get("ListRepoMembers", svcRepo, "/v1/repositories/"+seg(repoUUID)+"/members", nil))
+			return nil, errPagination(c, get(op, svcRepo, path, nil))
 		}
 		var res struct {
 			Total int64          `json:"total"`
 			Users []LegacyMember `json:"users"`
 		}
-		q := url.Values{"page_index": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(c.pageSize)}}
-		if err := c.legacy(ctx, get("ListRepoMembers", svcRepo, "/v1/repositories/"+seg(repoUUID)+"/members", q), &res); err != nil {
+		q := url.Values{"page_index": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(size)}}
+		cl := get(op, svcRepo, path, q)
+		if err := c.legacy(ctx, cl, &res); err != nil {
 			return nil, err
 		}
-		all = append(all, res.Users...)
-		switch {
-		case len(res.Users) == 0:
-			return all, nil
-		case res.Total > 0:
-			if int64(len(all)) >= res.Total {
-				return all, nil
+		k := len(res.Users)
+		c.observePage(op, k, res.Total > 0)
+		if k > 0 {
+			b, _ := json.Marshal(res.Users)
+			sum := sha256.Sum256(b)
+			if page > 1 && sum == prev {
+				return nil, errRepeatedPage(c, cl, len(all))
 			}
-		case len(res.Users) < c.pageSize:
-			return all, nil
+			prev = sum
 		}
+		all = append(all, res.Users...)
+		if probe > 0 && k > 0 {
+			c.learnPageCap(op, probe)
+		}
+		probe = 0
+		switch {
+		case k == 0:
+			return all, nil
+		case k >= size:
+			continue
+		case page == 1 && int64(k) != res.Total:
+			probe, size = k, k
+			continue
+		}
+		return all, nil
 	}
 }
 

@@ -1,16 +1,26 @@
 package api
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
 
-// maxRetryAfter bounds how long one Retry-After may hold a call.
-const maxRetryAfter = 10 * time.Minute
+// MaxRetryAfter caps the wait one Retry-After header may impose. The
+// gateway's budget is per minute (REFERENCE §15.2, APIG.0308), so a longer
+// wait cannot be about that budget; a proxy or a misbehaving server asking
+// for an hour must not silently hold a run for an hour. After 60 s the call
+// is retried: a server that is still throttled answers 429 again, and the
+// attempts and the call timeout bound the total.
+const MaxRetryAfter = 60 * time.Second
 
 type jitter struct {
 	mu sync.Mutex
@@ -43,33 +53,82 @@ func (p RetryPolicy) backoff(attempt int, j *jitter) time.Duration {
 	return half + time.Duration(j.int64n(int64(d-half)+1))
 }
 
-// parseRetryAfter reads Retry-After as delay seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+// parseRetryAfter reads Retry-After as delay seconds or an HTTP date. wait
+// is asked capped at MaxRetryAfter; asked is what the server said.
+func parseRetryAfter(v string, now time.Time) (wait, asked time.Duration, ok bool) {
+	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0, false
+		return 0, 0, false
 	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return min(time.Duration(s)*time.Second, maxRetryAfter), true
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
+		asked = time.Duration(min(s, int64(math.MaxInt64/time.Second))) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		asked = max(t.Sub(now), 0)
+	} else {
+		return 0, 0, false
 	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		return min(max(d, 0), maxRetryAfter), true
-	}
-	return 0, false
+	return min(asked, MaxRetryAfter), asked, true
 }
+
+// WaitNotice describes a wait of more than a second that the server caused
+// (a Retry-After, or the back-off after a throttling answer), announced
+// before it starts through WithWaitNotice.
+type WaitNotice struct {
+	// Op is the API operation that waits, e.g. "ListMembers".
+	Op string
+	// Attempt is the attempt that follows the wait (2 for the first retry).
+	Attempt int
+	// Wait is how long the client waits.
+	Wait time.Duration
+	// Reason is "Retry-After" when the server's header set the wait, or
+	// "throttled" for the client's own back-off after a 429 without one.
+	Reason string
+	// RetryAfter is what the server's Retry-After asked, 0 without one.
+	RetryAfter time.Duration
+	// Capped reports that RetryAfter exceeded Cap and Wait is Cap.
+	Capped bool
+	// Cap is MaxRetryAfter.
+	Cap time.Duration
+}
+
+// String renders the notice for a person, e.g. "waiting 60s (Retry-After
+// said 3600s, capped at 60s) before retrying ListMembers".
+func (n WaitNotice) String() string {
+	why := n.Reason
+	if n.Capped {
+		why = fmt.Sprintf("Retry-After said %s, capped at %s", seconds(n.RetryAfter), seconds(n.Cap))
+	}
+	return fmt.Sprintf("waiting %s (%s) before retrying %s", seconds(n.Wait), why, n.Op)
+}
+
+// seconds renders whole seconds as "3600s" rather than "1h0m0s".
+func seconds(d time.Duration) string {
+	if d%time.Second == 0 {
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return d.Round(10 * time.Millisecond).String()
+}
+
+// noticeAbove is the shortest wait announced through WithWaitNotice.
+const noticeAbove = time.Second
 
 // retryableStatus decides whether an error answer may be retried.
 //
-// GET, PUT and DELETE are idempotent and retried on 429, 500, 502, 503 and
-// 504. A POST is retried only when the answer proves nothing happened: 429
-// (throttled before reaching the service) and 503 (documented as "before
-// processing"; the simulator's --fail-rate answers 503 without acting). A 500,
-// 502 or 504 to a POST may come after the service acted, so it is returned.
-func retryableStatus(method string, status int, code string) bool {
-	if status == http.StatusTooManyRequests || code == "APIG.0308" || status == http.StatusServiceUnavailable {
+// 408, 429 and 503 prove that nothing was processed (408: the server timed
+// out waiting for the request; 429: throttled before reaching the service;
+// 503 is documented as "before processing", and the simulator's --fail-rate
+// answers 503 without acting), so every call retries them, POST included.
+// When repeatOn5xx (idempotent calls: GET, PUT, DELETE) 500, 502 and 504 are
+// retried too. A 500, 502 or 504 to a POST may come after the service acted,
+// so it is returned (and so is one to a call marked serverErrorFinal). Every
+// other 4xx answer says the request itself is wrong (parameters, permission,
+// conflict): repeating it cannot help.
+func retryableStatus(repeatOn5xx bool, status int, code string) bool {
+	switch {
+	case status == http.StatusRequestTimeout, status == http.StatusTooManyRequests, code == "APIG.0308",
+		status == http.StatusServiceUnavailable:
 		return true
-	}
-	if method == http.MethodPost {
+	case !repeatOn5xx:
 		return false
 	}
 	switch status {
@@ -77,6 +136,23 @@ func retryableStatus(method string, status int, code string) bool {
 		return true
 	}
 	return false
+}
+
+// permanent reports whether a transport failure cannot heal by retrying: a
+// TLS certificate that does not verify (unknown authority, wrong host name,
+// expired or otherwise invalid), a TLS handshake with something that does
+// not speak TLS, or a header value net/http refuses.
+func permanent(err error) bool {
+	var (
+		unknownAuthority x509.UnknownAuthorityError
+		hostname         x509.HostnameError
+		invalid          x509.CertificateInvalidError
+		verification     *tls.CertificateVerificationError
+		record           tls.RecordHeaderError
+		header           *headerError
+	)
+	return errors.As(err, &unknownAuthority) || errors.As(err, &hostname) || errors.As(err, &invalid) ||
+		errors.As(err, &verification) || errors.As(err, &record) || errors.As(err, &header)
 }
 
 var errBodyTooLarge = errors.New("response body too large")

@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -126,6 +128,10 @@ func TestRetryByMethodAndStatus(t *testing.T) {
 		{"GET 502 504 then ok", "GET", []int{502, 504, 200}, 3, false},
 		{"GET 404 not retried", "GET", []int{404}, 1, true},
 		{"DELETE 503 then ok", "DELETE", []int{503, 200}, 2, false},
+		{"DeleteAuthorize 500 not retried", "DELETE", []int{500}, 1, true},
+		{"DeleteAuthorize 502 not retried", "DELETE", []int{502}, 1, true},
+		{"DeleteAuthorize 429 then ok", "DELETE", []int{429, 204}, 2, false},
+		{"DeleteGroup 500 then ok", "DELETE group", []int{500, 202}, 2, false},
 		{"POST 429 then ok", "POST", []int{429, 204}, 2, false},
 		{"POST 503 then ok", "POST", []int{503, 204}, 2, false},
 		{"POST 500 not retried", "POST", []int{500}, 1, true},
@@ -149,6 +155,7 @@ func TestRetryByMethodAndStatus(t *testing.T) {
 			mux.HandleFunc("GET /v4/repositories/1/permission-inherit-setting", h)
 			mux.HandleFunc("POST /v4/repositories/1/file-push-permissions/batch-delete", h)
 			mux.HandleFunc("DELETE /v1/"+tIAMProject+"/git/auths/a", h)
+			mux.HandleFunc("DELETE /v4/"+tProject+"/groups/7", h)
 			c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
 			ctx := context.Background()
 			var err error
@@ -159,6 +166,8 @@ func TestRetryByMethodAndStatus(t *testing.T) {
 				err = c.BatchDeleteRepositoryFilePushPermissions(ctx, 1, []int64{1})
 			case "DELETE":
 				err = c.DeleteAuthorize(ctx, tIAMProject, "a")
+			case "DELETE group":
+				_, err = c.DeleteGroup(ctx, tProject, 7)
 			}
 			if (err != nil) != tt.wantErr {
 				t.Errorf("error = %v, want error %v", err, tt.wantErr)
@@ -267,5 +276,81 @@ func TestContextCancelStopsBackoff(t *testing.T) {
 	}()
 	if _, err := c.ShowRepository(ctx, 1); err == nil || ctx.Err() == nil {
 		t.Fatalf("error %v, want cancellation", err)
+	}
+}
+
+func TestRetryAfterCappedAndAnnounced(t *testing.T) {
+	tests := []struct {
+		name       string
+		status     int
+		retryAfter string
+		policy     RetryPolicy
+		wantSleep  time.Duration
+		want       []WaitNotice
+		wantText   string
+	}{
+		{name: "huge seconds", status: 429, retryAfter: "100000", wantSleep: 60 * time.Second,
+			want:     []WaitNotice{{Op: "ShowRepository", Attempt: 2, Wait: 60 * time.Second, Reason: "Retry-After", RetryAfter: 100000 * time.Second, Capped: true, Cap: 60 * time.Second}},
+			wantText: "waiting 60s (Retry-After said 100000s, capped at 60s) before retrying ShowRepository"},
+		{name: "far HTTP date", status: 429, retryAfter: t0.Add(2 * time.Hour).Format(http.TimeFormat), wantSleep: 60 * time.Second,
+			want:     []WaitNotice{{Op: "ShowRepository", Attempt: 2, Wait: 60 * time.Second, Reason: "Retry-After", RetryAfter: 2 * time.Hour, Capped: true, Cap: 60 * time.Second}},
+			wantText: "waiting 60s (Retry-After said 7200s, capped at 60s) before retrying ShowRepository"},
+		{name: "absurd seconds do not overflow", status: 503, retryAfter: "99999999999999999", wantSleep: 60 * time.Second,
+			want: []WaitNotice{{Op: "ShowRepository", Attempt: 2, Wait: 60 * time.Second, Reason: "Retry-After", RetryAfter: time.Duration(math.MaxInt64/time.Second) * time.Second, Capped: true, Cap: 60 * time.Second}}},
+		{name: "under the cap", status: 503, retryAfter: "7", wantSleep: 7 * time.Second,
+			want:     []WaitNotice{{Op: "ShowRepository", Attempt: 2, Wait: 7 * time.Second, Reason: "Retry-After", RetryAfter: 7 * time.Second, Cap: 60 * time.Second}},
+			wantText: "waiting 7s (Retry-After) before retrying ShowRepository"},
+		{name: "one second is not announced", status: 429, retryAfter: "1", wantSleep: time.Second},
+		{name: "throttled without Retry-After", status: 429, policy: RetryPolicy{MaxAttempts: 2, BaseDelay: 4 * time.Second, MaxDelay: 4 * time.Second, Seed: 1}},
+		{name: "a 503 back-off is the client's own", status: 503, policy: RetryPolicy{MaxAttempts: 2, BaseDelay: 4 * time.Second, MaxDelay: 4 * time.Second, Seed: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, mux := newServer(t)
+			var hits atomic.Int32
+			mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+				if hits.Add(1) == 1 {
+					body := throttleBody
+					if tt.status != 429 {
+						body = `{"error_code":"CH.000001","error_msg":"busy"}`
+					}
+					answer(w, tt.status, tt.retryAfter, body)
+					return
+				}
+				answer(w, 200, "", `{"id":1}`)
+			})
+			var mu sync.Mutex
+			var got []WaitNotice
+			clk := newFakeClock(true)
+			opts := []Option{WithCredentials(Credentials{Token: tToken}), WithWaitNotice(func(n WaitNotice) {
+				mu.Lock()
+				defer mu.Unlock()
+				got = append(got, n)
+			})}
+			if tt.policy.MaxAttempts > 0 {
+				opts = append(opts, WithRetry(tt.policy))
+			}
+			c := newClient(t, srv, clk, opts...)
+			if _, err := c.ShowRepository(context.Background(), 1); err != nil {
+				t.Fatal(err)
+			}
+			sleeps := clk.Sleeps()
+			if len(sleeps) == 0 {
+				t.Fatal("no wait")
+			}
+			want := tt.want
+			switch {
+			case tt.name == "throttled without Retry-After":
+				want = []WaitNotice{{Op: "ShowRepository", Attempt: 2, Wait: sleeps[0], Reason: "throttled", Cap: MaxRetryAfter}}
+			case tt.wantSleep != sleeps[0] && tt.wantSleep != 0:
+				t.Errorf("waited %s, want %s", sleeps[0], tt.wantSleep)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("notices (-want +got):\n%s", diff)
+			}
+			if tt.wantText != "" && len(got) == 1 && got[0].String() != tt.wantText {
+				t.Errorf("notice text %q, want %q", got[0].String(), tt.wantText)
+			}
+		})
 	}
 }

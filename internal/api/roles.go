@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
-	"strconv"
 )
 
 // RoleSync is one role of a project's member setting.
@@ -27,29 +26,29 @@ type ProjectMemberSetting struct {
 }
 
 // ShowProjectMemberSetting reads a project's member setting, gathering
-// role_sync across pages (offset/limit apply to that list; no total).
+// role_sync across pages (offset/limit apply to that list; no total), with
+// the same end-of-list rule as every v4 list (paginate).
 func (c *Client) ShowProjectMemberSetting(ctx context.Context, projectID string) (ProjectMemberSetting, error) {
 	var all ProjectMemberSetting
-	for offset, n := 0, 0; ; n++ {
-		if n == maxPages {
-			return ProjectMemberSetting{}, errPagination(c, get("ShowProjectMemberSetting", svcRepo, "/v4/projects/"+seg(projectID)+"/member-setting", nil))
-		}
-		q := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(c.pageSize)}}
-		var page ProjectMemberSetting
-		if _, err := c.getJSON(ctx, get("ShowProjectMemberSetting", svcRepo,
-			"/v4/projects/"+seg(projectID)+"/member-setting", q), &page); err != nil {
-			return ProjectMemberSetting{}, err
-		}
-		roles := append(all.RoleSync, page.RoleSync...)
-		if offset == 0 {
-			all = page
-		}
-		all.RoleSync = roles
-		offset += len(page.RoleSync)
-		if len(page.RoleSync) < c.pageSize {
-			return all, nil
-		}
+	first := true
+	err := c.paginate(ctx, get("ShowProjectMemberSetting", svcRepo, "/v4/projects/"+seg(projectID)+"/member-setting", nil),
+		func(page *call) (int, *response, error) {
+			var p ProjectMemberSetting
+			resp, err := c.getJSON(ctx, page, &p)
+			if err != nil {
+				return 0, nil, err
+			}
+			roles := append(all.RoleSync, p.RoleSync...)
+			if first {
+				all, first = p, false
+			}
+			all.RoleSync = roles
+			return len(p.RoleSync), resp, nil
+		})
+	if err != nil {
+		return ProjectMemberSetting{}, err
 	}
+	return all, nil
 }
 
 // RoleResourcePermissions is one role of ListRepositoryResourcePermissions.

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -142,4 +144,70 @@ func TestSignatureTampering(t *testing.T) {
 			t.Errorf("secret key did not change the signature")
 		}
 	})
+}
+
+// TestQuerySpaceEncodedAsPercent20 sends vector A's query (a search value
+// with a space) through the client and checks the wire and the signature:
+// %20 on the wire, never "+", and the canonical query and Authorization of
+// REFERENCE §14.1 recomputed from the raw wire query read strictly ("+" as
+// a plus, as a gateway may).
+func TestQuerySpaceEncodedAsPercent20(t *testing.T) {
+	srv, mux := newServer(t)
+	var rawQuery string
+	mux.HandleFunc("GET /v4/repositories/2111667253/members", func(w http.ResponseWriter, r *http.Request) {
+		rawQuery = r.URL.RawQuery
+		if err := verifySignature(r, nil, vecAK, vecSK); err != nil {
+			t.Errorf("signature: %v", err)
+		}
+		answer(w, 200, "", `[]`)
+	})
+	c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{AccessKey: vecAK, SecretKey: vecSK, ProjectID: "0b234373cf3f4b04ab2d8a245155e12b"}))
+	q := url.Values{"search": {"li wei"}, "offset": {"0"}, "limit": {"100"}, "permission": {"code"}}
+	if _, err := c.getJSON(context.Background(), get("ListMembers", svcRepo, "/v4/repositories/2111667253/members", q), nil); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("limit=100&offset=0&permission=code&search=li%20wei", rawQuery); diff != "" {
+		t.Errorf("wire query (-want +got):\n%s", diff)
+	}
+	strict := url.Values{}
+	for _, kv := range strings.Split(rawQuery, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		ku, err1 := url.PathUnescape(k) // PathUnescape keeps "+" a plus
+		vu, err2 := url.PathUnescape(v)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("bad wire query %q", rawQuery)
+		}
+		strict.Add(ku, vu)
+	}
+	a := vectorA()
+	canon, _ := canonicalRequest(a.method, a.path, strict, a.header, nil)
+	if line := strings.Split(canon, "\n")[2]; line != "limit=100&offset=0&permission=code&search=li%20wei" {
+		t.Errorf("canonical query %q", line)
+	}
+	want := "SDK-HMAC-SHA256 Access=AKEXAMPLE0123456789A, SignedHeaders=host;x-project-id;x-sdk-date, Signature=ea9c4010b8ffcd09f309f4d819854d85f071b09f7b6bdf39ffdcd60c7bfc31f0"
+	if got := signature(vecAK, vecSK, a.method, a.path, strict, a.header.Clone(), nil); got != want {
+		t.Errorf("vector A from the wire query:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestEncodeQuery(t *testing.T) {
+	tests := []struct {
+		in   url.Values
+		want string
+	}{
+		{url.Values{"search": {"li wei"}}, "search=li%20wei"},
+		{url.Values{"q": {"a+b&c=d/é"}}, "q=a%2Bb%26c%3Dd%2F%C3%A9"},
+		{url.Values{"b": {"2", "1"}, "a": {"x"}}, "a=x&b=2&b=1"},
+		{url.Values{}, ""},
+	}
+	for _, tt := range tests {
+		got := encodeQuery(tt.in)
+		if got != tt.want {
+			t.Errorf("encodeQuery(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+		back, err := url.ParseQuery(got)
+		if err != nil || (len(tt.in) > 0 && !cmp.Equal(tt.in, back)) {
+			t.Errorf("%q does not decode back to %v: %v %v", got, tt.in, back, err)
+		}
+	}
 }

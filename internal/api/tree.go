@@ -8,7 +8,9 @@ import (
 // TreeItem is one child in ListProjectSubgroupsAndRepositories /
 // ListGroupSubgroupsAndRepositories (SubgroupAndProjectBaseDto, REFERENCE
 // §4.5). DescendantType decides what ID means: "group" or "project"
-// (a repository).
+// (a repository). Build paths from Path along the walk (parent path + Path);
+// FullPath may carry a namespace prefix (REFERENCE §18.4) and is a
+// cross-check only. Archived marks an archived repository.
 type TreeItem struct {
 	DescendantType  string `json:"descendant_type"`
 	ID              int64  `json:"id"`
@@ -34,16 +36,100 @@ const (
 	DescendantRepository = "project"
 )
 
+// TreeQuery selects what the tree lists return beyond the defaults.
+type TreeQuery struct {
+	// Archived sends archived=true (REFERENCE §4.5; the default is false,
+	// which leaves archived repositories out, so a group holding only
+	// archived repositories looks empty). Whether the answer then also
+	// holds the children that are not archived is not documented: the
+	// ...IncludingArchived methods ask both ways and merge.
+	Archived bool
+}
+
+// values is the query of a tree list. It always asks for order_by=id and
+// sort=asc: the default order is by update time, newest first (REFERENCE
+// §4.5, §18.4), so an item edited while the list is paged would move to the
+// front and shift an unread item to a page already read; ids only grow, so
+// in id order an item created meanwhile lands at the end instead.
+func (q TreeQuery) values() url.Values {
+	v := url.Values{"order_by": {"id"}, "sort": {"asc"}}
+	if q.Archived {
+		v.Set("archived", "true")
+	}
+	return v
+}
+
 // ListProjectSubgroupsAndRepositories lists the direct children (top-level
-// groups and repositories) of a CodeArts project, every page.
+// groups and repositories) of a CodeArts project, every page, in id order;
+// archived repositories are left out.
 func (c *Client) ListProjectSubgroupsAndRepositories(ctx context.Context, projectID string) ([]TreeItem, error) {
+	return c.ListProjectSubgroupsAndRepositoriesWith(ctx, projectID, TreeQuery{})
+}
+
+// ListProjectSubgroupsAndRepositoriesWith is ListProjectSubgroupsAndRepositories
+// with a TreeQuery.
+func (c *Client) ListProjectSubgroupsAndRepositoriesWith(ctx context.Context, projectID string, q TreeQuery) ([]TreeItem, error) {
 	return listAll[TreeItem](ctx, c, get("ListProjectSubgroupsAndRepositories", svcRepo,
-		"/v4/projects/"+seg(projectID)+"/subgroups-and-repositories", url.Values{}))
+		"/v4/projects/"+seg(projectID)+"/subgroups-and-repositories", q.values()))
+}
+
+// ListProjectSubgroupsAndRepositoriesIncludingArchived lists the project's
+// direct children, archived repositories included: the default listing and
+// the archived=true listing, merged (an item in both once).
+func (c *Client) ListProjectSubgroupsAndRepositoriesIncludingArchived(ctx context.Context, projectID string) ([]TreeItem, error) {
+	return bothTrees(ctx, func(ctx context.Context, q TreeQuery) ([]TreeItem, error) {
+		return c.ListProjectSubgroupsAndRepositoriesWith(ctx, projectID, q)
+	})
 }
 
 // ListGroupSubgroupsAndRepositories lists the direct children of a group,
-// every page.
+// every page, in id order; archived repositories are left out.
 func (c *Client) ListGroupSubgroupsAndRepositories(ctx context.Context, groupID int64) ([]TreeItem, error) {
+	return c.ListGroupSubgroupsAndRepositoriesWith(ctx, groupID, TreeQuery{})
+}
+
+// ListGroupSubgroupsAndRepositoriesWith is ListGroupSubgroupsAndRepositories
+// with a TreeQuery.
+func (c *Client) ListGroupSubgroupsAndRepositoriesWith(ctx context.Context, groupID int64, q TreeQuery) ([]TreeItem, error) {
 	return listAll[TreeItem](ctx, c, get("ListGroupSubgroupsAndRepositories", svcRepo,
-		"/v4/groups/"+itoa(groupID)+"/subgroups-and-repositories", url.Values{}))
+		"/v4/groups/"+itoa(groupID)+"/subgroups-and-repositories", q.values()))
+}
+
+// ListGroupSubgroupsAndRepositoriesIncludingArchived lists a group's direct
+// children, archived repositories included: the check that a group is
+// really empty before deleting it. Two listings (default and archived=true),
+// merged, because whether archived=true also returns the other children is
+// not documented; the union is right either way.
+func (c *Client) ListGroupSubgroupsAndRepositoriesIncludingArchived(ctx context.Context, groupID int64) ([]TreeItem, error) {
+	return bothTrees(ctx, func(ctx context.Context, q TreeQuery) ([]TreeItem, error) {
+		return c.ListGroupSubgroupsAndRepositoriesWith(ctx, groupID, q)
+	})
+}
+
+// bothTrees merges the default and the archived listing: the default
+// listing's items in their order, then archived-listing items not seen yet.
+func bothTrees(ctx context.Context, list func(context.Context, TreeQuery) ([]TreeItem, error)) ([]TreeItem, error) {
+	out, err := list(ctx, TreeQuery{})
+	if err != nil {
+		return nil, err
+	}
+	archived, err := list(ctx, TreeQuery{Archived: true})
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		kind string
+		id   int64
+	}
+	seen := make(map[key]bool, len(out))
+	for _, it := range out {
+		seen[key{it.DescendantType, it.ID}] = true
+	}
+	for _, it := range archived {
+		if k := (key{it.DescendantType, it.ID}); !seen[k] {
+			seen[k] = true
+			out = append(out, it)
+		}
+	}
+	return out, nil
 }
