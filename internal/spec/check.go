@@ -104,7 +104,7 @@ func check(opts Options, d *state.Desired) Diagnostics {
 			}
 			pinned = sortedKeys(d.Roles)
 		}
-		if s := suggest(ref.Name, pinned); s != "" {
+		if s := state.Suggest(ref.Name, pinned); s != "" {
 			at(SeverityWarning, ref.Source, nil,
 				fmt.Sprintf("%s `%s` is not pinned and will be looked up at plan time — did you mean the pinned `%s`?", ref.kind, ref.Name, s))
 		}

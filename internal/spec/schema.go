@@ -16,6 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
 
+	"github.com/reposync/reposync/internal/state"
 	"github.com/reposync/reposync/schema"
 )
 
@@ -155,7 +156,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 	case "enum":
 		choices := schemaEnum(parent)
 		msg := fmt.Sprintf("`%s` is not one of %s", value(), strings.Join(backquote(choices), ", "))
-		if s := suggest(value(), choices); s != "" {
+		if s := state.Suggest(value(), choices); s != "" {
 			msg += fmt.Sprintf(" — did you mean `%s`?", s)
 		}
 		return Diagnostics{at(node, p, msg)}
@@ -205,7 +206,7 @@ func unknownKeyMessage(name string, allowed []string, schemaPtr string) string {
 		return fmt.Sprintf("`%s`: secrets are never written in a spec; put the value in an environment variable and name it with %s", name, hint)
 	}
 	msg := fmt.Sprintf("unknown key `%s`", name)
-	if s := suggest(name, allowed); s != "" {
+	if s := state.Suggest(name, allowed); s != "" {
 		return msg + fmt.Sprintf(" — did you mean `%s`?", s)
 	}
 	if len(allowed) > 0 {
