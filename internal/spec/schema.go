@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -79,8 +79,6 @@ func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
 	return out
 }
 
-var quotedName = regexp.MustCompile(`'((?:[^'\\]|\\.)*)'`)
-
 // describe renders one schema failure as diagnostics in the user's terms.
 func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 	kwPath := schemaFragment(ve.AbsoluteKeywordLocation)
@@ -108,10 +106,17 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 
 	switch keyword {
 	case "additionalProperties":
+		// The keys the schema does not allow: the instance's keys that are
+		// not among the schema's properties (no schema of ours uses
+		// patternProperties, and a schema-valued additionalProperties fails
+		// in its own sub-schema, not here).
 		var ds Diagnostics
 		allowed := schemaPropertyNames(parent)
-		for _, m := range quotedName.FindAllStringSubmatch(ve.Message, -1) {
-			name := m[1]
+		obj, _ := instanceAt(doc.value, ve.InstanceLocation).(map[string]any)
+		for _, name := range sortedKeys(obj) {
+			if slices.Contains(allowed, name) {
+				continue
+			}
 			kn, _, kp := locate(doc.root, ve.InstanceLocation+"/"+escapePointer(name))
 			if kn == nil {
 				kn = node
@@ -120,9 +125,12 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		}
 		return ds
 	case "required":
+		obj, _ := instanceAt(doc.value, ve.InstanceLocation).(map[string]any)
 		var names []string
-		for _, m := range quotedName.FindAllStringSubmatch(ve.Message, -1) {
-			names = append(names, "`"+m[1]+"`")
+		for _, name := range schemaStrings(parent, "required") {
+			if _, ok := obj[name]; !ok {
+				names = append(names, "`"+name+"`")
+			}
 		}
 		n := node
 		if keyNode != nil {
@@ -134,7 +142,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		}
 		return Diagnostics{at(n, p, what+" "+strings.Join(names, ", "))}
 	case "type":
-		want := strings.TrimSpace(strings.SplitN(strings.TrimPrefix(ve.Message, "expected "), ", but got", 2)[0])
+		want := strings.Join(schemaStrings(parent, "type"), " or ")
 		got := jsonTypeName(node)
 		msg := fmt.Sprintf("expected %s, got %s", article(want), got)
 		switch {
@@ -152,7 +160,8 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		if p.String() == "version" {
 			return Diagnostics{at(node, p, fmt.Sprintf("unsupported spec version %s; this reposync reads version 1", value()))}
 		}
-		return Diagnostics{at(node, p, ve.Message)}
+		want, _ := json.Marshal(schemaAt(parent)["const"])
+		return Diagnostics{at(node, p, fmt.Sprintf("must be %s", want))}
 	case "enum":
 		choices := schemaEnum(parent)
 		msg := fmt.Sprintf("`%s` is not one of %s", value(), strings.Join(backquote(choices), ", "))
@@ -180,15 +189,11 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		names := schemaPropertyNames(parent)
 		return Diagnostics{at(node, p, fmt.Sprintf("empty: set at least one of %s", strings.Join(backquote(names), ", ")))}
 	case "uniqueItems":
-		var idx []int
-		for _, f := range strings.Fields(ve.Message) {
-			if i, err := strconv.Atoi(f); err == nil {
-				idx = append(idx, i)
-			}
-		}
-		if len(idx) == 2 {
-			_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(idx[1]))
-			return Diagnostics{at(second, sp, fmt.Sprintf("`%s` is listed twice (entries %d and %d)", scalarText(second), idx[0]+1, idx[1]+1))}
+		// The validator reports the first item equal to an earlier one.
+		list, _ := instanceAt(doc.value, ve.InstanceLocation).([]any)
+		if i, j, ok := firstRepeat(list); ok {
+			_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(j))
+			return Diagnostics{at(second, sp, fmt.Sprintf("`%s` is listed twice (entries %d and %d)", scalarText(second), i+1, j+1))}
 		}
 		return Diagnostics{at(node, p, "entries must be unique")}
 	}
@@ -279,6 +284,80 @@ func schemaPropertyNames(ptr string) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// schemaStrings reads a keyword that holds a string or a list of strings
+// ("type", "required").
+func schemaStrings(ptr, keyword string) []string {
+	switch v := schemaAt(ptr)[keyword].(type) {
+	case string:
+		return []string{v}
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// instanceAt finds the value at a JSON pointer (as the validator reports it)
+// in the instance the validator saw, or nil.
+func instanceAt(v any, pointer string) any {
+	if pointer == "" || pointer == "/" {
+		return v
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
+		tok = unescapePointerToken(tok)
+		switch c := v.(type) {
+		case map[string]any:
+			v = c[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil
+			}
+			v = c[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// firstRepeat finds the first item of list equal to an earlier one, as the
+// validator's uniqueItems does: the earlier index i and the repeat j.
+func firstRepeat(list []any) (i, j int, ok bool) {
+	first := map[string]int{}
+	for j, item := range list {
+		k, ok := canonical(item)
+		if !ok {
+			continue
+		}
+		if i, dup := first[k]; dup {
+			return i, j, true
+		}
+		first[k] = j
+	}
+	return 0, 0, false
+}
+
+// canonical renders a JSON value so that values the validator holds equal
+// render the same: numbers compare by value (1, 1.0 and 1e0 are equal).
+func canonical(v any) (string, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		if r, ok := new(big.Rat).SetString(string(x)); ok {
+			return "n" + r.RatString(), true
+		}
+	case string:
+		return "s" + x, true
+	}
+	b, err := json.Marshal(v) // maps marshal with sorted keys
+	return "j" + string(b), err == nil
 }
 
 func schemaEnum(ptr string) []string {

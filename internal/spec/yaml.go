@@ -287,6 +287,15 @@ func lineCol(data []byte, off int) (line, col int) {
 	return line, 1 + utf8.RuneCount(data[start:off])
 }
 
+// unescapePointerToken undoes the validator's escaping of one token of an
+// instance location: JSON-pointer escaping, then percent-encoding.
+func unescapePointerToken(tok string) string {
+	if u, err := url.PathUnescape(tok); err == nil {
+		tok = u
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+}
+
 // locate finds the node at a JSON pointer (as the schema validator reports
 // it), following aliases. It returns the key node that leads to the value (nil
 // at the top or in a sequence), the value node, and the YAML path. When the
@@ -297,11 +306,7 @@ func locate(root *yaml.Node, pointer string) (key, val *yaml.Node, p yamlPath) {
 		return nil, root, nil
 	}
 	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
-		// The validator percent-encodes tokens on top of JSON-pointer escaping.
-		if u, err := url.PathUnescape(tok); err == nil {
-			tok = u
-		}
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		tok = unescapePointerToken(tok)
 		for val.Kind == yaml.AliasNode && val.Alias != nil {
 			val = val.Alias
 		}
