@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,8 +24,6 @@ type document struct {
 	root  *yaml.Node // the top-level mapping
 	value any
 }
-
-var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parseDocument parses one file defensively: invalid UTF-8, parser failures,
 // several documents, excessive alias expansion, deep nesting, duplicate keys
@@ -47,36 +44,28 @@ func parseDocument(opts Options, src source) (doc *document, diags Diagnostics) 
 		return nil, diags
 	}
 	var root yaml.Node
-	err := safeDecode(yaml.NewDecoder(bytes.NewReader(src.data)), &root)
+	dec := yaml.NewDecoder(bytes.NewReader(src.data))
+	err := safeDecode(dec, &root)
 	if errors.Is(err, io.EOF) {
 		diags = append(diags, Diagnostic{Severity: SeverityWarning, File: src.name, Message: "empty file (no YAML document); it is ignored"})
 		return nil, diags
 	}
 	if err != nil {
-		line, msg := 0, strings.TrimPrefix(err.Error(), "yaml: ")
-		if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = m[2]
-		}
-		if strings.Contains(msg, "did not find expected key") || strings.Contains(msg, "did not find expected '-'") {
-			msg += " (check the indentation of this block and the lines after it)"
-		}
-		errAt(line, 0, "invalid YAML: "+msg)
+		diags = append(diags, syntaxError(src.name, src.data, dec, err))
 		return nil, diags
 	}
 	// A second document in the same file is almost always a mistake (two
 	// specs pasted together); refuse it rather than silently ignore it.
-	dec := yaml.NewDecoder(bytes.NewReader(src.data))
-	var first, second yaml.Node
-	if safeDecode(dec, &first) == nil {
-		if err := safeDecode(dec, &second); !errors.Is(err, io.EOF) {
-			line := second.Line
-			if err != nil {
-				line = 0
-			}
-			errAt(line, 0, "more than one YAML document (`---`) in one file; put each document in its own file")
-			return nil, diags
+	var second yaml.Node
+	if err := safeDecode(dec, &second); !errors.Is(err, io.EOF) {
+		d := Diagnostic{Severity: SeverityError, File: src.name, Line: second.Line, Column: second.Column}
+		if err != nil {
+			// The second document does not even parse: point at its problem.
+			d = syntaxError(src.name, src.data, dec, err)
 		}
+		d.Message = "more than one YAML document (`---`) in one file; put each document in its own file"
+		diags = append(diags, d)
+		return nil, diags
 	}
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
 		diags = append(diags, Diagnostic{Severity: SeverityWarning, File: src.name, Message: "empty file (no YAML document); it is ignored"})
