@@ -17,6 +17,9 @@ type builder struct {
 	diags Diagnostics
 	// seen remembers where each merged key was first defined, per section.
 	seen map[string]state.Source
+	// badPatterns holds the policies with a pattern already reported as
+	// bad, so the checks do not judge them by the patterns that are left.
+	badPatterns map[string]bool
 }
 
 func newBuilder() *builder {
@@ -30,7 +33,8 @@ func newBuilder() *builder {
 			// Groups and GitAuths stay nil until a file has the key: a
 			// section left out is not managed, so nothing in it is pruned.
 		},
-		seen: map[string]state.Source{},
+		seen:        map[string]state.Source{},
+		badPatterns: map[string]bool{},
 	}
 }
 
@@ -294,9 +298,12 @@ func (b *builder) policy(f string, e entry) *state.Policy {
 				}
 				pat, err := state.ParsePattern(text)
 				if err != nil {
+					// The same diagnostic as the schema's for a pattern both
+					// reject; Sort keeps one.
 					b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
 						Path:    yamlPath{"policies", e.key, "repositories", i}.String(),
-						Message: fmt.Sprintf("bad repository pattern `%s`: %v", text, err)})
+						Message: badPatternMessage(text)})
+					b.badPatterns[e.key] = true
 					continue
 				}
 				pat.Source = src(f, it)

@@ -9,7 +9,8 @@ import (
 )
 
 // check runs the semantic checks that need the whole merged spec.
-func check(opts Options, d *state.Desired) Diagnostics {
+// badPatterns names the policies with a pattern reported as bad already.
+func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnostics {
 	var ds Diagnostics
 	at := func(sev Severity, s state.Source, p yamlPath, msg string) {
 		ds = append(ds, Diagnostic{Severity: sev, File: s.File, Line: s.Line, Column: s.Column, Path: p.String(), Message: msg})
@@ -116,6 +117,9 @@ func check(opts Options, d *state.Desired) Diagnostics {
 	listed := sortedKeys(d.Repositories)
 	for _, name := range sortedKeys(d.Policies) {
 		pol := d.Policies[name]
+		if badPatterns[name] {
+			continue // judged by what is left of its patterns, it would draw a misleading error
+		}
 		positive := 0
 		for _, p := range pol.Patterns {
 			if !p.Negate {

@@ -111,6 +111,6 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 	}
 	diags = append(diags, b.diags...)
 	b.d.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
-	diags = append(diags, check(opts, b.d)...)
+	diags = append(diags, check(opts, b.d, b.badPatterns)...)
 	return b.d, diags
 }

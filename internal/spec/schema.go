@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
@@ -97,11 +98,11 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 			n = keyNode
 		}
 		k := lastKey(p)
-		msg := fmt.Sprintf("invalid key `%s`: %s", k, lowerFirst(schemaDescription(parent)))
-		if strings.HasSuffix(parent, "/$defs/pushRulePath") && !strings.HasPrefix(k, "/") {
-			msg += " (start it with `/`)"
+		why := patternHint(parent, k)
+		if keyword == "minLength" || keyword == "maxLength" {
+			why = lengthProblem(keyword, utf8.RuneCountInString(k), schemaInt(parent, keyword))
 		}
-		return Diagnostics{at(n, p, msg)}
+		return Diagnostics{at(n, p, fmt.Sprintf("invalid key `%s`: %s", clip(k), why))}
 	}
 
 	switch keyword {
@@ -121,7 +122,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 			if kn == nil {
 				kn = node
 			}
-			ds = append(ds, at(kn, kp, unknownKeyMessage(name, allowed, parent)))
+			ds = append(ds, at(kn, kp, unknownKeyMessage(name, allowed, parent, p)))
 		}
 		return ds
 	case "required":
@@ -170,19 +171,27 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		}
 		return Diagnostics{at(node, p, msg)}
 	case "pattern":
-		return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: %s", value(), lowerFirst(patternHelp(parent, node))))}
+		if strings.HasSuffix(parent, "/$defs/repositoryPattern") {
+			// The builder reports the same diagnostic from the glob parser;
+			// Sort keeps one.
+			return Diagnostics{at(node, p, badPatternMessage(value()))}
+		}
+		if strings.HasSuffix(parent, "/properties/password_env") {
+			return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: `password_env` names the environment variable that holds the password (such as `%s`), never the password itself",
+				clip(value()), passwordEnvFor(entryName(p))))}
+		}
+		return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: %s", clip(value()), patternHint(parent, value())))}
 	case "minimum", "maximum":
 		return Diagnostics{at(node, p, fmt.Sprintf("%s is out of range: must be between %d and %d", value(), schemaInt(parent, "minimum"), schemaInt(parent, "maximum")))}
 	case "minLength", "maxLength":
+		if strings.HasSuffix(parent, "/$defs/repositoryPattern") && value() == "" {
+			return nil // "empty pattern", from the pattern keyword, says it
+		}
 		n := 0
 		if node.Kind == yaml.ScalarNode {
-			n = len([]rune(node.Value))
+			n = utf8.RuneCountInString(node.Value)
 		}
-		lim := schemaInt(parent, keyword)
-		if keyword == "maxLength" {
-			return Diagnostics{at(node, p, fmt.Sprintf("too long: %d characters, at most %d allowed", n, lim))}
-		}
-		return Diagnostics{at(node, p, fmt.Sprintf("too short: %d characters, at least %d needed", n, lim))}
+		return Diagnostics{at(node, p, lengthProblem(keyword, n, schemaInt(parent, keyword)))}
 	case "minItems":
 		return Diagnostics{at(node, p, fmt.Sprintf("needs at least %d entr%s", schemaInt(parent, keyword), plural(schemaInt(parent, keyword), "y", "ies")))}
 	case "minProperties":
@@ -201,12 +210,13 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 }
 
 // unknownKeyMessage explains an unknown key, suggesting the closest allowed
-// one, and refuses literal secrets with a pointer to password_env.
-func unknownKeyMessage(name string, allowed []string, schemaPtr string) string {
+// one, and refuses literal secrets with a pointer to password_env. p is the
+// path of the mapping that holds the key.
+func unknownKeyMessage(name string, allowed []string, schemaPtr string, p yamlPath) string {
 	if isSecretKey(name) {
-		hint := "`password_env: BITBUCKET_PASSWORD`"
-		if !strings.HasSuffix(schemaPtr, "/$defs/gitAuth") {
-			hint = "`password_env` in a git_auths entry"
+		hint := "`password_env` in a git_auths entry"
+		if strings.HasSuffix(schemaPtr, "/$defs/gitAuth") {
+			hint = fmt.Sprintf("`password_env: %s`", passwordEnvFor(entryName(p)))
 		}
 		return fmt.Sprintf("`%s`: secrets are never written in a spec; put the value in an environment variable and name it with %s", name, hint)
 	}
@@ -260,20 +270,27 @@ func schemaDescription(ptr string) string {
 	return "see `reposync schema`"
 }
 
-// patternHelp explains what a pattern-constrained value should look like,
-// with extra hints for the mistakes people actually make.
-func patternHelp(ptr string, n *yaml.Node) string {
-	desc := schemaDescription(ptr)
-	v := scalarText(n)
-	switch {
-	case strings.HasSuffix(ptr, "/$defs/hexId") && len(v) == 32 && strings.ToLower(v) != v:
-		return desc + " (use lower case)"
-	case strings.HasSuffix(ptr, "/$defs/pushRulePath") && !strings.HasPrefix(v, "/"):
-		return desc + " (start it with `/`)"
-	case strings.Contains(ptr, "password_env"):
-		return "`password_env` names an environment variable that holds the password (for example `BITBUCKET_PASSWORD`), never the password itself"
+// badPatternMessage is the one diagnostic message for a bad policy glob.
+func badPatternMessage(text string) string {
+	return fmt.Sprintf("bad repository pattern `%s`: %s", clip(text), repositoryPatternProblem(text))
+}
+
+// entryName returns the name of the git_auths entry a path is in
+// (git_auths.NAME or below), or "".
+func entryName(p yamlPath) string {
+	if len(p) >= 2 && p[0] == "git_auths" {
+		if s, ok := p[1].(string); ok {
+			return s
+		}
 	}
-	return desc
+	return ""
+}
+
+func lengthProblem(keyword string, n, limit int) string {
+	if keyword == "maxLength" {
+		return fmt.Sprintf("too long: %d characters, at most %d allowed", n, limit)
+	}
+	return fmt.Sprintf("too short: %d characters, at least %d needed", n, limit)
 }
 
 func schemaPropertyNames(ptr string) []string {
