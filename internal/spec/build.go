@@ -82,17 +82,16 @@ func str(n *yaml.Node) (string, bool) {
 	return n.Value, true
 }
 
+// integer reads a whole number that fits 64 bits, as the schema sees it
+// (so `1.0` and `1e3` are integers too).
 func integer(n *yaml.Node) (int64, bool) {
-	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+	num, whole, ok := yamlNumber(n)
+	if !ok || !whole {
 		return 0, false
 	}
-	v, err := strconv.ParseInt(n.Value, 0, 64)
+	v, err := strconv.ParseInt(string(num), 10, 64)
 	if err != nil {
-		var i int64
-		if n.Decode(&i) != nil {
-			return 0, false
-		}
-		v = i
+		return 0, false
 	}
 	return v, true
 }

@@ -428,9 +428,14 @@ func jsonTypeName(n *yaml.Node) string {
 		return "nothing"
 	case "!!bool":
 		return "a boolean"
-	case "!!int":
-		return "an integer"
-	case "!!float":
+	}
+	if _, whole, ok := yamlNumber(n); ok {
+		if whole {
+			return "an integer"
+		}
+		return "a number"
+	}
+	if n.ShortTag() == "!!float" { // .inf, .nan
 		return "a number"
 	}
 	return "a string"
@@ -457,7 +462,12 @@ func yesNo(s string) bool {
 	return slices.Contains([]string{"yes", "no", "on", "off", "y", "n", "Yes", "No", "YES", "NO", "On", "Off"}, s)
 }
 
-func looksNumeric(s string) bool { _, err := strconv.ParseInt(s, 10, 64); return err == nil }
+// looksNumeric reports whether a quoted string would be a whole number
+// without its quotes.
+func looksNumeric(s string) bool {
+	_, whole, ok := yamlNumber(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s})
+	return ok && whole
+}
 
 func lastKey(p yamlPath) string {
 	if len(p) == 0 {

@@ -2,11 +2,9 @@ package spec
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -208,8 +206,9 @@ func (c *converter) convert(n *yaml.Node, p yamlPath, depth int) any {
 	return nil
 }
 
-// scalarValue resolves a scalar the way YAML 1.2 does (yaml.v3): numbers
-// become json.Number so the schema sees integers exactly.
+// scalarValue resolves a scalar the way YAML 1.2 does (yaml.v3), except
+// that numbers are exact json.Numbers (see yamlNumber), so the schema sees
+// integers exactly and numbers too large for 64 bits as numbers.
 func scalarValue(n *yaml.Node) any {
 	switch n.ShortTag() {
 	case "!!null":
@@ -219,42 +218,13 @@ func scalarValue(n *yaml.Node) any {
 		if n.Decode(&b) == nil {
 			return b
 		}
-	case "!!int":
-		var i int64
-		if n.Decode(&i) == nil {
-			return json.Number(strconv.FormatInt(i, 10))
-		}
-		var u uint64
-		if n.Decode(&u) == nil {
-			return json.Number(strconv.FormatUint(u, 10))
-		}
-		// Beyond 64 bits: still a number as far as the schema is concerned.
-		if s := strings.ReplaceAll(n.Value, "_", ""); isDecimal(s) {
-			return json.Number(strings.TrimPrefix(s, "+"))
-		}
-	case "!!float":
-		var f float64
-		if n.Decode(&f) == nil && !isNaNOrInf(f) {
-			return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+	case "!!int", "!!float", "!!str":
+		if num, _, ok := yamlNumber(n); ok {
+			return num
 		}
 	}
 	return n.Value
 }
-
-func isDecimal(s string) bool {
-	s = strings.TrimLeft(s, "+-")
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func isNaNOrInf(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }
 
 // firstInvalidUTF8 locates the first byte that is not valid UTF-8.
 func firstInvalidUTF8(data []byte) (line, col int, b byte) {
