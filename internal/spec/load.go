@@ -112,5 +112,23 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 	diags = append(diags, b.diags...)
 	b.d.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	diags = append(diags, check(opts, b.d, b.badPatterns)...)
+	if Empty(b.d) && len(srcs) > 0 && !diags.HasErrors() {
+		// Valid, but almost certainly not what was meant (the wrong
+		// directory, or files not saved yet): say so rather than "valid".
+		d := Diagnostic{Severity: SeverityWarning, File: srcs[0].name,
+			Message: "every spec file is empty: the spec manages nothing"}
+		if len(b.d.Files) > 0 {
+			d.File = b.d.Files[0]
+			d.Message = "the spec manages nothing: no file lists groups, repositories, policies or git_auths"
+		}
+		diags = append(diags, d)
+	}
 	return b.d, diags
+}
+
+// Empty reports whether d manages nothing: no groups section, and no
+// repository, policy or Git authorization listed. (A `groups: {}` or
+// `git_auths: {}` section manages something: that there are none.)
+func Empty(d *state.Desired) bool {
+	return d.Groups == nil && len(d.Repositories) == 0 && len(d.Policies) == 0 && d.GitAuths == nil
 }
