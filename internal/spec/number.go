@@ -39,7 +39,7 @@ func yamlNumber(n *yaml.Node) (num json.Number, whole, ok bool) {
 	tag := n.ShortTag()
 	switch {
 	case tag == "!!int" || tag == "!!float":
-	case tag == "!!str" && n.Style == 0:
+	case tag == "!!str" && n.Style == 0 && n.Value != "" && strings.IndexByte("0123456789+-.", n.Value[0]) >= 0:
 		// A plain scalar that only failed to be a number because it
 		// overflowed: it must look like one.
 	default:

@@ -54,7 +54,14 @@ func validateSchema(doc *document) Diagnostics {
 	if err != nil {
 		return Diagnostics{{Severity: SeverityError, File: doc.file, Message: "internal error: " + err.Error()}}
 	}
-	err = sch.Validate(doc.value)
+	if doc.clean {
+		// Most documents are valid: say so from the nodes, and leave the
+		// library (and the JSON value it needs) to the rest, for messages.
+		if q, err := quickValidator(); err == nil && q.valid(doc.root, 0) {
+			return nil
+		}
+	}
+	err = sch.Validate(documentValue(doc))
 	var ve *jsonschema.ValidationError
 	if err == nil {
 		return nil
@@ -113,7 +120,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		// in its own sub-schema, not here).
 		var ds Diagnostics
 		allowed := schemaPropertyNames(parent)
-		obj, _ := instanceAt(doc.value, ve.InstanceLocation).(map[string]any)
+		obj, _ := instanceAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
 		for _, name := range sortedKeys(obj) {
 			if slices.Contains(allowed, name) {
 				continue
@@ -126,7 +133,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		}
 		return ds
 	case "required":
-		obj, _ := instanceAt(doc.value, ve.InstanceLocation).(map[string]any)
+		obj, _ := instanceAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
 		var names []string
 		for _, name := range schemaStrings(parent, "required") {
 			if _, ok := obj[name]; !ok {
@@ -199,7 +206,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		return Diagnostics{at(node, p, fmt.Sprintf("empty: set at least one of %s", strings.Join(backquote(names), ", ")))}
 	case "uniqueItems":
 		// The validator reports the first item equal to an earlier one.
-		list, _ := instanceAt(doc.value, ve.InstanceLocation).([]any)
+		list, _ := instanceAt(documentValue(doc), ve.InstanceLocation).([]any)
 		if i, j, ok := firstRepeat(list); ok {
 			_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(j))
 			return Diagnostics{at(second, sp, fmt.Sprintf("`%s` is listed twice (entries %d and %d)", scalarText(second), i+1, j+1))}

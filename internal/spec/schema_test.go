@@ -49,7 +49,7 @@ func TestDescribeReadsNoMessageText(t *testing.T) {
 			continue
 		}
 		var ve *jsonschema.ValidationError
-		if !errors.As(sch.Validate(doc.value), &ve) {
+		if !errors.As(sch.Validate(documentValue(doc)), &ve) {
 			continue
 		}
 		failures++

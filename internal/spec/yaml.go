@@ -15,12 +15,24 @@ import (
 )
 
 // document is one parsed spec file: its YAML node tree (for positions and for
-// building the state) and the same content as a JSON-compatible value (for
-// schema validation).
+// building the state) and, only when the schema validator library has to
+// look at it, the same content as a JSON-compatible value.
 type document struct {
 	file  string
 	root  *yaml.Node // the top-level mapping
-	value any
+	opts  Options
+	clean bool // no duplicate or merge keys, no odd keys: the quick schema check applies
+	value any  // built by documentValue
+}
+
+// documentValue returns the document as the JSON-compatible value the
+// schema validator library takes, building it on first use.
+func documentValue(doc *document) any {
+	if doc.value == nil {
+		c := newConverter(doc.opts, doc.file, doc.root, true)
+		doc.value = c.convert(doc.root, 0)
+	}
+	return doc.value
 }
 
 // parseDocument parses one file defensively: invalid UTF-8, parser failures,
@@ -78,18 +90,15 @@ func parseDocument(opts Options, src source) (doc *document, diags Diagnostics) 
 		errAt(top.Line, top.Column, "the top level of a spec file must be a mapping, starting with `version: 1`")
 		return nil, diags
 	}
-	c := &converter{
-		file:    src.name,
-		budget:  4*countNodes(top, 0) + 100_000,
-		maxDep:  opts.MaxDepth,
-		checked: map[*yaml.Node]bool{},
-	}
-	value := c.convert(top, nil, 0)
+	// Check the structure without building anything: most documents are
+	// clean and valid, and then the schema check reads the nodes directly.
+	c := newConverter(opts, src.name, top, false)
+	c.convert(top, 0)
 	diags = append(diags, c.diags...)
 	if c.exhausted || c.tooDeep {
 		return nil, diags
 	}
-	return &document{file: src.name, root: top, value: value}, diags
+	return &document{file: src.name, root: top, opts: opts, clean: len(c.diags) == 0}, diags
 }
 
 // safeDecode guards against a panic inside the YAML parser: hostile input must
@@ -115,63 +124,115 @@ func countNodes(n *yaml.Node, depth int) int {
 	return c
 }
 
-// converter turns a YAML node tree into JSON-compatible values and checks
-// structure on the way.
+// converter checks the structure of a YAML node tree and, when build is set,
+// turns it into JSON-compatible values.
 type converter struct {
 	file      string
-	budget    int // nodes left to produce, aliases expanded
+	build     bool
+	budget    int // nodes left to visit, aliases expanded
 	maxDep    int
 	exhausted bool
 	tooDeep   bool
-	checked   map[*yaml.Node]bool // mappings already checked for duplicate keys
-	diags     Diagnostics
+	// shared counts the anchored nodes and aliases being visited: only a
+	// mapping inside one can be reached twice, and only those are
+	// remembered in checked.
+	shared  int
+	checked map[*yaml.Node]bool // shared mappings already checked for duplicate keys
+	stack   yamlPath            // the path of the node being converted
+	diags   Diagnostics
+}
+
+func newConverter(opts Options, file string, top *yaml.Node, build bool) *converter {
+	return &converter{
+		file:   file,
+		build:  build,
+		budget: 4*countNodes(top, 0) + 100_000,
+		maxDep: opts.MaxDepth,
+	}
 }
 
 func (c *converter) errAt(n *yaml.Node, p yamlPath, msg string) {
 	c.diags = append(c.diags, Diagnostic{Severity: SeverityError, File: c.file, Line: n.Line, Column: n.Column, Path: p.String(), Message: msg})
 }
 
-func (c *converter) convert(n *yaml.Node, p yamlPath, depth int) any {
+// path returns the YAML path of the node being converted.
+func (c *converter) path() yamlPath { return slices.Clone(c.stack) }
+
+// convert checks n and, when building, returns its value. The YAML path
+// lives on a stack and is only copied when a diagnostic needs it, so a clean
+// tree costs no paths.
+func (c *converter) convert(n *yaml.Node, depth int) any {
 	if c.exhausted || c.tooDeep {
 		return nil
 	}
 	c.budget--
 	if c.budget < 0 {
 		c.exhausted = true
-		c.errAt(n, p, "YAML aliases expand to too many values (an alias bomb?); write the values out or use fewer aliases")
+		c.errAt(n, c.path(), "YAML aliases expand to too many values (an alias bomb?); write the values out or use fewer aliases")
 		return nil
 	}
 	if depth > c.maxDep {
 		c.tooDeep = true
+		p := c.path()
 		if len(p) > 4 {
-			p = append(slices.Clip(p[:4]), "…")
+			p = append(p[:4], "…")
 		}
 		c.errAt(n, p, fmt.Sprintf("nesting deeper than %d levels; a spec is never this deep", c.maxDep))
 		return nil
 	}
+	if n.Anchor != "" {
+		c.shared++
+		defer func() { c.shared-- }()
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			c.errAt(n, p, "alias to an unknown anchor")
+			c.errAt(n, c.path(), "alias to an unknown anchor")
 			return nil
 		}
-		return c.convert(n.Alias, p, depth+1)
+		c.shared++
+		defer func() { c.shared-- }()
+		return c.convert(n.Alias, depth+1)
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil
 		}
-		return c.convert(n.Content[0], p, depth+1)
+		return c.convert(n.Content[0], depth+1)
 	case yaml.SequenceNode:
-		out := make([]any, 0, len(n.Content))
+		var out []any
+		if c.build {
+			out = make([]any, 0, len(n.Content))
+		}
 		for i, ch := range n.Content {
-			out = append(out, c.convert(ch, p.index(i), depth+1))
+			c.stack = append(c.stack, i)
+			v := c.convert(ch, depth+1)
+			c.stack = c.stack[:len(c.stack)-1]
+			if c.build {
+				out = append(out, v)
+			}
+		}
+		if !c.build {
+			return nil
 		}
 		return out
 	case yaml.MappingNode:
-		out := make(map[string]any, len(n.Content)/2)
-		check := !c.checked[n]
-		c.checked[n] = true
-		first := map[string]*yaml.Node{}
+		var out map[string]any
+		if c.build {
+			out = make(map[string]any, len(n.Content)/2)
+		}
+		check := true
+		if c.shared > 0 {
+			if c.checked == nil {
+				c.checked = map[*yaml.Node]bool{}
+			}
+			check = !c.checked[n]
+			c.checked[n] = true
+		}
+		// Duplicate keys: a short mapping is scanned, a long one indexed.
+		var first map[string]*yaml.Node
+		if len(n.Content) > 32 {
+			first = make(map[string]*yaml.Node, len(n.Content)/2)
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind == yaml.AliasNode && k.Alias != nil {
@@ -179,29 +240,62 @@ func (c *converter) convert(n *yaml.Node, p yamlPath, depth int) any {
 			}
 			if k.ShortTag() == "!!merge" {
 				if check {
-					c.errAt(k, p, "YAML merge keys (`<<`) are not supported; write the entries out (aliases of whole values are fine)")
+					c.errAt(k, c.path(), "YAML merge keys (`<<`) are not supported; write the entries out (aliases of whole values are fine)")
 				}
 				continue
 			}
 			if k.Kind != yaml.ScalarNode {
 				if check {
-					c.errAt(k, p, "mapping keys must be plain strings")
+					c.errAt(k, c.path(), "mapping keys must be plain strings")
 				}
 				continue
 			}
 			key := k.Value
-			if prev, dup := first[key]; dup {
+			var prev *yaml.Node
+			if first != nil {
+				if prev = first[key]; prev == nil {
+					first[key] = k
+				}
+			} else {
+				prev = earlierKey(n, i, key)
+			}
+			if prev != nil {
 				if check {
-					c.errAt(k, p.key(key), fmt.Sprintf("duplicate key `%s`; first defined at %s:%d:%d", key, c.file, prev.Line, prev.Column))
+					c.errAt(k, c.path().key(key), fmt.Sprintf("duplicate key `%s`; first defined at %s:%d:%d", key, c.file, prev.Line, prev.Column))
 				}
 				continue
 			}
-			first[key] = k
-			out[key] = c.convert(v, p.key(key), depth+1)
+			c.stack = append(c.stack, key)
+			val := c.convert(v, depth+1)
+			c.stack = c.stack[:len(c.stack)-1]
+			if c.build {
+				out[key] = val
+			}
+		}
+		if !c.build {
+			return nil
 		}
 		return out
 	case yaml.ScalarNode:
+		if !c.build {
+			return nil
+		}
 		return scalarValue(n)
+	}
+	return nil
+}
+
+// earlierKey returns the key node of the first entry of mapping n before
+// index i with the same key, or nil.
+func earlierKey(n *yaml.Node, i int, key string) *yaml.Node {
+	for j := 0; j < i; j += 2 {
+		k := n.Content[j]
+		if k.Kind == yaml.AliasNode && k.Alias != nil {
+			k = k.Alias
+		}
+		if k.Kind == yaml.ScalarNode && k.Value == key && k.ShortTag() != "!!merge" {
+			return k
+		}
 	}
 	return nil
 }
