@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/reposync/reposync/internal/state"
@@ -85,29 +84,36 @@ func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnost
 	}
 
 	// References: unpinned names are resolved at plan time, but one that is a
-	// near miss of a pinned name is most likely a typo.
-	for _, ref := range references(d) {
-		var pinned []string
-		switch ref.kind {
-		case "user":
-			if _, ok := d.Users[ref.Name]; ok {
-				continue
+	// near miss of a pinned name is most likely a typo. (Without pins there
+	// is nothing to be near.)
+	if len(d.Users)+len(d.MemberGroups)+len(d.Roles) > 0 {
+		pinned := map[string][]string{"user": sortedKeys(d.Users), "member group": sortedKeys(d.MemberGroups), "role": sortedKeys(d.Roles)}
+		near := map[string]string{} // kind and name → suggestion, as names repeat
+		for _, ref := range references(d) {
+			switch ref.kind {
+			case "user":
+				if _, ok := d.Users[ref.Name]; ok {
+					continue
+				}
+			case "member group":
+				if _, ok := d.MemberGroups[ref.Name]; ok {
+					continue
+				}
+			case "role":
+				if _, ok := d.Roles[ref.Name]; ok {
+					continue
+				}
 			}
-			pinned = sortedKeys(d.Users)
-		case "member group":
-			if _, ok := d.MemberGroups[ref.Name]; ok {
-				continue
+			id := ref.kind + "\x00" + ref.Name
+			s, seen := near[id]
+			if !seen {
+				s = state.Suggest(ref.Name, pinned[ref.kind])
+				near[id] = s
 			}
-			pinned = sortedKeys(d.MemberGroups)
-		case "role":
-			if _, ok := d.Roles[ref.Name]; ok {
-				continue
+			if s != "" {
+				at(SeverityWarning, ref.Source, nil,
+					fmt.Sprintf("%s `%s` is not pinned and will be looked up at plan time — did you mean the pinned `%s`?", ref.kind, ref.Name, s))
 			}
-			pinned = sortedKeys(d.Roles)
-		}
-		if s := state.Suggest(ref.Name, pinned); s != "" {
-			at(SeverityWarning, ref.Source, nil,
-				fmt.Sprintf("%s `%s` is not pinned and will be looked up at plan time — did you mean the pinned `%s`?", ref.kind, ref.Name, s))
 		}
 	}
 
@@ -145,8 +151,7 @@ func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnost
 				fmt.Sprintf("policy selects none of the %d listed repositories (patterns %s); at plan time it applies to matching live repositories only", len(listed), patternList(pol.Patterns)))
 		}
 	}
-	_, conflicts := Expand(d, nil)
-	ds = append(ds, conflicts...)
+	ds = append(ds, conflictsOf(d, nil)...)
 
 	if d.Project == "" && len(d.Files) > 0 {
 		ds = append(ds, Diagnostic{Severity: SeverityWarning, File: firstFile(d),
@@ -201,8 +206,8 @@ type reference struct {
 	kind string
 }
 
-// references lists every user, member group and role named anywhere, sorted
-// by source.
+// references lists every user, member group and role named anywhere (in no
+// particular order: diagnostics are sorted in the end).
 func references(d *state.Desired) []reference {
 	var out []reference
 	addRule := func(r state.PushRule) {
@@ -243,15 +248,5 @@ func references(d *state.Desired) []reference {
 			addRule(pr)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i].Source, out[j].Source
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Column < b.Column
-	})
 	return out
 }
