@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -51,14 +52,24 @@ func entries(n *yaml.Node) []entry {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
-	var out []entry
-	dup := map[string]bool{}
+	out := make([]entry, 0, len(n.Content)/2)
+	var dup map[string]bool // only for long mappings; short ones are scanned
+	if len(n.Content) > 32 {
+		dup = make(map[string]bool, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := deref(n.Content[i])
-		if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" || dup[k.Value] {
+		if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
 			continue
 		}
-		dup[k.Value] = true
+		if dup != nil {
+			if dup[k.Value] {
+				continue
+			}
+			dup[k.Value] = true
+		} else if slices.ContainsFunc(out, func(e entry) bool { return e.key == k.Value }) {
+			continue
+		}
 		out = append(out, entry{key: k.Value, keyN: n.Content[i], value: deref(n.Content[i+1])})
 	}
 	return out

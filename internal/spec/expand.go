@@ -105,10 +105,12 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 			}
 			return "repository " + path
 		}
-		for _, ep := range selected {
+		for i, ep := range selected {
 			pol := ep.pol
+			// Without build, what the last policy adds matters to no one.
+			record := build || i < len(selected)-1
 			eff.Policies = append(eff.Policies, ep.name)
-			if pol.Members != nil && eff.Members == nil {
+			if pol.Members != nil && eff.Members == nil && record {
 				eff.Members, ownMembers = map[string]state.Member{}, true
 			}
 			for _, user := range ep.members {
@@ -119,6 +121,9 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 							fmt.Sprintf("`%s` in %s (%s)", have.Role, from(memberFrom, user), have.Source),
 							fmt.Sprintf("`%s` in %s (%s)", m.Role, ep.by, m.Source), m.Source)
 					}
+					continue
+				}
+				if !record {
 					continue
 				}
 				if !ownMembers {
@@ -140,7 +145,7 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 					}
 				}
 			}
-			if pol.PushRules != nil && eff.PushRules == nil {
+			if pol.PushRules != nil && eff.PushRules == nil && record {
 				eff.PushRules, ownRules = map[string]state.PushRule{}, true
 			}
 			for _, rp := range ep.rules {
@@ -151,6 +156,9 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 							fmt.Sprintf("%s in %s (%s)", ruleText(have), from(ruleFrom, rp), have.Source),
 							fmt.Sprintf("%s in %s (%s)", ruleText(rule), ep.by, rule.Source), rule.Source)
 					}
+					continue
+				}
+				if !record {
 					continue
 				}
 				if !ownRules {

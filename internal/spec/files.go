@@ -172,12 +172,28 @@ func readFile(opts Options, name string) ([]byte, *Diagnostic) {
 		return nil, &d
 	}
 	defer f.Close()
+	size := int64(0)
 	if info, err := f.Stat(); err == nil && !info.Mode().IsRegular() {
 		return nil, &Diagnostic{Severity: SeverityError, File: name, Message: "not a regular file"}
 	} else if err == nil && info.Size() > opts.MaxFileSize {
 		return nil, &Diagnostic{Severity: SeverityError, File: name, Message: tooBig(info.Size(), opts.MaxFileSize)}
+	} else if err == nil {
+		size = info.Size()
 	}
-	data, err := io.ReadAll(io.LimitReader(f, opts.MaxFileSize+1))
+	// Read into a buffer of the size Stat gave, plus one byte to notice a
+	// file that grew meanwhile, rather than one that grows by doubling.
+	r := io.LimitReader(f, opts.MaxFileSize+1)
+	data := make([]byte, size+1)
+	n, err := io.ReadFull(r, data)
+	data = data[:n]
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		err = nil
+	case err == nil: // it grew: read the rest, still within the limit
+		var rest []byte
+		rest, err = io.ReadAll(r)
+		data = append(data, rest...)
+	}
 	if err != nil {
 		d := fileError(name, err)
 		return nil, &d

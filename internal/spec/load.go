@@ -11,6 +11,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"runtime"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/reposync/reposync/internal/state"
 )
@@ -88,10 +91,33 @@ func LoadWith(opts Options, paths ...string) (*state.Desired, Diagnostics) {
 // loadSources does everything after reading: parse, schema, merge, checks.
 // It is separate so the fuzz target can drive it without touching disk.
 func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
+	// Parse and schema-check the files in parallel: each file is on its own
+	// and this is most of a load's CPU time (a pull-request plan loads the
+	// spec twice). Results go into slots by index and are merged in file
+	// order below, so the outcome does not depend on scheduling.
+	type result struct {
+		doc   *document
+		diags Diagnostics
+	}
+	results := make([]result, len(srcs))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range srcs {
+		g.Go(func() error {
+			doc, ds := parseDocument(opts, srcs[i])
+			if doc != nil {
+				ds = append(ds, validateSchema(doc)...)
+			}
+			results[i] = result{doc, ds}
+			return nil
+		})
+	}
+	_ = g.Wait() // the workers return no errors: problems are diagnostics
+
 	var diags Diagnostics
 	b := newBuilder()
 	h := sha256.New()
-	for _, s := range srcs {
+	for i, s := range srcs {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(s.rel)))
 		h.Write(n[:])
@@ -100,13 +126,13 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 		h.Write(n[:])
 		h.Write(s.data)
 
-		doc, ds := parseDocument(opts, s)
-		diags = append(diags, ds...)
+		doc := results[i].doc
+		diags = append(diags, results[i].diags...)
+		results[i] = result{} // let the node tree go once built
 		if doc == nil {
 			continue
 		}
 		b.d.Files = append(b.d.Files, s.name)
-		diags = append(diags, validateSchema(doc)...)
 		b.add(doc)
 	}
 	diags = append(diags, b.diags...)
