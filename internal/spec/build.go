@@ -10,17 +10,34 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// builder merges the documents of a spec into one state.Desired. It trusts
-// nothing: values the schema rejected are skipped here (the schema already
-// reported them), so one bad value never hides the problems after it.
+// builder turns spec documents into a state.Desired. It trusts nothing:
+// values the schema rejected are skipped here (the schema already reported
+// them), so one bad value never hides the problems after it.
+//
+// Each file is built on its own (in parallel, see loadSources) into a
+// fragment, and the fragments are merged in file order: merge claims every
+// key again, so a key defined in two files is an error naming both.
 type builder struct {
 	d     *state.Desired
 	diags Diagnostics
-	// seen remembers where each merged key was first defined, per section.
-	seen map[string]state.Source
+	// seen remembers where each key was first defined, per section, and
+	// order the keys in the order they were claimed.
+	seen  map[claimID]claimed
+	order []claimID
 	// badPatterns holds the policies with a pattern already reported as
 	// bad, so the checks do not judge them by the patterns that are left.
 	badPatterns map[string]bool
+	// patternDiags holds a fragment's diagnostics about each policy's
+	// patterns, so the merge keeps them only for the definition that wins.
+	patternDiags map[string]Diagnostics
+}
+
+// claimID is a key of a section (key "" for a setting such as project).
+type claimID struct{ section, key string }
+
+type claimed struct {
+	src  state.Source
+	what string // "repository", "user pin", "`project`"
 }
 
 func newBuilder() *builder {
@@ -34,8 +51,57 @@ func newBuilder() *builder {
 			// Groups and GitAuths stay nil until a file has the key: a
 			// section left out is not managed, so nothing in it is pruned.
 		},
-		seen:        map[string]state.Source{},
-		badPatterns: map[string]bool{},
+		seen:         map[claimID]claimed{},
+		badPatterns:  map[string]bool{},
+		patternDiags: map[string]Diagnostics{},
+	}
+}
+
+// fragment builds one document on its own, to be merged.
+func fragment(doc *document) *builder {
+	f := newBuilder()
+	f.add(doc)
+	return f
+}
+
+// merge adds a fragment built from the next file, claiming each of its keys.
+func (b *builder) merge(f *builder) {
+	b.diags = append(b.diags, f.diags...)
+	if f.d.Groups != nil && b.d.Groups == nil {
+		b.d.Groups = map[string]*state.Group{}
+	}
+	if f.d.GitAuths != nil && b.d.GitAuths == nil {
+		b.d.GitAuths = map[string]*state.GitAuth{}
+	}
+	for _, id := range f.order {
+		c := f.seen[id]
+		if !b.claim(id.section, c.what, id.key, c.src) {
+			continue
+		}
+		switch k := id.key; id.section {
+		case "project":
+			b.d.Project, b.d.ProjectSource = f.d.Project, f.d.ProjectSource
+		case "settings":
+			b.d.Settings = f.d.Settings
+		case "users":
+			b.d.Users[k] = f.d.Users[k]
+		case "member_groups":
+			b.d.MemberGroups[k] = f.d.MemberGroups[k]
+		case "roles":
+			b.d.Roles[k] = f.d.Roles[k]
+		case "groups":
+			b.d.Groups[k] = f.d.Groups[k]
+		case "repositories":
+			b.d.Repositories[k] = f.d.Repositories[k]
+		case "policies":
+			b.d.Policies[k] = f.d.Policies[k]
+			if ds := f.patternDiags[k]; len(ds) > 0 {
+				b.diags = append(b.diags, ds...)
+				b.badPatterns[k] = true
+			}
+		case "git_auths":
+			b.d.GitAuths[k] = f.d.GitAuths[k]
+		}
 	}
 }
 
@@ -127,17 +193,18 @@ func refs(file string, n *yaml.Node) []state.Ref {
 // claim records that section/key is defined at s; a second definition is an
 // error naming both places.
 func (b *builder) claim(section, what, key string, s state.Source) bool {
-	id := section + "\x00" + key
+	id := claimID{section, key}
 	if first, ok := b.seen[id]; ok {
-		p, msg := yamlPath{section, key}, fmt.Sprintf("%s `%s` is defined twice: here and at %s", what, key, first.Position())
+		p, msg := yamlPath{section, key}, fmt.Sprintf("%s `%s` is defined twice: here and at %s", what, key, first.src.Position())
 		if key == "" { // a setting that exists once per spec
-			p, msg = yamlPath{section}, fmt.Sprintf("%s is set in more than one file: here and at %s", what, first.Position())
+			p, msg = yamlPath{section}, fmt.Sprintf("%s is set in more than one file: here and at %s", what, first.src.Position())
 		}
 		b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: s.File, Line: s.Line, Column: s.Column,
 			Path: p.String(), Message: msg})
 		return false
 	}
-	b.seen[id] = s
+	b.seen[id] = claimed{s, what}
+	b.order = append(b.order, id)
 	return true
 }
 
@@ -310,10 +377,9 @@ func (b *builder) policy(f string, e entry) *state.Policy {
 				if err != nil {
 					// The same diagnostic as the schema's for a pattern both
 					// reject; Sort keeps one.
-					b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
+					b.patternDiags[e.key] = append(b.patternDiags[e.key], Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
 						Path:    yamlPath{"policies", e.key, "repositories", i}.String(),
 						Message: badPatternMessage(text)})
-					b.badPatterns[e.key] = true
 					continue
 				}
 				pat.Source = src(f, it)

@@ -91,12 +91,12 @@ func LoadWith(opts Options, paths ...string) (*state.Desired, Diagnostics) {
 // loadSources does everything after reading: parse, schema, merge, checks.
 // It is separate so the fuzz target can drive it without touching disk.
 func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
-	// Parse and schema-check the files in parallel: each file is on its own
-	// and this is most of a load's CPU time (a pull-request plan loads the
-	// spec twice). Results go into slots by index and are merged in file
-	// order below, so the outcome does not depend on scheduling.
+	// Parse, schema-check and build the files in parallel: each file is on
+	// its own and this is most of a load's CPU time (a pull-request plan
+	// loads the spec twice). Results go into slots by index and are merged
+	// in file order below, so the outcome does not depend on scheduling.
 	type result struct {
-		doc   *document
+		frag  *builder // nil when the file holds no document
 		diags Diagnostics
 	}
 	results := make([]result, len(srcs))
@@ -105,10 +105,12 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 	for i := range srcs {
 		g.Go(func() error {
 			doc, ds := parseDocument(opts, srcs[i])
+			var frag *builder
 			if doc != nil {
 				ds = append(ds, validateSchema(doc)...)
+				frag = fragment(doc)
 			}
-			results[i] = result{doc, ds}
+			results[i] = result{frag, ds}
 			return nil
 		})
 	}
@@ -126,14 +128,14 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 		h.Write(n[:])
 		h.Write(s.data)
 
-		doc := results[i].doc
+		frag := results[i].frag
 		diags = append(diags, results[i].diags...)
-		results[i] = result{} // let the node tree go once built
-		if doc == nil {
+		results[i] = result{}
+		if frag == nil {
 			continue
 		}
 		b.d.Files = append(b.d.Files, s.name)
-		b.add(doc)
+		b.merge(frag)
 	}
 	diags = append(diags, b.diags...)
 	b.d.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))

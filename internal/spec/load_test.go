@@ -315,3 +315,19 @@ func TestLoadEmptySpec(t *testing.T) {
 		})
 	}
 }
+
+// Files are built on their own and merged in file order: the first
+// definition of a policy wins, and only its pattern problems are reported
+// (the second definition is an error of its own).
+func TestMergeKeepsTheFirstDefinition(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"a.yaml": "version: 1\nproject: 0b234373cf3f4b04ab2d8a245155e12b\npolicies:\n  audit:\n    repositories: [\"payments/**/\"]\n    members: {bot: viewer}\n",
+		"b.yaml": "version: 1\npolicies:\n  audit:\n    repositories: [\"pay**\", \"!x/**\"]\n    members: {bot: admin}\nrepositories:\n  payments/api: {}\n",
+	})
+	_, diags := Load(dir)
+	want := dir + "/a.yaml:5:20: error: policies.audit.repositories[0]: bad repository pattern `payments/**/`: patterns do not end with `/`: write `payments/**`\n" +
+		dir + "/b.yaml:3:3: error: policies.audit: policy `audit` is defined twice: here and at " + dir + "/a.yaml:4:3\n"
+	if diff := cmp.Diff(want, messages(diags)); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+}

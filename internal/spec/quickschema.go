@@ -254,12 +254,42 @@ func (c *quickCompiler) resolve(ptr string) (*quickSchema, error) {
 	return s, nil
 }
 
+// quickRun is the state of one document's quick check: pattern results,
+// since the same names and paths recur throughout a spec and a regular
+// expression with Unicode classes costs far more than a map lookup.
+type quickRun struct {
+	matched map[patternInput]bool
+}
+
+type patternInput struct {
+	re *regexp.Regexp
+	s  string
+}
+
+func (r *quickRun) match(re *regexp.Regexp, s string) bool {
+	k := patternInput{re, s}
+	if m, ok := r.matched[k]; ok {
+		return m
+	}
+	if r.matched == nil {
+		r.matched = map[patternInput]bool{}
+	}
+	m := re.MatchString(s)
+	r.matched[k] = m
+	return m
+}
+
+// validDocument reports whether a whole document satisfies the schema.
+func (s *quickSchema) validDocument(root *yaml.Node) bool {
+	return s.valid(&quickRun{}, root, 0)
+}
+
 // valid reports whether the value of n (as the converter would build it:
 // aliases followed, scalars resolved by scalarValue) satisfies s. It assumes
 // a tree without duplicate or merge keys (the caller runs it only when the
 // parser found no structural problem). depth bounds the recursion, as the
 // converter does.
-func (s *quickSchema) valid(n *yaml.Node, depth int) bool {
+func (s *quickSchema) valid(r *quickRun, n *yaml.Node, depth int) bool {
 	if depth > 10_000 {
 		return false
 	}
@@ -270,19 +300,19 @@ func (s *quickSchema) valid(n *yaml.Node, depth int) bool {
 		n = n.Alias
 	}
 	if n.Kind == yaml.ScalarNode {
-		return s.validScalar(scalarValue(n))
+		return s.validScalar(r, scalarValue(n))
 	}
 	if s.always != nil {
 		return *s.always
 	}
-	if s.ref != nil && !s.ref.valid(n, depth+1) {
+	if s.ref != nil && !s.ref.valid(r, n, depth+1) {
 		return false
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
-		return s.validObject(n, depth)
+		return s.validObject(r, n, depth)
 	case yaml.SequenceNode:
-		return s.validArray(n, depth)
+		return s.validArray(r, n, depth)
 	}
 	return false
 }
@@ -299,7 +329,7 @@ func (s *quickSchema) typeIs(t string) bool {
 	return false
 }
 
-func (s *quickSchema) validObject(n *yaml.Node, depth int) bool {
+func (s *quickSchema) validObject(r *quickRun, n *yaml.Node, depth int) bool {
 	if !s.typeIs("object") || s.hasConst || s.enum != nil {
 		return false
 	}
@@ -323,11 +353,11 @@ func (s *quickSchema) validObject(n *yaml.Node, depth int) bool {
 		if k.Kind != yaml.ScalarNode {
 			return false
 		}
-		if s.propNames != nil && !s.propNames.validScalar(k.Value) {
+		if s.propNames != nil && !s.propNames.validScalar(r, k.Value) {
 			return false
 		}
 		if p, ok := s.properties[k.Value]; ok {
-			if !p.valid(v, depth+1) {
+			if !p.valid(r, v, depth+1) {
 				return false
 			}
 			continue
@@ -335,7 +365,7 @@ func (s *quickSchema) validObject(n *yaml.Node, depth int) bool {
 		if s.addlFalse {
 			return false
 		}
-		if s.addl != nil && !s.addl.valid(v, depth+1) {
+		if s.addl != nil && !s.addl.valid(r, v, depth+1) {
 			return false
 		}
 	}
@@ -356,7 +386,7 @@ func mappingValue(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-func (s *quickSchema) validArray(n *yaml.Node, depth int) bool {
+func (s *quickSchema) validArray(r *quickRun, n *yaml.Node, depth int) bool {
 	if !s.typeIs("array") || s.hasConst || s.enum != nil {
 		return false
 	}
@@ -368,7 +398,7 @@ func (s *quickSchema) validArray(n *yaml.Node, depth int) bool {
 	}
 	if s.items != nil {
 		for _, it := range n.Content {
-			if !s.items.valid(it, depth+1) {
+			if !s.items.valid(r, it, depth+1) {
 				return false
 			}
 		}
@@ -420,11 +450,11 @@ func uniqueStrings(items []*yaml.Node) bool {
 	return true
 }
 
-func (s *quickSchema) validScalar(v any) bool {
+func (s *quickSchema) validScalar(r *quickRun, v any) bool {
 	if s.always != nil {
 		return *s.always
 	}
-	if s.ref != nil && !s.ref.validScalar(v) {
+	if s.ref != nil && !s.ref.validScalar(r, v) {
 		return false
 	}
 	switch x := v.(type) {
@@ -450,7 +480,7 @@ func (s *quickSchema) validScalar(v any) bool {
 				return false
 			}
 		}
-		return s.pattern == nil || s.pattern.MatchString(x)
+		return s.pattern == nil || r.match(s.pattern, x)
 	case json.Number:
 		r, ok := new(big.Rat).SetString(string(x))
 		if !ok {

@@ -33,7 +33,7 @@ func agree(t testing.TB, doc *document, name string) (quick, lib bool) {
 		t.Fatal(err)
 	}
 	doc.value = nil
-	quick, lib = q.valid(doc.root, 0), libraryValid(t, doc)
+	quick, lib = q.validDocument(doc.root), libraryValid(t, doc)
 	if quick && !lib {
 		out, _ := yaml.Marshal(doc.root)
 		t.Fatalf("%s: the quick check accepts a document the schema rejects:\n%s", name, out)

@@ -57,7 +57,7 @@ func validateSchema(doc *document) Diagnostics {
 	if doc.clean {
 		// Most documents are valid: say so from the nodes, and leave the
 		// library (and the JSON value it needs) to the rest, for messages.
-		if q, err := quickValidator(); err == nil && q.valid(doc.root, 0) {
+		if q, err := quickValidator(); err == nil && q.validDocument(doc.root) {
 			return nil
 		}
 	}
