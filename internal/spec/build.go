@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -20,10 +21,10 @@ import (
 type builder struct {
 	d     *state.Desired
 	diags Diagnostics
-	// seen remembers where each key was first defined, per section, and
-	// order the keys in the order they were claimed.
+	// seen remembers where each key was first defined, per section (nil in
+	// a fragment), and order lists the claims in the order they were made.
 	seen  map[claimID]claimed
-	order []claimID
+	order []claimed
 	// badPatterns holds the policies with a pattern already reported as
 	// bad, so the checks do not judge them by the patterns that are left.
 	badPatterns map[string]bool
@@ -36,6 +37,7 @@ type builder struct {
 type claimID struct{ section, key string }
 
 type claimed struct {
+	id   claimID
 	src  state.Source
 	what string // "repository", "user pin", "`project`"
 }
@@ -57,11 +59,28 @@ func newBuilder() *builder {
 	}
 }
 
-// fragment builds one document on its own, to be merged.
+// fragment builds one document on its own, to be merged. Its keys cannot
+// clash (a key repeated within a file is a duplicate key the parser
+// reported, and the second one is skipped), so it only lists its claims.
 func fragment(doc *document) *builder {
 	f := newBuilder()
+	f.seen = nil
 	f.add(doc)
 	return f
+}
+
+// presize makes room for the claims of the fragments about to be merged.
+func (b *builder) presize(frags []*builder) {
+	n := 0
+	for _, f := range frags {
+		if f != nil {
+			n += len(f.order)
+		}
+	}
+	seen := make(map[claimID]claimed, len(b.seen)+n)
+	maps.Copy(seen, b.seen)
+	b.seen = seen
+	b.order = slices.Grow(b.order, n)
 }
 
 // merge adds a fragment built from the next file, claiming each of its keys.
@@ -73,8 +92,8 @@ func (b *builder) merge(f *builder) {
 	if f.d.GitAuths != nil && b.d.GitAuths == nil {
 		b.d.GitAuths = map[string]*state.GitAuth{}
 	}
-	for _, id := range f.order {
-		c := f.seen[id]
+	for _, c := range f.order {
+		id := c.id
 		if !b.claim(id.section, c.what, id.key, c.src) {
 			continue
 		}
@@ -179,13 +198,25 @@ func refs(file string, n *yaml.Node) []state.Ref {
 		return nil
 	}
 	out := make([]state.Ref, 0, len(n.Content))
-	seen := map[string]bool{}
+	var seen map[string]bool // only for long lists; short ones are scanned
+	if len(n.Content) > 16 {
+		seen = make(map[string]bool, len(n.Content))
+	}
 	for _, it := range n.Content {
 		it = deref(it)
-		if s, ok := str(it); ok && !seen[s] {
-			seen[s] = true
-			out = append(out, state.Ref{Name: s, Source: src(file, it)})
+		s, ok := str(it)
+		if !ok {
+			continue
 		}
+		if seen != nil {
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+		} else if slices.ContainsFunc(out, func(r state.Ref) bool { return r.Name == s }) {
+			continue
+		}
+		out = append(out, state.Ref{Name: s, Source: src(file, it)})
 	}
 	return out
 }
@@ -194,6 +225,11 @@ func refs(file string, n *yaml.Node) []state.Ref {
 // error naming both places.
 func (b *builder) claim(section, what, key string, s state.Source) bool {
 	id := claimID{section, key}
+	c := claimed{id, s, what}
+	if b.seen == nil { // a fragment
+		b.order = append(b.order, c)
+		return true
+	}
 	if first, ok := b.seen[id]; ok {
 		p, msg := yamlPath{section, key}, fmt.Sprintf("%s `%s` is defined twice: here and at %s", what, key, first.src.Position())
 		if key == "" { // a setting that exists once per spec
@@ -203,8 +239,8 @@ func (b *builder) claim(section, what, key string, s state.Source) bool {
 			Path: p.String(), Message: msg})
 		return false
 	}
-	b.seen[id] = claimed{s, what}
-	b.order = append(b.order, id)
+	b.seen[id] = c
+	b.order = append(b.order, c)
 	return true
 }
 
@@ -400,7 +436,7 @@ func members(f string, n *yaml.Node) map[string]state.Member {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
-	out := map[string]state.Member{}
+	out := make(map[string]state.Member, len(n.Content)/2)
 	for _, e := range entries(n) {
 		role, _ := str(e.value)
 		if r := state.Role(role); r.Valid() {
@@ -414,7 +450,7 @@ func pushRules(f string, n *yaml.Node) map[string]state.PushRule {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
-	out := map[string]state.PushRule{}
+	out := make(map[string]state.PushRule, len(n.Content)/2)
 	for _, e := range entries(n) {
 		if e.value.Kind != yaml.MappingNode {
 			continue

@@ -118,6 +118,11 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 
 	var diags Diagnostics
 	b := newBuilder()
+	frags := make([]*builder, len(results))
+	for i, r := range results {
+		frags[i] = r.frag
+	}
+	b.presize(frags)
 	h := sha256.New()
 	for i, s := range srcs {
 		var n [8]byte
