@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/reposync/reposync/internal/state"
@@ -22,7 +23,8 @@ func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnost
 
 	// Paths: a path is either a group or a repository, and nothing lives
 	// inside a repository.
-	for _, p := range sortedKeys(d.Repositories) {
+	listed := sortedKeys(d.Repositories)
+	for _, p := range listed {
 		r := d.Repositories[p]
 		if g, ok := d.Groups[p]; ok {
 			at(SeverityError, r.Source, yamlPath{"repositories", p},
@@ -46,8 +48,8 @@ func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnost
 			}
 		}
 	}
-	ds = append(ds, caseClashes("group", "groups", d.Groups, func(g *state.Group) state.Source { return g.Source })...)
-	ds = append(ds, caseClashes("repository", "repositories", d.Repositories, func(r *state.Repository) state.Source { return r.Source })...)
+	ds = append(ds, caseClashes("group", "groups", d.Groups, sortedKeys(d.Groups), func(g *state.Group) state.Source { return g.Source })...)
+	ds = append(ds, caseClashes("repository", "repositories", d.Repositories, listed, func(r *state.Repository) state.Source { return r.Source })...)
 
 	// Pins: one id belongs to one name.
 	type idOwner struct {
@@ -120,7 +122,6 @@ func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnost
 	// Policies: at least one positive pattern, and offline a policy that
 	// selects none of the listed repositories is suspicious (it may still
 	// select live repositories, so it is only a warning).
-	listed := sortedKeys(d.Repositories)
 	for _, name := range sortedKeys(d.Policies) {
 		pol := d.Policies[name]
 		if badPatterns[name] {
@@ -140,13 +141,8 @@ func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnost
 		if pol.Members == nil && pol.MemberGroups == nil && pol.PushRules == nil {
 			at(SeverityWarning, pol.Source, yamlPath{"policies", name}, "policy sets no members, member_groups or push_rules; it has no effect")
 		}
-		hits := 0
-		for _, r := range listed {
-			if state.Selects(pol.Patterns, r) {
-				hits++
-			}
-		}
-		if hits == 0 && len(pol.Patterns) > 0 && len(listed) > 0 {
+		hit := slices.ContainsFunc(listed, func(r string) bool { return state.Selects(pol.Patterns, r) })
+		if !hit && len(pol.Patterns) > 0 && len(listed) > 0 {
 			at(SeverityWarning, pol.Source, yamlPath{"policies", name},
 				fmt.Sprintf("policy selects none of the %d listed repositories (patterns %s); at plan time it applies to matching live repositories only", len(listed), patternList(pol.Patterns)))
 		}
@@ -182,12 +178,13 @@ func patternList(ps []state.Pattern) string {
 	return strings.Join(s, ", ")
 }
 
-// caseClashes warns about paths that differ only in letter case: CodeArts
-// paths are matched exactly, but such near-duplicates are almost always typos.
-func caseClashes[V any](kind, section string, m map[string]V, source func(V) state.Source) Diagnostics {
+// caseClashes warns about paths (keys, the sorted keys of m) that differ only
+// in letter case: CodeArts paths are matched exactly, but such
+// near-duplicates are almost always typos.
+func caseClashes[V any](kind, section string, m map[string]V, keys []string, source func(V) state.Source) Diagnostics {
 	var ds Diagnostics
-	byLower := map[string]string{}
-	for _, p := range sortedKeys(m) {
+	byLower := make(map[string]string, len(keys))
+	for _, p := range keys {
 		l := strings.ToLower(p)
 		if other, ok := byLower[l]; ok {
 			s := source(m[p])
