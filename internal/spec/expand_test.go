@@ -60,7 +60,11 @@ func TestExpandMatchesReference(t *testing.T) {
 			name := fmt.Sprintf("p%d", j)
 			var pats []state.Pattern
 			for k := 1 + rng.IntN(2); k > 0; k-- {
-				pats = append(pats, state.MustPattern(patterns[rng.IntN(len(patterns))]))
+				pat, err := state.ParsePattern(patterns[rng.IntN(len(patterns))])
+				if err != nil {
+					t.Fatal(err)
+				}
+				pats = append(pats, pat)
 			}
 			d.Policies[name] = &state.Policy{Name: name, Patterns: pats, Members: members(2), MemberGroups: refs(), PushRules: rules()}
 		}
