@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/reposync/reposync/internal/cli.Version=$(VERSION)
 PKGS     := ./...
 
-.PHONY: all build test test-short lint vet fmt-check demo fuzz bench docs clean
+.PHONY: all build install test test-short lint vet fmt-check demo fuzz bench docs golden clean
 
 all: build
 
@@ -41,6 +41,11 @@ fuzz:
 ## docs: regenerate docs/spec.md from the schema's descriptions
 docs:
 	$(GO) test ./schema -run TestSpecDocUpToDate -update
+
+## golden: rewrite every golden file with the current output (then review
+## the diff). Only packages whose tests use internal/golden know -update.
+golden:
+	$(GO) test $$($(GO) list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' $(PKGS) | grep 'internal/golden' | cut -d' ' -f1 | grep -v '/internal/golden$$') -update
 
 ## bench: plan and apply N (default 1000) repositories against the simulator,
 ## calls and wall time against their floors, then the Go benchmarks

@@ -14,6 +14,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal asks the command to stop cleanly; after it, default
+	// handling is back, so a second Ctrl-C ends the process at once.
+	context.AfterFunc(ctx, stop)
 	code := cli.Main(ctx, os.Args[1:], iostreams.System(), os.Getenv)
 	stop()
 	os.Exit(code)

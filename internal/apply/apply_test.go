@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	_ "github.com/reposync/reposync/internal/golden" // accept -update
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/state"
 )
@@ -55,9 +54,9 @@ func TestBuildStepsBatchesAndOrders(t *testing.T) {
 	for _, s := range steps {
 		var deps []string
 		for _, d := range s.Deps {
-			deps = append(deps, steps[d].Changes[0].Address)
+			deps = append(deps, steps[d].Changes[0].Address.String())
 		}
-		got = append(got, fmt.Sprintf("%s %s x%d after %v", s.Op, s.Key(), len(s.Changes), deps))
+		got = append(got, fmt.Sprintf("%s %s x%d after %v", s.Op, s.Changes[0].Address.Name, len(s.Changes), deps))
 	}
 	want := []string{
 		"CreateGroup a x1 after []",
@@ -86,14 +85,14 @@ type fakeMutator struct {
 	maxSeen  int
 	over     bool
 	calls    []string
-	fail     map[string]error // by first change address
-	gate     chan struct{}    // when set, Apply waits on it
-	reached  chan struct{}    // closed once inFlight reaches limit
+	fail     map[plan.Address]error // by first change address
+	gate     chan struct{}          // when set, Apply waits on it
+	reached  chan struct{}          // closed once inFlight reaches limit
 	once     sync.Once
 	onCall   func()
 }
 
-func (f *fakeMutator) Apply(ctx context.Context, op Op, changes []plan.Change) error {
+func (f *fakeMutator) Apply(ctx context.Context, op plan.Op, changes []plan.Change) error {
 	f.mu.Lock()
 	f.inFlight++
 	if f.inFlight > f.maxSeen {
@@ -105,7 +104,7 @@ func (f *fakeMutator) Apply(ctx context.Context, op Op, changes []plan.Change) e
 	if f.reached != nil && f.inFlight == f.limit {
 		f.once.Do(func() { close(f.reached) })
 	}
-	f.calls = append(f.calls, op+" "+changes[0].Address)
+	f.calls = append(f.calls, string(op)+" "+changes[0].Address.String())
 	err := f.fail[changes[0].Address]
 	cb := f.onCall
 	f.mu.Unlock()
@@ -163,11 +162,11 @@ func TestFailureSkipsDependentsOnly(t *testing.T) {
 		member("x/s", "u2", plan.Update, state.RoleViewer, state.RoleAdmin),
 		plan.Change{Address: plan.GroupAddress("m"), Kind: plan.KindGroup, Action: plan.Manual, Reason: "console only"},
 	)
-	f := &fakeMutator{fail: map[string]error{"group[a]": apiErr{"CH.004403", "no permission"}}}
+	f := &fakeMutator{fail: map[plan.Address]error{plan.GroupAddress("a"): apiErr{"CH.004403", "no permission"}}}
 	rep := Run(context.Background(), p, f, Options{Concurrency: 2})
 	got := map[string]string{}
 	for _, r := range rep.Results {
-		got[r.Address] = string(r.Status) + " " + r.Code
+		got[r.Address.String()] = string(r.Status) + " " + r.Code
 	}
 	want := map[string]string{
 		"group[a]":                     "failed CH.004403",
@@ -185,7 +184,7 @@ func TestFailureSkipsDependentsOnly(t *testing.T) {
 		t.Errorf("summary = %+v", rep.Summary)
 	}
 	for _, r := range rep.Results {
-		if r.Address == "group[a/b/c]" && !strings.Contains(r.Message, "group[a/b]") {
+		if r.Address == plan.GroupAddress("a/b/c") && !strings.Contains(r.Message, "group[a/b]") {
 			t.Errorf("skip reason = %q, want it to name the failed dependency", r.Message)
 		}
 	}
@@ -196,13 +195,13 @@ func TestFailFastStopsNewSteps(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		cs = append(cs, member(fmt.Sprintf("r/%d", i), "u", plan.Update, state.RoleViewer, state.RoleAdmin))
 	}
-	f := &fakeMutator{fail: map[string]error{cs[0].Address: errors.New("boom")}}
+	f := &fakeMutator{fail: map[plan.Address]error{cs[0].Address: errors.New("boom")}}
 	rep := Run(context.Background(), mkplan(cs...), f, Options{Concurrency: 1, FailFast: true})
 	if len(f.calls) != 1 || rep.Summary.Failed != 1 || rep.Summary.Skipped != 4 {
 		t.Errorf("calls %v, summary %+v", f.calls, rep.Summary)
 	}
 	// Without fail-fast the same failure leaves the others running.
-	f = &fakeMutator{fail: map[string]error{cs[0].Address: errors.New("boom")}}
+	f = &fakeMutator{fail: map[plan.Address]error{cs[0].Address: errors.New("boom")}}
 	rep = Run(context.Background(), mkplan(cs...), f, Options{Concurrency: 1})
 	if len(f.calls) != 5 || rep.Summary.Done != 4 {
 		t.Errorf("calls %v, summary %+v", f.calls, rep.Summary)
@@ -211,11 +210,17 @@ func TestFailFastStopsNewSteps(t *testing.T) {
 
 type partialMutator struct{}
 
-func (partialMutator) Apply(_ context.Context, op Op, changes []plan.Change) error {
-	if op != OpAddMembers {
+// testPartial fails some changes of a batch, like remote.Partial.
+type testPartial map[plan.Address]error
+
+func (p testPartial) Error() string                         { return "partly failed" }
+func (p testPartial) FailedChanges() map[plan.Address]error { return p }
+
+func (partialMutator) Apply(_ context.Context, op plan.Op, changes []plan.Change) error {
+	if op != plan.OpAddMembers {
 		return nil
 	}
-	return ChangeErrors{changes[1].Address: apiErr{"CH.1001", "user is disabled"}}
+	return testPartial{changes[1].Address: apiErr{"CH.1001", "user is disabled"}}
 }
 
 func TestPartialBatchFailure(t *testing.T) {
@@ -224,7 +229,7 @@ func TestPartialBatchFailure(t *testing.T) {
 	if rep.Summary != (Counts{Done: 2, Failed: 1}) {
 		t.Errorf("summary = %+v", rep.Summary)
 	}
-	if r := rep.Results[1]; r.Status != StatusFailed || r.Code != "CH.1001" || r.Op != OpAddMembers {
+	if r := rep.Results[1]; r.Status != StatusFailed || r.Code != "CH.1001" || r.Op != plan.OpAddMembers {
 		t.Errorf("failed result = %+v", r)
 	}
 }
@@ -237,13 +242,55 @@ func TestInterruptedRunSkipsTheRest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fakeMutator{onCall: cancel}
 	rep := Run(ctx, mkplan(cs...), f, Options{Concurrency: 1})
-	if len(f.calls) != 1 || rep.Summary.Skipped != 5 {
+	if len(f.calls) != 1 || rep.Summary != (Counts{Done: 1, NotStarted: 5}) {
 		t.Errorf("calls %v, summary %+v", f.calls, rep.Summary)
 	}
-	if !strings.Contains(rep.Results[5].Message, "interrupted") {
-		t.Errorf("skip reason = %q", rep.Results[5].Message)
+	if r := rep.Results[5]; r.Status != StatusNotStarted || !strings.Contains(r.Message, "interrupted") {
+		t.Errorf("result = %+v", r)
+	}
+	if got := rep.Summary.Line(); got != "1 done, 0 failed, 0 skipped, 0 manual, 5 not started" {
+		t.Errorf("Line() = %q", got)
 	}
 }
+
+// A step whose write was cancelled before it was sent (waiting for the
+// rate budget) did not start; one cancelled after sending failed with an
+// unknown outcome.
+func TestCancelledWritesAreNotStartedUnlessSent(t *testing.T) {
+	cs := []plan.Change{
+		member("r/0", "u", plan.Update, state.RoleViewer, state.RoleAdmin),
+		member("r/1", "u", plan.Update, state.RoleViewer, state.RoleAdmin),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := mutatorFunc(func(_ context.Context, _ plan.Op, changes []plan.Change) error {
+		cancel()
+		if changes[0].Address.Name == "r/0" {
+			return fmt.Errorf("wait for rate budget: %w", context.Canceled)
+		}
+		return sentThenCancelled{}
+	})
+	rep := Run(ctx, mkplan(cs...), m, Options{Concurrency: 2})
+	got := map[string]Status{}
+	for _, r := range rep.Results {
+		got[r.Address.Name] = r.Status
+	}
+	if diff := cmp.Diff(map[string]Status{"r/0": StatusNotStarted, "r/1": StatusFailed}, got); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
+
+type mutatorFunc func(context.Context, plan.Op, []plan.Change) error
+
+func (f mutatorFunc) Apply(ctx context.Context, op plan.Op, cs []plan.Change) error {
+	return f(ctx, op, cs)
+}
+
+type sentThenCancelled struct{}
+
+func (sentThenCancelled) Error() string        { return "outcome unknown: context canceled" }
+func (sentThenCancelled) Unwrap() error        { return context.Canceled }
+func (sentThenCancelled) OutcomeUnknown() bool { return true }
 
 func TestGuardrails(t *testing.T) {
 	caller := &state.LiveUser{Name: "ci-bot", ID: 1, IAMID: fmt.Sprintf("%032x", len("ci-bot"))}
@@ -293,13 +340,42 @@ func TestGuardrails(t *testing.T) {
 }
 
 func TestInterleaveByOperation(t *testing.T) {
-	mk := func(op Op, id int) *Step { return &Step{ID: id, Op: op} }
-	in := []*Step{mk(OpAddMembers, 0), mk(OpAddMembers, 1), mk(OpSetRole, 2), mk(OpCreatePushRule, 3), mk(OpSetRole, 4), mk(OpAddMembers, 5)}
+	mk := func(op plan.Op, id int) *Step { return &Step{ID: id, Op: op} }
+	in := []*Step{mk(plan.OpAddMembers, 0), mk(plan.OpAddMembers, 1), mk(plan.OpSetRole, 2), mk(plan.OpCreatePushRule, 3), mk(plan.OpSetRole, 4), mk(plan.OpAddMembers, 5)}
 	var got []int
 	for _, s := range interleave(in) {
 		got = append(got, s.ID)
 	}
 	if diff := cmp.Diff([]int{0, 2, 3, 1, 4, 5}, got); diff != "" {
 		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}
+
+// TestGraceLetsInFlightWritesFinish: after an interruption the write in
+// flight keeps its context for Grace (so its outcome is known); without a
+// grace it is cancelled with the run.
+func TestGraceLetsInFlightWritesFinish(t *testing.T) {
+	for _, tt := range []struct {
+		grace time.Duration
+		want  Status
+	}{{time.Minute, StatusDone}, {0, StatusNotStarted}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		m := mutatorFunc(func(wctx context.Context, _ plan.Op, _ []plan.Change) error {
+			cancel()
+			if tt.grace == 0 {
+				<-wctx.Done() // cancelled with the run
+				return fmt.Errorf("wait for rate budget: %w", wctx.Err())
+			}
+			select {
+			case <-wctx.Done():
+				return wctx.Err()
+			case <-time.After(20 * time.Millisecond):
+				return nil // finished within the grace
+			}
+		})
+		rep := Run(ctx, mkplan(member("r/0", "u", plan.Update, state.RoleViewer, state.RoleAdmin)), m, Options{Concurrency: 1, Grace: tt.grace})
+		if got := rep.Results[0].Status; got != tt.want {
+			t.Errorf("grace %v: status %s, want %s", tt.grace, got, tt.want)
+		}
 	}
 }

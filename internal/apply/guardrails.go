@@ -54,16 +54,16 @@ func Check(p *plan.Plan, live *state.Live, g Guardrails) []Violation {
 	var deletes, groupDeletes, selfHarm []string
 	for _, c := range p.Changes {
 		if c.Action == plan.Delete {
-			deletes = append(deletes, c.Address)
+			deletes = append(deletes, c.Address.String())
 			if c.Kind == plan.KindGroup {
-				groupDeletes = append(groupDeletes, c.Address)
+				groupDeletes = append(groupDeletes, c.Address.String())
 			}
 		}
 		if g.Caller != nil && c.Kind == plan.KindMember && isCaller(g.Caller, c.Target) {
 			b, _ := c.Before.(*plan.MemberValue)
 			a, _ := c.After.(*plan.MemberValue)
 			if b != nil && b.Role == state.RoleAdmin && b.Via == "" && (a == nil || a.Role != state.RoleAdmin) {
-				selfHarm = append(selfHarm, c.Address)
+				selfHarm = append(selfHarm, c.Address.String())
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -17,32 +18,14 @@ import (
 // the others took effect; any other error fails every change of the step.
 // Retries belong to the API client, not here.
 type Mutator interface {
-	Apply(ctx context.Context, op Op, changes []plan.Change) error
+	Apply(ctx context.Context, op plan.Op, changes []plan.Change) error
 }
 
 // PartialError is implemented by errors that fail only some changes of a
 // batch: FailedChanges maps change addresses to their errors.
 type PartialError interface {
 	error
-	FailedChanges() map[string]error
-}
-
-// ChangeErrors is a PartialError keyed by change address.
-type ChangeErrors map[string]error
-
-// FailedChanges returns e itself.
-func (e ChangeErrors) FailedChanges() map[string]error { return e }
-
-func (e ChangeErrors) Error() string {
-	addrs := make([]string, 0, len(e))
-	for a := range e {
-		addrs = append(addrs, a)
-	}
-	sort.Strings(addrs)
-	if len(addrs) == 1 {
-		return fmt.Sprintf("%s: %v", addrs[0], e[addrs[0]])
-	}
-	return fmt.Sprintf("%d changes failed, first %s: %v", len(addrs), addrs[0], e[addrs[0]])
+	FailedChanges() map[plan.Address]error
 }
 
 // Status is the outcome of one change.
@@ -52,17 +35,19 @@ type Status string
 const (
 	StatusDone    Status = "done"
 	StatusFailed  Status = "failed"
-	StatusSkipped Status = "skipped" // a step it depends on failed, or the run stopped
+	StatusSkipped Status = "skipped" // a step it depends on failed, or --fail-fast stopped the run
 	StatusManual  Status = "manual"  // needs a person; nothing was called
+	// StatusNotStarted: the run was interrupted before the change was sent.
+	StatusNotStarted Status = "not_started"
 )
 
 // Result is what happened to one change.
 type Result struct {
-	Address string      `json:"address"`
-	Kind    plan.Kind   `json:"kind"`
-	Action  plan.Action `json:"action"`
-	Status  Status      `json:"status"`
-	Op      Op          `json:"operation,omitempty"`
+	Address plan.Address `json:"address"`
+	Kind    plan.Kind    `json:"kind"`
+	Action  plan.Action  `json:"action"`
+	Status  Status       `json:"status"`
+	Op      plan.Op      `json:"operation,omitempty"`
 	// Code and Message carry the API's error_code and error_msg on failure,
 	// or why a change was skipped.
 	Code    string `json:"error_code,omitempty"`
@@ -77,15 +62,26 @@ type Report struct {
 
 // Counts tallies results per status.
 type Counts struct {
-	Done    int `json:"done"`
-	Failed  int `json:"failed"`
-	Skipped int `json:"skipped"`
-	Manual  int `json:"manual"`
+	Done       int `json:"done"`
+	Failed     int `json:"failed"`
+	Skipped    int `json:"skipped"`
+	Manual     int `json:"manual"`
+	NotStarted int `json:"not_started"`
+}
+
+// Line is the one-line tally for people: "3 done, 1 failed, 0 skipped,
+// 2 manual", with the changes not started when there are any.
+func (c Counts) Line() string {
+	s := fmt.Sprintf("%d done, %d failed, %d skipped, %d manual", c.Done, c.Failed, c.Skipped, c.Manual)
+	if c.NotStarted > 0 {
+		s += fmt.Sprintf(", %d not started", c.NotStarted)
+	}
+	return s
 }
 
 // Progress is reported after every finished step.
 type Progress struct {
-	Done, Failed, Skipped, Total int // changes
+	Done, Failed, Skipped, NotStarted, Total int // changes
 }
 
 // Options tune a run.
@@ -97,6 +93,15 @@ type Options struct {
 	// OnProgress, when set, is called after each step, from one goroutine
 	// at a time.
 	OnProgress func(Progress)
+	// Grace is how long writes already in flight may finish after the run
+	// is interrupted (ctx ends): an interrupted run stops starting steps at
+	// once, but a write cut off mid-request leaves an outcome nobody knows.
+	// 0 cancels them with ctx.
+	Grace time.Duration
+	// WriteContext, when set, decorates the context every write runs with
+	// (the CLI lets the API client see the interruption, so it sends no new
+	// request, not even a retry, once it happened).
+	WriteContext func(context.Context) context.Context
 }
 
 // coder is implemented by API errors that carry an error code.
@@ -105,13 +110,27 @@ type coder interface{ ErrorCode() string }
 // Run executes the plan's steps with at most o.Concurrency in flight. A
 // failing step never cancels its independent siblings; steps that depend on
 // it are skipped. Cancelling ctx stops starting new steps; in-flight ones
-// see the cancelled context.
+// get o.Grace to finish before their context is cancelled too.
 func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
+	wctx, wcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer wcancel()
+	stopGrace := context.AfterFunc(ctx, func() {
+		if o.Grace <= 0 {
+			wcancel()
+			return
+		}
+		t := time.AfterFunc(o.Grace, wcancel)
+		context.AfterFunc(wctx, func() { t.Stop() })
+	})
+	defer stopGrace()
+	if o.WriteContext != nil {
+		wctx = o.WriteContext(wctx)
+	}
 	steps := BuildSteps(p)
 	if o.Concurrency < 1 {
 		o.Concurrency = 1
 	}
-	results := map[string]*Result{}
+	results := map[plan.Address]*Result{}
 	for _, c := range p.Changes {
 		r := &Result{Address: c.Address, Kind: c.Kind, Action: c.Action}
 		if c.Action == plan.Manual {
@@ -145,28 +164,37 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 	prog := Progress{Total: total}
 	finished := make([]bool, len(steps))
 	stopped := ""
+	stoppedAs := StatusSkipped
 	launch := func(s *Step) {
 		for _, c := range s.Changes {
 			results[c.Address].Op = s.Op
 		}
 		g.Go(func() error {
-			done <- outcome{s, m.Apply(ctx, s.Op, s.Changes)}
+			done <- outcome{s, m.Apply(wctx, s.Op, s.Changes)}
 			return nil
 		})
 	}
-	var skip func(id int, why string)
-	skip = func(id int, why string) {
+	var skip func(id int, status Status, why string)
+	skip = func(id int, status Status, why string) {
 		if finished[id] {
 			return
 		}
 		finished[id] = true
 		for _, c := range steps[id].Changes {
 			r := results[c.Address]
-			r.Status, r.Op, r.Message = StatusSkipped, steps[id].Op, why
-			prog.Skipped++
+			r.Status, r.Op, r.Message = status, steps[id].Op, why
+			if status == StatusNotStarted {
+				prog.NotStarted++
+			} else {
+				prog.Skipped++
+			}
 		}
 		for _, dep := range dependents[id] {
-			skip(dep, "skipped because "+steps[id].Changes[0].Address+" did not succeed")
+			if status == StatusNotStarted {
+				skip(dep, status, why)
+			} else {
+				skip(dep, status, "skipped because "+steps[id].Changes[0].Address.String()+" did not succeed")
+			}
 		}
 	}
 
@@ -183,11 +211,11 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 	inFlight := 0
 	for {
 		if stopped == "" && ctx.Err() != nil {
-			stopped = "not started: the run was interrupted"
+			stopped, stoppedAs = "not started: the run was interrupted", StatusNotStarted
 		}
 		if stopped != "" {
 			for _, s := range queue {
-				skip(s.ID, stopped)
+				skip(s.ID, stoppedAs, stopped)
 			}
 			queue = nil
 		}
@@ -208,7 +236,11 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 		}
 		for _, id := range dependents[out.step.ID] {
 			if failedAll || out.err != nil && !isPartial(out.err) {
-				skip(id, "skipped because "+out.step.Changes[0].Address+" failed")
+				if ctx.Err() != nil {
+					skip(id, StatusNotStarted, "not started: the run was interrupted")
+				} else {
+					skip(id, StatusSkipped, "skipped because "+out.step.Changes[0].Address.String()+" failed")
+				}
 				continue
 			}
 			pending[id]--
@@ -224,7 +256,7 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 	// Anything never started (only possible when stopped) is skipped.
 	for _, s := range steps {
 		if !finished[s.ID] {
-			skip(s.ID, stopped)
+			skip(s.ID, stoppedAs, stopped)
 		}
 	}
 
@@ -240,9 +272,11 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 			rep.Summary.Skipped++
 		case StatusManual:
 			rep.Summary.Manual++
+		case StatusNotStarted:
+			rep.Summary.NotStarted++
 		}
 	}
-	sort.Slice(rep.Results, func(i, j int) bool { return plan.AddressLess(rep.Results[i].Address, rep.Results[j].Address) })
+	sort.Slice(rep.Results, func(i, j int) bool { return rep.Results[i].Address.Less(rep.Results[j].Address) })
 	return rep
 }
 
@@ -251,8 +285,8 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 // a queue of one operation's steps would leave the workers waiting on one
 // bucket while the others sit idle.
 func interleave(steps []*Step) []*Step {
-	var ops []Op
-	byOp := map[Op][]*Step{}
+	var ops []plan.Op
+	byOp := map[plan.Op][]*Step{}
 	for _, s := range steps {
 		if _, ok := byOp[s.Op]; !ok {
 			ops = append(ops, s.Op)
@@ -278,10 +312,10 @@ func isPartial(err error) bool {
 
 // record stores a step's outcome in its changes' results and reports whether
 // every change of the step failed.
-func record(results map[string]*Result, s *Step, err error, prog *Progress) (failedAll bool) {
+func record(results map[plan.Address]*Result, s *Step, err error, prog *Progress) (failedAll bool) {
 	var pe PartialError
 	partial := errors.As(err, &pe)
-	var ce map[string]error
+	var ce map[plan.Address]error
 	if partial {
 		ce = pe.FailedChanges()
 	}
@@ -302,6 +336,13 @@ func record(results map[string]*Result, s *Step, err error, prog *Progress) (fai
 			continue
 		}
 		failed++
+		if errors.Is(cerr, context.Canceled) && !outcomeUnknown(cerr) {
+			// Interrupted before the write was sent (waiting for the rate
+			// budget or a back-off): nothing happened.
+			r.Status, r.Message = StatusNotStarted, "not started: the run was interrupted"
+			prog.NotStarted++
+			continue
+		}
 		r.Status, r.Message = StatusFailed, cerr.Error()
 		var cd coder
 		if errors.As(cerr, &cd) {
@@ -310,4 +351,12 @@ func record(results map[string]*Result, s *Step, err error, prog *Progress) (fai
 		prog.Failed++
 	}
 	return failed == len(s.Changes) && failed > 0
+}
+
+// outcomeUnknown reports whether err says a write was sent and its answer
+// never came (the API client's ambiguous outcome), through an optional
+// method so this package need not import the client.
+func outcomeUnknown(err error) bool {
+	var u interface{ OutcomeUnknown() bool }
+	return errors.As(err, &u) && u.OutcomeUnknown()
 }

@@ -11,28 +11,7 @@ import (
 	"strings"
 
 	"github.com/reposync/reposync/internal/plan"
-)
-
-// Op is one kind of API write, named after the API operation. It is a
-// plain string so that implementations of Mutator (package remote) need not
-// import this package.
-type Op = string
-
-// The writes a plan can need, one API call each (REFERENCE.md §§4–11).
-const (
-	OpCreateGroup            Op = "CreateGroup"
-	OpDeleteGroup            Op = "DeleteGroup"
-	OpAttachGroupMemberGroup Op = "AssociateGroupUserGroup"
-	OpAttachMemberGroup      Op = "AssociateRepositoryUserGroup"
-	OpAddMembers             Op = "AddRepoMembers"
-	OpSetRole                Op = "SetRepoRole"
-	OpDeleteMember           Op = "DeleteRepoMember"
-	OpCreatePushRule         Op = "CreateFilePushPermission"
-	OpUpdatePushRules        Op = "BatchUpdateRepositoryFilePushPermissions"
-	OpDeletePushRules        Op = "BatchDeleteRepositoryFilePushPermissions"
-	OpCreateGitAuth          Op = "CreatePasswordAuth"
-	OpDeleteGitAuth          Op = "DeleteAuthorize"
-	OpReplaceGitAuth         Op = "ReplacePasswordAuth" // DeleteAuthorize then CreatePasswordAuth
+	"github.com/reposync/reposync/internal/state"
 )
 
 // Step is one API write covering one or more changes of the plan: all new
@@ -41,69 +20,39 @@ const (
 // delete (DESIGN.md, "Performance model").
 type Step struct {
 	ID      int
-	Op      Op
+	Op      plan.Op
 	Changes []plan.Change
 	// Deps are the IDs of steps that must succeed before this one runs.
 	Deps []int
-}
-
-// Key names what a step acts on, for messages: a group, repository or
-// authorization path.
-func (s *Step) Key() string {
-	if len(s.Changes) == 0 {
-		return ""
-	}
-	return plan.ParseAddress(s.Changes[0].Address).Name
 }
 
 // BuildSteps groups the executable changes of p into steps and wires their
 // dependencies. Manual changes are not steps: nothing can execute them.
 func BuildSteps(p *plan.Plan) []*Step {
 	var steps []*Step
-	add := func(op Op, cs ...plan.Change) *Step {
+	add := func(op plan.Op, cs ...plan.Change) *Step {
 		s := &Step{ID: len(steps), Op: op, Changes: cs}
 		steps = append(steps, s)
 		return s
 	}
-	batched := map[string]*Step{} // op + repository -> step
-	batch := func(op Op, repo string, c plan.Change) {
-		key := string(op) + "\x00" + repo
-		if s, ok := batched[key]; ok {
-			s.Changes = append(s.Changes, c)
-			return
-		}
-		batched[key] = add(op, c)
+	type batchKey struct {
+		op    plan.Op
+		owner plan.Address
 	}
+	batched := map[batchKey]*Step{}
 	for _, c := range p.Changes {
-		owner := plan.ParseAddress(c.Address).Name
+		op := plan.OpFor(c)
 		switch {
-		case c.Action == plan.Manual:
-		case c.Kind == plan.KindGroup && c.Action == plan.Create:
-			add(OpCreateGroup, c)
-		case c.Kind == plan.KindGroup && c.Action == plan.Delete:
-			add(OpDeleteGroup, c)
-		case c.Kind == plan.KindGroupMemberGroup && c.Action == plan.Create:
-			add(OpAttachGroupMemberGroup, c)
-		case c.Kind == plan.KindMemberGroup && c.Action == plan.Create:
-			add(OpAttachMemberGroup, c)
-		case c.Kind == plan.KindMember && c.Action == plan.Create:
-			batch(OpAddMembers, owner, c)
-		case c.Kind == plan.KindMember && c.Action == plan.Update:
-			add(OpSetRole, c)
-		case c.Kind == plan.KindMember && c.Action == plan.Delete:
-			add(OpDeleteMember, c)
-		case c.Kind == plan.KindPushRule && c.Action == plan.Create:
-			add(OpCreatePushRule, c) // the API has no batch create
-		case c.Kind == plan.KindPushRule && c.Action == plan.Update:
-			batch(OpUpdatePushRules, owner, c)
-		case c.Kind == plan.KindPushRule && c.Action == plan.Delete:
-			batch(OpDeletePushRules, owner, c)
-		case c.Kind == plan.KindGitAuth && c.Action == plan.Create:
-			add(OpCreateGitAuth, c)
-		case c.Kind == plan.KindGitAuth && c.Action == plan.Delete:
-			add(OpDeleteGitAuth, c)
-		case c.Kind == plan.KindGitAuth && c.Action == plan.Replace:
-			add(OpReplaceGitAuth, c)
+		case op == "":
+		case op.Batched():
+			k := batchKey{op, c.Address.Owner()}
+			if s, ok := batched[k]; ok {
+				s.Changes = append(s.Changes, c)
+				continue
+			}
+			batched[k] = add(op, c)
+		default:
+			add(op, c)
 		}
 	}
 	// Dependencies: a created group before its created children and before
@@ -113,26 +62,26 @@ func BuildSteps(p *plan.Plan) []*Step {
 	deleted := map[string]int{}
 	for _, s := range steps {
 		switch s.Op {
-		case OpCreateGroup:
+		case plan.OpCreateGroup:
 			created[s.Changes[0].Target.Group] = s.ID
-		case OpDeleteGroup:
+		case plan.OpDeleteGroup:
 			deleted[s.Changes[0].Target.Group] = s.ID
 		}
 	}
 	for _, s := range steps {
 		switch s.Op {
-		case OpCreateGroup:
-			if id, ok := created[parentOf(s.Changes[0].Target.Group)]; ok {
+		case plan.OpCreateGroup:
+			if id, ok := created[state.ParentPath(s.Changes[0].Target.Group)]; ok {
 				s.Deps = append(s.Deps, id)
 			}
-		case OpAttachGroupMemberGroup:
+		case plan.OpAttachGroupMemberGroup:
 			if id, ok := created[s.Changes[0].Target.Group]; ok {
 				s.Deps = append(s.Deps, id)
 			}
-		case OpDeleteGroup:
+		case plan.OpDeleteGroup:
 			path := s.Changes[0].Target.Group
 			for child, id := range deleted {
-				if strings.HasPrefix(child, path+"/") && parentOf(child) == path {
+				if strings.HasPrefix(child, path+"/") && state.ParentPath(child) == path {
 					s.Deps = append(s.Deps, id)
 				}
 			}
@@ -140,11 +89,4 @@ func BuildSteps(p *plan.Plan) []*Step {
 		}
 	}
 	return steps
-}
-
-func parentOf(path string) string {
-	if i := strings.LastIndexByte(path, '/'); i > 0 {
-		return path[:i]
-	}
-	return ""
 }

@@ -6,14 +6,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/reposync/reposync/internal/apply"
+	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/plan/render"
 	"github.com/reposync/reposync/internal/remote"
@@ -24,19 +25,25 @@ var _ apply.Mutator = (*remote.Writer)(nil)
 
 // ApplyOptions are the inputs of `reposync apply`.
 type ApplyOptions struct {
+	IO     *iostreams.IOStreams
+	Getenv func(string) string
+	// Now is the clock of the report's timestamps.
+	Now func() time.Time
+
 	Conn       ConnOptions
+	Changes    ChangeOptions
 	Paths      []string
 	PlanFile   string
 	Yes        bool
-	Changes    ChangeOptions
-	MaxDeletes int
+	MaxDeletes optionalInt
 	FailFast   bool
 	Report     string
 }
 
-// NewCmdApply plans and applies, or applies a saved plan.
-func NewCmdApply(f *Factory) *cobra.Command {
-	o := &ApplyOptions{}
+// NewCmdApply plans and applies, or applies a saved plan. runF replaces
+// runApply in tests; nil runs the command.
+func NewCmdApply(f *Factory, runF func(context.Context, *ApplyOptions) error) *cobra.Command {
+	o := &ApplyOptions{IO: f.IO, Getenv: f.Getenv, Now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "apply [PATH...]",
 		Short: "Make the live state match the spec",
@@ -52,13 +59,21 @@ max_deletes deletions (settings or --max-deletes); no managed repository left
 with fewer than min_admins admins; never the caller's own admin role; group
 deletion needs --allow-delete-groups.
 
+The plan and the results go to standard output; progress, the confirmation
+prompt and errors to standard error.
+
 Exit status: 0 all done; 1 error, refused or stale plan; 3 some changes
-failed (see --report); 4 authentication or permission failure.`,
+failed (see --report); 4 authentication or permission failure; 130
+interrupted (what was not started is reported as such).`,
 		Example: `  reposync apply --yes
   reposync plan --out plan.json && reposync apply --plan plan.json --yes --report report.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
-			return runApply(cmd, f, o)
+			o.Changes.PruneSet = cmd.Flags().Changed("prune")
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runApply(cmd.Context(), o)
 		},
 	}
 	addConnFlags(cmd, &o.Conn)
@@ -66,13 +81,13 @@ failed (see --report); 4 authentication or permission failure.`,
 	fl.StringVar(&o.PlanFile, "plan", "", "apply the plan saved in `FILE` instead of planning again")
 	fl.BoolVar(&o.Yes, "yes", false, "apply without asking (needed when no terminal can confirm)")
 	addChangeFlags(cmd, &o.Changes)
-	fl.IntVar(&o.MaxDeletes, "max-deletes", -1, "refuse plans with more deletions than this (default: settings.max_deletes, else 25)")
+	fl.Var(&o.MaxDeletes, "max-deletes", "refuse plans with more deletions than `N` (default: settings.max_deletes, else 25)")
 	fl.BoolVar(&o.FailFast, "fail-fast", false, "stop starting new changes after the first failure")
 	fl.StringVar(&o.Report, "report", "", "write the result of every change as JSON to `FILE`")
 	return cmd
 }
 
-// Report is the JSON document of --report.
+// applyReport is the JSON document of --report.
 type applyReport struct {
 	FormatVersion int               `json:"format_version"`
 	ToolVersion   string            `json:"tool_version"`
@@ -80,18 +95,18 @@ type applyReport struct {
 	SpecDigest    string            `json:"spec_digest"`
 	StartedAt     string            `json:"started_at"`
 	Seconds       float64           `json:"seconds"`
+	Interrupted   bool              `json:"interrupted"`
 	Summary       apply.Counts      `json:"summary"`
 	Results       []apply.Result    `json:"results"`
 	Violations    []apply.Violation `json:"violations"`
 }
 
-func runApply(cmd *cobra.Command, f *Factory, o *ApplyOptions) error {
-	ctx := cmd.Context()
-	d, err := loadSpec(f, o.Paths)
+func runApply(ctx context.Context, o *ApplyOptions) error {
+	d, err := loadSpec(o.IO, o.Paths)
 	if err != nil {
 		return err
 	}
-	po, err := o.Changes.resolve(cmd, d)
+	r, err := o.Changes.resolve(d)
 	if err != nil {
 		return err
 	}
@@ -99,11 +114,8 @@ func runApply(cmd *cobra.Command, f *Factory, o *ApplyOptions) error {
 	if d.Settings.MaxDeletes != nil {
 		maxDeletes = *d.Settings.MaxDeletes
 	}
-	if cmd.Flags().Changed("max-deletes") {
-		if o.MaxDeletes < 0 {
-			return fmt.Errorf("--max-deletes must be 0 or more")
-		}
-		maxDeletes = o.MaxDeletes
+	if o.MaxDeletes.set {
+		maxDeletes = o.MaxDeletes.n
 	}
 	minAdmins := 1
 	if d.Settings.MinAdmins != nil {
@@ -117,14 +129,14 @@ func runApply(cmd *cobra.Command, f *Factory, o *ApplyOptions) error {
 			return err
 		}
 	}
-	if !o.Yes && !f.IO.CanPrompt() {
+	if !o.Yes && !o.IO.CanPrompt() {
 		return fmt.Errorf("refusing to apply without confirmation: no terminal can answer, so pass --yes")
 	}
-	s, err := connect(ctx, f, o.Conn, d, d.GitAuths != nil)
+	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, specProject: d.Project, iamProject: d.GitAuths != nil})
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, f, s, d, po)
+	res, err := makePlan(ctx, o.IO, s, d, r)
 	if err != nil {
 		return err
 	}
@@ -132,75 +144,101 @@ func runApply(cmd *cobra.Command, f *Factory, o *ApplyOptions) error {
 	if saved != nil {
 		if stale := staleness(saved, p, d.Digest, s.conn.Project); len(stale) > 0 {
 			for _, line := range stale {
-				fmt.Fprintln(f.IO.ErrOut, "  "+line)
+				fmt.Fprintln(o.IO.ErrOut, "  "+line)
 			}
 			return fmt.Errorf("the saved plan %s is stale (%s); make a new plan and review it", o.PlanFile, count(len(stale), "difference"))
 		}
 		p = saved
 	}
+	out := o.IO.Out
+	color := render.Options{Color: o.IO.ColorEnabled()}
 	if p.Summary.Total() == 0 {
-		render.Text(f.IO.ErrOut, p, render.Options{Color: f.IO.ColorEnabled()})
-		return writeReport(o.Report, p, &apply.Report{Results: []apply.Result{}}, nil, time.Now(), 0)
+		render.Text(out, p, color)
+		return writeReport(o.Report, p, &apply.Report{Results: []apply.Result{}}, nil, o.Now(), 0, false)
 	}
 	caller, err := callerIdentity(ctx, s, res.live)
 	if err != nil {
-		return apiExit(err)
+		return err
 	}
 	violations := apply.Check(p, res.live, apply.Guardrails{
-		MaxDeletes: maxDeletes, MinAdmins: minAdmins, Prune: po.prune, AllowDeleteGroups: po.allowDeleteGroups, Caller: caller,
+		MaxDeletes: maxDeletes, MinAdmins: minAdmins, Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups, Caller: caller,
 	})
-	secret := func(name string) (string, bool) { v := f.Getenv(name); return v, v != "" }
+	secret := func(name string) (string, bool) { v := o.Getenv(name); return v, v != "" }
 	for _, m := range remote.CheckSecrets(p, secret) {
 		violations = append(violations, apply.Violation{Rule: "password_env", Message: m})
 	}
-	render.Text(f.IO.ErrOut, p, render.Options{Color: f.IO.ColorEnabled()})
+	render.Text(out, p, color)
 	if len(violations) > 0 {
-		fmt.Fprintln(f.IO.ErrOut, "\nRefusing to apply; nothing was changed:")
+		fmt.Fprintln(o.IO.ErrOut, "\nRefusing to apply; nothing was changed:")
 		for _, v := range violations {
-			fmt.Fprintln(f.IO.ErrOut, "  - "+v.String())
+			fmt.Fprintln(o.IO.ErrOut, "  - "+v.String())
 		}
-		_ = writeReport(o.Report, p, &apply.Report{Results: []apply.Result{}}, violations, time.Now(), 0)
-		return withExit(ExitError, nil)
+		_ = writeReport(o.Report, p, &apply.Report{Results: []apply.Result{}}, violations, o.Now(), 0, false)
+		return silentExit(ExitError)
 	}
 	if caller == nil {
-		fmt.Fprintln(f.IO.ErrOut, "note: the identity reposync runs as is unknown (AK/SK or token credentials), so the guard for its own admin role is inactive")
+		fmt.Fprintln(o.IO.ErrOut, "note: the identity reposync runs as is unknown (AK/SK or token credentials), so the guard for its own admin role is inactive")
 	}
 	if !o.Yes {
-		ok, err := confirm(f, fmt.Sprintf("Apply %s (%s)? Type 'yes' to continue: ", count(p.Summary.Total()-p.Summary.Manual, "change"), p.Summary.Line()))
+		ok, err := confirm(o.IO, fmt.Sprintf("Apply %s (%s)? Type 'yes' to continue: ", count(p.Summary.Total()-p.Summary.Manual, "change"), p.Summary.Line()))
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return withExit(ExitError, fmt.Errorf("apply cancelled; nothing was changed"))
+			return fmt.Errorf("apply cancelled; nothing was changed")
+		}
+		// Someone may have changed the live state while the question was
+		// open: read again what the plan read, and refuse if it moved.
+		again, err := makePlan(ctx, o.IO, s, d, r)
+		if err != nil {
+			return err
+		}
+		if stale := staleness(p, again.plan, d.Digest, s.conn.Project); len(stale) > 0 {
+			for _, line := range stale {
+				fmt.Fprintln(o.IO.ErrOut, "  "+line)
+			}
+			return fmt.Errorf("the live state changed while waiting for confirmation (%s); nothing was changed, plan again", count(len(stale), "difference"))
 		}
 	}
-	start := time.Now()
-	prog := newProgress(f, start)
-	rep := apply.Run(ctx, p, s.remote.NewWriter(secret), apply.Options{Concurrency: s.conn.Concurrency, FailFast: o.FailFast, OnProgress: prog.update})
+	start := o.Now()
+	prog := newProgress(o.IO, start)
+	rep := apply.Run(ctx, p, s.remote.NewWriter(secret), apply.Options{Concurrency: s.conn.Concurrency, FailFast: o.FailFast,
+		OnProgress: prog.update, Grace: interruptGrace})
 	prog.finish()
-	elapsed := time.Since(start)
+	if ctx.Err() == nil {
+		if err := confirmApplied(ctx, s, d, r, res.liveState, rep); err != nil {
+			fmt.Fprintf(o.IO.ErrOut, "warning: could not read back what apply changed, so whether every change took effect is not confirmed: %v\n", err)
+		}
+	}
+	elapsed := o.Now().Sub(start)
 	for _, r := range rep.Results {
 		if r.Status == apply.StatusFailed {
 			code := ""
 			if r.Code != "" {
 				code = " [" + r.Code + "]"
 			}
-			fmt.Fprintf(f.IO.ErrOut, "failed: %s%s: %s\n", r.Address, code, r.Message)
+			fmt.Fprintf(out, "failed: %s%s: %s\n", r.Address, code, r.Message)
 		}
 	}
-	fmt.Fprintf(f.IO.ErrOut, "Apply finished in %s: %d done, %d failed, %d skipped, %d manual.\n",
-		elapsed.Round(10*time.Millisecond), rep.Summary.Done, rep.Summary.Failed, rep.Summary.Skipped, rep.Summary.Manual)
-	if err := writeReport(o.Report, p, rep, nil, start, elapsed); err != nil {
+	interrupted := ctx.Err() != nil
+	fmt.Fprintf(out, "Apply %s in %s: %s.\n", map[bool]string{false: "finished", true: "interrupted"}[interrupted],
+		elapsed.Round(10*time.Millisecond), rep.Summary.Line())
+	if err := writeReport(o.Report, p, rep, nil, start, elapsed, interrupted); err != nil {
 		return err
 	}
-	if ctx.Err() != nil {
-		return withExit(ExitError, fmt.Errorf("interrupted; run plan to see what is left"))
+	if interrupted {
+		return interruptedError{fmt.Sprintf("interrupted: %d changes done, %d not started; run plan to see what is left", rep.Summary.Done, rep.Summary.NotStarted)}
 	}
 	if rep.Summary.Failed > 0 || rep.Summary.Skipped > 0 {
-		return withExit(ExitApplyFailed, nil)
+		return silentExit(ExitApplyFailed)
 	}
 	return nil
 }
+
+// interruptGrace is how long writes in flight may finish after Ctrl-C, so
+// the report can say what they did; a second Ctrl-C ends the process at
+// once (cmd/reposync restores the default signal handling after the first).
+const interruptGrace = 30 * time.Second
 
 // callerIdentity finds the identity reposync runs as, when the credentials
 // name it (IAM password login); AK/SK and tokens do not say who they are.
@@ -218,17 +256,8 @@ func callerIdentity(ctx context.Context, s *session, live *state.Live) (*state.L
 	return &state.LiveUser{IAMID: iamID}, nil
 }
 
-func readPlanFile(path string) (*plan.Plan, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
-	}
-	defer fh.Close()
-	return plan.Decode(fh)
-}
-
-// staleness compares a saved plan with what was just read: the spec digest,
-// the project, and every live object fingerprint the plan recorded.
+// staleness compares a plan with what was just read: the spec digest, the
+// project, and every live object fingerprint the plan recorded.
 func staleness(saved, fresh *plan.Plan, digest, project string) []string {
 	var out []string
 	if saved.Project != project {
@@ -254,16 +283,16 @@ func staleness(saved, fresh *plan.Plan, digest, project string) []string {
 	return out
 }
 
-func confirm(f *Factory, question string) (bool, error) {
-	fmt.Fprint(f.IO.ErrOut, question)
-	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+func confirm(ios *iostreams.IOStreams, question string) (bool, error) {
+	fmt.Fprint(ios.ErrOut, question)
+	line, err := bufio.NewReader(ios.In).ReadString('\n')
 	if err != nil && line == "" {
 		return false, fmt.Errorf("read confirmation: %w", err)
 	}
 	return strings.TrimSpace(line) == "yes", nil
 }
 
-func writeReport(path string, p *plan.Plan, rep *apply.Report, violations []apply.Violation, start time.Time, elapsed time.Duration) error {
+func writeReport(path string, p *plan.Plan, rep *apply.Report, violations []apply.Violation, start time.Time, elapsed time.Duration, interrupted bool) error {
 	if path == "" {
 		return nil
 	}
@@ -272,7 +301,7 @@ func writeReport(path string, p *plan.Plan, rep *apply.Report, violations []appl
 	}
 	doc := applyReport{
 		FormatVersion: 1, ToolVersion: Version, Project: p.Project, SpecDigest: p.SpecDigest,
-		StartedAt: start.UTC().Format(time.RFC3339), Seconds: elapsed.Seconds(),
+		StartedAt: start.UTC().Format(time.RFC3339), Seconds: elapsed.Seconds(), Interrupted: interrupted,
 		Summary: rep.Summary, Results: rep.Results, Violations: violations,
 	}
 	var buf bytes.Buffer
@@ -281,24 +310,53 @@ func writeReport(path string, p *plan.Plan, rep *apply.Report, violations []appl
 	if err := enc.Encode(doc); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, buf.Bytes(), 0o644)
+	return writeFileAtomic(path, buf.Bytes())
 }
+
+// optionalInt is an int flag that knows whether it was given, so its help
+// can say what the default depends on instead of printing a sentinel.
+type optionalInt struct {
+	n   int
+	set bool
+}
+
+func (v *optionalInt) String() string {
+	if !v.set {
+		return ""
+	}
+	return strconv.Itoa(v.n)
+}
+
+func (v *optionalInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", s)
+	}
+	if n < 0 {
+		return fmt.Errorf("must be 0 or more, got %d", n)
+	}
+	v.n, v.set = n, true
+	return nil
+}
+
+func (v *optionalInt) Type() string { return "int" }
 
 // progress shows apply's progress: a redrawn bar on a terminal, a line every
 // tenth of the work otherwise.
 type progress struct {
-	f        *Factory
+	ios      *iostreams.IOStreams
 	start    time.Time
 	tty      bool
 	lastTick int
 	drawn    bool
 }
 
-func newProgress(f *Factory, start time.Time) *progress {
-	return &progress{f: f, start: start, tty: f.IO.ProgressEnabled()}
+func newProgress(ios *iostreams.IOStreams, start time.Time) *progress {
+	return &progress{ios: ios, start: start, tty: ios.ProgressEnabled()}
 }
 
 func (p *progress) update(pr apply.Progress) {
+	// Changes that never started (an interrupted run) are not progress.
 	finished := pr.Done + pr.Failed + pr.Skipped
 	if pr.Total == 0 {
 		return
@@ -310,25 +368,29 @@ func (p *progress) update(pr apply.Progress) {
 	}
 	eta := "?"
 	if rate > 0 {
-		eta = (time.Duration(float64(pr.Total-finished)/rate) * time.Second).Round(time.Second).String()
+		eta = (time.Duration(float64(pr.Total-finished-pr.NotStarted)/rate) * time.Second).Round(time.Second).String()
+	}
+	stopped := ""
+	if pr.NotStarted > 0 {
+		stopped, eta = fmt.Sprintf(", %d not started", pr.NotStarted), "-"
 	}
 	if p.tty {
 		const width = 30
 		filled := width * finished / pr.Total
-		fmt.Fprintf(p.f.IO.ErrOut, "\r[%s%s] %d/%d changes, %.1f/s, ETA %s, %d failed ",
-			strings.Repeat("=", filled), strings.Repeat(" ", width-filled), finished, pr.Total, rate, eta, pr.Failed)
+		fmt.Fprintf(p.ios.ErrOut, "\r[%s%s] %d/%d changes, %.1f/s, ETA %s, %d failed%s ",
+			strings.Repeat("=", filled), strings.Repeat(" ", width-filled), finished, pr.Total, rate, eta, pr.Failed, stopped)
 		p.drawn = true
 		return
 	}
 	tick := 10 * finished / pr.Total
-	if tick > p.lastTick || finished == pr.Total {
+	if tick > p.lastTick || finished == pr.Total || pr.NotStarted > 0 {
 		p.lastTick = tick
-		fmt.Fprintf(p.f.IO.ErrOut, "progress: %d/%d changes (%d%%), %d failed, %.1f changes/s\n", finished, pr.Total, 100*finished/pr.Total, pr.Failed, rate)
+		fmt.Fprintf(p.ios.ErrOut, "progress: %d/%d changes (%d%%), %d failed%s, %.1f changes/s\n", finished, pr.Total, 100*finished/pr.Total, pr.Failed, stopped, rate)
 	}
 }
 
 func (p *progress) finish() {
 	if p.drawn {
-		fmt.Fprintln(p.f.IO.ErrOut)
+		fmt.Fprintln(p.ios.ErrOut)
 	}
 }

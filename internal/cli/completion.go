@@ -6,6 +6,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
+var shells = []string{"bash", "zsh", "fish", "powershell"}
+
 // NewCmdCompletion writes a shell completion script for bash, zsh, fish or
 // PowerShell to standard output.
 func NewCmdCompletion(f *Factory) *cobra.Command {
@@ -17,8 +19,13 @@ func NewCmdCompletion(f *Factory) *cobra.Command {
   source <(reposync completion bash)
   reposync completion zsh > "${fpath[1]}/_reposync"
   reposync completion fish > ~/.config/fish/completions/reposync.fish`,
-		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"bash", "zsh", "fish", "powershell"},
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("name one shell: reposync completion bash|zsh|fish|powershell")
+			}
+			return nil
+		},
+		ValidArgs: shells,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root := cmd.Root()
 			out := f.IO.Out
@@ -34,5 +41,16 @@ func NewCmdCompletion(f *Factory) *cobra.Command {
 			}
 			return fmt.Errorf("unknown shell %q: choose bash, zsh, fish or powershell", args[0])
 		},
+	}
+}
+
+// fixedCompletions completes a flag from a fixed list of values.
+func fixedCompletions[T ~string](values ...T) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return out, cobra.ShellCompDirectiveNoFileComp
 	}
 }

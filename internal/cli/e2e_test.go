@@ -391,12 +391,12 @@ func TestApplyExitsThreeWhenAChangeFails(t *testing.T) {
 	if err := os.WriteFile(saved, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, errOut := w.run("apply", "--plan", saved, "--yes", "--report", report, e2eSpec)
+	code, out, errOut := w.run("apply", "--plan", saved, "--yes", "--report", report, e2eSpec)
 	if code != ExitApplyFailed {
 		t.Fatalf("exit %d, want 3\n%s", code, errOut)
 	}
-	if !strings.Contains(errOut, "failed: "+broken) {
-		t.Errorf("stderr does not name the failed change:\n%s", errOut)
+	if !strings.Contains(out, "failed: "+broken) {
+		t.Errorf("the results do not name the failed change:\n%s", out)
 	}
 	var rep struct {
 		Summary struct{ Done, Failed int }

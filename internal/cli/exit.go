@@ -1,21 +1,27 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+
+	"github.com/reposync/reposync/internal/api"
 )
 
-// Exit codes shared by every command (DESIGN.md, "Exit codes").
+// Exit codes shared by every command (DESIGN.md, "Exit codes";
+// docs/exit-codes.md).
 const (
-	ExitOK          = 0 // success
-	ExitError       = 1 // error or invalid input
-	ExitChanges     = 2 // changes present; only with --detailed-exitcode
-	ExitApplyFailed = 3 // apply finished but some changes failed
-	ExitAuth        = 4 // authentication or permission failure
+	ExitOK          = 0   // success
+	ExitError       = 1   // error or invalid input, or a plan apply would refuse
+	ExitChanges     = 2   // changes or drift present; only with --detailed-exitcode
+	ExitApplyFailed = 3   // apply finished but some changes failed or did not take effect
+	ExitAuth        = 4   // authentication or permission failure
+	ExitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM), as shells report it
 )
 
-// exitError carries a chosen exit code up to Main. silent means the command
-// has already explained the failure on ErrOut and Main must not print it again.
+// exitError carries an exit code chosen by a command up to Main. silent
+// means the command has already explained the outcome on ErrOut, so Main
+// prints nothing more.
 type exitError struct {
 	code   int
 	err    error
@@ -31,20 +37,47 @@ func (e *exitError) Error() string {
 
 func (e *exitError) Unwrap() error { return e.err }
 
-// withExit wraps err so that Main exits with code; a nil err gives a silent
-// exit with that code (the command already reported what happened).
-func withExit(code int, err error) error {
-	return &exitError{code: code, err: err, silent: err == nil}
-}
+// silentExit ends a command that has already said everything it had to
+// say with code: changes present (2), some changes failed (3), or an error
+// it reported in its own format (1).
+func silentExit(code int) error { return &exitError{code: code, silent: true} }
+
+// interruptedError ends a command stopped by a signal with what it had
+// done; it is a cancellation (exit 130), told in the user's terms rather
+// than as "context canceled".
+type interruptedError struct{ msg string }
+
+func (e interruptedError) Error() string { return e.msg }
+func (e interruptedError) Unwrap() error { return context.Canceled }
+
+// authConfigError is a credential problem found before any request: the
+// environment holds no usable credentials. It exits like a refused login.
+type authConfigError string
+
+func (e authConfigError) Error() string { return string(e) }
 
 // exitCode maps an error returned by a command to the process exit code.
+// It is the one place that does: commands return typed errors (an
+// *api.Error, a cancelled context, an exitError) and never pick a number
+// for an ordinary failure.
 func exitCode(err error) int {
-	if err == nil {
-		return ExitOK
-	}
 	var ee *exitError
-	if errors.As(err, &ee) {
+	var ac authConfigError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ee):
 		return ee.code
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case api.IsAuth(err), errors.As(err, &ac):
+		return ExitAuth
 	}
 	return ExitError
+}
+
+// isSilent reports whether Main must not print err: the command already did.
+func isSilent(err error) bool {
+	var ee *exitError
+	return errors.As(err, &ee) && ee.silent
 }

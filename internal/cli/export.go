@@ -1,21 +1,24 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/reposync/reposync/internal/remote"
+	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
-	"github.com/reposync/reposync/schema"
 )
 
 // ExportOptions are the inputs of `reposync export`.
 type ExportOptions struct {
+	IO     *iostreams.IOStreams
+	Getenv func(string) string
+	Now    func() time.Time
+
 	Conn   ConnOptions
 	Out    string
 	Split  string
@@ -23,9 +26,10 @@ type ExportOptions struct {
 	Force  bool
 }
 
-// NewCmdExport writes the live state as a spec.
-func NewCmdExport(f *Factory) *cobra.Command {
-	o := &ExportOptions{}
+// NewCmdExport writes the live state as a spec. runF replaces runExport in
+// tests; nil runs the command.
+func NewCmdExport(f *Factory, runF func(context.Context, *ExportOptions) error) *cobra.Command {
+	o := &ExportOptions{IO: f.IO, Getenv: f.Getenv, Now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Write today's live state as a spec that plans to zero changes",
@@ -36,11 +40,17 @@ not written: they are not members of the repository itself. Passwords cannot
 be read back: each Git authorization gets a password_env to fill in.
 
 Without --out the spec is printed. With --out DIR the files are written there
-(with reposync.schema.json for editors); a non-empty DIR needs --force.`,
+(with reposync.schema.json for editors); a non-empty DIR needs --force. With
+--split group, each top-level group gets its own file, groups/<group>.yaml.`,
 		Example: `  reposync export --project 0b234373cf3f4b04ab2d8a245155e12b --out specs --split group --pin-ids
   reposync validate specs && reposync plan specs   # plans to zero changes`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runExport(cmd, f, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runExport(cmd.Context(), o)
+		},
 	}
 	addConnFlags(cmd, &o.Conn)
 	fl := cmd.Flags()
@@ -51,7 +61,7 @@ Without --out the spec is printed. With --out DIR the files are written there
 	return cmd
 }
 
-func runExport(cmd *cobra.Command, f *Factory, o *ExportOptions) error {
+func runExport(ctx context.Context, o *ExportOptions) error {
 	if o.Split != "single" && o.Split != "group" {
 		return fmt.Errorf("unknown --split %q: choose single or group", o.Split)
 	}
@@ -63,76 +73,36 @@ func runExport(cmd *cobra.Command, f *Factory, o *ExportOptions) error {
 			return fmt.Errorf("%s is not empty: pass --force to write into it", o.Out)
 		}
 	}
-	ctx := cmd.Context()
-	s, err := connect(ctx, f, o.Conn, &state.Desired{}, true)
+	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, iamProject: true,
+		projectHint: "pass --project or set REPOSYNC_PROJECT (export writes the spec; it has no spec to read it from)"})
 	if err != nil {
 		return err
 	}
-	live, err := s.remote.Walk(ctx)
+	ls, err := readLive(ctx, o.IO, s, &state.Desired{}, true)
 	if err != nil {
-		return apiExit(err)
+		return err
 	}
-	req := remote.ReadRequest{GitAuths: true}
-	for p := range live.Repositories {
-		req.Repositories = append(req.Repositories, p)
-	}
-	for p := range live.Groups {
-		req.Groups = append(req.Groups, p)
-	}
-	if err := s.remote.Read(ctx, live, req); err != nil {
-		return apiExit(err)
-	}
+	live := ls.live
 	origin := "project " + s.conn.Project
 	if s.conn.Region != "" {
 		origin += " in " + s.conn.Region
 	}
-	files, err := spec.Export(live, spec.ExportOptions{
-		SplitByGroup: o.Split == "group", PinIDs: o.PinIDs, Origin: origin, Now: time.Now(), ToolVersion: Version,
-	})
+	eo := spec.ExportOptions{SplitByGroup: o.Split == "group", PinIDs: o.PinIDs, Origin: origin, Now: o.Now(), ToolVersion: Version}
+	if o.Out != "" {
+		eo.SchemaFile = schemaFileName // written next to the spec by writeExport
+	}
+	files, err := spec.Export(live, eo)
 	if err != nil {
 		return err
 	}
 	if o.Out == "" {
-		_, err := f.IO.Out.Write(files[0].Data)
+		_, err := o.IO.Out.Write(files[0].Data)
 		return err
 	}
 	if err := writeExport(o.Out, files); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.ErrOut, "Exported %s, %s and %s into %s (%s).\n",
+	fmt.Fprintf(o.IO.ErrOut, "Exported %s, %s and %s into %s (%s).\n",
 		count(len(live.Groups), "group"), count(len(live.Repositories), "repository"), count(len(live.GitAuths), "Git authorization"), o.Out, count(len(files), "file"))
-	return nil
-}
-
-// writeExport writes the files into dir. A new directory is filled under a
-// temporary name and renamed into place, so it appears complete or not at
-// all; into an existing one (--force) each file is replaced atomically.
-func writeExport(dir string, files []spec.ExportFile) error {
-	all := append(files, spec.ExportFile{Name: "reposync.schema.json", Data: schema.JSON})
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		parent := filepath.Dir(filepath.Clean(dir))
-		tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
-		if err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-		defer os.RemoveAll(tmp)
-		for _, fl := range all {
-			if err := writeFileAtomic(filepath.Join(tmp, fl.Name), fl.Data, 0o644); err != nil {
-				return err
-			}
-		}
-		if err := os.Chmod(tmp, 0o755); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-		if err := os.Rename(tmp, dir); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-		return nil
-	}
-	for _, fl := range all {
-		if err := writeFileAtomic(filepath.Join(dir, fl.Name), fl.Data, 0o644); err != nil {
-			return err
-		}
-	}
 	return nil
 }

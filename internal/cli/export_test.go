@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io/fs"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -56,14 +57,21 @@ func TestExportRoundTripDemo(t *testing.T) {
 	}
 	w := simWorld(t, fx)
 	out := roundTrip(t, w, "--split", "group", "--pin-ids")
-	names, _ := filepath.Glob(filepath.Join(out, "*"))
 	var got []string
-	for _, n := range names {
-		got = append(got, filepath.Base(n))
-	}
-	want := "data.yaml payments.yaml platform.yaml reposync.schema.json reposync.yaml"
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(out, p)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	want := "groups/data.yaml groups/payments.yaml groups/platform.yaml reposync.schema.json reposync.yaml"
 	if strings.Join(got, " ") != want {
 		t.Errorf("files = %v, want %s", got, want)
+	}
+	group, _ := os.ReadFile(filepath.Join(out, "groups", "data.yaml"))
+	if !strings.HasPrefix(string(group), "# yaml-language-server: $schema=./../reposync.schema.json\n") {
+		t.Errorf("a group file does not point at the schema one directory up:\n%.200s", group)
 	}
 	root, _ := os.ReadFile(filepath.Join(out, "reposync.yaml"))
 	for _, wantText := range []string{"# yaml-language-server: $schema=./reposync.schema.json", "users:\n", "password_env: GIT_AUTH_OLD_GITHUB_PASSWORD", "exported by reposync"} {
@@ -176,7 +184,52 @@ func TestExportRefusesToOverwrite(t *testing.T) {
 	_, a, _ := w.run("export", "--project", demoProject, "--rate-limit", "600000")
 	_, b2, _ := w.run("export", "--project", demoProject, "--rate-limit", "600000")
 	stamp := regexp.MustCompile(` on \d{4}-\d\d-\d\dT[0-9:]+Z\.`)
-	if stamp.ReplaceAllString(a, "") != stamp.ReplaceAllString(b2, "") || !strings.HasPrefix(a, "# yaml-language-server") {
-		t.Error("two exports of the same state differ")
+	if stamp.ReplaceAllString(a, "") != stamp.ReplaceAllString(b2, "") || !strings.HasPrefix(a, "# reposync.yaml: exported by reposync") {
+		t.Errorf("two exports of the same state differ, or the header is wrong:\n%.300s", a)
+	}
+	// No schema file is written next to stdout, so none is pointed at.
+	if strings.Contains(a, "yaml-language-server") {
+		t.Error("an export to stdout points at a schema file it never wrote")
+	}
+}
+
+// TestExportSplitNamesCannotCollide: a top-level group named like the root
+// file keeps its own file, and the export still round-trips.
+func TestExportSplitNamesCannotCollide(t *testing.T) {
+	fx, err := sim.ParseFixture([]byte(`project_id: 0b234373cf3f4b04ab2d8a245155e12b
+iam_project_id: 5109940fad834a4eb3e408182d3b5786
+credentials: {access_key: SIMAK00000000000000000, secret_key: SIMSKsecret000000000000000000000000000}
+users: [{name: alice}]
+groups: [{path: reposync}, {path: ops}]
+repositories:
+  - {path: reposync/tool, members: {alice: admin}}
+  - {path: ops/b, members: {alice: viewer}}
+  - {path: top, members: {alice: developer}}
+`), "collide.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := simWorld(t, fx)
+	out := roundTrip(t, w, "--split", "group")
+	for _, f := range []string{"reposync.yaml", "groups/reposync.yaml", "groups/ops.yaml"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+	root, _ := os.ReadFile(filepath.Join(out, "reposync.yaml"))
+	if !strings.Contains(string(root), "project: 0b234373cf3f4b04ab2d8a245155e12b") || !strings.Contains(string(root), "top:") {
+		t.Errorf("the root file was overwritten or lost its content:\n%s", root)
+	}
+}
+
+func TestExportWithoutProjectSaysHow(t *testing.T) {
+	fx, err := sim.LoadFixture("../../examples/demo/fixture.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := simWorld(t, fx)
+	code, _, errOut := w.run("export")
+	if code != ExitError || !strings.Contains(errOut, "pass --project or set REPOSYNC_PROJECT") || strings.Contains(errOut, "`project:`") {
+		t.Errorf("exit %d\n%s", code, errOut)
 	}
 }

@@ -2,28 +2,35 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/plan/render"
 )
 
 // PlanOptions are the inputs of `reposync plan`.
 type PlanOptions struct {
+	IO     *iostreams.IOStreams
+	Getenv func(string) string
+
 	Conn             ConnOptions
+	Changes          ChangeOptions
 	Paths            []string
 	Format           string
 	Out              string
 	DetailedExitcode bool
 	Summary          bool
-	Changes          ChangeOptions
 }
 
 // NewCmdPlan reads the live state and prints what apply would change.
-func NewCmdPlan(f *Factory) *cobra.Command {
-	o := &PlanOptions{}
+// runF replaces runPlan in tests; nil runs the command.
+func NewCmdPlan(f *Factory, runF func(context.Context, *PlanOptions) error) *cobra.Command {
+	o := &PlanOptions{IO: f.IO, Getenv: f.Getenv}
 	cmd := &cobra.Command{
 		Use:   "plan [PATH...]",
 		Short: "Show what apply would change (a dry run)",
@@ -36,13 +43,17 @@ Output formats: text (terminal), markdown (a pull-request comment) and json
 'reposync apply --plan FILE'.
 
 Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes;
-1 error; 4 authentication or permission failure.`,
+1 error; 4 authentication or permission failure; 130 interrupted.`,
 		Example: `  reposync plan --format markdown > plan.md
   reposync plan --detailed-exitcode --format json > drift.json
   reposync plan --out plan.json && reposync apply --plan plan.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
-			return runPlan(cmd, f, o)
+			o.Changes.PruneSet = cmd.Flags().Changed("prune")
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runPlan(cmd.Context(), o)
 		},
 	}
 	addConnFlags(cmd, &o.Conn)
@@ -50,30 +61,33 @@ Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes;
 	fl.StringVar(&o.Format, "format", "text", "output format: text, markdown or json")
 	fl.StringVar(&o.Out, "out", "", "also save the plan as JSON to `FILE` for apply --plan")
 	fl.BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
-	fl.BoolVar(&o.Summary, "summary", false, "print only the one-line summary")
+	fl.BoolVar(&o.Summary, "summary", false, "print only the summary: one line of text, or with --format json the counts")
 	addChangeFlags(cmd, &o.Changes)
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletions(render.Formats...))
 	return cmd
 }
 
-func runPlan(cmd *cobra.Command, f *Factory, o *PlanOptions) error {
+func runPlan(ctx context.Context, o *PlanOptions) error {
 	format, err := render.ParseFormat(o.Format)
 	if err != nil {
 		return err
 	}
-	ctx := cmd.Context()
-	d, err := loadSpec(f, o.Paths)
+	if o.Summary && format == render.FormatMarkdown {
+		return fmt.Errorf("--summary prints text or JSON; it cannot be combined with --format markdown")
+	}
+	d, err := loadSpec(o.IO, o.Paths)
 	if err != nil {
 		return err
 	}
-	po, err := o.Changes.resolve(cmd, d)
+	r, err := o.Changes.resolve(d)
 	if err != nil {
 		return err
 	}
-	s, err := connect(ctx, f, o.Conn, d, d.GitAuths != nil)
+	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, specProject: d.Project, iamProject: d.GitAuths != nil})
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, f, s, d, po)
+	res, err := makePlan(ctx, o.IO, s, d, r)
 	if err != nil {
 		return err
 	}
@@ -83,18 +97,31 @@ func runPlan(cmd *cobra.Command, f *Factory, o *PlanOptions) error {
 		if err := plan.Encode(&buf, p); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(o.Out, buf.Bytes(), 0o644); err != nil {
+		if err := writeFileAtomic(o.Out, buf.Bytes()); err != nil {
 			return err
 		}
-		fmt.Fprintf(f.IO.ErrOut, "Saved the plan to %s; apply it with: reposync apply --plan %s\n", o.Out, o.Out)
+		fmt.Fprintf(o.IO.ErrOut, "Saved the plan to %s; apply it with: reposync apply --plan %s\n", o.Out, o.Out)
 	}
-	if o.Summary {
-		fmt.Fprintln(f.IO.Out, p.Summary.Line())
-	} else if err := render.Render(f.IO.Out, p, format, render.Options{Color: format == render.FormatText && f.IO.ColorEnabled()}); err != nil {
-		return err
+	switch {
+	case o.Summary && format == render.FormatJSON:
+		enc := json.NewEncoder(o.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			FormatVersion int          `json:"format_version"`
+			Project       string       `json:"project"`
+			Summary       plan.Summary `json:"summary"`
+		}{plan.FormatVersion, p.Project, p.Summary}); err != nil {
+			return err
+		}
+	case o.Summary:
+		fmt.Fprintln(o.IO.Out, p.Summary.Line())
+	default:
+		if err := render.Render(o.IO.Out, p, format, render.Options{Color: format == render.FormatText && o.IO.ColorEnabled()}); err != nil {
+			return err
+		}
 	}
 	if o.DetailedExitcode && p.Summary.Total() > 0 {
-		return withExit(ExitChanges, nil)
+		return silentExit(ExitChanges)
 	}
 	return nil
 }

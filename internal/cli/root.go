@@ -1,12 +1,15 @@
-// Package cli wires reposync's commands together: flag parsing, the command
-// tree, and the mapping from errors to exit codes. It is the only package that
-// may import every other internal package, and Main is the only place that
-// chooses an exit code.
+// Package cli wires reposync's commands together. One file per command
+// (an Options struct, NewCmdX, runX taking only its options, so commands run
+// without cobra in tests); pipeline.go is the one read path the commands
+// share (load the spec, connect, read the live state, plan); flags.go the
+// shared flags and the credentials from the environment; files.go the one
+// atomic file writer; exit.go the one mapping from typed errors to exit
+// codes. It is the only package that may import every other internal
+// package, and Main is the only place that returns an exit code.
 package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -42,8 +45,7 @@ func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv f
 	if err == nil {
 		return ExitOK
 	}
-	var ee *exitError
-	if !errors.As(err, &ee) || !ee.silent {
+	if !isSilent(err) {
 		fmt.Fprintf(ios.ErrOut, "reposync: %s\n", strings.TrimSpace(err.Error()))
 	}
 	return exitCode(err)
@@ -71,9 +73,9 @@ applies them concurrently within the API's rate limits.`,
 	})
 	root.AddCommand(
 		NewCmdValidate(f),
-		NewCmdPlan(f),
-		NewCmdApply(f),
-		NewCmdExport(f),
+		NewCmdPlan(f, nil),
+		NewCmdApply(f, nil),
+		NewCmdExport(f, nil),
 		NewCmdSim(f),
 		NewCmdSchema(f),
 		NewCmdVersion(f),

@@ -8,19 +8,21 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
 )
 
 // ValidateOptions are the inputs of `reposync validate`.
 type ValidateOptions struct {
+	IO     *iostreams.IOStreams
 	Paths  []string
 	Format string
 }
 
 // NewCmdValidate checks a spec offline: schema, merge and semantic checks.
 func NewCmdValidate(f *Factory) *cobra.Command {
-	opts := &ValidateOptions{}
+	opts := &ValidateOptions{IO: f.IO}
 	cmd := &cobra.Command{
 		Use:   "validate [PATH...]",
 		Short: "Check a spec offline and report every problem with file:line:column",
@@ -37,14 +39,15 @@ plan time. Exit status: 0 valid (warnings allowed), 1 invalid.`,
   reposync validate --format github   # annotations in GitHub Actions`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
-			return runValidate(f, opts)
+			return runValidate(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json or github (workflow annotations)")
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletions("text", "json", "github"))
 	return cmd
 }
 
-func runValidate(f *Factory, opts *ValidateOptions) error {
+func runValidate(opts *ValidateOptions) error {
 	switch opts.Format {
 	case "text", "json", "github":
 	default:
@@ -67,29 +70,29 @@ func runValidate(f *Factory, opts *ValidateOptions) error {
 		if out.Diagnostics == nil {
 			out.Diagnostics = spec.Diagnostics{}
 		}
-		enc := json.NewEncoder(f.IO.Out)
+		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
 			return err
 		}
 	case "github":
 		for _, d := range diags {
-			writeGitHubAnnotation(f.IO.Out, d)
+			writeGitHubAnnotation(opts.IO.Out, d)
 		}
 		fallthrough
 	default:
 		for _, d := range diags {
-			fmt.Fprintln(f.IO.ErrOut, d.String())
+			fmt.Fprintln(opts.IO.ErrOut, d.String())
 		}
 	}
 	if errs > 0 {
 		if opts.Format != "json" {
-			fmt.Fprintf(f.IO.ErrOut, "%s: invalid: %s, %s\n", strings.Join(paths, " "), count(errs, "error"), count(warns, "warning"))
+			fmt.Fprintf(opts.IO.ErrOut, "%s: invalid: %s, %s\n", strings.Join(paths, " "), count(errs, "error"), count(warns, "warning"))
 		}
-		return withExit(ExitError, nil)
+		return silentExit(ExitError)
 	}
 	if opts.Format != "json" {
-		fmt.Fprintf(f.IO.Out, "%s: %s\n", strings.Join(paths, " "), describeDesired(desired, warns))
+		fmt.Fprintf(opts.IO.Out, "%s: %s\n", strings.Join(paths, " "), describeDesired(desired, warns))
 	}
 	return nil
 }

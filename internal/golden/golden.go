@@ -1,7 +1,8 @@
 // Package golden compares test output with golden files and rewrites them
-// when tests run with -update (`go test ./... -update`). Every package with
-// tests imports it, so the flag is defined in every test binary. It imports
-// no other internal package and is only used from tests.
+// when a test binary runs with -update. Only the packages whose tests use
+// it define that flag, so `make golden` passes -update to exactly those
+// (found with go list). It imports no other internal package and is only
+// used from tests.
 package golden
 
 import (

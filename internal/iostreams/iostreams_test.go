@@ -2,8 +2,6 @@ package iostreams
 
 import (
 	"testing"
-
-	_ "github.com/reposync/reposync/internal/golden" // accept -update
 )
 
 func TestTestStreamsAreNotTerminals(t *testing.T) {

@@ -48,7 +48,7 @@ func bigWorld(n int) (*state.Desired, map[string]*state.EffectiveRepository, *st
 			e.PushRules[rp] = state.PushRule{Path: rp, Users: []state.Ref{{Name: u.Name}}, MemberGroups: []state.Ref{{Name: "leads"}}}
 		}
 		live.Repositories[path] = lr
-		live.Fingerprints[plan.RepositoryAddress(path)] = fmt.Sprintf("sha256:%064x", r)
+		live.Fingerprints[plan.RepositoryAddress(path).String()] = fmt.Sprintf("sha256:%064x", r)
 		d.Repositories[path] = &state.Repository{Path: path}
 		eff[path] = e
 	}

@@ -50,6 +50,7 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 	problems = append(problems, diffGitAuths(p, d, live, opts)...)
 	problems = append(problems, r.problems...)
 	p.Warnings = append(p.Warnings, r.warnings...)
+	p.Warnings = append(p.Warnings, live.Warnings...)
 	p.finish()
 	sort.SliceStable(problems, func(i, j int) bool {
 		a, b := problems[i].Source, problems[j].Source
@@ -71,7 +72,7 @@ func diffGroups(p *Plan, d *state.Desired, live *state.Live, r *resolver, opts O
 		lg := live.Groups[path]
 		addr := GroupAddress(path)
 		if lg == nil {
-			parent := parentOf(path)
+			parent := state.ParentPath(path)
 			var parentID int64
 			if parent != "" {
 				lp, livep := live.Groups[parent]
@@ -228,20 +229,29 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 			t := repoTarget
 			t.User, t.UserID, t.UserIAMID = u.Name, u.ID, u.IAMID
 			ma := MemberAddress(e.Path, name)
+			satisfied := lm.Role != "" && (lm.Role == m.Role || m.Policy != "" && lm.Role.Level() >= m.Role.Level())
 			switch {
 			case !found:
 				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Create,
 					After: &MemberValue{Role: m.Role}, Source: m.Source.String(), Target: t})
-			case lm.Inherited && m.Policy != "" && lm.Role.Level() >= m.Role.Level():
+			case lm.Inherited && m.Policy != "" && satisfied:
 				// Inherited access already meets the policy's baseline.
 			case lm.Inherited:
 				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Create,
-					Before: &MemberValue{Role: lm.Role, Via: lm.Via}, After: &MemberValue{Role: m.Role},
+					Before: liveMemberValue(lm), After: &MemberValue{Role: m.Role},
 					Source: m.Source.String(), Target: t,
-					Warnings: []string{fmt.Sprintf("%s already has `%s` through %s; this adds a direct membership", name, lm.Role, lm.Via)}})
-			case m.Policy != "" && lm.Role.Level() >= m.Role.Level():
-				// A policy is a baseline: a higher live role satisfies it.
-			case lm.Role != m.Role:
+					Warnings: []string{fmt.Sprintf("%s already has `%s` through %s; this adds a direct membership", name, lm.RoleText(), lm.Via)}})
+			case satisfied:
+				// The role asked for, or a policy's baseline met by a higher role.
+			case lm.Managed != "":
+				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Manual,
+					Before: liveMemberValue(lm), After: &MemberValue{Role: m.Role}, Source: m.Source.String(), Target: t,
+					Reason: fmt.Sprintf("%s is %s: CodeArts manages this membership (role `%s`), so reposync never changes it; change it in the CodeArts console, or make the spec agree", name, lm.Managed, lm.RoleText())})
+			case lm.Role == "":
+				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Manual,
+					Before: liveMemberValue(lm), After: &MemberValue{Role: m.Role}, Source: m.Source.String(), Target: t,
+					Reason: fmt.Sprintf("%s has the role `%s`, which reposync does not know, so it does not change it; set the role in the CodeArts console (and please report the role name)", name, lm.RoleText())})
+			default:
 				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Update,
 					Before: &MemberValue{Role: lm.Role}, After: &MemberValue{Role: m.Role}, Source: m.Source.String(), Target: t})
 			}
@@ -249,7 +259,13 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 		if e.MembersAuthoritative {
 			for _, name := range keys(lr.Members) {
 				lm := lr.Members[name]
-				if lm.Inherited || (lm.User.IAMID != "" && wantIAM[lm.User.IAMID]) || (lm.User.ID != 0 && wantID[lm.User.ID]) {
+				if lm.Inherited || lm.Managed != "" || (lm.User.IAMID != "" && wantIAM[lm.User.IAMID]) || (lm.User.ID != 0 && wantID[lm.User.ID]) {
+					continue // CodeArts manages it, or the spec lists it
+				}
+				if lm.Role == "" {
+					// reposync cannot reason about a role it does not know:
+					// such a member is left alone, and said so.
+					p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %s has the role `%s`, which reposync does not know; it is left alone (please report the role name)", e.Path, name, lm.RoleText()))
 					continue
 				}
 				ma := MemberAddress(e.Path, name)
@@ -257,9 +273,9 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 					t := repoTarget
 					t.User, t.UserID, t.UserIAMID = lm.User.Name, lm.User.ID, lm.User.IAMID
 					p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Delete,
-						Before: &MemberValue{Role: lm.Role}, Source: e.Source.String(), Target: t})
+						Before: liveMemberValue(lm), Source: e.Source.String(), Target: t})
 				} else {
-					p.Extras = append(p.Extras, Extra{Address: ma, Kind: KindMember, Detail: fmt.Sprintf("direct member with role `%s` not listed", lm.Role)})
+					p.Extras = append(p.Extras, Extra{Address: ma, Kind: KindMember, Detail: fmt.Sprintf("direct member with role `%s` not listed", lm.RoleText())})
 				}
 			}
 		}
@@ -342,6 +358,15 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 		}
 	}
 	return nil
+}
+
+// liveMemberValue is the before side of a member change.
+func liveMemberValue(lm state.LiveMember) *MemberValue {
+	v := &MemberValue{Role: lm.Role, Via: lm.Via}
+	if lm.Role == "" {
+		v.RoleName = lm.RoleName
+	}
+	return v
 }
 
 // resolveRule resolves a desired rule's names; the value shows live names.
@@ -485,13 +510,6 @@ func diffGitAuths(p *Plan, d *state.Desired, live *state.Live, opts Options) []P
 	return nil
 }
 
-func parentOf(path string) string {
-	if i := strings.LastIndexByte(path, '/'); i > 0 {
-		return path[:i]
-	}
-	return ""
-}
-
 func sorted(s []string) []string {
 	out := slices.Clone(s)
 	sort.Strings(out)
@@ -502,7 +520,7 @@ func sorted(s []string) []string {
 func reposPerGroup(live *state.Live) map[string]int {
 	n := map[string]int{}
 	for path := range live.Repositories {
-		for g := parentOf(path); g != ""; g = parentOf(g) {
+		for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
 			n[g]++
 		}
 	}

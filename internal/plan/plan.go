@@ -1,6 +1,9 @@
-// Package plan holds the plan model — Plan, Change, Action — the pure Diff
-// that computes it from the desired and the live state, and the codec of saved
-// plans (format_version). It imports only state: no I/O, no clock, no API.
+// Package plan holds the plan model — Plan, Change, Action, the structured
+// Address of every object (text only at output) and the one typed set of
+// write operations (Op, OpFor) that apply and remote share — the pure Diff
+// that computes it from the desired and the live state, and the codec of
+// saved plans (format_version). It imports only state: no I/O, no clock, no
+// API.
 package plan
 
 import (
@@ -88,9 +91,9 @@ func (s Summary) Line() string {
 
 // Change is one planned change to one object.
 type Change struct {
-	Address string `json:"address"`
-	Kind    Kind   `json:"kind"`
-	Action  Action `json:"action"`
+	Address Address `json:"address"`
+	Kind    Kind    `json:"kind"`
+	Action  Action  `json:"action"`
 	// Before and After hold the object's managed attributes; nil when it does
 	// not exist on that side. Their type depends on Kind (see Value types).
 	Before Value `json:"before"`
@@ -134,7 +137,10 @@ type Value interface{ isValue() }
 
 // MemberValue is a repository member's role.
 type MemberValue struct {
-	Role state.Role `json:"role"`
+	// Role is "" for a live role reposync does not know; RoleName then
+	// names it as the service did.
+	Role     state.Role `json:"role"`
+	RoleName string     `json:"role_name,omitempty"`
 	// Via is set when the live access is inherited (member group or group).
 	Via string `json:"via,omitempty"`
 }
@@ -173,15 +179,15 @@ func (*GitAuthValue) isValue()     {}
 
 // Extra is a live entry the spec does not list, left alone without pruning.
 type Extra struct {
-	Address string `json:"address"`
-	Kind    Kind   `json:"kind"`
-	Detail  string `json:"detail"`
+	Address Address `json:"address"`
+	Kind    Kind    `json:"kind"`
+	Detail  string  `json:"detail"`
 }
 
 // Problem is a reason the plan cannot be made, located at its spec source.
 type Problem struct {
 	Source  state.Source
-	Address string
+	Address Address
 	Message string
 }
 
@@ -192,8 +198,8 @@ func (p Problem) String() string {
 		b.WriteString(pos)
 		b.WriteString(": ")
 	}
-	if p.Address != "" {
-		b.WriteString(p.Address)
+	if p.Address != (Address{}) {
+		b.WriteString(p.Address.String())
 		b.WriteString(": ")
 	}
 	b.WriteString(p.Message)
@@ -203,8 +209,8 @@ func (p Problem) String() string {
 // finish sorts changes and extras, counts the summary and makes the nil
 // slices empty so JSON shows [] rather than null.
 func (p *Plan) finish() {
-	sort.SliceStable(p.Changes, func(i, j int) bool { return AddressLess(p.Changes[i].Address, p.Changes[j].Address) })
-	sort.SliceStable(p.Extras, func(i, j int) bool { return AddressLess(p.Extras[i].Address, p.Extras[j].Address) })
+	sort.SliceStable(p.Changes, func(i, j int) bool { return p.Changes[i].Address.Less(p.Changes[j].Address) })
+	sort.SliceStable(p.Extras, func(i, j int) bool { return p.Extras[i].Address.Less(p.Extras[j].Address) })
 	sort.Strings(p.Warnings)
 	p.Summary = Summary{}
 	for i := range p.Changes {
@@ -237,81 +243,4 @@ func (p *Plan) finish() {
 	if p.Live == nil {
 		p.Live = map[string]string{}
 	}
-}
-
-// Addresses of objects, shared by Diff, renderers and remote.
-
-// GroupAddress is the address of a repository group.
-func GroupAddress(path string) string { return "group[" + path + "]" }
-
-// RepositoryAddress is the address of a repository.
-func RepositoryAddress(path string) string { return "repository[" + path + "]" }
-
-// GitAuthAddress is the address of a Git authorization.
-func GitAuthAddress(name string) string { return "git_auth[" + name + "]" }
-
-// MemberAddress is the address of a repository member.
-func MemberAddress(repo, user string) string {
-	return RepositoryAddress(repo) + ".member[" + user + "]"
-}
-
-// MemberGroupAddress is the address of a member group attached to a repository.
-func MemberGroupAddress(repo, mg string) string {
-	return RepositoryAddress(repo) + ".member_group[" + mg + "]"
-}
-
-// GroupMemberGroupAddress is the address of a member group attached to a group.
-func GroupMemberGroupAddress(group, mg string) string {
-	return GroupAddress(group) + ".member_group[" + mg + "]"
-}
-
-// PushRuleAddress is the address of a file push rule.
-func PushRuleAddress(repo, path string) string {
-	return RepositoryAddress(repo) + ".push_rule[" + path + "]"
-}
-
-// AddressLess orders addresses so that an object comes right before what it
-// contains: group[a] < group[a].member_group[x] < group[a/b]. Plain byte
-// order would put group[a/b] first, because '/' sorts before ']'.
-func AddressLess(a, b string) bool {
-	return addressKey.Replace(a) < addressKey.Replace(b)
-}
-
-var addressKey = strings.NewReplacer("]", "\x01", "[", "\x02", ".", "\x03")
-
-// Address is a parsed change address.
-type Address struct {
-	Kind  string // "group", "repository" or "git_auth"
-	Name  string // the group or repository path, or the authorization name
-	Sub   string // "", "member", "member_group" or "push_rule"
-	Entry string // the member, member group or push rule path
-}
-
-// ParseAddress splits an address such as
-// repository[payments/api].push_rule[/config/*] into its parts. Outer names
-// (paths and authorization names) never contain brackets; entries may.
-func ParseAddress(addr string) Address {
-	var a Address
-	open := strings.IndexByte(addr, '[')
-	if open < 0 {
-		a.Name = addr
-		return a
-	}
-	a.Kind = addr[:open]
-	rest := addr[open+1:]
-	end := strings.IndexByte(rest, ']')
-	if end < 0 {
-		a.Name = rest
-		return a
-	}
-	a.Name = rest[:end]
-	rest = rest[end+1:]
-	if !strings.HasPrefix(rest, ".") {
-		return a
-	}
-	rest = rest[1:]
-	if i := strings.IndexByte(rest, '['); i >= 0 && strings.HasSuffix(rest, "]") {
-		a.Sub, a.Entry = rest[:i], rest[i+1:len(rest)-1]
-	}
-	return a
 }

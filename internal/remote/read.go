@@ -17,9 +17,12 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Walk reads the project tree — every group and repository, by full path —
+// Walk reads the project tree — every group and repository, by path —
 // without reading any repository's details. Each level of the tree is listed
-// concurrently.
+// concurrently. Paths are built from the walk itself (the parent's path and
+// the item's own `path`), never taken from `full_path`: the service may put
+// a namespace in front of it (docs/api-assumptions.md), which is only
+// cross-checked.
 func (c *Client) Walk(ctx context.Context) (*state.Live, error) {
 	live := &state.Live{
 		Project:      c.project,
@@ -34,7 +37,8 @@ func (c *Client) Walk(ctx context.Context) (*state.Live, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list the groups and repositories of project %s: %w", c.project, err)
 	}
-	level := c.addItems(live, 0, top)
+	ns := &namespaceCheck{}
+	level := c.addItems(live, nil, top, ns)
 	for depth := 0; len(level) > 0; depth++ {
 		if depth > 64 {
 			return nil, fmt.Errorf("the group tree is deeper than 64 levels; is the API returning a cycle?")
@@ -57,25 +61,40 @@ func (c *Client) Walk(ctx context.Context) (*state.Live, error) {
 		}
 		var next []*state.LiveGroup
 		for i, grp := range level {
-			next = append(next, c.addItems(live, grp.ID, children[i])...)
+			next = append(next, c.addItems(live, grp, children[i], ns)...)
 		}
 		level = next
 	}
+	live.Warnings = append(live.Warnings, ns.warnings()...)
 	for path, g := range live.Groups {
-		live.Fingerprints[plan.GroupAddress(path)] = fingerprint(g)
+		live.Fingerprints[plan.GroupAddress(path).String()] = fingerprint(g)
 	}
 	return live, nil
 }
 
-// addItems records one listing's groups and repositories and returns the new
-// groups, sorted by path, to list next.
-func (c *Client) addItems(live *state.Live, parentID int64, items []api.TreeItem) []*state.LiveGroup {
+// addItems records one listing's groups and repositories under parent (nil
+// = the project root) and returns the new groups, sorted by path, to list
+// next.
+func (c *Client) addItems(live *state.Live, parent *state.LiveGroup, items []api.TreeItem, ns *namespaceCheck) []*state.LiveGroup {
 	var groups []*state.LiveGroup
+	var parentID int64
+	prefix := ""
+	if parent != nil {
+		parentID, prefix = parent.ID, parent.Path+"/"
+	}
 	for _, it := range items {
-		path := it.FullPath
-		if path == "" {
-			path = it.Path
+		own := it.Path
+		if own == "" {
+			// No path in the answer: the last segment of full_path is the
+			// best evidence left.
+			own = state.BaseName(it.FullPath)
 		}
+		if own == "" || strings.Contains(own, "/") {
+			ns.bad = append(ns.bad, fmt.Sprintf("%q (id %d) under %q", it.Path, it.ID, strings.TrimSuffix(prefix, "/")))
+			continue
+		}
+		path := prefix + own
+		ns.observe(path, it.FullPath)
 		switch it.DescendantType {
 		case api.DescendantGroup:
 			if _, dup := live.Groups[path]; dup {
@@ -85,11 +104,52 @@ func (c *Client) addItems(live *state.Live, parentID int64, items []api.TreeItem
 			live.Groups[path] = g
 			groups = append(groups, g)
 		case api.DescendantRepository:
+			if _, dup := live.Repositories[path]; dup {
+				continue
+			}
 			live.Repositories[path] = &state.LiveRepository{ID: it.ID, UUID: it.UUID, Path: path, GroupID: parentID}
 		}
 	}
 	sort.Slice(groups, func(i, j int) bool { return groups[i].Path < groups[j].Path })
 	return groups
+}
+
+// namespaceCheck compares the paths built from the walk with the service's
+// full_path values: equal, or the same with one namespace segment in front
+// (the form CreateGroup's documented answer suggests) is expected; anything
+// else is reported once, with an example, so a surprise in the real service
+// is seen rather than silently absorbed.
+type namespaceCheck struct {
+	namespaces map[string]bool
+	mismatch   []string
+	bad        []string
+}
+
+func (n *namespaceCheck) observe(path, fullPath string) {
+	switch {
+	case fullPath == "" || fullPath == path:
+	case strings.HasSuffix(fullPath, "/"+path) && !strings.Contains(strings.TrimSuffix(fullPath, "/"+path), "/"):
+		if n.namespaces == nil {
+			n.namespaces = map[string]bool{}
+		}
+		n.namespaces[strings.TrimSuffix(fullPath, "/"+path)] = true
+	default:
+		n.mismatch = append(n.mismatch, fmt.Sprintf("%s has full_path %s", path, fullPath))
+	}
+}
+
+func (n *namespaceCheck) warnings() []string {
+	var out []string
+	if len(n.namespaces) > 1 {
+		out = append(out, fmt.Sprintf("the tree's full_path values carry %d different namespace prefixes; paths are taken from the tree walk", len(n.namespaces)))
+	}
+	if len(n.mismatch) > 0 {
+		out = append(out, fmt.Sprintf("%d items have a full_path that does not end with the path found by walking the tree (first: %s); reposync uses the walked paths — please report this", len(n.mismatch), n.mismatch[0]))
+	}
+	if len(n.bad) > 0 {
+		out = append(out, fmt.Sprintf("%d items of the tree have no usable path and were skipped (first: %s) — please report this", len(n.bad), n.bad[0]))
+	}
+	return out
 }
 
 // ReadRequest says what Read must look at beyond the tree.
@@ -247,6 +307,7 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 	for _, r := range roles.RoleSync {
 		live.Roles[r.RoleName] = state.LiveRole{Name: r.RoleName, ID: r.RoleID}
 	}
+	c.rememberRoles(live.Roles)
 
 	// Groups.
 	for i, p := range groups {
@@ -259,16 +320,14 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 			lg.MemberGroups = append(lg.MemberGroups, m.Name)
 		}
 		sort.Strings(lg.MemberGroups)
-		live.Fingerprints[plan.GroupAddress(p)] = fingerprint(lg)
+		live.Fingerprints[plan.GroupAddress(p).String()] = fingerprint(lg)
 	}
 
 	// Repositories.
 	for i, p := range repos {
 		r := live.Repositories[p]
-		if err := fillRepository(r, details[i], live); err != nil {
-			return err
-		}
-		live.Fingerprints[plan.RepositoryAddress(p)] = fingerprint(r)
+		fillRepository(r, details[i], live)
+		live.Fingerprints[plan.RepositoryAddress(p).String()] = fingerprint(r)
 	}
 
 	if req.GitAuths {
@@ -282,9 +341,12 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 }
 
 // fillRepository turns one repository's reads into state: v4 ListMembers
-// tells direct members from inherited ones; the legacy list carries the
-// direct members' access levels (20/30/40), which v4 does not.
-func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) error {
+// tells direct members from inherited ones and says which memberships
+// CodeArts manages itself (creator, project members synced in); the legacy
+// list carries the direct members' access levels (20/30/40), which v4 does
+// not. A role reposync does not know is kept as unknown, never guessed and
+// never a reason to fail the read.
+func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) {
 	r.Details = true
 	r.Members = map[string]state.LiveMember{}
 	levels := map[string]int64{}
@@ -295,17 +357,9 @@ func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) err
 	for _, m := range d.members {
 		u := state.LiveUser{Name: m.UserName, ID: m.UserID, IAMID: m.UserIAMID}
 		lm := state.LiveMember{User: u}
-		if m.Direct() {
-			level, ok := levels[m.UserIAMID]
-			if !ok {
-				return fmt.Errorf("read %s: direct member %s is missing from the legacy member list, so its role is unknown", r.Path, m.UserName)
-			}
-			role, err := state.RoleForLevel(int(level))
-			if err != nil {
-				return fmt.Errorf("read %s: member %s: %w", r.Path, m.UserName, err)
-			}
-			lm.Role = role
-		} else {
+		level, hasLevel := levels[m.UserIAMID]
+		lm.Role, lm.RoleName = memberRole(level, hasLevel, m.RepositoryRoleName)
+		if !m.Direct() {
 			lm.Inherited = true
 			switch {
 			case m.MemberGroupSource != "" && m.MemberSource != "":
@@ -315,12 +369,8 @@ func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) err
 			default:
 				lm.Via = "member group " + m.MemberSource
 			}
-			if level, ok := levels[m.UserIAMID]; ok {
-				lm.Role, _ = state.RoleForLevel(int(level))
-			} else {
-				lm.Role = roleFromName(m.RepositoryRoleName)
-			}
 		}
+		lm.Managed = managedBy(m, live.Project)
 		seen[m.UserIAMID] = true
 		r.Members[u.Name] = lm
 		if _, known := live.Users[u.Name]; !known && u.Name != "" {
@@ -333,15 +383,13 @@ func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) err
 		if seen[m.UserID] {
 			continue
 		}
-		role, err := state.RoleForLevel(int(m.Role))
-		if err != nil {
-			return fmt.Errorf("read %s: member %s: %w", r.Path, m.Name, err)
-		}
 		u := state.LiveUser{Name: m.Name, IAMID: m.UserID}
 		if known, ok := live.Users[m.Name]; ok {
 			u = known
 		}
-		r.Members[m.Name] = state.LiveMember{User: u, Role: role}
+		lm := state.LiveMember{User: u}
+		lm.Role, lm.RoleName = memberRole(m.Role, true, "")
+		r.Members[m.Name] = lm
 	}
 	r.MemberGroups = []string{}
 	for _, m := range d.groups {
@@ -365,7 +413,7 @@ func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) err
 				rule.MemberGroups = append(rule.MemberGroups, state.LiveMemberGroup{Name: t.Name, TeamID: t.ID})
 			}
 			for _, ro := range a.Roles {
-				rule.Roles = append(rule.Roles, state.LiveRole{Name: ro.Name, ID: ro.RelatedRoleID})
+				rule.Roles = append(rule.Roles, state.LiveRole{Name: ro.Name, ID: projectRoleID(live.Roles, ro)})
 			}
 		}
 		if !found {
@@ -373,21 +421,66 @@ func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) err
 		}
 		r.PushRules[p.Path] = rule
 	}
-	return nil
 }
 
-// roleFromName maps a v4 repository role name to a role for display only
-// (inherited members); REFERENCE does not list the names, so unknown names
-// give "".
-func roleFromName(name string) state.Role {
-	n := strings.ToLower(name)
+// projectRoleID is the project role id of a role a push rule names. Whether
+// a rule's related_role_id and the project role list's role_id are one id
+// space is not documented (docs/api-assumptions.md, behaviour role_ids): the
+// id is used when the project has it, else the project role of the same
+// name, so rules compare and converge under either answer.
+func projectRoleID(roles map[string]state.LiveRole, ro api.PushRuleRole) string {
+	for _, r := range roles {
+		if r.ID == ro.RelatedRoleID {
+			return r.ID
+		}
+	}
+	if r, ok := roles[ro.Name]; ok {
+		return r.ID
+	}
+	return ro.RelatedRoleID
+}
+
+// memberRole reads a member's role: the legacy access level when the
+// legacy list has the member, else the v4 role name; unknown levels and
+// names give "" and a description for messages.
+func memberRole(level int64, hasLevel bool, name string) (state.Role, string) {
+	if hasLevel {
+		if role, err := state.RoleForLevel(int(level)); err == nil {
+			return role, string(role)
+		}
+		if name != "" {
+			return "", fmt.Sprintf("%s (access level %d)", name, level)
+		}
+		return "", fmt.Sprintf("access level %d", level)
+	}
+	if role, ok := state.RoleForName(name); ok {
+		return role, name
+	}
+	if name == "" {
+		return "", "no role reported"
+	}
+	return "", name
+}
+
+// managedBy says why CodeArts itself manages a membership, "" when it does
+// not: the repository creator, a project administrator, or a project member
+// synced into the repository (member_source_id is the project's id; see
+// docs/api-assumptions.md).
+func managedBy(m api.RepositoryMember, project string) string {
+	role := m.ProjectRoleName
+	if role == "" {
+		role = m.RepositoryRoleName
+	}
 	switch {
-	case strings.Contains(n, "admin") || strings.Contains(n, "owner") || strings.Contains(n, "manager"):
-		return state.RoleAdmin
-	case strings.Contains(n, "develop"):
-		return state.RoleDeveloper
-	case strings.Contains(n, "view") || strings.Contains(n, "read") || strings.Contains(n, "report"):
-		return state.RoleViewer
+	case m.IsRepoCreator == 1:
+		return "the repository creator"
+	case m.IsProjectAdmin == 1:
+		return "a project administrator, synced by CodeArts"
+	case m.MemberSource == "" && m.MemberGroupSource == "" && m.MemberSourceID != "" && m.MemberSourceID == project:
+		if role != "" {
+			return "synced from the project as " + role
+		}
+		return "synced from the project"
 	}
 	return ""
 }

@@ -1,11 +1,17 @@
 // Package remote is the only bridge between reposync's domain and the cloud
-// API: it reads the live state (api -> state) with bounded concurrency, and
-// performs plan changes (plan steps -> api calls). It imports api, state and
-// plan, and nothing above them.
+// API: it reads the live state (api -> state) with bounded concurrency
+// (read.go), and performs plan changes (plan ops -> api calls, write*.go).
+// Every write whose outcome can be unknown goes through verify, the one
+// place that decides by re-reading whether a write took effect. It imports
+// api, state and plan, and nothing above them.
 package remote
 
 import (
+	"maps"
+	"sync"
+
 	"github.com/reposync/reposync/internal/api"
+	"github.com/reposync/reposync/internal/state"
 )
 
 // Client reads and changes one CodeArts project through an api.Client.
@@ -14,6 +20,21 @@ type Client struct {
 	project     string // CodeArts project UUID
 	iamProject  string // IAM project id, for ServiceStage
 	concurrency int
+
+	mu    sync.Mutex
+	roles map[string]state.LiveRole // the project roles Read found, by name
+}
+
+func (c *Client) rememberRoles(roles map[string]state.LiveRole) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.roles = maps.Clone(roles)
+}
+
+func (c *Client) projectRoles() map[string]state.LiveRole {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.roles
 }
 
 // New returns a Client for the CodeArts project; iamProjectID is needed only

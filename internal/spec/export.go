@@ -16,11 +16,17 @@ import (
 // ExportOptions shape the files Export writes.
 type ExportOptions struct {
 	// SplitByGroup writes one file per top-level group (its groups and
-	// repositories) next to reposync.yaml (project, pins, authorizations and
-	// repositories at the project root).
+	// repositories) as groups/<group>.yaml next to reposync.yaml (project,
+	// pins, authorizations and repositories at the project root). A group's
+	// file lives in its own directory, so no group name can collide with
+	// reposync.yaml or the schema file.
 	SplitByGroup bool
 	// PinIDs writes users, member_groups and roles pins for every name used.
 	PinIDs bool
+	// SchemaFile is the path of the JSON Schema relative to the spec's root
+	// directory, for the yaml-language-server line; "" writes no such line
+	// (when no schema file is written next to the spec).
+	SchemaFile string
 	// Origin says where the state came from, for the header comment.
 	Origin      string
 	Now         time.Time
@@ -102,19 +108,21 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 		topNames = append(topNames, t)
 	}
 	sort.Strings(topNames)
+	taken := map[string]bool{}
 	for _, t := range topNames {
-		data, err := render(body(tops[t], false), header(o, t+".yaml"))
+		name := groupFileName(t, taken)
+		data, err := render(body(tops[t], false), header(o, name, "../"))
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, ExportFile{Name: t + ".yaml", Data: data})
+		files = append(files, ExportFile{Name: name, Data: data})
 	}
 	// The root file last: only now are the names every file uses known.
 	rootDoc := body(root, true)
 	if o.PinIDs {
 		insertPins(rootDoc, live, &used)
 	}
-	data, err := render(rootDoc, header(o, "reposync.yaml"))
+	data, err := render(rootDoc, header(o, "reposync.yaml", ""))
 	if err != nil {
 		return nil, err
 	}
@@ -124,9 +132,27 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 
 type usage struct{ users, groups, roles map[string]bool }
 
-func header(o ExportOptions, name string) string {
+// header is a file's leading comment; up is the way from the file's
+// directory to the spec root ("" or "../").
+func header(o ExportOptions, name, up string) string {
 	when := o.Now.UTC().Format(time.RFC3339)
-	return fmt.Sprintf("yaml-language-server: $schema=./reposync.schema.json\n\n%s: exported by reposync %s from %s on %s.\nReview it, fill in every password_env variable, and commit it.", name, o.ToolVersion, o.Origin, when)
+	s := fmt.Sprintf("%s: exported by reposync %s from %s on %s.\nReview it, fill in every password_env variable, and commit it.", name, o.ToolVersion, o.Origin, when)
+	if o.SchemaFile != "" {
+		s = "yaml-language-server: $schema=./" + up + o.SchemaFile + "\n\n" + s
+	}
+	return s
+}
+
+// groupFileName is the file of a top-level group in a split export:
+// groups/<name>.yaml, with a numeric suffix when a case-insensitive file
+// system would see two names as one.
+func groupFileName(group string, taken map[string]bool) string {
+	name := "groups/" + group + ".yaml"
+	for i := 2; taken[strings.ToLower(name)]; i++ {
+		name = fmt.Sprintf("groups/%s-%d.yaml", group, i)
+	}
+	taken[strings.ToLower(name)] = true
+	return name
 }
 
 func groupsNode(live *state.Live, paths []string, used *usage) *yaml.Node {
@@ -156,7 +182,10 @@ func reposNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 		members := flowMapping()
 		for _, name := range sortedKeys(r.Members) {
 			lm := r.Members[name]
-			if lm.Inherited {
+			if lm.Inherited || lm.Managed != "" || lm.Role == "" {
+				// Not the repository's own to list: inherited, managed by
+				// CodeArts itself (creator, synced project members), or a
+				// role the spec cannot express. Plans leave them alone too.
 				continue
 			}
 			used.users[name] = true

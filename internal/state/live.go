@@ -21,9 +21,9 @@ type Live struct {
 	// and pruning is off), so plan can tell "none" from "not looked at".
 	GitAuths map[string]*LiveGitAuth
 
-	// Caller is the identity reposync runs as, when known; guardrails use it
-	// so a run can never remove or demote its own admin role.
-	Caller *LiveUser
+	// Warnings are things the read noticed that a person should know
+	// (a full_path that disagrees with the tree, say); plans show them.
+	Warnings []string
 
 	// Fingerprints maps the address of every object read to a digest of what
 	// was read, so a saved plan can detect that the world changed since.
@@ -81,13 +81,24 @@ type LiveRepository struct {
 // LiveMember is one user's access to a repository.
 type LiveMember struct {
 	User LiveUser
+	// Role is "" when the service reported a role reposync does not know
+	// (RoleName says which): such a member is never changed, and a spec
+	// that disagrees with it gets a manual change.
 	Role Role
+	// RoleName is the role as the service named it (a v4 role name, or
+	// "level N"), for messages.
+	RoleName string
 	// Inherited is true when the access comes through a member group or a
 	// parent group; such members are never removed or changed directly.
 	Inherited bool
 	// Via names where inherited access comes from: "member group X" or
 	// "group a/b".
 	Via string
+	// Managed says why CodeArts itself manages the membership ("the
+	// repository creator", "synced from the project as Project manager");
+	// "" for a membership reposync may change. Managed members are never
+	// removed or demoted, and are not drift when a spec leaves them out.
+	Managed string
 }
 
 // LivePushRule is a file push rule as read, with resolved names.
@@ -107,4 +118,16 @@ type LiveGitAuth struct {
 	Name     string
 	RepoType string
 	User     string
+}
+
+// RoleText names the member's role for messages: the spec's role name, or
+// the service's name for a role reposync does not know.
+func (m LiveMember) RoleText() string {
+	if m.Role != "" {
+		return string(m.Role)
+	}
+	if m.RoleName != "" {
+		return m.RoleName
+	}
+	return "unknown"
 }

@@ -58,16 +58,6 @@ func ParsePattern(text string) (Pattern, error) {
 	return p, nil
 }
 
-// MustPattern is ParsePattern for patterns known to be valid (tests, code).
-func MustPattern(text string) Pattern {
-	p, err := ParsePattern(text)
-	if err != nil {
-		panic(fmt.Sprintf("state.MustPattern(%q): %v", text, err))
-	}
-	return p
-}
-
-// Match reports whether the repository full path matches the pattern, ignoring
 // negation (see Selects for how a pattern list decides).
 func (p Pattern) Match(repoPath string) bool {
 	if len(p.segs) == 0 {

@@ -1,6 +1,9 @@
 package state
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestPatternMatch(t *testing.T) {
 	tests := []struct {
@@ -69,4 +72,13 @@ func TestSelects(t *testing.T) {
 	if Selects([]Pattern{MustPattern("!a/**")}, "b/c") {
 		t.Error("a list of only negations must select nothing")
 	}
+}
+
+// MustPattern is ParsePattern for patterns known to be valid.
+func MustPattern(text string) Pattern {
+	p, err := ParsePattern(text)
+	if err != nil {
+		panic(fmt.Sprintf("MustPattern(%q): %v", text, err))
+	}
+	return p
 }

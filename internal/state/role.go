@@ -1,6 +1,9 @@
 package state
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Role is a repository member's role as the spec names it.
 type Role string
@@ -44,4 +47,21 @@ func RoleForLevel(level int) (Role, error) {
 		return RoleAdmin, nil
 	}
 	return "", fmt.Errorf("unknown repository access level %d (want 20, 30 or 40)", level)
+}
+
+// RoleForName maps a role name the service reports (v4 repository role
+// names, project role names synced into repositories) to a Role, when the
+// name is one of those documented or observed (docs/api-assumptions.md);
+// ok is false for any other name, which callers must treat as unknown,
+// never guess.
+func RoleForName(name string) (Role, bool) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "viewer", "reporter", "guest", "read-only member", "readonly member":
+		return RoleViewer, true
+	case "developer", "committer", "common member", "member":
+		return RoleDeveloper, true
+	case "administrator", "admin", "maintainer", "project manager", "project administrator", "repository administrator":
+		return RoleAdmin, true
+	}
+	return "", false
 }

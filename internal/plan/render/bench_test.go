@@ -21,7 +21,7 @@ func BenchmarkRender10k(b *testing.B) {
 			plan.Change{Address: plan.PushRuleAddress(repo, "/config/*"), Kind: plan.KindPushRule, Action: plan.Update,
 				Before: &plan.PushRuleValue{Users: []string{"alice"}, MemberGroups: []string{}, Roles: []string{}},
 				After:  &plan.PushRuleValue{Users: []string{"alice", "bob"}, MemberGroups: []string{"leads"}, Roles: []string{}}, Source: "teams/t.yaml:9"})
-		p.Live[plan.RepositoryAddress(repo)] = "sha256:00"
+		p.Live[plan.RepositoryAddress(repo).String()] = "sha256:00"
 	}
 	p.Summary = plan.Summary{Update: len(p.Changes)}
 	for _, f := range Formats {

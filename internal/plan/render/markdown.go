@@ -128,18 +128,18 @@ func attention(p *plan.Plan) []string {
 		if c.Source != "" {
 			src = " — " + code(c.Source)
 		}
-		kind, path := repoOf(c.Address)
+		kind, path := c.Address.Object, c.Address.Name
 		where := code(path)
 		switch {
 		case c.Action == plan.Delete && c.Kind == plan.KindMember:
 			role := ""
 			if b, ok := c.Before.(*plan.MemberValue); ok {
-				role = string(b.Role)
+				role = roleText(b)
 			}
-			items = append(items, item{0, fmt.Sprintf("- ➖ **Removes** %s (%s) from %s%s\n", code(leaf(c.Address)), role, where, src)})
+			items = append(items, item{0, fmt.Sprintf("- ➖ **Removes** %s (%s) from %s%s\n", code(c.Address.Leaf()), role, where, src)})
 		case c.Action == plan.Delete:
-			what := map[plan.Kind]string{plan.KindGroup: "group", plan.KindPushRule: "push rule " + code(leaf(c.Address)) + " on", plan.KindGitAuth: "Git authorization"}[c.Kind]
-			if kind == "group" || kind == "git_auth" {
+			what := map[plan.Kind]string{plan.KindGroup: "group", plan.KindPushRule: "push rule " + code(c.Address.Leaf()) + " on", plan.KindGitAuth: "Git authorization"}[c.Kind]
+			if kind == plan.ObjectGroup || kind == plan.ObjectGitAuth {
 				items = append(items, item{1, fmt.Sprintf("- ➖ **Deletes** %s %s%s\n", what, where, src)})
 			} else {
 				items = append(items, item{1, fmt.Sprintf("- ➖ **Deletes** %s %s — matching files are no longer restricted%s\n", what, where, src)})
@@ -147,12 +147,12 @@ func attention(p *plan.Plan) []string {
 		case grantsAdmin(c):
 			was := "new member"
 			if b, ok := c.Before.(*plan.MemberValue); ok {
-				was = "was " + string(b.Role)
+				was = "was " + roleText(b)
 				if b.Via != "" {
 					was += " through " + b.Via
 				}
 			}
-			items = append(items, item{2, fmt.Sprintf("- 🔑 **Grants admin** to %s on %s (%s)%s\n", code(leaf(c.Address)), where, was, src)})
+			items = append(items, item{2, fmt.Sprintf("- 🔑 **Grants admin** to %s on %s (%s)%s\n", code(c.Address.Leaf()), where, was, src)})
 		case loosens(c):
 			b, _ := c.Before.(*plan.PushRuleValue)
 			a, _ := c.After.(*plan.PushRuleValue)
@@ -166,7 +166,7 @@ func attention(p *plan.Plan) []string {
 			for _, s := range added(b.Roles, a.Roles) {
 				more = append(more, "role "+code(s))
 			}
-			items = append(items, item{3, fmt.Sprintf("- 🔓 **Loosens** push rule %s on %s: now also %s%s\n", code(leaf(c.Address)), where, strings.Join(more, ", "), src)})
+			items = append(items, item{3, fmt.Sprintf("- 🔓 **Loosens** push rule %s on %s: now also %s%s\n", code(c.Address.Leaf()), where, strings.Join(more, ", "), src)})
 		case c.Action == plan.Replace:
 			items = append(items, item{4, fmt.Sprintf("- 🔁 **Replaces** Git authorization %s (deleted, then created with the password from the environment)%s\n", where, src)})
 		case c.Action == plan.Manual:
@@ -174,7 +174,7 @@ func attention(p *plan.Plan) []string {
 			if detail != "" {
 				detail = ": " + detail
 			}
-			items = append(items, item{5, fmt.Sprintf("- ✋ **Manual step** for %s%s — %s%s\n", code(c.Address), escapeMD(detail), escapeMD(c.Reason), src)})
+			items = append(items, item{5, fmt.Sprintf("- ✋ **Manual step** for %s%s — %s%s\n", code(c.Address.String()), escapeMD(detail), escapeMD(c.Reason), src)})
 		}
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].rank < items[j].rank })
@@ -191,10 +191,10 @@ func perPerson(p *plan.Plan) []string {
 	type row struct{ person, repo, text string }
 	var rows []row
 	for _, c := range p.Changes {
-		_, repo := repoOf(c.Address)
+		repo := c.Address.Name
 		switch c.Kind {
 		case plan.KindMember:
-			user := leaf(c.Address)
+			user := c.Address.Leaf()
 			b, _ := c.Before.(*plan.MemberValue)
 			a, _ := c.After.(*plan.MemberValue)
 			var t string
@@ -202,13 +202,13 @@ func perPerson(p *plan.Plan) []string {
 			case c.Action == plan.Manual:
 				continue
 			case a == nil:
-				t = fmt.Sprintf("loses %s on %s", b.Role, code(repo))
+				t = fmt.Sprintf("loses %s on %s", roleText(b), code(repo))
 			case b == nil:
 				t = fmt.Sprintf("gains %s on %s", a.Role, code(repo))
 			case b.Via != "":
-				t = fmt.Sprintf("%s through %s → %s (direct) on %s", b.Role, escapeMD(b.Via), a.Role, code(repo))
+				t = fmt.Sprintf("%s through %s → %s (direct) on %s", roleText(b), escapeMD(b.Via), a.Role, code(repo))
 			default:
-				t = fmt.Sprintf("%s → %s on %s", b.Role, a.Role, code(repo))
+				t = fmt.Sprintf("%s → %s on %s", roleText(b), a.Role, code(repo))
 			}
 			rows = append(rows, row{user, repo, t})
 		case plan.KindPushRule:
@@ -221,7 +221,7 @@ func perPerson(p *plan.Plan) []string {
 			if a != nil {
 				after = a.Users
 			}
-			path := leaf(c.Address)
+			path := c.Address.Leaf()
 			for _, u := range added(before, after) {
 				rows = append(rows, row{u, repo, fmt.Sprintf("may push %s on %s", code(path), code(repo))})
 			}
@@ -257,18 +257,17 @@ func detailBlocks(p *plan.Plan) []block {
 		title   string
 		changes []plan.Change
 	}
-	var order []string
-	buckets := map[string]*bucket{}
+	var order []plan.Address
+	buckets := map[plan.Address]*bucket{}
 	for _, c := range p.Changes {
-		kind, path := repoOf(c.Address)
-		key, title := kind+"\x00"+path, ""
-		switch kind {
-		case "repository":
-			title = "repository " + html(path)
-		case "group":
-			title = "group " + html(path)
+		key, title := c.Address.Owner(), ""
+		switch key.Object {
+		case plan.ObjectRepository:
+			title = "repository " + html(key.Name)
+		case plan.ObjectGroup:
+			title = "group " + html(key.Name)
 		default:
-			key, title = "git_auth", "Git authorizations"
+			key, title = plan.Address{Object: plan.ObjectGitAuth}, "Git authorizations"
 		}
 		bk := buckets[key]
 		if bk == nil {
@@ -288,11 +287,11 @@ func detailBlocks(p *plan.Plan) []block {
 		for _, c := range bk.changes {
 			what := displayLeaf(c)
 			change := describe(c)
-			if c.Kind == plan.KindPushRule && c.Action == plan.Update {
-				change = "see diff below"
-				bv, _ := c.Before.(*plan.PushRuleValue)
-				av, _ := c.After.(*plan.PushRuleValue)
-				diffs = append(diffs, fmt.Sprintf("%s\n\n```diff\n%s\n```\n", code(leaf(c.Address)), strings.Join(unifiedLines(ruleLines(bv), ruleLines(av)), "\n")))
+			if diff := changeDiff(c); diff != nil {
+				if c.Kind == plan.KindPushRule {
+					change = "see diff below"
+				}
+				diffs = append(diffs, fmt.Sprintf("%s\n\n```diff\n%s\n```\n", code(c.Address.Leaf()), strings.Join(diff, "\n")))
 			}
 			if c.Reason != "" {
 				change += " — " + c.Reason
@@ -333,7 +332,7 @@ func markdownFooter(p *plan.Plan) string {
 				fmt.Fprintf(&b, "- _…and %d more_\n", len(p.Extras)-maxExtras)
 				break
 			}
-			fmt.Fprintf(&b, "- %s: %s\n", code(e.Address), escapeMD(e.Detail))
+			fmt.Fprintf(&b, "- %s: %s\n", code(e.Address.String()), escapeMD(e.Detail))
 		}
 		b.WriteString("\n</details>\n\n")
 	}
@@ -355,17 +354,17 @@ func markdownFooter(p *plan.Plan) string {
 func displayLeaf(c plan.Change) string {
 	switch c.Kind {
 	case plan.KindMember:
-		return "member " + code(leaf(c.Address))
+		return "member " + code(c.Address.Leaf())
 	case plan.KindMemberGroup, plan.KindGroupMemberGroup:
-		return "member group " + code(leaf(c.Address))
+		return "member group " + code(c.Address.Leaf())
 	case plan.KindPushRule:
-		return "push rule " + code(leaf(c.Address))
+		return "push rule " + code(c.Address.Leaf())
 	case plan.KindGitAuth:
-		return code(leaf(c.Address))
+		return code(c.Address.Leaf())
 	case plan.KindGroup:
 		return "group settings"
 	}
-	return code(c.Address)
+	return code(c.Address.String())
 }
 
 func countChanges(cs []plan.Change) string {

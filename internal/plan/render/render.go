@@ -68,11 +68,11 @@ func describe(c plan.Change) string {
 		a, _ := c.After.(*plan.MemberValue)
 		switch {
 		case a == nil:
-			return fmt.Sprintf("%s (removed)", b.Role)
+			return fmt.Sprintf("%s (removed)", roleText(b))
 		case b.Via != "":
-			return fmt.Sprintf("%s through %s → %s (direct)", b.Role, b.Via, a.Role)
+			return fmt.Sprintf("%s through %s → %s (direct)", roleText(b), b.Via, a.Role)
 		default:
-			return fmt.Sprintf("%s → %s", b.Role, a.Role)
+			return fmt.Sprintf("%s → %s", roleText(b), a.Role)
 		}
 	case *plan.GroupValue:
 		a, _ := c.After.(*plan.GroupValue)
@@ -118,6 +118,15 @@ func describe(c plan.Change) string {
 	return ""
 }
 
+// roleText names a member value's role, or the service's name for a role
+// reposync does not know.
+func roleText(v *plan.MemberValue) string {
+	if v.Role == "" && v.RoleName != "" {
+		return v.RoleName
+	}
+	return string(v.Role)
+}
+
 func groupDelta(b, a *plan.GroupValue) string {
 	if a == nil {
 		return "group removed"
@@ -126,14 +135,54 @@ func groupDelta(b, a *plan.GroupValue) string {
 	if b.Visibility != a.Visibility {
 		parts = append(parts, fmt.Sprintf("visibility %s → %s", b.Visibility, a.Visibility))
 	}
-	if a.Description != nil && (b.Description == nil || *b.Description != *a.Description) {
-		old := ""
-		if b.Description != nil {
-			old = *b.Description
+	if old, changed := descriptionChange(b, a); changed {
+		if multiline(old, *a.Description) {
+			parts = append(parts, "description changed (see the diff)")
+		} else {
+			parts = append(parts, fmt.Sprintf("description %q → %q", old, *a.Description))
 		}
-		parts = append(parts, fmt.Sprintf("description %q → %q", old, *a.Description))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// descriptionChange returns the old description when a changes it.
+func descriptionChange(b, a *plan.GroupValue) (old string, changed bool) {
+	if a == nil || a.Description == nil || (b.Description != nil && *b.Description == *a.Description) {
+		return "", false
+	}
+	if b.Description != nil {
+		old = *b.Description
+	}
+	return old, true
+}
+
+func multiline(a, b string) bool { return strings.Contains(a, "\n") || strings.Contains(b, "\n") }
+
+// changeDiff returns the unified diff a change is best shown with: the
+// grants of an updated push rule, or a multi-line group description; nil
+// when a one-line description says it all.
+func changeDiff(c plan.Change) []string {
+	switch b := c.Before.(type) {
+	case *plan.PushRuleValue:
+		if c.Action != plan.Update {
+			return nil
+		}
+		a, _ := c.After.(*plan.PushRuleValue)
+		return unifiedLines(ruleLines(b), ruleLines(a))
+	case *plan.GroupValue:
+		a, _ := c.After.(*plan.GroupValue)
+		if old, changed := descriptionChange(b, a); changed && multiline(old, *a.Description) {
+			return unifiedLines(withNewline(old), withNewline(*a.Description))
+		}
+	}
+	return nil
+}
+
+func withNewline(s string) string {
+	if s == "" || strings.HasSuffix(s, "\n") {
+		return s
+	}
+	return s + "\n"
 }
 
 // ruleLines renders a push rule as one line per grant list, for diffs.
@@ -184,23 +233,6 @@ func grantsAdmin(c plan.Change) bool {
 	}
 	b, _ := c.Before.(*plan.MemberValue)
 	return b == nil || b.Role != state.RoleAdmin || b.Via != ""
-}
-
-// repoOf returns the kind ("repository", "group" or "git_auth") and the
-// path or name an address belongs to.
-func repoOf(addr string) (kind, path string) {
-	a := plan.ParseAddress(addr)
-	return a.Kind, a.Name
-}
-
-// leaf returns the entry of an address: the member, rule path or member
-// group; for a whole object, its name.
-func leaf(addr string) string {
-	a := plan.ParseAddress(addr)
-	if a.Entry == "" {
-		return a.Name
-	}
-	return a.Entry
 }
 
 var marker = map[plan.Action]string{

@@ -56,10 +56,8 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 			fmt.Fprint(bw, paint(ansiDim, "  ("+c.Source+")"))
 		}
 		fmt.Fprintln(bw)
-		if c.Kind == plan.KindPushRule && c.Action == plan.Update {
-			b, _ := c.Before.(*plan.PushRuleValue)
-			a, _ := c.After.(*plan.PushRuleValue)
-			for _, l := range unifiedLines(ruleLines(b), ruleLines(a)) {
+		if diff := changeDiff(c); diff != nil {
+			for _, l := range diff {
 				color := ""
 				switch l[0] {
 				case '-':
@@ -84,7 +82,7 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 		}
 		fmt.Fprintf(bw, "\nNot in the spec, left alone%s:\n", hint)
 		for _, e := range p.Extras {
-			fmt.Fprintf(bw, "  %s  %s\n", paint(ansiDim, "·"), e.Address+": "+e.Detail)
+			fmt.Fprintf(bw, "  %s  %s\n", paint(ansiDim, "·"), e.Address.String()+": "+e.Detail)
 		}
 	}
 	if len(p.Warnings) > 0 {

@@ -1,4 +1,4 @@
-package layout
+package archtest
 
 import (
 	"bytes"
@@ -26,7 +26,7 @@ var allowed = map[string][]string{
 	"internal/plan/render": {"internal/plan", "internal/state"},
 	"internal/apply":       {"internal/plan", "internal/state"},
 	"internal/remote":      {"internal/api", "internal/state", "internal/plan"},
-	"internal/layout":      {},
+	"internal/archtest":    {},
 	"internal/golden":      {},
 	"internal/bench/gen":   {},
 	"schema":               {},
@@ -57,7 +57,7 @@ func TestImportDirections(t *testing.T) {
 		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
 		rules, ok := allowed[rel]
 		if !ok {
-			t.Errorf("package %s has no import rule: add it to allowed in %s", rel, "internal/layout/imports_test.go")
+			t.Errorf("package %s has no import rule: add it to allowed in %s", rel, "internal/archtest/imports_test.go")
 			continue
 		}
 		if len(rules) == 1 && rules[0] == "*" {

@@ -1,0 +1,5 @@
+// Package archtest is the architecture test of the module: it holds no
+// code, and its test enforces the import directions of STYLE.md across the
+// module (every package needs a rule), so a reader can trust what a path
+// owns.
+package archtest

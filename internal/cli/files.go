@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/spec"
+	"github.com/reposync/reposync/schema"
+)
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory, fsynced and renamed into place, so a reader never sees a
+// half-written file. A new file gets mode 0666 minus the umask, as a shell
+// redirection would; a replaced file keeps its mode.
+func writeFileAtomic(path string, data []byte) error {
+	fail := func(err error) error { return fmt.Errorf("write %s: %w", path, err) }
+	mode := fs.FileMode(0o666)
+	keep := false
+	if st, err := os.Stat(path); err == nil {
+		if !st.Mode().IsRegular() {
+			return fail(errors.New("not a regular file"))
+		}
+		mode, keep = st.Mode().Perm(), true
+	}
+	var suffix [6]byte
+	if _, err := rand.Read(suffix[:]); err != nil {
+		return fail(err)
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+hex.EncodeToString(suffix[:]))
+	// O_EXCL: never follow or reuse something another process put there.
+	fh, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return fail(err)
+	}
+	defer os.Remove(tmp)
+	_, err = fh.Write(data)
+	if err == nil && keep {
+		err = fh.Chmod(mode) // the umask may have narrowed it
+	}
+	if err == nil {
+		err = fh.Sync()
+	}
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// readPlanFile reads a plan saved by `plan --out`.
+func readPlanFile(path string) (*plan.Plan, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	defer fh.Close()
+	return plan.Decode(fh)
+}
+
+// schemaFileName is the JSON Schema written next to an exported spec.
+const schemaFileName = "reposync.schema.json"
+
+// writeExport writes the files into dir (names may hold one subdirectory,
+// groups/x.yaml). A new directory is filled under a temporary name and
+// renamed into place, so it appears complete or not at all; into an
+// existing one (--force) each file is replaced atomically.
+func writeExport(dir string, files []spec.ExportFile) error {
+	all := append(files, spec.ExportFile{Name: schemaFileName, Data: schema.JSON})
+	mkdirs := func(root string) error {
+		for _, fl := range all {
+			if sub := filepath.Dir(fl.Name); sub != "." {
+				if err := os.MkdirAll(filepath.Join(root, sub), 0o777); err != nil {
+					return fmt.Errorf("write %s: %w", dir, err)
+				}
+			}
+		}
+		return nil
+	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		parent := filepath.Dir(filepath.Clean(dir))
+		tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
+		if err != nil {
+			return fmt.Errorf("write %s: %w", dir, err)
+		}
+		defer os.RemoveAll(tmp)
+		if err := mkdirs(tmp); err != nil {
+			return err
+		}
+		for _, fl := range all {
+			if err := writeFileAtomic(filepath.Join(tmp, fl.Name), fl.Data); err != nil {
+				return err
+			}
+		}
+		// MkdirTemp made it 0700; a directory made by mkdir gets 0777
+		// minus the umask, which a fresh probe directory tells.
+		if err := matchDirMode(tmp, parent); err != nil {
+			return fmt.Errorf("write %s: %w", dir, err)
+		}
+		if err := os.Rename(tmp, dir); err != nil {
+			return fmt.Errorf("write %s: %w", dir, err)
+		}
+		return nil
+	}
+	if err := mkdirs(dir); err != nil {
+		return err
+	}
+	for _, fl := range all {
+		if err := writeFileAtomic(filepath.Join(dir, fl.Name), fl.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matchDirMode gives dir the mode os.Mkdir would have given it under the
+// current umask, read off a probe directory made and removed in parent.
+func matchDirMode(dir, parent string) error {
+	var suffix [6]byte
+	if _, err := rand.Read(suffix[:]); err != nil {
+		return err
+	}
+	probe := filepath.Join(parent, ".reposync-probe-"+hex.EncodeToString(suffix[:]))
+	if err := os.Mkdir(probe, 0o777); err != nil {
+		return err
+	}
+	st, err := os.Stat(probe)
+	os.Remove(probe)
+	if err != nil {
+		return err
+	}
+	return os.Chmod(dir, st.Mode().Perm())
+}

@@ -1,0 +1,108 @@
+package remote
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reposync/reposync/internal/api"
+	"github.com/reposync/reposync/internal/state"
+)
+
+const ns = "41bcec7bf2c84efea690e987ca98ee40"
+
+func newLive() *state.Live {
+	return &state.Live{Project: "0b234373cf3f4b04ab2d8a245155e12b", Groups: map[string]*state.LiveGroup{},
+		Repositories: map[string]*state.LiveRepository{}, Users: map[string]state.LiveUser{}}
+}
+
+// Paths come from the walk (parent path + own path); full_path with a
+// namespace in front is expected and silent, anything else is a warning.
+func TestAddItemsBuildsPathsFromTheWalk(t *testing.T) {
+	c := &Client{}
+	live := newLive()
+	check := &namespaceCheck{}
+	top := c.addItems(live, nil, []api.TreeItem{
+		{DescendantType: "group", ID: 100, Path: "payments", FullPath: ns + "/payments"},
+		{DescendantType: "project", ID: 2000, Path: "tool", FullPath: ns + "/tool"},
+	}, check)
+	c.addItems(live, top[0], []api.TreeItem{
+		{DescendantType: "group", ID: 101, Path: "api", FullPath: ns + "/payments/api"},
+		{DescendantType: "project", ID: 2001, Path: "ledger", FullPath: "payments/ledger"},
+		{DescendantType: "project", ID: 2002, Name: "x", FullPath: ns + "/payments/nopath"},
+		{DescendantType: "project", ID: 2003, Path: "odd", FullPath: "elsewhere/odd-name"},
+		{DescendantType: "project", ID: 2004, Path: "a/b"},
+	}, check)
+	groups, repos := slices.Sorted(maps.Keys(live.Groups)), slices.Sorted(maps.Keys(live.Repositories))
+	if diff := cmp.Diff([]string{"payments", "payments/api"}, groups); diff != "" {
+		t.Errorf("groups (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"payments/ledger", "payments/nopath", "payments/odd", "tool"}, repos); diff != "" {
+		t.Errorf("repositories (-want +got):\n%s", diff)
+	}
+	if g := live.Groups["payments/api"]; g.ParentID != 100 {
+		t.Errorf("parent of payments/api = %d", g.ParentID)
+	}
+	w := strings.Join(check.warnings(), "\n")
+	if !strings.Contains(w, "1 items have a full_path that does not end with the path found by walking the tree (first: payments/odd has full_path elsewhere/odd-name)") {
+		t.Errorf("warnings lack the mismatch:\n%s", w)
+	}
+	if !strings.Contains(w, `1 items of the tree have no usable path and were skipped (first: "a/b" (id 2004) under "payments")`) {
+		t.Errorf("warnings lack the unusable path:\n%s", w)
+	}
+	if strings.Contains(w, "namespace prefixes") {
+		t.Errorf("one namespace is no surprise:\n%s", w)
+	}
+}
+
+// ListMembers' flags say which memberships CodeArts manages; roles come
+// from the legacy levels or the v4 names, and unknown ones stay unknown.
+func TestFillRepositoryMembers(t *testing.T) {
+	const project = "0b234373cf3f4b04ab2d8a245155e12b"
+	iam := func(n int) string { return strings.Repeat("0", 31) + string(rune('0'+n)) }
+	d := repoDetail{
+		members: []api.RepositoryMember{
+			{UserName: "alice", UserID: 1, UserIAMID: iam(1), RepositoryRoleName: "Administrator", IsRepoCreator: 1},
+			{UserName: "anna", UserID: 2, UserIAMID: iam(2), RepositoryRoleName: "Project manager", ProjectRoleName: "Project manager", IsProjectAdmin: 1, MemberSourceID: project},
+			{UserName: "cal", UserID: 3, UserIAMID: iam(3), RepositoryRoleName: "Committer", ProjectRoleName: "Committer", MemberSourceID: project},
+			{UserName: "bob", UserID: 4, UserIAMID: iam(4), RepositoryRoleName: "Developer"},
+			{UserName: "dave", UserID: 5, UserIAMID: iam(5), RepositoryRoleName: "Developer", MemberSource: "leads"},
+			{UserName: "olga", UserID: 6, UserIAMID: iam(6), RepositoryRoleName: "Guardian", MemberSource: "ops", MemberGroupSource: "pay"},
+			{UserName: "vic", UserID: 7, UserIAMID: iam(7), RepositoryRoleName: "Viewer"}, // v4 only: no legacy row
+		},
+		legacy: []api.LegacyMember{
+			{UserID: iam(1), Name: "alice", Role: 40},
+			{UserID: iam(2), Name: "anna", Role: 40},
+			{UserID: iam(3), Name: "cal", Role: 35},
+			{UserID: iam(4), Name: "bob", Role: 30},
+			{UserID: iam(8), Name: "erin", Role: 20}, // legacy only
+		},
+	}
+	live := newLive()
+	r := &state.LiveRepository{Path: "pay/gw"}
+	fillRepository(r, d, live)
+	type row struct {
+		Role, RoleName, Via, Managed string
+		Inherited                    bool
+	}
+	got := map[string]row{}
+	for n, m := range r.Members {
+		got[n] = row{string(m.Role), m.RoleName, m.Via, m.Managed, m.Inherited}
+	}
+	want := map[string]row{
+		"alice": {"admin", "admin", "", "the repository creator", false},
+		"anna":  {"admin", "admin", "", "a project administrator, synced by CodeArts", false},
+		"cal":   {"", "Committer (access level 35)", "", "synced from the project as Committer", false},
+		"bob":   {"developer", "developer", "", "", false},
+		"dave":  {"developer", "Developer", "member group leads", "", true},
+		"olga":  {"", "Guardian", "member group ops of group pay", "", true},
+		"vic":   {"viewer", "Viewer", "", "", false},
+		"erin":  {"viewer", "viewer", "", "", false},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,195 @@
+package remote
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/reposync/reposync/internal/api"
+	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/state"
+)
+
+func pushActions(t plan.Target) []api.PushActionBody {
+	return []api.PushActionBody{{Action: "push", Enable: true, UserIDs: t.PushUserIDs, UserTeamIDs: t.PushTeamIDs, RelatedRoleIDs: t.PushRoleIDs}}
+}
+
+func (w *Writer) createPushRule(ctx context.Context, c plan.Change) error {
+	if _, err := value[*plan.PushRuleValue](c, c.After, "after"); err != nil {
+		return err
+	}
+	path, repo := c.Address.Key, c.Target.RepositoryID
+	return verifyOne(ctx, "create push rule "+path,
+		func() error {
+			_, err := w.c.api.CreateFilePushPermission(ctx, repo, api.NewFilePushPermission{Path: path, Actions: pushActions(c.Target)})
+			return err
+		},
+		func() (bool, error) {
+			rules, err := w.c.api.ListRepositoryFilePushPermissions(ctx, repo)
+			return slices.ContainsFunc(rules, func(r api.FilePushPermission) bool { return r.Path == path }), err
+		})
+}
+
+// updatePushRules updates a repository's changed rules in one call (PUT is
+// idempotent: the api client itself repeats it after a lost answer), then
+// checks the rules the answer returns. Whether BatchUpdate replaces a rule's
+// grants or merges them into the stored ones is undocumented
+// (docs/api-assumptions.md, behaviour batch_update): a rule that kept grants
+// the plan removes is deleted and created again with exactly the planned
+// grants; a rule missing grants the plan adds did not take effect.
+func (w *Writer) updatePushRules(ctx context.Context, changes []plan.Change) error {
+	repo := changes[0].Target.RepositoryID
+	rules := make([]api.FilePushPermissionUpdate, 0, len(changes))
+	for _, c := range changes {
+		if _, err := value[*plan.PushRuleValue](c, c.After, "after"); err != nil {
+			return err
+		}
+		rules = append(rules, api.FilePushPermissionUpdate{ID: c.Target.PushRuleID, Path: c.Address.Key, Actions: pushActions(c.Target)})
+	}
+	got, err := w.c.api.BatchUpdateRepositoryFilePushPermissions(ctx, repo, rules)
+	if err != nil {
+		return err
+	}
+	byID := map[int64]api.FilePushPermission{}
+	for _, r := range got {
+		byID[r.ID] = r
+	}
+	for _, c := range changes {
+		if _, ok := byID[c.Target.PushRuleID]; !ok {
+			// The answer does not show every rule: read them.
+			listed, err := w.c.api.ListRepositoryFilePushPermissions(ctx, repo)
+			if err != nil {
+				return fmt.Errorf("check the updated push rules: %w", err)
+			}
+			for _, r := range listed {
+				byID[r.ID] = r
+			}
+			break
+		}
+	}
+	roles := w.c.projectRoles()
+	failed := Partial{}
+	for _, c := range changes {
+		r, ok := byID[c.Target.PushRuleID]
+		if !ok {
+			failed[c.Address] = fmt.Errorf("did not take effect: rule %d is gone after the update", c.Target.PushRuleID)
+			continue
+		}
+		extra, missing := grantDelta(c.Target, r, roles)
+		switch {
+		case missing != "":
+			failed[c.Address] = fmt.Errorf("did not take effect: the service answered the update without %s", missing)
+		case extra != "":
+			// Merged, not replaced: the only way to remove a grant is to
+			// delete the rule and create it again.
+			if err := w.recreatePushRule(ctx, c); err != nil {
+				failed[c.Address] = fmt.Errorf("the service kept %s after the update (it merges grants), and re-creating the rule failed: %w", extra, err)
+			}
+		}
+	}
+	if len(failed) > 0 {
+		return failed
+	}
+	return nil
+}
+
+// recreatePushRule deletes a rule and creates it with the planned grants.
+// Between the two calls the path has no rule of its own: the calls are made
+// back to back, and a failed create says so loudly.
+func (w *Writer) recreatePushRule(ctx context.Context, c plan.Change) error {
+	del := c
+	del.Action, del.After = plan.Delete, nil
+	if err := w.deletePushRules(ctx, []plan.Change{del}); err != nil {
+		return fmt.Errorf("delete rule %d: %w", c.Target.PushRuleID, err)
+	}
+	create := c
+	create.Action = plan.Create
+	if err := w.createPushRule(ctx, create); err != nil {
+		return fmt.Errorf("rule %s was deleted but not created again, so the path is unrestricted until the next apply: %w", c.Address.Key, err)
+	}
+	return nil
+}
+
+// grantDelta compares the grants a rule has with the ones a change wants:
+// extra names what the rule grants beyond them, missing what it lacks ("" =
+// nothing). Roles are compared as project role ids (projectRoleID).
+func grantDelta(t plan.Target, r api.FilePushPermission, roles map[string]state.LiveRole) (extra, missing string) {
+	var users, teams []int64
+	var roleIDs []string
+	for _, a := range r.Actions {
+		if a.Action != "push" && a.Action != "" {
+			continue
+		}
+		for _, u := range a.Users {
+			users = append(users, u.ID)
+		}
+		for _, tm := range a.UserTeams {
+			teams = append(teams, tm.ID)
+		}
+		for _, ro := range a.Roles {
+			roleIDs = append(roleIDs, projectRoleID(roles, ro))
+		}
+	}
+	var ex, mi []string
+	diff := func(what string, have, want []string) {
+		for _, h := range have {
+			if !slices.Contains(want, h) {
+				ex = append(ex, what+" "+h)
+			}
+		}
+		for _, w := range want {
+			if !slices.Contains(have, w) {
+				mi = append(mi, what+" "+w)
+			}
+		}
+	}
+	diff("user", itoas(users), itoas(t.PushUserIDs))
+	diff("member group", itoas(teams), itoas(t.PushTeamIDs))
+	diff("role", roleIDs, t.PushRoleIDs)
+	return strings.Join(ex, ", "), strings.Join(mi, ", ")
+}
+
+func itoas(ids []int64) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strconv.FormatInt(id, 10)
+	}
+	return out
+}
+
+// deletePushRules deletes a repository's removed rules in one call; after an
+// unknown outcome it re-reads and deletes only what is left.
+func (w *Writer) deletePushRules(ctx context.Context, changes []plan.Change) error {
+	repo := changes[0].Target.RepositoryID
+	left, err := verify(ctx, changes,
+		func(pending []plan.Change) error {
+			ids := make([]int64, 0, len(pending))
+			for _, c := range pending {
+				ids = append(ids, c.Target.PushRuleID)
+			}
+			return w.c.api.BatchDeleteRepositoryFilePushPermissions(ctx, repo, ids)
+		},
+		func(pending []plan.Change) ([]plan.Change, error) {
+			rules, err := w.c.api.ListRepositoryFilePushPermissions(ctx, repo)
+			if err != nil {
+				return nil, err
+			}
+			var still []plan.Change
+			for _, c := range pending {
+				if slices.ContainsFunc(rules, func(r api.FilePushPermission) bool { return r.ID == c.Target.PushRuleID }) {
+					still = append(still, c)
+				}
+			}
+			return still, nil
+		})
+	if err != nil && len(left) > 0 && len(left) < len(changes) {
+		failed := Partial{}
+		for _, c := range left {
+			failed[c.Address] = err
+		}
+		return failed
+	}
+	return err
+}
