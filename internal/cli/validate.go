@@ -92,12 +92,24 @@ func runValidate(opts *ValidateOptions) error {
 		return silentExit(ExitError)
 	}
 	if opts.Format != "json" {
-		fmt.Fprintf(opts.IO.Out, "%s: valid: %s\n", strings.Join(paths, " "), describeDesired(desired, warns))
+		fmt.Fprintf(opts.IO.Out, "%s: %s\n", strings.Join(paths, " "), describeDesired(desired, warns))
 	}
 	return nil
 }
 
+// describeDesired is the summary of a valid spec: what it manages, or that
+// it manages nothing.
 func describeDesired(d *state.Desired, warns int) string {
+	if spec.Empty(d) {
+		s := "valid, but manages nothing: " + count(len(d.Files), "file")
+		if len(d.Files) == 0 {
+			s = "valid, but empty: no spec file has content"
+		}
+		if warns > 0 {
+			s += " (" + count(warns, "warning") + ")"
+		}
+		return s
+	}
 	parts := []string{
 		count(len(d.Files), "file"),
 		count(len(d.Groups), "group"),
@@ -105,7 +117,7 @@ func describeDesired(d *state.Desired, warns int) string {
 		count(len(d.Policies), "policy"),
 		count(len(d.GitAuths), "Git authorization"),
 	}
-	s := strings.Join(parts, ", ")
+	s := "valid: " + strings.Join(parts, ", ")
 	if warns > 0 {
 		s += " (" + count(warns, "warning") + ")"
 	}

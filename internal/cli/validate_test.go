@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/reposync/reposync/internal/golden"
 	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/schema"
@@ -212,5 +214,52 @@ func TestUnknownCommandAndFlag(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "validate", "--nope"); code != ExitError || !strings.Contains(stderr, "unknown flag: --nope") {
 		t.Errorf("unknown flag: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestValidateEmptySpecs checks that validate is honest about a spec with
+// nothing in it: an empty directory is an error, and empty files or a file
+// with only `version: 1` are valid but say that nothing is managed.
+func TestValidateEmptySpecs(t *testing.T) {
+	tests := []struct {
+		name         string
+		files        map[string]string
+		code         int
+		stdout       string
+		stderrSuffix string
+	}{
+		{"empty directory", nil, ExitError, "",
+			"DIR: error: no spec files (*.yaml, *.yml) found\nDIR: invalid: 1 error, 0 warnings\n"},
+		{"empty files", map[string]string{"a.yaml": "", "b.yml": "# nothing yet\n"}, ExitOK,
+			"DIR: valid, but empty: no spec file has content (3 warnings)\n",
+			"DIR/a.yaml: warning: empty file (no YAML document); it is ignored\n" +
+				"DIR/a.yaml: warning: every spec file is empty: the spec manages nothing\n" +
+				"DIR/b.yml: warning: empty file (no YAML document); it is ignored\n"},
+		{"only a version", map[string]string{"spec.yaml": "version: 1\n"}, ExitOK,
+			"DIR: valid, but manages nothing: 1 file (2 warnings)\n",
+			"DIR/spec.yaml: warning: no file sets `project`; plan and apply will need --project or REPOSYNC_PROJECT\n" +
+				"DIR/spec.yaml: warning: the spec manages nothing: no file lists groups, repositories, policies or git_auths\n"},
+		{"one repository", map[string]string{"spec.yaml": "version: 1\nproject: 0b234373cf3f4b04ab2d8a245155e12b\nrepositories:\n  a/b: {}\n"}, ExitOK,
+			"DIR: valid: 1 file, 0 groups, 1 repository, 0 policies, 0 Git authorizations\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, body := range tt.files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, stdout, stderr := run(t, "validate", dir)
+			if code != tt.code {
+				t.Errorf("exit code = %d, want %d", code, tt.code)
+			}
+			if diff := cmp.Diff(tt.stdout, strings.ReplaceAll(stdout, dir, "DIR")); diff != "" {
+				t.Errorf("stdout (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.stderrSuffix, strings.ReplaceAll(stderr, dir, "DIR")); diff != "" {
+				t.Errorf("stderr (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -2,6 +2,8 @@ package spec
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -9,14 +11,35 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// builder merges the documents of a spec into one state.Desired. It trusts
-// nothing: values the schema rejected are skipped here (the schema already
-// reported them), so one bad value never hides the problems after it.
+// builder turns spec documents into a state.Desired. It trusts nothing:
+// values the schema rejected are skipped here (the schema already reported
+// them), so one bad value never hides the problems after it.
+//
+// Each file is built on its own (in parallel, see loadSources) into a
+// fragment, and the fragments are merged in file order: merge claims every
+// key again, so a key defined in two files is an error naming both.
 type builder struct {
 	d     *state.Desired
 	diags Diagnostics
-	// seen remembers where each merged key was first defined, per section.
-	seen map[string]state.Source
+	// seen remembers where each key was first defined, per section (nil in
+	// a fragment), and order lists the claims in the order they were made.
+	seen  map[claimID]claimed
+	order []claimed
+	// badPatterns holds the policies with a pattern already reported as
+	// bad, so the checks do not judge them by the patterns that are left.
+	badPatterns map[string]bool
+	// patternDiags holds a fragment's diagnostics about each policy's
+	// patterns, so the merge keeps them only for the definition that wins.
+	patternDiags map[string]Diagnostics
+}
+
+// claimID is a key of a section (key "" for a setting such as project).
+type claimID struct{ section, key string }
+
+type claimed struct {
+	id   claimID
+	src  state.Source
+	what string // "repository", "user pin", "`project`"
 }
 
 func newBuilder() *builder {
@@ -30,7 +53,74 @@ func newBuilder() *builder {
 			// Groups and GitAuths stay nil until a file has the key: a
 			// section left out is not managed, so nothing in it is pruned.
 		},
-		seen: map[string]state.Source{},
+		seen:         map[claimID]claimed{},
+		badPatterns:  map[string]bool{},
+		patternDiags: map[string]Diagnostics{},
+	}
+}
+
+// fragment builds one document on its own, to be merged. Its keys cannot
+// clash (a key repeated within a file is a duplicate key the parser
+// reported, and the second one is skipped), so it only lists its claims.
+func fragment(doc *document) *builder {
+	f := newBuilder()
+	f.seen = nil
+	f.add(doc)
+	return f
+}
+
+// presize makes room for the claims of the fragments about to be merged.
+func (b *builder) presize(frags []*builder) {
+	n := 0
+	for _, f := range frags {
+		if f != nil {
+			n += len(f.order)
+		}
+	}
+	seen := make(map[claimID]claimed, len(b.seen)+n)
+	maps.Copy(seen, b.seen)
+	b.seen = seen
+	b.order = slices.Grow(b.order, n)
+}
+
+// merge adds a fragment built from the next file, claiming each of its keys.
+func (b *builder) merge(f *builder) {
+	b.diags = append(b.diags, f.diags...)
+	if f.d.Groups != nil && b.d.Groups == nil {
+		b.d.Groups = map[string]*state.Group{}
+	}
+	if f.d.GitAuths != nil && b.d.GitAuths == nil {
+		b.d.GitAuths = map[string]*state.GitAuth{}
+	}
+	for _, c := range f.order {
+		id := c.id
+		if !b.claim(id.section, c.what, id.key, c.src) {
+			continue
+		}
+		switch k := id.key; id.section {
+		case "project":
+			b.d.Project, b.d.ProjectSource = f.d.Project, f.d.ProjectSource
+		case "settings":
+			b.d.Settings = f.d.Settings
+		case "users":
+			b.d.Users[k] = f.d.Users[k]
+		case "member_groups":
+			b.d.MemberGroups[k] = f.d.MemberGroups[k]
+		case "roles":
+			b.d.Roles[k] = f.d.Roles[k]
+		case "groups":
+			b.d.Groups[k] = f.d.Groups[k]
+		case "repositories":
+			b.d.Repositories[k] = f.d.Repositories[k]
+		case "policies":
+			b.d.Policies[k] = f.d.Policies[k]
+			if ds := f.patternDiags[k]; len(ds) > 0 {
+				b.diags = append(b.diags, ds...)
+				b.badPatterns[k] = true
+			}
+		case "git_auths":
+			b.d.GitAuths[k] = f.d.GitAuths[k]
+		}
 	}
 }
 
@@ -47,14 +137,24 @@ func entries(n *yaml.Node) []entry {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
-	var out []entry
-	dup := map[string]bool{}
+	out := make([]entry, 0, len(n.Content)/2)
+	var dup map[string]bool // only for long mappings; short ones are scanned
+	if len(n.Content) > 32 {
+		dup = make(map[string]bool, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := deref(n.Content[i])
-		if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" || dup[k.Value] {
+		if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
 			continue
 		}
-		dup[k.Value] = true
+		if dup != nil {
+			if dup[k.Value] {
+				continue
+			}
+			dup[k.Value] = true
+		} else if slices.ContainsFunc(out, func(e entry) bool { return e.key == k.Value }) {
+			continue
+		}
 		out = append(out, entry{key: k.Value, keyN: n.Content[i], value: deref(n.Content[i+1])})
 	}
 	return out
@@ -78,17 +178,16 @@ func str(n *yaml.Node) (string, bool) {
 	return n.Value, true
 }
 
+// integer reads a whole number that fits 64 bits, as the schema sees it
+// (so `1.0` and `1e3` are integers too).
 func integer(n *yaml.Node) (int64, bool) {
-	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+	num, whole, ok := yamlNumber(n)
+	if !ok || !whole {
 		return 0, false
 	}
-	v, err := strconv.ParseInt(n.Value, 0, 64)
+	v, err := strconv.ParseInt(string(num), 10, 64)
 	if err != nil {
-		var i int64
-		if n.Decode(&i) != nil {
-			return 0, false
-		}
-		v = i
+		return 0, false
 	}
 	return v, true
 }
@@ -99,13 +198,25 @@ func refs(file string, n *yaml.Node) []state.Ref {
 		return nil
 	}
 	out := make([]state.Ref, 0, len(n.Content))
-	seen := map[string]bool{}
+	var seen map[string]bool // only for long lists; short ones are scanned
+	if len(n.Content) > 16 {
+		seen = make(map[string]bool, len(n.Content))
+	}
 	for _, it := range n.Content {
 		it = deref(it)
-		if s, ok := str(it); ok && !seen[s] {
-			seen[s] = true
-			out = append(out, state.Ref{Name: s, Source: src(file, it)})
+		s, ok := str(it)
+		if !ok {
+			continue
 		}
+		if seen != nil {
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+		} else if slices.ContainsFunc(out, func(r state.Ref) bool { return r.Name == s }) {
+			continue
+		}
+		out = append(out, state.Ref{Name: s, Source: src(file, it)})
 	}
 	return out
 }
@@ -113,17 +224,23 @@ func refs(file string, n *yaml.Node) []state.Ref {
 // claim records that section/key is defined at s; a second definition is an
 // error naming both places.
 func (b *builder) claim(section, what, key string, s state.Source) bool {
-	id := section + "\x00" + key
+	id := claimID{section, key}
+	c := claimed{id, s, what}
+	if b.seen == nil { // a fragment
+		b.order = append(b.order, c)
+		return true
+	}
 	if first, ok := b.seen[id]; ok {
-		p, msg := yamlPath{section, key}, fmt.Sprintf("%s `%s` is defined twice: here and at %s", what, key, first.Position())
+		p, msg := yamlPath{section, key}, fmt.Sprintf("%s `%s` is defined twice: here and at %s", what, key, first.src.Position())
 		if key == "" { // a setting that exists once per spec
-			p, msg = yamlPath{section}, fmt.Sprintf("%s is set in more than one file: here and at %s", what, first.Position())
+			p, msg = yamlPath{section}, fmt.Sprintf("%s is set in more than one file: here and at %s", what, first.src.Position())
 		}
 		b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: s.File, Line: s.Line, Column: s.Column,
 			Path: p.String(), Message: msg})
 		return false
 	}
-	b.seen[id] = s
+	b.seen[id] = c
+	b.order = append(b.order, c)
 	return true
 }
 
@@ -294,9 +411,11 @@ func (b *builder) policy(f string, e entry) *state.Policy {
 				}
 				pat, err := state.ParsePattern(text)
 				if err != nil {
-					b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
+					// The same diagnostic as the schema's for a pattern both
+					// reject; Sort keeps one.
+					b.patternDiags[e.key] = append(b.patternDiags[e.key], Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
 						Path:    yamlPath{"policies", e.key, "repositories", i}.String(),
-						Message: fmt.Sprintf("bad repository pattern `%s`: %v", text, err)})
+						Message: badPatternMessage(text)})
 					continue
 				}
 				pat.Source = src(f, it)
@@ -317,7 +436,7 @@ func members(f string, n *yaml.Node) map[string]state.Member {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
-	out := map[string]state.Member{}
+	out := make(map[string]state.Member, len(n.Content)/2)
 	for _, e := range entries(n) {
 		role, _ := str(e.value)
 		if r := state.Role(role); r.Valid() {
@@ -331,7 +450,7 @@ func pushRules(f string, n *yaml.Node) map[string]state.PushRule {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
-	out := map[string]state.PushRule{}
+	out := make(map[string]state.PushRule, len(n.Content)/2)
 	for _, e := range entries(n) {
 		if e.value.Kind != yaml.MappingNode {
 			continue

@@ -2,14 +2,15 @@ package spec
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/reposync/reposync/internal/state"
 )
 
 // check runs the semantic checks that need the whole merged spec.
-func check(opts Options, d *state.Desired) Diagnostics {
+// badPatterns names the policies with a pattern reported as bad already.
+func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnostics {
 	var ds Diagnostics
 	at := func(sev Severity, s state.Source, p yamlPath, msg string) {
 		ds = append(ds, Diagnostic{Severity: sev, File: s.File, Line: s.Line, Column: s.Column, Path: p.String(), Message: msg})
@@ -22,7 +23,8 @@ func check(opts Options, d *state.Desired) Diagnostics {
 
 	// Paths: a path is either a group or a repository, and nothing lives
 	// inside a repository.
-	for _, p := range sortedKeys(d.Repositories) {
+	listed := sortedKeys(d.Repositories)
+	for _, p := range listed {
 		r := d.Repositories[p]
 		if g, ok := d.Groups[p]; ok {
 			at(SeverityError, r.Source, yamlPath{"repositories", p},
@@ -46,8 +48,8 @@ func check(opts Options, d *state.Desired) Diagnostics {
 			}
 		}
 	}
-	ds = append(ds, caseClashes("group", "groups", d.Groups, func(g *state.Group) state.Source { return g.Source })...)
-	ds = append(ds, caseClashes("repository", "repositories", d.Repositories, func(r *state.Repository) state.Source { return r.Source })...)
+	ds = append(ds, caseClashes("group", "groups", d.Groups, sortedKeys(d.Groups), func(g *state.Group) state.Source { return g.Source })...)
+	ds = append(ds, caseClashes("repository", "repositories", d.Repositories, listed, func(r *state.Repository) state.Source { return r.Source })...)
 
 	// Pins: one id belongs to one name.
 	type idOwner struct {
@@ -84,38 +86,47 @@ func check(opts Options, d *state.Desired) Diagnostics {
 	}
 
 	// References: unpinned names are resolved at plan time, but one that is a
-	// near miss of a pinned name is most likely a typo.
-	for _, ref := range references(d) {
-		var pinned []string
-		switch ref.kind {
-		case "user":
-			if _, ok := d.Users[ref.Name]; ok {
-				continue
+	// near miss of a pinned name is most likely a typo. (Without pins there
+	// is nothing to be near.)
+	if len(d.Users)+len(d.MemberGroups)+len(d.Roles) > 0 {
+		pinned := map[string][]string{"user": sortedKeys(d.Users), "member group": sortedKeys(d.MemberGroups), "role": sortedKeys(d.Roles)}
+		near := map[string]string{} // kind and name → suggestion, as names repeat
+		for _, ref := range references(d) {
+			switch ref.kind {
+			case "user":
+				if _, ok := d.Users[ref.Name]; ok {
+					continue
+				}
+			case "member group":
+				if _, ok := d.MemberGroups[ref.Name]; ok {
+					continue
+				}
+			case "role":
+				if _, ok := d.Roles[ref.Name]; ok {
+					continue
+				}
 			}
-			pinned = sortedKeys(d.Users)
-		case "member group":
-			if _, ok := d.MemberGroups[ref.Name]; ok {
-				continue
+			id := ref.kind + "\x00" + ref.Name
+			s, seen := near[id]
+			if !seen {
+				s = state.Suggest(ref.Name, pinned[ref.kind])
+				near[id] = s
 			}
-			pinned = sortedKeys(d.MemberGroups)
-		case "role":
-			if _, ok := d.Roles[ref.Name]; ok {
-				continue
+			if s != "" {
+				at(SeverityWarning, ref.Source, nil,
+					fmt.Sprintf("%s `%s` is not pinned and will be looked up at plan time — did you mean the pinned `%s`?", ref.kind, ref.Name, s))
 			}
-			pinned = sortedKeys(d.Roles)
-		}
-		if s := suggest(ref.Name, pinned); s != "" {
-			at(SeverityWarning, ref.Source, nil,
-				fmt.Sprintf("%s `%s` is not pinned and will be looked up at plan time — did you mean the pinned `%s`?", ref.kind, ref.Name, s))
 		}
 	}
 
 	// Policies: at least one positive pattern, and offline a policy that
 	// selects none of the listed repositories is suspicious (it may still
 	// select live repositories, so it is only a warning).
-	listed := sortedKeys(d.Repositories)
 	for _, name := range sortedKeys(d.Policies) {
 		pol := d.Policies[name]
+		if badPatterns[name] {
+			continue // judged by what is left of its patterns, it would draw a misleading error
+		}
 		positive := 0
 		for _, p := range pol.Patterns {
 			if !p.Negate {
@@ -130,19 +141,13 @@ func check(opts Options, d *state.Desired) Diagnostics {
 		if pol.Members == nil && pol.MemberGroups == nil && pol.PushRules == nil {
 			at(SeverityWarning, pol.Source, yamlPath{"policies", name}, "policy sets no members, member_groups or push_rules; it has no effect")
 		}
-		hits := 0
-		for _, r := range listed {
-			if state.Selects(pol.Patterns, r) {
-				hits++
-			}
-		}
-		if hits == 0 && len(pol.Patterns) > 0 && len(listed) > 0 {
+		hit := slices.ContainsFunc(listed, func(r string) bool { return state.Selects(pol.Patterns, r) })
+		if !hit && len(pol.Patterns) > 0 && len(listed) > 0 {
 			at(SeverityWarning, pol.Source, yamlPath{"policies", name},
 				fmt.Sprintf("policy selects none of the %d listed repositories (patterns %s); at plan time it applies to matching live repositories only", len(listed), patternList(pol.Patterns)))
 		}
 	}
-	_, conflicts := Expand(d, nil)
-	ds = append(ds, conflicts...)
+	ds = append(ds, conflictsOf(d, nil)...)
 
 	if d.Project == "" && len(d.Files) > 0 {
 		ds = append(ds, Diagnostic{Severity: SeverityWarning, File: firstFile(d),
@@ -173,12 +178,13 @@ func patternList(ps []state.Pattern) string {
 	return strings.Join(s, ", ")
 }
 
-// caseClashes warns about paths that differ only in letter case: CodeArts
-// paths are matched exactly, but such near-duplicates are almost always typos.
-func caseClashes[V any](kind, section string, m map[string]V, source func(V) state.Source) Diagnostics {
+// caseClashes warns about paths (keys, the sorted keys of m) that differ only
+// in letter case: CodeArts paths are matched exactly, but such
+// near-duplicates are almost always typos.
+func caseClashes[V any](kind, section string, m map[string]V, keys []string, source func(V) state.Source) Diagnostics {
 	var ds Diagnostics
-	byLower := map[string]string{}
-	for _, p := range sortedKeys(m) {
+	byLower := make(map[string]string, len(keys))
+	for _, p := range keys {
 		l := strings.ToLower(p)
 		if other, ok := byLower[l]; ok {
 			s := source(m[p])
@@ -197,8 +203,8 @@ type reference struct {
 	kind string
 }
 
-// references lists every user, member group and role named anywhere, sorted
-// by source.
+// references lists every user, member group and role named anywhere (in no
+// particular order: diagnostics are sorted in the end).
 func references(d *state.Desired) []reference {
 	var out []reference
 	addRule := func(r state.PushRule) {
@@ -239,15 +245,5 @@ func references(d *state.Desired) []reference {
 			addRule(pr)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i].Source, out[j].Source
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Column < b.Column
-	})
 	return out
 }

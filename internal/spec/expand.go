@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +17,26 @@ import (
 // with two different rule bodies, coming from two sources is a conflict
 // diagnostic naming both sources; the first source wins in the result.
 func Expand(d *state.Desired, repoPaths []string) (map[string]*state.EffectiveRepository, Diagnostics) {
+	return expand(d, repoPaths, true)
+}
+
+// conflictsOf is Expand for its diagnostics alone: it builds no result and
+// copies a repository's lists only when a policy adds to them.
+func conflictsOf(d *state.Desired, repoPaths []string) Diagnostics {
+	_, ds := expand(d, repoPaths, false)
+	return ds
+}
+
+// expandPolicy is a policy with its keys sorted once, not once per path.
+type expandPolicy struct {
+	name    string
+	by      string // "policy NAME", as conflicts name it
+	pol     *state.Policy
+	members []string
+	rules   []string
+}
+
+func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state.EffectiveRepository, Diagnostics) {
 	paths := slices.Clone(repoPaths)
 	for p := range d.Repositories {
 		paths = append(paths, p)
@@ -23,67 +44,98 @@ func Expand(d *state.Desired, repoPaths []string) (map[string]*state.EffectiveRe
 	sort.Strings(paths)
 	paths = slices.Compact(paths)
 
-	policyNames := make([]string, 0, len(d.Policies))
-	for n := range d.Policies {
-		policyNames = append(policyNames, n)
+	pols := make([]expandPolicy, 0, len(d.Policies))
+	for _, n := range sortedKeys(d.Policies) {
+		pol := d.Policies[n]
+		pols = append(pols, expandPolicy{name: n, by: "policy " + n, pol: pol, members: sortedKeys(pol.Members), rules: sortedKeys(pol.PushRules)})
 	}
-	sort.Strings(policyNames)
 
-	out := map[string]*state.EffectiveRepository{}
+	var out map[string]*state.EffectiveRepository
+	if build {
+		out = map[string]*state.EffectiveRepository{}
+	}
 	cs := &conflicts{seen: map[string]*conflict{}}
+	var selected []*expandPolicy
 	for _, path := range paths {
+		selected = selected[:0]
+		for i := range pols {
+			if state.Selects(pols[i].pol.Patterns, path) {
+				selected = append(selected, &pols[i])
+			}
+		}
+		r, listed := d.Repositories[path]
+		if !build && len(selected) == 0 {
+			continue // nothing can conflict
+		}
+		if !listed && len(selected) == 0 {
+			continue
+		}
 		eff := &state.EffectiveRepository{Path: path}
-		if r, ok := d.Repositories[path]; ok {
+		// ownMembers and ownRules say whether eff's maps may be written:
+		// without build, they start as the repository's own maps and are
+		// copied only when a policy adds an entry.
+		ownMembers, ownRules := false, false
+		if listed {
 			eff.Listed, eff.Source = true, r.Source
 			if r.Members != nil {
-				eff.Members, eff.MembersAuthoritative = map[string]state.Member{}, true
-				for k, m := range r.Members {
-					eff.Members[k] = m
+				eff.Members, eff.MembersAuthoritative = r.Members, true
+				if build {
+					eff.Members, ownMembers = maps.Clone(r.Members), true
 				}
 			}
 			if r.MemberGroups != nil {
-				eff.MemberGroups, eff.MemberGroupsAuthoritative = slices.Clone(r.MemberGroups), true
+				eff.MemberGroups, eff.MemberGroupsAuthoritative = r.MemberGroups, true
+				if build {
+					eff.MemberGroups = slices.Clone(r.MemberGroups)
+				}
 			}
 			if r.PushRules != nil {
-				eff.PushRules, eff.PushRulesAuthoritative = map[string]state.PushRule{}, true
-				for k, pr := range r.PushRules {
-					eff.PushRules[k] = pr
+				eff.PushRules, eff.PushRulesAuthoritative = r.PushRules, true
+				if build {
+					eff.PushRules, ownRules = maps.Clone(r.PushRules), true
 				}
 			}
 		}
-		// Sources of each entry so far, to name both sides of a conflict.
-		memberFrom := map[string]string{}
-		ruleFrom := map[string]string{}
-		for k := range eff.Members {
-			memberFrom[k] = "repository " + path
-		}
-		for k := range eff.PushRules {
-			ruleFrom[k] = "repository " + path
-		}
-		for _, name := range policyNames {
-			pol := d.Policies[name]
-			if !state.Selects(pol.Patterns, path) {
-				continue
+		// Where each entry added by a policy came from, to name both sides
+		// of a conflict; an entry not in these came from the repository.
+		var memberFrom, ruleFrom map[string]string
+		from := func(m map[string]string, key string) string {
+			if by, ok := m[key]; ok {
+				return by
 			}
-			eff.Policies = append(eff.Policies, name)
-			by := "policy " + name
-			if pol.Members != nil && eff.Members == nil {
-				eff.Members = map[string]state.Member{}
+			return "repository " + path
+		}
+		for i, ep := range selected {
+			pol := ep.pol
+			// Without build, what the last policy adds matters to no one.
+			record := build || i < len(selected)-1
+			eff.Policies = append(eff.Policies, ep.name)
+			if pol.Members != nil && eff.Members == nil && record {
+				eff.Members, ownMembers = map[string]state.Member{}, true
 			}
-			for _, user := range sortedKeys(pol.Members) {
+			for _, user := range ep.members {
 				m := pol.Members[user]
 				if have, ok := eff.Members[user]; ok {
 					if have.Role != m.Role {
 						cs.add(path, "member", user,
-							fmt.Sprintf("`%s` in %s (%s)", have.Role, memberFrom[user], have.Source),
-							fmt.Sprintf("`%s` in %s (%s)", m.Role, by, m.Source), m.Source)
+							fmt.Sprintf("`%s` in %s (%s)", have.Role, from(memberFrom, user), have.Source),
+							fmt.Sprintf("`%s` in %s (%s)", m.Role, ep.by, m.Source), m.Source)
 					}
 					continue
 				}
-				m.Policy = name
-				eff.Members[user], memberFrom[user] = m, by
+				if !record {
+					continue
+				}
+				if !ownMembers {
+					eff.Members, ownMembers = maps.Clone(eff.Members), true
+				}
+				if memberFrom == nil {
+					memberFrom = map[string]string{}
+				}
+				m.Policy = ep.name
+				eff.Members[user], memberFrom[user] = m, ep.by
 			}
-			if pol.MemberGroups != nil {
+			if pol.MemberGroups != nil && build {
 				if eff.MemberGroups == nil {
 					eff.MemberGroups = []state.Ref{}
 				}
@@ -93,23 +145,32 @@ func Expand(d *state.Desired, repoPaths []string) (map[string]*state.EffectiveRe
 					}
 				}
 			}
-			if pol.PushRules != nil && eff.PushRules == nil {
-				eff.PushRules = map[string]state.PushRule{}
+			if pol.PushRules != nil && eff.PushRules == nil && record {
+				eff.PushRules, ownRules = map[string]state.PushRule{}, true
 			}
-			for _, rp := range sortedKeys(pol.PushRules) {
+			for _, rp := range ep.rules {
 				rule := pol.PushRules[rp]
 				if have, ok := eff.PushRules[rp]; ok {
 					if !SameRule(have, rule) {
 						cs.add(path, "push rule", rp,
-							fmt.Sprintf("%s in %s (%s)", ruleText(have), ruleFrom[rp], have.Source),
-							fmt.Sprintf("%s in %s (%s)", ruleText(rule), by, rule.Source), rule.Source)
+							fmt.Sprintf("%s in %s (%s)", ruleText(have), from(ruleFrom, rp), have.Source),
+							fmt.Sprintf("%s in %s (%s)", ruleText(rule), ep.by, rule.Source), rule.Source)
 					}
 					continue
 				}
-				eff.PushRules[rp], ruleFrom[rp] = rule, by
+				if !record {
+					continue
+				}
+				if !ownRules {
+					eff.PushRules, ownRules = maps.Clone(eff.PushRules), true
+				}
+				if ruleFrom == nil {
+					ruleFrom = map[string]string{}
+				}
+				eff.PushRules[rp], ruleFrom[rp] = rule, ep.by
 			}
 		}
-		if eff.Listed || len(eff.Policies) > 0 {
+		if build {
 			out[path] = eff
 		}
 	}

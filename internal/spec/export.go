@@ -240,7 +240,7 @@ func gitAuthsNode(live *state.Live) *yaml.Node {
 		v := flowMapping()
 		add(v, "repo_type", scalar(a.RepoType, "!!str"))
 		add(v, "user", scalar(a.User, "!!str"))
-		env := "GIT_AUTH_" + strings.Trim(envUnsafe.ReplaceAllString(strings.ToUpper(name), "_"), "_") + "_PASSWORD"
+		env := passwordEnvFor(name)
 		add(v, "password_env", scalar(env, "!!str"))
 		k := scalar(name, "!!str")
 		k.HeadComment = "set " + env + " to the password before apply: it cannot be read back"

@@ -98,7 +98,8 @@ func discover(opts Options, paths []string) ([]found, Diagnostics) {
 			if strings.HasPrefix(d.Name(), ".") || !isYAMLName(name) {
 				return nil
 			}
-			if d.Type()&fs.ModeSymlink != 0 {
+			mode := d.Type()
+			if mode&fs.ModeSymlink != 0 {
 				target, err := os.Stat(name)
 				if err != nil {
 					diags = append(diags, fileError(name, err))
@@ -108,7 +109,15 @@ func discover(opts Options, paths []string) ([]found, Diagnostics) {
 					diags = append(diags, Diagnostic{Severity: SeverityWarning, File: name, Message: "symlinked directory not followed; pass it as an argument to include it"})
 					return nil
 				}
-			} else if !d.Type().IsRegular() {
+				mode = target.Mode().Type()
+			}
+			if !mode.IsRegular() {
+				// Reading a FIFO or a device could block or never end, so it
+				// is skipped — but never silently: its name says it is meant
+				// to be a spec file. (Named on the command line, it is an
+				// error: see readFile.)
+				diags = append(diags, Diagnostic{Severity: SeverityWarning, File: name,
+					Message: fmt.Sprintf("%s, not a regular file; skipped", fileKind(mode))})
 				return nil
 			}
 			rel, err := filepath.Rel(root, name)
@@ -132,6 +141,21 @@ func discover(opts Options, paths []string) ([]found, Diagnostics) {
 	return files, diags
 }
 
+// fileKind names a kind of file that is not a regular file.
+func fileKind(mode fs.FileMode) string {
+	switch {
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	case mode&fs.ModeCharDevice != 0:
+		return "a character device"
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "an irregular file"
+}
+
 // readFile reads one spec file within the size limit without ever allocating
 // more than the limit.
 func readFile(opts Options, name string) ([]byte, *Diagnostic) {
@@ -140,7 +164,7 @@ func readFile(opts Options, name string) ([]byte, *Diagnostic) {
 		d := fileError(name, err)
 		return nil, &d
 	} else if !info.Mode().IsRegular() {
-		return nil, &Diagnostic{Severity: SeverityError, File: name, Message: "not a regular file"}
+		return nil, &Diagnostic{Severity: SeverityError, File: name, Message: fileKind(info.Mode().Type()) + ", not a regular file"}
 	}
 	f, err := os.Open(name)
 	if err != nil {
@@ -148,12 +172,28 @@ func readFile(opts Options, name string) ([]byte, *Diagnostic) {
 		return nil, &d
 	}
 	defer f.Close()
+	size := int64(0)
 	if info, err := f.Stat(); err == nil && !info.Mode().IsRegular() {
 		return nil, &Diagnostic{Severity: SeverityError, File: name, Message: "not a regular file"}
 	} else if err == nil && info.Size() > opts.MaxFileSize {
 		return nil, &Diagnostic{Severity: SeverityError, File: name, Message: tooBig(info.Size(), opts.MaxFileSize)}
+	} else if err == nil {
+		size = info.Size()
 	}
-	data, err := io.ReadAll(io.LimitReader(f, opts.MaxFileSize+1))
+	// Read into a buffer of the size Stat gave, plus one byte to notice a
+	// file that grew meanwhile, rather than one that grows by doubling.
+	r := io.LimitReader(f, opts.MaxFileSize+1)
+	data := make([]byte, size+1)
+	n, err := io.ReadFull(r, data)
+	data = data[:n]
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		err = nil
+	case err == nil: // it grew: read the rest, still within the limit
+		var rest []byte
+		rest, err = io.ReadAll(r)
+		data = append(data, rest...)
+	}
 	if err != nil {
 		d := fileError(name, err)
 		return nil, &d

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // Each hostile input must give a clear error quickly: no hang, no crash, no
@@ -129,4 +131,30 @@ func TestSymlinks(t *testing.T) {
 			t.Errorf("diagnostics = %s", got)
 		}
 	})
+}
+
+// A FIFO, socket or device with a spec file's name inside a spec directory
+// is skipped (reading it could block), with a warning naming it; the rest of
+// the spec loads.
+func TestSpecialFilesInsideDirectory(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"spec.yaml": "version: 1\nrepositories:\n  a/b: {}\n"})
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.yaml"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	if err := os.Symlink("pipe.yaml", filepath.Join(dir, "link.yml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "notes.txt"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, diags := Load(dir)
+	if d == nil || d.Repositories["a/b"] == nil {
+		t.Fatalf("spec.yaml did not load:\n%s", messages(diags))
+	}
+	want := dir + "/link.yml: warning: a named pipe (FIFO), not a regular file; skipped\n" +
+		dir + "/pipe.yaml: warning: a named pipe (FIFO), not a regular file; skipped\n" +
+		dir + "/spec.yaml: warning: no file sets `project`; plan and apply will need --project or REPOSYNC_PROJECT\n"
+	if diff := cmp.Diff(want, messages(diags)); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
 }

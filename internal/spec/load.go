@@ -11,6 +11,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"runtime"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/reposync/reposync/internal/state"
 )
@@ -88,10 +91,40 @@ func LoadWith(opts Options, paths ...string) (*state.Desired, Diagnostics) {
 // loadSources does everything after reading: parse, schema, merge, checks.
 // It is separate so the fuzz target can drive it without touching disk.
 func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
+	// Parse, schema-check and build the files in parallel: each file is on
+	// its own and this is most of a load's CPU time (a pull-request plan
+	// loads the spec twice). Results go into slots by index and are merged
+	// in file order below, so the outcome does not depend on scheduling.
+	type result struct {
+		frag  *builder // nil when the file holds no document
+		diags Diagnostics
+	}
+	results := make([]result, len(srcs))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range srcs {
+		g.Go(func() error {
+			doc, ds := parseDocument(opts, srcs[i])
+			var frag *builder
+			if doc != nil {
+				ds = append(ds, validateSchema(doc)...)
+				frag = fragment(doc)
+			}
+			results[i] = result{frag, ds}
+			return nil
+		})
+	}
+	_ = g.Wait() // the workers return no errors: problems are diagnostics
+
 	var diags Diagnostics
 	b := newBuilder()
+	frags := make([]*builder, len(results))
+	for i, r := range results {
+		frags[i] = r.frag
+	}
+	b.presize(frags)
 	h := sha256.New()
-	for _, s := range srcs {
+	for i, s := range srcs {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(s.rel)))
 		h.Write(n[:])
@@ -100,17 +133,35 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 		h.Write(n[:])
 		h.Write(s.data)
 
-		doc, ds := parseDocument(opts, s)
-		diags = append(diags, ds...)
-		if doc == nil {
+		frag := results[i].frag
+		diags = append(diags, results[i].diags...)
+		results[i] = result{}
+		if frag == nil {
 			continue
 		}
 		b.d.Files = append(b.d.Files, s.name)
-		diags = append(diags, validateSchema(doc)...)
-		b.add(doc)
+		b.merge(frag)
 	}
 	diags = append(diags, b.diags...)
 	b.d.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
-	diags = append(diags, check(opts, b.d)...)
+	diags = append(diags, check(opts, b.d, b.badPatterns)...)
+	if Empty(b.d) && len(srcs) > 0 && !diags.HasErrors() {
+		// Valid, but almost certainly not what was meant (the wrong
+		// directory, or files not saved yet): say so rather than "valid".
+		d := Diagnostic{Severity: SeverityWarning, File: srcs[0].name,
+			Message: "every spec file is empty: the spec manages nothing"}
+		if len(b.d.Files) > 0 {
+			d.File = b.d.Files[0]
+			d.Message = "the spec manages nothing: no file lists groups, repositories, policies or git_auths"
+		}
+		diags = append(diags, d)
+	}
 	return b.d, diags
+}
+
+// Empty reports whether d manages nothing: no groups section, and no
+// repository, policy or Git authorization listed. (A `groups: {}` or
+// `git_auths: {}` section manages something: that there are none.)
+func Empty(d *state.Desired) bool {
+	return d.Groups == nil && len(d.Repositories) == 0 && len(d.Policies) == 0 && d.GitAuths == nil
 }

@@ -278,3 +278,56 @@ func TestManyFiles(t *testing.T) {
 		t.Errorf("walk limit not enforced: %s", messages(diags))
 	}
 }
+
+// A spec that manages nothing is valid but says so: the wrong directory or
+// unsaved files should not pass as "valid" without a word.
+func TestLoadEmptySpec(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string // the warning about emptiness, or "" for none
+	}{
+		{"only empty files", map[string]string{"a.yaml": "", "b.yml": "# a comment\n"}, "a.yaml: warning: every spec file is empty: the spec manages nothing"},
+		{"only a version", map[string]string{"a.yaml": "version: 1\n"}, "a.yaml: warning: the spec manages nothing: no file lists groups, repositories, policies or git_auths"},
+		{"only pins and settings", map[string]string{"a.yaml": "version: 1\nproject: 0b234373cf3f4b04ab2d8a245155e12b\nsettings: {prune: true}\nusers:\n  alice: {id: 1}\n"}, "a.yaml: warning: the spec manages nothing: no file lists groups, repositories, policies or git_auths"},
+		{"an empty groups section manages groups", map[string]string{"a.yaml": "version: 1\nproject: 0b234373cf3f4b04ab2d8a245155e12b\ngroups: {}\n"}, ""},
+		{"a repository", map[string]string{"a.yaml": "version: 1\nproject: 0b234373cf3f4b04ab2d8a245155e12b\nrepositories:\n  a/b: {}\n"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeFiles(t, tt.files)
+			d, diags := Load(dir)
+			if d == nil || diags.HasErrors() {
+				t.Fatalf("load failed:\n%s", messages(diags))
+			}
+			got := ""
+			for _, dg := range diags {
+				if strings.Contains(dg.Message, "manages nothing") {
+					got = strings.TrimPrefix(dg.String(), dir+"/")
+				}
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			if Empty(d) != (tt.want != "") {
+				t.Errorf("Empty = %v", Empty(d))
+			}
+		})
+	}
+}
+
+// Files are built on their own and merged in file order: the first
+// definition of a policy wins, and only its pattern problems are reported
+// (the second definition is an error of its own).
+func TestMergeKeepsTheFirstDefinition(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"a.yaml": "version: 1\nproject: 0b234373cf3f4b04ab2d8a245155e12b\npolicies:\n  audit:\n    repositories: [\"payments/**/\"]\n    members: {bot: viewer}\n",
+		"b.yaml": "version: 1\npolicies:\n  audit:\n    repositories: [\"pay**\", \"!x/**\"]\n    members: {bot: admin}\nrepositories:\n  payments/api: {}\n",
+	})
+	_, diags := Load(dir)
+	want := dir + "/a.yaml:5:20: error: policies.audit.repositories[0]: bad repository pattern `payments/**/`: patterns do not end with `/`: write `payments/**`\n" +
+		dir + "/b.yaml:3:3: error: policies.audit: policy `audit` is defined twice: here and at " + dir + "/a.yaml:4:3\n"
+	if diff := cmp.Diff(want, messages(diags)); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+}

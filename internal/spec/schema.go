@@ -5,17 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
 
+	"github.com/reposync/reposync/internal/state"
 	"github.com/reposync/reposync/schema"
 )
 
@@ -52,7 +54,14 @@ func validateSchema(doc *document) Diagnostics {
 	if err != nil {
 		return Diagnostics{{Severity: SeverityError, File: doc.file, Message: "internal error: " + err.Error()}}
 	}
-	err = sch.Validate(doc.value)
+	if doc.clean {
+		// Most documents are valid: say so from the nodes, and leave the
+		// library (and the JSON value it needs) to the rest, for messages.
+		if q, err := quickValidator(); err == nil && q.validDocument(doc.root) {
+			return nil
+		}
+	}
+	err = sch.Validate(documentValue(doc))
 	var ve *jsonschema.ValidationError
 	if err == nil {
 		return nil
@@ -78,8 +87,6 @@ func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
 	return out
 }
 
-var quotedName = regexp.MustCompile(`'((?:[^'\\]|\\.)*)'`)
-
 // describe renders one schema failure as diagnostics in the user's terms.
 func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 	kwPath := schemaFragment(ve.AbsoluteKeywordLocation)
@@ -98,30 +105,40 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 			n = keyNode
 		}
 		k := lastKey(p)
-		msg := fmt.Sprintf("invalid key `%s`: %s", k, lowerFirst(schemaDescription(parent)))
-		if strings.HasSuffix(parent, "/$defs/pushRulePath") && !strings.HasPrefix(k, "/") {
-			msg += " (start it with `/`)"
+		why := patternHint(parent, k)
+		if keyword == "minLength" || keyword == "maxLength" {
+			why = lengthProblem(keyword, utf8.RuneCountInString(k), schemaInt(parent, keyword))
 		}
-		return Diagnostics{at(n, p, msg)}
+		return Diagnostics{at(n, p, fmt.Sprintf("invalid key `%s`: %s", clip(k), why))}
 	}
 
 	switch keyword {
 	case "additionalProperties":
+		// The keys the schema does not allow: the instance's keys that are
+		// not among the schema's properties (no schema of ours uses
+		// patternProperties, and a schema-valued additionalProperties fails
+		// in its own sub-schema, not here).
 		var ds Diagnostics
 		allowed := schemaPropertyNames(parent)
-		for _, m := range quotedName.FindAllStringSubmatch(ve.Message, -1) {
-			name := m[1]
+		obj, _ := instanceAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
+		for _, name := range sortedKeys(obj) {
+			if slices.Contains(allowed, name) {
+				continue
+			}
 			kn, _, kp := locate(doc.root, ve.InstanceLocation+"/"+escapePointer(name))
 			if kn == nil {
 				kn = node
 			}
-			ds = append(ds, at(kn, kp, unknownKeyMessage(name, allowed, parent)))
+			ds = append(ds, at(kn, kp, unknownKeyMessage(name, allowed, parent, p)))
 		}
 		return ds
 	case "required":
+		obj, _ := instanceAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
 		var names []string
-		for _, m := range quotedName.FindAllStringSubmatch(ve.Message, -1) {
-			names = append(names, "`"+m[1]+"`")
+		for _, name := range schemaStrings(parent, "required") {
+			if _, ok := obj[name]; !ok {
+				names = append(names, "`"+name+"`")
+			}
 		}
 		n := node
 		if keyNode != nil {
@@ -133,7 +150,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		}
 		return Diagnostics{at(n, p, what+" "+strings.Join(names, ", "))}
 	case "type":
-		want := strings.TrimSpace(strings.SplitN(strings.TrimPrefix(ve.Message, "expected "), ", but got", 2)[0])
+		want := strings.Join(schemaStrings(parent, "type"), " or ")
 		got := jsonTypeName(node)
 		msg := fmt.Sprintf("expected %s, got %s", article(want), got)
 		switch {
@@ -151,43 +168,48 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		if p.String() == "version" {
 			return Diagnostics{at(node, p, fmt.Sprintf("unsupported spec version %s; this reposync reads version 1", value()))}
 		}
-		return Diagnostics{at(node, p, ve.Message)}
+		want, _ := json.Marshal(schemaAt(parent)["const"])
+		return Diagnostics{at(node, p, fmt.Sprintf("must be %s", want))}
 	case "enum":
 		choices := schemaEnum(parent)
 		msg := fmt.Sprintf("`%s` is not one of %s", value(), strings.Join(backquote(choices), ", "))
-		if s := suggest(value(), choices); s != "" {
+		if s := state.Suggest(value(), choices); s != "" {
 			msg += fmt.Sprintf(" — did you mean `%s`?", s)
 		}
 		return Diagnostics{at(node, p, msg)}
 	case "pattern":
-		return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: %s", value(), lowerFirst(patternHelp(parent, node))))}
+		if strings.HasSuffix(parent, "/$defs/repositoryPattern") {
+			// The builder reports the same diagnostic from the glob parser;
+			// Sort keeps one.
+			return Diagnostics{at(node, p, badPatternMessage(value()))}
+		}
+		if strings.HasSuffix(parent, "/properties/password_env") {
+			return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: `password_env` names the environment variable that holds the password (such as `%s`), never the password itself",
+				clip(value()), passwordEnvFor(entryName(p))))}
+		}
+		return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: %s", clip(value()), patternHint(parent, value())))}
 	case "minimum", "maximum":
 		return Diagnostics{at(node, p, fmt.Sprintf("%s is out of range: must be between %d and %d", value(), schemaInt(parent, "minimum"), schemaInt(parent, "maximum")))}
 	case "minLength", "maxLength":
+		if strings.HasSuffix(parent, "/$defs/repositoryPattern") && value() == "" {
+			return nil // "empty pattern", from the pattern keyword, says it
+		}
 		n := 0
 		if node.Kind == yaml.ScalarNode {
-			n = len([]rune(node.Value))
+			n = utf8.RuneCountInString(node.Value)
 		}
-		lim := schemaInt(parent, keyword)
-		if keyword == "maxLength" {
-			return Diagnostics{at(node, p, fmt.Sprintf("too long: %d characters, at most %d allowed", n, lim))}
-		}
-		return Diagnostics{at(node, p, fmt.Sprintf("too short: %d characters, at least %d needed", n, lim))}
+		return Diagnostics{at(node, p, lengthProblem(keyword, n, schemaInt(parent, keyword)))}
 	case "minItems":
 		return Diagnostics{at(node, p, fmt.Sprintf("needs at least %d entr%s", schemaInt(parent, keyword), plural(schemaInt(parent, keyword), "y", "ies")))}
 	case "minProperties":
 		names := schemaPropertyNames(parent)
 		return Diagnostics{at(node, p, fmt.Sprintf("empty: set at least one of %s", strings.Join(backquote(names), ", ")))}
 	case "uniqueItems":
-		var idx []int
-		for _, f := range strings.Fields(ve.Message) {
-			if i, err := strconv.Atoi(f); err == nil {
-				idx = append(idx, i)
-			}
-		}
-		if len(idx) == 2 {
-			_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(idx[1]))
-			return Diagnostics{at(second, sp, fmt.Sprintf("`%s` is listed twice (entries %d and %d)", scalarText(second), idx[0]+1, idx[1]+1))}
+		// The validator reports the first item equal to an earlier one.
+		list, _ := instanceAt(documentValue(doc), ve.InstanceLocation).([]any)
+		if i, j, ok := firstRepeat(list); ok {
+			_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(j))
+			return Diagnostics{at(second, sp, fmt.Sprintf("`%s` is listed twice (entries %d and %d)", scalarText(second), i+1, j+1))}
 		}
 		return Diagnostics{at(node, p, "entries must be unique")}
 	}
@@ -195,17 +217,18 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 }
 
 // unknownKeyMessage explains an unknown key, suggesting the closest allowed
-// one, and refuses literal secrets with a pointer to password_env.
-func unknownKeyMessage(name string, allowed []string, schemaPtr string) string {
+// one, and refuses literal secrets with a pointer to password_env. p is the
+// path of the mapping that holds the key.
+func unknownKeyMessage(name string, allowed []string, schemaPtr string, p yamlPath) string {
 	if isSecretKey(name) {
-		hint := "`password_env: BITBUCKET_PASSWORD`"
-		if !strings.HasSuffix(schemaPtr, "/$defs/gitAuth") {
-			hint = "`password_env` in a git_auths entry"
+		hint := "`password_env` in a git_auths entry"
+		if strings.HasSuffix(schemaPtr, "/$defs/gitAuth") {
+			hint = fmt.Sprintf("`password_env: %s`", passwordEnvFor(entryName(p)))
 		}
 		return fmt.Sprintf("`%s`: secrets are never written in a spec; put the value in an environment variable and name it with %s", name, hint)
 	}
 	msg := fmt.Sprintf("unknown key `%s`", name)
-	if s := suggest(name, allowed); s != "" {
+	if s := state.Suggest(name, allowed); s != "" {
 		return msg + fmt.Sprintf(" — did you mean `%s`?", s)
 	}
 	if len(allowed) > 0 {
@@ -254,20 +277,27 @@ func schemaDescription(ptr string) string {
 	return "see `reposync schema`"
 }
 
-// patternHelp explains what a pattern-constrained value should look like,
-// with extra hints for the mistakes people actually make.
-func patternHelp(ptr string, n *yaml.Node) string {
-	desc := schemaDescription(ptr)
-	v := scalarText(n)
-	switch {
-	case strings.HasSuffix(ptr, "/$defs/hexId") && len(v) == 32 && strings.ToLower(v) != v:
-		return desc + " (use lower case)"
-	case strings.HasSuffix(ptr, "/$defs/pushRulePath") && !strings.HasPrefix(v, "/"):
-		return desc + " (start it with `/`)"
-	case strings.Contains(ptr, "password_env"):
-		return "`password_env` names an environment variable that holds the password (for example `BITBUCKET_PASSWORD`), never the password itself"
+// badPatternMessage is the one diagnostic message for a bad policy glob.
+func badPatternMessage(text string) string {
+	return fmt.Sprintf("bad repository pattern `%s`: %s", clip(text), repositoryPatternProblem(text))
+}
+
+// entryName returns the name of the git_auths entry a path is in
+// (git_auths.NAME or below), or "".
+func entryName(p yamlPath) string {
+	if len(p) >= 2 && p[0] == "git_auths" {
+		if s, ok := p[1].(string); ok {
+			return s
+		}
 	}
-	return desc
+	return ""
+}
+
+func lengthProblem(keyword string, n, limit int) string {
+	if keyword == "maxLength" {
+		return fmt.Sprintf("too long: %d characters, at most %d allowed", n, limit)
+	}
+	return fmt.Sprintf("too short: %d characters, at least %d needed", n, limit)
 }
 
 func schemaPropertyNames(ptr string) []string {
@@ -278,6 +308,80 @@ func schemaPropertyNames(ptr string) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// schemaStrings reads a keyword that holds a string or a list of strings
+// ("type", "required").
+func schemaStrings(ptr, keyword string) []string {
+	switch v := schemaAt(ptr)[keyword].(type) {
+	case string:
+		return []string{v}
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// instanceAt finds the value at a JSON pointer (as the validator reports it)
+// in the instance the validator saw, or nil.
+func instanceAt(v any, pointer string) any {
+	if pointer == "" || pointer == "/" {
+		return v
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
+		tok = unescapePointerToken(tok)
+		switch c := v.(type) {
+		case map[string]any:
+			v = c[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil
+			}
+			v = c[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// firstRepeat finds the first item of list equal to an earlier one, as the
+// validator's uniqueItems does: the earlier index i and the repeat j.
+func firstRepeat(list []any) (i, j int, ok bool) {
+	first := map[string]int{}
+	for j, item := range list {
+		k, ok := canonical(item)
+		if !ok {
+			continue
+		}
+		if i, dup := first[k]; dup {
+			return i, j, true
+		}
+		first[k] = j
+	}
+	return 0, 0, false
+}
+
+// canonical renders a JSON value so that values the validator holds equal
+// render the same: numbers compare by value (1, 1.0 and 1e0 are equal).
+func canonical(v any) (string, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		if r, ok := new(big.Rat).SetString(string(x)); ok {
+			return "n" + r.RatString(), true
+		}
+	case string:
+		return "s" + x, true
+	}
+	b, err := json.Marshal(v) // maps marshal with sorted keys
+	return "j" + string(b), err == nil
 }
 
 func schemaEnum(ptr string) []string {
@@ -331,9 +435,14 @@ func jsonTypeName(n *yaml.Node) string {
 		return "nothing"
 	case "!!bool":
 		return "a boolean"
-	case "!!int":
-		return "an integer"
-	case "!!float":
+	}
+	if _, whole, ok := yamlNumber(n); ok {
+		if whole {
+			return "an integer"
+		}
+		return "a number"
+	}
+	if n.ShortTag() == "!!float" { // .inf, .nan
 		return "a number"
 	}
 	return "a string"
@@ -360,7 +469,12 @@ func yesNo(s string) bool {
 	return slices.Contains([]string{"yes", "no", "on", "off", "y", "n", "Yes", "No", "YES", "NO", "On", "Off"}, s)
 }
 
-func looksNumeric(s string) bool { _, err := strconv.ParseInt(s, 10, 64); return err == nil }
+// looksNumeric reports whether a quoted string would be a whole number
+// without its quotes.
+func looksNumeric(s string) bool {
+	_, whole, ok := yamlNumber(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s})
+	return ok && whole
+}
 
 func lastKey(p yamlPath) string {
 	if len(p) == 0 {

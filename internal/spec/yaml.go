@@ -2,13 +2,10 @@ package spec
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,15 +15,25 @@ import (
 )
 
 // document is one parsed spec file: its YAML node tree (for positions and for
-// building the state) and the same content as a JSON-compatible value (for
-// schema validation).
+// building the state) and, only when the schema validator library has to
+// look at it, the same content as a JSON-compatible value.
 type document struct {
 	file  string
 	root  *yaml.Node // the top-level mapping
-	value any
+	opts  Options
+	clean bool // no duplicate or merge keys, no odd keys: the quick schema check applies
+	value any  // built by documentValue
 }
 
-var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+// documentValue returns the document as the JSON-compatible value the
+// schema validator library takes, building it on first use.
+func documentValue(doc *document) any {
+	if doc.value == nil {
+		c := newConverter(doc.opts, doc.file, doc.root, true)
+		doc.value = c.convert(doc.root, 0)
+	}
+	return doc.value
+}
 
 // parseDocument parses one file defensively: invalid UTF-8, parser failures,
 // several documents, excessive alias expansion, deep nesting, duplicate keys
@@ -47,36 +54,28 @@ func parseDocument(opts Options, src source) (doc *document, diags Diagnostics) 
 		return nil, diags
 	}
 	var root yaml.Node
-	err := safeDecode(yaml.NewDecoder(bytes.NewReader(src.data)), &root)
+	dec := yaml.NewDecoder(bytes.NewReader(src.data))
+	err := safeDecode(dec, &root)
 	if errors.Is(err, io.EOF) {
 		diags = append(diags, Diagnostic{Severity: SeverityWarning, File: src.name, Message: "empty file (no YAML document); it is ignored"})
 		return nil, diags
 	}
 	if err != nil {
-		line, msg := 0, strings.TrimPrefix(err.Error(), "yaml: ")
-		if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = m[2]
-		}
-		if strings.Contains(msg, "did not find expected key") || strings.Contains(msg, "did not find expected '-'") {
-			msg += " (check the indentation of this block and the lines after it)"
-		}
-		errAt(line, 0, "invalid YAML: "+msg)
+		diags = append(diags, syntaxError(src.name, src.data, dec, err))
 		return nil, diags
 	}
 	// A second document in the same file is almost always a mistake (two
 	// specs pasted together); refuse it rather than silently ignore it.
-	dec := yaml.NewDecoder(bytes.NewReader(src.data))
-	var first, second yaml.Node
-	if safeDecode(dec, &first) == nil {
-		if err := safeDecode(dec, &second); !errors.Is(err, io.EOF) {
-			line := second.Line
-			if err != nil {
-				line = 0
-			}
-			errAt(line, 0, "more than one YAML document (`---`) in one file; put each document in its own file")
-			return nil, diags
+	var second yaml.Node
+	if err := safeDecode(dec, &second); !errors.Is(err, io.EOF) {
+		d := Diagnostic{Severity: SeverityError, File: src.name, Line: second.Line, Column: second.Column}
+		if err != nil {
+			// The second document does not even parse: point at its problem.
+			d = syntaxError(src.name, src.data, dec, err)
 		}
+		d.Message = "more than one YAML document (`---`) in one file; put each document in its own file"
+		diags = append(diags, d)
+		return nil, diags
 	}
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
 		diags = append(diags, Diagnostic{Severity: SeverityWarning, File: src.name, Message: "empty file (no YAML document); it is ignored"})
@@ -91,18 +90,15 @@ func parseDocument(opts Options, src source) (doc *document, diags Diagnostics) 
 		errAt(top.Line, top.Column, "the top level of a spec file must be a mapping, starting with `version: 1`")
 		return nil, diags
 	}
-	c := &converter{
-		file:    src.name,
-		budget:  4*countNodes(top, 0) + 100_000,
-		maxDep:  opts.MaxDepth,
-		checked: map[*yaml.Node]bool{},
-	}
-	value := c.convert(top, nil, 0)
+	// Check the structure without building anything: most documents are
+	// clean and valid, and then the schema check reads the nodes directly.
+	c := newConverter(opts, src.name, top, false)
+	c.convert(top, 0)
 	diags = append(diags, c.diags...)
 	if c.exhausted || c.tooDeep {
 		return nil, diags
 	}
-	return &document{file: src.name, root: top, value: value}, diags
+	return &document{file: src.name, root: top, opts: opts, clean: len(c.diags) == 0}, diags
 }
 
 // safeDecode guards against a panic inside the YAML parser: hostile input must
@@ -128,63 +124,115 @@ func countNodes(n *yaml.Node, depth int) int {
 	return c
 }
 
-// converter turns a YAML node tree into JSON-compatible values and checks
-// structure on the way.
+// converter checks the structure of a YAML node tree and, when build is set,
+// turns it into JSON-compatible values.
 type converter struct {
 	file      string
-	budget    int // nodes left to produce, aliases expanded
+	build     bool
+	budget    int // nodes left to visit, aliases expanded
 	maxDep    int
 	exhausted bool
 	tooDeep   bool
-	checked   map[*yaml.Node]bool // mappings already checked for duplicate keys
-	diags     Diagnostics
+	// shared counts the anchored nodes and aliases being visited: only a
+	// mapping inside one can be reached twice, and only those are
+	// remembered in checked.
+	shared  int
+	checked map[*yaml.Node]bool // shared mappings already checked for duplicate keys
+	stack   yamlPath            // the path of the node being converted
+	diags   Diagnostics
+}
+
+func newConverter(opts Options, file string, top *yaml.Node, build bool) *converter {
+	return &converter{
+		file:   file,
+		build:  build,
+		budget: 4*countNodes(top, 0) + 100_000,
+		maxDep: opts.MaxDepth,
+	}
 }
 
 func (c *converter) errAt(n *yaml.Node, p yamlPath, msg string) {
 	c.diags = append(c.diags, Diagnostic{Severity: SeverityError, File: c.file, Line: n.Line, Column: n.Column, Path: p.String(), Message: msg})
 }
 
-func (c *converter) convert(n *yaml.Node, p yamlPath, depth int) any {
+// path returns the YAML path of the node being converted.
+func (c *converter) path() yamlPath { return slices.Clone(c.stack) }
+
+// convert checks n and, when building, returns its value. The YAML path
+// lives on a stack and is only copied when a diagnostic needs it, so a clean
+// tree costs no paths.
+func (c *converter) convert(n *yaml.Node, depth int) any {
 	if c.exhausted || c.tooDeep {
 		return nil
 	}
 	c.budget--
 	if c.budget < 0 {
 		c.exhausted = true
-		c.errAt(n, p, "YAML aliases expand to too many values (an alias bomb?); write the values out or use fewer aliases")
+		c.errAt(n, c.path(), "YAML aliases expand to too many values (an alias bomb?); write the values out or use fewer aliases")
 		return nil
 	}
 	if depth > c.maxDep {
 		c.tooDeep = true
+		p := c.path()
 		if len(p) > 4 {
-			p = append(slices.Clip(p[:4]), "…")
+			p = append(p[:4], "…")
 		}
 		c.errAt(n, p, fmt.Sprintf("nesting deeper than %d levels; a spec is never this deep", c.maxDep))
 		return nil
 	}
+	if n.Anchor != "" {
+		c.shared++
+		defer func() { c.shared-- }()
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			c.errAt(n, p, "alias to an unknown anchor")
+			c.errAt(n, c.path(), "alias to an unknown anchor")
 			return nil
 		}
-		return c.convert(n.Alias, p, depth+1)
+		c.shared++
+		defer func() { c.shared-- }()
+		return c.convert(n.Alias, depth+1)
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil
 		}
-		return c.convert(n.Content[0], p, depth+1)
+		return c.convert(n.Content[0], depth+1)
 	case yaml.SequenceNode:
-		out := make([]any, 0, len(n.Content))
+		var out []any
+		if c.build {
+			out = make([]any, 0, len(n.Content))
+		}
 		for i, ch := range n.Content {
-			out = append(out, c.convert(ch, p.index(i), depth+1))
+			c.stack = append(c.stack, i)
+			v := c.convert(ch, depth+1)
+			c.stack = c.stack[:len(c.stack)-1]
+			if c.build {
+				out = append(out, v)
+			}
+		}
+		if !c.build {
+			return nil
 		}
 		return out
 	case yaml.MappingNode:
-		out := make(map[string]any, len(n.Content)/2)
-		check := !c.checked[n]
-		c.checked[n] = true
-		first := map[string]*yaml.Node{}
+		var out map[string]any
+		if c.build {
+			out = make(map[string]any, len(n.Content)/2)
+		}
+		check := true
+		if c.shared > 0 {
+			if c.checked == nil {
+				c.checked = map[*yaml.Node]bool{}
+			}
+			check = !c.checked[n]
+			c.checked[n] = true
+		}
+		// Duplicate keys: a short mapping is scanned, a long one indexed.
+		var first map[string]*yaml.Node
+		if len(n.Content) > 32 {
+			first = make(map[string]*yaml.Node, len(n.Content)/2)
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind == yaml.AliasNode && k.Alias != nil {
@@ -192,35 +240,69 @@ func (c *converter) convert(n *yaml.Node, p yamlPath, depth int) any {
 			}
 			if k.ShortTag() == "!!merge" {
 				if check {
-					c.errAt(k, p, "YAML merge keys (`<<`) are not supported; write the entries out (aliases of whole values are fine)")
+					c.errAt(k, c.path(), "YAML merge keys (`<<`) are not supported; write the entries out (aliases of whole values are fine)")
 				}
 				continue
 			}
 			if k.Kind != yaml.ScalarNode {
 				if check {
-					c.errAt(k, p, "mapping keys must be plain strings")
+					c.errAt(k, c.path(), "mapping keys must be plain strings")
 				}
 				continue
 			}
 			key := k.Value
-			if prev, dup := first[key]; dup {
+			var prev *yaml.Node
+			if first != nil {
+				if prev = first[key]; prev == nil {
+					first[key] = k
+				}
+			} else {
+				prev = earlierKey(n, i, key)
+			}
+			if prev != nil {
 				if check {
-					c.errAt(k, p.key(key), fmt.Sprintf("duplicate key `%s`; first defined at %s:%d:%d", key, c.file, prev.Line, prev.Column))
+					c.errAt(k, c.path().key(key), fmt.Sprintf("duplicate key `%s`; first defined at %s:%d:%d", key, c.file, prev.Line, prev.Column))
 				}
 				continue
 			}
-			first[key] = k
-			out[key] = c.convert(v, p.key(key), depth+1)
+			c.stack = append(c.stack, key)
+			val := c.convert(v, depth+1)
+			c.stack = c.stack[:len(c.stack)-1]
+			if c.build {
+				out[key] = val
+			}
+		}
+		if !c.build {
+			return nil
 		}
 		return out
 	case yaml.ScalarNode:
+		if !c.build {
+			return nil
+		}
 		return scalarValue(n)
 	}
 	return nil
 }
 
-// scalarValue resolves a scalar the way YAML 1.2 does (yaml.v3): numbers
-// become json.Number so the schema sees integers exactly.
+// earlierKey returns the key node of the first entry of mapping n before
+// index i with the same key, or nil.
+func earlierKey(n *yaml.Node, i int, key string) *yaml.Node {
+	for j := 0; j < i; j += 2 {
+		k := n.Content[j]
+		if k.Kind == yaml.AliasNode && k.Alias != nil {
+			k = k.Alias
+		}
+		if k.Kind == yaml.ScalarNode && k.Value == key && k.ShortTag() != "!!merge" {
+			return k
+		}
+	}
+	return nil
+}
+
+// scalarValue resolves a scalar the way YAML 1.2 does (yaml.v3), except
+// that numbers are exact json.Numbers (see yamlNumber), so the schema sees
+// integers exactly and numbers too large for 64 bits as numbers.
 func scalarValue(n *yaml.Node) any {
 	switch n.ShortTag() {
 	case "!!null":
@@ -230,42 +312,13 @@ func scalarValue(n *yaml.Node) any {
 		if n.Decode(&b) == nil {
 			return b
 		}
-	case "!!int":
-		var i int64
-		if n.Decode(&i) == nil {
-			return json.Number(strconv.FormatInt(i, 10))
-		}
-		var u uint64
-		if n.Decode(&u) == nil {
-			return json.Number(strconv.FormatUint(u, 10))
-		}
-		// Beyond 64 bits: still a number as far as the schema is concerned.
-		if s := strings.ReplaceAll(n.Value, "_", ""); isDecimal(s) {
-			return json.Number(strings.TrimPrefix(s, "+"))
-		}
-	case "!!float":
-		var f float64
-		if n.Decode(&f) == nil && !isNaNOrInf(f) {
-			return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+	case "!!int", "!!float", "!!str":
+		if num, _, ok := yamlNumber(n); ok {
+			return num
 		}
 	}
 	return n.Value
 }
-
-func isDecimal(s string) bool {
-	s = strings.TrimLeft(s, "+-")
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func isNaNOrInf(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }
 
 // firstInvalidUTF8 locates the first byte that is not valid UTF-8.
 func firstInvalidUTF8(data []byte) (line, col int, b byte) {
@@ -287,6 +340,15 @@ func lineCol(data []byte, off int) (line, col int) {
 	return line, 1 + utf8.RuneCount(data[start:off])
 }
 
+// unescapePointerToken undoes the validator's escaping of one token of an
+// instance location: JSON-pointer escaping, then percent-encoding.
+func unescapePointerToken(tok string) string {
+	if u, err := url.PathUnescape(tok); err == nil {
+		tok = u
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+}
+
 // locate finds the node at a JSON pointer (as the schema validator reports
 // it), following aliases. It returns the key node that leads to the value (nil
 // at the top or in a sequence), the value node, and the YAML path. When the
@@ -297,11 +359,7 @@ func locate(root *yaml.Node, pointer string) (key, val *yaml.Node, p yamlPath) {
 		return nil, root, nil
 	}
 	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
-		// The validator percent-encodes tokens on top of JSON-pointer escaping.
-		if u, err := url.PathUnescape(tok); err == nil {
-			tok = u
-		}
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		tok = unescapePointerToken(tok)
 		for val.Kind == yaml.AliasNode && val.Alias != nil {
 			val = val.Alias
 		}

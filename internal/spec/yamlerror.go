@@ -1,0 +1,201 @@
+package spec
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// yamlMark is a position as yaml.v3's parser records it: 0-based line and
+// column, the column and index counted in characters.
+type yamlMark struct{ index, line, column int }
+
+// yamlFailure is what yaml.v3's parser knows about a syntax error: the
+// problem and where it is, and the construct it was reading ("while parsing
+// a flow sequence") and where that starts.
+type yamlFailure struct {
+	problem     string
+	problemAt   yamlMark
+	context     string
+	contextAt   yamlMark
+	fromScanner bool // a scanner error: the problem is at one character
+}
+
+// yaml.v3 error types (yaml_error_type_t).
+const (
+	yamlNoError      = 0 // an error raised by the node builder (unknown anchor), not the parser
+	yamlReaderError  = 2
+	yamlScannerError = 3
+	yamlParserError  = 4
+)
+
+// yamlFailureOf reads the position of the syntax error a yaml.v3 Decoder has
+// just returned. yaml.v3's error text only says "line N", and N is the line
+// where the enclosing block or flow starts (counted from 0 for parser
+// errors), not where the problem is, and it has no column. The parser does
+// record the exact position, in unexported fields that yaml.v3 (archived,
+// pinned in go.mod) never exposes, so this reads them, read-only, through
+// reflect. If a future yaml.v3 moves them, ok is false and the caller falls
+// back to the error text; TestYAMLSyntaxErrorPositions then fails, so such an
+// upgrade cannot go unnoticed.
+func yamlFailureOf(dec *yaml.Decoder, data []byte) (f yamlFailure, ok bool) {
+	defer func() {
+		if recover() != nil { // a field of an unexpected kind
+			ok = false
+		}
+	}()
+	d := reflect.ValueOf(dec)
+	if d.Kind() != reflect.Pointer || d.IsNil() {
+		return f, false
+	}
+	p := d.Elem().FieldByName("parser")
+	if p.Kind() != reflect.Pointer || p.IsNil() {
+		return f, false
+	}
+	p = p.Elem()
+	yp, ev := p.FieldByName("parser"), p.FieldByName("event")
+	if !yp.IsValid() || !ev.IsValid() {
+		return f, false
+	}
+	mark := func(v reflect.Value) (yamlMark, bool) {
+		i, l, c := v.FieldByName("index"), v.FieldByName("line"), v.FieldByName("column")
+		if !i.IsValid() || !l.IsValid() || !c.IsValid() {
+			return yamlMark{}, false
+		}
+		return yamlMark{index: int(i.Int()), line: int(l.Int()), column: int(c.Int())}, true
+	}
+	kind, problem, context := yp.FieldByName("error"), yp.FieldByName("problem"), yp.FieldByName("context")
+	if !kind.IsValid() || !problem.IsValid() || !context.IsValid() {
+		return f, false
+	}
+	f.problem, f.context = problem.String(), context.String()
+	var okP, okC bool
+	switch kind.Int() {
+	case yamlNoError:
+		// The node builder failed (an alias to an unknown anchor): the event
+		// it was handling is the culprit.
+		f.problemAt, okP = mark(ev.FieldByName("start_mark"))
+		okC = true
+	case yamlReaderError:
+		// Reader errors carry a byte offset instead of a mark.
+		off := yp.FieldByName("problem_offset")
+		if !off.IsValid() || off.Int() < 0 || int(off.Int()) > len(data) {
+			return f, false
+		}
+		line, col := lineCol(data, int(off.Int()))
+		f.problemAt, okP, okC = yamlMark{line: line - 1, column: col - 1, index: utf8.RuneCount(data[:off.Int()])}, true, true
+	case yamlScannerError, yamlParserError:
+		f.problemAt, okP = mark(yp.FieldByName("problem_mark"))
+		f.contextAt, okC = mark(yp.FieldByName("context_mark"))
+		f.fromScanner = kind.Int() == yamlScannerError
+	default:
+		return f, false
+	}
+	return f, okP && okC
+}
+
+var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError turns a yaml.v3 parse error into a diagnostic at the character
+// where the problem is, with a hint for the usual slips.
+func syntaxError(file string, data []byte, dec *yaml.Decoder, err error) Diagnostic {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	d := Diagnostic{Severity: SeverityError, File: file}
+	if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
+		msg = m[2]
+		d.Line, _ = strconv.Atoi(m[1]) // only a fallback: see yamlFailureOf
+	}
+	f, ok := yamlFailureOf(dec, data)
+	if !ok {
+		d.Message = "invalid YAML: " + msg
+		return d
+	}
+	if f.problem != "" {
+		msg = f.problem
+	}
+	at := f.problemAt
+	atEnd := at.index >= utf8.RuneCount(data)
+	hint := ""
+	switch {
+	case atEnd && f.context != "":
+		// Something opened is never closed: point at where it opens, since the
+		// end of the file is no help.
+		at = f.contextAt
+		hint = "the " + what(f.context, runeAt(data, at)) + " that starts here is never closed"
+	case strings.HasPrefix(msg, "did not find expected key") || strings.HasPrefix(msg, "did not find expected '-'"):
+		hint = fmt.Sprintf("check the indentation: this line does not line up with the entries of the %s at line %d, column %d",
+			what(f.context, runeAt(data, f.contextAt)), f.contextAt.line+1, f.contextAt.column+1)
+	case strings.HasPrefix(msg, "found character that cannot start any token"):
+		switch r := runeAt(data, at); r {
+		case '\t':
+			hint = "YAML is indented with spaces, never tabs"
+		case '@', '`':
+			hint = fmt.Sprintf("`%c` is reserved in YAML; put the value in quotes", r)
+		}
+	case strings.HasPrefix(msg, "mapping values are not allowed in this context"):
+		hint = colonHint + ", or check the indentation"
+	case strings.HasPrefix(msg, "did not find expected ',' or '") && at.line == f.contextAt.line && runeAt(data, at) == ':':
+		hint = colonHint
+	case strings.HasPrefix(msg, "did not find expected ',' or '") && f.context != "":
+		hint = fmt.Sprintf("the %s at line %d, column %d is not closed before this", what(f.context, runeAt(data, f.contextAt)), f.contextAt.line+1, f.contextAt.column+1)
+	}
+	if hint != "" {
+		msg += " (" + hint + ")"
+	}
+	d.Line, d.Column = at.line+1, at.column+1
+	d.Message = "invalid YAML: " + msg
+	return d
+}
+
+const colonHint = "a `: ` inside a plain value starts a mapping; put the value in quotes"
+
+// what names the construct of a yaml.v3 error context in a user's words.
+func what(context string, opening rune) string {
+	switch {
+	case strings.Contains(context, "flow sequence"):
+		return "list `[`"
+	case strings.Contains(context, "flow mapping"):
+		return "mapping `{`"
+	case strings.Contains(context, "quoted scalar"):
+		return fmt.Sprintf("quoted string `%c`", opening)
+	case strings.Contains(context, "block mapping"):
+		return "mapping"
+	case strings.Contains(context, "block collection"):
+		return "list"
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(context, "while parsing "), "while scanning ")
+}
+
+// runeAt returns the character at a 0-based line and column, or 0.
+func runeAt(data []byte, m yamlMark) rune {
+	line := 0
+	for i := 0; i < len(data); {
+		if line == m.line {
+			rest := data[i:]
+			if nl := bytes.IndexByte(rest, '\n'); nl >= 0 {
+				rest = rest[:nl]
+			}
+			for col := 0; len(rest) > 0; col++ {
+				r, size := utf8.DecodeRune(rest)
+				if col == m.column {
+					return r
+				}
+				rest = rest[size:]
+			}
+			return 0
+		}
+		nl := bytes.IndexByte(data[i:], '\n')
+		if nl < 0 {
+			return 0
+		}
+		i += nl + 1
+		line++
+	}
+	return 0
+}
