@@ -26,41 +26,73 @@ func authErr(detail string) reply {
 	return errReply(http.StatusUnauthorized, "APIG.0301", "Incorrect IAM authentication information: "+detail)
 }
 
-// authenticate checks X-Auth-Token or the AK/SK signature and returns the
-// fixture user the request acts as ("" when the credentials name none).
-func (s *Server) authenticate(r *http.Request, body []byte) (string, reply, bool) {
+// credential is what the headers of a request claim, checked as far as the
+// headers allow: a valid token (user set, sig nil) or AK/SK headers whose
+// access key, X-Sdk-Date and X-Project-Id are right and whose signature is
+// still to be verified against the body (sig set).
+type credential struct {
+	user string
+	sig  *pendingSignature
+}
+
+type pendingSignature struct {
+	names []string // signed header names, lower case
+	sig   string
+	date  string
+}
+
+// authenticateHeaders checks X-Auth-Token, or everything of the AK/SK headers
+// that does not need the body, so a request with bad credentials is answered
+// before its body is read (an unauthenticated client must not make the
+// simulator buffer 12 MB).
+func (s *Server) authenticateHeaders(r *http.Request) (credential, reply, bool) {
 	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
 		if s.fx.Credentials.Token != "" && hmac.Equal([]byte(tok), []byte(s.fx.Credentials.Token)) {
-			return s.fx.Credentials.User, reply{}, true
+			return credential{user: s.fx.Credentials.User}, reply{}, true
 		}
 		s.mu.Lock()
 		user, ok := s.tokens[tok]
 		s.mu.Unlock()
 		if ok {
-			return user, reply{}, true
+			return credential{user: user}, reply{}, true
 		}
-		return "", authErr("decrypt token fail"), false
+		return credential{}, authErr("decrypt token fail"), false
 	}
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
-		return "", authErr("no X-Auth-Token or Authorization header"), false
+		return credential{}, authErr("no X-Auth-Token or Authorization header"), false
 	}
-	if err := s.verifySignature(r, body, auth); err != "" {
-		return "", authErr(err), false
+	p, err := s.checkSigningHeaders(r, auth)
+	if err != "" {
+		return credential{}, authErr(err), false
 	}
-	return s.fx.Credentials.User, reply{}, true
+	return credential{user: s.fx.Credentials.User, sig: p}, reply{}, true
 }
 
-// verifySignature recomputes the SDK-HMAC-SHA256 signature (REFERENCE §13.3)
-// and returns "" when it matches, else why not.
-func (s *Server) verifySignature(r *http.Request, body []byte, auth string) string {
+// verifyBody finishes an AK/SK check: the signature over the request and its
+// body (REFERENCE §13.3). A token credential has nothing left to verify.
+func (s *Server) verifyBody(r *http.Request, c credential, body []byte) (reply, bool) {
+	if c.sig == nil {
+		return reply{}, true
+	}
+	want := Sign(s.fx.Credentials.SecretKey, r.Method, r.URL.EscapedPath(), r.URL.RawQuery, headerValues(r, c.sig.names), body, c.sig.date)
+	if !hmac.Equal([]byte(want), []byte(c.sig.sig)) {
+		return authErr("verify aksk signature fail"), false
+	}
+	return reply{}, true
+}
+
+// checkSigningHeaders checks the Authorization header's shape, the access
+// key, the signed X-Sdk-Date and its skew, and the signed X-Project-Id; it
+// returns "" and what is left to verify, else why not.
+func (s *Server) checkSigningHeaders(r *http.Request, auth string) (*pendingSignature, string) {
 	ak, signed, sig, ok := parseAuthorization(auth)
 	if !ok {
-		return "malformed Authorization header"
+		return nil, "malformed Authorization header"
 	}
 	cr := s.fx.Credentials
 	if cr.AccessKey == "" || !hmac.Equal([]byte(ak), []byte(cr.AccessKey)) {
-		return "verify aksk signature fail: unknown access key"
+		return nil, "verify aksk signature fail: unknown access key"
 	}
 	names := strings.Split(signed, ";")
 	has := map[string]bool{}
@@ -68,27 +100,23 @@ func (s *Server) verifySignature(r *http.Request, body []byte, auth string) stri
 		has[n] = true
 	}
 	if !has["x-sdk-date"] {
-		return "verify aksk signature fail: x-sdk-date is not signed"
+		return nil, "verify aksk signature fail: x-sdk-date is not signed"
 	}
 	date := r.Header.Get("X-Sdk-Date")
 	t, err := time.Parse(sdkDateLayout, date)
 	if err != nil {
-		return "verify aksk signature fail: malformed X-Sdk-Date"
+		return nil, "verify aksk signature fail: malformed X-Sdk-Date"
 	}
 	if d := s.now().Sub(t); d > maxSkew || d < -maxSkew {
-		return "verify aksk signature fail: signature expired"
+		return nil, "verify aksk signature fail: signature expired"
 	}
 	if !has["x-project-id"] {
-		return "verify aksk signature fail: x-project-id is not signed"
+		return nil, "verify aksk signature fail: x-project-id is not signed"
 	}
 	if r.Header.Get("X-Project-Id") != s.fx.IAMProjectID {
-		return "verify aksk signature fail: X-Project-Id is not this account's project"
+		return nil, "verify aksk signature fail: X-Project-Id is not this account's project"
 	}
-	want := Sign(cr.SecretKey, r.Method, r.URL.EscapedPath(), r.URL.RawQuery, headerValues(r, names), body, date)
-	if !hmac.Equal([]byte(want), []byte(sig)) {
-		return "verify aksk signature fail"
-	}
-	return ""
+	return &pendingSignature{names: names, sig: sig, date: date}, ""
 }
 
 func headerValues(r *http.Request, names []string) map[string]string {

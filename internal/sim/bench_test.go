@@ -87,30 +87,3 @@ func BenchmarkPersistedWrite(b *testing.B) {
 
 // closeServer is a no-op until the simulator has a Close.
 func closeServer(b testing.TB, s *Server) {}
-
-func TestRequestLimits(t *testing.T) {
-	tests := []struct {
-		name, method, path, body string
-		wantStatus               int
-		wantCode                 string
-	}{
-		{"unknown endpoint", "GET", "/v4/nothing", "", 404, "CH.000404"},
-		{"wrong method", "PATCH", "/v4/repositories/12345", "", 404, "CH.000404"},
-		{"body over 12 MB", "POST", "/v4/repositories/12345/file-push-permissions", `{"path":"/` + strings.Repeat("a", 12<<20) + `"}`, 413, "APIG.0201"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, hs, _ := newTestServer(t, Options{})
-			r := call(t, hs, "token", tt.method, tt.path, tt.body)
-			if r.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d", r.status, tt.wantStatus)
-			}
-			if diff := pick(r.json(t), "error_code"); diff.(map[string]any)["error_code"] != tt.wantCode {
-				t.Errorf("error_code %v, want %s", diff, tt.wantCode)
-			}
-			if s.Stats().Writes != 0 {
-				t.Errorf("a rejected request wrote")
-			}
-		})
-	}
-}

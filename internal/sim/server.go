@@ -22,6 +22,11 @@ import (
 // maxBody is the gateway's limit on AK/SK request bodies (REFERENCE §13.2).
 const maxBody = 12 << 20
 
+// maxLoginBody caps the one unauthenticated route, the IAM password login,
+// whose body is a few hundred bytes; anyone may send it, so it must not be
+// able to make the simulator buffer 12 MB.
+const maxLoginBody = 64 << 10
+
 // Options tune the simulator's persistence, limits and faults.
 type Options struct {
 	// StatePath, when set, receives the whole state (fixture format, every id
@@ -239,26 +244,36 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, errReply(http.StatusTooManyRequests, "APIG.0308", "The throttling threshold has been reached: policy user over ratelimit,limit:"+strconv.Itoa(s.opts.RateLimit)+",time:1 minute"))
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		writeReply(w, errReply(http.StatusBadRequest, "APIG.0201", "request body could not be read"))
-		return
-	}
-	if len(body) > maxBody {
-		// APIG.0201 is the gateway's generic "bad request" code; the 12 MB cap
-		// is documented (REFERENCE §13.2) but its code is not.
-		writeReply(w, errReply(http.StatusRequestEntityTooLarge, "APIG.0201", "request body exceeds 12 MB"))
-		return
-	}
-	req := &request{r: r, body: body, params: params}
-	if rt.op != "KeystoneCreateUserTokenByPassword" {
-		user, rep, ok := s.authenticate(r, body)
+	// Everything the headers can prove is checked before the body is read;
+	// only the AK/SK signature needs the body.
+	var cred credential
+	limit := int64(maxBody)
+	if rt.op == "KeystoneCreateUserTokenByPassword" {
+		limit = maxLoginBody
+	} else {
+		c, rep, ok := s.authenticateHeaders(r)
 		if !ok {
 			writeReply(w, rep)
 			return
 		}
-		req.user = user
+		cred = c
 	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		writeReply(w, errReply(http.StatusBadRequest, "APIG.0201", "request body could not be read"))
+		return
+	}
+	if int64(len(body)) > limit {
+		// APIG.0201 is the gateway's generic "bad request" code; the 12 MB cap
+		// is documented (REFERENCE §13.2) but its code is not.
+		writeReply(w, errReply(http.StatusRequestEntityTooLarge, "APIG.0201", fmt.Sprintf("request body exceeds %d bytes", limit)))
+		return
+	}
+	if rep, ok := s.verifyBody(r, cred, body); !ok {
+		writeReply(w, rep)
+		return
+	}
+	req := &request{r: r, body: body, params: params, user: cred.user}
 	if hit, which := s.chance(s.opts.FailRate); hit {
 		s.count(func(st *Stats) { st.Failed[rt.op]++ })
 		if which == 0 {
