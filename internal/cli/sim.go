@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"time"
 
@@ -89,8 +88,9 @@ func runSim(cmd *cobra.Command, f *Factory, opts *SimOptions) error {
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
-	srv, err := sim.New(fx, sim.Options{StatePath: opts.State, Latency: opts.Latency, RateLimit: opts.RateLimit,
-		FailRate: opts.FailRate, DropRate: opts.DropRate, Seed: opts.Seed})
+	simOpts := sim.Options{StatePath: opts.State, Latency: opts.Latency, RateLimit: opts.RateLimit,
+		FailRate: opts.FailRate, DropRate: opts.DropRate, Seed: opts.Seed}
+	srv, err := sim.New(fx, simOpts)
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
@@ -98,7 +98,7 @@ func runSim(cmd *cobra.Command, f *Factory, opts *SimOptions) error {
 	if err != nil {
 		return fmt.Errorf("sim: listen on %s: %w", opts.Addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := sim.NewHTTPServer(ln.Addr().String(), srv, simOpts)
 	fmt.Fprintf(f.IO.Out, "listening on http://%s\n", ln.Addr())
 	ctx := cmd.Context()
 	if ctx == nil {
