@@ -36,9 +36,10 @@ authorizations, IAM tokens) from a YAML fixture, with AK/SK signature and token
 checks, per-operation rate limits and injected faults.
 
 The first line on stdout is "listening on http://HOST:PORT"; logs go to stderr.
-With --state, every change is persisted atomically before it is answered, and
-an existing state file is loaded instead of the fixture. SIGINT/SIGTERM shut
-the server down after in-flight requests finish.
+With --state, every change is durable before it is answered (appended to
+FILE.journal, folded into FILE in the background and on exit), and an existing
+state file (with its journal) is loaded instead of the fixture. SIGINT/SIGTERM
+shut the server down after in-flight requests finish.
 
 GET /_sim/stats and GET /_sim/state (no authentication) report calls per
 operation and the live state.`,
@@ -75,16 +76,16 @@ func runSim(cmd *cobra.Command, f *Factory, opts *SimOptions) error {
 	if opts.Latency < 0 {
 		return fmt.Errorf("--latency %v must not be negative", opts.Latency)
 	}
-	source := opts.Fixture
+	load := func() (*sim.Fixture, error) { return sim.LoadFixture(opts.Fixture) }
 	if opts.State != "" {
 		if _, err := os.Stat(opts.State); err == nil {
-			source = opts.State
+			load = func() (*sim.Fixture, error) { return sim.LoadState(opts.State) }
 			fmt.Fprintf(f.IO.ErrOut, "sim: loading saved state from %s instead of the fixture\n", opts.State)
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("sim: state file: %w", err)
 		}
 	}
-	fx, err := sim.LoadFixture(source)
+	fx, err := load()
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
@@ -105,6 +106,9 @@ func runSim(cmd *cobra.Command, f *Factory, opts *SimOptions) error {
 		ctx = context.Background()
 	}
 	err = sim.Serve(ctx, hs, func() error { return hs.Serve(ln) })
+	if cerr := srv.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("sim: %w", cerr)
+	}
 	fmt.Fprintln(f.IO.ErrOut, "sim: stopped")
 	return err
 }

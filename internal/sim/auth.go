@@ -289,7 +289,7 @@ func hKeystoneLogin(s *Server, q *request) reply {
 			userID = u.IAMID
 		}
 	}
-	now := s.now().UTC()
+	now := q.at.UTC()
 	dom := idName{ID: hexID("domain", match.Domain), Name: match.Domain}
 	projName := sc.Name
 	if projName == "" {

@@ -85,5 +85,8 @@ func BenchmarkPersistedWrite(b *testing.B) {
 	}
 }
 
-// closeServer is a no-op until the simulator has a Close.
-func closeServer(b testing.TB, s *Server) {}
+func closeServer(b testing.TB, s *Server) {
+	if err := s.Close(); err != nil {
+		b.Error(err)
+	}
+}

@@ -57,6 +57,9 @@ type Fixture struct {
 	Groups       []Group       `yaml:"groups,omitempty" json:"groups"`
 	Repositories []Repository  `yaml:"repositories,omitempty" json:"repositories"`
 	GitAuths     []GitAuth     `yaml:"git_auths,omitempty" json:"git_auths"`
+	// JournalSeq is written by --state: the last journal record the state
+	// file contains. Fixtures leave it out.
+	JournalSeq int64 `yaml:"journal_seq,omitempty" json:"-"`
 }
 
 // Credentials are the secrets the simulator accepts.

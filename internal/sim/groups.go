@@ -308,7 +308,7 @@ func hListGroupUserGroups(s *Server, q *request) reply {
 }
 
 func (s *Server) requireProjectQuery(q *request) *reply {
-	pid := q.r.URL.Query().Get("project_id")
+	pid := q.query.Get("project_id")
 	if pid == "" {
 		r := badParam("project_id is required")
 		return &r

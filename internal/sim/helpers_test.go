@@ -60,6 +60,11 @@ func newTestServer(t *testing.T, opts Options) (*Server, *httptest.Server, *fake
 	if err != nil {
 		t.Fatalf("new: %v", err)
 	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	return s, hs, clk

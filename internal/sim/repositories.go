@@ -151,7 +151,7 @@ func hListMembers(s *Server, q *request) reply {
 	if bad != nil {
 		return *bad
 	}
-	search := strings.ToLower(q.r.URL.Query().Get("search"))
+	search := strings.ToLower(q.query.Get("search"))
 	items := []repoMemberDTO{}
 	for _, m := range s.repoMembers(r) {
 		if search != "" && !strings.Contains(strings.ToLower(m.user.Name), search) {
@@ -204,7 +204,7 @@ func hListRepoMembers(s *Server, q *request) reply {
 	if bad != nil {
 		return *bad
 	}
-	vals := q.r.URL.Query()
+	vals := q.query
 	pi, ps := 1, 100
 	if v := vals.Get("page_index"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -407,7 +407,7 @@ type teamDTO struct {
 // The protected-refs member-group lists return every project member group
 // (they are defined at project level), filtered by search.
 func (s *Server) teams(q *request) reply {
-	search := strings.ToLower(q.r.URL.Query().Get("search"))
+	search := strings.ToLower(q.query.Get("search"))
 	items := []teamDTO{}
 	for _, m := range s.fx.MemberGroups {
 		if search == "" || strings.Contains(strings.ToLower(m.Name), search) {
@@ -463,7 +463,7 @@ func hListProjectUsers(s *Server, q *request) reply {
 	if bad := s.checkProject(q); bad != nil {
 		return *bad
 	}
-	query := strings.ToLower(q.r.URL.Query().Get("query"))
+	query := strings.ToLower(q.query.Get("query"))
 	items := []grantedUserDTO{}
 	for _, u := range s.fx.Users {
 		if query == "" || strings.Contains(strings.ToLower(u.Name), query) {

@@ -2,16 +2,21 @@ package sim
 
 import (
 	"net/http"
+	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 )
 
-// request is what a handler sees.
+// request is what a handler sees: everything a journal record keeps, so a
+// handler replays a write exactly (see journal.go).
 type request struct {
-	r      *http.Request
+	query  url.Values
 	body   []byte
 	params map[string]string
-	user   string // the fixture user the caller acts as ("" = none)
+	user   string    // the fixture user the caller acts as ("" = none)
+	at     time.Time // the simulator clock when the request arrived
 }
 
 type handler func(s *Server, q *request) reply
@@ -110,7 +115,7 @@ func intParam(v string) (int64, bool) {
 
 // page applies v4 offset/limit (limit 1–100, default 20).
 func page[T any](q *request, items []T) ([]T, *reply) {
-	vals := q.r.URL.Query()
+	vals := q.query
 	offset, limit := 0, 20
 	if v := vals.Get("offset"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 32)
@@ -151,8 +156,13 @@ func listReply[T any](q *request, items []T, withTotal bool) reply {
 	return rep
 }
 
-// index holds lookups over the fixture, rebuilt after every change.
+// index holds lookups over the fixture. It points into the fixture's slices,
+// so it is rebuilt whenever one of them changes (an append may move the
+// array, a removal shifts elements); handlers never change the key fields
+// (names, paths, ids) of an existing object, so any other write keeps it
+// valid. Rebuilding it on every write made each write O(state).
 type index struct {
+	shape       [5]sliceShape
 	userByName  map[string]*User
 	userByIAM   map[string]*User
 	userByID    map[int64]*User
@@ -168,12 +178,35 @@ type index struct {
 	repoByPath  map[string]*Repository
 }
 
+// sliceShape is where a slice's array is and how long the slice is.
+type sliceShape struct {
+	data uintptr
+	n    int
+}
+
+func shapeOf[T any](s []T) sliceShape {
+	return sliceShape{data: reflect.ValueOf(s).Pointer(), n: len(s)}
+}
+
+func shapes(fx *Fixture) [5]sliceShape {
+	return [5]sliceShape{shapeOf(fx.Users), shapeOf(fx.MemberGroups), shapeOf(fx.Roles), shapeOf(fx.Groups), shapeOf(fx.Repositories)}
+}
+
+// reindex rebuilds the index if a write changed one of the indexed slices.
+func (s *Server) reindex() {
+	if s.idx == nil || s.idx.shape != shapes(s.fx) {
+		s.idx = buildIndex(s.fx)
+	}
+}
+
 func buildIndex(fx *Fixture) *index {
-	x := &index{userByName: map[string]*User{}, userByIAM: map[string]*User{}, userByID: map[int64]*User{},
-		mgByName: map[string]*MemberGroup{}, mgByID: map[string]*MemberGroup{}, mgByTeam: map[int64]*MemberGroup{},
-		roleByName: map[string]*Role{}, roleByID: map[string]*Role{},
-		groupByID: map[int64]*Group{}, groupByPath: map[string]*Group{},
-		repoByID: map[int64]*Repository{}, repoByUUID: map[string]*Repository{}, repoByPath: map[string]*Repository{}}
+	nu, nm, nr, ng, np := len(fx.Users), len(fx.MemberGroups), len(fx.Roles), len(fx.Groups), len(fx.Repositories)
+	x := &index{shape: shapes(fx),
+		userByName: make(map[string]*User, nu), userByIAM: make(map[string]*User, nu), userByID: make(map[int64]*User, nu),
+		mgByName: make(map[string]*MemberGroup, nm), mgByID: make(map[string]*MemberGroup, nm), mgByTeam: make(map[int64]*MemberGroup, nm),
+		roleByName: make(map[string]*Role, nr), roleByID: make(map[string]*Role, nr),
+		groupByID: make(map[int64]*Group, ng), groupByPath: make(map[string]*Group, ng),
+		repoByID: make(map[int64]*Repository, np), repoByUUID: make(map[string]*Repository, np), repoByPath: make(map[string]*Repository, np)}
 	for i := range fx.Users {
 		u := &fx.Users[i]
 		x.userByName[u.Name], x.userByIAM[u.IAMID], x.userByID[u.ID] = u, u, u

@@ -9,8 +9,6 @@ import (
 	"io"
 	"math/rand"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,9 +27,16 @@ const maxLoginBody = 64 << 10
 
 // Options tune the simulator's persistence, limits and faults.
 type Options struct {
-	// StatePath, when set, receives the whole state (fixture format, every id
-	// filled in) after every change, before the response is written.
+	// StatePath, when set, makes every change durable before it is answered:
+	// the whole state (fixture format, every id filled in) is written there
+	// on start, every change is appended to StatePath+".journal", and the
+	// journal is folded back into the state file every CompactEvery changes
+	// and by Close (see journal.go). LoadState reads both back.
 	StatePath string
+	// CompactEvery is the number of journal records that starts a background
+	// compaction; 0 compacts once the journal is as large as the state file
+	// (and holds at least 1 000 records).
+	CompactEvery int
 	// Latency is slept before every request is handled.
 	Latency time.Duration
 	// RateLimit is the number of calls per minute per operation; 0 = unlimited.
@@ -64,6 +69,16 @@ type Server struct {
 	rnd   *rand.Rand
 
 	limiter *limiter
+
+	// Persistence (nil jr without StatePath); guarded by mu.
+	jr          *journal
+	stateSize   int64 // bytes of the state file last written
+	compacting  bool  // a compaction goroutine runs
+	rotated     bool  // later writes go to FILE.journal.next
+	closing     bool
+	compactions int   // finished compactions
+	compactErr  error // the last failed compaction
+	bg          sync.WaitGroup
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -106,7 +121,7 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 	}
 	s.idx = buildIndex(fx)
 	if opts.StatePath != "" {
-		if err := s.persist(); err != nil {
+		if err := s.startPersistence(); err != nil {
 			return nil, err
 		}
 	}
@@ -152,43 +167,6 @@ func (s *Server) chance(p float64) (bool, int) {
 	defer s.rndMu.Unlock()
 	hit := s.rnd.Float64() < p
 	return hit, s.rnd.Intn(2)
-}
-
-// persist writes the state atomically: temp file in the same directory,
-// fsync, rename, fsync of the directory. Called with s.mu held.
-func (s *Server) persist() error {
-	if s.opts.StatePath == "" {
-		return nil
-	}
-	data, err := yaml.Marshal(s.fx)
-	if err != nil {
-		return fmt.Errorf("persist state: %w", err)
-	}
-	dir := filepath.Dir(s.opts.StatePath)
-	f, err := os.CreateTemp(dir, ".sim-state-*")
-	if err != nil {
-		return fmt.Errorf("persist state: %w", err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, s.opts.StatePath)
-	}
-	if werr != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("persist state %s: %w", s.opts.StatePath, werr)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
 }
 
 // reply is what a handler answers.
@@ -275,7 +253,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, rep)
 		return
 	}
-	req := &request{r: r, body: body, params: params, user: cred.user}
+	req := &request{query: r.URL.Query(), body: body, params: params, user: cred.user, at: s.now()}
 	if hit, which := s.chance(s.opts.FailRate); hit {
 		s.count(func(st *Stats) { st.Failed[rt.op]++ })
 		if which == 0 {
@@ -288,15 +266,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	rep := rt.h(s, req)
+	var seq int64
+	var perr error
 	if rep.changed {
-		if err := s.persist(); err != nil {
-			s.mu.Unlock()
-			writeReply(w, errReply(http.StatusInternalServerError, "CH.000001", err.Error()))
-			return
+		s.reindex()
+		if s.jr != nil {
+			seq, perr = s.journalLocked(rt, r.Method, r.URL.Path, r.URL.RawQuery, req)
 		}
-		s.idx = buildIndex(s.fx)
 	}
 	s.mu.Unlock()
+	if seq > 0 {
+		perr = s.jr.wait(seq) // durable before it is answered (or dropped)
+	}
+	if perr != nil {
+		writeReply(w, errReply(http.StatusInternalServerError, "CH.000001", "persist state: "+perr.Error()))
+		return
+	}
 
 	if rep.changed {
 		s.count(func(st *Stats) { st.Writes++ })
