@@ -59,6 +59,31 @@ func TestRateLimit(t *testing.T) {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
 	})
+	t.Run("Retry-After counts down on the clock", func(t *testing.T) {
+		_, hs, clk := newTestServer(t, Options{RateLimit: 6}) // one per 10 s
+		type answer struct {
+			Status     int
+			RetryAfter string
+		}
+		var got []answer
+		for _, advance := range []time.Duration{0, 0, 4 * time.Second, 5500 * time.Millisecond, 500 * time.Millisecond, time.Hour, 0} {
+			clk.Add(advance)
+			r := call(t, hs, "token", "GET", "/v4/repositories/12345", "")
+			got = append(got, answer{r.status, r.header.Get("Retry-After")})
+		}
+		want := []answer{{200, ""}, {429, "10"}, {429, "6"}, {429, "1"}, {200, ""}, {200, ""}, {429, "10"}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+	t.Run("zero is unlimited", func(t *testing.T) {
+		_, hs, _ := newTestServer(t, Options{RateLimit: 0})
+		for i := 0; i < 50; i++ {
+			if r := call(t, hs, "token", "GET", "/v4/repositories/12345", ""); r.status != 200 {
+				t.Fatalf("call %d: status %d", i, r.status)
+			}
+		}
+	})
 }
 
 func TestFailRate(t *testing.T) {

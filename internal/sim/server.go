@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
 	"gopkg.in/yaml.v3"
 )
 
@@ -336,57 +337,42 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// limiter is a token bucket per operation: N per minute, burst ceil(N/60)
-// (at least 1), refilled continuously.
+// limiter is the gateway's budget: one token bucket per operation, N calls
+// per minute refilled continuously, burst ceil(N/60) (at least 1), on the
+// simulator's clock (rate.Limiter takes the time of every call, so a fake
+// clock drives it).
 type limiter struct {
-	mu      sync.Mutex
-	perMin  int
-	burst   float64
-	now     func() time.Time
-	buckets map[string]*bucket
-}
+	perMin int
+	burst  int
+	now    func() time.Time
 
-type bucket struct {
-	tokens float64
-	last   time.Time
+	mu   sync.Mutex
+	byOp map[string]*rate.Limiter
 }
 
 func newLimiter(perMin int, now func() time.Time) *limiter {
-	b := (perMin + 59) / 60
-	if b < 1 {
-		b = 1
-	}
-	return &limiter{perMin: perMin, burst: float64(b), now: now, buckets: map[string]*bucket{}}
+	return &limiter{perMin: perMin, burst: max(1, (perMin+59)/60), now: now, byOp: map[string]*rate.Limiter{}}
 }
 
-// take spends one token of op; when none is left it reports how long until
-// one is.
+// take spends one call of op's budget; when none is left it reports how long
+// until one is, and spends nothing.
 func (l *limiter) take(op string) (time.Duration, bool) {
 	if l.perMin <= 0 {
 		return 0, true
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	lim := l.byOp[op]
+	if lim == nil {
+		lim = rate.NewLimiter(rate.Limit(float64(l.perMin)/60), l.burst)
+		l.byOp[op] = lim
+	}
+	l.mu.Unlock()
 	now := l.now()
-	b := l.buckets[op]
-	if b == nil {
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[op] = b
-	}
-	rate := float64(l.perMin) / 60 // tokens per second
-	if el := now.Sub(b.last).Seconds(); el > 0 {
-		b.tokens += el * rate
-		if b.tokens > l.burst {
-			b.tokens = l.burst
-		}
-	}
-	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
+	if lim.AllowN(now, 1) {
 		return 0, true
 	}
-	need := (1 - b.tokens) / rate
-	return time.Duration(need * float64(time.Second)), false
+	missing := 1 - lim.TokensAt(now)
+	return time.Duration(missing / float64(lim.Limit()) * float64(time.Second)), false
 }
 
 // Serve runs the simulator on an HTTP server until ctx ends, then shuts it
