@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 const minimalHead = `project_id: 0b234373cf3f4b04ab2d8a245155e12b
@@ -33,6 +34,12 @@ func TestParseFixtureErrors(t *testing.T) {
 		{"mg member unknown", minimalHead + "member_groups: [{name: m, members: [ghost]}]\n", `member group "m": unknown user "ghost"`},
 		{"credentials user unknown", strings.Replace(minimalHead, "SK}", "SK, user: ghost}", 1), `credentials.user: unknown user "ghost"`},
 		{"empty", "", "f.yaml: empty fixture"},
+		{"user id out of range", minimalHead + "users: [{name: u, id: 2147483648}]\n", `f.yaml:4: user "u": id 2147483648 out of range 1-2147483647`},
+		{"duplicate team id", minimalHead + "member_groups: [{name: m, team_id: 7}, {name: n, team_id: 7}]\n", `member group "n": duplicate team_id 7`},
+		{"group id out of range", minimalHead + "groups: [{path: a, id: -1}]\n", `group "a": id -1 out of range`},
+		{"duplicate repository id", minimalHead + "groups: [{path: a}]\nrepositories: [{path: a/r, id: 9}, {path: a/s, id: 9}]\n", `repository "a/s": duplicate id 9`},
+		{"duplicate push rule id across repositories", minimalHead + "groups: [{path: a}]\nrepositories: [{path: a/r, push_rules: [{path: /x, id: 3}]}, {path: a/s, push_rules: [{path: /y, id: 3}]}]\n", `repository "a/s": duplicate push rule id 3`},
+		{"push rule id out of range", minimalHead + "groups: [{path: a}]\nrepositories: [{path: a/r, push_rules: [{path: /x, id: -3}]}]\n", `repository "a/r": push rule "/x": id -3 out of range`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,5 +106,39 @@ func TestCredentialsStringHidesSecrets(t *testing.T) {
 		if strings.Contains(s, secret) {
 			t.Errorf("String() leaks %q: %s", secret, s)
 		}
+	}
+}
+
+func TestIDAllocator(t *testing.T) {
+	tests := []struct {
+		name     string
+		start    int64
+		explicit []int64 // 0 = left out
+		want     []int64
+		wantErrs []error
+	}{
+		{"all assigned from start", 100, []int64{0, 0, 0}, []int64{100, 101, 102}, []error{nil, nil, nil}},
+		{"explicit ids are skipped, even later ones", 100, []int64{0, 101, 0, 100}, []int64{102, 101, 103, 100}, []error{nil, nil, nil, nil}},
+		{"duplicate", 1, []int64{5, 5, 0}, []int64{5, 5, 1}, []error{nil, errIDDuplicate, nil}},
+		{"out of range", 1, []int64{-1, 2147483648, 2147483647}, []int64{-1, 2147483648, 2147483647}, []error{errIDRange, errIDRange, nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newIDAllocator(tt.start)
+			var errs []error
+			for _, id := range tt.explicit {
+				errs = append(errs, a.reserve(id))
+			}
+			got := append([]int64(nil), tt.explicit...)
+			for i := range got {
+				a.assign(&got[i])
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ids (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantErrs, errs, cmpopts.EquateErrors()); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
