@@ -6,7 +6,8 @@
 // internal/api), so a wrong JSON name cannot pass by agreeing with itself.
 package sim
 
-// Fixture format: DESIGN.md, "The simulator", plus these optional extensions.
+// Fixture format: DESIGN.md, "The simulator", plus the optional extensions
+// that docs/simulator.md describes in full:
 //
 //   - member_groups[].members: [user names] — the users in that member group.
 //     Users reaching a repository through a member group attached to the
@@ -19,8 +20,19 @@ package sim
 //     token body's token.user.id is that user's iam_id.
 //   - repositories[].inherit: permission-inherit-setting (default true).
 //   - git_auths[].create_time: epoch milliseconds (default fixed).
+//   - behaviour: which plausible real-service behaviour to imitate where the
+//     documents are silent (behaviour.go).
+//   - namespace: the project's 32-hex namespace id (full_path_namespace).
+//   - project_members, repositories[].creator: members CodeArts adds itself
+//     (member_sync).
+//   - repositories[].archived; groups[].updated and repositories[].updated
+//     (the change counter of list_order: updated).
+//   - credentials.token_ttl: lifetime of the tokens IAM login issues;
+//     credentials.domain_id: the account id an AK/SK-signed IAM call may
+//     name in X-Domain-Id.
 //
-// Legacy ListRepoMembers returns direct members only. DeleteRepoMember and
+// Legacy ListRepoMembers returns direct members only (plus, with
+// member_sync, the synced project members and the creator). DeleteRepoMember and
 // SetRepoRole on a user who is only inherited answer the legacy failed wrapper
 // with code DEV.CH.10003 (HTTP 400): the real service does not document this
 // case; an inherited member cannot be changed on the repository itself.
@@ -40,6 +52,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -47,15 +60,18 @@ import (
 // Fixture is the simulator's whole world: the fixture file format and, with
 // every id filled in, the state file format.
 type Fixture struct {
-	ProjectID    string        `yaml:"project_id" json:"project_id"`
-	IAMProjectID string        `yaml:"iam_project_id" json:"iam_project_id"`
-	Credentials  Credentials   `yaml:"credentials" json:"-"`
-	Users        []User        `yaml:"users,omitempty" json:"users"`
-	MemberGroups []MemberGroup `yaml:"member_groups,omitempty" json:"member_groups"`
-	Roles        []Role        `yaml:"roles,omitempty" json:"roles"`
-	Groups       []Group       `yaml:"groups,omitempty" json:"groups"`
-	Repositories []Repository  `yaml:"repositories,omitempty" json:"repositories"`
-	GitAuths     []GitAuth     `yaml:"git_auths,omitempty" json:"git_auths"`
+	ProjectID      string          `yaml:"project_id" json:"project_id"`
+	IAMProjectID   string          `yaml:"iam_project_id" json:"iam_project_id"`
+	Namespace      string          `yaml:"namespace,omitempty" json:"namespace"`
+	Credentials    Credentials     `yaml:"credentials" json:"-"`
+	Behaviour      Behaviour       `yaml:"behaviour,omitempty" json:"behaviour"`
+	ProjectMembers []ProjectMember `yaml:"project_members,omitempty" json:"project_members,omitempty"`
+	Users          []User          `yaml:"users,omitempty" json:"users"`
+	MemberGroups   []MemberGroup   `yaml:"member_groups,omitempty" json:"member_groups"`
+	Roles          []Role          `yaml:"roles,omitempty" json:"roles"`
+	Groups         []Group         `yaml:"groups,omitempty" json:"groups"`
+	Repositories   []Repository    `yaml:"repositories,omitempty" json:"repositories"`
+	GitAuths       []GitAuth       `yaml:"git_auths,omitempty" json:"git_auths"`
 	// JournalSeq is written by --state: the last journal record the state
 	// file contains. Fixtures leave it out.
 	JournalSeq int64 `yaml:"journal_seq,omitempty" json:"-"`
@@ -68,6 +84,24 @@ type Credentials struct {
 	Token     string    `yaml:"token,omitempty"`
 	User      string    `yaml:"user,omitempty"`
 	IAMUsers  []IAMUser `yaml:"iam_users,omitempty"`
+	// TokenTTL is how long a token from IAM login lives (0: 24h); after it
+	// the token answers 401 APIG.0307.
+	TokenTTL time.Duration `yaml:"token_ttl,omitempty"`
+	// DomainID is the account id that AK/SK-signed IAM calls may sign as
+	// X-Domain-Id (default hexID("domain", "sim-tenant"), the tenant_id of
+	// the member lists).
+	DomainID string `yaml:"domain_id,omitempty"`
+}
+
+// ProjectMember is a member of the CodeArts project, synced into every
+// repository and group with member_sync.
+type ProjectMember struct {
+	User string `yaml:"user" json:"user"`
+	// Role is the project role name, e.g. "Project manager", "Committer".
+	Role string `yaml:"role" json:"role"`
+	// Level is the legacy access level the sync gives (0: by role name, see
+	// defaultSyncLevel); any value, so an unknown level can be modelled.
+	Level int `yaml:"level,omitempty" json:"level"`
 }
 
 // String hides the secrets.
@@ -111,14 +145,22 @@ type Group struct {
 	Visibility   string   `yaml:"visibility,omitempty" json:"visibility"`
 	Description  string   `yaml:"description,omitempty" json:"description"`
 	MemberGroups []string `yaml:"member_groups,omitempty" json:"member_groups,omitempty"`
+	// Updated is the project-wide change counter at the group's last change
+	// (list_order: updated lists higher first).
+	Updated int64 `yaml:"updated,omitempty" json:"updated,omitempty"`
 }
 
 // Repository is a repository keyed by its full path.
 type Repository struct {
-	Path         string            `yaml:"path" json:"path"`
-	ID           int64             `yaml:"id,omitempty" json:"id"`
-	UUID         string            `yaml:"uuid,omitempty" json:"uuid"`
-	Inherit      *bool             `yaml:"inherit,omitempty" json:"inherit,omitempty"`
+	Path     string `yaml:"path" json:"path"`
+	ID       int64  `yaml:"id,omitempty" json:"id"`
+	UUID     string `yaml:"uuid,omitempty" json:"uuid"`
+	Inherit  *bool  `yaml:"inherit,omitempty" json:"inherit,omitempty"`
+	Archived bool   `yaml:"archived,omitempty" json:"archived,omitempty"`
+	// Creator is the user who created the repository (member_sync: default
+	// credentials.user, else the first user).
+	Creator      string            `yaml:"creator,omitempty" json:"creator,omitempty"`
+	Updated      int64             `yaml:"updated,omitempty" json:"updated,omitempty"`
 	Members      map[string]string `yaml:"members,omitempty" json:"members,omitempty"`
 	MemberGroups []string          `yaml:"member_groups,omitempty" json:"member_groups,omitempty"`
 	PushRules    []PushRule        `yaml:"push_rules,omitempty" json:"push_rules,omitempty"`

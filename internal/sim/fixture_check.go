@@ -110,8 +110,10 @@ func (a *idAllocator) assign(id *int64) {
 // dependency order (references point back at sections already checked).
 func (c *checker) check(fx *Fixture) {
 	c.checkProjectIDs(fx)
+	c.checkBehaviour(fx)
 	c.checkUsers(fx)
 	c.checkCredentials(fx)
+	c.checkProjectMembers(fx)
 	c.checkMemberGroups(fx)
 	c.checkRoles(fx)
 	c.checkGroups(fx)
@@ -125,6 +127,11 @@ func (c *checker) checkProjectIDs(fx *Fixture) {
 	}
 	if !hex32.MatchString(fx.IAMProjectID) {
 		c.errf([]any{"iam_project_id"}, "iam_project_id %q must be 32 lower-case hex characters", fx.IAMProjectID)
+	}
+	if fx.Namespace == "" {
+		fx.Namespace = hexID("namespace", fx.ProjectID)
+	} else if !hex32.MatchString(fx.Namespace) {
+		c.errf([]any{"namespace"}, "namespace %q must be 32 lower-case hex characters", fx.Namespace)
 	}
 }
 
@@ -177,6 +184,14 @@ func (c *checker) checkCredentials(fx *Fixture) {
 	}
 	if cr.User != "" && !c.users[cr.User] {
 		c.errf([]any{"credentials", "user"}, "credentials.user: unknown user %q", cr.User)
+	}
+	if cr.TokenTTL < 0 {
+		c.errf([]any{"credentials", "token_ttl"}, "credentials.token_ttl: %v must be positive (0 = 24h)", cr.TokenTTL)
+	}
+	if cr.DomainID == "" {
+		fx.Credentials.DomainID = hexID("domain", simTenant)
+	} else if !hex32.MatchString(cr.DomainID) {
+		c.errf([]any{"credentials", "domain_id"}, "credentials.domain_id %q must be 32 lower-case hex characters", cr.DomainID)
 	}
 	for i, iu := range cr.IAMUsers {
 		p := []any{"credentials", "iam_users", i}
@@ -278,6 +293,9 @@ func (c *checker) checkGroups(fx *Fixture) {
 		case errIDDuplicate:
 			c.errf(p, "group %q: duplicate id %d", g.Path, g.ID)
 		}
+		if g.Updated < 0 {
+			c.errf(p, "group %q: updated %d must not be negative", g.Path, g.Updated)
+		}
 		switch g.Visibility {
 		case "", "public", "private":
 		default:
@@ -333,14 +351,30 @@ func (c *checker) checkRepositories(fx *Fixture) {
 			}
 			usedUUID[r.UUID] = true
 		}
+		if r.Updated < 0 {
+			c.errf(p, "repository %q: updated %d must not be negative", r.Path, r.Updated)
+		}
+		if r.Creator != "" && !c.users[r.Creator] {
+			c.errf([]any{"repositories", i, "creator"}, "repository %q: unknown creator %q", r.Path, r.Creator)
+		}
 		c.checkRepoMembers(i, r)
 		c.checkPushRules(i, r, rules)
+	}
+	creator := ""
+	if flag(fx.Behaviour.MemberSync) {
+		// Someone created every repository: the caller, else the first user.
+		if creator = fx.Credentials.User; creator == "" && len(fx.Users) > 0 {
+			creator = fx.Users[0].Name
+		}
 	}
 	for i := range fx.Repositories {
 		r := &fx.Repositories[i]
 		ids.assign(&r.ID)
 		if r.UUID == "" {
 			r.UUID = hexID("repository", r.Path)
+		}
+		if r.Creator == "" {
+			r.Creator = creator
 		}
 		for j := range r.PushRules {
 			rules.assign(&r.PushRules[j].ID)
