@@ -58,7 +58,20 @@ func visLevel(v string) int {
 	return 0
 }
 
-func fullName(path string) string { return strings.ReplaceAll(path, "/", " / ") }
+// fullPath is the full_path the API answers for a group or repository path
+// of the fixture: with full_path_namespace, under the project's 32-hex
+// namespace (REFERENCE §18.4), which fixture paths leave out.
+func (s *Server) fullPath(path string) string {
+	if flag(s.fx.Behaviour.FullPathNamespace) {
+		return s.fx.Namespace + "/" + path
+	}
+	return path
+}
+
+// fullName is the matching full_name: the " / "-joined names.
+func (s *Server) fullName(path string) string {
+	return strings.ReplaceAll(s.fullPath(path), "/", " / ")
+}
 
 func base(path string) string {
 	_, n, _ := cutLast(path)
@@ -68,8 +81,8 @@ func base(path string) string {
 func (s *Server) groupDTO(g *Group) childDTO {
 	subs, repos := s.children(g.Path)
 	ns, nr := len(subs), len(repos)
-	d := childDTO{DescendantType: "group", ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullName: fullName(g.Path),
-		FullPath: g.Path, GroupLevel: strings.Count(g.Path, "/") + 1, Description: g.Description, ProjectID: s.fx.ProjectID,
+	d := childDTO{DescendantType: "group", ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullName: s.fullName(g.Path),
+		FullPath: s.fullPath(g.Path), GroupLevel: strings.Count(g.Path, "/") + 1, Description: g.Description, ProjectID: s.fx.ProjectID,
 		Visibility: g.Visibility, VisibilityLevel: visLevel(g.Visibility), SubgroupCount: &ns, ProjectCount: &nr, CreatedAt: simCreatedAt}
 	if parent, _, ok := cutLast(g.Path); ok {
 		d.ParentID = s.idx.groupByPath[parent].ID
@@ -79,7 +92,7 @@ func (s *Server) groupDTO(g *Group) childDTO {
 
 func (s *Server) repoDTO(r *Repository) childDTO {
 	return childDTO{DescendantType: "project", ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path),
-		FullName: fullName(r.Path), FullPath: r.Path, ProjectID: s.fx.ProjectID, Visibility: "private", CreatedAt: simCreatedAt}
+		FullName: s.fullName(r.Path), FullPath: s.fullPath(r.Path), ProjectID: s.fx.ProjectID, Visibility: "private", CreatedAt: simCreatedAt}
 }
 
 // children lists the direct sub-groups and repositories of parent ("" = root).
@@ -183,7 +196,7 @@ func hShowGroup(s *Server, q *request) reply {
 	}
 	subs, repos := s.children(g.Path)
 	ids, names := s.ancestors(g.Path)
-	d := showGroupDTO{ID: g.ID, Name: base(g.Path), FullName: fullName(g.Path), FullPath: g.Path, Description: g.Description,
+	d := showGroupDTO{ID: g.ID, Name: base(g.Path), FullName: s.fullName(g.Path), FullPath: s.fullPath(g.Path), Description: g.Description,
 		Visibility: g.Visibility, ProjectID: s.fx.ProjectID, CreatorID: s.creatorID(), CreatedAt: simCreatedAt,
 		AncestorIDs: ids, AncestorNames: names, MembersCount: len(s.groupMembers(g)), RepositoryCount: len(repos), SubgroupCount: len(subs)}
 	if len(ids) > 0 {
@@ -245,8 +258,8 @@ func hCreateGroup(s *Server, q *request) reply {
 		g.Description = *b.Description
 	}
 	s.fx.Groups = append(s.fx.Groups, g)
-	body := map[string]any{"id": g.ID, "name": *b.Name, "description": g.Description, "full_name": fullName(path),
-		"full_path": path, "visibility": vis}
+	body := map[string]any{"id": g.ID, "name": *b.Name, "description": g.Description, "full_name": s.fullName(path),
+		"full_path": s.fullPath(path), "visibility": vis}
 	if parentID != 0 {
 		body["parent_id"] = parentID
 	}
@@ -405,7 +418,7 @@ func hListGroupMembers(s *Server, q *request) reply {
 		u, via := s.idx.userByName[n], mem[n]
 		items = append(items, groupMemberDTO{ID: u.ID*1000 + g.ID%1000, UserID: u.ID, IAMID: u.IAMID, UserName: u.Name, NickName: u.Name,
 			AccessLevel: 30, RoleID: repoRoleID(30), RoleName: repoRoleName(30), UserGroupID: via.mg.ID, UserFrom: "user_group",
-			GroupName: base(via.group.Path), Path: via.group.Path, CanRemove: false, CurrentGroup: via.group.ID == g.ID})
+			GroupName: base(via.group.Path), Path: s.fullPath(via.group.Path), CanRemove: false, CurrentGroup: via.group.ID == g.ID})
 	}
 	return listReply(q, items, false)
 }

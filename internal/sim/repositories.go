@@ -68,15 +68,19 @@ func hShowRepository(s *Server, q *request) reply {
 		return *bad
 	}
 	ids, names := s.ancestors(r.Path)
-	d := showRepoDTO{ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path), NameWithNamespace: fullName(r.Path),
-		PathWithNamespace: r.Path, ProjectID: s.fx.ProjectID, AncestorIDs: ids, AncestorNames: names, Visibility: "private",
+	d := showRepoDTO{ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path), NameWithNamespace: s.fullName(r.Path),
+		PathWithNamespace: s.fullPath(r.Path), ProjectID: s.fx.ProjectID, AncestorIDs: ids, AncestorNames: names, Visibility: "private",
 		DefaultBranch: "master", DevelopMode: "normal", CreatorID: s.creatorID(), MemberCount: len(s.repoMembers(r)), CreatedAt: simCreatedAt}
 	if parent, _, ok := cutLast(r.Path); ok {
 		g := s.idx.groupByPath[parent]
-		d.Namespace = namespaceDTO{ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullPath: g.Path, FullName: fullName(g.Path), Kind: "group"}
+		d.Namespace = namespaceDTO{ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullPath: s.fullPath(g.Path), FullName: s.fullName(g.Path), Kind: "group"}
 		if len(ids) > 1 {
 			d.Namespace.ParentID = ids[len(ids)-2]
 		}
+	} else if flag(s.fx.Behaviour.FullPathNamespace) {
+		// A repository at the project root lives in the project's namespace.
+		ns := s.fx.Namespace
+		d.Namespace = namespaceDTO{Name: ns, Path: ns, FullPath: ns, FullName: ns, Kind: "group"}
 	}
 	return jsonReply(http.StatusOK, d)
 }
@@ -164,7 +168,7 @@ func hListMembers(s *Server, q *request) reply {
 			d.MemberSource = m.via.mg.Name
 			d.MemberSourceID = m.via.mg.ID
 			if m.via.group != nil {
-				d.MemberGroupSource = m.via.group.Path
+				d.MemberGroupSource = s.fullPath(m.via.group.Path)
 				d.MemberSourceID = strconv.FormatInt(m.via.group.ID, 10)
 			}
 		}
