@@ -103,3 +103,131 @@ func TestFullPathNamespace(t *testing.T) {
 			want: obj{"full_path": own + "/payments", "full_name": own + " / payments"}}})
 	})
 }
+
+func TestMemberSync(t *testing.T) {
+	const members = `project_members:
+  - {user: carol, role: Project manager}
+  - {user: dave, role: O&M manager, level: 35}
+  - {user: bob, role: Committer}
+`
+	ledger := hexID("repository", "payments/ledger")
+	fx := loadTestFixture(t)
+	idx := buildIndex(fx)
+	bob, carol, dave := idx.userByName["bob"].IAMID, idx.userByName["carol"].IAMID, idx.userByName["dave"].IAMID
+	pmRole := hexID("role", "Project manager")
+	rowKeys := []string{"user_name", "repository_role_name", "repository_role_Id", "project_role_name", "is_Project_admin",
+		"is_repo_creator", "member_source", "member_group_source", "member_source_id"}
+	row := func(name, role, roleID, projectRole string, admin, creator int, source, groupSource, sourceID string) obj {
+		return obj{"user_name": name, "repository_role_name": role, "repository_role_Id": roleID, "project_role_name": projectRole,
+			"is_Project_admin": float64(admin), "is_repo_creator": float64(creator), "member_source": source,
+			"member_group_source": groupSource, "member_source_id": sourceID}
+	}
+	legacy := func(levels ...any) obj {
+		users := arr{}
+		for i := 0; i < len(levels); i += 2 {
+			users = append(users, obj{"name": levels[i], "role": float64(levels[i+1].(int))})
+		}
+		return obj{"total": float64(len(users)), "users": users}
+	}
+	failed := func(code string) obj { return obj{"status": "failed", "error": obj{"code": code}} }
+	addBoth := `{"users":[{"id":"` + carol + `","name":"carol","role":30},{"id":"` + aliceIAM + `","name":"alice","role":30}]}`
+	tests := []struct {
+		name, extra string
+		edits       []string
+		steps       []step
+	}{
+		{name: "member_sync=true", extra: "behaviour: {member_sync: true}\n" + members, steps: []step{
+			{name: "v4 members: direct rows win, the creator flagged, project members synced",
+				path: "/v4/repositories/12345/members", keys: rowKeys, want: arr{
+					row("alice", "Administrator", repoRoleID(40), "", 0, 1, "", "", ""),
+					row("bob", "Developer", repoRoleID(30), "Committer", 0, 0, "", "", ""),
+					row("carol", "Project manager", pmRole, "Project manager", 1, 0, "", "", testProject),
+					row("dave", "O&M manager", hexID("role", "O&M manager"), "O&M manager", 0, 0, "", "", testProject),
+				}},
+			{name: "v4 members: the creator added where not a member",
+				path: "/v4/repositories/2000/members?search=alice", keys: rowKeys, want: arr{
+					row("alice", "Administrator", repoRoleID(40), "", 0, 1, "", "", "")}},
+			{name: "show repository counts them", path: "/v4/repositories/2000", keys: []string{"member_count", "creator_id"},
+				want: obj{"member_count": 4.0, "creator_id": 9124.0}},
+			{name: "show group counts them", path: "/v4/" + testProject + "/groups/100", keys: []string{"members_count"},
+				want: obj{"members_count": 3.0}},
+			{name: "group members", path: "/v4/groups/101/members/list?project_id=" + testProject,
+				keys: []string{"user_name", "access_level", "role_name", "user_from", "is_project_admin"}, want: arr{
+					obj{"user_name": "bob", "access_level": 30.0, "role_name": "Committer", "user_from": "project", "is_project_admin": false},
+					obj{"user_name": "carol", "access_level": 40.0, "role_name": "Project manager", "user_from": "project", "is_project_admin": true},
+					obj{"user_name": "dave", "access_level": 35.0, "role_name": "O&M manager", "user_from": "project", "is_project_admin": false},
+				}},
+			{name: "demote the creator (not a direct member)", method: "PUT", path: "/v1/repositories/" + ledger + "/members/" + aliceIAM,
+				body: `{"role":20}`, wantStatus: 400, keys: []string{"status", "error.code"}, want: failed("DEV.CH.10005")},
+			{name: "remove the creator (a direct member)", method: "DELETE", path: "/v1/repositories/" + gwUUID + "/members/" + aliceIAM,
+				wantStatus: 400, keys: []string{"status", "error.code"}, want: failed("DEV.CH.10005")},
+			{name: "change a synced member", method: "PUT", path: "/v1/repositories/" + gwUUID + "/members/" + carol,
+				body: `{"role":20}`, wantStatus: 400, keys: []string{"status", "error.code"}, want: failed("DEV.CH.10004")},
+			{name: "remove a synced member", method: "DELETE", path: "/v1/repositories/" + ledger + "/members/" + dave,
+				wantStatus: 400, keys: []string{"status", "error.code"}, want: failed("DEV.CH.10004")},
+			{name: "a project member's direct row can change", method: "PUT", path: "/v1/repositories/" + gwUUID + "/members/" + bob,
+				body: `{"role":40}`, keys: []string{"status"}, want: obj{"status": "success"}},
+			{name: "adding the synced and the creator: already members", method: "POST", path: "/v1/repositories/" + ledger + "/members",
+				body: addBoth, keys: []string{"result"}, want: obj{"result": arr{
+					obj{"id": carol, "name": "carol", "message": "user is already a member", "status": "failed"},
+					obj{"id": aliceIAM, "name": "alice", "message": "user is already a member", "status": "failed"}}}},
+		}},
+		{name: "member_sync=false", extra: "behaviour: {member_sync: false}\n" + members, steps: []step{
+			{name: "v4 members as without project members", path: "/v4/repositories/12345/members", keys: rowKeys, want: arr{
+				row("alice", "Administrator", repoRoleID(40), "", 0, 0, "", "", ""),
+				row("bob", "Developer", repoRoleID(30), "", 0, 0, "", "", ""),
+				row("carol", "Developer", repoRoleID(30), "", 0, 0, "payments-leads", "payments", "100"),
+				row("dave", "Developer", repoRoleID(30), "", 0, 0, "auditors", "", idx.mgByName["auditors"].ID),
+			}},
+			{name: "no creator row", path: "/v4/repositories/2000/members?search=alice", keys: rowKeys, want: arr{}},
+			{name: "show repository", path: "/v4/repositories/2000", keys: []string{"member_count"}, want: obj{"member_count": 2.0}},
+			{name: "show group", path: "/v4/" + testProject + "/groups/100", keys: []string{"members_count"}, want: obj{"members_count": 1.0}},
+			{name: "change an inherited member", method: "PUT", path: "/v1/repositories/" + gwUUID + "/members/" + carol,
+				body: `{"role":20}`, wantStatus: 400, keys: []string{"status", "error.code"}, want: failed("DEV.CH.10003")},
+			{name: "add members", method: "POST", path: "/v1/repositories/" + ledger + "/members",
+				body: addBoth, keys: []string{"result"}, want: obj{"result": arr{
+					obj{"id": carol, "name": "carol", "message": "add user success", "status": "success"},
+					obj{"id": aliceIAM, "name": "alice", "message": "add user success", "status": "success"}}}},
+		}},
+		{name: "member_sync=false, explicit creator", extra: "behaviour: {member_sync: false}\n",
+			edits: []string{"    members: {bob: viewer}\n", "    members: {bob: viewer}\n    creator: bob\n"}, steps: []step{
+				{name: "the creator's row is flagged and keeps its level", path: "/v4/repositories/2000/members?search=bob", keys: rowKeys,
+					want: arr{row("bob", "Viewer", repoRoleID(20), "", 0, 1, "", "", "")}},
+				{name: "and cannot be changed", method: "PUT", path: "/v1/repositories/" + ledger + "/members/" + bob,
+					body: `{"role":40}`, wantStatus: 400, keys: []string{"status", "error.code"}, want: failed("DEV.CH.10005")},
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, hs, _ := newServerWith(t, basicWith(t, tt.extra, tt.edits...), Options{})
+			runSteps(t, hs, tt.steps)
+		})
+	}
+	t.Run("legacy member lists", func(t *testing.T) {
+		for _, tt := range []struct {
+			name, extra string
+			path        string
+			want        obj
+		}{
+			{"on: gateway", "behaviour: {member_sync: true}\n" + members, gwUUID, legacy("alice", 40, "bob", 30, "carol", 40, "dave", 35)},
+			{"on: ledger", "behaviour: {member_sync: true}\n" + members, ledger, legacy("alice", 40, "bob", 20, "carol", 40, "dave", 35)},
+			{"on: paged", "behaviour: {member_sync: true}\n" + members, ledger + "/members?page_index=2&page_size=3", obj{"total": 4.0, "users": arr{obj{"name": "dave", "role": 35.0}}}},
+			{"off: gateway", "behaviour: {member_sync: false}\n" + members, gwUUID, legacy("alice", 40, "bob", 30)},
+			{"off: ledger", "behaviour: {member_sync: false}\n" + members, ledger, legacy("bob", 20)},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				_, hs, _ := newServerWith(t, basicWith(t, tt.extra), Options{})
+				path := "/v1/repositories/" + tt.path
+				if !strings.Contains(path, "/members") {
+					path += "/members"
+				}
+				r := call(t, hs, "token", "GET", path, "")
+				res := r.json(t).(map[string]any)["result"].(map[string]any)
+				got := obj{"total": res["total"], "users": pick(res["users"], "name", "role")}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
+			})
+		}
+	})
+}

@@ -2,12 +2,14 @@ package sim
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// pick keeps only keys of a JSON object, or of every object in a JSON array.
+// pick keeps only keys of a JSON object, or of every object in a JSON array;
+// "a.b" keeps key b of the object under a.
 func pick(v any, keys ...string) any {
 	switch x := v.(type) {
 	case []any:
@@ -18,9 +20,19 @@ func pick(v any, keys ...string) any {
 		return out
 	case map[string]any:
 		out := map[string]any{}
+		nested := map[string][]string{}
 		for _, k := range keys {
+			if outer, inner, ok := strings.Cut(k, "."); ok {
+				nested[outer] = append(nested[outer], inner)
+				continue
+			}
 			if val, ok := x[k]; ok {
 				out[k] = val
+			}
+		}
+		for outer, inner := range nested {
+			if val, ok := x[outer]; ok {
+				out[outer] = pick(val, inner...)
 			}
 		}
 		return out

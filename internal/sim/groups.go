@@ -179,6 +179,14 @@ func (s *Server) ancestors(path string) ([]int64, []string) {
 	return ids, names
 }
 
+// repoCreatorID is the numeric id of r's creator, else of the caller.
+func (s *Server) repoCreatorID(r *Repository) int64 {
+	if u := s.idx.userByName[r.Creator]; u != nil {
+		return u.ID
+	}
+	return s.creatorID()
+}
+
 func (s *Server) creatorID() int64 {
 	if u := s.idx.userByName[s.fx.Credentials.User]; u != nil {
 		return u.ID
@@ -198,7 +206,7 @@ func hShowGroup(s *Server, q *request) reply {
 	ids, names := s.ancestors(g.Path)
 	d := showGroupDTO{ID: g.ID, Name: base(g.Path), FullName: s.fullName(g.Path), FullPath: s.fullPath(g.Path), Description: g.Description,
 		Visibility: g.Visibility, ProjectID: s.fx.ProjectID, CreatorID: s.creatorID(), CreatedAt: simCreatedAt,
-		AncestorIDs: ids, AncestorNames: names, MembersCount: len(s.groupMembers(g)), RepositoryCount: len(repos), SubgroupCount: len(subs)}
+		AncestorIDs: ids, AncestorNames: names, MembersCount: len(s.groupMemberRows(g)), RepositoryCount: len(repos), SubgroupCount: len(subs)}
 	if len(ids) > 0 {
 		d.ParentID = ids[len(ids)-1]
 	}
@@ -383,20 +391,57 @@ func (s *Server) groupMembers(g *Group) map[string]inheritedVia {
 }
 
 type groupMemberDTO struct {
-	ID           int64  `json:"id"`
-	UserID       int64  `json:"user_id"`
-	IAMID        string `json:"iam_id"`
-	UserName     string `json:"user_name"`
-	NickName     string `json:"nick_name"`
-	AccessLevel  int    `json:"access_level"`
-	RoleID       string `json:"role_id"`
-	RoleName     string `json:"role_name"`
-	UserGroupID  string `json:"user_group_id"`
-	UserFrom     string `json:"user_from"`
-	GroupName    string `json:"group_name"`
-	Path         string `json:"path"`
-	CanRemove    bool   `json:"can_remove"`
-	CurrentGroup bool   `json:"current_group_member"`
+	ID             int64  `json:"id"`
+	UserID         int64  `json:"user_id"`
+	IAMID          string `json:"iam_id"`
+	UserName       string `json:"user_name"`
+	NickName       string `json:"nick_name"`
+	AccessLevel    int    `json:"access_level"`
+	RoleID         string `json:"role_id"`
+	RoleName       string `json:"role_name"`
+	ReqRoleName    string `json:"req_role_name"`
+	UserGroupID    string `json:"user_group_id"`
+	UserFrom       string `json:"user_from"`
+	GroupName      string `json:"group_name"`
+	Path           string `json:"path"`
+	IsProjectAdmin bool   `json:"is_project_admin"`
+	CanRemove      bool   `json:"can_remove"`
+	CurrentGroup   bool   `json:"current_group_member"`
+}
+
+// groupMemberRows are ListGroupMembers' rows for g, sorted by user name:
+// with member_sync every project member (user_from "project", their level
+// and role name), then users reaching g through a member group on it or an
+// ancestor (user_from "user_group", developer).
+func (s *Server) groupMemberRows(g *Group) []groupMemberDTO {
+	rows := map[string]groupMemberDTO{}
+	if s.memberSync() {
+		for _, pm := range s.fx.ProjectMembers {
+			u := s.idx.userByName[pm.User]
+			rows[u.Name] = groupMemberDTO{ID: u.ID*1000 + g.ID%1000, UserID: u.ID, IAMID: u.IAMID, UserName: u.Name, NickName: u.Name,
+				AccessLevel: pm.Level, RoleID: s.projectRoleID(pm.Role), RoleName: pm.Role, ReqRoleName: pm.Role, UserFrom: "project",
+				GroupName: base(g.Path), Path: s.fullPath(g.Path), IsProjectAdmin: pm.Role == projectManager, CurrentGroup: true}
+		}
+	}
+	for n, via := range s.groupMembers(g) {
+		if _, ok := rows[n]; ok {
+			continue
+		}
+		u := s.idx.userByName[n]
+		rows[n] = groupMemberDTO{ID: u.ID*1000 + g.ID%1000, UserID: u.ID, IAMID: u.IAMID, UserName: u.Name, NickName: u.Name,
+			AccessLevel: 30, RoleID: repoRoleID(30), RoleName: repoRoleName(30), UserGroupID: via.mg.ID, UserFrom: "user_group",
+			GroupName: base(via.group.Path), Path: s.fullPath(via.group.Path), CurrentGroup: via.group.ID == g.ID}
+	}
+	names := make([]string, 0, len(rows))
+	for n := range rows {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]groupMemberDTO, 0, len(names))
+	for _, n := range names {
+		out = append(out, rows[n])
+	}
+	return out
 }
 
 func hListGroupMembers(s *Server, q *request) reply {
@@ -407,20 +452,7 @@ func hListGroupMembers(s *Server, q *request) reply {
 	if bad := s.requireProjectQuery(q); bad != nil {
 		return *bad
 	}
-	mem := s.groupMembers(g)
-	names := make([]string, 0, len(mem))
-	for n := range mem {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	items := []groupMemberDTO{}
-	for _, n := range names {
-		u, via := s.idx.userByName[n], mem[n]
-		items = append(items, groupMemberDTO{ID: u.ID*1000 + g.ID%1000, UserID: u.ID, IAMID: u.IAMID, UserName: u.Name, NickName: u.Name,
-			AccessLevel: 30, RoleID: repoRoleID(30), RoleName: repoRoleName(30), UserGroupID: via.mg.ID, UserFrom: "user_group",
-			GroupName: base(via.group.Path), Path: s.fullPath(via.group.Path), CanRemove: false, CurrentGroup: via.group.ID == g.ID})
-	}
-	return listReply(q, items, false)
+	return listReply(q, s.groupMemberRows(g), false)
 }
 
 func hAssociateGroupUserGroup(s *Server, q *request) reply {

@@ -17,6 +17,8 @@ type request struct {
 	params map[string]string
 	user   string    // the fixture user the caller acts as ("" = none)
 	at     time.Time // the simulator clock when the request arrived
+
+	pageCap int // behaviour page_cap (reads only)
 }
 
 type handler func(s *Server, q *request) reply
