@@ -231,3 +231,47 @@ func TestMemberSync(t *testing.T) {
 		}
 	})
 }
+
+func TestBatchUpdate(t *testing.T) {
+	fx := loadTestFixture(t)
+	idx := buildIndex(fx)
+	bobID := idx.userByName["bob"].ID
+	body := fmt.Sprintf(`{"permissions":[{"id":5,"actions":[{"action":"push","enable":true,"user_ids":[9124,%d],"user_team_ids":[200]}]}]}`, bobID)
+	names := func(users, teams, roles []string) any {
+		toArr := func(ns []string) arr {
+			out := arr{}
+			for _, n := range ns {
+				out = append(out, obj{"name": n})
+			}
+			return out
+		}
+		return arr{obj{"id": 5.0, "actions": arr{obj{"users": toArr(users), "user_teams": toArr(teams), "roles": toArr(roles)}}}}
+	}
+	keys := []string{"id", "actions.users.name", "actions.user_teams.name", "actions.roles.name"}
+	tests := []struct {
+		mode string
+		want any
+	}{
+		{"replace", names([]string{"alice", "bob"}, []string{"auditors"}, nil)},
+		{"merge", names([]string{"alice", "bob"}, []string{"auditors", "payments-leads"}, []string{"project-manager"})},
+	}
+	for _, tt := range tests {
+		t.Run("batch_update="+tt.mode, func(t *testing.T) {
+			_, hs, _ := newServerWith(t, basicWith(t, "behaviour: {batch_update: "+tt.mode+"}\n"), Options{})
+			for _, path := range []string{"answer", "list"} {
+				var r result
+				if path == "answer" {
+					r = call(t, hs, "token", "PUT", "/v4/repositories/12345/file-push-permissions", body)
+				} else {
+					r = call(t, hs, "token", "GET", "/v4/repositories/12345/file-push-permissions", "")
+				}
+				if r.status != 200 {
+					t.Fatalf("%s: status %d: %s", path, r.status, r.body)
+				}
+				if diff := cmp.Diff(tt.want, pick(r.json(t), keys...)); diff != "" {
+					t.Errorf("%s (-want +got):\n%s", path, diff)
+				}
+			}
+		})
+	}
+}

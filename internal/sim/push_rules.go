@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 )
 
@@ -91,8 +92,10 @@ func hListPushRules(s *Server, q *request) reply {
 	return listReply(q, items, false)
 }
 
-// applyActions resolves the id lists of actions into names on rule.
-func (s *Server) applyActions(rule *PushRule, actions []pushActionBody) *reply {
+// applyActions resolves the id lists of actions into names on rule: they
+// replace the rule's grants, or with merge are added to them (behaviour
+// batch_update: merge).
+func (s *Server) applyActions(rule *PushRule, actions []pushActionBody, merge bool) *reply {
 	for _, a := range actions {
 		if a.Action != nil && *a.Action != "push" {
 			r := badParam(fmt.Sprintf("action %q is not supported, only push", *a.Action))
@@ -123,20 +126,24 @@ func (s *Server) applyActions(rule *PushRule, actions []pushActionBody) *reply {
 			}
 			roles = append(roles, ro.Name)
 		}
-		sort.Strings(users)
-		sort.Strings(teams)
-		sort.Strings(roles)
-		rule.Users, rule.MemberGroups, rule.Roles = nilIfEmpty(users), nilIfEmpty(teams), nilIfEmpty(roles)
+		if merge {
+			users = append(users, rule.Users...)
+			teams = append(teams, rule.MemberGroups...)
+			roles = append(roles, rule.Roles...)
+		}
+		rule.Users, rule.MemberGroups, rule.Roles = sortedSet(users), sortedSet(teams), sortedSet(roles)
 		rule.Disabled = a.Enable != nil && !*a.Enable
 	}
 	return nil
 }
 
-func nilIfEmpty(s []string) []string {
-	if len(s) == 0 {
+// sortedSet sorts names and drops repeats; empty is nil.
+func sortedSet(names []string) []string {
+	if len(names) == 0 {
 		return nil
 	}
-	return s
+	sort.Strings(names)
+	return slices.Compact(names)
 }
 
 func hCreatePushRule(s *Server, q *request) reply {
@@ -163,7 +170,7 @@ func hCreatePushRule(s *Server, q *request) reply {
 		}
 	}
 	rule := PushRule{Path: *b.Path, ID: s.nextRuleID()}
-	if bad := s.applyActions(&rule, b.Actions); bad != nil {
+	if bad := s.applyActions(&rule, b.Actions, false); bad != nil {
 		return *bad
 	}
 	r.PushRules = append(r.PushRules, rule)
@@ -230,7 +237,7 @@ func hUpdatePushRules(s *Server, q *request) reply {
 			rules[at].Path = *p.Path
 		}
 		if p.Actions != nil {
-			if bad := s.applyActions(&rules[at], p.Actions); bad != nil {
+			if bad := s.applyActions(&rules[at], p.Actions, s.fx.Behaviour.BatchUpdate == "merge"); bad != nil {
 				return *bad
 			}
 		}
