@@ -275,3 +275,49 @@ func TestBatchUpdate(t *testing.T) {
 		})
 	}
 }
+
+func TestRoleIDs(t *testing.T) {
+	const pm = "6115a3ddd9044e288c558d1ae827a732" // project-manager's project role id
+	related := hexID("related_role", "project-manager")
+	update := func(id string) string {
+		return `{"permissions":[{"id":5,"actions":[{"action":"push","enable":true,"related_role_ids":["` + id + `"]}]}]}`
+	}
+	roleKeys := []string{"actions.roles.name", "actions.roles.related_role_id"}
+	roles := func(id string) arr {
+		return arr{obj{"actions": arr{obj{"roles": arr{obj{"name": "project-manager", "related_role_id": id}}}}}}
+	}
+	tests := []struct {
+		mode  string
+		steps []step
+	}{
+		{"shared", []step{
+			{name: "rules show the project role id", path: "/v4/repositories/12345/file-push-permissions", keys: roleKeys, want: roles(pm)},
+			{name: "the project role id is accepted", method: "PUT", path: "/v4/repositories/12345/file-push-permissions", body: update(pm),
+				keys: roleKeys, want: roles(pm)},
+			{name: "another id is not", method: "PUT", path: "/v4/repositories/12345/file-push-permissions", body: update(related),
+				wantStatus: 400, keys: []string{"error_code"}, want: obj{"error_code": "CH.010001"}},
+			{name: "the role list agrees", path: "/v4/projects/" + testProject + "/member-setting", keys: []string{"role_sync.role_id"},
+				want: obj{"role_sync": arr{obj{"role_id": pm}}}},
+		}},
+		{"distinct", []step{
+			{name: "rules show an id of their own", path: "/v4/repositories/12345/file-push-permissions", keys: roleKeys, want: roles(related)},
+			{name: "the project role id is accepted", method: "PUT", path: "/v4/repositories/12345/file-push-permissions", body: update(pm),
+				keys: roleKeys, want: roles(related)},
+			{name: "the related id read back is accepted", method: "PUT", path: "/v4/repositories/12345/file-push-permissions", body: update(related),
+				keys: roleKeys, want: roles(related)},
+			{name: "created rules too", method: "POST", path: "/v4/repositories/12345/file-push-permissions",
+				body: `{"path":"/new","actions":[{"action":"push","related_role_ids":["` + pm + `"]}]}`,
+				keys: []string{"actions.roles.related_role_id"}, want: obj{"actions": arr{obj{"roles": arr{obj{"related_role_id": related}}}}}},
+			{name: "the role lists keep the project role id", path: "/v4/repository/12345/permissions/code", keys: []string{"role_id"},
+				want: arr{obj{"role_id": pm}}},
+			{name: "an unknown id is refused", method: "PUT", path: "/v4/repositories/12345/file-push-permissions", body: update(strings.Repeat("0", 32)),
+				wantStatus: 400, keys: []string{"error_code"}, want: obj{"error_code": "CH.010001"}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run("role_ids="+tt.mode, func(t *testing.T) {
+			_, hs, _ := newServerWith(t, basicWith(t, "behaviour: {role_ids: "+tt.mode+"}\n"), Options{})
+			runSteps(t, hs, tt.steps)
+		})
+	}
+}

@@ -73,11 +73,38 @@ func (s *Server) ruleDTO(p *PushRule) pushRuleDTO {
 	for _, n := range p.Roles {
 		for i, r := range s.fx.Roles {
 			if r.Name == n {
-				a.Roles = append(a.Roles, pushRoleDTO{ID: int64(i + 1), Name: r.Name, RelatedRoleID: r.ID})
+				a.Roles = append(a.Roles, pushRoleDTO{ID: int64(i + 1), Name: r.Name, RelatedRoleID: s.relatedRoleID(&r)})
 			}
 		}
 	}
 	return pushRuleDTO{ID: p.ID, Path: p.Path, Actions: []pushActionDTO{a}}
+}
+
+// relatedRoleID is the related_role_id push rules show for a project role:
+// the role id itself, or with role_ids: distinct an id of its own,
+// hexID("related_role", name).
+func (s *Server) relatedRoleID(r *Role) string {
+	if s.fx.Behaviour.RoleIDs == "distinct" {
+		return hexID("related_role", r.Name)
+	}
+	return r.ID
+}
+
+// roleByRelatedID resolves an id sent in related_role_ids: a project role id
+// always, and with role_ids: distinct also the related id push rules show
+// (so a client that sends back what it read works too).
+func (s *Server) roleByRelatedID(id string) *Role {
+	if ro := s.idx.roleByID[id]; ro != nil {
+		return ro
+	}
+	if s.fx.Behaviour.RoleIDs == "distinct" {
+		for i := range s.fx.Roles {
+			if hexID("related_role", s.fx.Roles[i].Name) == id {
+				return &s.fx.Roles[i]
+			}
+		}
+	}
+	return nil
 }
 
 func hListPushRules(s *Server, q *request) reply {
@@ -119,7 +146,7 @@ func (s *Server) applyActions(rule *PushRule, actions []pushActionBody, merge bo
 			teams = append(teams, m.Name)
 		}
 		for _, id := range a.RelatedRoleIDs {
-			ro := s.idx.roleByID[id]
+			ro := s.roleByRelatedID(id)
 			if ro == nil {
 				r := badParam(fmt.Sprintf("related_role_ids: role %q not found", id))
 				return &r
