@@ -321,3 +321,52 @@ func TestRoleIDs(t *testing.T) {
 		})
 	}
 }
+
+func TestPageCap(t *testing.T) {
+	type page struct {
+		Names []string
+		Total string
+	}
+	tests := []struct {
+		name  string
+		cap   int
+		path  string
+		field string
+		want  page
+	}{
+		{"no cap: the limit", 0, "/v4/repositories/12345/members?limit=3", "user_name", page{[]string{"alice", "bob", "carol"}, "4"}},
+		{"no cap: default limit 20", 0, "/v4/repositories/12345/members", "user_name", page{[]string{"alice", "bob", "carol", "dave"}, "4"}},
+		{"cap 2 under limit 3, total true", 2, "/v4/repositories/12345/members?limit=3", "user_name", page{[]string{"alice", "bob"}, "4"}},
+		{"cap 2, second page by offset", 2, "/v4/repositories/12345/members?offset=2&limit=100", "user_name", page{[]string{"carol", "dave"}, "4"}},
+		{"cap 2 above limit 1", 2, "/v4/repositories/12345/members?limit=1", "user_name", page{[]string{"alice"}, "4"}},
+		{"cap 1 on a list without total", 1, "/v4/groups/100/subgroups-and-repositories?limit=10", "full_path", page{[]string{"payments/api"}, ""}},
+		{"cap 1 on project users", 1, "/v4/projects/" + testProject + "/members", "name", page{[]string{"alice"}, ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, hs, _ := newServerWith(t, basicWith(t, fmt.Sprintf("behaviour: {page_cap: %d}\n", tt.cap)), Options{})
+			r := call(t, hs, "token", "GET", tt.path, "")
+			got := page{Names: []string{}, Total: r.header.Get("X-Total")}
+			for _, it := range r.json(t).([]any) {
+				got.Names = append(got.Names, it.(map[string]any)[tt.field].(string))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("legacy page_size", func(t *testing.T) {
+		for _, tt := range []struct {
+			cap       int
+			query     string
+			wantNames int
+		}{{0, "", 2}, {1, "", 1}, {1, "?page_index=2&page_size=100", 1}, {5, "?page_size=1", 1}} {
+			_, hs, _ := newServerWith(t, basicWith(t, fmt.Sprintf("behaviour: {page_cap: %d}\n", tt.cap)), Options{})
+			r := call(t, hs, "token", "GET", "/v1/repositories/"+gwUUID+"/members"+tt.query, "")
+			res := r.json(t).(map[string]any)["result"].(map[string]any)
+			if got := len(res["users"].([]any)); got != tt.wantNames || res["total"] != 2.0 {
+				t.Errorf("cap %d %s: %d users of total %v, want %d of 2", tt.cap, tt.query, got, res["total"], tt.wantNames)
+			}
+		}
+	})
+}

@@ -115,7 +115,8 @@ func intParam(v string) (int64, bool) {
 	return n, err == nil && n >= 1
 }
 
-// page applies v4 offset/limit (limit 1–100, default 20).
+// page applies v4 offset/limit (limit 1–100, default 20); behaviour
+// page_cap N > 0 silently returns at most N items whatever limit asks.
 func page[T any](q *request, items []T) ([]T, *reply) {
 	vals := q.query
 	offset, limit := 0, 20
@@ -134,6 +135,9 @@ func page[T any](q *request, items []T) ([]T, *reply) {
 			return nil, &r
 		}
 		limit = n
+	}
+	if q.pageCap > 0 && limit > q.pageCap {
+		limit = q.pageCap
 	}
 	if offset >= len(items) {
 		return []T{}, nil

@@ -254,7 +254,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, rep)
 		return
 	}
-	req := &request{query: r.URL.Query(), body: body, params: params, user: cred.user, at: s.now()}
+	req := &request{query: r.URL.Query(), body: body, params: params, user: cred.user, at: s.now(),
+		pageCap: s.fx.Behaviour.PageCap} // behaviour never changes after load
 	if hit, which := s.chance(s.opts.FailRate); hit {
 		s.count(func(st *Stats) { st.Failed[rt.op]++ })
 		if which == 0 {
