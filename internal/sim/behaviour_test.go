@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -369,4 +370,62 @@ func TestPageCap(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestDeleteGroup(t *testing.T) {
+	groups := "/v4/" + testProject + "/groups"
+	names := func(ns ...string) arr {
+		out := arr{}
+		for _, n := range ns {
+			out = append(out, obj{"name": n})
+		}
+		return out
+	}
+	notFound := obj{"error_code": "CH.000404"}
+	code := []string{"error_code"}
+	tests := []struct {
+		mode  string
+		steps []step
+	}{
+		{"sync", []step{
+			{name: "delete", method: "DELETE", path: groups + "/102", wantStatus: 202, want: "Group 'empty' was scheduled for deletion."},
+			{name: "gone from show", path: groups + "/102", wantStatus: 404, keys: code, want: notFound},
+			{name: "gone from the list", path: "/v4/projects/" + testProject + "/subgroups-and-repositories", keys: []string{"name"}, want: names("payments")},
+			{name: "delete again", method: "DELETE", path: groups + "/102", wantStatus: 404, keys: code, want: notFound},
+		}},
+		{"async", []step{
+			{name: "create a child", method: "POST", path: groups, body: `{"name":"c","parent_id":102}`, wantStatus: 201},
+			{name: "delete the child", method: "DELETE", path: groups + "/103", wantStatus: 202, want: "Group 'c' was scheduled for deletion."},
+			{name: "the parent is not empty yet", method: "DELETE", path: groups + "/102", wantStatus: 400, keys: code, want: obj{"error_code": "CH.010001"}},
+			{name: "its name is still taken", method: "POST", path: groups, body: `{"name":"c","parent_id":102}`, wantStatus: 400, keys: code, want: obj{"error_code": "CH.010001"}},
+			{name: "it cannot be a parent", method: "POST", path: groups, body: `{"name":"d","parent_id":103}`, wantStatus: 404, keys: code, want: notFound},
+			{name: "no member group can be attached", method: "POST", path: "/v4/" + testProject + "/groups/103/user-group/2bde30f6f7834db7af487450a9d155c5", wantStatus: 404, keys: code, want: notFound},
+			{name: "other reads do not count", path: "/v4/groups/103/user-groups", want: arr{}},
+			{name: "deleting it again changes nothing", method: "DELETE", path: groups + "/103", wantStatus: 202, want: "Group 'c' was scheduled for deletion."},
+			{name: "read 1: show", path: groups + "/103", keys: []string{"id", "name"}, want: obj{"id": 103.0, "name": "c"}},
+			{name: "read 2: the parent's listing", path: "/v4/groups/102/subgroups-and-repositories", keys: []string{"name"}, want: names("c")},
+			{name: "then it is gone", path: "/v4/groups/102/subgroups-and-repositories", keys: []string{"name"}, want: names()},
+			{name: "from show too", path: groups + "/103", wantStatus: 404, keys: code, want: notFound},
+			{name: "the parent can go", method: "DELETE", path: groups + "/102", wantStatus: 202},
+			{name: "read 1 of the parent: the project listing", path: "/v4/projects/" + testProject + "/subgroups-and-repositories", keys: []string{"name"}, want: names("payments", "empty")},
+			{name: "read 2 of the parent: show", path: groups + "/102", keys: []string{"name", "subgroup_count"}, want: obj{"name": "empty", "subgroup_count": 0.0}},
+			{name: "the project listing without it", path: "/v4/projects/" + testProject + "/subgroups-and-repositories", keys: []string{"name"}, want: names("payments")},
+			{name: "its name is free again", method: "POST", path: groups, body: `{"name":"empty"}`, wantStatus: 201},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run("delete_group="+tt.mode, func(t *testing.T) {
+			state := filepath.Join(t.TempDir(), "state.yaml")
+			s, hs, _ := newServerWith(t, basicWith(t, "behaviour: {delete_group: "+tt.mode+"}\n"), Options{StatePath: state})
+			runSteps(t, hs, tt.steps)
+			// The journal replays the deletions and the re-creation.
+			got, err := LoadState(diskImage(t, state))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(s.Snapshot(), got); diff != "" {
+				t.Errorf("replayed state (-memory +replayed):\n%s", diff)
+			}
+		})
+	}
 }

@@ -95,13 +95,19 @@ func (s *Server) repoDTO(r *Repository) childDTO {
 		FullName: s.fullName(r.Path), FullPath: s.fullPath(r.Path), ProjectID: s.fx.ProjectID, Visibility: "private", CreatedAt: simCreatedAt}
 }
 
-// children lists the direct sub-groups and repositories of parent ("" = root).
+// children lists the direct sub-groups (groups scheduled for deletion that
+// are still visible included) and repositories of parent ("" = root).
 func (s *Server) children(parent string) ([]*Group, []*Repository) {
 	var gs []*Group
 	var rs []*Repository
 	for i := range s.fx.Groups {
 		if p, _, _ := cutLast(s.fx.Groups[i].Path); p == parent {
 			gs = append(gs, &s.fx.Groups[i])
+		}
+	}
+	for _, gh := range s.ghosts {
+		if p, _, _ := cutLast(gh.group.Path); p == parent {
+			gs = append(gs, &gh.group)
 		}
 	}
 	for i := range s.fx.Repositories {
@@ -122,6 +128,7 @@ func (s *Server) listChildren(q *request, parent string) reply {
 	items := make([]childDTO, 0, len(gs)+len(rs))
 	for _, g := range gs {
 		items = append(items, s.groupDTO(g))
+		s.sawGhost(g.ID) // a listing of its parent shows it
 	}
 	for _, r := range rs {
 		items = append(items, s.repoDTO(r))
@@ -137,7 +144,21 @@ func (s *Server) checkProject(q *request) *reply {
 	return nil
 }
 
+// groupParam resolves {group_id} for a read: a live group, or under
+// delete_group: async one scheduled for deletion that is still visible.
 func (s *Server) groupParam(q *request) (*Group, *reply) {
+	g, bad := s.liveGroupParam(q)
+	if bad != nil && bad.status == http.StatusNotFound {
+		if gh := s.ghosts[g.ID]; gh != nil {
+			return &gh.group, nil
+		}
+	}
+	return g, bad
+}
+
+// liveGroupParam resolves {group_id} to a group of the state, for a write.
+// On 404 the returned group carries only the id asked for.
+func (s *Server) liveGroupParam(q *request) (*Group, *reply) {
 	id, ok := intParam(q.params["group_id"])
 	if !ok {
 		r := badParam("group_id must be an integer from 1 to 2147483647")
@@ -146,7 +167,7 @@ func (s *Server) groupParam(q *request) (*Group, *reply) {
 	g := s.idx.groupByID[id]
 	if g == nil {
 		r := notFound(fmt.Sprintf("group %d not found", id))
-		return nil, &r
+		return &Group{ID: id}, &r
 	}
 	return g, nil
 }
@@ -210,6 +231,7 @@ func hShowGroup(s *Server, q *request) reply {
 	if len(ids) > 0 {
 		d.ParentID = ids[len(ids)-1]
 	}
+	s.sawGhost(g.ID)
 	return jsonReply(http.StatusOK, d)
 }
 
@@ -250,7 +272,7 @@ func hCreateGroup(s *Server, q *request) reply {
 		path = parent.Path + "/" + path
 		parentID = parent.ID
 	}
-	if s.idx.groupByPath[path] != nil || s.idx.repoByPath[path] != nil {
+	if s.idx.groupByPath[path] != nil || s.idx.repoByPath[path] != nil || s.ghostAt(path) {
 		// No documented code for a duplicate name; the closest documented one
 		// is the invalid-parameter 400 CH.010001.
 		return badParam(fmt.Sprintf("a group or repository named %q already exists under this parent", *b.Name))
@@ -278,8 +300,12 @@ func hDeleteGroup(s *Server, q *request) reply {
 	if bad := s.checkProject(q); bad != nil {
 		return *bad
 	}
-	g, bad := s.groupParam(q)
+	g, bad := s.liveGroupParam(q)
 	if bad != nil {
+		if gh := s.ghosts[g.ID]; bad.status == http.StatusNotFound && gh != nil {
+			// Already scheduled: the same answer, nothing more to do.
+			return reply{status: http.StatusAccepted, body: "Group '" + base(gh.group.Path) + "' was scheduled for deletion."}
+		}
 		return *bad
 	}
 	subs, repos := s.children(g.Path)
@@ -288,13 +314,17 @@ func hDeleteGroup(s *Server, q *request) reply {
 		return badParam(fmt.Sprintf("group %q is not empty: %d sub-groups, %d repositories", g.Path, len(subs), len(repos)))
 	}
 	name := base(g.Path)
+	if s.fx.Behaviour.DeleteGroup == "async" && !s.replaying {
+		s.ghosts[g.ID] = &ghost{group: *deepCopy(g), reads: asyncDeleteReads}
+	}
 	for i := range s.fx.Groups {
 		if s.fx.Groups[i].ID == g.ID {
 			s.fx.Groups = append(s.fx.Groups[:i], s.fx.Groups[i+1:]...)
 			break
 		}
 	}
-	// Deletion is asynchronous on the real service; the simulator deletes at once.
+	// The state drops the group at once (a restart finds it gone); with
+	// delete_group: async, reads still show it for a while (ghosts.go).
 	return reply{status: http.StatusAccepted, body: "Group '" + name + "' was scheduled for deletion.", changed: true}
 }
 
@@ -459,7 +489,7 @@ func hAssociateGroupUserGroup(s *Server, q *request) reply {
 	if bad := s.checkProject(q); bad != nil {
 		return *bad
 	}
-	g, bad := s.groupParam(q)
+	g, bad := s.liveGroupParam(q)
 	if bad != nil {
 		return *bad
 	}

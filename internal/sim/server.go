@@ -64,7 +64,10 @@ type Server struct {
 	fx     *Fixture
 	idx    *index
 	tokens map[string]string // issued IAM token -> user name ("" = no user)
-	seq    int
+	ghosts map[int64]*ghost  // delete_group: async, by group id (ghosts.go)
+	// replaying is set while LoadState replays the journal: writes then
+	// depend on the state alone (no ghosts, which reads made disappear).
+	replaying bool
 
 	rndMu sync.Mutex
 	rnd   *rand.Rand
@@ -115,6 +118,7 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 		now:     now,
 		fx:      fx,
 		tokens:  map[string]string{},
+		ghosts:  map[int64]*ghost{},
 		rnd:     rand.New(rand.NewSource(opts.Seed)),
 		limiter: newLimiter(opts.RateLimit, now),
 		stats: Stats{Calls: map[string]int{}, Throttled: map[string]int{},

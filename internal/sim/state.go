@@ -23,6 +23,7 @@ func LoadState(path string) (*Fixture, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load state %s: %w", path, err)
 	}
+	s.replaying = true
 	last := fx.JournalSeq
 	cur, next := journalPaths(path)
 	for _, jp := range []string{cur, next} {
