@@ -429,3 +429,92 @@ func TestDeleteGroup(t *testing.T) {
 		})
 	}
 }
+
+func TestListOrder(t *testing.T) {
+	// Group payments (100) holds groups api (101), alpha (120), zeta (150)
+	// and repositories ledger (2000), beta (3000).
+	edits := []string{
+		"  - {path: payments/api}\n", "  - {path: payments/api}\n  - {path: payments/zeta, id: 150}\n  - {path: payments/alpha, id: 120}\n",
+		"  - path: payments/ledger\n", "  - {path: payments/beta, id: 3000}\n  - path: payments/ledger\n",
+	}
+	auditors := hexID("member_group", "auditors")
+	ledger := hexID("repository", "payments/ledger")
+	list := "/v4/groups/100/subgroups-and-repositories"
+	names := func(ns ...string) arr {
+		out := arr{}
+		for _, n := range ns {
+			out = append(out, obj{"name": n})
+		}
+		return out
+	}
+	touchLedger := step{name: "change ledger", method: "PUT", path: "/v1/repositories/" + ledger + "/members/" + hexID("user", "bob"), body: `{"role":30}`}
+	touchAlpha := step{name: "change alpha", method: "POST", path: "/v4/" + testProject + "/groups/120/user-group/" + auditors, wantStatus: 201}
+	touchAPI := step{name: "change api", method: "POST", path: "/v4/" + testProject + "/groups/101/user-group/" + auditors, wantStatus: 201}
+	bad := obj{"error_code": "CH.010001"}
+	tests := []struct {
+		order string
+		steps []step
+	}{
+		{"id", []step{
+			{name: "default: ascending id", path: list, keys: []string{"name"}, want: names("api", "alpha", "zeta", "ledger", "beta")},
+			{name: "by name", path: list + "?order_by=name", keys: []string{"name"}, want: names("alpha", "api", "zeta", "beta", "ledger")},
+			{name: "by name, descending", path: list + "?order_by=name&sort=desc", keys: []string{"name"}, want: names("zeta", "api", "alpha", "ledger", "beta")},
+			{name: "by id, descending", path: list + "?order_by=id&sort=desc", keys: []string{"name"}, want: names("zeta", "alpha", "api", "beta", "ledger")},
+			{name: "by created_at is by id", path: list + "?order_by=created_at", keys: []string{"name"}, want: names("api", "alpha", "zeta", "ledger", "beta")},
+			{name: "by updated_at before any change: ties by id", path: list + "?order_by=updated_at", keys: []string{"name"}, want: names("api", "alpha", "zeta", "ledger", "beta")},
+			touchLedger, touchAlpha,
+			{name: "by updated_at, newest first", path: list + "?order_by=updated_at&sort=desc", keys: []string{"name", "updated_at_timestamp"}, want: arr{
+				obj{"name": "alpha", "updated_at_timestamp": float64(simEpochMillis + 2000)}, obj{"name": "zeta", "updated_at_timestamp": float64(simEpochMillis)},
+				obj{"name": "api", "updated_at_timestamp": float64(simEpochMillis)}, obj{"name": "ledger", "updated_at_timestamp": float64(simEpochMillis + 1000)},
+				obj{"name": "beta", "updated_at_timestamp": float64(simEpochMillis)}}},
+			{name: "the default is unchanged by edits", path: list, keys: []string{"name"}, want: names("api", "alpha", "zeta", "ledger", "beta")},
+			{name: "unknown order_by", path: list + "?order_by=path", wantStatus: 400, keys: []string{"error_code"}, want: bad},
+			{name: "unknown sort", path: list + "?sort=up", wantStatus: 400, keys: []string{"error_code"}, want: bad},
+		}},
+		{"updated", []step{
+			{name: "default: newest first, ties by id descending", path: list, keys: []string{"name"}, want: names("zeta", "alpha", "api", "beta", "ledger")},
+			{name: "page 1", path: list + "?limit=2", keys: []string{"name"}, want: names("zeta", "alpha")},
+			touchAPI,
+			{name: "page 2 after an edit repeats alpha", path: list + "?offset=2&limit=2", keys: []string{"name"}, want: names("alpha", "beta")},
+			{name: "page 3, and api was never seen", path: list + "?offset=4&limit=2", keys: []string{"name"}, want: names("ledger")},
+			{name: "an explicit order pages safely", path: list + "?order_by=id&sort=asc", keys: []string{"name"}, want: names("api", "alpha", "zeta", "ledger", "beta")},
+			touchLedger,
+			{name: "the project listing too", path: "/v4/projects/" + testProject + "/subgroups-and-repositories", keys: []string{"name"}, want: names("empty", "payments")},
+			{name: "repositories newest first", path: list + "?offset=3", keys: []string{"name"}, want: names("ledger", "beta")},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run("list_order="+tt.order, func(t *testing.T) {
+			_, hs, _ := newServerWith(t, basicWith(t, "behaviour: {list_order: "+tt.order+"}\n", edits...), Options{})
+			runSteps(t, hs, tt.steps)
+		})
+	}
+}
+
+// TestIDsNotReused: the id of a deleted group or push rule is never handed
+// out again, also after a restart from the state file.
+func TestIDsNotReused(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.yaml")
+	_, hs, _ := newServerWith(t, loadTestFixture(t), Options{StatePath: state})
+	runSteps(t, hs, []step{
+		{name: "delete the newest group", method: "DELETE", path: "/v4/" + testProject + "/groups/102", wantStatus: 202},
+		{name: "a new group gets a new id", method: "POST", path: "/v4/" + testProject + "/groups", body: `{"name":"n"}`, wantStatus: 201,
+			keys: []string{"id"}, want: obj{"id": 103.0}},
+		{name: "delete the newest rule", method: "POST", path: "/v4/repositories/12345/file-push-permissions/batch-delete", body: `{"ids":[5]}`, wantStatus: 204},
+		{name: "a new rule gets a new id", method: "POST", path: "/v4/repositories/12345/file-push-permissions", body: `{"path":"/n"}`,
+			keys: []string{"id"}, want: obj{"id": 6.0}},
+		{name: "delete it too", method: "POST", path: "/v4/repositories/12345/file-push-permissions/batch-delete", body: `{"ids":[6]}`, wantStatus: 204},
+		{name: "delete the new group", method: "DELETE", path: "/v4/" + testProject + "/groups/103", wantStatus: 202},
+	})
+	fx, err := LoadState(diskImage(t, state))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hs2, _ := newServerWith(t, fx, Options{})
+	runSteps(t, hs2, []step{
+		{name: "after a restart: group", method: "POST", path: "/v4/" + testProject + "/groups", body: `{"name":"m"}`, wantStatus: 201,
+			keys: []string{"id"}, want: obj{"id": 104.0}},
+		{name: "after a restart: rule", method: "POST", path: "/v4/repositories/12345/file-push-permissions", body: `{"path":"/m"}`,
+			keys: []string{"id"}, want: obj{"id": 7.0}},
+	})
+}

@@ -75,6 +75,11 @@ type Fixture struct {
 	// JournalSeq is written by --state: the last journal record the state
 	// file contains. Fixtures leave it out.
 	JournalSeq int64 `yaml:"journal_seq,omitempty" json:"-"`
+	// LastGroupID and LastPushRuleID are the highest ids the API has handed
+	// out, so the id of a deleted group or rule is never handed out again.
+	// Written by --state; fixtures leave them out.
+	LastGroupID    int64 `yaml:"last_group_id,omitempty" json:"-"`
+	LastPushRuleID int64 `yaml:"last_push_rule_id,omitempty" json:"-"`
 }
 
 // Credentials are the secrets the simulator accepts.

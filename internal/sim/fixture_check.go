@@ -122,6 +122,9 @@ func (c *checker) check(fx *Fixture) {
 }
 
 func (c *checker) checkProjectIDs(fx *Fixture) {
+	if fx.LastGroupID < 0 || fx.LastPushRuleID < 0 || fx.JournalSeq < 0 {
+		c.errf(nil, "journal_seq, last_group_id and last_push_rule_id must not be negative")
+	}
 	if !hex32.MatchString(fx.ProjectID) {
 		c.errf([]any{"project_id"}, "project_id %q must be 32 lower-case hex characters", fx.ProjectID)
 	}
@@ -310,6 +313,7 @@ func (c *checker) checkGroups(fx *Fixture) {
 	for i := range fx.Groups {
 		g := &fx.Groups[i]
 		ids.assign(&g.ID)
+		fx.LastGroupID = max(fx.LastGroupID, g.ID)
 		if g.Visibility == "" {
 			g.Visibility = "private"
 		}
@@ -378,6 +382,7 @@ func (c *checker) checkRepositories(fx *Fixture) {
 		}
 		for j := range r.PushRules {
 			rules.assign(&r.PushRules[j].ID)
+			fx.LastPushRuleID = max(fx.LastPushRuleID, r.PushRules[j].ID)
 		}
 	}
 }

@@ -29,6 +29,7 @@ type childDTO struct {
 	SubgroupCount   *int   `json:"subgroup_count,omitempty"`
 	ProjectCount    *int   `json:"project_count,omitempty"`
 	CreatedAt       string `json:"created_at"`
+	UpdatedAt       int64  `json:"updated_at_timestamp"`
 }
 
 type showGroupDTO struct {
@@ -83,7 +84,8 @@ func (s *Server) groupDTO(g *Group) childDTO {
 	ns, nr := len(subs), len(repos)
 	d := childDTO{DescendantType: "group", ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullName: s.fullName(g.Path),
 		FullPath: s.fullPath(g.Path), GroupLevel: strings.Count(g.Path, "/") + 1, Description: g.Description, ProjectID: s.fx.ProjectID,
-		Visibility: g.Visibility, VisibilityLevel: visLevel(g.Visibility), SubgroupCount: &ns, ProjectCount: &nr, CreatedAt: simCreatedAt}
+		Visibility: g.Visibility, VisibilityLevel: visLevel(g.Visibility), SubgroupCount: &ns, ProjectCount: &nr, CreatedAt: simCreatedAt,
+		UpdatedAt: simEpochMillis + g.Updated*1000}
 	if parent, _, ok := cutLast(g.Path); ok {
 		d.ParentID = s.idx.groupByPath[parent].ID
 	}
@@ -92,7 +94,8 @@ func (s *Server) groupDTO(g *Group) childDTO {
 
 func (s *Server) repoDTO(r *Repository) childDTO {
 	return childDTO{DescendantType: "project", ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path),
-		FullName: s.fullName(r.Path), FullPath: s.fullPath(r.Path), ProjectID: s.fx.ProjectID, Visibility: "private", CreatedAt: simCreatedAt}
+		FullName: s.fullName(r.Path), FullPath: s.fullPath(r.Path), ProjectID: s.fx.ProjectID, Visibility: "private", CreatedAt: simCreatedAt,
+		UpdatedAt: simEpochMillis + r.Updated*1000}
 }
 
 // children lists the direct sub-groups (groups scheduled for deletion that
@@ -118,13 +121,16 @@ func (s *Server) children(parent string) ([]*Group, []*Repository) {
 	return gs, rs
 }
 
-// listChildren answers the subgroup-and-repository listings: sub-groups first,
-// then repositories, each by id (the real default order is updated_at desc,
-// which the simulator has no notion of; a stable order keeps paging sound).
+// listChildren answers the subgroup-and-repository listings: sub-groups,
+// then repositories, in the order of order_by/sort or list_order (order.go).
 func (s *Server) listChildren(q *request, parent string) reply {
+	by, desc, bad := s.treeOrder(q)
+	if bad != nil {
+		return *bad
+	}
 	gs, rs := s.children(parent)
-	sort.Slice(gs, func(i, j int) bool { return gs[i].ID < gs[j].ID })
-	sort.Slice(rs, func(i, j int) bool { return rs[i].ID < rs[j].ID })
+	sortTree(gs, func(g *Group) ordered { return ordered{g.ID, base(g.Path), g.Updated} }, by, desc)
+	sortTree(rs, func(r *Repository) ordered { return ordered{r.ID, base(r.Path), r.Updated} }, by, desc)
 	items := make([]childDTO, 0, len(gs)+len(rs))
 	for _, g := range gs {
 		items = append(items, s.groupDTO(g))
@@ -277,13 +283,10 @@ func hCreateGroup(s *Server, q *request) reply {
 		// is the invalid-parameter 400 CH.010001.
 		return badParam(fmt.Sprintf("a group or repository named %q already exists under this parent", *b.Name))
 	}
-	var max int64 = 99
-	for _, g := range s.fx.Groups {
-		if g.ID > max {
-			max = g.ID
-		}
-	}
-	g := Group{Path: path, ID: max + 1, Visibility: vis}
+	// LastGroupID covers every id handed out (the checker starts it at the
+	// fixture's highest), so a deleted group's id is never reused.
+	s.fx.LastGroupID = max(99, s.fx.LastGroupID) + 1
+	g := Group{Path: path, ID: s.fx.LastGroupID, Visibility: vis, Updated: s.nextUpdate()}
 	if b.Description != nil {
 		g.Description = *b.Description
 	}
@@ -500,6 +503,7 @@ func hAssociateGroupUserGroup(s *Server, q *request) reply {
 	if conflict := attachMemberGroup(&g.MemberGroups, m.Name); conflict != nil {
 		return *conflict
 	}
+	g.Updated = s.nextUpdate()
 	type added struct {
 		ID    string `json:"id"`
 		IAMID string `json:"iam_id"`

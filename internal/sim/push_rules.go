@@ -201,20 +201,16 @@ func hCreatePushRule(s *Server, q *request) reply {
 		return *bad
 	}
 	r.PushRules = append(r.PushRules, rule)
+	r.Updated = s.nextUpdate()
 	// The new rule's names resolve through the unchanged index.
 	return reply{status: http.StatusOK, body: s.ruleDTO(&rule), changed: true}
 }
 
+// nextRuleID hands out a push rule id never handed out before (the checker
+// starts LastPushRuleID at the fixture's highest).
 func (s *Server) nextRuleID() int64 {
-	var max int64
-	for _, r := range s.fx.Repositories {
-		for _, p := range r.PushRules {
-			if p.ID > max {
-				max = p.ID
-			}
-		}
-	}
-	return max + 1
+	s.fx.LastPushRuleID++
+	return s.fx.LastPushRuleID
 }
 
 func hUpdatePushRules(s *Server, q *request) reply {
@@ -271,6 +267,7 @@ func hUpdatePushRules(s *Server, q *request) reply {
 		touched = append(touched, at)
 	}
 	r.PushRules = rules
+	r.Updated = s.nextUpdate()
 	out := []pushRuleDTO{}
 	for _, i := range touched {
 		out = append(out, s.ruleDTO(&r.PushRules[i]))
@@ -310,5 +307,6 @@ func hDeletePushRules(s *Server, q *request) reply {
 		}
 	}
 	r.PushRules = kept
+	r.Updated = s.nextUpdate()
 	return reply{status: http.StatusNoContent, changed: true}
 }

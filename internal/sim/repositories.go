@@ -266,6 +266,9 @@ func hAddRepoMembers(s *Server, q *request) reply {
 	}
 	rep := legacyOK(results)
 	rep.changed = changed
+	if changed {
+		r.Updated = s.nextUpdate()
+	}
 	return rep
 }
 
@@ -328,6 +331,7 @@ func hSetRepoRole(s *Server, q *request) reply {
 	rep := legacyOK(map[string]any{})
 	if r.Members[u.Name] != role {
 		r.Members[u.Name] = role
+		r.Updated = s.nextUpdate()
 		rep.changed = true
 	}
 	return rep
@@ -343,6 +347,7 @@ func hDeleteRepoMember(s *Server, q *request) reply {
 		return *bad
 	}
 	delete(r.Members, u.Name)
+	r.Updated = s.nextUpdate()
 	rep := legacyOK(map[string]any{})
 	rep.changed = true
 	return rep
@@ -384,6 +389,7 @@ func hAssociateRepositoryUserGroup(s *Server, q *request) reply {
 	if conflict := attachMemberGroup(&r.MemberGroups, m.Name); conflict != nil {
 		return *conflict
 	}
+	r.Updated = s.nextUpdate()
 	return reply{status: http.StatusOK, body: map[string]string{"status": "success"}, changed: true}
 }
 

@@ -65,6 +65,8 @@ type Server struct {
 	idx    *index
 	tokens map[string]string // issued IAM token -> user name ("" = no user)
 	ghosts map[int64]*ghost  // delete_group: async, by group id (ghosts.go)
+	// updateSeq is the last value of the change counter (order.go).
+	updateSeq int64
 	// replaying is set while LoadState replays the journal: writes then
 	// depend on the state alone (no ghosts, which reads made disappear).
 	replaying bool
@@ -125,6 +127,15 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 			Failed: map[string]int{}, Dropped: map[string]int{}, Delayed: map[string]int{}},
 	}
 	s.idx = buildIndex(fx)
+	s.updateSeq = lastUpdate(fx)
+	for _, g := range fx.Groups { // a fixture built in Go skipped the checker
+		fx.LastGroupID = max(fx.LastGroupID, g.ID)
+	}
+	for _, r := range fx.Repositories {
+		for _, p := range r.PushRules {
+			fx.LastPushRuleID = max(fx.LastPushRuleID, p.ID)
+		}
+	}
 	if opts.StatePath != "" {
 		if err := s.startPersistence(); err != nil {
 			return nil, err
