@@ -518,3 +518,31 @@ func TestIDsNotReused(t *testing.T) {
 			keys: []string{"id"}, want: obj{"id": 7.0}},
 	})
 }
+
+func TestArchivedRepositories(t *testing.T) {
+	// empty (102) holds only an archived repository; payments (100) holds
+	// ledger (archived) next to api.
+	fx := basicWith(t, "", "  - path: payments/ledger\n", "  - {path: empty/old, archived: true}\n  - path: payments/ledger\n    archived: true\n")
+	_, hs, _ := newServerWith(t, fx, Options{})
+	names := func(ns ...string) arr {
+		out := arr{}
+		for _, n := range ns {
+			out = append(out, obj{"name": n})
+		}
+		return out
+	}
+	list := "/v4/groups/100/subgroups-and-repositories"
+	runSteps(t, hs, []step{
+		{name: "default: groups and live repositories", path: list, keys: []string{"name"}, want: names("api")},
+		{name: "archived=false is the default", path: list + "?archived=false", keys: []string{"name"}, want: names("api")},
+		{name: "archived=true: archived repositories only", path: list + "?archived=true", keys: []string{"name", "archived", "descendant_type"},
+			want: arr{obj{"name": "ledger", "archived": true, "descendant_type": "project"}}},
+		{name: "a group with only archived repositories looks empty", path: "/v4/groups/102/subgroups-and-repositories", want: arr{}},
+		{name: "but is not empty for DeleteGroup", method: "DELETE", path: "/v4/" + testProject + "/groups/102", wantStatus: 400,
+			keys: []string{"error_code"}, want: obj{"error_code": "CH.010001"}},
+		{name: "its count includes them", path: "/v4/projects/" + testProject + "/subgroups-and-repositories?order_by=name", keys: []string{"name", "project_count"},
+			want: arr{obj{"name": "empty", "project_count": 1.0}, obj{"name": "payments", "project_count": 1.0}}},
+		{name: "show repository", path: "/v4/repositories/2001", keys: []string{"path", "archived"}, want: obj{"path": "ledger", "archived": true}},
+		{name: "bad archived value", path: list + "?archived=maybe", wantStatus: 400, keys: []string{"error_code"}, want: obj{"error_code": "CH.010001"}},
+	})
+}

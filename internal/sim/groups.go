@@ -30,6 +30,7 @@ type childDTO struct {
 	ProjectCount    *int   `json:"project_count,omitempty"`
 	CreatedAt       string `json:"created_at"`
 	UpdatedAt       int64  `json:"updated_at_timestamp"`
+	Archived        bool   `json:"archived"`
 }
 
 type showGroupDTO struct {
@@ -95,7 +96,7 @@ func (s *Server) groupDTO(g *Group) childDTO {
 func (s *Server) repoDTO(r *Repository) childDTO {
 	return childDTO{DescendantType: "project", ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path),
 		FullName: s.fullName(r.Path), FullPath: s.fullPath(r.Path), ProjectID: s.fx.ProjectID, Visibility: "private", CreatedAt: simCreatedAt,
-		UpdatedAt: simEpochMillis + r.Updated*1000}
+		UpdatedAt: simEpochMillis + r.Updated*1000, Archived: r.Archived}
 }
 
 // children lists the direct sub-groups (groups scheduled for deletion that
@@ -123,12 +124,32 @@ func (s *Server) children(parent string) ([]*Group, []*Repository) {
 
 // listChildren answers the subgroup-and-repository listings: sub-groups,
 // then repositories, in the order of order_by/sort or list_order (order.go).
+// archived (default false, REFERENCE §4.5) splits them: false lists the
+// groups and the repositories that are not archived, true only the archived
+// repositories — so "is this group empty" takes both listings.
 func (s *Server) listChildren(q *request, parent string) reply {
 	by, desc, bad := s.treeOrder(q)
 	if bad != nil {
 		return *bad
 	}
-	gs, rs := s.children(parent)
+	archived := false
+	switch v := q.query.Get("archived"); v {
+	case "", "false":
+	case "true":
+		archived = true
+	default:
+		return badParam("archived must be true or false")
+	}
+	gs, all := s.children(parent)
+	var rs []*Repository
+	for _, r := range all {
+		if r.Archived == archived {
+			rs = append(rs, r)
+		}
+	}
+	if archived {
+		gs = nil
+	}
 	sortTree(gs, func(g *Group) ordered { return ordered{g.ID, base(g.Path), g.Updated} }, by, desc)
 	sortTree(rs, func(r *Repository) ordered { return ordered{r.ID, base(r.Path), r.Updated} }, by, desc)
 	items := make([]childDTO, 0, len(gs)+len(rs))
