@@ -51,12 +51,16 @@ func (s *Server) authenticateHeaders(r *http.Request) (credential, reply, bool) 
 			return credential{user: s.fx.Credentials.User}, reply{}, true
 		}
 		s.mu.Lock()
-		user, ok := s.tokens[tok]
+		it, ok := s.tokens[tok]
 		s.mu.Unlock()
-		if ok {
-			return credential{user: user}, reply{}, true
+		switch {
+		case !ok:
+			return credential{}, authErr("decrypt token fail"), false
+		case !s.now().Before(it.expires):
+			// The gateway's answer to an expired token (REFERENCE §18.4).
+			return credential{}, errReply(http.StatusUnauthorized, "APIG.0307", "The token must be updated."), false
 		}
-		return credential{}, authErr("decrypt token fail"), false
+		return credential{user: it.user}, reply{}, true
 	}
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
@@ -248,6 +252,42 @@ type idName struct {
 	Name string `json:"name"`
 }
 
+// tokenDTO is the token body of login and validation (REFERENCE §12.1).
+type tokenDTO struct {
+	ExpiresAt string   `json:"expires_at"`
+	IssuedAt  string   `json:"issued_at"`
+	Methods   []string `json:"methods"`
+	User      struct {
+		ID     string `json:"id"`
+		Name   string `json:"name"`
+		Domain idName `json:"domain"`
+	} `json:"user"`
+	Project struct {
+		ID     string `json:"id"`
+		Name   string `json:"name"`
+		Domain idName `json:"domain"`
+	} `json:"project"`
+	Roles []idName `json:"roles"`
+}
+
+// issuedToken is a token IAM login handed out; it lives in memory only, so
+// a restart of the simulator revokes it.
+type issuedToken struct {
+	user    string // the fixture user it acts as ("" = none)
+	expires time.Time
+	body    tokenDTO
+}
+
+const keystoneTime = "2006-01-02T15:04:05.000000Z"
+
+// tokenTTL is the lifetime of the tokens login issues.
+func (s *Server) tokenTTL() time.Duration {
+	if d := s.fx.Credentials.TokenTTL; d > 0 {
+		return d
+	}
+	return 24 * time.Hour // REFERENCE §12.1
+}
+
 // IAM errors use the Keystone shape (REFERENCE §15.1) with numeric codes.
 func iamErr(status int, code, msg string) reply {
 	return reply{status: status, body: map[string]any{"error": map[string]any{"code": code, "message": msg, "title": http.StatusText(status)}}}
@@ -282,7 +322,6 @@ func hKeystoneLogin(s *Server, q *request) reply {
 	var raw [20]byte
 	_, _ = rand.Read(raw[:])
 	tok := "MII" + hex.EncodeToString(raw[:])
-	s.tokens[tok] = match.User
 	userID := hexID("iam_user", match.Domain+"/"+match.Name)
 	if match.User != "" {
 		if u, ok := s.idx.userByName[match.User]; ok {
@@ -295,14 +334,14 @@ func hKeystoneLogin(s *Server, q *request) reply {
 	if projName == "" {
 		projName = "sim-region"
 	}
-	body := map[string]any{"token": map[string]any{
-		"expires_at": now.Add(24 * time.Hour).Format("2006-01-02T15:04:05.000000Z"),
-		"issued_at":  now.Format("2006-01-02T15:04:05.000000Z"),
-		"methods":    []string{"password"},
-		"user":       map[string]any{"id": userID, "name": match.Name, "domain": dom},
-		"project":    map[string]any{"id": s.fx.IAMProjectID, "name": projName, "domain": dom},
-		"roles":      []idName{},
-	}}
+	it := &issuedToken{user: match.User, expires: now.Add(s.tokenTTL())}
+	b := &it.body
+	b.ExpiresAt, b.IssuedAt, b.Methods = it.expires.Format(keystoneTime), now.Format(keystoneTime), []string{"password"}
+	b.User.ID, b.User.Name, b.User.Domain = userID, match.Name, dom
+	b.Project.ID, b.Project.Name, b.Project.Domain = s.fx.IAMProjectID, projName, dom
+	b.Roles = []idName{}
+	s.tokens[tok] = it
+	body := map[string]any{"token": it.body}
 	// A login creates no state that must survive a restart (tokens live in
 	// memory), so it is not a write.
 	return reply{status: http.StatusCreated, header: http.Header{"X-Subject-Token": {tok}}, body: body}

@@ -2,10 +2,13 @@ package sim
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -545,4 +548,85 @@ func TestArchivedRepositories(t *testing.T) {
 		{name: "show repository", path: "/v4/repositories/2001", keys: []string{"path", "archived"}, want: obj{"path": "ledger", "archived": true}},
 		{name: "bad archived value", path: list + "?archived=maybe", wantStatus: 400, keys: []string{"error_code"}, want: obj{"error_code": "CH.010001"}},
 	})
+}
+
+const loginBody = `{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"ci-bot","password":"ci-bot-pass","domain":{"name":"acme"}}}},"scope":{"project":{"name":"cn-north-4"}}}}`
+
+// login returns a token from IAM login and its expires_at.
+func login(t *testing.T, hs *httptest.Server) (string, string) {
+	t.Helper()
+	r := call(t, hs, "", "POST", "/v3/auth/tokens", loginBody)
+	if r.status != 201 {
+		t.Fatalf("login: %d %s", r.status, r.body)
+	}
+	return r.header.Get("X-Subject-Token"), r.json(t).(map[string]any)["token"].(map[string]any)["expires_at"].(string)
+}
+
+func TestTokenExpiry(t *testing.T) {
+	tests := []struct {
+		name        string
+		ttl         string // credentials.token_ttl, "" = default
+		wantExpires string
+		steps       []time.Duration // clock advances before each call
+		want        []string        // "200" or an error code
+	}{
+		{"default 24h", "", "2025-01-16T08:30:00.000000Z", []time.Duration{0, 24*time.Hour - time.Second, time.Second}, []string{"200", "200", "APIG.0307"}},
+		{"token_ttl 1h", "1h", "2025-01-15T09:30:00.000000Z", []time.Duration{0, 59 * time.Minute, time.Minute, time.Hour}, []string{"200", "200", "APIG.0307", "APIG.0307"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var edits []string
+			if tt.ttl != "" {
+				edits = []string{"  token: sim-token\n", "  token: sim-token\n  token_ttl: " + tt.ttl + "\n"}
+			}
+			_, hs, clk := newServerWith(t, basicWith(t, "", edits...), Options{})
+			tok, expires := login(t, hs)
+			if expires != tt.wantExpires {
+				t.Errorf("expires_at %s, want %s", expires, tt.wantExpires)
+			}
+			var got []string
+			for _, d := range tt.steps {
+				clk.Add(d)
+				req, _ := http.NewRequest("GET", hs.URL+"/v4/repositories/12345", nil)
+				req.Header.Set("X-Auth-Token", tok)
+				resp, err := hs.Client().Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					got = append(got, "200")
+					continue
+				}
+				r := result{status: resp.StatusCode, body: b}
+				got = append(got, fmt.Sprint(resp.StatusCode, " ", pick(r.json(t), "error_code").(map[string]any)["error_code"]))
+			}
+			want := []string{}
+			for _, w := range tt.want {
+				if w != "200" {
+					w = "401 " + w
+				}
+				want = append(want, w)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			// The static token never expires; a new login works again.
+			if r := call(t, hs, "token", "GET", "/v4/repositories/12345", ""); r.status != 200 {
+				t.Errorf("static token: %d", r.status)
+			}
+			tok2, _ := login(t, hs)
+			req, _ := http.NewRequest("GET", hs.URL+"/v4/repositories/12345", nil)
+			req.Header.Set("X-Auth-Token", tok2)
+			resp, err := hs.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("renewed token: %d", resp.StatusCode)
+			}
+		})
+	}
 }

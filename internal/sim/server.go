@@ -63,8 +63,8 @@ type Server struct {
 	mu     sync.Mutex // guards fx, idx, tokens and the persisted file
 	fx     *Fixture
 	idx    *index
-	tokens map[string]string // issued IAM token -> user name ("" = no user)
-	ghosts map[int64]*ghost  // delete_group: async, by group id (ghosts.go)
+	tokens map[string]*issuedToken // by token, from IAM login
+	ghosts map[int64]*ghost        // delete_group: async, by group id (ghosts.go)
 	// updateSeq is the last value of the change counter (order.go).
 	updateSeq int64
 	// replaying is set while LoadState replays the journal: writes then
@@ -119,7 +119,7 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 		opts:    opts,
 		now:     now,
 		fx:      fx,
-		tokens:  map[string]string{},
+		tokens:  map[string]*issuedToken{},
 		ghosts:  map[int64]*ghost{},
 		rnd:     rand.New(rand.NewSource(opts.Seed)),
 		limiter: newLimiter(opts.RateLimit, now),
