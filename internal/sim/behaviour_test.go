@@ -630,3 +630,50 @@ func TestTokenExpiry(t *testing.T) {
 		})
 	}
 }
+
+func TestServiceStageContentType(t *testing.T) {
+	auths := "/v1/" + testIAM + "/git/auths"
+	tests := []struct {
+		name, mode, method, path, contentType, body string
+		wantStatus                                  int
+		wantCode                                    string
+	}{
+		{"required: list without", "required", "GET", auths, "", "", 400, "SVCSTG.REPO.0415"},
+		{"required: list with", "required", "GET", auths, "application/json", "", 200, ""},
+		{"required: charset is fine", "required", "GET", auths, "application/json;charset=UTF-8", "", 200, ""},
+		{"required: delete without", "required", "DELETE", auths + "/pass1", "", "", 400, "SVCSTG.REPO.0415"},
+		{"required: create with text/plain", "required", "POST", auths + "/github/password", "text/plain", `{"name":"a","user":"u","password":"p"}`, 400, "SVCSTG.REPO.0415"},
+		{"required: create with", "required", "POST", auths + "/github/password", "application/json", `{"name":"a","user":"u","password":"p"}`, 200, ""},
+		{"required: not for CodeArts", "required", "GET", "/v4/repositories/12345", "", "", 200, ""},
+		{"optional: list without", "optional", "GET", auths, "", "", 200, ""},
+		{"optional: delete without", "optional", "DELETE", auths + "/pass1", "", "", 204, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, hs, _ := newServerWith(t, basicWith(t, "behaviour: {servicestage_content_type: "+tt.mode+"}\n"), Options{})
+			req, _ := http.NewRequest(tt.method, hs.URL+tt.path, strings.NewReader(tt.body))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			signRequest(req, []byte(tt.body), t0, testAK, testSK)
+			resp, err := hs.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.wantStatus, b)
+			}
+			if tt.wantCode != "" {
+				r := result{status: resp.StatusCode, body: b}
+				if diff := cmp.Diff(obj{"error_code": tt.wantCode}, pick(r.json(t), "error_code")); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
+				if s.Stats().Writes != 0 {
+					t.Errorf("a refused request wrote")
+				}
+			}
+		})
+	}
+}

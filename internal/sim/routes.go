@@ -29,6 +29,12 @@ type route struct {
 	segs                []string
 }
 
+// serviceStage reports whether the route is a ServiceStage one (the IAM
+// project id in the path).
+func (rt *route) serviceStage() bool {
+	return strings.HasPrefix(rt.pattern, "/v1/{iam_project_id}/git/")
+}
+
 // routes is the endpoint set; operation names are the SDK method names.
 var routes = []*route{
 	{method: "GET", pattern: "/v4/projects/{project_id}/subgroups-and-repositories", op: "ListProjectSubgroupsAndRepositories", h: hListProjectChildren},

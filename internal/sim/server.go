@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -254,6 +255,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		cred = c
 	}
+	if rt.serviceStage() && s.fx.Behaviour.ServiceStageContentType == "required" && !isJSON(r.Header.Get("Content-Type")) {
+		// REFERENCE §18.4: ServiceStage marks Content-Type mandatory on
+		// every call, GETs and DELETEs included. The code is the simulator's.
+		writeReply(w, stageErr(http.StatusBadRequest, "SVCSTG.REPO.0415", "Content-Type must be application/json"))
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		writeReply(w, errReply(http.StatusBadRequest, "APIG.0201", "request body could not be read"))
@@ -316,6 +323,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeReply(w, rep)
+}
+
+// isJSON reports whether a Content-Type is application/json (parameters
+// such as charset allowed).
+func isJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
 }
 
 func writeReply(w http.ResponseWriter, rep reply) {
