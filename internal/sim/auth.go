@@ -45,7 +45,7 @@ type pendingSignature struct {
 // that does not need the body, so a request with bad credentials is answered
 // before its body is read (an unauthenticated client must not make the
 // simulator buffer 12 MB).
-func (s *Server) authenticateHeaders(r *http.Request) (credential, reply, bool) {
+func (s *Server) authenticateHeaders(r *http.Request, rt *route) (credential, reply, bool) {
 	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
 		if s.fx.Credentials.Token != "" && hmac.Equal([]byte(tok), []byte(s.fx.Credentials.Token)) {
 			return credential{user: s.fx.Credentials.User}, reply{}, true
@@ -66,7 +66,7 @@ func (s *Server) authenticateHeaders(r *http.Request) (credential, reply, bool) 
 	if auth == "" {
 		return credential{}, authErr("no X-Auth-Token or Authorization header"), false
 	}
-	p, err := s.checkSigningHeaders(r, auth)
+	p, err := s.checkSigningHeaders(r, auth, rt.iam())
 	if err != "" {
 		return credential{}, authErr(err), false
 	}
@@ -87,9 +87,11 @@ func (s *Server) verifyBody(r *http.Request, c credential, body []byte) (reply, 
 }
 
 // checkSigningHeaders checks the Authorization header's shape, the access
-// key, the signed X-Sdk-Date and its skew, and the signed X-Project-Id; it
-// returns "" and what is left to verify, else why not.
-func (s *Server) checkSigningHeaders(r *http.Request, auth string) (*pendingSignature, string) {
+// key, the signed X-Sdk-Date and its skew, and the signed X-Project-Id (on
+// the IAM host a signed X-Domain-Id naming the account does too, as the SDK
+// sends with global credentials, REFERENCE §13.2); it returns "" and what is
+// left to verify, else why not.
+func (s *Server) checkSigningHeaders(r *http.Request, auth string, iam bool) (*pendingSignature, string) {
 	ak, signed, sig, ok := parseAuthorization(auth)
 	if !ok {
 		return nil, "malformed Authorization header"
@@ -113,6 +115,12 @@ func (s *Server) checkSigningHeaders(r *http.Request, auth string) (*pendingSign
 	}
 	if d := s.now().Sub(t); d > maxSkew || d < -maxSkew {
 		return nil, "verify aksk signature fail: signature expired"
+	}
+	if iam && has["x-domain-id"] {
+		if r.Header.Get("X-Domain-Id") != s.fx.Credentials.DomainID {
+			return nil, "verify aksk signature fail: X-Domain-Id is not this account"
+		}
+		return &pendingSignature{names: names, sig: sig, date: date}, ""
 	}
 	if !has["x-project-id"] {
 		return nil, "verify aksk signature fail: x-project-id is not signed"
@@ -289,7 +297,7 @@ func (s *Server) tokenTTL() time.Duration {
 }
 
 // IAM errors use the Keystone shape (REFERENCE §15.1) with numeric codes.
-func iamErr(status int, code, msg string) reply {
+func iamErr(status int, code any, msg string) reply {
 	return reply{status: status, body: map[string]any{"error": map[string]any{"code": code, "message": msg, "title": http.StatusText(status)}}}
 }
 
@@ -345,4 +353,59 @@ func hKeystoneLogin(s *Server, q *request) reply {
 	// A login creates no state that must survive a restart (tokens live in
 	// memory), so it is not a write.
 	return reply{status: http.StatusCreated, header: http.Header{"X-Subject-Token": {tok}}, body: body}
+}
+
+// staticTokenBody describes the fixture's static token: it acts as
+// credentials.user and never expires (expires_at is a day ahead of now).
+func (s *Server) staticTokenBody(now time.Time) tokenDTO {
+	var b tokenDTO
+	now = now.UTC()
+	dom := idName{ID: s.fx.Credentials.DomainID, Name: simTenant}
+	b.ExpiresAt, b.IssuedAt, b.Methods = now.Add(24*time.Hour).Format(keystoneTime), simEpoch.Format(keystoneTime), []string{"token"}
+	b.User.ID, b.User.Name, b.User.Domain = s.actingIAMID("token"), s.fx.Credentials.User, dom
+	b.Project.ID, b.Project.Name, b.Project.Domain = s.fx.IAMProjectID, "sim-region", dom
+	b.Roles = []idName{}
+	return b
+}
+
+// actingIAMID is the IAM user id of credentials.user, the user the static
+// token and the AK/SK act as; without one, a stand-in derived from what.
+func (s *Server) actingIAMID(what string) string {
+	if u := s.idx.userByName[s.fx.Credentials.User]; u != nil {
+		return u.IAMID
+	}
+	return hexID("iam_user", what)
+}
+
+// hKeystoneValidate is KeystoneValidateToken (REFERENCE §12.1, §18.4): the
+// caller authenticates as usual and names the token to check in
+// X-Subject-Token; a known, unexpired token answers 200 with the same header
+// and its token body, anything else 404.
+func hKeystoneValidate(s *Server, q *request) reply {
+	sub := q.header.Get("X-Subject-Token")
+	if sub == "" {
+		return iamErr(http.StatusBadRequest, "1100", "X-Subject-Token is required")
+	}
+	var body tokenDTO
+	if cr := s.fx.Credentials; cr.Token != "" && hmac.Equal([]byte(sub), []byte(cr.Token)) {
+		body = s.staticTokenBody(q.at)
+	} else if it := s.tokens[sub]; it != nil && q.at.Before(it.expires) {
+		body = it.body
+	} else {
+		return iamErr(http.StatusNotFound, 404, "The token could not be found.")
+	}
+	return reply{status: http.StatusOK, header: http.Header{"X-Subject-Token": {sub}}, body: map[string]any{"token": body}}
+}
+
+// hShowPermanentAccessKey is ShowPermanentAccessKey (REFERENCE §18.4): the
+// fixture's access key belongs to credentials.user.
+func hShowPermanentAccessKey(s *Server, q *request) reply {
+	ak := q.params["access_key"]
+	cr := s.fx.Credentials
+	if cr.AccessKey == "" || !hmac.Equal([]byte(ak), []byte(cr.AccessKey)) {
+		return iamErr(http.StatusNotFound, 404, "Could not find credential: "+ak+".")
+	}
+	return jsonReply(http.StatusOK, map[string]any{"credential": map[string]string{
+		"user_id": s.actingIAMID("aksk"), "access": ak, "status": "active",
+		"created_at": simEpoch.Format(keystoneTime), "description": ""}})
 }

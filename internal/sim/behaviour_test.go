@@ -677,3 +677,89 @@ func TestServiceStageContentType(t *testing.T) {
 		})
 	}
 }
+
+// signDomain signs req as the SDK does with global (domain) credentials:
+// X-Domain-Id instead of X-Project-Id.
+func signDomain(req *http.Request, domain string) {
+	req.Header.Set("User-Agent", "huaweicloud-usdk-go/3.0")
+	req.Header.Set("X-Domain-Id", domain)
+	d := t0.UTC().Format(sdkDateLayout)
+	req.Header.Set("X-Sdk-Date", d)
+	h := map[string]string{"user-agent": req.Header.Get("User-Agent"), "x-domain-id": domain, "x-sdk-date": d}
+	sig := Sign(testSK, req.Method, req.URL.EscapedPath(), req.URL.RawQuery, h, nil, d)
+	req.Header.Set("Authorization", "SDK-HMAC-SHA256 Access="+testAK+", SignedHeaders=user-agent;x-domain-id;x-sdk-date, Signature="+sig)
+}
+
+func TestIdentityEndpoints(t *testing.T) {
+	s, hs, clk := newServerWith(t, basicWith(t, "", "  token: sim-token\n", "  token: sim-token\n  token_ttl: 1h\n"), Options{})
+	bob := s.idx.userByName["bob"].IAMID
+	tok, _ := login(t, hs)
+	domain := hexID("domain", simTenant)
+	type answer struct {
+		Status  int
+		Subject string
+		Body    any
+	}
+	do := func(t *testing.T, path, auth, subject string, keys ...string) answer {
+		t.Helper()
+		req, _ := http.NewRequest("GET", hs.URL+path, nil)
+		switch auth {
+		case "token":
+			req.Header.Set("X-Auth-Token", testToken)
+		case "aksk":
+			signRequest(req, nil, t0, testAK, testSK)
+		case "domain":
+			signDomain(req, domain)
+		case "other domain":
+			signDomain(req, strings.Repeat("d", 32))
+		}
+		if subject != "" {
+			req.Header.Set("X-Subject-Token", subject)
+		}
+		resp, err := hs.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		r := result{status: resp.StatusCode, body: b}
+		body := r.json(t)
+		if keys != nil {
+			body = pick(body, keys...)
+		}
+		return answer{resp.StatusCode, resp.Header.Get("X-Subject-Token"), body}
+	}
+	validate := "/v3/auth/tokens"
+	cred := "/v3.0/OS-CREDENTIAL/credentials/"
+	tests := []struct {
+		name, path, auth, subject string
+		keys                      []string
+		advance                   time.Duration
+		want                      answer
+	}{
+		{"validate a login token", validate, "token", tok, []string{"token.user", "token.methods", "token.project.id", "token.expires_at"}, 0,
+			answer{200, tok, obj{"token": obj{"user": obj{"id": bob, "name": "ci-bot", "domain": obj{"id": hexID("domain", "acme"), "name": "acme"}},
+				"methods": arr{"password"}, "project": obj{"id": testIAM}, "expires_at": "2025-01-15T09:30:00.000000Z"}}}},
+		{"validate the static token, signed with AK/SK", validate, "aksk", testToken, []string{"token.user", "token.methods"}, 0,
+			answer{200, testToken, obj{"token": obj{"user": obj{"id": aliceIAM, "name": "alice", "domain": obj{"id": domain, "name": simTenant}},
+				"methods": arr{"token"}}}}},
+		{"validate an unknown token", validate, "token", "MIInope", []string{"error.code"}, 0, answer{404, "", obj{"error": obj{"code": 404.0}}}},
+		{"validate without a subject", validate, "token", "", []string{"error.code"}, 0, answer{400, "", obj{"error": obj{"code": "1100"}}}},
+		{"validate unauthenticated", validate, "", tok, []string{"error_code"}, 0, answer{401, "", obj{"error_code": "APIG.0301"}}},
+		{"the access key's owner", cred + testAK, "aksk", "", nil, 0, answer{200, "", obj{"credential": obj{"user_id": aliceIAM, "access": testAK,
+			"status": "active", "created_at": "2025-01-01T00:00:00.000000Z", "description": ""}}}},
+		{"signed with X-Domain-Id", cred + testAK, "domain", "", []string{"credential.user_id"}, 0, answer{200, "", obj{"credential": obj{"user_id": aliceIAM}}}},
+		{"signed with another domain", cred + testAK, "other domain", "", []string{"error_code"}, 0, answer{401, "", obj{"error_code": "APIG.0301"}}},
+		{"an unknown access key", cred + "NOSUCHKEY", "token", "", []string{"error.code"}, 0, answer{404, "", obj{"error": obj{"code": 404.0}}}},
+		{"X-Domain-Id is not enough off the IAM host", "/v4/repositories/12345", "domain", "", []string{"error_code"}, 0, answer{401, "", obj{"error_code": "APIG.0301"}}},
+		{"an expired login token is unknown", validate, "token", tok, []string{"error.code"}, time.Hour, answer{404, "", obj{"error": obj{"code": 404.0}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk.Add(tt.advance)
+			if diff := cmp.Diff(tt.want, do(t, tt.path, tt.auth, tt.subject, tt.keys...)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

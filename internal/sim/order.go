@@ -2,6 +2,7 @@ package sim
 
 import (
 	"sort"
+	"time"
 )
 
 // The tree lists (List{Project,Group}SubgroupsAndRepositories) honour
@@ -21,6 +22,8 @@ import (
 // everything in a fixture; updated_at_timestamp is that plus a second per
 // change counted.
 const simEpochMillis = 1735689600000
+
+var simEpoch = time.UnixMilli(simEpochMillis).UTC()
 
 var orderKeys = map[string]bool{"id": true, "name": true, "created_at": true, "updated_at": true}
 

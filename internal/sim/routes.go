@@ -13,6 +13,7 @@ import (
 // handler replays a write exactly (see journal.go).
 type request struct {
 	query  url.Values
+	header http.Header // reads only: not journalled
 	body   []byte
 	params map[string]string
 	user   string    // the fixture user the caller acts as ("" = none)
@@ -27,6 +28,11 @@ type route struct {
 	method, pattern, op string
 	h                   handler
 	segs                []string
+}
+
+// iam reports whether the route is on the IAM host.
+func (rt *route) iam() bool {
+	return strings.HasPrefix(rt.pattern, "/v3/") || strings.HasPrefix(rt.pattern, "/v3.0/")
 }
 
 // serviceStage reports whether the route is a ServiceStage one (the IAM
@@ -69,6 +75,8 @@ var routes = []*route{
 	{method: "POST", pattern: "/v1/{iam_project_id}/git/auths/{repo_type}/password", op: "CreatePasswordAuth", h: hCreatePasswordAuth},
 	{method: "DELETE", pattern: "/v1/{iam_project_id}/git/auths/{name}", op: "DeleteAuthorize", h: hDeleteAuth},
 	{method: "POST", pattern: "/v3/auth/tokens", op: "KeystoneCreateUserTokenByPassword", h: hKeystoneLogin},
+	{method: "GET", pattern: "/v3/auth/tokens", op: "KeystoneValidateToken", h: hKeystoneValidate},
+	{method: "GET", pattern: "/v3.0/OS-CREDENTIAL/credentials/{access_key}", op: "ShowPermanentAccessKey", h: hShowPermanentAccessKey},
 }
 
 func init() {

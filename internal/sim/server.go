@@ -248,7 +248,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt.op == "KeystoneCreateUserTokenByPassword" {
 		limit = maxLoginBody
 	} else {
-		c, rep, ok := s.authenticateHeaders(r)
+		c, rep, ok := s.authenticateHeaders(r, rt)
 		if !ok {
 			writeReply(w, rep)
 			return
@@ -276,7 +276,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, rep)
 		return
 	}
-	req := &request{query: r.URL.Query(), body: body, params: params, user: cred.user, at: s.now(),
+	req := &request{query: r.URL.Query(), header: r.Header, body: body, params: params, user: cred.user, at: s.now(),
 		pageCap: s.fx.Behaviour.PageCap} // behaviour never changes after load
 	if hit, which := s.chance(s.opts.FailRate); hit {
 		s.count(func(st *Stats) { st.Failed[rt.op]++ })
