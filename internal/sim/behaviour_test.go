@@ -763,3 +763,16 @@ func TestIdentityEndpoints(t *testing.T) {
 		})
 	}
 }
+
+func TestDateHeaderFollowsTheClock(t *testing.T) {
+	_, hs, clk := newTestServer(t, Options{})
+	var got []string
+	for _, path := range []string{"/v4/repositories/12345", "/v4/repositories/12345", "/v4/nothing", "/_sim/stats"} {
+		got = append(got, call(t, hs, "token", "GET", path, "").header.Get("Date"))
+		clk.Add(90 * time.Minute)
+	}
+	want := []string{"Wed, 15 Jan 2025 08:30:00 GMT", "Wed, 15 Jan 2025 10:00:00 GMT", "Wed, 15 Jan 2025 11:30:00 GMT", "Wed, 15 Jan 2025 13:00:00 GMT"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

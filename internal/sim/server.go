@@ -211,6 +211,10 @@ func legacyOK(result any) reply {
 
 // ServeHTTP answers one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Date comes from the simulator's clock (net/http would use the real
+	// one), so a client that reads the server time for its X-Sdk-Date skew
+	// agrees with the clock the simulator checks the skew against.
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	if strings.HasPrefix(r.URL.Path, "/_sim/") {
 		s.serveAdmin(w, r)
 		return
