@@ -39,7 +39,7 @@ const (
 	defaultRoleIDs                 = "shared"
 	defaultDeleteGroup             = "sync"
 	defaultListOrder               = "id"
-	defaultServiceStageContentType = "optional"
+	defaultServiceStageContentType = "required"
 )
 
 var behaviourValues = map[string][]string{
