@@ -33,8 +33,8 @@ type Behaviour struct {
 
 // Defaults of the behaviour keys.
 const (
-	defaultFullPathNamespace       = false
-	defaultMemberSync              = false
+	defaultFullPathNamespace       = true
+	defaultMemberSync              = true
 	defaultBatchUpdate             = "replace"
 	defaultRoleIDs                 = "shared"
 	defaultDeleteGroup             = "sync"

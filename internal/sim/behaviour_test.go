@@ -176,7 +176,7 @@ func TestMemberSync(t *testing.T) {
 					obj{"id": carol, "name": "carol", "message": "user is already a member", "status": "failed"},
 					obj{"id": aliceIAM, "name": "alice", "message": "user is already a member", "status": "failed"}}}},
 		}},
-		{name: "member_sync=false", extra: "behaviour: {member_sync: false}\n" + members, steps: []step{
+		{name: "member_sync=false", extra: "behaviour: {member_sync: false, full_path_namespace: false}\n" + members, steps: []step{
 			{name: "v4 members as without project members", path: "/v4/repositories/12345/members", keys: rowKeys, want: arr{
 				row("alice", "Administrator", repoRoleID(40), "", 0, 0, "", "", ""),
 				row("bob", "Developer", repoRoleID(30), "", 0, 0, "", "", ""),
@@ -343,7 +343,7 @@ func TestPageCap(t *testing.T) {
 		{"cap 2 under limit 3, total true", 2, "/v4/repositories/12345/members?limit=3", "user_name", page{[]string{"alice", "bob"}, "4"}},
 		{"cap 2, second page by offset", 2, "/v4/repositories/12345/members?offset=2&limit=100", "user_name", page{[]string{"carol", "dave"}, "4"}},
 		{"cap 2 above limit 1", 2, "/v4/repositories/12345/members?limit=1", "user_name", page{[]string{"alice"}, "4"}},
-		{"cap 1 on a list without total", 1, "/v4/groups/100/subgroups-and-repositories?limit=10", "full_path", page{[]string{"payments/api"}, ""}},
+		{"cap 1 on a list without total", 1, "/v4/groups/100/subgroups-and-repositories?limit=10", "path", page{[]string{"api"}, ""}},
 		{"cap 1 on project users", 1, "/v4/projects/" + testProject + "/members", "name", page{[]string{"alice"}, ""}},
 	}
 	for _, tt := range tests {

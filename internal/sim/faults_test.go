@@ -253,7 +253,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	_, hs, _ := newTestServer(t, Options{StatePath: state})
 	for _, c := range []struct{ method, path, body string }{
 		{"POST", "/v4/" + testProject + "/groups", `{"name":"new","parent_id":101}`},
-		{"PUT", "/v1/repositories/" + gwUUID + "/members/" + aliceIAM, `{"role":20}`},
+		{"PUT", "/v1/repositories/" + gwUUID + "/members/" + hexID("user", "bob"), `{"role":20}`}, // alice is the creator
 		{"POST", "/v1/" + testIAM + "/git/auths/bitbucket/password", `{"name":"b2","user":"u","password":"p"}`},
 	} {
 		if r := call(t, hs, "token", c.method, c.path, c.body); r.status >= 300 {
@@ -278,9 +278,9 @@ func TestStateSurvivesRestart(t *testing.T) {
 	if diff := cmp.Diff(before, after); diff != "" {
 		t.Errorf("state after restart (-before +after):\n%s", diff)
 	}
-	r := call(t, hs2, "token", "GET", "/v1/repositories/"+gwUUID+"/members", "")
-	if diff := cmp.Diff(obj{"role": 20.0}, pick(r.json(t).(map[string]any)["result"].(map[string]any)["users"].([]any)[0], "role")); diff != "" {
-		t.Errorf("alice's role after restart (-want +got):\n%s", diff)
+	r := call(t, hs2, "token", "GET", "/v1/repositories/"+gwUUID+"/members?subject=bob", "")
+	if diff := cmp.Diff(obj{"name": "bob", "role": 20.0}, pick(r.json(t).(map[string]any)["result"].(map[string]any)["users"].([]any)[0], "name", "role")); diff != "" {
+		t.Errorf("bob's role after restart (-want +got):\n%s", diff)
 	}
 }
 

@@ -167,13 +167,13 @@ func TestBehaviourDefaults(t *testing.T) {
 		name, yaml string
 		want       Behaviour
 	}{
-		{"absent", "", Behaviour{FullPathNamespace: &no, MemberSync: &no, BatchUpdate: "replace", RoleIDs: "shared",
+		{"absent", "", Behaviour{FullPathNamespace: &yes, MemberSync: &yes, BatchUpdate: "replace", RoleIDs: "shared",
 			DeleteGroup: "sync", ListOrder: "id", ServiceStageContentType: "required"}},
 		{"every key", "behaviour:\n  full_path_namespace: true\n  member_sync: true\n  batch_update: merge\n  role_ids: distinct\n" +
 			"  page_cap: 7\n  delete_group: async\n  list_order: updated\n  servicestage_content_type: required\n",
 			Behaviour{FullPathNamespace: &yes, MemberSync: &yes, BatchUpdate: "merge", RoleIDs: "distinct", PageCap: 7,
 				DeleteGroup: "async", ListOrder: "updated", ServiceStageContentType: "required"}},
-		{"some keys", "behaviour: {member_sync: false, list_order: updated}\n", Behaviour{FullPathNamespace: &no, MemberSync: &no,
+		{"some keys", "behaviour: {member_sync: false, list_order: updated}\n", Behaviour{FullPathNamespace: &yes, MemberSync: &no,
 			BatchUpdate: "replace", RoleIDs: "shared", DeleteGroup: "sync", ListOrder: "updated", ServiceStageContentType: "required"}},
 	}
 	for _, tt := range tests {

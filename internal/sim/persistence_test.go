@@ -128,7 +128,7 @@ func TestCompactionCrashPoints(t *testing.T) {
 	s, hs, _ := newTestServer(t, Options{StatePath: state})
 	writes := []struct{ method, path, body string }{
 		{"POST", "/v4/" + testProject + "/groups", `{"name":"w1","parent_id":100}`},
-		{"PUT", "/v1/repositories/" + gwUUID + "/members/" + aliceIAM, `{"role":20}`},
+		{"PUT", "/v1/repositories/" + gwUUID + "/members/" + hexID("user", "bob"), `{"role":20}`}, // alice is the creator
 		{"POST", "/v4/repositories/12345/file-push-permissions", `{"path":"/w3"}`},
 		{"DELETE", "/v4/" + testProject + "/groups/102", ""},
 		{"POST", "/v1/" + testIAM + "/git/auths/github/password", `{"name":"w5","user":"u","password":"p"}`},
