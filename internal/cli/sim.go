@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"time"
 
@@ -37,9 +36,10 @@ authorizations, IAM tokens) from a YAML fixture, with AK/SK signature and token
 checks, per-operation rate limits and injected faults.
 
 The first line on stdout is "listening on http://HOST:PORT"; logs go to stderr.
-With --state, every change is persisted atomically before it is answered, and
-an existing state file is loaded instead of the fixture. SIGINT/SIGTERM shut
-the server down after in-flight requests finish.
+With --state, every change is durable before it is answered (appended to
+FILE.journal, folded into FILE in the background and on exit), and an existing
+state file (with its journal) is loaded instead of the fixture. SIGINT/SIGTERM
+shut the server down after in-flight requests finish.
 
 GET /_sim/stats and GET /_sim/state (no authentication) report calls per
 operation and the live state.`,
@@ -76,21 +76,22 @@ func runSim(cmd *cobra.Command, f *Factory, opts *SimOptions) error {
 	if opts.Latency < 0 {
 		return fmt.Errorf("--latency %v must not be negative", opts.Latency)
 	}
-	source := opts.Fixture
+	load := func() (*sim.Fixture, error) { return sim.LoadFixture(opts.Fixture) }
 	if opts.State != "" {
 		if _, err := os.Stat(opts.State); err == nil {
-			source = opts.State
+			load = func() (*sim.Fixture, error) { return sim.LoadState(opts.State) }
 			fmt.Fprintf(f.IO.ErrOut, "sim: loading saved state from %s instead of the fixture\n", opts.State)
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("sim: state file: %w", err)
 		}
 	}
-	fx, err := sim.LoadFixture(source)
+	fx, err := load()
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
-	srv, err := sim.New(fx, sim.Options{StatePath: opts.State, Latency: opts.Latency, RateLimit: opts.RateLimit,
-		FailRate: opts.FailRate, DropRate: opts.DropRate, Seed: opts.Seed})
+	simOpts := sim.Options{StatePath: opts.State, Latency: opts.Latency, RateLimit: opts.RateLimit,
+		FailRate: opts.FailRate, DropRate: opts.DropRate, Seed: opts.Seed}
+	srv, err := sim.New(fx, simOpts)
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
@@ -98,13 +99,16 @@ func runSim(cmd *cobra.Command, f *Factory, opts *SimOptions) error {
 	if err != nil {
 		return fmt.Errorf("sim: listen on %s: %w", opts.Addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := sim.NewHTTPServer(ln.Addr().String(), srv, simOpts)
 	fmt.Fprintf(f.IO.Out, "listening on http://%s\n", ln.Addr())
 	ctx := cmd.Context()
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	err = sim.Serve(ctx, hs, func() error { return hs.Serve(ln) })
+	if cerr := srv.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("sim: %w", cerr)
+	}
 	fmt.Fprintln(f.IO.ErrOut, "sim: stopped")
 	return err
 }

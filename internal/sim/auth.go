@@ -26,41 +26,79 @@ func authErr(detail string) reply {
 	return errReply(http.StatusUnauthorized, "APIG.0301", "Incorrect IAM authentication information: "+detail)
 }
 
-// authenticate checks X-Auth-Token or the AK/SK signature and returns the
-// fixture user the request acts as ("" when the credentials name none).
-func (s *Server) authenticate(r *http.Request, body []byte) (string, reply, bool) {
+// credential is what the headers of a request claim, checked as far as the
+// headers allow: a valid token (user set, sig nil) or AK/SK headers whose
+// access key, X-Sdk-Date and X-Project-Id are right and whose signature is
+// still to be verified against the body (sig set).
+type credential struct {
+	user string
+	sig  *pendingSignature
+}
+
+type pendingSignature struct {
+	names []string // signed header names, lower case
+	sig   string
+	date  string
+}
+
+// authenticateHeaders checks X-Auth-Token, or everything of the AK/SK headers
+// that does not need the body, so a request with bad credentials is answered
+// before its body is read (an unauthenticated client must not make the
+// simulator buffer 12 MB).
+func (s *Server) authenticateHeaders(r *http.Request, rt *route) (credential, reply, bool) {
 	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
 		if s.fx.Credentials.Token != "" && hmac.Equal([]byte(tok), []byte(s.fx.Credentials.Token)) {
-			return s.fx.Credentials.User, reply{}, true
+			return credential{user: s.fx.Credentials.User}, reply{}, true
 		}
 		s.mu.Lock()
-		user, ok := s.tokens[tok]
+		it, ok := s.tokens[tok]
 		s.mu.Unlock()
-		if ok {
-			return user, reply{}, true
+		switch {
+		case !ok:
+			return credential{}, authErr("decrypt token fail"), false
+		case !s.now().Before(it.expires):
+			// The gateway's answer to an expired token (REFERENCE §18.4).
+			return credential{}, errReply(http.StatusUnauthorized, "APIG.0307", "The token must be updated."), false
 		}
-		return "", authErr("decrypt token fail"), false
+		return credential{user: it.user}, reply{}, true
 	}
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
-		return "", authErr("no X-Auth-Token or Authorization header"), false
+		return credential{}, authErr("no X-Auth-Token or Authorization header"), false
 	}
-	if err := s.verifySignature(r, body, auth); err != "" {
-		return "", authErr(err), false
+	p, err := s.checkSigningHeaders(r, auth, rt.iam())
+	if err != "" {
+		return credential{}, authErr(err), false
 	}
-	return s.fx.Credentials.User, reply{}, true
+	return credential{user: s.fx.Credentials.User, sig: p}, reply{}, true
 }
 
-// verifySignature recomputes the SDK-HMAC-SHA256 signature (REFERENCE §13.3)
-// and returns "" when it matches, else why not.
-func (s *Server) verifySignature(r *http.Request, body []byte, auth string) string {
+// verifyBody finishes an AK/SK check: the signature over the request and its
+// body (REFERENCE §13.3). A token credential has nothing left to verify.
+func (s *Server) verifyBody(r *http.Request, c credential, body []byte) (reply, bool) {
+	if c.sig == nil {
+		return reply{}, true
+	}
+	want := Sign(s.fx.Credentials.SecretKey, r.Method, r.URL.EscapedPath(), r.URL.RawQuery, headerValues(r, c.sig.names), body, c.sig.date)
+	if !hmac.Equal([]byte(want), []byte(c.sig.sig)) {
+		return authErr("verify aksk signature fail"), false
+	}
+	return reply{}, true
+}
+
+// checkSigningHeaders checks the Authorization header's shape, the access
+// key, the signed X-Sdk-Date and its skew, and the signed X-Project-Id (on
+// the IAM host a signed X-Domain-Id naming the account does too, as the SDK
+// sends with global credentials, REFERENCE §13.2); it returns "" and what is
+// left to verify, else why not.
+func (s *Server) checkSigningHeaders(r *http.Request, auth string, iam bool) (*pendingSignature, string) {
 	ak, signed, sig, ok := parseAuthorization(auth)
 	if !ok {
-		return "malformed Authorization header"
+		return nil, "malformed Authorization header"
 	}
 	cr := s.fx.Credentials
 	if cr.AccessKey == "" || !hmac.Equal([]byte(ak), []byte(cr.AccessKey)) {
-		return "verify aksk signature fail: unknown access key"
+		return nil, "verify aksk signature fail: unknown access key"
 	}
 	names := strings.Split(signed, ";")
 	has := map[string]bool{}
@@ -68,27 +106,29 @@ func (s *Server) verifySignature(r *http.Request, body []byte, auth string) stri
 		has[n] = true
 	}
 	if !has["x-sdk-date"] {
-		return "verify aksk signature fail: x-sdk-date is not signed"
+		return nil, "verify aksk signature fail: x-sdk-date is not signed"
 	}
 	date := r.Header.Get("X-Sdk-Date")
 	t, err := time.Parse(sdkDateLayout, date)
 	if err != nil {
-		return "verify aksk signature fail: malformed X-Sdk-Date"
+		return nil, "verify aksk signature fail: malformed X-Sdk-Date"
 	}
 	if d := s.now().Sub(t); d > maxSkew || d < -maxSkew {
-		return "verify aksk signature fail: signature expired"
+		return nil, "verify aksk signature fail: signature expired"
+	}
+	if iam && has["x-domain-id"] {
+		if r.Header.Get("X-Domain-Id") != s.fx.Credentials.DomainID {
+			return nil, "verify aksk signature fail: X-Domain-Id is not this account"
+		}
+		return &pendingSignature{names: names, sig: sig, date: date}, ""
 	}
 	if !has["x-project-id"] {
-		return "verify aksk signature fail: x-project-id is not signed"
+		return nil, "verify aksk signature fail: x-project-id is not signed"
 	}
 	if r.Header.Get("X-Project-Id") != s.fx.IAMProjectID {
-		return "verify aksk signature fail: X-Project-Id is not this account's project"
+		return nil, "verify aksk signature fail: X-Project-Id is not this account's project"
 	}
-	want := Sign(cr.SecretKey, r.Method, r.URL.EscapedPath(), r.URL.RawQuery, headerValues(r, names), body, date)
-	if !hmac.Equal([]byte(want), []byte(sig)) {
-		return "verify aksk signature fail"
-	}
-	return ""
+	return &pendingSignature{names: names, sig: sig, date: date}, ""
 }
 
 func headerValues(r *http.Request, names []string) map[string]string {
@@ -220,8 +260,44 @@ type idName struct {
 	Name string `json:"name"`
 }
 
+// tokenDTO is the token body of login and validation (REFERENCE §12.1).
+type tokenDTO struct {
+	ExpiresAt string   `json:"expires_at"`
+	IssuedAt  string   `json:"issued_at"`
+	Methods   []string `json:"methods"`
+	User      struct {
+		ID     string `json:"id"`
+		Name   string `json:"name"`
+		Domain idName `json:"domain"`
+	} `json:"user"`
+	Project struct {
+		ID     string `json:"id"`
+		Name   string `json:"name"`
+		Domain idName `json:"domain"`
+	} `json:"project"`
+	Roles []idName `json:"roles"`
+}
+
+// issuedToken is a token IAM login handed out; it lives in memory only, so
+// a restart of the simulator revokes it.
+type issuedToken struct {
+	user    string // the fixture user it acts as ("" = none)
+	expires time.Time
+	body    tokenDTO
+}
+
+const keystoneTime = "2006-01-02T15:04:05.000000Z"
+
+// tokenTTL is the lifetime of the tokens login issues.
+func (s *Server) tokenTTL() time.Duration {
+	if d := s.fx.Credentials.TokenTTL; d > 0 {
+		return d
+	}
+	return 24 * time.Hour // REFERENCE §12.1
+}
+
 // IAM errors use the Keystone shape (REFERENCE §15.1) with numeric codes.
-func iamErr(status int, code, msg string) reply {
+func iamErr(status int, code any, msg string) reply {
 	return reply{status: status, body: map[string]any{"error": map[string]any{"code": code, "message": msg, "title": http.StatusText(status)}}}
 }
 
@@ -254,28 +330,82 @@ func hKeystoneLogin(s *Server, q *request) reply {
 	var raw [20]byte
 	_, _ = rand.Read(raw[:])
 	tok := "MII" + hex.EncodeToString(raw[:])
-	s.tokens[tok] = match.User
 	userID := hexID("iam_user", match.Domain+"/"+match.Name)
 	if match.User != "" {
 		if u, ok := s.idx.userByName[match.User]; ok {
 			userID = u.IAMID
 		}
 	}
-	now := s.now().UTC()
+	now := q.at.UTC()
 	dom := idName{ID: hexID("domain", match.Domain), Name: match.Domain}
 	projName := sc.Name
 	if projName == "" {
 		projName = "sim-region"
 	}
-	body := map[string]any{"token": map[string]any{
-		"expires_at": now.Add(24 * time.Hour).Format("2006-01-02T15:04:05.000000Z"),
-		"issued_at":  now.Format("2006-01-02T15:04:05.000000Z"),
-		"methods":    []string{"password"},
-		"user":       map[string]any{"id": userID, "name": match.Name, "domain": dom},
-		"project":    map[string]any{"id": s.fx.IAMProjectID, "name": projName, "domain": dom},
-		"roles":      []idName{},
-	}}
+	it := &issuedToken{user: match.User, expires: now.Add(s.tokenTTL())}
+	b := &it.body
+	b.ExpiresAt, b.IssuedAt, b.Methods = it.expires.Format(keystoneTime), now.Format(keystoneTime), []string{"password"}
+	b.User.ID, b.User.Name, b.User.Domain = userID, match.Name, dom
+	b.Project.ID, b.Project.Name, b.Project.Domain = s.fx.IAMProjectID, projName, dom
+	b.Roles = []idName{}
+	s.tokens[tok] = it
+	body := map[string]any{"token": it.body}
 	// A login creates no state that must survive a restart (tokens live in
 	// memory), so it is not a write.
 	return reply{status: http.StatusCreated, header: http.Header{"X-Subject-Token": {tok}}, body: body}
+}
+
+// staticTokenBody describes the fixture's static token: it acts as
+// credentials.user and never expires (expires_at is a day ahead of now).
+func (s *Server) staticTokenBody(now time.Time) tokenDTO {
+	var b tokenDTO
+	now = now.UTC()
+	dom := idName{ID: s.fx.Credentials.DomainID, Name: simTenant}
+	b.ExpiresAt, b.IssuedAt, b.Methods = now.Add(24*time.Hour).Format(keystoneTime), simEpoch.Format(keystoneTime), []string{"token"}
+	b.User.ID, b.User.Name, b.User.Domain = s.actingIAMID("token"), s.fx.Credentials.User, dom
+	b.Project.ID, b.Project.Name, b.Project.Domain = s.fx.IAMProjectID, "sim-region", dom
+	b.Roles = []idName{}
+	return b
+}
+
+// actingIAMID is the IAM user id of credentials.user, the user the static
+// token and the AK/SK act as; without one, a stand-in derived from what.
+func (s *Server) actingIAMID(what string) string {
+	if u := s.idx.userByName[s.fx.Credentials.User]; u != nil {
+		return u.IAMID
+	}
+	return hexID("iam_user", what)
+}
+
+// hKeystoneValidate is KeystoneValidateToken (REFERENCE §12.1, §18.4): the
+// caller authenticates as usual and names the token to check in
+// X-Subject-Token; a known, unexpired token answers 200 with the same header
+// and its token body, anything else 404.
+func hKeystoneValidate(s *Server, q *request) reply {
+	sub := q.header.Get("X-Subject-Token")
+	if sub == "" {
+		return iamErr(http.StatusBadRequest, "1100", "X-Subject-Token is required")
+	}
+	var body tokenDTO
+	if cr := s.fx.Credentials; cr.Token != "" && hmac.Equal([]byte(sub), []byte(cr.Token)) {
+		body = s.staticTokenBody(q.at)
+	} else if it := s.tokens[sub]; it != nil && q.at.Before(it.expires) {
+		body = it.body
+	} else {
+		return iamErr(http.StatusNotFound, 404, "The token could not be found.")
+	}
+	return reply{status: http.StatusOK, header: http.Header{"X-Subject-Token": {sub}}, body: map[string]any{"token": body}}
+}
+
+// hShowPermanentAccessKey is ShowPermanentAccessKey (REFERENCE §18.4): the
+// fixture's access key belongs to credentials.user.
+func hShowPermanentAccessKey(s *Server, q *request) reply {
+	ak := q.params["access_key"]
+	cr := s.fx.Credentials
+	if cr.AccessKey == "" || !hmac.Equal([]byte(ak), []byte(cr.AccessKey)) {
+		return iamErr(http.StatusNotFound, 404, "Could not find credential: "+ak+".")
+	}
+	return jsonReply(http.StatusOK, map[string]any{"credential": map[string]string{
+		"user_id": s.actingIAMID("aksk"), "access": ak, "status": "active",
+		"created_at": simEpoch.Format(keystoneTime), "description": ""}})
 }

@@ -2,12 +2,14 @@ package sim
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// pick keeps only keys of a JSON object, or of every object in a JSON array.
+// pick keeps only keys of a JSON object, or of every object in a JSON array;
+// "a.b" keeps key b of the object under a.
 func pick(v any, keys ...string) any {
 	switch x := v.(type) {
 	case []any:
@@ -18,9 +20,19 @@ func pick(v any, keys ...string) any {
 		return out
 	case map[string]any:
 		out := map[string]any{}
+		nested := map[string][]string{}
 		for _, k := range keys {
+			if outer, inner, ok := strings.Cut(k, "."); ok {
+				nested[outer] = append(nested[outer], inner)
+				continue
+			}
 			if val, ok := x[k]; ok {
 				out[k] = val
+			}
+		}
+		for outer, inner := range nested {
+			if val, ok := x[outer]; ok {
+				out[outer] = pick(val, inner...)
 			}
 		}
 		return out
@@ -35,6 +47,10 @@ const (
 	gwUUID   = "8f3c0e4a2b1d4c6e9f7a5b3c1d2e4f60"
 	aliceIAM = "87b3dc2019f04ee788cb635eb26154ca"
 )
+
+// ns is the test project's namespace, which full paths carry by default
+// (behaviour full_path_namespace).
+var ns = hexID("namespace", testProject)
 
 func TestContractReads(t *testing.T) {
 	fx := loadTestFixture(t)
@@ -51,11 +67,11 @@ func TestContractReads(t *testing.T) {
 	}{
 		{name: "project children", path: "/v4/projects/" + testProject + "/subgroups-and-repositories",
 			keys: []string{"descendant_type", "id", "full_path", "uuid"}, wantStatus: 200,
-			want: arr{obj{"descendant_type": "group", "id": 100.0, "full_path": "payments"}, obj{"descendant_type": "group", "id": 102.0, "full_path": "empty"}}},
+			want: arr{obj{"descendant_type": "group", "id": 100.0, "full_path": ns + "/payments"}, obj{"descendant_type": "group", "id": 102.0, "full_path": ns + "/empty"}}},
 		{name: "group children", path: "/v4/groups/100/subgroups-and-repositories",
 			keys: []string{"descendant_type", "id", "full_path", "uuid", "parent_id"}, wantStatus: 200,
-			want: arr{obj{"descendant_type": "group", "id": 101.0, "full_path": "payments/api", "parent_id": 100.0},
-				obj{"descendant_type": "project", "id": 2000.0, "full_path": "payments/ledger", "uuid": hexID("repository", "payments/ledger")}}},
+			want: arr{obj{"descendant_type": "group", "id": 101.0, "full_path": ns + "/payments/api", "parent_id": 100.0},
+				obj{"descendant_type": "project", "id": 2000.0, "full_path": ns + "/payments/ledger", "uuid": hexID("repository", "payments/ledger")}}},
 		{name: "group children paged", path: "/v4/groups/100/subgroups-and-repositories?offset=1&limit=1",
 			keys: []string{"id"}, wantStatus: 200, want: arr{obj{"id": 2000.0}}},
 		{name: "limit too big", path: "/v4/groups/100/subgroups-and-repositories?limit=101",
@@ -68,7 +84,7 @@ func TestContractReads(t *testing.T) {
 			keys: []string{"error_code"}, wantStatus: 400, want: obj{"error_code": "CH.010001"}},
 		{name: "show group", path: "/v4/" + testProject + "/groups/101",
 			keys: []string{"id", "name", "full_name", "ancestor_ids", "ancestor_names", "project_id", "parent_id"}, wantStatus: 200,
-			want: obj{"id": 101.0, "name": "api", "full_name": "payments / api", "ancestor_ids": arr{100.0}, "ancestor_names": arr{"payments"},
+			want: obj{"id": 101.0, "name": "api", "full_name": ns + " / payments / api", "ancestor_ids": arr{100.0}, "ancestor_names": arr{"payments"},
 				"project_id": testProject, "parent_id": 100.0}},
 		{name: "show group wrong project", path: "/v4/" + testIAM + "/groups/101",
 			keys: []string{"error_code"}, wantStatus: 404, want: obj{"error_code": "CH.000404"}},
@@ -85,7 +101,7 @@ func TestContractReads(t *testing.T) {
 			want: arr{obj{"user_id": float64(carol.ID), "iam_id": carol.IAMID, "user_group_id": "2bde30f6f7834db7af487450a9d155c5", "access_level": 30.0}}},
 		{name: "show repository", path: "/v4/repositories/12345",
 			keys: []string{"id", "uuid", "path_with_namespace", "ancestor_ids"}, wantStatus: 200,
-			want: obj{"id": 12345.0, "uuid": gwUUID, "path_with_namespace": "payments/api/gateway", "ancestor_ids": arr{100.0, 101.0}}},
+			want: obj{"id": 12345.0, "uuid": gwUUID, "path_with_namespace": ns + "/payments/api/gateway", "ancestor_ids": arr{100.0, 101.0}}},
 		{name: "unknown repository", path: "/v4/repositories/77",
 			keys: []string{"error_code"}, wantStatus: 404, want: obj{"error_code": "CH.000404"}},
 		{name: "v4 members with sources", path: "/v4/repositories/12345/members",
@@ -93,7 +109,7 @@ func TestContractReads(t *testing.T) {
 			want: arr{
 				obj{"user_id": 9124.0, "user_iam_id": aliceIAM, "user_name": "alice", "repository_role_name": "Administrator", "member_source": "", "member_group_source": "", "repository_role_Id": repoRoleID(40)},
 				obj{"user_id": float64(bob.ID), "user_iam_id": bob.IAMID, "user_name": "bob", "repository_role_name": "Developer", "member_source": "", "member_group_source": "", "repository_role_Id": repoRoleID(30)},
-				obj{"user_id": float64(carol.ID), "user_iam_id": carol.IAMID, "user_name": "carol", "repository_role_name": "Developer", "member_source": "payments-leads", "member_group_source": "payments", "repository_role_Id": repoRoleID(30)},
+				obj{"user_id": float64(carol.ID), "user_iam_id": carol.IAMID, "user_name": "carol", "repository_role_name": "Developer", "member_source": "payments-leads", "member_group_source": ns + "/payments", "repository_role_Id": repoRoleID(30)},
 				obj{"user_id": float64(dave.ID), "user_iam_id": dave.IAMID, "user_name": "dave", "repository_role_name": "Developer", "member_source": "auditors", "member_group_source": "", "repository_role_Id": repoRoleID(30)},
 			}},
 		{name: "v4 members paged keeps total", path: "/v4/repositories/12345/members?offset=3&limit=2",

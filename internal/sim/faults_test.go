@@ -59,6 +59,31 @@ func TestRateLimit(t *testing.T) {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
 	})
+	t.Run("Retry-After counts down on the clock", func(t *testing.T) {
+		_, hs, clk := newTestServer(t, Options{RateLimit: 6}) // one per 10 s
+		type answer struct {
+			Status     int
+			RetryAfter string
+		}
+		var got []answer
+		for _, advance := range []time.Duration{0, 0, 4 * time.Second, 5500 * time.Millisecond, 500 * time.Millisecond, time.Hour, 0} {
+			clk.Add(advance)
+			r := call(t, hs, "token", "GET", "/v4/repositories/12345", "")
+			got = append(got, answer{r.status, r.header.Get("Retry-After")})
+		}
+		want := []answer{{200, ""}, {429, "10"}, {429, "6"}, {429, "1"}, {200, ""}, {200, ""}, {429, "10"}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+	t.Run("zero is unlimited", func(t *testing.T) {
+		_, hs, _ := newTestServer(t, Options{RateLimit: 0})
+		for i := 0; i < 50; i++ {
+			if r := call(t, hs, "token", "GET", "/v4/repositories/12345", ""); r.status != 200 {
+				t.Fatalf("call %d: status %d", i, r.status)
+			}
+		}
+	})
 }
 
 func TestFailRate(t *testing.T) {
@@ -120,7 +145,7 @@ func TestDropRate(t *testing.T) {
 	if st.Writes != 1 {
 		t.Errorf("writes = %d, want 1 (the change is made before the drop)", st.Writes)
 	}
-	fx, err := LoadFixture(s.opts.StatePath)
+	fx, err := LoadState(s.opts.StatePath) // as a crash now would leave it
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,12 +229,22 @@ func TestConcurrentClients(t *testing.T) {
 	if got := s.Stats().Writes; got != 2*n {
 		t.Errorf("writes = %d, want %d", got, 2*n)
 	}
-	saved, err := LoadFixture(state)
+	saved, err := LoadState(state) // as a crash now would leave it
 	if err != nil {
 		t.Fatalf("reload state: %v", err)
 	}
 	if diff := cmp.Diff(snap, saved); diff != "" {
 		t.Errorf("persisted state differs from memory (-mem +file):\n%s", diff)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := LoadFixture(state) // after a clean stop the state file alone has it all
+	if err != nil {
+		t.Fatalf("reload state: %v", err)
+	}
+	if diff := cmp.Diff(snap, closed); diff != "" {
+		t.Errorf("state file after Close differs from memory (-mem +file):\n%s", diff)
 	}
 }
 
@@ -218,7 +253,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	_, hs, _ := newTestServer(t, Options{StatePath: state})
 	for _, c := range []struct{ method, path, body string }{
 		{"POST", "/v4/" + testProject + "/groups", `{"name":"new","parent_id":101}`},
-		{"PUT", "/v1/repositories/" + gwUUID + "/members/" + aliceIAM, `{"role":20}`},
+		{"PUT", "/v1/repositories/" + gwUUID + "/members/" + hexID("user", "bob"), `{"role":20}`}, // alice is the creator
 		{"POST", "/v1/" + testIAM + "/git/auths/bitbucket/password", `{"name":"b2","user":"u","password":"p"}`},
 	} {
 		if r := call(t, hs, "token", c.method, c.path, c.body); r.status >= 300 {
@@ -228,7 +263,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	before := call(t, hs, "token", "GET", "/_sim/state", "").json(t)
 	hs.Close()
 
-	fx, err := LoadFixture(state)
+	fx, err := LoadState(state) // no Close: as a crash would leave it
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,15 +271,16 @@ func TestStateSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s2.Close()
 	hs2 := httptest.NewServer(s2)
 	defer hs2.Close()
 	after := call(t, hs2, "token", "GET", "/_sim/state", "").json(t)
 	if diff := cmp.Diff(before, after); diff != "" {
 		t.Errorf("state after restart (-before +after):\n%s", diff)
 	}
-	r := call(t, hs2, "token", "GET", "/v1/repositories/"+gwUUID+"/members", "")
-	if diff := cmp.Diff(obj{"role": 20.0}, pick(r.json(t).(map[string]any)["result"].(map[string]any)["users"].([]any)[0], "role")); diff != "" {
-		t.Errorf("alice's role after restart (-want +got):\n%s", diff)
+	r := call(t, hs2, "token", "GET", "/v1/repositories/"+gwUUID+"/members?subject=bob", "")
+	if diff := cmp.Diff(obj{"name": "bob", "role": 20.0}, pick(r.json(t).(map[string]any)["result"].(map[string]any)["users"].([]any)[0], "name", "role")); diff != "" {
+		t.Errorf("bob's role after restart (-want +got):\n%s", diff)
 	}
 }
 

@@ -72,7 +72,7 @@ func hCreatePasswordAuth(s *Server, q *request) reply {
 			return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0409", "authorization "+*b.Name+" already exists")
 		}
 	}
-	a := GitAuth{Name: *b.Name, RepoType: rt, User: *b.User, Password: *b.Password, CreateTime: s.now().UnixMilli()}
+	a := GitAuth{Name: *b.Name, RepoType: rt, User: *b.User, Password: *b.Password, CreateTime: q.at.UnixMilli()}
 	s.fx.GitAuths = append(s.fx.GitAuths, a)
 	return reply{status: http.StatusOK, body: map[string]any{"authorization": authOf(a)}, changed: true}
 }

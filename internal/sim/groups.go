@@ -29,6 +29,8 @@ type childDTO struct {
 	SubgroupCount   *int   `json:"subgroup_count,omitempty"`
 	ProjectCount    *int   `json:"project_count,omitempty"`
 	CreatedAt       string `json:"created_at"`
+	UpdatedAt       int64  `json:"updated_at_timestamp"`
+	Archived        bool   `json:"archived"`
 }
 
 type showGroupDTO struct {
@@ -58,7 +60,20 @@ func visLevel(v string) int {
 	return 0
 }
 
-func fullName(path string) string { return strings.ReplaceAll(path, "/", " / ") }
+// fullPath is the full_path the API answers for a group or repository path
+// of the fixture: with full_path_namespace, under the project's 32-hex
+// namespace (REFERENCE §18.4), which fixture paths leave out.
+func (s *Server) fullPath(path string) string {
+	if flag(s.fx.Behaviour.FullPathNamespace) {
+		return s.fx.Namespace + "/" + path
+	}
+	return path
+}
+
+// fullName is the matching full_name: the " / "-joined names.
+func (s *Server) fullName(path string) string {
+	return strings.ReplaceAll(s.fullPath(path), "/", " / ")
+}
 
 func base(path string) string {
 	_, n, _ := cutLast(path)
@@ -68,9 +83,10 @@ func base(path string) string {
 func (s *Server) groupDTO(g *Group) childDTO {
 	subs, repos := s.children(g.Path)
 	ns, nr := len(subs), len(repos)
-	d := childDTO{DescendantType: "group", ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullName: fullName(g.Path),
-		FullPath: g.Path, GroupLevel: strings.Count(g.Path, "/") + 1, Description: g.Description, ProjectID: s.fx.ProjectID,
-		Visibility: g.Visibility, VisibilityLevel: visLevel(g.Visibility), SubgroupCount: &ns, ProjectCount: &nr, CreatedAt: simCreatedAt}
+	d := childDTO{DescendantType: "group", ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullName: s.fullName(g.Path),
+		FullPath: s.fullPath(g.Path), GroupLevel: strings.Count(g.Path, "/") + 1, Description: g.Description, ProjectID: s.fx.ProjectID,
+		Visibility: g.Visibility, VisibilityLevel: visLevel(g.Visibility), SubgroupCount: &ns, ProjectCount: &nr, CreatedAt: simCreatedAt,
+		UpdatedAt: simEpochMillis + g.Updated*1000}
 	if parent, _, ok := cutLast(g.Path); ok {
 		d.ParentID = s.idx.groupByPath[parent].ID
 	}
@@ -79,16 +95,23 @@ func (s *Server) groupDTO(g *Group) childDTO {
 
 func (s *Server) repoDTO(r *Repository) childDTO {
 	return childDTO{DescendantType: "project", ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path),
-		FullName: fullName(r.Path), FullPath: r.Path, ProjectID: s.fx.ProjectID, Visibility: "private", CreatedAt: simCreatedAt}
+		FullName: s.fullName(r.Path), FullPath: s.fullPath(r.Path), ProjectID: s.fx.ProjectID, Visibility: "private", CreatedAt: simCreatedAt,
+		UpdatedAt: simEpochMillis + r.Updated*1000, Archived: r.Archived}
 }
 
-// children lists the direct sub-groups and repositories of parent ("" = root).
+// children lists the direct sub-groups (groups scheduled for deletion that
+// are still visible included) and repositories of parent ("" = root).
 func (s *Server) children(parent string) ([]*Group, []*Repository) {
 	var gs []*Group
 	var rs []*Repository
 	for i := range s.fx.Groups {
 		if p, _, _ := cutLast(s.fx.Groups[i].Path); p == parent {
 			gs = append(gs, &s.fx.Groups[i])
+		}
+	}
+	for _, gh := range s.ghosts {
+		if p, _, _ := cutLast(gh.group.Path); p == parent {
+			gs = append(gs, &gh.group)
 		}
 	}
 	for i := range s.fx.Repositories {
@@ -99,16 +122,40 @@ func (s *Server) children(parent string) ([]*Group, []*Repository) {
 	return gs, rs
 }
 
-// listChildren answers the subgroup-and-repository listings: sub-groups first,
-// then repositories, each by id (the real default order is updated_at desc,
-// which the simulator has no notion of; a stable order keeps paging sound).
+// listChildren answers the subgroup-and-repository listings: sub-groups,
+// then repositories, in the order of order_by/sort or list_order (order.go).
+// archived (default false, REFERENCE §4.5) splits them: false lists the
+// groups and the repositories that are not archived, true only the archived
+// repositories — so "is this group empty" takes both listings.
 func (s *Server) listChildren(q *request, parent string) reply {
-	gs, rs := s.children(parent)
-	sort.Slice(gs, func(i, j int) bool { return gs[i].ID < gs[j].ID })
-	sort.Slice(rs, func(i, j int) bool { return rs[i].ID < rs[j].ID })
+	by, desc, bad := s.treeOrder(q)
+	if bad != nil {
+		return *bad
+	}
+	archived := false
+	switch v := q.query.Get("archived"); v {
+	case "", "false":
+	case "true":
+		archived = true
+	default:
+		return badParam("archived must be true or false")
+	}
+	gs, all := s.children(parent)
+	var rs []*Repository
+	for _, r := range all {
+		if r.Archived == archived {
+			rs = append(rs, r)
+		}
+	}
+	if archived {
+		gs = nil
+	}
+	sortTree(gs, func(g *Group) ordered { return ordered{g.ID, base(g.Path), g.Updated} }, by, desc)
+	sortTree(rs, func(r *Repository) ordered { return ordered{r.ID, base(r.Path), r.Updated} }, by, desc)
 	items := make([]childDTO, 0, len(gs)+len(rs))
 	for _, g := range gs {
 		items = append(items, s.groupDTO(g))
+		s.sawGhost(g.ID) // a listing of its parent shows it
 	}
 	for _, r := range rs {
 		items = append(items, s.repoDTO(r))
@@ -124,7 +171,21 @@ func (s *Server) checkProject(q *request) *reply {
 	return nil
 }
 
+// groupParam resolves {group_id} for a read: a live group, or under
+// delete_group: async one scheduled for deletion that is still visible.
 func (s *Server) groupParam(q *request) (*Group, *reply) {
+	g, bad := s.liveGroupParam(q)
+	if bad != nil && bad.status == http.StatusNotFound {
+		if gh := s.ghosts[g.ID]; gh != nil {
+			return &gh.group, nil
+		}
+	}
+	return g, bad
+}
+
+// liveGroupParam resolves {group_id} to a group of the state, for a write.
+// On 404 the returned group carries only the id asked for.
+func (s *Server) liveGroupParam(q *request) (*Group, *reply) {
 	id, ok := intParam(q.params["group_id"])
 	if !ok {
 		r := badParam("group_id must be an integer from 1 to 2147483647")
@@ -133,7 +194,7 @@ func (s *Server) groupParam(q *request) (*Group, *reply) {
 	g := s.idx.groupByID[id]
 	if g == nil {
 		r := notFound(fmt.Sprintf("group %d not found", id))
-		return nil, &r
+		return &Group{ID: id}, &r
 	}
 	return g, nil
 }
@@ -166,6 +227,14 @@ func (s *Server) ancestors(path string) ([]int64, []string) {
 	return ids, names
 }
 
+// repoCreatorID is the numeric id of r's creator, else of the caller.
+func (s *Server) repoCreatorID(r *Repository) int64 {
+	if u := s.idx.userByName[r.Creator]; u != nil {
+		return u.ID
+	}
+	return s.creatorID()
+}
+
 func (s *Server) creatorID() int64 {
 	if u := s.idx.userByName[s.fx.Credentials.User]; u != nil {
 		return u.ID
@@ -183,12 +252,13 @@ func hShowGroup(s *Server, q *request) reply {
 	}
 	subs, repos := s.children(g.Path)
 	ids, names := s.ancestors(g.Path)
-	d := showGroupDTO{ID: g.ID, Name: base(g.Path), FullName: fullName(g.Path), FullPath: g.Path, Description: g.Description,
+	d := showGroupDTO{ID: g.ID, Name: base(g.Path), FullName: s.fullName(g.Path), FullPath: s.fullPath(g.Path), Description: g.Description,
 		Visibility: g.Visibility, ProjectID: s.fx.ProjectID, CreatorID: s.creatorID(), CreatedAt: simCreatedAt,
-		AncestorIDs: ids, AncestorNames: names, MembersCount: len(s.groupMembers(g)), RepositoryCount: len(repos), SubgroupCount: len(subs)}
+		AncestorIDs: ids, AncestorNames: names, MembersCount: len(s.groupMemberRows(g)), RepositoryCount: len(repos), SubgroupCount: len(subs)}
 	if len(ids) > 0 {
 		d.ParentID = ids[len(ids)-1]
 	}
+	s.sawGhost(g.ID)
 	return jsonReply(http.StatusOK, d)
 }
 
@@ -229,24 +299,21 @@ func hCreateGroup(s *Server, q *request) reply {
 		path = parent.Path + "/" + path
 		parentID = parent.ID
 	}
-	if s.idx.groupByPath[path] != nil || s.idx.repoByPath[path] != nil {
+	if s.idx.groupByPath[path] != nil || s.idx.repoByPath[path] != nil || s.ghostAt(path) {
 		// No documented code for a duplicate name; the closest documented one
 		// is the invalid-parameter 400 CH.010001.
 		return badParam(fmt.Sprintf("a group or repository named %q already exists under this parent", *b.Name))
 	}
-	var max int64 = 99
-	for _, g := range s.fx.Groups {
-		if g.ID > max {
-			max = g.ID
-		}
-	}
-	g := Group{Path: path, ID: max + 1, Visibility: vis}
+	// LastGroupID covers every id handed out (the checker starts it at the
+	// fixture's highest), so a deleted group's id is never reused.
+	s.fx.LastGroupID = max(99, s.fx.LastGroupID) + 1
+	g := Group{Path: path, ID: s.fx.LastGroupID, Visibility: vis, Updated: s.nextUpdate()}
 	if b.Description != nil {
 		g.Description = *b.Description
 	}
 	s.fx.Groups = append(s.fx.Groups, g)
-	body := map[string]any{"id": g.ID, "name": *b.Name, "description": g.Description, "full_name": fullName(path),
-		"full_path": path, "visibility": vis}
+	body := map[string]any{"id": g.ID, "name": *b.Name, "description": g.Description, "full_name": s.fullName(path),
+		"full_path": s.fullPath(path), "visibility": vis}
 	if parentID != 0 {
 		body["parent_id"] = parentID
 	}
@@ -257,8 +324,12 @@ func hDeleteGroup(s *Server, q *request) reply {
 	if bad := s.checkProject(q); bad != nil {
 		return *bad
 	}
-	g, bad := s.groupParam(q)
+	g, bad := s.liveGroupParam(q)
 	if bad != nil {
+		if gh := s.ghosts[g.ID]; bad.status == http.StatusNotFound && gh != nil {
+			// Already scheduled: the same answer, nothing more to do.
+			return reply{status: http.StatusAccepted, body: "Group '" + base(gh.group.Path) + "' was scheduled for deletion."}
+		}
 		return *bad
 	}
 	subs, repos := s.children(g.Path)
@@ -267,13 +338,17 @@ func hDeleteGroup(s *Server, q *request) reply {
 		return badParam(fmt.Sprintf("group %q is not empty: %d sub-groups, %d repositories", g.Path, len(subs), len(repos)))
 	}
 	name := base(g.Path)
+	if s.fx.Behaviour.DeleteGroup == "async" && !s.replaying {
+		s.ghosts[g.ID] = &ghost{group: *deepCopy(g), reads: asyncDeleteReads}
+	}
 	for i := range s.fx.Groups {
 		if s.fx.Groups[i].ID == g.ID {
 			s.fx.Groups = append(s.fx.Groups[:i], s.fx.Groups[i+1:]...)
 			break
 		}
 	}
-	// Deletion is asynchronous on the real service; the simulator deletes at once.
+	// The state drops the group at once (a restart finds it gone); with
+	// delete_group: async, reads still show it for a while (ghosts.go).
 	return reply{status: http.StatusAccepted, body: "Group '" + name + "' was scheduled for deletion.", changed: true}
 }
 
@@ -308,7 +383,7 @@ func hListGroupUserGroups(s *Server, q *request) reply {
 }
 
 func (s *Server) requireProjectQuery(q *request) *reply {
-	pid := q.r.URL.Query().Get("project_id")
+	pid := q.query.Get("project_id")
 	if pid == "" {
 		r := badParam("project_id is required")
 		return &r
@@ -370,20 +445,57 @@ func (s *Server) groupMembers(g *Group) map[string]inheritedVia {
 }
 
 type groupMemberDTO struct {
-	ID           int64  `json:"id"`
-	UserID       int64  `json:"user_id"`
-	IAMID        string `json:"iam_id"`
-	UserName     string `json:"user_name"`
-	NickName     string `json:"nick_name"`
-	AccessLevel  int    `json:"access_level"`
-	RoleID       string `json:"role_id"`
-	RoleName     string `json:"role_name"`
-	UserGroupID  string `json:"user_group_id"`
-	UserFrom     string `json:"user_from"`
-	GroupName    string `json:"group_name"`
-	Path         string `json:"path"`
-	CanRemove    bool   `json:"can_remove"`
-	CurrentGroup bool   `json:"current_group_member"`
+	ID             int64  `json:"id"`
+	UserID         int64  `json:"user_id"`
+	IAMID          string `json:"iam_id"`
+	UserName       string `json:"user_name"`
+	NickName       string `json:"nick_name"`
+	AccessLevel    int    `json:"access_level"`
+	RoleID         string `json:"role_id"`
+	RoleName       string `json:"role_name"`
+	ReqRoleName    string `json:"req_role_name"`
+	UserGroupID    string `json:"user_group_id"`
+	UserFrom       string `json:"user_from"`
+	GroupName      string `json:"group_name"`
+	Path           string `json:"path"`
+	IsProjectAdmin bool   `json:"is_project_admin"`
+	CanRemove      bool   `json:"can_remove"`
+	CurrentGroup   bool   `json:"current_group_member"`
+}
+
+// groupMemberRows are ListGroupMembers' rows for g, sorted by user name:
+// with member_sync every project member (user_from "project", their level
+// and role name), then users reaching g through a member group on it or an
+// ancestor (user_from "user_group", developer).
+func (s *Server) groupMemberRows(g *Group) []groupMemberDTO {
+	rows := map[string]groupMemberDTO{}
+	if s.memberSync() {
+		for _, pm := range s.fx.ProjectMembers {
+			u := s.idx.userByName[pm.User]
+			rows[u.Name] = groupMemberDTO{ID: u.ID*1000 + g.ID%1000, UserID: u.ID, IAMID: u.IAMID, UserName: u.Name, NickName: u.Name,
+				AccessLevel: pm.Level, RoleID: s.projectRoleID(pm.Role), RoleName: pm.Role, ReqRoleName: pm.Role, UserFrom: "project",
+				GroupName: base(g.Path), Path: s.fullPath(g.Path), IsProjectAdmin: pm.Role == projectManager, CurrentGroup: true}
+		}
+	}
+	for n, via := range s.groupMembers(g) {
+		if _, ok := rows[n]; ok {
+			continue
+		}
+		u := s.idx.userByName[n]
+		rows[n] = groupMemberDTO{ID: u.ID*1000 + g.ID%1000, UserID: u.ID, IAMID: u.IAMID, UserName: u.Name, NickName: u.Name,
+			AccessLevel: 30, RoleID: repoRoleID(30), RoleName: repoRoleName(30), UserGroupID: via.mg.ID, UserFrom: "user_group",
+			GroupName: base(via.group.Path), Path: s.fullPath(via.group.Path), CurrentGroup: via.group.ID == g.ID}
+	}
+	names := make([]string, 0, len(rows))
+	for n := range rows {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]groupMemberDTO, 0, len(names))
+	for _, n := range names {
+		out = append(out, rows[n])
+	}
+	return out
 }
 
 func hListGroupMembers(s *Server, q *request) reply {
@@ -394,27 +506,14 @@ func hListGroupMembers(s *Server, q *request) reply {
 	if bad := s.requireProjectQuery(q); bad != nil {
 		return *bad
 	}
-	mem := s.groupMembers(g)
-	names := make([]string, 0, len(mem))
-	for n := range mem {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	items := []groupMemberDTO{}
-	for _, n := range names {
-		u, via := s.idx.userByName[n], mem[n]
-		items = append(items, groupMemberDTO{ID: u.ID*1000 + g.ID%1000, UserID: u.ID, IAMID: u.IAMID, UserName: u.Name, NickName: u.Name,
-			AccessLevel: 30, RoleID: repoRoleID(30), RoleName: repoRoleName(30), UserGroupID: via.mg.ID, UserFrom: "user_group",
-			GroupName: base(via.group.Path), Path: via.group.Path, CanRemove: false, CurrentGroup: via.group.ID == g.ID})
-	}
-	return listReply(q, items, false)
+	return listReply(q, s.groupMemberRows(g), false)
 }
 
 func hAssociateGroupUserGroup(s *Server, q *request) reply {
 	if bad := s.checkProject(q); bad != nil {
 		return *bad
 	}
-	g, bad := s.groupParam(q)
+	g, bad := s.liveGroupParam(q)
 	if bad != nil {
 		return *bad
 	}
@@ -425,6 +524,7 @@ func hAssociateGroupUserGroup(s *Server, q *request) reply {
 	if conflict := attachMemberGroup(&g.MemberGroups, m.Name); conflict != nil {
 		return *conflict
 	}
+	g.Updated = s.nextUpdate()
 	type added struct {
 		ID    string `json:"id"`
 		IAMID string `json:"iam_id"`

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -52,14 +53,48 @@ func loadTestFixture(t *testing.T) *Fixture {
 // newTestServer runs a simulator over testdata/basic.yaml on a real listener.
 func newTestServer(t *testing.T, opts Options) (*Server, *httptest.Server, *fakeClock) {
 	t.Helper()
+	return newServerWith(t, loadTestFixture(t), opts)
+}
+
+// basicWith is testdata/basic.yaml with extra top-level YAML appended (a
+// behaviour section, project members…) and edit applied to its text.
+func basicWith(t *testing.T, extra string, edits ...string) *Fixture {
+	t.Helper()
+	data, err := os.ReadFile("testdata/basic.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(data)
+	for i := 0; i+1 < len(edits); i += 2 {
+		if !strings.Contains(src, edits[i]) {
+			t.Fatalf("basic.yaml has no %q", edits[i])
+		}
+		src = strings.Replace(src, edits[i], edits[i+1], 1)
+	}
+	fx, err := ParseFixture([]byte(src+extra), "basic.yaml")
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	return fx
+}
+
+// newServerWith runs a simulator over fx on a real listener, on a fake clock
+// unless opts has one.
+func newServerWith(t *testing.T, fx *Fixture, opts Options) (*Server, *httptest.Server, *fakeClock) {
+	t.Helper()
 	clk := &fakeClock{t: t0}
 	if opts.Clock == nil {
 		opts.Clock = clk.Now
 	}
-	s, err := New(loadTestFixture(t), opts)
+	s, err := New(fx, opts)
 	if err != nil {
 		t.Fatalf("new: %v", err)
 	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	return s, hs, clk

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 )
 
@@ -72,11 +73,38 @@ func (s *Server) ruleDTO(p *PushRule) pushRuleDTO {
 	for _, n := range p.Roles {
 		for i, r := range s.fx.Roles {
 			if r.Name == n {
-				a.Roles = append(a.Roles, pushRoleDTO{ID: int64(i + 1), Name: r.Name, RelatedRoleID: r.ID})
+				a.Roles = append(a.Roles, pushRoleDTO{ID: int64(i + 1), Name: r.Name, RelatedRoleID: s.relatedRoleID(&r)})
 			}
 		}
 	}
 	return pushRuleDTO{ID: p.ID, Path: p.Path, Actions: []pushActionDTO{a}}
+}
+
+// relatedRoleID is the related_role_id push rules show for a project role:
+// the role id itself, or with role_ids: distinct an id of its own,
+// hexID("related_role", name).
+func (s *Server) relatedRoleID(r *Role) string {
+	if s.fx.Behaviour.RoleIDs == "distinct" {
+		return hexID("related_role", r.Name)
+	}
+	return r.ID
+}
+
+// roleByRelatedID resolves an id sent in related_role_ids: a project role id
+// always, and with role_ids: distinct also the related id push rules show
+// (so a client that sends back what it read works too).
+func (s *Server) roleByRelatedID(id string) *Role {
+	if ro := s.idx.roleByID[id]; ro != nil {
+		return ro
+	}
+	if s.fx.Behaviour.RoleIDs == "distinct" {
+		for i := range s.fx.Roles {
+			if hexID("related_role", s.fx.Roles[i].Name) == id {
+				return &s.fx.Roles[i]
+			}
+		}
+	}
+	return nil
 }
 
 func hListPushRules(s *Server, q *request) reply {
@@ -91,8 +119,10 @@ func hListPushRules(s *Server, q *request) reply {
 	return listReply(q, items, false)
 }
 
-// applyActions resolves the id lists of actions into names on rule.
-func (s *Server) applyActions(rule *PushRule, actions []pushActionBody) *reply {
+// applyActions resolves the id lists of actions into names on rule: they
+// replace the rule's grants, or with merge are added to them (behaviour
+// batch_update: merge).
+func (s *Server) applyActions(rule *PushRule, actions []pushActionBody, merge bool) *reply {
 	for _, a := range actions {
 		if a.Action != nil && *a.Action != "push" {
 			r := badParam(fmt.Sprintf("action %q is not supported, only push", *a.Action))
@@ -116,27 +146,31 @@ func (s *Server) applyActions(rule *PushRule, actions []pushActionBody) *reply {
 			teams = append(teams, m.Name)
 		}
 		for _, id := range a.RelatedRoleIDs {
-			ro := s.idx.roleByID[id]
+			ro := s.roleByRelatedID(id)
 			if ro == nil {
 				r := badParam(fmt.Sprintf("related_role_ids: role %q not found", id))
 				return &r
 			}
 			roles = append(roles, ro.Name)
 		}
-		sort.Strings(users)
-		sort.Strings(teams)
-		sort.Strings(roles)
-		rule.Users, rule.MemberGroups, rule.Roles = nilIfEmpty(users), nilIfEmpty(teams), nilIfEmpty(roles)
+		if merge {
+			users = append(users, rule.Users...)
+			teams = append(teams, rule.MemberGroups...)
+			roles = append(roles, rule.Roles...)
+		}
+		rule.Users, rule.MemberGroups, rule.Roles = sortedSet(users), sortedSet(teams), sortedSet(roles)
 		rule.Disabled = a.Enable != nil && !*a.Enable
 	}
 	return nil
 }
 
-func nilIfEmpty(s []string) []string {
-	if len(s) == 0 {
+// sortedSet sorts names and drops repeats; empty is nil.
+func sortedSet(names []string) []string {
+	if len(names) == 0 {
 		return nil
 	}
-	return s
+	sort.Strings(names)
+	return slices.Compact(names)
 }
 
 func hCreatePushRule(s *Server, q *request) reply {
@@ -163,24 +197,20 @@ func hCreatePushRule(s *Server, q *request) reply {
 		}
 	}
 	rule := PushRule{Path: *b.Path, ID: s.nextRuleID()}
-	if bad := s.applyActions(&rule, b.Actions); bad != nil {
+	if bad := s.applyActions(&rule, b.Actions, false); bad != nil {
 		return *bad
 	}
 	r.PushRules = append(r.PushRules, rule)
+	r.Updated = s.nextUpdate()
 	// The new rule's names resolve through the unchanged index.
 	return reply{status: http.StatusOK, body: s.ruleDTO(&rule), changed: true}
 }
 
+// nextRuleID hands out a push rule id never handed out before (the checker
+// starts LastPushRuleID at the fixture's highest).
 func (s *Server) nextRuleID() int64 {
-	var max int64
-	for _, r := range s.fx.Repositories {
-		for _, p := range r.PushRules {
-			if p.ID > max {
-				max = p.ID
-			}
-		}
-	}
-	return max + 1
+	s.fx.LastPushRuleID++
+	return s.fx.LastPushRuleID
 }
 
 func hUpdatePushRules(s *Server, q *request) reply {
@@ -230,13 +260,14 @@ func hUpdatePushRules(s *Server, q *request) reply {
 			rules[at].Path = *p.Path
 		}
 		if p.Actions != nil {
-			if bad := s.applyActions(&rules[at], p.Actions); bad != nil {
+			if bad := s.applyActions(&rules[at], p.Actions, s.fx.Behaviour.BatchUpdate == "merge"); bad != nil {
 				return *bad
 			}
 		}
 		touched = append(touched, at)
 	}
 	r.PushRules = rules
+	r.Updated = s.nextUpdate()
 	out := []pushRuleDTO{}
 	for _, i := range touched {
 		out = append(out, s.ruleDTO(&r.PushRules[i]))
@@ -276,5 +307,6 @@ func hDeletePushRules(s *Server, q *request) reply {
 		}
 	}
 	r.PushRules = kept
+	r.Updated = s.nextUpdate()
 	return reply{status: http.StatusNoContent, changed: true}
 }

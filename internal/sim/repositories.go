@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -68,61 +67,21 @@ func hShowRepository(s *Server, q *request) reply {
 		return *bad
 	}
 	ids, names := s.ancestors(r.Path)
-	d := showRepoDTO{ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path), NameWithNamespace: fullName(r.Path),
-		PathWithNamespace: r.Path, ProjectID: s.fx.ProjectID, AncestorIDs: ids, AncestorNames: names, Visibility: "private",
-		DefaultBranch: "master", DevelopMode: "normal", CreatorID: s.creatorID(), MemberCount: len(s.repoMembers(r)), CreatedAt: simCreatedAt}
+	d := showRepoDTO{ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path), NameWithNamespace: s.fullName(r.Path),
+		PathWithNamespace: s.fullPath(r.Path), ProjectID: s.fx.ProjectID, AncestorIDs: ids, AncestorNames: names, Visibility: "private",
+		DefaultBranch: "master", DevelopMode: "normal", Archived: r.Archived, CreatorID: s.repoCreatorID(r), MemberCount: len(s.repoMembers(r)), CreatedAt: simCreatedAt}
 	if parent, _, ok := cutLast(r.Path); ok {
 		g := s.idx.groupByPath[parent]
-		d.Namespace = namespaceDTO{ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullPath: g.Path, FullName: fullName(g.Path), Kind: "group"}
+		d.Namespace = namespaceDTO{ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullPath: s.fullPath(g.Path), FullName: s.fullName(g.Path), Kind: "group"}
 		if len(ids) > 1 {
 			d.Namespace.ParentID = ids[len(ids)-2]
 		}
+	} else if flag(s.fx.Behaviour.FullPathNamespace) {
+		// A repository at the project root lives in the project's namespace.
+		ns := s.fx.Namespace
+		d.Namespace = namespaceDTO{Name: ns, Path: ns, FullPath: ns, FullName: ns, Kind: "group"}
 	}
 	return jsonReply(http.StatusOK, d)
-}
-
-// member is one row of a repository's effective membership.
-type member struct {
-	user  *User
-	level int
-	via   *inheritedVia // nil = direct
-}
-
-// repoMembers: direct members, then users reaching the repository through a
-// member group on the repository or any ancestor group (developer), sorted by
-// user name.
-func (s *Server) repoMembers(r *Repository) []member {
-	out := []member{}
-	seen := map[string]bool{}
-	for n, role := range r.Members {
-		out = append(out, member{user: s.idx.userByName[n], level: levelOf[role]})
-		seen[n] = true
-	}
-	for _, n := range r.MemberGroups {
-		m := s.idx.mgByName[n]
-		for _, u := range m.Members {
-			if !seen[u] {
-				seen[u] = true
-				out = append(out, member{user: s.idx.userByName[u], level: 30, via: &inheritedVia{mg: m}})
-			}
-		}
-	}
-	if parent, _, ok := cutLast(r.Path); ok {
-		gm := s.groupMembers(s.idx.groupByPath[parent])
-		names := make([]string, 0, len(gm))
-		for n := range gm {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			if !seen[n] {
-				v := gm[n]
-				out = append(out, member{user: s.idx.userByName[n], level: 30, via: &v})
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].user.Name < out[j].user.Name })
-	return out
 }
 
 type repoMemberDTO struct {
@@ -151,26 +110,43 @@ func hListMembers(s *Server, q *request) reply {
 	if bad != nil {
 		return *bad
 	}
-	search := strings.ToLower(q.r.URL.Query().Get("search"))
+	search := strings.ToLower(q.query.Get("search"))
 	items := []repoMemberDTO{}
 	for _, m := range s.repoMembers(r) {
 		if search != "" && !strings.Contains(strings.ToLower(m.user.Name), search) {
 			continue
 		}
-		d := repoMemberDTO{UserID: m.user.ID, UserIAMID: m.user.IAMID, UserName: m.user.Name, UserNickName: m.user.Name,
-			TenantName: simTenant, TenantID: hexID("domain", simTenant), RepositoryRoleID: repoRoleID(m.level),
-			RepositoryRoleName: repoRoleName(m.level), ServiceLicenseStatus: 1}
-		if m.via != nil {
-			d.MemberSource = m.via.mg.Name
-			d.MemberSourceID = m.via.mg.ID
-			if m.via.group != nil {
-				d.MemberGroupSource = m.via.group.Path
-				d.MemberSourceID = strconv.FormatInt(m.via.group.ID, 10)
-			}
-		}
-		items = append(items, d)
+		items = append(items, s.memberDTO(m))
 	}
 	return listReply(q, items, true)
+}
+
+// memberDTO is the v4 ListMembers row of m.
+func (s *Server) memberDTO(m member) repoMemberDTO {
+	d := repoMemberDTO{UserID: m.user.ID, UserIAMID: m.user.IAMID, UserName: m.user.Name, UserNickName: m.user.Name,
+		TenantName: simTenant, TenantID: hexID("domain", simTenant), RepositoryRoleID: m.roleID,
+		RepositoryRoleName: m.roleName, ServiceLicenseStatus: 1}
+	if m.creator {
+		d.IsRepoCreator = 1
+	}
+	if pm := m.project; pm != nil {
+		d.ProjectRoleName = pm.Role
+		if pm.Role == projectManager {
+			d.IsProjectAdmin = 1
+		}
+	}
+	switch m.kind {
+	case memberSynced:
+		d.MemberSourceID = s.fx.ProjectID // synced from the project
+	case memberInherited:
+		d.MemberSource = m.via.mg.Name
+		d.MemberSourceID = m.via.mg.ID
+		if m.via.group != nil {
+			d.MemberGroupSource = s.fullPath(m.via.group.Path)
+			d.MemberSourceID = strconv.FormatInt(m.via.group.ID, 10)
+		}
+	}
+	return d
 }
 
 func (s *Server) repoByUUIDParam(q *request) (*Repository, *reply) {
@@ -198,13 +174,15 @@ type legacyMemberDTO struct {
 	Enabled     string `json:"enabled"`
 }
 
-// hListRepoMembers returns direct members only (see the package notes).
+// hListRepoMembers returns the repository's own members: direct ones and,
+// with member_sync, the creator and the synced project members; not those
+// inherited through member groups (see the package notes).
 func hListRepoMembers(s *Server, q *request) reply {
 	r, bad := s.repoByUUIDParam(q)
 	if bad != nil {
 		return *bad
 	}
-	vals := q.r.URL.Query()
+	vals := q.query
 	pi, ps := 1, 100
 	if v := vals.Get("page_index"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -220,21 +198,17 @@ func hListRepoMembers(s *Server, q *request) reply {
 		}
 		ps = n
 	}
-	subject := strings.ToLower(vals.Get("subject"))
-	names := make([]string, 0, len(r.Members))
-	for n := range r.Members {
-		if subject == "" || strings.Contains(strings.ToLower(n), subject) {
-			names = append(names, n)
-		}
+	rows := s.legacyMembers(r, strings.ToLower(vals.Get("subject")))
+	if c := q.pageCap; c > 0 && ps > c {
+		ps = c
 	}
-	sort.Strings(names)
 	users := []legacyMemberDTO{}
-	for i := (pi - 1) * ps; i < len(names) && i < pi*ps; i++ {
-		u := s.idx.userByName[names[i]]
+	for i := (pi - 1) * ps; i < len(rows) && i < pi*ps; i++ {
+		u := rows[i].user
 		users = append(users, legacyMemberDTO{UserID: u.IAMID, Name: u.Name, DomainID: hexID("domain", simTenant),
-			DomainName: simTenant, Role: levelOf[r.Members[u.Name]], Enabled: "true"})
+			DomainName: simTenant, Role: rows[i].level, Enabled: "true"})
 	}
-	return legacyOK(map[string]any{"total": len(names), "users": users})
+	return legacyOK(map[string]any{"total": len(rows), "users": users})
 }
 
 type addRepoMembersBody struct {
@@ -279,7 +253,7 @@ func hAddRepoMembers(s *Server, q *request) reply {
 		switch {
 		case u == nil:
 			results = append(results, result{ID: *in.ID, Name: in.Name, Message: "user not found", Status: "failed"})
-		case r.Members[u.Name] != "":
+		case s.ownMember(r, u):
 			results = append(results, result{ID: *in.ID, Name: in.Name, Message: "user is already a member", Status: "failed"})
 		default:
 			if r.Members == nil {
@@ -292,12 +266,25 @@ func hAddRepoMembers(s *Server, q *request) reply {
 	}
 	rep := legacyOK(results)
 	rep.changed = changed
+	if changed {
+		r.Updated = s.nextUpdate()
+	}
 	return rep
 }
 
-// inheritedOnly answers SetRepoRole/DeleteRepoMember for a user who is a
-// member only through a member group or a parent group: DEV.CH.10003 (400);
-// undocumented, chosen for the simulator.
+// ownMember reports whether u is a member of r itself: direct, or (with
+// member_sync) its creator or a synced project member.
+func (s *Server) ownMember(r *Repository, u *User) bool {
+	m, ok := s.repoMember(r, u)
+	return ok && m.kind != memberInherited
+}
+
+// memberParam resolves the member that SetRepoRole/DeleteRepoMember change.
+// Only a direct member can be changed; the others answer the legacy failed
+// wrapper, HTTP 400, with codes the real service does not document (the
+// simulator's own): DEV.CH.10005 the repository's creator, DEV.CH.10004 a
+// member synced from the project, DEV.CH.10003 a member inherited through a
+// member group or a parent group.
 func (s *Server) memberParam(q *request, r *Repository) (*User, *reply) {
 	id := q.params["member_id"]
 	u := s.idx.userByIAM[id]
@@ -305,17 +292,21 @@ func (s *Server) memberParam(q *request, r *Repository) (*User, *reply) {
 		rep := legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" not found")
 		return nil, &rep
 	}
-	if r.Members[u.Name] == "" {
-		for _, m := range s.repoMembers(r) {
-			if m.user == u {
-				rep := legacyErr(http.StatusBadRequest, "DEV.CH.10003", "member "+id+" is inherited through "+m.via.mg.Name+" and cannot be changed on the repository")
-				return nil, &rep
-			}
-		}
-		rep := legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" is not a member of the repository")
-		return nil, &rep
+	m, ok := s.repoMember(r, u)
+	var rep reply
+	switch {
+	case !ok:
+		rep = legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" is not a member of the repository")
+	case m.creator:
+		rep = legacyErr(http.StatusBadRequest, "DEV.CH.10005", "member "+id+" is the repository creator, who cannot be removed or demoted")
+	case m.kind == memberDirect:
+		return u, nil
+	case m.kind == memberSynced:
+		rep = legacyErr(http.StatusBadRequest, "DEV.CH.10004", "member "+id+" is synchronized from the project and cannot be changed on the repository")
+	default:
+		rep = legacyErr(http.StatusBadRequest, "DEV.CH.10003", "member "+id+" is inherited through "+m.via.mg.Name+" and cannot be changed on the repository")
 	}
-	return u, nil
+	return nil, &rep
 }
 
 func hSetRepoRole(s *Server, q *request) reply {
@@ -340,6 +331,7 @@ func hSetRepoRole(s *Server, q *request) reply {
 	rep := legacyOK(map[string]any{})
 	if r.Members[u.Name] != role {
 		r.Members[u.Name] = role
+		r.Updated = s.nextUpdate()
 		rep.changed = true
 	}
 	return rep
@@ -355,6 +347,7 @@ func hDeleteRepoMember(s *Server, q *request) reply {
 		return *bad
 	}
 	delete(r.Members, u.Name)
+	r.Updated = s.nextUpdate()
 	rep := legacyOK(map[string]any{})
 	rep.changed = true
 	return rep
@@ -396,6 +389,7 @@ func hAssociateRepositoryUserGroup(s *Server, q *request) reply {
 	if conflict := attachMemberGroup(&r.MemberGroups, m.Name); conflict != nil {
 		return *conflict
 	}
+	r.Updated = s.nextUpdate()
 	return reply{status: http.StatusOK, body: map[string]string{"status": "success"}, changed: true}
 }
 
@@ -407,7 +401,7 @@ type teamDTO struct {
 // The protected-refs member-group lists return every project member group
 // (they are defined at project level), filtered by search.
 func (s *Server) teams(q *request) reply {
-	search := strings.ToLower(q.r.URL.Query().Get("search"))
+	search := strings.ToLower(q.query.Get("search"))
 	items := []teamDTO{}
 	for _, m := range s.fx.MemberGroups {
 		if search == "" || strings.Contains(strings.ToLower(m.Name), search) {
@@ -463,7 +457,7 @@ func hListProjectUsers(s *Server, q *request) reply {
 	if bad := s.checkProject(q); bad != nil {
 		return *bad
 	}
-	query := strings.ToLower(q.r.URL.Query().Get("query"))
+	query := strings.ToLower(q.query.Get("query"))
 	items := []grantedUserDTO{}
 	for _, u := range s.fx.Users {
 		if query == "" || strings.Contains(strings.ToLower(u.Name), query) {

@@ -2,16 +2,24 @@ package sim
 
 import (
 	"net/http"
+	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 )
 
-// request is what a handler sees.
+// request is what a handler sees: everything a journal record keeps, so a
+// handler replays a write exactly (see journal.go).
 type request struct {
-	r      *http.Request
+	query  url.Values
+	header http.Header // reads only: not journalled
 	body   []byte
 	params map[string]string
-	user   string // the fixture user the caller acts as ("" = none)
+	user   string    // the fixture user the caller acts as ("" = none)
+	at     time.Time // the simulator clock when the request arrived
+
+	pageCap int // behaviour page_cap (reads only)
 }
 
 type handler func(s *Server, q *request) reply
@@ -20,6 +28,17 @@ type route struct {
 	method, pattern, op string
 	h                   handler
 	segs                []string
+}
+
+// iam reports whether the route is on the IAM host.
+func (rt *route) iam() bool {
+	return strings.HasPrefix(rt.pattern, "/v3/") || strings.HasPrefix(rt.pattern, "/v3.0/")
+}
+
+// serviceStage reports whether the route is a ServiceStage one (the IAM
+// project id in the path).
+func (rt *route) serviceStage() bool {
+	return strings.HasPrefix(rt.pattern, "/v1/{iam_project_id}/git/")
 }
 
 // routes is the endpoint set; operation names are the SDK method names.
@@ -56,6 +75,8 @@ var routes = []*route{
 	{method: "POST", pattern: "/v1/{iam_project_id}/git/auths/{repo_type}/password", op: "CreatePasswordAuth", h: hCreatePasswordAuth},
 	{method: "DELETE", pattern: "/v1/{iam_project_id}/git/auths/{name}", op: "DeleteAuthorize", h: hDeleteAuth},
 	{method: "POST", pattern: "/v3/auth/tokens", op: "KeystoneCreateUserTokenByPassword", h: hKeystoneLogin},
+	{method: "GET", pattern: "/v3/auth/tokens", op: "KeystoneValidateToken", h: hKeystoneValidate},
+	{method: "GET", pattern: "/v3.0/OS-CREDENTIAL/credentials/{access_key}", op: "ShowPermanentAccessKey", h: hShowPermanentAccessKey},
 }
 
 func init() {
@@ -108,9 +129,10 @@ func intParam(v string) (int64, bool) {
 	return n, err == nil && n >= 1
 }
 
-// page applies v4 offset/limit (limit 1–100, default 20).
+// page applies v4 offset/limit (limit 1–100, default 20); behaviour
+// page_cap N > 0 silently returns at most N items whatever limit asks.
 func page[T any](q *request, items []T) ([]T, *reply) {
-	vals := q.r.URL.Query()
+	vals := q.query
 	offset, limit := 0, 20
 	if v := vals.Get("offset"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 32)
@@ -127,6 +149,9 @@ func page[T any](q *request, items []T) ([]T, *reply) {
 			return nil, &r
 		}
 		limit = n
+	}
+	if q.pageCap > 0 && limit > q.pageCap {
+		limit = q.pageCap
 	}
 	if offset >= len(items) {
 		return []T{}, nil
@@ -151,8 +176,13 @@ func listReply[T any](q *request, items []T, withTotal bool) reply {
 	return rep
 }
 
-// index holds lookups over the fixture, rebuilt after every change.
+// index holds lookups over the fixture. It points into the fixture's slices,
+// so it is rebuilt whenever one of them changes (an append may move the
+// array, a removal shifts elements); handlers never change the key fields
+// (names, paths, ids) of an existing object, so any other write keeps it
+// valid. Rebuilding it on every write made each write O(state).
 type index struct {
+	shape       [5]sliceShape
 	userByName  map[string]*User
 	userByIAM   map[string]*User
 	userByID    map[int64]*User
@@ -168,12 +198,35 @@ type index struct {
 	repoByPath  map[string]*Repository
 }
 
+// sliceShape is where a slice's array is and how long the slice is.
+type sliceShape struct {
+	data uintptr
+	n    int
+}
+
+func shapeOf[T any](s []T) sliceShape {
+	return sliceShape{data: reflect.ValueOf(s).Pointer(), n: len(s)}
+}
+
+func shapes(fx *Fixture) [5]sliceShape {
+	return [5]sliceShape{shapeOf(fx.Users), shapeOf(fx.MemberGroups), shapeOf(fx.Roles), shapeOf(fx.Groups), shapeOf(fx.Repositories)}
+}
+
+// reindex rebuilds the index if a write changed one of the indexed slices.
+func (s *Server) reindex() {
+	if s.idx == nil || s.idx.shape != shapes(s.fx) {
+		s.idx = buildIndex(s.fx)
+	}
+}
+
 func buildIndex(fx *Fixture) *index {
-	x := &index{userByName: map[string]*User{}, userByIAM: map[string]*User{}, userByID: map[int64]*User{},
-		mgByName: map[string]*MemberGroup{}, mgByID: map[string]*MemberGroup{}, mgByTeam: map[int64]*MemberGroup{},
-		roleByName: map[string]*Role{}, roleByID: map[string]*Role{},
-		groupByID: map[int64]*Group{}, groupByPath: map[string]*Group{},
-		repoByID: map[int64]*Repository{}, repoByUUID: map[string]*Repository{}, repoByPath: map[string]*Repository{}}
+	nu, nm, nr, ng, np := len(fx.Users), len(fx.MemberGroups), len(fx.Roles), len(fx.Groups), len(fx.Repositories)
+	x := &index{shape: shapes(fx),
+		userByName: make(map[string]*User, nu), userByIAM: make(map[string]*User, nu), userByID: make(map[int64]*User, nu),
+		mgByName: make(map[string]*MemberGroup, nm), mgByID: make(map[string]*MemberGroup, nm), mgByTeam: make(map[int64]*MemberGroup, nm),
+		roleByName: make(map[string]*Role, nr), roleByID: make(map[string]*Role, nr),
+		groupByID: make(map[int64]*Group, ng), groupByPath: make(map[string]*Group, ng),
+		repoByID: make(map[int64]*Repository, np), repoByUUID: make(map[string]*Repository, np), repoByPath: make(map[string]*Repository, np)}
 	for i := range fx.Users {
 		u := &fx.Users[i]
 		x.userByName[u.Name], x.userByIAM[u.IAMID], x.userByID[u.ID] = u, u, u

@@ -8,25 +8,37 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
+	"mime"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
 	"gopkg.in/yaml.v3"
 )
 
 // maxBody is the gateway's limit on AK/SK request bodies (REFERENCE §13.2).
 const maxBody = 12 << 20
 
+// maxLoginBody caps the one unauthenticated route, the IAM password login,
+// whose body is a few hundred bytes; anyone may send it, so it must not be
+// able to make the simulator buffer 12 MB.
+const maxLoginBody = 64 << 10
+
 // Options tune the simulator's persistence, limits and faults.
 type Options struct {
-	// StatePath, when set, receives the whole state (fixture format, every id
-	// filled in) after every change, before the response is written.
+	// StatePath, when set, makes every change durable before it is answered:
+	// the whole state (fixture format, every id filled in) is written there
+	// on start, every change is appended to StatePath+".journal", and the
+	// journal is folded back into the state file every CompactEvery changes
+	// and by Close (see journal.go). LoadState reads both back.
 	StatePath string
+	// CompactEvery is the number of journal records that starts a background
+	// compaction; 0 compacts once the journal is as large as the state file
+	// (and holds at least 1 000 records).
+	CompactEvery int
 	// Latency is slept before every request is handled.
 	Latency time.Duration
 	// RateLimit is the number of calls per minute per operation; 0 = unlimited.
@@ -40,6 +52,8 @@ type Options struct {
 	Seed int64
 	// Clock is the time source (time.Now when nil).
 	Clock func() time.Time
+	// Timeouts bound the connections of NewHTTPServer (zero: defaults).
+	Timeouts Timeouts
 }
 
 // Server is the simulator: an http.Handler over one model.
@@ -50,13 +64,28 @@ type Server struct {
 	mu     sync.Mutex // guards fx, idx, tokens and the persisted file
 	fx     *Fixture
 	idx    *index
-	tokens map[string]string // issued IAM token -> user name ("" = no user)
-	seq    int
+	tokens map[string]*issuedToken // by token, from IAM login
+	ghosts map[int64]*ghost        // delete_group: async, by group id (ghosts.go)
+	// updateSeq is the last value of the change counter (order.go).
+	updateSeq int64
+	// replaying is set while LoadState replays the journal: writes then
+	// depend on the state alone (no ghosts, which reads made disappear).
+	replaying bool
 
 	rndMu sync.Mutex
 	rnd   *rand.Rand
 
 	limiter *limiter
+
+	// Persistence (nil jr without StatePath); guarded by mu.
+	jr          *journal
+	stateSize   int64 // bytes of the state file last written
+	compacting  bool  // a compaction goroutine runs
+	rotated     bool  // later writes go to FILE.journal.next
+	closing     bool
+	compactions int   // finished compactions
+	compactErr  error // the last failed compaction
+	bg          sync.WaitGroup
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -91,15 +120,25 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 		opts:    opts,
 		now:     now,
 		fx:      fx,
-		tokens:  map[string]string{},
+		tokens:  map[string]*issuedToken{},
+		ghosts:  map[int64]*ghost{},
 		rnd:     rand.New(rand.NewSource(opts.Seed)),
 		limiter: newLimiter(opts.RateLimit, now),
 		stats: Stats{Calls: map[string]int{}, Throttled: map[string]int{},
 			Failed: map[string]int{}, Dropped: map[string]int{}, Delayed: map[string]int{}},
 	}
 	s.idx = buildIndex(fx)
+	s.updateSeq = lastUpdate(fx)
+	for _, g := range fx.Groups { // a fixture built in Go skipped the checker
+		fx.LastGroupID = max(fx.LastGroupID, g.ID)
+	}
+	for _, r := range fx.Repositories {
+		for _, p := range r.PushRules {
+			fx.LastPushRuleID = max(fx.LastPushRuleID, p.ID)
+		}
+	}
 	if opts.StatePath != "" {
-		if err := s.persist(); err != nil {
+		if err := s.startPersistence(); err != nil {
 			return nil, err
 		}
 	}
@@ -147,43 +186,6 @@ func (s *Server) chance(p float64) (bool, int) {
 	return hit, s.rnd.Intn(2)
 }
 
-// persist writes the state atomically: temp file in the same directory,
-// fsync, rename, fsync of the directory. Called with s.mu held.
-func (s *Server) persist() error {
-	if s.opts.StatePath == "" {
-		return nil
-	}
-	data, err := yaml.Marshal(s.fx)
-	if err != nil {
-		return fmt.Errorf("persist state: %w", err)
-	}
-	dir := filepath.Dir(s.opts.StatePath)
-	f, err := os.CreateTemp(dir, ".sim-state-*")
-	if err != nil {
-		return fmt.Errorf("persist state: %w", err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, s.opts.StatePath)
-	}
-	if werr != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("persist state %s: %w", s.opts.StatePath, werr)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
-}
-
 // reply is what a handler answers.
 type reply struct {
 	status  int
@@ -209,6 +211,10 @@ func legacyOK(result any) reply {
 
 // ServeHTTP answers one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Date comes from the simulator's clock (net/http would use the real
+	// one), so a client that reads the server time for its X-Sdk-Date skew
+	// agrees with the clock the simulator checks the skew against.
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	if strings.HasPrefix(r.URL.Path, "/_sim/") {
 		s.serveAdmin(w, r)
 		return
@@ -239,26 +245,43 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, errReply(http.StatusTooManyRequests, "APIG.0308", "The throttling threshold has been reached: policy user over ratelimit,limit:"+strconv.Itoa(s.opts.RateLimit)+",time:1 minute"))
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		writeReply(w, errReply(http.StatusBadRequest, "APIG.0201", "request body could not be read"))
-		return
-	}
-	if len(body) > maxBody {
-		// APIG.0201 is the gateway's generic "bad request" code; the 12 MB cap
-		// is documented (REFERENCE §13.2) but its code is not.
-		writeReply(w, errReply(http.StatusRequestEntityTooLarge, "APIG.0201", "request body exceeds 12 MB"))
-		return
-	}
-	req := &request{r: r, body: body, params: params}
-	if rt.op != "KeystoneCreateUserTokenByPassword" {
-		user, rep, ok := s.authenticate(r, body)
+	// Everything the headers can prove is checked before the body is read;
+	// only the AK/SK signature needs the body.
+	var cred credential
+	limit := int64(maxBody)
+	if rt.op == "KeystoneCreateUserTokenByPassword" {
+		limit = maxLoginBody
+	} else {
+		c, rep, ok := s.authenticateHeaders(r, rt)
 		if !ok {
 			writeReply(w, rep)
 			return
 		}
-		req.user = user
+		cred = c
 	}
+	if rt.serviceStage() && s.fx.Behaviour.ServiceStageContentType == "required" && !isJSON(r.Header.Get("Content-Type")) {
+		// REFERENCE §18.4: ServiceStage marks Content-Type mandatory on
+		// every call, GETs and DELETEs included. The code is the simulator's.
+		writeReply(w, stageErr(http.StatusBadRequest, "SVCSTG.REPO.0415", "Content-Type must be application/json"))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		writeReply(w, errReply(http.StatusBadRequest, "APIG.0201", "request body could not be read"))
+		return
+	}
+	if int64(len(body)) > limit {
+		// APIG.0201 is the gateway's generic "bad request" code; the 12 MB cap
+		// is documented (REFERENCE §13.2) but its code is not.
+		writeReply(w, errReply(http.StatusRequestEntityTooLarge, "APIG.0201", fmt.Sprintf("request body exceeds %d bytes", limit)))
+		return
+	}
+	if rep, ok := s.verifyBody(r, cred, body); !ok {
+		writeReply(w, rep)
+		return
+	}
+	req := &request{query: r.URL.Query(), header: r.Header, body: body, params: params, user: cred.user, at: s.now(),
+		pageCap: s.fx.Behaviour.PageCap} // behaviour never changes after load
 	if hit, which := s.chance(s.opts.FailRate); hit {
 		s.count(func(st *Stats) { st.Failed[rt.op]++ })
 		if which == 0 {
@@ -271,15 +294,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	rep := rt.h(s, req)
+	var seq int64
+	var perr error
 	if rep.changed {
-		if err := s.persist(); err != nil {
-			s.mu.Unlock()
-			writeReply(w, errReply(http.StatusInternalServerError, "CH.000001", err.Error()))
-			return
+		s.reindex()
+		if s.jr != nil {
+			seq, perr = s.journalLocked(rt, r.Method, r.URL.Path, r.URL.RawQuery, req)
 		}
-		s.idx = buildIndex(s.fx)
 	}
 	s.mu.Unlock()
+	if seq > 0 {
+		perr = s.jr.wait(seq) // durable before it is answered (or dropped)
+	}
+	if perr != nil {
+		writeReply(w, errReply(http.StatusInternalServerError, "CH.000001", "persist state: "+perr.Error()))
+		return
+	}
 
 	if rep.changed {
 		s.count(func(st *Stats) { st.Writes++ })
@@ -297,6 +327,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeReply(w, rep)
+}
+
+// isJSON reports whether a Content-Type is application/json (parameters
+// such as charset allowed).
+func isJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
 }
 
 func writeReply(w http.ResponseWriter, rep reply) {
@@ -334,57 +371,42 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// limiter is a token bucket per operation: N per minute, burst ceil(N/60)
-// (at least 1), refilled continuously.
+// limiter is the gateway's budget: one token bucket per operation, N calls
+// per minute refilled continuously, burst ceil(N/60) (at least 1), on the
+// simulator's clock (rate.Limiter takes the time of every call, so a fake
+// clock drives it).
 type limiter struct {
-	mu      sync.Mutex
-	perMin  int
-	burst   float64
-	now     func() time.Time
-	buckets map[string]*bucket
-}
+	perMin int
+	burst  int
+	now    func() time.Time
 
-type bucket struct {
-	tokens float64
-	last   time.Time
+	mu   sync.Mutex
+	byOp map[string]*rate.Limiter
 }
 
 func newLimiter(perMin int, now func() time.Time) *limiter {
-	b := (perMin + 59) / 60
-	if b < 1 {
-		b = 1
-	}
-	return &limiter{perMin: perMin, burst: float64(b), now: now, buckets: map[string]*bucket{}}
+	return &limiter{perMin: perMin, burst: max(1, (perMin+59)/60), now: now, byOp: map[string]*rate.Limiter{}}
 }
 
-// take spends one token of op; when none is left it reports how long until
-// one is.
+// take spends one call of op's budget; when none is left it reports how long
+// until one is, and spends nothing.
 func (l *limiter) take(op string) (time.Duration, bool) {
 	if l.perMin <= 0 {
 		return 0, true
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	lim := l.byOp[op]
+	if lim == nil {
+		lim = rate.NewLimiter(rate.Limit(float64(l.perMin)/60), l.burst)
+		l.byOp[op] = lim
+	}
+	l.mu.Unlock()
 	now := l.now()
-	b := l.buckets[op]
-	if b == nil {
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[op] = b
-	}
-	rate := float64(l.perMin) / 60 // tokens per second
-	if el := now.Sub(b.last).Seconds(); el > 0 {
-		b.tokens += el * rate
-		if b.tokens > l.burst {
-			b.tokens = l.burst
-		}
-	}
-	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
+	if lim.AllowN(now, 1) {
 		return 0, true
 	}
-	need := (1 - b.tokens) / rate
-	return time.Duration(need * float64(time.Second)), false
+	missing := 1 - lim.TokensAt(now)
+	return time.Duration(missing / float64(lim.Limit()) * float64(time.Second)), false
 }
 
 // Serve runs the simulator on an HTTP server until ctx ends, then shuts it

@@ -24,9 +24,9 @@ func TestContractWrites(t *testing.T) {
 		write                    bool // a successful state change
 	}{
 		{"create group", "POST", "/v4/" + testProject + "/groups", `{"name":"platform","visibility":"private","description":"p"}`,
-			[]string{"id", "name", "full_name", "visibility"}, 201, obj{"id": 103.0, "name": "platform", "full_name": "platform", "visibility": "private"}, true},
+			[]string{"id", "name", "full_name", "visibility"}, 201, obj{"id": 103.0, "name": "platform", "full_name": ns + " / platform", "visibility": "private"}, true},
 		{"create subgroup", "POST", "/v4/" + testProject + "/groups", `{"name":"tools","parent_id":103}`,
-			[]string{"id", "full_name", "visibility"}, 201, obj{"id": 104.0, "full_name": "platform / tools", "visibility": "public"}, true},
+			[]string{"id", "full_name", "visibility"}, 201, obj{"id": 104.0, "full_name": ns + " / platform / tools", "visibility": "public"}, true},
 		{"duplicate name under parent", "POST", "/v4/" + testProject + "/groups", `{"name":"tools","parent_id":103}`,
 			[]string{"error_code"}, 400, obj{"error_code": "CH.010001"}, false},
 		{"parent id as string", "POST", "/v4/" + testProject + "/groups", `{"name":"x","parent_id":"103"}`,
@@ -125,8 +125,8 @@ func TestContractWrites(t *testing.T) {
 	}
 	t.Run("effects visible in reads", func(t *testing.T) {
 		r := call(t, hs, "token", "GET", "/v4/repositories/2000/members", "")
-		want := arr{
-			obj{"user_name": "alice", "member_source": "auditors", "repository_role_name": "Developer"},
+		want := arr{ // alice (credentials.user) created every repository: member_sync
+			obj{"user_name": "alice", "member_source": "", "repository_role_name": "Administrator"},
 			obj{"user_name": "carol", "member_source": "", "repository_role_name": "Administrator"},
 			obj{"user_name": "dave", "member_source": "auditors", "repository_role_name": "Developer"},
 		}

@@ -1,0 +1,124 @@
+package sim
+
+// Behaviour selects, for each question the documents leave open (REFERENCE
+// §18.4), which plausible behaviour of the real service the simulator
+// imitates. ParseFixture fills in the defaults, so a state file records the
+// behaviour it was made with. docs/simulator.md gives the exact effects and
+// docs/api-assumptions.md what each assumption rests on.
+type Behaviour struct {
+	// FullPathNamespace: every full_path starts with the project's 32-hex
+	// namespace ("<ns>/…") and every full_name with "<ns> / ".
+	FullPathNamespace *bool `yaml:"full_path_namespace,omitempty" json:"full_path_namespace"`
+	// MemberSync: project members are synced into every repository and group,
+	// and every repository has a creator who is a member.
+	MemberSync *bool `yaml:"member_sync,omitempty" json:"member_sync"`
+	// BatchUpdate: "replace" (the sent id lists replace a rule's grants) or
+	// "merge" (they are added to them).
+	BatchUpdate string `yaml:"batch_update,omitempty" json:"batch_update"`
+	// RoleIDs: "shared" (push-rule related_role_id is the project role id) or
+	// "distinct" (a different id per role, both accepted as input).
+	RoleIDs string `yaml:"role_ids,omitempty" json:"role_ids"`
+	// PageCap: N > 0 returns at most N items a page whatever limit asks.
+	PageCap int `yaml:"page_cap,omitempty" json:"page_cap"`
+	// DeleteGroup: "sync" or "async" (the group stays visible for two more
+	// reads of it).
+	DeleteGroup string `yaml:"delete_group,omitempty" json:"delete_group"`
+	// ListOrder: the tree lists' order when the client sends none: "id"
+	// (ascending id) or "updated" (most recently changed first).
+	ListOrder string `yaml:"list_order,omitempty" json:"list_order"`
+	// ServiceStageContentType: "required" (a ServiceStage request without
+	// Content-Type: application/json answers 400) or "optional".
+	ServiceStageContentType string `yaml:"servicestage_content_type,omitempty" json:"servicestage_content_type"`
+}
+
+// Defaults of the behaviour keys.
+const (
+	defaultFullPathNamespace       = true
+	defaultMemberSync              = true
+	defaultBatchUpdate             = "replace"
+	defaultRoleIDs                 = "shared"
+	defaultDeleteGroup             = "sync"
+	defaultListOrder               = "id"
+	defaultServiceStageContentType = "required"
+)
+
+var behaviourValues = map[string][]string{
+	"batch_update":              {"replace", "merge"},
+	"role_ids":                  {"shared", "distinct"},
+	"delete_group":              {"sync", "async"},
+	"list_order":                {"id", "updated"},
+	"servicestage_content_type": {"required", "optional"},
+}
+
+// checkBehaviour validates the behaviour section and fills in its defaults.
+func (c *checker) checkBehaviour(fx *Fixture) {
+	b := &fx.Behaviour
+	if b.FullPathNamespace == nil {
+		v := defaultFullPathNamespace
+		b.FullPathNamespace = &v
+	}
+	if b.MemberSync == nil {
+		v := defaultMemberSync
+		b.MemberSync = &v
+	}
+	for _, e := range []struct {
+		key string
+		v   *string
+		def string
+	}{
+		{"batch_update", &b.BatchUpdate, defaultBatchUpdate},
+		{"role_ids", &b.RoleIDs, defaultRoleIDs},
+		{"delete_group", &b.DeleteGroup, defaultDeleteGroup},
+		{"list_order", &b.ListOrder, defaultListOrder},
+		{"servicestage_content_type", &b.ServiceStageContentType, defaultServiceStageContentType},
+	} {
+		if *e.v == "" {
+			*e.v = e.def
+			continue
+		}
+		allowed := behaviourValues[e.key]
+		if *e.v != allowed[0] && *e.v != allowed[1] {
+			c.errf([]any{"behaviour", e.key}, "behaviour.%s: %q must be %s or %s", e.key, *e.v, allowed[0], allowed[1])
+		}
+	}
+	if b.PageCap < 0 {
+		c.errf([]any{"behaviour", "page_cap"}, "behaviour.page_cap: %d must not be negative (0 = no cap)", b.PageCap)
+	}
+}
+
+// defaultSyncLevel is the legacy access level the project sync gives a role
+// when the fixture names none.
+func defaultSyncLevel(role string) int {
+	switch role {
+	case "Project manager", "O&M manager":
+		return 40
+	case "Committer", "Developer":
+		return 30
+	}
+	return 20
+}
+
+// checkProjectMembers: known unique users, a role name, the level default.
+func (c *checker) checkProjectMembers(fx *Fixture) {
+	seen := map[string]bool{}
+	for i := range fx.ProjectMembers {
+		pm := &fx.ProjectMembers[i]
+		p := []any{"project_members", i}
+		if !c.users[pm.User] {
+			c.errf(p, "project_members[%d]: unknown user %q", i, pm.User)
+		}
+		if seen[pm.User] {
+			c.errf(p, "project_members[%d]: duplicate project member %q", i, pm.User)
+		}
+		seen[pm.User] = true
+		if pm.Role == "" {
+			c.errf(p, "project_members[%d]: role is required (a project role name such as \"Project manager\")", i)
+		}
+		if pm.Level == 0 {
+			pm.Level = defaultSyncLevel(pm.Role)
+		}
+	}
+}
+
+// flag reads a filled-in boolean behaviour.
+func flag(b *bool) bool { return b != nil && *b }

@@ -1,0 +1,468 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"gopkg.in/yaml.v3"
+)
+
+// checker validates a decoded fixture section by section, reporting every
+// problem with the file and line of the value, and fills in the ids left out.
+type checker struct {
+	name string
+	root *yaml.Node
+	errs []error
+
+	// Names defined by the sections checked so far, for references.
+	users, memberGroups, roles, groups map[string]bool
+}
+
+// line finds the line of the value at a path of keys/indexes in the YAML tree.
+func (c *checker) line(path ...any) int {
+	n := c.root
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	last := n.Line
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			if n.Kind != yaml.MappingNode {
+				return last
+			}
+			found := false
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == k {
+					n = n.Content[i+1]
+					last = n.Line
+					found = true
+					break
+				}
+			}
+			if !found {
+				return last
+			}
+		case int:
+			if n.Kind != yaml.SequenceNode || k >= len(n.Content) {
+				return last
+			}
+			n = n.Content[k]
+			last = n.Line
+		}
+	}
+	return last
+}
+
+func (c *checker) errf(path []any, format string, args ...any) {
+	c.errs = append(c.errs, fmt.Errorf("%s:%d: %s", c.name, c.line(path...), fmt.Sprintf(format, args...)))
+}
+
+// idAllocator hands out the integer ids of one kind: every explicit id is
+// reserved first (so an assigned id never collides with one written later in
+// the file), then each object without one gets the next free id from start.
+type idAllocator struct {
+	used map[int64]bool
+	next int64
+}
+
+var (
+	errIDRange     = errors.New("out of range")
+	errIDDuplicate = errors.New("duplicate")
+)
+
+func newIDAllocator(start int64) *idAllocator {
+	return &idAllocator{used: map[int64]bool{}, next: start}
+}
+
+// reserve claims an explicit id (0 = none): errIDRange outside
+// 1-2147483647, errIDDuplicate when already claimed.
+func (a *idAllocator) reserve(id int64) error {
+	switch {
+	case id == 0:
+		return nil
+	case id < 0 || id > 2147483647:
+		return errIDRange
+	case a.used[id]:
+		return errIDDuplicate
+	}
+	a.used[id] = true
+	return nil
+}
+
+// assign fills *id with the next free id when it is 0.
+func (a *idAllocator) assign(id *int64) {
+	if *id != 0 {
+		return
+	}
+	for a.used[a.next] {
+		a.next++
+	}
+	*id = a.next
+	a.used[a.next] = true
+}
+
+// check validates fx and fills in missing ids; the sections come in
+// dependency order (references point back at sections already checked).
+func (c *checker) check(fx *Fixture) {
+	c.checkProjectIDs(fx)
+	c.checkBehaviour(fx)
+	c.checkUsers(fx)
+	c.checkCredentials(fx)
+	c.checkProjectMembers(fx)
+	c.checkMemberGroups(fx)
+	c.checkRoles(fx)
+	c.checkGroups(fx)
+	c.checkRepositories(fx)
+	c.checkGitAuths(fx)
+}
+
+func (c *checker) checkProjectIDs(fx *Fixture) {
+	if fx.LastGroupID < 0 || fx.LastPushRuleID < 0 || fx.JournalSeq < 0 {
+		c.errf(nil, "journal_seq, last_group_id and last_push_rule_id must not be negative")
+	}
+	if !hex32.MatchString(fx.ProjectID) {
+		c.errf([]any{"project_id"}, "project_id %q must be 32 lower-case hex characters", fx.ProjectID)
+	}
+	if !hex32.MatchString(fx.IAMProjectID) {
+		c.errf([]any{"iam_project_id"}, "iam_project_id %q must be 32 lower-case hex characters", fx.IAMProjectID)
+	}
+	if fx.Namespace == "" {
+		fx.Namespace = hexID("namespace", fx.ProjectID)
+	} else if !hex32.MatchString(fx.Namespace) {
+		c.errf([]any{"namespace"}, "namespace %q must be 32 lower-case hex characters", fx.Namespace)
+	}
+}
+
+// users: unique names, numeric ids from 1001, IAM ids hexID("user", name).
+func (c *checker) checkUsers(fx *Fixture) {
+	c.users = map[string]bool{}
+	ids := newIDAllocator(1001)
+	usedIAM := map[string]bool{}
+	for i, u := range fx.Users {
+		p := []any{"users", i}
+		if u.Name == "" {
+			c.errf(p, "users[%d]: name is required", i)
+		}
+		if c.users[u.Name] {
+			c.errf(p, "users[%d]: duplicate user %q", i, u.Name)
+		}
+		c.users[u.Name] = true
+		switch ids.reserve(u.ID) {
+		case errIDRange:
+			c.errf(p, "user %q: id %d out of range 1-2147483647", u.Name, u.ID)
+		case errIDDuplicate:
+			c.errf(p, "user %q: duplicate id %d", u.Name, u.ID)
+		}
+		if u.IAMID != "" {
+			if !hex32.MatchString(u.IAMID) {
+				c.errf(p, "user %q: iam_id %q must be 32 lower-case hex characters", u.Name, u.IAMID)
+			}
+			if usedIAM[u.IAMID] {
+				c.errf(p, "user %q: duplicate iam_id %q", u.Name, u.IAMID)
+			}
+			usedIAM[u.IAMID] = true
+		}
+	}
+	for i := range fx.Users {
+		u := &fx.Users[i]
+		ids.assign(&u.ID)
+		if u.IAMID == "" {
+			u.IAMID = hexID("user", u.Name)
+		}
+	}
+}
+
+func (c *checker) checkCredentials(fx *Fixture) {
+	cr := fx.Credentials
+	if cr.AccessKey == "" && cr.Token == "" && len(cr.IAMUsers) == 0 {
+		c.errf([]any{"credentials"}, "credentials: at least one of access_key, token or iam_users is needed")
+	}
+	if (cr.AccessKey == "") != (cr.SecretKey == "") {
+		c.errf([]any{"credentials"}, "credentials: access_key and secret_key go together")
+	}
+	if cr.User != "" && !c.users[cr.User] {
+		c.errf([]any{"credentials", "user"}, "credentials.user: unknown user %q", cr.User)
+	}
+	if cr.TokenTTL < 0 {
+		c.errf([]any{"credentials", "token_ttl"}, "credentials.token_ttl: %v must be positive (0 = 24h)", cr.TokenTTL)
+	}
+	if cr.DomainID == "" {
+		fx.Credentials.DomainID = hexID("domain", simTenant)
+	} else if !hex32.MatchString(cr.DomainID) {
+		c.errf([]any{"credentials", "domain_id"}, "credentials.domain_id %q must be 32 lower-case hex characters", cr.DomainID)
+	}
+	for i, iu := range cr.IAMUsers {
+		p := []any{"credentials", "iam_users", i}
+		if iu.Domain == "" || iu.Name == "" || iu.Password == "" {
+			c.errf(p, "credentials.iam_users[%d]: domain, name and password are required", i)
+		}
+		if iu.User != "" && !c.users[iu.User] {
+			c.errf(p, "credentials.iam_users[%d]: unknown user %q", i, iu.User)
+		}
+	}
+}
+
+// member groups: unique names, team ids from 200, string ids
+// hexID("member_group", name), members among the users.
+func (c *checker) checkMemberGroups(fx *Fixture) {
+	c.memberGroups = map[string]bool{}
+	teams := newIDAllocator(200)
+	usedID := map[string]bool{}
+	for i, m := range fx.MemberGroups {
+		p := []any{"member_groups", i}
+		if m.Name == "" {
+			c.errf(p, "member_groups[%d]: name is required", i)
+		}
+		if c.memberGroups[m.Name] {
+			c.errf(p, "member_groups[%d]: duplicate member group %q", i, m.Name)
+		}
+		c.memberGroups[m.Name] = true
+		if m.ID != "" {
+			if !hex32.MatchString(m.ID) {
+				c.errf(p, "member group %q: id %q must be 32 lower-case hex characters", m.Name, m.ID)
+			}
+			if usedID[m.ID] {
+				c.errf(p, "member group %q: duplicate id %q", m.Name, m.ID)
+			}
+			usedID[m.ID] = true
+		}
+		switch teams.reserve(m.TeamID) {
+		case errIDRange:
+			c.errf(p, "member group %q: team_id %d out of range", m.Name, m.TeamID)
+		case errIDDuplicate:
+			c.errf(p, "member group %q: duplicate team_id %d", m.Name, m.TeamID)
+		}
+		for j, un := range m.Members {
+			if !c.users[un] {
+				c.errf([]any{"member_groups", i, "members", j}, "member group %q: unknown user %q", m.Name, un)
+			}
+		}
+	}
+	for i := range fx.MemberGroups {
+		m := &fx.MemberGroups[i]
+		teams.assign(&m.TeamID)
+		if m.ID == "" {
+			m.ID = hexID("member_group", m.Name)
+		}
+	}
+}
+
+// roles: unique names, ids hexID("role", name).
+func (c *checker) checkRoles(fx *Fixture) {
+	c.roles = map[string]bool{}
+	for i := range fx.Roles {
+		r := &fx.Roles[i]
+		p := []any{"roles", i}
+		if r.Name == "" {
+			c.errf(p, "roles[%d]: name is required", i)
+		}
+		if c.roles[r.Name] {
+			c.errf(p, "roles[%d]: duplicate role %q", i, r.Name)
+		}
+		c.roles[r.Name] = true
+		if r.ID == "" {
+			r.ID = hexID("role", r.Name)
+		} else if !hex32.MatchString(r.ID) {
+			c.errf(p, "role %q: id %q must be 32 lower-case hex characters", r.Name, r.ID)
+		}
+	}
+}
+
+// groups: valid unique paths, parents listed first, ids from 100,
+// visibility private unless public.
+func (c *checker) checkGroups(fx *Fixture) {
+	c.groups = map[string]bool{}
+	ids := newIDAllocator(100)
+	for i, g := range fx.Groups {
+		p := []any{"groups", i}
+		if err := checkPath(g.Path); err != nil {
+			c.errf(p, "groups[%d]: %v", i, err)
+		}
+		if c.groups[g.Path] {
+			c.errf(p, "groups[%d]: duplicate group path %q", i, g.Path)
+		}
+		if parent, _, ok := cutLast(g.Path); ok && !c.groups[parent] {
+			c.errf(p, "group %q: parent group %q is not listed before it", g.Path, parent)
+		}
+		c.groups[g.Path] = true
+		switch ids.reserve(g.ID) {
+		case errIDRange:
+			c.errf(p, "group %q: id %d out of range", g.Path, g.ID)
+		case errIDDuplicate:
+			c.errf(p, "group %q: duplicate id %d", g.Path, g.ID)
+		}
+		if g.Updated < 0 {
+			c.errf(p, "group %q: updated %d must not be negative", g.Path, g.Updated)
+		}
+		switch g.Visibility {
+		case "", "public", "private":
+		default:
+			c.errf(p, "group %q: visibility %q must be public or private", g.Path, g.Visibility)
+		}
+		for j, m := range g.MemberGroups {
+			if !c.memberGroups[m] {
+				c.errf([]any{"groups", i, "member_groups", j}, "group %q: unknown member group %q", g.Path, m)
+			}
+		}
+	}
+	for i := range fx.Groups {
+		g := &fx.Groups[i]
+		ids.assign(&g.ID)
+		fx.LastGroupID = max(fx.LastGroupID, g.ID)
+		if g.Visibility == "" {
+			g.Visibility = "private"
+		}
+	}
+}
+
+// repositories: valid unique paths in listed groups, ids from 2000, uuids
+// hexID("repository", path), members, member groups and push rules (ids
+// from 1, unique across the project).
+func (c *checker) checkRepositories(fx *Fixture) {
+	repos := map[string]bool{}
+	ids := newIDAllocator(2000)
+	rules := newIDAllocator(1)
+	usedUUID := map[string]bool{}
+	for i, r := range fx.Repositories {
+		p := []any{"repositories", i}
+		if err := checkPath(r.Path); err != nil {
+			c.errf(p, "repositories[%d]: %v", i, err)
+		}
+		if repos[r.Path] || c.groups[r.Path] {
+			c.errf(p, "repositories[%d]: duplicate path %q", i, r.Path)
+		}
+		repos[r.Path] = true
+		if parent, _, ok := cutLast(r.Path); ok && !c.groups[parent] {
+			c.errf(p, "repository %q: group %q is not listed", r.Path, parent)
+		}
+		switch ids.reserve(r.ID) {
+		case errIDRange:
+			c.errf(p, "repository %q: id %d out of range", r.Path, r.ID)
+		case errIDDuplicate:
+			c.errf(p, "repository %q: duplicate id %d", r.Path, r.ID)
+		}
+		if r.UUID != "" {
+			if !hex32.MatchString(r.UUID) {
+				c.errf(p, "repository %q: uuid %q must be 32 lower-case hex characters", r.Path, r.UUID)
+			}
+			if usedUUID[r.UUID] {
+				c.errf(p, "repository %q: duplicate uuid %q", r.Path, r.UUID)
+			}
+			usedUUID[r.UUID] = true
+		}
+		if r.Updated < 0 {
+			c.errf(p, "repository %q: updated %d must not be negative", r.Path, r.Updated)
+		}
+		if r.Creator != "" && !c.users[r.Creator] {
+			c.errf([]any{"repositories", i, "creator"}, "repository %q: unknown creator %q", r.Path, r.Creator)
+		}
+		c.checkRepoMembers(i, r)
+		c.checkPushRules(i, r, rules)
+	}
+	creator := ""
+	if flag(fx.Behaviour.MemberSync) {
+		// Someone created every repository: the caller, else the first user.
+		if creator = fx.Credentials.User; creator == "" && len(fx.Users) > 0 {
+			creator = fx.Users[0].Name
+		}
+	}
+	for i := range fx.Repositories {
+		r := &fx.Repositories[i]
+		ids.assign(&r.ID)
+		if r.UUID == "" {
+			r.UUID = hexID("repository", r.Path)
+		}
+		if r.Creator == "" {
+			r.Creator = creator
+		}
+		for j := range r.PushRules {
+			rules.assign(&r.PushRules[j].ID)
+			fx.LastPushRuleID = max(fx.LastPushRuleID, r.PushRules[j].ID)
+		}
+	}
+}
+
+func (c *checker) checkRepoMembers(i int, r Repository) {
+	names := make([]string, 0, len(r.Members))
+	for n := range r.Members {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if !c.users[n] {
+			c.errf([]any{"repositories", i, "members", n}, "repository %q: unknown user %q", r.Path, n)
+		}
+		if _, ok := roleNames[r.Members[n]]; !ok {
+			c.errf([]any{"repositories", i, "members", n}, "repository %q: member %q has role %q, want viewer, developer or admin", r.Path, n, r.Members[n])
+		}
+	}
+	for j, m := range r.MemberGroups {
+		if !c.memberGroups[m] {
+			c.errf([]any{"repositories", i, "member_groups", j}, "repository %q: unknown member group %q", r.Path, m)
+		}
+	}
+}
+
+func (c *checker) checkPushRules(i int, r Repository, ids *idAllocator) {
+	paths := map[string]bool{}
+	for j, pr := range r.PushRules {
+		pp := []any{"repositories", i, "push_rules", j}
+		if err := checkPushPath(pr.Path); err != nil {
+			c.errf(pp, "repository %q: push rule: %v", r.Path, err)
+		}
+		if paths[pr.Path] {
+			c.errf(pp, "repository %q: duplicate push rule path %q", r.Path, pr.Path)
+		}
+		paths[pr.Path] = true
+		switch ids.reserve(pr.ID) {
+		case errIDRange:
+			c.errf(pp, "repository %q: push rule %q: id %d out of range", r.Path, pr.Path, pr.ID)
+		case errIDDuplicate:
+			c.errf(pp, "repository %q: duplicate push rule id %d", r.Path, pr.ID)
+		}
+		for _, u := range pr.Users {
+			if !c.users[u] {
+				c.errf(pp, "repository %q: push rule %q: unknown user %q", r.Path, pr.Path, u)
+			}
+		}
+		for _, m := range pr.MemberGroups {
+			if !c.memberGroups[m] {
+				c.errf(pp, "repository %q: push rule %q: unknown member group %q", r.Path, pr.Path, m)
+			}
+		}
+		for _, ro := range pr.Roles {
+			if !c.roles[ro] {
+				c.errf(pp, "repository %q: push rule %q: unknown role %q", r.Path, pr.Path, ro)
+			}
+		}
+	}
+}
+
+// git auths: unique names, a user, a known repo_type, create_time default
+// 2025-01-01.
+func (c *checker) checkGitAuths(fx *Fixture) {
+	auths := map[string]bool{}
+	for i, a := range fx.GitAuths {
+		p := []any{"git_auths", i}
+		if a.Name == "" || a.User == "" {
+			c.errf(p, "git_auths[%d]: name and user are required", i)
+		}
+		if auths[a.Name] {
+			c.errf(p, "git_auths[%d]: duplicate authorization %q", i, a.Name)
+		}
+		auths[a.Name] = true
+		if !validRepoType(a.RepoType) {
+			c.errf(p, "git_auths[%d]: repo_type %q must be github, devcloud or bitbucket", i, a.RepoType)
+		}
+	}
+	for i := range fx.GitAuths {
+		if fx.GitAuths[i].CreateTime == 0 {
+			fx.GitAuths[i].CreateTime = 1735689600000
+		}
+	}
+}

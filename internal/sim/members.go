@@ -1,0 +1,138 @@
+package sim
+
+import (
+	"sort"
+	"strings"
+)
+
+// projectManager is the project role whose members are project
+// administrators (is_Project_admin = 1).
+const projectManager = "Project manager"
+
+// memberKind is where a repository membership comes from; when a user has
+// several, the first kind below wins: direct, creator, synced, inherited.
+type memberKind int
+
+const (
+	memberDirect    memberKind = iota // repositories[].members, AddRepoMembers
+	memberCreator                     // member_sync: the creator, not also direct
+	memberSynced                      // member_sync: a project member
+	memberInherited                   // through a member group on the repository or an ancestor group
+)
+
+// member is one row of a repository's effective membership.
+type member struct {
+	user     *User
+	kind     memberKind
+	level    int    // legacy access level
+	roleID   string // v4 repository_role_Id
+	roleName string // v4 repository_role_name
+	via      *inheritedVia
+	creator  bool           // the repository's creator (is_repo_creator)
+	project  *ProjectMember // the user's project membership (member_sync), nil otherwise
+}
+
+// memberSync reports whether project members and creators are synced.
+func (s *Server) memberSync() bool { return flag(s.fx.Behaviour.MemberSync) }
+
+// projectMember is u's membership of the CodeArts project under member_sync.
+func (s *Server) projectMember(name string) *ProjectMember {
+	if !s.memberSync() {
+		return nil
+	}
+	for i := range s.fx.ProjectMembers {
+		if s.fx.ProjectMembers[i].User == name {
+			return &s.fx.ProjectMembers[i]
+		}
+	}
+	return nil
+}
+
+// projectRoleID is the role id the v4 lists give a synced project role: the
+// fixture role of that name, else hexID("role", name).
+func (s *Server) projectRoleID(name string) string {
+	if r := s.idx.roleByName[name]; r != nil {
+		return r.ID
+	}
+	return hexID("role", name)
+}
+
+func (s *Server) levelMember(u *User, kind memberKind, level int) member {
+	return member{user: u, kind: kind, level: level, roleID: repoRoleID(level), roleName: repoRoleName(level)}
+}
+
+// repoMembers is the effective membership of r, sorted by user name: direct
+// members; with member_sync the creator (Administrator, 40) and every
+// project member (their project role name and level); then users reaching r
+// through a member group on r or an ancestor group (Developer, 30).
+func (s *Server) repoMembers(r *Repository) []member {
+	out := []member{}
+	seen := map[string]bool{}
+	add := func(m member) {
+		if !seen[m.user.Name] {
+			seen[m.user.Name] = true
+			out = append(out, m)
+		}
+	}
+	for n, role := range r.Members {
+		add(s.levelMember(s.idx.userByName[n], memberDirect, levelOf[role]))
+	}
+	if s.memberSync() {
+		if u := s.idx.userByName[r.Creator]; u != nil {
+			add(s.levelMember(u, memberCreator, 40))
+		}
+		for i := range s.fx.ProjectMembers {
+			pm := &s.fx.ProjectMembers[i]
+			add(member{user: s.idx.userByName[pm.User], kind: memberSynced, level: pm.Level,
+				roleID: s.projectRoleID(pm.Role), roleName: pm.Role})
+		}
+	}
+	for _, n := range r.MemberGroups {
+		m := s.idx.mgByName[n]
+		for _, u := range m.Members {
+			add(member{user: s.idx.userByName[u], kind: memberInherited, level: 30, roleID: repoRoleID(30),
+				roleName: repoRoleName(30), via: &inheritedVia{mg: m}})
+		}
+	}
+	if parent, _, ok := cutLast(r.Path); ok {
+		gm := s.groupMembers(s.idx.groupByPath[parent])
+		names := make([]string, 0, len(gm))
+		for n := range gm {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			v := gm[n]
+			add(member{user: s.idx.userByName[n], kind: memberInherited, level: 30, roleID: repoRoleID(30),
+				roleName: repoRoleName(30), via: &v})
+		}
+	}
+	for i := range out {
+		out[i].creator = r.Creator != "" && out[i].user.Name == r.Creator
+		out[i].project = s.projectMember(out[i].user.Name)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].user.Name < out[j].user.Name })
+	return out
+}
+
+// repoMember is u's row in r's membership, if any.
+func (s *Server) repoMember(r *Repository, u *User) (member, bool) {
+	for _, m := range s.repoMembers(r) {
+		if m.user == u {
+			return m, true
+		}
+	}
+	return member{}, false
+}
+
+// legacyMembers are the rows legacy ListRepoMembers shows: every membership
+// of the repository itself (direct, creator, synced), not the inherited ones.
+func (s *Server) legacyMembers(r *Repository, subject string) []member {
+	var out []member
+	for _, m := range s.repoMembers(r) {
+		if m.kind != memberInherited && (subject == "" || strings.Contains(strings.ToLower(m.user.Name), subject)) {
+			out = append(out, m)
+		}
+	}
+	return out
+}

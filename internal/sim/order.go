@@ -1,0 +1,101 @@
+package sim
+
+import (
+	"sort"
+	"time"
+)
+
+// The tree lists (List{Project,Group}SubgroupsAndRepositories) honour
+// order_by (id, name, created_at, updated_at) and sort (asc, desc)
+// (REFERENCE §4.5); without them they use behaviour list_order: "id" lists
+// by ascending id, "updated" most recently changed first (order_by
+// updated_at, sort desc). Groups come before repositories either way; ties
+// fall back to the id in the same direction.
+//
+// updated_at is a project-wide change counter (groups[].updated,
+// repositories[].updated in the state) that every change of a group
+// (creation, a member group attached) or repository (members, member groups,
+// push rules) advances, so an edit during paging reorders an updated_at list.
+// created_at orders by id: ids are handed out in creation order.
+
+// simEpochMillis is 2025-01-01T00:00:00Z, the simulator's creation time of
+// everything in a fixture; updated_at_timestamp is that plus a second per
+// change counted.
+const simEpochMillis = 1735689600000
+
+var simEpoch = time.UnixMilli(simEpochMillis).UTC()
+
+var orderKeys = map[string]bool{"id": true, "name": true, "created_at": true, "updated_at": true}
+
+// nextUpdate advances the change counter and returns it. Called with s.mu
+// held.
+func (s *Server) nextUpdate() int64 {
+	s.updateSeq++
+	return s.updateSeq
+}
+
+// lastUpdate is the highest change counter in fx.
+func lastUpdate(fx *Fixture) int64 {
+	var last int64
+	for _, g := range fx.Groups {
+		last = max(last, g.Updated)
+	}
+	for _, r := range fx.Repositories {
+		last = max(last, r.Updated)
+	}
+	return last
+}
+
+// treeOrder reads order_by and sort, with list_order's defaults.
+func (s *Server) treeOrder(q *request) (by string, desc bool, bad *reply) {
+	by, dir := "id", "asc"
+	if s.fx.Behaviour.ListOrder == "updated" {
+		by, dir = "updated_at", "desc"
+	}
+	if v := q.query.Get("order_by"); v != "" {
+		if !orderKeys[v] {
+			r := badParam("order_by must be one of id, name, created_at, updated_at")
+			return "", false, &r
+		}
+		by = v
+	}
+	if v := q.query.Get("sort"); v != "" {
+		if v != "asc" && v != "desc" {
+			r := badParam("sort must be asc or desc")
+			return "", false, &r
+		}
+		dir = v
+	}
+	return by, dir == "desc", nil
+}
+
+// ordered is what the tree order looks at.
+type ordered struct {
+	id      int64
+	name    string
+	updated int64
+}
+
+// sortTree sorts items (of which key gives the ordered fields) by the order.
+func sortTree[T any](items []T, key func(T) ordered, by string, desc bool) {
+	less := func(a, b ordered) bool {
+		switch by {
+		case "name":
+			if a.name != b.name {
+				return a.name < b.name
+			}
+		case "updated_at":
+			if a.updated != b.updated {
+				return a.updated < b.updated
+			}
+		}
+		return a.id < b.id // id, created_at, and every tie
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := key(items[i]), key(items[j])
+		if desc {
+			return less(b, a)
+		}
+		return less(a, b)
+	})
+}
