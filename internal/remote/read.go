@@ -361,11 +361,12 @@ func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) {
 		lm.Role, lm.RoleName = memberRole(level, hasLevel, m.RepositoryRoleName)
 		if !m.Direct() {
 			lm.Inherited = true
+			groupSrc := groupPath(m.MemberGroupSource, live)
 			switch {
 			case m.MemberGroupSource != "" && m.MemberSource != "":
-				lm.Via = fmt.Sprintf("member group %s of group %s", m.MemberSource, m.MemberGroupSource)
+				lm.Via = fmt.Sprintf("member group %s of group %s", m.MemberSource, groupSrc)
 			case m.MemberGroupSource != "":
-				lm.Via = "group " + m.MemberGroupSource
+				lm.Via = "group " + groupSrc
 			default:
 				lm.Via = "member group " + m.MemberSource
 			}
@@ -438,6 +439,21 @@ func projectRoleID(roles map[string]state.LiveRole, ro api.PushRuleRole) string 
 		return r.ID
 	}
 	return ro.RelatedRoleID
+}
+
+// groupPath turns a group's full path as the service writes it (possibly
+// under a namespace, docs/api-assumptions.md) into the path the tree walk
+// knows, when it knows one; otherwise it is kept as the service wrote it.
+func groupPath(full string, live *state.Live) string {
+	if _, ok := live.Groups[full]; ok || full == "" {
+		return full
+	}
+	if ns, rest, ok := strings.Cut(full, "/"); ok && len(ns) == 32 {
+		if _, known := live.Groups[rest]; known {
+			return rest
+		}
+	}
+	return full
 }
 
 // memberRole reads a member's role: the legacy access level when the
