@@ -371,20 +371,23 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		if hasRetryAfter {
 			delay = retryAfter
 		}
+		notice := WaitNotice{Op: cl.op, Attempt: attempt + 1, Wait: delay, Reason: "throttled", Cap: MaxRetryAfter}
+		if hasRetryAfter {
+			notice.Reason, notice.RetryAfter, notice.Capped = "Retry-After", asked, asked > retryAfter
+		}
 		if dl, ok := callCtx.Deadline(); ok && time.Until(dl) < delay {
 			// Waiting would only end at the deadline: say so now.
 			wait := fmt.Sprintf("waiting %s before attempt %d", delay, attempt+1)
+			if hasRetryAfter || throttled {
+				wait = notice.String()
+			}
 			if cdl, ok := ctx.Deadline(); ok && cdl.Equal(dl) {
 				return nil, fmt.Errorf("%s %s %s: %s would pass the deadline: %w", cl.op, cl.method, c.sanitize(u), wait, context.DeadlineExceeded)
 			}
 			return nil, c.gaveUp(cl, u, attempt, last, false, wait)
 		}
 		if c.waitNotice != nil && (hasRetryAfter || throttled) && delay > noticeAbove {
-			n := WaitNotice{Op: cl.op, Attempt: attempt + 1, Wait: delay, Reason: "throttled", Cap: MaxRetryAfter}
-			if hasRetryAfter {
-				n.Reason, n.RetryAfter, n.Capped = "Retry-After", asked, asked > retryAfter
-			}
-			c.waitNotice(n)
+			c.waitNotice(notice)
 		}
 		if err := sleep(callCtx, c.clock, delay); err != nil {
 			return nil, c.ended(ctx, cl, u, attempt, last, false, "back-off before a retry")

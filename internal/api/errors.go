@@ -122,6 +122,11 @@ func (e *Error) detail() string {
 // Unwrap returns the underlying transport or decode error.
 func (e *Error) Unwrap() error { return e.Err }
 
+// OutcomeUnknown reports whether the request was sent and no complete
+// answer came back (KindAmbiguous), for callers that must tell "not
+// started" from "maybe done" without importing this package.
+func (e *Error) OutcomeUnknown() bool { return e.Kind == KindAmbiguous }
+
 // ErrorCode returns the service's error code ("" when there is none), so
 // reports can show it without importing this package.
 func (e *Error) ErrorCode() string { return e.Code }

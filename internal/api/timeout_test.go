@@ -86,7 +86,7 @@ func TestBoundedWaiting(t *testing.T) {
 				return func(w http.ResponseWriter, r *http.Request) { hits.Add(1); answer(w, 429, "30", throttleBody) }
 			},
 			opts: []Option{WithCallTimeout(5 * time.Second)},
-			want: "gave up after 1 attempt: waiting 30s before attempt 2 would pass the call timeout of 5s; last failure: status 429 APIG.0308", wantHits: 1, kind: KindTimeout, timeout: true},
+			want: "gave up after 1 attempt: waiting 30s (Retry-After) before retrying ShowRepository would pass the call timeout of 5s; last failure: status 429 APIG.0308", wantHits: 1, kind: KindTimeout, timeout: true},
 		{name: "POST cut off after its write is ambiguous", method: "POST", handler: hang,
 			opts: []Option{WithAttemptTimeout(50 * time.Millisecond)},
 			want: "outcome unknown (the request was sent; no complete answer came back): no answer within 50ms (attempt 1 of 4)", wantHits: 1, kind: KindAmbiguous, timeout: true},
@@ -140,7 +140,7 @@ func TestCallerDeadlineWins(t *testing.T) {
 		{"during an attempt", hang, "context deadline exceeded"},
 		{"before a long wait", func(hits *atomic.Int32) http.HandlerFunc {
 			return func(w http.ResponseWriter, r *http.Request) { hits.Add(1); answer(w, 429, "30", throttleBody) }
-		}, "waiting 30s before attempt 2 would pass the deadline: context deadline exceeded"},
+		}, "waiting 30s (Retry-After) before retrying ShowRepository would pass the deadline: context deadline exceeded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

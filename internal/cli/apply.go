@@ -75,7 +75,7 @@ interrupted (what was not started is reported as such).`,
 			return runApply(cmd.Context(), o)
 		},
 	}
-	addConnFlags(cmd, &o.Conn)
+	addConnFlags(cmd, &o.Conn, 0) // apply stops only when asked, and then reports what it did
 	fl := cmd.Flags()
 	fl.StringVar(&o.PlanFile, "plan", "", "apply the plan saved in `FILE` instead of planning again")
 	fl.BoolVar(&o.Yes, "yes", false, "apply without asking (needed when no terminal can confirm)")
@@ -100,6 +100,8 @@ type applyReport struct {
 }
 
 func runApply(ctx context.Context, o *ApplyOptions) error {
+	ctx, cancel := o.Conn.withTimeout(ctx)
+	defer cancel()
 	// A saved plan is read before anything is contacted: a missing, foreign
 	// or edited file is the user's first problem to hear about. It names
 	// the spec and the flags it was made with; nothing else is needed.
@@ -135,7 +137,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	if !o.Yes && !o.IO.CanPrompt() {
 		return fmt.Errorf("refusing to apply without confirmation: no terminal can answer, so pass --yes")
 	}
-	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, specProject: d.Project, iamProject: d.GitAuths != nil})
+	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, ios: o.IO, specProject: d.Project, iamProject: d.GitAuths != nil})
 	if err != nil {
 		return err
 	}
@@ -177,7 +179,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		return silentExit(ExitError)
 	}
 	if caller == nil {
-		fmt.Fprintln(o.IO.ErrOut, "note: the identity reposync runs as is unknown (AK/SK or token credentials), so the guard for its own admin role is inactive")
+		fmt.Fprintln(o.IO.ErrOut, "note: temporary AK/SK cannot say which user they belong to, so the guard for reposync's own admin role is inactive")
 	}
 	if !o.Yes {
 		ok, err := confirm(o.IO, fmt.Sprintf("Apply %s (%s)? Type 'yes' to continue: ", count(p.Summary.Total()-p.Summary.Manual, "change"), p.Summary.Line()))
@@ -230,7 +232,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		return err
 	}
 	if interrupted {
-		return interruptedError{fmt.Sprintf("interrupted: %d changes done, %d not started; run plan to see what is left", rep.Summary.Done, rep.Summary.NotStarted)}
+		return stoppedError(ctx, fmt.Sprintf("with %s done and %d not started; run plan to see what is left", count(rep.Summary.Done, "change"), rep.Summary.NotStarted))
 	}
 	if rep.Summary.Failed > 0 || rep.Summary.Skipped > 0 {
 		return silentExit(ExitApplyFailed)

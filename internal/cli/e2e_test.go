@@ -302,7 +302,7 @@ func TestPlanErrorsAndAuthFailures(t *testing.T) {
 // with everything applied once — nothing duplicated, nothing lost — and the
 // next plan empty.
 func TestApplyConvergesUnderFaults(t *testing.T) {
-	w := newWorld(t, "aksk", sim.Options{FailRate: 0.2, DropRate: 0.1, Seed: 2})
+	w := newWorld(t, "aksk", sim.Options{FailRate: 0.2, DropRate: 0.25, Seed: 3})
 	code, _, errOut := w.run("apply", "--yes", "--prune", "--concurrency", "1", e2eSpec)
 	if code != 0 {
 		t.Fatalf("apply under faults: exit %d\n%s", code, errOut)

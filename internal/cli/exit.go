@@ -50,6 +50,17 @@ type interruptedError struct{ msg string }
 func (e interruptedError) Error() string { return e.msg }
 func (e interruptedError) Unwrap() error { return context.Canceled }
 
+// stoppedError says why a command stopped early, with what it was doing:
+// --timeout ran out (exit 1, the cause names the flag) or the user
+// interrupted it (exit 130).
+func stoppedError(ctx context.Context, doing string) error {
+	var te timeoutError
+	if errors.As(context.Cause(ctx), &te) {
+		return fmt.Errorf("%s %s", te, doing)
+	}
+	return interruptedError{"interrupted " + doing}
+}
+
 // authConfigError is a credential problem found before any request: the
 // environment holds no usable credentials. It exits like a refused login.
 type authConfigError string

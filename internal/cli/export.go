@@ -52,7 +52,7 @@ Without --out the spec is printed. With --out DIR the files are written there
 			return runExport(cmd.Context(), o)
 		},
 	}
-	addConnFlags(cmd, &o.Conn)
+	addConnFlags(cmd, &o.Conn, defaultReadTimeout)
 	fl := cmd.Flags()
 	fl.StringVar(&o.Out, "out", "", "write the spec files into `DIR` instead of printing them")
 	fl.StringVar(&o.Split, "split", "single", "single: one file; group: one file per top-level group")
@@ -62,6 +62,8 @@ Without --out the spec is printed. With --out DIR the files are written there
 }
 
 func runExport(ctx context.Context, o *ExportOptions) error {
+	ctx, cancel := o.Conn.withTimeout(ctx)
+	defer cancel()
 	if o.Split != "single" && o.Split != "group" {
 		return fmt.Errorf("unknown --split %q: choose single or group", o.Split)
 	}
@@ -73,7 +75,7 @@ func runExport(ctx context.Context, o *ExportOptions) error {
 			return fmt.Errorf("%s is not empty: pass --force to write into it", o.Out)
 		}
 	}
-	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, iamProject: true,
+	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, ios: o.IO, iamProject: true,
 		projectHint: "pass --project or set REPOSYNC_PROJECT (export writes the spec; it has no spec to read it from)"})
 	if err != nil {
 		return err

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,16 +17,33 @@ import (
 // ConnOptions are the connection and pacing flags shared by the commands
 // that call the API (DESIGN.md, "Commands").
 type ConnOptions struct {
-	Endpoint    string
-	Region      string
-	Project     string
-	Concurrency int
-	RateLimit   int
-	Insecure    bool
+	Endpoint          string
+	Region            string
+	Project           string
+	Concurrency       int
+	RateLimit         int
+	Insecure          bool
+	AllowInsecureHTTP bool
+	// Timeout bounds the whole command; 0 means no bound.
+	Timeout time.Duration
 }
 
-func addConnFlags(cmd *cobra.Command, o *ConnOptions) {
+// defaultReadTimeout bounds plan and export unless --timeout says
+// otherwise: a full read of 10 000 repositories at the gateway's budget takes
+// about 17 minutes per operation family, so two hours is generous, yet a
+// forgotten nightly job does not run forever.
+const defaultReadTimeout = 2 * time.Hour
+
+// addConnFlags adds the connection flags; timeout is the command's default
+// --timeout (0: none).
+func addConnFlags(cmd *cobra.Command, o *ConnOptions, timeout time.Duration) {
 	fl := cmd.Flags()
+	what := "no limit"
+	if timeout > 0 {
+		what = timeout.String()
+	}
+	fl.DurationVar(&o.Timeout, "timeout", timeout, "stop the whole command after this long, e.g. 30m (0: no limit; default "+what+")")
+	fl.BoolVar(&o.AllowInsecureHTTP, "allow-insecure-http", false, "allow a plain http:// endpoint that is not on this machine (credentials then cross the network in clear text)")
 	fl.StringVar(&o.Endpoint, "endpoint", "", "one base URL for every service, e.g. the simulator (env REPOSYNC_ENDPOINT)")
 	fl.StringVar(&o.Region, "region", "", "region of the official endpoints, e.g. cn-north-4 (env HW_REGION_NAME)")
 	fl.StringVar(&o.Project, "project", "", "CodeArts project UUID, when the spec does not set it (env REPOSYNC_PROJECT)")
@@ -64,7 +83,8 @@ func (o *ConnOptions) resolve(getenv func(string) string, specProject, hint stri
 	if o.Endpoint != "" {
 		u, err := url.Parse(o.Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("--endpoint %q is not an http(s) URL", o.Endpoint)
+			// Whatever its shape, no user info of the URL is repeated.
+			return fmt.Errorf("--endpoint %q is not an http(s) URL", api.RedactURL(o.Endpoint))
 		}
 		o.Endpoint = strings.TrimRight(o.Endpoint, "/")
 	} else if o.Region == "" {
@@ -76,8 +96,29 @@ func (o *ConnOptions) resolve(getenv func(string) string, specProject, hint stri
 	if o.RateLimit < 1 || o.RateLimit > 1_000_000 {
 		return fmt.Errorf("--rate-limit %d is out of range (1 to 1000000 calls per minute)", o.RateLimit)
 	}
+	if o.Timeout < 0 {
+		return fmt.Errorf("--timeout %s must not be negative", o.Timeout)
+	}
 	return nil
 }
+
+// withTimeout bounds ctx by --timeout; the cause names the flag, so the
+// command can say why it stopped.
+func (o ConnOptions) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if o.Timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeoutCause(ctx, o.Timeout, timeoutError{o.Timeout})
+}
+
+// timeoutError is why a command stopped when --timeout ran out.
+type timeoutError struct{ after time.Duration }
+
+func (e timeoutError) Error() string {
+	return fmt.Sprintf("stopped by --timeout after %s", e.after)
+}
+
+func (e timeoutError) Unwrap() error { return context.DeadlineExceeded }
 
 // credentialKind names which credentials the environment gave, for
 // messages ("aksk", "token" or "password").

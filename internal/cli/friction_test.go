@@ -164,7 +164,7 @@ func TestApplyInterrupted(t *testing.T) {
 	if strings.Contains(errOut.String()+out.String(), "context canceled") || strings.Contains(errOut.String(), "rate budget") {
 		t.Errorf("the interruption is reported as an error:\n%s%s", out, errOut)
 	}
-	if !strings.Contains(errOut.String(), "reposync: interrupted: 1 changes done, 7 not started") {
+	if !strings.Contains(errOut.String(), "reposync: interrupted with 1 change done and 7 not started; run plan to see what is left") {
 		t.Errorf("stderr lacks the interruption summary:\n%s", errOut)
 	}
 	if strings.Contains(errOut.String(), "(100%)") {

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/iostreams"
@@ -49,6 +51,8 @@ type session struct {
 // connectOptions are what connect needs besides the flags.
 type connectOptions struct {
 	getenv func(string) string
+	// ios receives notices of long waits the server asked for.
+	ios *iostreams.IOStreams
 	// specProject is the spec's project ("" without a spec) and
 	// projectHint says where else it can come from.
 	specProject, projectHint string
@@ -83,6 +87,17 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 	if conn.Insecure {
 		opts = append(opts, api.WithInsecureSkipVerify())
 	}
+	if conn.AllowInsecureHTTP {
+		opts = append(opts, api.WithAllowInsecureHTTP())
+	}
+	if o.ios != nil {
+		var mu sync.Mutex
+		opts = append(opts, api.WithWaitNotice(func(n api.WaitNotice) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintln(o.ios.ErrOut, "note: "+n.String())
+		}))
+	}
 	client, err := api.New(opts...)
 	if err != nil {
 		return nil, err
@@ -112,7 +127,7 @@ type liveState struct {
 func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, all bool) (ls *liveState, err error) {
 	defer func() {
 		if err != nil && ctx.Err() != nil {
-			err = interruptedError{"interrupted while reading the live state; nothing was changed"}
+			err = stoppedError(ctx, "while reading the live state; nothing was changed")
 		}
 	}()
 	live, err := s.remote.Walk(ctx)
@@ -202,20 +217,26 @@ func guardrails(r resolved, caller *state.LiveUser, getenv func(string) string) 
 		Caller: caller, HasSecret: func(name string) bool { return getenv(name) != "" }}
 }
 
-// callerIdentity finds the identity reposync runs as, when the credentials
-// name it (IAM password login); AK/SK and tokens do not say who they are.
+// callerIdentity finds the identity reposync runs as: the login's user
+// (IAM password), the token's user (IAM token validation) or the access
+// key's owner (IAM credential query). Only temporary AK/SK cannot say who
+// they are; then it is nil and the guard for the caller's own admin role is
+// inactive, which apply says.
 func callerIdentity(ctx context.Context, s *session, live *state.Live) (*state.LiveUser, error) {
-	iamID, ok, err := s.api.CallerIAMID(ctx)
-	if err != nil || !ok {
-		return nil, err
+	id, err := s.api.CallerIdentity(ctx)
+	if errors.Is(err, api.ErrIdentityUnknown) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find out who reposync runs as (for the guard of its own admin role): %w", err)
 	}
 	for _, u := range live.Users {
-		if u.IAMID == iamID {
+		if u.IAMID == id.UserID {
 			return &u, nil
 		}
 	}
 	// Not a member of the project: it cannot lose an admin role here.
-	return &state.LiveUser{IAMID: iamID}, nil
+	return &state.LiveUser{IAMID: id.UserID, Name: id.UserName}, nil
 }
 
 // policyMisses lists policies that select no live repository.

@@ -58,7 +58,7 @@ drift (live entries not in the spec), 1 when apply would refuse the plan;
 			return runPlan(cmd.Context(), o)
 		},
 	}
-	addConnFlags(cmd, &o.Conn)
+	addConnFlags(cmd, &o.Conn, defaultReadTimeout)
 	fl := cmd.Flags()
 	fl.StringVar(&o.Format, "format", "text", "output format: text, markdown or json")
 	fl.StringVar(&o.Out, "out", "", "also save the plan as JSON to `FILE` for apply --plan")
@@ -70,6 +70,8 @@ drift (live entries not in the spec), 1 when apply would refuse the plan;
 }
 
 func runPlan(ctx context.Context, o *PlanOptions) error {
+	ctx, cancel := o.Conn.withTimeout(ctx)
+	defer cancel()
 	format, err := render.ParseFormat(o.Format)
 	if err != nil {
 		return err
@@ -85,7 +87,7 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, specProject: d.Project, iamProject: d.GitAuths != nil})
+	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, ios: o.IO, specProject: d.Project, iamProject: d.GitAuths != nil})
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package plan
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/reposync/reposync/internal/state"
 )
@@ -170,37 +169,10 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-// didYouMean suggests a close live name (case-insensitive match or one edit).
+// didYouMean suggests a close live name.
 func didYouMean(name string, candidates []string) string {
-	for _, c := range candidates {
-		if strings.EqualFold(c, name) {
-			return fmt.Sprintf(" — did you mean `%s`?", c)
-		}
-	}
-	for _, c := range candidates {
-		if oneEdit(strings.ToLower(name), strings.ToLower(c)) {
-			return fmt.Sprintf(" — did you mean `%s`?", c)
-		}
+	if c := state.Suggest(name, candidates); c != "" {
+		return fmt.Sprintf(" — did you mean `%s`?", c)
 	}
 	return ""
-}
-
-// oneEdit reports whether a and b differ by one insertion, deletion or
-// substitution.
-func oneEdit(a, b string) bool {
-	if a == b || len(a)-len(b) > 1 || len(b)-len(a) > 1 {
-		return false
-	}
-	if len(a) > len(b) {
-		a, b = b, a
-	}
-	i := 0
-	for i < len(a) && a[i] == b[i] {
-		i++
-	}
-	if len(a) == len(b) {
-		// One substitution, or two adjacent letters swapped.
-		return a[i+1:] == b[i+1:] || (i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:])
-	}
-	return a[i:] == b[i+1:]
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/plan"
@@ -88,12 +90,67 @@ func (w *Writer) findGroup(ctx context.Context, parentID int64, name string) (in
 	return 0, false, nil
 }
 
+// deleteGroup deletes an empty group. The tree lists leave archived
+// repositories out by default, so the plan's "empty" is checked once more
+// with a listing that includes them; a group holding anything is never
+// deleted. DeleteGroup only schedules the deletion (202): the step ends when
+// the group is gone, so that its parent, deleted next, is really empty.
 func (w *Writer) deleteGroup(ctx context.Context, c plan.Change) error {
-	_, err := w.c.api.DeleteGroup(ctx, w.c.project, c.Target.GroupID)
+	id, path := c.Target.GroupID, c.Target.Group
+	items, err := w.c.api.ListGroupSubgroupsAndRepositoriesIncludingArchived(ctx, id)
 	if api.IsNotFound(err) {
 		return nil // already gone
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("check that group %s is empty: %w", path, err)
+	}
+	if len(items) > 0 {
+		var names []string
+		for _, it := range items {
+			n := it.Path
+			if it.Archived {
+				n += " (archived)"
+			}
+			names = append(names, n)
+		}
+		return fmt.Errorf("not deleted: group %s is not empty after all (%s)", path, strings.Join(names, ", "))
+	}
+	if _, err := w.c.api.DeleteGroup(ctx, w.c.project, id); err != nil {
+		if api.IsNotFound(err) {
+			return nil
+		}
+		return err
+	}
+	return w.waitGroupGone(ctx, id, path)
+}
+
+// groupGoneWithin bounds the wait for an asynchronous group deletion.
+const groupGoneWithin = 2 * time.Minute
+
+// waitGroupGone polls ShowGroup until it answers 404, backing off from a
+// tenth of a second to five seconds, for at most groupGoneWithin.
+func (w *Writer) waitGroupGone(ctx context.Context, id int64, path string) error {
+	deadline := time.Now().Add(groupGoneWithin)
+	delay := 100 * time.Millisecond
+	for {
+		_, err := w.c.api.ShowGroup(ctx, w.c.project, id)
+		switch {
+		case api.IsNotFound(err):
+			return nil
+		case err != nil:
+			return fmt.Errorf("deletion of group %s was accepted, but checking that it is gone failed: %w", path, err)
+		case time.Now().Add(delay).After(deadline):
+			return fmt.Errorf("deletion of group %s was accepted, but it still exists after %s; its parent is not deleted in this run", path, groupGoneWithin)
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
 }
 
 func (w *Writer) attachToGroup(ctx context.Context, c plan.Change) error {
@@ -133,11 +190,8 @@ func (w *Writer) attachToRepository(ctx context.Context, c plan.Change) error {
 }
 
 // alreadyAttached reports the answer to attaching a member group that is
-// attached already: 409 CH_23_51308 (REFERENCE §7, §15.2).
-func alreadyAttached(err error) bool {
-	var ae *api.Error
-	return errors.As(err, &ae) && ae.Kind == api.KindHTTP && ae.Status == 409 && ae.Code == "CH_23_51308"
-}
+// attached already: 409 CH_23_51308 (REFERENCE §7, §15.2), and no other 409.
+func alreadyAttached(err error) bool { return api.IsAlreadyExists(err) }
 
 func isPartial(err error) bool {
 	var ae *api.Error

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -56,7 +57,18 @@ type harness struct {
 
 func newHarness(t *testing.T, faults ...*fault) *harness {
 	t.Helper()
-	fx, err := sim.LoadFixture("testdata/world.yaml")
+	return newHarnessWith(t, "", faults...)
+}
+
+// newHarnessWith is newHarness on testdata/world.yaml with extra fixture
+// YAML appended (a behaviour section, say).
+func newHarnessWith(t *testing.T, extra string, faults ...*fault) *harness {
+	t.Helper()
+	data, err := os.ReadFile("testdata/world.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx, err := sim.ParseFixture(append(data, extra...), "world.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

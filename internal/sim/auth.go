@@ -87,10 +87,12 @@ func (s *Server) verifyBody(r *http.Request, c credential, body []byte) (reply, 
 }
 
 // checkSigningHeaders checks the Authorization header's shape, the access
-// key, the signed X-Sdk-Date and its skew, and the signed X-Project-Id (on
-// the IAM host a signed X-Domain-Id naming the account does too, as the SDK
-// sends with global credentials, REFERENCE §13.2); it returns "" and what is
-// left to verify, else why not.
+// key, the signed X-Sdk-Date and its skew, and the signed X-Project-Id. IAM
+// is a global service: there a signed X-Domain-Id naming the account does
+// too (the SDK's global credentials, REFERENCE §13.2), and so does neither
+// (the SDK's own project lookup, REFERENCE §12.2, sends neither); a
+// project id that is there must still be the account's. It returns "" and
+// what is left to verify, else why not.
 func (s *Server) checkSigningHeaders(r *http.Request, auth string, iam bool) (*pendingSignature, string) {
 	ak, signed, sig, ok := parseAuthorization(auth)
 	if !ok {
@@ -120,6 +122,9 @@ func (s *Server) checkSigningHeaders(r *http.Request, auth string, iam bool) (*p
 		if r.Header.Get("X-Domain-Id") != s.fx.Credentials.DomainID {
 			return nil, "verify aksk signature fail: X-Domain-Id is not this account"
 		}
+		return &pendingSignature{names: names, sig: sig, date: date}, ""
+	}
+	if iam && !has["x-project-id"] {
 		return &pendingSignature{names: names, sig: sig, date: date}, ""
 	}
 	if !has["x-project-id"] {
