@@ -80,7 +80,7 @@ func runExport(ctx context.Context, o *ExportOptions) error {
 	if err != nil {
 		return err
 	}
-	ls, err := readLive(ctx, o.IO, s, &state.Desired{}, true)
+	ls, err := readLive(ctx, o.IO, s, &state.Desired{}, readOptions{all: true})
 	if err != nil {
 		return err
 	}

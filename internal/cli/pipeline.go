@@ -119,12 +119,20 @@ type liveState struct {
 	eff  map[string]*state.EffectiveRepository
 }
 
+// readOptions say what readLive reads beyond what the spec manages.
+type readOptions struct {
+	// all reads everything instead (export).
+	all bool
+	// groupDeletes: the plan may delete unlisted empty groups, so the
+	// groups that look empty are listed again with archived repositories.
+	groupDeletes bool
+}
+
 // readLive walks the project tree and reads what d manages: the managed
 // repositories' lists, the listed groups' member groups, the Git
-// authorizations when d lists any. With all, it reads everything instead
-// (export). A spec that conflicts with itself on live repositories is an
-// error, its conflicts printed.
-func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, all bool) (ls *liveState, err error) {
+// authorizations when d lists any. A spec that conflicts with itself on
+// live repositories is an error, its conflicts printed.
+func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, o readOptions) (ls *liveState, err error) {
 	defer func() {
 		if err != nil && ctx.Err() != nil {
 			err = stoppedError(ctx, "while reading the live state; nothing was changed")
@@ -134,9 +142,9 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	if err != nil {
 		return nil, err
 	}
-	req := remote.ReadRequest{GitAuths: all || d.GitAuths != nil}
+	req := remote.ReadRequest{GitAuths: o.all || d.GitAuths != nil}
 	var eff map[string]*state.EffectiveRepository
-	if all {
+	if o.all {
 		for p := range live.Repositories {
 			req.Repositories = append(req.Repositories, p)
 		}
@@ -144,9 +152,16 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 			req.Groups = append(req.Groups, p)
 		}
 	} else {
+		if o.groupDeletes && d.Groups != nil {
+			if err := s.remote.FindArchived(ctx, live, emptyLooking(d, live)); err != nil {
+				return nil, err
+			}
+		}
 		paths := make([]string, 0, len(live.Repositories))
-		for p := range live.Repositories {
-			paths = append(paths, p)
+		for p, r := range live.Repositories {
+			if !r.Archived {
+				paths = append(paths, p)
+			}
 		}
 		var conflicts spec.Diagnostics
 		eff, conflicts = spec.Expand(d, paths)
@@ -157,7 +172,7 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 			return nil, fmt.Errorf("the spec conflicts with itself on live repositories (%s)", count(len(conflicts), "conflict"))
 		}
 		for p := range eff {
-			if live.Repositories[p] != nil {
+			if r := live.Repositories[p]; r != nil && !r.Archived {
 				req.Repositories = append(req.Repositories, p)
 			}
 		}
@@ -169,6 +184,25 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		return nil, err
 	}
 	return &liveState{live: live, eff: eff}, nil
+}
+
+// emptyLooking lists the live groups the spec does not list that hold no
+// repository the tree walk saw: the ones a pruning plan would delete.
+func emptyLooking(d *state.Desired, live *state.Live) []string {
+	occupied := map[string]bool{}
+	for p := range live.Repositories {
+		for g := state.ParentPath(p); g != ""; g = state.ParentPath(g) {
+			occupied[g] = true
+		}
+	}
+	var out []string
+	for p := range live.Groups {
+		if _, listed := d.Groups[p]; !listed && !occupied[p] {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // planResult is a computed plan with the live state it came from and the
@@ -184,7 +218,7 @@ type planResult struct {
 // that cannot be resolved, impossible requests) are printed and make it
 // fail.
 func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r resolved, getenv func(string) string) (*planResult, error) {
-	ls, err := readLive(ctx, ios, s, d, false)
+	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.prune && r.allowDeleteGroups})
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,7 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 	}
 	r := newResolver(d, live)
 	var problems []Problem
-	problems = append(problems, diffGroups(p, d, live, r, opts)...)
+	problems = append(problems, diffGroups(p, d, eff, live, r, opts)...)
 	for _, path := range keys(eff) {
 		problems = append(problems, diffRepository(p, eff[path], live, r, opts)...)
 	}
@@ -66,7 +66,7 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 	return p, problems
 }
 
-func diffGroups(p *Plan, d *state.Desired, live *state.Live, r *resolver, opts Options) []Problem {
+func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveRepository, live *state.Live, r *resolver, opts Options) []Problem {
 	var problems []Problem
 	for _, path := range keys(d.Groups) {
 		g := d.Groups[path]
@@ -154,25 +154,45 @@ func diffGroups(p *Plan, d *state.Desired, live *state.Live, r *resolver, opts O
 	if d.Groups == nil {
 		return problems
 	}
-	// Live groups the spec does not list.
-	repoCount := reposPerGroup(live)
+	// Live groups the spec does not list. The ones that hold a listed group
+	// or a managed repository are needed where they are: not drift. The
+	// others are drift, and with --prune --allow-delete-groups deleted when
+	// empty; a group that still holds repositories (archived ones included)
+	// is never deleted, which needs a person.
+	needed := map[string]bool{}
+	for path := range d.Groups {
+		for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
+			needed[g] = true
+		}
+	}
+	for path := range eff {
+		for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
+			needed[g] = true
+		}
+	}
+	repoCount, archived := reposPerGroup(live)
 	for _, path := range keys(live.Groups) {
-		if _, ok := d.Groups[path]; ok {
+		if _, ok := d.Groups[path]; ok || needed[path] {
 			continue
 		}
 		lg := live.Groups[path]
 		addr := GroupAddress(path)
-		repos := repoCount[path]
-		switch {
-		case opts.Prune && opts.AllowDeleteGroups && repos == 0 && !listedUnder(d, path):
+		switch repos := repoCount[path]; {
+		case !opts.Prune || !opts.AllowDeleteGroups:
+			p.Extras = append(p.Extras, Extra{Address: addr, Kind: KindGroup, Detail: "group not listed in the spec"})
+		case repos == 0:
 			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGroup, Action: Delete,
 				Before: &GroupValue{Visibility: lg.Visibility, Description: &lg.Description},
 				Target: Target{Group: path, GroupID: lg.ID}})
-		case opts.Prune && opts.AllowDeleteGroups:
-			p.Extras = append(p.Extras, Extra{Address: addr, Kind: KindGroup,
-				Detail: fmt.Sprintf("not listed, but not deleted: it contains %d repositories or listed groups", max(repos, 1))})
 		default:
-			p.Extras = append(p.Extras, Extra{Address: addr, Kind: KindGroup, Detail: "group not listed in the spec"})
+			held := fmt.Sprintf("%d repositories", repos)
+			if a := archived[path]; a > 0 {
+				held = fmt.Sprintf("%d repositories (%d archived)", repos, a)
+			}
+			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGroup, Action: Manual,
+				Before: &GroupValue{Visibility: lg.Visibility, Description: &lg.Description},
+				Reason: fmt.Sprintf("the group is not in the spec, but it holds %s and reposync never deletes repositories; move or delete them in the CodeArts console, or list the group", held),
+				Target: Target{Group: path, GroupID: lg.ID}})
 		}
 	}
 	return problems
@@ -192,6 +212,9 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 	if lr == nil {
 		return []Problem{{Source: e.Source, Address: addr,
 			Message: fmt.Sprintf("repository `%s` does not exist in the project; reposync manages existing repositories and never creates them", e.Path)}}
+	}
+	if lr.Archived {
+		return []Problem{{Source: e.Source, Address: addr, Message: fmt.Sprintf("repository `%s` is archived; reposync does not manage archived repositories (unarchive it, or leave it out of the spec)", e.Path)}}
 	}
 	if !lr.Details {
 		return []Problem{{Source: e.Source, Address: addr, Message: "internal error: the repository's members and rules were not read"}}
@@ -517,23 +540,17 @@ func sorted(s []string) []string {
 	return out
 }
 
-// reposPerGroup counts the live repositories inside each group, at any depth.
-func reposPerGroup(live *state.Live) map[string]int {
-	n := map[string]int{}
-	for path := range live.Repositories {
+// reposPerGroup counts the live repositories inside each group, at any
+// depth, and how many of them are archived.
+func reposPerGroup(live *state.Live) (all, archived map[string]int) {
+	all, archived = map[string]int{}, map[string]int{}
+	for path, r := range live.Repositories {
 		for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
-			n[g]++
+			all[g]++
+			if r.Archived {
+				archived[g]++
+			}
 		}
 	}
-	return n
-}
-
-// listedUnder reports whether the spec lists a group below this one.
-func listedUnder(d *state.Desired, group string) bool {
-	for path := range d.Groups {
-		if strings.HasPrefix(path, group+"/") {
-			return true
-		}
-	}
-	return false
+	return all, archived
 }

@@ -152,6 +152,39 @@ func (n *namespaceCheck) warnings() []string {
 	return out
 }
 
+// FindArchived lists the given groups including archived repositories
+// and adds those to live (Archived, never managed): the tree lists leave
+// them out, and a group that only looks empty must not be planned for
+// deletion. It reads only the groups it is given, concurrently.
+func (c *Client) FindArchived(ctx context.Context, live *state.Live, groups []string) error {
+	lists := make([][]api.TreeItem, len(groups))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.concurrency)
+	for i, p := range groups {
+		lg := live.Groups[p]
+		if lg == nil {
+			continue
+		}
+		g.Go(func() (err error) {
+			lists[i], err = c.api.ListGroupSubgroupsAndRepositoriesIncludingArchived(gctx, lg.ID)
+			return wrap(err, "list the children of group %s, archived repositories included", p)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i, p := range groups {
+		for _, it := range lists[i] {
+			path := p + "/" + it.Path
+			if it.DescendantType != api.DescendantRepository || it.Path == "" || live.Repositories[path] != nil {
+				continue
+			}
+			live.Repositories[path] = &state.LiveRepository{ID: it.ID, UUID: it.UUID, Path: path, GroupID: live.Groups[p].ID, Archived: true}
+		}
+	}
+	return nil
+}
+
 // ReadRequest says what Read must look at beyond the tree.
 type ReadRequest struct {
 	// Repositories whose members, member groups and push rules are read:

@@ -69,6 +69,9 @@ type LiveRepository struct {
 	Path    string
 	GroupID int64
 	Details bool
+	// Archived repositories are not managed; they are known only where a
+	// group's emptiness had to be checked (the tree lists leave them out).
+	Archived bool
 
 	// Members by user name: direct and inherited.
 	Members map[string]LiveMember
