@@ -241,3 +241,30 @@ func TestSavedPlanAppliesFromAnotherDirectory(t *testing.T) {
 		t.Errorf("contradicting flag: exit %d\n%s", code, errOut)
 	}
 }
+
+// Where the CI cannot hand the saved plan over, the merge job plans again
+// and holds the new plan to the reviewed one's changes digest.
+func TestApplyHoldsThePlanToTheReviewedDigest(t *testing.T) {
+	w := newWorld(t, "aksk", sim.Options{})
+	code, out, errOut := w.run("plan", "--format", "json", e2eSpec)
+	if code != 0 {
+		t.Fatalf("plan: %d %s", code, errOut)
+	}
+	var p struct {
+		ChangesDigest string `json:"changes_digest"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil || !strings.HasPrefix(p.ChangesDigest, "sha256:") {
+		t.Fatalf("changes_digest = %q (%v)", p.ChangesDigest, err)
+	}
+	_, md, _ := w.run("plan", "--format", "markdown", e2eSpec)
+	if !strings.Contains(md, "<!-- reposync:changes "+p.ChangesDigest+" -->") {
+		t.Errorf("the PR comment does not carry the digest for bots:\n%.300s", md)
+	}
+	code, _, errOut = w.run("apply", "--yes", "--expect-changes", "sha256:0000", e2eSpec)
+	if code != ExitError || !strings.Contains(errOut, "the plan now differs from the reviewed one") || w.writes() != 0 {
+		t.Errorf("a different digest: exit %d, %d writes\n%s", code, w.writes(), errOut)
+	}
+	if code, out, errOut := w.run("apply", "--yes", "--expect-changes", p.ChangesDigest, e2eSpec); code != 0 {
+		t.Errorf("the reviewed digest: exit %d\n%s%s", code, out, errOut)
+	}
+}
