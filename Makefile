@@ -13,6 +13,10 @@ all: build
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/reposync
 
+## install: build with the version stamped and install into $(go env GOPATH)/bin (or $GOBIN)
+install:
+	$(GO) install -trimpath -ldflags "$(LDFLAGS)" ./cmd/reposync
+
 ## test: the whole suite with the race detector, plus lint
 test: lint
 	$(GO) test -race -count=1 $(PKGS)
