@@ -38,7 +38,8 @@ fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-## demo: build, then validate the bundled examples
+## demo: build, start the simulator on examples/demo/fixture.yaml, and walk
+## validate -> plan -> the PR comment -> a refused apply -> apply -> plan
 demo: build
 	./scripts/demo.sh
 

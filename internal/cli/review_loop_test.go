@@ -94,8 +94,8 @@ func TestRefusalShownInEveryFormat(t *testing.T) {
 	// creator.
 	spec := writeSpec(t, "settings: {min_admins: 2}\nrepositories:\n  payments/api/ledger:\n    members: {bob: developer, carol: viewer}\n")
 	want := map[string]string{
-		"text":     "Apply will refuse this plan:\n  ✗ min_admins: the plan would leave 1 repositories with fewer than 2 admins",
-		"markdown": "### ⛔ Apply will refuse this plan\n\n- **min\\_admins**: the plan would leave 1 repositories with fewer than 2 admins",
+		"text":     "Apply will refuse this plan:\n  ✗ min_admins: the plan would leave 1 repository with fewer than 2 admins",
+		"markdown": "### ⛔ Apply will refuse this plan\n\n- **min\\_admins**: the plan would leave 1 repository with fewer than 2 admins",
 		"json":     `"rule": "min_admins"`,
 	}
 	for format, text := range want {

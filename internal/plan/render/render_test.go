@@ -115,7 +115,7 @@ func TestMarkdownStaysUnderLimit(t *testing.T) {
 		if len(out) > limit {
 			t.Errorf("limit %d: markdown is %d bytes", limit, len(out))
 		}
-		for _, want := range []string{"10000 to create, 0 to update, 1 to delete", "**Removes** `eve` (admin) from `org/zz/last`", "are not shown here"} {
+		for _, want := range []string{"10000 to create, 0 to update, 1 to delete", "**Removes** `eve` (admin) from `org/zz/last`", "not shown here, to keep this comment short"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("limit %d: markdown lacks %q", limit, want)
 			}
@@ -355,7 +355,7 @@ func TestCutMarkdownNamesEveryAttentionItem(t *testing.T) {
 	if len(out) > DefaultMaxMarkdown {
 		t.Errorf("markdown is %d bytes", len(out))
 	}
-	if !strings.Contains(out, "not shown here to keep this comment short; every change is in the plan artifact") {
+	if !strings.Contains(out, "; every change is in the plan artifact") {
 		t.Fatal("the details were not cut; the test needs a bigger plan")
 	}
 	cut := strings.Index(out, "### Details")
