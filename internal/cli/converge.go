@@ -49,7 +49,11 @@ func confirmApplied(ctx context.Context, s *session, d *state.Desired, r resolve
 	var live *state.Live
 	if tree {
 		var err error
-		if live, err = s.remote.Walk(ctx); err != nil {
+		var reach func(string) bool
+		if r.scope != nil {
+			reach = r.scope.Reaches
+		}
+		if live, err = s.remote.Walk(ctx, reach); err != nil {
 			return err
 		}
 	} else {
@@ -57,8 +61,8 @@ func confirmApplied(ctx context.Context, s *session, d *state.Desired, r resolve
 	}
 	req := remote.ReadRequest{GitAuths: auths}
 	for p := range repos {
-		if live.Repositories[p] != nil {
-			req.Repositories = append(req.Repositories, p)
+		if e := before.eff[p]; e != nil && live.Repositories[p] != nil {
+			req.Repositories = append(req.Repositories, remote.RepoRead{Path: p, Members: e.Members != nil, MemberGroups: e.MemberGroups != nil, PushRules: e.PushRules != nil})
 		}
 	}
 	for p := range groups {
@@ -78,7 +82,9 @@ func confirmApplied(ctx context.Context, s *session, d *state.Desired, r resolve
 	}
 	// Untouched groups keep what was read before (cloneTree), so the new
 	// plan repeats their old changes; only the done addresses are looked at.
-	fresh, _ := plan.Diff(d, eff, live, plan.Options{Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups, ToolVersion: Version})
+	opts := r.planOptions()
+	opts.RotateSecrets = false // a rotation is done once; a new plan must not ask for it again
+	fresh, _ := plan.Diff(d, eff, live, opts)
 	for _, c := range fresh.Changes {
 		res := done[c.Address]
 		if res == nil || c.Action == plan.Manual && res.Action == plan.Manual {

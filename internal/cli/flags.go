@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reposync/reposync/internal/api"
+	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/state"
 )
 
@@ -159,6 +160,11 @@ type ChangeOptions struct {
 	AllowDeleteGroups bool
 	RotateSecrets     bool
 	MaxDeletes        optionalInt
+	// Targets restrict the plan to matching repositories and groups.
+	Targets []string
+	// ChangedSince restricts the plan to what the spec's change since this
+	// Git revision touches.
+	ChangedSince string
 	// PruneSet is true when --prune was given, so it overrides settings.prune.
 	PruneSet bool
 }
@@ -169,13 +175,22 @@ func addChangeFlags(cmd *cobra.Command, o *ChangeOptions) {
 	fl.BoolVar(&o.AllowDeleteGroups, "allow-delete-groups", false, "with --prune, also delete empty groups the spec does not list")
 	fl.BoolVar(&o.RotateSecrets, "rotate-secrets", false, "re-create every listed Git authorization with the current password")
 	fl.Var(&o.MaxDeletes, "max-deletes", "refuse plans with more deletions than `N` (default: settings.max_deletes, else 25)")
+	fl.StringArrayVar(&o.Targets, "target", nil, "plan only repositories and groups matching `PATTERN` (the spec's glob syntax, e.g. payments/api/**); repeatable")
+	fl.StringVar(&o.ChangedSince, "changed-since", "", "plan only what the spec's change since the Git revision `REF` touches (e.g. the merge base of a pull request)")
 }
 
 // resolved are the change flags and guardrail limits after the spec's
-// settings were applied.
+// settings were applied, and what the plan covers.
 type resolved struct {
 	prune, allowDeleteGroups, rotateSecrets bool
 	maxDeletes, minAdmins                   int
+	// scope is nil for a plan of everything.
+	scope *plan.Scope
+}
+
+func (r resolved) planOptions() plan.Options {
+	return plan.Options{Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups, RotateSecrets: r.rotateSecrets,
+		Scope: r.scope, ToolVersion: Version}
 }
 
 // defaultMaxDeletes and defaultMinAdmins apply when neither the spec's
@@ -203,6 +218,15 @@ func (o ChangeOptions) resolve(d *state.Desired) (resolved, error) {
 	}
 	if d.Settings.MinAdmins != nil {
 		r.minAdmins = *d.Settings.MinAdmins
+	}
+	if len(o.Targets) > 0 {
+		if o.ChangedSince != "" {
+			return resolved{}, fmt.Errorf("--target and --changed-since each choose what to plan; use one")
+		}
+		r.scope = &plan.Scope{Repositories: o.Targets, Groups: o.Targets}
+		if err := r.scope.Compile(); err != nil {
+			return resolved{}, fmt.Errorf("--%w", err)
+		}
 	}
 	return r, nil
 }

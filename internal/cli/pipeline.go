@@ -126,6 +126,9 @@ type readOptions struct {
 	// groupDeletes: the plan may delete unlisted empty groups, so the
 	// groups that look empty are listed again with archived repositories.
 	groupDeletes bool
+	// scope restricts what is walked and read (--target, --changed-since);
+	// nil reads everything the spec manages.
+	scope *plan.Scope
 }
 
 // readLive walks the project tree and reads what d manages: the managed
@@ -138,22 +141,32 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 			err = stoppedError(ctx, "while reading the live state; nothing was changed")
 		}
 	}()
-	live, err := s.remote.Walk(ctx)
+	var reach func(string) bool
+	if o.scope != nil && !o.all {
+		reach = o.scope.Reaches
+	}
+	live, err := s.remote.Walk(ctx, reach)
 	if err != nil {
 		return nil, err
 	}
-	req := remote.ReadRequest{GitAuths: o.all || d.GitAuths != nil}
+	req := remote.ReadRequest{GitAuths: o.all || d.GitAuths != nil && o.scope.Auths()}
 	var eff map[string]*state.EffectiveRepository
 	if o.all {
 		for p := range live.Repositories {
-			req.Repositories = append(req.Repositories, p)
+			req.Repositories = append(req.Repositories, remote.AllLists(p))
 		}
 		for p := range live.Groups {
 			req.Groups = append(req.Groups, p)
 		}
 	} else {
 		if o.groupDeletes && d.Groups != nil {
-			if err := s.remote.FindArchived(ctx, live, emptyLooking(d, live)); err != nil {
+			var candidates []string
+			for _, g := range emptyLooking(d, live) {
+				if o.scope.Group(g) {
+					candidates = append(candidates, g)
+				}
+			}
+			if err := s.remote.FindArchived(ctx, live, candidates); err != nil {
 				return nil, err
 			}
 		}
@@ -171,19 +184,31 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 			}
 			return nil, fmt.Errorf("the spec conflicts with itself on live repositories (%s)", count(len(conflicts), "conflict"))
 		}
-		for p := range eff {
-			if r := live.Repositories[p]; r != nil && !r.Archived {
-				req.Repositories = append(req.Repositories, p)
-			}
-		}
+		req.Repositories = repoReads(eff, live, o.scope)
 		for p := range d.Groups {
-			req.Groups = append(req.Groups, p)
+			if o.scope.Group(p) {
+				req.Groups = append(req.Groups, p)
+			}
 		}
 	}
 	if err := s.remote.Read(ctx, live, req); err != nil {
 		return nil, err
 	}
 	return &liveState{live: live, eff: eff}, nil
+}
+
+// repoReads lists the repositories in scope that exist, each with the
+// lists the spec manages for it: a repository whose spec and policies set
+// only members is not asked for its push rules or member groups.
+func repoReads(eff map[string]*state.EffectiveRepository, live *state.Live, scope *plan.Scope) []remote.RepoRead {
+	var out []remote.RepoRead
+	for p, e := range eff {
+		if r := live.Repositories[p]; r == nil || r.Archived || !scope.Repo(p) {
+			continue
+		}
+		out = append(out, remote.RepoRead{Path: p, Members: e.Members != nil, MemberGroups: e.MemberGroups != nil, PushRules: e.PushRules != nil})
+	}
+	return out
 }
 
 // emptyLooking lists the live groups the spec does not list that hold no
@@ -218,16 +243,17 @@ type planResult struct {
 // that cannot be resolved, impossible requests) are printed and make it
 // fail.
 func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r resolved, getenv func(string) string) (*planResult, error) {
-	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.prune && r.allowDeleteGroups})
+	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.prune && r.allowDeleteGroups, scope: r.scope})
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range policyMisses(d, ls.eff) {
-		fmt.Fprintf(ios.ErrOut, "warning: policy %s selects no live repository\n", name)
+	if r.scope == nil {
+		// A scoped plan walks part of the tree: a policy can miss there.
+		for _, name := range policyMisses(d, ls.eff) {
+			fmt.Fprintf(ios.ErrOut, "warning: policy %s selects no live repository\n", name)
+		}
 	}
-	p, problems := plan.Diff(d, ls.eff, ls.live, plan.Options{
-		Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups, RotateSecrets: r.rotateSecrets, ToolVersion: Version,
-	})
+	p, problems := plan.Diff(d, ls.eff, ls.live, r.planOptions())
 	if len(problems) > 0 {
 		for _, pr := range problems {
 			fmt.Fprintln(ios.ErrOut, "error: "+pr.String())

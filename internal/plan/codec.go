@@ -57,6 +57,9 @@ func Decode(r io.Reader) (*Plan, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
+	if err := p.Context.Scope.Compile(); err != nil {
+		return nil, fmt.Errorf("read plan: its scope: %w", err)
+	}
 	return &p, nil
 }
 

@@ -20,7 +20,10 @@ type Options struct {
 	// RotateSecrets replaces every listed Git authorization (delete and
 	// create with the current password) and allows changing one.
 	RotateSecrets bool
-	ToolVersion   string
+	// Scope restricts the plan to some objects; nil plans everything. It
+	// must be compiled.
+	Scope       *Scope
+	ToolVersion string
 }
 
 // Diff computes the plan that makes live match desired. eff is the desired
@@ -35,7 +38,7 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 		ToolVersion:   opts.ToolVersion,
 		Project:       live.Project,
 		SpecDigest:    d.Digest,
-		Context:       Context{Prune: opts.Prune, AllowDeleteGroups: opts.AllowDeleteGroups, RotateSecrets: opts.RotateSecrets},
+		Context:       Context{Prune: opts.Prune, AllowDeleteGroups: opts.AllowDeleteGroups, RotateSecrets: opts.RotateSecrets, Scope: opts.Scope},
 		Prune:         opts.Prune,
 		Live:          map[string]string{},
 	}
@@ -46,9 +49,13 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 	var problems []Problem
 	problems = append(problems, diffGroups(p, d, eff, live, r, opts)...)
 	for _, path := range keys(eff) {
-		problems = append(problems, diffRepository(p, eff[path], live, r, opts)...)
+		if opts.Scope.Repo(path) {
+			problems = append(problems, diffRepository(p, eff[path], live, r, opts)...)
+		}
 	}
-	problems = append(problems, diffGitAuths(p, d, live, opts)...)
+	if opts.Scope.Auths() {
+		problems = append(problems, diffGitAuths(p, d, live, opts)...)
+	}
 	problems = append(problems, r.problems...)
 	p.Warnings = append(p.Warnings, r.warnings...)
 	p.Warnings = append(p.Warnings, live.Warnings...)
@@ -69,6 +76,9 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveRepository, live *state.Live, r *resolver, opts Options) []Problem {
 	var problems []Problem
 	for _, path := range keys(d.Groups) {
+		if !opts.Scope.Group(path) {
+			continue
+		}
 		g := d.Groups[path]
 		lg := live.Groups[path]
 		addr := GroupAddress(path)
@@ -172,7 +182,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 	}
 	repoCount, archived := reposPerGroup(live)
 	for _, path := range keys(live.Groups) {
-		if _, ok := d.Groups[path]; ok || needed[path] {
+		if _, ok := d.Groups[path]; ok || needed[path] || !opts.Scope.Group(path) {
 			continue
 		}
 		lg := live.Groups[path]

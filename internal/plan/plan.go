@@ -89,6 +89,9 @@ type Context struct {
 	Prune             bool `json:"prune"`
 	AllowDeleteGroups bool `json:"allow_delete_groups"`
 	RotateSecrets     bool `json:"rotate_secrets"`
+	// Scope is what the plan covers (--target, --changed-since); absent
+	// when it covers everything.
+	Scope *Scope `json:"scope,omitempty"`
 }
 
 // Summary counts changes per action, and the unlisted live entries.

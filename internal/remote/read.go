@@ -17,13 +17,15 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Walk reads the project tree — every group and repository, by path —
-// without reading any repository's details. Each level of the tree is listed
-// concurrently. Paths are built from the walk itself (the parent's path and
-// the item's own `path`), never taken from `full_path`: the service may put
-// a namespace in front of it (docs/api-assumptions.md), which is only
+// Walk reads the project tree — groups and repositories, by path — without
+// reading any repository's details. Each level of the tree is listed
+// concurrently. reach says which groups to list the children of (nil: all
+// of them): a plan of a few repositories walks only the groups on their
+// way. Paths are built from the walk itself (the parent's path and the
+// item's own `path`), never taken from `full_path`: the service may put a
+// namespace in front of it (docs/api-assumptions.md), which is only
 // cross-checked.
-func (c *Client) Walk(ctx context.Context) (*state.Live, error) {
+func (c *Client) Walk(ctx context.Context, reach func(group string) bool) (*state.Live, error) {
 	live := &state.Live{
 		Project:      c.project,
 		Groups:       map[string]*state.LiveGroup{},
@@ -38,7 +40,19 @@ func (c *Client) Walk(ctx context.Context) (*state.Live, error) {
 		return nil, fmt.Errorf("list the groups and repositories of project %s: %w", c.project, err)
 	}
 	ns := &namespaceCheck{}
-	level := c.addItems(live, nil, top, ns)
+	within := func(groups []*state.LiveGroup) []*state.LiveGroup {
+		if reach == nil {
+			return groups
+		}
+		var out []*state.LiveGroup
+		for _, g := range groups {
+			if reach(g.Path) {
+				out = append(out, g)
+			}
+		}
+		return out
+	}
+	level := within(c.addItems(live, nil, top, ns))
 	for depth := 0; len(level) > 0; depth++ {
 		if depth > 64 {
 			return nil, fmt.Errorf("the group tree is deeper than 64 levels; is the API returning a cycle?")
@@ -63,7 +77,7 @@ func (c *Client) Walk(ctx context.Context) (*state.Live, error) {
 		for i, grp := range level {
 			next = append(next, c.addItems(live, grp, children[i], ns)...)
 		}
-		level = next
+		level = within(next)
 	}
 	live.Warnings = append(live.Warnings, ns.warnings()...)
 	for path, g := range live.Groups {
@@ -187,13 +201,26 @@ func (c *Client) FindArchived(ctx context.Context, live *state.Live, groups []st
 
 // ReadRequest says what Read must look at beyond the tree.
 type ReadRequest struct {
-	// Repositories whose members, member groups and push rules are read:
-	// the managed ones (listed in the spec or selected by a policy).
-	Repositories []string
+	// Repositories whose lists are read: the managed ones (listed in the
+	// spec or selected by a policy), each only for the lists the spec
+	// manages for it.
+	Repositories []RepoRead
 	// Groups whose attached member groups are read (listed in the spec).
 	Groups []string
 	// GitAuths reads the project's ServiceStage Git authorizations.
 	GitAuths bool
+}
+
+// RepoRead names a repository and the lists to read of it: members (v4 and
+// legacy lists), attached member groups, file push rules.
+type RepoRead struct {
+	Path                              string
+	Members, MemberGroups, PushRules bool
+}
+
+// AllLists reads every list of a repository (export, checks).
+func AllLists(path string) RepoRead {
+	return RepoRead{Path: path, Members: true, MemberGroups: true, PushRules: true}
 }
 
 // repoDetail collects one repository's reads; each field is written by one
@@ -211,13 +238,21 @@ type repoDetail struct {
 // concurrency and paced per API operation by the api client's rate budget;
 // tasks are interleaved by operation so every operation family is busy at
 // once. Nothing is read twice.
+//
+// The lookups are read only when something needs them: users for members
+// and push rules, the integer member-group ids and the project roles for
+// push rules, the member-group catalogue for member groups.
 func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) error {
-	repos := uniqueSorted(req.Repositories)
+	repos := uniqueRepoReads(req.Repositories)
 	groups := uniqueSorted(req.Groups)
-	for _, p := range repos {
-		if live.Repositories[p] == nil {
-			return fmt.Errorf("internal error: repository %s is not in the tree", p)
+	needUsers, needRules, needMGs := false, false, len(groups) > 0
+	for _, rr := range repos {
+		if live.Repositories[rr.Path] == nil {
+			return fmt.Errorf("internal error: repository %s is not in the tree", rr.Path)
 		}
+		needUsers = needUsers || rr.Members || rr.PushRules
+		needRules = needRules || rr.PushRules
+		needMGs = needMGs || rr.MemberGroups
 	}
 	details := make([]repoDetail, len(repos))
 	groupMGs := make([][]api.GroupUserGroup, len(groups))
@@ -229,25 +264,28 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 		mgCatalog [][]api.GroupUserGroup // attached + addable of one group: every member group of the project
 	)
 	var tasks []func(context.Context) error
-	tasks = append(tasks,
-		func(ctx context.Context) (err error) {
+	if needUsers {
+		tasks = append(tasks, func(ctx context.Context) (err error) {
 			users, err = c.api.ListProductPermissionResourcesGrantedUsers(ctx, c.project)
 			return wrap(err, "list the users of project %s", c.project)
-		},
-		func(ctx context.Context) (err error) {
-			teams, err = c.api.ListProjectProtectedRefsUserGroups(ctx, c.project)
-			return wrap(err, "list the member groups of project %s", c.project)
-		},
-		func(ctx context.Context) (err error) {
-			roles, err = c.api.ShowProjectMemberSetting(ctx, c.project)
-			return wrap(err, "list the roles of project %s", c.project)
-		},
-	)
+		})
+	}
+	if needRules {
+		tasks = append(tasks,
+			func(ctx context.Context) (err error) {
+				teams, err = c.api.ListProjectProtectedRefsUserGroups(ctx, c.project)
+				return wrap(err, "list the member groups of project %s", c.project)
+			},
+			func(ctx context.Context) (err error) {
+				roles, err = c.api.ShowProjectMemberSetting(ctx, c.project)
+				return wrap(err, "list the roles of project %s", c.project)
+			})
+	}
 	// Every member group of the project is either attached to a group or
 	// addable to it: one group's two lists give the whole catalogue of
 	// 32-character ids. The attached list is not read twice when the group
 	// is listed in the spec anyway.
-	if anchor := firstGroup(live); anchor != nil {
+	if anchor := firstGroup(live); anchor != nil && needMGs {
 		mgCatalog = make([][]api.GroupUserGroup, 2)
 		if !slices.Contains(groups, anchor.Path) {
 			tasks = append(tasks, func(ctx context.Context) (err error) {
@@ -276,25 +314,31 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 			return wrap(err, "list the member groups of group %s", p)
 		})
 	}
-	for i, p := range repos {
-		r, d := live.Repositories[p], &details[i]
-		tasks = append(tasks,
-			func(ctx context.Context) (err error) {
-				d.members, err = c.api.ListMembers(ctx, r.ID)
-				return wrap(err, "list the members of %s", p)
-			},
-			func(ctx context.Context) (err error) {
-				d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
-				return wrap(err, "list the member roles of %s", p)
-			},
-			func(ctx context.Context) (err error) {
+	for i, rr := range repos {
+		p, r, d := rr.Path, live.Repositories[rr.Path], &details[i]
+		if rr.Members {
+			tasks = append(tasks,
+				func(ctx context.Context) (err error) {
+					d.members, err = c.api.ListMembers(ctx, r.ID)
+					return wrap(err, "list the members of %s", p)
+				},
+				func(ctx context.Context) (err error) {
+					d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
+					return wrap(err, "list the member roles of %s", p)
+				})
+		}
+		if rr.MemberGroups {
+			tasks = append(tasks, func(ctx context.Context) (err error) {
 				d.groups, err = c.api.ListRepositoryUserGroups(ctx, r.ID)
 				return wrap(err, "list the member groups of %s", p)
-			},
-			func(ctx context.Context) (err error) {
+			})
+		}
+		if rr.PushRules {
+			tasks = append(tasks, func(ctx context.Context) (err error) {
 				d.rules, err = c.api.ListRepositoryFilePushPermissions(ctx, r.ID)
 				return wrap(err, "list the file push rules of %s", p)
 			})
+		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.concurrency)
@@ -357,7 +401,8 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 	}
 
 	// Repositories.
-	for i, p := range repos {
+	for i, rr := range repos {
+		p := rr.Path
 		r := live.Repositories[p]
 		fillRepository(r, details[i], live)
 		live.Fingerprints[plan.RepositoryAddress(p).String()] = fingerprint(r)
@@ -542,6 +587,23 @@ func firstGroup(live *state.Live) *state.LiveGroup {
 		}
 	}
 	return best
+}
+
+// uniqueRepoReads merges the reads asked for one repository and sorts
+// them by path.
+func uniqueRepoReads(in []RepoRead) []RepoRead {
+	by := map[string]RepoRead{}
+	for _, rr := range in {
+		have := by[rr.Path]
+		by[rr.Path] = RepoRead{Path: rr.Path, Members: have.Members || rr.Members,
+			MemberGroups: have.MemberGroups || rr.MemberGroups, PushRules: have.PushRules || rr.PushRules}
+	}
+	out := make([]RepoRead, 0, len(by))
+	for _, rr := range by {
+		out = append(out, rr)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
 }
 
 func uniqueSorted(in []string) []string {

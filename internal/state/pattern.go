@@ -58,6 +58,7 @@ func ParsePattern(text string) (Pattern, error) {
 	return p, nil
 }
 
+// Match reports whether the pattern matches repoPath, ignoring its
 // negation (see Selects for how a pattern list decides).
 func (p Pattern) Match(repoPath string) bool {
 	if len(p.segs) == 0 {
@@ -100,6 +101,43 @@ func matchSegs(pat, name []string) bool {
 		ok = next
 	}
 	return ok[0]
+}
+
+// Reaches reports whether the pattern could match a path below group (a
+// path of one or more groups): whether a walk of the tree that looks for
+// its matches must list the group. It ignores negation, so it may say yes
+// where every match would be excluded (the walk then lists a little more
+// than needed), never no where a match exists.
+func (p Pattern) Reaches(group string) bool {
+	if len(p.segs) == 0 {
+		return false
+	}
+	g := strings.Split(group, "/")
+	memo := map[[2]int]bool{}
+	var reach func(i, j int) bool
+	reach = func(i, j int) bool {
+		key := [2]int{i, j}
+		if v, ok := memo[key]; ok {
+			return v
+		}
+		var v bool
+		switch {
+		case j == len(g):
+			// The group is consumed; whatever is left of the pattern can
+			// match one or more segments more.
+			v = i < len(p.segs)
+		case i == len(p.segs):
+			v = false
+		case p.segs[i] == "**":
+			v = i == len(p.segs)-1 || reach(i+1, j) || reach(i, j+1)
+		default:
+			m, _ := path.Match(p.segs[i], g[j])
+			v = m && reach(i+1, j+1)
+		}
+		memo[key] = v
+		return v
+	}
+	return reach(0, 0)
 }
 
 // Selects reports whether a list of patterns selects the repository: it must

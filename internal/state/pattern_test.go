@@ -2,6 +2,7 @@ package state
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -81,4 +82,59 @@ func MustPattern(text string) Pattern {
 		panic(fmt.Sprintf("MustPattern(%q): %v", text, err))
 	}
 	return p
+}
+
+func TestPatternReaches(t *testing.T) {
+	tests := []struct {
+		pattern, group string
+		want           bool
+	}{
+		{"payments/api/gateway", "payments", true},
+		{"payments/api/gateway", "payments/api", true},
+		{"payments/api/gateway", "payments/api/gateway", false},
+		{"payments/api/gateway", "platform", false},
+		{"payments/api/gateway", "payments/web", false},
+		{"payments/**", "payments", true},
+		{"payments/**", "payments/api/deep", true},
+		{"payments/**", "platform", false},
+		{"**", "anything/at/all", true},
+		{"*/api/*", "payments", true},
+		{"*/api/*", "payments/api", true},
+		{"*/api/*", "payments/web", false},
+		{"*/api/*", "payments/api/gw", false},
+		{"**/gateway", "a/b/c", true},
+		{"pay*/**", "payments", true},
+		{"pay*/**", "data", false},
+		{"!payments/**", "payments", true}, // negation is ignored: a superset is safe
+		{"top", "top", false},
+	}
+	for _, tt := range tests {
+		p, err := ParsePattern(tt.pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Reaches(tt.group); got != tt.want {
+			t.Errorf("%q reaches below %q = %v, want %v", tt.pattern, tt.group, got, tt.want)
+		}
+	}
+}
+
+// Reaches never says no where a match exists: for every path a pattern
+// matches, every group on its way is reached.
+func TestPatternReachesIsASuperset(t *testing.T) {
+	paths := []string{"a/b/c", "a/b", "a/x/c", "b/b/c", "a/b/c/d", "x", "a/bc/c"}
+	for _, text := range []string{"a/**", "*/b/*", "**/c", "a/b/c", "a/*/c", "**", "a/**/c", "*/*"} {
+		p, _ := ParsePattern(text)
+		for _, full := range paths {
+			if !p.Match(full) {
+				continue
+			}
+			segs := strings.Split(full, "/")
+			for i := 1; i < len(segs); i++ {
+				if g := strings.Join(segs[:i], "/"); !p.Reaches(g) {
+					t.Errorf("%q matches %q but does not reach %q", text, full, g)
+				}
+			}
+		}
+	}
 }
