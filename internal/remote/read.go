@@ -214,7 +214,7 @@ type ReadRequest struct {
 // RepoRead names a repository and the lists to read of it: members (v4 and
 // legacy lists), attached member groups, file push rules.
 type RepoRead struct {
-	Path                              string
+	Path                             string
 	Members, MemberGroups, PushRules bool
 }
 
