@@ -5,10 +5,11 @@
 // request it also runs a reversible write probe in one scratch repository
 // (probe.go), which removes everything it created even when interrupted.
 //
-// The result is a Report: plain data with stable JSON names, which cli renders
-// as text or JSON and maps to an exit code. doctor imports only api (the calls)
-// and state (the tree a Walker returns, role names); the spec reaches it as a
-// Scope the caller builds, and the tree walk through the Walker interface.
+// The result is a Report: plain data with stable JSON names, rendered as text
+// or JSON here and mapped to an exit code by cli. doctor imports only api (the
+// calls) and state (the tree a Walker returns, role names); it must not import
+// remote, spec, plan or cli: the spec reaches it as a Scope the caller builds,
+// and the tree walk through the Walker interface.
 package doctor
 
 import (

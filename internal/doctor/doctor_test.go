@@ -23,7 +23,7 @@ func items(kind string, ids ...int64) []api.TreeItem {
 	return out
 }
 
-func TestCheckFullPath(t *testing.T) {
+func TestDoctorCheckFullPath(t *testing.T) {
 	item := func(path, full string) api.TreeItem { return api.TreeItem{Path: path, FullPath: full} }
 	cases := []struct {
 		name     string
@@ -55,7 +55,7 @@ func TestCheckFullPath(t *testing.T) {
 	}
 }
 
-func TestCheckTreeOrder(t *testing.T) {
+func TestDoctorCheckTreeOrder(t *testing.T) {
 	cases := []struct {
 		name     string
 		listings []listing
@@ -79,7 +79,7 @@ func TestCheckTreeOrder(t *testing.T) {
 	}
 }
 
-func TestCheckXTotalAndPageSize(t *testing.T) {
+func TestDoctorCheckXTotalAndPageSize(t *testing.T) {
 	documented := map[string]api.ListFacts{
 		"ListMembers":                       {Pages: 3, PagesWithTotal: 3, LargestPage: 7},
 		"ListRepositoryFilePushPermissions": {Pages: 2, LargestPage: 1},
@@ -114,7 +114,7 @@ func TestCheckXTotalAndPageSize(t *testing.T) {
 	}
 }
 
-func TestCheckRoleIDs(t *testing.T) {
+func TestDoctorCheckRoleIDs(t *testing.T) {
 	roles := api.ProjectMemberSetting{RoleSync: []api.RoleSync{{RoleID: "r1", RoleName: "project-manager"}}}
 	withRole := func(ro api.PushRuleRole) []*sample {
 		return []*sample{{path: "pay/gw", hasRules: true, rules: []api.FilePushPermission{{Path: "/c/*", Actions: []api.PushRuleAction{{Roles: []api.PushRuleRole{ro}}}}}}}
@@ -142,7 +142,7 @@ func TestCheckRoleIDs(t *testing.T) {
 	}
 }
 
-func TestCheckMembers(t *testing.T) {
+func TestDoctorCheckMembers(t *testing.T) {
 	const project = "0b234373cf3f4b04ab2d8a245155e12b"
 	direct := api.RepositoryMember{UserIAMID: "a", UserName: "alice", RepositoryRoleName: "Administrator"}
 	creator := api.RepositoryMember{UserIAMID: "c", UserName: "carl", RepositoryRoleName: "Administrator", IsRepoCreator: 1}
@@ -204,7 +204,7 @@ func TestCheckMembers(t *testing.T) {
 	}
 }
 
-func TestBatchUpdateVerdict(t *testing.T) {
+func TestDoctorBatchUpdateVerdict(t *testing.T) {
 	alice, bob := grant{kind: "user", id: 1, name: "alice"}, grant{kind: "user", id: 2, name: "bob"}
 	rule := func(users ...grant) *api.FilePushPermission {
 		a := api.PushRuleAction{Action: "push"}
@@ -238,7 +238,7 @@ func TestBatchUpdateVerdict(t *testing.T) {
 	}
 }
 
-func TestRefused(t *testing.T) {
+func TestDoctorRefused(t *testing.T) {
 	cases := []struct {
 		err  error
 		want bool
@@ -262,7 +262,7 @@ func TestRefused(t *testing.T) {
 
 // At the gateway's 600 calls a minute per operation, a full plan of 10 000
 // repositories in 300 groups walks for 30 s and reads for 1 000 s.
-func TestEstimate(t *testing.T) {
+func TestDoctorEstimate(t *testing.T) {
 	got := estimate(300, 10000, 12, 600)
 	want := Estimate{Groups: 300, Repositories: 10000, WalkSeconds: 30, ReadSeconds: 1000, Seconds: 1030,
 		ListOperations: []string{"ListMembers", "ListRepoMembers", "ListRepositoryUserGroups", "ListRepositoryFilePushPermissions", "ListGroupUserGroups"}}
@@ -274,7 +274,7 @@ func TestEstimate(t *testing.T) {
 	}
 }
 
-func TestChecksSortByRow(t *testing.T) {
+func TestDoctorChecksSortByRow(t *testing.T) {
 	cs := []Check{{ID: "A40"}, {ID: "A16", Name: "x_total"}, {ID: "A3"}, {ID: "A16", Name: "page_size"}, {ID: "A1"}}
 	sortChecks(cs)
 	var got []string
