@@ -304,6 +304,7 @@ func recordOrigin(ctx context.Context, p *plan.Plan, paths []string) *gitTree {
 	t := findGitTree(ctx, ".")
 	if t == nil {
 		p.Context.SpecPaths = append([]string(nil), paths...)
+		p.ChangesDigest = plan.ChangesDigest(p)
 		return nil
 	}
 	var rels []string
@@ -313,6 +314,7 @@ func recordOrigin(ctx context.Context, p *plan.Plan, paths []string) *gitTree {
 			// Outside the work tree: keep everything relative to the
 			// working directory, as without Git.
 			p.Context.SpecPaths = append([]string(nil), paths...)
+			p.ChangesDigest = plan.ChangesDigest(p)
 			return nil
 		}
 		rels = append(rels, r)
@@ -322,6 +324,7 @@ func recordOrigin(ctx context.Context, p *plan.Plan, paths []string) *gitTree {
 	for i := range p.Changes {
 		p.Changes[i].Source = t.relSource(p.Changes[i].Source)
 	}
+	p.ChangesDigest = plan.ChangesDigest(p)
 	return t
 }
 

@@ -45,6 +45,11 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	}
 	var b strings.Builder
 	b.WriteString(MarkdownMarker + "\n")
+	if p.ChangesDigest != "" {
+		// For bots: the digest a merge job can hold the next plan to
+		// (apply --expect-changes).
+		b.WriteString("<!-- reposync:changes " + html(p.ChangesDigest) + " -->\n")
+	}
 	b.WriteString("## reposync plan\n\n")
 	fmt.Fprintf(&b, "**%s** · project %s", p.Summary.Line(), code(p.Project))
 	if p.SpecDigest != "" {
@@ -52,6 +57,9 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	}
 	if c := p.Context.Commit; c != "" {
 		fmt.Fprintf(&b, " · commit %s", code(c[:min(len(c), 12)]))
+	}
+	if p.ChangesDigest != "" {
+		fmt.Fprintf(&b, " · changes %s", code(shortDigest(p.ChangesDigest)))
 	}
 	if p.Prune {
 		b.WriteString(" · prune on")
