@@ -83,6 +83,24 @@ func endpointCases() []endpointCase {
 			want: []TreeItem(nil),
 		},
 		{
+			op: "ListProjectSubgroupsAndRepositories server order", method: "GET",
+			path: "/v4/projects/" + tProject + "/subgroups-and-repositories", query: firstPage, status: 200,
+			resp: `[{"descendant_type":"group","id":101},{"descendant_type":"group","id":100}]`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.ListProjectSubgroupsAndRepositoriesWith(ctx, tProject, TreeQuery{ServerOrder: true})
+			},
+			want: []TreeItem{{DescendantType: "group", ID: 101}, {DescendantType: "group", ID: 100}},
+		},
+		{
+			op: "ListGroupSubgroupsAndRepositories server order", method: "GET",
+			path: "/v4/groups/100/subgroups-and-repositories", query: firstPage, status: 200,
+			resp: `[]`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.ListGroupSubgroupsAndRepositoriesWith(ctx, 100, TreeQuery{ServerOrder: true})
+			},
+			want: []TreeItem(nil),
+		},
+		{
 			op: "ShowGroup", method: "GET", path: "/v4/" + tProject + "/groups/100", status: 200,
 			resp: `{"id":100,"name":"payments","full_name":"acme / payments","description":"d","visibility":"private","project_id":"` + tProject + `","creator_id":9124,"ancestor_ids":[99],"ancestor_names":["acme"],"sum":{"open_merge_requests_count":1}}`,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.ShowGroup(ctx, tProject, 100) },

@@ -83,3 +83,16 @@ func (c *Client) noteDate(svc service, h http.Header) {
 	defer c.pagesMu.Unlock()
 	c.serverTime[svc.key()] = ServerTime{Date: d, Received: now}
 }
+
+// Endpoints returns the base URL each service is called at, keyed like
+// Facts.ServerTime (ServiceRepo, ServiceIAM, …): all the same with
+// WithEndpoint, the regional hosts with WithRegion. A service the region
+// does not offer is left out. The URLs carry no credentials (WithEndpoint
+// refuses user info).
+func (c *Client) Endpoints() map[string]string {
+	out := make(map[string]string, len(c.endpoints))
+	for svc, u := range c.endpoints {
+		out[svc.key()] = u.String()
+	}
+	return out
+}

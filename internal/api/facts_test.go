@@ -64,3 +64,36 @@ func TestFacts(t *testing.T) {
 		t.Errorf("Facts returned the client's own map, not a copy")
 	}
 }
+
+func TestClientEndpoints(t *testing.T) {
+	c, err := New(WithRegion("cn-north-4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		ServiceRepo:         "https://codehub-ext.cn-north-4.myhuaweicloud.com",
+		ServiceServiceStage: "https://servicestage.cn-north-4.myhuaweicloud.com",
+		ServiceIAM:          "https://iam.cn-north-4.myhuaweicloud.com",
+		ServiceProjectMan:   "https://projectman-ext.cn-north-4.myhuaweicloud.com",
+	}
+	if diff := cmp.Diff(want, c.Endpoints()); diff != "" {
+		t.Errorf("regional endpoints (-want +got):\n%s", diff)
+	}
+	// A region without ServiceStage or ProjectMan leaves them out.
+	c, err = New(WithRegion("cn-south-2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Endpoints(); got[ServiceServiceStage] != "" || got[ServiceProjectMan] != "" || got[ServiceRepo] == "" {
+		t.Errorf("cn-south-2 endpoints %v", got)
+	}
+	c, err = New(WithEndpoint("http://127.0.0.1:8080/base/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for svc, u := range c.Endpoints() {
+		if u != "http://127.0.0.1:8080/base" {
+			t.Errorf("%s at %s, want the one endpoint", svc, u)
+		}
+	}
+}

@@ -44,15 +44,25 @@ type TreeQuery struct {
 	// holds the children that are not archived is not documented: the
 	// ...IncludingArchived methods ask both ways and merge.
 	Archived bool
+	// ServerOrder sends neither order_by nor sort, so the items come in the
+	// server's default order (documented as updated_at, newest first;
+	// REFERENCE §4.5). Only for looking at that order (reposync doctor,
+	// docs/api-assumptions.md A21): paged in it, an item changed meanwhile
+	// can be listed twice and another missed.
+	ServerOrder bool
 }
 
-// values is the query of a tree list. It always asks for order_by=id and
-// sort=asc: the default order is by update time, newest first (REFERENCE
-// §4.5, §18.4), so an item edited while the list is paged would move to the
-// front and shift an unread item to a page already read; ids only grow, so
-// in id order an item created meanwhile lands at the end instead.
+// values is the query of a tree list. Unless ServerOrder, it asks for
+// order_by=id and sort=asc: the default order is by update time, newest
+// first (REFERENCE §4.5, §18.4), so an item edited while the list is paged
+// would move to the front and shift an unread item to a page already read;
+// ids only grow, so in id order an item created meanwhile lands at the end
+// instead.
 func (q TreeQuery) values() url.Values {
 	v := url.Values{"order_by": {"id"}, "sort": {"asc"}}
+	if q.ServerOrder {
+		v = url.Values{}
+	}
 	if q.Archived {
 		v.Set("archived", "true")
 	}

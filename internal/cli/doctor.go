@@ -1,0 +1,208 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reposync/reposync/internal/doctor"
+	"github.com/reposync/reposync/internal/iostreams"
+	"github.com/reposync/reposync/internal/spec"
+	"github.com/reposync/reposync/internal/state"
+)
+
+var _ doctor.Walker = (*remoteWalker)(nil)
+
+// remoteWalker adapts the session's remote client to doctor.Walker.
+type remoteWalker struct{ s *session }
+
+func (w *remoteWalker) Walk(ctx context.Context) (*state.Live, error) { return w.s.remote.Walk(ctx) }
+
+// DoctorOptions are the inputs of `reposync doctor`.
+type DoctorOptions struct {
+	IO     *iostreams.IOStreams
+	Getenv func(string) string
+
+	Conn       ConnOptions
+	Paths      []string
+	Format     string
+	WriteProbe string
+	Yes        bool
+	// ProbeSuffix draws the random part of the probe rule's path.
+	ProbeSuffix func() string
+}
+
+// defaultDoctorTimeout bounds doctor unless --timeout says otherwise: it
+// walks the whole tree (about a minute per 600 groups at the gateway's
+// budget) and reads a handful of lists.
+const defaultDoctorTimeout = 30 * time.Minute
+
+// NewCmdDoctor checks credentials, permissions, quota and the API's
+// behaviour. runF replaces runDoctor in tests; nil runs the command.
+func NewCmdDoctor(f *Factory, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
+	o := &DoctorOptions{IO: f.IO, Getenv: f.Getenv, ProbeSuffix: randomSuffix}
+	cmd := &cobra.Command{
+		Use:   "doctor [PATH...]",
+		Short: "Check credentials, permissions, quota and the API's behaviour, changing nothing",
+		Long: `Check what reposync needs from a real CodeArts project, without changing
+anything:
+
+  - the connection and the credentials: which kind, where, the clock against
+    the server's (AK/SK signatures are refused 15 minutes off), who they act
+    as and whether that user is a project administrator;
+  - one read of every list a plan of this spec makes (allowed, denied with the
+    API's error code, or not needed), and the writes apply would make, inferred
+    from the user's role (never tried);
+  - the calls doctor made, any throttling, and how long a full plan of the
+    project would take at --rate-limit;
+  - the API's behaviour against docs/api-assumptions.md, each check with its
+    assumption row: as assumed, differs (handled), or differs (not supported:
+    please report, with --format json attached).
+
+With PATH, doctor checks what that spec needs; without, everything a spec could
+need (the project then comes from --project or REPOSYNC_PROJECT).
+
+--write-probe REPOSITORY also runs a reversible write test in that scratch
+repository, after confirmation (a terminal prompt, or --yes): it creates a
+push rule on a path no repository has, updates it and reads it back (does
+BatchUpdate replace or merge?), deletes it, and attaches an already attached
+member group again (which error code?). What it creates it removes, even when
+interrupted.
+
+Exit status: 0 everything needed is allowed and the API behaves as assumed or
+in ways reposync handles; 1 a denied permission, a difference reposync does not
+support, a failed write probe, or an error; 4 the credentials were refused;
+130 interrupted.`,
+		Example: `  reposync doctor --project 0b234373cf3f4b04ab2d8a245155e12b --region cn-north-4
+  reposync doctor specs --format json > doctor.json
+  reposync doctor specs --write-probe sandbox/doctor-probe --yes`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Paths = args
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runDoctor(cmd.Context(), o)
+		},
+	}
+	addConnFlags(cmd, &o.Conn, defaultDoctorTimeout)
+	fl := cmd.Flags()
+	fl.StringVar(&o.Format, "format", "text", "output format: text or json")
+	fl.StringVar(&o.WriteProbe, "write-probe", "", "also run a reversible write test in the scratch repository `REPOSITORY` (asks for confirmation)")
+	fl.BoolVar(&o.Yes, "yes", false, "run --write-probe without asking (needed when no terminal can confirm)")
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletions("text", "json"))
+	return cmd
+}
+
+func runDoctor(ctx context.Context, o *DoctorOptions) error {
+	ctx, cancel := o.Conn.withTimeout(ctx)
+	defer cancel()
+	if o.Format != "text" && o.Format != "json" {
+		return fmt.Errorf("unknown --format %q: choose text or json", o.Format)
+	}
+	var d *state.Desired
+	if len(o.Paths) > 0 {
+		var err error
+		if d, err = loadSpec(o.IO, o.Paths); err != nil {
+			return err
+		}
+	}
+	if o.WriteProbe != "" && !o.Yes {
+		if !o.IO.CanPrompt() {
+			return fmt.Errorf("refusing the write probe without confirmation: no terminal can answer, so pass --yes")
+		}
+		ok, err := confirm(o.IO, fmt.Sprintf("The write probe creates, changes and deletes a push rule in %s and attaches an already attached member group again. Type 'yes' to continue: ", o.WriteProbe))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("write probe cancelled; nothing was checked or changed")
+		}
+	}
+	co := connectOptions{getenv: o.Getenv, ios: o.IO,
+		projectHint: "pass --project or set REPOSYNC_PROJECT, or name a spec that sets `project:`"}
+	if d != nil {
+		co.specProject = d.Project
+	}
+	s, err := connect(ctx, o.Conn, co)
+	if err != nil {
+		return err
+	}
+	creds, _, _ := credentialsFromEnv(o.Getenv) // connect succeeded, so they are valid
+	opts := doctor.Options{
+		Project: s.conn.Project, Credentials: creds.Kind(), Temporary: creds.SecurityToken != "",
+		Endpoint: s.conn.Endpoint, Region: s.conn.Region, IAMProjectID: creds.ProjectID, RateLimit: s.conn.RateLimit,
+		WriteProbe: o.WriteProbe, ToolVersion: Version,
+	}
+	if o.WriteProbe != "" {
+		opts.ProbeSuffix = o.ProbeSuffix()
+	}
+	if d != nil {
+		opts.Spec = doctorScope(o.IO, d, o.Paths)
+	}
+	rep := doctor.Run(ctx, s.api, &remoteWalker{s}, opts)
+	if o.Format == "json" {
+		err = doctor.WriteJSON(o.IO.Out, rep)
+	} else {
+		err = doctor.WriteText(o.IO.Out, rep)
+	}
+	if err != nil {
+		return err
+	}
+	switch rep.Outcome.Status {
+	case doctor.OutcomeInterrupted:
+		return stoppedError(ctx, "during the checks; the report above is incomplete")
+	case doctor.OutcomeRefused:
+		return silentExit(ExitAuth)
+	case doctor.OutcomeProblems:
+		return silentExit(ExitError)
+	}
+	return nil
+}
+
+// doctorScope tells doctor what the spec manages: the same repositories a
+// plan reads (readLive: the policies expanded against the live repositories),
+// the groups it lists, whether it has Git authorizations.
+func doctorScope(ios *iostreams.IOStreams, d *state.Desired, paths []string) *doctor.Scope {
+	sc := &doctor.Scope{Paths: paths, Groups: len(d.Groups), GitAuths: d.GitAuths != nil}
+	for _, g := range d.Groups {
+		if g.MemberGroups != nil {
+			sc.GroupMemberGroups = true
+		}
+	}
+	sc.Managed = func(live []string) (doctor.Managed, error) {
+		eff, conflicts := spec.Expand(d, live)
+		if len(conflicts) > 0 {
+			for _, c := range conflicts {
+				fmt.Fprintln(ios.ErrOut, c.String())
+			}
+			return doctor.Managed{}, fmt.Errorf("the spec conflicts with itself on live repositories (%s)", count(len(conflicts), "conflict"))
+		}
+		isLive := make(map[string]bool, len(live))
+		for _, p := range live {
+			isLive[p] = true
+		}
+		var m doctor.Managed
+		for p, e := range eff {
+			if !isLive[p] {
+				continue
+			}
+			m.Repositories = append(m.Repositories, p)
+			m.Members = m.Members || e.Members != nil
+			m.MemberGroups = m.MemberGroups || e.MemberGroups != nil
+			m.PushRules = m.PushRules || e.PushRules != nil
+		}
+		return m, nil
+	}
+	return sc
+}
+
+// randomSuffix is 8 random hex characters, so two probes never share a path.
+func randomSuffix() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

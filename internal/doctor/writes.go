@@ -1,0 +1,110 @@
+package doctor
+
+import (
+	"fmt"
+	"strings"
+)
+
+// writeFamily is one kind of write apply may make, and what grants it.
+type writeFamily struct {
+	family string
+	ops    []string
+	// on says what the right depends on: "group" (the group role or project
+	// administration), "repository" (the repository's administrator, level
+	// 40, or project administration) or "iam" (ServiceStage: IAM policies).
+	on string
+}
+
+var writeFamilies = []writeFamily{
+	{"groups", []string{"CreateGroup", "DeleteGroup"}, "group"},
+	{"group_member_groups", []string{"AssociateGroupUserGroup"}, "group"},
+	{"repository_members", []string{"AddRepoMembers", "SetRepoRole", "DeleteRepoMember"}, "repository"},
+	{"repository_member_groups", []string{"AssociateRepositoryUserGroup"}, "repository"},
+	{"push_rules", []string{"CreateFilePushPermission", "BatchUpdateRepositoryFilePushPermissions", "BatchDeleteRepositoryFilePushPermissions"}, "repository"},
+	{"git_auths", []string{"CreatePasswordAuth", "DeleteAuthorize"}, "iam"},
+}
+
+// writes infers, from the caller's roles, whether apply's writes would be
+// allowed. Nothing is tried: the write probe is the only write doctor makes.
+func (r *run) writes() {
+	for _, f := range writeFamilies {
+		w := Write{Family: f.family, Operations: f.ops}
+		if needed, why := r.writeNeeded(f.family); !needed {
+			w.Status, w.Reason = NotNeeded, why
+		} else {
+			w.Status, w.Reason = r.inferWrite(f)
+		}
+		r.rep.Writes = append(r.rep.Writes, w)
+	}
+}
+
+// writeNeeded says whether the spec makes apply use a write family. Without
+// a spec, or when it could not be expanded, every family counts.
+func (r *run) writeNeeded(family string) (bool, string) {
+	s := r.o.Spec
+	if s == nil || r.scopeErr != nil {
+		return true, ""
+	}
+	m := Managed{}
+	if r.managed != nil {
+		m = *r.managed
+	}
+	switch family {
+	case "groups":
+		return s.Groups > 0, "the spec lists no group"
+	case "group_member_groups":
+		return s.GroupMemberGroups, "no group of the spec lists member groups"
+	case "repository_members":
+		return m.Members, "the spec manages no repository's members"
+	case "repository_member_groups":
+		return m.MemberGroups, "the spec manages no repository's member groups"
+	case "push_rules":
+		return m.PushRules, "the spec manages no repository's push rules"
+	case "git_auths":
+		return s.GitAuths, "the spec has no git_auths"
+	}
+	return true, ""
+}
+
+func (r *run) inferWrite(f writeFamily) (string, string) {
+	id := r.rep.Identity
+	if f.on == "iam" {
+		for _, p := range r.rep.Permissions {
+			if p.Family == "git_auths" && p.Status == Denied {
+				return DeniedByRole, "even reading the Git authorizations is denied"
+			}
+		}
+		return Unknown, "ServiceStage authorizations follow the identity's IAM policies, not a CodeArts role; doctor cannot infer them"
+	}
+	switch {
+	case id.Status != IdentityKnown:
+		return Unknown, "the identity is unknown, so its roles are"
+	case id.ProjectMember != nil && !*id.ProjectMember:
+		return DeniedByRole, "the caller is not a member of the CodeArts project"
+	case id.ProjectAdmin != nil && *id.ProjectAdmin:
+		return LikelyAllowed, "the caller is a project administrator (is_Project_admin)"
+	case f.on == "group":
+		return Unknown, "group rights follow the caller's role on each group, which doctor does not read; a project administrator or the group's administrator may"
+	}
+	if len(id.Repositories) == 0 {
+		return Unknown, "no sampled repository's member list could be read"
+	}
+	var not []string
+	for _, rr := range id.Repositories {
+		switch {
+		case rr.Admin:
+		case !rr.Member:
+			not = append(not, rr.Repository+" (not a member)")
+		default:
+			role := rr.Role
+			if rr.Level != 0 {
+				role = fmt.Sprintf("%s, level %d", role, rr.Level)
+			}
+			not = append(not, fmt.Sprintf("%s (%s)", rr.Repository, strings.TrimPrefix(role, ", ")))
+		}
+	}
+	if len(not) == 0 {
+		return LikelyAllowed, fmt.Sprintf("the caller administers all %s", plural(len(id.Repositories), "sampled repository", "sampled repositories"))
+	}
+	return DeniedByRole, "it needs the repository's administrator (level 40) or a project administrator; the caller is not one on " + strings.Join(not, ", ")
+}
