@@ -63,3 +63,48 @@ func TestMembersOnlySpecReadsOnlyMembers(t *testing.T) {
 		t.Error("members were not read")
 	}
 }
+
+// The guard for reposync's own admin role is active with every kind of
+// credentials: AK/SK (the access key's owner), a token (the token's user)
+// and an IAM password (the login's user).
+func TestOwnAdminGuardForEveryCredentialKind(t *testing.T) {
+	fixture := `project_id: 0b234373cf3f4b04ab2d8a245155e12b
+iam_project_id: 5109940fad834a4eb3e408182d3b5786
+credentials:
+  access_key: SIMAK00000000000000000
+  secret_key: SIMSKsecret000000000000000000000000000
+  token: sim-static-token-e2e
+  user: bob
+  iam_users: [{domain: acme, name: ci-bot, password: ci-bot-pass-e2e, user: bob}]
+users: [{name: alice}, {name: bob}]
+groups: [{path: pay}]
+repositories: [{path: pay/ledger, members: {alice: admin, bob: admin}}]
+behaviour: {member_sync: false}
+`
+	for _, auth := range []string{"aksk", "token", "password"} {
+		t.Run(auth, func(t *testing.T) {
+			fx, err := sim.ParseFixture([]byte(fixture), "guard.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := newWorldFrom(t, &world{t: t, sim: mustSim(t, fx), env: newWorld(t, auth, sim.Options{}).env})
+			spec := writeSpec(t, "repositories:\n  pay/ledger:\n    members: {alice: admin, bob: developer}\n")
+			code, _, errOut := w.run("apply", "--yes", spec)
+			if code != ExitError || !strings.Contains(errOut, "self: the plan removes or demotes the admin role of the identity reposync runs as (bob)") {
+				t.Errorf("exit %d\n%s", code, errOut)
+			}
+			if w.writes() != 0 {
+				t.Errorf("%d writes", w.writes())
+			}
+		})
+	}
+}
+
+func mustSim(t *testing.T, fx *sim.Fixture) *sim.Server {
+	t.Helper()
+	s, err := sim.New(fx, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
