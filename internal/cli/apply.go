@@ -130,7 +130,11 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	if saved != nil {
+	if saved == nil {
+		if err := chooseScope(ctx, o.IO, o.Changes, paths, d, &r); err != nil {
+			return err
+		}
+	} else {
 		if r, err = savedFlags(saved, o.Changes, r); err != nil {
 			return err
 		}
@@ -302,7 +306,11 @@ func savedFlags(saved *plan.Plan, now ChangeOptions, r resolved) (resolved, erro
 	if now.RotateSecrets && !c.RotateSecrets {
 		return r, conflict("rotate-secrets", false)
 	}
+	if len(now.Targets) > 0 || now.ChangedSince != "" {
+		return r, fmt.Errorf("the saved plan says what it covers; drop --target and --changed-since, or make a new plan")
+	}
 	r.prune, r.allowDeleteGroups, r.rotateSecrets = c.Prune, c.AllowDeleteGroups, c.RotateSecrets
+	r.scope = c.Scope
 	return r, nil
 }
 

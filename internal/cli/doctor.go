@@ -20,7 +20,9 @@ var _ doctor.Walker = (*remoteWalker)(nil)
 // remoteWalker adapts the session's remote client to doctor.Walker.
 type remoteWalker struct{ s *session }
 
-func (w *remoteWalker) Walk(ctx context.Context) (*state.Live, error) { return w.s.remote.Walk(ctx, nil) }
+func (w *remoteWalker) Walk(ctx context.Context) (*state.Live, error) {
+	return w.s.remote.Walk(ctx, nil)
+}
 
 // DoctorOptions are the inputs of `reposync doctor`.
 type DoctorOptions struct {

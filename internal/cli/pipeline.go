@@ -197,6 +197,22 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	return &liveState{live: live, eff: eff}, nil
 }
 
+// chooseScope applies --changed-since: it compares the spec at the given
+// revision with d and narrows r to what the change touches, saying on ios
+// what it plans.
+func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions, paths []string, d *state.Desired, r *resolved) error {
+	if o.ChangedSince == "" {
+		return nil
+	}
+	scope, note, err := changedScope(ctx, paths, d, o.ChangedSince)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(ios.ErrOut, note)
+	r.scope = scope
+	return nil
+}
+
 // repoReads lists the repositories in scope that exist, each with the
 // lists the spec manages for it: a repository whose spec and policies set
 // only members is not asked for its push rules or member groups.

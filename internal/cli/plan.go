@@ -87,6 +87,9 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := chooseScope(ctx, o.IO, o.Changes, o.Paths, d, &r); err != nil {
+		return err
+	}
 	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, ios: o.IO, specProject: d.Project, iamProject: d.GitAuths != nil})
 	if err != nil {
 		return err

@@ -1,0 +1,299 @@
+package cli
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/spec"
+	"github.com/reposync/reposync/internal/state"
+)
+
+// changedScope compares the spec at ref with the spec now — both loaded
+// and validated in full, never a diff of text — and returns the scope of
+// what the change touches: repositories whose entry changed, appeared or
+// disappeared; every repository a changed policy matched before or after;
+// groups whose entry changed; the Git authorizations when one changed. A
+// change whose reach cannot be bounded (settings, pins, the project, a
+// section appearing or disappearing) gives a nil scope — a plan of
+// everything — and says why in note.
+func changedScope(ctx context.Context, paths []string, now *state.Desired, ref string) (scope *plan.Scope, note string, err error) {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	t := findGitTree(ctx, ".")
+	if t == nil {
+		return nil, "", errors.New("--changed-since compares two commits of the spec, but the current directory is not in a Git work tree: run reposync from the checkout that holds the spec")
+	}
+	if _, err := runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
+		if shallow, _ := runGit(ctx, t.top, "rev-parse", "--is-shallow-repository"); shallow == "true" {
+			return nil, "", fmt.Errorf("--changed-since %s: that revision is not in this shallow clone; fetch the history it needs (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)", ref)
+		}
+		return nil, "", fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
+	}
+	if err := exec.CommandContext(ctx, "git", "-C", t.top, "merge-base", "--is-ancestor", ref, "HEAD").Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.ExitCode() == 1 {
+			return nil, "", fmt.Errorf("--changed-since %s: that revision is not an ancestor of HEAD; compare with the merge base instead, e.g. --changed-since $(git merge-base origin/main HEAD)", ref)
+		}
+		return nil, "", fmt.Errorf("--changed-since %s: %v", ref, err)
+	}
+	var rels []string
+	for _, p := range paths {
+		r, ok := t.rel(p)
+		if !ok {
+			return nil, "", fmt.Errorf("--changed-since: the spec path %s is outside the Git work tree %s", p, t.top)
+		}
+		rels = append(rels, r)
+	}
+	if dirty, err := t.dirty(ctx, rels); err != nil {
+		return nil, "", err
+	} else if dirty {
+		return nil, "", errors.New("--changed-since compares committed specs, and the spec has uncommitted changes (see git status): commit them, or plan without --changed-since")
+	}
+	old, err := specAt(ctx, t, ref, rels)
+	if err != nil {
+		return nil, "", err
+	}
+	if old == nil {
+		return nil, fmt.Sprintf("the spec at %s does not load, so the change cannot be bounded: planning everything", ref), nil
+	}
+	return compareSpecs(old, now, ref)
+}
+
+// specAt loads the spec as it was at ref: the files below rels (relative
+// to the work tree's top) are extracted from `git archive` into a temporary
+// directory and loaded from there. nil without an error: the spec at ref
+// does not load (or did not exist).
+func specAt(ctx context.Context, t *gitTree, ref string, rels []string) (*state.Desired, error) {
+	// Only the paths that existed then: git archive refuses a pathspec
+	// that matches nothing.
+	var existing []string
+	for _, r := range rels {
+		if out, err := runGit(ctx, t.top, "ls-tree", "--name-only", ref, "--", r); err == nil && out != "" {
+			existing = append(existing, r)
+		}
+	}
+	if len(existing) == 0 {
+		return nil, nil
+	}
+	dir, err := os.MkdirTemp("", "reposync-spec-at-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", t.top, "archive", "--format=tar", ref, "--"}, existing...)...)
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("git archive %s: %w", ref, err)
+	}
+	extractErr := extractTar(out, dir)
+	io.Copy(io.Discard, out)
+	if err := cmd.Wait(); err != nil {
+		return nil, fmt.Errorf("git archive %s: %s", ref, strings.TrimSpace(errOut.String()))
+	}
+	if extractErr != nil {
+		return nil, fmt.Errorf("read the spec at %s: %w", ref, extractErr)
+	}
+	var roots []string
+	for _, r := range existing {
+		roots = append(roots, filepath.Join(dir, filepath.FromSlash(r)))
+	}
+	d, _ := spec.Load(roots...)
+	return d, nil
+}
+
+// extractTar writes the regular files of a tar stream below dir, refusing
+// any name that would leave it.
+func extractTar(r io.Reader, dir string) error {
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := filepath.Clean(filepath.FromSlash(h.Name))
+		if filepath.IsAbs(name) || name == ".." || strings.HasPrefix(name, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("unsafe path %q in the archive", h.Name)
+		}
+		target := filepath.Join(dir, name)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(target, 0o700); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+				return err
+			}
+			f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(f, io.LimitReader(tr, h.Size))
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// compareSpecs is the semantic comparison of changedScope.
+func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, error) {
+	everything := func(why string) (*plan.Scope, string, error) {
+		return nil, fmt.Sprintf("the change since %s touches %s, whose reach cannot be bounded: planning everything", ref, why), nil
+	}
+	switch {
+	case old.Project != now.Project:
+		return everything("the project")
+	case canon(old.Settings) != canon(now.Settings):
+		return everything("settings")
+	case canon(old.Users) != canon(now.Users) || canon(old.MemberGroups) != canon(now.MemberGroups) || canon(old.Roles) != canon(now.Roles):
+		return everything("the pins of users, member groups or roles")
+	case (old.Groups == nil) != (now.Groups == nil):
+		return everything("whether groups are managed at all")
+	}
+	scope := &plan.Scope{Repositories: []string{}, Groups: []string{}, ChangedSince: ref}
+	// Git authorizations.
+	if canon(old.GitAuths) != canon(now.GitAuths) {
+		scope.GitAuths = true
+	}
+	// Groups whose entry changed, appeared or disappeared.
+	for _, p := range unionKeys(old.Groups, now.Groups) {
+		if canon(old.Groups[p]) != canon(now.Groups[p]) {
+			scope.Groups = append(scope.Groups, p)
+		}
+	}
+	// Repositories whose entry changed, appeared or disappeared.
+	for _, p := range unionKeys(old.Repositories, now.Repositories) {
+		if canon(old.Repositories[p]) != canon(now.Repositories[p]) {
+			scope.Repositories = append(scope.Repositories, p)
+		}
+	}
+	// Every repository a changed policy matched, before or after: its
+	// positive patterns (negations only narrow, so leaving them out reads a
+	// little more, never less).
+	for _, name := range unionKeys(old.Policies, now.Policies) {
+		o, n := old.Policies[name], now.Policies[name]
+		if canon(o) == canon(n) {
+			continue
+		}
+		for _, pol := range []*state.Policy{o, n} {
+			if pol == nil {
+				continue
+			}
+			for _, pat := range pol.Patterns {
+				if !pat.Negate {
+					scope.Repositories = append(scope.Repositories, pat.Text)
+				}
+			}
+		}
+	}
+	slices.Sort(scope.Repositories)
+	scope.Repositories = slices.Compact(scope.Repositories)
+	if err := scope.Compile(); err != nil {
+		return nil, "", err
+	}
+	note := fmt.Sprintf("--changed-since %s: planning %s and %s", ref,
+		count(len(scope.Repositories), "repository pattern"), count(len(scope.Groups), "group"))
+	if scope.GitAuths {
+		note += ", and the Git authorizations"
+	}
+	return scope, note, nil
+}
+
+// canon is the canonical form of a spec value: every exported field except
+// where it was written (state.Source), so moving an entry, or editing the
+// line above it, changes nothing — while a field added to the state later
+// takes part without anyone remembering to list it here. nil and empty stay
+// apart ("not managed" and "managed, and empty" differ); slices keep their
+// order, so a reordered list counts as changed: that reads a little more,
+// never less.
+func canon(v any) string {
+	b, err := json.Marshal(canonValue(reflect.ValueOf(v)))
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	return string(b)
+}
+
+var sourceType = reflect.TypeFor[state.Source]()
+
+func canonValue(v reflect.Value) any {
+	switch v.Kind() {
+	case reflect.Invalid:
+		return nil
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return canonValue(v.Elem())
+	case reflect.Struct:
+		out := map[string]any{}
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if !f.IsExported() || f.Type == sourceType {
+				continue
+			}
+			out[f.Name] = canonValue(v.Field(i))
+		}
+		return out
+	case reflect.Map:
+		if v.IsNil() {
+			return nil
+		}
+		out := map[string]any{}
+		for it := v.MapRange(); it.Next(); {
+			out[fmt.Sprint(it.Key().Interface())] = canonValue(it.Value())
+		}
+		return out
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.IsNil() {
+			return nil
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = canonValue(v.Index(i))
+		}
+		return out
+	default:
+		return v.Interface()
+	}
+}
+
+func unionKeys[V any](a, b map[string]V) []string {
+	var out []string
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
