@@ -78,7 +78,7 @@ func confirmApplied(ctx context.Context, s *session, d *state.Desired, r resolve
 	}
 	// Untouched groups keep what was read before (cloneTree), so the new
 	// plan repeats their old changes; only the done addresses are looked at.
-	fresh, _ := plan.Diff(d, eff, live, plan.Options{Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups, ToolVersion: Version})
+	fresh, _ := plan.Diff(d, eff, live, plan.Options{Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups, ToolVersion: Version, Today: r.today})
 	for _, c := range fresh.Changes {
 		res := done[c.Address]
 		if res == nil || c.Action == plan.Manual && res.Action == plan.Manual {

@@ -176,6 +176,9 @@ func addChangeFlags(cmd *cobra.Command, o *ChangeOptions) {
 type resolved struct {
 	prune, allowDeleteGroups, rotateSecrets bool
 	maxDeletes, minAdmins                   int
+	// today is the day plans are made for (expiring grants), from the
+	// command's clock.
+	today state.Date
 }
 
 // defaultMaxDeletes and defaultMinAdmins apply when neither the spec's

@@ -227,6 +227,7 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	}
 	p, problems := plan.Diff(d, ls.eff, ls.live, plan.Options{
 		Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups, RotateSecrets: r.rotateSecrets, ToolVersion: Version,
+		Today: r.today,
 	})
 	if len(problems) > 0 {
 		for _, pr := range problems {
@@ -321,6 +322,12 @@ func recordOrigin(ctx context.Context, p *plan.Plan, paths []string) *gitTree {
 	p.Context.Dirty, _ = t.dirty(ctx, rels)
 	for i := range p.Changes {
 		p.Changes[i].Source = t.relSource(p.Changes[i].Source)
+		for j := range p.Changes[i].Expired {
+			p.Changes[i].Expired[j].Source = t.relSource(p.Changes[i].Expired[j].Source)
+		}
+	}
+	for i := range p.Expiring {
+		p.Expiring[i].Source = t.relSource(p.Expiring[i].Source)
 	}
 	return t
 }
