@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"internal/plan/render": {"internal/plan", "internal/state"},
 	"internal/apply":       {"internal/plan", "internal/state"},
 	"internal/remote":      {"internal/api", "internal/state", "internal/plan"},
+	"internal/access":      {"internal/state", "internal/plan/render"},
 	"internal/archtest":    {},
 	"internal/golden":      {},
 	"internal/bench/gen":   {},
