@@ -24,7 +24,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "reposync validate examples/minimal examples/realistic (offline, no credentials)"
 "$bin" validate examples/minimal
-"$bin" validate examples/realistic
+"$bin" validate --warn-expiring 90d examples/realistic
 
 step "reposync sim --fixture examples/demo/fixture.yaml --state (the simulated cloud)"
 "$bin" sim --fixture examples/demo/fixture.yaml --state "$work/state.yaml" >"$work/sim.out" 2>"$work/sim.err" &
@@ -56,6 +56,9 @@ step "reposync apply --yes examples/realistic"
 
 step "reposync plan --detailed-exitcode examples/realistic (after apply: no changes)"
 "$bin" plan --detailed-exitcode examples/realistic
+
+step "reposync access --repo payments/api/gateway examples/realistic (who has access, and from where)"
+"$bin" access --repo payments/api/gateway examples/realistic
 
 step "simulator calls (GET /_sim/stats)"
 if command -v curl >/dev/null; then curl -fsS "$url/_sim/stats"; echo; fi

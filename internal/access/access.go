@@ -142,6 +142,7 @@ func liveRepository(r *state.LiveRepository, m matcher, q Query) []Entry {
 			e.Spec = m.memberGroup(lm.ViaMemberGroup)
 		case lm.Managed != "":
 			e.Via = Via{Kind: ViaManaged, Detail: lm.Managed + " (CodeArts manages this membership)"}
+			e.Spec = m.member(name, lm.Role) // the spec may list it too
 		default:
 			e.Via = Via{Kind: ViaDirect, Detail: "direct member"}
 			e.Spec = m.member(name, lm.Role)
