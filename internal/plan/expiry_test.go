@@ -1,6 +1,7 @@
 package plan_test
 
 import (
+	"bytes"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -275,4 +276,28 @@ func sortedStrings(s []string) []string {
 		}
 	}
 	return out
+}
+
+// TestExpiryFieldsSurviveASavedPlan: a plan with expired grants and
+// upcoming expiries is saved and read back as it was (apply --plan).
+func TestExpiryFieldsSurviveASavedPlan(t *testing.T) {
+	spec := expiringSpec(map[string]string{"CAROL": yesterday, "REPOMG": tomorrow})
+	p, problems := diff(t, spec, world(), plan.Options{Today: day})
+	if len(problems) > 0 || len(p.Expiring) != 1 || len(p.Changes) != 1 || len(p.Changes[0].Expired) != 1 {
+		t.Fatalf("plan: %v %+v %v", brief(p), p.Expiring, problems)
+	}
+	var buf bytes.Buffer
+	if err := plan.Encode(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	back, err := plan.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p.Expiring, back.Expiring); diff != "" {
+		t.Errorf("expiring (-saved +read):\n%s", diff)
+	}
+	if d := plan.ChangesDiffer(p, back); len(d) != 0 {
+		t.Errorf("the read plan differs: %v", d)
+	}
 }
