@@ -6,12 +6,16 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/reposync/reposync/internal/cli.Version=$(VERSION)
 PKGS     := ./...
 
-.PHONY: all build install test test-short lint vet fmt-check demo fuzz bench docs golden clean
+.PHONY: all build install test test-short lint lint-ci vet fmt-check demo fuzz bench docs golden clean
 
 all: build
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/reposync
+
+## install: build with the version stamped and install into $(go env GOPATH)/bin (or $GOBIN)
+install:
+	$(GO) install -trimpath -ldflags "$(LDFLAGS)" ./cmd/reposync
 
 ## test: the whole suite with the race detector, plus lint
 test: lint
@@ -22,6 +26,11 @@ test-short:
 
 lint: vet fmt-check
 
+## lint-ci: actionlint on the GitHub Actions recipes (fetched through the Go module proxy)
+ACTIONLINT ?= github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+lint-ci:
+	$(GO) run $(ACTIONLINT) examples/ci/github-actions/*.yml
+
 vet:
 	$(GO) vet $(PKGS)
 
@@ -29,7 +38,8 @@ fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-## demo: build, then validate the bundled examples
+## demo: build, start the simulator on examples/demo/fixture.yaml, and walk
+## validate -> plan -> the PR comment -> a refused apply -> apply -> plan
 demo: build
 	./scripts/demo.sh
 

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The demo: what `make demo` shows a new user. It starts the simulator on the
 # bundled demo fixture (a small organisation whose live state differs from
-# examples/realistic in every way a plan can show), then runs
-# validate -> plan (Markdown) -> apply -> plan, and stops the simulator.
-# Nothing here touches the real cloud.
+# examples/realistic in every way a plan can show: creates, updates, deletes,
+# a replacement, manual steps, entries not in the spec, a refusal), then walks
+# the life of an access-as-code repository: validate -> the nightly drift view
+# -> the pull-request comment (a saved plan) -> apply refused by a guardrail ->
+# apply of exactly the reviewed plan -> a last plan with only the steps a person
+# must take left. It stops the simulator at the end. Nothing here touches the
+# real cloud.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=./bin/reposync
@@ -45,17 +49,32 @@ export HW_SECRET_KEY=SIMSKsecret000000000000000000000000000
 export HW_PROJECT_ID=5109940fad834a4eb3e408182d3b5786
 export BITBUCKET_PASSWORD=demo-bitbucket-password
 
-step "reposync plan --format markdown examples/realistic (the pull-request comment)"
-"$bin" plan --format markdown examples/realistic
+step "reposync plan examples/realistic (the nightly view: what differs, entries not in the spec included)"
+"$bin" plan examples/realistic
 
-step "reposync plan --summary examples/realistic"
-"$bin" plan --summary examples/realistic
+step "reposync plan --format markdown --prune --rotate-secrets --max-deletes 3 --out plan.json (the pull-request comment)"
+echo "(a max_deletes of 3 against four deletions: the comment says apply would refuse it)"
+"$bin" plan --format markdown --prune --rotate-secrets --max-deletes 3 --out "$work/plan.json" examples/realistic
 
-step "reposync apply --yes examples/realistic"
-"$bin" apply --yes examples/realistic
+step "reposync apply --plan plan.json --yes --max-deletes 3 (the guardrail refuses; nothing is written)"
+if "$bin" apply --plan "$work/plan.json" --yes --max-deletes 3; then
+  echo "apply should have refused the plan" >&2
+  exit 1
+fi
 
-step "reposync plan --detailed-exitcode examples/realistic (after apply: no changes)"
-"$bin" plan --detailed-exitcode examples/realistic
+step "reposync apply --plan plan.json --yes (exactly the reviewed plan, with the spec's max_deletes of 25)"
+"$bin" apply --plan "$work/plan.json" --yes
+
+step "reposync plan --prune examples/realistic (after apply: only the steps a person must take are left)"
+"$bin" plan --prune examples/realistic
+summary=$("$bin" plan --prune --summary --format json examples/realistic)
+for kind in create update delete replace unlisted; do
+  if ! grep -q "\"$kind\": 0" <<<"$summary"; then
+    echo "after apply the plan still has $kind changes:" >&2
+    echo "$summary" >&2
+    exit 1
+  fi
+done
 
 step "reposync access --repo payments/api/gateway examples/realistic (who has access, and from where)"
 "$bin" access --repo payments/api/gateway examples/realistic

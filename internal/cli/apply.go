@@ -35,9 +35,12 @@ type ApplyOptions struct {
 	Changes  ChangeOptions
 	Paths    []string
 	PlanFile string
-	Yes      bool
-	FailFast bool
-	Report   string
+	// ExpectChanges is the changes digest of the reviewed plan, when the CI
+	// cannot hand the saved plan over: apply refuses a plan that differs.
+	ExpectChanges string
+	Yes           bool
+	FailFast      bool
+	Report        string
 }
 
 // NewCmdApply plans and applies, or applies a saved plan. runF replaces
@@ -80,6 +83,7 @@ interrupted (what was not started is reported as such).`,
 	addConnFlags(cmd, &o.Conn, 0) // apply stops only when asked, and then reports what it did
 	fl := cmd.Flags()
 	fl.StringVar(&o.PlanFile, "plan", "", "apply the plan saved in `FILE` instead of planning again")
+	fl.StringVar(&o.ExpectChanges, "expect-changes", "", "refuse unless the plan's changes digest is `DIGEST` (the reviewed plan's, from its JSON or PR comment)")
 	fl.BoolVar(&o.Yes, "yes", false, "apply without asking (needed when no terminal can confirm)")
 	addChangeFlags(cmd, &o.Changes)
 	fl.BoolVar(&o.FailFast, "fail-fast", false, "stop starting new changes after the first failure")
@@ -150,6 +154,9 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	}
 	p := res.plan
 	recordOrigin(ctx, p, paths)
+	if o.ExpectChanges != "" && p.ChangesDigest != o.ExpectChanges {
+		return fmt.Errorf("the plan now differs from the reviewed one: its changes digest is %s, not %s; review the new plan", p.ChangesDigest, o.ExpectChanges)
+	}
 	if saved != nil {
 		stale := staleness(saved, p, d.Digest, s.conn.Project)
 		stale = append(stale, plan.ChangesDiffer(saved, p)...)
@@ -163,8 +170,16 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	}
 	out := o.IO.Out
 	color := render.Options{Color: o.IO.ColorEnabled()}
-	if p.Summary.Total() == 0 {
+	show := func() {
+		if saved != nil {
+			// Reviewed already: one line says which plan runs.
+			fmt.Fprintf(out, "Applying the reviewed plan %s: %s (changes %s).\n", o.PlanFile, p.Summary.Line(), p.ChangesDigest)
+			return
+		}
 		render.Text(out, p, color)
+	}
+	if p.Summary.Total() == 0 {
+		show()
 		return writeReport(o.Report, p, &apply.Report{Results: []apply.Result{}}, nil, o.Now(), 0, false)
 	}
 	// The guardrails are checked again here, against the state apply is
@@ -172,7 +187,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	caller := res.caller
 	violations := plan.Check(p, res.live, guardrails(r, caller, o.Getenv))
 	secret := func(name string) (string, bool) { v := o.Getenv(name); return v, v != "" }
-	render.Text(out, p, color)
+	show()
 	if len(violations) > 0 {
 		fmt.Fprintln(o.IO.ErrOut, "\nRefusing to apply; nothing was changed:")
 		for _, v := range violations {

@@ -163,7 +163,7 @@ func TestExpiredGrantsCountAgainstMaxDeletes(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "spec.yaml"), []byte(expirySpec), 0o644)
 	code, out, _ := w.run("plan", "--detailed-exitcode", "--max-deletes", "0", dir)
-	if code != ExitError || !strings.Contains(out, "max_deletes: the plan deletes 1 objects, more than max_deletes 0") || strings.Contains(out, "prune:") {
+	if code != ExitError || !strings.Contains(out, "max_deletes: the plan deletes 1 object, more than max_deletes 0") || strings.Contains(out, "prune:") {
 		t.Errorf("exit %d, want 1 with the max_deletes refusal alone\n%s", code, out)
 	}
 	code, _, errOut := w.run("apply", "--yes", "--max-deletes", "0", dir)

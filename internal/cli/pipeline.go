@@ -305,6 +305,7 @@ func recordOrigin(ctx context.Context, p *plan.Plan, paths []string) *gitTree {
 	t := findGitTree(ctx, ".")
 	if t == nil {
 		p.Context.SpecPaths = append([]string(nil), paths...)
+		p.ChangesDigest = plan.ChangesDigest(p)
 		return nil
 	}
 	var rels []string
@@ -314,6 +315,7 @@ func recordOrigin(ctx context.Context, p *plan.Plan, paths []string) *gitTree {
 			// Outside the work tree: keep everything relative to the
 			// working directory, as without Git.
 			p.Context.SpecPaths = append([]string(nil), paths...)
+			p.ChangesDigest = plan.ChangesDigest(p)
 			return nil
 		}
 		rels = append(rels, r)
@@ -329,6 +331,7 @@ func recordOrigin(ctx context.Context, p *plan.Plan, paths []string) *gitTree {
 	for i := range p.Expiring {
 		p.Expiring[i].Source = t.relSource(p.Expiring[i].Source)
 	}
+	p.ChangesDigest = plan.ChangesDigest(p)
 	return t
 }
 

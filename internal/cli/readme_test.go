@@ -9,9 +9,11 @@ import (
 	"testing"
 )
 
-// TestReadmeQuickStart runs the README's quick start exactly as written,
-// with the freshly built binary on PATH and no credentials in the
-// environment; only `go install` is replaced by that build.
+// TestReadmeQuickStart runs the README's quick start exactly as written:
+// the install block in the repository's root (installing into a temporary
+// GOBIN), every other block in a temporary directory with that GOBIN on
+// PATH and no credentials in the environment. The simulator listens on a
+// free port, which the quick start reads from its first line.
 func TestReadmeQuickStart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs a shell script")
@@ -26,41 +28,46 @@ func TestReadmeQuickStart(t *testing.T) {
 		t.Fatal("README has no Quick start section before the spec tour")
 	}
 	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(s[start:end], -1)
-	var script []string
-	for _, b := range blocks {
-		for _, line := range strings.Split(b[1], "\n") {
-			if strings.HasPrefix(strings.TrimSpace(line), "go install ") {
-				continue // replaced by the build below
-			}
-			script = append(script, line)
-		}
+	if len(blocks) < 2 || !strings.HasPrefix(strings.TrimSpace(blocks[0][1]), "make install") {
+		t.Fatalf("the quick start must begin with its install block, then the steps; found %d blocks", len(blocks))
 	}
-	if len(script) < 10 {
-		t.Fatalf("quick start has %d lines; the extraction is broken", len(script))
+	install, steps := blocks[0][1], ""
+	for _, b := range blocks[1:] {
+		steps += b[1]
+	}
+	if strings.Count(steps, "\n") < 10 {
+		t.Fatalf("quick start has %d lines; the extraction is broken", strings.Count(steps, "\n"))
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "reposync"), "../../cmd/reposync")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	// Whatever happens, no simulator is left running.
-	script = append([]string{"trap 'kill $(jobs -p) 2>/dev/null || true' EXIT"}, script...)
-	cmd := exec.Command("bash", "-e", "-c", strings.Join(script, "\n"))
-	cmd.Dir = dir
-	env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + dir}
+	env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + dir, "GOBIN=" + bin}
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "GO") || strings.HasPrefix(kv, "TMPDIR=") {
+		if strings.HasPrefix(kv, "GO") && !strings.HasPrefix(kv, "GOBIN=") || strings.HasPrefix(kv, "TMPDIR=") {
 			env = append(env, kv)
 		}
 	}
-	cmd.Env = env
-	out, err := cmd.CombinedOutput()
+	root, err := filepath.Abs("../..")
 	if err != nil {
-		t.Fatalf("the quick start failed: %v\n%s", err, out)
+		t.Fatal(err)
 	}
+	run := func(script, where string) string {
+		t.Helper()
+		// Whatever happens, no simulator is left running.
+		cmd := exec.Command("bash", "-e", "-c", "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n"+script)
+		cmd.Dir, cmd.Env = where, env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("the quick start failed in %s: %v\n%s", where, err, out)
+		}
+		return string(out)
+	}
+	run(install, root)
+	if out := run("reposync version", dir); !strings.HasPrefix(out, "reposync ") || strings.Contains(out, "reposync dev") {
+		t.Errorf("make install did not stamp a version: %q", out)
+	}
+	out := run(steps, dir)
 	for _, want := range []string{"specs: valid: 1 file", "viewer → developer", "2 done, 0 failed", "No changes."} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("quick start output lacks %q:\n%s", want, out)
 		}
 	}

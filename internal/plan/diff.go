@@ -362,7 +362,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 					p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Delete,
 						Before: liveMemberValue(lm), Source: e.Source.String(), Target: t})
 				default:
-					p.Extras = append(p.Extras, Extra{Address: ma, Kind: KindMember, Detail: fmt.Sprintf("direct member with role `%s` not listed", lm.RoleText())})
+					p.Extras = append(p.Extras, Extra{Address: ma, Kind: KindMember, Detail: fmt.Sprintf("direct member with role %s, not listed", lm.RoleText())})
 				}
 			}
 		}
@@ -626,7 +626,7 @@ func diffGitAuths(p *Plan, d *state.Desired, live *state.Live, opts Options) []P
 			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGitAuth, Action: Delete,
 				Before: &GitAuthValue{RepoType: la.RepoType, User: la.User}, Target: Target{GitAuth: name}})
 		} else {
-			p.Extras = append(p.Extras, Extra{Address: addr, Kind: KindGitAuth, Detail: fmt.Sprintf("%s authorization for `%s` not listed", la.RepoType, la.User)})
+			p.Extras = append(p.Extras, Extra{Address: addr, Kind: KindGitAuth, Detail: fmt.Sprintf("%s authorization for %s, not listed", la.RepoType, la.User)})
 		}
 	}
 	return nil

@@ -56,6 +56,9 @@ type Plan struct {
 	// same as Context.Prune).
 	Prune   bool    `json:"prune"`
 	Summary Summary `json:"summary"`
+	// ChangesDigest is ChangesDigest(p) once the plan is complete (sources
+	// relative to the repository); "" until then.
+	ChangesDigest string `json:"changes_digest,omitempty"`
 	// Refusals are the guardrails the plan breaks: apply would refuse it.
 	Refusals []Refusal `json:"refusals"`
 	Changes  []Change  `json:"changes"`

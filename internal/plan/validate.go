@@ -2,6 +2,8 @@ package plan
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,6 +69,9 @@ func (p *Plan) Validate() error {
 		}
 	}
 	count.Unlisted = len(p.Extras)
+	if len(errs) == 0 && p.ChangesDigest != "" && p.ChangesDigest != ChangesDigest(p) {
+		errs = append(errs, fmt.Errorf("its changes do not match its changes_digest %s", p.ChangesDigest))
+	}
 	if len(errs) == 0 && count != p.Summary {
 		errs = append(errs, fmt.Errorf("the summary %+v does not count the changes (%+v)", p.Summary, count))
 	}
@@ -121,6 +126,24 @@ func missingTarget(op Op, t Target) string {
 		}
 	}
 	return ""
+}
+
+// ChangesDigest is "sha256:<hex>" over what the plan would do: every
+// change (warnings, which are notes, left out) in order. Two plans with the
+// same digest make the same writes; a reviewer's digest lets a later job
+// refuse a plan that differs from the one reviewed.
+func ChangesDigest(p *Plan) string {
+	h := sha256.New()
+	for _, c := range p.Changes {
+		c.Warnings = nil
+		b, err := json.Marshal(c)
+		if err != nil {
+			b = []byte("error: " + err.Error())
+		}
+		h.Write(b)
+		h.Write([]byte{'\n'})
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // ChangesDiffer compares the changes of a saved plan with a fresh plan of

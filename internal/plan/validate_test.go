@@ -67,3 +67,26 @@ func TestChangesDiffer(t *testing.T) {
 		t.Errorf("new change: %v", got)
 	}
 }
+
+func TestChangesDigestSealsASavedPlan(t *testing.T) {
+	p := &plan.Plan{FormatVersion: 1, Changes: []plan.Change{{Address: plan.GitAuthAddress("ci"), Kind: plan.KindGitAuth, Action: plan.Create,
+		After: &plan.GitAuthValue{RepoType: "github", User: "u", PasswordEnv: "X"}, Target: plan.Target{GitAuth: "ci"}}}, Summary: plan.Summary{Create: 1}}
+	p.ChangesDigest = plan.ChangesDigest(p)
+	var buf strings.Builder
+	if err := plan.Encode(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Decode(strings.NewReader(buf.String())); err != nil {
+		t.Fatalf("a sealed plan: %v", err)
+	}
+	edited := strings.Replace(buf.String(), `"user": "u"`, `"user": "someone-else"`, 1)
+	if _, err := plan.Decode(strings.NewReader(edited)); err == nil || !strings.Contains(err.Error(), "do not match its changes_digest") {
+		t.Errorf("an edited value: %v", err)
+	}
+	noted := *p
+	noted.Changes = []plan.Change{p.Changes[0]}
+	noted.Changes[0].Warnings = []string{"a note"}
+	if plan.ChangesDigest(&noted) != p.ChangesDigest {
+		t.Error("warnings change the digest")
+	}
+}

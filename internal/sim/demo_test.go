@@ -35,7 +35,10 @@ func TestDemoFixture(t *testing.T) {
 		{"extra member", gw.Members["mallory"], "developer"},
 		{"platform lacks its member group", len(idx.groupByPath["platform"].MemberGroups), 0},
 		{"etl lacks data-eng", len(idx.repoByPath["data/pipelines/etl"].MemberGroups), 0},
-		{"no bitbucket-ci", len(a.GitAuths) == 1 && a.GitAuths[0].Name == "old-github", true},
+		{"old-github to delete, bitbucket-ci to replace", len(a.GitAuths) == 2 && a.GitAuths[0].Name == "old-github" && a.GitAuths[1].Name == "bitbucket-ci", true},
+		{"a member group attached by hand", gw.MemberGroups, []string{"payments-leads", "sre"}},
+		{"a description changed in the console", idx.groupByPath["payments/sandbox"].Description, "Old experiments"},
+		{"dave missing on ledger", idx.repoByPath["payments/api/ledger"].Members["dave"], ""},
 		{"pinned ids kept", idx.userByName["security-bot"].IAMID, "5c1f0e7a9b2d4c3e8f6a7b1c2d3e4f50"},
 	}
 	for _, tt := range tests {

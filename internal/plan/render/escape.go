@@ -99,7 +99,8 @@ func (o Options) source(src string) string {
 			if parsed, err := url.Parse(u); err == nil && (parsed.Scheme == "https" || parsed.Scheme == "http") {
 				// The URL is ours (CI variables and a path we escaped), but
 				// a ) or a space would still end the link early.
-				safe := strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(parsed.String())
+				safe := strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E",
+					"[", "%5B", "]", "%5D", "!", "%21", "`", "%60", "|", "%7C").Replace(parsed.String())
 				return "[" + code(src) + "](" + safe + ")"
 			}
 		}

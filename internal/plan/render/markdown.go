@@ -45,6 +45,11 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	}
 	var b strings.Builder
 	b.WriteString(MarkdownMarker + "\n")
+	if p.ChangesDigest != "" {
+		// For bots: the digest a merge job can hold the next plan to
+		// (apply --expect-changes).
+		b.WriteString("<!-- reposync:changes " + html(p.ChangesDigest) + " -->\n")
+	}
 	b.WriteString("## reposync plan\n\n")
 	fmt.Fprintf(&b, "**%s** · project %s", p.Summary.Line(), code(p.Project))
 	if p.SpecDigest != "" {
@@ -52,6 +57,9 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	}
 	if c := p.Context.Commit; c != "" {
 		fmt.Fprintf(&b, " · commit %s", code(c[:min(len(c), 12)]))
+	}
+	if p.ChangesDigest != "" {
+		fmt.Fprintf(&b, " · changes %s", code(shortDigest(p.ChangesDigest)))
 	}
 	if p.Prune {
 		b.WriteString(" · prune on")
@@ -148,7 +156,7 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 			for _, blk := range blocks[shown:] {
 				rest += blk.changes
 			}
-			fmt.Fprintf(&b, "\n_…%d more objects with %d changes are not shown here to keep this comment short; every change is in %s._\n\n", len(blocks)-shown, rest, full)
+			fmt.Fprintf(&b, "\n_…not shown here, to keep this comment short: %s with %s; every change is in %s._\n\n", count(len(blocks)-shown, "more object"), count(rest, "change"), full)
 		}
 	}
 	b.WriteString(footer)
@@ -471,11 +479,14 @@ func displayLeaf(c plan.Change) string {
 	return code(c.Address.String())
 }
 
-func countChanges(cs []plan.Change) string {
-	if len(cs) == 1 {
-		return "1 change"
+func countChanges(cs []plan.Change) string { return count(len(cs), "change") }
+
+// count renders "1 change", "2 changes", "1 more object", "3 more objects".
+func count(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
 	}
-	return fmt.Sprintf("%d changes", len(cs))
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func shortDigest(d string) string {

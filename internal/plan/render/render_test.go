@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -114,7 +115,7 @@ func TestMarkdownStaysUnderLimit(t *testing.T) {
 		if len(out) > limit {
 			t.Errorf("limit %d: markdown is %d bytes", limit, len(out))
 		}
-		for _, want := range []string{"10000 to create, 0 to update, 1 to delete", "**Removes** `eve` (admin) from `org/zz/last`", "are not shown here"} {
+		for _, want := range []string{"10000 to create, 0 to update, 1 to delete", "**Removes** `eve` (admin) from `org/zz/last`", "not shown here, to keep this comment short"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("limit %d: markdown lacks %q", limit, want)
 			}
@@ -179,5 +180,212 @@ func TestMultiLineDescriptionDiff(t *testing.T) {
 				t.Errorf("%s lacks %q:\n%s", name, want, out)
 			}
 		}
+	}
+}
+
+// hostileStrings are what a pull-request author could put into names,
+// paths, descriptions and reasons to break out of the comment.
+var hostileStrings = []string{
+	"</details><details open><summary>hidden",
+	"<!-- hide everything after this",
+	"-->",
+	"x | y | z",
+	"line one\n## Injected heading\n- [ ] task",
+	"```\n<script>alert(1)</script>\n```",
+	"[click](https://evil.example/phish)",
+	"![img](https://evil.example/x.png)",
+	"**bold** _em_ ~~strike~~",
+	"`` ` ``",
+	"&lt;entity&gt; &amp;",
+	"<img src=x onerror=alert(1)>",
+}
+
+// TestMarkdownNeutralisesHostileStrings renders a plan whose every
+// spec-provided string is hostile and checks the Markdown: no tag, comment,
+// link, image or table break from the spec survives.
+func TestMarkdownNeutralisesHostileStrings(t *testing.T) {
+	p := &plan.Plan{FormatVersion: 1, Project: "p"}
+	for i, h := range hostileStrings {
+		repo := fmt.Sprintf("org/r%02d", i)
+		p.Changes = append(p.Changes,
+			plan.Change{Address: plan.GroupAddress(fmt.Sprintf("g%02d", i)), Kind: plan.KindGroup, Action: plan.Manual,
+				Before: &plan.GroupValue{Description: ptr("old " + h)}, After: &plan.GroupValue{Description: ptr(h)},
+				Reason: "because " + h, Source: "specs/" + h + ".yaml:3", Warnings: []string{"note " + h}},
+			plan.Change{Address: plan.MemberGroupAddress(repo, h), Kind: plan.KindMemberGroup, Action: plan.Create,
+				After: &plan.MemberGroupValue{Name: h}, Source: "specs/t.yaml:1"},
+			plan.Change{Address: plan.PushRuleAddress(repo, "/"+h), Kind: plan.KindPushRule, Action: plan.Update,
+				Before: &plan.PushRuleValue{Users: []string{}, MemberGroups: []string{}, Roles: []string{}},
+				After:  &plan.PushRuleValue{Users: []string{}, MemberGroups: []string{h}, Roles: []string{h}}, Source: "specs/t.yaml:2"},
+		)
+		p.Extras = append(p.Extras, plan.Extra{Address: plan.MemberAddress(repo, "u"), Kind: plan.KindMember, Detail: h})
+		p.Warnings = append(p.Warnings, h)
+	}
+	p.Refusals = []plan.Refusal{{Rule: "min_admins", Message: "x " + hostileStrings[0], Addresses: hostileStrings}}
+	p.Summary = plan.Summary{Create: len(hostileStrings), Update: len(hostileStrings), Manual: len(hostileStrings), Unlisted: len(hostileStrings)}
+	var buf bytes.Buffer
+	if err := Markdown(&buf, p, Options{SourceLink: func(src string) string { return "https://git.example/blob/c/" + src }}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	assertInertMarkdown(t, out)
+	// Nothing was dropped to get there: every hostile name is still named.
+	if !strings.Contains(out, "`` `` ` `` ``") && !strings.Contains(out, "\\`\\` \\` \\`\\`") {
+		t.Errorf("the backtick name is missing")
+	}
+}
+
+// assertInertMarkdown checks that the only HTML in md is the renderer's
+// own, that tables keep their columns, and that no line was started by
+// spec text.
+func assertInertMarkdown(t *testing.T, md string) {
+	t.Helper()
+	// Fenced code blocks (the diffs) are inert; so are code spans.
+	raw := md
+	md = stripCodeSpans(stripFences(md))
+	own := strings.NewReplacer(MarkdownMarker, "", "<details>", "", "</details>", "", "<summary>", "", "</summary>", "",
+		"<b>", "", "</b>", "", "<br>", "", "](https://git.example/blob/c/", "")
+	rest := own.Replace(md)
+	for _, bad := range []string{"<", "-->", "\n## Injected", "\n- [ ] task"} {
+		if i := strings.Index(rest, bad); i >= 0 {
+			t.Errorf("%q survives in the Markdown: …%s…", bad, rest[max(0, i-60):min(len(rest), i+60)])
+		}
+	}
+	// A link or image needs an unescaped ] before its (.
+	if m := regexp.MustCompile(`(^|[^\\])\]\(`).FindStringIndex(rest); m != nil {
+		t.Errorf("a link survives: …%s…", rest[max(0, m[0]-60):min(len(rest), m[1]+60)])
+	}
+	if strings.Count(md, "<details>") != strings.Count(md, "</details>") {
+		t.Errorf("unbalanced <details>: %d open, %d closed", strings.Count(md, "<details>"), strings.Count(md, "</details>"))
+	}
+	for _, line := range strings.Split(raw, "\n") {
+		if strings.HasPrefix(line, "| ") && strings.HasSuffix(line, " |") && !strings.HasPrefix(line, "|---") {
+			// Unescaped pipes, in code spans or not (GFM splits cells
+			// before it parses code), must be exactly the column separators.
+			cells := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|") - 1
+			if cells != 2 && cells != 3 && cells != 4 {
+				t.Errorf("a table row has %d cells: %s", cells, line)
+			}
+		}
+	}
+}
+
+// stripFences removes fenced code blocks: a line of three or more
+// backticks opens one, the next line of at least as many closes it.
+func stripFences(s string) string {
+	var out []string
+	fence := ""
+	for _, line := range strings.Split(s, "\n") {
+		trimmed := strings.TrimRight(line, " ")
+		switch {
+		case fence == "" && strings.HasPrefix(trimmed, "```"):
+			fence = trimmed[:len(trimmed)-len(strings.TrimLeft(trimmed, "`"))]
+		case fence != "" && strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, "`") == "":
+			fence = ""
+		case fence == "":
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// stripCodeSpans removes inline code spans (any fence length).
+func stripCodeSpans(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] != '`' || (i > 0 && s[i-1] == '\\') {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		n := 0
+		for i+n < len(s) && s[i+n] == '`' {
+			n++
+		}
+		fence := strings.Repeat("`", n)
+		end := strings.Index(s[i+n:], fence)
+		for end >= 0 && i+n+end+n < len(s) && s[i+n+end+n] == '`' {
+			next := strings.Index(s[i+n+end+n:], fence)
+			if next < 0 {
+				end = -1
+				break
+			}
+			end += n + next
+		}
+		if end < 0 || n >= 3 && (i == 0 || s[i-1] == '\n') {
+			b.WriteString(fence) // a fence or a lone backtick run
+			i += n
+			continue
+		}
+		i += n + end + n
+	}
+	return b.String()
+}
+
+// TestCutMarkdownNamesEveryAttentionItem: when the details do not fit,
+// they are cut, but every change that needs attention is still named
+// above the cut, and the note points at the full plan, not at the part that
+// was cut.
+func TestCutMarkdownNamesEveryAttentionItem(t *testing.T) {
+	p := &plan.Plan{FormatVersion: 1, Project: "p"}
+	for r := 0; r < 800; r++ {
+		repo := fmt.Sprintf("org/team-%03d/service-%04d", r%40, r)
+		for u := 0; u < 4; u++ {
+			p.Changes = append(p.Changes, plan.Change{Address: plan.MemberAddress(repo, fmt.Sprintf("user-%04d", u)), Kind: plan.KindMember,
+				Action: plan.Create, After: &plan.MemberValue{Role: state.RoleViewer}, Source: "teams/t.yaml:3"})
+			p.Summary.Create++
+		}
+	}
+	var attention []string
+	for i := 0; i < 20; i++ {
+		repo := fmt.Sprintf("org/zz/r%02d", i)
+		p.Changes = append(p.Changes,
+			plan.Change{Address: plan.MemberAddress(repo, "eve"), Kind: plan.KindMember, Action: plan.Delete, Before: &plan.MemberValue{Role: state.RoleAdmin}},
+			plan.Change{Address: plan.MemberAddress(repo, "mallory"), Kind: plan.KindMember, Action: plan.Create, After: &plan.MemberValue{Role: state.RoleAdmin}},
+			plan.Change{Address: plan.MemberGroupAddress(repo, "contractors"), Kind: plan.KindMemberGroup, Action: plan.Create, After: &plan.MemberGroupValue{Name: "contractors"}})
+		p.Summary.Delete++
+		p.Summary.Create += 2
+		attention = append(attention, "**Removes** `eve` (admin) from `"+repo+"`", "**Grants admin** to `mallory` on `"+repo+"`",
+			"**Attaches** member group `contractors` to repository `"+repo+"`")
+	}
+	var buf bytes.Buffer
+	if err := Markdown(&buf, p, Options{FullPlan: "the plan artifact"}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if len(out) > DefaultMaxMarkdown {
+		t.Errorf("markdown is %d bytes", len(out))
+	}
+	if !strings.Contains(out, "; every change is in the plan artifact") {
+		t.Fatal("the details were not cut; the test needs a bigger plan")
+	}
+	cut := strings.Index(out, "### Details")
+	for _, a := range attention {
+		if i := strings.Index(out, a); i < 0 || i > cut {
+			t.Errorf("attention item %q is not named before the details", a)
+		}
+	}
+	if strings.Contains(out, "in the details below") {
+		t.Error("a note points at the details that were cut")
+	}
+	// mallory's 20 admin grants are one row of the per-person view.
+	if !strings.Contains(out, "| `mallory` | <details><summary>gains admin on 20 repositories</summary>") {
+		t.Error("the per-person view does not fold mallory's repeated grant")
+	}
+
+	// Too many attention items to list: counted, never cut in the middle.
+	var many plan.Plan
+	many.FormatVersion, many.Project = 1, "p"
+	for i := 0; i < 3000; i++ {
+		many.Changes = append(many.Changes, plan.Change{Address: plan.MemberAddress(fmt.Sprintf("org/r%04d", i), "eve"), Kind: plan.KindMember, Action: plan.Delete, Before: &plan.MemberValue{Role: state.RoleDeveloper}})
+		many.Summary.Delete++
+	}
+	buf.Reset()
+	Markdown(&buf, &many, Options{FullPlan: "the plan artifact"})
+	out = buf.String()
+	if !strings.Contains(out, "- ➖ **3000 removals**") || !strings.Contains(out, "These 3000 entries are too many to list here; every one is in the plan artifact.") {
+		t.Errorf("too many attention items are not counted:\n%.2000s", out)
+	}
+	if strings.Count(out, "**Removes**") != 0 {
+		t.Error("a partial list of removals was shown")
 	}
 }
