@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -41,10 +42,39 @@ func Reference() (string, error) {
 		r.table(&b, sub)
 		r.nested(&b, name, sub)
 	}
+	r.longForms(&b)
 	return b.String(), nil
 }
 
-type refWriter struct{ defs map[string]any }
+// refWriter renders schema parts; longForm collects, in order of first
+// mention, the object definitions that are one branch of an anyOf (the long
+// forms of grants), documented once at the end.
+type refWriter struct {
+	defs     map[string]any
+	longForm []string
+}
+
+// longForms documents the long forms of grants that the tables mention.
+func (r *refWriter) longForms(b *strings.Builder) {
+	if len(r.longForm) == 0 {
+		return
+	}
+	b.WriteString("## Long forms of grants\n\n")
+	b.WriteString("Wherever a role or a name grants access (a member's role, a member group attachment, a push rule's users,\n")
+	b.WriteString("member groups and roles), the short form can be replaced by a mapping that also says until when the grant holds\n")
+	b.WriteString("and why it exists, in repositories, groups and policies alike. From the day after `expires` the grant counts\n")
+	b.WriteString("as absent from the spec; `reposync validate` warns about past dates (`--warn-expiring 14d` lists those ending\n")
+	b.WriteString("soon) and plans list the grants that end within 14 days.\n\n")
+	b.WriteString("```yaml\nmembers:\n  alice: admin\n  bob: {role: developer, expires: 2027-01-31, reason: TICKET-123}\n")
+	b.WriteString("member_groups: [payments-leads, {name: auditors, expires: 2027-03-31, reason: AUDIT-7}]\n")
+	b.WriteString("push_rules:\n  /config/*: {users: [alice, {name: carol, expires: 2027-01-15}]}\n```\n\n")
+	for i := 0; i < len(r.longForm); i++ { // a table may mention more
+		name := r.longForm[i]
+		def, _ := r.defs[name].(map[string]any)
+		fmt.Fprintf(b, "### `%s`\n\n%s\n\n", name, str(def["description"]))
+		r.table(b, def)
+	}
+}
 
 // resolve follows a $ref into $defs, keeping the referring description.
 func (r *refWriter) resolve(s map[string]any) map[string]any {
@@ -104,6 +134,23 @@ func (r *refWriter) nested(b *strings.Builder, section string, s map[string]any)
 
 func (r *refWriter) typeOf(p map[string]any) string {
 	var parts []string
+	if alts, ok := p["anyOf"].([]any); ok {
+		for _, a := range alts {
+			am, _ := a.(map[string]any)
+			if ref, ok := am["$ref"].(string); ok {
+				name := strings.TrimPrefix(ref, "#/$defs/")
+				if def, _ := r.defs[name].(map[string]any); def["type"] == "object" {
+					if !slices.Contains(r.longForm, name) {
+						r.longForm = append(r.longForm, name)
+					}
+					parts = append(parts, "mapping `"+name+"` (below)")
+					continue
+				}
+			}
+			parts = append(parts, r.typeOf(r.resolve(am)))
+		}
+		return strings.Join(parts, ", or ")
+	}
 	if e, ok := p["enum"].([]any); ok {
 		var vs []string
 		for _, x := range e {

@@ -136,6 +136,23 @@ func TestConstraints(t *testing.T) {
 		{"repositoryPattern", "payments/**", true},
 		{"repositoryPattern", "!payments/sandbox/**", true},
 		{"repositoryPattern", "/payments", false},
+		{"expires", "2027-01-31", true},
+		{"expires", "2027-1-31", false},
+		{"expires", "2027-13-01", false},
+		{"expires", "2027-01-31T00:00:00Z", false},
+		{"memberGrant", map[string]any{"role": "developer", "expires": "2027-01-31", "reason": "TICKET-123"}, true},
+		{"memberGrant", map[string]any{"expires": "2027-01-31"}, false},
+		{"memberGrant", map[string]any{"role": "owner"}, false},
+		{"memberGrant", map[string]any{"role": "admin", "until": "2027-01-31"}, false},
+		{"memberGroupGrant", map[string]any{"name": "auditors", "expires": "2027-01-31"}, true},
+		{"memberGroupGrant", map[string]any{"name": "a/b"}, false},
+		{"userGrant", map[string]any{"name": "bob", "reason": ""}, false},
+		{"roleGrant", map[string]any{"name": "Project manager", "reason": "why"}, true},
+		{"members", map[string]any{"alice": "admin", "bob": map[string]any{"role": "viewer", "expires": "2027-01-31"}}, true},
+		{"members", map[string]any{"alice": json.Number("40")}, false},
+		{"memberGroupList", []any{"leads", map[string]any{"name": "auditors", "expires": "2027-01-31"}}, true},
+		{"memberGroupList", []any{"leads", []any{"x"}}, false},
+		{"pushRule", map[string]any{"users": []any{"alice", map[string]any{"name": "bob", "expires": "2027-01-31"}}}, true},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/%v", tt.def, tt.value), func(t *testing.T) {

@@ -28,7 +28,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "reposync validate examples/minimal examples/realistic (offline, no credentials)"
 "$bin" validate examples/minimal
-"$bin" validate examples/realistic
+"$bin" validate --warn-expiring 90d examples/realistic
 
 step "reposync sim --fixture examples/demo/fixture.yaml --state (the simulated cloud)"
 "$bin" sim --fixture examples/demo/fixture.yaml --state "$work/state.yaml" >"$work/sim.out" 2>"$work/sim.err" &
@@ -75,6 +75,9 @@ for kind in create update delete replace unlisted; do
     exit 1
   fi
 done
+
+step "reposync access --repo payments/api/gateway examples/realistic (who has access, and from where)"
+"$bin" access --repo payments/api/gateway examples/realistic
 
 step "simulator calls (GET /_sim/stats)"
 if command -v curl >/dev/null; then curl -fsS "$url/_sim/stats"; echo; fi

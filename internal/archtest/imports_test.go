@@ -27,6 +27,7 @@ var allowed = map[string][]string{
 	"internal/apply":       {"internal/plan", "internal/state"},
 	"internal/remote":      {"internal/api", "internal/state", "internal/plan"},
 	"internal/doctor":      {"internal/api", "internal/state"},
+	"internal/access":      {"internal/state", "internal/plan/render"},
 	"internal/archtest":    {},
 	"internal/golden":      {},
 	"internal/bench/gen":   {},

@@ -27,7 +27,8 @@ var _ apply.Mutator = (*remote.Writer)(nil)
 type ApplyOptions struct {
 	IO     *iostreams.IOStreams
 	Getenv func(string) string
-	// Now is the clock of the report's timestamps.
+	// Now is the clock of the report's timestamps and of the day that
+	// says which grants have expired.
 	Now func() time.Time
 
 	Conn     ConnOptions
@@ -45,7 +46,7 @@ type ApplyOptions struct {
 // NewCmdApply plans and applies, or applies a saved plan. runF replaces
 // runApply in tests; nil runs the command.
 func NewCmdApply(f *Factory, runF func(context.Context, *ApplyOptions) error) *cobra.Command {
-	o := &ApplyOptions{IO: f.IO, Getenv: f.Getenv, Now: time.Now}
+	o := &ApplyOptions{IO: f.IO, Getenv: f.Getenv, Now: clockOf(f)}
 	cmd := &cobra.Command{
 		Use:   "apply [PATH...]",
 		Short: "Make the live state match the spec",
@@ -56,7 +57,8 @@ With --plan FILE, apply a plan saved by 'reposync plan --out FILE' exactly as
 reviewed: the spec must be unchanged and every live object the plan read is
 read again; if any changed, the plan is stale and nothing is applied.
 
-Guardrails, checked before the first write: deletions need --prune; at most
+Guardrails, checked before the first write: deletions need --prune (except
+removals of grants whose expires date has passed, which the spec asks for); at most
 max_deletes deletions (settings or --max-deletes); no managed repository left
 with fewer than min_admins admins; never the caller's own admin role; group
 deletion needs --allow-delete-groups.
@@ -130,6 +132,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
+	r.today = today(o.Now)
 	if saved == nil {
 		if err := chooseScope(ctx, o.IO, o.Changes, paths, d, &r); err != nil {
 			return err

@@ -225,6 +225,7 @@ func TestCompareSpecsIgnoresWhereThingsAreWritten(t *testing.T) {
 		{name: "group description", body: strings.Replace(changedBase, "payments/api: {}", "payments/api: {description: APIs}", 1), groups: "payments/api"},
 		{name: "member group of a repository", body: strings.Replace(changedBase, "members: {bob: admin, carol: developer}", "members: {bob: admin, carol: developer}\n    member_groups: [payments-leads]", 1), repos: "payments/api/ledger"},
 		{name: "push rule emptied", body: strings.Replace(changedBase, "/deploy/**: {}", "/deploy/**: {users: [alice]}", 1), repos: "payments/api/gateway"},
+		{name: "expiry added", body: strings.Replace(changedBase, "dave: viewer}", "dave: {role: viewer, expires: 2027-01-31, reason: CHG-1}}", 1), repos: "payments/api/gateway"},
 		{name: "repository removed", body: strings.Replace(changedBase, "  payments/api/ledger:\n    members: {bob: admin, carol: developer}\n", "", 1), repos: "payments/api/ledger"},
 		{name: "policy narrowed", body: strings.Replace(changedBase, `["payments/api/**"]`, `["payments/api/**", "!payments/api/ledger"]`, 1), repos: "payments/api/**"},
 		{name: "git authorization added", body: changedBase + "git_auths:\n  ci: {repo_type: bitbucket, user: ci, password_env: CI_PW}\n", auths: true},

@@ -58,7 +58,7 @@ func newWorld(t *testing.T, auth string, opts sim.Options) *world {
 func (w *world) run(args ...string) (code int, stdout, stderr string) {
 	w.t.Helper()
 	ios, _, out, errOut := iostreams.Test()
-	code = Main(context.Background(), args, ios, func(k string) string { return w.env[k] })
+	code = mainAt(context.Background(), testNow, args, ios, func(k string) string { return w.env[k] })
 	return code, out.String(), errOut.String()
 }
 

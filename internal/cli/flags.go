@@ -186,11 +186,14 @@ type resolved struct {
 	maxDeletes, minAdmins                   int
 	// scope is nil for a plan of everything.
 	scope *plan.Scope
+	// today is the day plans are made for (expiring grants), from the
+	// command's clock.
+	today state.Date
 }
 
 func (r resolved) planOptions() plan.Options {
 	return plan.Options{Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups, RotateSecrets: r.rotateSecrets,
-		Scope: r.scope, ToolVersion: Version}
+		Scope: r.scope, ToolVersion: Version, Today: r.today}
 }
 
 // defaultMaxDeletes and defaultMinAdmins apply when neither the spec's

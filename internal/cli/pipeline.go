@@ -365,6 +365,12 @@ func recordOrigin(ctx context.Context, p *plan.Plan, paths []string) *gitTree {
 	p.Context.Dirty, _ = t.dirty(ctx, rels)
 	for i := range p.Changes {
 		p.Changes[i].Source = t.relSource(p.Changes[i].Source)
+		for j := range p.Changes[i].Expired {
+			p.Changes[i].Expired[j].Source = t.relSource(p.Changes[i].Expired[j].Source)
+		}
+	}
+	for i := range p.Expiring {
+		p.Expiring[i].Source = t.relSource(p.Expiring[i].Source)
 	}
 	p.ChangesDigest = plan.ChangesDigest(p)
 	return t

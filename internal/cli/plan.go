@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,8 @@ import (
 type PlanOptions struct {
 	IO     *iostreams.IOStreams
 	Getenv func(string) string
+	// Now is the clock that says which grants have expired.
+	Now func() time.Time
 
 	Conn             ConnOptions
 	Changes          ChangeOptions
@@ -31,7 +34,7 @@ type PlanOptions struct {
 // NewCmdPlan reads the live state and prints what apply would change.
 // runF replaces runPlan in tests; nil runs the command.
 func NewCmdPlan(f *Factory, runF func(context.Context, *PlanOptions) error) *cobra.Command {
-	o := &PlanOptions{IO: f.IO, Getenv: f.Getenv}
+	o := &PlanOptions{IO: f.IO, Getenv: f.Getenv, Now: clockOf(f)}
 	cmd := &cobra.Command{
 		Use:   "plan [PATH...]",
 		Short: "Show what apply would change (a dry run)",
@@ -87,6 +90,7 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 	if err != nil {
 		return err
 	}
+	r.today = today(o.Now)
 	if err := chooseScope(ctx, o.IO, o.Changes, o.Paths, d, &r); err != nil {
 		return err
 	}

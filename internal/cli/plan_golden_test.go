@@ -53,7 +53,7 @@ func TestPlanGolden(t *testing.T) {
 				// A budget far above the simulator's (unlimited) keeps the test
 				// fast; pacing has its own tests in internal/api.
 				args := append([]string{"plan", "--rate-limit", "600000", "--format", format}, extra...)
-				code := Main(context.Background(), append(args, specDir), ios, func(k string) string { return env[k] })
+				code := mainAt(context.Background(), testNow, append(args, specDir), ios, func(k string) string { return env[k] })
 				srv.Close()
 				if s.Stats().Writes != 0 {
 					t.Errorf("plan wrote %d times", s.Stats().Writes)

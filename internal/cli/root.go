@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,15 +28,26 @@ var Version = "dev"
 type Factory struct {
 	IO     *iostreams.IOStreams
 	Getenv func(string) string
+	// Now is the one clock of a run: "today" for expiring grants, the
+	// timestamps of reports. Tests set it; nil means time.Now.
+	Now func() time.Time
 }
 
 // Main runs reposync with args (without the program name) and returns the
 // process exit code. It never panics on user input and never calls os.Exit.
 func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv func(string) string) int {
-	if getenv == nil {
-		getenv = func(string) string { return "" }
+	return execute(ctx, args, &Factory{IO: ios, Getenv: getenv, Now: time.Now})
+}
+
+// execute is Main with the outside world in f (tests give it a fixed clock).
+func execute(ctx context.Context, args []string, f *Factory) int {
+	if f.Getenv == nil {
+		f.Getenv = func(string) string { return "" }
 	}
-	f := &Factory{IO: ios, Getenv: getenv}
+	if f.Now == nil {
+		f.Now = time.Now
+	}
+	ios := f.IO
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
 	root.SetIn(ios.In)
@@ -73,6 +85,7 @@ applies them concurrently within the API's rate limits.`,
 	})
 	root.AddCommand(
 		NewCmdValidate(f),
+		NewCmdAccess(f, nil),
 		NewCmdPlan(f, nil),
 		NewCmdApply(f, nil),
 		NewCmdExport(f, nil),

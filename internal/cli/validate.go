@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,11 +19,16 @@ type ValidateOptions struct {
 	IO     *iostreams.IOStreams
 	Paths  []string
 	Format string
+	// Now is the clock that says which grants have expired.
+	Now func() time.Time
+	// WarnExpiring, when given (>= 0), also lists the grants that end
+	// within that many days.
+	WarnExpiring *daysValue
 }
 
 // NewCmdValidate checks a spec offline: schema, merge and semantic checks.
 func NewCmdValidate(f *Factory) *cobra.Command {
-	opts := &ValidateOptions{IO: f.IO}
+	opts := &ValidateOptions{IO: f.IO, Now: clockOf(f), WarnExpiring: newDaysValue()}
 	cmd := &cobra.Command{
 		Use:   "validate [PATH...]",
 		Short: "Check a spec offline and report every problem with file:line:column",
@@ -33,16 +39,20 @@ Schema, merged with the others and checked for duplicates, conflicts, bad
 globs and literal secrets. All problems are reported at once.
 
 Names of users, member groups and roles that are not pinned are resolved at
-plan time. Exit status: 0 valid (warnings allowed), 1 invalid.`,
+plan time. A grant whose expires date has passed is a warning (it counts as
+absent from the spec); --warn-expiring 14d also lists the grants that end
+within 14 days. Exit status: 0 valid (warnings allowed), 1 invalid.`,
 		Example: `  reposync validate
   reposync validate specs/ teams/payments.yaml
-  reposync validate --format github   # annotations in GitHub Actions`,
+  reposync validate --format github   # annotations in GitHub Actions
+  reposync validate --warn-expiring 14d`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
 			return runValidate(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json or github (workflow annotations)")
+	cmd.Flags().Var(opts.WarnExpiring, "warn-expiring", "also warn about grants that end within `DAYS` (for example 14d)")
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletions("text", "json", "github"))
 	return cmd
 }
@@ -58,6 +68,14 @@ func runValidate(opts *ValidateOptions) error {
 		paths = []string{"."}
 	}
 	desired, diags := spec.Load(paths...)
+	within := -1
+	if opts.WarnExpiring != nil {
+		within = opts.WarnExpiring.n
+	}
+	expiring := spec.Expiries(desired, today(opts.Now), within)
+	if len(expiring) > 0 {
+		diags = append(diags, spec.ExpiryDiagnostics(expiring)...).Sort()
+	}
 	errs, warns := diags.Count()
 	switch opts.Format {
 	case "json":
@@ -66,9 +84,15 @@ func runValidate(opts *ValidateOptions) error {
 			Errors      int              `json:"errors"`
 			Warnings    int              `json:"warnings"`
 			Diagnostics spec.Diagnostics `json:"diagnostics"`
-		}{Valid: errs == 0, Errors: errs, Warnings: warns, Diagnostics: diags}
+			// Expiring lists the grants that expired, and with
+			// --warn-expiring those ending soon (also warnings above).
+			Expiring []spec.GrantExpiry `json:"expiring"`
+		}{Valid: errs == 0, Errors: errs, Warnings: warns, Diagnostics: diags, Expiring: expiring}
 		if out.Diagnostics == nil {
 			out.Diagnostics = spec.Diagnostics{}
+		}
+		if out.Expiring == nil {
+			out.Expiring = []spec.GrantExpiry{}
 		}
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")

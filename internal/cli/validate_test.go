@@ -20,7 +20,7 @@ import (
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
-	code = Main(context.Background(), args, ios, func(string) string { return "" })
+	code = mainAt(context.Background(), testNow, args, ios, func(string) string { return "" })
 	return code, out.String(), errOut.String()
 }
 

@@ -24,6 +24,14 @@ type Options struct {
 	// must be compiled.
 	Scope       *Scope
 	ToolVersion string
+	// Today is the day the plan is made for (UTC). A grant whose
+	// `expires` is before Today has expired and counts as absent from the
+	// spec (expiry.go). The zero Date expires nothing and lists no
+	// upcoming expiries. Diff never reads a clock: callers pass the day.
+	Today state.Date
+	// ExpiringWithin is how many days ahead Plan.Expiring looks; 0 means
+	// DefaultExpiringWithin.
+	ExpiringWithin int
 }
 
 // Diff computes the plan that makes live match desired. eff is the desired
@@ -46,11 +54,12 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 		p.Live[k] = v
 	}
 	r := newResolver(d, live)
+	x := newExpiry(d, r, opts)
 	var problems []Problem
-	problems = append(problems, diffGroups(p, d, eff, live, r, opts)...)
+	problems = append(problems, diffGroups(p, d, eff, live, r, x, opts)...)
 	for _, path := range keys(eff) {
 		if opts.Scope.Repo(path) {
-			problems = append(problems, diffRepository(p, eff[path], live, r, opts)...)
+			problems = append(problems, diffRepository(p, eff[path], live, r, x, opts)...)
 		}
 	}
 	if opts.Scope.Auths() {
@@ -59,6 +68,7 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 	problems = append(problems, r.problems...)
 	p.Warnings = append(p.Warnings, r.warnings...)
 	p.Warnings = append(p.Warnings, live.Warnings...)
+	x.finish(p)
 	p.finish()
 	sort.SliceStable(problems, func(i, j int) bool {
 		a, b := problems[i].Source, problems[j].Source
@@ -73,7 +83,7 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 	return p, problems
 }
 
-func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveRepository, live *state.Live, r *resolver, opts Options) []Problem {
+func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveRepository, live *state.Live, r *resolver, x *expiry, opts Options) []Problem {
 	var problems []Problem
 	for _, path := range keys(d.Groups) {
 		if !opts.Scope.Group(path) {
@@ -108,6 +118,9 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 				Target: Target{Group: path, ParentGroup: parent, ParentGroupID: parentID},
 			})
 			for _, mg := range g.MemberGroups {
+				if x.check(KindGroupMemberGroup, "member group "+mg.Name, "", mg.Grant, mg.Source, "", GroupMemberGroupAddress(path, mg.Name)) {
+					continue // expired: not attached
+				}
 				if m, ok := r.memberGroup(mg.Name, mg.Source, false); ok {
 					p.Changes = append(p.Changes, groupMemberGroupChange(path, 0, m, mg.Source))
 				}
@@ -135,7 +148,16 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 		}
 		if g.MemberGroups != nil {
 			want := map[string]bool{}
+			expired := map[string]state.Ref{} // by live name
 			for _, mg := range g.MemberGroups {
+				if x.check(KindGroupMemberGroup, "member group "+mg.Name, "", mg.Grant, mg.Source, "", GroupMemberGroupAddress(path, mg.Name)) {
+					name := mg.Name
+					if m, ok := r.quietMemberGroup(mg.Name); ok {
+						name = m.Name
+					}
+					expired[name] = mg
+					continue
+				}
 				m, ok := r.memberGroup(mg.Name, mg.Source, false)
 				if !ok {
 					continue
@@ -150,6 +172,15 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 					continue
 				}
 				a := GroupMemberGroupAddress(path, name)
+				if mg, ok := expired[name]; ok {
+					// The spec asked for its end: shown whether or not pruning.
+					ex := []ExpiredGrant{expiredGrant("member group "+mg.Name, mg.Grant, mg.Source)}
+					p.Changes = append(p.Changes, Change{Address: a, Kind: KindGroupMemberGroup, Action: Manual,
+						Before: &MemberGroupValue{Name: name}, Source: mg.Source.String(), Expired: ex,
+						Reason: expiredReason(ex) + "; the API cannot detach a member group; remove it in the CodeArts console",
+						Target: Target{Group: path, GroupID: lg.ID, MemberGroup: name}})
+					continue
+				}
 				if opts.Prune {
 					p.Changes = append(p.Changes, Change{Address: a, Kind: KindGroupMemberGroup, Action: Manual,
 						Before: &MemberGroupValue{Name: name}, Source: g.Source.String(),
@@ -216,7 +247,7 @@ func groupMemberGroupChange(path string, groupID int64, m state.LiveMemberGroup,
 	}
 }
 
-func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *resolver, opts Options) []Problem {
+func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *resolver, x *expiry, opts Options) []Problem {
 	lr := live.Repositories[e.Path]
 	addr := RepositoryAddress(e.Path)
 	if lr == nil {
@@ -244,8 +275,28 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 			}
 		}
 		wantIAM, wantID := map[string]bool{}, map[int64]bool{}
+		// The repository's own grants that expired, by the live ids of
+		// their users: removed without --prune.
+		expiredIAM, expiredID := map[string]state.Member{}, map[int64]state.Member{}
 		for _, name := range keys(e.Members) {
 			m := e.Members[name]
+			ma := MemberAddress(e.Path, name)
+			if x.check(KindMember, "user "+name, m.Role, m.Grant, m.Source, m.Policy, ma) {
+				alt, ok := x.policyMember(e, name)
+				if !ok {
+					if u, found := r.quietUser(name); found && m.Policy == "" {
+						if u.IAMID != "" {
+							expiredIAM[u.IAMID] = m
+						}
+						if u.ID != 0 {
+							expiredID[u.ID] = m
+						}
+					}
+					continue
+				}
+				m = alt // a policy selecting the repository still grants it
+				x.check(KindMember, "user "+name, m.Role, m.Grant, m.Source, m.Policy, ma)
+			}
 			u, ok := r.user(name, m.Source)
 			if !ok {
 				continue
@@ -262,7 +313,6 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 			}
 			t := repoTarget
 			t.User, t.UserID, t.UserIAMID = u.Name, u.ID, u.IAMID
-			ma := MemberAddress(e.Path, name)
 			satisfied := lm.Role != "" && (lm.Role == m.Role || m.Policy != "" && lm.Role.Level() >= m.Role.Level())
 			switch {
 			case !found:
@@ -303,12 +353,25 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 					continue
 				}
 				ma := MemberAddress(e.Path, name)
-				if opts.Prune {
+				m, expired := expiredIAM[lm.User.IAMID]
+				if !expired && lm.User.ID != 0 {
+					m, expired = expiredID[lm.User.ID]
+				}
+				switch {
+				case expired:
+					// The spec asked for the end of this membership: no
+					// --prune needed (Check still counts it).
+					t := repoTarget
+					t.User, t.UserID, t.UserIAMID = lm.User.Name, lm.User.ID, lm.User.IAMID
+					ex := []ExpiredGrant{expiredGrant("user "+m.User, m.Grant, m.Source)}
+					p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Delete,
+						Before: liveMemberValue(lm), Source: m.Source.String(), Target: t, Expired: ex, Reason: expiredReason(ex)})
+				case opts.Prune:
 					t := repoTarget
 					t.User, t.UserID, t.UserIAMID = lm.User.Name, lm.User.ID, lm.User.IAMID
 					p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Delete,
 						Before: liveMemberValue(lm), Source: e.Source.String(), Target: t})
-				} else {
+				default:
 					p.Extras = append(p.Extras, Extra{Address: ma, Kind: KindMember, Detail: fmt.Sprintf("direct member with role %s, not listed", lm.RoleText())})
 				}
 			}
@@ -318,7 +381,24 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 	// Member groups.
 	if e.MemberGroups != nil {
 		want := map[string]bool{}
+		expired := map[string]state.Ref{} // the repository's own, by live name
 		for _, ref := range e.MemberGroups {
+			at := MemberGroupAddress(e.Path, ref.Name)
+			if x.check(KindMemberGroup, "member group "+ref.Name, "", ref.Grant, ref.Source, x.mgPolicy(e, ref), at) {
+				alt, ok := x.policyMemberGroup(e, ref.Name)
+				if !ok {
+					if x.ownMemberGroup(e, ref.Name) {
+						name := ref.Name
+						if m, found := r.quietMemberGroup(ref.Name); found {
+							name = m.Name
+						}
+						expired[name] = ref
+					}
+					continue
+				}
+				ref = alt
+				x.check(KindMemberGroup, "member group "+ref.Name, "", ref.Grant, ref.Source, x.mgPolicy(e, ref), at)
+			}
 			m, ok := r.memberGroup(ref.Name, ref.Source, false)
 			if !ok {
 				continue
@@ -337,6 +417,16 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 					continue
 				}
 				a := MemberGroupAddress(e.Path, name)
+				if ref, ok := expired[name]; ok {
+					// The spec asked for its end: shown whether or not pruning.
+					t := repoTarget
+					t.MemberGroup = name
+					ex := []ExpiredGrant{expiredGrant("member group "+ref.Name, ref.Grant, ref.Source)}
+					p.Changes = append(p.Changes, Change{Address: a, Kind: KindMemberGroup, Action: Manual,
+						Before: &MemberGroupValue{Name: name}, Source: ref.Source.String(), Target: t, Expired: ex,
+						Reason: expiredReason(ex) + "; the API cannot detach a member group from a repository; remove it in the CodeArts console"})
+					continue
+				}
 				if opts.Prune {
 					t := repoTarget
 					t.MemberGroup = name
@@ -353,14 +443,18 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 	// File push rules, compared by the ids they grant.
 	if e.PushRules != nil {
 		for _, path := range keys(e.PushRules) {
-			rule := e.PushRules[path]
+			lrule, found := lr.PushRules[path]
+			var livePtr *state.LivePushRule
+			if found {
+				livePtr = &lrule
+			}
+			rule, removed := x.rule(e, path, e.PushRules[path], livePtr)
 			want, t, ok := resolveRule(rule, r)
 			if !ok {
 				continue
 			}
 			t.Repository, t.RepositoryID, t.RepositoryUUID = repoTarget.Repository, repoTarget.RepositoryID, repoTarget.RepositoryUUID
 			ra := PushRuleAddress(e.Path, path)
-			lrule, found := lr.PushRules[path]
 			if !found {
 				p.Changes = append(p.Changes, Change{Address: ra, Kind: KindPushRule, Action: Create,
 					After: want, Source: rule.Source.String(), Target: t})
@@ -370,8 +464,12 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 				continue
 			}
 			t.PushRuleID = lrule.ID
-			p.Changes = append(p.Changes, Change{Address: ra, Kind: KindPushRule, Action: Update,
-				Before: liveRuleValue(lrule), After: want, Source: rule.Source.String(), Target: t})
+			c := Change{Address: ra, Kind: KindPushRule, Action: Update,
+				Before: liveRuleValue(lrule), After: want, Source: rule.Source.String(), Target: t}
+			if len(removed) > 0 {
+				c.Expired, c.Reason = removed, expiredReason(removed)
+			}
+			p.Changes = append(p.Changes, c)
 		}
 		if e.PushRulesAuthoritative {
 			for _, path := range keys(lr.PushRules) {

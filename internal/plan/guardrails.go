@@ -17,7 +17,9 @@ type Guardrails struct {
 	// MinAdmins is the fewest admins a repository may be left with by the
 	// plan (only repositories whose admins the plan reduces are checked).
 	MinAdmins int
-	// Prune must be set for a plan with deletions to run.
+	// Prune must be set for a plan with deletions to run, except for
+	// deletions of grants whose end date passed (Change.Expired): the spec
+	// asked for those.
 	Prune bool
 	// AllowDeleteGroups must be set for a plan that deletes groups.
 	AllowDeleteGroups bool
@@ -55,10 +57,13 @@ func (v Refusal) String() string {
 // planned against. An empty result means the plan may run.
 func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 	out := []Refusal{}
-	var deletes, groupDeletes, selfHarm []string
+	var deletes, unasked, groupDeletes, selfHarm []string
 	for _, c := range p.Changes {
 		if c.Action == Delete {
 			deletes = append(deletes, c.Address.String())
+			if len(c.Expired) == 0 {
+				unasked = append(unasked, c.Address.String())
+			}
 			if c.Kind == KindGroup {
 				groupDeletes = append(groupDeletes, c.Address.String())
 			}
@@ -71,8 +76,8 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 			}
 		}
 	}
-	if len(deletes) > 0 && !g.Prune {
-		out = append(out, Refusal{Rule: "prune", Message: fmt.Sprintf("the plan deletes %s, which needs --prune", plural(len(deletes), "object")), Addresses: deletes})
+	if len(unasked) > 0 && !g.Prune {
+		out = append(out, Refusal{Rule: "prune", Message: fmt.Sprintf("the plan deletes %s, which needs --prune", plural(len(unasked), "object")), Addresses: unasked})
 	}
 	if g.MaxDeletes >= 0 && len(deletes) > g.MaxDeletes {
 		out = append(out, Refusal{Rule: "max_deletes", Message: fmt.Sprintf("the plan deletes %s, more than max_deletes %d; raise it with --max-deletes if this is intended", plural(len(deletes), "object"), g.MaxDeletes), Addresses: deletes})

@@ -69,6 +69,10 @@ type Plan struct {
 	// Warnings are about the plan as a whole (renames, policies matching
 	// nothing); each change also carries its own.
 	Warnings []string `json:"warnings"`
+	// Expiring lists the grants of the spec that still hold but end within
+	// the next days (Options.ExpiringWithin), soonest first; absent from
+	// the JSON document when there are none.
+	Expiring []Expiring `json:"expiring,omitempty"`
 	// Live maps the address of every live object read to its fingerprint.
 	Live map[string]string `json:"live"`
 }
@@ -145,6 +149,11 @@ type Change struct {
 	// Reason explains manual changes and notable decisions.
 	Reason   string   `json:"reason,omitempty"`
 	Warnings []string `json:"warnings"`
+	// Expired lists the grants of the spec whose end date has passed and
+	// that this change takes away: the spec asked for their end, so such a
+	// deletion needs no --prune (it still counts against max_deletes and
+	// min_admins). Absent for every other change.
+	Expired []ExpiredGrant `json:"expired,omitempty"`
 	// Target carries the ids the API calls need, resolved at plan time, so
 	// apply does exactly what was reviewed.
 	Target Target `json:"target"`

@@ -437,9 +437,11 @@ func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) {
 		lm := state.LiveMember{User: u}
 		level, hasLevel := levels[m.UserIAMID]
 		lm.Role, lm.RoleName = memberRole(level, hasLevel, m.RepositoryRoleName)
+		lm.ProjectRole, lm.RoleID = m.ProjectRoleName, m.RepositoryRoleID
 		if !m.Direct() {
 			lm.Inherited = true
 			groupSrc := groupPath(m.MemberGroupSource, live)
+			lm.ViaMemberGroup, lm.ViaGroup = m.MemberSource, groupSrc
 			switch {
 			case m.MemberGroupSource != "" && m.MemberSource != "":
 				lm.Via = fmt.Sprintf("member group %s of group %s", m.MemberSource, groupSrc)

@@ -192,35 +192,6 @@ func integer(n *yaml.Node) (int64, bool) {
 	return v, true
 }
 
-func refs(file string, n *yaml.Node) []state.Ref {
-	n = deref(n)
-	if n == nil || n.Kind != yaml.SequenceNode {
-		return nil
-	}
-	out := make([]state.Ref, 0, len(n.Content))
-	var seen map[string]bool // only for long lists; short ones are scanned
-	if len(n.Content) > 16 {
-		seen = make(map[string]bool, len(n.Content))
-	}
-	for _, it := range n.Content {
-		it = deref(it)
-		s, ok := str(it)
-		if !ok {
-			continue
-		}
-		if seen != nil {
-			if seen[s] {
-				continue
-			}
-			seen[s] = true
-		} else if slices.ContainsFunc(out, func(r state.Ref) bool { return r.Name == s }) {
-			continue
-		}
-		out = append(out, state.Ref{Name: s, Source: src(file, it)})
-	}
-	return out
-}
-
 // claim records that section/key is defined at s; a second definition is an
 // error naming both places.
 func (b *builder) claim(section, what, key string, s state.Source) bool {
@@ -338,7 +309,7 @@ func (b *builder) add(doc *document) {
 							g.Description = &s
 						}
 					case "member_groups":
-						g.MemberGroups = nonNil(refs(f, fe.value))
+						g.MemberGroups = nonNil(b.refs(f, fe.value, yamlPath{"groups", e.key, "member_groups"}))
 					}
 				}
 				b.d.Groups[e.key] = g
@@ -352,11 +323,11 @@ func (b *builder) add(doc *document) {
 				for _, fe := range entries(e.value) {
 					switch fe.key {
 					case "members":
-						r.Members = members(f, fe.value)
+						r.Members = b.members(f, fe.value, yamlPath{"repositories", e.key, "members"})
 					case "member_groups":
-						r.MemberGroups = nonNil(refs(f, fe.value))
+						r.MemberGroups = nonNil(b.refs(f, fe.value, yamlPath{"repositories", e.key, "member_groups"}))
 					case "push_rules":
-						r.PushRules = pushRules(f, fe.value)
+						r.PushRules = b.pushRules(f, fe.value, yamlPath{"repositories", e.key, "push_rules"})
 					}
 				}
 				b.d.Repositories[e.key] = r
@@ -422,53 +393,14 @@ func (b *builder) policy(f string, e entry) *state.Policy {
 				p.Patterns = append(p.Patterns, pat)
 			}
 		case "members":
-			p.Members = members(f, fe.value)
+			p.Members = b.members(f, fe.value, yamlPath{"policies", e.key, "members"})
 		case "member_groups":
-			p.MemberGroups = nonNil(refs(f, fe.value))
+			p.MemberGroups = nonNil(b.refs(f, fe.value, yamlPath{"policies", e.key, "member_groups"}))
 		case "push_rules":
-			p.PushRules = pushRules(f, fe.value)
+			p.PushRules = b.pushRules(f, fe.value, yamlPath{"policies", e.key, "push_rules"})
 		}
 	}
 	return p
-}
-
-func members(f string, n *yaml.Node) map[string]state.Member {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	out := make(map[string]state.Member, len(n.Content)/2)
-	for _, e := range entries(n) {
-		role, _ := str(e.value)
-		if r := state.Role(role); r.Valid() {
-			out[e.key] = state.Member{User: e.key, Role: r, Source: src(f, e.keyN)}
-		}
-	}
-	return out
-}
-
-func pushRules(f string, n *yaml.Node) map[string]state.PushRule {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	out := make(map[string]state.PushRule, len(n.Content)/2)
-	for _, e := range entries(n) {
-		if e.value.Kind != yaml.MappingNode {
-			continue
-		}
-		r := state.PushRule{Path: e.key, Source: src(f, e.keyN)}
-		for _, fe := range entries(e.value) {
-			switch fe.key {
-			case "users":
-				r.Users = refs(f, fe.value)
-			case "member_groups":
-				r.MemberGroups = refs(f, fe.value)
-			case "roles":
-				r.Roles = refs(f, fe.value)
-			}
-		}
-		out[e.key] = r
-	}
-	return out
 }
 
 // nonNil keeps "listed but empty" distinct from "not listed".

@@ -50,6 +50,8 @@ func patternHint(ptr, v string) string {
 		return "push rule paths start with `/`"
 	case "repositoryPattern":
 		return repositoryPatternProblem(v)
+	case "expires":
+		return dateHint(v)
 	}
 	if strings.HasSuffix(ptr, "/properties/password_env") {
 		return "" // the caller knows the entry and names the variable
@@ -347,4 +349,29 @@ func clip(s string) string {
 	}
 	r := []rune(s)
 	return string(r[:59]) + "…"
+}
+
+// dateHint explains a grant's `expires` the schema refused: the one form
+// is YYYY-MM-DD.
+func dateHint(v string) string {
+	if t, ok := looseDate(v); ok {
+		return fmt.Sprintf("write the date as YYYY-MM-DD: `%s`", t)
+	}
+	return "write the last day of the grant as YYYY-MM-DD, for example `2027-01-31`"
+}
+
+// looseDate reads a date with one-digit months or days, or with a time of
+// day, and returns it in the spec's form.
+func looseDate(v string) (string, bool) {
+	day, _, _ := strings.Cut(strings.TrimSpace(v), "T")
+	day, _, _ = strings.Cut(day, " ")
+	var y, m, d int
+	if n, err := fmt.Sscanf(day, "%d-%d-%d", &y, &m, &d); n != 3 || err != nil || y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return "", false
+	}
+	s := fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+	if _, err := state.ParseDate(s); err != nil {
+		return "", false
+	}
+	return s, s != v
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -53,6 +54,7 @@ type quickSchema struct {
 	addl       *quickSchema
 	propNames  *quickSchema
 	ref        *quickSchema
+	anyOf      []*quickSchema
 }
 
 // annotations are keywords that do not affect validation.
@@ -212,6 +214,18 @@ func (c *quickCompiler) compile(v any, ptr string) (*quickSchema, error) {
 			}
 		case key == "propertyNames":
 			s.propNames, err = sub(key, val)
+		case key == "anyOf":
+			list, ok := val.([]any)
+			if !ok || len(list) == 0 {
+				return nil, fmt.Errorf("%s/anyOf: not a non-empty list", ptr)
+			}
+			for i, x := range list {
+				b, err := c.compile(x, fmt.Sprintf("%s/anyOf/%d", ptr, i))
+				if err != nil {
+					return nil, err
+				}
+				s.anyOf = append(s.anyOf, b)
+			}
 		case key == "$ref":
 			ref, ok := val.(string)
 			if !ok || !strings.HasPrefix(ref, "#/") {
@@ -306,6 +320,9 @@ func (s *quickSchema) valid(r *quickRun, n *yaml.Node, depth int) bool {
 		return *s.always
 	}
 	if s.ref != nil && !s.ref.valid(r, n, depth+1) {
+		return false
+	}
+	if s.anyOf != nil && !slices.ContainsFunc(s.anyOf, func(b *quickSchema) bool { return b.valid(r, n, depth+1) }) {
 		return false
 	}
 	switch n.Kind {
@@ -406,39 +423,38 @@ func (s *quickSchema) validArray(r *quickRun, n *yaml.Node, depth int) bool {
 	return true
 }
 
-// uniqueStrings reports whether items are all strings and all different;
-// anything else is left to the library.
+// uniqueStrings reports whether items are all different strings or
+// mappings of scalars (the long forms of grants); anything else is left to
+// the library. Mappings compare as the library compares objects: by their
+// keys and values, numbers by value.
 func uniqueStrings(items []*yaml.Node) bool {
-	str := func(n *yaml.Node) (string, bool) {
-		for i := 0; n.Kind == yaml.AliasNode; i++ {
-			if n.Alias == nil || i > 100 {
-				return "", false
-			}
-			n = n.Alias
-		}
-		if n.Kind != yaml.ScalarNode {
+	key := func(n *yaml.Node) (string, bool) {
+		n = followAlias(n)
+		switch {
+		case n == nil:
 			return "", false
+		case n.Kind == yaml.ScalarNode:
+			v, ok := scalarValue(n).(string)
+			return "s" + v, ok
+		case n.Kind == yaml.MappingNode:
+			return mappingKey(n)
 		}
-		v, ok := scalarValue(n).(string)
-		return v, ok
+		return "", false
 	}
 	if len(items) <= 16 {
-		for i, a := range items {
-			sa, ok := str(a)
-			if !ok {
+		keys := make([]string, 0, len(items))
+		for _, a := range items {
+			ka, ok := key(a)
+			if !ok || slices.Contains(keys, ka) {
 				return false
 			}
-			for _, b := range items[:i] {
-				if sb, _ := str(b); sa == sb {
-					return false
-				}
-			}
+			keys = append(keys, ka)
 		}
 		return true
 	}
 	seen := make(map[string]struct{}, len(items))
 	for _, it := range items {
-		v, ok := str(it)
+		v, ok := key(it)
 		if !ok {
 			return false
 		}
@@ -450,11 +466,46 @@ func uniqueStrings(items []*yaml.Node) bool {
 	return true
 }
 
+// mappingKey renders a mapping whose values are all scalars so that two
+// mappings the library holds equal render the same; ok is false for any
+// other mapping.
+func mappingKey(n *yaml.Node) (string, bool) {
+	m := make(map[string]string, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := followAlias(n.Content[i]), followAlias(n.Content[i+1])
+		if k == nil || v == nil || k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
+			return "", false
+		}
+		c, ok := canonical(scalarValue(v))
+		if !ok {
+			return "", false
+		}
+		m[k.Value] = c
+	}
+	b, err := json.Marshal(m) // keys in order
+	return "m" + string(b), err == nil
+}
+
+// followAlias follows alias nodes (a bounded number of times); nil when
+// the chain is broken or too long.
+func followAlias(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode; i++ {
+		if i > 100 {
+			return nil
+		}
+		n = n.Alias
+	}
+	return n
+}
+
 func (s *quickSchema) validScalar(r *quickRun, v any) bool {
 	if s.always != nil {
 		return *s.always
 	}
 	if s.ref != nil && !s.ref.validScalar(r, v) {
+		return false
+	}
+	if s.anyOf != nil && !slices.ContainsFunc(s.anyOf, func(b *quickSchema) bool { return b.validScalar(r, v) }) {
 		return false
 	}
 	switch x := v.(type) {

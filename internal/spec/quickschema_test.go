@@ -107,6 +107,7 @@ var scalars = []string{
 	"bitbucket", "devcloud", "alice", "alice smith!", " alice", "payments/**", "/payments/**", "!payments/**", "payments//api",
 	"/config/*", "config/*", "0b234373cf3f4b04ab2d8a245155e12b", "0B234373CF3F4B04AB2D8A245155E12B", "87b3dc20", "BITBUCKET_PASSWORD",
 	"hunter2 is my password", "a/b", "a\x01b", "zoë", "leads ", "members", "member_groups", "push_rules", "repositories", "password",
+	"2027-01-31", "2027-1-31", "2027-02-30", "expires", "reason", "name", "role",
 }
 
 // mutate changes one random node of the tree in place.

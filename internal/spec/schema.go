@@ -80,11 +80,74 @@ func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
 	if len(ve.Causes) == 0 {
 		return []*jsonschema.ValidationError{ve}
 	}
+	causes := ve.Causes
+	if strings.HasSuffix(ve.KeywordLocation, "/anyOf") {
+		// The alternatives are the short and the long form of a grant (a
+		// name, or a mapping with it): only the forms the value's type fits
+		// say what is wrong with it. A value that fits no form is the anyOf's
+		// own failure ("expected a string or a mapping").
+		causes = slices.DeleteFunc(slices.Clone(causes), func(c *jsonschema.ValidationError) bool {
+			return wrongType(c, ve.InstanceLocation)
+		})
+		if len(causes) == 0 {
+			return []*jsonschema.ValidationError{ve}
+		}
+	}
 	var out []*jsonschema.ValidationError
-	for _, c := range ve.Causes {
+	for _, c := range causes {
 		out = append(out, leaves(c)...)
 	}
 	return out
+}
+
+// wrongType reports whether every failure under ve is a type mismatch of
+// the value at loc itself.
+func wrongType(ve *jsonschema.ValidationError, loc string) bool {
+	for _, l := range leaves(ve) {
+		if l.InstanceLocation != loc || !strings.HasSuffix(l.KeywordLocation, "/type") {
+			return false
+		}
+	}
+	return true
+}
+
+// anyOfTypes lists the JSON types the alternatives of the anyOf in the
+// schema at ptr accept, in order, without repeats.
+func anyOfTypes(ptr string) []string {
+	alts, _ := schemaAt(ptr)["anyOf"].([]any)
+	var out []string
+	for _, a := range alts {
+		am, _ := a.(map[string]any)
+		for i := 0; i < 10; i++ { // follow $ref chains, boundedly
+			ref, ok := am["$ref"].(string)
+			if !ok {
+				break
+			}
+			am = schemaAt(strings.TrimPrefix(ref, "#"))
+		}
+		for _, t := range schemaTypes(am) {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+func schemaTypes(m map[string]any) []string {
+	switch v := m["type"].(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // describe renders one schema failure as diagnostics in the user's terms.
@@ -113,6 +176,10 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 	}
 
 	switch keyword {
+	case "anyOf":
+		// No form fits the value's type (see leaves).
+		want := strings.Join(anyOfTypes(parent), " or ")
+		return Diagnostics{at(node, p, fmt.Sprintf("expected %s, got %s", article(want), jsonTypeName(node)))}
 	case "additionalProperties":
 		// The keys the schema does not allow: the instance's keys that are
 		// not among the schema's properties (no schema of ours uses
@@ -209,7 +276,13 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		list, _ := instanceAt(documentValue(doc), ve.InstanceLocation).([]any)
 		if i, j, ok := firstRepeat(list); ok {
 			_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(j))
-			return Diagnostics{at(second, sp, fmt.Sprintf("`%s` is listed twice (entries %d and %d)", scalarText(second), i+1, j+1))}
+			label := scalarText(second)
+			if second != nil && second.Kind == yaml.MappingNode {
+				if name := mappingValue(second, "name"); name != nil && name.Kind == yaml.ScalarNode {
+					label = name.Value // the long form of a grant
+				}
+			}
+			return Diagnostics{at(second, sp, fmt.Sprintf("`%s` is listed twice (entries %d and %d)", label, i+1, j+1))}
 		}
 		return Diagnostics{at(node, p, "entries must be unique")}
 	}

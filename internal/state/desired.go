@@ -63,10 +63,12 @@ type RolePin struct {
 }
 
 // Ref is a reference by name to a user, member group or role, with where it
-// was written.
+// was written. Grant is set when the spec used the long form
+// (`{name: …, expires: …, reason: …}`).
 type Ref struct {
 	Name   string
 	Source Source
+	Grant
 }
 
 // Group is a repository group. Visibility and Description are "" when not
@@ -96,6 +98,9 @@ type Member struct {
 	// Policy names the policy the member comes from after expansion; such a
 	// member is a baseline ("at least this role"), never a reason to demote.
 	Policy string
+	// Grant is set when the spec used the long form
+	// (`alice: {role: …, expires: …, reason: …}`).
+	Grant
 }
 
 // PushRule is who may push files matching Path. All three lists empty means

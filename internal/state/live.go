@@ -102,6 +102,19 @@ type LiveMember struct {
 	// "" for a membership reposync may change. Managed members are never
 	// removed or demoted, and are not drift when a spec leaves them out.
 	Managed string
+
+	// Where inherited access comes from, as names: the member group
+	// (ViaMemberGroup) and the repository group it is attached to
+	// (ViaGroup; "" when attached to the repository itself). Via says the
+	// same in words. ProjectRole is the member's CodeArts project role
+	// ("" when not a project member) and RoleID the role id the service
+	// reports; file push rules grant push to project roles, so
+	// `reposync access` matches them. None of these is compared or
+	// fingerprinted: Via and Managed already say what a plan needs.
+	ViaMemberGroup string `json:"-"`
+	ViaGroup       string `json:"-"`
+	ProjectRole    string `json:"-"`
+	RoleID         string `json:"-"`
 }
 
 // LivePushRule is a file push rule as read, with resolved names.

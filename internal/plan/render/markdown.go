@@ -126,6 +126,7 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString(markdownExpiring(p, o, full))
 	if rows := perPerson(p, o); len(rows) > 0 {
 		b.WriteString("### Who gains or loses what\n\n| who | change |\n|---|---|\n")
 		budget := limit - reserve - b.Len()
@@ -202,7 +203,11 @@ func attention(p *plan.Plan, o Options) []attentionItem {
 			if b, ok := c.Before.(*plan.MemberValue); ok {
 				role = " (" + text(roleText(b)) + ")"
 			}
-			add(0, "**Removes** %s%s from %s%s", code(c.Address.Leaf()), role, where, src)
+			why := ""
+			if len(c.Expired) > 0 {
+				why = " — " + text(c.Reason)
+			}
+			add(0, "**Removes** %s%s from %s%s%s", code(c.Address.Leaf()), role, where, why, src)
 		case c.Action == plan.Delete && c.Kind == plan.KindPushRule:
 			add(1, "**Deletes** push rule %s on %s — matching files are no longer restricted%s", code(c.Address.Leaf()), where, src)
 		case c.Action == plan.Delete && c.Kind == plan.KindGroup:

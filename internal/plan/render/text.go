@@ -87,6 +87,12 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 			fmt.Fprintf(bw, "      %s %s\n", paint(ansiYellow, "warning:"), wr)
 		}
 	}
+	if len(p.Expiring) > 0 {
+		fmt.Fprintln(bw, "\nGrants ending soon (extend `expires` in the spec, or let them lapse):")
+		for _, e := range p.Expiring {
+			fmt.Fprintf(bw, "  %s %s\n", paint(ansiYellow, "⏳"), expiringLine(e))
+		}
+	}
 	if len(p.Warnings) > 0 {
 		fmt.Fprintln(bw, "\nWarnings:")
 		for _, wr := range p.Warnings {

@@ -1,0 +1,471 @@
+// Package access answers "who has access to what" (`reposync access`): it
+// turns a live state — or, offline, the spec alone — into entries, each one
+// way one user (or a member group or role whose members it cannot list)
+// reaches one repository, saying where the access comes from and, when the
+// spec grants the same, where the spec says so. It also renders entries as
+// text, Markdown, JSON and CSV. It is pure: it imports state, and
+// plan/render for the one Markdown escaping; it reads no clock (the day is
+// passed in) and does no I/O beyond the writer it is given.
+package access
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/reposync/reposync/internal/state"
+)
+
+// Query says whose access, or access to what, is asked about; the zero
+// Query asks about the whole project.
+type Query struct {
+	User       string `json:"user,omitempty"`
+	Repository string `json:"repository,omitempty"`
+}
+
+// The kinds of Via: where an access comes from.
+const (
+	ViaDirect      = "direct"       // a direct member of the repository
+	ViaManaged     = "managed"      // a membership CodeArts manages: the creator, synced project members
+	ViaMemberGroup = "member_group" // a member group attached to the repository
+	ViaGroup       = "group"        // a member group attached to a parent group
+	ViaPushRule    = "push_rule"    // a file push rule's grant
+)
+
+// Access values besides the repository roles.
+const (
+	// AccessPush is a push rule's grant: push files matching Path.
+	AccessPush = "push"
+	// AccessAttached is a member group attached to the repository or a
+	// parent group whose members are not known.
+	AccessAttached = "attached"
+)
+
+// Entry is one way one grantee reaches one repository.
+type Entry struct {
+	Repository string `json:"repository"`
+	// The grantee: a user, or a member group or role when its members
+	// cannot be known (offline, or a push rule naming a member group no
+	// member reached the repository through).
+	User        string `json:"user,omitempty"`
+	MemberGroup string `json:"member_group,omitempty"`
+	Role        string `json:"role,omitempty"`
+	// Access is a repository role (viewer, developer, admin, or the
+	// service's name of a role reposync does not know), "push" for a push
+	// rule's grant (Path says which files), or "attached".
+	Access string `json:"access"`
+	Path   string `json:"path,omitempty"`
+	Via    Via    `json:"via"`
+	// Spec is where the spec grants the same; nil when it does not (or no
+	// spec was given).
+	Spec *SpecRef `json:"spec,omitempty"`
+}
+
+// Via is where an access comes from.
+type Via struct {
+	Kind string `json:"kind"`
+	// Detail says it in words: "member group payments-leads of group
+	// payments", "the repository creator", "push rule /config/* grants role
+	// Project manager".
+	Detail string `json:"detail"`
+	// Group and MemberGroup name the parent group and member group the
+	// access comes through, when it does.
+	Group       string `json:"group,omitempty"`
+	MemberGroup string `json:"member_group,omitempty"`
+}
+
+// SpecRef is the spec's grant of the same access.
+type SpecRef struct {
+	Source  string     `json:"source"`
+	Policy  string     `json:"policy,omitempty"`
+	Expires state.Date `json:"expires,omitempty"`
+	// Expired is true when Expires is before the day asked about: the plan
+	// takes the access away (or, from a policy, no longer adds it).
+	Expired bool   `json:"expired,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// Result is an answer: the entries and what they were made from.
+type Result struct {
+	FormatVersion int    `json:"format_version"`
+	Project       string `json:"project,omitempty"`
+	Query         Query  `json:"query"`
+	// From is "live" (the live state, matched with the spec when one was
+	// given) or "spec" (offline: the spec alone).
+	From    string     `json:"from"`
+	Today   state.Date `json:"today"`
+	Entries []Entry    `json:"entries"`
+}
+
+// FormatVersion is the version of the JSON document; new fields do not
+// change it.
+const FormatVersion = 1
+
+// FromLive lists the access to the given repositories of live (their
+// details read), filtered by q. d and eff, when not nil, are the spec and
+// its expansion over those repositories: entries the spec grants too say
+// where. today decides which spec grants have expired.
+func FromLive(live *state.Live, d *state.Desired, eff map[string]*state.EffectiveRepository, repos []string, q Query, today state.Date) []Entry {
+	var out []Entry
+	for _, path := range sortedUnique(repos) {
+		r := live.Repositories[path]
+		if r == nil || !r.Details || (q.Repository != "" && path != q.Repository) {
+			continue
+		}
+		m := matcher{d: d, e: eff[path], path: path, today: today}
+		out = append(out, liveRepository(r, m, q)...)
+	}
+	sortEntries(out)
+	return out
+}
+
+func liveRepository(r *state.LiveRepository, m matcher, q Query) []Entry {
+	var out []Entry
+	want := func(user string) bool { return q.User == "" || user == q.User }
+	throughMG := map[string]bool{}
+	for _, name := range sortedKeys(r.Members) {
+		lm := r.Members[name]
+		if lm.ViaMemberGroup != "" {
+			throughMG[lm.ViaMemberGroup] = true
+		}
+		if !want(name) {
+			continue
+		}
+		e := Entry{Repository: r.Path, User: name, Access: lm.RoleText()}
+		switch {
+		case lm.Inherited && lm.ViaGroup != "":
+			e.Via = Via{Kind: ViaGroup, Detail: lm.Via, Group: lm.ViaGroup, MemberGroup: lm.ViaMemberGroup}
+			e.Spec = m.groupMemberGroup(lm.ViaGroup, lm.ViaMemberGroup)
+		case lm.Inherited:
+			e.Via = Via{Kind: ViaMemberGroup, Detail: lm.Via, MemberGroup: lm.ViaMemberGroup}
+			e.Spec = m.memberGroup(lm.ViaMemberGroup)
+		case lm.Managed != "":
+			e.Via = Via{Kind: ViaManaged, Detail: lm.Managed + " (CodeArts manages this membership)"}
+			e.Spec = m.member(name, lm.Role) // the spec may list it too
+		default:
+			e.Via = Via{Kind: ViaDirect, Detail: "direct member"}
+			e.Spec = m.member(name, lm.Role)
+		}
+		out = append(out, e)
+	}
+	if q.User == "" {
+		for _, mg := range r.MemberGroups {
+			if !throughMG[mg] {
+				out = append(out, Entry{Repository: r.Path, MemberGroup: mg, Access: AccessAttached,
+					Via:  Via{Kind: ViaMemberGroup, Detail: "member group " + mg + " is attached; none of its members is listed on the repository", MemberGroup: mg},
+					Spec: m.memberGroup(mg)})
+			}
+		}
+	}
+	for _, path := range sortedKeys(r.PushRules) {
+		rule := r.PushRules[path]
+		note := ""
+		if rule.Disabled {
+			note = " (the rule is not enforced)"
+		}
+		grant := func(e Entry, what string) Entry {
+			e.Repository, e.Access, e.Path = r.Path, AccessPush, path
+			e.Via.Kind, e.Via.Detail = ViaPushRule, "push rule "+path+" grants "+what+note
+			return e
+		}
+		if len(rule.Users)+len(rule.MemberGroups)+len(rule.Roles) == 0 && q.User == "" {
+			e := grant(Entry{}, "nobody")
+			e.Via.Detail = "push rule " + path + ": nobody may push matching files" + note
+			e.Spec = m.rule(path, nil, "")
+			out = append(out, e)
+		}
+		for _, u := range rule.Users {
+			if want(u.Name) {
+				e := grant(Entry{User: u.Name}, "user "+u.Name)
+				e.Spec = m.rule(path, func(r state.PushRule) []state.Ref { return r.Users }, u.Name)
+				out = append(out, e)
+			}
+		}
+		for _, g := range rule.MemberGroups {
+			spec := m.rule(path, func(r state.PushRule) []state.Ref { return r.MemberGroups }, g.Name)
+			found := false
+			for _, name := range sortedKeys(r.Members) {
+				if r.Members[name].ViaMemberGroup != g.Name {
+					continue
+				}
+				found = true
+				if want(name) {
+					e := grant(Entry{User: name, Via: Via{MemberGroup: g.Name}}, "member group "+g.Name)
+					e.Spec = spec
+					out = append(out, e)
+				}
+			}
+			if !found && q.User == "" {
+				e := grant(Entry{MemberGroup: g.Name, Via: Via{MemberGroup: g.Name}}, "member group "+g.Name)
+				e.Via.Detail += "; none of its members is listed on the repository"
+				e.Spec = spec
+				out = append(out, e)
+			}
+		}
+		for _, ro := range rule.Roles {
+			spec := m.rule(path, func(r state.PushRule) []state.Ref { return r.Roles }, ro.Name)
+			found := false
+			for _, name := range sortedKeys(r.Members) {
+				lm := r.Members[name]
+				if !holdsRole(lm, ro) {
+					continue
+				}
+				found = true
+				if want(name) {
+					e := grant(Entry{User: name}, "role "+ro.Name)
+					e.Spec = spec
+					out = append(out, e)
+				}
+			}
+			if !found && q.User == "" {
+				e := grant(Entry{Role: ro.Name}, "role "+ro.Name)
+				e.Via.Detail += "; no member of the repository holds it"
+				e.Spec = spec
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// holdsRole reports whether a repository member holds the project role a
+// push rule grants: by the role id the service reports, or by name.
+func holdsRole(lm state.LiveMember, ro state.LiveRole) bool {
+	return lm.RoleID != "" && lm.RoleID == ro.ID || lm.ProjectRole != "" && strings.EqualFold(lm.ProjectRole, ro.Name)
+}
+
+// matcher finds the spec's grant of an access on one repository.
+type matcher struct {
+	d     *state.Desired
+	e     *state.EffectiveRepository
+	path  string
+	today state.Date
+}
+
+func (m matcher) ref(src state.Source, policy string, g state.Grant) *SpecRef {
+	return &SpecRef{Source: src.String(), Policy: policy, Expires: g.Expires, Expired: g.ExpiredOn(m.today), Reason: g.Reason}
+}
+
+// member: the spec grants the member this role (a policy's baseline, at
+// least this role).
+func (m matcher) member(user string, role state.Role) *SpecRef {
+	if m.e == nil {
+		return nil
+	}
+	sm, ok := m.e.Members[user]
+	if !ok || role == "" || !(sm.Role == role || sm.Policy != "" && role.Level() >= sm.Role.Level()) {
+		return nil
+	}
+	return m.ref(sm.Source, sm.Policy, sm.Grant)
+}
+
+// memberGroup: the spec attaches the member group to the repository.
+func (m matcher) memberGroup(name string) *SpecRef {
+	if m.e == nil {
+		return nil
+	}
+	i := slices.IndexFunc(m.e.MemberGroups, func(r state.Ref) bool { return r.Name == name })
+	if i < 0 {
+		return nil
+	}
+	ref := m.e.MemberGroups[i]
+	return m.ref(ref.Source, m.mgPolicy(ref), ref.Grant)
+}
+
+func (m matcher) mgPolicy(ref state.Ref) string {
+	if r := m.d.Repositories[m.path]; r != nil && slices.ContainsFunc(r.MemberGroups, func(x state.Ref) bool { return x.Name == ref.Name }) {
+		return ""
+	}
+	for _, name := range m.e.Policies {
+		if p := m.d.Policies[name]; p != nil && slices.ContainsFunc(p.MemberGroups, func(x state.Ref) bool { return x.Source == ref.Source }) {
+			return name
+		}
+	}
+	return ""
+}
+
+// groupMemberGroup: the spec attaches the member group to the group.
+func (m matcher) groupMemberGroup(group, name string) *SpecRef {
+	if m.d == nil {
+		return nil
+	}
+	g := m.d.Groups[group]
+	if g == nil {
+		return nil
+	}
+	for _, ref := range g.MemberGroups {
+		if ref.Name == name {
+			return m.ref(ref.Source, "", ref.Grant)
+		}
+	}
+	return nil
+}
+
+// rule: the spec's push rule at path grants name in list (list nil: the
+// spec has the rule, granting nobody).
+func (m matcher) rule(path string, list func(state.PushRule) []state.Ref, name string) *SpecRef {
+	if m.e == nil {
+		return nil
+	}
+	rule, ok := m.e.PushRules[path]
+	if !ok {
+		return nil
+	}
+	policy := m.rulePolicy(path, rule)
+	if list == nil {
+		if len(rule.Users)+len(rule.MemberGroups)+len(rule.Roles) > 0 {
+			return nil
+		}
+		return m.ref(rule.Source, policy, state.Grant{})
+	}
+	for _, ref := range list(rule) {
+		if ref.Name == name {
+			return m.ref(ref.Source, policy, ref.Grant)
+		}
+	}
+	return nil
+}
+
+// rulePolicy names the policy the push rule at path comes from, "" for
+// the repository's own.
+func (m matcher) rulePolicy(path string, rule state.PushRule) string {
+	if r := m.d.Repositories[m.path]; r != nil && m.e.PushRulesAuthoritative && r.PushRules[path].Source == rule.Source {
+		return ""
+	}
+	for _, pn := range m.e.Policies {
+		if p := m.d.Policies[pn]; p != nil && p.PushRules[path].Source == rule.Source {
+			return pn
+		}
+	}
+	return ""
+}
+
+// FromSpec lists the access the spec alone grants on day today, filtered
+// by q: eff is the spec expanded over the repositories it lists (and the
+// one asked about). Expired grants are left out. Member groups' members
+// are not known offline, so member groups and roles are grantees.
+func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Query, today state.Date) []Entry {
+	var out []Entry
+	want := func(user string) bool { return q.User == "" || user == q.User }
+	for _, path := range sortedKeys(eff) {
+		e := eff[path]
+		if q.Repository != "" && path != q.Repository {
+			continue
+		}
+		m := matcher{d: d, e: e, path: path, today: today}
+		for _, name := range sortedKeys(e.Members) {
+			sm := e.Members[name]
+			if sm.ExpiredOn(today) || !want(name) {
+				continue
+			}
+			via := Via{Kind: ViaDirect, Detail: "direct member"}
+			if sm.Policy != "" {
+				via.Detail = "direct member, at least " + string(sm.Role) + " (policy " + sm.Policy + ")"
+			}
+			out = append(out, Entry{Repository: path, User: name, Access: string(sm.Role), Via: via, Spec: m.ref(sm.Source, sm.Policy, sm.Grant)})
+		}
+		if q.User == "" {
+			for _, ref := range e.MemberGroups {
+				if !ref.ExpiredOn(today) {
+					out = append(out, Entry{Repository: path, MemberGroup: ref.Name, Access: AccessAttached,
+						Via:  Via{Kind: ViaMemberGroup, Detail: "member group " + ref.Name + " attached to the repository", MemberGroup: ref.Name},
+						Spec: m.ref(ref.Source, m.mgPolicy(ref), ref.Grant)})
+				}
+			}
+			for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
+				sg := d.Groups[g]
+				if sg == nil {
+					continue
+				}
+				for _, ref := range sg.MemberGroups {
+					if !ref.ExpiredOn(today) {
+						out = append(out, Entry{Repository: path, MemberGroup: ref.Name, Access: AccessAttached,
+							Via:  Via{Kind: ViaGroup, Detail: fmt.Sprintf("member group %s of group %s", ref.Name, g), Group: g, MemberGroup: ref.Name},
+							Spec: m.ref(ref.Source, "", ref.Grant)})
+					}
+				}
+			}
+		}
+		for _, rp := range sortedKeys(e.PushRules) {
+			rule := e.PushRules[rp]
+			policy := m.rulePolicy(rp, rule)
+			live := func(refs []state.Ref) []state.Ref {
+				return slices.DeleteFunc(slices.Clone(refs), func(r state.Ref) bool { return r.ExpiredOn(today) })
+			}
+			users, groups, roles := live(rule.Users), live(rule.MemberGroups), live(rule.Roles)
+			add := func(e Entry, what string, ref state.Ref) {
+				e.Repository, e.Access, e.Path = path, AccessPush, rp
+				e.Via = Via{Kind: ViaPushRule, Detail: "push rule " + rp + " grants " + what, MemberGroup: e.MemberGroup}
+				e.Spec = m.ref(ref.Source, policy, ref.Grant)
+				out = append(out, e)
+			}
+			if len(users)+len(groups)+len(roles) == 0 && q.User == "" {
+				out = append(out, Entry{Repository: path, Access: AccessPush, Path: rp,
+					Via:  Via{Kind: ViaPushRule, Detail: "push rule " + rp + ": nobody may push matching files"},
+					Spec: m.ref(rule.Source, policy, state.Grant{})})
+			}
+			for _, u := range users {
+				if want(u.Name) {
+					add(Entry{User: u.Name}, "user "+u.Name, u)
+				}
+			}
+			if q.User == "" {
+				for _, g := range groups {
+					add(Entry{MemberGroup: g.Name}, "member group "+g.Name, g)
+				}
+				for _, ro := range roles {
+					add(Entry{Role: ro.Name}, "role "+ro.Name, ro)
+				}
+			}
+		}
+	}
+	sortEntries(out)
+	return out
+}
+
+// Grantee names who an entry is about: "alice", "member group x", "role y",
+// or "nobody".
+func (e Entry) Grantee() string {
+	switch {
+	case e.User != "":
+		return e.User
+	case e.MemberGroup != "":
+		return "member group " + e.MemberGroup
+	case e.Role != "":
+		return "role " + e.Role
+	}
+	return "nobody"
+}
+
+// AccessText is the access in words: "admin", "push /config/*".
+func (e Entry) AccessText() string {
+	if e.Access == AccessPush {
+		return "push " + e.Path
+	}
+	return e.Access
+}
+
+var viaOrder = map[string]int{ViaDirect: 0, ViaManaged: 1, ViaMemberGroup: 2, ViaGroup: 3, ViaPushRule: 4}
+
+func sortEntries(es []Entry) {
+	slices.SortStableFunc(es, func(a, b Entry) int {
+		return cmp.Or(cmp.Compare(a.Repository, b.Repository), cmp.Compare(a.Grantee(), b.Grantee()),
+			cmp.Compare(viaOrder[a.Via.Kind], viaOrder[b.Via.Kind]), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Via.Detail, b.Via.Detail))
+	})
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sortedUnique(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

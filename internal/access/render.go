@@ -1,0 +1,263 @@
+package access
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"unicode"
+
+	"github.com/reposync/reposync/internal/plan/render"
+)
+
+// Formats are the output formats of `reposync access`.
+var Formats = []string{"text", "markdown", "json", "csv"}
+
+// Render writes res in format (one of Formats).
+func Render(w io.Writer, res *Result, format string) error {
+	if res.Entries == nil {
+		res.Entries = []Entry{}
+	}
+	switch format {
+	case "text":
+		return Text(w, res)
+	case "markdown":
+		return Markdown(w, res)
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(res)
+	case "csv":
+		return CSV(w, res)
+	}
+	return fmt.Errorf("unknown format %q: choose %s", format, strings.Join(Formats, ", "))
+}
+
+// title says what was asked, from what.
+func title(res *Result) string {
+	var what string
+	switch q := res.Query; {
+	case q.User != "" && q.Repository != "":
+		what = fmt.Sprintf("of %s to %s", q.User, q.Repository)
+	case q.User != "":
+		what = "of " + q.User
+	case q.Repository != "":
+		what = "to " + q.Repository
+	default:
+		what = "to the repositories of project " + res.Project
+	}
+	from := "the live state"
+	if res.From == "spec" {
+		from = "the spec alone (offline)"
+	}
+	return fmt.Sprintf("Access %s, from %s, on %s", what, from, res.Today)
+}
+
+// columns are the table's columns for a query: the question's own subject
+// is left out.
+func columns(q Query) []string {
+	cols := []string{"repository", "who", "access", "through", "spec"}
+	switch {
+	case q.Repository != "" && q.User != "":
+		return cols[2:]
+	case q.Repository != "":
+		return cols[1:]
+	case q.User != "":
+		return append([]string{cols[0]}, cols[2:]...)
+	}
+	return cols
+}
+
+func (e Entry) column(name string) string {
+	switch name {
+	case "repository":
+		return e.Repository
+	case "who":
+		return e.Grantee()
+	case "access":
+		return e.AccessText()
+	case "through":
+		return e.Via.Detail
+	}
+	return ""
+}
+
+// specText is the spec column: "teams/a.yaml:9 (policy audit), until
+// 2027-01-31 — TICKET-1", or "—" when the spec does not grant it.
+func (s *SpecRef) text() string {
+	if s == nil {
+		return "—"
+	}
+	out := s.Source
+	if s.Policy != "" {
+		out += " (policy " + s.Policy + ")"
+	}
+	switch {
+	case s.Expired:
+		out += ", expired on " + string(s.Expires)
+	case s.Expires != "":
+		out += ", until " + string(s.Expires)
+	}
+	if s.Reason != "" {
+		out += " — " + s.Reason
+	}
+	return out
+}
+
+// Text writes an aligned table for a terminal; control characters from
+// names the service returned are shown escaped, never sent to the terminal.
+func Text(w io.Writer, res *Result) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, title(res))
+	if len(res.Entries) == 0 {
+		fmt.Fprintln(bw, "\nNo access found.")
+		return bw.Flush()
+	}
+	fmt.Fprintln(bw)
+	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+	cols := columns(res.Query)
+	fmt.Fprintln(tw, strings.ToUpper(strings.Join(cols, "\t")))
+	for _, e := range res.Entries {
+		cells := make([]string, len(cols))
+		for i, c := range cols {
+			if c == "spec" {
+				cells[i] = printable(e.Spec.text())
+			} else {
+				cells[i] = printable(e.column(c))
+			}
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(bw, "\n%s\n", summary(res))
+	return bw.Flush()
+}
+
+func summary(res *Result) string {
+	users, repos := map[string]bool{}, map[string]bool{}
+	for _, e := range res.Entries {
+		if e.User != "" {
+			users[e.User] = true
+		}
+		repos[e.Repository] = true
+	}
+	return fmt.Sprintf("%s: %s on %s.", plural(len(res.Entries), "entry", "entries"), plural(len(users), "user", "users"),
+		plural(len(repos), "repository", "repositories"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// printable escapes control characters and tabs (which would break the
+// table) the way Go quotes them.
+func printable(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) }) < 0 {
+		return s
+	}
+	q := fmt.Sprintf("%q", s)
+	return q[1 : len(q)-1]
+}
+
+// Markdown writes a table for a pull-request comment or an issue; every
+// name, path, detail and reason is rendered inert (render's escaping).
+func Markdown(w io.Writer, res *Result) error {
+	var b strings.Builder
+	b.WriteString("<!-- reposync:access -->\n")
+	fmt.Fprintf(&b, "## %s\n\n", render.InertText(title(res)))
+	if len(res.Entries) == 0 {
+		b.WriteString("No access found.\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	cols := columns(res.Query)
+	b.WriteString("| " + strings.Join(cols, " | ") + " |\n|" + strings.Repeat("---|", len(cols)) + "\n")
+	for _, e := range res.Entries {
+		cells := make([]string, len(cols))
+		for i, c := range cols {
+			switch c {
+			case "repository":
+				cells[i] = render.InertCode(e.Repository)
+			case "who":
+				switch {
+				case e.User != "":
+					cells[i] = render.InertCode(e.User)
+				case e.MemberGroup != "":
+					cells[i] = "member group " + render.InertCode(e.MemberGroup)
+				case e.Role != "":
+					cells[i] = "role " + render.InertCode(e.Role)
+				default:
+					cells[i] = "nobody"
+				}
+			case "access":
+				cells[i] = render.InertText(e.Access)
+				if e.Access == AccessPush {
+					cells[i] = "push " + render.InertCode(e.Path)
+				}
+			case "through":
+				cells[i] = render.InertText(e.Via.Detail)
+			case "spec":
+				cells[i] = render.InertText(e.Spec.text())
+				if e.Spec != nil {
+					cells[i] = render.InertCode(e.Spec.Source) + render.InertText(strings.TrimPrefix(e.Spec.text(), e.Spec.Source))
+				}
+			}
+			cells[i] = render.InertCell(cells[i])
+		}
+		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+	fmt.Fprintf(&b, "\n%s\n", render.InertText(summary(res)))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// csvHeader are the CSV columns, one per field of an entry.
+var csvHeader = []string{"repository", "user", "member_group", "role", "access", "path", "via", "via_detail", "via_group",
+	"via_member_group", "spec_source", "spec_policy", "expires", "expired", "reason"}
+
+// CSV writes one row per entry with a header; encoding/csv quotes commas,
+// quotes and line breaks, and a cell a spreadsheet would run as a formula
+// gets a leading apostrophe.
+func CSV(w io.Writer, res *Result) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	for _, e := range res.Entries {
+		var src, policy, expires, expired, reason string
+		if s := e.Spec; s != nil {
+			src, policy, expires, reason = s.Source, s.Policy, string(s.Expires), s.Reason
+			if s.Expired {
+				expired = "true"
+			}
+		}
+		row := []string{e.Repository, e.User, e.MemberGroup, e.Role, e.Access, e.Path, e.Via.Kind, e.Via.Detail, e.Via.Group,
+			e.Via.MemberGroup, src, policy, expires, expired, reason}
+		for i := range row {
+			row[i] = noFormula(row[i])
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// noFormula keeps a spreadsheet from running a cell as a formula (OWASP,
+// "CSV injection"): names and reasons are spec or service text.
+func noFormula(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

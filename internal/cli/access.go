@@ -1,0 +1,196 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reposync/reposync/internal/access"
+	"github.com/reposync/reposync/internal/iostreams"
+	"github.com/reposync/reposync/internal/remote"
+	"github.com/reposync/reposync/internal/spec"
+	"github.com/reposync/reposync/internal/state"
+)
+
+// AccessOptions are the inputs of `reposync access`.
+type AccessOptions struct {
+	IO     *iostreams.IOStreams
+	Getenv func(string) string
+	// Now is the clock that says which spec grants have expired.
+	Now func() time.Time
+
+	Conn    ConnOptions
+	Paths   []string
+	User    string
+	Repo    string
+	Format  string
+	Offline bool
+}
+
+// NewCmdAccess answers "who has access to what". runF replaces runAccess
+// in tests; nil runs the command.
+func NewCmdAccess(f *Factory, runF func(context.Context, *AccessOptions) error) *cobra.Command {
+	o := &AccessOptions{IO: f.IO, Getenv: f.Getenv, Now: clockOf(f)}
+	cmd := &cobra.Command{
+		Use:   "access [PATH...]",
+		Short: "Show who has access to what: by user, by repository or for the whole project",
+		Long: `List the effective access to the project's repositories as CodeArts has it:
+direct members, members inherited from member groups attached to a parent
+group, members through member groups attached to the repository, memberships
+CodeArts manages itself (the creator, synced project members), and file push
+rules' grants to users, member groups and project roles. Each entry says
+where it comes from; given a spec (PATH...), entries the spec grants too
+also say where the spec does: file:line, the policy, the end date and the
+reason.
+
+--user NAME asks about one user, --repo PATH about one repository (both: one
+user on one repository); neither asks about the whole project. Only what the
+question needs is read: --repo lists the groups on its path and that
+repository's lists; --user lists every repository's members and the push
+rules only where the user is a member.
+
+--offline answers from the spec below PATH (default: the current directory)
+alone, without credentials: what the spec grants today (expired grants left
+out; member groups' members are not known offline).
+
+Exit status: 0 success (also when nobody has access); 1 error; 4
+authentication or permission failure; 130 interrupted.`,
+		Example: `  reposync access --user alice
+  reposync access --repo payments/api/gateway --format markdown
+  reposync access --format csv specs/ > access.csv
+  reposync access --offline --user alice specs/`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Paths = args
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runAccess(cmd.Context(), o)
+		},
+	}
+	addConnFlags(cmd, &o.Conn, defaultReadTimeout)
+	fl := cmd.Flags()
+	fl.StringVar(&o.User, "user", "", "only the access of the user `NAME`")
+	fl.StringVar(&o.Repo, "repo", "", "only the access to the repository `PATH` (its full path)")
+	fl.StringVar(&o.Format, "format", "text", "output format: text, markdown, json or csv")
+	fl.BoolVar(&o.Offline, "offline", false, "answer from the spec alone, without contacting the cloud")
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletions(access.Formats...))
+	return cmd
+}
+
+func runAccess(ctx context.Context, o *AccessOptions) error {
+	ctx, cancel := o.Conn.withTimeout(ctx)
+	defer cancel()
+	if !slices.Contains(access.Formats, o.Format) {
+		return fmt.Errorf("unknown --format %q: choose %s", o.Format, strings.Join(access.Formats, ", "))
+	}
+	o.Repo = strings.Trim(o.Repo, "/")
+	q := access.Query{User: o.User, Repository: o.Repo}
+	day := today(o.Now)
+
+	// The spec: needed offline; otherwise used, when given, to say where
+	// the spec grants the same. (Not looked for in the current directory:
+	// a live answer must not fail on unrelated YAML files there.)
+	var d *state.Desired
+	if o.Offline || len(o.Paths) > 0 {
+		var err error
+		if d, err = loadSpec(o.IO, o.Paths); err != nil {
+			return err
+		}
+	}
+	res := &access.Result{FormatVersion: access.FormatVersion, Query: q, Today: day}
+	if o.Offline {
+		var paths []string
+		if o.Repo != "" {
+			paths = []string{o.Repo}
+		}
+		eff, conflicts := spec.Expand(d, paths)
+		if err := conflictError(o.IO, conflicts); err != nil {
+			return err
+		}
+		res.From, res.Project, res.Entries = "spec", d.Project, access.FromSpec(d, eff, q, day)
+		return writeAccess(o, res)
+	}
+
+	project := ""
+	if d != nil {
+		project = d.Project
+	}
+	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, ios: o.IO, specProject: project,
+		projectHint: "set --project or REPOSYNC_PROJECT, or give a spec with `project:`"})
+	if err != nil {
+		return err
+	}
+	live, repos, err := readAccess(ctx, s.remote, q)
+	if err != nil {
+		if ctx.Err() != nil {
+			return stoppedError(ctx, "while reading the live state")
+		}
+		return err
+	}
+	var eff map[string]*state.EffectiveRepository
+	if d != nil {
+		var conflicts spec.Diagnostics
+		eff, conflicts = spec.Expand(d, repos)
+		if err := conflictError(o.IO, conflicts); err != nil {
+			return err
+		}
+	}
+	for _, w := range live.Warnings {
+		fmt.Fprintln(o.IO.ErrOut, "warning: "+w)
+	}
+	res.From, res.Project, res.Entries = "live", live.Project, access.FromLive(live, d, eff, repos, q, day)
+	return writeAccess(o, res)
+}
+
+// readAccess reads what the question needs: for one repository the groups
+// on its path and its lists; otherwise the tree and, for one user, every
+// repository's members (remote.ReadAccess).
+func readAccess(ctx context.Context, rc *remote.Client, q access.Query) (*state.Live, []string, error) {
+	if q.Repository != "" {
+		live, err := rc.WalkTo(ctx, q.Repository)
+		if err != nil {
+			return nil, nil, err
+		}
+		repos := []string{q.Repository}
+		return live, repos, rc.ReadAccess(ctx, live, remote.AccessRequest{Repositories: repos, User: q.User})
+	}
+	live, err := rc.Walk(ctx, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	repos := make([]string, 0, len(live.Repositories))
+	for p, r := range live.Repositories {
+		if !r.Archived {
+			repos = append(repos, p)
+		}
+	}
+	slices.Sort(repos)
+	return live, repos, rc.ReadAccess(ctx, live, remote.AccessRequest{Repositories: repos, User: q.User})
+}
+
+// conflictError prints a spec's conflicts with itself; they make its
+// answer ambiguous, so they are an error, as for plan.
+func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics) error {
+	if len(conflicts) == 0 {
+		return nil
+	}
+	for _, c := range conflicts {
+		fmt.Fprintln(ios.ErrOut, c.String())
+	}
+	return fmt.Errorf("the spec conflicts with itself (%s)", count(len(conflicts), "conflict"))
+}
+
+func writeAccess(o *AccessOptions, res *access.Result) error {
+	if len(res.Entries) == 0 && o.Format != "text" {
+		who := "anyone"
+		if o.User != "" {
+			who = o.User
+		}
+		fmt.Fprintf(o.IO.ErrOut, "note: no access found for %s\n", who)
+	}
+	return access.Render(o.IO.Out, res, o.Format)
+}

@@ -1,0 +1,367 @@
+package plan
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/reposync/reposync/internal/state"
+)
+
+// Expiring grants (DESIGN.md, "The spec"): a grant whose `expires` date has
+// passed counts as absent from the spec. Diff is told the day
+// (Options.Today) and never reads a clock.
+//
+//   - On a complete list (the repository, or group, lists the field
+//     itself) an expired grant that is still live is taken away: a member
+//     is deleted, a push rule is updated without the grant — without
+//     --prune, since the spec asked for it, but within max_deletes and
+//     min_admins (Check) — and a member group, which the API cannot
+//     detach, is a manual change.
+//   - Granted by a policy, it is no longer added, and never removed:
+//     policies never remove. In a policy's push rule an expired grant that
+//     is live stays; one that is not is not added.
+//   - Another source that still grants the same (a policy selecting the
+//     repository) keeps the grant.
+//
+// Grants that still hold but end within Options.ExpiringWithin days are
+// listed in Plan.Expiring.
+
+// DefaultExpiringWithin is how many days ahead Plan.Expiring looks when
+// Options.ExpiringWithin is 0.
+const DefaultExpiringWithin = 14
+
+// ExpiredGrant is a grant of the spec whose end date has passed.
+type ExpiredGrant struct {
+	// Grant names who was granted: "user alice", "member group auditors",
+	// "role Project manager".
+	Grant   string     `json:"grant"`
+	Expires state.Date `json:"expires"`
+	Reason  string     `json:"reason,omitempty"`
+	// Source is where the spec still writes the grant ("file:line").
+	Source string `json:"source"`
+}
+
+// Expiring is a grant of the spec that still holds but ends soon, with
+// every object of the plan's scope it applies to.
+type Expiring struct {
+	// Kind is the kind of object the grant is part of: member,
+	// member_group, group_member_group or push_rule.
+	Kind Kind `json:"kind"`
+	// Grant names who is granted ("user alice", "member group auditors",
+	// "role Project manager"); Role is a member's role.
+	Grant   string     `json:"grant"`
+	Role    state.Role `json:"role,omitempty"`
+	Expires state.Date `json:"expires"`
+	// DaysLeft counts the days from Options.Today to Expires: 0 on the
+	// last day.
+	DaysLeft int    `json:"days_left"`
+	Reason   string `json:"reason,omitempty"`
+	Source   string `json:"source"`
+	// Policy names the policy that makes the grant, "" for a repository's
+	// or group's own.
+	Policy string `json:"policy,omitempty"`
+	// Addresses are the members, member group attachments and push rules
+	// the grant applies to, sorted.
+	Addresses []Address `json:"addresses"`
+}
+
+func expiredGrant(grant string, g state.Grant, src state.Source) ExpiredGrant {
+	return ExpiredGrant{Grant: grant, Expires: g.Expires, Reason: g.Reason, Source: src.String()}
+}
+
+// expiredReason is the Reason of a change that carries out expiries.
+func expiredReason(es []ExpiredGrant) string {
+	parts := make([]string, 0, len(es))
+	for _, e := range es {
+		s := fmt.Sprintf("%s expired on %s", e.Grant, e.Expires)
+		if e.Reason != "" {
+			s += fmt.Sprintf(" (granted for: %s)", strings.Join(strings.Fields(e.Reason), " "))
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// upcoming is an Expiring being collected, with its source for sorting.
+type upcoming struct {
+	e   Expiring
+	src state.Source
+}
+
+// expiry carries the day and the spec through one Diff.
+type expiry struct {
+	today  state.Date
+	within int
+	d      *state.Desired
+	r      *resolver
+
+	upcoming map[string]*upcoming // by source and grant
+	expired  map[string]string    // plan warnings, by source and grant
+}
+
+func newExpiry(d *state.Desired, r *resolver, opts Options) *expiry {
+	within := opts.ExpiringWithin
+	if within == 0 {
+		within = DefaultExpiringWithin
+	}
+	return &expiry{today: opts.Today, within: within, d: d, r: r, upcoming: map[string]*upcoming{}, expired: map[string]string{}}
+}
+
+// check notes a grant in scope: an expired one for the warnings, one that
+// ends soon for Plan.Expiring. It reports whether the grant has expired.
+func (x *expiry) check(kind Kind, grant string, role state.Role, g state.Grant, src state.Source, policy string, at Address) bool {
+	switch {
+	case g.ExpiredOn(x.today):
+		key := src.String() + "\x00" + grant
+		if _, seen := x.expired[key]; !seen {
+			what := grant
+			if role != "" {
+				what += " (" + string(role) + ")"
+			}
+			msg := fmt.Sprintf("%s expired on %s and counts as absent from the spec; remove it from the spec", what, g.Expires)
+			if s := src.String(); s != "" {
+				msg = s + ": " + msg
+			}
+			x.expired[key] = msg
+		}
+		return true
+	case g.ExpiresWithin(x.today, x.within):
+		key := src.String() + "\x00" + grant + "\x00" + string(kind)
+		u := x.upcoming[key]
+		if u == nil {
+			u = &upcoming{src: src, e: Expiring{Kind: kind, Grant: grant, Role: role, Expires: g.Expires, DaysLeft: x.today.DaysUntil(g.Expires),
+				Reason: g.Reason, Source: src.String(), Policy: policy}}
+			x.upcoming[key] = u
+		}
+		if !slices.Contains(u.e.Addresses, at) {
+			u.e.Addresses = append(u.e.Addresses, at)
+		}
+	}
+	return false
+}
+
+// finish writes the upcoming expiries and the warnings into p.
+func (x *expiry) finish(p *Plan) {
+	list := make([]*upcoming, 0, len(x.upcoming))
+	for _, u := range x.upcoming {
+		slices.SortFunc(u.e.Addresses, func(a, b Address) int {
+			if a.Less(b) {
+				return -1
+			}
+			if b.Less(a) {
+				return 1
+			}
+			return 0
+		})
+		list = append(list, u)
+	}
+	slices.SortFunc(list, func(a, b *upcoming) int {
+		return cmp.Or(cmp.Compare(a.e.Expires, b.e.Expires), cmp.Compare(a.src.File, b.src.File), cmp.Compare(a.src.Line, b.src.Line),
+			cmp.Compare(a.src.Column, b.src.Column), cmp.Compare(a.e.Grant, b.e.Grant), cmp.Compare(a.e.Kind, b.e.Kind))
+	})
+	for _, u := range list {
+		p.Expiring = append(p.Expiring, u.e)
+	}
+	for _, w := range x.expired {
+		p.Warnings = append(p.Warnings, w)
+	}
+}
+
+// policyMember is the grant of user by a policy selecting e that still
+// holds, if any (an expired repository or policy grant falls back on it).
+func (x *expiry) policyMember(e *state.EffectiveRepository, user string) (state.Member, bool) {
+	for _, name := range e.Policies {
+		pol := x.d.Policies[name]
+		if pol == nil {
+			continue
+		}
+		if m, ok := pol.Members[user]; ok && !m.ExpiredOn(x.today) {
+			m.Policy = name
+			return m, true
+		}
+	}
+	return state.Member{}, false
+}
+
+// policyMemberGroup is the attachment of a member group by a policy
+// selecting e that still holds, if any.
+func (x *expiry) policyMemberGroup(e *state.EffectiveRepository, mg string) (state.Ref, bool) {
+	for _, name := range e.Policies {
+		if pol := x.d.Policies[name]; pol != nil {
+			for _, r := range pol.MemberGroups {
+				if r.Name == mg && !r.ExpiredOn(x.today) {
+					return r, true
+				}
+			}
+		}
+	}
+	return state.Ref{}, false
+}
+
+// ownRule reports whether the push rule at path is the repository's own
+// (listed under `repositories:`), as opposed to a policy's.
+func (x *expiry) ownRule(e *state.EffectiveRepository, path string) bool {
+	r := x.d.Repositories[e.Path]
+	if r == nil || !e.PushRulesAuthoritative {
+		return false
+	}
+	_, ok := r.PushRules[path]
+	return ok
+}
+
+// rulePolicy names the first policy selecting e with a push rule at path.
+func (x *expiry) rulePolicy(e *state.EffectiveRepository, path string) string {
+	for _, name := range e.Policies {
+		if pol := x.d.Policies[name]; pol != nil {
+			if _, ok := pol.PushRules[path]; ok {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+// policyRuleGrant reports whether a policy selecting e grants the same in
+// its push rule at path, and the grant still holds.
+func (x *expiry) policyRuleGrant(e *state.EffectiveRepository, path string, list func(state.PushRule) []state.Ref, name string) bool {
+	for _, pn := range e.Policies {
+		pol := x.d.Policies[pn]
+		if pol == nil {
+			continue
+		}
+		if rule, ok := pol.PushRules[path]; ok {
+			for _, r := range list(rule) {
+				if r.Name == name && !r.ExpiredOn(x.today) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// rule is the push rule at path as it applies on the day: expired grants
+// dropped, except where a policy still grants the same, or where the rule
+// is a policy's and the grant is live (policies never remove). removed
+// lists the expired grants of the repository's own rule that the live
+// rule still has: the update that follows takes them away.
+func (x *expiry) rule(e *state.EffectiveRepository, path string, rule state.PushRule, live *state.LivePushRule) (state.PushRule, []ExpiredGrant) {
+	own := x.ownRule(e, path)
+	policy := ""
+	if !own {
+		policy = x.rulePolicy(e, path)
+	}
+	at := PushRuleAddress(e.Path, path)
+	var removed []ExpiredGrant
+	filter := func(kind string, refs []state.Ref, list func(state.PushRule) []state.Ref, isLive func(string) bool) []state.Ref {
+		var out []state.Ref
+		for _, ref := range refs {
+			grant := kind + " " + ref.Name
+			if !x.check(KindPushRule, grant, "", ref.Grant, ref.Source, policy, at) {
+				out = append(out, ref)
+				continue
+			}
+			switch {
+			case x.policyRuleGrant(e, path, list, ref.Name):
+				ref.Grant = state.Grant{} // a policy still grants it
+				out = append(out, ref)
+			case live == nil || !isLive(ref.Name):
+			case !own:
+				out = append(out, ref) // policies never remove
+			default:
+				removed = append(removed, expiredGrant(grant, ref.Grant, ref.Source))
+			}
+		}
+		if refs != nil && out == nil {
+			out = []state.Ref{}
+		}
+		return out
+	}
+	users := func(r state.PushRule) []state.Ref { return r.Users }
+	groups := func(r state.PushRule) []state.Ref { return r.MemberGroups }
+	roles := func(r state.PushRule) []state.Ref { return r.Roles }
+	out := rule
+	out.Users = filter("user", rule.Users, users, func(name string) bool {
+		u, ok := x.r.quietUser(name)
+		return slices.ContainsFunc(live.Users, func(l state.LiveUser) bool { return ok && l.ID == u.ID || l.Name == name })
+	})
+	out.MemberGroups = filter("member group", rule.MemberGroups, groups, func(name string) bool {
+		m, ok := x.r.quietMemberGroup(name)
+		return slices.ContainsFunc(live.MemberGroups, func(l state.LiveMemberGroup) bool {
+			return ok && m.TeamID != 0 && l.TeamID == m.TeamID || l.Name == name
+		})
+	})
+	out.Roles = filter("role", rule.Roles, roles, func(name string) bool {
+		ro, ok := x.r.quietRole(name)
+		return slices.ContainsFunc(live.Roles, func(l state.LiveRole) bool { return ok && l.ID == ro.ID || l.Name == name })
+	})
+	return out, removed
+}
+
+// quietUser resolves a name as user does, but a name that cannot be
+// resolved is no problem: an expired grant may name someone who left.
+func (r *resolver) quietUser(name string) (state.LiveUser, bool) {
+	if pin, ok := r.d.Users[name]; ok {
+		switch {
+		case pin.ID != 0:
+			u, found := r.userByID[pin.ID]
+			return u, found
+		case pin.IAMID != "":
+			u, found := r.userByIAM[pin.IAMID]
+			return u, found
+		}
+	}
+	u, ok := r.live.Users[name]
+	return u, ok
+}
+
+// quietMemberGroup resolves a member group name without problems.
+func (r *resolver) quietMemberGroup(name string) (state.LiveMemberGroup, bool) {
+	if pin, ok := r.d.MemberGroups[name]; ok {
+		switch {
+		case pin.ID != "":
+			m, found := r.mgByID[pin.ID]
+			return m, found
+		case pin.TeamID != 0:
+			m, found := r.mgByTeam[pin.TeamID]
+			return m, found
+		}
+	}
+	m, ok := r.live.MemberGroups[name]
+	return m, ok
+}
+
+// quietRole resolves a role name without problems.
+func (r *resolver) quietRole(name string) (state.LiveRole, bool) {
+	if pin, ok := r.d.Roles[name]; ok {
+		if ro, found := r.roleByID[pin.ID]; found {
+			return ro, true
+		}
+		return state.LiveRole{Name: name, ID: pin.ID}, true
+	}
+	ro, ok := r.live.Roles[name]
+	return ro, ok
+}
+
+// ownMemberGroup reports whether the repository itself lists the member
+// group (its list is then complete).
+func (x *expiry) ownMemberGroup(e *state.EffectiveRepository, name string) bool {
+	r := x.d.Repositories[e.Path]
+	return r != nil && e.MemberGroupsAuthoritative && slices.ContainsFunc(r.MemberGroups, func(ref state.Ref) bool { return ref.Name == name })
+}
+
+// mgPolicy names the policy a member group attachment of e comes from, ""
+// for the repository's own.
+func (x *expiry) mgPolicy(e *state.EffectiveRepository, ref state.Ref) string {
+	if x.ownMemberGroup(e, ref.Name) {
+		return ""
+	}
+	for _, name := range e.Policies {
+		if pol := x.d.Policies[name]; pol != nil && slices.ContainsFunc(pol.MemberGroups, func(r state.Ref) bool { return r.Name == ref.Name && r.Source == ref.Source }) {
+			return name
+		}
+	}
+	return ""
+}

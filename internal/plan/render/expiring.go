@@ -1,0 +1,100 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/reposync/reposync/internal/plan"
+)
+
+// Grants that end soon (plan.Expiring) get their own section in the text
+// and Markdown views: not changes, but decisions someone has to make
+// before the date (the nightly report carries them in its JSON).
+
+// maxExpiringRows caps the Markdown table; the rest is counted.
+const maxExpiringRows = 50
+
+// maxExpiringTargets caps the objects named per grant.
+const maxExpiringTargets = 5
+
+// daysLeft says when a grant ends, relative to the plan's day.
+func daysLeft(e plan.Expiring) string {
+	switch e.DaysLeft {
+	case 0:
+		return "today"
+	case 1:
+		return "tomorrow"
+	}
+	return fmt.Sprintf("in %d days", e.DaysLeft)
+}
+
+// expiringWhat names the grant: "user carol (developer)".
+func expiringWhat(e plan.Expiring) string {
+	if e.Role != "" {
+		return fmt.Sprintf("%s (%s)", e.Grant, e.Role)
+	}
+	return e.Grant
+}
+
+// expiringTargets names what the grant applies to, at most max, then a count.
+func expiringTargets(e plan.Expiring, name func(string) string) string {
+	var parts []string
+	for i, a := range e.Addresses {
+		if i == maxExpiringTargets {
+			parts = append(parts, fmt.Sprintf("and %d more", len(e.Addresses)-maxExpiringTargets))
+			break
+		}
+		parts = append(parts, name(a.String()))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// expiringLine is one grant in the text view.
+func expiringLine(e plan.Expiring) string {
+	s := fmt.Sprintf("%s, %s: %s on %s", e.Expires, daysLeft(e), expiringWhat(e), expiringTargets(e, func(s string) string { return s }))
+	if e.Policy != "" {
+		s += " (policy " + e.Policy + ")"
+	}
+	if e.Reason != "" {
+		s += " — " + oneLine(e.Reason)
+	}
+	if e.Source != "" {
+		s += "  (" + e.Source + ")"
+	}
+	return s
+}
+
+// markdownExpiring is the Markdown section, every spec string inert.
+func markdownExpiring(p *plan.Plan, o Options, full string) string {
+	if len(p.Expiring) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("### ⏳ Grants ending soon\n\n")
+	b.WriteString("Extend `expires` in the spec, or let them lapse: from the day after, a grant counts as absent from the spec.\n\n")
+	b.WriteString("| ends | grant | on | reason | source |\n|---|---|---|---|---|\n")
+	for i, e := range p.Expiring {
+		if i == maxExpiringRows {
+			fmt.Fprintf(&b, "\n_…and %d more; every one is in %s._\n", len(p.Expiring)-maxExpiringRows, full)
+			break
+		}
+		what := text(e.Grant)
+		if name, ok := strings.CutPrefix(e.Grant, "user "); ok {
+			what = "user " + code(name)
+		} else if name, ok := strings.CutPrefix(e.Grant, "member group "); ok {
+			what = "member group " + code(name)
+		} else if name, ok := strings.CutPrefix(e.Grant, "role "); ok {
+			what = "role " + code(name)
+		}
+		if e.Role != "" {
+			what += " (" + text(string(e.Role)) + ")"
+		}
+		if e.Policy != "" {
+			what += " — policy " + code(e.Policy)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(text(string(e.Expires)+", "+daysLeft(e))), cell(what),
+			cell(expiringTargets(e, code)), cell(text(e.Reason)), cell(o.source(e.Source)))
+	}
+	b.WriteString("\n")
+	return b.String()
+}

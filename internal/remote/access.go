@@ -1,0 +1,148 @@
+package remote
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/reposync/reposync/internal/api"
+	"github.com/reposync/reposync/internal/state"
+)
+
+// The reads of `reposync access`: only what the question needs. A question
+// about one repository lists the groups on its path (one listing per
+// level) and that repository's lists; a question about one user lists every
+// repository's members and, only where the user is one, the push rules;
+// the whole project reads every repository's lists. No name lookups: the
+// member and push rule lists carry names and ids themselves.
+
+// NotFoundError says that a repository asked about is not in the project.
+type NotFoundError struct {
+	Path    string
+	Project string
+	// Missing is the first group of the path the project does not have,
+	// "" when the groups exist and the repository does not.
+	Missing string
+}
+
+func (e *NotFoundError) Error() string {
+	if e.Missing != "" {
+		return fmt.Sprintf("repository %s is not in project %s: it has no group %s", e.Path, e.Project, e.Missing)
+	}
+	return fmt.Sprintf("repository %s is not in project %s (archived repositories are not listed)", e.Path, e.Project)
+}
+
+// WalkTo reads the part of the project tree on the way to one repository:
+// the project's top level and each group on the path, one listing each.
+// The repository is in the result, without its details.
+func (c *Client) WalkTo(ctx context.Context, repoPath string) (*state.Live, error) {
+	live, err := c.Walk(ctx, func(group string) bool { return strings.HasPrefix(repoPath, group+"/") })
+	if err != nil {
+		return nil, err
+	}
+	if live.Repositories[repoPath] == nil {
+		for p := state.ParentPath(repoPath); p != ""; p = state.ParentPath(p) {
+			if live.Groups[p] == nil && (state.ParentPath(p) == "" || live.Groups[state.ParentPath(p)] != nil) {
+				return nil, &NotFoundError{Path: repoPath, Project: c.project, Missing: p}
+			}
+		}
+		return nil, &NotFoundError{Path: repoPath, Project: c.project}
+	}
+	return live, nil
+}
+
+// AccessRequest says which repositories an access question is about.
+type AccessRequest struct {
+	Repositories []string
+	// User, when set, limits the reads to that user's access: every
+	// repository's members, then, only where the user is a member, the
+	// push rules (and the legacy member list, for a direct member whose
+	// role the v4 list does not name in a way reposync knows). A push
+	// rule's grant is no access without a membership.
+	User string
+}
+
+// ReadAccess reads the details req needs into live, concurrently, bounded
+// by the client's concurrency.
+func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessRequest) error {
+	repos := uniqueSorted(req.Repositories)
+	details := make([]repoDetail, len(repos))
+	for _, p := range repos {
+		if live.Repositories[p] == nil {
+			return fmt.Errorf("internal error: repository %s is not in the tree", p)
+		}
+	}
+	run := func(tasks []func(context.Context) error) error {
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(c.concurrency)
+		for _, t := range tasks {
+			g.Go(func() error { return t(gctx) })
+		}
+		return g.Wait()
+	}
+	var tasks []func(context.Context) error
+	for i, p := range repos {
+		r, d := live.Repositories[p], &details[i]
+		tasks = append(tasks, func(ctx context.Context) (err error) {
+			d.members, err = c.api.ListMembers(ctx, r.ID)
+			return wrap(err, "list the members of %s", p)
+		})
+		if req.User != "" {
+			continue
+		}
+		tasks = append(tasks,
+			func(ctx context.Context) (err error) {
+				d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
+				return wrap(err, "list the member roles of %s", p)
+			},
+			func(ctx context.Context) (err error) {
+				d.groups, err = c.api.ListRepositoryUserGroups(ctx, r.ID)
+				return wrap(err, "list the member groups of %s", p)
+			},
+			func(ctx context.Context) (err error) {
+				d.rules, err = c.api.ListRepositoryFilePushPermissions(ctx, r.ID)
+				return wrap(err, "list the file push rules of %s", p)
+			})
+	}
+	if err := run(tasks); err != nil {
+		return err
+	}
+	if req.User != "" {
+		tasks = tasks[:0]
+		for i, p := range repos {
+			r, d := live.Repositories[p], &details[i]
+			m, ok := memberNamed(d.members, req.User)
+			if !ok {
+				continue
+			}
+			tasks = append(tasks, func(ctx context.Context) (err error) {
+				d.rules, err = c.api.ListRepositoryFilePushPermissions(ctx, r.ID)
+				return wrap(err, "list the file push rules of %s", p)
+			})
+			if _, known := state.RoleForName(m.RepositoryRoleName); m.Direct() && !known {
+				tasks = append(tasks, func(ctx context.Context) (err error) {
+					d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
+					return wrap(err, "list the member roles of %s", p)
+				})
+			}
+		}
+		if err := run(tasks); err != nil {
+			return err
+		}
+	}
+	for i, p := range repos {
+		fillRepository(live.Repositories[p], details[i], live)
+	}
+	return nil
+}
+
+func memberNamed(ms []api.RepositoryMember, name string) (api.RepositoryMember, bool) {
+	for _, m := range ms {
+		if m.UserName == name {
+			return m, true
+		}
+	}
+	return api.RepositoryMember{}, false
+}
