@@ -41,20 +41,21 @@ func listAll[T any](ctx context.Context, c *Client, cl *call) ([]T, error) {
 //   - A short page ends it when X-Total proves the end (offset+k == total).
 //   - Without X-Total (or with one smaller than what already arrived, which
 //     is stale), a short page of k items ends it when k is smaller than the
-//     largest page this operation ever returned: a server silently capping
-//     pages below the limit asked (100) returns at least that many whenever
-//     more remain, so this page was not cut by the cap.
+//     largest page this operation ever returned, or smaller than
+//     minPageCap: a server silently capping pages below the limit asked
+//     (100) returns at least that many whenever more remain, so this page
+//     was not cut by the cap.
 //   - Otherwise (including a short page that X-Total says is not the last)
 //     the next page is asked for: empty, the list has ended; not empty, the
 //     server caps pages at k (learned as the operation's cap) and paging
 //     goes on.
 //
 // What the rule learns (the largest page per operation) is shared by every
-// goroutine of the client. Its cost: one extra call for a list whose last
-// page is at least as large as every page the operation returned before,
-// so at most once each time the largest list seen so far grows (or ties
-// it); none once a full page was seen; none for lists with X-Total. A list
-// that ends on a full page always costs the empty page after it.
+// goroutine of the client. Its cost: one extra call for a list of at least
+// minPageCap items whose last page is at least as large as every page the
+// operation returned before; none once a full page was seen; none for
+// lists with X-Total. A list that ends on a full page always costs the
+// empty page after it.
 //
 // A server that ignores offset and returns the same page again is caught at
 // the second page and reported (the alternative, paging until maxPages,
@@ -100,7 +101,7 @@ func (c *Client) paginate(ctx context.Context, cl *call, fetch func(page *call) 
 			return nil
 		case hasTotal && offset < total:
 			// More remain by the total: confirmed below.
-		case k < largest:
+		case k < largest || k < minPageCap:
 			// No total, or one smaller than what already arrived (stale).
 			return nil
 		}
@@ -166,6 +167,15 @@ func (c *Client) pageCap(op string) int {
 	}
 	return 0
 }
+
+// minPageCap is the smallest silent page cap the client allows for
+// (docs/api-assumptions.md A16): the service documents limit 1–100 with a
+// default of 20, so a server that ignored limit would answer 20; a cap
+// below 10 is not modelled. Without this floor every list of a few items
+// (a repository's one or two push rules) that ties the largest page seen
+// would cost a second call, doubling the reads of a project whose
+// repositories look alike.
+const minPageCap = 10
 
 // maxPages stops a listing whose server never returns a short page.
 const maxPages = 10000

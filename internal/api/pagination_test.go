@@ -177,8 +177,9 @@ func (s *cappingServer) list(t *testing.T, c *Client) (int, error) {
 
 // TestSilentPageCap: a server returning at most 20 items a page, while 100
 // are asked for and no X-Total is sent, loses nothing; each list costs
-// ceil(n/20) calls plus one empty page when its last page is full or at
-// least as large as every page seen before (the confirmation). A second
+// ceil(n/20) calls plus one empty page when its last page is full or holds
+// at least minPageCap items and as many as every page seen before (the
+// confirmation). A second
 // list of the same operation costs the same; a list shorter than the cap
 // costs one call once the cap is known.
 func TestSilentPageCap(t *testing.T) {
@@ -188,13 +189,17 @@ func TestSilentPageCap(t *testing.T) {
 		wantCap            int
 	}{
 		{n: 0, capAt: 20, wantFirst: 1, wantSec: 1},
-		{n: 7, capAt: 20, wantFirst: 2, wantSec: 2},
+		{n: 7, capAt: 20, wantFirst: 1, wantSec: 1}, // under minPageCap: no confirmation
+		{n: 12, capAt: 20, wantFirst: 2, wantSec: 2},
 		{n: 20, capAt: 20, wantFirst: 2, wantSec: 2},
 		{n: 21, capAt: 20, wantFirst: 2, wantSec: 2, wantCap: 20},
 		{n: 45, capAt: 20, wantFirst: 3, wantSec: 3, wantCap: 20},
 		{n: 100, capAt: 20, wantFirst: 6, wantSec: 6, wantCap: 20},
 		{n: 250, capAt: 20, wantFirst: 13, wantSec: 13, wantCap: 20},
-		{n: 7, capAt: 0, wantFirst: 2, wantSec: 2},
+		{n: 7, capAt: 0, wantFirst: 1, wantSec: 1},
+		{n: 10, capAt: 0, wantFirst: 2, wantSec: 2},
+		{n: 10, capAt: 10, wantFirst: 2, wantSec: 2},
+		{n: 25, capAt: 10, wantFirst: 3, wantSec: 3, wantCap: 10},
 		{n: 150, capAt: 0, wantFirst: 2, wantSec: 2},
 		{n: 250, capAt: 50, wantFirst: 6, wantSec: 6, wantCap: 50},
 	}
@@ -269,7 +274,7 @@ func TestPagingWithXTotal(t *testing.T) {
 }
 
 func TestServerIgnoringOffset(t *testing.T) {
-	for _, tt := range []struct{ n, capAt int }{{7, 0}, {45, 20}, {250, 0}} {
+	for _, tt := range []struct{ n, capAt int }{{12, 0}, {45, 20}, {250, 0}} {
 		t.Run(fmt.Sprintf("%d items cap %d", tt.n, tt.capAt), func(t *testing.T) {
 			srv, mux := newServer(t)
 			s := &cappingServer{n: tt.n, capAt: tt.capAt, total: -1, ignoreOffset: true}

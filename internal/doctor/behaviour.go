@@ -469,6 +469,9 @@ func checkPageSize(lists map[string]api.ListFacts) Check {
 	case largest >= 100:
 		return check(id, name, AsAssumed, fmt.Sprintf("full pages of %d items (%s)", largest, largestOp), obs)
 	}
+	if largest < 10 {
+		return check(id, name, AsAssumed, fmt.Sprintf("no page was cut short; the longest list held %d items (%s), so a cap above that would not show (reposync assumes no cap below 10)", largest, largestOp), obs)
+	}
 	return check(id, name, AsAssumed, fmt.Sprintf("no page was cut short; the longest list held %d items (%s), so a cap above that would not show", largest, largestOp), obs)
 }
 
