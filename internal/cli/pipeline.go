@@ -141,6 +141,7 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 			err = stoppedError(ctx, "while reading the live state; nothing was changed")
 		}
 	}()
+	defer startReadMeter(ios, s)()
 	var reach func(string) bool
 	if o.scope != nil && !o.all {
 		reach = o.scope.Reaches

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/state"
 )
@@ -74,61 +72,52 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 			return fmt.Errorf("internal error: repository %s is not in the tree", p)
 		}
 	}
-	run := func(tasks []func(context.Context) error) error {
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(c.concurrency)
-		for _, t := range tasks {
-			g.Go(func() error { return t(gctx) })
-		}
-		return g.Wait()
-	}
-	var tasks []func(context.Context) error
+	rs := c.newReads()
 	for i, p := range repos {
 		r, d := live.Repositories[p], &details[i]
-		tasks = append(tasks, func(ctx context.Context) (err error) {
+		rs.add("ListMembers", func(ctx context.Context) (err error) {
 			d.members, err = c.api.ListMembers(ctx, r.ID)
 			return wrap(err, "list the members of %s", p)
 		})
 		if req.User != "" {
 			continue
 		}
-		tasks = append(tasks,
-			func(ctx context.Context) (err error) {
-				d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
-				return wrap(err, "list the member roles of %s", p)
-			},
-			func(ctx context.Context) (err error) {
-				d.groups, err = c.api.ListRepositoryUserGroups(ctx, r.ID)
-				return wrap(err, "list the member groups of %s", p)
-			},
-			func(ctx context.Context) (err error) {
-				d.rules, err = c.api.ListRepositoryFilePushPermissions(ctx, r.ID)
-				return wrap(err, "list the file push rules of %s", p)
-			})
+		rs.add("ListRepoMembers", func(ctx context.Context) (err error) {
+			d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
+			return wrap(err, "list the member roles of %s", p)
+		})
+		rs.add("ListRepositoryUserGroups", func(ctx context.Context) (err error) {
+			d.groups, err = c.api.ListRepositoryUserGroups(ctx, r.ID)
+			return wrap(err, "list the member groups of %s", p)
+		})
+		rs.add("ListRepositoryFilePushPermissions", func(ctx context.Context) (err error) {
+			d.rules, err = c.api.ListRepositoryFilePushPermissions(ctx, r.ID)
+			return wrap(err, "list the file push rules of %s", p)
+		})
 	}
-	if err := run(tasks); err != nil {
+	if err := rs.run(ctx, c.concurrency); err != nil {
 		return err
 	}
 	if req.User != "" {
-		tasks = tasks[:0]
+		rs = c.newReads()
 		for i, p := range repos {
 			r, d := live.Repositories[p], &details[i]
 			m, ok := memberNamed(d.members, req.User)
 			if !ok {
 				continue
 			}
-			tasks = append(tasks, func(ctx context.Context) (err error) {
+			rs.add("ListRepositoryFilePushPermissions", func(ctx context.Context) (err error) {
 				d.rules, err = c.api.ListRepositoryFilePushPermissions(ctx, r.ID)
 				return wrap(err, "list the file push rules of %s", p)
 			})
 			if _, known := state.RoleForName(m.RepositoryRoleName); m.Direct() && !known {
-				tasks = append(tasks, func(ctx context.Context) (err error) {
+				rs.add("ListRepoMembers", func(ctx context.Context) (err error) {
 					d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
 					return wrap(err, "list the member roles of %s", p)
 				})
 			}
 		}
-		if err := run(tasks); err != nil {
+		if err := rs.run(ctx, c.concurrency); err != nil {
 			return err
 		}
 	}

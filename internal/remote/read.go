@@ -10,8 +10,6 @@ import (
 	"sort"
 	"strings"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/state"
@@ -35,10 +33,13 @@ func (c *Client) Walk(ctx context.Context, reach func(group string) bool) (*stat
 		Roles:        map[string]state.LiveRole{},
 		Fingerprints: map[string]string{},
 	}
+	progress := c.readProgress()
+	progress.expect("ListProjectSubgroupsAndRepositories", 1)
 	top, err := c.api.ListProjectSubgroupsAndRepositories(ctx, c.project)
 	if err != nil {
 		return nil, fmt.Errorf("list the groups and repositories of project %s: %w", c.project, err)
 	}
+	progress.finish("ListProjectSubgroupsAndRepositories")
 	ns := &namespaceCheck{}
 	within := func(groups []*state.LiveGroup) []*state.LiveGroup {
 		if reach == nil {
@@ -58,19 +59,14 @@ func (c *Client) Walk(ctx context.Context, reach func(group string) bool) (*stat
 			return nil, fmt.Errorf("the group tree is deeper than 64 levels; is the API returning a cycle?")
 		}
 		children := make([][]api.TreeItem, len(level))
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(c.concurrency)
+		rs := &reads{progress: progress}
 		for i, grp := range level {
-			g.Go(func() error {
-				items, err := c.api.ListGroupSubgroupsAndRepositories(gctx, grp.ID)
-				if err != nil {
-					return fmt.Errorf("list the children of group %s: %w", grp.Path, err)
-				}
-				children[i] = items
-				return nil
+			rs.add("ListGroupSubgroupsAndRepositories", func(ctx context.Context) (err error) {
+				children[i], err = c.api.ListGroupSubgroupsAndRepositories(ctx, grp.ID)
+				return wrap(err, "list the children of group %s", grp.Path)
 			})
 		}
-		if err := g.Wait(); err != nil {
+		if err := rs.run(ctx, c.concurrency); err != nil {
 			return nil, err
 		}
 		var next []*state.LiveGroup
@@ -172,19 +168,18 @@ func (n *namespaceCheck) warnings() []string {
 // deletion. It reads only the groups it is given, concurrently.
 func (c *Client) FindArchived(ctx context.Context, live *state.Live, groups []string) error {
 	lists := make([][]api.TreeItem, len(groups))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.concurrency)
+	rs := c.newReads()
 	for i, p := range groups {
 		lg := live.Groups[p]
 		if lg == nil {
 			continue
 		}
-		g.Go(func() (err error) {
-			lists[i], err = c.api.ListGroupSubgroupsAndRepositoriesIncludingArchived(gctx, lg.ID)
+		rs.add("ListGroupSubgroupsAndRepositories", func(ctx context.Context) (err error) {
+			lists[i], err = c.api.ListGroupSubgroupsAndRepositoriesIncludingArchived(ctx, lg.ID)
 			return wrap(err, "list the children of group %s, archived repositories included", p)
 		})
 	}
-	if err := g.Wait(); err != nil {
+	if err := rs.run(ctx, c.concurrency); err != nil {
 		return err
 	}
 	for i, p := range groups {
@@ -263,23 +258,22 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 		auths     []api.Authorization
 		mgCatalog [][]api.GroupUserGroup // attached + addable of one group: every member group of the project
 	)
-	var tasks []func(context.Context) error
+	rs := c.newReads()
 	if needUsers {
-		tasks = append(tasks, func(ctx context.Context) (err error) {
+		rs.add("ListProductPermissionResourcesGrantedUsers", func(ctx context.Context) (err error) {
 			users, err = c.api.ListProductPermissionResourcesGrantedUsers(ctx, c.project)
 			return wrap(err, "list the users of project %s", c.project)
 		})
 	}
 	if needRules {
-		tasks = append(tasks,
-			func(ctx context.Context) (err error) {
-				teams, err = c.api.ListProjectProtectedRefsUserGroups(ctx, c.project)
-				return wrap(err, "list the member groups of project %s", c.project)
-			},
-			func(ctx context.Context) (err error) {
-				roles, err = c.api.ShowProjectMemberSetting(ctx, c.project)
-				return wrap(err, "list the roles of project %s", c.project)
-			})
+		rs.add("ListProjectProtectedRefsUserGroups", func(ctx context.Context) (err error) {
+			teams, err = c.api.ListProjectProtectedRefsUserGroups(ctx, c.project)
+			return wrap(err, "list the member groups of project %s", c.project)
+		})
+		rs.add("ShowProjectMemberSetting", func(ctx context.Context) (err error) {
+			roles, err = c.api.ShowProjectMemberSetting(ctx, c.project)
+			return wrap(err, "list the roles of project %s", c.project)
+		})
 	}
 	// Every member group of the project is either attached to a group or
 	// addable to it: one group's two lists give the whole catalogue of
@@ -288,18 +282,18 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 	if anchor := firstGroup(live); anchor != nil && needMGs {
 		mgCatalog = make([][]api.GroupUserGroup, 2)
 		if !slices.Contains(groups, anchor.Path) {
-			tasks = append(tasks, func(ctx context.Context) (err error) {
+			rs.add("ListGroupUserGroups", func(ctx context.Context) (err error) {
 				mgCatalog[0], err = c.api.ListGroupUserGroups(ctx, anchor.ID)
 				return wrap(err, "list the member groups of group %s", anchor.Path)
 			})
 		}
-		tasks = append(tasks, func(ctx context.Context) (err error) {
+		rs.add("ListGroupAddableUserGroups", func(ctx context.Context) (err error) {
 			mgCatalog[1], err = c.api.ListGroupAddableUserGroups(ctx, anchor.ID, c.project)
 			return wrap(err, "list the member groups addable to group %s", anchor.Path)
 		})
 	}
 	if req.GitAuths {
-		tasks = append(tasks, func(ctx context.Context) (err error) {
+		rs.add("ListAuthorizations", func(ctx context.Context) (err error) {
 			auths, err = c.api.ListAuthorizations(ctx, c.iamProject)
 			return wrap(err, "list the Git authorizations")
 		})
@@ -309,7 +303,7 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 		if lg == nil {
 			continue // a group the plan will create
 		}
-		tasks = append(tasks, func(ctx context.Context) (err error) {
+		rs.add("ListGroupUserGroups", func(ctx context.Context) (err error) {
 			groupMGs[i], err = c.api.ListGroupUserGroups(ctx, lg.ID)
 			return wrap(err, "list the member groups of group %s", p)
 		})
@@ -317,35 +311,29 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 	for i, rr := range repos {
 		p, r, d := rr.Path, live.Repositories[rr.Path], &details[i]
 		if rr.Members {
-			tasks = append(tasks,
-				func(ctx context.Context) (err error) {
-					d.members, err = c.api.ListMembers(ctx, r.ID)
-					return wrap(err, "list the members of %s", p)
-				},
-				func(ctx context.Context) (err error) {
-					d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
-					return wrap(err, "list the member roles of %s", p)
-				})
+			rs.add("ListMembers", func(ctx context.Context) (err error) {
+				d.members, err = c.api.ListMembers(ctx, r.ID)
+				return wrap(err, "list the members of %s", p)
+			})
+			rs.add("ListRepoMembers", func(ctx context.Context) (err error) {
+				d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
+				return wrap(err, "list the member roles of %s", p)
+			})
 		}
 		if rr.MemberGroups {
-			tasks = append(tasks, func(ctx context.Context) (err error) {
+			rs.add("ListRepositoryUserGroups", func(ctx context.Context) (err error) {
 				d.groups, err = c.api.ListRepositoryUserGroups(ctx, r.ID)
 				return wrap(err, "list the member groups of %s", p)
 			})
 		}
 		if rr.PushRules {
-			tasks = append(tasks, func(ctx context.Context) (err error) {
+			rs.add("ListRepositoryFilePushPermissions", func(ctx context.Context) (err error) {
 				d.rules, err = c.api.ListRepositoryFilePushPermissions(ctx, r.ID)
 				return wrap(err, "list the file push rules of %s", p)
 			})
 		}
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.concurrency)
-	for _, t := range tasks {
-		g.Go(func() error { return t(gctx) })
-	}
-	if err := g.Wait(); err != nil {
+	if err := rs.run(ctx, c.concurrency); err != nil {
 		return err
 	}
 

@@ -106,3 +106,44 @@ func TestFillRepositoryMembers(t *testing.T) {
 		t.Errorf("members (-want +got):\n%s", diff)
 	}
 }
+
+// Progress counts every read of a walk and a read by operation, expected
+// before done; a nil Progress counts nothing and breaks nothing.
+func TestProgressCountsEveryRead(t *testing.T) {
+	h := newHarness(t)
+	p := NewProgress()
+	h.c.SetProgress(p)
+	ctx := t.Context()
+	live, err := h.c.Walk(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := p.Counts()
+	walked := h.calls("ListProjectSubgroupsAndRepositories") + h.calls("ListGroupSubgroupsAndRepositories")
+	if after.Expected != after.Done || after.Done == 0 || after.Done > walked {
+		t.Errorf("after the walk: %+v (%d listing calls)", after, walked)
+	}
+	var req ReadRequest
+	for path := range live.Repositories {
+		req.Repositories = append(req.Repositories, AllLists(path))
+	}
+	if err := h.c.Read(ctx, live, req); err != nil {
+		t.Fatal(err)
+	}
+	c := p.Counts()
+	if c.Expected != c.Done {
+		t.Errorf("expected %d, done %d", c.Expected, c.Done)
+	}
+	for op, n := range c.Remaining {
+		if n != 0 {
+			t.Errorf("%s: %d remaining", op, n)
+		}
+	}
+	if got, want := c.Done-after.Done, 4*len(live.Repositories)+5; got != want {
+		t.Errorf("read %d lists, want %d (four per repository, three lookups and the two lists of the member-group catalogue)", got, want)
+	}
+	h.c.SetProgress(nil)
+	if _, err := h.c.Walk(ctx, nil); err != nil || p.Counts().Done != c.Done {
+		t.Errorf("a detached Progress still counts: %v %+v", err, p.Counts())
+	}
+}

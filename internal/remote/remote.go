@@ -21,8 +21,9 @@ type Client struct {
 	iamProject  string // IAM project id, for ServiceStage
 	concurrency int
 
-	mu    sync.Mutex
-	roles map[string]state.LiveRole // the project roles Read found, by name
+	mu       sync.Mutex
+	roles    map[string]state.LiveRole // the project roles Read found, by name
+	progress *Progress                 // counts the reads of Walk and Read; nil: none
 }
 
 func (c *Client) rememberRoles(roles map[string]state.LiveRole) {

@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reposync/reposync/internal/apply"
+	"github.com/reposync/reposync/internal/iostreams"
+	"github.com/reposync/reposync/internal/remote"
+)
+
+// progress shows apply's progress: a redrawn bar on a terminal, a line every
+// tenth of the work otherwise.
+type progress struct {
+	ios      *iostreams.IOStreams
+	start    time.Time
+	tty      bool
+	lastTick int
+	drawn    bool
+}
+
+func newProgress(ios *iostreams.IOStreams, start time.Time) *progress {
+	return &progress{ios: ios, start: start, tty: ios.ProgressEnabled()}
+}
+
+func (p *progress) update(pr apply.Progress) {
+	// Changes that never started (an interrupted run) are not progress.
+	finished := pr.Done + pr.Failed + pr.Skipped
+	if pr.Total == 0 {
+		return
+	}
+	elapsed := time.Since(p.start).Seconds()
+	rate := 0.0
+	if elapsed > 0 {
+		rate = float64(finished) / elapsed
+	}
+	eta := "?"
+	if rate > 0 {
+		eta = (time.Duration(float64(pr.Total-finished-pr.NotStarted)/rate) * time.Second).Round(time.Second).String()
+	}
+	stopped := ""
+	if pr.NotStarted > 0 {
+		stopped, eta = fmt.Sprintf(", %d not started", pr.NotStarted), "-"
+	}
+	if p.tty {
+		const width = 30
+		filled := width * finished / pr.Total
+		fmt.Fprintf(p.ios.ErrOut, "\r[%s%s] %d/%d changes, %.1f/s, ETA %s, %d failed%s ",
+			strings.Repeat("=", filled), strings.Repeat(" ", width-filled), finished, pr.Total, rate, eta, pr.Failed, stopped)
+		p.drawn = true
+		return
+	}
+	tick := 10 * finished / pr.Total
+	if tick > p.lastTick || finished == pr.Total || pr.NotStarted > 0 {
+		p.lastTick = tick
+		fmt.Fprintf(p.ios.ErrOut, "progress: %d/%d changes (%d%%), %d failed%s, %.1f changes/s\n", finished, pr.Total, 100*finished/pr.Total, pr.Failed, stopped, rate)
+	}
+}
+
+func (p *progress) finish() {
+	if p.drawn {
+		fmt.Fprintln(p.ios.ErrOut)
+	}
+}
+
+// readMeterEvery is how often a read meter speaks: the redraw interval on
+// a terminal, and the interval between lines without one.
+var readMeterEvery = struct{ tty, lines, quiet time.Duration }{
+	tty:   250 * time.Millisecond,
+	lines: 5 * time.Second,
+	// quiet is how long a read may take before a terminal shows anything.
+	quiet: time.Second,
+}
+
+// readMeter shows the progress of reading the live state on standard
+// error: reads done of those expected (the walk adds to them as it finds
+// groups) and the time left. A terminal gets a line redrawn in place,
+// anything else a line every few seconds, so a CI log shows the job is
+// alive.
+type readMeter struct {
+	ios      *iostreams.IOStreams
+	progress *remote.Progress
+	// rate is the budget of each API operation in calls per minute.
+	rate  int
+	start time.Time
+	tty   bool
+	drawn bool
+	lines int
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	stopped  chan struct{}
+}
+
+// startReadMeter counts the reads of s in a meter shown on ios until the
+// returned function is called.
+func startReadMeter(ios *iostreams.IOStreams, s *session) (stop func()) {
+	p := remote.NewProgress()
+	s.remote.SetProgress(p)
+	m := &readMeter{ios: ios, progress: p, rate: s.conn.RateLimit, start: time.Now(), tty: ios.ProgressEnabled(),
+		stop: make(chan struct{}), stopped: make(chan struct{})}
+	go m.run()
+	return func() {
+		m.stopOnce.Do(func() {
+			close(m.stop)
+			<-m.stopped
+			s.remote.SetProgress(nil)
+		})
+	}
+}
+
+func (m *readMeter) run() {
+	defer close(m.stopped)
+	every := readMeterEvery.lines
+	if m.tty {
+		every = readMeterEvery.tty
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-m.stop:
+			m.finish(time.Now())
+			return
+		case now := <-tick.C:
+			if m.tty && now.Sub(m.start) < readMeterEvery.quiet {
+				continue
+			}
+			m.show(now)
+		}
+	}
+}
+
+func (m *readMeter) show(now time.Time) {
+	line := m.line(m.progress.Counts(), now.Sub(m.start))
+	if m.tty {
+		// \r and erase to the end of the line: the new line may be shorter.
+		fmt.Fprintf(m.ios.ErrOut, "\r\x1b[K%s", line)
+		m.drawn = true
+		return
+	}
+	fmt.Fprintln(m.ios.ErrOut, line)
+	m.lines++
+}
+
+func (m *readMeter) finish(now time.Time) {
+	switch {
+	case m.drawn:
+		fmt.Fprint(m.ios.ErrOut, "\r\x1b[K")
+	case m.lines > 0:
+		c := m.progress.Counts()
+		fmt.Fprintf(m.ios.ErrOut, "reading the live state: %d of %d reads in %s\n", c.Done, c.Expected, roundDuration(now.Sub(m.start)))
+	}
+}
+
+// line is one report: reads done of expected and, once anything is done,
+// the time left.
+func (m *readMeter) line(c remote.ReadCounts, elapsed time.Duration) string {
+	s := fmt.Sprintf("reading the live state: %d of %d reads", c.Done, c.Expected)
+	if c.Expected > 0 {
+		s += fmt.Sprintf(" (%d%%)", 100*c.Done/c.Expected)
+	}
+	if left, ok := m.timeLeft(c, elapsed); ok && left < time.Second {
+		s += ", less than a second left"
+	} else if ok {
+		s += ", about " + roundDuration(left) + " left"
+	}
+	return s
+}
+
+// timeLeft estimates the rest of the read: the slowest operation's
+// remaining reads at its budget, or — when latency or concurrency bound
+// the run more than the budget does — the pace seen so far, whichever is
+// longer. The walk finds groups as it goes, so early estimates are low.
+func (m *readMeter) timeLeft(c remote.ReadCounts, elapsed time.Duration) (time.Duration, bool) {
+	if c.Done == 0 || c.Expected == 0 {
+		return 0, false
+	}
+	var budget time.Duration
+	if m.rate > 0 {
+		for _, n := range c.Remaining {
+			budget = max(budget, time.Duration(n)*time.Minute/time.Duration(m.rate))
+		}
+	}
+	pace := time.Duration(float64(elapsed) * float64(c.Expected-c.Done) / float64(c.Done))
+	return max(budget, pace), true
+}
+
+// roundDuration renders d to the second ("under a second" below one).
+func roundDuration(d time.Duration) string {
+	if d < time.Second {
+		return "under a second"
+	}
+	return d.Round(time.Second).String()
+}
