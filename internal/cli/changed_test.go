@@ -258,3 +258,80 @@ func TestCompareSpecsIgnoresWhereThingsAreWritten(t *testing.T) {
 		})
 	}
 }
+
+// The pull-request loop with --changed-since, as the recipes run it: the
+// PR comment plans only the change; apply of the saved plan does exactly
+// that and nothing else, even with drift elsewhere; the GitLab way (plan
+// again, held to the reviewed digest) gets the same digest; and the
+// nightly full plan still catches the drift the PR left alone.
+func TestChangedSinceReviewLoop(t *testing.T) {
+	top := newGitSpec(t)
+	w := newWorld(t, "aksk", sim.Options{})
+	saved := filepath.Join(t.TempDir(), "pr.json")
+	t.Chdir(top)
+
+	// main: the spec, applied.
+	base := commitSpec(t, top, changedBase, "main")
+	if code, _, errOut := w.run("apply", "--yes", "specs"); code != 0 {
+		t.Fatalf("apply main: exit %d\n%s", code, errOut)
+	}
+	// A console grant on another repository: drift the PR does not touch.
+	consoleGrant(t, w, "payments/api/gateway", "nina", 40)
+	// The PR: carol becomes an admin of the ledger.
+	commitSpec(t, top, strings.Replace(changedBase, "carol: developer}", "carol: admin}", 1), "PR")
+
+	code, md, errOut := w.run("plan", "--changed-since", base, "--detailed-exitcode", "--format", "markdown", "--out", saved, "specs")
+	if code != ExitChanges {
+		t.Fatalf("PR plan: exit %d\n%s%s", code, md, errOut)
+	}
+	if !strings.Contains(md, "🎯 **Scoped:**") || !strings.Contains(md, "`payments/api/ledger`") || strings.Contains(md, "nina") {
+		t.Errorf("the PR comment:\n%s", md)
+	}
+	var reviewed struct {
+		ChangesDigest string `json:"changes_digest"`
+		Changes       []struct{ Address, Action string }
+	}
+	data, _ := os.ReadFile(saved)
+	if err := json.Unmarshal(data, &reviewed); err != nil {
+		t.Fatal(err)
+	}
+	if got := addresses(jsonPlan{Changes: reviewed.Changes}); strings.Join(got, ",") != "update repository[payments/api/ledger].member[carol]" {
+		t.Fatalf("reviewed changes = %v", got)
+	}
+
+	// GitLab: the merge job plans again with the same scope and digest.
+	before := w.writes()
+	if code, _, errOut := w.run("apply", "--yes", "--changed-since", base, "--expect-changes", "sha256:0000", "specs"); code != ExitError || w.writes() != before {
+		t.Errorf("a wrong digest: exit %d\n%s", code, errOut)
+	}
+	// The same digest applies, on a copy of this world.
+	fork := newWorldFrom(t, w)
+	if code, out, errOut := fork.run("apply", "--yes", "--changed-since", base, "--expect-changes", reviewed.ChangesDigest, "specs"); code != 0 || fork.writes() != 1 {
+		t.Errorf("the reviewed digest: exit %d, %d writes\n%s%s", code, fork.writes(), out, errOut)
+	}
+	// GitHub: the saved plan, exactly.
+	if code, out, errOut := w.run("apply", "--plan", saved, "--yes"); code != 0 || w.writes()-before != 1 {
+		t.Fatalf("apply --plan: exit %d, %d writes\n%s%s", code, w.writes()-before, out, errOut)
+	}
+	for _, r := range w.sim.Snapshot().Repositories {
+		switch r.Path {
+		case "payments/api/ledger":
+			if r.Members["carol"] != "admin" {
+				t.Errorf("carol on the ledger: %q", r.Members["carol"])
+			}
+		case "payments/api/gateway":
+			if r.Members["nina"] == "" {
+				t.Errorf("the scoped apply touched the gateway: %v", r.Members)
+			}
+		}
+	}
+	// With the change applied, the GitLab way finds nothing left in scope.
+	if code, out, errOut := w.run("plan", "--changed-since", base, "--detailed-exitcode", "specs"); code != 0 {
+		t.Errorf("scoped plan after apply: exit %d\n%s%s", code, out, errOut)
+	}
+	// The nightly full plan still sees the console grant.
+	code, out, _ := w.run("plan", "--detailed-exitcode", "--format", "json", "specs")
+	if code != ExitChanges || !strings.Contains(out, "repository[payments/api/gateway].member[nina]") {
+		t.Errorf("nightly: exit %d\n%s", code, out)
+	}
+}

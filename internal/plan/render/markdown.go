@@ -65,6 +65,9 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 		b.WriteString(" · prune on")
 	}
 	b.WriteString("\n\n")
+	if line := scopeLine(p.Context.Scope, code); line != "" {
+		b.WriteString("> 🎯 **Scoped:** " + line + "\n\n")
+	}
 	if !p.Summary.Drift() {
 		b.WriteString("No changes: the live state matches the spec.\n\n")
 	} else {

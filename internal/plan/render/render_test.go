@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -221,6 +222,7 @@ func TestMarkdownNeutralisesHostileStrings(t *testing.T) {
 		p.Warnings = append(p.Warnings, h)
 	}
 	p.Refusals = []plan.Refusal{{Rule: "min_admins", Message: "x " + hostileStrings[0], Addresses: hostileStrings}}
+	p.Context.Scope = &plan.Scope{Repositories: hostileStrings, Groups: hostileStrings, ChangedSince: hostileStrings[0]}
 	p.Summary = plan.Summary{Create: len(hostileStrings), Update: len(hostileStrings), Manual: len(hostileStrings), Unlisted: len(hostileStrings)}
 	var buf bytes.Buffer
 	if err := Markdown(&buf, p, Options{SourceLink: func(src string) string { return "https://git.example/blob/c/" + src }}); err != nil {
@@ -387,5 +389,38 @@ func TestCutMarkdownNamesEveryAttentionItem(t *testing.T) {
 	}
 	if strings.Count(out, "**Removes**") != 0 {
 		t.Error("a partial list of removals was shown")
+	}
+}
+
+// A scoped plan says what it covers and that the rest is a full plan's job,
+// in both human formats; a plan of everything says nothing about scope.
+func TestScopedPlanSaysWhatItCovers(t *testing.T) {
+	p := &plan.Plan{FormatVersion: 1, Project: "p"}
+	render := func(f func(io.Writer, *plan.Plan, Options) error) string {
+		var b bytes.Buffer
+		if err := f(&b, p, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	for _, f := range []func(io.Writer, *plan.Plan, Options) error{Text, Markdown} {
+		if out := render(f); strings.Contains(out, "covers only") {
+			t.Errorf("a full plan mentions a scope:\n%s", out)
+		}
+	}
+	p.Context.Scope = &plan.Scope{Repositories: []string{"pay/a", "pay/b/**", "c", "d", "e", "f", "g"}, GitAuths: true, ChangedSince: "abc123"}
+	if got, want := render(Text), "Scope: this plan covers only what the spec's change since abc123 touches: repositories matching pay/a, pay/b/**, c, d, e, and 2 more; the Git authorizations. Drift elsewhere is for a full plan (the nightly job).\n"; !strings.Contains(got, want) {
+		t.Errorf("text:\n%s\nwant the line\n%s", got, want)
+	}
+	if got, want := render(Markdown), "> 🎯 **Scoped:** this plan covers only what the spec's change since `abc123` touches: repositories matching `pay/a`, `pay/b/**`, `c`, `d`, `e`, and 2 more; the Git authorizations."; !strings.Contains(got, want) {
+		t.Errorf("markdown:\n%s\nwant\n%s", got, want)
+	}
+	p.Context.Scope = &plan.Scope{Repositories: []string{}, Groups: []string{"pay"}}
+	if got := render(Text); !strings.Contains(got, "covers only the targets given: groups matching pay.") {
+		t.Errorf("targets:\n%s", got)
+	}
+	p.Context.Scope = &plan.Scope{Repositories: []string{}, Groups: []string{}, ChangedSince: "HEAD~1"}
+	if got := render(Text); !strings.Contains(got, "touches: nothing (the spec's change touches no object).") {
+		t.Errorf("empty scope:\n%s", got)
 	}
 }

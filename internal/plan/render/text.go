@@ -41,6 +41,9 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 		return code + s + ansiReset
 	}
 	fmt.Fprintf(bw, "reposync plan for project %s\n", p.Project)
+	if line := scopeLine(p.Context.Scope, func(s string) string { return s }); line != "" {
+		fmt.Fprintf(bw, "%s %s\n", paint(ansiBold, "Scope:"), line)
+	}
 	if len(p.Refusals) > 0 {
 		fmt.Fprintf(bw, "\n%s\n", paint(ansiRed+ansiBold, "Apply will refuse this plan:"))
 		for _, r := range p.Refusals {

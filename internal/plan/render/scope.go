@@ -1,0 +1,50 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/reposync/reposync/internal/plan"
+)
+
+// scopeShown is how many patterns a scope line names before counting.
+const scopeShown = 5
+
+// scopeLine says what a scoped plan covers, with each pattern passed
+// through quote (plain for text, code spans for Markdown); "" for a plan
+// of everything.
+func scopeLine(s *plan.Scope, quote func(string) string) string {
+	if s == nil {
+		return ""
+	}
+	list := func(items []string) string {
+		var parts []string
+		for i, it := range items {
+			if i == scopeShown {
+				parts = append(parts, fmt.Sprintf("and %d more", len(items)-scopeShown))
+				break
+			}
+			parts = append(parts, quote(it))
+		}
+		return strings.Join(parts, ", ")
+	}
+	var covers []string
+	if len(s.Repositories) > 0 {
+		covers = append(covers, "repositories matching "+list(s.Repositories))
+	}
+	if len(s.Groups) > 0 {
+		covers = append(covers, "groups matching "+list(s.Groups))
+	}
+	if s.GitAuths {
+		covers = append(covers, "the Git authorizations")
+	}
+	what := "nothing (the spec's change touches no object)"
+	if len(covers) > 0 {
+		what = strings.Join(covers, "; ")
+	}
+	why := "the targets given"
+	if s.ChangedSince != "" {
+		why = "what the spec's change since " + quote(s.ChangedSince) + " touches"
+	}
+	return fmt.Sprintf("this plan covers only %s: %s. Drift elsewhere is for a full plan (the nightly job).", why, what)
+}
