@@ -184,22 +184,6 @@ func (c *Client) IAMProjectID(ctx context.Context) (string, error) {
 	return "", fmt.Errorf("the IAM project id is unknown: set HW_PROJECT_ID")
 }
 
-// CallerIAMID returns the IAM user id of the identity the client acts as,
-// when the credentials tell it without a lookup: with IAM password login it
-// is the token's user (logging in when needed); for AK/SK and plain tokens
-// ok is false. CallerIdentity answers for every kind of credentials.
-func (c *Client) CallerIAMID(ctx context.Context) (id string, ok bool, err error) {
-	if c.creds.mode() != authPassword {
-		return "", false, nil
-	}
-	if _, err := c.tokens.get(ctx, ""); err != nil {
-		return "", false, err
-	}
-	c.tokens.mu.Lock()
-	defer c.tokens.mu.Unlock()
-	return c.tokens.userID, c.tokens.userID != "", nil
-}
-
 // call describes one API request.
 type call struct {
 	op     string

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,14 +28,9 @@ func accessWorld(t *testing.T) (*sim.Server, map[string]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sim.New(fx, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
+	s, url := serveSim(t, fx, sim.Options{})
 	return s, map[string]string{
-		"REPOSYNC_ENDPOINT": srv.URL, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786", "REPOSYNC_PROJECT": "0b234373cf3f4b04ab2d8a245155e12b",
+		"REPOSYNC_ENDPOINT": url, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786", "REPOSYNC_PROJECT": "0b234373cf3f4b04ab2d8a245155e12b",
 		"HW_ACCESS_KEY": "SIMAK00000000000000000", "HW_SECRET_KEY": "SIMSKsecret000000000000000000000000000",
 	}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -41,14 +40,9 @@ func TestBehaviourMatrix(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := sim.New(fx, sim.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(s)
-			defer srv.Close()
+			s, url := serveSim(t, fx, sim.Options{})
 			w := &world{t: t, sim: s, env: map[string]string{
-				"REPOSYNC_ENDPOINT": srv.URL, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786",
+				"REPOSYNC_ENDPOINT": url, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786",
 				"HW_ACCESS_KEY": "MATRIXAK0000000000000", "HW_SECRET_KEY": "MATRIXSKsecret00000000000000000000000",
 				"MATRIX_PW": "matrix-password",
 			}}

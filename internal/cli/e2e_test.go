@@ -31,19 +31,27 @@ type world struct {
 	env map[string]string
 }
 
-func newWorld(t *testing.T, auth string, opts sim.Options) *world {
+// serveSim serves fx with the simulator for the rest of the test and
+// returns it with its URL.
+func serveSim(t *testing.T, fx *sim.Fixture, opts sim.Options) (*sim.Server, string) {
 	t.Helper()
-	fx, err := sim.LoadFixture(e2eFixture)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s, err := sim.New(fx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	env := map[string]string{"REPOSYNC_ENDPOINT": srv.URL, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786", "E2E_BB_PASSWORD": "bb-secret-e2e"}
+	return s, srv.URL
+}
+
+func newWorld(t *testing.T, auth string, opts sim.Options) *world {
+	t.Helper()
+	fx, err := sim.LoadFixture(e2eFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, url := serveSim(t, fx, opts)
+	env := map[string]string{"REPOSYNC_ENDPOINT": url, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786", "E2E_BB_PASSWORD": "bb-secret-e2e"}
 	switch auth {
 	case "aksk":
 		env["HW_ACCESS_KEY"], env["HW_SECRET_KEY"] = "SIMAK00000000000000000", "SIMSKsecret000000000000000000000000000"
@@ -355,17 +363,12 @@ func TestApplyConvergesUnderFaults(t *testing.T) {
 // plan can check the result.
 func newWorldFrom(t *testing.T, w *world) *world {
 	t.Helper()
-	s, err := sim.New(w.sim.Snapshot(), sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
+	s, url := serveSim(t, w.sim.Snapshot(), sim.Options{})
 	env := map[string]string{}
 	for k, v := range w.env {
 		env[k] = v
 	}
-	env["REPOSYNC_ENDPOINT"] = srv.URL
+	env["REPOSYNC_ENDPOINT"] = url
 	return &world{t: t, sim: s, env: env}
 }
 

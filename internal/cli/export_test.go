@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io/fs"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,14 +15,9 @@ import (
 // simWorld serves a fixture text with the e2e credentials.
 func simWorld(t *testing.T, fx *sim.Fixture) *world {
 	t.Helper()
-	s, err := sim.New(fx, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
+	s, url := serveSim(t, fx, sim.Options{})
 	return &world{t: t, sim: s, env: map[string]string{
-		"REPOSYNC_ENDPOINT": srv.URL, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786",
+		"REPOSYNC_ENDPOINT": url, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786",
 		"HW_ACCESS_KEY": "SIMAK00000000000000000", "HW_SECRET_KEY": "SIMSKsecret000000000000000000000000000",
 	}}
 }

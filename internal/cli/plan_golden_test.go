@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -40,13 +39,9 @@ func TestPlanGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				s, err := sim.New(fx, sim.Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				srv := httptest.NewServer(s)
+				s, url := serveSim(t, fx, sim.Options{})
 				env := map[string]string{
-					"REPOSYNC_ENDPOINT": srv.URL, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786",
+					"REPOSYNC_ENDPOINT": url, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786",
 					"HW_ACCESS_KEY": "SIMAK00000000000000000", "HW_SECRET_KEY": "SIMSKsecret000000000000000000000000000",
 				}
 				ios, _, out, errOut := iostreams.Test()
@@ -54,7 +49,6 @@ func TestPlanGolden(t *testing.T) {
 				// fast; pacing has its own tests in internal/api.
 				args := append([]string{"plan", "--rate-limit", "600000", "--format", format}, extra...)
 				code := mainAt(context.Background(), testNow, append(args, specDir), ios, func(k string) string { return env[k] })
-				srv.Close()
 				if s.Stats().Writes != 0 {
 					t.Errorf("plan wrote %d times", s.Stats().Writes)
 				}
