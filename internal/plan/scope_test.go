@@ -1,0 +1,187 @@
+package plan_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/state"
+)
+
+func compiled(t *testing.T, repos, groups []string, auths bool) *plan.Scope {
+	t.Helper()
+	s := &plan.Scope{Repositories: repos, Groups: groups, GitAuths: auths}
+	if err := s.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestScopeCompileRefusesWhatCannotSelect(t *testing.T) {
+	for _, tc := range []struct {
+		repos, groups []string
+		want          string
+	}{
+		{repos: []string{"!pay/**"}, want: "target `!pay/**`: a target selects; it cannot exclude"},
+		{groups: []string{"pay", "!pay/sandbox"}, want: "target `!pay/sandbox`"},
+		{repos: []string{"/pay"}, want: "relative to the project"},
+		{repos: []string{"pay/"}, want: "write `pay/**`"},
+		{groups: []string{"pay/a**"}, want: "must be a whole path segment"},
+		{repos: []string{""}, want: "empty pattern"},
+	} {
+		s := &plan.Scope{Repositories: tc.repos, Groups: tc.groups}
+		if err := s.Compile(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Compile(%v, %v) = %v, want %q", tc.repos, tc.groups, err, tc.want)
+		}
+	}
+	var none *plan.Scope
+	if err := none.Compile(); err != nil {
+		t.Errorf("a nil scope: %v", err)
+	}
+}
+
+// A nil scope covers everything; an empty one nothing.
+func TestScopeNilAndEmpty(t *testing.T) {
+	var all *plan.Scope
+	if !all.Repo("a/b") || !all.Group("a") || !all.Auths() || !all.Reaches("a/b/c") {
+		t.Error("a nil scope must cover everything")
+	}
+	empty := compiled(t, []string{}, []string{}, false)
+	if empty.Repo("a/b") || empty.Group("a") || empty.Auths() || empty.Reaches("a") {
+		t.Error("an empty scope must cover nothing")
+	}
+	if !compiled(t, nil, nil, true).Auths() {
+		t.Error("GitAuths puts the authorizations in scope")
+	}
+}
+
+// Repo and Group match with the spec's glob rules: `**` as a whole
+// segment anywhere, at the end at least one segment (so `a/**` does not
+// select `a` itself), `*` within one segment.
+func TestScopeMatches(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		yes, no []string
+	}{
+		{pattern: "a", yes: []string{"a"}, no: []string{"a/b", "ab", "b/a"}},
+		{pattern: "a/**", yes: []string{"a/b", "a/b/c"}, no: []string{"a", "ab/c", "b/a/c"}},
+		{pattern: "**", yes: []string{"a", "a/b", "a/b/c"}},
+		{pattern: "**/gateway", yes: []string{"gateway", "a/gateway", "a/b/gateway"}, no: []string{"a/gateway/x", "a/gateways"}},
+		{pattern: "a/**/old", yes: []string{"a/old", "a/b/old", "a/b/c/old"}, no: []string{"old", "a/old/x", "b/a/old"}},
+		{pattern: "*/api/*", yes: []string{"pay/api/gw"}, no: []string{"pay/api", "pay/x/api/gw", "pay/api/gw/x"}},
+		{pattern: "pay/api/gate*", yes: []string{"pay/api/gate", "pay/api/gateway"}, no: []string{"pay/api/gate/x", "pay/api/ledger"}},
+	} {
+		s := compiled(t, []string{tc.pattern}, []string{tc.pattern}, false)
+		for _, p := range tc.yes {
+			if !s.Repo(p) || !s.Group(p) {
+				t.Errorf("%s does not match %s", tc.pattern, p)
+			}
+		}
+		for _, p := range tc.no {
+			if s.Repo(p) || s.Group(p) {
+				t.Errorf("%s matches %s", tc.pattern, p)
+			}
+		}
+	}
+	// The two lists are apart: --changed-since puts a changed repository
+	// in one and a changed group in the other.
+	s := compiled(t, []string{"a/b"}, []string{"c"}, false)
+	if !s.Repo("a/b") || s.Group("a/b") || !s.Group("c") || s.Repo("c") {
+		t.Error("the repository and group lists of a scope must be kept apart")
+	}
+}
+
+// Reaches lists the groups a walk must list the children of: the groups on
+// the way to a repository in scope, everything a pattern may match below,
+// and the whole subtree of a group in scope.
+func TestScopeReaches(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		repos, groups []string
+		yes, no       []string
+	}{
+		{name: "a repository: the groups on its way", repos: []string{"a/b/c"},
+			yes: []string{"a", "a/b"}, no: []string{"a/b/c", "a/x", "b", "a/b/c/d"}},
+		{name: "a repository a is not a/**", repos: []string{"a"},
+			no: []string{"a", "a/b", "b"}},
+		{name: "a/** reaches a and below", repos: []string{"a/**"},
+			yes: []string{"a", "a/b", "a/b/c"}, no: []string{"b", "ab"}},
+		{name: "** anywhere", repos: []string{"**/gateway"},
+			yes: []string{"a", "x/y/z"}},
+		{name: "** in the middle", repos: []string{"a/**/old"},
+			yes: []string{"a", "a/b", "a/b/c"}, no: []string{"b", "b/a"}},
+		{name: "* within a segment", repos: []string{"*/api/*"},
+			yes: []string{"pay", "ops", "pay/api"}, no: []string{"pay/web", "pay/api/v1"}},
+		{name: "a group: on its way and its whole subtree", groups: []string{"a/b"},
+			yes: []string{"a", "a/b", "a/b/c", "a/b/c/d"}, no: []string{"a/x", "b", "a/bc"}},
+		{name: "a group pattern: each match's subtree", groups: []string{"*/api"},
+			yes: []string{"pay", "pay/api", "pay/api/v1/x"}, no: []string{"pay/web", "pay/web/api"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := compiled(t, tc.repos, tc.groups, false)
+			for _, g := range tc.yes {
+				if !s.Reaches(g) {
+					t.Errorf("does not reach %s", g)
+				}
+			}
+			for _, g := range tc.no {
+				if s.Reaches(g) {
+					t.Errorf("reaches %s", g)
+				}
+			}
+		})
+	}
+}
+
+// scoped diffs the same spec twice, without a scope and with one, and
+// returns both plans.
+func scoped(t *testing.T, yaml string, live *state.Live, opts plan.Options, scope *plan.Scope) (full, part *plan.Plan) {
+	t.Helper()
+	full, problems := diff(t, yaml, live, opts)
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	opts.Scope = scope
+	part, problems = diff(t, yaml, live, opts)
+	if len(problems) > 0 {
+		t.Fatalf("problems with scope: %v", problems)
+	}
+	return full, part
+}
+
+// The scoped plan's changes are the full plan's about the objects in
+// scope, for a few scopes over the small world.
+func TestScopedDiffIsTheFullDiffRestricted(t *testing.T) {
+	spec := strings.NewReplacer(
+		"members: {alice: admin}", "members: {alice: developer, bob: viewer}",
+		"members: {carol: developer}", "members: {carol: admin}",
+		"user: bucket-ljn", "user: someone-else",
+		"  payments/api: {visibility: private}\n", "  payments/api: {visibility: public}\n",
+	).Replace(unchanged)
+	for _, tc := range []struct {
+		repos, groups []string
+		auths         bool
+	}{
+		{repos: []string{"payments/api/ledger"}},
+		{repos: []string{"payments/**"}},
+		{repos: []string{"**/gateway"}, groups: []string{"payments/api"}},
+		{groups: []string{"payments"}},
+		{auths: true},
+		{repos: []string{"payments/api"}, groups: []string{"payments/api/gateway"}},
+	} {
+		s := compiled(t, tc.repos, tc.groups, tc.auths)
+		full, part := scoped(t, spec, world(), plan.Options{Prune: true}, s)
+		var want []string
+		for _, c := range full.Changes {
+			a := c.Address
+			if a.Object == plan.ObjectRepository && s.Repo(a.Name) || a.Object == plan.ObjectGroup && s.Group(a.Name) || a.Object == plan.ObjectGitAuth && s.Auths() {
+				want = append(want, string(c.Action)+" "+a.String())
+			}
+		}
+		if diff := cmp.Diff(want, brief(part)); diff != "" {
+			t.Errorf("scope %+v (-want +got):\n%s", tc, diff)
+		}
+	}
+}
