@@ -213,7 +213,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 	}
 	repoCount, archived := reposPerGroup(live)
 	for _, path := range keys(live.Groups) {
-		if _, ok := d.Groups[path]; ok || needed[path] || !opts.Scope.Group(path) {
+		if _, ok := d.Groups[path]; ok || needed[path] || !opts.Scope.Subtree(path) {
 			continue
 		}
 		lg := live.Groups[path]

@@ -45,11 +45,11 @@ func TestScopeCompileRefusesWhatCannotSelect(t *testing.T) {
 // A nil scope covers everything; an empty one nothing.
 func TestScopeNilAndEmpty(t *testing.T) {
 	var all *plan.Scope
-	if !all.Repo("a/b") || !all.Group("a") || !all.Auths() || !all.Reaches("a/b/c") {
+	if !all.Repo("a/b") || !all.Group("a") || !all.Auths() || !all.Reaches("a/b/c") || !all.Subtree("x") {
 		t.Error("a nil scope must cover everything")
 	}
 	empty := compiled(t, []string{}, []string{}, false)
-	if empty.Repo("a/b") || empty.Group("a") || empty.Auths() || empty.Reaches("a") {
+	if empty.Repo("a/b") || empty.Group("a") || empty.Auths() || empty.Reaches("a") || empty.Subtree("a") {
 		t.Error("an empty scope must cover nothing")
 	}
 	if !compiled(t, nil, nil, true).Auths() {
@@ -135,6 +135,20 @@ func TestScopeReaches(t *testing.T) {
 	}
 }
 
+func TestScopeSubtree(t *testing.T) {
+	s := compiled(t, []string{"r/**"}, []string{"a/b", "x/*"}, false)
+	for g, want := range map[string]bool{
+		"a/b": true, "a/b/c": true, "a/b/c/d": true, "a": false, "a/bc": false,
+		"x/y": true, "x/y/z": true, "x": false,
+		// Repository patterns select repositories, not subtrees of groups.
+		"r": false, "r/s": false,
+	} {
+		if got := s.Subtree(g); got != want {
+			t.Errorf("Subtree(%s) = %v, want %v", g, got, want)
+		}
+	}
+}
+
 // scoped diffs the same spec twice, without a scope and with one, and
 // returns both plans.
 func scoped(t *testing.T, yaml string, live *state.Live, opts plan.Options, scope *plan.Scope) (full, part *plan.Plan) {
@@ -149,6 +163,36 @@ func scoped(t *testing.T, yaml string, live *state.Live, opts plan.Options, scop
 		t.Fatalf("problems with scope: %v", problems)
 	}
 	return full, part
+}
+
+// A scoped plan that deletes an unlisted group also deletes the empty
+// sub-groups below it, as the full plan does, so that apply can carry it
+// out (a group is deleted after what it holds; the API refuses to delete
+// one that is not empty). It used to delete the group alone.
+func TestScopedDeletionTakesTheEmptySubgroups(t *testing.T) {
+	live := world()
+	live.Groups["stale"] = &state.LiveGroup{ID: 110, Path: "stale", Visibility: "private"}
+	live.Groups["stale/inner"] = &state.LiveGroup{ID: 111, Path: "stale/inner", ParentID: 110, Visibility: "private"}
+	live.Groups["stale/inner/deep"] = &state.LiveGroup{ID: 112, Path: "stale/inner/deep", ParentID: 111, Visibility: "private"}
+	opts := plan.Options{Prune: true, AllowDeleteGroups: true}
+	full, part := scoped(t, unchanged, live, opts, compiled(t, []string{"stale"}, []string{"stale"}, false))
+	want := []string{"delete group[stale]", "delete group[stale/inner]", "delete group[stale/inner/deep]"}
+	if diff := cmp.Diff(want, brief(full)); diff != "" {
+		t.Errorf("full plan (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, brief(part)); diff != "" {
+		t.Errorf("--target stale (-want +got):\n%s", diff)
+	}
+	// Without pruning: the same groups are unlisted drift.
+	_, part = scoped(t, unchanged, live, plan.Options{}, compiled(t, []string{"stale"}, []string{"stale"}, false))
+	if len(part.Extras) != 3 {
+		t.Errorf("unlisted: %+v", part.Extras)
+	}
+	// A sub-group alone does not take its parent.
+	_, part = scoped(t, unchanged, live, opts, compiled(t, nil, []string{"stale/inner"}, false))
+	if diff := cmp.Diff(want[1:], brief(part)); diff != "" {
+		t.Errorf("--target stale/inner (-want +got):\n%s", diff)
+	}
 }
 
 // The scoped plan's changes are the full plan's about the objects in
