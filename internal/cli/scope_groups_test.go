@@ -106,6 +106,28 @@ func TestTargetedGroupDeletionsAsInTheFullPlan(t *testing.T) {
 	}
 }
 
+// A targeted group that must be created comes with the listed groups
+// above it that do not exist yet, as in the full plan: a group is created
+// in its parent. The targeted plan used to create newtop/child alone,
+// which apply could not carry out ("group newtop does not exist yet").
+func TestTargetedGroupCreationTakesTheMissingParents(t *testing.T) {
+	w := scopeGroupsWorld(t)
+	spec := writeSpec(t, scopeGroupsSpec)
+	targetedPlans(t, w, spec, nil,
+		[]string{"create group[newtop]", "create group[newtop/child]"},
+		map[string][]string{
+			"newtop/child": {"create group[newtop]", "create group[newtop/child]"},
+			"newtop":       {"create group[newtop]"},
+			"pay/**":       nil,
+		})
+	if code, out, errOut := w.run("apply", "--yes", "--rate-limit", "1000000", "--target", "newtop/child", spec); code != 0 {
+		t.Errorf("apply --target newtop/child: exit %d\n%s%s", code, out, errOut)
+	}
+	if g := groupsOf(w); !g["newtop"] || !g["newtop/child"] {
+		t.Errorf("groups after apply --target newtop/child: %v", g)
+	}
+}
+
 // fixtureWorld is a simulator world on fx, with the passwords of the Git
 // authorizations the scope tests' specs list. Plans never write, so one
 // world serves many.

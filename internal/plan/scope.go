@@ -15,9 +15,11 @@ import (
 // A scoped plan's changes are the full plan's changes restricted to the
 // objects in scope: the scope chooses what is read and what is compared,
 // never how. The objects in scope are the matching repositories and groups
-// and, so that apply can carry the plan out, the live groups the spec does
-// not list below a matching group (deleting a group deletes its empty
-// sub-groups first; Subtree).
+// and, so that apply can carry the plan out, two kinds of groups they
+// need: the live groups the spec does not list below a matching group
+// (deleting a group deletes its empty sub-groups first; Subtree), and the
+// listed groups not created yet above a matching group that must be
+// created (a group is created in its parent).
 type Scope struct {
 	Repositories []string `json:"repositories"`
 	Groups       []string `json:"groups"`

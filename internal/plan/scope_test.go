@@ -195,6 +195,39 @@ func TestScopedDeletionTakesTheEmptySubgroups(t *testing.T) {
 	}
 }
 
+// A scoped plan that creates a group also creates the listed groups above
+// it that do not exist yet, as the full plan does: a group is created in
+// its parent. It used to plan the group alone, which apply could not
+// create ("group … does not exist yet").
+func TestScopedCreationTakesTheMissingParents(t *testing.T) {
+	spec := strings.Replace(unchanged, "  payments/api: {visibility: private}\n",
+		"  payments/api: {visibility: private}\n  newtop: {member_groups: [payments-leads]}\n  newtop/mid: {}\n  newtop/mid/leaf: {}\n  newtop/other: {}\n  payments/web: {}\n", 1)
+	full, part := scoped(t, spec, world(), plan.Options{}, compiled(t, []string{"newtop/mid/leaf"}, []string{"newtop/mid/leaf"}, false))
+	if diff := cmp.Diff([]string{
+		"create group[newtop]",
+		"create group[newtop].member_group[payments-leads]",
+		"create group[newtop/mid]",
+		"create group[newtop/mid/leaf]",
+		"create group[newtop/other]",
+		"create group[payments/web]",
+	}, brief(full)); diff != "" {
+		t.Errorf("full plan (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{
+		"create group[newtop]",
+		"create group[newtop].member_group[payments-leads]",
+		"create group[newtop/mid]",
+		"create group[newtop/mid/leaf]",
+	}, brief(part)); diff != "" {
+		t.Errorf("scoped plan (-want +got):\n%s", diff)
+	}
+	// A group whose parent exists takes nothing else.
+	_, part = scoped(t, spec, world(), plan.Options{}, compiled(t, nil, []string{"payments/web"}, false))
+	if diff := cmp.Diff([]string{"create group[payments/web]"}, brief(part)); diff != "" {
+		t.Errorf("payments/web (-want +got):\n%s", diff)
+	}
+}
+
 // The scoped plan's changes are the full plan's about the objects in
 // scope, for a few scopes over the small world.
 func TestScopedDiffIsTheFullDiffRestricted(t *testing.T) {
