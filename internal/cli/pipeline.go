@@ -163,7 +163,7 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		if o.groupDeletes && d.Groups != nil {
 			var candidates []string
 			for _, g := range emptyLooking(d, live) {
-				if o.scope.Group(g) {
+				if o.scope.Subtree(g) {
 					candidates = append(candidates, g)
 				}
 			}

@@ -85,8 +85,22 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 
 func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveRepository, live *state.Live, r *resolver, x *expiry, opts Options) []Problem {
 	var problems []Problem
+	// A group in scope that must be created needs its parent: the listed
+	// ones above it that do not exist yet are created in the same plan.
+	creating := map[string]bool{}
+	for path := range d.Groups {
+		if live.Groups[path] != nil || !opts.Scope.Group(path) {
+			continue
+		}
+		for a := state.ParentPath(path); a != "" && live.Groups[a] == nil; a = state.ParentPath(a) {
+			if _, listed := d.Groups[a]; !listed {
+				break
+			}
+			creating[a] = true
+		}
+	}
 	for _, path := range keys(d.Groups) {
-		if !opts.Scope.Group(path) {
+		if !opts.Scope.Group(path) && !creating[path] {
 			continue
 		}
 		g := d.Groups[path]
@@ -213,7 +227,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 	}
 	repoCount, archived := reposPerGroup(live)
 	for _, path := range keys(live.Groups) {
-		if _, ok := d.Groups[path]; ok || needed[path] || !opts.Scope.Group(path) {
+		if _, ok := d.Groups[path]; ok || needed[path] || !opts.Scope.Subtree(path) {
 			continue
 		}
 		lg := live.Groups[path]

@@ -14,7 +14,12 @@ import (
 //
 // A scoped plan's changes are the full plan's changes restricted to the
 // objects in scope: the scope chooses what is read and what is compared,
-// never how.
+// never how. The objects in scope are the matching repositories and groups
+// and, so that apply can carry the plan out, two kinds of groups they
+// need: the live groups the spec does not list below a matching group
+// (deleting a group deletes its empty sub-groups first; Subtree), and the
+// listed groups not created yet above a matching group that must be
+// created (a group is created in its parent).
 type Scope struct {
 	Repositories []string `json:"repositories"`
 	Groups       []string `json:"groups"`
@@ -74,6 +79,17 @@ func (s *Scope) Reaches(group string) bool {
 		if p.Reaches(group) {
 			return true
 		}
+	}
+	return s.Subtree(group)
+}
+
+// Subtree reports whether group is in scope or lies below a group in
+// scope. The whole subtree of a group in scope is walked (Reaches), and
+// the live groups in it that the spec does not list are in scope with the
+// group: whether a group may be deleted depends on everything below it.
+func (s *Scope) Subtree(group string) bool {
+	if s == nil {
+		return true
 	}
 	for g := group; g != ""; g = state.ParentPath(g) {
 		if anyMatch(s.groups, g) {
