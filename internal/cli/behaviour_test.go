@@ -17,6 +17,7 @@ import (
 // the next plan must show nothing left to do but manual steps that name
 // their reason.
 func TestBehaviourMatrix(t *testing.T) {
+	t.Parallel()
 	base, err := os.ReadFile("testdata/behaviours/fixture.yaml")
 	if err != nil {
 		t.Fatal(err)

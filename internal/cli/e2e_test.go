@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,15 @@ type world struct {
 	t   *testing.T
 	sim *sim.Server
 	env map[string]string
+	// paced keeps the client's default rate budget (600 calls a minute
+	// per operation); otherwise commands that call the API run with a
+	// budget far above the simulator's (unlimited) one, so the suite does
+	// not wait on pacing that internal/api tests on its own.
+	paced bool
 }
+
+// unpaced are the commands that call the API and take --rate-limit.
+var unpaced = map[string]bool{"plan": true, "apply": true, "export": true, "access": true, "doctor": true}
 
 // serveSim serves fx with the simulator for the rest of the test and
 // returns it with its URL.
@@ -65,6 +74,9 @@ func newWorld(t *testing.T, auth string, opts sim.Options) *world {
 
 func (w *world) run(args ...string) (code int, stdout, stderr string) {
 	w.t.Helper()
+	if !w.paced && len(args) > 0 && unpaced[args[0]] && !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--rate-limit") }) {
+		args = append([]string{args[0], "--rate-limit=1000000"}, args[1:]...)
+	}
 	ios, _, out, errOut := iostreams.Test()
 	code = mainAt(context.Background(), testNow, args, ios, func(k string) string { return w.env[k] })
 	return code, out.String(), errOut.String()
@@ -310,6 +322,7 @@ func TestPlanErrorsAndAuthFailures(t *testing.T) {
 // with everything applied once — nothing duplicated, nothing lost — and the
 // next plan empty.
 func TestApplyConvergesUnderFaults(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "aksk", sim.Options{FailRate: 0.2, DropRate: 0.25, Seed: 3})
 	code, _, errOut := w.run("apply", "--yes", "--prune", "--concurrency", "1", e2eSpec)
 	if code != 0 {
@@ -443,6 +456,7 @@ func TestApplyExitsThreeWhenAChangeFails(t *testing.T) {
 // answers and adds latency. Apply must still end with everything applied
 // exactly once, and the next plan must be empty.
 func TestApplyConvergesUnderMixedFaults(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("waits for Retry-After")
 	}

@@ -173,6 +173,7 @@ func TestMalformedEndpointHidesItsPassword(t *testing.T) {
 // A server that never answers, or trickles its answer, cannot hold a
 // command past --timeout; the message says what stopped it.
 func TestSlowServersEndWithinTheTimeout(t *testing.T) {
+	t.Parallel()
 	block := make(chan struct{})
 	defer close(block)
 	servers := map[string]http.HandlerFunc{
@@ -230,6 +231,7 @@ func TestHugeRetryAfterIsCappedAndShown(t *testing.T) {
 
 // A wait the server asks for is said while it happens.
 func TestWaitIsAnnounced(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, "aksk", sim.Options{})
 	var once sync.Once
 	front := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {

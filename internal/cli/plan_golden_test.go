@@ -19,6 +19,7 @@ import (
 // rewrites them. Cases that cannot be planned compare their exit code and
 // diagnostics instead.
 func TestPlanGolden(t *testing.T) {
+	t.Parallel()
 	cases, _ := filepath.Glob("testdata/plan/*/spec")
 	if len(cases) < 12 {
 		t.Fatalf("%d plan cases, want at least 12", len(cases))

@@ -18,6 +18,7 @@ func TestReadmeQuickStart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs a shell script")
 	}
+	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +46,15 @@ func TestReadmeQuickStart(t *testing.T) {
 		if strings.HasPrefix(kv, "GO") && !strings.HasPrefix(kv, "GOBIN=") || strings.HasPrefix(kv, "TMPDIR=") {
 			env = append(env, kv)
 		}
+	}
+	// The new HOME must not mean a cold build and module cache: the
+	// caller's caches, as go itself reports them, come along.
+	caches, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE").Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	if c := strings.Fields(string(caches)); len(c) == 2 {
+		env = append(env, "GOCACHE="+c[0], "GOMODCACHE="+c[1])
 	}
 	root, err := filepath.Abs("../..")
 	if err != nil {
