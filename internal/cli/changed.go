@@ -8,9 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
+	"path"
 	"reflect"
 	"slices"
 	"sort"
@@ -74,9 +73,10 @@ func changedScope(ctx context.Context, paths []string, now *state.Desired, ref s
 }
 
 // specAt loads the spec as it was at ref: the files below rels (relative
-// to the work tree's top) are extracted from `git archive` into a temporary
-// directory and loaded from there. nil without an error: the spec at ref
-// does not load (or did not exist).
+// to the work tree's top) are read from `git archive` into memory and loaded
+// from there (writing hundreds of files to a temporary directory and reading
+// them back cost more than loading them). nil without an error: the spec at
+// ref does not load (or did not exist).
 func specAt(ctx context.Context, t *gitTree, ref string, rels []string) (*state.Desired, error) {
 	// Only the paths that existed then: git archive refuses a pathspec
 	// that matches nothing.
@@ -89,11 +89,6 @@ func specAt(ctx context.Context, t *gitTree, ref string, rels []string) (*state.
 	if len(existing) == 0 {
 		return nil, nil
 	}
-	dir, err := os.MkdirTemp("", "reposync-spec-at-*")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", t.top, "archive", "--format=tar", ref, "--"}, existing...)...)
 	var errOut bytes.Buffer
 	cmd.Stderr = &errOut
@@ -104,61 +99,50 @@ func specAt(ctx context.Context, t *gitTree, ref string, rels []string) (*state.
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("git archive %s: %w", ref, err)
 	}
-	extractErr := extractTar(out, dir)
+	opts := spec.DefaultOptions()
+	files, readErr := readTar(out, opts)
 	io.Copy(io.Discard, out)
 	if err := cmd.Wait(); err != nil {
 		return nil, fmt.Errorf("git archive %s: %s", ref, strings.TrimSpace(errOut.String()))
 	}
-	if extractErr != nil {
-		return nil, fmt.Errorf("read the spec at %s: %w", ref, extractErr)
+	if readErr != nil {
+		return nil, fmt.Errorf("read the spec at %s: %w", ref, readErr)
 	}
-	var roots []string
-	for _, r := range existing {
-		roots = append(roots, filepath.Join(dir, filepath.FromSlash(r)))
-	}
-	d, _ := spec.Load(roots...)
+	d, _ := spec.LoadFiles(opts, files, existing...)
 	return d, nil
 }
 
-// extractTar writes the regular files of a tar stream below dir, refusing
-// any name that would leave it.
-func extractTar(r io.Reader, dir string) error {
+// readTar reads the regular files of a tar stream into memory, refusing
+// any name that would leave the archive's root. A file over the loader's
+// size limit is kept cut just past it, so the loader reports it; past the
+// total limit reading stops, and the loader reports that.
+func readTar(r io.Reader, opts spec.Options) ([]spec.File, error) {
+	var files []spec.File
+	var total int64
 	tr := tar.NewReader(r)
-	for {
+	for total <= opts.MaxTotalSize {
 		h, err := tr.Next()
 		if err == io.EOF {
-			return nil
+			break
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		name := filepath.Clean(filepath.FromSlash(h.Name))
-		if filepath.IsAbs(name) || name == ".." || strings.HasPrefix(name, ".."+string(filepath.Separator)) {
-			return fmt.Errorf("unsafe path %q in the archive", h.Name)
+		name := path.Clean(h.Name)
+		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
+			return nil, fmt.Errorf("unsafe path %q in the archive", h.Name)
 		}
-		target := filepath.Join(dir, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o700); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-				return err
-			}
-			f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(f, io.LimitReader(tr, h.Size))
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
+		if h.Typeflag != tar.TypeReg {
+			continue
 		}
+		data, err := io.ReadAll(io.LimitReader(tr, opts.MaxFileSize+1))
+		if err != nil {
+			return nil, err
+		}
+		total += int64(len(data))
+		files = append(files, spec.File{Name: name, Data: data})
 	}
+	return files, nil
 }
 
 // compareSpecs is the semantic comparison of changedScope.
