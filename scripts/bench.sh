@@ -2,9 +2,10 @@
 # make bench: run reposync against the simulator, with a per-operation rate
 # limit and a latency, in the scenarios of issue 16, and print for each run
 # the calls per operation against the minimum, wall time against the floor,
-# 429s, CPU and peak memory, and whether its targets were met; then the Go
-# benchmarks of the loader, the planner and the renderers. Exit status 1 when
-# a target was missed (every scenario still runs).
+# 429s, CPU (reposync's and the simulator's) and peak memory, and whether its
+# targets were met; then the Go benchmarks of the loader, the planner and the
+# renderers. Exit status 1 when a target was missed (every scenario still
+# runs).
 #
 # Scenarios (SCENARIOS, default all four; docs/performance.md):
 #   full            N repositories, a spec changing a fraction: plan, apply,
@@ -72,6 +73,9 @@ start_sim() {
 }
 
 stats() { curl -fsS "$url/_sim/stats" > "$1"; }
+# sim_cpu: the simulator's user+system CPU so far, in seconds.
+tick=$(getconf CLK_TCK)
+sim_cpu() { awk -v t="$tick" '{printf "%.2f", ($14 + $15) / t}' "/proc/$sim_pid/stat"; }
 
 # run DIR SCENARIO PHASE RATE LATENCY_MS OK_CODES WHERE ARGS...: time one
 # reposync run in the directory WHERE (wall, user+sys CPU, peak RSS) and
@@ -81,6 +85,7 @@ run() {
   local cmd=("$bin")
   [ "$PROFILE" = 1 ] && cmd=("$root/bin/profiled" "$PROFILE_DIR/$scenario-$phase.prof")
   stats "$dir/before.json"
+  local sim_before; sim_before=$(sim_cpu)
   : >"$dir/samples.txt"
   if [ "$TIMELINE" = 1 ]; then
     ( while :; do printf '%s %s\n' "$(date +%s.%N)" "$(curl -fsS "$url/_sim/stats")" >>"$dir/samples.txt"; sleep 0.5; done ) &
@@ -93,11 +98,12 @@ run() {
     echo "reposync $phase exited $code" >&2; cat "$dir/$phase.err" >&2; exit 1
   fi
   stats "$dir/after.json"
+  local sim_used; sim_used=$(echo "$(sim_cpu) - $sim_before" | bc)
   read -r wall user sys rss < <(tail -n1 "$dir/time.txt")
   local samples=()
   [ "$TIMELINE" = 1 ] && samples=(-samples "$dir/samples.txt")
   "$gen" report -expected "$dir/expected.json" -phase "$phase" -before "$dir/before.json" -after "$dir/after.json" \
-    -rate "$rate" -latency-ms "$latency" -wall "$wall" -cpu "$(echo "$user + $sys" | bc)" -rss-kb "$rss" "${samples[@]}" ||
+    -rate "$rate" -latency-ms "$latency" -wall "$wall" -cpu "$(echo "$user + $sys" | bc)" -sim-cpu "$sim_used" -rss-kb "$rss" "${samples[@]}" ||
     missed+=("$scenario $phase")
 }
 
@@ -132,7 +138,7 @@ for scenario in $SCENARIOS; do
     run "$dir" "$scenario" plan "$rate" "$latency" 2 "$root" plan "${flags[@]}" --detailed-exitcode --summary "$dir/spec"
     run "$dir" "$scenario" apply "$rate" "$latency" 0 "$root" apply "${flags[@]}" --yes "$dir/spec"
     after=0
-    summary=$("$bin" plan "${flags[@]}" --detailed-exitcode --summary "$dir/spec" 2>&1) || after=$?
+    summary=$("$bin" plan "${flags[@]}" --detailed-exitcode --summary "$dir/spec" 2>"$dir/after.err") || after=$?
     echo
     echo "after apply: $summary"
     if [ $after -ne 0 ]; then echo "- a plan after the apply finds nothing to do: MISSED (exit $after)"; missed+=("full after-apply"); else echo "- a plan after the apply finds nothing to do: ok"; fi
@@ -150,7 +156,7 @@ for scenario in $SCENARIOS; do
     cp -r "$dir/edit/." "$repo/spec/"
     g add -A && g commit -qm edit
     run "$dir" "$scenario" scoped "$rate" "$latency" 2 "$repo" plan "${flags[@]}" --detailed-exitcode --summary --changed-since "$base" spec
-    sed -n '1,3p' "$dir/scoped.err" | sed 's/^/reposync: /'
+    grep -E 'changed-since|planning' "$dir/scoped.err" | sed 's/^/reposync: /' || true
     ;;
   esac
   stop_sim

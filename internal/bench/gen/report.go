@@ -34,7 +34,7 @@ func report(args []string) (failed bool, err error) {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	var (
 		expPath, phaseName, beforePath, afterPath, samplesPath string
-		rate, latencyMS, wall, cpu, rssKB                      float64
+		rate, latencyMS, wall, cpu, simCPU, rssKB              float64
 	)
 	fs.StringVar(&expPath, "expected", "", "expected.json")
 	fs.StringVar(&phaseName, "phase", "", "plan, apply or scoped")
@@ -45,6 +45,7 @@ func report(args []string) (failed bool, err error) {
 	fs.Float64Var(&latencyMS, "latency-ms", 0, "the simulator's latency")
 	fs.Float64Var(&wall, "wall", 0, "wall time of the run, seconds")
 	fs.Float64Var(&cpu, "cpu", 0, "reposync's user+system CPU, seconds")
+	fs.Float64Var(&simCPU, "sim-cpu", -1, "the simulator's user+system CPU during the run, seconds (-1: not measured)")
 	fs.Float64Var(&rssKB, "rss-kb", 0, "reposync's peak resident memory, KB")
 	if err := fs.Parse(args); err != nil {
 		return false, err
@@ -111,8 +112,12 @@ func report(args []string) (failed bool, err error) {
 		floor += f
 		parts = append(parts, fmt.Sprintf("%s %.2f s", s.Name, f))
 	}
-	fmt.Printf("wall %.2f s, floor %.2f s (%.2f×); reposync CPU %.2f s; peak memory %.0f MB; budget %.0f calls/min per operation, latency %.0f ms\n",
-		wall, floor, wall/floor, cpu, rssKB/1024, rate, latencyMS)
+	simPart := ""
+	if simCPU >= 0 {
+		simPart = fmt.Sprintf(", simulator CPU %.2f s", simCPU)
+	}
+	fmt.Printf("wall %.2f s, floor %.2f s (%.2f×); reposync CPU %.2f s%s; peak memory %.0f MB; budget %.0f calls/min per operation, latency %.0f ms\n",
+		wall, floor, wall/floor, cpu, simPart, rssKB/1024, rate, latencyMS)
 	fmt.Printf("floor = %s\n", strings.Join(parts, " + "))
 	if samplesPath != "" {
 		if err := timeline(samplesPath, before); err != nil {
