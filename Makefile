@@ -57,8 +57,11 @@ docs:
 golden:
 	$(GO) test $$($(GO) list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' $(PKGS) | grep 'internal/golden' | cut -d' ' -f1 | grep -v '/internal/golden$$') -update
 
-## bench: plan and apply N (default 1000) repositories against the simulator,
-## calls and wall time against their floors, then the Go benchmarks
+## bench: the scenarios of docs/performance.md against the simulator (full
+## plan and apply of N=1000 repositories, a members-only spec, and two
+## --changed-since plans of 10 000): calls and wall time against their
+## floors, then the Go benchmarks. Variables (scripts/bench.sh): N,
+## SCENARIOS, RATE, LATENCY_MS, SCOPED_N, TIMELINE=1, PROFILE=1, GOBENCH=0
 N ?= 1000
 bench: build
 	N=$(N) ./scripts/bench.sh

@@ -111,7 +111,7 @@ func New(opts ...Option) (*Client, error) {
 	c.endpoints = eps
 	rt := c.base.Transport
 	if rt == nil {
-		rt = http.DefaultTransport
+		rt = defaultTransport()
 	}
 	if c.insecure {
 		if rt, err = insecureTransport(rt); err != nil {
@@ -141,6 +141,26 @@ func New(opts ...Option) (*Client, error) {
 	c.tokens = &tokenCache{c: c, login: make(chan struct{}, 1)}
 	c.identity = &identityCache{lookup: make(chan struct{}, 1)}
 	return c, nil
+}
+
+// maxIdlePerHost is the highest --concurrency: every call in flight keeps
+// its connection for the next one.
+const maxIdlePerHost = 256
+
+// defaultTransport is http.DefaultTransport keeping up to maxIdlePerHost
+// idle connections per host instead of 2. With 2, every call beyond the
+// second that finishes at the same time closes its connection and the next
+// call dials a new one — a TCP and TLS handshake per call on a busy run
+// (measured: 58 connections for 64 calls, 16 at a time).
+func defaultTransport() http.RoundTripper {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t = t.Clone()
+	t.MaxIdleConnsPerHost = maxIdlePerHost
+	t.MaxIdleConns = 0 // no total bound: the few hosts times maxIdlePerHost bound it
+	return t
 }
 
 // Stats returns a copy of the per-operation counters.

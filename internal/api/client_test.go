@@ -280,8 +280,10 @@ func TestInsecureOption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr, ok := c.authed.Transport.(*authTransport); !ok || tr.base != http.DefaultTransport {
-		t.Errorf("default client does not use the verifying default transport")
+	if tr, ok := c.authed.Transport.(*authTransport).base.(*http.Transport); !ok || tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
+		t.Errorf("default client does not use a verifying transport")
+	} else if tr == http.DefaultTransport || tr.MaxIdleConnsPerHost != maxIdlePerHost {
+		t.Errorf("default client uses the shared default transport or keeps %d idle connections per host, want its own keeping %d", tr.MaxIdleConnsPerHost, maxIdlePerHost)
 	}
 	c, err = New(WithRegion("cn-north-4"), WithInsecureSkipVerify())
 	if err != nil {

@@ -80,9 +80,13 @@ func base(path string) string {
 	return n
 }
 
-func (s *Server) groupDTO(g *Group) childDTO {
-	subs, repos := s.children(g.Path)
-	ns, nr := len(subs), len(repos)
+// groupDTO is g as a tree listing shows it; counts are the direct children
+// of every group (childCounts), computed once for a whole listing.
+func (s *Server) groupDTO(g *Group, counts map[string]*childCount) childDTO {
+	ns, nr := 0, 0
+	if c := counts[g.Path]; c != nil {
+		ns, nr = c.groups, c.repos
+	}
 	d := childDTO{DescendantType: "group", ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullName: s.fullName(g.Path),
 		FullPath: s.fullPath(g.Path), GroupLevel: strings.Count(g.Path, "/") + 1, Description: g.Description, ProjectID: s.fx.ProjectID,
 		Visibility: g.Visibility, VisibilityLevel: visLevel(g.Visibility), SubgroupCount: &ns, ProjectCount: &nr, CreatedAt: simCreatedAt,
@@ -97,6 +101,42 @@ func (s *Server) repoDTO(r *Repository) childDTO {
 	return childDTO{DescendantType: "project", ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path),
 		FullName: s.fullName(r.Path), FullPath: s.fullPath(r.Path), ProjectID: s.fx.ProjectID, Visibility: "private", CreatedAt: simCreatedAt,
 		UpdatedAt: simEpochMillis + r.Updated*1000, Archived: r.Archived}
+}
+
+// childCount is how many direct sub-groups and repositories a group has,
+// counted as children counts them.
+type childCount struct{ groups, repos int }
+
+// childCounts counts the direct children of every group in one pass over
+// the state. A listing of N sub-groups used to call children for each of
+// them: N passes over the state, 5 million steps per page of a project of
+// 10 000 repositories in 500 groups, under the lock every request takes.
+func (s *Server) childCounts() map[string]*childCount {
+	counts := map[string]*childCount{}
+	at := func(parent string) *childCount {
+		c := counts[parent]
+		if c == nil {
+			c = &childCount{}
+			counts[parent] = c
+		}
+		return c
+	}
+	for i := range s.fx.Groups {
+		if p, _, ok := cutLast(s.fx.Groups[i].Path); ok {
+			at(p).groups++
+		}
+	}
+	for _, gh := range s.ghosts {
+		if p, _, ok := cutLast(gh.group.Path); ok {
+			at(p).groups++
+		}
+	}
+	for i := range s.fx.Repositories {
+		if p, _, ok := cutLast(s.fx.Repositories[i].Path); ok {
+			at(p).repos++
+		}
+	}
+	return counts
 }
 
 // children lists the direct sub-groups (groups scheduled for deletion that
@@ -153,8 +193,12 @@ func (s *Server) listChildren(q *request, parent string) reply {
 	sortTree(gs, func(g *Group) ordered { return ordered{g.ID, base(g.Path), g.Updated} }, by, desc)
 	sortTree(rs, func(r *Repository) ordered { return ordered{r.ID, base(r.Path), r.Updated} }, by, desc)
 	items := make([]childDTO, 0, len(gs)+len(rs))
+	var counts map[string]*childCount
+	if len(gs) > 0 {
+		counts = s.childCounts()
+	}
 	for _, g := range gs {
-		items = append(items, s.groupDTO(g))
+		items = append(items, s.groupDTO(g, counts))
 		s.sawGhost(g.ID) // a listing of its parent shows it
 	}
 	for _, r := range rs {

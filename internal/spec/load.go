@@ -80,6 +80,12 @@ func LoadWith(opts Options, paths ...string) (*state.Desired, Diagnostics) {
 		}
 		srcs = append(srcs, source{name: name, rel: fl.rel, data: data})
 	}
+	return finishLoad(opts, srcs, diags)
+}
+
+// finishLoad loads the files read, adding their diagnostics to those of
+// finding and reading them: the end of LoadWith and LoadFiles.
+func finishLoad(opts Options, srcs []source, diags Diagnostics) (*state.Desired, Diagnostics) {
 	d, more := loadSources(opts, srcs)
 	diags = append(diags, more...)
 	if diags.HasErrors() {

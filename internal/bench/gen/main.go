@@ -1,8 +1,11 @@
 // Command gen writes the world of `make bench` — a simulator fixture of N
-// repositories, a spec that changes a realistic fraction of it, and the
-// minimum number of API calls per operation that planning and applying that
-// spec need — and, as `gen report`, prints the bench table. It imports no other internal package (the numbers are derived
-// from the generated world, not from reposync's code).
+// repositories, a spec (a base commit and, for the scoped scenarios, an
+// edit), and the minimum number of API calls per operation that each phase
+// needs, with the stages the floor is computed from — and, as `gen report`,
+// prints a phase's table and checks its targets. It imports no other
+// internal package: the numbers are derived from the generated world and
+// the rules reposync documents (DESIGN.md, docs/api-assumptions.md), not
+// from reposync's code.
 package main
 
 import (
@@ -16,20 +19,33 @@ import (
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "report" {
-		if err := report(os.Args[2:]); err != nil {
+		failed, err := report(os.Args[2:])
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(2)
+		}
+		if failed {
 			os.Exit(1)
 		}
 		return
 	}
 	n := flag.Int("n", 1000, "repositories")
-	out := flag.String("out", ".", "directory for fixture.yaml, spec/ and expected.json")
+	out := flag.String("out", ".", "directory for fixture.yaml, spec/, edit/ and expected.json")
+	scenario := flag.String("scenario", "full", "full, members, changed-one or changed-policy (see scenarios)")
 	flag.Parse()
-	if *n < 10 || *n > 100_000 {
-		fmt.Fprintln(os.Stderr, "gen: -n must be between 10 and 100000")
+	if *n < 1000 || *n > 100_000 {
+		// Below 1 000 repositories a team's listing (20 repositories) is no
+		// longer shorter than the org's (N/20 groups), and the paging model
+		// below would need the order in which the listings finish.
+		fmt.Fprintln(os.Stderr, "gen: -n must be between 1000 and 100000")
 		os.Exit(2)
 	}
-	if err := write(*n, *out); err != nil {
+	sc, ok := scenarios[*scenario]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "gen: unknown scenario %q\n", *scenario)
+		os.Exit(2)
+	}
+	if err := write(newWorld(*n), *scenario, sc, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
@@ -38,98 +54,278 @@ func main() {
 const (
 	project    = "0b234373cf3f4b04ab2d8a245155e12b"
 	iamProject = "5109940fad834a4eb3e408182d3b5786"
-	users      = 200
+	poolUsers  = 200 // user000..user199, the members of repositories
 	perPage    = 100 // the client's page size
+	// caller is the user the AK/SK act as and, with the simulator's
+	// default member_sync, the creator of every repository: a member
+	// CodeArts manages, which the spec never names.
+	caller = "ci-bot"
+	// auditor is the user the policies of the scenarios add.
+	auditor = "audit-bot"
 )
 
 var roles = []string{"viewer", "developer", "admin"}
 
-func write(n int, dir string) error {
-	groups := max(1, n/20)
-	var fx, spec strings.Builder
-	fmt.Fprintf(&fx, "project_id: %s\niam_project_id: %s\ncredentials: {access_key: SIMAK00000000000000000, secret_key: SIMSKsecret000000000000000000000000000}\nusers:\n", project, iamProject)
-	for u := 0; u < users; u++ {
-		fmt.Fprintf(&fx, "  - {name: user%03d}\n", u)
+// scenario is one bench run's spec and targets.
+type scenario struct {
+	// drift: the spec changes a realistic fraction of the repositories
+	// (else it matches the live state).
+	drift bool
+	// membersOnly: the spec manages only members (no push rules), and a
+	// policy adds the auditor everywhere.
+	membersOnly bool
+	// edit: the scoped scenarios' second commit; touched: the repositories
+	// it touches.
+	edit    func(w *world, s *specFiles)
+	touched func(w *world, r int) bool
+	// phases are what the bench runs, in order: plan, apply, scoped.
+	phases []string
+}
+
+// The scenarios; docs/performance.md says what each measures.
+var scenarios = map[string]scenario{
+	// a) full plan and apply of a spec that changes a fraction.
+	"full": {drift: true, phases: []string{"plan", "apply"}},
+	// b) a spec that manages only members, with a policy that sets only
+	// members: no push-rule or member-group list is read.
+	"members": {drift: true, membersOnly: true, phases: []string{"plan"}},
+	// c) one repository's members change.
+	"changed-one": {edit: editOne, touched: func(w *world, r int) bool { return r == oneRepo(w) }, phases: []string{"scoped"}},
+	// d) a new policy reaches the 200 repositories of ten teams.
+	"changed-policy": {edit: editPolicy, touched: func(w *world, r int) bool { return matchPolicy(w.repos[r].path) }, phases: []string{"scoped"}},
+}
+
+// world is the live state the fixture holds.
+type world struct {
+	n, groups int
+	repos     []repo
+}
+
+type repo struct {
+	path, team string
+	members    []member // live, in a fixed order
+	ruleUser   string   // the one user of the live push rule /config/*
+}
+
+type member struct{ user, role string }
+
+func newWorld(n int) *world {
+	w := &world{n: n, groups: max(1, n/20)}
+	for r := 0; r < n; r++ {
+		team := fmt.Sprintf("org/team%03d", r%w.groups)
+		rp := repo{path: fmt.Sprintf("%s/repo%05d", team, r), team: team, ruleUser: fmt.Sprintf("user%03d", r%poolUsers)}
+		for k := 0; k < 4; k++ {
+			rp.members = append(rp.members, member{fmt.Sprintf("user%03d", (r*3+k)%poolUsers), roles[k%3]})
+		}
+		w.repos = append(w.repos, rp)
+	}
+	return w
+}
+
+// users lists every user of the project: the caller, the auditor, the pool.
+func (w *world) users() []string {
+	out := []string{caller, auditor}
+	for u := 0; u < poolUsers; u++ {
+		out = append(out, fmt.Sprintf("user%03d", u))
+	}
+	return out
+}
+
+func (w *world) fixture() string {
+	var fx strings.Builder
+	fmt.Fprintf(&fx, "project_id: %s\niam_project_id: %s\ncredentials: {access_key: SIMAK00000000000000000, secret_key: SIMSKsecret000000000000000000000000000, user: %s}\nusers:\n", project, iamProject, caller)
+	for _, u := range w.users() {
+		fmt.Fprintf(&fx, "  - {name: %s}\n", u)
 	}
 	fx.WriteString("member_groups:\n  - {name: leads, members: [user000, user001]}\nroles:\n  - {name: project-manager}\ngroups:\n  - {path: org}\n")
-	for g := 0; g < groups; g++ {
+	for g := 0; g < w.groups; g++ {
 		fmt.Fprintf(&fx, "  - {path: org/team%03d}\n", g)
 	}
 	fx.WriteString("repositories:\n")
-	fmt.Fprintf(&spec, "version: 1\nproject: %s\nrepositories:\n", project)
-	writes := map[string]int{}
-	for r := 0; r < n; r++ {
-		path := fmt.Sprintf("org/team%03d/repo%05d", r%groups, r)
-		live := map[string]string{}
-		var order []string
-		for k := 0; k < 4; k++ {
-			u := fmt.Sprintf("user%03d", (r*3+k)%users)
-			live[u] = roles[k%3]
-			order = append(order, u)
-		}
-		fmt.Fprintf(&fx, "  - path: %s\n    members: {%s}\n    push_rules: [{path: /config/*, users: [user%03d], member_groups: [leads]}]\n", path, pairs(order, live), r%users)
-		want := map[string]string{}
-		for k, v := range live {
-			want[k] = v
-		}
-		wantOrder := append([]string(nil), order...)
-		if r%10 == 0 { // a tenth of the repositories change one role
-			u := order[0]
-			if want[u] == "admin" {
-				want[u] = "developer"
-			} else {
-				want[u] = "admin"
-			}
-			writes["SetRepoRole"]++
-		}
-		if r%20 == 0 { // a twentieth gain a member
-			u := fmt.Sprintf("user%03d", (r*7+100)%users)
-			if _, ok := want[u]; !ok {
-				want[u] = "viewer"
-				wantOrder = append(wantOrder, u)
-				writes["AddRepoMembers"]++
-			}
-		}
-		ruleUsers := fmt.Sprintf("user%03d", r%users)
-		if r%10 == 5 { // a tenth widen their push rule
-			ruleUsers += fmt.Sprintf(", user%03d", (r+1)%users)
-			writes["BatchUpdateRepositoryFilePushPermissions"]++
-		}
-		fmt.Fprintf(&spec, "  %s:\n    members: {%s}\n    push_rules:\n      /config/*: {users: [%s], member_groups: [leads]}\n", path, pairs(wantOrder, want), ruleUsers)
-		if r%25 == 0 { // a twenty-fifth gain a locked path
-			spec.WriteString("      /deploy/**: {}\n")
-			writes["CreateFilePushPermission"]++
-		}
+	for _, r := range w.repos {
+		fmt.Fprintf(&fx, "  - path: %s\n    members: {%s}\n    push_rules: [{path: /config/*, users: [%s], member_groups: [leads]}]\n", r.path, pairs(r.members), r.ruleUser)
 	}
-	// The minimum reads: one list per managed repository for each of the
-	// four per-repository operations; the tree walk (the project, org and
-	// every team group); the lookups (users page by page, roles, team ids,
-	// the member-group catalogue of one group).
-	reads := map[string]int{
-		"ListMembers": n, "ListRepoMembers": n, "ListRepositoryUserGroups": n, "ListRepositoryFilePushPermissions": n,
-		// Lists without X-Total end on a short page: the org group's list of
-		// `groups` children takes groups/perPage+1 calls, each team's one.
-		"ListProjectSubgroupsAndRepositories": 1, "ListGroupSubgroupsAndRepositories": groups/perPage + 1 + groups,
-		"ListProductPermissionResourcesGrantedUsers": users/perPage + 1, "ShowProjectMemberSetting": 1,
-		"ListProjectProtectedRefsUserGroups": 1, "ListGroupUserGroups": 1, "ListGroupAddableUserGroups": 1,
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "spec"), 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "fixture.yaml"), []byte(fx.String()), 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "spec", "spec.yaml"), []byte(spec.String()), 0o644); err != nil {
-		return err
-	}
-	exp, _ := json.MarshalIndent(map[string]map[string]int{"reads": reads, "writes": writes}, "", "  ")
-	return os.WriteFile(filepath.Join(dir, "expected.json"), exp, 0o644)
+	return fx.String()
 }
 
-func pairs(order []string, m map[string]string) string {
+// desired is one repository's entry in the spec.
+type desired struct {
+	members   []member
+	ruleUsers []string
+	locked    bool // a second rule, /deploy/** with nobody allowed
+	written   bool // applying the spec writes to this repository
+}
+
+// writes counts the API writes an apply of the spec makes.
+type writes map[string]int
+
+// spec is the spec of the scenario for every repository, with the writes
+// applying it makes.
+func (w *world) spec(sc scenario) ([]desired, writes) {
+	out := make([]desired, len(w.repos))
+	wr := writes{}
+	for r, rp := range w.repos {
+		d := desired{members: append([]member(nil), rp.members...), ruleUsers: []string{rp.ruleUser}}
+		write := func(op string) { wr[op]++; d.written = true }
+		if sc.drift && r%10 == 0 { // a tenth of the repositories change one role
+			d.members[0].role = otherRole(d.members[0].role)
+			write("SetRepoRole")
+		}
+		added := false
+		if sc.drift && r%20 == 0 { // a twentieth gain a member
+			if u := fmt.Sprintf("user%03d", (r*7+100)%poolUsers); !has(d.members, u) {
+				d.members = append(d.members, member{u, "viewer"})
+				added = true
+			}
+		}
+		if sc.membersOnly || added {
+			// All of a repository's new members in one call (the auditor's
+			// policy adds one everywhere in scenario members).
+			write("AddRepoMembers")
+		}
+		if !sc.membersOnly {
+			if sc.drift && r%10 == 5 { // a tenth widen their push rule
+				d.ruleUsers = append(d.ruleUsers, fmt.Sprintf("user%03d", (r+1)%poolUsers))
+				write("BatchUpdateRepositoryFilePushPermissions")
+			}
+			if sc.drift && r%25 == 0 { // a twenty-fifth gain a locked path
+				d.locked = true
+				write("CreateFilePushPermission")
+			}
+		}
+		out[r] = d
+	}
+	return out, wr
+}
+
+func otherRole(role string) string {
+	if role == "admin" {
+		return "developer"
+	}
+	return "admin"
+}
+
+func has(ms []member, user string) bool {
+	for _, m := range ms {
+		if m.user == user {
+			return true
+		}
+	}
+	return false
+}
+
+// specFiles is a spec as files: reposync.yaml (version, project, policies)
+// and one file per team group, teams/teamNNN.yaml, as an access-as-code
+// repository would hold it.
+type specFiles map[string]string
+
+func (w *world) specFiles(sc scenario, ds []desired) specFiles {
+	files := specFiles{}
+	top := fmt.Sprintf("version: 1\nproject: %s\n", project)
+	if sc.membersOnly {
+		top += fmt.Sprintf("policies:\n  audit:\n    repositories: [\"org/**\"]\n    members: {%s: viewer}\n", auditor)
+	}
+	files["reposync.yaml"] = top
+	byTeam := map[string]*strings.Builder{}
+	for r, rp := range w.repos {
+		b := byTeam[rp.team]
+		if b == nil {
+			b = &strings.Builder{}
+			b.WriteString("version: 1\nrepositories:\n")
+			byTeam[rp.team] = b
+		}
+		b.WriteString(repoEntry(rp, ds[r], sc.membersOnly))
+	}
+	for team, b := range byTeam {
+		files[teamFile(team)] = b.String()
+	}
+	return files
+}
+
+func teamFile(team string) string { return "teams/" + strings.TrimPrefix(team, "org/") + ".yaml" }
+
+func repoEntry(rp repo, d desired, membersOnly bool) string {
+	s := fmt.Sprintf("  %s:\n    members: {%s}\n", rp.path, pairs(d.members))
+	if membersOnly {
+		return s
+	}
+	s += fmt.Sprintf("    push_rules:\n      /config/*: {users: [%s], member_groups: [leads]}\n", strings.Join(d.ruleUsers, ", "))
+	if d.locked {
+		s += "      /deploy/**: {}\n"
+	}
+	return s
+}
+
+// editOne is scenario changed-one's commit: one repository (in the middle
+// of the tree) changes a member's role and gains a member.
+func editOne(w *world, s *specFiles) {
+	r := oneRepo(w)
+	rp := w.repos[r]
+	d := desired{members: append([]member(nil), rp.members...), ruleUsers: []string{rp.ruleUser}}
+	d.members[1].role = otherRole(d.members[1].role)
+	d.members = append(d.members, member{auditor, "viewer"})
+	f := teamFile(rp.team)
+	old := repoEntry(rp, desired{members: rp.members, ruleUsers: []string{rp.ruleUser}}, false)
+	(*s)[f] = strings.Replace((*s)[f], old, repoEntry(rp, d, false), 1)
+}
+
+// oneRepo is the repository scenario changed-one edits.
+func oneRepo(w *world) int { return w.n/2 + 7 }
+
+// policyPattern selects teams 010–019: 200 repositories when teams hold 20.
+const policyPattern = "org/team01?/**"
+
+// editPolicy is scenario changed-policy's commit: a new policy adds the
+// auditor to every repository of ten teams.
+func editPolicy(w *world, s *specFiles) {
+	(*s)["reposync.yaml"] += fmt.Sprintf("policies:\n  team01-audit:\n    repositories: [%q]\n    members: {%s: viewer}\n", policyPattern, auditor)
+}
+
+func pairs(ms []member) string {
 	var p []string
-	for _, u := range order {
-		p = append(p, u+": "+m[u])
+	for _, m := range ms {
+		p = append(p, m.user+": "+m.role)
 	}
 	return strings.Join(p, ", ")
+}
+
+// write writes fixture.yaml, spec/ (the spec, or the base commit of a
+// scoped scenario), edit/ (the files its second commit changes) and
+// expected.json.
+func write(w *world, name string, sc scenario, dir string) error {
+	ds, wr := w.spec(sc)
+	base := w.specFiles(sc, ds)
+	files := map[string]string{"fixture.yaml": w.fixture()}
+	for name, text := range base {
+		files[filepath.Join("spec", name)] = text
+	}
+	if sc.edit != nil {
+		edited := specFiles{}
+		for name, text := range base {
+			edited[name] = text
+		}
+		sc.edit(w, &edited)
+		for name, text := range edited {
+			if text != base[name] {
+				files[filepath.Join("edit", name)] = text
+			}
+		}
+	}
+	exp := expect(w, sc, ds, wr)
+	exp.Scenario = name
+	data, err := json.MarshalIndent(exp, "", "  ")
+	if err != nil {
+		return err
+	}
+	files["expected.json"] = string(data) + "\n"
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }

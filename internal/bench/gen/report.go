@@ -1,18 +1,21 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // simStats is the part of GET /_sim/stats the report reads.
 type simStats struct {
 	Calls     map[string]int `json:"calls"`
 	Throttled map[string]int `json:"throttled"`
-	Writes    int            `json:"writes"`
 }
 
 func readJSON(path string, v any) error {
@@ -23,34 +26,46 @@ func readJSON(path string, v any) error {
 	return json.Unmarshal(data, v)
 }
 
-// report prints one phase's table: calls per operation against the minimum,
-// wall time against the floor (the slowest operation's minimum calls divided
-// by its budget, plus one latency per dependent step), 429s, CPU and memory.
-func report(args []string) error {
-	if len(args) != 9 {
-		return fmt.Errorf("usage: gen report PHASE EXPECTED BEFORE AFTER RATE_PER_MIN LATENCY_MS WALL_S CPU_S MAXRSS_KB")
+// report prints one phase's table — calls per operation against the
+// minimum, the empty pages among them, 429s — then wall time against the
+// floor, CPU and memory, and checks the phase's targets. failed is true
+// when one was missed.
+func report(args []string) (failed bool, err error) {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	var (
+		expPath, phaseName, beforePath, afterPath, samplesPath string
+		rate, latencyMS, wall, cpu, simCPU, rssKB              float64
+	)
+	fs.StringVar(&expPath, "expected", "", "expected.json")
+	fs.StringVar(&phaseName, "phase", "", "plan, apply or scoped")
+	fs.StringVar(&beforePath, "before", "", "/_sim/stats before the run")
+	fs.StringVar(&afterPath, "after", "", "/_sim/stats after the run")
+	fs.StringVar(&samplesPath, "samples", "", "optional: /_sim/stats sampled during the run, one `SECONDS JSON` a line")
+	fs.Float64Var(&rate, "rate", 0, "calls per minute per operation")
+	fs.Float64Var(&latencyMS, "latency-ms", 0, "the simulator's latency")
+	fs.Float64Var(&wall, "wall", 0, "wall time of the run, seconds")
+	fs.Float64Var(&cpu, "cpu", 0, "reposync's user+system CPU, seconds")
+	fs.Float64Var(&simCPU, "sim-cpu", -1, "the simulator's user+system CPU during the run, seconds (-1: not measured)")
+	fs.Float64Var(&rssKB, "rss-kb", 0, "reposync's peak resident memory, KB")
+	if err := fs.Parse(args); err != nil {
+		return false, err
 	}
-	phase := args[0]
-	var exp map[string]map[string]int
+	var exp expected
 	var before, after simStats
-	if err := readJSON(args[1], &exp); err != nil {
-		return err
+	for p, v := range map[string]any{expPath: &exp, beforePath: &before, afterPath: &after} {
+		if err := readJSON(p, v); err != nil {
+			return false, err
+		}
 	}
-	if err := readJSON(args[2], &before); err != nil {
-		return err
+	ph := exp.Phases[phaseName]
+	if ph == nil || rate <= 0 {
+		return false, fmt.Errorf("no phase %q in %s, or no -rate", phaseName, expPath)
 	}
-	if err := readJSON(args[3], &after); err != nil {
-		return err
-	}
-	num := func(s string) float64 { f, _ := strconv.ParseFloat(s, 64); return f }
-	rate, latency, wall, cpu, rss := num(args[4]), num(args[5])/1000, num(args[6]), num(args[7]), num(args[8])
+	latency := latencyMS / 1000
 	minimum := map[string]int{}
-	for op, n := range exp["reads"] {
-		minimum[op] = n
-	}
-	if phase == "apply" {
-		for op, n := range exp["writes"] {
-			minimum[op] = n
+	for _, s := range ph.Stages {
+		for op, n := range s.Calls {
+			minimum[op] += n
 		}
 	}
 	ops := map[string]bool{}
@@ -58,43 +73,168 @@ func report(args []string) error {
 		ops[op] = true
 	}
 	for op := range after.Calls {
-		ops[op] = true
+		if after.Calls[op] > before.Calls[op] {
+			ops[op] = true
+		}
 	}
-	var names []string
+	names := make([]string, 0, len(ops))
 	for op := range ops {
 		names = append(names, op)
 	}
 	sort.Strings(names)
-	fmt.Printf("\n%s\n\n| operation | calls | minimum | 429s |\n|---|---:|---:|---:|\n", phase)
-	total, totalMin, throttled := 0, 0, 0
-	readFloor, writeFloor := 0.0, 0.0
-	perSec := rate / 60
+
+	fmt.Printf("\n### %s — scenario %s, %d repositories\n\n", phaseName, exp.Scenario, exp.N)
+	fmt.Printf("| operation | calls | minimum | of which empty pages | 429s |\n|---|---:|---:|---:|---:|\n")
+	total, totalMin, totalEmpty, throttled := 0, 0, 0, 0
+	exact := true
+	calls := map[string]int{}
 	for _, op := range names {
-		calls := after.Calls[op] - before.Calls[op]
+		n := after.Calls[op] - before.Calls[op]
 		th := after.Throttled[op] - before.Throttled[op]
-		total += calls
+		calls[op] = n
+		total += n
 		totalMin += minimum[op]
+		totalEmpty += ph.Empty[op]
 		throttled += th
 		mark := ""
-		if calls != minimum[op] {
-			mark = " ≠"
+		if n != minimum[op] {
+			mark, exact = " ≠", false
 		}
-		fmt.Printf("| %s | %d%s | %d | %d |\n", op, calls, mark, minimum[op], th)
-		f := float64(minimum[op]) / perSec
-		if _, isWrite := exp["writes"][op]; isWrite {
-			writeFloor = max(writeFloor, f)
-		} else {
-			readFloor = max(readFloor, f)
+		fmt.Printf("| %s | %d%s | %d | %d | %d |\n", op, n, mark, minimum[op], ph.Empty[op], th)
+	}
+	fmt.Printf("| **all** | %d | %d | %d | %d |\n\n", total, totalMin, totalEmpty, throttled)
+
+	perSec := rate / 60
+	floor := 0.0
+	var parts []string
+	for _, s := range ph.Stages {
+		f := stageFloor(s, perSec, latency)
+		floor += f
+		parts = append(parts, fmt.Sprintf("%s %.2f s", s.Name, f))
+	}
+	simPart := ""
+	if simCPU >= 0 {
+		simPart = fmt.Sprintf(", simulator CPU %.2f s", simCPU)
+	}
+	fmt.Printf("wall %.2f s, floor %.2f s (%.2f×); reposync CPU %.2f s%s; peak memory %.0f MB; budget %.0f calls/min per operation, latency %.0f ms\n",
+		wall, floor, wall/floor, cpu, simPart, rssKB/1024, rate, latencyMS)
+	fmt.Printf("floor = %s\n", strings.Join(parts, " + "))
+	if samplesPath != "" {
+		if err := timeline(samplesPath, before); err != nil {
+			return false, err
 		}
 	}
-	// The walk goes level by level (project, org, teams): three round trips
-	// before the reads; apply then waits for its writes.
-	floor := readFloor + 3*latency
-	if phase == "apply" {
-		floor += writeFloor + latency
+
+	// Targets.
+	fmt.Println()
+	check := func(ok bool, format string, args ...any) {
+		verdict := "ok"
+		if !ok {
+			verdict, failed = "MISSED", true
+		}
+		fmt.Printf("- %s: %s\n", fmt.Sprintf(format, args...), verdict)
 	}
-	fmt.Printf("| **all** | %d | %d | %d |\n\n", total, totalMin, throttled)
-	fmt.Printf("wall %.2f s, floor %.2f s (%.2f×); reposync CPU %.2f s; peak memory %.0f MB; budget %.0f calls/min per operation, latency %.0f ms\n",
-		wall, floor, wall/floor, cpu, rss/1024, rate, latency*1000)
+	t := ph.Targets
+	if t.ExactCalls {
+		check(exact, "calls equal the minimum (%d)", totalMin)
+	}
+	if t.CallsWithin > 0 {
+		check(float64(total) <= (1+t.CallsWithin)*float64(totalMin), "calls within %.0f%% of the minimum (%d of %d: %+.1f%%)",
+			t.CallsWithin*100, total, totalMin, 100*(float64(total)/float64(totalMin)-1))
+	}
+	if t.MaxCalls > 0 {
+		check(total <= t.MaxCalls, "at most %d calls in all (%d)", t.MaxCalls, total)
+	}
+	for _, op := range t.Zero {
+		check(calls[op] == 0, "no %s call (%d)", op, calls[op])
+	}
+	check(throttled == 0, "zero 429s (%d)", throttled)
+	if t.FloorRatio > 0 {
+		check(wall <= t.FloorRatio*floor, "wall at most %.2f× the floor (%.2f×)", t.FloorRatio, wall/floor)
+	}
+	if t.MaxWall > 0 {
+		check(wall < t.MaxWall, "wall under %.0f s (%.2f s)", t.MaxWall, wall)
+	}
+	return failed, nil
+}
+
+// stageFloor is the least time a stage can take: its busiest operation's
+// calls at the budget's even spacing plus one latency for the last answer,
+// or its longest chain of calls that wait for one another, each at least a
+// latency and the budget's spacing apart — whichever is longer.
+func stageFloor(s stage, perSec, latency float64) float64 {
+	rateBound := 0.0
+	for _, n := range s.Calls {
+		if n > 0 {
+			rateBound = math.Max(rateBound, float64(n-1)/perSec+latency)
+		}
+	}
+	return math.Max(rateBound, float64(s.Chain)*math.Max(latency, 1/perSec))
+}
+
+// timeline prints, per operation, when its calls were made: from stats
+// sampled during the run (SECONDS JSON per line), relative to the first
+// sample.
+func timeline(path string, before simStats) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	type span struct {
+		first, last float64
+		seen        bool
+	}
+	spans := map[string]*span{}
+	prev := before.Calls
+	t0 := math.NaN()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		at, body, ok := strings.Cut(sc.Text(), " ")
+		if !ok {
+			continue
+		}
+		sec, err := strconv.ParseFloat(at, 64)
+		var st simStats
+		if err != nil || json.Unmarshal([]byte(body), &st) != nil {
+			continue // a sample cut short when the run ended
+		}
+		if math.IsNaN(t0) {
+			t0 = sec
+		}
+		for op, n := range st.Calls {
+			if n > prev[op] {
+				sp := spans[op]
+				if sp == nil {
+					sp = &span{}
+					spans[op] = sp
+				}
+				if !sp.seen {
+					sp.first, sp.seen = sec-t0, true
+				}
+				sp.last = sec - t0
+			}
+		}
+		prev = st.Calls
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	var ops []string
+	for op := range spans {
+		ops = append(ops, op)
+	}
+	sort.Slice(ops, func(i, j int) bool {
+		a, b := spans[ops[i]], spans[ops[j]]
+		if a.first != b.first {
+			return a.first < b.first
+		}
+		return ops[i] < ops[j]
+	})
+	fmt.Println("timeline (seconds from the start; /_sim/stats sampled every 0.5 s, so ±0.5 s):")
+	for _, op := range ops {
+		fmt.Printf("  %-44s %6.1f – %6.1f\n", op, spans[op].first, spans[op].last)
+	}
 	return nil
 }

@@ -71,8 +71,14 @@ func cell(s string) string {
 }
 
 func oneLine(s string) string {
-	return strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(s)
+	if !strings.ContainsAny(s, "\r\n") {
+		return s // the common case, without a copy
+	}
+	return lineBreaks.Replace(s)
 }
+
+// lineBreaks is built once: a Replacer is costly to build and safe to share.
+var lineBreaks = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
 
 // fence returns a code fence longer than any backtick run in body, so a
 // diff of spec text cannot close its block early.

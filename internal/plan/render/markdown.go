@@ -116,10 +116,13 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	reserve := len(footer) + 600 // the truncation notes
 	if items := attention(p, o); len(items) > 0 {
 		b.WriteString("### ⚠️ Look at these first\n\n")
-		list := ""
+		// Built once (appending to a string copies it each time: quadratic
+		// in a plan of thousands of entries).
+		var sb strings.Builder
 		for _, it := range items {
-			list += it.text
+			sb.WriteString(it.text)
 		}
+		list := sb.String()
 		if b.Len()+len(list)+reserve > limit*3/4 {
 			// Too many to list: never cut the list, count it.
 			b.WriteString(attentionCounts(items))

@@ -424,3 +424,17 @@ func TestScopedPlanSaysWhatItCovers(t *testing.T) {
 		t.Errorf("empty scope:\n%s", got)
 	}
 }
+
+func TestOneLine(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"plain", "plain"},
+		{"a\nb", "a b"},
+		{"a\r\nb", "a b"},
+		{"a\rb\n\nc", "a b  c"},
+	} {
+		if got := oneLine(tc.in); got != tc.want {
+			t.Errorf("oneLine(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

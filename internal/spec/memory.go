@@ -1,0 +1,128 @@
+package spec
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/reposync/reposync/internal/state"
+)
+
+// File is a spec file held in memory: its slash-separated name and its
+// bytes.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// LoadFiles is LoadWith over files held in memory rather than a directory
+// tree: the spec as it was at another Git revision, read from `git archive`
+// without writing it to disk (which, for a spec of hundreds of files, can
+// cost more than loading it). roots play the part of LoadWith's paths, in
+// the files' name space: a root that names a file loads it if it is a YAML
+// file; any other root loads every *.yaml and *.yml file below it that is
+// neither hidden nor in a hidden directory, as LoadWith's walk does. The
+// limits of opts apply, and the result — the desired state, the digest and
+// every diagnostic — is the one LoadWith gives for the same files on disk.
+func LoadFiles(opts Options, files []File, roots ...string) (*state.Desired, Diagnostics) {
+	if len(roots) == 0 {
+		roots = []string{"."}
+	}
+	byName := make(map[string][]byte, len(files))
+	names := make([]string, 0, len(files))
+	for _, f := range files {
+		n := path.Clean(f.Name)
+		if _, dup := byName[n]; !dup {
+			names = append(names, n)
+		}
+		byName[n] = f.Data
+	}
+	sort.Strings(names)
+	var diags Diagnostics
+	var picked []found
+	seen := map[string]bool{}
+	add := func(name, rel string) bool {
+		if seen[name] {
+			return true
+		}
+		seen[name] = true
+		picked = append(picked, found{name: name, rel: rel})
+		if len(picked) > opts.MaxFiles {
+			diags = append(diags, Diagnostic{Severity: SeverityError, File: name,
+				Message: fmt.Sprintf("more than %d spec files; split the spec into smaller directories or raise the limit", opts.MaxFiles)})
+			return false
+		}
+		return true
+	}
+roots:
+	for _, root := range roots {
+		root = path.Clean(root)
+		if _, isFile := byName[root]; isFile {
+			if !isYAMLName(root) {
+				diags = append(diags, Diagnostic{Severity: SeverityError, File: root, Message: "not a YAML file: spec files end in .yaml or .yml"})
+				continue
+			}
+			if !add(root, path.Base(root)) {
+				break
+			}
+			continue
+		}
+		prefix := root + "/"
+		if root == "." {
+			prefix = ""
+		}
+		i := sort.SearchStrings(names, prefix)
+		if i == len(names) || !strings.HasPrefix(names[i], prefix) {
+			diags = append(diags, Diagnostic{Severity: SeverityError, File: root, Message: "no such file or directory"})
+			continue
+		}
+		for ; i < len(names) && strings.HasPrefix(names[i], prefix); i++ {
+			rel := names[i][len(prefix):]
+			if hiddenPath(rel) || !isYAMLName(rel) {
+				continue
+			}
+			if !add(names[i], rel) {
+				break roots
+			}
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags.Sort()
+	}
+	if len(picked) == 0 {
+		for _, r := range roots {
+			diags = append(diags, Diagnostic{Severity: SeverityError, File: r, Message: "no spec files (*.yaml, *.yml) found"})
+		}
+		return nil, diags.Sort()
+	}
+	sort.Slice(picked, func(i, j int) bool { return picked[i].name < picked[j].name })
+	var srcs []source
+	var total int64
+	for _, fl := range picked {
+		data := byName[fl.name]
+		if int64(len(data)) > opts.MaxFileSize {
+			diags = append(diags, Diagnostic{Severity: SeverityError, File: fl.name, Message: tooBig(int64(len(data)), opts.MaxFileSize)})
+			continue
+		}
+		total += int64(len(data))
+		if total > opts.MaxTotalSize {
+			diags = append(diags, Diagnostic{Severity: SeverityError, File: fl.name,
+				Message: fmt.Sprintf("the spec files add up to more than %s", humanBytes(opts.MaxTotalSize))})
+			break
+		}
+		srcs = append(srcs, source{name: fl.name, rel: fl.rel, data: data})
+	}
+	return finishLoad(opts, srcs, diags)
+}
+
+// hiddenPath reports whether a slash-separated path below a root is hidden
+// or lies in a hidden directory (a segment starting with a dot).
+func hiddenPath(rel string) bool {
+	for _, seg := range strings.Split(rel, "/") {
+		if strings.HasPrefix(seg, ".") {
+			return true
+		}
+	}
+	return false
+}

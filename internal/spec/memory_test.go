@@ -1,0 +1,128 @@
+package spec
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reposync/reposync/internal/state"
+)
+
+// filesBelow reads every file below dir as LoadFiles takes them, named as
+// LoadWith's walk names them.
+func filesBelow(t *testing.T, dir string) []File {
+	t.Helper()
+	var out []File
+	err := filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(name)
+		out = append(out, File{Name: filepath.ToSlash(name), Data: data})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestLoadFilesAgreesWithLoad: for every example, valid and invalid test
+// spec, loading the files from memory gives what loading them from disk
+// gives — the desired state (sources, file list and digest included) and
+// every diagnostic, word for word.
+func TestLoadFilesAgreesWithLoad(t *testing.T) {
+	var dirs []string
+	for _, glob := range []string{"../../examples/*", "../../testdata/valid/*", "../../testdata/invalid/*"} {
+		m, err := filepath.Glob(glob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range m {
+			if info, err := os.Stat(d); err == nil && info.IsDir() {
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	if len(dirs) < 50 {
+		t.Fatalf("found %d spec directories; the globs are wrong", len(dirs))
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			root := filepath.ToSlash(dir)
+			want, wantDiags := Load(dir)
+			got, gotDiags := LoadFiles(DefaultOptions(), filesBelow(t, dir), root)
+			if diff := cmp.Diff(want, got, cmp.AllowUnexported(state.Pattern{})); diff != "" {
+				t.Errorf("desired state (-Load +LoadFiles):\n%s", diff)
+			}
+			if diff := cmp.Diff(messages(wantDiags), messages(gotDiags)); diff != "" {
+				t.Errorf("diagnostics (-Load +LoadFiles):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadFilesPicksWhatTheWalkPicks(t *testing.T) {
+	spec := "version: 1\nrepositories:\n  a/b: {}\n"
+	files := []File{
+		{Name: "top/spec.yml", Data: []byte(spec)},
+		{Name: "top/.github/workflows/ci.yaml", Data: []byte("on: push\njobs: {}\n")},
+		{Name: "top/README.md", Data: []byte("# not a spec\n")},
+		{Name: "top/teams/.hidden.yaml", Data: []byte("not: a spec\n")},
+		{Name: "top/teams/platform/infra.YAML", Data: []byte("version: 1\nrepositories:\n  p/i: {}\n")},
+		{Name: "top/teams/platform/notes.yaml.bak", Data: []byte("garbage")},
+		{Name: "elsewhere/other.yaml", Data: []byte("not: a spec\n")},
+		{Name: "one.yaml", Data: []byte("version: 1\nrepositories:\n  o/n: {}\n")},
+		{Name: "one.json", Data: []byte("{}")},
+		{Name: "docs/readme.md", Data: []byte("# docs\n")},
+	}
+	for _, tc := range []struct {
+		name      string
+		roots     []string
+		wantFiles []string
+		wantDiag  string
+	}{
+		{"a directory", []string{"top"}, []string{"top/spec.yml", "top/teams/platform/infra.YAML"}, ""},
+		{"a file, and the same file again below a directory", []string{"top/spec.yml", "top"}, []string{"top/spec.yml", "top/teams/platform/infra.YAML"}, ""},
+		{"a file root", []string{"one.yaml"}, []string{"one.yaml"}, ""},
+		{"a file that is not YAML", []string{"one.json"}, nil, "one.json: error: not a YAML file"},
+		{"a root that is not there", []string{"missing"}, nil, "missing: error: no such file or directory"},
+		{"a root is cleaned", []string{"top/teams/.hidden.yaml/.."}, []string{"top/teams/platform/infra.YAML"}, ""},
+		{"a directory without spec files", []string{"docs"}, nil, "docs: error: no spec files"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, diags := LoadFiles(DefaultOptions(), files, tc.roots...)
+			if tc.wantDiag != "" {
+				if d != nil || !strings.Contains(messages(diags), tc.wantDiag) {
+					t.Errorf("want an error %q, got %v and\n%s", tc.wantDiag, d != nil, messages(diags))
+				}
+				return
+			}
+			if d == nil {
+				t.Fatalf("load failed:\n%s", messages(diags))
+			}
+			if diff := cmp.Diff(tc.wantFiles, d.Files); diff != "" {
+				t.Errorf("files (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadFilesLimits(t *testing.T) {
+	opts := DefaultOptions()
+	opts.MaxFileSize = 10
+	_, diags := LoadFiles(opts, []File{{Name: "s/a.yaml", Data: []byte("version: 1\nrepositories: {}\n")}}, "s")
+	if !strings.Contains(messages(diags), "file is larger than the limit") {
+		t.Errorf("diagnostics = %s", messages(diags))
+	}
+	opts = DefaultOptions()
+	opts.MaxFiles = 1
+	_, diags = LoadFiles(opts, []File{{Name: "s/a.yaml"}, {Name: "s/b.yaml"}}, "s")
+	if !strings.Contains(messages(diags), "more than 1 spec files") {
+		t.Errorf("diagnostics = %s", messages(diags))
+	}
+}
