@@ -46,6 +46,9 @@ type session struct {
 	remote *remote.Client
 	conn   ConnOptions
 	kind   credentialKind
+	// notices serialises what the session writes to standard error from
+	// other goroutines: wait notices and the read meter.
+	notices *sync.Mutex
 }
 
 // connectOptions are what connect needs besides the flags.
@@ -90,11 +93,15 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 	if conn.AllowInsecureHTTP {
 		opts = append(opts, api.WithAllowInsecureHTTP())
 	}
+	notices := &sync.Mutex{}
 	if o.ios != nil {
-		var mu sync.Mutex
 		opts = append(opts, api.WithWaitNotice(func(n api.WaitNotice) {
-			mu.Lock()
-			defer mu.Unlock()
+			notices.Lock()
+			defer notices.Unlock()
+			if o.ios.ProgressEnabled() {
+				// Over a progress line being redrawn, not after it.
+				fmt.Fprint(o.ios.ErrOut, "\r\x1b[K")
+			}
 			fmt.Fprintln(o.ios.ErrOut, "note: "+n.String())
 		}))
 	}
@@ -108,7 +115,7 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 			return nil, err
 		}
 	}
-	return &session{api: client, remote: remote.New(client, conn.Project, iamProject, conn.Concurrency), conn: conn, kind: kind}, nil
+	return &session{api: client, remote: remote.New(client, conn.Project, iamProject, conn.Concurrency), conn: conn, kind: kind, notices: notices}, nil
 }
 
 // liveState is what readLive read: the live state and, with a spec, the

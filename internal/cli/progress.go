@@ -82,6 +82,8 @@ var readMeterEvery = struct{ tty, lines, quiet time.Duration }{
 type readMeter struct {
 	ios      *iostreams.IOStreams
 	progress *remote.Progress
+	// mu is held while writing, shared with the session's wait notices.
+	mu *sync.Mutex
 	// rate is the budget of each API operation in calls per minute.
 	rate  int
 	start time.Time
@@ -99,7 +101,11 @@ type readMeter struct {
 func startReadMeter(ios *iostreams.IOStreams, s *session) (stop func()) {
 	p := remote.NewProgress()
 	s.remote.SetProgress(p)
-	m := &readMeter{ios: ios, progress: p, rate: s.conn.RateLimit, start: time.Now(), tty: ios.ProgressEnabled(),
+	mu := s.notices
+	if mu == nil {
+		mu = &sync.Mutex{}
+	}
+	m := &readMeter{ios: ios, progress: p, mu: mu, rate: s.conn.RateLimit, start: time.Now(), tty: ios.ProgressEnabled(),
 		stop: make(chan struct{}), stopped: make(chan struct{})}
 	go m.run()
 	return func() {
@@ -134,6 +140,8 @@ func (m *readMeter) run() {
 }
 
 func (m *readMeter) show(now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	line := m.line(m.progress.Counts(), now.Sub(m.start))
 	if m.tty {
 		// \r and erase to the end of the line: the new line may be shorter.
@@ -146,6 +154,8 @@ func (m *readMeter) show(now time.Time) {
 }
 
 func (m *readMeter) finish(now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	switch {
 	case m.drawn:
 		fmt.Fprint(m.ios.ErrOut, "\r\x1b[K")

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,7 +42,7 @@ func TestReadMeterLine(t *testing.T) {
 func TestReadMeterOnATerminal(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	p := remote.NewProgress()
-	m := &readMeter{ios: ios, progress: p, rate: 600, start: time.Now(), tty: true}
+	m := &readMeter{ios: ios, progress: p, mu: &sync.Mutex{}, rate: 600, start: time.Now(), tty: true}
 	m.show(m.start.Add(2 * time.Second))
 	m.show(m.start.Add(3 * time.Second))
 	m.finish(m.start.Add(4 * time.Second))
