@@ -162,10 +162,14 @@ func (n *namespaceCheck) warnings() []string {
 	return out
 }
 
-// FindArchived lists the given groups including archived repositories
-// and adds those to live (Archived, never managed): the tree lists leave
+// FindArchived lists the given groups' archived repositories and adds
+// those to live (Archived, never managed): the default tree lists leave
 // them out, and a group that only looks empty must not be planned for
-// deletion. It reads only the groups it is given, concurrently.
+// deletion. It reads only the groups it is given (groups Walk listed),
+// concurrently, and only their archived=true listing: Walk already made the
+// default one, and a repository live holds is skipped, so the result is the
+// same whether that listing also shows the others (docs/api-assumptions.md
+// A23).
 func (c *Client) FindArchived(ctx context.Context, live *state.Live, groups []string) error {
 	lists := make([][]api.TreeItem, len(groups))
 	rs := c.newReads()
@@ -175,8 +179,8 @@ func (c *Client) FindArchived(ctx context.Context, live *state.Live, groups []st
 			continue
 		}
 		rs.add("ListGroupSubgroupsAndRepositories", func(ctx context.Context) (err error) {
-			lists[i], err = c.api.ListGroupSubgroupsAndRepositoriesIncludingArchived(ctx, lg.ID)
-			return wrap(err, "list the children of group %s, archived repositories included", p)
+			lists[i], err = c.api.ListGroupSubgroupsAndRepositoriesWith(ctx, lg.ID, api.TreeQuery{Archived: true})
+			return wrap(err, "list the archived repositories of group %s", p)
 		})
 	}
 	if err := rs.run(ctx, c.concurrency); err != nil {

@@ -147,3 +147,36 @@ func TestProgressCountsEveryRead(t *testing.T) {
 		t.Errorf("a detached Progress still counts: %v %+v", err, p.Counts())
 	}
 }
+
+// FindArchived adds a group's archived repositories with one listing per
+// group, the archived one: the walk already made the default listing.
+func TestFindArchived(t *testing.T) {
+	h := newHarnessWith(t, "  - {path: pay/old/attic, archived: true}\n")
+	ctx := t.Context()
+	live, err := h.c.Walk(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live.Repositories["pay/old/attic"] != nil {
+		t.Fatal("the walk lists an archived repository")
+	}
+	before := h.calls("ListGroupSubgroupsAndRepositories")
+	if err := h.c.FindArchived(ctx, live, []string{"pay/old", "pay"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.calls("ListGroupSubgroupsAndRepositories") - before; got != 2 {
+		t.Errorf("%d listings for two groups, want 2", got)
+	}
+	var archived []string
+	for p, r := range live.Repositories {
+		if r.Archived {
+			archived = append(archived, p)
+		}
+	}
+	if diff := cmp.Diff([]string{"pay/old/attic"}, archived); diff != "" {
+		t.Errorf("archived repositories (-want +got):\n%s", diff)
+	}
+	if r := live.Repositories["pay/gateway"]; r == nil || r.Archived {
+		t.Errorf("pay/gateway = %+v, want it as the walk found it", r)
+	}
+}
