@@ -41,8 +41,9 @@ type TreeQuery struct {
 	// Archived sends archived=true (REFERENCE §4.5; the default is false,
 	// which leaves archived repositories out, so a group holding only
 	// archived repositories looks empty). Whether the answer then also
-	// holds the children that are not archived is not documented: the
-	// ...IncludingArchived methods ask both ways and merge.
+	// holds the children that are not archived is not documented:
+	// ListGroupSubgroupsAndRepositoriesIncludingArchived asks both ways and
+	// merges.
 	Archived bool
 	// ServerOrder sends neither order_by nor sort, so the items come in the
 	// server's default order (documented as updated_at, newest first;
@@ -83,15 +84,6 @@ func (c *Client) ListProjectSubgroupsAndRepositoriesWith(ctx context.Context, pr
 		"/v4/projects/"+seg(projectID)+"/subgroups-and-repositories", q.values()))
 }
 
-// ListProjectSubgroupsAndRepositoriesIncludingArchived lists the project's
-// direct children, archived repositories included: the default listing and
-// the archived=true listing, merged (an item in both once).
-func (c *Client) ListProjectSubgroupsAndRepositoriesIncludingArchived(ctx context.Context, projectID string) ([]TreeItem, error) {
-	return bothTrees(ctx, func(ctx context.Context, q TreeQuery) ([]TreeItem, error) {
-		return c.ListProjectSubgroupsAndRepositoriesWith(ctx, projectID, q)
-	})
-}
-
 // ListGroupSubgroupsAndRepositories lists the direct children of a group,
 // every page, in id order; archived repositories are left out.
 func (c *Client) ListGroupSubgroupsAndRepositories(ctx context.Context, groupID int64) ([]TreeItem, error) {
@@ -108,22 +100,15 @@ func (c *Client) ListGroupSubgroupsAndRepositoriesWith(ctx context.Context, grou
 // ListGroupSubgroupsAndRepositoriesIncludingArchived lists a group's direct
 // children, archived repositories included: the check that a group is
 // really empty before deleting it. Two listings (default and archived=true),
-// merged, because whether archived=true also returns the other children is
-// not documented; the union is right either way.
+// merged: the default listing's items in their order, then the archived
+// listing's items not seen yet. Whether archived=true also returns the other
+// children is not documented; the union is right either way.
 func (c *Client) ListGroupSubgroupsAndRepositoriesIncludingArchived(ctx context.Context, groupID int64) ([]TreeItem, error) {
-	return bothTrees(ctx, func(ctx context.Context, q TreeQuery) ([]TreeItem, error) {
-		return c.ListGroupSubgroupsAndRepositoriesWith(ctx, groupID, q)
-	})
-}
-
-// bothTrees merges the default and the archived listing: the default
-// listing's items in their order, then archived-listing items not seen yet.
-func bothTrees(ctx context.Context, list func(context.Context, TreeQuery) ([]TreeItem, error)) ([]TreeItem, error) {
-	out, err := list(ctx, TreeQuery{})
+	out, err := c.ListGroupSubgroupsAndRepositoriesWith(ctx, groupID, TreeQuery{})
 	if err != nil {
 		return nil, err
 	}
-	archived, err := list(ctx, TreeQuery{Archived: true})
+	archived, err := c.ListGroupSubgroupsAndRepositoriesWith(ctx, groupID, TreeQuery{Archived: true})
 	if err != nil {
 		return nil, err
 	}
