@@ -294,9 +294,11 @@ func TestServerIgnoringOffset(t *testing.T) {
 // legacyCappingServer serves n legacy members, at most capAt a page, with
 // result.total = total. byAskedSize counts pages in the page_size asked
 // (page 2 of size 100 starts at 100); otherwise in the size returned.
+// ignorePage answers every page_index with the first page.
 type legacyCappingServer struct {
 	n, capAt, total int
 	byAskedSize     bool
+	ignorePage      bool
 	calls           atomic.Int32
 }
 
@@ -312,6 +314,9 @@ func (s *legacyCappingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	start := (page - 1) * eff
 	if s.byAskedSize {
 		start = (page - 1) * size
+	}
+	if s.ignorePage {
+		start = 0
 	}
 	users := []string{}
 	for i := start; i < min(start+eff, s.n); i++ {
@@ -360,6 +365,28 @@ func TestLegacyPageCap(t *testing.T) {
 				if calls := int(s.calls.Load() - before); calls != want {
 					t.Errorf("list %d took %d calls, want %d", i+1, calls, want)
 				}
+			}
+		})
+	}
+}
+
+// A legacy server that ignores page_index is caught at the second page, as
+// a v4 server that ignores offset is (TestServerIgnoringOffset).
+func TestLegacyServerIgnoringPageIndex(t *testing.T) {
+	for _, s := range []*legacyCappingServer{
+		{n: 250, total: 250, ignorePage: true},
+		{n: 45, capAt: 20, total: 45, ignorePage: true},
+	} {
+		t.Run(fmt.Sprintf("%d members cap %d", s.n, s.capAt), func(t *testing.T) {
+			srv, mux := newServer(t)
+			mux.Handle("GET /v1/repositories/"+tUUID+"/members", s)
+			c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
+			_, err := c.ListRepoMembers(context.Background(), tUUID)
+			if e := asError(err); e == nil || e.Kind != KindDecode || !strings.Contains(err.Error(), "seems to ignore offset") {
+				t.Fatalf("error %v, want a repeated-page error", err)
+			}
+			if s.calls.Load() != 2 {
+				t.Errorf("%d calls, want 2", s.calls.Load())
 			}
 		})
 	}

@@ -3,11 +3,11 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 )
 
@@ -81,8 +81,7 @@ func (c *Client) ListRepoMembers(ctx context.Context, repoUUID string) ([]Legacy
 	if capAt := c.pageCap(op); capAt > 0 && capAt < size {
 		size = capAt
 	}
-	var all []LegacyMember
-	var prev [sha256.Size]byte
+	var all, prev []LegacyMember
 	probe := 0 // the size of a short first page whose page 2 is asked for
 	for page := 1; ; page++ {
 		if page > maxPages {
@@ -100,12 +99,10 @@ func (c *Client) ListRepoMembers(ctx context.Context, repoUUID string) ([]Legacy
 		k := len(res.Users)
 		c.observePage(op, k, res.Total > 0)
 		if k > 0 {
-			b, _ := json.Marshal(res.Users)
-			sum := sha256.Sum256(b)
-			if page > 1 && sum == prev {
+			if page > 1 && slices.Equal(res.Users, prev) {
 				return nil, errRepeatedPage(c, cl, len(all))
 			}
-			prev = sum
+			prev = res.Users
 		}
 		all = append(all, res.Users...)
 		if probe > 0 && k > 0 {
