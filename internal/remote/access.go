@@ -72,28 +72,13 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 			return fmt.Errorf("internal error: repository %s is not in the tree", p)
 		}
 	}
+	first := everyList
+	if req.User != "" {
+		first = listMembers
+	}
 	rs := c.newReads()
 	for i, p := range repos {
-		r, d := live.Repositories[p], &details[i]
-		rs.add("ListMembers", func(ctx context.Context) (err error) {
-			d.members, err = c.api.ListMembers(ctx, r.ID)
-			return wrap(err, "list the members of %s", p)
-		})
-		if req.User != "" {
-			continue
-		}
-		rs.add("ListRepoMembers", func(ctx context.Context) (err error) {
-			d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
-			return wrap(err, "list the member roles of %s", p)
-		})
-		rs.add("ListRepositoryUserGroups", func(ctx context.Context) (err error) {
-			d.groups, err = c.api.ListRepositoryUserGroups(ctx, r.ID)
-			return wrap(err, "list the member groups of %s", p)
-		})
-		rs.add("ListRepositoryFilePushPermissions", func(ctx context.Context) (err error) {
-			d.rules, err = c.api.ListRepositoryFilePushPermissions(ctx, r.ID)
-			return wrap(err, "list the file push rules of %s", p)
-		})
+		c.addRepoReads(rs, p, live.Repositories[p], &details[i], first)
 	}
 	if err := rs.run(ctx, c.concurrency); err != nil {
 		return err
@@ -101,21 +86,15 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 	if req.User != "" {
 		rs = c.newReads()
 		for i, p := range repos {
-			r, d := live.Repositories[p], &details[i]
-			m, ok := memberNamed(d.members, req.User)
+			m, ok := memberNamed(details[i].members, req.User)
 			if !ok {
 				continue
 			}
-			rs.add("ListRepositoryFilePushPermissions", func(ctx context.Context) (err error) {
-				d.rules, err = c.api.ListRepositoryFilePushPermissions(ctx, r.ID)
-				return wrap(err, "list the file push rules of %s", p)
-			})
+			lists := listRules
 			if _, known := state.RoleForName(m.RepositoryRoleName); m.Direct() && !known {
-				rs.add("ListRepoMembers", func(ctx context.Context) (err error) {
-					d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
-					return wrap(err, "list the member roles of %s", p)
-				})
+				lists |= listLegacy
 			}
+			c.addRepoReads(rs, p, live.Repositories[p], &details[i], lists)
 		}
 		if err := rs.run(ctx, c.concurrency); err != nil {
 			return err

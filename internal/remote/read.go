@@ -231,6 +231,46 @@ type repoDetail struct {
 	rules   []api.FilePushPermission
 }
 
+// repoLists selects lists of one repository (addRepoReads).
+type repoLists uint8
+
+const (
+	listMembers repoLists = 1 << iota // v4 ListMembers
+	listLegacy                        // legacy ListRepoMembers (access levels)
+	listGroups                        // attached member groups
+	listRules                         // file push rules
+	everyList   = listMembers | listLegacy | listGroups | listRules
+)
+
+// addRepoReads adds to rs one read task for each list of repository p that
+// lists selects, each filling its own field of d.
+func (c *Client) addRepoReads(rs *reads, p string, r *state.LiveRepository, d *repoDetail, lists repoLists) {
+	if lists&listMembers != 0 {
+		rs.add("ListMembers", func(ctx context.Context) (err error) {
+			d.members, err = c.api.ListMembers(ctx, r.ID)
+			return wrap(err, "list the members of %s", p)
+		})
+	}
+	if lists&listLegacy != 0 {
+		rs.add("ListRepoMembers", func(ctx context.Context) (err error) {
+			d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
+			return wrap(err, "list the member roles of %s", p)
+		})
+	}
+	if lists&listGroups != 0 {
+		rs.add("ListRepositoryUserGroups", func(ctx context.Context) (err error) {
+			d.groups, err = c.api.ListRepositoryUserGroups(ctx, r.ID)
+			return wrap(err, "list the member groups of %s", p)
+		})
+	}
+	if lists&listRules != 0 {
+		rs.add("ListRepositoryFilePushPermissions", func(ctx context.Context) (err error) {
+			d.rules, err = c.api.ListRepositoryFilePushPermissions(ctx, r.ID)
+			return wrap(err, "list the file push rules of %s", p)
+		})
+	}
+}
+
 // Read fills live with the lookups (users, member groups, roles), the details
 // of the requested repositories and groups, and optionally the Git
 // authorizations. All reads run concurrently, bounded by the client's
@@ -313,29 +353,17 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 		})
 	}
 	for i, rr := range repos {
-		p, r, d := rr.Path, live.Repositories[rr.Path], &details[i]
+		var lists repoLists
 		if rr.Members {
-			rs.add("ListMembers", func(ctx context.Context) (err error) {
-				d.members, err = c.api.ListMembers(ctx, r.ID)
-				return wrap(err, "list the members of %s", p)
-			})
-			rs.add("ListRepoMembers", func(ctx context.Context) (err error) {
-				d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
-				return wrap(err, "list the member roles of %s", p)
-			})
+			lists |= listMembers | listLegacy
 		}
 		if rr.MemberGroups {
-			rs.add("ListRepositoryUserGroups", func(ctx context.Context) (err error) {
-				d.groups, err = c.api.ListRepositoryUserGroups(ctx, r.ID)
-				return wrap(err, "list the member groups of %s", p)
-			})
+			lists |= listGroups
 		}
 		if rr.PushRules {
-			rs.add("ListRepositoryFilePushPermissions", func(ctx context.Context) (err error) {
-				d.rules, err = c.api.ListRepositoryFilePushPermissions(ctx, r.ID)
-				return wrap(err, "list the file push rules of %s", p)
-			})
+			lists |= listRules
 		}
+		c.addRepoReads(rs, rr.Path, live.Repositories[rr.Path], &details[i], lists)
 	}
 	if err := rs.run(ctx, c.concurrency); err != nil {
 		return err
