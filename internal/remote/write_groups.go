@@ -161,7 +161,7 @@ func (w *Writer) attachToGroup(ctx context.Context, c plan.Change) error {
 	return verifyOne(ctx, "attach member group "+c.Target.MemberGroup,
 		func() error {
 			_, err := w.c.api.AssociateGroupUserGroup(ctx, w.c.project, gid, c.Target.MemberGroupID)
-			if alreadyAttached(err) || isPartial(err) {
+			if api.IsAlreadyExists(err) || isPartial(err) {
 				// Attached; a partial answer only means some of the member
 				// group's users could not be added, which is not ours to fix.
 				return nil
@@ -178,7 +178,7 @@ func (w *Writer) attachToRepository(ctx context.Context, c plan.Change) error {
 	return verifyOne(ctx, "attach member group "+c.Target.MemberGroup,
 		func() error {
 			err := w.c.api.AssociateRepositoryUserGroup(ctx, w.c.project, c.Target.RepositoryID, c.Target.MemberGroupID)
-			if alreadyAttached(err) {
+			if api.IsAlreadyExists(err) {
 				return nil
 			}
 			return err
@@ -188,10 +188,6 @@ func (w *Writer) attachToRepository(ctx context.Context, c plan.Change) error {
 			return slices.ContainsFunc(list, func(m api.RepositoryUserGroup) bool { return m.UserGroupID == c.Target.MemberGroupID }), err
 		})
 }
-
-// alreadyAttached reports the answer to attaching a member group that is
-// attached already: 409 CH_23_51308 (REFERENCE §7, §15.2), and no other 409.
-func alreadyAttached(err error) bool { return api.IsAlreadyExists(err) }
 
 func isPartial(err error) bool {
 	var ae *api.Error
