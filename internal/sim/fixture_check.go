@@ -106,6 +106,33 @@ func (a *idAllocator) assign(id *int64) {
 	a.used[a.next] = true
 }
 
+// reserveID claims an explicit id (0 = none) of one kind through ids and
+// reports one out of range or already claimed: "<subject>: <field> N out of
+// range 1-2147483647", "<subject>: duplicate <field> N".
+func (c *checker) reserveID(p []any, ids *idAllocator, id int64, subject, field string) {
+	switch ids.reserve(id) {
+	case errIDRange:
+		c.errf(p, "%s: %s %d out of range 1-2147483647", subject, field, id)
+	case errIDDuplicate:
+		c.errf(p, "%s: duplicate %s %d", subject, field, id)
+	}
+}
+
+// uniqueHex checks an explicit 32-hex id ("" = none): its form, and that no
+// other object of its kind (used) has it.
+func (c *checker) uniqueHex(p []any, used map[string]bool, v, subject, field string) {
+	if v == "" {
+		return
+	}
+	if !hex32.MatchString(v) {
+		c.errf(p, "%s: %s %q must be 32 lower-case hex characters", subject, field, v)
+	}
+	if used[v] {
+		c.errf(p, "%s: duplicate %s %q", subject, field, v)
+	}
+	used[v] = true
+}
+
 // check validates fx and fills in missing ids; the sections come in
 // dependency order (references point back at sections already checked).
 func (c *checker) check(fx *Fixture) {
@@ -152,21 +179,9 @@ func (c *checker) checkUsers(fx *Fixture) {
 			c.errf(p, "users[%d]: duplicate user %q", i, u.Name)
 		}
 		c.users[u.Name] = true
-		switch ids.reserve(u.ID) {
-		case errIDRange:
-			c.errf(p, "user %q: id %d out of range 1-2147483647", u.Name, u.ID)
-		case errIDDuplicate:
-			c.errf(p, "user %q: duplicate id %d", u.Name, u.ID)
-		}
-		if u.IAMID != "" {
-			if !hex32.MatchString(u.IAMID) {
-				c.errf(p, "user %q: iam_id %q must be 32 lower-case hex characters", u.Name, u.IAMID)
-			}
-			if usedIAM[u.IAMID] {
-				c.errf(p, "user %q: duplicate iam_id %q", u.Name, u.IAMID)
-			}
-			usedIAM[u.IAMID] = true
-		}
+		subject := fmt.Sprintf("user %q", u.Name)
+		c.reserveID(p, ids, u.ID, subject, "id")
+		c.uniqueHex(p, usedIAM, u.IAMID, subject, "iam_id")
 	}
 	for i := range fx.Users {
 		u := &fx.Users[i]
@@ -222,21 +237,9 @@ func (c *checker) checkMemberGroups(fx *Fixture) {
 			c.errf(p, "member_groups[%d]: duplicate member group %q", i, m.Name)
 		}
 		c.memberGroups[m.Name] = true
-		if m.ID != "" {
-			if !hex32.MatchString(m.ID) {
-				c.errf(p, "member group %q: id %q must be 32 lower-case hex characters", m.Name, m.ID)
-			}
-			if usedID[m.ID] {
-				c.errf(p, "member group %q: duplicate id %q", m.Name, m.ID)
-			}
-			usedID[m.ID] = true
-		}
-		switch teams.reserve(m.TeamID) {
-		case errIDRange:
-			c.errf(p, "member group %q: team_id %d out of range", m.Name, m.TeamID)
-		case errIDDuplicate:
-			c.errf(p, "member group %q: duplicate team_id %d", m.Name, m.TeamID)
-		}
+		subject := fmt.Sprintf("member group %q", m.Name)
+		c.uniqueHex(p, usedID, m.ID, subject, "id")
+		c.reserveID(p, teams, m.TeamID, subject, "team_id")
 		for j, un := range m.Members {
 			if !c.users[un] {
 				c.errf([]any{"member_groups", i, "members", j}, "member group %q: unknown user %q", m.Name, un)
@@ -290,12 +293,7 @@ func (c *checker) checkGroups(fx *Fixture) {
 			c.errf(p, "group %q: parent group %q is not listed before it", g.Path, parent)
 		}
 		c.groups[g.Path] = true
-		switch ids.reserve(g.ID) {
-		case errIDRange:
-			c.errf(p, "group %q: id %d out of range", g.Path, g.ID)
-		case errIDDuplicate:
-			c.errf(p, "group %q: duplicate id %d", g.Path, g.ID)
-		}
+		c.reserveID(p, ids, g.ID, fmt.Sprintf("group %q", g.Path), "id")
 		if g.Updated < 0 {
 			c.errf(p, "group %q: updated %d must not be negative", g.Path, g.Updated)
 		}
@@ -340,21 +338,9 @@ func (c *checker) checkRepositories(fx *Fixture) {
 		if parent, _, ok := cutLast(r.Path); ok && !c.groups[parent] {
 			c.errf(p, "repository %q: group %q is not listed", r.Path, parent)
 		}
-		switch ids.reserve(r.ID) {
-		case errIDRange:
-			c.errf(p, "repository %q: id %d out of range", r.Path, r.ID)
-		case errIDDuplicate:
-			c.errf(p, "repository %q: duplicate id %d", r.Path, r.ID)
-		}
-		if r.UUID != "" {
-			if !hex32.MatchString(r.UUID) {
-				c.errf(p, "repository %q: uuid %q must be 32 lower-case hex characters", r.Path, r.UUID)
-			}
-			if usedUUID[r.UUID] {
-				c.errf(p, "repository %q: duplicate uuid %q", r.Path, r.UUID)
-			}
-			usedUUID[r.UUID] = true
-		}
+		subject := fmt.Sprintf("repository %q", r.Path)
+		c.reserveID(p, ids, r.ID, subject, "id")
+		c.uniqueHex(p, usedUUID, r.UUID, subject, "uuid")
 		if r.Updated < 0 {
 			c.errf(p, "repository %q: updated %d must not be negative", r.Path, r.Updated)
 		}
