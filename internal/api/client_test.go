@@ -445,3 +445,40 @@ func TestIsAlreadyExists(t *testing.T) {
 		})
 	}
 }
+
+// Per-item failures inside a 2xx answer are server text in the error too:
+// they pass the same redaction as the error message.
+func TestPartialFailuresRedacted(t *testing.T) {
+	tests := []struct {
+		name, path, resp string
+		call             func(context.Context, *Client) error
+	}{
+		{"AddRepoMembers", "POST /v1/repositories/" + tUUID + "/members",
+			`{"status":"success","result":[{"id":"x ` + tToken + `","name":"alice ` + tToken + `","message":"token ` + tToken + ` rejected","status":"failed"}]}`,
+			func(ctx context.Context, c *Client) error {
+				_, err := c.AddRepoMembers(ctx, tUUID, []NewRepoMember{{ID: tIAMUser, Name: "alice", Role: RoleAdmin}})
+				return err
+			}},
+		{"AssociateGroupUserGroup", "POST /v4/" + tProject + "/groups/100/user-group/" + tUserGroup,
+			`{"success":[],"failure":[{"iam_id":"x ` + tToken + `","message":["token ` + tToken + ` rejected"]}]}`,
+			func(ctx context.Context, c *Client) error {
+				_, err := c.AssociateGroupUserGroup(ctx, tProject, 100, tUserGroup)
+				return err
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, mux := newServer(t)
+			mux.HandleFunc(tt.path, func(w http.ResponseWriter, r *http.Request) { answer(w, 200, "", tt.resp) })
+			c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
+			err := tt.call(context.Background(), c)
+			e := asError(err)
+			if e == nil || e.Kind != KindPartial || len(e.Failures) != 1 {
+				t.Fatalf("error %v, want one per-item failure", err)
+			}
+			if strings.Contains(err.Error(), tToken) || !strings.Contains(e.Failures[0].Message, "token REDACTED rejected") {
+				t.Errorf("error reveals the token or lost the message: %v", err)
+			}
+		})
+	}
+}

@@ -106,7 +106,7 @@ func (c *Client) AssociateGroupUserGroup(ctx context.Context, projectID string, 
 				}
 				msg += m
 			}
-			e.Failures = append(e.Failures, Failure{ID: f.IAMID, Message: msg})
+			e.Failures = append(e.Failures, Failure{ID: c.redact(f.IAMID), Message: c.redact(msg)})
 		}
 		return out, e
 	}

@@ -181,7 +181,7 @@ func (c *Client) AddRepoMembers(ctx context.Context, repoUUID string, users []Ne
 	var failures []Failure
 	for _, r := range res {
 		if r.Status != "" && r.Status != "success" {
-			failures = append(failures, Failure{ID: r.ID, Name: r.Name, Message: r.Message})
+			failures = append(failures, Failure{ID: c.redact(r.ID), Name: c.redact(r.Name), Message: c.redact(r.Message)})
 		}
 	}
 	if len(failures) > 0 {
