@@ -619,8 +619,6 @@ func (c *Client) sanitizeLocation(u *url.URL, loc string) string {
 	return RedactURL(c.sanitize(t))
 }
 
-var secretQueryName = regexp.MustCompile(`(?i)token|password|passwd|secret|signature|credential`)
-
 // sanitize renders u without user info and with secret-looking query values
 // replaced by REDACTED.
 func (c *Client) sanitize(u *url.URL) string { return c.redact(sanitizeURL(u)) }

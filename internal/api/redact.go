@@ -5,9 +5,17 @@ import (
 	"strings"
 )
 
+// secretNameWords are the words that make a query parameter's name look like
+// it carries a secret (sanitizeURL, RedactURL).
+const secretNameWords = `token|password|passwd|secret|signature|credential`
+
+// secretQueryName matches a parameter name that looks like it carries a
+// secret.
+var secretQueryName = regexp.MustCompile(`(?i)` + secretNameWords)
+
 // secretQueryParam matches a query (or fragment) parameter whose name looks
 // like it carries a secret, up to the end of its value.
-var secretQueryParam = regexp.MustCompile(`(?i)([?&;#][^=&#?;\s]*(?:token|password|passwd|secret|signature|credential)[^=&#?;\s]*=)[^&#;\s]*`)
+var secretQueryParam = regexp.MustCompile(`(?i)([?&;#][^=&#?;\s]*(?:` + secretNameWords + `)[^=&#?;\s]*=)[^&#;\s]*`)
 
 // RedactURL returns raw with the user info of a URL replaced by REDACTED and
 // the values of secret-looking query parameters (access_token=…,
