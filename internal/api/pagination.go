@@ -1,8 +1,8 @@
 package api
 
 import (
+	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -62,7 +62,7 @@ func listAll[T any](ctx context.Context, c *Client, cl *call) ([]T, error) {
 // would return duplicates or nothing after 10 000 calls).
 func (c *Client) paginate(ctx context.Context, cl *call, fetch func(page *call) (int, *response, error)) error {
 	limit := c.pageSize
-	var prev [sha256.Size]byte
+	var prev []byte // the previous page's body
 	confirming := 0 // the size of the short page whose successor is asked for
 	for offset, n := 0, 0; ; n++ {
 		if n == maxPages {
@@ -80,11 +80,10 @@ func (c *Client) paginate(ctx context.Context, cl *call, fetch func(page *call) 
 		total, hasTotal := xTotal(resp.header)
 		largest := c.observePage(cl.op, k, hasTotal)
 		if k > 0 {
-			sum := sha256.Sum256(resp.body)
-			if n > 0 && sum == prev {
+			if n > 0 && bytes.Equal(resp.body, prev) {
 				return errRepeatedPage(c, &page, offset)
 			}
-			prev = sum
+			prev = resp.body
 		}
 		if confirming > 0 && k > 0 {
 			c.learnPageCap(cl.op, confirming)
