@@ -311,7 +311,6 @@ func (c *checker) checkGroups(fx *Fixture) {
 	for i := range fx.Groups {
 		g := &fx.Groups[i]
 		ids.assign(&g.ID)
-		fx.LastGroupID = max(fx.LastGroupID, g.ID)
 		if g.Visibility == "" {
 			g.Visibility = "private"
 		}
@@ -368,7 +367,6 @@ func (c *checker) checkRepositories(fx *Fixture) {
 		}
 		for j := range r.PushRules {
 			rules.assign(&r.PushRules[j].ID)
-			fx.LastPushRuleID = max(fx.LastPushRuleID, r.PushRules[j].ID)
 		}
 	}
 }

@@ -348,7 +348,7 @@ func hCreateGroup(s *Server, q *request) reply {
 		// is the invalid-parameter 400 CH.010001.
 		return badParam(fmt.Sprintf("a group or repository named %q already exists under this parent", *b.Name))
 	}
-	// LastGroupID covers every id handed out (the checker starts it at the
+	// LastGroupID covers every id handed out (New starts it at the
 	// fixture's highest), so a deleted group's id is never reused.
 	s.fx.LastGroupID = max(99, s.fx.LastGroupID) + 1
 	g := Group{Path: path, ID: s.fx.LastGroupID, Visibility: vis, Updated: s.nextUpdate()}

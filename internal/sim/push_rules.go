@@ -206,8 +206,8 @@ func hCreatePushRule(s *Server, q *request) reply {
 	return reply{status: http.StatusOK, body: s.ruleDTO(&rule), changed: true}
 }
 
-// nextRuleID hands out a push rule id never handed out before (the checker
-// starts LastPushRuleID at the fixture's highest).
+// nextRuleID hands out a push rule id never handed out before (New starts
+// LastPushRuleID at the fixture's highest).
 func (s *Server) nextRuleID() int64 {
 	s.fx.LastPushRuleID++
 	return s.fx.LastPushRuleID

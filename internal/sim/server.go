@@ -129,7 +129,9 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 	}
 	s.idx = buildIndex(fx)
 	s.updateSeq = lastUpdate(fx)
-	for _, g := range fx.Groups { // a fixture built in Go skipped the checker
+	// The highest ids handed out so far cover the fixture's own, whether the
+	// checker filled them in (ParseFixture) or the fixture was built in Go.
+	for _, g := range fx.Groups {
 		fx.LastGroupID = max(fx.LastGroupID, g.ID)
 	}
 	for _, r := range fx.Repositories {
