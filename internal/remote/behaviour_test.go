@@ -53,15 +53,20 @@ func TestDeleteGroupWaitsForAsyncDeletion(t *testing.T) {
 }
 
 // A group holding only archived repositories looks empty in the default
-// listing; it is never deleted.
+// listing; it is never deleted, whether archived=true lists the archived
+// repositories only or every child (archived_listing: all).
 func TestDeleteGroupRefusesArchivedContent(t *testing.T) {
-	h := newHarnessWith(t, "  - {path: pay/old/attic, archived: true}\n")
-	err := h.apply(plan.OpDeleteGroup, deleteGroupChange("pay/old", 101))
-	if err == nil || !strings.Contains(err.Error(), "not deleted: group pay/old is not empty after all (attic (archived))") {
-		t.Fatalf("err = %v", err)
-	}
-	if !slices.Contains(h.groups(), "pay/old") || h.calls("DeleteGroup") != 0 {
-		t.Error("the group was deleted")
+	for name, behaviour := range map[string]string{"only": "", "all": "behaviour: {archived_listing: all}\n"} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarnessWith(t, "  - {path: pay/old/attic, archived: true}\n"+behaviour)
+			err := h.apply(plan.OpDeleteGroup, deleteGroupChange("pay/old", 101))
+			if err == nil || !strings.Contains(err.Error(), "not deleted: group pay/old is not empty after all (attic (archived))") {
+				t.Fatalf("err = %v", err)
+			}
+			if !slices.Contains(h.groups(), "pay/old") || h.calls("DeleteGroup") != 0 {
+				t.Error("the group was deleted")
+			}
+		})
 	}
 }
 

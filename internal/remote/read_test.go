@@ -149,9 +149,17 @@ func TestProgressCountsEveryRead(t *testing.T) {
 }
 
 // FindArchived adds a group's archived repositories with one listing per
-// group, the archived one: the walk already made the default listing.
+// group, the archived one: the walk already made the default listing. The
+// same whether archived=true lists the archived repositories only or every
+// child (behaviour archived_listing).
 func TestFindArchived(t *testing.T) {
-	h := newHarnessWith(t, "  - {path: pay/old/attic, archived: true}\n")
+	for name, behaviour := range map[string]string{"only": "", "all": "behaviour: {archived_listing: all}\n"} {
+		t.Run(name, func(t *testing.T) { testFindArchived(t, behaviour) })
+	}
+}
+
+func testFindArchived(t *testing.T, behaviour string) {
+	h := newHarnessWith(t, "  - {path: pay/old/attic, archived: true}\n"+behaviour)
 	ctx := t.Context()
 	live, err := h.c.Walk(ctx, nil)
 	if err != nil {

@@ -29,6 +29,10 @@ type Behaviour struct {
 	// ServiceStageContentType: "required" (a ServiceStage request without
 	// Content-Type: application/json answers 400) or "optional".
 	ServiceStageContentType string `yaml:"servicestage_content_type,omitempty" json:"servicestage_content_type"`
+	// ArchivedListing: what the tree lists answer to archived=true: "only"
+	// (the archived repositories, no groups) or "all" (every child,
+	// archived repositories included).
+	ArchivedListing string `yaml:"archived_listing,omitempty" json:"archived_listing"`
 }
 
 // Defaults of the behaviour keys.
@@ -40,6 +44,7 @@ const (
 	defaultDeleteGroup             = "sync"
 	defaultListOrder               = "id"
 	defaultServiceStageContentType = "required"
+	defaultArchivedListing         = "only"
 )
 
 var behaviourValues = map[string][]string{
@@ -48,6 +53,7 @@ var behaviourValues = map[string][]string{
 	"delete_group":              {"sync", "async"},
 	"list_order":                {"id", "updated"},
 	"servicestage_content_type": {"required", "optional"},
+	"archived_listing":          {"only", "all"},
 }
 
 // checkBehaviour validates the behaviour section and fills in its defaults.
@@ -71,6 +77,7 @@ func (c *checker) checkBehaviour(fx *Fixture) {
 		{"delete_group", &b.DeleteGroup, defaultDeleteGroup},
 		{"list_order", &b.ListOrder, defaultListOrder},
 		{"servicestage_content_type", &b.ServiceStageContentType, defaultServiceStageContentType},
+		{"archived_listing", &b.ArchivedListing, defaultArchivedListing},
 	} {
 		if *e.v == "" {
 			*e.v = e.def

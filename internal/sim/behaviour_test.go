@@ -548,6 +548,16 @@ func TestArchivedRepositories(t *testing.T) {
 		{name: "show repository", path: "/v4/repositories/2001", keys: []string{"path", "archived"}, want: obj{"path": "ledger", "archived": true}},
 		{name: "bad archived value", path: list + "?archived=maybe", wantStatus: 400, keys: []string{"error_code"}, want: obj{"error_code": "CH.010001"}},
 	})
+
+	// archived_listing: all — archived=true lists every child, archived
+	// repositories included; the default listing is unchanged.
+	fx = basicWith(t, "behaviour: {archived_listing: all}\n", "  - path: payments/ledger\n", "  - path: payments/ledger\n    archived: true\n")
+	_, hs, _ = newServerWith(t, fx, Options{})
+	runSteps(t, hs, []step{
+		{name: "all: default listing", path: list, keys: []string{"name"}, want: names("api")},
+		{name: "all: archived=true lists every child", path: list + "?archived=true", keys: []string{"name", "archived"},
+			want: arr{obj{"name": "api", "archived": false}, obj{"name": "ledger", "archived": true}}},
+	})
 }
 
 const loginBody = `{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"ci-bot","password":"ci-bot-pass","domain":{"name":"acme"}}}},"scope":{"project":{"name":"cn-north-4"}}}}`

@@ -46,6 +46,7 @@ func TestParseFixtureErrors(t *testing.T) {
 		{"behaviour delete group", minimalHead + "behaviour: {delete_group: later}\n", `behaviour.delete_group: "later" must be sync or async`},
 		{"behaviour list order", minimalHead + "behaviour: {list_order: name}\n", `behaviour.list_order: "name" must be id or updated`},
 		{"behaviour content type", minimalHead + "behaviour: {servicestage_content_type: maybe}\n", `behaviour.servicestage_content_type: "maybe" must be required or optional`},
+		{"behaviour archived listing", minimalHead + "behaviour: {archived_listing: some}\n", `behaviour.archived_listing: "some" must be only or all`},
 		{"behaviour page cap negative", minimalHead + "behaviour: {page_cap: -1}\n", `f.yaml:4: behaviour.page_cap: -1 must not be negative`},
 		{"behaviour wrong type", minimalHead + "behaviour: {member_sync: sometimes}\n", "cannot unmarshal !!str `sometimes` into bool"},
 		{"bad namespace", minimalHead + "namespace: ns\n", `f.yaml:4: namespace "ns" must be 32 lower-case hex characters`},
@@ -168,13 +169,14 @@ func TestBehaviourDefaults(t *testing.T) {
 		want       Behaviour
 	}{
 		{"absent", "", Behaviour{FullPathNamespace: &yes, MemberSync: &yes, BatchUpdate: "replace", RoleIDs: "shared",
-			DeleteGroup: "sync", ListOrder: "id", ServiceStageContentType: "required"}},
+			DeleteGroup: "sync", ListOrder: "id", ServiceStageContentType: "required", ArchivedListing: "only"}},
 		{"every key", "behaviour:\n  full_path_namespace: true\n  member_sync: true\n  batch_update: merge\n  role_ids: distinct\n" +
-			"  page_cap: 7\n  delete_group: async\n  list_order: updated\n  servicestage_content_type: required\n",
+			"  page_cap: 7\n  delete_group: async\n  list_order: updated\n  servicestage_content_type: required\n  archived_listing: all\n",
 			Behaviour{FullPathNamespace: &yes, MemberSync: &yes, BatchUpdate: "merge", RoleIDs: "distinct", PageCap: 7,
-				DeleteGroup: "async", ListOrder: "updated", ServiceStageContentType: "required"}},
+				DeleteGroup: "async", ListOrder: "updated", ServiceStageContentType: "required", ArchivedListing: "all"}},
 		{"some keys", "behaviour: {member_sync: false, list_order: updated}\n", Behaviour{FullPathNamespace: &yes, MemberSync: &no,
-			BatchUpdate: "replace", RoleIDs: "shared", DeleteGroup: "sync", ListOrder: "updated", ServiceStageContentType: "required"}},
+			BatchUpdate: "replace", RoleIDs: "shared", DeleteGroup: "sync", ListOrder: "updated", ServiceStageContentType: "required",
+			ArchivedListing: "only"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -165,8 +165,9 @@ func (s *Server) children(parent string) ([]*Group, []*Repository) {
 // listChildren answers the subgroup-and-repository listings: sub-groups,
 // then repositories, in the order of order_by/sort or list_order (order.go).
 // archived (default false, REFERENCE §4.5) splits them: false lists the
-// groups and the repositories that are not archived, true only the archived
-// repositories — so "is this group empty" takes both listings.
+// groups and the repositories that are not archived; true only the archived
+// repositories, or with behaviour archived_listing: all every child — so
+// "is this group empty" takes both listings.
 func (s *Server) listChildren(q *request, parent string) reply {
 	by, desc, bad := s.treeOrder(q)
 	if bad != nil {
@@ -180,14 +181,15 @@ func (s *Server) listChildren(q *request, parent string) reply {
 	default:
 		return badParam("archived must be true or false")
 	}
+	everything := archived && s.fx.Behaviour.ArchivedListing == "all"
 	gs, all := s.children(parent)
 	var rs []*Repository
 	for _, r := range all {
-		if r.Archived == archived {
+		if everything || r.Archived == archived {
 			rs = append(rs, r)
 		}
 	}
-	if archived {
+	if archived && !everything {
 		gs = nil
 	}
 	sortTree(gs, func(g *Group) ordered { return ordered{g.ID, base(g.Path), g.Updated} }, by, desc)
