@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -103,5 +102,3 @@ func (t *gitTree) relSource(src string) string {
 	}
 	return src
 }
-
-var errNoGit = errors.New("not in a Git work tree")
