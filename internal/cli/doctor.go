@@ -133,10 +133,9 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 	if err != nil {
 		return err
 	}
-	creds, _, _ := credentialsFromEnv(o.Getenv) // connect succeeded, so they are valid
 	opts := doctor.Options{
-		Project: s.conn.Project, Credentials: creds.Kind(), Temporary: creds.SecurityToken != "",
-		Endpoint: s.conn.Endpoint, Region: s.conn.Region, IAMProjectID: creds.ProjectID, RateLimit: s.conn.RateLimit,
+		Project: s.conn.Project, Credentials: s.creds.Kind(), Temporary: s.creds.SecurityToken != "",
+		Endpoint: s.conn.Endpoint, Region: s.conn.Region, IAMProjectID: s.creds.ProjectID, RateLimit: s.conn.RateLimit,
 		WriteProbe: o.WriteProbe, ToolVersion: Version,
 	}
 	if o.WriteProbe != "" {

@@ -45,7 +45,9 @@ type session struct {
 	api    *api.Client
 	remote *remote.Client
 	conn   ConnOptions
-	kind   credentialKind
+	// creds are the credentials the client signs with (doctor reports
+	// their kind and the IAM project id they name).
+	creds api.Credentials
 	// notices serialises what the session writes to standard error from
 	// other goroutines: wait notices and the read meter.
 	notices *sync.Mutex
@@ -72,7 +74,7 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 	if err := conn.resolve(o.getenv, o.specProject, o.projectHint); err != nil {
 		return nil, err
 	}
-	creds, kind, err := credentialsFromEnv(o.getenv)
+	creds, err := credentialsFromEnv(o.getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -110,12 +112,12 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 		return nil, err
 	}
 	iamProject := creds.ProjectID
-	if o.iamProject || (kind == "aksk" && iamProject == "") {
+	if o.iamProject || (creds.Kind() == api.CredentialsAKSK && iamProject == "") {
 		if iamProject, err = client.IAMProjectID(ctx); err != nil {
 			return nil, err
 		}
 	}
-	return &session{api: client, remote: remote.New(client, conn.Project, iamProject, conn.Concurrency), conn: conn, kind: kind, notices: notices}, nil
+	return &session{api: client, remote: remote.New(client, conn.Project, iamProject, conn.Concurrency), conn: conn, creds: creds, notices: notices}, nil
 }
 
 // liveState is what readLive read: the live state and, with a spec, the
