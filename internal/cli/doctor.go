@@ -176,11 +176,8 @@ func doctorScope(ios *iostreams.IOStreams, d *state.Desired, paths []string) *do
 	}
 	sc.Managed = func(live []string) (doctor.Managed, error) {
 		eff, conflicts := spec.Expand(d, live)
-		if len(conflicts) > 0 {
-			for _, c := range conflicts {
-				fmt.Fprintln(ios.ErrOut, c.String())
-			}
-			return doctor.Managed{}, fmt.Errorf("the spec conflicts with itself on live repositories (%s)", count(len(conflicts), "conflict"))
+		if err := conflictError(ios, conflicts, "live repositories"); err != nil {
+			return doctor.Managed{}, err
 		}
 		isLive := make(map[string]bool, len(live))
 		for _, p := range live {

@@ -188,11 +188,8 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		}
 		var conflicts spec.Diagnostics
 		eff, conflicts = spec.Expand(d, paths)
-		if len(conflicts) > 0 {
-			for _, c := range conflicts {
-				fmt.Fprintln(ios.ErrOut, c.String())
-			}
-			return nil, fmt.Errorf("the spec conflicts with itself on live repositories (%s)", count(len(conflicts), "conflict"))
+		if err := conflictError(ios, conflicts, "live repositories"); err != nil {
+			return nil, err
 		}
 		req.Repositories = repoReads(eff, live, o.scope)
 		for p := range d.Groups {
@@ -205,6 +202,24 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		return nil, err
 	}
 	return &liveState{live: live, eff: eff}, nil
+}
+
+// conflictError prints the conflicts found when a spec's policies were
+// expanded (a member with two roles, a push path with two rule bodies); they
+// make any answer ambiguous, so they are an error. against says what the
+// spec was expanded against ("live repositories"), "" for its own.
+func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against string) error {
+	if len(conflicts) == 0 {
+		return nil
+	}
+	for _, c := range conflicts {
+		fmt.Fprintln(ios.ErrOut, c.String())
+	}
+	what := "the spec conflicts with itself"
+	if against != "" {
+		what += " on " + against
+	}
+	return fmt.Errorf("%s (%s)", what, count(len(conflicts), "conflict"))
 }
 
 // chooseScope applies --changed-since: it compares the spec at the given
