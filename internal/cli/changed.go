@@ -27,11 +27,8 @@ import (
 // change whose reach cannot be bounded (settings, pins, the project, a
 // section appearing or disappearing) gives a nil scope — a plan of
 // everything — and says why in note.
-func changedScope(ctx context.Context, paths []string, now *state.Desired, ref string) (scope *plan.Scope, note string, err error) {
-	if len(paths) == 0 {
-		paths = []string{"."}
-	}
-	t := findGitTree(ctx, ".")
+func changedScope(ctx context.Context, origin *specOrigin, now *state.Desired, ref string) (scope *plan.Scope, note string, err error) {
+	t := origin.tree
 	if t == nil {
 		return nil, "", errors.New("--changed-since compares two commits of the spec, but the current directory is not in a Git work tree: run reposync from the checkout that holds the spec")
 	}
@@ -48,20 +45,15 @@ func changedScope(ctx context.Context, paths []string, now *state.Desired, ref s
 		}
 		return nil, "", fmt.Errorf("--changed-since %s: %v", ref, err)
 	}
-	var rels []string
-	for _, p := range paths {
-		r, ok := t.rel(p)
-		if !ok {
-			return nil, "", fmt.Errorf("--changed-since: the spec path %s is outside the Git work tree %s", p, t.top)
-		}
-		rels = append(rels, r)
+	if origin.outside != "" {
+		return nil, "", fmt.Errorf("--changed-since: the spec path %s is outside the Git work tree %s", origin.outside, t.top)
 	}
-	if dirty, err := t.dirty(ctx, rels); err != nil {
-		return nil, "", err
-	} else if dirty {
+	if origin.dirtyErr != nil {
+		return nil, "", origin.dirtyErr
+	} else if origin.dirty {
 		return nil, "", errors.New("--changed-since compares committed specs, and the spec has uncommitted changes (see git status): commit them, or plan without --changed-since")
 	}
-	old, err := specAt(ctx, t, ref, rels)
+	old, err := specAt(ctx, t, ref, origin.rels)
 	if err != nil {
 		return nil, "", err
 	}

@@ -56,6 +56,46 @@ func findGitTree(ctx context.Context, dir string) *gitTree {
 	return t
 }
 
+// specOrigin is where a run's spec lives, found once per run and used by
+// --changed-since and by recordOrigin: the Git work tree, the spec paths
+// relative to its top and whether they have uncommitted changes.
+type specOrigin struct {
+	// paths are the spec paths as given ("." when none were).
+	paths []string
+	// tree is nil outside a Git work tree.
+	tree *gitTree
+	// rels are paths relative to tree's top; nil when tree is nil or when
+	// outside, one of paths, lies outside the tree.
+	rels    []string
+	outside string
+	// dirty: the files below rels have uncommitted changes (git status
+	// failed when dirtyErr is set).
+	dirty    bool
+	dirtyErr error
+}
+
+// originOf places the spec paths in t, the work tree found for the run
+// (nil outside Git).
+func originOf(ctx context.Context, t *gitTree, paths []string) *specOrigin {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	o := &specOrigin{paths: paths, tree: t}
+	if t == nil {
+		return o
+	}
+	for _, p := range paths {
+		r, ok := t.rel(p)
+		if !ok {
+			o.rels, o.outside = nil, p
+			return o
+		}
+		o.rels = append(o.rels, r)
+	}
+	o.dirty, o.dirtyErr = t.dirty(ctx, o.rels)
+	return o
+}
+
 // rel returns path relative to the work tree's top, with forward slashes;
 // ok is false when path is outside the tree.
 func (t *gitTree) rel(path string) (string, bool) {

@@ -225,11 +225,11 @@ func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against
 // chooseScope applies --changed-since: it compares the spec at the given
 // revision with d and narrows r to what the change touches, saying on ios
 // what it plans.
-func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions, paths []string, d *state.Desired, r *resolved) error {
+func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions, origin *specOrigin, d *state.Desired, r *resolved) error {
 	if o.ChangedSince == "" {
 		return nil
 	}
-	scope, note, err := changedScope(ctx, paths, d, o.ChangedSince)
+	scope, note, err := changedScope(ctx, origin, d, o.ChangedSince)
 	if err != nil {
 		return err
 	}
@@ -364,30 +364,17 @@ func policyMisses(d *state.Desired, eff map[string]*state.EffectiveRepository) [
 // makes every change's source relative to that top, so that a saved plan
 // can be applied from anywhere in the checkout and a reviewer's link points
 // at the right line.
-func recordOrigin(ctx context.Context, p *plan.Plan, paths []string) *gitTree {
-	if len(paths) == 0 {
-		paths = []string{"."}
+func recordOrigin(p *plan.Plan, origin *specOrigin) {
+	defer func() { p.ChangesDigest = plan.ChangesDigest(p) }()
+	t := origin.tree
+	if t == nil || origin.rels == nil {
+		// Outside Git, or a spec path outside the work tree: everything
+		// stays relative to the working directory.
+		p.Context.SpecPaths = append([]string(nil), origin.paths...)
+		return
 	}
-	t := findGitTree(ctx, ".")
-	if t == nil {
-		p.Context.SpecPaths = append([]string(nil), paths...)
-		p.ChangesDigest = plan.ChangesDigest(p)
-		return nil
-	}
-	var rels []string
-	for _, sp := range paths {
-		r, ok := t.rel(sp)
-		if !ok {
-			// Outside the work tree: keep everything relative to the
-			// working directory, as without Git.
-			p.Context.SpecPaths = append([]string(nil), paths...)
-			p.ChangesDigest = plan.ChangesDigest(p)
-			return nil
-		}
-		rels = append(rels, r)
-	}
-	p.Context.SpecPaths, p.Context.Root, p.Context.Commit = rels, "git", t.commit
-	p.Context.Dirty, _ = t.dirty(ctx, rels)
+	p.Context.SpecPaths, p.Context.Root, p.Context.Commit = origin.rels, "git", t.commit
+	p.Context.Dirty = origin.dirty
 	for i := range p.Changes {
 		p.Changes[i].Source = t.relSource(p.Changes[i].Source)
 		for j := range p.Changes[i].Expired {
@@ -397,8 +384,6 @@ func recordOrigin(ctx context.Context, p *plan.Plan, paths []string) *gitTree {
 	for i := range p.Expiring {
 		p.Expiring[i].Source = t.relSource(p.Expiring[i].Source)
 	}
-	p.ChangesDigest = plan.ChangesDigest(p)
-	return t
 }
 
 // sourceLinker links a source (relative to the repository root) to its

@@ -242,6 +242,31 @@ func TestSavedPlanAppliesFromAnotherDirectory(t *testing.T) {
 	}
 }
 
+// A plan saved inside the checkout is applied from outside it: the spec is
+// found through the plan file's checkout, and the fresh plan's sources are
+// made relative to that same checkout, so it matches the reviewed one.
+func TestSavedPlanAppliesFromOutsideTheCheckout(t *testing.T) {
+	spec, err := filepath.Abs(e2eSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := gitSpec(t, spec)
+	w := newWorld(t, "aksk", sim.Options{})
+	saved := filepath.Join(top, "reviewed.json")
+	t.Chdir(top)
+	if code, _, errOut := w.run("plan", "--out", saved, "specs"); code != 0 {
+		t.Fatalf("plan: exit %d\n%s", code, errOut)
+	}
+	t.Chdir(t.TempDir())
+	code, out, errOut := w.run("apply", "--plan", saved, "--yes")
+	if code != 0 || !strings.Contains(out, "Apply finished") {
+		t.Fatalf("apply --plan from outside the checkout: exit %d\n%s%s", code, out, errOut)
+	}
+	if w.writes() == 0 {
+		t.Error("nothing was written")
+	}
+}
+
 // Where the CI cannot hand the saved plan over, the merge job plans again
 // and holds the new plan to the reviewed one's changes digest.
 func TestApplyHoldsThePlanToTheReviewedDigest(t *testing.T) {
