@@ -32,18 +32,24 @@ func changedScope(ctx context.Context, origin *specOrigin, now *state.Desired, r
 	if t == nil {
 		return nil, "", errors.New("--changed-since compares two commits of the spec, but the current directory is not in a Git work tree: run reposync from the checkout that holds the spec")
 	}
-	if _, err := runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
-		if shallow, _ := runGit(ctx, t.top, "rev-parse", "--is-shallow-repository"); shallow == "true" {
-			return nil, "", fmt.Errorf("--changed-since %s: that revision is not in this shallow clone; fetch the history it needs (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)", ref)
-		}
+	if strings.HasPrefix(ref, "-") {
+		// Never an option to the git commands below.
 		return nil, "", fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
 	}
-	if err := exec.CommandContext(ctx, "git", "-C", t.top, "merge-base", "--is-ancestor", ref, "HEAD").Run(); err != nil {
+	// One git process when ref is fine: merge-base also fails (128) for a
+	// revision it cannot find, and only then is the revision looked at.
+	if _, err := runGit(ctx, t.top, "merge-base", "--is-ancestor", ref, "HEAD"); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && ee.ExitCode() == 1 {
 			return nil, "", fmt.Errorf("--changed-since %s: that revision is not an ancestor of HEAD; compare with the merge base instead, e.g. --changed-since $(git merge-base origin/main HEAD)", ref)
 		}
-		return nil, "", fmt.Errorf("--changed-since %s: %v", ref, err)
+		if _, verr := runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); verr != nil {
+			if shallow, _ := runGit(ctx, t.top, "rev-parse", "--is-shallow-repository"); shallow == "true" {
+				return nil, "", fmt.Errorf("--changed-since %s: that revision is not in this shallow clone; fetch the history it needs (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)", ref)
+			}
+			return nil, "", fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
+		}
+		return nil, "", fmt.Errorf("--changed-since %s: %w", ref, err)
 	}
 	if origin.outside != "" {
 		return nil, "", fmt.Errorf("--changed-since: the spec path %s is outside the Git work tree %s", origin.outside, t.top)

@@ -171,6 +171,10 @@ func TestChangedSinceRefusesWhatItCannotCompare(t *testing.T) {
 	if e := run("--changed-since", "no-such-ref", "specs"); !strings.Contains(e, "no such revision") {
 		t.Errorf("unknown ref:\n%s", e)
 	}
+	// A revision that git would read as an option.
+	if e := run("--changed-since=--remote=file:///nowhere", "specs"); !strings.Contains(e, "no such revision") {
+		t.Errorf("option-like ref:\n%s", e)
+	}
 	// A branch that is not an ancestor of HEAD.
 	git(t, top, "checkout", "-q", "-b", "side", base)
 	other := commitSpec(t, top, changedBase+"# side\n", "side")

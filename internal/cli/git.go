@@ -36,10 +36,20 @@ func runGit(ctx context.Context, dir string, args ...string) (string, error) {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return "", fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
+		return "", &gitError{msg: fmt.Sprintf("git %s: %s", strings.Join(args, " "), msg), err: err}
 	}
 	return strings.TrimSpace(out.String()), nil
 }
+
+// gitError is a failed git command, told with git's own message; it
+// unwraps to the *exec.ExitError, for callers that read the exit status.
+type gitError struct {
+	msg string
+	err error
+}
+
+func (e *gitError) Error() string { return e.msg }
+func (e *gitError) Unwrap() error { return e.err }
 
 // findGitTree returns the work tree that holds dir, or nil when dir is
 // not in one (or git is not installed: specs need not live in Git).
