@@ -74,11 +74,17 @@ func newWorld(t *testing.T, auth string, opts sim.Options) *world {
 
 func (w *world) run(args ...string) (code int, stdout, stderr string) {
 	w.t.Helper()
+	return w.runAt(testNow, args...)
+}
+
+// runAt is run on another day.
+func (w *world) runAt(now time.Time, args ...string) (code int, stdout, stderr string) {
+	w.t.Helper()
 	if !w.paced && len(args) > 0 && unpaced[args[0]] && !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--rate-limit") }) {
 		args = append([]string{args[0], "--rate-limit=1000000"}, args[1:]...)
 	}
 	ios, _, out, errOut := iostreams.Test()
-	code = mainAt(context.Background(), testNow, args, ios, func(k string) string { return w.env[k] })
+	code = mainAt(context.Background(), now, args, ios, func(k string) string { return w.env[k] })
 	return code, out.String(), errOut.String()
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,21 +119,10 @@ func TestRefusalShownInEveryFormat(t *testing.T) {
 // returns its top.
 func gitSpec(t *testing.T, dir string) string {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed")
-	}
-	top := t.TempDir()
+	top := newGitSpec(t)
 	copyDir(t, dir, filepath.Join(top, "specs"))
-	for _, args := range [][]string{
-		{"init", "-q"}, {"add", "-A"},
-		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "spec"},
-	} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = top
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	git(t, top, "add", "-A")
+	git(t, top, "commit", "-q", "-m", "spec")
 	return top
 }
 
