@@ -59,11 +59,13 @@ func changedScope(ctx context.Context, origin *specOrigin, now *state.Desired, r
 	} else if origin.dirty {
 		return nil, "", errors.New("--changed-since compares committed specs, and the spec has uncommitted changes (see git status): commit them, or plan without --changed-since")
 	}
-	old, err := specAt(ctx, t, ref, origin.rels)
-	if err != nil {
+	old, existed, err := specAt(ctx, t, ref, origin.rels)
+	switch {
+	case err != nil:
 		return nil, "", err
-	}
-	if old == nil {
+	case !existed:
+		return nil, fmt.Sprintf("the spec did not exist at %s, so the change cannot be bounded: planning everything", ref), nil
+	case old == nil:
 		return nil, fmt.Sprintf("the spec at %s does not load, so the change cannot be bounded: planning everything", ref), nil
 	}
 	return compareSpecs(old, now, ref)
@@ -72,9 +74,9 @@ func changedScope(ctx context.Context, origin *specOrigin, now *state.Desired, r
 // specAt loads the spec as it was at ref: the files below rels (relative
 // to the work tree's top) are read from `git archive` into memory and loaded
 // from there (writing hundreds of files to a temporary directory and reading
-// them back cost more than loading them). nil without an error: the spec at
-// ref does not load (or did not exist).
-func specAt(ctx context.Context, t *gitTree, ref string, rels []string) (*state.Desired, error) {
+// them back cost more than loading them). existed is false when none of
+// rels existed at ref; nil without an error: the spec at ref does not load.
+func specAt(ctx context.Context, t *gitTree, ref string, rels []string) (d *state.Desired, existed bool, err error) {
 	// Only the paths that existed then: git archive refuses a pathspec
 	// that matches nothing.
 	var existing []string
@@ -84,29 +86,29 @@ func specAt(ctx context.Context, t *gitTree, ref string, rels []string) (*state.
 		}
 	}
 	if len(existing) == 0 {
-		return nil, nil
+		return nil, false, nil
 	}
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", t.top, "archive", "--format=tar", ref, "--"}, existing...)...)
 	var errOut bytes.Buffer
 	cmd.Stderr = &errOut
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("git archive %s: %w", ref, err)
+		return nil, true, fmt.Errorf("git archive %s: %w", ref, err)
 	}
 	opts := spec.DefaultOptions()
 	files, readErr := readTar(out, opts)
 	io.Copy(io.Discard, out)
 	if err := cmd.Wait(); err != nil {
-		return nil, fmt.Errorf("git archive %s: %s", ref, strings.TrimSpace(errOut.String()))
+		return nil, true, fmt.Errorf("git archive %s: %s", ref, strings.TrimSpace(errOut.String()))
 	}
 	if readErr != nil {
-		return nil, fmt.Errorf("read the spec at %s: %w", ref, readErr)
+		return nil, true, fmt.Errorf("read the spec at %s: %w", ref, readErr)
 	}
-	d, _ := spec.LoadFiles(opts, files, existing...)
-	return d, nil
+	d, _ = spec.LoadFiles(opts, files, existing...)
+	return d, true, nil
 }
 
 // readTar reads the regular files of a tar stream into memory, refusing
