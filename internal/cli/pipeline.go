@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"net/url"
 	"sort"
 	"strings"
@@ -293,6 +295,11 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		for _, name := range policyMisses(d, ls.eff) {
 			fmt.Fprintf(ios.ErrOut, "warning: policy %s selects no live repository\n", name)
 		}
+	} else if r.scope.ChangedSince == "" {
+		// A mistyped --target plans nothing and looks like no drift.
+		for _, t := range targetMisses(r.scope.Repositories, d, ls.live) {
+			fmt.Fprintf(ios.ErrOut, "warning: --target %s matches no repository or group, live or in the spec\n", t)
+		}
 	}
 	p, problems := plan.Diff(d, ls.eff, ls.live, r.planOptions())
 	if len(problems) > 0 {
@@ -355,6 +362,31 @@ func policyMisses(d *state.Desired, eff map[string]*state.EffectiveRepository) [
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// targetMisses lists the --target patterns that match no repository or
+// group, neither live (what the scoped walk saw) nor listed in the spec.
+func targetMisses(targets []string, d *state.Desired, live *state.Live) []string {
+	var out []string
+	for _, t := range targets {
+		p, err := state.ParsePattern(t)
+		if err != nil {
+			continue // resolve has reported it
+		}
+		matches := func(paths iter.Seq[string]) bool {
+			for path := range paths {
+				if p.Match(path) {
+					return true
+				}
+			}
+			return false
+		}
+		if !matches(maps.Keys(live.Repositories)) && !matches(maps.Keys(live.Groups)) &&
+			!matches(maps.Keys(d.Repositories)) && !matches(maps.Keys(d.Groups)) {
+			out = append(out, t)
+		}
+	}
 	return out
 }
 
