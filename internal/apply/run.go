@@ -98,10 +98,6 @@ type Options struct {
 	// once, but a write cut off mid-request leaves an outcome nobody knows.
 	// 0 cancels them with ctx.
 	Grace time.Duration
-	// WriteContext, when set, decorates the context every write runs with
-	// (the CLI lets the API client see the interruption, so it sends no new
-	// request, not even a retry, once it happened).
-	WriteContext func(context.Context) context.Context
 }
 
 // coder is implemented by API errors that carry an error code.
@@ -123,9 +119,6 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 		context.AfterFunc(wctx, func() { t.Stop() })
 	})
 	defer stopGrace()
-	if o.WriteContext != nil {
-		wctx = o.WriteContext(wctx)
-	}
 	steps := BuildSteps(p)
 	if o.Concurrency < 1 {
 		o.Concurrency = 1

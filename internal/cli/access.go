@@ -108,7 +108,7 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 			paths = []string{o.Repo}
 		}
 		eff, conflicts := spec.Expand(d, paths)
-		if err := conflictError(o.IO, conflicts); err != nil {
+		if err := conflictError(o.IO, conflicts, ""); err != nil {
 			return err
 		}
 		res.From, res.Project, res.Entries = "spec", d.Project, access.FromSpec(d, eff, q, day)
@@ -135,7 +135,7 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 	if d != nil {
 		var conflicts spec.Diagnostics
 		eff, conflicts = spec.Expand(d, repos)
-		if err := conflictError(o.IO, conflicts); err != nil {
+		if err := conflictError(o.IO, conflicts, "live repositories"); err != nil {
 			return err
 		}
 	}
@@ -170,18 +170,6 @@ func readAccess(ctx context.Context, rc *remote.Client, q access.Query) (*state.
 	}
 	slices.Sort(repos)
 	return live, repos, rc.ReadAccess(ctx, live, remote.AccessRequest{Repositories: repos, User: q.User})
-}
-
-// conflictError prints a spec's conflicts with itself; they make its
-// answer ambiguous, so they are an error, as for plan.
-func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics) error {
-	if len(conflicts) == 0 {
-		return nil
-	}
-	for _, c := range conflicts {
-		fmt.Fprintln(ios.ErrOut, c.String())
-	}
-	return fmt.Errorf("the spec conflicts with itself (%s)", count(len(conflicts), "conflict"))
 }
 
 func writeAccess(o *AccessOptions, res *access.Result) error {

@@ -112,6 +112,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	// or edited file is the user's first problem to hear about. It names
 	// the spec and the flags it was made with; nothing else is needed.
 	var saved *plan.Plan
+	var tree *gitTree
 	paths := o.Paths
 	if o.PlanFile != "" {
 		var err error
@@ -119,7 +120,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 			return err
 		}
 		if len(paths) == 0 {
-			if paths, err = savedSpecPaths(ctx, saved, o.PlanFile); err != nil {
+			if paths, tree, err = savedSpecPaths(ctx, saved, o.PlanFile); err != nil {
 				return err
 			}
 		}
@@ -128,13 +129,19 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
+	if tree == nil {
+		tree = findGitTree(ctx, ".")
+	}
+	// Found once: the sources of every plan of this run are made relative
+	// to the same tree as the saved plan's, or they would all differ.
+	origin := originOf(ctx, tree, paths)
 	r, err := o.Changes.resolve(d)
 	if err != nil {
 		return err
 	}
 	r.today = today(o.Now)
 	if saved == nil {
-		if err := chooseScope(ctx, o.IO, o.Changes, paths, d, &r); err != nil {
+		if err := chooseScope(ctx, o.IO, o.Changes, origin, d, &r); err != nil {
 			return err
 		}
 	} else {
@@ -157,7 +164,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		return err
 	}
 	p := res.plan
-	recordOrigin(ctx, p, paths)
+	recordOrigin(p, origin)
 	if o.ExpectChanges != "" && p.ChangesDigest != o.ExpectChanges {
 		return fmt.Errorf("the plan now differs from the reviewed one: its changes digest is %s, not %s; review the new plan", p.ChangesDigest, o.ExpectChanges)
 	}
@@ -217,7 +224,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		if err != nil {
 			return err
 		}
-		recordOrigin(ctx, again.plan, paths)
+		recordOrigin(again.plan, origin)
 		stale := staleness(p, again.plan, d.Digest, s.conn.Project)
 		stale = append(stale, plan.ChangesDiffer(p, again.plan)...)
 		if len(stale) > 0 {
@@ -269,27 +276,28 @@ const interruptGrace = 30 * time.Second
 
 // savedSpecPaths finds the spec a saved plan was made from: its paths are
 // relative to the top of the Git checkout it was made in, which is the one
-// holding the working directory, or else the plan file.
-func savedSpecPaths(ctx context.Context, saved *plan.Plan, planFile string) ([]string, error) {
+// holding the working directory, or else the plan file. That work tree is
+// returned too (nil for a plan made outside Git).
+func savedSpecPaths(ctx context.Context, saved *plan.Plan, planFile string) ([]string, *gitTree, error) {
 	c := saved.Context
 	if len(c.SpecPaths) == 0 {
-		return nil, fmt.Errorf("the saved plan %s does not say which spec it was made from (an older reposync?); name the spec: reposync apply --plan %s PATH...", planFile, shellQuote(planFile))
+		return nil, nil, fmt.Errorf("the saved plan %s does not say which spec it was made from (an older reposync?); name the spec: reposync apply --plan %s PATH...", planFile, shellQuote(planFile))
 	}
 	if c.Root != "git" {
-		return c.SpecPaths, nil
+		return c.SpecPaths, nil, nil
 	}
 	t := findGitTree(ctx, ".")
 	if t == nil {
 		t = findGitTree(ctx, filepath.Dir(planFile))
 	}
 	if t == nil {
-		return nil, fmt.Errorf("the saved plan %s was made from %s in a Git checkout; run apply inside that checkout, or name the spec paths", planFile, strings.Join(c.SpecPaths, " "))
+		return nil, nil, fmt.Errorf("the saved plan %s was made from %s in a Git checkout; run apply inside that checkout, or name the spec paths", planFile, strings.Join(c.SpecPaths, " "))
 	}
 	out := make([]string, len(c.SpecPaths))
 	for i, sp := range c.SpecPaths {
 		out[i] = filepath.Join(t.top, filepath.FromSlash(sp))
 	}
-	return out, nil
+	return out, t, nil
 }
 
 // savedFlags takes the change flags a saved plan was made with: what was

@@ -27,45 +27,45 @@ import (
 // change whose reach cannot be bounded (settings, pins, the project, a
 // section appearing or disappearing) gives a nil scope — a plan of
 // everything — and says why in note.
-func changedScope(ctx context.Context, paths []string, now *state.Desired, ref string) (scope *plan.Scope, note string, err error) {
-	if len(paths) == 0 {
-		paths = []string{"."}
-	}
-	t := findGitTree(ctx, ".")
+func changedScope(ctx context.Context, origin *specOrigin, now *state.Desired, ref string) (scope *plan.Scope, note string, err error) {
+	t := origin.tree
 	if t == nil {
 		return nil, "", errors.New("--changed-since compares two commits of the spec, but the current directory is not in a Git work tree: run reposync from the checkout that holds the spec")
 	}
-	if _, err := runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
-		if shallow, _ := runGit(ctx, t.top, "rev-parse", "--is-shallow-repository"); shallow == "true" {
-			return nil, "", fmt.Errorf("--changed-since %s: that revision is not in this shallow clone; fetch the history it needs (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)", ref)
-		}
+	if strings.HasPrefix(ref, "-") {
+		// Never an option to the git commands below.
 		return nil, "", fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
 	}
-	if err := exec.CommandContext(ctx, "git", "-C", t.top, "merge-base", "--is-ancestor", ref, "HEAD").Run(); err != nil {
+	// One git process when ref is fine: merge-base also fails (128) for a
+	// revision it cannot find, and only then is the revision looked at.
+	if _, err := runGit(ctx, t.top, "merge-base", "--is-ancestor", ref, "HEAD"); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && ee.ExitCode() == 1 {
 			return nil, "", fmt.Errorf("--changed-since %s: that revision is not an ancestor of HEAD; compare with the merge base instead, e.g. --changed-since $(git merge-base origin/main HEAD)", ref)
 		}
-		return nil, "", fmt.Errorf("--changed-since %s: %v", ref, err)
-	}
-	var rels []string
-	for _, p := range paths {
-		r, ok := t.rel(p)
-		if !ok {
-			return nil, "", fmt.Errorf("--changed-since: the spec path %s is outside the Git work tree %s", p, t.top)
+		if _, verr := runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); verr != nil {
+			if shallow, _ := runGit(ctx, t.top, "rev-parse", "--is-shallow-repository"); shallow == "true" {
+				return nil, "", fmt.Errorf("--changed-since %s: that revision is not in this shallow clone; fetch the history it needs (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)", ref)
+			}
+			return nil, "", fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
 		}
-		rels = append(rels, r)
+		return nil, "", fmt.Errorf("--changed-since %s: %w", ref, err)
 	}
-	if dirty, err := t.dirty(ctx, rels); err != nil {
-		return nil, "", err
-	} else if dirty {
+	if origin.outside != "" {
+		return nil, "", fmt.Errorf("--changed-since: the spec path %s is outside the Git work tree %s", origin.outside, t.top)
+	}
+	if origin.dirtyErr != nil {
+		return nil, "", origin.dirtyErr
+	} else if origin.dirty {
 		return nil, "", errors.New("--changed-since compares committed specs, and the spec has uncommitted changes (see git status): commit them, or plan without --changed-since")
 	}
-	old, err := specAt(ctx, t, ref, rels)
-	if err != nil {
+	old, existed, err := specAt(ctx, t, ref, origin.rels)
+	switch {
+	case err != nil:
 		return nil, "", err
-	}
-	if old == nil {
+	case !existed:
+		return nil, fmt.Sprintf("the spec did not exist at %s, so the change cannot be bounded: planning everything", ref), nil
+	case old == nil:
 		return nil, fmt.Sprintf("the spec at %s does not load, so the change cannot be bounded: planning everything", ref), nil
 	}
 	return compareSpecs(old, now, ref)
@@ -74,9 +74,9 @@ func changedScope(ctx context.Context, paths []string, now *state.Desired, ref s
 // specAt loads the spec as it was at ref: the files below rels (relative
 // to the work tree's top) are read from `git archive` into memory and loaded
 // from there (writing hundreds of files to a temporary directory and reading
-// them back cost more than loading them). nil without an error: the spec at
-// ref does not load (or did not exist).
-func specAt(ctx context.Context, t *gitTree, ref string, rels []string) (*state.Desired, error) {
+// them back cost more than loading them). existed is false when none of
+// rels existed at ref; nil without an error: the spec at ref does not load.
+func specAt(ctx context.Context, t *gitTree, ref string, rels []string) (d *state.Desired, existed bool, err error) {
 	// Only the paths that existed then: git archive refuses a pathspec
 	// that matches nothing.
 	var existing []string
@@ -86,29 +86,29 @@ func specAt(ctx context.Context, t *gitTree, ref string, rels []string) (*state.
 		}
 	}
 	if len(existing) == 0 {
-		return nil, nil
+		return nil, false, nil
 	}
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", t.top, "archive", "--format=tar", ref, "--"}, existing...)...)
 	var errOut bytes.Buffer
 	cmd.Stderr = &errOut
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("git archive %s: %w", ref, err)
+		return nil, true, fmt.Errorf("git archive %s: %w", ref, err)
 	}
 	opts := spec.DefaultOptions()
 	files, readErr := readTar(out, opts)
 	io.Copy(io.Discard, out)
 	if err := cmd.Wait(); err != nil {
-		return nil, fmt.Errorf("git archive %s: %s", ref, strings.TrimSpace(errOut.String()))
+		return nil, true, fmt.Errorf("git archive %s: %s", ref, strings.TrimSpace(errOut.String()))
 	}
 	if readErr != nil {
-		return nil, fmt.Errorf("read the spec at %s: %w", ref, readErr)
+		return nil, true, fmt.Errorf("read the spec at %s: %w", ref, readErr)
 	}
-	d, _ := spec.LoadFiles(opts, files, existing...)
-	return d, nil
+	d, _ = spec.LoadFiles(opts, files, existing...)
+	return d, true, nil
 }
 
 // readTar reads the regular files of a tar stream into memory, refusing

@@ -154,6 +154,31 @@ func TestChangedSincePlansOnlyWhatChanged(t *testing.T) {
 	}
 }
 
+// TestChangedSinceSaysWhyItPlansEverything: a spec that did not exist at
+// the revision, and one that did not load there, both give a full plan,
+// each with its own reason.
+func TestChangedSinceSaysWhyItPlansEverything(t *testing.T) {
+	top := newGitSpec(t)
+	commitSpec(t, top, "version: 1\nbogus: true\n", "a broken spec")
+	commitSpec(t, top, changedBase, "fixed")
+	w := newWorld(t, "aksk", sim.Options{})
+	t.Chdir(top)
+	code, _, errOut := w.run("plan", "--changed-since", "HEAD~1", "specs")
+	if code != 0 || !strings.Contains(errOut, "the spec at HEAD~1 does not load, so the change cannot be bounded: planning everything") {
+		t.Errorf("a spec that did not load: exit %d\n%s", code, errOut)
+	}
+	os.MkdirAll(filepath.Join(top, "more"), 0o755)
+	if err := os.WriteFile(filepath.Join(top, "more", "reposync.yaml"), []byte(changedBase), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(t, top, "add", "-A")
+	git(t, top, "commit", "-q", "-m", "a second spec")
+	code, _, errOut = w.run("plan", "--changed-since", "HEAD~1", "more")
+	if code != 0 || !strings.Contains(errOut, "the spec did not exist at HEAD~1, so the change cannot be bounded: planning everything") {
+		t.Errorf("a new spec: exit %d\n%s", code, errOut)
+	}
+}
+
 func TestChangedSinceRefusesWhatItCannotCompare(t *testing.T) {
 	top := newGitSpec(t)
 	base := commitSpec(t, top, changedBase, "base")
@@ -170,6 +195,10 @@ func TestChangedSinceRefusesWhatItCannotCompare(t *testing.T) {
 	}
 	if e := run("--changed-since", "no-such-ref", "specs"); !strings.Contains(e, "no such revision") {
 		t.Errorf("unknown ref:\n%s", e)
+	}
+	// A revision that git would read as an option.
+	if e := run("--changed-since=--remote=file:///nowhere", "specs"); !strings.Contains(e, "no such revision") {
+		t.Errorf("option-like ref:\n%s", e)
 	}
 	// A branch that is not an ancestor of HEAD.
 	git(t, top, "checkout", "-q", "-b", "side", base)

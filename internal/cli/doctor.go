@@ -133,10 +133,9 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 	if err != nil {
 		return err
 	}
-	creds, _, _ := credentialsFromEnv(o.Getenv) // connect succeeded, so they are valid
 	opts := doctor.Options{
-		Project: s.conn.Project, Credentials: creds.Kind(), Temporary: creds.SecurityToken != "",
-		Endpoint: s.conn.Endpoint, Region: s.conn.Region, IAMProjectID: creds.ProjectID, RateLimit: s.conn.RateLimit,
+		Project: s.conn.Project, Credentials: s.creds.Kind(), Temporary: s.creds.SecurityToken != "",
+		Endpoint: s.conn.Endpoint, Region: s.conn.Region, IAMProjectID: s.creds.ProjectID, RateLimit: s.conn.RateLimit,
 		WriteProbe: o.WriteProbe, ToolVersion: Version,
 	}
 	if o.WriteProbe != "" {
@@ -177,11 +176,8 @@ func doctorScope(ios *iostreams.IOStreams, d *state.Desired, paths []string) *do
 	}
 	sc.Managed = func(live []string) (doctor.Managed, error) {
 		eff, conflicts := spec.Expand(d, live)
-		if len(conflicts) > 0 {
-			for _, c := range conflicts {
-				fmt.Fprintln(ios.ErrOut, c.String())
-			}
-			return doctor.Managed{}, fmt.Errorf("the spec conflicts with itself on live repositories (%s)", count(len(conflicts), "conflict"))
+		if err := conflictError(ios, conflicts, "live repositories"); err != nil {
+			return doctor.Managed{}, err
 		}
 		isLive := make(map[string]bool, len(live))
 		for _, p := range live {

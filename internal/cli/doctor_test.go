@@ -275,7 +275,7 @@ func TestDoctorReportShape(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &raw); err != nil {
 		t.Fatal(err)
 	}
-	keys := sortedMapKeys(raw)
+	keys := sortedKeys(raw)
 	want := []string{"behaviour", "connection", "format_version", "identity", "outcome", "permissions", "project", "quota", "spec", "tool_version", "tree", "write_probe", "writes"}
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("top-level fields (-want +got):\n%s", diff)
@@ -772,13 +772,4 @@ func TestDoctorNoSecretInAnyOutput(t *testing.T) {
 			}
 		})
 	}
-}
-
-func sortedMapKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -74,11 +74,17 @@ func newWorld(t *testing.T, auth string, opts sim.Options) *world {
 
 func (w *world) run(args ...string) (code int, stdout, stderr string) {
 	w.t.Helper()
+	return w.runAt(testNow, args...)
+}
+
+// runAt is run on another day.
+func (w *world) runAt(now time.Time, args ...string) (code int, stdout, stderr string) {
+	w.t.Helper()
 	if !w.paced && len(args) > 0 && unpaced[args[0]] && !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--rate-limit") }) {
 		args = append([]string{args[0], "--rate-limit=1000000"}, args[1:]...)
 	}
 	ios, _, out, errOut := iostreams.Test()
-	code = mainAt(context.Background(), testNow, args, ios, func(k string) string { return w.env[k] })
+	code = mainAt(context.Background(), now, args, ios, func(k string) string { return w.env[k] })
 	return code, out.String(), errOut.String()
 }
 
@@ -314,6 +320,42 @@ func TestPlanErrorsAndAuthFailures(t *testing.T) {
 	w = newWorld(t, "", sim.Options{})
 	if code, _, errOut := w.run("plan", e2eSpec); code != ExitAuth || !strings.Contains(errOut, "no credentials") {
 		t.Errorf("no credentials: exit %d\n%s", code, errOut)
+	}
+}
+
+// TestSpecConflictsOnLiveRepositories: two policies that give one user two
+// roles pass validate (no listed repository has both) but conflict on the
+// live repositories both select. Every command that expands the spec
+// against the live state says so with the spec's file:line, and fails.
+func TestSpecConflictsOnLiveRepositories(t *testing.T) {
+	dir := writeSpec(t, `policies:
+  a: {repositories: ["payments/**"], members: {erin: viewer}}
+  b: {repositories: ["payments/api/*"], members: {erin: developer}}
+`)
+	w := newWorld(t, "aksk", sim.Options{})
+	if code, _, errOut := w.run("validate", dir); code != 0 {
+		t.Fatalf("validate: exit %d\n%s", code, errOut)
+	}
+	for _, tc := range []struct {
+		cmd, summary string
+	}{
+		{"plan", "reposync: the spec conflicts with itself on live repositories (1 conflict)"},
+		{"access", "reposync: the spec conflicts with itself on live repositories (1 conflict)"},
+		{"doctor", "the spec could not be expanded against the live repositories: the spec conflicts with itself on live repositories (1 conflict)"},
+	} {
+		t.Run(tc.cmd, func(t *testing.T) {
+			code, out, errOut := w.run(tc.cmd, dir)
+			if code != ExitError {
+				t.Errorf("exit %d, want 1", code)
+			}
+			diag := filepath.Join(dir, "spec.yaml") + ":5:51: error: conflicting member `erin`"
+			if !strings.Contains(errOut, diag) || !strings.Contains(out+errOut, tc.summary) {
+				t.Errorf("want %q and %q in the output:\n%s%s", diag, tc.summary, out, errOut)
+			}
+		})
+	}
+	if w.writes() != 0 {
+		t.Errorf("%d writes", w.writes())
 	}
 }
 

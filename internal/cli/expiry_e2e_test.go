@@ -1,27 +1,21 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/sim"
 )
 
 // expirySpec is written against the e2e fixture, for a plan made on
 // testNow (2026-12-01): erin's developer role on gateway ended yesterday,
 // carol's viewer role on ledger and erin's push grant end tomorrow.
-const expirySpec = `version: 1
-project: 0b234373cf3f4b04ab2d8a245155e12b
-repositories:
+// (writeSpec adds the version and project lines.)
+const expirySpec = `repositories:
   payments/api/gateway:
     members:
       alice: admin
@@ -49,23 +43,13 @@ type expiryPlan struct {
 	}
 }
 
-func (w *world) runAt(now time.Time, args ...string) (code int, stdout, stderr string) {
-	w.t.Helper()
-	ios, _, out, errOut := iostreams.Test()
-	code = mainAt(context.Background(), now, args, ios, func(k string) string { return w.env[k] })
-	return code, out.String(), errOut.String()
-}
-
 // TestExpiredGrantRemovedUpcomingUntouched: against the simulator, a grant
 // that expired yesterday is planned for removal with its reason — without
 // --prune — and is gone after apply; grants ending tomorrow are listed as
 // ending soon and left as they are.
 func TestExpiredGrantRemovedUpcomingUntouched(t *testing.T) {
 	w := newWorld(t, "aksk", sim.Options{})
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "spec.yaml"), []byte(expirySpec), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := writeSpec(t, expirySpec)
 	plan := func() expiryPlan {
 		t.Helper()
 		code, out, errOut := w.run("plan", "--format", "json", dir)
@@ -160,8 +144,7 @@ func TestExpiredGrantRemovedUpcomingUntouched(t *testing.T) {
 // need no --prune but stay within max_deletes.
 func TestExpiredGrantsCountAgainstMaxDeletes(t *testing.T) {
 	w := newWorld(t, "aksk", sim.Options{})
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "spec.yaml"), []byte(expirySpec), 0o644)
+	dir := writeSpec(t, expirySpec)
 	code, out, _ := w.run("plan", "--detailed-exitcode", "--max-deletes", "0", dir)
 	if code != ExitError || !strings.Contains(out, "max_deletes: the plan deletes 1 object, more than max_deletes 0") || strings.Contains(out, "prune:") {
 		t.Errorf("exit %d, want 1 with the max_deletes refusal alone\n%s", code, out)

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reposync/reposync/internal/sim"
 )
@@ -78,6 +79,19 @@ func TestExportRoundTripDemo(t *testing.T) {
 	}
 	if w.writes() != 0 {
 		t.Errorf("export wrote %d times", w.writes())
+	}
+}
+
+// TestExportStampsTheRunsClock: the export's header says when it was made
+// by the run's one clock (Factory.Now), like every other timestamp.
+func TestExportStampsTheRunsClock(t *testing.T) {
+	w := newWorld(t, "aksk", sim.Options{})
+	code, out, errOut := w.run("export", "--project", demoProject)
+	if code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, errOut)
+	}
+	if want := "on " + testNow.Format(time.RFC3339) + "."; !strings.Contains(out, want) {
+		t.Errorf("the header lacks %q:\n%.300s", want, out)
 	}
 }
 

@@ -121,37 +121,32 @@ func (e timeoutError) Error() string {
 
 func (e timeoutError) Unwrap() error { return context.DeadlineExceeded }
 
-// credentialKind names which credentials the environment gave, for
-// messages ("aksk", "token" or "password").
-type credentialKind string
-
 // credentialsFromEnv reads the credentials in DESIGN.md's order of
-// precedence: AK/SK, then a token, then an IAM password login.
-func credentialsFromEnv(getenv func(string) string) (api.Credentials, credentialKind, error) {
+// precedence: AK/SK, then a token, then an IAM password login. Exactly one
+// kind is filled in, so the result's Kind says which.
+func credentialsFromEnv(getenv func(string) string) (api.Credentials, error) {
 	c := api.Credentials{ProjectID: getenv("HW_PROJECT_ID")}
-	var kind credentialKind
 	ak, sk := getenv("HW_ACCESS_KEY"), getenv("HW_SECRET_KEY")
 	switch {
 	case ak != "" || sk != "":
 		if ak == "" || sk == "" {
-			return c, "", authConfigError("HW_ACCESS_KEY and HW_SECRET_KEY must be set together")
+			return c, authConfigError("HW_ACCESS_KEY and HW_SECRET_KEY must be set together")
 		}
-		kind, c.AccessKey, c.SecretKey, c.SecurityToken = "aksk", ak, sk, getenv("HW_SECURITY_TOKEN")
+		c.AccessKey, c.SecretKey, c.SecurityToken = ak, sk, getenv("HW_SECURITY_TOKEN")
 	case getenv("HW_AUTH_TOKEN") != "":
-		kind, c.Token = "token", getenv("HW_AUTH_TOKEN")
+		c.Token = getenv("HW_AUTH_TOKEN")
 	case getenv("HW_USER_NAME") != "" || getenv("HW_USER_PASSWORD") != "":
 		c.IAMUser, c.IAMPassword, c.IAMDomain = getenv("HW_USER_NAME"), getenv("HW_USER_PASSWORD"), getenv("HW_DOMAIN_NAME")
 		if c.IAMUser == "" || c.IAMPassword == "" || c.IAMDomain == "" {
-			return c, "", authConfigError("IAM password login needs HW_USER_NAME, HW_USER_PASSWORD and HW_DOMAIN_NAME")
+			return c, authConfigError("IAM password login needs HW_USER_NAME, HW_USER_PASSWORD and HW_DOMAIN_NAME")
 		}
-		kind = "password"
 	default:
-		return c, "", authConfigError("no credentials: set HW_ACCESS_KEY and HW_SECRET_KEY, or HW_AUTH_TOKEN, or HW_USER_NAME, HW_USER_PASSWORD and HW_DOMAIN_NAME")
+		return c, authConfigError("no credentials: set HW_ACCESS_KEY and HW_SECRET_KEY, or HW_AUTH_TOKEN, or HW_USER_NAME, HW_USER_PASSWORD and HW_DOMAIN_NAME")
 	}
 	if c.ProjectID != "" && !hexID.MatchString(c.ProjectID) {
-		return c, "", authConfigError(fmt.Sprintf("HW_PROJECT_ID %q is not an IAM project id (32 lowercase hex characters)", c.ProjectID))
+		return c, authConfigError(fmt.Sprintf("HW_PROJECT_ID %q is not an IAM project id (32 lowercase hex characters)", c.ProjectID))
 	}
-	return c, kind, nil
+	return c, nil
 }
 
 // ChangeOptions are the flags plan and apply share about what may change.

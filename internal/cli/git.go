@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -37,10 +36,20 @@ func runGit(ctx context.Context, dir string, args ...string) (string, error) {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return "", fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
+		return "", &gitError{msg: fmt.Sprintf("git %s: %s", strings.Join(args, " "), msg), err: err}
 	}
 	return strings.TrimSpace(out.String()), nil
 }
+
+// gitError is a failed git command, told with git's own message; it
+// unwraps to the *exec.ExitError, for callers that read the exit status.
+type gitError struct {
+	msg string
+	err error
+}
+
+func (e *gitError) Error() string { return e.msg }
+func (e *gitError) Unwrap() error { return e.err }
 
 // findGitTree returns the work tree that holds dir, or nil when dir is
 // not in one (or git is not installed: specs need not live in Git).
@@ -55,6 +64,46 @@ func findGitTree(ctx context.Context, dir string) *gitTree {
 	t := &gitTree{top: top}
 	t.commit, _ = runGit(ctx, dir, "rev-parse", "--verify", "--quiet", "HEAD")
 	return t
+}
+
+// specOrigin is where a run's spec lives, found once per run and used by
+// --changed-since and by recordOrigin: the Git work tree, the spec paths
+// relative to its top and whether they have uncommitted changes.
+type specOrigin struct {
+	// paths are the spec paths as given ("." when none were).
+	paths []string
+	// tree is nil outside a Git work tree.
+	tree *gitTree
+	// rels are paths relative to tree's top; nil when tree is nil or when
+	// outside, one of paths, lies outside the tree.
+	rels    []string
+	outside string
+	// dirty: the files below rels have uncommitted changes (git status
+	// failed when dirtyErr is set).
+	dirty    bool
+	dirtyErr error
+}
+
+// originOf places the spec paths in t, the work tree found for the run
+// (nil outside Git).
+func originOf(ctx context.Context, t *gitTree, paths []string) *specOrigin {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	o := &specOrigin{paths: paths, tree: t}
+	if t == nil {
+		return o
+	}
+	for _, p := range paths {
+		r, ok := t.rel(p)
+		if !ok {
+			o.rels, o.outside = nil, p
+			return o
+		}
+		o.rels = append(o.rels, r)
+	}
+	o.dirty, o.dirtyErr = t.dirty(ctx, o.rels)
+	return o
 }
 
 // rel returns path relative to the work tree's top, with forward slashes;
@@ -103,5 +152,3 @@ func (t *gitTree) relSource(src string) string {
 	}
 	return src
 }
-
-var errNoGit = errors.New("not in a Git work tree")

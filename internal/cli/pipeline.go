@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"net/url"
 	"sort"
 	"strings"
@@ -45,7 +47,9 @@ type session struct {
 	api    *api.Client
 	remote *remote.Client
 	conn   ConnOptions
-	kind   credentialKind
+	// creds are the credentials the client signs with (doctor reports
+	// their kind and the IAM project id they name).
+	creds api.Credentials
 	// notices serialises what the session writes to standard error from
 	// other goroutines: wait notices and the read meter.
 	notices *sync.Mutex
@@ -72,7 +76,7 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 	if err := conn.resolve(o.getenv, o.specProject, o.projectHint); err != nil {
 		return nil, err
 	}
-	creds, kind, err := credentialsFromEnv(o.getenv)
+	creds, err := credentialsFromEnv(o.getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -110,12 +114,12 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 		return nil, err
 	}
 	iamProject := creds.ProjectID
-	if o.iamProject || (kind == "aksk" && iamProject == "") {
+	if o.iamProject || (creds.Kind() == api.CredentialsAKSK && iamProject == "") {
 		if iamProject, err = client.IAMProjectID(ctx); err != nil {
 			return nil, err
 		}
 	}
-	return &session{api: client, remote: remote.New(client, conn.Project, iamProject, conn.Concurrency), conn: conn, kind: kind, notices: notices}, nil
+	return &session{api: client, remote: remote.New(client, conn.Project, iamProject, conn.Concurrency), conn: conn, creds: creds, notices: notices}, nil
 }
 
 // liveState is what readLive read: the live state and, with a spec, the
@@ -186,11 +190,8 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		}
 		var conflicts spec.Diagnostics
 		eff, conflicts = spec.Expand(d, paths)
-		if len(conflicts) > 0 {
-			for _, c := range conflicts {
-				fmt.Fprintln(ios.ErrOut, c.String())
-			}
-			return nil, fmt.Errorf("the spec conflicts with itself on live repositories (%s)", count(len(conflicts), "conflict"))
+		if err := conflictError(ios, conflicts, "live repositories"); err != nil {
+			return nil, err
 		}
 		req.Repositories = repoReads(eff, live, o.scope)
 		for p := range d.Groups {
@@ -205,14 +206,32 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	return &liveState{live: live, eff: eff}, nil
 }
 
+// conflictError prints the conflicts found when a spec's policies were
+// expanded (a member with two roles, a push path with two rule bodies); they
+// make any answer ambiguous, so they are an error. against says what the
+// spec was expanded against ("live repositories"), "" for its own.
+func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against string) error {
+	if len(conflicts) == 0 {
+		return nil
+	}
+	for _, c := range conflicts {
+		fmt.Fprintln(ios.ErrOut, c.String())
+	}
+	what := "the spec conflicts with itself"
+	if against != "" {
+		what += " on " + against
+	}
+	return fmt.Errorf("%s (%s)", what, count(len(conflicts), "conflict"))
+}
+
 // chooseScope applies --changed-since: it compares the spec at the given
 // revision with d and narrows r to what the change touches, saying on ios
 // what it plans.
-func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions, paths []string, d *state.Desired, r *resolved) error {
+func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions, origin *specOrigin, d *state.Desired, r *resolved) error {
 	if o.ChangedSince == "" {
 		return nil
 	}
-	scope, note, err := changedScope(ctx, paths, d, o.ChangedSince)
+	scope, note, err := changedScope(ctx, origin, d, o.ChangedSince)
 	if err != nil {
 		return err
 	}
@@ -275,6 +294,11 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		// A scoped plan walks part of the tree: a policy can miss there.
 		for _, name := range policyMisses(d, ls.eff) {
 			fmt.Fprintf(ios.ErrOut, "warning: policy %s selects no live repository\n", name)
+		}
+	} else if r.scope.ChangedSince == "" {
+		// A mistyped --target plans nothing and looks like no drift.
+		for _, t := range targetMisses(r.scope.Repositories, d, ls.live) {
+			fmt.Fprintf(ios.ErrOut, "warning: --target %s matches no repository or group, live or in the spec\n", t)
 		}
 	}
 	p, problems := plan.Diff(d, ls.eff, ls.live, r.planOptions())
@@ -341,36 +365,48 @@ func policyMisses(d *state.Desired, eff map[string]*state.EffectiveRepository) [
 	return out
 }
 
+// targetMisses lists the --target patterns that match no repository or
+// group, neither live (what the scoped walk saw) nor listed in the spec.
+func targetMisses(targets []string, d *state.Desired, live *state.Live) []string {
+	var out []string
+	for _, t := range targets {
+		p, err := state.ParsePattern(t)
+		if err != nil {
+			continue // resolve has reported it
+		}
+		matches := func(paths iter.Seq[string]) bool {
+			for path := range paths {
+				if p.Match(path) {
+					return true
+				}
+			}
+			return false
+		}
+		if !matches(maps.Keys(live.Repositories)) && !matches(maps.Keys(live.Groups)) &&
+			!matches(maps.Keys(d.Repositories)) && !matches(maps.Keys(d.Groups)) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // recordOrigin writes into p.Context where the spec came from — its paths
 // relative to the Git work tree's top (or to the working directory outside
 // Git), the commit and whether the spec had uncommitted changes — and
 // makes every change's source relative to that top, so that a saved plan
 // can be applied from anywhere in the checkout and a reviewer's link points
 // at the right line.
-func recordOrigin(ctx context.Context, p *plan.Plan, paths []string) *gitTree {
-	if len(paths) == 0 {
-		paths = []string{"."}
+func recordOrigin(p *plan.Plan, origin *specOrigin) {
+	defer func() { p.ChangesDigest = plan.ChangesDigest(p) }()
+	t := origin.tree
+	if t == nil || origin.rels == nil {
+		// Outside Git, or a spec path outside the work tree: everything
+		// stays relative to the working directory.
+		p.Context.SpecPaths = append([]string(nil), origin.paths...)
+		return
 	}
-	t := findGitTree(ctx, ".")
-	if t == nil {
-		p.Context.SpecPaths = append([]string(nil), paths...)
-		p.ChangesDigest = plan.ChangesDigest(p)
-		return nil
-	}
-	var rels []string
-	for _, sp := range paths {
-		r, ok := t.rel(sp)
-		if !ok {
-			// Outside the work tree: keep everything relative to the
-			// working directory, as without Git.
-			p.Context.SpecPaths = append([]string(nil), paths...)
-			p.ChangesDigest = plan.ChangesDigest(p)
-			return nil
-		}
-		rels = append(rels, r)
-	}
-	p.Context.SpecPaths, p.Context.Root, p.Context.Commit = rels, "git", t.commit
-	p.Context.Dirty, _ = t.dirty(ctx, rels)
+	p.Context.SpecPaths, p.Context.Root, p.Context.Commit = origin.rels, "git", t.commit
+	p.Context.Dirty = origin.dirty
 	for i := range p.Changes {
 		p.Changes[i].Source = t.relSource(p.Changes[i].Source)
 		for j := range p.Changes[i].Expired {
@@ -380,8 +416,6 @@ func recordOrigin(ctx context.Context, p *plan.Plan, paths []string) *gitTree {
 	for i := range p.Expiring {
 		p.Expiring[i].Source = t.relSource(p.Expiring[i].Source)
 	}
-	p.ChangesDigest = plan.ChangesDigest(p)
-	return t
 }
 
 // sourceLinker links a source (relative to the repository root) to its

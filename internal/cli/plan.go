@@ -91,7 +91,8 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 		return err
 	}
 	r.today = today(o.Now)
-	if err := chooseScope(ctx, o.IO, o.Changes, o.Paths, d, &r); err != nil {
+	origin := originOf(ctx, findGitTree(ctx, "."), o.Paths)
+	if err := chooseScope(ctx, o.IO, o.Changes, origin, d, &r); err != nil {
 		return err
 	}
 	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, ios: o.IO, specProject: d.Project, iamProject: d.GitAuths != nil})
@@ -103,7 +104,7 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 		return err
 	}
 	p := res.plan
-	recordOrigin(ctx, p, o.Paths)
+	recordOrigin(p, origin)
 	if o.Out != "" {
 		var buf bytes.Buffer
 		if err := plan.Encode(&buf, p); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,21 +119,10 @@ func TestRefusalShownInEveryFormat(t *testing.T) {
 // returns its top.
 func gitSpec(t *testing.T, dir string) string {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed")
-	}
-	top := t.TempDir()
+	top := newGitSpec(t)
 	copyDir(t, dir, filepath.Join(top, "specs"))
-	for _, args := range [][]string{
-		{"init", "-q"}, {"add", "-A"},
-		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "spec"},
-	} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = top
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	git(t, top, "add", "-A")
+	git(t, top, "commit", "-q", "-m", "spec")
 	return top
 }
 
@@ -239,6 +227,31 @@ func TestSavedPlanAppliesFromAnotherDirectory(t *testing.T) {
 	os.WriteFile(f, data, 0o644)
 	if code, _, errOut := w.run("apply", "--plan", saved, "--yes", "--prune=false"); code != ExitError || !strings.Contains(errOut, "made with --prune=true") {
 		t.Errorf("contradicting flag: exit %d\n%s", code, errOut)
+	}
+}
+
+// A plan saved inside the checkout is applied from outside it: the spec is
+// found through the plan file's checkout, and the fresh plan's sources are
+// made relative to that same checkout, so it matches the reviewed one.
+func TestSavedPlanAppliesFromOutsideTheCheckout(t *testing.T) {
+	spec, err := filepath.Abs(e2eSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := gitSpec(t, spec)
+	w := newWorld(t, "aksk", sim.Options{})
+	saved := filepath.Join(top, "reviewed.json")
+	t.Chdir(top)
+	if code, _, errOut := w.run("plan", "--out", saved, "specs"); code != 0 {
+		t.Fatalf("plan: exit %d\n%s", code, errOut)
+	}
+	t.Chdir(t.TempDir())
+	code, out, errOut := w.run("apply", "--plan", saved, "--yes")
+	if code != 0 || !strings.Contains(out, "Apply finished") {
+		t.Fatalf("apply --plan from outside the checkout: exit %d\n%s%s", code, out, errOut)
+	}
+	if w.writes() == 0 {
+		t.Error("nothing was written")
 	}
 }
 

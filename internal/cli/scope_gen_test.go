@@ -249,27 +249,9 @@ var propMutations = []mutation{
 		delete(s.Repos, p)
 		return "remove repository " + p
 	},
-	func(g *propGen, s *pSpec) string { // members
-		p, r := g.someRepo(s)
-		if r == nil {
-			return ""
-		}
-		return "repository " + p + ": " + g.editMembers(&r.Members, propRepoUsers)
-	},
-	func(g *propGen, s *pSpec) string { // member groups
-		p, r := g.someRepo(s)
-		if r == nil {
-			return ""
-		}
-		return "repository " + p + ": " + g.editRefs(&r.MGs, propMGs, "member groups")
-	},
-	func(g *propGen, s *pSpec) string { // push rules
-		p, r := g.someRepo(s)
-		if r == nil {
-			return ""
-		}
-		return "repository " + p + ": " + g.editRules(&r.Rules)
-	},
+	editGrants((*propGen).someRepoGrants, "members"),
+	editGrants((*propGen).someRepoGrants, "member_groups"),
+	editGrants((*propGen).someRepoGrants, "push_rules"),
 	// Policies.
 	func(g *propGen, s *pSpec) string { // add
 		name := fmt.Sprintf("p%d", 5+g.r.IntN(5))
@@ -356,27 +338,9 @@ var propMutations = []mutation{
 		}
 		return ""
 	},
-	func(g *propGen, s *pSpec) string { // members
-		n, pol := g.somePolicy(s)
-		if pol == nil {
-			return ""
-		}
-		return "policy " + n + ": " + g.editMembers(&pol.Members, propPolicyUsers)
-	},
-	func(g *propGen, s *pSpec) string { // member groups
-		n, pol := g.somePolicy(s)
-		if pol == nil {
-			return ""
-		}
-		return "policy " + n + ": " + g.editRefs(&pol.MGs, propMGs, "member groups")
-	},
-	func(g *propGen, s *pSpec) string { // push rules
-		n, pol := g.somePolicy(s)
-		if pol == nil {
-			return ""
-		}
-		return "policy " + n + ": " + g.editRules(&pol.Rules)
-	},
+	editGrants((*propGen).somePolicyGrants, "members"),
+	editGrants((*propGen).somePolicyGrants, "member_groups"),
+	editGrants((*propGen).somePolicyGrants, "push_rules"),
 	func(g *propGen, s *pSpec) string { // description
 		n, pol := g.somePolicy(s)
 		if pol == nil {
@@ -522,12 +486,41 @@ func groupPaths() []string {
 	return out
 }
 
-func (g *propGen) someRepo(s *pSpec) (string, *pRepo) {
+// editGrants is the mutation that edits one list (members, member_groups
+// or push_rules) of the repository or policy that some picks.
+func editGrants(some func(*propGen, *pSpec) (string, *pGrants, []string), list string) mutation {
+	return func(g *propGen, s *pSpec) string {
+		label, gr, users := some(g, s)
+		if gr == nil {
+			return ""
+		}
+		switch list {
+		case "members":
+			return label + ": " + g.editMembers(&gr.Members, users)
+		case "member_groups":
+			return label + ": " + g.editRefs(&gr.MGs, propMGs, "member groups")
+		}
+		return label + ": " + g.editRules(&gr.Rules)
+	}
+}
+
+// someRepoGrants picks a listed repository: its label, grants and the users a
+// repository's members come from.
+func (g *propGen) someRepoGrants(s *pSpec) (string, *pGrants, []string) {
 	if len(s.Repos) == 0 {
-		return "", nil
+		return "", nil, nil
 	}
 	p := pick(g, sortedKeys(s.Repos))
-	return p, s.Repos[p]
+	return "repository " + p, &s.Repos[p].pGrants, propRepoUsers
+}
+
+// somePolicyGrants is someRepoGrants for policies.
+func (g *propGen) somePolicyGrants(s *pSpec) (string, *pGrants, []string) {
+	n, pol := g.somePolicy(s)
+	if pol == nil {
+		return "", nil, nil
+	}
+	return "policy " + n, &pol.pGrants, propPolicyUsers
 }
 
 func (g *propGen) somePolicy(s *pSpec) (string, *pPolicy) {

@@ -46,6 +46,41 @@ func TestTargetRestrictsThePlanAndItsReads(t *testing.T) {
 
 // A spec that manages only members never asks for push rules or member
 // groups, in a full plan too.
+// A --target that matches nothing, live or in the spec, plans nothing; it
+// says so rather than look like a project without drift.
+func TestTargetThatMatchesNothingWarns(t *testing.T) {
+	w := newWorld(t, "aksk", sim.Options{})
+	for _, tc := range []struct {
+		targets []string
+		missed  []string
+	}{
+		{[]string{"paymnts/**"}, []string{"paymnts/**"}},
+		{[]string{"payments/**", "payments/api/gatway"}, []string{"payments/api/gatway"}},
+		{[]string{"payments/api/gateway"}, nil},
+		{[]string{"payments/web"}, nil}, // listed in the spec, not created yet
+	} {
+		t.Run(strings.Join(tc.targets, ","), func(t *testing.T) {
+			args := []string{"plan"}
+			for _, tg := range tc.targets {
+				args = append(args, "--target", tg)
+			}
+			code, _, errOut := w.run(append(args, e2eSpec)...)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, errOut)
+			}
+			var missed []string
+			for _, line := range strings.Split(errOut, "\n") {
+				if tg, ok := strings.CutPrefix(line, "warning: --target "); ok {
+					missed = append(missed, strings.TrimSuffix(tg, " matches no repository or group, live or in the spec"))
+				}
+			}
+			if strings.Join(missed, " ") != strings.Join(tc.missed, " ") {
+				t.Errorf("warned about %q, want %q\n%s", missed, tc.missed, errOut)
+			}
+		})
+	}
+}
+
 func TestMembersOnlySpecReadsOnlyMembers(t *testing.T) {
 	w := newWorld(t, "aksk", sim.Options{})
 	spec := writeSpec(t, "repositories:\n  payments/api/ledger:\n    members: {bob: admin, carol: developer}\npolicies:\n  p:\n    repositories: [\"payments/**\"]\n    members: {erin: viewer}\n")

@@ -172,11 +172,14 @@ type pRef struct{ Name, Expires, Reason string }
 
 type pRule struct{ Users, MGs, Roles []pRef }
 
-type pRepo struct {
+// pGrants are the lists a repository and a policy both grant.
+type pGrants struct {
 	Members map[string]pGrant
 	MGs     []pRef
 	Rules   map[string]pRule
 }
+
+type pRepo struct{ pGrants }
 
 type pGroup struct {
 	Vis  string
@@ -187,9 +190,7 @@ type pGroup struct {
 type pPolicy struct {
 	Desc     string
 	Patterns []string
-	Members  map[string]pGrant
-	MGs      []pRef
-	Rules    map[string]pRule
+	pGrants
 }
 
 type pAuth struct{ Type, User, Env string }
@@ -270,15 +271,7 @@ func (s *pSpec) render(shuffle *rand.Rand) string {
 			if shuffle != nil {
 				b.WriteString("    # the same entry\n")
 			}
-			if r.Members != nil {
-				fmt.Fprintf(&b, "    members: %s\n", renderMembers(r.Members, order))
-			}
-			if r.MGs != nil {
-				fmt.Fprintf(&b, "    member_groups: %s\n", renderRefs(r.MGs))
-			}
-			if r.Rules != nil {
-				fmt.Fprintf(&b, "    push_rules: %s\n", renderRules(r.Rules, order))
-			}
+			r.render(&b, order)
 		}
 	}
 	if len(s.Policies) > 0 {
@@ -294,15 +287,7 @@ func (s *pSpec) render(shuffle *rand.Rand) string {
 				pats = append(pats, fmt.Sprintf("%q", p))
 			}
 			fmt.Fprintf(&b, "    repositories: [%s]\n", strings.Join(pats, ", "))
-			if pol.Members != nil {
-				fmt.Fprintf(&b, "    members: %s\n", renderMembers(pol.Members, order))
-			}
-			if pol.MGs != nil {
-				fmt.Fprintf(&b, "    member_groups: %s\n", renderRefs(pol.MGs))
-			}
-			if pol.Rules != nil {
-				fmt.Fprintf(&b, "    push_rules: %s\n", renderRules(pol.Rules, order))
-			}
+			pol.render(&b, order)
 		}
 	}
 	if s.Auths != nil {
@@ -317,6 +302,20 @@ func (s *pSpec) render(shuffle *rand.Rand) string {
 		}
 	}
 	return b.String()
+}
+
+// render writes the lists gr manages, indented as the fields of a
+// repository or a policy.
+func (gr *pGrants) render(b *strings.Builder, order func([]string) []string) {
+	if gr.Members != nil {
+		fmt.Fprintf(b, "    members: %s\n", renderMembers(gr.Members, order))
+	}
+	if gr.MGs != nil {
+		fmt.Fprintf(b, "    member_groups: %s\n", renderRefs(gr.MGs))
+	}
+	if gr.Rules != nil {
+		fmt.Fprintf(b, "    push_rules: %s\n", renderRules(gr.Rules, order))
+	}
 }
 
 func renderGrant(role, name string, g pRef) string {
