@@ -381,12 +381,18 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		}
 		if dl, ok := callCtx.Deadline(); ok && time.Until(dl) < delay {
 			// Waiting would only end at the deadline: say so now.
-			wait := fmt.Sprintf("waiting %s before attempt %d", delay, attempt+1)
+			wait := fmt.Sprintf("waiting %s before attempt %d", delay.Round(time.Millisecond), attempt+1)
 			if hasRetryAfter || throttled {
 				wait = notice.String()
 			}
 			if cdl, ok := ctx.Deadline(); ok && cdl.Equal(dl) {
-				return nil, fmt.Errorf("%s %s %s: %s would pass the deadline: %w", cl.op, cl.method, c.sanitize(u), wait, context.DeadlineExceeded)
+				// The caller's deadline (the run's --timeout): still
+				// say what failed, or the cause is lost.
+				cause := ""
+				if last != nil {
+					cause = "; last failure" + c.redact(detail(last))
+				}
+				return nil, fmt.Errorf("%s %s %s: %s would pass the deadline: %w%s", cl.op, cl.method, c.sanitize(u), wait, context.DeadlineExceeded, cause)
 			}
 			return nil, c.gaveUp(cl, u, attempt, last, false, wait)
 		}

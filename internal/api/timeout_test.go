@@ -173,3 +173,22 @@ func TestTimeoutOptionsValidated(t *testing.T) {
 		}
 	}
 }
+
+// TestCallerDeadlineKeepsTheCause: when the caller's deadline ends the
+// retries early, the error still says what the last attempt met.
+func TestCallerDeadlineKeepsTheCause(t *testing.T) {
+	srv, mux := newServer(t)
+	mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
+		answer(w, 503, "", `{"error_code":"CH.000503","error_msg":"backend unavailable"}`)
+	})
+	c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}), WithCallTimeout(time.Hour))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := c.ShowRepository(ctx, 1)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "would pass the deadline") || !strings.Contains(err.Error(), "backend unavailable") {
+		t.Fatalf("error %v: want the deadline and the last failure", err)
+	}
+	if strings.Contains(err.Error(), tToken) {
+		t.Errorf("the token leaked: %v", err)
+	}
+}
