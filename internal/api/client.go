@@ -61,6 +61,7 @@ type Client struct {
 	tokens       *tokenCache
 	identity     *identityCache
 	maxBody      int64
+	maxList      int64 // bytes of all pages of one listing
 	maxErrorBody int64
 	pageSize     int
 
@@ -93,6 +94,7 @@ func New(opts ...Option) (*Client, error) {
 		clock:          realClock{},
 		userAgent:      "reposync/dev",
 		maxBody:        defaultMaxBody,
+		maxList:        defaultMaxList,
 		maxErrorBody:   defaultMaxErrorBody,
 		pageSize:       defaultPageSize,
 		stats:          map[string]*OpStats{},

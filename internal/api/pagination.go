@@ -63,6 +63,7 @@ func listAll[T any](ctx context.Context, c *Client, cl *call) ([]T, error) {
 func (c *Client) paginate(ctx context.Context, cl *call, fetch func(page *call) (int, *response, error)) error {
 	limit := c.pageSize
 	var prev []byte // the previous page's body
+	var size int64  // the bytes of every page so far
 	confirming := 0 // the size of the short page whose successor is asked for
 	for offset, n := 0, 0; ; n++ {
 		if n == maxPages {
@@ -75,6 +76,9 @@ func (c *Client) paginate(ctx context.Context, cl *call, fetch func(page *call) 
 		page.query.Set("limit", strconv.Itoa(limit))
 		k, resp, err := fetch(&page)
 		if err != nil {
+			return err
+		}
+		if err := c.listSize(cl, &size, len(resp.body)); err != nil {
 			return err
 		}
 		total, hasTotal := xTotal(resp.header)
@@ -179,6 +183,22 @@ const minPageCap = 10
 // maxPages stops a listing whose server never returns a short page.
 const maxPages = 10000
 
+// defaultMaxList bounds the bytes of all pages of one listing: each answer
+// is bounded on its own (maxBody), but a server handing out distinct full
+// pages would otherwise be read until maxPages of them.
+const defaultMaxList = 256 << 20
+
+// listSize adds a page's bytes to a listing's total and fails once the
+// total passes the client's bound.
+func (c *Client) listSize(cl *call, total *int64, page int) error {
+	*total += int64(page)
+	if *total <= c.maxList {
+		return nil
+	}
+	u, _ := c.url(cl)
+	return c.newError(cl, u, nil, KindDecode, fmt.Errorf("the list is larger than %d MiB in all; stopped rather than read on (is the server repeating itself?)", c.maxList>>20))
+}
+
 func errPagination(c *Client, cl *call) error {
 	u, _ := c.url(cl)
 	return c.newError(cl, u, nil, KindDecode, fmt.Errorf("pagination did not end after %d pages", maxPages))
@@ -202,10 +222,16 @@ type legacyEnvelope struct {
 // legacy runs a v1 call and unwraps its envelope: a {"status": "failed"}
 // body is an error even on HTTP 200. out receives "result".
 func (c *Client) legacy(ctx context.Context, cl *call, out any) error {
+	_, err := c.legacyPage(ctx, cl, out)
+	return err
+}
+
+// legacyPage is legacy, also returning the answer (for its size).
+func (c *Client) legacyPage(ctx context.Context, cl *call, out any) (*response, error) {
 	var env legacyEnvelope
 	resp, err := c.getJSON(ctx, cl, &env)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if env.Status != "" && env.Status != "success" {
 		u, _ := c.url(cl)
@@ -218,15 +244,15 @@ func (c *Client) legacy(ctx context.Context, cl *call, out any) error {
 		if e.Message == "" {
 			e.Message = fmt.Sprintf("status %q", env.Status)
 		}
-		return e
+		return nil, e
 	}
 	if out != nil && len(env.Result) > 0 && string(env.Result) != "null" {
 		if err := json.Unmarshal(env.Result, out); err != nil {
 			u, _ := c.url(cl)
-			return c.newError(cl, u, nil, KindDecode, fmt.Errorf("decode result: %w", err))
+			return nil, c.newError(cl, u, nil, KindDecode, fmt.Errorf("decode result: %w", err))
 		}
 	}
-	return nil
+	return resp, nil
 }
 
 // FlexString is a string that also decodes from a JSON number or null: some

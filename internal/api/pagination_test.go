@@ -391,3 +391,25 @@ func TestLegacyServerIgnoringPageIndex(t *testing.T) {
 		})
 	}
 }
+
+// TestListSizeIsBounded: every page fits the per-answer bound, but a
+// listing of many distinct full pages stops at the bound of the whole list
+// instead of reading until maxPages.
+func TestListSizeIsBounded(t *testing.T) {
+	srv, mux := newServer(t)
+	s := &cappingServer{n: 1000, total: -1}
+	mux.Handle("GET /v4/repositories/1/protected-refs/user-groups", s)
+	c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
+	c.maxList = 8 << 10
+	_, err := c.ListRepositoryProtectedRefsUserGroups(context.Background(), 1)
+	if e := asError(err); e == nil || e.Kind != KindDecode || !strings.Contains(err.Error(), "the list is larger than") {
+		t.Fatalf("error %v, want the list bound", err)
+	}
+	if n := s.calls.Load(); n >= 10 {
+		t.Errorf("%d pages read past the bound", n)
+	}
+	c.maxList = defaultMaxList
+	if _, err := s.list(t, c); err != nil {
+		t.Errorf("the same list under the default bound: %v", err)
+	}
+}

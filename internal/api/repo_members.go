@@ -82,6 +82,7 @@ func (c *Client) ListRepoMembers(ctx context.Context, repoUUID string) ([]Legacy
 		size = capAt
 	}
 	var all, prev []LegacyMember
+	var bytesRead int64
 	probe := 0 // the size of a short first page whose page 2 is asked for
 	for page := 1; ; page++ {
 		if page > maxPages {
@@ -93,7 +94,11 @@ func (c *Client) ListRepoMembers(ctx context.Context, repoUUID string) ([]Legacy
 		}
 		q := url.Values{"page_index": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(size)}}
 		cl := get(op, svcRepo, path, q)
-		if err := c.legacy(ctx, cl, &res); err != nil {
+		resp, err := c.legacyPage(ctx, cl, &res)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.listSize(cl, &bytesRead, len(resp.body)); err != nil {
 			return nil, err
 		}
 		k := len(res.Users)
