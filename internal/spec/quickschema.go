@@ -246,16 +246,9 @@ func (c *quickCompiler) resolve(ptr string) (*quickSchema, error) {
 	if s, ok := c.refs[ptr]; ok {
 		return s, nil
 	}
-	var cur any = c.root
-	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("$ref %s: not found", ptr)
-		}
-		cur, ok = m[strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")]
-		if !ok {
-			return nil, fmt.Errorf("$ref %s: not found", ptr)
-		}
+	cur := valueAt(c.root, ptr)
+	if cur == nil {
+		return nil, fmt.Errorf("$ref %s: not found", ptr)
 	}
 	// Register before compiling, so a recursive reference finds it.
 	s := &quickSchema{}
