@@ -398,10 +398,10 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 		expired := map[string]state.Ref{} // the repository's own, by live name
 		for _, ref := range e.MemberGroups {
 			at := MemberGroupAddress(e.Path, ref.Name)
-			if x.check(KindMemberGroup, "member group "+ref.Name, "", ref.Grant, ref.Source, x.mgPolicy(e, ref), at) {
+			if x.check(KindMemberGroup, "member group "+ref.Name, "", ref.Grant, ref.Source, ref.Policy, at) {
 				alt, ok := x.policyMemberGroup(e, ref.Name)
 				if !ok {
-					if x.ownMemberGroup(e, ref.Name) {
+					if ref.Policy == "" { // the repository's own: its list is complete
 						name := ref.Name
 						if m, found := r.quietMemberGroup(ref.Name); found {
 							name = m.Name
@@ -411,7 +411,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 					continue
 				}
 				ref = alt
-				x.check(KindMemberGroup, "member group "+ref.Name, "", ref.Grant, ref.Source, x.mgPolicy(e, ref), at)
+				x.check(KindMemberGroup, "member group "+ref.Name, "", ref.Grant, ref.Source, ref.Policy, at)
 			}
 			m, ok := r.memberGroup(ref.Name, ref.Source, false)
 			if !ok {

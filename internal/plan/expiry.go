@@ -192,35 +192,13 @@ func (x *expiry) policyMemberGroup(e *state.EffectiveRepository, mg string) (sta
 		if pol := x.d.Policies[name]; pol != nil {
 			for _, r := range pol.MemberGroups {
 				if r.Name == mg && !r.ExpiredOn(x.today) {
+					r.Policy = name
 					return r, true
 				}
 			}
 		}
 	}
 	return state.Ref{}, false
-}
-
-// ownRule reports whether the push rule at path is the repository's own
-// (listed under `repositories:`), as opposed to a policy's.
-func (x *expiry) ownRule(e *state.EffectiveRepository, path string) bool {
-	r := x.d.Repositories[e.Path]
-	if r == nil || !e.PushRulesAuthoritative {
-		return false
-	}
-	_, ok := r.PushRules[path]
-	return ok
-}
-
-// rulePolicy names the first policy selecting e with a push rule at path.
-func (x *expiry) rulePolicy(e *state.EffectiveRepository, path string) string {
-	for _, name := range e.Policies {
-		if pol := x.d.Policies[name]; pol != nil {
-			if _, ok := pol.PushRules[path]; ok {
-				return name
-			}
-		}
-	}
-	return ""
 }
 
 // policyRuleGrant reports whether a policy selecting e grants the same in
@@ -248,11 +226,7 @@ func (x *expiry) policyRuleGrant(e *state.EffectiveRepository, path string, list
 // lists the expired grants of the repository's own rule that the live
 // rule still has: the update that follows takes them away.
 func (x *expiry) rule(e *state.EffectiveRepository, path string, rule state.PushRule, live *state.LivePushRule) (state.PushRule, []ExpiredGrant) {
-	own := x.ownRule(e, path)
-	policy := ""
-	if !own {
-		policy = x.rulePolicy(e, path)
-	}
+	own, policy := rule.Policy == "", rule.Policy
 	at := PushRuleAddress(e.Path, path)
 	var removed []ExpiredGrant
 	filter := func(kind string, refs []state.Ref, list func(state.PushRule) []state.Ref, isLive func(string) bool) []state.Ref {
@@ -343,25 +317,4 @@ func (r *resolver) quietRole(name string) (state.LiveRole, bool) {
 	}
 	ro, ok := r.live.Roles[name]
 	return ro, ok
-}
-
-// ownMemberGroup reports whether the repository itself lists the member
-// group (its list is then complete).
-func (x *expiry) ownMemberGroup(e *state.EffectiveRepository, name string) bool {
-	r := x.d.Repositories[e.Path]
-	return r != nil && e.MemberGroupsAuthoritative && slices.ContainsFunc(r.MemberGroups, func(ref state.Ref) bool { return ref.Name == name })
-}
-
-// mgPolicy names the policy a member group attachment of e comes from, ""
-// for the repository's own.
-func (x *expiry) mgPolicy(e *state.EffectiveRepository, ref state.Ref) string {
-	if x.ownMemberGroup(e, ref.Name) {
-		return ""
-	}
-	for _, name := range e.Policies {
-		if pol := x.d.Policies[name]; pol != nil && slices.ContainsFunc(pol.MemberGroups, func(r state.Ref) bool { return r.Name == ref.Name && r.Source == ref.Source }) {
-			return name
-		}
-	}
-	return ""
 }
