@@ -166,7 +166,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 			for _, mg := range g.MemberGroups {
 				if x.check(KindGroupMemberGroup, "member group "+mg.Name, "", mg.Grant, mg.Source, "", GroupMemberGroupAddress(path, mg.Name)) {
 					name := mg.Name
-					if m, ok := r.quietMemberGroup(mg.Name); ok {
+					if m, ok := r.lookupMemberGroup(mg.Name); ok {
 						name = m.Name
 					}
 					expired[name] = mg
@@ -298,7 +298,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 			if x.check(KindMember, "user "+name, m.Role, m.Grant, m.Source, m.Policy, ma) {
 				alt, ok := x.policyMember(e, name)
 				if !ok {
-					if u, found := r.quietUser(name); found && m.Policy == "" {
+					if u, found := r.lookupUser(name); found && m.Policy == "" {
 						if u.IAMID != "" {
 							expiredIAM[u.IAMID] = m
 						}
@@ -403,7 +403,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 				if !ok {
 					if ref.Policy == "" { // the repository's own: its list is complete
 						name := ref.Name
-						if m, found := r.quietMemberGroup(ref.Name); found {
+						if m, found := r.lookupMemberGroup(ref.Name); found {
 							name = m.Name
 						}
 						expired[name] = ref

@@ -258,63 +258,18 @@ func (x *expiry) rule(e *state.EffectiveRepository, path string, rule state.Push
 	roles := func(r state.PushRule) []state.Ref { return r.Roles }
 	out := rule
 	out.Users = filter("user", rule.Users, users, func(name string) bool {
-		u, ok := x.r.quietUser(name)
+		u, ok := x.r.lookupUser(name)
 		return slices.ContainsFunc(live.Users, func(l state.LiveUser) bool { return ok && l.ID == u.ID || l.Name == name })
 	})
 	out.MemberGroups = filter("member group", rule.MemberGroups, groups, func(name string) bool {
-		m, ok := x.r.quietMemberGroup(name)
+		m, ok := x.r.lookupMemberGroup(name)
 		return slices.ContainsFunc(live.MemberGroups, func(l state.LiveMemberGroup) bool {
 			return ok && m.TeamID != 0 && l.TeamID == m.TeamID || l.Name == name
 		})
 	})
 	out.Roles = filter("role", rule.Roles, roles, func(name string) bool {
-		ro, ok := x.r.quietRole(name)
+		ro, ok := x.r.lookupRole(name)
 		return slices.ContainsFunc(live.Roles, func(l state.LiveRole) bool { return ok && l.ID == ro.ID || l.Name == name })
 	})
 	return out, removed
-}
-
-// quietUser resolves a name as user does, but a name that cannot be
-// resolved is no problem: an expired grant may name someone who left.
-func (r *resolver) quietUser(name string) (state.LiveUser, bool) {
-	if pin, ok := r.d.Users[name]; ok {
-		switch {
-		case pin.ID != 0:
-			u, found := r.userByID[pin.ID]
-			return u, found
-		case pin.IAMID != "":
-			u, found := r.userByIAM[pin.IAMID]
-			return u, found
-		}
-	}
-	u, ok := r.live.Users[name]
-	return u, ok
-}
-
-// quietMemberGroup resolves a member group name without problems.
-func (r *resolver) quietMemberGroup(name string) (state.LiveMemberGroup, bool) {
-	if pin, ok := r.d.MemberGroups[name]; ok {
-		switch {
-		case pin.ID != "":
-			m, found := r.mgByID[pin.ID]
-			return m, found
-		case pin.TeamID != 0:
-			m, found := r.mgByTeam[pin.TeamID]
-			return m, found
-		}
-	}
-	m, ok := r.live.MemberGroups[name]
-	return m, ok
-}
-
-// quietRole resolves a role name without problems.
-func (r *resolver) quietRole(name string) (state.LiveRole, bool) {
-	if pin, ok := r.d.Roles[name]; ok {
-		if ro, found := r.roleByID[pin.ID]; found {
-			return ro, true
-		}
-		return state.LiveRole{Name: name, ID: pin.ID}, true
-	}
-	ro, ok := r.live.Roles[name]
-	return ro, ok
 }
