@@ -235,8 +235,10 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 			return Diagnostics{at(node, p, badPatternMessage(value()))}
 		}
 		if strings.HasSuffix(parent, "/properties/password_env") {
-			return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: `password_env` names the environment variable that holds the password (such as `%s`), never the password itself",
-				clip(value()), passwordEnvFor(entryName(p))))}
+			// The value is not quoted: what fails here is most likely the
+			// password itself, and diagnostics end up in CI logs.
+			return Diagnostics{at(node, p, fmt.Sprintf("not a variable name (the value is not shown: it may be the password): `password_env` names the environment variable that holds the password (such as `%s`), never the password itself",
+				passwordEnvFor(entryName(p))))}
 		}
 		return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: %s", clip(value()), patternHint(parent, value())))}
 	case "minimum", "maximum":
