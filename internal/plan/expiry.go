@@ -201,6 +201,11 @@ func (x *expiry) policyMemberGroup(e *state.EffectiveRepository, mg string) (sta
 	return state.Ref{}, false
 }
 
+// dated reports whether any of refs has an end date.
+func dated(refs []state.Ref) bool {
+	return slices.ContainsFunc(refs, func(r state.Ref) bool { return !r.Expires.IsZero() })
+}
+
 // policyRuleGrant reports whether a policy selecting e grants the same in
 // its push rule at path, and the grant still holds.
 func (x *expiry) policyRuleGrant(e *state.EffectiveRepository, path string, list func(state.PushRule) []state.Ref, name string) bool {
@@ -226,6 +231,9 @@ func (x *expiry) policyRuleGrant(e *state.EffectiveRepository, path string, list
 // lists the expired grants of the repository's own rule that the live
 // rule still has: the update that follows takes them away.
 func (x *expiry) rule(e *state.EffectiveRepository, path string, rule state.PushRule, live *state.LivePushRule) (state.PushRule, []ExpiredGrant) {
+	if x.today.IsZero() || !dated(rule.Users) && !dated(rule.MemberGroups) && !dated(rule.Roles) {
+		return rule, nil // nothing can expire or end soon: most rules, on a hot path
+	}
 	own, policy := rule.Policy == "", rule.Policy
 	at := PushRuleAddress(e.Path, path)
 	var removed []ExpiredGrant
