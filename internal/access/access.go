@@ -113,7 +113,7 @@ func FromLive(live *state.Live, d *state.Desired, eff map[string]*state.Effectiv
 		if r == nil || !r.Details || (q.Repository != "" && path != q.Repository) {
 			continue
 		}
-		m := matcher{d: d, e: eff[path], path: path, today: today}
+		m := matcher{d: d, e: eff[path], today: today}
 		out = append(out, liveRepository(r, m, q)...)
 	}
 	sortEntries(out)
@@ -239,7 +239,6 @@ func holdsRole(lm state.LiveMember, ro state.LiveRole) bool {
 type matcher struct {
 	d     *state.Desired
 	e     *state.EffectiveRepository
-	path  string
 	today state.Date
 }
 
@@ -270,19 +269,7 @@ func (m matcher) memberGroup(name string) *SpecRef {
 		return nil
 	}
 	ref := m.e.MemberGroups[i]
-	return m.ref(ref.Source, m.mgPolicy(ref), ref.Grant)
-}
-
-func (m matcher) mgPolicy(ref state.Ref) string {
-	if r := m.d.Repositories[m.path]; r != nil && slices.ContainsFunc(r.MemberGroups, func(x state.Ref) bool { return x.Name == ref.Name }) {
-		return ""
-	}
-	for _, name := range m.e.Policies {
-		if p := m.d.Policies[name]; p != nil && slices.ContainsFunc(p.MemberGroups, func(x state.Ref) bool { return x.Source == ref.Source }) {
-			return name
-		}
-	}
-	return ""
+	return m.ref(ref.Source, ref.Policy, ref.Grant)
 }
 
 // groupMemberGroup: the spec attaches the member group to the group.
@@ -312,7 +299,7 @@ func (m matcher) rule(path string, list func(state.PushRule) []state.Ref, name s
 	if !ok {
 		return nil
 	}
-	policy := m.rulePolicy(path, rule)
+	policy := rule.Policy
 	if list == nil {
 		if len(rule.Users)+len(rule.MemberGroups)+len(rule.Roles) > 0 {
 			return nil
@@ -327,20 +314,6 @@ func (m matcher) rule(path string, list func(state.PushRule) []state.Ref, name s
 	return nil
 }
 
-// rulePolicy names the policy the push rule at path comes from, "" for
-// the repository's own.
-func (m matcher) rulePolicy(path string, rule state.PushRule) string {
-	if r := m.d.Repositories[m.path]; r != nil && m.e.PushRulesAuthoritative && r.PushRules[path].Source == rule.Source {
-		return ""
-	}
-	for _, pn := range m.e.Policies {
-		if p := m.d.Policies[pn]; p != nil && p.PushRules[path].Source == rule.Source {
-			return pn
-		}
-	}
-	return ""
-}
-
 // FromSpec lists the access the spec alone grants on day today, filtered
 // by q: eff is the spec expanded over the repositories it lists (and the
 // one asked about). Expired grants are left out. Member groups' members
@@ -353,7 +326,7 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 		if q.Repository != "" && path != q.Repository {
 			continue
 		}
-		m := matcher{d: d, e: e, path: path, today: today}
+		m := matcher{d: d, e: e, today: today}
 		for _, name := range sortedKeys(e.Members) {
 			sm := e.Members[name]
 			if sm.ExpiredOn(today) || !want(name) {
@@ -370,7 +343,7 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 				if !ref.ExpiredOn(today) {
 					out = append(out, Entry{Repository: path, MemberGroup: ref.Name, Access: AccessAttached,
 						Via:  Via{Kind: ViaMemberGroup, Detail: "member group " + ref.Name + " attached to the repository", MemberGroup: ref.Name},
-						Spec: m.ref(ref.Source, m.mgPolicy(ref), ref.Grant)})
+						Spec: m.ref(ref.Source, ref.Policy, ref.Grant)})
 				}
 			}
 			for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
@@ -389,7 +362,7 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 		}
 		for _, rp := range sortedKeys(e.PushRules) {
 			rule := e.PushRules[rp]
-			policy := m.rulePolicy(rp, rule)
+			policy := rule.Policy
 			live := func(refs []state.Ref) []state.Ref {
 				return slices.DeleteFunc(slices.Clone(refs), func(r state.Ref) bool { return r.ExpiredOn(today) })
 			}

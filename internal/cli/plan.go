@@ -135,7 +135,7 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 	default:
 		ro := render.Options{Color: format == render.FormatText && o.IO.ColorEnabled(), SourceLink: sourceLinker(o.Getenv, p)}
 		if o.Out != "" {
-			ro.FullPlan = "the saved plan (" + render.CodeSpan(filepath.Base(o.Out)) + ")"
+			ro.FullPlan = "the saved plan (" + render.InertCode(filepath.Base(o.Out)) + ")"
 		}
 		if err := render.Render(o.IO.Out, p, format, ro); err != nil {
 			return err

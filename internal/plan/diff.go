@@ -166,7 +166,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 			for _, mg := range g.MemberGroups {
 				if x.check(KindGroupMemberGroup, "member group "+mg.Name, "", mg.Grant, mg.Source, "", GroupMemberGroupAddress(path, mg.Name)) {
 					name := mg.Name
-					if m, ok := r.quietMemberGroup(mg.Name); ok {
+					if m, ok := r.lookupMemberGroup(mg.Name); ok {
 						name = m.Name
 					}
 					expired[name] = mg
@@ -298,7 +298,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 			if x.check(KindMember, "user "+name, m.Role, m.Grant, m.Source, m.Policy, ma) {
 				alt, ok := x.policyMember(e, name)
 				if !ok {
-					if u, found := r.quietUser(name); found && m.Policy == "" {
+					if u, found := r.lookupUser(name); found && m.Policy == "" {
 						if u.IAMID != "" {
 							expiredIAM[u.IAMID] = m
 						}
@@ -398,12 +398,12 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 		expired := map[string]state.Ref{} // the repository's own, by live name
 		for _, ref := range e.MemberGroups {
 			at := MemberGroupAddress(e.Path, ref.Name)
-			if x.check(KindMemberGroup, "member group "+ref.Name, "", ref.Grant, ref.Source, x.mgPolicy(e, ref), at) {
+			if x.check(KindMemberGroup, "member group "+ref.Name, "", ref.Grant, ref.Source, ref.Policy, at) {
 				alt, ok := x.policyMemberGroup(e, ref.Name)
 				if !ok {
-					if x.ownMemberGroup(e, ref.Name) {
+					if ref.Policy == "" { // the repository's own: its list is complete
 						name := ref.Name
-						if m, found := r.quietMemberGroup(ref.Name); found {
+						if m, found := r.lookupMemberGroup(ref.Name); found {
 							name = m.Name
 						}
 						expired[name] = ref
@@ -411,7 +411,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 					continue
 				}
 				ref = alt
-				x.check(KindMemberGroup, "member group "+ref.Name, "", ref.Grant, ref.Source, x.mgPolicy(e, ref), at)
+				x.check(KindMemberGroup, "member group "+ref.Name, "", ref.Grant, ref.Source, ref.Policy, at)
 			}
 			m, ok := r.memberGroup(ref.Name, ref.Source, false)
 			if !ok {

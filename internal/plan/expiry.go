@@ -192,6 +192,7 @@ func (x *expiry) policyMemberGroup(e *state.EffectiveRepository, mg string) (sta
 		if pol := x.d.Policies[name]; pol != nil {
 			for _, r := range pol.MemberGroups {
 				if r.Name == mg && !r.ExpiredOn(x.today) {
+					r.Policy = name
 					return r, true
 				}
 			}
@@ -200,27 +201,9 @@ func (x *expiry) policyMemberGroup(e *state.EffectiveRepository, mg string) (sta
 	return state.Ref{}, false
 }
 
-// ownRule reports whether the push rule at path is the repository's own
-// (listed under `repositories:`), as opposed to a policy's.
-func (x *expiry) ownRule(e *state.EffectiveRepository, path string) bool {
-	r := x.d.Repositories[e.Path]
-	if r == nil || !e.PushRulesAuthoritative {
-		return false
-	}
-	_, ok := r.PushRules[path]
-	return ok
-}
-
-// rulePolicy names the first policy selecting e with a push rule at path.
-func (x *expiry) rulePolicy(e *state.EffectiveRepository, path string) string {
-	for _, name := range e.Policies {
-		if pol := x.d.Policies[name]; pol != nil {
-			if _, ok := pol.PushRules[path]; ok {
-				return name
-			}
-		}
-	}
-	return ""
+// dated reports whether any of refs has an end date.
+func dated(refs []state.Ref) bool {
+	return slices.ContainsFunc(refs, func(r state.Ref) bool { return !r.Expires.IsZero() })
 }
 
 // policyRuleGrant reports whether a policy selecting e grants the same in
@@ -248,11 +231,10 @@ func (x *expiry) policyRuleGrant(e *state.EffectiveRepository, path string, list
 // lists the expired grants of the repository's own rule that the live
 // rule still has: the update that follows takes them away.
 func (x *expiry) rule(e *state.EffectiveRepository, path string, rule state.PushRule, live *state.LivePushRule) (state.PushRule, []ExpiredGrant) {
-	own := x.ownRule(e, path)
-	policy := ""
-	if !own {
-		policy = x.rulePolicy(e, path)
+	if x.today.IsZero() || !dated(rule.Users) && !dated(rule.MemberGroups) && !dated(rule.Roles) {
+		return rule, nil // nothing can expire or end soon: most rules, on a hot path
 	}
+	own, policy := rule.Policy == "", rule.Policy
 	at := PushRuleAddress(e.Path, path)
 	var removed []ExpiredGrant
 	filter := func(kind string, refs []state.Ref, list func(state.PushRule) []state.Ref, isLive func(string) bool) []state.Ref {
@@ -284,84 +266,18 @@ func (x *expiry) rule(e *state.EffectiveRepository, path string, rule state.Push
 	roles := func(r state.PushRule) []state.Ref { return r.Roles }
 	out := rule
 	out.Users = filter("user", rule.Users, users, func(name string) bool {
-		u, ok := x.r.quietUser(name)
+		u, ok := x.r.lookupUser(name)
 		return slices.ContainsFunc(live.Users, func(l state.LiveUser) bool { return ok && l.ID == u.ID || l.Name == name })
 	})
 	out.MemberGroups = filter("member group", rule.MemberGroups, groups, func(name string) bool {
-		m, ok := x.r.quietMemberGroup(name)
+		m, ok := x.r.lookupMemberGroup(name)
 		return slices.ContainsFunc(live.MemberGroups, func(l state.LiveMemberGroup) bool {
 			return ok && m.TeamID != 0 && l.TeamID == m.TeamID || l.Name == name
 		})
 	})
 	out.Roles = filter("role", rule.Roles, roles, func(name string) bool {
-		ro, ok := x.r.quietRole(name)
+		ro, ok := x.r.lookupRole(name)
 		return slices.ContainsFunc(live.Roles, func(l state.LiveRole) bool { return ok && l.ID == ro.ID || l.Name == name })
 	})
 	return out, removed
-}
-
-// quietUser resolves a name as user does, but a name that cannot be
-// resolved is no problem: an expired grant may name someone who left.
-func (r *resolver) quietUser(name string) (state.LiveUser, bool) {
-	if pin, ok := r.d.Users[name]; ok {
-		switch {
-		case pin.ID != 0:
-			u, found := r.userByID[pin.ID]
-			return u, found
-		case pin.IAMID != "":
-			u, found := r.userByIAM[pin.IAMID]
-			return u, found
-		}
-	}
-	u, ok := r.live.Users[name]
-	return u, ok
-}
-
-// quietMemberGroup resolves a member group name without problems.
-func (r *resolver) quietMemberGroup(name string) (state.LiveMemberGroup, bool) {
-	if pin, ok := r.d.MemberGroups[name]; ok {
-		switch {
-		case pin.ID != "":
-			m, found := r.mgByID[pin.ID]
-			return m, found
-		case pin.TeamID != 0:
-			m, found := r.mgByTeam[pin.TeamID]
-			return m, found
-		}
-	}
-	m, ok := r.live.MemberGroups[name]
-	return m, ok
-}
-
-// quietRole resolves a role name without problems.
-func (r *resolver) quietRole(name string) (state.LiveRole, bool) {
-	if pin, ok := r.d.Roles[name]; ok {
-		if ro, found := r.roleByID[pin.ID]; found {
-			return ro, true
-		}
-		return state.LiveRole{Name: name, ID: pin.ID}, true
-	}
-	ro, ok := r.live.Roles[name]
-	return ro, ok
-}
-
-// ownMemberGroup reports whether the repository itself lists the member
-// group (its list is then complete).
-func (x *expiry) ownMemberGroup(e *state.EffectiveRepository, name string) bool {
-	r := x.d.Repositories[e.Path]
-	return r != nil && e.MemberGroupsAuthoritative && slices.ContainsFunc(r.MemberGroups, func(ref state.Ref) bool { return ref.Name == name })
-}
-
-// mgPolicy names the policy a member group attachment of e comes from, ""
-// for the repository's own.
-func (x *expiry) mgPolicy(e *state.EffectiveRepository, ref state.Ref) string {
-	if x.ownMemberGroup(e, ref.Name) {
-		return ""
-	}
-	for _, name := range e.Policies {
-		if pol := x.d.Policies[name]; pol != nil && slices.ContainsFunc(pol.MemberGroups, func(r state.Ref) bool { return r.Name == ref.Name && r.Source == ref.Source }) {
-			return name
-		}
-	}
-	return ""
 }

@@ -71,46 +71,62 @@ func (r *resolver) warnOnce(key, msg string) {
 	r.warnings = append(r.warnings, msg)
 }
 
-func (r *resolver) user(name string, src state.Source) (state.LiveUser, bool) {
+// lookupUser finds the live user a spec name stands for: a pinned name by
+// its id (so a rename is not drift), any other by name. It reports nothing:
+// user does, and an expired grant may name someone who left.
+func (r *resolver) lookupUser(name string) (state.LiveUser, bool) {
 	if pin, ok := r.d.Users[name]; ok {
-		var u state.LiveUser
-		var found bool
-		switch {
-		case pin.ID != 0:
-			u, found = r.userByID[pin.ID]
-		case pin.IAMID != "":
-			u, found = r.userByIAM[pin.IAMID]
+		if pin.ID != 0 {
+			u, found := r.userByID[pin.ID]
+			return u, found
 		}
-		if !found {
-			r.problem("user\x00"+name, pin.Source, fmt.Sprintf("pinned user `%s` (%s) is not a member of the CodeArts project", name, userPinText(pin)))
-			return u, false
-		}
-		if pin.ID != 0 && pin.IAMID != "" && u.IAMID != pin.IAMID {
-			r.problem("user\x00"+name, pin.Source, fmt.Sprintf("pinned user `%s`: id %d belongs to IAM id %s, not %s", name, pin.ID, u.IAMID, pin.IAMID))
-			return u, false
-		}
-		if u.Name != name {
-			r.warnOnce("rename-user\x00"+name, fmt.Sprintf("user `%s` (pinned %s, %s) is called `%s` in CodeArts now; it is matched by id, so nobody is removed or re-added — rename it in the spec when convenient", name, userPinText(pin), pin.Source, u.Name))
-		}
-		return u, true
+		u, found := r.userByIAM[pin.IAMID]
+		return u, found
 	}
 	u, ok := r.live.Users[name]
-	if !ok {
-		r.problem("user\x00"+name, src, fmt.Sprintf("unknown user `%s`: no such user in the CodeArts project%s", name, didYouMean(name, keys(r.live.Users))))
-	}
 	return u, ok
 }
 
-func (r *resolver) memberGroup(name string, src state.Source, needTeam bool) (state.LiveMemberGroup, bool) {
-	var mg state.LiveMemberGroup
-	var ok bool
-	if pin, pinned := r.d.MemberGroups[name]; pinned {
-		switch {
-		case pin.ID != "":
-			mg, ok = r.mgByID[pin.ID]
-		case pin.TeamID != 0:
-			mg, ok = r.mgByTeam[pin.TeamID]
+func (r *resolver) user(name string, src state.Source) (state.LiveUser, bool) {
+	u, found := r.lookupUser(name)
+	pin, pinned := r.d.Users[name]
+	switch {
+	case !pinned && !found:
+		r.problem("user\x00"+name, src, fmt.Sprintf("unknown user `%s`: no such user in the CodeArts project%s", name, didYouMean(name, keys(r.live.Users))))
+		return u, false
+	case !pinned:
+		return u, true
+	case !found:
+		r.problem("user\x00"+name, pin.Source, fmt.Sprintf("pinned user `%s` (%s) is not a member of the CodeArts project", name, userPinText(pin)))
+		return u, false
+	case pin.ID != 0 && pin.IAMID != "" && u.IAMID != pin.IAMID:
+		r.problem("user\x00"+name, pin.Source, fmt.Sprintf("pinned user `%s`: id %d belongs to IAM id %s, not %s", name, pin.ID, u.IAMID, pin.IAMID))
+		return u, false
+	}
+	if u.Name != name {
+		r.warnOnce("rename-user\x00"+name, fmt.Sprintf("user `%s` (pinned %s, %s) is called `%s` in CodeArts now; it is matched by id, so nobody is removed or re-added — rename it in the spec when convenient", name, userPinText(pin), pin.Source, u.Name))
+	}
+	return u, true
+}
+
+// lookupMemberGroup finds the live member group a spec name stands for,
+// as lookupUser does for users.
+func (r *resolver) lookupMemberGroup(name string) (state.LiveMemberGroup, bool) {
+	if pin, ok := r.d.MemberGroups[name]; ok {
+		if pin.ID != "" {
+			m, found := r.mgByID[pin.ID]
+			return m, found
 		}
+		m, found := r.mgByTeam[pin.TeamID]
+		return m, found
+	}
+	m, ok := r.live.MemberGroups[name]
+	return m, ok
+}
+
+func (r *resolver) memberGroup(name string, src state.Source, needTeam bool) (state.LiveMemberGroup, bool) {
+	mg, ok := r.lookupMemberGroup(name)
+	if pin, pinned := r.d.MemberGroups[name]; pinned {
 		if !ok {
 			r.problem("mg\x00"+name, pin.Source, fmt.Sprintf("pinned member group `%s` is not in the CodeArts project", name))
 			return mg, false
@@ -118,7 +134,7 @@ func (r *resolver) memberGroup(name string, src state.Source, needTeam bool) (st
 		if mg.Name != name {
 			r.warnOnce("rename-mg\x00"+name, fmt.Sprintf("member group `%s` (pinned, %s) is called `%s` in CodeArts now; it is matched by id", name, pin.Source, mg.Name))
 		}
-	} else if mg, ok = r.live.MemberGroups[name]; !ok {
+	} else if !ok {
 		r.problem("mg\x00"+name, src, fmt.Sprintf("unknown member group `%s`: no such member group in the CodeArts project%s", name, didYouMean(name, keys(r.live.MemberGroups))))
 		return mg, false
 	}
@@ -133,17 +149,22 @@ func (r *resolver) memberGroup(name string, src state.Source, needTeam bool) (st
 	return mg, true
 }
 
-func (r *resolver) role(name string, src state.Source) (state.LiveRole, bool) {
+// lookupRole finds the live role a spec name stands for. Role ids are
+// stable and the role list may not include every role: a pinned id the
+// lookup does not contradict is trusted.
+func (r *resolver) lookupRole(name string) (state.LiveRole, bool) {
 	if pin, ok := r.d.Roles[name]; ok {
-		ro, found := r.roleByID[pin.ID]
-		if !found {
-			// Role ids are stable and the role list may not include every
-			// role; trust a pinned id the lookup does not contradict.
-			return state.LiveRole{Name: name, ID: pin.ID}, true
+		if ro, found := r.roleByID[pin.ID]; found {
+			return ro, true
 		}
-		return ro, true
+		return state.LiveRole{Name: name, ID: pin.ID}, true
 	}
 	ro, ok := r.live.Roles[name]
+	return ro, ok
+}
+
+func (r *resolver) role(name string, src state.Source) (state.LiveRole, bool) {
+	ro, ok := r.lookupRole(name)
 	if !ok {
 		r.problem("role\x00"+name, src, fmt.Sprintf("unknown role `%s`: no such role in the CodeArts project%s", name, didYouMean(name, keys(r.live.Roles))))
 	}

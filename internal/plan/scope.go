@@ -75,9 +75,11 @@ func (s *Scope) Reaches(group string) bool {
 	if s == nil {
 		return true
 	}
-	for _, p := range append(append([]state.Pattern(nil), s.repos...), s.groups...) {
-		if p.Reaches(group) {
-			return true
+	for _, ps := range [][]state.Pattern{s.repos, s.groups} {
+		for _, p := range ps {
+			if p.Reaches(group) {
+				return true
+			}
 		}
 	}
 	return s.Subtree(group)

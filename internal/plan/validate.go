@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -135,29 +134,28 @@ func missingTarget(op Op, t Target) string {
 func ChangesDigest(p *Plan) string {
 	h := sha256.New()
 	for _, c := range p.Changes {
-		c.Warnings = nil
-		b, err := json.Marshal(c)
-		if err != nil {
-			b = []byte("error: " + err.Error())
-		}
-		h.Write(b)
+		h.Write(changeJSON(c))
 		h.Write([]byte{'\n'})
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// changeJSON is what a change does, as ChangesDigest and ChangesDiffer
+// compare it: the change as JSON, its warnings (notes) left out.
+func changeJSON(c Change) []byte {
+	c.Warnings = nil
+	b, err := json.Marshal(c)
+	if err != nil {
+		return []byte("error: " + err.Error())
+	}
+	return b
 }
 
 // ChangesDiffer compares the changes of a saved plan with a fresh plan of
 // the same spec: every difference, one line each, sorted; none means the
 // fresh plan would do exactly what was reviewed.
 func ChangesDiffer(saved, fresh *Plan) []string {
-	enc := func(c Change) string {
-		c.Warnings = nil // notes, not what is done
-		b, err := json.Marshal(c)
-		if err != nil {
-			return "error: " + err.Error()
-		}
-		return string(bytes.TrimSpace(b))
-	}
+	enc := func(c Change) string { return string(changeJSON(c)) }
 	was := map[Address]string{}
 	for _, c := range saved.Changes {
 		was[c.Address] = enc(c)

@@ -160,6 +160,8 @@ func entries(n *yaml.Node) []entry {
 	return out
 }
 
+// deref follows alias nodes, at most 100 of them: nil for an alias to
+// nothing, and still an alias node when the chain is longer than that.
 func deref(n *yaml.Node) *yaml.Node {
 	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
 		n = n.Alias

@@ -16,6 +16,8 @@ import (
 // policy, keyed by path. A member with two different roles, or a push path
 // with two different rule bodies, coming from two sources is a conflict
 // diagnostic naming both sources; the first source wins in the result.
+// Members, member group attachments and push rules a policy adds name it
+// (Policy); the repository's own name none.
 func Expand(d *state.Desired, repoPaths []string) (map[string]*state.EffectiveRepository, Diagnostics) {
 	return expand(d, repoPaths, true)
 }
@@ -141,6 +143,7 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 				}
 				for _, mg := range pol.MemberGroups {
 					if !slices.ContainsFunc(eff.MemberGroups, func(r state.Ref) bool { return r.Name == mg.Name }) {
+						mg.Policy = ep.name
 						eff.MemberGroups = append(eff.MemberGroups, mg)
 					}
 				}
@@ -167,6 +170,7 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 				if ruleFrom == nil {
 					ruleFrom = map[string]string{}
 				}
+				rule.Policy = ep.name
 				eff.PushRules[rp], ruleFrom[rp] = rule, ep.by
 			}
 		}

@@ -158,6 +158,7 @@ func expandReference(d *state.Desired, repoPaths []string) (map[string]*state.Ef
 				}
 				for _, mg := range pol.MemberGroups {
 					if !slices.ContainsFunc(eff.MemberGroups, func(r state.Ref) bool { return r.Name == mg.Name }) {
+						mg.Policy = name
 						eff.MemberGroups = append(eff.MemberGroups, mg)
 					}
 				}
@@ -175,6 +176,7 @@ func expandReference(d *state.Desired, repoPaths []string) (map[string]*state.Ef
 					}
 					continue
 				}
+				rule.Policy = name
 				eff.PushRules[rp], ruleFrom[rp] = rule, by
 			}
 		}

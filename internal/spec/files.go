@@ -51,8 +51,7 @@ func discover(opts Options, paths []string) ([]found, Diagnostics) {
 		seen[key] = true
 		files = append(files, found{name: name, rel: filepath.ToSlash(rel)})
 		if len(files) > opts.MaxFiles {
-			diags = append(diags, Diagnostic{Severity: SeverityError, File: name,
-				Message: fmt.Sprintf("more than %d spec files; split the spec into smaller directories or raise the limit", opts.MaxFiles)})
+			diags = append(diags, tooManyFiles(name, opts.MaxFiles))
 			return false
 		}
 		return true
@@ -202,6 +201,12 @@ func readFile(opts Options, name string) ([]byte, *Diagnostic) {
 		return nil, &Diagnostic{Severity: SeverityError, File: name, Message: tooBig(int64(len(data)), opts.MaxFileSize)}
 	}
 	return data, nil
+}
+
+// tooManyFiles is the error at the first spec file beyond the limit.
+func tooManyFiles(name string, limit int) Diagnostic {
+	return Diagnostic{Severity: SeverityError, File: name,
+		Message: fmt.Sprintf("more than %d spec files; split the spec into smaller directories or raise the limit", limit)}
 }
 
 func tooBig(size, limit int64) string {

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 
 	"gopkg.in/yaml.v3"
@@ -17,11 +16,7 @@ import (
 // The schema accepts either form; the builder reads both into the same
 // values, with the metadata in a state.Grant.
 
-// datePattern is the schema's pattern for `expires` (the form, not the
-// calendar): the builder reports only dates the pattern lets through.
-var datePattern = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`)
-
-// scalarText is the text of a scalar the schema sees as a string: YAML
+// scalarString is the text of a scalar the schema sees as a string: YAML
 // reads an unquoted 2027-01-31 as a timestamp, which is the same text.
 func scalarString(n *yaml.Node) (string, bool) {
 	if n == nil || n.Kind != yaml.ScalarNode {
@@ -36,14 +31,14 @@ func scalarString(n *yaml.Node) (string, bool) {
 
 // grant reads the `expires` and `reason` of a long-form grant; an
 // `expires` the schema accepts but the calendar does not (2027-02-30) is an
-// error located at the date.
+// error located at the date. One the schema refuses, the schema reported.
 func (b *builder) grant(f string, n *yaml.Node, p yamlPath) state.Grant {
 	var g state.Grant
 	for _, e := range entries(n) {
 		switch e.key {
 		case "expires":
 			s, ok := scalarString(e.value)
-			if !ok || !datePattern.MatchString(s) {
+			if !ok || !schemaAccepts("/$defs/expires", s) {
 				continue // the schema reported it
 			}
 			d, err := state.ParseDate(s)

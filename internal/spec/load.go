@@ -54,38 +54,38 @@ func LoadWith(opts Options, paths ...string) (*state.Desired, Diagnostics) {
 		paths = []string{"."}
 	}
 	files, diags := discover(opts, paths)
+	return loadFound(opts, paths, files, diags, func(name string) ([]byte, *Diagnostic) { return readFile(opts, name) })
+}
+
+// loadFound reads the files found below roots with read, within the total
+// size limit, and loads them: the end of LoadWith and LoadFiles. diags are
+// the diagnostics of finding the files; an error among them stops the load.
+func loadFound(opts Options, roots []string, files []found, diags Diagnostics, read func(name string) ([]byte, *Diagnostic)) (*state.Desired, Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags.Sort()
 	}
 	if len(files) == 0 {
-		for _, p := range paths {
-			diags = append(diags, Diagnostic{Severity: SeverityError, File: p, Message: "no spec files (*.yaml, *.yml) found"})
+		for _, r := range roots {
+			diags = append(diags, Diagnostic{Severity: SeverityError, File: r, Message: "no spec files (*.yaml, *.yml) found"})
 		}
 		return nil, diags.Sort()
 	}
 	var srcs []source
 	var total int64
 	for _, fl := range files {
-		name := fl.name
-		data, d := readFile(opts, name)
+		data, d := read(fl.name)
 		if d != nil {
 			diags = append(diags, *d)
 			continue
 		}
 		total += int64(len(data))
 		if total > opts.MaxTotalSize {
-			diags = append(diags, Diagnostic{Severity: SeverityError, File: name,
+			diags = append(diags, Diagnostic{Severity: SeverityError, File: fl.name,
 				Message: fmt.Sprintf("the spec files add up to more than %s", humanBytes(opts.MaxTotalSize))})
 			break
 		}
-		srcs = append(srcs, source{name: name, rel: fl.rel, data: data})
+		srcs = append(srcs, source{name: fl.name, rel: fl.rel, data: data})
 	}
-	return finishLoad(opts, srcs, diags)
-}
-
-// finishLoad loads the files read, adding their diagnostics to those of
-// finding and reading them: the end of LoadWith and LoadFiles.
-func finishLoad(opts Options, srcs []source, diags Diagnostics) (*state.Desired, Diagnostics) {
 	d, more := loadSources(opts, srcs)
 	diags = append(diags, more...)
 	if diags.HasErrors() {

@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"fmt"
 	"path"
 	"sort"
 	"strings"
@@ -49,8 +48,7 @@ func LoadFiles(opts Options, files []File, roots ...string) (*state.Desired, Dia
 		seen[name] = true
 		picked = append(picked, found{name: name, rel: rel})
 		if len(picked) > opts.MaxFiles {
-			diags = append(diags, Diagnostic{Severity: SeverityError, File: name,
-				Message: fmt.Sprintf("more than %d spec files; split the spec into smaller directories or raise the limit", opts.MaxFiles)})
+			diags = append(diags, tooManyFiles(name, opts.MaxFiles))
 			return false
 		}
 		return true
@@ -87,33 +85,14 @@ roots:
 			}
 		}
 	}
-	if diags.HasErrors() {
-		return nil, diags.Sort()
-	}
-	if len(picked) == 0 {
-		for _, r := range roots {
-			diags = append(diags, Diagnostic{Severity: SeverityError, File: r, Message: "no spec files (*.yaml, *.yml) found"})
-		}
-		return nil, diags.Sort()
-	}
 	sort.Slice(picked, func(i, j int) bool { return picked[i].name < picked[j].name })
-	var srcs []source
-	var total int64
-	for _, fl := range picked {
-		data := byName[fl.name]
+	return loadFound(opts, roots, picked, diags, func(name string) ([]byte, *Diagnostic) {
+		data := byName[name]
 		if int64(len(data)) > opts.MaxFileSize {
-			diags = append(diags, Diagnostic{Severity: SeverityError, File: fl.name, Message: tooBig(int64(len(data)), opts.MaxFileSize)})
-			continue
+			return nil, &Diagnostic{Severity: SeverityError, File: name, Message: tooBig(int64(len(data)), opts.MaxFileSize)}
 		}
-		total += int64(len(data))
-		if total > opts.MaxTotalSize {
-			diags = append(diags, Diagnostic{Severity: SeverityError, File: fl.name,
-				Message: fmt.Sprintf("the spec files add up to more than %s", humanBytes(opts.MaxTotalSize))})
-			break
-		}
-		srcs = append(srcs, source{name: fl.name, rel: fl.rel, data: data})
-	}
-	return finishLoad(opts, srcs, diags)
+		return data, nil
+	})
 }
 
 // hiddenPath reports whether a slash-separated path below a root is hidden

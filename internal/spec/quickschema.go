@@ -246,16 +246,9 @@ func (c *quickCompiler) resolve(ptr string) (*quickSchema, error) {
 	if s, ok := c.refs[ptr]; ok {
 		return s, nil
 	}
-	var cur any = c.root
-	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("$ref %s: not found", ptr)
-		}
-		cur, ok = m[strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")]
-		if !ok {
-			return nil, fmt.Errorf("$ref %s: not found", ptr)
-		}
+	cur := valueAt(c.root, ptr)
+	if cur == nil {
+		return nil, fmt.Errorf("$ref %s: not found", ptr)
 	}
 	// Register before compiling, so a recursive reference finds it.
 	s := &quickSchema{}
@@ -307,11 +300,8 @@ func (s *quickSchema) valid(r *quickRun, n *yaml.Node, depth int) bool {
 	if depth > 10_000 {
 		return false
 	}
-	for i := 0; n.Kind == yaml.AliasNode; i++ {
-		if n.Alias == nil || i > 100 {
-			return false
-		}
-		n = n.Alias
+	if n = deref(n); n == nil || n.Kind == yaml.AliasNode {
+		return false
 	}
 	if n.Kind == yaml.ScalarNode {
 		return s.validScalar(r, scalarValue(n))
@@ -360,14 +350,8 @@ func (s *quickSchema) validObject(r *quickRun, n *yaml.Node, depth int) bool {
 		}
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		for j := 0; k.Kind == yaml.AliasNode; j++ {
-			if k.Alias == nil || j > 100 {
-				return false
-			}
-			k = k.Alias
-		}
-		if k.Kind != yaml.ScalarNode {
+		k, v := deref(n.Content[i]), n.Content[i+1]
+		if k == nil || k.Kind != yaml.ScalarNode {
 			return false
 		}
 		if s.propNames != nil && !s.propNames.validScalar(r, k.Value) {
@@ -429,7 +413,7 @@ func (s *quickSchema) validArray(r *quickRun, n *yaml.Node, depth int) bool {
 // keys and values, numbers by value.
 func uniqueStrings(items []*yaml.Node) bool {
 	key := func(n *yaml.Node) (string, bool) {
-		n = followAlias(n)
+		n = deref(n)
 		switch {
 		case n == nil:
 			return "", false
@@ -472,7 +456,7 @@ func uniqueStrings(items []*yaml.Node) bool {
 func mappingKey(n *yaml.Node) (string, bool) {
 	m := make(map[string]string, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := followAlias(n.Content[i]), followAlias(n.Content[i+1])
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
 		if k == nil || v == nil || k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
 			return "", false
 		}
@@ -484,18 +468,6 @@ func mappingKey(n *yaml.Node) (string, bool) {
 	}
 	b, err := json.Marshal(m) // keys in order
 	return "m" + string(b), err == nil
-}
-
-// followAlias follows alias nodes (a bounded number of times); nil when
-// the chain is broken or too long.
-func followAlias(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode; i++ {
-		if i > 100 {
-			return nil
-		}
-		n = n.Alias
-	}
-	return n
 }
 
 func (s *quickSchema) validScalar(r *quickRun, v any) bool {

@@ -125,29 +125,13 @@ func anyOfTypes(ptr string) []string {
 			}
 			am = schemaAt(strings.TrimPrefix(ref, "#"))
 		}
-		for _, t := range schemaTypes(am) {
+		for _, t := range stringList(am["type"]) {
 			if !slices.Contains(out, t) {
 				out = append(out, t)
 			}
 		}
 	}
 	return out
-}
-
-func schemaTypes(m map[string]any) []string {
-	switch v := m["type"].(type) {
-	case string:
-		return []string{v}
-	case []any:
-		var out []string
-		for _, x := range v {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 // describe renders one schema failure as diagnostics in the user's terms.
@@ -187,7 +171,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		// in its own sub-schema, not here).
 		var ds Diagnostics
 		allowed := schemaPropertyNames(parent)
-		obj, _ := instanceAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
+		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
 		for _, name := range sortedKeys(obj) {
 			if slices.Contains(allowed, name) {
 				continue
@@ -200,7 +184,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		}
 		return ds
 	case "required":
-		obj, _ := instanceAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
+		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
 		var names []string
 		for _, name := range schemaStrings(parent, "required") {
 			if _, ok := obj[name]; !ok {
@@ -251,8 +235,10 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 			return Diagnostics{at(node, p, badPatternMessage(value()))}
 		}
 		if strings.HasSuffix(parent, "/properties/password_env") {
-			return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: `password_env` names the environment variable that holds the password (such as `%s`), never the password itself",
-				clip(value()), passwordEnvFor(entryName(p))))}
+			// The value is not quoted: what fails here is most likely the
+			// password itself, and diagnostics end up in CI logs.
+			return Diagnostics{at(node, p, fmt.Sprintf("not a variable name (the value is not shown: it may be the password): `password_env` names the environment variable that holds the password (such as `%s`), never the password itself",
+				passwordEnvFor(entryName(p))))}
 		}
 		return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: %s", clip(value()), patternHint(parent, value())))}
 	case "minimum", "maximum":
@@ -273,7 +259,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		return Diagnostics{at(node, p, fmt.Sprintf("empty: set at least one of %s", strings.Join(backquote(names), ", ")))}
 	case "uniqueItems":
 		// The validator reports the first item equal to an earlier one.
-		list, _ := instanceAt(documentValue(doc), ve.InstanceLocation).([]any)
+		list, _ := valueAt(documentValue(doc), ve.InstanceLocation).([]any)
 		if i, j, ok := firstRepeat(list); ok {
 			_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(j))
 			label := scalarText(second)
@@ -320,26 +306,7 @@ func schemaFragment(abs string) string {
 
 // schemaAt resolves a JSON pointer inside the schema document.
 func schemaAt(ptr string) map[string]any {
-	var cur any = schemaDoc
-	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		if tok == "" {
-			continue
-		}
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		switch c := cur.(type) {
-		case map[string]any:
-			cur = c[tok]
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil
-			}
-			cur = c[i]
-		default:
-			return nil
-		}
-	}
-	m, _ := cur.(map[string]any)
+	m, _ := valueAt(schemaDoc, ptr).(map[string]any)
 	return m
 }
 
@@ -385,8 +352,11 @@ func schemaPropertyNames(ptr string) []string {
 
 // schemaStrings reads a keyword that holds a string or a list of strings
 // ("type", "required").
-func schemaStrings(ptr, keyword string) []string {
-	switch v := schemaAt(ptr)[keyword].(type) {
+func schemaStrings(ptr, keyword string) []string { return stringList(schemaAt(ptr)[keyword]) }
+
+// stringList reads a schema value that is a string or a list of strings.
+func stringList(v any) []string {
+	switch v := v.(type) {
 	case string:
 		return []string{v}
 	case []any:
@@ -401,9 +371,10 @@ func schemaStrings(ptr, keyword string) []string {
 	return nil
 }
 
-// instanceAt finds the value at a JSON pointer (as the validator reports it)
-// in the instance the validator saw, or nil.
-func instanceAt(v any, pointer string) any {
+// valueAt finds the value at a JSON pointer (as the validator reports it)
+// in a JSON value — the instance the validator saw, or the schema itself —
+// or nil.
+func valueAt(v any, pointer string) any {
 	if pointer == "" || pointer == "/" {
 		return v
 	}

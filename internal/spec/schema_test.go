@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -65,5 +66,21 @@ func TestDescribeReadsNoMessageText(t *testing.T) {
 	}
 	if failures < 20 {
 		t.Errorf("only %d corpus files fail the schema; the test would prove little", failures)
+	}
+}
+
+// A password_env that is not a variable name is most likely the password
+// itself: no diagnostic may repeat it.
+func TestPasswordEnvValueIsNotEchoed(t *testing.T) {
+	const secret = "s3cr3t P@ss!"
+	body := "version: 1\ngit_auths:\n  ci: {repo_type: github, user: bot, password_env: \"" + secret + "\"}\n"
+	_, diags := loadSources(DefaultOptions(), []source{{name: "x.yaml", rel: "x.yaml", data: []byte(body)}})
+	if !diags.HasErrors() {
+		t.Fatal("want an error for a password_env that is not a variable name")
+	}
+	for _, d := range diags {
+		if strings.Contains(d.String(), "P@ss") {
+			t.Errorf("a diagnostic repeats the value: %s", d)
+		}
 	}
 }

@@ -68,6 +68,9 @@ type RolePin struct {
 type Ref struct {
 	Name   string
 	Source Source
+	// Policy names the policy a member group attachment comes from after
+	// expansion; "" for a repository's own, and for every other Ref.
+	Policy string
 	Grant
 }
 
@@ -111,6 +114,9 @@ type PushRule struct {
 	MemberGroups []Ref
 	Roles        []Ref
 	Source       Source
+	// Policy names the policy the rule comes from after expansion; "" for
+	// a repository's own.
+	Policy string
 }
 
 // Policy is a baseline applied to every repository matching Patterns. Its

@@ -16,10 +16,6 @@ import (
 //   - html: text inside an HTML element we emit (<summary>);
 //   - cell: what code and text produced, made safe inside a table cell.
 
-// CodeSpan is code for callers that compose Markdown text of their own
-// (Options.FullPlan).
-func CodeSpan(s string) string { return code(s) }
-
 // code wraps s in an inline code span that no backtick run inside s can
 // close early; line breaks become spaces (a code span cannot hold one).
 func code(s string) string {
@@ -27,6 +23,16 @@ func code(s string) string {
 	if s == "" {
 		return ""
 	}
+	longest := longestBacktickRun(s)
+	if longest == 0 {
+		return "`" + s + "`"
+	}
+	fence := strings.Repeat("`", longest+1)
+	return fence + " " + s + " " + fence
+}
+
+// longestBacktickRun is the length of the longest run of backticks in s.
+func longestBacktickRun(s string) int {
 	longest, run := 0, 0
 	for _, r := range s {
 		if r == '`' {
@@ -36,11 +42,7 @@ func code(s string) string {
 			run = 0
 		}
 	}
-	if longest == 0 {
-		return "`" + s + "`"
-	}
-	fence := strings.Repeat("`", longest+1)
-	return fence + " " + s + " " + fence
+	return longest
 }
 
 // mdEscaper escapes, for Markdown text, the characters that start HTML
@@ -83,16 +85,7 @@ var lineBreaks = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
 // fence returns a code fence longer than any backtick run in body, so a
 // diff of spec text cannot close its block early.
 func fence(body string) string {
-	longest, run := 0, 0
-	for _, r := range body {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return strings.Repeat("`", max(3, longest+1))
+	return strings.Repeat("`", max(3, longestBacktickRun(body)+1))
 }
 
 // source renders a spec location, linked when o.SourceLink gives a URL.

@@ -1,8 +1,9 @@
 package render
 
 // The escaping of escape.go, for other Markdown renderers over spec and
-// live strings (`reposync access`): one rule everywhere, so a name that is
-// inert in a plan comment is inert in every comment.
+// live strings (`reposync access`) and for callers that compose Markdown
+// text of their own (Options.FullPlan): one rule everywhere, so a name that
+// is inert in a plan comment is inert in every comment.
 
 // InertCode renders s as an inline code span no backtick in s can close.
 func InertCode(s string) string { return code(s) }
