@@ -158,7 +158,7 @@ func readAccess(ctx context.Context, rc *remote.Client, q access.Query) (*state.
 		repos := []string{q.Repository}
 		return live, repos, rc.ReadAccess(ctx, live, remote.AccessRequest{Repositories: repos, User: q.User})
 	}
-	live, err := rc.Walk(ctx, nil)
+	live, err := rc.Walk(ctx, remote.WalkRequest{})
 	if err != nil {
 		return nil, nil, err
 	}

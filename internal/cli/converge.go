@@ -53,7 +53,7 @@ func confirmApplied(ctx context.Context, s *session, d *state.Desired, r resolve
 		if r.scope != nil {
 			reach = r.scope.Reaches
 		}
-		if live, err = s.remote.Walk(ctx, reach); err != nil {
+		if live, err = s.remote.Walk(ctx, remote.WalkRequest{Reach: reach}); err != nil {
 			return err
 		}
 	} else {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/reposync/reposync/internal/doctor"
 	"github.com/reposync/reposync/internal/iostreams"
+	"github.com/reposync/reposync/internal/remote"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
 )
@@ -21,7 +22,7 @@ var _ doctor.Walker = (*remoteWalker)(nil)
 type remoteWalker struct{ s *session }
 
 func (w *remoteWalker) Walk(ctx context.Context) (*state.Live, error) {
-	return w.s.remote.Walk(ctx, nil)
+	return w.s.remote.Walk(ctx, remote.WalkRequest{})
 }
 
 // DoctorOptions are the inputs of `reposync doctor`.

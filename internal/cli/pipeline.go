@@ -153,24 +153,33 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		}
 	}()
 	defer startReadMeter(ios, s)()
-	var reach func(string) bool
-	if o.scope != nil && !o.all {
-		reach = o.scope.Reaches
+	// The lists of each repository are read as the walk finds it: for a
+	// plan, those the spec manages for it (spec.Manages, which agrees with
+	// spec.Expand below); for export, every list.
+	req := remote.WalkRequest{
+		Lists: func(p string) (remote.RepoRead, bool) {
+			m, ok := spec.Manages(d, p)
+			return remote.RepoRead{Path: p, Members: m.Members, MemberGroups: m.MemberGroups, PushRules: m.PushRules}, ok && o.scope.Repo(p)
+		},
+		Groups: func(p string) bool { _, listed := d.Groups[p]; return listed && o.scope.Group(p) },
 	}
-	live, err := s.remote.Walk(ctx, reach)
+	for p := range d.Groups {
+		req.MemberGroups = req.MemberGroups || o.scope.Group(p)
+	}
+	if o.scope != nil {
+		req.Reach = o.scope.Reaches
+	}
+	if o.all {
+		req = remote.WalkRequest{Lists: func(p string) (remote.RepoRead, bool) { return remote.AllLists(p), true },
+			Groups: func(string) bool { return true }}
+	}
+	req.GitAuths = o.all || d.GitAuths != nil && o.scope.Auths()
+	live, err := s.remote.Walk(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	req := remote.ReadRequest{GitAuths: o.all || d.GitAuths != nil && o.scope.Auths()}
 	var eff map[string]*state.EffectiveRepository
-	if o.all {
-		for p := range live.Repositories {
-			req.Repositories = append(req.Repositories, remote.AllLists(p))
-		}
-		for p := range live.Groups {
-			req.Groups = append(req.Groups, p)
-		}
-	} else {
+	if !o.all {
 		if o.groupDeletes && d.Groups != nil {
 			var candidates []string
 			for _, g := range emptyLooking(d, live) {
@@ -193,15 +202,6 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		if err := conflictError(ios, conflicts, "live repositories"); err != nil {
 			return nil, err
 		}
-		req.Repositories = repoReads(eff, live, o.scope)
-		for p := range d.Groups {
-			if o.scope.Group(p) {
-				req.Groups = append(req.Groups, p)
-			}
-		}
-	}
-	if err := s.remote.Read(ctx, live, req); err != nil {
-		return nil, err
 	}
 	return &liveState{live: live, eff: eff}, nil
 }
@@ -238,20 +238,6 @@ func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions,
 	fmt.Fprintln(ios.ErrOut, note)
 	r.scope = scope
 	return nil
-}
-
-// repoReads lists the repositories in scope that exist, each with the
-// lists the spec manages for it: a repository whose spec and policies set
-// only members is not asked for its push rules or member groups.
-func repoReads(eff map[string]*state.EffectiveRepository, live *state.Live, scope *plan.Scope) []remote.RepoRead {
-	var out []remote.RepoRead
-	for p, e := range eff {
-		if r := live.Repositories[p]; r == nil || r.Archived || !scope.Repo(p) {
-			continue
-		}
-		out = append(out, remote.RepoRead{Path: p, Members: e.Members != nil, MemberGroups: e.MemberGroups != nil, PushRules: e.PushRules != nil})
-	}
-	return out
 }
 
 // emptyLooking lists the live groups the spec does not list that hold no

@@ -36,7 +36,7 @@ func (e *NotFoundError) Error() string {
 // the project's top level and each group on the path, one listing each.
 // The repository is in the result, without its details.
 func (c *Client) WalkTo(ctx context.Context, repoPath string) (*state.Live, error) {
-	live, err := c.Walk(ctx, func(group string) bool { return strings.HasPrefix(repoPath, group+"/") })
+	live, err := c.Walk(ctx, WalkRequest{Reach: func(group string) bool { return strings.HasPrefix(repoPath, group+"/") }})
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 		}
 	}
 	for i, p := range repos {
-		fillRepository(live.Repositories[p], details[i], live)
+		fillRepository(live.Repositories[p], details[i], everyList, live)
 	}
 	return nil
 }

@@ -101,7 +101,7 @@ func TestUpdatePushRulesUnderMerge(t *testing.T) {
 // role id; the writer matches them by name and the update converges.
 func TestUpdatePushRulesWithDistinctRoleIDs(t *testing.T) {
 	h := newHarnessWith(t, "behaviour: {role_ids: distinct}\n")
-	live, err := h.c.Walk(context.Background(), nil)
+	live, err := h.c.Walk(context.Background(), WalkRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestUpdatePushRulesWithDistinctRoleIDs(t *testing.T) {
 	if h.calls("CreateFilePushPermission") != 0 {
 		t.Error("the rule was re-created: its role was not recognised")
 	}
-	live, _ = h.c.Walk(context.Background(), nil)
+	live, _ = h.c.Walk(context.Background(), WalkRequest{})
 	if err := h.c.Read(context.Background(), live, ReadRequest{Repositories: []RepoRead{AllLists("pay/gateway")}}); err != nil {
 		t.Fatal(err)
 	}

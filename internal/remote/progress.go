@@ -79,30 +79,117 @@ func (c *Client) readProgress() *Progress {
 	return c.progress
 }
 
-// reads is a batch of read tasks, each counted in the client's Progress
-// under its API operation when it is added and when it finishes.
+// reads is a pool of read tasks, each counted in the client's Progress
+// under its API operation when it is added and when it finishes. A task may
+// add tasks while the pool runs: the walk adds a group's listing as the
+// group is found, and a repository's lists as the repository is. Workers
+// take the operations in turn, each operation's tasks in the order they
+// came: the gateway budgets every operation separately, so a queue of one
+// operation's tasks would leave the workers waiting on one bucket while the
+// others sit idle.
 type reads struct {
 	progress *Progress
-	tasks    []func(context.Context) error
+
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queues map[string][]func(context.Context) error
+	ops    []string // the operations in the order they first came
+	turn   int      // the operation whose task is taken next
+	queued int
+	// busy counts the tasks running and the holds: the pool ends when
+	// nothing is queued or busy.
+	busy int
 }
 
-func (c *Client) newReads() *reads { return &reads{progress: c.readProgress()} }
+func (c *Client) newReads() *reads { return newReads(c.readProgress()) }
+
+func newReads(p *Progress) *reads {
+	r := &reads{progress: p, queues: map[string][]func(context.Context) error{}}
+	r.cond = sync.NewCond(&r.mu)
+	return r
+}
 
 func (r *reads) add(op string, f func(context.Context) error) {
 	r.progress.expect(op, 1)
-	r.tasks = append(r.tasks, func(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.queues[op]; !ok {
+		r.ops = append(r.ops, op)
+	}
+	r.queues[op] = append(r.queues[op], func(ctx context.Context) error {
 		defer r.progress.finish(op)
 		return f(ctx)
 	})
+	r.queued++
+	r.cond.Signal()
 }
 
-// run runs the tasks concurrently, at most limit at once; the first error
-// cancels the rest.
+// hold keeps the pool running while a producer outside it may still add
+// tasks; release ends the hold.
+func (r *reads) hold() {
+	r.mu.Lock()
+	r.busy++
+	r.mu.Unlock()
+}
+
+func (r *reads) release() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.busy--
+	if r.busy == 0 && r.queued == 0 {
+		r.cond.Broadcast()
+	}
+}
+
+// take returns the next task, or nil when the pool is done or ctx ended.
+func (r *reads) take(ctx context.Context) func(context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for ctx.Err() == nil {
+		if r.queued > 0 {
+			for {
+				op := r.ops[r.turn%len(r.ops)]
+				r.turn++
+				if q := r.queues[op]; len(q) > 0 {
+					r.queues[op] = q[1:]
+					r.queued--
+					r.busy++
+					return q[0]
+				}
+			}
+		}
+		if r.busy == 0 {
+			return nil
+		}
+		r.cond.Wait()
+	}
+	return nil
+}
+
+// run runs the tasks, those added while it runs included, at most limit at
+// once, until none is queued or running; the first error cancels the rest.
 func (r *reads) run(ctx context.Context, limit int) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(limit)
-	for _, t := range r.tasks {
-		g.Go(func() error { return t(gctx) })
+	stop := context.AfterFunc(gctx, func() {
+		r.mu.Lock()
+		r.cond.Broadcast()
+		r.mu.Unlock()
+	})
+	defer stop()
+	for range max(limit, 1) {
+		g.Go(func() error {
+			for {
+				t := r.take(gctx)
+				if t == nil {
+					return gctx.Err()
+				}
+				err := t(gctx)
+				r.release()
+				if err != nil {
+					return err
+				}
+			}
+		})
 	}
 	return g.Wait()
 }

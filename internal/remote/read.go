@@ -6,24 +6,49 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Walk reads the project tree — groups and repositories, by path — without
-// reading any repository's details. Each level of the tree is listed
-// concurrently. reach says which groups to list the children of (nil: all
-// of them): a plan of a few repositories walks only the groups on their
-// way. Paths are built from the walk itself (the parent's path and the
-// item's own `path`), never taken from `full_path`: the service may put a
+// WalkRequest says what Walk reads besides the tree.
+type WalkRequest struct {
+	// Reach says which groups to list the children of (nil: all of them):
+	// a plan of a few repositories walks only the groups on their way.
+	Reach func(group string) bool
+	// Lists, when set, says which lists to read of each repository the
+	// walk finds, and whether to read it at all (a repository read for no
+	// list still counts as read: what is managed of it is nothing); they
+	// are read as soon as it is found, while the walk goes on, with the
+	// lookups they need.
+	Lists func(repo string) (RepoRead, bool)
+	// Groups, when set, says which groups found to read the member groups
+	// of, as soon as they are found.
+	Groups func(group string) bool
+	// GitAuths reads the project's ServiceStage Git authorizations too.
+	GitAuths bool
+	// MemberGroups reads the member-group catalogue even when no list
+	// found needs it: the spec attaches member groups to groups it may
+	// still have to create.
+	MemberGroups bool
+}
+
+// Walk reads the project tree — groups and repositories, by path — and,
+// as req asks, the lists of the repositories and groups it finds. A group's
+// children are listed as soon as the group is found, and a repository's
+// lists read as soon as it is, all in one pool of workers: the first
+// repository read starts after two listings, not after the whole tree.
+// Paths are built from the walk itself (the parent's path and the item's
+// own `path`), never taken from `full_path`: the service may put a
 // namespace in front of it (docs/api-assumptions.md), which is only
 // cross-checked.
-func (c *Client) Walk(ctx context.Context, reach func(group string) bool) (*state.Live, error) {
+func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error) {
 	live := &state.Live{
 		Project:      c.project,
 		Groups:       map[string]*state.LiveGroup{},
@@ -33,60 +58,79 @@ func (c *Client) Walk(ctx context.Context, reach func(group string) bool) (*stat
 		Roles:        map[string]state.LiveRole{},
 		Fingerprints: map[string]string{},
 	}
-	progress := c.readProgress()
-	progress.expect("ListProjectSubgroupsAndRepositories", 1)
-	top, err := c.api.ListProjectSubgroupsAndRepositories(ctx, c.project)
-	if err != nil {
-		return nil, fmt.Errorf("list the groups and repositories of project %s: %w", c.project, err)
-	}
-	progress.finish("ListProjectSubgroupsAndRepositories")
+	rd := c.newReading(live, true)
+	rd.wantGroup = req.Groups
 	ns := &namespaceCheck{}
-	within := func(groups []*state.LiveGroup) []*state.LiveGroup {
-		if reach == nil {
-			return groups
-		}
-		var out []*state.LiveGroup
+	var found func(parent *state.LiveGroup, items []api.TreeItem) error
+	list := func(g *state.LiveGroup) {
+		rd.pool.add("ListGroupSubgroupsAndRepositories", func(ctx context.Context) error {
+			items, err := c.api.ListGroupSubgroupsAndRepositories(ctx, g.ID)
+			if err != nil {
+				return wrap(err, "list the children of group %s", g.Path)
+			}
+			return found(g, items)
+		})
+	}
+	found = func(parent *state.LiveGroup, items []api.TreeItem) error {
+		// Under the reading's lock: the member-group catalogue looks at
+		// the groups found so far.
+		rd.mu.Lock()
+		groups, repos := c.addItems(live, parent, items, ns)
+		rd.mu.Unlock()
 		for _, g := range groups {
-			if reach(g.Path) {
-				out = append(out, g)
+			if strings.Count(g.Path, "/") >= 64 {
+				return fmt.Errorf("the group tree is deeper than 64 levels; is the API returning a cycle?")
+			}
+			if req.Groups != nil && req.Groups(g.Path) {
+				rd.group(g)
+			}
+			if req.Reach == nil || req.Reach(g.Path) {
+				list(g)
 			}
 		}
-		return out
+		if req.Lists != nil {
+			for _, r := range repos {
+				if rr, ok := req.Lists(r.Path); ok {
+					rd.repo(r, rr)
+				}
+			}
+		}
+		return nil
 	}
-	level := within(c.addItems(live, nil, top, ns))
-	for depth := 0; len(level) > 0; depth++ {
-		if depth > 64 {
-			return nil, fmt.Errorf("the group tree is deeper than 64 levels; is the API returning a cycle?")
+	rd.pool.add("ListProjectSubgroupsAndRepositories", func(ctx context.Context) error {
+		top, err := c.api.ListProjectSubgroupsAndRepositories(ctx, c.project)
+		if err != nil {
+			return fmt.Errorf("list the groups and repositories of project %s: %w", c.project, err)
 		}
-		children := make([][]api.TreeItem, len(level))
-		rs := &reads{progress: progress}
-		for i, grp := range level {
-			rs.add("ListGroupSubgroupsAndRepositories", func(ctx context.Context) (err error) {
-				children[i], err = c.api.ListGroupSubgroupsAndRepositories(ctx, grp.ID)
-				return wrap(err, "list the children of group %s", grp.Path)
-			})
+		err = found(nil, top)
+		// After the first call, so the walk goes first; the catalogue
+		// needs the top-level groups.
+		if req.GitAuths {
+			rd.gitAuths()
 		}
-		if err := rs.run(ctx, c.concurrency); err != nil {
-			return nil, err
+		if req.MemberGroups {
+			rd.catalogue()
 		}
-		var next []*state.LiveGroup
-		for i, grp := range level {
-			next = append(next, c.addItems(live, grp, children[i], ns)...)
-		}
-		level = within(next)
+		return err
+	})
+	if err := rd.pool.run(ctx, c.concurrency); err != nil {
+		return nil, err
 	}
+	rd.fill()
 	live.Warnings = append(live.Warnings, ns.warnings()...)
 	for path, g := range live.Groups {
-		live.Fingerprints[plan.GroupAddress(path).String()] = fingerprint(g)
+		if _, read := live.Fingerprints[plan.GroupAddress(path).String()]; !read {
+			live.Fingerprints[plan.GroupAddress(path).String()] = fingerprint(g)
+		}
 	}
 	return live, nil
 }
 
 // addItems records one listing's groups and repositories under parent (nil
-// = the project root) and returns the new groups, sorted by path, to list
-// next.
-func (c *Client) addItems(live *state.Live, parent *state.LiveGroup, items []api.TreeItem, ns *namespaceCheck) []*state.LiveGroup {
+// = the project root) and returns the new ones, sorted by path.
+func (c *Client) addItems(live *state.Live, parent *state.LiveGroup, items []api.TreeItem, ns *namespaceCheck) ([]*state.LiveGroup, []*state.LiveRepository) {
 	var groups []*state.LiveGroup
+	var repos []*state.LiveRepository
 	var parentID int64
 	prefix := ""
 	if parent != nil {
@@ -117,11 +161,14 @@ func (c *Client) addItems(live *state.Live, parent *state.LiveGroup, items []api
 			if _, dup := live.Repositories[path]; dup {
 				continue
 			}
-			live.Repositories[path] = &state.LiveRepository{ID: it.ID, UUID: it.UUID, Path: path, GroupID: parentID}
+			r := &state.LiveRepository{ID: it.ID, UUID: it.UUID, Path: path, GroupID: parentID}
+			live.Repositories[path] = r
+			repos = append(repos, r)
 		}
 	}
 	sort.Slice(groups, func(i, j int) bool { return groups[i].Path < groups[j].Path })
-	return groups
+	sort.Slice(repos, func(i, j int) bool { return repos[i].Path < repos[j].Path })
+	return groups, repos
 }
 
 // namespaceCheck compares the paths built from the walk with the service's
@@ -242,6 +289,21 @@ const (
 	everyList   = listMembers | listLegacy | listGroups | listRules
 )
 
+// lists is the lists rr asks for.
+func (rr RepoRead) lists() repoLists {
+	var l repoLists
+	if rr.Members {
+		l |= listMembers | listLegacy
+	}
+	if rr.MemberGroups {
+		l |= listGroups
+	}
+	if rr.PushRules {
+		l |= listRules
+	}
+	return l
+}
+
 // addRepoReads adds to rs one read task for each list of repository p that
 // lists selects, each filling its own field of d.
 func (c *Client) addRepoReads(rs *reads, p string, r *state.LiveRepository, d *repoDetail, lists repoLists) {
@@ -271,106 +333,218 @@ func (c *Client) addRepoReads(rs *reads, p string, r *state.LiveRepository, d *r
 	}
 }
 
-// Read fills live with the lookups (users, member groups, roles), the details
-// of the requested repositories and groups, and optionally the Git
-// authorizations. All reads run concurrently, bounded by the client's
-// concurrency and paced per API operation by the api client's rate budget;
-// tasks are interleaved by operation so every operation family is busy at
-// once. Nothing is read twice.
-//
-// The lookups are read only when something needs them: users for members
-// and push rules, the integer member-group ids and the project roles for
-// push rules, the member-group catalogue for member groups.
+// Read fills live with the details of the requested repositories and
+// groups, the lookups they need (users, member groups, roles), and
+// optionally the Git authorizations. All reads run concurrently, bounded by
+// the client's concurrency and paced per API operation by the api client's
+// rate budget. Nothing is read twice.
 func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) error {
-	repos := uniqueRepoReads(req.Repositories)
+	rd := c.newReading(live, true)
 	groups := uniqueSorted(req.Groups)
-	needUsers, needRules, needMGs := false, false, len(groups) > 0
-	for _, rr := range repos {
-		if live.Repositories[rr.Path] == nil {
+	rd.wantGroup = func(p string) bool { return slices.Contains(groups, p) }
+	for _, p := range groups {
+		if lg := live.Groups[p]; lg != nil { // else a group the plan will create
+			rd.group(lg)
+		}
+	}
+	if len(groups) > 0 {
+		rd.catalogue()
+	}
+	for _, rr := range uniqueRepoReads(req.Repositories) {
+		r := live.Repositories[rr.Path]
+		if r == nil {
 			return fmt.Errorf("internal error: repository %s is not in the tree", rr.Path)
 		}
-		needUsers = needUsers || rr.Members || rr.PushRules
-		needRules = needRules || rr.PushRules
-		needMGs = needMGs || rr.MemberGroups
+		rd.repo(r, rr)
 	}
-	details := make([]repoDetail, len(repos))
-	groupMGs := make([][]api.GroupUserGroup, len(groups))
-	var (
-		users     []api.GrantedUser
-		teams     []api.ProtectedRefsUserGroup
-		roles     api.ProjectMemberSetting
-		auths     []api.Authorization
-		mgCatalog [][]api.GroupUserGroup // attached + addable of one group: every member group of the project
-	)
-	rs := c.newReads()
-	if needUsers {
-		rs.add("ListProductPermissionResourcesGrantedUsers", func(ctx context.Context) (err error) {
-			users, err = c.api.ListProductPermissionResourcesGrantedUsers(ctx, c.project)
+	if req.GitAuths {
+		rd.gitAuths()
+	}
+	if err := rd.pool.run(ctx, c.concurrency); err != nil {
+		return err
+	}
+	rd.fill()
+	return nil
+}
+
+// A Reader reads repositories' lists into a live state while its caller
+// goes on, without the lookups (the live state has them): apply confirms
+// each repository as soon as its last write is done, in the read budget
+// the writes leave idle.
+type Reader struct {
+	rd   *reading
+	errc chan error
+}
+
+// NewReader starts reading into live; Repository queues a repository and
+// Wait returns when every one queued has been read, or the first error.
+func (c *Client) NewReader(ctx context.Context, live *state.Live) *Reader {
+	r := &Reader{rd: c.newReading(live, false), errc: make(chan error, 1)}
+	r.rd.pool.hold()
+	go func() { r.errc <- r.rd.pool.run(ctx, c.concurrency) }()
+	return r
+}
+
+// Repository queues the lists rr names of a repository of the live state.
+// A list it replaces; the others keep what they held.
+func (r *Reader) Repository(rr RepoRead) {
+	if repo := r.rd.live.Repositories[rr.Path]; repo != nil {
+		r.rd.repo(repo, rr)
+	}
+}
+
+// Wait waits for every queued read and fills the live state.
+func (r *Reader) Wait() error {
+	r.rd.pool.release()
+	if err := <-r.errc; err != nil {
+		return err
+	}
+	r.rd.fill()
+	return nil
+}
+
+// reading is one read of the live state: the tasks it queued into its
+// pool, and what they read, filled into live once the pool is done.
+// Queuing is safe from the pool's own tasks.
+type reading struct {
+	c    *Client
+	live *state.Live
+	pool *reads
+	// lookups: read the lookups the lists need (else live has them).
+	lookups bool
+	// wantGroup says whether a group's attached member groups are read
+	// anyway (the member-group catalogue does not read them again).
+	wantGroup func(string) bool
+
+	mu     sync.Mutex
+	repos  map[string]*repoReading
+	groups map[string]*[]api.GroupUserGroup
+	// The lookups queued, and what they read.
+	users, rules, catalog bool
+	userList              []api.GrantedUser
+	teams                 []api.ProtectedRefsUserGroup
+	roles                 api.ProjectMemberSetting
+	mgCatalog             [2][]api.GroupUserGroup // attached + addable of one group: every member group of the project
+	auths                 *[]api.Authorization
+}
+
+type repoReading struct {
+	r     *state.LiveRepository
+	lists repoLists
+	d     repoDetail
+}
+
+func (c *Client) newReading(live *state.Live, lookups bool) *reading {
+	return &reading{c: c, live: live, pool: c.newReads(), lookups: lookups,
+		repos: map[string]*repoReading{}, groups: map[string]*[]api.GroupUserGroup{}}
+}
+
+// repo queues the lists rr asks for of r that are not queued yet, and the
+// lookups they need: users for members and push rules, the integer
+// member-group ids and the project roles for push rules, the member-group
+// catalogue for member groups.
+func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	x := rd.repos[r.Path]
+	if x == nil {
+		x = &repoReading{r: r}
+		rd.repos[r.Path] = x
+	}
+	add := rr.lists() &^ x.lists
+	if add == 0 {
+		return
+	}
+	x.lists |= add
+	rd.c.addRepoReads(rd.pool, r.Path, r, &x.d, add)
+	if !rd.lookups {
+		return
+	}
+	c := rd.c
+	if (rr.Members || rr.PushRules) && !rd.users {
+		rd.users = true
+		rd.pool.add("ListProductPermissionResourcesGrantedUsers", func(ctx context.Context) (err error) {
+			rd.userList, err = c.api.ListProductPermissionResourcesGrantedUsers(ctx, c.project)
 			return wrap(err, "list the users of project %s", c.project)
 		})
 	}
-	if needRules {
-		rs.add("ListProjectProtectedRefsUserGroups", func(ctx context.Context) (err error) {
-			teams, err = c.api.ListProjectProtectedRefsUserGroups(ctx, c.project)
+	if rr.PushRules && !rd.rules {
+		rd.rules = true
+		rd.pool.add("ListProjectProtectedRefsUserGroups", func(ctx context.Context) (err error) {
+			rd.teams, err = c.api.ListProjectProtectedRefsUserGroups(ctx, c.project)
 			return wrap(err, "list the member groups of project %s", c.project)
 		})
-		rs.add("ShowProjectMemberSetting", func(ctx context.Context) (err error) {
-			roles, err = c.api.ShowProjectMemberSetting(ctx, c.project)
+		rd.pool.add("ShowProjectMemberSetting", func(ctx context.Context) (err error) {
+			rd.roles, err = c.api.ShowProjectMemberSetting(ctx, c.project)
 			return wrap(err, "list the roles of project %s", c.project)
 		})
 	}
-	// Every member group of the project is either attached to a group or
-	// addable to it: one group's two lists give the whole catalogue of
-	// 32-character ids. The attached list is not read twice when the group
-	// is listed in the spec anyway.
-	if anchor := firstGroup(live); anchor != nil && needMGs {
-		mgCatalog = make([][]api.GroupUserGroup, 2)
-		if !slices.Contains(groups, anchor.Path) {
-			rs.add("ListGroupUserGroups", func(ctx context.Context) (err error) {
-				mgCatalog[0], err = c.api.ListGroupUserGroups(ctx, anchor.ID)
-				return wrap(err, "list the member groups of group %s", anchor.Path)
-			})
-		}
-		rs.add("ListGroupAddableUserGroups", func(ctx context.Context) (err error) {
-			mgCatalog[1], err = c.api.ListGroupAddableUserGroups(ctx, anchor.ID, c.project)
-			return wrap(err, "list the member groups addable to group %s", anchor.Path)
-		})
+	if rr.MemberGroups {
+		rd.memberGroupCatalog()
 	}
-	if req.GitAuths {
-		rs.add("ListAuthorizations", func(ctx context.Context) (err error) {
-			auths, err = c.api.ListAuthorizations(ctx, c.iamProject)
-			return wrap(err, "list the Git authorizations")
-		})
-	}
-	for i, p := range groups {
-		lg := live.Groups[p]
-		if lg == nil {
-			continue // a group the plan will create
-		}
-		rs.add("ListGroupUserGroups", func(ctx context.Context) (err error) {
-			groupMGs[i], err = c.api.ListGroupUserGroups(ctx, lg.ID)
-			return wrap(err, "list the member groups of group %s", p)
-		})
-	}
-	for i, rr := range repos {
-		var lists repoLists
-		if rr.Members {
-			lists |= listMembers | listLegacy
-		}
-		if rr.MemberGroups {
-			lists |= listGroups
-		}
-		if rr.PushRules {
-			lists |= listRules
-		}
-		c.addRepoReads(rs, rr.Path, live.Repositories[rr.Path], &details[i], lists)
-	}
-	if err := rs.run(ctx, c.concurrency); err != nil {
-		return err
-	}
+}
 
+// memberGroupCatalog queues the catalogue of member groups: every member
+// group of the project is either attached to a group or addable to it, so
+// one group's two lists give every 32-character id. The group is the first
+// by path, a top-level one, known once the project is listed; its attached
+// list is not read twice when it is read anyway.
+func (rd *reading) memberGroupCatalog() {
+	anchor := firstGroup(rd.live)
+	if !rd.lookups || rd.catalog || anchor == nil {
+		return
+	}
+	rd.catalog = true
+	c := rd.c
+	if rd.wantGroup == nil || !rd.wantGroup(anchor.Path) {
+		rd.pool.add("ListGroupUserGroups", func(ctx context.Context) (err error) {
+			rd.mgCatalog[0], err = c.api.ListGroupUserGroups(ctx, anchor.ID)
+			return wrap(err, "list the member groups of group %s", anchor.Path)
+		})
+	}
+	rd.pool.add("ListGroupAddableUserGroups", func(ctx context.Context) (err error) {
+		rd.mgCatalog[1], err = c.api.ListGroupAddableUserGroups(ctx, anchor.ID, c.project)
+		return wrap(err, "list the member groups addable to group %s", anchor.Path)
+	})
+}
+
+// group queues the member groups attached to g, and the catalogue.
+func (rd *reading) group(g *state.LiveGroup) {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	if rd.groups[g.Path] != nil {
+		return
+	}
+	list := new([]api.GroupUserGroup)
+	rd.groups[g.Path] = list
+	rd.pool.add("ListGroupUserGroups", func(ctx context.Context) (err error) {
+		*list, err = rd.c.api.ListGroupUserGroups(ctx, g.ID)
+		return wrap(err, "list the member groups of group %s", g.Path)
+	})
+	rd.memberGroupCatalog()
+}
+
+// catalogue queues the member-group catalogue.
+func (rd *reading) catalogue() {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	rd.memberGroupCatalog()
+}
+
+// gitAuths queues the project's Git authorizations.
+func (rd *reading) gitAuths() {
+	rd.auths = new([]api.Authorization)
+	rd.pool.add("ListAuthorizations", func(ctx context.Context) (err error) {
+		*rd.auths, err = rd.c.api.ListAuthorizations(ctx, rd.c.iamProject)
+		return wrap(err, "list the Git authorizations")
+	})
+}
+
+// fill turns what was read into live, once the pool is done.
+func (rd *reading) fill() {
+	live := rd.live
 	// Lookups.
-	for _, u := range users {
+	for _, u := range rd.userList {
 		iam := u.IAMID
 		if iam == "" {
 			iam = u.Username
@@ -378,64 +552,64 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 		live.Users[u.Name] = state.LiveUser{Name: u.Name, ID: u.ID, IAMID: iam}
 	}
 	mgIDs := map[string]string{}
-	for _, list := range mgCatalog {
+	for _, list := range rd.mgCatalog {
 		for _, m := range list {
 			mgIDs[m.Name] = m.UserGroupID
 		}
 	}
-	for _, d := range details {
-		for _, m := range d.groups {
+	for _, x := range rd.repos {
+		for _, m := range x.d.groups {
 			mgIDs[m.UserGroupName] = m.UserGroupID
 		}
 	}
-	for _, list := range groupMGs {
-		for _, m := range list {
+	for _, list := range rd.groups {
+		for _, m := range *list {
 			mgIDs[m.Name] = m.UserGroupID
 		}
 	}
 	for name, id := range mgIDs {
-		live.MemberGroups[name] = state.LiveMemberGroup{Name: name, ID: id}
+		m := live.MemberGroups[name]
+		m.Name, m.ID = name, id
+		live.MemberGroups[name] = m
 	}
-	for _, t := range teams {
+	for _, t := range rd.teams {
 		m := live.MemberGroups[t.Name]
 		m.Name, m.TeamID = t.Name, t.ID
 		live.MemberGroups[t.Name] = m
 	}
-	for _, r := range roles.RoleSync {
+	for _, r := range rd.roles.RoleSync {
 		live.Roles[r.RoleName] = state.LiveRole{Name: r.RoleName, ID: r.RoleID}
 	}
-	c.rememberRoles(live.Roles)
+	if rd.rules {
+		rd.c.rememberRoles(live.Roles)
+	}
 
 	// Groups.
-	for i, p := range groups {
+	for p, list := range rd.groups {
 		lg := live.Groups[p]
-		if lg == nil {
-			continue
-		}
 		lg.MemberGroups = []string{}
-		for _, m := range groupMGs[i] {
+		for _, m := range *list {
 			lg.MemberGroups = append(lg.MemberGroups, m.Name)
 		}
 		sort.Strings(lg.MemberGroups)
 		live.Fingerprints[plan.GroupAddress(p).String()] = fingerprint(lg)
 	}
 
-	// Repositories.
-	for i, rr := range repos {
-		p := rr.Path
-		r := live.Repositories[p]
-		fillRepository(r, details[i], live)
-		live.Fingerprints[plan.RepositoryAddress(p).String()] = fingerprint(r)
+	// Repositories, in path order: a user the member lists name and the
+	// users lookup does not is added by the first repository naming it.
+	for _, p := range slices.Sorted(maps.Keys(rd.repos)) {
+		x := rd.repos[p]
+		fillRepository(x.r, x.d, x.lists, live)
+		live.Fingerprints[plan.RepositoryAddress(p).String()] = fingerprint(x.r)
 	}
 
-	if req.GitAuths {
+	if rd.auths != nil {
 		live.GitAuths = map[string]*state.LiveGitAuth{}
-		for _, a := range auths {
+		for _, a := range *rd.auths {
 			live.GitAuths[a.Name] = &state.LiveGitAuth{Name: a.Name, RepoType: a.RepoType, User: a.RepoUser}
 		}
 		live.Fingerprints["git_auths"] = fingerprint(live.GitAuths)
 	}
-	return nil
 }
 
 // fillRepository turns one repository's reads into state: v4 ListMembers
@@ -444,8 +618,37 @@ func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) er
 // list carries the direct members' access levels (20/30/40), which v4 does
 // not. A role reposync does not know is kept as unknown, never guessed and
 // never a reason to fail the read.
-func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) {
+//
+// Only the lists named by lists are replaced; a list not read keeps what it
+// held (empty on a repository read for the first time).
+func fillRepository(r *state.LiveRepository, d repoDetail, lists repoLists, live *state.Live) {
 	r.Details = true
+	if r.Members == nil {
+		r.Members = map[string]state.LiveMember{}
+	}
+	if r.MemberGroups == nil {
+		r.MemberGroups = []string{}
+	}
+	if r.PushRules == nil {
+		r.PushRules = map[string]state.LivePushRule{}
+	}
+	if lists&(listMembers|listLegacy) != 0 {
+		fillMembers(r, d, live)
+	}
+	if lists&listGroups != 0 {
+		r.MemberGroups = []string{}
+		for _, m := range d.groups {
+			r.MemberGroups = append(r.MemberGroups, m.UserGroupName)
+		}
+		sort.Strings(r.MemberGroups)
+	}
+	if lists&listRules != 0 {
+		fillPushRules(r, d, live)
+	}
+}
+
+// fillMembers reads the two member lists of d into r.
+func fillMembers(r *state.LiveRepository, d repoDetail, live *state.Live) {
 	r.Members = map[string]state.LiveMember{}
 	levels := map[string]int64{}
 	for _, m := range d.legacy {
@@ -492,11 +695,10 @@ func fillRepository(r *state.LiveRepository, d repoDetail, live *state.Live) {
 		lm.Role, lm.RoleName = memberRole(m.Role, true, "")
 		r.Members[m.Name] = lm
 	}
-	r.MemberGroups = []string{}
-	for _, m := range d.groups {
-		r.MemberGroups = append(r.MemberGroups, m.UserGroupName)
-	}
-	sort.Strings(r.MemberGroups)
+}
+
+// fillPushRules reads the push rules of d into r.
+func fillPushRules(r *state.LiveRepository, d repoDetail, live *state.Live) {
 	r.PushRules = map[string]state.LivePushRule{}
 	for _, p := range d.rules {
 		rule := state.LivePushRule{ID: p.ID, Path: p.Path}

@@ -25,7 +25,7 @@ func TestAddItemsBuildsPathsFromTheWalk(t *testing.T) {
 	c := &Client{}
 	live := newLive()
 	check := &namespaceCheck{}
-	top := c.addItems(live, nil, []api.TreeItem{
+	top, _ := c.addItems(live, nil, []api.TreeItem{
 		{DescendantType: "group", ID: 100, Path: "payments", FullPath: ns + "/payments"},
 		{DescendantType: "project", ID: 2000, Path: "tool", FullPath: ns + "/tool"},
 	}, check)
@@ -83,7 +83,7 @@ func TestFillRepositoryMembers(t *testing.T) {
 	}
 	live := newLive()
 	r := &state.LiveRepository{Path: "pay/gw"}
-	fillRepository(r, d, live)
+	fillRepository(r, d, everyList, live)
 	type row struct {
 		Role, RoleName, Via, Managed string
 		Inherited                    bool
@@ -114,7 +114,7 @@ func TestProgressCountsEveryRead(t *testing.T) {
 	p := NewProgress()
 	h.c.SetProgress(p)
 	ctx := t.Context()
-	live, err := h.c.Walk(ctx, nil)
+	live, err := h.c.Walk(ctx, WalkRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestProgressCountsEveryRead(t *testing.T) {
 		t.Errorf("read %d lists, want %d (four per repository, three lookups and the two lists of the member-group catalogue)", got, want)
 	}
 	h.c.SetProgress(nil)
-	if _, err := h.c.Walk(ctx, nil); err != nil || p.Counts().Done != c.Done {
+	if _, err := h.c.Walk(ctx, WalkRequest{}); err != nil || p.Counts().Done != c.Done {
 		t.Errorf("a detached Progress still counts: %v %+v", err, p.Counts())
 	}
 }
@@ -161,7 +161,7 @@ func TestFindArchived(t *testing.T) {
 func testFindArchived(t *testing.T, behaviour string) {
 	h := newHarnessWith(t, "  - {path: pay/old/attic, archived: true}\n"+behaviour)
 	ctx := t.Context()
-	live, err := h.c.Walk(ctx, nil)
+	live, err := h.c.Walk(ctx, WalkRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,32 @@ func Expand(d *state.Desired, repoPaths []string) (map[string]*state.EffectiveRe
 	return expand(d, repoPaths, true)
 }
 
+// Managed says which lists of a repository the spec manages.
+type Managed struct{ Members, MemberGroups, PushRules bool }
+
+// Manages says whether the spec manages the repository at path (it is
+// listed, or a policy selects it) and which of its lists: those Expand
+// gives it — its own, and every list a policy selecting it sets — without
+// building them. A plan reads them as soon as the walk finds the
+// repository, before the whole tree is known.
+func Manages(d *state.Desired, path string) (Managed, bool) {
+	var m Managed
+	r := d.Repositories[path]
+	ok := r != nil
+	if ok {
+		m = Managed{r.Members != nil, r.MemberGroups != nil, r.PushRules != nil}
+	}
+	for _, pol := range d.Policies {
+		if state.Selects(pol.Patterns, path) {
+			ok = true
+			m.Members = m.Members || pol.Members != nil
+			m.MemberGroups = m.MemberGroups || pol.MemberGroups != nil
+			m.PushRules = m.PushRules || pol.PushRules != nil
+		}
+	}
+	return m, ok
+}
+
 // conflictsOf is Expand for its diagnostics alone: it builds no result and
 // copies a repository's lists only when a policy adds to them.
 func conflictsOf(d *state.Desired, repoPaths []string) Diagnostics {

@@ -80,6 +80,18 @@ func TestExpandMatchesReference(t *testing.T) {
 		if diff := cmp.Diff(wantDiags, conflictsOf(d, live)); diff != "" {
 			t.Fatalf("case %d: conflictsOf differs (-reference +conflictsOf):\n%s", i, diff)
 		}
+		// Manages names the lists Expand gives a live path (none for a
+		// path it leaves out), without building them.
+		for _, p := range live {
+			var m Managed
+			e := want[p]
+			if e != nil {
+				m = Managed{e.Members != nil, e.MemberGroups != nil, e.PushRules != nil}
+			}
+			if got, ok := Manages(d, p); got != m || ok != (e != nil) {
+				t.Fatalf("case %d: Manages(%s) = %+v, %t; Expand gives %+v, %t", i, p, got, ok, m, e != nil)
+			}
+		}
 	}
 }
 
