@@ -332,3 +332,57 @@ func TestGraceLetsInFlightWritesFinish(t *testing.T) {
 		}
 	}
 }
+
+// Every object written to is settled once, as soon as every write to it
+// has ended, with its changes' results — while other objects are still
+// being written, which is what lets apply confirm in the idle read budget.
+func TestSettledAsEachObjectsWritesEnd(t *testing.T) {
+	p := mkplan(
+		member("r/a", "u1", plan.Create, "", state.RoleViewer),
+		member("r/a", "u2", plan.Update, state.RoleViewer, state.RoleAdmin),
+		rule("r/a", "/x", plan.Create),
+		member("r/b", "u1", plan.Update, state.RoleViewer, state.RoleAdmin),
+		group("g", plan.Create),
+		plan.Change{Address: plan.GroupMemberGroupAddress("g", "leads"), Kind: plan.KindGroupMemberGroup, Action: plan.Create, Target: plan.Target{Group: "g"}},
+		plan.Change{Address: plan.GroupAddress("m"), Kind: plan.KindGroup, Action: plan.Manual, Reason: "console only"},
+	)
+	aSettled := make(chan struct{})
+	m := mutatorFunc(func(_ context.Context, _ plan.Op, cs []plan.Change) error {
+		switch {
+		case cs[0].Address.Owner() == plan.RepositoryAddress("r/b"):
+			// A run that settles objects only at its end never gets here.
+			select {
+			case <-aSettled:
+			case <-time.After(10 * time.Second):
+				return errors.New("r/a was not settled while r/b was being written")
+			}
+		case cs[0].Address == plan.GroupAddress("g"):
+			return apiErr{"CH.004403", "no permission"}
+		}
+		return nil
+	})
+	got := map[string][]string{}
+	rep := Run(context.Background(), p, m, Options{Concurrency: 4, OnSettled: func(owner plan.Address, rs []Result) {
+		if _, twice := got[owner.String()]; twice {
+			t.Errorf("%s settled twice", owner)
+		}
+		got[owner.String()] = []string{}
+		for _, r := range rs {
+			got[owner.String()] = append(got[owner.String()], r.Address.Leaf()+" "+string(r.Status))
+		}
+		if owner == plan.RepositoryAddress("r/a") {
+			close(aSettled)
+		}
+	}})
+	want := map[string][]string{
+		"repository[r/a]": {"u1 done", "u2 done", "/x done"},
+		"repository[r/b]": {"u1 done"},
+		"group[g]":        {"g failed", "leads skipped"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("settled (-want +got):\n%s", diff)
+	}
+	if rep.Summary != (Counts{Done: 4, Failed: 1, Skipped: 1, Manual: 1}) {
+		t.Errorf("summary = %+v", rep.Summary)
+	}
+}

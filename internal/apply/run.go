@@ -52,6 +52,9 @@ type Result struct {
 	// or why a change was skipped.
 	Code    string `json:"error_code,omitempty"`
 	Message string `json:"message,omitempty"`
+	// Confirmed: a read after the write shows the change made (the caller
+	// reads back; Run never sets it).
+	Confirmed bool `json:"confirmed,omitempty"`
 }
 
 // Report is the result of every change of the plan, sorted by address.
@@ -93,6 +96,13 @@ type Options struct {
 	// OnProgress, when set, is called after each step, from one goroutine
 	// at a time.
 	OnProgress func(Progress)
+	// OnSettled, when set, is called once for each object the plan writes
+	// to (a repository, a group, the Git authorizations: a change's
+	// address's Owner) as soon as every step writing to it has ended, with
+	// the results of its changes, from one goroutine at a time, while the
+	// other objects are still being written: apply confirms a repository
+	// then, in the read budget the writes leave idle. It must not block.
+	OnSettled func(owner plan.Address, results []Result)
 	// Grace is how long writes already in flight may finish after the run
 	// is interrupted (ctx ends): an interrupted run stops starting steps at
 	// once, but a write cut off mid-request leaves an outcome nobody knows.
@@ -132,8 +142,28 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 		results[c.Address] = r
 	}
 	total := 0
+	// open counts each owner's steps not ended yet; a step's changes have
+	// one owner (batches are per owner).
+	open := map[plan.Address]int{}
+	owned := map[plan.Address][]plan.Address{}
 	for _, s := range steps {
 		total += len(s.Changes)
+		owner := s.Changes[0].Address.Owner()
+		open[owner]++
+		for _, c := range s.Changes {
+			owned[owner] = append(owned[owner], c.Address)
+		}
+	}
+	ended := func(id int) {
+		owner := steps[id].Changes[0].Address.Owner()
+		if open[owner]--; open[owner] > 0 || o.OnSettled == nil {
+			return
+		}
+		rs := make([]Result, len(owned[owner]))
+		for i, a := range owned[owner] {
+			rs[i] = *results[a]
+		}
+		o.OnSettled(owner, rs)
 	}
 
 	dependents := map[int][]int{}
@@ -182,6 +212,7 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 				prog.Skipped++
 			}
 		}
+		ended(id)
 		for _, dep := range dependents[id] {
 			if status == StatusNotStarted {
 				skip(dep, status, why)
@@ -224,6 +255,7 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 		inFlight--
 		finished[out.step.ID] = true
 		failedAll := record(results, out.step, out.err, &prog)
+		ended(out.step.ID)
 		if out.err != nil && o.FailFast && stopped == "" {
 			stopped = "not started: --fail-fast stopped the run after the first failure"
 		}

@@ -235,14 +235,18 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		}
 	}
 	start := o.Now()
+	// Each repository is read back as soon as its writes end, while the
+	// others are written (converge.go).
+	cctx, stopConfirm := context.WithCancel(ctx)
+	defer stopConfirm()
+	conf := startConfirm(cctx, s, d, r, res.liveState, p)
 	prog := newProgress(o.IO, start)
+	prog.confirmed = conf.progress
 	rep := apply.Run(ctx, p, s.remote.NewWriter(secret), apply.Options{Concurrency: s.conn.Concurrency, FailFast: o.FailFast,
-		OnProgress: prog.update, Grace: interruptGrace})
+		OnProgress: prog.update, OnSettled: conf.settled, Grace: interruptGrace})
 	prog.finish()
-	if ctx.Err() == nil {
-		if err := confirmApplied(ctx, s, d, r, res.liveState, rep); err != nil {
-			fmt.Fprintf(o.IO.ErrOut, "warning: could not read back what apply changed, so whether every change took effect is not confirmed: %v\n", err)
-		}
+	if err := conf.finish(cctx, rep); err != nil && ctx.Err() == nil {
+		fmt.Fprintf(o.IO.ErrOut, "warning: could not read back what apply changed, so whether every change took effect is not confirmed: %v\n", err)
 	}
 	elapsed := o.Now().Sub(start)
 	for _, r := range rep.Results {
@@ -255,8 +259,14 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		}
 	}
 	interrupted := ctx.Err() != nil
-	fmt.Fprintf(out, "Apply %s in %s: %s.\n", map[bool]string{false: "finished", true: "interrupted"}[interrupted],
-		elapsed.Round(10*time.Millisecond), rep.Summary.Line())
+	confirmed := 0
+	for _, r := range rep.Results {
+		if r.Confirmed {
+			confirmed++
+		}
+	}
+	fmt.Fprintf(out, "Apply %s in %s: %s; %d of them confirmed by reading back.\n", map[bool]string{false: "finished", true: "interrupted"}[interrupted],
+		elapsed.Round(10*time.Millisecond), rep.Summary.Line(), confirmed)
 	if err := writeReport(o.Report, p, rep, nil, start, elapsed, interrupted); err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
+	"sync/atomic"
 
 	"github.com/reposync/reposync/internal/apply"
 	"github.com/reposync/reposync/internal/plan"
@@ -10,90 +12,179 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// confirmApplied checks that apply's writes took effect: it re-reads every
-// object with a change reported done and plans it again; a done change that
-// the new plan still wants did not take effect, whatever the API answered,
-// and is turned into a failure saying so. A behaviour of the service nobody
+// confirmer checks that apply's writes took effect: it re-reads what each
+// done change touched and plans it again; a done change that the new plan
+// still wants did not take effect, whatever the API answered, and is
+// turned into a failure saying so. A behaviour of the service nobody
 // foresaw then shows up as a clear failure (exit 3), not as the same change
 // planned again every night.
 //
-// It reads only what changed: the touched repositories' lists, the touched
-// groups' member groups, the Git authorizations when one changed, and the
-// tree only when groups were created or deleted.
-func confirmApplied(ctx context.Context, s *session, d *state.Desired, r resolved, before *liveState, rep *apply.Report) error {
-	done := map[plan.Address]*apply.Result{}
-	repos, groups := map[string]bool{}, map[string]bool{}
-	auths, tree := false, false
-	for i := range rep.Results {
-		res := &rep.Results[i]
+// A repository is read back as soon as its last write has ended
+// (apply.Options.OnSettled), while the others are still being written: the
+// read operations are idle during the writes, so confirming costs little
+// wall time. Only the lists its done changes touched are read (a push-rule
+// change reads no member list), and no lookup: the plan's are still true.
+// A repository under a group the plan also writes to waits for the end
+// (what it inherits may still change), and so do the groups' member
+// groups, the Git authorizations, and the tree when groups were created or
+// deleted.
+type confirmer struct {
+	s      *session
+	d      *state.Desired
+	r      resolved
+	before *liveState
+	// live is the state read back: the tree and lookups the plan read,
+	// and for each repository read back its lists before, the touched ones
+	// replaced.
+	live   *state.Live
+	reader *remote.Reader
+	// groups are the groups the plan writes to.
+	groups map[string]bool
+
+	// What settled, by owner, and what waits for the end.
+	checked      map[plan.Address]bool // the owners read back (now or at the end)
+	repos        map[string]bool       // the repositories among them
+	later        []remote.RepoRead
+	laterGroups  []string
+	auths, tree  bool
+	queued, read atomic.Int64 // repositories read back while writing
+}
+
+// startConfirm starts the reader that confirms p's writes as they settle.
+func startConfirm(ctx context.Context, s *session, d *state.Desired, r resolved, before *liveState, p *plan.Plan) *confirmer {
+	c := &confirmer{s: s, d: d, r: r, before: before, live: cloneTree(before.live), groups: map[string]bool{},
+		checked: map[plan.Address]bool{}, repos: map[string]bool{}}
+	for _, ch := range p.Changes {
+		if o := ch.Address.Owner(); o.Object == plan.ObjectGroup {
+			c.groups[o.Name] = true
+		}
+	}
+	c.reader = s.remote.NewReader(ctx, c.live, func(string) { c.read.Add(1) })
+	return c
+}
+
+// settled is apply's OnSettled: it reads back a repository at once, or
+// notes what waits for the end.
+func (c *confirmer) settled(owner plan.Address, rs []apply.Result) {
+	var want remote.RepoRead
+	done := false
+	for _, res := range rs {
 		if res.Status != apply.StatusDone {
 			continue
 		}
-		done[res.Address] = res
-		owner := res.Address.Owner()
-		switch {
-		case owner.Object == plan.ObjectRepository:
-			repos[owner.Name] = true
-		case owner.Object == plan.ObjectGitAuth:
-			auths = true
-		case res.Kind == plan.KindGroup:
-			tree = true
-			groups[owner.Name] = true
-		default:
-			groups[owner.Name] = true
+		done = true
+		switch res.Kind {
+		case plan.KindMember:
+			want.Members = true
+		case plan.KindMemberGroup:
+			want.MemberGroups = true
+		case plan.KindPushRule:
+			want.PushRules = true
+		case plan.KindGroup:
+			c.tree = true
 		}
 	}
-	if len(done) == 0 {
-		return nil
-	}
-	var live *state.Live
-	if tree {
-		var err error
-		var reach func(string) bool
-		if r.scope != nil {
-			reach = r.scope.Reaches
+	switch {
+	case !done:
+	case owner.Object == plan.ObjectGitAuth:
+		c.auths, c.checked[owner] = true, true
+	case owner.Object == plan.ObjectGroup:
+		c.laterGroups, c.checked[owner] = append(c.laterGroups, owner.Name), true
+	case owner.Object == plan.ObjectRepository && c.before.eff[owner.Name] != nil:
+		repo := c.live.Repositories[owner.Name]
+		if repo == nil {
+			return
 		}
-		if live, err = s.remote.Walk(ctx, remote.WalkRequest{Reach: reach}); err != nil {
-			return err
+		c.repos[owner.Name], c.checked[owner] = true, true
+		*repo = *c.before.live.Repositories[owner.Name] // the lists not read back stay as the plan read them
+		want.Path = owner.Name
+		if c.underWrittenGroup(owner.Name) {
+			c.later = append(c.later, want)
+			return
 		}
-	} else {
-		live = cloneTree(before.live)
+		c.queued.Add(1)
+		c.reader.Repository(want)
 	}
-	req := remote.ReadRequest{GitAuths: auths}
-	for p := range repos {
-		if e := before.eff[p]; e != nil && live.Repositories[p] != nil {
-			req.Repositories = append(req.Repositories, remote.RepoRead{Path: p, Members: e.Members != nil, MemberGroups: e.MemberGroups != nil, PushRules: e.PushRules != nil})
+}
+
+func (c *confirmer) underWrittenGroup(repo string) bool {
+	for g := state.ParentPath(repo); g != ""; g = state.ParentPath(g) {
+		if c.groups[g] {
+			return true
 		}
 	}
-	for p := range groups {
-		req.Groups = append(req.Groups, p)
-	}
-	if err := s.remote.Read(ctx, live, req); err != nil {
+	return false
+}
+
+// progress says how many repositories were read back of those queued so
+// far, for the progress line.
+func (c *confirmer) progress() (read, queued int64) { return c.read.Load(), c.queued.Load() }
+
+// finish waits for the reads, reads what waited for the end, plans the
+// read-back objects again and fails each done change the new plan still
+// wants; the others are marked confirmed.
+func (c *confirmer) finish(ctx context.Context, rep *apply.Report) error {
+	if err := c.reader.Wait(); err != nil {
 		return err
 	}
-	if !auths {
-		live.GitAuths = before.live.GitAuths
+	live := c.live
+	if c.tree {
+		var reach func(string) bool
+		if c.r.scope != nil {
+			reach = c.r.scope.Reaches
+		}
+		walked, err := c.s.remote.Walk(ctx, remote.WalkRequest{Reach: reach})
+		if err != nil {
+			return err
+		}
+		live.Groups = walked.Groups
 	}
-	eff := map[string]*state.EffectiveRepository{}
-	for p := range repos {
-		if e := before.eff[p]; e != nil {
-			eff[p] = e
+	if len(c.later) > 0 || len(c.laterGroups) > 0 || c.auths {
+		rd := c.s.remote.NewReader(ctx, live, nil)
+		for _, rr := range c.later {
+			rd.Repository(rr)
+		}
+		for _, g := range c.laterGroups {
+			rd.Group(g)
+		}
+		if c.auths {
+			rd.GitAuths()
+		}
+		if err := rd.Wait(); err != nil {
+			return err
 		}
 	}
+	if !c.auths {
+		live.GitAuths = c.before.live.GitAuths
+	}
+	eff := map[string]*state.EffectiveRepository{}
+	for p := range c.repos {
+		eff[p] = c.before.eff[p]
+	}
 	// Untouched groups keep what was read before (cloneTree), so the new
-	// plan repeats their old changes; only the done addresses are looked at.
-	opts := r.planOptions()
+	// plan repeats their old changes; only the done addresses of what was
+	// read back are looked at.
+	opts := c.r.planOptions()
 	opts.RotateSecrets = false // a rotation is done once; a new plan must not ask for it again
-	fresh, _ := plan.Diff(d, eff, live, opts)
-	for _, c := range fresh.Changes {
-		res := done[c.Address]
-		if res == nil || c.Action == plan.Manual && res.Action == plan.Manual {
+	fresh, _ := plan.Diff(c.d, eff, live, opts)
+	still := map[plan.Address]plan.Change{}
+	for _, ch := range fresh.Changes {
+		still[ch.Address] = ch
+	}
+	for i := range rep.Results {
+		res := &rep.Results[i]
+		if res.Status != apply.StatusDone || !c.checked[res.Address.Owner()] {
+			continue
+		}
+		ch, wanted := still[res.Address]
+		if !wanted || ch.Action == plan.Manual && res.Action == plan.Manual {
+			res.Confirmed = true
 			continue
 		}
 		res.Status = apply.StatusFailed
-		res.Message = fmt.Sprintf("did not take effect: the API accepted the write, but a new read still shows the need to %s it", c.Action)
-		if c.Action == plan.Manual {
-			res.Message = "did not take effect: " + c.Reason
+		res.Message = fmt.Sprintf("did not take effect: the API accepted the write, but a new read still shows the need to %s it", ch.Action)
+		if ch.Action == plan.Manual {
+			res.Message = "did not take effect: " + ch.Reason
 		}
 		rep.Summary.Done--
 		rep.Summary.Failed++
@@ -102,10 +193,11 @@ func confirmApplied(ctx context.Context, s *session, d *state.Desired, r resolve
 }
 
 // cloneTree copies the tree of live (groups and repositories, without
-// their details) so a second read does not change the first.
+// their details) and its lookups, so a second read does not change the
+// first.
 func cloneTree(live *state.Live) *state.Live {
 	out := &state.Live{Project: live.Project, Groups: map[string]*state.LiveGroup{}, Repositories: map[string]*state.LiveRepository{},
-		Users: map[string]state.LiveUser{}, MemberGroups: map[string]state.LiveMemberGroup{}, Roles: map[string]state.LiveRole{},
+		Users: maps.Clone(live.Users), MemberGroups: maps.Clone(live.MemberGroups), Roles: maps.Clone(live.Roles),
 		Fingerprints: map[string]string{}}
 	for p, g := range live.Groups {
 		cp := *g

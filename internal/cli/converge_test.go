@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/sim"
 )
@@ -55,5 +57,49 @@ func TestApplyReportsWritesThatDidNotTakeEffect(t *testing.T) {
 	data, _ := os.ReadFile(report)
 	if err := json.Unmarshal(data, &rep); err != nil || rep.Summary.Done != 6 || rep.Summary.Failed != 2 {
 		t.Errorf("report summary %+v (%v)", rep.Summary, err)
+	}
+}
+
+// TestConfirmReadsOnlyWhatChanged: apply reads back only the lists its
+// changes touched, and no lookup. The spec manages the repository's members
+// and push rules and changes one rule: apply's calls are the plan's, the
+// write, and one push-rule list — no ListMembers, no users or roles again.
+func TestConfirmReadsOnlyWhatChanged(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "aksk", sim.Options{})
+	spec := writeSpec(t, `repositories:
+  payments/api/gateway:
+    members: {alice: admin, bob: admin, erin: developer}
+    push_rules:
+      /config/*: {users: [alice, bob], member_groups: [payments-leads], roles: [project-manager]}
+      /legacy/*: {users: [erin]}
+`)
+	calls := func(args ...string) map[string]int {
+		before := w.sim.Stats().Calls
+		if code, out, errOut := w.run(args...); code != 0 && code != ExitChanges {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+		got := map[string]int{}
+		for op, n := range w.sim.Stats().Calls {
+			if d := n - before[op]; d != 0 {
+				got[op] = d
+			}
+		}
+		return got
+	}
+	planned := calls("plan", "--detailed-exitcode", spec)
+	applied := calls("apply", "--yes", spec)
+	for op, n := range planned {
+		applied[op] -= n
+		if applied[op] == 0 {
+			delete(applied, op)
+		}
+	}
+	want := map[string]int{"BatchUpdateRepositoryFilePushPermissions": 1, "ListRepositoryFilePushPermissions": 1}
+	if diff := cmp.Diff(want, applied); diff != "" {
+		t.Errorf("apply's calls beyond the plan's (-want +got):\n%s", diff)
+	}
+	if planned["ListMembers"] != 1 {
+		t.Errorf("the plan listed members %d times, want 1: the test needs a spec that manages members", planned["ListMembers"])
 	}
 }

@@ -14,11 +14,14 @@ import (
 // progress shows apply's progress: a redrawn bar on a terminal, a line every
 // tenth of the work otherwise.
 type progress struct {
-	ios      *iostreams.IOStreams
-	start    time.Time
-	tty      bool
-	lastTick int
-	drawn    bool
+	// confirmed, when set, says how many repositories were read back of
+	// those queued so far.
+	confirmed func() (read, queued int64)
+	ios       *iostreams.IOStreams
+	start     time.Time
+	tty       bool
+	lastTick  int
+	drawn     bool
 }
 
 func newProgress(ios *iostreams.IOStreams, start time.Time) *progress {
@@ -43,6 +46,11 @@ func (p *progress) update(pr apply.Progress) {
 	stopped := ""
 	if pr.NotStarted > 0 {
 		stopped, eta = fmt.Sprintf(", %d not started", pr.NotStarted), "-"
+	}
+	if p.confirmed != nil {
+		if read, queued := p.confirmed(); queued > 0 {
+			stopped += fmt.Sprintf(", %d/%d repositories read back", read, queued)
+		}
 	}
 	if p.tty {
 		const width = 30

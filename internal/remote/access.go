@@ -78,7 +78,7 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 	}
 	rs := c.newReads()
 	for i, p := range repos {
-		c.addRepoReads(rs, p, live.Repositories[p], &details[i], first)
+		c.addRepoReads(rs, p, live.Repositories[p], &details[i], first, nil)
 	}
 	if err := rs.run(ctx, c.concurrency); err != nil {
 		return err
@@ -94,7 +94,7 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 			if _, known := state.RoleForName(m.RepositoryRoleName); m.Direct() && !known {
 				lists |= listLegacy
 			}
-			c.addRepoReads(rs, p, live.Repositories[p], &details[i], lists)
+			c.addRepoReads(rs, p, live.Repositories[p], &details[i], lists, nil)
 		}
 		if err := rs.run(ctx, c.concurrency); err != nil {
 			return err

@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/plan"
@@ -305,28 +307,38 @@ func (rr RepoRead) lists() repoLists {
 }
 
 // addRepoReads adds to rs one read task for each list of repository p that
-// lists selects, each filling its own field of d.
-func (c *Client) addRepoReads(rs *reads, p string, r *state.LiveRepository, d *repoDetail, lists repoLists) {
+// lists selects, each filling its own field of d; then, when set, is called
+// after each list read.
+func (c *Client) addRepoReads(rs *reads, p string, r *state.LiveRepository, d *repoDetail, lists repoLists, then func()) {
+	add := func(op string, f func(context.Context) error) {
+		rs.add(op, func(ctx context.Context) error {
+			err := f(ctx)
+			if err == nil && then != nil {
+				then()
+			}
+			return err
+		})
+	}
 	if lists&listMembers != 0 {
-		rs.add("ListMembers", func(ctx context.Context) (err error) {
+		add("ListMembers", func(ctx context.Context) (err error) {
 			d.members, err = c.api.ListMembers(ctx, r.ID)
 			return wrap(err, "list the members of %s", p)
 		})
 	}
 	if lists&listLegacy != 0 {
-		rs.add("ListRepoMembers", func(ctx context.Context) (err error) {
+		add("ListRepoMembers", func(ctx context.Context) (err error) {
 			d.legacy, err = c.api.ListRepoMembers(ctx, r.UUID)
 			return wrap(err, "list the member roles of %s", p)
 		})
 	}
 	if lists&listGroups != 0 {
-		rs.add("ListRepositoryUserGroups", func(ctx context.Context) (err error) {
+		add("ListRepositoryUserGroups", func(ctx context.Context) (err error) {
 			d.groups, err = c.api.ListRepositoryUserGroups(ctx, r.ID)
 			return wrap(err, "list the member groups of %s", p)
 		})
 	}
 	if lists&listRules != 0 {
-		rs.add("ListRepositoryFilePushPermissions", func(ctx context.Context) (err error) {
+		add("ListRepositoryFilePushPermissions", func(ctx context.Context) (err error) {
 			d.rules, err = c.api.ListRepositoryFilePushPermissions(ctx, r.ID)
 			return wrap(err, "list the file push rules of %s", p)
 		})
@@ -376,10 +388,13 @@ type Reader struct {
 	errc chan error
 }
 
-// NewReader starts reading into live; Repository queues a repository and
-// Wait returns when every one queued has been read, or the first error.
-func (c *Client) NewReader(ctx context.Context, live *state.Live) *Reader {
+// NewReader starts reading into live; Repository, Group and GitAuths queue
+// reads, and Wait returns when every one queued has been read, or the
+// first error. read, when set, is called as each repository's lists have
+// all been read (from the reading goroutines).
+func (c *Client) NewReader(ctx context.Context, live *state.Live, read func(repo string)) *Reader {
 	r := &Reader{rd: c.newReading(live, false), errc: make(chan error, 1)}
+	r.rd.onRepo = read
 	r.rd.pool.hold()
 	go func() { r.errc <- r.rd.pool.run(ctx, c.concurrency) }()
 	return r
@@ -392,6 +407,16 @@ func (r *Reader) Repository(rr RepoRead) {
 		r.rd.repo(repo, rr)
 	}
 }
+
+// Group queues the member groups attached to a group of the live state.
+func (r *Reader) Group(path string) {
+	if g := r.rd.live.Groups[path]; g != nil {
+		r.rd.group(g)
+	}
+}
+
+// GitAuths queues the project's Git authorizations.
+func (r *Reader) GitAuths() { r.rd.gitAuths() }
 
 // Wait waits for every queued read and fills the live state.
 func (r *Reader) Wait() error {
@@ -415,6 +440,8 @@ type reading struct {
 	// wantGroup says whether a group's attached member groups are read
 	// anyway (the member-group catalogue does not read them again).
 	wantGroup func(string) bool
+	// onRepo, when set, is called as a repository's lists are all read.
+	onRepo func(path string)
 
 	mu     sync.Mutex
 	repos  map[string]*repoReading
@@ -429,9 +456,10 @@ type reading struct {
 }
 
 type repoReading struct {
-	r     *state.LiveRepository
-	lists repoLists
-	d     repoDetail
+	r       *state.LiveRepository
+	lists   repoLists
+	d       repoDetail
+	pending atomic.Int32 // lists queued and not read yet
 }
 
 func (c *Client) newReading(live *state.Live, lookups bool) *reading {
@@ -456,7 +484,16 @@ func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 		return
 	}
 	x.lists |= add
-	rd.c.addRepoReads(rd.pool, r.Path, r, &x.d, add)
+	var then func()
+	if rd.onRepo != nil {
+		x.pending.Add(int32(bits.OnesCount8(uint8(add))))
+		then = func() {
+			if x.pending.Add(-1) == 0 {
+				rd.onRepo(r.Path)
+			}
+		}
+	}
+	rd.c.addRepoReads(rd.pool, r.Path, r, &x.d, add, then)
 	if !rd.lookups {
 		return
 	}
