@@ -15,6 +15,9 @@
 #                   a second commit: plan --changed-since the first
 #   changed-policy  SCOPED_N repositories; a new policy reaches 200 of them:
 #                   plan --changed-since the first commit
+#   walk-start      SCOPED_N repositories at the real budget: a full plan is
+#                   started and stopped once its first repository list was
+#                   called; the time to that call must be at most 2 s
 # Variables:
 #   N=1000 (full, members); RATE calls/min per operation (default 2*N, so the
 #   floor of a full read does not grow with N); LATENCY_MS=20.
@@ -29,7 +32,7 @@
 #   GOBENCH=0: skip the Go benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCENARIOS=${SCENARIOS:-full members changed-one changed-policy}
+SCENARIOS=${SCENARIOS:-full members changed-one changed-policy walk-start}
 N=${N:-1000}
 SCOPED_N=${SCOPED_N:-10000}
 PROFILE=${PROFILE:-0}
@@ -123,7 +126,7 @@ for scenario in $SCENARIOS; do
   case $scenario in
   full|members)
     rate=${RATE:-$((2 * N))}; latency=${LATENCY_MS:-20}; n=$N ;;
-  changed-one|changed-policy)
+  changed-one|changed-policy|walk-start)
     rate=${SCOPED_RATE:-600}; latency=${SCOPED_LATENCY_MS:-100}; n=$SCOPED_N ;;
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac
@@ -157,6 +160,29 @@ for scenario in $SCENARIOS; do
     g add -A && g commit -qm edit
     run "$dir" "$scenario" scoped "$rate" "$latency" 2 "$repo" plan "${flags[@]}" --detailed-exitcode --summary --changed-since "$base" spec
     grep -E 'changed-since|planning' "$dir/scoped.err" | sed 's/^/reposync: /' || true
+    ;;
+  walk-start)
+    # A full plan of SCOPED_N repositories takes about N/10 s at the real
+    # budget; only its start is timed: from starting reposync to the first
+    # ListMembers call, polling the simulator's counters every 20 ms.
+    calls() { curl -fsS "$url/_sim/stats" | sed -n 's/.*"ListMembers":\([0-9]*\).*/\1/p'; }
+    t0=$(date +%s.%N)
+    "$bin" plan "${flags[@]}" "$dir/spec" >"$dir/walk.out" 2>"$dir/walk.err" &
+    plan_pid=$!
+    first=""
+    for _ in $(seq 1 1500); do
+      if [ -n "$(calls)" ]; then first=$(echo "$(date +%s.%N) - $t0" | bc); break; fi
+      kill -0 "$plan_pid" 2>/dev/null || break
+      sleep 0.02
+    done
+    kill -INT "$plan_pid" 2>/dev/null || true
+    wait "$plan_pid" 2>/dev/null || true
+    echo
+    if [ -n "$first" ] && [ "$(echo "$first <= 2" | bc)" = 1 ]; then
+      printf -- '- the first repository read %.2f s after reposync started (at most 2 s): ok\n' "$first"
+    else
+      echo "- the first repository read ${first:-never} s after reposync started (at most 2 s): MISSED"; cat "$dir/walk.err" >&2; missed+=("walk-start")
+    fi
     ;;
   esac
   stop_sim

@@ -31,7 +31,7 @@ func main() {
 	}
 	n := flag.Int("n", 1000, "repositories")
 	out := flag.String("out", ".", "directory for fixture.yaml, spec/, edit/ and expected.json")
-	scenario := flag.String("scenario", "full", "full, members, changed-one or changed-policy (see scenarios)")
+	scenario := flag.String("scenario", "full", "full, members, changed-one, changed-policy or walk-start (see scenarios)")
 	flag.Parse()
 	if *n < 1000 || *n > 100_000 {
 		// Below 1 000 repositories a team's listing (20 repositories) is no
@@ -66,6 +66,11 @@ const (
 
 var roles = []string{"viewer", "developer", "admin"}
 
+// membersPerRepo is the direct members of every repository besides its
+// creator: a dozen, as a real team's repositories have (issue 21 measured
+// apply on such a world).
+const membersPerRepo = 12
+
 // scenario is one bench run's spec and targets.
 type scenario struct {
 	// drift: the spec changes a realistic fraction of the repositories
@@ -93,6 +98,9 @@ var scenarios = map[string]scenario{
 	"changed-one": {edit: editOne, touched: func(w *world, r int) bool { return r == oneRepo(w) }, phases: []string{"scoped"}},
 	// d) a new policy reaches the 200 repositories of ten teams.
 	"changed-policy": {edit: editPolicy, touched: func(w *world, r int) bool { return matchPolicy(w.repos[r].path) }, phases: []string{"scoped"}},
+	// e) the start of a full plan: how soon the first repository is read
+	// (the bench script times it; no phase runs to its end).
+	"walk-start": {drift: true},
 }
 
 // world is the live state the fixture holds.
@@ -114,7 +122,7 @@ func newWorld(n int) *world {
 	for r := 0; r < n; r++ {
 		team := fmt.Sprintf("org/team%03d", r%w.groups)
 		rp := repo{path: fmt.Sprintf("%s/repo%05d", team, r), team: team, ruleUser: fmt.Sprintf("user%03d", r%poolUsers)}
-		for k := 0; k < 4; k++ {
+		for k := 0; k < membersPerRepo; k++ {
 			rp.members = append(rp.members, member{fmt.Sprintf("user%03d", (r*3+k)%poolUsers), roles[k%3]})
 		}
 		w.repos = append(w.repos, rp)
@@ -153,7 +161,8 @@ type desired struct {
 	members   []member
 	ruleUsers []string
 	locked    bool // a second rule, /deploy/** with nobody allowed
-	written   bool // applying the spec writes to this repository
+	// Applying the spec writes to this repository's members, push rules.
+	membersWritten, rulesWritten bool
 }
 
 // writes counts the API writes an apply of the spec makes.
@@ -166,7 +175,14 @@ func (w *world) spec(sc scenario) ([]desired, writes) {
 	wr := writes{}
 	for r, rp := range w.repos {
 		d := desired{members: append([]member(nil), rp.members...), ruleUsers: []string{rp.ruleUser}}
-		write := func(op string) { wr[op]++; d.written = true }
+		write := func(op string) {
+			wr[op]++
+			if op == "BatchUpdateRepositoryFilePushPermissions" || op == "CreateFilePushPermission" {
+				d.rulesWritten = true
+			} else {
+				d.membersWritten = true
+			}
+		}
 		if sc.drift && r%10 == 0 { // a tenth of the repositories change one role
 			d.members[0].role = otherRole(d.members[0].role)
 			write("SetRepoRole")
