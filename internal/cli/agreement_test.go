@@ -14,13 +14,15 @@ import (
 
 // agreementFixture is a project where alice created and administers both
 // repositories, vera views and dev develops them, pm manages the project
-// and bob is a member of the project only. CALLER is replaced by each
-// case's credentials lines.
+// and bob is a member of the project only. CALLER and LOGIN are replaced by
+// each case's caller: the AK/SK and static token's, the IAM login's.
 const agreementFixture = `project_id: 0b234373cf3f4b04ab2d8a245155e12b
 iam_project_id: 5109940fad834a4eb3e408182d3b5786
 credentials:
   access_key: DOCTORAK0000000000000
   secret_key: DOCTORSKsecret00000000000000000000000
+  token: doctor-static-token
+  iam_users: [{domain: acme, name: ci-bot, password: doctor-password, LOGIN}]
 CALLER
 users: [{name: alice}, {name: bob}, {name: vera}, {name: dev}, {name: pm}, {name: newbie}]
 project_members: [{user: pm, role: Project manager}]
@@ -55,57 +57,75 @@ func TestDoctorAgreesWithApply(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(spec, "reposync.yaml"), []byte(agreementSpec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	type verdict struct {
-		Doctor, Apply int
-		Writes        map[string]string // doctor's repository write statuses
-	}
 	allowed := verdict{ExitOK, ExitOK, map[string]string{"repository_members": doctor.LikelyAllowed, "push_rules": doctor.LikelyAllowed}}
 	denied := verdict{ExitWarnings, ExitApplyFailed, map[string]string{"repository_members": doctor.DeniedByRole, "push_rules": doctor.DeniedByRole}}
 	cases := []struct {
-		name, caller string
-		want         verdict
+		name, user, tenantAdmin string // "" leaves the key out
+		want                    verdict
 	}{
-		{"a member who administers the repositories", "  user: alice", allowed},
-		{"a project manager", "  user: pm", allowed},
-		{"a viewer", "  user: vera", denied},
-		{"a developer", "  user: dev", denied},
-		{"a project member on no repository", "  user: bob", denied},
-		{"no project member", "  tenant_admin: false", denied},
-		{"a tenant administrator, no project member", "  tenant_admin: true", allowed},
-		{"a tenant administrator who is a project member", "  user: bob\n  tenant_admin: true", allowed},
+		{"a member who administers the repositories", "alice", "", allowed},
+		{"a project manager", "pm", "", allowed},
+		{"a viewer", "vera", "", denied},
+		{"a developer", "dev", "", denied},
+		{"a project member on no repository", "bob", "", denied},
+		{"no project member", "", "false", denied},
+		{"a tenant administrator, no project member", "", "true", allowed},
+		{"a tenant administrator who is a project member", "bob", "true", allowed},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			w := doctorWorldFrom(t, "aksk", strings.Replace(agreementFixture, "CALLER", tc.caller, 1), sim.Options{}, nil)
-			var got verdict
-			var rep *doctor.Report
-			got.Doctor, rep, _ = w.doctor(spec)
-			got.Writes = map[string]string{}
-			for _, wr := range rep.Writes {
-				if wr.Family == "repository_members" || wr.Family == "push_rules" {
-					got.Writes[wr.Family] = wr.Status
-				}
-			}
-			if got.Doctor == ExitWarnings && (len(rep.Outcome.Warnings) == 0 || len(rep.Outcome.Problems) != 0) {
-				t.Errorf("exit 5 without warnings only: problems %v, warnings %v", rep.Outcome.Problems, rep.Outcome.Warnings)
-			}
-			if got.Doctor == ExitWarnings {
-				_, text, _ := w.run("doctor", spec)
-				if !strings.Contains(text, "warnings, inferred from the caller's roles, not observed") || !strings.Contains(text, "likely denied, not tried") {
-					t.Errorf("the text report does not say the denial is inferred:\n%s", text)
-				}
-			}
-			var out, errOut string
-			got.Apply, out, errOut = w.run("apply", "--yes", spec)
-			if got.Apply == ExitOK && w.writes() == 0 {
-				t.Errorf("apply made no write")
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("doctor and apply (-want +got):\n%s\ndoctor: %v %v\napply:\n%s%s", diff, rep.Outcome.Problems, rep.Outcome.Warnings, out, errOut)
-			}
-			if got.Apply == ExitApplyFailed && !strings.Contains(out+errOut, "CH.004403") {
-				t.Errorf("apply failed without the denial's code:\n%s%s", out, errOut)
-			}
-		})
+		var caller, login []string
+		if tc.user != "" {
+			caller, login = append(caller, "  user: "+tc.user), append(login, "user: "+tc.user)
+		}
+		if tc.tenantAdmin != "" {
+			caller, login = append(caller, "  tenant_admin: "+tc.tenantAdmin), append(login, "tenant_admin: "+tc.tenantAdmin)
+		}
+		fixture := strings.NewReplacer("CALLER", strings.Join(caller, "\n"), ", LOGIN", strings.Join(append([]string{""}, login...), ", ")).Replace(agreementFixture)
+		for _, auth := range []string{"aksk", "token", "password"} {
+			t.Run(tc.name+"/"+auth, func(t *testing.T) {
+				agree(t, doctorWorldFrom(t, auth, fixture, sim.Options{}, nil), spec, tc.want)
+			})
+		}
+	}
+}
+
+// verdict is what doctor and apply said, and doctor's repository write
+// statuses.
+type verdict struct {
+	Doctor, Apply int
+	Writes        map[string]string
+}
+
+// agree runs doctor and then apply with spec and compares with want.
+func agree(t *testing.T, w *world, spec string, want verdict) {
+	t.Helper()
+	var got verdict
+	var rep *doctor.Report
+	got.Doctor, rep, _ = w.doctor(spec)
+	got.Writes = map[string]string{}
+	for _, wr := range rep.Writes {
+		if wr.Family == "repository_members" || wr.Family == "push_rules" {
+			got.Writes[wr.Family] = wr.Status
+		}
+	}
+	if got.Doctor == ExitWarnings && (len(rep.Outcome.Warnings) == 0 || len(rep.Outcome.Problems) != 0) {
+		t.Errorf("exit 5 without warnings only: problems %v, warnings %v", rep.Outcome.Problems, rep.Outcome.Warnings)
+	}
+	if got.Doctor == ExitWarnings {
+		_, text, _ := w.run("doctor", spec)
+		if !strings.Contains(text, "warnings, inferred from the caller's roles, not observed") || !strings.Contains(text, "likely denied, not tried") {
+			t.Errorf("the text report does not say the denial is inferred:\n%s", text)
+		}
+	}
+	code, out, errOut := w.run("apply", "--yes", spec)
+	got.Apply = code
+	if got.Apply == ExitOK && w.writes() == 0 {
+		t.Errorf("apply made no write")
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("doctor and apply (-want +got):\n%s\ndoctor: %v %v\napply:\n%s%s", diff, rep.Outcome.Problems, rep.Outcome.Warnings, out, errOut)
+	}
+	if got.Apply == ExitApplyFailed && !strings.Contains(out+errOut, "CH.004403") {
+		t.Errorf("apply failed without the denial's code:\n%s%s", out, errOut)
 	}
 }
