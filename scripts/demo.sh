@@ -3,7 +3,8 @@
 # bundled demo fixture (a small organisation whose live state differs from
 # examples/realistic in every way a plan can show: creates, updates, deletes,
 # a replacement, manual steps, entries not in the spec, a refusal), then walks
-# the life of an access-as-code repository: validate -> the nightly drift view
+# the life of an access-as-code repository: validate -> doctor (ready: the
+# caller is a project member who administers the repositories) -> the nightly drift view
 # -> the pull-request comment (a saved plan) -> apply refused by a guardrail ->
 # apply of exactly the reviewed plan -> a last plan with only the steps a person
 # must take left. It stops the simulator at the end. Nothing here touches the
@@ -48,6 +49,9 @@ export HW_ACCESS_KEY=SIMAK00000000000000000
 export HW_SECRET_KEY=SIMSKsecret000000000000000000000000000
 export HW_PROJECT_ID=5109940fad834a4eb3e408182d3b5786
 export BITBUCKET_PASSWORD=demo-bitbucket-password
+
+step "reposync doctor examples/realistic (is everything the spec needs allowed? changes nothing)"
+"$bin" doctor examples/realistic
 
 step "reposync plan examples/realistic (the nightly view: what differs, entries not in the spec included)"
 "$bin" plan examples/realistic

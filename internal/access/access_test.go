@@ -103,3 +103,32 @@ func TestFromSpecLeavesExpiredOut(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestNoFormula(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"", ""},
+		{"alice", "alice"},
+		{"a=b", "a=b"},
+		{"=cmd", "'=cmd"},
+		{"+1", "'+1"},
+		{"-1", "'-1"},
+		{"@SUM(A1)", "'@SUM(A1)"},
+		{"\tx", "'\tx"},
+		{"\rx", "'\rx"},
+		{"  =cmd", "'  =cmd"},
+		{"\u3000+1", "'\u3000+1"},
+		{"\uff1dcmd", "'\uff1dcmd"},
+		{"\uff0b1", "'\uff0b1"},
+		{"\uff0d1", "'\uff0d1"},
+		{"\uff20x", "'\uff20x"},
+		{"   ", "   "},
+		{" bob", " bob"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, noFormula(tc.in)); diff != "" {
+				t.Errorf("noFormula(%q) (-want +got):\n%s", tc.in, diff)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/reposync/reposync/internal/plan/render"
 )
@@ -254,10 +255,24 @@ func CSV(w io.Writer, res *Result) error {
 }
 
 // noFormula keeps a spreadsheet from running a cell as a formula (OWASP,
-// "CSV injection"): names and reasons are spec or service text.
+// "CSV injection"): names and reasons are spec or service text. A cell that
+// starts with a tab or carriage return, or whose first visible character
+// (after any spaces) is = + - @ or their fullwidth forms, gets the
+// apostrophe: spreadsheets skip leading spaces and some fold ＝ into =.
 func noFormula(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s == "" {
+		return s
+	}
+	if s[0] == '\t' || s[0] == '\r' {
+		return "'" + s
+	}
+	r, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(s, unicode.IsSpace))
+	if strings.ContainsRune(formulaStarts, r) {
 		return "'" + s
 	}
 	return s
 }
+
+// formulaStarts are the characters that make a spreadsheet read a cell as a
+// formula, ASCII and fullwidth.
+const formulaStarts = "=+-@＝＋－＠"

@@ -22,7 +22,7 @@ func TestBehaviourMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	allOther := "{full_path_namespace: false, member_sync: false, batch_update: merge, role_ids: distinct, page_cap: 10, delete_group: async, list_order: updated, servicestage_content_type: optional, archived_listing: all}"
+	allOther := "{full_path_namespace: false, member_sync: false, batch_update: merge, role_ids: distinct, page_cap: 10, delete_group: async, list_order: updated, servicestage_content_type: optional, archived_listing: all, role_checks: false}"
 	cases := map[string]string{
 		"defaults":                           "{}",
 		"full_path_namespace false":          "{full_path_namespace: false}",
@@ -34,6 +34,7 @@ func TestBehaviourMatrix(t *testing.T) {
 		"list_order updated":                 "{list_order: updated}",
 		"servicestage_content_type optional": "{servicestage_content_type: optional}",
 		"archived_listing all":               "{archived_listing: all}",
+		"role_checks false":                  "{role_checks: false}",
 		"every one non-default":              allOther,
 	}
 	for name, behaviour := range cases {

@@ -59,7 +59,8 @@ anything:
     as and whether that user is a project administrator;
   - one read of every list a plan of this spec makes (allowed, denied with the
     API's error code, or not needed), and the writes apply would make, inferred
-    from the user's role (never tried);
+    from the user's roles (never tried: "likely denied, not tried" is a
+    warning, exit 5) unless a denied read or the write probe observed them;
   - the calls doctor made, any throttling, and how long a full plan of the
     project would take at --rate-limit;
   - the API's behaviour against docs/api-assumptions.md, each check with its
@@ -77,9 +78,10 @@ member group again (which error code?). What it creates it removes, even when
 interrupted.
 
 Exit status: 0 everything needed is allowed and the API behaves as assumed or
-in ways reposync handles; 1 a denied permission, a difference reposync does not
-support, a failed write probe, or an error; 4 the credentials were refused;
-130 interrupted.`,
+in ways reposync handles; 1 an observed problem: a denied read or write, a
+difference reposync does not support, a failed write probe, or an error; 4 the
+credentials were refused; 5 nothing observed fails, but writes apply may need
+are likely denied by the caller's roles (inferred, not tried); 130 interrupted.`,
 		Example: `  reposync doctor --project 0b234373cf3f4b04ab2d8a245155e12b --region cn-north-4
   reposync doctor specs --format json > doctor.json
   reposync doctor specs --write-probe sandbox/doctor-probe --yes`,
@@ -161,6 +163,8 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 		return silentExit(ExitAuth)
 	case doctor.OutcomeProblems:
 		return silentExit(ExitError)
+	case doctor.OutcomeWarnings:
+		return silentExit(ExitWarnings)
 	}
 	return nil
 }

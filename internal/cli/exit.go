@@ -16,6 +16,7 @@ const (
 	ExitChanges     = 2   // changes or drift present; only with --detailed-exitcode
 	ExitApplyFailed = 3   // apply finished but some changes failed or did not take effect
 	ExitAuth        = 4   // authentication or permission failure
+	ExitWarnings    = 5   // doctor: no problem observed, but writes likely denied by role, not tried
 	ExitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM), as shells report it
 )
 

@@ -36,8 +36,11 @@ func NewCmdExport(f *Factory, runF func(context.Context, *ExportOptions) error) 
 		Long: `Read the whole CodeArts project — groups, repositories with their direct
 members, member groups and file push rules, and the Git authorizations — and
 write it as spec YAML. Members inherited through groups or member groups are
-not written: they are not members of the repository itself. Passwords cannot
-be read back: each Git authorization gets a password_env to fill in.
+not written: they are not members of the repository itself. Nor are the
+members CodeArts manages itself (the repository's creator, members synced
+from the project): a comment over the repository's members names them, so
+the file does not look as if they were lost. Passwords cannot be read back:
+each Git authorization gets a password_env to fill in.
 
 Without --out the spec is printed. With --out DIR the files are written there
 (with reposync.schema.json for editors); a non-empty DIR needs --force. With

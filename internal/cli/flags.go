@@ -76,10 +76,11 @@ func (o *ConnOptions) resolve(getenv func(string) string, specProject, hint stri
 		return fmt.Errorf("--project %s differs from the spec's project %s; remove one", o.Project, specProject)
 	}
 	if o.Project == "" {
-		return fmt.Errorf("no CodeArts project: %s", hint)
+		// HW_PROJECT_ID looks like the answer and is not: say so.
+		return fmt.Errorf("no CodeArts project: %s (HW_PROJECT_ID is the IAM project of the region, a different id)", hint)
 	}
 	if !hexID.MatchString(o.Project) {
-		return fmt.Errorf("project %q is not a CodeArts project UUID (32 lowercase hex characters)", o.Project)
+		return fmt.Errorf("project %q is not a CodeArts project UUID (32 lowercase hex characters; HW_PROJECT_ID is the IAM project, a different id)", o.Project)
 	}
 	if o.Endpoint != "" {
 		u, err := url.Parse(o.Endpoint)

@@ -211,3 +211,28 @@ func TestPlanInterruptedWhileReading(t *testing.T) {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }
+
+// TestMissingProjectNamesBothIDs: the error for a missing or malformed
+// CodeArts project says that HW_PROJECT_ID, set right beside it, is the IAM
+// project (issue 23, item 5).
+func TestMissingProjectNamesBothIDs(t *testing.T) {
+	env := map[string]string{"REPOSYNC_ENDPOINT": "http://127.0.0.1:1", "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786",
+		"HW_ACCESS_KEY": "AK", "HW_SECRET_KEY": "SK"}
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing", []string{"export"}, "no CodeArts project: pass --project or set REPOSYNC_PROJECT"},
+		{"malformed", []string{"export", "--project", "payments"}, `project "payments" is not a CodeArts project UUID`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ios, _, _, errOut := iostreams.Test()
+			code := Main(context.Background(), tc.args, ios, func(k string) string { return env[k] })
+			if code != ExitError || !strings.Contains(errOut.String(), tc.want) || !strings.Contains(errOut.String(), "HW_PROJECT_ID is the IAM project") {
+				t.Errorf("exit %d, want 1 and %q with a word on HW_PROJECT_ID:\n%s", code, tc.want, errOut)
+			}
+		})
+	}
+}

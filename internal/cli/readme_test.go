@@ -39,6 +39,13 @@ func TestReadmeQuickStart(t *testing.T) {
 	if strings.Count(steps, "\n") < 10 {
 		t.Fatalf("quick start has %d lines; the extraction is broken", strings.Count(steps, "\n"))
 	}
+	// doctor is what the README tells a new user to run first: in the quick
+	// start it must say ready (bash -e fails the script on any other exit)
+	// where apply then works.
+	doctor, apply := strings.Index(steps, "\nreposync doctor specs"), strings.Index(steps, "\nreposync apply")
+	if doctor < 0 || apply < doctor {
+		t.Fatal("the quick start must run `reposync doctor specs` before `reposync apply`")
+	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + dir, "GOBIN=" + bin}
@@ -76,7 +83,7 @@ func TestReadmeQuickStart(t *testing.T) {
 		t.Errorf("make install did not stamp a version: %q", out)
 	}
 	out := run(steps, dir)
-	for _, want := range []string{"specs: valid: 1 file", "viewer → developer", "2 done, 0 failed", "No changes."} {
+	for _, want := range []string{"specs: valid: 1 file", "Result: ok", "viewer → developer", "2 done, 0 failed", "No changes."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("quick start output lacks %q:\n%s", want, out)
 		}

@@ -236,7 +236,11 @@ type Permission struct {
 	Error  *APIError `json:"error"`
 }
 
-// Write statuses: inferred from the caller's role, never tried.
+// Write statuses. LikelyAllowed, DeniedByRole and Unknown are inferred from
+// the caller's roles, never tried; DeniedByRole is reported as "likely
+// denied, not tried", a warning. A write is Denied only where a denial was
+// observed (the family's read was denied, or the write probe's write), and
+// Allowed only where the write probe made it.
 const (
 	LikelyAllowed = "likely_allowed"
 	DeniedByRole  = "denied_by_role"
@@ -307,7 +311,10 @@ type Check struct {
 
 // Outcome statuses.
 const (
-	OutcomeOK          = "ok"
+	OutcomeOK = "ok"
+	// OutcomeWarnings: no problem, but writes apply may need are likely
+	// denied by the caller's roles, inferred and not tried.
+	OutcomeWarnings    = "warnings"
 	OutcomeProblems    = "problems"
 	OutcomeRefused     = "refused"
 	OutcomeInterrupted = "interrupted"
@@ -318,6 +325,9 @@ type Outcome struct {
 	Status string `json:"status"`
 	// Problems are the findings that make the run fail, one line each.
 	Problems []string `json:"problems"`
+	// Warnings are inferred findings, not observed: writes likely denied by
+	// the caller's roles, not tried. Alone they make the outcome "warnings".
+	Warnings []string `json:"warnings"`
 }
 
 // apiError converts err for the report; nil for nil.

@@ -19,7 +19,7 @@ func WriteJSON(w io.Writer, r *Report) error {
 // statusText is how the text report words a status.
 var statusText = map[string]string{
 	Allowed: "allowed", Denied: "denied", Failed: "failed", NotNeeded: "not needed", NotChecked: "not checked",
-	LikelyAllowed: "likely allowed", DeniedByRole: "denied by role", Unknown: "unknown",
+	LikelyAllowed: "likely allowed", DeniedByRole: "likely denied, not tried", Unknown: "unknown",
 	AsAssumed: "as assumed", DiffersHandled: "differs: reposync handles it",
 	DiffersUnsupported: "differs: not supported — please report", NotObserved: "not observed",
 	StepDone: "done", StepSkipped: "skipped", // StepFailed is Failed
@@ -132,7 +132,7 @@ func WriteText(w io.Writer, r *Report) error {
 		t.Flush()
 	}
 	if len(r.Writes) > 0 {
-		section(b, "Writes apply may make (inferred from the caller's role, never tried)")
+		section(b, "Writes apply may make (inferred from the caller's roles; only --write-probe tries one)")
 		t = table(b)
 		for _, wr := range r.Writes {
 			fmt.Fprintf(t, "  %s\t%s\t%s\n", word(wr.Status), wr.Family, wr.Reason)
@@ -186,12 +186,21 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintln(b, "Result: the credentials were refused; see docs/troubleshooting.md.")
 	case OutcomeInterrupted:
 		fmt.Fprintln(b, "Result: interrupted; the checks above are incomplete.")
+	case OutcomeWarnings:
+		fmt.Fprintf(b, "Result: %s, inferred from the caller's roles, not observed: apply may be denied these writes (exit 5; --write-probe REPOSITORY tries one):\n",
+			plural(len(o.Warnings), "warning", "warnings"))
 	default:
-		fmt.Fprintf(b, "Result: %s:\n", plural(len(o.Problems), "problem", "problems"))
+		fmt.Fprintf(b, "Result: %s, observed:\n", plural(len(o.Problems), "problem", "problems"))
 	}
 	if o.Status != OutcomeRefused {
 		for _, p := range o.Problems {
 			fmt.Fprintf(b, "  - %s\n", p)
+		}
+		if len(o.Warnings) > 0 && o.Status != OutcomeWarnings {
+			fmt.Fprintf(b, "and %s, inferred from the caller's roles, not observed:\n", plural(len(o.Warnings), "warning", "warnings"))
+		}
+		for _, w := range o.Warnings {
+			fmt.Fprintf(b, "  - %s\n", w)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

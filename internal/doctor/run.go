@@ -96,6 +96,7 @@ func Run(ctx context.Context, c *api.Client, w Walker, o Options) *Report {
 		r.behaviour()
 		if o.WriteProbe != "" {
 			r.rep.WriteProbe = r.probe(ctx)
+			r.probeWrites()
 		}
 		sortChecks(r.rep.Behaviour)
 	}
@@ -497,15 +498,37 @@ func (r *run) callerRoles() {
 		}
 		id.Repositories = append(id.Repositories, rr)
 	}
+	treeAdmin, treeSeen := r.treeFlag()
+	rowsSource := fmt.Sprintf("is_Project_admin of the caller's ListMembers rows in %s", plural(rows, "sampled repository", "sampled repositories"))
+	const treeSource = "is_project_admin, the caller's flag on the project's tree listing"
 	switch {
+	case rows > 0 && admin:
+		id.ProjectAdmin, id.ProjectAdminSource = ptr(true), rowsSource
+	case treeAdmin:
+		// A tenant administrator who is no project member has no rows.
+		id.ProjectAdmin, id.ProjectAdminSource = ptr(true), treeSource+" (a tenant administrator has it too)"
 	case rows > 0:
-		id.ProjectAdmin = ptr(admin)
-		id.ProjectAdminSource = fmt.Sprintf("is_Project_admin of the caller's ListMembers rows in %s", plural(rows, "sampled repository", "sampled repositories"))
+		id.ProjectAdmin, id.ProjectAdminSource = ptr(false), rowsSource
+	case treeSeen:
+		id.ProjectAdmin, id.ProjectAdminSource = ptr(false), treeSource
 	case len(id.Repositories) == 0:
 		id.ProjectAdminSource = "unknown: no repository member list was read"
 	default:
 		id.ProjectAdminSource = "unknown: the caller is a member of none of the sampled repositories"
 	}
+}
+
+// treeFlag reads is_project_admin, a flag about the caller on every item of
+// the tree listings order made (REFERENCE §4.5, docs/api-assumptions.md
+// A42): whether any item has it, and whether there was an item to tell.
+func (r *run) treeFlag() (admin, seen bool) {
+	for _, l := range r.serverOrder {
+		for _, it := range l.items {
+			seen = true
+			admin = admin || it.IsProjectAdmin == 1
+		}
+	}
+	return admin, seen
 }
 
 // clock reports each service's clock. Only AK/SK signatures depend on it.
@@ -587,7 +610,7 @@ func round1(f float64) float64 { return math.Round(f*10) / 10 }
 // as recorded, otherwise every problem found.
 func (r *run) outcome() {
 	o := &r.rep.Outcome
-	o.Problems = []string{}
+	o.Problems, o.Warnings = []string{}, []string{}
 	if r.interrupted {
 		o.Status = OutcomeInterrupted
 	}
@@ -613,9 +636,11 @@ func (r *run) outcome() {
 		o.Problems = append(o.Problems, "the spec could not be expanded against the live repositories: "+r.scopeErr.Error())
 	}
 	o.Problems = append(o.Problems, r.problems...)
+	// A write Denied was observed through a denied read or the write probe,
+	// each a problem above already; only the inferred denials are warnings.
 	for _, w := range r.rep.Writes {
 		if w.Status == DeniedByRole {
-			o.Problems = append(o.Problems, fmt.Sprintf("writing %s is likely denied: %s", w.Family, w.Reason))
+			o.Warnings = append(o.Warnings, fmt.Sprintf("writing %s is likely denied, not tried: %s", w.Family, w.Reason))
 		}
 	}
 	for _, c := range r.rep.Behaviour {
@@ -633,6 +658,8 @@ func (r *run) outcome() {
 	case o.Status != "":
 	case len(o.Problems) > 0:
 		o.Status = OutcomeProblems
+	case len(o.Warnings) > 0:
+		o.Status = OutcomeWarnings
 	default:
 		o.Status = OutcomeOK
 	}

@@ -31,6 +31,8 @@ func (r *run) writes() {
 		w := Write{Family: f.family, Operations: f.ops}
 		if needed, why := r.writeNeeded(f.family); !needed {
 			w.Status, w.Reason = NotNeeded, why
+		} else if p := r.deniedRead(f.family); p != nil {
+			w.Status, w.Reason = Denied, fmt.Sprintf("observed: reading it is denied on %s%s", p.Target, errText(p.Error))
 		} else {
 			w.Status, w.Reason = r.inferWrite(f)
 		}
@@ -66,23 +68,32 @@ func (r *run) writeNeeded(family string) (bool, string) {
 	return true, ""
 }
 
+// deniedRead is the denied read of the list a write family changes, nil
+// when it was allowed or not read: a caller who may not read a list may not
+// change it either, so the denial is observed, not inferred.
+func (r *run) deniedRead(family string) *Permission {
+	for i, p := range r.rep.Permissions {
+		if p.Family == family && p.Status == Denied {
+			return &r.rep.Permissions[i]
+		}
+	}
+	return nil
+}
+
+// inferWrite infers a write family's status from the caller's roles, the
+// rules docs/api-assumptions.md A42 states (and the simulator enforces).
 func (r *run) inferWrite(f writeFamily) (string, string) {
 	id := r.rep.Identity
 	if f.on == "iam" {
-		for _, p := range r.rep.Permissions {
-			if p.Family == "git_auths" && p.Status == Denied {
-				return DeniedByRole, "even reading the Git authorizations is denied"
-			}
-		}
 		return Unknown, "ServiceStage authorizations follow the identity's IAM policies, not a CodeArts role; doctor cannot infer them"
 	}
 	switch {
 	case id.Status != IdentityKnown:
 		return Unknown, "the identity is unknown, so its roles are"
-	case id.ProjectMember != nil && !*id.ProjectMember:
-		return DeniedByRole, "the caller is not a member of the CodeArts project"
 	case id.ProjectAdmin != nil && *id.ProjectAdmin:
-		return LikelyAllowed, "the caller is a project administrator (is_Project_admin)"
+		return LikelyAllowed, "the caller administers the project (" + id.ProjectAdminSource + ")"
+	case id.ProjectMember != nil && !*id.ProjectMember:
+		return DeniedByRole, "the caller is not a member of the CodeArts project, and the project's tree listing does not mark it an administrator (as it would a tenant administrator)"
 	case f.on == "group":
 		return Unknown, "group rights follow the caller's role on each group, which doctor does not read; a project administrator or the group's administrator may"
 	}
@@ -107,4 +118,32 @@ func (r *run) inferWrite(f writeFamily) (string, string) {
 		return LikelyAllowed, fmt.Sprintf("the caller administers all %s", plural(len(id.Repositories), "sampled repository", "sampled repositories"))
 	}
 	return DeniedByRole, "it needs the repository's administrator (level 40) or a project administrator; the caller is not one on " + strings.Join(not, ", ")
+}
+
+// probeWrites corrects the push rule writes by what the write probe saw:
+// its create denied is an observed denial; its create done proves the write
+// in the probe's repository, which settles an inference that was not a
+// denial (a denial inferred for other repositories stands).
+func (r *run) probeWrites() {
+	p := r.rep.WriteProbe
+	if p == nil {
+		return
+	}
+	for i := range r.rep.Writes {
+		w := &r.rep.Writes[i]
+		if w.Family != "push_rules" || w.Status == NotNeeded || w.Status == Denied {
+			continue
+		}
+		for _, s := range p.Steps {
+			if s.Operation != "CreateFilePushPermission" {
+				continue
+			}
+			switch {
+			case s.Status == StepFailed && s.Error != nil && (s.Error.HTTPStatus == 401 || s.Error.HTTPStatus == 403):
+				w.Status, w.Reason = Denied, "observed: the write probe's "+s.Operation+" in "+p.Repository+" was denied"+errText(s.Error)
+			case s.Status == StepDone && w.Status != DeniedByRole:
+				w.Status, w.Reason = Allowed, "the write probe created, changed and deleted a push rule in "+p.Repository
+			}
+		}
+	}
 }

@@ -31,8 +31,9 @@ func authErr(detail string) reply {
 // access key, X-Sdk-Date and X-Project-Id are right and whose signature is
 // still to be verified against the body (sig set).
 type credential struct {
-	user string
-	sig  *pendingSignature
+	user        string
+	tenantAdmin bool
+	sig         *pendingSignature
 }
 
 type pendingSignature struct {
@@ -48,7 +49,7 @@ type pendingSignature struct {
 func (s *Server) authenticateHeaders(r *http.Request, rt *route) (credential, reply, bool) {
 	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
 		if s.fx.Credentials.Token != "" && hmac.Equal([]byte(tok), []byte(s.fx.Credentials.Token)) {
-			return credential{user: s.fx.Credentials.User}, reply{}, true
+			return s.fixtureCredential(nil), reply{}, true
 		}
 		s.mu.Lock()
 		it, ok := s.tokens[tok]
@@ -60,7 +61,7 @@ func (s *Server) authenticateHeaders(r *http.Request, rt *route) (credential, re
 			// The gateway's answer to an expired token (REFERENCE §18.4).
 			return credential{}, errReply(http.StatusUnauthorized, "APIG.0307", "The token must be updated."), false
 		}
-		return credential{user: it.user}, reply{}, true
+		return credential{user: it.user, tenantAdmin: it.tenantAdmin}, reply{}, true
 	}
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
@@ -70,7 +71,24 @@ func (s *Server) authenticateHeaders(r *http.Request, rt *route) (credential, re
 	if err != "" {
 		return credential{}, authErr(err), false
 	}
-	return credential{user: s.fx.Credentials.User, sig: p}, reply{}, true
+	return s.fixtureCredential(p), reply{}, true
+}
+
+// fixtureCredential is who the fixture's AK/SK and static token act as:
+// credentials.user, a tenant administrator per credentials.tenant_admin.
+func (s *Server) fixtureCredential(p *pendingSignature) credential {
+	cr := s.fx.Credentials
+	return credential{user: cr.User, tenantAdmin: tenantAdmin(cr.TenantAdmin, cr.User), sig: p}
+}
+
+// tenantAdmin is whether an identity administers the tenant: as the fixture
+// says, else exactly when it names no fixture user (the account itself,
+// which no role check denies, as before there were role checks).
+func tenantAdmin(marked *bool, user string) bool {
+	if marked != nil {
+		return *marked
+	}
+	return user == ""
 }
 
 // verifyBody finishes an AK/SK check: the signature over the request and its
@@ -286,9 +304,10 @@ type tokenDTO struct {
 // issuedToken is a token IAM login handed out; it lives in memory only, so
 // a restart of the simulator revokes it.
 type issuedToken struct {
-	user    string // the fixture user it acts as ("" = none)
-	expires time.Time
-	body    tokenDTO
+	user        string // the fixture user it acts as ("" = none)
+	tenantAdmin bool
+	expires     time.Time
+	body        tokenDTO
 }
 
 const keystoneTime = "2006-01-02T15:04:05.000000Z"
@@ -347,7 +366,7 @@ func hKeystoneLogin(s *Server, q *request) reply {
 	if projName == "" {
 		projName = "sim-region"
 	}
-	it := &issuedToken{user: match.User, expires: now.Add(s.tokenTTL())}
+	it := &issuedToken{user: match.User, tenantAdmin: tenantAdmin(match.TenantAdmin, match.User), expires: now.Add(s.tokenTTL())}
 	b := &it.body
 	b.ExpiresAt, b.IssuedAt, b.Methods = it.expires.Format(keystoneTime), now.Format(keystoneTime), []string{"password"}
 	b.User.ID, b.User.Name, b.User.Domain = userID, match.Name, dom

@@ -33,12 +33,16 @@ type Behaviour struct {
 	// (the archived repositories, no groups) or "all" (every child,
 	// archived repositories included).
 	ArchivedListing string `yaml:"archived_listing,omitempty" json:"archived_listing"`
+	// RoleChecks: writes are allowed by the caller's roles
+	// (permissions.go); false allows every authenticated write.
+	RoleChecks *bool `yaml:"role_checks,omitempty" json:"role_checks"`
 }
 
 // Defaults of the behaviour keys.
 const (
 	defaultFullPathNamespace       = true
 	defaultMemberSync              = true
+	defaultRoleChecks              = true
 	defaultBatchUpdate             = "replace"
 	defaultRoleIDs                 = "shared"
 	defaultDeleteGroup             = "sync"
@@ -66,6 +70,10 @@ func (c *checker) checkBehaviour(fx *Fixture) {
 	if b.MemberSync == nil {
 		v := defaultMemberSync
 		b.MemberSync = &v
+	}
+	if b.RoleChecks == nil {
+		v := defaultRoleChecks
+		b.RoleChecks = &v
 	}
 	for _, e := range []struct {
 		key string

@@ -18,6 +18,9 @@ package sim
 //   - credentials.user: the fixture user the AK/SK and the static token act as.
 //   - iam_users[].user: the fixture user an IAM password login acts as; the
 //     token body's token.user.id is that user's iam_id.
+//   - credentials.tenant_admin, iam_users[].tenant_admin: the identity is a
+//     tenant administrator (default: exactly when it names no user); the
+//     role checks of permissions.go (behaviour role_checks) never deny it.
 //   - repositories[].inherit: permission-inherit-setting (default true).
 //   - git_auths[].create_time: epoch milliseconds (default fixed).
 //   - behaviour: which plausible real-service behaviour to imitate where the
@@ -84,11 +87,15 @@ type Fixture struct {
 
 // Credentials are the secrets the simulator accepts.
 type Credentials struct {
-	AccessKey string    `yaml:"access_key,omitempty"`
-	SecretKey string    `yaml:"secret_key,omitempty"`
-	Token     string    `yaml:"token,omitempty"`
-	User      string    `yaml:"user,omitempty"`
-	IAMUsers  []IAMUser `yaml:"iam_users,omitempty"`
+	AccessKey string `yaml:"access_key,omitempty"`
+	SecretKey string `yaml:"secret_key,omitempty"`
+	Token     string `yaml:"token,omitempty"`
+	User      string `yaml:"user,omitempty"`
+	// TenantAdmin marks the identity of the AK/SK and the static token as a
+	// tenant administrator, whom no role check denies (default: exactly
+	// when User is empty).
+	TenantAdmin *bool     `yaml:"tenant_admin,omitempty"`
+	IAMUsers    []IAMUser `yaml:"iam_users,omitempty"`
 	// TokenTTL is how long a token from IAM login lives (0: 24h); after it
 	// the token answers 401 APIG.0307.
 	TokenTTL time.Duration `yaml:"token_ttl,omitempty"`
@@ -120,6 +127,8 @@ type IAMUser struct {
 	Name     string `yaml:"name"`
 	Password string `yaml:"password"`
 	User     string `yaml:"user,omitempty"`
+	// TenantAdmin as Credentials.TenantAdmin, for this login's identity.
+	TenantAdmin *bool `yaml:"tenant_admin,omitempty"`
 }
 
 // User is a CodeArts user with its numeric and IAM ids.

@@ -169,14 +169,14 @@ func TestBehaviourDefaults(t *testing.T) {
 		want       Behaviour
 	}{
 		{"absent", "", Behaviour{FullPathNamespace: &yes, MemberSync: &yes, BatchUpdate: "replace", RoleIDs: "shared",
-			DeleteGroup: "sync", ListOrder: "id", ServiceStageContentType: "required", ArchivedListing: "only"}},
+			DeleteGroup: "sync", ListOrder: "id", ServiceStageContentType: "required", ArchivedListing: "only", RoleChecks: &yes}},
 		{"every key", "behaviour:\n  full_path_namespace: true\n  member_sync: true\n  batch_update: merge\n  role_ids: distinct\n" +
-			"  page_cap: 7\n  delete_group: async\n  list_order: updated\n  servicestage_content_type: required\n  archived_listing: all\n",
+			"  page_cap: 7\n  delete_group: async\n  list_order: updated\n  servicestage_content_type: required\n  archived_listing: all\n  role_checks: false\n",
 			Behaviour{FullPathNamespace: &yes, MemberSync: &yes, BatchUpdate: "merge", RoleIDs: "distinct", PageCap: 7,
-				DeleteGroup: "async", ListOrder: "updated", ServiceStageContentType: "required", ArchivedListing: "all"}},
+				DeleteGroup: "async", ListOrder: "updated", ServiceStageContentType: "required", ArchivedListing: "all", RoleChecks: &no}},
 		{"some keys", "behaviour: {member_sync: false, list_order: updated}\n", Behaviour{FullPathNamespace: &yes, MemberSync: &no,
 			BatchUpdate: "replace", RoleIDs: "shared", DeleteGroup: "sync", ListOrder: "updated", ServiceStageContentType: "required",
-			ArchivedListing: "only"}},
+			ArchivedListing: "only", RoleChecks: &yes}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

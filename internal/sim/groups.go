@@ -31,6 +31,8 @@ type childDTO struct {
 	CreatedAt       string `json:"created_at"`
 	UpdatedAt       int64  `json:"updated_at_timestamp"`
 	Archived        bool   `json:"archived"`
+	// IsProjectAdmin is a flag about the caller (REFERENCE §4.5).
+	IsProjectAdmin int `json:"is_project_admin"`
 }
 
 type showGroupDTO struct {
@@ -205,6 +207,10 @@ func (s *Server) listChildren(q *request, parent string) reply {
 	}
 	for _, r := range rs {
 		items = append(items, s.repoDTO(r))
+	}
+	admin := s.administersProject(q)
+	for i := range items {
+		items[i].IsProjectAdmin = admin
 	}
 	return listReply(q, items, false)
 }

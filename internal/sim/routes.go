@@ -16,8 +16,11 @@ type request struct {
 	header http.Header // reads only: not journalled
 	body   []byte
 	params map[string]string
-	user   string    // the fixture user the caller acts as ("" = none)
-	at     time.Time // the simulator clock when the request arrived
+	user   string // the fixture user the caller acts as ("" = none)
+	// tenantAdmin: the caller administers the tenant (permissions.go);
+	// writes only, not journalled (a replay makes no check).
+	tenantAdmin bool
+	at          time.Time // the simulator clock when the request arrived
 
 	pageCap int // behaviour page_cap (reads only)
 }

@@ -282,8 +282,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, rep)
 		return
 	}
-	req := &request{query: r.URL.Query(), header: r.Header, body: body, params: params, user: cred.user, at: s.now(),
-		pageCap: s.fx.Behaviour.PageCap} // behaviour never changes after load
+	req := &request{query: r.URL.Query(), header: r.Header, body: body, params: params, user: cred.user, tenantAdmin: cred.tenantAdmin,
+		at: s.now(), pageCap: s.fx.Behaviour.PageCap} // behaviour never changes after load
 	if hit, which := s.chance(s.opts.FailRate); hit {
 		s.count(func(st *Stats) { st.Failed[rt.op]++ })
 		if which == 0 {
@@ -295,7 +295,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	rep := rt.h(s, req)
+	var rep reply
+	if denied := s.authorize(rt, req); denied != nil {
+		rep = *denied
+	} else {
+		rep = rt.h(s, req)
+	}
 	var seq int64
 	var perr error
 	if rep.changed {

@@ -180,18 +180,38 @@ func reposNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 		r := live.Repositories[p]
 		v := mapping()
 		members := flowMapping()
+		var managed, unknown []string
 		for _, name := range sortedKeys(r.Members) {
 			lm := r.Members[name]
 			if lm.Inherited || lm.Managed != "" || lm.Role == "" {
 				// Not the repository's own to list: inherited, managed by
 				// CodeArts itself (creator, synced project members), or a
 				// role the spec cannot express. Plans leave them alone too.
+				switch {
+				case lm.Inherited:
+					// The export's help says these are not the
+					// repository's own.
+				case lm.Managed != "":
+					managed = append(managed, oneLine(name)+" ("+oneLine(lm.Managed)+")")
+				default:
+					unknown = append(unknown, oneLine(name)+" (role "+oneLine(lm.RoleName)+")")
+				}
 				continue
 			}
 			used.users[name] = true
 			add(members, name, scalar(string(lm.Role), "!!str"))
 		}
 		add(v, "members", members)
+		// Say who is left out, so that a member the console shows and the
+		// file does not is not taken for data loss.
+		var notes []string
+		if len(managed) > 0 {
+			notes = append(notes, "left out, as CodeArts manages them and reposync never changes them: "+strings.Join(managed, ", "))
+		}
+		if len(unknown) > 0 {
+			notes = append(notes, "left out, as the spec has no name for their role and reposync never changes them: "+strings.Join(unknown, ", "))
+		}
+		v.Content[len(v.Content)-2].HeadComment = strings.Join(notes, "\n")
 		add(v, "member_groups", flowList(r.MemberGroups, used.groups))
 		rules := mapping()
 		for _, path := range sortedKeys(r.PushRules) {
@@ -226,6 +246,16 @@ func reposNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 		add(m, p, v)
 	}
 	return m
+}
+
+// oneLine keeps service text from breaking out of a YAML comment.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f || r == '\u2028' || r == '\u2029' || r == 0x85 {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 var envUnsafe = regexp.MustCompile(`[^A-Z0-9]+`)

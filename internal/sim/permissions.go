@@ -1,0 +1,116 @@
+package sim
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Role checks (behaviour role_checks, docs/api-assumptions.md A42): who may
+// make which write. The rules are the ones reposync doctor infers from what
+// it reads, so that doctor's verdict and apply's result agree:
+//
+//   - a tenant administrator may make every write;
+//   - a caller who is no member of the CodeArts project (the identity names
+//     no fixture user) may make none;
+//   - a project manager (project_members role "Project manager") may make
+//     every write;
+//   - any project member may make the group writes (CreateGroup,
+//     DeleteGroup, AssociateGroupUserGroup);
+//   - a repository write needs the caller to be that repository's creator
+//     or to hold level 40 on it (a direct administrator, a synced role of
+//     level 40); an inherited membership is level 30.
+//
+// ServiceStage writes follow IAM policies, which the simulator does not
+// model: they are never denied. A denial answers 403 CH.004403 (REFERENCE
+// §15.2, seed: "caller lacks permission"), in the legacy failed envelope on
+// the v1 member endpoints; REFERENCE documents no message, so the message is
+// the simulator's.
+
+// writeScopes are the CodeArts writes and what their right depends on.
+var writeScopes = map[string]string{
+	"CreateGroup":                              scopeGroup,
+	"DeleteGroup":                              scopeGroup,
+	"AssociateGroupUserGroup":                  scopeGroup,
+	"AddRepoMembers":                           scopeRepository,
+	"SetRepoRole":                              scopeRepository,
+	"DeleteRepoMember":                         scopeRepository,
+	"AssociateRepositoryUserGroup":             scopeRepository,
+	"CreateFilePushPermission":                 scopeRepository,
+	"BatchUpdateRepositoryFilePushPermissions": scopeRepository,
+	"BatchDeleteRepositoryFilePushPermissions": scopeRepository,
+}
+
+const (
+	scopeGroup      = "group"
+	scopeRepository = "repository"
+)
+
+// denialCode is the code of a permission denial (REFERENCE §15.2).
+const denialCode = "CH.004403"
+
+// authorize answers a write the caller may not make with the denial; nil
+// lets the handler run. A request naming a repository that does not exist
+// passes, so the handler answers it as usual (404).
+func (s *Server) authorize(rt *route, q *request) *reply {
+	scope := writeScopes[rt.op]
+	if scope == "" || !flag(s.fx.Behaviour.RoleChecks) || q.tenantAdmin {
+		return nil
+	}
+	why := s.denial(scope, q)
+	if why == "" {
+		return nil
+	}
+	msg := "No permission to perform this operation: " + why
+	var rep reply
+	if strings.HasPrefix(rt.pattern, "/v1/repositories/") {
+		rep = legacyErr(http.StatusForbidden, denialCode, msg)
+	} else {
+		rep = errReply(http.StatusForbidden, denialCode, msg)
+	}
+	return &rep
+}
+
+// denial says why the caller may not make a write of scope, "" when it may.
+func (s *Server) denial(scope string, q *request) string {
+	u := s.idx.userByName[q.user]
+	switch {
+	case u == nil:
+		return "the caller is not a member of the CodeArts project"
+	case s.isProjectManager(u.Name), scope == scopeGroup:
+		return ""
+	}
+	var r *Repository
+	if id, ok := intParam(q.params["repository_id"]); ok {
+		r = s.idx.repoByID[id]
+	} else if uuid := q.params["repository_uuid"]; uuid != "" {
+		r = s.idx.repoByUUID[uuid]
+	}
+	if r == nil {
+		return ""
+	}
+	if m, ok := s.repoMember(r, u); ok && (m.level >= 40 || m.creator) {
+		return ""
+	}
+	return "the caller is neither an administrator of repository " + r.Path + " nor a project manager"
+}
+
+// isProjectManager reports whether the fixture makes the user a project
+// manager, synced into the repositories or not (member_sync).
+func (s *Server) isProjectManager(name string) bool {
+	for _, pm := range s.fx.ProjectMembers {
+		if pm.User == name && pm.Role == projectManager {
+			return true
+		}
+	}
+	return false
+}
+
+// administersProject is the tree lists' is_project_admin flag about the
+// caller (REFERENCE §4.5: "0/1 flags about the caller"): 1 for a tenant
+// administrator or a project manager.
+func (s *Server) administersProject(q *request) int {
+	if q.tenantAdmin || s.isProjectManager(q.user) {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,54 @@
+package spec
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reposync/reposync/internal/state"
+)
+
+// TestExportNamesTheMembersItLeavesOut: a repository's members that CodeArts
+// manages, or whose role the spec cannot name, are left out of the export
+// and named in a comment over its members (service text kept on one line);
+// inherited members are not.
+func TestExportNamesTheMembersItLeavesOut(t *testing.T) {
+	live := &state.Live{Project: "p", Repositories: map[string]*state.LiveRepository{
+		"a/r": {Path: "a/r", Details: true, Members: map[string]state.LiveMember{
+			"ann":       {User: state.LiveUser{Name: "ann"}, Role: state.RoleAdmin},
+			"ben":       {User: state.LiveUser{Name: "ben"}, Role: state.RoleAdmin, Managed: "the repository creator"},
+			"cat":       {User: state.LiveUser{Name: "cat"}, RoleName: "Guardian", Managed: "synced from the project as Guardian"},
+			"dan":       {User: state.LiveUser{Name: "dan"}, Role: state.RoleDeveloper, Inherited: true, Via: "member group ops"},
+			"eve\nx: 1": {User: state.LiveUser{Name: "eve\nx: 1"}, RoleName: "Odd\nrole"},
+		}},
+		"a/s": {Path: "a/s", Details: true, Members: map[string]state.LiveMember{
+			"ann": {User: state.LiveUser{Name: "ann"}, Role: state.RoleViewer},
+		}},
+	}}
+	files, err := Export(live, ExportOptions{Origin: "project p", Now: time.Unix(0, 0), ToolVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(files[0].Data)
+	i := strings.Index(text, "repositories:\n")
+	if i < 0 {
+		t.Fatalf("no repositories:\n%s", text)
+	}
+	want := `repositories:
+  a/r:
+    # left out, as CodeArts manages them and reposync never changes them: ben (the repository creator), cat (synced from the project as Guardian)
+    # left out, as the spec has no name for their role and reposync never changes them: eve x: 1 (role Odd role)
+    members: {ann: admin}
+    member_groups: []
+    push_rules: {}
+  a/s:
+    members: {ann: viewer}
+    member_groups: []
+    push_rules: {}
+`
+	if diff := cmp.Diff(want, text[i:]); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
