@@ -92,6 +92,12 @@ func (b *builder) merge(f *builder) {
 	if f.d.GitAuths != nil && b.d.GitAuths == nil {
 		b.d.GitAuths = map[string]*state.GitAuth{}
 	}
+	for file, sc := range f.d.Scopes {
+		if b.d.Scopes == nil {
+			b.d.Scopes = map[string]*state.FileScope{}
+		}
+		b.d.Scopes[file] = sc
+	}
 	for _, c := range f.order {
 		id := c.id
 		if !b.claim(id.section, c.what, id.key, c.src) {
@@ -219,7 +225,19 @@ func (b *builder) claim(section, what, key string, s state.Source) bool {
 
 func (b *builder) add(doc *document) {
 	f := doc.file
-	for _, top := range entries(doc.root) {
+	tops := entries(doc.root)
+	var sc *state.FileScope
+	for _, top := range tops {
+		if top.key == "scope" {
+			if sc = b.scope(f, top); sc != nil {
+				b.d.Scopes = map[string]*state.FileScope{f: sc}
+			}
+		}
+	}
+	if sc != nil {
+		defer b.checkScope(sc, tops)
+	}
+	for _, top := range tops {
 		switch top.key {
 		case "project":
 			if s, ok := str(top.value); ok && b.claim("project", "`project`", "", src(f, top.keyN)) {

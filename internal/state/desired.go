@@ -23,6 +23,10 @@ type Desired struct {
 	Policies     map[string]*Policy
 	GitAuths     map[string]*GitAuth
 
+	// Scopes are the `scope:` blocks, by the file that declares them
+	// (Source.File); a file not in it has no scope.
+	Scopes map[string]*FileScope
+
 	// Files are the spec files the state was loaded from, in load order.
 	Files []string
 	// Digest is "sha256:<hex>" over the file names and contents, so a saved
