@@ -68,6 +68,8 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 	problems = append(problems, r.problems...)
 	p.Warnings = append(p.Warnings, r.warnings...)
 	p.Warnings = append(p.Warnings, live.Warnings...)
+	policyCuts(p, d, live, opts)
+	markScopes(p, d)
 	x.finish(p)
 	p.finish()
 	sort.SliceStable(problems, func(i, j int) bool {

@@ -68,7 +68,11 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 			fmt.Fprintf(bw, "  %s", d)
 		}
 		if c.Source != "" {
-			fmt.Fprint(bw, paint(ansiDim, "  ("+c.Source+")"))
+			src := c.Source
+			if c.Scope != "" {
+				src += ", scope " + c.Scope
+			}
+			fmt.Fprint(bw, paint(ansiDim, "  ("+src+")"))
 		}
 		fmt.Fprintln(bw)
 		if diff := changeDiff(c); diff != nil {
