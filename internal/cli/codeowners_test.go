@@ -108,3 +108,15 @@ func TestCodeownersErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestRealisticCodeownersInStep checks the example's CODEOWNERS against
+// its scopes, as the pull-request recipes in examples/ci do.
+func TestRealisticCodeownersInStep(t *testing.T) {
+	if findGitTree(context.Background(), ".") == nil {
+		t.Skip("not in a Git work tree: CODEOWNERS paths are relative to its top")
+	}
+	code, stdout, stderr := run(t, "codeowners", "--default-owner", "@acme/platform-leads", "--check", "../../examples/realistic/CODEOWNERS", "../../examples/realistic")
+	if code != ExitOK {
+		t.Errorf("exit %d; regenerate examples/realistic/CODEOWNERS:\n%s%s", code, stdout, stderr)
+	}
+}
