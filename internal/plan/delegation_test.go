@@ -152,3 +152,38 @@ func TestDecodeRefusesAScopeThatIsNotTheSourceFile(t *testing.T) {
 		t.Errorf("Decode = %v, want the scope refused", err)
 	}
 }
+
+// TestDiffLeavesGroupsOutsideScopedGroupListsAlone: when only scoped files
+// list groups, a live group the spec does not list is drift only inside
+// their scopes; an unscoped `groups:` section manages them all.
+func TestDiffLeavesGroupsOutsideScopedGroupListsAlone(t *testing.T) {
+	live := world()
+	live.Groups["platform"] = &state.LiveGroup{ID: 300, Path: "platform", Visibility: "private", MemberGroups: []string{}}
+	live.Groups["payments/old"] = &state.LiveGroup{ID: 301, Path: "payments/old", ParentID: 100, Visibility: "private", MemberGroups: []string{}}
+	team := `version: 1
+scope:
+  repositories: ["payments/**"]
+groups:
+  payments: {}
+  payments/api: {}
+`
+	for _, tc := range []struct {
+		name string
+		base string
+		want []string
+	}{
+		{"scoped files only", delegatedBase, []string{"delete group[payments/old]"}},
+		{"an unscoped groups section", delegatedBase + "groups: {}\n", []string{"delete group[payments/old]", "delete group[platform]"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, d := loadFiles(t, map[string]string{"reposync.yaml": tc.base, "teams/payments.yaml": team})
+			p, problems := plan.Diff(d, nil, live, plan.Options{Prune: true, AllowDeleteGroups: true})
+			if len(problems) > 0 {
+				t.Fatal(problems)
+			}
+			if diff := cmp.Diff(tc.want, brief(p)); diff != "" {
+				t.Errorf("changes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -211,8 +211,10 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 	if d.Groups == nil {
 		return problems
 	}
-	// Live groups the spec does not list. The ones that hold a listed group
-	// or a managed repository are needed where they are: not drift. The
+	// Live groups the spec does not list (and manages: when only scoped
+	// files list groups, those inside their scopes). The ones that hold a
+	// listed group or a managed repository are needed where they are: not
+	// drift. The
 	// others are drift, and with --prune --allow-delete-groups deleted when
 	// empty; a group that still holds repositories (archived ones included)
 	// is never deleted, which needs a person.
@@ -229,7 +231,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 	}
 	repoCount, archived := reposPerGroup(live)
 	for _, path := range keys(live.Groups) {
-		if _, ok := d.Groups[path]; ok || needed[path] || !opts.Scope.Subtree(path) {
+		if _, ok := d.Groups[path]; ok || needed[path] || !opts.Scope.Subtree(path) || !d.ManagesGroup(path) {
 			continue
 		}
 		lg := live.Groups[path]

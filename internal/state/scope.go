@@ -18,6 +18,27 @@ type FileScope struct {
 	Owners  []string
 	// Source is where the `scope` key is written.
 	Source Source
+	// ListsGroups: the file has a `groups:` section.
+	ListsGroups bool
+}
+
+// ManagesGroup reports whether d manages the live group at path when the
+// spec does not list it: whether it is drift (and deleted with pruning).
+// Every group is, when a file without a scope has a `groups:` section;
+// otherwise those inside the scope of a file that lists groups.
+func (d *Desired) ManagesGroup(path string) bool {
+	if d.Groups == nil {
+		return false
+	}
+	if !d.GroupsScopedOnly {
+		return true
+	}
+	for _, sc := range d.Scopes {
+		if sc.ListsGroups && sc.HoldsGroup(path) {
+			return true
+		}
+	}
+	return false
 }
 
 // Selects reports whether a repository is inside the scope.
