@@ -158,6 +158,8 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 		return everything("the pins of users, member groups or roles")
 	case (old.Groups == nil) != (now.Groups == nil):
 		return everything("whether groups are managed at all")
+	case old.GroupsScopedOnly != now.GroupsScopedOnly || now.GroupsScopedOnly && groupScopes(old) != groupScopes(now):
+		return everything("which unlisted groups are managed (the scopes of the files that list groups)")
 	}
 	scope := &plan.Scope{Repositories: []string{}, Groups: []string{}, ChangedSince: ref}
 	// Git authorizations.
@@ -181,7 +183,7 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 	// little more, never less).
 	for _, name := range unionKeys(old.Policies, now.Policies) {
 		o, n := old.Policies[name], now.Policies[name]
-		if same(o, n) {
+		if same(o, n) && policyScope(old, o) == policyScope(now, n) {
 			continue
 		}
 		for _, pol := range []*state.Policy{o, n} {
@@ -206,6 +208,41 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 		note += ", and the Git authorizations"
 	}
 	return scope, note, nil
+}
+
+// policyScope names the scope a policy is cut to (the patterns of its
+// file's scope: block), "" without one. A policy whose scope changed —
+// its file's scope edited, or the policy moved to another file — selects
+// other repositories even when its own entry is the same.
+func policyScope(d *state.Desired, pol *state.Policy) string {
+	if pol == nil {
+		return ""
+	}
+	return scopePatterns(d.Scopes[pol.Source.File])
+}
+
+// groupScopes names the scopes of the files that list groups, sorted:
+// with GroupsScopedOnly they decide which unlisted live groups are managed.
+func groupScopes(d *state.Desired) string {
+	var out []string
+	for _, sc := range d.Scopes {
+		if sc.ListsGroups {
+			out = append(out, scopePatterns(sc))
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
+}
+
+func scopePatterns(sc *state.FileScope) string {
+	if sc == nil {
+		return ""
+	}
+	var texts []string
+	for _, p := range sc.Patterns {
+		texts = append(texts, p.Text)
+	}
+	return strings.Join(texts, "\x00")
 }
 
 // same reports whether two spec values are equal in every exported field

@@ -262,29 +262,37 @@ func TestCompareSpecsIgnoresWhereThingsAreWritten(t *testing.T) {
 		{name: "groups section dropped", body: strings.Replace(changedBase, "groups:\n  payments: {visibility: private, member_groups: [payments-leads]}\n  payments/api: {}\n", "", 1), everything: "whether groups are managed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			scope, note, err := compareSpecs(old, loadSpecText(t, tc.body), "base")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tc.everything != "" {
-				if scope != nil || !strings.Contains(note, tc.everything) {
-					t.Errorf("scope %+v, note %q; want everything because of %s", scope, note, tc.everything)
-				}
-				return
-			}
-			if scope == nil {
-				t.Fatalf("planning everything: %s", note)
-			}
-			if got := strings.Join(scope.Repositories, ","); got != tc.repos {
-				t.Errorf("repositories = %q, want %q", got, tc.repos)
-			}
-			if got := strings.Join(scope.Groups, ","); got != tc.groups {
-				t.Errorf("groups = %q, want %q", got, tc.groups)
-			}
-			if scope.GitAuths != tc.auths {
-				t.Errorf("git auths = %v", scope.GitAuths)
-			}
+			checkCompare(t, old, tc.body, tc.repos, tc.groups, tc.auths, tc.everything)
 		})
+	}
+}
+
+// checkCompare compares old with the spec body: a plan of everything
+// because of everything when it is set, otherwise the scope's repository
+// patterns, groups and Git authorizations.
+func checkCompare(t *testing.T, old *state.Desired, body, repos, groups string, auths bool, everything string) {
+	t.Helper()
+	scope, note, err := compareSpecs(old, loadSpecText(t, body), "base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if everything != "" {
+		if scope != nil || !strings.Contains(note, everything) {
+			t.Errorf("scope %+v, note %q; want everything because of %s", scope, note, everything)
+		}
+		return
+	}
+	if scope == nil {
+		t.Fatalf("planning everything: %s", note)
+	}
+	if got := strings.Join(scope.Repositories, ","); got != repos {
+		t.Errorf("repositories = %q, want %q", got, repos)
+	}
+	if got := strings.Join(scope.Groups, ","); got != groups {
+		t.Errorf("groups = %q, want %q", got, groups)
+	}
+	if scope.GitAuths != auths {
+		t.Errorf("git auths = %v", scope.GitAuths)
 	}
 }
 

@@ -395,6 +395,11 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 	p.Context.Dirty = origin.dirty
 	for i := range p.Changes {
 		p.Changes[i].Source = t.relSource(p.Changes[i].Source)
+		if sc := p.Changes[i].Scope; sc != "" {
+			if r, ok := t.rel(sc); ok {
+				p.Changes[i].Scope = r
+			}
+		}
 		for j := range p.Changes[i].Expired {
 			p.Changes[i].Expired[j].Source = t.relSource(p.Changes[i].Expired[j].Source)
 		}

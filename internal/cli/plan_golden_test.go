@@ -41,10 +41,7 @@ func TestPlanGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 				s, url := serveSim(t, fx, sim.Options{})
-				env := map[string]string{
-					"REPOSYNC_ENDPOINT": url, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786",
-					"HW_ACCESS_KEY": "SIMAK00000000000000000", "HW_SECRET_KEY": "SIMSKsecret000000000000000000000000000",
-				}
+				env := simEnv(url)
 				ios, _, out, errOut := iostreams.Test()
 				// A budget far above the simulator's (unlimited) keeps the test
 				// fast; pacing has its own tests in internal/api.
@@ -81,4 +78,13 @@ func withoutCommit(t *testing.T, out []byte) []byte {
 	}
 	s = strings.ReplaceAll(s, "    \"dirty\": true,\n", "")
 	return []byte(s)
+}
+
+// simEnv is the environment of a run against the simulator at url with
+// its fixtures' AK/SK credentials.
+func simEnv(url string) map[string]string {
+	return map[string]string{
+		"REPOSYNC_ENDPOINT": url, "HW_PROJECT_ID": "5109940fad834a4eb3e408182d3b5786",
+		"HW_ACCESS_KEY": "SIMAK00000000000000000", "HW_SECRET_KEY": "SIMSKsecret000000000000000000000000000",
+	}
 }

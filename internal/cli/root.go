@@ -85,6 +85,7 @@ applies them concurrently within the API's rate limits.`,
 	})
 	root.AddCommand(
 		NewCmdValidate(f),
+		NewCmdCodeowners(f),
 		NewCmdAccess(f, nil),
 		NewCmdPlan(f, nil),
 		NewCmdApply(f, nil),

@@ -68,6 +68,8 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 	problems = append(problems, r.problems...)
 	p.Warnings = append(p.Warnings, r.warnings...)
 	p.Warnings = append(p.Warnings, live.Warnings...)
+	policyCuts(p, d, live, opts)
+	markScopes(p, d)
 	x.finish(p)
 	p.finish()
 	sort.SliceStable(problems, func(i, j int) bool {
@@ -209,8 +211,10 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 	if d.Groups == nil {
 		return problems
 	}
-	// Live groups the spec does not list. The ones that hold a listed group
-	// or a managed repository are needed where they are: not drift. The
+	// Live groups the spec does not list (and manages: when only scoped
+	// files list groups, those inside their scopes). The ones that hold a
+	// listed group or a managed repository are needed where they are: not
+	// drift. The
 	// others are drift, and with --prune --allow-delete-groups deleted when
 	// empty; a group that still holds repositories (archived ones included)
 	// is never deleted, which needs a person.
@@ -227,7 +231,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 	}
 	repoCount, archived := reposPerGroup(live)
 	for _, path := range keys(live.Groups) {
-		if _, ok := d.Groups[path]; ok || needed[path] || !opts.Scope.Subtree(path) {
+		if _, ok := d.Groups[path]; ok || needed[path] || !opts.Scope.Subtree(path) || !d.ManagesGroup(path) {
 			continue
 		}
 		lg := live.Groups[path]

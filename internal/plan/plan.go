@@ -146,6 +146,10 @@ type Change struct {
 	// Source is the spec location that asked for the change ("file:line"),
 	// empty for deletions of things the spec does not list.
 	Source string `json:"source"`
+	// Scope is the file of Source when that file has a `scope:` block:
+	// the delegated owner that asked for the change (docs/spec.md, scope).
+	// Absent when the change comes from a file without a scope.
+	Scope string `json:"scope,omitempty"`
 	// Reason explains manual changes and notable decisions.
 	Reason   string   `json:"reason,omitempty"`
 	Warnings []string `json:"warnings"`

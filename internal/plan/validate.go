@@ -30,6 +30,9 @@ func (p *Plan) Validate() error {
 			bad(c, "kind %q does not fit the address (want %q)", c.Kind, want)
 			continue
 		}
+		if c.Scope != "" && c.Scope != sourceFile(c.Source) {
+			bad(c, "scope %q is not the file of its source %q", c.Scope, c.Source)
+		}
 		switch c.Action {
 		case Create:
 			count.Create++

@@ -31,6 +31,9 @@ type builder struct {
 	// patternDiags holds a fragment's diagnostics about each policy's
 	// patterns, so the merge keeps them only for the definition that wins.
 	patternDiags map[string]Diagnostics
+	// groupsScoped and groupsUnscoped say whether a file with a scope,
+	// and one without, has a `groups:` section (Desired.GroupsScopedOnly).
+	groupsScoped, groupsUnscoped bool
 }
 
 // claimID is a key of a section (key "" for a setting such as project).
@@ -91,6 +94,15 @@ func (b *builder) merge(f *builder) {
 	}
 	if f.d.GitAuths != nil && b.d.GitAuths == nil {
 		b.d.GitAuths = map[string]*state.GitAuth{}
+	}
+	b.groupsScoped = b.groupsScoped || f.groupsScoped
+	b.groupsUnscoped = b.groupsUnscoped || f.groupsUnscoped
+	b.d.GroupsScopedOnly = b.groupsScoped && !b.groupsUnscoped
+	for file, sc := range f.d.Scopes {
+		if b.d.Scopes == nil {
+			b.d.Scopes = map[string]*state.FileScope{}
+		}
+		b.d.Scopes[file] = sc
 	}
 	for _, c := range f.order {
 		id := c.id
@@ -219,7 +231,19 @@ func (b *builder) claim(section, what, key string, s state.Source) bool {
 
 func (b *builder) add(doc *document) {
 	f := doc.file
-	for _, top := range entries(doc.root) {
+	tops := entries(doc.root)
+	var sc *state.FileScope
+	for _, top := range tops {
+		if top.key == "scope" {
+			if sc = b.scope(f, top); sc != nil {
+				b.d.Scopes = map[string]*state.FileScope{f: sc}
+			}
+		}
+	}
+	if sc != nil {
+		defer b.checkScope(sc, tops)
+	}
+	for _, top := range tops {
 		switch top.key {
 		case "project":
 			if s, ok := str(top.value); ok && b.claim("project", "`project`", "", src(f, top.keyN)) {
@@ -296,6 +320,13 @@ func (b *builder) add(doc *document) {
 		case "groups":
 			if b.d.Groups == nil && top.value.Kind == yaml.MappingNode {
 				b.d.Groups = map[string]*state.Group{}
+			}
+			if top.value.Kind == yaml.MappingNode {
+				if sc != nil {
+					sc.ListsGroups, b.groupsScoped = true, true
+				} else {
+					b.groupsUnscoped = true
+				}
 			}
 			for _, e := range entries(top.value) {
 				if !b.claim("groups", "group", e.key, src(f, e.keyN)) {

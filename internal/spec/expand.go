@@ -17,7 +17,9 @@ import (
 // with two different rule bodies, coming from two sources is a conflict
 // diagnostic naming both sources; the first source wins in the result.
 // Members, member group attachments and push rules a policy adds name it
-// (Policy); the repository's own name none.
+// (Policy); the repository's own name none. A policy of a file with a
+// scope is cut to the scope: it selects no repository outside it (the
+// plan says what that leaves out).
 func Expand(d *state.Desired, repoPaths []string) (map[string]*state.EffectiveRepository, Diagnostics) {
 	return expand(d, repoPaths, true)
 }
@@ -62,6 +64,9 @@ type expandPolicy struct {
 	pol     *state.Policy
 	members []string
 	rules   []string
+	// scope is the scope of the policy's file (nil without one): the
+	// policy selects nothing outside it.
+	scope *state.FileScope
 }
 
 func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state.EffectiveRepository, Diagnostics) {
@@ -75,7 +80,8 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 	pols := make([]expandPolicy, 0, len(d.Policies))
 	for _, n := range sortedKeys(d.Policies) {
 		pol := d.Policies[n]
-		pols = append(pols, expandPolicy{name: n, by: "policy " + n, pol: pol, members: sortedKeys(pol.Members), rules: sortedKeys(pol.PushRules)})
+		pols = append(pols, expandPolicy{name: n, by: "policy " + n, pol: pol, members: sortedKeys(pol.Members), rules: sortedKeys(pol.PushRules),
+			scope: d.Scopes[pol.Source.File]})
 	}
 
 	var out map[string]*state.EffectiveRepository
@@ -87,7 +93,7 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 	for _, path := range paths {
 		selected = selected[:0]
 		for i := range pols {
-			if state.Selects(pols[i].pol.Patterns, path) {
+			if state.Selects(pols[i].pol.Patterns, path) && (pols[i].scope == nil || pols[i].scope.Selects(path)) {
 				selected = append(selected, &pols[i])
 			}
 		}

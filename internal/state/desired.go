@@ -23,6 +23,15 @@ type Desired struct {
 	Policies     map[string]*Policy
 	GitAuths     map[string]*GitAuth
 
+	// Scopes are the `scope:` blocks, by the file that declares them
+	// (Source.File); a file not in it has no scope.
+	Scopes map[string]*FileScope
+	// GroupsScopedOnly is true when only files with a scope have a
+	// `groups:` section: then a live group the spec does not list is
+	// managed (drift, deleted with pruning) only inside the scope of such
+	// a file (FileScope.ListsGroups), never elsewhere.
+	GroupsScopedOnly bool
+
 	// Files are the spec files the state was loaded from, in load order.
 	Files []string
 	// Digest is "sha256:<hex>" over the file names and contents, so a saved

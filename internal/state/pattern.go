@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -154,4 +155,133 @@ func Selects(patterns []Pattern, repoPath string) bool {
 		hit = true
 	}
 	return hit
+}
+
+// Within reports whether every path p can match, q matches too (negation
+// ignored on both sides). It compares the patterns segment by segment and
+// is conservative: where it cannot tell, it says no, so a caller that
+// checks delegation with it is strict, never lax. `payments/api/**` is
+// within `payments/**` and `payments/*`-style classes within `*`; `*/api`
+// is not within `payments/*`.
+func (p Pattern) Within(q Pattern) bool {
+	if len(p.segs) == 0 || len(q.segs) == 0 {
+		return false
+	}
+	memo := map[[2]int]bool{}
+	var within func(i, j int) bool // q.segs[i:] contains p.segs[j:]
+	within = func(i, j int) bool {
+		key := [2]int{i, j}
+		if v, ok := memo[key]; ok {
+			return v
+		}
+		var v bool
+		switch {
+		case i == len(q.segs):
+			v = j == len(p.segs)
+		case q.segs[i] == "**" && i == len(q.segs)-1:
+			// At least one more segment: any non-empty rest of p consumes
+			// one (a literal segment, or its own trailing `**`).
+			v = j < len(p.segs)
+		case q.segs[i] == "**":
+			v = within(i+1, j) || j < len(p.segs) && within(i, j+1)
+		case j == len(p.segs) || p.segs[j] == "**":
+			v = false
+		default:
+			v = segWithin(p.segs[j], q.segs[i]) && within(i+1, j+1)
+		}
+		memo[key] = v
+		return v
+	}
+	return within(0, 0)
+}
+
+// segWithin reports whether every name glob a matches, glob b matches.
+func segWithin(a, b string) bool {
+	if a == b || b == "*" {
+		return true
+	}
+	if strings.ContainsAny(a, `*?[\`) {
+		return false // a glob: only an equal one or `*` surely holds it
+	}
+	m, _ := path.Match(b, a)
+	return m
+}
+
+// Overlaps reports whether p and q could both match one path (negation
+// ignored). It is conservative the other way: where it cannot tell, it
+// says yes.
+func (p Pattern) Overlaps(q Pattern) bool {
+	if len(p.segs) == 0 || len(q.segs) == 0 {
+		return false
+	}
+	memo := map[[2]int]bool{}
+	var ov func(i, j int) bool
+	ov = func(i, j int) bool {
+		key := [2]int{i, j}
+		if v, ok := memo[key]; ok {
+			return v
+		}
+		var v bool
+		switch {
+		case i == len(p.segs) && j == len(q.segs):
+			v = true
+		case i < len(p.segs) && p.segs[i] == "**":
+			v = ov(i+1, j) || j < len(q.segs) && ov(i, j+1)
+		case j < len(q.segs) && q.segs[j] == "**":
+			v = ov(i, j+1) || i < len(p.segs) && ov(i+1, j)
+		case i == len(p.segs) || j == len(q.segs):
+			v = false
+		default:
+			v = segOverlaps(p.segs[i], q.segs[j]) && ov(i+1, j+1)
+		}
+		memo[key] = v
+		return v
+	}
+	return ov(0, 0)
+}
+
+// segOverlaps reports whether two name globs could match one name.
+func segOverlaps(a, b string) bool {
+	aGlob, bGlob := strings.ContainsAny(a, `*?[\`), strings.ContainsAny(b, `*?[\`)
+	switch {
+	case !aGlob && !bGlob:
+		return a == b
+	case !aGlob:
+		m, _ := path.Match(b, a)
+		return m
+	case !bGlob:
+		m, _ := path.Match(a, b)
+		return m
+	}
+	return true
+}
+
+// Covers reports whether the pattern matches every repository that can
+// ever live below group: it has the form PREFIX/** with PREFIX matching
+// the group's path or a parent's. (Conservative: `a/**/*` covers `a` too,
+// but is not recognised.)
+func (p Pattern) Covers(group string) bool {
+	n := len(p.segs)
+	if n == 0 || p.segs[n-1] != "**" {
+		return false
+	}
+	if n == 1 {
+		return true
+	}
+	prefix := p.segs[:n-1]
+	if slices.Contains(prefix, "**") {
+		// A `**` inside the prefix may match any number of segments;
+		// try every parent of the group.
+		for g := group; g != ""; g = ParentPath(g) {
+			if matchSegs(prefix, strings.Split(g, "/")) {
+				return true
+			}
+		}
+		return false
+	}
+	segs := strings.Split(group, "/")
+	if len(segs) < len(prefix) {
+		return false
+	}
+	return matchSegs(prefix, segs[:len(prefix)])
 }

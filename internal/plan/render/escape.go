@@ -3,6 +3,8 @@ package render
 import (
 	"net/url"
 	"strings"
+
+	"github.com/reposync/reposync/internal/plan"
 )
 
 // Everything a spec or the live state can put into a Markdown comment —
@@ -105,4 +107,14 @@ func (o Options) source(src string) string {
 		}
 	}
 	return code(src)
+}
+
+// changeSource is a change's source for Markdown (linked like source),
+// followed by the scope that asked for it when its file has one.
+func (o Options) changeSource(c plan.Change) string {
+	s := o.source(c.Source)
+	if c.Scope != "" {
+		s += " · scope " + code(c.Scope)
+	}
+	return s
 }

@@ -199,7 +199,7 @@ func attention(p *plan.Plan, o Options) []attentionItem {
 	for _, c := range p.Changes {
 		src := ""
 		if c.Source != "" {
-			src = " — " + o.source(c.Source)
+			src = " — " + o.changeSource(c)
 		}
 		owner := c.Address.Owner()
 		where := code(owner.Name)
@@ -441,7 +441,7 @@ func detailBlocks(p *plan.Plan, o Options) []block {
 			for _, wr := range c.Warnings {
 				change += " ⚠️ " + text(wr)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdIcon[c.Action], cell(displayLeaf(c)), cell(change), cell(o.source(c.Source)))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdIcon[c.Action], cell(displayLeaf(c)), cell(change), cell(o.changeSource(c)))
 		}
 		for _, d := range diffs {
 			b.WriteString("\n" + d)

@@ -68,7 +68,11 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 			fmt.Fprintf(bw, "  %s", d)
 		}
 		if c.Source != "" {
-			fmt.Fprint(bw, paint(ansiDim, "  ("+c.Source+")"))
+			src := c.Source
+			if c.Scope != "" {
+				src += ", scope " + c.Scope
+			}
+			fmt.Fprint(bw, paint(ansiDim, "  ("+src+")"))
 		}
 		fmt.Fprintln(bw)
 		if diff := changeDiff(c); diff != nil {
@@ -109,10 +113,17 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 // unifiedLines diffs two small texts line by line and returns them prefixed
 // with "--- before"/"+++ after" headers and ' ', '-' or '+'.
 func unifiedLines(before, after string) []string {
+	return LineDiff("before", "after", before, after)
+}
+
+// LineDiff diffs two small texts line by line: "--- beforeName" and
+// "+++ afterName" headers, then every line prefixed with ' ', '-' or '+'
+// and a space (the whole texts, for files short enough to read at once).
+func LineDiff(beforeName, afterName, before, after string) []string {
 	dmp := diffmatchpatch.New()
 	a, b, lines := dmp.DiffLinesToChars(before, after)
 	diffs := dmp.DiffCharsToLines(dmp.DiffMain(a, b, false), lines)
-	out := []string{"--- before", "+++ after"}
+	out := []string{"--- " + beforeName, "+++ " + afterName}
 	for _, d := range diffs {
 		prefix := " "
 		switch d.Type {

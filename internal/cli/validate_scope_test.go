@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestValidateScopeBreachFormats checks that a scope breach is one error
+// located at the offending key, naming the scope and where it is
+// declared, in each format of validate.
+func TestValidateScopeBreachFormats(t *testing.T) {
+	dir := "../../testdata/invalid/scope-role-above-max"
+	msg := "grants `admin` to `bob`, above this file's max_role `developer` (scope `payments/**`, max_role `developer`, declared at " + dir + "/spec.yaml:2:1)"
+	t.Run("json", func(t *testing.T) {
+		code, stdout, _ := run(t, "validate", "--format", "json", dir)
+		if code != ExitError {
+			t.Fatalf("exit %d, want 1", code)
+		}
+		var doc struct {
+			Errors      int
+			Diagnostics []struct {
+				Severity, File, Path, Message string
+				Line, Column                  int
+			}
+		}
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc.Errors != 1 {
+			t.Errorf("errors = %d, want 1", doc.Errors)
+		}
+		for _, d := range doc.Diagnostics {
+			if d.Severity != "error" {
+				continue
+			}
+			got := []any{d.File, d.Line, d.Column, d.Path, d.Message}
+			want := []any{dir + "/spec.yaml", 9, 7, `repositories["payments/api/gateway"].members.bob`, msg}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("diagnostic (-want +got):\n%s", diff)
+			}
+		}
+	})
+	t.Run("github", func(t *testing.T) {
+		code, stdout, _ := run(t, "validate", "--format", "github", dir)
+		if code != ExitError {
+			t.Fatalf("exit %d, want 1", code)
+		}
+		want := "::error file=" + dir + "/spec.yaml,line=9,col=7::repositories[\"payments/api/gateway\"].members.bob: " + msg + "\n"
+		var got string
+		for _, l := range strings.SplitAfter(stdout, "\n") {
+			if strings.HasPrefix(l, "::error ") {
+				got += l
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("annotations (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -1,0 +1,122 @@
+package state
+
+import (
+	"fmt"
+	"strings"
+)
+
+// FileScope is the `scope:` block of one spec file: delegated ownership.
+// The file may define only what lies inside Patterns and grant no role
+// above MaxRole; Owners review changes to it (CODEOWNERS).
+type FileScope struct {
+	// File is the spec file the scope belongs to, as Source.File names it.
+	File     string
+	Patterns []Pattern
+	// MaxRole is the highest role the file may grant: RoleAdmin when the
+	// block does not set it.
+	MaxRole Role
+	Owners  []string
+	// Source is where the `scope` key is written.
+	Source Source
+	// ListsGroups: the file has a `groups:` section.
+	ListsGroups bool
+}
+
+// ManagesGroup reports whether d manages the live group at path when the
+// spec does not list it: whether it is drift (and deleted with pruning).
+// Every group is, when a file without a scope has a `groups:` section;
+// otherwise those inside the scope of a file that lists groups.
+func (d *Desired) ManagesGroup(path string) bool {
+	if d.Groups == nil {
+		return false
+	}
+	if !d.GroupsScopedOnly {
+		return true
+	}
+	for _, sc := range d.Scopes {
+		if sc.ListsGroups && sc.HoldsGroup(path) {
+			return true
+		}
+	}
+	return false
+}
+
+// Selects reports whether a repository is inside the scope.
+func (s *FileScope) Selects(repoPath string) bool { return Selects(s.Patterns, repoPath) }
+
+// HoldsGroup reports whether a group is inside the scope: whether every
+// repository it can ever hold is, since what is granted on a group reaches
+// all of them. A positive pattern must cover the group (Pattern.Covers)
+// and no `!` pattern may reach below it.
+func (s *FileScope) HoldsGroup(group string) bool {
+	covered := false
+	for _, p := range s.Patterns {
+		switch {
+		case p.Negate && (p.Reaches(group) || p.Match(group)):
+			return false
+		case !p.Negate && p.Covers(group):
+			covered = true
+		}
+	}
+	return covered
+}
+
+// HoldsPattern reports whether every repository the policy pattern p can
+// select (a positive pattern; own lists the policy's `!` patterns, which
+// narrow it) is inside the scope: p lies within a positive pattern of the
+// scope, and whatever a `!` pattern of the scope excludes from p, one of
+// the policy's own `!` patterns excludes too. Conservative: a pattern it
+// cannot prove inside is outside.
+func (s *FileScope) HoldsPattern(p Pattern, own []Pattern) bool {
+	within := false
+	for _, q := range s.Patterns {
+		if !q.Negate && p.Within(q) {
+			within = true
+			break
+		}
+	}
+	if !within {
+		return false
+	}
+	for _, n := range s.Patterns {
+		if !n.Negate || !p.Overlaps(n) {
+			continue
+		}
+		excluded := false
+		for _, m := range own {
+			if m.Negate && n.Within(m) {
+				excluded = true
+				break
+			}
+		}
+		if !excluded {
+			return false
+		}
+	}
+	return true
+}
+
+// Allows reports whether the scope may grant role r.
+func (s *FileScope) Allows(r Role) bool { return r.Level() <= s.MaxRole.Level() }
+
+// Describe names the scope for a message: its patterns, its max_role and
+// where it is declared.
+func (s *FileScope) Describe() string {
+	var pats []string
+	for _, p := range s.Patterns {
+		pats = append(pats, "`"+p.Text+"`")
+	}
+	return fmt.Sprintf("scope %s, max_role `%s`, declared at %s", strings.Join(pats, ", "), s.MaxRole, s.Source.Position())
+}
+
+// ProjectRoleRank is the repository role a project role named in a push
+// rule ranks as, for a scope's max_role: the role of the same name
+// (RoleForName, with `-` and `_` read as spaces), and RoleAdmin for any
+// other or custom role, whose reach reposync cannot tell.
+func ProjectRoleRank(name string) Role {
+	n := strings.NewReplacer("-", " ", "_", " ").Replace(name)
+	if r, ok := RoleForName(n); ok {
+		return r
+	}
+	return RoleAdmin
+}
