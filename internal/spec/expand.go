@@ -40,7 +40,7 @@ func Manages(d *state.Desired, path string) (Managed, bool) {
 		m = Managed{r.Members != nil, r.MemberGroups != nil, r.PushRules != nil}
 	}
 	for _, pol := range d.Policies {
-		if state.Selects(pol.Patterns, path) {
+		if policySelects(pol, d.Scopes[pol.Source.File], path) {
 			ok = true
 			m.Members = m.Members || pol.Members != nil
 			m.MemberGroups = m.MemberGroups || pol.MemberGroups != nil
@@ -48,6 +48,12 @@ func Manages(d *state.Desired, path string) (Managed, bool) {
 		}
 	}
 	return m, ok
+}
+
+// policySelects says whether a policy selects a repository: its patterns
+// do, and the scope of its file (nil: none) holds the repository.
+func policySelects(pol *state.Policy, scope *state.FileScope, path string) bool {
+	return state.Selects(pol.Patterns, path) && (scope == nil || scope.Selects(path))
 }
 
 // conflictsOf is Expand for its diagnostics alone: it builds no result and
@@ -93,7 +99,7 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 	for _, path := range paths {
 		selected = selected[:0]
 		for i := range pols {
-			if state.Selects(pols[i].pol.Patterns, path) && (pols[i].scope == nil || pols[i].scope.Selects(path)) {
+			if policySelects(pols[i].pol, pols[i].scope, path) {
 				selected = append(selected, &pols[i])
 			}
 		}

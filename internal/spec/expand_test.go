@@ -66,7 +66,16 @@ func TestExpandMatchesReference(t *testing.T) {
 				}
 				pats = append(pats, pat)
 			}
-			d.Policies[name] = &state.Policy{Name: name, Patterns: pats, Members: members(2), MemberGroups: refs(), PushRules: rules()}
+			file := []string{"f.yaml", "team.yaml"}[rng.IntN(2)]
+			d.Policies[name] = &state.Policy{Name: name, Patterns: pats, Members: members(2), MemberGroups: refs(), PushRules: rules(), Source: state.Source{File: file}}
+		}
+		if rng.IntN(2) == 0 {
+			// Policies of team.yaml are cut to its scope.
+			pat, err := state.ParsePattern(patterns[rng.IntN(len(patterns))])
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.Scopes = map[string]*state.FileScope{"team.yaml": {File: "team.yaml", Patterns: []state.Pattern{pat}}}
 		}
 		live := paths[:rng.IntN(len(paths)+1)]
 		want, wantDiags := expandReference(d, live)
@@ -143,7 +152,7 @@ func expandReference(d *state.Desired, repoPaths []string) (map[string]*state.Ef
 		}
 		for _, name := range policyNames {
 			pol := d.Policies[name]
-			if !state.Selects(pol.Patterns, path) {
+			if sc := d.Scopes[pol.Source.File]; !state.Selects(pol.Patterns, path) || sc != nil && !sc.Selects(path) {
 				continue
 			}
 			eff.Policies = append(eff.Policies, name)
