@@ -19,7 +19,8 @@
 #                   started and stopped once its first repository list was
 #                   called; the time to that call must be at most 2 s
 # Variables:
-#   N=1000 (full, members); RATE calls/min per operation (default 2*N, so the
+#   N=1000 (full, members); MEMBERS=12 direct members of each repository
+#   besides its creator; RATE calls/min per operation (default 2*N, so the
 #   floor of a full read does not grow with N); LATENCY_MS=20.
 #   SCOPED_N=10000; SCOPED_RATE=600 (the real gateway's budget);
 #   SCOPED_LATENCY_MS=100.
@@ -131,7 +132,7 @@ for scenario in $SCENARIOS; do
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac
   conc=$(workers "$rate" "$latency")
-  "$gen" -n "$n" -scenario "$scenario" -out "$dir"
+  "$gen" -n "$n" -members "${MEMBERS:-12}" -scenario "$scenario" -out "$dir"
   echo
   echo "## $scenario: $n repositories; budget $rate calls/min per operation, latency ${latency} ms, --concurrency $conc"
   start_sim "$dir" "$rate" "$latency" "$scenario"

@@ -6,13 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math/bits"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/plan"
@@ -429,7 +427,11 @@ func (r *Reader) Wait() error {
 }
 
 // reading is one read of the live state: the tasks it queued into its
-// pool, and what they read, filled into live once the pool is done.
+// pool, and what they read, filled into live. A repository is filled as
+// soon as its lists are read (its push rules once the project roles are
+// too, which name their ids) and what was read of it dropped: a plan of
+// 10 000 repositories does not hold every answer until the last one comes.
+// The lookups, groups and authorizations are filled once the pool is done.
 // Queuing is safe from the pool's own tasks.
 type reading struct {
 	c    *Client
@@ -446,8 +448,12 @@ type reading struct {
 	mu     sync.Mutex
 	repos  map[string]*repoReading
 	groups map[string]*[]api.GroupUserGroup
+	// waiting are repositories read, whose push rules wait for the roles.
+	waiting []*repoReading
+	// mgIDs are the member-group ids the repositories filled named.
+	mgIDs map[string]string
 	// The lookups queued, and what they read.
-	users, rules, catalog bool
+	users, rules, catalog, rolesRead bool
 	userList              []api.GrantedUser
 	teams                 []api.ProtectedRefsUserGroup
 	roles                 api.ProjectMemberSetting
@@ -457,14 +463,56 @@ type reading struct {
 
 type repoReading struct {
 	r       *state.LiveRepository
-	lists   repoLists
+	lists   repoLists // queued
+	fresh   repoLists // read into d, not filled yet
+	pending int       // queued, not read yet
 	d       repoDetail
-	pending atomic.Int32 // lists queued and not read yet
 }
 
 func (c *Client) newReading(live *state.Live, lookups bool) *reading {
 	return &reading{c: c, live: live, pool: c.newReads(), lookups: lookups,
-		repos: map[string]*repoReading{}, groups: map[string]*[]api.GroupUserGroup{}}
+		repos: map[string]*repoReading{}, groups: map[string]*[]api.GroupUserGroup{}, mgIDs: map[string]string{}}
+}
+
+// listRead is called as each list of x is read: once all are, x is filled,
+// or waits for the roles its push rules need.
+func (rd *reading) listRead(x *repoReading) {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	if x.pending--; x.pending > 0 {
+		return
+	}
+	if rd.onRepo != nil {
+		rd.onRepo(x.r.Path)
+	}
+	if x.fresh&listRules != 0 && rd.lookups && !rd.rolesRead {
+		rd.waiting = append(rd.waiting, x)
+		return
+	}
+	rd.fillRepo(x)
+}
+
+// fillRepo fills what was read of x into live and drops it.
+func (rd *reading) fillRepo(x *repoReading) {
+	fillRepository(x.r, x.d, x.fresh, rd.live)
+	rd.live.Fingerprints[plan.RepositoryAddress(x.r.Path).String()] = fingerprint(x.r)
+	for _, m := range x.d.groups {
+		rd.mgIDs[m.UserGroupName] = m.UserGroupID
+	}
+	x.d, x.fresh = repoDetail{}, 0
+}
+
+// fillRoles fills the project roles, and then the repositories that waited
+// for them.
+func (rd *reading) fillRoles() {
+	for _, r := range rd.roles.RoleSync {
+		rd.live.Roles[r.RoleName] = state.LiveRole{Name: r.RoleName, ID: r.RoleID}
+	}
+	rd.rolesRead = true
+	for _, x := range rd.waiting {
+		rd.fillRepo(x)
+	}
+	rd.waiting = nil
 }
 
 // repo queues the lists rr asks for of r that are not queued yet, and the
@@ -478,22 +526,18 @@ func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 	if x == nil {
 		x = &repoReading{r: r}
 		rd.repos[r.Path] = x
+		if rr.lists() == 0 {
+			rd.fillRepo(x) // read for no list: what is managed of it is nothing
+		}
 	}
 	add := rr.lists() &^ x.lists
 	if add == 0 {
 		return
 	}
 	x.lists |= add
-	var then func()
-	if rd.onRepo != nil {
-		x.pending.Add(int32(bits.OnesCount8(uint8(add))))
-		then = func() {
-			if x.pending.Add(-1) == 0 {
-				rd.onRepo(r.Path)
-			}
-		}
-	}
-	rd.c.addRepoReads(rd.pool, r.Path, r, &x.d, add, then)
+	x.fresh |= add
+	x.pending += bits.OnesCount8(uint8(add))
+	rd.c.addRepoReads(rd.pool, r.Path, r, &x.d, add, func() { rd.listRead(x) })
 	if !rd.lookups {
 		return
 	}
@@ -512,8 +556,15 @@ func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 			return wrap(err, "list the member groups of project %s", c.project)
 		})
 		rd.pool.add("ShowProjectMemberSetting", func(ctx context.Context) (err error) {
-			rd.roles, err = c.api.ShowProjectMemberSetting(ctx, c.project)
-			return wrap(err, "list the roles of project %s", c.project)
+			roles, err := c.api.ShowProjectMemberSetting(ctx, c.project)
+			if err != nil {
+				return wrap(err, "list the roles of project %s", c.project)
+			}
+			rd.mu.Lock()
+			defer rd.mu.Unlock()
+			rd.roles = roles
+			rd.fillRoles()
+			return nil
 		})
 	}
 	if rr.MemberGroups {
@@ -588,15 +639,10 @@ func (rd *reading) fill() {
 		}
 		live.Users[u.Name] = state.LiveUser{Name: u.Name, ID: u.ID, IAMID: iam}
 	}
-	mgIDs := map[string]string{}
+	mgIDs := rd.mgIDs
 	for _, list := range rd.mgCatalog {
 		for _, m := range list {
 			mgIDs[m.Name] = m.UserGroupID
-		}
-	}
-	for _, x := range rd.repos {
-		for _, m := range x.d.groups {
-			mgIDs[m.UserGroupName] = m.UserGroupID
 		}
 	}
 	for _, list := range rd.groups {
@@ -614,9 +660,6 @@ func (rd *reading) fill() {
 		m.Name, m.TeamID = t.Name, t.ID
 		live.MemberGroups[t.Name] = m
 	}
-	for _, r := range rd.roles.RoleSync {
-		live.Roles[r.RoleName] = state.LiveRole{Name: r.RoleName, ID: r.RoleID}
-	}
 	if rd.rules {
 		rd.c.rememberRoles(live.Roles)
 	}
@@ -630,14 +673,6 @@ func (rd *reading) fill() {
 		}
 		sort.Strings(lg.MemberGroups)
 		live.Fingerprints[plan.GroupAddress(p).String()] = fingerprint(lg)
-	}
-
-	// Repositories, in path order: a user the member lists name and the
-	// users lookup does not is added by the first repository naming it.
-	for _, p := range slices.Sorted(maps.Keys(rd.repos)) {
-		x := rd.repos[p]
-		fillRepository(x.r, x.d, x.lists, live)
-		live.Fingerprints[plan.RepositoryAddress(p).String()] = fingerprint(x.r)
 	}
 
 	if rd.auths != nil {

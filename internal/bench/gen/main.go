@@ -31,6 +31,7 @@ func main() {
 	}
 	n := flag.Int("n", 1000, "repositories")
 	out := flag.String("out", ".", "directory for fixture.yaml, spec/, edit/ and expected.json")
+	flag.IntVar(&membersPerRepo, "members", membersPerRepo, "direct members of each repository besides its creator (3 to 90)")
 	scenario := flag.String("scenario", "full", "full, members, changed-one, changed-policy or walk-start (see scenarios)")
 	flag.Parse()
 	if *n < 1000 || *n > 100_000 {
@@ -38,6 +39,12 @@ func main() {
 		// longer shorter than the org's (N/20 groups), and the paging model
 		// below would need the order in which the listings finish.
 		fmt.Fprintln(os.Stderr, "gen: -n must be between 1000 and 100000")
+		os.Exit(2)
+	}
+	if membersPerRepo < 3 || membersPerRepo > 90 {
+		// The scoped edit changes the second member; the generated member
+		// lists stay on one page.
+		fmt.Fprintln(os.Stderr, "gen: -members must be between 3 and 90")
 		os.Exit(2)
 	}
 	sc, ok := scenarios[*scenario]
@@ -67,9 +74,10 @@ const (
 var roles = []string{"viewer", "developer", "admin"}
 
 // membersPerRepo is the direct members of every repository besides its
-// creator: a dozen, as a real team's repositories have (issue 21 measured
-// apply on such a world).
-const membersPerRepo = 12
+// creator: by default a dozen, as a real team's repositories have (issue 21
+// measured apply on such a world); -members sets it (the figures before
+// 2026-12 were measured with 4).
+var membersPerRepo = 12
 
 // scenario is one bench run's spec and targets.
 type scenario struct {
