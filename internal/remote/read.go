@@ -454,11 +454,11 @@ type reading struct {
 	mgIDs map[string]string
 	// The lookups queued, and what they read.
 	users, rules, catalog, rolesRead bool
-	userList              []api.GrantedUser
-	teams                 []api.ProtectedRefsUserGroup
-	roles                 api.ProjectMemberSetting
-	mgCatalog             [2][]api.GroupUserGroup // attached + addable of one group: every member group of the project
-	auths                 *[]api.Authorization
+	userList                         []api.GrantedUser
+	teams                            []api.ProtectedRefsUserGroup
+	roles                            api.ProjectMemberSetting
+	mgCatalog                        [2][]api.GroupUserGroup // attached + addable of one group: every member group of the project
+	auths                            *[]api.Authorization
 }
 
 type repoReading struct {
