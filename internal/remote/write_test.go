@@ -53,6 +53,9 @@ type harness struct {
 	mu     sync.Mutex
 	faults []*fault
 	seen   map[*fault]int
+	// hook, when set before the first request, sees each request before
+	// the simulator does.
+	hook func(*http.Request)
 }
 
 func newHarness(t *testing.T, faults ...*fault) *harness {
@@ -109,6 +112,9 @@ func newHarnessWith(t *testing.T, extra string, faults ...*fault) *harness {
 }
 
 func (h *harness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.hook != nil {
+		h.hook(r)
+	}
 	h.mu.Lock()
 	var hit *fault
 	for _, f := range h.faults {
