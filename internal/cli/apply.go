@@ -265,7 +265,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 			confirmed++
 		}
 	}
-	fmt.Fprintf(out, "Apply %s in %s: %s; %d of them confirmed by reading back.\n", map[bool]string{false: "finished", true: "interrupted"}[interrupted],
+	fmt.Fprintf(out, "Apply %s in %s: %s; %d of the done changes confirmed by reading back.\n", map[bool]string{false: "finished", true: "interrupted"}[interrupted],
 		elapsed.Round(10*time.Millisecond), rep.Summary.Line(), confirmed)
 	if err := writeReport(o.Report, p, rep, nil, start, elapsed, interrupted); err != nil {
 		return err

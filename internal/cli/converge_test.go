@@ -53,10 +53,23 @@ func TestApplyReportsWritesThatDidNotTakeEffect(t *testing.T) {
 	}
 	var rep struct {
 		Summary struct{ Done, Failed int }
+		Results []struct {
+			Status    string
+			Confirmed bool
+		}
 	}
 	data, _ := os.ReadFile(report)
 	if err := json.Unmarshal(data, &rep); err != nil || rep.Summary.Done != 6 || rep.Summary.Failed != 2 {
 		t.Errorf("report summary %+v (%v)", rep.Summary, err)
+	}
+	// Every done change was read back and confirmed; no failed one is.
+	for _, r := range rep.Results {
+		if r.Confirmed != (r.Status == "done") {
+			t.Errorf("a %s change has confirmed %t", r.Status, r.Confirmed)
+		}
+	}
+	if !strings.Contains(out.String(), "6 of the done changes confirmed by reading back") {
+		t.Errorf("output does not say how many changes were confirmed:\n%s", out)
 	}
 }
 
