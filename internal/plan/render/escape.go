@@ -113,8 +113,21 @@ func (o Options) source(src string) string {
 // followed by the scope that asked for it when its file has one.
 func (o Options) changeSource(c plan.Change) string {
 	s := o.source(c.Source)
-	if c.Scope != "" {
-		s += " · scope " + code(c.Scope)
+	if n := scopeNote(c, code); n != "" {
+		s += " · " + n
 	}
 	return s
+}
+
+// scopeNote names the scope that asked for c, "" when its file has none:
+// "scoped" when the scope is the file its source names already (always,
+// as plans are made), else "scope FILE".
+func scopeNote(c plan.Change, code func(string) string) string {
+	switch {
+	case c.Scope == "":
+		return ""
+	case strings.HasPrefix(c.Source, c.Scope+":"):
+		return "scoped"
+	}
+	return "scope " + code(c.Scope)
 }

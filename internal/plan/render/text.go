@@ -69,8 +69,8 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 		}
 		if c.Source != "" {
 			src := c.Source
-			if c.Scope != "" {
-				src += ", scope " + c.Scope
+			if n := scopeNote(c, func(s string) string { return s }); n != "" {
+				src += ", " + n
 			}
 			fmt.Fprint(bw, paint(ansiDim, "  ("+src+")"))
 		}
