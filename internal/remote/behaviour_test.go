@@ -101,11 +101,8 @@ func TestUpdatePushRulesUnderMerge(t *testing.T) {
 // role id; the writer matches them by name and the update converges.
 func TestUpdatePushRulesWithDistinctRoleIDs(t *testing.T) {
 	h := newHarnessWith(t, "behaviour: {role_ids: distinct}\n")
-	live, err := h.c.Walk(context.Background(), WalkRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.c.Read(context.Background(), live, ReadRequest{Repositories: []RepoRead{AllLists("pay/gateway")}}); err != nil {
+	gateway := WalkRequest{Lists: func(p string) (RepoRead, bool) { return AllLists(p), p == "pay/gateway" }}
+	if _, err := h.c.Walk(context.Background(), gateway); err != nil {
 		t.Fatal(err)
 	}
 	c := ruleChange("/config/*", plan.Update, 5)
@@ -116,8 +113,8 @@ func TestUpdatePushRulesWithDistinctRoleIDs(t *testing.T) {
 	if h.calls("CreateFilePushPermission") != 0 {
 		t.Error("the rule was re-created: its role was not recognised")
 	}
-	live, _ = h.c.Walk(context.Background(), WalkRequest{})
-	if err := h.c.Read(context.Background(), live, ReadRequest{Repositories: []RepoRead{AllLists("pay/gateway")}}); err != nil {
+	live, err := h.c.Walk(context.Background(), gateway)
+	if err != nil {
 		t.Fatal(err)
 	}
 	roles := live.Repositories["pay/gateway"].PushRules["/config/*"].Roles

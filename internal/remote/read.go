@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/bits"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -245,18 +244,6 @@ func (c *Client) FindArchived(ctx context.Context, live *state.Live, groups []st
 	return nil
 }
 
-// ReadRequest says what Read must look at beyond the tree.
-type ReadRequest struct {
-	// Repositories whose lists are read: the managed ones (listed in the
-	// spec or selected by a policy), each only for the lists the spec
-	// manages for it.
-	Repositories []RepoRead
-	// Groups whose attached member groups are read (listed in the spec).
-	Groups []string
-	// GitAuths reads the project's ServiceStage Git authorizations.
-	GitAuths bool
-}
-
 // RepoRead names a repository and the lists to read of it: members (v4 and
 // legacy lists), attached member groups, file push rules.
 type RepoRead struct {
@@ -341,40 +328,6 @@ func (c *Client) addRepoReads(rs *reads, p string, r *state.LiveRepository, d *r
 			return wrap(err, "list the file push rules of %s", p)
 		})
 	}
-}
-
-// Read fills live with the details of the requested repositories and
-// groups, the lookups they need (users, member groups, roles), and
-// optionally the Git authorizations. All reads run concurrently, bounded by
-// the client's concurrency and paced per API operation by the api client's
-// rate budget. Nothing is read twice.
-func (c *Client) Read(ctx context.Context, live *state.Live, req ReadRequest) error {
-	rd := c.newReading(live, true)
-	groups := uniqueSorted(req.Groups)
-	rd.wantGroup = func(p string) bool { return slices.Contains(groups, p) }
-	for _, p := range groups {
-		if lg := live.Groups[p]; lg != nil { // else a group the plan will create
-			rd.group(lg)
-		}
-	}
-	if len(groups) > 0 {
-		rd.catalogue()
-	}
-	for _, rr := range uniqueRepoReads(req.Repositories) {
-		r := live.Repositories[rr.Path]
-		if r == nil {
-			return fmt.Errorf("internal error: repository %s is not in the tree", rr.Path)
-		}
-		rd.repo(r, rr)
-	}
-	if req.GitAuths {
-		rd.gitAuths()
-	}
-	if err := rd.pool.run(ctx, c.concurrency); err != nil {
-		return err
-	}
-	rd.fill()
-	return nil
 }
 
 // A Reader reads repositories' lists into a live state while its caller
@@ -883,23 +836,6 @@ func firstGroup(live *state.Live) *state.LiveGroup {
 		}
 	}
 	return best
-}
-
-// uniqueRepoReads merges the reads asked for one repository and sorts
-// them by path.
-func uniqueRepoReads(in []RepoRead) []RepoRead {
-	by := map[string]RepoRead{}
-	for _, rr := range in {
-		have := by[rr.Path]
-		by[rr.Path] = RepoRead{Path: rr.Path, Members: have.Members || rr.Members,
-			MemberGroups: have.MemberGroups || rr.MemberGroups, PushRules: have.PushRules || rr.PushRules}
-	}
-	out := make([]RepoRead, 0, len(by))
-	for _, rr := range by {
-		out = append(out, rr)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out
 }
 
 func uniqueSorted(in []string) []string {
