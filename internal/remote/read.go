@@ -445,7 +445,10 @@ func (rd *reading) listRead(x *repoReading) {
 	rd.fillRepo(x)
 }
 
-// fillRepo fills what was read of x into live and drops it.
+// fillRepo fills what was read of x into live and drops it. A user the
+// member lists name and the users lookup lacks is added by the first
+// repository filled that names it: every row of one user carries the same
+// ids, so the order does not show.
 func (rd *reading) fillRepo(x *repoReading) {
 	fillRepository(x.r, x.d, x.fresh, rd.live)
 	rd.live.Fingerprints[plan.RepositoryAddress(x.r.Path).String()] = fingerprint(x.r)
