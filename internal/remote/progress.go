@@ -168,6 +168,9 @@ func (r *reads) take(ctx context.Context) func(context.Context) error {
 
 // run runs the tasks, those added while it runs included, at most limit at
 // once, until none is queued or running; the first error cancels the rest.
+// The bound is limit workers taking from the queue rather than errgroup's
+// SetLimit: a task adding a task would block in g.Go while every slot is
+// busy, and with all of them adding, none would ever free one.
 func (r *reads) run(ctx context.Context, limit int) error {
 	g, gctx := errgroup.WithContext(ctx)
 	stop := context.AfterFunc(gctx, func() {
