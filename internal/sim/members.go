@@ -40,6 +40,12 @@ func (s *Server) projectMember(name string) *ProjectMember {
 	if !s.memberSync() {
 		return nil
 	}
+	return s.projectEntry(name)
+}
+
+// projectEntry is the fixture's project_members entry of a user, synced
+// into the repositories or not (member_sync); nil when it has none.
+func (s *Server) projectEntry(name string) *ProjectMember {
 	for i := range s.fx.ProjectMembers {
 		if s.fx.ProjectMembers[i].User == name {
 			return &s.fx.ProjectMembers[i]

@@ -97,12 +97,8 @@ func (s *Server) denial(scope string, q *request) string {
 // isProjectManager reports whether the fixture makes the user a project
 // manager, synced into the repositories or not (member_sync).
 func (s *Server) isProjectManager(name string) bool {
-	for _, pm := range s.fx.ProjectMembers {
-		if pm.User == name && pm.Role == projectManager {
-			return true
-		}
-	}
-	return false
+	pm := s.projectEntry(name)
+	return pm != nil && pm.Role == projectManager
 }
 
 // administersProject is the tree lists' is_project_admin flag about the
