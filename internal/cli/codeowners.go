@@ -14,6 +14,7 @@ import (
 
 	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan/render"
+	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
 )
 
@@ -65,7 +66,7 @@ func runCodeowners(ctx context.Context, o *CodeownersOptions) error {
 		paths = []string{"."}
 	}
 	for _, ow := range o.DefaultOwners {
-		if !validOwner(ow) {
+		if !spec.ValidOwner(ow) {
 			return fmt.Errorf("--default-owner %q: not an owner: write `@user`, `@org/team` or an e-mail address", ow)
 		}
 	}
@@ -190,25 +191,4 @@ func codeownersPath(rel string) (string, error) {
 		}
 	}
 	return "/" + strings.ReplaceAll(rel, " ", `\ `), nil
-}
-
-// validOwner reports whether s is an owner as CODEOWNERS writes one (the
-// schema's `owner` pattern, for the flag).
-func validOwner(s string) bool {
-	if strings.HasPrefix(s, "@") {
-		name := s[1:]
-		if name == "" {
-			return false
-		}
-		for _, seg := range strings.Split(name, "/") {
-			if seg == "" || strings.IndexFunc(seg, func(r rune) bool {
-				return !(r == '_' || r == '.' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
-			}) >= 0 {
-				return false
-			}
-		}
-		return true
-	}
-	at := strings.IndexByte(s, '@')
-	return at > 0 && at == strings.LastIndexByte(s, '@') && strings.Contains(s[at:], ".") && !strings.ContainsAny(s, " \t\r\n")
 }

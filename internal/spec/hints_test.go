@@ -142,3 +142,13 @@ func TestPasswordEnvFor(t *testing.T) {
 		}
 	}
 }
+
+// ValidOwner takes the owners a scope's `owners` takes, and only those.
+func TestValidOwner(t *testing.T) {
+	for s, want := range map[string]bool{"@acme/payments": true, "@alice": true, "dev@acme.example": true,
+		"@": false, "@_x": false, "platform team": false, "x@y": false, "@acme//x": false} {
+		if ValidOwner(s) != want {
+			t.Errorf("ValidOwner(%q) = %t, want %t", s, !want, want)
+		}
+	}
+}

@@ -145,3 +145,7 @@ func (b *builder) checkScope(sc *state.FileScope, tops []entry) {
 		grants(p, pol.Members, pol.MemberGroups, pol.PushRules)
 	}
 }
+
+// ValidOwner reports whether s is an owner as a scope's `owners` takes one
+// (the schema's `owner`), for flags that name owners too.
+func ValidOwner(s string) bool { return schemaAccepts("/$defs/owner", s) }
