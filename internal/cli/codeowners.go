@@ -92,7 +92,7 @@ func runCodeowners(ctx context.Context, o *CodeownersOptions) error {
 	}
 	have, err := os.ReadFile(o.Check)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("check %s: no such file; write it with reposync codeowners > %s", o.Check, o.Check)
+		return fmt.Errorf("check %s: no such file; write it with reposync codeowners (same arguments, without --check) > %s", o.Check, o.Check)
 	}
 	if err != nil {
 		return fmt.Errorf("check %s: %w", o.Check, err)
