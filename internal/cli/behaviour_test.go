@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -68,14 +69,29 @@ func TestBehaviourMatrix(t *testing.T) {
 				Summary  map[string]int
 				Refusals []any
 				Changes  []struct{ Address, Action, Reason string }
+				Extras   []struct{ Address, Kind string }
 			}
 			if err := json.Unmarshal([]byte(out), &p); err != nil {
 				t.Fatalf("plan JSON: %v\n%s", err, out)
 			}
-			for _, k := range []string{"create", "update", "delete", "replace", "unlisted"} {
+			for _, k := range []string{"create", "update", "delete", "replace"} {
 				if p.Summary[k] != 0 {
 					t.Errorf("after apply the plan still has %d %s: %+v", p.Summary[k], k, p.Changes)
 				}
+			}
+			// Left unlisted: the territory, the repositories the policy
+			// reaches and the spec does not list (apply never creates or
+			// deletes one), read whole under every behaviour.
+			var unlisted []string
+			for _, e := range p.Extras {
+				unlisted = append(unlisted, e.Kind+" "+e.Address)
+			}
+			territory := []string{"repository repository[pay/api/fraud]"}
+			for i := 1; i <= 10; i++ {
+				territory = append(territory, fmt.Sprintf("repository repository[pay/api/svc-%02d]", i))
+			}
+			if !slices.Equal(unlisted, territory) || p.Summary["unlisted"] != len(territory) {
+				t.Errorf("after apply the plan has %d unlisted: %v, want the territory %v", p.Summary["unlisted"], unlisted, territory)
 			}
 			for _, c := range p.Changes {
 				if c.Action != "manual" || c.Reason == "" {

@@ -155,13 +155,23 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	defer startReadMeter(ios, s)()
 	// The lists of each repository are read as the walk finds it: for a
 	// plan, those the spec manages for it (spec.Manages, which agrees with
-	// spec.Expand below); for export, every list.
+	// spec.Expand below); for export, every list. A full plan checks the
+	// territory too: an unlisted repository's lists, and the member groups
+	// of an unlisted group, are read to show its grants.
+	full := o.scope == nil
+	holds := specPaths(d)
 	req := remote.WalkRequest{
 		Lists: func(p string) (remote.RepoRead, bool) {
 			m, ok := spec.Manages(d, p)
-			return remote.RepoRead{Path: p, Members: m.Members, MemberGroups: m.MemberGroups, PushRules: m.PushRules}, ok && o.scope.Repo(p)
+			rr := remote.RepoRead{Path: p, Members: m.Members, MemberGroups: m.MemberGroups, PushRules: m.PushRules,
+				All: full && d.UnlistedRepository(p, ok)}
+			return rr, (ok || rr.All) && o.scope.Repo(p)
 		},
 		Groups: func(p string) bool { _, listed := d.Groups[p]; return listed && o.scope.Group(p) },
+		ShowGroups: func(p string) bool {
+			_, listed := d.Groups[p]
+			return full && !listed && !holds[p] && d.ManagesGroup(p) && !d.GroupOutOfScope(p)
+		},
 	}
 	for p := range d.Groups {
 		req.MemberGroups = req.MemberGroups || o.scope.Group(p)
@@ -204,6 +214,20 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		}
 	}
 	return &liveState{live: live, eff: eff}, nil
+}
+
+// specPaths are the groups that hold a group or repository the spec lists:
+// needed where they are, so never unlisted.
+func specPaths(d *state.Desired) map[string]bool {
+	out := map[string]bool{}
+	for _, paths := range []iter.Seq[string]{maps.Keys(d.Groups), maps.Keys(d.Repositories)} {
+		for p := range paths {
+			for g := state.ParentPath(p); g != "" && !out[g]; g = state.ParentPath(g) {
+				out[g] = true
+			}
+		}
+	}
+	return out
 }
 
 // conflictError prints the conflicts found when a spec's policies were

@@ -68,6 +68,7 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 	problems = append(problems, r.problems...)
 	p.Warnings = append(p.Warnings, r.warnings...)
 	p.Warnings = append(p.Warnings, live.Warnings...)
+	territory(p, d, eff, live, opts)
 	policyCuts(p, d, live, opts)
 	markScopes(p, d)
 	x.finish(p)
@@ -220,13 +221,22 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 	// is never deleted, which needs a person.
 	needed := map[string]bool{}
 	for path := range d.Groups {
-		for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
-			needed[g] = true
-		}
+		markParents(needed, path)
 	}
 	for path := range eff {
-		for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
-			needed[g] = true
+		markParents(needed, path)
+	}
+	// What settings.unmanaged declares out of scope is never changed: not
+	// even by deleting the group around it.
+	for path := range live.Repositories {
+		if d.OutOfScope(path) {
+			markParents(needed, path)
+		}
+	}
+	for path := range live.Groups {
+		if d.GroupOutOfScope(path) {
+			needed[path] = true
+			markParents(needed, path)
 		}
 	}
 	repoCount, archived := reposPerGroup(live)
@@ -238,7 +248,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 		addr := GroupAddress(path)
 		switch repos := repoCount[path]; {
 		case !opts.Prune || !opts.AllowDeleteGroups:
-			p.Extras = append(p.Extras, Extra{Address: addr, Kind: KindGroup, Detail: "group not listed in the spec"})
+			p.Extras = append(p.Extras, Extra{Address: addr, Kind: KindGroup, Detail: "group not listed in the spec", Grants: memberGroupGrants(lg.MemberGroups)})
 		case repos == 0:
 			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGroup, Action: Delete,
 				Before: &GroupValue{Visibility: lg.Visibility, Description: &lg.Description},
@@ -664,6 +674,13 @@ func sorted(s []string) []string {
 	out := slices.Clone(s)
 	sort.Strings(out)
 	return out
+}
+
+// markParents marks every group above path.
+func markParents(m map[string]bool, path string) {
+	for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
+		m[g] = true
+	}
 }
 
 // reposPerGroup counts the live repositories inside each group, at any

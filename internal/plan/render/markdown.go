@@ -260,7 +260,7 @@ func attention(p *plan.Plan, o Options) []attentionItem {
 		}
 	}
 	for _, e := range p.Extras {
-		add(7, "**Not in the spec:** %s — %s; %s", code(e.Address.String()), text(e.Detail), text(unlistedHint(p, e)))
+		add(7, "**Not in the spec:** %s — %s; %s%s", code(e.Address.String()), text(e.Detail), text(unlistedHint(p, e)), mdGrants(e))
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].rank < items[j].rank })
 	return items

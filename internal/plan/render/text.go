@@ -54,6 +54,9 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 		fmt.Fprintf(bw, "\nNot in the spec (drift):\n")
 		for _, e := range p.Extras {
 			fmt.Fprintf(bw, "  %s %s: %s (%s)\n", paint(ansiMagenta, "?"), e.Address, e.Detail, unlistedHint(p, e))
+			for _, g := range e.Grants {
+				fmt.Fprintf(bw, "      %s\n", g)
+			}
 		}
 	}
 	if !p.Summary.Drift() {
