@@ -132,7 +132,7 @@ type liveState struct {
 
 // readOptions say what readLive reads beyond what the spec manages.
 type readOptions struct {
-	// all reads everything instead (export).
+	// all reads everything instead, within scope (export).
 	all bool
 	// groupDeletes: the plan may delete unlisted empty groups, so the
 	// groups that look empty are listed again with archived repositories.
@@ -180,10 +180,15 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		req.Reach = o.scope.Reaches
 	}
 	if o.all {
-		req = remote.WalkRequest{Lists: func(p string) (remote.RepoRead, bool) { return remote.AllLists(p), true },
-			Groups: func(string) bool { return true }}
+		req = remote.WalkRequest{Lists: func(p string) (remote.RepoRead, bool) { return remote.AllLists(p), o.scope.Repo(p) },
+			Groups: o.scope.Group, Reach: req.Reach}
+		if o.scope != nil {
+			// Entries to paste (export --target): names, no ids to pin.
+			req.Lists = func(p string) (remote.RepoRead, bool) { return remote.RepoRead{Path: p, All: true}, o.scope.Repo(p) }
+			req.Groups, req.ShowGroups = nil, o.scope.Group
+		}
 	}
-	req.GitAuths = o.all || d.GitAuths != nil && o.scope.Auths()
+	req.GitAuths = (o.all || d.GitAuths != nil) && o.scope.Auths()
 	live, err := s.remote.Walk(ctx, req)
 	if err != nil {
 		return nil, err

@@ -138,3 +138,62 @@ func TestUnmanagedSilencesTheTerritory(t *testing.T) {
 		}
 	}
 }
+
+// export --target prints the entry of the flagged repository ready to
+// paste (here saved as a file of its own next to the spec): the nightly
+// plan is then clean, and the export read nothing but that repository and
+// the groups on its way. A target that matches nothing is an error with a
+// near miss.
+func TestExportTargetAdoptsTheTerritory(t *testing.T) {
+	w := territoryWorld(t)
+	before := w.sim.Stats().Calls
+	code, entry, errOut := w.run("export", "--project", demoProject, "--target", "payments/shadow-prod")
+	if code != 0 {
+		t.Fatalf("export --target: exit %d\n%s", code, errOut)
+	}
+	calls := w.sim.Stats().Calls
+	for op, want := range map[string]int{"ListProjectSubgroupsAndRepositories": 1, "ListGroupSubgroupsAndRepositories": 1, "ListMembers": 1,
+		"ListRepoMembers": 1, "ListRepositoryUserGroups": 1, "ListRepositoryFilePushPermissions": 1, "ListProductPermissionResourcesGrantedUsers": 0,
+		"ShowProjectMemberSetting": 0, "ListAuthorizations": 0} {
+		if got := calls[op] - before[op]; got != want {
+			t.Errorf("%s called %d times, want %d", op, got, want)
+		}
+	}
+	for _, want := range []string{"repositories:\n  payments/shadow-prod:\n    members: {nina: admin}\n    member_groups: [auditors]\n    push_rules:\n      /secrets/*: {users: [nina]}\n",
+		"#   alice (the repository creator): payments/shadow-prod\n"} {
+		if !strings.Contains(entry, want) {
+			t.Errorf("the entry lacks %q:\n%s", want, entry)
+		}
+	}
+	if strings.Contains(entry, "project:") || strings.Contains(entry, "git_auths") || strings.Contains(entry, "\ngroups:") {
+		t.Errorf("an entry to paste carries more than the target:\n%s", entry)
+	}
+	dir := t.TempDir()
+	for name, src := range map[string]string{"reposync.yaml": filepath.Join(e2eSpec, "reposync.yaml"), "adopted.yaml": ""} {
+		data := []byte(entry)
+		if src != "" {
+			var err error
+			if data, err = os.ReadFile(src); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out, errOut := w.run("plan", "--detailed-exitcode", dir); code != 0 {
+		t.Errorf("the plan with the adopted entry: exit %d, want 0\n%s%s", code, out, errOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--target", "payments/shadow-prd"}, "--target payments/shadow-prd matches no repository or group of project " + demoProject + " — did you mean `payments/shadow-prod`?"},
+		{[]string{"--target", "payments/**", "--out", dir}, "--target prints entries to paste into a spec; it cannot be combined with --out, --split or --pin-ids"},
+	} {
+		code, _, errOut := w.run(append([]string{"export", "--project", demoProject}, tc.args...)...)
+		if code != ExitError || !strings.Contains(errOut, tc.want) {
+			t.Errorf("export %v: exit %d, want 1 and %q\n%s", tc.args, code, tc.want, errOut)
+		}
+	}
+}

@@ -280,7 +280,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 	addr := RepositoryAddress(e.Path)
 	if lr == nil {
 		return []Problem{{Source: e.Source, Address: addr,
-			Message: fmt.Sprintf("repository `%s` does not exist in the project; reposync manages existing repositories and never creates them", e.Path)}}
+			Message: fmt.Sprintf("repository `%s` does not exist in the project; reposync manages existing repositories and never creates them%s", e.Path, state.DidYouMean(e.Path, keys(live.Repositories)))}}
 	}
 	if lr.Archived {
 		return []Problem{{Source: e.Source, Address: addr, Message: fmt.Sprintf("repository `%s` is archived; reposync does not manage archived repositories (unarchive it, or leave it out of the spec)", e.Path)}}

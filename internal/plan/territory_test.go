@@ -1,6 +1,7 @@
 package plan_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -76,5 +77,15 @@ policies:
 	p, _ = diff(t, spec, live, plan.Options{Scope: sc})
 	if len(p.Extras) != 0 || p.Summary.Unmanaged != 0 {
 		t.Errorf("scoped plan: extras %+v, summary %+v", p.Extras, p.Summary)
+	}
+}
+
+// A repository the spec lists that does not exist is a problem, with the
+// live repository it is most likely a typo of.
+func TestMissingRepositorySuggestsALivePath(t *testing.T) {
+	_, problems := diff(t, "version: 1\nrepositories:\n  payments/api/gatway:\n    members: {alice: admin}\n", world(), plan.Options{})
+	want := "repository[payments/api/gatway]: repository `payments/api/gatway` does not exist in the project; reposync manages existing repositories and never creates them — did you mean `payments/api/gateway`?"
+	if len(problems) != 1 || !strings.HasSuffix(problems[0].String(), want) {
+		t.Errorf("problems %v, want one ending %q", problems, want)
 	}
 }

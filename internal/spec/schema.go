@@ -224,10 +224,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 	case "enum":
 		choices := schemaEnum(parent)
 		msg := fmt.Sprintf("`%s` is not one of %s", value(), strings.Join(backquote(choices), ", "))
-		if s := state.Suggest(value(), choices); s != "" {
-			msg += fmt.Sprintf(" — did you mean `%s`?", s)
-		}
-		return Diagnostics{at(node, p, msg)}
+		return Diagnostics{at(node, p, msg+state.DidYouMean(value(), choices))}
 	case "pattern":
 		if strings.HasSuffix(parent, "/$defs/repositoryPattern") {
 			// The builder reports the same diagnostic from the glob parser;
@@ -287,8 +284,8 @@ func unknownKeyMessage(name string, allowed []string, schemaPtr string, p yamlPa
 		return fmt.Sprintf("`%s`: secrets are never written in a spec; put the value in an environment variable and name it with %s", name, hint)
 	}
 	msg := fmt.Sprintf("unknown key `%s`", name)
-	if s := state.Suggest(name, allowed); s != "" {
-		return msg + fmt.Sprintf(" — did you mean `%s`?", s)
+	if s := state.DidYouMean(name, allowed); s != "" {
+		return msg + s
 	}
 	if len(allowed) > 0 {
 		return msg + "; expected one of " + strings.Join(backquote(allowed), ", ")

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -49,6 +50,15 @@ func Suggest(s string, candidates []string) string {
 		}
 	}
 	return best
+}
+
+// DidYouMean is Suggest as the end of a message: " — did you mean `x`?",
+// or "" when no candidate is close enough.
+func DidYouMean(s string, candidates []string) string {
+	if c := Suggest(s, candidates); c != "" {
+		return fmt.Sprintf(" — did you mean `%s`?", c)
+	}
+	return ""
 }
 
 // editDistance returns the optimal string alignment distance between a and
