@@ -142,14 +142,22 @@ func Text(w io.Writer, res *Result) error {
 
 func summary(res *Result) string {
 	users, repos := map[string]bool{}, map[string]bool{}
+	unknown := 0
 	for _, e := range res.Entries {
 		if e.User != "" {
 			users[e.User] = true
 		}
 		repos[e.Repository] = true
+		if e.MembersKnown != nil && !*e.MembersKnown {
+			unknown++
+		}
 	}
-	return fmt.Sprintf("%s: %s on %s.", plural(len(res.Entries), "entry", "entries"), plural(len(users), "user", "users"),
+	s := fmt.Sprintf("%s: %s on %s.", plural(len(res.Entries), "entry", "entries"), plural(len(users), "user", "users"),
 		plural(len(repos), "repository", "repositories"))
+	if unknown > 0 {
+		s += fmt.Sprintf(" %s through member groups, whose members no API lists: who they reach cannot be known.", plural(unknown, "entry goes", "entries go"))
+	}
+	return s
 }
 
 func plural(n int, one, many string) string {
