@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/reposync/reposync/internal/plan/render"
+	"github.com/reposync/reposync/internal/state"
 )
 
 // Formats are the output formats of `reposync access`.
@@ -152,19 +153,12 @@ func summary(res *Result) string {
 			unknown++
 		}
 	}
-	s := fmt.Sprintf("%s: %s on %s.", plural(len(res.Entries), "entry", "entries"), plural(len(users), "user", "users"),
-		plural(len(repos), "repository", "repositories"))
+	s := fmt.Sprintf("%s: %s on %s.", state.Count(len(res.Entries), "entry"), state.Count(len(users), "user"),
+		state.Count(len(repos), "repository"))
 	if unknown > 0 {
-		s += fmt.Sprintf(" %s through member groups, whose members no API lists: who they reach cannot be known.", plural(unknown, "entry goes", "entries go"))
+		s += fmt.Sprintf(" Through member groups, whose members no API lists: %s, whose reach cannot be known.", state.Count(unknown, "entry"))
 	}
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // printable escapes control characters and tabs (which would break the

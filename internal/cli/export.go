@@ -134,7 +134,7 @@ func runExport(ctx context.Context, o *ExportOptions) error {
 		return err
 	}
 	fmt.Fprintf(o.IO.ErrOut, "Exported %s, %s and %s into %s (%s).\n",
-		count(len(live.Groups), "group"), count(len(live.Repositories), "repository"), count(len(live.GitAuths), "Git authorization"), o.Out, count(len(files), "file"))
+		state.Count(len(live.Groups), "group"), state.Count(len(live.Repositories), "repository"), state.Count(len(live.GitAuths), "Git authorization"), o.Out, state.Count(len(files), "file"))
 	return nil
 }
 

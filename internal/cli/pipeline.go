@@ -36,7 +36,7 @@ func loadSpec(ios *iostreams.IOStreams, paths []string) (*state.Desired, error) 
 	}
 	if d == nil {
 		errs, _ := diags.Count()
-		fmt.Fprintf(ios.ErrOut, "%s: invalid: %s\n", strings.Join(paths, " "), count(errs, "error"))
+		fmt.Fprintf(ios.ErrOut, "%s: invalid: %s\n", strings.Join(paths, " "), state.Count(errs, "error"))
 		return nil, silentExit(ExitError)
 	}
 	return d, nil
@@ -79,6 +79,12 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 	creds, err := credentialsFromEnv(o.getenv)
 	if err != nil {
 		return nil, err
+	}
+	if creds.ProjectID == conn.Project {
+		// The two ids look alike and are easy to swap: every call would be
+		// refused with a 401 that does not say which id is wrong.
+		return nil, authConfigError(fmt.Sprintf("HW_PROJECT_ID is %s, the CodeArts project (project:, --project or REPOSYNC_PROJECT); "+
+			"HW_PROJECT_ID must name the IAM project of the region, a different id (the console lists it under My Credentials, API Credentials)", conn.Project))
 	}
 	opts := []api.Option{
 		api.WithCredentials(creds),
@@ -250,7 +256,7 @@ func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against
 	if against != "" {
 		what += " on " + against
 	}
-	return fmt.Errorf("%s (%s)", what, count(len(conflicts), "conflict"))
+	return fmt.Errorf("%s (%s)", what, state.Count(len(conflicts), "conflict"))
 }
 
 // chooseScope applies --changed-since: it compares the spec at the given
@@ -321,7 +327,7 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		for _, pr := range problems {
 			fmt.Fprintln(ios.ErrOut, "error: "+pr.String())
 		}
-		return nil, fmt.Errorf("cannot plan: %s", count(len(problems), "problem"))
+		return nil, fmt.Errorf("cannot plan: %s", state.Count(len(problems), "problem"))
 	}
 	res := &planResult{plan: p, liveState: ls}
 	if p.Summary.Total() > 0 {

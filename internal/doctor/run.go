@@ -499,7 +499,7 @@ func (r *run) callerRoles() {
 		id.Repositories = append(id.Repositories, rr)
 	}
 	treeAdmin, treeSeen := r.treeFlag()
-	rowsSource := fmt.Sprintf("is_Project_admin of the caller's ListMembers rows in %s", plural(rows, "sampled repository", "sampled repositories"))
+	rowsSource := fmt.Sprintf("is_Project_admin of the caller's ListMembers rows in %s", state.Count(rows, "sampled repository"))
 	const treeSource = "is_project_admin, the caller's flag on the project's tree listing"
 	switch {
 	case rows > 0 && admin:
@@ -681,11 +681,4 @@ func errText(e *APIError) string {
 		fmt.Fprintf(&b, " %s", e.Message)
 	}
 	return b.String()
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

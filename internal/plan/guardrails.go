@@ -77,13 +77,13 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 		}
 	}
 	if len(unasked) > 0 && !g.Prune {
-		out = append(out, Refusal{Rule: "prune", Message: fmt.Sprintf("the plan deletes %s, which needs --prune", plural(len(unasked), "object")), Addresses: unasked})
+		out = append(out, Refusal{Rule: "prune", Message: fmt.Sprintf("the plan deletes %s, which needs --prune", state.Count(len(unasked), "object")), Addresses: unasked})
 	}
 	if g.MaxDeletes >= 0 && len(deletes) > g.MaxDeletes {
-		out = append(out, Refusal{Rule: "max_deletes", Message: fmt.Sprintf("the plan deletes %s, more than max_deletes %d; raise it with --max-deletes if this is intended", plural(len(deletes), "object"), g.MaxDeletes), Addresses: deletes})
+		out = append(out, Refusal{Rule: "max_deletes", Message: fmt.Sprintf("the plan deletes %s, more than max_deletes %d; raise it with --max-deletes if this is intended", state.Count(len(deletes), "object"), g.MaxDeletes), Addresses: deletes})
 	}
 	if len(groupDeletes) > 0 && !g.AllowDeleteGroups {
-		out = append(out, Refusal{Rule: "allow_delete_groups", Message: fmt.Sprintf("the plan deletes %s, which needs --allow-delete-groups", plural(len(groupDeletes), "repository group")), Addresses: groupDeletes})
+		out = append(out, Refusal{Rule: "allow_delete_groups", Message: fmt.Sprintf("the plan deletes %s, which needs --allow-delete-groups", state.Count(len(groupDeletes), "repository group")), Addresses: groupDeletes})
 	}
 	if len(selfHarm) > 0 {
 		out = append(out, Refusal{Rule: "self", Message: fmt.Sprintf("the plan removes or demotes the admin role of the identity reposync runs as (%s); do that by hand if you mean it", g.Caller.Name), Addresses: selfHarm})
@@ -100,7 +100,7 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 			}
 		}
 		if len(missing) > 0 {
-			out = append(out, Refusal{Rule: "password_env", Message: fmt.Sprintf("%d Git authorizations need a password from the environment, and the variable is not set", len(missing)), Addresses: missing})
+			out = append(out, Refusal{Rule: "password_env", Message: "no password in the environment for "+state.Count(len(missing), "Git authorization")+": password_env names a variable that is not set", Addresses: missing})
 		}
 	}
 	return out
@@ -167,17 +167,5 @@ func minAdmins(p *Plan, live *state.Live, min int) []Refusal {
 	if len(bad) == 0 {
 		return nil
 	}
-	return []Refusal{{Rule: "min_admins", Message: fmt.Sprintf("the plan would leave %s with fewer than %s", plural(len(bad), "repository"), plural(min, "admin")), Addresses: bad}}
-}
-
-// plural renders "1 object", "2 objects", "1 repository", "3 repositories".
-func plural(n int, noun string) string {
-	switch {
-	case n == 1:
-	case strings.HasSuffix(noun, "y"):
-		noun = strings.TrimSuffix(noun, "y") + "ies"
-	default:
-		noun += "s"
-	}
-	return fmt.Sprintf("%d %s", n, noun)
+	return []Refusal{{Rule: "min_admins", Message: fmt.Sprintf("the plan would leave %s with fewer than %s", state.Count(len(bad), "repository"), state.Count(min, "admin")), Addresses: bad}}
 }

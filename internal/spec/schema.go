@@ -250,7 +250,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		}
 		return Diagnostics{at(node, p, lengthProblem(keyword, n, schemaInt(parent, keyword)))}
 	case "minItems":
-		return Diagnostics{at(node, p, fmt.Sprintf("needs at least %d entr%s", schemaInt(parent, keyword), plural(schemaInt(parent, keyword), "y", "ies")))}
+		return Diagnostics{at(node, p, "needs at least "+state.Count(schemaInt(parent, keyword), "entry"))}
 	case "minProperties":
 		names := schemaPropertyNames(parent)
 		return Diagnostics{at(node, p, fmt.Sprintf("empty: set at least one of %s", strings.Join(backquote(names), ", ")))}
@@ -540,13 +540,6 @@ func backquote(names []string) []string {
 		out[i] = "`" + n + "`"
 	}
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // isSecretKey reports whether a key looks like it holds a literal secret.

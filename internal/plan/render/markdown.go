@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/state"
 )
 
 // MarkdownMarker is the hidden first line of every Markdown plan; CI bots
@@ -488,12 +489,7 @@ func displayLeaf(c plan.Change) string {
 func countChanges(cs []plan.Change) string { return count(len(cs), "change") }
 
 // count renders "1 change", "2 changes", "1 more object", "3 more objects".
-func count(n int, noun string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, noun)
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+func count(n int, noun string) string { return state.Count(n, noun) }
 
 func shortDigest(d string) string {
 	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {
