@@ -100,7 +100,7 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 			}
 		}
 		if len(missing) > 0 {
-			out = append(out, Refusal{Rule: "password_env", Message: "no password in the environment for "+state.Count(len(missing), "Git authorization")+": password_env names a variable that is not set", Addresses: missing})
+			out = append(out, Refusal{Rule: "password_env", Message: "no password in the environment for " + state.Count(len(missing), "Git authorization") + ": password_env names a variable that is not set", Addresses: missing})
 		}
 	}
 	return out
