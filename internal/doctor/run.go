@@ -364,6 +364,11 @@ func (r *run) gitAuths(ctx context.Context) bool {
 		}
 		return r.read(ctx, "git_auths", ops, "", true, "the IAM project id is unknown: set HW_PROJECT_ID", nil)
 	}
+	if r.o.Spec != nil {
+		for _, a := range r.o.Spec.UnsetPasswords {
+			r.problems = append(r.problems, "git_auths."+a+": password_env names a variable that is not set here; apply cannot create or re-create the authorization without it")
+		}
+	}
 	project := r.iamProject
 	return r.read(ctx, "git_auths", ops, "IAM project "+project, true, "", func(ctx context.Context) error {
 		_, err := r.c.ListAuthorizations(ctx, project)
