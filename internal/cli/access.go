@@ -135,7 +135,9 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 	if err != nil {
 		return err
 	}
+	stopMeter := startReadMeter(o.IO, s)
 	live, repos, err := readAccess(ctx, s.remote, q)
+	stopMeter()
 	if err != nil {
 		if ctx.Err() != nil {
 			return stoppedError(ctx, "while reading the live state")

@@ -241,7 +241,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	cctx, stopConfirm := context.WithCancel(ctx)
 	defer stopConfirm()
 	conf := startConfirm(cctx, s, d, r, res.liveState, p)
-	prog := newProgress(o.IO, start)
+	prog := newProgress(o.IO, o.Now)
 	prog.confirmed = conf.progress
 	rep := apply.Run(ctx, p, s.remote.NewWriter(secret), apply.Options{Concurrency: s.conn.Concurrency, FailFast: o.FailFast,
 		OnProgress: prog.update, OnSettled: conf.settled, Grace: interruptGrace})
