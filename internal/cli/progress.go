@@ -96,7 +96,7 @@ var meterTicks = func(d time.Duration) (<-chan time.Time, func()) {
 // anything else a line every few seconds, so a CI log shows the job is
 // alive.
 type readMeter struct {
-	ios      *iostreams.IOStreams
+	ios *iostreams.IOStreams
 	// counts are the reads so far (remote.Progress.Counts).
 	counts func() remote.ReadCounts
 	// mu is held while writing, shared with the session's wait notices.
