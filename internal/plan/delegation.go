@@ -58,7 +58,7 @@ func policyCuts(p *Plan, d *state.Desired, live *state.Live, opts Options) {
 		}
 		var outside []string
 		for path, r := range live.Repositories {
-			if !r.Archived && opts.Scope.Repo(path) && state.Selects(pol.Patterns, path) && !sc.Selects(path) {
+			if !r.Archived && opts.Scope.Repo(path) && state.Selects(pol.Patterns, path) && !sc.Selects(path) && !d.OutOfScope(path) {
 				outside = append(outside, path)
 			}
 		}
