@@ -165,7 +165,7 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	// territory too: an unlisted repository's lists, and the member groups
 	// of an unlisted group, are read to show its grants.
 	full := o.scope == nil
-	holds := specPaths(d)
+	holds := parentsOfListed(d)
 	req := remote.WalkRequest{
 		Lists: func(p string) (remote.RepoRead, bool) {
 			m, ok := spec.Manages(d, p)
@@ -227,9 +227,9 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	return &liveState{live: live, eff: eff}, nil
 }
 
-// specPaths are the groups that hold a group or repository the spec lists:
+// parentsOfListed are the groups that hold a group or repository the spec lists:
 // needed where they are, so never unlisted.
-func specPaths(d *state.Desired) map[string]bool {
+func parentsOfListed(d *state.Desired) map[string]bool {
 	out := map[string]bool{}
 	for _, paths := range []iter.Seq[string]{maps.Keys(d.Groups), maps.Keys(d.Repositories)} {
 		for p := range paths {
