@@ -80,7 +80,7 @@ func TestNightlyPlanFlagsAConsoleMadeRepository(t *testing.T) {
 	}
 	code, text, _ := w.run("plan", "--detailed-exitcode", e2eSpec)
 	for _, want := range []string{
-		"Not in the spec (drift):\n  ? repository[payments/shadow-prod]: repository not listed in the spec (list it in the spec — reposync export --target payments/shadow-prod prints its entry — or in settings.unmanaged)\n" +
+		"Not in the spec (drift):\n  ? repository[payments/shadow-prod]: repository not listed in the spec (add it to the spec — reposync export --target payments/shadow-prod prints its entry — or to settings.unmanaged)\n" +
 			"      member nina: admin\n      member group auditors\n      push rule /secrets/*: {users: [nina]}\n",
 		"Plan: 0 to create, 0 to update, 0 to delete, 0 manual, 1 not in the spec, 1 out of scope.",
 	} {
@@ -90,7 +90,7 @@ func TestNightlyPlanFlagsAConsoleMadeRepository(t *testing.T) {
 	}
 	code, md, _ := w.run("plan", "--detailed-exitcode", "--format", "markdown", e2eSpec)
 	first := md[strings.Index(md, "### ⚠️ Look at these first"):]
-	if want := "- ❔ **Not in the spec:** `repository[payments/shadow-prod]` — repository not listed in the spec; list it in the spec — reposync export --target payments/shadow-prod prints its entry — or in settings.unmanaged — grants: member `nina` (admin), member group `auditors`, push rule `/secrets/*` `{users: [nina]}`\n"; code != ExitChanges || !strings.HasPrefix(first, "### ⚠️ Look at these first\n\n"+want) {
+	if want := "- ❔ **Not in the spec:** `repository[payments/shadow-prod]` — repository not listed in the spec; add it to the spec — reposync export --target payments/shadow-prod prints its entry — or to settings.unmanaged — grants: member `nina` (admin), member group `auditors`, push rule `/secrets/*` `{users: [nina]}`\n"; code != ExitChanges || !strings.HasPrefix(first, "### ⚠️ Look at these first\n\n"+want) {
 		t.Errorf("markdown: exit %d, Look at these first does not start with %q:\n%s", code, want, md)
 	}
 }
