@@ -159,7 +159,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, o.IO, s, d, r, o.Getenv)
+	res, err := makePlan(ctx, o.IO, s, d, &r, o.Getenv)
 	if err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		}
 		// Someone may have changed the live state while the question was
 		// open: read again what the plan read, and refuse if it moved.
-		again, err := makePlan(ctx, o.IO, s, d, r, o.Getenv)
+		again, err := makePlan(ctx, o.IO, s, d, &r, o.Getenv)
 		if err != nil {
 			return err
 		}
@@ -332,6 +332,7 @@ func savedFlags(saved *plan.Plan, now ChangeOptions, r resolved) (resolved, erro
 	}
 	r.prune, r.allowDeleteGroups, r.rotateSecrets = c.Prune, c.AllowDeleteGroups, c.RotateSecrets
 	r.scope = c.Scope
+	r.withdrawn = plan.WithdrawalsOf(saved) // what the reviewed change removed from the spec
 	return r, nil
 }
 

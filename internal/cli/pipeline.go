@@ -128,6 +128,8 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 type liveState struct {
 	live *state.Live
 	eff  map[string]*state.EffectiveRepository
+	// baseEff is readOptions.base expanded against the live repositories.
+	baseEff map[string]*state.EffectiveRepository
 }
 
 // readOptions say what readLive reads beyond what the spec manages.
@@ -140,6 +142,30 @@ type readOptions struct {
 	// scope restricts what is walked and read (--target, --changed-since);
 	// nil reads everything the spec manages.
 	scope *plan.Scope
+	// base is the spec at the base of --changed-since, withdrawn the
+	// grants a saved plan withdrew: the lists they managed are read too,
+	// so that what the change removed can be removed.
+	base      *state.Desired
+	withdrawn []plan.Withdrawal
+}
+
+// alsoManaged says which lists of a repository the base spec, or the
+// withdrawn grants, need read besides the spec's own.
+func (o readOptions) alsoManaged(path string) (spec.Managed, bool) {
+	if o.base != nil {
+		return spec.Manages(o.base, path)
+	}
+	var m spec.Managed
+	ok := false
+	for _, w := range o.withdrawn {
+		if a := w.Address; a.Object == plan.ObjectRepository && a.Name == path {
+			ok = true
+			m.Members = m.Members || a.Entry == plan.EntryMember
+			m.MemberGroups = m.MemberGroups || a.Entry == plan.EntryMemberGroup
+			m.PushRules = m.PushRules || a.Entry == plan.EntryPushRule
+		}
+	}
+	return m, ok
 }
 
 // readLive walks the project tree and reads what d manages: the managed
@@ -159,6 +185,9 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	req := remote.WalkRequest{
 		Lists: func(p string) (remote.RepoRead, bool) {
 			m, ok := spec.Manages(d, p)
+			if b, also := o.alsoManaged(p); also {
+				ok, m = true, spec.Managed{Members: m.Members || b.Members, MemberGroups: m.MemberGroups || b.MemberGroups, PushRules: m.PushRules || b.PushRules}
+			}
 			return remote.RepoRead{Path: p, Members: m.Members, MemberGroups: m.MemberGroups, PushRules: m.PushRules}, ok && o.scope.Repo(p)
 		},
 		Groups: func(p string) bool { _, listed := d.Groups[p]; return listed && o.scope.Group(p) },
@@ -178,7 +207,7 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	if err != nil {
 		return nil, err
 	}
-	var eff map[string]*state.EffectiveRepository
+	var eff, baseEff map[string]*state.EffectiveRepository
 	if !o.all {
 		if o.groupDeletes && d.Groups != nil {
 			var candidates []string
@@ -202,8 +231,13 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		if err := conflictError(ios, conflicts, "live repositories"); err != nil {
 			return nil, err
 		}
+		if o.base != nil {
+			// The base's own conflicts on these repositories were its
+			// review's problem: the first source wins, as in Expand.
+			baseEff, _ = spec.Expand(o.base, paths)
+		}
 	}
-	return &liveState{live: live, eff: eff}, nil
+	return &liveState{live: live, eff: eff, baseEff: baseEff}, nil
 }
 
 // conflictError prints the conflicts found when a spec's policies were
@@ -231,12 +265,12 @@ func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions,
 	if o.ChangedSince == "" {
 		return nil
 	}
-	scope, note, err := changedScope(ctx, origin, d, o.ChangedSince)
+	scope, base, rev, note, err := changedScope(ctx, origin, d, o.ChangedSince)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(ios.ErrOut, note)
-	r.scope = scope
+	r.scope, r.base, r.baseRev = scope, base, rev
 	return nil
 }
 
@@ -271,10 +305,13 @@ type planResult struct {
 // guardrails, so the plan says what apply would refuse. Problems (names
 // that cannot be resolved, impossible requests) are printed and make it
 // fail.
-func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r resolved, getenv func(string) string) (*planResult, error) {
-	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.prune && r.allowDeleteGroups, scope: r.scope})
+func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r *resolved, getenv func(string) string) (*planResult, error) {
+	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.prune && r.allowDeleteGroups, scope: r.scope, base: r.base, withdrawn: r.withdrawn})
 	if err != nil {
 		return nil, err
+	}
+	if r.base != nil {
+		r.withdrawn = plan.Withdrawals(r.base, d, ls.baseEff, ls.eff, r.baseRev, r.today)
 	}
 	if r.scope == nil {
 		// A scoped plan walks part of the tree: a policy can miss there.
@@ -300,7 +337,7 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 			return nil, err
 		}
 	}
-	p.Refusals = plan.Check(p, ls.live, guardrails(r, res.caller, getenv))
+	p.Refusals = plan.Check(p, ls.live, guardrails(*r, res.caller, getenv))
 	return res, nil
 }
 
@@ -394,6 +431,9 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 	p.Context.SpecPaths, p.Context.Root, p.Context.Commit = origin.rels, "git", t.commit
 	p.Context.Dirty = origin.dirty
 	for i := range p.Changes {
+		if p.Changes[i].Withdrawn != nil {
+			continue // a line of the base revision, named from the top already
+		}
 		p.Changes[i].Source = t.relSource(p.Changes[i].Source)
 		if sc := p.Changes[i].Scope; sc != "" {
 			if r, ok := t.rel(sc); ok {

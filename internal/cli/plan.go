@@ -99,7 +99,7 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, o.IO, s, d, r, o.Getenv)
+	res, err := makePlan(ctx, o.IO, s, d, &r, o.Getenv)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,10 @@ type Options struct {
 	// ExpiringWithin is how many days ahead Plan.Expiring looks; 0 means
 	// DefaultExpiringWithin.
 	ExpiringWithin int
+	// Withdrawn are the grants the change under review takes out of the
+	// spec (Withdrawals, or WithdrawalsOf a saved plan): removed without
+	// Prune where the live state still has them (withdrawn.go).
+	Withdrawn []Withdrawal
 }
 
 // Diff computes the plan that makes live match desired. eff is the desired
@@ -65,6 +69,7 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 	if opts.Scope.Auths() {
 		problems = append(problems, diffGitAuths(p, d, live, opts)...)
 	}
+	withdraw(p, d, eff, live, r, x, opts)
 	problems = append(problems, r.problems...)
 	p.Warnings = append(p.Warnings, r.warnings...)
 	p.Warnings = append(p.Warnings, live.Warnings...)

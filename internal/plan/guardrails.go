@@ -18,8 +18,9 @@ type Guardrails struct {
 	// plan (only repositories whose admins the plan reduces are checked).
 	MinAdmins int
 	// Prune must be set for a plan with deletions to run, except for
-	// deletions of grants whose end date passed (Change.Expired): the spec
-	// asked for those.
+	// deletions of grants whose end date passed (Change.Expired) or that
+	// the change under review removed (Change.Withdrawn): the spec asked
+	// for those.
 	Prune bool
 	// AllowDeleteGroups must be set for a plan that deletes groups.
 	AllowDeleteGroups bool
@@ -61,7 +62,7 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 	for _, c := range p.Changes {
 		if c.Action == Delete {
 			deletes = append(deletes, c.Address.String())
-			if len(c.Expired) == 0 {
+			if len(c.Expired) == 0 && c.Withdrawn == nil {
 				unasked = append(unasked, c.Address.String())
 			}
 			if c.Kind == KindGroup {

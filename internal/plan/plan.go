@@ -158,6 +158,11 @@ type Change struct {
 	// deletion needs no --prune (it still counts against max_deletes and
 	// min_admins). Absent for every other change.
 	Expired []ExpiredGrant `json:"expired,omitempty"`
+	// Withdrawn is the grant of the base spec this change takes away: the
+	// change under review removed it from the spec (withdrawn.go), so the
+	// change needs no --prune; Source is its line at Withdrawn.Revision.
+	// Absent for every other change.
+	Withdrawn *Withdrawn `json:"withdrawn,omitempty"`
 	// Target carries the ids the API calls need, resolved at plan time, so
 	// apply does exactly what was reviewed.
 	Target Target `json:"target"`
