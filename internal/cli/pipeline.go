@@ -7,6 +7,7 @@ import (
 	"iter"
 	"maps"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/plan/render"
 	"github.com/reposync/reposync/internal/remote"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
@@ -25,7 +27,7 @@ import (
 
 // loadSpec loads and validates the spec, printing every diagnostic; when
 // the spec is invalid it returns a silent exit error (the diagnostics said
-// it all).
+// it all) that carries them (problemsError).
 func loadSpec(ios *iostreams.IOStreams, paths []string) (*state.Desired, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
@@ -36,10 +38,43 @@ func loadSpec(ios *iostreams.IOStreams, paths []string) (*state.Desired, error) 
 	}
 	if d == nil {
 		errs, _ := diags.Count()
-		fmt.Fprintf(ios.ErrOut, "%s: invalid: %s\n", strings.Join(paths, " "), count(errs, "error"))
-		return nil, silentExit(ExitError)
+		summary := fmt.Sprintf("%s: invalid: %s", strings.Join(paths, " "), count(errs, "error"))
+		fmt.Fprintln(ios.ErrOut, summary)
+		return nil, &problemsError{err: silentExit(ExitError), headline: summary, problems: diagProblems(diags)}
 	}
 	return d, nil
+}
+
+// problemsError is a failure with the problems it found at their spec
+// locations (an invalid spec, conflicts, names that do not resolve), all
+// printed already: a failed plan's comment and annotations list them.
+type problemsError struct {
+	err error
+	// headline says what failed when err, a silent exit, does not.
+	headline string
+	problems []render.Problem
+}
+
+func (e *problemsError) Error() string {
+	if e.headline != "" {
+		return e.headline
+	}
+	return e.err.Error()
+}
+
+func (e *problemsError) Unwrap() error { return e.err }
+
+// diagProblems are spec diagnostics as problems.
+func diagProblems(diags spec.Diagnostics) []render.Problem {
+	out := make([]render.Problem, 0, len(diags))
+	for _, d := range diags {
+		msg := d.Message
+		if d.Path != "" {
+			msg = d.Path + ": " + msg
+		}
+		out = append(out, render.Problem{File: d.File, Line: d.Line, Column: d.Column, Message: msg, Warning: d.Severity == spec.SeverityWarning})
+	}
+	return out
 }
 
 // session is a connection to one CodeArts project.
@@ -255,7 +290,7 @@ func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against
 	if against != "" {
 		what += " on " + against
 	}
-	return fmt.Errorf("%s (%s)", what, count(len(conflicts), "conflict"))
+	return &problemsError{err: fmt.Errorf("%s (%s)", what, count(len(conflicts), "conflict")), problems: diagProblems(conflicts)}
 }
 
 // chooseScope applies --changed-since: it compares the spec at the given
@@ -326,10 +361,16 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	}
 	p, problems := plan.Diff(d, ls.eff, ls.live, r.planOptions())
 	if len(problems) > 0 {
-		for _, pr := range problems {
+		located := make([]render.Problem, len(problems))
+		for i, pr := range problems {
 			fmt.Fprintln(ios.ErrOut, "error: "+pr.String())
+			msg := pr.Message
+			if pr.Address != (plan.Address{}) {
+				msg = plan.Prose(pr.Address.String(), func(s string) string { return "`" + s + "`" }, func(s string) string { return s }) + ": " + msg
+			}
+			located[i] = render.Problem{File: pr.Source.File, Line: pr.Source.Line, Column: pr.Source.Column, Message: msg}
 		}
-		return nil, fmt.Errorf("cannot plan: %s", count(len(problems), "problem"))
+		return nil, &problemsError{err: fmt.Errorf("cannot plan: %s", count(len(problems), "problem")), problems: located}
 	}
 	res := &planResult{plan: p, liveState: ls}
 	if p.Summary.Total() > 0 {
@@ -450,33 +491,77 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 }
 
 // sourceLinker links a source (relative to the repository root) to its
-// line at the plan's commit, when the CI tells where the repository is
-// hosted (GitHub Actions: GITHUB_SERVER_URL and GITHUB_REPOSITORY; GitLab
-// CI: CI_PROJECT_URL). A plan of uncommitted files gets no links: the
-// lines at the commit are not the lines planned.
-func sourceLinker(getenv func(string) string, p *plan.Plan) func(string) string {
-	c := p.Context
+// line at the plan's commit, or at rev for a line the change removed, when
+// the CI tells where the repository is hosted (GitHub Actions:
+// GITHUB_SERVER_URL and GITHUB_REPOSITORY; GitLab CI: CI_PROJECT_URL). A
+// plan of uncommitted files gets no links: the lines at the commit are not
+// the lines planned.
+func sourceLinker(getenv func(string) string, c plan.Context) func(src, rev string) string {
 	if c.Root != "git" || c.Commit == "" || c.Dirty {
 		return nil
 	}
 	var base string
 	switch {
 	case getenv("GITHUB_ACTIONS") == "true" && getenv("GITHUB_SERVER_URL") != "" && getenv("GITHUB_REPOSITORY") != "":
-		base = strings.TrimRight(getenv("GITHUB_SERVER_URL"), "/") + "/" + getenv("GITHUB_REPOSITORY") + "/blob/" + c.Commit + "/"
+		base = strings.TrimRight(getenv("GITHUB_SERVER_URL"), "/") + "/" + getenv("GITHUB_REPOSITORY") + "/blob/"
 	case getenv("GITLAB_CI") == "true" && getenv("CI_PROJECT_URL") != "":
-		base = strings.TrimRight(getenv("CI_PROJECT_URL"), "/") + "/-/blob/" + c.Commit + "/"
+		base = strings.TrimRight(getenv("CI_PROJECT_URL"), "/") + "/-/blob/"
 	default:
 		return nil
 	}
-	return func(src string) string {
+	return func(src, rev string) string {
 		i := strings.LastIndexByte(src, ':')
 		if i <= 0 || strings.HasPrefix(src, "/") || strings.HasPrefix(src, "..") {
 			return ""
+		}
+		if rev == "" {
+			rev = c.Commit
 		}
 		segs := strings.Split(src[:i], "/")
 		for j, s := range segs {
 			segs[j] = url.PathEscape(s)
 		}
-		return base + strings.Join(segs, "/") + "#L" + src[i+1:]
+		return base + url.PathEscape(rev) + "/" + strings.Join(segs, "/") + "#L" + src[i+1:]
 	}
+}
+
+// fullPlanRef is where the comment's reader finds the whole plan, as inert
+// Markdown: the saved plan's file (--out) and, in CI, the run that keeps
+// it as an artifact (GitHub Actions: the run page; GitLab CI: the job's
+// page); "" when the plan was not saved.
+func fullPlanRef(getenv func(string) string, out string) string {
+	if out == "" {
+		return ""
+	}
+	s := "the saved plan " + render.InertCode(filepath.Base(out))
+	switch {
+	case getenv("GITHUB_ACTIONS") == "true" && getenv("GITHUB_SERVER_URL") != "" && getenv("GITHUB_REPOSITORY") != "" && getenv("GITHUB_RUN_ID") != "":
+		s += ", an artifact of " + render.InertLink("this workflow run", strings.TrimRight(getenv("GITHUB_SERVER_URL"), "/")+"/"+getenv("GITHUB_REPOSITORY")+"/actions/runs/"+url.PathEscape(getenv("GITHUB_RUN_ID")))
+	case getenv("GITLAB_CI") == "true" && getenv("CI_JOB_URL") != "":
+		s += ", an artifact of " + render.InertLink("this job", getenv("CI_JOB_URL"))
+	}
+	return s
+}
+
+// scopeOwners are the owners of every scope of d and of the base spec, by
+// the scope's file relative to the top of the work tree (as a plan names
+// it): the renderers name them next to a scoped change.
+func scopeOwners(origin *specOrigin, d, base *state.Desired) map[string][]string {
+	out := map[string][]string{}
+	for f, sc := range d.Scopes {
+		if origin.tree != nil {
+			if r, ok := origin.tree.rel(f); ok {
+				f = r
+			}
+		}
+		out[f] = sc.Owners
+	}
+	if base != nil {
+		for f, sc := range base.Scopes { // named from the top already
+			if _, ok := out[f]; !ok {
+				out[f] = sc.Owners
+			}
+		}
+	}
+	return out
 }

@@ -72,6 +72,6 @@ func policyCuts(p *Plan, d *state.Desired, live *state.Live, opts Options) {
 			more = fmt.Sprintf(" and %d more", len(outside)-cutShown)
 		}
 		p.Warnings = append(p.Warnings, fmt.Sprintf("policy %s (%s) matches %s outside the scope of its file, left out: %s%s",
-			name, pol.Source, plural(len(outside), "live repository"), strings.Join(shown, ", "), more))
+			name, pol.Source, Count(len(outside), "live repository"), strings.Join(shown, ", "), more))
 	}
 }

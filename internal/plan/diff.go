@@ -395,7 +395,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 					p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Delete,
 						Before: liveMemberValue(lm), Source: e.Source.String(), Target: t})
 				default:
-					p.Extras = append(p.Extras, Extra{Address: ma, Kind: KindMember, Detail: fmt.Sprintf("direct member with role %s, not listed", lm.RoleText())})
+					p.Extras = append(p.Extras, Extra{Address: ma, Kind: KindMember, Detail: fmt.Sprintf("direct member with role %s, not listed", lm.RoleText()), Role: lm.Role})
 				}
 			}
 		}

@@ -110,6 +110,20 @@ type Summary struct {
 	Unlisted int `json:"unlisted"`
 }
 
+// Count renders a number of things in English: "1 object", "2 objects",
+// "3 repositories", "2 Git authorizations", "1 key", "2 keys". It is the
+// one plural rule of every command's output.
+func Count(n int, noun string) string {
+	switch {
+	case n == 1:
+	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey"):
+		noun = strings.TrimSuffix(noun, "y") + "ies"
+	default:
+		noun += "s"
+	}
+	return fmt.Sprintf("%d %s", n, noun)
+}
+
 // Total is the number of changes of any action.
 func (s Summary) Total() int { return s.Create + s.Update + s.Delete + s.Replace + s.Manual }
 
@@ -241,6 +255,8 @@ type Extra struct {
 	Address Address `json:"address"`
 	Kind    Kind    `json:"kind"`
 	Detail  string  `json:"detail"`
+	// Role is a member's live role, what the entry grants.
+	Role state.Role `json:"role,omitempty"`
 }
 
 // Problem is a reason the plan cannot be made, located at its spec source.

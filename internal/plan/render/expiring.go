@@ -93,7 +93,7 @@ func markdownExpiring(p *plan.Plan, o Options, full string) string {
 			what += " — policy " + code(e.Policy)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(text(string(e.Expires)+", "+daysLeft(e))), cell(what),
-			cell(expiringTargets(e, code)), cell(text(e.Reason)), cell(o.source(e.Source)))
+			cell(expiringTargets(e, code)), cell(text(e.Reason)), cell(o.source(e.Source, "")))
 	}
 	b.WriteString("\n")
 	return b.String()

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/reposync/reposync/internal/sim"
+)
+
+// withdrawnChange is a change of a plan document with what it withdraws.
+type withdrawnChange struct {
+	Address, Action, Source, Scope string
+	Before, After                  map[string]any
+	Withdrawn                      *struct {
+		Grant, Role, Policy, Revision string
+	}
+}
+
+type withdrawnPlan struct {
+	Summary  map[string]int
+	Refusals []struct{ Rule string }
+	Changes  []withdrawnChange
+	Extras   []struct{ Address string }
+}
+
+func readWithdrawnPlan(t *testing.T, data string) withdrawnPlan {
+	t.Helper()
+	var p withdrawnPlan
+	if err := json.Unmarshal([]byte(data), &p); err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	return p
+}
+
+func memberOf(w *world, repo, user string) string {
+	for _, r := range w.sim.Snapshot().Repositories {
+		if r.Path == repo {
+			return r.Members[user]
+		}
+	}
+	return ""
+}
+
+// A pull request deletes a member's line. The PR plan, as the recipe runs
+// it (--changed-since the merge base, no --prune), plans the removal,
+// sourced to the deleted line at the base revision; the saved plan
+// carries it, and apply --plan (the apply-on-merge recipe) removes exactly
+// that member and nothing else.
+func TestPRRemovingAMemberLinePlansAndAppliesTheRemoval(t *testing.T) {
+	top := newGitSpec(t)
+	w := newWorld(t, "aksk", sim.Options{})
+	saved := filepath.Join(t.TempDir(), "pr.json")
+	t.Chdir(top)
+
+	base := commitSpec(t, top, changedBase, "main")
+	if code, _, errOut := w.run("apply", "--yes", "specs"); code != 0 {
+		t.Fatalf("apply main: exit %d\n%s", code, errOut)
+	}
+	consoleGrant(t, w, "payments/api/gateway", "nina", 40) // drift: not the PR's
+	// The PR deletes dave's line (line 8 at the base).
+	commitSpec(t, top, strings.Replace(changedBase, ", dave: viewer}", "}", 1), "dave leaves the gateway")
+
+	code, out, errOut := w.run("plan", "--changed-since", base, "--detailed-exitcode", "--format", "json", "--out", saved, "specs")
+	if code != ExitChanges {
+		t.Fatalf("PR plan: exit %d, want 2\n%s%s", code, out, errOut)
+	}
+	p := readWithdrawnPlan(t, out)
+	if len(p.Changes) != 1 || p.Summary["delete"] != 1 || len(p.Refusals) != 0 {
+		t.Fatalf("changes %+v, summary %v, refusals %v", p.Changes, p.Summary, p.Refusals)
+	}
+	c := p.Changes[0]
+	if c.Address != "repository[payments/api/gateway].member[dave]" || c.Action != "delete" || c.Source != "specs/reposync.yaml:8" ||
+		c.Withdrawn == nil || c.Withdrawn.Grant != "user dave" || c.Withdrawn.Role != "viewer" || c.Withdrawn.Revision != base {
+		t.Errorf("the removal = %+v (withdrawn %+v)", c, c.Withdrawn)
+	}
+	// The console grant stays drift; dave is not drift.
+	if extras := extrasOf(p); !strings.Contains(extras, "member[nina]") || strings.Contains(extras, "dave") {
+		t.Errorf("extras = %s", extras)
+	}
+
+	// The comment shows it as the PR's removal, linked to the line at the
+	// base revision, and nina apart.
+	env := w.env
+	w.env = map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "acme/access"}
+	for k, v := range env {
+		w.env[k] = v
+	}
+	_, md, _ := w.run("plan", "--changed-since", base, "--format", "markdown", "specs")
+	w.env = env
+	for _, want := range []string{
+		"[`specs/reposync.yaml:8`](https://github.example/acme/access/blob/" + base + "/specs/reposync.yaml#L8) (at `" + base[:7] + "`)",
+		"### ❔ Changed outside the spec",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the comment lacks %q:\n%s", want, md)
+		}
+	}
+	if look, drift := strings.Index(md, "Look at these first"), strings.Index(md, "Changed outside the spec"); look < 0 || drift < look ||
+		!strings.Contains(md[look:drift], "`dave`") || strings.Contains(md[look:drift], "nina") || !strings.Contains(md[drift:], "`nina`") {
+		t.Errorf("dave's removal and nina's drift are not apart:\n%s", md)
+	}
+
+	// Apply on merge: the saved plan, exactly.
+	before := w.writes()
+	if code, out, errOut := w.run("apply", "--plan", saved, "--yes"); code != 0 || w.writes()-before != 1 {
+		t.Fatalf("apply --plan: exit %d, %d writes\n%s%s", code, w.writes()-before, out, errOut)
+	}
+	if got := memberOf(w, "payments/api/gateway", "dave"); got != "" {
+		t.Errorf("dave is still a %s of the gateway", got)
+	}
+	if memberOf(w, "payments/api/gateway", "nina") == "" {
+		t.Error("apply removed the drift the PR did not touch")
+	}
+	// Nothing is left of the PR to do (nina is still drift).
+	code, out, errOut = w.run("plan", "--changed-since", base, "--format", "json", "specs")
+	if p := readWithdrawnPlan(t, out); code != 0 || len(p.Changes) != 0 || !strings.Contains(extrasOf(p), "member[nina]") {
+		t.Errorf("after apply: exit %d, changes %+v, extras %+v\n%s", code, p.Changes, p.Extras, errOut)
+	}
+}
+
+func extrasOf(p withdrawnPlan) string {
+	var out []string
+	for _, e := range p.Extras {
+		out = append(out, e.Address)
+	}
+	return strings.Join(out, " ")
+}
