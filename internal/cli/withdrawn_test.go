@@ -90,7 +90,7 @@ func TestPRRemovingAMemberLinePlansAndAppliesTheRemoval(t *testing.T) {
 	_, md, _ := w.run("plan", "--changed-since", base, "--format", "markdown", "specs")
 	w.env = env
 	for _, want := range []string{
-		"[`specs/reposync.yaml:8`](https://github.example/acme/access/blob/" + base + "/specs/reposync.yaml#L8) (at `" + base[:7] + "`)",
+		"[`specs/reposync.yaml:8`](https://github.example/acme/access/blob/" + base + "/specs/reposync.yaml#L8) (deleted line at `" + base[:7] + "`)",
 		"### ❔ Changed outside the spec",
 	} {
 		if !strings.Contains(md, want) {

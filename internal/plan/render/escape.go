@@ -110,7 +110,8 @@ func fence(body string) string {
 }
 
 // source renders a spec location, linked when o.SourceLink gives a URL
-// for it; rev names the commit the line is at, "" for the plan's own.
+// for it; rev names the commit the line is at, "" for the plan's own (a
+// line the change deleted is at its base).
 func (o Options) source(src, rev string) string {
 	if src == "" {
 		return ""
@@ -120,7 +121,7 @@ func (o Options) source(src, rev string) string {
 		s = link(s, o.SourceLink(src, rev))
 	}
 	if rev != "" {
-		s += " (at " + code(rev[:min(len(rev), 7)]) + ")"
+		s += " (deleted line at " + code(rev[:min(len(rev), 7)]) + ")"
 	}
 	return s
 }

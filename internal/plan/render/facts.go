@@ -183,6 +183,13 @@ func driftFacts(p *plan.Plan, q quoting) []fact {
 		default:
 			f.rank, f.who, f.what, f.on = 6, q.prose("group ")+q.name(a.Name), q.prose("not listed"), ""
 		}
+		switch {
+		case undo != plan.Delete:
+		case kind == plan.KindMember:
+			f.what = q.prose("loses ") + f.what
+		case kind == plan.KindGitAuth:
+			f.what = q.prose("is deleted: ") + f.what
+		}
 		out = append(out, f)
 	}
 	for _, e := range p.Extras {
@@ -328,7 +335,7 @@ func (e *entry) line(q quoting, inline int) string {
 	if len(e.srcs) > 0 {
 		srcs := strings.Join(e.srcs[:min(2, len(e.srcs))], ", ")
 		if len(e.srcs) > 2 {
-			srcs += q.prose(fmt.Sprintf(" and %d more", len(e.srcs)-2))
+			srcs += q.prose(fmt.Sprintf(" and %s", count(len(e.srcs)-2, "more line")))
 		}
 		s += q.prose(" — ") + srcs
 	}

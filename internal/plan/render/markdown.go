@@ -144,8 +144,11 @@ func markdownHeader(b *strings.Builder, p *plan.Plan) {
 					fmt.Fprintf(b, " … and %d more", len(r.Addresses)-show)
 					break
 				}
-				b.WriteString(map[bool]string{true: ": ", false: "; "}[i == 0])
-				b.WriteString(plan.Prose(a, code, text))
+				sep := "; "
+				if i == 0 {
+					sep = ": "
+				}
+				b.WriteString(sep + plan.Prose(a, code, text))
 			}
 			b.WriteString("\n")
 		}
@@ -221,12 +224,12 @@ func bySubject(heading, intro string, icon func(*entry) string, fs []fact, o Opt
 			break
 		}
 		if len(s) == 1 {
-			fmt.Fprintf(&b, "- %s **%s**: %s\n", icon(s[0]), s[0].who, s[0].line(mdQuoting, 5))
+			fmt.Fprintf(&b, "- %s **%s**: %s\n", icon(s[0]), s[0].who, s[0].line(mdQuoting, 3))
 			continue
 		}
 		fmt.Fprintf(&b, "- **%s**\n", s[0].who)
 		for _, e := range s {
-			fmt.Fprintf(&b, "  - %s %s\n", icon(e), e.line(mdQuoting, 5))
+			fmt.Fprintf(&b, "  - %s %s\n", icon(e), e.line(mdQuoting, 3))
 		}
 	}
 	b.WriteString("\n")
@@ -315,8 +318,11 @@ func markdownDetails(p *plan.Plan, o Options, budget int) string {
 		}
 		fmt.Fprintf(&inner, "_…not shown here, to keep this comment short: %s with %s%s._\n\n", count(len(blocks)-shown, "more object"), count(rest, "change"), o.fullPlanNote())
 	}
-	return fmt.Sprintf("### Details\n\n<details><summary>Every change, by repository and group: %s, %s</summary>\n\n%s</details>\n\n",
-		count(len(blocks), "object"), count(len(p.Changes), "change"), inner.String())
+	what := fmt.Sprintf("%s, %s", count(len(blocks), "object"), count(len(p.Changes), "change"))
+	if shown < len(blocks) {
+		what += fmt.Sprintf(" (%d of the objects here)", shown)
+	}
+	return fmt.Sprintf("### Details\n\n<details><summary>Every change, by repository and group: %s</summary>\n\n%s</details>\n\n", what, inner.String())
 }
 
 // detailBlocks renders one <details> block per repository, group, and one

@@ -117,7 +117,7 @@ func textChange(bw *bufio.Writer, c plan.Change, o Options, paint func(code, s s
 	if c.Source != "" {
 		src := c.Source
 		if c.Withdrawn != nil {
-			src += " at " + c.Withdrawn.Revision[:min(len(c.Withdrawn.Revision), 7)]
+			src += ", deleted line at " + c.Withdrawn.Revision[:min(len(c.Withdrawn.Revision), 7)]
 		}
 		if n := o.scopeNote(c, plainQuoting); n != "" {
 			src += ", " + n
