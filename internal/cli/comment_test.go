@@ -157,3 +157,28 @@ func TestConsoleGrantsOfOneAccountNameTheAccount(t *testing.T) {
 		t.Errorf("the text view:\n%s", txt)
 	}
 }
+
+// Under GitHub Actions a plan also annotates what apply would refuse and
+// its warnings, at their lines when they have one.
+func TestPlanAnnotatesRefusalsAndWarnings(t *testing.T) {
+	w := newWorld(t, "aksk", sim.Options{})
+	w.env = ghEnv(w)
+	spec := writeSpec(t, "settings: {min_admins: 2}\nrepositories:\n  payments/api/ledger:\n    members: {bob: developer, carol: {role: viewer, expires: 2026-01-31}}\n")
+	code, _, errOut := w.run("plan", "--detailed-exitcode", spec)
+	if code != ExitError {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{
+		"::error title=reposync plan::apply would refuse this plan: min_admins: the plan would leave 1 repository with fewer than 2 admins (payments/api/ledger (2 → 1 admins))\n",
+		"::warning file=" + spec + "/spec.yaml,line=6,title=reposync plan::user carol (viewer) expired on 2026-01-31",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	// Outside GitHub Actions, none.
+	w.env["GITHUB_ACTIONS"] = ""
+	if _, _, errOut := w.run("plan", spec); strings.Contains(errOut, "::") {
+		t.Errorf("annotations outside GitHub Actions:\n%s", errOut)
+	}
+}

@@ -83,15 +83,14 @@ func TestPRRemovingAMemberLinePlansAndAppliesTheRemoval(t *testing.T) {
 	// The comment shows it as the PR's removal, linked to the line at the
 	// base revision, and nina apart.
 	env := w.env
-	w.env = map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "acme/access"}
-	for k, v := range env {
-		w.env[k] = v
-	}
-	_, md, _ := w.run("plan", "--changed-since", base, "--format", "markdown", "specs")
+	w.env = ghEnv(w)
+	_, md, _ := w.run("plan", "--changed-since", base, "--format", "markdown", "--out", filepath.Join(t.TempDir(), "pr.json"), "specs")
+	_, txt, _ := w.run("plan", "--changed-since", base, "specs")
 	w.env = env
 	for _, want := range []string{
 		"[`specs/reposync.yaml:8`](https://github.example/acme/access/blob/" + base + "/specs/reposync.yaml#L8) (deleted line at `" + base[:7] + "`)",
 		"### ❔ Changed outside the spec",
+		"the saved plan `pr.json`, an artifact of [this workflow run](https://github.example/acme/access/actions/runs/77)",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the comment lacks %q:\n%s", want, md)
@@ -100,6 +99,12 @@ func TestPRRemovingAMemberLinePlansAndAppliesTheRemoval(t *testing.T) {
 	if look, drift := strings.Index(md, "Look at these first"), strings.Index(md, "Changed outside the spec"); look < 0 || drift < look ||
 		!strings.Contains(md[look:drift], "`dave`") || strings.Contains(md[look:drift], "nina") || !strings.Contains(md[drift:], "`nina`") {
 		t.Errorf("dave's removal and nina's drift are not apart:\n%s", md)
+	}
+
+	if drift := strings.Index(txt, "Changed outside the spec"); drift < 0 ||
+		!strings.Contains(txt[:drift], "- repository[payments/api/gateway].member[dave]  viewer (removed)  (specs/reposync.yaml:8, deleted line at "+base[:7]+")") ||
+		strings.Contains(txt[:drift], "nina") || !strings.Contains(txt[drift:], "? nina: admin on payments/api/gateway") {
+		t.Errorf("the text view does not set dave's removal and nina's drift apart:\n%s", txt)
 	}
 
 	// Apply on merge: the saved plan, exactly.
@@ -126,4 +131,53 @@ func extrasOf(p withdrawnPlan) string {
 		out = append(out, e.Address)
 	}
 	return strings.Join(out, " ")
+}
+
+// A PR that deletes a policy: its grants go from every repository it
+// selected at the base — one the spec no longer manages at all included —
+// except a role above what it granted on a repository that does not list
+// its members; apply --plan removes exactly that and confirms it by
+// reading back.
+func TestPRDeletingAPolicyRemovesWhatItGranted(t *testing.T) {
+	top := newGitSpec(t)
+	w := newWorld(t, "aksk", sim.Options{})
+	saved := filepath.Join(t.TempDir(), "pr.json")
+	t.Chdir(top)
+	withPolicy := strings.Replace(changedBase, "repositories: [\"payments/api/**\"]\n    members: {erin: viewer}", "repositories: [\"payments/**\"]\n    members: {erin: viewer, nina: viewer}", 1)
+	base := commitSpec(t, top, withPolicy, "main")
+	if code, _, errOut := w.run("apply", "--yes", "specs"); code != 0 {
+		t.Fatalf("apply main: exit %d\n%s", code, errOut)
+	}
+	commitSpec(t, top, changedBase[:strings.Index(changedBase, "policies:")], "no more audit")
+	code, out, errOut := w.run("plan", "--changed-since", base, "--format", "json", "--out", saved, "specs")
+	if code != 0 {
+		t.Fatalf("PR plan: exit %d\n%s", code, errOut)
+	}
+	var got []string
+	for _, c := range readWithdrawnPlan(t, out).Changes {
+		if c.Withdrawn == nil || c.Withdrawn.Policy != "audit" {
+			t.Errorf("not a withdrawn grant of audit: %+v", c)
+		}
+		got = append(got, c.Action+" "+c.Address)
+	}
+	want := []string{
+		"delete repository[payments/api/gateway].member[erin]", "delete repository[payments/api/gateway].member[nina]",
+		"delete repository[payments/api/ledger].member[erin]", "delete repository[payments/api/ledger].member[nina]",
+		"delete repository[payments/unmanaged].member[nina]", // erin stays its admin
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	code, out, errOut = w.run("apply", "--plan", saved, "--yes")
+	if code != 0 || !strings.Contains(out, "; 5 of the done changes confirmed by reading back") {
+		t.Fatalf("apply --plan: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, repo := range []string{"payments/api/gateway", "payments/api/ledger", "payments/unmanaged"} {
+		if memberOf(w, repo, "nina") != "" {
+			t.Errorf("nina is still on %s", repo)
+		}
+	}
+	if memberOf(w, "payments/unmanaged", "erin") != "admin" || memberOf(w, "payments/api/gateway", "erin") != "" {
+		t.Errorf("erin: %q on payments/unmanaged, %q on the gateway", memberOf(w, "payments/unmanaged", "erin"), memberOf(w, "payments/api/gateway", "erin"))
+	}
 }

@@ -17,7 +17,9 @@ import (
 //     field itself: with the field (or the repository) gone from the spec,
 //     the list is no longer managed and stays as it is.
 //   - A policy's grant counts on every repository the policy selected at
-//     the base, whether or not the repository lists the field.
+//     the base, whether or not the repository lists the field — but where
+//     it does not, a member whose live role is above what the policy
+//     granted keeps it: the spec never had a say in the rest.
 //   - Something else that still grants the same (a policy now, say) keeps
 //     it: a member keeps the role the spec still grants, so an admin whose
 //     own line went while a policy still makes them a viewer is demoted to
@@ -191,6 +193,9 @@ func withdrawFromRepository(w Withdrawal, e *state.EffectiveRepository, lr *stat
 		lm, found := liveMemberOf(lr, key, r)
 		if !found || lm.Inherited || lm.Managed != "" || lm.Role == "" {
 			return nil, key // CodeArts manages it, or reposync cannot reason about its role
+		}
+		if !e.MembersAuthoritative && lm.Role.Level() > w.Role.Level() {
+			return nil, key // more than the policy granted: the spec never had a say in it
 		}
 		t.User, t.UserID, t.UserIAMID = lm.User.Name, lm.User.ID, lm.User.IAMID
 		m, held := e.Members[key]

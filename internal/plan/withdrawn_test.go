@@ -29,9 +29,12 @@ func withdrawWorld() *state.Live {
 // withdrawnPlan plans head against withdrawWorld knowing the base spec,
 // as plan --changed-since does; each change is "action address (grant,
 // source)" for a withdrawn one.
-func withdrawnPlan(t *testing.T, base, head string, opts plan.Options) (*plan.Plan, []string) {
+func withdrawnPlan(t *testing.T, base, head string, opts plan.Options, edit func(*state.Live)) (*plan.Plan, []string) {
 	t.Helper()
 	live := withdrawWorld()
+	if edit != nil {
+		edit(live)
+	}
 	bd, beff := load(t, base, live)
 	hd, heff := load(t, head, live)
 	opts.Today = "2026-12-01"
@@ -65,7 +68,7 @@ func TestWithdrawnGrantsArePlannedRemovals(t *testing.T) {
 		name, head string
 		opts       plan.Options
 		want       []string
-		extras     int
+		live       func(*state.Live)
 	}{
 		{name: "nothing removed", head: withdrawBase},
 		{name: "a member line of a complete list", head: strings.Replace(withdrawBase, "members: {carol: developer}", "members: {}", 1),
@@ -80,6 +83,18 @@ func TestWithdrawnGrantsArePlannedRemovals(t *testing.T) {
 				"delete repository[payments/api/gateway].member[dave] (user dave viewer audit, :19 at abc1234)",
 				"delete repository[payments/api/ledger].member[dave] (user dave viewer audit, :19 at abc1234)",
 				"delete repository[payments/web/shop].member[dave] (user dave viewer audit, :19 at abc1234)",
+			}},
+		{name: "a policy's line, where a member has more than it granted", head: strings.Replace(withdrawBase, "members: {dave: viewer}", "members: {}", 1),
+			live: func(l *state.Live) { // admin of the shop, which no entry lists, and of the ledger, which does
+				for _, r := range []string{"payments/web/shop", "payments/api/ledger"} {
+					m := l.Repositories[r].Members["dave"]
+					m.Role = state.RoleAdmin
+					l.Repositories[r].Members["dave"] = m
+				}
+			},
+			want: []string{
+				"delete repository[payments/api/gateway].member[dave] (user dave viewer audit, :19 at abc1234)",
+				"delete repository[payments/api/ledger].member[dave] (user dave viewer audit, :19 at abc1234)",
 			}},
 		{name: "a policy narrowed: only where it no longer reaches", head: strings.Replace(withdrawBase, `["payments/**"]`, `["payments/api/**"]`, 1),
 			want: []string{"delete repository[payments/web/shop].member[dave] (user dave viewer audit, :19 at abc1234)"}},
@@ -105,7 +120,7 @@ func TestWithdrawnGrantsArePlannedRemovals(t *testing.T) {
 			opts: plan.Options{Scope: compiled(t, []string{"payments/api/gateway"}, []string{}, false)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, got := withdrawnPlan(t, withdrawBase, tc.head, tc.opts)
+			p, got := withdrawnPlan(t, withdrawBase, tc.head, tc.opts, tc.live)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("changes (-want +got):\n%s", diff)
 			}
@@ -117,7 +132,7 @@ func TestWithdrawnGrantsArePlannedRemovals(t *testing.T) {
 				}
 			}
 			// The guardrails count the removals but never ask for --prune.
-			refusals := plan.Check(p, withdrawWorld(), plan.Guardrails{MaxDeletes: 0, MinAdmins: 1})
+			refusals := plan.Check(p, withdrawWorld(), plan.Guardrails{MaxDeletes: 0})
 			deletes := p.Summary.Delete
 			for _, r := range refusals {
 				if r.Rule == "prune" {
@@ -138,7 +153,7 @@ func TestWithdrawnGrantsArePlannedRemovals(t *testing.T) {
 // changes again (apply --plan), and its changes digest holds.
 func TestWithdrawalsSurviveASavedPlan(t *testing.T) {
 	head := strings.Replace(withdrawBase, "members: {dave: viewer}", "members: {}", 1)
-	p, _ := withdrawnPlan(t, withdrawBase, head, plan.Options{})
+	p, _ := withdrawnPlan(t, withdrawBase, head, plan.Options{}, nil)
 	p.ChangesDigest = plan.ChangesDigest(p)
 	var buf bytes.Buffer
 	if err := plan.Encode(&buf, p); err != nil {
@@ -158,5 +173,24 @@ func TestWithdrawalsSurviveASavedPlan(t *testing.T) {
 	plain, _ := plan.Diff(hd, heff, live, plan.Options{Today: "2026-12-01"})
 	if len(plain.Changes) != 0 {
 		t.Errorf("without the base: %v", brief(plain))
+	}
+}
+
+// The guardrails count a withdrawn grant like any removal: the gateway's
+// only admin demoted by the change is a min_admins refusal, and the
+// caller's own admin role is never taken, even when the spec asks.
+func TestWithdrawnGrantsMeetTheGuardrails(t *testing.T) {
+	head := strings.Replace(withdrawBase, "members: {alice: admin}", "members: {}", 1) + "  viewers:\n    repositories: [payments/api/gateway]\n    members: {alice: viewer}\n"
+	p, got := withdrawnPlan(t, withdrawBase, head, plan.Options{}, nil)
+	if len(got) != 1 {
+		t.Fatalf("changes: %v", got)
+	}
+	alice := withdrawWorld().Users["alice"]
+	var rules []string
+	for _, r := range plan.Check(p, withdrawWorld(), plan.Guardrails{MaxDeletes: 25, MinAdmins: 1, Caller: &alice}) {
+		rules = append(rules, r.Rule)
+	}
+	if diff := cmp.Diff([]string{"self", "min_admins"}, rules); diff != "" {
+		t.Errorf("refusals (-want +got):\n%s", diff)
 	}
 }

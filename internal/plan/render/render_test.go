@@ -466,3 +466,21 @@ func TestOneLine(t *testing.T) {
 		}
 	}
 }
+
+// A plan of spec files with uncommitted changes says so at the top.
+func TestUncommittedSpecIsMarked(t *testing.T) {
+	p := &plan.Plan{FormatVersion: 1, Project: "p", Context: plan.Context{Root: "git", Commit: "abc", Dirty: true}}
+	var txt, md bytes.Buffer
+	Text(&txt, p, Options{})
+	Markdown(&md, p, Options{})
+	if !strings.Contains(txt.String(), "\nUncommitted: planned from spec files with uncommitted changes\n") ||
+		!strings.Contains(md.String(), "> ⚠️ **Uncommitted:** this plan was made from spec files with uncommitted changes") {
+		t.Errorf("text:\n%s\nmarkdown:\n%s", txt.String(), md.String())
+	}
+	p.Context.Dirty = false
+	md.Reset()
+	Markdown(&md, p, Options{})
+	if strings.Contains(md.String(), "Uncommitted") {
+		t.Errorf("a committed spec is marked:\n%s", md.String())
+	}
+}
