@@ -154,7 +154,7 @@ func withdraw(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposito
 			if lg := live.Groups[a.Name]; lg != nil && opts.Scope.Group(a.Name) && d.Groups[a.Name] != nil &&
 				!holds(d.Groups[a.Name].MemberGroups, a.Key, x.today) && slices.Contains(lg.MemberGroups, liveKey) {
 				c = &Change{Kind: KindGroupMemberGroup, Action: Manual, Before: &MemberGroupValue{Name: liveKey},
-					Reason: "the API cannot detach a member group; remove it in the CodeArts console", Target: Target{Group: a.Name, GroupID: lg.ID, MemberGroup: liveKey}}
+					Reason: detachGroup, Target: Target{Group: a.Name, GroupID: lg.ID, MemberGroup: liveKey}}
 			}
 		case ObjectGitAuth:
 			if la := live.GitAuths[a.Name]; la != nil && opts.Scope.Auths() && d.GitAuths[a.Name] == nil {
@@ -214,7 +214,7 @@ func withdrawFromRepository(w Withdrawal, e *state.EffectiveRepository, lr *stat
 		if !holds(e.MemberGroups, key, x.today) && slices.Contains(lr.MemberGroups, name) {
 			t.MemberGroup = name
 			return &Change{Kind: KindMemberGroup, Action: Manual, Before: &MemberGroupValue{Name: name}, Target: t,
-				Reason: "the API cannot detach a member group from a repository; remove it in the CodeArts console"}, name
+				Reason: detachRepository}, name
 		}
 	case EntryPushRule:
 		lrule, live := lr.PushRules[key]

@@ -219,23 +219,6 @@ func ruleLines(v *plan.PushRuleValue) string {
 	return "users: " + list(v.Users) + "\nmember_groups: " + list(v.MemberGroups) + "\nroles: " + list(v.Roles) + "\n"
 }
 
-// loosens reports whether a push rule change lets more people push: anything
-// granted after that was not granted before.
-func loosens(c plan.Change) bool {
-	if c.Kind != plan.KindPushRule {
-		return false
-	}
-	a, _ := c.After.(*plan.PushRuleValue)
-	if a == nil {
-		return c.Action == plan.Delete // removing a restriction opens the path
-	}
-	b, _ := c.Before.(*plan.PushRuleValue)
-	if b == nil {
-		return false // a new rule restricts
-	}
-	return len(added(b.Users, a.Users))+len(added(b.MemberGroups, a.MemberGroups))+len(added(b.Roles, a.Roles)) > 0
-}
-
 func added(before, after []string) []string {
 	have := map[string]bool{}
 	for _, s := range before {
