@@ -164,11 +164,3 @@ func (o *specOrigin) relFile(file string) string {
 	}
 	return file
 }
-
-// commit is the commit the spec is at, "" outside Git.
-func (o *specOrigin) commit() string {
-	if o.tree == nil {
-		return ""
-	}
-	return o.tree.commit
-}

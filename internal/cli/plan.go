@@ -185,9 +185,9 @@ func planFailed(o *PlanOptions, format render.Format, origin *specOrigin, err er
 	if format != render.FormatMarkdown {
 		return
 	}
-	c := plan.Context{Commit: origin.commit(), Dirty: origin.dirty}
+	c := plan.Context{Dirty: origin.dirty}
 	if origin.rels != nil {
-		c.Root = "git"
+		c.Root, c.Commit = "git", origin.tree.commit
 	}
 	if werr := render.Failure(o.IO.Out, err.Error(), problems, render.Options{SourceLink: sourceLinker(o.Getenv, c)}); werr != nil {
 		fmt.Fprintf(o.IO.ErrOut, "warning: could not write the failure comment: %v\n", werr)

@@ -15,18 +15,6 @@ type Problem struct {
 	Warning      bool
 }
 
-// Where is the problem's location, "file:line:col", "" without a file.
-func (p Problem) Where() string {
-	s := p.File
-	if p.File != "" && p.Line > 0 {
-		s += fmt.Sprintf(":%d", p.Line)
-		if p.Column > 0 {
-			s += fmt.Sprintf(":%d", p.Column)
-		}
-	}
-	return s
-}
-
 // maxProblems caps the problems a failure comment lists.
 const maxProblems = 100
 
@@ -52,9 +40,14 @@ func Failure(w io.Writer, headline string, problems []Problem, o Options) error 
 		}
 		where := ""
 		if p.File != "" {
-			where = code(p.Where())
+			src := fmt.Sprintf("%s:%d", p.File, p.Line)
+			where = p.File
+			if p.Line > 0 {
+				where = fmt.Sprintf("%s:%d", src, p.Column)
+			}
+			where = code(strings.TrimSuffix(where, ":0"))
 			if o.SourceLink != nil && p.Line > 0 {
-				where = link(where, o.SourceLink(fmt.Sprintf("%s:%d", p.File, p.Line), ""))
+				where = link(where, o.SourceLink(src, ""))
 			}
 			where += ": "
 		}

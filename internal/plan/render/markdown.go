@@ -55,7 +55,7 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	markdownHeader(&b, p)
 	attention := bySubject("### ⚠️ Look at these first\n\n", "", attentionIcon, prFacts(p, o, true), o, limit/2)
 	drift := bySubject("### ❔ Changed outside the spec\n\n", driftIntro(p), driftIcon, driftFacts(p, mdQuoting), o, limit/4)
-	expiring := markdownExpiring(p, o, o.fullPlan())
+	expiring := markdownExpiring(p, o)
 	footer := markdownFooter(p, o)
 	const reserve = 600 // the notes of what was cut
 	b.WriteString(attention)
@@ -73,15 +73,12 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	return err
 }
 
-// fullPlan names where every change can be read, "" when nowhere.
-func (o Options) fullPlan() string { return o.FullPlan }
-
 // fullPlanNote ends a note of what was left out: where to read it all.
 func (o Options) fullPlanNote() string {
 	if o.FullPlan == "" {
 		return "; the full plan was not saved (plan --out FILE saves it)"
 	}
-	return "; every change is in " + o.FullPlan
+	return "; the full plan is " + o.FullPlan
 }
 
 func markdownHeader(b *strings.Builder, p *plan.Plan) {

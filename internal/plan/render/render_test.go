@@ -362,7 +362,7 @@ func TestCutMarkdownNamesEveryAttentionItem(t *testing.T) {
 	if len(out) > DefaultMaxMarkdown {
 		t.Errorf("markdown is %d bytes", len(out))
 	}
-	if !strings.Contains(out, "; every change is in the plan artifact") {
+	if !strings.Contains(out, "; the full plan is the plan artifact") {
 		t.Fatal("the details were not cut; the test needs a bigger plan")
 	}
 	cut := strings.Index(out, "### Details")
