@@ -364,11 +364,7 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		located := make([]render.Problem, len(problems))
 		for i, pr := range problems {
 			fmt.Fprintln(ios.ErrOut, "error: "+pr.String())
-			msg := pr.Message
-			if pr.Address != (plan.Address{}) {
-				msg = plan.Prose(pr.Address.String(), func(s string) string { return "`" + s + "`" }, func(s string) string { return s }) + ": " + msg
-			}
-			located[i] = render.Problem{File: pr.Source.File, Line: pr.Source.Line, Column: pr.Source.Column, Message: msg}
+			located[i] = render.Problem{File: pr.Source.File, Line: pr.Source.Line, Column: pr.Source.Column, Message: pr.Message}
 		}
 		return nil, &problemsError{err: fmt.Errorf("cannot plan: %s", count(len(problems), "problem")), problems: located}
 	}
