@@ -34,6 +34,20 @@ func readWithdrawnPlan(t *testing.T, data string) withdrawnPlan {
 	return p
 }
 
+// appliedMain is a Git repository whose specs/ holds body, committed as
+// main (base) and applied to a fresh simulator; the test runs in it.
+func appliedMain(t *testing.T, body string) (w *world, top, base string) {
+	t.Helper()
+	top = newGitSpec(t)
+	w = newWorld(t, "aksk", sim.Options{})
+	t.Chdir(top)
+	base = commitSpec(t, top, body, "main")
+	if code, _, errOut := w.run("apply", "--yes", "specs"); code != 0 {
+		t.Fatalf("apply main: exit %d\n%s", code, errOut)
+	}
+	return w, top, base
+}
+
 func memberOf(w *world, repo, user string) string {
 	for _, r := range w.sim.Snapshot().Repositories {
 		if r.Path == repo {
@@ -49,15 +63,8 @@ func memberOf(w *world, repo, user string) string {
 // carries it, and apply --plan (the apply-on-merge recipe) removes exactly
 // that member and nothing else.
 func TestPRRemovingAMemberLinePlansAndAppliesTheRemoval(t *testing.T) {
-	top := newGitSpec(t)
-	w := newWorld(t, "aksk", sim.Options{})
+	w, top, base := appliedMain(t, changedBase)
 	saved := filepath.Join(t.TempDir(), "pr.json")
-	t.Chdir(top)
-
-	base := commitSpec(t, top, changedBase, "main")
-	if code, _, errOut := w.run("apply", "--yes", "specs"); code != 0 {
-		t.Fatalf("apply main: exit %d\n%s", code, errOut)
-	}
 	consoleGrant(t, w, "payments/api/gateway", "nina", 40) // drift: not the PR's
 	// The PR deletes dave's line (line 8 at the base).
 	commitSpec(t, top, strings.Replace(changedBase, ", dave: viewer}", "}", 1), "dave leaves the gateway")
@@ -139,15 +146,9 @@ func extrasOf(p withdrawnPlan) string {
 // its members; apply --plan removes exactly that and confirms it by
 // reading back.
 func TestPRDeletingAPolicyRemovesWhatItGranted(t *testing.T) {
-	top := newGitSpec(t)
-	w := newWorld(t, "aksk", sim.Options{})
+	w, top, base := appliedMain(t, strings.Replace(changedBase, "repositories: [\"payments/api/**\"]\n    members: {erin: viewer}",
+		"repositories: [\"payments/**\"]\n    members: {erin: viewer, nina: viewer}", 1))
 	saved := filepath.Join(t.TempDir(), "pr.json")
-	t.Chdir(top)
-	withPolicy := strings.Replace(changedBase, "repositories: [\"payments/api/**\"]\n    members: {erin: viewer}", "repositories: [\"payments/**\"]\n    members: {erin: viewer, nina: viewer}", 1)
-	base := commitSpec(t, top, withPolicy, "main")
-	if code, _, errOut := w.run("apply", "--yes", "specs"); code != 0 {
-		t.Fatalf("apply main: exit %d\n%s", code, errOut)
-	}
 	commitSpec(t, top, changedBase[:strings.Index(changedBase, "policies:")], "no more audit")
 	code, out, errOut := w.run("plan", "--changed-since", base, "--format", "json", "--out", saved, "specs")
 	if code != 0 {
