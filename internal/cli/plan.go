@@ -47,7 +47,12 @@ Nothing is changed.
 
 Output formats: text (terminal), markdown (a pull-request comment) and json
 (the versioned plan document, see docs/plan-json.md). --out saves the plan for
-'reposync apply --plan FILE'.
+'reposync apply --plan FILE'. With --format markdown a plan that cannot be
+made still writes a comment, saying so with every problem at its line; under
+GitHub Actions problems, warnings and refusals are annotations too.
+
+With --changed-since REF, a grant the spec at REF made and the spec now does
+not is removed without --prune: the change asks for it.
 
 Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes or
 drift (live entries not in the spec), 1 when apply would refuse the plan;
