@@ -58,7 +58,8 @@ reviewed: the spec must be unchanged and every live object the plan read is
 read again; if any changed, the plan is stale and nothing is applied.
 
 Guardrails, checked before the first write: deletions need --prune (except
-removals of grants whose expires date has passed, which the spec asks for); at most
+removals of grants whose expires date has passed, or that the change since
+--changed-since REF took out of the spec: the spec asks for those); at most
 max_deletes deletions (settings or --max-deletes); no managed repository left
 with fewer than min_admins admins; never the caller's own admin role; group
 deletion needs --allow-delete-groups.
