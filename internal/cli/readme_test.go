@@ -84,7 +84,7 @@ func TestReadmeQuickStart(t *testing.T) {
 	}
 	out := run(steps, dir)
 	for _, want := range []string{"specs: valid: 1 file", "Result: ok", "viewer → developer", "2 done, 0 failed",
-		"? repository[payments/try-out]: repository not listed in the spec", "      member carol: admin\n", "exit 2: drift", "No changes."} {
+		"  ? carol: admin on payments/try-out — in a repository the spec does not list\n", "  ? repository payments/try-out: not listed", "exit 2: drift", "No changes."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("quick start output lacks %q:\n%s", want, out)
 		}

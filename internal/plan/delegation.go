@@ -14,14 +14,14 @@ import (
 // spec.Expand leaves out — says so in a plan warning.
 
 // markScopes sets Change.Scope on every change whose source is a file
-// with a scope.
+// with a scope (a withdrawn grant's is its file's at the base).
 func markScopes(p *Plan, d *state.Desired) {
 	if len(d.Scopes) == 0 {
 		return
 	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if f := sourceFile(c.Source); f != "" && d.Scopes[f] != nil {
+		if f := sourceFile(c.Source); c.Withdrawn == nil && f != "" && d.Scopes[f] != nil {
 			c.Scope = f
 		}
 	}

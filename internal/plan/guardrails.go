@@ -18,8 +18,9 @@ type Guardrails struct {
 	// plan (only repositories whose admins the plan reduces are checked).
 	MinAdmins int
 	// Prune must be set for a plan with deletions to run, except for
-	// deletions of grants whose end date passed (Change.Expired): the spec
-	// asked for those.
+	// deletions of grants whose end date passed (Change.Expired) or that
+	// the change under review removed (Change.Withdrawn): the spec asked
+	// for those.
 	Prune bool
 	// AllowDeleteGroups must be set for a plan that deletes groups.
 	AllowDeleteGroups bool
@@ -38,6 +39,8 @@ type Refusal struct {
 	Addresses []string `json:"addresses"`
 }
 
+// String is the refusal in words, what it names in prose (Prose): "bob
+// on payments/api/gateway", not the address.
 func (v Refusal) String() string {
 	s := v.Rule + ": " + v.Message
 	if len(v.Addresses) > 0 {
@@ -48,10 +51,16 @@ func (v Refusal) String() string {
 			more = fmt.Sprintf(" and %d more", len(list)-show)
 			list = list[:show]
 		}
-		s += " (" + strings.Join(list, ", ") + more + ")"
+		words := make([]string, len(list))
+		for i, a := range list {
+			words[i] = Prose(a, same, same)
+		}
+		s += " (" + strings.Join(words, "; ") + more + ")"
 	}
 	return s
 }
+
+func same(s string) string { return s }
 
 // Check returns every guardrail the plan breaks, given the live state it was
 // planned against. An empty result means the plan may run.
@@ -61,7 +70,7 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 	for _, c := range p.Changes {
 		if c.Action == Delete {
 			deletes = append(deletes, c.Address.String())
-			if len(c.Expired) == 0 {
+			if len(c.Expired) == 0 && c.Withdrawn == nil {
 				unasked = append(unasked, c.Address.String())
 			}
 			if c.Kind == KindGroup {
@@ -100,7 +109,11 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 			}
 		}
 		if len(missing) > 0 {
-			out = append(out, Refusal{Rule: "password_env", Message: "no password in the environment for " + state.Count(len(missing), "Git authorization") + ": password_env names a variable that is not set", Addresses: missing})
+			verb := "needs a password from the environment, and the variable is"
+			if len(missing) > 1 {
+				verb = "need a password from the environment, and the variables are"
+			}
+			out = append(out, Refusal{Rule: "password_env", Message: fmt.Sprintf("%s %s not set", state.Count(len(missing), "Git authorization"), verb), Addresses: missing})
 		}
 	}
 	return out

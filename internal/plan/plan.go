@@ -167,6 +167,11 @@ type Change struct {
 	// deletion needs no --prune (it still counts against max_deletes and
 	// min_admins). Absent for every other change.
 	Expired []ExpiredGrant `json:"expired,omitempty"`
+	// Withdrawn is the grant of the base spec this change takes away: the
+	// change under review removed it from the spec (withdrawn.go), so the
+	// change needs no --prune; Source is its line at Withdrawn.Revision.
+	// Absent for every other change.
+	Withdrawn *Withdrawn `json:"withdrawn,omitempty"`
 	// Target carries the ids the API calls need, resolved at plan time, so
 	// apply does exactly what was reviewed.
 	Target Target `json:"target"`
@@ -245,6 +250,8 @@ type Extra struct {
 	Address Address `json:"address"`
 	Kind    Kind    `json:"kind"`
 	Detail  string  `json:"detail"`
+	// Role is a member's live role, what the entry grants.
+	Role state.Role `json:"role,omitempty"`
 	// Grants are an unlisted repository's or group's direct grants
 	// (territory.go); absent for other extras, and when it has none.
 	Grants []Grant `json:"grants,omitempty"`

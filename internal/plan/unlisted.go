@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/reposync/reposync/internal/state"
@@ -21,20 +20,6 @@ type Grant struct {
 	Role string `json:"role,omitempty"`
 	// Rule says who a push rule lets push.
 	Rule *PushRuleValue `json:"rule,omitempty"`
-}
-
-// String renders the grant for a terminal.
-func (g Grant) String() string {
-	switch g.Kind {
-	case KindMember:
-		return fmt.Sprintf("member %s: %s", g.Name, g.Role)
-	case KindPushRule:
-		if len(g.Rule.Users)+len(g.Rule.MemberGroups)+len(g.Rule.Roles) == 0 {
-			return "push rule " + g.Name + ": {} (nobody may push)"
-		}
-		return "push rule " + g.Name + ": " + g.Rule.String()
-	}
-	return "member group " + g.Name
 }
 
 // territory adds the unlisted repositories of a full plan to its extras,
