@@ -3,6 +3,7 @@ package cli
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -197,6 +198,24 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 			}
 		}
 	}
+	// Every repository a changed scope reaches, before or after: what its
+	// file may grant or take away there changed (its patterns, max_role,
+	// or whether it has a scope at all), even where no entry did.
+	oldScopes, nowScopes := scopesByKey(old), scopesByKey(now)
+	for _, key := range unionKeys(oldScopes, nowScopes) {
+		o, n := oldScopes[key], nowScopes[key]
+		if scopeRule(o) == scopeRule(n) {
+			continue
+		}
+		o, n = cmp.Or(o, n), cmp.Or(n, o) // a scope added or removed: the one there is
+		for _, sc := range []*state.FileScope{o, n} {
+			for _, pat := range sc.Patterns {
+				if !pat.Negate {
+					scope.Repositories = append(scope.Repositories, pat.Text)
+				}
+			}
+		}
+	}
 	slices.Sort(scope.Repositories)
 	scope.Repositories = slices.Compact(scope.Repositories)
 	if err := scope.Compile(); err != nil {
@@ -210,8 +229,27 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 	return scope, note, nil
 }
 
+// scopesByKey are d's scopes by their `scopes:` key (d.Scopes is by file
+// name, which differs between the spec at a revision and on disk).
+func scopesByKey(d *state.Desired) map[string]*state.FileScope {
+	out := make(map[string]*state.FileScope, len(d.Scopes))
+	for _, sc := range d.Scopes {
+		out[sc.Key] = sc
+	}
+	return out
+}
+
+// scopeRule is what a scope decides about a plan: its patterns and its
+// max_role ("" without a scope); owners decide only who reviews.
+func scopeRule(sc *state.FileScope) string {
+	if sc == nil {
+		return ""
+	}
+	return scopePatterns(sc) + "\x01" + string(sc.MaxRole)
+}
+
 // policyScope names the scope a policy is cut to (the patterns of its
-// file's scope: block), "" without one. A policy whose scope changed —
+// file's scope), "" without one. A policy whose scope changed —
 // its file's scope edited, or the policy moved to another file — selects
 // other repositories even when its own entry is the same.
 func policyScope(d *state.Desired, pol *state.Policy) string {

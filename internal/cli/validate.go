@@ -175,12 +175,12 @@ func writeGitHubAnnotation(w io.Writer, d spec.Diagnostic) {
 	}
 	esc := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
 	prop := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
-	fmt.Fprintf(w, "::%s file=%s", level, prop.Replace(d.File))
+	fmt.Fprintf(w, "::%s file=%s", level, prop.Replace(state.Visible(d.File)))
 	if d.Line > 0 {
 		fmt.Fprintf(w, ",line=%d", d.Line)
 		if d.Column > 0 {
 			fmt.Fprintf(w, ",col=%d", d.Column)
 		}
 	}
-	fmt.Fprintf(w, "::%s\n", esc.Replace(msg))
+	fmt.Fprintf(w, "::%s\n", esc.Replace(state.Visible(msg)))
 }

@@ -13,7 +13,7 @@ import (
 // declared, in each format of validate.
 func TestValidateScopeBreachFormats(t *testing.T) {
 	dir := "../../testdata/invalid/scope-role-above-max"
-	msg := "grants `admin` to `bob`, above this file's max_role `developer` (scope `payments/**`, max_role `developer`, declared at " + dir + "/spec.yaml:2:1)"
+	msg := "grants `admin` to `bob`, above this file's max_role `developer` (scope `payments/**`, max_role `developer`, declared at " + dir + "/reposync.yaml:3:3)"
 	t.Run("json", func(t *testing.T) {
 		code, stdout, _ := run(t, "validate", "--format", "json", dir)
 		if code != ExitError {
@@ -37,7 +37,7 @@ func TestValidateScopeBreachFormats(t *testing.T) {
 				continue
 			}
 			got := []any{d.File, d.Line, d.Column, d.Path, d.Message}
-			want := []any{dir + "/spec.yaml", 9, 7, `repositories["payments/api/gateway"].members.bob`, msg}
+			want := []any{dir + "/spec.yaml", 6, 7, `repositories["payments/api/gateway"].members.bob`, msg}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("diagnostic (-want +got):\n%s", diff)
 			}
@@ -48,7 +48,7 @@ func TestValidateScopeBreachFormats(t *testing.T) {
 		if code != ExitError {
 			t.Fatalf("exit %d, want 1", code)
 		}
-		want := "::error file=" + dir + "/spec.yaml,line=9,col=7::repositories[\"payments/api/gateway\"].members.bob: " + msg + "\n"
+		want := "::error file=" + dir + "/spec.yaml,line=6,col=7::repositories[\"payments/api/gateway\"].members.bob: " + msg + "\n"
 		var got string
 		for _, l := range strings.SplitAfter(stdout, "\n") {
 			if strings.HasPrefix(l, "::error ") {

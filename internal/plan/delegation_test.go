@@ -16,13 +16,11 @@ import (
 
 const delegatedBase = `version: 1
 project: 0b234373cf3f4b04ab2d8a245155e12b
+scopes:
+  teams/payments.yaml: {repositories: ["payments/api/**"], max_role: developer, owners: ["@acme/payments"]}
 `
 
 const delegatedTeam = `version: 1
-scope:
-  repositories: ["payments/api/**"]
-  max_role: developer
-  owners: ["@acme/payments"]
 repositories:
   payments/api/ledger:
     members: {carol: developer, bob: viewer}
@@ -161,19 +159,18 @@ func TestDiffLeavesGroupsOutsideScopedGroupListsAlone(t *testing.T) {
 	live.Groups["platform"] = &state.LiveGroup{ID: 300, Path: "platform", Visibility: "private", MemberGroups: []string{}}
 	live.Groups["payments/old"] = &state.LiveGroup{ID: 301, Path: "payments/old", ParentID: 100, Visibility: "private", MemberGroups: []string{}}
 	team := `version: 1
-scope:
-  repositories: ["payments/**"]
 groups:
   payments: {}
   payments/api: {}
 `
+	base := "version: 1\nproject: 0b234373cf3f4b04ab2d8a245155e12b\nscopes:\n  teams/payments.yaml: {repositories: [\"payments/**\"]}\n"
 	for _, tc := range []struct {
 		name string
 		base string
 		want []string
 	}{
-		{"scoped files only", delegatedBase, []string{"delete group[payments/old]"}},
-		{"an unscoped groups section", delegatedBase + "groups: {}\n", []string{"delete group[payments/old]", "delete group[platform]"}},
+		{"scoped files only", base, []string{"delete group[payments/old]"}},
+		{"an unscoped groups section", base + "groups: {}\n", []string{"delete group[payments/old]", "delete group[platform]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, d := loadFiles(t, map[string]string{"reposync.yaml": tc.base, "teams/payments.yaml": team})

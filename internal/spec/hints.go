@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -52,6 +53,11 @@ func patternHint(ptr, v string) string {
 		return repositoryPatternProblem(v)
 	case "expires":
 		return dateHint(v)
+	case "specFile":
+		if fixed := path.Clean("/" + v)[1:]; fixed != v && !strings.Contains(v, "..") && schemaAccepts(ptr, fixed) {
+			return fmt.Sprintf("a key is a file's path below the spec root: write `%s`", clip(fixed))
+		}
+		return "a key is a file's path below the spec root, without `..`, `./` or a hidden part"
 	}
 	if strings.HasSuffix(ptr, "/properties/password_env") {
 		return "" // the caller knows the entry and names the variable
