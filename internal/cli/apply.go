@@ -159,12 +159,11 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, o.IO, s, d, r, o.Getenv)
+	res, err := makePlan(ctx, o.IO, s, d, r, origin, o.Getenv)
 	if err != nil {
 		return err
 	}
 	p := res.plan
-	recordOrigin(p, origin)
 	if o.ExpectChanges != "" && p.ChangesDigest != o.ExpectChanges {
 		return fmt.Errorf("the plan now differs from the reviewed one: its changes digest is %s, not %s; review the new plan", p.ChangesDigest, o.ExpectChanges)
 	}
@@ -220,11 +219,10 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		}
 		// Someone may have changed the live state while the question was
 		// open: read again what the plan read, and refuse if it moved.
-		again, err := makePlan(ctx, o.IO, s, d, r, o.Getenv)
+		again, err := makePlan(ctx, o.IO, s, d, r, origin, o.Getenv)
 		if err != nil {
 			return err
 		}
-		recordOrigin(again.plan, origin)
 		stale := staleness(p, again.plan, d.Digest, s.conn.Project)
 		stale = append(stale, plan.ChangesDiffer(p, again.plan)...)
 		if len(stale) > 0 {

@@ -220,6 +220,8 @@ func attention(p *plan.Plan, o Options) []attentionItem {
 			add(1, "**Deletes** group %s%s", where, src)
 		case c.Action == plan.Delete:
 			add(1, "**Deletes** Git authorization %s%s", where, src)
+		case demotesAdmin(c):
+			add(0, "**Demotes** %s from admin to %s on %s%s", code(c.Address.Leaf()), text(roleText(c.After.(*plan.MemberValue))), where, src)
 		case grantsAdmin(c):
 			was := "new member"
 			if b, ok := c.Before.(*plan.MemberValue); ok {
