@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/reposync/reposync/internal/spec"
 )
 
 // TestValidateScopeBreachFormats checks that a scope breach is one error
@@ -59,4 +61,18 @@ func TestValidateScopeBreachFormats(t *testing.T) {
 			t.Errorf("annotations (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// TestAnnotationsShowInvisibleCharactersEscaped: a GitHub annotation
+// shows a right-to-left override, a zero-width space or a line separator
+// escaped, in the file and the message alike, as the text diagnostics do,
+// so the annotation on the pull request cannot read as another name.
+func TestAnnotationsShowInvisibleCharactersEscaped(t *testing.T) {
+	var b strings.Builder
+	writeGitHubAnnotation(&b, spec.Diagnostic{Severity: spec.SeverityError, File: "teams/pay\u202elmth.yaml", Line: 3, Column: 5,
+		Path: "repositories", Message: "repository `a\u200bb\u2028` is outside"})
+	want := "::error file=teams/pay\\u202elmth.yaml,line=3,col=5::repositories: repository `a\\u200bb\\u2028` is outside\n"
+	if got := b.String(); got != want {
+		t.Errorf("annotation %q, want %q", got, want)
+	}
 }

@@ -2,15 +2,23 @@ package render
 
 import (
 	"net/url"
+	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/state"
 )
 
 // Everything a spec or the live state can put into a Markdown comment —
 // names, paths, descriptions, reasons, sources — passes through one of the
 // functions below, so that no tag, comment, link, emphasis or table break
-// written by a pull-request author survives into the rendered comment.
+// written by a pull-request author survives into the rendered comment, and
+// no character a reviewer cannot see for what it is (state.Invisible: a
+// right-to-left override, a zero-width space, a control character) reaches
+// it unescaped. The text and Markdown views render a copy of the plan with
+// every such character escaped (visiblePlan), so live values that reach
+// them by other ways — a push rule's diff, a description — are seen too.
 //
 //   - code: an inline code span (inert in CommonMark: no HTML, no links);
 //   - text: plain text, every character that could start Markdown or HTML
@@ -21,7 +29,7 @@ import (
 // code wraps s in an inline code span that no backtick run inside s can
 // close early; line breaks become spaces (a code span cannot hold one).
 func code(s string) string {
-	s = oneLine(s)
+	s = state.Visible(oneLine(s))
 	if s == "" {
 		return ""
 	}
@@ -60,13 +68,13 @@ var mdEscaper = strings.NewReplacer(
 )
 
 // text makes s inert Markdown text.
-func text(s string) string { return mdEscaper.Replace(s) }
+func text(s string) string { return state.Visible(mdEscaper.Replace(s)) }
 
 var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;", "`", "&#96;",
 	"\r", " ", "\n", " ")
 
 // html makes s inert inside an HTML element.
-func html(s string) string { return htmlEscaper.Replace(s) }
+func html(s string) string { return state.Visible(htmlEscaper.Replace(s)) }
 
 // cell makes rendered Markdown safe inside a table cell: a pipe would end
 // the cell even inside a code span, and a line break would end the row.
@@ -83,6 +91,129 @@ func oneLine(s string) string {
 
 // lineBreaks is built once: a Replacer is costly to build and safe to share.
 var lineBreaks = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
+
+// visiblePlan returns p, or when any of its strings holds an invisible
+// character a copy of it with every such character escaped
+// (state.Visible): what the text and Markdown views render. Line breaks
+// stay in group descriptions, which those views show line by line.
+func visiblePlan(p *plan.Plan) *plan.Plan {
+	v, changed := visibleValue(reflect.ValueOf(p), false)
+	if !changed {
+		return p
+	}
+	return v.Interface().(*plan.Plan)
+}
+
+// shownField is a field of a plan type that a view may show: exported,
+// able to hold a string, and not the API's ids (Target) or the live
+// fingerprints (Plan.Live), which no view shows. lines: a group's
+// description, which may span lines.
+type shownField struct {
+	index int
+	lines bool
+}
+
+var shown sync.Map // reflect.Type -> []shownField
+
+func shownFields(t reflect.Type) []shownField {
+	if fs, ok := shown.Load(t); ok {
+		return fs.([]shownField)
+	}
+	var fs []shownField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		switch {
+		case !f.IsExported(), f.Type == reflect.TypeFor[plan.Target](), f.Name == "Live" && t == reflect.TypeFor[plan.Plan]():
+		case f.Type.Kind() >= reflect.Bool && f.Type.Kind() <= reflect.Complex128:
+		default:
+			fs = append(fs, shownField{i, f.Name == "Description" && t == reflect.TypeFor[plan.GroupValue]()})
+		}
+	}
+	shown.Store(t, fs)
+	return fs
+}
+
+// visibleValue is v with its strings escaped, copied only where one
+// changed; lines keeps line breaks (a description).
+func visibleValue(v reflect.Value, lines bool) (reflect.Value, bool) {
+	var out reflect.Value // the copy, once something changed
+	switch v.Kind() {
+	case reflect.String:
+		s := visibleText(v.String(), lines)
+		if s == v.String() {
+			return v, false
+		}
+		out = reflect.New(v.Type()).Elem()
+		out.SetString(s)
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return v, false
+		}
+		e, ch := visibleValue(v.Elem(), lines)
+		if !ch {
+			return v, false
+		}
+		if v.Kind() == reflect.Interface {
+			out = reflect.New(v.Type()).Elem()
+			out.Set(e)
+		} else {
+			out = reflect.New(e.Type())
+			out.Elem().Set(e)
+		}
+	case reflect.Struct:
+		for _, sf := range shownFields(v.Type()) {
+			i := sf.index
+			if f, ch := visibleValue(v.Field(i), sf.lines); ch {
+				if !out.IsValid() {
+					out = reflect.New(v.Type()).Elem()
+					out.Set(v)
+				}
+				out.Field(i).Set(f)
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			if e, ch := visibleValue(v.Index(i), lines); ch {
+				if !out.IsValid() {
+					out = reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+					reflect.Copy(out, v)
+				}
+				out.Index(i).Set(e)
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			k, kch := visibleValue(it.Key(), lines)
+			e, ech := visibleValue(it.Value(), lines)
+			if kch || ech {
+				if !out.IsValid() {
+					out = reflect.MakeMapWithSize(v.Type(), v.Len())
+					for c := v.MapRange(); c.Next(); {
+						out.SetMapIndex(c.Key(), c.Value())
+					}
+				}
+				out.SetMapIndex(it.Key(), reflect.Value{})
+				out.SetMapIndex(k, e)
+			}
+		}
+	}
+	if !out.IsValid() {
+		return v, false
+	}
+	return out, true
+}
+
+// visibleText is state.Visible, line by line when lines is set.
+func visibleText(s string, lines bool) string {
+	if !lines {
+		return state.Visible(s)
+	}
+	parts := strings.Split(s, "\n")
+	for i := range parts {
+		parts[i] = state.Visible(parts[i])
+	}
+	return strings.Join(parts, "\n")
+}
 
 // fence returns a code fence longer than any backtick run in body, so a
 // diff of spec text cannot close its block early.

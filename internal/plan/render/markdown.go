@@ -35,6 +35,7 @@ var mdIcon = map[plan.Action]string{
 // It stays under Options.MaxMarkdown bytes. Every string that comes from
 // the spec or the live state is rendered inert (escape.go).
 func Markdown(w io.Writer, p *plan.Plan, o Options) error {
+	p = visiblePlan(p)
 	limit := o.MaxMarkdown
 	if limit <= 0 {
 		limit = DefaultMaxMarkdown

@@ -33,6 +33,7 @@ var actionColor = map[plan.Action]string{
 // marker, its values and its spec source, unified diffs of changed push
 // rules, then extras, warnings and the summary line.
 func Text(w io.Writer, p *plan.Plan, o Options) error {
+	p = visiblePlan(p)
 	bw := bufio.NewWriter(w)
 	paint := func(code, s string) string {
 		if !o.Color || code == "" {
