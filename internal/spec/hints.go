@@ -53,6 +53,10 @@ func patternHint(ptr, v string) string {
 		return repositoryPatternProblem(v)
 	case "expires":
 		return dateHint(v)
+	case "owner":
+		if strings.HasPrefix(v, "TODO") {
+			return "a placeholder `reposync export` wrote: name who reviews this file, as `@user`, `@org/team` or an e-mail address"
+		}
 	case "specFile":
 		if fixed := path.Clean("/" + v)[1:]; fixed != v && !strings.Contains(v, "..") && schemaAccepts(ptr, fixed) {
 			return fmt.Sprintf("a key is a file's path below the spec root: write `%s`", clip(fixed))
