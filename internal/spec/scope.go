@@ -177,8 +177,13 @@ func (b *builder) resolveScopes(srcs []source, frags []*builder) {
 		return true
 	})
 	// A file whose key differs from a scoped one only in letter case is the
-	// same file on a case-insensitive checkout, and looks like it anywhere.
+	// same file on a case-insensitive checkout, and looks like it anywhere;
+	// one whose path holds an invisible character reads as another.
 	for _, s := range srcs {
+		if i := strings.IndexFunc(s.rel, state.Invisible); i >= 0 {
+			b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: s.name,
+				Message: fmt.Sprintf("the file's path holds %s: rename the file, it could read as another path", describeInvisible([]rune(s.rel[i:])[0]))})
+		}
 		for _, other := range lower[strings.ToLower(s.rel)] {
 			if sc := b.scopes[other]; other != s.rel && sc != nil && b.scopes[s.rel] == nil {
 				b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: s.name,
