@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -265,13 +266,17 @@ func (c *converter) convert(n *yaml.Node, depth int) any {
 			}
 			key := k.Value
 			if check && !c.build {
-				c.stack = append(c.stack, key)
+				msg := ""
 				if !coreTag(k) {
-					c.once(k, "YAML tag `"+k.ShortTag()+"` on a key is not supported: keys are names, written as they are; remove the tag")
+					msg = "YAML tag `" + k.ShortTag() + "` on a key is not supported: keys are names, written as they are; remove the tag"
 				} else if r, ok := invisibleIn(key, false); ok {
-					c.once(k, fmt.Sprintf("key `%s` contains %s; remove it (a reviewer cannot see it, and the name would not be the one it looks like)", clip(state.Visible(key)), describeInvisible(r)))
+					msg = fmt.Sprintf("key `%s` contains %s; remove it (a reviewer cannot see it, and the name would not be the one it looks like)", clip(state.Visible(key)), describeInvisible(r))
 				}
-				c.stack = c.stack[:len(c.stack)-1]
+				if msg != "" {
+					c.stack = append(c.stack, key)
+					c.once(k, msg)
+					c.stack = c.stack[:len(c.stack)-1]
+				}
 			}
 			var prev *yaml.Node
 			if first != nil {
@@ -300,7 +305,7 @@ func (c *converter) convert(n *yaml.Node, depth int) any {
 		return out
 	case yaml.ScalarNode:
 		if !c.build {
-			if _, ok := scalarValue(n); !ok {
+			if n.Style&yaml.TaggedStyle != 0 && !fits(n) {
 				c.once(n, fmt.Sprintf("`%s` is not a value of the YAML tag `%s`; remove the tag", clip(state.Visible(n.Value)), n.ShortTag()))
 			}
 			if r, ok := invisibleIn(n.Value, freeText(c.stack)); ok {
@@ -412,48 +417,74 @@ func earlierKey(n *yaml.Node, i int, key string) *yaml.Node {
 	return nil
 }
 
-// scalarValue resolves a scalar the way YAML 1.2 does (yaml.v3), except
-// that numbers are exact json.Numbers (see yamlNumber), so the schema sees
-// integers exactly and numbers too large for 64 bits as numbers. It is the
-// one reading of a scalar: the schema checks what it returns, and the
-// builder takes strings through str, so no value can pass the one and be
-// dropped by the other. A plain date (`2027-01-31`) or `<<` as a value is
-// its text. ok is false for a value its explicit tag does not fit (`!!int
-// abc`) and for a tag outside YAML's core schema (coreTag): errors the
-// converter reports.
-func scalarValue(n *yaml.Node) (v any, ok bool) {
+// The kinds of value a scalar is, as readScalar reads it.
+type valueKind uint8
+
+const (
+	stringValue valueKind = iota
+	nullValue
+	boolValue
+	numberValue
+)
+
+// readScalar is the one reading of a scalar: the schema checks what it
+// returns (scalarValue) and the builder takes strings through str, so no
+// value can pass the one and be dropped by the other. It resolves the
+// scalar the way YAML 1.2 does (yaml.v3), except that numbers are exact
+// (see yamlNumber), so the schema sees integers exactly and numbers too
+// large for 64 bits as numbers; text is a string's text or a number's
+// digits. A plain date (`2027-01-31`) or `<<` as a value is its text. ok is
+// false for a value its explicit tag does not fit (`!!int abc`) and for a
+// tag outside YAML's core schema (coreTag): errors the converter reports.
+func readScalar(n *yaml.Node) (kind valueKind, text string, b, ok bool) {
 	explicit := n.Style&yaml.TaggedStyle != 0
-	switch n.ShortTag() {
+	switch tag := n.ShortTag(); tag {
 	case "!!null":
-		return nil, !explicit || n.Value == "" || n.Value == "~" || n.Value == "null"
+		return nullValue, "", false, !explicit || n.Value == "" || n.Value == "~" || n.Value == "null"
 	case "!!bool":
-		var b bool
-		if n.Decode(&b) == nil {
-			return b, true
+		var v bool // not b: its address escapes
+		if n.Decode(&v) == nil {
+			return boolValue, "", v, true
 		}
-		return n.Value, !explicit
-	case "!!int", "!!float":
-		if num, _, ok := yamlNumber(n); ok {
-			return num, true
+		return stringValue, n.Value, false, !explicit
+	case "!!int", "!!float", "!!str":
+		if num, _, isNum := yamlNumber(n); isNum {
+			return numberValue, string(num), false, true // for !!str: a plain number too large for yaml.v3
 		}
-		return n.Value, !explicit // .inf and .nan, which JSON cannot hold
-	case "!!str":
-		if num, _, ok := yamlNumber(n); ok {
-			return num, true // a plain number too large for yaml.v3
-		}
-		return n.Value, true
+		return stringValue, n.Value, false, tag == "!!str" || !explicit // .inf and .nan, which JSON cannot hold
 	}
-	return n.Value, coreTag(n)
+	return stringValue, n.Value, false, coreTag(n)
 }
 
-// str is the text of a scalar that scalarValue reads as a string.
+// fits reports whether a scalar's text is a value of its tag (untagged
+// scalars always are).
+func fits(n *yaml.Node) bool {
+	_, _, _, ok := readScalar(n)
+	return ok
+}
+
+// scalarValue is readScalar's value as the schema validator takes it: nil,
+// a bool, a json.Number or a string.
+func scalarValue(n *yaml.Node) (any, bool) {
+	kind, text, b, ok := readScalar(n)
+	switch kind {
+	case nullValue:
+		return nil, ok
+	case boolValue:
+		return b, ok
+	case numberValue:
+		return json.Number(text), ok
+	}
+	return text, ok
+}
+
+// str is the text of a scalar that readScalar reads as a string.
 func str(n *yaml.Node) (string, bool) {
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return "", false
 	}
-	v, ok := scalarValue(n)
-	s, isStr := v.(string)
-	return s, ok && isStr
+	kind, text, _, ok := readScalar(n)
+	return text, ok && kind == stringValue
 }
 
 // firstInvalidUTF8 locates the first byte that is not valid UTF-8.
