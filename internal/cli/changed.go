@@ -3,7 +3,6 @@ package cli
 import (
 	"archive/tar"
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -200,15 +199,24 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 	}
 	// Every repository a changed scope reaches, before or after: what its
 	// file may grant or take away there changed (its patterns, max_role,
-	// or whether it has a scope at all), even where no entry did.
-	oldScopes, nowScopes := scopesByKey(old), scopesByKey(now)
-	for _, key := range unionKeys(oldScopes, nowScopes) {
-		o, n := oldScopes[key], nowScopes[key]
-		if scopeRule(o) == scopeRule(n) {
+	// or whether it has a scope at all), even where no entry did. Scopes
+	// pair up by key: the file names differ between a revision and disk.
+	pairs := map[string][2]*state.FileScope{}
+	for i, d := range []*state.Desired{old, now} {
+		for _, sc := range d.Scopes {
+			p := pairs[sc.Key]
+			p[i] = sc
+			pairs[sc.Key] = p
+		}
+	}
+	for _, p := range pairs {
+		if scopeRule(p[0]) == scopeRule(p[1]) {
 			continue
 		}
-		o, n = cmp.Or(o, n), cmp.Or(n, o) // a scope added or removed: the one there is
-		for _, sc := range []*state.FileScope{o, n} {
+		for _, sc := range p {
+			if sc == nil {
+				continue
+			}
 			for _, pat := range sc.Patterns {
 				if !pat.Negate {
 					scope.Repositories = append(scope.Repositories, pat.Text)
@@ -227,16 +235,6 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 		note += ", and the Git authorizations"
 	}
 	return scope, note, nil
-}
-
-// scopesByKey are d's scopes by their `scopes:` key (d.Scopes is by file
-// name, which differs between the spec at a revision and on disk).
-func scopesByKey(d *state.Desired) map[string]*state.FileScope {
-	out := make(map[string]*state.FileScope, len(d.Scopes))
-	for _, sc := range d.Scopes {
-		out[sc.Key] = sc
-	}
-	return out
 }
 
 // scopeRule is what a scope decides about a plan: its patterns and its

@@ -41,12 +41,9 @@ func patternHint(ptr, v string) string {
 		return nameHint("an authorization name", v, 64, asciiNameRune, "letters, digits, `_`, `-` and `.`", "._-", "")
 	case "groupPath", "repositoryPath":
 		return pathHint(v)
-	case "pushRulePath":
-		switch {
-		case !strings.HasPrefix(v, "/") && schemaAccepts(ptr, "/"+v):
+	case "pushRulePath": // a control character is the converter's error (invisibleIn)
+		if !strings.HasPrefix(v, "/") && schemaAccepts(ptr, "/"+v) {
 			return fmt.Sprintf("push rule paths start with `/`: write `/%s`", clip(v))
-		case strings.IndexFunc(v, unicode.IsControl) >= 0:
-			return controlHint(v)
 		}
 		return "push rule paths start with `/`"
 	case "repositoryPattern":
@@ -140,15 +137,6 @@ func describeRune(r rune) string {
 		return "a backquote"
 	}
 	return fmt.Sprintf("`%c`", r)
-}
-
-func controlHint(v string) string {
-	for _, r := range v {
-		if unicode.IsControl(r) {
-			return fmt.Sprintf("%s is not allowed", describeRune(r))
-		}
-	}
-	return "see `reposync schema`"
 }
 
 // pathHint explains a bad group or repository full path.

@@ -102,7 +102,7 @@ func movedScope(f, rel string, e entry) Diagnostic {
 	var flow func(n *yaml.Node) *yaml.Node // a copy in flow style, without tags or comments
 	flow = func(n *yaml.Node) *yaml.Node {
 		n = deref(n)
-		c := &yaml.Node{Kind: n.Kind, Value: n.Value, Tag: n.Tag, Style: n.Style &^ yaml.TaggedStyle}
+		c := &yaml.Node{Kind: n.Kind, Value: n.Value, Style: n.Style &^ yaml.TaggedStyle}
 		if n.Kind != yaml.ScalarNode {
 			c.Style = yaml.FlowStyle
 		}

@@ -305,11 +305,13 @@ func (c *converter) convert(n *yaml.Node, depth int) any {
 		return out
 	case yaml.ScalarNode:
 		if !c.build {
-			if n.Style&yaml.TaggedStyle != 0 && !fits(n) {
-				c.once(n, fmt.Sprintf("`%s` is not a value of the YAML tag `%s`; remove the tag", clip(state.Visible(n.Value)), n.ShortTag()))
+			if n.Style&yaml.TaggedStyle != 0 { // an untagged scalar always fits
+				if _, _, _, ok := readScalar(n); !ok {
+					c.once(n, fmt.Sprintf("`%s` is not a value of the YAML tag `%s`; remove the tag", clip(state.Visible(n.Value)), n.ShortTag()))
+				}
 			}
 			if r, ok := invisibleIn(n.Value, freeText(c.stack)); ok {
-				c.once(n, fmt.Sprintf("`%s` contains %s; remove it (a reviewer cannot see it)%s", clip(state.Visible(n.Value)), describeInvisible(r), textHint(r, c.stack)))
+				c.once(n, fmt.Sprintf("`%s` contains %s; remove it (a reviewer cannot see it)", clip(state.Visible(n.Value)), describeInvisible(r)))
 			}
 			return nil
 		}
@@ -364,14 +366,9 @@ func freeText(p yamlPath) bool {
 // invisibleIn finds the first state.Invisible character of s — but in free
 // text line breaks, tabs and non-ASCII spaces are text.
 func invisibleIn(s string, free bool) (rune, bool) {
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; b < ' ' || b >= 0x7f {
-			for _, r := range s[i:] {
-				if state.Invisible(r) && !(free && (r == '\n' || r == '\t' || unicode.Is(unicode.Zs, r))) {
-					return r, true
-				}
-			}
-			return 0, false
+	for _, r := range s {
+		if state.Invisible(r) && !(free && (r == '\n' || r == '\t' || unicode.Is(unicode.Zs, r))) {
+			return r, true
 		}
 	}
 	return 0, false
@@ -388,18 +385,9 @@ func describeInvisible(r rune) string {
 	case unicode.Is(unicode.Zs, r):
 		kind = "a space other than U+0020"
 	case r == '\n' || r == '\t':
-		kind = "a line break or tab in a one-line value"
+		kind = "a line break or tab, which only a `description` or a `reason` may hold"
 	}
 	return fmt.Sprintf("%U, %s", r, kind)
-}
-
-// textHint says where line breaks are text, for a value that holds one
-// elsewhere.
-func textHint(r rune, p yamlPath) string {
-	if (r == '\n' || r == '\t') && !freeText(p) {
-		return "; only a `description` or a `reason` may span lines"
-	}
-	return ""
 }
 
 // earlierKey returns the key node of the first entry of mapping n before
@@ -454,13 +442,6 @@ func readScalar(n *yaml.Node) (kind valueKind, text string, b, ok bool) {
 		return stringValue, n.Value, false, tag == "!!str" || !explicit // .inf and .nan, which JSON cannot hold
 	}
 	return stringValue, n.Value, false, coreTag(n)
-}
-
-// fits reports whether a scalar's text is a value of its tag (untagged
-// scalars always are).
-func fits(n *yaml.Node) bool {
-	_, _, _, ok := readScalar(n)
-	return ok
 }
 
 // scalarValue is readScalar's value as the schema validator takes it: nil,

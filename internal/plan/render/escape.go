@@ -105,9 +105,9 @@ func visiblePlan(p *plan.Plan) *plan.Plan {
 }
 
 // shownField is a field of a plan type that a view may show: exported,
-// able to hold a string, and not the API's ids (Target) or the live
-// fingerprints (Plan.Live), which no view shows. lines: a group's
-// description, which may span lines.
+// able to hold a string, and not the API's ids (Target), which no view
+// shows; lines: a group's description, which may span lines. (Maps are
+// not walked: the plan's only one, the live fingerprints, is never shown.)
 type shownField struct {
 	index int
 	lines bool
@@ -122,10 +122,7 @@ func shownFields(t reflect.Type) []shownField {
 	var fs []shownField
 	for i := range t.NumField() {
 		f := t.Field(i)
-		switch {
-		case !f.IsExported(), f.Type == reflect.TypeFor[plan.Target](), f.Name == "Live" && t == reflect.TypeFor[plan.Plan]():
-		case f.Type.Kind() >= reflect.Bool && f.Type.Kind() <= reflect.Complex128:
-		default:
+		if k := f.Type.Kind(); f.IsExported() && f.Type != reflect.TypeFor[plan.Target]() && (k < reflect.Bool || k > reflect.Complex128) {
 			fs = append(fs, shownField{i, f.Name == "Description" && t == reflect.TypeFor[plan.GroupValue]()})
 		}
 	}
@@ -139,36 +136,31 @@ func visibleValue(v reflect.Value, lines bool) (reflect.Value, bool) {
 	var out reflect.Value // the copy, once something changed
 	switch v.Kind() {
 	case reflect.String:
-		s := visibleText(v.String(), lines)
-		if s == v.String() {
-			return v, false
+		if s := visibleText(v.String(), lines); s != v.String() {
+			out = reflect.New(v.Type()).Elem()
+			out.SetString(s)
 		}
-		out = reflect.New(v.Type()).Elem()
-		out.SetString(s)
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
-			return v, false
+			break
 		}
-		e, ch := visibleValue(v.Elem(), lines)
-		if !ch {
-			return v, false
-		}
-		if v.Kind() == reflect.Interface {
+		if e, ch := visibleValue(v.Elem(), lines); ch {
+			if v.Kind() == reflect.Pointer {
+				p := reflect.New(e.Type())
+				p.Elem().Set(e)
+				e = p
+			}
 			out = reflect.New(v.Type()).Elem()
 			out.Set(e)
-		} else {
-			out = reflect.New(e.Type())
-			out.Elem().Set(e)
 		}
 	case reflect.Struct:
 		for _, sf := range shownFields(v.Type()) {
-			i := sf.index
-			if f, ch := visibleValue(v.Field(i), sf.lines); ch {
+			if f, ch := visibleValue(v.Field(sf.index), sf.lines); ch {
 				if !out.IsValid() {
 					out = reflect.New(v.Type()).Elem()
 					out.Set(v)
 				}
-				out.Field(i).Set(f)
+				out.Field(sf.index).Set(f)
 			}
 		}
 	case reflect.Slice:
@@ -179,21 +171,6 @@ func visibleValue(v reflect.Value, lines bool) (reflect.Value, bool) {
 					reflect.Copy(out, v)
 				}
 				out.Index(i).Set(e)
-			}
-		}
-	case reflect.Map:
-		for it := v.MapRange(); it.Next(); {
-			k, kch := visibleValue(it.Key(), lines)
-			e, ech := visibleValue(it.Value(), lines)
-			if kch || ech {
-				if !out.IsValid() {
-					out = reflect.MakeMapWithSize(v.Type(), v.Len())
-					for c := v.MapRange(); c.Next(); {
-						out.SetMapIndex(c.Key(), c.Value())
-					}
-				}
-				out.SetMapIndex(it.Key(), reflect.Value{})
-				out.SetMapIndex(k, e)
 			}
 		}
 	}
