@@ -30,12 +30,12 @@ const (
 const attackFixture = `project_id: 0b234373cf3f4b04ab2d8a245155e12b
 iam_project_id: 5109940fad834a4eb3e408182d3b5786
 credentials: {access_key: SIMAK00000000000000000, secret_key: SIMSKsecret000000000000000000000000000}
-users: [{name: alice}, {name: bob}, {name: carol}, {name: ivan}, {name: mallory}]
+users: [{name: alice}, {name: bob}, {name: carol}, {name: dave}, {name: ivan}, {name: mallory}]
 member_groups: [{name: payments-leads, members: [carol]}]
 groups: [{path: payments}, {path: payments/api}, {path: platform}]
 repositories:
   - path: payments/api/gateway
-    members: {alice: admin, bob: developer}
+    members: {alice: admin, dave: admin, bob: developer}
     push_rules: [{path: "/config/\u202egpj.exe", users: [alice]}]
   - {path: payments/api/ledger, members: {carol: developer}}
   - {path: platform/terraform, members: {ivan: admin}}
