@@ -364,6 +364,7 @@ func hCreateGroup(s *Server, q *request) reply {
 		g.Description = *b.Description
 	}
 	s.fx.Groups = append(s.fx.Groups, g)
+	s.idx = buildIndex(s.fx) // the append may have moved the groups the index points into
 	body := map[string]any{"id": g.ID, "name": *b.Name, "description": g.Description, "full_name": s.fullName(path),
 		"full_path": s.fullPath(path), "visibility": vis}
 	if parentID != 0 {
@@ -390,8 +391,8 @@ func hDeleteGroup(s *Server, q *request) reply {
 		return badParam(fmt.Sprintf("group %q is not empty: %d sub-groups, %d repositories", g.Path, len(subs), len(repos)))
 	}
 	name := base(g.Path)
-	if s.fx.Behaviour.DeleteGroup == "async" && !s.replaying {
-		s.ghosts[g.ID] = &ghost{group: *deepCopy(g), reads: asyncDeleteReads}
+	if s.fx.Behaviour.DeleteGroup == "async" {
+		s.ghosts[g.ID] = &ghost{group: *g, reads: asyncDeleteReads} // g leaves the state, nothing changes it again
 	}
 	for i := range s.fx.Groups {
 		if s.fx.Groups[i].ID == g.ID {
@@ -399,6 +400,7 @@ func hDeleteGroup(s *Server, q *request) reply {
 			break
 		}
 	}
+	s.idx = buildIndex(s.fx) // the groups after it moved
 	// The state drops the group at once (a restart finds it gone); with
 	// delete_group: async, reads still show it for a while (ghosts.go).
 	return reply{status: http.StatusAccepted, body: "Group '" + name + "' was scheduled for deletion.", changed: true}
