@@ -9,20 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// writeTree writes files (name -> content) below dir.
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // errorLines are the error diagnostics of a load, as text, with dir cut.
 func errorLines(ds Diagnostics, dir string) []string {
 	var out []string
@@ -40,8 +26,7 @@ func errorLines(ds Diagnostics, dir string) []string {
 // are written here, not kept in testdata, so that a checkout on a
 // case-insensitive file system stays whole.
 func TestScopeOfACaseTwin(t *testing.T) {
-	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{
+	dir := writeFiles(t, map[string]string{
 		"reposync.yaml":       "version: 1\nscopes:\n  teams/payments.yaml: {repositories: [\"payments/**\"], max_role: developer}\n",
 		"teams/payments.yaml": "version: 1\nrepositories:\n  payments/api/gateway:\n    members: {alice: developer}\n",
 	})
@@ -62,8 +47,7 @@ func TestScopeOfACaseTwin(t *testing.T) {
 // keyed below the one it was found under; a key that names files below
 // two of them is an error naming both, never a guess.
 func TestScopeKeysBelowSeveralRoots(t *testing.T) {
-	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{
+	dir := writeFiles(t, map[string]string{
 		"a/reposync.yaml": "version: 1\nscopes:\n  team.yaml: {repositories: [\"payments/**\"], max_role: viewer}\n",
 		"a/team.yaml":     "version: 1\nrepositories:\n  payments/api/gateway:\n    members: {alice: viewer}\n",
 		"b/team.yaml":     "version: 1\nrepositories:\n  platform/infra/terraform:\n    members: {mallory: admin}\n",
