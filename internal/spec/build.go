@@ -302,11 +302,7 @@ func (b *builder) add(doc *document) {
 		case "scope":
 			b.diags = append(b.diags, movedScope(f, doc.rel, top))
 		case "scopes":
-			for _, e := range entries(top.value) {
-				if b.claim("scopes", "scope", e.key, src(f, e.keyN)) {
-					b.scopes[e.key] = b.scope(f, e)
-				}
-			}
+			b.addScopes(f, top)
 		case "groups":
 			if b.d.Groups == nil && top.value.Kind == yaml.MappingNode {
 				b.d.Groups = map[string]*state.Group{}

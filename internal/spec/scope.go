@@ -96,6 +96,15 @@ func (b *builder) scope(f string, e entry) *state.FileScope {
 	return sc
 }
 
+// addScopes reads a `scopes:` section, claiming each key.
+func (b *builder) addScopes(f string, top entry) {
+	for _, e := range entries(top.value) {
+		if b.claim("scopes", "scope", e.key, src(f, e.keyN)) {
+			b.scopes[e.key] = b.scope(f, e)
+		}
+	}
+}
+
 // movedScope is the error for a `scope:` block, which limited the file it
 // was written in: it gives the `scopes:` entry to write instead.
 func movedScope(f, rel string, e entry) Diagnostic {

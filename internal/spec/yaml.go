@@ -192,11 +192,8 @@ func (c *converter) convert(n *yaml.Node, depth int) any {
 		c.shared++
 		defer func() { c.shared-- }()
 	}
-	if !c.build && n.Kind != yaml.AliasNode && !coreTag(n) {
-		c.once(n, "YAML tag `"+n.ShortTag()+"` is not supported: reposync reads values as written; remove the tag (quote the value to make it a string)")
-		if n.Kind == yaml.ScalarNode {
-			return nil
-		}
+	if !c.build && n.Kind != yaml.AliasNode && !c.checkValue(n) {
+		return nil
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
@@ -266,17 +263,7 @@ func (c *converter) convert(n *yaml.Node, depth int) any {
 			}
 			key := k.Value
 			if check && !c.build {
-				msg := ""
-				if !coreTag(k) {
-					msg = "YAML tag `" + k.ShortTag() + "` on a key is not supported: keys are names, written as they are; remove the tag"
-				} else if r, ok := invisibleIn(key, false); ok {
-					msg = fmt.Sprintf("key `%s` contains %s; remove it (a reviewer cannot see it, and the name would not be the one it looks like)", clip(state.Visible(key)), describeInvisible(r))
-				}
-				if msg != "" {
-					c.stack = append(c.stack, key)
-					c.once(k, msg)
-					c.stack = c.stack[:len(c.stack)-1]
-				}
+				c.checkKey(k)
 			}
 			var prev *yaml.Node
 			if first != nil {
@@ -305,20 +292,51 @@ func (c *converter) convert(n *yaml.Node, depth int) any {
 		return out
 	case yaml.ScalarNode:
 		if !c.build {
-			if n.Style&yaml.TaggedStyle != 0 { // an untagged scalar always fits
-				if _, _, _, ok := readScalar(n); !ok {
-					c.once(n, fmt.Sprintf("`%s` is not a value of the YAML tag `%s`; remove the tag", clip(state.Visible(n.Value)), n.ShortTag()))
-				}
-			}
-			if r, ok := invisibleIn(n.Value, freeText(c.stack)); ok {
-				c.once(n, fmt.Sprintf("`%s` contains %s; remove it (a reviewer cannot see it)", clip(state.Visible(n.Value)), describeInvisible(r)))
-			}
 			return nil
 		}
 		v, _ := scalarValue(n)
 		return v
 	}
 	return nil
+}
+
+// checkValue reports a value that is not what it says: a tag outside
+// YAML's core schema, a scalar its tag does not fit, a scalar holding a
+// character a reviewer cannot see for what it is. It says whether the
+// value is worth converting further (a collection with an odd tag is).
+func (c *converter) checkValue(n *yaml.Node) bool {
+	if !coreTag(n) {
+		c.once(n, "YAML tag `"+n.ShortTag()+"` is not supported: reposync reads values as written; remove the tag (quote the value to make it a string)")
+		return n.Kind != yaml.ScalarNode
+	}
+	if n.Kind != yaml.ScalarNode {
+		return true
+	}
+	if n.Style&yaml.TaggedStyle != 0 { // an untagged scalar always fits
+		if _, _, _, ok := readScalar(n); !ok {
+			c.once(n, fmt.Sprintf("`%s` is not a value of the YAML tag `%s`; remove the tag", clip(state.Visible(n.Value)), n.ShortTag()))
+		}
+	}
+	if r, ok := invisibleIn(n.Value, freeText(c.stack)); ok {
+		c.once(n, fmt.Sprintf("`%s` contains %s; remove it (a reviewer cannot see it)", clip(state.Visible(n.Value)), describeInvisible(r)))
+	}
+	return true
+}
+
+// checkKey reports a mapping key with a tag or a character a reviewer
+// cannot see for what it is, at the key's path.
+func (c *converter) checkKey(k *yaml.Node) {
+	msg := ""
+	if !coreTag(k) {
+		msg = "YAML tag `" + k.ShortTag() + "` on a key is not supported: keys are names, written as they are; remove the tag"
+	} else if r, ok := invisibleIn(k.Value, false); ok {
+		msg = fmt.Sprintf("key `%s` contains %s; remove it (a reviewer cannot see it, and the name would not be the one it looks like)", clip(state.Visible(k.Value)), describeInvisible(r))
+	}
+	if msg != "" {
+		c.stack = append(c.stack, k.Value)
+		c.once(k, msg)
+		c.stack = c.stack[:len(c.stack)-1]
+	}
 }
 
 // once reports a problem with node n at the path being converted, once per
