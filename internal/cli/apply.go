@@ -19,6 +19,7 @@ import (
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/plan/render"
 	"github.com/reposync/reposync/internal/remote"
+	"github.com/reposync/reposync/internal/state"
 )
 
 var _ apply.Mutator = (*remote.Writer)(nil)
@@ -253,7 +254,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 			if r.Code != "" {
 				code = " [" + r.Code + "]"
 			}
-			fmt.Fprintf(out, "failed: %s%s: %s\n", r.Address, code, r.Message)
+			fmt.Fprintln(out, state.Visible(fmt.Sprintf("failed: %s%s: %s", r.Address, code, r.Message))) // a live name may hold any character
 		}
 	}
 	interrupted := ctx.Err() != nil
