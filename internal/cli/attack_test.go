@@ -66,15 +66,17 @@ type prResult struct {
 	validate, check, plan int    // exit codes
 	out                   string // everything the steps printed
 	markdown              string // the PR comment
+	saved                 string // the saved plan (JSON)
 	owners                []string
 }
 
 // runPR commits the team's change on top of main, in a fresh repository,
 // and runs the pull-request recipe.
-func runPR(t *testing.T, w *world, edit func(top string), extra ...string) (prResult, string) {
+func runPR(t *testing.T, w *world, base map[string]string, edit func(top string), extra ...string) (prResult, string) {
 	t.Helper()
 	top := newGitSpec(t)
 	writeFiles(t, top, attackBase)
+	writeFiles(t, top, base)
 	t.Chdir(top)
 	if code, out, errOut := w.run("codeowners", "--default-owner", platformOwner, "specs"); code != 0 {
 		t.Fatalf("codeowners: exit %d\n%s", code, errOut)
@@ -83,7 +85,7 @@ func runPR(t *testing.T, w *world, edit func(top string), extra ...string) (prRe
 	}
 	git(t, top, "add", "-A")
 	git(t, top, "commit", "-q", "-m", "main")
-	base := git(t, top, "rev-parse", "HEAD")
+	baseRev := git(t, top, "rev-parse", "HEAD")
 	baseOwners, _ := os.ReadFile(filepath.Join(top, ".github", "CODEOWNERS"))
 	edit(top)
 	git(t, top, "add", "-A")
@@ -95,10 +97,12 @@ func runPR(t *testing.T, w *world, edit func(top string), extra ...string) (prRe
 	r.out += out + errOut
 	r.check, out, errOut = w.run("codeowners", "--default-owner", platformOwner, "--check", ".github/CODEOWNERS", "specs/")
 	r.out += out + errOut
-	args := append([]string{"plan", "--changed-since", base, "--detailed-exitcode", "--format", "markdown", "--out", "plan.json"}, extra...)
+	args := append([]string{"plan", "--changed-since", baseRev, "--detailed-exitcode", "--format", "markdown", "--out", "plan.json"}, extra...)
 	r.plan, r.markdown, errOut = w.run(append(args, "specs/")...)
 	r.out += errOut
-	for _, f := range strings.Fields(git(t, top, "diff", "--name-only", "--no-renames", base, "HEAD")) {
+	saved, _ := os.ReadFile(filepath.Join(top, "plan.json"))
+	r.saved = string(saved)
+	for _, f := range strings.Fields(git(t, top, "diff", "--name-only", "--no-renames", baseRev, "HEAD")) {
 		if o := codeOwner(string(baseOwners), f); !slices.Contains(r.owners, o) {
 			r.owners = append(r.owners, o)
 		}
@@ -128,7 +132,8 @@ func codeOwner(codeowners, file string) string {
 func TestAttacksOnDelegation(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		// edit is the team's change.
+		// base replaces files of attackBase at main; edit is the team's change.
+		base  map[string]string
 		edit  func(t *testing.T, top string)
 		extra []string // more plan flags
 		// What stops it: the step that fails and what it says, and
@@ -205,6 +210,12 @@ func TestAttacksOnDelegation(t *testing.T) {
 			},
 			extra:   []string{"--prune"},
 			refused: "plan", says: "repository[payments/api/gateway].member[alice] (live admin → removed; specs/teams/payments.yaml, max_role developer)"},
+		{name: "4. removes a live admin by deleting its line",
+			base: map[string]string{"specs/teams/payments.yaml": "version: 1\nrepositories:\n  payments/api/gateway:\n    members: {alice: developer, bob: developer}\n"},
+			edit: func(t *testing.T, top string) {
+				replaceIn(t, top, "specs/teams/payments.yaml", "{alice: developer, bob: developer}", "{bob: developer}")
+			},
+			refused: "plan", says: "repository[payments/api/gateway].member[alice] (live admin → removed; specs/teams/payments.yaml, max_role developer)"},
 		{name: "5. an invisible character in a push rule's path",
 			edit: func(t *testing.T, top string) {
 				appendTo(t, top, "specs/teams/payments.yaml", "    push_rules:\n      \"/deploy/\\u202egpj.exe\": {}\n")
@@ -248,7 +259,7 @@ func TestAttacksOnDelegation(t *testing.T) {
 				t.Fatal(err)
 			}
 			w := simWorld(t, fx)
-			r, top := runPR(t, w, func(top string) { tc.edit(t, top) }, tc.extra...)
+			r, top := runPR(t, w, tc.base, func(top string) { tc.edit(t, top) }, tc.extra...)
 			// The first step that fails (the later ones load the same spec,
 			// and the recipe runs them only after it).
 			refused := ""
@@ -263,7 +274,7 @@ func TestAttacksOnDelegation(t *testing.T) {
 			if refused != tc.refused {
 				t.Errorf("refused by %q, want %q (exits %d %d %d)\n%s%s", refused, tc.refused, r.validate, r.check, r.plan, r.out, r.markdown)
 			}
-			if tc.refused != "" && !strings.Contains(r.out+r.markdown, tc.says) {
+			if tc.refused != "" && !strings.Contains(r.out+r.markdown+r.saved, tc.says) {
 				t.Errorf("%s refused it without saying %q:\n%s%s", tc.refused, tc.says, r.out, r.markdown)
 			}
 			if got := slices.Contains(r.owners, platformOwner); got != tc.platform {
@@ -278,7 +289,8 @@ func TestAttacksOnDelegation(t *testing.T) {
 				if code != ExitError || w.writes() != 0 || !strings.Contains(errOut, "max_role") {
 					t.Errorf("apply --plan: exit %d, %d writes\n%s", code, w.writes(), errOut)
 				}
-				if !strings.Contains(r.markdown, "### ⛔ Apply will refuse this plan") || !strings.Contains(r.markdown, "**Removes** `alice` (admin)") && !strings.Contains(r.markdown, "**Demotes** `alice` from admin to developer") {
+				if !strings.Contains(r.markdown, "### ⛔ Apply will refuse this plan\n\n- **max\\_role**: ") ||
+					!strings.Contains(r.markdown, "- ➖ **`alice`**: admin → developer") && !strings.Contains(r.markdown, "- ➖ **`alice`**: loses admin") {
 					t.Errorf("the PR comment does not put the refusal and the admin first:\n%s", r.markdown)
 				}
 			}
@@ -294,7 +306,7 @@ func TestPRCommentShowsAnInvisibleLivePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ := runPR(t, simWorld(t, fx), func(top string) {
+	r, _ := runPR(t, simWorld(t, fx), nil, func(top string) {
 		appendTo(t, top, "specs/teams/payments.yaml", "  payments/api/gateway:\n    push_rules: {}\n")
 	})
 	if r.validate != 0 || r.check != 0 || r.plan != ExitChanges {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/reposync/reposync/internal/spec"
+	"github.com/reposync/reposync/internal/plan/render"
 )
 
 // TestValidateScopeBreachFormats checks that a scope breach is one error
@@ -50,7 +50,8 @@ func TestValidateScopeBreachFormats(t *testing.T) {
 		if code != ExitError {
 			t.Fatalf("exit %d, want 1", code)
 		}
-		want := "::error file=" + dir + "/spec.yaml,line=6,col=7::repositories[\"payments/api/gateway\"].members.bob: " + msg + "\n"
+		want := "::error file=" + strings.TrimPrefix(dir, "../../") + "/spec.yaml,line=6,col=7,title=reposync validate::repositories[\"payments/api/gateway\"].members.bob: " +
+			strings.ReplaceAll(msg, "`", "'") + "\n"
 		var got string
 		for _, l := range strings.SplitAfter(stdout, "\n") {
 			if strings.HasPrefix(l, "::error ") {
@@ -69,9 +70,9 @@ func TestValidateScopeBreachFormats(t *testing.T) {
 // so the annotation on the pull request cannot read as another name.
 func TestAnnotationsShowInvisibleCharactersEscaped(t *testing.T) {
 	var b strings.Builder
-	writeGitHubAnnotation(&b, spec.Diagnostic{Severity: spec.SeverityError, File: "teams/pay\u202elmth.yaml", Line: 3, Column: 5,
-		Path: "repositories", Message: "repository `a\u200bb\u2028` is outside"})
-	want := "::error file=teams/pay\\u202elmth.yaml,line=3,col=5::repositories: repository `a\\u200bb\\u2028` is outside\n"
+	annotate(&b, "reposync validate", []render.Problem{{File: "teams/pay\u202elmth.yaml", Line: 3, Column: 5,
+		Message: "repository a\u200bb\u2028 is outside"}})
+	want := "::error file=teams/pay\\u202elmth.yaml,line=3,col=5,title=reposync validate::repository a\\u200bb\\u2028 is outside\n"
 	if got := b.String(); got != want {
 		t.Errorf("annotation %q, want %q", got, want)
 	}

@@ -16,20 +16,27 @@ import (
 // spec.Expand leaves out — says so in a plan warning.
 
 // markScopes sets Change.Scope and ScopeMaxRole on every change whose
-// source is a file with a scope.
+// source is a file with a scope (a withdrawn grant's are its file's at the
+// base, set by withdraw).
 func markScopes(p *Plan, d *state.Desired) {
 	if len(d.Scopes) == 0 {
 		return
 	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if sc := d.Scopes[sourceFile(c.Source)]; sc != nil {
-			c.Scope = sc.File
-			if sc.MaxRole != state.RoleAdmin {
-				c.ScopeMaxRole = sc.MaxRole
-			}
+		if sc := d.Scopes[sourceFile(c.Source)]; sc != nil && c.Withdrawn == nil {
+			c.Scope, c.ScopeMaxRole = sc.File, maxRoleBound(sc)
 		}
 	}
+}
+
+// maxRoleBound is the max_role a scope bounds what its file takes away
+// by: "" for admin, which bounds nothing.
+func maxRoleBound(sc *state.FileScope) state.Role {
+	if sc.MaxRole == state.RoleAdmin {
+		return ""
+	}
+	return sc.MaxRole
 }
 
 // aboveScope describes what c takes away above its scope's max_role —
@@ -105,6 +112,6 @@ func policyCuts(p *Plan, d *state.Desired, live *state.Live, opts Options) {
 			more = fmt.Sprintf(" and %d more", len(outside)-cutShown)
 		}
 		p.Warnings = append(p.Warnings, fmt.Sprintf("policy %s (%s) matches %s outside the scope of its file, left out: %s%s",
-			name, pol.Source, plural(len(outside), "live repository"), strings.Join(shown, ", "), more))
+			name, pol.Source, Count(len(outside), "live repository"), strings.Join(shown, ", "), more))
 	}
 }
