@@ -127,9 +127,9 @@ func Text(w io.Writer, res *Result) error {
 		cells := make([]string, len(cols))
 		for i, c := range cols {
 			if c == "spec" {
-				cells[i] = printable(e.Spec.text())
+				cells[i] = state.Visible(e.Spec.text())
 			} else {
-				cells[i] = printable(e.column(c))
+				cells[i] = state.Visible(e.column(c))
 			}
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
@@ -159,16 +159,6 @@ func summary(res *Result) string {
 		s += fmt.Sprintf(" Through member groups, whose members no API lists: %s, whose reach cannot be known.", state.Count(unknown, "entry"))
 	}
 	return s
-}
-
-// printable escapes control characters and tabs (which would break the
-// table) the way Go quotes them.
-func printable(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) }) < 0 {
-		return s
-	}
-	q := fmt.Sprintf("%q", s)
-	return q[1 : len(q)-1]
 }
 
 // Markdown writes a table for a pull-request comment or an issue; every

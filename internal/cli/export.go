@@ -43,13 +43,16 @@ members, member groups and file push rules, and the Git authorizations — and
 write it as spec YAML. Members inherited through groups or member groups are
 not written: they are not members of the repository itself. Nor are the
 members CodeArts manages itself (the repository's creator, members synced
-from the project): a comment over the repository's members names them, so
+from the project): a comment over the file's repositories names them, so
 the file does not look as if they were lost. Passwords cannot be read back:
 each Git authorization gets a password_env to fill in.
 
 Without --out the spec is printed. With --out DIR the files are written there
 (with reposync.schema.json for editors); a non-empty DIR needs --force. With
---split group, each top-level group gets its own file, groups/<group>.yaml.
+--split group, each top-level group gets its own file, groups/<group>.yaml,
+and a scope under scopes: in reposync.yaml that limits it to the group: fill
+in who reviews each file (owners; validate refuses the placeholders until
+then), then write CODEOWNERS with reposync codeowners.
 
 --target PATTERN (repeatable) prints only the repositories and groups that
 match, ready to paste into a spec: what a plan shows as not in the spec.
