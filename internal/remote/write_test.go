@@ -41,6 +41,8 @@ const (
 	failBefore
 	// conflict answers 409 with the fault's code without acting.
 	conflict
+	// empty answers 200 with an empty list without asking the simulator.
+	empty
 )
 
 // harness is the simulator on testdata/world.yaml behind a deterministic
@@ -153,6 +155,9 @@ func (h *harness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusConflict)
 		_, _ = w.Write([]byte(`{"error_code":"` + hit.code + `","error_msg":"conflict (test)"}`))
+	case empty:
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`[]`))
 	}
 }
 
@@ -205,10 +210,16 @@ const (
 	auditorsID  = "3cde30f6f7834db7af487450a9d155c5"
 )
 
+// memberChange is a change of a member of pay/gateway as a plan makes it:
+// an existing member is addressed by the id the legacy list gives it, its
+// IAM id unless the world says legacy_member_id: own.
 func (h *harness) memberChange(user string, action plan.Action, role state.Role) plan.Change {
 	u := h.user(user)
 	c := plan.Change{Address: plan.MemberAddress("pay/gateway", user), Kind: plan.KindMember, Action: action,
 		Target: plan.Target{Repository: "pay/gateway", RepositoryID: gatewayID, RepositoryUUID: gatewayUUID, User: user, UserID: u.ID, UserIAMID: u.IAMID}}
+	if action != plan.Create {
+		c.Target.MemberID = u.IAMID
+	}
 	if role != "" {
 		c.After = &plan.MemberValue{Role: role}
 	}
