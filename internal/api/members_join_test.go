@@ -70,7 +70,8 @@ func TestJoinMembers(t *testing.T) {
 func TestMemberSettingSynced(t *testing.T) {
 	const project = "p1"
 	on := ProjectMemberSetting{SyncEnabled: true, RoleSync: []RoleSync{
-		{RoleName: "Project manager", RoleSyncEnabled: true}, {RoleName: "Viewer", RoleSyncEnabled: false}}}
+		{RoleName: "Project manager", RoleSyncEnabled: true}, {RoleName: "Viewer", RoleSyncEnabled: false},
+		{RoleName: "O&M manager", RoleChineseName: "运维经理", RoleSyncEnabled: true}}}
 	row := func(role, sourceID, memberSource string) RepositoryMember {
 		return RepositoryMember{ProjectRoleName: role, MemberSourceID: sourceID, MemberSource: memberSource}
 	}
@@ -83,6 +84,7 @@ func TestMemberSettingSynced(t *testing.T) {
 		{"marked", ProjectMemberSetting{}, row("", project, ""), true},
 		{"a synced role, unmarked", on, row("Project manager", "", ""), true},
 		{"the role's name cased otherwise", on, row(" project MANAGER", "", ""), true},
+		{"a role by its Chinese name", on, row("运维经理", "", ""), true},
 		{"a role not synced", on, row("Viewer", "", ""), false},
 		{"a role not listed", on, row("Committer", "", ""), false},
 		{"no project role", on, row("", "", ""), false},

@@ -28,15 +28,15 @@ type ProjectMemberSetting struct {
 }
 
 // SyncsRole reports whether CodeArts syncs the members of a project role
-// into every repository: the sync is on, for every role or for this one
-// (names compared as the service may case them).
+// into every repository: the sync is on, for every role or for this one,
+// named by its name or its Chinese name (as the service may case them).
 func (s ProjectMemberSetting) SyncsRole(role string) bool {
 	role = strings.TrimSpace(role)
 	if !s.SyncEnabled || role == "" {
 		return false
 	}
 	return s.SyncAllRoleEnabled || slices.ContainsFunc(s.RoleSync, func(r RoleSync) bool {
-		return r.RoleSyncEnabled && strings.EqualFold(strings.TrimSpace(r.RoleName), role)
+		return r.RoleSyncEnabled && (strings.EqualFold(strings.TrimSpace(r.RoleName), role) || strings.TrimSpace(r.RoleChineseName) == role)
 	})
 }
 

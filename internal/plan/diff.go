@@ -242,7 +242,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 		case repos == 0:
 			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGroup, Action: Delete,
 				Before: &GroupValue{Visibility: lg.Visibility, Description: &lg.Description},
-				Target: Target{Group: path, GroupID: lg.ID}})
+				Target: Target{Group: path, GroupID: lg.ID, ParentGroup: state.ParentPath(path), ParentGroupID: lg.ParentID}})
 		default:
 			held := fmt.Sprintf("%d repositories", repos)
 			if a := archived[path]; a > 0 {

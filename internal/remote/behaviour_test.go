@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -14,9 +15,9 @@ import (
 // The writer under the plausible behaviours of the real service the
 // simulator can take (docs/api-assumptions.md).
 
-func deleteGroupChange(path string, id int64) plan.Change {
+func deleteGroupChange(path string, id, parentID int64) plan.Change {
 	return plan.Change{Address: plan.GroupAddress(path), Kind: plan.KindGroup, Action: plan.Delete,
-		Before: &plan.GroupValue{}, Target: plan.Target{Group: path, GroupID: id}}
+		Before: &plan.GroupValue{}, Target: plan.Target{Group: path, GroupID: id, ParentGroup: state.ParentPath(path), ParentGroupID: parentID}}
 }
 
 // delete_group: async — DeleteGroup answers 202 and the group lingers; the
@@ -40,13 +41,13 @@ func TestDeleteGroupWaitsForAsyncDeletion(t *testing.T) {
 			yID = g.ID
 		}
 	}
-	if err := h.apply(plan.OpDeleteGroup, deleteGroupChange("x/y", yID)); err != nil {
+	if err := h.apply(plan.OpDeleteGroup, deleteGroupChange("x/y", yID, xID)); err != nil {
 		t.Fatalf("child: %v", err)
 	}
 	if n := h.calls("ShowGroup"); n == 0 {
 		t.Error("the deletion was not waited for")
 	}
-	if err := h.apply(plan.OpDeleteGroup, deleteGroupChange("x", xID)); err != nil {
+	if err := h.apply(plan.OpDeleteGroup, deleteGroupChange("x", xID, 0)); err != nil {
 		t.Fatalf("parent after its child: %v", err)
 	}
 	if got := h.groups(); slices.Contains(got, "x") || slices.Contains(got, "x/y") {
@@ -61,7 +62,7 @@ func TestDeleteGroupRefusesArchivedContent(t *testing.T) {
 	for name, behaviour := range map[string]string{"only": "", "all": "behaviour: {archived_listing: all}\n"} {
 		t.Run(name, func(t *testing.T) {
 			h := newHarnessWith(t, "  - {path: pay/old/attic, archived: true}\n"+behaviour)
-			err := h.apply(plan.OpDeleteGroup, deleteGroupChange("pay/old", 101))
+			err := h.apply(plan.OpDeleteGroup, deleteGroupChange("pay/old", 101, 100))
 			if err == nil || !strings.Contains(err.Error(), "not deleted: group pay/old is not empty after all (attic (archived))") {
 				t.Fatalf("err = %v", err)
 			}
@@ -138,7 +139,7 @@ func TestDeleteGroupRefusesContentUnderCascade(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			h := newHarnessWith(t, cascade, faults...)
-			err := h.apply(plan.OpDeleteGroup, deleteGroupChange("pay/old", 101))
+			err := h.apply(plan.OpDeleteGroup, deleteGroupChange("pay/old", 101, 100))
 			if err == nil || !strings.Contains(err.Error(), "not deleted: group pay/old is not empty after all") ||
 				!strings.Contains(err.Error(), "repository_count 1") {
 				t.Fatalf("err = %v", err)
@@ -153,7 +154,7 @@ func TestDeleteGroupRefusesContentUnderCascade(t *testing.T) {
 	}
 	// An empty group is deleted as before.
 	h := newHarnessWith(t, "behaviour: {delete_group: cascade}\n")
-	if err := h.apply(plan.OpDeleteGroup, deleteGroupChange("pay/old", 101)); err != nil {
+	if err := h.apply(plan.OpDeleteGroup, deleteGroupChange("pay/old", 101, 100)); err != nil {
 		t.Fatal(err)
 	}
 	if slices.Contains(h.groups(), "pay/old") {
@@ -268,5 +269,60 @@ func TestBatchRefusalsFailTheirChanges(t *testing.T) {
 	err = h.apply(plan.OpAttachGroupMemberGroup, g)
 	if err == nil || !strings.Contains(err.Error(), "the user cannot be added (refused: behaviour.refuse_items)") {
 		t.Errorf("attach: err = %v, want the refusal", err)
+	}
+}
+
+// Ids of deleted groups might be handed out again (A20): a group whose id
+// the tree no longer shows at its path is not deleted, whatever that id is
+// now.
+func TestDeleteGroupChecksTheIDIsStillTheGroup(t *testing.T) {
+	h := newHarnessWith(t, "behaviour: {delete_group: cascade}\n")
+	// The plan saw pay/gone at 101; 101 is pay/old now.
+	err := h.apply(plan.OpDeleteGroup, deleteGroupChange("pay/gone", 101, 100))
+	if err == nil || !strings.Contains(err.Error(), "not deleted: group id 101 is no longer pay/gone in the tree") {
+		t.Fatalf("err = %v", err)
+	}
+	if h.calls("DeleteGroup") != 0 || !slices.Contains(h.groups(), "pay/old") {
+		t.Error("a group was deleted")
+	}
+}
+
+// Rules are deleted only where a read right before shows their planned path
+// at their id (A20): an id that is another rule's now is kept, one already
+// gone is done.
+func TestPrunePushRulesChecksTheirIDs(t *testing.T) {
+	h := newHarness(t)
+	stale := ruleChange("/gone/*", plan.Delete, 6) // 6 is /deploy/*
+	err := h.apply(plan.OpDeletePushRules, ruleChange("/docs/*", plan.Delete, 7), stale, ruleChange("/old/*", plan.Delete, 99))
+	var p Partial
+	if !errors.As(err, &p) || len(p) != 1 || p[stale.Address] == nil || !strings.Contains(p[stale.Address].Error(), "rule 6 is the rule of /deploy/* now") {
+		t.Fatalf("err = %v", err)
+	}
+	var paths []string
+	for _, r := range h.repo("pay/gateway").PushRules {
+		paths = append(paths, r.Path)
+	}
+	if !slices.Equal(paths, []string{"/config/*", "/deploy/*"}) {
+		t.Errorf("rules = %v, want /docs/* deleted and /deploy/* kept", paths)
+	}
+}
+
+// batch_update: merge, and the service refuses the rule created again with
+// the planned grants: it is created again as it was, so the path keeps a
+// rule, and the change fails saying so.
+func TestRecreatedPushRuleFallsBackToWhatItWas(t *testing.T) {
+	h := newHarnessWith(t, "behaviour: {batch_update: merge}\n", &fault{method: "POST", path: regexp.MustCompile(`/file-push-permissions$`), nth: 1, do: conflict, code: "CH.010001"})
+	err := h.apply(plan.OpUpdatePushRules, ruleChange("/config/*", plan.Update, 5, 9125))
+	if err == nil || !strings.Contains(err.Error(), "so it was created again as it was") {
+		t.Fatalf("err = %v", err)
+	}
+	var users []string
+	for _, r := range h.repo("pay/gateway").PushRules {
+		if r.Path == "/config/*" {
+			users = r.Users
+		}
+	}
+	if !slices.Equal(users, []string{"alice", "bob"}) {
+		t.Errorf("/config/* users = %v, want the merged [alice bob] restored", users)
 	}
 }

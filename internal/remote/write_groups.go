@@ -106,6 +106,13 @@ func (w *Writer) deleteGroup(ctx context.Context, c plan.Change) error {
 	if err != nil {
 		return fmt.Errorf("check that group %s is empty: %w", path, err)
 	}
+	// The id is the group's still: its parent lists the path at it (ids
+	// of deleted groups might be handed out again, A20).
+	if found, ok, err := w.findGroup(ctx, c.Target.ParentGroupID, state.BaseName(path)); err != nil {
+		return fmt.Errorf("check that group %s is still group %d: %w", path, id, err)
+	} else if !ok || found != id {
+		return fmt.Errorf("not deleted: group id %d is no longer %s in the tree (%s is there: %v, at id %d)", id, path, path, ok, found)
+	}
 	items, err := w.c.api.ListGroupSubgroupsAndRepositoriesIncludingArchived(ctx, id)
 	if err != nil {
 		return fmt.Errorf("check that group %s is empty: %w", path, err)

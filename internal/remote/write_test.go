@@ -416,7 +416,7 @@ func TestWriteAfterUnknownOutcome(t *testing.T) {
 			})
 			t.Run("DeleteGroup", func(t *testing.T) {
 				h := newHarness(t, on("DELETE", `/groups/`, 1, fk.kind))
-				c := plan.Change{Address: plan.GroupAddress("pay/old"), Kind: plan.KindGroup, Action: plan.Delete, Target: plan.Target{Group: "pay/old", GroupID: 101}}
+				c := plan.Change{Address: plan.GroupAddress("pay/old"), Kind: plan.KindGroup, Action: plan.Delete, Target: plan.Target{Group: "pay/old", GroupID: 101, ParentGroup: "pay", ParentGroupID: 100}}
 				if err := h.apply(plan.OpDeleteGroup, c); err != nil {
 					t.Fatal(err)
 				}
