@@ -145,3 +145,33 @@ func TestSavedPlanNeverDeletesAGroupThatFilledUp(t *testing.T) {
 		})
 	}
 }
+
+// TestSyncedMembersWithoutMarkerStayManaged: under sync_marker: none a
+// synced project member's row looks direct; it is still CodeArts's in
+// export (left out, named in a comment, so the export plans to nothing even
+// with --prune) and in access (managed).
+func TestSyncedMembersWithoutMarkerStayManaged(t *testing.T) {
+	t.Parallel()
+	base, err := os.ReadFile("testdata/behaviours/fixture.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx, err := sim.ParseFixture(append(base, "behaviour: {sync_marker: none}\n"...), "fixture.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := matrixWorld(t, fx)
+	w.env["REPOSYNC_PROJECT"] = demoProject
+	out := roundTrip(t, w)
+	spec, _ := os.ReadFile(filepath.Join(out, "reposync.yaml"))
+	if !strings.Contains(string(spec), "gina (synced from the project as Committer)") {
+		t.Errorf("the export does not leave gina out as synced:\n%s", spec)
+	}
+	code, js, errOut := w.run("access", "--format", "json", "--repo", "pay/api/gw")
+	if code != 0 {
+		t.Fatalf("access: exit %d\n%s", code, errOut)
+	}
+	if rows := accessRows(t, js); !slices.Contains(rows, "pay/api/gw gina developer (managed)") {
+		t.Errorf("access does not show gina as managed: %v", rows)
+	}
+}
