@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
 	"path"
 	"slices"
 	"sort"
@@ -29,10 +28,6 @@ const matrixRefused = "refuse_items: [leo, frank]"
 // fail, and a service that stops refusing them converges.
 func TestBehaviourMatrix(t *testing.T) {
 	t.Parallel()
-	base, err := os.ReadFile("testdata/behaviours/fixture.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	others := "full_path_namespace: false, batch_update: merge, role_ids: distinct, page_cap: 10, list_order: updated, " +
 		"servicestage_content_type: optional, archived_listing: all, role_checks: false, sync_marker: none, legacy_member_id: own, " + matrixRefused
 	cases := map[string]string{
@@ -58,11 +53,7 @@ func TestBehaviourMatrix(t *testing.T) {
 	}
 	for name, behaviour := range cases {
 		t.Run(name, func(t *testing.T) {
-			fx, err := sim.ParseFixture(append(append([]byte{}, base...), []byte("behaviour: "+behaviour+"\n")...), "fixture.yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
-			runMatrix(t, fx, behaviour)
+			runMatrix(t, matrixFixture(t, behaviour), behaviour)
 		})
 	}
 }

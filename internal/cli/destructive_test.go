@@ -30,15 +30,22 @@ type fillingWorld struct {
 
 var showGroup = regexp.MustCompile(`^/v4/[0-9a-f]{32}/groups/[0-9]+$`)
 
-func newFillingWorld(t *testing.T) *fillingWorld {
+// matrixFixture is the behaviour matrix's world with a behaviour section.
+func matrixFixture(t *testing.T, behaviour string) *sim.Fixture {
+	t.Helper()
 	base, err := os.ReadFile("testdata/behaviours/fixture.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx, err := sim.ParseFixture(append(base, "behaviour: {delete_group: cascade}\n"...), "fixture.yaml")
+	fx, err := sim.ParseFixture(append(base, "behaviour: "+behaviour+"\n"...), "fixture.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return fx
+}
+
+func newFillingWorld(t *testing.T) *fillingWorld {
+	fx := matrixFixture(t, "{delete_group: cascade}")
 	fw := &fillingWorld{}
 	srv := httptest.NewServer(fw)
 	t.Cleanup(srv.Close)
@@ -152,15 +159,7 @@ func TestSavedPlanNeverDeletesAGroupThatFilledUp(t *testing.T) {
 // with --prune) and in access (managed).
 func TestSyncedMembersWithoutMarkerStayManaged(t *testing.T) {
 	t.Parallel()
-	base, err := os.ReadFile("testdata/behaviours/fixture.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fx, err := sim.ParseFixture(append(base, "behaviour: {sync_marker: none}\n"...), "fixture.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := matrixWorld(t, fx)
+	w := matrixWorld(t, matrixFixture(t, "{sync_marker: none}"))
 	w.env["REPOSYNC_PROJECT"] = demoProject
 	out := roundTrip(t, w)
 	spec, _ := os.ReadFile(filepath.Join(out, "reposync.yaml"))
