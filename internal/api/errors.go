@@ -197,13 +197,6 @@ func IsTimeout(err error) bool {
 	return errors.As(err, &te)
 }
 
-// IsRedirect reports whether err is a 3xx answer, which the client never
-// follows: the endpoint (or a proxy in front of it) points somewhere else.
-func IsRedirect(err error) bool {
-	e := asError(err)
-	return e != nil && e.Kind == KindRedirect
-}
-
 var errMissingSubjectToken = errors.New("no X-Subject-Token header in the answer")
 
 func replaceSecret(s, secret string) string {

@@ -118,175 +118,213 @@ type coder interface{ ErrorCode() string }
 // it are skipped. Cancelling ctx stops starting new steps; in-flight ones
 // get o.Grace to finish before their context is cancelled too.
 func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
-	wctx, wcancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer wcancel()
-	stopGrace := context.AfterFunc(ctx, func() {
-		if o.Grace <= 0 {
-			wcancel()
-			return
-		}
-		t := time.AfterFunc(o.Grace, wcancel)
-		context.AfterFunc(wctx, func() { t.Stop() })
-	})
-	defer stopGrace()
-	steps := BuildSteps(p)
+	wctx, cancel := graceContext(ctx, o.Grace)
+	defer cancel()
 	if o.Concurrency < 1 {
 		o.Concurrency = 1
 	}
-	results := map[plan.Address]*Result{}
+	s := newScheduler(p, m, o)
+	s.run(ctx, wctx)
+	return s.report()
+}
+
+// graceContext is the context writes run under: it ends grace after ctx
+// does (at once when grace is 0), so a write cut off mid-request does not
+// leave an outcome nobody knows.
+func graceContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	wctx, wcancel := context.WithCancel(context.WithoutCancel(ctx))
+	stopGrace := context.AfterFunc(ctx, func() {
+		if grace <= 0 {
+			wcancel()
+			return
+		}
+		t := time.AfterFunc(grace, wcancel)
+		context.AfterFunc(wctx, func() { t.Stop() })
+	})
+	return wctx, func() { stopGrace(); wcancel() }
+}
+
+// scheduler runs one plan's steps. Only the goroutine of run touches its
+// fields; workers just call the mutator and send their outcome on done.
+type scheduler struct {
+	steps   []*Step
+	m       Mutator
+	o       Options
+	results map[plan.Address]*Result
+	prog    Progress
+	// open counts each owner's steps not ended yet; a step's changes have
+	// one owner (batches are per owner). owned lists each owner's changes.
+	open  map[plan.Address]int
+	owned map[plan.Address][]plan.Address
+	// dependents of each step; pending: how many of its own deps have not
+	// succeeded yet.
+	dependents map[int][]int
+	pending    []int
+	finished   []bool
+	// stopped says why no more steps start ("" while they do), as stoppedAs.
+	stopped   string
+	stoppedAs Status
+	done      chan outcome
+	g         errgroup.Group
+}
+
+type outcome struct {
+	step *Step
+	err  error
+}
+
+func newScheduler(p *plan.Plan, m Mutator, o Options) *scheduler {
+	steps := BuildSteps(p)
+	s := &scheduler{steps: steps, m: m, o: o, results: map[plan.Address]*Result{},
+		open: map[plan.Address]int{}, owned: map[plan.Address][]plan.Address{},
+		dependents: map[int][]int{}, pending: make([]int, len(steps)), finished: make([]bool, len(steps)),
+		stoppedAs: StatusSkipped, done: make(chan outcome, len(steps))}
 	for _, c := range p.Changes {
 		r := &Result{Address: c.Address, Kind: c.Kind, Action: c.Action}
 		if c.Action == plan.Manual {
 			r.Status, r.Message = StatusManual, c.Reason
 		}
-		results[c.Address] = r
+		s.results[c.Address] = r
 	}
-	total := 0
-	// open counts each owner's steps not ended yet; a step's changes have
-	// one owner (batches are per owner).
-	open := map[plan.Address]int{}
-	owned := map[plan.Address][]plan.Address{}
-	for _, s := range steps {
-		total += len(s.Changes)
-		owner := s.Changes[0].Address.Owner()
-		open[owner]++
-		for _, c := range s.Changes {
-			owned[owner] = append(owned[owner], c.Address)
+	for _, st := range steps {
+		s.prog.Total += len(st.Changes)
+		owner := st.Changes[0].Address.Owner()
+		s.open[owner]++
+		for _, c := range st.Changes {
+			s.owned[owner] = append(s.owned[owner], c.Address)
+		}
+		s.pending[st.ID] = len(st.Deps)
+		for _, d := range st.Deps {
+			s.dependents[d] = append(s.dependents[d], st.ID)
 		}
 	}
-	ended := func(id int) {
-		owner := steps[id].Changes[0].Address.Owner()
-		if open[owner]--; open[owner] > 0 || o.OnSettled == nil {
-			return
-		}
-		rs := make([]Result, len(owned[owner]))
-		for i, a := range owned[owner] {
-			rs[i] = *results[a]
-		}
-		o.OnSettled(owner, rs)
-	}
+	s.g.SetLimit(o.Concurrency)
+	return s
+}
 
-	dependents := map[int][]int{}
-	pending := make([]int, len(steps))
-	for _, s := range steps {
-		pending[s.ID] = len(s.Deps)
-		for _, d := range s.Deps {
-			dependents[d] = append(dependents[d], s.ID)
-		}
-	}
-	type outcome struct {
-		step *Step
-		err  error
-	}
-	done := make(chan outcome, len(steps))
-	var g errgroup.Group
-	g.SetLimit(o.Concurrency)
-
-	// Only this goroutine touches results and prog; workers just call the
-	// mutator and send their outcome.
-	prog := Progress{Total: total}
-	finished := make([]bool, len(steps))
-	stopped := ""
-	stoppedAs := StatusSkipped
-	launch := func(s *Step) {
-		for _, c := range s.Changes {
-			results[c.Address].Op = s.Op
-		}
-		g.Go(func() error {
-			done <- outcome{s, m.Apply(wctx, s.Op, s.Changes)}
-			return nil
-		})
-	}
-	var skip func(id int, status Status, why string)
-	skip = func(id int, status Status, why string) {
-		if finished[id] {
-			return
-		}
-		finished[id] = true
-		for _, c := range steps[id].Changes {
-			r := results[c.Address]
-			r.Status, r.Op, r.Message = status, steps[id].Op, why
-			if status == StatusNotStarted {
-				prog.NotStarted++
-			} else {
-				prog.Skipped++
-			}
-		}
-		ended(id)
-		for _, dep := range dependents[id] {
-			if status == StatusNotStarted {
-				skip(dep, status, why)
-			} else {
-				skip(dep, status, "skipped because "+steps[id].Changes[0].Address.String()+" did not succeed")
-			}
-		}
-	}
-
-	// The coordinator keeps a queue of ready steps and launches one only
-	// when a slot is free, so it can stop launching at once (fail-fast,
-	// interruption); errgroup's limit is the hard bound on what runs.
+// run keeps a queue of ready steps and launches one only when a slot is
+// free, so it can stop launching at once (fail-fast, interruption);
+// errgroup's limit is the hard bound on what runs.
+func (s *scheduler) run(ctx, wctx context.Context) {
 	var ready []*Step
-	for _, s := range steps {
-		if pending[s.ID] == 0 {
-			ready = append(ready, s)
+	for _, st := range s.steps {
+		if s.pending[st.ID] == 0 {
+			ready = append(ready, st)
 		}
 	}
 	queue := interleave(ready)
 	inFlight := 0
 	for {
-		if stopped == "" && ctx.Err() != nil {
-			stopped, stoppedAs = "not started: the run was interrupted", StatusNotStarted
+		if s.stopped == "" && ctx.Err() != nil {
+			s.stopped, s.stoppedAs = "not started: the run was interrupted", StatusNotStarted
 		}
-		if stopped != "" {
-			for _, s := range queue {
-				skip(s.ID, stoppedAs, stopped)
+		if s.stopped != "" {
+			for _, st := range queue {
+				s.skip(st.ID, s.stoppedAs, s.stopped)
 			}
 			queue = nil
 		}
-		for inFlight < o.Concurrency && len(queue) > 0 {
-			launch(queue[0])
+		for ; inFlight < s.o.Concurrency && len(queue) > 0; inFlight++ {
+			s.launch(wctx, queue[0])
 			queue = queue[1:]
-			inFlight++
 		}
 		if inFlight == 0 {
 			break
 		}
-		out := <-done
+		out := <-s.done
 		inFlight--
-		finished[out.step.ID] = true
-		failedAll := record(results, out.step, out.err, &prog)
-		ended(out.step.ID)
-		if out.err != nil && o.FailFast && stopped == "" {
-			stopped = "not started: --fail-fast stopped the run after the first failure"
-		}
-		for _, id := range dependents[out.step.ID] {
-			if failedAll || out.err != nil && !isPartial(out.err) {
-				if ctx.Err() != nil {
-					skip(id, StatusNotStarted, "not started: the run was interrupted")
-				} else {
-					skip(id, StatusSkipped, "skipped because "+out.step.Changes[0].Address.String()+" failed")
-				}
-				continue
-			}
-			pending[id]--
-			if pending[id] == 0 && !finished[id] {
-				queue = append(queue, steps[id])
-			}
-		}
-		if o.OnProgress != nil {
-			o.OnProgress(prog)
+		queue = append(queue, s.finish(ctx, out)...)
+		if s.o.OnProgress != nil {
+			s.o.OnProgress(s.prog)
 		}
 	}
-	_ = g.Wait()
+	_ = s.g.Wait()
 	// Anything never started (only possible when stopped) is skipped.
-	for _, s := range steps {
-		if !finished[s.ID] {
-			skip(s.ID, stoppedAs, stopped)
+	for _, st := range s.steps {
+		if !s.finished[st.ID] {
+			s.skip(st.ID, s.stoppedAs, s.stopped)
 		}
 	}
+}
 
+func (s *scheduler) launch(wctx context.Context, st *Step) {
+	for _, c := range st.Changes {
+		s.results[c.Address].Op = st.Op
+	}
+	s.g.Go(func() error {
+		s.done <- outcome{st, s.m.Apply(wctx, st.Op, st.Changes)}
+		return nil
+	})
+}
+
+// finish records a step's outcome and returns the dependents it made ready;
+// those it made impossible are skipped.
+func (s *scheduler) finish(ctx context.Context, out outcome) (ready []*Step) {
+	s.finished[out.step.ID] = true
+	failedAll := record(s.results, out.step, out.err, &s.prog)
+	s.ended(out.step.ID)
+	if out.err != nil && s.o.FailFast && s.stopped == "" {
+		s.stopped = "not started: --fail-fast stopped the run after the first failure"
+	}
+	for _, id := range s.dependents[out.step.ID] {
+		if failedAll || out.err != nil && !isPartial(out.err) {
+			if ctx.Err() != nil {
+				s.skip(id, StatusNotStarted, "not started: the run was interrupted")
+			} else {
+				s.skip(id, StatusSkipped, "skipped because "+out.step.Changes[0].Address.String()+" failed")
+			}
+			continue
+		}
+		s.pending[id]--
+		if s.pending[id] == 0 && !s.finished[id] {
+			ready = append(ready, s.steps[id])
+		}
+	}
+	return ready
+}
+
+// skip marks a step and everything depending on it as not run.
+func (s *scheduler) skip(id int, status Status, why string) {
+	if s.finished[id] {
+		return
+	}
+	s.finished[id] = true
+	for _, c := range s.steps[id].Changes {
+		r := s.results[c.Address]
+		r.Status, r.Op, r.Message = status, s.steps[id].Op, why
+		if status == StatusNotStarted {
+			s.prog.NotStarted++
+		} else {
+			s.prog.Skipped++
+		}
+	}
+	s.ended(id)
+	for _, dep := range s.dependents[id] {
+		if status == StatusNotStarted {
+			s.skip(dep, status, why)
+		} else {
+			s.skip(dep, status, "skipped because "+s.steps[id].Changes[0].Address.String()+" did not succeed")
+		}
+	}
+}
+
+// ended counts one step of its owner as over, and calls OnSettled when it
+// was the owner's last.
+func (s *scheduler) ended(id int) {
+	owner := s.steps[id].Changes[0].Address.Owner()
+	if s.open[owner]--; s.open[owner] > 0 || s.o.OnSettled == nil {
+		return
+	}
+	rs := make([]Result, len(s.owned[owner]))
+	for i, a := range s.owned[owner] {
+		rs[i] = *s.results[a]
+	}
+	s.o.OnSettled(owner, rs)
+}
+
+func (s *scheduler) report() *Report {
 	rep := &Report{}
-	for _, r := range results {
+	for _, r := range s.results {
 		rep.Results = append(rep.Results, *r)
 		switch r.Status {
 		case StatusDone:

@@ -36,9 +36,8 @@ authorizations, IAM tokens) from a YAML fixture, with AK/SK signature and token
 checks, per-operation rate limits and injected faults.
 
 The first line on stdout is "listening on http://HOST:PORT"; logs go to stderr.
-With --state, every change is durable before it is answered (appended to
-FILE.journal, folded into FILE in the background and on exit), and an existing
-state file (with its journal) is loaded instead of the fixture. SIGINT/SIGTERM
+With --state, the whole state is written to FILE after every change, before it
+is answered, and an existing state file is loaded instead of the fixture. SIGINT/SIGTERM
 shut the server down after in-flight requests finish.
 
 GET /_sim/stats and GET /_sim/state (no authentication) report calls per
@@ -76,16 +75,16 @@ func runSim(cmd *cobra.Command, f *Factory, opts *SimOptions) error {
 	if opts.Latency < 0 {
 		return fmt.Errorf("--latency %v must not be negative", opts.Latency)
 	}
-	load := func() (*sim.Fixture, error) { return sim.LoadFixture(opts.Fixture) }
+	from := opts.Fixture
 	if opts.State != "" {
 		if _, err := os.Stat(opts.State); err == nil {
-			load = func() (*sim.Fixture, error) { return sim.LoadState(opts.State) }
+			from = opts.State // the state file is in fixture format
 			fmt.Fprintf(f.IO.ErrOut, "sim: loading saved state from %s instead of the fixture\n", opts.State)
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("sim: state file: %w", err)
 		}
 	}
-	fx, err := load()
+	fx, err := sim.LoadFixture(from)
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
@@ -106,9 +105,6 @@ func runSim(cmd *cobra.Command, f *Factory, opts *SimOptions) error {
 		ctx = context.Background()
 	}
 	err = sim.Serve(ctx, hs, func() error { return hs.Serve(ln) })
-	if cerr := srv.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("sim: %w", cerr)
-	}
 	fmt.Fprintln(f.IO.ErrOut, "sim: stopped")
 	return err
 }

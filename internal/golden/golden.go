@@ -16,9 +16,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
 
-// Updating reports whether the test run was asked to rewrite golden files.
-func Updating() bool { return *update }
-
 // Check compares got with the golden file at path, or rewrites the file when
 // -update is set. A missing golden file is a failure, not a pass.
 func Check(t testing.TB, path string, got []byte) {

@@ -434,7 +434,7 @@ func TestDeleteGroup(t *testing.T) {
 			s, hs, _ := newServerWith(t, basicWith(t, "behaviour: {delete_group: "+tt.mode+"}\n"), Options{StatePath: state})
 			runSteps(t, hs, tt.steps)
 			// The journal replays the deletions and the re-creation.
-			got, err := LoadState(diskImage(t, state))
+			got, err := LoadFixture(diskImage(t, state))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -522,7 +522,7 @@ func TestIDsNotReused(t *testing.T) {
 		{name: "delete it too", method: "POST", path: "/v4/repositories/12345/file-push-permissions/batch-delete", body: `{"ids":[6]}`, wantStatus: 204},
 		{name: "delete the new group", method: "DELETE", path: "/v4/" + testProject + "/groups/103", wantStatus: 202},
 	})
-	fx, err := LoadState(diskImage(t, state))
+	fx, err := LoadFixture(diskImage(t, state))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 
 // The behaviours under which a careless client deletes or demotes what it
 // was not asked to (docs/api-assumptions.md A44-A47): each test runs the
-// steps with a state file and checks that the journal replays them.
+// steps with a state file and checks that it holds what they did.
 
 const syncedMembers = `project_members:
   - {user: carol, role: Project manager}
@@ -18,18 +18,18 @@ const syncedMembers = `project_members:
 `
 
 // runReplayed runs steps on fx with a state file, then checks that the
-// state the journal replays is the one in memory.
+// state on disk is the one in memory.
 func runReplayed(t *testing.T, fx *Fixture, steps []step) {
 	t.Helper()
 	state := filepath.Join(t.TempDir(), "state.yaml")
 	s, hs, _ := newServerWith(t, fx, Options{StatePath: state})
 	runSteps(t, hs, steps)
-	got, err := LoadState(diskImage(t, state))
+	got, err := LoadFixture(diskImage(t, state))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(s.Snapshot(), got); diff != "" {
-		t.Errorf("replayed state (-memory +replayed):\n%s", diff)
+		t.Errorf("state on disk (-memory +disk):\n%s", diff)
 	}
 }
 

@@ -75,9 +75,6 @@ type Fixture struct {
 	Groups         []Group         `yaml:"groups,omitempty" json:"groups"`
 	Repositories   []Repository    `yaml:"repositories,omitempty" json:"repositories"`
 	GitAuths       []GitAuth       `yaml:"git_auths,omitempty" json:"git_auths"`
-	// JournalSeq is written by --state: the last journal record the state
-	// file contains. Fixtures leave it out.
-	JournalSeq int64 `yaml:"journal_seq,omitempty" json:"-"`
 	// LastGroupID and LastPushRuleID are the highest ids the API has handed
 	// out, so the id of a deleted group or rule is never handed out again.
 	// Written by --state; fixtures leave them out.

@@ -150,8 +150,8 @@ func (c *checker) check(fx *Fixture) {
 }
 
 func (c *checker) checkProjectIDs(fx *Fixture) {
-	if fx.LastGroupID < 0 || fx.LastPushRuleID < 0 || fx.JournalSeq < 0 {
-		c.errf(nil, "journal_seq, last_group_id and last_push_rule_id must not be negative")
+	if fx.LastGroupID < 0 || fx.LastPushRuleID < 0 {
+		c.errf(nil, "last_group_id and last_push_rule_id must not be negative")
 	}
 	if !hex32.MatchString(fx.ProjectID) {
 		c.errf([]any{"project_id"}, "project_id %q must be 32 lower-case hex characters", fx.ProjectID)

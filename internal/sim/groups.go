@@ -365,6 +365,7 @@ func hCreateGroup(s *Server, q *request) reply {
 		g.Description = *b.Description
 	}
 	s.fx.Groups = append(s.fx.Groups, g)
+	s.idx = buildIndex(s.fx) // the append may have moved the groups the index points into
 	body := map[string]any{"id": g.ID, "name": *b.Name, "description": g.Description, "full_name": s.fullName(path),
 		"full_path": s.fullPath(path), "visibility": vis}
 	if parentID != 0 {
@@ -397,12 +398,12 @@ func hDeleteGroup(s *Server, q *request) reply {
 		under := func(p string) bool { return strings.HasPrefix(p, prefix) }
 		s.fx.Repositories = slices.DeleteFunc(s.fx.Repositories, func(r Repository) bool { return under(r.Path) })
 		s.fx.Groups = slices.DeleteFunc(s.fx.Groups, func(sub Group) bool { return under(sub.Path) })
-		s.reindex()
+		s.idx = buildIndex(s.fx)
 		g = s.idx.groupByID[id]
 	}
 	name := base(g.Path)
-	if s.fx.Behaviour.DeleteGroup == "async" && !s.replaying {
-		s.ghosts[g.ID] = &ghost{group: *deepCopy(g), reads: asyncDeleteReads}
+	if s.fx.Behaviour.DeleteGroup == "async" {
+		s.ghosts[g.ID] = &ghost{group: *g, reads: asyncDeleteReads} // g leaves the state, nothing changes it again
 	}
 	for i := range s.fx.Groups {
 		if s.fx.Groups[i].ID == g.ID {
@@ -410,6 +411,7 @@ func hDeleteGroup(s *Server, q *request) reply {
 			break
 		}
 	}
+	s.idx = buildIndex(s.fx) // the groups after it moved
 	// The state drops the group at once (a restart finds it gone); with
 	// delete_group: async, reads still show it for a while (ghosts.go).
 	return reply{status: http.StatusAccepted, body: "Group '" + name + "' was scheduled for deletion.", changed: true}

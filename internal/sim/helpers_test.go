@@ -90,11 +90,6 @@ func newServerWith(t *testing.T, fx *Fixture, opts Options) (*Server, *httptest.
 	if err != nil {
 		t.Fatalf("new: %v", err)
 	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	return s, hs, clk

@@ -3,22 +3,19 @@ package sim
 import (
 	"net/http"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// request is what a handler sees: everything a journal record keeps, so a
-// handler replays a write exactly (see journal.go).
+// request is what a handler sees of one API call.
 type request struct {
 	query  url.Values
-	header http.Header // reads only: not journalled
+	header http.Header
 	body   []byte
 	params map[string]string
 	user   string // the fixture user the caller acts as ("" = none)
-	// tenantAdmin: the caller administers the tenant (permissions.go);
-	// writes only, not journalled (a replay makes no check).
+	// tenantAdmin: the caller administers the tenant (permissions.go).
 	tenantAdmin bool
 	at          time.Time // the simulator clock when the request arrived
 
@@ -180,12 +177,10 @@ func listReply[T any](q *request, items []T, withTotal bool) reply {
 }
 
 // index holds lookups over the fixture. It points into the fixture's slices,
-// so it is rebuilt whenever one of them changes (an append may move the
-// array, a removal shifts elements); handlers never change the key fields
-// (names, paths, ids) of an existing object, so any other write keeps it
-// valid. Rebuilding it on every write made each write O(state).
+// so the two writes that change one of them (CreateGroup, DeleteGroup)
+// rebuild it; handlers never change the key fields (names, paths, ids) of an
+// existing object, so any other write keeps it valid.
 type index struct {
-	shape       [5]sliceShape
 	userByName  map[string]*User
 	userByIAM   map[string]*User
 	userByID    map[int64]*User
@@ -201,30 +196,9 @@ type index struct {
 	repoByPath  map[string]*Repository
 }
 
-// sliceShape is where a slice's array is and how long the slice is.
-type sliceShape struct {
-	data uintptr
-	n    int
-}
-
-func shapeOf[T any](s []T) sliceShape {
-	return sliceShape{data: reflect.ValueOf(s).Pointer(), n: len(s)}
-}
-
-func shapes(fx *Fixture) [5]sliceShape {
-	return [5]sliceShape{shapeOf(fx.Users), shapeOf(fx.MemberGroups), shapeOf(fx.Roles), shapeOf(fx.Groups), shapeOf(fx.Repositories)}
-}
-
-// reindex rebuilds the index if a write changed one of the indexed slices.
-func (s *Server) reindex() {
-	if s.idx == nil || s.idx.shape != shapes(s.fx) {
-		s.idx = buildIndex(s.fx)
-	}
-}
-
 func buildIndex(fx *Fixture) *index {
 	nu, nm, nr, ng, np := len(fx.Users), len(fx.MemberGroups), len(fx.Roles), len(fx.Groups), len(fx.Repositories)
-	x := &index{shape: shapes(fx),
+	x := &index{
 		userByName: make(map[string]*User, nu), userByIAM: make(map[string]*User, nu), userByID: make(map[int64]*User, nu),
 		mgByName: make(map[string]*MemberGroup, nm), mgByID: make(map[string]*MemberGroup, nm), mgByTeam: make(map[int64]*MemberGroup, nm),
 		roleByName: make(map[string]*Role, nr), roleByID: make(map[string]*Role, nr),

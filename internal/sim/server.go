@@ -31,14 +31,9 @@ const maxLoginBody = 64 << 10
 type Options struct {
 	// StatePath, when set, makes every change durable before it is answered:
 	// the whole state (fixture format, every id filled in) is written there
-	// on start, every change is appended to StatePath+".journal", and the
-	// journal is folded back into the state file every CompactEvery changes
-	// and by Close (see journal.go). LoadState reads both back.
+	// atomically on start and after every change (state.go). LoadState reads
+	// it back.
 	StatePath string
-	// CompactEvery is the number of journal records that starts a background
-	// compaction; 0 compacts once the journal is as large as the state file
-	// (and holds at least 1 000 records).
-	CompactEvery int
 	// Latency is slept before every request is handled.
 	Latency time.Duration
 	// RateLimit is the number of calls per minute per operation; 0 = unlimited.
@@ -61,31 +56,18 @@ type Server struct {
 	opts Options
 	now  func() time.Time
 
-	mu     sync.Mutex // guards fx, idx, tokens and the persisted file
+	mu     sync.Mutex // guards fx, idx, tokens, ghosts and the state file
 	fx     *Fixture
 	idx    *index
 	tokens map[string]*issuedToken // by token, from IAM login
 	ghosts map[int64]*ghost        // delete_group: async, by group id (ghosts.go)
 	// updateSeq is the last value of the change counter (order.go).
 	updateSeq int64
-	// replaying is set while LoadState replays the journal: writes then
-	// depend on the state alone (no ghosts, which reads made disappear).
-	replaying bool
 
 	rndMu sync.Mutex
 	rnd   *rand.Rand
 
 	limiter *limiter
-
-	// Persistence (nil jr without StatePath); guarded by mu.
-	jr          *journal
-	stateSize   int64 // bytes of the state file last written
-	compacting  bool  // a compaction goroutine runs
-	rotated     bool  // later writes go to FILE.journal.next
-	closing     bool
-	compactions int   // finished compactions
-	compactErr  error // the last failed compaction
-	bg          sync.WaitGroup
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -139,10 +121,8 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 			fx.LastPushRuleID = max(fx.LastPushRuleID, p.ID)
 		}
 	}
-	if opts.StatePath != "" {
-		if err := s.startPersistence(); err != nil {
-			return nil, err
-		}
+	if err := s.persistLocked(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -301,18 +281,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		rep = rt.h(s, req)
 	}
-	var seq int64
 	var perr error
 	if rep.changed {
-		s.reindex()
-		if s.jr != nil {
-			seq, perr = s.journalLocked(rt, r.Method, r.URL.Path, r.URL.RawQuery, req)
-		}
+		perr = s.persistLocked() // durable before it is answered (or dropped)
 	}
 	s.mu.Unlock()
-	if seq > 0 {
-		perr = s.jr.wait(seq) // durable before it is answered (or dropped)
-	}
 	if perr != nil {
 		writeReply(w, errReply(http.StatusInternalServerError, "CH.000001", "persist state: "+perr.Error()))
 		return

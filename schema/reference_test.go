@@ -10,7 +10,8 @@ import (
 
 // Reference renders the schema as a Markdown reference of every key of the
 // spec format, from the descriptions in the schema itself. docs/spec.md is
-// this output (`make docs` rewrites it; a test fails when it is stale).
+// this output (`make docs` rewrites it; TestSpecDocUpToDate fails when it is
+// stale). It lives in a test file: only that test calls it.
 func Reference() (string, error) {
 	var root map[string]any
 	if err := json.Unmarshal(JSON, &root); err != nil {
