@@ -63,15 +63,12 @@ type MemberRow struct {
 	Legacy *LegacyMember
 }
 
-// JoinMembers pairs each legacy row with the v4 row of the same member. The
-// legacy user_id is documented as the IAM user id, yet DeleteRepoMember
-// takes a "repository member id" in its place (REFERENCE §6.2;
-// docs/api-assumptions.md A40, A46), so the pairing does not rest on that: a
-// legacy row pairs with the v4 row whose user_iam_id is its user_id, else
-// with the one v4 row of its user name (legacy name, v4 user_name) in its
-// tenant (legacy domain_id, v4 tenant_id, where both say). A legacy row that
-// pairs with no v4 row, or with a v4 row another legacy row pairs with too,
-// is unpaired: who it is cannot be told, so nothing may be written to it.
+// JoinMembers pairs each legacy row with the v4 row of the same member,
+// without assuming the legacy user_id is the IAM id (docs/api-assumptions.md
+// A46): by the v4 user_iam_id it equals, else by user name (v4 user_name)
+// in the same tenant (v4 tenant_id, where both say). A legacy row that pairs
+// with no v4 row, or with one another legacy row pairs with too, is
+// unpaired: who it is cannot be told, so nothing may be written to it.
 func JoinMembers(v4 []RepositoryMember, legacy []LegacyMember) (rows []MemberRow, unpaired []LegacyMember) {
 	rows = make([]MemberRow, len(v4))
 	byIAM := make(map[string]int, len(v4))

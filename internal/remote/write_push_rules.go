@@ -183,30 +183,26 @@ func (w *Writer) prunePushRules(ctx context.Context, changes []plan.Change) erro
 	if err != nil {
 		return fmt.Errorf("check the push rules to delete: %w", err)
 	}
-	at := map[int64]string{}
-	for _, r := range rules {
-		at[r.ID] = r.Path
-	}
-	failed := Partial{}
-	var del []plan.Change
+	failed, del := Partial{}, []plan.Change{}
 	for _, c := range changes {
-		if p, ok := at[c.Target.PushRuleID]; ok && p != c.Address.Key {
-			failed[c.Address] = fmt.Errorf("not deleted: rule %d is the rule of %s now", c.Target.PushRuleID, p)
-		} else if ok {
+		i := slices.IndexFunc(rules, func(r api.FilePushPermission) bool { return r.ID == c.Target.PushRuleID })
+		switch {
+		case i < 0: // already gone
+		case rules[i].Path != c.Address.Key:
+			failed[c.Address] = fmt.Errorf("not deleted: rule %d is the rule of %s now", c.Target.PushRuleID, rules[i].Path)
+		default:
 			del = append(del, c)
 		}
 	}
-	if len(del) > 0 {
-		err := w.deletePushRules(ctx, del)
+	if err := w.deletePushRules(ctx, del); err != nil {
 		var p Partial
-		switch {
-		case errors.As(err, &p):
-			maps.Copy(failed, p)
-		case err != nil:
+		if !errors.As(err, &p) {
+			p = Partial{}
 			for _, c := range del {
-				failed[c.Address] = err
+				p[c.Address] = err
 			}
 		}
+		maps.Copy(failed, p)
 	}
 	if len(failed) > 0 {
 		return failed
@@ -217,6 +213,9 @@ func (w *Writer) prunePushRules(ctx context.Context, changes []plan.Change) erro
 // deletePushRules deletes a repository's removed rules in one call; after an
 // unknown outcome it re-reads and deletes only what is left.
 func (w *Writer) deletePushRules(ctx context.Context, changes []plan.Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
 	repo := changes[0].Target.RepositoryID
 	left, err := verify(ctx, changes,
 		func(pending []plan.Change) error {
