@@ -141,8 +141,10 @@ func (c *checker) checkRefuseItems(fx *Fixture) {
 }
 
 // refused reports whether the batch writes refuse user name
-// (behaviour.refuse_items).
+// (behaviour.refuse_items), which they answer with refusal.
 func (s *Server) refused(name string) bool { return slices.Contains(s.fx.Behaviour.RefuseItems, name) }
+
+const refusal = "the user cannot be added (refused: behaviour.refuse_items)"
 
 // defaultSyncLevel is the legacy access level the project sync gives a role
 // when the fixture names none.

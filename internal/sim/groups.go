@@ -614,7 +614,7 @@ func (s *Server) refusedMembers(m *MemberGroup) []map[string]any {
 	for _, un := range m.Members {
 		if s.refused(un) {
 			out = append(out, map[string]any{"iam_id": s.idx.userByName[un].IAMID,
-				"message": []string{"the user cannot be added (refused: behaviour.refuse_items)"}})
+				"message": []string{refusal}})
 		}
 	}
 	return out

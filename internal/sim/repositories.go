@@ -256,7 +256,7 @@ func hAddRepoMembers(s *Server, q *request) reply {
 		case u == nil:
 			results = append(results, result{ID: *in.ID, Name: in.Name, Message: "user not found", Status: "failed"})
 		case s.refused(u.Name):
-			results = append(results, result{ID: *in.ID, Name: in.Name, Message: "the user cannot be added (refused: behaviour.refuse_items)", Status: "failed"})
+			results = append(results, result{ID: *in.ID, Name: in.Name, Message: refusal, Status: "failed"})
 		case s.ownMember(r, u):
 			results = append(results, result{ID: *in.ID, Name: in.Name, Message: "user is already a member", Status: "failed"})
 		default:
