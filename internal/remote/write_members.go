@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/plan"
@@ -58,16 +59,17 @@ func (w *Writer) addMembers(ctx context.Context, changes []plan.Change) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &ae) && ae.Kind == api.KindPartial:
+		// A failure that names no change of the batch (by IAM id or user
+		// name) fails the whole batch: nothing refused counts as done.
 		failed := Partial{}
 		for _, f := range ae.Failures {
-			for _, c := range changes {
-				if f.ID == c.Target.UserIAMID || (f.ID == "" && f.Name == c.Target.User) {
-					failed[c.Address] = fmt.Errorf("%s", f.Message)
-				}
+			i := slices.IndexFunc(changes, func(c plan.Change) bool {
+				return f.ID != "" && f.ID == c.Target.UserIAMID || f.Name != "" && f.Name == c.Target.User
+			})
+			if i < 0 {
+				return err
 			}
-		}
-		if len(failed) == 0 {
-			return err
+			failed[changes[i].Address] = errors.New(f.Message)
 		}
 		return failed
 	case len(left) > 0 && len(left) < len(changes):

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -26,7 +27,8 @@ type fault struct {
 	path   *regexp.Regexp
 	nth    int
 	do     faultKind
-	code   string // for answer: the error code of the 409
+	code   string // for conflict: the error code of the 409
+	body   string // for answer
 }
 
 type faultKind int
@@ -43,6 +45,8 @@ const (
 	conflict
 	// empty answers 200 with an empty list without asking the simulator.
 	empty
+	// answer answers 200 with the fault's body without asking the simulator.
+	answer
 )
 
 // harness is the simulator on testdata/world.yaml behind a deterministic
@@ -155,9 +159,9 @@ func (h *harness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusConflict)
 		_, _ = w.Write([]byte(`{"error_code":"` + hit.code + `","error_msg":"conflict (test)"}`))
-	case empty:
+	case empty, answer:
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`[]`))
+		_, _ = w.Write([]byte(cmp.Or(hit.body, `[]`)))
 	}
 }
 
@@ -556,6 +560,20 @@ func TestAddMembersPerUserFailure(t *testing.T) {
 	}
 	if h.repo("pay/gateway").Members["carol"] != "viewer" {
 		t.Error("carol was not added")
+	}
+}
+
+// A per-user failure that names no user of the batch fails the whole
+// batch: a refused user is never counted as done.
+func TestAddMembersUnattributedFailure(t *testing.T) {
+	h := newHarness(t)
+	carol := h.user("carol").IAMID
+	h.faults = []*fault{{method: "POST", path: regexp.MustCompile(`/members$`), nth: 1, do: answer,
+		body: `{"status":"success","result":[{"id":"` + carol + `","name":"carol","message":"no","status":"failed"},{"id":"0f","name":"someone","message":"no","status":"failed"}]}`}}
+	err := h.apply(plan.OpAddMembers, h.memberChange("carol", plan.Create, state.RoleViewer), h.memberChange("dave", plan.Create, state.RoleViewer))
+	var p Partial
+	if err == nil || errors.As(err, &p) {
+		t.Fatalf("err = %v, want the whole batch failed", err)
 	}
 }
 
