@@ -58,7 +58,8 @@ reviewed: the spec must be unchanged and every live object the plan read is
 read again; if any changed, the plan is stale and nothing is applied.
 
 Guardrails, checked before the first write: deletions need --prune (except
-removals of grants whose expires date has passed, which the spec asks for); at most
+removals of grants whose expires date has passed, or that the change since
+--changed-since REF took out of the spec: the spec asks for those); at most
 max_deletes deletions (settings or --max-deletes); no managed repository left
 with fewer than min_admins admins; never the caller's own admin role; group
 deletion needs --allow-delete-groups.
@@ -159,7 +160,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, o.IO, s, d, r, o.Getenv)
+	res, err := makePlan(ctx, o.IO, s, d, &r, o.Getenv)
 	if err != nil {
 		return err
 	}
@@ -220,7 +221,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		}
 		// Someone may have changed the live state while the question was
 		// open: read again what the plan read, and refuse if it moved.
-		again, err := makePlan(ctx, o.IO, s, d, r, o.Getenv)
+		again, err := makePlan(ctx, o.IO, s, d, &r, o.Getenv)
 		if err != nil {
 			return err
 		}
@@ -332,6 +333,7 @@ func savedFlags(saved *plan.Plan, now ChangeOptions, r resolved) (resolved, erro
 	}
 	r.prune, r.allowDeleteGroups, r.rotateSecrets = c.Prune, c.AllowDeleteGroups, c.RotateSecrets
 	r.scope = c.Scope
+	r.withdrawn = plan.WithdrawalsOf(saved) // what the reviewed change removed from the spec
 	return r, nil
 }
 

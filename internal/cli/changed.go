@@ -26,49 +26,55 @@ import (
 // groups whose entry changed; the Git authorizations when one changed. A
 // change whose reach cannot be bounded (settings, pins, the project, a
 // section appearing or disappearing) gives a nil scope — a plan of
-// everything — and says why in note.
-func changedScope(ctx context.Context, origin *specOrigin, now *state.Desired, ref string) (scope *plan.Scope, note string, err error) {
+// everything — and says why in note. base is the spec at ref (nil when it
+// did not exist or does not load) and rev the commit ref names: what the
+// change removed from the spec is planned as removals (plan.Withdrawals).
+func changedScope(ctx context.Context, origin *specOrigin, now *state.Desired, ref string) (scope *plan.Scope, base *state.Desired, rev, note string, err error) {
 	t := origin.tree
 	if t == nil {
-		return nil, "", errors.New("--changed-since compares two commits of the spec, but the current directory is not in a Git work tree: run reposync from the checkout that holds the spec")
+		return nil, nil, "", "", errors.New("--changed-since compares two commits of the spec, but the current directory is not in a Git work tree: run reposync from the checkout that holds the spec")
 	}
 	if strings.HasPrefix(ref, "-") {
 		// Never an option to the git commands below.
-		return nil, "", fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
+		return nil, nil, "", "", fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
 	}
 	// One git process when ref is fine: merge-base also fails (128) for a
 	// revision it cannot find, and only then is the revision looked at.
 	if _, err := runGit(ctx, t.top, "merge-base", "--is-ancestor", ref, "HEAD"); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && ee.ExitCode() == 1 {
-			return nil, "", fmt.Errorf("--changed-since %s: that revision is not an ancestor of HEAD; compare with the merge base instead, e.g. --changed-since $(git merge-base origin/main HEAD)", ref)
+			return nil, nil, "", "", fmt.Errorf("--changed-since %s: that revision is not an ancestor of HEAD; compare with the merge base instead, e.g. --changed-since $(git merge-base origin/main HEAD)", ref)
 		}
 		if _, verr := runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); verr != nil {
 			if shallow, _ := runGit(ctx, t.top, "rev-parse", "--is-shallow-repository"); shallow == "true" {
-				return nil, "", fmt.Errorf("--changed-since %s: that revision is not in this shallow clone; fetch the history it needs (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)", ref)
+				return nil, nil, "", "", fmt.Errorf("--changed-since %s: that revision is not in this shallow clone; fetch the history it needs (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)", ref)
 			}
-			return nil, "", fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
+			return nil, nil, "", "", fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
 		}
-		return nil, "", fmt.Errorf("--changed-since %s: %w", ref, err)
+		return nil, nil, "", "", fmt.Errorf("--changed-since %s: %w", ref, err)
 	}
 	if origin.outside != "" {
-		return nil, "", fmt.Errorf("--changed-since: the spec path %s is outside the Git work tree %s", origin.outside, t.top)
+		return nil, nil, "", "", fmt.Errorf("--changed-since: the spec path %s is outside the Git work tree %s", origin.outside, t.top)
 	}
 	if origin.dirtyErr != nil {
-		return nil, "", origin.dirtyErr
+		return nil, nil, "", "", origin.dirtyErr
 	} else if origin.dirty {
-		return nil, "", errors.New("--changed-since compares committed specs, and the spec has uncommitted changes (see git status): commit them, or plan without --changed-since")
+		return nil, nil, "", "", errors.New("--changed-since compares committed specs, and the spec has uncommitted changes (see git status): commit them, or plan without --changed-since")
 	}
 	old, existed, err := specAt(ctx, t, ref, origin.rels)
 	switch {
 	case err != nil:
-		return nil, "", err
+		return nil, nil, "", "", err
 	case !existed:
-		return nil, fmt.Sprintf("the spec did not exist at %s, so the change cannot be bounded: planning everything", ref), nil
+		return nil, nil, "", fmt.Sprintf("the spec did not exist at %s, so the change cannot be bounded: planning everything", ref), nil
 	case old == nil:
-		return nil, fmt.Sprintf("the spec at %s does not load, so the change cannot be bounded: planning everything", ref), nil
+		return nil, nil, "", fmt.Sprintf("the spec at %s does not load, so the change cannot be bounded: planning everything", ref), nil
 	}
-	return compareSpecs(old, now, ref)
+	if rev, err = runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
+		return nil, nil, "", "", fmt.Errorf("--changed-since %s: %w", ref, err)
+	}
+	scope, note, err = compareSpecs(old, now, ref)
+	return scope, old, rev, note, err
 }
 
 // specAt loads the spec as it was at ref: the files below rels (relative

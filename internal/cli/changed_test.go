@@ -302,16 +302,9 @@ func checkCompare(t *testing.T, old *state.Desired, body, repos, groups string, 
 // again, held to the reviewed digest) gets the same digest; and the
 // nightly full plan still catches the drift the PR left alone.
 func TestChangedSinceReviewLoop(t *testing.T) {
-	top := newGitSpec(t)
-	w := newWorld(t, "aksk", sim.Options{})
-	saved := filepath.Join(t.TempDir(), "pr.json")
-	t.Chdir(top)
-
 	// main: the spec, applied.
-	base := commitSpec(t, top, changedBase, "main")
-	if code, _, errOut := w.run("apply", "--yes", "specs"); code != 0 {
-		t.Fatalf("apply main: exit %d\n%s", code, errOut)
-	}
+	w, top, base := appliedMain(t, changedBase)
+	saved := filepath.Join(t.TempDir(), "pr.json")
 	// A console grant on another repository: drift the PR does not touch.
 	consoleGrant(t, w, "payments/api/gateway", "nina", 40)
 	// The PR: carol becomes an admin of the ledger.

@@ -90,7 +90,7 @@ func (c *confirmer) settled(owner plan.Address, rs []apply.Result) {
 		c.auths, c.checked[owner] = true, true
 	case owner.Object == plan.ObjectGroup:
 		c.laterGroups, c.checked[owner] = append(c.laterGroups, owner.Name), true
-	case owner.Object == plan.ObjectRepository && c.before.eff[owner.Name] != nil:
+	case owner.Object == plan.ObjectRepository:
 		repo := c.live.Repositories[owner.Name]
 		if repo == nil {
 			return
@@ -159,7 +159,9 @@ func (c *confirmer) finish(ctx context.Context, rep *apply.Report) error {
 	}
 	eff := map[string]*state.EffectiveRepository{}
 	for p := range c.repos {
-		eff[p] = c.before.eff[p]
+		if e := c.before.eff[p]; e != nil { // nil: the repository had only withdrawn grants
+			eff[p] = e
+		}
 	}
 	// Untouched groups keep what was read before (cloneTree), so the new
 	// plan repeats their old changes; only the done addresses of what was

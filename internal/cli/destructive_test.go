@@ -115,7 +115,9 @@ func TestSavedPlanNeverDeletesAGroupThatFilledUp(t *testing.T) {
 			fw := newFillingWorld(t)
 			saved := filepath.Join(t.TempDir(), "plan.json")
 			code, out, errOut := fw.run(append([]string{"plan", "--out", saved}, matrixFlags...)...)
-			if code != 0 || !strings.Contains(out, "group[old/child]") {
+			if doc, _ := os.ReadFile(saved); code != 0 || !strings.Contains(string(doc), `"address": "group[old/child]",
+      "kind": "group",
+      "action": "delete"`) {
 				t.Fatalf("plan: exit %d, or old/child not deleted\n%s%s", code, out, errOut)
 			}
 			if when == "before apply" {

@@ -241,7 +241,7 @@ func TestGuardrailsBlockBeforeAnyWrite(t *testing.T) {
 		{"deletions need prune", "aksk", []string{"--prune=false"}, e2ePrune, ""},
 		{"min admins", "aksk", nil, "min-admins", "min_admins: the plan would leave 1 repository with fewer than 2 admins"},
 		{"own admin role", "password", nil, "self", "self: the plan removes or demotes the admin role of the identity reposync runs as (bob)"},
-		{"missing password", "aksk", nil, e2eSpec, "password_env: 1 Git authorizations need a password from the environment, and the variable is not set (git_auth[bitbucket-ci] (E2E_BB_PASSWORD))"},
+		{"missing password", "aksk", nil, e2eSpec, "password_env: 1 Git authorization needs a password from the environment, and the variable is not set (Git authorization bitbucket-ci (E2E_BB_PASSWORD))"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

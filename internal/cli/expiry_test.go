@@ -88,7 +88,7 @@ func TestValidateWarnExpiring(t *testing.T) {
 	})
 	t.Run("github", func(t *testing.T) {
 		_, stdout, _ := run(t, "validate", "--warn-expiring", "14d", "--format", "github", grantsSpec)
-		want := "::warning file=" + grantsSpec + "/reposync.yaml,line=19,col=24::repositories[\"payments/api/gateway\"].push_rules[\"/config/*\"].users: `bob` expires on 2026-12-05, in 4 days (reason%3A SEC-9 key rotation)\n"
+		want := "::warning file=" + strings.TrimPrefix(grantsSpec, "../../") + "/reposync.yaml,line=19,col=24,title=reposync validate::repositories[\"payments/api/gateway\"].push_rules[\"/config/*\"].users: 'bob' expires on 2026-12-05, in 4 days (reason%3A SEC-9 key rotation)\n"
 		if !strings.Contains(stdout, want) && !strings.Contains(stdout, strings.ReplaceAll(want, "%3A", ":")) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}

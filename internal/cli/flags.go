@@ -185,11 +185,18 @@ type resolved struct {
 	// today is the day plans are made for (expiring grants), from the
 	// command's clock.
 	today state.Date
+	// base is the spec at the revision baseRev of --changed-since (nil
+	// without one): what the change removed from it is withdrawn, which
+	// makePlan works out once the live repositories are known — or, for a
+	// saved plan, what it withdrew.
+	base      *state.Desired
+	baseRev   string
+	withdrawn []plan.Withdrawal
 }
 
 func (r resolved) planOptions() plan.Options {
 	return plan.Options{Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups, RotateSecrets: r.rotateSecrets,
-		Scope: r.scope, ToolVersion: Version, Today: r.today}
+		Scope: r.scope, ToolVersion: Version, Today: r.today, Withdrawn: r.withdrawn}
 }
 
 // defaultMaxDeletes and defaultMinAdmins apply when neither the spec's

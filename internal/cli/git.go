@@ -152,3 +152,15 @@ func (t *gitTree) relSource(src string) string {
 	}
 	return src
 }
+
+// relFile names a spec file relative to the top of the work tree, as
+// plans name sources; outside Git, or outside the tree, as given.
+func (o *specOrigin) relFile(file string) string {
+	if o.tree == nil || file == "" {
+		return file
+	}
+	if r, ok := o.tree.rel(file); ok {
+		return r
+	}
+	return file
+}

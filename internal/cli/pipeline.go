@@ -7,6 +7,7 @@ import (
 	"iter"
 	"maps"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/plan/render"
 	"github.com/reposync/reposync/internal/remote"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
@@ -25,7 +27,7 @@ import (
 
 // loadSpec loads and validates the spec, printing every diagnostic; when
 // the spec is invalid it returns a silent exit error (the diagnostics said
-// it all).
+// it all) that carries them (problemsError).
 func loadSpec(ios *iostreams.IOStreams, paths []string) (*state.Desired, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
@@ -36,10 +38,43 @@ func loadSpec(ios *iostreams.IOStreams, paths []string) (*state.Desired, error) 
 	}
 	if d == nil {
 		errs, _ := diags.Count()
-		fmt.Fprintf(ios.ErrOut, "%s: invalid: %s\n", strings.Join(paths, " "), count(errs, "error"))
-		return nil, silentExit(ExitError)
+		summary := fmt.Sprintf("%s: invalid: %s", strings.Join(paths, " "), count(errs, "error"))
+		fmt.Fprintln(ios.ErrOut, summary)
+		return nil, &problemsError{err: silentExit(ExitError), headline: summary, problems: diagProblems(diags)}
 	}
 	return d, nil
+}
+
+// problemsError is a failure with the problems it found at their spec
+// locations (an invalid spec, conflicts, names that do not resolve), all
+// printed already: a failed plan's comment and annotations list them.
+type problemsError struct {
+	err error
+	// headline says what failed when err, a silent exit, does not.
+	headline string
+	problems []render.Problem
+}
+
+func (e *problemsError) Error() string {
+	if e.headline != "" {
+		return e.headline
+	}
+	return e.err.Error()
+}
+
+func (e *problemsError) Unwrap() error { return e.err }
+
+// diagProblems are spec diagnostics as problems.
+func diagProblems(diags spec.Diagnostics) []render.Problem {
+	out := make([]render.Problem, 0, len(diags))
+	for _, d := range diags {
+		msg := d.Message
+		if d.Path != "" {
+			msg = d.Path + ": " + msg
+		}
+		out = append(out, render.Problem{File: d.File, Line: d.Line, Column: d.Column, Message: msg, Warning: d.Severity == spec.SeverityWarning})
+	}
+	return out
 }
 
 // session is a connection to one CodeArts project.
@@ -128,6 +163,8 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 type liveState struct {
 	live *state.Live
 	eff  map[string]*state.EffectiveRepository
+	// baseEff is readOptions.base expanded against the live repositories.
+	baseEff map[string]*state.EffectiveRepository
 }
 
 // readOptions say what readLive reads beyond what the spec manages.
@@ -140,6 +177,30 @@ type readOptions struct {
 	// scope restricts what is walked and read (--target, --changed-since);
 	// nil reads everything the spec manages.
 	scope *plan.Scope
+	// base is the spec at the base of --changed-since, withdrawn the
+	// grants a saved plan withdrew: the lists they managed are read too,
+	// so that what the change removed can be removed.
+	base      *state.Desired
+	withdrawn []plan.Withdrawal
+}
+
+// alsoManaged says which lists of a repository the base spec, or the
+// withdrawn grants, need read besides the spec's own.
+func (o readOptions) alsoManaged(path string) (spec.Managed, bool) {
+	if o.base != nil {
+		return spec.Manages(o.base, path)
+	}
+	var m spec.Managed
+	ok := false
+	for _, w := range o.withdrawn {
+		if a := w.Address; a.Object == plan.ObjectRepository && a.Name == path {
+			ok = true
+			m.Members = m.Members || a.Entry == plan.EntryMember
+			m.MemberGroups = m.MemberGroups || a.Entry == plan.EntryMemberGroup
+			m.PushRules = m.PushRules || a.Entry == plan.EntryPushRule
+		}
+	}
+	return m, ok
 }
 
 // readLive walks the project tree and reads what d manages: the managed
@@ -159,6 +220,9 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	req := remote.WalkRequest{
 		Lists: func(p string) (remote.RepoRead, bool) {
 			m, ok := spec.Manages(d, p)
+			if b, also := o.alsoManaged(p); also {
+				ok, m = true, spec.Managed{Members: m.Members || b.Members, MemberGroups: m.MemberGroups || b.MemberGroups, PushRules: m.PushRules || b.PushRules}
+			}
 			return remote.RepoRead{Path: p, Members: m.Members, MemberGroups: m.MemberGroups, PushRules: m.PushRules}, ok && o.scope.Repo(p)
 		},
 		Groups: func(p string) bool { _, listed := d.Groups[p]; return listed && o.scope.Group(p) },
@@ -178,7 +242,7 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	if err != nil {
 		return nil, err
 	}
-	var eff map[string]*state.EffectiveRepository
+	var eff, baseEff map[string]*state.EffectiveRepository
 	if !o.all {
 		if o.groupDeletes && d.Groups != nil {
 			var candidates []string
@@ -202,8 +266,13 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		if err := conflictError(ios, conflicts, "live repositories"); err != nil {
 			return nil, err
 		}
+		if o.base != nil {
+			// The base's own conflicts on these repositories were its
+			// review's problem: the first source wins, as in Expand.
+			baseEff, _ = spec.Expand(o.base, paths)
+		}
 	}
-	return &liveState{live: live, eff: eff}, nil
+	return &liveState{live: live, eff: eff, baseEff: baseEff}, nil
 }
 
 // conflictError prints the conflicts found when a spec's policies were
@@ -221,7 +290,7 @@ func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against
 	if against != "" {
 		what += " on " + against
 	}
-	return fmt.Errorf("%s (%s)", what, count(len(conflicts), "conflict"))
+	return &problemsError{err: fmt.Errorf("%s (%s)", what, count(len(conflicts), "conflict")), problems: diagProblems(conflicts)}
 }
 
 // chooseScope applies --changed-since: it compares the spec at the given
@@ -231,12 +300,12 @@ func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions,
 	if o.ChangedSince == "" {
 		return nil
 	}
-	scope, note, err := changedScope(ctx, origin, d, o.ChangedSince)
+	scope, base, rev, note, err := changedScope(ctx, origin, d, o.ChangedSince)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(ios.ErrOut, note)
-	r.scope = scope
+	r.scope, r.base, r.baseRev = scope, base, rev
 	return nil
 }
 
@@ -271,10 +340,13 @@ type planResult struct {
 // guardrails, so the plan says what apply would refuse. Problems (names
 // that cannot be resolved, impossible requests) are printed and make it
 // fail.
-func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r resolved, getenv func(string) string) (*planResult, error) {
-	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.prune && r.allowDeleteGroups, scope: r.scope})
+func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r *resolved, getenv func(string) string) (*planResult, error) {
+	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.prune && r.allowDeleteGroups, scope: r.scope, base: r.base, withdrawn: r.withdrawn})
 	if err != nil {
 		return nil, err
+	}
+	if r.base != nil {
+		r.withdrawn = plan.Withdrawals(r.base, d, ls.baseEff, ls.eff, r.baseRev, r.today)
 	}
 	if r.scope == nil {
 		// A scoped plan walks part of the tree: a policy can miss there.
@@ -289,10 +361,12 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	}
 	p, problems := plan.Diff(d, ls.eff, ls.live, r.planOptions())
 	if len(problems) > 0 {
-		for _, pr := range problems {
+		located := make([]render.Problem, len(problems))
+		for i, pr := range problems {
 			fmt.Fprintln(ios.ErrOut, "error: "+pr.String())
+			located[i] = render.Problem{File: pr.Source.File, Line: pr.Source.Line, Column: pr.Source.Column, Message: pr.Message}
 		}
-		return nil, fmt.Errorf("cannot plan: %s", count(len(problems), "problem"))
+		return nil, &problemsError{err: fmt.Errorf("cannot plan: %s", count(len(problems), "problem")), problems: located}
 	}
 	res := &planResult{plan: p, liveState: ls}
 	if p.Summary.Total() > 0 {
@@ -300,7 +374,7 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 			return nil, err
 		}
 	}
-	p.Refusals = plan.Check(p, ls.live, guardrails(r, res.caller, getenv))
+	p.Refusals = plan.Check(p, ls.live, guardrails(*r, res.caller, getenv))
 	return res, nil
 }
 
@@ -394,6 +468,9 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 	p.Context.SpecPaths, p.Context.Root, p.Context.Commit = origin.rels, "git", t.commit
 	p.Context.Dirty = origin.dirty
 	for i := range p.Changes {
+		if p.Changes[i].Withdrawn != nil {
+			continue // a line of the base revision, named from the top already
+		}
 		p.Changes[i].Source = t.relSource(p.Changes[i].Source)
 		if sc := p.Changes[i].Scope; sc != "" {
 			if r, ok := t.rel(sc); ok {
@@ -410,33 +487,77 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 }
 
 // sourceLinker links a source (relative to the repository root) to its
-// line at the plan's commit, when the CI tells where the repository is
-// hosted (GitHub Actions: GITHUB_SERVER_URL and GITHUB_REPOSITORY; GitLab
-// CI: CI_PROJECT_URL). A plan of uncommitted files gets no links: the
-// lines at the commit are not the lines planned.
-func sourceLinker(getenv func(string) string, p *plan.Plan) func(string) string {
-	c := p.Context
+// line at the plan's commit, or at rev for a line the change removed, when
+// the CI tells where the repository is hosted (GitHub Actions:
+// GITHUB_SERVER_URL and GITHUB_REPOSITORY; GitLab CI: CI_PROJECT_URL). A
+// plan of uncommitted files gets no links: the lines at the commit are not
+// the lines planned.
+func sourceLinker(getenv func(string) string, c plan.Context) func(src, rev string) string {
 	if c.Root != "git" || c.Commit == "" || c.Dirty {
 		return nil
 	}
 	var base string
 	switch {
 	case getenv("GITHUB_ACTIONS") == "true" && getenv("GITHUB_SERVER_URL") != "" && getenv("GITHUB_REPOSITORY") != "":
-		base = strings.TrimRight(getenv("GITHUB_SERVER_URL"), "/") + "/" + getenv("GITHUB_REPOSITORY") + "/blob/" + c.Commit + "/"
+		base = strings.TrimRight(getenv("GITHUB_SERVER_URL"), "/") + "/" + getenv("GITHUB_REPOSITORY") + "/blob/"
 	case getenv("GITLAB_CI") == "true" && getenv("CI_PROJECT_URL") != "":
-		base = strings.TrimRight(getenv("CI_PROJECT_URL"), "/") + "/-/blob/" + c.Commit + "/"
+		base = strings.TrimRight(getenv("CI_PROJECT_URL"), "/") + "/-/blob/"
 	default:
 		return nil
 	}
-	return func(src string) string {
+	return func(src, rev string) string {
 		i := strings.LastIndexByte(src, ':')
 		if i <= 0 || strings.HasPrefix(src, "/") || strings.HasPrefix(src, "..") {
 			return ""
+		}
+		if rev == "" {
+			rev = c.Commit
 		}
 		segs := strings.Split(src[:i], "/")
 		for j, s := range segs {
 			segs[j] = url.PathEscape(s)
 		}
-		return base + strings.Join(segs, "/") + "#L" + src[i+1:]
+		return base + url.PathEscape(rev) + "/" + strings.Join(segs, "/") + "#L" + src[i+1:]
 	}
+}
+
+// fullPlanRef is where the comment's reader finds the whole plan, as inert
+// Markdown: the saved plan's file (--out) and, in CI, the run that keeps
+// it as an artifact (GitHub Actions: the run page; GitLab CI: the job's
+// page); "" when the plan was not saved.
+func fullPlanRef(getenv func(string) string, out string) string {
+	if out == "" {
+		return ""
+	}
+	s := "the saved plan " + render.InertCode(filepath.Base(out))
+	switch {
+	case getenv("GITHUB_ACTIONS") == "true" && getenv("GITHUB_SERVER_URL") != "" && getenv("GITHUB_REPOSITORY") != "" && getenv("GITHUB_RUN_ID") != "":
+		s += ", an artifact of " + render.InertLink("this workflow run", strings.TrimRight(getenv("GITHUB_SERVER_URL"), "/")+"/"+getenv("GITHUB_REPOSITORY")+"/actions/runs/"+url.PathEscape(getenv("GITHUB_RUN_ID")))
+	case getenv("GITLAB_CI") == "true" && getenv("CI_JOB_URL") != "":
+		s += ", an artifact of " + render.InertLink("this job", getenv("CI_JOB_URL"))
+	}
+	return s
+}
+
+// scopeOwners are the owners of every scope of d and of the base spec, by
+// the scope's file relative to the top of the work tree (as a plan names
+// it): the renderers name them next to a scoped change.
+func scopeOwners(origin *specOrigin, d, base *state.Desired) map[string][]string {
+	out := map[string][]string{}
+	for f, sc := range d.Scopes {
+		if origin.tree != nil {
+			if r, ok := origin.tree.rel(f); ok {
+				f = r
+			}
+		}
+		out[f] = sc.Owners
+	}
+	if base != nil {
+		for f, sc := range base.Scopes { // named from the top already
+			if _, ok := out[f]; !ok {
+				out[f] = sc.Owners
+			}
+		}
+	}
+	return out
 }

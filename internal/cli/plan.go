@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,7 +47,12 @@ Nothing is changed.
 
 Output formats: text (terminal), markdown (a pull-request comment) and json
 (the versioned plan document, see docs/plan-json.md). --out saves the plan for
-'reposync apply --plan FILE'.
+'reposync apply --plan FILE'. With --format markdown a plan that cannot be
+made still writes a comment, saying so with every problem at its line; under
+GitHub Actions problems, warnings and refusals are annotations too.
+
+With --changed-since REF, a grant the spec at REF made and the spec now does
+not is removed without --prune: the change asks for it.
 
 Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes or
 drift (live entries not in the spec), 1 when apply would refuse the plan;
@@ -72,13 +80,20 @@ drift (live entries not in the spec), 1 when apply would refuse the plan;
 	return cmd
 }
 
-func runPlan(ctx context.Context, o *PlanOptions) error {
+func runPlan(ctx context.Context, o *PlanOptions) (err error) {
 	ctx, cancel := o.Conn.withTimeout(ctx)
 	defer cancel()
 	format, err := render.ParseFormat(o.Format)
 	if err != nil {
 		return err
 	}
+	origin := originOf(ctx, findGitTree(ctx, "."), o.Paths)
+	planned := false
+	defer func() {
+		if err != nil && !planned {
+			planFailed(o, format, origin, err)
+		}
+	}()
 	if o.Summary && format == render.FormatMarkdown {
 		return fmt.Errorf("--summary prints text or JSON; it cannot be combined with --format markdown")
 	}
@@ -91,7 +106,6 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 		return err
 	}
 	r.today = today(o.Now)
-	origin := originOf(ctx, findGitTree(ctx, "."), o.Paths)
 	if err := chooseScope(ctx, o.IO, o.Changes, origin, d, &r); err != nil {
 		return err
 	}
@@ -99,7 +113,7 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, o.IO, s, d, r, o.Getenv)
+	res, err := makePlan(ctx, o.IO, s, d, &r, o.Getenv)
 	if err != nil {
 		return err
 	}
@@ -119,6 +133,10 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 		}
 		fmt.Fprintf(o.IO.ErrOut, "Saved the plan to %s; apply exactly this plan with: %s\n", o.Out, how)
 	}
+	planned = true
+	if o.Getenv("GITHUB_ACTIONS") == "true" {
+		annotate(o.IO.ErrOut, "reposync plan", planProblems(p, origin))
+	}
 	switch {
 	case o.Summary && format == render.FormatJSON:
 		enc := json.NewEncoder(o.IO.Out)
@@ -133,10 +151,8 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 	case o.Summary:
 		fmt.Fprintln(o.IO.Out, p.Summary.Line())
 	default:
-		ro := render.Options{Color: format == render.FormatText && o.IO.ColorEnabled(), SourceLink: sourceLinker(o.Getenv, p)}
-		if o.Out != "" {
-			ro.FullPlan = "the saved plan (" + render.InertCode(filepath.Base(o.Out)) + ")"
-		}
+		ro := render.Options{Color: format == render.FormatText && o.IO.ColorEnabled(), SourceLink: sourceLinker(o.Getenv, p.Context),
+			FullPlan: fullPlanRef(o.Getenv, o.Out), Owners: scopeOwners(origin, d, r.base)}
 		if err := render.Render(o.IO.Out, p, format, ro); err != nil {
 			return err
 		}
@@ -150,4 +166,57 @@ func runPlan(ctx context.Context, o *PlanOptions) error {
 		return silentExit(ExitChanges)
 	}
 	return nil
+}
+
+// planFailed tells of a plan that could not be made where CI looks: under
+// GitHub Actions its located problems (or the error) as annotations, and
+// with --format markdown a comment saying the plan failed, in place of
+// the last plan's.
+func planFailed(o *PlanOptions, format render.Format, origin *specOrigin, err error) {
+	var problems []render.Problem
+	if pe := (*problemsError)(nil); errors.As(err, &pe) {
+		problems = slices.Clone(pe.problems)
+	}
+	for i := range problems {
+		problems[i].File = origin.relFile(problems[i].File)
+	}
+	if o.Getenv("GITHUB_ACTIONS") == "true" {
+		located := problems
+		if len(located) == 0 {
+			located = []render.Problem{{Message: err.Error()}}
+		}
+		annotate(o.IO.ErrOut, "reposync plan", located)
+	}
+	if format != render.FormatMarkdown {
+		return
+	}
+	c := plan.Context{Dirty: origin.dirty}
+	if origin.rels != nil {
+		c.Root, c.Commit = "git", origin.tree.commit
+	}
+	if werr := render.Failure(o.IO.Out, err.Error(), problems, render.Options{SourceLink: sourceLinker(o.Getenv, c)}); werr != nil {
+		fmt.Fprintf(o.IO.ErrOut, "warning: could not write the failure comment: %v\n", werr)
+	}
+}
+
+// planProblems are what a plan says a reviewer should know, as located
+// as it can be: its warnings (at the spec line some name first) and the
+// guardrails apply would refuse it for.
+func planProblems(p *plan.Plan, origin *specOrigin) []render.Problem {
+	var out []render.Problem
+	for _, r := range p.Refusals {
+		out = append(out, render.Problem{Message: "apply would refuse this plan: " + r.String()})
+	}
+	for _, w := range p.Warnings {
+		pr := render.Problem{Message: w, Warning: true}
+		if at, rest, ok := strings.Cut(w, ": "); ok {
+			if i := strings.LastIndexByte(at, ':'); i > 0 {
+				if line, err := strconv.Atoi(at[i+1:]); err == nil && line > 0 {
+					pr = render.Problem{File: origin.relFile(at[:i]), Line: line, Message: rest, Warning: true}
+				}
+			}
+		}
+		out = append(out, pr)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reposync/reposync/internal/iostreams"
+	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/plan/render"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
 )
@@ -100,9 +103,12 @@ func runValidate(opts *ValidateOptions) error {
 			return err
 		}
 	case "github":
-		for _, d := range diags {
-			writeGitHubAnnotation(opts.IO.Out, d)
+		problems := diagProblems(diags)
+		origin := &specOrigin{tree: findGitTree(context.Background(), ".")}
+		for i := range problems {
+			problems[i].File = origin.relFile(problems[i].File)
 		}
+		annotate(opts.IO.Out, "reposync validate", problems)
 		fallthrough
 	default:
 		for _, d := range diags {
@@ -148,39 +154,34 @@ func describeDesired(d *state.Desired, warns int) string {
 	return s
 }
 
-// count renders "1 file", "2 files", "3 repositories", "1 policy".
-func count(n int, noun string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, noun)
-	}
-	switch {
-	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey"):
-		noun = strings.TrimSuffix(noun, "y") + "ies"
-	default:
-		noun += "s"
-	}
-	return fmt.Sprintf("%d %s", n, noun)
-}
+// count renders "1 file", "2 files", "3 repositories", "1 policy": the
+// plan's one plural rule.
+var count = plan.Count
 
-// writeGitHubAnnotation prints a diagnostic as a GitHub Actions workflow
-// command, so problems show up on the pull request's changed lines.
-func writeGitHubAnnotation(w io.Writer, d spec.Diagnostic) {
-	level := "error"
-	if d.Severity == spec.SeverityWarning {
-		level = "warning"
-	}
-	msg := d.Message
-	if d.Path != "" {
-		msg = d.Path + ": " + msg
-	}
-	esc := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+// annotate prints problems as GitHub Actions workflow commands, so they
+// show on the pull request's lines: the file relative to the repository
+// root (as the runner names it), the line and column, a title, and the
+// message as plain text (the runner shows Markdown literally, so a quoted
+// `name` becomes 'name').
+func annotate(w io.Writer, title string, problems []render.Problem) {
+	esc := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", "`", "'")
 	prop := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
-	fmt.Fprintf(w, "::%s file=%s", level, prop.Replace(d.File))
-	if d.Line > 0 {
-		fmt.Fprintf(w, ",line=%d", d.Line)
-		if d.Column > 0 {
-			fmt.Fprintf(w, ",col=%d", d.Column)
+	for _, p := range problems {
+		level := "error"
+		if p.Warning {
+			level = "warning"
 		}
+		props := []string{}
+		if p.File != "" {
+			props = append(props, "file="+prop.Replace(p.File))
+			if p.Line > 0 {
+				props = append(props, fmt.Sprintf("line=%d", p.Line))
+				if p.Column > 0 {
+					props = append(props, fmt.Sprintf("col=%d", p.Column))
+				}
+			}
+		}
+		props = append(props, "title="+prop.Replace(title))
+		fmt.Fprintf(w, "::%s %s::%s\n", level, strings.Join(props, ","), esc.Replace(p.Message))
 	}
-	fmt.Fprintf(w, "::%s\n", esc.Replace(msg))
 }

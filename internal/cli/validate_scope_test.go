@@ -48,7 +48,8 @@ func TestValidateScopeBreachFormats(t *testing.T) {
 		if code != ExitError {
 			t.Fatalf("exit %d, want 1", code)
 		}
-		want := "::error file=" + dir + "/spec.yaml,line=9,col=7::repositories[\"payments/api/gateway\"].members.bob: " + msg + "\n"
+		want := "::error file=" + strings.TrimPrefix(dir, "../../") + "/spec.yaml,line=9,col=7,title=reposync validate::repositories[\"payments/api/gateway\"].members.bob: " +
+			strings.ReplaceAll(msg, "`", "'") + "\n"
 		var got string
 		for _, l := range strings.SplitAfter(stdout, "\n") {
 			if strings.HasPrefix(l, "::error ") {

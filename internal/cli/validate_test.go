@@ -155,7 +155,8 @@ func TestValidateFormats(t *testing.T) {
 		if code != ExitError {
 			t.Fatalf("exit %d, want 1", code)
 		}
-		want := "::error file=" + dir + "/b.yaml,line=4,col=3::"
+		// The file from the repository's root, not from this directory.
+		want := "::error file=" + strings.TrimPrefix(dir, "../../") + "/b.yaml,line=4,col=3,title=reposync validate::"
 		if !strings.HasPrefix(stdout, want) {
 			t.Errorf("stdout = %q, want prefix %q", stdout, want)
 		}

@@ -92,6 +92,39 @@ func (a Address) String() string {
 	return s
 }
 
+// Prose names in words what s, an address or an address followed by a
+// note in parentheses (as refusals list them), stands for: "bob on
+// payments/api/gateway", "push rule /config/* on payments/api/gateway",
+// "member group leads on group payments", "Git authorization ci". name
+// renders each name, text the words around them; what is no address
+// (a repository path, say) is one name.
+func Prose(s string, name, text func(string) string) string {
+	head, note, _ := strings.Cut(s, " (")
+	if note != "" {
+		note = text(" (" + note)
+	}
+	a, err := ParseAddress(head)
+	if err != nil {
+		return name(head) + note
+	}
+	var words string
+	switch a.Entry {
+	case EntryMember:
+		words = name(a.Key) + text(" on ")
+	case EntryMemberGroup:
+		words = text("member group ") + name(a.Key) + text(" on ")
+	case EntryPushRule:
+		words = text("push rule ") + name(a.Key) + text(" on ")
+	}
+	switch {
+	case a.Object == ObjectGitAuth:
+		words += text("Git authorization ")
+	case a.Object == ObjectGroup && (a.Entry != "" || words == ""):
+		words += text("group ")
+	}
+	return words + name(a.Name) + note
+}
+
 // MarshalText renders the address for JSON documents.
 func (a Address) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
 

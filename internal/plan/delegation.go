@@ -14,14 +14,14 @@ import (
 // spec.Expand leaves out — says so in a plan warning.
 
 // markScopes sets Change.Scope on every change whose source is a file
-// with a scope.
+// with a scope (a withdrawn grant's is its file's at the base).
 func markScopes(p *Plan, d *state.Desired) {
 	if len(d.Scopes) == 0 {
 		return
 	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if f := sourceFile(c.Source); f != "" && d.Scopes[f] != nil {
+		if f := sourceFile(c.Source); c.Withdrawn == nil && f != "" && d.Scopes[f] != nil {
 			c.Scope = f
 		}
 	}
@@ -72,6 +72,6 @@ func policyCuts(p *Plan, d *state.Desired, live *state.Live, opts Options) {
 			more = fmt.Sprintf(" and %d more", len(outside)-cutShown)
 		}
 		p.Warnings = append(p.Warnings, fmt.Sprintf("policy %s (%s) matches %s outside the scope of its file, left out: %s%s",
-			name, pol.Source, plural(len(outside), "live repository"), strings.Join(shown, ", "), more))
+			name, pol.Source, Count(len(outside), "live repository"), strings.Join(shown, ", "), more))
 	}
 }

@@ -9,6 +9,12 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
+// Why a member group's attachment is a manual change.
+const (
+	detachGroup      = "the API cannot detach a member group; remove it in the CodeArts console"
+	detachRepository = "the API cannot detach a member group from a repository; remove it in the CodeArts console"
+)
+
 // Options decide what Diff may plan beyond additions and updates.
 type Options struct {
 	// Prune plans deletions of live entries that authoritative spec lists do
@@ -32,6 +38,10 @@ type Options struct {
 	// ExpiringWithin is how many days ahead Plan.Expiring looks; 0 means
 	// DefaultExpiringWithin.
 	ExpiringWithin int
+	// Withdrawn are the grants the change under review takes out of the
+	// spec (Withdrawals, or WithdrawalsOf a saved plan): removed without
+	// Prune where the live state still has them (withdrawn.go).
+	Withdrawn []Withdrawal
 }
 
 // Diff computes the plan that makes live match desired. eff is the desired
@@ -65,6 +75,7 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 	if opts.Scope.Auths() {
 		problems = append(problems, diffGitAuths(p, d, live, opts)...)
 	}
+	withdraw(p, d, eff, live, r, x, opts)
 	problems = append(problems, r.problems...)
 	p.Warnings = append(p.Warnings, r.warnings...)
 	p.Warnings = append(p.Warnings, live.Warnings...)
@@ -167,11 +178,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 			expired := map[string]state.Ref{} // by live name
 			for _, mg := range g.MemberGroups {
 				if x.check(KindGroupMemberGroup, "member group "+mg.Name, "", mg.Grant, mg.Source, "", GroupMemberGroupAddress(path, mg.Name)) {
-					name := mg.Name
-					if m, ok := r.lookupMemberGroup(mg.Name); ok {
-						name = m.Name
-					}
-					expired[name] = mg
+					expired[liveMemberGroupName(mg.Name, r)] = mg
 					continue
 				}
 				m, ok := r.memberGroup(mg.Name, mg.Source, false)
@@ -193,14 +200,14 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 					ex := []ExpiredGrant{expiredGrant("member group "+mg.Name, mg.Grant, mg.Source)}
 					p.Changes = append(p.Changes, Change{Address: a, Kind: KindGroupMemberGroup, Action: Manual,
 						Before: &MemberGroupValue{Name: name}, Source: mg.Source.String(), Expired: ex,
-						Reason: expiredReason(ex) + "; the API cannot detach a member group; remove it in the CodeArts console",
+						Reason: expiredReason(ex) + "; " + detachGroup,
 						Target: Target{Group: path, GroupID: lg.ID, MemberGroup: name}})
 					continue
 				}
 				if opts.Prune {
 					p.Changes = append(p.Changes, Change{Address: a, Kind: KindGroupMemberGroup, Action: Manual,
 						Before: &MemberGroupValue{Name: name}, Source: g.Source.String(),
-						Reason: "the API cannot detach a member group; remove it in the CodeArts console",
+						Reason: detachGroup,
 						Target: Target{Group: path, GroupID: lg.ID, MemberGroup: name}})
 				} else {
 					p.Extras = append(p.Extras, Extra{Address: a, Kind: KindGroupMemberGroup, Detail: "member group attached but not listed"})
@@ -396,7 +403,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 					p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Delete,
 						Before: liveMemberValue(lm), Source: e.Source.String(), Target: t})
 				default:
-					p.Extras = append(p.Extras, Extra{Address: ma, Kind: KindMember, Detail: fmt.Sprintf("direct member with role %s, not listed", lm.RoleText())})
+					p.Extras = append(p.Extras, Extra{Address: ma, Kind: KindMember, Detail: fmt.Sprintf("direct member with role %s, not listed", lm.RoleText()), Role: lm.Role})
 				}
 			}
 		}
@@ -412,11 +419,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 				alt, ok := x.policyMemberGroup(e, ref.Name)
 				if !ok {
 					if ref.Policy == "" { // the repository's own: its list is complete
-						name := ref.Name
-						if m, found := r.lookupMemberGroup(ref.Name); found {
-							name = m.Name
-						}
-						expired[name] = ref
+						expired[liveMemberGroupName(ref.Name, r)] = ref
 					}
 					continue
 				}
@@ -448,7 +451,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 					ex := []ExpiredGrant{expiredGrant("member group "+ref.Name, ref.Grant, ref.Source)}
 					p.Changes = append(p.Changes, Change{Address: a, Kind: KindMemberGroup, Action: Manual,
 						Before: &MemberGroupValue{Name: name}, Source: ref.Source.String(), Target: t, Expired: ex,
-						Reason: expiredReason(ex) + "; the API cannot detach a member group from a repository; remove it in the CodeArts console"})
+						Reason: expiredReason(ex) + "; " + detachRepository})
 					continue
 				}
 				if opts.Prune {
@@ -456,7 +459,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 					t.MemberGroup = name
 					p.Changes = append(p.Changes, Change{Address: a, Kind: KindMemberGroup, Action: Manual,
 						Before: &MemberGroupValue{Name: name}, Source: e.Source.String(), Target: t,
-						Reason: "the API cannot detach a member group from a repository; remove it in the CodeArts console"})
+						Reason: detachRepository})
 				} else {
 					p.Extras = append(p.Extras, Extra{Address: a, Kind: KindMemberGroup, Detail: "member group attached but not listed"})
 				}

@@ -18,8 +18,9 @@ type Guardrails struct {
 	// plan (only repositories whose admins the plan reduces are checked).
 	MinAdmins int
 	// Prune must be set for a plan with deletions to run, except for
-	// deletions of grants whose end date passed (Change.Expired): the spec
-	// asked for those.
+	// deletions of grants whose end date passed (Change.Expired) or that
+	// the change under review removed (Change.Withdrawn): the spec asked
+	// for those.
 	Prune bool
 	// AllowDeleteGroups must be set for a plan that deletes groups.
 	AllowDeleteGroups bool
@@ -38,6 +39,8 @@ type Refusal struct {
 	Addresses []string `json:"addresses"`
 }
 
+// String is the refusal in words, what it names in prose (Prose): "bob
+// on payments/api/gateway", not the address.
 func (v Refusal) String() string {
 	s := v.Rule + ": " + v.Message
 	if len(v.Addresses) > 0 {
@@ -48,10 +51,16 @@ func (v Refusal) String() string {
 			more = fmt.Sprintf(" and %d more", len(list)-show)
 			list = list[:show]
 		}
-		s += " (" + strings.Join(list, ", ") + more + ")"
+		words := make([]string, len(list))
+		for i, a := range list {
+			words[i] = Prose(a, same, same)
+		}
+		s += " (" + strings.Join(words, "; ") + more + ")"
 	}
 	return s
 }
+
+func same(s string) string { return s }
 
 // Check returns every guardrail the plan breaks, given the live state it was
 // planned against. An empty result means the plan may run.
@@ -61,7 +70,7 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 	for _, c := range p.Changes {
 		if c.Action == Delete {
 			deletes = append(deletes, c.Address.String())
-			if len(c.Expired) == 0 {
+			if len(c.Expired) == 0 && c.Withdrawn == nil {
 				unasked = append(unasked, c.Address.String())
 			}
 			if c.Kind == KindGroup {
@@ -77,13 +86,13 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 		}
 	}
 	if len(unasked) > 0 && !g.Prune {
-		out = append(out, Refusal{Rule: "prune", Message: fmt.Sprintf("the plan deletes %s, which needs --prune", plural(len(unasked), "object")), Addresses: unasked})
+		out = append(out, Refusal{Rule: "prune", Message: fmt.Sprintf("the plan deletes %s, which needs --prune", Count(len(unasked), "object")), Addresses: unasked})
 	}
 	if g.MaxDeletes >= 0 && len(deletes) > g.MaxDeletes {
-		out = append(out, Refusal{Rule: "max_deletes", Message: fmt.Sprintf("the plan deletes %s, more than max_deletes %d; raise it with --max-deletes if this is intended", plural(len(deletes), "object"), g.MaxDeletes), Addresses: deletes})
+		out = append(out, Refusal{Rule: "max_deletes", Message: fmt.Sprintf("the plan deletes %s, more than max_deletes %d; raise it with --max-deletes if this is intended", Count(len(deletes), "object"), g.MaxDeletes), Addresses: deletes})
 	}
 	if len(groupDeletes) > 0 && !g.AllowDeleteGroups {
-		out = append(out, Refusal{Rule: "allow_delete_groups", Message: fmt.Sprintf("the plan deletes %s, which needs --allow-delete-groups", plural(len(groupDeletes), "repository group")), Addresses: groupDeletes})
+		out = append(out, Refusal{Rule: "allow_delete_groups", Message: fmt.Sprintf("the plan deletes %s, which needs --allow-delete-groups", Count(len(groupDeletes), "repository group")), Addresses: groupDeletes})
 	}
 	if len(selfHarm) > 0 {
 		out = append(out, Refusal{Rule: "self", Message: fmt.Sprintf("the plan removes or demotes the admin role of the identity reposync runs as (%s); do that by hand if you mean it", g.Caller.Name), Addresses: selfHarm})
@@ -100,7 +109,11 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 			}
 		}
 		if len(missing) > 0 {
-			out = append(out, Refusal{Rule: "password_env", Message: fmt.Sprintf("%d Git authorizations need a password from the environment, and the variable is not set", len(missing)), Addresses: missing})
+			verb := "needs a password from the environment, and the variable is"
+			if len(missing) > 1 {
+				verb = "need a password from the environment, and the variables are"
+			}
+			out = append(out, Refusal{Rule: "password_env", Message: fmt.Sprintf("%s %s not set", Count(len(missing), "Git authorization"), verb), Addresses: missing})
 		}
 	}
 	return out
@@ -167,17 +180,5 @@ func minAdmins(p *Plan, live *state.Live, min int) []Refusal {
 	if len(bad) == 0 {
 		return nil
 	}
-	return []Refusal{{Rule: "min_admins", Message: fmt.Sprintf("the plan would leave %s with fewer than %s", plural(len(bad), "repository"), plural(min, "admin")), Addresses: bad}}
-}
-
-// plural renders "1 object", "2 objects", "1 repository", "3 repositories".
-func plural(n int, noun string) string {
-	switch {
-	case n == 1:
-	case strings.HasSuffix(noun, "y"):
-		noun = strings.TrimSuffix(noun, "y") + "ies"
-	default:
-		noun += "s"
-	}
-	return fmt.Sprintf("%d %s", n, noun)
+	return []Refusal{{Rule: "min_admins", Message: fmt.Sprintf("the plan would leave %s with fewer than %s", Count(len(bad), "repository"), Count(min, "admin")), Addresses: bad}}
 }

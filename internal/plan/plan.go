@@ -110,6 +110,20 @@ type Summary struct {
 	Unlisted int `json:"unlisted"`
 }
 
+// Count renders a number of things in English: "1 object", "2 objects",
+// "3 repositories", "2 Git authorizations", "1 key", "2 keys". It is the
+// one plural rule of every command's output.
+func Count(n int, noun string) string {
+	switch {
+	case n == 1:
+	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey"):
+		noun = strings.TrimSuffix(noun, "y") + "ies"
+	default:
+		noun += "s"
+	}
+	return fmt.Sprintf("%d %s", n, noun)
+}
+
 // Total is the number of changes of any action.
 func (s Summary) Total() int { return s.Create + s.Update + s.Delete + s.Replace + s.Manual }
 
@@ -158,6 +172,11 @@ type Change struct {
 	// deletion needs no --prune (it still counts against max_deletes and
 	// min_admins). Absent for every other change.
 	Expired []ExpiredGrant `json:"expired,omitempty"`
+	// Withdrawn is the grant of the base spec this change takes away: the
+	// change under review removed it from the spec (withdrawn.go), so the
+	// change needs no --prune; Source is its line at Withdrawn.Revision.
+	// Absent for every other change.
+	Withdrawn *Withdrawn `json:"withdrawn,omitempty"`
 	// Target carries the ids the API calls need, resolved at plan time, so
 	// apply does exactly what was reviewed.
 	Target Target `json:"target"`
@@ -237,6 +256,8 @@ type Extra struct {
 	Address Address `json:"address"`
 	Kind    Kind    `json:"kind"`
 	Detail  string  `json:"detail"`
+	// Role is a member's live role, what the entry grants.
+	Role state.Role `json:"role,omitempty"`
 }
 
 // Problem is a reason the plan cannot be made, located at its spec source.

@@ -62,6 +62,25 @@ var mdEscaper = strings.NewReplacer(
 // text makes s inert Markdown text.
 func text(s string) string { return mdEscaper.Replace(s) }
 
+// prose makes a message of reposync's own, where `x` quotes a name, inert
+// Markdown: the quoted names as code spans, the rest as text. A message
+// whose backticks do not pair is all text.
+func prose(s string) string {
+	parts := strings.Split(s, "`")
+	if len(parts)%2 == 0 {
+		return text(s)
+	}
+	var b strings.Builder
+	for i, part := range parts {
+		if i%2 == 1 {
+			b.WriteString(code(part))
+		} else {
+			b.WriteString(text(part))
+		}
+	}
+	return b.String()
+}
+
 var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;", "`", "&#96;",
 	"\r", " ", "\n", " ")
 
@@ -90,44 +109,81 @@ func fence(body string) string {
 	return strings.Repeat("`", max(3, longestBacktickRun(body)+1))
 }
 
-// source renders a spec location, linked when o.SourceLink gives a URL.
-func (o Options) source(src string) string {
+// source renders a spec location, linked when o.SourceLink gives a URL
+// for it; rev names the commit the line is at, "" for the plan's own (a
+// line the change deleted is at its base).
+func (o Options) source(src, rev string) string {
 	if src == "" {
 		return ""
 	}
+	s := code(src)
 	if o.SourceLink != nil {
-		if u := o.SourceLink(src); u != "" {
-			if parsed, err := url.Parse(u); err == nil && (parsed.Scheme == "https" || parsed.Scheme == "http") {
-				// The URL is ours (CI variables and a path we escaped), but
-				// a ) or a space would still end the link early.
-				safe := strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E",
-					"[", "%5B", "]", "%5D", "!", "%21", "`", "%60", "|", "%7C").Replace(parsed.String())
-				return "[" + code(src) + "](" + safe + ")"
-			}
-		}
+		s = link(s, o.SourceLink(src, rev))
 	}
-	return code(src)
+	if rev != "" {
+		s += " (deleted line at " + code(rev[:min(len(rev), 7)]) + ")"
+	}
+	return s
 }
 
+// link makes label a link to u when u is an http(s) URL, else leaves it.
+// The URL is ours (CI variables and a path we escaped), but a ) or a
+// space would still end the link early.
+func link(label, u string) string {
+	parsed, err := url.Parse(u)
+	if u == "" || err != nil || parsed.Scheme != "https" && parsed.Scheme != "http" {
+		return label
+	}
+	safe := strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E",
+		"[", "%5B", "]", "%5D", "!", "%21", "`", "%60", "|", "%7C").Replace(parsed.String())
+	return "[" + label + "](" + safe + ")"
+}
+
+// InertLink is a Markdown link with an inert label, or the label alone
+// when u is not an http(s) URL.
+func InertLink(label, u string) string { return link(text(label), u) }
+
 // changeSource is a change's source for Markdown (linked like source),
-// followed by the scope that asked for it when its file has one.
+// followed by who owns the scope that asked for it; a change that undoes
+// drift has none: the spec never listed what it takes away.
 func (o Options) changeSource(c plan.Change) string {
-	s := o.source(c.Source)
-	if n := scopeNote(c, code); n != "" {
+	if undoesDrift(c) {
+		return text("not in the spec")
+	}
+	rev := ""
+	if c.Withdrawn != nil {
+		rev = c.Withdrawn.Revision
+	}
+	s := o.source(c.Source, rev)
+	if n := o.scopeNote(c, mdQuoting); n != "" {
 		s += " · " + n
 	}
 	return s
 }
 
-// scopeNote names the scope that asked for c, "" when its file has none:
-// "scoped" when the scope is the file its source names already (always,
-// as plans are made), else "scope FILE".
-func scopeNote(c plan.Change, code func(string) string) string {
-	switch {
-	case c.Scope == "":
+// scopeNote names the scope that asked for c and who owns it, "" when its
+// file has none: "owned by @acme/payments" when the scope is the file its
+// source names already (always, as plans are made), else "scope FILE,
+// owned by …"; "scoped" when the scope names no owners.
+func (o Options) scopeNote(c plan.Change, q quoting) string {
+	if c.Scope == "" {
 		return ""
-	case strings.HasPrefix(c.Source, c.Scope+":"):
-		return "scoped"
 	}
-	return "scope " + code(c.Scope)
+	same := strings.HasPrefix(c.Source, c.Scope+":")
+	owners := o.Owners[c.Scope]
+	switch {
+	case len(owners) == 0 && same:
+		return q.prose("scoped")
+	case len(owners) == 0:
+		return q.prose("scope ") + q.name(c.Scope)
+	}
+	names := make([]string, len(owners))
+	for i, w := range owners {
+		names[i] = q.name(w)
+	}
+	s := q.prose("owned by ") + strings.Join(names, ", ")
+	if !same {
+		s = q.prose("scope ") + q.name(c.Scope) + q.prose(", ") + s
+	}
+	return s
 }

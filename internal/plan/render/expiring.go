@@ -65,7 +65,7 @@ func expiringLine(e plan.Expiring) string {
 }
 
 // markdownExpiring is the Markdown section, every spec string inert.
-func markdownExpiring(p *plan.Plan, o Options, full string) string {
+func markdownExpiring(p *plan.Plan, o Options) string {
 	if len(p.Expiring) == 0 {
 		return ""
 	}
@@ -75,7 +75,7 @@ func markdownExpiring(p *plan.Plan, o Options, full string) string {
 	b.WriteString("| ends | grant | on | reason | source |\n|---|---|---|---|---|\n")
 	for i, e := range p.Expiring {
 		if i == maxExpiringRows {
-			fmt.Fprintf(&b, "\n_…and %d more; every one is in %s._\n", len(p.Expiring)-maxExpiringRows, full)
+			fmt.Fprintf(&b, "\n_…and %d more%s._\n", len(p.Expiring)-maxExpiringRows, o.fullPlanNote())
 			break
 		}
 		what := text(e.Grant)
@@ -93,7 +93,7 @@ func markdownExpiring(p *plan.Plan, o Options, full string) string {
 			what += " — policy " + code(e.Policy)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(text(string(e.Expires)+", "+daysLeft(e))), cell(what),
-			cell(expiringTargets(e, code)), cell(text(e.Reason)), cell(o.source(e.Source)))
+			cell(expiringTargets(e, code)), cell(text(e.Reason)), cell(o.source(e.Source, "")))
 	}
 	b.WriteString("\n")
 	return b.String()

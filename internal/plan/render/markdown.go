@@ -21,16 +21,28 @@ var mdIcon = map[plan.Action]string{
 	plan.Manual:  "✋",
 }
 
+// maxSubjects is how many subjects "Look at these first" and "Changed
+// outside the spec" describe in full; a last line names the others.
+const maxSubjects = 15
+
+// maxFolded caps the names in one folded list of targets.
+const maxFolded = 100
+
 // Markdown writes the pull-request comment, in this order:
 //
 //  1. the summary, and what apply would refuse (never cut);
-//  2. everything that needs a reviewer's attention — removals, admin
-//     grants, loosened push rules, member-group attachments, replacements,
-//     manual steps, live entries not in the spec — never cut: past the size
-//     limit it is summarised by count, with a pointer to the full plan;
+//  2. "Look at these first": what the spec's change does that needs a
+//     reviewer — removals, deletions, admin grants, loosened push rules,
+//     member-group attachments, replacements, manual steps — grouped by
+//     person, the worst first, the last line naming everyone not shown;
 //  3. who gains or loses what, per person or member group, a person's same
 //     change on many repositories folded into one expandable row;
-//  4. the details per object in <details> blocks, as many as fit.
+//  4. "Changed outside the spec": the live entries the spec never listed
+//     (with --prune, what apply undoes), apart from the change's own,
+//     grouped by person, the worst grant first, everyone named;
+//  5. grants ending soon;
+//  6. the details per object, inside one fold, as many as fit; the full
+//     plan's whereabouts (Options.FullPlan) and the warnings.
 //
 // It stays under Options.MaxMarkdown bytes. Every string that comes from
 // the spec or the live state is rendered inert (escape.go).
@@ -39,11 +51,37 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	if limit <= 0 {
 		limit = DefaultMaxMarkdown
 	}
-	full := o.FullPlan
-	if full == "" {
-		full = "the JSON plan (`reposync plan --format json`)"
-	}
 	var b strings.Builder
+	markdownHeader(&b, p)
+	attention := bySubject("### ⚠️ Look at these first\n\n", "", attentionIcon, prFacts(p, o, true), o, limit/2)
+	drift := bySubject("### ❔ Changed outside the spec\n\n", driftIntro(p), driftIcon, driftFacts(p, mdQuoting), o, limit/4)
+	expiring := markdownExpiring(p, o)
+	footer := markdownFooter(p, o)
+	const reserve = 600 // the notes of what was cut
+	b.WriteString(attention)
+	b.WriteString(markdownPerPerson(p, o, limit-reserve-b.Len()-len(drift)-len(expiring)-len(footer)))
+	b.WriteString(drift)
+	b.WriteString(expiring)
+	b.WriteString(markdownDetails(p, o, limit-reserve-b.Len()-len(footer)))
+	b.WriteString(footer)
+	out := b.String()
+	if len(out) > limit { // only when the parts never cut are too big themselves; cut on a line boundary
+		cut := strings.LastIndexByte(out[:limit-200], '\n')
+		out = out[:cut+1] + "\n_…truncated" + o.fullPlanNote() + "._\n"
+	}
+	_, err := io.WriteString(w, out)
+	return err
+}
+
+// fullPlanNote ends a note of what was left out: where to read it all.
+func (o Options) fullPlanNote() string {
+	if o.FullPlan == "" {
+		return "; the full plan was not saved (plan --out FILE saves it)"
+	}
+	return "; the full plan is " + o.FullPlan
+}
+
+func markdownHeader(b *strings.Builder, p *plan.Plan) {
 	b.WriteString(MarkdownMarker + "\n")
 	if p.ChangesDigest != "" {
 		// For bots: the digest a merge job can hold the next plan to
@@ -51,20 +89,23 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 		b.WriteString("<!-- reposync:changes " + html(p.ChangesDigest) + " -->\n")
 	}
 	b.WriteString("## reposync plan\n\n")
-	fmt.Fprintf(&b, "**%s** · project %s", p.Summary.Line(), code(p.Project))
+	fmt.Fprintf(b, "**%s** · project %s", p.Summary.Line(), code(p.Project))
 	if p.SpecDigest != "" {
-		fmt.Fprintf(&b, " · spec %s", code(shortDigest(p.SpecDigest)))
+		fmt.Fprintf(b, " · spec %s", code(shortDigest(p.SpecDigest)))
 	}
 	if c := p.Context.Commit; c != "" {
-		fmt.Fprintf(&b, " · commit %s", code(c[:min(len(c), 12)]))
+		fmt.Fprintf(b, " · commit %s", code(c[:min(len(c), 12)]))
 	}
 	if p.ChangesDigest != "" {
-		fmt.Fprintf(&b, " · changes %s", code(shortDigest(p.ChangesDigest)))
+		fmt.Fprintf(b, " · changes %s", code(shortDigest(p.ChangesDigest)))
 	}
 	if p.Prune {
 		b.WriteString(" · prune on")
 	}
 	b.WriteString("\n\n")
+	if p.Context.Dirty {
+		b.WriteString("> ⚠️ **Uncommitted:** this plan was made from spec files with uncommitted changes; no commit holds what it shows, so its sources are not linked.\n\n")
+	}
 	if line := scopeLine(p.Context.Scope, code); line != "" {
 		b.WriteString("> 🎯 **Scoped:** " + line + "\n\n")
 	}
@@ -85,7 +126,7 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 			{"❔", "not in the spec", p.Summary.Unlisted, false},
 		} {
 			if row.n > 0 || row.always {
-				fmt.Fprintf(&b, "| %s | %s | %d |\n", row.icon, row.name, row.n)
+				fmt.Fprintf(b, "| %s | %s | %d |\n", row.icon, row.name, row.n)
 			}
 		}
 		b.WriteString("\n")
@@ -93,302 +134,192 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	if len(p.Refusals) > 0 {
 		b.WriteString("### ⛔ Apply will refuse this plan\n\n")
 		for _, r := range p.Refusals {
-			fmt.Fprintf(&b, "- **%s**: %s", text(r.Rule), text(r.Message))
+			fmt.Fprintf(b, "- **%s**: %s", text(r.Rule), text(r.Message))
 			const show = 10
 			for i, a := range r.Addresses {
 				if i == show {
-					fmt.Fprintf(&b, " … and %d more", len(r.Addresses)-show)
+					fmt.Fprintf(b, " … and %d more", len(r.Addresses)-show)
 					break
 				}
+				sep := "; "
 				if i == 0 {
-					b.WriteString(": ")
-				} else {
-					b.WriteString(", ")
+					sep = ": "
 				}
-				b.WriteString(code(a))
+				b.WriteString(sep + plan.Prose(a, code, text))
 			}
 			b.WriteString("\n")
 		}
 		b.WriteString("\n")
 	}
-
-	footer := markdownFooter(p)
-	reserve := len(footer) + 600 // the truncation notes
-	if items := attention(p, o); len(items) > 0 {
-		b.WriteString("### ⚠️ Look at these first\n\n")
-		// Built once (appending to a string copies it each time: quadratic
-		// in a plan of thousands of entries).
-		var sb strings.Builder
-		for _, it := range items {
-			sb.WriteString(it.text)
-		}
-		list := sb.String()
-		if b.Len()+len(list)+reserve > limit*3/4 {
-			// Too many to list: never cut the list, count it.
-			b.WriteString(attentionCounts(items))
-			fmt.Fprintf(&b, "\n_These %d entries are too many to list here; every one is in %s._\n", len(items), full)
-		} else {
-			b.WriteString(list)
-		}
-		b.WriteString("\n")
-	}
-	b.WriteString(markdownExpiring(p, o, full))
-	if rows := perPerson(p, o); len(rows) > 0 {
-		b.WriteString("### Who gains or loses what\n\n| who | change |\n|---|---|\n")
-		budget := limit - reserve - b.Len()
-		for i, r := range rows {
-			if len(r) > budget/2 && i > 0 || len(r) > budget {
-				fmt.Fprintf(&b, "\n_…and %d more rows; every change is in %s._\n", len(rows)-i, full)
-				break
-			}
-			b.WriteString(r)
-			budget -= len(r)
-		}
-		b.WriteString("\n")
-	}
-	if len(p.Changes) > 0 {
-		b.WriteString("### Details\n\n")
-		blocks := detailBlocks(p, o)
-		shown := 0
-		for _, blk := range blocks {
-			if b.Len()+len(blk.text)+reserve > limit {
-				break
-			}
-			b.WriteString(blk.text)
-			shown++
-		}
-		if shown < len(blocks) {
-			rest := 0
-			for _, blk := range blocks[shown:] {
-				rest += blk.changes
-			}
-			fmt.Fprintf(&b, "\n_…not shown here, to keep this comment short: %s with %s; every change is in %s._\n\n", count(len(blocks)-shown, "more object"), count(rest, "change"), full)
-		}
-	}
-	b.WriteString(footer)
-	out := b.String()
-	if len(out) > limit { // cannot happen with the reserves above; a last guard, cut on a line boundary
-		cut := strings.LastIndexByte(out[:limit-200], '\n')
-		out = out[:cut+1] + "\n_…truncated; every change is in " + full + "._\n"
-	}
-	_, err := io.WriteString(w, out)
-	return err
 }
 
-// attentionItem is one line of "Look at these first".
-type attentionItem struct {
-	rank int
-	what string // the category, for counting
-	icon string
-	text string
-}
+func attentionIcon(e *entry) string { return attentionKinds[e.rank].icon }
 
-// The categories of attention items, most dangerous first.
-var attentionKinds = []struct{ icon, what string }{
-	{"➖", "removals"}, {"➖", "deletions"}, {"🔑", "admin grants"}, {"🔓", "loosened push rules"},
-	{"👥", "member-group attachments"}, {"🔁", "replacements"}, {"✋", "manual steps"}, {"❔", "entries not in the spec"},
-}
-
-// attention lists everything a reviewer must see, most dangerous first.
-func attention(p *plan.Plan, o Options) []attentionItem {
-	var items []attentionItem
-	add := func(rank int, format string, args ...any) {
-		k := attentionKinds[rank]
-		items = append(items, attentionItem{rank: rank, what: k.what, icon: k.icon, text: "- " + k.icon + " " + fmt.Sprintf(format, args...) + "\n"})
+// driftIcon is what apply does to a drift entry (➖, ✋), or what it grants
+// when apply leaves it as it is (🔑 admin, 👥 a member group, ❔).
+func driftIcon(e *entry) string {
+	if e.undo != "" {
+		return mdIcon[e.undo]
 	}
+	return driftKinds[e.rank]
+}
+
+// prFacts are the facts of the changes the spec asks for (not those that
+// undo drift); attention keeps those a reviewer looks at first, else
+// those of "Who gains or loses what".
+func prFacts(p *plan.Plan, o Options, attention bool) []fact {
+	var out []fact
 	for _, c := range p.Changes {
-		src := ""
-		if c.Source != "" {
-			src = " — " + o.changeSource(c)
+		if undoesDrift(c) {
+			continue
 		}
-		owner := c.Address.Owner()
-		where := code(owner.Name)
-		switch {
-		case c.Action == plan.Delete && c.Kind == plan.KindMember:
-			role := ""
-			if b, ok := c.Before.(*plan.MemberValue); ok {
-				role = " (" + text(roleText(b)) + ")"
+		for _, f := range changeFacts(c, mdQuoting, o.changeSource(c)) {
+			if attention && f.rank >= 0 || !attention && f.person {
+				out = append(out, f)
 			}
-			why := ""
-			if len(c.Expired) > 0 {
-				why = " — " + text(c.Reason)
-			}
-			add(0, "**Removes** %s%s from %s%s%s", code(c.Address.Leaf()), role, where, why, src)
-		case c.Action == plan.Delete && c.Kind == plan.KindPushRule:
-			add(1, "**Deletes** push rule %s on %s — matching files are no longer restricted%s", code(c.Address.Leaf()), where, src)
-		case c.Action == plan.Delete && c.Kind == plan.KindGroup:
-			add(1, "**Deletes** group %s%s", where, src)
-		case c.Action == plan.Delete:
-			add(1, "**Deletes** Git authorization %s%s", where, src)
-		case grantsAdmin(c):
-			was := "new member"
-			if b, ok := c.Before.(*plan.MemberValue); ok {
-				was = "was " + roleText(b)
-				if b.Via != "" {
-					was += " through " + b.Via
-				}
-			}
-			add(2, "**Grants admin** to %s on %s (%s)%s", code(c.Address.Leaf()), where, text(was), src)
-		case loosens(c):
-			b, _ := c.Before.(*plan.PushRuleValue)
-			a, _ := c.After.(*plan.PushRuleValue)
-			var more []string
-			for _, s := range added(b.Users, a.Users) {
-				more = append(more, "user "+code(s))
-			}
-			for _, s := range added(b.MemberGroups, a.MemberGroups) {
-				more = append(more, "member group "+code(s))
-			}
-			for _, s := range added(b.Roles, a.Roles) {
-				more = append(more, "role "+code(s))
-			}
-			add(3, "**Loosens** push rule %s on %s: now also %s%s", code(c.Address.Leaf()), where, strings.Join(more, ", "), src)
-		case c.Action == plan.Create && (c.Kind == plan.KindMemberGroup || c.Kind == plan.KindGroupMemberGroup):
-			scope := "repository"
-			if c.Kind == plan.KindGroupMemberGroup {
-				scope = "group"
-			}
-			add(4, "**Attaches** member group %s to %s %s: its members gain access%s", code(c.Address.Leaf()), scope, where, src)
-		case c.Action == plan.Replace:
-			add(5, "**Replaces** Git authorization %s (deleted, then created with the password from the environment)%s", where, src)
-		case c.Action == plan.Manual:
-			detail := describe(c)
-			if detail != "" {
-				detail = ": " + text(detail)
-			}
-			add(6, "**Manual step** for %s%s — %s%s", code(c.Address.String()), detail, text(c.Reason), src)
 		}
 	}
-	for _, e := range p.Extras {
-		add(7, "**Not in the spec:** %s — %s; %s", code(e.Address.String()), text(e.Detail), text(unlistedHint(p, e)))
-	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].rank < items[j].rank })
-	return items
+	return out
 }
 
-// attentionCounts summarises attention items by category.
-func attentionCounts(items []attentionItem) string {
-	n := make([]int, len(attentionKinds))
-	for _, it := range items {
-		n[it.rank]++
+// driftIntro says what the live entries not in the spec are, and what
+// becomes of them.
+func driftIntro(p *plan.Plan) string {
+	if p.Prune {
+		return "The spec never listed these live entries: they were made in the CodeArts console or through the API. " +
+			"This plan prunes them (`--prune`), so **apply undoes them** as far as the API can; they are not changes the spec asks for.\n\n"
+	}
+	return "The spec never listed these live entries: they were made in the CodeArts console or through the API. " +
+		"This plan leaves them as they are; `--prune` removes what the API can remove, and the nightly drift job reports them.\n\n"
+}
+
+// bySubject writes a section of facts grouped by subject, the worst
+// first: the first maxSubjects in full, then one line naming the others —
+// as many as budget bytes hold, which only thousands of people exceed;
+// "" without facts.
+func bySubject(heading, intro string, icon func(*entry) string, fs []fact, o Options, budget int) string {
+	if len(fs) == 0 {
+		return ""
 	}
 	var b strings.Builder
-	for i, k := range attentionKinds {
-		if n[i] > 0 {
-			fmt.Fprintf(&b, "- %s **%d %s**\n", k.icon, n[i], k.what)
+	b.WriteString(heading + intro)
+	subs := subjects(group(fs))
+	for i, s := range subs {
+		if i == maxSubjects {
+			fmt.Fprintf(&b, "- _…and %d more:_ ", len(subs)-i)
+			for j, r := range subs[i:] {
+				if b.Len() > budget {
+					fmt.Fprintf(&b, " and %d more%s", len(subs)-i-j, o.fullPlanNote())
+					break
+				}
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(r[0].who)
+			}
+			b.WriteString(".\n")
+			break
+		}
+		if len(s) == 1 {
+			fmt.Fprintf(&b, "- %s **%s**: %s\n", icon(s[0]), s[0].who, s[0].line(mdQuoting, 3))
+			continue
+		}
+		fmt.Fprintf(&b, "- **%s**\n", s[0].who)
+		for _, e := range s {
+			fmt.Fprintf(&b, "  - %s %s\n", icon(e), e.line(mdQuoting, 3))
 		}
 	}
+	b.WriteString("\n")
 	return b.String()
 }
 
-// personChange is one thing one person or member group gains or loses on
-// one target.
-type personChange struct {
-	who, what, prep, on string
-	groups              bool // on is a group, not a repository
+// markdownPerPerson is "Who gains or loses what": one row per person or
+// member group and what happens to them, the same on many repositories
+// folded into one expandable row, as many rows as budget bytes hold.
+func markdownPerPerson(p *plan.Plan, o Options, budget int) string {
+	fs := prFacts(p, o, false)
+	if len(fs) == 0 {
+		return ""
+	}
+	for i := range fs {
+		fs[i].rank, fs[i].src = 0, "" // one row whatever the source
+	}
+	es := group(fs)
+	sort.SliceStable(es, func(i, j int) bool {
+		if es[i].who != es[j].who {
+			return es[i].who < es[j].who
+		}
+		return es[i].what < es[j].what
+	})
+	var b strings.Builder
+	b.WriteString("### Who gains or loses what\n\n| who | change |\n|---|---|\n")
+	for i, e := range es {
+		r := fmt.Sprintf("| %s | %s |\n", cell(e.who), cell(foldedTargets(e)))
+		if len(r) > (budget-b.Len())/2 && i > 0 || len(r) > budget-b.Len() {
+			fmt.Fprintf(&b, "\n_…and %s%s._\n", count(len(es)-i, "more row"), o.fullPlanNote())
+			break
+		}
+		b.WriteString(r)
+	}
+	b.WriteString("\n")
+	return b.String()
 }
 
-// perPerson lists, per user and member group, the access they gain or
-// lose; the same change on several repositories is one row that expands to
-// the list ("security-bot: gains viewer on 11 repositories").
-func perPerson(p *plan.Plan, o Options) []string {
-	var pcs []personChange
-	for _, c := range p.Changes {
-		repo := c.Address.Name
-		switch c.Kind {
-		case plan.KindMember:
-			b, _ := c.Before.(*plan.MemberValue)
-			a, _ := c.After.(*plan.MemberValue)
-			var what string
-			switch {
-			case c.Action == plan.Manual:
-				continue
-			case a == nil:
-				what = "loses " + roleText(b)
-			case b == nil:
-				what = "gains " + string(a.Role)
-			case b.Via != "":
-				what = fmt.Sprintf("%s through %s → %s (direct)", roleText(b), b.Via, a.Role)
-			default:
-				what = fmt.Sprintf("%s → %s", roleText(b), a.Role)
-			}
-			pcs = append(pcs, personChange{code(c.Address.Leaf()), text(what), "on", repo, false})
-		case plan.KindMemberGroup, plan.KindGroupMemberGroup:
-			if c.Action != plan.Create {
-				continue
-			}
-			pcs = append(pcs, personChange{"member group " + code(c.Address.Leaf()), "is attached (its members gain access)", "to", repo, c.Kind == plan.KindGroupMemberGroup})
-		case plan.KindPushRule:
-			b, _ := c.Before.(*plan.PushRuleValue)
-			a, _ := c.After.(*plan.PushRuleValue)
-			if b == nil {
-				b = &plan.PushRuleValue{}
-			}
-			if a == nil {
-				a = &plan.PushRuleValue{}
-			}
-			path := code(c.Address.Leaf())
-			for _, u := range added(b.Users, a.Users) {
-				pcs = append(pcs, personChange{code(u), "may push " + path, "on", repo, false})
-			}
-			for _, m := range added(b.MemberGroups, a.MemberGroups) {
-				pcs = append(pcs, personChange{"member group " + code(m), "may push " + path, "on", repo, false})
-			}
-			if c.Action != plan.Delete {
-				for _, u := range added(a.Users, b.Users) {
-					pcs = append(pcs, personChange{code(u), "may no longer push " + path, "on", repo, false})
-				}
-				for _, m := range added(a.MemberGroups, b.MemberGroups) {
-					pcs = append(pcs, personChange{"member group " + code(m), "may no longer push " + path, "on", repo, false})
-				}
-			}
-		}
+// foldedTargets writes an entry with its targets: one inline, more in a
+// fold that names at most maxFolded of them.
+func foldedTargets(e *entry) string {
+	if len(e.on) < 2 {
+		return e.what + e.targets(mdQuoting, 1)
 	}
-	type key struct {
-		who, what, prep string
-		groups          bool
+	shown := e.on[:min(len(e.on), maxFolded)]
+	list := make([]string, len(shown))
+	for i, t := range shown {
+		list[i] = code(t)
 	}
-	var order []key
-	targets := map[key][]string{}
-	for _, pc := range pcs {
-		k := key{pc.who, pc.what, pc.prep, pc.groups}
-		if _, ok := targets[k]; !ok {
-			order = append(order, k)
-		}
-		targets[k] = append(targets[k], pc.on)
+	if more := len(e.on) - len(shown); more > 0 {
+		list = append(list, fmt.Sprintf("…and %d more", more))
 	}
-	sort.SliceStable(order, func(i, j int) bool {
-		if order[i].who != order[j].who {
-			return order[i].who < order[j].who
-		}
-		return order[i].what < order[j].what
-	})
-	out := make([]string, 0, len(order))
-	for _, k := range order {
-		on := targets[k]
-		sort.Strings(on)
-		var change string
-		if len(on) == 1 {
-			change = k.what + " " + k.prep + " " + code(on[0])
-		} else {
-			list := make([]string, len(on))
-			for i, t := range on {
-				list[i] = code(t)
-			}
-			noun := "repositories"
-			if k.groups {
-				noun = "groups"
-			}
-			change = fmt.Sprintf("<details><summary>%s %s %d %s</summary>%s</details>", k.what, k.prep, len(on), noun, strings.Join(list, "<br>"))
-		}
-		out = append(out, fmt.Sprintf("| %s | %s |\n", cell(k.who), cell(change)))
+	noun := "repositories"
+	if e.groups {
+		noun = "groups"
 	}
-	return out
+	return fmt.Sprintf("<details><summary>%s %s %d %s</summary>%s</details>", e.what, e.prep, len(e.on), noun, strings.Join(list, "<br>"))
 }
 
 type block struct {
 	text    string
 	changes int
+}
+
+// markdownDetails is every change per repository, group and the Git
+// authorizations, each a fold, all inside one fold, as many as budget
+// bytes hold.
+func markdownDetails(p *plan.Plan, o Options, budget int) string {
+	if len(p.Changes) == 0 {
+		return ""
+	}
+	blocks := detailBlocks(p, o)
+	var inner strings.Builder
+	shown := 0
+	for _, blk := range blocks {
+		if inner.Len()+len(blk.text) > budget-200 {
+			break
+		}
+		inner.WriteString(blk.text)
+		shown++
+	}
+	if shown < len(blocks) {
+		rest := 0
+		for _, blk := range blocks[shown:] {
+			rest += blk.changes
+		}
+		fmt.Fprintf(&inner, "_…not shown here, to keep this comment short: %s with %s%s._\n\n", count(len(blocks)-shown, "more object"), count(rest, "change"), o.fullPlanNote())
+	}
+	what := fmt.Sprintf("%s, %s", count(len(blocks), "object"), count(len(p.Changes), "change"))
+	if shown < len(blocks) {
+		what += fmt.Sprintf(" (%d of the objects here)", shown)
+	}
+	return fmt.Sprintf("### Details\n\n<details><summary>Every change, by repository and group: %s</summary>\n\n%s</details>\n\n", what, inner.String())
 }
 
 // detailBlocks renders one <details> block per repository, group, and one
@@ -422,7 +353,7 @@ func detailBlocks(p *plan.Plan, o Options) []block {
 	for _, key := range order {
 		bk := buckets[key]
 		var b strings.Builder
-		fmt.Fprintf(&b, "<details><summary><b>%s</b> — %s</summary>\n\n", bk.title, countChanges(bk.changes))
+		fmt.Fprintf(&b, "<details><summary><b>%s</b> — %s</summary>\n\n", bk.title, count(len(bk.changes), "change"))
 		b.WriteString("| | what | change | source |\n|---|---|---|---|\n")
 		var diffs []string
 		for _, c := range bk.changes {
@@ -436,10 +367,10 @@ func detailBlocks(p *plan.Plan, o Options) []block {
 				diffs = append(diffs, fmt.Sprintf("%s\n\n%sdiff\n%s\n%s\n", code(c.Address.Leaf()), f, body, f))
 			}
 			if c.Reason != "" {
-				change += " — " + text(c.Reason)
+				change += " — " + prose(c.Reason)
 			}
 			for _, wr := range c.Warnings {
-				change += " ⚠️ " + text(wr)
+				change += " ⚠️ " + prose(wr)
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdIcon[c.Action], cell(displayLeaf(c)), cell(change), cell(o.changeSource(c)))
 		}
@@ -452,8 +383,12 @@ func detailBlocks(p *plan.Plan, o Options) []block {
 	return out
 }
 
-func markdownFooter(p *plan.Plan) string {
+// markdownFooter says where the full plan is, and the plan's warnings.
+func markdownFooter(p *plan.Plan, o Options) string {
 	var b strings.Builder
+	if o.FullPlan != "" && len(p.Changes)+len(p.Extras) > 0 {
+		fmt.Fprintf(&b, "📄 The full plan, every change with the ids apply uses: %s.\n\n", o.FullPlan)
+	}
 	if len(p.Warnings) > 0 {
 		b.WriteString("**Warnings**\n\n")
 		const maxWarnings = 50
@@ -462,7 +397,7 @@ func markdownFooter(p *plan.Plan) string {
 				fmt.Fprintf(&b, "- _…and %d more_\n", len(p.Warnings)-maxWarnings)
 				break
 			}
-			fmt.Fprintf(&b, "- %s\n", text(w))
+			fmt.Fprintf(&b, "- %s\n", prose(w))
 		}
 		b.WriteString("\n")
 	}
@@ -485,15 +420,8 @@ func displayLeaf(c plan.Change) string {
 	return code(c.Address.String())
 }
 
-func countChanges(cs []plan.Change) string { return count(len(cs), "change") }
-
-// count renders "1 change", "2 changes", "1 more object", "3 more objects".
-func count(n int, noun string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, noun)
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+// count renders "1 change", "2 changes", "3 repositories".
+var count = plan.Count
 
 func shortDigest(d string) string {
 	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {

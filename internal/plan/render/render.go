@@ -33,13 +33,17 @@ type Options struct {
 	// MaxMarkdown caps the Markdown size in bytes; 0 means DefaultMaxMarkdown.
 	MaxMarkdown int
 	// SourceLink turns a spec source ("file:line", relative to the
-	// repository root) into a URL of that line at the reviewed commit, for
-	// Markdown; nil or "" leaves the source unlinked.
-	SourceLink func(source string) string
-	// FullPlan names where the whole plan can be read when the Markdown
-	// comment has to summarise (e.g. "the plan.json artifact"); "" points
-	// at `reposync plan --format json`.
+	// repository root) into a URL of that line at commit rev — "" for the
+	// reviewed commit, the base revision for a grant the change removed —
+	// for Markdown; nil or "" leaves the source unlinked.
+	SourceLink func(source, rev string) string
+	// FullPlan is inert Markdown naming where the whole plan can be read
+	// (the saved plan file, a link to the CI run that keeps it); "" when
+	// it was not saved.
 	FullPlan string
+	// Owners are the owners of each scope, by the scope's file as
+	// Change.Scope names it: a scoped change names them.
+	Owners map[string][]string
 }
 
 // DefaultMaxMarkdown keeps a PR comment under the 65 536-character limit of
@@ -119,7 +123,7 @@ func describe(c plan.Change) string {
 		if len(a.Users)+len(a.MemberGroups)+len(a.Roles) == 0 {
 			return "{} (nobody may push)"
 		}
-		return a.String()
+		return a.String() + " (nobody else may push)"
 	case *plan.GitAuthValue:
 		return fmt.Sprintf("%s authorization for %s (password from $%s)", a.RepoType, a.User, a.PasswordEnv)
 	}
@@ -213,23 +217,6 @@ func ruleLines(v *plan.PushRuleValue) string {
 	}
 	list := func(s []string) string { return "[" + strings.Join(s, ", ") + "]" }
 	return "users: " + list(v.Users) + "\nmember_groups: " + list(v.MemberGroups) + "\nroles: " + list(v.Roles) + "\n"
-}
-
-// loosens reports whether a push rule change lets more people push: anything
-// granted after that was not granted before.
-func loosens(c plan.Change) bool {
-	if c.Kind != plan.KindPushRule {
-		return false
-	}
-	a, _ := c.After.(*plan.PushRuleValue)
-	if a == nil {
-		return c.Action == plan.Delete // removing a restriction opens the path
-	}
-	b, _ := c.Before.(*plan.PushRuleValue)
-	if b == nil {
-		return false // a new rule restricts
-	}
-	return len(added(b.Users, a.Users))+len(added(b.MemberGroups, a.MemberGroups))+len(added(b.Roles, a.Roles)) > 0
 }
 
 func added(before, after []string) []string {

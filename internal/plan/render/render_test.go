@@ -31,7 +31,8 @@ func samplePlan() *plan.Plan {
 			{Address: addr("group[payments/web]"), Kind: plan.KindGroup, Action: plan.Create, After: &plan.GroupValue{Visibility: "private", Description: ptr("Checkout front ends")}, Source: "groups.yaml:12"},
 			{Address: addr("repository[payments/api/gateway].member[bob]"), Kind: plan.KindMember, Action: plan.Update, Before: &plan.MemberValue{Role: state.RoleDeveloper}, After: &plan.MemberValue{Role: state.RoleAdmin}, Source: "teams/payments.yaml:10", Scope: "teams/payments.yaml"},
 			{Address: addr("repository[payments/api/gateway].member[carol]"), Kind: plan.KindMember, Action: plan.Create, After: &plan.MemberValue{Role: state.RoleViewer}, Source: "teams/payments.yaml:11", Scope: "teams/payments.yaml"},
-			{Address: addr("repository[payments/api/gateway].member[mallory]"), Kind: plan.KindMember, Action: plan.Delete, Before: &plan.MemberValue{Role: state.RoleDeveloper}, Source: "teams/payments.yaml:7", Scope: "teams/payments.yaml"},
+			{Address: addr("repository[payments/api/gateway].member[mallory]"), Kind: plan.KindMember, Action: plan.Delete, Before: &plan.MemberValue{Role: state.RoleDeveloper}, Source: "teams/payments.yaml:7", Scope: "teams/payments.yaml",
+				Withdrawn: &plan.Withdrawn{Grant: "user mallory", Role: state.RoleDeveloper, Revision: "4b825dc642cb6eb9a060e54bf8d69288fbee4904"}},
 			{Address: addr("repository[payments/api/gateway].member_group[payments-leads]"), Kind: plan.KindMemberGroup, Action: plan.Create, After: &plan.MemberGroupValue{Name: "payments-leads"}, Source: "teams/payments.yaml:12", Scope: "teams/payments.yaml"},
 			{Address: addr("repository[payments/api/gateway].push_rule[/config/*]"), Kind: plan.KindPushRule, Action: plan.Update,
 				Before: &plan.PushRuleValue{Users: []string{"alice"}, MemberGroups: []string{}, Roles: []string{}},
@@ -41,10 +42,11 @@ func samplePlan() *plan.Plan {
 				Warnings: []string{"erin already has `developer` through member group payments-leads; this adds a direct membership"}},
 			{Address: addr("repository[payments/api/ledger].push_rule[/old/*]"), Kind: plan.KindPushRule, Action: plan.Delete, Before: &plan.PushRuleValue{Users: []string{"erin"}, MemberGroups: []string{}, Roles: []string{}}, Source: "teams/payments.yaml:20", Scope: "teams/payments.yaml"},
 		},
-		Extras:   []plan.Extra{{Address: addr("group[legacy]"), Kind: plan.KindGroup, Detail: "group not listed in the spec"}},
+		Extras: []plan.Extra{{Address: addr("group[legacy]"), Kind: plan.KindGroup, Detail: "group not listed in the spec"},
+			{Address: addr("repository[payments/api/ledger].member[zoe]"), Kind: plan.KindMember, Detail: "direct member with role admin, not listed", Role: state.RoleAdmin}},
 		Warnings: []string{"user `alice` (pinned id 9124, reposync.yaml:14) is called `alice.w` in CodeArts now; it is matched by id, so nobody is removed or re-added — rename it in the spec when convenient"},
 		Live:     map[string]string{"repository[payments/api/gateway]": "sha256:aa"},
-		Summary:  plan.Summary{Create: 6, Update: 2, Delete: 2, Manual: 1},
+		Summary:  plan.Summary{Create: 6, Update: 2, Delete: 2, Manual: 1, Unlisted: 2},
 	}
 	return p
 }
@@ -53,7 +55,7 @@ func TestGolden(t *testing.T) {
 	for _, f := range Formats {
 		t.Run(string(f), func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := Render(&buf, samplePlan(), f, Options{}); err != nil {
+			if err := Render(&buf, samplePlan(), f, Options{Owners: map[string][]string{"teams/payments.yaml": {"@acme/payments"}}}); err != nil {
 				t.Fatal(err)
 			}
 			ext := map[Format]string{FormatText: "txt", FormatMarkdown: "md", FormatJSON: "json"}[f]
@@ -105,7 +107,7 @@ func TestMarkdownStaysUnderLimit(t *testing.T) {
 		p.Summary.Create += 5
 	}
 	p.Changes = append(p.Changes, plan.Change{Address: plan.MemberAddress("org/zz/last", "eve"), Kind: plan.KindMember, Action: plan.Delete,
-		Before: &plan.MemberValue{Role: state.RoleAdmin}, Source: "teams/zz.yaml:1"})
+		Before: &plan.MemberValue{Role: state.RoleAdmin}, Source: "teams/zz.yaml:1", Withdrawn: &plan.Withdrawn{Grant: "user eve", Role: state.RoleAdmin, Revision: "abc1234"}})
 	p.Summary.Delete++
 	for _, limit := range []int{DefaultMaxMarkdown, 20_000} {
 		var buf bytes.Buffer
@@ -116,7 +118,7 @@ func TestMarkdownStaysUnderLimit(t *testing.T) {
 		if len(out) > limit {
 			t.Errorf("limit %d: markdown is %d bytes", limit, len(out))
 		}
-		for _, want := range []string{"10000 to create, 0 to update, 1 to delete", "**Removes** `eve` (admin) from `org/zz/last`", "not shown here, to keep this comment short"} {
+		for _, want := range []string{"10000 to create, 0 to update, 1 to delete", "- ➖ **`eve`**: loses admin on `org/zz/last`", "not shown here, to keep this comment short"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("limit %d: markdown lacks %q", limit, want)
 			}
@@ -225,7 +227,7 @@ func TestMarkdownNeutralisesHostileStrings(t *testing.T) {
 	p.Context.Scope = &plan.Scope{Repositories: hostileStrings, Groups: hostileStrings, ChangedSince: hostileStrings[0]}
 	p.Summary = plan.Summary{Create: len(hostileStrings), Update: len(hostileStrings), Manual: len(hostileStrings), Unlisted: len(hostileStrings)}
 	var buf bytes.Buffer
-	if err := Markdown(&buf, p, Options{SourceLink: func(src string) string { return "https://git.example/blob/c/" + src }}); err != nil {
+	if err := Markdown(&buf, p, Options{SourceLink: func(src, _ string) string { return "https://git.example/blob/c/" + src }}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -337,18 +339,21 @@ func TestCutMarkdownNamesEveryAttentionItem(t *testing.T) {
 			p.Summary.Create++
 		}
 	}
-	var attention []string
+	var repos []string
 	for i := 0; i < 20; i++ {
 		repo := fmt.Sprintf("org/zz/r%02d", i)
 		p.Changes = append(p.Changes,
-			plan.Change{Address: plan.MemberAddress(repo, "eve"), Kind: plan.KindMember, Action: plan.Delete, Before: &plan.MemberValue{Role: state.RoleAdmin}},
+			plan.Change{Address: plan.MemberAddress(repo, "eve"), Kind: plan.KindMember, Action: plan.Delete, Before: &plan.MemberValue{Role: state.RoleAdmin}, Expired: []plan.ExpiredGrant{{Grant: "user eve"}}},
 			plan.Change{Address: plan.MemberAddress(repo, "mallory"), Kind: plan.KindMember, Action: plan.Create, After: &plan.MemberValue{Role: state.RoleAdmin}},
 			plan.Change{Address: plan.MemberGroupAddress(repo, "contractors"), Kind: plan.KindMemberGroup, Action: plan.Create, After: &plan.MemberGroupValue{Name: "contractors"}})
 		p.Summary.Delete++
 		p.Summary.Create += 2
-		attention = append(attention, "**Removes** `eve` (admin) from `"+repo+"`", "**Grants admin** to `mallory` on `"+repo+"`",
-			"**Attaches** member group `contractors` to repository `"+repo+"`")
+		repos = append(repos, "`"+repo+"`")
 	}
+	// Each subject once, the worst first, with its repositories.
+	attention := []string{"- ➖ **`eve`**: loses admin on 20 repositories: " + strings.Join(repos[:3], ", ") + " and 17 more",
+		"- 🔑 **`mallory`**: gains admin on 20 repositories: ",
+		"- 👥 **member group `contractors`**: is attached (its members gain access) to 20 repositories: "}
 	var buf bytes.Buffer
 	if err := Markdown(&buf, p, Options{FullPlan: "the plan artifact"}); err != nil {
 		t.Fatal(err)
@@ -357,13 +362,20 @@ func TestCutMarkdownNamesEveryAttentionItem(t *testing.T) {
 	if len(out) > DefaultMaxMarkdown {
 		t.Errorf("markdown is %d bytes", len(out))
 	}
-	if !strings.Contains(out, "; every change is in the plan artifact") {
+	if !strings.Contains(out, "; the full plan is the plan artifact") {
 		t.Fatal("the details were not cut; the test needs a bigger plan")
 	}
 	cut := strings.Index(out, "### Details")
-	for _, a := range attention {
-		if i := strings.Index(out, a); i < 0 || i > cut {
-			t.Errorf("attention item %q is not named before the details", a)
+	for i, a := range attention {
+		if at := strings.Index(out, a); at < 0 || at > cut || i > 0 && at < strings.Index(out, attention[i-1]) {
+			t.Errorf("attention item %q is not named before the details, in its place", a)
+		}
+	}
+	// Every repository of theirs is named before the cut too, in "Who gains
+	// or loses what".
+	for _, r := range repos {
+		if at := strings.Index(out, r+"<br>"); (at < 0 || at > cut) && !strings.Contains(out[:cut], r+"</details>") {
+			t.Errorf("%s is not named before the details", r)
 		}
 	}
 	if strings.Contains(out, "in the details below") {
@@ -374,21 +386,37 @@ func TestCutMarkdownNamesEveryAttentionItem(t *testing.T) {
 		t.Error("the per-person view does not fold mallory's repeated grant")
 	}
 
-	// Too many attention items to list: counted, never cut in the middle.
+	// One person removed from 3000 repositories: one line naming her,
+	// the repositories counted there and folded, at most 100, in her row.
 	var many plan.Plan
 	many.FormatVersion, many.Project = 1, "p"
 	for i := 0; i < 3000; i++ {
-		many.Changes = append(many.Changes, plan.Change{Address: plan.MemberAddress(fmt.Sprintf("org/r%04d", i), "eve"), Kind: plan.KindMember, Action: plan.Delete, Before: &plan.MemberValue{Role: state.RoleDeveloper}})
+		many.Changes = append(many.Changes, plan.Change{Address: plan.MemberAddress(fmt.Sprintf("org/r%04d", i), "eve"), Kind: plan.KindMember, Action: plan.Delete, Before: &plan.MemberValue{Role: state.RoleDeveloper}, Expired: []plan.ExpiredGrant{{Grant: "user eve"}}})
 		many.Summary.Delete++
 	}
 	buf.Reset()
 	Markdown(&buf, &many, Options{FullPlan: "the plan artifact"})
 	out = buf.String()
-	if !strings.Contains(out, "- ➖ **3000 removals**") || !strings.Contains(out, "These 3000 entries are too many to list here; every one is in the plan artifact.") {
-		t.Errorf("too many attention items are not counted:\n%.2000s", out)
+	if !strings.Contains(out, "- ➖ **`eve`**: loses developer on 3000 repositories: `org/r0000`, `org/r0001`, `org/r0002` and 2997 more\n") ||
+		!strings.Contains(out, "| `eve` | <details><summary>loses developer on 3000 repositories</summary>`org/r0000`<br>") || !strings.Contains(out, "<br>…and 2900 more</details>") {
+		t.Errorf("one person on 3000 repositories:\n%.3000s", out)
 	}
-	if strings.Count(out, "**Removes**") != 0 {
-		t.Error("a partial list of removals was shown")
+	if n := strings.Count(out, "**`eve`**"); n != 1 {
+		t.Errorf("eve has %d lines in “Look at these first”", n)
+	}
+
+	// 3000 people: the first in full, the others named on one line.
+	var crowd plan.Plan
+	crowd.FormatVersion, crowd.Project = 1, "p"
+	for i := 0; i < 3000; i++ {
+		crowd.Changes = append(crowd.Changes, plan.Change{Address: plan.MemberAddress("org/r", fmt.Sprintf("u%04d", i)), Kind: plan.KindMember, Action: plan.Create, After: &plan.MemberValue{Role: state.RoleAdmin}})
+		crowd.Summary.Create++
+	}
+	buf.Reset()
+	Markdown(&buf, &crowd, Options{FullPlan: "the plan artifact"})
+	out = buf.String()
+	if len(out) > DefaultMaxMarkdown || !strings.Contains(out, "- 🔑 **`u0014`**: gains admin on `org/r`\n- _…and 2985 more:_ `u0015`, `u0016`") || !strings.Contains(out, "`u2999`.\n") {
+		t.Errorf("3000 people (%d bytes):\n%.3000s", len(out), out)
 	}
 }
 
@@ -436,5 +464,23 @@ func TestOneLine(t *testing.T) {
 		if got := oneLine(tc.in); got != tc.want {
 			t.Errorf("oneLine(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// A plan of spec files with uncommitted changes says so at the top.
+func TestUncommittedSpecIsMarked(t *testing.T) {
+	p := &plan.Plan{FormatVersion: 1, Project: "p", Context: plan.Context{Root: "git", Commit: "abc", Dirty: true}}
+	var txt, md bytes.Buffer
+	Text(&txt, p, Options{})
+	Markdown(&md, p, Options{})
+	if !strings.Contains(txt.String(), "\nUncommitted: planned from spec files with uncommitted changes\n") ||
+		!strings.Contains(md.String(), "> ⚠️ **Uncommitted:** this plan was made from spec files with uncommitted changes") {
+		t.Errorf("text:\n%s\nmarkdown:\n%s", txt.String(), md.String())
+	}
+	p.Context.Dirty = false
+	md.Reset()
+	Markdown(&md, p, Options{})
+	if strings.Contains(md.String(), "Uncommitted") {
+		t.Errorf("a committed spec is marked:\n%s", md.String())
 	}
 }

@@ -29,9 +29,11 @@ var actionColor = map[plan.Action]string{
 	plan.Manual:  ansiMagenta,
 }
 
-// Text writes the terminal view: one line per change with a `+ ~ - !`
-// marker, its values and its spec source, unified diffs of changed push
-// rules, then extras, warnings and the summary line.
+// Text writes the terminal view: what apply would refuse; one line per
+// change the spec asks for, with a `+ ~ - !` marker, its values and its
+// spec source, unified diffs of changed push rules; then, apart, what was
+// changed outside the spec, grouped by person, the worst grant first;
+// grants ending soon, warnings and the summary line.
 func Text(w io.Writer, p *plan.Plan, o Options) error {
 	bw := bufio.NewWriter(w)
 	paint := func(code, s string) string {
@@ -41,6 +43,9 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 		return code + s + ansiReset
 	}
 	fmt.Fprintf(bw, "reposync plan for project %s\n", p.Project)
+	if p.Context.Dirty {
+		fmt.Fprintf(bw, "%s planned from spec files with uncommitted changes\n", paint(ansiYellow, "Uncommitted:"))
+	}
 	if line := scopeLine(p.Context.Scope, func(s string) string { return s }); line != "" {
 		fmt.Fprintf(bw, "%s %s\n", paint(ansiBold, "Scope:"), line)
 	}
@@ -50,48 +55,41 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 			fmt.Fprintf(bw, "  %s %s\n", paint(ansiRed, "✗"), r.String())
 		}
 	}
-	if len(p.Extras) > 0 {
-		fmt.Fprintf(bw, "\nNot in the spec (drift):\n")
-		for _, e := range p.Extras {
-			fmt.Fprintf(bw, "  %s %s: %s (%s)\n", paint(ansiMagenta, "?"), e.Address, e.Detail, unlistedHint(p, e))
-		}
-	}
 	if !p.Summary.Drift() {
 		fmt.Fprintln(bw, "\nNo changes. The live state matches the spec.")
-	} else if len(p.Changes) > 0 {
-		fmt.Fprintln(bw)
 	}
+	first := true
 	for _, c := range p.Changes {
-		line := fmt.Sprintf("  %s %s", marker[c.Action], c.Address)
-		fmt.Fprint(bw, paint(actionColor[c.Action], line))
-		if d := describe(c); d != "" {
-			fmt.Fprintf(bw, "  %s", d)
+		if undoesDrift(c) {
+			continue
 		}
-		if c.Source != "" {
-			src := c.Source
-			if n := scopeNote(c, func(s string) string { return s }); n != "" {
-				src += ", " + n
+		if first {
+			fmt.Fprintln(bw)
+			first = false
+		}
+		textChange(bw, c, o, paint)
+	}
+	if drift := driftFacts(p, plainQuoting); len(drift) > 0 {
+		what := "not in the spec; --prune removes what the API can"
+		if p.Prune {
+			what = "not in the spec; apply undoes them where the API can"
+		}
+		fmt.Fprintf(bw, "\n%s (%s):\n", paint(ansiBold, "Changed outside the spec"), what)
+		mark := func(e *entry) string {
+			if e.undo == "" {
+				return paint(ansiMagenta, "?")
 			}
-			fmt.Fprint(bw, paint(ansiDim, "  ("+src+")"))
+			return paint(actionColor[e.undo], marker[e.undo])
 		}
-		fmt.Fprintln(bw)
-		if diff := changeDiff(c); diff != nil {
-			for _, l := range diff {
-				color := ""
-				switch l[0] {
-				case '-':
-					color = ansiRed
-				case '+':
-					color = ansiGreen
-				}
-				fmt.Fprintln(bw, "      "+paint(color, l))
+		for _, s := range subjects(group(drift)) {
+			if len(s) == 1 {
+				fmt.Fprintf(bw, "  %s %s: %s\n", mark(s[0]), s[0].who, s[0].line(plainQuoting, 10))
+				continue
 			}
-		}
-		if c.Reason != "" {
-			fmt.Fprintf(bw, "      %s\n", c.Reason)
-		}
-		for _, wr := range c.Warnings {
-			fmt.Fprintf(bw, "      %s %s\n", paint(ansiYellow, "warning:"), wr)
+			fmt.Fprintf(bw, "  %s:\n", s[0].who)
+			for _, e := range s {
+				fmt.Fprintf(bw, "    %s %s\n", mark(e), e.line(plainQuoting, 10))
+			}
 		}
 	}
 	if len(p.Expiring) > 0 {
@@ -108,6 +106,35 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 	}
 	fmt.Fprintf(bw, "\n%s %s.\n", paint(ansiBold, "Plan:"), p.Summary.Line())
 	return bw.Flush()
+}
+
+// textChange writes one change: its line, its diff, reason and warnings.
+func textChange(bw *bufio.Writer, c plan.Change, o Options, paint func(code, s string) string) {
+	fmt.Fprint(bw, paint(actionColor[c.Action], fmt.Sprintf("  %s %s", marker[c.Action], c.Address)))
+	if d := describe(c); d != "" {
+		fmt.Fprintf(bw, "  %s", d)
+	}
+	if c.Source != "" {
+		src := c.Source
+		if c.Withdrawn != nil {
+			src += ", deleted line at " + c.Withdrawn.Revision[:min(len(c.Withdrawn.Revision), 7)]
+		}
+		if n := o.scopeNote(c, plainQuoting); n != "" {
+			src += ", " + n
+		}
+		fmt.Fprint(bw, paint(ansiDim, "  ("+src+")"))
+	}
+	fmt.Fprintln(bw)
+	for _, l := range changeDiff(c) {
+		color := map[byte]string{'-': ansiRed, '+': ansiGreen}[l[0]]
+		fmt.Fprintln(bw, "      "+paint(color, l))
+	}
+	if c.Reason != "" {
+		fmt.Fprintf(bw, "      %s\n", c.Reason)
+	}
+	for _, wr := range c.Warnings {
+		fmt.Fprintf(bw, "      %s %s\n", paint(ansiYellow, "warning:"), wr)
+	}
 }
 
 // unifiedLines diffs two small texts line by line and returns them prefixed

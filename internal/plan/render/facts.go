@@ -1,0 +1,343 @@
+package render
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/state"
+)
+
+// Who gains or loses what. Every change of the plan, and every live entry
+// the spec does not list, becomes facts about one subject — a person, a
+// member group, or an object such as a push rule's path — on one
+// repository or group. "Look at these first", "Who gains or loses what"
+// and "Changed outside the spec" group them by subject, so a name is never
+// reduced to a count: "mallory: admin on 333 repositories".
+
+// quoting is how a view writes a name (a user, a path) and the words
+// around it: code spans and escaped text in Markdown, as they are in text.
+type quoting struct{ name, prose func(string) string }
+
+var (
+	plainQuoting = quoting{func(s string) string { return s }, func(s string) string { return s }}
+	mdQuoting    = quoting{code, prose}
+)
+
+// fact is one thing that happens to (or, for drift, holds for) one
+// subject on one repository or group.
+type fact struct {
+	rank   int    // its kind: attentionKinds or driftKinds; -1: nothing to look at first
+	who    string // the subject, written
+	key    string // the subject's sort key
+	what   string // written: "loses admin", "may push `/config/*`"
+	prep   string // between what and the targets: "on", "to", "from"
+	on     string // the repository or group, as a path; "" for none
+	groups bool   // on is a group
+	note   string // written after the targets
+	src    string // written; "" for none
+	person bool   // a row of "Who gains or loses what"
+	// undo is the action of a change that undoes drift, "" for an entry
+	// left as it is.
+	undo plan.Action
+}
+
+// The kinds of facts a reviewer looks at first, most dangerous first.
+var attentionKinds = []struct{ icon, what string }{
+	{"➖", "removals"}, {"➖", "deletions"}, {"🔑", "admin grants"}, {"🔓", "loosened push rules"},
+	{"👥", "member-group attachments"}, {"🔁", "replacements"}, {"✋", "manual steps"},
+}
+
+// The kinds of live entries not in the spec, by what they grant, admin
+// first.
+var driftKinds = []string{"🔑", "👥", "❔", "❔", "❔", "❔", "❔"}
+
+// undoesDrift reports whether a change takes away a live entry the spec
+// never listed (--prune): no grant the spec asked to end (expired,
+// withdrawn) and nothing the spec wants after it.
+func undoesDrift(c plan.Change) bool {
+	return c.After == nil && len(c.Expired) == 0 && c.Withdrawn == nil
+}
+
+// changeFacts are the facts of one change the spec asks for; src is its
+// written source.
+func changeFacts(c plan.Change, q quoting, src string) []fact {
+	leaf := c.Address.Leaf()
+	f := func(rank int, who, key, what, prep string, person bool) fact {
+		return fact{rank: rank, who: who, key: key, what: what, prep: prep, on: c.Address.Name, groups: c.Address.Object == plan.ObjectGroup, src: src, person: person}
+	}
+	manual := func(who, key string) []fact {
+		what := describe(c)
+		if what != "" {
+			what += " — "
+		}
+		fc := f(6, who, key, q.prose("needs a manual step: "+what+c.Reason), "on", false)
+		if c.Address.Entry == "" {
+			fc.prep, fc.on = "", ""
+		}
+		return []fact{fc}
+	}
+	switch c.Kind {
+	case plan.KindMember:
+		b, _ := c.Before.(*plan.MemberValue)
+		a, _ := c.After.(*plan.MemberValue)
+		who := q.name(leaf)
+		switch {
+		case c.Action == plan.Manual:
+			return manual(who, leaf)
+		case a == nil:
+			fc := f(0, who, leaf, q.prose("loses "+roleText(b)), "on", true)
+			if len(c.Expired) > 0 {
+				fc.note = q.prose(c.Reason)
+			}
+			return []fact{fc}
+		}
+		rank, what := -1, "gains "+string(a.Role)
+		if grantsAdmin(c) {
+			rank = 2
+		}
+		switch {
+		case b != nil && b.Via != "":
+			what = fmt.Sprintf("%s through %s → %s (direct)", roleText(b), b.Via, a.Role)
+		case b != nil:
+			what = fmt.Sprintf("%s → %s", roleText(b), a.Role)
+		}
+		return []fact{f(rank, who, leaf, q.prose(what), "on", true)}
+	case plan.KindMemberGroup, plan.KindGroupMemberGroup:
+		who := q.prose("member group ") + q.name(leaf)
+		if c.Action == plan.Create {
+			return []fact{f(4, who, leaf, q.prose("is attached (its members gain access)"), "to", true)}
+		}
+		return []fact{f(6, who, leaf, q.prose("is to be detached in the CodeArts console (the API cannot)"), "from", true)}
+	case plan.KindPushRule:
+		b, _ := c.Before.(*plan.PushRuleValue)
+		a, _ := c.After.(*plan.PushRuleValue)
+		path := q.name(leaf)
+		if a == nil {
+			return []fact{f(1, q.prose("everyone with write access"), "\uffff", q.prose("may push ")+path+q.prose(" (the rule is deleted)"), "on", true)}
+		}
+		var out []fact
+		grants := func(rank int, what string, from, to *plan.PushRuleValue) {
+			if from == nil {
+				from = &plan.PushRuleValue{}
+			}
+			for _, u := range added(from.Users, to.Users) {
+				out = append(out, f(rank, q.name(u), u, what, "on", true))
+			}
+			for _, m := range added(from.MemberGroups, to.MemberGroups) {
+				out = append(out, f(rank, q.prose("member group ")+q.name(m), m, what, "on", true))
+			}
+			for _, r := range added(from.Roles, to.Roles) {
+				out = append(out, f(rank, q.prose("role ")+q.name(r), r, what, "on", true))
+			}
+		}
+		if b == nil {
+			grants(-1, q.prose("may push ")+path, b, a)
+			return append(out, f(-1, q.prose("everyone else with write access"), "\uffff", q.prose("may no longer push ")+path, "on", true))
+		}
+		grants(3, q.prose("may push ")+path, b, a)
+		grants(-1, q.prose("may no longer push ")+path, a, b)
+		return out
+	case plan.KindGroup:
+		if c.Action == plan.Manual {
+			return manual(q.prose("group ")+q.name(leaf), leaf)
+		}
+	case plan.KindGitAuth:
+		who := q.prose("Git authorization ") + q.name(leaf)
+		switch c.Action {
+		case plan.Delete:
+			return []fact{{rank: 1, who: who, key: leaf, what: q.prose("is deleted"), src: src}}
+		case plan.Replace:
+			return []fact{{rank: 5, who: who, key: leaf, what: q.prose("is replaced: " + describe(c)), src: src}}
+		case plan.Manual:
+			return manual(who, leaf)
+		}
+	}
+	return nil
+}
+
+// driftFacts are the live entries the spec does not list, and with
+// --prune the changes that take them away: what each grants, so the worst
+// come first.
+func driftFacts(p *plan.Plan, q quoting) []fact {
+	var out []fact
+	add := func(a plan.Address, kind plan.Kind, role state.Role, detail, note string, undo plan.Action) {
+		f := fact{on: a.Name, groups: a.Object == plan.ObjectGroup, key: a.Leaf(), note: note, undo: undo}
+		switch kind {
+		case plan.KindMember:
+			f.rank, f.who, f.what, f.prep = 2, q.name(a.Key), q.prose(string(role)), "on"
+			switch role {
+			case state.RoleAdmin:
+				f.rank = 0
+			case state.RoleViewer:
+				f.rank = 3
+			}
+		case plan.KindMemberGroup, plan.KindGroupMemberGroup:
+			f.rank, f.who, f.what, f.prep = 1, q.prose("member group ")+q.name(a.Key), q.prose("attached"), "to"
+		case plan.KindPushRule:
+			f.rank, f.who, f.what, f.prep = 4, q.prose("push rule ")+q.name(a.Key), q.prose(detail), "on"
+		case plan.KindGitAuth:
+			f.rank, f.who, f.what, f.on = 5, q.prose("Git authorization ")+q.name(a.Name), q.prose(detail), ""
+		default:
+			f.rank, f.who, f.what, f.on = 6, q.prose("group ")+q.name(a.Name), q.prose("not listed"), ""
+		}
+		switch {
+		case undo != plan.Delete:
+		case kind == plan.KindMember:
+			f.what = q.prose("loses ") + f.what
+		case kind == plan.KindGitAuth:
+			f.what = q.prose("is deleted: ") + f.what
+		}
+		out = append(out, f)
+	}
+	for _, e := range p.Extras {
+		detail := strings.TrimSuffix(strings.TrimPrefix(e.Detail, "push rule not listed: "), ", not listed")
+		note := ""
+		if e.Kind != plan.KindMember && e.Kind != plan.KindPushRule && e.Kind != plan.KindGitAuth {
+			note = q.prose(unlistedHint(p, e))
+		}
+		add(e.Address, e.Kind, e.Role, detail, note, "")
+	}
+	for _, c := range p.Changes {
+		if !undoesDrift(c) {
+			continue
+		}
+		var role state.Role
+		detail, note := describe(c), ""
+		if b, ok := c.Before.(*plan.MemberValue); ok {
+			role = b.Role
+		}
+		if b, ok := c.Before.(*plan.PushRuleValue); ok {
+			detail = b.String()
+		}
+		switch {
+		case c.Action == plan.Manual:
+			note = q.prose(c.Reason)
+		case c.Kind == plan.KindPushRule:
+			note = q.prose("deleted, it no longer restricts who may push matching files")
+		}
+		add(c.Address, c.Kind, role, strings.TrimSuffix(detail, " (removed)"), note, c.Action)
+	}
+	return out
+}
+
+// entry is facts alike but for their targets and sources.
+type entry struct {
+	fact
+	on   []string
+	srcs []string
+}
+
+// group merges facts that differ only in target and source, in order of
+// first appearance; targets sorted.
+func group(fs []fact) []*entry {
+	type k struct {
+		who, what, prep, note string
+		rank                  int
+		groups                bool
+		undo                  plan.Action
+	}
+	var out []*entry
+	by := map[k]*entry{}
+	for _, f := range fs {
+		key := k{f.who, f.what, f.prep, f.note, f.rank, f.groups, f.undo}
+		e := by[key]
+		if e == nil {
+			e = &entry{fact: f}
+			by[key] = e
+			out = append(out, e)
+		}
+		if f.on != "" {
+			e.on = append(e.on, f.on)
+		}
+		if f.src != "" && !slices.Contains(e.srcs, f.src) {
+			e.srcs = append(e.srcs, f.src)
+		}
+	}
+	for _, e := range out {
+		slices.Sort(e.on)
+		e.on = slices.Compact(e.on)
+	}
+	return out
+}
+
+// subjects groups entries by subject, the worst subject first: by its
+// worst entry, then how many objects it reaches, then its name.
+func subjects(es []*entry) [][]*entry {
+	var out [][]*entry
+	at := map[string]int{}
+	for _, e := range es {
+		i, ok := at[e.who]
+		if !ok {
+			i = len(out)
+			at[e.who] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], e)
+	}
+	worst := func(s []*entry) (rank, reach int) {
+		rank = s[0].rank
+		for _, e := range s {
+			rank = min(rank, e.rank)
+			reach += max(1, len(e.on))
+		}
+		return rank, reach
+	}
+	for _, s := range out {
+		slices.SortStableFunc(s, func(a, b *entry) int { return cmp.Compare(a.rank, b.rank) })
+	}
+	slices.SortStableFunc(out, func(a, b []*entry) int {
+		ra, na := worst(a)
+		rb, nb := worst(b)
+		return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(nb, na), cmp.Compare(a[0].key, b[0].key))
+	})
+	return out
+}
+
+// targets writes what an entry happens on: "on `a`", "on group `a`", "on
+// 3 repositories: `a`, `b` and `c`", "on 40 repositories: `a`, `b`, `c`
+// and 37 more" (inline at most, the rest counted).
+func (e *entry) targets(q quoting, inline int) string {
+	if len(e.on) == 0 {
+		return ""
+	}
+	noun := "repository"
+	if e.groups {
+		noun = "group"
+	}
+	if len(e.on) == 1 {
+		if e.groups {
+			return q.prose(" "+e.prep+" group ") + q.name(e.on[0])
+		}
+		return q.prose(" "+e.prep+" ") + q.name(e.on[0])
+	}
+	shown := e.on[:min(len(e.on), inline)]
+	names := make([]string, len(shown))
+	for i, t := range shown {
+		names[i] = q.name(t)
+	}
+	list := strings.Join(names, ", ")
+	if more := len(e.on) - len(shown); more > 0 {
+		list += q.prose(fmt.Sprintf(" and %d more", more))
+	}
+	return q.prose(" "+e.prep+" "+count(len(e.on), noun)+": ") + list
+}
+
+// line writes an entry as one line: what, the targets, the note and the
+// sources (at most two named).
+func (e *entry) line(q quoting, inline int) string {
+	s := e.what + e.targets(q, inline)
+	if e.note != "" {
+		s += q.prose(" — ") + e.note
+	}
+	if len(e.srcs) > 0 {
+		srcs := strings.Join(e.srcs[:min(2, len(e.srcs))], ", ")
+		if len(e.srcs) > 2 {
+			srcs += q.prose(fmt.Sprintf(" and %s", count(len(e.srcs)-2, "more line")))
+		}
+		s += q.prose(" — ") + srcs
+	}
+	return s
+}
