@@ -203,6 +203,8 @@ func keyName(section string) string {
 		return "policy"
 	case "git_auths":
 		return "name"
+	case "scopes":
+		return "spec file"
 	case "push_rules":
 		return "path"
 	case "members":

@@ -60,7 +60,7 @@ func TestFromLive(t *testing.T) {
 	if err := Render(&text, res, "text"); err != nil {
 		t.Fatal(err)
 	}
-	if strings.ContainsRune(text.String(), '\x1b') || !strings.Contains(text.String(), `empty\x1b[31m`) {
+	if strings.ContainsRune(text.String(), '\x1b') || !strings.Contains(text.String(), `empty\u001b[31m`) {
 		t.Errorf("a control character reached the terminal:\n%q", text.String())
 	}
 	var c bytes.Buffer

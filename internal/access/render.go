@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/reposync/reposync/internal/plan/render"
+	"github.com/reposync/reposync/internal/state"
 )
 
 // Formats are the output formats of `reposync access`.
@@ -126,9 +127,9 @@ func Text(w io.Writer, res *Result) error {
 		cells := make([]string, len(cols))
 		for i, c := range cols {
 			if c == "spec" {
-				cells[i] = printable(e.Spec.text())
+				cells[i] = state.Visible(e.Spec.text())
 			} else {
-				cells[i] = printable(e.column(c))
+				cells[i] = state.Visible(e.column(c))
 			}
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
@@ -157,16 +158,6 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-// printable escapes control characters and tabs (which would break the
-// table) the way Go quotes them.
-func printable(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) }) < 0 {
-		return s
-	}
-	q := fmt.Sprintf("%q", s)
-	return q[1 : len(q)-1]
 }
 
 // Markdown writes a table for a pull-request comment or an issue; every

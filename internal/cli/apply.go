@@ -19,6 +19,7 @@ import (
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/plan/render"
 	"github.com/reposync/reposync/internal/remote"
+	"github.com/reposync/reposync/internal/state"
 )
 
 var _ apply.Mutator = (*remote.Writer)(nil)
@@ -160,12 +161,11 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, o.IO, s, d, &r, o.Getenv)
+	res, err := makePlan(ctx, o.IO, s, d, &r, origin, o.Getenv)
 	if err != nil {
 		return err
 	}
 	p := res.plan
-	recordOrigin(p, origin)
 	if o.ExpectChanges != "" && p.ChangesDigest != o.ExpectChanges {
 		return fmt.Errorf("the plan now differs from the reviewed one: its changes digest is %s, not %s; review the new plan", p.ChangesDigest, o.ExpectChanges)
 	}
@@ -221,11 +221,10 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		}
 		// Someone may have changed the live state while the question was
 		// open: read again what the plan read, and refuse if it moved.
-		again, err := makePlan(ctx, o.IO, s, d, &r, o.Getenv)
+		again, err := makePlan(ctx, o.IO, s, d, &r, origin, o.Getenv)
 		if err != nil {
 			return err
 		}
-		recordOrigin(again.plan, origin)
 		stale := staleness(p, again.plan, d.Digest, s.conn.Project)
 		stale = append(stale, plan.ChangesDiffer(p, again.plan)...)
 		if len(stale) > 0 {
@@ -256,7 +255,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 			if r.Code != "" {
 				code = " [" + r.Code + "]"
 			}
-			fmt.Fprintf(out, "failed: %s%s: %s\n", r.Address, code, r.Message)
+			fmt.Fprintln(out, state.Visible(fmt.Sprintf("failed: %s%s: %s", r.Address, code, r.Message))) // a live name may hold any character
 		}
 	}
 	interrupted := ctx.Err() != nil

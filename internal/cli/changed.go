@@ -203,6 +203,33 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 			}
 		}
 	}
+	// Every repository a changed scope reaches, before or after: what its
+	// file may grant or take away there changed (its patterns, max_role,
+	// or whether it has a scope at all), even where no entry did. Scopes
+	// pair up by key: the file names differ between a revision and disk.
+	pairs := map[string][2]*state.FileScope{}
+	for i, d := range []*state.Desired{old, now} {
+		for _, sc := range d.Scopes {
+			p := pairs[sc.Key]
+			p[i] = sc
+			pairs[sc.Key] = p
+		}
+	}
+	for _, p := range pairs {
+		if scopeRule(p[0]) == scopeRule(p[1]) {
+			continue
+		}
+		for _, sc := range p {
+			if sc == nil {
+				continue
+			}
+			for _, pat := range sc.Patterns {
+				if !pat.Negate {
+					scope.Repositories = append(scope.Repositories, pat.Text)
+				}
+			}
+		}
+	}
 	slices.Sort(scope.Repositories)
 	scope.Repositories = slices.Compact(scope.Repositories)
 	if err := scope.Compile(); err != nil {
@@ -216,8 +243,17 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 	return scope, note, nil
 }
 
+// scopeRule is what a scope decides about a plan: its patterns and its
+// max_role ("" without a scope); owners decide only who reviews.
+func scopeRule(sc *state.FileScope) string {
+	if sc == nil {
+		return ""
+	}
+	return scopePatterns(sc) + "\x01" + string(sc.MaxRole)
+}
+
 // policyScope names the scope a policy is cut to (the patterns of its
-// file's scope: block), "" without one. A policy whose scope changed —
+// file's scope), "" without one. A policy whose scope changed —
 // its file's scope edited, or the policy moved to another file — selects
 // other repositories even when its own entry is the same.
 func policyScope(d *state.Desired, pol *state.Policy) string {

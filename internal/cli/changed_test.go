@@ -272,7 +272,13 @@ func TestCompareSpecsIgnoresWhereThingsAreWritten(t *testing.T) {
 // patterns, groups and Git authorizations.
 func checkCompare(t *testing.T, old *state.Desired, body, repos, groups string, auths bool, everything string) {
 	t.Helper()
-	scope, note, err := compareSpecs(old, loadSpecText(t, body), "base")
+	checkCompareSpecs(t, old, loadSpecText(t, body), repos, groups, auths, everything)
+}
+
+// checkCompareSpecs checks what compareSpecs plans between two specs.
+func checkCompareSpecs(t *testing.T, old, now *state.Desired, repos, groups string, auths bool, everything string) {
+	t.Helper()
+	scope, note, err := compareSpecs(old, now, "base")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,7 +96,7 @@ func TestCodeownersErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no default owner", []string{"codeowners", codeownersSpec}, "no owners for " + codeownersSpec + "/reposync.yaml, " + codeownersSpec + "/teams/data team.yaml: give these files a scope with owners, or pass --default-owner"},
+		{"no default owner", []string{"codeowners", codeownersSpec}, "--default-owner is required: it owns the catch-all line"},
 		{"bad default owner", []string{"codeowners", "--default-owner", "platform team", codeownersSpec}, `--default-owner "platform team": not an owner`},
 		{"invalid spec", []string{"codeowners", "--default-owner", "@acme/platform", "../../testdata/invalid/scope-settings"}, "invalid: 1 error"},
 	} {
@@ -118,5 +118,39 @@ func TestRealisticCodeownersInStep(t *testing.T) {
 	code, stdout, stderr := run(t, "codeowners", "--default-owner", "@acme/platform-leads", "--check", "../../examples/realistic/CODEOWNERS", "../../examples/realistic")
 	if code != ExitOK {
 		t.Errorf("exit %d; regenerate examples/realistic/CODEOWNERS:\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestCodeownersRefusesInvisiblePaths: a spec file whose path holds a
+// character a reviewer cannot see for what it is — C0 and C1 controls,
+// format characters such as U+202E and U+200B, line and paragraph
+// separators, non-ASCII spaces — is refused with the path shown escaped,
+// never written into CODEOWNERS where it could read as another path.
+func TestCodeownersRefusesInvisiblePaths(t *testing.T) {
+	for _, tc := range []struct{ name, dir, shown string }{
+		{"right-to-left override", "specs\u202elmay", `specs\u202elmay`},
+		{"zero width space", "spe\u200bcs", `spe\u200bcs`},
+		{"C1 control", "specs\u0085", `specs\u0085`},
+		{"line separator", "specs\u2028x", `specs\u2028x`},
+		{"paragraph separator", "specs\u2029x", `specs\u2029x`},
+		{"no-break space", "specs\u00a0x", `specs\u00a0x`},
+		{"tab", "specs\tx", `specs\tx`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			dir := filepath.Join(root, tc.dir)
+			writeFiles(t, dir, map[string]string{
+				"reposync.yaml":       "version: 1\nscopes:\n  teams/payments.yaml: {repositories: [\"payments/**\"], owners: [\"@acme/payments\"]}\n",
+				"teams/payments.yaml": "version: 1\nrepositories:\n  payments/api/gateway:\n    members: {alice: admin}\n",
+			})
+			t.Chdir(root)
+			code, stdout, stderr := run(t, "codeowners", "--default-owner", "@acme/platform", tc.dir)
+			if code != ExitError || stdout != "" {
+				t.Fatalf("exit %d, stdout %q; want 1 and nothing", code, stdout)
+			}
+			if !strings.Contains(stderr, tc.shown+"/") || strings.Contains(stderr, tc.dir) || !strings.Contains(stderr, "rename the file") {
+				t.Errorf("stderr %q: want the path shown escaped as %s", stderr, tc.shown)
+			}
+		})
 	}
 }

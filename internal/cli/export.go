@@ -44,7 +44,10 @@ each Git authorization gets a password_env to fill in.
 
 Without --out the spec is printed. With --out DIR the files are written there
 (with reposync.schema.json for editors); a non-empty DIR needs --force. With
---split group, each top-level group gets its own file, groups/<group>.yaml.`,
+--split group, each top-level group gets its own file, groups/<group>.yaml,
+and a scope under scopes: in reposync.yaml that limits it to the group: fill
+in who reviews each file (owners; validate refuses the placeholders until
+then), then write CODEOWNERS with reposync codeowners.`,
 		Example: `  reposync export --project 0b234373cf3f4b04ab2d8a245155e12b --out specs --split group --pin-ids
   reposync validate specs && reposync plan specs   # plans to zero changes`,
 		Args: cobra.NoArgs,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reposync/reposync/internal/sim"
+	"github.com/reposync/reposync/internal/spec"
 )
 
 // simWorld serves a fixture text with the e2e credentials.
@@ -33,6 +34,19 @@ func roundTrip(t *testing.T, w *world, extra ...string) string {
 	args := append([]string{"export", "--project", demoProject, "--rate-limit", "600000", "--out", out}, extra...)
 	if code, _, errOut := w.run(args...); code != 0 {
 		t.Fatalf("export: exit %d\n%s", code, errOut)
+	}
+	// A split export leaves who reviews each group file to a person:
+	// until the owners are filled in, the spec is invalid, and says why.
+	rootFile := filepath.Join(out, "reposync.yaml")
+	root, _ := os.ReadFile(rootFile)
+	if n := strings.Count(string(root), spec.OwnerPlaceholder); n > 0 {
+		code, _, errOut := w.run("validate", out)
+		if code != ExitError || strings.Count(errOut, "a placeholder `reposync export` wrote: name who reviews this file") != n {
+			t.Fatalf("a split export with %d owner placeholders: validate exit %d\n%s", n, code, errOut)
+		}
+		if err := os.WriteFile(rootFile, []byte(strings.ReplaceAll(string(root), spec.OwnerPlaceholder, "@acme/team")), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	code, _, errOut := w.run("validate", out)
 	if code != 0 || strings.Contains(errOut, "warning") {
@@ -74,7 +88,8 @@ func TestExportRoundTripDemo(t *testing.T) {
 		t.Errorf("groups/payments.yaml does not name the members it leaves out:\n%s", payments)
 	}
 	root, _ := os.ReadFile(filepath.Join(out, "reposync.yaml"))
-	for _, wantText := range []string{"# yaml-language-server: $schema=./reposync.schema.json", "users:\n", "password_env: GIT_AUTH_OLD_GITHUB_PASSWORD", "exported by reposync"} {
+	for _, wantText := range []string{"# yaml-language-server: $schema=./reposync.schema.json", "users:\n", "password_env: GIT_AUTH_OLD_GITHUB_PASSWORD", "exported by reposync",
+		"scopes:\n  groups/data.yaml: {repositories: [data/**], owners: [\"@acme/team\"]}\n  groups/payments.yaml: {repositories: [payments/**], owners: [\"@acme/team\"]}\n  groups/platform.yaml: {repositories: [platform/**], owners: [\"@acme/team\"]}\n"} {
 		if !strings.Contains(string(root), wantText) {
 			t.Errorf("reposync.yaml lacks %q", wantText)
 		}

@@ -336,11 +336,11 @@ type planResult struct {
 	*liveState
 }
 
-// makePlan reads the live state the spec needs, diffs it and evaluates the
-// guardrails, so the plan says what apply would refuse. Problems (names
-// that cannot be resolved, impossible requests) are printed and make it
-// fail.
-func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r *resolved, getenv func(string) string) (*planResult, error) {
+// makePlan reads the live state the spec needs, diffs it, records where
+// the spec came from (recordOrigin) and evaluates the guardrails, so the
+// plan says what apply would refuse. Problems (names that cannot be
+// resolved, impossible requests) are printed and make it fail.
+func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r *resolved, origin *specOrigin, getenv func(string) string) (*planResult, error) {
 	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.prune && r.allowDeleteGroups, scope: r.scope, base: r.base, withdrawn: r.withdrawn})
 	if err != nil {
 		return nil, err
@@ -374,6 +374,7 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 			return nil, err
 		}
 	}
+	recordOrigin(p, origin)
 	p.Refusals = plan.Check(p, ls.live, guardrails(*r, res.caller, getenv))
 	return res, nil
 }

@@ -56,7 +56,9 @@ not is removed without --prune: the change asks for it.
 
 Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes or
 drift (live entries not in the spec), 1 when apply would refuse the plan;
-1 error; 4 authentication or permission failure; 130 interrupted.`,
+1 error, or a scoped file taking away a live grant above its scope's
+max_role (with or without --detailed-exitcode); 4 authentication or
+permission failure; 130 interrupted.`,
 		Example: `  reposync plan --format markdown > plan.md
   reposync plan --detailed-exitcode --format json > drift.json
   reposync plan --out plan.json && reposync apply --plan plan.json`,
@@ -113,12 +115,11 @@ func runPlan(ctx context.Context, o *PlanOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, o.IO, s, d, &r, o.Getenv)
+	res, err := makePlan(ctx, o.IO, s, d, &r, origin, o.Getenv)
 	if err != nil {
 		return err
 	}
 	p := res.plan
-	recordOrigin(p, origin)
 	if o.Out != "" {
 		var buf bytes.Buffer
 		if err := plan.Encode(&buf, p); err != nil {
@@ -158,6 +159,11 @@ func runPlan(ctx context.Context, o *PlanOptions) (err error) {
 		}
 	}
 	switch {
+	case slices.ContainsFunc(p.Refusals, func(r plan.Refusal) bool { return r.Rule == plan.RuleMaxRole }):
+		// A scoped file taking away what it could not grant: the plan
+		// shows it, and fails with or without --detailed-exitcode.
+		fmt.Fprintln(o.IO.ErrOut, "error: a scoped file takes away a live grant above its scope's max_role; apply would refuse this plan")
+		return silentExit(ExitError)
 	case !o.DetailedExitcode:
 	case len(p.Refusals) > 0:
 		// The plan is red before the merge: apply would refuse it.

@@ -173,7 +173,7 @@ func annotate(w io.Writer, title string, problems []render.Problem) {
 		}
 		props := []string{}
 		if p.File != "" {
-			props = append(props, "file="+prop.Replace(p.File))
+			props = append(props, "file="+prop.Replace(state.Visible(p.File)))
 			if p.Line > 0 {
 				props = append(props, fmt.Sprintf("line=%d", p.Line))
 				if p.Column > 0 {
@@ -182,6 +182,6 @@ func annotate(w io.Writer, title string, problems []render.Problem) {
 			}
 		}
 		props = append(props, "title="+prop.Replace(title))
-		fmt.Fprintf(w, "::%s %s::%s\n", level, strings.Join(props, ","), esc.Replace(p.Message))
+		fmt.Fprintf(w, "::%s %s::%s\n", level, strings.Join(props, ","), esc.Replace(state.Visible(p.Message))) // a name may hold any character
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/reposync/reposync/internal/plan/render"
 )
 
 // TestValidateScopeBreachFormats checks that a scope breach is one error
@@ -13,7 +15,7 @@ import (
 // declared, in each format of validate.
 func TestValidateScopeBreachFormats(t *testing.T) {
 	dir := "../../testdata/invalid/scope-role-above-max"
-	msg := "grants `admin` to `bob`, above this file's max_role `developer` (scope `payments/**`, max_role `developer`, declared at " + dir + "/spec.yaml:2:1)"
+	msg := "grants `admin` to `bob`, above this file's max_role `developer` (scope `payments/**`, max_role `developer`, declared at " + dir + "/reposync.yaml:3:3)"
 	t.Run("json", func(t *testing.T) {
 		code, stdout, _ := run(t, "validate", "--format", "json", dir)
 		if code != ExitError {
@@ -37,7 +39,7 @@ func TestValidateScopeBreachFormats(t *testing.T) {
 				continue
 			}
 			got := []any{d.File, d.Line, d.Column, d.Path, d.Message}
-			want := []any{dir + "/spec.yaml", 9, 7, `repositories["payments/api/gateway"].members.bob`, msg}
+			want := []any{dir + "/spec.yaml", 6, 7, `repositories["payments/api/gateway"].members.bob`, msg}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("diagnostic (-want +got):\n%s", diff)
 			}
@@ -48,7 +50,7 @@ func TestValidateScopeBreachFormats(t *testing.T) {
 		if code != ExitError {
 			t.Fatalf("exit %d, want 1", code)
 		}
-		want := "::error file=" + strings.TrimPrefix(dir, "../../") + "/spec.yaml,line=9,col=7,title=reposync validate::repositories[\"payments/api/gateway\"].members.bob: " +
+		want := "::error file=" + strings.TrimPrefix(dir, "../../") + "/spec.yaml,line=6,col=7,title=reposync validate::repositories[\"payments/api/gateway\"].members.bob: " +
 			strings.ReplaceAll(msg, "`", "'") + "\n"
 		var got string
 		for _, l := range strings.SplitAfter(stdout, "\n") {
@@ -60,4 +62,18 @@ func TestValidateScopeBreachFormats(t *testing.T) {
 			t.Errorf("annotations (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// TestAnnotationsShowInvisibleCharactersEscaped: a GitHub annotation
+// shows a right-to-left override, a zero-width space or a line separator
+// escaped, in the file and the message alike, as the text diagnostics do,
+// so the annotation on the pull request cannot read as another name.
+func TestAnnotationsShowInvisibleCharactersEscaped(t *testing.T) {
+	var b strings.Builder
+	annotate(&b, "reposync validate", []render.Problem{{File: "teams/pay\u202elmth.yaml", Line: 3, Column: 5,
+		Message: "repository a\u200bb\u2028 is outside"}})
+	want := "::error file=teams/pay\\u202elmth.yaml,line=3,col=5,title=reposync validate::repository a\\u200bb\\u2028 is outside\n"
+	if got := b.String(); got != want {
+		t.Errorf("annotation %q, want %q", got, want)
+	}
 }

@@ -8,23 +8,63 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Delegated ownership in the plan: every change asked for by a file with a
-// `scope:` block names that file (Change.Scope), and a policy of such a
+// Delegated ownership in the plan: every change asked for by a scoped
+// file names that file (Change.Scope) and, below admin, its max_role
+// (Change.ScopeMaxRole), so that Check refuses a plan in which the file
+// takes away a live grant it could not have made; and a policy of such a
 // file that matches live repositories outside the scope — which
 // spec.Expand leaves out — says so in a plan warning.
 
-// markScopes sets Change.Scope on every change whose source is a file
-// with a scope (a withdrawn grant's is its file's at the base).
+// markScopes sets Change.Scope and ScopeMaxRole on every change whose
+// source is a file with a scope (a withdrawn grant's are its file's at the
+// base, set by withdraw).
 func markScopes(p *Plan, d *state.Desired) {
 	if len(d.Scopes) == 0 {
 		return
 	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if f := sourceFile(c.Source); c.Withdrawn == nil && f != "" && d.Scopes[f] != nil {
-			c.Scope = f
+		if sc := d.Scopes[sourceFile(c.Source)]; sc != nil && c.Withdrawn == nil {
+			c.Scope, c.ScopeMaxRole = sc.File, maxRoleBound(sc)
 		}
 	}
+}
+
+// maxRoleBound is the max_role a scope bounds what its file takes away
+// by: "" for admin, which bounds nothing.
+func maxRoleBound(sc *state.FileScope) state.Role {
+	if sc.MaxRole == state.RoleAdmin {
+		return ""
+	}
+	return sc.MaxRole
+}
+
+// aboveScope describes what c takes away above its scope's max_role —
+// a live member's role, by demotion or removal, or a member group
+// attachment (its role is set in CodeArts, so it counts as admin) — and
+// "" when it takes away nothing above it.
+func aboveScope(c Change) string {
+	if c.ScopeMaxRole == "" || c.After != nil && c.Action != Update {
+		return ""
+	}
+	var live state.Role
+	switch b := c.Before.(type) {
+	case *MemberValue:
+		if c.Action == Manual || b.Via != "" {
+			return "" // never done by reposync; inherited access stays
+		}
+		live = b.Role
+	case *MemberGroupValue:
+		live = state.RoleAdmin
+	}
+	if live.Level() <= c.ScopeMaxRole.Level() {
+		return ""
+	}
+	after := "removed"
+	if a, ok := c.After.(*MemberValue); ok {
+		after = string(a.Role)
+	}
+	return fmt.Sprintf("%s (live %s → %s; %s, max_role %s)", c.Address, live, after, c.Scope, c.ScopeMaxRole)
 }
 
 // sourceFile is the file of a "file:line" source; "" when it has no line.

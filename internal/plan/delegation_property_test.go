@@ -140,7 +140,7 @@ func drawCase(t *testing.T, r *rand.Rand, cut bool) propCase {
 		}
 		sc.Patterns = append(sc.Patterns, p)
 	}
-	c := propCase{sc: sc, scopeYAML: fmt.Sprintf("scope:\n  repositories: %s\n  max_role: %s\n", quoted(texts), sc.MaxRole)}
+	c := propCase{sc: sc, scopeYAML: fmt.Sprintf("scopes:\n  teams/t.yaml: {repositories: %s, max_role: %s}\n", quoted(texts), sc.MaxRole)}
 	// Every grant of a user has one role in a case, and every push path
 	// one body, so that nothing conflicts.
 	role := map[string]state.Role{}
@@ -255,20 +255,22 @@ func drawCase(t *testing.T, r *rand.Rand, cut bool) propCase {
 	return c
 }
 
-// loadCase writes the case's files and loads them: with the scope block
-// ("validated"), or without it and the scope attached afterwards ("cut").
+// loadCase writes the case's files and loads them: with the scope in the
+// base file's `scopes:` ("validated"), or without it and the scope attached
+// afterwards ("cut").
 func loadCase(t *testing.T, c propCase, cut bool) (*state.Desired, string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	team := filepath.Join(dir, "teams", "t.yaml")
-	text := "version: 1\n" + c.scopeYAML + c.body
-	if cut {
-		text = "version: 1\n" + c.body
+	text := "version: 1\n" + c.body
+	base := "version: 1\nproject: 0b234373cf3f4b04ab2d8a245155e12b\n"
+	if !cut {
+		base += c.scopeYAML
 	}
 	if err := os.MkdirAll(filepath.Dir(team), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "base.yaml"), []byte(delegatedBase), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "base.yaml"), []byte(base), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(team, []byte(text), 0o644); err != nil {
@@ -276,7 +278,7 @@ func loadCase(t *testing.T, c propCase, cut bool) (*state.Desired, string, strin
 	}
 	d, diags := spec.Load(dir)
 	if d == nil || diags.HasErrors() {
-		return nil, team, fmt.Sprintf("the drawn file does not load: %v\n%s", diags, text)
+		return nil, team, fmt.Sprintf("the drawn files do not load: %v\nbase.yaml:\n%s\nteams/t.yaml:\n%s", diags, base, text)
 	}
 	if cut {
 		sc := *c.sc

@@ -16,13 +16,11 @@ import (
 
 const delegatedBase = `version: 1
 project: 0b234373cf3f4b04ab2d8a245155e12b
+scopes:
+  teams/payments.yaml: {repositories: ["payments/api/**"], max_role: developer, owners: ["@acme/payments"]}
 `
 
 const delegatedTeam = `version: 1
-scope:
-  repositories: ["payments/api/**"]
-  max_role: developer
-  owners: ["@acme/payments"]
 repositories:
   payments/api/ledger:
     members: {carol: developer, bob: viewer}
@@ -161,19 +159,18 @@ func TestDiffLeavesGroupsOutsideScopedGroupListsAlone(t *testing.T) {
 	live.Groups["platform"] = &state.LiveGroup{ID: 300, Path: "platform", Visibility: "private", MemberGroups: []string{}}
 	live.Groups["payments/old"] = &state.LiveGroup{ID: 301, Path: "payments/old", ParentID: 100, Visibility: "private", MemberGroups: []string{}}
 	team := `version: 1
-scope:
-  repositories: ["payments/**"]
 groups:
   payments: {}
   payments/api: {}
 `
+	base := "version: 1\nproject: 0b234373cf3f4b04ab2d8a245155e12b\nscopes:\n  teams/payments.yaml: {repositories: [\"payments/**\"]}\n"
 	for _, tc := range []struct {
 		name string
 		base string
 		want []string
 	}{
-		{"scoped files only", delegatedBase, []string{"delete group[payments/old]"}},
-		{"an unscoped groups section", delegatedBase + "groups: {}\n", []string{"delete group[payments/old]", "delete group[platform]"}},
+		{"scoped files only", base, []string{"delete group[payments/old]"}},
+		{"an unscoped groups section", base + "groups: {}\n", []string{"delete group[payments/old]", "delete group[platform]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, d := loadFiles(t, map[string]string{"reposync.yaml": tc.base, "teams/payments.yaml": team})
@@ -183,6 +180,57 @@ groups:
 			}
 			if diff := cmp.Diff(tc.want, brief(p)); diff != "" {
 				t.Errorf("changes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCheckRefusesTakingAwayAboveMaxRole: a scoped file may not demote or
+// remove a live grant above its scope's max_role — by an update, with
+// --prune, or as an expired grant — nor ask for the detachment of a live
+// member group (whose role is set in CodeArts: it counts as admin). The
+// refusal names the member, the repository, the live role and the scope.
+// An unscoped file, a scope that allows the role, and inherited access are
+// not refused.
+func TestCheckRefusesTakingAwayAboveMaxRole(t *testing.T) {
+	const team = "teams/payments.yaml"
+	for _, tc := range []struct {
+		name, maxRole, body string
+		want                []string
+	}{
+		{"demotes an admin", "viewer", "payments/api/gateway:\n    members: {alice: viewer}",
+			[]string{"repository[payments/api/gateway].member[alice] (live admin → viewer; " + team + ", max_role viewer)"}},
+		{"prunes a developer", "viewer", "payments/api/ledger:\n    members: {}",
+			[]string{"repository[payments/api/ledger].member[carol] (live developer → removed; " + team + ", max_role viewer)"}},
+		{"prunes what it could grant", "developer", "payments/api/ledger:\n    members: {}", nil},
+		{"ends an admin's grant", "developer", "payments/api/gateway:\n    members: {alice: {role: developer, expires: 2020-01-01}}",
+			[]string{"repository[payments/api/gateway].member[alice] (live admin → removed; " + team + ", max_role developer)"}},
+		{"detaches a member group", "developer", "payments/api/gateway:\n    member_groups: []",
+			[]string{"repository[payments/api/gateway].member_group[payments-leads] (live admin → removed; " + team + ", max_role developer)"}},
+		{"a scope that allows admin", "admin", "payments/api/gateway:\n    members: {alice: developer}", nil},
+		{"an unscoped file", "", "payments/api/gateway:\n    members: {alice: developer}", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := delegatedBase[:strings.Index(delegatedBase, "scopes:")]
+			if tc.maxRole != "" {
+				base += "scopes:\n  " + team + ": {repositories: [\"payments/api/**\"], max_role: " + tc.maxRole + "}\n"
+			}
+			dir, d := loadFiles(t, map[string]string{"reposync.yaml": base, team: "version: 1\nrepositories:\n  " + tc.body + "\n"})
+			eff, _ := spec.Expand(d, []string{"payments/api/gateway", "payments/api/ledger"})
+			p, problems := plan.Diff(d, eff, world(), plan.Options{Prune: true, Today: "2026-06-01"})
+			if len(problems) > 0 {
+				t.Fatal(problems)
+			}
+			var got []string
+			for _, r := range plan.Check(p, world(), plan.Guardrails{MaxDeletes: -1, Prune: true}) {
+				if r.Rule == plan.RuleMaxRole {
+					for _, a := range r.Addresses {
+						got = append(got, strings.ReplaceAll(a, dir+string(filepath.Separator), ""))
+					}
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("max_role refusal (-want +got):\n%s\nchanges: %v", diff, brief(p))
 			}
 		})
 	}

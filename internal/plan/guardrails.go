@@ -32,6 +32,11 @@ type Guardrails struct {
 	HasSecret func(name string) bool
 }
 
+// RuleMaxRole is the rule of the refusal of a scoped file that takes away
+// a live grant above its scope's max_role: refused outright, so a plan
+// that holds it fails with or without --detailed-exitcode.
+const RuleMaxRole = "max_role"
+
 // Refusal is one guardrail a plan breaks, with what would break it.
 type Refusal struct {
 	Rule      string   `json:"rule"`
@@ -96,6 +101,15 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 	}
 	if len(selfHarm) > 0 {
 		out = append(out, Refusal{Rule: "self", Message: fmt.Sprintf("the plan removes or demotes the admin role of the identity reposync runs as (%s); do that by hand if you mean it", g.Caller.Name), Addresses: selfHarm})
+	}
+	var above []string
+	for _, c := range p.Changes {
+		if s := aboveScope(c); s != "" {
+			above = append(above, s)
+		}
+	}
+	if len(above) > 0 {
+		out = append(out, Refusal{Rule: RuleMaxRole, Message: fmt.Sprintf("a scoped file takes away %s above its scope's max_role, which it could not have granted; a file without a scope (or a wider scope) must do it", Count(len(above), "live grant")), Addresses: above})
 	}
 	out = append(out, minAdmins(p, live, g.MinAdmins)...)
 	if g.HasSecret != nil {

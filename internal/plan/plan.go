@@ -160,10 +160,15 @@ type Change struct {
 	// Source is the spec location that asked for the change ("file:line"),
 	// empty for deletions of things the spec does not list.
 	Source string `json:"source"`
-	// Scope is the file of Source when that file has a `scope:` block:
-	// the delegated owner that asked for the change (docs/spec.md, scope).
-	// Absent when the change comes from a file without a scope.
+	// Scope is the file of Source when that file has a scope (under
+	// `scopes:` in another file): the delegated owner that asked for the
+	// change (docs/spec.md, scopes). Absent when the change comes from a
+	// file without a scope.
 	Scope string `json:"scope,omitempty"`
+	// ScopeMaxRole is that scope's max_role when it is below admin: the
+	// file may not take away a live grant above it (Check refuses the
+	// plan). Absent otherwise.
+	ScopeMaxRole state.Role `json:"scope_max_role,omitempty"`
 	// Reason explains manual changes and notable decisions.
 	Reason   string   `json:"reason,omitempty"`
 	Warnings []string `json:"warnings"`

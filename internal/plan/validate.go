@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+
+	"github.com/reposync/reposync/internal/state"
 )
 
 // Validate checks that a plan read from a file is one reposync could have
@@ -32,6 +34,9 @@ func (p *Plan) Validate() error {
 		}
 		if c.Scope != "" && c.Scope != sourceFile(c.Source) {
 			bad(c, "scope %q is not the file of its source %q", c.Scope, c.Source)
+		}
+		if c.ScopeMaxRole != "" && (c.Scope == "" || !c.ScopeMaxRole.Valid() || c.ScopeMaxRole == state.RoleAdmin) {
+			bad(c, "scope_max_role %q without a scope that bounds it", c.ScopeMaxRole)
 		}
 		switch c.Action {
 		case Create:

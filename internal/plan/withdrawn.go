@@ -48,11 +48,13 @@ type Withdrawn struct {
 }
 
 // Withdrawal is a grant the base made at one address, with where the base
-// wrote it ("file:line" at Revision, and that file's scope, if any).
+// wrote it ("file:line" at Revision, and that file's scope, if any, with
+// the max_role that bounds what the file takes away: Change.ScopeMaxRole).
 type Withdrawal struct {
-	Address Address
-	Source  string
-	Scope   string
+	Address      Address
+	Source       string
+	Scope        string
+	ScopeMaxRole state.Role
 	Withdrawn
 }
 
@@ -63,8 +65,8 @@ func Withdrawals(base, head *state.Desired, baseEff, headEff map[string]*state.E
 	var out []Withdrawal
 	add := func(a Address, grant string, role state.Role, policy string, src state.Source) {
 		w := Withdrawal{Address: a, Source: src.String(), Withdrawn: Withdrawn{Grant: grant, Role: role, Policy: policy, Revision: rev}}
-		if base.Scopes[src.File] != nil {
-			w.Scope = src.File
+		if sc := base.Scopes[src.File]; sc != nil {
+			w.Scope, w.ScopeMaxRole = src.File, maxRoleBound(sc)
 		}
 		out = append(out, w)
 	}
@@ -128,7 +130,7 @@ func WithdrawalsOf(p *Plan) []Withdrawal {
 	var out []Withdrawal
 	for _, c := range p.Changes {
 		if c.Withdrawn != nil {
-			out = append(out, Withdrawal{Address: c.Address, Source: c.Source, Scope: c.Scope, Withdrawn: *c.Withdrawn})
+			out = append(out, Withdrawal{Address: c.Address, Source: c.Source, Scope: c.Scope, ScopeMaxRole: c.ScopeMaxRole, Withdrawn: *c.Withdrawn})
 		}
 	}
 	return out
@@ -165,7 +167,7 @@ func withdraw(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposito
 			continue
 		}
 		wd := w.Withdrawn
-		c.Address, c.Source, c.Scope, c.Withdrawn = a, w.Source, w.Scope, &wd
+		c.Address, c.Source, c.Scope, c.ScopeMaxRole, c.Withdrawn = a, w.Source, w.Scope, w.ScopeMaxRole, &wd
 		alias := a
 		alias.Key = liveKey
 		planned[a], planned[alias] = true, true

@@ -31,9 +31,13 @@ type builder struct {
 	// patternDiags holds a fragment's diagnostics about each policy's
 	// patterns, so the merge keeps them only for the definition that wins.
 	patternDiags map[string]Diagnostics
-	// groupsScoped and groupsUnscoped say whether a file with a scope,
-	// and one without, has a `groups:` section (Desired.GroupsScopedOnly).
-	groupsScoped, groupsUnscoped bool
+	// scopes are the entries of `scopes:` by key, until resolveScopes
+	// gives them their files.
+	scopes map[string]*state.FileScope
+	// A fragment's top-level keys, and whether it has a `groups:` section,
+	// for the checks of its scope (resolveScopes).
+	tops        []topKey
+	listsGroups bool
 }
 
 // claimID is a key of a section (key "" for a setting such as project).
@@ -59,6 +63,7 @@ func newBuilder() *builder {
 		seen:         map[claimID]claimed{},
 		badPatterns:  map[string]bool{},
 		patternDiags: map[string]Diagnostics{},
+		scopes:       map[string]*state.FileScope{},
 	}
 }
 
@@ -95,15 +100,6 @@ func (b *builder) merge(f *builder) {
 	if f.d.GitAuths != nil && b.d.GitAuths == nil {
 		b.d.GitAuths = map[string]*state.GitAuth{}
 	}
-	b.groupsScoped = b.groupsScoped || f.groupsScoped
-	b.groupsUnscoped = b.groupsUnscoped || f.groupsUnscoped
-	b.d.GroupsScopedOnly = b.groupsScoped && !b.groupsUnscoped
-	for file, sc := range f.d.Scopes {
-		if b.d.Scopes == nil {
-			b.d.Scopes = map[string]*state.FileScope{}
-		}
-		b.d.Scopes[file] = sc
-	}
 	for _, c := range f.order {
 		id := c.id
 		if !b.claim(id.section, c.what, id.key, c.src) {
@@ -132,6 +128,10 @@ func (b *builder) merge(f *builder) {
 			}
 		case "git_auths":
 			b.d.GitAuths[k] = f.d.GitAuths[k]
+		case "scopes":
+			if sc := f.scopes[k]; sc != nil {
+				b.scopes[k] = sc
+			}
 		}
 	}
 }
@@ -185,13 +185,6 @@ func src(file string, n *yaml.Node) state.Source {
 	return state.Source{File: file, Line: n.Line, Column: n.Column}
 }
 
-func str(n *yaml.Node) (string, bool) {
-	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
-		return "", false
-	}
-	return n.Value, true
-}
-
 // integer reads a whole number that fits 64 bits, as the schema sees it
 // (so `1.0` and `1e3` are integers too).
 func integer(n *yaml.Node) (int64, bool) {
@@ -231,19 +224,8 @@ func (b *builder) claim(section, what, key string, s state.Source) bool {
 
 func (b *builder) add(doc *document) {
 	f := doc.file
-	tops := entries(doc.root)
-	var sc *state.FileScope
-	for _, top := range tops {
-		if top.key == "scope" {
-			if sc = b.scope(f, top); sc != nil {
-				b.d.Scopes = map[string]*state.FileScope{f: sc}
-			}
-		}
-	}
-	if sc != nil {
-		defer b.checkScope(sc, tops)
-	}
-	for _, top := range tops {
+	for _, top := range entries(doc.root) {
+		b.tops = append(b.tops, topKey{top.key, src(f, top.keyN)})
 		switch top.key {
 		case "project":
 			if s, ok := str(top.value); ok && b.claim("project", "`project`", "", src(f, top.keyN)) {
@@ -317,17 +299,15 @@ func (b *builder) add(doc *document) {
 				}
 				b.d.Roles[e.key] = pin
 			}
+		case "scope":
+			b.diags = append(b.diags, movedScope(f, doc.rel, top))
+		case "scopes":
+			b.addScopes(f, top)
 		case "groups":
 			if b.d.Groups == nil && top.value.Kind == yaml.MappingNode {
 				b.d.Groups = map[string]*state.Group{}
 			}
-			if top.value.Kind == yaml.MappingNode {
-				if sc != nil {
-					sc.ListsGroups, b.groupsScoped = true, true
-				} else {
-					b.groupsUnscoped = true
-				}
-			}
+			b.listsGroups = b.listsGroups || top.value.Kind == yaml.MappingNode
 			for _, e := range entries(top.value) {
 				if !b.claim("groups", "group", e.key, src(f, e.keyN)) {
 					continue

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/reposync/reposync/internal/state"
 )
 
 // Severity says whether a diagnostic makes the spec invalid.
@@ -28,10 +30,11 @@ type Diagnostic struct {
 	Message string `json:"message"`
 }
 
-// String renders d as "file:line:col: severity: path: message".
+// String renders d as "file:line:col: severity: path: message", with any
+// invisible character escaped (state.Visible).
 func (d Diagnostic) String() string {
 	var b strings.Builder
-	b.WriteString(d.File)
+	b.WriteString(state.Visible(d.File))
 	if d.Line > 0 {
 		fmt.Fprintf(&b, ":%d", d.Line)
 		if d.Column > 0 {
@@ -43,7 +46,7 @@ func (d Diagnostic) String() string {
 		b.WriteString(d.Path)
 		b.WriteString(": ")
 	}
-	b.WriteString(d.Message)
+	b.WriteString(state.Visible(d.Message))
 	return b.String()
 }
 

@@ -17,9 +17,11 @@ import (
 type ExportOptions struct {
 	// SplitByGroup writes one file per top-level group (its groups and
 	// repositories) as groups/<group>.yaml next to reposync.yaml (project,
-	// pins, authorizations and repositories at the project root). A group's
-	// file lives in its own directory, so no group name can collide with
-	// reposync.yaml or the schema file.
+	// pins, authorizations, repositories at the project root, and a scope
+	// for each group file under `scopes:`, its owners a placeholder that
+	// validate refuses until it is filled in). A group's file lives in its
+	// own directory, so no group name can collide with reposync.yaml or the
+	// schema file.
 	SplitByGroup bool
 	// PinIDs writes users, member_groups and roles pins for every name used.
 	PinIDs bool
@@ -109,8 +111,15 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 	}
 	sort.Strings(topNames)
 	taken := map[string]bool{}
+	scopes := mapping()
 	for _, t := range topNames {
 		name := groupFileName(t, taken)
+		sc := flowMapping()
+		add(sc, "repositories", flowList([]string{t + "/**"}, map[string]bool{}))
+		owners := flowList([]string{OwnerPlaceholder}, map[string]bool{})
+		owners.Content[0].Style = yaml.DoubleQuotedStyle // as an owner (`@…`) must be
+		add(sc, "owners", owners)
+		add(scopes, name, sc)
 		data, err := render(body(tops[t], false), header(o, name, "../"))
 		if err != nil {
 			return nil, err
@@ -122,6 +131,11 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 	if o.PinIDs {
 		insertPins(rootDoc, live, &used)
 	}
+	if len(scopes.Content) > 0 {
+		add(rootDoc, "scopes", scopes)
+		rootDoc.Content[len(rootDoc.Content)-2].HeadComment = "Each groups/ file may manage only its top-level group: fill in who reviews it\n" +
+			"(owners: @user, @org/team or an e-mail address); validate refuses the placeholders."
+	}
 	data, err := render(rootDoc, header(o, "reposync.yaml", ""))
 	if err != nil {
 		return nil, err
@@ -131,6 +145,11 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 }
 
 type usage struct{ users, groups, roles map[string]bool }
+
+// OwnerPlaceholder is the owner a split export writes into each scope: not
+// an owner the schema takes, so the spec is invalid until a person names
+// who reviews the file.
+const OwnerPlaceholder = "TODO @org/team"
 
 // header is a file's leading comment; up is the way from the file's
 // directory to the spec root ("" or "../").

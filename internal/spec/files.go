@@ -34,7 +34,7 @@ func isYAMLName(name string) bool {
 // directories are not followed (which rules out symlink loops by design).
 func discover(opts Options, paths []string) ([]found, Diagnostics) {
 	var diags Diagnostics
-	seen := map[string]bool{}
+	seen := map[string]string{} // real path -> the name it was found as first
 	var files []found
 	entries := 0
 	add := func(name, rel string) bool {
@@ -45,10 +45,17 @@ func discover(opts Options, paths []string) ([]found, Diagnostics) {
 				key = real
 			}
 		}
-		if seen[key] {
+		if first, ok := seen[key]; ok {
+			if first != name {
+				// A symlink to a spec file, or a file under two PATHs: it
+				// is loaded once, under the name found first, and said so
+				// (a scope names a file by that name).
+				diags = append(diags, Diagnostic{Severity: SeverityWarning, File: name,
+					Message: fmt.Sprintf("the same file as %s (a symlink, or under two PATHs): loaded once, as %s", first, first)})
+			}
 			return true
 		}
-		seen[key] = true
+		seen[key] = name
 		files = append(files, found{name: name, rel: filepath.ToSlash(rel)})
 		if len(files) > opts.MaxFiles {
 			diags = append(diags, tooManyFiles(name, opts.MaxFiles))

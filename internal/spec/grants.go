@@ -16,19 +16,6 @@ import (
 // The schema accepts either form; the builder reads both into the same
 // values, with the metadata in a state.Grant.
 
-// scalarString is the text of a scalar the schema sees as a string: YAML
-// reads an unquoted 2027-01-31 as a timestamp, which is the same text.
-func scalarString(n *yaml.Node) (string, bool) {
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return "", false
-	}
-	switch n.ShortTag() {
-	case "!!str", "!!timestamp":
-		return n.Value, true
-	}
-	return "", false
-}
-
 // grant reads the `expires` and `reason` of a long-form grant; an
 // `expires` the schema accepts but the calendar does not (2027-02-30) is an
 // error located at the date. One the schema refuses, the schema reported.
@@ -37,7 +24,7 @@ func (b *builder) grant(f string, n *yaml.Node, p yamlPath) state.Grant {
 	for _, e := range entries(n) {
 		switch e.key {
 		case "expires":
-			s, ok := scalarString(e.value)
+			s, ok := str(e.value)
 			if !ok || !schemaAccepts("/$defs/expires", s) {
 				continue // the schema reported it
 			}
@@ -49,7 +36,7 @@ func (b *builder) grant(f string, n *yaml.Node, p yamlPath) state.Grant {
 			}
 			g.Expires = d
 		case "reason":
-			g.Reason, _ = scalarString(e.value)
+			g.Reason, _ = str(e.value)
 		}
 	}
 	return g
@@ -103,7 +90,7 @@ func (b *builder) refs(f string, n *yaml.Node, p yamlPath) []state.Ref {
 		var ref state.Ref
 		switch it.Kind {
 		case yaml.ScalarNode:
-			s, ok := scalarString(it)
+			s, ok := str(it)
 			if !ok {
 				continue
 			}
@@ -111,7 +98,7 @@ func (b *builder) refs(f string, n *yaml.Node, p yamlPath) []state.Ref {
 		case yaml.MappingNode:
 			for _, e := range entries(it) {
 				if e.key == "name" {
-					ref.Name, _ = scalarString(e.value)
+					ref.Name, _ = str(e.value)
 				}
 			}
 			if ref.Name == "" {
@@ -160,7 +147,7 @@ func entryKey(n *yaml.Node) (string, bool) {
 	if n.Kind == yaml.MappingNode {
 		return mappingKey(n)
 	}
-	s, ok := scalarValue(n).(string)
+	s, ok := str(n)
 	return "s" + s, ok
 }
 

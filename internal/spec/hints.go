@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -40,18 +41,24 @@ func patternHint(ptr, v string) string {
 		return nameHint("an authorization name", v, 64, asciiNameRune, "letters, digits, `_`, `-` and `.`", "._-", "")
 	case "groupPath", "repositoryPath":
 		return pathHint(v)
-	case "pushRulePath":
-		switch {
-		case !strings.HasPrefix(v, "/") && schemaAccepts(ptr, "/"+v):
+	case "pushRulePath": // a control character is the converter's error (invisibleIn)
+		if !strings.HasPrefix(v, "/") && schemaAccepts(ptr, "/"+v) {
 			return fmt.Sprintf("push rule paths start with `/`: write `/%s`", clip(v))
-		case strings.IndexFunc(v, unicode.IsControl) >= 0:
-			return controlHint(v)
 		}
 		return "push rule paths start with `/`"
 	case "repositoryPattern":
 		return repositoryPatternProblem(v)
 	case "expires":
 		return dateHint(v)
+	case "owner":
+		if strings.HasPrefix(v, "TODO") {
+			return "a placeholder `reposync export` wrote: name who reviews this file, as `@user`, `@org/team` or an e-mail address"
+		}
+	case "specFile":
+		if fixed := path.Clean("/" + v)[1:]; fixed != v && !strings.Contains(v, "..") && schemaAccepts(ptr, fixed) {
+			return fmt.Sprintf("a key is a file's path below the spec root: write `%s`", clip(fixed))
+		}
+		return "a key is a file's path below the spec root, without `..`, `./` or a hidden part"
 	}
 	if strings.HasSuffix(ptr, "/properties/password_env") {
 		return "" // the caller knows the entry and names the variable
@@ -130,15 +137,6 @@ func describeRune(r rune) string {
 		return "a backquote"
 	}
 	return fmt.Sprintf("`%c`", r)
-}
-
-func controlHint(v string) string {
-	for _, r := range v {
-		if unicode.IsControl(r) {
-			return fmt.Sprintf("%s is not allowed", describeRune(r))
-		}
-	}
-	return "see `reposync schema`"
 }
 
 // pathHint explains a bad group or repository full path.

@@ -148,6 +148,7 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 		b.d.Files = append(b.d.Files, s.name)
 		b.merge(frag)
 	}
+	b.resolveScopes(srcs, frags)
 	diags = append(diags, b.diags...)
 	b.d.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	diags = append(diags, check(opts, b.d, b.badPatterns)...)

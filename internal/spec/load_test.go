@@ -59,12 +59,12 @@ func TestLoadRealisticExample(t *testing.T) {
 	}
 	// Every value remembers where it was written.
 	alice := gw.Members["alice"]
-	if alice.Source.File != "../../examples/realistic/teams/payments.yaml" || alice.Source.Line != 32 {
-		t.Errorf("alice source = %s, want teams/payments.yaml:32", alice.Source.Position())
+	if alice.Source.File != "../../examples/realistic/teams/payments.yaml" || alice.Source.Line != 29 {
+		t.Errorf("alice source = %s, want teams/payments.yaml:29", alice.Source.Position())
 	}
 	rule := gw.PushRules["/deploy/**"]
-	if len(rule.Users)+len(rule.MemberGroups)+len(rule.Roles) != 0 || rule.Source.Line != 38 {
-		t.Errorf("/deploy/** rule = %+v, want an empty rule from line 38", rule)
+	if len(rule.Users)+len(rule.MemberGroups)+len(rule.Roles) != 0 || rule.Source.Line != 35 {
+		t.Errorf("/deploy/** rule = %+v, want an empty rule from line 35", rule)
 	}
 	if d.Settings.Prune == nil || *d.Settings.Prune || d.Settings.MaxDeletes == nil || *d.Settings.MaxDeletes != 25 {
 		t.Errorf("settings = %+v", d.Settings)

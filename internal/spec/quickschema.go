@@ -304,7 +304,8 @@ func (s *quickSchema) valid(r *quickRun, n *yaml.Node, depth int) bool {
 		return false
 	}
 	if n.Kind == yaml.ScalarNode {
-		return s.validScalar(r, scalarValue(n))
+		v, ok := scalarValue(n)
+		return ok && s.validScalar(r, v)
 	}
 	if s.always != nil {
 		return *s.always
@@ -418,7 +419,7 @@ func uniqueStrings(items []*yaml.Node) bool {
 		case n == nil:
 			return "", false
 		case n.Kind == yaml.ScalarNode:
-			v, ok := scalarValue(n).(string)
+			v, ok := str(n)
 			return "s" + v, ok
 		case n.Kind == yaml.MappingNode:
 			return mappingKey(n)
@@ -460,7 +461,11 @@ func mappingKey(n *yaml.Node) (string, bool) {
 		if k == nil || v == nil || k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
 			return "", false
 		}
-		c, ok := canonical(scalarValue(v))
+		sv, ok := scalarValue(v)
+		if !ok {
+			return "", false
+		}
+		c, ok := canonical(sv)
 		if !ok {
 			return "", false
 		}

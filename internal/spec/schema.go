@@ -152,6 +152,9 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 			n = keyNode
 		}
 		k := lastKey(p)
+		if _, invisible := invisibleIn(k, false); invisible {
+			return nil // the converter names the character (see convert)
+		}
 		why := patternHint(parent, k)
 		if keyword == "minLength" || keyword == "maxLength" {
 			why = lengthProblem(keyword, utf8.RuneCountInString(k), schemaInt(parent, keyword))
@@ -173,8 +176,8 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		allowed := schemaPropertyNames(parent)
 		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
 		for _, name := range sortedKeys(obj) {
-			if slices.Contains(allowed, name) {
-				continue
+			if slices.Contains(allowed, name) || len(p) == 0 && name == "scope" {
+				continue // a top-level scope: the builder says where it goes (movedScope)
 			}
 			kn, _, kp := locate(doc.root, ve.InstanceLocation+"/"+escapePointer(name))
 			if kn == nil {
@@ -229,6 +232,9 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		}
 		return Diagnostics{at(node, p, msg)}
 	case "pattern":
+		if _, invisible := invisibleIn(value(), false); invisible {
+			return nil // the converter names the character (see convert)
+		}
 		if strings.HasSuffix(parent, "/$defs/repositoryPattern") {
 			// The builder reports the same diagnostic from the glob parser;
 			// Sort keeps one.

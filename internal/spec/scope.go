@@ -2,31 +2,45 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Delegated ownership: a file's `scope:` block says which repositories the
-// file owns, the highest role it may grant and who reviews it. The checks
-// are per file (a scope speaks only for its own file), so they run on each
-// file's fragment as it is built, and every breach is an error at the
-// offending key or role that names the scope and where it is declared.
+// Delegated ownership: a file without a scope grants scopes to other files
+// under `scopes:`, keyed by each file's path relative to the spec root,
+// saying which repositories the file owns, the highest role it may grant
+// and who reviews it. A scope never lives in the file it limits: the team
+// that owns a file could widen its own scope there. Each file is built on
+// its own and the scopes are known only once every file is merged, so the
+// checks run then (resolveScopes), on each scoped file's fragment, and
+// every breach is an error at the offending key or role that names the
+// scope and where it is declared.
 
 // unscopedOnly are the top-level keys that belong to files without a
-// scope: they act on the whole project, which no team owns.
-var unscopedOnly = []string{"project", "settings", "users", "member_groups", "roles", "git_auths"}
+// scope: they act on the whole project, which no team owns — and
+// `scopes`, with which a team would grant itself.
+var unscopedOnly = []string{"project", "settings", "users", "member_groups", "roles", "git_auths", "scopes"}
 
-// scope reads a `scope:` block; nil when the schema rejected it or one of
-// its patterns is bad (then the checks would only mislead: the bad pattern
-// is the error).
+// topKey is a top-level key of a file, where it is written.
+type topKey struct {
+	key string
+	src state.Source
+}
+
+// scope reads one entry of `scopes:`; nil when the schema rejected it or
+// one of its patterns is bad (then the checks would only mislead: the bad
+// pattern is the error).
 func (b *builder) scope(f string, e entry) *state.FileScope {
 	if e.value.Kind != yaml.MappingNode {
 		return nil
 	}
-	sc := &state.FileScope{File: f, MaxRole: state.RoleAdmin, Source: src(f, e.keyN)}
+	sc := &state.FileScope{Key: e.key, MaxRole: state.RoleAdmin, Source: src(f, e.keyN)}
+	at := yamlPath{"scopes", e.key}
 	ok, positive := true, 0
 	for _, fe := range entries(e.value) {
 		switch fe.key {
@@ -43,7 +57,7 @@ func (b *builder) scope(f string, e entry) *state.FileScope {
 				pat, err := state.ParsePattern(text)
 				if err != nil {
 					b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
-						Path: yamlPath{"scope", "repositories", i}.String(), Message: badPatternMessage(text)})
+						Path: at.key("repositories").index(i).String(), Message: badPatternMessage(text)})
 					ok = false
 					continue
 				}
@@ -73,7 +87,7 @@ func (b *builder) scope(f string, e entry) *state.FileScope {
 	}
 	if ok && positive == 0 && len(sc.Patterns) > 0 {
 		b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: f, Line: sc.Source.Line, Column: sc.Source.Column,
-			Path: yamlPath{"scope", "repositories"}.String(), Message: "only `!` patterns: a scope needs at least one pattern that selects repositories"})
+			Path: at.key("repositories").String(), Message: "only `!` patterns: a scope needs at least one pattern that selects repositories"})
 		ok = false
 	}
 	if !ok || len(sc.Patterns) == 0 {
@@ -82,16 +96,146 @@ func (b *builder) scope(f string, e entry) *state.FileScope {
 	return sc
 }
 
-// checkScope reports everything the file (the fragment b built from it,
-// whose top-level entries are tops) defines or grants outside its scope.
-func (b *builder) checkScope(sc *state.FileScope, tops []entry) {
+// addScopes reads a `scopes:` section, claiming each key.
+func (b *builder) addScopes(f string, top entry) {
+	for _, e := range entries(top.value) {
+		if b.claim("scopes", "scope", e.key, src(f, e.keyN)) {
+			b.scopes[e.key] = b.scope(f, e)
+		}
+	}
+}
+
+// movedScope is the error for a `scope:` block, which limited the file it
+// was written in: it gives the `scopes:` entry to write instead.
+func movedScope(f, rel string, e entry) Diagnostic {
+	var flow func(n *yaml.Node) *yaml.Node // a copy in flow style, without tags or comments
+	flow = func(n *yaml.Node) *yaml.Node {
+		n = deref(n)
+		c := &yaml.Node{Kind: n.Kind, Value: n.Value, Style: n.Style &^ yaml.TaggedStyle}
+		if n.Kind != yaml.ScalarNode {
+			c.Style = yaml.FlowStyle
+		}
+		for _, ch := range n.Content {
+			c.Content = append(c.Content, flow(ch))
+		}
+		return c
+	}
+	entry := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+		{Kind: yaml.ScalarNode, Value: "scopes"},
+		{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: rel}, flow(e.value)}},
+	}}
+	text, err := yaml.Marshal(entry)
+	if err != nil {
+		text = []byte("scopes: {" + rel + ": {repositories: [...]}}")
+	}
+	return Diagnostic{Severity: SeverityError, File: f, Line: e.keyN.Line, Column: e.keyN.Column, Path: "scope",
+		Message: "a file's scope is no longer written in the file it limits (its owners could widen it): declare it in a file without a scope, " +
+			"which the default owner reviews, as `" + strings.TrimSpace(string(text)) + "`, and remove this block"}
+}
+
+// resolveScopes gives each scope of `scopes:` its file — the spec file
+// whose path below its root is the scope's key — and checks what the
+// scopes ask: every key names exactly one file, no two scopes can reach
+// one repository, and every scoped file stays inside its scope (on frags,
+// the files' own fragments, by index of srcs; nil for a file that holds no
+// document). It sets Desired.Scopes and GroupsScopedOnly.
+func (b *builder) resolveScopes(srcs []source, frags []*builder) {
+	byRel := map[string][]int{}
+	lower := map[string][]string{} // lower-cased key -> the files' keys
+	for i, s := range srcs {
+		byRel[s.rel] = append(byRel[s.rel], i)
+		lower[strings.ToLower(s.rel)] = append(lower[strings.ToLower(s.rel)], s.rel)
+	}
+	errAt := func(s state.Source, p yamlPath, format string, args ...any) {
+		b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: s.File, Line: s.Line, Column: s.Column, Path: p.String(), Message: fmt.Sprintf(format, args...)})
+	}
+	var resolved []*state.FileScope
+	for _, key := range sortedKeys(b.scopes) {
+		sc := b.scopes[key]
+		p := yamlPath{"scopes", key}
+		switch files := byRel[key]; len(files) {
+		case 0:
+			if !schemaAccepts("/$defs/specFile", key) {
+				continue // the schema reported it
+			}
+			msg := "names no spec file: a key is a file's path below the spec root (the directory given as PATH; a file given as PATH is keyed by its base name)"
+			if others := lower[strings.ToLower(key)]; len(others) > 0 {
+				msg = fmt.Sprintf("names no spec file; `%s` differs only in letter case", others[0])
+			} else if s := state.Suggest(key, slices.Sorted(maps.Keys(byRel))); s != "" {
+				msg += fmt.Sprintf(" — did you mean `%s`?", s)
+			}
+			errAt(sc.Source, p, "%s", msg)
+		case 1:
+			sc.File = srcs[files[0]].name
+			if b.d.Scopes == nil {
+				b.d.Scopes = map[string]*state.FileScope{}
+			}
+			b.d.Scopes[sc.File] = sc
+			resolved = append(resolved, sc)
+		default:
+			errAt(sc.Source, p, "names %d spec files, %s and %s, below different PATH arguments: pass the one spec directory", len(files), srcs[files[0]].name, srcs[files[1]].name)
+		}
+	}
+	// A scoped file's own `scopes:` is an error (checkScope); the scopes it
+	// declares would only add confusing ones.
+	resolved = slices.DeleteFunc(resolved, func(sc *state.FileScope) bool {
+		if b.d.Scopes[sc.Source.File] == nil {
+			return false
+		}
+		delete(b.d.Scopes, sc.File)
+		return true
+	})
+	// A file whose key differs from a scoped one only in letter case is the
+	// same file on a case-insensitive checkout, and looks like it anywhere;
+	// one whose path holds an invisible character reads as another.
+	for _, s := range srcs {
+		if i := strings.IndexFunc(s.rel, state.Invisible); i >= 0 {
+			b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: s.name,
+				Message: fmt.Sprintf("the file's path holds %s: rename the file, it could read as another path", describeInvisible([]rune(s.rel[i:])[0]))})
+		}
+		for _, other := range lower[strings.ToLower(s.rel)] {
+			if sc := b.scopes[other]; other != s.rel && sc != nil && b.scopes[s.rel] == nil {
+				b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: s.name,
+					Message: fmt.Sprintf("the path differs only in letter case from the scoped `%s` (scope declared at %s): rename the file", other, sc.Source.Position())})
+			}
+		}
+	}
+	for i, a := range resolved {
+		for _, c := range resolved[:i] {
+			if p, q, ok := a.Overlap(c); ok {
+				errAt(a.Source, yamlPath{"scopes", a.Key}, "can reach the same repositories as the scope of `%s` (declared at %s): `%s` and `%s` overlap; a repository belongs to one scope at most, so exclude one from the other with a `!` pattern",
+					c.Key, c.Source.Position(), p.Text, q.Text)
+			}
+		}
+	}
+	scoped, unscoped := false, false
+	for i, s := range srcs {
+		f := frags[i]
+		if f == nil {
+			continue
+		}
+		sc := b.d.Scopes[s.name]
+		if sc != nil {
+			b.diags = append(b.diags, f.checkScope(sc)...)
+			sc.ListsGroups = f.listsGroups
+		}
+		scoped = scoped || sc != nil && f.listsGroups
+		unscoped = unscoped || sc == nil && f.listsGroups
+	}
+	b.d.GroupsScopedOnly = scoped && !unscoped
+}
+
+// checkScope reports everything the file (the fragment b built from it)
+// defines or grants outside its scope.
+func (b *builder) checkScope(sc *state.FileScope) Diagnostics {
+	var ds Diagnostics
 	at := func(s state.Source, p yamlPath, format string, args ...any) {
-		b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: s.File, Line: s.Line, Column: s.Column,
+		ds = append(ds, Diagnostic{Severity: SeverityError, File: s.File, Line: s.Line, Column: s.Column,
 			Path: p.String(), Message: fmt.Sprintf(format, args...) + " (" + sc.Describe() + ")"})
 	}
-	for _, top := range tops {
+	for _, top := range b.tops {
 		if slices.Contains(unscopedOnly, top.key) {
-			at(src(sc.File, top.keyN), yamlPath{top.key}, "`%s` belongs to a file without a scope: it acts on the whole project, and this file has a scope", top.key)
+			at(top.src, yamlPath{top.key}, "`%s` belongs to a file without a scope: it acts on the whole project, and this file has a scope", top.key)
 		}
 	}
 	// grants checks what one definition grants against max_role.
@@ -144,6 +288,7 @@ func (b *builder) checkScope(sc *state.FileScope, tops []entry) {
 		}
 		grants(p, pol.Members, pol.MemberGroups, pol.PushRules)
 	}
+	return ds
 }
 
 // ValidOwner reports whether s is an owner as a scope's `owners` takes one

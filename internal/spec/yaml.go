@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,9 +10,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/reposync/reposync/internal/state"
 )
 
 // document is one parsed spec file: its YAML node tree (for positions and for
@@ -19,6 +23,7 @@ import (
 // look at it, the same content as a JSON-compatible value.
 type document struct {
 	file  string
+	rel   string     // the file's path below its spec root (source.rel)
 	root  *yaml.Node // the top-level mapping
 	opts  Options
 	clean bool // no duplicate or merge keys, no odd keys: the quick schema check applies
@@ -98,7 +103,7 @@ func parseDocument(opts Options, src source) (doc *document, diags Diagnostics) 
 	if c.exhausted || c.tooDeep {
 		return nil, diags
 	}
-	return &document{file: src.name, root: top, opts: opts, clean: len(c.diags) == 0}, diags
+	return &document{file: src.name, rel: src.rel, root: top, opts: opts, clean: len(c.diags) == 0}, diags
 }
 
 // safeDecode guards against a panic inside the YAML parser: hostile input must
@@ -140,6 +145,9 @@ type converter struct {
 	checked map[*yaml.Node]bool // shared mappings already checked for duplicate keys
 	stack   yamlPath            // the path of the node being converted
 	diags   Diagnostics
+	// reported holds the nodes a tag or an invisible character was
+	// reported at, so an alias repeated a thousand times says it once.
+	reported map[*yaml.Node]bool
 }
 
 func newConverter(opts Options, file string, top *yaml.Node, build bool) *converter {
@@ -183,6 +191,9 @@ func (c *converter) convert(n *yaml.Node, depth int) any {
 	if n.Anchor != "" {
 		c.shared++
 		defer func() { c.shared-- }()
+	}
+	if !c.build && n.Kind != yaml.AliasNode && !c.checkValue(n) {
+		return nil
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
@@ -251,6 +262,9 @@ func (c *converter) convert(n *yaml.Node, depth int) any {
 				continue
 			}
 			key := k.Value
+			if check && !c.build {
+				c.checkKey(k)
+			}
 			var prev *yaml.Node
 			if first != nil {
 				if prev = first[key]; prev == nil {
@@ -280,9 +294,118 @@ func (c *converter) convert(n *yaml.Node, depth int) any {
 		if !c.build {
 			return nil
 		}
-		return scalarValue(n)
+		v, _ := scalarValue(n)
+		return v
 	}
 	return nil
+}
+
+// checkValue reports a value that is not what it says: a tag outside
+// YAML's core schema, a scalar its tag does not fit, a scalar holding a
+// character a reviewer cannot see for what it is. It says whether the
+// value is worth converting further (a collection with an odd tag is).
+func (c *converter) checkValue(n *yaml.Node) bool {
+	if !coreTag(n) {
+		c.once(n, "YAML tag `"+n.ShortTag()+"` is not supported: reposync reads values as written; remove the tag (quote the value to make it a string)")
+		return n.Kind != yaml.ScalarNode
+	}
+	if n.Kind != yaml.ScalarNode {
+		return true
+	}
+	if n.Style&yaml.TaggedStyle != 0 { // an untagged scalar always fits
+		if _, _, _, ok := readScalar(n); !ok {
+			c.once(n, fmt.Sprintf("`%s` is not a value of the YAML tag `%s`; remove the tag", clip(state.Visible(n.Value)), n.ShortTag()))
+		}
+	}
+	if r, ok := invisibleIn(n.Value, freeText(c.stack)); ok {
+		c.once(n, fmt.Sprintf("`%s` contains %s; remove it (a reviewer cannot see it)", clip(state.Visible(n.Value)), describeInvisible(r)))
+	}
+	return true
+}
+
+// checkKey reports a mapping key with a tag or a character a reviewer
+// cannot see for what it is, at the key's path.
+func (c *converter) checkKey(k *yaml.Node) {
+	msg := ""
+	if !coreTag(k) {
+		msg = "YAML tag `" + k.ShortTag() + "` on a key is not supported: keys are names, written as they are; remove the tag"
+	} else if r, ok := invisibleIn(k.Value, false); ok {
+		msg = fmt.Sprintf("key `%s` contains %s; remove it (a reviewer cannot see it, and the name would not be the one it looks like)", clip(state.Visible(k.Value)), describeInvisible(r))
+	}
+	if msg != "" {
+		c.stack = append(c.stack, k.Value)
+		c.once(k, msg)
+		c.stack = c.stack[:len(c.stack)-1]
+	}
+}
+
+// once reports a problem with node n at the path being converted, once per
+// node however many aliases reach it.
+func (c *converter) once(n *yaml.Node, msg string) {
+	if c.reported == nil {
+		c.reported = map[*yaml.Node]bool{}
+	}
+	if !c.reported[n] {
+		c.reported[n] = true
+		c.errAt(n, c.path(), msg)
+	}
+}
+
+// coreTag reports whether n carries no tag, or one of YAML 1.2's core
+// schema for its kind (!!str, !!int, !!bool, !!null, !!float; !!map,
+// !!seq). Every other tag — `!x`, `!!timestamp`, `!!binary` — is an error:
+// the schema check would read such a value as its text while the builder
+// skipped it, so a tagged value would vanish between the two.
+func coreTag(n *yaml.Node) bool {
+	if n.Style&yaml.TaggedStyle == 0 {
+		return true // implicit, or the non-specific `!`
+	}
+	switch n.ShortTag() {
+	case "!!str", "!!int", "!!bool", "!!null", "!!float":
+		return n.Kind == yaml.ScalarNode
+	case "!!map":
+		return n.Kind == yaml.MappingNode
+	case "!!seq":
+		return n.Kind == yaml.SequenceNode
+	}
+	return false
+}
+
+// freeText reports whether the value at path p is free text that may span
+// lines: a group's or policy's `description`, a grant's `reason`.
+func freeText(p yamlPath) bool {
+	if len(p) == 0 {
+		return false
+	}
+	last, _ := p[len(p)-1].(string)
+	return last == "description" || last == "reason"
+}
+
+// invisibleIn finds the first state.Invisible character of s — but in free
+// text line breaks, tabs and non-ASCII spaces are text.
+func invisibleIn(s string, free bool) (rune, bool) {
+	for _, r := range s {
+		if state.Invisible(r) && !(free && (r == '\n' || r == '\t' || unicode.Is(unicode.Zs, r))) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// describeInvisible names an invisible character for a message.
+func describeInvisible(r rune) string {
+	kind := "a control character"
+	switch {
+	case unicode.Is(unicode.Cf, r):
+		kind = "a format character (invisible, or reordering the text around it)"
+	case unicode.In(r, unicode.Zl, unicode.Zp):
+		kind = "a line or paragraph separator"
+	case unicode.Is(unicode.Zs, r):
+		kind = "a space other than U+0020"
+	case r == '\n' || r == '\t':
+		kind = "a line break or tab, which only a `description` or a `reason` may hold"
+	}
+	return fmt.Sprintf("%U, %s", r, kind)
 }
 
 // earlierKey returns the key node of the first entry of mapping n before
@@ -300,24 +423,67 @@ func earlierKey(n *yaml.Node, i int, key string) *yaml.Node {
 	return nil
 }
 
-// scalarValue resolves a scalar the way YAML 1.2 does (yaml.v3), except
-// that numbers are exact json.Numbers (see yamlNumber), so the schema sees
-// integers exactly and numbers too large for 64 bits as numbers.
-func scalarValue(n *yaml.Node) any {
-	switch n.ShortTag() {
+// The kinds of value a scalar is, as readScalar reads it.
+type valueKind uint8
+
+const (
+	stringValue valueKind = iota
+	nullValue
+	boolValue
+	numberValue
+)
+
+// readScalar is the one reading of a scalar: the schema checks what it
+// returns (scalarValue) and the builder takes strings through str, so no
+// value can pass the one and be dropped by the other. It resolves the
+// scalar the way YAML 1.2 does (yaml.v3), except that numbers are exact
+// (see yamlNumber), so the schema sees integers exactly and numbers too
+// large for 64 bits as numbers; text is a string's text or a number's
+// digits. A plain date (`2027-01-31`) or `<<` as a value is its text. ok is
+// false for a value its explicit tag does not fit (`!!int abc`) and for a
+// tag outside YAML's core schema (coreTag): errors the converter reports.
+func readScalar(n *yaml.Node) (kind valueKind, text string, b, ok bool) {
+	explicit := n.Style&yaml.TaggedStyle != 0
+	switch tag := n.ShortTag(); tag {
 	case "!!null":
-		return nil
+		return nullValue, "", false, !explicit || n.Value == "" || n.Value == "~" || n.Value == "null"
 	case "!!bool":
-		var b bool
-		if n.Decode(&b) == nil {
-			return b
+		var v bool // not b: its address escapes
+		if n.Decode(&v) == nil {
+			return boolValue, "", v, true
 		}
+		return stringValue, n.Value, false, !explicit
 	case "!!int", "!!float", "!!str":
-		if num, _, ok := yamlNumber(n); ok {
-			return num
+		if num, _, isNum := yamlNumber(n); isNum {
+			return numberValue, string(num), false, true // for !!str: a plain number too large for yaml.v3
 		}
+		return stringValue, n.Value, false, tag == "!!str" || !explicit // .inf and .nan, which JSON cannot hold
 	}
-	return n.Value
+	return stringValue, n.Value, false, coreTag(n)
+}
+
+// scalarValue is readScalar's value as the schema validator takes it: nil,
+// a bool, a json.Number or a string.
+func scalarValue(n *yaml.Node) (any, bool) {
+	kind, text, b, ok := readScalar(n)
+	switch kind {
+	case nullValue:
+		return nil, ok
+	case boolValue:
+		return b, ok
+	case numberValue:
+		return json.Number(text), ok
+	}
+	return text, ok
+}
+
+// str is the text of a scalar that readScalar reads as a string.
+func str(n *yaml.Node) (string, bool) {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return "", false
+	}
+	kind, text, _, ok := readScalar(n)
+	return text, ok && kind == stringValue
 }
 
 // firstInvalidUTF8 locates the first byte that is not valid UTF-8.

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -49,5 +50,22 @@ func TestYAMLSyntaxErrorPositions(t *testing.T) {
 				t.Errorf("message %q lacks %q", d.Message, tt.msg)
 			}
 		})
+	}
+}
+
+// TestOddValuesAreReportedOnce: a tagged value or one holding an invisible
+// character, reached a thousand times through aliases, is one error at the
+// value itself.
+func TestOddValuesAreReportedOnce(t *testing.T) {
+	for _, value := range []string{`!x payments/**`, `"pay\u202ements/**"`} {
+		var b strings.Builder
+		b.WriteString("version: 1\npolicies:\n  p:\n    repositories: [&p " + value + "]\n    members: {alice: viewer}\n")
+		for i := range 1000 {
+			fmt.Fprintf(&b, "  q%d: {repositories: [*p], members: {alice: viewer}}\n", i)
+		}
+		_, diags := parseDocument(DefaultOptions(), source{name: "x.yaml", rel: "x.yaml", data: []byte(b.String())})
+		if len(diags) != 1 || diags[0].Line != 4 || diags[0].Column != 20 {
+			t.Errorf("%s: want one error at 4:20, got %d:\n%s", value, len(diags), messages(diags[:min(len(diags), 3)]))
+		}
 	}
 }

@@ -2,13 +2,17 @@ package state
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
-// FileScope is the `scope:` block of one spec file: delegated ownership.
-// The file may define only what lies inside Patterns and grant no role
-// above MaxRole; Owners review changes to it (CODEOWNERS).
+// FileScope is one entry of `scopes:`: the delegated ownership of one
+// spec file, declared in another (one without a scope). The file may define
+// only what lies inside Patterns and grant no role above MaxRole, nor take
+// away a live grant above it; Owners review changes to it (CODEOWNERS).
 type FileScope struct {
+	// Key is the file's path below the spec root, as `scopes:` names it.
+	Key string
 	// File is the spec file the scope belongs to, as Source.File names it.
 	File     string
 	Patterns []Pattern
@@ -16,7 +20,7 @@ type FileScope struct {
 	// block does not set it.
 	MaxRole Role
 	Owners  []string
-	// Source is where the `scope` key is written.
+	// Source is where the scope's key is written under `scopes:`.
 	Source Source
 	// ListsGroups: the file has a `groups:` section.
 	ListsGroups bool
@@ -94,6 +98,28 @@ func (s *FileScope) HoldsPattern(p Pattern, own []Pattern) bool {
 		}
 	}
 	return true
+}
+
+// Overlap finds a repository path both scopes could select: a positive
+// pattern of each that overlap (Pattern.Overlaps), unless a `!` pattern of
+// either scope excludes all of one of them. Conservative: where it cannot
+// tell, it says they overlap.
+func (s *FileScope) Overlap(o *FileScope) (p, q Pattern, ok bool) {
+	excludes := func(n, x Pattern) bool { return n.Negate && x.Within(n) }
+	for _, p := range s.Patterns {
+		for _, q := range o.Patterns {
+			if p.Negate || q.Negate || !p.Overlaps(q) {
+				continue
+			}
+			cut := slices.ContainsFunc(append(slices.Clip(s.Patterns), o.Patterns...), func(n Pattern) bool {
+				return excludes(n, p) || excludes(n, q)
+			})
+			if !cut {
+				return p, q, true
+			}
+		}
+	}
+	return Pattern{}, Pattern{}, false
 }
 
 // Allows reports whether the scope may grant role r.

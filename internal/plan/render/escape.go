@@ -2,15 +2,23 @@ package render
 
 import (
 	"net/url"
+	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/state"
 )
 
 // Everything a spec or the live state can put into a Markdown comment —
 // names, paths, descriptions, reasons, sources — passes through one of the
 // functions below, so that no tag, comment, link, emphasis or table break
-// written by a pull-request author survives into the rendered comment.
+// written by a pull-request author survives into the rendered comment, and
+// no character a reviewer cannot see for what it is (state.Invisible: a
+// right-to-left override, a zero-width space, a control character) reaches
+// it unescaped. The text and Markdown views render a copy of the plan with
+// every such character escaped (visiblePlan), so live values that reach
+// them by other ways — a push rule's diff, a description — are seen too.
 //
 //   - code: an inline code span (inert in CommonMark: no HTML, no links);
 //   - text: plain text, every character that could start Markdown or HTML
@@ -21,7 +29,7 @@ import (
 // code wraps s in an inline code span that no backtick run inside s can
 // close early; line breaks become spaces (a code span cannot hold one).
 func code(s string) string {
-	s = oneLine(s)
+	s = state.Visible(oneLine(s))
 	if s == "" {
 		return ""
 	}
@@ -60,7 +68,7 @@ var mdEscaper = strings.NewReplacer(
 )
 
 // text makes s inert Markdown text.
-func text(s string) string { return mdEscaper.Replace(s) }
+func text(s string) string { return state.Visible(mdEscaper.Replace(s)) }
 
 // prose makes a message of reposync's own, where `x` quotes a name, inert
 // Markdown: the quoted names as code spans, the rest as text. A message
@@ -85,7 +93,7 @@ var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"
 	"\r", " ", "\n", " ")
 
 // html makes s inert inside an HTML element.
-func html(s string) string { return htmlEscaper.Replace(s) }
+func html(s string) string { return state.Visible(htmlEscaper.Replace(s)) }
 
 // cell makes rendered Markdown safe inside a table cell: a pipe would end
 // the cell even inside a code span, and a line break would end the row.
@@ -102,6 +110,106 @@ func oneLine(s string) string {
 
 // lineBreaks is built once: a Replacer is costly to build and safe to share.
 var lineBreaks = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
+
+// visiblePlan returns p, or when any of its strings holds an invisible
+// character a copy of it with every such character escaped
+// (state.Visible): what the text and Markdown views render. Line breaks
+// stay in group descriptions, which those views show line by line.
+func visiblePlan(p *plan.Plan) *plan.Plan {
+	v, changed := visibleValue(reflect.ValueOf(p), false)
+	if !changed {
+		return p
+	}
+	return v.Interface().(*plan.Plan)
+}
+
+// shownField is a field of a plan type that a view may show: exported,
+// able to hold a string, and not the API's ids (Target), which no view
+// shows; lines: a group's description, which may span lines. (Maps are
+// not walked: the plan's only one, the live fingerprints, is never shown.)
+type shownField struct {
+	index int
+	lines bool
+}
+
+var shown sync.Map // reflect.Type -> []shownField
+
+func shownFields(t reflect.Type) []shownField {
+	if fs, ok := shown.Load(t); ok {
+		return fs.([]shownField)
+	}
+	var fs []shownField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if k := f.Type.Kind(); f.IsExported() && f.Type != reflect.TypeFor[plan.Target]() && (k < reflect.Bool || k > reflect.Complex128) {
+			fs = append(fs, shownField{i, f.Name == "Description" && t == reflect.TypeFor[plan.GroupValue]()})
+		}
+	}
+	shown.Store(t, fs)
+	return fs
+}
+
+// visibleValue is v with its strings escaped, copied only where one
+// changed; lines keeps line breaks (a description).
+func visibleValue(v reflect.Value, lines bool) (reflect.Value, bool) {
+	var out reflect.Value // the copy, once something changed
+	switch v.Kind() {
+	case reflect.String:
+		if s := visibleText(v.String(), lines); s != v.String() {
+			out = reflect.New(v.Type()).Elem()
+			out.SetString(s)
+		}
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			break
+		}
+		if e, ch := visibleValue(v.Elem(), lines); ch {
+			if v.Kind() == reflect.Pointer {
+				p := reflect.New(e.Type())
+				p.Elem().Set(e)
+				e = p
+			}
+			out = reflect.New(v.Type()).Elem()
+			out.Set(e)
+		}
+	case reflect.Struct:
+		for _, sf := range shownFields(v.Type()) {
+			if f, ch := visibleValue(v.Field(sf.index), sf.lines); ch {
+				if !out.IsValid() {
+					out = reflect.New(v.Type()).Elem()
+					out.Set(v)
+				}
+				out.Field(sf.index).Set(f)
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			if e, ch := visibleValue(v.Index(i), lines); ch {
+				if !out.IsValid() {
+					out = reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+					reflect.Copy(out, v)
+				}
+				out.Index(i).Set(e)
+			}
+		}
+	}
+	if !out.IsValid() {
+		return v, false
+	}
+	return out, true
+}
+
+// visibleText is state.Visible, line by line when lines is set.
+func visibleText(s string, lines bool) string {
+	if !lines {
+		return state.Visible(s)
+	}
+	parts := strings.Split(s, "\n")
+	for i := range parts {
+		parts[i] = state.Visible(parts[i])
+	}
+	return strings.Join(parts, "\n")
+}
 
 // fence returns a code fence longer than any backtick run in body, so a
 // diff of spec text cannot close its block early.

@@ -95,8 +95,11 @@ func changeFacts(c plan.Change, q quoting, src string) []fact {
 			return []fact{fc}
 		}
 		rank, what := -1, "gains "+string(a.Role)
-		if grantsAdmin(c) {
+		switch {
+		case grantsAdmin(c):
 			rank = 2
+		case demotesAdmin(c): // from any file: an admin taken away
+			rank = 0
 		}
 		switch {
 		case b != nil && b.Via != "":

@@ -47,6 +47,7 @@ const maxFolded = 100
 // It stays under Options.MaxMarkdown bytes. Every string that comes from
 // the spec or the live state is rendered inert (escape.go).
 func Markdown(w io.Writer, p *plan.Plan, o Options) error {
+	p = visiblePlan(p)
 	limit := o.MaxMarkdown
 	if limit <= 0 {
 		limit = DefaultMaxMarkdown

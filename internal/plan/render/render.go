@@ -233,6 +233,14 @@ func added(before, after []string) []string {
 	return out
 }
 
+// demotesAdmin reports whether a change takes a direct admin role away
+// from a member who stays on the repository.
+func demotesAdmin(c plan.Change) bool {
+	b, _ := c.Before.(*plan.MemberValue)
+	a, _ := c.After.(*plan.MemberValue)
+	return c.Action == plan.Update && b != nil && a != nil && b.Role == state.RoleAdmin && b.Via == "" && a.Role != state.RoleAdmin
+}
+
 // grantsAdmin reports whether a change makes someone a repository admin.
 func grantsAdmin(c plan.Change) bool {
 	a, ok := c.After.(*plan.MemberValue)

@@ -35,6 +35,7 @@ var actionColor = map[plan.Action]string{
 // changed outside the spec, grouped by person, the worst grant first;
 // grants ending soon, warnings and the summary line.
 func Text(w io.Writer, p *plan.Plan, o Options) error {
+	p = visiblePlan(p)
 	bw := bufio.NewWriter(w)
 	paint := func(code, s string) string {
 		if !o.Color || code == "" {
