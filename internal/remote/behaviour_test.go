@@ -282,6 +282,12 @@ func TestDeleteGroupChecksTheIDIsStillTheGroup(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not deleted: group id 101 is no longer pay/gone in the tree") {
 		t.Fatalf("err = %v", err)
 	}
+	// A change that does not name the group's parent cannot be checked.
+	orphan := deleteGroupChange("pay/old", 101, 100)
+	orphan.Target.ParentGroup, orphan.Target.ParentGroupID = "", 0
+	if err := h.apply(plan.OpDeleteGroup, orphan); err == nil || !strings.Contains(err.Error(), "so its id cannot be checked") {
+		t.Errorf("no parent: err = %v", err)
+	}
 	if h.calls("DeleteGroup") != 0 || !slices.Contains(h.groups(), "pay/old") {
 		t.Error("a group was deleted")
 	}

@@ -108,6 +108,9 @@ func (w *Writer) deleteGroup(ctx context.Context, c plan.Change) error {
 	}
 	// The id is the group's still: its parent lists the path at it (ids
 	// of deleted groups might be handed out again, A20).
+	if c.Target.ParentGroup != state.ParentPath(path) {
+		return fmt.Errorf("not deleted: the plan names %q as the parent of group %s, so its id cannot be checked", c.Target.ParentGroup, path)
+	}
 	if found, ok, err := w.findGroup(ctx, c.Target.ParentGroupID, state.BaseName(path)); err != nil {
 		return fmt.Errorf("check that group %s is still group %d: %w", path, id, err)
 	} else if !ok || found != id {
