@@ -246,9 +246,9 @@ func readStages(p *pager, w *world, sc scenario, ds []desired, in scopeOf, users
 	}
 	if len(idx) > 0 {
 		rd.list("ListProductPermissionResourcesGrantedUsers", users, false)
+		rd.list("ShowProjectMemberSetting", 1, false) // the roles CodeArts syncs, for the members
 		if !sc.membersOnly {
 			rd.list("ListProjectProtectedRefsUserGroups", 1, true)
-			rd.list("ShowProjectMemberSetting", 1, false)
 		}
 		rd.s.Chain = max(rd.s.Chain, 2) // a team listing, then a list of a repository it found
 	}
