@@ -234,7 +234,16 @@ func endpointCases() []endpointCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.CreateGroup(ctx, tProject, CreateGroupRequest{Name: "api", ParentID: 100, Visibility: "private", Description: "Payments API"})
 			},
-			want: CreatedGroup{ID: 101, Name: "api", Description: "Payments API", FullName: "0b234373cf3f4b04ab2d8a245155e12b / payments / api", Visibility: "private"},
+			want: CreatedGroup{ID: 101, Name: "api", Description: "Payments API", Visibility: "private"},
+		},
+		{
+			op: "CreateGroup full_name an object", method: "POST", path: "/v4/" + tProject + "/groups", status: 201,
+			body: `{"name":"api","parent_id":100,"visibility":"private"}`,
+			resp: `{"id":101,"name":"api","full_name":{"names":["payments","api"]},"visibility":"private"}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.CreateGroup(ctx, tProject, CreateGroupRequest{Name: "api", ParentID: 100, Visibility: "private"})
+			},
+			want: CreatedGroup{ID: 101, Name: "api", Visibility: "private"},
 		},
 		{
 			op: "CreateGroup top level", method: "POST", path: "/v4/" + tProject + "/groups", status: 201,

@@ -33,13 +33,14 @@ type CreateGroupRequest struct {
 	Description string `json:"description,omitempty"`
 }
 
-// CreatedGroup is CreateGroup's answer. FullName is untyped in the SDK.
+// CreatedGroup is CreateGroup's answer. Its full_name is not decoded: the
+// SDK leaves it untyped (any JSON value, an object in its model), and
+// reposync never reads it (paths come from the tree walk).
 type CreatedGroup struct {
-	ID          int64      `json:"id"`
-	Name        string     `json:"name"`
-	Description string     `json:"description"`
-	FullName    FlexString `json:"full_name"`
-	Visibility  string     `json:"visibility"`
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Visibility  string `json:"visibility"`
 }
 
 // CreateGroup creates a repository group (POST /v4/{project_id}/groups, 201).

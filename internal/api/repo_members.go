@@ -55,6 +55,62 @@ type LegacyMember struct {
 	Enabled     string `json:"enabled"`
 }
 
+// MemberRow is one member of a repository as its two member lists show it:
+// the v4 row, and the legacy row of the same member (nil when the legacy
+// list does not show it: an inherited member, or one not listed there yet).
+type MemberRow struct {
+	RepositoryMember
+	Legacy *LegacyMember
+}
+
+// JoinMembers pairs each legacy row with the v4 row of the same member,
+// without assuming the legacy user_id is the IAM id (docs/api-assumptions.md
+// A46): by the v4 user_iam_id it equals, else by user name (v4 user_name)
+// in the same tenant (v4 tenant_id, where both say). A legacy row that pairs
+// with no v4 row, or with one another legacy row pairs with too, is
+// unpaired: who it is cannot be told, so nothing may be written to it.
+func JoinMembers(v4 []RepositoryMember, legacy []LegacyMember) (rows []MemberRow, unpaired []LegacyMember) {
+	rows = make([]MemberRow, len(v4))
+	byIAM := make(map[string]int, len(v4))
+	byName := make(map[string][]int, len(v4))
+	for i, m := range v4 {
+		rows[i].RepositoryMember = m
+		byIAM[m.UserIAMID] = i
+		byName[m.UserName] = append(byName[m.UserName], i)
+	}
+	claims := make([][]int, len(v4)) // the legacy rows pairing with each v4 row
+	var lost []int
+	for j, l := range legacy {
+		i, ok := byIAM[l.UserID]
+		if !ok || l.UserID == "" {
+			n := 0
+			for _, k := range byName[l.Name] {
+				if t := v4[k].TenantID; l.DomainID == "" || t == "" || t == l.DomainID {
+					i, n = k, n+1
+				}
+			}
+			ok = l.Name != "" && n == 1
+		}
+		if !ok {
+			lost = append(lost, j)
+			continue
+		}
+		claims[i] = append(claims[i], j)
+	}
+	for i, c := range claims {
+		if len(c) == 1 {
+			rows[i].Legacy = &legacy[c[0]]
+		} else {
+			lost = append(lost, c...)
+		}
+	}
+	slices.Sort(lost)
+	for _, j := range lost {
+		unpaired = append(unpaired, legacy[j])
+	}
+	return rows, unpaired
+}
+
 // Legacy access levels of AddRepoMembers and SetRepoRole.
 const (
 	RoleViewer    = 20
@@ -200,16 +256,19 @@ func (c *Client) AddRepoMembers(ctx context.Context, repoUUID string, users []Ne
 	return res, nil
 }
 
-// SetRepoRole changes a member's legacy access level (20, 30 or 40); the
-// member is addressed by IAM user id.
-func (c *Client) SetRepoRole(ctx context.Context, repoUUID, iamUserID string, role int64) error {
+// SetRepoRole changes a member's legacy access level (20, 30 or 40). The
+// member is addressed by memberID, the user_id the legacy list gives it
+// (MemberRow.Legacy): documented as the IAM user id, which it need not be.
+func (c *Client) SetRepoRole(ctx context.Context, repoUUID, memberID string, role int64) error {
 	return c.legacy(ctx, &call{op: "SetRepoRole", method: http.MethodPut, svc: svcRepo,
-		path: "/v1/repositories/" + seg(repoUUID) + "/members/" + seg(iamUserID),
+		path: "/v1/repositories/" + seg(repoUUID) + "/members/" + seg(memberID),
 		body: map[string]int64{"role": role}}, nil)
 }
 
-// DeleteRepoMember removes a direct member from a repository.
-func (c *Client) DeleteRepoMember(ctx context.Context, repoUUID, iamUserID string) error {
+// DeleteRepoMember removes a direct member from a repository, addressed as
+// SetRepoRole addresses it (the page calls the id the repository member
+// id).
+func (c *Client) DeleteRepoMember(ctx context.Context, repoUUID, memberID string) error {
 	return c.legacy(ctx, &call{op: "DeleteRepoMember", method: http.MethodDelete, svc: svcRepo,
-		path: "/v1/repositories/" + seg(repoUUID) + "/members/" + seg(iamUserID)}, nil)
+		path: "/v1/repositories/" + seg(repoUUID) + "/members/" + seg(memberID)}, nil)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"slices"
+	"strings"
 )
 
 // RoleSync is one role of a project's member setting.
@@ -23,6 +25,28 @@ type ProjectMemberSetting struct {
 	SyncEnabled        bool       `json:"sync_enabled"`
 	SyncAllRoleEnabled bool       `json:"sync_all_role_enabled"`
 	RoleSync           []RoleSync `json:"role_sync"`
+}
+
+// SyncsRole reports whether CodeArts syncs the members of a project role
+// into every repository: the sync is on, for every role or for this one,
+// named by its name or its Chinese name (as the service may case them).
+func (s ProjectMemberSetting) SyncsRole(role string) bool {
+	role = strings.TrimSpace(role)
+	if !s.SyncEnabled || role == "" {
+		return false
+	}
+	return s.SyncAllRoleEnabled || slices.ContainsFunc(s.RoleSync, func(r RoleSync) bool {
+		return r.RoleSyncEnabled && (strings.EqualFold(strings.TrimSpace(r.RoleName), role) || strings.TrimSpace(r.RoleChineseName) == role)
+	})
+}
+
+// Synced reports whether a repository's member row, not inherited, is a
+// project member CodeArts syncs into it: the row names the project as its
+// source (member_source_id, docs/api-assumptions.md A4), or it carries a
+// project role the setting syncs, which holds whether or not rows are
+// marked (A44).
+func (s ProjectMemberSetting) Synced(m RepositoryMember, project string) bool {
+	return m.Direct() && (project != "" && m.MemberSourceID == project || s.SyncsRole(m.ProjectRoleName))
 }
 
 // ShowProjectMemberSetting reads a project's member setting, gathering

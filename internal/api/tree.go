@@ -28,10 +28,6 @@ type TreeItem struct {
 	SubgroupCount   int64  `json:"subgroup_count"`
 	ProjectCount    int64  `json:"project_count"`
 	Archived        bool   `json:"archived"`
-	// IsProjectAdmin is a 0/1 flag about the caller (REFERENCE §4.5, its
-	// meaning not stated; docs/api-assumptions.md A42): reposync doctor
-	// reads it as "the caller administers the project".
-	IsProjectAdmin int64 `json:"is_project_admin"`
 }
 
 // Descendant types of TreeItem.

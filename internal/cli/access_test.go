@@ -174,22 +174,25 @@ func TestAccessReadsOnlyWhatItNeeds(t *testing.T) {
 	}{
 		// The top level and the two groups on the path (not tools), their
 		// member groups, then the repository's four lists; no lookups of
-		// users, member groups or roles.
+		// users, member groups or roles, only the member setting (which
+		// roles CodeArts syncs).
 		{"repo", []string{"--repo", "payments/api/gateway"}, map[string]int{
 			"ListProjectSubgroupsAndRepositories": 1, "ListGroupSubgroupsAndRepositories": 2, "ListGroupUserGroups": 2,
 			"ListMembers": 1, "ListRepoMembers": 1, "ListRepositoryUserGroups": 1, "ListRepositoryFilePushPermissions": 1,
+			"ShowProjectMemberSetting": 1,
 		}},
 		// The tree (top; payments, payments/api, tools), every repository's
 		// members, and the push rules of the two alice is a member of.
 		{"user", []string{"--user", "alice"}, map[string]int{
 			"ListProjectSubgroupsAndRepositories": 1, "ListGroupSubgroupsAndRepositories": 3,
-			"ListMembers": 3, "ListRepositoryFilePushPermissions": 2,
+			"ListMembers": 3, "ListRepositoryFilePushPermissions": 2, "ShowProjectMemberSetting": 1,
 		}},
 		// The tree, every group's member groups and every repository's four
 		// lists.
 		{"project", nil, map[string]int{
 			"ListProjectSubgroupsAndRepositories": 1, "ListGroupSubgroupsAndRepositories": 3, "ListGroupUserGroups": 3,
 			"ListMembers": 3, "ListRepoMembers": 3, "ListRepositoryUserGroups": 3, "ListRepositoryFilePushPermissions": 3,
+			"ShowProjectMemberSetting": 1,
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

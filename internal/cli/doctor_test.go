@@ -161,7 +161,7 @@ func TestDoctorBehaviours(t *testing.T) {
 				{"A16", "x_total", doctor.AsAssumed, nil},
 				{"A21", "tree_order", doctor.AsAssumed, map[string]any{"order": "ascending id"}},
 				{"A25", "attach_conflict", doctor.NotObserved, nil},
-				{"A40", "member_ids", doctor.AsAssumed, nil},
+				{"A40", "member_ids", doctor.AsAssumed, map[string]any{"case": "iam"}},
 			},
 		},
 		{
@@ -182,10 +182,27 @@ func TestDoctorBehaviours(t *testing.T) {
 			name: "member_sync true with an unknown synced level", extra: doctorMembers35,
 			wants: []want{
 				{"A3", "member_sync", doctor.AsAssumed, nil},
+				// alice, an administrator of each repository, is a Project
+				// manager too: CodeArts syncs her, whose direct row shows.
 				{"A5", "synced_levels", doctor.DiffersHandled, map[string]any{"roles": []any{
+					map[string]any{"role": "Administrator", "level": 40.0, "rows": 2.0},
 					map[string]any{"role": "Committer", "level": 35.0, "rows": 2.0},
 					map[string]any{"role": "Project manager", "level": 40.0, "rows": 2.0},
 				}}},
+			},
+		},
+		{
+			name: "sync_marker none", extra: doctorMembers + "behaviour: {sync_marker: none}\n",
+			wants: []want{
+				{"A3", "member_sync", doctor.AsAssumed, nil},
+				{"A4", "sync_markers", doctor.DiffersHandled, map[string]any{"member_source_id_is_project": 0.0}},
+			},
+		},
+		{
+			name: "legacy_member_id own", extra: doctorMembers + "behaviour: {legacy_member_id: own}\n",
+			wants: []want{
+				{"A40", "member_ids", doctor.DiffersHandled, map[string]any{"case": "own", "same_id": 0.0, "unpaired": []any{}}},
+				{"A5", "synced_levels", doctor.AsAssumed, nil},
 			},
 		},
 		{
@@ -590,9 +607,11 @@ func TestDoctorUnsupportedDifferenceExit1(t *testing.T) {
 				Error  any            `json:"error"`
 			}
 			json.Unmarshal(rec.Body.Bytes(), &env)
+			// bob's legacy row names someone no v4 row has: who it is
+			// cannot be told.
 			for _, u := range env.Result["users"].([]any) {
 				if m := u.(map[string]any); m["name"] == "bob" {
-					m["user_id"] = "ffffffffffffffffffffffffffffffff"
+					m["user_id"], m["name"] = "ffffffffffffffffffffffffffffffff", "robert"
 				}
 			}
 			json.NewEncoder(rw).Encode(env)
@@ -600,7 +619,7 @@ func TestDoctorUnsupportedDifferenceExit1(t *testing.T) {
 	})
 	code, rep, _ := w.doctor(doctorSpec)
 	c := findCheck(t, rep, "A40", "member_ids")
-	if code != ExitError || c.Status != doctor.DiffersUnsupported || !strings.Contains(c.Summary, "bob") {
+	if code != ExitError || c.Status != doctor.DiffersUnsupported || !strings.Contains(c.Summary, "robert") {
 		t.Errorf("exit %d; A40 %s: %s", code, c.Status, c.Summary)
 	}
 	if !slices.ContainsFunc(rep.Outcome.Problems, func(p string) bool { return strings.Contains(p, "please report") }) {

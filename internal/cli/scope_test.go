@@ -89,7 +89,7 @@ func TestMembersOnlySpecReadsOnlyMembers(t *testing.T) {
 	}
 	calls := w.sim.Stats().Calls
 	for _, op := range []string{"ListProjectProtectedRefsUserGroups",
-		"ShowProjectMemberSetting", "ListGroupUserGroups", "ListGroupAddableUserGroups", "ListAuthorizations"} {
+		"ListGroupUserGroups", "ListGroupAddableUserGroups", "ListAuthorizations"} {
 		if calls[op] != 0 {
 			t.Errorf("%s called %d times for a members-only spec", op, calls[op])
 		}
@@ -101,6 +101,10 @@ func TestMembersOnlySpecReadsOnlyMembers(t *testing.T) {
 		if calls[op] != 2 {
 			t.Errorf("%s called %d times, want 2: the unlisted repositories' alone", op, calls[op])
 		}
+	}
+	// Once a plan: the member setting says which members CodeArts syncs.
+	if calls["ShowProjectMemberSetting"] != 1 {
+		t.Errorf("ShowProjectMemberSetting called %d times, want 1", calls["ShowProjectMemberSetting"])
 	}
 	if calls["ListMembers"] == 0 {
 		t.Error("members were not read")

@@ -21,19 +21,19 @@ import (
 // checks (A13, A25) are added by the probe, or here as not observed.
 func (r *run) behaviour() {
 	facts := r.c.Facts()
-	samples := r.samples
+	ev := evidence{project: r.o.Project, setting: r.roles, samples: r.samples}
 	r.rep.Behaviour = append(r.rep.Behaviour,
 		checkFullPath(r.serverOrder, r.orderErr, r.rep.Tree.Warnings),
-		checkMemberSync(r.o.Project, samples),
-		checkSyncMarkers(r.o.Project, samples),
-		checkSyncedLevels(r.o.Project, samples),
-		checkCreator(samples),
-		checkRoleNames(r.o.Project, samples),
-		checkRoleIDs(r.roles, r.rolesErr, samples),
+		checkMemberSync(ev),
+		checkSyncMarkers(ev),
+		checkSyncedLevels(ev),
+		checkCreator(ev),
+		checkRoleNames(ev),
+		checkRoleIDs(r.roles, r.rolesErr, r.samples),
 		checkXTotal(facts.Lists),
 		checkPageSize(facts.Lists),
 		checkTreeOrder(r.serverOrder, r.orderErr),
-		checkMemberIDs(samples),
+		checkMemberIDs(ev),
 	)
 	if r.o.WriteProbe == "" {
 		const how = "only the write probe can tell: reposync doctor --write-probe REPOSITORY"
@@ -119,52 +119,56 @@ func checkFullPath(listings []listing, listErr error, walkWarnings []string) Che
 	return check(id, name, DiffersHandled, fmt.Sprintf("full_path forms vary: %d with a namespace (%s), %d without, %d missing; reposync builds paths from the walk", items-plain-empty, strings.Join(ns, ", "), plain, empty), obs)
 }
 
-// row is one v4 member row with the legacy level of the same user.
+// evidence is what the member checks look at: the sampled repositories'
+// member lists and the project's member setting (which roles it syncs).
+type evidence struct {
+	project string
+	setting api.ProjectMemberSetting
+	samples []*sample
+}
+
+// row is one v4 member row with the legacy level of the same user, and
+// whether CodeArts syncs it from the project (as reposync reads it).
 type row struct {
 	repo     string
 	m        api.RepositoryMember
 	level    int64
 	hasLevel bool
+	synced   bool
 }
 
-// memberRows joins each sampled repository's v4 rows with its legacy levels
-// (by IAM user id, as remote.Read does).
-func memberRows(samples []*sample) (rows []row, repos int) {
-	for _, s := range samples {
+// memberRows pairs each sampled repository's v4 rows with its legacy rows
+// (api.JoinMembers, as a plan does).
+func (ev evidence) memberRows() (rows []row, repos int) {
+	for _, s := range ev.samples {
 		if !s.hasMember {
 			continue
 		}
 		repos++
-		levels := map[string]int64{}
-		for _, l := range s.legacy {
-			levels[l.UserID] = l.Role
-		}
-		for _, m := range s.members {
-			lv, ok := levels[m.UserIAMID]
-			rows = append(rows, row{repo: s.path, m: m, level: lv, hasLevel: ok && s.hasLegacy})
+		paired, _ := s.join()
+		for _, p := range paired {
+			r := row{repo: s.path, m: p.RepositoryMember, synced: ev.setting.Synced(p.RepositoryMember, ev.project)}
+			if p.Legacy != nil {
+				r.level, r.hasLevel = p.Legacy.Role, true
+			}
+			rows = append(rows, r)
 		}
 	}
 	return rows, repos
 }
 
-// synced reports whether a row carries the "synced from the project" marker
-// reposync reads (A4): no member source, member_source_id = the project.
-func synced(m api.RepositoryMember, project string) bool {
-	return m.Direct() && project != "" && m.MemberSourceID == project
-}
-
 // checkMemberSync (A3): every sampled repository shows members CodeArts
 // manages itself (synced project members or a creator).
-func checkMemberSync(project string, samples []*sample) Check {
+func checkMemberSync(ev evidence) Check {
 	const id, name = "A3", "member_sync"
-	rows, repos := memberRows(samples)
+	rows, repos := ev.memberRows()
 	if repos == 0 {
 		return check(id, name, NotObserved, "no repository member list was read", nil)
 	}
 	var syncedRows, creators, admins int
 	with := map[string]bool{}
 	for _, r := range rows {
-		if synced(r.m, project) {
+		if r.synced {
 			syncedRows++
 			with[r.repo] = true
 		}
@@ -187,25 +191,30 @@ func checkMemberSync(project string, samples []*sample) Check {
 	return check(id, name, DiffersHandled, fmt.Sprintf("%d of %d sampled repositories show members synced from the project or a creator; reposync handles either", len(with), repos), obs)
 }
 
-// checkSyncMarkers (A4): the markers that tell a member CodeArts manages
-// from a direct one. A row with none of them whose role reposync does not
-// know (by name or level) is most likely a synced member without the
-// marker: reposync would take it for a direct member.
-func checkSyncMarkers(project string, samples []*sample) Check {
+// checkSyncMarkers (A4, A44): the markers that tell a member CodeArts
+// manages from a direct one: member_source_id = the project, or a project
+// role the member setting syncs (which reposync reads whether or not rows
+// are marked). A row with none of them whose role reposync does not know
+// (by name or level) is most likely a synced member no marker shows:
+// reposync would take it for a direct member.
+func checkSyncMarkers(ev evidence) Check {
 	const id, name = "A4", "sync_markers"
-	rows, repos := memberRows(samples)
+	rows, repos := ev.memberRows()
 	if repos == 0 {
 		return check(id, name, NotObserved, "no repository member list was read", nil)
 	}
-	var bySourceID, byAdmin, byCreator int
-	var unmarked []string
+	var bySourceID, byRole, byAdmin, byCreator int
+	var unmarked, roleOnly []string
 	for _, r := range rows {
 		m := r.m
 		switch {
 		case !m.Direct():
 			continue
-		case synced(m, project):
+		case m.MemberSourceID == ev.project && ev.project != "":
 			bySourceID++
+		case r.synced:
+			byRole++
+			roleOnly = append(roleOnly, fmt.Sprintf("%s in %s (project role %s)", m.UserName, r.repo, m.ProjectRoleName))
 		case m.IsProjectAdmin == 1:
 			byAdmin++
 		case m.IsRepoCreator == 1:
@@ -221,12 +230,17 @@ func checkSyncMarkers(project string, samples []*sample) Check {
 			}
 		}
 	}
-	obs := map[string]any{"member_source_id_is_project": bySourceID, "is_project_admin": byAdmin, "is_repo_creator": byCreator, "unmarked_unknown_roles": nonNil(unmarked)}
+	obs := map[string]any{"member_source_id_is_project": bySourceID, "synced_project_role_only": byRole, "is_project_admin": byAdmin,
+		"is_repo_creator": byCreator, "unmarked_unknown_roles": nonNil(unmarked), "sync_enabled": ev.setting.SyncEnabled}
 	switch {
 	case len(unmarked) > 0:
 		return check(id, name, DiffersUnsupported, fmt.Sprintf("%s carries none of the markers of a member CodeArts manages, with a role reposync does not know; it would be taken for a direct member", unmarked[0]), obs)
 	case bySourceID > 0:
+		// Rows of a synced role without the marker are then members who
+		// are direct members too: the direct row is the one listed.
 		return check(id, name, AsAssumed, fmt.Sprintf("synced members carry member_source_id = the project id (%d rows)", bySourceID), obs)
+	case byRole > 0:
+		return check(id, name, DiffersHandled, fmt.Sprintf("no row carries member_source_id = the project id, %d carry a project role the member setting syncs (first: %s); reposync knows synced members by that role and never changes them", byRole, roleOnly[0]), obs)
 	}
 	return check(id, name, NotObserved, "no member synced from the project to look at", obs)
 }
@@ -270,13 +284,13 @@ func standardLevel(l int64) bool {
 // checkSyncedLevels (A5): the legacy level of each synced role is 20, 30 or
 // 40. Another level (35, say) is a role reposync does not know: it leaves
 // such a member alone, and a spec naming it gets a manual change.
-func checkSyncedLevels(project string, samples []*sample) Check {
+func checkSyncedLevels(ev evidence) Check {
 	const id, name = "A5", "synced_levels"
-	rows, repos := memberRows(samples)
+	rows, repos := ev.memberRows()
 	if repos == 0 {
 		return check(id, name, NotObserved, "no repository member list was read", nil)
 	}
-	levels := roleLevels(rows, func(r row) bool { return synced(r.m, project) })
+	levels := roleLevels(rows, func(r row) bool { return r.synced })
 	obs := map[string]any{"roles": levels}
 	if len(levels) == 0 {
 		return check(id, name, NotObserved, "no member synced from the project to look at", obs)
@@ -294,9 +308,9 @@ func checkSyncedLevels(project string, samples []*sample) Check {
 }
 
 // checkCreator (A6): the creator is an administrator (40).
-func checkCreator(samples []*sample) Check {
+func checkCreator(ev evidence) Check {
 	const id, name = "A6", "creator"
-	rows, repos := memberRows(samples)
+	rows, repos := ev.memberRows()
 	if repos == 0 {
 		return check(id, name, NotObserved, "no repository member list was read", nil)
 	}
@@ -315,14 +329,14 @@ func checkCreator(samples []*sample) Check {
 
 // checkRoleNames (A11): direct members' role names are Viewer, Developer and
 // Administrator, matching their levels 20, 30, 40.
-func checkRoleNames(project string, samples []*sample) Check {
+func checkRoleNames(ev evidence) Check {
 	const id, name = "A11", "role_names"
-	rows, repos := memberRows(samples)
+	rows, repos := ev.memberRows()
 	if repos == 0 {
 		return check(id, name, NotObserved, "no repository member list was read", nil)
 	}
 	levels := roleLevels(rows, func(r row) bool {
-		return r.m.Direct() && !synced(r.m, project) && r.m.IsRepoCreator != 1
+		return r.m.Direct() && !r.synced && r.m.IsRepoCreator != 1
 	})
 	obs := map[string]any{"roles": levels}
 	if len(levels) == 0 {
@@ -523,45 +537,58 @@ func checkTreeOrder(listings []listing, listErr error) Check {
 	return check(id, name, DiffersHandled, "the default order is "+order+" ("+strings.Join(seqs, "; ")+"); reposync always asks for order_by=id&sort=asc", obs)
 }
 
-// checkMemberIDs (A40): the legacy list's user_id of a member is the v4
-// list's user_iam_id of the same member. reposync joins the two lists by it
-// (levels from one, sources from the other); a member whose ids differ
-// would lose its level and show up twice.
-func checkMemberIDs(samples []*sample) Check {
+// checkMemberIDs (A40, A46): whether the legacy list's user_id of a member
+// is its v4 user_iam_id ("iam") or an id of its own ("own"), which the
+// legacy writes then take. reposync pairs the rows by IAM id, else by user
+// name and tenant (api.JoinMembers), and addresses each member by the legacy
+// id: either case is handled. A legacy row it cannot pair is a member it
+// cannot tell who it is, and never changes.
+func checkMemberIDs(ev evidence) Check {
 	const id, name = "A40", "member_ids"
-	var matched, legacyOnly, repos int
-	var mismatched []string
-	for _, s := range samples {
+	var sameID, ownID, repos int
+	var own, unpaired []string
+	for _, s := range ev.samples {
 		if !s.hasMember || !s.hasLegacy {
 			continue
 		}
 		repos++
-		byIAM, byName := map[string]bool{}, map[string]string{}
-		for _, m := range s.members {
-			byIAM[m.UserIAMID] = true
-			byName[m.UserName] = m.UserIAMID
-		}
-		for _, l := range s.legacy {
-			switch v4, named := byName[l.Name]; {
-			case byIAM[l.UserID]:
-				matched++
-			case named:
-				mismatched = append(mismatched, fmt.Sprintf("%s in %s: legacy user_id %s, v4 user_iam_id %s", l.Name, s.path, l.UserID, v4))
+		rows, lost := s.join()
+		for _, r := range rows {
+			switch {
+			case r.Legacy == nil:
+			case r.Legacy.UserID == r.UserIAMID:
+				sameID++
 			default:
-				legacyOnly++
+				ownID++
+				own = append(own, fmt.Sprintf("%s in %s: legacy user_id %s, v4 user_iam_id %s", r.UserName, s.path, r.Legacy.UserID, r.UserIAMID))
 			}
 		}
+		for _, l := range lost {
+			unpaired = append(unpaired, fmt.Sprintf("%s in %s (legacy user_id %s)", l.Name, s.path, l.UserID))
+		}
 	}
-	obs := map[string]any{"repositories": repos, "matched": matched, "mismatched": nonNil(mismatched), "legacy_only": legacyOnly}
+	form := ""
+	switch {
+	case sameID > 0 && ownID > 0:
+		form = "mixed"
+	case ownID > 0:
+		form = "own"
+	case sameID > 0:
+		form = "iam"
+	}
+	obs := map[string]any{"repositories": repos, "case": form, "same_id": sameID, "own_id": ownID,
+		"own_examples": nonNil(own), "unpaired": nonNil(unpaired)}
 	switch {
 	case repos == 0:
 		return check(id, name, NotObserved, "the two member lists of one repository were not both read", obs)
-	case len(mismatched) > 0:
-		return check(id, name, DiffersUnsupported, mismatched[0]+": reposync joins the legacy and v4 member lists by IAM user id", obs)
-	case matched == 0:
+	case len(unpaired) > 0:
+		return check(id, name, DiffersUnsupported, fmt.Sprintf("%s: a legacy member row that no v4 row matches by IAM id or by user name; reposync leaves such members alone", unpaired[0]), obs)
+	case ownID > 0:
+		return check(id, name, DiffersHandled, fmt.Sprintf("the legacy list gives members an id of its own (%s); reposync pairs the lists by user name and tenant and addresses each member by the legacy id", own[0]), obs)
+	case sameID == 0:
 		return check(id, name, NotObserved, "no member is in both lists", obs)
 	}
-	return check(id, name, AsAssumed, fmt.Sprintf("the legacy user_id of all %d members is their v4 user_iam_id", matched), obs)
+	return check(id, name, AsAssumed, fmt.Sprintf("the legacy user_id of all %d members is their v4 user_iam_id", sameID), obs)
 }
 
 func nonNil[T any](s []T) []T {

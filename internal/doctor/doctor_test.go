@@ -156,16 +156,17 @@ func TestDoctorCheckMembers(t *testing.T) {
 		return api.LegacyMember{UserID: id, Name: name, Role: level}
 	}
 
-	all := []*sample{s([]api.RepositoryMember{direct, creator, synced, inherited}, lv("a", "alice", 40), lv("c", "carl", 40), lv("n", "nina", 35))}
+	ev := func(samples ...*sample) evidence { return evidence{project: project, samples: samples} }
+	all := ev(s([]api.RepositoryMember{direct, creator, synced, inherited}, lv("a", "alice", 40), lv("c", "carl", 40), lv("n", "nina", 35)))
 	for _, tc := range []struct {
 		c      Check
 		status string
 	}{
-		{checkMemberSync(project, all), AsAssumed},
-		{checkSyncMarkers(project, all), AsAssumed},
-		{checkSyncedLevels(project, all), DiffersHandled},
+		{checkMemberSync(all), AsAssumed},
+		{checkSyncMarkers(all), AsAssumed},
+		{checkSyncedLevels(all), DiffersHandled},
 		{checkCreator(all), AsAssumed},
-		{checkRoleNames(project, all), AsAssumed},
+		{checkRoleNames(all), AsAssumed},
 		{checkMemberIDs(all), AsAssumed},
 	} {
 		if tc.c.Status != tc.status {
@@ -175,29 +176,45 @@ func TestDoctorCheckMembers(t *testing.T) {
 
 	// A synced member without the marker, whose role reposync does not
 	// know, would be taken for a direct member: not supported.
-	c := checkSyncMarkers(project, []*sample{s([]api.RepositoryMember{direct, unmarked}, lv("a", "alice", 40), lv("u", "ursula", 35))})
+	c := checkSyncMarkers(ev(s([]api.RepositoryMember{direct, unmarked}, lv("a", "alice", 40), lv("u", "ursula", 35))))
 	if c.Status != DiffersUnsupported || !strings.Contains(c.Summary, "ursula") {
 		t.Errorf("unmarked: %s (%s)", c.Status, c.Summary)
 	}
 	// The same row with a level reposync knows is an ordinary direct member.
-	if c := checkSyncMarkers(project, []*sample{s([]api.RepositoryMember{unmarked}, lv("u", "ursula", 30))}); c.Status != NotObserved {
+	if c := checkSyncMarkers(ev(s([]api.RepositoryMember{unmarked}, lv("u", "ursula", 30)))); c.Status != NotObserved {
 		t.Errorf("unmarked with a known level: %s (%s)", c.Status, c.Summary)
 	}
+	// Unmarked, but of a project role the member setting syncs: handled.
+	roleOnly := unmarked
+	roleOnly.ProjectRoleName = "O&M manager"
+	syncing := evidence{project: project, samples: []*sample{s([]api.RepositoryMember{roleOnly}, lv("u", "ursula", 35))},
+		setting: api.ProjectMemberSetting{SyncEnabled: true, RoleSync: []api.RoleSync{{RoleName: "O&M manager", RoleSyncEnabled: true}}}}
+	if c := checkSyncMarkers(syncing); c.Status != DiffersHandled || !strings.Contains(c.Summary, "ursula in pay/gw (project role O&M manager)") {
+		t.Errorf("synced by role only: %s (%s)", c.Status, c.Summary)
+	}
+	if c := checkSyncedLevels(syncing); c.Status != DiffersHandled {
+		t.Errorf("synced by role only, level 35: %s (%s)", c.Status, c.Summary)
+	}
 	// A creator that is not an administrator.
-	if c := checkCreator([]*sample{s([]api.RepositoryMember{creator}, lv("c", "carl", 30))}); c.Status != DiffersHandled {
+	if c := checkCreator(ev(s([]api.RepositoryMember{creator}, lv("c", "carl", 30)))); c.Status != DiffersHandled {
 		t.Errorf("creator at 30: %s", c.Status)
 	}
 	// A direct member whose name and level disagree.
-	if c := checkRoleNames(project, []*sample{s([]api.RepositoryMember{direct}, lv("a", "alice", 30))}); c.Status != DiffersHandled {
+	if c := checkRoleNames(ev(s([]api.RepositoryMember{direct}, lv("a", "alice", 30)))); c.Status != DiffersHandled {
 		t.Errorf("Administrator at 30: %s", c.Status)
 	}
-	// Legacy ids that are not the v4 IAM ids.
-	c = checkMemberIDs([]*sample{s([]api.RepositoryMember{direct}, lv("9124", "alice", 40))})
-	if c.Status != DiffersUnsupported || !strings.Contains(c.Summary, "legacy user_id 9124, v4 user_iam_id a") {
-		t.Errorf("ids: %s (%s)", c.Status, c.Summary)
+	// Legacy ids that are not the v4 IAM ids: paired by name, handled.
+	c = checkMemberIDs(ev(s([]api.RepositoryMember{direct}, lv("9124", "alice", 40))))
+	if c.Status != DiffersHandled || c.Observed["case"] != "own" || !strings.Contains(c.Summary, "legacy user_id 9124, v4 user_iam_id a") {
+		t.Errorf("ids: %s %v (%s)", c.Status, c.Observed["case"], c.Summary)
+	}
+	// A legacy row no v4 row matches: reposync cannot tell who it is.
+	c = checkMemberIDs(ev(s([]api.RepositoryMember{direct}, lv("a", "alice", 40), lv("z", "zed", 30))))
+	if c.Status != DiffersUnsupported || !strings.Contains(c.Summary, "zed in pay/gw (legacy user_id z)") {
+		t.Errorf("unpaired: %s (%s)", c.Status, c.Summary)
 	}
 	// No member list read at all.
-	for _, c := range []Check{checkMemberSync(project, nil), checkSyncMarkers(project, nil), checkSyncedLevels(project, nil), checkCreator(nil), checkRoleNames(project, nil), checkMemberIDs(nil)} {
+	for _, c := range []Check{checkMemberSync(ev()), checkSyncMarkers(ev()), checkSyncedLevels(ev()), checkCreator(ev()), checkRoleNames(ev()), checkMemberIDs(ev())} {
 		if c.Status != NotObserved {
 			t.Errorf("%s %s with nothing read: %s", c.ID, c.Name, c.Status)
 		}

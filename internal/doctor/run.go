@@ -64,6 +64,21 @@ type sample struct {
 	hasMember bool // ListMembers answered
 	hasLegacy bool // ListRepoMembers answered
 	hasRules  bool // ListRepositoryFilePushPermissions answered
+
+	paired   []api.MemberRow // join's, once
+	unpaired []api.LegacyMember
+}
+
+// join pairs the sample's two member lists (api.JoinMembers), once.
+func (s *sample) join() ([]api.MemberRow, []api.LegacyMember) {
+	if s.paired == nil {
+		legacy := s.legacy
+		if !s.hasLegacy {
+			legacy = nil
+		}
+		s.paired, s.unpaired = api.JoinMembers(s.members, legacy)
+	}
+	return s.paired, s.unpaired
 }
 
 // listing is one tree listing kept as evidence.
@@ -454,7 +469,9 @@ func firstGroup(live *state.Live) *state.LiveGroup {
 // callerRoles finds the caller in the project's users and in the sampled
 // repositories' member lists. Whether the caller is a project administrator
 // comes from is_Project_admin on its ListMembers rows (REFERENCE §6.3), the
-// one documented per-user flag for it: the project user list has none.
+// one documented per-user flag for it: the project user list has none, and
+// the tree lists' is_project_admin is documented as "the caller created the
+// project" (docs/api-assumptions.md A42), so it is not read as one.
 func (r *run) callerRoles() {
 	id := &r.rep.Identity
 	id.Repositories = []RepositoryRole{}
@@ -480,7 +497,8 @@ func (r *run) callerRoles() {
 			continue
 		}
 		rr := RepositoryRole{Repository: s.path}
-		for _, m := range s.members {
+		paired, _ := s.join()
+		for _, m := range paired {
 			if m.UserIAMID != r.caller.UserID {
 				continue
 			}
@@ -488,10 +506,8 @@ func (r *run) callerRoles() {
 			rr.Member, rr.Role = true, m.RepositoryRoleName
 			admin = admin || m.IsProjectAdmin == 1
 			rr.Admin = m.IsProjectAdmin == 1 || m.IsRepoCreator == 1
-		}
-		for _, l := range s.legacy {
-			if l.UserID == r.caller.UserID {
-				rr.Level = l.Role
+			if m.Legacy != nil {
+				rr.Level = m.Legacy.Role
 			}
 		}
 		if rr.Member && !rr.Admin {
@@ -503,37 +519,15 @@ func (r *run) callerRoles() {
 		}
 		id.Repositories = append(id.Repositories, rr)
 	}
-	treeAdmin, treeSeen := r.treeFlag()
 	rowsSource := fmt.Sprintf("is_Project_admin of the caller's ListMembers rows in %s", state.Count(rows, "sampled repository"))
-	const treeSource = "is_project_admin, the caller's flag on the project's tree listing"
 	switch {
-	case rows > 0 && admin:
-		id.ProjectAdmin, id.ProjectAdminSource = ptr(true), rowsSource
-	case treeAdmin:
-		// A tenant administrator who is no project member has no rows.
-		id.ProjectAdmin, id.ProjectAdminSource = ptr(true), treeSource+" (a tenant administrator has it too)"
 	case rows > 0:
-		id.ProjectAdmin, id.ProjectAdminSource = ptr(false), rowsSource
-	case treeSeen:
-		id.ProjectAdmin, id.ProjectAdminSource = ptr(false), treeSource
+		id.ProjectAdmin, id.ProjectAdminSource = ptr(admin), rowsSource
 	case len(id.Repositories) == 0:
 		id.ProjectAdminSource = "unknown: no repository member list was read"
 	default:
 		id.ProjectAdminSource = "unknown: the caller is a member of none of the sampled repositories"
 	}
-}
-
-// treeFlag reads is_project_admin, a flag about the caller on every item of
-// the tree listings order made (REFERENCE §4.5, docs/api-assumptions.md
-// A42): whether any item has it, and whether there was an item to tell.
-func (r *run) treeFlag() (admin, seen bool) {
-	for _, l := range r.serverOrder {
-		for _, it := range l.items {
-			seen = true
-			admin = admin || it.IsProjectAdmin == 1
-		}
-	}
-	return admin, seen
 }
 
 // clock reports each service's clock. Only AK/SK signatures depend on it.

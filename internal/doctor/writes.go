@@ -95,7 +95,7 @@ func (r *run) inferWrite(f writeFamily) (string, string) {
 	case id.ProjectAdmin != nil && *id.ProjectAdmin:
 		return LikelyAllowed, "the caller administers the project (" + id.ProjectAdminSource + ")"
 	case id.ProjectMember != nil && !*id.ProjectMember:
-		return DeniedByRole, "the caller is not a member of the CodeArts project, and the project's tree listing does not mark it an administrator (as it would a tenant administrator)"
+		return DeniedByRole, "the caller is not a member of the CodeArts project; only a tenant administrator may write then, which doctor cannot see"
 	case f.on == "group":
 		return Unknown, "group rights follow the caller's role on each group, which doctor does not read; a project administrator or the group's administrator may"
 	}
@@ -119,7 +119,7 @@ func (r *run) inferWrite(f writeFamily) (string, string) {
 	if len(not) == 0 {
 		return LikelyAllowed, fmt.Sprintf("the caller administers all %s", state.Count(len(id.Repositories), "sampled repository"))
 	}
-	return DeniedByRole, "it needs the repository's administrator (level 40) or a project administrator; the caller is not one on " + strings.Join(not, ", ")
+	return DeniedByRole, "it needs the repository's administrator (level 40), a project administrator or a tenant administrator (which doctor cannot see); the caller is none of the first two on " + strings.Join(not, ", ")
 }
 
 // probeWrites corrects the push rule writes by what the write probe saw:

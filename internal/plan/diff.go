@@ -259,7 +259,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 		case repos == 0:
 			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGroup, Action: Delete,
 				Before: &GroupValue{Visibility: lg.Visibility, Description: &lg.Description},
-				Target: Target{Group: path, GroupID: lg.ID}})
+				Target: Target{Group: path, GroupID: lg.ID, ParentGroup: state.ParentPath(path), ParentGroupID: lg.ParentID}})
 		default:
 			held := fmt.Sprintf("%d repositories", repos)
 			if a := archived[path]; a > 0 {
@@ -346,8 +346,14 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 			if !found && u.ID != 0 {
 				lm, found = byID[u.ID]
 			}
+			if !found {
+				// A member known by name only (its legacy row matched no v4
+				// row): never taken for absent, so never added again.
+				lm, found = lr.Members[u.Name]
+				found = found && lm.User.IAMID == "" && lm.User.ID == 0
+			}
 			t := repoTarget
-			t.User, t.UserID, t.UserIAMID = u.Name, u.ID, u.IAMID
+			t.User, t.UserID, t.UserIAMID, t.MemberID = u.Name, u.ID, u.IAMID, lm.MemberID
 			satisfied := lm.Role != "" && (lm.Role == m.Role || m.Policy != "" && lm.Role.Level() >= m.Role.Level())
 			switch {
 			case !found:
@@ -397,13 +403,13 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 					// The spec asked for the end of this membership: no
 					// --prune needed (Check still counts it).
 					t := repoTarget
-					t.User, t.UserID, t.UserIAMID = lm.User.Name, lm.User.ID, lm.User.IAMID
+					t.User, t.UserID, t.UserIAMID, t.MemberID = lm.User.Name, lm.User.ID, lm.User.IAMID, lm.MemberID
 					ex := []ExpiredGrant{expiredGrant("user "+m.User, m.Grant, m.Source)}
 					p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Delete,
 						Before: liveMemberValue(lm), Source: m.Source.String(), Target: t, Expired: ex, Reason: expiredReason(ex)})
 				case opts.Prune:
 					t := repoTarget
-					t.User, t.UserID, t.UserIAMID = lm.User.Name, lm.User.ID, lm.User.IAMID
+					t.User, t.UserID, t.UserIAMID, t.MemberID = lm.User.Name, lm.User.ID, lm.User.IAMID, lm.MemberID
 					p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Delete,
 						Before: liveMemberValue(lm), Source: e.Source.String(), Target: t})
 				default:

@@ -194,6 +194,7 @@ type Target struct {
 	User           string `json:"user,omitempty"`
 	UserID         int64  `json:"user_id,omitempty"`
 	UserIAMID      string `json:"user_iam_id,omitempty"`
+	MemberID       string `json:"member_id,omitempty"` // SetRepoRole's and DeleteRepoMember's id (state.LiveMember.MemberID)
 	MemberGroup    string `json:"member_group,omitempty"`
 	MemberGroupID  string `json:"member_group_id,omitempty"`
 	PushRuleID     int64  `json:"push_rule_id,omitempty"`

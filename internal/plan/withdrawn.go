@@ -199,7 +199,7 @@ func withdrawFromRepository(w Withdrawal, e *state.EffectiveRepository, lr *stat
 		if !e.MembersAuthoritative && lm.Role.Level() > w.Role.Level() {
 			return nil, key // more than the policy granted: the spec never had a say in it
 		}
-		t.User, t.UserID, t.UserIAMID = lm.User.Name, lm.User.ID, lm.User.IAMID
+		t.User, t.UserID, t.UserIAMID, t.MemberID = lm.User.Name, lm.User.ID, lm.User.IAMID, lm.MemberID
 		m, held := e.Members[key]
 		if !held || m.ExpiredOn(x.today) {
 			m, held = x.policyMember(e, key)

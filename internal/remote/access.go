@@ -17,7 +17,8 @@ import (
 // level) and that repository's lists; a question about one user lists every
 // repository's members and, only where the user is one, the push rules;
 // the whole project reads every repository's lists. No name lookups: the
-// member and push rule lists carry names and ids themselves.
+// member and push rule lists carry names and ids themselves; only the
+// project's member setting, which says the members CodeArts syncs.
 
 // NotFoundError says that a repository asked about is not in the project.
 type NotFoundError struct {
@@ -86,6 +87,11 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 		first = listMembers
 	}
 	rs := c.newReads()
+	var sync api.ProjectMemberSetting
+	rs.add("ShowProjectMemberSetting", func(ctx context.Context) (err error) {
+		sync, err = c.api.ShowProjectMemberSetting(ctx, c.project)
+		return wrap(err, "read the member setting of project %s", c.project)
+	})
 	for i, p := range repos {
 		c.addRepoReads(rs, p, live.Repositories[p], &details[i], first, nil)
 	}
@@ -128,7 +134,7 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 		}
 	}
 	for i, p := range repos {
-		fillRepository(live.Repositories[p], details[i], everyList, live)
+		fillRepository(live.Repositories[p], details[i], everyList, live, sync)
 	}
 	return nil
 }

@@ -413,12 +413,14 @@ type reading struct {
 	mu     sync.Mutex
 	repos  map[string]*repoReading
 	groups map[string]*[]api.GroupUserGroup
-	// waiting are repositories read, whose push rules wait for the roles.
+	// waiting are repositories read whose members or push rules wait for
+	// the project's member setting (which roles it syncs, the role ids).
 	waiting []*repoReading
 	// mgIDs are the member-group ids the repositories filled named.
 	mgIDs map[string]string
 	// The lookups queued, and what they read.
 	users, rules, catalog, rolesRead bool
+	setting                          bool // the member setting is queued
 	userList                         []api.GrantedUser
 	teams                            []api.ProtectedRefsUserGroup
 	roles                            api.ProjectMemberSetting
@@ -434,13 +436,19 @@ type repoReading struct {
 	d       repoDetail
 }
 
+// newReading starts a reading into live; without lookups it has the
+// member setting the client read last.
 func (c *Client) newReading(live *state.Live, lookups bool) *reading {
-	return &reading{c: c, live: live, pool: c.newReads(), lookups: lookups,
+	rd := &reading{c: c, live: live, pool: c.newReads(), lookups: lookups,
 		repos: map[string]*repoReading{}, groups: map[string]*[]api.GroupUserGroup{}, mgIDs: map[string]string{}}
+	if !lookups {
+		rd.roles = c.memberSetting()
+	}
+	return rd
 }
 
 // listRead is called as each list of x is read: once all are, x is filled,
-// or waits for the roles its push rules need.
+// or waits for the member setting its members or push rules need.
 func (rd *reading) listRead(x *repoReading) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
@@ -450,7 +458,7 @@ func (rd *reading) listRead(x *repoReading) {
 	if rd.onRepo != nil {
 		rd.onRepo(x.r.Path)
 	}
-	if x.fresh&listRules != 0 && rd.rules && !rd.rolesRead {
+	if x.fresh&(listRules|listMembers|listLegacy) != 0 && rd.lookups && !rd.rolesRead {
 		rd.waiting = append(rd.waiting, x)
 		return
 	}
@@ -462,7 +470,7 @@ func (rd *reading) listRead(x *repoReading) {
 // repository filled that names it: every row of one user carries the same
 // ids, so the order does not show.
 func (rd *reading) fillRepo(x *repoReading) {
-	fillRepository(x.r, x.d, x.fresh, rd.live)
+	fillRepository(x.r, x.d, x.fresh, rd.live, rd.roles)
 	rd.live.Fingerprints[plan.RepositoryAddress(x.r.Path).String()] = fingerprint(x.r)
 	for _, m := range x.d.groups {
 		rd.mgIDs[m.UserGroupName] = m.UserGroupID
@@ -471,7 +479,7 @@ func (rd *reading) fillRepo(x *repoReading) {
 }
 
 // fillRoles fills the project roles, and then the repositories that waited
-// for them.
+// for the member setting.
 func (rd *reading) fillRoles() {
 	for _, r := range rd.roles.RoleSync {
 		rd.live.Roles[r.RoleName] = state.LiveRole{Name: r.RoleName, ID: r.RoleID}
@@ -484,9 +492,9 @@ func (rd *reading) fillRoles() {
 }
 
 // repo queues the lists rr asks for of r that are not queued yet, and the
-// lookups they need: users for members and push rules, the integer
-// member-group ids and the project roles for push rules, the member-group
-// catalogue for member groups.
+// lookups they need: users and the project's member setting (the roles it
+// syncs, their ids) for members and push rules, the integer member-group
+// ids for push rules, the member-group catalogue for member groups.
 func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
@@ -523,10 +531,18 @@ func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 			rd.teams, err = c.api.ListProjectProtectedRefsUserGroups(ctx, c.project)
 			return wrap(err, "list the member groups of project %s", c.project)
 		})
+	}
+	if (rr.Members || rr.PushRules || rr.All) && !rd.setting {
+		// One call a plan, read beside the lists: which project roles
+		// CodeArts syncs into every repository, whether or not their
+		// rows say so (docs/api-assumptions.md A44), and the role ids.
+		// The territory's members need it too: a synced member is no
+		// grant to flag.
+		rd.setting = true
 		rd.pool.add("ShowProjectMemberSetting", func(ctx context.Context) (err error) {
 			roles, err := c.api.ShowProjectMemberSetting(ctx, c.project)
 			if err != nil {
-				return wrap(err, "list the roles of project %s", c.project)
+				return wrap(err, "read the member setting of project %s", c.project)
 			}
 			rd.mu.Lock()
 			defer rd.mu.Unlock()
@@ -631,8 +647,8 @@ func (rd *reading) fill() {
 		m.Name, m.TeamID = t.Name, t.ID
 		live.MemberGroups[t.Name] = m
 	}
-	if rd.rules {
-		rd.c.rememberRoles(live.Roles)
+	if rd.setting {
+		rd.c.remember(live.Roles, rd.roles)
 	}
 
 	// Groups.
@@ -655,16 +671,13 @@ func (rd *reading) fill() {
 	}
 }
 
-// fillRepository turns one repository's reads into state: v4 ListMembers
-// tells direct members from inherited ones and says which memberships
-// CodeArts manages itself (creator, project members synced in); the legacy
-// list carries the direct members' access levels (20/30/40), which v4 does
-// not. A role reposync does not know is kept as unknown, never guessed and
-// never a reason to fail the read.
+// fillRepository turns one repository's reads into state (fillMembers,
+// fillPushRules); sync is the project's member setting, which says the
+// project roles CodeArts syncs into every repository.
 //
 // Only the lists named by lists are replaced; a list not read keeps what it
 // held (empty on a repository read for the first time).
-func fillRepository(r *state.LiveRepository, d repoDetail, lists repoLists, live *state.Live) {
+func fillRepository(r *state.LiveRepository, d repoDetail, lists repoLists, live *state.Live, sync api.ProjectMemberSetting) {
 	r.Details = true
 	if r.Members == nil {
 		r.Members = map[string]state.LiveMember{}
@@ -676,7 +689,7 @@ func fillRepository(r *state.LiveRepository, d repoDetail, lists repoLists, live
 		r.PushRules = map[string]state.LivePushRule{}
 	}
 	if lists&(listMembers|listLegacy) != 0 {
-		fillMembers(r, d, live)
+		fillMembers(r, d, live, sync)
 	}
 	if lists&listGroups != 0 {
 		r.MemberGroups = []string{}
@@ -690,53 +703,68 @@ func fillRepository(r *state.LiveRepository, d repoDetail, lists repoLists, live
 	}
 }
 
-// fillMembers reads the two member lists of d into r.
-func fillMembers(r *state.LiveRepository, d repoDetail, live *state.Live) {
+// fillMembers reads the two member lists of d into r, paired by
+// api.JoinMembers: the v4 row tells direct members from inherited ones and
+// says which memberships CodeArts manages itself (managedBy); the legacy
+// row gives the member's access level (20/30/40), which v4 does not, and the
+// id SetRepoRole and DeleteRepoMember address it by, which need not be the
+// IAM id (docs/api-assumptions.md A46). A legacy row no v4 row pairs with
+// cannot be told who it is: its member's role is unknown, so nothing is
+// ever written to it. A role reposync does not know is kept as unknown,
+// never guessed and never a reason to fail the read.
+func fillMembers(r *state.LiveRepository, d repoDetail, live *state.Live, sync api.ProjectMemberSetting) {
 	r.Members = map[string]state.LiveMember{}
-	levels := map[string]int64{}
-	for _, m := range d.legacy {
-		levels[m.UserID] = m.Role
-	}
-	seen := map[string]bool{}
-	for _, m := range d.members {
+	rows, unpaired := api.JoinMembers(d.members, d.legacy)
+	for _, row := range rows {
+		m := row.RepositoryMember
 		u := state.LiveUser{Name: m.UserName, ID: m.UserID, IAMID: m.UserIAMID}
-		lm := state.LiveMember{User: u}
-		level, hasLevel := levels[m.UserIAMID]
-		lm.Role, lm.RoleName = memberRole(level, hasLevel, m.RepositoryRoleName)
-		lm.ProjectRole, lm.RoleID = m.ProjectRoleName, m.RepositoryRoleID
-		if !m.Direct() {
-			lm.Inherited = true
-			groupSrc := groupPath(m.MemberGroupSource, live)
-			lm.ViaMemberGroup, lm.ViaGroup = m.MemberSource, groupSrc
-			switch {
-			case m.MemberGroupSource != "" && m.MemberSource != "":
-				lm.Via = fmt.Sprintf("member group %s of group %s", m.MemberSource, groupSrc)
-			case m.MemberGroupSource != "":
-				lm.Via = "group " + groupSrc
-			default:
-				lm.Via = "member group " + m.MemberSource
-			}
+		lm := state.LiveMember{User: u, ProjectRole: m.ProjectRoleName, RoleID: m.RepositoryRoleID}
+		var level int64
+		if row.Legacy != nil {
+			level, lm.MemberID = row.Legacy.Role, row.Legacy.UserID
 		}
-		lm.Managed = managedBy(m, live.Project)
-		seen[m.UserIAMID] = true
+		lm.Role, lm.RoleName = memberRole(level, row.Legacy != nil, m.RepositoryRoleName)
+		if !m.Direct() {
+			inheritedFrom(&lm, m, live)
+		}
+		lm.Managed = managedBy(m, live.Project, sync)
 		r.Members[u.Name] = lm
 		if _, known := live.Users[u.Name]; !known && u.Name != "" {
 			live.Users[u.Name] = u
 		}
 	}
-	// A direct member the legacy list shows but v4 does not (eventual
-	// consistency between the two APIs) still counts as direct.
-	for _, m := range d.legacy {
-		if seen[m.UserID] {
-			continue
+	for _, l := range unpaired {
+		lm, known := r.Members[l.Name]
+		if !known {
+			lm.User = state.LiveUser{Name: l.Name}
 		}
-		u := state.LiveUser{Name: m.Name, IAMID: m.UserID}
-		if known, ok := live.Users[m.Name]; ok {
-			u = known
+		lm.Role, lm.RoleName = "", fmt.Sprintf("access level %d on a legacy member row that no v4 member row matches", l.Role)
+		r.Members[l.Name] = lm
+	}
+}
+
+// inheritedFrom says where an inherited member's access comes from. The
+// member group is member_source; member_group_source is the repository
+// group's path where it names a group of the walk (under a namespace, say),
+// and otherwise taken for the member group's name, which is what the API
+// page documents it as (docs/api-assumptions.md A10).
+func inheritedFrom(lm *state.LiveMember, m api.RepositoryMember, live *state.Live) {
+	lm.Inherited = true
+	mg, group := m.MemberSource, groupPath(m.MemberGroupSource, live)
+	if _, walked := live.Groups[group]; !walked {
+		if mg == "" {
+			mg = m.MemberGroupSource
 		}
-		lm := state.LiveMember{User: u}
-		lm.Role, lm.RoleName = memberRole(m.Role, true, "")
-		r.Members[m.Name] = lm
+		group = ""
+	}
+	lm.ViaMemberGroup, lm.ViaGroup = mg, group
+	switch {
+	case group != "" && mg != "":
+		lm.Via = fmt.Sprintf("member group %s of group %s", mg, group)
+	case group != "":
+		lm.Via = "group " + group
+	default:
+		lm.Via = "member group " + mg
 	}
 }
 
@@ -803,10 +831,14 @@ func groupPath(full string, live *state.Live) string {
 
 // memberRole reads a member's role: the legacy access level when the
 // legacy list has the member, else the v4 role name; unknown levels and
-// names give "" and a description for messages.
+// names give "" and a description for messages. A level that a role name
+// reposync knows contradicts is unknown too: the legacy list's roles are
+// documented as 30 and 40 only (docs/api-assumptions.md A11), so a level
+// is trusted only where the v4 name does not say otherwise.
 func memberRole(level int64, hasLevel bool, name string) (state.Role, string) {
 	if hasLevel {
-		if role, err := state.RoleForLevel(int(level)); err == nil {
+		role, err := state.RoleForLevel(int(level))
+		if named, ok := state.RoleForName(name); err == nil && (!ok || named == role) {
 			return role, string(role)
 		}
 		if name != "" {
@@ -825,9 +857,10 @@ func memberRole(level int64, hasLevel bool, name string) (state.Role, string) {
 
 // managedBy says why CodeArts itself manages a membership, "" when it does
 // not: the repository creator, a project administrator, or a project member
-// synced into the repository (member_source_id is the project's id; see
-// docs/api-assumptions.md).
-func managedBy(m api.RepositoryMember, project string) string {
+// synced into the repository (its row names the project as its source, or
+// carries a project role sync says CodeArts syncs: docs/api-assumptions.md
+// A4, A44).
+func managedBy(m api.RepositoryMember, project string, sync api.ProjectMemberSetting) string {
 	role := m.ProjectRoleName
 	if role == "" {
 		role = m.RepositoryRoleName
@@ -837,7 +870,7 @@ func managedBy(m api.RepositoryMember, project string) string {
 		return "the repository creator"
 	case m.IsProjectAdmin == 1:
 		return "a project administrator, synced by CodeArts"
-	case m.MemberSource == "" && m.MemberGroupSource == "" && m.MemberSourceID != "" && m.MemberSourceID == project:
+	case sync.Synced(m, project):
 		if role != "" {
 			return "synced from the project as " + role
 		}

@@ -58,8 +58,10 @@ func TestAddItemsBuildsPathsFromTheWalk(t *testing.T) {
 	}
 }
 
-// ListMembers' flags say which memberships CodeArts manages; roles come
-// from the legacy levels or the v4 names, and unknown ones stay unknown.
+// ListMembers' flags and the project's member setting say which memberships
+// CodeArts manages; roles come from the legacy levels or the v4 names, and
+// unknown ones stay unknown; the legacy rows pair with the v4 rows by IAM
+// id or by name, and give the id the legacy writes address a member by.
 func TestFillRepositoryMembers(t *testing.T) {
 	const project = "0b234373cf3f4b04ab2d8a245155e12b"
 	iam := func(n int) string { return strings.Repeat("0", 31) + string(rune('0'+n)) }
@@ -72,35 +74,54 @@ func TestFillRepositoryMembers(t *testing.T) {
 			{UserName: "dave", UserID: 5, UserIAMID: iam(5), RepositoryRoleName: "Developer", MemberSource: "leads"},
 			{UserName: "olga", UserID: 6, UserIAMID: iam(6), RepositoryRoleName: "Guardian", MemberSource: "ops", MemberGroupSource: "pay"},
 			{UserName: "vic", UserID: 7, UserIAMID: iam(7), RepositoryRoleName: "Viewer"}, // v4 only: no legacy row
+			// Unmarked, but of a project role the setting syncs.
+			{UserName: "otto", UserID: 9, UserIAMID: iam(9), RepositoryRoleName: "O&M manager", ProjectRoleName: "O&M manager"},
+			// A project member of a role the setting does not sync.
+			{UserName: "pia", UserID: 10, UserIAMID: "p10", RepositoryRoleName: "Developer", ProjectRoleName: "Tester"},
+			// A v4 name that contradicts the legacy level.
+			{UserName: "vera", UserID: 11, UserIAMID: "p11", RepositoryRoleName: "Viewer"},
+			// member_group_source naming no group: the member group's name.
+			{UserName: "quinn", UserID: 12, UserIAMID: "p12", RepositoryRoleName: "Developer", MemberGroupSource: "auditors"},
 		},
 		legacy: []api.LegacyMember{
 			{UserID: iam(1), Name: "alice", Role: 40},
 			{UserID: iam(2), Name: "anna", Role: 40},
 			{UserID: iam(3), Name: "cal", Role: 35},
-			{UserID: iam(4), Name: "bob", Role: 30},
-			{UserID: iam(8), Name: "erin", Role: 20}, // legacy only
+			{UserID: "own-bob", Name: "bob", Role: 30}, // an id of its own, paired by name
+			{UserID: iam(8), Name: "erin", Role: 20},   // legacy only: who it is cannot be told
+			{UserID: iam(9), Name: "otto", Role: 40},
+			{UserID: "p10", Name: "pia", Role: 30},
+			{UserID: "p11", Name: "vera", Role: 30},
 		},
 	}
 	live := newLive()
+	live.Groups["pay"] = &state.LiveGroup{ID: 100, Path: "pay"}
+	sync := api.ProjectMemberSetting{SyncEnabled: true, RoleSync: []api.RoleSync{
+		{RoleName: "O&M manager", RoleSyncEnabled: true}, {RoleName: "Tester", RoleSyncEnabled: false}}}
 	r := &state.LiveRepository{Path: "pay/gw"}
-	fillRepository(r, d, everyList, live)
+	fillRepository(r, d, everyList, live, sync)
 	type row struct {
 		Role, RoleName, Via, Managed string
 		Inherited                    bool
+		MemberID, IAMID              string
 	}
 	got := map[string]row{}
 	for n, m := range r.Members {
-		got[n] = row{string(m.Role), m.RoleName, m.Via, m.Managed, m.Inherited}
+		got[n] = row{string(m.Role), m.RoleName, m.Via, m.Managed, m.Inherited, m.MemberID, m.User.IAMID}
 	}
 	want := map[string]row{
-		"alice": {"admin", "admin", "", "the repository creator", false},
-		"anna":  {"admin", "admin", "", "a project administrator, synced by CodeArts", false},
-		"cal":   {"", "Committer (access level 35)", "", "synced from the project as Committer", false},
-		"bob":   {"developer", "developer", "", "", false},
-		"dave":  {"developer", "Developer", "member group leads", "", true},
-		"olga":  {"", "Guardian", "member group ops of group pay", "", true},
-		"vic":   {"viewer", "Viewer", "", "", false},
-		"erin":  {"viewer", "viewer", "", "", false},
+		"alice": {"admin", "admin", "", "the repository creator", false, iam(1), iam(1)},
+		"anna":  {"admin", "admin", "", "a project administrator, synced by CodeArts", false, iam(2), iam(2)},
+		"cal":   {"", "Committer (access level 35)", "", "synced from the project as Committer", false, iam(3), iam(3)},
+		"bob":   {"developer", "developer", "", "", false, "own-bob", iam(4)},
+		"dave":  {"developer", "Developer", "member group leads", "", true, "", iam(5)},
+		"olga":  {"", "Guardian", "member group ops of group pay", "", true, "", iam(6)},
+		"vic":   {"viewer", "Viewer", "", "", false, "", iam(7)},
+		"erin":  {"", "access level 20 on a legacy member row that no v4 member row matches", "", "", false, "", ""},
+		"otto":  {"admin", "admin", "", "synced from the project as O&M manager", false, iam(9), iam(9)},
+		"pia":   {"developer", "developer", "", "", false, "p10", "p10"},
+		"vera":  {"", "Viewer (access level 30)", "", "", false, "p11", "p11"},
+		"quinn": {"developer", "Developer", "member group auditors", "", true, "", "p12"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("members (-want +got):\n%s", diff)

@@ -22,14 +22,23 @@ type Client struct {
 	concurrency int
 
 	mu       sync.Mutex
-	roles    map[string]state.LiveRole // the project roles Read found, by name
+	roles    map[string]state.LiveRole // the project roles the walk found, by name
+	setting  api.ProjectMemberSetting  // the project's member setting the walk read
 	progress *Progress                 // counts the reads of Walk and Read; nil: none
 }
 
-func (c *Client) rememberRoles(roles map[string]state.LiveRole) {
+// remember keeps what the walk read of the project's roles for the writes
+// and the reads that follow it (a Reader reads no lookup).
+func (c *Client) remember(roles map[string]state.LiveRole, setting api.ProjectMemberSetting) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.roles = maps.Clone(roles)
+	c.roles, c.setting = maps.Clone(roles), setting
+}
+
+func (c *Client) memberSetting() api.ProjectMemberSetting {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.setting
 }
 
 func (c *Client) projectRoles() map[string]state.LiveRole {

@@ -85,7 +85,7 @@ func (w *Writer) Apply(ctx context.Context, op plan.Op, changes []plan.Change) e
 	case plan.OpUpdatePushRules:
 		return w.updatePushRules(ctx, changes)
 	case plan.OpDeletePushRules:
-		return w.deletePushRules(ctx, changes)
+		return w.prunePushRules(ctx, changes)
 	case plan.OpCreateGitAuth:
 		return w.createGitAuth(ctx, c)
 	case plan.OpDeleteGitAuth:

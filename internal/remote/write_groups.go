@@ -2,7 +2,6 @@ package remote
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -90,22 +89,39 @@ func (w *Writer) findGroup(ctx context.Context, parentID int64, name string) (in
 	return 0, false, nil
 }
 
-// deleteGroup deletes an empty group. The tree lists leave archived
-// repositories out by default, so the plan's "empty" is checked once more
-// with a listing that includes them; a group holding anything is never
-// deleted. DeleteGroup only schedules the deletion (202): the step ends when
-// the group is gone, so that its parent, deleted next, is really empty.
+// deleteGroup deletes an empty group. Right before DeleteGroup it reads the
+// group again: ShowGroup's counts and a listing that includes archived
+// repositories (the default one leaves them out) must all say empty. The
+// service may delete a group with everything in it (docs/api-assumptions.md
+// A45), so a group holding anything now, whatever the plan saw (a saved
+// plan, someone creating a repository meanwhile), is never deleted.
+// DeleteGroup only schedules the deletion (202): the step ends when the
+// group is gone, so that its parent, deleted next, is really empty.
 func (w *Writer) deleteGroup(ctx context.Context, c plan.Change) error {
 	id, path := c.Target.GroupID, c.Target.Group
-	items, err := w.c.api.ListGroupSubgroupsAndRepositoriesIncludingArchived(ctx, id)
+	g, err := w.c.api.ShowGroup(ctx, w.c.project, id)
 	if api.IsNotFound(err) {
 		return nil // already gone
 	}
 	if err != nil {
 		return fmt.Errorf("check that group %s is empty: %w", path, err)
 	}
-	if len(items) > 0 {
-		var names []string
+	// The id is the group's still: its parent lists the path at it (ids
+	// of deleted groups might be handed out again, A20).
+	if c.Target.ParentGroup != state.ParentPath(path) {
+		return fmt.Errorf("not deleted: the plan names %q as the parent of group %s, so its id cannot be checked", c.Target.ParentGroup, path)
+	}
+	if found, ok, err := w.findGroup(ctx, c.Target.ParentGroupID, state.BaseName(path)); err != nil {
+		return fmt.Errorf("check that group %s is still group %d: %w", path, id, err)
+	} else if !ok || found != id {
+		return fmt.Errorf("not deleted: group id %d is no longer %s in the tree (%s is there: %v, at id %d)", id, path, path, ok, found)
+	}
+	items, err := w.c.api.ListGroupSubgroupsAndRepositoriesIncludingArchived(ctx, id)
+	if err != nil {
+		return fmt.Errorf("check that group %s is empty: %w", path, err)
+	}
+	if len(items) > 0 || g.SubgroupCount > 0 || g.RepositoryCount > 0 {
+		names := []string{}
 		for _, it := range items {
 			n := it.Path
 			if it.Archived {
@@ -113,7 +129,11 @@ func (w *Writer) deleteGroup(ctx context.Context, c plan.Change) error {
 			}
 			names = append(names, n)
 		}
-		return fmt.Errorf("not deleted: group %s is not empty after all (%s)", path, strings.Join(names, ", "))
+		if len(names) == 0 {
+			names = []string{"its listings show nothing"}
+		}
+		return fmt.Errorf("not deleted: group %s is not empty after all (%s); ShowGroup says subgroup_count %d, repository_count %d",
+			path, strings.Join(names, ", "), g.SubgroupCount, g.RepositoryCount)
 	}
 	if _, err := w.c.api.DeleteGroup(ctx, w.c.project, id); err != nil {
 		if api.IsNotFound(err) {
@@ -161,11 +181,12 @@ func (w *Writer) attachToGroup(ctx context.Context, c plan.Change) error {
 	return verifyOne(ctx, "attach member group "+c.Target.MemberGroup,
 		func() error {
 			_, err := w.c.api.AssociateGroupUserGroup(ctx, w.c.project, gid, c.Target.MemberGroupID)
-			if api.IsAlreadyExists(err) || isPartial(err) {
-				// Attached; a partial answer only means some of the member
-				// group's users could not be added, which is not ours to fix.
+			if api.IsAlreadyExists(err) {
 				return nil
 			}
+			// Users the answer lists under failure fail the change with the
+			// service's message: whether the member group was attached
+			// anyway is not documented (docs/api-assumptions.md A47).
 			return err
 		},
 		func() (bool, error) {
@@ -187,9 +208,4 @@ func (w *Writer) attachToRepository(ctx context.Context, c plan.Change) error {
 			list, err := w.c.api.ListRepositoryUserGroups(ctx, c.Target.RepositoryID)
 			return slices.ContainsFunc(list, func(m api.RepositoryUserGroup) bool { return m.UserGroupID == c.Target.MemberGroupID }), err
 		})
-}
-
-func isPartial(err error) bool {
-	var ae *api.Error
-	return errors.As(err, &ae) && ae.Kind == api.KindPartial
 }

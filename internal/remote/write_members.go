@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/plan"
@@ -35,17 +36,19 @@ func (w *Writer) addMembers(ctx context.Context, changes []plan.Change) error {
 			return err
 		},
 		func(pending []plan.Change) ([]plan.Change, error) {
+			// The legacy list shows the repository's own members; its
+			// user_id need not be the IAM id, its name is the user name.
 			members, err := w.c.api.ListRepoMembers(ctx, uuid)
 			if err != nil {
 				return nil, err
 			}
 			have := map[string]bool{}
 			for _, m := range members {
-				have[m.UserID] = true
+				have[m.UserID], have["name:"+m.Name] = true, true
 			}
 			var still []plan.Change
 			for _, c := range pending {
-				if !have[c.Target.UserIAMID] {
+				if !have[c.Target.UserIAMID] && !have["name:"+c.Target.User] {
 					still = append(still, c)
 				}
 			}
@@ -56,16 +59,17 @@ func (w *Writer) addMembers(ctx context.Context, changes []plan.Change) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &ae) && ae.Kind == api.KindPartial:
+		// A failure that names no change of the batch (by IAM id or user
+		// name) fails the whole batch: nothing refused counts as done.
 		failed := Partial{}
 		for _, f := range ae.Failures {
-			for _, c := range changes {
-				if f.ID == c.Target.UserIAMID || (f.ID == "" && f.Name == c.Target.User) {
-					failed[c.Address] = fmt.Errorf("%s", f.Message)
-				}
+			i := slices.IndexFunc(changes, func(c plan.Change) bool {
+				return f.ID != "" && f.ID == c.Target.UserIAMID || f.Name != "" && f.Name == c.Target.User
+			})
+			if i < 0 {
+				return err
 			}
-		}
-		if len(failed) == 0 {
-			return err
+			failed[changes[i].Address] = errors.New(f.Message)
 		}
 		return failed
 	case len(left) > 0 && len(left) < len(changes):
@@ -78,19 +82,47 @@ func (w *Writer) addMembers(ctx context.Context, changes []plan.Change) error {
 	return err
 }
 
+// memberID is the id the legacy writes address c's member by: the one the
+// legacy list showed for it when the plan was made, never a guess.
+func memberID(c plan.Change) (string, error) {
+	if c.Target.MemberID == "" {
+		return "", fmt.Errorf("%s: not changed: the legacy member list did not show this member when the plan was made, so its member id is unknown; plan again", c.Address)
+	}
+	return c.Target.MemberID, nil
+}
+
 func (w *Writer) setRole(ctx context.Context, c plan.Change) error {
 	v, err := value[*plan.MemberValue](c, c.After, "after")
 	if err != nil {
 		return err
 	}
+	id, err := memberID(c)
+	if err != nil {
+		return err
+	}
 	// PUT is idempotent: the api client itself repeats it after a lost answer.
-	return w.c.api.SetRepoRole(ctx, c.Target.RepositoryUUID, c.Target.UserIAMID, int64(v.Role.Level()))
+	return w.c.api.SetRepoRole(ctx, c.Target.RepositoryUUID, id, int64(v.Role.Level()))
 }
 
+// deleteMember removes a member. A 404 means gone only when the legacy
+// list, read again, agrees: an id the service does not take answers 404 too.
 func (w *Writer) deleteMember(ctx context.Context, c plan.Change) error {
-	err := w.c.api.DeleteRepoMember(ctx, c.Target.RepositoryUUID, c.Target.UserIAMID)
-	if api.IsNotFound(err) {
-		return nil // already gone
+	id, err := memberID(c)
+	if err != nil {
+		return err
 	}
-	return err
+	err = w.c.api.DeleteRepoMember(ctx, c.Target.RepositoryUUID, id)
+	if !api.IsNotFound(err) {
+		return err
+	}
+	members, rerr := w.c.api.ListRepoMembers(ctx, c.Target.RepositoryUUID)
+	if rerr != nil {
+		return fmt.Errorf("%w (and re-reading the members to check it is gone failed: %v)", err, rerr)
+	}
+	for _, m := range members {
+		if m.UserID == id || m.Name == c.Target.User {
+			return fmt.Errorf("%w, yet the legacy member list still shows %s", err, c.Target.User)
+		}
+	}
+	return nil // already gone
 }

@@ -2,7 +2,9 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,7 +86,7 @@ func (w *Writer) updatePushRules(ctx context.Context, changes []plan.Change) err
 		case extra != "":
 			// Merged, not replaced: the only way to remove a grant is to
 			// delete the rule and create it again.
-			if err := w.recreatePushRule(ctx, c); err != nil {
+			if err := w.recreatePushRule(ctx, c, r, roles); err != nil {
 				failed[c.Address] = fmt.Errorf("the service kept %s after the update (it merges grants), and re-creating the rule failed: %w", extra, err)
 			}
 		}
@@ -95,10 +97,12 @@ func (w *Writer) updatePushRules(ctx context.Context, changes []plan.Change) err
 	return nil
 }
 
-// recreatePushRule deletes a rule and creates it with the planned grants.
-// Between the two calls the path has no rule of its own: the calls are made
-// back to back, and a failed create says so loudly.
-func (w *Writer) recreatePushRule(ctx context.Context, c plan.Change) error {
+// recreatePushRule deletes a rule (was, as the update left it) and creates
+// it with the planned grants. Between the two calls the path has no rule of
+// its own: the calls are made back to back, and should the service refuse
+// the planned grants, the rule is created again as it was, so that a
+// refusal never leaves the path unrestricted.
+func (w *Writer) recreatePushRule(ctx context.Context, c plan.Change, was api.FilePushPermission, roles map[string]state.LiveRole) error {
 	del := c
 	del.Action, del.After = plan.Delete, nil
 	if err := w.deletePushRules(ctx, []plan.Change{del}); err != nil {
@@ -106,18 +110,21 @@ func (w *Writer) recreatePushRule(ctx context.Context, c plan.Change) error {
 	}
 	create := c
 	create.Action = plan.Create
-	if err := w.createPushRule(ctx, create); err != nil {
-		return fmt.Errorf("rule %s was deleted but not created again, so the path is unrestricted until the next apply: %w", c.Address.Key, err)
+	err := w.createPushRule(ctx, create)
+	if err == nil {
+		return nil
 	}
-	return nil
+	back := create
+	back.Target.PushUserIDs, back.Target.PushTeamIDs, back.Target.PushRoleIDs = ruleGrants(was, roles)
+	if rerr := w.createPushRule(ctx, back); rerr != nil {
+		return fmt.Errorf("rule %s was deleted but not created again, so the path is unrestricted until the next apply: %w (creating it as it was failed too: %v)", c.Address.Key, err, rerr)
+	}
+	return fmt.Errorf("creating rule %s again with the planned grants failed, so it was created again as it was: %w", c.Address.Key, err)
 }
 
-// grantDelta compares the grants a rule has with the ones a change wants:
-// extra names what the rule grants beyond them, missing what it lacks ("" =
-// nothing). Roles are compared as project role ids (projectRoleID).
-func grantDelta(t plan.Target, r api.FilePushPermission, roles map[string]state.LiveRole) (extra, missing string) {
-	var users, teams []int64
-	var roleIDs []string
+// ruleGrants are a rule's push grants as the ids a request takes: numeric
+// user ids, integer member-group ids, project role ids (projectRoleID).
+func ruleGrants(r api.FilePushPermission, roles map[string]state.LiveRole) (users, teams []int64, roleIDs []string) {
 	for _, a := range r.Actions {
 		if a.Action != "push" && a.Action != "" {
 			continue
@@ -132,6 +139,14 @@ func grantDelta(t plan.Target, r api.FilePushPermission, roles map[string]state.
 			roleIDs = append(roleIDs, projectRoleID(roles, ro))
 		}
 	}
+	return users, teams, roleIDs
+}
+
+// grantDelta compares the grants a rule has with the ones a change wants:
+// extra names what the rule grants beyond them, missing what it lacks ("" =
+// nothing). Roles are compared as project role ids (projectRoleID).
+func grantDelta(t plan.Target, r api.FilePushPermission, roles map[string]state.LiveRole) (extra, missing string) {
+	users, teams, roleIDs := ruleGrants(r, roles)
 	var ex, mi []string
 	diff := func(what string, have, want []string) {
 		for _, h := range have {
@@ -159,9 +174,48 @@ func itoas(ids []int64) []string {
 	return out
 }
 
+// prunePushRules deletes a repository's removed rules: only those a read
+// right before still shows at their planned path, since ids of deleted
+// rules might be handed out again (docs/api-assumptions.md A20); a rule
+// already gone is done.
+func (w *Writer) prunePushRules(ctx context.Context, changes []plan.Change) error {
+	rules, err := w.c.api.ListRepositoryFilePushPermissions(ctx, changes[0].Target.RepositoryID)
+	if err != nil {
+		return fmt.Errorf("check the push rules to delete: %w", err)
+	}
+	failed, del := Partial{}, []plan.Change{}
+	for _, c := range changes {
+		i := slices.IndexFunc(rules, func(r api.FilePushPermission) bool { return r.ID == c.Target.PushRuleID })
+		switch {
+		case i < 0: // already gone
+		case rules[i].Path != c.Address.Key:
+			failed[c.Address] = fmt.Errorf("not deleted: rule %d is the rule of %s now", c.Target.PushRuleID, rules[i].Path)
+		default:
+			del = append(del, c)
+		}
+	}
+	if err := w.deletePushRules(ctx, del); err != nil {
+		var p Partial
+		if !errors.As(err, &p) {
+			p = Partial{}
+			for _, c := range del {
+				p[c.Address] = err
+			}
+		}
+		maps.Copy(failed, p)
+	}
+	if len(failed) > 0 {
+		return failed
+	}
+	return nil
+}
+
 // deletePushRules deletes a repository's removed rules in one call; after an
 // unknown outcome it re-reads and deletes only what is left.
 func (w *Writer) deletePushRules(ctx context.Context, changes []plan.Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
 	repo := changes[0].Target.RepositoryID
 	left, err := verify(ctx, changes,
 		func(pending []plan.Change) error {

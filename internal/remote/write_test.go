@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -26,7 +27,8 @@ type fault struct {
 	path   *regexp.Regexp
 	nth    int
 	do     faultKind
-	code   string // for answer: the error code of the 409
+	code   string // for conflict: the error code of the 409
+	body   string // for answer
 }
 
 type faultKind int
@@ -41,6 +43,10 @@ const (
 	failBefore
 	// conflict answers 409 with the fault's code without acting.
 	conflict
+	// empty answers 200 with an empty list without asking the simulator.
+	empty
+	// answer answers 200 with the fault's body without asking the simulator.
+	answer
 )
 
 // harness is the simulator on testdata/world.yaml behind a deterministic
@@ -153,6 +159,9 @@ func (h *harness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusConflict)
 		_, _ = w.Write([]byte(`{"error_code":"` + hit.code + `","error_msg":"conflict (test)"}`))
+	case empty, answer:
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(cmp.Or(hit.body, `[]`)))
 	}
 }
 
@@ -205,10 +214,16 @@ const (
 	auditorsID  = "3cde30f6f7834db7af487450a9d155c5"
 )
 
+// memberChange is a change of a member of pay/gateway as a plan makes it:
+// an existing member is addressed by the id the legacy list gives it, its
+// IAM id unless the world says legacy_member_id: own.
 func (h *harness) memberChange(user string, action plan.Action, role state.Role) plan.Change {
 	u := h.user(user)
 	c := plan.Change{Address: plan.MemberAddress("pay/gateway", user), Kind: plan.KindMember, Action: action,
 		Target: plan.Target{Repository: "pay/gateway", RepositoryID: gatewayID, RepositoryUUID: gatewayUUID, User: user, UserID: u.ID, UserIAMID: u.IAMID}}
+	if action != plan.Create {
+		c.Target.MemberID = u.IAMID
+	}
 	if role != "" {
 		c.After = &plan.MemberValue{Role: role}
 	}
@@ -405,7 +420,7 @@ func TestWriteAfterUnknownOutcome(t *testing.T) {
 			})
 			t.Run("DeleteGroup", func(t *testing.T) {
 				h := newHarness(t, on("DELETE", `/groups/`, 1, fk.kind))
-				c := plan.Change{Address: plan.GroupAddress("pay/old"), Kind: plan.KindGroup, Action: plan.Delete, Target: plan.Target{Group: "pay/old", GroupID: 101}}
+				c := plan.Change{Address: plan.GroupAddress("pay/old"), Kind: plan.KindGroup, Action: plan.Delete, Target: plan.Target{Group: "pay/old", GroupID: 101, ParentGroup: "pay", ParentGroupID: 100}}
 				if err := h.apply(plan.OpDeleteGroup, c); err != nil {
 					t.Fatal(err)
 				}
@@ -545,6 +560,20 @@ func TestAddMembersPerUserFailure(t *testing.T) {
 	}
 	if h.repo("pay/gateway").Members["carol"] != "viewer" {
 		t.Error("carol was not added")
+	}
+}
+
+// A per-user failure that names no user of the batch fails the whole
+// batch: a refused user is never counted as done.
+func TestAddMembersUnattributedFailure(t *testing.T) {
+	h := newHarness(t)
+	carol := h.user("carol").IAMID
+	h.faults = []*fault{{method: "POST", path: regexp.MustCompile(`/members$`), nth: 1, do: answer,
+		body: `{"status":"success","result":[{"id":"` + carol + `","name":"carol","message":"no","status":"failed"},{"id":"0f","name":"someone","message":"no","status":"failed"}]}`}}
+	err := h.apply(plan.OpAddMembers, h.memberChange("carol", plan.Create, state.RoleViewer), h.memberChange("dave", plan.Create, state.RoleViewer))
+	var p Partial
+	if err == nil || errors.As(err, &p) {
+		t.Fatalf("err = %v, want the whole batch failed", err)
 	}
 }
 

@@ -1,5 +1,10 @@
 package sim
 
+import (
+	"slices"
+	"strings"
+)
+
 // Behaviour selects, for each question the documents leave open (REFERENCE
 // §18.4), which plausible behaviour of the real service the simulator
 // imitates. ParseFixture fills in the defaults, so a state file records the
@@ -20,8 +25,9 @@ type Behaviour struct {
 	RoleIDs string `yaml:"role_ids,omitempty" json:"role_ids"`
 	// PageCap: N > 0 returns at most N items a page whatever limit asks.
 	PageCap int `yaml:"page_cap,omitempty" json:"page_cap"`
-	// DeleteGroup: "sync" or "async" (the group stays visible for two more
-	// reads of it).
+	// DeleteGroup: "sync", "async" (the group stays visible for two more
+	// reads of it) or "cascade" (a group that is not empty goes with
+	// everything in it).
 	DeleteGroup string `yaml:"delete_group,omitempty" json:"delete_group"`
 	// ListOrder: the tree lists' order when the client sends none: "id"
 	// (ascending id) or "updated" (most recently changed first).
@@ -36,6 +42,18 @@ type Behaviour struct {
 	// RoleChecks: writes are allowed by the caller's roles
 	// (permissions.go); false allows every authenticated write.
 	RoleChecks *bool `yaml:"role_checks,omitempty" json:"role_checks"`
+	// SyncMarker: "project" (a synced project member's v4 row carries the
+	// project id as member_source_id, and SetRepoRole/DeleteRepoMember
+	// refuse it) or "none" (no marker, and both calls succeed on it).
+	SyncMarker string `yaml:"sync_marker,omitempty" json:"sync_marker"`
+	// LegacyMemberID: "iam" (the legacy list's user_id is the IAM user id,
+	// which SetRepoRole/DeleteRepoMember take) or "own" (an id of the
+	// repository membership, the only one they take).
+	LegacyMemberID string `yaml:"legacy_member_id,omitempty" json:"legacy_member_id"`
+	// RefuseItems are users the batch writes refuse one by one inside a 2xx
+	// answer: AddRepoMembers reports them failed, AssociateGroupUserGroup
+	// lists them under failure and attaches nothing.
+	RefuseItems []string `yaml:"refuse_items,omitempty" json:"refuse_items,omitempty"`
 }
 
 // Defaults of the behaviour keys.
@@ -49,15 +67,19 @@ const (
 	defaultListOrder               = "id"
 	defaultServiceStageContentType = "required"
 	defaultArchivedListing         = "only"
+	defaultSyncMarker              = "project"
+	defaultLegacyMemberID          = "iam"
 )
 
 var behaviourValues = map[string][]string{
 	"batch_update":              {"replace", "merge"},
 	"role_ids":                  {"shared", "distinct"},
-	"delete_group":              {"sync", "async"},
+	"delete_group":              {"sync", "async", "cascade"},
 	"list_order":                {"id", "updated"},
 	"servicestage_content_type": {"required", "optional"},
 	"archived_listing":          {"only", "all"},
+	"sync_marker":               {"project", "none"},
+	"legacy_member_id":          {"iam", "own"},
 }
 
 // checkBehaviour validates the behaviour section and fills in its defaults.
@@ -86,20 +108,43 @@ func (c *checker) checkBehaviour(fx *Fixture) {
 		{"list_order", &b.ListOrder, defaultListOrder},
 		{"servicestage_content_type", &b.ServiceStageContentType, defaultServiceStageContentType},
 		{"archived_listing", &b.ArchivedListing, defaultArchivedListing},
+		{"sync_marker", &b.SyncMarker, defaultSyncMarker},
+		{"legacy_member_id", &b.LegacyMemberID, defaultLegacyMemberID},
 	} {
 		if *e.v == "" {
 			*e.v = e.def
 			continue
 		}
-		allowed := behaviourValues[e.key]
-		if *e.v != allowed[0] && *e.v != allowed[1] {
-			c.errf([]any{"behaviour", e.key}, "behaviour.%s: %q must be %s or %s", e.key, *e.v, allowed[0], allowed[1])
+		if allowed := behaviourValues[e.key]; !slices.Contains(allowed, *e.v) {
+			c.errf([]any{"behaviour", e.key}, "behaviour.%s: %q must be %s or %s", e.key, *e.v,
+				strings.Join(allowed[:len(allowed)-1], ", "), allowed[len(allowed)-1])
 		}
 	}
 	if b.PageCap < 0 {
 		c.errf([]any{"behaviour", "page_cap"}, "behaviour.page_cap: %d must not be negative (0 = no cap)", b.PageCap)
 	}
 }
+
+// checkRefuseItems: behaviour.refuse_items names fixture users, once each.
+func (c *checker) checkRefuseItems(fx *Fixture) {
+	seen := map[string]bool{}
+	for i, n := range fx.Behaviour.RefuseItems {
+		p := []any{"behaviour", "refuse_items", i}
+		if !c.users[n] {
+			c.errf(p, "behaviour.refuse_items[%d]: unknown user %q", i, n)
+		}
+		if seen[n] {
+			c.errf(p, "behaviour.refuse_items[%d]: %q is listed twice", i, n)
+		}
+		seen[n] = true
+	}
+}
+
+// refused reports whether the batch writes refuse user name
+// (behaviour.refuse_items), which they answer with refusal.
+func (s *Server) refused(name string) bool { return slices.Contains(s.fx.Behaviour.RefuseItems, name) }
+
+const refusal = "the user cannot be added (refused: behaviour.refuse_items)"
 
 // defaultSyncLevel is the legacy access level the project sync gives a role
 // when the fixture names none.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // step is one request of a behaviour test and the part of its answer checked.
@@ -417,6 +418,15 @@ func TestDeleteGroup(t *testing.T) {
 			{name: "the project listing without it", path: "/v4/projects/" + testProject + "/subgroups-and-repositories", keys: []string{"name"}, want: names("payments")},
 			{name: "its name is free again", method: "POST", path: groups, body: `{"name":"empty"}`, wantStatus: 201},
 		}},
+		{"cascade", []step{
+			{name: "an empty group", method: "DELETE", path: groups + "/102", wantStatus: 202, want: "Group 'empty' was scheduled for deletion."},
+			{name: "a group that is not empty goes with its contents", method: "DELETE", path: groups + "/100", wantStatus: 202,
+				want: "Group 'payments' was scheduled for deletion."},
+			{name: "its sub-group", path: groups + "/101", wantStatus: 404, keys: code, want: notFound},
+			{name: "the repositories in it", path: "/v4/repositories/12345", wantStatus: 404, keys: code, want: notFound},
+			{name: "and right under it", path: "/v4/repositories/2000", wantStatus: 404, keys: code, want: notFound},
+			{name: "the project is empty", path: "/v4/projects/" + testProject + "/subgroups-and-repositories", want: arr{}},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run("delete_group="+tt.mode, func(t *testing.T) {
@@ -428,7 +438,8 @@ func TestDeleteGroup(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(s.Snapshot(), got); diff != "" {
+			// (cascade empties the lists, which come back empty, not nil)
+			if diff := cmp.Diff(s.Snapshot(), got, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("replayed state (-memory +replayed):\n%s", diff)
 			}
 		})

@@ -175,6 +175,9 @@ type Repository struct {
 	Members      map[string]string `yaml:"members,omitempty" json:"members,omitempty"`
 	MemberGroups []string          `yaml:"member_groups,omitempty" json:"member_groups,omitempty"`
 	PushRules    []PushRule        `yaml:"push_rules,omitempty" json:"push_rules,omitempty"`
+	// Unsynced are project members the sync no longer gives the repository:
+	// DeleteRepoMember removed them (sync_marker: none).
+	Unsynced []string `yaml:"unsynced,omitempty" json:"unsynced,omitempty"`
 }
 
 // PushRule is a file push permission.

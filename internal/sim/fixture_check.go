@@ -139,6 +139,7 @@ func (c *checker) check(fx *Fixture) {
 	c.checkProjectIDs(fx)
 	c.checkBehaviour(fx)
 	c.checkUsers(fx)
+	c.checkRefuseItems(fx)
 	c.checkCredentials(fx)
 	c.checkProjectMembers(fx)
 	c.checkMemberGroups(fx)
@@ -388,6 +389,11 @@ func (c *checker) checkRepoMembers(i int, r Repository) {
 	for j, m := range r.MemberGroups {
 		if !c.memberGroups[m] {
 			c.errf([]any{"repositories", i, "member_groups", j}, "repository %q: unknown member group %q", r.Path, m)
+		}
+	}
+	for j, n := range r.Unsynced {
+		if !c.users[n] {
+			c.errf([]any{"repositories", i, "unsynced", j}, "repository %q: unsynced: unknown user %q", r.Path, n)
 		}
 	}
 }

@@ -43,7 +43,13 @@ func TestParseFixtureErrors(t *testing.T) {
 		{"unknown behaviour key", minimalHead + "behaviour:\n  page_size: 3\n", "line 5: field page_size not found in type sim.Behaviour"},
 		{"behaviour value", minimalHead + "behaviour:\n  batch_update: append\n", `f.yaml:5: behaviour.batch_update: "append" must be replace or merge`},
 		{"behaviour role ids", minimalHead + "behaviour: {role_ids: separate}\n", `f.yaml:4: behaviour.role_ids: "separate" must be shared or distinct`},
-		{"behaviour delete group", minimalHead + "behaviour: {delete_group: later}\n", `behaviour.delete_group: "later" must be sync or async`},
+		{"behaviour delete group", minimalHead + "behaviour: {delete_group: later}\n", `behaviour.delete_group: "later" must be sync, async or cascade`},
+		{"behaviour sync marker", minimalHead + "behaviour: {sync_marker: source}\n", `f.yaml:4: behaviour.sync_marker: "source" must be project or none`},
+		{"behaviour legacy member id", minimalHead + "behaviour: {legacy_member_id: numeric}\n", `behaviour.legacy_member_id: "numeric" must be iam or own`},
+		{"behaviour refuse unknown user", minimalHead + "users: [{name: u}]\nbehaviour:\n  refuse_items: [u, ghost]\n", `f.yaml:6: behaviour.refuse_items[1]: unknown user "ghost"`},
+		{"behaviour refuse twice", minimalHead + "users: [{name: u}]\nbehaviour: {refuse_items: [u, u]}\n", `behaviour.refuse_items[1]: "u" is listed twice`},
+		{"behaviour refuse not a list", minimalHead + "behaviour: {refuse_items: u}\n", "cannot unmarshal !!str `u` into []string"},
+		{"unsynced unknown user", minimalHead + "groups: [{path: a}]\nrepositories:\n  - {path: a/r, unsynced: [ghost]}\n", `f.yaml:6: repository "a/r": unsynced: unknown user "ghost"`},
 		{"behaviour list order", minimalHead + "behaviour: {list_order: name}\n", `behaviour.list_order: "name" must be id or updated`},
 		{"behaviour content type", minimalHead + "behaviour: {servicestage_content_type: maybe}\n", `behaviour.servicestage_content_type: "maybe" must be required or optional`},
 		{"behaviour archived listing", minimalHead + "behaviour: {archived_listing: some}\n", `behaviour.archived_listing: "some" must be only or all`},
@@ -169,14 +175,17 @@ func TestBehaviourDefaults(t *testing.T) {
 		want       Behaviour
 	}{
 		{"absent", "", Behaviour{FullPathNamespace: &yes, MemberSync: &yes, BatchUpdate: "replace", RoleIDs: "shared",
-			DeleteGroup: "sync", ListOrder: "id", ServiceStageContentType: "required", ArchivedListing: "only", RoleChecks: &yes}},
-		{"every key", "behaviour:\n  full_path_namespace: true\n  member_sync: true\n  batch_update: merge\n  role_ids: distinct\n" +
-			"  page_cap: 7\n  delete_group: async\n  list_order: updated\n  servicestage_content_type: required\n  archived_listing: all\n  role_checks: false\n",
+			DeleteGroup: "sync", ListOrder: "id", ServiceStageContentType: "required", ArchivedListing: "only", RoleChecks: &yes,
+			SyncMarker: "project", LegacyMemberID: "iam"}},
+		{"every key", "users: [{name: u}]\nbehaviour:\n  full_path_namespace: true\n  member_sync: true\n  batch_update: merge\n  role_ids: distinct\n" +
+			"  page_cap: 7\n  delete_group: cascade\n  list_order: updated\n  servicestage_content_type: required\n  archived_listing: all\n  role_checks: false\n" +
+			"  sync_marker: none\n  legacy_member_id: own\n  refuse_items: [u]\n",
 			Behaviour{FullPathNamespace: &yes, MemberSync: &yes, BatchUpdate: "merge", RoleIDs: "distinct", PageCap: 7,
-				DeleteGroup: "async", ListOrder: "updated", ServiceStageContentType: "required", ArchivedListing: "all", RoleChecks: &no}},
+				DeleteGroup: "cascade", ListOrder: "updated", ServiceStageContentType: "required", ArchivedListing: "all", RoleChecks: &no,
+				SyncMarker: "none", LegacyMemberID: "own", RefuseItems: []string{"u"}}},
 		{"some keys", "behaviour: {member_sync: false, list_order: updated}\n", Behaviour{FullPathNamespace: &yes, MemberSync: &no,
 			BatchUpdate: "replace", RoleIDs: "shared", DeleteGroup: "sync", ListOrder: "updated", ServiceStageContentType: "required",
-			ArchivedListing: "only", RoleChecks: &yes}},
+			ArchivedListing: "only", RoleChecks: &yes, SyncMarker: "project", LegacyMemberID: "iam"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -387,8 +388,18 @@ func hDeleteGroup(s *Server, q *request) reply {
 	}
 	subs, repos := s.children(g.Path)
 	if len(subs)+len(repos) > 0 {
-		// Not documented; 400 CH.010001 is the closest documented code.
-		return badParam(fmt.Sprintf("group %q is not empty: %d sub-groups, %d repositories", g.Path, len(subs), len(repos)))
+		if s.fx.Behaviour.DeleteGroup != "cascade" {
+			// Not documented; 400 CH.010001 is the closest documented code.
+			return badParam(fmt.Sprintf("group %q is not empty: %d sub-groups, %d repositories", g.Path, len(subs), len(repos)))
+		}
+		// GitLab's way, whose wording the 202 answer has: the contents go
+		// too. The deletions move the groups, so g is read again.
+		id, prefix := g.ID, g.Path+"/"
+		under := func(p string) bool { return strings.HasPrefix(p, prefix) }
+		s.fx.Repositories = slices.DeleteFunc(s.fx.Repositories, func(r Repository) bool { return under(r.Path) })
+		s.fx.Groups = slices.DeleteFunc(s.fx.Groups, func(sub Group) bool { return under(sub.Path) })
+		s.idx = buildIndex(s.fx)
+		g = s.idx.groupByID[id]
 	}
 	name := base(g.Path)
 	if s.fx.Behaviour.DeleteGroup == "async" {
@@ -575,6 +586,10 @@ func hAssociateGroupUserGroup(s *Server, q *request) reply {
 	if bad != nil {
 		return *bad
 	}
+	if failure := s.refusedMembers(m); len(failure) > 0 && !slices.Contains(g.MemberGroups, m.Name) {
+		// behaviour.refuse_items: refused inside a 2xx answer, nothing attached.
+		return reply{status: http.StatusCreated, body: map[string]any{"success": []any{}, "failure": failure}}
+	}
 	if conflict := attachMemberGroup(&g.MemberGroups, m.Name); conflict != nil {
 		return *conflict
 	}
@@ -590,6 +605,19 @@ func hAssociateGroupUserGroup(s *Server, q *request) reply {
 		success = append(success, added{ID: strconv.FormatInt(u.ID, 10), IAMID: u.IAMID, Name: u.Name})
 	}
 	return reply{status: http.StatusCreated, body: map[string]any{"success": success, "failure": []any{}}, changed: true}
+}
+
+// refusedMembers are AssociateGroupUserGroup's failure entries for the users
+// of m that behaviour.refuse_items names.
+func (s *Server) refusedMembers(m *MemberGroup) []map[string]any {
+	var out []map[string]any
+	for _, un := range m.Members {
+		if s.refused(un) {
+			out = append(out, map[string]any{"iam_id": s.idx.userByName[un].IAMID,
+				"message": []string{refusal}})
+		}
+	}
+	return out
 }
 
 func (s *Server) mgParam(q *request) (*MemberGroup, *reply) {

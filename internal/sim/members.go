@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -89,6 +90,9 @@ func (s *Server) repoMembers(r *Repository) []member {
 		}
 		for i := range s.fx.ProjectMembers {
 			pm := &s.fx.ProjectMembers[i]
+			if slices.Contains(r.Unsynced, pm.User) {
+				continue // removed from this repository (sync_marker: none)
+			}
 			add(member{user: s.idx.userByName[pm.User], kind: memberSynced, level: pm.Level,
 				roleID: s.projectRoleID(pm.Role), roleName: pm.Role})
 		}
@@ -119,6 +123,21 @@ func (s *Server) repoMembers(r *Repository) []member {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].user.Name < out[j].user.Name })
 	return out
+}
+
+// syncMarked reports whether a synced project member's rows say so
+// (sync_marker: project): v4 member_source_id is the project id, and
+// SetRepoRole/DeleteRepoMember refuse the member.
+func (s *Server) syncMarked() bool { return s.fx.Behaviour.SyncMarker != "none" }
+
+// legacyID is the user_id the legacy member list gives u's membership of r,
+// the id SetRepoRole and DeleteRepoMember take: the IAM user id, or under
+// legacy_member_id: own an id of the membership itself.
+func (s *Server) legacyID(r *Repository, u *User) string {
+	if s.fx.Behaviour.LegacyMemberID == "own" {
+		return hexID("repository_member", r.UUID+"/"+u.Name)
+	}
+	return u.IAMID
 }
 
 // repoMember is u's row in r's membership, if any.

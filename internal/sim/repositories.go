@@ -137,7 +137,9 @@ func (s *Server) memberDTO(m member) repoMemberDTO {
 	}
 	switch m.kind {
 	case memberSynced:
-		d.MemberSourceID = s.fx.ProjectID // synced from the project
+		if s.syncMarked() {
+			d.MemberSourceID = s.fx.ProjectID // synced from the project
+		}
 	case memberInherited:
 		d.MemberSource = m.via.mg.Name
 		d.MemberSourceID = m.via.mg.ID
@@ -205,7 +207,7 @@ func hListRepoMembers(s *Server, q *request) reply {
 	users := []legacyMemberDTO{}
 	for i := (pi - 1) * ps; i < len(rows) && i < pi*ps; i++ {
 		u := rows[i].user
-		users = append(users, legacyMemberDTO{UserID: u.IAMID, Name: u.Name, DomainID: hexID("domain", simTenant),
+		users = append(users, legacyMemberDTO{UserID: s.legacyID(r, u), Name: u.Name, DomainID: hexID("domain", simTenant),
 			DomainName: simTenant, Role: rows[i].level, Enabled: "true"})
 	}
 	return legacyOK(map[string]any{"total": len(rows), "users": users})
@@ -253,6 +255,8 @@ func hAddRepoMembers(s *Server, q *request) reply {
 		switch {
 		case u == nil:
 			results = append(results, result{ID: *in.ID, Name: in.Name, Message: "user not found", Status: "failed"})
+		case s.refused(u.Name):
+			results = append(results, result{ID: *in.ID, Name: in.Name, Message: refusal, Status: "failed"})
 		case s.ownMember(r, u):
 			results = append(results, result{ID: *in.ID, Name: in.Name, Message: "user is already a member", Status: "failed"})
 		default:
@@ -279,15 +283,24 @@ func (s *Server) ownMember(r *Repository, u *User) bool {
 	return ok && m.kind != memberInherited
 }
 
-// memberParam resolves the member that SetRepoRole/DeleteRepoMember change.
-// Only a direct member can be changed; the others answer the legacy failed
-// wrapper, HTTP 400, with codes the real service does not document (the
-// simulator's own): DEV.CH.10005 the repository's creator, DEV.CH.10004 a
-// member synced from the project, DEV.CH.10003 a member inherited through a
-// member group or a parent group.
+// memberParam resolves the member that SetRepoRole/DeleteRepoMember change,
+// by the id the legacy list gives it (legacyID). Only a direct member can be
+// changed, and under sync_marker: none a synced one; the others answer the
+// legacy failed wrapper, HTTP 400, with codes the real service does not
+// document (the simulator's own): DEV.CH.10005 the repository's creator,
+// DEV.CH.10004 a member synced from the project, DEV.CH.10003 a member
+// inherited through a member group or a parent group.
 func (s *Server) memberParam(q *request, r *Repository) (*User, *reply) {
 	id := q.params["member_id"]
 	u := s.idx.userByIAM[id]
+	if s.fx.Behaviour.LegacyMemberID == "own" {
+		u = nil
+		for _, m := range s.legacyMembers(r, "") {
+			if s.legacyID(r, m.user) == id {
+				u = m.user
+			}
+		}
+	}
 	if u == nil {
 		rep := legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" not found")
 		return nil, &rep
@@ -299,7 +312,7 @@ func (s *Server) memberParam(q *request, r *Repository) (*User, *reply) {
 		rep = legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" is not a member of the repository")
 	case m.creator:
 		rep = legacyErr(http.StatusBadRequest, "DEV.CH.10005", "member "+id+" is the repository creator, who cannot be removed or demoted")
-	case m.kind == memberDirect:
+	case m.kind == memberDirect, m.kind == memberSynced && !s.syncMarked():
 		return u, nil
 	case m.kind == memberSynced:
 		rep = legacyErr(http.StatusBadRequest, "DEV.CH.10004", "member "+id+" is synchronized from the project and cannot be changed on the repository")
@@ -330,6 +343,10 @@ func hSetRepoRole(s *Server, q *request) reply {
 	}
 	rep := legacyOK(map[string]any{})
 	if r.Members[u.Name] != role {
+		// A synced member (sync_marker: none) becomes a direct one.
+		if r.Members == nil {
+			r.Members = map[string]string{}
+		}
 		r.Members[u.Name] = role
 		r.Updated = s.nextUpdate()
 		rep.changed = true
@@ -346,7 +363,11 @@ func hDeleteRepoMember(s *Server, q *request) reply {
 	if bad != nil {
 		return *bad
 	}
-	delete(r.Members, u.Name)
+	if _, direct := r.Members[u.Name]; direct {
+		delete(r.Members, u.Name)
+	} else {
+		r.Unsynced = append(r.Unsynced, u.Name) // synced (sync_marker: none)
+	}
 	r.Updated = s.nextUpdate()
 	rep := legacyOK(map[string]any{})
 	rep.changed = true
@@ -482,16 +503,28 @@ func hShowMemberSetting(s *Server, q *request) reply {
 	if bad := s.checkProject(q); bad != nil {
 		return *bad
 	}
+	// The fixture's roles, then the project members' roles it lacks; the
+	// sync is on with member_sync, for every role listed.
 	items := []roleSyncDTO{}
-	for i, r := range s.fx.Roles {
-		items = append(items, roleSyncDTO{ID: int64(i + 1), RoleID: r.ID, RoleSyncEnabled: true, RoleName: r.Name,
-			RoleType: "custom", CreatedAt: simCreatedAt, UpdatedAt: simCreatedAt})
+	seen := map[string]bool{}
+	role := func(name, id string) {
+		if !seen[name] {
+			seen[name] = true
+			items = append(items, roleSyncDTO{ID: int64(len(items) + 1), RoleID: id, RoleSyncEnabled: true, RoleName: name,
+				RoleType: "custom", CreatedAt: simCreatedAt, UpdatedAt: simCreatedAt})
+		}
+	}
+	for _, r := range s.fx.Roles {
+		role(r.Name, r.ID)
+	}
+	for _, pm := range s.fx.ProjectMembers {
+		role(pm.Role, s.projectRoleID(pm.Role))
 	}
 	p, bad := page(q, items)
 	if bad != nil {
 		return *bad
 	}
-	return jsonReply(http.StatusOK, map[string]any{"product_id": s.fx.ProjectID, "sync_enabled": true,
+	return jsonReply(http.StatusOK, map[string]any{"product_id": s.fx.ProjectID, "sync_enabled": s.memberSync(),
 		"sync_all_role_enabled": false, "role_sync": p})
 }
 

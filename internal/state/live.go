@@ -115,6 +115,11 @@ type LiveMember struct {
 	ViaGroup       string `json:"-"`
 	ProjectRole    string `json:"-"`
 	RoleID         string `json:"-"`
+	// MemberID is the id SetRepoRole and DeleteRepoMember address the
+	// member by: its legacy list row's user_id, which need not be its IAM
+	// id. "" when the legacy list did not show the member: nothing can
+	// address it then. Plans carry it (Target.MemberID).
+	MemberID string `json:"-"`
 }
 
 // LivePushRule is a file push rule as read, with resolved names.

@@ -170,8 +170,8 @@ func expect(w *world, sc scenario, ds []desired, wr writes) *expected {
 			ph.Targets = targets{ExactCalls: true, FloorRatio: 1.10}
 			if sc.membersOnly {
 				// The push rules and member groups of the territory alone
-				// are read, without the lookups a change of them needs.
-				ph.Targets.Zero = []string{"ListProjectProtectedRefsUserGroups", "ShowProjectMemberSetting"}
+				// are read, without the lookup a change of them needs.
+				ph.Targets.Zero = []string{"ListProjectProtectedRefsUserGroups"}
 			}
 		case "apply":
 			ph.Stages = readStages(p, w, sc, ds, all, users)
@@ -260,9 +260,9 @@ func readStages(p *pager, w *world, sc scenario, ds []desired, in scopeOf, users
 	}
 	if len(idx) > 0 {
 		rd.list("ListProductPermissionResourcesGrantedUsers", users, false)
+		rd.list("ShowProjectMemberSetting", 1, false) // the roles CodeArts syncs, for the members
 		if !sc.membersOnly {
 			rd.list("ListProjectProtectedRefsUserGroups", 1, true)
-			rd.list("ShowProjectMemberSetting", 1, false)
 		}
 		rd.s.Chain = max(rd.s.Chain, 2) // a team listing, then a list of a repository it found
 	}
