@@ -153,8 +153,8 @@ func TestUnmanagedSilencesTheTerritory(t *testing.T) {
 
 // export --target prints the entry of the flagged repository ready to
 // paste (here saved as a file of its own next to the spec): the nightly
-// plan is then clean, and the export read nothing but that repository and
-// the groups on its way. A target that matches nothing is an error with a
+// plan is then clean, and the export read nothing but that repository, the
+// groups on its way and the member setting. A target that matches nothing is an error with a
 // near miss.
 func TestExportTargetAdoptsTheTerritory(t *testing.T) {
 	w := territoryWorld(t)
@@ -166,7 +166,7 @@ func TestExportTargetAdoptsTheTerritory(t *testing.T) {
 	calls := w.sim.Stats().Calls
 	for op, want := range map[string]int{"ListProjectSubgroupsAndRepositories": 1, "ListGroupSubgroupsAndRepositories": 1, "ListMembers": 1,
 		"ListRepoMembers": 1, "ListRepositoryUserGroups": 1, "ListRepositoryFilePushPermissions": 1, "ListProductPermissionResourcesGrantedUsers": 0,
-		"ShowProjectMemberSetting": 0, "ListAuthorizations": 0} {
+		"ShowProjectMemberSetting": 1, "ListAuthorizations": 0} { // the member setting tells the synced members, left out
 		if got := calls[op] - before[op]; got != want {
 			t.Errorf("%s called %d times, want %d", op, got, want)
 		}
