@@ -14,7 +14,7 @@ import (
 func TestBodyLimits(t *testing.T) {
 	srv, mux := newServer(t)
 	big := "[" + strings.Repeat(`{"id":1,"name":"xxxxxxxxxxxxxxxx"},`, 100) + `{"id":1}]`
-	mux.HandleFunc("GET /v4/repositories/1/protected-refs/user-groups", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /v4/projects/p1/protected-refs/user-groups", func(w http.ResponseWriter, r *http.Request) {
 		answer(w, 200, "", big)
 	})
 	mux.HandleFunc("GET /v4/repositories/2", func(w http.ResponseWriter, r *http.Request) {
@@ -22,7 +22,7 @@ func TestBodyLimits(t *testing.T) {
 	})
 	c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
 	c.maxBody, c.maxErrorBody = 1024, 512
-	_, err := c.ListRepositoryProtectedRefsUserGroups(context.Background(), 1)
+	_, err := c.ListProjectProtectedRefsUserGroups(context.Background(), "p1")
 	e := asError(err)
 	if e == nil || e.Kind != KindDecode || !strings.Contains(err.Error(), "too large") {
 		t.Fatalf("error %v, want a too-large error", err)

@@ -122,13 +122,6 @@ func endpointCases() []endpointCase {
 			want: []GroupUserGroup{{ID: 4, UserGroupID: tUserGroup, Name: "payments-leads", GroupType: "custom"}},
 		},
 		{
-			op: "ListGroupMembers", method: "GET", path: "/v4/groups/100/members/list",
-			query: "project_id=" + tProject + "&" + firstPage, status: 200,
-			resp: `[{"id":1,"user_id":9124,"iam_id":"` + tIAMUser + `","user_name":"alice","access_level":40,"role_id":"` + tRole + `","is_group_creator":true}]`,
-			call: func(ctx context.Context, c *Client) (any, error) { return c.ListGroupMembers(ctx, 100, tProject) },
-			want: []GroupMember{{ID: 1, UserID: 9124, IAMID: tIAMUser, UserName: "alice", AccessLevel: 40, RoleID: tRole, IsGroupCreator: true}},
-		},
-		{
 			op: "ShowRepository", method: "GET", path: "/v4/repositories/12345", status: 200,
 			resp: `{"id":12345,"uuid":"` + tUUID + `","name":"gateway","path_with_namespace":"payments/api/gateway","namespace":{"id":101,"full_path":"payments/api","parent_id":100}}`,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.ShowRepository(ctx, 12345) },
@@ -155,25 +148,11 @@ func endpointCases() []endpointCase {
 			want:       []RepositoryUserGroup{{UserGroupName: "payments-leads", UserGroupID: tUserGroup, ProjectID: tProject, UserCount: 4}},
 		},
 		{
-			op: "ListRepositoryProtectedRefsUserGroups", method: "GET", path: "/v4/repositories/12345/protected-refs/user-groups", query: firstPage, status: 200,
-			respHeader: map[string]string{"X-Total": "1"}, resp: `[{"id":247,"name":"payments-leads"}]`,
-			call: func(ctx context.Context, c *Client) (any, error) {
-				return c.ListRepositoryProtectedRefsUserGroups(ctx, 12345)
-			},
-			want: []ProtectedRefsUserGroup{{ID: 247, Name: "payments-leads"}},
-		},
-		{
 			op: "ListProjectProtectedRefsUserGroups", method: "GET", path: "/v4/projects/" + tProject + "/protected-refs/user-groups", query: firstPage, status: 200,
 			respHeader: map[string]string{"X-Total": "1"}, resp: `[{"id":247,"name":"payments-leads"}]`,
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ListProjectProtectedRefsUserGroups(ctx, tProject)
 			},
-			want: []ProtectedRefsUserGroup{{ID: 247, Name: "payments-leads"}},
-		},
-		{
-			op: "ListGroupProtectedRefsUserGroups", method: "GET", path: "/v4/groups/100/protected-refs/user-groups", query: firstPage, status: 200,
-			respHeader: map[string]string{"X-Total": "1"}, resp: `[{"id":247,"name":"payments-leads"}]`,
-			call: func(ctx context.Context, c *Client) (any, error) { return c.ListGroupProtectedRefsUserGroups(ctx, 100) },
 			want: []ProtectedRefsUserGroup{{ID: 247, Name: "payments-leads"}},
 		},
 		{
@@ -191,14 +170,6 @@ func endpointCases() []endpointCase {
 				Roles:     []PushRuleRole{{ID: 77, Name: "Project manager", RelatedRoleID: tRole, ChineseName: "x"}}}}}},
 		},
 		{
-			op: "ShowRepositoryPermissionInheritEnabled", method: "GET", path: "/v4/repositories/12345/permission-inherit-setting", status: 200,
-			resp: `{"inherit_parent_permission":true}`,
-			call: func(ctx context.Context, c *Client) (any, error) {
-				return c.ShowRepositoryPermissionInheritEnabled(ctx, 12345)
-			},
-			want: true,
-		},
-		{
 			op: "ListProductPermissionResourcesGrantedUsers", method: "GET", path: "/v4/projects/" + tProject + "/members", query: firstPage, status: 200,
 			resp: `[{"id":9124,"name":"alice","username":"` + tIAMUser + `","iam_id":"` + tIAMUser + `","nick_name":"Alice"}]`,
 			call: func(ctx context.Context, c *Client) (any, error) {
@@ -211,14 +182,6 @@ func endpointCases() []endpointCase {
 			resp: `{"product_id":"p1","sync_enabled":true,"role_sync":[{"id":1,"role_id":"` + tRole + `","role_name":"Project manager","role_sync_enabled":true}]}`,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.ShowProjectMemberSetting(ctx, tProject) },
 			want: ProjectMemberSetting{ProductID: "p1", SyncEnabled: true, RoleSync: []RoleSync{{ID: 1, RoleID: tRole, RoleName: "Project manager", RoleSyncEnabled: true}}},
-		},
-		{
-			op: "ListRepositoryResourcePermissions", method: "GET", path: "/v4/repository/12345/permissions/repository", query: firstPage, status: 200,
-			resp: `[{"role_id":"` + tRole + `","role_name":"Project manager","role_name_cn":"x","resource_permissions":{"a":1}}]`,
-			call: func(ctx context.Context, c *Client) (any, error) {
-				return c.ListRepositoryResourcePermissions(ctx, 12345, "repository")
-			},
-			want: []RoleResourcePermissions{{RoleID: tRole, RoleName: "Project manager", RoleNameCN: "x", ResourcePermissions: []byte(`{"a":1}`)}},
 		},
 		{
 			op: "ListAuthorizations", method: "GET", path: "/v1/" + tIAMProject + "/git/auths", status: 200,

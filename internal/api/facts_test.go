@@ -18,7 +18,7 @@ func TestFacts(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	}
-	mux.Handle("GET /v4/repositories/1/protected-refs/user-groups", dated(&cappingServer{n: 45, capAt: 20, total: -1}))
+	mux.Handle("GET /v4/projects/p1/protected-refs/user-groups", dated(&cappingServer{n: 45, capAt: 20, total: -1}))
 	mux.Handle("GET /v4/repositories/1/members", dated(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Total", "2")
 		answer(w, 200, "", `[{"user_id":1},{"user_id":2}]`)
@@ -32,7 +32,7 @@ func TestFacts(t *testing.T) {
 	})))
 	c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}), WithRetry(RetryPolicy{MaxAttempts: 1}))
 	ctx := context.Background()
-	if _, err := c.ListRepositoryProtectedRefsUserGroups(ctx, 1); err != nil {
+	if _, err := c.ListProjectProtectedRefsUserGroups(ctx, "p1"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.ListMembers(ctx, 1); err != nil {
@@ -49,7 +49,7 @@ func TestFacts(t *testing.T) {
 	want := Facts{
 		ServerTime: map[string]ServerTime{ServiceRepo: {Date: serverNow, Received: received}},
 		Lists: map[string]ListFacts{
-			"ListRepositoryProtectedRefsUserGroups": {Pages: 3, LargestPage: 20, PageCap: 20},
+			"ListProjectProtectedRefsUserGroups": {Pages: 3, LargestPage: 20, PageCap: 20},
 			"ListMembers":                           {Pages: 1, PagesWithTotal: 1, LargestPage: 2},
 		},
 	}

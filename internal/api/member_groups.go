@@ -37,31 +37,6 @@ func (c *Client) ListGroupAddableUserGroups(ctx context.Context, groupID int64, 
 		"/v4/groups/"+itoa(groupID)+"/user-groups/addable-list", url.Values{"project_id": {projectID}}))
 }
 
-// GroupMember is one ListGroupMembers entry (GroupMemberDetailDto, §4.11).
-type GroupMember struct {
-	ID             int64  `json:"id"`
-	UserID         int64  `json:"user_id"`
-	IAMID          string `json:"iam_id"`
-	UserName       string `json:"user_name"`
-	NickName       string `json:"nick_name"`
-	AccessLevel    int64  `json:"access_level"`
-	RoleID         string `json:"role_id"`
-	RoleName       string `json:"role_name"`
-	UserGroupID    string `json:"user_group_id"`
-	SourceID       int64  `json:"source_id"`
-	UserFrom       string `json:"user_from"`
-	DomainID       string `json:"domain_id"`
-	DomainName     string `json:"domain_name"`
-	IsGroupCreator bool   `json:"is_group_creator"`
-	IsProjectAdmin bool   `json:"is_project_admin"`
-}
-
-// ListGroupMembers lists a group's members (project_id is required).
-func (c *Client) ListGroupMembers(ctx context.Context, groupID int64, projectID string) ([]GroupMember, error) {
-	return listAll[GroupMember](ctx, c, get("ListGroupMembers", svcRepo,
-		"/v4/groups/"+itoa(groupID)+"/members/list", url.Values{"project_id": {projectID}}))
-}
-
 // AssociatedUser is a user who gained access through AssociateGroupUserGroup.
 // ID is a string in the SDK but a bare number in the docs' example.
 type AssociatedUser struct {
@@ -161,13 +136,6 @@ type ProtectedRefsUserGroup struct {
 	Name string `json:"name"`
 }
 
-// ListRepositoryProtectedRefsUserGroups lists a repository's member groups
-// with their integer ids.
-func (c *Client) ListRepositoryProtectedRefsUserGroups(ctx context.Context, repoID int64) ([]ProtectedRefsUserGroup, error) {
-	return listAll[ProtectedRefsUserGroup](ctx, c, get("ListRepositoryProtectedRefsUserGroups", svcRepo,
-		"/v4/repositories/"+itoa(repoID)+"/protected-refs/user-groups", url.Values{}))
-}
-
 // ListProjectProtectedRefsUserGroups lists a project's member groups with
 // their integer ids.
 func (c *Client) ListProjectProtectedRefsUserGroups(ctx context.Context, projectID string) ([]ProtectedRefsUserGroup, error) {
@@ -175,9 +143,3 @@ func (c *Client) ListProjectProtectedRefsUserGroups(ctx context.Context, project
 		"/v4/projects/"+seg(projectID)+"/protected-refs/user-groups", url.Values{}))
 }
 
-// ListGroupProtectedRefsUserGroups lists a group's member groups with their
-// integer ids.
-func (c *Client) ListGroupProtectedRefsUserGroups(ctx context.Context, groupID int64) ([]ProtectedRefsUserGroup, error) {
-	return listAll[ProtectedRefsUserGroup](ctx, c, get("ListGroupProtectedRefsUserGroups", svcRepo,
-		"/v4/groups/"+itoa(groupID)+"/protected-refs/user-groups", url.Values{}))
-}

@@ -50,10 +50,10 @@ func TestPagination(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, mux := newServer(t)
 			var offsets []string
-			pagedServer(t, mux, "/v4/repositories/1/protected-refs/user-groups", tt.n, tt.xTotal, &offsets)
+			pagedServer(t, mux, "/v4/projects/p1/protected-refs/user-groups", tt.n, tt.xTotal, &offsets)
 			c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
 			c.pageSize = 2
-			got, err := c.ListRepositoryProtectedRefsUserGroups(context.Background(), 1)
+			got, err := c.ListProjectProtectedRefsUserGroups(context.Background(), "p1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -158,7 +158,7 @@ func (s *cappingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *cappingServer) list(t *testing.T, c *Client) (int, error) {
 	t.Helper()
 	before := s.calls.Load()
-	got, err := c.ListRepositoryProtectedRefsUserGroups(context.Background(), 1)
+	got, err := c.ListProjectProtectedRefsUserGroups(context.Background(), "p1")
 	if err != nil {
 		return 0, err
 	}
@@ -207,7 +207,7 @@ func TestSilentPageCap(t *testing.T) {
 		t.Run(fmt.Sprintf("%d items, cap %d", tt.n, tt.capAt), func(t *testing.T) {
 			srv, mux := newServer(t)
 			s := &cappingServer{n: tt.n, capAt: tt.capAt, total: -1}
-			mux.Handle("GET /v4/repositories/1/protected-refs/user-groups", s)
+			mux.Handle("GET /v4/projects/p1/protected-refs/user-groups", s)
 			c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
 			for i, want := range []int{tt.wantFirst, tt.wantSec} {
 				calls, err := s.list(t, c)
@@ -218,7 +218,7 @@ func TestSilentPageCap(t *testing.T) {
 					t.Errorf("list %d took %d calls, want %d", i+1, calls, want)
 				}
 			}
-			if got := c.pageCap("ListRepositoryProtectedRefsUserGroups"); got != tt.wantCap {
+			if got := c.pageCap("ListProjectProtectedRefsUserGroups"); got != tt.wantCap {
 				t.Errorf("learned cap %d, want %d", got, tt.wantCap)
 			}
 		})
@@ -226,7 +226,7 @@ func TestSilentPageCap(t *testing.T) {
 	t.Run("a short list after the cap is known", func(t *testing.T) {
 		srv, mux := newServer(t)
 		s := &cappingServer{n: 45, capAt: 20, total: -1}
-		mux.Handle("GET /v4/repositories/1/protected-refs/user-groups", s)
+		mux.Handle("GET /v4/projects/p1/protected-refs/user-groups", s)
 		c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
 		if _, err := s.list(t, c); err != nil {
 			t.Fatal(err)
@@ -257,7 +257,7 @@ func TestPagingWithXTotal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, mux := newServer(t)
 			s := &cappingServer{n: tt.n, capAt: tt.capAt, total: tt.total}
-			mux.Handle("GET /v4/repositories/1/protected-refs/user-groups", s)
+			mux.Handle("GET /v4/projects/p1/protected-refs/user-groups", s)
 			c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
 			calls, err := s.list(t, c)
 			if err != nil {
@@ -266,7 +266,7 @@ func TestPagingWithXTotal(t *testing.T) {
 			if calls != tt.wantCalls {
 				t.Errorf("%d calls, want %d", calls, tt.wantCalls)
 			}
-			if got := c.pageCap("ListRepositoryProtectedRefsUserGroups"); got != tt.wantCap {
+			if got := c.pageCap("ListProjectProtectedRefsUserGroups"); got != tt.wantCap {
 				t.Errorf("learned cap %d, want %d", got, tt.wantCap)
 			}
 		})
@@ -278,9 +278,9 @@ func TestServerIgnoringOffset(t *testing.T) {
 		t.Run(fmt.Sprintf("%d items cap %d", tt.n, tt.capAt), func(t *testing.T) {
 			srv, mux := newServer(t)
 			s := &cappingServer{n: tt.n, capAt: tt.capAt, total: -1, ignoreOffset: true}
-			mux.Handle("GET /v4/repositories/1/protected-refs/user-groups", s)
+			mux.Handle("GET /v4/projects/p1/protected-refs/user-groups", s)
 			c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
-			_, err := c.ListRepositoryProtectedRefsUserGroups(context.Background(), 1)
+			_, err := c.ListProjectProtectedRefsUserGroups(context.Background(), "p1")
 			if e := asError(err); e == nil || e.Kind != KindDecode || !strings.Contains(err.Error(), "seems to ignore offset") {
 				t.Fatalf("error %v, want a repeated-page error", err)
 			}
@@ -398,10 +398,10 @@ func TestLegacyServerIgnoringPageIndex(t *testing.T) {
 func TestListSizeIsBounded(t *testing.T) {
 	srv, mux := newServer(t)
 	s := &cappingServer{n: 1000, total: -1}
-	mux.Handle("GET /v4/repositories/1/protected-refs/user-groups", s)
+	mux.Handle("GET /v4/projects/p1/protected-refs/user-groups", s)
 	c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{Token: tToken}))
 	c.maxList = 8 << 10
-	_, err := c.ListRepositoryProtectedRefsUserGroups(context.Background(), 1)
+	_, err := c.ListProjectProtectedRefsUserGroups(context.Background(), "p1")
 	if e := asError(err); e == nil || e.Kind != KindDecode || !strings.Contains(err.Error(), "the list is larger than") {
 		t.Fatalf("error %v, want the list bound", err)
 	}

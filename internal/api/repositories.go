@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"net/http"
 )
 
 // Namespace is a repository's containing group in ShowRepository.
@@ -42,15 +41,4 @@ func (c *Client) ShowRepository(ctx context.Context, repoID int64) (Repository, 
 	var out Repository
 	_, err := c.getJSON(ctx, get("ShowRepository", svcRepo, "/v4/repositories/"+itoa(repoID), nil), &out)
 	return out, err
-}
-
-// ShowRepositoryPermissionInheritEnabled reports whether a repository follows
-// its parent's permission configuration.
-func (c *Client) ShowRepositoryPermissionInheritEnabled(ctx context.Context, repoID int64) (bool, error) {
-	var out struct {
-		Inherit bool `json:"inherit_parent_permission"`
-	}
-	_, err := c.getJSON(ctx, &call{op: "ShowRepositoryPermissionInheritEnabled", method: http.MethodGet, svc: svcRepo,
-		path: "/v4/repositories/" + itoa(repoID) + "/permission-inherit-setting"}, &out)
-	return out.Inherit, err
 }

@@ -152,7 +152,7 @@ func TestRetryByMethodAndStatus(t *testing.T) {
 				}
 				answer(w, st, "", body)
 			}
-			mux.HandleFunc("GET /v4/repositories/1/permission-inherit-setting", h)
+			mux.HandleFunc("GET /v4/repositories/1", h)
 			mux.HandleFunc("POST /v4/repositories/1/file-push-permissions/batch-delete", h)
 			mux.HandleFunc("DELETE /v1/"+tIAMProject+"/git/auths/a", h)
 			mux.HandleFunc("DELETE /v4/"+tProject+"/groups/7", h)
@@ -161,7 +161,7 @@ func TestRetryByMethodAndStatus(t *testing.T) {
 			var err error
 			switch tt.method {
 			case "GET":
-				_, err = c.ShowRepositoryPermissionInheritEnabled(ctx, 1)
+				_, err = c.ShowRepository(ctx, 1)
 			case "POST":
 				err = c.BatchDeleteRepositoryFilePushPermissions(ctx, 1, []int64{1})
 			case "DELETE":

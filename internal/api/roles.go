@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -73,20 +71,4 @@ func (c *Client) ShowProjectMemberSetting(ctx context.Context, projectID string)
 		return ProjectMemberSetting{}, err
 	}
 	return all, nil
-}
-
-// RoleResourcePermissions is one role of ListRepositoryResourcePermissions.
-type RoleResourcePermissions struct {
-	RoleID              string          `json:"role_id"`
-	RoleName            string          `json:"role_name"`
-	RoleNameCN          string          `json:"role_name_cn"`
-	ResourcePermissions json.RawMessage `json:"resource_permissions,omitempty"`
-}
-
-// ListRepositoryResourcePermissions lists the roles of a repository with
-// their permissions on resourceName ("repository", "code", "member", …).
-// Note the singular "repository" in the path.
-func (c *Client) ListRepositoryResourcePermissions(ctx context.Context, repoID int64, resourceName string) ([]RoleResourcePermissions, error) {
-	return listAll[RoleResourcePermissions](ctx, c, get("ListRepositoryResourcePermissions", svcRepo,
-		"/v4/repository/"+itoa(repoID)+"/permissions/"+seg(resourceName), url.Values{}))
 }

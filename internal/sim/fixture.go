@@ -21,7 +21,7 @@ package sim
 //   - credentials.tenant_admin, iam_users[].tenant_admin: the identity is a
 //     tenant administrator (default: exactly when it names no user); the
 //     role checks of permissions.go (behaviour role_checks) never deny it.
-//   - repositories[].inherit: permission-inherit-setting (default true).
+//   - repositories[].inherit: accepted for older fixtures; nothing reads it.
 //   - git_auths[].create_time: epoch milliseconds (default fixed).
 //   - behaviour: which plausible real-service behaviour to imitate where the
 //     documents are silent (behaviour.go).

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -307,7 +306,7 @@ func hShowGroup(s *Server, q *request) reply {
 	ids, names := s.ancestors(g.Path)
 	d := showGroupDTO{ID: g.ID, Name: base(g.Path), FullName: s.fullName(g.Path), FullPath: s.fullPath(g.Path), Description: g.Description,
 		Visibility: g.Visibility, ProjectID: s.fx.ProjectID, CreatorID: s.creatorID(), CreatedAt: simCreatedAt,
-		AncestorIDs: ids, AncestorNames: names, MembersCount: len(s.groupMemberRows(g)), RepositoryCount: len(repos), SubgroupCount: len(subs)}
+		AncestorIDs: ids, AncestorNames: names, MembersCount: s.groupMemberCount(g), RepositoryCount: len(repos), SubgroupCount: len(subs)}
 	if len(ids) > 0 {
 		d.ParentID = ids[len(ids)-1]
 	}
@@ -509,69 +508,20 @@ func (s *Server) groupMembers(g *Group) map[string]inheritedVia {
 	return out
 }
 
-type groupMemberDTO struct {
-	ID             int64  `json:"id"`
-	UserID         int64  `json:"user_id"`
-	IAMID          string `json:"iam_id"`
-	UserName       string `json:"user_name"`
-	NickName       string `json:"nick_name"`
-	AccessLevel    int    `json:"access_level"`
-	RoleID         string `json:"role_id"`
-	RoleName       string `json:"role_name"`
-	ReqRoleName    string `json:"req_role_name"`
-	UserGroupID    string `json:"user_group_id"`
-	UserFrom       string `json:"user_from"`
-	GroupName      string `json:"group_name"`
-	Path           string `json:"path"`
-	IsProjectAdmin bool   `json:"is_project_admin"`
-	CanRemove      bool   `json:"can_remove"`
-	CurrentGroup   bool   `json:"current_group_member"`
-}
-
-// groupMemberRows are ListGroupMembers' rows for g, sorted by user name:
-// with member_sync every project member (user_from "project", their level
-// and role name), then users reaching g through a member group on it or an
-// ancestor (user_from "user_group", developer).
-func (s *Server) groupMemberRows(g *Group) []groupMemberDTO {
-	rows := map[string]groupMemberDTO{}
+// groupMemberCount is ShowGroup's members_count: with member_sync every
+// project member, and the users reaching g through a member group on it or
+// an ancestor.
+func (s *Server) groupMemberCount(g *Group) int {
+	users := s.groupMembers(g)
+	n := len(users)
 	if s.memberSync() {
 		for _, pm := range s.fx.ProjectMembers {
-			u := s.idx.userByName[pm.User]
-			rows[u.Name] = groupMemberDTO{ID: u.ID*1000 + g.ID%1000, UserID: u.ID, IAMID: u.IAMID, UserName: u.Name, NickName: u.Name,
-				AccessLevel: pm.Level, RoleID: s.projectRoleID(pm.Role), RoleName: pm.Role, ReqRoleName: pm.Role, UserFrom: "project",
-				GroupName: base(g.Path), Path: s.fullPath(g.Path), IsProjectAdmin: pm.Role == projectManager, CurrentGroup: true}
+			if _, ok := users[pm.User]; !ok {
+				n++
+			}
 		}
 	}
-	for n, via := range s.groupMembers(g) {
-		if _, ok := rows[n]; ok {
-			continue
-		}
-		u := s.idx.userByName[n]
-		rows[n] = groupMemberDTO{ID: u.ID*1000 + g.ID%1000, UserID: u.ID, IAMID: u.IAMID, UserName: u.Name, NickName: u.Name,
-			AccessLevel: 30, RoleID: repoRoleID(30), RoleName: repoRoleName(30), UserGroupID: via.mg.ID, UserFrom: "user_group",
-			GroupName: base(via.group.Path), Path: s.fullPath(via.group.Path), CurrentGroup: via.group.ID == g.ID}
-	}
-	names := make([]string, 0, len(rows))
-	for n := range rows {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	out := make([]groupMemberDTO, 0, len(names))
-	for _, n := range names {
-		out = append(out, rows[n])
-	}
-	return out
-}
-
-func hListGroupMembers(s *Server, q *request) reply {
-	g, bad := s.groupParam(q)
-	if bad != nil {
-		return *bad
-	}
-	if bad := s.requireProjectQuery(q); bad != nil {
-		return *bad
-	}
-	return listReply(q, s.groupMemberRows(g), false)
+	return n
 }
 
 func hAssociateGroupUserGroup(s *Server, q *request) reply {

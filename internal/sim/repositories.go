@@ -432,34 +432,11 @@ func (s *Server) teams(q *request) reply {
 	return listReply(q, items, true)
 }
 
-func hListRepoTeams(s *Server, q *request) reply {
-	if _, bad := s.repoParam(q); bad != nil {
-		return *bad
-	}
-	return s.teams(q)
-}
-
 func hListProjectTeams(s *Server, q *request) reply {
 	if bad := s.checkProject(q); bad != nil {
 		return *bad
 	}
 	return s.teams(q)
-}
-
-func hListGroupTeams(s *Server, q *request) reply {
-	if _, bad := s.groupParam(q); bad != nil {
-		return *bad
-	}
-	return s.teams(q)
-}
-
-func hShowInherit(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
-	inherit := r.Inherit == nil || *r.Inherit
-	return jsonReply(http.StatusOK, map[string]bool{"inherit_parent_permission": inherit})
 }
 
 type grantedUserDTO struct {
@@ -526,26 +503,4 @@ func hShowMemberSetting(s *Server, q *request) reply {
 	}
 	return jsonReply(http.StatusOK, map[string]any{"product_id": s.fx.ProjectID, "sync_enabled": s.memberSync(),
 		"sync_all_role_enabled": false, "role_sync": p})
-}
-
-var resourceNames = map[string]bool{"repository": true, "code": true, "member": true, "branch": true, "tag": true, "mr": true, "label": true}
-
-func hListRepoPermissions(s *Server, q *request) reply {
-	if _, bad := s.repoParam(q); bad != nil {
-		return *bad
-	}
-	if !resourceNames[q.params["resource_name"]] {
-		return badParam("resource_name must be one of repository, code, member, branch, tag, mr, label")
-	}
-	type permDTO struct {
-		RoleID              string         `json:"role_id"`
-		RoleName            string         `json:"role_name"`
-		RoleNameCN          string         `json:"role_name_cn"`
-		ResourcePermissions map[string]any `json:"resource_permissions"`
-	}
-	items := []permDTO{}
-	for _, r := range s.fx.Roles {
-		items = append(items, permDTO{RoleID: r.ID, RoleName: r.Name, RoleNameCN: r.Name, ResourcePermissions: map[string]any{}})
-	}
-	return listReply(q, items, false)
 }
