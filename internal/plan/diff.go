@@ -226,26 +226,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 	// others are drift, and with --prune --allow-delete-groups deleted when
 	// empty; a group that still holds repositories (archived ones included)
 	// is never deleted, which needs a person.
-	needed := map[string]bool{}
-	for path := range d.Groups {
-		markParents(needed, path)
-	}
-	for path := range eff {
-		markParents(needed, path)
-	}
-	// What settings.unmanaged declares out of scope is never changed: not
-	// even by deleting the group around it.
-	for path := range live.Repositories {
-		if d.OutOfScope(path) {
-			markParents(needed, path)
-		}
-	}
-	for path := range live.Groups {
-		if d.GroupOutOfScope(path) {
-			needed[path] = true
-			markParents(needed, path)
-		}
-	}
+	needed := neededGroups(d, eff, live)
 	repoCount, archived := reposPerGroup(live)
 	for _, path := range keys(live.Groups) {
 		if _, ok := d.Groups[path]; ok || needed[path] || !opts.Scope.Subtree(path) || !d.ManagesGroup(path) {
@@ -683,6 +664,31 @@ func sorted(s []string) []string {
 	out := slices.Clone(s)
 	sort.Strings(out)
 	return out
+}
+
+// neededGroups are the live groups that hold a listed group or a managed
+// repository, and those out of scope (settings.unmanaged) or holding
+// something that is: never drift, never deleted.
+func neededGroups(d *state.Desired, eff map[string]*state.EffectiveRepository, live *state.Live) map[string]bool {
+	needed := map[string]bool{}
+	for path := range d.Groups {
+		markParents(needed, path)
+	}
+	for path := range eff {
+		markParents(needed, path)
+	}
+	for path := range live.Repositories {
+		if d.OutOfScope(path) {
+			markParents(needed, path)
+		}
+	}
+	for path := range live.Groups {
+		if d.GroupOutOfScope(path) {
+			needed[path] = true
+			markParents(needed, path)
+		}
+	}
+	return needed
 }
 
 // markParents marks every group above path.
