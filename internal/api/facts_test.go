@@ -50,7 +50,7 @@ func TestFacts(t *testing.T) {
 		ServerTime: map[string]ServerTime{ServiceRepo: {Date: serverNow, Received: received}},
 		Lists: map[string]ListFacts{
 			"ListProjectProtectedRefsUserGroups": {Pages: 3, LargestPage: 20, PageCap: 20},
-			"ListMembers":                           {Pages: 1, PagesWithTotal: 1, LargestPage: 2},
+			"ListMembers":                        {Pages: 1, PagesWithTotal: 1, LargestPage: 2},
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -142,4 +142,3 @@ func (c *Client) ListProjectProtectedRefsUserGroups(ctx context.Context, project
 	return listAll[ProtectedRefsUserGroup](ctx, c, get("ListProjectProtectedRefsUserGroups", svcRepo,
 		"/v4/projects/"+seg(projectID)+"/protected-refs/user-groups", url.Values{}))
 }
-
