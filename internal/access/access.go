@@ -57,10 +57,25 @@ type Entry struct {
 	Access string `json:"access"`
 	Path   string `json:"path,omitempty"`
 	Via    Via    `json:"via"`
+	// MembersKnown is false when the access goes through a member group
+	// whose members no API lists: who holds it cannot be known (a member
+	// group's users reposync saw on the repository have entries of their
+	// own, but they may not be all). Absent otherwise.
+	MembersKnown *bool `json:"members_known,omitempty"`
 	// Spec is where the spec grants the same; nil when it does not (or no
 	// spec was given).
 	Spec *SpecRef `json:"spec,omitempty"`
 }
+
+// unknowable marks an entry whose member group's members cannot be known.
+func unknowable(e Entry) Entry {
+	known := false
+	e.MembersKnown = &known
+	return e
+}
+
+// notListed is said of a member group wherever its members would matter.
+const notListed = "its members cannot be known through the API"
 
 // Via is where an access comes from.
 type Via struct {
@@ -115,20 +130,36 @@ func FromLive(live *state.Live, d *state.Desired, eff map[string]*state.Effectiv
 		}
 		m := matcher{d: d, e: eff[path], today: today}
 		out = append(out, liveRepository(r, m, q)...)
+		if q.User == "" {
+			out = append(out, groupAttachments(live, path, m)...)
+		}
 	}
 	sortEntries(out)
+	return out
+}
+
+// groupAttachments lists the member groups attached to the groups above a
+// repository (those whose lists were read): their members reach it, and
+// no API lists who they are.
+func groupAttachments(live *state.Live, repo string, m matcher) []Entry {
+	var out []Entry
+	for g := state.ParentPath(repo); g != ""; g = state.ParentPath(g) {
+		if lg := live.Groups[g]; lg != nil {
+			for _, mg := range lg.MemberGroups {
+				out = append(out, Entry{Repository: repo, MemberGroup: mg, Access: AccessAttached,
+					Via:  Via{Kind: ViaGroup, Detail: fmt.Sprintf("member group %s of group %s; %s", mg, g, notListed), Group: g, MemberGroup: mg},
+					Spec: m.groupMemberGroup(g, mg)})
+			}
+		}
+	}
 	return out
 }
 
 func liveRepository(r *state.LiveRepository, m matcher, q Query) []Entry {
 	var out []Entry
 	want := func(user string) bool { return q.User == "" || user == q.User }
-	throughMG := map[string]bool{}
 	for _, name := range sortedKeys(r.Members) {
 		lm := r.Members[name]
-		if lm.ViaMemberGroup != "" {
-			throughMG[lm.ViaMemberGroup] = true
-		}
 		if !want(name) {
 			continue
 		}
@@ -150,12 +181,12 @@ func liveRepository(r *state.LiveRepository, m matcher, q Query) []Entry {
 		out = append(out, e)
 	}
 	if q.User == "" {
+		// Its users reposync saw have entries above, but a user who is a
+		// direct member too is listed as one: who is in it is unknown.
 		for _, mg := range r.MemberGroups {
-			if !throughMG[mg] {
-				out = append(out, Entry{Repository: r.Path, MemberGroup: mg, Access: AccessAttached,
-					Via:  Via{Kind: ViaMemberGroup, Detail: "member group " + mg + " is attached; none of its members is listed on the repository", MemberGroup: mg},
-					Spec: m.memberGroup(mg)})
-			}
+			out = append(out, Entry{Repository: r.Path, MemberGroup: mg, Access: AccessAttached,
+				Via:  Via{Kind: ViaMemberGroup, Detail: "member group " + mg + " is attached; " + notListed, MemberGroup: mg},
+				Spec: m.memberGroup(mg)})
 		}
 	}
 	for _, path := range sortedKeys(r.PushRules) {
@@ -184,21 +215,25 @@ func liveRepository(r *state.LiveRepository, m matcher, q Query) []Entry {
 		}
 		for _, g := range rule.MemberGroups {
 			spec := m.rule(path, func(r state.PushRule) []state.Ref { return r.MemberGroups }, g.Name)
-			found := false
 			for _, name := range sortedKeys(r.Members) {
-				if r.Members[name].ViaMemberGroup != g.Name {
-					continue
-				}
-				found = true
-				if want(name) {
+				lm := r.Members[name]
+				switch {
+				case !want(name):
+				case lm.ViaMemberGroup == g.Name:
 					e := grant(Entry{User: name, Via: Via{MemberGroup: g.Name}}, "member group "+g.Name)
 					e.Spec = spec
 					out = append(out, e)
+				case q.User != "":
+					// A member some other way may be in it too.
+					e := grant(Entry{User: name, Via: Via{MemberGroup: g.Name}}, "member group "+g.Name)
+					e.Via.Detail += "; whether " + name + " is in it cannot be known through the API"
+					e.Spec = spec
+					out = append(out, unknowable(e))
 				}
 			}
-			if !found && q.User == "" {
+			if q.User == "" {
 				e := grant(Entry{MemberGroup: g.Name, Via: Via{MemberGroup: g.Name}}, "member group "+g.Name)
-				e.Via.Detail += "; none of its members is listed on the repository"
+				e.Via.Detail += "; " + notListed
 				e.Spec = spec
 				out = append(out, e)
 			}
@@ -421,7 +456,14 @@ func (e Entry) AccessText() string {
 
 var viaOrder = map[string]int{ViaDirect: 0, ViaManaged: 1, ViaMemberGroup: 2, ViaGroup: 3, ViaPushRule: 4}
 
+// sortEntries sorts the entries and marks those whose grantee is a member
+// group: no API lists its members, live or offline.
 func sortEntries(es []Entry) {
+	for i, e := range es {
+		if e.User == "" && e.MemberGroup != "" {
+			es[i] = unknowable(e)
+		}
+	}
 	slices.SortStableFunc(es, func(a, b Entry) int {
 		return cmp.Or(cmp.Compare(a.Repository, b.Repository), cmp.Compare(a.Grantee(), b.Grantee()),
 			cmp.Compare(viaOrder[a.Via.Kind], viaOrder[b.Via.Kind]), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Via.Detail, b.Via.Detail))

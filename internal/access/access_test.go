@@ -3,6 +3,7 @@ package access
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 
 func liveRepo() *state.Live {
 	pm := state.LiveRole{Name: "Project manager", ID: "6115a3ddd9044e288c558d1ae827a732"}
-	return &state.Live{Project: "p", Repositories: map[string]*state.LiveRepository{
+	return &state.Live{Project: "p", Groups: map[string]*state.LiveGroup{"a": {Path: "a", MemberGroups: []string{"leads"}}}, Repositories: map[string]*state.LiveRepository{
 		"a/r": {Path: "a/r", Details: true,
 			Members: map[string]state.LiveMember{
 				"ann":  {User: state.LiveUser{Name: "ann"}, Role: state.RoleAdmin},
@@ -46,13 +47,39 @@ func TestFromLive(t *testing.T) {
 		"cat push /x | push_rule | push rule /x grants member group ops (the rule is not enforced)",
 		"dan viewer | direct | direct member",
 		"dan push /x | push_rule | push rule /x grants role Project manager (the rule is not enforced)",
-		"member group empty\x1b[31m attached | member_group | member group empty\x1b[31m is attached; none of its members is listed on the repository",
+		// No API lists a member group's members: each attached member group
+		// and each push rule's member group is an entry of its own, marked,
+		// whoever reposync saw through it (a member group ops member who is
+		// a direct member too is listed as direct).
+		"member group empty\x1b[31m attached | member_group | member group empty\x1b[31m is attached; its members cannot be known through the API",
+		"member group leads attached | group | member group leads of group a; its members cannot be known through the API",
+		"member group ops attached | member_group | member group ops is attached; its members cannot be known through the API",
+		"member group ops push /x | push_rule | push rule /x grants member group ops (the rule is not enforced); its members cannot be known through the API",
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	for _, e := range got {
+		if unknown := e.MembersKnown != nil && !*e.MembersKnown; unknown != (e.MemberGroup != "") {
+			t.Errorf("%s: members_known %v", e.Via.Detail, e.MembersKnown)
+		}
+	}
 	if got := FromLive(liveRepo(), nil, nil, []string{"a/r"}, Query{User: "cat"}, ""); len(got) != 2 {
 		t.Errorf("--user cat: %d entries, want membership and push", len(got))
+	}
+	// A direct member may be in the member group a push rule grants: that
+	// path is shown, marked as unknowable, never left out.
+	rows = nil
+	for _, e := range FromLive(liveRepo(), nil, nil, []string{"a/r"}, Query{User: "dan"}, "") {
+		rows = append(rows, fmt.Sprintf("%s | %s | %v", e.AccessText(), e.Via.Detail, e.MembersKnown != nil))
+	}
+	want = []string{
+		"viewer | direct member | false",
+		"push /x | push rule /x grants member group ops (the rule is not enforced); whether dan is in it cannot be known through the API | true",
+		"push /x | push rule /x grants role Project manager (the rule is not enforced) | false",
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("--user dan (-want +got):\n%s", diff)
 	}
 
 	res := &Result{FormatVersion: FormatVersion, Project: "p", Query: Query{Repository: "a/r"}, From: "live", Today: "2026-12-01", Entries: FromLive(liveRepo(), nil, nil, []string{"a/r"}, Query{}, "")}

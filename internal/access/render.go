@@ -143,21 +143,22 @@ func Text(w io.Writer, res *Result) error {
 
 func summary(res *Result) string {
 	users, repos := map[string]bool{}, map[string]bool{}
+	unknown := 0
 	for _, e := range res.Entries {
 		if e.User != "" {
 			users[e.User] = true
 		}
 		repos[e.Repository] = true
+		if e.MembersKnown != nil && !*e.MembersKnown {
+			unknown++
+		}
 	}
-	return fmt.Sprintf("%s: %s on %s.", plural(len(res.Entries), "entry", "entries"), plural(len(users), "user", "users"),
-		plural(len(repos), "repository", "repositories"))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
+	s := fmt.Sprintf("%s: %s on %s.", state.Count(len(res.Entries), "entry"), state.Count(len(users), "user"),
+		state.Count(len(repos), "repository"))
+	if unknown > 0 {
+		s += fmt.Sprintf(" Through member groups, whose members no API lists: %s, whose reach cannot be known.", state.Count(unknown, "entry"))
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return s
 }
 
 // Markdown writes a table for a pull-request comment or an issue; every

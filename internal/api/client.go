@@ -458,6 +458,8 @@ func (c *Client) gaveUp(cl *call, u *url.URL, attempts int, last error, ambiguou
 	return c.newError(cl, u, nil, kind, &timeoutError{msg: msg})
 }
 
+// plural is state.Count's rule for the nouns this package uses: api
+// imports no other internal package (internal/archtest).
 func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what

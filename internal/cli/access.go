@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -53,12 +54,19 @@ question needs is read: --repo lists the groups on its path and that
 repository's lists; --user lists every repository's members and the push
 rules only where the user is a member.
 
+No API lists a member group's members: every member group attached to the
+repository or a group above it, and every one a push rule grants, is an entry
+of its own saying so ("members_known": false in JSON), besides the users
+seen through it.
+
 --offline answers from the spec below PATH (default: the current directory)
 alone, without credentials: what the spec grants today (expired grants left
 out; member groups' members are not known offline).
 
-Exit status: 0 success (also when nobody has access); 1 error; 4
-authentication or permission failure; 130 interrupted.`,
+Exit status: 0 success (also when a user of the project has no access); 1
+error, and a user or repository that does not exist (the spec's, offline),
+with the nearest name; 4 authentication or permission failure; 130
+interrupted.`,
 		Example: `  reposync access --user alice
   reposync access --repo payments/api/gateway --format markdown
   reposync access --format csv specs/ > access.csv
@@ -112,6 +120,9 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 			return err
 		}
 		res.From, res.Project, res.Entries = "spec", d.Project, access.FromSpec(d, eff, q, day)
+		if err := unknownInSpec(d, eff, q, res.Entries); err != nil {
+			return err
+		}
 		return writeAccess(o, res)
 	}
 
@@ -124,7 +135,9 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 	if err != nil {
 		return err
 	}
+	stopMeter := startReadMeter(o.IO, s)
 	live, repos, err := readAccess(ctx, s.remote, q)
+	stopMeter()
 	if err != nil {
 		if ctx.Err() != nil {
 			return stoppedError(ctx, "while reading the live state")
@@ -143,7 +156,51 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 		fmt.Fprintln(o.IO.ErrOut, "warning: "+w)
 	}
 	res.From, res.Project, res.Entries = "live", live.Project, access.FromLive(live, d, eff, repos, q, day)
+	if q.User != "" && len(res.Entries) == 0 {
+		// Nobody by that name, or a user without access? A typo must not
+		// read as a clean result.
+		users, err := s.remote.UserNames(ctx)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(users, q.User) {
+			return fmt.Errorf("project %s has no user %s%s", live.Project, q.User, state.DidYouMean(q.User, users))
+		}
+	}
 	return writeAccess(o, res)
+}
+
+// unknownInSpec fails, offline, for a user the spec names nowhere and a
+// repository it neither lists nor reaches with a policy: the spec is all
+// there is to ask, so these are mistakes, not answers.
+func unknownInSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q access.Query, entries []access.Entry) error {
+	if q.Repository != "" && eff[q.Repository] == nil {
+		return fmt.Errorf("the spec neither lists repository %s nor selects it with a policy%s", q.Repository, state.DidYouMean(q.Repository, slices.Sorted(maps.Keys(d.Repositories))))
+	}
+	if q.User == "" || len(entries) > 0 {
+		return nil
+	}
+	names := maps.Clone(d.Users)
+	grants := func(members map[string]state.Member, rules map[string]state.PushRule) {
+		for n := range members {
+			names[n] = state.UserPin{}
+		}
+		for _, r := range rules {
+			for _, u := range r.Users {
+				names[u.Name] = state.UserPin{}
+			}
+		}
+	}
+	for _, r := range d.Repositories {
+		grants(r.Members, r.PushRules)
+	}
+	for _, pol := range d.Policies {
+		grants(pol.Members, pol.PushRules)
+	}
+	if _, ok := names[q.User]; ok {
+		return nil
+	}
+	return fmt.Errorf("the spec names no user %s%s", q.User, state.DidYouMean(q.User, slices.Sorted(maps.Keys(names))))
 }
 
 // readAccess reads what the question needs: for one repository the groups
@@ -156,7 +213,7 @@ func readAccess(ctx context.Context, rc *remote.Client, q access.Query) (*state.
 			return nil, nil, err
 		}
 		repos := []string{q.Repository}
-		return live, repos, rc.ReadAccess(ctx, live, remote.AccessRequest{Repositories: repos, User: q.User})
+		return live, repos, rc.ReadAccess(ctx, live, remote.AccessRequest{Repositories: repos, User: q.User, Groups: q.User == ""})
 	}
 	live, err := rc.Walk(ctx, remote.WalkRequest{})
 	if err != nil {
@@ -169,7 +226,7 @@ func readAccess(ctx context.Context, rc *remote.Client, q access.Query) (*state.
 		}
 	}
 	slices.Sort(repos)
-	return live, repos, rc.ReadAccess(ctx, live, remote.AccessRequest{Repositories: repos, User: q.User})
+	return live, repos, rc.ReadAccess(ctx, live, remote.AccessRequest{Repositories: repos, User: q.User, Groups: q.User == ""})
 }
 
 func writeAccess(o *AccessOptions, res *access.Result) error {

@@ -124,6 +124,10 @@ func TestAccessMatchesSimulator(t *testing.T) {
 	}
 	want := []string{
 		"payments/api/gateway alice admin (direct)",
+		// The rule grants two member groups; whether alice, a direct
+		// member, is in them cannot be known, and is said so.
+		"payments/api/gateway alice push /config/* (push_rule payments-leads)",
+		"payments/api/gateway alice push /config/* (push_rule release-team)",
 		"payments/api/gateway alice push /config/* (push_rule)",
 		"payments/api/ledger alice viewer (direct)",
 	}
@@ -144,6 +148,12 @@ func TestAccessMatchesSimulator(t *testing.T) {
 		"payments/api/gateway dave developer (member_group auditors)",
 		"payments/api/gateway frank admin (managed)",
 		"payments/api/gateway frank push /config/* (push_rule)",
+		// No API lists who is in a member group: alice is in auditors
+		// too, but her row says direct. Every attachment and every push
+		// rule's member group is an entry of its own, marked unknowable.
+		"payments/api/gateway mg:auditors attached (member_group auditors)",
+		"payments/api/gateway mg:payments-leads attached (group payments-leads of payments)",
+		"payments/api/gateway mg:payments-leads push /config/* (push_rule payments-leads)",
 		"payments/api/gateway mg:release-team push /config/* (push_rule release-team)",
 		"payments/api/gateway mg: push /deploy/** (push_rule)",
 	}
@@ -162,11 +172,12 @@ func TestAccessReadsOnlyWhatItNeeds(t *testing.T) {
 		args []string
 		want map[string]int
 	}{
-		// The top level and the two groups on the path (not tools), then
-		// the repository's four lists; no lookups of users, member groups
-		// or roles, only the member setting (which roles CodeArts syncs).
+		// The top level and the two groups on the path (not tools), their
+		// member groups, then the repository's four lists; no lookups of
+		// users, member groups or roles, only the member setting (which
+		// roles CodeArts syncs).
 		{"repo", []string{"--repo", "payments/api/gateway"}, map[string]int{
-			"ListProjectSubgroupsAndRepositories": 1, "ListGroupSubgroupsAndRepositories": 2,
+			"ListProjectSubgroupsAndRepositories": 1, "ListGroupSubgroupsAndRepositories": 2, "ListGroupUserGroups": 2,
 			"ListMembers": 1, "ListRepoMembers": 1, "ListRepositoryUserGroups": 1, "ListRepositoryFilePushPermissions": 1,
 			"ShowProjectMemberSetting": 1,
 		}},
@@ -176,9 +187,10 @@ func TestAccessReadsOnlyWhatItNeeds(t *testing.T) {
 			"ListProjectSubgroupsAndRepositories": 1, "ListGroupSubgroupsAndRepositories": 3,
 			"ListMembers": 3, "ListRepositoryFilePushPermissions": 2, "ShowProjectMemberSetting": 1,
 		}},
-		// The tree and every repository's four lists.
+		// The tree, every group's member groups and every repository's four
+		// lists.
 		{"project", nil, map[string]int{
-			"ListProjectSubgroupsAndRepositories": 1, "ListGroupSubgroupsAndRepositories": 3,
+			"ListProjectSubgroupsAndRepositories": 1, "ListGroupSubgroupsAndRepositories": 3, "ListGroupUserGroups": 3,
 			"ListMembers": 3, "ListRepoMembers": 3, "ListRepositoryUserGroups": 3, "ListRepositoryFilePushPermissions": 3,
 			"ShowProjectMemberSetting": 1,
 		}},
@@ -203,20 +215,32 @@ func TestAccessErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--repo", "payments/api/nope"}, "repository payments/api/nope is not in project 0b234373cf3f4b04ab2d8a245155e12b (archived repositories are not listed)"},
-		{[]string{"--repo", "billing/x"}, "repository billing/x is not in project 0b234373cf3f4b04ab2d8a245155e12b: it has no group billing"},
+		{[]string{"--repo", "payments/api/nope"}, "repository payments/api/nope is not in project 0b234373cf3f4b04ab2d8a245155e12b (archived repositories are not listed)\n"},
+		{[]string{"--repo", "billing/x"}, "repository billing/x is not in project 0b234373cf3f4b04ab2d8a245155e12b: it has no group billing\n"},
 		{[]string{"--format", "yaml"}, `unknown --format "yaml": choose text, markdown, json, csv`},
 		{[]string{"--offline", "../../testdata/invalid/bad-role"}, "invalid: 1 error"},
+		// A typo is an error with the near miss, never a clean answer.
+		{[]string{"--repo", "payments/api/gatway"}, "(archived repositories are not listed) — did you mean `payments/api/gateway`?"},
+		{[]string{"--repo", "paymnts/api/gateway"}, "it has no group paymnts — did you mean `payments`?"},
+		{[]string{"--user", "alcie"}, "project 0b234373cf3f4b04ab2d8a245155e12b has no user alcie — did you mean `alice`?"},
+		{[]string{"--user", "nobody-here", "--repo", "payments/api/ledger"}, "project 0b234373cf3f4b04ab2d8a245155e12b has no user nobody-here\n"},
+		{[]string{"--offline", "--user", "alcie", accessSpec}, "the spec names no user alcie — did you mean `alice`?"},
+		{[]string{"--offline", "--repo", "payments/api/gatway", accessSpec}, "the spec neither lists repository payments/api/gatway nor selects it with a policy — did you mean `payments/api/gateway`?"},
 	} {
 		code, _, errOut := runAccessCmd(t, env, tc.args...)
 		if code != ExitError || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errOut, tc.want)
 		}
 	}
-	// Nobody: exit 0, an empty list.
-	code, out, _ := runAccessCmd(t, env, "--format", "json", "--user", "nobody-here")
-	if code != 0 || !strings.Contains(out, `"entries": []`) {
-		t.Errorf("unknown user: exit %d\n%s", code, out)
+	// A user without access is an answer: exit 0, an empty list. erin is a
+	// user of the project, in release-team, which a push rule names, but a
+	// member of no repository; offline, the spec grants bob nothing on
+	// ledger.
+	for _, args := range [][]string{{"--user", "erin"}, {"--offline", "--user", "bob", "--repo", "payments/api/ledger", accessSpec}} {
+		code, out, errOut := runAccessCmd(t, env, append([]string{"--format", "json"}, args...)...)
+		if code != 0 || !strings.Contains(out, `"entries": []`) {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
 	}
 }
 

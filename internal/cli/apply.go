@@ -176,7 +176,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 			for _, line := range stale {
 				fmt.Fprintln(o.IO.ErrOut, "  "+line)
 			}
-			return fmt.Errorf("the saved plan %s is stale: %s from what would run now; make a new plan and review it", o.PlanFile, count(len(stale), "difference"))
+			return fmt.Errorf("the saved plan %s is stale: %s from what would run now; make a new plan and review it", o.PlanFile, state.Count(len(stale), "difference"))
 		}
 		p = saved
 	}
@@ -212,7 +212,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		fmt.Fprintln(o.IO.ErrOut, "note: temporary AK/SK cannot say which user they belong to, so the guard for reposync's own admin role is inactive")
 	}
 	if !o.Yes {
-		ok, err := confirm(o.IO, fmt.Sprintf("Apply %s (%s)? Type 'yes' to continue: ", count(p.Summary.Total()-p.Summary.Manual, "change"), p.Summary.Line()))
+		ok, err := confirm(o.IO, fmt.Sprintf("Apply %s (%s)? Type 'yes' to continue: ", state.Count(p.Summary.Total()-p.Summary.Manual, "change"), p.Summary.Line()))
 		if err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 			for _, line := range stale {
 				fmt.Fprintln(o.IO.ErrOut, "  "+line)
 			}
-			return fmt.Errorf("the live state changed while waiting for confirmation (%s); nothing was changed, plan again", count(len(stale), "difference"))
+			return fmt.Errorf("the live state changed while waiting for confirmation (%s); nothing was changed, plan again", state.Count(len(stale), "difference"))
 		}
 	}
 	start := o.Now()
@@ -240,7 +240,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	cctx, stopConfirm := context.WithCancel(ctx)
 	defer stopConfirm()
 	conf := startConfirm(cctx, s, d, r, res.liveState, p)
-	prog := newProgress(o.IO, start)
+	prog := newProgress(o.IO, o.Now)
 	prog.confirmed = conf.progress
 	rep := apply.Run(ctx, p, s.remote.NewWriter(secret), apply.Options{Concurrency: s.conn.Concurrency, FailFast: o.FailFast,
 		OnProgress: prog.update, OnSettled: conf.settled, Grace: interruptGrace})
@@ -271,7 +271,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		return err
 	}
 	if interrupted {
-		return stoppedError(ctx, fmt.Sprintf("with %s done and %d not started; run plan to see what is left", count(rep.Summary.Done, "change"), rep.Summary.NotStarted))
+		return stoppedError(ctx, fmt.Sprintf("with %s done and %d not started; run plan to see what is left", state.Count(rep.Summary.Done, "change"), rep.Summary.NotStarted))
 	}
 	if rep.Summary.Failed > 0 || rep.Summary.Skipped > 0 {
 		return silentExit(ExitApplyFailed)

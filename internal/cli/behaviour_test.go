@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"path"
 	"slices"
 	"sort"
@@ -142,14 +143,39 @@ func checkLeft(t *testing.T, w *world, behaviour string, refused []string) {
 		Summary  map[string]int
 		Refusals []any
 		Changes  []struct{ Address, Action, Reason string }
+		Extras   []struct {
+			Address, Kind string
+			Grants        []struct{ Kind, Name string }
+		}
 	}
 	if err := json.Unmarshal([]byte(out), &p); err != nil {
 		t.Fatalf("plan JSON: %v\n%s", err, out)
 	}
-	for _, k := range []string{"update", "delete", "replace", "unlisted"} {
+	for _, k := range []string{"update", "delete", "replace"} {
 		if p.Summary[k] != 0 {
 			t.Errorf("after apply the plan still has %d %s: %+v", p.Summary[k], k, p.Changes)
 		}
+	}
+	// Left unlisted: the territory, the repositories the audit policy
+	// reaches and the spec does not list (apply never creates or deletes
+	// one), read whole under every behaviour; none of their grants is a
+	// member CodeArts manages (the creator alice, the synced pm, nina and
+	// gina, whether or not their rows say so).
+	var unlisted []string
+	for _, e := range p.Extras {
+		unlisted = append(unlisted, e.Kind+" "+e.Address)
+		for _, g := range e.Grants {
+			if g.Kind == "member" && slices.Contains([]string{"alice", "pm", "nina", "gina"}, g.Name) {
+				t.Errorf("%s: a member CodeArts manages is shown as a grant: %s", e.Address, g.Name)
+			}
+		}
+	}
+	territory := []string{"repository repository[pay/api/fraud]"}
+	for i := 1; i <= 10; i++ {
+		territory = append(territory, fmt.Sprintf("repository repository[pay/api/svc-%02d]", i))
+	}
+	if !slices.Equal(unlisted, territory) || p.Summary["unlisted"] != len(territory) {
+		t.Errorf("after apply the plan has %d unlisted: %v, want the territory %v", p.Summary["unlisted"], unlisted, territory)
 	}
 	if len(p.Refusals) != 0 {
 		t.Errorf("refusals: %v", p.Refusals)

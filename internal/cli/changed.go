@@ -236,7 +236,7 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 		return nil, "", err
 	}
 	note := fmt.Sprintf("--changed-since %s: planning %s and %s", ref,
-		count(len(scope.Repositories), "repository pattern"), count(len(scope.Groups), "group"))
+		state.Count(len(scope.Repositories), "repository pattern"), state.Count(len(scope.Groups), "group"))
 	if scope.GitAuths {
 		note += ", and the Git authorizations"
 	}

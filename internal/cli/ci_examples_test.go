@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -121,4 +122,40 @@ func commandLines(script string) [][]string {
 		}
 	}
 	return out
+}
+
+// TestCIRecipesInstallARefThatExists: every recipe installs reposync at the
+// ref REPOSYNC_VERSION names, fetched so that a full commit SHA (a pin)
+// works as well as a branch or a tag, and that ref exists in this
+// repository: the recipes once pinned a tag that was never made.
+func TestCIRecipesInstallARefThatExists(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/ci/github-actions/*.yml")
+	files = append(files, "../../examples/ci/gitlab-ci.yml")
+	version := regexp.MustCompile(`(?m)^\s*REPOSYNC_VERSION: (\S+)`)
+	refs := map[string]bool{}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := version.FindStringSubmatch(string(data))
+		if m == nil {
+			t.Errorf("%s: no REPOSYNC_VERSION", file)
+			continue
+		}
+		refs[m[1]] = true
+		if strings.Contains(string(data), "--branch") || !strings.Contains(string(data), `fetch --quiet --depth 1 "`) || !strings.Contains(string(data), `" "$REPOSYNC_VERSION"`) {
+			t.Errorf("%s: reposync is not installed by fetching $REPOSYNC_VERSION (a clone --branch cannot take a commit SHA)", file)
+		}
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git to resolve the refs")
+	}
+	for ref := range refs {
+		local := exec.Command("git", "rev-parse", "--verify", "--quiet", ref+"^{commit}")
+		remote := exec.Command("git", "rev-parse", "--verify", "--quiet", "refs/remotes/origin/"+ref+"^{commit}")
+		if local.Run() != nil && remote.Run() != nil {
+			t.Errorf("the recipes install reposync at %q, which is no commit, tag or branch of this repository", ref)
+		}
+	}
 }

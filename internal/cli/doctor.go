@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -146,6 +148,11 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 	}
 	if d != nil {
 		opts.Spec = doctorScope(o.IO, d, o.Paths)
+		for _, name := range slices.Sorted(maps.Keys(d.GitAuths)) {
+			if env := d.GitAuths[name].PasswordEnv; o.Getenv(env) == "" {
+				opts.Spec.UnsetPasswords = append(opts.Spec.UnsetPasswords, name+" ("+env+")")
+			}
+		}
 	}
 	rep := doctor.Run(ctx, s.api, &remoteWalker{s}, opts)
 	if o.Format == "json" {

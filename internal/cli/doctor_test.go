@@ -383,6 +383,7 @@ func TestDoctorGitAuthsNeedTheIAMProject(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := doctorWorld(t, "token", doctorMembers, sim.Options{}, nil)
+	w.env["CI_PW"] = "ci-password-doctor"
 	code, rep, _ := w.doctor(dir)
 	if p := findPermission(t, rep, "git_auths"); code != 0 || p.Status != doctor.Allowed {
 		t.Errorf("with HW_PROJECT_ID: exit %d, git_auths %+v", code, p)
@@ -790,5 +791,27 @@ func TestDoctorNoSecretInAnyOutput(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDoctorChecksEveryPasswordEnv: a Git authorization whose password_env
+// names a variable that is not set is a problem naming the variable (apply
+// could not create the authorization), never showing a value.
+func TestDoctorChecksEveryPasswordEnv(t *testing.T) {
+	dir := t.TempDir()
+	spec := "version: 1\nproject: " + doctorProject + "\ngit_auths:\n  ci: {repo_type: bitbucket, user: ci, password_env: CI_PW}\n  mirror: {repo_type: github, user: m, password_env: MIRROR_PW}\n"
+	if err := os.WriteFile(dir+"/reposync.yaml", []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := doctorWorld(t, "token", doctorMembers, sim.Options{}, nil)
+	w.env["MIRROR_PW"] = "mirror-secret-doctor"
+	code, rep, _ := w.doctor(dir)
+	want := "git_auths.ci (CI_PW): password_env names a variable that is not set here; apply cannot create or re-create the authorization without it"
+	if code != ExitError || !slices.Contains(rep.Outcome.Problems, want) || len(rep.Outcome.Problems) != 1 {
+		t.Errorf("exit %d, problems %q, want 1 and %q", code, rep.Outcome.Problems, want)
+	}
+	_, text, _ := w.run("doctor", "--rate-limit", "600000", dir)
+	if !strings.Contains(text, "CI_PW") || strings.Contains(text, "mirror-secret-doctor") {
+		t.Errorf("the text report does not name CI_PW, or shows a value:\n%s", text)
 	}
 }

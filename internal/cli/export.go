@@ -3,12 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/reposync/reposync/internal/iostreams"
+	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
 )
@@ -24,6 +27,8 @@ type ExportOptions struct {
 	Split  string
 	PinIDs bool
 	Force  bool
+	// Targets print only the matching repositories and groups.
+	Targets []string
 }
 
 // NewCmdExport writes the live state as a spec. runF replaces runExport in
@@ -38,7 +43,7 @@ members, member groups and file push rules, and the Git authorizations — and
 write it as spec YAML. Members inherited through groups or member groups are
 not written: they are not members of the repository itself. Nor are the
 members CodeArts manages itself (the repository's creator, members synced
-from the project): a comment over the repository's members names them, so
+from the project): a comment over the file's repositories names them, so
 the file does not look as if they were lost. Passwords cannot be read back:
 each Git authorization gets a password_env to fill in.
 
@@ -47,9 +52,14 @@ Without --out the spec is printed. With --out DIR the files are written there
 --split group, each top-level group gets its own file, groups/<group>.yaml,
 and a scope under scopes: in reposync.yaml that limits it to the group: fill
 in who reviews each file (owners; validate refuses the placeholders until
-then), then write CODEOWNERS with reposync codeowners.`,
+then), then write CODEOWNERS with reposync codeowners.
+
+--target PATTERN (repeatable) prints only the repositories and groups that
+match, ready to paste into a spec: what a plan shows as not in the spec.
+Only they are read.`,
 		Example: `  reposync export --project 0b234373cf3f4b04ab2d8a245155e12b --out specs --split group --pin-ids
-  reposync validate specs && reposync plan specs   # plans to zero changes`,
+  reposync validate specs && reposync plan specs   # plans to zero changes
+  reposync export --target payments/sandbox/shadow-prod   # one entry to paste`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -64,6 +74,7 @@ then), then write CODEOWNERS with reposync codeowners.`,
 	fl.StringVar(&o.Split, "split", "single", "single: one file; group: one file per top-level group")
 	fl.BoolVar(&o.PinIDs, "pin-ids", false, "pin the ids of every user, member group and role used, so renames are detected")
 	fl.BoolVar(&o.Force, "force", false, "write into a non-empty --out directory, replacing files of the same name")
+	fl.StringArrayVar(&o.Targets, "target", nil, "print only repositories and groups matching `PATTERN` (the spec's glob syntax), to paste into a spec; repeatable")
 	return cmd
 }
 
@@ -76,6 +87,16 @@ func runExport(ctx context.Context, o *ExportOptions) error {
 	if o.Split == "group" && o.Out == "" {
 		return fmt.Errorf("--split group writes several files: pass --out DIR")
 	}
+	var scope *plan.Scope
+	if len(o.Targets) > 0 {
+		if o.Out != "" || o.Split != "single" || o.PinIDs {
+			return fmt.Errorf("--target prints entries to paste into a spec; it cannot be combined with --out, --split or --pin-ids")
+		}
+		scope = &plan.Scope{Repositories: o.Targets, Groups: o.Targets}
+		if err := scope.Compile(); err != nil {
+			return fmt.Errorf("--%w", err)
+		}
+	}
 	if o.Out != "" && !o.Force {
 		if entries, err := os.ReadDir(o.Out); err == nil && len(entries) > 0 {
 			return fmt.Errorf("%s is not empty: pass --force to write into it", o.Out)
@@ -86,16 +107,21 @@ func runExport(ctx context.Context, o *ExportOptions) error {
 	if err != nil {
 		return err
 	}
-	ls, err := readLive(ctx, o.IO, s, &state.Desired{}, readOptions{all: true})
+	ls, err := readLive(ctx, o.IO, s, &state.Desired{}, readOptions{all: true, scope: scope})
 	if err != nil {
 		return err
 	}
 	live := ls.live
+	if scope != nil {
+		if err := onlyTargets(live, scope, o.Targets); err != nil {
+			return err
+		}
+	}
 	origin := "project " + s.conn.Project
 	if s.conn.Region != "" {
 		origin += " in " + s.conn.Region
 	}
-	eo := spec.ExportOptions{SplitByGroup: o.Split == "group", PinIDs: o.PinIDs, Origin: origin, Now: o.Now(), ToolVersion: Version}
+	eo := spec.ExportOptions{SplitByGroup: o.Split == "group", PinIDs: o.PinIDs, Entries: scope != nil, Origin: origin, Now: o.Now(), ToolVersion: Version}
 	if o.Out != "" {
 		eo.SchemaFile = schemaFileName // written next to the spec by writeExport
 	}
@@ -111,6 +137,20 @@ func runExport(ctx context.Context, o *ExportOptions) error {
 		return err
 	}
 	fmt.Fprintf(o.IO.ErrOut, "Exported %s, %s and %s into %s (%s).\n",
-		count(len(live.Groups), "group"), count(len(live.Repositories), "repository"), count(len(live.GitAuths), "Git authorization"), o.Out, count(len(files), "file"))
+		state.Count(len(live.Groups), "group"), state.Count(len(live.Repositories), "repository"), state.Count(len(live.GitAuths), "Git authorization"), o.Out, state.Count(len(files), "file"))
+	return nil
+}
+
+// onlyTargets keeps in live the groups and repositories --target matches
+// (the walk also saw the groups on their way); a target that matches
+// nothing is an error, with a near miss among the paths the walk saw.
+func onlyTargets(live *state.Live, scope *plan.Scope, targets []string) error {
+	if missed := targetMisses(targets, &state.Desired{}, live); len(missed) > 0 {
+		paths := slices.Sorted(maps.Keys(live.Repositories))
+		paths = append(paths, slices.Sorted(maps.Keys(live.Groups))...)
+		return fmt.Errorf("--target %s matches no repository or group of project %s%s", missed[0], live.Project, state.DidYouMean(missed[0], paths))
+	}
+	maps.DeleteFunc(live.Groups, func(p string, _ *state.LiveGroup) bool { return !scope.Group(p) })
+	maps.DeleteFunc(live.Repositories, func(_ string, r *state.LiveRepository) bool { return !r.Details })
 	return nil
 }

@@ -38,12 +38,13 @@ const defaultReadTimeout = 2 * time.Hour
 // addConnFlags adds the connection flags; timeout is the command's default
 // --timeout (0: none).
 func addConnFlags(cmd *cobra.Command, o *ConnOptions, timeout time.Duration) {
-	fl := cmd.Flags()
-	what := "no limit"
-	if timeout > 0 {
-		what = timeout.String()
+	// The help shows the default once: cobra writes a non-zero one.
+	what := "0: no limit"
+	if timeout == 0 {
+		what = "default 0: no limit"
 	}
-	fl.DurationVar(&o.Timeout, "timeout", timeout, "stop the whole command after this long, e.g. 30m (0: no limit; default "+what+")")
+	fl := cmd.Flags()
+	fl.DurationVar(&o.Timeout, "timeout", timeout, "stop the whole command after this long, e.g. 30m ("+what+")")
 	fl.BoolVar(&o.AllowInsecureHTTP, "allow-insecure-http", false, "allow a plain http:// endpoint that is not on this machine (credentials then cross the network in clear text)")
 	fl.StringVar(&o.Endpoint, "endpoint", "", "one base URL for every service, e.g. the simulator (env REPOSYNC_ENDPOINT)")
 	fl.StringVar(&o.Region, "region", "", "region of the official endpoints, e.g. cn-north-4 (env HW_REGION_NAME)")

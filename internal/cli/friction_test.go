@@ -236,3 +236,53 @@ func TestMissingProjectNamesBothIDs(t *testing.T) {
 		})
 	}
 }
+
+// Rough edges a new platform engineer hit (issue 29), each pinned by a test.
+
+// TestApplyAnsweredNoExitsOne: "no" at apply's prompt changes nothing and
+// exits 1, as Terraform does: a script must not read it as success.
+func TestApplyAnsweredNoExitsOne(t *testing.T) {
+	w := newWorld(t, "aksk", sim.Options{})
+	for _, answer := range []string{"no\n", "\n", ""} {
+		ios, in, _, errOut := iostreams.Test()
+		ios.SetTTY(true)
+		in.WriteString(answer)
+		code := mainAt(context.Background(), testNow, []string{"apply", "--rate-limit", "1000000", e2eSpec}, ios, func(k string) string { return w.env[k] })
+		if code != ExitError || !strings.Contains(errOut.String(), "Type 'yes' to continue") || w.writes() != 0 {
+			t.Errorf("answer %q: exit %d, %d writes, want 1 and none\n%s", answer, code, w.writes(), errOut)
+		}
+	}
+}
+
+// TestTimeoutHelpShowsItsDefaultOnce: --timeout's help names its default
+// once, whatever the command's default.
+func TestTimeoutHelpShowsItsDefaultOnce(t *testing.T) {
+	for _, cmd := range []string{"plan", "apply", "export", "access", "doctor"} {
+		ios, _, out, _ := iostreams.Test()
+		Main(context.Background(), []string{cmd, "--help"}, ios, nil)
+		line := ""
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.Contains(l, "--timeout") {
+				line = l
+			}
+		}
+		if strings.Count(line, "default") != 1 {
+			t.Errorf("%s --timeout help names its default %d times: %q", cmd, strings.Count(line, "default"), line)
+		}
+	}
+}
+
+// TestSwappedProjectIDsAreNamed: HW_PROJECT_ID set to the CodeArts project
+// (the ids look alike) is said, naming both, before any request: every
+// call would be refused with a 401 that does not say which id is wrong.
+func TestSwappedProjectIDsAreNamed(t *testing.T) {
+	w := newWorld(t, "aksk", sim.Options{})
+	w.env["HW_PROJECT_ID"] = demoProject
+	code, _, errOut := w.run("plan", e2eSpec)
+	if code != ExitAuth || !strings.Contains(errOut, "HW_PROJECT_ID is "+demoProject+", the CodeArts project (project:, --project or REPOSYNC_PROJECT); HW_PROJECT_ID must name the IAM project of the region, a different id") {
+		t.Errorf("exit %d, want 4 and both ids named\n%s", code, errOut)
+	}
+	if calls := w.sim.Stats().Calls; len(calls) != 0 {
+		t.Errorf("requests made: %v", calls)
+	}
+}

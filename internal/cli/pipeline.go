@@ -38,7 +38,7 @@ func loadSpec(ios *iostreams.IOStreams, paths []string) (*state.Desired, error) 
 	}
 	if d == nil {
 		errs, _ := diags.Count()
-		summary := fmt.Sprintf("%s: invalid: %s", strings.Join(paths, " "), count(errs, "error"))
+		summary := fmt.Sprintf("%s: invalid: %s", strings.Join(paths, " "), state.Count(errs, "error"))
 		fmt.Fprintln(ios.ErrOut, summary)
 		return nil, &problemsError{err: silentExit(ExitError), headline: summary, problems: diagProblems(diags)}
 	}
@@ -115,6 +115,12 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 	if err != nil {
 		return nil, err
 	}
+	if creds.ProjectID == conn.Project {
+		// The two ids look alike and are easy to swap: every call would be
+		// refused with a 401 that does not say which id is wrong.
+		return nil, authConfigError(fmt.Sprintf("HW_PROJECT_ID is %s, the CodeArts project (project:, --project or REPOSYNC_PROJECT); "+
+			"HW_PROJECT_ID must name the IAM project of the region, a different id (the console lists it under My Credentials, API Credentials)", conn.Project))
+	}
 	opts := []api.Option{
 		api.WithCredentials(creds),
 		api.WithRateLimit(conn.RateLimit),
@@ -169,7 +175,7 @@ type liveState struct {
 
 // readOptions say what readLive reads beyond what the spec manages.
 type readOptions struct {
-	// all reads everything instead (export).
+	// all reads everything instead, within scope (export).
 	all bool
 	// groupDeletes: the plan may delete unlisted empty groups, so the
 	// groups that look empty are listed again with archived repositories.
@@ -216,16 +222,26 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	defer startReadMeter(ios, s)()
 	// The lists of each repository are read as the walk finds it: for a
 	// plan, those the spec manages for it (spec.Manages, which agrees with
-	// spec.Expand below); for export, every list.
+	// spec.Expand below); for export, every list. A full plan checks the
+	// territory too: an unlisted repository's lists, and the member groups
+	// of an unlisted group, are read to show its grants.
+	full := o.scope == nil
+	holds := parentsOfListed(d)
 	req := remote.WalkRequest{
 		Lists: func(p string) (remote.RepoRead, bool) {
 			m, ok := spec.Manages(d, p)
 			if b, also := o.alsoManaged(p); also {
 				ok, m = true, spec.Managed{Members: m.Members || b.Members, MemberGroups: m.MemberGroups || b.MemberGroups, PushRules: m.PushRules || b.PushRules}
 			}
-			return remote.RepoRead{Path: p, Members: m.Members, MemberGroups: m.MemberGroups, PushRules: m.PushRules}, ok && o.scope.Repo(p)
+			rr := remote.RepoRead{Path: p, Members: m.Members, MemberGroups: m.MemberGroups, PushRules: m.PushRules,
+				All: full && d.UnlistedRepository(p, ok)}
+			return rr, (ok || rr.All) && o.scope.Repo(p)
 		},
 		Groups: func(p string) bool { _, listed := d.Groups[p]; return listed && o.scope.Group(p) },
+		ShowGroups: func(p string) bool {
+			_, listed := d.Groups[p]
+			return full && !listed && !holds[p] && d.ManagesGroup(p) && !d.GroupOutOfScope(p)
+		},
 	}
 	for p := range d.Groups {
 		req.MemberGroups = req.MemberGroups || o.scope.Group(p)
@@ -234,10 +250,15 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		req.Reach = o.scope.Reaches
 	}
 	if o.all {
-		req = remote.WalkRequest{Lists: func(p string) (remote.RepoRead, bool) { return remote.AllLists(p), true },
-			Groups: func(string) bool { return true }}
+		req = remote.WalkRequest{Lists: func(p string) (remote.RepoRead, bool) { return remote.AllLists(p), o.scope.Repo(p) },
+			Groups: o.scope.Group, Reach: req.Reach}
+		if o.scope != nil {
+			// Entries to paste (export --target): names, no ids to pin.
+			req.Lists = func(p string) (remote.RepoRead, bool) { return remote.RepoRead{Path: p, All: true}, o.scope.Repo(p) }
+			req.Groups, req.ShowGroups = nil, o.scope.Group
+		}
 	}
-	req.GitAuths = o.all || d.GitAuths != nil && o.scope.Auths()
+	req.GitAuths = (o.all || d.GitAuths != nil) && o.scope.Auths()
 	live, err := s.remote.Walk(ctx, req)
 	if err != nil {
 		return nil, err
@@ -275,6 +296,20 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	return &liveState{live: live, eff: eff, baseEff: baseEff}, nil
 }
 
+// parentsOfListed are the groups that hold a group or repository the spec lists:
+// needed where they are, so never unlisted.
+func parentsOfListed(d *state.Desired) map[string]bool {
+	out := map[string]bool{}
+	for _, paths := range []iter.Seq[string]{maps.Keys(d.Groups), maps.Keys(d.Repositories)} {
+		for p := range paths {
+			for g := state.ParentPath(p); g != "" && !out[g]; g = state.ParentPath(g) {
+				out[g] = true
+			}
+		}
+	}
+	return out
+}
+
 // conflictError prints the conflicts found when a spec's policies were
 // expanded (a member with two roles, a push path with two rule bodies); they
 // make any answer ambiguous, so they are an error. against says what the
@@ -290,7 +325,7 @@ func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against
 	if against != "" {
 		what += " on " + against
 	}
-	return &problemsError{err: fmt.Errorf("%s (%s)", what, count(len(conflicts), "conflict")), problems: diagProblems(conflicts)}
+	return &problemsError{err: fmt.Errorf("%s (%s)", what, state.Count(len(conflicts), "conflict")), problems: diagProblems(conflicts)}
 }
 
 // chooseScope applies --changed-since: it compares the spec at the given
@@ -366,7 +401,7 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 			fmt.Fprintln(ios.ErrOut, "error: "+pr.String())
 			located[i] = render.Problem{File: pr.Source.File, Line: pr.Source.Line, Column: pr.Source.Column, Message: pr.Message}
 		}
-		return nil, &problemsError{err: fmt.Errorf("cannot plan: %s", count(len(problems), "problem")), problems: located}
+		return nil, &problemsError{err: fmt.Errorf("cannot plan: %s", state.Count(len(problems), "problem")), problems: located}
 	}
 	res := &planResult{plan: p, liveState: ls}
 	if p.Summary.Total() > 0 {

@@ -11,21 +11,23 @@ import (
 	"github.com/reposync/reposync/internal/remote"
 )
 
-// progress shows apply's progress: a redrawn bar on a terminal, a line every
-// tenth of the work otherwise.
+// progress shows apply's progress: a redrawn bar on a terminal; otherwise
+// a line at the first change done, at least every few seconds after
+// (readMeterEvery.lines) and at the end, so a CI log shows the job alive.
 type progress struct {
 	// confirmed, when set, says how many repositories were read back of
 	// those queued so far.
 	confirmed func() (read, queued int64)
 	ios       *iostreams.IOStreams
+	now       func() time.Time
 	start     time.Time
 	tty       bool
-	lastTick  int
+	last      time.Time // of the last line (not on a terminal)
 	drawn     bool
 }
 
-func newProgress(ios *iostreams.IOStreams, start time.Time) *progress {
-	return &progress{ios: ios, start: start, tty: ios.ProgressEnabled()}
+func newProgress(ios *iostreams.IOStreams, now func() time.Time) *progress {
+	return &progress{ios: ios, now: now, start: now(), tty: ios.ProgressEnabled()}
 }
 
 func (p *progress) update(pr apply.Progress) {
@@ -34,7 +36,8 @@ func (p *progress) update(pr apply.Progress) {
 	if pr.Total == 0 {
 		return
 	}
-	elapsed := time.Since(p.start).Seconds()
+	now := p.now()
+	elapsed := now.Sub(p.start).Seconds()
 	rate := 0.0
 	if elapsed > 0 {
 		rate = float64(finished) / elapsed
@@ -60,9 +63,8 @@ func (p *progress) update(pr apply.Progress) {
 		p.drawn = true
 		return
 	}
-	tick := 10 * finished / pr.Total
-	if tick > p.lastTick || finished == pr.Total || pr.NotStarted > 0 {
-		p.lastTick = tick
+	if p.last.IsZero() || now.Sub(p.last) >= readMeterEvery.lines || finished == pr.Total || pr.NotStarted > 0 {
+		p.last = now
 		fmt.Fprintf(p.ios.ErrOut, "progress: %d/%d changes (%d%%), %d failed%s, %.1f changes/s\n", finished, pr.Total, 100*finished/pr.Total, pr.Failed, stopped, rate)
 	}
 }
@@ -82,18 +84,26 @@ var readMeterEvery = struct{ tty, lines, quiet time.Duration }{
 	quiet: time.Second,
 }
 
+// meterTicks is the read meter's clock: a tick every d (tests replace it).
+var meterTicks = func(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTicker(d)
+	return t.C, t.Stop
+}
+
 // readMeter shows the progress of reading the live state on standard
 // error: reads done of those expected (the walk adds to them as it finds
 // groups) and the time left. A terminal gets a line redrawn in place,
 // anything else a line every few seconds, so a CI log shows the job is
 // alive.
 type readMeter struct {
-	ios      *iostreams.IOStreams
-	progress *remote.Progress
+	ios *iostreams.IOStreams
+	// counts are the reads so far (remote.Progress.Counts).
+	counts func() remote.ReadCounts
 	// mu is held while writing, shared with the session's wait notices.
 	mu *sync.Mutex
 	// rate is the budget of each API operation in calls per minute.
 	rate  int
+	now   func() time.Time
 	start time.Time
 	tty   bool
 	drawn bool
@@ -113,9 +123,17 @@ func startReadMeter(ios *iostreams.IOStreams, s *session) (stop func()) {
 	if mu == nil {
 		mu = &sync.Mutex{}
 	}
-	m := &readMeter{ios: ios, progress: p, mu: mu, rate: s.conn.RateLimit, start: time.Now(), tty: ios.ProgressEnabled(),
+	m := &readMeter{ios: ios, counts: p.Counts, mu: mu, rate: s.conn.RateLimit, now: time.Now, start: time.Now(), tty: ios.ProgressEnabled(),
 		stop: make(chan struct{}), stopped: make(chan struct{})}
-	go m.run()
+	every := readMeterEvery.lines
+	if m.tty {
+		every = readMeterEvery.tty
+	}
+	ticks, stopTicks := meterTicks(every)
+	go func() {
+		m.run(ticks)
+		stopTicks()
+	}()
 	return func() {
 		m.stopOnce.Do(func() {
 			close(m.stop)
@@ -125,20 +143,15 @@ func startReadMeter(ios *iostreams.IOStreams, s *session) (stop func()) {
 	}
 }
 
-func (m *readMeter) run() {
+// run shows the meter at each tick until stopped.
+func (m *readMeter) run(ticks <-chan time.Time) {
 	defer close(m.stopped)
-	every := readMeterEvery.lines
-	if m.tty {
-		every = readMeterEvery.tty
-	}
-	tick := time.NewTicker(every)
-	defer tick.Stop()
 	for {
 		select {
 		case <-m.stop:
-			m.finish(time.Now())
+			m.finish(m.now())
 			return
-		case now := <-tick.C:
+		case now := <-ticks:
 			if m.tty && now.Sub(m.start) < readMeterEvery.quiet {
 				continue
 			}
@@ -150,7 +163,7 @@ func (m *readMeter) run() {
 func (m *readMeter) show(now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	line := m.line(m.progress.Counts(), now.Sub(m.start))
+	line := m.line(m.counts(), now.Sub(m.start))
 	if m.tty {
 		// \r and erase to the end of the line: the new line may be shorter.
 		fmt.Fprintf(m.ios.ErrOut, "\r\x1b[K%s", line)
@@ -168,7 +181,7 @@ func (m *readMeter) finish(now time.Time) {
 	case m.drawn:
 		fmt.Fprint(m.ios.ErrOut, "\r\x1b[K")
 	case m.lines > 0:
-		c := m.progress.Counts()
+		c := m.counts()
 		fmt.Fprintf(m.ios.ErrOut, "reading the live state: %d of %d reads in %s\n", c.Done, c.Expected, roundDuration(now.Sub(m.start)))
 	}
 }

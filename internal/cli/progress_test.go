@@ -2,11 +2,14 @@ package cli
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/reposync/reposync/internal/apply"
 	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/remote"
 	"github.com/reposync/reposync/internal/sim"
@@ -42,7 +45,7 @@ func TestReadMeterLine(t *testing.T) {
 func TestReadMeterOnATerminal(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	p := remote.NewProgress()
-	m := &readMeter{ios: ios, progress: p, mu: &sync.Mutex{}, rate: 600, start: time.Now(), tty: true}
+	m := &readMeter{ios: ios, counts: p.Counts, mu: &sync.Mutex{}, rate: 600, start: time.Now(), tty: true}
 	m.show(m.start.Add(2 * time.Second))
 	m.show(m.start.Add(3 * time.Second))
 	m.finish(m.start.Add(4 * time.Second))
@@ -84,5 +87,92 @@ func TestReadMeterLinesInCI(t *testing.T) {
 	}
 	if strings.Contains(out, "reading") {
 		t.Errorf("progress on stdout:\n%s", out)
+	}
+}
+
+// Without a terminal, apply writes a line at its first change, then at
+// most every few seconds (not every tenth of the work: a tenth of a large
+// apply is minutes), and at the end. The clock is the test's.
+func TestApplyProgressLinesInCI(t *testing.T) {
+	ios, _, _, errOut := iostreams.Test()
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	now := t0
+	p := newProgress(ios, func() time.Time { return now })
+	for _, step := range []struct {
+		after time.Duration
+		done  int
+	}{{time.Second, 1}, {2 * time.Second, 2}, {7 * time.Second, 3}, {8 * time.Second, 50}, {9 * time.Second, 60}, {40 * time.Second, 61}, {41 * time.Second, 100}} {
+		now = t0.Add(step.after)
+		p.update(apply.Progress{Total: 100, Done: step.done})
+	}
+	want := "progress: 1/100 changes (1%), 0 failed, 1.0 changes/s\n" +
+		"progress: 3/100 changes (3%), 0 failed, 0.4 changes/s\n" +
+		"progress: 61/100 changes (61%), 0 failed, 1.5 changes/s\n" +
+		"progress: 100/100 changes (100%), 0 failed, 2.4 changes/s\n"
+	if got := errOut.String(); got != want {
+		t.Errorf("lines:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// Without a terminal, the read meter writes a line at every tick of its
+// clock and, once stopped, the total; nothing but its clock decides when.
+func TestReadMeterTicks(t *testing.T) {
+	ios, _, _, errOut := iostreams.Test()
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	// What the reads are at each look, in turn (only the meter looks).
+	script := []remote.ReadCounts{{Expected: 20, Remaining: map[string]int{"ListMembers": 20}},
+		{Expected: 20, Done: 10, Remaining: map[string]int{"ListMembers": 10}}}
+	counts := func() remote.ReadCounts {
+		c := script[0]
+		if len(script) > 1 {
+			script = script[1:]
+		}
+		return c
+	}
+	m := &readMeter{ios: ios, counts: counts, mu: &sync.Mutex{}, rate: 600,
+		now: func() time.Time { return t0.Add(15 * time.Second) }, start: t0, stop: make(chan struct{}), stopped: make(chan struct{})}
+	ticks := make(chan time.Time)
+	go m.run(ticks)
+	ticks <- t0.Add(5 * time.Second)
+	ticks <- t0.Add(10 * time.Second)
+	close(m.stop)
+	<-m.stopped
+	want := "reading the live state: 0 of 20 reads (0%)\n" +
+		"reading the live state: 10 of 20 reads (50%), about 10s left\n" +
+		"reading the live state: 10 of 20 reads in 15s\n"
+	if got := errOut.String(); got != want {
+		t.Errorf("lines:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// access reads with the meter too: a question about 10 000 repositories
+// is minutes of reads. The test holds the first request until the meter
+// has taken a tick.
+func TestAccessShowsTheReadMeter(t *testing.T) {
+	ticks := make(chan time.Time)
+	saved := meterTicks
+	t.Cleanup(func() { meterTicks = saved })
+	meterTicks = func(time.Duration) (<-chan time.Time, func()) { return ticks, func() {} }
+	fx := mustFixture(t, accessFixture)
+	s, err := sim.New(fx, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() {
+			select {
+			case ticks <- time.Now():
+			case <-time.After(5 * time.Second): // no meter took it: the test fails below
+			}
+		})
+		s.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	_, env := accessWorld(t)
+	env["REPOSYNC_ENDPOINT"] = srv.URL
+	code, out, errOut := runAccessCmd(t, env, "--user", "alice")
+	if code != 0 || !strings.Contains(errOut, "reading the live state: 0 of 1 reads (0%)\n") || !strings.Contains(errOut, "reading the live state: ") || strings.Contains(out, "reading") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 }

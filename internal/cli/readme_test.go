@@ -83,7 +83,8 @@ func TestReadmeQuickStart(t *testing.T) {
 		t.Errorf("make install did not stamp a version: %q", out)
 	}
 	out := run(steps, dir)
-	for _, want := range []string{"specs: valid: 1 file", "Result: ok", "viewer → developer", "2 done, 0 failed", "No changes."} {
+	for _, want := range []string{"specs: valid: 1 file", "Result: ok", "viewer → developer", "2 done, 0 failed",
+		"  ? carol: admin on payments/try-out — in a repository the spec does not list\n", "  ? repository payments/try-out: not listed", "exit 2: drift", "No changes."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("quick start output lacks %q:\n%s", want, out)
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reposync/reposync/internal/iostreams"
-	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/plan/render"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
@@ -117,7 +116,7 @@ func runValidate(opts *ValidateOptions) error {
 	}
 	if errs > 0 {
 		if opts.Format != "json" {
-			fmt.Fprintf(opts.IO.ErrOut, "%s: invalid: %s, %s\n", strings.Join(paths, " "), count(errs, "error"), count(warns, "warning"))
+			fmt.Fprintf(opts.IO.ErrOut, "%s: invalid: %s, %s\n", strings.Join(paths, " "), state.Count(errs, "error"), state.Count(warns, "warning"))
 		}
 		return silentExit(ExitError)
 	}
@@ -131,32 +130,28 @@ func runValidate(opts *ValidateOptions) error {
 // it manages nothing.
 func describeDesired(d *state.Desired, warns int) string {
 	if spec.Empty(d) {
-		s := "valid, but manages nothing: " + count(len(d.Files), "file")
+		s := "valid, but manages nothing: " + state.Count(len(d.Files), "file")
 		if len(d.Files) == 0 {
 			s = "valid, but empty: no spec file has content"
 		}
 		if warns > 0 {
-			s += " (" + count(warns, "warning") + ")"
+			s += " (" + state.Count(warns, "warning") + ")"
 		}
 		return s
 	}
 	parts := []string{
-		count(len(d.Files), "file"),
-		count(len(d.Groups), "group"),
-		count(len(d.Repositories), "repository"),
-		count(len(d.Policies), "policy"),
-		count(len(d.GitAuths), "Git authorization"),
+		state.Count(len(d.Files), "file"),
+		state.Count(len(d.Groups), "group"),
+		state.Count(len(d.Repositories), "repository"),
+		state.Count(len(d.Policies), "policy"),
+		state.Count(len(d.GitAuths), "Git authorization"),
 	}
 	s := "valid: " + strings.Join(parts, ", ")
 	if warns > 0 {
-		s += " (" + count(warns, "warning") + ")"
+		s += " (" + state.Count(warns, "warning") + ")"
 	}
 	return s
 }
-
-// count renders "1 file", "2 files", "3 repositories", "1 policy": the
-// plan's one plural rule.
-var count = plan.Count
 
 // annotate prints problems as GitHub Actions workflow commands, so they
 // show on the pull request's lines: the file relative to the repository

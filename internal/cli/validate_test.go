@@ -115,7 +115,7 @@ func TestValidateRealisticCounts(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want := "../../examples/realistic: valid: 5 files, 10 groups, 12 repositories, 4 policies, 1 Git authorization\n"
+	want := "../../examples/realistic: valid: 5 files, 10 groups, 14 repositories, 4 policies, 1 Git authorization\n"
 	if stdout != want {
 		t.Errorf("stdout = %q, want %q", stdout, want)
 	}

@@ -186,7 +186,7 @@ func checkMemberSync(ev evidence) Check {
 	case repos:
 		return check(id, name, AsAssumed, fmt.Sprintf("every sampled repository has members CodeArts manages: %d synced from the project, %d creators", syncedRows, creators), obs)
 	case 0:
-		return check(id, name, DiffersHandled, fmt.Sprintf("none of %s shows a member synced from the project or a creator; reposync needs none", plural(repos, "sampled repository", "sampled repositories")), obs)
+		return check(id, name, DiffersHandled, fmt.Sprintf("none of %s shows a member synced from the project or a creator; reposync needs none", state.Count(repos, "sampled repository")), obs)
 	}
 	return check(id, name, DiffersHandled, fmt.Sprintf("%d of %d sampled repositories show members synced from the project or a creator; reposync handles either", len(with), repos), obs)
 }

@@ -49,6 +49,10 @@ type Scope struct {
 	GroupMemberGroups bool
 	// GitAuths: the spec has a git_auths section (ListAuthorizations).
 	GitAuths bool
+	// UnsetPasswords are the spec's Git authorizations whose password_env
+	// names a variable that is not set here, as "name (VARIABLE)": apply
+	// cannot create or re-create them. Never a value.
+	UnsetPasswords []string
 }
 
 // Managed is what the spec manages among the live repositories.

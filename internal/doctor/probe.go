@@ -264,7 +264,7 @@ func batchUpdateVerdict(grants, keep []grant, answer, back *api.FilePushPermissi
 func (r *run) probeAttach(ctx context.Context, repo *state.LiveRepository, p *Probe, a25 *Check) {
 	const id, name = "A25", "attach_conflict"
 	groups, err := r.c.ListRepositoryUserGroups(ctx, repo.ID)
-	if !r.step(ctx, p, ProbeStep{Step: "list_member_groups", Operation: "ListRepositoryUserGroups", Detail: plural(len(groups), "member group attached", "member groups attached")}, err) {
+	if !r.step(ctx, p, ProbeStep{Step: "list_member_groups", Operation: "ListRepositoryUserGroups", Detail: state.Count(len(groups), "member group") + " attached"}, err) {
 		return
 	}
 	if len(groups) == 0 {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/reposync/reposync/internal/state"
 )
 
 // WriteJSON writes the report as indented JSON.
@@ -37,7 +39,7 @@ func WriteText(w io.Writer, r *Report) error {
 	b := &strings.Builder{}
 	what := "no spec: checking everything a spec could need"
 	if s := r.Spec; s != nil {
-		what = fmt.Sprintf("spec %s: %s, %s", strings.Join(s.Paths, " "), plural(s.ManagedRepositories, "managed repository", "managed repositories"), plural(s.Groups, "group", "groups"))
+		what = fmt.Sprintf("spec %s: %s, %s", strings.Join(s.Paths, " "), state.Count(s.ManagedRepositories, "managed repository"), state.Count(s.Groups, "group"))
 		if s.GitAuths {
 			what += ", Git authorizations"
 		}
@@ -109,8 +111,8 @@ func WriteText(w io.Writer, r *Report) error {
 	t.Flush()
 
 	if r.Tree.Groups+r.Tree.Repositories > 0 || len(r.Tree.Sampled) > 0 {
-		fmt.Fprintf(b, "\nThe project has %s and %s; sampled: %s.\n", plural(r.Tree.Groups, "group", "groups"),
-			plural(r.Tree.Repositories, "repository", "repositories"), orText(strings.Join(r.Tree.Sampled, ", "), "none"))
+		fmt.Fprintf(b, "\nThe project has %s and %s; sampled: %s.\n", state.Count(r.Tree.Groups, "group"),
+			state.Count(r.Tree.Repositories, "repository"), orText(strings.Join(r.Tree.Sampled, ", "), "none"))
 	}
 	for _, wn := range r.Tree.Warnings {
 		fmt.Fprintf(b, "warning: %s\n", wn)
@@ -142,10 +144,10 @@ func WriteText(w io.Writer, r *Report) error {
 
 	q := r.Quota
 	section(b, "Quota")
-	fmt.Fprintf(b, "  doctor made %s (%d retries, %d throttled with 429)\n", plural(q.Calls, "call", "calls"), q.Retries, q.Throttled)
+	fmt.Fprintf(b, "  doctor made %s (%d retries, %d throttled with 429)\n", state.Count(q.Calls, "call"), q.Retries, q.Throttled)
 	if e := q.FullPlan; e.Groups+e.Repositories > 0 {
 		fmt.Fprintf(b, "  a full plan walks %s and reads %s: about %s at %d calls a minute per operation\n",
-			plural(e.Groups, "group", "groups"), plural(e.Repositories, "repository", "repositories"), seconds(e.Seconds), q.RateLimit)
+			state.Count(e.Groups, "group"), state.Count(e.Repositories, "repository"), seconds(e.Seconds), q.RateLimit)
 		fmt.Fprintf(b, "  (walk %s, reads %s: each list operation reads every repository once, all operations at once, each\n", seconds(e.WalkSeconds), seconds(e.ReadSeconds))
 		fmt.Fprintln(b, "  within its own budget; latency and lists longer than one page add to it)")
 	}
@@ -188,16 +190,16 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintln(b, "Result: interrupted; the checks above are incomplete.")
 	case OutcomeWarnings:
 		fmt.Fprintf(b, "Result: %s, inferred from the caller's roles, not observed: apply may be denied these writes (exit 5; --write-probe REPOSITORY tries one):\n",
-			plural(len(o.Warnings), "warning", "warnings"))
+			state.Count(len(o.Warnings), "warning"))
 	default:
-		fmt.Fprintf(b, "Result: %s, observed:\n", plural(len(o.Problems), "problem", "problems"))
+		fmt.Fprintf(b, "Result: %s, observed:\n", state.Count(len(o.Problems), "problem"))
 	}
 	if o.Status != OutcomeRefused {
 		for _, p := range o.Problems {
 			fmt.Fprintf(b, "  - %s\n", p)
 		}
 		if len(o.Warnings) > 0 && o.Status != OutcomeWarnings {
-			fmt.Fprintf(b, "and %s, inferred from the caller's roles, not observed:\n", plural(len(o.Warnings), "warning", "warnings"))
+			fmt.Fprintf(b, "and %s, inferred from the caller's roles, not observed:\n", state.Count(len(o.Warnings), "warning"))
 		}
 		for _, w := range o.Warnings {
 			fmt.Fprintf(b, "  - %s\n", w)

@@ -379,6 +379,11 @@ func (r *run) gitAuths(ctx context.Context) bool {
 		}
 		return r.read(ctx, "git_auths", ops, "", true, "the IAM project id is unknown: set HW_PROJECT_ID", nil)
 	}
+	if r.o.Spec != nil {
+		for _, a := range r.o.Spec.UnsetPasswords {
+			r.problems = append(r.problems, "git_auths."+a+": password_env names a variable that is not set here; apply cannot create or re-create the authorization without it")
+		}
+	}
 	project := r.iamProject
 	return r.read(ctx, "git_auths", ops, "IAM project "+project, true, "", func(ctx context.Context) error {
 		_, err := r.c.ListAuthorizations(ctx, project)
@@ -514,7 +519,7 @@ func (r *run) callerRoles() {
 		}
 		id.Repositories = append(id.Repositories, rr)
 	}
-	rowsSource := fmt.Sprintf("is_Project_admin of the caller's ListMembers rows in %s", plural(rows, "sampled repository", "sampled repositories"))
+	rowsSource := fmt.Sprintf("is_Project_admin of the caller's ListMembers rows in %s", state.Count(rows, "sampled repository"))
 	switch {
 	case rows > 0:
 		id.ProjectAdmin, id.ProjectAdminSource = ptr(admin), rowsSource
@@ -675,11 +680,4 @@ func errText(e *APIError) string {
 		fmt.Fprintf(&b, " %s", e.Message)
 	}
 	return b.String()
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

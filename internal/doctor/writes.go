@@ -3,6 +3,8 @@ package doctor
 import (
 	"fmt"
 	"strings"
+
+	"github.com/reposync/reposync/internal/state"
 )
 
 // writeFamily is one kind of write apply may make, and what grants it.
@@ -115,7 +117,7 @@ func (r *run) inferWrite(f writeFamily) (string, string) {
 		}
 	}
 	if len(not) == 0 {
-		return LikelyAllowed, fmt.Sprintf("the caller administers all %s", plural(len(id.Repositories), "sampled repository", "sampled repositories"))
+		return LikelyAllowed, fmt.Sprintf("the caller administers all %s", state.Count(len(id.Repositories), "sampled repository"))
 	}
 	return DeniedByRole, "it needs the repository's administrator (level 40), a project administrator or a tenant administrator (which doctor cannot see); the caller is none of the first two on " + strings.Join(not, ", ")
 }

@@ -98,7 +98,7 @@ func policyCuts(p *Plan, d *state.Desired, live *state.Live, opts Options) {
 		}
 		var outside []string
 		for path, r := range live.Repositories {
-			if !r.Archived && opts.Scope.Repo(path) && state.Selects(pol.Patterns, path) && !sc.Selects(path) {
+			if !r.Archived && opts.Scope.Repo(path) && state.Selects(pol.Patterns, path) && !sc.Selects(path) && !d.OutOfScope(path) {
 				outside = append(outside, path)
 			}
 		}
@@ -112,6 +112,6 @@ func policyCuts(p *Plan, d *state.Desired, live *state.Live, opts Options) {
 			more = fmt.Sprintf(" and %d more", len(outside)-cutShown)
 		}
 		p.Warnings = append(p.Warnings, fmt.Sprintf("policy %s (%s) matches %s outside the scope of its file, left out: %s%s",
-			name, pol.Source, Count(len(outside), "live repository"), strings.Join(shown, ", "), more))
+			name, pol.Source, state.Count(len(outside), "live repository"), strings.Join(shown, ", "), more))
 	}
 }

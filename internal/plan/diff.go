@@ -79,6 +79,7 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 	problems = append(problems, r.problems...)
 	p.Warnings = append(p.Warnings, r.warnings...)
 	p.Warnings = append(p.Warnings, live.Warnings...)
+	territory(p, d, eff, live, opts)
 	policyCuts(p, d, live, opts)
 	markScopes(p, d)
 	x.finish(p)
@@ -225,17 +226,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 	// others are drift, and with --prune --allow-delete-groups deleted when
 	// empty; a group that still holds repositories (archived ones included)
 	// is never deleted, which needs a person.
-	needed := map[string]bool{}
-	for path := range d.Groups {
-		for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
-			needed[g] = true
-		}
-	}
-	for path := range eff {
-		for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
-			needed[g] = true
-		}
-	}
+	needed := neededGroups(d, eff, live)
 	repoCount, archived := reposPerGroup(live)
 	for _, path := range keys(live.Groups) {
 		if _, ok := d.Groups[path]; ok || needed[path] || !opts.Scope.Subtree(path) || !d.ManagesGroup(path) {
@@ -245,7 +236,7 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 		addr := GroupAddress(path)
 		switch repos := repoCount[path]; {
 		case !opts.Prune || !opts.AllowDeleteGroups:
-			p.Extras = append(p.Extras, Extra{Address: addr, Kind: KindGroup, Detail: "group not listed in the spec"})
+			p.Extras = append(p.Extras, Extra{Address: addr, Kind: KindGroup, Detail: "group not listed in the spec", Grants: memberGroupGrants(lg.MemberGroups)})
 		case repos == 0:
 			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGroup, Action: Delete,
 				Before: &GroupValue{Visibility: lg.Visibility, Description: &lg.Description},
@@ -277,7 +268,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 	addr := RepositoryAddress(e.Path)
 	if lr == nil {
 		return []Problem{{Source: e.Source, Address: addr,
-			Message: fmt.Sprintf("repository `%s` does not exist in the project; reposync manages existing repositories and never creates them", e.Path)}}
+			Message: fmt.Sprintf("repository `%s` does not exist in the project; reposync manages existing repositories and never creates them%s", e.Path, state.DidYouMean(e.Path, keys(live.Repositories)))}}
 	}
 	if lr.Archived {
 		return []Problem{{Source: e.Source, Address: addr, Message: fmt.Sprintf("repository `%s` is archived; reposync does not manage archived repositories (unarchive it, or leave it out of the spec)", e.Path)}}
@@ -673,6 +664,38 @@ func sorted(s []string) []string {
 	out := slices.Clone(s)
 	sort.Strings(out)
 	return out
+}
+
+// neededGroups are the live groups that hold a listed group or a managed
+// repository, and those out of scope (settings.unmanaged) or holding
+// something that is: never drift, never deleted.
+func neededGroups(d *state.Desired, eff map[string]*state.EffectiveRepository, live *state.Live) map[string]bool {
+	needed := map[string]bool{}
+	for path := range d.Groups {
+		markParents(needed, path)
+	}
+	for path := range eff {
+		markParents(needed, path)
+	}
+	for path := range live.Repositories {
+		if d.OutOfScope(path) {
+			markParents(needed, path)
+		}
+	}
+	for path := range live.Groups {
+		if d.GroupOutOfScope(path) {
+			needed[path] = true
+			markParents(needed, path)
+		}
+	}
+	return needed
+}
+
+// markParents marks every group above path.
+func markParents(m map[string]bool, path string) {
+	for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
+		m[g] = true
+	}
 }
 
 // reposPerGroup counts the live repositories inside each group, at any

@@ -91,13 +91,13 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 		}
 	}
 	if len(unasked) > 0 && !g.Prune {
-		out = append(out, Refusal{Rule: "prune", Message: fmt.Sprintf("the plan deletes %s, which needs --prune", Count(len(unasked), "object")), Addresses: unasked})
+		out = append(out, Refusal{Rule: "prune", Message: fmt.Sprintf("the plan deletes %s, which needs --prune", state.Count(len(unasked), "object")), Addresses: unasked})
 	}
 	if g.MaxDeletes >= 0 && len(deletes) > g.MaxDeletes {
-		out = append(out, Refusal{Rule: "max_deletes", Message: fmt.Sprintf("the plan deletes %s, more than max_deletes %d; raise it with --max-deletes if this is intended", Count(len(deletes), "object"), g.MaxDeletes), Addresses: deletes})
+		out = append(out, Refusal{Rule: "max_deletes", Message: fmt.Sprintf("the plan deletes %s, more than max_deletes %d; raise it with --max-deletes if this is intended", state.Count(len(deletes), "object"), g.MaxDeletes), Addresses: deletes})
 	}
 	if len(groupDeletes) > 0 && !g.AllowDeleteGroups {
-		out = append(out, Refusal{Rule: "allow_delete_groups", Message: fmt.Sprintf("the plan deletes %s, which needs --allow-delete-groups", Count(len(groupDeletes), "repository group")), Addresses: groupDeletes})
+		out = append(out, Refusal{Rule: "allow_delete_groups", Message: fmt.Sprintf("the plan deletes %s, which needs --allow-delete-groups", state.Count(len(groupDeletes), "repository group")), Addresses: groupDeletes})
 	}
 	if len(selfHarm) > 0 {
 		out = append(out, Refusal{Rule: "self", Message: fmt.Sprintf("the plan removes or demotes the admin role of the identity reposync runs as (%s); do that by hand if you mean it", g.Caller.Name), Addresses: selfHarm})
@@ -109,7 +109,7 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 		}
 	}
 	if len(above) > 0 {
-		out = append(out, Refusal{Rule: RuleMaxRole, Message: fmt.Sprintf("a scoped file takes away %s above its scope's max_role, which it could not have granted; a file without a scope (or a wider scope) must do it", Count(len(above), "live grant")), Addresses: above})
+		out = append(out, Refusal{Rule: RuleMaxRole, Message: fmt.Sprintf("a scoped file takes away %s above its scope's max_role, which it could not have granted; a file without a scope (or a wider scope) must do it", state.Count(len(above), "live grant")), Addresses: above})
 	}
 	out = append(out, minAdmins(p, live, g.MinAdmins)...)
 	if g.HasSecret != nil {
@@ -127,7 +127,7 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 			if len(missing) > 1 {
 				verb = "need a password from the environment, and the variables are"
 			}
-			out = append(out, Refusal{Rule: "password_env", Message: fmt.Sprintf("%s %s not set", Count(len(missing), "Git authorization"), verb), Addresses: missing})
+			out = append(out, Refusal{Rule: "password_env", Message: fmt.Sprintf("%s %s not set", state.Count(len(missing), "Git authorization"), verb), Addresses: missing})
 		}
 	}
 	return out
@@ -194,5 +194,5 @@ func minAdmins(p *Plan, live *state.Live, min int) []Refusal {
 	if len(bad) == 0 {
 		return nil
 	}
-	return []Refusal{{Rule: "min_admins", Message: fmt.Sprintf("the plan would leave %s with fewer than %s", Count(len(bad), "repository"), Count(min, "admin")), Addresses: bad}}
+	return []Refusal{{Rule: "min_admins", Message: fmt.Sprintf("the plan would leave %s with fewer than %s", state.Count(len(bad), "repository"), state.Count(min, "admin")), Addresses: bad}}
 }

@@ -41,6 +41,9 @@ const (
 	KindMemberGroup      Kind = "member_group"
 	KindPushRule         Kind = "push_rule"
 	KindGitAuth          Kind = "git_auth"
+	// KindRepository is only an extra's: a repository the spec does not
+	// list (reposync never creates or deletes repositories).
+	KindRepository Kind = "repository"
 )
 
 // Plan is everything one run would change, and what it read to decide.
@@ -108,20 +111,9 @@ type Summary struct {
 	// Unlisted counts live entries on complete lists that the spec does not
 	// list (Plan.Extras): drift, even when they are not changes.
 	Unlisted int `json:"unlisted"`
-}
-
-// Count renders a number of things in English: "1 object", "2 objects",
-// "3 repositories", "2 Git authorizations", "1 key", "2 keys". It is the
-// one plural rule of every command's output.
-func Count(n int, noun string) string {
-	switch {
-	case n == 1:
-	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey"):
-		noun = strings.TrimSuffix(noun, "y") + "ies"
-	default:
-		noun += "s"
-	}
-	return fmt.Sprintf("%d %s", n, noun)
+	// Unmanaged counts the live repositories and groups settings.unmanaged
+	// declares out of scope (a full plan's; not drift).
+	Unmanaged int `json:"unmanaged,omitempty"`
 }
 
 // Total is the number of changes of any action.
@@ -144,6 +136,9 @@ func (s Summary) Line() string {
 	parts = append(parts, fmt.Sprintf("%d manual", s.Manual))
 	if s.Unlisted > 0 {
 		parts = append(parts, fmt.Sprintf("%d not in the spec", s.Unlisted))
+	}
+	if s.Unmanaged > 0 {
+		parts = append(parts, fmt.Sprintf("%d out of scope", s.Unmanaged))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -263,6 +258,9 @@ type Extra struct {
 	Detail  string  `json:"detail"`
 	// Role is a member's live role, what the entry grants.
 	Role state.Role `json:"role,omitempty"`
+	// Grants are an unlisted repository's or group's direct grants
+	// (territory.go); absent for other extras, and when it has none.
+	Grants []Grant `json:"grants,omitempty"`
 }
 
 // Problem is a reason the plan cannot be made, located at its spec source.
@@ -293,7 +291,7 @@ func (p *Plan) finish() {
 	sort.SliceStable(p.Changes, func(i, j int) bool { return p.Changes[i].Address.Less(p.Changes[j].Address) })
 	sort.SliceStable(p.Extras, func(i, j int) bool { return p.Extras[i].Address.Less(p.Extras[j].Address) })
 	sort.Strings(p.Warnings)
-	p.Summary = Summary{}
+	p.Summary = Summary{Unmanaged: p.Summary.Unmanaged} // counted by territory
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		if c.Warnings == nil {

@@ -92,7 +92,7 @@ func (r *resolver) user(name string, src state.Source) (state.LiveUser, bool) {
 	pin, pinned := r.d.Users[name]
 	switch {
 	case !pinned && !found:
-		r.problem("user\x00"+name, src, fmt.Sprintf("unknown user `%s`: no such user in the CodeArts project%s", name, didYouMean(name, keys(r.live.Users))))
+		r.problem("user\x00"+name, src, fmt.Sprintf("unknown user `%s`: no such user in the CodeArts project%s", name, state.DidYouMean(name, keys(r.live.Users))))
 		return u, false
 	case !pinned:
 		return u, true
@@ -135,7 +135,7 @@ func (r *resolver) memberGroup(name string, src state.Source, needTeam bool) (st
 			r.warnOnce("rename-mg\x00"+name, fmt.Sprintf("member group `%s` (pinned, %s) is called `%s` in CodeArts now; it is matched by id", name, pin.Source, mg.Name))
 		}
 	} else if !ok {
-		r.problem("mg\x00"+name, src, fmt.Sprintf("unknown member group `%s`: no such member group in the CodeArts project%s", name, didYouMean(name, keys(r.live.MemberGroups))))
+		r.problem("mg\x00"+name, src, fmt.Sprintf("unknown member group `%s`: no such member group in the CodeArts project%s", name, state.DidYouMean(name, keys(r.live.MemberGroups))))
 		return mg, false
 	}
 	if needTeam && mg.TeamID == 0 {
@@ -166,7 +166,7 @@ func (r *resolver) lookupRole(name string) (state.LiveRole, bool) {
 func (r *resolver) role(name string, src state.Source) (state.LiveRole, bool) {
 	ro, ok := r.lookupRole(name)
 	if !ok {
-		r.problem("role\x00"+name, src, fmt.Sprintf("unknown role `%s`: no such role in the CodeArts project%s", name, didYouMean(name, keys(r.live.Roles))))
+		r.problem("role\x00"+name, src, fmt.Sprintf("unknown role `%s`: no such role in the CodeArts project%s", name, state.DidYouMean(name, keys(r.live.Roles))))
 	}
 	return ro, ok
 }
@@ -188,12 +188,4 @@ func keys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// didYouMean suggests a close live name.
-func didYouMean(name string, candidates []string) string {
-	if c := state.Suggest(name, candidates); c != "" {
-		return fmt.Sprintf(" — did you mean `%s`?", c)
-	}
-	return ""
 }

@@ -76,6 +76,7 @@ func (p *Plan) Validate() error {
 		}
 	}
 	count.Unlisted = len(p.Extras)
+	count.Unmanaged = p.Summary.Unmanaged // not in the document's lists
 	if len(errs) == 0 && p.ChangesDigest != "" && p.ChangesDigest != ChangesDigest(p) {
 		errs = append(errs, fmt.Errorf("its changes do not match its changes_digest %s", p.ChangesDigest))
 	}

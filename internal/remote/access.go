@@ -3,6 +3,9 @@ package remote
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/reposync/reposync/internal/api"
@@ -24,13 +27,16 @@ type NotFoundError struct {
 	// Missing is the first group of the path the project does not have,
 	// "" when the groups exist and the repository does not.
 	Missing string
+	// Near is a did-you-mean among the paths at the level that failed
+	// (state.DidYouMean), "" without one.
+	Near string
 }
 
 func (e *NotFoundError) Error() string {
 	if e.Missing != "" {
-		return fmt.Sprintf("repository %s is not in project %s: it has no group %s", e.Path, e.Project, e.Missing)
+		return fmt.Sprintf("repository %s is not in project %s: it has no group %s%s", e.Path, e.Project, e.Missing, e.Near)
 	}
-	return fmt.Sprintf("repository %s is not in project %s (archived repositories are not listed)", e.Path, e.Project)
+	return fmt.Sprintf("repository %s is not in project %s (archived repositories are not listed)%s", e.Path, e.Project, e.Near)
 }
 
 // WalkTo reads the part of the project tree on the way to one repository:
@@ -44,10 +50,10 @@ func (c *Client) WalkTo(ctx context.Context, repoPath string) (*state.Live, erro
 	if live.Repositories[repoPath] == nil {
 		for p := state.ParentPath(repoPath); p != ""; p = state.ParentPath(p) {
 			if live.Groups[p] == nil && (state.ParentPath(p) == "" || live.Groups[state.ParentPath(p)] != nil) {
-				return nil, &NotFoundError{Path: repoPath, Project: c.project, Missing: p}
+				return nil, &NotFoundError{Path: repoPath, Project: c.project, Missing: p, Near: state.DidYouMean(p, slices.Sorted(maps.Keys(live.Groups)))}
 			}
 		}
-		return nil, &NotFoundError{Path: repoPath, Project: c.project}
+		return nil, &NotFoundError{Path: repoPath, Project: c.project, Near: state.DidYouMean(repoPath, slices.Sorted(maps.Keys(live.Repositories)))}
 	}
 	return live, nil
 }
@@ -61,6 +67,9 @@ type AccessRequest struct {
 	// role the v4 list does not name in a way reposync knows). A push
 	// rule's grant is no access without a membership.
 	User string
+	// Groups reads the member groups attached to the groups above the
+	// repositories: paths to access whose members no API lists.
+	Groups bool
 }
 
 // ReadAccess reads the details req needs into live, concurrently, bounded
@@ -86,8 +95,26 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 	for i, p := range repos {
 		c.addRepoReads(rs, p, live.Repositories[p], &details[i], first, nil)
 	}
+	groups := map[string]*[]api.GroupUserGroup{}
+	for _, p := range repos {
+		for g := state.ParentPath(p); req.Groups && g != "" && groups[g] == nil; g = state.ParentPath(g) {
+			list, lg := new([]api.GroupUserGroup), live.Groups[g]
+			groups[g] = list
+			rs.add("ListGroupUserGroups", func(ctx context.Context) (err error) {
+				*list, err = c.api.ListGroupUserGroups(ctx, lg.ID)
+				return wrap(err, "list the member groups of group %s", g)
+			})
+		}
+	}
 	if err := rs.run(ctx, c.concurrency); err != nil {
 		return err
+	}
+	for g, list := range groups {
+		live.Groups[g].MemberGroups = []string{}
+		for _, m := range *list {
+			live.Groups[g].MemberGroups = append(live.Groups[g].MemberGroups, m.Name)
+		}
+		sort.Strings(live.Groups[g].MemberGroups)
 	}
 	if req.User != "" {
 		rs = c.newReads()
@@ -110,6 +137,21 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 		fillRepository(live.Repositories[p], details[i], everyList, live, sync)
 	}
 	return nil
+}
+
+// UserNames lists the names of the project's users (for a did-you-mean
+// when a name asked about is none of them).
+func (c *Client) UserNames(ctx context.Context) ([]string, error) {
+	users, err := c.api.ListProductPermissionResourcesGrantedUsers(ctx, c.project)
+	if err != nil {
+		return nil, wrap(err, "list the users of project %s", c.project)
+	}
+	names := make([]string, len(users))
+	for i, u := range users {
+		names[i] = u.Name
+	}
+	slices.Sort(names)
+	return names, nil
 }
 
 func memberNamed(ms []api.RepositoryMember, name string) (api.RepositoryMember, bool) {

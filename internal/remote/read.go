@@ -28,8 +28,10 @@ type WalkRequest struct {
 	// lookups they need.
 	Lists func(repo string) (RepoRead, bool)
 	// Groups, when set, says which groups found to read the member groups
-	// of, as soon as they are found.
-	Groups func(group string) bool
+	// of, as soon as they are found; ShowGroups which to read them of only
+	// to show them (a group the spec does not list), without the
+	// member-group catalogue a change would need.
+	Groups, ShowGroups func(group string) bool
 	// GitAuths reads the project's ServiceStage Git authorizations too.
 	GitAuths bool
 	// MemberGroups reads the member-group catalogue even when no list
@@ -80,8 +82,11 @@ func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error)
 			if strings.Count(g.Path, "/") >= 64 {
 				return fmt.Errorf("the group tree is deeper than 64 levels; is the API returning a cycle?")
 			}
-			if req.Groups != nil && req.Groups(g.Path) {
-				rd.group(g)
+			switch {
+			case req.Groups != nil && req.Groups(g.Path):
+				rd.group(g, true)
+			case req.ShowGroups != nil && req.ShowGroups(g.Path):
+				rd.group(g, false)
 			}
 			if req.Reach == nil || req.Reach(g.Path) {
 				list(g)
@@ -249,6 +254,10 @@ func (c *Client) FindArchived(ctx context.Context, live *state.Live, groups []st
 type RepoRead struct {
 	Path                             string
 	Members, MemberGroups, PushRules bool
+	// All reads every list, those not named above only to be shown (the
+	// grants of a repository the spec does not list): without the lookups
+	// a change of them would need.
+	All bool
 }
 
 // AllLists reads every list of a repository (export, checks).
@@ -278,6 +287,9 @@ const (
 
 // lists is the lists rr asks for.
 func (rr RepoRead) lists() repoLists {
+	if rr.All {
+		return everyList
+	}
 	var l repoLists
 	if rr.Members {
 		l |= listMembers | listLegacy
@@ -362,7 +374,7 @@ func (r *Reader) Repository(rr RepoRead) {
 // Group queues the member groups attached to a group of the live state.
 func (r *Reader) Group(path string) {
 	if g := r.rd.live.Groups[path]; g != nil {
-		r.rd.group(g)
+		r.rd.group(g, true)
 	}
 }
 
@@ -520,10 +532,12 @@ func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 			return wrap(err, "list the member groups of project %s", c.project)
 		})
 	}
-	if (rr.Members || rr.PushRules) && !rd.setting {
+	if (rr.Members || rr.PushRules || rr.All) && !rd.setting {
 		// One call a plan, read beside the lists: which project roles
 		// CodeArts syncs into every repository, whether or not their
 		// rows say so (docs/api-assumptions.md A44), and the role ids.
+		// The territory's members need it too: a synced member is no
+		// grant to flag.
 		rd.setting = true
 		rd.pool.add("ShowProjectMemberSetting", func(ctx context.Context) (err error) {
 			roles, err := c.api.ShowProjectMemberSetting(ctx, c.project)
@@ -566,8 +580,9 @@ func (rd *reading) memberGroupCatalog() {
 	})
 }
 
-// group queues the member groups attached to g, and the catalogue.
-func (rd *reading) group(g *state.LiveGroup) {
+// group queues the member groups attached to g, and the catalogue when
+// asked.
+func (rd *reading) group(g *state.LiveGroup, catalogue bool) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
 	if rd.groups[g.Path] != nil {
@@ -579,7 +594,9 @@ func (rd *reading) group(g *state.LiveGroup) {
 		*list, err = rd.c.api.ListGroupUserGroups(ctx, g.ID)
 		return wrap(err, "list the member groups of group %s", g.Path)
 	})
-	rd.memberGroupCatalog()
+	if catalogue {
+		rd.memberGroupCatalog()
+	}
 }
 
 // catalogue queues the member-group catalogue.

@@ -28,7 +28,8 @@ func TestDemoFixture(t *testing.T) {
 		want any
 	}{
 		{"project", a.ProjectID, "0b234373cf3f4b04ab2d8a245155e12b"},
-		{"repositories", len(a.Repositories), 15},
+		{"repositories", len(a.Repositories), 16},
+		{"a repository made in the console", idx.repoByPath["payments/sandbox/shadow-prod"].Members["mallory"], "admin"},
 		{"groups", len(a.Groups), 9},
 		{"gateway id", gw.ID, int64(2000)},
 		{"carol's wrong role", gw.Members["carol"], "developer"},

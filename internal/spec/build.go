@@ -243,6 +243,8 @@ func (b *builder) add(doc *document) {
 					if e.value.ShortTag() == "!!bool" && e.value.Decode(&v) == nil {
 						b.d.Settings.Prune = &v
 					}
+				case "unmanaged":
+					b.d.Settings.Unmanaged = patterns(f, e.value, yamlPath{"settings", "unmanaged"}, &b.diags)
 				case "max_deletes", "min_admins":
 					if v, ok := integer(e.value); ok && v >= 0 && v <= 1<<31 {
 						iv := int(v)
@@ -384,27 +386,9 @@ func (b *builder) policy(f string, e entry) *state.Policy {
 		case "description":
 			p.Description, _ = str(fe.value)
 		case "repositories":
-			if fe.value.Kind != yaml.SequenceNode {
-				continue
-			}
-			for i, it := range fe.value.Content {
-				it = deref(it)
-				text, ok := str(it)
-				if !ok {
-					continue
-				}
-				pat, err := state.ParsePattern(text)
-				if err != nil {
-					// The same diagnostic as the schema's for a pattern both
-					// reject; Sort keeps one.
-					b.patternDiags[e.key] = append(b.patternDiags[e.key], Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
-						Path:    yamlPath{"policies", e.key, "repositories", i}.String(),
-						Message: badPatternMessage(text)})
-					continue
-				}
-				pat.Source = src(f, it)
-				p.Patterns = append(p.Patterns, pat)
-			}
+			diags := b.patternDiags[e.key]
+			p.Patterns = patterns(f, fe.value, yamlPath{"policies", e.key, "repositories"}, &diags)
+			b.patternDiags[e.key] = diags
 		case "members":
 			p.Members = b.members(f, fe.value, yamlPath{"policies", e.key, "members"})
 		case "member_groups":
@@ -414,6 +398,32 @@ func (b *builder) policy(f string, e entry) *state.Policy {
 		}
 	}
 	return p
+}
+
+// patterns compiles a list of globs; a bad one is left out, with a
+// diagnostic in diags (the same as the schema's for a pattern both reject;
+// Sort keeps one).
+func patterns(f string, list *yaml.Node, at yamlPath, diags *Diagnostics) []state.Pattern {
+	if list.Kind != yaml.SequenceNode {
+		return nil
+	}
+	var out []state.Pattern
+	for i, it := range list.Content {
+		it = deref(it)
+		text, ok := str(it)
+		if !ok {
+			continue
+		}
+		pat, err := state.ParsePattern(text)
+		if err != nil {
+			*diags = append(*diags, Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
+				Path: append(slices.Clone(at), i).String(), Message: badPatternMessage(text)})
+			continue
+		}
+		pat.Source = src(f, it)
+		out = append(out, pat)
+	}
+	return out
 }
 
 // nonNil keeps "listed but empty" distinct from "not listed".

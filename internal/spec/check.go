@@ -48,6 +48,7 @@ func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnost
 			}
 		}
 	}
+	ds = append(ds, listedOutOfScope(d)...)
 	ds = append(ds, caseClashes("group", "groups", d.Groups, sortedKeys(d.Groups), func(g *state.Group) state.Source { return g.Source })...)
 	ds = append(ds, caseClashes("repository", "repositories", d.Repositories, listed, func(r *state.Repository) state.Source { return r.Source })...)
 
@@ -246,4 +247,33 @@ func references(d *state.Desired) []reference {
 		}
 	}
 	return out
+}
+
+// listedOutOfScope reports the listed repositories and groups that
+// settings.unmanaged declares out of scope: the spec may not have both.
+func listedOutOfScope(d *state.Desired) Diagnostics {
+	var ds Diagnostics
+	by := func(group bool, p string) string {
+		for _, pat := range d.Settings.Unmanaged {
+			if !pat.Negate && (pat.Match(p) || group && pat.Covers(p)) {
+				return fmt.Sprintf("`%s` (%s)", pat.Text, pat.Source)
+			}
+		}
+		return "settings.unmanaged"
+	}
+	report := func(what, section, p string, src state.Source, group bool) {
+		ds = append(ds, Diagnostic{Severity: SeverityError, File: src.File, Line: src.Line, Column: src.Column, Path: yamlPath{section, p}.String(),
+			Message: fmt.Sprintf("%s `%s` is listed, but %s declares it out of scope; remove one", what, p, by(group, p))})
+	}
+	for _, p := range sortedKeys(d.Repositories) {
+		if d.OutOfScope(p) {
+			report("repository", "repositories", p, d.Repositories[p].Source, false)
+		}
+	}
+	for _, p := range sortedKeys(d.Groups) {
+		if d.GroupOutOfScope(p) {
+			report("group", "groups", p, d.Groups[p].Source, true)
+		}
+	}
+	return ds
 }

@@ -13,7 +13,7 @@ import (
 // Expand applies the policies of d to the given repository paths (at plan
 // time the live repositories; offline the listed ones) and returns the
 // effective access of every repository that is listed or selected by a
-// policy, keyed by path. A member with two different roles, or a push path
+// policy (and not out of scope, settings.unmanaged), keyed by path. A member with two different roles, or a push path
 // with two different rule bodies, coming from two sources is a conflict
 // diagnostic naming both sources; the first source wins in the result.
 // Members, member group attachments and push rules a policy adds name it
@@ -36,6 +36,9 @@ func Manages(d *state.Desired, path string) (Managed, bool) {
 	var m Managed
 	r := d.Repositories[path]
 	ok := r != nil
+	if !ok && d.OutOfScope(path) {
+		return m, false // settings.unmanaged: no policy reaches it
+	}
 	if ok {
 		m = Managed{r.Members != nil, r.MemberGroups != nil, r.PushRules != nil}
 	}
@@ -104,6 +107,9 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 			}
 		}
 		r, listed := d.Repositories[path]
+		if !listed && d.OutOfScope(path) {
+			continue // settings.unmanaged: no policy reaches it
+		}
 		if !build && len(selected) == 0 {
 			continue // nothing can conflict
 		}

@@ -116,7 +116,7 @@ func ExpiryDiagnostics(es []GrantExpiry) Diagnostics {
 		case e.DaysLeft == 0:
 			msg = fmt.Sprintf("`%s` expires today, %s, at midnight UTC%s", e.name, e.Expires, why)
 		default:
-			msg = fmt.Sprintf("`%s` expires on %s, in %d day%s%s", e.name, e.Expires, e.DaysLeft, plural(e.DaysLeft, "", "s"), why)
+			msg = fmt.Sprintf("`%s` expires on %s, in %s%s", e.name, e.Expires, state.Count(e.DaysLeft, "day"), why)
 		}
 		ds = append(ds, Diagnostic{Severity: SeverityWarning, File: e.File, Line: e.Line, Column: e.Column, Path: e.Path, Message: msg})
 	}

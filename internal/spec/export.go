@@ -29,6 +29,9 @@ type ExportOptions struct {
 	// directory, for the yaml-language-server line; "" writes no such line
 	// (when no schema file is written next to the spec).
 	SchemaFile string
+	// Entries writes only the groups and repositories of live, to paste
+	// into a spec (export --target): no project, pins or authorizations.
+	Entries bool
 	// Origin says where the state came from, for the header comment.
 	Origin      string
 	Now         time.Time
@@ -87,6 +90,7 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 	used := usage{users: map[string]bool{}, groups: map[string]bool{}, roles: map[string]bool{}}
 	var files []ExportFile
 	body := func(b *bucket, withProject bool) *yaml.Node {
+		withProject = withProject && !o.Entries
 		doc := mapping()
 		add(doc, "version", scalar("1", "!!int"))
 		if withProject {
@@ -97,6 +101,7 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 		}
 		if len(b.repos) > 0 {
 			add(doc, "repositories", reposNode(live, b.repos, &used))
+			doc.Content[len(doc.Content)-2].HeadComment = leftOut(live, b.repos)
 		}
 		if withProject {
 			if auths := gitAuthsNode(live); auths != nil {
@@ -156,6 +161,9 @@ const OwnerPlaceholder = "TODO @org/team"
 func header(o ExportOptions, name, up string) string {
 	when := o.Now.UTC().Format(time.RFC3339)
 	s := fmt.Sprintf("%s: exported by reposync %s from %s on %s.\nReview it, fill in every password_env variable, and commit it.", name, o.ToolVersion, o.Origin, when)
+	if o.Entries {
+		s = fmt.Sprintf("Exported by reposync %s from %s on %s:\npaste these entries under groups: and repositories: in a spec file,\nor save them as a file of their own.", o.ToolVersion, o.Origin, when)
+	}
 	if o.SchemaFile != "" {
 		s = "yaml-language-server: $schema=./" + up + o.SchemaFile + "\n\n" + s
 	}
@@ -199,38 +207,17 @@ func reposNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 		r := live.Repositories[p]
 		v := mapping()
 		members := flowMapping()
-		var managed, unknown []string
 		for _, name := range sortedKeys(r.Members) {
-			lm := r.Members[name]
-			if lm.Inherited || lm.Managed != "" || lm.Role == "" {
-				// Not the repository's own to list: inherited, managed by
-				// CodeArts itself (creator, synced project members), or a
-				// role the spec cannot express. Plans leave them alone too.
-				switch {
-				case lm.Inherited:
-					// The export's help says these are not the
-					// repository's own.
-				case lm.Managed != "":
-					managed = append(managed, oneLine(name)+" ("+oneLine(lm.Managed)+")")
-				default:
-					unknown = append(unknown, oneLine(name)+" (role "+oneLine(lm.RoleName)+")")
-				}
-				continue
+			// Not the repository's own to list: inherited, managed by
+			// CodeArts itself (creator, synced project members), or a role
+			// the spec cannot express (leftOut names them). Plans leave
+			// them alone too.
+			if lm := r.Members[name]; !lm.Inherited && lm.Managed == "" && lm.Role != "" {
+				used.users[name] = true
+				add(members, name, scalar(string(lm.Role), "!!str"))
 			}
-			used.users[name] = true
-			add(members, name, scalar(string(lm.Role), "!!str"))
 		}
 		add(v, "members", members)
-		// Say who is left out, so that a member the console shows and the
-		// file does not is not taken for data loss.
-		var notes []string
-		if len(managed) > 0 {
-			notes = append(notes, "left out, as CodeArts manages them and reposync never changes them: "+strings.Join(managed, ", "))
-		}
-		if len(unknown) > 0 {
-			notes = append(notes, "left out, as the spec has no name for their role and reposync never changes them: "+strings.Join(unknown, ", "))
-		}
-		v.Content[len(v.Content)-2].HeadComment = strings.Join(notes, "\n")
 		add(v, "member_groups", flowList(r.MemberGroups, used.groups))
 		rules := mapping()
 		for _, path := range sortedKeys(r.PushRules) {
@@ -265,6 +252,50 @@ func reposNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 		add(m, p, v)
 	}
 	return m
+}
+
+// leftOut is the comment over a file's repositories that names, once, the
+// members its lists leave out and where, so that a member the console shows
+// and the file does not is not taken for data loss: those CodeArts manages
+// (the creator, synced project members) and those whose role has no name in
+// the spec. Members inherited from member groups are not the repository's
+// own (the export's help says so).
+func leftOut(live *state.Live, paths []string) string {
+	why := [2]string{"CodeArts manages them and reposync never changes them", "the spec has no name for their role and reposync never changes them"}
+	where := [2]map[string][]string{{}, {}}
+	for _, p := range paths {
+		for _, name := range sortedKeys(live.Repositories[p].Members) {
+			i, who := 0, oneLine(name)
+			switch lm := live.Repositories[p].Members[name]; {
+			case lm.Inherited:
+				continue
+			case lm.Managed != "":
+				who += " (" + oneLine(lm.Managed) + ")"
+			case lm.Role == "":
+				i, who = 1, who+" (role "+oneLine(lm.RoleName)+")"
+			default:
+				continue
+			}
+			where[i][who] = append(where[i][who], p)
+		}
+	}
+	var lines []string
+	for i, m := range where {
+		if len(m) > 0 {
+			lines = append(lines, "Members left out below, as "+why[i]+":")
+		}
+		for _, who := range sortedKeys(m) {
+			on := "every repository"
+			if rs := m[who]; len(rs) < len(paths) || len(rs) == 1 {
+				on = strings.Join(rs[:min(len(rs), 3)], ", ")
+				if len(rs) > 3 {
+					on += fmt.Sprintf(" and %d more", len(rs)-3)
+				}
+			}
+			lines = append(lines, "  "+who+": "+on)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // oneLine keeps service text from breaking out of a YAML comment.

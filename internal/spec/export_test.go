@@ -12,8 +12,8 @@ import (
 
 // TestExportNamesTheMembersItLeavesOut: a repository's members that CodeArts
 // manages, or whose role the spec cannot name, are left out of the export
-// and named in a comment over its members (service text kept on one line);
-// inherited members are not.
+// and named, once per file, in a comment over its repositories with where
+// (service text kept on one line); inherited members are not.
 func TestExportNamesTheMembersItLeavesOut(t *testing.T) {
 	live := &state.Live{Project: "p", Repositories: map[string]*state.LiveRepository{
 		"a/r": {Path: "a/r", Details: true, Members: map[string]state.LiveMember{
@@ -25,6 +25,7 @@ func TestExportNamesTheMembersItLeavesOut(t *testing.T) {
 		}},
 		"a/s": {Path: "a/s", Details: true, Members: map[string]state.LiveMember{
 			"ann": {User: state.LiveUser{Name: "ann"}, Role: state.RoleViewer},
+			"ben": {User: state.LiveUser{Name: "ben"}, Role: state.RoleAdmin, Managed: "the repository creator"},
 		}},
 	}}
 	files, err := Export(live, ExportOptions{Origin: "project p", Now: time.Unix(0, 0), ToolVersion: "test"})
@@ -32,14 +33,17 @@ func TestExportNamesTheMembersItLeavesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := string(files[0].Data)
-	i := strings.Index(text, "repositories:\n")
+	i := strings.Index(text, "# Members left out")
 	if i < 0 {
-		t.Fatalf("no repositories:\n%s", text)
+		t.Fatalf("no comment on the members left out:\n%s", text)
 	}
-	want := `repositories:
+	want := `# Members left out below, as CodeArts manages them and reposync never changes them:
+#   ben (the repository creator): every repository
+#   cat (synced from the project as Guardian): a/r
+# Members left out below, as the spec has no name for their role and reposync never changes them:
+#   eve x: 1 (role Odd role): a/r
+repositories:
   a/r:
-    # left out, as CodeArts manages them and reposync never changes them: ben (the repository creator), cat (synced from the project as Guardian)
-    # left out, as the spec has no name for their role and reposync never changes them: eve x: 1 (role Odd role)
     members: {ann: admin}
     member_groups: []
     push_rules: {}

@@ -42,7 +42,7 @@ func TestLoadRealisticExample(t *testing.T) {
 	if diags.HasErrors() || d == nil {
 		t.Fatalf("examples/realistic does not load:\n%s", messages(diags))
 	}
-	if got, want := len(d.Repositories), 12; got != want {
+	if got, want := len(d.Repositories), 14; got != want { // archive and legacy-admin adopted from the territory
 		t.Errorf("repositories = %d, want %d", got, want)
 	}
 	gw := d.Repositories["payments/api/gateway"]

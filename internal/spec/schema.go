@@ -227,10 +227,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 	case "enum":
 		choices := schemaEnum(parent)
 		msg := fmt.Sprintf("`%s` is not one of %s", value(), strings.Join(backquote(choices), ", "))
-		if s := state.Suggest(value(), choices); s != "" {
-			msg += fmt.Sprintf(" — did you mean `%s`?", s)
-		}
-		return Diagnostics{at(node, p, msg)}
+		return Diagnostics{at(node, p, msg+state.DidYouMean(value(), choices))}
 	case "pattern":
 		if _, invisible := invisibleIn(value(), false); invisible {
 			return nil // the converter names the character (see convert)
@@ -259,7 +256,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		}
 		return Diagnostics{at(node, p, lengthProblem(keyword, n, schemaInt(parent, keyword)))}
 	case "minItems":
-		return Diagnostics{at(node, p, fmt.Sprintf("needs at least %d entr%s", schemaInt(parent, keyword), plural(schemaInt(parent, keyword), "y", "ies")))}
+		return Diagnostics{at(node, p, "needs at least "+state.Count(schemaInt(parent, keyword), "entry"))}
 	case "minProperties":
 		names := schemaPropertyNames(parent)
 		return Diagnostics{at(node, p, fmt.Sprintf("empty: set at least one of %s", strings.Join(backquote(names), ", ")))}
@@ -293,8 +290,8 @@ func unknownKeyMessage(name string, allowed []string, schemaPtr string, p yamlPa
 		return fmt.Sprintf("`%s`: secrets are never written in a spec; put the value in an environment variable and name it with %s", name, hint)
 	}
 	msg := fmt.Sprintf("unknown key `%s`", name)
-	if s := state.Suggest(name, allowed); s != "" {
-		return msg + fmt.Sprintf(" — did you mean `%s`?", s)
+	if s := state.DidYouMean(name, allowed); s != "" {
+		return msg + s
 	}
 	if len(allowed) > 0 {
 		return msg + "; expected one of " + strings.Join(backquote(allowed), ", ")
@@ -549,13 +546,6 @@ func backquote(names []string) []string {
 		out[i] = "`" + n + "`"
 	}
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // isSecretKey reports whether a key looks like it holds a literal secret.

@@ -44,7 +44,10 @@ type Settings struct {
 	Prune      *bool
 	MaxDeletes *int
 	MinAdmins  *int
-	Source     Source
+	// Unmanaged are the patterns of settings.unmanaged: the paths declared
+	// out of scope (territory.go).
+	Unmanaged []Pattern
+	Source    Source
 }
 
 // UserPin records the ids of a user name; zero fields were not pinned.

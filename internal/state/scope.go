@@ -52,9 +52,13 @@ func (s *FileScope) Selects(repoPath string) bool { return Selects(s.Patterns, r
 // repository it can ever hold is, since what is granted on a group reaches
 // all of them. A positive pattern must cover the group (Pattern.Covers)
 // and no `!` pattern may reach below it.
-func (s *FileScope) HoldsGroup(group string) bool {
+func (s *FileScope) HoldsGroup(group string) bool { return holdsGroup(s.Patterns, group) }
+
+// holdsGroup reports whether patterns select every repository group can
+// ever hold: a positive pattern covers it and no `!` pattern reaches below.
+func holdsGroup(patterns []Pattern, group string) bool {
 	covered := false
-	for _, p := range s.Patterns {
+	for _, p := range patterns {
 		switch {
 		case p.Negate && (p.Reaches(group) || p.Match(group)):
 			return false

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -49,6 +50,28 @@ func Suggest(s string, candidates []string) string {
 		}
 	}
 	return best
+}
+
+// Count is the one plural of reposync: "1 repository", "3 repositories",
+// "2 policies", "1 Git authorization", "4 keys", "9 days".
+func Count(n int, noun string) string {
+	switch {
+	case n == 1:
+	case strings.HasSuffix(noun, "y") && !strings.ContainsAny(noun[max(0, len(noun)-2):len(noun)-1], "aeiou"):
+		noun = strings.TrimSuffix(noun, "y") + "ies"
+	default:
+		noun += "s"
+	}
+	return fmt.Sprintf("%d %s", n, noun)
+}
+
+// DidYouMean is Suggest as the end of a message: " — did you mean `x`?",
+// or "" when no candidate is close enough.
+func DidYouMean(s string, candidates []string) string {
+	if c := Suggest(s, candidates); c != "" {
+		return fmt.Sprintf(" — did you mean `%s`?", c)
+	}
+	return ""
 }
 
 // editDistance returns the optimal string alignment distance between a and

@@ -189,3 +189,16 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0 Git authorizations", 1: "1 Git authorization", 2: "2 Git authorizations"} {
+		if got := Count(n, "Git authorization"); got != want {
+			t.Errorf("Count(%d) = %q, want %q", n, got, want)
+		}
+	}
+	for noun, want := range map[string]string{"repository": "3 repositories", "policy": "3 policies", "day": "3 days", "key": "3 keys", "entry": "3 entries"} {
+		if got := Count(3, noun); got != want {
+			t.Errorf("Count(3, %q) = %q, want %q", noun, got, want)
+		}
+	}
+}

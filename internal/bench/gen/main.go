@@ -115,6 +115,10 @@ var scenarios = map[string]scenario{
 type world struct {
 	n, groups int
 	repos     []repo
+	// console are repositories made in the console, which the spec does
+	// not list: the territory of scenario members, whose policy reaches
+	// them; in the others no policy, listed group or scope does.
+	console []repo
 }
 
 type repo struct {
@@ -134,6 +138,13 @@ func newWorld(n int) *world {
 			rp.members = append(rp.members, member{fmt.Sprintf("user%03d", (r*3+k)%poolUsers), roles[k%3]})
 		}
 		w.repos = append(w.repos, rp)
+	}
+	// One in 250, in teams 020 and up: not where the scoped scenarios'
+	// edits reach (teams 010–019, and changed-one's repository).
+	for k := range n / 250 {
+		team := fmt.Sprintf("org/team%03d", 20+k*(w.groups-20)/(n/250))
+		owner := fmt.Sprintf("user%03d", poolUsers-1-k%poolUsers)
+		w.console = append(w.console, repo{path: fmt.Sprintf("%s/console%03d", team, k), team: team, ruleUser: owner, members: []member{{owner, "admin"}}})
 	}
 	return w
 }
@@ -160,6 +171,9 @@ func (w *world) fixture() string {
 	fx.WriteString("repositories:\n")
 	for _, r := range w.repos {
 		fmt.Fprintf(&fx, "  - path: %s\n    members: {%s}\n    push_rules: [{path: /config/*, users: [%s], member_groups: [leads]}]\n", r.path, pairs(r.members), r.ruleUser)
+	}
+	for _, r := range w.console {
+		fmt.Fprintf(&fx, "  - path: %s\n    members: {%s}\n    push_rules: [{path: /deploy/**, users: [%s]}]\n", r.path, pairs(r.members), r.ruleUser)
 	}
 	return fx.String()
 }

@@ -169,7 +169,9 @@ func expect(w *world, sc scenario, ds []desired, wr writes) *expected {
 			ph.Stages = readStages(p, w, sc, ds, all, users)
 			ph.Targets = targets{ExactCalls: true, FloorRatio: 1.10}
 			if sc.membersOnly {
-				ph.Targets.Zero = []string{"ListRepositoryFilePushPermissions", "ListRepositoryUserGroups"}
+				// The push rules and member groups of the territory alone
+				// are read, without the lookup a change of them needs.
+				ph.Targets.Zero = []string{"ListProjectProtectedRefsUserGroups"}
 			}
 		case "apply":
 			ph.Stages = readStages(p, w, sc, ds, all, users)
@@ -225,7 +227,7 @@ func readStages(p *pager, w *world, sc scenario, ds []desired, in scopeOf, users
 	s1.list(tree, w.groups, false)
 	rd := p.stage("walk: team groups, and reads")
 	size := map[string]int{}
-	for _, rp := range w.repos {
+	for _, rp := range append(append([]repo(nil), w.repos...), w.console...) {
 		size[rp.team]++
 	}
 	for _, t := range in.teams {
@@ -241,6 +243,18 @@ func readStages(p *pager, w *world, sc scenario, ds []desired, in scopeOf, users
 		rd.list("ListMembers", live, true)
 		rd.list("ListRepoMembers", live, true)
 		if !sc.membersOnly {
+			rd.list("ListRepositoryFilePushPermissions", 1, false)
+		}
+	}
+	// The territory, in a full plan whose policy reaches it (scenario
+	// members): each repository the spec does not list is read whole, to
+	// show its grants: its member and its creator, no member group, one
+	// push rule.
+	if sc.membersOnly && len(in.repos) == len(w.repos) {
+		for _, r := range w.console {
+			rd.list("ListMembers", len(r.members)+1, true)
+			rd.list("ListRepoMembers", len(r.members)+1, true)
+			rd.list("ListRepositoryUserGroups", 0, true)
 			rd.list("ListRepositoryFilePushPermissions", 1, false)
 		}
 	}

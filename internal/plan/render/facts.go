@@ -183,6 +183,8 @@ func driftFacts(p *plan.Plan, q quoting) []fact {
 			f.rank, f.who, f.what, f.prep = 4, q.prose("push rule ")+q.name(a.Key), q.prose(detail), "on"
 		case plan.KindGitAuth:
 			f.rank, f.who, f.what, f.on = 5, q.prose("Git authorization ")+q.name(a.Name), q.prose(detail), ""
+		case plan.KindRepository:
+			f.rank, f.who, f.what, f.on = 6, q.prose("repository ")+q.name(a.Name), q.prose("not listed"), ""
 		default:
 			f.rank, f.who, f.what, f.on = 6, q.prose("group ")+q.name(a.Name), q.prose("not listed"), ""
 		}
@@ -202,6 +204,7 @@ func driftFacts(p *plan.Plan, q quoting) []fact {
 			note = q.prose(unlistedHint(p, e))
 		}
 		add(e.Address, e.Kind, e.Role, detail, note, "")
+		territoryFacts(e, q, add)
 	}
 	for _, c := range p.Changes {
 		if !undoesDrift(c) {
@@ -224,6 +227,25 @@ func driftFacts(p *plan.Plan, q quoting) []fact {
 		add(c.Address, c.Kind, role, strings.TrimSuffix(detail, " (removed)"), note, c.Action)
 	}
 	return out
+}
+
+// territoryFacts adds, as drift, the grants of a repository or group the
+// spec does not list (the territory): each to its grantee, so that a
+// person's grants in such repositories read as one line.
+func territoryFacts(e plan.Extra, q quoting, add func(plan.Address, plan.Kind, state.Role, string, string, plan.Action)) {
+	note := q.prose("in a " + string(e.Address.Object) + " the spec does not list")
+	for _, g := range e.Grants {
+		switch {
+		case g.Kind == plan.KindMember:
+			add(plan.MemberAddress(e.Address.Name, g.Name), g.Kind, state.Role(g.Role), "", note, "")
+		case g.Kind == plan.KindPushRule:
+			add(plan.PushRuleAddress(e.Address.Name, g.Name), g.Kind, "", g.Rule.String(), note, "")
+		case e.Kind == plan.KindGroup:
+			add(plan.GroupMemberGroupAddress(e.Address.Name, g.Name), plan.KindGroupMemberGroup, "", "", note, "")
+		default:
+			add(plan.MemberGroupAddress(e.Address.Name, g.Name), g.Kind, "", "", note, "")
+		}
+	}
 }
 
 // entry is facts alike but for their targets and sources.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/state"
 )
 
 // MarkdownMarker is the hidden first line of every Markdown plan; CI bots
@@ -422,7 +423,7 @@ func displayLeaf(c plan.Change) string {
 }
 
 // count renders "1 change", "2 changes", "3 repositories".
-var count = plan.Count
+var count = state.Count
 
 func shortDigest(d string) string {
 	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {

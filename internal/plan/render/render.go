@@ -133,6 +133,8 @@ func describe(c plan.Change) string {
 // unlistedHint says what becomes of a live entry the spec does not list.
 func unlistedHint(p *plan.Plan, e plan.Extra) string {
 	switch {
+	case e.Kind == plan.KindRepository:
+		return "add it to the spec (reposync export --target " + e.Address.Name + " prints its entry) or to settings.unmanaged"
 	case e.Kind == plan.KindMemberGroup || e.Kind == plan.KindGroupMemberGroup:
 		return "the API cannot detach a member group; remove it in the CodeArts console"
 	case e.Kind == plan.KindGroup:
