@@ -54,12 +54,10 @@ func validateSchema(doc *document) Diagnostics {
 	if err != nil {
 		return Diagnostics{{Severity: SeverityError, File: doc.file, Message: "internal error: " + err.Error()}}
 	}
-	if doc.clean {
-		// Most documents are valid: say so from the nodes, and leave the
-		// library (and the JSON value it needs) to the rest, for messages.
-		if q, err := quickValidator(); err == nil && q.validDocument(doc.root) {
-			return nil
-		}
+	// Most documents are valid: say so from the nodes, and leave the library
+	// (and the JSON value it needs) to the rest, for messages.
+	if _, err := quickValidator(); doc.clean && err == nil && validDocument(sch, doc.root) {
+		return nil
 	}
 	err = sch.Validate(documentValue(doc))
 	var ve *jsonschema.ValidationError
