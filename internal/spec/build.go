@@ -213,8 +213,7 @@ func (b *builder) claim(section, what, key string, s state.Source) bool {
 		if key == "" { // a setting that exists once per spec
 			p, msg = yamlPath{section}, fmt.Sprintf("%s is set in more than one file: here and at %s", what, first.src.Position())
 		}
-		b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: s.File, Line: s.Line, Column: s.Column,
-			Path: p.String(), Message: msg})
+		b.diags = append(b.diags, diagAt(SeverityError, s, p, msg))
 		return false
 	}
 	b.seen[id] = c
@@ -416,8 +415,7 @@ func patterns(f string, list *yaml.Node, at yamlPath, diags *Diagnostics) []stat
 		}
 		pat, err := state.ParsePattern(text)
 		if err != nil {
-			*diags = append(*diags, Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
-				Path: append(slices.Clone(at), i).String(), Message: badPatternMessage(text)})
+			*diags = append(*diags, diagAt(SeverityError, src(f, it), at.index(i), badPatternMessage(text)))
 			continue
 		}
 		pat.Source = src(f, it)

@@ -12,9 +12,7 @@ import (
 // badPatterns names the policies with a pattern reported as bad already.
 func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnostics {
 	var ds Diagnostics
-	at := func(sev Severity, s state.Source, p yamlPath, msg string) {
-		ds = append(ds, Diagnostic{Severity: sev, File: s.File, Line: s.Line, Column: s.Column, Path: p.String(), Message: msg})
-	}
+	at := func(sev Severity, s state.Source, p yamlPath, msg string) { ds = append(ds, diagAt(sev, s, p, msg)) }
 
 	if n := len(d.Repositories); n > opts.MaxRepositories {
 		ds = append(ds, Diagnostic{Severity: SeverityError, File: firstFile(d),
@@ -189,9 +187,8 @@ func caseClashes[V any](kind, section string, m map[string]V, keys []string, sou
 		l := strings.ToLower(p)
 		if other, ok := byLower[l]; ok {
 			s := source(m[p])
-			ds = append(ds, Diagnostic{Severity: SeverityWarning, File: s.File, Line: s.Line, Column: s.Column,
-				Path:    yamlPath{section, p}.String(),
-				Message: fmt.Sprintf("%s `%s` differs only in letter case from `%s` (%s)", kind, p, other, source(m[other]))})
+			ds = append(ds, diagAt(SeverityWarning, s, yamlPath{section, p},
+				fmt.Sprintf("%s `%s` differs only in letter case from `%s` (%s)", kind, p, other, source(m[other]))))
 			continue
 		}
 		byLower[l] = p
@@ -262,8 +259,8 @@ func listedOutOfScope(d *state.Desired) Diagnostics {
 		return "settings.unmanaged"
 	}
 	report := func(what, section, p string, src state.Source, group bool) {
-		ds = append(ds, Diagnostic{Severity: SeverityError, File: src.File, Line: src.Line, Column: src.Column, Path: yamlPath{section, p}.String(),
-			Message: fmt.Sprintf("%s `%s` is listed, but %s declares it out of scope; remove one", what, p, by(group, p))})
+		ds = append(ds, diagAt(SeverityError, src, yamlPath{section, p},
+			fmt.Sprintf("%s `%s` is listed, but %s declares it out of scope; remove one", what, p, by(group, p))))
 	}
 	for _, p := range sortedKeys(d.Repositories) {
 		if d.OutOfScope(p) {

@@ -50,6 +50,11 @@ func (d Diagnostic) String() string {
 	return b.String()
 }
 
+// diagAt is a diagnostic about the value written at s, whose YAML path is p.
+func diagAt(sev Severity, s state.Source, p yamlPath, msg string) Diagnostic {
+	return Diagnostic{Severity: sev, File: s.File, Line: s.Line, Column: s.Column, Path: p.String(), Message: msg}
+}
+
 // Diagnostics is a list of problems, reported all at once.
 type Diagnostics []Diagnostic
 

@@ -302,8 +302,7 @@ func (cs *conflicts) diagnostics() Diagnostics {
 		if c.more > 0 {
 			where += fmt.Sprintf(" (and %d more)", c.more)
 		}
-		ds = append(ds, Diagnostic{Severity: SeverityError, File: c.location.File, Line: c.location.Line, Column: c.location.Column,
-			Message: fmt.Sprintf("conflicting %s `%s` for %s: %s, but %s", c.kind, c.key, where, c.a, c.b)})
+		ds = append(ds, diagAt(SeverityError, c.location, nil, fmt.Sprintf("conflicting %s `%s` for %s: %s, but %s", c.kind, c.key, where, c.a, c.b)))
 	}
 	return ds
 }

@@ -139,7 +139,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 	parent := strings.TrimSuffix(kwPath, "/"+keyword)
 	keyNode, node, p := locate(doc.root, ve.InstanceLocation)
 	at := func(n *yaml.Node, p yamlPath, msg string) Diagnostic {
-		return Diagnostic{Severity: SeverityError, File: doc.file, Line: n.Line, Column: n.Column, Path: p.String(), Message: msg}
+		return diagAt(SeverityError, src(doc.file, n), p, msg)
 	}
 	value := func() string { return scalarText(node) }
 

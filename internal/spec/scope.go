@@ -56,8 +56,7 @@ func (b *builder) scope(f string, e entry) *state.FileScope {
 				}
 				pat, err := state.ParsePattern(text)
 				if err != nil {
-					b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
-						Path: at.key("repositories").index(i).String(), Message: badPatternMessage(text)})
+					b.diags = append(b.diags, diagAt(SeverityError, src(f, it), at.key("repositories").index(i), badPatternMessage(text)))
 					ok = false
 					continue
 				}
@@ -86,8 +85,7 @@ func (b *builder) scope(f string, e entry) *state.FileScope {
 		}
 	}
 	if ok && positive == 0 && len(sc.Patterns) > 0 {
-		b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: f, Line: sc.Source.Line, Column: sc.Source.Column,
-			Path: at.key("repositories").String(), Message: "only `!` patterns: a scope needs at least one pattern that selects repositories"})
+		b.diags = append(b.diags, diagAt(SeverityError, sc.Source, at.key("repositories"), "only `!` patterns: a scope needs at least one pattern that selects repositories"))
 		ok = false
 	}
 	if !ok || len(sc.Patterns) == 0 {
@@ -128,9 +126,9 @@ func movedScope(f, rel string, e entry) Diagnostic {
 	if err != nil {
 		text = []byte("scopes: {" + rel + ": {repositories: [...]}}")
 	}
-	return Diagnostic{Severity: SeverityError, File: f, Line: e.keyN.Line, Column: e.keyN.Column, Path: "scope",
-		Message: "a file's scope is no longer written in the file it limits (its owners could widen it): declare it in a file without a scope, " +
-			"which the default owner reviews, as `" + strings.TrimSpace(string(text)) + "`, and remove this block"}
+	return diagAt(SeverityError, src(f, e.keyN), yamlPath{"scope"},
+		"a file's scope is no longer written in the file it limits (its owners could widen it): declare it in a file without a scope, "+
+			"which the default owner reviews, as `"+strings.TrimSpace(string(text))+"`, and remove this block")
 }
 
 // resolveScopes gives each scope of `scopes:` its file — the spec file
@@ -147,7 +145,7 @@ func (b *builder) resolveScopes(srcs []source, frags []*builder) {
 		lower[strings.ToLower(s.rel)] = append(lower[strings.ToLower(s.rel)], s.rel)
 	}
 	errAt := func(s state.Source, p yamlPath, format string, args ...any) {
-		b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: s.File, Line: s.Line, Column: s.Column, Path: p.String(), Message: fmt.Sprintf(format, args...)})
+		b.diags = append(b.diags, diagAt(SeverityError, s, p, fmt.Sprintf(format, args...)))
 	}
 	var resolved []*state.FileScope
 	for _, key := range sortedKeys(b.scopes) {
@@ -230,8 +228,7 @@ func (b *builder) resolveScopes(srcs []source, frags []*builder) {
 func (b *builder) checkScope(sc *state.FileScope) Diagnostics {
 	var ds Diagnostics
 	at := func(s state.Source, p yamlPath, format string, args ...any) {
-		ds = append(ds, Diagnostic{Severity: SeverityError, File: s.File, Line: s.Line, Column: s.Column,
-			Path: p.String(), Message: fmt.Sprintf(format, args...) + " (" + sc.Describe() + ")"})
+		ds = append(ds, diagAt(SeverityError, s, p, fmt.Sprintf(format, args...)+" ("+sc.Describe()+")"))
 	}
 	for _, top := range b.tops {
 		if slices.Contains(unscopedOnly, top.key) {

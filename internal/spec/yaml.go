@@ -160,7 +160,7 @@ func newConverter(opts Options, file string, top *yaml.Node, build bool) *conver
 }
 
 func (c *converter) errAt(n *yaml.Node, p yamlPath, msg string) {
-	c.diags = append(c.diags, Diagnostic{Severity: SeverityError, File: c.file, Line: n.Line, Column: n.Column, Path: p.String(), Message: msg})
+	c.diags = append(c.diags, diagAt(SeverityError, src(c.file, n), p, msg))
 }
 
 // path returns the YAML path of the node being converted.
