@@ -221,46 +221,24 @@ func (b *builder) claim(section, what, key string, s state.Source) bool {
 	return true
 }
 
+// add builds a document's top-level sections.
 func (b *builder) add(doc *document) {
 	f := doc.file
 	for _, top := range entries(doc.root) {
 		b.tops = append(b.tops, topKey{top.key, src(f, top.keyN)})
+		isMap := top.value.Kind == yaml.MappingNode
 		switch top.key {
 		case "project":
 			if s, ok := str(top.value); ok && b.claim("project", "`project`", "", src(f, top.keyN)) {
 				b.d.Project, b.d.ProjectSource = s, src(f, top.keyN)
 			}
 		case "settings":
-			if top.value.Kind != yaml.MappingNode || !b.claim("settings", "`settings`", "", src(f, top.keyN)) {
-				continue
-			}
-			b.d.Settings.Source = src(f, top.keyN)
-			for _, e := range entries(top.value) {
-				switch e.key {
-				case "prune":
-					var v bool
-					if e.value.ShortTag() == "!!bool" && e.value.Decode(&v) == nil {
-						b.d.Settings.Prune = &v
-					}
-				case "unmanaged":
-					b.d.Settings.Unmanaged = patterns(f, e.value, yamlPath{"settings", "unmanaged"}, &b.diags)
-				case "max_deletes", "min_admins":
-					if v, ok := integer(e.value); ok && v >= 0 && v <= 1<<31 {
-						iv := int(v)
-						if e.key == "max_deletes" {
-							b.d.Settings.MaxDeletes = &iv
-						} else {
-							b.d.Settings.MinAdmins = &iv
-						}
-					}
-				}
+			if isMap && b.claim("settings", "`settings`", "", src(f, top.keyN)) {
+				b.settings(f, top)
 			}
 		case "users":
-			for _, e := range entries(top.value) {
-				if !b.claim("users", "user pin", e.key, src(f, e.keyN)) {
-					continue
-				}
-				pin := state.UserPin{Name: e.key, Source: src(f, e.keyN)}
+			section(b, f, top, "user pin", b.d.Users, func(_ string, e entry, s state.Source) state.UserPin {
+				pin := state.UserPin{Name: e.key, Source: s}
 				for _, fe := range entries(e.value) {
 					switch fe.key {
 					case "id":
@@ -269,14 +247,11 @@ func (b *builder) add(doc *document) {
 						pin.IAMID, _ = str(fe.value)
 					}
 				}
-				b.d.Users[e.key] = pin
-			}
+				return pin
+			})
 		case "member_groups":
-			for _, e := range entries(top.value) {
-				if !b.claim("member_groups", "member group pin", e.key, src(f, e.keyN)) {
-					continue
-				}
-				pin := state.MemberGroupPin{Name: e.key, Source: src(f, e.keyN)}
+			section(b, f, top, "member group pin", b.d.MemberGroups, func(_ string, e entry, s state.Source) state.MemberGroupPin {
+				pin := state.MemberGroupPin{Name: e.key, Source: s}
 				for _, fe := range entries(e.value) {
 					switch fe.key {
 					case "id":
@@ -285,83 +260,38 @@ func (b *builder) add(doc *document) {
 						pin.TeamID, _ = integer(fe.value)
 					}
 				}
-				b.d.MemberGroups[e.key] = pin
-			}
+				return pin
+			})
 		case "roles":
-			for _, e := range entries(top.value) {
-				if !b.claim("roles", "role pin", e.key, src(f, e.keyN)) {
-					continue
-				}
-				pin := state.RolePin{Name: e.key, Source: src(f, e.keyN)}
+			section(b, f, top, "role pin", b.d.Roles, func(_ string, e entry, s state.Source) state.RolePin {
+				pin := state.RolePin{Name: e.key, Source: s}
 				for _, fe := range entries(e.value) {
 					if fe.key == "id" {
 						pin.ID, _ = str(fe.value)
 					}
 				}
-				b.d.Roles[e.key] = pin
-			}
+				return pin
+			})
 		case "scope":
 			b.diags = append(b.diags, movedScope(f, doc.rel, top))
 		case "scopes":
-			b.addScopes(f, top)
+			section(b, f, top, "scope", b.scopes, b.scope)
 		case "groups":
-			if b.d.Groups == nil && top.value.Kind == yaml.MappingNode {
+			if b.d.Groups == nil && isMap {
 				b.d.Groups = map[string]*state.Group{}
 			}
-			b.listsGroups = b.listsGroups || top.value.Kind == yaml.MappingNode
-			for _, e := range entries(top.value) {
-				if !b.claim("groups", "group", e.key, src(f, e.keyN)) {
-					continue
-				}
-				g := &state.Group{Path: e.key, Source: src(f, e.keyN)}
-				for _, fe := range entries(e.value) {
-					switch fe.key {
-					case "visibility":
-						g.Visibility, _ = str(fe.value)
-					case "description":
-						if s, ok := str(fe.value); ok {
-							g.Description = &s
-						}
-					case "member_groups":
-						g.MemberGroups = nonNil(b.refs(f, fe.value, yamlPath{"groups", e.key, "member_groups"}))
-					}
-				}
-				b.d.Groups[e.key] = g
-			}
+			b.listsGroups = b.listsGroups || isMap
+			section(b, f, top, "group", b.d.Groups, b.group)
 		case "repositories":
-			for _, e := range entries(top.value) {
-				if !b.claim("repositories", "repository", e.key, src(f, e.keyN)) {
-					continue
-				}
-				r := &state.Repository{Path: e.key, Source: src(f, e.keyN)}
-				for _, fe := range entries(e.value) {
-					switch fe.key {
-					case "members":
-						r.Members = b.members(f, fe.value, yamlPath{"repositories", e.key, "members"})
-					case "member_groups":
-						r.MemberGroups = nonNil(b.refs(f, fe.value, yamlPath{"repositories", e.key, "member_groups"}))
-					case "push_rules":
-						r.PushRules = b.pushRules(f, fe.value, yamlPath{"repositories", e.key, "push_rules"})
-					}
-				}
-				b.d.Repositories[e.key] = r
-			}
+			section(b, f, top, "repository", b.d.Repositories, b.repository)
 		case "policies":
-			for _, e := range entries(top.value) {
-				if !b.claim("policies", "policy", e.key, src(f, e.keyN)) {
-					continue
-				}
-				b.d.Policies[e.key] = b.policy(f, e)
-			}
+			section(b, f, top, "policy", b.d.Policies, b.policy)
 		case "git_auths":
-			if b.d.GitAuths == nil && top.value.Kind == yaml.MappingNode {
+			if b.d.GitAuths == nil && isMap {
 				b.d.GitAuths = map[string]*state.GitAuth{}
 			}
-			for _, e := range entries(top.value) {
-				if !b.claim("git_auths", "Git authorization", e.key, src(f, e.keyN)) {
-					continue
-				}
-				a := &state.GitAuth{Name: e.key, Source: src(f, e.keyN)}
+			section(b, f, top, "Git authorization", b.d.GitAuths, func(_ string, e entry, s state.Source) *state.GitAuth {
+				a := &state.GitAuth{Name: e.key, Source: s}
 				for _, fe := range entries(e.value) {
 					switch fe.key {
 					case "repo_type":
@@ -372,14 +302,80 @@ func (b *builder) add(doc *document) {
 						a.PasswordEnv, _ = str(fe.value)
 					}
 				}
-				b.d.GitAuths[e.key] = a
+				return a
+			})
+		}
+	}
+}
+
+// section reads each entry of a top-level section of file f into m,
+// claiming its key first: an entry whose key is claimed already is left out.
+func section[V any](b *builder, f string, top entry, what string, m map[string]V, read func(f string, e entry, s state.Source) V) {
+	for _, e := range entries(top.value) {
+		if s := src(f, e.keyN); b.claim(top.key, what, e.key, s) {
+			m[e.key] = read(f, e, s)
+		}
+	}
+}
+
+func (b *builder) settings(f string, top entry) {
+	b.d.Settings.Source = src(f, top.keyN)
+	for _, e := range entries(top.value) {
+		switch e.key {
+		case "prune":
+			var v bool
+			if e.value.ShortTag() == "!!bool" && e.value.Decode(&v) == nil {
+				b.d.Settings.Prune = &v
+			}
+		case "unmanaged":
+			b.d.Settings.Unmanaged = patterns(f, e.value, yamlPath{"settings", "unmanaged"}, &b.diags)
+		case "max_deletes", "min_admins":
+			if v, ok := integer(e.value); ok && v >= 0 && v <= 1<<31 {
+				iv := int(v)
+				if e.key == "max_deletes" {
+					b.d.Settings.MaxDeletes = &iv
+				} else {
+					b.d.Settings.MinAdmins = &iv
+				}
 			}
 		}
 	}
 }
 
-func (b *builder) policy(f string, e entry) *state.Policy {
-	p := &state.Policy{Name: e.key, Source: src(f, e.keyN)}
+func (b *builder) group(f string, e entry, s state.Source) *state.Group {
+	g := &state.Group{Path: e.key, Source: s}
+	for _, fe := range entries(e.value) {
+		switch fe.key {
+		case "visibility":
+			g.Visibility, _ = str(fe.value)
+		case "description":
+			if s, ok := str(fe.value); ok {
+				g.Description = &s
+			}
+		case "member_groups":
+			g.MemberGroups = nonNil(b.refs(f, fe.value, yamlPath{"groups", e.key, "member_groups"}))
+		}
+	}
+	return g
+}
+
+func (b *builder) repository(f string, e entry, s state.Source) *state.Repository {
+	r := &state.Repository{Path: e.key, Source: s}
+	for _, fe := range entries(e.value) {
+		switch fe.key {
+		case "members":
+			r.Members = b.members(f, fe.value, yamlPath{"repositories", e.key, "members"})
+		case "member_groups":
+			r.MemberGroups = nonNil(b.refs(f, fe.value, yamlPath{"repositories", e.key, "member_groups"}))
+		case "push_rules":
+			r.PushRules = b.pushRules(f, fe.value, yamlPath{"repositories", e.key, "push_rules"})
+		}
+	}
+	return r
+}
+
+func (b *builder) policy(f string, e entry, s state.Source) *state.Policy {
+	p := &state.Policy{Name: e.key, Source: s}
 	for _, fe := range entries(e.value) {
 		switch fe.key {
 		case "description":

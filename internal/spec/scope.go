@@ -35,11 +35,11 @@ type topKey struct {
 // scope reads one entry of `scopes:`; nil when the schema rejected it or
 // one of its patterns is bad (then the checks would only mislead: the bad
 // pattern is the error).
-func (b *builder) scope(f string, e entry) *state.FileScope {
+func (b *builder) scope(f string, e entry, s state.Source) *state.FileScope {
 	if e.value.Kind != yaml.MappingNode {
 		return nil
 	}
-	sc := &state.FileScope{Key: e.key, MaxRole: state.RoleAdmin, Source: src(f, e.keyN)}
+	sc := &state.FileScope{Key: e.key, MaxRole: state.RoleAdmin, Source: s}
 	at := yamlPath{"scopes", e.key}
 	ok, positive := true, 0
 	for _, fe := range entries(e.value) {
@@ -92,15 +92,6 @@ func (b *builder) scope(f string, e entry) *state.FileScope {
 		return nil
 	}
 	return sc
-}
-
-// addScopes reads a `scopes:` section, claiming each key.
-func (b *builder) addScopes(f string, top entry) {
-	for _, e := range entries(top.value) {
-		if b.claim("scopes", "scope", e.key, src(f, e.keyN)) {
-			b.scopes[e.key] = b.scope(f, e)
-		}
-	}
 }
 
 // movedScope is the error for a `scope:` block, which limited the file it
