@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -12,145 +13,153 @@ import (
 // badPatterns names the policies with a pattern reported as bad already.
 func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnostics {
 	var ds Diagnostics
-	at := func(sev Severity, s state.Source, p yamlPath, msg string) { ds = append(ds, diagAt(sev, s, p, msg)) }
-
 	if n := len(d.Repositories); n > opts.MaxRepositories {
 		ds = append(ds, Diagnostic{Severity: SeverityError, File: firstFile(d),
 			Message: fmt.Sprintf("%d repositories listed; the limit is %d", n, opts.MaxRepositories)})
 	}
+	listed, groups := slices.Sorted(maps.Keys(d.Repositories)), slices.Sorted(maps.Keys(d.Groups))
+	ds = append(ds, pathClashes(d, listed, groups)...)
+	ds = append(ds, listedOutOfScope(d, listed, groups)...)
+	ds = append(ds, caseClashes("group", "groups", d.Groups, groups, func(g *state.Group) state.Source { return g.Source })...)
+	ds = append(ds, caseClashes("repository", "repositories", d.Repositories, listed, func(r *state.Repository) state.Source { return r.Source })...)
+	ds = append(ds, pinClashes(d)...)
+	ds = append(ds, nearPins(d)...)
+	ds = append(ds, policyProblems(d, listed, badPatterns)...)
+	ds = append(ds, conflictsOf(d, nil)...)
+	if d.Project == "" && len(d.Files) > 0 {
+		ds = append(ds, Diagnostic{Severity: SeverityWarning, File: firstFile(d),
+			Message: "no file sets `project`; plan and apply will need --project or REPOSYNC_PROJECT"})
+	}
+	return ds
+}
 
-	// Paths: a path is either a group or a repository, and nothing lives
-	// inside a repository.
-	listed := sortedKeys(d.Repositories)
+// pathClashes reports paths that are both a group and a repository, and
+// anything inside a repository: repositories live in groups. listed and
+// groups are the sorted paths of both.
+func pathClashes(d *state.Desired, listed, groups []string) Diagnostics {
+	var ds Diagnostics
+	inRepository := func(p string) (string, *state.Repository) {
+		for anc := parentPath(p); anc != ""; anc = parentPath(anc) {
+			if r, ok := d.Repositories[anc]; ok {
+				return anc, r
+			}
+		}
+		return "", nil
+	}
 	for _, p := range listed {
 		r := d.Repositories[p]
 		if g, ok := d.Groups[p]; ok {
-			at(SeverityError, r.Source, yamlPath{"repositories", p},
-				fmt.Sprintf("`%s` is listed both as a group (%s) and as a repository", p, g.Source))
+			ds = append(ds, diagAt(SeverityError, r.Source, yamlPath{"repositories", p},
+				fmt.Sprintf("`%s` is listed both as a group (%s) and as a repository", p, g.Source)))
 		}
-		for anc := parentPath(p); anc != ""; anc = parentPath(anc) {
-			if other, ok := d.Repositories[anc]; ok {
-				at(SeverityError, r.Source, yamlPath{"repositories", p},
-					fmt.Sprintf("`%s` would live inside repository `%s` (%s); repositories live in groups", p, anc, other.Source))
-				break
-			}
+		if anc, other := inRepository(p); other != nil {
+			ds = append(ds, diagAt(SeverityError, r.Source, yamlPath{"repositories", p},
+				fmt.Sprintf("`%s` would live inside repository `%s` (%s); repositories live in groups", p, anc, other.Source)))
 		}
 	}
-	for _, p := range sortedKeys(d.Groups) {
-		g := d.Groups[p]
-		for anc := parentPath(p); anc != ""; anc = parentPath(anc) {
-			if other, ok := d.Repositories[anc]; ok {
-				at(SeverityError, g.Source, yamlPath{"groups", p},
-					fmt.Sprintf("group `%s` would live inside repository `%s` (%s)", p, anc, other.Source))
-				break
-			}
+	for _, p := range groups {
+		if anc, other := inRepository(p); other != nil {
+			ds = append(ds, diagAt(SeverityError, d.Groups[p].Source, yamlPath{"groups", p},
+				fmt.Sprintf("group `%s` would live inside repository `%s` (%s)", p, anc, other.Source)))
 		}
 	}
-	ds = append(ds, listedOutOfScope(d)...)
-	ds = append(ds, caseClashes("group", "groups", d.Groups, sortedKeys(d.Groups), func(g *state.Group) state.Source { return g.Source })...)
-	ds = append(ds, caseClashes("repository", "repositories", d.Repositories, listed, func(r *state.Repository) state.Source { return r.Source })...)
+	return ds
+}
 
-	// Pins: one id belongs to one name.
-	type idOwner struct {
+// pinClashes reports an id pinned for two names: one id belongs to one name.
+func pinClashes(d *state.Desired) Diagnostics {
+	var ds Diagnostics
+	type owner struct {
 		name string
 		src  state.Source
 	}
-	pinClash := func(section, kind, field string, id string, name string, s state.Source, owners map[string]idOwner) {
+	owners := map[[3]string]owner{} // by section, field and id
+	clash := func(section, kind, field, id, name string, s state.Source) {
+		k := [3]string{section, field, id}
 		if id == "" || id == "0" {
 			return
 		}
-		if o, ok := owners[id]; ok {
-			at(SeverityError, s, yamlPath{section, name, field},
-				fmt.Sprintf("%s `%s` has the same %s %s as `%s` (%s); one id belongs to one %s", kind, name, field, id, o.name, o.src, kind))
+		if o, ok := owners[k]; ok {
+			ds = append(ds, diagAt(SeverityError, s, yamlPath{section, name, field},
+				fmt.Sprintf("%s `%s` has the same %s %s as `%s` (%s); one id belongs to one %s", kind, name, field, id, o.name, o.src, kind)))
 			return
 		}
-		owners[id] = idOwner{name, s}
+		owners[k] = owner{name, s}
 	}
-	ids, iams := map[string]idOwner{}, map[string]idOwner{}
-	for _, n := range sortedKeys(d.Users) {
+	for _, n := range slices.Sorted(maps.Keys(d.Users)) {
 		u := d.Users[n]
-		pinClash("users", "user", "id", fmt.Sprint(u.ID), n, u.Source, ids)
-		pinClash("users", "user", "iam_id", u.IAMID, n, u.Source, iams)
+		clash("users", "user", "id", fmt.Sprint(u.ID), n, u.Source)
+		clash("users", "user", "iam_id", u.IAMID, n, u.Source)
 	}
-	mgIDs, teams := map[string]idOwner{}, map[string]idOwner{}
-	for _, n := range sortedKeys(d.MemberGroups) {
+	for _, n := range slices.Sorted(maps.Keys(d.MemberGroups)) {
 		m := d.MemberGroups[n]
-		pinClash("member_groups", "member group", "id", m.ID, n, m.Source, mgIDs)
-		pinClash("member_groups", "member group", "team_id", fmt.Sprint(m.TeamID), n, m.Source, teams)
+		clash("member_groups", "member group", "id", m.ID, n, m.Source)
+		clash("member_groups", "member group", "team_id", fmt.Sprint(m.TeamID), n, m.Source)
 	}
-	roleIDs := map[string]idOwner{}
-	for _, n := range sortedKeys(d.Roles) {
-		r := d.Roles[n]
-		pinClash("roles", "role", "id", r.ID, n, r.Source, roleIDs)
+	for _, n := range slices.Sorted(maps.Keys(d.Roles)) {
+		clash("roles", "role", "id", d.Roles[n].ID, n, d.Roles[n].Source)
 	}
+	return ds
+}
 
-	// References: unpinned names are resolved at plan time, but one that is a
-	// near miss of a pinned name is most likely a typo. (Without pins there
-	// is nothing to be near.)
-	if len(d.Users)+len(d.MemberGroups)+len(d.Roles) > 0 {
-		pinned := map[string][]string{"user": sortedKeys(d.Users), "member group": sortedKeys(d.MemberGroups), "role": sortedKeys(d.Roles)}
-		near := map[string]string{} // kind and name → suggestion, as names repeat
-		for _, ref := range references(d) {
-			switch ref.kind {
-			case "user":
-				if _, ok := d.Users[ref.Name]; ok {
-					continue
-				}
-			case "member group":
-				if _, ok := d.MemberGroups[ref.Name]; ok {
-					continue
-				}
-			case "role":
-				if _, ok := d.Roles[ref.Name]; ok {
-					continue
-				}
-			}
-			id := ref.kind + "\x00" + ref.Name
-			s, seen := near[id]
-			if !seen {
-				s = state.Suggest(ref.Name, pinned[ref.kind])
-				near[id] = s
-			}
-			if s != "" {
-				at(SeverityWarning, ref.Source, nil,
-					fmt.Sprintf("%s `%s` is not pinned and will be looked up at plan time — did you mean the pinned `%s`?", ref.kind, ref.Name, s))
-			}
+// nearPins warns about a reference that is a near miss of a pinned name:
+// unpinned names are resolved at plan time, but such a one is most likely a
+// typo. (Without pins there is nothing to be near.)
+func nearPins(d *state.Desired) Diagnostics {
+	if len(d.Users)+len(d.MemberGroups)+len(d.Roles) == 0 {
+		return nil
+	}
+	var ds Diagnostics
+	pinned := map[string][]string{
+		"user":         slices.Sorted(maps.Keys(d.Users)),
+		"member group": slices.Sorted(maps.Keys(d.MemberGroups)),
+		"role":         slices.Sorted(maps.Keys(d.Roles)),
+	}
+	near := map[string]string{} // kind and name → suggestion, as names repeat
+	for _, ref := range references(d) {
+		names := pinned[ref.kind]
+		if _, ok := slices.BinarySearch(names, ref.Name); ok {
+			continue
+		}
+		id := ref.kind + "\x00" + ref.Name
+		s, seen := near[id]
+		if !seen {
+			s = state.Suggest(ref.Name, names)
+			near[id] = s
+		}
+		if s != "" {
+			ds = append(ds, diagAt(SeverityWarning, ref.Source, nil,
+				fmt.Sprintf("%s `%s` is not pinned and will be looked up at plan time — did you mean the pinned `%s`?", ref.kind, ref.Name, s)))
 		}
 	}
+	return ds
+}
 
-	// Policies: at least one positive pattern, and offline a policy that
-	// selects none of the listed repositories is suspicious (it may still
-	// select live repositories, so it is only a warning).
-	for _, name := range sortedKeys(d.Policies) {
+// policyProblems reports a policy with only `!` patterns or without
+// effect, and, offline, one that selects none of the listed repositories:
+// that is suspicious, but it may still select live repositories, so it is
+// only a warning.
+func policyProblems(d *state.Desired, listed []string, badPatterns map[string]bool) Diagnostics {
+	var ds Diagnostics
+	for _, name := range slices.Sorted(maps.Keys(d.Policies)) {
 		pol := d.Policies[name]
 		if badPatterns[name] {
 			continue // judged by what is left of its patterns, it would draw a misleading error
 		}
-		positive := 0
-		for _, p := range pol.Patterns {
-			if !p.Negate {
-				positive++
-			}
-		}
-		if positive == 0 && len(pol.Patterns) > 0 {
-			at(SeverityError, pol.Source, yamlPath{"policies", name, "repositories"},
-				"only `!` patterns: a policy needs at least one pattern that selects repositories")
+		p := yamlPath{"policies", name}
+		if len(pol.Patterns) > 0 && !slices.ContainsFunc(pol.Patterns, func(p state.Pattern) bool { return !p.Negate }) {
+			ds = append(ds, diagAt(SeverityError, pol.Source, p.key("repositories"),
+				"only `!` patterns: a policy needs at least one pattern that selects repositories"))
 			continue
 		}
 		if pol.Members == nil && pol.MemberGroups == nil && pol.PushRules == nil {
-			at(SeverityWarning, pol.Source, yamlPath{"policies", name}, "policy sets no members, member_groups or push_rules; it has no effect")
+			ds = append(ds, diagAt(SeverityWarning, pol.Source, p, "policy sets no members, member_groups or push_rules; it has no effect"))
 		}
 		hit := slices.ContainsFunc(listed, func(r string) bool { return state.Selects(pol.Patterns, r) })
 		if !hit && len(pol.Patterns) > 0 && len(listed) > 0 {
-			at(SeverityWarning, pol.Source, yamlPath{"policies", name},
-				fmt.Sprintf("policy selects none of the %d listed repositories (patterns %s); at plan time it applies to matching live repositories only", len(listed), patternList(pol.Patterns)))
+			ds = append(ds, diagAt(SeverityWarning, pol.Source, p,
+				fmt.Sprintf("policy selects none of the %d listed repositories (patterns %s); at plan time it applies to matching live repositories only", len(listed), patternList(pol.Patterns))))
 		}
-	}
-	ds = append(ds, conflictsOf(d, nil)...)
-
-	if d.Project == "" && len(d.Files) > 0 {
-		ds = append(ds, Diagnostic{Severity: SeverityWarning, File: firstFile(d),
-			Message: "no file sets `project`; plan and apply will need --project or REPOSYNC_PROJECT"})
 	}
 	return ds
 }
@@ -248,7 +257,8 @@ func references(d *state.Desired) []reference {
 
 // listedOutOfScope reports the listed repositories and groups that
 // settings.unmanaged declares out of scope: the spec may not have both.
-func listedOutOfScope(d *state.Desired) Diagnostics {
+// listed and groups are their sorted paths.
+func listedOutOfScope(d *state.Desired, listed, groups []string) Diagnostics {
 	var ds Diagnostics
 	by := func(group bool, p string) string {
 		for _, pat := range d.Settings.Unmanaged {
@@ -262,12 +272,12 @@ func listedOutOfScope(d *state.Desired) Diagnostics {
 		ds = append(ds, diagAt(SeverityError, src, yamlPath{section, p},
 			fmt.Sprintf("%s `%s` is listed, but %s declares it out of scope; remove one", what, p, by(group, p))))
 	}
-	for _, p := range sortedKeys(d.Repositories) {
+	for _, p := range listed {
 		if d.OutOfScope(p) {
 			report("repository", "repositories", p, d.Repositories[p].Source, false)
 		}
 	}
-	for _, p := range sortedKeys(d.Groups) {
+	for _, p := range groups {
 		if d.GroupOutOfScope(p) {
 			report("group", "groups", p, d.Groups[p].Source, true)
 		}
