@@ -162,7 +162,7 @@ func (b *builder) pushRules(f string, n *yaml.Node, p yamlPath) map[string]state
 		}
 		r := state.PushRule{Path: e.key, Source: src(f, e.keyN)}
 		for _, fe := range entries(e.value) {
-			lp := p.key(e.key).key(fe.key)
+			lp := append(slices.Clip(p), e.key, fe.key)
 			switch fe.key {
 			case "users":
 				r.Users = b.refs(f, fe.value, lp)
