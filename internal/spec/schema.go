@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -138,53 +138,21 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 	keyword := kwPath[strings.LastIndex(kwPath, "/")+1:]
 	parent := strings.TrimSuffix(kwPath, "/"+keyword)
 	keyNode, node, p := locate(doc.root, ve.InstanceLocation)
-	at := func(n *yaml.Node, p yamlPath, msg string) Diagnostic {
-		return diagAt(SeverityError, src(doc.file, n), p, msg)
+	at := func(n *yaml.Node, p yamlPath, msg string) Diagnostics {
+		if msg == "" {
+			return nil // another diagnostic says it
+		}
+		return Diagnostics{diagAt(SeverityError, src(doc.file, n), p, msg)}
 	}
-	value := func() string { return scalarText(node) }
-
-	// A failure inside propertyNames is about a key, not a value.
-	if strings.Contains(ve.KeywordLocation, "/propertyNames") {
-		n := node
-		if keyNode != nil {
-			n = keyNode
-		}
-		k := lastKey(p)
-		if _, invisible := invisibleIn(k, false); invisible {
-			return nil // the converter names the character (see convert)
-		}
-		why := patternHint(parent, k)
-		if keyword == "minLength" || keyword == "maxLength" {
-			why = lengthProblem(keyword, utf8.RuneCountInString(k), schemaInt(parent, keyword))
-		}
-		return Diagnostics{at(n, p, fmt.Sprintf("invalid key `%s`: %s", clip(k), why))}
+	onKey := node
+	if keyNode != nil {
+		onKey = keyNode
 	}
-
-	switch keyword {
-	case "anyOf":
-		// No form fits the value's type (see leaves).
-		want := strings.Join(anyOfTypes(parent), " or ")
-		return Diagnostics{at(node, p, fmt.Sprintf("expected %s, got %s", article(want), jsonTypeName(node)))}
-	case "additionalProperties":
-		// The keys the schema does not allow: the instance's keys that are
-		// not among the schema's properties (no schema of ours uses
-		// patternProperties, and a schema-valued additionalProperties fails
-		// in its own sub-schema, not here).
-		var ds Diagnostics
-		allowed := schemaPropertyNames(parent)
-		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
-		for _, name := range sortedKeys(obj) {
-			if slices.Contains(allowed, name) || len(p) == 0 && name == "scope" {
-				continue // a top-level scope: the builder says where it goes (movedScope)
-			}
-			kn, _, kp := locate(doc.root, ve.InstanceLocation+"/"+escapePointer(name))
-			if kn == nil {
-				kn = node
-			}
-			ds = append(ds, at(kn, kp, unknownKeyMessage(name, allowed, parent, p)))
-		}
-		return ds
-	case "required":
+	switch {
+	case strings.Contains(ve.KeywordLocation, "/propertyNames"):
+		// A failure inside propertyNames is about a key, not a value.
+		return at(onKey, p, keyProblem(keyword, parent, lastKey(p)))
+	case keyword == "required":
 		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
 		var names []string
 		for _, name := range schemaStrings(parent, "required") {
@@ -192,15 +160,72 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 				names = append(names, "`"+name+"`")
 			}
 		}
-		n := node
-		if keyNode != nil {
-			n = keyNode
-		}
 		what := "missing required key"
 		if len(names) > 1 {
 			what += "s"
 		}
-		return Diagnostics{at(n, p, what+" "+strings.Join(names, ", "))}
+		return at(onKey, p, what+" "+strings.Join(names, ", "))
+	case keyword == "additionalProperties":
+		// The keys the schema does not allow: the instance's keys that are
+		// not among the schema's properties (no schema of ours uses
+		// patternProperties, and a schema-valued additionalProperties fails
+		// in its own sub-schema, not here).
+		var ds Diagnostics
+		allowed := schemaPropertyNames(parent)
+		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
+		for _, name := range slices.Sorted(maps.Keys(obj)) {
+			if slices.Contains(allowed, name) || len(p) == 0 && name == "scope" {
+				continue // a top-level scope: the builder says where it goes (movedScope)
+			}
+			kn, _, kp := locate(doc.root, ve.InstanceLocation+"/"+escapePointer(name))
+			if kn == nil {
+				kn = node
+			}
+			ds = append(ds, at(kn, kp, unknownKeyMessage(name, allowed, parent, p))...)
+		}
+		return ds
+	case keyword == "uniqueItems":
+		// The validator reports the first item equal to an earlier one.
+		list, _ := valueAt(documentValue(doc), ve.InstanceLocation).([]any)
+		i, j, ok := firstRepeat(list)
+		if !ok {
+			return at(node, p, "entries must be unique")
+		}
+		_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(j))
+		label := scalarText(second)
+		if second != nil && second.Kind == yaml.MappingNode {
+			if name := mappingValue(second, "name"); name != nil && name.Kind == yaml.ScalarNode {
+				label = name.Value // the long form of a grant
+			}
+		}
+		return at(second, sp, fmt.Sprintf("`%s` is listed twice (entries %d and %d)", label, i+1, j+1))
+	}
+	return at(node, p, valueProblem(keyword, parent, node, p, ve.Message))
+}
+
+// keyProblem says what is wrong with key k, which fails the keyword of the
+// propertyNames schema at parent; "" when the converter says it (the key
+// holds a character a reviewer cannot see).
+func keyProblem(keyword, parent, k string) string {
+	if _, invisible := invisibleIn(k, false); invisible {
+		return ""
+	}
+	why := patternHint(parent, k)
+	if keyword == "minLength" || keyword == "maxLength" {
+		why = lengthProblem(keyword, utf8.RuneCountInString(k), schemaInt(parent, keyword))
+	}
+	return fmt.Sprintf("invalid key `%s`: %s", clip(k), why)
+}
+
+// valueProblem says what is wrong with the value of node, at p, which fails
+// the keyword of the schema at parent; "" when another diagnostic says it.
+// fallback is the validator's message, for a keyword without words of ours.
+func valueProblem(keyword, parent string, node *yaml.Node, p yamlPath, fallback string) string {
+	value := scalarText(node)
+	switch keyword {
+	case "anyOf":
+		// No form fits the value's type (see leaves).
+		return fmt.Sprintf("expected %s, got %s", article(strings.Join(anyOfTypes(parent), " or ")), jsonTypeName(node))
 	case "type":
 		want := strings.Join(schemaStrings(parent, "type"), " or ")
 		got := jsonTypeName(node)
@@ -213,67 +238,50 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		case want == "integer" && got == "a string" && looksNumeric(node.Value):
 			msg += " (remove the quotes)"
 		case want == "integer" && got == "a number":
-			msg = fmt.Sprintf("expected a whole number, got %s", value())
+			msg = fmt.Sprintf("expected a whole number, got %s", value)
 		}
-		return Diagnostics{at(node, p, msg)}
+		return msg
 	case "const":
 		if p.String() == "version" {
-			return Diagnostics{at(node, p, fmt.Sprintf("unsupported spec version %s; this reposync reads version 1", value()))}
+			return fmt.Sprintf("unsupported spec version %s; this reposync reads version 1", value)
 		}
 		want, _ := json.Marshal(schemaAt(parent)["const"])
-		return Diagnostics{at(node, p, fmt.Sprintf("must be %s", want))}
+		return fmt.Sprintf("must be %s", want)
 	case "enum":
 		choices := schemaEnum(parent)
-		msg := fmt.Sprintf("`%s` is not one of %s", value(), strings.Join(backquote(choices), ", "))
-		return Diagnostics{at(node, p, msg+state.DidYouMean(value(), choices))}
+		return fmt.Sprintf("`%s` is not one of %s", value, strings.Join(backquote(choices), ", ")) + state.DidYouMean(value, choices)
 	case "pattern":
-		if _, invisible := invisibleIn(value(), false); invisible {
-			return nil // the converter names the character (see convert)
-		}
-		if strings.HasSuffix(parent, "/$defs/repositoryPattern") {
+		switch _, invisible := invisibleIn(value, false); {
+		case invisible:
+			return "" // the converter names the character (see convert)
+		case strings.HasSuffix(parent, "/$defs/repositoryPattern"):
 			// The builder reports the same diagnostic from the glob parser;
 			// Sort keeps one.
-			return Diagnostics{at(node, p, badPatternMessage(value()))}
-		}
-		if strings.HasSuffix(parent, "/properties/password_env") {
+			return badPatternMessage(value)
+		case strings.HasSuffix(parent, "/properties/password_env"):
 			// The value is not quoted: what fails here is most likely the
 			// password itself, and diagnostics end up in CI logs.
-			return Diagnostics{at(node, p, fmt.Sprintf("not a variable name (the value is not shown: it may be the password): `password_env` names the environment variable that holds the password (such as `%s`), never the password itself",
-				passwordEnvFor(entryName(p))))}
+			return fmt.Sprintf("not a variable name (the value is not shown: it may be the password): `password_env` names the environment variable that holds the password (such as `%s`), never the password itself",
+				passwordEnvFor(entryName(p)))
 		}
-		return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: %s", clip(value()), patternHint(parent, value())))}
+		return fmt.Sprintf("`%s` is not valid: %s", clip(value), patternHint(parent, value))
 	case "minimum", "maximum":
-		return Diagnostics{at(node, p, fmt.Sprintf("%s is out of range: must be between %d and %d", value(), schemaInt(parent, "minimum"), schemaInt(parent, "maximum")))}
+		return fmt.Sprintf("%s is out of range: must be between %d and %d", value, schemaInt(parent, "minimum"), schemaInt(parent, "maximum"))
 	case "minLength", "maxLength":
-		if strings.HasSuffix(parent, "/$defs/repositoryPattern") && value() == "" {
-			return nil // "empty pattern", from the pattern keyword, says it
+		if strings.HasSuffix(parent, "/$defs/repositoryPattern") && value == "" {
+			return "" // "empty pattern", from the pattern keyword, says it
 		}
 		n := 0
 		if node.Kind == yaml.ScalarNode {
 			n = utf8.RuneCountInString(node.Value)
 		}
-		return Diagnostics{at(node, p, lengthProblem(keyword, n, schemaInt(parent, keyword)))}
+		return lengthProblem(keyword, n, schemaInt(parent, keyword))
 	case "minItems":
-		return Diagnostics{at(node, p, "needs at least "+state.Count(schemaInt(parent, keyword), "entry"))}
+		return "needs at least " + state.Count(schemaInt(parent, keyword), "entry")
 	case "minProperties":
-		names := schemaPropertyNames(parent)
-		return Diagnostics{at(node, p, fmt.Sprintf("empty: set at least one of %s", strings.Join(backquote(names), ", ")))}
-	case "uniqueItems":
-		// The validator reports the first item equal to an earlier one.
-		list, _ := valueAt(documentValue(doc), ve.InstanceLocation).([]any)
-		if i, j, ok := firstRepeat(list); ok {
-			_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(j))
-			label := scalarText(second)
-			if second != nil && second.Kind == yaml.MappingNode {
-				if name := mappingValue(second, "name"); name != nil && name.Kind == yaml.ScalarNode {
-					label = name.Value // the long form of a grant
-				}
-			}
-			return Diagnostics{at(second, sp, fmt.Sprintf("`%s` is listed twice (entries %d and %d)", label, i+1, j+1))}
-		}
-		return Diagnostics{at(node, p, "entries must be unique")}
+		return fmt.Sprintf("empty: set at least one of %s", strings.Join(backquote(schemaPropertyNames(parent)), ", "))
 	}
-	return Diagnostics{at(node, p, ve.Message)}
+	return fallback
 }
 
 // unknownKeyMessage explains an unknown key, suggesting the closest allowed
@@ -343,12 +351,7 @@ func lengthProblem(keyword string, n, limit int) string {
 
 func schemaPropertyNames(ptr string) []string {
 	props, _ := schemaAt(ptr)["properties"].(map[string]any)
-	names := make([]string, 0, len(props))
-	for k := range props {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(props))
 }
 
 // schemaStrings reads a keyword that holds a string or a list of strings
