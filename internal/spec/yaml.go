@@ -210,94 +210,103 @@ func (c *converter) convert(n *yaml.Node, depth int) any {
 		}
 		return c.convert(n.Content[0], depth+1)
 	case yaml.SequenceNode:
-		var out []any
-		if c.build {
-			out = make([]any, 0, len(n.Content))
-		}
-		for i, ch := range n.Content {
-			c.stack = append(c.stack, i)
-			v := c.convert(ch, depth+1)
-			c.stack = c.stack[:len(c.stack)-1]
-			if c.build {
-				out = append(out, v)
-			}
-		}
-		if !c.build {
-			return nil
-		}
-		return out
+		return c.convertList(n, depth)
 	case yaml.MappingNode:
-		var out map[string]any
-		if c.build {
-			out = make(map[string]any, len(n.Content)/2)
-		}
-		check := true
-		if c.shared > 0 {
-			if c.checked == nil {
-				c.checked = map[*yaml.Node]bool{}
-			}
-			check = !c.checked[n]
-			c.checked[n] = true
-		}
-		// Duplicate keys: a short mapping is scanned, a long one indexed.
-		var first map[string]*yaml.Node
-		if len(n.Content) > 32 {
-			first = make(map[string]*yaml.Node, len(n.Content)/2)
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if k.Kind == yaml.AliasNode && k.Alias != nil {
-				k = k.Alias
-			}
-			if k.ShortTag() == "!!merge" {
-				if check {
-					c.errAt(k, c.path(), "YAML merge keys (`<<`) are not supported; write the entries out (aliases of whole values are fine)")
-				}
-				continue
-			}
-			if k.Kind != yaml.ScalarNode {
-				if check {
-					c.errAt(k, c.path(), "mapping keys must be plain strings")
-				}
-				continue
-			}
-			key := k.Value
-			if check && !c.build {
-				c.checkKey(k)
-			}
-			var prev *yaml.Node
-			if first != nil {
-				if prev = first[key]; prev == nil {
-					first[key] = k
-				}
-			} else {
-				prev = earlierKey(n, i, key)
-			}
-			if prev != nil {
-				if check {
-					c.errAt(k, c.path().key(key), fmt.Sprintf("duplicate key `%s`; first defined at %s:%d:%d", key, c.file, prev.Line, prev.Column))
-				}
-				continue
-			}
-			c.stack = append(c.stack, key)
-			val := c.convert(v, depth+1)
-			c.stack = c.stack[:len(c.stack)-1]
-			if c.build {
-				out[key] = val
-			}
-		}
-		if !c.build {
-			return nil
-		}
-		return out
+		return c.convertMapping(n, depth)
 	case yaml.ScalarNode:
-		if !c.build {
-			return nil
+		if c.build {
+			v, _ := scalarValue(n)
+			return v
 		}
-		v, _ := scalarValue(n)
-		return v
 	}
 	return nil
+}
+
+func (c *converter) convertList(n *yaml.Node, depth int) any {
+	var out []any
+	if c.build {
+		out = make([]any, 0, len(n.Content))
+	}
+	for i, ch := range n.Content {
+		c.stack = append(c.stack, i)
+		v := c.convert(ch, depth+1)
+		c.stack = c.stack[:len(c.stack)-1]
+		if c.build {
+			out = append(out, v)
+		}
+	}
+	if !c.build {
+		return nil
+	}
+	return out
+}
+
+// convertMapping checks a mapping's keys — merge keys, keys that are not
+// plain strings, duplicates — and converts its values.
+func (c *converter) convertMapping(n *yaml.Node, depth int) any {
+	var out map[string]any
+	if c.build {
+		out = make(map[string]any, len(n.Content)/2)
+	}
+	check := true
+	if c.shared > 0 {
+		if c.checked == nil {
+			c.checked = map[*yaml.Node]bool{}
+		}
+		check = !c.checked[n]
+		c.checked[n] = true
+	}
+	// Duplicate keys: a short mapping is scanned, a long one indexed.
+	var first map[string]*yaml.Node
+	if len(n.Content) > 32 {
+		first = make(map[string]*yaml.Node, len(n.Content)/2)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.AliasNode && k.Alias != nil {
+			k = k.Alias
+		}
+		if k.ShortTag() == "!!merge" {
+			if check {
+				c.errAt(k, c.path(), "YAML merge keys (`<<`) are not supported; write the entries out (aliases of whole values are fine)")
+			}
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
+			if check {
+				c.errAt(k, c.path(), "mapping keys must be plain strings")
+			}
+			continue
+		}
+		key := k.Value
+		if check && !c.build {
+			c.checkKey(k)
+		}
+		var prev *yaml.Node
+		if first != nil {
+			if prev = first[key]; prev == nil {
+				first[key] = k
+			}
+		} else {
+			prev = earlierKey(n, i, key)
+		}
+		if prev != nil {
+			if check {
+				c.errAt(k, c.path().key(key), fmt.Sprintf("duplicate key `%s`; first defined at %s:%d:%d", key, c.file, prev.Line, prev.Column))
+			}
+			continue
+		}
+		c.stack = append(c.stack, key)
+		val := c.convert(v, depth+1)
+		c.stack = c.stack[:len(c.stack)-1]
+		if c.build {
+			out[key] = val
+		}
+	}
+	if !c.build {
+		return nil
+	}
+	return out
 }
 
 // checkValue reports a value that is not what it says: a tag outside
