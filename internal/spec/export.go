@@ -3,8 +3,9 @@ package spec
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,12 +57,11 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 	}
 	root := &bucket{}
 	tops := map[string]*bucket{}
-	pick := func(path string) *bucket {
-		if !o.SplitByGroup {
-			return root
-		}
+	// pick is the file of a path: its top-level group's when split, except
+	// for a repository at the project root.
+	pick := func(path string, group bool) *bucket {
 		top, _, nested := strings.Cut(path, "/")
-		if !nested {
+		if !o.SplitByGroup || !nested && !group {
 			return root
 		}
 		if tops[top] == nil {
@@ -69,20 +69,13 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 		}
 		return tops[top]
 	}
-	for _, p := range sortedKeys(live.Groups) {
-		b := root
-		if o.SplitByGroup {
-			top, _, _ := strings.Cut(p, "/")
-			if tops[top] == nil {
-				tops[top] = &bucket{}
-			}
-			b = tops[top]
-		}
+	for _, p := range slices.Sorted(maps.Keys(live.Groups)) {
+		b := pick(p, true)
 		b.groups = append(b.groups, p)
 	}
-	for _, p := range sortedKeys(live.Repositories) {
-		if r := live.Repositories[p]; r.Details {
-			b := pick(p)
+	for _, p := range slices.Sorted(maps.Keys(live.Repositories)) {
+		if live.Repositories[p].Details {
+			b := pick(p, false)
 			b.repos = append(b.repos, p)
 		}
 	}
@@ -110,14 +103,9 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 		}
 		return doc
 	}
-	var topNames []string
-	for t := range tops {
-		topNames = append(topNames, t)
-	}
-	sort.Strings(topNames)
 	taken := map[string]bool{}
 	scopes := mapping()
-	for _, t := range topNames {
+	for _, t := range slices.Sorted(maps.Keys(tops)) {
 		name := groupFileName(t, taken)
 		sc := flowMapping()
 		add(sc, "repositories", flowList([]string{t + "/**"}, map[string]bool{}))
@@ -333,53 +321,56 @@ func gitAuthsNode(live *state.Live) *yaml.Node {
 // exported files use, after `project:` in the root file.
 func insertPins(root *yaml.Node, live *state.Live, used *usage) {
 	var pins []*yaml.Node
-	if len(used.users) > 0 {
-		m := mapping()
-		for _, n := range sortedKeys(used.users) {
-			u, ok := live.Users[n]
-			if !ok {
-				continue
-			}
-			v := flowMapping()
-			if u.ID != 0 {
-				add(v, "id", scalar(fmt.Sprint(u.ID), "!!int"))
-			}
-			if u.IAMID != "" {
-				add(v, "iam_id", scalar(u.IAMID, "!!str"))
-			}
-			add(m, n, v)
+	// section adds the pins of names that the live state knows.
+	section := func(key string, names map[string]bool, pin func(name string) *yaml.Node) {
+		if len(names) == 0 {
+			return
 		}
-		pins = append(pins, scalar("users", "!!str"), m)
-	}
-	if len(used.groups) > 0 {
 		m := mapping()
-		for _, n := range sortedKeys(used.groups) {
-			g, ok := live.MemberGroups[n]
-			if !ok {
-				continue
-			}
-			v := flowMapping()
-			if g.ID != "" {
-				add(v, "id", scalar(g.ID, "!!str"))
-			}
-			if g.TeamID != 0 {
-				add(v, "team_id", scalar(fmt.Sprint(g.TeamID), "!!int"))
-			}
-			add(m, n, v)
-		}
-		pins = append(pins, scalar("member_groups", "!!str"), m)
-	}
-	if len(used.roles) > 0 {
-		m := mapping()
-		for _, n := range sortedKeys(used.roles) {
-			if r, ok := live.Roles[n]; ok {
-				v := flowMapping()
-				add(v, "id", scalar(r.ID, "!!str"))
+		for _, n := range slices.Sorted(maps.Keys(names)) {
+			if v := pin(n); v != nil {
 				add(m, n, v)
 			}
 		}
-		pins = append(pins, scalar("roles", "!!str"), m)
+		pins = append(pins, scalar(key, "!!str"), m)
 	}
+	section("users", used.users, func(n string) *yaml.Node {
+		u, ok := live.Users[n]
+		if !ok {
+			return nil
+		}
+		v := flowMapping()
+		if u.ID != 0 {
+			add(v, "id", scalar(fmt.Sprint(u.ID), "!!int"))
+		}
+		if u.IAMID != "" {
+			add(v, "iam_id", scalar(u.IAMID, "!!str"))
+		}
+		return v
+	})
+	section("member_groups", used.groups, func(n string) *yaml.Node {
+		g, ok := live.MemberGroups[n]
+		if !ok {
+			return nil
+		}
+		v := flowMapping()
+		if g.ID != "" {
+			add(v, "id", scalar(g.ID, "!!str"))
+		}
+		if g.TeamID != 0 {
+			add(v, "team_id", scalar(fmt.Sprint(g.TeamID), "!!int"))
+		}
+		return v
+	})
+	section("roles", used.roles, func(n string) *yaml.Node {
+		r, ok := live.Roles[n]
+		if !ok {
+			return nil
+		}
+		v := flowMapping()
+		add(v, "id", scalar(r.ID, "!!str"))
+		return v
+	})
 	// After version and project (the first two pairs).
 	at := min(4, len(root.Content))
 	root.Content = append(root.Content[:at:at], append(pins, root.Content[at:]...)...)
@@ -398,9 +389,7 @@ func add(m *yaml.Node, key string, v *yaml.Node) {
 
 func flowList(items []string, used map[string]bool) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
-	sorted := append([]string(nil), items...)
-	sort.Strings(sorted)
-	for _, it := range sorted {
+	for _, it := range slices.Sorted(slices.Values(items)) {
 		used[it] = true
 		n.Content = append(n.Content, scalar(it, "!!str"))
 	}
