@@ -174,28 +174,15 @@ func what(context string, opening rune) string {
 
 // runeAt returns the character at a 0-based line and column, or 0.
 func runeAt(data []byte, m yamlMark) rune {
-	line := 0
-	for i := 0; i < len(data); {
-		if line == m.line {
-			rest := data[i:]
-			if nl := bytes.IndexByte(rest, '\n'); nl >= 0 {
-				rest = rest[:nl]
-			}
-			for col := 0; len(rest) > 0; col++ {
-				r, size := utf8.DecodeRune(rest)
-				if col == m.column {
-					return r
-				}
-				rest = rest[size:]
-			}
-			return 0
-		}
-		nl := bytes.IndexByte(data[i:], '\n')
-		if nl < 0 {
-			return 0
-		}
-		i += nl + 1
-		line++
+	if m.line < 0 || m.column < 0 {
+		return 0
+	}
+	lines := bytes.SplitN(data, []byte("\n"), m.line+2)
+	if m.line >= len(lines) {
+		return 0
+	}
+	if line := []rune(string(lines[m.line])); m.column < len(line) {
+		return line[m.column]
 	}
 	return 0
 }
