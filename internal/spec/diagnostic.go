@@ -132,14 +132,8 @@ func (p yamlPath) String() string {
 func (p yamlPath) key(k string) yamlPath { return append(slices.Clip(p), k) }
 func (p yamlPath) index(i int) yamlPath  { return append(slices.Clip(p), i) }
 
+// plainKey reports whether a key is written as it is in a path: letters,
+// digits, `_` and `-`.
 func plainKey(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
+	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return r == '.' || !asciiNameRune(r) })
 }
