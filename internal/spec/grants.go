@@ -141,14 +141,6 @@ func sameEntry(a, b *yaml.Node) bool {
 	return okA && okB && ka == kb
 }
 
-func entryKey(n *yaml.Node) (string, bool) {
-	if n.Kind == yaml.MappingNode {
-		return mappingKey(n)
-	}
-	s, ok := str(n)
-	return "s" + s, ok
-}
-
 // pushRules reads a push_rules mapping: path -> {users, member_groups,
 // roles}, each list in either form.
 func (b *builder) pushRules(f string, n *yaml.Node, p yamlPath) map[string]state.PushRule {

@@ -227,26 +227,12 @@ func (r *quickRun) validArray(s *jsonschema.Schema, n *yaml.Node, depth int) boo
 
 // uniqueStrings reports whether items are all different strings or
 // mappings of scalars (the long forms of grants); anything else is left to
-// the library. Mappings compare as the library compares objects: by their
-// keys and values, numbers by value.
+// the library.
 func uniqueStrings(items []*yaml.Node) bool {
-	key := func(n *yaml.Node) (string, bool) {
-		n = deref(n)
-		switch {
-		case n == nil:
-			return "", false
-		case n.Kind == yaml.ScalarNode:
-			v, ok := str(n)
-			return "s" + v, ok
-		case n.Kind == yaml.MappingNode:
-			return mappingKey(n)
-		}
-		return "", false
-	}
 	if len(items) <= 16 {
 		keys := make([]string, 0, len(items))
 		for _, a := range items {
-			ka, ok := key(a)
+			ka, ok := entryKey(a)
 			if !ok || slices.Contains(keys, ka) {
 				return false
 			}
@@ -256,7 +242,7 @@ func uniqueStrings(items []*yaml.Node) bool {
 	}
 	seen := make(map[string]struct{}, len(items))
 	for _, it := range items {
-		v, ok := key(it)
+		v, ok := entryKey(it)
 		if !ok {
 			return false
 		}
@@ -266,6 +252,20 @@ func uniqueStrings(items []*yaml.Node) bool {
 		seen[v] = struct{}{}
 	}
 	return true
+}
+
+// entryKey renders a list entry that is a string or a mapping of scalars
+// so that entries the library holds equal render the same: mappings by
+// their keys and values, numbers by value. ok is false for any other entry.
+func entryKey(n *yaml.Node) (string, bool) {
+	switch n = deref(n); {
+	case n == nil:
+		return "", false
+	case n.Kind == yaml.MappingNode:
+		return mappingKey(n)
+	}
+	s, ok := str(n)
+	return "s" + s, ok
 }
 
 // mappingKey renders a mapping whose values are all scalars so that two
