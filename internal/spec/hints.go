@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -80,24 +81,15 @@ func hexIDHint(v string) string {
 	if n := utf8.RuneCountInString(v); n != 32 {
 		return fmt.Sprintf("ids are 32 hexadecimal characters, this one has %d", n)
 	}
-	if strings.ToLower(v) != v && isHex(strings.ToLower(v)) {
-		return fmt.Sprintf("ids are lower case: write `%s`", strings.ToLower(v))
+	notHex := func(r rune) bool { return !strings.ContainsRune("0123456789abcdef", r) }
+	if lower := strings.ToLower(v); lower != v && !strings.ContainsFunc(lower, notHex) {
+		return fmt.Sprintf("ids are lower case: write `%s`", lower)
 	}
-	for _, r := range v {
-		if !strings.ContainsRune("0123456789abcdef", r) {
-			return fmt.Sprintf("ids are hexadecimal: `%c` is not a hexadecimal digit", r)
-		}
+	if i := strings.IndexFunc(v, notHex); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(v[i:])
+		return fmt.Sprintf("ids are hexadecimal: `%c` is not a hexadecimal digit", r)
 	}
 	return "ids are 32 lowercase hexadecimal characters"
-}
-
-func isHex(s string) bool {
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789abcdef", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // nameHint explains a bad name: its length, its first or last character,
@@ -195,12 +187,9 @@ func repositoryPatternProblem(text string) string {
 	}
 	var reasons []string
 	note := func(r string) {
-		for _, have := range reasons {
-			if have == r {
-				return
-			}
+		if !slices.Contains(reasons, r) {
+			reasons = append(reasons, r)
 		}
-		reasons = append(reasons, r)
 	}
 	if strings.HasPrefix(body, "!") {
 		note("double negation `!!` is not supported")
@@ -250,11 +239,11 @@ func repositoryPatternProblem(text string) string {
 		case strings.HasPrefix(seg, "**") && !strings.Contains(rest, "**"):
 			note("`**` must be a whole path segment")
 			segs[i] = "**/" + rest
-			alt = strings.Join(append(append(append([]string{}, segs[:i]...), "*"+rest), segs[i+1:]...), "/")
+			alt = strings.Join(slices.Concat(segs[:i], []string{"*" + rest}, segs[i+1:]), "/")
 		case strings.HasSuffix(seg, "**") && !strings.Contains(rest, "**"):
 			note("`**` must be a whole path segment")
 			segs[i] = rest + "*"
-			alt = strings.Join(append(append(append([]string{}, segs[:i]...), rest, "**"), segs[i+1:]...), "/")
+			alt = strings.Join(slices.Concat(segs[:i], []string{rest, "**"}, segs[i+1:]), "/")
 		default:
 			note("`**` must be a whole path segment")
 			segs[i] = stars.ReplaceAllString(seg, "*")
