@@ -30,22 +30,16 @@ import (
 // costs the library's slower answer.
 // TestQuickSchemaAgreesWithLibrary and FuzzQuickSchema compare the two.
 
-var (
-	quickOnce sync.Once
-	quickErr  error
-)
-
 // quickValidator returns the schema as the library compiled it, once the
 // quick check has made sure it interprets every keyword in it, or an error
 // naming the first one it does not.
-func quickValidator() (*jsonschema.Schema, error) {
+var quickValidator = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	sch, err := compiledSchema()
 	if err != nil {
 		return nil, err
 	}
-	quickOnce.Do(func() { quickErr = quickSupports(sch, map[*jsonschema.Schema]bool{}) })
-	return sch, quickErr
-}
+	return sch, quickSupports(sch, map[*jsonschema.Schema]bool{})
+})
 
 // quickSupports returns an error naming a keyword of s, or of a schema
 // below it, that the quick check does not interpret. (A `const` or an

@@ -21,31 +21,23 @@ import (
 	"github.com/reposync/reposync/schema"
 )
 
-var (
-	compileOnce sync.Once
-	compiled    *jsonschema.Schema
-	schemaDoc   map[string]any // the schema itself, to read descriptions and property names
-	compileErr  error
-)
+// schemaDoc is the schema itself, to read descriptions and property names;
+// compiledSchema reads it.
+var schemaDoc map[string]any
 
 // compiledSchema compiles the embedded schema once per process.
-func compiledSchema() (*jsonschema.Schema, error) {
-	compileOnce.Do(func() {
-		c := jsonschema.NewCompiler()
-		c.Draft = jsonschema.Draft2020
-		if err := c.AddResource(schema.URL, bytes.NewReader(schema.JSON)); err != nil {
-			compileErr = fmt.Errorf("load embedded schema: %w", err)
-			return
-		}
-		compiled, compileErr = c.Compile(schema.URL)
-		if compileErr != nil {
-			compileErr = fmt.Errorf("compile embedded schema: %w", compileErr)
-			return
-		}
-		compileErr = json.Unmarshal(schema.JSON, &schemaDoc)
-	})
-	return compiled, compileErr
-}
+var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft2020
+	if err := c.AddResource(schema.URL, bytes.NewReader(schema.JSON)); err != nil {
+		return nil, fmt.Errorf("load embedded schema: %w", err)
+	}
+	sch, err := c.Compile(schema.URL)
+	if err != nil {
+		return nil, fmt.Errorf("compile embedded schema: %w", err)
+	}
+	return sch, json.Unmarshal(schema.JSON, &schemaDoc)
+})
 
 // validateSchema checks one document against the JSON Schema and turns every
 // failure into a located, readable diagnostic.
