@@ -44,30 +44,27 @@ func documentValue(doc *document) any {
 // several documents, excessive alias expansion, deep nesting, duplicate keys
 // and merge keys all become diagnostics; nothing here panics or allocates
 // without bound.
-func parseDocument(opts Options, src source) (doc *document, diags Diagnostics) {
-	errAt := func(line, col int, msg string) {
-		diags = append(diags, Diagnostic{Severity: SeverityError, File: src.name, Line: line, Column: col, Message: msg})
+func parseDocument(opts Options, src source) (*document, Diagnostics) {
+	fail := func(sev Severity, line, col int, msg string) (*document, Diagnostics) {
+		return nil, Diagnostics{{Severity: sev, File: src.name, Line: line, Column: col, Message: msg}}
 	}
+	const empty = "empty file (no YAML document); it is ignored"
 	if !utf8.Valid(src.data) {
 		line, col, b := firstInvalidUTF8(src.data)
-		errAt(line, col, fmt.Sprintf("file is not valid UTF-8 (byte 0x%02x); save it as UTF-8", b))
-		return nil, diags
+		return fail(SeverityError, line, col, fmt.Sprintf("file is not valid UTF-8 (byte 0x%02x); save it as UTF-8", b))
 	}
 	if i := bytes.IndexByte(src.data, 0); i >= 0 {
 		line, col := lineCol(src.data, i)
-		errAt(line, col, "file contains a NUL byte; is it a binary file?")
-		return nil, diags
+		return fail(SeverityError, line, col, "file contains a NUL byte; is it a binary file?")
 	}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src.data))
 	err := safeDecode(dec, &root)
 	if errors.Is(err, io.EOF) {
-		diags = append(diags, Diagnostic{Severity: SeverityWarning, File: src.name, Message: "empty file (no YAML document); it is ignored"})
-		return nil, diags
+		return fail(SeverityWarning, 0, 0, empty)
 	}
 	if err != nil {
-		diags = append(diags, syntaxError(src.name, src.data, dec, err))
-		return nil, diags
+		return nil, Diagnostics{syntaxError(src.name, src.data, dec, err)}
 	}
 	// A second document in the same file is almost always a mistake (two
 	// specs pasted together); refuse it rather than silently ignore it.
@@ -79,31 +76,26 @@ func parseDocument(opts Options, src source) (doc *document, diags Diagnostics) 
 			d = syntaxError(src.name, src.data, dec, err)
 		}
 		d.Message = "more than one YAML document (`---`) in one file; put each document in its own file"
-		diags = append(diags, d)
-		return nil, diags
+		return nil, Diagnostics{d}
 	}
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
-		diags = append(diags, Diagnostic{Severity: SeverityWarning, File: src.name, Message: "empty file (no YAML document); it is ignored"})
-		return nil, diags
+		return fail(SeverityWarning, 0, 0, empty)
 	}
 	top := root.Content[0]
 	if top.Kind == yaml.ScalarNode && top.ShortTag() == "!!null" {
-		diags = append(diags, Diagnostic{Severity: SeverityWarning, File: src.name, Message: "empty file (no YAML document); it is ignored"})
-		return nil, diags
+		return fail(SeverityWarning, 0, 0, empty)
 	}
 	if top.Kind != yaml.MappingNode {
-		errAt(top.Line, top.Column, "the top level of a spec file must be a mapping, starting with `version: 1`")
-		return nil, diags
+		return fail(SeverityError, top.Line, top.Column, "the top level of a spec file must be a mapping, starting with `version: 1`")
 	}
 	// Check the structure without building anything: most documents are
 	// clean and valid, and then the schema check reads the nodes directly.
 	c := newConverter(opts, src.name, top, false)
 	c.convert(top, 0)
-	diags = append(diags, c.diags...)
 	if c.exhausted || c.tooDeep {
-		return nil, diags
+		return nil, c.diags
 	}
-	return &document{file: src.name, rel: src.rel, root: top, opts: opts, clean: len(c.diags) == 0}, diags
+	return &document{file: src.name, rel: src.rel, root: top, opts: opts, clean: len(c.diags) == 0}, c.diags
 }
 
 // safeDecode guards against a panic inside the YAML parser: hostile input must
