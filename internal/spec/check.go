@@ -147,7 +147,7 @@ func policyProblems(d *state.Desired, listed []string, badPatterns map[string]bo
 			continue // judged by what is left of its patterns, it would draw a misleading error
 		}
 		p := yamlPath{"policies", name}
-		if len(pol.Patterns) > 0 && !slices.ContainsFunc(pol.Patterns, func(p state.Pattern) bool { return !p.Negate }) {
+		if onlyNegations(pol.Patterns) {
 			ds = append(ds, diagAt(SeverityError, pol.Source, p.key("repositories"),
 				"only `!` patterns: a policy needs at least one pattern that selects repositories"))
 			continue
@@ -176,6 +176,12 @@ func parentPath(p string) string {
 		return p[:i]
 	}
 	return ""
+}
+
+// onlyNegations reports whether there are patterns and all of them are
+// `!` patterns, which select nothing.
+func onlyNegations(ps []state.Pattern) bool {
+	return len(ps) > 0 && !slices.ContainsFunc(ps, func(p state.Pattern) bool { return !p.Negate })
 }
 
 func patternList(ps []state.Pattern) string {
@@ -214,43 +220,30 @@ type reference struct {
 // particular order: diagnostics are sorted in the end).
 func references(d *state.Desired) []reference {
 	var out []reference
-	addRule := func(r state.PushRule) {
-		for _, u := range r.Users {
-			out = append(out, reference{u, "user"})
-		}
-		for _, m := range r.MemberGroups {
-			out = append(out, reference{m, "member group"})
-		}
-		for _, ro := range r.Roles {
-			out = append(out, reference{ro, "role"})
+	refs := func(kind string, rs []state.Ref) {
+		for _, r := range rs {
+			out = append(out, reference{r, kind})
 		}
 	}
-	addMembers := func(ms map[string]state.Member) {
-		for _, m := range ms {
+	lists := func(members map[string]state.Member, groups []state.Ref, rules map[string]state.PushRule) {
+		for _, m := range members {
 			out = append(out, reference{state.Ref{Name: m.User, Source: m.Source}, "user"})
 		}
-	}
-	addGroups := func(rs []state.Ref) {
-		for _, r := range rs {
-			out = append(out, reference{r, "member group"})
+		refs("member group", groups)
+		for _, r := range rules {
+			refs("user", r.Users)
+			refs("member group", r.MemberGroups)
+			refs("role", r.Roles)
 		}
 	}
 	for _, g := range d.Groups {
-		addGroups(g.MemberGroups)
+		refs("member group", g.MemberGroups)
 	}
 	for _, r := range d.Repositories {
-		addMembers(r.Members)
-		addGroups(r.MemberGroups)
-		for _, pr := range r.PushRules {
-			addRule(pr)
-		}
+		lists(r.Members, r.MemberGroups, r.PushRules)
 	}
 	for _, p := range d.Policies {
-		addMembers(p.Members)
-		addGroups(p.MemberGroups)
-		for _, pr := range p.PushRules {
-			addRule(pr)
-		}
+		lists(p.Members, p.MemberGroups, p.PushRules)
 	}
 	return out
 }

@@ -41,7 +41,7 @@ func (b *builder) scope(f string, e entry, s state.Source) *state.FileScope {
 	}
 	sc := &state.FileScope{Key: e.key, MaxRole: state.RoleAdmin, Source: s}
 	at := yamlPath{"scopes", e.key}
-	ok, positive := true, 0
+	ok := true
 	for _, fe := range entries(e.value) {
 		switch fe.key {
 		case "repositories":
@@ -59,9 +59,6 @@ func (b *builder) scope(f string, e entry, s state.Source) *state.FileScope {
 					b.diags = append(b.diags, diagAt(SeverityError, src(f, it), at.key("repositories").index(i), badPatternMessage(text)))
 					ok = false
 					continue
-				}
-				if !pat.Negate {
-					positive++
 				}
 				pat.Source = src(f, it)
 				sc.Patterns = append(sc.Patterns, pat)
@@ -84,7 +81,7 @@ func (b *builder) scope(f string, e entry, s state.Source) *state.FileScope {
 			}
 		}
 	}
-	if ok && positive == 0 && len(sc.Patterns) > 0 {
+	if ok && onlyNegations(sc.Patterns) {
 		b.diags = append(b.diags, diagAt(SeverityError, sc.Source, at.key("repositories"), "only `!` patterns: a scope needs at least one pattern that selects repositories"))
 		ok = false
 	}
