@@ -83,10 +83,10 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 	paths = slices.Compact(paths)
 
 	pols := make([]expandPolicy, 0, len(d.Policies))
-	for _, n := range sortedKeys(d.Policies) {
+	for _, n := range slices.Sorted(maps.Keys(d.Policies)) {
 		pol := d.Policies[n]
-		pols = append(pols, expandPolicy{name: n, pol: pol, members: sortedKeys(pol.Members), rules: sortedKeys(pol.PushRules),
-			scope: d.Scopes[pol.Source.File]})
+		pols = append(pols, expandPolicy{name: n, pol: pol, scope: d.Scopes[pol.Source.File],
+			members: slices.Sorted(maps.Keys(pol.Members)), rules: slices.Sorted(maps.Keys(pol.PushRules))})
 	}
 
 	var out map[string]*state.EffectiveRepository

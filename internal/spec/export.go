@@ -195,7 +195,7 @@ func reposNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 		r := live.Repositories[p]
 		v := mapping()
 		members := flowMapping()
-		for _, name := range sortedKeys(r.Members) {
+		for _, name := range slices.Sorted(maps.Keys(r.Members)) {
 			// Not the repository's own to list: inherited, managed by
 			// CodeArts itself (creator, synced project members), or a role
 			// the spec cannot express (leftOut names them). Plans leave
@@ -208,7 +208,7 @@ func reposNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 		add(v, "members", members)
 		add(v, "member_groups", flowList(r.MemberGroups, used.groups))
 		rules := mapping()
-		for _, path := range sortedKeys(r.PushRules) {
+		for _, path := range slices.Sorted(maps.Keys(r.PushRules)) {
 			pr := r.PushRules[path]
 			body := flowMapping()
 			var users, groups, roles []string
@@ -252,7 +252,7 @@ func leftOut(live *state.Live, paths []string) string {
 	why := [2]string{"CodeArts manages them and reposync never changes them", "the spec has no name for their role and reposync never changes them"}
 	where := [2]map[string][]string{{}, {}}
 	for _, p := range paths {
-		for _, name := range sortedKeys(live.Repositories[p].Members) {
+		for _, name := range slices.Sorted(maps.Keys(live.Repositories[p].Members)) {
 			i, who := 0, oneLine(name)
 			switch lm := live.Repositories[p].Members[name]; {
 			case lm.Inherited:
@@ -272,7 +272,7 @@ func leftOut(live *state.Live, paths []string) string {
 		if len(m) > 0 {
 			lines = append(lines, "Members left out below, as "+why[i]+":")
 		}
-		for _, who := range sortedKeys(m) {
+		for _, who := range slices.Sorted(maps.Keys(m)) {
 			on := "every repository"
 			if rs := m[who]; len(rs) < len(paths) || len(rs) == 1 {
 				on = strings.Join(rs[:min(len(rs), 3)], ", ")
@@ -303,7 +303,7 @@ func gitAuthsNode(live *state.Live) *yaml.Node {
 		return nil
 	}
 	m := mapping()
-	for _, name := range sortedKeys(live.GitAuths) {
+	for _, name := range slices.Sorted(maps.Keys(live.GitAuths)) {
 		a := live.GitAuths[name]
 		v := flowMapping()
 		add(v, "repo_type", scalar(a.RepoType, "!!str"))

@@ -136,7 +136,7 @@ func (b *builder) resolveScopes(srcs []source, frags []*builder) {
 		b.diags = append(b.diags, diagAt(SeverityError, s, p, fmt.Sprintf(format, args...)))
 	}
 	var resolved []*state.FileScope
-	for _, key := range sortedKeys(b.scopes) {
+	for _, key := range slices.Sorted(maps.Keys(b.scopes)) {
 		sc := b.scopes[key]
 		p := yamlPath{"scopes", key}
 		switch files := byRel[key]; len(files) {
@@ -225,7 +225,7 @@ func (b *builder) checkScope(sc *state.FileScope) Diagnostics {
 	}
 	// grants checks what one definition grants against max_role.
 	grants := func(p yamlPath, members map[string]state.Member, mgs []state.Ref, rules map[string]state.PushRule) {
-		for _, user := range sortedKeys(members) {
+		for _, user := range slices.Sorted(maps.Keys(members)) {
 			m := members[user]
 			if !sc.Allows(m.Role) {
 				at(m.Source, p.key("members").key(user), "grants `%s` to `%s`, above this file's max_role `%s`", m.Role, user, sc.MaxRole)
@@ -236,7 +236,7 @@ func (b *builder) checkScope(sc *state.FileScope) Diagnostics {
 				at(mg.Source, p.key("member_groups"), "attaches member group `%s`: the role its members get is set in CodeArts, not in the spec, so it counts as `admin`, above this file's max_role `%s`", mg.Name, sc.MaxRole)
 			}
 		}
-		for _, path := range sortedKeys(rules) {
+		for _, path := range slices.Sorted(maps.Keys(rules)) {
 			for _, ro := range rules[path].Roles {
 				if rank := state.ProjectRoleRank(ro.Name); !sc.Allows(rank) {
 					at(ro.Source, p.key("push_rules").key(path).key("roles"), "names project role `%s`, which ranks as `%s`, above this file's max_role `%s`", ro.Name, rank, sc.MaxRole)
@@ -244,7 +244,7 @@ func (b *builder) checkScope(sc *state.FileScope) Diagnostics {
 			}
 		}
 	}
-	for _, path := range sortedKeys(b.d.Groups) {
+	for _, path := range slices.Sorted(maps.Keys(b.d.Groups)) {
 		g := b.d.Groups[path]
 		p := yamlPath{"groups", path}
 		if !sc.HoldsGroup(path) {
@@ -252,7 +252,7 @@ func (b *builder) checkScope(sc *state.FileScope) Diagnostics {
 		}
 		grants(p, nil, g.MemberGroups, nil)
 	}
-	for _, path := range sortedKeys(b.d.Repositories) {
+	for _, path := range slices.Sorted(maps.Keys(b.d.Repositories)) {
 		r := b.d.Repositories[path]
 		p := yamlPath{"repositories", path}
 		if !sc.Selects(path) {
@@ -260,7 +260,7 @@ func (b *builder) checkScope(sc *state.FileScope) Diagnostics {
 		}
 		grants(p, r.Members, r.MemberGroups, r.PushRules)
 	}
-	for _, name := range sortedKeys(b.d.Policies) {
+	for _, name := range slices.Sorted(maps.Keys(b.d.Policies)) {
 		pol := b.d.Policies[name]
 		p := yamlPath{"policies", name}
 		for i, pat := range pol.Patterns {
