@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -283,38 +282,11 @@ func repositoryPatternProblem(text string) string {
 
 func repositoryPatternOK(s string) bool { return schemaAccepts("/$defs/repositoryPattern", s) }
 
-var (
-	schemaRegexps   = map[string]*regexp.Regexp{}
-	schemaRegexpsMu sync.Mutex
-)
-
-// schemaAccepts reports whether the string s satisfies the string keywords
-// (pattern, minLength, maxLength) of the schema definition at ptr, so a
-// suggested fix is only offered when the schema accepts it.
+// schemaAccepts reports whether the schema definition at ptr accepts the
+// string s, so a suggested fix is only offered when the schema accepts it.
 func schemaAccepts(ptr, s string) bool {
-	if _, err := compiledSchema(); err != nil {
-		return false
-	}
-	def := schemaAt(ptr)
-	n := utf8.RuneCountInString(s)
-	if f, ok := def["minLength"].(float64); ok && n < int(f) {
-		return false
-	}
-	if f, ok := def["maxLength"].(float64); ok && n > int(f) {
-		return false
-	}
-	pat, ok := def["pattern"].(string)
-	if !ok {
-		return true
-	}
-	schemaRegexpsMu.Lock()
-	re, seen := schemaRegexps[pat]
-	if !seen {
-		re, _ = regexp.Compile(pat) // the validator compiled it already, so it compiles
-		schemaRegexps[pat] = re
-	}
-	schemaRegexpsMu.Unlock()
-	return re != nil && re.MatchString(s)
+	def := schemaIndex()[ptr]
+	return def != nil && new(quickRun).validScalar(def, s) // one value: no results to remember
 }
 
 // passwordEnvFor is the environment variable reposync proposes for a Git

@@ -3,6 +3,7 @@ package spec
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
 	"regexp"
 	"slices"
@@ -38,46 +39,32 @@ var quickValidator = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sch, quickSupports(sch, map[*jsonschema.Schema]bool{})
+	return sch, quickSupports(schemaIndex())
 })
 
-// quickSupports returns an error naming a keyword of s, or of a schema
-// below it, that the quick check does not interpret. (A `const` or an
-// `enum` of any kind is fine: the check says no to a value it cannot
-// compare with them.)
-func quickSupports(s *jsonschema.Schema, seen map[*jsonschema.Schema]bool) error {
-	if s == nil || seen[s] {
-		return nil
-	}
-	seen[s] = true
-	for _, k := range []struct {
-		keyword string
-		used    bool
-	}{
-		{"not", s.Not != nil}, {"allOf", s.AllOf != nil}, {"oneOf", s.OneOf != nil}, {"if", s.If != nil},
-		{"$recursiveRef", s.RecursiveRef != nil}, {"$dynamicRef", s.DynamicRef != nil}, {"format", s.Format != ""},
-		{"exclusiveMinimum", s.ExclusiveMinimum != nil}, {"exclusiveMaximum", s.ExclusiveMaximum != nil}, {"multipleOf", s.MultipleOf != nil},
-		{"maxProperties", s.MaxProperties >= 0}, {"patternProperties", s.PatternProperties != nil},
-		{"dependencies", s.Dependencies != nil || s.DependentRequired != nil || s.DependentSchemas != nil},
-		{"unevaluatedProperties", s.UnevaluatedProperties != nil}, {"unevaluatedItems", s.UnevaluatedItems != nil},
-		{"maxItems", s.MaxItems >= 0}, {"items (a list)", s.Items != nil}, {"prefixItems", s.PrefixItems != nil},
-		{"contains", s.Contains != nil}, {"contentEncoding", s.ContentEncoding != "" || s.ContentMediaType != ""},
-		{"an extension", s.Extensions != nil},
-	} {
-		if k.used {
-			return fmt.Errorf("%s: keyword %q is not supported by the quick check", s.Location, k.keyword)
-		}
-	}
-	subs := append([]*jsonschema.Schema{s.Ref, s.PropertyNames, s.Items2020}, s.AnyOf...)
-	for _, p := range s.Properties {
-		subs = append(subs, p)
-	}
-	if a, ok := s.AdditionalProperties.(*jsonschema.Schema); ok {
-		subs = append(subs, a)
-	}
-	for _, sub := range subs {
-		if err := quickSupports(sub, seen); err != nil {
-			return err
+// quickSupports returns an error naming a keyword of a schema in index
+// that the quick check does not interpret. (A `const` or an `enum` of any
+// kind is fine: the check says no to a value it cannot compare with them.)
+func quickSupports(index map[string]*jsonschema.Schema) error {
+	for _, ptr := range slices.Sorted(maps.Keys(index)) {
+		s := index[ptr]
+		for _, k := range []struct {
+			keyword string
+			used    bool
+		}{
+			{"not", s.Not != nil}, {"allOf", s.AllOf != nil}, {"oneOf", s.OneOf != nil}, {"if", s.If != nil},
+			{"$recursiveRef", s.RecursiveRef != nil}, {"$dynamicRef", s.DynamicRef != nil}, {"format", s.Format != ""},
+			{"exclusiveMinimum", s.ExclusiveMinimum != nil}, {"exclusiveMaximum", s.ExclusiveMaximum != nil}, {"multipleOf", s.MultipleOf != nil},
+			{"maxProperties", s.MaxProperties >= 0}, {"patternProperties", s.PatternProperties != nil},
+			{"dependencies", s.Dependencies != nil || s.DependentRequired != nil || s.DependentSchemas != nil},
+			{"unevaluatedProperties", s.UnevaluatedProperties != nil}, {"unevaluatedItems", s.UnevaluatedItems != nil},
+			{"maxItems", s.MaxItems >= 0}, {"items (a list)", s.Items != nil}, {"prefixItems", s.PrefixItems != nil},
+			{"contains", s.Contains != nil}, {"contentEncoding", s.ContentEncoding != "" || s.ContentMediaType != ""},
+			{"an extension", s.Extensions != nil},
+		} {
+			if k.used {
+				return fmt.Errorf("%s: keyword %q is not supported by the quick check", s.Location, k.keyword)
+			}
 		}
 	}
 	return nil
@@ -95,13 +82,14 @@ type patternInput struct {
 	s  string
 }
 
+// match is re.MatchString(s), remembered when r remembers results.
 func (r *quickRun) match(re *regexp.Regexp, s string) bool {
+	if r.matched == nil {
+		return re.MatchString(s)
+	}
 	k := patternInput{re, s}
 	if m, ok := r.matched[k]; ok {
 		return m
-	}
-	if r.matched == nil {
-		r.matched = map[patternInput]bool{}
 	}
 	m := re.MatchString(s)
 	r.matched[k] = m
@@ -110,7 +98,7 @@ func (r *quickRun) match(re *regexp.Regexp, s string) bool {
 
 // validDocument reports whether a whole document satisfies the schema.
 func validDocument(s *jsonschema.Schema, root *yaml.Node) bool {
-	return (&quickRun{}).valid(s, root, 0)
+	return (&quickRun{matched: map[patternInput]bool{}}).valid(s, root, 0)
 }
 
 // valid reports whether the value of n (as the converter would build it:

@@ -21,14 +21,12 @@ import (
 	"github.com/reposync/reposync/schema"
 )
 
-// schemaDoc is the schema itself, to read descriptions and property names;
-// compiledSchema reads it.
-var schemaDoc map[string]any
-
-// compiledSchema compiles the embedded schema once per process.
+// compiledSchema compiles the embedded schema once per process, with its
+// descriptions (for hints).
 var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft2020
+	c.ExtractAnnotations = true
 	if err := c.AddResource(schema.URL, bytes.NewReader(schema.JSON)); err != nil {
 		return nil, fmt.Errorf("load embedded schema: %w", err)
 	}
@@ -36,8 +34,55 @@ var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile embedded schema: %w", err)
 	}
-	return sch, json.Unmarshal(schema.JSON, &schemaDoc)
+	return sch, nil
 })
+
+// schemaIndex holds every compiled schema the quick check can reach (see
+// indexSchemas), by its JSON pointer into the schema document: what the
+// messages read, at the pointer a failure reports.
+var schemaIndex = sync.OnceValue(func() map[string]*jsonschema.Schema {
+	sch, err := compiledSchema()
+	if err != nil {
+		return nil
+	}
+	return indexSchemas(sch)
+})
+
+// indexSchemas lists s and every schema below it through the keywords the
+// quick check reads, by JSON pointer ("" for the root, "/$defs/groupPath").
+func indexSchemas(s *jsonschema.Schema) map[string]*jsonschema.Schema {
+	index := map[string]*jsonschema.Schema{}
+	var walk func(s *jsonschema.Schema)
+	walk = func(s *jsonschema.Schema) {
+		_, ptr, _ := strings.Cut(s.Location, "#")
+		if index[ptr] != nil {
+			return
+		}
+		index[ptr] = s
+		subs := append([]*jsonschema.Schema{s.Ref, s.PropertyNames, s.Items2020}, s.AnyOf...)
+		subs = slices.AppendSeq(subs, maps.Values(s.Properties))
+		if a, ok := s.AdditionalProperties.(*jsonschema.Schema); ok {
+			subs = append(subs, a)
+		}
+		for _, sub := range subs {
+			if sub != nil {
+				walk(sub)
+			}
+		}
+	}
+	walk(s)
+	return index
+}
+
+// schemaAt returns the compiled schema at a JSON pointer into the schema
+// document, such as the parent of a failing keyword; an empty schema when
+// there is none.
+func schemaAt(ptr string) *jsonschema.Schema {
+	if s := schemaIndex()[ptr]; s != nil {
+		return s
+	}
+	return &jsonschema.Schema{}
+}
 
 // validateSchema checks one document against the JSON Schema and turns every
 // failure into a located, readable diagnostic.
@@ -104,18 +149,12 @@ func wrongType(ve *jsonschema.ValidationError, loc string) bool {
 // anyOfTypes lists the JSON types the alternatives of the anyOf in the
 // schema at ptr accept, in order, without repeats.
 func anyOfTypes(ptr string) []string {
-	alts, _ := schemaAt(ptr)["anyOf"].([]any)
 	var out []string
-	for _, a := range alts {
-		am, _ := a.(map[string]any)
-		for i := 0; i < 10; i++ { // follow $ref chains, boundedly
-			ref, ok := am["$ref"].(string)
-			if !ok {
-				break
-			}
-			am = schemaAt(strings.TrimPrefix(ref, "#"))
+	for _, a := range schemaAt(ptr).AnyOf {
+		for i := 0; a.Ref != nil && i < 10; i++ { // follow $ref chains, boundedly
+			a = a.Ref
 		}
-		for _, t := range stringList(am["type"]) {
+		for _, t := range a.Types {
 			if !slices.Contains(out, t) {
 				out = append(out, t)
 			}
@@ -147,7 +186,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 	case keyword == "required":
 		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
 		var names []string
-		for _, name := range schemaStrings(parent, "required") {
+		for _, name := range schemaAt(parent).Required {
 			if _, ok := obj[name]; !ok {
 				names = append(names, "`"+name+"`")
 			}
@@ -204,7 +243,7 @@ func keyProblem(keyword, parent, k string) string {
 	}
 	why := patternHint(parent, k)
 	if keyword == "minLength" || keyword == "maxLength" {
-		why = lengthProblem(keyword, utf8.RuneCountInString(k), schemaInt(parent, keyword))
+		why = lengthProblem(keyword, utf8.RuneCountInString(k), schemaAt(parent))
 	}
 	return fmt.Sprintf("invalid key `%s`: %s", clip(k), why)
 }
@@ -219,7 +258,7 @@ func valueProblem(keyword, parent string, node *yaml.Node, p yamlPath, fallback 
 		// No form fits the value's type (see leaves).
 		return fmt.Sprintf("expected %s, got %s", article(strings.Join(anyOfTypes(parent), " or ")), jsonTypeName(node))
 	case "type":
-		want := strings.Join(schemaStrings(parent, "type"), " or ")
+		want := strings.Join(schemaAt(parent).Types, " or ")
 		got := jsonTypeName(node)
 		msg := fmt.Sprintf("expected %s, got %s", article(want), got)
 		switch {
@@ -237,10 +276,13 @@ func valueProblem(keyword, parent string, node *yaml.Node, p yamlPath, fallback 
 		if p.String() == "version" {
 			return fmt.Sprintf("unsupported spec version %s; this reposync reads version 1", value)
 		}
-		want, _ := json.Marshal(schemaAt(parent)["const"])
+		want, _ := json.Marshal(schemaAt(parent).Constant[0])
 		return fmt.Sprintf("must be %s", want)
 	case "enum":
-		choices := schemaEnum(parent)
+		var choices []string
+		for _, v := range schemaAt(parent).Enum {
+			choices = append(choices, fmt.Sprint(v))
+		}
 		return fmt.Sprintf("`%s` is not one of %s", value, strings.Join(backquote(choices), ", ")) + state.DidYouMean(value, choices)
 	case "pattern":
 		switch _, invisible := invisibleIn(value, false); {
@@ -258,7 +300,14 @@ func valueProblem(keyword, parent string, node *yaml.Node, p yamlPath, fallback 
 		}
 		return fmt.Sprintf("`%s` is not valid: %s", clip(value), patternHint(parent, value))
 	case "minimum", "maximum":
-		return fmt.Sprintf("%s is out of range: must be between %d and %d", value, schemaInt(parent, "minimum"), schemaInt(parent, "maximum"))
+		bound := func(r *big.Rat) string {
+			if r == nil {
+				return "0"
+			}
+			return r.RatString()
+		}
+		s := schemaAt(parent)
+		return fmt.Sprintf("%s is out of range: must be between %s and %s", value, bound(s.Minimum), bound(s.Maximum))
 	case "minLength", "maxLength":
 		if strings.HasSuffix(parent, "/$defs/repositoryPattern") && value == "" {
 			return "" // "empty pattern", from the pattern keyword, says it
@@ -267,9 +316,9 @@ func valueProblem(keyword, parent string, node *yaml.Node, p yamlPath, fallback 
 		if node.Kind == yaml.ScalarNode {
 			n = utf8.RuneCountInString(node.Value)
 		}
-		return lengthProblem(keyword, n, schemaInt(parent, keyword))
+		return lengthProblem(keyword, n, schemaAt(parent))
 	case "minItems":
-		return "needs at least " + state.Count(schemaInt(parent, keyword), "entry")
+		return "needs at least " + state.Count(schemaAt(parent).MinItems, "entry")
 	case "minProperties":
 		return fmt.Sprintf("empty: set at least one of %s", strings.Join(backquote(schemaPropertyNames(parent)), ", "))
 	}
@@ -305,14 +354,8 @@ func schemaFragment(abs string) string {
 	return abs
 }
 
-// schemaAt resolves a JSON pointer inside the schema document.
-func schemaAt(ptr string) map[string]any {
-	m, _ := valueAt(schemaDoc, ptr).(map[string]any)
-	return m
-}
-
 func schemaDescription(ptr string) string {
-	if d, ok := schemaAt(ptr)["description"].(string); ok {
+	if d := schemaAt(ptr).Description; d != "" {
 		return strings.TrimSuffix(d, ".")
 	}
 	return "see `reposync schema`"
@@ -334,42 +377,20 @@ func entryName(p yamlPath) string {
 	return ""
 }
 
-func lengthProblem(keyword string, n, limit int) string {
+// lengthProblem says that n characters break the keyword of s.
+func lengthProblem(keyword string, n int, s *jsonschema.Schema) string {
 	if keyword == "maxLength" {
-		return fmt.Sprintf("too long: %d characters, at most %d allowed", n, limit)
+		return fmt.Sprintf("too long: %d characters, at most %d allowed", n, s.MaxLength)
 	}
-	return fmt.Sprintf("too short: %d characters, at least %d needed", n, limit)
+	return fmt.Sprintf("too short: %d characters, at least %d needed", n, s.MinLength)
 }
 
 func schemaPropertyNames(ptr string) []string {
-	props, _ := schemaAt(ptr)["properties"].(map[string]any)
-	return slices.Sorted(maps.Keys(props))
-}
-
-// schemaStrings reads a keyword that holds a string or a list of strings
-// ("type", "required").
-func schemaStrings(ptr, keyword string) []string { return stringList(schemaAt(ptr)[keyword]) }
-
-// stringList reads a schema value that is a string or a list of strings.
-func stringList(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, x := range v {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
+	return slices.Sorted(maps.Keys(schemaAt(ptr).Properties))
 }
 
 // valueAt finds the value at a JSON pointer (as the validator reports it)
-// in a JSON value — the instance the validator saw, or the schema itself —
-// or nil.
+// in the JSON value the validator saw, or nil.
 func valueAt(v any, pointer string) any {
 	if pointer == "" || pointer == "/" {
 		return v
@@ -422,20 +443,6 @@ func canonical(v any) (string, bool) {
 	}
 	b, err := json.Marshal(v) // maps marshal with sorted keys
 	return "j" + string(b), err == nil
-}
-
-func schemaEnum(ptr string) []string {
-	vals, _ := schemaAt(ptr)["enum"].([]any)
-	var out []string
-	for _, v := range vals {
-		out = append(out, fmt.Sprint(v))
-	}
-	return out
-}
-
-func schemaInt(ptr, keyword string) int {
-	f, _ := schemaAt(ptr)[keyword].(float64)
-	return int(f)
 }
 
 func escapePointer(s string) string {
