@@ -21,9 +21,9 @@ import (
 type builder struct {
 	d     *state.Desired
 	diags Diagnostics
-	// seen remembers where each key was first defined, per section (nil in
-	// a fragment), and order lists the claims in the order they were made.
-	seen  map[claimID]claimed
+	// seen remembers where each key was first defined, per section; a
+	// fragment has none, and lists its claims in order instead.
+	seen  map[claimID]state.Source
 	order []claimed
 	// badPatterns holds the policies with a pattern already reported as
 	// bad, so the checks do not judge them by the patterns that are left.
@@ -60,7 +60,7 @@ func newBuilder() *builder {
 			// Groups and GitAuths stay nil until a file has the key: a
 			// section left out is not managed, so nothing in it is pruned.
 		},
-		seen:         map[claimID]claimed{},
+		seen:         map[claimID]state.Source{},
 		badPatterns:  map[string]bool{},
 		patternDiags: map[string]Diagnostics{},
 		scopes:       map[string]*state.FileScope{},
@@ -85,10 +85,9 @@ func (b *builder) presize(frags []*builder) {
 			n += len(f.order)
 		}
 	}
-	seen := make(map[claimID]claimed, len(b.seen)+n)
+	seen := make(map[claimID]state.Source, len(b.seen)+n)
 	maps.Copy(seen, b.seen)
 	b.seen = seen
-	b.order = slices.Grow(b.order, n)
 }
 
 // merge adds a fragment built from the next file, claiming each of its keys.
@@ -203,21 +202,19 @@ func integer(n *yaml.Node) (int64, bool) {
 // error naming both places.
 func (b *builder) claim(section, what, key string, s state.Source) bool {
 	id := claimID{section, key}
-	c := claimed{id, s, what}
 	if b.seen == nil { // a fragment
-		b.order = append(b.order, c)
+		b.order = append(b.order, claimed{id, s, what})
 		return true
 	}
 	if first, ok := b.seen[id]; ok {
-		p, msg := yamlPath{section, key}, fmt.Sprintf("%s `%s` is defined twice: here and at %s", what, key, first.src.Position())
+		p, msg := yamlPath{section, key}, fmt.Sprintf("%s `%s` is defined twice: here and at %s", what, key, first.Position())
 		if key == "" { // a setting that exists once per spec
-			p, msg = yamlPath{section}, fmt.Sprintf("%s is set in more than one file: here and at %s", what, first.src.Position())
+			p, msg = yamlPath{section}, fmt.Sprintf("%s is set in more than one file: here and at %s", what, first.Position())
 		}
 		b.diags = append(b.diags, diagAt(SeverityError, s, p, msg))
 		return false
 	}
-	b.seen[id] = c
-	b.order = append(b.order, c)
+	b.seen[id] = s
 	return true
 }
 
