@@ -28,7 +28,7 @@ type Options struct {
 	MaxRepositories int   // repositories listed
 }
 
-// DefaultOptions are the limits of DESIGN.md: 4 MiB per file and 100 000
+// DefaultOptions are the loader's limits: 4 MiB per file and 100 000
 // repositories, plus bounds that no real spec comes near.
 func DefaultOptions() Options {
 	return Options{
