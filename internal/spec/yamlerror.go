@@ -46,58 +46,42 @@ const (
 // upgrade cannot go unnoticed.
 func yamlFailureOf(dec *yaml.Decoder, data []byte) (f yamlFailure, ok bool) {
 	defer func() {
-		if recover() != nil { // a field of an unexpected kind
+		if recover() != nil { // a field moved, or of an unexpected kind
 			ok = false
 		}
 	}()
-	d := reflect.ValueOf(dec)
-	if d.Kind() != reflect.Pointer || d.IsNil() {
-		return f, false
-	}
-	p := d.Elem().FieldByName("parser")
-	if p.Kind() != reflect.Pointer || p.IsNil() {
-		return f, false
-	}
-	p = p.Elem()
-	yp, ev := p.FieldByName("parser"), p.FieldByName("event")
-	if !yp.IsValid() || !ev.IsValid() {
-		return f, false
-	}
-	mark := func(v reflect.Value) (yamlMark, bool) {
-		i, l, c := v.FieldByName("index"), v.FieldByName("line"), v.FieldByName("column")
-		if !i.IsValid() || !l.IsValid() || !c.IsValid() {
-			return yamlMark{}, false
+	field := func(v reflect.Value, name string) reflect.Value {
+		if fv := v.FieldByName(name); fv.IsValid() {
+			return fv
 		}
-		return yamlMark{index: int(i.Int()), line: int(l.Int()), column: int(c.Int())}, true
+		panic("no field " + name)
 	}
-	kind, problem, context := yp.FieldByName("error"), yp.FieldByName("problem"), yp.FieldByName("context")
-	if !kind.IsValid() || !problem.IsValid() || !context.IsValid() {
-		return f, false
+	mark := func(v reflect.Value) yamlMark {
+		return yamlMark{index: int(field(v, "index").Int()), line: int(field(v, "line").Int()), column: int(field(v, "column").Int())}
 	}
-	f.problem, f.context = problem.String(), context.String()
-	var okP, okC bool
-	switch kind.Int() {
+	p := field(reflect.ValueOf(dec).Elem(), "parser").Elem()
+	yp, ev := field(p, "parser"), field(p, "event")
+	f.problem, f.context = field(yp, "problem").String(), field(yp, "context").String()
+	switch kind := field(yp, "error").Int(); kind {
 	case yamlNoError:
 		// The node builder failed (an alias to an unknown anchor): the event
 		// it was handling is the culprit.
-		f.problemAt, okP = mark(ev.FieldByName("start_mark"))
-		okC = true
+		f.problemAt = mark(field(ev, "start_mark"))
 	case yamlReaderError:
 		// Reader errors carry a byte offset instead of a mark.
-		off := yp.FieldByName("problem_offset")
-		if !off.IsValid() || off.Int() < 0 || int(off.Int()) > len(data) {
+		off := int(field(yp, "problem_offset").Int())
+		if off < 0 || off > len(data) {
 			return f, false
 		}
-		line, col := lineCol(data, int(off.Int()))
-		f.problemAt, okP, okC = yamlMark{line: line - 1, column: col - 1, index: utf8.RuneCount(data[:off.Int()])}, true, true
+		line, col := lineCol(data, off)
+		f.problemAt = yamlMark{line: line - 1, column: col - 1, index: utf8.RuneCount(data[:off])}
 	case yamlScannerError, yamlParserError:
-		f.problemAt, okP = mark(yp.FieldByName("problem_mark"))
-		f.contextAt, okC = mark(yp.FieldByName("context_mark"))
-		f.fromScanner = kind.Int() == yamlScannerError
+		f.problemAt, f.contextAt = mark(field(yp, "problem_mark")), mark(field(yp, "context_mark"))
+		f.fromScanner = kind == yamlScannerError
 	default:
 		return f, false
 	}
-	return f, okP && okC
+	return f, true
 }
 
 var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
