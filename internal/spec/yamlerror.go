@@ -20,11 +20,10 @@ type yamlMark struct{ index, line, column int }
 // problem and where it is, and the construct it was reading ("while parsing
 // a flow sequence") and where that starts.
 type yamlFailure struct {
-	problem     string
-	problemAt   yamlMark
-	context     string
-	contextAt   yamlMark
-	fromScanner bool // a scanner error: the problem is at one character
+	problem   string
+	problemAt yamlMark
+	context   string
+	contextAt yamlMark
 }
 
 // yaml.v3 error types (yaml_error_type_t).
@@ -62,7 +61,7 @@ func yamlFailureOf(dec *yaml.Decoder, data []byte) (f yamlFailure, ok bool) {
 	p := field(reflect.ValueOf(dec).Elem(), "parser").Elem()
 	yp, ev := field(p, "parser"), field(p, "event")
 	f.problem, f.context = field(yp, "problem").String(), field(yp, "context").String()
-	switch kind := field(yp, "error").Int(); kind {
+	switch field(yp, "error").Int() {
 	case yamlNoError:
 		// The node builder failed (an alias to an unknown anchor): the event
 		// it was handling is the culprit.
@@ -77,7 +76,6 @@ func yamlFailureOf(dec *yaml.Decoder, data []byte) (f yamlFailure, ok bool) {
 		f.problemAt = yamlMark{line: line - 1, column: col - 1, index: utf8.RuneCount(data[:off])}
 	case yamlScannerError, yamlParserError:
 		f.problemAt, f.contextAt = mark(field(yp, "problem_mark")), mark(field(yp, "context_mark"))
-		f.fromScanner = kind == yamlScannerError
 	default:
 		return f, false
 	}
