@@ -348,8 +348,8 @@ func unknownKeyMessage(name string, allowed []string, schemaPtr string, p yamlPa
 
 // schemaFragment returns the JSON pointer part of an absolute keyword location.
 func schemaFragment(abs string) string {
-	if i := strings.Index(abs, "#"); i >= 0 {
-		return abs[i+1:]
+	if _, ptr, ok := strings.Cut(abs, "#"); ok {
+		return ptr
 	}
 	return abs
 }
