@@ -211,29 +211,16 @@ func (r *quickRun) validArray(s *jsonschema.Schema, n *yaml.Node, depth int) boo
 // mappings of scalars (the long forms of grants); anything else is left to
 // the library.
 func uniqueStrings(items []*yaml.Node) bool {
-	if len(items) <= 16 {
-		keys := make([]string, 0, len(items))
-		for _, a := range items {
-			ka, ok := entryKey(a)
-			if !ok || slices.Contains(keys, ka) {
-				return false
-			}
-			keys = append(keys, ka)
-		}
-		return true
-	}
-	seen := make(map[string]struct{}, len(items))
-	for _, it := range items {
-		v, ok := entryKey(it)
+	keys := make([]string, len(items))
+	for i, it := range items {
+		k, ok := entryKey(it)
 		if !ok {
 			return false
 		}
-		if _, dup := seen[v]; dup {
-			return false
-		}
-		seen[v] = struct{}{}
+		keys[i] = k
 	}
-	return true
+	slices.Sort(keys)
+	return len(slices.Compact(keys)) == len(items)
 }
 
 // entryKey renders a list entry that is a string or a mapping of scalars
