@@ -236,37 +236,19 @@ func (b *builder) add(doc *document) {
 		case "users":
 			section(b, f, top, "user pin", b.d.Users, func(_ string, e entry, s state.Source) state.UserPin {
 				pin := state.UserPin{Name: e.key, Source: s}
-				for _, fe := range entries(e.value) {
-					switch fe.key {
-					case "id":
-						pin.ID, _ = integer(fe.value)
-					case "iam_id":
-						pin.IAMID, _ = str(fe.value)
-					}
-				}
+				fields(e.value, map[string]any{"id": &pin.ID, "iam_id": &pin.IAMID})
 				return pin
 			})
 		case "member_groups":
 			section(b, f, top, "member group pin", b.d.MemberGroups, func(_ string, e entry, s state.Source) state.MemberGroupPin {
 				pin := state.MemberGroupPin{Name: e.key, Source: s}
-				for _, fe := range entries(e.value) {
-					switch fe.key {
-					case "id":
-						pin.ID, _ = str(fe.value)
-					case "team_id":
-						pin.TeamID, _ = integer(fe.value)
-					}
-				}
+				fields(e.value, map[string]any{"id": &pin.ID, "team_id": &pin.TeamID})
 				return pin
 			})
 		case "roles":
 			section(b, f, top, "role pin", b.d.Roles, func(_ string, e entry, s state.Source) state.RolePin {
 				pin := state.RolePin{Name: e.key, Source: s}
-				for _, fe := range entries(e.value) {
-					if fe.key == "id" {
-						pin.ID, _ = str(fe.value)
-					}
-				}
+				fields(e.value, map[string]any{"id": &pin.ID})
 				return pin
 			})
 		case "scope":
@@ -289,18 +271,23 @@ func (b *builder) add(doc *document) {
 			}
 			section(b, f, top, "Git authorization", b.d.GitAuths, func(_ string, e entry, s state.Source) *state.GitAuth {
 				a := &state.GitAuth{Name: e.key, Source: s}
-				for _, fe := range entries(e.value) {
-					switch fe.key {
-					case "repo_type":
-						a.RepoType, _ = str(fe.value)
-					case "user":
-						a.User, _ = str(fe.value)
-					case "password_env":
-						a.PasswordEnv, _ = str(fe.value)
-					}
-				}
+				fields(e.value, map[string]any{"repo_type": &a.RepoType, "user": &a.User, "password_env": &a.PasswordEnv})
 				return a
 			})
+		}
+	}
+}
+
+// fields reads the entries of mapping n that name a place in into: a
+// string for a *string, a whole number for an *int64. A value of another
+// type is left out (the schema reported it).
+func fields(n *yaml.Node, into map[string]any) {
+	for _, e := range entries(n) {
+		switch p := into[e.key].(type) {
+		case *string:
+			*p, _ = str(e.value)
+		case *int64:
+			*p, _ = integer(e.value)
 		}
 	}
 }
