@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,15 +31,10 @@ func LoadFiles(opts Options, files []File, roots ...string) (*state.Desired, Dia
 		roots = []string{"."}
 	}
 	byName := make(map[string][]byte, len(files))
-	names := make([]string, 0, len(files))
 	for _, f := range files {
-		n := path.Clean(f.Name)
-		if _, dup := byName[n]; !dup {
-			names = append(names, n)
-		}
-		byName[n] = f.Data
+		byName[path.Clean(f.Name)] = f.Data
 	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(byName))
 	fd := &finder{max: opts.MaxFiles, seen: map[string]string{}}
 roots:
 	for _, root := range roots {
