@@ -20,8 +20,8 @@ func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnost
 	listed, groups := slices.Sorted(maps.Keys(d.Repositories)), slices.Sorted(maps.Keys(d.Groups))
 	ds = append(ds, pathClashes(d, listed, groups)...)
 	ds = append(ds, listedOutOfScope(d, listed, groups)...)
-	ds = append(ds, caseClashes("group", "groups", d.Groups, groups, func(g *state.Group) state.Source { return g.Source })...)
-	ds = append(ds, caseClashes("repository", "repositories", d.Repositories, listed, func(r *state.Repository) state.Source { return r.Source })...)
+	ds = append(ds, caseClashes("group", "groups", groups, func(p string) state.Source { return d.Groups[p].Source })...)
+	ds = append(ds, caseClashes("repository", "repositories", listed, func(p string) state.Source { return d.Repositories[p].Source })...)
 	ds = append(ds, pinClashes(d)...)
 	ds = append(ds, nearPins(d)...)
 	ds = append(ds, policyProblems(d, listed, badPatterns)...)
@@ -192,18 +192,17 @@ func patternList(ps []state.Pattern) string {
 	return strings.Join(s, ", ")
 }
 
-// caseClashes warns about paths (keys, the sorted keys of m) that differ only
-// in letter case: CodeArts paths are matched exactly, but such
-// near-duplicates are almost always typos.
-func caseClashes[V any](kind, section string, m map[string]V, keys []string, source func(V) state.Source) Diagnostics {
+// caseClashes warns about paths (sorted, each written at source(path))
+// that differ only in letter case: CodeArts paths are matched exactly, but
+// such near-duplicates are almost always typos.
+func caseClashes(kind, section string, paths []string, source func(path string) state.Source) Diagnostics {
 	var ds Diagnostics
-	byLower := make(map[string]string, len(keys))
-	for _, p := range keys {
+	byLower := make(map[string]string, len(paths))
+	for _, p := range paths {
 		l := strings.ToLower(p)
 		if other, ok := byLower[l]; ok {
-			s := source(m[p])
-			ds = append(ds, diagAt(SeverityWarning, s, yamlPath{section, p},
-				fmt.Sprintf("%s `%s` differs only in letter case from `%s` (%s)", kind, p, other, source(m[other]))))
+			ds = append(ds, diagAt(SeverityWarning, source(p), yamlPath{section, p},
+				fmt.Sprintf("%s `%s` differs only in letter case from `%s` (%s)", kind, p, other, source(other))))
 			continue
 		}
 		byLower[l] = p

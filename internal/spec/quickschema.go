@@ -159,21 +159,15 @@ func (r *quickRun) validObject(s *jsonschema.Schema, n *yaml.Node, depth int) bo
 		if s.PropertyNames != nil && !r.validScalar(s.PropertyNames, k.Value) {
 			return false
 		}
-		if p, ok := s.Properties[k.Value]; ok {
-			if !r.valid(p, v, depth+1) {
+		p, known := s.Properties[k.Value]
+		if !known {
+			if allowed, isBool := s.AdditionalProperties.(bool); isBool && !allowed {
 				return false
 			}
-			continue
+			p, _ = s.AdditionalProperties.(*jsonschema.Schema) // nil: anything goes
 		}
-		switch addl := s.AdditionalProperties.(type) {
-		case bool:
-			if !addl {
-				return false
-			}
-		case *jsonschema.Schema:
-			if !r.valid(addl, v, depth+1) {
-				return false
-			}
+		if p != nil && !r.valid(p, v, depth+1) {
+			return false
 		}
 	}
 	return true
