@@ -102,17 +102,17 @@ func syntaxError(file string, data []byte, dec *yaml.Decoder, err error) Diagnos
 		msg = f.problem
 	}
 	at := f.problemAt
-	atEnd := at.index >= utf8.RuneCount(data)
+	// The construct being read, and where it starts.
+	opened, openedAt := what(f.context, runeAt(data, f.contextAt)), fmt.Sprintf("line %d, column %d", f.contextAt.line+1, f.contextAt.column+1)
 	hint := ""
 	switch {
-	case atEnd && f.context != "":
+	case at.index >= utf8.RuneCount(data) && f.context != "":
 		// Something opened is never closed: point at where it opens, since the
 		// end of the file is no help.
 		at = f.contextAt
-		hint = "the " + what(f.context, runeAt(data, at)) + " that starts here is never closed"
+		hint = "the " + opened + " that starts here is never closed"
 	case strings.HasPrefix(msg, "did not find expected key") || strings.HasPrefix(msg, "did not find expected '-'"):
-		hint = fmt.Sprintf("check the indentation: this line does not line up with the entries of the %s at line %d, column %d",
-			what(f.context, runeAt(data, f.contextAt)), f.contextAt.line+1, f.contextAt.column+1)
+		hint = fmt.Sprintf("check the indentation: this line does not line up with the entries of the %s at %s", opened, openedAt)
 	case strings.HasPrefix(msg, "found character that cannot start any token"):
 		switch r := runeAt(data, at); r {
 		case '\t':
@@ -125,7 +125,7 @@ func syntaxError(file string, data []byte, dec *yaml.Decoder, err error) Diagnos
 	case strings.HasPrefix(msg, "did not find expected ',' or '") && at.line == f.contextAt.line && runeAt(data, at) == ':':
 		hint = colonHint
 	case strings.HasPrefix(msg, "did not find expected ',' or '") && f.context != "":
-		hint = fmt.Sprintf("the %s at line %d, column %d is not closed before this", what(f.context, runeAt(data, f.contextAt)), f.contextAt.line+1, f.contextAt.column+1)
+		hint = fmt.Sprintf("the %s at %s is not closed before this", opened, openedAt)
 	}
 	if hint != "" {
 		msg += " (" + hint + ")"
