@@ -89,10 +89,7 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 			members: slices.Sorted(maps.Keys(pol.Members)), rules: slices.Sorted(maps.Keys(pol.PushRules))})
 	}
 
-	var out map[string]*state.EffectiveRepository
-	if build {
-		out = map[string]*state.EffectiveRepository{}
-	}
+	out := map[string]*state.EffectiveRepository{}
 	cs := &conflicts{seen: map[string]*conflict{}}
 	var selected []*expandPolicy
 	for _, path := range paths {
