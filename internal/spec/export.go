@@ -175,12 +175,8 @@ func groupsNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 	for _, p := range paths {
 		g := live.Groups[p]
 		v := flowMapping()
-		if g.Visibility != "" {
-			add(v, "visibility", scalar(g.Visibility, "!!str"))
-		}
-		if g.Description != "" {
-			add(v, "description", scalar(g.Description, "!!str"))
-		}
+		addSet(v, "visibility", g.Visibility, "!!str")
+		addSet(v, "description", g.Description, "!!str")
 		if g.MemberGroups != nil {
 			add(v, "member_groups", flowList(g.MemberGroups, used.groups))
 		}
@@ -340,12 +336,8 @@ func insertPins(root *yaml.Node, live *state.Live, used *usage) {
 			return nil
 		}
 		v := flowMapping()
-		if u.ID != 0 {
-			add(v, "id", scalar(fmt.Sprint(u.ID), "!!int"))
-		}
-		if u.IAMID != "" {
-			add(v, "iam_id", scalar(u.IAMID, "!!str"))
-		}
+		addSet(v, "id", fmt.Sprint(u.ID), "!!int")
+		addSet(v, "iam_id", u.IAMID, "!!str")
 		return v
 	})
 	section("member_groups", used.groups, func(n string) *yaml.Node {
@@ -354,12 +346,8 @@ func insertPins(root *yaml.Node, live *state.Live, used *usage) {
 			return nil
 		}
 		v := flowMapping()
-		if g.ID != "" {
-			add(v, "id", scalar(g.ID, "!!str"))
-		}
-		if g.TeamID != 0 {
-			add(v, "team_id", scalar(fmt.Sprint(g.TeamID), "!!int"))
-		}
+		addSet(v, "id", g.ID, "!!str")
+		addSet(v, "team_id", fmt.Sprint(g.TeamID), "!!int")
 		return v
 	})
 	section("roles", used.roles, func(n string) *yaml.Node {
@@ -385,6 +373,13 @@ func scalar(v, tag string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode,
 
 func add(m *yaml.Node, key string, v *yaml.Node) {
 	m.Content = append(m.Content, scalar(key, "!!str"), v)
+}
+
+// addSet adds key: v to m unless v is unset: "", or 0 for an integer.
+func addSet(m *yaml.Node, key, v, tag string) {
+	if v != "" && (tag != "!!int" || v != "0") {
+		add(m, key, scalar(v, tag))
+	}
 }
 
 func flowList(items []string, used map[string]bool) *yaml.Node {
