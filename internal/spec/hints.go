@@ -29,10 +29,7 @@ func patternHint(ptr, v string) string {
 			return unicode.IsLetter(r) || unicode.IsNumber(r) || strings.ContainsRune(" _.@-", r)
 		}, "letters, digits, spaces, `-`, `_`, `.` and `@`", " ", "")
 	case "memberGroupName", "roleName":
-		what := "a member group name"
-		if def == "roleName" {
-			what = "a role name"
-		}
+		what := map[string]string{"memberGroupName": "a member group name", "roleName": "a role name"}[def]
 		return nameHint(what, v, 100, func(r rune) bool { return r != '/' && !unicode.IsControl(r) },
 			"anything but `/` and control characters", asciiSpace, asciiSpace)
 	case "policyName":
