@@ -101,7 +101,7 @@ func validDocument(s *jsonschema.Schema, root *yaml.Node) bool {
 	return (&quickRun{matched: map[patternInput]bool{}}).valid(s, root, 0)
 }
 
-// valid reports whether the value of n (as the converter would build it:
+// valid reports whether the value of n (as jsonValue would build it:
 // aliases followed, scalars resolved by scalarValue) satisfies s. It assumes
 // a tree without duplicate or merge keys (the caller runs it only when the
 // parser found no structural problem). depth bounds the recursion, as the

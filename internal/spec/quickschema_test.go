@@ -90,8 +90,8 @@ func TestQuickSchemaAgreesWithLibrary(t *testing.T) {
 		for n := 1 + rng.IntN(3); n > 0; n-- {
 			mutate(rng, root)
 		}
-		m := &document{file: doc.file, root: root, opts: DefaultOptions(), clean: true}
-		c := newConverter(m.opts, m.file, root, false)
+		m := &document{file: doc.file, root: root, clean: true}
+		c := newConverter(DefaultOptions(), m.file, root)
 		c.convert(root, 0)
 		if len(c.diags) > 0 {
 			continue // a duplicate key made by the mutation: not a clean tree

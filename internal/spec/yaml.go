@@ -25,19 +25,45 @@ type document struct {
 	file  string
 	rel   string     // the file's path below its spec root (source.rel)
 	root  *yaml.Node // the top-level mapping
-	opts  Options
-	clean bool // no duplicate or merge keys, no odd keys: the quick schema check applies
-	value any  // built by documentValue
+	clean bool       // no duplicate or merge keys, no odd keys: the quick schema check applies
+	value any        // built by documentValue
 }
 
 // documentValue returns the document as the JSON-compatible value the
 // schema validator library takes, building it on first use.
 func documentValue(doc *document) any {
 	if doc.value == nil {
-		c := newConverter(doc.opts, doc.file, doc.root, true)
-		doc.value = c.convert(doc.root, 0)
+		doc.value = jsonValue(doc.root)
 	}
 	return doc.value
+}
+
+// jsonValue is the value of n as the schema validator takes it: aliases
+// followed; merge keys, keys that are not strings and repeated keys left
+// out, as the converter reported them; scalars as scalarValue reads them.
+// The converter has checked the tree, so its size and depth are bounded.
+func jsonValue(n *yaml.Node) any {
+	switch n = deref(n); {
+	case n == nil:
+		return nil
+	case n.Kind == yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, ch := range n.Content {
+			out[i] = jsonValue(ch)
+		}
+		return out
+	case n.Kind == yaml.MappingNode:
+		es := entries(n)
+		out := make(map[string]any, len(es))
+		for _, e := range es {
+			out[e.key] = jsonValue(e.value)
+		}
+		return out
+	case n.Kind == yaml.ScalarNode:
+		v, _ := scalarValue(n)
+		return v
+	}
+	return nil
 }
 
 // parseDocument parses one file defensively: invalid UTF-8, parser failures,
@@ -90,12 +116,12 @@ func parseDocument(opts Options, src source) (*document, Diagnostics) {
 	}
 	// Check the structure without building anything: most documents are
 	// clean and valid, and then the schema check reads the nodes directly.
-	c := newConverter(opts, src.name, top, false)
+	c := newConverter(opts, src.name, top)
 	c.convert(top, 0)
 	if c.exhausted || c.tooDeep {
 		return nil, c.diags
 	}
-	return &document{file: src.name, rel: src.rel, root: top, opts: opts, clean: len(c.diags) == 0}, c.diags
+	return &document{file: src.name, rel: src.rel, root: top, clean: len(c.diags) == 0}, c.diags
 }
 
 // safeDecode guards against a panic inside the YAML parser: hostile input must
@@ -121,11 +147,11 @@ func countNodes(n *yaml.Node, depth int) int {
 	return c
 }
 
-// converter checks the structure of a YAML node tree and, when build is set,
-// turns it into JSON-compatible values.
+// converter checks the structure of a YAML node tree: what jsonValue would
+// leave out, aliases that expand too far, nesting too deep, tags, and
+// characters a reviewer cannot see.
 type converter struct {
 	file      string
-	build     bool
 	budget    int // nodes left to visit, aliases expanded
 	maxDep    int
 	exhausted bool
@@ -142,10 +168,9 @@ type converter struct {
 	reported map[*yaml.Node]bool
 }
 
-func newConverter(opts Options, file string, top *yaml.Node, build bool) *converter {
+func newConverter(opts Options, file string, top *yaml.Node) *converter {
 	return &converter{
 		file:   file,
-		build:  build,
 		budget: 4*countNodes(top, 0) + 100_000,
 		maxDep: opts.MaxDepth,
 	}
@@ -158,18 +183,17 @@ func (c *converter) errAt(n *yaml.Node, p yamlPath, msg string) {
 // path returns the YAML path of the node being converted.
 func (c *converter) path() yamlPath { return slices.Clone(c.stack) }
 
-// convert checks n and, when building, returns its value. The YAML path
-// lives on a stack and is only copied when a diagnostic needs it, so a clean
-// tree costs no paths.
-func (c *converter) convert(n *yaml.Node, depth int) any {
+// convert checks n. The YAML path lives on a stack and is only copied when
+// a diagnostic needs it, so a clean tree costs no paths.
+func (c *converter) convert(n *yaml.Node, depth int) {
 	if c.exhausted || c.tooDeep {
-		return nil
+		return
 	}
 	c.budget--
 	if c.budget < 0 {
 		c.exhausted = true
 		c.errAt(n, c.path(), "YAML aliases expand to too many values (an alias bomb?); write the values out or use fewer aliases")
-		return nil
+		return
 	}
 	if depth > c.maxDep {
 		c.tooDeep = true
@@ -178,68 +202,42 @@ func (c *converter) convert(n *yaml.Node, depth int) any {
 			p = append(p[:4], "…")
 		}
 		c.errAt(n, p, fmt.Sprintf("nesting deeper than %d levels; a spec is never this deep", c.maxDep))
-		return nil
+		return
 	}
 	if n.Anchor != "" {
 		c.shared++
 		defer func() { c.shared-- }()
 	}
-	if !c.build && n.Kind != yaml.AliasNode && !c.checkValue(n) {
-		return nil
+	if n.Kind != yaml.AliasNode && !c.checkValue(n) {
+		return
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			c.errAt(n, c.path(), "alias to an unknown anchor")
-			return nil
+			return
 		}
 		c.shared++
 		defer func() { c.shared-- }()
-		return c.convert(n.Alias, depth+1)
+		c.convert(n.Alias, depth+1)
 	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			return nil
+		if len(n.Content) > 0 {
+			c.convert(n.Content[0], depth+1)
 		}
-		return c.convert(n.Content[0], depth+1)
 	case yaml.SequenceNode:
-		return c.convertList(n, depth)
+		for i, ch := range n.Content {
+			c.stack = append(c.stack, i)
+			c.convert(ch, depth+1)
+			c.stack = c.stack[:len(c.stack)-1]
+		}
 	case yaml.MappingNode:
-		return c.convertMapping(n, depth)
-	case yaml.ScalarNode:
-		if c.build {
-			v, _ := scalarValue(n)
-			return v
-		}
+		c.convertMapping(n, depth)
 	}
-	return nil
-}
-
-func (c *converter) convertList(n *yaml.Node, depth int) any {
-	var out []any
-	if c.build {
-		out = make([]any, 0, len(n.Content))
-	}
-	for i, ch := range n.Content {
-		c.stack = append(c.stack, i)
-		v := c.convert(ch, depth+1)
-		c.stack = c.stack[:len(c.stack)-1]
-		if c.build {
-			out = append(out, v)
-		}
-	}
-	if !c.build {
-		return nil
-	}
-	return out
 }
 
 // convertMapping checks a mapping's keys — merge keys, keys that are not
-// plain strings, duplicates — and converts its values.
-func (c *converter) convertMapping(n *yaml.Node, depth int) any {
-	var out map[string]any
-	if c.build {
-		out = make(map[string]any, len(n.Content)/2)
-	}
+// plain strings, duplicates — and its values.
+func (c *converter) convertMapping(n *yaml.Node, depth int) {
 	check := true
 	if c.shared > 0 {
 		if c.checked == nil {
@@ -271,7 +269,7 @@ func (c *converter) convertMapping(n *yaml.Node, depth int) any {
 			continue
 		}
 		key := k.Value
-		if check && !c.build {
+		if check {
 			c.checkKey(k)
 		}
 		var prev *yaml.Node
@@ -289,16 +287,9 @@ func (c *converter) convertMapping(n *yaml.Node, depth int) any {
 			continue
 		}
 		c.stack = append(c.stack, key)
-		val := c.convert(v, depth+1)
+		c.convert(v, depth+1)
 		c.stack = c.stack[:len(c.stack)-1]
-		if c.build {
-			out[key] = val
-		}
 	}
-	if !c.build {
-		return nil
-	}
-	return out
 }
 
 // checkValue reports a value that is not what it says: a tag outside
