@@ -143,23 +143,12 @@ type expansion struct {
 func (x *expansion) own(r *state.Repository) {
 	eff := x.eff
 	eff.Listed, eff.Source = true, r.Source
-	if r.Members != nil {
-		eff.Members, eff.MembersAuthoritative = r.Members, true
-		if x.build {
-			eff.Members, x.ownMembers = maps.Clone(r.Members), true
-		}
-	}
-	if r.MemberGroups != nil {
-		eff.MemberGroups, eff.MemberGroupsAuthoritative = r.MemberGroups, true
-		if x.build {
-			eff.MemberGroups = slices.Clone(r.MemberGroups)
-		}
-	}
-	if r.PushRules != nil {
-		eff.PushRules, eff.PushRulesAuthoritative = r.PushRules, true
-		if x.build {
-			eff.PushRules, x.ownRules = maps.Clone(r.PushRules), true
-		}
+	eff.Members, eff.MembersAuthoritative = r.Members, r.Members != nil
+	eff.MemberGroups, eff.MemberGroupsAuthoritative = r.MemberGroups, r.MemberGroups != nil
+	eff.PushRules, eff.PushRulesAuthoritative = r.PushRules, r.PushRules != nil
+	if x.build {
+		eff.Members, eff.MemberGroups, eff.PushRules = maps.Clone(r.Members), slices.Clone(r.MemberGroups), maps.Clone(r.PushRules)
+		x.ownMembers, x.ownRules = r.Members != nil, r.PushRules != nil
 	}
 }
 

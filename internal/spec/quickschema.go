@@ -242,11 +242,8 @@ func mappingKey(n *yaml.Node) (string, bool) {
 			return "", false
 		}
 		sv, ok := scalarValue(v)
-		if !ok {
-			return "", false
-		}
-		c, ok := canonical(sv)
-		if !ok {
+		c, canon := canonical(sv)
+		if !ok || !canon {
 			return "", false
 		}
 		m[k.Value] = c
