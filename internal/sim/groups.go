@@ -379,7 +379,10 @@ func hDeleteGroup(s *Server, q *request) reply {
 	}
 	g, bad := s.liveGroupParam(q)
 	if bad != nil {
-		if gh := s.ghosts[g.ID]; bad.status == http.StatusNotFound && gh != nil {
+		if bad.status != http.StatusNotFound {
+			return *bad // g is nil
+		}
+		if gh := s.ghosts[g.ID]; gh != nil {
 			// Already scheduled: the same answer, nothing more to do.
 			return reply{status: http.StatusAccepted, body: "Group '" + base(gh.group.Path) + "' was scheduled for deletion."}
 		}
