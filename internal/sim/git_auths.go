@@ -29,18 +29,7 @@ func authOf(a GitAuth) authDTO {
 		RepoUser: a.User, TokenType: "password", CreateTime: a.CreateTime, UpdateTime: a.CreateTime}
 }
 
-func (s *Server) checkIAMProject(q *request) *reply {
-	if q.params["iam_project_id"] != s.fx.IAMProjectID {
-		r := stageErr(http.StatusNotFound, "SVCSTG.REPO.0404", "project "+q.params["iam_project_id"]+" not found")
-		return &r
-	}
-	return nil
-}
-
 func hListAuths(s *Server, q *request) reply {
-	if bad := s.checkIAMProject(q); bad != nil {
-		return *bad
-	}
 	items := []authDTO{}
 	for _, a := range s.fx.GitAuths {
 		items = append(items, authOf(a))
@@ -49,9 +38,6 @@ func hListAuths(s *Server, q *request) reply {
 }
 
 func hCreatePasswordAuth(s *Server, q *request) reply {
-	if bad := s.checkIAMProject(q); bad != nil {
-		return *bad
-	}
 	rt := q.params["repo_type"]
 	if !validRepoType(rt) {
 		return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0400", "repo_type must be github, devcloud or bitbucket")
@@ -78,9 +64,6 @@ func hCreatePasswordAuth(s *Server, q *request) reply {
 }
 
 func hDeleteAuth(s *Server, q *request) reply {
-	if bad := s.checkIAMProject(q); bad != nil {
-		return *bad
-	}
 	name := q.params["name"]
 	for i, a := range s.fx.GitAuths {
 		if a.Name == name {

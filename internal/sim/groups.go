@@ -164,13 +164,18 @@ func (s *Server) children(parent string) ([]*Group, []*Repository) {
 	return gs, rs
 }
 
-// listChildren answers the subgroup-and-repository listings: sub-groups,
-// then repositories, in the order of order_by/sort or list_order (order.go).
-// archived (default false, REFERENCE §4.5) splits them: false lists the
-// groups and the repositories that are not archived; true only the archived
-// repositories, or with behaviour archived_listing: all every child — so
-// "is this group empty" takes both listings.
-func (s *Server) listChildren(q *request, parent string) reply {
+// hListChildren answers the subgroup-and-repository listings of the project
+// root or of a group: sub-groups, then repositories, in the order of
+// order_by/sort or list_order (order.go). archived (default false,
+// REFERENCE §4.5) splits them: false lists the groups and the repositories
+// that are not archived; true only the archived repositories, or with
+// behaviour archived_listing: all every child — so "is this group empty"
+// takes both listings.
+func hListChildren(s *Server, q *request) reply {
+	parent := ""
+	if q.group != nil {
+		parent = q.group.Path
+	}
 	by, desc, bad := s.treeOrder(q)
 	if bad != nil {
 		return *bad
@@ -215,57 +220,6 @@ func (s *Server) listChildren(q *request, parent string) reply {
 	return listReply(q, items, false)
 }
 
-func (s *Server) checkProject(q *request) *reply {
-	if q.params["project_id"] != s.fx.ProjectID {
-		r := notFound("project " + q.params["project_id"] + " not found")
-		return &r
-	}
-	return nil
-}
-
-// groupParam resolves {group_id} for a read: a live group, or under
-// delete_group: async one scheduled for deletion that is still visible.
-func (s *Server) groupParam(q *request) (*Group, *reply) {
-	g, bad := s.liveGroupParam(q)
-	if bad != nil && bad.status == http.StatusNotFound {
-		if gh := s.ghosts[g.ID]; gh != nil {
-			return &gh.group, nil
-		}
-	}
-	return g, bad
-}
-
-// liveGroupParam resolves {group_id} to a group of the state, for a write.
-// On 404 the returned group carries only the id asked for.
-func (s *Server) liveGroupParam(q *request) (*Group, *reply) {
-	id, ok := intParam(q.params["group_id"])
-	if !ok {
-		r := badParam("group_id must be an integer from 1 to 2147483647")
-		return nil, &r
-	}
-	g := s.idx.groupByID[id]
-	if g == nil {
-		r := notFound(fmt.Sprintf("group %d not found", id))
-		return &Group{ID: id}, &r
-	}
-	return g, nil
-}
-
-func hListProjectChildren(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
-	return s.listChildren(q, "")
-}
-
-func hListGroupChildren(s *Server, q *request) reply {
-	g, bad := s.groupParam(q)
-	if bad != nil {
-		return *bad
-	}
-	return s.listChildren(q, g.Path)
-}
-
 func (s *Server) ancestors(path string) ([]int64, []string) {
 	ids, names := []int64{}, []string{}
 	segs := strings.Split(path, "/")
@@ -295,13 +249,7 @@ func (s *Server) creatorID() int64 {
 }
 
 func hShowGroup(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
-	g, bad := s.groupParam(q)
-	if bad != nil {
-		return *bad
-	}
+	g := q.group
 	subs, repos := s.children(g.Path)
 	ids, names := s.ancestors(g.Path)
 	d := showGroupDTO{ID: g.ID, Name: base(g.Path), FullName: s.fullName(g.Path), FullPath: s.fullPath(g.Path), Description: g.Description,
@@ -324,9 +272,6 @@ type createGroupBody struct {
 }
 
 func hCreateGroup(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
 	var b createGroupBody
 	if err := json.Unmarshal(q.body, &b); err != nil {
 		return badParam("invalid request body: " + err.Error())
@@ -374,19 +319,10 @@ func hCreateGroup(s *Server, q *request) reply {
 }
 
 func hDeleteGroup(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
-	g, bad := s.liveGroupParam(q)
-	if bad != nil {
-		if bad.status != http.StatusNotFound {
-			return *bad // g is nil
-		}
-		if gh := s.ghosts[g.ID]; gh != nil {
-			// Already scheduled: the same answer, nothing more to do.
-			return reply{status: http.StatusAccepted, body: "Group '" + base(gh.group.Path) + "' was scheduled for deletion."}
-		}
-		return *bad
+	g := q.group
+	if s.ghosts[g.ID] != nil {
+		// Already scheduled: the same answer, nothing more to do.
+		return reply{status: http.StatusAccepted, body: "Group '" + base(g.Path) + "' was scheduled for deletion."}
 	}
 	subs, repos := s.children(g.Path)
 	if len(subs)+len(repos) > 0 {
@@ -438,12 +374,8 @@ func (s *Server) mgDTO(m *MemberGroup) groupUserGroupDTO {
 }
 
 func hListGroupUserGroups(s *Server, q *request) reply {
-	g, bad := s.groupParam(q)
-	if bad != nil {
-		return *bad
-	}
 	items := []groupUserGroupDTO{}
-	for _, n := range g.MemberGroups {
+	for _, n := range q.group.MemberGroups {
 		items = append(items, s.mgDTO(s.idx.mgByName[n]))
 	}
 	return listReply(q, items, false)
@@ -463,20 +395,12 @@ func (s *Server) requireProjectQuery(q *request) *reply {
 }
 
 func hListGroupAddableUserGroups(s *Server, q *request) reply {
-	g, bad := s.groupParam(q)
-	if bad != nil {
-		return *bad
-	}
 	if bad := s.requireProjectQuery(q); bad != nil {
 		return *bad
 	}
-	attached := map[string]bool{}
-	for _, n := range g.MemberGroups {
-		attached[n] = true
-	}
 	items := []groupUserGroupDTO{}
 	for i := range s.fx.MemberGroups {
-		if m := &s.fx.MemberGroups[i]; !attached[m.Name] {
+		if m := &s.fx.MemberGroups[i]; !slices.Contains(q.group.MemberGroups, m.Name) {
 			items = append(items, s.mgDTO(m))
 		}
 	}
@@ -528,17 +452,7 @@ func (s *Server) groupMemberCount(g *Group) int {
 }
 
 func hAssociateGroupUserGroup(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
-	g, bad := s.liveGroupParam(q)
-	if bad != nil {
-		return *bad
-	}
-	m, bad := s.mgParam(q)
-	if bad != nil {
-		return *bad
-	}
+	g, m := q.group, q.mg
 	if failure := s.refusedMembers(m); len(failure) > 0 && !slices.Contains(g.MemberGroups, m.Name) {
 		// behaviour.refuse_items: refused inside a 2xx answer, nothing attached.
 		return reply{status: http.StatusCreated, body: map[string]any{"success": []any{}, "failure": failure}}
@@ -571,20 +485,6 @@ func (s *Server) refusedMembers(m *MemberGroup) []map[string]any {
 		}
 	}
 	return out
-}
-
-func (s *Server) mgParam(q *request) (*MemberGroup, *reply) {
-	id := q.params["user_group_id"]
-	if !hex32.MatchString(id) {
-		r := badParam("user_group_id must be 32 hex characters")
-		return nil, &r
-	}
-	m := s.idx.mgByID[id]
-	if m == nil {
-		r := notFound("member group " + id + " not found")
-		return nil, &r
-	}
-	return m, nil
 }
 
 // attachMemberGroup adds a member group to a group's or repository's list;

@@ -108,13 +108,9 @@ func (s *Server) roleByRelatedID(id string) *Role {
 }
 
 func hListPushRules(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
 	items := []pushRuleDTO{}
-	for i := range r.PushRules {
-		items = append(items, s.ruleDTO(&r.PushRules[i]))
+	for i := range q.repo.PushRules {
+		items = append(items, s.ruleDTO(&q.repo.PushRules[i]))
 	}
 	return listReply(q, items, false)
 }
@@ -174,10 +170,7 @@ func sortedSet(names []string) []string {
 }
 
 func hCreatePushRule(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	var b struct {
 		Path    *string          `json:"path"`
 		Actions []pushActionBody `json:"actions"`
@@ -214,10 +207,7 @@ func (s *Server) nextRuleID() int64 {
 }
 
 func hUpdatePushRules(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	var b struct {
 		Permissions []struct {
 			ID      *int32           `json:"id"`
@@ -276,10 +266,7 @@ func hUpdatePushRules(s *Server, q *request) reply {
 }
 
 func hDeletePushRules(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	var b struct {
 		IDs []int32 `json:"ids"`
 	}

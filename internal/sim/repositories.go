@@ -17,20 +17,6 @@ func repoRoleName(level int) string { return levelNames[level] }
 var levelOf = map[string]int{"viewer": 20, "developer": 30, "admin": 40}
 var roleOfLevel = map[int]string{20: "viewer", 30: "developer", 40: "admin"}
 
-func (s *Server) repoParam(q *request) (*Repository, *reply) {
-	id, ok := intParam(q.params["repository_id"])
-	if !ok {
-		r := badParam("repository_id must be an integer from 1 to 2147483647")
-		return nil, &r
-	}
-	repo := s.idx.repoByID[id]
-	if repo == nil {
-		r := notFound(fmt.Sprintf("repository %d not found", id))
-		return nil, &r
-	}
-	return repo, nil
-}
-
 type namespaceDTO struct {
 	ID       int64  `json:"id"`
 	Name     string `json:"name"`
@@ -62,10 +48,7 @@ type showRepoDTO struct {
 }
 
 func hShowRepository(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	ids, names := s.ancestors(r.Path)
 	d := showRepoDTO{ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path), NameWithNamespace: s.fullName(r.Path),
 		PathWithNamespace: s.fullPath(r.Path), ProjectID: s.fx.ProjectID, AncestorIDs: ids, AncestorNames: names, Visibility: "private",
@@ -106,13 +89,9 @@ type repoMemberDTO struct {
 const simTenant = "sim-tenant"
 
 func hListMembers(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
 	search := strings.ToLower(q.query.Get("search"))
 	items := []repoMemberDTO{}
-	for _, m := range s.repoMembers(r) {
+	for _, m := range s.repoMembers(q.repo) {
 		if search != "" && !strings.Contains(strings.ToLower(m.user.Name), search) {
 			continue
 		}
@@ -151,20 +130,6 @@ func (s *Server) memberDTO(m member) repoMemberDTO {
 	return d
 }
 
-func (s *Server) repoByUUIDParam(q *request) (*Repository, *reply) {
-	id := q.params["repository_uuid"]
-	if !hex32.MatchString(id) {
-		r := legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: repository_uuid must be 32 hex characters")
-		return nil, &r
-	}
-	repo := s.idx.repoByUUID[id]
-	if repo == nil {
-		r := legacyErr(http.StatusNotFound, "DEV.CH.10002", "repository "+id+" not found")
-		return nil, &r
-	}
-	return repo, nil
-}
-
 type legacyMemberDTO struct {
 	UserID      string `json:"user_id"`
 	Name        string `json:"name"`
@@ -180,10 +145,7 @@ type legacyMemberDTO struct {
 // with member_sync, the creator and the synced project members; not those
 // inherited through member groups (see the package notes).
 func hListRepoMembers(s *Server, q *request) reply {
-	r, bad := s.repoByUUIDParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	vals := q.query
 	pi, ps := 1, 100
 	if v := vals.Get("page_index"); v != "" {
@@ -222,10 +184,7 @@ type addRepoMembersBody struct {
 }
 
 func hAddRepoMembers(s *Server, q *request) reply {
-	r, bad := s.repoByUUIDParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	var b addRepoMembersBody
 	if err := strictJSON(q.body, &b); err != nil {
 		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: "+err.Error())
@@ -323,10 +282,7 @@ func (s *Server) memberParam(q *request, r *Repository) (*User, *reply) {
 }
 
 func hSetRepoRole(s *Server, q *request) reply {
-	r, bad := s.repoByUUIDParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	var b struct {
 		Role *int32 `json:"role"`
 	}
@@ -355,10 +311,7 @@ func hSetRepoRole(s *Server, q *request) reply {
 }
 
 func hDeleteRepoMember(s *Server, q *request) reply {
-	r, bad := s.repoByUUIDParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	u, bad := s.memberParam(q, r)
 	if bad != nil {
 		return *bad
@@ -383,12 +336,8 @@ type repoUserGroupDTO struct {
 }
 
 func hListRepositoryUserGroups(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
 	items := []repoUserGroupDTO{}
-	for _, n := range r.MemberGroups {
+	for _, n := range q.repo.MemberGroups {
 		m := s.idx.mgByName[n]
 		items = append(items, repoUserGroupDTO{UserGroupName: m.Name, UserGroupID: m.ID, ProjectID: s.fx.ProjectID, UserCount: strconv.Itoa(len(m.Members))})
 	}
@@ -396,17 +345,7 @@ func hListRepositoryUserGroups(s *Server, q *request) reply {
 }
 
 func hAssociateRepositoryUserGroup(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
-	m, bad := s.mgParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r, m := q.repo, q.mg
 	if conflict := attachMemberGroup(&r.MemberGroups, m.Name); conflict != nil {
 		return *conflict
 	}
@@ -419,9 +358,9 @@ type teamDTO struct {
 	Name string `json:"name"`
 }
 
-// The protected-refs member-group lists return every project member group
-// (they are defined at project level), filtered by search.
-func (s *Server) teams(q *request) reply {
+// hListProjectTeams returns every project member group (they are defined at
+// project level), filtered by search.
+func hListProjectTeams(s *Server, q *request) reply {
 	search := strings.ToLower(q.query.Get("search"))
 	items := []teamDTO{}
 	for _, m := range s.fx.MemberGroups {
@@ -430,13 +369,6 @@ func (s *Server) teams(q *request) reply {
 		}
 	}
 	return listReply(q, items, true)
-}
-
-func hListProjectTeams(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
-	return s.teams(q)
 }
 
 type grantedUserDTO struct {
@@ -452,9 +384,6 @@ type grantedUserDTO struct {
 }
 
 func hListProjectUsers(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
 	query := strings.ToLower(q.query.Get("query"))
 	items := []grantedUserDTO{}
 	for _, u := range s.fx.Users {
@@ -477,9 +406,6 @@ type roleSyncDTO struct {
 }
 
 func hShowMemberSetting(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
 	// The fixture's roles, then the project members' roles it lacks; the
 	// sync is on with member_sync, for every role listed.
 	items := []roleSyncDTO{}

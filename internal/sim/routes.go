@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +21,11 @@ type request struct {
 	at          time.Time // the simulator clock when the request arrived
 
 	pageCap int // behaviour page_cap (reads only)
+
+	// What the path names, looked up before the handler runs (resolve).
+	group *Group
+	repo  *Repository
+	mg    *MemberGroup
 }
 
 type handler func(s *Server, q *request) reply
@@ -28,6 +34,7 @@ type route struct {
 	method, pattern, op string
 	h                   handler
 	segs                []string
+	params              []string // the names of its {parameters}, in path order
 }
 
 // iam reports whether the route is on the IAM host.
@@ -43,8 +50,8 @@ func (rt *route) serviceStage() bool {
 
 // routes is the endpoint set; operation names are the SDK method names.
 var routes = []*route{
-	{method: "GET", pattern: "/v4/projects/{project_id}/subgroups-and-repositories", op: "ListProjectSubgroupsAndRepositories", h: hListProjectChildren},
-	{method: "GET", pattern: "/v4/groups/{group_id}/subgroups-and-repositories", op: "ListGroupSubgroupsAndRepositories", h: hListGroupChildren},
+	{method: "GET", pattern: "/v4/projects/{project_id}/subgroups-and-repositories", op: "ListProjectSubgroupsAndRepositories", h: hListChildren},
+	{method: "GET", pattern: "/v4/groups/{group_id}/subgroups-and-repositories", op: "ListGroupSubgroupsAndRepositories", h: hListChildren},
 	{method: "GET", pattern: "/v4/{project_id}/groups/{group_id}", op: "ShowGroup", h: hShowGroup},
 	{method: "POST", pattern: "/v4/{project_id}/groups", op: "CreateGroup", h: hCreateGroup},
 	{method: "DELETE", pattern: "/v4/{project_id}/groups/{group_id}", op: "DeleteGroup", h: hDeleteGroup},
@@ -77,6 +84,11 @@ var routes = []*route{
 func init() {
 	for _, rt := range routes {
 		rt.segs = strings.Split(strings.Trim(rt.pattern, "/"), "/")
+		for _, seg := range rt.segs {
+			if name, ok := strings.CutPrefix(seg, "{"); ok {
+				rt.params = append(rt.params, strings.TrimSuffix(name, "}"))
+			}
+		}
 	}
 }
 
@@ -113,6 +125,73 @@ func match(method, path string) (*route, map[string]string) {
 		}
 	}
 	return best, bestParams
+}
+
+// resolve looks up what the path of a request names, in path order, so that
+// a handler starts from it: the project ids must be the fixture's, and
+// {group_id}, {repository_id}, {repository_uuid} and {user_group_id} must
+// name a group, repository or member group (q.group, q.repo, q.mg). The
+// first that does not is the answer; other parameters are the handler's.
+func (s *Server) resolve(rt *route, q *request) *reply {
+	for _, name := range rt.params {
+		v := q.params[name]
+		var bad reply
+		switch name {
+		case "project_id":
+			if v != s.fx.ProjectID {
+				bad = notFound("project " + v + " not found")
+			}
+		case "iam_project_id":
+			if v != s.fx.IAMProjectID {
+				bad = stageErr(http.StatusNotFound, "SVCSTG.REPO.0404", "project "+v+" not found")
+			}
+		case "group_id":
+			q.group, bad = s.group(v, rt.method != http.MethodPost)
+		case "repository_id":
+			id, ok := intParam(v)
+			switch q.repo = s.idx.repoByID[id]; {
+			case !ok:
+				bad = badParam("repository_id must be an integer from 1 to 2147483647")
+			case q.repo == nil:
+				bad = notFound(fmt.Sprintf("repository %d not found", id))
+			}
+		case "repository_uuid":
+			switch q.repo = s.idx.repoByUUID[v]; {
+			case !hex32.MatchString(v):
+				bad = legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: repository_uuid must be 32 hex characters")
+			case q.repo == nil:
+				bad = legacyErr(http.StatusNotFound, "DEV.CH.10002", "repository "+v+" not found")
+			}
+		case "user_group_id":
+			switch q.mg = s.idx.mgByID[v]; {
+			case !hex32.MatchString(v):
+				bad = badParam("user_group_id must be 32 hex characters")
+			case q.mg == nil:
+				bad = notFound("member group " + v + " not found")
+			}
+		}
+		if bad.status != 0 {
+			return &bad
+		}
+	}
+	return nil
+}
+
+// group resolves {group_id}: a group of the state or, when ghosts are
+// visible (every route but AssociateGroupUserGroup, which answers 404), one
+// that delete_group: async still shows (ghosts.go).
+func (s *Server) group(v string, ghosts bool) (*Group, reply) {
+	id, ok := intParam(v)
+	if !ok {
+		return nil, badParam("group_id must be an integer from 1 to 2147483647")
+	}
+	if g := s.idx.groupByID[id]; g != nil {
+		return g, reply{}
+	}
+	if gh := s.ghosts[id]; gh != nil && ghosts {
+		return &gh.group, reply{}
+	}
+	return nil, notFound(fmt.Sprintf("group %d not found", id))
 }
 
 func badParam(msg string) reply { return errReply(http.StatusBadRequest, "CH.010001", msg) }

@@ -278,6 +278,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var rep reply
 	if denied := s.authorize(rt, req); denied != nil {
 		rep = *denied
+	} else if bad := s.resolve(rt, req); bad != nil {
+		rep = *bad
 	} else {
 		rep = rt.h(s, req)
 	}
