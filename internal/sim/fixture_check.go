@@ -3,7 +3,8 @@ package sim
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 )
@@ -373,12 +374,7 @@ func (c *checker) checkRepositories(fx *Fixture) {
 }
 
 func (c *checker) checkRepoMembers(i int, r Repository) {
-	names := make([]string, 0, len(r.Members))
-	for n := range r.Members {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(r.Members)) {
 		if !c.users[n] {
 			c.errf([]any{"repositories", i, "members", n}, "repository %q: unknown user %q", r.Path, n)
 		}

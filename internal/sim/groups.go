@@ -491,11 +491,9 @@ func (s *Server) refusedMembers(m *MemberGroup) []map[string]any {
 // an already attached one answers 409 CH_23_51308, as both Associate
 // operations do (REFERENCE §7, §18.3).
 func attachMemberGroup(list *[]string, name string) *reply {
-	for _, n := range *list {
-		if n == name {
-			r := errReply(http.StatusConflict, "CH_23_51308", "The member group has been added.")
-			return &r
-		}
+	if slices.Contains(*list, name) {
+		r := errReply(http.StatusConflict, "CH_23_51308", "The member group has been added.")
+		return &r
 	}
 	*list = append(*list, name)
 	return nil

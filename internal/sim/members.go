@@ -1,8 +1,8 @@
 package sim
 
 import (
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -106,12 +106,7 @@ func (s *Server) repoMembers(r *Repository) []member {
 	}
 	if parent, _, ok := cutLast(r.Path); ok {
 		gm := s.groupMembers(s.idx.groupByPath[parent])
-		names := make([]string, 0, len(gm))
-		for n := range gm {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
+		for _, n := range slices.Sorted(maps.Keys(gm)) {
 			v := gm[n]
 			add(member{user: s.idx.userByName[n], kind: memberInherited, level: 30, roleID: repoRoleID(30),
 				roleName: repoRoleName(30), via: &v})
@@ -121,7 +116,7 @@ func (s *Server) repoMembers(r *Repository) []member {
 		out[i].creator = r.Creator != "" && out[i].user.Name == r.Creator
 		out[i].project = s.projectMember(out[i].user.Name)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].user.Name < out[j].user.Name })
+	slices.SortFunc(out, func(a, b member) int { return strings.Compare(a.user.Name, b.user.Name) })
 	return out
 }
 

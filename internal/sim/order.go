@@ -1,7 +1,9 @@
 package sim
 
 import (
-	"sort"
+	"cmp"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -78,24 +80,18 @@ type ordered struct {
 
 // sortTree sorts items (of which key gives the ordered fields) by the order.
 func sortTree[T any](items []T, key func(T) ordered, by string, desc bool) {
-	less := func(a, b ordered) bool {
+	slices.SortStableFunc(items, func(x, y T) int {
+		a, b := key(x), key(y)
+		if desc {
+			a, b = b, a
+		}
+		c := 0
 		switch by {
 		case "name":
-			if a.name != b.name {
-				return a.name < b.name
-			}
+			c = strings.Compare(a.name, b.name)
 		case "updated_at":
-			if a.updated != b.updated {
-				return a.updated < b.updated
-			}
+			c = cmp.Compare(a.updated, b.updated)
 		}
-		return a.id < b.id // id, created_at, and every tie
-	}
-	sort.SliceStable(items, func(i, j int) bool {
-		a, b := key(items[i]), key(items[j])
-		if desc {
-			return less(b, a)
-		}
-		return less(a, b)
+		return cmp.Or(c, cmp.Compare(a.id, b.id)) // id, created_at, and every tie
 	})
 }

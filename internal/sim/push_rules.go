@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 )
 
 // strictJSON decodes one JSON value, rejecting wrong types and trailing data.
@@ -165,7 +164,7 @@ func sortedSet(names []string) []string {
 	if len(names) == 0 {
 		return nil
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return slices.Compact(names)
 }
 
@@ -184,10 +183,8 @@ func hCreatePushRule(s *Server, q *request) reply {
 	if err := checkPushPath(*b.Path); err != nil {
 		return badParam(err.Error())
 	}
-	for _, p := range r.PushRules {
-		if p.Path == *b.Path {
-			return badParam(fmt.Sprintf("a file push permission for path %q already exists", *b.Path))
-		}
+	if slices.ContainsFunc(r.PushRules, func(p PushRule) bool { return p.Path == *b.Path }) {
+		return badParam(fmt.Sprintf("a file push permission for path %q already exists", *b.Path))
 	}
 	rule := PushRule{Path: *b.Path, ID: s.nextRuleID()}
 	if bad := s.applyActions(&rule, b.Actions, false); bad != nil {
@@ -222,19 +219,13 @@ func hUpdatePushRules(s *Server, q *request) reply {
 		return badParam("permissions is empty")
 	}
 	// Work on a copy so a bad entry changes nothing.
-	rules := make([]PushRule, len(r.PushRules))
-	copy(rules, r.PushRules)
+	rules := slices.Clone(r.PushRules)
 	var touched []int
 	for _, p := range b.Permissions {
 		if p.ID == nil {
 			return badParam("permissions[].id is required")
 		}
-		at := -1
-		for i := range rules {
-			if rules[i].ID == int64(*p.ID) {
-				at = i
-			}
-		}
+		at := slices.IndexFunc(rules, func(rule PushRule) bool { return rule.ID == int64(*p.ID) })
 		if at < 0 {
 			return notFound(fmt.Sprintf("file push permission %d not found in repository %d", *p.ID, r.ID))
 		}
@@ -242,10 +233,8 @@ func hUpdatePushRules(s *Server, q *request) reply {
 			if err := checkPushPath(*p.Path); err != nil {
 				return badParam(err.Error())
 			}
-			for i := range rules {
-				if i != at && rules[i].Path == *p.Path {
-					return badParam(fmt.Sprintf("a file push permission for path %q already exists", *p.Path))
-				}
+			if i := slices.IndexFunc(rules, func(rule PushRule) bool { return rule.Path == *p.Path }); i >= 0 && i != at {
+				return badParam(fmt.Sprintf("a file push permission for path %q already exists", *p.Path))
 			}
 			rules[at].Path = *p.Path
 		}
@@ -278,22 +267,12 @@ func hDeletePushRules(s *Server, q *request) reply {
 	}
 	del := map[int64]bool{}
 	for _, id := range b.IDs {
-		found := false
-		for _, p := range r.PushRules {
-			found = found || p.ID == int64(id)
-		}
-		if !found {
+		if !slices.ContainsFunc(r.PushRules, func(p PushRule) bool { return p.ID == int64(id) }) {
 			return notFound(fmt.Sprintf("file push permission %d not found in repository %d", id, r.ID))
 		}
 		del[int64(id)] = true
 	}
-	kept := r.PushRules[:0:0]
-	for _, p := range r.PushRules {
-		if !del[p.ID] {
-			kept = append(kept, p)
-		}
-	}
-	r.PushRules = kept
+	r.PushRules = slices.DeleteFunc(r.PushRules, func(p PushRule) bool { return del[p.ID] })
 	r.Updated = s.nextUpdate()
 	return reply{status: http.StatusNoContent, changed: true}
 }

@@ -163,8 +163,8 @@ func hListRepoMembers(s *Server, q *request) reply {
 		ps = n
 	}
 	rows := s.legacyMembers(r, strings.ToLower(vals.Get("subject")))
-	if c := q.pageCap; c > 0 && ps > c {
-		ps = c
+	if q.pageCap > 0 {
+		ps = min(ps, q.pageCap)
 	}
 	users := []legacyMemberDTO{}
 	for i := (pi - 1) * ps; i < len(rows) && i < pi*ps; i++ {

@@ -224,17 +224,13 @@ func page[T any](q *request, items []T) ([]T, *reply) {
 		}
 		limit = n
 	}
-	if q.pageCap > 0 && limit > q.pageCap {
-		limit = q.pageCap
+	if q.pageCap > 0 {
+		limit = min(limit, q.pageCap)
 	}
 	if offset >= len(items) {
 		return []T{}, nil
 	}
-	end := offset + limit
-	if end > len(items) {
-		end = len(items)
-	}
-	return items[offset:end], nil
+	return items[offset:min(offset+limit, len(items))], nil
 }
 
 // listReply pages items; withTotal adds the X-Total header.

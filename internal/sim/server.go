@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand"
 	"mime"
 	"net/http"
@@ -131,15 +132,9 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 func (s *Server) Stats() Stats {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
-	cp := func(m map[string]int) map[string]int {
-		out := make(map[string]int, len(m))
-		for k, v := range m {
-			out[k] = v
-		}
-		return out
-	}
-	return Stats{Calls: cp(s.stats.Calls), Throttled: cp(s.stats.Throttled),
-		Failed: cp(s.stats.Failed), Dropped: cp(s.stats.Dropped), Delayed: cp(s.stats.Delayed), Writes: s.stats.Writes}
+	st := s.stats
+	return Stats{Calls: maps.Clone(st.Calls), Throttled: maps.Clone(st.Throttled),
+		Failed: maps.Clone(st.Failed), Dropped: maps.Clone(st.Dropped), Delayed: maps.Clone(st.Delayed), Writes: st.Writes}
 }
 
 func (s *Server) count(f func(*Stats)) {
@@ -219,10 +214,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if wait, ok := s.limiter.take(rt.op); !ok {
 		s.count(func(st *Stats) { st.Throttled[rt.op]++ })
-		secs := int((wait + time.Second - 1) / time.Second)
-		if secs < 1 {
-			secs = 1
-		}
+		secs := max(1, int((wait+time.Second-1)/time.Second))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		writeReply(w, errReply(http.StatusTooManyRequests, "APIG.0308", "The throttling threshold has been reached: policy user over ratelimit,limit:"+strconv.Itoa(s.opts.RateLimit)+",time:1 minute"))
 		return
