@@ -325,33 +325,21 @@ func hDeleteGroup(s *Server, q *request) reply {
 		return reply{status: http.StatusAccepted, body: "Group '" + base(g.Path) + "' was scheduled for deletion."}
 	}
 	subs, repos := s.children(g.Path)
-	if len(subs)+len(repos) > 0 {
-		if s.fx.Behaviour.DeleteGroup != "cascade" {
-			// Not documented; 400 CH.010001 is the closest documented code.
-			return badParam(fmt.Sprintf("group %q is not empty: %d sub-groups, %d repositories", g.Path, len(subs), len(repos)))
-		}
-		// GitLab's way, whose wording the 202 answer has: the contents go
-		// too. The deletions move the groups, so g is read again.
-		id, prefix := g.ID, g.Path+"/"
-		under := func(p string) bool { return strings.HasPrefix(p, prefix) }
-		s.fx.Repositories = slices.DeleteFunc(s.fx.Repositories, func(r Repository) bool { return under(r.Path) })
-		s.fx.Groups = slices.DeleteFunc(s.fx.Groups, func(sub Group) bool { return under(sub.Path) })
-		s.idx = buildIndex(s.fx)
-		g = s.idx.groupByID[id]
+	if len(subs)+len(repos) > 0 && s.fx.Behaviour.DeleteGroup != "cascade" {
+		// Not documented; 400 CH.010001 is the closest documented code.
+		return badParam(fmt.Sprintf("group %q is not empty: %d sub-groups, %d repositories", g.Path, len(subs), len(repos)))
 	}
-	name := base(g.Path)
 	if s.fx.Behaviour.DeleteGroup == "async" {
 		s.ghosts[g.ID] = &ghost{group: *g, reads: asyncDeleteReads} // g leaves the state, nothing changes it again
 	}
-	for i := range s.fx.Groups {
-		if s.fx.Groups[i].ID == g.ID {
-			s.fx.Groups = append(s.fx.Groups[:i], s.fx.Groups[i+1:]...)
-			break
-		}
-	}
-	s.idx = buildIndex(s.fx) // the groups after it moved
 	// The state drops the group at once (a restart finds it gone); with
 	// delete_group: async, reads still show it for a while (ghosts.go).
+	// Under cascade (GitLab's way, whose wording the 202 answer has) the
+	// contents go too; otherwise there are none.
+	id, name, under := g.ID, base(g.Path), g.Path+"/"
+	s.fx.Repositories = slices.DeleteFunc(s.fx.Repositories, func(r Repository) bool { return strings.HasPrefix(r.Path, under) })
+	s.fx.Groups = slices.DeleteFunc(s.fx.Groups, func(x Group) bool { return x.ID == id || strings.HasPrefix(x.Path, under) })
+	s.idx = buildIndex(s.fx) // the groups after it moved
 	return reply{status: http.StatusAccepted, body: "Group '" + name + "' was scheduled for deletion.", changed: true}
 }
 
