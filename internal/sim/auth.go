@@ -6,9 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -121,11 +122,8 @@ func (s *Server) checkSigningHeaders(r *http.Request, auth string, iam bool) (*p
 		return nil, "verify aksk signature fail: unknown access key"
 	}
 	names := strings.Split(signed, ";")
-	has := map[string]bool{}
-	for _, n := range names {
-		has[n] = true
-	}
-	if !has["x-sdk-date"] {
+	signs := func(name string) bool { return slices.Contains(names, name) }
+	if !signs("x-sdk-date") {
 		return nil, "verify aksk signature fail: x-sdk-date is not signed"
 	}
 	date := r.Header.Get("X-Sdk-Date")
@@ -136,19 +134,15 @@ func (s *Server) checkSigningHeaders(r *http.Request, auth string, iam bool) (*p
 	if d := s.now().Sub(t); d > maxSkew || d < -maxSkew {
 		return nil, "verify aksk signature fail: signature expired"
 	}
-	if iam && has["x-domain-id"] {
-		if r.Header.Get("X-Domain-Id") != s.fx.Credentials.DomainID {
+	switch {
+	case iam && signs("x-domain-id"):
+		if r.Header.Get("X-Domain-Id") != cr.DomainID {
 			return nil, "verify aksk signature fail: X-Domain-Id is not this account"
 		}
-		return &pendingSignature{names: names, sig: sig, date: date}, ""
-	}
-	if iam && !has["x-project-id"] {
-		return &pendingSignature{names: names, sig: sig, date: date}, ""
-	}
-	if !has["x-project-id"] {
+	case iam && !signs("x-project-id"): // neither
+	case !signs("x-project-id"):
 		return nil, "verify aksk signature fail: x-project-id is not signed"
-	}
-	if r.Header.Get("X-Project-Id") != s.fx.IAMProjectID {
+	case r.Header.Get("X-Project-Id") != s.fx.IAMProjectID:
 		return nil, "verify aksk signature fail: X-Project-Id is not this account's project"
 	}
 	return &pendingSignature{names: names, sig: sig, date: date}, ""
@@ -210,16 +204,9 @@ func CanonicalRequest(method, escapedPath, rawQuery string, headers map[string]s
 		uri += "/"
 	}
 	q, _ := url.ParseQuery(rawQuery)
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var qs []string
-	for _, k := range keys {
-		vs := append([]string(nil), q[k]...)
-		sort.Strings(vs)
-		for _, v := range vs {
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		for _, v := range slices.Sorted(slices.Values(q[k])) {
 			qs = append(qs, escape(k)+"="+escape(v))
 		}
 	}
@@ -227,7 +214,7 @@ func CanonicalRequest(method, escapedPath, rawQuery string, headers map[string]s
 	for n := range headers {
 		names = append(names, strings.ToLower(n))
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	var hb strings.Builder
 	for _, n := range names {
 		hb.WriteString(n + ":" + strings.TrimSpace(headers[n]) + "\n")
