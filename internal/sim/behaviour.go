@@ -101,10 +101,7 @@ func (c *checker) checkRefuseItems(fx *Fixture) {
 		if !c.users[n] {
 			c.errf(p, "behaviour.refuse_items[%d]: unknown user %q", i, n)
 		}
-		if seen[n] {
-			c.errf(p, "behaviour.refuse_items[%d]: %q is listed twice", i, n)
-		}
-		seen[n] = true
+		c.unique(p, seen, n, "behaviour.refuse_items[%d]: %q is listed twice", i, n)
 	}
 }
 
@@ -135,10 +132,7 @@ func (c *checker) checkProjectMembers(fx *Fixture) {
 		if !c.users[pm.User] {
 			c.errf(p, "project_members[%d]: unknown user %q", i, pm.User)
 		}
-		if seen[pm.User] {
-			c.errf(p, "project_members[%d]: duplicate project member %q", i, pm.User)
-		}
-		seen[pm.User] = true
+		c.unique(p, seen, pm.User, "project_members[%d]: duplicate project member %q", i, pm.User)
 		if pm.Role == "" {
 			c.errf(p, "project_members[%d]: role is required (a project role name such as \"Project manager\")", i)
 		}

@@ -199,10 +199,7 @@ type GitAuth struct {
 	CreateTime int64  `yaml:"create_time,omitempty" json:"create_time"`
 }
 
-var (
-	hex32     = regexp.MustCompile(`^[0-9a-f]{32}$`)
-	roleNames = map[string]int{"viewer": 20, "developer": 30, "admin": 40}
-)
+var hex32 = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // LoadFixture reads and checks the fixture (or state) file at path.
 func LoadFixture(path string) (*Fixture, error) {
