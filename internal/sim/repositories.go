@@ -143,7 +143,7 @@ type legacyMemberDTO struct {
 
 // hListRepoMembers returns the repository's own members: direct ones and,
 // with member_sync, the creator and the synced project members; not those
-// inherited through member groups (see the package notes).
+// inherited through member groups (docs/simulator.md, "Members").
 func hListRepoMembers(s *Server, q *request) reply {
 	r := q.repo
 	vals := q.query
