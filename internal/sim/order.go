@@ -36,18 +36,6 @@ func (s *Server) nextUpdate() int64 {
 	return s.updateSeq
 }
 
-// lastUpdate is the highest change counter in fx.
-func lastUpdate(fx *Fixture) int64 {
-	var last int64
-	for _, g := range fx.Groups {
-		last = max(last, g.Updated)
-	}
-	for _, r := range fx.Repositories {
-		last = max(last, r.Updated)
-	}
-	return last
-}
-
 // treeOrder reads order_by and sort, with list_order's defaults.
 func (s *Server) treeOrder(q *request) (by string, desc bool, bad *reply) {
 	by, dir := "id", "asc"

@@ -111,13 +111,15 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 			Failed: map[string]int{}, Dropped: map[string]int{}, Delayed: map[string]int{}},
 	}
 	s.idx = buildIndex(fx)
-	s.updateSeq = lastUpdate(fx)
-	// The highest ids handed out so far cover the fixture's own, whether the
-	// checker filled them in (ParseFixture) or the fixture was built in Go.
+	// The change counter and the highest ids handed out so far cover the
+	// fixture's own, whether the checker filled them in (ParseFixture) or the
+	// fixture was built in Go.
 	for _, g := range fx.Groups {
+		s.updateSeq = max(s.updateSeq, g.Updated)
 		fx.LastGroupID = max(fx.LastGroupID, g.ID)
 	}
 	for _, r := range fx.Repositories {
+		s.updateSeq = max(s.updateSeq, r.Updated)
 		for _, p := range r.PushRules {
 			fx.LastPushRuleID = max(fx.LastPushRuleID, p.ID)
 		}
