@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -272,20 +273,25 @@ type idName struct {
 
 // tokenDTO is the token body of login and validation (REFERENCE §12.1).
 type tokenDTO struct {
-	ExpiresAt string   `json:"expires_at"`
-	IssuedAt  string   `json:"issued_at"`
-	Methods   []string `json:"methods"`
-	User      struct {
-		ID     string `json:"id"`
-		Name   string `json:"name"`
-		Domain idName `json:"domain"`
-	} `json:"user"`
-	Project struct {
-		ID     string `json:"id"`
-		Name   string `json:"name"`
-		Domain idName `json:"domain"`
-	} `json:"project"`
-	Roles []idName `json:"roles"`
+	ExpiresAt string     `json:"expires_at"`
+	IssuedAt  string     `json:"issued_at"`
+	Methods   []string   `json:"methods"`
+	User      inDomainID `json:"user"`
+	Project   inDomainID `json:"project"`
+	Roles     []idName   `json:"roles"`
+}
+
+// inDomainID is a token's user or project.
+type inDomainID struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Domain idName `json:"domain"`
+}
+
+// newToken is the body of a token of one method, with no roles.
+func newToken(method string, issued, expires time.Time, user, project inDomainID) tokenDTO {
+	return tokenDTO{ExpiresAt: expires.Format(keystoneTime), IssuedAt: issued.Format(keystoneTime), Methods: []string{method},
+		User: user, Project: project, Roles: []idName{}}
 }
 
 // issuedToken is a token IAM login handed out; it lives in memory only, so
@@ -298,14 +304,6 @@ type issuedToken struct {
 }
 
 const keystoneTime = "2006-01-02T15:04:05.000000Z"
-
-// tokenTTL is the lifetime of the tokens login issues.
-func (s *Server) tokenTTL() time.Duration {
-	if d := s.fx.Credentials.TokenTTL; d > 0 {
-		return d
-	}
-	return 24 * time.Hour // REFERENCE §12.1
-}
 
 // IAM errors use the Keystone shape (REFERENCE §15.1) with numeric codes.
 func iamErr(status int, code any, msg string) reply {
@@ -342,23 +340,18 @@ func hKeystoneLogin(s *Server, q *request) reply {
 	_, _ = rand.Read(raw[:])
 	tok := "MII" + hex.EncodeToString(raw[:])
 	userID := hexID("iam_user", match.Domain+"/"+match.Name)
-	if match.User != "" {
-		if u, ok := s.idx.userByName[match.User]; ok {
-			userID = u.IAMID
-		}
+	if u := s.idx.userByName[match.User]; match.User != "" && u != nil {
+		userID = u.IAMID
 	}
 	now := q.at.UTC()
 	dom := idName{ID: hexID("domain", match.Domain), Name: match.Domain}
-	projName := sc.Name
-	if projName == "" {
-		projName = "sim-region"
+	projName := cmp.Or(sc.Name, "sim-region")
+	ttl := s.fx.Credentials.TokenTTL
+	if ttl <= 0 {
+		ttl = 24 * time.Hour // REFERENCE §12.1
 	}
-	it := &issuedToken{user: match.User, tenantAdmin: tenantAdmin(match.TenantAdmin, match.User), expires: now.Add(s.tokenTTL())}
-	b := &it.body
-	b.ExpiresAt, b.IssuedAt, b.Methods = it.expires.Format(keystoneTime), now.Format(keystoneTime), []string{"password"}
-	b.User.ID, b.User.Name, b.User.Domain = userID, match.Name, dom
-	b.Project.ID, b.Project.Name, b.Project.Domain = s.fx.IAMProjectID, projName, dom
-	b.Roles = []idName{}
+	it := &issuedToken{user: match.User, tenantAdmin: tenantAdmin(match.TenantAdmin, match.User), expires: now.Add(ttl)}
+	it.body = newToken("password", now, it.expires, inDomainID{userID, match.Name, dom}, inDomainID{s.fx.IAMProjectID, projName, dom})
 	s.tokens[tok] = it
 	body := map[string]any{"token": it.body}
 	// A login creates no state that must survive a restart (tokens live in
@@ -369,14 +362,9 @@ func hKeystoneLogin(s *Server, q *request) reply {
 // staticTokenBody describes the fixture's static token: it acts as
 // credentials.user and never expires (expires_at is a day ahead of now).
 func (s *Server) staticTokenBody(now time.Time) tokenDTO {
-	var b tokenDTO
-	now = now.UTC()
 	dom := idName{ID: s.fx.Credentials.DomainID, Name: simTenant}
-	b.ExpiresAt, b.IssuedAt, b.Methods = now.Add(24*time.Hour).Format(keystoneTime), simEpoch.Format(keystoneTime), []string{"token"}
-	b.User.ID, b.User.Name, b.User.Domain = s.actingIAMID("token"), s.fx.Credentials.User, dom
-	b.Project.ID, b.Project.Name, b.Project.Domain = s.fx.IAMProjectID, "sim-region", dom
-	b.Roles = []idName{}
-	return b
+	return newToken("token", simEpoch, now.UTC().Add(24*time.Hour),
+		inDomainID{s.actingIAMID("token"), s.fx.Credentials.User, dom}, inDomainID{s.fx.IAMProjectID, "sim-region", dom})
 }
 
 // actingIAMID is the IAM user id of credentials.user, the user the static
