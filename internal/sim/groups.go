@@ -372,12 +372,10 @@ func hListGroupUserGroups(s *Server, q *request) reply {
 func (s *Server) requireProjectQuery(q *request) *reply {
 	pid := q.query.Get("project_id")
 	if pid == "" {
-		r := badParam("project_id is required")
-		return &r
+		return new(badParam("project_id is required"))
 	}
 	if pid != s.fx.ProjectID {
-		r := notFound("project " + pid + " not found")
-		return &r
+		return new(notFound("project " + pid + " not found"))
 	}
 	return nil
 }
@@ -480,8 +478,7 @@ func (s *Server) refusedMembers(m *MemberGroup) []map[string]any {
 // operations do (REFERENCE §7, §18.3).
 func attachMemberGroup(list *[]string, name string) *reply {
 	if slices.Contains(*list, name) {
-		r := errReply(http.StatusConflict, "CH_23_51308", "The member group has been added.")
-		return &r
+		return new(errReply(http.StatusConflict, "CH_23_51308", "The member group has been added."))
 	}
 	*list = append(*list, name)
 	return nil

@@ -44,15 +44,13 @@ func (s *Server) treeOrder(q *request) (by string, desc bool, bad *reply) {
 	}
 	if v := q.query.Get("order_by"); v != "" {
 		if !orderKeys[v] {
-			r := badParam("order_by must be one of id, name, created_at, updated_at")
-			return "", false, &r
+			return "", false, new(badParam("order_by must be one of id, name, created_at, updated_at"))
 		}
 		by = v
 	}
 	if v := q.query.Get("sort"); v != "" {
 		if v != "asc" && v != "desc" {
-			r := badParam("sort must be asc or desc")
-			return "", false, &r
+			return "", false, new(badParam("sort must be asc or desc"))
 		}
 		dir = v
 	}

@@ -61,13 +61,10 @@ func (s *Server) authorize(rt *route, q *request) *reply {
 		return nil
 	}
 	msg := "No permission to perform this operation: " + why
-	var rep reply
 	if strings.HasPrefix(rt.pattern, "/v1/repositories/") {
-		rep = legacyErr(http.StatusForbidden, denialCode, msg)
-	} else {
-		rep = errReply(http.StatusForbidden, denialCode, msg)
+		return new(legacyErr(http.StatusForbidden, denialCode, msg))
 	}
-	return &rep
+	return new(errReply(http.StatusForbidden, denialCode, msg))
 }
 
 // denial says why the caller may not make a write of scope, "" when it may.

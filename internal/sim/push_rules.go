@@ -120,31 +120,27 @@ func hListPushRules(s *Server, q *request) reply {
 func (s *Server) applyActions(rule *PushRule, actions []pushActionBody, merge bool) *reply {
 	for _, a := range actions {
 		if a.Action != nil && *a.Action != "push" {
-			r := badParam(fmt.Sprintf("action %q is not supported, only push", *a.Action))
-			return &r
+			return new(badParam(fmt.Sprintf("action %q is not supported, only push", *a.Action)))
 		}
 		users, teams, roles := []string{}, []string{}, []string{}
 		for _, id := range a.UserIDs {
 			u := s.idx.userByID[int64(id)]
 			if u == nil {
-				r := badParam(fmt.Sprintf("user_ids: user %d not found", id))
-				return &r
+				return new(badParam(fmt.Sprintf("user_ids: user %d not found", id)))
 			}
 			users = append(users, u.Name)
 		}
 		for _, id := range a.UserTeamIDs {
 			m := s.idx.mgByTeam[int64(id)]
 			if m == nil {
-				r := badParam(fmt.Sprintf("user_team_ids: member group %d not found", id))
-				return &r
+				return new(badParam(fmt.Sprintf("user_team_ids: member group %d not found", id)))
 			}
 			teams = append(teams, m.Name)
 		}
 		for _, id := range a.RelatedRoleIDs {
 			ro := s.roleByRelatedID(id)
 			if ro == nil {
-				r := badParam(fmt.Sprintf("related_role_ids: role %q not found", id))
-				return &r
+				return new(badParam(fmt.Sprintf("related_role_ids: role %q not found", id)))
 			}
 			roles = append(roles, ro.Name)
 		}

@@ -261,24 +261,20 @@ func (s *Server) memberParam(q *request, r *Repository) (*User, *reply) {
 		}
 	}
 	if u == nil {
-		rep := legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" not found")
-		return nil, &rep
+		return nil, new(legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" not found"))
 	}
 	m, ok := s.repoMember(r, u)
-	var rep reply
 	switch {
 	case !ok:
-		rep = legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" is not a member of the repository")
+		return nil, new(legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" is not a member of the repository"))
 	case m.creator:
-		rep = legacyErr(http.StatusBadRequest, "DEV.CH.10005", "member "+id+" is the repository creator, who cannot be removed or demoted")
+		return nil, new(legacyErr(http.StatusBadRequest, "DEV.CH.10005", "member "+id+" is the repository creator, who cannot be removed or demoted"))
 	case m.kind == memberDirect, m.kind == memberSynced && !s.syncMarked():
 		return u, nil
 	case m.kind == memberSynced:
-		rep = legacyErr(http.StatusBadRequest, "DEV.CH.10004", "member "+id+" is synchronized from the project and cannot be changed on the repository")
-	default:
-		rep = legacyErr(http.StatusBadRequest, "DEV.CH.10003", "member "+id+" is inherited through "+m.via.mg.Name+" and cannot be changed on the repository")
+		return nil, new(legacyErr(http.StatusBadRequest, "DEV.CH.10004", "member "+id+" is synchronized from the project and cannot be changed on the repository"))
 	}
-	return nil, &rep
+	return nil, new(legacyErr(http.StatusBadRequest, "DEV.CH.10003", "member "+id+" is inherited through "+m.via.mg.Name+" and cannot be changed on the repository"))
 }
 
 func hSetRepoRole(s *Server, q *request) reply {

@@ -211,16 +211,14 @@ func page[T any](q *request, items []T) ([]T, *reply) {
 	if v := vals.Get("offset"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 32)
 		if err != nil || n < 0 {
-			r := badParam("offset must be an integer from 0 to 2147483647")
-			return nil, &r
+			return nil, new(badParam("offset must be an integer from 0 to 2147483647"))
 		}
 		offset = int(n)
 	}
 	if v := vals.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 100 {
-			r := badParam("limit must be an integer from 1 to 100")
-			return nil, &r
+			return nil, new(badParam("limit must be an integer from 1 to 100"))
 		}
 		limit = n
 	}
