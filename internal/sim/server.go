@@ -48,8 +48,6 @@ type Options struct {
 	Seed int64
 	// Clock is the time source (time.Now when nil).
 	Clock func() time.Time
-	// Timeouts bound the connections of NewHTTPServer (zero: defaults).
-	Timeouts Timeouts
 }
 
 // Server is the simulator: an http.Handler over one model.
