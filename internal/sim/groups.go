@@ -369,20 +369,11 @@ func hListGroupUserGroups(s *Server, q *request) reply {
 	return listReply(q, items, false)
 }
 
-func (s *Server) requireProjectQuery(q *request) *reply {
-	pid := q.query.Get("project_id")
-	if pid == "" {
-		return new(badParam("project_id is required"))
-	}
-	if pid != s.fx.ProjectID {
-		return new(notFound("project " + pid + " not found"))
-	}
-	return nil
-}
-
 func hListGroupAddableUserGroups(s *Server, q *request) reply {
-	if bad := s.requireProjectQuery(q); bad != nil {
-		return *bad
+	if pid := q.query.Get("project_id"); pid == "" {
+		return badParam("project_id is required")
+	} else if pid != s.fx.ProjectID {
+		return notFound("project " + pid + " not found")
 	}
 	items := []groupUserGroupDTO{}
 	for i := range s.fx.MemberGroups {

@@ -36,14 +36,6 @@ type member struct {
 // memberSync reports whether project members and creators are synced.
 func (s *Server) memberSync() bool { return flag(s.fx.Behaviour.MemberSync) }
 
-// projectMember is u's membership of the CodeArts project under member_sync.
-func (s *Server) projectMember(name string) *ProjectMember {
-	if !s.memberSync() {
-		return nil
-	}
-	return s.projectEntry(name)
-}
-
 // projectEntry is the fixture's project_members entry of a user, synced
 // into the repositories or not (member_sync); nil when it has none.
 func (s *Server) projectEntry(name string) *ProjectMember {
@@ -64,8 +56,8 @@ func (s *Server) projectRoleID(name string) string {
 	return hexID("role", name)
 }
 
-func (s *Server) levelMember(u *User, kind memberKind, level int) member {
-	return member{user: u, kind: kind, level: level, roleID: repoRoleID(level), roleName: repoRoleName(level)}
+func (s *Server) levelMember(u *User, kind memberKind, level int, via *inheritedVia) member {
+	return member{user: u, kind: kind, level: level, roleID: repoRoleID(level), roleName: repoRoleName(level), via: via}
 }
 
 // repoMembers is the effective membership of r, sorted by user name: direct
@@ -82,11 +74,11 @@ func (s *Server) repoMembers(r *Repository) []member {
 		}
 	}
 	for n, role := range r.Members {
-		add(s.levelMember(s.idx.userByName[n], memberDirect, levelOf[role]))
+		add(s.levelMember(s.idx.userByName[n], memberDirect, levelOf[role], nil))
 	}
 	if s.memberSync() {
 		if u := s.idx.userByName[r.Creator]; u != nil {
-			add(s.levelMember(u, memberCreator, 40))
+			add(s.levelMember(u, memberCreator, 40, nil))
 		}
 		for i := range s.fx.ProjectMembers {
 			pm := &s.fx.ProjectMembers[i]
@@ -100,21 +92,20 @@ func (s *Server) repoMembers(r *Repository) []member {
 	for _, n := range r.MemberGroups {
 		m := s.idx.mgByName[n]
 		for _, u := range m.Members {
-			add(member{user: s.idx.userByName[u], kind: memberInherited, level: 30, roleID: repoRoleID(30),
-				roleName: repoRoleName(30), via: &inheritedVia{mg: m}})
+			add(s.levelMember(s.idx.userByName[u], memberInherited, 30, &inheritedVia{mg: m}))
 		}
 	}
 	if parent, _, ok := cutLast(r.Path); ok {
 		gm := s.groupMembers(s.idx.groupByPath[parent])
 		for _, n := range slices.Sorted(maps.Keys(gm)) {
-			v := gm[n]
-			add(member{user: s.idx.userByName[n], kind: memberInherited, level: 30, roleID: repoRoleID(30),
-				roleName: repoRoleName(30), via: &v})
+			add(s.levelMember(s.idx.userByName[n], memberInherited, 30, new(gm[n])))
 		}
 	}
 	for i := range out {
 		out[i].creator = r.Creator != "" && out[i].user.Name == r.Creator
-		out[i].project = s.projectMember(out[i].user.Name)
+		if s.memberSync() {
+			out[i].project = s.projectEntry(out[i].user.Name)
+		}
 	}
 	slices.SortFunc(out, func(a, b member) int { return strings.Compare(a.user.Name, b.user.Name) })
 	return out
