@@ -57,7 +57,7 @@ func (s *Server) projectRoleID(name string) string {
 }
 
 func (s *Server) levelMember(u *User, kind memberKind, level int, via *inheritedVia) member {
-	return member{user: u, kind: kind, level: level, roleID: repoRoleID(level), roleName: repoRoleName(level), via: via}
+	return member{user: u, kind: kind, level: level, roleID: repoRoleID(level), roleName: levelNames[level], via: via}
 }
 
 // repoMembers is the effective membership of r, sorted by user name: direct

@@ -11,8 +11,7 @@ import (
 // are deterministic (hexID of "repository_role:<level>").
 var levelNames = map[int]string{20: "Viewer", 30: "Developer", 40: "Administrator"}
 
-func repoRoleID(level int) string   { return hexID("repository_role", strconv.Itoa(level)) }
-func repoRoleName(level int) string { return levelNames[level] }
+func repoRoleID(level int) string { return hexID("repository_role", strconv.Itoa(level)) }
 
 var levelOf = map[string]int{"viewer": 20, "developer": 30, "admin": 40}
 var roleOfLevel = map[int]string{20: "viewer", 30: "developer", 40: "admin"}
