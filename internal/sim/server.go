@@ -265,26 +265,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-
-	s.mu.Lock()
-	var rep reply
-	if denied := s.authorize(rt, req); denied != nil {
-		rep = *denied
-	} else if bad := s.resolve(rt, req); bad != nil {
-		rep = *bad
-	} else {
-		rep = rt.h(s, req)
-	}
-	var perr error
-	if rep.changed {
-		perr = s.persistLocked() // durable before it is answered (or dropped)
-	}
-	s.mu.Unlock()
-	if perr != nil {
-		writeReply(w, errReply(http.StatusInternalServerError, "CH.000001", "persist state: "+perr.Error()))
+	rep, err := s.handle(rt, req)
+	if err != nil {
+		writeReply(w, errReply(http.StatusInternalServerError, "CH.000001", "persist state: "+err.Error()))
 		return
 	}
-
 	if rep.changed {
 		s.count(func(st *Stats) { st.Writes++ })
 		if hit, _ := s.chance(s.opts.DropRate); hit {
@@ -301,6 +286,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeReply(w, rep)
+}
+
+// handle answers an authenticated request under the state lock: the role
+// check, what the path names, then the route's handler; a change is
+// persisted before it is answered (or dropped). The lock is released even if
+// a handler panics, so one bad request cannot hang every later one.
+func (s *Server) handle(rt *route, q *request) (reply, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if denied := s.authorize(rt, q); denied != nil {
+		return *denied, nil
+	}
+	if bad := s.resolve(rt, q); bad != nil {
+		return *bad, nil
+	}
+	rep := rt.h(s, q)
+	if rep.changed {
+		return rep, s.persistLocked()
+	}
+	return rep, nil
 }
 
 // isJSON reports whether a Content-Type is application/json (parameters
