@@ -316,11 +316,7 @@ func isJSON(ct string) bool {
 }
 
 func writeReply(w http.ResponseWriter, rep reply) {
-	for k, vs := range rep.header {
-		for _, v := range vs {
-			w.Header().Add(k, v)
-		}
-	}
+	maps.Copy(w.Header(), rep.header)
 	if rep.body == nil {
 		w.WriteHeader(rep.status)
 		return
