@@ -265,32 +265,28 @@ type index struct {
 }
 
 func buildIndex(fx *Fixture) *index {
-	nu, nm, nr, ng, np := len(fx.Users), len(fx.MemberGroups), len(fx.Roles), len(fx.Groups), len(fx.Repositories)
-	x := &index{
-		userByName: make(map[string]*User, nu), userByIAM: make(map[string]*User, nu), userByID: make(map[int64]*User, nu),
-		mgByName: make(map[string]*MemberGroup, nm), mgByID: make(map[string]*MemberGroup, nm), mgByTeam: make(map[int64]*MemberGroup, nm),
-		roleByName: make(map[string]*Role, nr), roleByID: make(map[string]*Role, nr),
-		groupByID: make(map[int64]*Group, ng), groupByPath: make(map[string]*Group, ng),
-		repoByID: make(map[int64]*Repository, np), repoByUUID: make(map[string]*Repository, np), repoByPath: make(map[string]*Repository, np)}
-	for i := range fx.Users {
-		u := &fx.Users[i]
-		x.userByName[u.Name], x.userByIAM[u.IAMID], x.userByID[u.ID] = u, u, u
+	return &index{
+		userByName:  indexBy(fx.Users, func(u *User) string { return u.Name }),
+		userByIAM:   indexBy(fx.Users, func(u *User) string { return u.IAMID }),
+		userByID:    indexBy(fx.Users, func(u *User) int64 { return u.ID }),
+		mgByName:    indexBy(fx.MemberGroups, func(m *MemberGroup) string { return m.Name }),
+		mgByID:      indexBy(fx.MemberGroups, func(m *MemberGroup) string { return m.ID }),
+		mgByTeam:    indexBy(fx.MemberGroups, func(m *MemberGroup) int64 { return m.TeamID }),
+		roleByName:  indexBy(fx.Roles, func(r *Role) string { return r.Name }),
+		roleByID:    indexBy(fx.Roles, func(r *Role) string { return r.ID }),
+		groupByID:   indexBy(fx.Groups, func(g *Group) int64 { return g.ID }),
+		groupByPath: indexBy(fx.Groups, func(g *Group) string { return g.Path }),
+		repoByID:    indexBy(fx.Repositories, func(r *Repository) int64 { return r.ID }),
+		repoByUUID:  indexBy(fx.Repositories, func(r *Repository) string { return r.UUID }),
+		repoByPath:  indexBy(fx.Repositories, func(r *Repository) string { return r.Path }),
 	}
-	for i := range fx.MemberGroups {
-		m := &fx.MemberGroups[i]
-		x.mgByName[m.Name], x.mgByID[m.ID], x.mgByTeam[m.TeamID] = m, m, m
+}
+
+// indexBy maps the key of every item to the item, a pointer into items.
+func indexBy[K comparable, T any](items []T, key func(*T) K) map[K]*T {
+	m := make(map[K]*T, len(items))
+	for i := range items {
+		m[key(&items[i])] = &items[i]
 	}
-	for i := range fx.Roles {
-		r := &fx.Roles[i]
-		x.roleByName[r.Name], x.roleByID[r.ID] = r, r
-	}
-	for i := range fx.Groups {
-		g := &fx.Groups[i]
-		x.groupByID[g.ID], x.groupByPath[g.Path] = g, g
-	}
-	for i := range fx.Repositories {
-		r := &fx.Repositories[i]
-		x.repoByID[r.ID], x.repoByUUID[r.UUID], x.repoByPath[r.Path] = r, r, r
-	}
-	return x
+	return m
 }
