@@ -166,24 +166,17 @@ func hListChildren(s *Server, q *request) reply {
 	if bad != nil {
 		return *bad
 	}
-	archived := false
-	switch v := q.query.Get("archived"); v {
-	case "", "false":
-	case "true":
-		archived = true
-	default:
+	v := q.query.Get("archived")
+	if v != "" && v != "true" && v != "false" {
 		return badParam("archived must be true or false")
 	}
-	everything := archived && s.fx.Behaviour.ArchivedListing == "all"
-	gs, all := s.children(parent)
-	var rs []*Repository
-	for _, r := range all {
-		if everything || r.Archived == archived {
-			rs = append(rs, r)
+	archived := v == "true"
+	gs, rs := s.children(parent)
+	if !archived || s.fx.Behaviour.ArchivedListing != "all" {
+		rs = slices.DeleteFunc(rs, func(r *Repository) bool { return r.Archived != archived })
+		if archived {
+			gs = nil
 		}
-	}
-	if archived && !everything {
-		gs = nil
 	}
 	sortTree(gs, func(g *Group) ordered { return ordered{g.ID, base(g.Path), g.Updated} }, by, desc)
 	sortTree(rs, func(r *Repository) ordered { return ordered{r.ID, base(r.Path), r.Updated} }, by, desc)
