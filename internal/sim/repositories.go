@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -145,23 +146,15 @@ type legacyMemberDTO struct {
 // inherited through member groups (docs/simulator.md, "Members").
 func hListRepoMembers(s *Server, q *request) reply {
 	r := q.repo
-	vals := q.query
-	pi, ps := 1, 100
-	if v := vals.Get("page_index"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_index must be at least 1")
-		}
-		pi = n
+	pi, ok := q.intQuery("page_index", 1, 1, math.MaxInt)
+	if !ok {
+		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_index must be at least 1")
 	}
-	if v := vals.Get("page_size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_size must be from 1 to 100")
-		}
-		ps = n
+	ps, ok := q.intQuery("page_size", 100, 1, 100)
+	if !ok {
+		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_size must be from 1 to 100")
 	}
-	rows := s.legacyMembers(r, strings.ToLower(vals.Get("subject")))
+	rows := s.legacyMembers(r, strings.ToLower(q.query.Get("subject")))
 	if q.pageCap > 0 {
 		ps = min(ps, q.pageCap)
 	}

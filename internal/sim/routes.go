@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -203,24 +204,27 @@ func intParam(v string) (int64, bool) {
 	return n, err == nil && n >= 1
 }
 
+// intQuery reads the integer query parameter key: def when it is absent,
+// false when it is not an integer from lo to hi.
+func (q *request) intQuery(key string, def, lo, hi int) (int, bool) {
+	v := q.query.Get(key)
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil && lo <= n && n <= hi
+}
+
 // page applies v4 offset/limit (limit 1–100, default 20); behaviour
 // page_cap N > 0 silently returns at most N items whatever limit asks.
 func page[T any](q *request, items []T) ([]T, *reply) {
-	vals := q.query
-	offset, limit := 0, 20
-	if v := vals.Get("offset"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 32)
-		if err != nil || n < 0 {
-			return nil, new(badParam("offset must be an integer from 0 to 2147483647"))
-		}
-		offset = int(n)
+	offset, ok := q.intQuery("offset", 0, 0, math.MaxInt32)
+	if !ok {
+		return nil, new(badParam("offset must be an integer from 0 to 2147483647"))
 	}
-	if v := vals.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return nil, new(badParam("limit must be an integer from 1 to 100"))
-		}
-		limit = n
+	limit, ok := q.intQuery("limit", 20, 1, 100)
+	if !ok {
+		return nil, new(badParam("limit must be an integer from 1 to 100"))
 	}
 	if q.pageCap > 0 {
 		limit = min(limit, q.pageCap)
