@@ -30,10 +30,8 @@ const maxLoginBody = 64 << 10
 
 // Options tune the simulator's persistence, limits and faults.
 type Options struct {
-	// StatePath, when set, makes every change durable before it is answered:
-	// the whole state (fixture format, every id filled in) is written there
-	// atomically on start and after every change (state.go). LoadState reads
-	// it back.
+	// StatePath, when set, makes every change durable before it is
+	// answered (state.go).
 	StatePath string
 	// Latency is slept before every request is handled.
 	Latency time.Duration
