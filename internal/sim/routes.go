@@ -150,21 +150,24 @@ func (s *Server) resolve(rt *route, q *request) *reply {
 			q.group, bad = s.group(v, rt.method != http.MethodPost)
 		case "repository_id":
 			id, ok := intParam(v)
-			switch q.repo = s.idx.repoByID[id]; {
+			q.repo = s.idx.repoByID[id]
+			switch {
 			case !ok:
 				bad = badParam("repository_id must be an integer from 1 to 2147483647")
 			case q.repo == nil:
 				bad = notFound(fmt.Sprintf("repository %d not found", id))
 			}
 		case "repository_uuid":
-			switch q.repo = s.idx.repoByUUID[v]; {
+			q.repo = s.idx.repoByUUID[v]
+			switch {
 			case !hex32.MatchString(v):
 				bad = legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: repository_uuid must be 32 hex characters")
 			case q.repo == nil:
 				bad = legacyErr(http.StatusNotFound, "DEV.CH.10002", "repository "+v+" not found")
 			}
 		case "user_group_id":
-			switch q.mg = s.idx.mgByID[v]; {
+			q.mg = s.idx.mgByID[v]
+			switch {
 			case !hex32.MatchString(v):
 				bad = badParam("user_group_id must be 32 hex characters")
 			case q.mg == nil:
