@@ -7,12 +7,9 @@ import (
 	"time"
 )
 
-// The tree lists (List{Project,Group}SubgroupsAndRepositories) honour
-// order_by (id, name, created_at, updated_at) and sort (asc, desc)
-// (REFERENCE §4.5); without them they use behaviour list_order: "id" lists
-// by ascending id, "updated" most recently changed first (order_by
-// updated_at, sort desc). Groups come before repositories either way; ties
-// fall back to the id in the same direction.
+// The tree lists' order: order_by and sort (REFERENCE §4.5), defaulting by
+// behaviour list_order (treeOrder), groups before repositories and ties by
+// id in the same direction (sortTree).
 //
 // updated_at is a project-wide change counter (groups[].updated,
 // repositories[].updated in the state) that every change of a group
