@@ -139,11 +139,7 @@ func (s *Server) repoMember(r *Repository, u *User) (member, bool) {
 // legacyMembers are the rows legacy ListRepoMembers shows: every membership
 // of the repository itself (direct, creator, synced), not the inherited ones.
 func (s *Server) legacyMembers(r *Repository, subject string) []member {
-	var out []member
-	for _, m := range s.repoMembers(r) {
-		if m.kind != memberInherited && (subject == "" || strings.Contains(strings.ToLower(m.user.Name), subject)) {
-			out = append(out, m)
-		}
-	}
-	return out
+	return slices.DeleteFunc(s.repoMembers(r), func(m member) bool {
+		return m.kind == memberInherited || !strings.Contains(strings.ToLower(m.user.Name), subject)
+	})
 }
