@@ -95,8 +95,5 @@ func (s *Server) isProjectManager(name string) bool {
 // caller (REFERENCE §4.5: "0/1 flags about the caller"): 1 for a tenant
 // administrator or a project manager.
 func (s *Server) administersProject(q *request) int {
-	if q.tenantAdmin || s.isProjectManager(q.user) {
-		return 1
-	}
-	return 0
+	return oneIf(q.tenantAdmin || s.isProjectManager(q.user))
 }

@@ -104,15 +104,9 @@ func hListMembers(s *Server, q *request) reply {
 func (s *Server) memberDTO(m member) repoMemberDTO {
 	d := repoMemberDTO{UserID: m.user.ID, UserIAMID: m.user.IAMID, UserName: m.user.Name, UserNickName: m.user.Name,
 		TenantName: simTenant, TenantID: hexID("domain", simTenant), RepositoryRoleID: m.roleID,
-		RepositoryRoleName: m.roleName, ServiceLicenseStatus: 1}
-	if m.creator {
-		d.IsRepoCreator = 1
-	}
+		RepositoryRoleName: m.roleName, IsRepoCreator: oneIf(m.creator), ServiceLicenseStatus: 1}
 	if pm := m.project; pm != nil {
-		d.ProjectRoleName = pm.Role
-		if pm.Role == projectManager {
-			d.IsProjectAdmin = 1
-		}
+		d.ProjectRoleName, d.IsProjectAdmin = pm.Role, oneIf(pm.Role == projectManager)
 	}
 	switch m.kind {
 	case memberSynced:

@@ -169,6 +169,14 @@ type reply struct {
 	changed bool // the model changed: persist, count a write, maybe drop
 }
 
+// oneIf is an API flag: 1 when b holds, else 0.
+func oneIf(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func jsonReply(status int, body any) reply { return reply{status: status, body: body} }
 
 func errReply(status int, code, msg string) reply {
