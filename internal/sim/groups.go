@@ -266,14 +266,12 @@ func hCreateGroup(s *Server, q *request) reply {
 		vis = *b.Visibility
 	}
 	path := *b.Name
-	var parentID int64
 	if b.ParentID != nil {
 		parent := s.idx.groupByID[int64(*b.ParentID)]
 		if parent == nil {
 			return notFound(fmt.Sprintf("parent group %d not found", *b.ParentID))
 		}
 		path = parent.Path + "/" + path
-		parentID = parent.ID
 	}
 	if s.idx.groupByPath[path] != nil || s.idx.repoByPath[path] != nil || s.ghostAt(path) {
 		// No documented code for a duplicate name; the closest documented one
@@ -291,8 +289,8 @@ func hCreateGroup(s *Server, q *request) reply {
 	s.idx = buildIndex(s.fx) // the append may have moved the groups the index points into
 	body := map[string]any{"id": g.ID, "name": *b.Name, "description": g.Description, "full_name": s.fullName(path),
 		"full_path": s.fullPath(path), "visibility": vis}
-	if parentID != 0 {
-		body["parent_id"] = parentID
+	if b.ParentID != nil {
+		body["parent_id"] = int64(*b.ParentID) // the parent's id
 	}
 	return reply{status: http.StatusCreated, body: body, changed: true}
 }
@@ -409,8 +407,14 @@ func (s *Server) groupMemberCount(g *Group) int {
 
 func hAssociateGroupUserGroup(s *Server, q *request) reply {
 	g, m := q.group, q.mg
-	if failure := s.refusedMembers(m); len(failure) > 0 && !slices.Contains(g.MemberGroups, m.Name) {
-		// behaviour.refuse_items: refused inside a 2xx answer, nothing attached.
+	var failure []map[string]any // the users behaviour.refuse_items names
+	for _, un := range m.Members {
+		if s.refused(un) {
+			failure = append(failure, map[string]any{"iam_id": s.idx.userByName[un].IAMID, "message": []string{refusal}})
+		}
+	}
+	if len(failure) > 0 && !slices.Contains(g.MemberGroups, m.Name) {
+		// Refused inside a 2xx answer, nothing attached.
 		return reply{status: http.StatusCreated, body: map[string]any{"success": []any{}, "failure": failure}}
 	}
 	if conflict := attachMemberGroup(&g.MemberGroups, m.Name); conflict != nil {
@@ -428,19 +432,6 @@ func hAssociateGroupUserGroup(s *Server, q *request) reply {
 		success = append(success, added{ID: strconv.FormatInt(u.ID, 10), IAMID: u.IAMID, Name: u.Name})
 	}
 	return reply{status: http.StatusCreated, body: map[string]any{"success": success, "failure": []any{}}, changed: true}
-}
-
-// refusedMembers are AssociateGroupUserGroup's failure entries for the users
-// of m that behaviour.refuse_items names.
-func (s *Server) refusedMembers(m *MemberGroup) []map[string]any {
-	var out []map[string]any
-	for _, un := range m.Members {
-		if s.refused(un) {
-			out = append(out, map[string]any{"iam_id": s.idx.userByName[un].IAMID,
-				"message": []string{refusal}})
-		}
-	}
-	return out
 }
 
 // attachMemberGroup adds a member group to a group's or repository's list;
