@@ -276,20 +276,21 @@ type tokenDTO struct {
 	ExpiresAt string     `json:"expires_at"`
 	IssuedAt  string     `json:"issued_at"`
 	Methods   []string   `json:"methods"`
-	User      inDomainID `json:"user"`
-	Project   inDomainID `json:"project"`
+	User      scopedName `json:"user"`
+	Project   scopedName `json:"project"`
 	Roles     []idName   `json:"roles"`
 }
 
-// inDomainID is a token's user or project.
-type inDomainID struct {
+// scopedName is a token's user or project: its id and name, and the domain
+// it is in.
+type scopedName struct {
 	ID     string `json:"id"`
 	Name   string `json:"name"`
 	Domain idName `json:"domain"`
 }
 
 // newToken is the body of a token of one method, with no roles.
-func newToken(method string, issued, expires time.Time, user, project inDomainID) tokenDTO {
+func newToken(method string, issued, expires time.Time, user, project scopedName) tokenDTO {
 	return tokenDTO{ExpiresAt: expires.Format(keystoneTime), IssuedAt: issued.Format(keystoneTime), Methods: []string{method},
 		User: user, Project: project, Roles: []idName{}}
 }
@@ -351,7 +352,7 @@ func hKeystoneLogin(s *Server, q *request) reply {
 		ttl = 24 * time.Hour // REFERENCE §12.1
 	}
 	it := &issuedToken{user: match.User, tenantAdmin: tenantAdmin(match.TenantAdmin, match.User), expires: now.Add(ttl)}
-	it.body = newToken("password", now, it.expires, inDomainID{userID, match.Name, dom}, inDomainID{s.fx.IAMProjectID, projName, dom})
+	it.body = newToken("password", now, it.expires, scopedName{userID, match.Name, dom}, scopedName{s.fx.IAMProjectID, projName, dom})
 	s.tokens[tok] = it
 	body := map[string]any{"token": it.body}
 	// A login creates no state that must survive a restart (tokens live in
@@ -364,7 +365,7 @@ func hKeystoneLogin(s *Server, q *request) reply {
 func (s *Server) staticTokenBody(now time.Time) tokenDTO {
 	dom := idName{ID: s.fx.Credentials.DomainID, Name: simTenant}
 	return newToken("token", simEpoch, now.UTC().Add(24*time.Hour),
-		inDomainID{s.actingIAMID("token"), s.fx.Credentials.User, dom}, inDomainID{s.fx.IAMProjectID, "sim-region", dom})
+		scopedName{s.actingIAMID("token"), s.fx.Credentials.User, dom}, scopedName{s.fx.IAMProjectID, "sim-region", dom})
 }
 
 // actingIAMID is the IAM user id of credentials.user, the user the static
