@@ -307,7 +307,7 @@ func (c *checker) checkGroups(fx *Fixture) {
 // hexID("repository", path), members, member groups and push rules (ids
 // from 1, unique across the project).
 func (c *checker) checkRepositories(fx *Fixture) {
-	repos := map[string]bool{}
+	paths := maps.Clone(c.groups) // a repository's path may be no group's either
 	ids := newIDAllocator(2000)
 	rules := newIDAllocator(1)
 	usedUUID := map[string]bool{}
@@ -316,10 +316,7 @@ func (c *checker) checkRepositories(fx *Fixture) {
 		if err := checkPath(r.Path); err != nil {
 			c.errf(p, "repositories[%d]: %v", i, err)
 		}
-		if repos[r.Path] || c.groups[r.Path] {
-			c.errf(p, "repositories[%d]: duplicate path %q", i, r.Path)
-		}
-		repos[r.Path] = true
+		c.unique(p, paths, r.Path, "repositories[%d]: duplicate path %q", i, r.Path)
 		if parent, _, ok := cutLast(r.Path); ok && !c.groups[parent] {
 			c.errf(p, "repository %q: group %q is not listed", r.Path, parent)
 		}
