@@ -205,9 +205,13 @@ func CanonicalRequest(method, escapedPath, rawQuery string, headers map[string]s
 		uri += "/"
 	}
 	q, _ := url.ParseQuery(rawQuery)
+	keys := slices.AppendSeq(make([]string, 0, len(q)), maps.Keys(q)) // sized: this runs for every AK/SK request
+	slices.Sort(keys)
 	var qs []string
-	for _, k := range slices.Sorted(maps.Keys(q)) {
-		for _, v := range slices.Sorted(slices.Values(q[k])) {
+	for _, k := range keys {
+		vs := slices.Clone(q[k])
+		slices.Sort(vs)
+		for _, v := range vs {
 			qs = append(qs, escape(k)+"="+escape(v))
 		}
 	}

@@ -97,7 +97,9 @@ func (s *Server) repoMembers(r *Repository) []member {
 	}
 	if parent, _, ok := cutLast(r.Path); ok {
 		gm := s.groupMembers(s.idx.groupByPath[parent])
-		for _, n := range slices.Sorted(maps.Keys(gm)) {
+		names := slices.AppendSeq(make([]string, 0, len(gm)), maps.Keys(gm)) // sized: every member read and write runs this
+		slices.Sort(names)
+		for _, n := range names {
 			add(s.levelMember(s.idx.userByName[n], memberInherited, 30, new(gm[n])))
 		}
 	}
