@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,16 +38,13 @@ func writeState(path string, fx *Fixture) error {
 		return fmt.Errorf("persist state: %w", err)
 	}
 	tmp := f.Name()
-	_, werr := f.Write(data)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
+	_, err = f.Write(data)
+	if err = cmp.Or(err, f.Close()); err == nil { // the file is closed either way
+		err = os.Rename(tmp, path)
 	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
+	if err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("persist state %s: %w", path, werr)
+		return fmt.Errorf("persist state %s: %w", path, err)
 	}
 	return nil
 }
