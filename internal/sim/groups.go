@@ -212,17 +212,13 @@ func (s *Server) ancestors(path string) ([]int64, []string) {
 	return ids, names
 }
 
-// repoCreatorID is the numeric id of r's creator, else of the caller.
-func (s *Server) repoCreatorID(r *Repository) int64 {
-	if u := s.idx.userByName[r.Creator]; u != nil {
-		return u.ID
-	}
-	return s.creatorID()
-}
-
-func (s *Server) creatorID() int64 {
-	if u := s.idx.userByName[s.fx.Credentials.User]; u != nil {
-		return u.ID
+// userID is the numeric id of the first of names that is a user, else 0:
+// a creator_id, the caller's (credentials.user) when nothing else is known.
+func (s *Server) userID(names ...string) int64 {
+	for _, n := range names {
+		if u := s.idx.userByName[n]; u != nil {
+			return u.ID
+		}
 	}
 	return 0
 }
@@ -232,7 +228,7 @@ func hShowGroup(s *Server, q *request) reply {
 	subs, repos := s.children(g.Path)
 	ids, names := s.ancestors(g.Path)
 	d := showGroupDTO{ID: g.ID, Name: base(g.Path), FullName: s.fullName(g.Path), FullPath: s.fullPath(g.Path), Description: g.Description,
-		Visibility: g.Visibility, ProjectID: s.fx.ProjectID, CreatorID: s.creatorID(), CreatedAt: simCreatedAt,
+		Visibility: g.Visibility, ProjectID: s.fx.ProjectID, CreatorID: s.userID(s.fx.Credentials.User), CreatedAt: simCreatedAt,
 		AncestorIDs: ids, AncestorNames: names, MembersCount: s.groupMemberCount(g), RepositoryCount: len(repos), SubgroupCount: len(subs)}
 	if len(ids) > 0 {
 		d.ParentID = ids[len(ids)-1]

@@ -52,7 +52,7 @@ func hShowRepository(s *Server, q *request) reply {
 	ids, names := s.ancestors(r.Path)
 	d := showRepoDTO{ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path), NameWithNamespace: s.fullName(r.Path),
 		PathWithNamespace: s.fullPath(r.Path), ProjectID: s.fx.ProjectID, AncestorIDs: ids, AncestorNames: names, Visibility: "private",
-		DefaultBranch: "master", DevelopMode: "normal", Archived: r.Archived, CreatorID: s.repoCreatorID(r), MemberCount: len(s.repoMembers(r)), CreatedAt: simCreatedAt}
+		DefaultBranch: "master", DevelopMode: "normal", Archived: r.Archived, CreatorID: s.userID(r.Creator, s.fx.Credentials.User), MemberCount: len(s.repoMembers(r)), CreatedAt: simCreatedAt}
 	if parent, _, ok := cutLast(r.Path); ok {
 		g := s.idx.groupByPath[parent]
 		d.Namespace = namespaceDTO{ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullPath: s.fullPath(g.Path), FullName: s.fullName(g.Path), Kind: "group"}
