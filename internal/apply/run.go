@@ -216,7 +216,7 @@ func (s *scheduler) run(ctx, wctx context.Context) {
 	inFlight := 0
 	for {
 		if s.stopped == "" && ctx.Err() != nil {
-			s.stopped, s.stoppedAs = "not started: the run was interrupted", StatusNotStarted
+			s.stopped, s.stoppedAs = interrupted, StatusNotStarted
 		}
 		if s.stopped != "" {
 			for _, st := range queue {
@@ -261,15 +261,15 @@ func (s *scheduler) launch(wctx context.Context, st *Step) {
 // those it made impossible are skipped.
 func (s *scheduler) finish(ctx context.Context, out outcome) (ready []*Step) {
 	s.finished[out.step.ID] = true
-	failedAll := record(s.results, out.step, out.err, &s.prog)
+	failedAll := s.record(out.step, out.err)
 	s.ended(out.step.ID)
 	if out.err != nil && s.o.FailFast && s.stopped == "" {
 		s.stopped = "not started: --fail-fast stopped the run after the first failure"
 	}
 	for _, id := range s.dependents[out.step.ID] {
-		if failedAll || out.err != nil && !isPartial(out.err) {
+		if failedAll {
 			if ctx.Err() != nil {
-				s.skip(id, StatusNotStarted, "not started: the run was interrupted")
+				s.skip(id, StatusNotStarted, interrupted)
 			} else {
 				s.skip(id, StatusSkipped, "skipped because "+out.step.Changes[0].Address.String()+" failed")
 			}
@@ -289,22 +289,20 @@ func (s *scheduler) skip(id int, status Status, why string) {
 		return
 	}
 	s.finished[id] = true
-	for _, c := range s.steps[id].Changes {
+	st := s.steps[id]
+	for _, c := range st.Changes {
 		r := s.results[c.Address]
-		r.Status, r.Op, r.Message = status, s.steps[id].Op, why
-		if status == StatusNotStarted {
-			s.prog.NotStarted++
-		} else {
-			s.prog.Skipped++
-		}
+		r.Status, r.Op, r.Message = status, st.Op, why
+	}
+	if status == StatusNotStarted {
+		s.prog.NotStarted += len(st.Changes)
+	} else {
+		s.prog.Skipped += len(st.Changes)
+		why = "skipped because " + st.Changes[0].Address.String() + " did not succeed"
 	}
 	s.ended(id)
 	for _, dep := range s.dependents[id] {
-		if status == StatusNotStarted {
-			s.skip(dep, status, why)
-		} else {
-			s.skip(dep, status, "skipped because "+s.steps[id].Changes[0].Address.String()+" did not succeed")
-		}
+		s.skip(dep, status, why)
 	}
 }
 
@@ -368,42 +366,37 @@ func interleave(steps []*Step) []*Step {
 	return out
 }
 
-func isPartial(err error) bool {
-	var pe PartialError
-	return errors.As(err, &pe)
-}
+// interrupted is why a change was not sent when the run was interrupted.
+const interrupted = "not started: the run was interrupted"
 
 // record stores a step's outcome in its changes' results and reports whether
-// every change of the step failed.
-func record(results map[plan.Address]*Result, s *Step, err error, prog *Progress) (failedAll bool) {
+// every change of the step failed (always so for an error that is not a
+// PartialError).
+func (s *scheduler) record(st *Step, err error) (failedAll bool) {
 	var pe PartialError
 	partial := errors.As(err, &pe)
-	var ce map[plan.Address]error
+	var byChange map[plan.Address]error
 	if partial {
-		ce = pe.FailedChanges()
+		byChange = pe.FailedChanges()
 	}
 	failed := 0
-	for _, c := range s.Changes {
-		r := results[c.Address]
-		var cerr error
-		switch {
-		case err == nil:
-		case partial:
-			cerr = ce[c.Address]
-		default:
-			cerr = err
+	for _, c := range st.Changes {
+		r := s.results[c.Address]
+		cerr := err
+		if partial {
+			cerr = byChange[c.Address]
 		}
 		if cerr == nil {
 			r.Status = StatusDone
-			prog.Done++
+			s.prog.Done++
 			continue
 		}
 		failed++
 		if errors.Is(cerr, context.Canceled) && !outcomeUnknown(cerr) {
 			// Interrupted before the write was sent (waiting for the rate
 			// budget or a back-off): nothing happened.
-			r.Status, r.Message = StatusNotStarted, "not started: the run was interrupted"
-			prog.NotStarted++
+			r.Status, r.Message = StatusNotStarted, interrupted
+			s.prog.NotStarted++
 			continue
 		}
 		r.Status, r.Message = StatusFailed, cerr.Error()
@@ -411,9 +404,9 @@ func record(results map[plan.Address]*Result, s *Step, err error, prog *Progress
 		if errors.As(cerr, &cd) {
 			r.Code = cd.ErrorCode()
 		}
-		prog.Failed++
+		s.prog.Failed++
 	}
-	return failed == len(s.Changes) && failed > 0
+	return failed == len(st.Changes)
 }
 
 // outcomeUnknown reports whether err says a write was sent and its answer
