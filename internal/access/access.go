@@ -11,6 +11,7 @@ package access
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -123,7 +124,7 @@ const FormatVersion = 1
 // where. today decides which spec grants have expired.
 func FromLive(live *state.Live, d *state.Desired, eff map[string]*state.EffectiveRepository, repos []string, q Query, today state.Date) []Entry {
 	var out []Entry
-	for _, path := range sortedUnique(repos) {
+	for _, path := range slices.Compact(slices.Sorted(slices.Values(repos))) {
 		r := live.Repositories[path]
 		if r == nil || !r.Details || (q.Repository != "" && path != q.Repository) {
 			continue
@@ -158,7 +159,7 @@ func groupAttachments(live *state.Live, repo string, m matcher) []Entry {
 func liveRepository(r *state.LiveRepository, m matcher, q Query) []Entry {
 	var out []Entry
 	want := func(user string) bool { return q.User == "" || user == q.User }
-	for _, name := range sortedKeys(r.Members) {
+	for _, name := range slices.Sorted(maps.Keys(r.Members)) {
 		lm := r.Members[name]
 		if !want(name) {
 			continue
@@ -189,7 +190,7 @@ func liveRepository(r *state.LiveRepository, m matcher, q Query) []Entry {
 				Spec: m.memberGroup(mg)})
 		}
 	}
-	for _, path := range sortedKeys(r.PushRules) {
+	for _, path := range slices.Sorted(maps.Keys(r.PushRules)) {
 		rule := r.PushRules[path]
 		note := ""
 		if rule.Disabled {
@@ -215,7 +216,7 @@ func liveRepository(r *state.LiveRepository, m matcher, q Query) []Entry {
 		}
 		for _, g := range rule.MemberGroups {
 			spec := m.rule(path, func(r state.PushRule) []state.Ref { return r.MemberGroups }, g.Name)
-			for _, name := range sortedKeys(r.Members) {
+			for _, name := range slices.Sorted(maps.Keys(r.Members)) {
 				lm := r.Members[name]
 				switch {
 				case !want(name):
@@ -241,7 +242,7 @@ func liveRepository(r *state.LiveRepository, m matcher, q Query) []Entry {
 		for _, ro := range rule.Roles {
 			spec := m.rule(path, func(r state.PushRule) []state.Ref { return r.Roles }, ro.Name)
 			found := false
-			for _, name := range sortedKeys(r.Members) {
+			for _, name := range slices.Sorted(maps.Keys(r.Members)) {
 				lm := r.Members[name]
 				if !holdsRole(lm, ro) {
 					continue
@@ -356,13 +357,13 @@ func (m matcher) rule(path string, list func(state.PushRule) []state.Ref, name s
 func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Query, today state.Date) []Entry {
 	var out []Entry
 	want := func(user string) bool { return q.User == "" || user == q.User }
-	for _, path := range sortedKeys(eff) {
+	for _, path := range slices.Sorted(maps.Keys(eff)) {
 		e := eff[path]
 		if q.Repository != "" && path != q.Repository {
 			continue
 		}
 		m := matcher{d: d, e: e, today: today}
-		for _, name := range sortedKeys(e.Members) {
+		for _, name := range slices.Sorted(maps.Keys(e.Members)) {
 			sm := e.Members[name]
 			if sm.ExpiredOn(today) || !want(name) {
 				continue
@@ -395,7 +396,7 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 				}
 			}
 		}
-		for _, rp := range sortedKeys(e.PushRules) {
+		for _, rp := range slices.Sorted(maps.Keys(e.PushRules)) {
 			rule := e.PushRules[rp]
 			policy := rule.Policy
 			live := func(refs []state.Ref) []state.Ref {
@@ -468,19 +469,4 @@ func sortEntries(es []Entry) {
 		return cmp.Or(cmp.Compare(a.Repository, b.Repository), cmp.Compare(a.Grantee(), b.Grantee()),
 			cmp.Compare(viaOrder[a.Via.Kind], viaOrder[b.Via.Kind]), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Via.Detail, b.Via.Detail))
 	})
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-func sortedUnique(s []string) []string {
-	out := slices.Clone(s)
-	slices.Sort(out)
-	return slices.Compact(out)
 }
