@@ -124,12 +124,15 @@ const FormatVersion = 1
 // where. today decides which spec grants have expired.
 func FromLive(live *state.Live, d *state.Desired, eff map[string]*state.EffectiveRepository, repos []string, q Query, today state.Date) []Entry {
 	var out []Entry
+	// Without a spec, or where it does not reach a repository, the matcher
+	// looks in empty ones: they grant nothing.
+	d = cmp.Or(d, &state.Desired{})
 	for _, path := range slices.Compact(slices.Sorted(slices.Values(repos))) {
 		r := live.Repositories[path]
 		if r == nil || !r.Details || (q.Repository != "" && path != q.Repository) {
 			continue
 		}
-		m := matcher{d: d, e: eff[path], today: today}
+		m := matcher{d: d, e: cmp.Or(eff[path], &state.EffectiveRepository{}), today: today}
 		out = append(out, liveRepository(r, m, q)...)
 		if q.User == "" {
 			out = append(out, groupAttachments(live, path, m)...)
@@ -271,7 +274,8 @@ func holdsRole(lm state.LiveMember, ro state.LiveRole) bool {
 	return lm.RoleID != "" && lm.RoleID == ro.ID || lm.ProjectRole != "" && strings.EqualFold(lm.ProjectRole, ro.Name)
 }
 
-// matcher finds the spec's grant of an access on one repository.
+// matcher finds the spec's grant of an access on one repository; d and e
+// are never nil (empty when there is no spec to match).
 type matcher struct {
 	d     *state.Desired
 	e     *state.EffectiveRepository
@@ -285,9 +289,6 @@ func (m matcher) ref(src state.Source, policy string, g state.Grant) *SpecRef {
 // member: the spec grants the member this role (a policy's baseline, at
 // least this role).
 func (m matcher) member(user string, role state.Role) *SpecRef {
-	if m.e == nil {
-		return nil
-	}
 	sm, ok := m.e.Members[user]
 	if !ok || role == "" || !(sm.Role == role || sm.Policy != "" && role.Level() >= sm.Role.Level()) {
 		return nil
@@ -297,28 +298,16 @@ func (m matcher) member(user string, role state.Role) *SpecRef {
 
 // memberGroup: the spec attaches the member group to the repository.
 func (m matcher) memberGroup(name string) *SpecRef {
-	if m.e == nil {
-		return nil
+	if ref, ok := named(m.e.MemberGroups, name); ok {
+		return m.ref(ref.Source, ref.Policy, ref.Grant)
 	}
-	i := slices.IndexFunc(m.e.MemberGroups, func(r state.Ref) bool { return r.Name == name })
-	if i < 0 {
-		return nil
-	}
-	ref := m.e.MemberGroups[i]
-	return m.ref(ref.Source, ref.Policy, ref.Grant)
+	return nil
 }
 
 // groupMemberGroup: the spec attaches the member group to the group.
 func (m matcher) groupMemberGroup(group, name string) *SpecRef {
-	if m.d == nil {
-		return nil
-	}
-	g := m.d.Groups[group]
-	if g == nil {
-		return nil
-	}
-	for _, ref := range g.MemberGroups {
-		if ref.Name == name {
+	if g := m.d.Groups[group]; g != nil {
+		if ref, ok := named(g.MemberGroups, name); ok {
 			return m.ref(ref.Source, "", ref.Grant)
 		}
 	}
@@ -328,26 +317,29 @@ func (m matcher) groupMemberGroup(group, name string) *SpecRef {
 // rule: the spec's push rule at path grants name in list (list nil: the
 // spec has the rule, granting nobody).
 func (m matcher) rule(path string, list func(state.PushRule) []state.Ref, name string) *SpecRef {
-	if m.e == nil {
-		return nil
-	}
 	rule, ok := m.e.PushRules[path]
-	if !ok {
+	switch {
+	case !ok:
 		return nil
-	}
-	policy := rule.Policy
-	if list == nil {
+	case list == nil:
 		if len(rule.Users)+len(rule.MemberGroups)+len(rule.Roles) > 0 {
 			return nil
 		}
-		return m.ref(rule.Source, policy, state.Grant{})
+		return m.ref(rule.Source, rule.Policy, state.Grant{})
 	}
-	for _, ref := range list(rule) {
-		if ref.Name == name {
-			return m.ref(ref.Source, policy, ref.Grant)
-		}
+	if ref, ok := named(list(rule), name); ok {
+		return m.ref(ref.Source, rule.Policy, ref.Grant)
 	}
 	return nil
+}
+
+// named finds the ref called name.
+func named(refs []state.Ref, name string) (state.Ref, bool) {
+	i := slices.IndexFunc(refs, func(r state.Ref) bool { return r.Name == name })
+	if i < 0 {
+		return state.Ref{}, false
+	}
+	return refs[i], true
 }
 
 // FromSpec lists the access the spec alone grants on day today, filtered
