@@ -25,6 +25,9 @@ type Query struct {
 	Repository string `json:"repository,omitempty"`
 }
 
+// wants reports whether the query asks about user.
+func (q Query) wants(user string) bool { return q.User == "" || user == q.User }
+
 // The kinds of Via: where an access comes from.
 const (
 	ViaDirect      = "direct"       // a direct member of the repository
@@ -161,10 +164,10 @@ func groupAttachments(live *state.Live, repo string, m matcher) []Entry {
 
 func liveRepository(r *state.LiveRepository, m matcher, q Query) []Entry {
 	var out []Entry
-	want := func(user string) bool { return q.User == "" || user == q.User }
-	for _, name := range slices.Sorted(maps.Keys(r.Members)) {
+	members := slices.Sorted(maps.Keys(r.Members))
+	for _, name := range members {
 		lm := r.Members[name]
-		if !want(name) {
+		if !q.wants(name) {
 			continue
 		}
 		e := Entry{Repository: r.Path, User: name, Access: lm.RoleText()}
@@ -194,75 +197,65 @@ func liveRepository(r *state.LiveRepository, m matcher, q Query) []Entry {
 		}
 	}
 	for _, path := range slices.Sorted(maps.Keys(r.PushRules)) {
-		rule := r.PushRules[path]
-		note := ""
-		if rule.Disabled {
-			note = " (the rule is not enforced)"
+		out = append(out, livePushRule(r, path, members, m, q)...)
+	}
+	return out
+}
+
+// livePushRule lists the entries of one push rule of a repository whose
+// members (sorted by name) are known.
+func livePushRule(r *state.LiveRepository, path string, members []string, m matcher, q Query) []Entry {
+	var out []Entry
+	rule := r.PushRules[path]
+	note := ""
+	if rule.Disabled {
+		note = " (the rule is not enforced)"
+	}
+	// add appends e as an entry of the rule; its detail says "push rule
+	// PATH", then what (": nobody may…", " grants …"), the note, and more.
+	add := func(e Entry, what, more string, spec *SpecRef) {
+		e.Repository, e.Access, e.Path, e.Spec = r.Path, AccessPush, path, spec
+		e.Via.Kind, e.Via.Detail = ViaPushRule, "push rule "+path+what+note+more
+		out = append(out, e)
+	}
+	if len(rule.Users)+len(rule.MemberGroups)+len(rule.Roles) == 0 && q.User == "" {
+		add(Entry{}, ": nobody may push matching files", "", m.rule(path, nil, ""))
+	}
+	for _, u := range rule.Users {
+		if q.wants(u.Name) {
+			add(Entry{User: u.Name}, " grants user "+u.Name, "", m.rule(path, func(r state.PushRule) []state.Ref { return r.Users }, u.Name))
 		}
-		grant := func(e Entry, what string) Entry {
-			e.Repository, e.Access, e.Path = r.Path, AccessPush, path
-			e.Via.Kind, e.Via.Detail = ViaPushRule, "push rule "+path+" grants "+what+note
-			return e
-		}
-		if len(rule.Users)+len(rule.MemberGroups)+len(rule.Roles) == 0 && q.User == "" {
-			e := grant(Entry{}, "nobody")
-			e.Via.Detail = "push rule " + path + ": nobody may push matching files" + note
-			e.Spec = m.rule(path, nil, "")
-			out = append(out, e)
-		}
-		for _, u := range rule.Users {
-			if want(u.Name) {
-				e := grant(Entry{User: u.Name}, "user "+u.Name)
-				e.Spec = m.rule(path, func(r state.PushRule) []state.Ref { return r.Users }, u.Name)
-				out = append(out, e)
+	}
+	for _, g := range rule.MemberGroups {
+		spec := m.rule(path, func(r state.PushRule) []state.Ref { return r.MemberGroups }, g.Name)
+		what, via := " grants member group "+g.Name, Via{MemberGroup: g.Name}
+		for _, name := range members {
+			switch {
+			case !q.wants(name):
+			case r.Members[name].ViaMemberGroup == g.Name:
+				add(Entry{User: name, Via: via}, what, "", spec)
+			case q.User != "":
+				// A member some other way may be in it too.
+				add(unknowable(Entry{User: name, Via: via}), what, "; whether "+name+" is in it cannot be known through the API", spec)
 			}
 		}
-		for _, g := range rule.MemberGroups {
-			spec := m.rule(path, func(r state.PushRule) []state.Ref { return r.MemberGroups }, g.Name)
-			for _, name := range slices.Sorted(maps.Keys(r.Members)) {
-				lm := r.Members[name]
-				switch {
-				case !want(name):
-				case lm.ViaMemberGroup == g.Name:
-					e := grant(Entry{User: name, Via: Via{MemberGroup: g.Name}}, "member group "+g.Name)
-					e.Spec = spec
-					out = append(out, e)
-				case q.User != "":
-					// A member some other way may be in it too.
-					e := grant(Entry{User: name, Via: Via{MemberGroup: g.Name}}, "member group "+g.Name)
-					e.Via.Detail += "; whether " + name + " is in it cannot be known through the API"
-					e.Spec = spec
-					out = append(out, unknowable(e))
-				}
-			}
-			if q.User == "" {
-				e := grant(Entry{MemberGroup: g.Name, Via: Via{MemberGroup: g.Name}}, "member group "+g.Name)
-				e.Via.Detail += "; " + notListed
-				e.Spec = spec
-				out = append(out, e)
-			}
+		if q.User == "" {
+			add(Entry{MemberGroup: g.Name, Via: via}, what, "; "+notListed, spec)
 		}
-		for _, ro := range rule.Roles {
-			spec := m.rule(path, func(r state.PushRule) []state.Ref { return r.Roles }, ro.Name)
-			found := false
-			for _, name := range slices.Sorted(maps.Keys(r.Members)) {
-				lm := r.Members[name]
-				if !holdsRole(lm, ro) {
-					continue
-				}
+	}
+	for _, ro := range rule.Roles {
+		spec := m.rule(path, func(r state.PushRule) []state.Ref { return r.Roles }, ro.Name)
+		found := false
+		for _, name := range members {
+			if holdsRole(r.Members[name], ro) {
 				found = true
-				if want(name) {
-					e := grant(Entry{User: name}, "role "+ro.Name)
-					e.Spec = spec
-					out = append(out, e)
+				if q.wants(name) {
+					add(Entry{User: name}, " grants role "+ro.Name, "", spec)
 				}
 			}
-			if !found && q.User == "" {
-				e := grant(Entry{Role: ro.Name}, "role "+ro.Name)
-				e.Via.Detail += "; no member of the repository holds it"
-				e.Spec = spec
-				out = append(out, e)
-			}
+		}
+		if !found && q.User == "" {
+			add(Entry{Role: ro.Name}, " grants role "+ro.Name, "; no member of the repository holds it", spec)
 		}
 	}
 	return out
@@ -348,7 +341,6 @@ func named(refs []state.Ref, name string) (state.Ref, bool) {
 // are not known offline, so member groups and roles are grantees.
 func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Query, today state.Date) []Entry {
 	var out []Entry
-	want := func(user string) bool { return q.User == "" || user == q.User }
 	for _, path := range slices.Sorted(maps.Keys(eff)) {
 		e := eff[path]
 		if q.Repository != "" && path != q.Repository {
@@ -357,7 +349,7 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 		m := matcher{d: d, e: e, today: today}
 		for _, name := range slices.Sorted(maps.Keys(e.Members)) {
 			sm := e.Members[name]
-			if sm.ExpiredOn(today) || !want(name) {
+			if sm.ExpiredOn(today) || !q.wants(name) {
 				continue
 			}
 			via := Via{Kind: ViaDirect, Detail: "direct member"}
@@ -407,7 +399,7 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 					Spec: m.ref(rule.Source, policy, state.Grant{})})
 			}
 			for _, u := range users {
-				if want(u.Name) {
+				if q.wants(u.Name) {
 					add(Entry{User: u.Name}, "user "+u.Name, u)
 				}
 			}
