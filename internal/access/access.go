@@ -419,25 +419,22 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 
 // Grantee names who an entry is about: "alice", "member group x", "role y",
 // or "nobody".
-func (e Entry) Grantee() string {
+func (e Entry) Grantee() string { return e.grantee(plain) }
+
+// grantee is Grantee with each name passed through quote.
+func (e Entry) grantee(quote func(string) string) string {
 	switch {
 	case e.User != "":
-		return e.User
+		return quote(e.User)
 	case e.MemberGroup != "":
-		return "member group " + e.MemberGroup
+		return "member group " + quote(e.MemberGroup)
 	case e.Role != "":
-		return "role " + e.Role
+		return "role " + quote(e.Role)
 	}
 	return "nobody"
 }
 
-// AccessText is the access in words: "admin", "push /config/*".
-func (e Entry) AccessText() string {
-	if e.Access == AccessPush {
-		return "push " + e.Path
-	}
-	return e.Access
-}
+func plain(s string) string { return s }
 
 var viaOrder = map[string]int{ViaDirect: 0, ViaManaged: 1, ViaMemberGroup: 2, ViaGroup: 3, ViaPushRule: 4}
 
