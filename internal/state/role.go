@@ -38,13 +38,10 @@ func (r Role) Valid() bool { return r.Level() != 0 }
 
 // RoleForLevel maps a legacy access level back to a Role.
 func RoleForLevel(level int) (Role, error) {
-	switch level {
-	case 20:
-		return RoleViewer, nil
-	case 30:
-		return RoleDeveloper, nil
-	case 40:
-		return RoleAdmin, nil
+	for _, r := range Roles {
+		if r.Level() == level {
+			return r, nil
+		}
 	}
 	return "", fmt.Errorf("unknown repository access level %d (want 20, 30 or 40)", level)
 }
