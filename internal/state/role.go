@@ -9,7 +9,7 @@ import (
 type Role string
 
 // The three roles a repository member can have; their legacy access levels
-// are 20, 30 and 40 (REFERENCE §6.1).
+// are 20, 30 and 40 (docs/api-reference.md §6.1).
 const (
 	RoleViewer    Role = "viewer"
 	RoleDeveloper Role = "developer"
