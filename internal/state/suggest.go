@@ -21,9 +21,6 @@ import (
 //   - one edit is always close enough; two edits only when s has at least
 //     four characters (so "ab" never suggests "xy").
 func Suggest(s string, candidates []string) string {
-	if len(candidates) == 0 {
-		return ""
-	}
 	for _, c := range candidates {
 		if strings.EqualFold(s, c) {
 			return c
