@@ -322,21 +322,13 @@ func (s *scheduler) ended(id int) {
 
 func (s *scheduler) report() *Report {
 	rep := &Report{}
+	n := map[Status]int{}
 	for _, r := range s.results {
 		rep.Results = append(rep.Results, *r)
-		switch r.Status {
-		case StatusDone:
-			rep.Summary.Done++
-		case StatusFailed:
-			rep.Summary.Failed++
-		case StatusSkipped:
-			rep.Summary.Skipped++
-		case StatusManual:
-			rep.Summary.Manual++
-		case StatusNotStarted:
-			rep.Summary.NotStarted++
-		}
+		n[r.Status]++
 	}
+	rep.Summary = Counts{Done: n[StatusDone], Failed: n[StatusFailed], Skipped: n[StatusSkipped], Manual: n[StatusManual],
+		NotStarted: n[StatusNotStarted]}
 	sort.Slice(rep.Results, func(i, j int) bool { return rep.Results[i].Address.Less(rep.Results[j].Address) })
 	return rep
 }
