@@ -382,33 +382,32 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 		}
 		for _, rp := range slices.Sorted(maps.Keys(e.PushRules)) {
 			rule := e.PushRules[rp]
-			policy := rule.Policy
 			live := func(refs []state.Ref) []state.Ref {
 				return slices.DeleteFunc(slices.Clone(refs), func(r state.Ref) bool { return r.ExpiredOn(today) })
 			}
 			users, groups, roles := live(rule.Users), live(rule.MemberGroups), live(rule.Roles)
+			// add appends e as an entry of the rule, granted by ref; its
+			// detail says "push rule PATH", then what.
 			add := func(e Entry, what string, ref state.Ref) {
 				e.Repository, e.Access, e.Path = path, AccessPush, rp
-				e.Via = Via{Kind: ViaPushRule, Detail: "push rule " + rp + " grants " + what, MemberGroup: e.MemberGroup}
-				e.Spec = m.ref(ref.Source, policy, ref.Grant)
+				e.Via = Via{Kind: ViaPushRule, Detail: "push rule " + rp + what, MemberGroup: e.MemberGroup}
+				e.Spec = m.ref(ref.Source, rule.Policy, ref.Grant)
 				out = append(out, e)
 			}
 			if len(users)+len(groups)+len(roles) == 0 && q.User == "" {
-				out = append(out, Entry{Repository: path, Access: AccessPush, Path: rp,
-					Via:  Via{Kind: ViaPushRule, Detail: "push rule " + rp + ": nobody may push matching files"},
-					Spec: m.ref(rule.Source, policy, state.Grant{})})
+				add(Entry{}, ": nobody may push matching files", state.Ref{Source: rule.Source})
 			}
 			for _, u := range users {
 				if q.wants(u.Name) {
-					add(Entry{User: u.Name}, "user "+u.Name, u)
+					add(Entry{User: u.Name}, " grants user "+u.Name, u)
 				}
 			}
 			if q.User == "" {
 				for _, g := range groups {
-					add(Entry{MemberGroup: g.Name}, "member group "+g.Name, g)
+					add(Entry{MemberGroup: g.Name}, " grants member group "+g.Name, g)
 				}
 				for _, ro := range roles {
-					add(Entry{Role: ro.Name}, "role "+ro.Name, ro)
+					add(Entry{Role: ro.Name}, " grants role "+ro.Name, ro)
 				}
 			}
 		}
