@@ -73,8 +73,7 @@ type Entry struct {
 
 // unknowable marks an entry whose member group's members cannot be known.
 func unknowable(e Entry) Entry {
-	known := false
-	e.MembersKnown = &known
+	e.MembersKnown = new(bool)
 	return e
 }
 
