@@ -24,12 +24,8 @@ type Pattern struct {
 
 // ParsePattern checks the syntax of a repository glob and compiles it.
 func ParsePattern(text string) (Pattern, error) {
-	p := Pattern{Text: text}
-	body := text
-	if strings.HasPrefix(body, "!") {
-		p.Negate = true
-		body = body[1:]
-	}
+	body, negate := strings.CutPrefix(text, "!")
+	p := Pattern{Text: text, Negate: negate}
 	if body == "" {
 		return p, errors.New("empty pattern")
 	}

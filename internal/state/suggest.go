@@ -140,11 +140,8 @@ func runesOf(s string) []rune {
 // singularOf strips an English plural ending from a lower-case word, so the
 // singular and plural forms of a key count as the same word.
 func singularOf(s string) string {
-	switch {
-	case strings.HasSuffix(s, "ies"):
-		return strings.TrimSuffix(s, "ies") + "y"
-	case strings.HasSuffix(s, "s"):
-		return strings.TrimSuffix(s, "s")
+	if stem, ok := strings.CutSuffix(s, "ies"); ok {
+		return stem + "y"
 	}
-	return s
+	return strings.TrimSuffix(s, "s")
 }
