@@ -120,9 +120,7 @@ type coder interface{ ErrorCode() string }
 func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 	wctx, cancel := graceContext(ctx, o.Grace)
 	defer cancel()
-	if o.Concurrency < 1 {
-		o.Concurrency = 1
-	}
+	o.Concurrency = max(o.Concurrency, 1)
 	s := newScheduler(p, m, o)
 	s.run(ctx, wctx)
 	return s.report()
