@@ -110,9 +110,6 @@ type Options struct {
 	Grace time.Duration
 }
 
-// coder is implemented by API errors that carry an error code.
-type coder interface{ ErrorCode() string }
-
 // Run executes the plan's steps with at most o.Concurrency in flight. A
 // failing step never cancels its independent siblings; steps that depend on
 // it are skipped. Cancelling ctx stops starting new steps; in-flight ones
@@ -390,7 +387,7 @@ func (s *scheduler) record(st *Step, err error) (failedAll bool) {
 			continue
 		}
 		r.Status, r.Message = StatusFailed, cerr.Error()
-		var cd coder
+		var cd interface{ ErrorCode() string } // an API error's error_code
 		if errors.As(cerr, &cd) {
 			r.Code = cd.ErrorCode()
 		}
