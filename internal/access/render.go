@@ -228,14 +228,8 @@ func CSV(w io.Writer, res *Result) error {
 // (after any spaces) is = + - @ or their fullwidth forms, gets the
 // apostrophe: spreadsheets skip leading spaces and some fold ＝ into =.
 func noFormula(s string) string {
-	if s == "" {
-		return s
-	}
-	if s[0] == '\t' || s[0] == '\r' {
-		return "'" + s
-	}
 	r, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(s, unicode.IsSpace))
-	if strings.ContainsRune(formulaStarts, r) {
+	if strings.HasPrefix(s, "\t") || strings.HasPrefix(s, "\r") || strings.ContainsRune(formulaStarts, r) {
 		return "'" + s
 	}
 	return s
