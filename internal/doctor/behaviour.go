@@ -3,9 +3,9 @@ package doctor
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -46,11 +46,8 @@ func (r *run) behaviour() {
 // sortChecks orders checks by assumption row, then name.
 func sortChecks(cs []Check) {
 	num := func(id string) int { n, _ := strconv.Atoi(strings.TrimPrefix(id, "A")); return n }
-	sort.SliceStable(cs, func(i, j int) bool {
-		if a, b := num(cs[i].ID), num(cs[j].ID); a != b {
-			return a < b
-		}
-		return cs[i].Name < cs[j].Name
+	slices.SortStableFunc(cs, func(a, b Check) int {
+		return cmp.Or(cmp.Compare(num(a.ID), num(b.ID)), strings.Compare(a.Name, b.Name))
 	})
 }
 
@@ -98,7 +95,7 @@ func checkFullPath(listings []listing, listErr error, walkWarnings []string) Che
 			}
 		}
 	}
-	ns := sortedKeys(namespaces)
+	ns := nonNil(slices.Sorted(maps.Keys(namespaces)))
 	obs := map[string]any{"items": items, "namespaces": ns, "without_namespace": plain, "without_full_path": empty,
 		"mismatches": nonNil(mismatches), "walk_warnings": nonNil(walkWarnings)}
 	switch {
@@ -268,11 +265,8 @@ func roleLevels(rows []row, keep func(row) bool) []RoleLevel {
 		k.Rows = n
 		out = append(out, k)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Role != out[j].Role {
-			return out[i].Role < out[j].Role
-		}
-		return out[i].Level < out[j].Level
+	slices.SortFunc(out, func(a, b RoleLevel) int {
+		return cmp.Or(strings.Compare(a.Role, b.Role), cmp.Compare(a.Level, b.Level))
 	})
 	return out
 }
@@ -426,7 +420,7 @@ var documentedTotal = map[string]bool{
 func checkXTotal(lists map[string]api.ListFacts) Check {
 	const id, name = "A16", "x_total"
 	var with, without, missing, extra []string
-	for _, op := range sortedKeys(lists) {
+	for _, op := range slices.Sorted(maps.Keys(lists)) {
 		f := lists[op]
 		if op == "ListRepoMembers" || f.Pages == 0 {
 			continue
@@ -461,7 +455,7 @@ func checkPageSize(lists map[string]api.ListFacts) Check {
 	const id, name = "A16", "page_size"
 	caps := map[string]int{}
 	largest, largestOp := 0, ""
-	for _, op := range sortedKeys(lists) {
+	for _, op := range slices.Sorted(maps.Keys(lists)) {
 		f := lists[op]
 		if f.PageCap > 0 {
 			caps[op] = f.PageCap
@@ -476,7 +470,7 @@ func checkPageSize(lists map[string]api.ListFacts) Check {
 		return check(id, name, NotObserved, "no list returned an item", obs)
 	case len(caps) > 0:
 		var cs []string
-		for _, op := range sortedKeys(caps) {
+		for _, op := range slices.Sorted(maps.Keys(caps)) {
 			cs = append(cs, fmt.Sprintf("%s at %d", op, caps[op]))
 		}
 		return check(id, name, DiffersHandled, "pages are cut below the limit of 100: "+strings.Join(cs, ", ")+"; reposync learned the cap and paged by it", obs)
@@ -504,7 +498,7 @@ func checkTreeOrder(listings []listing, listErr error) Check {
 		for _, it := range l.items {
 			ids[it.DescendantType] = append(ids[it.DescendantType], it.ID)
 		}
-		for _, kind := range sortedKeys(ids) {
+		for _, kind := range slices.Sorted(maps.Keys(ids)) {
 			s := ids[kind]
 			if len(s) < 2 {
 				continue

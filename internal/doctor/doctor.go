@@ -15,7 +15,6 @@ package doctor
 import (
 	"context"
 	"errors"
-	"sort"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/state"
@@ -367,14 +366,3 @@ func classify(err error) string {
 	}
 	return Failed
 }
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func ptr[T any](v T) *T { return &v }

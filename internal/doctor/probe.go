@@ -3,7 +3,8 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -142,9 +143,8 @@ func action(gs []grant) api.PushActionBody {
 // users first, then member groups, then roles.
 func (r *run) probeGrants() []grant {
 	var out []grant
-	users := append([]api.GrantedUser(nil), r.users...)
-	sort.Slice(users, func(i, j int) bool { return users[i].Name < users[j].Name })
-	for _, u := range users {
+	byName := func(a, b api.GrantedUser) int { return strings.Compare(a.Name, b.Name) }
+	for _, u := range slices.SortedFunc(slices.Values(r.users), byName) {
 		if u.ID > 0 {
 			out = append(out, grant{kind: "user", id: u.ID, name: u.Name})
 		}
@@ -406,7 +406,7 @@ func grantList(gs []grant) string {
 
 func sortedValues(m map[string]string) []string {
 	out := make([]string, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, m[k])
 	}
 	return out

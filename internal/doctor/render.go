@@ -1,9 +1,12 @@
 package doctor
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -61,11 +64,11 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintf(t, "  endpoint\t%s (every service)\n", c.Endpoint)
 	} else {
 		fmt.Fprintf(t, "  region\t%s\n", c.Region)
-		for _, svc := range sortedKeys(c.Hosts) {
+		for _, svc := range slices.Sorted(maps.Keys(c.Hosts)) {
 			fmt.Fprintf(t, "  %s\t%s\n", svc, c.Hosts[svc])
 		}
 	}
-	fmt.Fprintf(t, "  IAM project\t%s\n", orText(c.IAMProjectID, "unknown (set HW_PROJECT_ID)"))
+	fmt.Fprintf(t, "  IAM project\t%s\n", cmp.Or(c.IAMProjectID, "unknown (set HW_PROJECT_ID)"))
 	for _, cl := range c.Clock {
 		fmt.Fprintf(t, "  clock of %s\t%+ds against this machine: %s\n", cl.Service, cl.SkewSeconds, clockText(cl.Status))
 	}
@@ -76,7 +79,7 @@ func WriteText(w io.Writer, r *Report) error {
 	t = table(b)
 	switch id.Status {
 	case IdentityKnown:
-		who := orText(id.UserName, "name unknown")
+		who := cmp.Or(id.UserName, "name unknown")
 		fmt.Fprintf(t, "  user\t%s (IAM user %s, from %s)\n", who, id.UserID, id.Source)
 	case IdentityUnknown:
 		fmt.Fprintf(t, "  user\tunknown: %s\n", id.Note)
@@ -98,7 +101,7 @@ func WriteText(w io.Writer, r *Report) error {
 	for _, rr := range id.Repositories {
 		role := "not a member"
 		if rr.Member {
-			role = orText(rr.Role, "no role name")
+			role = cmp.Or(rr.Role, "no role name")
 			if rr.Level != 0 {
 				role += fmt.Sprintf(" (level %d)", rr.Level)
 			}
@@ -112,7 +115,7 @@ func WriteText(w io.Writer, r *Report) error {
 
 	if r.Tree.Groups+r.Tree.Repositories > 0 || len(r.Tree.Sampled) > 0 {
 		fmt.Fprintf(b, "\nThe project has %s and %s; sampled: %s.\n", state.Count(r.Tree.Groups, "group"),
-			state.Count(r.Tree.Repositories, "repository"), orText(strings.Join(r.Tree.Sampled, ", "), "none"))
+			state.Count(r.Tree.Repositories, "repository"), cmp.Or(strings.Join(r.Tree.Sampled, ", "), "none"))
 	}
 	for _, wn := range r.Tree.Warnings {
 		fmt.Fprintf(b, "warning: %s\n", wn)
@@ -212,13 +215,6 @@ func WriteText(w io.Writer, r *Report) error {
 func section(b *strings.Builder, title string) { fmt.Fprintf(b, "\n%s\n", title) }
 
 func table(b *strings.Builder) *tabwriter.Writer { return tabwriter.NewWriter(b, 0, 0, 2, ' ', 0) }
-
-func orText(s, empty string) string {
-	if s == "" {
-		return empty
-	}
-	return s
-}
 
 func yesNo(v bool) string {
 	if v {

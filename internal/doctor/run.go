@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -197,7 +198,7 @@ func (r *run) walk(ctx context.Context) bool {
 			repos = append(repos, p)
 		}
 	}
-	sort.Strings(repos)
+	slices.Sort(repos)
 	r.rep.Tree.Repositories = len(repos)
 	candidates := repos
 	if s := r.o.Spec; s != nil && s.Managed != nil {
@@ -206,7 +207,7 @@ func (r *run) walk(ctx context.Context) bool {
 			r.scopeErr = err
 			candidates = nil
 		} else {
-			sort.Strings(m.Repositories)
+			slices.Sort(m.Repositories)
 			r.managed = &m
 			candidates = m.Repositories
 			r.rep.Spec.ManagedRepositories = len(m.Repositories)
@@ -450,7 +451,7 @@ func busiestGroup(live *state.Live) *state.LiveGroup {
 	}
 	var best *state.LiveGroup
 	bestN := 1
-	for _, p := range sortedKeys(live.Groups) {
+	for _, p := range slices.Sorted(maps.Keys(live.Groups)) {
 		if n := max(groups[p], repos[p]); n > bestN {
 			best, bestN = live.Groups[p], n
 		}
@@ -463,7 +464,7 @@ func firstGroup(live *state.Live) *state.LiveGroup {
 	if live == nil || len(live.Groups) == 0 {
 		return nil
 	}
-	return live.Groups[sortedKeys(live.Groups)[0]]
+	return live.Groups[slices.Sorted(maps.Keys(live.Groups))[0]]
 }
 
 // callerRoles finds the caller in the project's users and in the sampled
@@ -489,7 +490,7 @@ func (r *run) callerRoles() {
 				}
 			}
 		}
-		id.ProjectMember = ptr(found)
+		id.ProjectMember = new(found)
 	}
 	admin, rows := false, 0
 	for _, s := range r.samples {
@@ -522,7 +523,7 @@ func (r *run) callerRoles() {
 	rowsSource := fmt.Sprintf("is_Project_admin of the caller's ListMembers rows in %s", state.Count(rows, "sampled repository"))
 	switch {
 	case rows > 0:
-		id.ProjectAdmin, id.ProjectAdminSource = ptr(admin), rowsSource
+		id.ProjectAdmin, id.ProjectAdminSource = new(admin), rowsSource
 	case len(id.Repositories) == 0:
 		id.ProjectAdminSource = "unknown: no repository member list was read"
 	default:
@@ -534,7 +535,7 @@ func (r *run) callerRoles() {
 func (r *run) clock() []Clock {
 	facts := r.c.Facts()
 	out := []Clock{}
-	for _, svc := range sortedKeys(facts.ServerTime) {
+	for _, svc := range slices.Sorted(maps.Keys(facts.ServerTime)) {
 		t := facts.ServerTime[svc]
 		skew := t.Skew()
 		c := Clock{Service: svc, ServerDate: t.Date.UTC().Format(time.RFC3339), SkewSeconds: int64(math.Round(skew.Seconds())), Status: ClockOK}
