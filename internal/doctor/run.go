@@ -299,17 +299,45 @@ func (r *run) lookups(ctx context.Context) bool {
 // repository, since the behaviour checks look at them; member groups on the
 // first only. A family stops at its first failure.
 func (r *run) repositories(ctx context.Context) bool {
-	needed, why := r.repositoriesNeeded()
-	target := fmt.Sprintf("%d sampled repositories", len(r.samples))
-	if len(r.samples) == 1 {
-		target = "repository " + r.samples[0].path
+	needed, why := true, "" // why: not needed, or nothing to read
+	switch {
+	case r.scopeErr != nil:
+		why = "the spec could not be expanded: " + r.scopeErr.Error()
+	case r.o.Spec != nil && (r.managed == nil || len(r.managed.Repositories) == 0):
+		needed, why = false, "the spec manages no live repository"
+	case len(r.samples) == 0:
+		why = "no repository to read"
 	}
-	each := func(f func(context.Context, *sample) error) func(context.Context) error {
-		if len(r.samples) == 0 {
-			return nil
-		}
-		return func(ctx context.Context) error {
-			for _, s := range r.samples {
+	all, first := r.samples, r.samples[:min(1, len(r.samples))]
+	return r.readEach(ctx, "repository_members", "ListMembers", all, needed, why, func(ctx context.Context, s *sample) (err error) {
+		s.members, err = r.c.ListMembers(ctx, s.repo.ID)
+		s.hasMember = err == nil
+		return err
+	}) && r.readEach(ctx, "repository_member_levels", "ListRepoMembers", all, needed, why, func(ctx context.Context, s *sample) (err error) {
+		s.legacy, err = r.c.ListRepoMembers(ctx, s.repo.UUID)
+		s.hasLegacy = err == nil
+		return err
+	}) && r.readEach(ctx, "repository_member_groups", "ListRepositoryUserGroups", first, needed, why, func(ctx context.Context, s *sample) error {
+		_, err := r.c.ListRepositoryUserGroups(ctx, s.repo.ID)
+		return err
+	}) && r.readEach(ctx, "push_rules", "ListRepositoryFilePushPermissions", all, needed, why, func(ctx context.Context, s *sample) (err error) {
+		s.rules, err = r.c.ListRepositoryFilePushPermissions(ctx, s.repo.ID)
+		s.hasRules = err == nil
+		return err
+	})
+}
+
+// readEach records the read of one list of each of samples, in turn; the
+// first failure ends it and names its repository.
+func (r *run) readEach(ctx context.Context, family, op string, samples []*sample, needed bool, why string, f func(context.Context, *sample) error) bool {
+	target := fmt.Sprintf("%d sampled repositories", len(samples))
+	if len(samples) == 1 {
+		target = "repository " + samples[0].path
+	}
+	var fn func(context.Context) error // nil: no repository to read
+	if len(samples) > 0 {
+		fn = func(ctx context.Context) error {
+			for _, s := range samples {
 				if err := f(ctx, s); err != nil {
 					return &targetError{target: "repository " + s.path, err: err}
 				}
@@ -317,55 +345,7 @@ func (r *run) repositories(ctx context.Context) bool {
 			return nil
 		}
 	}
-	if len(r.samples) == 0 && needed {
-		why = "no repository to read"
-		if r.scopeErr != nil {
-			why = "the spec could not be expanded: " + r.scopeErr.Error()
-		}
-	}
-	first := func(f func(context.Context, *sample) error) func(context.Context) error {
-		if len(r.samples) == 0 {
-			return nil
-		}
-		return func(ctx context.Context) error {
-			s := r.samples[0]
-			if err := f(ctx, s); err != nil {
-				return &targetError{target: "repository " + s.path, err: err}
-			}
-			return nil
-		}
-	}
-	firstTarget := target
-	if len(r.samples) > 0 {
-		firstTarget = "repository " + r.samples[0].path
-	}
-	return r.read(ctx, "repository_members", []string{"ListMembers"}, target, needed, why, each(func(ctx context.Context, s *sample) (err error) {
-		s.members, err = r.c.ListMembers(ctx, s.repo.ID)
-		s.hasMember = err == nil
-		return err
-	})) && r.read(ctx, "repository_member_levels", []string{"ListRepoMembers"}, target, needed, why, each(func(ctx context.Context, s *sample) (err error) {
-		s.legacy, err = r.c.ListRepoMembers(ctx, s.repo.UUID)
-		s.hasLegacy = err == nil
-		return err
-	})) && r.read(ctx, "repository_member_groups", []string{"ListRepositoryUserGroups"}, firstTarget, needed, why, first(func(ctx context.Context, s *sample) error {
-		_, err := r.c.ListRepositoryUserGroups(ctx, s.repo.ID)
-		return err
-	})) && r.read(ctx, "push_rules", []string{"ListRepositoryFilePushPermissions"}, target, needed, why, each(func(ctx context.Context, s *sample) (err error) {
-		s.rules, err = r.c.ListRepositoryFilePushPermissions(ctx, s.repo.ID)
-		s.hasRules = err == nil
-		return err
-	}))
-}
-
-// repositoriesNeeded says whether a plan reads repository lists at all.
-func (r *run) repositoriesNeeded() (bool, string) {
-	if r.o.Spec == nil || r.scopeErr != nil {
-		return true, ""
-	}
-	if r.managed == nil || len(r.managed.Repositories) == 0 {
-		return false, "the spec manages no live repository"
-	}
-	return true, ""
+	return r.read(ctx, family, []string{op}, target, needed, why, fn)
 }
 
 func (r *run) gitAuths(ctx context.Context) bool {
