@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -605,11 +606,8 @@ func (r *run) outcome() {
 		}
 	}
 	for _, p := range r.rep.Permissions {
-		switch p.Status {
-		case Denied:
-			o.Problems = append(o.Problems, fmt.Sprintf("reading %s (%s) is denied on %s%s", p.Family, strings.Join(p.Operations, ", "), p.Target, errText(p.Error)))
-		case Failed:
-			o.Problems = append(o.Problems, fmt.Sprintf("reading %s (%s) failed on %s%s", p.Family, strings.Join(p.Operations, ", "), p.Target, errText(p.Error)))
+		if verb := map[string]string{Denied: "is denied", Failed: "failed"}[p.Status]; verb != "" {
+			o.Problems = append(o.Problems, fmt.Sprintf("reading %s (%s) %s on %s%s", p.Family, strings.Join(p.Operations, ", "), verb, p.Target, errText(p.Error)))
 		}
 	}
 	if r.scopeErr != nil {
@@ -649,16 +647,15 @@ func errText(e *APIError) string {
 	if e == nil {
 		return ""
 	}
-	var b strings.Builder
-	b.WriteString(":")
+	status := ""
 	if e.HTTPStatus != 0 {
-		fmt.Fprintf(&b, " %d", e.HTTPStatus)
+		status = strconv.Itoa(e.HTTPStatus)
 	}
-	if e.Code != "" {
-		fmt.Fprintf(&b, " %s", e.Code)
+	s := ":"
+	for _, part := range []string{status, e.Code, e.Message} {
+		if part != "" {
+			s += " " + part
+		}
 	}
-	if e.Message != "" {
-		fmt.Fprintf(&b, " %s", e.Message)
-	}
-	return b.String()
+	return s
 }
