@@ -32,11 +32,9 @@ type run struct {
 	w   Walker
 	rep *Report
 
-	iamProject string
-	caller     api.Identity
-	live       *state.Live
-	managed    *Managed // nil: no spec, or the spec could not be expanded
-	scopeErr   error
+	live     *state.Live
+	managed  *Managed // nil: no spec, or the spec could not be expanded
+	scopeErr error
 
 	users     []api.GrantedUser
 	usersRead bool // ListProductPermissionResourcesGrantedUsers answered
@@ -135,7 +133,6 @@ func (r *run) stopped(ctx context.Context) bool {
 func (r *run) connection() {
 	r.rep.Connection = Connection{Credentials: string(r.o.Credentials), Temporary: r.o.Temporary,
 		Endpoint: api.RedactURL(r.o.Endpoint), Region: r.o.Region, Hosts: r.c.Endpoints(), IAMProjectID: r.o.IAMProjectID, Clock: []Clock{}}
-	r.iamProject = r.o.IAMProjectID
 	if r.o.Spec != nil {
 		r.rep.Spec = &SpecSummary{Paths: r.o.Spec.Paths, Groups: r.o.Spec.Groups, GitAuths: r.o.Spec.GitAuths}
 	}
@@ -148,7 +145,6 @@ func (r *run) identity(ctx context.Context) bool {
 	caller, err := r.c.CallerIdentity(ctx)
 	switch {
 	case err == nil:
-		r.caller = caller
 		id.Status, id.UserID, id.UserName, id.Source = IdentityKnown, caller.UserID, caller.UserName, caller.Source
 		if caller.UserName != "" {
 			id.NameSource = caller.Source
@@ -165,9 +161,8 @@ func (r *run) identity(ctx context.Context) bool {
 	default:
 		id.Status, id.Error = IdentityFailed, apiError(err)
 	}
-	if r.iamProject == "" {
+	if r.rep.Connection.IAMProjectID == "" {
 		if p, err := r.c.IAMProjectID(ctx); err == nil {
-			r.iamProject = p
 			r.rep.Connection.IAMProjectID = p
 		}
 	}
@@ -354,7 +349,8 @@ func (r *run) gitAuths(ctx context.Context) bool {
 	if r.o.Spec != nil && !r.o.Spec.GitAuths {
 		return r.read(ctx, "git_auths", ops, "", false, "the spec has no git_auths", nil)
 	}
-	if r.iamProject == "" {
+	project := r.rep.Connection.IAMProjectID
+	if project == "" {
 		if r.o.Spec != nil {
 			// A plan of this spec would stop here (connect needs the id).
 			r.problems = append(r.problems, "the spec has git_auths, but the IAM project id they live in is unknown: set HW_PROJECT_ID")
@@ -366,7 +362,6 @@ func (r *run) gitAuths(ctx context.Context) bool {
 			r.problems = append(r.problems, "git_auths."+a+": password_env names a variable that is not set here; apply cannot create or re-create the authorization without it")
 		}
 	}
-	project := r.iamProject
 	return r.read(ctx, "git_auths", ops, "IAM project "+project, true, "", func(ctx context.Context) error {
 		_, err := r.c.ListAuthorizations(ctx, project)
 		return err
@@ -457,14 +452,14 @@ func firstGroup(live *state.Live) *state.LiveGroup {
 func (r *run) callerRoles() {
 	id := &r.rep.Identity
 	id.Repositories = []RepositoryRole{}
-	if r.caller.UserID == "" {
+	if id.UserID == "" {
 		id.ProjectAdminSource = "unknown: the identity is unknown"
 		return
 	}
 	if r.usersRead {
 		found := false
 		for _, u := range r.users {
-			if u.IAMID == r.caller.UserID || u.Username == r.caller.UserID {
+			if u.IAMID == id.UserID || u.Username == id.UserID {
 				found = true
 				if id.UserName == "" {
 					id.UserName, id.NameSource = u.Name, "ListProductPermissionResourcesGrantedUsers"
@@ -481,7 +476,7 @@ func (r *run) callerRoles() {
 		rr := RepositoryRole{Repository: s.path}
 		paired, _ := s.join()
 		for _, m := range paired {
-			if m.UserIAMID != r.caller.UserID {
+			if m.UserIAMID != id.UserID {
 				continue
 			}
 			rows++
