@@ -280,23 +280,21 @@ func (r *run) probeAttach(ctx context.Context, repo *state.LiveRepository, p *Pr
 		obs["http_status"], obs["code"] = e.HTTPStatus, e.Code
 	}
 	s := ProbeStep{Step: "attach_again", Operation: "AssociateRepositoryUserGroup", Detail: "member group " + g.UserGroupName + ", already attached"}
+	// A 409 is the answer looked for, so the step is done.
 	switch {
 	case err == nil:
-		r.step(ctx, p, s, nil)
 		*a25 = check(id, name, DiffersHandled, "attaching an attached member group succeeds instead of answering 409; reposync counts success as done", obs)
 	case api.IsAlreadyExists(err):
-		s.Status = StepDone
 		s.Detail += ": 409 CH_23_51308"
-		r.step(ctx, p, s, nil)
 		*a25 = check(id, name, AsAssumed, "attaching an attached member group answers 409 CH_23_51308", obs)
 	case api.IsConflict(err):
-		s.Status = StepDone
-		s.Detail += fmt.Sprintf(": 409 %s", apiError(err).Code)
-		r.step(ctx, p, s, nil)
+		s.Detail += ": 409 " + apiError(err).Code
 		*a25 = check(id, name, DiffersUnsupported, fmt.Sprintf("attaching an attached member group answers 409 %q, not CH_23_51308: reposync would count it a failure", apiError(err).Code), obs)
 	default:
 		r.step(ctx, p, s, err)
+		return
 	}
+	r.step(ctx, p, s, nil)
 }
 
 // cleanup removes every rule at the probe's path, on a context that survives
@@ -364,11 +362,7 @@ func (r *run) probeOutcome(p *Probe) (string, string) {
 	case r.interrupted:
 		return ProbeInterrupted, "interrupted; " + left
 	case len(failed) > 0 || len(p.Cleanup.Failed) > 0:
-		msg := left
-		if len(failed) > 0 {
-			msg = strings.Join(failed, "; ") + "; " + left
-		}
-		return ProbeFailed, msg
+		return ProbeFailed, strings.Join(append(failed, left), "; ")
 	}
 	return ProbePassed, "every step ran; " + left
 }
