@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -375,10 +376,8 @@ func detailText(s ProbeStep) string {
 }
 
 func findRule(rules []api.FilePushPermission, id int64) *api.FilePushPermission {
-	for i := range rules {
-		if rules[i].ID == id {
-			return &rules[i]
-		}
+	if i := slices.IndexFunc(rules, func(r api.FilePushPermission) bool { return r.ID == id }); i >= 0 {
+		return &rules[i]
 	}
 	return nil
 }
@@ -391,12 +390,7 @@ func grantStrings(gs []grant) []string {
 	return out
 }
 
-func grantList(gs []grant) string {
-	if len(gs) == 0 {
-		return "nobody"
-	}
-	return strings.Join(grantStrings(gs), ", ")
-}
+func grantList(gs []grant) string { return cmp.Or(strings.Join(grantStrings(gs), ", "), "nobody") }
 
 func sortedValues(m map[string]string) []string {
 	out := make([]string, 0, len(m))
@@ -407,8 +401,5 @@ func sortedValues(m map[string]string) []string {
 }
 
 func keysText(m map[string]string) string {
-	if len(m) == 0 {
-		return "nobody"
-	}
-	return strings.Join(sortedValues(m), ", ")
+	return cmp.Or(strings.Join(sortedValues(m), ", "), "nobody")
 }
