@@ -124,14 +124,13 @@ type evidence struct {
 	samples []*sample
 }
 
-// row is one v4 member row with the legacy level of the same user, and
+// row is one v4 member row paired with the same user's legacy row, and
 // whether CodeArts syncs it from the project (as reposync reads it).
 type row struct {
-	repo     string
-	m        api.RepositoryMember
-	level    int64
-	hasLevel bool
-	synced   bool
+	api.MemberRow
+	repo   string
+	level  int64 // the legacy level; 0 when the legacy list did not have the member
+	synced bool
 }
 
 // memberRows pairs each sampled repository's v4 rows with its legacy rows
@@ -144,9 +143,9 @@ func (ev evidence) memberRows() (rows []row, repos int) {
 		repos++
 		paired, _ := s.join()
 		for _, p := range paired {
-			r := row{repo: s.path, m: p.RepositoryMember, synced: ev.setting.Synced(p.RepositoryMember, ev.project)}
+			r := row{MemberRow: p, repo: s.path, synced: ev.setting.Synced(p.RepositoryMember, ev.project)}
 			if p.Legacy != nil {
-				r.level, r.hasLevel = p.Legacy.Role, true
+				r.level = p.Legacy.Role
 			}
 			rows = append(rows, r)
 		}
@@ -169,11 +168,11 @@ func checkMemberSync(ev evidence) Check {
 			syncedRows++
 			with[r.repo] = true
 		}
-		if r.m.IsRepoCreator == 1 {
+		if r.IsRepoCreator == 1 {
 			creators++
 			with[r.repo] = true
 		}
-		if r.m.IsProjectAdmin == 1 {
+		if r.IsProjectAdmin == 1 {
 			admins++
 		}
 	}
@@ -203,27 +202,26 @@ func checkSyncMarkers(ev evidence) Check {
 	var bySourceID, byRole, byAdmin, byCreator int
 	var unmarked, roleOnly []string
 	for _, r := range rows {
-		m := r.m
 		switch {
-		case !m.Direct():
+		case !r.Direct():
 			continue
-		case m.MemberSourceID == ev.project && ev.project != "":
+		case r.MemberSourceID == ev.project && ev.project != "":
 			bySourceID++
 		case r.synced:
 			byRole++
-			roleOnly = append(roleOnly, fmt.Sprintf("%s in %s (project role %s)", m.UserName, r.repo, m.ProjectRoleName))
-		case m.IsProjectAdmin == 1:
+			roleOnly = append(roleOnly, fmt.Sprintf("%s in %s (project role %s)", r.UserName, r.repo, r.ProjectRoleName))
+		case r.IsProjectAdmin == 1:
 			byAdmin++
-		case m.IsRepoCreator == 1:
+		case r.IsRepoCreator == 1:
 			byCreator++
 		default:
-			_, known := state.RoleForName(m.RepositoryRoleName)
-			if r.hasLevel {
+			_, known := state.RoleForName(r.RepositoryRoleName)
+			if r.Legacy != nil {
 				_, err := state.RoleForLevel(int(r.level))
 				known = err == nil
 			}
 			if !known {
-				unmarked = append(unmarked, fmt.Sprintf("%s in %s: role %s%s, member_source_id %q", m.UserName, r.repo, quoteOr(m.RepositoryRoleName, "none"), levelText(r), m.MemberSourceID))
+				unmarked = append(unmarked, fmt.Sprintf("%s in %s: role %s%s, member_source_id %q", r.UserName, r.repo, quoteOr(r.RepositoryRoleName, "none"), levelText(r), r.MemberSourceID))
 			}
 		}
 	}
@@ -253,11 +251,7 @@ func roleLevels(rows []row, keep func(row) bool) []RoleLevel {
 	count := map[RoleLevel]int{}
 	for _, r := range rows {
 		if keep(r) {
-			k := RoleLevel{Role: r.m.RepositoryRoleName, Level: r.level}
-			if !r.hasLevel {
-				k.Level = 0
-			}
-			count[k]++
+			count[RoleLevel{Role: r.RepositoryRoleName, Level: r.level}]++
 		}
 	}
 	out := make([]RoleLevel, 0, len(count))
@@ -308,7 +302,7 @@ func checkCreator(ev evidence) Check {
 	if repos == 0 {
 		return check(id, name, NotObserved, "no repository member list was read", nil)
 	}
-	levels := roleLevels(rows, func(r row) bool { return r.m.IsRepoCreator == 1 })
+	levels := roleLevels(rows, func(r row) bool { return r.IsRepoCreator == 1 })
 	obs := map[string]any{"roles": levels}
 	if len(levels) == 0 {
 		return check(id, name, NotObserved, "no member is flagged is_repo_creator in the sampled repositories", obs)
@@ -330,7 +324,7 @@ func checkRoleNames(ev evidence) Check {
 		return check(id, name, NotObserved, "no repository member list was read", nil)
 	}
 	levels := roleLevels(rows, func(r row) bool {
-		return r.m.Direct() && !r.synced && r.m.IsRepoCreator != 1
+		return r.Direct() && !r.synced && r.IsRepoCreator != 1
 	})
 	obs := map[string]any{"roles": levels}
 	if len(levels) == 0 {
@@ -607,7 +601,7 @@ func levelName(l int64) string {
 }
 
 func levelText(r row) string {
-	if !r.hasLevel {
+	if r.Legacy == nil {
 		return ", no legacy level"
 	}
 	return fmt.Sprintf(", level %d", r.level)
