@@ -448,11 +448,13 @@ func checkXTotal(lists map[string]api.ListFacts) Check {
 func checkPageSize(lists map[string]api.ListFacts) Check {
 	const id, name = "A16", "page_size"
 	caps := map[string]int{}
+	var capped []string
 	largest, largestOp := 0, ""
 	for _, op := range slices.Sorted(maps.Keys(lists)) {
 		f := lists[op]
 		if f.PageCap > 0 {
 			caps[op] = f.PageCap
+			capped = append(capped, fmt.Sprintf("%s at %d", op, f.PageCap))
 		}
 		if f.LargestPage > largest {
 			largest, largestOp = f.LargestPage, op
@@ -462,12 +464,8 @@ func checkPageSize(lists map[string]api.ListFacts) Check {
 	switch {
 	case largestOp == "":
 		return check(id, name, NotObserved, "no list returned an item", obs)
-	case len(caps) > 0:
-		var cs []string
-		for _, op := range slices.Sorted(maps.Keys(caps)) {
-			cs = append(cs, fmt.Sprintf("%s at %d", op, caps[op]))
-		}
-		return check(id, name, DiffersHandled, "pages are cut below the limit of 100: "+strings.Join(cs, ", ")+"; reposync learned the cap and paged by it", obs)
+	case len(capped) > 0:
+		return check(id, name, DiffersHandled, "pages are cut below the limit of 100: "+strings.Join(capped, ", ")+"; reposync learned the cap and paged by it", obs)
 	case largest >= 100:
 		return check(id, name, AsAssumed, fmt.Sprintf("full pages of %d items (%s)", largest, largestOp), obs)
 	}
