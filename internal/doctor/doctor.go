@@ -350,10 +350,7 @@ func apiError(err error) *APIError {
 // REFERENCE §15.2), which is a permission, not an authentication, failure.
 func refused(err error) bool {
 	var e *api.Error
-	if !errors.As(err, &e) || !api.IsAuth(err) {
-		return false
-	}
-	return e.Status == 401 && e.Code != "CH.080401"
+	return errors.As(err, &e) && api.IsAuth(err) && e.Status == 401 && e.Code != "CH.080401"
 }
 
 // classify turns a read's error into a permission status.

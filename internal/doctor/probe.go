@@ -105,21 +105,19 @@ func (g grant) key() string {
 
 func grantKeys(rule *api.FilePushPermission) map[string]string {
 	out := map[string]string{}
+	add := func(g grant) { out[g.key()] = g.String() }
 	if rule == nil {
 		return out
 	}
 	for _, a := range rule.Actions {
 		for _, u := range a.Users {
-			g := grant{kind: "user", id: u.ID, name: u.Name}
-			out[g.key()] = g.String()
+			add(grant{kind: "user", id: u.ID, name: u.Name})
 		}
 		for _, t := range a.UserTeams {
-			g := grant{kind: "member group", id: t.ID, name: t.Name}
-			out[g.key()] = g.String()
+			add(grant{kind: "member group", id: t.ID, name: t.Name})
 		}
 		for _, ro := range a.Roles {
-			g := grant{kind: "role", name: ro.Name}
-			out[g.key()] = g.String()
+			add(grant{kind: "role", name: ro.Name})
 		}
 	}
 	return out

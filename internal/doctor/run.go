@@ -515,13 +515,12 @@ func (r *run) clock() []Clock {
 		t := facts.ServerTime[svc]
 		skew := t.Skew()
 		c := Clock{Service: svc, ServerDate: t.Date.UTC().Format(time.RFC3339), SkewSeconds: int64(math.Round(skew.Seconds())), Status: ClockOK}
-		abs := skew.Abs()
 		switch {
 		case r.o.Credentials != api.CredentialsAKSK:
 			c.Status = ClockNotRelevant
-		case abs >= ClockRefuse:
+		case skew.Abs() >= ClockRefuse:
 			c.Status = ClockRefused
-		case abs >= ClockWarn:
+		case skew.Abs() >= ClockWarn:
 			c.Status = ClockWarning
 		}
 		out = append(out, c)
@@ -541,7 +540,7 @@ var perPlanLists = []string{"ListMembers", "ListRepoMembers", "ListRepositoryUse
 func (r *run) quota() Quota {
 	q := Quota{RateLimit: r.o.RateLimit, PerOperation: map[string]OpCalls{}}
 	for op, s := range r.c.Stats() {
-		q.PerOperation[op] = OpCalls{Calls: s.Calls, Retries: s.Retries, Throttled: s.Throttled}
+		q.PerOperation[op] = OpCalls(s)
 		q.Calls += s.Calls
 		q.Retries += s.Retries
 		q.Throttled += s.Throttled

@@ -125,10 +125,8 @@ func (r *run) probeWrites() {
 			continue
 		}
 		for _, s := range p.Steps {
-			if s.Operation != "CreateFilePushPermission" {
-				continue
-			}
 			switch {
+			case s.Operation != "CreateFilePushPermission":
 			case s.Status == StepFailed && s.Error != nil && (s.Error.HTTPStatus == 401 || s.Error.HTTPStatus == 403):
 				w.Status, w.Reason = Denied, "observed: the write probe's "+s.Operation+" in "+p.Repository+" was denied"+errText(s.Error)
 			case s.Status == StepDone && w.Status != DeniedByRole:
