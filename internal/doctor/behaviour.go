@@ -38,8 +38,7 @@ func (r *run) behaviour() {
 	if r.o.WriteProbe == "" {
 		const how = "only the write probe can tell: reposync doctor --write-probe REPOSITORY"
 		r.rep.Behaviour = append(r.rep.Behaviour,
-			Check{ID: "A13", Name: "batch_update", Status: NotObserved, Summary: how, Observed: map[string]any{}},
-			Check{ID: "A25", Name: "attach_conflict", Status: NotObserved, Summary: how, Observed: map[string]any{}})
+			check("A13", "batch_update", NotObserved, how, nil), check("A25", "attach_conflict", NotObserved, how, nil))
 	}
 }
 
@@ -439,7 +438,7 @@ func checkXTotal(lists map[string]api.ListFacts) Check {
 	case len(missing)+len(extra) > 0:
 		return check(id, name, DiffersHandled, "X-Total is not where REFERENCE §3.2 puts it: "+strings.Join(append(missing, extra...), ", ")+"; reposync never relies on it to stop paging", obs)
 	}
-	return check(id, name, AsAssumed, fmt.Sprintf("X-Total arrives exactly on the documented lists (%s)", strings.Join(nonNil(with), ", ")), obs)
+	return check(id, name, AsAssumed, fmt.Sprintf("X-Total arrives exactly on the documented lists (%s)", strings.Join(with, ", ")), obs)
 }
 
 // checkPageSize (A16): a page holds what limit asks (reposync asks 100).
