@@ -202,7 +202,7 @@ func (r *run) probeRule(ctx context.Context, repo *state.LiveRepository, p *Prob
 	grants := r.probeGrants()
 	defer r.cleanup(ctx, repo, p)
 	rule, err := r.c.CreateFilePushPermission(ctx, repo.ID, api.NewFilePushPermission{Path: p.Path, Actions: []api.PushActionBody{action(grants)}})
-	detail := fmt.Sprintf("rule %d at %s granting %s", rule.ID, p.Path, grantList(grants))
+	detail := fmt.Sprintf("rule %d at %s granting %s", rule.ID, p.Path, nobodyOr(grantStrings(grants)))
 	if err != nil {
 		detail = "a rule at " + p.Path
 	}
@@ -216,12 +216,12 @@ func (r *run) probeRule(ctx context.Context, repo *state.LiveRepository, p *Prob
 		keep := grants[:len(grants)-1]
 		answer, err := r.c.BatchUpdateRepositoryFilePushPermissions(ctx, repo.ID, []api.FilePushPermissionUpdate{{ID: rule.ID, Path: p.Path, Actions: []api.PushActionBody{action(keep)}}})
 		if !r.step(ctx, p, ProbeStep{Step: "update", Operation: "BatchUpdateRepositoryFilePushPermissions",
-			Detail: fmt.Sprintf("sent %s (dropping %s)", grantList(keep), grants[len(grants)-1])}, err) {
+			Detail: fmt.Sprintf("sent %s (dropping %s)", nobodyOr(grantStrings(keep)), grants[len(grants)-1])}, err) {
 			return false
 		}
 		rules, err := r.c.ListRepositoryFilePushPermissions(ctx, repo.ID)
 		back := findRule(rules, rule.ID)
-		if !r.step(ctx, p, ProbeStep{Step: "read_back", Operation: "ListRepositoryFilePushPermissions", Detail: "the rule now grants " + keysText(grantKeys(back))}, err) {
+		if !r.step(ctx, p, ProbeStep{Step: "read_back", Operation: "ListRepositoryFilePushPermissions", Detail: "the rule now grants " + nobodyOr(sortedValues(grantKeys(back)))}, err) {
 			return false
 		}
 		*a13 = batchUpdateVerdict(grants, keep, findRule(answer, rule.ID), back)
@@ -388,7 +388,8 @@ func grantStrings(gs []grant) []string {
 	return out
 }
 
-func grantList(gs []grant) string { return cmp.Or(strings.Join(grantStrings(gs), ", "), "nobody") }
+// nobodyOr lists grants as text, "nobody" for none.
+func nobodyOr(grants []string) string { return cmp.Or(strings.Join(grants, ", "), "nobody") }
 
 func sortedValues(m map[string]string) []string {
 	out := make([]string, 0, len(m))
@@ -396,8 +397,4 @@ func sortedValues(m map[string]string) []string {
 		out = append(out, m[k])
 	}
 	return out
-}
-
-func keysText(m map[string]string) string {
-	return cmp.Or(strings.Join(sortedValues(m), ", "), "nobody")
 }
