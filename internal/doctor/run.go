@@ -277,10 +277,10 @@ func (r *run) lookups(ctx context.Context) bool {
 	// lists (remote.Read), and the member groups of every group the spec
 	// lists: the first group stands for both.
 	ops := []string{"ListGroupUserGroups", "ListGroupAddableUserGroups"}
-	anchor := firstGroup(r.live)
-	if anchor == nil {
+	if len(r.live.Groups) == 0 {
 		return r.read(ctx, "group_member_groups", ops, "", false, "the project has no group", nil)
 	}
+	anchor := r.live.Groups[slices.Min(slices.Collect(maps.Keys(r.live.Groups)))]
 	return r.read(ctx, "group_member_groups", ops, "group "+anchor.Path, true, "", func(ctx context.Context) error {
 		if _, err := r.c.ListGroupUserGroups(ctx, anchor.ID); err != nil {
 			return err
@@ -413,9 +413,6 @@ func orderVisible(items []api.TreeItem) bool {
 // busiestGroup is the group with the most children of one kind (at least
 // two), the first by path among equals; nil when none has two.
 func busiestGroup(live *state.Live) *state.LiveGroup {
-	if live == nil {
-		return nil
-	}
 	groups, repos := map[string]int{}, map[string]int{}
 	for p := range live.Groups {
 		groups[state.ParentPath(p)]++
@@ -433,14 +430,6 @@ func busiestGroup(live *state.Live) *state.LiveGroup {
 		}
 	}
 	return best
-}
-
-// firstGroup is the group a plan reads the member-group catalogue from.
-func firstGroup(live *state.Live) *state.LiveGroup {
-	if live == nil || len(live.Groups) == 0 {
-		return nil
-	}
-	return live.Groups[slices.Sorted(maps.Keys(live.Groups))[0]]
 }
 
 // callerRoles finds the caller in the project's users and in the sampled
