@@ -132,7 +132,7 @@ func (r *run) stopped(ctx context.Context) bool {
 
 func (r *run) connection() {
 	r.rep.Connection = Connection{Credentials: string(r.o.Credentials), Temporary: r.o.Temporary,
-		Endpoint: api.RedactURL(r.o.Endpoint), Region: r.o.Region, Hosts: r.c.Endpoints(), IAMProjectID: r.o.IAMProjectID, Clock: []Clock{}}
+		Endpoint: api.RedactURL(r.o.Endpoint), Region: r.o.Region, Hosts: r.c.Endpoints(), IAMProjectID: r.o.IAMProjectID}
 	if r.o.Spec != nil {
 		r.rep.Spec = &SpecSummary{Paths: r.o.Spec.Paths, Groups: r.o.Spec.Groups, GitAuths: r.o.Spec.GitAuths}
 	}
@@ -440,7 +440,6 @@ func busiestGroup(live *state.Live) *state.LiveGroup {
 // project" (docs/api-assumptions.md A42), so it is not read as one.
 func (r *run) callerRoles() {
 	id := &r.rep.Identity
-	id.Repositories = []RepositoryRole{}
 	if id.UserID == "" {
 		id.ProjectAdminSource = "unknown: the identity is unknown"
 		return
