@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/iostreams"
@@ -412,6 +413,64 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	recordOrigin(p, origin)
 	p.Refusals = plan.Check(p, ls.live, guardrails(*r, res.caller, getenv))
 	return res, nil
+}
+
+// planRun is what plan and apply share: the spec, the flags resolved
+// against it, the connection and the plan made from them.
+type planRun struct {
+	ios    *iostreams.IOStreams
+	getenv func(string) string
+	origin *specOrigin
+	d      *state.Desired
+	r      resolved
+	s      *session
+	res    *planResult
+}
+
+// prepare loads the spec below the origin's paths, resolves the change
+// flags, narrows the plan to --changed-since or --target when scoped, lets
+// before adjust the flags or refuse, connects and makes the plan.
+func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes ChangeOptions, now func() time.Time, before func(*resolved) error, scoped bool) error {
+	d, err := loadSpec(run.ios, run.origin.paths)
+	if err != nil {
+		return err
+	}
+	r, err := changes.resolve(d)
+	if err != nil {
+		return err
+	}
+	r.today = today(now)
+	if scoped {
+		if err := chooseScope(ctx, run.ios, changes, run.origin, d, &r); err != nil {
+			return err
+		}
+	}
+	if before != nil {
+		if err := before(&r); err != nil {
+			return err
+		}
+	}
+	s, err := connect(ctx, conn, connectOptions{getenv: run.getenv, ios: run.ios, specProject: d.Project, iamProject: d.GitAuths != nil})
+	if err != nil {
+		return err
+	}
+	res, err := makePlan(ctx, run.ios, s, d, &r, run.origin, run.getenv)
+	if err != nil {
+		return err
+	}
+	run.d, run.r, run.s, run.res = d, r, s, res
+	return nil
+}
+
+// stale prints how a plan differs from a fresh one of the same spec (the
+// spec digest, the project, every live object it recorded, its changes)
+// and returns how many differences there are: 0 means it still holds.
+func (run *planRun) stale(old, fresh *plan.Plan) int {
+	diffs := append(staleness(old, fresh, run.d.Digest, run.s.conn.Project), plan.ChangesDiffer(old, fresh)...)
+	for _, line := range diffs {
+		fmt.Fprintln(run.ios.ErrOut, "  "+line)
+	}
+	return len(diffs)
 }
 
 // guardrails are the limits a plan is checked against, from the resolved
