@@ -167,6 +167,11 @@ func (r *run) probe(ctx context.Context) *Probe {
 		r.rep.Behaviour = append(r.rep.Behaviour, a13, a25)
 		p.Status, p.Summary = r.probeOutcome(p)
 	}()
+	if r.live == nil {
+		p.Steps = append(p.Steps, ProbeStep{Step: "create", Operation: "CreateFilePushPermission", Status: StepFailed,
+			Detail: "the project tree could not be listed, so repository " + p.Repository + " could not be found; nothing was written"})
+		return p
+	}
 	repo := r.live.Repositories[p.Repository]
 	if repo == nil || repo.Archived {
 		p.Steps = append(p.Steps, ProbeStep{Step: "create", Operation: "CreateFilePushPermission", Status: StepFailed,
