@@ -65,14 +65,14 @@ func (t *authTransport) roundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return t.send(r)
 	}
-	switch t.c.creds.mode() {
-	case authAKSK:
+	switch t.c.creds.Kind() {
+	case CredentialsAKSK:
 		if err := t.c.sign(r); err != nil {
 			return nil, err
 		}
-	case authToken:
+	case CredentialsToken:
 		r.Header.Set("X-Auth-Token", t.c.creds.Token)
-	case authPassword:
+	case CredentialsIAMPassword:
 		return t.passwordRoundTrip(r)
 	}
 	return t.send(r)

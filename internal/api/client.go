@@ -193,7 +193,7 @@ func (c *Client) IAMProjectID(ctx context.Context) (string, error) {
 	if c.creds.ProjectID != "" {
 		return c.creds.ProjectID, nil
 	}
-	if c.creds.mode() == authPassword {
+	if c.creds.Kind() == CredentialsIAMPassword {
 		if _, err := c.tokens.get(ctx, ""); err != nil {
 			return "", err
 		}
@@ -480,7 +480,7 @@ func detail(err error) string {
 // last byte of the answer. written reports whether the request reached the
 // wire, which decides whether a failed POST is ambiguous.
 func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte, attempt int) (*response, bool, error) {
-	if !cl.noAuth && c.creds.mode() == authPassword {
+	if !cl.noAuth && c.creds.Kind() == CredentialsIAMPassword {
 		// Log in before the traced request exists, so that the login's own
 		// write is not taken for this request's (which would make a failed
 		// POST look ambiguous). The login is a call of its own, with its own

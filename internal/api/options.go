@@ -29,16 +29,16 @@ type Credentials struct {
 
 // String describes which credentials are set without revealing any secret.
 func (c Credentials) String() string {
-	switch c.mode() {
-	case authAKSK:
+	switch c.Kind() {
+	case CredentialsAKSK:
 		s := "aksk(access key " + redactKey(c.AccessKey)
 		if c.SecurityToken != "" {
 			s += ", temporary"
 		}
 		return s + ")"
-	case authToken:
+	case CredentialsToken:
 		return "token(REDACTED)"
-	case authPassword:
+	case CredentialsIAMPassword:
 		return fmt.Sprintf("iam-password(user %s, domain %s)", c.IAMUser, c.IAMDomain)
 	}
 	return "none"
@@ -69,36 +69,15 @@ const (
 // Kind returns the kind of credentials the client will use when several
 // are set: AK/SK, then a token, then an IAM password.
 func (c Credentials) Kind() CredentialKind {
-	switch c.mode() {
-	case authAKSK:
+	switch {
+	case c.AccessKey != "" && c.SecretKey != "":
 		return CredentialsAKSK
-	case authToken:
+	case c.Token != "":
 		return CredentialsToken
-	case authPassword:
+	case c.IAMUser != "" && c.IAMPassword != "" && c.IAMDomain != "":
 		return CredentialsIAMPassword
 	}
 	return CredentialsNone
-}
-
-type authMode int
-
-const (
-	authNone authMode = iota
-	authAKSK
-	authToken
-	authPassword
-)
-
-func (c Credentials) mode() authMode {
-	switch {
-	case c.AccessKey != "" && c.SecretKey != "":
-		return authAKSK
-	case c.Token != "":
-		return authToken
-	case c.IAMUser != "" && c.IAMPassword != "" && c.IAMDomain != "":
-		return authPassword
-	}
-	return authNone
 }
 
 func (c Credentials) secrets() []string {
