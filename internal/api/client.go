@@ -599,6 +599,13 @@ func (c *Client) newError(cl *call, u *url.URL, resp *response, kind Kind, err e
 	return e
 }
 
+// answerError is the *Error of a call whose answer arrived but cannot be
+// taken as it is (undecodable, too long, partly failed).
+func (c *Client) answerError(cl *call, kind Kind, err error) *Error {
+	u, _ := c.url(cl)
+	return c.newError(cl, u, nil, kind, err)
+}
+
 // redirectError describes a 3xx answer: the client follows no redirect
 // (noRedirect), so the answer names a host the configuration did not.
 func (c *Client) redirectError(cl *call, u *url.URL, resp *response) *Error {
@@ -679,8 +686,7 @@ func (c *Client) decode(cl *call, resp *response, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(resp.body, out); err != nil {
-		u, _ := c.url(cl)
-		return c.newError(cl, u, nil, KindDecode, fmt.Errorf("decode response: %w", err))
+		return c.answerError(cl, KindDecode, fmt.Errorf("decode response: %w", err))
 	}
 	return nil
 }

@@ -96,8 +96,7 @@ func (c *Client) CreateUserToken(ctx context.Context, user, password, domain str
 	}
 	tok := Token{Value: resp.header.Get("X-Subject-Token"), UserID: out.Token.User.ID, UserName: out.Token.User.Name, ProjectID: out.Token.Project.ID}
 	if tok.Value == "" {
-		u, _ := c.url(cl)
-		return Token{}, c.newError(cl, u, nil, KindDecode, errMissingSubjectToken)
+		return Token{}, c.answerError(cl, KindDecode, errMissingSubjectToken)
 	}
 	if out.Token.ExpiresAt != "" {
 		if t, err := time.Parse(time.RFC3339Nano, out.Token.ExpiresAt); err == nil {

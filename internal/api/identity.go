@@ -104,8 +104,7 @@ func (c *Client) KeystoneValidateToken(ctx context.Context) (Identity, error) {
 		return Identity{}, err
 	}
 	if out.Token.User.ID == "" {
-		u, _ := c.url(cl)
-		return Identity{}, c.newError(cl, u, nil, KindDecode, errors.New("the answer names no user (token.user.id)"))
+		return Identity{}, c.answerError(cl, KindDecode, errors.New("the answer names no user (token.user.id)"))
 	}
 	return Identity{UserID: out.Token.User.ID, UserName: out.Token.User.Name, Kind: CredentialsToken, Source: cl.op}, nil
 }
@@ -141,8 +140,7 @@ func (c *Client) ShowPermanentAccessKey(ctx context.Context) (Identity, error) {
 		problem = "the answer is about another access key (credential.access)"
 	}
 	if problem != "" {
-		u, _ := c.url(cl)
-		return Identity{}, c.newError(cl, u, nil, KindDecode, errors.New(problem))
+		return Identity{}, c.answerError(cl, KindDecode, errors.New(problem))
 	}
 	return Identity{UserID: cr.UserID, Kind: CredentialsAKSK, Source: cl.op}, nil
 }

@@ -69,8 +69,7 @@ func (c *Client) AssociateGroupUserGroup(ctx context.Context, projectID string, 
 		return out, err
 	}
 	if len(out.Failure) > 0 {
-		u, _ := c.url(cl)
-		e := c.newError(cl, u, nil, KindPartial, nil)
+		e := c.answerError(cl, KindPartial, nil)
 		e.Status = http.StatusCreated
 		e.Message = fmt.Sprintf("%d users not added", len(out.Failure))
 		for _, f := range out.Failure {

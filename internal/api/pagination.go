@@ -195,18 +195,15 @@ func (c *Client) listSize(cl *call, total *int64, page int) error {
 	if *total <= c.maxList {
 		return nil
 	}
-	u, _ := c.url(cl)
-	return c.newError(cl, u, nil, KindDecode, fmt.Errorf("the list is larger than %d MiB in all; stopped rather than read on (is the server repeating itself?)", c.maxList>>20))
+	return c.answerError(cl, KindDecode, fmt.Errorf("the list is larger than %d MiB in all; stopped rather than read on (is the server repeating itself?)", c.maxList>>20))
 }
 
 func errPagination(c *Client, cl *call) error {
-	u, _ := c.url(cl)
-	return c.newError(cl, u, nil, KindDecode, fmt.Errorf("pagination did not end after %d pages", maxPages))
+	return c.answerError(cl, KindDecode, fmt.Errorf("pagination did not end after %d pages", maxPages))
 }
 
 func errRepeatedPage(c *Client, cl *call, offset int) error {
-	u, _ := c.url(cl)
-	return c.newError(cl, u, nil, KindDecode, fmt.Errorf("the page at offset %d repeats the page before it: the server seems to ignore offset; stopped rather than return duplicates", offset))
+	return c.answerError(cl, KindDecode, fmt.Errorf("the page at offset %d repeats the page before it: the server seems to ignore offset; stopped rather than return duplicates", offset))
 }
 
 // legacyEnvelope is the {status, result, error} wrapper of the v1/v2 APIs.
@@ -234,8 +231,7 @@ func (c *Client) legacyPage(ctx context.Context, cl *call, out any) (*response, 
 		return nil, err
 	}
 	if env.Status != "" && env.Status != "success" {
-		u, _ := c.url(cl)
-		e := c.newError(cl, u, nil, KindHTTP, nil)
+		e := c.answerError(cl, KindHTTP, nil)
 		e.Status = resp.status
 		e.RequestID = resp.header.Get("X-Request-Id")
 		if env.Error != nil {
@@ -248,8 +244,7 @@ func (c *Client) legacyPage(ctx context.Context, cl *call, out any) (*response, 
 	}
 	if out != nil && len(env.Result) > 0 && string(env.Result) != "null" {
 		if err := json.Unmarshal(env.Result, out); err != nil {
-			u, _ := c.url(cl)
-			return nil, c.newError(cl, u, nil, KindDecode, fmt.Errorf("decode result: %w", err))
+			return nil, c.answerError(cl, KindDecode, fmt.Errorf("decode result: %w", err))
 		}
 	}
 	return resp, nil

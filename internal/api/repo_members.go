@@ -246,8 +246,7 @@ func (c *Client) AddRepoMembers(ctx context.Context, repoUUID string, users []Ne
 		}
 	}
 	if len(failures) > 0 {
-		u, _ := c.url(cl)
-		e := c.newError(cl, u, nil, KindPartial, nil)
+		e := c.answerError(cl, KindPartial, nil)
 		e.Status = http.StatusOK
 		e.Failures = failures
 		e.Message = fmt.Sprintf("%d of %d users not added", len(failures), len(users))
