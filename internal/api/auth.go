@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 )
@@ -99,12 +100,7 @@ func (e *headerError) Error() string {
 // character but tab) before the request is sent: net/http's own error for
 // it is an untyped string, and would be retried as a transport failure.
 func checkHeaderValues(h http.Header) error {
-	names := make([]string, 0, len(h))
-	for k := range h {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
 		for _, v := range h[k] {
 			for i := 0; i < len(v); i++ {
 				if b := v[i]; b < ' ' && b != '\t' || b == 0x7f {
@@ -291,12 +287,7 @@ func findError(v any, depth int) (string, string) {
 			return c, msg
 		}
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if c, msg := findError(m[k], depth+1); c != "" {
 			return c, msg
 		}

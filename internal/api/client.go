@@ -16,11 +16,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -270,13 +271,8 @@ func (c *Client) url(cl *call) (*url.URL, error) {
 // url.Values.Encode (REFERENCE §13.3, §18.4). What goes on the wire is then
 // byte for byte what is signed, even for a gateway that reads "+" as a plus.
 func encodeQuery(q url.Values) string {
-	names := make([]string, 0, len(q))
-	for k := range q {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	var b strings.Builder
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(q)) {
 		for _, v := range q[k] {
 			if b.Len() > 0 {
 				b.WriteByte('&')

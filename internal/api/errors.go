@@ -198,10 +198,3 @@ func IsTimeout(err error) bool {
 }
 
 var errMissingSubjectToken = errors.New("no X-Subject-Token header in the answer")
-
-func replaceSecret(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "REDACTED")
-}

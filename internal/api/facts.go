@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"time"
 )
@@ -60,15 +61,12 @@ type ListFacts struct {
 
 // Facts returns a copy of what the client observed so far.
 func (c *Client) Facts() Facts {
-	f := Facts{ServerTime: map[string]ServerTime{}, Lists: map[string]ListFacts{}}
 	c.pagesMu.Lock()
+	defer c.pagesMu.Unlock()
+	f := Facts{ServerTime: maps.Clone(c.serverTime), Lists: map[string]ListFacts{}}
 	for op, p := range c.pageFacts {
 		f.Lists[op] = ListFacts{Pages: p.pages, PagesWithTotal: p.withTotal, LargestPage: p.largest, PageCap: p.capAt}
 	}
-	for svc, t := range c.serverTime {
-		f.ServerTime[svc] = t
-	}
-	c.pagesMu.Unlock()
 	return f
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 )
 
 // Authorization is a ServiceStage git authorization. The avatar's wire name
@@ -57,7 +58,7 @@ func (c *Client) CreatePasswordAuth(ctx context.Context, iamProjectID, repoType 
 		path: authsPath(iamProjectID) + "/" + seg(repoType) + "/password", body: a}, &out)
 	if err != nil {
 		if e := asError(err); e != nil && a.Password != "" {
-			e.Message = replaceSecret(e.Message, a.Password)
+			e.Message = strings.ReplaceAll(e.Message, a.Password, "REDACTED")
 		}
 		return Authorization{}, err
 	}
