@@ -69,8 +69,8 @@ type Client struct {
 	statsMu sync.Mutex
 	stats   map[string]*OpStats
 
-	pagesMu    sync.Mutex            // guards pageFacts and serverTime (Facts)
-	pageFacts  map[string]*pageFacts // per operation
+	factsMu    sync.Mutex            // guards lists and serverTime (Facts)
+	lists      map[string]ListFacts  // per operation
 	serverTime map[string]ServerTime // per service key
 }
 
@@ -99,7 +99,7 @@ func New(opts ...Option) (*Client, error) {
 		maxErrorBody:   defaultMaxErrorBody,
 		pageSize:       defaultPageSize,
 		stats:          map[string]*OpStats{},
-		pageFacts:      map[string]*pageFacts{},
+		lists:          map[string]ListFacts{},
 		serverTime:     map[string]ServerTime{},
 	}
 	for _, o := range opts {

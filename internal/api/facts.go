@@ -61,13 +61,9 @@ type ListFacts struct {
 
 // Facts returns a copy of what the client observed so far.
 func (c *Client) Facts() Facts {
-	c.pagesMu.Lock()
-	defer c.pagesMu.Unlock()
-	f := Facts{ServerTime: maps.Clone(c.serverTime), Lists: map[string]ListFacts{}}
-	for op, p := range c.pageFacts {
-		f.Lists[op] = ListFacts{Pages: p.pages, PagesWithTotal: p.withTotal, LargestPage: p.largest, PageCap: p.capAt}
-	}
-	return f
+	c.factsMu.Lock()
+	defer c.factsMu.Unlock()
+	return Facts{ServerTime: maps.Clone(c.serverTime), Lists: maps.Clone(c.lists)}
 }
 
 // noteDate records the Date header of a successful answer from svc.
@@ -77,8 +73,8 @@ func (c *Client) noteDate(svc service, h http.Header) {
 		return
 	}
 	now := c.clock.Now()
-	c.pagesMu.Lock()
-	defer c.pagesMu.Unlock()
+	c.factsMu.Lock()
+	defer c.factsMu.Unlock()
 	c.serverTime[svc.key()] = ServerTime{Date: d, Received: now}
 }
 

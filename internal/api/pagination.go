@@ -128,47 +128,36 @@ func xTotal(h http.Header) (int, bool) {
 	return n, true
 }
 
-// pageFacts is what the client saw of one operation's list pages.
-type pageFacts struct {
-	pages, withTotal, largest, capAt int
-}
-
 // observePage records a page of k items of op and returns the largest page
 // op has returned so far, this one included.
 func (c *Client) observePage(op string, k int, hasTotal bool) int {
-	c.pagesMu.Lock()
-	defer c.pagesMu.Unlock()
-	f := c.pageFacts[op]
-	if f == nil {
-		f = &pageFacts{}
-		c.pageFacts[op] = f
-	}
-	f.pages++
+	c.factsMu.Lock()
+	defer c.factsMu.Unlock()
+	f := c.lists[op]
+	f.Pages++
 	if hasTotal {
-		f.withTotal++
+		f.PagesWithTotal++
 	}
-	f.largest = max(f.largest, k)
-	return f.largest
+	f.LargestPage = max(f.LargestPage, k)
+	c.lists[op] = f
+	return f.LargestPage
 }
 
 // learnPageCap records that op returned a short page of k items although
 // more followed: the server caps its pages at k (at least).
 func (c *Client) learnPageCap(op string, k int) {
-	c.pagesMu.Lock()
-	defer c.pagesMu.Unlock()
-	if f := c.pageFacts[op]; f != nil {
-		f.capAt = max(f.capAt, k)
-	}
+	c.factsMu.Lock()
+	defer c.factsMu.Unlock()
+	f := c.lists[op]
+	f.PageCap = max(f.PageCap, k)
+	c.lists[op] = f
 }
 
 // pageCap returns the page cap learned for op, 0 when none was seen.
 func (c *Client) pageCap(op string) int {
-	c.pagesMu.Lock()
-	defer c.pagesMu.Unlock()
-	if f := c.pageFacts[op]; f != nil {
-		return f.capAt
-	}
-	return 0
+	c.factsMu.Lock()
+	defer c.factsMu.Unlock()
+	return c.lists[op].PageCap
 }
 
 // minPageCap is the smallest silent page cap the client allows for
