@@ -65,7 +65,7 @@ func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error)
 	var found func(parent *state.LiveGroup, items []api.TreeItem) error
 	list := func(g *state.LiveGroup) {
 		rd.pool.add("ListGroupSubgroupsAndRepositories", func(ctx context.Context) error {
-			items, err := c.api.ListGroupSubgroupsAndRepositories(ctx, g.ID)
+			items, err := c.api.ListGroupSubgroupsAndRepositoriesWith(ctx, g.ID, api.TreeQuery{})
 			if err != nil {
 				return wrap(err, "list the children of group %s", g.Path)
 			}
@@ -102,7 +102,7 @@ func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error)
 		return nil
 	}
 	rd.pool.add("ListProjectSubgroupsAndRepositories", func(ctx context.Context) error {
-		top, err := c.api.ListProjectSubgroupsAndRepositories(ctx, c.project)
+		top, err := c.api.ListProjectSubgroupsAndRepositoriesWith(ctx, c.project, api.TreeQuery{})
 		if err != nil {
 			return fmt.Errorf("list the groups and repositories of project %s: %w", c.project, err)
 		}

@@ -74,9 +74,9 @@ func (w *Writer) findGroup(ctx context.Context, parentID int64, name string) (in
 	var items []api.TreeItem
 	var err error
 	if parentID == 0 {
-		items, err = w.c.api.ListProjectSubgroupsAndRepositories(ctx, w.c.project)
+		items, err = w.c.api.ListProjectSubgroupsAndRepositoriesWith(ctx, w.c.project, api.TreeQuery{})
 	} else {
-		items, err = w.c.api.ListGroupSubgroupsAndRepositories(ctx, parentID)
+		items, err = w.c.api.ListGroupSubgroupsAndRepositoriesWith(ctx, parentID, api.TreeQuery{})
 	}
 	if err != nil {
 		return 0, false, err
