@@ -80,23 +80,19 @@ func (c *Client) lookupIdentity(ctx context.Context) (Identity, error) {
 		}
 		return id, nil
 	case CredentialsToken:
-		return c.KeystoneValidateToken(ctx)
+		return c.validateToken(ctx)
 	case CredentialsAKSK:
 		if c.creds.SecurityToken != "" {
 			return Identity{}, fmt.Errorf("the identity of temporary AK/SK cannot be looked up (IAM's ShowPermanentAccessKey knows permanent keys only): %w", ErrIdentityUnknown)
 		}
-		return c.ShowPermanentAccessKey(ctx)
+		return c.showAccessKey(ctx)
 	}
 	return Identity{}, fmt.Errorf("no credentials are set: %w", ErrIdentityUnknown)
 }
 
-// KeystoneValidateToken asks IAM whose the client's token is
-// (GET /v3/auth/tokens, X-Subject-Token: the token, REFERENCE §12.1). Only
-// with token credentials; CallerIdentity caches its answer.
-func (c *Client) KeystoneValidateToken(ctx context.Context) (Identity, error) {
-	if c.creds.Kind() != CredentialsToken {
-		return Identity{}, fmt.Errorf("KeystoneValidateToken needs token credentials, not %s", c.creds.Kind())
-	}
+// validateToken asks IAM whose the client's token is (KeystoneValidateToken,
+// REFERENCE §12.1).
+func (c *Client) validateToken(ctx context.Context) (Identity, error) {
 	cl := &call{op: "KeystoneValidateToken", method: http.MethodGet, svc: svcIAM, path: "/v3/auth/tokens",
 		header: http.Header{"X-Subject-Token": {c.creds.Token}}}
 	var out tokenResponse
@@ -109,14 +105,9 @@ func (c *Client) KeystoneValidateToken(ctx context.Context) (Identity, error) {
 	return Identity{UserID: out.Token.User.ID, UserName: out.Token.User.Name, Kind: CredentialsToken, Source: cl.op}, nil
 }
 
-// ShowPermanentAccessKey asks IAM whose the client's access key is
-// (GET /v3.0/OS-CREDENTIAL/credentials/{access_key}, the SDK's
-// ShowPermanentAccessKey). Only with AK/SK; CallerIdentity caches its
-// answer.
-func (c *Client) ShowPermanentAccessKey(ctx context.Context) (Identity, error) {
-	if c.creds.Kind() != CredentialsAKSK {
-		return Identity{}, fmt.Errorf("ShowPermanentAccessKey needs AK/SK credentials, not %s", c.creds.Kind())
-	}
+// showAccessKey asks IAM whose the client's access key is (the SDK's
+// ShowPermanentAccessKey).
+func (c *Client) showAccessKey(ctx context.Context) (Identity, error) {
 	cl := &call{op: "ShowPermanentAccessKey", method: http.MethodGet, svc: svcIAM,
 		path: "/v3.0/OS-CREDENTIAL/credentials/" + seg(c.creds.AccessKey), noProject: true}
 	var out struct {
