@@ -67,7 +67,7 @@ type Client struct {
 	pageSize     int
 
 	statsMu sync.Mutex
-	stats   map[string]*OpStats
+	stats   map[string]OpStats
 
 	factsMu    sync.Mutex            // guards lists and serverTime (Facts)
 	lists      map[string]ListFacts  // per operation
@@ -98,7 +98,7 @@ func New(opts ...Option) (*Client, error) {
 		maxList:        defaultMaxList,
 		maxErrorBody:   defaultMaxErrorBody,
 		pageSize:       defaultPageSize,
-		stats:          map[string]*OpStats{},
+		stats:          map[string]OpStats{},
 		lists:          map[string]ListFacts{},
 		serverTime:     map[string]ServerTime{},
 	}
@@ -170,22 +170,15 @@ func defaultTransport() http.RoundTripper {
 func (c *Client) Stats() map[string]OpStats {
 	c.statsMu.Lock()
 	defer c.statsMu.Unlock()
-	out := make(map[string]OpStats, len(c.stats))
-	for k, v := range c.stats {
-		out[k] = *v
-	}
-	return out
+	return maps.Clone(c.stats)
 }
 
 func (c *Client) count(op string, f func(*OpStats)) {
 	c.statsMu.Lock()
 	defer c.statsMu.Unlock()
 	s := c.stats[op]
-	if s == nil {
-		s = &OpStats{}
-		c.stats[op] = s
-	}
-	f(s)
+	f(&s)
+	c.stats[op] = s
 }
 
 // IAMProjectID returns the IAM project id of the credentials, or, with IAM
