@@ -196,5 +196,3 @@ func IsTimeout(err error) bool {
 	var te *timeoutError
 	return errors.As(err, &te)
 }
-
-var errMissingSubjectToken = errors.New("no X-Subject-Token header in the answer")

@@ -206,9 +206,6 @@ func WithInsecureSkipVerify() Option {
 }
 
 func insecureTransport(rt http.RoundTripper) (http.RoundTripper, error) {
-	if rt == nil {
-		rt = http.DefaultTransport
-	}
 	t, ok := rt.(*http.Transport)
 	if !ok {
 		return nil, fmt.Errorf("insecure TLS needs an *http.Transport, got %T", rt)
