@@ -207,13 +207,7 @@ type legacyEnvelope struct {
 
 // legacy runs a v1 call and unwraps its envelope: a {"status": "failed"}
 // body is an error even on HTTP 200. out receives "result".
-func (c *Client) legacy(ctx context.Context, cl *call, out any) error {
-	_, err := c.legacyPage(ctx, cl, out)
-	return err
-}
-
-// legacyPage is legacy, also returning the answer (for its size).
-func (c *Client) legacyPage(ctx context.Context, cl *call, out any) (*response, error) {
+func (c *Client) legacy(ctx context.Context, cl *call, out any) (*response, error) {
 	var env legacyEnvelope
 	resp, err := c.getJSON(ctx, cl, &env)
 	if err != nil {

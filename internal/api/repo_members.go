@@ -150,7 +150,7 @@ func (c *Client) ListRepoMembers(ctx context.Context, repoUUID string) ([]Legacy
 		}
 		q := url.Values{"page_index": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(size)}}
 		cl := get(op, svcRepo, path, q)
-		resp, err := c.legacyPage(ctx, cl, &res)
+		resp, err := c.legacy(ctx, cl, &res)
 		if err != nil {
 			return nil, err
 		}
@@ -236,7 +236,7 @@ func (c *Client) AddRepoMembers(ctx context.Context, repoUUID string, users []Ne
 	cl := &call{op: "AddRepoMembers", method: http.MethodPost, svc: svcRepo,
 		path: "/v1/repositories/" + seg(repoUUID) + "/members", body: map[string]any{"users": users}}
 	var res oneOrMany[AddMemberResult]
-	if err := c.legacy(ctx, cl, &res); err != nil {
+	if _, err := c.legacy(ctx, cl, &res); err != nil {
 		return nil, err
 	}
 	var failures []Failure
@@ -259,15 +259,17 @@ func (c *Client) AddRepoMembers(ctx context.Context, repoUUID string, users []Ne
 // member is addressed by memberID, the user_id the legacy list gives it
 // (MemberRow.Legacy): documented as the IAM user id, which it need not be.
 func (c *Client) SetRepoRole(ctx context.Context, repoUUID, memberID string, role int64) error {
-	return c.legacy(ctx, &call{op: "SetRepoRole", method: http.MethodPut, svc: svcRepo,
+	_, err := c.legacy(ctx, &call{op: "SetRepoRole", method: http.MethodPut, svc: svcRepo,
 		path: "/v1/repositories/" + seg(repoUUID) + "/members/" + seg(memberID),
 		body: map[string]int64{"role": role}}, nil)
+	return err
 }
 
 // DeleteRepoMember removes a direct member from a repository, addressed as
 // SetRepoRole addresses it (the page calls the id the repository member
 // id).
 func (c *Client) DeleteRepoMember(ctx context.Context, repoUUID, memberID string) error {
-	return c.legacy(ctx, &call{op: "DeleteRepoMember", method: http.MethodDelete, svc: svcRepo,
+	_, err := c.legacy(ctx, &call{op: "DeleteRepoMember", method: http.MethodDelete, svc: svcRepo,
 		path: "/v1/repositories/" + seg(repoUUID) + "/members/" + seg(memberID)}, nil)
+	return err
 }
