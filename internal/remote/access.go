@@ -75,7 +75,7 @@ type AccessRequest struct {
 // ReadAccess reads the details req needs into live, concurrently, bounded
 // by the client's concurrency.
 func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessRequest) error {
-	repos := uniqueSorted(req.Repositories)
+	repos := slices.Compact(slices.Sorted(slices.Values(req.Repositories)))
 	details := make([]repoDetail, len(repos))
 	for _, p := range repos {
 		if live.Repositories[p] == nil {
@@ -119,11 +119,11 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 	if req.User != "" {
 		rs = c.newReads()
 		for i, p := range repos {
-			m, ok := memberNamed(details[i].members, req.User)
-			if !ok {
+			at := slices.IndexFunc(details[i].members, func(m api.RepositoryMember) bool { return m.UserName == req.User })
+			if at < 0 {
 				continue
 			}
-			lists := listRules
+			m, lists := details[i].members[at], listRules
 			if _, known := state.RoleForName(m.RepositoryRoleName); m.Direct() && !known {
 				lists |= listLegacy
 			}
@@ -152,13 +152,4 @@ func (c *Client) UserNames(ctx context.Context) ([]string, error) {
 	}
 	slices.Sort(names)
 	return names, nil
-}
-
-func memberNamed(ms []api.RepositoryMember, name string) (api.RepositoryMember, bool) {
-	for _, m := range ms {
-		if m.UserName == name {
-			return m, true
-		}
-	}
-	return api.RepositoryMember{}, false
 }

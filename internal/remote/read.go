@@ -889,19 +889,6 @@ func firstGroup(live *state.Live) *state.LiveGroup {
 	return best
 }
 
-func uniqueSorted(in []string) []string {
-	out := append([]string(nil), in...)
-	sort.Strings(out)
-	j := 0
-	for i, s := range out {
-		if i == 0 || s != out[j-1] {
-			out[j] = s
-			j++
-		}
-	}
-	return out[:j]
-}
-
 func wrap(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
