@@ -138,6 +138,25 @@ func verify[T any](ctx context.Context, items []T, write func([]T) error, pendin
 	return nil, nil
 }
 
+// verifyBatch is verify for a batch of changes: when some of them took
+// effect and the others stayed unknown, the error fails only the others.
+func verifyBatch(ctx context.Context, changes []plan.Change, write func([]plan.Change) error, pending func([]plan.Change) ([]plan.Change, error)) error {
+	left, err := verify(ctx, changes, write, pending)
+	if err != nil && len(left) > 0 && len(left) < len(changes) {
+		return failEach(left, err)
+	}
+	return err
+}
+
+// failEach fails every one of changes with err.
+func failEach(changes []plan.Change, err error) Partial {
+	p := Partial{}
+	for _, c := range changes {
+		p[c.Address] = err
+	}
+	return p
+}
+
 // verifyOne is verify for a write of one object; done reports whether the
 // object is now as the write wanted it (created, attached, or gone).
 func verifyOne(ctx context.Context, what string, write func() error, done func() (bool, error)) error {

@@ -26,7 +26,7 @@ func (w *Writer) addMembers(ctx context.Context, changes []plan.Change) error {
 		}
 		users[c.Address] = api.NewRepoMember{ID: c.Target.UserIAMID, Name: c.Target.User, Role: int64(v.Role.Level())}
 	}
-	left, err := verify(ctx, changes,
+	err := verifyBatch(ctx, changes,
 		func(pending []plan.Change) error {
 			batch := make([]api.NewRepoMember, 0, len(pending))
 			for _, c := range pending {
@@ -55,31 +55,22 @@ func (w *Writer) addMembers(ctx context.Context, changes []plan.Change) error {
 			return still, nil
 		})
 	var ae *api.Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ae) && ae.Kind == api.KindPartial:
-		// A failure that names no change of the batch (by IAM id or user
-		// name) fails the whole batch: nothing refused counts as done.
-		failed := Partial{}
-		for _, f := range ae.Failures {
-			i := slices.IndexFunc(changes, func(c plan.Change) bool {
-				return f.ID != "" && f.ID == c.Target.UserIAMID || f.Name != "" && f.Name == c.Target.User
-			})
-			if i < 0 {
-				return err
-			}
-			failed[changes[i].Address] = errors.New(f.Message)
-		}
-		return failed
-	case len(left) > 0 && len(left) < len(changes):
-		failed := Partial{}
-		for _, c := range left {
-			failed[c.Address] = err
-		}
-		return failed
+	if !errors.As(err, &ae) || ae.Kind != api.KindPartial {
+		return err
 	}
-	return err
+	// A failure that names no change of the batch (by IAM id or user name)
+	// fails the whole batch: nothing refused counts as done.
+	failed := Partial{}
+	for _, f := range ae.Failures {
+		i := slices.IndexFunc(changes, func(c plan.Change) bool {
+			return f.ID != "" && f.ID == c.Target.UserIAMID || f.Name != "" && f.Name == c.Target.User
+		})
+		if i < 0 {
+			return err
+		}
+		failed[changes[i].Address] = errors.New(f.Message)
+	}
+	return failed
 }
 
 // memberID is the id the legacy writes address c's member by: the one the

@@ -197,10 +197,7 @@ func (w *Writer) prunePushRules(ctx context.Context, changes []plan.Change) erro
 	if err := w.deletePushRules(ctx, del); err != nil {
 		var p Partial
 		if !errors.As(err, &p) {
-			p = Partial{}
-			for _, c := range del {
-				p[c.Address] = err
-			}
+			p = failEach(del, err)
 		}
 		maps.Copy(failed, p)
 	}
@@ -217,7 +214,7 @@ func (w *Writer) deletePushRules(ctx context.Context, changes []plan.Change) err
 		return nil
 	}
 	repo := changes[0].Target.RepositoryID
-	left, err := verify(ctx, changes,
+	return verifyBatch(ctx, changes,
 		func(pending []plan.Change) error {
 			ids := make([]int64, 0, len(pending))
 			for _, c := range pending {
@@ -238,12 +235,4 @@ func (w *Writer) deletePushRules(ctx context.Context, changes []plan.Change) err
 			}
 			return still, nil
 		})
-	if err != nil && len(left) > 0 && len(left) < len(changes) {
-		failed := Partial{}
-		for _, c := range left {
-			failed[c.Address] = err
-		}
-		return failed
-	}
-	return err
 }
