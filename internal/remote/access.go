@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/reposync/reposync/internal/api"
@@ -110,11 +109,7 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 		return err
 	}
 	for g, list := range groups {
-		live.Groups[g].MemberGroups = []string{}
-		for _, m := range *list {
-			live.Groups[g].MemberGroups = append(live.Groups[g].MemberGroups, m.Name)
-		}
-		sort.Strings(live.Groups[g].MemberGroups)
+		live.Groups[g].MemberGroups = sortedNames(*list, func(m api.GroupUserGroup) string { return m.Name })
 	}
 	if req.User != "" {
 		rs = c.newReads()
@@ -146,10 +141,5 @@ func (c *Client) UserNames(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, wrap(err, "list the users of project %s", c.project)
 	}
-	names := make([]string, len(users))
-	for i, u := range users {
-		names[i] = u.Name
-	}
-	slices.Sort(names)
-	return names, nil
+	return sortedNames(users, func(u api.GrantedUser) string { return u.Name }), nil
 }

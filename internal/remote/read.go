@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -654,11 +655,7 @@ func (rd *reading) fill() {
 	// Groups.
 	for p, list := range rd.groups {
 		lg := live.Groups[p]
-		lg.MemberGroups = []string{}
-		for _, m := range *list {
-			lg.MemberGroups = append(lg.MemberGroups, m.Name)
-		}
-		sort.Strings(lg.MemberGroups)
+		lg.MemberGroups = sortedNames(*list, func(m api.GroupUserGroup) string { return m.Name })
 		live.Fingerprints[plan.GroupAddress(p).String()] = fingerprint(lg)
 	}
 
@@ -692,11 +689,7 @@ func fillRepository(r *state.LiveRepository, d repoDetail, lists repoLists, live
 		fillMembers(r, d, live, sync)
 	}
 	if lists&listGroups != 0 {
-		r.MemberGroups = []string{}
-		for _, m := range d.groups {
-			r.MemberGroups = append(r.MemberGroups, m.UserGroupName)
-		}
-		sort.Strings(r.MemberGroups)
+		r.MemberGroups = sortedNames(d.groups, func(m api.RepositoryUserGroup) string { return m.UserGroupName })
 	}
 	if lists&listRules != 0 {
 		fillPushRules(r, d, live)
@@ -887,6 +880,16 @@ func firstGroup(live *state.Live) *state.LiveGroup {
 		}
 	}
 	return best
+}
+
+// sortedNames are the names of list's items, sorted; never nil.
+func sortedNames[T any](list []T, name func(T) string) []string {
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		out = append(out, name(x))
+	}
+	slices.Sort(out)
+	return out
 }
 
 func wrap(err error, format string, args ...any) error {
