@@ -60,7 +60,6 @@ type Client struct {
 	budget       *budget
 	jitter       *jitter
 	tokens       *tokenCache
-	identity     *identityCache
 	maxBody      int64
 	maxList      int64 // bytes of all pages of one listing
 	maxErrorBody int64
@@ -72,6 +71,9 @@ type Client struct {
 	factsMu    sync.Mutex            // guards lists and serverTime (Facts)
 	lists      map[string]ListFacts  // per operation
 	serverTime map[string]ServerTime // per service key
+
+	identityLookup chan struct{} // one CallerIdentity lookup at a time; waiting ends with the context
+	identity       *Identity     // what it found; guarded by identityLookup
 }
 
 // OpStats counts what the client did for one API operation.
@@ -142,7 +144,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	c.jitter = newJitter(seed)
 	c.tokens = &tokenCache{c: c, login: make(chan struct{}, 1)}
-	c.identity = &identityCache{lookup: make(chan struct{}, 1)}
+	c.identityLookup = make(chan struct{}, 1)
 	return c, nil
 }
 

@@ -26,12 +26,6 @@ type Identity struct {
 // credentials cannot name their user: temporary AK/SK, or none at all.
 var ErrIdentityUnknown = errors.New("the identity reposync runs as cannot be looked up")
 
-// identityCache holds the result of the one identity lookup of a client.
-type identityCache struct {
-	lookup chan struct{} // one lookup at a time; waiting ends with the context
-	id     *Identity     // guarded by lookup
-}
-
 // CallerIdentity returns who the client acts as, for every kind of
 // credentials, looking it up once per client (a failed lookup is tried
 // again on the next call):
@@ -49,19 +43,19 @@ type identityCache struct {
 // UserID against the members' IAM ids.
 func (c *Client) CallerIdentity(ctx context.Context) (Identity, error) {
 	select {
-	case c.identity.lookup <- struct{}{}:
-		defer func() { <-c.identity.lookup }()
+	case c.identityLookup <- struct{}{}:
+		defer func() { <-c.identityLookup }()
 	case <-ctx.Done():
 		return Identity{}, fmt.Errorf("look up the caller's identity: %w", ctx.Err())
 	}
-	if c.identity.id != nil {
-		return *c.identity.id, nil
+	if c.identity != nil {
+		return *c.identity, nil
 	}
 	id, err := c.lookupIdentity(ctx)
 	if err != nil {
 		return Identity{}, err
 	}
-	c.identity.id = &id
+	c.identity = &id
 	return id, nil
 }
 
