@@ -279,9 +279,6 @@ func (n *FlexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes the number unquoted.
-func (n FlexInt) MarshalJSON() ([]byte, error) { return []byte(strconv.FormatInt(int64(n), 10)), nil }
-
 func get(op string, svc service, path string, q url.Values) *call {
 	return &call{op: op, method: http.MethodGet, svc: svc, path: path, query: q}
 }
