@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -81,13 +82,8 @@ func (c Credentials) Kind() CredentialKind {
 }
 
 func (c Credentials) secrets() []string {
-	var out []string
-	for _, s := range []string{c.SecretKey, c.SecurityToken, c.Token, c.IAMPassword} {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
+	all := []string{c.SecretKey, c.SecurityToken, c.Token, c.IAMPassword}
+	return slices.DeleteFunc(all, func(s string) bool { return s == "" })
 }
 
 // Clock is the client's source of time; tests inject a fake one.

@@ -46,13 +46,9 @@ func (w *Writer) addMembers(ctx context.Context, changes []plan.Change) error {
 			for _, m := range members {
 				have[m.UserID], have["name:"+m.Name] = true, true
 			}
-			var still []plan.Change
-			for _, c := range pending {
-				if !have[c.Target.UserIAMID] && !have["name:"+c.Target.User] {
-					still = append(still, c)
-				}
-			}
-			return still, nil
+			return slices.DeleteFunc(slices.Clone(pending), func(c plan.Change) bool {
+				return have[c.Target.UserIAMID] || have["name:"+c.Target.User]
+			}), nil
 		})
 	var ae *api.Error
 	if !errors.As(err, &ae) || ae.Kind != api.KindPartial {

@@ -227,12 +227,8 @@ func (w *Writer) deletePushRules(ctx context.Context, changes []plan.Change) err
 			if err != nil {
 				return nil, err
 			}
-			var still []plan.Change
-			for _, c := range pending {
-				if slices.ContainsFunc(rules, func(r api.FilePushPermission) bool { return r.ID == c.Target.PushRuleID }) {
-					still = append(still, c)
-				}
-			}
-			return still, nil
+			return slices.DeleteFunc(slices.Clone(pending), func(c plan.Change) bool {
+				return !slices.ContainsFunc(rules, func(r api.FilePushPermission) bool { return r.ID == c.Target.PushRuleID })
+			}), nil
 		})
 }
