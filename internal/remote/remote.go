@@ -9,6 +9,7 @@ package remote
 import (
 	"maps"
 	"sync"
+	"sync/atomic"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/state"
@@ -20,11 +21,11 @@ type Client struct {
 	project     string // CodeArts project UUID
 	iamProject  string // IAM project id, for ServiceStage
 	concurrency int
+	progress    atomic.Pointer[Progress] // counts the reads of Walk and Read; nil: none
 
-	mu       sync.Mutex
-	roles    map[string]state.LiveRole // the project roles the walk found, by name
-	setting  api.ProjectMemberSetting  // the project's member setting the walk read
-	progress *Progress                 // counts the reads of Walk and Read; nil: none
+	mu      sync.Mutex
+	roles   map[string]state.LiveRole // the project roles the walk found, by name
+	setting api.ProjectMemberSetting  // the project's member setting the walk read
 }
 
 // remember keeps what the walk read of the project's roles for the writes
