@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/reposync/reposync/internal/api"
@@ -147,29 +146,20 @@ func ruleGrants(r api.FilePushPermission, roles map[string]state.LiveRole) (user
 // nothing). Roles are compared as project role ids (projectRoleID).
 func grantDelta(t plan.Target, r api.FilePushPermission, roles map[string]state.LiveRole) (extra, missing string) {
 	users, teams, roleIDs := ruleGrants(r, roles)
-	var ex, mi []string
-	diff := func(what string, have, want []string) {
-		for _, h := range have {
-			if !slices.Contains(want, h) {
-				ex = append(ex, what+" "+h)
-			}
-		}
-		for _, w := range want {
-			if !slices.Contains(have, w) {
-				mi = append(mi, what+" "+w)
-			}
-		}
-	}
-	diff("user", itoas(users), itoas(t.PushUserIDs))
-	diff("member group", itoas(teams), itoas(t.PushTeamIDs))
-	diff("role", roleIDs, t.PushRoleIDs)
+	ex := slices.Concat(notIn("user", users, t.PushUserIDs), notIn("member group", teams, t.PushTeamIDs),
+		notIn("role", roleIDs, t.PushRoleIDs))
+	mi := slices.Concat(notIn("user", t.PushUserIDs, users), notIn("member group", t.PushTeamIDs, teams),
+		notIn("role", t.PushRoleIDs, roleIDs))
 	return strings.Join(ex, ", "), strings.Join(mi, ", ")
 }
 
-func itoas(ids []int64) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = strconv.FormatInt(id, 10)
+// notIn names, as "what id", each of ids that of lacks.
+func notIn[T comparable](what string, ids, of []T) []string {
+	var out []string
+	for _, id := range ids {
+		if !slices.Contains(of, id) {
+			out = append(out, fmt.Sprint(what, " ", id))
+		}
 	}
 	return out
 }
