@@ -117,11 +117,7 @@ func (c *Client) paginate(ctx context.Context, cl *call, fetch func(page *call) 
 
 // xTotal reads the X-Total header (a decimal string), when present.
 func xTotal(h http.Header) (int, bool) {
-	v := strings.TrimSpace(h.Get("X-Total"))
-	if v == "" {
-		return 0, false
-	}
-	n, err := strconv.Atoi(v)
+	n, err := strconv.Atoi(strings.TrimSpace(h.Get("X-Total")))
 	if err != nil || n < 0 {
 		return 0, false
 	}
