@@ -162,12 +162,10 @@ func (w *Writer) waitGroupGone(ctx context.Context, id int64, path string) error
 		case time.Now().Add(delay).After(deadline):
 			return fmt.Errorf("deletion of group %s was accepted, but it still exists after %s; its parent is not deleted in this run", path, groupGoneWithin)
 		}
-		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return ctx.Err()
-		case <-t.C:
+		case <-time.After(delay): // since Go 1.23 an unfired timer needs no Stop
 		}
 		delay = min(2*delay, 5*time.Second)
 	}
