@@ -126,7 +126,7 @@ func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, erro
 	if err != nil {
 		return nil, err
 	}
-	r.Header.Set("X-Auth-Token", tok)
+	r.Header.Set("X-Auth-Token", tok.Value)
 	resp, err := t.send(r)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
@@ -141,7 +141,7 @@ func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, erro
 	if !expiredTokenCodes[code] {
 		return resp, nil
 	}
-	tok2, err := t.c.tokens.get(r.Context(), tok)
+	tok2, err := t.c.tokens.get(r.Context(), tok.Value)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, erro
 		}
 		r2.Body = b
 	}
-	r2.Header.Set("X-Auth-Token", tok2)
+	r2.Header.Set("X-Auth-Token", tok2.Value)
 	return t.send(r2)
 }
 
@@ -205,12 +205,9 @@ type tokenCache struct {
 	// call. Unlike a mutex, waiting for it ends with the waiter's context.
 	login chan struct{}
 
-	mu        sync.Mutex // guards the fields below; never held across I/O
-	token     string
-	renewAt   time.Time // renew the token from this time on
-	projectID string
-	userID    string // the caller's IAM user id (token.user.id)
-	userName  string // the caller's IAM user name (token.user.name)
+	mu      sync.Mutex // guards the fields below; never held across I/O
+	tok     Token
+	renewAt time.Time // renew the token from this time on
 }
 
 // refreshMargin renews a token this long before IAM's expiry.
@@ -218,18 +215,18 @@ const refreshMargin = 5 * time.Minute
 
 // get returns a valid token; stale names a token the server rejected, which
 // is replaced unless another goroutine already replaced it.
-func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
+func (tc *tokenCache) get(ctx context.Context, stale string) (Token, error) {
 	select {
 	case tc.login <- struct{}{}:
 		defer func() { <-tc.login }()
 	case <-ctx.Done():
-		return "", &loginError{fmt.Errorf("wait for the IAM login of %s: %w", tc.c.creds.IAMUser, ctx.Err())}
+		return Token{}, &loginError{fmt.Errorf("wait for the IAM login of %s: %w", tc.c.creds.IAMUser, ctx.Err())}
 	}
 	tc.mu.Lock()
-	token, renewAt := tc.token, tc.renewAt
+	cached, renewAt := tc.tok, tc.renewAt
 	tc.mu.Unlock()
-	if token != "" && token != stale && tc.c.clock.Now().Before(renewAt) {
-		return token, nil
+	if cached.Value != "" && cached.Value != stale && tc.c.clock.Now().Before(renewAt) {
+		return cached, nil
 	}
 	cr := tc.c.creds
 	scope := ProjectScope{ID: cr.ProjectID}
@@ -237,11 +234,11 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
 		scope.Name = tc.c.region
 	}
 	if scope.ID == "" && scope.Name == "" {
-		return "", &loginError{fmt.Errorf("iam login of %s needs the IAM project id (HW_PROJECT_ID) or a region to scope the token", cr.IAMUser)}
+		return Token{}, &loginError{fmt.Errorf("iam login of %s needs the IAM project id (HW_PROJECT_ID) or a region to scope the token", cr.IAMUser)}
 	}
 	tok, err := tc.c.CreateUserToken(ctx, cr.IAMUser, cr.IAMPassword, cr.IAMDomain, scope)
 	if err != nil {
-		return "", &loginError{fmt.Errorf("iam login of %s: %w", cr.IAMUser, err)}
+		return Token{}, &loginError{fmt.Errorf("iam login of %s: %w", cr.IAMUser, err)}
 	}
 	now := tc.c.clock.Now()
 	if tok.ExpiresAt.IsZero() {
@@ -256,9 +253,9 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
 		renewAt = now.Add(time.Minute)
 	}
 	tc.mu.Lock()
-	tc.token, tc.renewAt, tc.projectID, tc.userID, tc.userName = tok.Value, renewAt, tok.ProjectID, tok.UserID, tok.UserName
+	tc.tok, tc.renewAt = tok, renewAt
 	tc.mu.Unlock()
-	return tok.Value, nil
+	return tok, nil
 }
 
 // extractError finds error_code/error_msg (or code/message, also nested) in

@@ -190,13 +190,12 @@ func (c *Client) IAMProjectID(ctx context.Context) (string, error) {
 		return c.creds.ProjectID, nil
 	}
 	if c.creds.Kind() == CredentialsIAMPassword {
-		if _, err := c.tokens.get(ctx, ""); err != nil {
+		tok, err := c.tokens.get(ctx, "")
+		if err != nil {
 			return "", err
 		}
-		c.tokens.mu.Lock()
-		defer c.tokens.mu.Unlock()
-		if c.tokens.projectID != "" {
-			return c.tokens.projectID, nil
+		if tok.ProjectID != "" {
+			return tok.ProjectID, nil
 		}
 	}
 	return "", fmt.Errorf("the IAM project id is unknown: set HW_PROJECT_ID")
@@ -662,8 +661,8 @@ func (c *Client) redact(s string) string {
 	}
 	if c.tokens != nil {
 		c.tokens.mu.Lock()
-		if c.tokens.token != "" {
-			s = strings.ReplaceAll(s, c.tokens.token, "REDACTED")
+		if c.tokens.tok.Value != "" {
+			s = strings.ReplaceAll(s, c.tokens.tok.Value, "REDACTED")
 		}
 		c.tokens.mu.Unlock()
 	}

@@ -63,12 +63,11 @@ func (c *Client) lookupIdentity(ctx context.Context) (Identity, error) {
 	kind := c.creds.Kind()
 	switch kind {
 	case CredentialsIAMPassword:
-		if _, err := c.tokens.get(ctx, ""); err != nil {
+		tok, err := c.tokens.get(ctx, "")
+		if err != nil {
 			return Identity{}, err
 		}
-		c.tokens.mu.Lock()
-		id := Identity{UserID: c.tokens.userID, UserName: c.tokens.userName, Kind: kind, Source: "KeystoneCreateUserTokenByPassword"}
-		c.tokens.mu.Unlock()
+		id := Identity{UserID: tok.UserID, UserName: tok.UserName, Kind: kind, Source: "KeystoneCreateUserTokenByPassword"}
 		if id.UserID == "" {
 			return Identity{}, fmt.Errorf("the IAM login's token names no user (token.user.id): %w", ErrIdentityUnknown)
 		}
