@@ -460,7 +460,7 @@ func plural(n int, what string) string {
 // detail renders a failure without its operation and URL, for a message
 // that already names them; it starts with ": ".
 func detail(err error) string {
-	if e := asError(err); e != nil {
+	if e, ok := errors.AsType[*Error](err); ok {
 		return e.detail()
 	}
 	return ": " + err.Error()
@@ -556,8 +556,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte, at
 func (c *Client) newError(cl *call, u *url.URL, resp *response, kind Kind, err error) *Error {
 	e := &Error{Op: cl.op, Method: cl.method, URL: c.sanitize(u), Kind: kind}
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
+		if ue, ok := errors.AsType[*url.Error](err); ok {
 			cp := *ue
 			if pu, perr := url.Parse(ue.URL); perr == nil {
 				cp.URL = RedactURL(sanitizeURL(pu))

@@ -183,11 +183,8 @@ func unknownOutcome(err error) bool {
 	if api.IsAmbiguous(err) {
 		return true
 	}
-	var ae *api.Error
-	if !errors.As(err, &ae) || ae.Kind != api.KindHTTP {
-		return false
-	}
-	return ae.Status == 500 || ae.Status == 502 || ae.Status == 504
+	ae, ok := errors.AsType[*api.Error](err)
+	return ok && ae.Kind == api.KindHTTP && (ae.Status == 500 || ae.Status == 502 || ae.Status == 504)
 }
 
 // value returns c's before or after value (side) as the type its kind must

@@ -50,8 +50,8 @@ func (w *Writer) addMembers(ctx context.Context, changes []plan.Change) error {
 				return have[c.Target.UserIAMID] || have["name:"+c.Target.User]
 			}), nil
 		})
-	var ae *api.Error
-	if !errors.As(err, &ae) || ae.Kind != api.KindPartial {
+	ae, ok := errors.AsType[*api.Error](err)
+	if !ok || ae.Kind != api.KindPartial {
 		return err
 	}
 	// A failure that names no change of the batch (by IAM id or user name)
