@@ -325,7 +325,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			// The caller or the call timeout ended the attempt; after the
 			// write of a POST its outcome is unknown.
 			return nil, c.ended(ctx, cl, u, attempt, last, ambiguous, "")
-		case err != nil && errors.As(err, new(*loginError)):
+		case err != nil && is[*loginError](err):
 			// The IAM login failed; its own call already retried.
 			return nil, fmt.Errorf("%s %s %s: %w", cl.op, cl.method, c.sanitize(u), err)
 		case errors.Is(err, errBodyTooLarge):

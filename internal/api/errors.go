@@ -185,6 +185,5 @@ func IsAmbiguous(err error) bool {
 // (the attempt or the call timeout). An ambiguous POST may be a timeout too:
 // check IsAmbiguous first.
 func IsTimeout(err error) bool {
-	_, ok := errors.AsType[*timeoutError](err)
-	return ok
+	return is[*timeoutError](err)
 }
