@@ -669,26 +669,16 @@ func (c *Client) redact(s string) string {
 	return secretJSONField.ReplaceAllString(s, `${1}"REDACTED"`)
 }
 
-// decode unmarshals a successful body into out, naming the operation.
-func (c *Client) decode(cl *call, resp *response, out any) error {
-	if len(bytes.TrimSpace(resp.body)) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(resp.body, out); err != nil {
-		return c.answerError(cl, KindDecode, fmt.Errorf("decode response: %w", err))
-	}
-	return nil
-}
-
-// getJSON runs a call and decodes its answer into out.
+// getJSON runs a call and decodes its answer into out; an empty body
+// leaves out as it is.
 func (c *Client) getJSON(ctx context.Context, cl *call, out any) (*response, error) {
 	resp, err := c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
-	if out != nil {
-		if err := c.decode(cl, resp, out); err != nil {
-			return nil, err
+	if len(bytes.TrimSpace(resp.body)) > 0 {
+		if err := json.Unmarshal(resp.body, out); err != nil {
+			return nil, c.answerError(cl, KindDecode, fmt.Errorf("decode response: %w", err))
 		}
 	}
 	return resp, nil
