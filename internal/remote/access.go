@@ -81,10 +81,6 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 			return fmt.Errorf("internal error: repository %s is not in the tree", p)
 		}
 	}
-	first := everyList
-	if req.User != "" {
-		first = listMembers
-	}
 	rs := c.newReads()
 	var sync api.ProjectMemberSetting
 	rs.add("ShowProjectMemberSetting", func(ctx context.Context) (err error) {
@@ -92,7 +88,23 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 		return wrap(err, "read the member setting of project %s", c.project)
 	})
 	for i, p := range repos {
-		c.addRepoReads(rs, p, live.Repositories[p], &details[i], first, nil)
+		r, d := live.Repositories[p], &details[i]
+		if req.User == "" {
+			c.addRepoReads(rs, p, r, d, everyList, nil)
+			continue
+		}
+		// The members first; then, where the user is one, the push rules.
+		c.addRepoReads(rs, p, r, d, listMembers, func() {
+			at := slices.IndexFunc(d.members, func(m api.RepositoryMember) bool { return m.UserName == req.User })
+			if at < 0 {
+				return
+			}
+			lists := listRules
+			if _, known := state.RoleForName(d.members[at].RepositoryRoleName); d.members[at].Direct() && !known {
+				lists |= listLegacy
+			}
+			c.addRepoReads(rs, p, r, d, lists, nil)
+		})
 	}
 	groups := map[string]*[]api.GroupUserGroup{}
 	for _, p := range repos {
@@ -110,23 +122,6 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 	}
 	for g, list := range groups {
 		live.Groups[g].MemberGroups = sortedNames(*list, func(m api.GroupUserGroup) string { return m.Name })
-	}
-	if req.User != "" {
-		rs = c.newReads()
-		for i, p := range repos {
-			at := slices.IndexFunc(details[i].members, func(m api.RepositoryMember) bool { return m.UserName == req.User })
-			if at < 0 {
-				continue
-			}
-			m, lists := details[i].members[at], listRules
-			if _, known := state.RoleForName(m.RepositoryRoleName); m.Direct() && !known {
-				lists |= listLegacy
-			}
-			c.addRepoReads(rs, p, live.Repositories[p], &details[i], lists, nil)
-		}
-		if err := rs.run(ctx, c.concurrency); err != nil {
-			return err
-		}
 	}
 	for i, p := range repos {
 		fillRepository(live.Repositories[p], details[i], everyList, live, sync)
