@@ -109,12 +109,7 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 	groups := map[string]*[]api.GroupUserGroup{}
 	for _, p := range repos {
 		for g := state.ParentPath(p); req.Groups && g != "" && groups[g] == nil; g = state.ParentPath(g) {
-			list, lg := new([]api.GroupUserGroup), live.Groups[g]
-			groups[g] = list
-			rs.add("ListGroupUserGroups", func(ctx context.Context) (err error) {
-				*list, err = c.api.ListGroupUserGroups(ctx, lg.ID)
-				return wrap(err, "list the member groups of group %s", g)
-			})
+			groups[g] = c.addGroupRead(rs, live.Groups[g])
 		}
 	}
 	if err := rs.run(ctx, c.concurrency); err != nil {

@@ -343,6 +343,17 @@ func (c *Client) addRepoReads(rs *reads, p string, r *state.LiveRepository, d *r
 	}
 }
 
+// addGroupRead adds to rs the read of the member groups attached to g, into
+// the list it returns.
+func (c *Client) addGroupRead(rs *reads, g *state.LiveGroup) *[]api.GroupUserGroup {
+	list := new([]api.GroupUserGroup)
+	rs.add("ListGroupUserGroups", func(ctx context.Context) (err error) {
+		*list, err = c.api.ListGroupUserGroups(ctx, g.ID)
+		return wrap(err, "list the member groups of group %s", g.Path)
+	})
+	return list
+}
+
 // A Reader reads repositories' lists into a live state while its caller
 // goes on, without the lookups (the live state has them): apply confirms
 // each repository as soon as its last write is done, in the read budget
@@ -589,12 +600,7 @@ func (rd *reading) group(g *state.LiveGroup, catalogue bool) {
 	if rd.groups[g.Path] != nil {
 		return
 	}
-	list := new([]api.GroupUserGroup)
-	rd.groups[g.Path] = list
-	rd.pool.add("ListGroupUserGroups", func(ctx context.Context) (err error) {
-		*list, err = rd.c.api.ListGroupUserGroups(ctx, g.ID)
-		return wrap(err, "list the member groups of group %s", g.Path)
-	})
+	rd.groups[g.Path] = rd.c.addGroupRead(rd.pool, g)
 	if catalogue {
 		rd.memberGroupCatalog()
 	}
