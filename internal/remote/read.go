@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/bits"
 	"slices"
 	"sort"
@@ -493,9 +494,7 @@ func (rd *reading) fillRepo(x *repoReading) {
 // fillRoles fills the project roles, and then the repositories that waited
 // for the member setting.
 func (rd *reading) fillRoles() {
-	for _, r := range rd.roles.RoleSync {
-		rd.live.Roles[r.RoleName] = state.LiveRole{Name: r.RoleName, ID: r.RoleID}
-	}
+	maps.Copy(rd.live.Roles, projectRoles(rd.roles))
 	rd.rolesRead = true
 	for _, x := range rd.waiting {
 		rd.fillRepo(x)
@@ -655,7 +654,7 @@ func (rd *reading) fill() {
 		live.MemberGroups[t.Name] = m
 	}
 	if rd.setting {
-		rd.c.remember(live.Roles, rd.roles)
+		rd.c.remember(rd.roles)
 	}
 
 	// Groups.

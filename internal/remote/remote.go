@@ -9,7 +9,6 @@
 package remote
 
 import (
-	"maps"
 	"sync"
 	"sync/atomic"
 
@@ -26,16 +25,16 @@ type Client struct {
 	progress    atomic.Pointer[Progress] // counts the reads of Walk and Read; nil: none
 
 	mu      sync.Mutex
-	roles   map[string]state.LiveRole // the project roles the walk found, by name
-	setting api.ProjectMemberSetting  // the project's member setting the walk read
+	setting api.ProjectMemberSetting // the project's member setting the walk read
 }
 
-// remember keeps what the walk read of the project's roles for the writes
-// and the reads that follow it (a Reader reads no lookup).
-func (c *Client) remember(roles map[string]state.LiveRole, setting api.ProjectMemberSetting) {
+// remember keeps the project's member setting the walk read (the roles it
+// syncs, their ids) for the writes and the reads that follow it (a Reader
+// reads no lookup).
+func (c *Client) remember(setting api.ProjectMemberSetting) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.roles, c.setting = maps.Clone(roles), setting
+	c.setting = setting
 }
 
 func (c *Client) memberSetting() api.ProjectMemberSetting {
@@ -44,10 +43,13 @@ func (c *Client) memberSetting() api.ProjectMemberSetting {
 	return c.setting
 }
 
-func (c *Client) projectRoles() map[string]state.LiveRole {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.roles
+// projectRoles are the project roles a member setting lists, by name.
+func projectRoles(s api.ProjectMemberSetting) map[string]state.LiveRole {
+	roles := map[string]state.LiveRole{}
+	for _, r := range s.RoleSync {
+		roles[r.RoleName] = state.LiveRole{Name: r.RoleName, ID: r.RoleID}
+	}
+	return roles
 }
 
 // New returns a Client for the CodeArts project; iamProjectID is needed only

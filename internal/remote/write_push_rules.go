@@ -70,7 +70,7 @@ func (w *Writer) updatePushRules(ctx context.Context, changes []plan.Change) err
 			break
 		}
 	}
-	roles := w.c.projectRoles()
+	roles := projectRoles(w.c.memberSetting())
 	failed := Partial{}
 	for _, c := range changes {
 		r, ok := byID[c.Target.PushRuleID]
