@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -43,10 +44,7 @@ func (w *Writer) createGroup(ctx context.Context, c plan.Change) error {
 			return err
 		}
 	}
-	req := api.CreateGroupRequest{Name: state.BaseName(t.Group), ParentID: parentID, Visibility: "private"}
-	if v.Visibility != "" {
-		req.Visibility = v.Visibility
-	}
+	req := api.CreateGroupRequest{Name: state.BaseName(t.Group), ParentID: parentID, Visibility: cmp.Or(v.Visibility, "private")}
 	if v.Description != nil {
 		req.Description = *v.Description
 	}
