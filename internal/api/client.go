@@ -11,6 +11,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -520,11 +521,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte, at
 		// ServiceStage marks Content-Type mandatory on every call, GETs and
 		// DELETEs included (REFERENCE §18.4). The signer never signs it
 		// (§13.3), so it cannot break a signature.
-		ct := cl.ctype
-		if ct == "" {
-			ct = "application/json"
-		}
-		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Content-Type", cmp.Or(cl.ctype, "application/json"))
 	}
 	hc := c.authed
 	if cl.noAuth {
@@ -579,9 +576,7 @@ func (c *Client) newError(cl *call, u *url.URL, resp *response, kind Kind, err e
 			if len(msg) > 200 {
 				msg = msg[:200] + "…"
 			}
-			if msg == "" {
-				msg = http.StatusText(resp.status)
-			}
+			msg = cmp.Or(msg, http.StatusText(resp.status))
 		}
 		e.Code, e.Message = c.redact(code), c.redact(msg)
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -216,9 +217,7 @@ func (c *Client) legacy(ctx context.Context, cl *call, out any) (*response, erro
 		if env.Error != nil {
 			e.Code, e.Message = c.redact(env.Error.Code), c.redact(env.Error.Message)
 		}
-		if e.Message == "" {
-			e.Message = fmt.Sprintf("status %q", env.Status)
-		}
+		e.Message = cmp.Or(e.Message, fmt.Sprintf("status %q", env.Status))
 		return nil, e
 	}
 	if out != nil && len(env.Result) > 0 && string(env.Result) != "null" {

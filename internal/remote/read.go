@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -143,12 +144,9 @@ func (c *Client) addItems(live *state.Live, parent *state.LiveGroup, items []api
 		parentID, prefix = parent.ID, parent.Path+"/"
 	}
 	for _, it := range items {
-		own := it.Path
-		if own == "" {
-			// No path in the answer: the last segment of full_path is the
-			// best evidence left.
-			own = state.BaseName(it.FullPath)
-		}
+		// Without a path in the answer, the last segment of full_path is the
+		// best evidence left.
+		own := cmp.Or(it.Path, state.BaseName(it.FullPath))
 		if own == "" || strings.Contains(own, "/") {
 			ns.bad = append(ns.bad, fmt.Sprintf("%q (id %d) under %q", it.Path, it.ID, strings.TrimSuffix(prefix, "/")))
 			continue
@@ -626,11 +624,7 @@ func (rd *reading) fill() {
 	live := rd.live
 	// Lookups.
 	for _, u := range rd.userList {
-		iam := u.IAMID
-		if iam == "" {
-			iam = u.Username
-		}
-		live.Users[u.Name] = state.LiveUser{Name: u.Name, ID: u.ID, IAMID: iam}
+		live.Users[u.Name] = state.LiveUser{Name: u.Name, ID: u.ID, IAMID: cmp.Or(u.IAMID, u.Username)}
 	}
 	mgIDs := rd.mgIDs
 	for _, list := range rd.mgCatalog {
