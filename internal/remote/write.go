@@ -187,16 +187,15 @@ func unknownOutcome(err error) bool {
 	return ok && ae.Kind == api.KindHTTP && (ae.Status == 500 || ae.Status == 502 || ae.Status == 504)
 }
 
-// value returns c's before or after value (side) as the type its kind must
-// have; a plan that says otherwise (edited by hand) is an error, never a
-// panic.
-func value[P interface {
+// after returns c's after value as the type its kind must have; a plan that
+// says otherwise (edited by hand) is an error, never a panic.
+func after[P interface {
 	*E
 	plan.Value
-}, E any](c plan.Change, v plan.Value, side string) (P, error) {
-	p, ok := v.(P)
+}, E any](c plan.Change) (P, error) {
+	p, ok := c.After.(P)
 	if !ok || p == nil {
-		return nil, fmt.Errorf("%s: the plan has no valid %q value for this %s change (got %T)", c.Address, side, c.Kind, v)
+		return nil, fmt.Errorf("%s: the plan has no valid \"after\" value for this %s change (got %T)", c.Address, c.Kind, c.After)
 	}
 	return p, nil
 }

@@ -34,7 +34,7 @@ func (w *Writer) remember(path string, id int64) {
 
 func (w *Writer) createGroup(ctx context.Context, c plan.Change) error {
 	t := c.Target
-	v, err := value[*plan.GroupValue](c, c.After, "after")
+	v, err := after[*plan.GroupValue](c)
 	if err != nil {
 		return err
 	}

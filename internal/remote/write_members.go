@@ -17,7 +17,7 @@ func (w *Writer) addMembers(ctx context.Context, changes []plan.Change) error {
 	uuid := changes[0].Target.RepositoryUUID
 	users := map[plan.Address]api.NewRepoMember{}
 	for _, c := range changes {
-		v, err := value[*plan.MemberValue](c, c.After, "after")
+		v, err := after[*plan.MemberValue](c)
 		if err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func memberID(c plan.Change) (string, error) {
 }
 
 func (w *Writer) setRole(ctx context.Context, c plan.Change) error {
-	v, err := value[*plan.MemberValue](c, c.After, "after")
+	v, err := after[*plan.MemberValue](c)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func pushActions(t plan.Target) []api.PushActionBody {
 }
 
 func (w *Writer) createPushRule(ctx context.Context, c plan.Change) error {
-	if _, err := value[*plan.PushRuleValue](c, c.After, "after"); err != nil {
+	if _, err := after[*plan.PushRuleValue](c); err != nil {
 		return err
 	}
 	path, repo := c.Address.Key, c.Target.RepositoryID
@@ -44,7 +44,7 @@ func (w *Writer) updatePushRules(ctx context.Context, changes []plan.Change) err
 	repo := changes[0].Target.RepositoryID
 	rules := make([]api.FilePushPermissionUpdate, 0, len(changes))
 	for _, c := range changes {
-		if _, err := value[*plan.PushRuleValue](c, c.After, "after"); err != nil {
+		if _, err := after[*plan.PushRuleValue](c); err != nil {
 			return err
 		}
 		rules = append(rules, api.FilePushPermissionUpdate{ID: c.Target.PushRuleID, Path: c.Address.Key, Actions: pushActions(c.Target)})
