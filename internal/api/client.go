@@ -139,11 +139,7 @@ func New(opts ...Option) (*Client, error) {
 	authed.Transport = &authTransport{base: rt, c: c, hosts: hosts}
 	c.plain, c.authed = &plain, &authed
 	c.budget = newBudget(c.rateLimit, c.clock)
-	seed := c.retry.Seed
-	if seed == 0 {
-		seed = uint64(c.clock.Now().UnixNano())
-	}
-	c.jitter = newJitter(seed)
+	c.jitter = newJitter(cmp.Or(c.retry.Seed, uint64(c.clock.Now().UnixNano())))
 	c.tokens = &tokenCache{c: c, login: make(chan struct{}, 1)}
 	c.identityLookup = make(chan struct{}, 1)
 	return c, nil
