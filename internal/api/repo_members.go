@@ -230,11 +230,8 @@ func (o *oneOrMany[T]) UnmarshalJSON(b []byte) error {
 // failures reported inside the 2xx answer come back as an *Error of kind
 // KindPartial, together with every per-user result.
 func (c *Client) AddRepoMembers(ctx context.Context, repoUUID string, users []NewRepoMember) ([]AddMemberResult, error) {
-	if users == nil {
-		users = []NewRepoMember{}
-	}
 	cl := &call{op: "AddRepoMembers", method: http.MethodPost, svc: svcRepo,
-		path: "/v1/repositories/" + seg(repoUUID) + "/members", body: map[string]any{"users": users}}
+		path: "/v1/repositories/" + seg(repoUUID) + "/members", body: map[string]any{"users": orEmpty(users)}}
 	var res oneOrMany[AddMemberResult]
 	if _, err := c.legacy(ctx, cl, &res); err != nil {
 		return nil, err
