@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -88,10 +89,7 @@ func canonicalRequest(method, path string, query url.Values, h http.Header, body
 	names := signedHeaderNames(h)
 	var hb strings.Builder
 	for _, n := range names {
-		hb.WriteString(n)
-		hb.WriteByte(':')
-		hb.WriteString(strings.TrimSpace(strings.Join(h.Values(n), ",")))
-		hb.WriteByte('\n')
+		fmt.Fprintf(&hb, "%s:%s\n", n, strings.TrimSpace(strings.Join(h.Values(n), ",")))
 	}
 	payload := hexSHA256(body)
 	if h.Get("X-Sdk-Content-Sha256") == unsignedBodyID {
