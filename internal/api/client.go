@@ -262,18 +262,13 @@ func (c *Client) url(cl *call) (*url.URL, error) {
 // url.Values.Encode (REFERENCE §13.3, §18.4). What goes on the wire is then
 // byte for byte what is signed, even for a gateway that reads "+" as a plus.
 func encodeQuery(q url.Values) string {
-	var b strings.Builder
+	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(q)) {
 		for _, v := range q[k] {
-			if b.Len() > 0 {
-				b.WriteByte('&')
-			}
-			b.WriteString(signEscape(k))
-			b.WriteByte('=')
-			b.WriteString(signEscape(v))
+			parts = append(parts, signEscape(k)+"="+signEscape(v))
 		}
 	}
-	return b.String()
+	return strings.Join(parts, "&")
 }
 
 // do runs the one retry loop: budget, send, classify, back off. Two bounds
