@@ -106,10 +106,8 @@ func (w *Writer) deleteMember(ctx context.Context, c plan.Change) error {
 	if rerr != nil {
 		return fmt.Errorf("%w (and re-reading the members to check it is gone failed: %v)", err, rerr)
 	}
-	for _, m := range members {
-		if m.UserID == id || m.Name == c.Target.User {
-			return fmt.Errorf("%w, yet the legacy member list still shows %s", err, c.Target.User)
-		}
+	if slices.ContainsFunc(members, func(m api.LegacyMember) bool { return m.UserID == id || m.Name == c.Target.User }) {
+		return fmt.Errorf("%w, yet the legacy member list still shows %s", err, c.Target.User)
 	}
 	return nil // already gone
 }
