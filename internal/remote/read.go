@@ -764,13 +764,12 @@ func inheritedFrom(lm *state.LiveMember, m api.RepositoryMember, live *state.Liv
 func fillPushRules(r *state.LiveRepository, d repoDetail, live *state.Live) {
 	r.PushRules = map[string]state.LivePushRule{}
 	for _, p := range d.rules {
-		rule := state.LivePushRule{ID: p.ID, Path: p.Path}
-		found := false
+		// A rule without a push action is disabled.
+		rule := state.LivePushRule{ID: p.ID, Path: p.Path, Disabled: true}
 		for _, a := range p.Actions {
 			if a.Action != "push" && a.Action != "" {
 				continue
 			}
-			found = true
 			rule.Disabled = !a.Enable
 			for _, u := range a.Users {
 				rule.Users = append(rule.Users, state.LiveUser{Name: u.Name, ID: u.ID, IAMID: u.Username})
@@ -781,9 +780,6 @@ func fillPushRules(r *state.LiveRepository, d repoDetail, live *state.Live) {
 			for _, ro := range a.Roles {
 				rule.Roles = append(rule.Roles, state.LiveRole{Name: ro.Name, ID: projectRoleID(live.Roles, ro)})
 			}
-		}
-		if !found {
-			rule.Disabled = true
 		}
 		r.PushRules[p.Path] = rule
 	}
