@@ -116,7 +116,9 @@ func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error)
 			rd.gitAuths()
 		}
 		if req.MemberGroups {
-			rd.catalogue()
+			rd.mu.Lock()
+			rd.memberGroupCatalog()
+			rd.mu.Unlock()
 		}
 		return err
 	})
@@ -601,13 +603,6 @@ func (rd *reading) group(g *state.LiveGroup, catalogue bool) {
 	if catalogue {
 		rd.memberGroupCatalog()
 	}
-}
-
-// catalogue queues the member-group catalogue.
-func (rd *reading) catalogue() {
-	rd.mu.Lock()
-	defer rd.mu.Unlock()
-	rd.memberGroupCatalog()
 }
 
 // gitAuths queues the project's Git authorizations.
