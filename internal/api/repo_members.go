@@ -171,15 +171,12 @@ func (c *Client) ListRepoMembers(ctx context.Context, repoUUID string) ([]Legacy
 		}
 		probe = 0
 		switch {
-		case k == 0:
-			return all, nil
-		case k >= size:
-			continue
-		case page == 1 && int64(k) != res.Total:
+		case k >= size: // a full page: more may follow
+		case k > 0 && page == 1 && int64(k) != res.Total:
 			probe, size = k, k
-			continue
+		default:
+			return all, nil
 		}
-		return all, nil
 	}
 }
 
