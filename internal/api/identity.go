@@ -115,16 +115,11 @@ func (c *Client) showAccessKey(ctx context.Context) (Identity, error) {
 	if _, err := c.getJSON(ctx, cl, &out); err != nil {
 		return Identity{}, err
 	}
-	cr := out.Credential
-	var problem string
-	switch {
+	switch cr := out.Credential; {
 	case cr.UserID == "":
-		problem = "the answer names no user (credential.user_id)"
+		return Identity{}, c.answerError(cl, KindDecode, errors.New("the answer names no user (credential.user_id)"))
 	case cr.Access != "" && cr.Access != c.creds.AccessKey:
-		problem = "the answer is about another access key (credential.access)"
+		return Identity{}, c.answerError(cl, KindDecode, errors.New("the answer is about another access key (credential.access)"))
 	}
-	if problem != "" {
-		return Identity{}, c.answerError(cl, KindDecode, errors.New(problem))
-	}
-	return Identity{UserID: cr.UserID, Kind: CredentialsAKSK, Source: cl.op}, nil
+	return Identity{UserID: out.Credential.UserID, Kind: CredentialsAKSK, Source: cl.op}, nil
 }
