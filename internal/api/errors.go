@@ -82,41 +82,35 @@ func (e *Error) Error() string {
 // detail is Error without the operation and URL, starting with ": ".
 func (e *Error) detail() string {
 	var b strings.Builder
-	switch e.Kind {
-	case KindAmbiguous:
-		b.WriteString(": outcome unknown (the request was sent; no complete answer came back)")
-	case KindTransport:
-		b.WriteString(": transport failure")
-	case KindDecode:
-		b.WriteString(": bad response")
-	case KindPartial:
-		b.WriteString(": partly failed")
+	set := func(format, s string) { // writes s when it is set
+		if s != "" {
+			fmt.Fprintf(&b, format, s)
+		}
 	}
+	b.WriteString(kindText[e.Kind])
 	if e.Status != 0 {
 		fmt.Fprintf(&b, ": status %d", e.Status)
 	}
-	if e.Code != "" {
-		fmt.Fprintf(&b, " %s", e.Code)
-	}
-	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", e.Message)
-	}
+	set(" %s", e.Code)
+	set(": %s", e.Message)
 	for _, f := range e.Failures {
 		fmt.Fprintf(&b, "; %s", f.ID)
-		if f.Name != "" {
-			fmt.Fprintf(&b, " (%s)", f.Name)
-		}
-		if f.Message != "" {
-			fmt.Fprintf(&b, ": %s", f.Message)
-		}
+		set(" (%s)", f.Name)
+		set(": %s", f.Message)
 	}
 	if e.Err != nil {
 		fmt.Fprintf(&b, ": %v", e.Err)
 	}
-	if e.RequestID != "" {
-		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
-	}
+	set(" (request id %s)", e.RequestID)
 	return b.String()
+}
+
+// kindText says what happened for the kinds whose status and message do not.
+var kindText = map[Kind]string{
+	KindAmbiguous: ": outcome unknown (the request was sent; no complete answer came back)",
+	KindTransport: ": transport failure",
+	KindDecode:    ": bad response",
+	KindPartial:   ": partly failed",
 }
 
 // Unwrap returns the underlying transport or decode error.
