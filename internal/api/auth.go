@@ -101,7 +101,9 @@ func (e *headerError) Error() string {
 // character but tab) before the request is sent: net/http's own error for
 // it is an untyped string, and would be retried as a transport failure.
 func checkHeaderValues(h http.Header) error {
-	for _, k := range slices.Sorted(maps.Keys(h)) {
+	names := slices.AppendSeq(make([]string, 0, len(h)), maps.Keys(h)) // sized: this runs for every request
+	slices.Sort(names)
+	for _, k := range names {
 		for _, v := range h[k] {
 			if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
 				return &headerError{name: k}

@@ -262,13 +262,20 @@ func (c *Client) url(cl *call) (*url.URL, error) {
 // url.Values.Encode (REFERENCE §13.3, §18.4). What goes on the wire is then
 // byte for byte what is signed, even for a gateway that reads "+" as a plus.
 func encodeQuery(q url.Values) string {
-	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(q)) {
+	names := slices.AppendSeq(make([]string, 0, len(q)), maps.Keys(q)) // sized: this runs for every request
+	slices.Sort(names)
+	var b strings.Builder
+	for _, k := range names {
 		for _, v := range q[k] {
-			parts = append(parts, signEscape(k)+"="+signEscape(v))
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(signEscape(k))
+			b.WriteByte('=')
+			b.WriteString(signEscape(v))
 		}
 	}
-	return strings.Join(parts, "&")
+	return b.String()
 }
 
 // do runs the one retry loop: budget, send, classify, back off. Two bounds

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -54,9 +53,13 @@ func canonicalURI(path string) string {
 }
 
 func canonicalQuery(q url.Values) string {
+	names := slices.AppendSeq(make([]string, 0, len(q)), maps.Keys(q)) // sized: this runs for every request
+	slices.Sort(names)
 	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(q)) {
-		for _, v := range slices.Sorted(slices.Values(q[k])) {
+	for _, k := range names {
+		vals := slices.Clone(q[k])
+		slices.Sort(vals)
+		for _, v := range vals {
 			parts = append(parts, signEscape(k)+"="+signEscape(v))
 		}
 	}
@@ -89,7 +92,10 @@ func canonicalRequest(method, path string, query url.Values, h http.Header, body
 	names := signedHeaderNames(h)
 	var hb strings.Builder
 	for _, n := range names {
-		fmt.Fprintf(&hb, "%s:%s\n", n, strings.TrimSpace(strings.Join(h.Values(n), ",")))
+		hb.WriteString(n)
+		hb.WriteByte(':')
+		hb.WriteString(strings.TrimSpace(strings.Join(h.Values(n), ",")))
+		hb.WriteByte('\n')
 	}
 	payload := hexSHA256(body)
 	if h.Get("X-Sdk-Content-Sha256") == unsignedBodyID {
