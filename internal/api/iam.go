@@ -99,10 +99,8 @@ func (c *Client) CreateUserToken(ctx context.Context, user, password, domain str
 	if tok.Value == "" {
 		return Token{}, c.answerError(cl, KindDecode, errors.New("no X-Subject-Token header in the answer"))
 	}
-	if out.Token.ExpiresAt != "" {
-		if t, err := time.Parse(time.RFC3339Nano, out.Token.ExpiresAt); err == nil {
-			tok.ExpiresAt = t
-		}
+	if t, err := time.Parse(time.RFC3339Nano, out.Token.ExpiresAt); err == nil { // "" does not parse
+		tok.ExpiresAt = t
 	}
 	return tok, nil
 }
