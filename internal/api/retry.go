@@ -56,10 +56,7 @@ func (p RetryPolicy) backoff(attempt int, j *jitter) time.Duration {
 // parseRetryAfter reads Retry-After as delay seconds or an HTTP date. wait
 // is asked capped at MaxRetryAfter; asked is what the server said.
 func parseRetryAfter(v string, now time.Time) (wait, asked time.Duration, ok bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, 0, false
-	}
+	v = strings.TrimSpace(v) // "" parses as neither
 	if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
 		asked = time.Duration(min(s, int64(math.MaxInt64/time.Second))) * time.Second
 	} else if t, err := http.ParseTime(v); err == nil {
