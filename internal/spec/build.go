@@ -279,8 +279,8 @@ func (b *builder) add(doc *document) {
 }
 
 // fields reads the entries of mapping n that name a place in into: a
-// string for a *string, a whole number for an *int64. A value of another
-// type is left out (the schema reported it).
+// string for a *string, a whole number for an *int64. A value that does
+// not read as one leaves the zero value (the schema reported it).
 func fields(n *yaml.Node, into map[string]any) {
 	for _, e := range entries(n) {
 		switch p := into[e.key].(type) {
