@@ -81,11 +81,11 @@ func (b *builder) scope(f string, e entry, s state.Source) *state.FileScope {
 			}
 		}
 	}
-	if ok && onlyNegations(sc.Patterns) {
-		b.diags = append(b.diags, diagAt(SeverityError, sc.Source, at.key("repositories"), "only `!` patterns: a scope needs at least one pattern that selects repositories"))
-		ok = false
-	}
 	if !ok || len(sc.Patterns) == 0 {
+		return nil
+	}
+	if onlyNegations(sc.Patterns) {
+		b.diags = append(b.diags, diagAt(SeverityError, sc.Source, at.key("repositories"), "only `!` patterns: a scope needs at least one pattern that selects repositories"))
 		return nil
 	}
 	return sc
