@@ -8,8 +8,7 @@ import (
 	"github.com/reposync/reposync/internal/api"
 )
 
-// Exit codes shared by every command (DESIGN.md, "Exit codes";
-// docs/exit-codes.md).
+// Exit codes shared by every command (docs/exit-codes.md).
 const (
 	ExitOK          = 0   // success
 	ExitError       = 1   // error or invalid input, or a plan apply would refuse
@@ -20,28 +19,15 @@ const (
 	ExitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM), as shells report it
 )
 
-// exitError carries an exit code chosen by a command up to Main. silent
-// means the command has already explained the outcome on ErrOut, so Main
-// prints nothing more.
-type exitError struct {
-	code   int
-	err    error
-	silent bool
-}
+// exitError ends a command that has already said everything it had to
+// say, with its code: changes present (2), some changes failed (3), or an
+// error it reported in its own format (1). Main prints nothing more.
+type exitError struct{ code int }
 
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
-	}
-	return e.err.Error()
-}
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
-func (e *exitError) Unwrap() error { return e.err }
-
-// silentExit ends a command that has already said everything it had to
-// say with code: changes present (2), some changes failed (3), or an error
-// it reported in its own format (1).
-func silentExit(code int) error { return &exitError{code: code, silent: true} }
+// silentExit is the exitError for code.
+func silentExit(code int) error { return &exitError{code} }
 
 // interruptedError ends a command stopped by a signal with what it had
 // done; it is a cancellation (exit 130), told in the user's terms rather
@@ -86,10 +72,4 @@ func exitCode(err error) int {
 		return ExitAuth
 	}
 	return ExitError
-}
-
-// isSilent reports whether Main must not print err: the command already did.
-func isSilent(err error) bool {
-	var ee *exitError
-	return errors.As(err, &ee) && ee.silent
 }

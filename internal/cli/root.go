@@ -10,6 +10,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -54,10 +55,7 @@ func execute(ctx context.Context, args []string, f *Factory) int {
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
 	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return ExitOK
-	}
-	if !isSilent(err) {
+	if said := (*exitError)(nil); err != nil && !errors.As(err, &said) { // else the command said it all
 		fmt.Fprintf(ios.ErrOut, "reposync: %s\n", strings.TrimSpace(err.Error()))
 	}
 	return exitCode(err)
