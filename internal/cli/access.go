@@ -35,7 +35,7 @@ type AccessOptions struct {
 // NewCmdAccess answers "who has access to what". runF replaces runAccess
 // in tests; nil runs the command.
 func NewCmdAccess(f *Factory, runF func(context.Context, *AccessOptions) error) *cobra.Command {
-	o := &AccessOptions{IO: f.IO, Getenv: f.Getenv, Now: clockOf(f)}
+	o := &AccessOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "access [PATH...]",
 		Short: "Show who has access to what: by user, by repository or for the whole project",
@@ -97,7 +97,7 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 	}
 	o.Repo = strings.Trim(o.Repo, "/")
 	q := access.Query{User: o.User, Repository: o.Repo}
-	day := today(o.Now)
+	day := state.DateOf(o.Now())
 
 	// The spec: needed offline; otherwise used, when given, to say where
 	// the spec grants the same. (Not looked for in the current directory:

@@ -48,7 +48,7 @@ type ApplyOptions struct {
 // NewCmdApply plans and applies, or applies a saved plan. runF replaces
 // runApply in tests; nil runs the command.
 func NewCmdApply(f *Factory, runF func(context.Context, *ApplyOptions) error) *cobra.Command {
-	o := &ApplyOptions{IO: f.IO, Getenv: f.Getenv, Now: clockOf(f)}
+	o := &ApplyOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "apply [PATH...]",
 		Short: "Make the live state match the spec",

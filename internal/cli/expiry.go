@@ -4,35 +4,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/reposync/reposync/internal/state"
 )
 
 // Expiring grants need "today", and today comes from one clock per run:
 // Factory.Now, handed to each command's Options.Now (tests set a fixed
 // one). Nothing below the command reads the clock; plan.Diff is given the
 // day.
-
-// upcomingDays is how far ahead plans look for grants that end soon
-// (DESIGN.md: plans and the nightly report show the next 14 days).
-const upcomingDays = 14
-
-// clockOf is the clock commands of f use.
-func clockOf(f *Factory) func() time.Time {
-	if f == nil || f.Now == nil {
-		return time.Now
-	}
-	return f.Now
-}
-
-// today is the UTC calendar day of now (time.Now when nil).
-func today(now func() time.Time) state.Date {
-	if now == nil {
-		now = time.Now
-	}
-	return state.DateOf(now())
-}
 
 // daysValue is a flag holding a number of days, written `14d` or `14`;
 // -1 when not given.

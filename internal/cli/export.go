@@ -34,7 +34,7 @@ type ExportOptions struct {
 // NewCmdExport writes the live state as a spec. runF replaces runExport in
 // tests; nil runs the command.
 func NewCmdExport(f *Factory, runF func(context.Context, *ExportOptions) error) *cobra.Command {
-	o := &ExportOptions{IO: f.IO, Getenv: f.Getenv, Now: clockOf(f)}
+	o := &ExportOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Write today's live state as a spec that plans to zero changes",

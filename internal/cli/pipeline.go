@@ -439,7 +439,7 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 	if err != nil {
 		return err
 	}
-	r.today = today(now)
+	r.today = state.DateOf(now())
 	if scoped {
 		if err := chooseScope(ctx, run.ios, changes, run.origin, d, &r); err != nil {
 			return err

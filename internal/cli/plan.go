@@ -37,7 +37,7 @@ type PlanOptions struct {
 // NewCmdPlan reads the live state and prints what apply would change.
 // runF replaces runPlan in tests; nil runs the command.
 func NewCmdPlan(f *Factory, runF func(context.Context, *PlanOptions) error) *cobra.Command {
-	o := &PlanOptions{IO: f.IO, Getenv: f.Getenv, Now: clockOf(f)}
+	o := &PlanOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "plan [PATH...]",
 		Short: "Show what apply would change (a dry run)",

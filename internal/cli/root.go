@@ -30,7 +30,7 @@ type Factory struct {
 	IO     *iostreams.IOStreams
 	Getenv func(string) string
 	// Now is the one clock of a run: "today" for expiring grants, the
-	// timestamps of reports. Tests set it; nil means time.Now.
+	// timestamps of reports. Tests set it; execute makes nil time.Now.
 	Now func() time.Time
 }
 

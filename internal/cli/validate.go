@@ -30,7 +30,7 @@ type ValidateOptions struct {
 
 // NewCmdValidate checks a spec offline: schema, merge and semantic checks.
 func NewCmdValidate(f *Factory) *cobra.Command {
-	opts := &ValidateOptions{IO: f.IO, Now: clockOf(f), WarnExpiring: newDaysValue()}
+	opts := &ValidateOptions{IO: f.IO, Now: f.Now, WarnExpiring: newDaysValue()}
 	cmd := &cobra.Command{
 		Use:   "validate [PATH...]",
 		Short: "Check a spec offline and report every problem with file:line:column",
@@ -74,7 +74,7 @@ func runValidate(opts *ValidateOptions) error {
 	if opts.WarnExpiring != nil {
 		within = opts.WarnExpiring.n
 	}
-	expiring := spec.Expiries(desired, today(opts.Now), within)
+	expiring := spec.Expiries(desired, state.DateOf(opts.Now()), within)
 	if len(expiring) > 0 {
 		diags = append(diags, spec.ExpiryDiagnostics(expiring)...).Sort()
 	}
