@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -360,13 +359,11 @@ func writeReport(path string, p *plan.Plan, rep *apply.Report, violations []plan
 		StartedAt: start.UTC().Format(time.RFC3339), Seconds: elapsed.Seconds(), Interrupted: interrupted,
 		Summary: rep.Summary, Results: rep.Results, Violations: violations,
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	return writeFileAtomic(path, append(data, '\n'))
 }
 
 // optionalInt is an int flag that knows whether it was given, so its help

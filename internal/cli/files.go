@@ -2,7 +2,6 @@ package cli
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,11 +28,7 @@ func writeFileAtomic(path string, data []byte) error {
 		}
 		mode, keep = st.Mode().Perm(), true
 	}
-	var suffix [6]byte
-	if _, err := rand.Read(suffix[:]); err != nil {
-		return fail(err)
-	}
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+hex.EncodeToString(suffix[:]))
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+rand.Text())
 	// O_EXCL: never follow or reuse something another process put there.
 	fh, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
@@ -77,49 +72,38 @@ const schemaFileName = "reposync.schema.json"
 // renamed into place, so it appears complete or not at all; into an
 // existing one (--force) each file is replaced atomically.
 func writeExport(dir string, files []spec.ExportFile) error {
+	fail := func(err error) error { return fmt.Errorf("write %s: %w", dir, err) }
 	all := append(files, spec.ExportFile{Name: schemaFileName, Data: schema.JSON})
-	mkdirs := func(root string) error {
+	fill := func(root string) error {
 		for _, fl := range all {
-			if sub := filepath.Dir(fl.Name); sub != "." {
-				if err := os.MkdirAll(filepath.Join(root, sub), 0o777); err != nil {
-					return fmt.Errorf("write %s: %w", dir, err)
-				}
+			if err := os.MkdirAll(filepath.Join(root, filepath.Dir(fl.Name)), 0o777); err != nil {
+				return fail(err)
 			}
-		}
-		return nil
-	}
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		parent := filepath.Dir(filepath.Clean(dir))
-		tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
-		if err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-		defer os.RemoveAll(tmp)
-		if err := mkdirs(tmp); err != nil {
-			return err
-		}
-		for _, fl := range all {
-			if err := writeFileAtomic(filepath.Join(tmp, fl.Name), fl.Data); err != nil {
+			if err := writeFileAtomic(filepath.Join(root, fl.Name), fl.Data); err != nil {
 				return err
 			}
 		}
-		// MkdirTemp made it 0700; a directory made by mkdir gets 0777
-		// minus the umask, which a fresh probe directory tells.
-		if err := matchDirMode(tmp, parent); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-		if err := os.Rename(tmp, dir); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
 		return nil
 	}
-	if err := mkdirs(dir); err != nil {
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return fill(dir)
+	}
+	parent := filepath.Dir(filepath.Clean(dir))
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := fill(tmp); err != nil {
 		return err
 	}
-	for _, fl := range all {
-		if err := writeFileAtomic(filepath.Join(dir, fl.Name), fl.Data); err != nil {
-			return err
-		}
+	// MkdirTemp made it 0700; a directory made by mkdir gets 0777 minus
+	// the umask, which a fresh probe directory tells.
+	if err := matchDirMode(tmp, parent); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fail(err)
 	}
 	return nil
 }
@@ -127,11 +111,7 @@ func writeExport(dir string, files []spec.ExportFile) error {
 // matchDirMode gives dir the mode os.Mkdir would have given it under the
 // current umask, read off a probe directory made and removed in parent.
 func matchDirMode(dir, parent string) error {
-	var suffix [6]byte
-	if _, err := rand.Read(suffix[:]); err != nil {
-		return err
-	}
-	probe := filepath.Join(parent, ".reposync-probe-"+hex.EncodeToString(suffix[:]))
+	probe := filepath.Join(parent, ".reposync-probe-"+rand.Text())
 	if err := os.Mkdir(probe, 0o777); err != nil {
 		return err
 	}
