@@ -124,14 +124,10 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 	}
 	opts := []api.Option{
 		api.WithCredentials(creds),
+		api.WithEndpoint(conn.Endpoint), // "": the official hosts of the region
+		api.WithRegion(conn.Region),
 		api.WithRateLimit(conn.RateLimit),
 		api.WithUserAgent("reposync/" + Version),
-	}
-	if conn.Endpoint != "" {
-		opts = append(opts, api.WithEndpoint(conn.Endpoint))
-	}
-	if conn.Region != "" {
-		opts = append(opts, api.WithRegion(conn.Region))
 	}
 	if conn.Insecure {
 		opts = append(opts, api.WithInsecureSkipVerify())
