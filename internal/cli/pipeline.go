@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -506,14 +507,7 @@ func policyMisses(d *state.Desired, eff map[string]*state.EffectiveRepository) [
 			hit[p] = true
 		}
 	}
-	var out []string
-	for name := range d.Policies {
-		if !hit[name] {
-			out = append(out, name)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return slices.DeleteFunc(slices.Sorted(maps.Keys(d.Policies)), func(name string) bool { return hit[name] })
 }
 
 // targetMisses lists the --target patterns that match no repository or
@@ -636,12 +630,7 @@ func fullPlanRef(getenv func(string) string, out string) string {
 func scopeOwners(origin *specOrigin, d, base *state.Desired) map[string][]string {
 	out := map[string][]string{}
 	for f, sc := range d.Scopes {
-		if origin.tree != nil {
-			if r, ok := origin.tree.rel(f); ok {
-				f = r
-			}
-		}
-		out[f] = sc.Owners
+		out[origin.relFile(f)] = sc.Owners
 	}
 	if base != nil {
 		for f, sc := range base.Scopes { // named from the top already
