@@ -32,9 +32,8 @@ type AccessOptions struct {
 	Offline bool
 }
 
-// NewCmdAccess answers "who has access to what". runF replaces runAccess
-// in tests; nil runs the command.
-func NewCmdAccess(f *Factory, runF func(context.Context, *AccessOptions) error) *cobra.Command {
+// NewCmdAccess answers "who has access to what".
+func NewCmdAccess(f *Factory) *cobra.Command {
 	o := &AccessOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "access [PATH...]",
@@ -73,9 +72,6 @@ interrupted.`,
   reposync access --offline --user alice specs/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
 			return runAccess(cmd.Context(), o)
 		},
 	}

@@ -44,9 +44,8 @@ type ApplyOptions struct {
 	Report        string
 }
 
-// NewCmdApply plans and applies, or applies a saved plan. runF replaces
-// runApply in tests; nil runs the command.
-func NewCmdApply(f *Factory, runF func(context.Context, *ApplyOptions) error) *cobra.Command {
+// NewCmdApply plans and applies, or applies a saved plan.
+func NewCmdApply(f *Factory) *cobra.Command {
 	o := &ApplyOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "apply [PATH...]",
@@ -76,9 +75,6 @@ interrupted (what was not started is reported as such).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
 			o.Changes.PruneSet = cmd.Flags().Changed("prune")
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
 			return runApply(cmd.Context(), o)
 		},
 	}

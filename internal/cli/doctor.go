@@ -47,8 +47,8 @@ type DoctorOptions struct {
 const defaultDoctorTimeout = 30 * time.Minute
 
 // NewCmdDoctor checks credentials, permissions, quota and the API's
-// behaviour. runF replaces runDoctor in tests; nil runs the command.
-func NewCmdDoctor(f *Factory, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
+// behaviour.
+func NewCmdDoctor(f *Factory) *cobra.Command {
 	o := &DoctorOptions{IO: f.IO, Getenv: f.Getenv, ProbeSuffix: randomSuffix}
 	cmd := &cobra.Command{
 		Use:   "doctor [PATH...]",
@@ -89,9 +89,6 @@ are likely denied by the caller's roles (inferred, not tried); 130 interrupted.`
   reposync doctor specs --write-probe sandbox/doctor-probe --yes`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
 			return runDoctor(cmd.Context(), o)
 		},
 	}

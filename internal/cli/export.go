@@ -31,9 +31,8 @@ type ExportOptions struct {
 	Targets []string
 }
 
-// NewCmdExport writes the live state as a spec. runF replaces runExport in
-// tests; nil runs the command.
-func NewCmdExport(f *Factory, runF func(context.Context, *ExportOptions) error) *cobra.Command {
+// NewCmdExport writes the live state as a spec.
+func NewCmdExport(f *Factory) *cobra.Command {
 	o := &ExportOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "export",
@@ -62,9 +61,6 @@ Only they are read.`,
   reposync export --target payments/sandbox/shadow-prod   # one entry to paste`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
 			return runExport(cmd.Context(), o)
 		},
 	}

@@ -35,8 +35,7 @@ type PlanOptions struct {
 }
 
 // NewCmdPlan reads the live state and prints what apply would change.
-// runF replaces runPlan in tests; nil runs the command.
-func NewCmdPlan(f *Factory, runF func(context.Context, *PlanOptions) error) *cobra.Command {
+func NewCmdPlan(f *Factory) *cobra.Command {
 	o := &PlanOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "plan [PATH...]",
@@ -65,9 +64,6 @@ permission failure; 130 interrupted.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
 			o.Changes.PruneSet = cmd.Flags().Changed("prune")
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
 			return runPlan(cmd.Context(), o)
 		},
 	}
