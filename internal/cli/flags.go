@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -61,15 +62,9 @@ var hexID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // spec's `project`, "" when there is no spec; hint says where else the
 // project can come from, for the error when there is none.
 func (o *ConnOptions) resolve(getenv func(string) string, specProject, hint string) error {
-	if o.Endpoint == "" {
-		o.Endpoint = getenv("REPOSYNC_ENDPOINT")
-	}
-	if o.Region == "" {
-		o.Region = getenv("HW_REGION_NAME")
-	}
-	if o.Project == "" {
-		o.Project = getenv("REPOSYNC_PROJECT")
-	}
+	o.Endpoint = cmp.Or(o.Endpoint, getenv("REPOSYNC_ENDPOINT"))
+	o.Region = cmp.Or(o.Region, getenv("HW_REGION_NAME"))
+	o.Project = cmp.Or(o.Project, getenv("REPOSYNC_PROJECT"))
 	switch {
 	case o.Project == "":
 		o.Project = specProject
