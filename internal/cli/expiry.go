@@ -15,10 +15,8 @@ import (
 // -1 when not given.
 type daysValue struct{ n int }
 
-func newDaysValue() *daysValue { return &daysValue{n: -1} }
-
 func (v *daysValue) String() string {
-	if v == nil || v.n < 0 {
+	if v.n < 0 {
 		return ""
 	}
 	return strconv.Itoa(v.n) + "d"
