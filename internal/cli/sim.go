@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -100,11 +99,7 @@ func runSim(cmd *cobra.Command, f *Factory, opts *SimOptions) error {
 	}
 	hs := sim.NewHTTPServer(ln.Addr().String(), srv, simOpts)
 	fmt.Fprintf(f.IO.Out, "listening on http://%s\n", ln.Addr())
-	ctx := cmd.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	err = sim.Serve(ctx, hs, func() error { return hs.Serve(ln) })
+	err = sim.Serve(cmd.Context(), hs, func() error { return hs.Serve(ln) })
 	fmt.Fprintln(f.IO.ErrOut, "sim: stopped")
 	return err
 }
