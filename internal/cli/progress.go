@@ -109,21 +109,15 @@ type readMeter struct {
 	drawn bool
 	lines int
 
-	stopOnce sync.Once
-	stop     chan struct{}
-	stopped  chan struct{}
+	stop, stopped chan struct{}
 }
 
 // startReadMeter counts the reads of s in a meter shown on ios until the
-// returned function is called.
+// returned function is called (once).
 func startReadMeter(ios *iostreams.IOStreams, s *session) (stop func()) {
 	p := remote.NewProgress()
 	s.remote.SetProgress(p)
-	mu := s.notices
-	if mu == nil {
-		mu = &sync.Mutex{}
-	}
-	m := &readMeter{ios: ios, counts: p.Counts, mu: mu, rate: s.conn.RateLimit, now: time.Now, start: time.Now(), tty: ios.ProgressEnabled(),
+	m := &readMeter{ios: ios, counts: p.Counts, mu: s.notices, rate: s.conn.RateLimit, now: time.Now, start: time.Now(), tty: ios.ProgressEnabled(),
 		stop: make(chan struct{}), stopped: make(chan struct{})}
 	every := readMeterEvery.lines
 	if m.tty {
@@ -135,11 +129,9 @@ func startReadMeter(ios *iostreams.IOStreams, s *session) (stop func()) {
 		stopTicks()
 	}()
 	return func() {
-		m.stopOnce.Do(func() {
-			close(m.stop)
-			<-m.stopped
-			s.remote.SetProgress(nil)
-		})
+		close(m.stop)
+		<-m.stopped
+		s.remote.SetProgress(nil)
 	}
 }
 
