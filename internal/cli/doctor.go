@@ -179,9 +179,7 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 func doctorScope(ios *iostreams.IOStreams, d *state.Desired, paths []string) *doctor.Scope {
 	sc := &doctor.Scope{Paths: paths, Groups: len(d.Groups), GitAuths: d.GitAuths != nil}
 	for _, g := range d.Groups {
-		if g.MemberGroups != nil {
-			sc.GroupMemberGroups = true
-		}
+		sc.GroupMemberGroups = sc.GroupMemberGroups || g.MemberGroups != nil
 	}
 	sc.Managed = func(live []string) (doctor.Managed, error) {
 		eff, conflicts := spec.Expand(d, live)

@@ -514,23 +514,20 @@ func policyMisses(d *state.Desired, eff map[string]*state.EffectiveRepository) [
 // group, neither live (what the scoped walk saw) nor listed in the spec.
 func targetMisses(targets []string, d *state.Desired, live *state.Live) []string {
 	var out []string
+targets:
 	for _, t := range targets {
 		p, err := state.ParsePattern(t)
 		if err != nil {
 			continue // resolve has reported it
 		}
-		matches := func(paths iter.Seq[string]) bool {
+		for _, paths := range []iter.Seq[string]{maps.Keys(live.Repositories), maps.Keys(live.Groups), maps.Keys(d.Repositories), maps.Keys(d.Groups)} {
 			for path := range paths {
 				if p.Match(path) {
-					return true
+					continue targets
 				}
 			}
-			return false
 		}
-		if !matches(maps.Keys(live.Repositories)) && !matches(maps.Keys(live.Groups)) &&
-			!matches(maps.Keys(d.Repositories)) && !matches(maps.Keys(d.Groups)) {
-			out = append(out, t)
-		}
+		out = append(out, t)
 	}
 	return out
 }
