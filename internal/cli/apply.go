@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -156,8 +157,6 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 			return fmt.Errorf("the saved plan %s is stale: %s from what would run now; make a new plan and review it", o.PlanFile, state.Count(n, "difference"))
 		}
 		p = saved
-	}
-	if saved != nil {
 		// Reviewed already: one line says which plan runs.
 		fmt.Fprintf(o.IO.Out, "Applying the reviewed plan %s: %s (changes %s).\n", o.PlanFile, p.Summary.Line(), p.ChangesDigest)
 	} else {
@@ -191,12 +190,9 @@ func (run *planRun) guard(ctx context.Context, o *ApplyOptions, p *plan.Plan) er
 	if o.Yes {
 		return nil
 	}
-	ok, err := confirm(o.IO, fmt.Sprintf("Apply %s (%s)? Type 'yes' to continue: ", state.Count(p.Summary.Total()-p.Summary.Manual, "change"), p.Summary.Line()))
-	if err != nil {
+	question := fmt.Sprintf("Apply %s (%s)?", state.Count(p.Summary.Total()-p.Summary.Manual, "change"), p.Summary.Line())
+	if err := confirm(o.IO, question, "apply cancelled; nothing was changed"); err != nil {
 		return err
-	}
-	if !ok {
-		return fmt.Errorf("apply cancelled; nothing was changed")
 	}
 	// Someone may have changed the live state while the question was open:
 	// read again what the plan read, and refuse if it moved.
@@ -334,13 +330,18 @@ func staleness(saved, fresh *plan.Plan, digest, project string) []string {
 	return out
 }
 
-func confirm(ios *iostreams.IOStreams, question string) (bool, error) {
-	fmt.Fprint(ios.ErrOut, question)
+// confirm asks question on the terminal; any answer but "yes" is the error
+// cancelled.
+func confirm(ios *iostreams.IOStreams, question, cancelled string) error {
+	fmt.Fprint(ios.ErrOut, question+" Type 'yes' to continue: ")
 	line, err := bufio.NewReader(ios.In).ReadString('\n')
 	if err != nil && line == "" {
-		return false, fmt.Errorf("read confirmation: %w", err)
+		return fmt.Errorf("read confirmation: %w", err)
 	}
-	return strings.TrimSpace(line) == "yes", nil
+	if strings.TrimSpace(line) != "yes" {
+		return errors.New(cancelled)
+	}
+	return nil
 }
 
 func writeReport(path string, p *plan.Plan, rep *apply.Report, violations []plan.Refusal, start time.Time, elapsed time.Duration, interrupted bool) error {

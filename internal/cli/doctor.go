@@ -118,12 +118,9 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 		if !o.IO.CanPrompt() {
 			return fmt.Errorf("refusing the write probe without confirmation: no terminal can answer, so pass --yes")
 		}
-		ok, err := confirm(o.IO, fmt.Sprintf("The write probe creates, changes and deletes a push rule in %s and attaches an already attached member group again. Type 'yes' to continue: ", o.WriteProbe))
-		if err != nil {
+		question := fmt.Sprintf("The write probe creates, changes and deletes a push rule in %s and attaches an already attached member group again.", o.WriteProbe)
+		if err := confirm(o.IO, question, "write probe cancelled; nothing was checked or changed"); err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("write probe cancelled; nothing was checked or changed")
 		}
 	}
 	co := connectOptions{getenv: o.Getenv, ios: o.IO,
