@@ -212,7 +212,7 @@ func (run *planRun) apply(ctx context.Context, o *ApplyOptions, p *plan.Plan) er
 	start := o.Now()
 	cctx, stopConfirm := context.WithCancel(ctx)
 	defer stopConfirm()
-	conf := startConfirm(cctx, run.s, run.d, run.r, run.res.liveState, p)
+	conf := startConfirm(cctx, run, p)
 	prog := newProgress(o.IO, o.Now)
 	prog.confirmed = conf.progress
 	secret := func(name string) (string, bool) { v := o.Getenv(name); return v, v != "" }
