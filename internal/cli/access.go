@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -227,11 +228,7 @@ func readAccess(ctx context.Context, rc *remote.Client, q access.Query) (*state.
 
 func writeAccess(o *AccessOptions, res *access.Result) error {
 	if len(res.Entries) == 0 && o.Format != "text" {
-		who := "anyone"
-		if o.User != "" {
-			who = o.User
-		}
-		fmt.Fprintf(o.IO.ErrOut, "note: no access found for %s\n", who)
+		fmt.Fprintf(o.IO.ErrOut, "note: no access found for %s\n", cmp.Or(o.User, "anyone"))
 	}
 	return access.Render(o.IO.Out, res, o.Format)
 }
