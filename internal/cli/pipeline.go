@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -107,10 +108,8 @@ type connectOptions struct {
 // connect builds the API client from flags and environment and checks that
 // the credentials and identifiers are usable, before any request is made.
 func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session, error) {
-	if o.projectHint == "" {
-		o.projectHint = "set `project:` in the spec, --project or REPOSYNC_PROJECT"
-	}
-	if err := conn.resolve(o.getenv, o.specProject, o.projectHint); err != nil {
+	hint := cmp.Or(o.projectHint, "set `project:` in the spec, --project or REPOSYNC_PROJECT")
+	if err := conn.resolve(o.getenv, o.specProject, hint); err != nil {
 		return nil, err
 	}
 	creds, err := credentialsFromEnv(o.getenv)
@@ -137,17 +136,15 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 		opts = append(opts, api.WithAllowInsecureHTTP())
 	}
 	notices := &sync.Mutex{}
-	if o.ios != nil {
-		opts = append(opts, api.WithWaitNotice(func(n api.WaitNotice) {
-			notices.Lock()
-			defer notices.Unlock()
-			if o.ios.ProgressEnabled() {
-				// Over a progress line being redrawn, not after it.
-				fmt.Fprint(o.ios.ErrOut, "\r\x1b[K")
-			}
-			fmt.Fprintln(o.ios.ErrOut, "note: "+n.String())
-		}))
-	}
+	opts = append(opts, api.WithWaitNotice(func(n api.WaitNotice) {
+		notices.Lock()
+		defer notices.Unlock()
+		if o.ios.ProgressEnabled() {
+			// Over a progress line being redrawn, not after it.
+			fmt.Fprint(o.ios.ErrOut, "\r\x1b[K")
+		}
+		fmt.Fprintln(o.ios.ErrOut, "note: "+n.String())
+	}))
 	client, err := api.New(opts...)
 	if err != nil {
 		return nil, err
@@ -592,14 +589,11 @@ func sourceLinker(getenv func(string) string, c plan.Context) func(src, rev stri
 		if i <= 0 || strings.HasPrefix(src, "/") || strings.HasPrefix(src, "..") {
 			return ""
 		}
-		if rev == "" {
-			rev = c.Commit
-		}
 		segs := strings.Split(src[:i], "/")
 		for j, s := range segs {
 			segs[j] = url.PathEscape(s)
 		}
-		return base + url.PathEscape(rev) + "/" + strings.Join(segs, "/") + "#L" + src[i+1:]
+		return base + url.PathEscape(cmp.Or(rev, c.Commit)) + "/" + strings.Join(segs, "/") + "#L" + src[i+1:]
 	}
 }
 
