@@ -88,39 +88,20 @@ func writeExport(dir string, files []spec.ExportFile) error {
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 		return fill(dir)
 	}
-	parent := filepath.Dir(filepath.Clean(dir))
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
-	if err != nil {
+	// Made by mkdir (not os.MkdirTemp, which makes it 0700), so it gets
+	// the mode a new directory gets under the umask.
+	tmp := filepath.Join(filepath.Dir(filepath.Clean(dir)), "."+filepath.Base(dir)+".tmp-"+rand.Text())
+	if err := os.Mkdir(tmp, 0o777); err != nil {
 		return fail(err)
 	}
 	defer os.RemoveAll(tmp)
 	if err := fill(tmp); err != nil {
 		return err
 	}
-	// MkdirTemp made it 0700; a directory made by mkdir gets 0777 minus
-	// the umask, which a fresh probe directory tells.
-	if err := matchDirMode(tmp, parent); err != nil {
-		return fail(err)
-	}
 	if err := os.Rename(tmp, dir); err != nil {
 		return fail(err)
 	}
 	return nil
-}
-
-// matchDirMode gives dir the mode os.Mkdir would have given it under the
-// current umask, read off a probe directory made and removed in parent.
-func matchDirMode(dir, parent string) error {
-	probe := filepath.Join(parent, ".reposync-probe-"+rand.Text())
-	if err := os.Mkdir(probe, 0o777); err != nil {
-		return err
-	}
-	st, err := os.Stat(probe)
-	os.Remove(probe)
-	if err != nil {
-		return err
-	}
-	return os.Chmod(dir, st.Mode().Perm())
 }
 
 // shellQuote quotes s for a POSIX shell when it needs quoting, for the
