@@ -9,7 +9,6 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -362,31 +361,3 @@ func writeReport(path string, p *plan.Plan, rep *apply.Report, violations []plan
 	}
 	return writeFileAtomic(path, append(data, '\n'))
 }
-
-// optionalInt is an int flag that knows whether it was given, so its help
-// can say what the default depends on instead of printing a sentinel.
-type optionalInt struct {
-	n   int
-	set bool
-}
-
-func (v *optionalInt) String() string {
-	if !v.set {
-		return ""
-	}
-	return strconv.Itoa(v.n)
-}
-
-func (v *optionalInt) Set(s string) error {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a whole number", s)
-	}
-	if n < 0 {
-		return fmt.Errorf("must be 0 or more, got %d", n)
-	}
-	v.n, v.set = n, true
-	return nil
-}
-
-func (v *optionalInt) Type() string { return "int" }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -232,3 +233,53 @@ func (o ChangeOptions) resolve(d *state.Desired) (resolved, error) {
 	}
 	return r, nil
 }
+
+// optionalInt is an int flag that knows whether it was given, so its help
+// can say what the default depends on instead of printing a sentinel.
+type optionalInt struct {
+	n   int
+	set bool
+}
+
+func (v *optionalInt) String() string {
+	if !v.set {
+		return ""
+	}
+	return strconv.Itoa(v.n)
+}
+
+func (v *optionalInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", s)
+	}
+	if n < 0 {
+		return fmt.Errorf("must be 0 or more, got %d", n)
+	}
+	v.n, v.set = n, true
+	return nil
+}
+
+func (v *optionalInt) Type() string { return "int" }
+
+// daysValue is a flag holding a number of days, written `14d` or `14`;
+// -1 when not given.
+type daysValue struct{ n int }
+
+func (v *daysValue) String() string {
+	if v.n < 0 {
+		return ""
+	}
+	return strconv.Itoa(v.n) + "d"
+}
+
+func (v *daysValue) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(s), "d"))
+	if err != nil || n < 0 || n > 36500 {
+		return fmt.Errorf("%q is not a number of days (write it like 14d)", s)
+	}
+	v.n = n
+	return nil
+}
+
+func (v *daysValue) Type() string { return "days" }

@@ -30,7 +30,9 @@ type Factory struct {
 	IO     *iostreams.IOStreams
 	Getenv func(string) string
 	// Now is the one clock of a run: "today" for expiring grants, the
-	// timestamps of reports. Tests set it; execute makes nil time.Now.
+	// timestamps of reports, handed to each command's Options.Now; nothing
+	// below the commands reads the clock (plan.Diff is given the day).
+	// Tests set it; execute makes nil time.Now.
 	Now func() time.Time
 }
 
