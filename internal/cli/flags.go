@@ -18,7 +18,7 @@ import (
 )
 
 // ConnOptions are the connection and pacing flags shared by the commands
-// that call the API (DESIGN.md, "Commands").
+// that call the API (docs/auth.md, "Where to connect").
 type ConnOptions struct {
 	Endpoint          string
 	Region            string
@@ -119,7 +119,7 @@ func (e timeoutError) Error() string {
 
 func (e timeoutError) Unwrap() error { return context.DeadlineExceeded }
 
-// credentialsFromEnv reads the credentials in DESIGN.md's order of
+// credentialsFromEnv reads the credentials in docs/auth.md's order of
 // precedence: AK/SK, then a token, then an IAM password login. Exactly one
 // kind is filled in, so the result's Kind says which.
 func credentialsFromEnv(getenv func(string) string) (api.Credentials, error) {
@@ -197,7 +197,7 @@ func (r resolved) planOptions() plan.Options {
 }
 
 // defaultMaxDeletes and defaultMinAdmins apply when neither the spec's
-// settings nor a flag set them (DESIGN.md, "The spec").
+// settings nor a flag set them (docs/spec.md, `settings`).
 const (
 	defaultMaxDeletes = 25
 	defaultMinAdmins  = 1
