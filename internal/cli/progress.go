@@ -106,8 +106,7 @@ type readMeter struct {
 	now   func() time.Time
 	start time.Time
 	tty   bool
-	drawn bool
-	lines int
+	shown bool
 
 	stop, stopped chan struct{}
 }
@@ -155,24 +154,23 @@ func (m *readMeter) run(ticks <-chan time.Time) {
 func (m *readMeter) show(now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.shown = true
 	line := m.line(m.counts(), now.Sub(m.start))
 	if m.tty {
 		// \r and erase to the end of the line: the new line may be shorter.
 		fmt.Fprintf(m.ios.ErrOut, "\r\x1b[K%s", line)
-		m.drawn = true
-		return
+	} else {
+		fmt.Fprintln(m.ios.ErrOut, line)
 	}
-	fmt.Fprintln(m.ios.ErrOut, line)
-	m.lines++
 }
 
 func (m *readMeter) finish(now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
-	case m.drawn:
+	case m.shown && m.tty:
 		fmt.Fprint(m.ios.ErrOut, "\r\x1b[K")
-	case m.lines > 0:
+	case m.shown:
 		c := m.counts()
 		fmt.Fprintf(m.ios.ErrOut, "reading the live state: %d of %d reads in %s\n", c.Done, c.Expected, roundDuration(now.Sub(m.start)))
 	}
