@@ -19,15 +19,12 @@ const (
 	ExitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM), as shells report it
 )
 
-// exitError ends a command that has already said everything it had to
+// silentExit ends a command that has already said everything it had to
 // say, with its code: changes present (2), some changes failed (3), or an
 // error it reported in its own format (1). Main prints nothing more.
-type exitError struct{ code int }
+type silentExit int
 
-func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
-
-// silentExit is the exitError for code.
-func silentExit(code int) error { return &exitError{code} }
+func (e silentExit) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 // interruptedError ends a command stopped by a signal with what it had
 // done; it is a cancellation (exit 130), told in the user's terms rather
@@ -56,16 +53,16 @@ func (e authConfigError) Error() string { return string(e) }
 
 // exitCode maps an error returned by a command to the process exit code.
 // It is the one place that does: commands return typed errors (an
-// *api.Error, a cancelled context, an exitError) and never pick a number
+// *api.Error, a cancelled context, a silentExit) and never pick a number
 // for an ordinary failure.
 func exitCode(err error) int {
-	var ee *exitError
+	var se silentExit
 	var ac authConfigError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &ee):
-		return ee.code
+	case errors.As(err, &se):
+		return int(se)
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	case api.IsAuth(err), errors.As(err, &ac):
