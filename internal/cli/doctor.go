@@ -37,8 +37,6 @@ type DoctorOptions struct {
 	Format     string
 	WriteProbe string
 	Yes        bool
-	// ProbeSuffix draws the random part of the probe rule's path.
-	ProbeSuffix func() string
 }
 
 // defaultDoctorTimeout bounds doctor unless --timeout says otherwise: it
@@ -49,7 +47,7 @@ const defaultDoctorTimeout = 30 * time.Minute
 // NewCmdDoctor checks credentials, permissions, quota and the API's
 // behaviour.
 func NewCmdDoctor(f *Factory) *cobra.Command {
-	o := &DoctorOptions{IO: f.IO, Getenv: f.Getenv, ProbeSuffix: randomSuffix}
+	o := &DoctorOptions{IO: f.IO, Getenv: f.Getenv}
 	cmd := &cobra.Command{
 		Use:   "doctor [PATH...]",
 		Short: "Check credentials, permissions, quota and the API's behaviour, changing nothing",
@@ -138,7 +136,7 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 		WriteProbe: o.WriteProbe, ToolVersion: Version,
 	}
 	if o.WriteProbe != "" {
-		opts.ProbeSuffix = o.ProbeSuffix()
+		opts.ProbeSuffix = randomSuffix()
 	}
 	if d != nil {
 		opts.Spec = doctorScope(o.IO, d, o.Paths)
