@@ -32,7 +32,7 @@ type Factory struct {
 	// Now is the one clock of a run: "today" for expiring grants, the
 	// timestamps of reports, handed to each command's Options.Now; nothing
 	// below the commands reads the clock (plan.Diff is given the day).
-	// Tests set it; execute makes nil time.Now.
+	// Main gives time.Now, tests a fixed clock.
 	Now func() time.Time
 }
 
@@ -46,9 +46,6 @@ func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, getenv f
 func execute(ctx context.Context, args []string, f *Factory) int {
 	if f.Getenv == nil {
 		f.Getenv = func(string) string { return "" }
-	}
-	if f.Now == nil {
-		f.Now = time.Now
 	}
 	ios := f.IO
 	root := NewCmdRoot(f)
