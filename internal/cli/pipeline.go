@@ -567,10 +567,9 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 
 // sourceLinker links a source (relative to the repository root) to its
 // line at the plan's commit, or at rev for a line the change removed, when
-// the CI tells where the repository is hosted (GitHub Actions:
-// GITHUB_SERVER_URL and GITHUB_REPOSITORY; GitLab CI: CI_PROJECT_URL). A
-// plan of uncommitted files gets no links: the lines at the commit are not
-// the lines planned.
+// the CI (GitHub Actions, GitLab CI) tells where the repository is hosted.
+// A plan of uncommitted files gets no links: the lines at the commit are
+// not the lines planned.
 func sourceLinker(getenv func(string) string, c plan.Context) func(src, rev string) string {
 	if c.Root != "git" || c.Commit == "" || c.Dirty {
 		return nil
