@@ -371,6 +371,14 @@ type planResult struct {
 // plan says what apply would refuse. Problems (names that cannot be
 // resolved, impossible requests) are printed and make it fail.
 func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r *resolved, origin *specOrigin, getenv func(string) string) (*planResult, error) {
+	// Who runs reposync matters only to a plan with changes, but is asked
+	// while the live state is read, in its own idle budget, so that such a
+	// plan does not wait one more round trip for it.
+	who := make(chan func(*state.Live) (*state.LiveUser, error), 1)
+	go func() {
+		id, err := s.api.CallerIdentity(ctx)
+		who <- func(live *state.Live) (*state.LiveUser, error) { return callerIdentity(id, err, live) }
+	}()
 	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.prune && r.allowDeleteGroups, scope: r.scope, base: r.base, withdrawn: r.withdrawn})
 	if err != nil {
 		return nil, err
@@ -400,7 +408,7 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	}
 	res := &planResult{plan: p, liveState: ls}
 	if p.Summary.Total() > 0 {
-		if res.caller, err = callerIdentity(ctx, s, ls.live); err != nil {
+		if res.caller, err = (<-who)(ls.live); err != nil {
 			return nil, err
 		}
 	}
@@ -474,13 +482,12 @@ func guardrails(r resolved, caller *state.LiveUser, getenv func(string) string) 
 		Caller: caller, HasSecret: func(name string) bool { return getenv(name) != "" }}
 }
 
-// callerIdentity finds the identity reposync runs as: the login's user
-// (IAM password), the token's user (IAM token validation) or the access
-// key's owner (IAM credential query). Only temporary AK/SK cannot say who
-// they are; then it is nil and the guard for the caller's own admin role is
-// inactive, which apply says.
-func callerIdentity(ctx context.Context, s *session, live *state.Live) (*state.LiveUser, error) {
-	id, err := s.api.CallerIdentity(ctx)
+// callerIdentity is the live user reposync runs as, from the answer of
+// api.CallerIdentity: the login's user (IAM password), the token's user
+// (IAM token validation) or the access key's owner (IAM credential query).
+// Only temporary AK/SK cannot say who they are; then it is nil and the
+// guard for the caller's own admin role is inactive, which apply says.
+func callerIdentity(id api.Identity, err error, live *state.Live) (*state.LiveUser, error) {
 	if errors.Is(err, api.ErrIdentityUnknown) {
 		return nil, nil
 	}
