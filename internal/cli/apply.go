@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -305,28 +303,6 @@ func savedFlags(saved *plan.Plan, now ChangeOptions, r resolved) (resolved, erro
 	r.scope = c.Scope
 	r.withdrawn = plan.WithdrawalsOf(saved) // what the reviewed change removed from the spec
 	return r, nil
-}
-
-// staleness compares a plan with what was just read: the spec digest, the
-// project, and every live object fingerprint the plan recorded.
-func staleness(saved, fresh *plan.Plan, digest, project string) []string {
-	var out []string
-	if saved.Project != project {
-		out = append(out, fmt.Sprintf("the plan is for project %s, not %s", saved.Project, project))
-	}
-	if saved.SpecDigest != digest {
-		out = append(out, "the spec changed since the plan was made")
-	}
-	for _, k := range slices.Sorted(maps.Keys(saved.Live)) {
-		now, ok := fresh.Live[k]
-		switch {
-		case !ok:
-			out = append(out, k+" is gone")
-		case now != saved.Live[k]:
-			out = append(out, k+" changed")
-		}
-	}
-	return out
 }
 
 // confirm asks question on the terminal; any answer but "yes" is the error

@@ -465,10 +465,27 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 }
 
 // stale prints how a plan differs from a fresh one of the same spec (the
-// spec digest, the project, every live object it recorded, its changes)
-// and returns how many differences there are: 0 means it still holds.
+// spec digest, the project, every live object fingerprint it recorded, its
+// changes) and returns how many differences there are: 0 means it still
+// holds.
 func (run *planRun) stale(old, fresh *plan.Plan) int {
-	diffs := append(staleness(old, fresh, run.d.Digest, run.s.conn.Project), plan.ChangesDiffer(old, fresh)...)
+	var diffs []string
+	if project := run.s.conn.Project; old.Project != project {
+		diffs = append(diffs, fmt.Sprintf("the plan is for project %s, not %s", old.Project, project))
+	}
+	if old.SpecDigest != run.d.Digest {
+		diffs = append(diffs, "the spec changed since the plan was made")
+	}
+	for _, k := range slices.Sorted(maps.Keys(old.Live)) {
+		now, ok := fresh.Live[k]
+		switch {
+		case !ok:
+			diffs = append(diffs, k+" is gone")
+		case now != old.Live[k]:
+			diffs = append(diffs, k+" changed")
+		}
+	}
+	diffs = append(diffs, plan.ChangesDiffer(old, fresh)...)
 	for _, line := range diffs {
 		fmt.Fprintln(run.ios.ErrOut, "  "+line)
 	}
