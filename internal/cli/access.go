@@ -7,12 +7,10 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/reposync/reposync/internal/access"
-	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/remote"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
@@ -20,10 +18,7 @@ import (
 
 // AccessOptions are the inputs of `reposync access`.
 type AccessOptions struct {
-	IO     *iostreams.IOStreams
-	Getenv func(string) string
-	// Now is the clock that says which spec grants have expired.
-	Now func() time.Time
+	*Factory
 
 	Conn    ConnOptions
 	Paths   []string
@@ -35,7 +30,7 @@ type AccessOptions struct {
 
 // NewCmdAccess answers "who has access to what".
 func NewCmdAccess(f *Factory) *cobra.Command {
-	o := &AccessOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now}
+	o := &AccessOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "access [PATH...]",
 		Short: "Show who has access to what: by user, by repository or for the whole project",

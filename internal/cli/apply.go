@@ -24,11 +24,7 @@ var _ apply.Mutator = (*remote.Writer)(nil)
 
 // ApplyOptions are the inputs of `reposync apply`.
 type ApplyOptions struct {
-	IO     *iostreams.IOStreams
-	Getenv func(string) string
-	// Now is the clock of the report's timestamps and of the day that
-	// says which grants have expired.
-	Now func() time.Time
+	*Factory
 
 	Conn     ConnOptions
 	Changes  ChangeOptions
@@ -44,7 +40,7 @@ type ApplyOptions struct {
 
 // NewCmdApply plans and applies, or applies a saved plan.
 func NewCmdApply(f *Factory) *cobra.Command {
-	o := &ApplyOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now}
+	o := &ApplyOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "apply [PATH...]",
 		Short: "Make the live state match the spec",

@@ -29,8 +29,7 @@ func (w *remoteWalker) Walk(ctx context.Context) (*state.Live, error) {
 
 // DoctorOptions are the inputs of `reposync doctor`.
 type DoctorOptions struct {
-	IO     *iostreams.IOStreams
-	Getenv func(string) string
+	*Factory
 
 	Conn       ConnOptions
 	Paths      []string
@@ -47,7 +46,7 @@ const defaultDoctorTimeout = 30 * time.Minute
 // NewCmdDoctor checks credentials, permissions, quota and the API's
 // behaviour.
 func NewCmdDoctor(f *Factory) *cobra.Command {
-	o := &DoctorOptions{IO: f.IO, Getenv: f.Getenv}
+	o := &DoctorOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "doctor [PATH...]",
 		Short: "Check credentials, permissions, quota and the API's behaviour, changing nothing",

@@ -6,11 +6,9 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
@@ -18,9 +16,7 @@ import (
 
 // ExportOptions are the inputs of `reposync export`.
 type ExportOptions struct {
-	IO     *iostreams.IOStreams
-	Getenv func(string) string
-	Now    func() time.Time
+	*Factory
 
 	Conn   ConnOptions
 	Out    string
@@ -33,7 +29,7 @@ type ExportOptions struct {
 
 // NewCmdExport writes the live state as a spec.
 func NewCmdExport(f *Factory) *cobra.Command {
-	o := &ExportOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now}
+	o := &ExportOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Write today's live state as a spec that plans to zero changes",

@@ -9,21 +9,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/plan/render"
 )
 
 // PlanOptions are the inputs of `reposync plan`.
 type PlanOptions struct {
-	IO     *iostreams.IOStreams
-	Getenv func(string) string
-	// Now is the clock that says which grants have expired.
-	Now func() time.Time
+	*Factory
 
 	Conn             ConnOptions
 	Changes          ChangeOptions
@@ -36,7 +31,7 @@ type PlanOptions struct {
 
 // NewCmdPlan reads the live state and prints what apply would change.
 func NewCmdPlan(f *Factory) *cobra.Command {
-	o := &PlanOptions{IO: f.IO, Getenv: f.Getenv, Now: f.Now}
+	o := &PlanOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "plan [PATH...]",
 		Short: "Show what apply would change (a dry run)",

@@ -25,7 +25,8 @@ import (
 var Version = "dev"
 
 // Factory carries what every command needs from the outside world, so tests
-// can run commands against in-memory streams and a fake environment.
+// can run commands against in-memory streams and a fake environment; each
+// command's Options embeds it.
 type Factory struct {
 	IO     *iostreams.IOStreams
 	Getenv func(string) string

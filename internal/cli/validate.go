@@ -7,11 +7,9 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan/render"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
@@ -19,11 +17,9 @@ import (
 
 // ValidateOptions are the inputs of `reposync validate`.
 type ValidateOptions struct {
-	IO     *iostreams.IOStreams
+	*Factory
 	Paths  []string
 	Format string
-	// Now is the clock that says which grants have expired.
-	Now func() time.Time
 	// WarnExpiring, when given (>= 0), also lists the grants that end
 	// within that many days.
 	WarnExpiring daysValue
@@ -31,7 +27,7 @@ type ValidateOptions struct {
 
 // NewCmdValidate checks a spec offline: schema, merge and semantic checks.
 func NewCmdValidate(f *Factory) *cobra.Command {
-	opts := &ValidateOptions{IO: f.IO, Now: f.Now, WarnExpiring: daysValue{n: -1}}
+	opts := &ValidateOptions{Factory: f, WarnExpiring: daysValue{n: -1}}
 	cmd := &cobra.Command{
 		Use:   "validate [PATH...]",
 		Short: "Check a spec offline and report every problem with file:line:column",
