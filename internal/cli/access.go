@@ -122,7 +122,7 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 	if d != nil {
 		project = d.Project
 	}
-	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, ios: o.IO, specProject: project,
+	s, err := connect(ctx, o.Factory, o.Conn, connectOptions{specProject: project,
 		projectHint: "set --project or REPOSYNC_PROJECT, or give a spec with `project:`"})
 	if err != nil {
 		return err

@@ -122,8 +122,8 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	}
 	// Found once: the sources of every plan of this run are made relative
 	// to the same tree as the saved plan's, or they would all differ.
-	run := &planRun{ios: o.IO, getenv: o.Getenv, origin: originOf(ctx, tree, paths)}
-	err := run.prepare(ctx, o.Conn, o.Changes, o.Now, func(r *resolved) error {
+	run := &planRun{Factory: o.Factory, origin: originOf(ctx, tree, paths)}
+	err := run.prepare(ctx, o.Conn, o.Changes, func(r *resolved) error {
 		if saved != nil {
 			var err error
 			if *r, err = savedFlags(saved, o.Changes, *r); err != nil {

@@ -120,12 +120,11 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 			return err
 		}
 	}
-	co := connectOptions{getenv: o.Getenv, ios: o.IO,
-		projectHint: "pass --project or set REPOSYNC_PROJECT, or name a spec that sets `project:`"}
+	co := connectOptions{projectHint: "pass --project or set REPOSYNC_PROJECT, or name a spec that sets `project:`"}
 	if d != nil {
 		co.specProject = d.Project
 	}
-	s, err := connect(ctx, o.Conn, co)
+	s, err := connect(ctx, o.Factory, o.Conn, co)
 	if err != nil {
 		return err
 	}

@@ -94,7 +94,7 @@ func runExport(ctx context.Context, o *ExportOptions) error {
 			return fmt.Errorf("%s is not empty: pass --force to write into it", o.Out)
 		}
 	}
-	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, ios: o.IO, iamProject: true,
+	s, err := connect(ctx, o.Factory, o.Conn, connectOptions{iamProject: true,
 		projectHint: "pass --project or set REPOSYNC_PROJECT (export writes the spec; it has no spec to read it from)"})
 	if err != nil {
 		return err

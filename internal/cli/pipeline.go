@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/iostreams"
@@ -95,9 +94,6 @@ type session struct {
 
 // connectOptions are what connect needs besides the flags.
 type connectOptions struct {
-	getenv func(string) string
-	// ios receives notices of long waits the server asked for.
-	ios *iostreams.IOStreams
 	// specProject is the spec's project ("" without a spec) and
 	// projectHint says where else it can come from.
 	specProject, projectHint string
@@ -106,13 +102,14 @@ type connectOptions struct {
 }
 
 // connect builds the API client from flags and environment and checks that
-// the credentials and identifiers are usable, before any request is made.
-func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session, error) {
+// the credentials and identifiers are usable, before any request is made;
+// notices of long waits the server asks for go to f's standard error.
+func connect(ctx context.Context, f *Factory, conn ConnOptions, o connectOptions) (*session, error) {
 	hint := cmp.Or(o.projectHint, "set `project:` in the spec, --project or REPOSYNC_PROJECT")
-	if err := conn.resolve(o.getenv, o.specProject, hint); err != nil {
+	if err := conn.resolve(f.Getenv, o.specProject, hint); err != nil {
 		return nil, err
 	}
-	creds, err := credentialsFromEnv(o.getenv)
+	creds, err := credentialsFromEnv(f.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -139,11 +136,11 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 	opts = append(opts, api.WithWaitNotice(func(n api.WaitNotice) {
 		notices.Lock()
 		defer notices.Unlock()
-		if o.ios.ProgressEnabled() {
+		if f.IO.ProgressEnabled() {
 			// Over a progress line being redrawn, not after it.
-			fmt.Fprint(o.ios.ErrOut, "\r\x1b[K")
+			fmt.Fprint(f.IO.ErrOut, "\r\x1b[K")
 		}
-		fmt.Fprintln(o.ios.ErrOut, "note: "+n.String())
+		fmt.Fprintln(f.IO.ErrOut, "note: "+n.String())
 	}))
 	client, err := api.New(opts...)
 	if err != nil {
@@ -420,8 +417,7 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 // planRun is what plan and apply share: the spec, the flags resolved
 // against it, the connection and the plan made from them.
 type planRun struct {
-	ios    *iostreams.IOStreams
-	getenv func(string) string
+	*Factory
 	origin *specOrigin
 	d      *state.Desired
 	r      resolved
@@ -432,8 +428,8 @@ type planRun struct {
 // prepare loads the spec below the origin's paths, resolves the change
 // flags, narrows the plan to --changed-since or --target when scoped, lets
 // before adjust the flags or refuse, connects and makes the plan.
-func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes ChangeOptions, now func() time.Time, before func(*resolved) error, scoped bool) error {
-	d, err := loadSpec(run.ios, run.origin.paths)
+func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes ChangeOptions, before func(*resolved) error, scoped bool) error {
+	d, err := loadSpec(run.IO, run.origin.paths)
 	if err != nil {
 		return err
 	}
@@ -441,9 +437,9 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 	if err != nil {
 		return err
 	}
-	r.today = state.DateOf(now())
+	r.today = state.DateOf(run.Now())
 	if scoped {
-		if err := chooseScope(ctx, run.ios, changes, run.origin, d, &r); err != nil {
+		if err := chooseScope(ctx, run.IO, changes, run.origin, d, &r); err != nil {
 			return err
 		}
 	}
@@ -452,11 +448,11 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 			return err
 		}
 	}
-	s, err := connect(ctx, conn, connectOptions{getenv: run.getenv, ios: run.ios, specProject: d.Project, iamProject: d.GitAuths != nil})
+	s, err := connect(ctx, run.Factory, conn, connectOptions{specProject: d.Project, iamProject: d.GitAuths != nil})
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, run.ios, s, d, &r, run.origin, run.getenv)
+	res, err := makePlan(ctx, run.IO, s, d, &r, run.origin, run.Getenv)
 	if err != nil {
 		return err
 	}
@@ -487,7 +483,7 @@ func (run *planRun) stale(old, fresh *plan.Plan) int {
 	}
 	diffs = append(diffs, plan.ChangesDiffer(old, fresh)...)
 	for _, line := range diffs {
-		fmt.Fprintln(run.ios.ErrOut, "  "+line)
+		fmt.Fprintln(run.IO.ErrOut, "  "+line)
 	}
 	return len(diffs)
 }

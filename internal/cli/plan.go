@@ -90,8 +90,8 @@ func runPlan(ctx context.Context, o *PlanOptions) (err error) {
 	if o.Summary && format == render.FormatMarkdown {
 		return fmt.Errorf("--summary prints text or JSON; it cannot be combined with --format markdown")
 	}
-	run := &planRun{ios: o.IO, getenv: o.Getenv, origin: origin}
-	if err := run.prepare(ctx, o.Conn, o.Changes, o.Now, nil, true); err != nil {
+	run := &planRun{Factory: o.Factory, origin: origin}
+	if err := run.prepare(ctx, o.Conn, o.Changes, nil, true); err != nil {
 		return err
 	}
 	p, d := run.res.plan, run.d
