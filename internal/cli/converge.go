@@ -40,9 +40,8 @@ type confirmer struct {
 	groups map[string]bool
 
 	// What settled, by owner, and what waits for the end.
-	checked      map[plan.Address]bool // the owners read back (now or at the end)
-	later        []remote.RepoRead
-	laterGroups  []string
+	checked      map[plan.Address]bool  // the owners read back (now or at the end)
+	later        []func(*remote.Reader) // the reads that wait for the end
 	auths, tree  bool
 	queued, read atomic.Int64 // repositories read back while writing
 }
@@ -87,7 +86,7 @@ func (c *confirmer) settled(owner plan.Address, rs []apply.Result) {
 	case plan.ObjectGitAuth:
 		c.auths = true
 	case plan.ObjectGroup:
-		c.laterGroups = append(c.laterGroups, owner.Name)
+		c.later = append(c.later, func(rd *remote.Reader) { rd.Group(owner.Name) })
 	case plan.ObjectRepository:
 		repo := c.live.Repositories[owner.Name]
 		if repo == nil {
@@ -95,7 +94,7 @@ func (c *confirmer) settled(owner plan.Address, rs []apply.Result) {
 		}
 		*repo = *c.run.res.live.Repositories[owner.Name] // the lists not read back stay as the plan read them
 		if c.underWrittenGroup(owner.Name) {
-			c.later = append(c.later, want)
+			c.later = append(c.later, func(rd *remote.Reader) { rd.Repository(want) })
 		} else {
 			c.queued.Add(1)
 			c.reader.Repository(want)
@@ -136,13 +135,10 @@ func (c *confirmer) finish(ctx context.Context, rep *apply.Report) error {
 		}
 		live.Groups = walked.Groups
 	}
-	if len(c.later) > 0 || len(c.laterGroups) > 0 || c.auths {
+	if len(c.later) > 0 || c.auths {
 		rd := c.run.s.remote.NewReader(ctx, live, nil)
-		for _, rr := range c.later {
-			rd.Repository(rr)
-		}
-		for _, g := range c.laterGroups {
-			rd.Group(g)
+		for _, read := range c.later {
+			read(rd)
 		}
 		if c.auths {
 			rd.GitAuths()
