@@ -211,13 +211,7 @@ func readAccess(ctx context.Context, rc *remote.Client, q access.Query) (*state.
 	if err != nil {
 		return nil, nil, err
 	}
-	repos := make([]string, 0, len(live.Repositories))
-	for p, r := range live.Repositories {
-		if !r.Archived {
-			repos = append(repos, p)
-		}
-	}
-	slices.Sort(repos)
+	repos := slices.DeleteFunc(slices.Sorted(maps.Keys(live.Repositories)), func(p string) bool { return live.Repositories[p].Archived })
 	return live, repos, rc.ReadAccess(ctx, live, remote.AccessRequest{Repositories: repos, User: q.User, Groups: q.User == ""})
 }
 
