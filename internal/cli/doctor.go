@@ -179,13 +179,10 @@ func doctorScope(ios *iostreams.IOStreams, d *state.Desired, paths []string) *do
 		if err := conflictError(ios, conflicts, "live repositories"); err != nil {
 			return doctor.Managed{}, err
 		}
-		isLive := make(map[string]bool, len(live))
-		for _, p := range live {
-			isLive[p] = true
-		}
 		var m doctor.Managed
-		for p, e := range eff {
-			if !isLive[p] {
+		for _, p := range live {
+			e := eff[p]
+			if e == nil {
 				continue
 			}
 			m.Repositories = append(m.Repositories, p)
