@@ -57,12 +57,7 @@ type problemsError struct {
 	problems []render.Problem
 }
 
-func (e *problemsError) Error() string {
-	if e.headline != "" {
-		return e.headline
-	}
-	return e.err.Error()
-}
+func (e *problemsError) Error() string { return cmp.Or(e.headline, e.err.Error()) }
 
 func (e *problemsError) Unwrap() error { return e.err }
 
