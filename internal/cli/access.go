@@ -118,11 +118,7 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 		return writeAccess(o, res)
 	}
 
-	project := ""
-	if d != nil {
-		project = d.Project
-	}
-	s, err := connect(ctx, o.Factory, o.Conn, connectOptions{specProject: project,
+	s, err := connect(ctx, o.Factory, o.Conn, connectOptions{spec: d,
 		projectHint: "set --project or REPOSYNC_PROJECT, or give a spec with `project:`"})
 	if err != nil {
 		return err

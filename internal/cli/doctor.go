@@ -120,11 +120,8 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 			return err
 		}
 	}
-	co := connectOptions{projectHint: "pass --project or set REPOSYNC_PROJECT, or name a spec that sets `project:`"}
-	if d != nil {
-		co.specProject = d.Project
-	}
-	s, err := connect(ctx, o.Factory, o.Conn, co)
+	s, err := connect(ctx, o.Factory, o.Conn, connectOptions{spec: d,
+		projectHint: "pass --project or set REPOSYNC_PROJECT, or name a spec that sets `project:`"})
 	if err != nil {
 		return err
 	}

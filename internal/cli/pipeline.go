@@ -89,9 +89,10 @@ type session struct {
 
 // connectOptions are what connect needs besides the flags.
 type connectOptions struct {
-	// specProject is the spec's project ("" without a spec) and
-	// projectHint says where else it can come from.
-	specProject, projectHint string
+	// spec (nil without one) names the project, projectHint where else
+	// it can come from.
+	spec        *state.Desired
+	projectHint string
 	// iamProject: the IAM project id is needed (ServiceStage calls).
 	iamProject bool
 }
@@ -101,7 +102,11 @@ type connectOptions struct {
 // notices of long waits the server asks for go to f's standard error.
 func connect(ctx context.Context, f *Factory, conn ConnOptions, o connectOptions) (*session, error) {
 	hint := cmp.Or(o.projectHint, "set `project:` in the spec, --project or REPOSYNC_PROJECT")
-	if err := conn.resolve(f.Getenv, o.specProject, hint); err != nil {
+	specProject := ""
+	if o.spec != nil {
+		specProject = o.spec.Project
+	}
+	if err := conn.resolve(f.Getenv, specProject, hint); err != nil {
 		return nil, err
 	}
 	creds, err := credentialsFromEnv(f.Getenv)
@@ -443,7 +448,7 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 			return err
 		}
 	}
-	s, err := connect(ctx, run.Factory, conn, connectOptions{specProject: d.Project, iamProject: d.GitAuths != nil})
+	s, err := connect(ctx, run.Factory, conn, connectOptions{spec: d, iamProject: d.GitAuths != nil})
 	if err != nil {
 		return err
 	}
