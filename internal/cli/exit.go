@@ -38,8 +38,7 @@ func (e interruptedError) Unwrap() error { return context.Canceled }
 // --timeout ran out (exit 1, the cause names the flag) or the user
 // interrupted it (exit 130).
 func stoppedError(ctx context.Context, doing string) error {
-	var te timeoutError
-	if errors.As(context.Cause(ctx), &te) {
+	if te, ok := errors.AsType[timeoutError](context.Cause(ctx)); ok {
 		return fmt.Errorf("%s %s", te, doing)
 	}
 	return interruptedError{"interrupted " + doing}

@@ -155,7 +155,7 @@ func runPlan(ctx context.Context, o *PlanOptions) (err error) {
 // the last plan's.
 func planFailed(o *PlanOptions, format render.Format, origin *specOrigin, err error) {
 	var problems []render.Problem
-	if pe := (*problemsError)(nil); errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*problemsError](err); ok {
 		problems = slices.Clone(pe.problems)
 	}
 	for i := range problems {

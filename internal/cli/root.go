@@ -55,7 +55,7 @@ func execute(ctx context.Context, args []string, f *Factory) int {
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
 	err := root.ExecuteContext(ctx)
-	if said := silentExit(0); err != nil && !errors.As(err, &said) { // else the command said it all
+	if _, said := errors.AsType[silentExit](err); err != nil && !said { // else the command said it all
 		fmt.Fprintf(ios.ErrOut, "reposync: %s\n", strings.TrimSpace(err.Error()))
 	}
 	return exitCode(err)
