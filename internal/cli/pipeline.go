@@ -561,7 +561,7 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 	if t == nil || origin.rels == nil {
 		// Outside Git, or a spec path outside the work tree: everything
 		// stays relative to the working directory.
-		p.Context.SpecPaths = append([]string(nil), origin.paths...)
+		p.Context.SpecPaths = slices.Clone(origin.paths)
 		return
 	}
 	p.Context.SpecPaths, p.Context.Root, p.Context.Commit = origin.rels, "git", t.commit
@@ -571,11 +571,7 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 			continue // a line of the base revision, named from the top already
 		}
 		p.Changes[i].Source = t.relSource(p.Changes[i].Source)
-		if sc := p.Changes[i].Scope; sc != "" {
-			if r, ok := t.rel(sc); ok {
-				p.Changes[i].Scope = r
-			}
-		}
+		p.Changes[i].Scope = origin.relFile(p.Changes[i].Scope)
 		for j := range p.Changes[i].Expired {
 			p.Changes[i].Expired[j].Source = t.relSource(p.Changes[i].Expired[j].Source)
 		}
