@@ -146,15 +146,7 @@ func (x *expiry) check(kind Kind, grant string, role state.Role, g state.Grant, 
 func (x *expiry) finish(p *Plan) {
 	list := make([]*upcoming, 0, len(x.upcoming))
 	for _, u := range x.upcoming {
-		slices.SortFunc(u.e.Addresses, func(a, b Address) int {
-			if a.Less(b) {
-				return -1
-			}
-			if b.Less(a) {
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(u.e.Addresses, Address.Compare)
 		list = append(list, u)
 	}
 	slices.SortFunc(list, func(a, b *upcoming) int {

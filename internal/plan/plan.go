@@ -8,6 +8,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -288,8 +289,8 @@ func (p Problem) String() string {
 // finish sorts changes and extras, counts the summary and makes the nil
 // slices empty so JSON shows [] rather than null.
 func (p *Plan) finish() {
-	sort.SliceStable(p.Changes, func(i, j int) bool { return p.Changes[i].Address.Less(p.Changes[j].Address) })
-	sort.SliceStable(p.Extras, func(i, j int) bool { return p.Extras[i].Address.Less(p.Extras[j].Address) })
+	slices.SortStableFunc(p.Changes, func(a, b Change) int { return a.Address.Compare(b.Address) })
+	slices.SortStableFunc(p.Extras, func(a, b Extra) int { return a.Address.Compare(b.Address) })
 	sort.Strings(p.Warnings)
 	p.Summary = Summary{Unmanaged: p.Summary.Unmanaged} // counted by territory
 	for i := range p.Changes {

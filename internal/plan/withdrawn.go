@@ -2,7 +2,6 @@ package plan
 
 import (
 	"slices"
-	"sort"
 
 	"github.com/reposync/reposync/internal/state"
 )
@@ -115,7 +114,7 @@ func Withdrawals(base, head *state.Desired, baseEff, headEff map[string]*state.E
 			}
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Address.Less(out[j].Address) })
+	slices.SortStableFunc(out, func(a, b Withdrawal) int { return a.Address.Compare(b.Address) })
 	return out
 }
 
