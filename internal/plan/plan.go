@@ -120,6 +120,25 @@ type Summary struct {
 // Total is the number of changes of any action.
 func (s Summary) Total() int { return s.Create + s.Update + s.Delete + s.Replace + s.Manual }
 
+// add counts a change of action a; false for an action plans do not have.
+func (s *Summary) add(a Action) bool {
+	switch a {
+	case Create:
+		s.Create++
+	case Update:
+		s.Update++
+	case Delete:
+		s.Delete++
+	case Replace:
+		s.Replace++
+	case Manual:
+		s.Manual++
+	default:
+		return false
+	}
+	return true
+}
+
 // Drift reports whether the live state differs from the spec at all:
 // changes of any action, or unlisted entries.
 func (s Summary) Drift() bool { return s.Total() > 0 || s.Unlisted > 0 }
@@ -294,39 +313,15 @@ func (p *Plan) finish() {
 	sort.Strings(p.Warnings)
 	p.Summary = Summary{Unmanaged: p.Summary.Unmanaged} // counted by territory
 	for i := range p.Changes {
-		c := &p.Changes[i]
-		if c.Warnings == nil {
-			c.Warnings = []string{}
-		}
-		switch c.Action {
-		case Create:
-			p.Summary.Create++
-		case Update:
-			p.Summary.Update++
-		case Delete:
-			p.Summary.Delete++
-		case Replace:
-			p.Summary.Replace++
-		case Manual:
-			p.Summary.Manual++
-		}
+		p.Changes[i].Warnings = nonNil(p.Changes[i].Warnings)
+		p.Summary.add(p.Changes[i].Action)
 	}
 	p.Summary.Unlisted = len(p.Extras)
-	if p.Context.SpecPaths == nil {
-		p.Context.SpecPaths = []string{}
-	}
-	if p.Changes == nil {
-		p.Changes = []Change{}
-	}
-	if p.Refusals == nil {
-		p.Refusals = []Refusal{}
-	}
-	if p.Extras == nil {
-		p.Extras = []Extra{}
-	}
-	if p.Warnings == nil {
-		p.Warnings = []string{}
-	}
+	p.Context.SpecPaths = nonNil(p.Context.SpecPaths)
+	p.Changes = nonNil(p.Changes)
+	p.Refusals = nonNil(p.Refusals)
+	p.Extras = nonNil(p.Extras)
+	p.Warnings = nonNil(p.Warnings)
 	if p.Live == nil {
 		p.Live = map[string]string{}
 	}
