@@ -247,7 +247,7 @@ func (a attachments) diff(p *Plan, refs []state.Ref, attached []string, r *resol
 	expired := map[string]state.Ref{} // the owner's own, by live name
 	for _, ref := range refs {
 		at := address(a.path, ref.Name)
-		if x.check(kind, "member group "+ref.Name, "", ref.Grant, ref.Source, ref.Policy, at) {
+		if x.check(kind, "member group "+ref.Name, ref.Grant, ref.Source, at) {
 			alt, ok := state.Ref{}, false
 			if a.policy != nil {
 				alt, ok = a.policy(ref.Name)
@@ -259,7 +259,7 @@ func (a attachments) diff(p *Plan, refs []state.Ref, attached []string, r *resol
 				continue
 			}
 			ref = alt
-			x.check(kind, "member group "+ref.Name, "", ref.Grant, ref.Source, ref.Policy, at)
+			x.check(kind, "member group "+ref.Name, ref.Grant, ref.Source, at)
 		}
 		m, ok := r.memberGroup(ref.Name, ref.Source, false)
 		if !ok {
@@ -378,7 +378,7 @@ func (rd *repoDiff) members() {
 	for _, name := range keys(e.Members) {
 		m := e.Members[name]
 		ma := MemberAddress(e.Path, name)
-		if x.check(KindMember, "user "+name, m.Role, m.Grant, m.Source, m.Policy, ma) {
+		if x.check(KindMember, "user "+name, m.Grant, m.Source, ma) {
 			alt, ok := x.policyMember(e, name)
 			if !ok {
 				if u, found := r.lookupUser(name); found && m.Policy == "" {
@@ -387,7 +387,7 @@ func (rd *repoDiff) members() {
 				continue
 			}
 			m = alt // a policy selecting the repository still grants it
-			x.check(KindMember, "user "+name, m.Role, m.Grant, m.Source, m.Policy, ma)
+			x.check(KindMember, "user "+name, m.Grant, m.Source, ma)
 		}
 		u, ok := r.user(name, m.Source)
 		if !ok {
