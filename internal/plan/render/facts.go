@@ -101,11 +101,8 @@ func changeFacts(c plan.Change, q quoting, src string) []fact {
 		case demotesAdmin(c): // from any file: an admin taken away
 			rank = 0
 		}
-		switch {
-		case b != nil && b.Via != "":
-			what = fmt.Sprintf("%s through %s → %s (direct)", roleText(b), b.Via, a.Role)
-		case b != nil:
-			what = fmt.Sprintf("%s → %s", roleText(b), a.Role)
+		if b != nil {
+			what = describe(c) // the role before and after
 		}
 		return []fact{f(rank, who, leaf, q.prose(what), "on", true)}
 	case plan.KindMemberGroup, plan.KindGroupMemberGroup:
@@ -122,18 +119,20 @@ func changeFacts(c plan.Change, q quoting, src string) []fact {
 			return []fact{f(1, q.prose("everyone with write access"), "\uffff", q.prose("may push ")+path+q.prose(" (the rule is deleted)"), "on", true)}
 		}
 		var out []fact
+		// grants adds what may push (what) for each grant of to not in from.
 		grants := func(rank int, what string, from, to *plan.PushRuleValue) {
 			if from == nil {
 				from = &plan.PushRuleValue{}
 			}
-			for _, u := range added(from.Users, to.Users) {
-				out = append(out, f(rank, q.name(u), u, what, "on", true))
-			}
-			for _, m := range added(from.MemberGroups, to.MemberGroups) {
-				out = append(out, f(rank, q.prose("member group ")+q.name(m), m, what, "on", true))
-			}
-			for _, r := range added(from.Roles, to.Roles) {
-				out = append(out, f(rank, q.prose("role ")+q.name(r), r, what, "on", true))
+			for _, l := range []struct {
+				noun     string
+				from, to []string
+			}{{"", from.Users, to.Users}, {"member group ", from.MemberGroups, to.MemberGroups}, {"role ", from.Roles, to.Roles}} {
+				for _, n := range l.to {
+					if !slices.Contains(l.from, n) {
+						out = append(out, f(rank, q.prose(l.noun)+q.name(n), n, what, "on", true))
+					}
+				}
 			}
 		}
 		if b == nil {
@@ -347,7 +346,7 @@ func (e *entry) targets(q quoting, inline int) string {
 	if more := len(e.on) - len(shown); more > 0 {
 		list += q.prose(fmt.Sprintf(" and %d more", more))
 	}
-	return q.prose(" "+e.prep+" "+count(len(e.on), noun)+": ") + list
+	return q.prose(" "+e.prep+" "+state.Count(len(e.on), noun)+": ") + list
 }
 
 // line writes an entry as one line: what, the targets, the note and the
@@ -360,7 +359,7 @@ func (e *entry) line(q quoting, inline int) string {
 	if len(e.srcs) > 0 {
 		srcs := strings.Join(e.srcs[:min(2, len(e.srcs))], ", ")
 		if len(e.srcs) > 2 {
-			srcs += q.prose(fmt.Sprintf(" and %s", count(len(e.srcs)-2, "more line")))
+			srcs += q.prose(fmt.Sprintf(" and %s", state.Count(len(e.srcs)-2, "more line")))
 		}
 		s += q.prose(" — ") + srcs
 	}

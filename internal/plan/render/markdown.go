@@ -258,7 +258,7 @@ func markdownPerPerson(p *plan.Plan, o Options, budget int) string {
 	for i, e := range es {
 		r := fmt.Sprintf("| %s | %s |\n", cell(e.who), cell(foldedTargets(e)))
 		if len(r) > (budget-b.Len())/2 && i > 0 || len(r) > budget-b.Len() {
-			fmt.Fprintf(&b, "\n_…and %s%s._\n", count(len(es)-i, "more row"), o.fullPlanNote())
+			fmt.Fprintf(&b, "\n_…and %s%s._\n", state.Count(len(es)-i, "more row"), o.fullPlanNote())
 			break
 		}
 		b.WriteString(r)
@@ -315,9 +315,9 @@ func markdownDetails(p *plan.Plan, o Options, budget int) string {
 		for _, blk := range blocks[shown:] {
 			rest += blk.changes
 		}
-		fmt.Fprintf(&inner, "_…not shown here, to keep this comment short: %s with %s%s._\n\n", count(len(blocks)-shown, "more object"), count(rest, "change"), o.fullPlanNote())
+		fmt.Fprintf(&inner, "_…not shown here, to keep this comment short: %s with %s%s._\n\n", state.Count(len(blocks)-shown, "more object"), state.Count(rest, "change"), o.fullPlanNote())
 	}
-	what := fmt.Sprintf("%s, %s", count(len(blocks), "object"), count(len(p.Changes), "change"))
+	what := fmt.Sprintf("%s, %s", state.Count(len(blocks), "object"), state.Count(len(p.Changes), "change"))
 	if shown < len(blocks) {
 		what += fmt.Sprintf(" (%d of the objects here)", shown)
 	}
@@ -355,7 +355,7 @@ func detailBlocks(p *plan.Plan, o Options) []block {
 	for _, key := range order {
 		bk := buckets[key]
 		var b strings.Builder
-		fmt.Fprintf(&b, "<details><summary><b>%s</b> — %s</summary>\n\n", bk.title, count(len(bk.changes), "change"))
+		fmt.Fprintf(&b, "<details><summary><b>%s</b> — %s</summary>\n\n", bk.title, state.Count(len(bk.changes), "change"))
 		b.WriteString("| | what | change | source |\n|---|---|---|---|\n")
 		var diffs []string
 		for _, c := range bk.changes {
@@ -421,9 +421,6 @@ func displayLeaf(c plan.Change) string {
 	}
 	return code(c.Address.String())
 }
-
-// count renders "1 change", "2 changes", "3 repositories".
-var count = state.Count
 
 func shortDigest(d string) string {
 	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {

@@ -195,11 +195,11 @@ func changeDiff(c plan.Change) []string {
 			return nil
 		}
 		a, _ := c.After.(*plan.PushRuleValue)
-		return unifiedLines(ruleLines(b), ruleLines(a))
+		return LineDiff("before", "after", ruleLines(b), ruleLines(a))
 	case *plan.GroupValue:
 		a, _ := c.After.(*plan.GroupValue)
 		if old, changed := descriptionChange(b, a); changed && multiline(old, *a.Description) {
-			return unifiedLines(withNewline(old), withNewline(*a.Description))
+			return LineDiff("before", "after", withNewline(old), withNewline(*a.Description))
 		}
 	}
 	return nil
@@ -219,20 +219,6 @@ func ruleLines(v *plan.PushRuleValue) string {
 	}
 	list := func(s []string) string { return "[" + strings.Join(s, ", ") + "]" }
 	return "users: " + list(v.Users) + "\nmember_groups: " + list(v.MemberGroups) + "\nroles: " + list(v.Roles) + "\n"
-}
-
-func added(before, after []string) []string {
-	have := map[string]bool{}
-	for _, s := range before {
-		have[s] = true
-	}
-	var out []string
-	for _, s := range after {
-		if !have[s] {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // demotesAdmin reports whether a change takes a direct admin role away
