@@ -187,12 +187,11 @@ func prFacts(p *plan.Plan, o Options, attention bool) []fact {
 // driftIntro says what the live entries not in the spec are, and what
 // becomes of them.
 func driftIntro(p *plan.Plan) string {
+	const what = "The spec never listed these live entries: they were made in the CodeArts console or through the API. "
 	if p.Prune {
-		return "The spec never listed these live entries: they were made in the CodeArts console or through the API. " +
-			"This plan prunes them (`--prune`), so **apply undoes them** as far as the API can; they are not changes the spec asks for.\n\n"
+		return what + "This plan prunes them (`--prune`), so **apply undoes them** as far as the API can; they are not changes the spec asks for.\n\n"
 	}
-	return "The spec never listed these live entries: they were made in the CodeArts console or through the API. " +
-		"This plan leaves them as they are; `--prune` removes what the API can remove, and the nightly drift job reports them.\n\n"
+	return what + "This plan leaves them as they are; `--prune` removes what the API can remove, and the nightly drift job reports them.\n\n"
 }
 
 // bySubject writes a section of facts grouped by subject, the worst

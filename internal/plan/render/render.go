@@ -221,6 +221,19 @@ func ruleLines(v *plan.PushRuleValue) string {
 	return "users: " + list(v.Users) + "\nmember_groups: " + list(v.MemberGroups) + "\nroles: " + list(v.Roles) + "\n"
 }
 
+// firstAndMore writes the first n items through name, then how many more
+// there are: "a, b, c, and 2 more".
+func firstAndMore[T any](items []T, n int, name func(T) string) string {
+	parts := make([]string, 0, n+1)
+	for _, it := range items[:min(n, len(items))] {
+		parts = append(parts, name(it))
+	}
+	if len(items) > n {
+		parts = append(parts, fmt.Sprintf("and %d more", len(items)-n))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // demotesAdmin reports whether a change takes a direct admin role away
 // from a member who stays on the repository.
 func demotesAdmin(c plan.Change) bool {
