@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/reposync/reposync/internal/state"
@@ -144,8 +143,7 @@ func minAdmins(p *Plan, live *state.Live, min int) []Refusal {
 	if min <= 0 || live == nil {
 		return nil
 	}
-	delta := map[string]int{}
-	var touched []string
+	delta := map[string]int{} // admins gained, less those lost, by repository
 	for _, c := range p.Changes {
 		if c.Kind != KindMember || c.Action == Manual {
 			continue
@@ -154,26 +152,17 @@ func minAdmins(p *Plan, live *state.Live, min int) []Refusal {
 		a, _ := c.After.(*MemberValue)
 		was := b != nil && b.Role == state.RoleAdmin
 		will := a != nil && a.Role == state.RoleAdmin
-		if b != nil && b.Via != "" {
-			// Inherited admin stays admin whatever the direct membership.
-			was, will = true, true
-		}
-		repo := c.Target.Repository
-		if _, ok := delta[repo]; !ok {
-			touched = append(touched, repo)
-		}
 		switch {
+		case b != nil && b.Via != "":
+			// Inherited admin stays admin whatever the direct membership.
 		case was && !will:
-			delta[repo]--
+			delta[c.Target.Repository]--
 		case !was && will:
-			delta[repo]++
-		default:
-			delta[repo] += 0
+			delta[c.Target.Repository]++
 		}
 	}
-	sort.Strings(touched)
 	var bad []string
-	for _, repo := range touched {
+	for _, repo := range keys(delta) {
 		if delta[repo] >= 0 {
 			continue
 		}
