@@ -327,7 +327,9 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 		rd.members()
 	}
 	if e.MemberGroups != nil {
-		policy := func(name string) (state.Ref, bool) { return x.policyMemberGroup(e, name) }
+		policy := func(name string) (state.Ref, bool) {
+			return x.policyRef(e, name, func(p *state.Policy) []state.Ref { return p.MemberGroups })
+		}
 		a := attachments{path: e.Path, target: rd.target, source: e.Source, complete: e.MemberGroupsAuthoritative, policy: policy}
 		a.diff(p, e.MemberGroups, lr.MemberGroups, r, x, opts.Prune)
 	}

@@ -199,14 +199,15 @@ func (x *expiry) policyMember(e *state.EffectiveRepository, user string) (state.
 	return state.Member{}, false
 }
 
-// policyMemberGroup is the attachment of a member group by a policy
-// selecting e that still holds, if any.
-func (x *expiry) policyMemberGroup(e *state.EffectiveRepository, mg string) (state.Ref, bool) {
-	for _, name := range e.Policies {
-		if pol := x.d.Policies[name]; pol != nil {
-			for _, r := range pol.MemberGroups {
-				if r.Name == mg && !r.ExpiredOn(x.today) {
-					r.Policy = name
+// policyRef is the entry name of the list refs of a policy selecting e,
+// if one still holds, with its policy (an expired member group or push
+// rule grant falls back on it).
+func (x *expiry) policyRef(e *state.EffectiveRepository, name string, refs func(*state.Policy) []state.Ref) (state.Ref, bool) {
+	for _, pn := range e.Policies {
+		if pol := x.d.Policies[pn]; pol != nil {
+			for _, r := range refs(pol) {
+				if r.Name == name && !r.ExpiredOn(x.today) {
+					r.Policy = pn
 					return r, true
 				}
 			}
@@ -218,25 +219,6 @@ func (x *expiry) policyMemberGroup(e *state.EffectiveRepository, mg string) (sta
 // dated reports whether any of refs has an end date.
 func dated(refs []state.Ref) bool {
 	return slices.ContainsFunc(refs, func(r state.Ref) bool { return !r.Expires.IsZero() })
-}
-
-// policyRuleGrant reports whether a policy selecting e grants the same in
-// its push rule at path, and the grant still holds.
-func (x *expiry) policyRuleGrant(e *state.EffectiveRepository, path string, list func(state.PushRule) []state.Ref, name string) bool {
-	for _, pn := range e.Policies {
-		pol := x.d.Policies[pn]
-		if pol == nil {
-			continue
-		}
-		if rule, ok := pol.PushRules[path]; ok {
-			for _, r := range list(rule) {
-				if r.Name == name && !r.ExpiredOn(x.today) {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }
 
 // rule is the push rule at path as it applies on the day: expired grants
@@ -259,8 +241,9 @@ func (x *expiry) rule(e *state.EffectiveRepository, path string, rule state.Push
 				out = append(out, ref)
 				continue
 			}
+			_, held := x.policyRef(e, ref.Name, func(p *state.Policy) []state.Ref { return list(p.PushRules[path]) })
 			switch {
-			case x.policyRuleGrant(e, path, list, ref.Name):
+			case held:
 				ref.Grant = state.Grant{} // a policy still grants it
 				out = append(out, ref)
 			case live == nil || !isLive(ref.Name):
