@@ -14,10 +14,6 @@ import (
 // one). Nothing below the command reads the clock; plan.Diff is given the
 // day.
 
-// upcomingDays is how far ahead plans look for grants that end soon
-// (DESIGN.md: plans and the nightly report show the next 14 days).
-const upcomingDays = 14
-
 // clockOf is the clock commands of f use.
 func clockOf(f *Factory) func() time.Time {
 	if f == nil || f.Now == nil {

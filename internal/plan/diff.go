@@ -37,9 +37,6 @@ type Options struct {
 	// spec (expiry.go). The zero Date expires nothing and lists no
 	// upcoming expiries. Diff never reads a clock: callers pass the day.
 	Today state.Date
-	// ExpiringWithin is how many days ahead Plan.Expiring looks; 0 means
-	// DefaultExpiringWithin.
-	ExpiringWithin int
 	// Withdrawn are the grants the change under review takes out of the
 	// spec (Withdrawals, or WithdrawalsOf a saved plan): removed without
 	// Prune where the live state still has them (withdrawn.go).

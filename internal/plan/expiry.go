@@ -25,12 +25,12 @@ import (
 //   - Another source that still grants the same (a policy selecting the
 //     repository) keeps the grant.
 //
-// Grants that still hold but end within Options.ExpiringWithin days are
-// listed in Plan.Expiring.
+// Grants that still hold but end within ExpiringWithin days are listed in
+// Plan.Expiring.
 
-// DefaultExpiringWithin is how many days ahead Plan.Expiring looks when
-// Options.ExpiringWithin is 0.
-const DefaultExpiringWithin = 14
+// ExpiringWithin is how many days ahead Plan.Expiring looks (README: plans
+// show the grants ending within 14 days).
+const ExpiringWithin = 14
 
 // ExpiredGrant is a grant of the spec whose end date has passed.
 type ExpiredGrant struct {
@@ -87,20 +87,15 @@ func expiredReason(es []ExpiredGrant) string {
 // expiry carries the day and the spec through one Diff, and where Diff met
 // the grants that expired or end soon.
 type expiry struct {
-	today  state.Date
-	within int
-	d      *state.Desired
-	r      *resolver
+	today state.Date
+	d     *state.Desired
+	r     *resolver
 
 	met map[string][]Address // by metKey
 }
 
 func newExpiry(d *state.Desired, r *resolver, opts Options) *expiry {
-	within := opts.ExpiringWithin
-	if within == 0 {
-		within = DefaultExpiringWithin
-	}
-	return &expiry{today: opts.Today, within: within, d: d, r: r, met: map[string][]Address{}}
+	return &expiry{today: opts.Today, d: d, r: r, met: map[string][]Address{}}
 }
 
 // metKey identifies a grant of the spec as Diff and the walker of dated
@@ -114,7 +109,7 @@ func metKey(src state.Source, grant string, kind Kind) string {
 // grant has expired.
 func (x *expiry) check(kind Kind, grant string, g state.Grant, src state.Source, at Address) bool {
 	expired := g.ExpiredOn(x.today)
-	if expired || g.ExpiresWithin(x.today, x.within) {
+	if expired || g.ExpiresWithin(x.today, ExpiringWithin) {
 		key := metKey(src, grant, kind)
 		x.met[key] = append(x.met[key], at)
 	}

@@ -74,7 +74,7 @@ type Plan struct {
 	// nothing); each change also carries its own.
 	Warnings []string `json:"warnings"`
 	// Expiring lists the grants of the spec that still hold but end within
-	// the next days (Options.ExpiringWithin), soonest first; absent from
+	// the next days (ExpiringWithin), soonest first; absent from
 	// the JSON document when there are none.
 	Expiring []Expiring `json:"expiring,omitempty"`
 	// Live maps the address of every live object read to its fingerprint.

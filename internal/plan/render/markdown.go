@@ -45,11 +45,11 @@ const maxFolded = 100
 //  6. the details per object, inside one fold, as many as fit; the full
 //     plan's whereabouts (Options.FullPlan) and the warnings.
 //
-// It stays under Options.MaxMarkdown bytes. Every string that comes from
+// It stays under DefaultMaxMarkdown bytes. Every string that comes from
 // the spec or the live state is rendered inert (escape.go).
 func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	p = visiblePlan(p)
-	limit := o.MaxMarkdown
+	limit := o.maxMarkdown
 	if limit <= 0 {
 		limit = DefaultMaxMarkdown
 	}

@@ -30,8 +30,6 @@ var Formats = []Format{FormatText, FormatMarkdown, FormatJSON}
 type Options struct {
 	// Color adds ANSI colours (text only); set it only for a terminal.
 	Color bool
-	// MaxMarkdown caps the Markdown size in bytes; 0 means DefaultMaxMarkdown.
-	MaxMarkdown int
 	// SourceLink turns a spec source ("file:line", relative to the
 	// repository root) into a URL of that line at commit rev — "" for the
 	// reviewed commit, the base revision for a grant the change removed —
@@ -44,6 +42,10 @@ type Options struct {
 	// Owners are the owners of each scope, by the scope's file as
 	// Change.Scope names it: a scoped change names them.
 	Owners map[string][]string
+
+	// maxMarkdown caps the Markdown size in bytes (tests cut smaller
+	// comments); 0 means DefaultMaxMarkdown.
+	maxMarkdown int
 }
 
 // DefaultMaxMarkdown keeps a PR comment under the 65 536-character limit of
