@@ -9,9 +9,9 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Expiring grants (DESIGN.md, "The spec"): a grant whose `expires` date has
-// passed counts as absent from the spec. Diff is told the day
-// (Options.Today) and never reads a clock.
+// Expiring grants (docs/plan-json.md, "Expired grants"): a grant whose
+// `expires` date has passed counts as absent from the spec. Diff is told
+// the day (Options.Today) and never reads a clock.
 //
 //   - On a complete list (the repository, or group, lists the field
 //     itself) an expired grant that is still live is taken away: a member

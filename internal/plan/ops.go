@@ -1,9 +1,9 @@
 package plan
 
 // Op is one kind of API write, named after the API operation that performs
-// it (REFERENCE.md §§4–11). The executor groups changes into ops and the
-// remote writer performs them; both use this one typed set, so a misspelt
-// operation is a compile error.
+// it (docs/api-reference.md §§4–11). The executor groups changes into ops
+// and the remote writer performs them; both use this one typed set, so a
+// misspelt operation is a compile error.
 type Op string
 
 // The writes a plan can need.

@@ -22,7 +22,7 @@ const FormatVersion = 1
 // Action is what a change does.
 type Action string
 
-// The actions of a plan (DESIGN.md, "What can and cannot be changed").
+// The actions of a plan (docs/plan-json.md, "Changes").
 const (
 	Create  Action = "create"
 	Update  Action = "update"

@@ -6,11 +6,11 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Withdrawn grants (DESIGN.md, "What is authoritative"): a grant that the
-// spec at the base of the change under review made (--changed-since) and
-// the spec now does not is a planned removal, without --prune — the change
-// asked for it — that the guardrails count like any other. Only live
-// entries the spec never listed are drift.
+// Withdrawn grants (docs/plan-json.md, "Removed by the change"): a grant
+// that the spec at the base of the change under review made
+// (--changed-since) and the spec now does not is a planned removal,
+// without --prune — the change asked for it — that the guardrails count
+// like any other. Only live entries the spec never listed are drift.
 //
 //   - A repository's own grant counts where the repository still lists that
 //     field itself: with the field (or the repository) gone from the spec,
