@@ -279,7 +279,7 @@ type Extra struct {
 	// Role is a member's live role, what the entry grants.
 	Role state.Role `json:"role,omitempty"`
 	// Grants are an unlisted repository's or group's direct grants
-	// (territory.go); absent for other extras, and when it has none.
+	// (unlisted.go); absent for other extras, and when it has none.
 	Grants []Grant `json:"grants,omitempty"`
 }
 
@@ -292,17 +292,14 @@ type Problem struct {
 
 // String renders the problem as "file:line:col: address: message".
 func (p Problem) String() string {
-	var b strings.Builder
-	if pos := p.Source.Position(); pos != "" {
-		b.WriteString(pos)
-		b.WriteString(": ")
-	}
+	s := p.Message
 	if p.Address != (Address{}) {
-		b.WriteString(p.Address.String())
-		b.WriteString(": ")
+		s = p.Address.String() + ": " + s
 	}
-	b.WriteString(p.Message)
-	return b.String()
+	if pos := p.Source.Position(); pos != "" {
+		s = pos + ": " + s
+	}
+	return s
 }
 
 // finish sorts changes and extras, counts the summary and makes the nil
