@@ -28,14 +28,6 @@ func daysLeft(e plan.Expiring) string {
 	return fmt.Sprintf("in %d days", e.DaysLeft)
 }
 
-// expiringWhat names the grant: "user carol (developer)".
-func expiringWhat(e plan.Expiring) string {
-	if e.Role != "" {
-		return fmt.Sprintf("%s (%s)", e.Grant, e.Role)
-	}
-	return e.Grant
-}
-
 // expiringTargets names what the grant applies to, at most
 // maxExpiringTargets, then a count.
 func expiringTargets(e plan.Expiring, name func(string) string) string {
@@ -44,7 +36,11 @@ func expiringTargets(e plan.Expiring, name func(string) string) string {
 
 // expiringLine is one grant in the text view.
 func expiringLine(e plan.Expiring) string {
-	s := fmt.Sprintf("%s, %s: %s on %s", e.Expires, daysLeft(e), expiringWhat(e), expiringTargets(e, func(s string) string { return s }))
+	what := e.Grant
+	if e.Role != "" {
+		what += " (" + string(e.Role) + ")" // "user carol (developer)"
+	}
+	s := fmt.Sprintf("%s, %s: %s on %s", e.Expires, daysLeft(e), what, expiringTargets(e, func(s string) string { return s }))
 	if e.Policy != "" {
 		s += " (policy " + e.Policy + ")"
 	}

@@ -68,12 +68,12 @@ func changeFacts(c plan.Change, q quoting, src string) []fact {
 	f := func(rank int, who, key, what, prep string, person bool) fact {
 		return fact{rank: rank, who: who, key: key, what: what, prep: prep, on: c.Address.Name, groups: c.Address.Object == plan.ObjectGroup, src: src, person: person}
 	}
-	manual := func(who, key string) []fact {
+	manual := func(who string) []fact {
 		what := describe(c)
 		if what != "" {
 			what += " — "
 		}
-		fc := f(6, who, key, q.prose("needs a manual step: "+what+c.Reason), "on", false)
+		fc := f(6, who, leaf, q.prose("needs a manual step: "+what+c.Reason), "on", false)
 		if c.Address.Entry == "" {
 			fc.prep, fc.on = "", ""
 		}
@@ -86,7 +86,7 @@ func changeFacts(c plan.Change, q quoting, src string) []fact {
 		who := q.name(leaf)
 		switch {
 		case c.Action == plan.Manual:
-			return manual(who, leaf)
+			return manual(who)
 		case a == nil:
 			fc := f(0, who, leaf, q.prose("loses "+roleText(b)), "on", true)
 			if len(c.Expired) > 0 {
@@ -144,7 +144,7 @@ func changeFacts(c plan.Change, q quoting, src string) []fact {
 		return out
 	case plan.KindGroup:
 		if c.Action == plan.Manual {
-			return manual(q.prose("group ")+q.name(leaf), leaf)
+			return manual(q.prose("group ") + q.name(leaf))
 		}
 	case plan.KindGitAuth:
 		who := q.prose("Git authorization ") + q.name(leaf)
@@ -154,7 +154,7 @@ func changeFacts(c plan.Change, q quoting, src string) []fact {
 		case plan.Replace:
 			return []fact{{rank: 5, who: who, key: leaf, what: q.prose("is replaced: " + describe(c)), src: src}}
 		case plan.Manual:
-			return manual(who, leaf)
+			return manual(who)
 		}
 	}
 	return nil

@@ -1,9 +1,10 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/reposync/reposync/internal/plan"
@@ -55,13 +56,14 @@ func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	}
 	var b strings.Builder
 	markdownHeader(&b, p)
-	attention := bySubject("### ⚠️ Look at these first\n\n", "", attentionIcon, prFacts(p, o, true), o, limit/2)
+	attentionFacts, personFacts := prFacts(p, o)
+	attention := bySubject("### ⚠️ Look at these first\n\n", "", attentionIcon, attentionFacts, o, limit/2)
 	drift := bySubject("### ❔ Changed outside the spec\n\n", driftIntro(p), driftIcon, driftFacts(p, mdQuoting), o, limit/4)
 	expiring := markdownExpiring(p, o)
 	footer := markdownFooter(p, o)
 	const reserve = 600 // the notes of what was cut
 	b.WriteString(attention)
-	b.WriteString(markdownPerPerson(p, o, limit-reserve-b.Len()-len(drift)-len(expiring)-len(footer)))
+	b.WriteString(markdownPerPerson(personFacts, o, limit-reserve-b.Len()-len(drift)-len(expiring)-len(footer)))
 	b.WriteString(drift)
 	b.WriteString(expiring)
 	b.WriteString(markdownDetails(p, o, limit-reserve-b.Len()-len(footer)))
@@ -167,21 +169,23 @@ func driftIcon(e *entry) string {
 }
 
 // prFacts are the facts of the changes the spec asks for (not those that
-// undo drift); attention keeps those a reviewer looks at first, else
-// those of "Who gains or loses what".
-func prFacts(p *plan.Plan, o Options, attention bool) []fact {
-	var out []fact
+// undo drift): those a reviewer looks at first, and those of "Who gains or
+// loses what".
+func prFacts(p *plan.Plan, o Options) (attention, person []fact) {
 	for _, c := range p.Changes {
 		if undoesDrift(c) {
 			continue
 		}
 		for _, f := range changeFacts(c, mdQuoting, o.changeSource(c)) {
-			if attention && f.rank >= 0 || !attention && f.person {
-				out = append(out, f)
+			if f.rank >= 0 {
+				attention = append(attention, f)
+			}
+			if f.person {
+				person = append(person, f)
 			}
 		}
 	}
-	return out
+	return attention, person
 }
 
 // driftIntro says what the live entries not in the spec are, and what
@@ -237,8 +241,7 @@ func bySubject(heading, intro string, icon func(*entry) string, fs []fact, o Opt
 // markdownPerPerson is "Who gains or loses what": one row per person or
 // member group and what happens to them, the same on many repositories
 // folded into one expandable row, as many rows as budget bytes hold.
-func markdownPerPerson(p *plan.Plan, o Options, budget int) string {
-	fs := prFacts(p, o, false)
+func markdownPerPerson(fs []fact, o Options, budget int) string {
 	if len(fs) == 0 {
 		return ""
 	}
@@ -246,12 +249,7 @@ func markdownPerPerson(p *plan.Plan, o Options, budget int) string {
 		fs[i].rank, fs[i].src = 0, "" // one row whatever the source
 	}
 	es := group(fs)
-	sort.SliceStable(es, func(i, j int) bool {
-		if es[i].who != es[j].who {
-			return es[i].who < es[j].who
-		}
-		return es[i].what < es[j].what
-	})
+	slices.SortStableFunc(es, func(a, b *entry) int { return cmp.Or(cmp.Compare(a.who, b.who), cmp.Compare(a.what, b.what)) })
 	var b strings.Builder
 	b.WriteString("### Who gains or loses what\n\n| who | change |\n|---|---|\n")
 	for i, e := range es {

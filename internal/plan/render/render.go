@@ -7,6 +7,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/reposync/reposync/internal/plan"
@@ -67,10 +68,8 @@ func Render(w io.Writer, p *plan.Plan, f Format, o Options) error {
 
 // ParseFormat checks a --format value.
 func ParseFormat(s string) (Format, error) {
-	for _, f := range Formats {
-		if string(f) == s {
-			return f, nil
-		}
+	if slices.Contains(Formats, Format(s)) {
+		return Format(s), nil
 	}
 	return "", fmt.Errorf("unknown format %q: choose text, markdown or json", s)
 }
