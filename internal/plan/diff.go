@@ -535,46 +535,41 @@ func liveMemberValue(lm state.LiveMember) *MemberValue {
 
 // resolveRule resolves a desired rule's names; the value shows live names.
 func resolveRule(rule state.PushRule, r *resolver) (*PushRuleValue, Target, bool) {
-	v := &PushRuleValue{Users: []string{}, MemberGroups: []string{}, Roles: []string{}}
+	var v PushRuleValue
 	var t Target
-	ok := true
-	for _, u := range rule.Users {
-		lu, found := r.user(u.Name, u.Source)
+	var users, groups, roles bool
+	v.Users, t.PushUserIDs, users = resolveRefs(rule.Users, func(ref state.Ref) (int64, bool) {
+		u, ok := r.user(ref.Name, ref.Source)
+		return u.ID, ok
+	})
+	v.MemberGroups, t.PushTeamIDs, groups = resolveRefs(rule.MemberGroups, func(ref state.Ref) (int64, bool) {
+		m, ok := r.memberGroup(ref.Name, ref.Source, true)
+		return m.TeamID, ok
+	})
+	v.Roles, t.PushRoleIDs, roles = resolveRefs(rule.Roles, func(ref state.Ref) (string, bool) {
+		ro, ok := r.role(ref.Name, ref.Source)
+		return ro.ID, ok
+	})
+	return &v, t, users && groups && roles
+}
+
+// resolveRefs resolves each of refs to its id: the names that resolve and
+// their ids, each sorted (the ids once each); ok is false when one does
+// not resolve.
+func resolveRefs[ID cmp.Ordered](refs []state.Ref, resolve func(state.Ref) (ID, bool)) (names []string, ids []ID, ok bool) {
+	names, ok = []string{}, true
+	for _, ref := range refs {
+		id, found := resolve(ref)
 		if !found {
 			ok = false
 			continue
 		}
-		v.Users = append(v.Users, u.Name)
-		t.PushUserIDs = append(t.PushUserIDs, lu.ID)
+		names = append(names, ref.Name)
+		ids = append(ids, id)
 	}
-	for _, m := range rule.MemberGroups {
-		lm, found := r.memberGroup(m.Name, m.Source, true)
-		if !found {
-			ok = false
-			continue
-		}
-		v.MemberGroups = append(v.MemberGroups, m.Name)
-		t.PushTeamIDs = append(t.PushTeamIDs, lm.TeamID)
-	}
-	for _, ro := range rule.Roles {
-		lr, found := r.role(ro.Name, ro.Source)
-		if !found {
-			ok = false
-			continue
-		}
-		v.Roles = append(v.Roles, ro.Name)
-		t.PushRoleIDs = append(t.PushRoleIDs, lr.ID)
-	}
-	sort.Strings(v.Users)
-	sort.Strings(v.MemberGroups)
-	sort.Strings(v.Roles)
-	slices.Sort(t.PushUserIDs)
-	slices.Sort(t.PushTeamIDs)
-	slices.Sort(t.PushRoleIDs)
-	t.PushUserIDs = slices.Compact(t.PushUserIDs)
-	t.PushTeamIDs = slices.Compact(t.PushTeamIDs)
-	t.PushRoleIDs = slices.Compact(t.PushRoleIDs)
-	return v, t, ok
+	slices.Sort(names)
+	slices.Sort(ids)
+	return names, slices.Compact(ids), ok
 }
 
 func sameGrants(t Target, l state.LivePushRule) bool {
