@@ -210,12 +210,9 @@ func driftFacts(p *plan.Plan, q quoting) []fact {
 			continue
 		}
 		var role state.Role
-		detail, note := describe(c), ""
+		note := ""
 		if b, ok := c.Before.(*plan.MemberValue); ok {
 			role = b.Role
-		}
-		if b, ok := c.Before.(*plan.PushRuleValue); ok {
-			detail = b.String()
 		}
 		switch {
 		case c.Action == plan.Manual:
@@ -223,7 +220,7 @@ func driftFacts(p *plan.Plan, q quoting) []fact {
 		case c.Kind == plan.KindPushRule:
 			note = q.prose("deleted, it no longer restricts who may push matching files")
 		}
-		add(c.Address, c.Kind, role, strings.TrimSuffix(detail, " (removed)"), note, c.Action)
+		add(c.Address, c.Kind, role, strings.TrimSuffix(describe(c), " (removed)"), note, c.Action)
 	}
 	return out
 }
