@@ -298,21 +298,18 @@ func subjects(es []*entry) [][]*entry {
 		}
 		out[i] = append(out[i], e)
 	}
-	worst := func(s []*entry) (rank, reach int) {
-		rank = s[0].rank
+	reach := func(s []*entry) (n int) {
 		for _, e := range s {
-			rank = min(rank, e.rank)
-			reach += max(1, len(e.on))
+			n += max(1, len(e.on))
 		}
-		return rank, reach
+		return n
 	}
 	for _, s := range out {
 		slices.SortStableFunc(s, func(a, b *entry) int { return cmp.Compare(a.rank, b.rank) })
 	}
+	// Each subject's worst entry is now its first.
 	slices.SortStableFunc(out, func(a, b []*entry) int {
-		ra, na := worst(a)
-		rb, nb := worst(b)
-		return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(nb, na), cmp.Compare(a[0].key, b[0].key))
+		return cmp.Or(cmp.Compare(a[0].rank, b[0].rank), cmp.Compare(reach(b), reach(a)), cmp.Compare(a[0].key, b[0].key))
 	})
 	return out
 }
