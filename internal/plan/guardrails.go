@@ -70,7 +70,7 @@ func same(s string) string { return s }
 // planned against. An empty result means the plan may run.
 func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 	out := []Refusal{}
-	var deletes, unasked, groupDeletes, selfHarm []string
+	var deletes, unasked, groupDeletes, selfHarm, above, missing []string
 	for _, c := range p.Changes {
 		if c.Action == Delete {
 			deletes = append(deletes, c.Address.String())
@@ -88,6 +88,13 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 				selfHarm = append(selfHarm, c.Address.String())
 			}
 		}
+		if s := aboveScope(c); s != "" {
+			above = append(above, s)
+		}
+		if v, ok := c.After.(*GitAuthValue); ok && v != nil && (c.Action == Create || c.Action == Replace) &&
+			g.HasSecret != nil && !g.HasSecret(v.PasswordEnv) {
+			missing = append(missing, fmt.Sprintf("%s (%s)", c.Address, v.PasswordEnv))
+		}
 	}
 	if len(unasked) > 0 && !g.Prune {
 		out = append(out, Refusal{Rule: "prune", Message: fmt.Sprintf("the plan deletes %s, which needs --prune", state.Count(len(unasked), "object")), Addresses: unasked})
@@ -101,33 +108,16 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 	if len(selfHarm) > 0 {
 		out = append(out, Refusal{Rule: "self", Message: fmt.Sprintf("the plan removes or demotes the admin role of the identity reposync runs as (%s); do that by hand if you mean it", g.Caller.Name), Addresses: selfHarm})
 	}
-	var above []string
-	for _, c := range p.Changes {
-		if s := aboveScope(c); s != "" {
-			above = append(above, s)
-		}
-	}
 	if len(above) > 0 {
 		out = append(out, Refusal{Rule: RuleMaxRole, Message: fmt.Sprintf("a scoped file takes away %s above its scope's max_role, which it could not have granted; a file without a scope (or a wider scope) must do it", state.Count(len(above), "live grant")), Addresses: above})
 	}
 	out = append(out, minAdmins(p, live, g.MinAdmins)...)
-	if g.HasSecret != nil {
-		var missing []string
-		for _, c := range p.Changes {
-			if c.Kind != KindGitAuth || (c.Action != Create && c.Action != Replace) {
-				continue
-			}
-			if v, ok := c.After.(*GitAuthValue); ok && v != nil && !g.HasSecret(v.PasswordEnv) {
-				missing = append(missing, fmt.Sprintf("%s (%s)", c.Address, v.PasswordEnv))
-			}
+	if len(missing) > 0 {
+		verb := "needs a password from the environment, and the variable is"
+		if len(missing) > 1 {
+			verb = "need a password from the environment, and the variables are"
 		}
-		if len(missing) > 0 {
-			verb := "needs a password from the environment, and the variable is"
-			if len(missing) > 1 {
-				verb = "need a password from the environment, and the variables are"
-			}
-			out = append(out, Refusal{Rule: "password_env", Message: fmt.Sprintf("%s %s not set", state.Count(len(missing), "Git authorization"), verb), Addresses: missing})
-		}
+		out = append(out, Refusal{Rule: "password_env", Message: fmt.Sprintf("%s %s not set", state.Count(len(missing), "Git authorization"), verb), Addresses: missing})
 	}
 	return out
 }
