@@ -11,6 +11,7 @@ package access
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -23,6 +24,9 @@ type Query struct {
 	User       string `json:"user,omitempty"`
 	Repository string `json:"repository,omitempty"`
 }
+
+// wants reports whether the query asks about user.
+func (q Query) wants(user string) bool { return q.User == "" || user == q.User }
 
 // The kinds of Via: where an access comes from.
 const (
@@ -69,8 +73,7 @@ type Entry struct {
 
 // unknowable marks an entry whose member group's members cannot be known.
 func unknowable(e Entry) Entry {
-	known := false
-	e.MembersKnown = &known
+	e.MembersKnown = new(bool)
 	return e
 }
 
@@ -123,12 +126,15 @@ const FormatVersion = 1
 // where. today decides which spec grants have expired.
 func FromLive(live *state.Live, d *state.Desired, eff map[string]*state.EffectiveRepository, repos []string, q Query, today state.Date) []Entry {
 	var out []Entry
-	for _, path := range sortedUnique(repos) {
+	// Without a spec, or where it does not reach a repository, the matcher
+	// looks in empty ones: they grant nothing.
+	d = cmp.Or(d, &state.Desired{})
+	for _, path := range slices.Compact(slices.Sorted(slices.Values(repos))) {
 		r := live.Repositories[path]
 		if r == nil || !r.Details || (q.Repository != "" && path != q.Repository) {
 			continue
 		}
-		m := matcher{d: d, e: eff[path], today: today}
+		m := matcher{d: d, e: cmp.Or(eff[path], &state.EffectiveRepository{}), today: today}
 		out = append(out, liveRepository(r, m, q)...)
 		if q.User == "" {
 			out = append(out, groupAttachments(live, path, m)...)
@@ -157,10 +163,10 @@ func groupAttachments(live *state.Live, repo string, m matcher) []Entry {
 
 func liveRepository(r *state.LiveRepository, m matcher, q Query) []Entry {
 	var out []Entry
-	want := func(user string) bool { return q.User == "" || user == q.User }
-	for _, name := range sortedKeys(r.Members) {
+	members := slices.Sorted(maps.Keys(r.Members))
+	for _, name := range members {
 		lm := r.Members[name]
-		if !want(name) {
+		if !q.wants(name) {
 			continue
 		}
 		e := Entry{Repository: r.Path, User: name, Access: lm.RoleText()}
@@ -189,76 +195,66 @@ func liveRepository(r *state.LiveRepository, m matcher, q Query) []Entry {
 				Spec: m.memberGroup(mg)})
 		}
 	}
-	for _, path := range sortedKeys(r.PushRules) {
-		rule := r.PushRules[path]
-		note := ""
-		if rule.Disabled {
-			note = " (the rule is not enforced)"
+	for _, path := range slices.Sorted(maps.Keys(r.PushRules)) {
+		out = append(out, livePushRule(r, path, members, m, q)...)
+	}
+	return out
+}
+
+// livePushRule lists the entries of one push rule of a repository whose
+// members (sorted by name) are known.
+func livePushRule(r *state.LiveRepository, path string, members []string, m matcher, q Query) []Entry {
+	var out []Entry
+	rule := r.PushRules[path]
+	note := ""
+	if rule.Disabled {
+		note = " (the rule is not enforced)"
+	}
+	// add appends e as an entry of the rule; its detail says "push rule
+	// PATH", then what (": nobody may…", " grants …"), the note, and more.
+	add := func(e Entry, what, more string, spec *SpecRef) {
+		e.Repository, e.Access, e.Path, e.Spec = r.Path, AccessPush, path, spec
+		e.Via.Kind, e.Via.Detail = ViaPushRule, "push rule "+path+what+note+more
+		out = append(out, e)
+	}
+	if len(rule.Users)+len(rule.MemberGroups)+len(rule.Roles) == 0 && q.User == "" {
+		add(Entry{}, ": nobody may push matching files", "", m.rule(path, nil, ""))
+	}
+	for _, u := range rule.Users {
+		if q.wants(u.Name) {
+			add(Entry{User: u.Name}, " grants user "+u.Name, "", m.rule(path, func(r state.PushRule) []state.Ref { return r.Users }, u.Name))
 		}
-		grant := func(e Entry, what string) Entry {
-			e.Repository, e.Access, e.Path = r.Path, AccessPush, path
-			e.Via.Kind, e.Via.Detail = ViaPushRule, "push rule "+path+" grants "+what+note
-			return e
-		}
-		if len(rule.Users)+len(rule.MemberGroups)+len(rule.Roles) == 0 && q.User == "" {
-			e := grant(Entry{}, "nobody")
-			e.Via.Detail = "push rule " + path + ": nobody may push matching files" + note
-			e.Spec = m.rule(path, nil, "")
-			out = append(out, e)
-		}
-		for _, u := range rule.Users {
-			if want(u.Name) {
-				e := grant(Entry{User: u.Name}, "user "+u.Name)
-				e.Spec = m.rule(path, func(r state.PushRule) []state.Ref { return r.Users }, u.Name)
-				out = append(out, e)
+	}
+	for _, g := range rule.MemberGroups {
+		spec := m.rule(path, func(r state.PushRule) []state.Ref { return r.MemberGroups }, g.Name)
+		what, via := " grants member group "+g.Name, Via{MemberGroup: g.Name}
+		for _, name := range members {
+			switch {
+			case !q.wants(name):
+			case r.Members[name].ViaMemberGroup == g.Name:
+				add(Entry{User: name, Via: via}, what, "", spec)
+			case q.User != "":
+				// A member some other way may be in it too.
+				add(unknowable(Entry{User: name, Via: via}), what, "; whether "+name+" is in it cannot be known through the API", spec)
 			}
 		}
-		for _, g := range rule.MemberGroups {
-			spec := m.rule(path, func(r state.PushRule) []state.Ref { return r.MemberGroups }, g.Name)
-			for _, name := range sortedKeys(r.Members) {
-				lm := r.Members[name]
-				switch {
-				case !want(name):
-				case lm.ViaMemberGroup == g.Name:
-					e := grant(Entry{User: name, Via: Via{MemberGroup: g.Name}}, "member group "+g.Name)
-					e.Spec = spec
-					out = append(out, e)
-				case q.User != "":
-					// A member some other way may be in it too.
-					e := grant(Entry{User: name, Via: Via{MemberGroup: g.Name}}, "member group "+g.Name)
-					e.Via.Detail += "; whether " + name + " is in it cannot be known through the API"
-					e.Spec = spec
-					out = append(out, unknowable(e))
-				}
-			}
-			if q.User == "" {
-				e := grant(Entry{MemberGroup: g.Name, Via: Via{MemberGroup: g.Name}}, "member group "+g.Name)
-				e.Via.Detail += "; " + notListed
-				e.Spec = spec
-				out = append(out, e)
-			}
+		if q.User == "" {
+			add(Entry{MemberGroup: g.Name, Via: via}, what, "; "+notListed, spec)
 		}
-		for _, ro := range rule.Roles {
-			spec := m.rule(path, func(r state.PushRule) []state.Ref { return r.Roles }, ro.Name)
-			found := false
-			for _, name := range sortedKeys(r.Members) {
-				lm := r.Members[name]
-				if !holdsRole(lm, ro) {
-					continue
-				}
+	}
+	for _, ro := range rule.Roles {
+		spec := m.rule(path, func(r state.PushRule) []state.Ref { return r.Roles }, ro.Name)
+		found := false
+		for _, name := range members {
+			if holdsRole(r.Members[name], ro) {
 				found = true
-				if want(name) {
-					e := grant(Entry{User: name}, "role "+ro.Name)
-					e.Spec = spec
-					out = append(out, e)
+				if q.wants(name) {
+					add(Entry{User: name}, " grants role "+ro.Name, "", spec)
 				}
 			}
-			if !found && q.User == "" {
-				e := grant(Entry{Role: ro.Name}, "role "+ro.Name)
-				e.Via.Detail += "; no member of the repository holds it"
-				e.Spec = spec
-				out = append(out, e)
-			}
+		}
+		if !found && q.User == "" {
+			add(Entry{Role: ro.Name}, " grants role "+ro.Name, "; no member of the repository holds it", spec)
 		}
 	}
 	return out
@@ -270,7 +266,8 @@ func holdsRole(lm state.LiveMember, ro state.LiveRole) bool {
 	return lm.RoleID != "" && lm.RoleID == ro.ID || lm.ProjectRole != "" && strings.EqualFold(lm.ProjectRole, ro.Name)
 }
 
-// matcher finds the spec's grant of an access on one repository.
+// matcher finds the spec's grant of an access on one repository; d and e
+// are never nil (empty when there is no spec to match).
 type matcher struct {
 	d     *state.Desired
 	e     *state.EffectiveRepository
@@ -284,9 +281,6 @@ func (m matcher) ref(src state.Source, policy string, g state.Grant) *SpecRef {
 // member: the spec grants the member this role (a policy's baseline, at
 // least this role).
 func (m matcher) member(user string, role state.Role) *SpecRef {
-	if m.e == nil {
-		return nil
-	}
 	sm, ok := m.e.Members[user]
 	if !ok || role == "" || !(sm.Role == role || sm.Policy != "" && role.Level() >= sm.Role.Level()) {
 		return nil
@@ -296,28 +290,16 @@ func (m matcher) member(user string, role state.Role) *SpecRef {
 
 // memberGroup: the spec attaches the member group to the repository.
 func (m matcher) memberGroup(name string) *SpecRef {
-	if m.e == nil {
-		return nil
+	if ref, ok := named(m.e.MemberGroups, name); ok {
+		return m.ref(ref.Source, ref.Policy, ref.Grant)
 	}
-	i := slices.IndexFunc(m.e.MemberGroups, func(r state.Ref) bool { return r.Name == name })
-	if i < 0 {
-		return nil
-	}
-	ref := m.e.MemberGroups[i]
-	return m.ref(ref.Source, ref.Policy, ref.Grant)
+	return nil
 }
 
 // groupMemberGroup: the spec attaches the member group to the group.
 func (m matcher) groupMemberGroup(group, name string) *SpecRef {
-	if m.d == nil {
-		return nil
-	}
-	g := m.d.Groups[group]
-	if g == nil {
-		return nil
-	}
-	for _, ref := range g.MemberGroups {
-		if ref.Name == name {
+	if g := m.d.Groups[group]; g != nil {
+		if ref, ok := named(g.MemberGroups, name); ok {
 			return m.ref(ref.Source, "", ref.Grant)
 		}
 	}
@@ -327,26 +309,29 @@ func (m matcher) groupMemberGroup(group, name string) *SpecRef {
 // rule: the spec's push rule at path grants name in list (list nil: the
 // spec has the rule, granting nobody).
 func (m matcher) rule(path string, list func(state.PushRule) []state.Ref, name string) *SpecRef {
-	if m.e == nil {
-		return nil
-	}
 	rule, ok := m.e.PushRules[path]
-	if !ok {
+	switch {
+	case !ok:
 		return nil
-	}
-	policy := rule.Policy
-	if list == nil {
+	case list == nil:
 		if len(rule.Users)+len(rule.MemberGroups)+len(rule.Roles) > 0 {
 			return nil
 		}
-		return m.ref(rule.Source, policy, state.Grant{})
+		return m.ref(rule.Source, rule.Policy, state.Grant{})
 	}
-	for _, ref := range list(rule) {
-		if ref.Name == name {
-			return m.ref(ref.Source, policy, ref.Grant)
-		}
+	if ref, ok := named(list(rule), name); ok {
+		return m.ref(ref.Source, rule.Policy, ref.Grant)
 	}
 	return nil
+}
+
+// named finds the ref called name.
+func named(refs []state.Ref, name string) (state.Ref, bool) {
+	i := slices.IndexFunc(refs, func(r state.Ref) bool { return r.Name == name })
+	if i < 0 {
+		return state.Ref{}, false
+	}
+	return refs[i], true
 }
 
 // FromSpec lists the access the spec alone grants on day today, filtered
@@ -355,16 +340,15 @@ func (m matcher) rule(path string, list func(state.PushRule) []state.Ref, name s
 // are not known offline, so member groups and roles are grantees.
 func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Query, today state.Date) []Entry {
 	var out []Entry
-	want := func(user string) bool { return q.User == "" || user == q.User }
-	for _, path := range sortedKeys(eff) {
+	for _, path := range slices.Sorted(maps.Keys(eff)) {
 		e := eff[path]
 		if q.Repository != "" && path != q.Repository {
 			continue
 		}
 		m := matcher{d: d, e: e, today: today}
-		for _, name := range sortedKeys(e.Members) {
+		for _, name := range slices.Sorted(maps.Keys(e.Members)) {
 			sm := e.Members[name]
-			if sm.ExpiredOn(today) || !want(name) {
+			if sm.ExpiredOn(today) || !q.wants(name) {
 				continue
 			}
 			via := Via{Kind: ViaDirect, Detail: "direct member"}
@@ -395,35 +379,34 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 				}
 			}
 		}
-		for _, rp := range sortedKeys(e.PushRules) {
+		for _, rp := range slices.Sorted(maps.Keys(e.PushRules)) {
 			rule := e.PushRules[rp]
-			policy := rule.Policy
 			live := func(refs []state.Ref) []state.Ref {
 				return slices.DeleteFunc(slices.Clone(refs), func(r state.Ref) bool { return r.ExpiredOn(today) })
 			}
 			users, groups, roles := live(rule.Users), live(rule.MemberGroups), live(rule.Roles)
+			// add appends e as an entry of the rule, granted by ref; its
+			// detail says "push rule PATH", then what.
 			add := func(e Entry, what string, ref state.Ref) {
 				e.Repository, e.Access, e.Path = path, AccessPush, rp
-				e.Via = Via{Kind: ViaPushRule, Detail: "push rule " + rp + " grants " + what, MemberGroup: e.MemberGroup}
-				e.Spec = m.ref(ref.Source, policy, ref.Grant)
+				e.Via = Via{Kind: ViaPushRule, Detail: "push rule " + rp + what, MemberGroup: e.MemberGroup}
+				e.Spec = m.ref(ref.Source, rule.Policy, ref.Grant)
 				out = append(out, e)
 			}
 			if len(users)+len(groups)+len(roles) == 0 && q.User == "" {
-				out = append(out, Entry{Repository: path, Access: AccessPush, Path: rp,
-					Via:  Via{Kind: ViaPushRule, Detail: "push rule " + rp + ": nobody may push matching files"},
-					Spec: m.ref(rule.Source, policy, state.Grant{})})
+				add(Entry{}, ": nobody may push matching files", state.Ref{Source: rule.Source})
 			}
 			for _, u := range users {
-				if want(u.Name) {
-					add(Entry{User: u.Name}, "user "+u.Name, u)
+				if q.wants(u.Name) {
+					add(Entry{User: u.Name}, " grants user "+u.Name, u)
 				}
 			}
 			if q.User == "" {
 				for _, g := range groups {
-					add(Entry{MemberGroup: g.Name}, "member group "+g.Name, g)
+					add(Entry{MemberGroup: g.Name}, " grants member group "+g.Name, g)
 				}
 				for _, ro := range roles {
-					add(Entry{Role: ro.Name}, "role "+ro.Name, ro)
+					add(Entry{Role: ro.Name}, " grants role "+ro.Name, ro)
 				}
 			}
 		}
@@ -434,25 +417,22 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 
 // Grantee names who an entry is about: "alice", "member group x", "role y",
 // or "nobody".
-func (e Entry) Grantee() string {
+func (e Entry) Grantee() string { return e.grantee(plain) }
+
+// grantee is Grantee with each name passed through quote.
+func (e Entry) grantee(quote func(string) string) string {
 	switch {
 	case e.User != "":
-		return e.User
+		return quote(e.User)
 	case e.MemberGroup != "":
-		return "member group " + e.MemberGroup
+		return "member group " + quote(e.MemberGroup)
 	case e.Role != "":
-		return "role " + e.Role
+		return "role " + quote(e.Role)
 	}
 	return "nobody"
 }
 
-// AccessText is the access in words: "admin", "push /config/*".
-func (e Entry) AccessText() string {
-	if e.Access == AccessPush {
-		return "push " + e.Path
-	}
-	return e.Access
-}
+func plain(s string) string { return s }
 
 var viaOrder = map[string]int{ViaDirect: 0, ViaManaged: 1, ViaMemberGroup: 2, ViaGroup: 3, ViaPushRule: 4}
 
@@ -468,19 +448,4 @@ func sortEntries(es []Entry) {
 		return cmp.Or(cmp.Compare(a.Repository, b.Repository), cmp.Compare(a.Grantee(), b.Grantee()),
 			cmp.Compare(viaOrder[a.Via.Kind], viaOrder[b.Via.Kind]), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Via.Detail, b.Via.Detail))
 	})
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-func sortedUnique(s []string) []string {
-	out := slices.Clone(s)
-	slices.Sort(out)
-	return slices.Compact(out)
 }

@@ -74,27 +74,34 @@ func columns(q Query) []string {
 	return cols
 }
 
-func (e Entry) column(name string) string {
-	switch name {
+// cell is an entry's cell in column col (one of columns), with names and
+// paths passed through code and other text through text.
+func (e Entry) cell(col string, text, code func(string) string) string {
+	switch col {
 	case "repository":
-		return e.Repository
+		return code(e.Repository)
 	case "who":
-		return e.Grantee()
+		return e.grantee(code)
 	case "access":
-		return e.AccessText()
+		if e.Access == AccessPush {
+			return "push " + code(e.Path)
+		}
+		return text(e.Access)
 	case "through":
-		return e.Via.Detail
+		return text(e.Via.Detail)
+	case "spec":
+		if e.Spec == nil {
+			return "—" // the spec does not grant it
+		}
+		return code(e.Spec.Source) + text(e.Spec.details())
 	}
 	return ""
 }
 
-// specText is the spec column: "teams/a.yaml:9 (policy audit), until
-// 2027-01-31 — TICKET-1", or "—" when the spec does not grant it.
-func (s *SpecRef) text() string {
-	if s == nil {
-		return "—"
-	}
-	out := s.Source
+// details follow the source in the spec column: "teams/a.yaml:9" then
+// " (policy audit), until 2027-01-31 — TICKET-1".
+func (s *SpecRef) details() string {
+	out := ""
 	if s.Policy != "" {
 		out += " (policy " + s.Policy + ")"
 	}
@@ -126,11 +133,7 @@ func Text(w io.Writer, res *Result) error {
 	for _, e := range res.Entries {
 		cells := make([]string, len(cols))
 		for i, c := range cols {
-			if c == "spec" {
-				cells[i] = state.Visible(e.Spec.text())
-			} else {
-				cells[i] = state.Visible(e.column(c))
-			}
+			cells[i] = e.cell(c, state.Visible, state.Visible)
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
@@ -177,34 +180,7 @@ func Markdown(w io.Writer, res *Result) error {
 	for _, e := range res.Entries {
 		cells := make([]string, len(cols))
 		for i, c := range cols {
-			switch c {
-			case "repository":
-				cells[i] = render.InertCode(e.Repository)
-			case "who":
-				switch {
-				case e.User != "":
-					cells[i] = render.InertCode(e.User)
-				case e.MemberGroup != "":
-					cells[i] = "member group " + render.InertCode(e.MemberGroup)
-				case e.Role != "":
-					cells[i] = "role " + render.InertCode(e.Role)
-				default:
-					cells[i] = "nobody"
-				}
-			case "access":
-				cells[i] = render.InertText(e.Access)
-				if e.Access == AccessPush {
-					cells[i] = "push " + render.InertCode(e.Path)
-				}
-			case "through":
-				cells[i] = render.InertText(e.Via.Detail)
-			case "spec":
-				cells[i] = render.InertText(e.Spec.text())
-				if e.Spec != nil {
-					cells[i] = render.InertCode(e.Spec.Source) + render.InertText(strings.TrimPrefix(e.Spec.text(), e.Spec.Source))
-				}
-			}
-			cells[i] = render.InertCell(cells[i])
+			cells[i] = render.InertCell(e.cell(c, render.InertText, render.InertCode))
 		}
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
@@ -252,14 +228,8 @@ func CSV(w io.Writer, res *Result) error {
 // (after any spaces) is = + - @ or their fullwidth forms, gets the
 // apostrophe: spreadsheets skip leading spaces and some fold ＝ into =.
 func noFormula(s string) string {
-	if s == "" {
-		return s
-	}
-	if s[0] == '\t' || s[0] == '\r' {
-		return "'" + s
-	}
 	r, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(s, unicode.IsSpace))
-	if strings.ContainsRune(formulaStarts, r) {
+	if strings.HasPrefix(s, "\t") || strings.HasPrefix(s, "\r") || strings.ContainsRune(formulaStarts, r) {
 		return "'" + s
 	}
 	return s

@@ -110,9 +110,6 @@ type Options struct {
 	Grace time.Duration
 }
 
-// coder is implemented by API errors that carry an error code.
-type coder interface{ ErrorCode() string }
-
 // Run executes the plan's steps with at most o.Concurrency in flight. A
 // failing step never cancels its independent siblings; steps that depend on
 // it are skipped. Cancelling ctx stops starting new steps; in-flight ones
@@ -120,9 +117,7 @@ type coder interface{ ErrorCode() string }
 func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 	wctx, cancel := graceContext(ctx, o.Grace)
 	defer cancel()
-	if o.Concurrency < 1 {
-		o.Concurrency = 1
-	}
+	o.Concurrency = max(o.Concurrency, 1)
 	s := newScheduler(p, m, o)
 	s.run(ctx, wctx)
 	return s.report()
@@ -216,7 +211,7 @@ func (s *scheduler) run(ctx, wctx context.Context) {
 	inFlight := 0
 	for {
 		if s.stopped == "" && ctx.Err() != nil {
-			s.stopped, s.stoppedAs = "not started: the run was interrupted", StatusNotStarted
+			s.stopped, s.stoppedAs = interrupted, StatusNotStarted
 		}
 		if s.stopped != "" {
 			for _, st := range queue {
@@ -261,15 +256,15 @@ func (s *scheduler) launch(wctx context.Context, st *Step) {
 // those it made impossible are skipped.
 func (s *scheduler) finish(ctx context.Context, out outcome) (ready []*Step) {
 	s.finished[out.step.ID] = true
-	failedAll := record(s.results, out.step, out.err, &s.prog)
+	failedAll := s.record(out.step, out.err)
 	s.ended(out.step.ID)
 	if out.err != nil && s.o.FailFast && s.stopped == "" {
 		s.stopped = "not started: --fail-fast stopped the run after the first failure"
 	}
 	for _, id := range s.dependents[out.step.ID] {
-		if failedAll || out.err != nil && !isPartial(out.err) {
+		if failedAll {
 			if ctx.Err() != nil {
-				s.skip(id, StatusNotStarted, "not started: the run was interrupted")
+				s.skip(id, StatusNotStarted, interrupted)
 			} else {
 				s.skip(id, StatusSkipped, "skipped because "+out.step.Changes[0].Address.String()+" failed")
 			}
@@ -289,22 +284,20 @@ func (s *scheduler) skip(id int, status Status, why string) {
 		return
 	}
 	s.finished[id] = true
-	for _, c := range s.steps[id].Changes {
+	st := s.steps[id]
+	for _, c := range st.Changes {
 		r := s.results[c.Address]
-		r.Status, r.Op, r.Message = status, s.steps[id].Op, why
-		if status == StatusNotStarted {
-			s.prog.NotStarted++
-		} else {
-			s.prog.Skipped++
-		}
+		r.Status, r.Op, r.Message = status, st.Op, why
+	}
+	if status == StatusNotStarted {
+		s.prog.NotStarted += len(st.Changes)
+	} else {
+		s.prog.Skipped += len(st.Changes)
+		why = "skipped because " + st.Changes[0].Address.String() + " did not succeed"
 	}
 	s.ended(id)
 	for _, dep := range s.dependents[id] {
-		if status == StatusNotStarted {
-			s.skip(dep, status, why)
-		} else {
-			s.skip(dep, status, "skipped because "+s.steps[id].Changes[0].Address.String()+" did not succeed")
-		}
+		s.skip(dep, status, why)
 	}
 }
 
@@ -324,21 +317,13 @@ func (s *scheduler) ended(id int) {
 
 func (s *scheduler) report() *Report {
 	rep := &Report{}
+	n := map[Status]int{}
 	for _, r := range s.results {
 		rep.Results = append(rep.Results, *r)
-		switch r.Status {
-		case StatusDone:
-			rep.Summary.Done++
-		case StatusFailed:
-			rep.Summary.Failed++
-		case StatusSkipped:
-			rep.Summary.Skipped++
-		case StatusManual:
-			rep.Summary.Manual++
-		case StatusNotStarted:
-			rep.Summary.NotStarted++
-		}
+		n[r.Status]++
 	}
+	rep.Summary = Counts{Done: n[StatusDone], Failed: n[StatusFailed], Skipped: n[StatusSkipped], Manual: n[StatusManual],
+		NotStarted: n[StatusNotStarted]}
 	sort.Slice(rep.Results, func(i, j int) bool { return rep.Results[i].Address.Less(rep.Results[j].Address) })
 	return rep
 }
@@ -368,52 +353,47 @@ func interleave(steps []*Step) []*Step {
 	return out
 }
 
-func isPartial(err error) bool {
-	var pe PartialError
-	return errors.As(err, &pe)
-}
+// interrupted is why a change was not sent when the run was interrupted.
+const interrupted = "not started: the run was interrupted"
 
 // record stores a step's outcome in its changes' results and reports whether
-// every change of the step failed.
-func record(results map[plan.Address]*Result, s *Step, err error, prog *Progress) (failedAll bool) {
+// every change of the step failed (always so for an error that is not a
+// PartialError).
+func (s *scheduler) record(st *Step, err error) (failedAll bool) {
 	var pe PartialError
 	partial := errors.As(err, &pe)
-	var ce map[plan.Address]error
+	var byChange map[plan.Address]error
 	if partial {
-		ce = pe.FailedChanges()
+		byChange = pe.FailedChanges()
 	}
 	failed := 0
-	for _, c := range s.Changes {
-		r := results[c.Address]
-		var cerr error
-		switch {
-		case err == nil:
-		case partial:
-			cerr = ce[c.Address]
-		default:
-			cerr = err
+	for _, c := range st.Changes {
+		r := s.results[c.Address]
+		cerr := err
+		if partial {
+			cerr = byChange[c.Address]
 		}
 		if cerr == nil {
 			r.Status = StatusDone
-			prog.Done++
+			s.prog.Done++
 			continue
 		}
 		failed++
 		if errors.Is(cerr, context.Canceled) && !outcomeUnknown(cerr) {
 			// Interrupted before the write was sent (waiting for the rate
 			// budget or a back-off): nothing happened.
-			r.Status, r.Message = StatusNotStarted, "not started: the run was interrupted"
-			prog.NotStarted++
+			r.Status, r.Message = StatusNotStarted, interrupted
+			s.prog.NotStarted++
 			continue
 		}
 		r.Status, r.Message = StatusFailed, cerr.Error()
-		var cd coder
+		var cd interface{ ErrorCode() string } // an API error's error_code
 		if errors.As(cerr, &cd) {
 			r.Code = cd.ErrorCode()
 		}
-		prog.Failed++
+		s.prog.Failed++
 	}
-	return failed == len(s.Changes) && failed > 0
+	return failed == len(st.Changes)
 }
 
 // outcomeUnknown reports whether err says a write was sent and its answer

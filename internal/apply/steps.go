@@ -7,9 +7,6 @@
 package apply
 
 import (
-	"sort"
-	"strings"
-
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/state"
 )
@@ -17,7 +14,7 @@ import (
 // Step is one API write covering one or more changes of the plan: all new
 // members of a repository go in one AddRepoMembers call, all updated push
 // rules of a repository in one batch update, all deleted ones in one batch
-// delete (DESIGN.md, "Performance model").
+// delete (docs/performance.md).
 type Step struct {
 	ID      int
 	Op      plan.Op
@@ -57,35 +54,31 @@ func BuildSteps(p *plan.Plan) []*Step {
 	}
 	// Dependencies: a created group before its created children and before
 	// member groups attached to it; a deleted group after its deleted
-	// children.
-	created := map[string]int{}
-	deleted := map[string]int{}
+	// children. Steps are visited in ID order, so every Deps comes out sorted.
+	created, deleted := map[string]*Step{}, map[string]*Step{}
 	for _, s := range steps {
 		switch s.Op {
 		case plan.OpCreateGroup:
-			created[s.Changes[0].Target.Group] = s.ID
+			created[s.Changes[0].Target.Group] = s
 		case plan.OpDeleteGroup:
-			deleted[s.Changes[0].Target.Group] = s.ID
+			deleted[s.Changes[0].Target.Group] = s
 		}
 	}
 	for _, s := range steps {
+		g := s.Changes[0].Target.Group
 		switch s.Op {
 		case plan.OpCreateGroup:
-			if id, ok := created[state.ParentPath(s.Changes[0].Target.Group)]; ok {
-				s.Deps = append(s.Deps, id)
+			if parent, ok := created[state.ParentPath(g)]; ok {
+				s.Deps = append(s.Deps, parent.ID)
 			}
 		case plan.OpAttachGroupMemberGroup:
-			if id, ok := created[s.Changes[0].Target.Group]; ok {
-				s.Deps = append(s.Deps, id)
+			if group, ok := created[g]; ok {
+				s.Deps = append(s.Deps, group.ID)
 			}
 		case plan.OpDeleteGroup:
-			path := s.Changes[0].Target.Group
-			for child, id := range deleted {
-				if strings.HasPrefix(child, path+"/") && state.ParentPath(child) == path {
-					s.Deps = append(s.Deps, id)
-				}
+			if parent, ok := deleted[state.ParentPath(g)]; ok {
+				parent.Deps = append(parent.Deps, s.ID)
 			}
-			sort.Ints(s.Deps)
 		}
 	}
 	return steps

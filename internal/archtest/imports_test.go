@@ -12,7 +12,7 @@ import (
 const module = "github.com/reposync/reposync"
 
 // allowed lists, for every package of the module, the module packages its
-// non-test code may import directly (STYLE.md, "Import directions"). A package
+// non-test code may import directly (docs/architecture.md, "Packages"). A package
 // missing from this table fails the test, so every new package gets a rule.
 var allowed = map[string][]string{
 	"cmd/reposync":            {"internal/cli", "internal/iostreams"},

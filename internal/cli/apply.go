@@ -6,8 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,79 +128,60 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 			}
 		}
 	}
-	d, err := loadSpec(o.IO, paths)
-	if err != nil {
-		return err
-	}
 	if tree == nil {
 		tree = findGitTree(ctx, ".")
 	}
 	// Found once: the sources of every plan of this run are made relative
 	// to the same tree as the saved plan's, or they would all differ.
-	origin := originOf(ctx, tree, paths)
-	r, err := o.Changes.resolve(d)
+	run := &planRun{ios: o.IO, getenv: o.Getenv, origin: originOf(ctx, tree, paths)}
+	err := run.prepare(ctx, o.Conn, o.Changes, o.Now, func(r *resolved) error {
+		if saved != nil {
+			var err error
+			if *r, err = savedFlags(saved, o.Changes, *r); err != nil {
+				return err
+			}
+			if saved.Context.Dirty {
+				fmt.Fprintln(o.IO.ErrOut, "note: the saved plan was made from spec files with uncommitted changes")
+			}
+		}
+		if !o.Yes && !o.IO.CanPrompt() {
+			return fmt.Errorf("refusing to apply without confirmation: no terminal can answer, so pass --yes")
+		}
+		return nil
+	}, saved == nil)
 	if err != nil {
 		return err
 	}
-	r.today = today(o.Now)
-	if saved == nil {
-		if err := chooseScope(ctx, o.IO, o.Changes, origin, d, &r); err != nil {
-			return err
-		}
-	} else {
-		if r, err = savedFlags(saved, o.Changes, r); err != nil {
-			return err
-		}
-		if saved.Context.Dirty {
-			fmt.Fprintln(o.IO.ErrOut, "note: the saved plan was made from spec files with uncommitted changes")
-		}
-	}
-	if !o.Yes && !o.IO.CanPrompt() {
-		return fmt.Errorf("refusing to apply without confirmation: no terminal can answer, so pass --yes")
-	}
-	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, ios: o.IO, specProject: d.Project, iamProject: d.GitAuths != nil})
-	if err != nil {
-		return err
-	}
-	res, err := makePlan(ctx, o.IO, s, d, &r, origin, o.Getenv)
-	if err != nil {
-		return err
-	}
-	p := res.plan
+	p := run.res.plan
 	if o.ExpectChanges != "" && p.ChangesDigest != o.ExpectChanges {
 		return fmt.Errorf("the plan now differs from the reviewed one: its changes digest is %s, not %s; review the new plan", p.ChangesDigest, o.ExpectChanges)
 	}
 	if saved != nil {
-		stale := staleness(saved, p, d.Digest, s.conn.Project)
-		stale = append(stale, plan.ChangesDiffer(saved, p)...)
-		if len(stale) > 0 {
-			for _, line := range stale {
-				fmt.Fprintln(o.IO.ErrOut, "  "+line)
-			}
-			return fmt.Errorf("the saved plan %s is stale: %s from what would run now; make a new plan and review it", o.PlanFile, state.Count(len(stale), "difference"))
+		if n := run.stale(saved, p); n > 0 {
+			return fmt.Errorf("the saved plan %s is stale: %s from what would run now; make a new plan and review it", o.PlanFile, state.Count(n, "difference"))
 		}
 		p = saved
 	}
-	out := o.IO.Out
-	color := render.Options{Color: o.IO.ColorEnabled()}
-	show := func() {
-		if saved != nil {
-			// Reviewed already: one line says which plan runs.
-			fmt.Fprintf(out, "Applying the reviewed plan %s: %s (changes %s).\n", o.PlanFile, p.Summary.Line(), p.ChangesDigest)
-			return
-		}
-		render.Text(out, p, color)
+	if saved != nil {
+		// Reviewed already: one line says which plan runs.
+		fmt.Fprintf(o.IO.Out, "Applying the reviewed plan %s: %s (changes %s).\n", o.PlanFile, p.Summary.Line(), p.ChangesDigest)
+	} else {
+		render.Text(o.IO.Out, p, render.Options{Color: o.IO.ColorEnabled()})
 	}
 	if p.Summary.Total() == 0 {
-		show()
 		return writeReport(o.Report, p, &apply.Report{Results: []apply.Result{}}, nil, o.Now(), 0, false)
 	}
-	// The guardrails are checked again here, against the state apply is
-	// about to change: a saved plan's refusals are what the reviewer saw.
-	caller := res.caller
-	violations := plan.Check(p, res.live, guardrails(r, caller, o.Getenv))
-	secret := func(name string) (string, bool) { v := o.Getenv(name); return v, v != "" }
-	show()
+	if err := run.guard(ctx, o, p); err != nil {
+		return err
+	}
+	return run.apply(ctx, o, p)
+}
+
+// guard refuses the plan when it breaks a guardrail — checked again here,
+// against the state apply is about to change: a saved plan's refusals are
+// what the reviewer saw — and asks for confirmation unless --yes.
+func (run *planRun) guard(ctx context.Context, o *ApplyOptions, p *plan.Plan) error {
+	violations := plan.Check(p, run.res.live, guardrails(run.r, run.res.caller, o.Getenv))
 	if len(violations) > 0 {
 		fmt.Fprintln(o.IO.ErrOut, "\nRefusing to apply; nothing was changed:")
 		for _, v := range violations {
@@ -208,64 +190,63 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 		_ = writeReport(o.Report, p, &apply.Report{Results: []apply.Result{}}, violations, o.Now(), 0, false)
 		return silentExit(ExitError)
 	}
-	if caller == nil {
+	if run.res.caller == nil {
 		fmt.Fprintln(o.IO.ErrOut, "note: temporary AK/SK cannot say which user they belong to, so the guard for reposync's own admin role is inactive")
 	}
-	if !o.Yes {
-		ok, err := confirm(o.IO, fmt.Sprintf("Apply %s (%s)? Type 'yes' to continue: ", state.Count(p.Summary.Total()-p.Summary.Manual, "change"), p.Summary.Line()))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("apply cancelled; nothing was changed")
-		}
-		// Someone may have changed the live state while the question was
-		// open: read again what the plan read, and refuse if it moved.
-		again, err := makePlan(ctx, o.IO, s, d, &r, origin, o.Getenv)
-		if err != nil {
-			return err
-		}
-		stale := staleness(p, again.plan, d.Digest, s.conn.Project)
-		stale = append(stale, plan.ChangesDiffer(p, again.plan)...)
-		if len(stale) > 0 {
-			for _, line := range stale {
-				fmt.Fprintln(o.IO.ErrOut, "  "+line)
-			}
-			return fmt.Errorf("the live state changed while waiting for confirmation (%s); nothing was changed, plan again", state.Count(len(stale), "difference"))
-		}
+	if o.Yes {
+		return nil
 	}
+	ok, err := confirm(o.IO, fmt.Sprintf("Apply %s (%s)? Type 'yes' to continue: ", state.Count(p.Summary.Total()-p.Summary.Manual, "change"), p.Summary.Line()))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("apply cancelled; nothing was changed")
+	}
+	// Someone may have changed the live state while the question was open:
+	// read again what the plan read, and refuse if it moved.
+	again, err := makePlan(ctx, o.IO, run.s, run.d, &run.r, run.origin, o.Getenv)
+	if err != nil {
+		return err
+	}
+	if n := run.stale(p, again.plan); n > 0 {
+		return fmt.Errorf("the live state changed while waiting for confirmation (%s); nothing was changed, plan again", state.Count(n, "difference"))
+	}
+	return nil
+}
+
+// apply runs the plan's changes, reading each repository back as soon as
+// its writes end while the others are written (converge.go), and reports.
+func (run *planRun) apply(ctx context.Context, o *ApplyOptions, p *plan.Plan) error {
 	start := o.Now()
-	// Each repository is read back as soon as its writes end, while the
-	// others are written (converge.go).
 	cctx, stopConfirm := context.WithCancel(ctx)
 	defer stopConfirm()
-	conf := startConfirm(cctx, s, d, r, res.liveState, p)
+	conf := startConfirm(cctx, run.s, run.d, run.r, run.res.liveState, p)
 	prog := newProgress(o.IO, o.Now)
 	prog.confirmed = conf.progress
-	rep := apply.Run(ctx, p, s.remote.NewWriter(secret), apply.Options{Concurrency: s.conn.Concurrency, FailFast: o.FailFast,
+	secret := func(name string) (string, bool) { v := o.Getenv(name); return v, v != "" }
+	rep := apply.Run(ctx, p, run.s.remote.NewWriter(secret), apply.Options{Concurrency: run.s.conn.Concurrency, FailFast: o.FailFast,
 		OnProgress: prog.update, OnSettled: conf.settled, Grace: interruptGrace})
 	prog.finish()
 	if err := conf.finish(cctx, rep); err != nil && ctx.Err() == nil {
 		fmt.Fprintf(o.IO.ErrOut, "warning: could not read back what apply changed, so whether every change took effect is not confirmed: %v\n", err)
 	}
 	elapsed := o.Now().Sub(start)
+	confirmed := 0
 	for _, r := range rep.Results {
 		if r.Status == apply.StatusFailed {
 			code := ""
 			if r.Code != "" {
 				code = " [" + r.Code + "]"
 			}
-			fmt.Fprintln(out, state.Visible(fmt.Sprintf("failed: %s%s: %s", r.Address, code, r.Message))) // a live name may hold any character
+			fmt.Fprintln(o.IO.Out, state.Visible(fmt.Sprintf("failed: %s%s: %s", r.Address, code, r.Message))) // a live name may hold any character
 		}
-	}
-	interrupted := ctx.Err() != nil
-	confirmed := 0
-	for _, r := range rep.Results {
 		if r.Confirmed {
 			confirmed++
 		}
 	}
-	fmt.Fprintf(out, "Apply %s in %s: %s; %d of the done changes confirmed by reading back.\n", map[bool]string{false: "finished", true: "interrupted"}[interrupted],
+	interrupted := ctx.Err() != nil
+	fmt.Fprintf(o.IO.Out, "Apply %s in %s: %s; %d of the done changes confirmed by reading back.\n", map[bool]string{false: "finished", true: "interrupted"}[interrupted],
 		elapsed.Round(10*time.Millisecond), rep.Summary.Line(), confirmed)
 	if err := writeReport(o.Report, p, rep, nil, start, elapsed, interrupted); err != nil {
 		return err
@@ -346,12 +327,7 @@ func staleness(saved, fresh *plan.Plan, digest, project string) []string {
 	if saved.SpecDigest != digest {
 		out = append(out, "the spec changed since the plan was made")
 	}
-	keys := make([]string, 0, len(saved.Live))
-	for k := range saved.Live {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(saved.Live)) {
 		now, ok := fresh.Live[k]
 		switch {
 		case !ok:

@@ -565,6 +565,16 @@ func TestDoctorReportsADeniedTree(t *testing.T) {
 	if rep.Identity.Status != doctor.IdentityKnown || rep.Outcome.Status != doctor.OutcomeProblems {
 		t.Errorf("identity %s, outcome %+v", rep.Identity.Status, rep.Outcome)
 	}
+	// The write probe cannot find its repository without the tree: it says
+	// so and writes nothing (it used to read the missing tree and crash).
+	code, rep, errOut = w.doctor("--write-probe", "pay/api/gw", "--yes")
+	if code != ExitError {
+		t.Errorf("with --write-probe: exit %d, want 1\n%s", code, errOut)
+	}
+	if p := rep.WriteProbe; p == nil || p.Status != doctor.ProbeFailed || len(p.Steps) != 1 || !strings.Contains(p.Steps[0].Detail, "could not be listed") {
+		t.Errorf("write probe %+v", rep.WriteProbe)
+	}
+	assertNoWrites(t, w.sim)
 }
 
 func TestDoctorRefusedCredentialsExit4(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/iostreams"
@@ -376,6 +377,14 @@ type planResult struct {
 // plan says what apply would refuse. Problems (names that cannot be
 // resolved, impossible requests) are printed and make it fail.
 func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r *resolved, origin *specOrigin, getenv func(string) string) (*planResult, error) {
+	// Who runs reposync matters only to a plan with changes, but is asked
+	// while the live state is read, in its own idle budget, so that such a
+	// plan does not wait one more round trip for it.
+	who := make(chan func(*state.Live) (*state.LiveUser, error), 1)
+	go func() {
+		id, err := s.api.CallerIdentity(ctx)
+		who <- func(live *state.Live) (*state.LiveUser, error) { return callerIdentity(id, err, live) }
+	}()
 	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.prune && r.allowDeleteGroups, scope: r.scope, base: r.base, withdrawn: r.withdrawn})
 	if err != nil {
 		return nil, err
@@ -405,13 +414,71 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	}
 	res := &planResult{plan: p, liveState: ls}
 	if p.Summary.Total() > 0 {
-		if res.caller, err = callerIdentity(ctx, s, ls.live); err != nil {
+		if res.caller, err = (<-who)(ls.live); err != nil {
 			return nil, err
 		}
 	}
 	recordOrigin(p, origin)
 	p.Refusals = plan.Check(p, ls.live, guardrails(*r, res.caller, getenv))
 	return res, nil
+}
+
+// planRun is what plan and apply share: the spec, the flags resolved
+// against it, the connection and the plan made from them.
+type planRun struct {
+	ios    *iostreams.IOStreams
+	getenv func(string) string
+	origin *specOrigin
+	d      *state.Desired
+	r      resolved
+	s      *session
+	res    *planResult
+}
+
+// prepare loads the spec below the origin's paths, resolves the change
+// flags, narrows the plan to --changed-since or --target when scoped, lets
+// before adjust the flags or refuse, connects and makes the plan.
+func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes ChangeOptions, now func() time.Time, before func(*resolved) error, scoped bool) error {
+	d, err := loadSpec(run.ios, run.origin.paths)
+	if err != nil {
+		return err
+	}
+	r, err := changes.resolve(d)
+	if err != nil {
+		return err
+	}
+	r.today = today(now)
+	if scoped {
+		if err := chooseScope(ctx, run.ios, changes, run.origin, d, &r); err != nil {
+			return err
+		}
+	}
+	if before != nil {
+		if err := before(&r); err != nil {
+			return err
+		}
+	}
+	s, err := connect(ctx, conn, connectOptions{getenv: run.getenv, ios: run.ios, specProject: d.Project, iamProject: d.GitAuths != nil})
+	if err != nil {
+		return err
+	}
+	res, err := makePlan(ctx, run.ios, s, d, &r, run.origin, run.getenv)
+	if err != nil {
+		return err
+	}
+	run.d, run.r, run.s, run.res = d, r, s, res
+	return nil
+}
+
+// stale prints how a plan differs from a fresh one of the same spec (the
+// spec digest, the project, every live object it recorded, its changes)
+// and returns how many differences there are: 0 means it still holds.
+func (run *planRun) stale(old, fresh *plan.Plan) int {
+	diffs := append(staleness(old, fresh, run.d.Digest, run.s.conn.Project), plan.ChangesDiffer(old, fresh)...)
+	for _, line := range diffs {
+		fmt.Fprintln(run.ios.ErrOut, "  "+line)
+	}
+	return len(diffs)
 }
 
 // guardrails are the limits a plan is checked against, from the resolved
@@ -421,13 +488,12 @@ func guardrails(r resolved, caller *state.LiveUser, getenv func(string) string) 
 		Caller: caller, HasSecret: func(name string) bool { return getenv(name) != "" }}
 }
 
-// callerIdentity finds the identity reposync runs as: the login's user
-// (IAM password), the token's user (IAM token validation) or the access
-// key's owner (IAM credential query). Only temporary AK/SK cannot say who
-// they are; then it is nil and the guard for the caller's own admin role is
-// inactive, which apply says.
-func callerIdentity(ctx context.Context, s *session, live *state.Live) (*state.LiveUser, error) {
-	id, err := s.api.CallerIdentity(ctx)
+// callerIdentity is the live user reposync runs as, from the answer of
+// api.CallerIdentity: the login's user (IAM password), the token's user
+// (IAM token validation) or the access key's owner (IAM credential query).
+// Only temporary AK/SK cannot say who they are; then it is nil and the
+// guard for the caller's own admin role is inactive, which apply says.
+func callerIdentity(id api.Identity, err error, live *state.Live) (*state.LiveUser, error) {
 	if errors.Is(err, api.ErrIdentityUnknown) {
 		return nil, nil
 	}

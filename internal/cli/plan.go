@@ -99,27 +99,11 @@ func runPlan(ctx context.Context, o *PlanOptions) (err error) {
 	if o.Summary && format == render.FormatMarkdown {
 		return fmt.Errorf("--summary prints text or JSON; it cannot be combined with --format markdown")
 	}
-	d, err := loadSpec(o.IO, o.Paths)
-	if err != nil {
+	run := &planRun{ios: o.IO, getenv: o.Getenv, origin: origin}
+	if err := run.prepare(ctx, o.Conn, o.Changes, o.Now, nil, true); err != nil {
 		return err
 	}
-	r, err := o.Changes.resolve(d)
-	if err != nil {
-		return err
-	}
-	r.today = today(o.Now)
-	if err := chooseScope(ctx, o.IO, o.Changes, origin, d, &r); err != nil {
-		return err
-	}
-	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, ios: o.IO, specProject: d.Project, iamProject: d.GitAuths != nil})
-	if err != nil {
-		return err
-	}
-	res, err := makePlan(ctx, o.IO, s, d, &r, origin, o.Getenv)
-	if err != nil {
-		return err
-	}
-	p := res.plan
+	p, d := run.res.plan, run.d
 	if o.Out != "" {
 		var buf bytes.Buffer
 		if err := plan.Encode(&buf, p); err != nil {
@@ -153,7 +137,7 @@ func runPlan(ctx context.Context, o *PlanOptions) (err error) {
 		fmt.Fprintln(o.IO.Out, p.Summary.Line())
 	default:
 		ro := render.Options{Color: format == render.FormatText && o.IO.ColorEnabled(), SourceLink: sourceLinker(o.Getenv, p.Context),
-			FullPlan: fullPlanRef(o.Getenv, o.Out), Owners: scopeOwners(origin, d, r.base)}
+			FullPlan: fullPlanRef(o.Getenv, o.Out), Owners: scopeOwners(origin, d, run.r.base)}
 		if err := render.Render(o.IO.Out, p, format, ro); err != nil {
 			return err
 		}

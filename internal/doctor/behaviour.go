@@ -3,9 +3,9 @@ package doctor
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -38,19 +38,15 @@ func (r *run) behaviour() {
 	if r.o.WriteProbe == "" {
 		const how = "only the write probe can tell: reposync doctor --write-probe REPOSITORY"
 		r.rep.Behaviour = append(r.rep.Behaviour,
-			Check{ID: "A13", Name: "batch_update", Status: NotObserved, Summary: how, Observed: map[string]any{}},
-			Check{ID: "A25", Name: "attach_conflict", Status: NotObserved, Summary: how, Observed: map[string]any{}})
+			check("A13", "batch_update", NotObserved, how, nil), check("A25", "attach_conflict", NotObserved, how, nil))
 	}
 }
 
 // sortChecks orders checks by assumption row, then name.
 func sortChecks(cs []Check) {
 	num := func(id string) int { n, _ := strconv.Atoi(strings.TrimPrefix(id, "A")); return n }
-	sort.SliceStable(cs, func(i, j int) bool {
-		if a, b := num(cs[i].ID), num(cs[j].ID); a != b {
-			return a < b
-		}
-		return cs[i].Name < cs[j].Name
+	slices.SortStableFunc(cs, func(a, b Check) int {
+		return cmp.Or(cmp.Compare(num(a.ID), num(b.ID)), strings.Compare(a.Name, b.Name))
 	})
 }
 
@@ -98,7 +94,7 @@ func checkFullPath(listings []listing, listErr error, walkWarnings []string) Che
 			}
 		}
 	}
-	ns := sortedKeys(namespaces)
+	ns := nonNil(slices.Sorted(maps.Keys(namespaces)))
 	obs := map[string]any{"items": items, "namespaces": ns, "without_namespace": plain, "without_full_path": empty,
 		"mismatches": nonNil(mismatches), "walk_warnings": nonNil(walkWarnings)}
 	switch {
@@ -127,14 +123,13 @@ type evidence struct {
 	samples []*sample
 }
 
-// row is one v4 member row with the legacy level of the same user, and
+// row is one v4 member row paired with the same user's legacy row, and
 // whether CodeArts syncs it from the project (as reposync reads it).
 type row struct {
-	repo     string
-	m        api.RepositoryMember
-	level    int64
-	hasLevel bool
-	synced   bool
+	api.MemberRow
+	repo   string
+	level  int64 // the legacy level; 0 when the legacy list did not have the member
+	synced bool
 }
 
 // memberRows pairs each sampled repository's v4 rows with its legacy rows
@@ -147,9 +142,9 @@ func (ev evidence) memberRows() (rows []row, repos int) {
 		repos++
 		paired, _ := s.join()
 		for _, p := range paired {
-			r := row{repo: s.path, m: p.RepositoryMember, synced: ev.setting.Synced(p.RepositoryMember, ev.project)}
+			r := row{MemberRow: p, repo: s.path, synced: ev.setting.Synced(p.RepositoryMember, ev.project)}
 			if p.Legacy != nil {
-				r.level, r.hasLevel = p.Legacy.Role, true
+				r.level = p.Legacy.Role
 			}
 			rows = append(rows, r)
 		}
@@ -172,11 +167,11 @@ func checkMemberSync(ev evidence) Check {
 			syncedRows++
 			with[r.repo] = true
 		}
-		if r.m.IsRepoCreator == 1 {
+		if r.IsRepoCreator == 1 {
 			creators++
 			with[r.repo] = true
 		}
-		if r.m.IsProjectAdmin == 1 {
+		if r.IsProjectAdmin == 1 {
 			admins++
 		}
 	}
@@ -206,27 +201,26 @@ func checkSyncMarkers(ev evidence) Check {
 	var bySourceID, byRole, byAdmin, byCreator int
 	var unmarked, roleOnly []string
 	for _, r := range rows {
-		m := r.m
 		switch {
-		case !m.Direct():
+		case !r.Direct():
 			continue
-		case m.MemberSourceID == ev.project && ev.project != "":
+		case r.MemberSourceID == ev.project && ev.project != "":
 			bySourceID++
 		case r.synced:
 			byRole++
-			roleOnly = append(roleOnly, fmt.Sprintf("%s in %s (project role %s)", m.UserName, r.repo, m.ProjectRoleName))
-		case m.IsProjectAdmin == 1:
+			roleOnly = append(roleOnly, fmt.Sprintf("%s in %s (project role %s)", r.UserName, r.repo, r.ProjectRoleName))
+		case r.IsProjectAdmin == 1:
 			byAdmin++
-		case m.IsRepoCreator == 1:
+		case r.IsRepoCreator == 1:
 			byCreator++
 		default:
-			_, known := state.RoleForName(m.RepositoryRoleName)
-			if r.hasLevel {
+			_, known := state.RoleForName(r.RepositoryRoleName)
+			if r.Legacy != nil {
 				_, err := state.RoleForLevel(int(r.level))
 				known = err == nil
 			}
 			if !known {
-				unmarked = append(unmarked, fmt.Sprintf("%s in %s: role %s%s, member_source_id %q", m.UserName, r.repo, quoteOr(m.RepositoryRoleName, "none"), levelText(r), m.MemberSourceID))
+				unmarked = append(unmarked, fmt.Sprintf("%s in %s: role %s%s, member_source_id %q", r.UserName, r.repo, quoteOr(r.RepositoryRoleName, "none"), levelText(r), r.MemberSourceID))
 			}
 		}
 	}
@@ -256,11 +250,7 @@ func roleLevels(rows []row, keep func(row) bool) []RoleLevel {
 	count := map[RoleLevel]int{}
 	for _, r := range rows {
 		if keep(r) {
-			k := RoleLevel{Role: r.m.RepositoryRoleName, Level: r.level}
-			if !r.hasLevel {
-				k.Level = 0
-			}
-			count[k]++
+			count[RoleLevel{Role: r.RepositoryRoleName, Level: r.level}]++
 		}
 	}
 	out := make([]RoleLevel, 0, len(count))
@@ -268,11 +258,8 @@ func roleLevels(rows []row, keep func(row) bool) []RoleLevel {
 		k.Rows = n
 		out = append(out, k)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Role != out[j].Role {
-			return out[i].Role < out[j].Role
-		}
-		return out[i].Level < out[j].Level
+	slices.SortFunc(out, func(a, b RoleLevel) int {
+		return cmp.Or(strings.Compare(a.Role, b.Role), cmp.Compare(a.Level, b.Level))
 	})
 	return out
 }
@@ -314,7 +301,7 @@ func checkCreator(ev evidence) Check {
 	if repos == 0 {
 		return check(id, name, NotObserved, "no repository member list was read", nil)
 	}
-	levels := roleLevels(rows, func(r row) bool { return r.m.IsRepoCreator == 1 })
+	levels := roleLevels(rows, func(r row) bool { return r.IsRepoCreator == 1 })
 	obs := map[string]any{"roles": levels}
 	if len(levels) == 0 {
 		return check(id, name, NotObserved, "no member is flagged is_repo_creator in the sampled repositories", obs)
@@ -336,7 +323,7 @@ func checkRoleNames(ev evidence) Check {
 		return check(id, name, NotObserved, "no repository member list was read", nil)
 	}
 	levels := roleLevels(rows, func(r row) bool {
-		return r.m.Direct() && !r.synced && r.m.IsRepoCreator != 1
+		return r.Direct() && !r.synced && r.IsRepoCreator != 1
 	})
 	obs := map[string]any{"roles": levels}
 	if len(levels) == 0 {
@@ -426,7 +413,7 @@ var documentedTotal = map[string]bool{
 func checkXTotal(lists map[string]api.ListFacts) Check {
 	const id, name = "A16", "x_total"
 	var with, without, missing, extra []string
-	for _, op := range sortedKeys(lists) {
+	for _, op := range slices.Sorted(maps.Keys(lists)) {
 		f := lists[op]
 		if op == "ListRepoMembers" || f.Pages == 0 {
 			continue
@@ -451,7 +438,7 @@ func checkXTotal(lists map[string]api.ListFacts) Check {
 	case len(missing)+len(extra) > 0:
 		return check(id, name, DiffersHandled, "X-Total is not where REFERENCE §3.2 puts it: "+strings.Join(append(missing, extra...), ", ")+"; reposync never relies on it to stop paging", obs)
 	}
-	return check(id, name, AsAssumed, fmt.Sprintf("X-Total arrives exactly on the documented lists (%s)", strings.Join(nonNil(with), ", ")), obs)
+	return check(id, name, AsAssumed, fmt.Sprintf("X-Total arrives exactly on the documented lists (%s)", strings.Join(with, ", ")), obs)
 }
 
 // checkPageSize (A16): a page holds what limit asks (reposync asks 100).
@@ -460,11 +447,13 @@ func checkXTotal(lists map[string]api.ListFacts) Check {
 func checkPageSize(lists map[string]api.ListFacts) Check {
 	const id, name = "A16", "page_size"
 	caps := map[string]int{}
+	var capped []string
 	largest, largestOp := 0, ""
-	for _, op := range sortedKeys(lists) {
+	for _, op := range slices.Sorted(maps.Keys(lists)) {
 		f := lists[op]
 		if f.PageCap > 0 {
 			caps[op] = f.PageCap
+			capped = append(capped, fmt.Sprintf("%s at %d", op, f.PageCap))
 		}
 		if f.LargestPage > largest {
 			largest, largestOp = f.LargestPage, op
@@ -474,12 +463,8 @@ func checkPageSize(lists map[string]api.ListFacts) Check {
 	switch {
 	case largestOp == "":
 		return check(id, name, NotObserved, "no list returned an item", obs)
-	case len(caps) > 0:
-		var cs []string
-		for _, op := range sortedKeys(caps) {
-			cs = append(cs, fmt.Sprintf("%s at %d", op, caps[op]))
-		}
-		return check(id, name, DiffersHandled, "pages are cut below the limit of 100: "+strings.Join(cs, ", ")+"; reposync learned the cap and paged by it", obs)
+	case len(capped) > 0:
+		return check(id, name, DiffersHandled, "pages are cut below the limit of 100: "+strings.Join(capped, ", ")+"; reposync learned the cap and paged by it", obs)
 	case largest >= 100:
 		return check(id, name, AsAssumed, fmt.Sprintf("full pages of %d items (%s)", largest, largestOp), obs)
 	}
@@ -504,7 +489,7 @@ func checkTreeOrder(listings []listing, listErr error) Check {
 		for _, it := range l.items {
 			ids[it.DescendantType] = append(ids[it.DescendantType], it.ID)
 		}
-		for _, kind := range sortedKeys(ids) {
+		for _, kind := range slices.Sorted(maps.Keys(ids)) {
 			s := ids[kind]
 			if len(s) < 2 {
 				continue
@@ -613,7 +598,7 @@ func levelName(l int64) string {
 }
 
 func levelText(r row) string {
-	if !r.hasLevel {
+	if r.Legacy == nil {
 		return ", no legacy level"
 	}
 	return fmt.Sprintf(", level %d", r.level)

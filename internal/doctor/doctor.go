@@ -15,7 +15,6 @@ package doctor
 import (
 	"context"
 	"errors"
-	"sort"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/state"
@@ -351,10 +350,7 @@ func apiError(err error) *APIError {
 // REFERENCE §15.2), which is a permission, not an authentication, failure.
 func refused(err error) bool {
 	var e *api.Error
-	if !errors.As(err, &e) || !api.IsAuth(err) {
-		return false
-	}
-	return e.Status == 401 && e.Code != "CH.080401"
+	return errors.As(err, &e) && api.IsAuth(err) && e.Status == 401 && e.Code != "CH.080401"
 }
 
 // classify turns a read's error into a permission status.
@@ -367,14 +363,3 @@ func classify(err error) string {
 	}
 	return Failed
 }
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func ptr[T any](v T) *T { return &v }

@@ -1,9 +1,11 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,21 +105,19 @@ func (g grant) key() string {
 
 func grantKeys(rule *api.FilePushPermission) map[string]string {
 	out := map[string]string{}
+	add := func(g grant) { out[g.key()] = g.String() }
 	if rule == nil {
 		return out
 	}
 	for _, a := range rule.Actions {
 		for _, u := range a.Users {
-			g := grant{kind: "user", id: u.ID, name: u.Name}
-			out[g.key()] = g.String()
+			add(grant{kind: "user", id: u.ID, name: u.Name})
 		}
 		for _, t := range a.UserTeams {
-			g := grant{kind: "member group", id: t.ID, name: t.Name}
-			out[g.key()] = g.String()
+			add(grant{kind: "member group", id: t.ID, name: t.Name})
 		}
 		for _, ro := range a.Roles {
-			g := grant{kind: "role", name: ro.Name}
-			out[g.key()] = g.String()
+			add(grant{kind: "role", name: ro.Name})
 		}
 	}
 	return out
@@ -142,9 +142,8 @@ func action(gs []grant) api.PushActionBody {
 // users first, then member groups, then roles.
 func (r *run) probeGrants() []grant {
 	var out []grant
-	users := append([]api.GrantedUser(nil), r.users...)
-	sort.Slice(users, func(i, j int) bool { return users[i].Name < users[j].Name })
-	for _, u := range users {
+	byName := func(a, b api.GrantedUser) int { return strings.Compare(a.Name, b.Name) }
+	for _, u := range slices.SortedFunc(slices.Values(r.users), byName) {
 		if u.ID > 0 {
 			out = append(out, grant{kind: "user", id: u.ID, name: u.Name})
 		}
@@ -168,6 +167,11 @@ func (r *run) probe(ctx context.Context) *Probe {
 		r.rep.Behaviour = append(r.rep.Behaviour, a13, a25)
 		p.Status, p.Summary = r.probeOutcome(p)
 	}()
+	if r.live == nil {
+		p.Steps = append(p.Steps, ProbeStep{Step: "create", Operation: "CreateFilePushPermission", Status: StepFailed,
+			Detail: "the project tree could not be listed, so repository " + p.Repository + " could not be found; nothing was written"})
+		return p
+	}
 	repo := r.live.Repositories[p.Repository]
 	if repo == nil || repo.Archived {
 		p.Steps = append(p.Steps, ProbeStep{Step: "create", Operation: "CreateFilePushPermission", Status: StepFailed,
@@ -203,7 +207,7 @@ func (r *run) probeRule(ctx context.Context, repo *state.LiveRepository, p *Prob
 	grants := r.probeGrants()
 	defer r.cleanup(ctx, repo, p)
 	rule, err := r.c.CreateFilePushPermission(ctx, repo.ID, api.NewFilePushPermission{Path: p.Path, Actions: []api.PushActionBody{action(grants)}})
-	detail := fmt.Sprintf("rule %d at %s granting %s", rule.ID, p.Path, grantList(grants))
+	detail := fmt.Sprintf("rule %d at %s granting %s", rule.ID, p.Path, nobodyOr(grantStrings(grants)))
 	if err != nil {
 		detail = "a rule at " + p.Path
 	}
@@ -217,12 +221,12 @@ func (r *run) probeRule(ctx context.Context, repo *state.LiveRepository, p *Prob
 		keep := grants[:len(grants)-1]
 		answer, err := r.c.BatchUpdateRepositoryFilePushPermissions(ctx, repo.ID, []api.FilePushPermissionUpdate{{ID: rule.ID, Path: p.Path, Actions: []api.PushActionBody{action(keep)}}})
 		if !r.step(ctx, p, ProbeStep{Step: "update", Operation: "BatchUpdateRepositoryFilePushPermissions",
-			Detail: fmt.Sprintf("sent %s (dropping %s)", grantList(keep), grants[len(grants)-1])}, err) {
+			Detail: fmt.Sprintf("sent %s (dropping %s)", nobodyOr(grantStrings(keep)), grants[len(grants)-1])}, err) {
 			return false
 		}
 		rules, err := r.c.ListRepositoryFilePushPermissions(ctx, repo.ID)
 		back := findRule(rules, rule.ID)
-		if !r.step(ctx, p, ProbeStep{Step: "read_back", Operation: "ListRepositoryFilePushPermissions", Detail: "the rule now grants " + keysText(grantKeys(back))}, err) {
+		if !r.step(ctx, p, ProbeStep{Step: "read_back", Operation: "ListRepositoryFilePushPermissions", Detail: "the rule now grants " + nobodyOr(sortedValues(grantKeys(back)))}, err) {
 			return false
 		}
 		*a13 = batchUpdateVerdict(grants, keep, findRule(answer, rule.ID), back)
@@ -280,23 +284,21 @@ func (r *run) probeAttach(ctx context.Context, repo *state.LiveRepository, p *Pr
 		obs["http_status"], obs["code"] = e.HTTPStatus, e.Code
 	}
 	s := ProbeStep{Step: "attach_again", Operation: "AssociateRepositoryUserGroup", Detail: "member group " + g.UserGroupName + ", already attached"}
+	// A 409 is the answer looked for, so the step is done.
 	switch {
 	case err == nil:
-		r.step(ctx, p, s, nil)
 		*a25 = check(id, name, DiffersHandled, "attaching an attached member group succeeds instead of answering 409; reposync counts success as done", obs)
 	case api.IsAlreadyExists(err):
-		s.Status = StepDone
 		s.Detail += ": 409 CH_23_51308"
-		r.step(ctx, p, s, nil)
 		*a25 = check(id, name, AsAssumed, "attaching an attached member group answers 409 CH_23_51308", obs)
 	case api.IsConflict(err):
-		s.Status = StepDone
-		s.Detail += fmt.Sprintf(": 409 %s", apiError(err).Code)
-		r.step(ctx, p, s, nil)
+		s.Detail += ": 409 " + apiError(err).Code
 		*a25 = check(id, name, DiffersUnsupported, fmt.Sprintf("attaching an attached member group answers 409 %q, not CH_23_51308: reposync would count it a failure", apiError(err).Code), obs)
 	default:
 		r.step(ctx, p, s, err)
+		return
 	}
+	r.step(ctx, p, s, nil)
 }
 
 // cleanup removes every rule at the probe's path, on a context that survives
@@ -364,11 +366,7 @@ func (r *run) probeOutcome(p *Probe) (string, string) {
 	case r.interrupted:
 		return ProbeInterrupted, "interrupted; " + left
 	case len(failed) > 0 || len(p.Cleanup.Failed) > 0:
-		msg := left
-		if len(failed) > 0 {
-			msg = strings.Join(failed, "; ") + "; " + left
-		}
-		return ProbeFailed, msg
+		return ProbeFailed, strings.Join(append(failed, left), "; ")
 	}
 	return ProbePassed, "every step ran; " + left
 }
@@ -381,10 +379,8 @@ func detailText(s ProbeStep) string {
 }
 
 func findRule(rules []api.FilePushPermission, id int64) *api.FilePushPermission {
-	for i := range rules {
-		if rules[i].ID == id {
-			return &rules[i]
-		}
+	if i := slices.IndexFunc(rules, func(r api.FilePushPermission) bool { return r.ID == id }); i >= 0 {
+		return &rules[i]
 	}
 	return nil
 }
@@ -397,24 +393,13 @@ func grantStrings(gs []grant) []string {
 	return out
 }
 
-func grantList(gs []grant) string {
-	if len(gs) == 0 {
-		return "nobody"
-	}
-	return strings.Join(grantStrings(gs), ", ")
-}
+// nobodyOr lists grants as text, "nobody" for none.
+func nobodyOr(grants []string) string { return cmp.Or(strings.Join(grants, ", "), "nobody") }
 
 func sortedValues(m map[string]string) []string {
 	out := make([]string, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, m[k])
 	}
 	return out
-}
-
-func keysText(m map[string]string) string {
-	if len(m) == 0 {
-		return "nobody"
-	}
-	return strings.Join(sortedValues(m), ", ")
 }

@@ -1,9 +1,12 @@
 package doctor
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -27,32 +30,47 @@ var statusText = map[string]string{
 	StepDone: "done", StepSkipped: "skipped", // StepFailed is Failed
 }
 
-func word(status string) string {
-	if s, ok := statusText[status]; ok {
-		return s
-	}
-	return status
+// clockText is how the text report words a clock's status.
+var clockText = map[string]string{
+	ClockOK: "ok", ClockNotRelevant: "ok (only AK/SK signatures depend on it)",
+	ClockWarning: "warning: AK/SK signatures are refused from 15 minutes off; synchronise the clock (NTP)",
+	ClockRefused: "too far: the gateway refuses AK/SK signatures 15 minutes off; synchronise the clock (NTP)",
 }
 
-// WriteText writes the report for a terminal.
+func word(status string) string { return cmp.Or(statusText[status], status) }
+
+// WriteText writes the report for a terminal, section by section.
 func WriteText(w io.Writer, r *Report) error {
 	b := &strings.Builder{}
+	writeHeading(b, r.Project, r.Spec)
+	writeConnection(b, r.Connection)
+	writeIdentity(b, r.Identity)
+	writeTree(b, r.Tree)
+	writeReads(b, r.Permissions)
+	writeWrites(b, r.Writes)
+	writeQuota(b, r.Quota)
+	writeBehaviour(b, r.Behaviour)
+	writeProbe(b, r.WriteProbe, r.Outcome.Status == OutcomeRefused)
+	writeOutcome(b, r.Outcome)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeHeading(b *strings.Builder, project string, s *SpecSummary) {
 	what := "no spec: checking everything a spec could need"
-	if s := r.Spec; s != nil {
+	if s != nil {
 		what = fmt.Sprintf("spec %s: %s, %s", strings.Join(s.Paths, " "), state.Count(s.ManagedRepositories, "managed repository"), state.Count(s.Groups, "group"))
 		if s.GitAuths {
 			what += ", Git authorizations"
 		}
 	}
-	fmt.Fprintf(b, "reposync doctor: project %s (%s)\n", r.Project, what)
+	fmt.Fprintf(b, "reposync doctor: project %s (%s)\n", project, what)
+}
 
-	c := r.Connection
+func writeConnection(b *strings.Builder, c Connection) {
 	section(b, "Connection")
 	t := table(b)
-	cred := map[string]string{"aksk": "AK/SK", "token": "token (X-Auth-Token)", "iam-password": "IAM password login"}[c.Credentials]
-	if cred == "" {
-		cred = c.Credentials
-	}
+	cred := cmp.Or(map[string]string{"aksk": "AK/SK", "token": "token (X-Auth-Token)", "iam-password": "IAM password login"}[c.Credentials], c.Credentials)
 	if c.Temporary {
 		cred += ", temporary (security token)"
 	}
@@ -61,23 +79,23 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintf(t, "  endpoint\t%s (every service)\n", c.Endpoint)
 	} else {
 		fmt.Fprintf(t, "  region\t%s\n", c.Region)
-		for _, svc := range sortedKeys(c.Hosts) {
+		for _, svc := range slices.Sorted(maps.Keys(c.Hosts)) {
 			fmt.Fprintf(t, "  %s\t%s\n", svc, c.Hosts[svc])
 		}
 	}
-	fmt.Fprintf(t, "  IAM project\t%s\n", orText(c.IAMProjectID, "unknown (set HW_PROJECT_ID)"))
+	fmt.Fprintf(t, "  IAM project\t%s\n", cmp.Or(c.IAMProjectID, "unknown (set HW_PROJECT_ID)"))
 	for _, cl := range c.Clock {
-		fmt.Fprintf(t, "  clock of %s\t%+ds against this machine: %s\n", cl.Service, cl.SkewSeconds, clockText(cl.Status))
+		fmt.Fprintf(t, "  clock of %s\t%+ds against this machine: %s\n", cl.Service, cl.SkewSeconds, clockText[cl.Status])
 	}
 	t.Flush()
+}
 
-	id := r.Identity
+func writeIdentity(b *strings.Builder, id Identity) {
 	section(b, "Identity")
-	t = table(b)
+	t := table(b)
 	switch id.Status {
 	case IdentityKnown:
-		who := orText(id.UserName, "name unknown")
-		fmt.Fprintf(t, "  user\t%s (IAM user %s, from %s)\n", who, id.UserID, id.Source)
+		fmt.Fprintf(t, "  user\t%s (IAM user %s, from %s)\n", cmp.Or(id.UserName, "name unknown"), id.UserID, id.Source)
 	case IdentityUnknown:
 		fmt.Fprintf(t, "  user\tunknown: %s\n", id.Note)
 	case IdentityRefused:
@@ -98,7 +116,7 @@ func WriteText(w io.Writer, r *Report) error {
 	for _, rr := range id.Repositories {
 		role := "not a member"
 		if rr.Member {
-			role = orText(rr.Role, "no role name")
+			role = cmp.Or(rr.Role, "no role name")
 			if rr.Level != 0 {
 				role += fmt.Sprintf(" (level %d)", rr.Level)
 			}
@@ -109,40 +127,50 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintf(t, "  on %s\t%s\n", rr.Repository, role)
 	}
 	t.Flush()
+}
 
-	if r.Tree.Groups+r.Tree.Repositories > 0 || len(r.Tree.Sampled) > 0 {
-		fmt.Fprintf(b, "\nThe project has %s and %s; sampled: %s.\n", state.Count(r.Tree.Groups, "group"),
-			state.Count(r.Tree.Repositories, "repository"), orText(strings.Join(r.Tree.Sampled, ", "), "none"))
+func writeTree(b *strings.Builder, tree Tree) {
+	if tree.Groups+tree.Repositories > 0 || len(tree.Sampled) > 0 {
+		fmt.Fprintf(b, "\nThe project has %s and %s; sampled: %s.\n", state.Count(tree.Groups, "group"),
+			state.Count(tree.Repositories, "repository"), cmp.Or(strings.Join(tree.Sampled, ", "), "none"))
 	}
-	for _, wn := range r.Tree.Warnings {
+	for _, wn := range tree.Warnings {
 		fmt.Fprintf(b, "warning: %s\n", wn)
 	}
+}
 
-	if len(r.Permissions) > 0 {
-		section(b, "Reads a plan makes")
-		t = table(b)
-		for _, p := range r.Permissions {
-			detail := p.Target
-			switch {
-			case p.Error != nil:
-				detail += errText(p.Error)
-			case p.Reason != "":
-				detail = p.Reason
-			}
-			fmt.Fprintf(t, "  %s\t%s\t%s\t%s\n", word(p.Status), p.Family, strings.Join(p.Operations, ", "), detail)
-		}
-		t.Flush()
+func writeReads(b *strings.Builder, reads []Permission) {
+	if len(reads) == 0 {
+		return
 	}
-	if len(r.Writes) > 0 {
-		section(b, "Writes apply may make (inferred from the caller's roles; only --write-probe tries one)")
-		t = table(b)
-		for _, wr := range r.Writes {
-			fmt.Fprintf(t, "  %s\t%s\t%s\n", word(wr.Status), wr.Family, wr.Reason)
+	section(b, "Reads a plan makes")
+	t := table(b)
+	for _, p := range reads {
+		detail := p.Target
+		switch {
+		case p.Error != nil:
+			detail += errText(p.Error)
+		case p.Reason != "":
+			detail = p.Reason
 		}
-		t.Flush()
+		fmt.Fprintf(t, "  %s\t%s\t%s\t%s\n", word(p.Status), p.Family, strings.Join(p.Operations, ", "), detail)
 	}
+	t.Flush()
+}
 
-	q := r.Quota
+func writeWrites(b *strings.Builder, writes []Write) {
+	if len(writes) == 0 {
+		return
+	}
+	section(b, "Writes apply may make (inferred from the caller's roles; only --write-probe tries one)")
+	t := table(b)
+	for _, wr := range writes {
+		fmt.Fprintf(t, "  %s\t%s\t%s\n", word(wr.Status), wr.Family, wr.Reason)
+	}
+	t.Flush()
+}
+
+func writeQuota(b *strings.Builder, q Quota) {
 	section(b, "Quota")
 	fmt.Fprintf(b, "  doctor made %s (%d retries, %d throttled with 429)\n", state.Count(q.Calls, "call"), q.Retries, q.Throttled)
 	if e := q.FullPlan; e.Groups+e.Repositories > 0 {
@@ -151,41 +179,47 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintf(b, "  (walk %s, reads %s: each list operation reads every repository once, all operations at once, each\n", seconds(e.WalkSeconds), seconds(e.ReadSeconds))
 		fmt.Fprintln(b, "  within its own budget; latency and lists longer than one page add to it)")
 	}
+}
 
-	if len(r.Behaviour) > 0 {
-		section(b, "API behaviour against docs/api-assumptions.md")
-		t = table(b)
-		for _, ch := range r.Behaviour {
-			fmt.Fprintf(t, "  %s\t%s\t%s\t%s\n", ch.ID, ch.Name, word(ch.Status), ch.Summary)
-		}
-		t.Flush()
+func writeBehaviour(b *strings.Builder, checks []Check) {
+	if len(checks) == 0 {
+		return
 	}
+	section(b, "API behaviour against docs/api-assumptions.md")
+	t := table(b)
+	for _, ch := range checks {
+		fmt.Fprintf(t, "  %s\t%s\t%s\t%s\n", ch.ID, ch.Name, word(ch.Status), ch.Summary)
+	}
+	t.Flush()
+}
 
+// writeProbe says why the probe did not run (refused credentials stop the
+// run before it could), or what it did step by step.
+func writeProbe(b *strings.Builder, p *Probe, refused bool) {
 	section(b, "Write probe")
-	if p := r.WriteProbe; p == nil && r.Outcome.Status == OutcomeRefused {
+	switch {
+	case p == nil && refused:
 		fmt.Fprintln(b, "  not run")
-	} else if p == nil {
+	case p == nil:
 		fmt.Fprintln(b, "  not run: --write-probe REPOSITORY tries a reversible write in a scratch repository (BatchUpdate, A13; attaching again, A25)")
-	} else {
+	default:
 		fmt.Fprintf(b, "  %s in %s, rule %s: %s\n", p.Status, p.Repository, p.Path, p.Summary)
-		t = table(b)
+		t := table(b)
 		for _, s := range p.Steps {
-			detail := s.Detail
-			if s.Error != nil {
-				detail += errText(s.Error)
-			}
-			fmt.Fprintf(t, "  %s\t%s\t%s\t%s\n", word(s.Status), s.Step, s.Operation, detail)
+			fmt.Fprintf(t, "  %s\t%s\t%s\t%s\n", word(s.Status), s.Step, s.Operation, s.Detail+errText(s.Error))
 		}
 		t.Flush()
 	}
+}
 
-	o := r.Outcome
+func writeOutcome(b *strings.Builder, o Outcome) {
 	fmt.Fprintln(b)
 	switch o.Status {
 	case OutcomeOK:
 		fmt.Fprintln(b, "Result: ok — everything reposync needs is allowed, and the API behaves as assumed or in ways reposync handles.")
 	case OutcomeRefused:
 		fmt.Fprintln(b, "Result: the credentials were refused; see docs/troubleshooting.md.")
+		return
 	case OutcomeInterrupted:
 		fmt.Fprintln(b, "Result: interrupted; the checks above are incomplete.")
 	case OutcomeWarnings:
@@ -194,31 +228,20 @@ func WriteText(w io.Writer, r *Report) error {
 	default:
 		fmt.Fprintf(b, "Result: %s, observed:\n", state.Count(len(o.Problems), "problem"))
 	}
-	if o.Status != OutcomeRefused {
-		for _, p := range o.Problems {
-			fmt.Fprintf(b, "  - %s\n", p)
-		}
-		if len(o.Warnings) > 0 && o.Status != OutcomeWarnings {
-			fmt.Fprintf(b, "and %s, inferred from the caller's roles, not observed:\n", state.Count(len(o.Warnings), "warning"))
-		}
-		for _, w := range o.Warnings {
-			fmt.Fprintf(b, "  - %s\n", w)
-		}
+	for _, p := range o.Problems {
+		fmt.Fprintf(b, "  - %s\n", p)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	if len(o.Warnings) > 0 && o.Status != OutcomeWarnings {
+		fmt.Fprintf(b, "and %s, inferred from the caller's roles, not observed:\n", state.Count(len(o.Warnings), "warning"))
+	}
+	for _, w := range o.Warnings {
+		fmt.Fprintf(b, "  - %s\n", w)
+	}
 }
 
 func section(b *strings.Builder, title string) { fmt.Fprintf(b, "\n%s\n", title) }
 
 func table(b *strings.Builder) *tabwriter.Writer { return tabwriter.NewWriter(b, 0, 0, 2, ' ', 0) }
-
-func orText(s, empty string) string {
-	if s == "" {
-		return empty
-	}
-	return s
-}
 
 func yesNo(v bool) string {
 	if v {
@@ -232,16 +255,4 @@ func seconds(s float64) string {
 		return fmt.Sprintf("%.1f s", s)
 	}
 	return fmt.Sprintf("%.0f min", s/60)
-}
-
-func clockText(status string) string {
-	switch status {
-	case ClockOK:
-		return "ok"
-	case ClockWarning:
-		return "warning: AK/SK signatures are refused from 15 minutes off; synchronise the clock (NTP)"
-	case ClockRefused:
-		return "too far: the gateway refuses AK/SK signatures 15 minutes off; synchronise the clock (NTP)"
-	}
-	return "ok (only AK/SK signatures depend on it)"
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,11 +32,9 @@ type run struct {
 	w   Walker
 	rep *Report
 
-	iamProject string
-	caller     api.Identity
-	live       *state.Live
-	managed    *Managed // nil: no spec, or the spec could not be expanded
-	scopeErr   error
+	live     *state.Live
+	managed  *Managed // nil: no spec, or the spec could not be expanded
+	scopeErr error
 
 	users     []api.GrantedUser
 	usersRead bool // ListProductPermissionResourcesGrantedUsers answered
@@ -132,8 +132,7 @@ func (r *run) stopped(ctx context.Context) bool {
 
 func (r *run) connection() {
 	r.rep.Connection = Connection{Credentials: string(r.o.Credentials), Temporary: r.o.Temporary,
-		Endpoint: api.RedactURL(r.o.Endpoint), Region: r.o.Region, Hosts: r.c.Endpoints(), IAMProjectID: r.o.IAMProjectID, Clock: []Clock{}}
-	r.iamProject = r.o.IAMProjectID
+		Endpoint: api.RedactURL(r.o.Endpoint), Region: r.o.Region, Hosts: r.c.Endpoints(), IAMProjectID: r.o.IAMProjectID}
 	if r.o.Spec != nil {
 		r.rep.Spec = &SpecSummary{Paths: r.o.Spec.Paths, Groups: r.o.Spec.Groups, GitAuths: r.o.Spec.GitAuths}
 	}
@@ -146,7 +145,6 @@ func (r *run) identity(ctx context.Context) bool {
 	caller, err := r.c.CallerIdentity(ctx)
 	switch {
 	case err == nil:
-		r.caller = caller
 		id.Status, id.UserID, id.UserName, id.Source = IdentityKnown, caller.UserID, caller.UserName, caller.Source
 		if caller.UserName != "" {
 			id.NameSource = caller.Source
@@ -163,9 +161,8 @@ func (r *run) identity(ctx context.Context) bool {
 	default:
 		id.Status, id.Error = IdentityFailed, apiError(err)
 	}
-	if r.iamProject == "" {
+	if r.rep.Connection.IAMProjectID == "" {
 		if p, err := r.c.IAMProjectID(ctx); err == nil {
-			r.iamProject = p
 			r.rep.Connection.IAMProjectID = p
 		}
 	}
@@ -197,7 +194,7 @@ func (r *run) walk(ctx context.Context) bool {
 			repos = append(repos, p)
 		}
 	}
-	sort.Strings(repos)
+	slices.Sort(repos)
 	r.rep.Tree.Repositories = len(repos)
 	candidates := repos
 	if s := r.o.Spec; s != nil && s.Managed != nil {
@@ -206,7 +203,7 @@ func (r *run) walk(ctx context.Context) bool {
 			r.scopeErr = err
 			candidates = nil
 		} else {
-			sort.Strings(m.Repositories)
+			slices.Sort(m.Repositories)
 			r.managed = &m
 			candidates = m.Repositories
 			r.rep.Spec.ManagedRepositories = len(m.Repositories)
@@ -280,10 +277,10 @@ func (r *run) lookups(ctx context.Context) bool {
 	// lists (remote.Read), and the member groups of every group the spec
 	// lists: the first group stands for both.
 	ops := []string{"ListGroupUserGroups", "ListGroupAddableUserGroups"}
-	anchor := firstGroup(r.live)
-	if anchor == nil {
+	if len(r.live.Groups) == 0 {
 		return r.read(ctx, "group_member_groups", ops, "", false, "the project has no group", nil)
 	}
+	anchor := r.live.Groups[slices.Min(slices.Collect(maps.Keys(r.live.Groups)))]
 	return r.read(ctx, "group_member_groups", ops, "group "+anchor.Path, true, "", func(ctx context.Context) error {
 		if _, err := r.c.ListGroupUserGroups(ctx, anchor.ID); err != nil {
 			return err
@@ -298,17 +295,45 @@ func (r *run) lookups(ctx context.Context) bool {
 // repository, since the behaviour checks look at them; member groups on the
 // first only. A family stops at its first failure.
 func (r *run) repositories(ctx context.Context) bool {
-	needed, why := r.repositoriesNeeded()
-	target := fmt.Sprintf("%d sampled repositories", len(r.samples))
-	if len(r.samples) == 1 {
-		target = "repository " + r.samples[0].path
+	needed, why := true, "" // why: not needed, or nothing to read
+	switch {
+	case r.scopeErr != nil:
+		why = "the spec could not be expanded: " + r.scopeErr.Error()
+	case r.o.Spec != nil && (r.managed == nil || len(r.managed.Repositories) == 0):
+		needed, why = false, "the spec manages no live repository"
+	case len(r.samples) == 0:
+		why = "no repository to read"
 	}
-	each := func(f func(context.Context, *sample) error) func(context.Context) error {
-		if len(r.samples) == 0 {
-			return nil
-		}
-		return func(ctx context.Context) error {
-			for _, s := range r.samples {
+	all, first := r.samples, r.samples[:min(1, len(r.samples))]
+	return r.readEach(ctx, "repository_members", "ListMembers", all, needed, why, func(ctx context.Context, s *sample) (err error) {
+		s.members, err = r.c.ListMembers(ctx, s.repo.ID)
+		s.hasMember = err == nil
+		return err
+	}) && r.readEach(ctx, "repository_member_levels", "ListRepoMembers", all, needed, why, func(ctx context.Context, s *sample) (err error) {
+		s.legacy, err = r.c.ListRepoMembers(ctx, s.repo.UUID)
+		s.hasLegacy = err == nil
+		return err
+	}) && r.readEach(ctx, "repository_member_groups", "ListRepositoryUserGroups", first, needed, why, func(ctx context.Context, s *sample) error {
+		_, err := r.c.ListRepositoryUserGroups(ctx, s.repo.ID)
+		return err
+	}) && r.readEach(ctx, "push_rules", "ListRepositoryFilePushPermissions", all, needed, why, func(ctx context.Context, s *sample) (err error) {
+		s.rules, err = r.c.ListRepositoryFilePushPermissions(ctx, s.repo.ID)
+		s.hasRules = err == nil
+		return err
+	})
+}
+
+// readEach records the read of one list of each of samples, in turn; the
+// first failure ends it and names its repository.
+func (r *run) readEach(ctx context.Context, family, op string, samples []*sample, needed bool, why string, f func(context.Context, *sample) error) bool {
+	target := fmt.Sprintf("%d sampled repositories", len(samples))
+	if len(samples) == 1 {
+		target = "repository " + samples[0].path
+	}
+	var fn func(context.Context) error // nil: no repository to read
+	if len(samples) > 0 {
+		fn = func(ctx context.Context) error {
+			for _, s := range samples {
 				if err := f(ctx, s); err != nil {
 					return &targetError{target: "repository " + s.path, err: err}
 				}
@@ -316,55 +341,7 @@ func (r *run) repositories(ctx context.Context) bool {
 			return nil
 		}
 	}
-	if len(r.samples) == 0 && needed {
-		why = "no repository to read"
-		if r.scopeErr != nil {
-			why = "the spec could not be expanded: " + r.scopeErr.Error()
-		}
-	}
-	first := func(f func(context.Context, *sample) error) func(context.Context) error {
-		if len(r.samples) == 0 {
-			return nil
-		}
-		return func(ctx context.Context) error {
-			s := r.samples[0]
-			if err := f(ctx, s); err != nil {
-				return &targetError{target: "repository " + s.path, err: err}
-			}
-			return nil
-		}
-	}
-	firstTarget := target
-	if len(r.samples) > 0 {
-		firstTarget = "repository " + r.samples[0].path
-	}
-	return r.read(ctx, "repository_members", []string{"ListMembers"}, target, needed, why, each(func(ctx context.Context, s *sample) (err error) {
-		s.members, err = r.c.ListMembers(ctx, s.repo.ID)
-		s.hasMember = err == nil
-		return err
-	})) && r.read(ctx, "repository_member_levels", []string{"ListRepoMembers"}, target, needed, why, each(func(ctx context.Context, s *sample) (err error) {
-		s.legacy, err = r.c.ListRepoMembers(ctx, s.repo.UUID)
-		s.hasLegacy = err == nil
-		return err
-	})) && r.read(ctx, "repository_member_groups", []string{"ListRepositoryUserGroups"}, firstTarget, needed, why, first(func(ctx context.Context, s *sample) error {
-		_, err := r.c.ListRepositoryUserGroups(ctx, s.repo.ID)
-		return err
-	})) && r.read(ctx, "push_rules", []string{"ListRepositoryFilePushPermissions"}, target, needed, why, each(func(ctx context.Context, s *sample) (err error) {
-		s.rules, err = r.c.ListRepositoryFilePushPermissions(ctx, s.repo.ID)
-		s.hasRules = err == nil
-		return err
-	}))
-}
-
-// repositoriesNeeded says whether a plan reads repository lists at all.
-func (r *run) repositoriesNeeded() (bool, string) {
-	if r.o.Spec == nil || r.scopeErr != nil {
-		return true, ""
-	}
-	if r.managed == nil || len(r.managed.Repositories) == 0 {
-		return false, "the spec manages no live repository"
-	}
-	return true, ""
+	return r.read(ctx, family, []string{op}, target, needed, why, fn)
 }
 
 func (r *run) gitAuths(ctx context.Context) bool {
@@ -372,7 +349,8 @@ func (r *run) gitAuths(ctx context.Context) bool {
 	if r.o.Spec != nil && !r.o.Spec.GitAuths {
 		return r.read(ctx, "git_auths", ops, "", false, "the spec has no git_auths", nil)
 	}
-	if r.iamProject == "" {
+	project := r.rep.Connection.IAMProjectID
+	if project == "" {
 		if r.o.Spec != nil {
 			// A plan of this spec would stop here (connect needs the id).
 			r.problems = append(r.problems, "the spec has git_auths, but the IAM project id they live in is unknown: set HW_PROJECT_ID")
@@ -384,7 +362,6 @@ func (r *run) gitAuths(ctx context.Context) bool {
 			r.problems = append(r.problems, "git_auths."+a+": password_env names a variable that is not set here; apply cannot create or re-create the authorization without it")
 		}
 	}
-	project := r.iamProject
 	return r.read(ctx, "git_auths", ops, "IAM project "+project, true, "", func(ctx context.Context) error {
 		_, err := r.c.ListAuthorizations(ctx, project)
 		return err
@@ -436,9 +413,6 @@ func orderVisible(items []api.TreeItem) bool {
 // busiestGroup is the group with the most children of one kind (at least
 // two), the first by path among equals; nil when none has two.
 func busiestGroup(live *state.Live) *state.LiveGroup {
-	if live == nil {
-		return nil
-	}
 	groups, repos := map[string]int{}, map[string]int{}
 	for p := range live.Groups {
 		groups[state.ParentPath(p)]++
@@ -450,20 +424,12 @@ func busiestGroup(live *state.Live) *state.LiveGroup {
 	}
 	var best *state.LiveGroup
 	bestN := 1
-	for _, p := range sortedKeys(live.Groups) {
+	for _, p := range slices.Sorted(maps.Keys(live.Groups)) {
 		if n := max(groups[p], repos[p]); n > bestN {
 			best, bestN = live.Groups[p], n
 		}
 	}
 	return best
-}
-
-// firstGroup is the group a plan reads the member-group catalogue from.
-func firstGroup(live *state.Live) *state.LiveGroup {
-	if live == nil || len(live.Groups) == 0 {
-		return nil
-	}
-	return live.Groups[sortedKeys(live.Groups)[0]]
 }
 
 // callerRoles finds the caller in the project's users and in the sampled
@@ -474,22 +440,21 @@ func firstGroup(live *state.Live) *state.LiveGroup {
 // project" (docs/api-assumptions.md A42), so it is not read as one.
 func (r *run) callerRoles() {
 	id := &r.rep.Identity
-	id.Repositories = []RepositoryRole{}
-	if r.caller.UserID == "" {
+	if id.UserID == "" {
 		id.ProjectAdminSource = "unknown: the identity is unknown"
 		return
 	}
 	if r.usersRead {
 		found := false
 		for _, u := range r.users {
-			if u.IAMID == r.caller.UserID || u.Username == r.caller.UserID {
+			if u.IAMID == id.UserID || u.Username == id.UserID {
 				found = true
 				if id.UserName == "" {
 					id.UserName, id.NameSource = u.Name, "ListProductPermissionResourcesGrantedUsers"
 				}
 			}
 		}
-		id.ProjectMember = ptr(found)
+		id.ProjectMember = new(found)
 	}
 	admin, rows := false, 0
 	for _, s := range r.samples {
@@ -499,7 +464,7 @@ func (r *run) callerRoles() {
 		rr := RepositoryRole{Repository: s.path}
 		paired, _ := s.join()
 		for _, m := range paired {
-			if m.UserIAMID != r.caller.UserID {
+			if m.UserIAMID != id.UserID {
 				continue
 			}
 			rows++
@@ -522,7 +487,7 @@ func (r *run) callerRoles() {
 	rowsSource := fmt.Sprintf("is_Project_admin of the caller's ListMembers rows in %s", state.Count(rows, "sampled repository"))
 	switch {
 	case rows > 0:
-		id.ProjectAdmin, id.ProjectAdminSource = ptr(admin), rowsSource
+		id.ProjectAdmin, id.ProjectAdminSource = new(admin), rowsSource
 	case len(id.Repositories) == 0:
 		id.ProjectAdminSource = "unknown: no repository member list was read"
 	default:
@@ -534,17 +499,16 @@ func (r *run) callerRoles() {
 func (r *run) clock() []Clock {
 	facts := r.c.Facts()
 	out := []Clock{}
-	for _, svc := range sortedKeys(facts.ServerTime) {
+	for _, svc := range slices.Sorted(maps.Keys(facts.ServerTime)) {
 		t := facts.ServerTime[svc]
 		skew := t.Skew()
 		c := Clock{Service: svc, ServerDate: t.Date.UTC().Format(time.RFC3339), SkewSeconds: int64(math.Round(skew.Seconds())), Status: ClockOK}
-		abs := skew.Abs()
 		switch {
 		case r.o.Credentials != api.CredentialsAKSK:
 			c.Status = ClockNotRelevant
-		case abs >= ClockRefuse:
+		case skew.Abs() >= ClockRefuse:
 			c.Status = ClockRefused
-		case abs >= ClockWarn:
+		case skew.Abs() >= ClockWarn:
 			c.Status = ClockWarning
 		}
 		out = append(out, c)
@@ -564,7 +528,7 @@ var perPlanLists = []string{"ListMembers", "ListRepoMembers", "ListRepositoryUse
 func (r *run) quota() Quota {
 	q := Quota{RateLimit: r.o.RateLimit, PerOperation: map[string]OpCalls{}}
 	for op, s := range r.c.Stats() {
-		q.PerOperation[op] = OpCalls{Calls: s.Calls, Retries: s.Retries, Throttled: s.Throttled}
+		q.PerOperation[op] = OpCalls(s)
 		q.Calls += s.Calls
 		q.Retries += s.Retries
 		q.Throttled += s.Throttled
@@ -624,11 +588,8 @@ func (r *run) outcome() {
 		}
 	}
 	for _, p := range r.rep.Permissions {
-		switch p.Status {
-		case Denied:
-			o.Problems = append(o.Problems, fmt.Sprintf("reading %s (%s) is denied on %s%s", p.Family, strings.Join(p.Operations, ", "), p.Target, errText(p.Error)))
-		case Failed:
-			o.Problems = append(o.Problems, fmt.Sprintf("reading %s (%s) failed on %s%s", p.Family, strings.Join(p.Operations, ", "), p.Target, errText(p.Error)))
+		if verb := map[string]string{Denied: "is denied", Failed: "failed"}[p.Status]; verb != "" {
+			o.Problems = append(o.Problems, fmt.Sprintf("reading %s (%s) %s on %s%s", p.Family, strings.Join(p.Operations, ", "), verb, p.Target, errText(p.Error)))
 		}
 	}
 	if r.scopeErr != nil {
@@ -668,16 +629,15 @@ func errText(e *APIError) string {
 	if e == nil {
 		return ""
 	}
-	var b strings.Builder
-	b.WriteString(":")
+	status := ""
 	if e.HTTPStatus != 0 {
-		fmt.Fprintf(&b, " %d", e.HTTPStatus)
+		status = strconv.Itoa(e.HTTPStatus)
 	}
-	if e.Code != "" {
-		fmt.Fprintf(&b, " %s", e.Code)
+	s := ":"
+	for _, part := range []string{status, e.Code, e.Message} {
+		if part != "" {
+			s += " " + part
+		}
 	}
-	if e.Message != "" {
-		fmt.Fprintf(&b, " %s", e.Message)
-	}
-	return b.String()
+	return s
 }

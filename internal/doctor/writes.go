@@ -7,7 +7,8 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// writeFamily is one kind of write apply may make, and what grants it.
+// writeFamily is one kind of write apply may make, what grants it, and
+// when a spec needs it.
 type writeFamily struct {
 	family string
 	ops    []string
@@ -15,24 +16,39 @@ type writeFamily struct {
 	// administration), "repository" (the repository's administrator, level
 	// 40, or project administration) or "iam" (ServiceStage: IAM policies).
 	on string
+	// needed says whether the spec makes apply use the family; unneeded
+	// says why not.
+	needed   func(*Scope, Managed) bool
+	unneeded string
 }
 
 var writeFamilies = []writeFamily{
-	{"groups", []string{"CreateGroup", "DeleteGroup"}, "group"},
-	{"group_member_groups", []string{"AssociateGroupUserGroup"}, "group"},
-	{"repository_members", []string{"AddRepoMembers", "SetRepoRole", "DeleteRepoMember"}, "repository"},
-	{"repository_member_groups", []string{"AssociateRepositoryUserGroup"}, "repository"},
-	{"push_rules", []string{"CreateFilePushPermission", "BatchUpdateRepositoryFilePushPermissions", "BatchDeleteRepositoryFilePushPermissions"}, "repository"},
-	{"git_auths", []string{"CreatePasswordAuth", "DeleteAuthorize"}, "iam"},
+	{"groups", []string{"CreateGroup", "DeleteGroup"}, "group",
+		func(s *Scope, _ Managed) bool { return s.Groups > 0 }, "the spec lists no group"},
+	{"group_member_groups", []string{"AssociateGroupUserGroup"}, "group",
+		func(s *Scope, _ Managed) bool { return s.GroupMemberGroups }, "no group of the spec lists member groups"},
+	{"repository_members", []string{"AddRepoMembers", "SetRepoRole", "DeleteRepoMember"}, "repository",
+		func(_ *Scope, m Managed) bool { return m.Members }, "the spec manages no repository's members"},
+	{"repository_member_groups", []string{"AssociateRepositoryUserGroup"}, "repository",
+		func(_ *Scope, m Managed) bool { return m.MemberGroups }, "the spec manages no repository's member groups"},
+	{"push_rules", []string{"CreateFilePushPermission", "BatchUpdateRepositoryFilePushPermissions", "BatchDeleteRepositoryFilePushPermissions"}, "repository",
+		func(_ *Scope, m Managed) bool { return m.PushRules }, "the spec manages no repository's push rules"},
+	{"git_auths", []string{"CreatePasswordAuth", "DeleteAuthorize"}, "iam",
+		func(s *Scope, _ Managed) bool { return s.GitAuths }, "the spec has no git_auths"},
 }
 
 // writes infers, from the caller's roles, whether apply's writes would be
 // allowed. Nothing is tried: the write probe is the only write doctor makes.
+// Without a spec, or when it could not be expanded, every family counts.
 func (r *run) writes() {
+	m := Managed{}
+	if r.managed != nil {
+		m = *r.managed
+	}
 	for _, f := range writeFamilies {
 		w := Write{Family: f.family, Operations: f.ops}
-		if needed, why := r.writeNeeded(f.family); !needed {
-			w.Status, w.Reason = NotNeeded, why
+		if s := r.o.Spec; s != nil && r.scopeErr == nil && !f.needed(s, m) {
+			w.Status, w.Reason = NotNeeded, f.unneeded
 		} else if p := r.deniedRead(f.family); p != nil {
 			w.Status, w.Reason = Denied, fmt.Sprintf("observed: reading it is denied on %s%s", p.Target, errText(p.Error))
 		} else {
@@ -40,34 +56,6 @@ func (r *run) writes() {
 		}
 		r.rep.Writes = append(r.rep.Writes, w)
 	}
-}
-
-// writeNeeded says whether the spec makes apply use a write family. Without
-// a spec, or when it could not be expanded, every family counts.
-func (r *run) writeNeeded(family string) (bool, string) {
-	s := r.o.Spec
-	if s == nil || r.scopeErr != nil {
-		return true, ""
-	}
-	m := Managed{}
-	if r.managed != nil {
-		m = *r.managed
-	}
-	switch family {
-	case "groups":
-		return s.Groups > 0, "the spec lists no group"
-	case "group_member_groups":
-		return s.GroupMemberGroups, "no group of the spec lists member groups"
-	case "repository_members":
-		return m.Members, "the spec manages no repository's members"
-	case "repository_member_groups":
-		return m.MemberGroups, "the spec manages no repository's member groups"
-	case "push_rules":
-		return m.PushRules, "the spec manages no repository's push rules"
-	case "git_auths":
-		return s.GitAuths, "the spec has no git_auths"
-	}
-	return true, ""
 }
 
 // deniedRead is the denied read of the list a write family changes, nil
@@ -137,10 +125,8 @@ func (r *run) probeWrites() {
 			continue
 		}
 		for _, s := range p.Steps {
-			if s.Operation != "CreateFilePushPermission" {
-				continue
-			}
 			switch {
+			case s.Operation != "CreateFilePushPermission":
 			case s.Status == StepFailed && s.Error != nil && (s.Error.HTTPStatus == 401 || s.Error.HTTPStatus == 403):
 				w.Status, w.Reason = Denied, "observed: the write probe's "+s.Operation+" in "+p.Repository+" was denied"+errText(s.Error)
 			case s.Status == StepDone && w.Status != DeniedByRole:

@@ -10,7 +10,7 @@ import (
 // probe decide a repository write family's status, and the outcome: an
 // inferred denial is a warning, an observed one a problem.
 func TestWriteVerdicts(t *testing.T) {
-	yes, no := ptr(true), ptr(false)
+	yes, no := new(true), new(false)
 	known := func(member, admin *bool, repos ...RepositoryRole) Identity {
 		return Identity{Status: IdentityKnown, UserID: "u", ProjectMember: member, ProjectAdmin: admin, ProjectAdminSource: "src", Repositories: repos}
 	}

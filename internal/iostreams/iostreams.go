@@ -21,14 +21,12 @@ type IOStreams struct {
 	stdoutTTY bool
 	stderrTTY bool
 	noColor   bool
-	// termWidth is the terminal width of stderr when it is a TTY, else 0.
-	termWidth int
 }
 
 // System returns streams bound to the process's stdin, stdout and stderr, with
 // TTY detection and the NO_COLOR convention (https://no-color.org) applied.
 func System() *IOStreams {
-	ios := &IOStreams{
+	return &IOStreams{
 		In:        os.Stdin,
 		Out:       os.Stdout,
 		ErrOut:    os.Stderr,
@@ -37,12 +35,6 @@ func System() *IOStreams {
 		stderrTTY: isTerminal(os.Stderr),
 		noColor:   os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb",
 	}
-	if ios.stderrTTY {
-		if w, _, err := term.GetSize(int(os.Stderr.Fd())); err == nil {
-			ios.termWidth = w
-		}
-	}
-	return ios
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
@@ -58,15 +50,6 @@ func (s *IOStreams) SetTTY(tty bool) {
 	s.stdinTTY, s.stdoutTTY, s.stderrTTY = tty, tty, tty
 }
 
-// SetColor forces colour on or off; for tests and the --no-color flag.
-func (s *IOStreams) SetColor(on bool) { s.noColor = !on }
-
-// IsStdoutTTY reports whether standard output is a terminal.
-func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
-
-// IsStderrTTY reports whether standard error is a terminal.
-func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
-
 // ColorEnabled reports whether output to ErrOut/Out may carry ANSI colour:
 // only on a terminal and never when NO_COLOR is set.
 func (s *IOStreams) ColorEnabled() bool { return !s.noColor && s.stdoutTTY && s.stderrTTY }
@@ -77,11 +60,3 @@ func (s *IOStreams) ProgressEnabled() bool { return s.stderrTTY }
 // CanPrompt reports whether a question can be asked and answered: both stdin
 // and stderr must be terminals.
 func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stderrTTY }
-
-// TerminalWidth is the width of the terminal on stderr, or 80 when unknown.
-func (s *IOStreams) TerminalWidth() int {
-	if s.termWidth > 0 {
-		return s.termWidth
-	}
-	return 80
-}

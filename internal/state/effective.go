@@ -5,7 +5,7 @@ package state
 //
 // Each field's Authoritative flag is true only when the repository itself
 // lists that field under `repositories:`; only those lists are complete and
-// may be pruned. Policies only add entries (DESIGN.md, "What is authoritative").
+// may be pruned. Policies only add entries (docs/spec.md, `policies`).
 type EffectiveRepository struct {
 	Path string
 	// Listed is true when the repository appears under `repositories:`.

@@ -1,5 +1,7 @@
 package state
 
+import "cmp"
+
 // Live is the world as the cloud has it, read by remote and diffed by plan.
 // Names are resolved: members, member groups and push-rule entries carry both
 // the name a spec would use and the ids the API uses, so plan can compare by
@@ -143,12 +145,4 @@ type LiveGitAuth struct {
 
 // RoleText names the member's role for messages: the spec's role name, or
 // the service's name for a role reposync does not know.
-func (m LiveMember) RoleText() string {
-	if m.Role != "" {
-		return string(m.Role)
-	}
-	if m.RoleName != "" {
-		return m.RoleName
-	}
-	return "unknown"
-}
+func (m LiveMember) RoleText() string { return cmp.Or(string(m.Role), m.RoleName, "unknown") }

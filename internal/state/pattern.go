@@ -24,12 +24,8 @@ type Pattern struct {
 
 // ParsePattern checks the syntax of a repository glob and compiles it.
 func ParsePattern(text string) (Pattern, error) {
-	p := Pattern{Text: text}
-	body := text
-	if strings.HasPrefix(body, "!") {
-		p.Negate = true
-		body = body[1:]
-	}
+	body, negate := strings.CutPrefix(text, "!")
+	p := Pattern{Text: text, Negate: negate}
 	if body == "" {
 		return p, errors.New("empty pattern")
 	}
@@ -78,24 +74,18 @@ func matchSegs(pat, name []string) bool {
 	for i := len(pat) - 1; i >= 0; i-- {
 		next := make([]bool, len(name)+1)
 		if pat[i] == "**" {
-			last := i == len(pat)-1
-			// next[j] = pat[i+1:] matches name[k:] for some k >= j (k > j when last).
-			any := false
+			// next[j] = pat[i+1:] matches name[k:] for some k >= j; a last
+			// "**" (ok is then true only at len(name)) must match at least
+			// one segment.
+			last, any := i == len(pat)-1, false
 			for j := len(name); j >= 0; j-- {
-				if last {
-					next[j] = j < len(name) && (ok[len(name)] || any)
-					// With "**" last, ok is true only at len(name): the rest must be consumed.
-				} else {
-					any = any || ok[j]
-					next[j] = any
-				}
+				any = any || ok[j]
+				next[j] = any && (!last || j < len(name))
 			}
 		} else {
 			for j := len(name) - 1; j >= 0; j-- {
 				if ok[j+1] {
-					if m, _ := path.Match(pat[i], name[j]); m {
-						next[j] = true
-					}
+					next[j], _ = path.Match(pat[i], name[j])
 				}
 			}
 		}

@@ -9,7 +9,7 @@ import (
 type Role string
 
 // The three roles a repository member can have; their legacy access levels
-// are 20, 30 and 40 (REFERENCE §6.1).
+// are 20, 30 and 40 (docs/api-reference.md §6.1).
 const (
 	RoleViewer    Role = "viewer"
 	RoleDeveloper Role = "developer"
@@ -38,13 +38,10 @@ func (r Role) Valid() bool { return r.Level() != 0 }
 
 // RoleForLevel maps a legacy access level back to a Role.
 func RoleForLevel(level int) (Role, error) {
-	switch level {
-	case 20:
-		return RoleViewer, nil
-	case 30:
-		return RoleDeveloper, nil
-	case 40:
-		return RoleAdmin, nil
+	for _, r := range Roles {
+		if r.Level() == level {
+			return r, nil
+		}
 	}
 	return "", fmt.Errorf("unknown repository access level %d (want 20, 30 or 40)", level)
 }

@@ -76,40 +76,26 @@ func holdsGroup(patterns []Pattern, group string) bool {
 // the policy's own `!` patterns excludes too. Conservative: a pattern it
 // cannot prove inside is outside.
 func (s *FileScope) HoldsPattern(p Pattern, own []Pattern) bool {
-	within := false
-	for _, q := range s.Patterns {
-		if !q.Negate && p.Within(q) {
-			within = true
-			break
-		}
-	}
-	if !within {
+	if !slices.ContainsFunc(s.Patterns, func(q Pattern) bool { return !q.Negate && p.Within(q) }) {
 		return false
 	}
 	for _, n := range s.Patterns {
-		if !n.Negate || !p.Overlaps(n) {
-			continue
-		}
-		excluded := false
-		for _, m := range own {
-			if m.Negate && n.Within(m) {
-				excluded = true
-				break
-			}
-		}
-		if !excluded {
+		if n.Negate && p.Overlaps(n) && !slices.ContainsFunc(own, func(m Pattern) bool { return excludes(m, n) }) {
 			return false
 		}
 	}
 	return true
 }
 
+// excludes reports whether n is a `!` pattern that excludes every path x
+// can match.
+func excludes(n, x Pattern) bool { return n.Negate && x.Within(n) }
+
 // Overlap finds a repository path both scopes could select: a positive
 // pattern of each that overlap (Pattern.Overlaps), unless a `!` pattern of
 // either scope excludes all of one of them. Conservative: where it cannot
 // tell, it says they overlap.
 func (s *FileScope) Overlap(o *FileScope) (p, q Pattern, ok bool) {
-	excludes := func(n, x Pattern) bool { return n.Negate && x.Within(n) }
 	for _, p := range s.Patterns {
 		for _, q := range o.Patterns {
 			if p.Negate || q.Negate || !p.Overlaps(q) {

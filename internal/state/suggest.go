@@ -21,9 +21,6 @@ import (
 //   - one edit is always close enough; two edits only when s has at least
 //     four characters (so "ab" never suggests "xy").
 func Suggest(s string, candidates []string) string {
-	if len(candidates) == 0 {
-		return ""
-	}
 	for _, c := range candidates {
 		if strings.EqualFold(s, c) {
 			return c
@@ -143,11 +140,8 @@ func runesOf(s string) []rune {
 // singularOf strips an English plural ending from a lower-case word, so the
 // singular and plural forms of a key count as the same word.
 func singularOf(s string) string {
-	switch {
-	case strings.HasSuffix(s, "ies"):
-		return strings.TrimSuffix(s, "ies") + "y"
-	case strings.HasSuffix(s, "s"):
-		return strings.TrimSuffix(s, "s")
+	if stem, ok := strings.CutSuffix(s, "ies"); ok {
+		return stem + "y"
 	}
-	return s
+	return strings.TrimSuffix(s, "s")
 }

@@ -20,8 +20,9 @@ import (
 //     and push rules, the integer member-group ids and the roles for push
 //     rules.
 //   - Every list ends by the client's end-of-list rule (pager below).
-//   - A plan with changes asks once who reposync runs as (the guard of its
-//     own admin role): ShowPermanentAccessKey under AK/SK.
+//   - A plan asks once who reposync runs as (the guard of its own admin
+//     role): ShowPermanentAccessKey under AK/SK, sent as the walk starts,
+//     in that operation's idle budget: a call, not a stage of the floor.
 //   - Apply writes once per repository and operation (one AddRepoMembers
 //     for all new members, one BatchUpdate for all changed rules, one call
 //     per role change and per new rule), and reads back each repository it
@@ -50,13 +51,14 @@ type phase struct {
 
 // stage is a set of calls that can run at once; a stage starts when the one
 // before it has ended (the project, the org, the team groups with the
-// reads, who runs reposync, the writes with the confirming reads).
+// reads, the writes with the confirming reads).
 type stage struct {
 	Name  string         `json:"name"`
 	Calls map[string]int `json:"calls"`
 	// Idle are calls the stage also makes, in the budget of operations
-	// its Calls leave idle (apply's confirming reads during the writes):
-	// they count among the calls, not in the floor.
+	// its Calls leave idle (who runs reposync during the walk, apply's
+	// confirming reads during the writes): they count among the calls, not
+	// in the floor.
 	Idle map[string]int `json:"idle,omitempty"`
 	// Chain is the longest run of calls in the stage that wait for one
 	// another: the pages of one list, or a listing then a list of a
@@ -216,13 +218,14 @@ func matchPolicy(repoPath string) bool {
 }
 
 // readStages are the stages of reading what sc manages of the repositories
-// in scope: the project, the org (the walk, all of it or only the groups on
-// the way), then the team listings with the lists and lookups they lead to,
-// and the caller's identity.
+// in scope: the project (and, meanwhile, the caller's identity), the org
+// (the walk, all of it or only the groups on the way), then the team
+// listings with the lists and lookups they lead to.
 func readStages(p *pager, w *world, sc scenario, ds []desired, in scopeOf, users int) []stage {
 	const tree = "ListGroupSubgroupsAndRepositories"
 	s0 := p.stage("walk: the project")
 	s0.list("ListProjectSubgroupsAndRepositories", 1, false)
+	s0.s.Idle = map[string]int{"ShowPermanentAccessKey": 1}
 	s1 := p.stage("walk: org")
 	s1.list(tree, w.groups, false)
 	rd := p.stage("walk: team groups, and reads")
@@ -266,10 +269,7 @@ func readStages(p *pager, w *world, sc scenario, ds []desired, in scopeOf, users
 		}
 		rd.s.Chain = max(rd.s.Chain, 2) // a team listing, then a list of a repository it found
 	}
-	// Every scenario's plan has changes.
-	c := p.stage("who runs reposync")
-	c.call("ShowPermanentAccessKey", 1)
-	return []stage{s0.s, s1.s, rd.s, c.s}
+	return []stage{s0.s, s1.s, rd.s}
 }
 
 // confirmReads adds to the writes' stage apply's confirming reads: each
