@@ -299,23 +299,18 @@ func markdownDetails(p *plan.Plan, o Options, budget int) string {
 	}
 	blocks := detailBlocks(p, o)
 	var inner strings.Builder
-	shown := 0
+	shown, shownChanges := 0, 0
 	for _, blk := range blocks {
 		if inner.Len()+len(blk.text) > budget-200 {
 			break
 		}
 		inner.WriteString(blk.text)
-		shown++
-	}
-	if shown < len(blocks) {
-		rest := 0
-		for _, blk := range blocks[shown:] {
-			rest += blk.changes
-		}
-		fmt.Fprintf(&inner, "_…not shown here, to keep this comment short: %s with %s%s._\n\n", state.Count(len(blocks)-shown, "more object"), state.Count(rest, "change"), o.fullPlanNote())
+		shown, shownChanges = shown+1, shownChanges+blk.changes
 	}
 	what := fmt.Sprintf("%s, %s", state.Count(len(blocks), "object"), state.Count(len(p.Changes), "change"))
 	if shown < len(blocks) {
+		fmt.Fprintf(&inner, "_…not shown here, to keep this comment short: %s with %s%s._\n\n",
+			state.Count(len(blocks)-shown, "more object"), state.Count(len(p.Changes)-shownChanges, "change"), o.fullPlanNote())
 		what += fmt.Sprintf(" (%d of the objects here)", shown)
 	}
 	return fmt.Sprintf("### Details\n\n<details><summary>Every change, by repository and group: %s</summary>\n\n%s</details>\n\n", what, inner.String())
