@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -65,14 +67,14 @@ func (t *authTransport) roundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return t.send(r)
 	}
-	switch t.c.creds.mode() {
-	case authAKSK:
+	switch t.c.creds.Kind() {
+	case CredentialsAKSK:
 		if err := t.c.sign(r); err != nil {
 			return nil, err
 		}
-	case authToken:
+	case CredentialsToken:
 		r.Header.Set("X-Auth-Token", t.c.creds.Token)
-	case authPassword:
+	case CredentialsIAMPassword:
 		return t.passwordRoundTrip(r)
 	}
 	return t.send(r)
@@ -99,17 +101,12 @@ func (e *headerError) Error() string {
 // character but tab) before the request is sent: net/http's own error for
 // it is an untyped string, and would be retried as a transport failure.
 func checkHeaderValues(h http.Header) error {
-	names := make([]string, 0, len(h))
-	for k := range h {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.AppendSeq(make([]string, 0, len(h)), maps.Keys(h)) // sized: this runs for every request
+	slices.Sort(names)
 	for _, k := range names {
 		for _, v := range h[k] {
-			for i := 0; i < len(v); i++ {
-				if b := v[i]; b < ' ' && b != '\t' || b == 0x7f {
-					return &headerError{name: k}
-				}
+			if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+				return &headerError{name: k}
 			}
 		}
 	}
@@ -130,7 +127,7 @@ func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, erro
 	if err != nil {
 		return nil, err
 	}
-	r.Header.Set("X-Auth-Token", tok)
+	r.Header.Set("X-Auth-Token", tok.Value)
 	resp, err := t.send(r)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
@@ -145,7 +142,7 @@ func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, erro
 	if !expiredTokenCodes[code] {
 		return resp, nil
 	}
-	tok2, err := t.c.tokens.get(r.Context(), tok)
+	tok2, err := t.c.tokens.get(r.Context(), tok.Value)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +154,7 @@ func (t *authTransport) passwordRoundTrip(r *http.Request) (*http.Response, erro
 		}
 		r2.Body = b
 	}
-	r2.Header.Set("X-Auth-Token", tok2)
+	r2.Header.Set("X-Auth-Token", tok2.Value)
 	return t.send(r2)
 }
 
@@ -209,12 +206,9 @@ type tokenCache struct {
 	// call. Unlike a mutex, waiting for it ends with the waiter's context.
 	login chan struct{}
 
-	mu        sync.Mutex // guards the fields below; never held across I/O
-	token     string
-	renewAt   time.Time // renew the token from this time on
-	projectID string
-	userID    string // the caller's IAM user id (token.user.id)
-	userName  string // the caller's IAM user name (token.user.name)
+	mu      sync.Mutex // guards the fields below; never held across I/O
+	tok     Token
+	renewAt time.Time // renew the token from this time on
 }
 
 // refreshMargin renews a token this long before IAM's expiry.
@@ -222,18 +216,18 @@ const refreshMargin = 5 * time.Minute
 
 // get returns a valid token; stale names a token the server rejected, which
 // is replaced unless another goroutine already replaced it.
-func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
+func (tc *tokenCache) get(ctx context.Context, stale string) (Token, error) {
 	select {
 	case tc.login <- struct{}{}:
 		defer func() { <-tc.login }()
 	case <-ctx.Done():
-		return "", &loginError{fmt.Errorf("wait for the IAM login of %s: %w", tc.c.creds.IAMUser, ctx.Err())}
+		return Token{}, &loginError{fmt.Errorf("wait for the IAM login of %s: %w", tc.c.creds.IAMUser, ctx.Err())}
 	}
 	tc.mu.Lock()
-	token, renewAt := tc.token, tc.renewAt
+	cached, renewAt := tc.tok, tc.renewAt
 	tc.mu.Unlock()
-	if token != "" && token != stale && tc.c.clock.Now().Before(renewAt) {
-		return token, nil
+	if cached.Value != "" && cached.Value != stale && tc.c.clock.Now().Before(renewAt) {
+		return cached, nil
 	}
 	cr := tc.c.creds
 	scope := ProjectScope{ID: cr.ProjectID}
@@ -241,11 +235,11 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
 		scope.Name = tc.c.region
 	}
 	if scope.ID == "" && scope.Name == "" {
-		return "", &loginError{fmt.Errorf("iam login of %s needs the IAM project id (HW_PROJECT_ID) or a region to scope the token", cr.IAMUser)}
+		return Token{}, &loginError{fmt.Errorf("iam login of %s needs the IAM project id (HW_PROJECT_ID) or a region to scope the token", cr.IAMUser)}
 	}
 	tok, err := tc.c.CreateUserToken(ctx, cr.IAMUser, cr.IAMPassword, cr.IAMDomain, scope)
 	if err != nil {
-		return "", &loginError{fmt.Errorf("iam login of %s: %w", cr.IAMUser, err)}
+		return Token{}, &loginError{fmt.Errorf("iam login of %s: %w", cr.IAMUser, err)}
 	}
 	now := tc.c.clock.Now()
 	if tok.ExpiresAt.IsZero() {
@@ -260,9 +254,9 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (string, error) {
 		renewAt = now.Add(time.Minute)
 	}
 	tc.mu.Lock()
-	tc.token, tc.renewAt, tc.projectID, tc.userID, tc.userName = tok.Value, renewAt, tok.ProjectID, tok.UserID, tok.UserName
+	tc.tok, tc.renewAt = tok, renewAt
 	tc.mu.Unlock()
-	return tok.Value, nil
+	return tok, nil
 }
 
 // extractError finds error_code/error_msg (or code/message, also nested) in
@@ -291,12 +285,7 @@ func findError(v any, depth int) (string, string) {
 			return c, msg
 		}
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if c, msg := findError(m[k], depth+1); c != "" {
 			return c, msg
 		}

@@ -134,17 +134,17 @@ func TestCredentialsPrecedenceAndRedaction(t *testing.T) {
 	tests := []struct {
 		name  string
 		creds Credentials
-		mode  authMode
+		kind  CredentialKind
 	}{
-		{"aksk wins", all, authAKSK},
-		{"token next", Credentials{Token: "tok-SECRET", IAMUser: "u", IAMPassword: "pw-SECRET", IAMDomain: "d"}, authToken},
-		{"password last", Credentials{IAMUser: "u", IAMPassword: "pw-SECRET", IAMDomain: "d"}, authPassword},
-		{"none", Credentials{AccessKey: "only-ak"}, authNone},
+		{"aksk wins", all, CredentialsAKSK},
+		{"token next", Credentials{Token: "tok-SECRET", IAMUser: "u", IAMPassword: "pw-SECRET", IAMDomain: "d"}, CredentialsToken},
+		{"password last", Credentials{IAMUser: "u", IAMPassword: "pw-SECRET", IAMDomain: "d"}, CredentialsIAMPassword},
+		{"none", Credentials{AccessKey: "only-ak"}, CredentialsNone},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.creds.mode(); got != tt.mode {
-				t.Errorf("mode %d, want %d", got, tt.mode)
+			if got := tt.creds.Kind(); got != tt.kind {
+				t.Errorf("kind %s, want %s", got, tt.kind)
 			}
 			for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
 				if out := fmt.Sprintf(format, tt.creds); strings.Contains(out, "SECRET") {

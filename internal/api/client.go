@@ -11,16 +11,18 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,18 +61,20 @@ type Client struct {
 	budget       *budget
 	jitter       *jitter
 	tokens       *tokenCache
-	identity     *identityCache
 	maxBody      int64
 	maxList      int64 // bytes of all pages of one listing
 	maxErrorBody int64
 	pageSize     int
 
 	statsMu sync.Mutex
-	stats   map[string]*OpStats
+	stats   map[string]OpStats
 
-	pagesMu    sync.Mutex            // guards pageFacts and serverTime (Facts)
-	pageFacts  map[string]*pageFacts // per operation
+	factsMu    sync.Mutex            // guards lists and serverTime (Facts)
+	lists      map[string]ListFacts  // per operation
 	serverTime map[string]ServerTime // per service key
+
+	identityLookup chan struct{} // one CallerIdentity lookup at a time; waiting ends with the context
+	identity       *Identity     // what it found; guarded by identityLookup
 }
 
 // OpStats counts what the client did for one API operation.
@@ -97,8 +101,8 @@ func New(opts ...Option) (*Client, error) {
 		maxList:        defaultMaxList,
 		maxErrorBody:   defaultMaxErrorBody,
 		pageSize:       defaultPageSize,
-		stats:          map[string]*OpStats{},
-		pageFacts:      map[string]*pageFacts{},
+		stats:          map[string]OpStats{},
+		lists:          map[string]ListFacts{},
 		serverTime:     map[string]ServerTime{},
 	}
 	for _, o := range opts {
@@ -135,13 +139,9 @@ func New(opts ...Option) (*Client, error) {
 	authed.Transport = &authTransport{base: rt, c: c, hosts: hosts}
 	c.plain, c.authed = &plain, &authed
 	c.budget = newBudget(c.rateLimit, c.clock)
-	seed := c.retry.Seed
-	if seed == 0 {
-		seed = uint64(c.clock.Now().UnixNano())
-	}
-	c.jitter = newJitter(seed)
+	c.jitter = newJitter(cmp.Or(c.retry.Seed, uint64(c.clock.Now().UnixNano())))
 	c.tokens = &tokenCache{c: c, login: make(chan struct{}, 1)}
-	c.identity = &identityCache{lookup: make(chan struct{}, 1)}
+	c.identityLookup = make(chan struct{}, 1)
 	return c, nil
 }
 
@@ -169,22 +169,15 @@ func defaultTransport() http.RoundTripper {
 func (c *Client) Stats() map[string]OpStats {
 	c.statsMu.Lock()
 	defer c.statsMu.Unlock()
-	out := make(map[string]OpStats, len(c.stats))
-	for k, v := range c.stats {
-		out[k] = *v
-	}
-	return out
+	return maps.Clone(c.stats)
 }
 
 func (c *Client) count(op string, f func(*OpStats)) {
 	c.statsMu.Lock()
 	defer c.statsMu.Unlock()
 	s := c.stats[op]
-	if s == nil {
-		s = &OpStats{}
-		c.stats[op] = s
-	}
-	f(s)
+	f(&s)
+	c.stats[op] = s
 }
 
 // IAMProjectID returns the IAM project id of the credentials, or, with IAM
@@ -193,14 +186,13 @@ func (c *Client) IAMProjectID(ctx context.Context) (string, error) {
 	if c.creds.ProjectID != "" {
 		return c.creds.ProjectID, nil
 	}
-	if c.creds.mode() == authPassword {
-		if _, err := c.tokens.get(ctx, ""); err != nil {
+	if c.creds.Kind() == CredentialsIAMPassword {
+		tok, err := c.tokens.get(ctx, "")
+		if err != nil {
 			return "", err
 		}
-		c.tokens.mu.Lock()
-		defer c.tokens.mu.Unlock()
-		if c.tokens.projectID != "" {
-			return c.tokens.projectID, nil
+		if tok.ProjectID != "" {
+			return tok.ProjectID, nil
 		}
 	}
 	return "", fmt.Errorf("the IAM project id is unknown: set HW_PROJECT_ID")
@@ -270,11 +262,8 @@ func (c *Client) url(cl *call) (*url.URL, error) {
 // url.Values.Encode (REFERENCE §13.3, §18.4). What goes on the wire is then
 // byte for byte what is signed, even for a gateway that reads "+" as a plus.
 func encodeQuery(q url.Values) string {
-	names := make([]string, 0, len(q))
-	for k := range q {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.AppendSeq(make([]string, 0, len(q)), maps.Keys(q)) // sized: this runs for every request
+	slices.Sort(names)
 	var b strings.Builder
 	for _, k := range names {
 		for _, v := range q[k] {
@@ -335,7 +324,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			// The caller or the call timeout ended the attempt; after the
 			// write of a POST its outcome is unknown.
 			return nil, c.ended(ctx, cl, u, attempt, last, ambiguous, "")
-		case err != nil && errors.As(err, new(*loginError)):
+		case err != nil && is[*loginError](err):
 			// The IAM login failed; its own call already retried.
 			return nil, fmt.Errorf("%s %s %s: %w", cl.op, cl.method, c.sanitize(u), err)
 		case errors.Is(err, errBodyTooLarge):
@@ -470,7 +459,7 @@ func plural(n int, what string) string {
 // detail renders a failure without its operation and URL, for a message
 // that already names them; it starts with ": ".
 func detail(err error) string {
-	if e := asError(err); e != nil {
+	if e, ok := errors.AsType[*Error](err); ok {
 		return e.detail()
 	}
 	return ": " + err.Error()
@@ -480,7 +469,7 @@ func detail(err error) string {
 // last byte of the answer. written reports whether the request reached the
 // wire, which decides whether a failed POST is ambiguous.
 func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte, attempt int) (*response, bool, error) {
-	if !cl.noAuth && c.creds.mode() == authPassword {
+	if !cl.noAuth && c.creds.Kind() == CredentialsIAMPassword {
 		// Log in before the traced request exists, so that the login's own
 		// write is not taken for this request's (which would make a failed
 		// POST look ambiguous). The login is a call of its own, with its own
@@ -530,11 +519,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte, at
 		// ServiceStage marks Content-Type mandatory on every call, GETs and
 		// DELETEs included (REFERENCE §18.4). The signer never signs it
 		// (§13.3), so it cannot break a signature.
-		ct := cl.ctype
-		if ct == "" {
-			ct = "application/json"
-		}
-		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Content-Type", cmp.Or(cl.ctype, "application/json"))
 	}
 	hc := c.authed
 	if cl.noAuth {
@@ -566,8 +551,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte, at
 func (c *Client) newError(cl *call, u *url.URL, resp *response, kind Kind, err error) *Error {
 	e := &Error{Op: cl.op, Method: cl.method, URL: c.sanitize(u), Kind: kind}
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
+		if ue, ok := errors.AsType[*url.Error](err); ok {
 			cp := *ue
 			if pu, perr := url.Parse(ue.URL); perr == nil {
 				cp.URL = RedactURL(sanitizeURL(pu))
@@ -590,13 +574,18 @@ func (c *Client) newError(cl *call, u *url.URL, resp *response, kind Kind, err e
 			if len(msg) > 200 {
 				msg = msg[:200] + "…"
 			}
-			if msg == "" {
-				msg = http.StatusText(resp.status)
-			}
+			msg = cmp.Or(msg, http.StatusText(resp.status))
 		}
 		e.Code, e.Message = c.redact(code), c.redact(msg)
 	}
 	return e
+}
+
+// answerError is the *Error of a call whose answer arrived but cannot be
+// taken as it is (undecodable, too long, partly failed).
+func (c *Client) answerError(cl *call, kind Kind, err error) *Error {
+	u, _ := c.url(cl)
+	return c.newError(cl, u, nil, kind, err)
 }
 
 // redirectError describes a 3xx answer: the client follows no redirect
@@ -664,8 +653,8 @@ func (c *Client) redact(s string) string {
 	}
 	if c.tokens != nil {
 		c.tokens.mu.Lock()
-		if c.tokens.token != "" {
-			s = strings.ReplaceAll(s, c.tokens.token, "REDACTED")
+		if c.tokens.tok.Value != "" {
+			s = strings.ReplaceAll(s, c.tokens.tok.Value, "REDACTED")
 		}
 		c.tokens.mu.Unlock()
 	}
@@ -673,27 +662,16 @@ func (c *Client) redact(s string) string {
 	return secretJSONField.ReplaceAllString(s, `${1}"REDACTED"`)
 }
 
-// decode unmarshals a successful body into out, naming the operation.
-func (c *Client) decode(cl *call, resp *response, out any) error {
-	if len(bytes.TrimSpace(resp.body)) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(resp.body, out); err != nil {
-		u, _ := c.url(cl)
-		return c.newError(cl, u, nil, KindDecode, fmt.Errorf("decode response: %w", err))
-	}
-	return nil
-}
-
-// getJSON runs a call and decodes its answer into out.
+// getJSON runs a call and decodes its answer into out; an empty body
+// leaves out as it is.
 func (c *Client) getJSON(ctx context.Context, cl *call, out any) (*response, error) {
 	resp, err := c.do(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
-	if out != nil {
-		if err := c.decode(cl, resp, out); err != nil {
-			return nil, err
+	if len(bytes.TrimSpace(resp.body)) > 0 {
+		if err := json.Unmarshal(resp.body, out); err != nil {
+			return nil, c.answerError(cl, KindDecode, fmt.Errorf("decode response: %w", err))
 		}
 	}
 	return resp, nil

@@ -48,7 +48,7 @@ func endpointCases() []endpointCase {
 			resp: `[{"descendant_type":"group","id":100,"name":"payments","path":"payments","full_name":"Payments","full_path":"payments","group_level":1,"visibility":"private","visibility_level":0,"subgroup_count":1,"project_count":0,"unknown":"x"},
 			        {"descendant_type":"project","id":12345,"uuid":"` + tUUID + `","name":"gw","path":"gw","full_path":"gw","project_id":"` + tProject + `","archived":false}]`,
 			call: func(ctx context.Context, c *Client) (any, error) {
-				return c.ListProjectSubgroupsAndRepositories(ctx, tProject)
+				return c.ListProjectSubgroupsAndRepositoriesWith(ctx, tProject, TreeQuery{})
 			},
 			want: []TreeItem{
 				{DescendantType: "group", ID: 100, Name: "payments", Path: "payments", FullName: "Payments", FullPath: "payments", GroupLevel: 1, Visibility: "private", SubgroupCount: 1},
@@ -60,7 +60,7 @@ func endpointCases() []endpointCase {
 			path: "/v4/groups/100/subgroups-and-repositories", query: treeOrder + firstPage, status: 200,
 			resp: `[{"descendant_type":"group","id":101,"full_path":"payments/api","group_level":2}]`,
 			call: func(ctx context.Context, c *Client) (any, error) {
-				return c.ListGroupSubgroupsAndRepositories(ctx, 100)
+				return c.ListGroupSubgroupsAndRepositoriesWith(ctx, 100, TreeQuery{})
 			},
 			want: []TreeItem{{DescendantType: "group", ID: 101, FullPath: "payments/api", GroupLevel: 2}},
 		},

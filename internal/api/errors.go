@@ -82,41 +82,35 @@ func (e *Error) Error() string {
 // detail is Error without the operation and URL, starting with ": ".
 func (e *Error) detail() string {
 	var b strings.Builder
-	switch e.Kind {
-	case KindAmbiguous:
-		b.WriteString(": outcome unknown (the request was sent; no complete answer came back)")
-	case KindTransport:
-		b.WriteString(": transport failure")
-	case KindDecode:
-		b.WriteString(": bad response")
-	case KindPartial:
-		b.WriteString(": partly failed")
+	set := func(format, s string) { // writes s when it is set
+		if s != "" {
+			fmt.Fprintf(&b, format, s)
+		}
 	}
+	b.WriteString(kindText[e.Kind])
 	if e.Status != 0 {
 		fmt.Fprintf(&b, ": status %d", e.Status)
 	}
-	if e.Code != "" {
-		fmt.Fprintf(&b, " %s", e.Code)
-	}
-	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", e.Message)
-	}
+	set(" %s", e.Code)
+	set(": %s", e.Message)
 	for _, f := range e.Failures {
 		fmt.Fprintf(&b, "; %s", f.ID)
-		if f.Name != "" {
-			fmt.Fprintf(&b, " (%s)", f.Name)
-		}
-		if f.Message != "" {
-			fmt.Fprintf(&b, ": %s", f.Message)
-		}
+		set(" (%s)", f.Name)
+		set(": %s", f.Message)
 	}
 	if e.Err != nil {
 		fmt.Fprintf(&b, ": %v", e.Err)
 	}
-	if e.RequestID != "" {
-		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
-	}
+	set(" (request id %s)", e.RequestID)
 	return b.String()
+}
+
+// kindText says what happened for the kinds whose status and message do not.
+var kindText = map[Kind]string{
+	KindAmbiguous: ": outcome unknown (the request was sent; no complete answer came back)",
+	KindTransport: ": transport failure",
+	KindDecode:    ": bad response",
+	KindPartial:   ": partly failed",
 }
 
 // Unwrap returns the underlying transport or decode error.
@@ -131,18 +125,10 @@ func (e *Error) OutcomeUnknown() bool { return e.Kind == KindAmbiguous }
 // reports can show it without importing this package.
 func (e *Error) ErrorCode() string { return e.Code }
 
-func asError(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return nil
-}
-
 // IsNotFound reports whether err is a 404 answer.
 func IsNotFound(err error) bool {
-	e := asError(err)
-	return e != nil && e.Kind == KindHTTP && (e.Status == http.StatusNotFound || e.Code == "CH.000404")
+	e, ok := errors.AsType[*Error](err)
+	return ok && e.Kind == KindHTTP && (e.Status == http.StatusNotFound || e.Code == "CH.000404")
 }
 
 // IsConflict reports whether err is a 409 answer, whatever its code. A 409
@@ -150,8 +136,8 @@ func IsNotFound(err error) bool {
 // taken by another object, a state that forbids the change and a concurrent
 // edit all answer 409 too); IsAlreadyExists tells the one that is.
 func IsConflict(err error) bool {
-	e := asError(err)
-	return e != nil && e.Kind == KindHTTP && e.Status == http.StatusConflict
+	e, ok := errors.AsType[*Error](err)
+	return ok && e.Kind == KindHTTP && e.Status == http.StatusConflict
 }
 
 // alreadyThere lists the 409 codes that mean "the object you are creating
@@ -164,44 +150,34 @@ var alreadyThere = map[string]bool{"CH_23_51308": true}
 // already there (a member group already associated), so an idempotent apply
 // may count it as done. Any other 409 is a conflict, not a success.
 func IsAlreadyExists(err error) bool {
-	e := asError(err)
+	e, _ := errors.AsType[*Error](err)
 	return IsConflict(err) && alreadyThere[e.Code]
 }
 
 // IsThrottled reports whether err is the gateway's throttling answer
 // (429 or APIG.0308), after the client's retries ran out.
 func IsThrottled(err error) bool {
-	e := asError(err)
-	return e != nil && e.Kind == KindHTTP && (e.Status == http.StatusTooManyRequests || e.Code == "APIG.0308")
+	e, ok := errors.AsType[*Error](err)
+	return ok && e.Kind == KindHTTP && (e.Status == http.StatusTooManyRequests || e.Code == "APIG.0308")
 }
 
 // IsAuth reports whether err is an authentication or permission failure
 // (401 or 403), including a failed IAM login.
 func IsAuth(err error) bool {
-	e := asError(err)
-	return e != nil && e.Kind == KindHTTP && (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden)
+	e, ok := errors.AsType[*Error](err)
+	return ok && e.Kind == KindHTTP && (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden)
 }
 
 // IsAmbiguous reports whether err is a write whose outcome is unknown: the
 // caller should re-read the object instead of sending the write again.
 func IsAmbiguous(err error) bool {
-	e := asError(err)
-	return e != nil && e.Kind == KindAmbiguous
+	e, ok := errors.AsType[*Error](err)
+	return ok && e.Kind == KindAmbiguous
 }
 
 // IsTimeout reports whether err ended because a bound of the client ran out
 // (the attempt or the call timeout). An ambiguous POST may be a timeout too:
 // check IsAmbiguous first.
 func IsTimeout(err error) bool {
-	var te *timeoutError
-	return errors.As(err, &te)
-}
-
-var errMissingSubjectToken = errors.New("no X-Subject-Token header in the answer")
-
-func replaceSecret(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "REDACTED")
+	return is[*timeoutError](err)
 }

@@ -3,6 +3,7 @@ package api
 // Options and helpers that only the tests use.
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -59,6 +60,11 @@ func WithClock(clk Clock) Option {
 		c.clock = clk
 		return nil
 	}
+}
+
+func asError(err error) *Error {
+	e, _ := errors.AsType[*Error](err)
+	return e
 }
 
 // IsRedirect reports whether err is a 3xx answer, which the client never

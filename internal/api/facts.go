@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"time"
 )
@@ -60,16 +61,9 @@ type ListFacts struct {
 
 // Facts returns a copy of what the client observed so far.
 func (c *Client) Facts() Facts {
-	f := Facts{ServerTime: map[string]ServerTime{}, Lists: map[string]ListFacts{}}
-	c.pagesMu.Lock()
-	for op, p := range c.pageFacts {
-		f.Lists[op] = ListFacts{Pages: p.pages, PagesWithTotal: p.withTotal, LargestPage: p.largest, PageCap: p.capAt}
-	}
-	for svc, t := range c.serverTime {
-		f.ServerTime[svc] = t
-	}
-	c.pagesMu.Unlock()
-	return f
+	c.factsMu.Lock()
+	defer c.factsMu.Unlock()
+	return Facts{ServerTime: maps.Clone(c.serverTime), Lists: maps.Clone(c.lists)}
 }
 
 // noteDate records the Date header of a successful answer from svc.
@@ -79,8 +73,8 @@ func (c *Client) noteDate(svc service, h http.Header) {
 		return
 	}
 	now := c.clock.Now()
-	c.pagesMu.Lock()
-	defer c.pagesMu.Unlock()
+	c.factsMu.Lock()
+	defer c.factsMu.Unlock()
 	c.serverTime[svc.key()] = ServerTime{Date: d, Received: now}
 }
 

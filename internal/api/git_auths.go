@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
 )
 
 // Authorization is a ServiceStage git authorization. The avatar's wire name
@@ -56,8 +58,8 @@ func (c *Client) CreatePasswordAuth(ctx context.Context, iamProjectID, repoType 
 	_, err := c.getJSON(ctx, &call{op: "CreatePasswordAuth", method: http.MethodPost, svc: svcServiceStage,
 		path: authsPath(iamProjectID) + "/" + seg(repoType) + "/password", body: a}, &out)
 	if err != nil {
-		if e := asError(err); e != nil && a.Password != "" {
-			e.Message = replaceSecret(e.Message, a.Password)
+		if e, ok := errors.AsType[*Error](err); ok && a.Password != "" {
+			e.Message = strings.ReplaceAll(e.Message, a.Password, "REDACTED")
 		}
 		return Authorization{}, err
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -96,13 +97,10 @@ func (c *Client) CreateUserToken(ctx context.Context, user, password, domain str
 	}
 	tok := Token{Value: resp.header.Get("X-Subject-Token"), UserID: out.Token.User.ID, UserName: out.Token.User.Name, ProjectID: out.Token.Project.ID}
 	if tok.Value == "" {
-		u, _ := c.url(cl)
-		return Token{}, c.newError(cl, u, nil, KindDecode, errMissingSubjectToken)
+		return Token{}, c.answerError(cl, KindDecode, errors.New("no X-Subject-Token header in the answer"))
 	}
-	if out.Token.ExpiresAt != "" {
-		if t, err := time.Parse(time.RFC3339Nano, out.Token.ExpiresAt); err == nil {
-			tok.ExpiresAt = t
-		}
+	if t, err := time.Parse(time.RFC3339Nano, out.Token.ExpiresAt); err == nil { // "" does not parse
+		tok.ExpiresAt = t
 	}
 	return tok, nil
 }

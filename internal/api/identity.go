@@ -26,12 +26,6 @@ type Identity struct {
 // credentials cannot name their user: temporary AK/SK, or none at all.
 var ErrIdentityUnknown = errors.New("the identity reposync runs as cannot be looked up")
 
-// identityCache holds the result of the one identity lookup of a client.
-type identityCache struct {
-	lookup chan struct{} // one lookup at a time; waiting ends with the context
-	id     *Identity     // guarded by lookup
-}
-
 // CallerIdentity returns who the client acts as, for every kind of
 // credentials, looking it up once per client (a failed lookup is tried
 // again on the next call):
@@ -49,19 +43,19 @@ type identityCache struct {
 // UserID against the members' IAM ids.
 func (c *Client) CallerIdentity(ctx context.Context) (Identity, error) {
 	select {
-	case c.identity.lookup <- struct{}{}:
-		defer func() { <-c.identity.lookup }()
+	case c.identityLookup <- struct{}{}:
+		defer func() { <-c.identityLookup }()
 	case <-ctx.Done():
 		return Identity{}, fmt.Errorf("look up the caller's identity: %w", ctx.Err())
 	}
-	if c.identity.id != nil {
-		return *c.identity.id, nil
+	if c.identity != nil {
+		return *c.identity, nil
 	}
 	id, err := c.lookupIdentity(ctx)
 	if err != nil {
 		return Identity{}, err
 	}
-	c.identity.id = &id
+	c.identity = &id
 	return id, nil
 }
 
@@ -69,34 +63,29 @@ func (c *Client) lookupIdentity(ctx context.Context) (Identity, error) {
 	kind := c.creds.Kind()
 	switch kind {
 	case CredentialsIAMPassword:
-		if _, err := c.tokens.get(ctx, ""); err != nil {
+		tok, err := c.tokens.get(ctx, "")
+		if err != nil {
 			return Identity{}, err
 		}
-		c.tokens.mu.Lock()
-		id := Identity{UserID: c.tokens.userID, UserName: c.tokens.userName, Kind: kind, Source: "KeystoneCreateUserTokenByPassword"}
-		c.tokens.mu.Unlock()
+		id := Identity{UserID: tok.UserID, UserName: tok.UserName, Kind: kind, Source: "KeystoneCreateUserTokenByPassword"}
 		if id.UserID == "" {
 			return Identity{}, fmt.Errorf("the IAM login's token names no user (token.user.id): %w", ErrIdentityUnknown)
 		}
 		return id, nil
 	case CredentialsToken:
-		return c.KeystoneValidateToken(ctx)
+		return c.validateToken(ctx)
 	case CredentialsAKSK:
 		if c.creds.SecurityToken != "" {
 			return Identity{}, fmt.Errorf("the identity of temporary AK/SK cannot be looked up (IAM's ShowPermanentAccessKey knows permanent keys only): %w", ErrIdentityUnknown)
 		}
-		return c.ShowPermanentAccessKey(ctx)
+		return c.showAccessKey(ctx)
 	}
 	return Identity{}, fmt.Errorf("no credentials are set: %w", ErrIdentityUnknown)
 }
 
-// KeystoneValidateToken asks IAM whose the client's token is
-// (GET /v3/auth/tokens, X-Subject-Token: the token, REFERENCE §12.1). Only
-// with token credentials; CallerIdentity caches its answer.
-func (c *Client) KeystoneValidateToken(ctx context.Context) (Identity, error) {
-	if c.creds.Kind() != CredentialsToken {
-		return Identity{}, fmt.Errorf("KeystoneValidateToken needs token credentials, not %s", c.creds.Kind())
-	}
+// validateToken asks IAM whose the client's token is (KeystoneValidateToken,
+// REFERENCE §12.1).
+func (c *Client) validateToken(ctx context.Context) (Identity, error) {
 	cl := &call{op: "KeystoneValidateToken", method: http.MethodGet, svc: svcIAM, path: "/v3/auth/tokens",
 		header: http.Header{"X-Subject-Token": {c.creds.Token}}}
 	var out tokenResponse
@@ -104,20 +93,14 @@ func (c *Client) KeystoneValidateToken(ctx context.Context) (Identity, error) {
 		return Identity{}, err
 	}
 	if out.Token.User.ID == "" {
-		u, _ := c.url(cl)
-		return Identity{}, c.newError(cl, u, nil, KindDecode, errors.New("the answer names no user (token.user.id)"))
+		return Identity{}, c.answerError(cl, KindDecode, errors.New("the answer names no user (token.user.id)"))
 	}
 	return Identity{UserID: out.Token.User.ID, UserName: out.Token.User.Name, Kind: CredentialsToken, Source: cl.op}, nil
 }
 
-// ShowPermanentAccessKey asks IAM whose the client's access key is
-// (GET /v3.0/OS-CREDENTIAL/credentials/{access_key}, the SDK's
-// ShowPermanentAccessKey). Only with AK/SK; CallerIdentity caches its
-// answer.
-func (c *Client) ShowPermanentAccessKey(ctx context.Context) (Identity, error) {
-	if c.creds.Kind() != CredentialsAKSK {
-		return Identity{}, fmt.Errorf("ShowPermanentAccessKey needs AK/SK credentials, not %s", c.creds.Kind())
-	}
+// showAccessKey asks IAM whose the client's access key is (the SDK's
+// ShowPermanentAccessKey).
+func (c *Client) showAccessKey(ctx context.Context) (Identity, error) {
 	cl := &call{op: "ShowPermanentAccessKey", method: http.MethodGet, svc: svcIAM,
 		path: "/v3.0/OS-CREDENTIAL/credentials/" + seg(c.creds.AccessKey), noProject: true}
 	var out struct {
@@ -132,17 +115,11 @@ func (c *Client) ShowPermanentAccessKey(ctx context.Context) (Identity, error) {
 	if _, err := c.getJSON(ctx, cl, &out); err != nil {
 		return Identity{}, err
 	}
-	cr := out.Credential
-	var problem string
-	switch {
+	switch cr := out.Credential; {
 	case cr.UserID == "":
-		problem = "the answer names no user (credential.user_id)"
+		return Identity{}, c.answerError(cl, KindDecode, errors.New("the answer names no user (credential.user_id)"))
 	case cr.Access != "" && cr.Access != c.creds.AccessKey:
-		problem = "the answer is about another access key (credential.access)"
+		return Identity{}, c.answerError(cl, KindDecode, errors.New("the answer is about another access key (credential.access)"))
 	}
-	if problem != "" {
-		u, _ := c.url(cl)
-		return Identity{}, c.newError(cl, u, nil, KindDecode, errors.New(problem))
-	}
-	return Identity{UserID: cr.UserID, Kind: CredentialsAKSK, Source: cl.op}, nil
+	return Identity{UserID: out.Credential.UserID, Kind: CredentialsAKSK, Source: cl.op}, nil
 }

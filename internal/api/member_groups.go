@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // GroupUserGroup is a member group attached to (ListGroupUserGroups) or
@@ -69,19 +70,11 @@ func (c *Client) AssociateGroupUserGroup(ctx context.Context, projectID string, 
 		return out, err
 	}
 	if len(out.Failure) > 0 {
-		u, _ := c.url(cl)
-		e := c.newError(cl, u, nil, KindPartial, nil)
+		e := c.answerError(cl, KindPartial, nil)
 		e.Status = http.StatusCreated
 		e.Message = fmt.Sprintf("%d users not added", len(out.Failure))
 		for _, f := range out.Failure {
-			msg := ""
-			for i, m := range f.Message {
-				if i > 0 {
-					msg += "; "
-				}
-				msg += m
-			}
-			e.Failures = append(e.Failures, Failure{ID: c.redact(f.IAMID), Message: c.redact(msg)})
+			e.Failures = append(e.Failures, Failure{ID: c.redact(f.IAMID), Message: c.redact(strings.Join(f.Message, "; "))})
 		}
 		return out, e
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -29,16 +30,16 @@ type Credentials struct {
 
 // String describes which credentials are set without revealing any secret.
 func (c Credentials) String() string {
-	switch c.mode() {
-	case authAKSK:
+	switch c.Kind() {
+	case CredentialsAKSK:
 		s := "aksk(access key " + redactKey(c.AccessKey)
 		if c.SecurityToken != "" {
 			s += ", temporary"
 		}
 		return s + ")"
-	case authToken:
+	case CredentialsToken:
 		return "token(REDACTED)"
-	case authPassword:
+	case CredentialsIAMPassword:
 		return fmt.Sprintf("iam-password(user %s, domain %s)", c.IAMUser, c.IAMDomain)
 	}
 	return "none"
@@ -69,46 +70,20 @@ const (
 // Kind returns the kind of credentials the client will use when several
 // are set: AK/SK, then a token, then an IAM password.
 func (c Credentials) Kind() CredentialKind {
-	switch c.mode() {
-	case authAKSK:
+	switch {
+	case c.AccessKey != "" && c.SecretKey != "":
 		return CredentialsAKSK
-	case authToken:
+	case c.Token != "":
 		return CredentialsToken
-	case authPassword:
+	case c.IAMUser != "" && c.IAMPassword != "" && c.IAMDomain != "":
 		return CredentialsIAMPassword
 	}
 	return CredentialsNone
 }
 
-type authMode int
-
-const (
-	authNone authMode = iota
-	authAKSK
-	authToken
-	authPassword
-)
-
-func (c Credentials) mode() authMode {
-	switch {
-	case c.AccessKey != "" && c.SecretKey != "":
-		return authAKSK
-	case c.Token != "":
-		return authToken
-	case c.IAMUser != "" && c.IAMPassword != "" && c.IAMDomain != "":
-		return authPassword
-	}
-	return authNone
-}
-
 func (c Credentials) secrets() []string {
-	var out []string
-	for _, s := range []string{c.SecretKey, c.SecurityToken, c.Token, c.IAMPassword} {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
+	all := []string{c.SecretKey, c.SecurityToken, c.Token, c.IAMPassword}
+	return slices.DeleteFunc(all, func(s string) bool { return s == "" })
 }
 
 // Clock is the client's source of time; tests inject a fake one.
@@ -227,9 +202,6 @@ func WithInsecureSkipVerify() Option {
 }
 
 func insecureTransport(rt http.RoundTripper) (http.RoundTripper, error) {
-	if rt == nil {
-		rt = http.DefaultTransport
-	}
 	t, ok := rt.(*http.Transport)
 	if !ok {
 		return nil, fmt.Errorf("insecure TLS needs an *http.Transport, got %T", rt)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -117,58 +118,43 @@ func (c *Client) paginate(ctx context.Context, cl *call, fetch func(page *call) 
 
 // xTotal reads the X-Total header (a decimal string), when present.
 func xTotal(h http.Header) (int, bool) {
-	v := strings.TrimSpace(h.Get("X-Total"))
-	if v == "" {
-		return 0, false
-	}
-	n, err := strconv.Atoi(v)
+	n, err := strconv.Atoi(strings.TrimSpace(h.Get("X-Total")))
 	if err != nil || n < 0 {
 		return 0, false
 	}
 	return n, true
 }
 
-// pageFacts is what the client saw of one operation's list pages.
-type pageFacts struct {
-	pages, withTotal, largest, capAt int
-}
-
 // observePage records a page of k items of op and returns the largest page
 // op has returned so far, this one included.
 func (c *Client) observePage(op string, k int, hasTotal bool) int {
-	c.pagesMu.Lock()
-	defer c.pagesMu.Unlock()
-	f := c.pageFacts[op]
-	if f == nil {
-		f = &pageFacts{}
-		c.pageFacts[op] = f
-	}
-	f.pages++
+	c.factsMu.Lock()
+	defer c.factsMu.Unlock()
+	f := c.lists[op]
+	f.Pages++
 	if hasTotal {
-		f.withTotal++
+		f.PagesWithTotal++
 	}
-	f.largest = max(f.largest, k)
-	return f.largest
+	f.LargestPage = max(f.LargestPage, k)
+	c.lists[op] = f
+	return f.LargestPage
 }
 
 // learnPageCap records that op returned a short page of k items although
 // more followed: the server caps its pages at k (at least).
 func (c *Client) learnPageCap(op string, k int) {
-	c.pagesMu.Lock()
-	defer c.pagesMu.Unlock()
-	if f := c.pageFacts[op]; f != nil {
-		f.capAt = max(f.capAt, k)
-	}
+	c.factsMu.Lock()
+	defer c.factsMu.Unlock()
+	f := c.lists[op]
+	f.PageCap = max(f.PageCap, k)
+	c.lists[op] = f
 }
 
 // pageCap returns the page cap learned for op, 0 when none was seen.
 func (c *Client) pageCap(op string) int {
-	c.pagesMu.Lock()
-	defer c.pagesMu.Unlock()
-	if f := c.pageFacts[op]; f != nil {
-		return f.capAt
-	}
-	return 0
+	c.factsMu.Lock()
+	defer c.factsMu.Unlock()
+	return c.lists[op].PageCap
 }
 
 // minPageCap is the smallest silent page cap the client allows for
@@ -195,18 +181,15 @@ func (c *Client) listSize(cl *call, total *int64, page int) error {
 	if *total <= c.maxList {
 		return nil
 	}
-	u, _ := c.url(cl)
-	return c.newError(cl, u, nil, KindDecode, fmt.Errorf("the list is larger than %d MiB in all; stopped rather than read on (is the server repeating itself?)", c.maxList>>20))
+	return c.answerError(cl, KindDecode, fmt.Errorf("the list is larger than %d MiB in all; stopped rather than read on (is the server repeating itself?)", c.maxList>>20))
 }
 
 func errPagination(c *Client, cl *call) error {
-	u, _ := c.url(cl)
-	return c.newError(cl, u, nil, KindDecode, fmt.Errorf("pagination did not end after %d pages", maxPages))
+	return c.answerError(cl, KindDecode, fmt.Errorf("pagination did not end after %d pages", maxPages))
 }
 
 func errRepeatedPage(c *Client, cl *call, offset int) error {
-	u, _ := c.url(cl)
-	return c.newError(cl, u, nil, KindDecode, fmt.Errorf("the page at offset %d repeats the page before it: the server seems to ignore offset; stopped rather than return duplicates", offset))
+	return c.answerError(cl, KindDecode, fmt.Errorf("the page at offset %d repeats the page before it: the server seems to ignore offset; stopped rather than return duplicates", offset))
 }
 
 // legacyEnvelope is the {status, result, error} wrapper of the v1/v2 APIs.
@@ -221,35 +204,25 @@ type legacyEnvelope struct {
 
 // legacy runs a v1 call and unwraps its envelope: a {"status": "failed"}
 // body is an error even on HTTP 200. out receives "result".
-func (c *Client) legacy(ctx context.Context, cl *call, out any) error {
-	_, err := c.legacyPage(ctx, cl, out)
-	return err
-}
-
-// legacyPage is legacy, also returning the answer (for its size).
-func (c *Client) legacyPage(ctx context.Context, cl *call, out any) (*response, error) {
+func (c *Client) legacy(ctx context.Context, cl *call, out any) (*response, error) {
 	var env legacyEnvelope
 	resp, err := c.getJSON(ctx, cl, &env)
 	if err != nil {
 		return nil, err
 	}
 	if env.Status != "" && env.Status != "success" {
-		u, _ := c.url(cl)
-		e := c.newError(cl, u, nil, KindHTTP, nil)
+		e := c.answerError(cl, KindHTTP, nil)
 		e.Status = resp.status
 		e.RequestID = resp.header.Get("X-Request-Id")
 		if env.Error != nil {
 			e.Code, e.Message = c.redact(env.Error.Code), c.redact(env.Error.Message)
 		}
-		if e.Message == "" {
-			e.Message = fmt.Sprintf("status %q", env.Status)
-		}
+		e.Message = cmp.Or(e.Message, fmt.Sprintf("status %q", env.Status))
 		return nil, e
 	}
 	if out != nil && len(env.Result) > 0 && string(env.Result) != "null" {
 		if err := json.Unmarshal(env.Result, out); err != nil {
-			u, _ := c.url(cl)
-			return nil, c.newError(cl, u, nil, KindDecode, fmt.Errorf("decode result: %w", err))
+			return nil, c.answerError(cl, KindDecode, fmt.Errorf("decode result: %w", err))
 		}
 	}
 	return resp, nil
@@ -300,9 +273,6 @@ func (n *FlexInt) UnmarshalJSON(b []byte) error {
 	*n = FlexInt(v)
 	return nil
 }
-
-// MarshalJSON writes the number unquoted.
-func (n FlexInt) MarshalJSON() ([]byte, error) { return []byte(strconv.FormatInt(int64(n), 10)), nil }
 
 func get(op string, svc service, path string, q url.Values) *call {
 	return &call{op: op, method: http.MethodGet, svc: svc, path: path, query: q}

@@ -75,18 +75,21 @@ type FilePushPermissionUpdate struct {
 func normActions(a []PushActionBody) []PushActionBody {
 	out := make([]PushActionBody, len(a))
 	for i, x := range a {
-		if x.UserIDs == nil {
-			x.UserIDs = []int64{}
-		}
-		if x.UserTeamIDs == nil {
-			x.UserTeamIDs = []int64{}
-		}
-		if x.RelatedRoleIDs == nil {
-			x.RelatedRoleIDs = []string{}
-		}
+		x.UserIDs = orEmpty(x.UserIDs)
+		x.UserTeamIDs = orEmpty(x.UserTeamIDs)
+		x.RelatedRoleIDs = orEmpty(x.RelatedRoleIDs)
 		out[i] = x
 	}
 	return out
+}
+
+// orEmpty is s, or an empty slice for nil: a list in a request body is sent
+// as [], never null.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 func pushPath(repoID int64) string {
@@ -128,10 +131,7 @@ func (c *Client) BatchUpdateRepositoryFilePushPermissions(ctx context.Context, r
 // BatchDeleteRepositoryFilePushPermissions deletes rules by id in one call
 // (204, no body).
 func (c *Client) BatchDeleteRepositoryFilePushPermissions(ctx context.Context, repoID int64, ids []int64) error {
-	if ids == nil {
-		ids = []int64{}
-	}
 	_, err := c.do(ctx, &call{op: "BatchDeleteRepositoryFilePushPermissions", method: http.MethodPost, svc: svcRepo,
-		path: pushPath(repoID) + "/batch-delete", body: map[string][]int64{"ids": ids}})
+		path: pushPath(repoID) + "/batch-delete", body: map[string][]int64{"ids": orEmpty(ids)}})
 	return err
 }

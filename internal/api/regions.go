@@ -21,28 +21,42 @@ func (s service) String() string {
 	return [...]string{"codearts repo", "servicestage", "iam", "projectman"}[s]
 }
 
-// Region tables of REFERENCE §16 (the official SDK's region tables).
-var (
-	repoHostExceptions = map[string]string{
-		"la-south-2":  "codeartsrepo-ext.la-south-2.myhuaweicloud.com",
-		"tr-west-1":   "codeartsrepo-ext.tr-west-1.myhuaweicloud.com",
-		"eu-west-101": "codeartsrepo-ext.eu-west-101.myhuaweicloud.com",
-		"me-east-1":   "repo.me-east-1.myhuaweicloud.com",
-		"af-south-1":  "repo.af-south-1.myhuaweicloud.com",
-		"af-north-1":  "repo.af-north-1.myhuaweicloud.com",
-	}
-	repoRegions = words("cn-north-1 cn-north-4 cn-east-2 cn-east-3 cn-south-1 cn-south-2 cn-southwest-2 " +
-		"ap-southeast-3 la-north-2 sa-brazil-1")
-	serviceStageRegions = words("af-south-1 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 " +
-		"cn-east-2 cn-east-3 cn-east-4 cn-north-1 cn-north-4 cn-north-9 cn-north-12 cn-south-1 cn-south-4 " +
-		"cn-southwest-2 la-north-2 la-south-2 me-east-1 my-kualalumpur-1 ru-moscow-1 sa-brazil-1 tr-west-1")
-	iamRegions = words("ae-ad-1 af-south-1 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 " +
-		"cn-east-2 cn-east-3 cn-east-4 cn-east-5 cn-north-1 cn-north-2 cn-north-4 cn-north-9 cn-north-12 " +
-		"cn-south-1 cn-south-2 cn-southwest-2 eu-west-0 la-north-2 la-south-2 me-east-1 my-kualalumpur-1 " +
-		"na-mexico-1 ru-moscow-1 sa-brazil-1 tr-west-1")
-	projectManRegions = words("cn-north-1 cn-north-4 cn-east-2 cn-east-3 cn-south-1 cn-southwest-2 " +
-		"ap-southeast-3 la-north-2 sa-brazil-1")
-)
+// serviceHosts are the official hosts of each service, from the region tables of
+// REFERENCE §16 (the official SDK's): host with the region in place of
+// {region}, in the regions listed, unless the region has a host of its own
+// (except).
+var serviceHosts = [...]struct {
+	host    string
+	regions map[string]bool
+	except  map[string]string
+}{
+	svcRepo: {"codehub-ext.{region}.myhuaweicloud.com",
+		words("cn-north-1 cn-north-4 cn-east-2 cn-east-3 cn-south-1 cn-south-2 cn-southwest-2 " +
+			"ap-southeast-3 la-north-2 sa-brazil-1"),
+		map[string]string{
+			"la-south-2":  "codeartsrepo-ext.la-south-2.myhuaweicloud.com",
+			"tr-west-1":   "codeartsrepo-ext.tr-west-1.myhuaweicloud.com",
+			"eu-west-101": "codeartsrepo-ext.eu-west-101.myhuaweicloud.com",
+			"me-east-1":   "repo.me-east-1.myhuaweicloud.com",
+			"af-south-1":  "repo.af-south-1.myhuaweicloud.com",
+			"af-north-1":  "repo.af-north-1.myhuaweicloud.com",
+		}},
+	svcServiceStage: {"servicestage.{region}.myhuaweicloud.com",
+		words("af-south-1 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 " +
+			"cn-east-2 cn-east-3 cn-east-4 cn-north-1 cn-north-4 cn-north-9 cn-north-12 cn-south-1 cn-south-4 " +
+			"cn-southwest-2 la-north-2 la-south-2 me-east-1 my-kualalumpur-1 ru-moscow-1 sa-brazil-1 tr-west-1"),
+		nil},
+	svcIAM: {"iam.{region}.myhuaweicloud.com",
+		words("ae-ad-1 af-south-1 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 " +
+			"cn-east-2 cn-east-3 cn-east-4 cn-east-5 cn-north-1 cn-north-2 cn-north-4 cn-north-9 cn-north-12 " +
+			"cn-south-1 cn-south-2 cn-southwest-2 eu-west-0 la-north-2 la-south-2 me-east-1 my-kualalumpur-1 " +
+			"na-mexico-1 ru-moscow-1 sa-brazil-1 tr-west-1"),
+		map[string]string{"eu-west-101": "iam.eu-west-101.myhuaweicloud.eu"}},
+	svcProjectMan: {"projectman-ext.{region}.myhuaweicloud.com",
+		words("cn-north-1 cn-north-4 cn-east-2 cn-east-3 cn-south-1 cn-southwest-2 " +
+			"ap-southeast-3 la-north-2 sa-brazil-1"),
+		nil},
+}
 
 func words(s string) map[string]bool {
 	m := map[string]bool{}
@@ -55,29 +69,12 @@ func words(s string) map[string]bool {
 // regionHost returns the official host of svc in region, or "" when the
 // service is not offered there.
 func regionHost(svc service, region string) string {
-	switch svc {
-	case svcRepo:
-		if h, ok := repoHostExceptions[region]; ok {
-			return h
-		}
-		if repoRegions[region] {
-			return "codehub-ext." + region + ".myhuaweicloud.com"
-		}
-	case svcServiceStage:
-		if serviceStageRegions[region] {
-			return "servicestage." + region + ".myhuaweicloud.com"
-		}
-	case svcIAM:
-		if region == "eu-west-101" {
-			return "iam.eu-west-101.myhuaweicloud.eu"
-		}
-		if iamRegions[region] {
-			return "iam." + region + ".myhuaweicloud.com"
-		}
-	case svcProjectMan:
-		if projectManRegions[region] {
-			return "projectman-ext." + region + ".myhuaweicloud.com"
-		}
+	h := serviceHosts[svc]
+	if except, ok := h.except[region]; ok {
+		return except
+	}
+	if h.regions[region] {
+		return strings.Replace(h.host, "{region}", region, 1)
 	}
 	return ""
 }
@@ -92,17 +89,17 @@ func resolveEndpoints(endpoint, region string, allowHTTP bool) (map[service]*url
 		if err != nil {
 			return nil, err
 		}
-		for _, s := range []service{svcRepo, svcServiceStage, svcIAM, svcProjectMan} {
-			out[s] = u
+		for s := range serviceHosts {
+			out[service(s)] = u
 		}
 		return out, nil
 	}
 	if region == "" {
 		return nil, fmt.Errorf("neither an endpoint nor a region is set")
 	}
-	for _, s := range []service{svcRepo, svcServiceStage, svcIAM, svcProjectMan} {
-		if h := regionHost(s, region); h != "" {
-			out[s] = &url.URL{Scheme: "https", Host: h}
+	for s := range serviceHosts {
+		if h := regionHost(service(s), region); h != "" {
+			out[service(s)] = &url.URL{Scheme: "https", Host: h}
 		}
 	}
 	if out[svcRepo] == nil {

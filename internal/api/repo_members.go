@@ -150,7 +150,7 @@ func (c *Client) ListRepoMembers(ctx context.Context, repoUUID string) ([]Legacy
 		}
 		q := url.Values{"page_index": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(size)}}
 		cl := get(op, svcRepo, path, q)
-		resp, err := c.legacyPage(ctx, cl, &res)
+		resp, err := c.legacy(ctx, cl, &res)
 		if err != nil {
 			return nil, err
 		}
@@ -171,15 +171,12 @@ func (c *Client) ListRepoMembers(ctx context.Context, repoUUID string) ([]Legacy
 		}
 		probe = 0
 		switch {
-		case k == 0:
-			return all, nil
-		case k >= size:
-			continue
-		case page == 1 && int64(k) != res.Total:
+		case k >= size: // a full page: more may follow
+		case k > 0 && page == 1 && int64(k) != res.Total:
 			probe, size = k, k
-			continue
+		default:
+			return all, nil
 		}
-		return all, nil
 	}
 }
 
@@ -230,13 +227,10 @@ func (o *oneOrMany[T]) UnmarshalJSON(b []byte) error {
 // failures reported inside the 2xx answer come back as an *Error of kind
 // KindPartial, together with every per-user result.
 func (c *Client) AddRepoMembers(ctx context.Context, repoUUID string, users []NewRepoMember) ([]AddMemberResult, error) {
-	if users == nil {
-		users = []NewRepoMember{}
-	}
 	cl := &call{op: "AddRepoMembers", method: http.MethodPost, svc: svcRepo,
-		path: "/v1/repositories/" + seg(repoUUID) + "/members", body: map[string]any{"users": users}}
+		path: "/v1/repositories/" + seg(repoUUID) + "/members", body: map[string]any{"users": orEmpty(users)}}
 	var res oneOrMany[AddMemberResult]
-	if err := c.legacy(ctx, cl, &res); err != nil {
+	if _, err := c.legacy(ctx, cl, &res); err != nil {
 		return nil, err
 	}
 	var failures []Failure
@@ -246,8 +240,7 @@ func (c *Client) AddRepoMembers(ctx context.Context, repoUUID string, users []Ne
 		}
 	}
 	if len(failures) > 0 {
-		u, _ := c.url(cl)
-		e := c.newError(cl, u, nil, KindPartial, nil)
+		e := c.answerError(cl, KindPartial, nil)
 		e.Status = http.StatusOK
 		e.Failures = failures
 		e.Message = fmt.Sprintf("%d of %d users not added", len(failures), len(users))
@@ -260,15 +253,17 @@ func (c *Client) AddRepoMembers(ctx context.Context, repoUUID string, users []Ne
 // member is addressed by memberID, the user_id the legacy list gives it
 // (MemberRow.Legacy): documented as the IAM user id, which it need not be.
 func (c *Client) SetRepoRole(ctx context.Context, repoUUID, memberID string, role int64) error {
-	return c.legacy(ctx, &call{op: "SetRepoRole", method: http.MethodPut, svc: svcRepo,
+	_, err := c.legacy(ctx, &call{op: "SetRepoRole", method: http.MethodPut, svc: svcRepo,
 		path: "/v1/repositories/" + seg(repoUUID) + "/members/" + seg(memberID),
 		body: map[string]int64{"role": role}}, nil)
+	return err
 }
 
 // DeleteRepoMember removes a direct member from a repository, addressed as
 // SetRepoRole addresses it (the page calls the id the repository member
 // id).
 func (c *Client) DeleteRepoMember(ctx context.Context, repoUUID, memberID string) error {
-	return c.legacy(ctx, &call{op: "DeleteRepoMember", method: http.MethodDelete, svc: svcRepo,
+	_, err := c.legacy(ctx, &call{op: "DeleteRepoMember", method: http.MethodDelete, svc: svcRepo,
 		path: "/v1/repositories/" + seg(repoUUID) + "/members/" + seg(memberID)}, nil)
+	return err
 }

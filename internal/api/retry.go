@@ -56,10 +56,7 @@ func (p RetryPolicy) backoff(attempt int, j *jitter) time.Duration {
 // parseRetryAfter reads Retry-After as delay seconds or an HTTP date. wait
 // is asked capped at MaxRetryAfter; asked is what the server said.
 func parseRetryAfter(v string, now time.Time) (wait, asked time.Duration, ok bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, 0, false
-	}
+	v = strings.TrimSpace(v) // "" parses as neither
 	if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
 		asked = time.Duration(min(s, int64(math.MaxInt64/time.Second))) * time.Second
 	} else if t, err := http.ParseTime(v); err == nil {
@@ -143,16 +140,14 @@ func retryableStatus(repeatOn5xx bool, status int, code string) bool {
 // expired or otherwise invalid), a TLS handshake with something that does
 // not speak TLS, or a header value net/http refuses.
 func permanent(err error) bool {
-	var (
-		unknownAuthority x509.UnknownAuthorityError
-		hostname         x509.HostnameError
-		invalid          x509.CertificateInvalidError
-		verification     *tls.CertificateVerificationError
-		record           tls.RecordHeaderError
-		header           *headerError
-	)
-	return errors.As(err, &unknownAuthority) || errors.As(err, &hostname) || errors.As(err, &invalid) ||
-		errors.As(err, &verification) || errors.As(err, &record) || errors.As(err, &header)
+	return is[x509.UnknownAuthorityError](err) || is[x509.HostnameError](err) || is[x509.CertificateInvalidError](err) ||
+		is[*tls.CertificateVerificationError](err) || is[tls.RecordHeaderError](err) || is[*headerError](err)
+}
+
+// is reports whether err's tree holds an error of type E.
+func is[E error](err error) bool {
+	_, ok := errors.AsType[E](err)
+	return ok
 }
 
 var errBodyTooLarge = errors.New("response body too large")

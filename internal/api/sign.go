@@ -4,8 +4,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -51,15 +53,12 @@ func canonicalURI(path string) string {
 }
 
 func canonicalQuery(q url.Values) string {
-	names := make([]string, 0, len(q))
-	for k := range q {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.AppendSeq(make([]string, 0, len(q)), maps.Keys(q)) // sized: this runs for every request
+	slices.Sort(names)
 	var parts []string
 	for _, k := range names {
-		vals := append([]string(nil), q[k]...)
-		sort.Strings(vals)
+		vals := slices.Clone(q[k])
+		slices.Sort(vals)
 		for _, v := range vals {
 			parts = append(parts, signEscape(k)+"="+signEscape(v))
 		}

@@ -163,7 +163,7 @@ func TestQuerySpaceEncodedAsPercent20(t *testing.T) {
 	})
 	c := newClient(t, srv, newFakeClock(true), WithCredentials(Credentials{AccessKey: vecAK, SecretKey: vecSK, ProjectID: "0b234373cf3f4b04ab2d8a245155e12b"}))
 	q := url.Values{"search": {"li wei"}, "offset": {"0"}, "limit": {"100"}, "permission": {"code"}}
-	if _, err := c.getJSON(context.Background(), get("ListMembers", svcRepo, "/v4/repositories/2111667253/members", q), nil); err != nil {
+	if _, err := c.getJSON(context.Background(), get("ListMembers", svcRepo, "/v4/repositories/2111667253/members", q), new([]RepositoryMember)); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff("limit=100&offset=0&permission=code&search=li%20wei", rawQuery); diff != "" {

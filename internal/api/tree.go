@@ -70,28 +70,17 @@ func (q TreeQuery) values() url.Values {
 	return v
 }
 
-// ListProjectSubgroupsAndRepositories lists the direct children (top-level
-// groups and repositories) of a CodeArts project, every page, in id order;
-// archived repositories are left out.
-func (c *Client) ListProjectSubgroupsAndRepositories(ctx context.Context, projectID string) ([]TreeItem, error) {
-	return c.ListProjectSubgroupsAndRepositoriesWith(ctx, projectID, TreeQuery{})
-}
-
-// ListProjectSubgroupsAndRepositoriesWith is ListProjectSubgroupsAndRepositories
-// with a TreeQuery.
+// ListProjectSubgroupsAndRepositoriesWith lists the direct children
+// (top-level groups and repositories) of a CodeArts project, every page; with
+// TreeQuery{}, in id order and without archived repositories.
 func (c *Client) ListProjectSubgroupsAndRepositoriesWith(ctx context.Context, projectID string, q TreeQuery) ([]TreeItem, error) {
 	return listAll[TreeItem](ctx, c, get("ListProjectSubgroupsAndRepositories", svcRepo,
 		"/v4/projects/"+seg(projectID)+"/subgroups-and-repositories", q.values()))
 }
 
-// ListGroupSubgroupsAndRepositories lists the direct children of a group,
-// every page, in id order; archived repositories are left out.
-func (c *Client) ListGroupSubgroupsAndRepositories(ctx context.Context, groupID int64) ([]TreeItem, error) {
-	return c.ListGroupSubgroupsAndRepositoriesWith(ctx, groupID, TreeQuery{})
-}
-
-// ListGroupSubgroupsAndRepositoriesWith is ListGroupSubgroupsAndRepositories
-// with a TreeQuery.
+// ListGroupSubgroupsAndRepositoriesWith lists the direct children of a
+// group, every page; with TreeQuery{}, in id order and without archived
+// repositories.
 func (c *Client) ListGroupSubgroupsAndRepositoriesWith(ctx context.Context, groupID int64, q TreeQuery) ([]TreeItem, error) {
 	return listAll[TreeItem](ctx, c, get("ListGroupSubgroupsAndRepositories", svcRepo,
 		"/v4/groups/"+itoa(groupID)+"/subgroups-and-repositories", q.values()))

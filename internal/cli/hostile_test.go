@@ -236,7 +236,9 @@ func TestWaitIsAnnounced(t *testing.T) {
 	var once sync.Once
 	front := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		throttle := false
-		once.Do(func() { throttle = true })
+		if strings.HasSuffix(r.URL.Path, "/subgroups-and-repositories") { // the walk's first call (who runs reposync is asked meanwhile)
+			once.Do(func() { throttle = true })
+		}
 		if throttle {
 			rw.Header().Set("Retry-After", "2")
 			rw.Header().Set("Content-Type", "application/json")

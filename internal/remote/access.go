@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/reposync/reposync/internal/api"
@@ -75,16 +74,12 @@ type AccessRequest struct {
 // ReadAccess reads the details req needs into live, concurrently, bounded
 // by the client's concurrency.
 func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessRequest) error {
-	repos := uniqueSorted(req.Repositories)
+	repos := slices.Compact(slices.Sorted(slices.Values(req.Repositories)))
 	details := make([]repoDetail, len(repos))
 	for _, p := range repos {
 		if live.Repositories[p] == nil {
 			return fmt.Errorf("internal error: repository %s is not in the tree", p)
 		}
-	}
-	first := everyList
-	if req.User != "" {
-		first = listMembers
 	}
 	rs := c.newReads()
 	var sync api.ProjectMemberSetting
@@ -93,45 +88,35 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 		return wrap(err, "read the member setting of project %s", c.project)
 	})
 	for i, p := range repos {
-		c.addRepoReads(rs, p, live.Repositories[p], &details[i], first, nil)
+		r, d := live.Repositories[p], &details[i]
+		if req.User == "" {
+			c.addRepoReads(rs, p, r, d, everyList, nil)
+			continue
+		}
+		// The members first; then, where the user is one, the push rules.
+		c.addRepoReads(rs, p, r, d, listMembers, func() {
+			at := slices.IndexFunc(d.members, func(m api.RepositoryMember) bool { return m.UserName == req.User })
+			if at < 0 {
+				return
+			}
+			lists := listRules
+			if _, known := state.RoleForName(d.members[at].RepositoryRoleName); d.members[at].Direct() && !known {
+				lists |= listLegacy
+			}
+			c.addRepoReads(rs, p, r, d, lists, nil)
+		})
 	}
 	groups := map[string]*[]api.GroupUserGroup{}
 	for _, p := range repos {
 		for g := state.ParentPath(p); req.Groups && g != "" && groups[g] == nil; g = state.ParentPath(g) {
-			list, lg := new([]api.GroupUserGroup), live.Groups[g]
-			groups[g] = list
-			rs.add("ListGroupUserGroups", func(ctx context.Context) (err error) {
-				*list, err = c.api.ListGroupUserGroups(ctx, lg.ID)
-				return wrap(err, "list the member groups of group %s", g)
-			})
+			groups[g] = c.addGroupRead(rs, live.Groups[g])
 		}
 	}
 	if err := rs.run(ctx, c.concurrency); err != nil {
 		return err
 	}
 	for g, list := range groups {
-		live.Groups[g].MemberGroups = []string{}
-		for _, m := range *list {
-			live.Groups[g].MemberGroups = append(live.Groups[g].MemberGroups, m.Name)
-		}
-		sort.Strings(live.Groups[g].MemberGroups)
-	}
-	if req.User != "" {
-		rs = c.newReads()
-		for i, p := range repos {
-			m, ok := memberNamed(details[i].members, req.User)
-			if !ok {
-				continue
-			}
-			lists := listRules
-			if _, known := state.RoleForName(m.RepositoryRoleName); m.Direct() && !known {
-				lists |= listLegacy
-			}
-			c.addRepoReads(rs, p, live.Repositories[p], &details[i], lists, nil)
-		}
-		if err := rs.run(ctx, c.concurrency); err != nil {
-			return err
-		}
+		live.Groups[g].MemberGroups = sortedNames(*list, func(m api.GroupUserGroup) string { return m.Name })
 	}
 	for i, p := range repos {
 		fillRepository(live.Repositories[p], details[i], everyList, live, sync)
@@ -146,19 +131,5 @@ func (c *Client) UserNames(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, wrap(err, "list the users of project %s", c.project)
 	}
-	names := make([]string, len(users))
-	for i, u := range users {
-		names[i] = u.Name
-	}
-	slices.Sort(names)
-	return names, nil
-}
-
-func memberNamed(ms []api.RepositoryMember, name string) (api.RepositoryMember, bool) {
-	for _, m := range ms {
-		if m.UserName == name {
-			return m, true
-		}
-	}
-	return api.RepositoryMember{}, false
+	return sortedNames(users, func(u api.GrantedUser) string { return u.Name }), nil
 }

@@ -67,17 +67,7 @@ func (p *Progress) Counts() ReadCounts {
 }
 
 // SetProgress makes the client count its reads in p (nil: no counting).
-func (c *Client) SetProgress(p *Progress) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.progress = p
-}
-
-func (c *Client) readProgress() *Progress {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.progress
-}
+func (c *Client) SetProgress(p *Progress) { c.progress.Store(p) }
 
 // reads is a pool of read tasks, each counted in the client's Progress
 // under its API operation when it is added and when it finishes. A task may
@@ -101,7 +91,7 @@ type reads struct {
 	busy int
 }
 
-func (c *Client) newReads() *reads { return newReads(c.readProgress()) }
+func (c *Client) newReads() *reads { return newReads(c.progress.Load()) }
 
 func newReads(p *Progress) *reads {
 	r := &reads{progress: p, queues: map[string][]func(context.Context) error{}}

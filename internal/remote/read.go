@@ -1,12 +1,15 @@
 package remote
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -65,7 +68,7 @@ func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error)
 	var found func(parent *state.LiveGroup, items []api.TreeItem) error
 	list := func(g *state.LiveGroup) {
 		rd.pool.add("ListGroupSubgroupsAndRepositories", func(ctx context.Context) error {
-			items, err := c.api.ListGroupSubgroupsAndRepositories(ctx, g.ID)
+			items, err := c.api.ListGroupSubgroupsAndRepositoriesWith(ctx, g.ID, api.TreeQuery{})
 			if err != nil {
 				return wrap(err, "list the children of group %s", g.Path)
 			}
@@ -102,7 +105,7 @@ func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error)
 		return nil
 	}
 	rd.pool.add("ListProjectSubgroupsAndRepositories", func(ctx context.Context) error {
-		top, err := c.api.ListProjectSubgroupsAndRepositories(ctx, c.project)
+		top, err := c.api.ListProjectSubgroupsAndRepositoriesWith(ctx, c.project, api.TreeQuery{})
 		if err != nil {
 			return fmt.Errorf("list the groups and repositories of project %s: %w", c.project, err)
 		}
@@ -113,7 +116,9 @@ func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error)
 			rd.gitAuths()
 		}
 		if req.MemberGroups {
-			rd.catalogue()
+			rd.mu.Lock()
+			rd.memberGroupCatalog()
+			rd.mu.Unlock()
 		}
 		return err
 	})
@@ -141,12 +146,9 @@ func (c *Client) addItems(live *state.Live, parent *state.LiveGroup, items []api
 		parentID, prefix = parent.ID, parent.Path+"/"
 	}
 	for _, it := range items {
-		own := it.Path
-		if own == "" {
-			// No path in the answer: the last segment of full_path is the
-			// best evidence left.
-			own = state.BaseName(it.FullPath)
-		}
+		// Without a path in the answer, the last segment of full_path is the
+		// best evidence left.
+		own := cmp.Or(it.Path, state.BaseName(it.FullPath))
 		if own == "" || strings.Contains(own, "/") {
 			ns.bad = append(ns.bad, fmt.Sprintf("%q (id %d) under %q", it.Path, it.ID, strings.TrimSuffix(prefix, "/")))
 			continue
@@ -342,6 +344,17 @@ func (c *Client) addRepoReads(rs *reads, p string, r *state.LiveRepository, d *r
 	}
 }
 
+// addGroupRead adds to rs the read of the member groups attached to g, into
+// the list it returns.
+func (c *Client) addGroupRead(rs *reads, g *state.LiveGroup) *[]api.GroupUserGroup {
+	list := new([]api.GroupUserGroup)
+	rs.add("ListGroupUserGroups", func(ctx context.Context) (err error) {
+		*list, err = c.api.ListGroupUserGroups(ctx, g.ID)
+		return wrap(err, "list the member groups of group %s", g.Path)
+	})
+	return list
+}
+
 // A Reader reads repositories' lists into a live state while its caller
 // goes on, without the lookups (the live state has them): apply confirms
 // each repository as soon as its last write is done, in the read budget
@@ -481,9 +494,7 @@ func (rd *reading) fillRepo(x *repoReading) {
 // fillRoles fills the project roles, and then the repositories that waited
 // for the member setting.
 func (rd *reading) fillRoles() {
-	for _, r := range rd.roles.RoleSync {
-		rd.live.Roles[r.RoleName] = state.LiveRole{Name: r.RoleName, ID: r.RoleID}
-	}
+	maps.Copy(rd.live.Roles, projectRoles(rd.roles))
 	rd.rolesRead = true
 	for _, x := range rd.waiting {
 		rd.fillRepo(x)
@@ -588,22 +599,10 @@ func (rd *reading) group(g *state.LiveGroup, catalogue bool) {
 	if rd.groups[g.Path] != nil {
 		return
 	}
-	list := new([]api.GroupUserGroup)
-	rd.groups[g.Path] = list
-	rd.pool.add("ListGroupUserGroups", func(ctx context.Context) (err error) {
-		*list, err = rd.c.api.ListGroupUserGroups(ctx, g.ID)
-		return wrap(err, "list the member groups of group %s", g.Path)
-	})
+	rd.groups[g.Path] = rd.c.addGroupRead(rd.pool, g)
 	if catalogue {
 		rd.memberGroupCatalog()
 	}
-}
-
-// catalogue queues the member-group catalogue.
-func (rd *reading) catalogue() {
-	rd.mu.Lock()
-	defer rd.mu.Unlock()
-	rd.memberGroupCatalog()
 }
 
 // gitAuths queues the project's Git authorizations.
@@ -620,11 +619,7 @@ func (rd *reading) fill() {
 	live := rd.live
 	// Lookups.
 	for _, u := range rd.userList {
-		iam := u.IAMID
-		if iam == "" {
-			iam = u.Username
-		}
-		live.Users[u.Name] = state.LiveUser{Name: u.Name, ID: u.ID, IAMID: iam}
+		live.Users[u.Name] = state.LiveUser{Name: u.Name, ID: u.ID, IAMID: cmp.Or(u.IAMID, u.Username)}
 	}
 	mgIDs := rd.mgIDs
 	for _, list := range rd.mgCatalog {
@@ -648,17 +643,13 @@ func (rd *reading) fill() {
 		live.MemberGroups[t.Name] = m
 	}
 	if rd.setting {
-		rd.c.remember(live.Roles, rd.roles)
+		rd.c.remember(rd.roles)
 	}
 
 	// Groups.
 	for p, list := range rd.groups {
 		lg := live.Groups[p]
-		lg.MemberGroups = []string{}
-		for _, m := range *list {
-			lg.MemberGroups = append(lg.MemberGroups, m.Name)
-		}
-		sort.Strings(lg.MemberGroups)
+		lg.MemberGroups = sortedNames(*list, func(m api.GroupUserGroup) string { return m.Name })
 		live.Fingerprints[plan.GroupAddress(p).String()] = fingerprint(lg)
 	}
 
@@ -692,11 +683,7 @@ func fillRepository(r *state.LiveRepository, d repoDetail, lists repoLists, live
 		fillMembers(r, d, live, sync)
 	}
 	if lists&listGroups != 0 {
-		r.MemberGroups = []string{}
-		for _, m := range d.groups {
-			r.MemberGroups = append(r.MemberGroups, m.UserGroupName)
-		}
-		sort.Strings(r.MemberGroups)
+		r.MemberGroups = sortedNames(d.groups, func(m api.RepositoryUserGroup) string { return m.UserGroupName })
 	}
 	if lists&listRules != 0 {
 		fillPushRules(r, d, live)
@@ -772,13 +759,12 @@ func inheritedFrom(lm *state.LiveMember, m api.RepositoryMember, live *state.Liv
 func fillPushRules(r *state.LiveRepository, d repoDetail, live *state.Live) {
 	r.PushRules = map[string]state.LivePushRule{}
 	for _, p := range d.rules {
-		rule := state.LivePushRule{ID: p.ID, Path: p.Path}
-		found := false
+		// A rule without a push action is disabled.
+		rule := state.LivePushRule{ID: p.ID, Path: p.Path, Disabled: true}
 		for _, a := range p.Actions {
 			if a.Action != "push" && a.Action != "" {
 				continue
 			}
-			found = true
 			rule.Disabled = !a.Enable
 			for _, u := range a.Users {
 				rule.Users = append(rule.Users, state.LiveUser{Name: u.Name, ID: u.ID, IAMID: u.Username})
@@ -789,9 +775,6 @@ func fillPushRules(r *state.LiveRepository, d repoDetail, live *state.Live) {
 			for _, ro := range a.Roles {
 				rule.Roles = append(rule.Roles, state.LiveRole{Name: ro.Name, ID: projectRoleID(live.Roles, ro)})
 			}
-		}
-		if !found {
-			rule.Disabled = true
 		}
 		r.PushRules[p.Path] = rule
 	}
@@ -889,17 +872,14 @@ func firstGroup(live *state.Live) *state.LiveGroup {
 	return best
 }
 
-func uniqueSorted(in []string) []string {
-	out := append([]string(nil), in...)
-	sort.Strings(out)
-	j := 0
-	for i, s := range out {
-		if i == 0 || s != out[j-1] {
-			out[j] = s
-			j++
-		}
+// sortedNames are the names of list's items, sorted; never nil.
+func sortedNames[T any](list []T, name func(T) string) []string {
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		out = append(out, name(x))
 	}
-	return out[:j]
+	slices.Sort(out)
+	return out
 }
 
 func wrap(err error, format string, args ...any) error {

@@ -1,14 +1,16 @@
-// Package remote is the only bridge between reposync's domain and the cloud
-// API: it reads the live state (api -> state) with bounded concurrency
-// (read.go), and performs plan changes (plan ops -> api calls, write*.go).
+// Package remote is the bridge between reposync's domain and the cloud API
+// for plan, apply, export and access: it reads the live state (api -> state)
+// with bounded concurrency (read.go), and performs plan changes (plan ops ->
+// api calls, write*.go). doctor is not built on it: it asks the API what
+// remote never asks, and calls api directly.
 // Every write whose outcome can be unknown goes through verify, the one
 // place that decides by re-reading whether a write took effect. It imports
 // api, state and plan, and nothing above them.
 package remote
 
 import (
-	"maps"
 	"sync"
+	"sync/atomic"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/state"
@@ -20,19 +22,19 @@ type Client struct {
 	project     string // CodeArts project UUID
 	iamProject  string // IAM project id, for ServiceStage
 	concurrency int
+	progress    atomic.Pointer[Progress] // counts the reads of Walk and Read; nil: none
 
-	mu       sync.Mutex
-	roles    map[string]state.LiveRole // the project roles the walk found, by name
-	setting  api.ProjectMemberSetting  // the project's member setting the walk read
-	progress *Progress                 // counts the reads of Walk and Read; nil: none
+	mu      sync.Mutex
+	setting api.ProjectMemberSetting // the project's member setting the walk read
 }
 
-// remember keeps what the walk read of the project's roles for the writes
-// and the reads that follow it (a Reader reads no lookup).
-func (c *Client) remember(roles map[string]state.LiveRole, setting api.ProjectMemberSetting) {
+// remember keeps the project's member setting the walk read (the roles it
+// syncs, their ids) for the writes and the reads that follow it (a Reader
+// reads no lookup).
+func (c *Client) remember(setting api.ProjectMemberSetting) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.roles, c.setting = maps.Clone(roles), setting
+	c.setting = setting
 }
 
 func (c *Client) memberSetting() api.ProjectMemberSetting {
@@ -41,10 +43,13 @@ func (c *Client) memberSetting() api.ProjectMemberSetting {
 	return c.setting
 }
 
-func (c *Client) projectRoles() map[string]state.LiveRole {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.roles
+// projectRoles are the project roles a member setting lists, by name.
+func projectRoles(s api.ProjectMemberSetting) map[string]state.LiveRole {
+	roles := map[string]state.LiveRole{}
+	for _, r := range s.RoleSync {
+		roles[r.RoleName] = state.LiveRole{Name: r.RoleName, ID: r.RoleID}
+	}
+	return roles
 }
 
 // New returns a Client for the CodeArts project; iamProjectID is needed only

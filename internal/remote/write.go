@@ -138,6 +138,25 @@ func verify[T any](ctx context.Context, items []T, write func([]T) error, pendin
 	return nil, nil
 }
 
+// verifyBatch is verify for a batch of changes: when some of them took
+// effect and the others stayed unknown, the error fails only the others.
+func verifyBatch(ctx context.Context, changes []plan.Change, write func([]plan.Change) error, pending func([]plan.Change) ([]plan.Change, error)) error {
+	left, err := verify(ctx, changes, write, pending)
+	if err != nil && len(left) > 0 && len(left) < len(changes) {
+		return failEach(left, err)
+	}
+	return err
+}
+
+// failEach fails every one of changes with err.
+func failEach(changes []plan.Change, err error) Partial {
+	p := Partial{}
+	for _, c := range changes {
+		p[c.Address] = err
+	}
+	return p
+}
+
 // verifyOne is verify for a write of one object; done reports whether the
 // object is now as the write wanted it (created, attached, or gone).
 func verifyOne(ctx context.Context, what string, write func() error, done func() (bool, error)) error {
@@ -164,23 +183,19 @@ func unknownOutcome(err error) bool {
 	if api.IsAmbiguous(err) {
 		return true
 	}
-	var ae *api.Error
-	if !errors.As(err, &ae) || ae.Kind != api.KindHTTP {
-		return false
-	}
-	return ae.Status == 500 || ae.Status == 502 || ae.Status == 504
+	ae, ok := errors.AsType[*api.Error](err)
+	return ok && ae.Kind == api.KindHTTP && (ae.Status == 500 || ae.Status == 502 || ae.Status == 504)
 }
 
-// value returns c's before or after value (side) as the type its kind must
-// have; a plan that says otherwise (edited by hand) is an error, never a
-// panic.
-func value[P interface {
+// after returns c's after value as the type its kind must have; a plan that
+// says otherwise (edited by hand) is an error, never a panic.
+func after[P interface {
 	*E
 	plan.Value
-}, E any](c plan.Change, v plan.Value, side string) (P, error) {
-	p, ok := v.(P)
+}, E any](c plan.Change) (P, error) {
+	p, ok := c.After.(P)
 	if !ok || p == nil {
-		return nil, fmt.Errorf("%s: the plan has no valid %q value for this %s change (got %T)", c.Address, side, c.Kind, v)
+		return nil, fmt.Errorf("%s: the plan has no valid \"after\" value for this %s change (got %T)", c.Address, c.Kind, c.After)
 	}
 	return p, nil
 }

@@ -26,7 +26,7 @@ func (w *Writer) hasGitAuth(ctx context.Context, name string) (bool, error) {
 }
 
 func (w *Writer) createGitAuth(ctx context.Context, c plan.Change) error {
-	v, err := value[*plan.GitAuthValue](c, c.After, "after")
+	v, err := after[*plan.GitAuthValue](c)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (w *Writer) deleteGitAuth(ctx context.Context, c plan.Change) error {
 // password. The password is checked first: never delete what cannot be
 // re-created.
 func (w *Writer) replaceGitAuth(ctx context.Context, c plan.Change) error {
-	v, err := value[*plan.GitAuthValue](c, c.After, "after")
+	v, err := after[*plan.GitAuthValue](c)
 	if err != nil {
 		return err
 	}

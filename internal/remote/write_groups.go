@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -33,7 +34,7 @@ func (w *Writer) remember(path string, id int64) {
 
 func (w *Writer) createGroup(ctx context.Context, c plan.Change) error {
 	t := c.Target
-	v, err := value[*plan.GroupValue](c, c.After, "after")
+	v, err := after[*plan.GroupValue](c)
 	if err != nil {
 		return err
 	}
@@ -43,10 +44,7 @@ func (w *Writer) createGroup(ctx context.Context, c plan.Change) error {
 			return err
 		}
 	}
-	req := api.CreateGroupRequest{Name: state.BaseName(t.Group), ParentID: parentID, Visibility: "private"}
-	if v.Visibility != "" {
-		req.Visibility = v.Visibility
-	}
+	req := api.CreateGroupRequest{Name: state.BaseName(t.Group), ParentID: parentID, Visibility: cmp.Or(v.Visibility, "private")}
 	if v.Description != nil {
 		req.Description = *v.Description
 	}
@@ -74,9 +72,9 @@ func (w *Writer) findGroup(ctx context.Context, parentID int64, name string) (in
 	var items []api.TreeItem
 	var err error
 	if parentID == 0 {
-		items, err = w.c.api.ListProjectSubgroupsAndRepositories(ctx, w.c.project)
+		items, err = w.c.api.ListProjectSubgroupsAndRepositoriesWith(ctx, w.c.project, api.TreeQuery{})
 	} else {
-		items, err = w.c.api.ListGroupSubgroupsAndRepositories(ctx, parentID)
+		items, err = w.c.api.ListGroupSubgroupsAndRepositoriesWith(ctx, parentID, api.TreeQuery{})
 	}
 	if err != nil {
 		return 0, false, err
@@ -162,12 +160,10 @@ func (w *Writer) waitGroupGone(ctx context.Context, id int64, path string) error
 		case time.Now().Add(delay).After(deadline):
 			return fmt.Errorf("deletion of group %s was accepted, but it still exists after %s; its parent is not deleted in this run", path, groupGoneWithin)
 		}
-		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return ctx.Err()
-		case <-t.C:
+		case <-time.After(delay): // since Go 1.23 an unfired timer needs no Stop
 		}
 		delay = min(2*delay, 5*time.Second)
 	}

@@ -17,7 +17,7 @@ func (w *Writer) addMembers(ctx context.Context, changes []plan.Change) error {
 	uuid := changes[0].Target.RepositoryUUID
 	users := map[plan.Address]api.NewRepoMember{}
 	for _, c := range changes {
-		v, err := value[*plan.MemberValue](c, c.After, "after")
+		v, err := after[*plan.MemberValue](c)
 		if err != nil {
 			return err
 		}
@@ -26,7 +26,7 @@ func (w *Writer) addMembers(ctx context.Context, changes []plan.Change) error {
 		}
 		users[c.Address] = api.NewRepoMember{ID: c.Target.UserIAMID, Name: c.Target.User, Role: int64(v.Role.Level())}
 	}
-	left, err := verify(ctx, changes,
+	err := verifyBatch(ctx, changes,
 		func(pending []plan.Change) error {
 			batch := make([]api.NewRepoMember, 0, len(pending))
 			for _, c := range pending {
@@ -46,40 +46,27 @@ func (w *Writer) addMembers(ctx context.Context, changes []plan.Change) error {
 			for _, m := range members {
 				have[m.UserID], have["name:"+m.Name] = true, true
 			}
-			var still []plan.Change
-			for _, c := range pending {
-				if !have[c.Target.UserIAMID] && !have["name:"+c.Target.User] {
-					still = append(still, c)
-				}
-			}
-			return still, nil
+			return slices.DeleteFunc(slices.Clone(pending), func(c plan.Change) bool {
+				return have[c.Target.UserIAMID] || have["name:"+c.Target.User]
+			}), nil
 		})
-	var ae *api.Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ae) && ae.Kind == api.KindPartial:
-		// A failure that names no change of the batch (by IAM id or user
-		// name) fails the whole batch: nothing refused counts as done.
-		failed := Partial{}
-		for _, f := range ae.Failures {
-			i := slices.IndexFunc(changes, func(c plan.Change) bool {
-				return f.ID != "" && f.ID == c.Target.UserIAMID || f.Name != "" && f.Name == c.Target.User
-			})
-			if i < 0 {
-				return err
-			}
-			failed[changes[i].Address] = errors.New(f.Message)
-		}
-		return failed
-	case len(left) > 0 && len(left) < len(changes):
-		failed := Partial{}
-		for _, c := range left {
-			failed[c.Address] = err
-		}
-		return failed
+	ae, ok := errors.AsType[*api.Error](err)
+	if !ok || ae.Kind != api.KindPartial {
+		return err
 	}
-	return err
+	// A failure that names no change of the batch (by IAM id or user name)
+	// fails the whole batch: nothing refused counts as done.
+	failed := Partial{}
+	for _, f := range ae.Failures {
+		i := slices.IndexFunc(changes, func(c plan.Change) bool {
+			return f.ID != "" && f.ID == c.Target.UserIAMID || f.Name != "" && f.Name == c.Target.User
+		})
+		if i < 0 {
+			return err
+		}
+		failed[changes[i].Address] = errors.New(f.Message)
+	}
+	return failed
 }
 
 // memberID is the id the legacy writes address c's member by: the one the
@@ -92,7 +79,7 @@ func memberID(c plan.Change) (string, error) {
 }
 
 func (w *Writer) setRole(ctx context.Context, c plan.Change) error {
-	v, err := value[*plan.MemberValue](c, c.After, "after")
+	v, err := after[*plan.MemberValue](c)
 	if err != nil {
 		return err
 	}
@@ -119,10 +106,8 @@ func (w *Writer) deleteMember(ctx context.Context, c plan.Change) error {
 	if rerr != nil {
 		return fmt.Errorf("%w (and re-reading the members to check it is gone failed: %v)", err, rerr)
 	}
-	for _, m := range members {
-		if m.UserID == id || m.Name == c.Target.User {
-			return fmt.Errorf("%w, yet the legacy member list still shows %s", err, c.Target.User)
-		}
+	if slices.ContainsFunc(members, func(m api.LegacyMember) bool { return m.UserID == id || m.Name == c.Target.User }) {
+		return fmt.Errorf("%w, yet the legacy member list still shows %s", err, c.Target.User)
 	}
 	return nil // already gone
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/reposync/reposync/internal/api"
@@ -19,7 +18,7 @@ func pushActions(t plan.Target) []api.PushActionBody {
 }
 
 func (w *Writer) createPushRule(ctx context.Context, c plan.Change) error {
-	if _, err := value[*plan.PushRuleValue](c, c.After, "after"); err != nil {
+	if _, err := after[*plan.PushRuleValue](c); err != nil {
 		return err
 	}
 	path, repo := c.Address.Key, c.Target.RepositoryID
@@ -45,7 +44,7 @@ func (w *Writer) updatePushRules(ctx context.Context, changes []plan.Change) err
 	repo := changes[0].Target.RepositoryID
 	rules := make([]api.FilePushPermissionUpdate, 0, len(changes))
 	for _, c := range changes {
-		if _, err := value[*plan.PushRuleValue](c, c.After, "after"); err != nil {
+		if _, err := after[*plan.PushRuleValue](c); err != nil {
 			return err
 		}
 		rules = append(rules, api.FilePushPermissionUpdate{ID: c.Target.PushRuleID, Path: c.Address.Key, Actions: pushActions(c.Target)})
@@ -71,7 +70,7 @@ func (w *Writer) updatePushRules(ctx context.Context, changes []plan.Change) err
 			break
 		}
 	}
-	roles := w.c.projectRoles()
+	roles := projectRoles(w.c.memberSetting())
 	failed := Partial{}
 	for _, c := range changes {
 		r, ok := byID[c.Target.PushRuleID]
@@ -147,29 +146,20 @@ func ruleGrants(r api.FilePushPermission, roles map[string]state.LiveRole) (user
 // nothing). Roles are compared as project role ids (projectRoleID).
 func grantDelta(t plan.Target, r api.FilePushPermission, roles map[string]state.LiveRole) (extra, missing string) {
 	users, teams, roleIDs := ruleGrants(r, roles)
-	var ex, mi []string
-	diff := func(what string, have, want []string) {
-		for _, h := range have {
-			if !slices.Contains(want, h) {
-				ex = append(ex, what+" "+h)
-			}
-		}
-		for _, w := range want {
-			if !slices.Contains(have, w) {
-				mi = append(mi, what+" "+w)
-			}
-		}
-	}
-	diff("user", itoas(users), itoas(t.PushUserIDs))
-	diff("member group", itoas(teams), itoas(t.PushTeamIDs))
-	diff("role", roleIDs, t.PushRoleIDs)
+	ex := slices.Concat(notIn("user", users, t.PushUserIDs), notIn("member group", teams, t.PushTeamIDs),
+		notIn("role", roleIDs, t.PushRoleIDs))
+	mi := slices.Concat(notIn("user", t.PushUserIDs, users), notIn("member group", t.PushTeamIDs, teams),
+		notIn("role", t.PushRoleIDs, roleIDs))
 	return strings.Join(ex, ", "), strings.Join(mi, ", ")
 }
 
-func itoas(ids []int64) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = strconv.FormatInt(id, 10)
+// notIn names, as "what id", each of ids that of lacks.
+func notIn[T comparable](what string, ids, of []T) []string {
+	var out []string
+	for _, id := range ids {
+		if !slices.Contains(of, id) {
+			out = append(out, fmt.Sprint(what, " ", id))
+		}
 	}
 	return out
 }
@@ -197,10 +187,7 @@ func (w *Writer) prunePushRules(ctx context.Context, changes []plan.Change) erro
 	if err := w.deletePushRules(ctx, del); err != nil {
 		var p Partial
 		if !errors.As(err, &p) {
-			p = Partial{}
-			for _, c := range del {
-				p[c.Address] = err
-			}
+			p = failEach(del, err)
 		}
 		maps.Copy(failed, p)
 	}
@@ -217,7 +204,7 @@ func (w *Writer) deletePushRules(ctx context.Context, changes []plan.Change) err
 		return nil
 	}
 	repo := changes[0].Target.RepositoryID
-	left, err := verify(ctx, changes,
+	return verifyBatch(ctx, changes,
 		func(pending []plan.Change) error {
 			ids := make([]int64, 0, len(pending))
 			for _, c := range pending {
@@ -230,20 +217,8 @@ func (w *Writer) deletePushRules(ctx context.Context, changes []plan.Change) err
 			if err != nil {
 				return nil, err
 			}
-			var still []plan.Change
-			for _, c := range pending {
-				if slices.ContainsFunc(rules, func(r api.FilePushPermission) bool { return r.ID == c.Target.PushRuleID }) {
-					still = append(still, c)
-				}
-			}
-			return still, nil
+			return slices.DeleteFunc(slices.Clone(pending), func(c plan.Change) bool {
+				return !slices.ContainsFunc(rules, func(r api.FilePushPermission) bool { return r.ID == c.Target.PushRuleID })
+			}), nil
 		})
-	if err != nil && len(left) > 0 && len(left) < len(changes) {
-		failed := Partial{}
-		for _, c := range left {
-			failed[c.Address] = err
-		}
-		return failed
-	}
-	return err
 }
