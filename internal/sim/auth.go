@@ -1,14 +1,16 @@
 package sim
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -121,11 +123,8 @@ func (s *Server) checkSigningHeaders(r *http.Request, auth string, iam bool) (*p
 		return nil, "verify aksk signature fail: unknown access key"
 	}
 	names := strings.Split(signed, ";")
-	has := map[string]bool{}
-	for _, n := range names {
-		has[n] = true
-	}
-	if !has["x-sdk-date"] {
+	signs := func(name string) bool { return slices.Contains(names, name) }
+	if !signs("x-sdk-date") {
 		return nil, "verify aksk signature fail: x-sdk-date is not signed"
 	}
 	date := r.Header.Get("X-Sdk-Date")
@@ -136,19 +135,15 @@ func (s *Server) checkSigningHeaders(r *http.Request, auth string, iam bool) (*p
 	if d := s.now().Sub(t); d > maxSkew || d < -maxSkew {
 		return nil, "verify aksk signature fail: signature expired"
 	}
-	if iam && has["x-domain-id"] {
-		if r.Header.Get("X-Domain-Id") != s.fx.Credentials.DomainID {
+	switch {
+	case iam && signs("x-domain-id"):
+		if r.Header.Get("X-Domain-Id") != cr.DomainID {
 			return nil, "verify aksk signature fail: X-Domain-Id is not this account"
 		}
-		return &pendingSignature{names: names, sig: sig, date: date}, ""
-	}
-	if iam && !has["x-project-id"] {
-		return &pendingSignature{names: names, sig: sig, date: date}, ""
-	}
-	if !has["x-project-id"] {
+	case iam && !signs("x-project-id"): // neither
+	case !signs("x-project-id"):
 		return nil, "verify aksk signature fail: x-project-id is not signed"
-	}
-	if r.Header.Get("X-Project-Id") != s.fx.IAMProjectID {
+	case r.Header.Get("X-Project-Id") != s.fx.IAMProjectID:
 		return nil, "verify aksk signature fail: X-Project-Id is not this account's project"
 	}
 	return &pendingSignature{names: names, sig: sig, date: date}, ""
@@ -210,15 +205,12 @@ func CanonicalRequest(method, escapedPath, rawQuery string, headers map[string]s
 		uri += "/"
 	}
 	q, _ := url.ParseQuery(rawQuery)
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.AppendSeq(make([]string, 0, len(q)), maps.Keys(q)) // sized: this runs for every AK/SK request
+	slices.Sort(keys)
 	var qs []string
 	for _, k := range keys {
-		vs := append([]string(nil), q[k]...)
-		sort.Strings(vs)
+		vs := slices.Clone(q[k])
+		slices.Sort(vs)
 		for _, v := range vs {
 			qs = append(qs, escape(k)+"="+escape(v))
 		}
@@ -227,7 +219,7 @@ func CanonicalRequest(method, escapedPath, rawQuery string, headers map[string]s
 	for n := range headers {
 		names = append(names, strings.ToLower(n))
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	var hb strings.Builder
 	for _, n := range names {
 		hb.WriteString(n + ":" + strings.TrimSpace(headers[n]) + "\n")
@@ -285,20 +277,26 @@ type idName struct {
 
 // tokenDTO is the token body of login and validation (REFERENCE §12.1).
 type tokenDTO struct {
-	ExpiresAt string   `json:"expires_at"`
-	IssuedAt  string   `json:"issued_at"`
-	Methods   []string `json:"methods"`
-	User      struct {
-		ID     string `json:"id"`
-		Name   string `json:"name"`
-		Domain idName `json:"domain"`
-	} `json:"user"`
-	Project struct {
-		ID     string `json:"id"`
-		Name   string `json:"name"`
-		Domain idName `json:"domain"`
-	} `json:"project"`
-	Roles []idName `json:"roles"`
+	ExpiresAt string     `json:"expires_at"`
+	IssuedAt  string     `json:"issued_at"`
+	Methods   []string   `json:"methods"`
+	User      scopedName `json:"user"`
+	Project   scopedName `json:"project"`
+	Roles     []idName   `json:"roles"`
+}
+
+// scopedName is a token's user or project: its id and name, and the domain
+// it is in.
+type scopedName struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Domain idName `json:"domain"`
+}
+
+// newToken is the body of a token of one method, with no roles.
+func newToken(method string, issued, expires time.Time, user, project scopedName) tokenDTO {
+	return tokenDTO{ExpiresAt: expires.Format(keystoneTime), IssuedAt: issued.Format(keystoneTime), Methods: []string{method},
+		User: user, Project: project, Roles: []idName{}}
 }
 
 // issuedToken is a token IAM login handed out; it lives in memory only, so
@@ -311,14 +309,6 @@ type issuedToken struct {
 }
 
 const keystoneTime = "2006-01-02T15:04:05.000000Z"
-
-// tokenTTL is the lifetime of the tokens login issues.
-func (s *Server) tokenTTL() time.Duration {
-	if d := s.fx.Credentials.TokenTTL; d > 0 {
-		return d
-	}
-	return 24 * time.Hour // REFERENCE §12.1
-}
 
 // IAM errors use the Keystone shape (REFERENCE §15.1) with numeric codes.
 func iamErr(status int, code any, msg string) reply {
@@ -355,23 +345,18 @@ func hKeystoneLogin(s *Server, q *request) reply {
 	_, _ = rand.Read(raw[:])
 	tok := "MII" + hex.EncodeToString(raw[:])
 	userID := hexID("iam_user", match.Domain+"/"+match.Name)
-	if match.User != "" {
-		if u, ok := s.idx.userByName[match.User]; ok {
-			userID = u.IAMID
-		}
+	if u := s.idx.userByName[match.User]; match.User != "" && u != nil {
+		userID = u.IAMID
 	}
 	now := q.at.UTC()
 	dom := idName{ID: hexID("domain", match.Domain), Name: match.Domain}
-	projName := sc.Name
-	if projName == "" {
-		projName = "sim-region"
+	projName := cmp.Or(sc.Name, "sim-region")
+	ttl := s.fx.Credentials.TokenTTL
+	if ttl <= 0 {
+		ttl = 24 * time.Hour // REFERENCE §12.1
 	}
-	it := &issuedToken{user: match.User, tenantAdmin: tenantAdmin(match.TenantAdmin, match.User), expires: now.Add(s.tokenTTL())}
-	b := &it.body
-	b.ExpiresAt, b.IssuedAt, b.Methods = it.expires.Format(keystoneTime), now.Format(keystoneTime), []string{"password"}
-	b.User.ID, b.User.Name, b.User.Domain = userID, match.Name, dom
-	b.Project.ID, b.Project.Name, b.Project.Domain = s.fx.IAMProjectID, projName, dom
-	b.Roles = []idName{}
+	it := &issuedToken{user: match.User, tenantAdmin: tenantAdmin(match.TenantAdmin, match.User), expires: now.Add(ttl)}
+	it.body = newToken("password", now, it.expires, scopedName{userID, match.Name, dom}, scopedName{s.fx.IAMProjectID, projName, dom})
 	s.tokens[tok] = it
 	body := map[string]any{"token": it.body}
 	// A login creates no state that must survive a restart (tokens live in
@@ -382,14 +367,9 @@ func hKeystoneLogin(s *Server, q *request) reply {
 // staticTokenBody describes the fixture's static token: it acts as
 // credentials.user and never expires (expires_at is a day ahead of now).
 func (s *Server) staticTokenBody(now time.Time) tokenDTO {
-	var b tokenDTO
-	now = now.UTC()
 	dom := idName{ID: s.fx.Credentials.DomainID, Name: simTenant}
-	b.ExpiresAt, b.IssuedAt, b.Methods = now.Add(24*time.Hour).Format(keystoneTime), simEpoch.Format(keystoneTime), []string{"token"}
-	b.User.ID, b.User.Name, b.User.Domain = s.actingIAMID("token"), s.fx.Credentials.User, dom
-	b.Project.ID, b.Project.Name, b.Project.Domain = s.fx.IAMProjectID, "sim-region", dom
-	b.Roles = []idName{}
-	return b
+	return newToken("token", simEpoch, now.UTC().Add(24*time.Hour),
+		scopedName{s.actingIAMID("token"), s.fx.Credentials.User, dom}, scopedName{s.fx.IAMProjectID, "sim-region", dom})
 }
 
 // actingIAMID is the IAM user id of credentials.user, the user the static

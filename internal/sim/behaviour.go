@@ -56,68 +56,36 @@ type Behaviour struct {
 	RefuseItems []string `yaml:"refuse_items,omitempty" json:"refuse_items,omitempty"`
 }
 
-// Defaults of the behaviour keys.
-const (
-	defaultFullPathNamespace       = true
-	defaultMemberSync              = true
-	defaultRoleChecks              = true
-	defaultBatchUpdate             = "replace"
-	defaultRoleIDs                 = "shared"
-	defaultDeleteGroup             = "sync"
-	defaultListOrder               = "id"
-	defaultServiceStageContentType = "required"
-	defaultArchivedListing         = "only"
-	defaultSyncMarker              = "project"
-	defaultLegacyMemberID          = "iam"
-)
-
-var behaviourValues = map[string][]string{
-	"batch_update":              {"replace", "merge"},
-	"role_ids":                  {"shared", "distinct"},
-	"delete_group":              {"sync", "async", "cascade"},
-	"list_order":                {"id", "updated"},
-	"servicestage_content_type": {"required", "optional"},
-	"archived_listing":          {"only", "all"},
-	"sync_marker":               {"project", "none"},
-	"legacy_member_id":          {"iam", "own"},
-}
-
-// checkBehaviour validates the behaviour section and fills in its defaults.
+// checkBehaviour validates the behaviour section and fills in its defaults:
+// every switch is on, and every choice takes the first of its values.
 func (c *checker) checkBehaviour(fx *Fixture) {
 	b := &fx.Behaviour
-	if b.FullPathNamespace == nil {
-		v := defaultFullPathNamespace
-		b.FullPathNamespace = &v
-	}
-	if b.MemberSync == nil {
-		v := defaultMemberSync
-		b.MemberSync = &v
-	}
-	if b.RoleChecks == nil {
-		v := defaultRoleChecks
-		b.RoleChecks = &v
+	for _, on := range []**bool{&b.FullPathNamespace, &b.MemberSync, &b.RoleChecks} {
+		if *on == nil {
+			*on = new(true)
+		}
 	}
 	for _, e := range []struct {
-		key string
-		v   *string
-		def string
+		key    string
+		v      *string
+		values []string
 	}{
-		{"batch_update", &b.BatchUpdate, defaultBatchUpdate},
-		{"role_ids", &b.RoleIDs, defaultRoleIDs},
-		{"delete_group", &b.DeleteGroup, defaultDeleteGroup},
-		{"list_order", &b.ListOrder, defaultListOrder},
-		{"servicestage_content_type", &b.ServiceStageContentType, defaultServiceStageContentType},
-		{"archived_listing", &b.ArchivedListing, defaultArchivedListing},
-		{"sync_marker", &b.SyncMarker, defaultSyncMarker},
-		{"legacy_member_id", &b.LegacyMemberID, defaultLegacyMemberID},
+		{"batch_update", &b.BatchUpdate, []string{"replace", "merge"}},
+		{"role_ids", &b.RoleIDs, []string{"shared", "distinct"}},
+		{"delete_group", &b.DeleteGroup, []string{"sync", "async", "cascade"}},
+		{"list_order", &b.ListOrder, []string{"id", "updated"}},
+		{"servicestage_content_type", &b.ServiceStageContentType, []string{"required", "optional"}},
+		{"archived_listing", &b.ArchivedListing, []string{"only", "all"}},
+		{"sync_marker", &b.SyncMarker, []string{"project", "none"}},
+		{"legacy_member_id", &b.LegacyMemberID, []string{"iam", "own"}},
 	} {
 		if *e.v == "" {
-			*e.v = e.def
+			*e.v = e.values[0]
 			continue
 		}
-		if allowed := behaviourValues[e.key]; !slices.Contains(allowed, *e.v) {
+		if !slices.Contains(e.values, *e.v) {
 			c.errf([]any{"behaviour", e.key}, "behaviour.%s: %q must be %s or %s", e.key, *e.v,
-				strings.Join(allowed[:len(allowed)-1], ", "), allowed[len(allowed)-1])
+				strings.Join(e.values[:len(e.values)-1], ", "), e.values[len(e.values)-1])
 		}
 	}
 	if b.PageCap < 0 {
@@ -133,10 +101,7 @@ func (c *checker) checkRefuseItems(fx *Fixture) {
 		if !c.users[n] {
 			c.errf(p, "behaviour.refuse_items[%d]: unknown user %q", i, n)
 		}
-		if seen[n] {
-			c.errf(p, "behaviour.refuse_items[%d]: %q is listed twice", i, n)
-		}
-		seen[n] = true
+		c.unique(p, seen, n, "behaviour.refuse_items[%d]: %q is listed twice", i, n)
 	}
 }
 
@@ -167,10 +132,7 @@ func (c *checker) checkProjectMembers(fx *Fixture) {
 		if !c.users[pm.User] {
 			c.errf(p, "project_members[%d]: unknown user %q", i, pm.User)
 		}
-		if seen[pm.User] {
-			c.errf(p, "project_members[%d]: duplicate project member %q", i, pm.User)
-		}
-		seen[pm.User] = true
+		c.unique(p, seen, pm.User, "project_members[%d]: duplicate project member %q", i, pm.User)
 		if pm.Role == "" {
 			c.errf(p, "project_members[%d]: role is required (a project role name such as \"Project manager\")", i)
 		}

@@ -6,44 +6,9 @@
 // internal/api), so a wrong JSON name cannot pass by agreeing with itself.
 package sim
 
-// Fixture format: DESIGN.md, "The simulator", plus the optional extensions
-// that docs/simulator.md describes in full:
-//
-//   - member_groups[].members: [user names] — the users in that member group.
-//     Users reaching a repository through a member group attached to the
-//     repository or to any ancestor group appear in v4 ListMembers with
-//     member_source = member group name (and member_group_source = the
-//     repository group's full path when the member group is attached to a
-//     group), role developer (30), unless they are also direct members.
-//   - credentials.user: the fixture user the AK/SK and the static token act as.
-//   - iam_users[].user: the fixture user an IAM password login acts as; the
-//     token body's token.user.id is that user's iam_id.
-//   - credentials.tenant_admin, iam_users[].tenant_admin: the identity is a
-//     tenant administrator (default: exactly when it names no user); the
-//     role checks of permissions.go (behaviour role_checks) never deny it.
-//   - repositories[].inherit: accepted for older fixtures; nothing reads it.
-//   - git_auths[].create_time: epoch milliseconds (default fixed).
-//   - behaviour: which plausible real-service behaviour to imitate where the
-//     documents are silent (behaviour.go).
-//   - namespace: the project's 32-hex namespace id (full_path_namespace).
-//   - project_members, repositories[].creator: members CodeArts adds itself
-//     (member_sync).
-//   - repositories[].archived; groups[].updated and repositories[].updated
-//     (the change counter of list_order: updated).
-//   - credentials.token_ttl: lifetime of the tokens IAM login issues;
-//     credentials.domain_id: the account id an AK/SK-signed IAM call may
-//     name in X-Domain-Id.
-//
-// Legacy ListRepoMembers returns direct members only (plus, with
-// member_sync, the synced project members and the creator). DeleteRepoMember and
-// SetRepoRole on a user who is only inherited answer the legacy failed wrapper
-// with code DEV.CH.10003 (HTTP 400): the real service does not document this
-// case; an inherited member cannot be changed on the repository itself.
-//
-// Ids left out are assigned in file order within each kind: users from 1001,
-// groups from 100, repositories from 2000, member-group team ids from 200,
-// push rules from 1; 32-hex ids are the first 32 hex characters of
-// sha256("<kind>:<name or path>").
+// The fixture format is the Fixture type below; docs/simulator.md describes
+// its extensions, and the ids and defaults the checker (fixture_check.go)
+// fills in when a fixture leaves them out.
 
 import (
 	"bytes"
@@ -199,10 +164,7 @@ type GitAuth struct {
 	CreateTime int64  `yaml:"create_time,omitempty" json:"create_time"`
 }
 
-var (
-	hex32     = regexp.MustCompile(`^[0-9a-f]{32}$`)
-	roleNames = map[string]int{"viewer": 20, "developer": 30, "admin": 40}
-)
+var hex32 = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // LoadFixture reads and checks the fixture (or state) file at path.
 func LoadFixture(path string) (*Fixture, error) {

@@ -3,7 +3,8 @@ package sim
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 )
@@ -19,47 +20,64 @@ type checker struct {
 	users, memberGroups, roles, groups map[string]bool
 }
 
-// line finds the line of the value at a path of keys/indexes in the YAML tree.
+// line finds the line of the value at a path of keys/indexes in the YAML
+// tree, or of the deepest part of the path that is there.
 func (c *checker) line(path ...any) int {
 	n := c.root
-	if n == nil {
-		return 0
-	}
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
 	}
-	last := n.Line
 	for _, p := range path {
+		var next *yaml.Node
 		switch k := p.(type) {
 		case string:
-			if n.Kind != yaml.MappingNode {
-				return last
-			}
-			found := false
-			for i := 0; i+1 < len(n.Content); i += 2 {
+			for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
 				if n.Content[i].Value == k {
-					n = n.Content[i+1]
-					last = n.Line
-					found = true
+					next = n.Content[i+1]
 					break
 				}
 			}
-			if !found {
-				return last
-			}
 		case int:
-			if n.Kind != yaml.SequenceNode || k >= len(n.Content) {
-				return last
+			if n.Kind == yaml.SequenceNode && k < len(n.Content) {
+				next = n.Content[k]
 			}
-			n = n.Content[k]
-			last = n.Line
 		}
+		if next == nil {
+			break
+		}
+		n = next
 	}
-	return last
+	return n.Line
 }
 
 func (c *checker) errf(path []any, format string, args ...any) {
 	c.errs = append(c.errs, fmt.Errorf("%s:%d: %s", c.name, c.line(path...), fmt.Sprintf(format, args...)))
+}
+
+// unique records name in seen, and reports it (format, args) when it was
+// there already.
+func (c *checker) unique(p []any, seen map[string]bool, name, format string, args ...any) {
+	if seen[name] {
+		c.errf(p, format, args...)
+	}
+	seen[name] = true
+}
+
+// hex reports v, which what names, unless it is 32 lower-case hex characters.
+func (c *checker) hex(p []any, v, what string) {
+	if !hex32.MatchString(v) {
+		c.errf(p, "%s %q must be 32 lower-case hex characters", what, v)
+	}
+}
+
+// known reports each of names (the list at path) that defined lacks, at the
+// line of its entry: "<subject>: unknown <kind> %q".
+func (c *checker) known(path []any, defined map[string]bool, names []string, subject, kind string) {
+	for j, n := range names {
+		if !defined[n] {
+			c.errf(append(slices.Clip(path), j), "%s: unknown %s %q", subject, kind, n)
+		}
+	}
 }
 
 // idAllocator hands out the integer ids of one kind: every explicit id is
@@ -121,16 +139,10 @@ func (c *checker) reserveID(p []any, ids *idAllocator, id int64, subject, field 
 // uniqueHex checks an explicit 32-hex id ("" = none): its form, and that no
 // other object of its kind (used) has it.
 func (c *checker) uniqueHex(p []any, used map[string]bool, v, subject, field string) {
-	if v == "" {
-		return
+	if v != "" {
+		c.hex(p, v, subject+": "+field)
+		c.unique(p, used, v, "%s: duplicate %s %q", subject, field, v)
 	}
-	if !hex32.MatchString(v) {
-		c.errf(p, "%s: %s %q must be 32 lower-case hex characters", subject, field, v)
-	}
-	if used[v] {
-		c.errf(p, "%s: duplicate %s %q", subject, field, v)
-	}
-	used[v] = true
 }
 
 // check validates fx and fills in missing ids; the sections come in
@@ -153,17 +165,12 @@ func (c *checker) checkProjectIDs(fx *Fixture) {
 	if fx.LastGroupID < 0 || fx.LastPushRuleID < 0 {
 		c.errf(nil, "last_group_id and last_push_rule_id must not be negative")
 	}
-	if !hex32.MatchString(fx.ProjectID) {
-		c.errf([]any{"project_id"}, "project_id %q must be 32 lower-case hex characters", fx.ProjectID)
-	}
-	if !hex32.MatchString(fx.IAMProjectID) {
-		c.errf([]any{"iam_project_id"}, "iam_project_id %q must be 32 lower-case hex characters", fx.IAMProjectID)
-	}
+	c.hex([]any{"project_id"}, fx.ProjectID, "project_id")
+	c.hex([]any{"iam_project_id"}, fx.IAMProjectID, "iam_project_id")
 	if fx.Namespace == "" {
 		fx.Namespace = hexID("namespace", fx.ProjectID)
-	} else if !hex32.MatchString(fx.Namespace) {
-		c.errf([]any{"namespace"}, "namespace %q must be 32 lower-case hex characters", fx.Namespace)
 	}
+	c.hex([]any{"namespace"}, fx.Namespace, "namespace")
 }
 
 // users: unique names, numeric ids from 1001, IAM ids hexID("user", name).
@@ -176,10 +183,7 @@ func (c *checker) checkUsers(fx *Fixture) {
 		if u.Name == "" {
 			c.errf(p, "users[%d]: name is required", i)
 		}
-		if c.users[u.Name] {
-			c.errf(p, "users[%d]: duplicate user %q", i, u.Name)
-		}
-		c.users[u.Name] = true
+		c.unique(p, c.users, u.Name, "users[%d]: duplicate user %q", i, u.Name)
 		subject := fmt.Sprintf("user %q", u.Name)
 		c.reserveID(p, ids, u.ID, subject, "id")
 		c.uniqueHex(p, usedIAM, u.IAMID, subject, "iam_id")
@@ -209,9 +213,8 @@ func (c *checker) checkCredentials(fx *Fixture) {
 	}
 	if cr.DomainID == "" {
 		fx.Credentials.DomainID = hexID("domain", simTenant)
-	} else if !hex32.MatchString(cr.DomainID) {
-		c.errf([]any{"credentials", "domain_id"}, "credentials.domain_id %q must be 32 lower-case hex characters", cr.DomainID)
 	}
+	c.hex([]any{"credentials", "domain_id"}, fx.Credentials.DomainID, "credentials.domain_id")
 	for i, iu := range cr.IAMUsers {
 		p := []any{"credentials", "iam_users", i}
 		if iu.Domain == "" || iu.Name == "" || iu.Password == "" {
@@ -234,18 +237,11 @@ func (c *checker) checkMemberGroups(fx *Fixture) {
 		if m.Name == "" {
 			c.errf(p, "member_groups[%d]: name is required", i)
 		}
-		if c.memberGroups[m.Name] {
-			c.errf(p, "member_groups[%d]: duplicate member group %q", i, m.Name)
-		}
-		c.memberGroups[m.Name] = true
+		c.unique(p, c.memberGroups, m.Name, "member_groups[%d]: duplicate member group %q", i, m.Name)
 		subject := fmt.Sprintf("member group %q", m.Name)
 		c.uniqueHex(p, usedID, m.ID, subject, "id")
 		c.reserveID(p, teams, m.TeamID, subject, "team_id")
-		for j, un := range m.Members {
-			if !c.users[un] {
-				c.errf([]any{"member_groups", i, "members", j}, "member group %q: unknown user %q", m.Name, un)
-			}
-		}
+		c.known([]any{"member_groups", i, "members"}, c.users, m.Members, subject, "user")
 	}
 	for i := range fx.MemberGroups {
 		m := &fx.MemberGroups[i]
@@ -265,15 +261,11 @@ func (c *checker) checkRoles(fx *Fixture) {
 		if r.Name == "" {
 			c.errf(p, "roles[%d]: name is required", i)
 		}
-		if c.roles[r.Name] {
-			c.errf(p, "roles[%d]: duplicate role %q", i, r.Name)
-		}
-		c.roles[r.Name] = true
+		c.unique(p, c.roles, r.Name, "roles[%d]: duplicate role %q", i, r.Name)
 		if r.ID == "" {
 			r.ID = hexID("role", r.Name)
-		} else if !hex32.MatchString(r.ID) {
-			c.errf(p, "role %q: id %q must be 32 lower-case hex characters", r.Name, r.ID)
 		}
+		c.hex(p, r.ID, fmt.Sprintf("role %q: id", r.Name))
 	}
 }
 
@@ -287,13 +279,10 @@ func (c *checker) checkGroups(fx *Fixture) {
 		if err := checkPath(g.Path); err != nil {
 			c.errf(p, "groups[%d]: %v", i, err)
 		}
-		if c.groups[g.Path] {
-			c.errf(p, "groups[%d]: duplicate group path %q", i, g.Path)
-		}
+		c.unique(p, c.groups, g.Path, "groups[%d]: duplicate group path %q", i, g.Path)
 		if parent, _, ok := cutLast(g.Path); ok && !c.groups[parent] {
 			c.errf(p, "group %q: parent group %q is not listed before it", g.Path, parent)
 		}
-		c.groups[g.Path] = true
 		c.reserveID(p, ids, g.ID, fmt.Sprintf("group %q", g.Path), "id")
 		if g.Updated < 0 {
 			c.errf(p, "group %q: updated %d must not be negative", g.Path, g.Updated)
@@ -303,11 +292,7 @@ func (c *checker) checkGroups(fx *Fixture) {
 		default:
 			c.errf(p, "group %q: visibility %q must be public or private", g.Path, g.Visibility)
 		}
-		for j, m := range g.MemberGroups {
-			if !c.memberGroups[m] {
-				c.errf([]any{"groups", i, "member_groups", j}, "group %q: unknown member group %q", g.Path, m)
-			}
-		}
+		c.known([]any{"groups", i, "member_groups"}, c.memberGroups, g.MemberGroups, fmt.Sprintf("group %q", g.Path), "member group")
 	}
 	for i := range fx.Groups {
 		g := &fx.Groups[i]
@@ -322,7 +307,7 @@ func (c *checker) checkGroups(fx *Fixture) {
 // hexID("repository", path), members, member groups and push rules (ids
 // from 1, unique across the project).
 func (c *checker) checkRepositories(fx *Fixture) {
-	repos := map[string]bool{}
+	paths := maps.Clone(c.groups) // a repository's path may be no group's either
 	ids := newIDAllocator(2000)
 	rules := newIDAllocator(1)
 	usedUUID := map[string]bool{}
@@ -331,10 +316,7 @@ func (c *checker) checkRepositories(fx *Fixture) {
 		if err := checkPath(r.Path); err != nil {
 			c.errf(p, "repositories[%d]: %v", i, err)
 		}
-		if repos[r.Path] || c.groups[r.Path] {
-			c.errf(p, "repositories[%d]: duplicate path %q", i, r.Path)
-		}
-		repos[r.Path] = true
+		c.unique(p, paths, r.Path, "repositories[%d]: duplicate path %q", i, r.Path)
 		if parent, _, ok := cutLast(r.Path); ok && !c.groups[parent] {
 			c.errf(p, "repository %q: group %q is not listed", r.Path, parent)
 		}
@@ -373,29 +355,17 @@ func (c *checker) checkRepositories(fx *Fixture) {
 }
 
 func (c *checker) checkRepoMembers(i int, r Repository) {
-	names := make([]string, 0, len(r.Members))
-	for n := range r.Members {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(r.Members)) {
 		if !c.users[n] {
 			c.errf([]any{"repositories", i, "members", n}, "repository %q: unknown user %q", r.Path, n)
 		}
-		if _, ok := roleNames[r.Members[n]]; !ok {
+		if _, ok := levelOf[r.Members[n]]; !ok {
 			c.errf([]any{"repositories", i, "members", n}, "repository %q: member %q has role %q, want viewer, developer or admin", r.Path, n, r.Members[n])
 		}
 	}
-	for j, m := range r.MemberGroups {
-		if !c.memberGroups[m] {
-			c.errf([]any{"repositories", i, "member_groups", j}, "repository %q: unknown member group %q", r.Path, m)
-		}
-	}
-	for j, n := range r.Unsynced {
-		if !c.users[n] {
-			c.errf([]any{"repositories", i, "unsynced", j}, "repository %q: unsynced: unknown user %q", r.Path, n)
-		}
-	}
+	subject := fmt.Sprintf("repository %q", r.Path)
+	c.known([]any{"repositories", i, "member_groups"}, c.memberGroups, r.MemberGroups, subject, "member group")
+	c.known([]any{"repositories", i, "unsynced"}, c.users, r.Unsynced, subject+": unsynced", "user")
 }
 
 func (c *checker) checkPushRules(i int, r Repository, ids *idAllocator) {
@@ -405,31 +375,24 @@ func (c *checker) checkPushRules(i int, r Repository, ids *idAllocator) {
 		if err := checkPushPath(pr.Path); err != nil {
 			c.errf(pp, "repository %q: push rule: %v", r.Path, err)
 		}
-		if paths[pr.Path] {
-			c.errf(pp, "repository %q: duplicate push rule path %q", r.Path, pr.Path)
-		}
-		paths[pr.Path] = true
+		c.unique(pp, paths, pr.Path, "repository %q: duplicate push rule path %q", r.Path, pr.Path)
 		switch ids.reserve(pr.ID) {
 		case errIDRange:
 			c.errf(pp, "repository %q: push rule %q: id %d out of range", r.Path, pr.Path, pr.ID)
 		case errIDDuplicate:
 			c.errf(pp, "repository %q: duplicate push rule id %d", r.Path, pr.ID)
 		}
-		for _, u := range pr.Users {
-			if !c.users[u] {
-				c.errf(pp, "repository %q: push rule %q: unknown user %q", r.Path, pr.Path, u)
+		// Unknown grants are reported at the rule's line.
+		unknown := func(defined map[string]bool, names []string, kind string) {
+			for _, n := range names {
+				if !defined[n] {
+					c.errf(pp, "repository %q: push rule %q: unknown %s %q", r.Path, pr.Path, kind, n)
+				}
 			}
 		}
-		for _, m := range pr.MemberGroups {
-			if !c.memberGroups[m] {
-				c.errf(pp, "repository %q: push rule %q: unknown member group %q", r.Path, pr.Path, m)
-			}
-		}
-		for _, ro := range pr.Roles {
-			if !c.roles[ro] {
-				c.errf(pp, "repository %q: push rule %q: unknown role %q", r.Path, pr.Path, ro)
-			}
-		}
+		unknown(c.users, pr.Users, "user")
+		unknown(c.memberGroups, pr.MemberGroups, "member group")
+		unknown(c.roles, pr.Roles, "role")
 	}
 }
 
@@ -437,22 +400,17 @@ func (c *checker) checkPushRules(i int, r Repository, ids *idAllocator) {
 // 2025-01-01.
 func (c *checker) checkGitAuths(fx *Fixture) {
 	auths := map[string]bool{}
-	for i, a := range fx.GitAuths {
-		p := []any{"git_auths", i}
+	for i := range fx.GitAuths {
+		a, p := &fx.GitAuths[i], []any{"git_auths", i}
 		if a.Name == "" || a.User == "" {
 			c.errf(p, "git_auths[%d]: name and user are required", i)
 		}
-		if auths[a.Name] {
-			c.errf(p, "git_auths[%d]: duplicate authorization %q", i, a.Name)
-		}
-		auths[a.Name] = true
+		c.unique(p, auths, a.Name, "git_auths[%d]: duplicate authorization %q", i, a.Name)
 		if !validRepoType(a.RepoType) {
 			c.errf(p, "git_auths[%d]: repo_type %q must be github, devcloud or bitbucket", i, a.RepoType)
 		}
-	}
-	for i := range fx.GitAuths {
-		if fx.GitAuths[i].CreateTime == 0 {
-			fx.GitAuths[i].CreateTime = 1735689600000
+		if a.CreateTime == 0 {
+			a.CreateTime = simEpochMillis
 		}
 	}
 }

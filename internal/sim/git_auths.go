@@ -2,6 +2,7 @@ package sim
 
 import (
 	"net/http"
+	"slices"
 )
 
 // ServiceStage errors use the SVCSTG.REPO.<id> family (REFERENCE §11.3); the
@@ -29,18 +30,7 @@ func authOf(a GitAuth) authDTO {
 		RepoUser: a.User, TokenType: "password", CreateTime: a.CreateTime, UpdateTime: a.CreateTime}
 }
 
-func (s *Server) checkIAMProject(q *request) *reply {
-	if q.params["iam_project_id"] != s.fx.IAMProjectID {
-		r := stageErr(http.StatusNotFound, "SVCSTG.REPO.0404", "project "+q.params["iam_project_id"]+" not found")
-		return &r
-	}
-	return nil
-}
-
 func hListAuths(s *Server, q *request) reply {
-	if bad := s.checkIAMProject(q); bad != nil {
-		return *bad
-	}
 	items := []authDTO{}
 	for _, a := range s.fx.GitAuths {
 		items = append(items, authOf(a))
@@ -49,9 +39,6 @@ func hListAuths(s *Server, q *request) reply {
 }
 
 func hCreatePasswordAuth(s *Server, q *request) reply {
-	if bad := s.checkIAMProject(q); bad != nil {
-		return *bad
-	}
 	rt := q.params["repo_type"]
 	if !validRepoType(rt) {
 		return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0400", "repo_type must be github, devcloud or bitbucket")
@@ -67,10 +54,8 @@ func hCreatePasswordAuth(s *Server, q *request) reply {
 	if b.Name == nil || *b.Name == "" || b.User == nil || *b.User == "" || b.Password == nil || *b.Password == "" {
 		return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0400", "name, user and password are required")
 	}
-	for _, a := range s.fx.GitAuths {
-		if a.Name == *b.Name {
-			return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0409", "authorization "+*b.Name+" already exists")
-		}
+	if slices.ContainsFunc(s.fx.GitAuths, func(a GitAuth) bool { return a.Name == *b.Name }) {
+		return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0409", "authorization "+*b.Name+" already exists")
 	}
 	a := GitAuth{Name: *b.Name, RepoType: rt, User: *b.User, Password: *b.Password, CreateTime: q.at.UnixMilli()}
 	s.fx.GitAuths = append(s.fx.GitAuths, a)
@@ -78,15 +63,11 @@ func hCreatePasswordAuth(s *Server, q *request) reply {
 }
 
 func hDeleteAuth(s *Server, q *request) reply {
-	if bad := s.checkIAMProject(q); bad != nil {
-		return *bad
-	}
 	name := q.params["name"]
-	for i, a := range s.fx.GitAuths {
-		if a.Name == name {
-			s.fx.GitAuths = append(s.fx.GitAuths[:i], s.fx.GitAuths[i+1:]...)
-			return reply{status: http.StatusNoContent, changed: true}
-		}
+	i := slices.IndexFunc(s.fx.GitAuths, func(a GitAuth) bool { return a.Name == name })
+	if i < 0 {
+		return stageErr(http.StatusNotFound, "SVCSTG.REPO.0404", "authorization "+name+" not found")
 	}
-	return stageErr(http.StatusNotFound, "SVCSTG.REPO.0404", "authorization "+name+" not found")
+	s.fx.GitAuths = slices.Delete(s.fx.GitAuths, i, i+1)
+	return reply{status: http.StatusNoContent, changed: true}
 }

@@ -82,13 +82,10 @@ func base(path string) string {
 	return n
 }
 
-// groupDTO is g as a tree listing shows it; counts are the direct children
-// of every group (childCounts), computed once for a whole listing.
-func (s *Server) groupDTO(g *Group, counts map[string]*childCount) childDTO {
-	ns, nr := 0, 0
-	if c := counts[g.Path]; c != nil {
-		ns, nr = c.groups, c.repos
-	}
+// groupDTO is g as a tree listing shows it; subgroups and repos count the
+// direct children of every group (childCounts), once for a whole listing.
+func (s *Server) groupDTO(g *Group, subgroups, repos map[string]int) childDTO {
+	ns, nr := subgroups[g.Path], repos[g.Path]
 	d := childDTO{DescendantType: "group", ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullName: s.fullName(g.Path),
 		FullPath: s.fullPath(g.Path), GroupLevel: strings.Count(g.Path, "/") + 1, Description: g.Description, ProjectID: s.fx.ProjectID,
 		Visibility: g.Visibility, VisibilityLevel: visLevel(g.Visibility), SubgroupCount: &ns, ProjectCount: &nr, CreatedAt: simCreatedAt,
@@ -105,40 +102,29 @@ func (s *Server) repoDTO(r *Repository) childDTO {
 		UpdatedAt: simEpochMillis + r.Updated*1000, Archived: r.Archived}
 }
 
-// childCount is how many direct sub-groups and repositories a group has,
-// counted as children counts them.
-type childCount struct{ groups, repos int }
-
-// childCounts counts the direct children of every group in one pass over
-// the state. A listing of N sub-groups used to call children for each of
-// them: N passes over the state, 5 million steps per page of a project of
-// 10 000 repositories in 500 groups, under the lock every request takes.
-func (s *Server) childCounts() map[string]*childCount {
-	counts := map[string]*childCount{}
-	at := func(parent string) *childCount {
-		c := counts[parent]
-		if c == nil {
-			c = &childCount{}
-			counts[parent] = c
-		}
-		return c
-	}
+// childCounts counts the direct sub-groups and repositories of every group,
+// as children lists them, in one pass over the state. A listing of N
+// sub-groups used to call children for each of them: N passes over the
+// state, 5 million steps per page of a project of 10 000 repositories in 500
+// groups, under the lock every request takes.
+func (s *Server) childCounts() (subgroups, repos map[string]int) {
+	subgroups, repos = map[string]int{}, map[string]int{}
 	for i := range s.fx.Groups {
 		if p, _, ok := cutLast(s.fx.Groups[i].Path); ok {
-			at(p).groups++
+			subgroups[p]++
 		}
 	}
 	for _, gh := range s.ghosts {
 		if p, _, ok := cutLast(gh.group.Path); ok {
-			at(p).groups++
+			subgroups[p]++
 		}
 	}
 	for i := range s.fx.Repositories {
 		if p, _, ok := cutLast(s.fx.Repositories[i].Path); ok {
-			at(p).repos++
+			repos[p]++
 		}
 	}
-	return counts
+	return subgroups, repos
 }
 
 // children lists the direct sub-groups (groups scheduled for deletion that
@@ -164,45 +150,43 @@ func (s *Server) children(parent string) ([]*Group, []*Repository) {
 	return gs, rs
 }
 
-// listChildren answers the subgroup-and-repository listings: sub-groups,
-// then repositories, in the order of order_by/sort or list_order (order.go).
-// archived (default false, REFERENCE §4.5) splits them: false lists the
-// groups and the repositories that are not archived; true only the archived
-// repositories, or with behaviour archived_listing: all every child — so
-// "is this group empty" takes both listings.
-func (s *Server) listChildren(q *request, parent string) reply {
+// hListChildren answers the subgroup-and-repository listings of the project
+// root or of a group: sub-groups, then repositories, in the order of
+// order_by/sort or list_order (order.go). archived (default false,
+// REFERENCE §4.5) splits them: false lists the groups and the repositories
+// that are not archived; true only the archived repositories, or with
+// behaviour archived_listing: all every child — so "is this group empty"
+// takes both listings.
+func hListChildren(s *Server, q *request) reply {
+	parent := ""
+	if q.group != nil {
+		parent = q.group.Path
+	}
 	by, desc, bad := s.treeOrder(q)
 	if bad != nil {
 		return *bad
 	}
-	archived := false
-	switch v := q.query.Get("archived"); v {
-	case "", "false":
-	case "true":
-		archived = true
-	default:
+	v := q.query.Get("archived")
+	if v != "" && v != "true" && v != "false" {
 		return badParam("archived must be true or false")
 	}
-	everything := archived && s.fx.Behaviour.ArchivedListing == "all"
-	gs, all := s.children(parent)
-	var rs []*Repository
-	for _, r := range all {
-		if everything || r.Archived == archived {
-			rs = append(rs, r)
+	archived := v == "true"
+	gs, rs := s.children(parent)
+	if !archived || s.fx.Behaviour.ArchivedListing != "all" {
+		rs = slices.DeleteFunc(rs, func(r *Repository) bool { return r.Archived != archived })
+		if archived {
+			gs = nil
 		}
-	}
-	if archived && !everything {
-		gs = nil
 	}
 	sortTree(gs, func(g *Group) ordered { return ordered{g.ID, base(g.Path), g.Updated} }, by, desc)
 	sortTree(rs, func(r *Repository) ordered { return ordered{r.ID, base(r.Path), r.Updated} }, by, desc)
 	items := make([]childDTO, 0, len(gs)+len(rs))
-	var counts map[string]*childCount
+	var nsub, nrepo map[string]int
 	if len(gs) > 0 {
-		counts = s.childCounts()
+		nsub, nrepo = s.childCounts()
 	}
 	for _, g := range gs {
-		items = append(items, s.groupDTO(g, counts))
+		items = append(items, s.groupDTO(g, nsub, nrepo))
 		s.sawGhost(g.ID) // a listing of its parent shows it
 	}
 	for _, r := range rs {
@@ -213,57 +197,6 @@ func (s *Server) listChildren(q *request, parent string) reply {
 		items[i].IsProjectAdmin = admin
 	}
 	return listReply(q, items, false)
-}
-
-func (s *Server) checkProject(q *request) *reply {
-	if q.params["project_id"] != s.fx.ProjectID {
-		r := notFound("project " + q.params["project_id"] + " not found")
-		return &r
-	}
-	return nil
-}
-
-// groupParam resolves {group_id} for a read: a live group, or under
-// delete_group: async one scheduled for deletion that is still visible.
-func (s *Server) groupParam(q *request) (*Group, *reply) {
-	g, bad := s.liveGroupParam(q)
-	if bad != nil && bad.status == http.StatusNotFound {
-		if gh := s.ghosts[g.ID]; gh != nil {
-			return &gh.group, nil
-		}
-	}
-	return g, bad
-}
-
-// liveGroupParam resolves {group_id} to a group of the state, for a write.
-// On 404 the returned group carries only the id asked for.
-func (s *Server) liveGroupParam(q *request) (*Group, *reply) {
-	id, ok := intParam(q.params["group_id"])
-	if !ok {
-		r := badParam("group_id must be an integer from 1 to 2147483647")
-		return nil, &r
-	}
-	g := s.idx.groupByID[id]
-	if g == nil {
-		r := notFound(fmt.Sprintf("group %d not found", id))
-		return &Group{ID: id}, &r
-	}
-	return g, nil
-}
-
-func hListProjectChildren(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
-	return s.listChildren(q, "")
-}
-
-func hListGroupChildren(s *Server, q *request) reply {
-	g, bad := s.groupParam(q)
-	if bad != nil {
-		return *bad
-	}
-	return s.listChildren(q, g.Path)
 }
 
 func (s *Server) ancestors(path string) ([]int64, []string) {
@@ -279,33 +212,23 @@ func (s *Server) ancestors(path string) ([]int64, []string) {
 	return ids, names
 }
 
-// repoCreatorID is the numeric id of r's creator, else of the caller.
-func (s *Server) repoCreatorID(r *Repository) int64 {
-	if u := s.idx.userByName[r.Creator]; u != nil {
-		return u.ID
-	}
-	return s.creatorID()
-}
-
-func (s *Server) creatorID() int64 {
-	if u := s.idx.userByName[s.fx.Credentials.User]; u != nil {
-		return u.ID
+// userID is the numeric id of the first of names that is a user, else 0:
+// a creator_id, the caller's (credentials.user) when nothing else is known.
+func (s *Server) userID(names ...string) int64 {
+	for _, n := range names {
+		if u := s.idx.userByName[n]; u != nil {
+			return u.ID
+		}
 	}
 	return 0
 }
 
 func hShowGroup(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
-	g, bad := s.groupParam(q)
-	if bad != nil {
-		return *bad
-	}
+	g := q.group
 	subs, repos := s.children(g.Path)
 	ids, names := s.ancestors(g.Path)
 	d := showGroupDTO{ID: g.ID, Name: base(g.Path), FullName: s.fullName(g.Path), FullPath: s.fullPath(g.Path), Description: g.Description,
-		Visibility: g.Visibility, ProjectID: s.fx.ProjectID, CreatorID: s.creatorID(), CreatedAt: simCreatedAt,
+		Visibility: g.Visibility, ProjectID: s.fx.ProjectID, CreatorID: s.userID(s.fx.Credentials.User), CreatedAt: simCreatedAt,
 		AncestorIDs: ids, AncestorNames: names, MembersCount: s.groupMemberCount(g), RepositoryCount: len(repos), SubgroupCount: len(subs)}
 	if len(ids) > 0 {
 		d.ParentID = ids[len(ids)-1]
@@ -324,9 +247,6 @@ type createGroupBody struct {
 }
 
 func hCreateGroup(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
 	var b createGroupBody
 	if err := json.Unmarshal(q.body, &b); err != nil {
 		return badParam("invalid request body: " + err.Error())
@@ -342,14 +262,12 @@ func hCreateGroup(s *Server, q *request) reply {
 		vis = *b.Visibility
 	}
 	path := *b.Name
-	var parentID int64
 	if b.ParentID != nil {
 		parent := s.idx.groupByID[int64(*b.ParentID)]
 		if parent == nil {
 			return notFound(fmt.Sprintf("parent group %d not found", *b.ParentID))
 		}
 		path = parent.Path + "/" + path
-		parentID = parent.ID
 	}
 	if s.idx.groupByPath[path] != nil || s.idx.repoByPath[path] != nil || s.ghostAt(path) {
 		// No documented code for a duplicate name; the closest documented one
@@ -367,52 +285,34 @@ func hCreateGroup(s *Server, q *request) reply {
 	s.idx = buildIndex(s.fx) // the append may have moved the groups the index points into
 	body := map[string]any{"id": g.ID, "name": *b.Name, "description": g.Description, "full_name": s.fullName(path),
 		"full_path": s.fullPath(path), "visibility": vis}
-	if parentID != 0 {
-		body["parent_id"] = parentID
+	if b.ParentID != nil {
+		body["parent_id"] = int64(*b.ParentID) // the parent's id
 	}
 	return reply{status: http.StatusCreated, body: body, changed: true}
 }
 
 func hDeleteGroup(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
-	g, bad := s.liveGroupParam(q)
-	if bad != nil {
-		if gh := s.ghosts[g.ID]; bad.status == http.StatusNotFound && gh != nil {
-			// Already scheduled: the same answer, nothing more to do.
-			return reply{status: http.StatusAccepted, body: "Group '" + base(gh.group.Path) + "' was scheduled for deletion."}
-		}
-		return *bad
+	g := q.group
+	if s.ghosts[g.ID] != nil {
+		// Already scheduled: the same answer, nothing more to do.
+		return reply{status: http.StatusAccepted, body: "Group '" + base(g.Path) + "' was scheduled for deletion."}
 	}
 	subs, repos := s.children(g.Path)
-	if len(subs)+len(repos) > 0 {
-		if s.fx.Behaviour.DeleteGroup != "cascade" {
-			// Not documented; 400 CH.010001 is the closest documented code.
-			return badParam(fmt.Sprintf("group %q is not empty: %d sub-groups, %d repositories", g.Path, len(subs), len(repos)))
-		}
-		// GitLab's way, whose wording the 202 answer has: the contents go
-		// too. The deletions move the groups, so g is read again.
-		id, prefix := g.ID, g.Path+"/"
-		under := func(p string) bool { return strings.HasPrefix(p, prefix) }
-		s.fx.Repositories = slices.DeleteFunc(s.fx.Repositories, func(r Repository) bool { return under(r.Path) })
-		s.fx.Groups = slices.DeleteFunc(s.fx.Groups, func(sub Group) bool { return under(sub.Path) })
-		s.idx = buildIndex(s.fx)
-		g = s.idx.groupByID[id]
+	if len(subs)+len(repos) > 0 && s.fx.Behaviour.DeleteGroup != "cascade" {
+		// Not documented; 400 CH.010001 is the closest documented code.
+		return badParam(fmt.Sprintf("group %q is not empty: %d sub-groups, %d repositories", g.Path, len(subs), len(repos)))
 	}
-	name := base(g.Path)
 	if s.fx.Behaviour.DeleteGroup == "async" {
 		s.ghosts[g.ID] = &ghost{group: *g, reads: asyncDeleteReads} // g leaves the state, nothing changes it again
 	}
-	for i := range s.fx.Groups {
-		if s.fx.Groups[i].ID == g.ID {
-			s.fx.Groups = append(s.fx.Groups[:i], s.fx.Groups[i+1:]...)
-			break
-		}
-	}
-	s.idx = buildIndex(s.fx) // the groups after it moved
 	// The state drops the group at once (a restart finds it gone); with
 	// delete_group: async, reads still show it for a while (ghosts.go).
+	// Under cascade (GitLab's way, whose wording the 202 answer has) the
+	// contents go too; otherwise there are none.
+	id, name, under := g.ID, base(g.Path), g.Path+"/"
+	s.fx.Repositories = slices.DeleteFunc(s.fx.Repositories, func(r Repository) bool { return strings.HasPrefix(r.Path, under) })
+	s.fx.Groups = slices.DeleteFunc(s.fx.Groups, func(x Group) bool { return x.ID == id || strings.HasPrefix(x.Path, under) })
+	s.idx = buildIndex(s.fx) // the groups after it moved
 	return reply{status: http.StatusAccepted, body: "Group '" + name + "' was scheduled for deletion.", changed: true}
 }
 
@@ -435,45 +335,22 @@ func (s *Server) mgDTO(m *MemberGroup) groupUserGroupDTO {
 }
 
 func hListGroupUserGroups(s *Server, q *request) reply {
-	g, bad := s.groupParam(q)
-	if bad != nil {
-		return *bad
-	}
 	items := []groupUserGroupDTO{}
-	for _, n := range g.MemberGroups {
+	for _, n := range q.group.MemberGroups {
 		items = append(items, s.mgDTO(s.idx.mgByName[n]))
 	}
 	return listReply(q, items, false)
 }
 
-func (s *Server) requireProjectQuery(q *request) *reply {
-	pid := q.query.Get("project_id")
-	if pid == "" {
-		r := badParam("project_id is required")
-		return &r
-	}
-	if pid != s.fx.ProjectID {
-		r := notFound("project " + pid + " not found")
-		return &r
-	}
-	return nil
-}
-
 func hListGroupAddableUserGroups(s *Server, q *request) reply {
-	g, bad := s.groupParam(q)
-	if bad != nil {
-		return *bad
-	}
-	if bad := s.requireProjectQuery(q); bad != nil {
-		return *bad
-	}
-	attached := map[string]bool{}
-	for _, n := range g.MemberGroups {
-		attached[n] = true
+	if pid := q.query.Get("project_id"); pid == "" {
+		return badParam("project_id is required")
+	} else if pid != s.fx.ProjectID {
+		return notFound("project " + pid + " not found")
 	}
 	items := []groupUserGroupDTO{}
 	for i := range s.fx.MemberGroups {
-		if m := &s.fx.MemberGroups[i]; !attached[m.Name] {
+		if m := &s.fx.MemberGroups[i]; !slices.Contains(q.group.MemberGroups, m.Name) {
 			items = append(items, s.mgDTO(m))
 		}
 	}
@@ -525,19 +402,15 @@ func (s *Server) groupMemberCount(g *Group) int {
 }
 
 func hAssociateGroupUserGroup(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
+	g, m := q.group, q.mg
+	var failure []map[string]any // the users behaviour.refuse_items names
+	for _, un := range m.Members {
+		if s.refused(un) {
+			failure = append(failure, map[string]any{"iam_id": s.idx.userByName[un].IAMID, "message": []string{refusal}})
+		}
 	}
-	g, bad := s.liveGroupParam(q)
-	if bad != nil {
-		return *bad
-	}
-	m, bad := s.mgParam(q)
-	if bad != nil {
-		return *bad
-	}
-	if failure := s.refusedMembers(m); len(failure) > 0 && !slices.Contains(g.MemberGroups, m.Name) {
-		// behaviour.refuse_items: refused inside a 2xx answer, nothing attached.
+	if len(failure) > 0 && !slices.Contains(g.MemberGroups, m.Name) {
+		// Refused inside a 2xx answer, nothing attached.
 		return reply{status: http.StatusCreated, body: map[string]any{"success": []any{}, "failure": failure}}
 	}
 	if conflict := attachMemberGroup(&g.MemberGroups, m.Name); conflict != nil {
@@ -557,42 +430,12 @@ func hAssociateGroupUserGroup(s *Server, q *request) reply {
 	return reply{status: http.StatusCreated, body: map[string]any{"success": success, "failure": []any{}}, changed: true}
 }
 
-// refusedMembers are AssociateGroupUserGroup's failure entries for the users
-// of m that behaviour.refuse_items names.
-func (s *Server) refusedMembers(m *MemberGroup) []map[string]any {
-	var out []map[string]any
-	for _, un := range m.Members {
-		if s.refused(un) {
-			out = append(out, map[string]any{"iam_id": s.idx.userByName[un].IAMID,
-				"message": []string{refusal}})
-		}
-	}
-	return out
-}
-
-func (s *Server) mgParam(q *request) (*MemberGroup, *reply) {
-	id := q.params["user_group_id"]
-	if !hex32.MatchString(id) {
-		r := badParam("user_group_id must be 32 hex characters")
-		return nil, &r
-	}
-	m := s.idx.mgByID[id]
-	if m == nil {
-		r := notFound("member group " + id + " not found")
-		return nil, &r
-	}
-	return m, nil
-}
-
 // attachMemberGroup adds a member group to a group's or repository's list;
 // an already attached one answers 409 CH_23_51308, as both Associate
 // operations do (REFERENCE §7, §18.3).
 func attachMemberGroup(list *[]string, name string) *reply {
-	for _, n := range *list {
-		if n == name {
-			r := errReply(http.StatusConflict, "CH_23_51308", "The member group has been added.")
-			return &r
-		}
+	if slices.Contains(*list, name) {
+		return new(errReply(http.StatusConflict, "CH_23_51308", "The member group has been added."))
 	}
 	*list = append(*list, name)
 	return nil

@@ -1,8 +1,8 @@
 package sim
 
 import (
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -36,14 +36,6 @@ type member struct {
 // memberSync reports whether project members and creators are synced.
 func (s *Server) memberSync() bool { return flag(s.fx.Behaviour.MemberSync) }
 
-// projectMember is u's membership of the CodeArts project under member_sync.
-func (s *Server) projectMember(name string) *ProjectMember {
-	if !s.memberSync() {
-		return nil
-	}
-	return s.projectEntry(name)
-}
-
 // projectEntry is the fixture's project_members entry of a user, synced
 // into the repositories or not (member_sync); nil when it has none.
 func (s *Server) projectEntry(name string) *ProjectMember {
@@ -64,8 +56,8 @@ func (s *Server) projectRoleID(name string) string {
 	return hexID("role", name)
 }
 
-func (s *Server) levelMember(u *User, kind memberKind, level int) member {
-	return member{user: u, kind: kind, level: level, roleID: repoRoleID(level), roleName: repoRoleName(level)}
+func (s *Server) levelMember(u *User, kind memberKind, level int, via *inheritedVia) member {
+	return member{user: u, kind: kind, level: level, roleID: repoRoleID(level), roleName: levelNames[level], via: via}
 }
 
 // repoMembers is the effective membership of r, sorted by user name: direct
@@ -82,11 +74,11 @@ func (s *Server) repoMembers(r *Repository) []member {
 		}
 	}
 	for n, role := range r.Members {
-		add(s.levelMember(s.idx.userByName[n], memberDirect, levelOf[role]))
+		add(s.levelMember(s.idx.userByName[n], memberDirect, levelOf[role], nil))
 	}
 	if s.memberSync() {
 		if u := s.idx.userByName[r.Creator]; u != nil {
-			add(s.levelMember(u, memberCreator, 40))
+			add(s.levelMember(u, memberCreator, 40, nil))
 		}
 		for i := range s.fx.ProjectMembers {
 			pm := &s.fx.ProjectMembers[i]
@@ -100,28 +92,24 @@ func (s *Server) repoMembers(r *Repository) []member {
 	for _, n := range r.MemberGroups {
 		m := s.idx.mgByName[n]
 		for _, u := range m.Members {
-			add(member{user: s.idx.userByName[u], kind: memberInherited, level: 30, roleID: repoRoleID(30),
-				roleName: repoRoleName(30), via: &inheritedVia{mg: m}})
+			add(s.levelMember(s.idx.userByName[u], memberInherited, 30, &inheritedVia{mg: m}))
 		}
 	}
 	if parent, _, ok := cutLast(r.Path); ok {
 		gm := s.groupMembers(s.idx.groupByPath[parent])
-		names := make([]string, 0, len(gm))
-		for n := range gm {
-			names = append(names, n)
-		}
-		sort.Strings(names)
+		names := slices.AppendSeq(make([]string, 0, len(gm)), maps.Keys(gm)) // sized: every member read and write runs this
+		slices.Sort(names)
 		for _, n := range names {
-			v := gm[n]
-			add(member{user: s.idx.userByName[n], kind: memberInherited, level: 30, roleID: repoRoleID(30),
-				roleName: repoRoleName(30), via: &v})
+			add(s.levelMember(s.idx.userByName[n], memberInherited, 30, new(gm[n])))
 		}
 	}
 	for i := range out {
 		out[i].creator = r.Creator != "" && out[i].user.Name == r.Creator
-		out[i].project = s.projectMember(out[i].user.Name)
+		if s.memberSync() {
+			out[i].project = s.projectEntry(out[i].user.Name)
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].user.Name < out[j].user.Name })
+	slices.SortFunc(out, func(a, b member) int { return strings.Compare(a.user.Name, b.user.Name) })
 	return out
 }
 
@@ -153,11 +141,7 @@ func (s *Server) repoMember(r *Repository, u *User) (member, bool) {
 // legacyMembers are the rows legacy ListRepoMembers shows: every membership
 // of the repository itself (direct, creator, synced), not the inherited ones.
 func (s *Server) legacyMembers(r *Repository, subject string) []member {
-	var out []member
-	for _, m := range s.repoMembers(r) {
-		if m.kind != memberInherited && (subject == "" || strings.Contains(strings.ToLower(m.user.Name), subject)) {
-			out = append(out, m)
-		}
-	}
-	return out
+	return slices.DeleteFunc(s.repoMembers(r), func(m member) bool {
+		return m.kind == memberInherited || !strings.Contains(strings.ToLower(m.user.Name), subject)
+	})
 }

@@ -1,16 +1,15 @@
 package sim
 
 import (
-	"sort"
+	"cmp"
+	"slices"
+	"strings"
 	"time"
 )
 
-// The tree lists (List{Project,Group}SubgroupsAndRepositories) honour
-// order_by (id, name, created_at, updated_at) and sort (asc, desc)
-// (REFERENCE §4.5); without them they use behaviour list_order: "id" lists
-// by ascending id, "updated" most recently changed first (order_by
-// updated_at, sort desc). Groups come before repositories either way; ties
-// fall back to the id in the same direction.
+// The tree lists' order: order_by and sort (REFERENCE §4.5), defaulting by
+// behaviour list_order (treeOrder), groups before repositories and ties by
+// id in the same direction (sortTree).
 //
 // updated_at is a project-wide change counter (groups[].updated,
 // repositories[].updated in the state) that every change of a group
@@ -34,18 +33,6 @@ func (s *Server) nextUpdate() int64 {
 	return s.updateSeq
 }
 
-// lastUpdate is the highest change counter in fx.
-func lastUpdate(fx *Fixture) int64 {
-	var last int64
-	for _, g := range fx.Groups {
-		last = max(last, g.Updated)
-	}
-	for _, r := range fx.Repositories {
-		last = max(last, r.Updated)
-	}
-	return last
-}
-
 // treeOrder reads order_by and sort, with list_order's defaults.
 func (s *Server) treeOrder(q *request) (by string, desc bool, bad *reply) {
 	by, dir := "id", "asc"
@@ -54,15 +41,13 @@ func (s *Server) treeOrder(q *request) (by string, desc bool, bad *reply) {
 	}
 	if v := q.query.Get("order_by"); v != "" {
 		if !orderKeys[v] {
-			r := badParam("order_by must be one of id, name, created_at, updated_at")
-			return "", false, &r
+			return "", false, new(badParam("order_by must be one of id, name, created_at, updated_at"))
 		}
 		by = v
 	}
 	if v := q.query.Get("sort"); v != "" {
 		if v != "asc" && v != "desc" {
-			r := badParam("sort must be asc or desc")
-			return "", false, &r
+			return "", false, new(badParam("sort must be asc or desc"))
 		}
 		dir = v
 	}
@@ -78,24 +63,18 @@ type ordered struct {
 
 // sortTree sorts items (of which key gives the ordered fields) by the order.
 func sortTree[T any](items []T, key func(T) ordered, by string, desc bool) {
-	less := func(a, b ordered) bool {
+	slices.SortStableFunc(items, func(x, y T) int {
+		a, b := key(x), key(y)
+		if desc {
+			a, b = b, a
+		}
+		c := 0
 		switch by {
 		case "name":
-			if a.name != b.name {
-				return a.name < b.name
-			}
+			c = strings.Compare(a.name, b.name)
 		case "updated_at":
-			if a.updated != b.updated {
-				return a.updated < b.updated
-			}
+			c = cmp.Compare(a.updated, b.updated)
 		}
-		return a.id < b.id // id, created_at, and every tie
-	}
-	sort.SliceStable(items, func(i, j int) bool {
-		a, b := key(items[i]), key(items[j])
-		if desc {
-			return less(b, a)
-		}
-		return less(a, b)
+		return cmp.Or(c, cmp.Compare(a.id, b.id)) // id, created_at, and every tie
 	})
 }

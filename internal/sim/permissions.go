@@ -7,18 +7,11 @@ import (
 
 // Role checks (behaviour role_checks, docs/api-assumptions.md A42): who may
 // make which write. The rules are the ones reposync doctor infers from what
-// it reads, so that doctor's verdict and apply's result agree:
-//
-//   - a tenant administrator may make every write;
-//   - a caller who is no member of the CodeArts project (the identity names
-//     no fixture user) may make none;
-//   - a project manager (project_members role "Project manager") may make
-//     every write;
-//   - any project member may make the group writes (CreateGroup,
-//     DeleteGroup, AssociateGroupUserGroup);
-//   - a repository write needs the caller to be that repository's creator
-//     or to hold level 40 on it (a direct administrator, a synced role of
-//     level 40); an inherited membership is level 30.
+// it reads, so that doctor's verdict and apply's result agree: a tenant
+// administrator or a project manager may make every write, a caller who is
+// no member of the CodeArts project (names no fixture user) none; any other
+// member may make the group writes, and a repository write where it created
+// the repository or holds level 40 (an inherited membership is level 30).
 //
 // ServiceStage writes follow IAM policies, which the simulator does not
 // model: they are never denied. A denial answers 403 CH.004403 (REFERENCE
@@ -61,13 +54,10 @@ func (s *Server) authorize(rt *route, q *request) *reply {
 		return nil
 	}
 	msg := "No permission to perform this operation: " + why
-	var rep reply
 	if strings.HasPrefix(rt.pattern, "/v1/repositories/") {
-		rep = legacyErr(http.StatusForbidden, denialCode, msg)
-	} else {
-		rep = errReply(http.StatusForbidden, denialCode, msg)
+		return new(legacyErr(http.StatusForbidden, denialCode, msg))
 	}
-	return &rep
+	return new(errReply(http.StatusForbidden, denialCode, msg))
 }
 
 // denial says why the caller may not make a write of scope, "" when it may.
@@ -105,8 +95,5 @@ func (s *Server) isProjectManager(name string) bool {
 // caller (REFERENCE §4.5: "0/1 flags about the caller"): 1 for a tenant
 // administrator or a project manager.
 func (s *Server) administersProject(q *request) int {
-	if q.tenantAdmin || s.isProjectManager(q.user) {
-		return 1
-	}
-	return 0
+	return oneIf(q.tenantAdmin || s.isProjectManager(q.user))
 }

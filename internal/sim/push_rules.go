@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 )
 
 // strictJSON decodes one JSON value, rejecting wrong types and trailing data.
@@ -108,13 +107,9 @@ func (s *Server) roleByRelatedID(id string) *Role {
 }
 
 func hListPushRules(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
 	items := []pushRuleDTO{}
-	for i := range r.PushRules {
-		items = append(items, s.ruleDTO(&r.PushRules[i]))
+	for i := range q.repo.PushRules {
+		items = append(items, s.ruleDTO(&q.repo.PushRules[i]))
 	}
 	return listReply(q, items, false)
 }
@@ -125,31 +120,27 @@ func hListPushRules(s *Server, q *request) reply {
 func (s *Server) applyActions(rule *PushRule, actions []pushActionBody, merge bool) *reply {
 	for _, a := range actions {
 		if a.Action != nil && *a.Action != "push" {
-			r := badParam(fmt.Sprintf("action %q is not supported, only push", *a.Action))
-			return &r
+			return new(badParam(fmt.Sprintf("action %q is not supported, only push", *a.Action)))
 		}
 		users, teams, roles := []string{}, []string{}, []string{}
 		for _, id := range a.UserIDs {
 			u := s.idx.userByID[int64(id)]
 			if u == nil {
-				r := badParam(fmt.Sprintf("user_ids: user %d not found", id))
-				return &r
+				return new(badParam(fmt.Sprintf("user_ids: user %d not found", id)))
 			}
 			users = append(users, u.Name)
 		}
 		for _, id := range a.UserTeamIDs {
 			m := s.idx.mgByTeam[int64(id)]
 			if m == nil {
-				r := badParam(fmt.Sprintf("user_team_ids: member group %d not found", id))
-				return &r
+				return new(badParam(fmt.Sprintf("user_team_ids: member group %d not found", id)))
 			}
 			teams = append(teams, m.Name)
 		}
 		for _, id := range a.RelatedRoleIDs {
 			ro := s.roleByRelatedID(id)
 			if ro == nil {
-				r := badParam(fmt.Sprintf("related_role_ids: role %q not found", id))
-				return &r
+				return new(badParam(fmt.Sprintf("related_role_ids: role %q not found", id)))
 			}
 			roles = append(roles, ro.Name)
 		}
@@ -169,15 +160,12 @@ func sortedSet(names []string) []string {
 	if len(names) == 0 {
 		return nil
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return slices.Compact(names)
 }
 
 func hCreatePushRule(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	var b struct {
 		Path    *string          `json:"path"`
 		Actions []pushActionBody `json:"actions"`
@@ -191,10 +179,8 @@ func hCreatePushRule(s *Server, q *request) reply {
 	if err := checkPushPath(*b.Path); err != nil {
 		return badParam(err.Error())
 	}
-	for _, p := range r.PushRules {
-		if p.Path == *b.Path {
-			return badParam(fmt.Sprintf("a file push permission for path %q already exists", *b.Path))
-		}
+	if slices.ContainsFunc(r.PushRules, func(p PushRule) bool { return p.Path == *b.Path }) {
+		return badParam(fmt.Sprintf("a file push permission for path %q already exists", *b.Path))
 	}
 	rule := PushRule{Path: *b.Path, ID: s.nextRuleID()}
 	if bad := s.applyActions(&rule, b.Actions, false); bad != nil {
@@ -214,10 +200,7 @@ func (s *Server) nextRuleID() int64 {
 }
 
 func hUpdatePushRules(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	var b struct {
 		Permissions []struct {
 			ID      *int32           `json:"id"`
@@ -232,19 +215,13 @@ func hUpdatePushRules(s *Server, q *request) reply {
 		return badParam("permissions is empty")
 	}
 	// Work on a copy so a bad entry changes nothing.
-	rules := make([]PushRule, len(r.PushRules))
-	copy(rules, r.PushRules)
+	rules := slices.Clone(r.PushRules)
 	var touched []int
 	for _, p := range b.Permissions {
 		if p.ID == nil {
 			return badParam("permissions[].id is required")
 		}
-		at := -1
-		for i := range rules {
-			if rules[i].ID == int64(*p.ID) {
-				at = i
-			}
-		}
+		at := slices.IndexFunc(rules, func(rule PushRule) bool { return rule.ID == int64(*p.ID) })
 		if at < 0 {
 			return notFound(fmt.Sprintf("file push permission %d not found in repository %d", *p.ID, r.ID))
 		}
@@ -252,10 +229,8 @@ func hUpdatePushRules(s *Server, q *request) reply {
 			if err := checkPushPath(*p.Path); err != nil {
 				return badParam(err.Error())
 			}
-			for i := range rules {
-				if i != at && rules[i].Path == *p.Path {
-					return badParam(fmt.Sprintf("a file push permission for path %q already exists", *p.Path))
-				}
+			if i := slices.IndexFunc(rules, func(rule PushRule) bool { return rule.Path == *p.Path }); i >= 0 && i != at {
+				return badParam(fmt.Sprintf("a file push permission for path %q already exists", *p.Path))
 			}
 			rules[at].Path = *p.Path
 		}
@@ -276,10 +251,7 @@ func hUpdatePushRules(s *Server, q *request) reply {
 }
 
 func hDeletePushRules(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	var b struct {
 		IDs []int32 `json:"ids"`
 	}
@@ -291,22 +263,12 @@ func hDeletePushRules(s *Server, q *request) reply {
 	}
 	del := map[int64]bool{}
 	for _, id := range b.IDs {
-		found := false
-		for _, p := range r.PushRules {
-			found = found || p.ID == int64(id)
-		}
-		if !found {
+		if !slices.ContainsFunc(r.PushRules, func(p PushRule) bool { return p.ID == int64(id) }) {
 			return notFound(fmt.Sprintf("file push permission %d not found in repository %d", id, r.ID))
 		}
 		del[int64(id)] = true
 	}
-	kept := r.PushRules[:0:0]
-	for _, p := range r.PushRules {
-		if !del[p.ID] {
-			kept = append(kept, p)
-		}
-	}
-	r.PushRules = kept
+	r.PushRules = slices.DeleteFunc(r.PushRules, func(p PushRule) bool { return del[p.ID] })
 	r.Updated = s.nextUpdate()
 	return reply{status: http.StatusNoContent, changed: true}
 }

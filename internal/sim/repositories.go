@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,25 +12,10 @@ import (
 // are deterministic (hexID of "repository_role:<level>").
 var levelNames = map[int]string{20: "Viewer", 30: "Developer", 40: "Administrator"}
 
-func repoRoleID(level int) string   { return hexID("repository_role", strconv.Itoa(level)) }
-func repoRoleName(level int) string { return levelNames[level] }
+func repoRoleID(level int) string { return hexID("repository_role", strconv.Itoa(level)) }
 
 var levelOf = map[string]int{"viewer": 20, "developer": 30, "admin": 40}
 var roleOfLevel = map[int]string{20: "viewer", 30: "developer", 40: "admin"}
-
-func (s *Server) repoParam(q *request) (*Repository, *reply) {
-	id, ok := intParam(q.params["repository_id"])
-	if !ok {
-		r := badParam("repository_id must be an integer from 1 to 2147483647")
-		return nil, &r
-	}
-	repo := s.idx.repoByID[id]
-	if repo == nil {
-		r := notFound(fmt.Sprintf("repository %d not found", id))
-		return nil, &r
-	}
-	return repo, nil
-}
 
 type namespaceDTO struct {
 	ID       int64  `json:"id"`
@@ -62,14 +48,11 @@ type showRepoDTO struct {
 }
 
 func hShowRepository(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	ids, names := s.ancestors(r.Path)
 	d := showRepoDTO{ID: r.ID, UUID: r.UUID, Name: base(r.Path), Path: base(r.Path), NameWithNamespace: s.fullName(r.Path),
 		PathWithNamespace: s.fullPath(r.Path), ProjectID: s.fx.ProjectID, AncestorIDs: ids, AncestorNames: names, Visibility: "private",
-		DefaultBranch: "master", DevelopMode: "normal", Archived: r.Archived, CreatorID: s.repoCreatorID(r), MemberCount: len(s.repoMembers(r)), CreatedAt: simCreatedAt}
+		DefaultBranch: "master", DevelopMode: "normal", Archived: r.Archived, CreatorID: s.userID(r.Creator, s.fx.Credentials.User), MemberCount: len(s.repoMembers(r)), CreatedAt: simCreatedAt}
 	if parent, _, ok := cutLast(r.Path); ok {
 		g := s.idx.groupByPath[parent]
 		d.Namespace = namespaceDTO{ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullPath: s.fullPath(g.Path), FullName: s.fullName(g.Path), Kind: "group"}
@@ -106,13 +89,9 @@ type repoMemberDTO struct {
 const simTenant = "sim-tenant"
 
 func hListMembers(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
 	search := strings.ToLower(q.query.Get("search"))
 	items := []repoMemberDTO{}
-	for _, m := range s.repoMembers(r) {
+	for _, m := range s.repoMembers(q.repo) {
 		if search != "" && !strings.Contains(strings.ToLower(m.user.Name), search) {
 			continue
 		}
@@ -125,15 +104,9 @@ func hListMembers(s *Server, q *request) reply {
 func (s *Server) memberDTO(m member) repoMemberDTO {
 	d := repoMemberDTO{UserID: m.user.ID, UserIAMID: m.user.IAMID, UserName: m.user.Name, UserNickName: m.user.Name,
 		TenantName: simTenant, TenantID: hexID("domain", simTenant), RepositoryRoleID: m.roleID,
-		RepositoryRoleName: m.roleName, ServiceLicenseStatus: 1}
-	if m.creator {
-		d.IsRepoCreator = 1
-	}
+		RepositoryRoleName: m.roleName, IsRepoCreator: oneIf(m.creator), ServiceLicenseStatus: 1}
 	if pm := m.project; pm != nil {
-		d.ProjectRoleName = pm.Role
-		if pm.Role == projectManager {
-			d.IsProjectAdmin = 1
-		}
+		d.ProjectRoleName, d.IsProjectAdmin = pm.Role, oneIf(pm.Role == projectManager)
 	}
 	switch m.kind {
 	case memberSynced:
@@ -151,20 +124,6 @@ func (s *Server) memberDTO(m member) repoMemberDTO {
 	return d
 }
 
-func (s *Server) repoByUUIDParam(q *request) (*Repository, *reply) {
-	id := q.params["repository_uuid"]
-	if !hex32.MatchString(id) {
-		r := legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: repository_uuid must be 32 hex characters")
-		return nil, &r
-	}
-	repo := s.idx.repoByUUID[id]
-	if repo == nil {
-		r := legacyErr(http.StatusNotFound, "DEV.CH.10002", "repository "+id+" not found")
-		return nil, &r
-	}
-	return repo, nil
-}
-
 type legacyMemberDTO struct {
 	UserID      string `json:"user_id"`
 	Name        string `json:"name"`
@@ -178,31 +137,20 @@ type legacyMemberDTO struct {
 
 // hListRepoMembers returns the repository's own members: direct ones and,
 // with member_sync, the creator and the synced project members; not those
-// inherited through member groups (see the package notes).
+// inherited through member groups (docs/simulator.md, "Members").
 func hListRepoMembers(s *Server, q *request) reply {
-	r, bad := s.repoByUUIDParam(q)
-	if bad != nil {
-		return *bad
+	r := q.repo
+	pi, ok := q.intQuery("page_index", 1, 1, math.MaxInt)
+	if !ok {
+		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_index must be at least 1")
 	}
-	vals := q.query
-	pi, ps := 1, 100
-	if v := vals.Get("page_index"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_index must be at least 1")
-		}
-		pi = n
+	ps, ok := q.intQuery("page_size", 100, 1, 100)
+	if !ok {
+		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_size must be from 1 to 100")
 	}
-	if v := vals.Get("page_size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_size must be from 1 to 100")
-		}
-		ps = n
-	}
-	rows := s.legacyMembers(r, strings.ToLower(vals.Get("subject")))
-	if c := q.pageCap; c > 0 && ps > c {
-		ps = c
+	rows := s.legacyMembers(r, strings.ToLower(q.query.Get("subject")))
+	if q.pageCap > 0 {
+		ps = min(ps, q.pageCap)
 	}
 	users := []legacyMemberDTO{}
 	for i := (pi - 1) * ps; i < len(rows) && i < pi*ps; i++ {
@@ -222,10 +170,7 @@ type addRepoMembersBody struct {
 }
 
 func hAddRepoMembers(s *Server, q *request) reply {
-	r, bad := s.repoByUUIDParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	var b addRepoMembersBody
 	if err := strictJSON(q.body, &b); err != nil {
 		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: "+err.Error())
@@ -302,31 +247,24 @@ func (s *Server) memberParam(q *request, r *Repository) (*User, *reply) {
 		}
 	}
 	if u == nil {
-		rep := legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" not found")
-		return nil, &rep
+		return nil, new(legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" not found"))
 	}
 	m, ok := s.repoMember(r, u)
-	var rep reply
 	switch {
 	case !ok:
-		rep = legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" is not a member of the repository")
+		return nil, new(legacyErr(http.StatusNotFound, "DEV.CH.10002", "member "+id+" is not a member of the repository"))
 	case m.creator:
-		rep = legacyErr(http.StatusBadRequest, "DEV.CH.10005", "member "+id+" is the repository creator, who cannot be removed or demoted")
+		return nil, new(legacyErr(http.StatusBadRequest, "DEV.CH.10005", "member "+id+" is the repository creator, who cannot be removed or demoted"))
 	case m.kind == memberDirect, m.kind == memberSynced && !s.syncMarked():
 		return u, nil
 	case m.kind == memberSynced:
-		rep = legacyErr(http.StatusBadRequest, "DEV.CH.10004", "member "+id+" is synchronized from the project and cannot be changed on the repository")
-	default:
-		rep = legacyErr(http.StatusBadRequest, "DEV.CH.10003", "member "+id+" is inherited through "+m.via.mg.Name+" and cannot be changed on the repository")
+		return nil, new(legacyErr(http.StatusBadRequest, "DEV.CH.10004", "member "+id+" is synchronized from the project and cannot be changed on the repository"))
 	}
-	return nil, &rep
+	return nil, new(legacyErr(http.StatusBadRequest, "DEV.CH.10003", "member "+id+" is inherited through "+m.via.mg.Name+" and cannot be changed on the repository"))
 }
 
 func hSetRepoRole(s *Server, q *request) reply {
-	r, bad := s.repoByUUIDParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	var b struct {
 		Role *int32 `json:"role"`
 	}
@@ -355,10 +293,7 @@ func hSetRepoRole(s *Server, q *request) reply {
 }
 
 func hDeleteRepoMember(s *Server, q *request) reply {
-	r, bad := s.repoByUUIDParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r := q.repo
 	u, bad := s.memberParam(q, r)
 	if bad != nil {
 		return *bad
@@ -383,12 +318,8 @@ type repoUserGroupDTO struct {
 }
 
 func hListRepositoryUserGroups(s *Server, q *request) reply {
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
 	items := []repoUserGroupDTO{}
-	for _, n := range r.MemberGroups {
+	for _, n := range q.repo.MemberGroups {
 		m := s.idx.mgByName[n]
 		items = append(items, repoUserGroupDTO{UserGroupName: m.Name, UserGroupID: m.ID, ProjectID: s.fx.ProjectID, UserCount: strconv.Itoa(len(m.Members))})
 	}
@@ -396,17 +327,7 @@ func hListRepositoryUserGroups(s *Server, q *request) reply {
 }
 
 func hAssociateRepositoryUserGroup(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
-	r, bad := s.repoParam(q)
-	if bad != nil {
-		return *bad
-	}
-	m, bad := s.mgParam(q)
-	if bad != nil {
-		return *bad
-	}
+	r, m := q.repo, q.mg
 	if conflict := attachMemberGroup(&r.MemberGroups, m.Name); conflict != nil {
 		return *conflict
 	}
@@ -419,9 +340,9 @@ type teamDTO struct {
 	Name string `json:"name"`
 }
 
-// The protected-refs member-group lists return every project member group
-// (they are defined at project level), filtered by search.
-func (s *Server) teams(q *request) reply {
+// hListProjectTeams returns every project member group (they are defined at
+// project level), filtered by search.
+func hListProjectTeams(s *Server, q *request) reply {
 	search := strings.ToLower(q.query.Get("search"))
 	items := []teamDTO{}
 	for _, m := range s.fx.MemberGroups {
@@ -430,13 +351,6 @@ func (s *Server) teams(q *request) reply {
 		}
 	}
 	return listReply(q, items, true)
-}
-
-func hListProjectTeams(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
-	return s.teams(q)
 }
 
 type grantedUserDTO struct {
@@ -452,9 +366,6 @@ type grantedUserDTO struct {
 }
 
 func hListProjectUsers(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
 	query := strings.ToLower(q.query.Get("query"))
 	items := []grantedUserDTO{}
 	for _, u := range s.fx.Users {
@@ -477,9 +388,6 @@ type roleSyncDTO struct {
 }
 
 func hShowMemberSetting(s *Server, q *request) reply {
-	if bad := s.checkProject(q); bad != nil {
-		return *bad
-	}
 	// The fixture's roles, then the project members' roles it lacks; the
 	// sync is on with member_sync, for every role listed.
 	items := []roleSyncDTO{}

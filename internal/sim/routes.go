@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +22,11 @@ type request struct {
 	at          time.Time // the simulator clock when the request arrived
 
 	pageCap int // behaviour page_cap (reads only)
+
+	// What the path names, looked up before the handler runs (resolve).
+	group *Group
+	repo  *Repository
+	mg    *MemberGroup
 }
 
 type handler func(s *Server, q *request) reply
@@ -28,6 +35,7 @@ type route struct {
 	method, pattern, op string
 	h                   handler
 	segs                []string
+	params              []string // the names of its {parameters}, in path order
 }
 
 // iam reports whether the route is on the IAM host.
@@ -43,8 +51,8 @@ func (rt *route) serviceStage() bool {
 
 // routes is the endpoint set; operation names are the SDK method names.
 var routes = []*route{
-	{method: "GET", pattern: "/v4/projects/{project_id}/subgroups-and-repositories", op: "ListProjectSubgroupsAndRepositories", h: hListProjectChildren},
-	{method: "GET", pattern: "/v4/groups/{group_id}/subgroups-and-repositories", op: "ListGroupSubgroupsAndRepositories", h: hListGroupChildren},
+	{method: "GET", pattern: "/v4/projects/{project_id}/subgroups-and-repositories", op: "ListProjectSubgroupsAndRepositories", h: hListChildren},
+	{method: "GET", pattern: "/v4/groups/{group_id}/subgroups-and-repositories", op: "ListGroupSubgroupsAndRepositories", h: hListChildren},
 	{method: "GET", pattern: "/v4/{project_id}/groups/{group_id}", op: "ShowGroup", h: hShowGroup},
 	{method: "POST", pattern: "/v4/{project_id}/groups", op: "CreateGroup", h: hCreateGroup},
 	{method: "DELETE", pattern: "/v4/{project_id}/groups/{group_id}", op: "DeleteGroup", h: hDeleteGroup},
@@ -77,6 +85,11 @@ var routes = []*route{
 func init() {
 	for _, rt := range routes {
 		rt.segs = strings.Split(strings.Trim(rt.pattern, "/"), "/")
+		for _, seg := range rt.segs {
+			if name, ok := strings.CutPrefix(seg, "{"); ok {
+				rt.params = append(rt.params, strings.TrimSuffix(name, "}"))
+			}
+		}
 	}
 }
 
@@ -115,6 +128,76 @@ func match(method, path string) (*route, map[string]string) {
 	return best, bestParams
 }
 
+// resolve looks up what the path of a request names, in path order, so that
+// a handler starts from it: the project ids must be the fixture's, and
+// {group_id}, {repository_id}, {repository_uuid} and {user_group_id} must
+// name a group, repository or member group (q.group, q.repo, q.mg). The
+// first that does not is the answer; other parameters are the handler's.
+func (s *Server) resolve(rt *route, q *request) *reply {
+	for _, name := range rt.params {
+		v := q.params[name]
+		var bad reply
+		switch name {
+		case "project_id":
+			if v != s.fx.ProjectID {
+				bad = notFound("project " + v + " not found")
+			}
+		case "iam_project_id":
+			if v != s.fx.IAMProjectID {
+				bad = stageErr(http.StatusNotFound, "SVCSTG.REPO.0404", "project "+v+" not found")
+			}
+		case "group_id":
+			q.group, bad = s.group(v, rt.method != http.MethodPost)
+		case "repository_id":
+			id, ok := intParam(v)
+			q.repo = s.idx.repoByID[id]
+			switch {
+			case !ok:
+				bad = badParam("repository_id must be an integer from 1 to 2147483647")
+			case q.repo == nil:
+				bad = notFound(fmt.Sprintf("repository %d not found", id))
+			}
+		case "repository_uuid":
+			q.repo = s.idx.repoByUUID[v]
+			switch {
+			case !hex32.MatchString(v):
+				bad = legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: repository_uuid must be 32 hex characters")
+			case q.repo == nil:
+				bad = legacyErr(http.StatusNotFound, "DEV.CH.10002", "repository "+v+" not found")
+			}
+		case "user_group_id":
+			q.mg = s.idx.mgByID[v]
+			switch {
+			case !hex32.MatchString(v):
+				bad = badParam("user_group_id must be 32 hex characters")
+			case q.mg == nil:
+				bad = notFound("member group " + v + " not found")
+			}
+		}
+		if bad.status != 0 {
+			return &bad
+		}
+	}
+	return nil
+}
+
+// group resolves {group_id}: a group of the state or, when ghosts are
+// visible (every route but AssociateGroupUserGroup, which answers 404), one
+// that delete_group: async still shows (ghosts.go).
+func (s *Server) group(v string, ghosts bool) (*Group, reply) {
+	id, ok := intParam(v)
+	if !ok {
+		return nil, badParam("group_id must be an integer from 1 to 2147483647")
+	}
+	if g := s.idx.groupByID[id]; g != nil {
+		return g, reply{}
+	}
+	if gh := s.ghosts[id]; gh != nil && ghosts {
+		return &gh.group, reply{}
+	}
+	return nil, notFound(fmt.Sprintf("group %d not found", id))
+}
+
 func badParam(msg string) reply { return errReply(http.StatusBadRequest, "CH.010001", msg) }
 func notFound(msg string) reply { return errReply(http.StatusNotFound, "CH.000404", msg) }
 
@@ -124,38 +207,35 @@ func intParam(v string) (int64, bool) {
 	return n, err == nil && n >= 1
 }
 
+// intQuery reads the integer query parameter key: def when it is absent,
+// false when it is not an integer from lo to hi.
+func (q *request) intQuery(key string, def, lo, hi int) (int, bool) {
+	v := q.query.Get(key)
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil && lo <= n && n <= hi
+}
+
 // page applies v4 offset/limit (limit 1–100, default 20); behaviour
 // page_cap N > 0 silently returns at most N items whatever limit asks.
 func page[T any](q *request, items []T) ([]T, *reply) {
-	vals := q.query
-	offset, limit := 0, 20
-	if v := vals.Get("offset"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 32)
-		if err != nil || n < 0 {
-			r := badParam("offset must be an integer from 0 to 2147483647")
-			return nil, &r
-		}
-		offset = int(n)
+	offset, ok := q.intQuery("offset", 0, 0, math.MaxInt32)
+	if !ok {
+		return nil, new(badParam("offset must be an integer from 0 to 2147483647"))
 	}
-	if v := vals.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			r := badParam("limit must be an integer from 1 to 100")
-			return nil, &r
-		}
-		limit = n
+	limit, ok := q.intQuery("limit", 20, 1, 100)
+	if !ok {
+		return nil, new(badParam("limit must be an integer from 1 to 100"))
 	}
-	if q.pageCap > 0 && limit > q.pageCap {
-		limit = q.pageCap
+	if q.pageCap > 0 {
+		limit = min(limit, q.pageCap)
 	}
 	if offset >= len(items) {
 		return []T{}, nil
 	}
-	end := offset + limit
-	if end > len(items) {
-		end = len(items)
-	}
-	return items[offset:end], nil
+	return items[offset:min(offset+limit, len(items))], nil
 }
 
 // listReply pages items; withTotal adds the X-Total header.
@@ -192,32 +272,28 @@ type index struct {
 }
 
 func buildIndex(fx *Fixture) *index {
-	nu, nm, nr, ng, np := len(fx.Users), len(fx.MemberGroups), len(fx.Roles), len(fx.Groups), len(fx.Repositories)
-	x := &index{
-		userByName: make(map[string]*User, nu), userByIAM: make(map[string]*User, nu), userByID: make(map[int64]*User, nu),
-		mgByName: make(map[string]*MemberGroup, nm), mgByID: make(map[string]*MemberGroup, nm), mgByTeam: make(map[int64]*MemberGroup, nm),
-		roleByName: make(map[string]*Role, nr), roleByID: make(map[string]*Role, nr),
-		groupByID: make(map[int64]*Group, ng), groupByPath: make(map[string]*Group, ng),
-		repoByID: make(map[int64]*Repository, np), repoByUUID: make(map[string]*Repository, np), repoByPath: make(map[string]*Repository, np)}
-	for i := range fx.Users {
-		u := &fx.Users[i]
-		x.userByName[u.Name], x.userByIAM[u.IAMID], x.userByID[u.ID] = u, u, u
+	return &index{
+		userByName:  indexBy(fx.Users, func(u *User) string { return u.Name }),
+		userByIAM:   indexBy(fx.Users, func(u *User) string { return u.IAMID }),
+		userByID:    indexBy(fx.Users, func(u *User) int64 { return u.ID }),
+		mgByName:    indexBy(fx.MemberGroups, func(m *MemberGroup) string { return m.Name }),
+		mgByID:      indexBy(fx.MemberGroups, func(m *MemberGroup) string { return m.ID }),
+		mgByTeam:    indexBy(fx.MemberGroups, func(m *MemberGroup) int64 { return m.TeamID }),
+		roleByName:  indexBy(fx.Roles, func(r *Role) string { return r.Name }),
+		roleByID:    indexBy(fx.Roles, func(r *Role) string { return r.ID }),
+		groupByID:   indexBy(fx.Groups, func(g *Group) int64 { return g.ID }),
+		groupByPath: indexBy(fx.Groups, func(g *Group) string { return g.Path }),
+		repoByID:    indexBy(fx.Repositories, func(r *Repository) int64 { return r.ID }),
+		repoByUUID:  indexBy(fx.Repositories, func(r *Repository) string { return r.UUID }),
+		repoByPath:  indexBy(fx.Repositories, func(r *Repository) string { return r.Path }),
 	}
-	for i := range fx.MemberGroups {
-		m := &fx.MemberGroups[i]
-		x.mgByName[m.Name], x.mgByID[m.ID], x.mgByTeam[m.TeamID] = m, m, m
+}
+
+// indexBy maps the key of every item to the item, a pointer into items.
+func indexBy[K comparable, T any](items []T, key func(*T) K) map[K]*T {
+	m := make(map[K]*T, len(items))
+	for i := range items {
+		m[key(&items[i])] = &items[i]
 	}
-	for i := range fx.Roles {
-		r := &fx.Roles[i]
-		x.roleByName[r.Name], x.roleByID[r.ID] = r, r
-	}
-	for i := range fx.Groups {
-		g := &fx.Groups[i]
-		x.groupByID[g.ID], x.groupByPath[g.Path] = g, g
-	}
-	for i := range fx.Repositories {
-		r := &fx.Repositories[i]
-		x.repoByID[r.ID], x.repoByUUID[r.UUID], x.repoByPath[r.Path] = r, r, r
-	}
-	return x
+	return m
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand"
 	"mime"
 	"net/http"
@@ -29,10 +30,8 @@ const maxLoginBody = 64 << 10
 
 // Options tune the simulator's persistence, limits and faults.
 type Options struct {
-	// StatePath, when set, makes every change durable before it is answered:
-	// the whole state (fixture format, every id filled in) is written there
-	// atomically on start and after every change (state.go). LoadState reads
-	// it back.
+	// StatePath, when set, makes every change durable before it is
+	// answered (state.go).
 	StatePath string
 	// Latency is slept before every request is handled.
 	Latency time.Duration
@@ -47,8 +46,6 @@ type Options struct {
 	Seed int64
 	// Clock is the time source (time.Now when nil).
 	Clock func() time.Time
-	// Timeouts bound the connections of NewHTTPServer (zero: defaults).
-	Timeouts Timeouts
 }
 
 // Server is the simulator: an http.Handler over one model.
@@ -110,13 +107,15 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 			Failed: map[string]int{}, Dropped: map[string]int{}, Delayed: map[string]int{}},
 	}
 	s.idx = buildIndex(fx)
-	s.updateSeq = lastUpdate(fx)
-	// The highest ids handed out so far cover the fixture's own, whether the
-	// checker filled them in (ParseFixture) or the fixture was built in Go.
+	// The change counter and the highest ids handed out so far cover the
+	// fixture's own, whether the checker filled them in (ParseFixture) or the
+	// fixture was built in Go.
 	for _, g := range fx.Groups {
+		s.updateSeq = max(s.updateSeq, g.Updated)
 		fx.LastGroupID = max(fx.LastGroupID, g.ID)
 	}
 	for _, r := range fx.Repositories {
+		s.updateSeq = max(s.updateSeq, r.Updated)
 		for _, p := range r.PushRules {
 			fx.LastPushRuleID = max(fx.LastPushRuleID, p.ID)
 		}
@@ -131,15 +130,9 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 func (s *Server) Stats() Stats {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
-	cp := func(m map[string]int) map[string]int {
-		out := make(map[string]int, len(m))
-		for k, v := range m {
-			out[k] = v
-		}
-		return out
-	}
-	return Stats{Calls: cp(s.stats.Calls), Throttled: cp(s.stats.Throttled),
-		Failed: cp(s.stats.Failed), Dropped: cp(s.stats.Dropped), Delayed: cp(s.stats.Delayed), Writes: s.stats.Writes}
+	st := s.stats
+	return Stats{Calls: maps.Clone(st.Calls), Throttled: maps.Clone(st.Throttled),
+		Failed: maps.Clone(st.Failed), Dropped: maps.Clone(st.Dropped), Delayed: maps.Clone(st.Delayed), Writes: st.Writes}
 }
 
 func (s *Server) count(f func(*Stats)) {
@@ -174,6 +167,14 @@ type reply struct {
 	header  http.Header
 	body    any  // marshalled as JSON; nil = no body
 	changed bool // the model changed: persist, count a write, maybe drop
+}
+
+// oneIf is an API flag: 1 when b holds, else 0.
+func oneIf(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func jsonReply(status int, body any) reply { return reply{status: status, body: body} }
@@ -219,10 +220,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if wait, ok := s.limiter.take(rt.op); !ok {
 		s.count(func(st *Stats) { st.Throttled[rt.op]++ })
-		secs := int((wait + time.Second - 1) / time.Second)
-		if secs < 1 {
-			secs = 1
-		}
+		secs := max(1, int((wait+time.Second-1)/time.Second))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		writeReply(w, errReply(http.StatusTooManyRequests, "APIG.0308", "The throttling threshold has been reached: policy user over ratelimit,limit:"+strconv.Itoa(s.opts.RateLimit)+",time:1 minute"))
 		return
@@ -273,24 +271,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-
-	s.mu.Lock()
-	var rep reply
-	if denied := s.authorize(rt, req); denied != nil {
-		rep = *denied
-	} else {
-		rep = rt.h(s, req)
-	}
-	var perr error
-	if rep.changed {
-		perr = s.persistLocked() // durable before it is answered (or dropped)
-	}
-	s.mu.Unlock()
-	if perr != nil {
-		writeReply(w, errReply(http.StatusInternalServerError, "CH.000001", "persist state: "+perr.Error()))
+	rep, err := s.handle(rt, req)
+	if err != nil {
+		writeReply(w, errReply(http.StatusInternalServerError, "CH.000001", "persist state: "+err.Error()))
 		return
 	}
-
 	if rep.changed {
 		s.count(func(st *Stats) { st.Writes++ })
 		if hit, _ := s.chance(s.opts.DropRate); hit {
@@ -309,6 +294,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeReply(w, rep)
 }
 
+// handle answers an authenticated request under the state lock: the role
+// check, what the path names, then the route's handler; a change is
+// persisted before it is answered (or dropped). The lock is released even if
+// a handler panics, so one bad request cannot hang every later one.
+func (s *Server) handle(rt *route, q *request) (reply, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if denied := s.authorize(rt, q); denied != nil {
+		return *denied, nil
+	}
+	if bad := s.resolve(rt, q); bad != nil {
+		return *bad, nil
+	}
+	rep := rt.h(s, q)
+	if rep.changed {
+		return rep, s.persistLocked()
+	}
+	return rep, nil
+}
+
 // isJSON reports whether a Content-Type is application/json (parameters
 // such as charset allowed).
 func isJSON(ct string) bool {
@@ -317,11 +322,7 @@ func isJSON(ct string) bool {
 }
 
 func writeReply(w http.ResponseWriter, rep reply) {
-	for k, vs := range rep.header {
-		for _, v := range vs {
-			w.Header().Add(k, v)
-		}
-	}
+	maps.Copy(w.Header(), rep.header)
 	if rep.body == nil {
 		w.WriteHeader(rep.status)
 		return

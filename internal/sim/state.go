@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,17 +9,13 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Persistence (Options.StatePath = FILE) is one file: the whole state in
-// fixture format, every id filled in. New writes it, and so does every write
-// before it is answered (or its connection dropped), under the state lock, so
-// the file always holds exactly the acknowledged writes whatever stops the
-// process. Rewriting the whole state per write is O(state),
-// which suits what --state is for (the demo and tests that restart the
-// simulator, small worlds); the benchmarks run without it. LoadFixture reads
-// the file back.
-
-// persistLocked writes the whole state to Options.StatePath, if set. Called
-// with s.mu held.
+// persistLocked writes the whole state to Options.StatePath, if set, in
+// fixture format with every id filled in (LoadFixture reads it back). New
+// calls it, and so does every write before it is answered (or its connection
+// dropped), under the state lock s.mu, so the file always holds exactly the
+// acknowledged writes whatever stops the process. Rewriting the whole state
+// per write is O(state), which suits what --state is for (the demo and tests
+// that restart the simulator, small worlds); the benchmarks run without it.
 func (s *Server) persistLocked() error {
 	if s.opts.StatePath == "" {
 		return nil
@@ -36,22 +33,18 @@ func writeState(path string, fx *Fixture) error {
 	if err != nil {
 		return fmt.Errorf("persist state: %w", err)
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".sim-state-*")
+	f, err := os.CreateTemp(filepath.Dir(path), ".sim-state-*")
 	if err != nil {
 		return fmt.Errorf("persist state: %w", err)
 	}
 	tmp := f.Name()
-	_, werr := f.Write(data)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
+	_, err = f.Write(data)
+	if err = cmp.Or(err, f.Close()); err == nil { // the file is closed either way
+		err = os.Rename(tmp, path)
 	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
+	if err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("persist state %s: %w", path, werr)
+		return fmt.Errorf("persist state %s: %w", path, err)
 	}
 	return nil
 }

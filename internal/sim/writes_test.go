@@ -39,6 +39,7 @@ func TestContractWrites(t *testing.T) {
 			[]string{"error_code"}, 400, obj{"error_code": "CH.010001"}, false},
 		{"delete group", "DELETE", "/v4/" + testProject + "/groups/104", "", nil, 202, "Group 'tools' was scheduled for deletion.", true},
 		{"delete gone group", "DELETE", "/v4/" + testProject + "/groups/104", "", []string{"error_code"}, 404, obj{"error_code": "CH.000404"}, false},
+		{"delete malformed group id", "DELETE", "/v4/" + testProject + "/groups/x", "", []string{"error_code"}, 400, obj{"error_code": "CH.010001"}, false},
 		{"associate group member group", "POST", "/v4/" + testProject + "/groups/103/user-group/" + auditors.ID, "",
 			[]string{"success", "failure"}, 201, obj{"success": arr{obj{"id": "1003", "iam_id": dave.IAMID, "name": "dave"}, obj{"id": "9124", "iam_id": aliceIAM, "name": "alice"}}, "failure": arr{}}, true},
 		{"associate group again", "POST", "/v4/" + testProject + "/groups/103/user-group/" + auditors.ID, "",
