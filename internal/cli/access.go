@@ -1,17 +1,16 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/reposync/reposync/internal/access"
-	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/remote"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
@@ -19,10 +18,7 @@ import (
 
 // AccessOptions are the inputs of `reposync access`.
 type AccessOptions struct {
-	IO     *iostreams.IOStreams
-	Getenv func(string) string
-	// Now is the clock that says which spec grants have expired.
-	Now func() time.Time
+	*Factory
 
 	Conn    ConnOptions
 	Paths   []string
@@ -32,10 +28,9 @@ type AccessOptions struct {
 	Offline bool
 }
 
-// NewCmdAccess answers "who has access to what". runF replaces runAccess
-// in tests; nil runs the command.
-func NewCmdAccess(f *Factory, runF func(context.Context, *AccessOptions) error) *cobra.Command {
-	o := &AccessOptions{IO: f.IO, Getenv: f.Getenv, Now: clockOf(f)}
+// NewCmdAccess answers "who has access to what".
+func NewCmdAccess(f *Factory) *cobra.Command {
+	o := &AccessOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "access [PATH...]",
 		Short: "Show who has access to what: by user, by repository or for the whole project",
@@ -73,9 +68,6 @@ interrupted.`,
   reposync access --offline --user alice specs/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
 			return runAccess(cmd.Context(), o)
 		},
 	}
@@ -97,7 +89,7 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 	}
 	o.Repo = strings.Trim(o.Repo, "/")
 	q := access.Query{User: o.User, Repository: o.Repo}
-	day := today(o.Now)
+	day := state.DateOf(o.Now())
 
 	// The spec: needed offline; otherwise used, when given, to say where
 	// the spec grants the same. (Not looked for in the current directory:
@@ -126,11 +118,7 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 		return writeAccess(o, res)
 	}
 
-	project := ""
-	if d != nil {
-		project = d.Project
-	}
-	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, ios: o.IO, specProject: project,
+	s, err := connect(ctx, o.Factory, o.Conn, connectOptions{spec: d,
 		projectHint: "set --project or REPOSYNC_PROJECT, or give a spec with `project:`"})
 	if err != nil {
 		return err
@@ -219,23 +207,13 @@ func readAccess(ctx context.Context, rc *remote.Client, q access.Query) (*state.
 	if err != nil {
 		return nil, nil, err
 	}
-	repos := make([]string, 0, len(live.Repositories))
-	for p, r := range live.Repositories {
-		if !r.Archived {
-			repos = append(repos, p)
-		}
-	}
-	slices.Sort(repos)
+	repos := slices.DeleteFunc(slices.Sorted(maps.Keys(live.Repositories)), func(p string) bool { return live.Repositories[p].Archived })
 	return live, repos, rc.ReadAccess(ctx, live, remote.AccessRequest{Repositories: repos, User: q.User, Groups: q.User == ""})
 }
 
 func writeAccess(o *AccessOptions, res *access.Result) error {
 	if len(res.Entries) == 0 && o.Format != "text" {
-		who := "anyone"
-		if o.User != "" {
-			who = o.User
-		}
-		fmt.Fprintf(o.IO.ErrOut, "note: no access found for %s\n", who)
+		fmt.Fprintf(o.IO.ErrOut, "note: no access found for %s\n", cmp.Or(o.User, "anyone"))
 	}
 	return access.Render(o.IO.Out, res, o.Format)
 }

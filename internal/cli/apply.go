@@ -2,14 +2,11 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"maps"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,11 +24,7 @@ var _ apply.Mutator = (*remote.Writer)(nil)
 
 // ApplyOptions are the inputs of `reposync apply`.
 type ApplyOptions struct {
-	IO     *iostreams.IOStreams
-	Getenv func(string) string
-	// Now is the clock of the report's timestamps and of the day that
-	// says which grants have expired.
-	Now func() time.Time
+	*Factory
 
 	Conn     ConnOptions
 	Changes  ChangeOptions
@@ -45,10 +38,9 @@ type ApplyOptions struct {
 	Report        string
 }
 
-// NewCmdApply plans and applies, or applies a saved plan. runF replaces
-// runApply in tests; nil runs the command.
-func NewCmdApply(f *Factory, runF func(context.Context, *ApplyOptions) error) *cobra.Command {
-	o := &ApplyOptions{IO: f.IO, Getenv: f.Getenv, Now: clockOf(f)}
+// NewCmdApply plans and applies, or applies a saved plan.
+func NewCmdApply(f *Factory) *cobra.Command {
+	o := &ApplyOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "apply [PATH...]",
 		Short: "Make the live state match the spec",
@@ -77,9 +69,6 @@ interrupted (what was not started is reported as such).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
 			o.Changes.PruneSet = cmd.Flags().Changed("prune")
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
 			return runApply(cmd.Context(), o)
 		},
 	}
@@ -133,8 +122,8 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	}
 	// Found once: the sources of every plan of this run are made relative
 	// to the same tree as the saved plan's, or they would all differ.
-	run := &planRun{ios: o.IO, getenv: o.Getenv, origin: originOf(ctx, tree, paths)}
-	err := run.prepare(ctx, o.Conn, o.Changes, o.Now, func(r *resolved) error {
+	run := &planRun{Factory: o.Factory, origin: originOf(ctx, tree, paths)}
+	err := run.prepare(ctx, o.Conn, o.Changes, func(r *resolved) error {
 		if saved != nil {
 			var err error
 			if *r, err = savedFlags(saved, o.Changes, *r); err != nil {
@@ -161,8 +150,6 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 			return fmt.Errorf("the saved plan %s is stale: %s from what would run now; make a new plan and review it", o.PlanFile, state.Count(n, "difference"))
 		}
 		p = saved
-	}
-	if saved != nil {
 		// Reviewed already: one line says which plan runs.
 		fmt.Fprintf(o.IO.Out, "Applying the reviewed plan %s: %s (changes %s).\n", o.PlanFile, p.Summary.Line(), p.ChangesDigest)
 	} else {
@@ -196,12 +183,9 @@ func (run *planRun) guard(ctx context.Context, o *ApplyOptions, p *plan.Plan) er
 	if o.Yes {
 		return nil
 	}
-	ok, err := confirm(o.IO, fmt.Sprintf("Apply %s (%s)? Type 'yes' to continue: ", state.Count(p.Summary.Total()-p.Summary.Manual, "change"), p.Summary.Line()))
-	if err != nil {
+	question := fmt.Sprintf("Apply %s (%s)?", state.Count(p.Summary.Total()-p.Summary.Manual, "change"), p.Summary.Line())
+	if err := confirm(o.IO, question, "apply cancelled; nothing was changed"); err != nil {
 		return err
-	}
-	if !ok {
-		return fmt.Errorf("apply cancelled; nothing was changed")
 	}
 	// Someone may have changed the live state while the question was open:
 	// read again what the plan read, and refuse if it moved.
@@ -221,7 +205,7 @@ func (run *planRun) apply(ctx context.Context, o *ApplyOptions, p *plan.Plan) er
 	start := o.Now()
 	cctx, stopConfirm := context.WithCancel(ctx)
 	defer stopConfirm()
-	conf := startConfirm(cctx, run.s, run.d, run.r, run.res.liveState, p)
+	conf := startConfirm(cctx, run, p)
 	prog := newProgress(o.IO, o.Now)
 	prog.confirmed = conf.progress
 	secret := func(name string) (string, bool) { v := o.Getenv(name); return v, v != "" }
@@ -317,35 +301,18 @@ func savedFlags(saved *plan.Plan, now ChangeOptions, r resolved) (resolved, erro
 	return r, nil
 }
 
-// staleness compares a plan with what was just read: the spec digest, the
-// project, and every live object fingerprint the plan recorded.
-func staleness(saved, fresh *plan.Plan, digest, project string) []string {
-	var out []string
-	if saved.Project != project {
-		out = append(out, fmt.Sprintf("the plan is for project %s, not %s", saved.Project, project))
-	}
-	if saved.SpecDigest != digest {
-		out = append(out, "the spec changed since the plan was made")
-	}
-	for _, k := range slices.Sorted(maps.Keys(saved.Live)) {
-		now, ok := fresh.Live[k]
-		switch {
-		case !ok:
-			out = append(out, k+" is gone")
-		case now != saved.Live[k]:
-			out = append(out, k+" changed")
-		}
-	}
-	return out
-}
-
-func confirm(ios *iostreams.IOStreams, question string) (bool, error) {
-	fmt.Fprint(ios.ErrOut, question)
+// confirm asks question on the terminal; any answer but "yes" is the error
+// cancelled.
+func confirm(ios *iostreams.IOStreams, question, cancelled string) error {
+	fmt.Fprint(ios.ErrOut, question+" Type 'yes' to continue: ")
 	line, err := bufio.NewReader(ios.In).ReadString('\n')
 	if err != nil && line == "" {
-		return false, fmt.Errorf("read confirmation: %w", err)
+		return fmt.Errorf("read confirmation: %w", err)
 	}
-	return strings.TrimSpace(line) == "yes", nil
+	if strings.TrimSpace(line) != "yes" {
+		return errors.New(cancelled)
+	}
+	return nil
 }
 
 func writeReport(path string, p *plan.Plan, rep *apply.Report, violations []plan.Refusal, start time.Time, elapsed time.Duration, interrupted bool) error {
@@ -360,39 +327,9 @@ func writeReport(path string, p *plan.Plan, rep *apply.Report, violations []plan
 		StartedAt: start.UTC().Format(time.RFC3339), Seconds: elapsed.Seconds(), Interrupted: interrupted,
 		Summary: rep.Summary, Results: rep.Results, Violations: violations,
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	return writeFileAtomic(path, append(data, '\n'))
 }
-
-// optionalInt is an int flag that knows whether it was given, so its help
-// can say what the default depends on instead of printing a sentinel.
-type optionalInt struct {
-	n   int
-	set bool
-}
-
-func (v *optionalInt) String() string {
-	if !v.set {
-		return ""
-	}
-	return strconv.Itoa(v.n)
-}
-
-func (v *optionalInt) Set(s string) error {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a whole number", s)
-	}
-	if n < 0 {
-		return fmt.Errorf("must be 0 or more, got %d", n)
-	}
-	v.n, v.set = n, true
-	return nil
-}
-
-func (v *optionalInt) Type() string { return "int" }

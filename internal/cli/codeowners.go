@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan/render"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
@@ -22,7 +21,7 @@ import (
 
 // CodeownersOptions are the inputs of `reposync codeowners`.
 type CodeownersOptions struct {
-	IO    *iostreams.IOStreams
+	*Factory
 	Paths []string
 	// DefaultOwners own everything no scope names: the catch-all line,
 	// CODEOWNERS itself, the files that hold `scopes:`, and scoped files
@@ -35,7 +34,7 @@ type CodeownersOptions struct {
 
 // NewCmdCodeowners prints the CODEOWNERS file that the spec's scopes imply.
 func NewCmdCodeowners(f *Factory) *cobra.Command {
-	opts := &CodeownersOptions{IO: f.IO}
+	opts := &CodeownersOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "codeowners [PATH...]",
 		Short: "Print the CODEOWNERS file that the spec's scopes imply, or check one",

@@ -45,12 +45,10 @@ func NewCmdCompletion(f *Factory) *cobra.Command {
 }
 
 // fixedCompletions completes a flag from a fixed list of values.
-func fixedCompletions[T ~string](values ...T) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+func fixedCompletions[T ~string](values ...T) cobra.CompletionFunc {
 	out := make([]string, len(values))
 	for i, v := range values {
 		out[i] = string(v)
 	}
-	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return out, cobra.ShellCompDirectiveNoFileComp
-	}
+	return cobra.FixedCompletions(out, cobra.ShellCompDirectiveNoFileComp)
 }

@@ -29,10 +29,8 @@ import (
 // groups, the Git authorizations, and the tree when groups were created or
 // deleted.
 type confirmer struct {
-	s      *session
-	d      *state.Desired
-	r      resolved
-	before *liveState
+	// run made the plan; its res is the state read before the writes.
+	run *planRun
 	// live is the state read back: the tree and lookups the plan read,
 	// and for each repository read back its lists before, the touched ones
 	// replaced.
@@ -42,31 +40,28 @@ type confirmer struct {
 	groups map[string]bool
 
 	// What settled, by owner, and what waits for the end.
-	checked      map[plan.Address]bool // the owners read back (now or at the end)
-	repos        map[string]bool       // the repositories among them
-	later        []remote.RepoRead
-	laterGroups  []string
+	checked      map[plan.Address]bool  // the owners read back (now or at the end)
+	later        []func(*remote.Reader) // the reads that wait for the end
 	auths, tree  bool
 	queued, read atomic.Int64 // repositories read back while writing
 }
 
 // startConfirm starts the reader that confirms p's writes as they settle.
-func startConfirm(ctx context.Context, s *session, d *state.Desired, r resolved, before *liveState, p *plan.Plan) *confirmer {
-	c := &confirmer{s: s, d: d, r: r, before: before, live: cloneTree(before.live), groups: map[string]bool{},
-		checked: map[plan.Address]bool{}, repos: map[string]bool{}}
+func startConfirm(ctx context.Context, run *planRun, p *plan.Plan) *confirmer {
+	c := &confirmer{run: run, live: cloneTree(run.res.live), groups: map[string]bool{}, checked: map[plan.Address]bool{}}
 	for _, ch := range p.Changes {
 		if o := ch.Address.Owner(); o.Object == plan.ObjectGroup {
 			c.groups[o.Name] = true
 		}
 	}
-	c.reader = s.remote.NewReader(ctx, c.live, func(string) { c.read.Add(1) })
+	c.reader = run.s.remote.NewReader(ctx, c.live, func(string) { c.read.Add(1) })
 	return c
 }
 
 // settled is apply's OnSettled: it reads back a repository at once, or
 // notes what waits for the end.
 func (c *confirmer) settled(owner plan.Address, rs []apply.Result) {
-	var want remote.RepoRead
+	want := remote.RepoRead{Path: owner.Name}
 	done := false
 	for _, res := range rs {
 		if res.Status != apply.StatusDone {
@@ -84,27 +79,28 @@ func (c *confirmer) settled(owner plan.Address, rs []apply.Result) {
 			c.tree = true
 		}
 	}
-	switch {
-	case !done:
-	case owner.Object == plan.ObjectGitAuth:
-		c.auths, c.checked[owner] = true, true
-	case owner.Object == plan.ObjectGroup:
-		c.laterGroups, c.checked[owner] = append(c.laterGroups, owner.Name), true
-	case owner.Object == plan.ObjectRepository:
+	if !done {
+		return
+	}
+	switch owner.Object {
+	case plan.ObjectGitAuth:
+		c.auths = true
+	case plan.ObjectGroup:
+		c.later = append(c.later, func(rd *remote.Reader) { rd.Group(owner.Name) })
+	case plan.ObjectRepository:
 		repo := c.live.Repositories[owner.Name]
 		if repo == nil {
 			return
 		}
-		c.repos[owner.Name], c.checked[owner] = true, true
-		*repo = *c.before.live.Repositories[owner.Name] // the lists not read back stay as the plan read them
-		want.Path = owner.Name
+		*repo = *c.run.res.live.Repositories[owner.Name] // the lists not read back stay as the plan read them
 		if c.underWrittenGroup(owner.Name) {
-			c.later = append(c.later, want)
-			return
+			c.later = append(c.later, func(rd *remote.Reader) { rd.Repository(want) })
+		} else {
+			c.queued.Add(1)
+			c.reader.Repository(want)
 		}
-		c.queued.Add(1)
-		c.reader.Repository(want)
 	}
+	c.checked[owner] = true
 }
 
 func (c *confirmer) underWrittenGroup(repo string) bool {
@@ -130,22 +126,19 @@ func (c *confirmer) finish(ctx context.Context, rep *apply.Report) error {
 	live := c.live
 	if c.tree {
 		var reach func(string) bool
-		if c.r.scope != nil {
-			reach = c.r.scope.Reaches
+		if c.run.r.scope != nil {
+			reach = c.run.r.scope.Reaches
 		}
-		walked, err := c.s.remote.Walk(ctx, remote.WalkRequest{Reach: reach})
+		walked, err := c.run.s.remote.Walk(ctx, remote.WalkRequest{Reach: reach})
 		if err != nil {
 			return err
 		}
 		live.Groups = walked.Groups
 	}
-	if len(c.later) > 0 || len(c.laterGroups) > 0 || c.auths {
-		rd := c.s.remote.NewReader(ctx, live, nil)
-		for _, rr := range c.later {
-			rd.Repository(rr)
-		}
-		for _, g := range c.laterGroups {
-			rd.Group(g)
+	if len(c.later) > 0 || c.auths {
+		rd := c.run.s.remote.NewReader(ctx, live, nil)
+		for _, read := range c.later {
+			read(rd)
 		}
 		if c.auths {
 			rd.GitAuths()
@@ -155,20 +148,20 @@ func (c *confirmer) finish(ctx context.Context, rep *apply.Report) error {
 		}
 	}
 	if !c.auths {
-		live.GitAuths = c.before.live.GitAuths
+		live.GitAuths = c.run.res.live.GitAuths
 	}
 	eff := map[string]*state.EffectiveRepository{}
-	for p := range c.repos {
-		if e := c.before.eff[p]; e != nil { // nil: the repository had only withdrawn grants
-			eff[p] = e
+	for o := range c.checked {
+		if e := c.run.res.eff[o.Name]; o.Object == plan.ObjectRepository && e != nil { // nil: the repository had only withdrawn grants
+			eff[o.Name] = e
 		}
 	}
 	// Untouched groups keep what was read before (cloneTree), so the new
 	// plan repeats their old changes; only the done addresses of what was
 	// read back are looked at.
-	opts := c.r.planOptions()
+	opts := c.run.r.planOptions()
 	opts.RotateSecrets = false // a rotation is done once; a new plan must not ask for it again
-	fresh, _ := plan.Diff(c.d, eff, live, opts)
+	fresh, _ := plan.Diff(c.run.d, eff, live, opts)
 	still := map[plan.Address]plan.Change{}
 	for _, ch := range fresh.Changes {
 		still[ch.Address] = ch

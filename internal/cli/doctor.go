@@ -29,16 +29,13 @@ func (w *remoteWalker) Walk(ctx context.Context) (*state.Live, error) {
 
 // DoctorOptions are the inputs of `reposync doctor`.
 type DoctorOptions struct {
-	IO     *iostreams.IOStreams
-	Getenv func(string) string
+	*Factory
 
 	Conn       ConnOptions
 	Paths      []string
 	Format     string
 	WriteProbe string
 	Yes        bool
-	// ProbeSuffix draws the random part of the probe rule's path.
-	ProbeSuffix func() string
 }
 
 // defaultDoctorTimeout bounds doctor unless --timeout says otherwise: it
@@ -47,9 +44,9 @@ type DoctorOptions struct {
 const defaultDoctorTimeout = 30 * time.Minute
 
 // NewCmdDoctor checks credentials, permissions, quota and the API's
-// behaviour. runF replaces runDoctor in tests; nil runs the command.
-func NewCmdDoctor(f *Factory, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
-	o := &DoctorOptions{IO: f.IO, Getenv: f.Getenv, ProbeSuffix: randomSuffix}
+// behaviour.
+func NewCmdDoctor(f *Factory) *cobra.Command {
+	o := &DoctorOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "doctor [PATH...]",
 		Short: "Check credentials, permissions, quota and the API's behaviour, changing nothing",
@@ -89,9 +86,6 @@ are likely denied by the caller's roles (inferred, not tried); 130 interrupted.`
   reposync doctor specs --write-probe sandbox/doctor-probe --yes`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
 			return runDoctor(cmd.Context(), o)
 		},
 	}
@@ -121,20 +115,13 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 		if !o.IO.CanPrompt() {
 			return fmt.Errorf("refusing the write probe without confirmation: no terminal can answer, so pass --yes")
 		}
-		ok, err := confirm(o.IO, fmt.Sprintf("The write probe creates, changes and deletes a push rule in %s and attaches an already attached member group again. Type 'yes' to continue: ", o.WriteProbe))
-		if err != nil {
+		question := fmt.Sprintf("The write probe creates, changes and deletes a push rule in %s and attaches an already attached member group again.", o.WriteProbe)
+		if err := confirm(o.IO, question, "write probe cancelled; nothing was checked or changed"); err != nil {
 			return err
 		}
-		if !ok {
-			return fmt.Errorf("write probe cancelled; nothing was checked or changed")
-		}
 	}
-	co := connectOptions{getenv: o.Getenv, ios: o.IO,
-		projectHint: "pass --project or set REPOSYNC_PROJECT, or name a spec that sets `project:`"}
-	if d != nil {
-		co.specProject = d.Project
-	}
-	s, err := connect(ctx, o.Conn, co)
+	s, err := connect(ctx, o.Factory, o.Conn, connectOptions{spec: d,
+		projectHint: "pass --project or set REPOSYNC_PROJECT, or name a spec that sets `project:`"})
 	if err != nil {
 		return err
 	}
@@ -144,7 +131,7 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 		WriteProbe: o.WriteProbe, ToolVersion: Version,
 	}
 	if o.WriteProbe != "" {
-		opts.ProbeSuffix = o.ProbeSuffix()
+		opts.ProbeSuffix = randomSuffix()
 	}
 	if d != nil {
 		opts.Spec = doctorScope(o.IO, d, o.Paths)
@@ -182,22 +169,17 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 func doctorScope(ios *iostreams.IOStreams, d *state.Desired, paths []string) *doctor.Scope {
 	sc := &doctor.Scope{Paths: paths, Groups: len(d.Groups), GitAuths: d.GitAuths != nil}
 	for _, g := range d.Groups {
-		if g.MemberGroups != nil {
-			sc.GroupMemberGroups = true
-		}
+		sc.GroupMemberGroups = sc.GroupMemberGroups || g.MemberGroups != nil
 	}
 	sc.Managed = func(live []string) (doctor.Managed, error) {
 		eff, conflicts := spec.Expand(d, live)
 		if err := conflictError(ios, conflicts, "live repositories"); err != nil {
 			return doctor.Managed{}, err
 		}
-		isLive := make(map[string]bool, len(live))
-		for _, p := range live {
-			isLive[p] = true
-		}
 		var m doctor.Managed
-		for p, e := range eff {
-			if !isLive[p] {
+		for _, p := range live {
+			e := eff[p]
+			if e == nil {
 				continue
 			}
 			m.Repositories = append(m.Repositories, p)

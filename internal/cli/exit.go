@@ -8,8 +8,7 @@ import (
 	"github.com/reposync/reposync/internal/api"
 )
 
-// Exit codes shared by every command (DESIGN.md, "Exit codes";
-// docs/exit-codes.md).
+// Exit codes shared by every command (docs/exit-codes.md).
 const (
 	ExitOK          = 0   // success
 	ExitError       = 1   // error or invalid input, or a plan apply would refuse
@@ -20,28 +19,12 @@ const (
 	ExitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM), as shells report it
 )
 
-// exitError carries an exit code chosen by a command up to Main. silent
-// means the command has already explained the outcome on ErrOut, so Main
-// prints nothing more.
-type exitError struct {
-	code   int
-	err    error
-	silent bool
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
-	}
-	return e.err.Error()
-}
-
-func (e *exitError) Unwrap() error { return e.err }
-
 // silentExit ends a command that has already said everything it had to
-// say with code: changes present (2), some changes failed (3), or an error
-// it reported in its own format (1).
-func silentExit(code int) error { return &exitError{code: code, silent: true} }
+// say, with its code: changes present (2), some changes failed (3), or an
+// error it reported in its own format (1). Main prints nothing more.
+type silentExit int
+
+func (e silentExit) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 // interruptedError ends a command stopped by a signal with what it had
 // done; it is a cancellation (exit 130), told in the user's terms rather
@@ -55,8 +38,7 @@ func (e interruptedError) Unwrap() error { return context.Canceled }
 // --timeout ran out (exit 1, the cause names the flag) or the user
 // interrupted it (exit 130).
 func stoppedError(ctx context.Context, doing string) error {
-	var te timeoutError
-	if errors.As(context.Cause(ctx), &te) {
+	if te, ok := errors.AsType[timeoutError](context.Cause(ctx)); ok {
 		return fmt.Errorf("%s %s", te, doing)
 	}
 	return interruptedError{"interrupted " + doing}
@@ -70,26 +52,20 @@ func (e authConfigError) Error() string { return string(e) }
 
 // exitCode maps an error returned by a command to the process exit code.
 // It is the one place that does: commands return typed errors (an
-// *api.Error, a cancelled context, an exitError) and never pick a number
+// *api.Error, a cancelled context, a silentExit) and never pick a number
 // for an ordinary failure.
 func exitCode(err error) int {
-	var ee *exitError
+	var se silentExit
 	var ac authConfigError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &ee):
-		return ee.code
+	case errors.As(err, &se):
+		return int(se)
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	case api.IsAuth(err), errors.As(err, &ac):
 		return ExitAuth
 	}
 	return ExitError
-}
-
-// isSilent reports whether Main must not print err: the command already did.
-func isSilent(err error) bool {
-	var ee *exitError
-	return errors.As(err, &ee) && ee.silent
 }

@@ -6,11 +6,9 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
@@ -18,9 +16,7 @@ import (
 
 // ExportOptions are the inputs of `reposync export`.
 type ExportOptions struct {
-	IO     *iostreams.IOStreams
-	Getenv func(string) string
-	Now    func() time.Time
+	*Factory
 
 	Conn   ConnOptions
 	Out    string
@@ -31,10 +27,9 @@ type ExportOptions struct {
 	Targets []string
 }
 
-// NewCmdExport writes the live state as a spec. runF replaces runExport in
-// tests; nil runs the command.
-func NewCmdExport(f *Factory, runF func(context.Context, *ExportOptions) error) *cobra.Command {
-	o := &ExportOptions{IO: f.IO, Getenv: f.Getenv, Now: clockOf(f)}
+// NewCmdExport writes the live state as a spec.
+func NewCmdExport(f *Factory) *cobra.Command {
+	o := &ExportOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Write today's live state as a spec that plans to zero changes",
@@ -62,9 +57,6 @@ Only they are read.`,
   reposync export --target payments/sandbox/shadow-prod   # one entry to paste`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
 			return runExport(cmd.Context(), o)
 		},
 	}
@@ -102,7 +94,7 @@ func runExport(ctx context.Context, o *ExportOptions) error {
 			return fmt.Errorf("%s is not empty: pass --force to write into it", o.Out)
 		}
 	}
-	s, err := connect(ctx, o.Conn, connectOptions{getenv: o.Getenv, ios: o.IO, iamProject: true,
+	s, err := connect(ctx, o.Factory, o.Conn, connectOptions{iamProject: true,
 		projectHint: "pass --project or set REPOSYNC_PROJECT (export writes the spec; it has no spec to read it from)"})
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,11 +28,7 @@ func writeFileAtomic(path string, data []byte) error {
 		}
 		mode, keep = st.Mode().Perm(), true
 	}
-	var suffix [6]byte
-	if _, err := rand.Read(suffix[:]); err != nil {
-		return fail(err)
-	}
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+hex.EncodeToString(suffix[:]))
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+rand.Text())
 	// O_EXCL: never follow or reuse something another process put there.
 	fh, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
@@ -77,83 +72,45 @@ const schemaFileName = "reposync.schema.json"
 // renamed into place, so it appears complete or not at all; into an
 // existing one (--force) each file is replaced atomically.
 func writeExport(dir string, files []spec.ExportFile) error {
+	fail := func(err error) error { return fmt.Errorf("write %s: %w", dir, err) }
 	all := append(files, spec.ExportFile{Name: schemaFileName, Data: schema.JSON})
-	mkdirs := func(root string) error {
+	fill := func(root string) error {
 		for _, fl := range all {
-			if sub := filepath.Dir(fl.Name); sub != "." {
-				if err := os.MkdirAll(filepath.Join(root, sub), 0o777); err != nil {
-					return fmt.Errorf("write %s: %w", dir, err)
-				}
+			if err := os.MkdirAll(filepath.Join(root, filepath.Dir(fl.Name)), 0o777); err != nil {
+				return fail(err)
 			}
-		}
-		return nil
-	}
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		parent := filepath.Dir(filepath.Clean(dir))
-		tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
-		if err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-		defer os.RemoveAll(tmp)
-		if err := mkdirs(tmp); err != nil {
-			return err
-		}
-		for _, fl := range all {
-			if err := writeFileAtomic(filepath.Join(tmp, fl.Name), fl.Data); err != nil {
+			if err := writeFileAtomic(filepath.Join(root, fl.Name), fl.Data); err != nil {
 				return err
 			}
 		}
-		// MkdirTemp made it 0700; a directory made by mkdir gets 0777
-		// minus the umask, which a fresh probe directory tells.
-		if err := matchDirMode(tmp, parent); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-		if err := os.Rename(tmp, dir); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
 		return nil
 	}
-	if err := mkdirs(dir); err != nil {
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return fill(dir)
+	}
+	// Made by mkdir (not os.MkdirTemp, which makes it 0700), so it gets
+	// the mode a new directory gets under the umask.
+	tmp := filepath.Join(filepath.Dir(filepath.Clean(dir)), "."+filepath.Base(dir)+".tmp-"+rand.Text())
+	if err := os.Mkdir(tmp, 0o777); err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := fill(tmp); err != nil {
 		return err
 	}
-	for _, fl := range all {
-		if err := writeFileAtomic(filepath.Join(dir, fl.Name), fl.Data); err != nil {
-			return err
-		}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fail(err)
 	}
 	return nil
-}
-
-// matchDirMode gives dir the mode os.Mkdir would have given it under the
-// current umask, read off a probe directory made and removed in parent.
-func matchDirMode(dir, parent string) error {
-	var suffix [6]byte
-	if _, err := rand.Read(suffix[:]); err != nil {
-		return err
-	}
-	probe := filepath.Join(parent, ".reposync-probe-"+hex.EncodeToString(suffix[:]))
-	if err := os.Mkdir(probe, 0o777); err != nil {
-		return err
-	}
-	st, err := os.Stat(probe)
-	os.Remove(probe)
-	if err != nil {
-		return err
-	}
-	return os.Chmod(dir, st.Mode().Perm())
 }
 
 // shellQuote quotes s for a POSIX shell when it needs quoting, for the
 // commands reposync suggests.
 func shellQuote(s string) string {
-	safe := s != ""
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@+,", r)) {
-			safe = false
-			break
-		}
+	unsafe := func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@+,", r))
 	}
-	if safe {
+	if s != "" && !strings.ContainsFunc(s, unsafe) {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"

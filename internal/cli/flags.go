@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +18,7 @@ import (
 )
 
 // ConnOptions are the connection and pacing flags shared by the commands
-// that call the API (DESIGN.md, "Commands").
+// that call the API (docs/auth.md, "Where to connect").
 type ConnOptions struct {
 	Endpoint          string
 	Region            string
@@ -61,15 +63,9 @@ var hexID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // spec's `project`, "" when there is no spec; hint says where else the
 // project can come from, for the error when there is none.
 func (o *ConnOptions) resolve(getenv func(string) string, specProject, hint string) error {
-	if o.Endpoint == "" {
-		o.Endpoint = getenv("REPOSYNC_ENDPOINT")
-	}
-	if o.Region == "" {
-		o.Region = getenv("HW_REGION_NAME")
-	}
-	if o.Project == "" {
-		o.Project = getenv("REPOSYNC_PROJECT")
-	}
+	o.Endpoint = cmp.Or(o.Endpoint, getenv("REPOSYNC_ENDPOINT"))
+	o.Region = cmp.Or(o.Region, getenv("HW_REGION_NAME"))
+	o.Project = cmp.Or(o.Project, getenv("REPOSYNC_PROJECT"))
 	switch {
 	case o.Project == "":
 		o.Project = specProject
@@ -123,7 +119,7 @@ func (e timeoutError) Error() string {
 
 func (e timeoutError) Unwrap() error { return context.DeadlineExceeded }
 
-// credentialsFromEnv reads the credentials in DESIGN.md's order of
+// credentialsFromEnv reads the credentials in docs/auth.md's order of
 // precedence: AK/SK, then a token, then an IAM password login. Exactly one
 // kind is filled in, so the result's Kind says which.
 func credentialsFromEnv(getenv func(string) string) (api.Credentials, error) {
@@ -201,7 +197,7 @@ func (r resolved) planOptions() plan.Options {
 }
 
 // defaultMaxDeletes and defaultMinAdmins apply when neither the spec's
-// settings nor a flag set them (DESIGN.md, "The spec").
+// settings nor a flag set them (docs/spec.md, `settings`).
 const (
 	defaultMaxDeletes = 25
 	defaultMinAdmins  = 1
@@ -237,3 +233,53 @@ func (o ChangeOptions) resolve(d *state.Desired) (resolved, error) {
 	}
 	return r, nil
 }
+
+// optionalInt is an int flag that knows whether it was given, so its help
+// can say what the default depends on instead of printing a sentinel.
+type optionalInt struct {
+	n   int
+	set bool
+}
+
+func (v *optionalInt) String() string {
+	if !v.set {
+		return ""
+	}
+	return strconv.Itoa(v.n)
+}
+
+func (v *optionalInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", s)
+	}
+	if n < 0 {
+		return fmt.Errorf("must be 0 or more, got %d", n)
+	}
+	v.n, v.set = n, true
+	return nil
+}
+
+func (v *optionalInt) Type() string { return "int" }
+
+// daysValue is a flag holding a number of days, written `14d` or `14`;
+// -1 when not given.
+type daysValue struct{ n int }
+
+func (v *daysValue) String() string {
+	if v.n < 0 {
+		return ""
+	}
+	return strconv.Itoa(v.n) + "d"
+}
+
+func (v *daysValue) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(s), "d"))
+	if err != nil || n < 0 || n > 36500 {
+		return fmt.Errorf("%q is not a number of days (write it like 14d)", s)
+	}
+	v.n = n
+	return nil
+}
+
+func (v *daysValue) Type() string { return "days" }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,10 +9,10 @@ import (
 	"maps"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/reposync/reposync/internal/api"
 	"github.com/reposync/reposync/internal/iostreams"
@@ -56,12 +57,7 @@ type problemsError struct {
 	problems []render.Problem
 }
 
-func (e *problemsError) Error() string {
-	if e.headline != "" {
-		return e.headline
-	}
-	return e.err.Error()
-}
+func (e *problemsError) Error() string { return cmp.Or(e.headline, e.err.Error()) }
 
 func (e *problemsError) Unwrap() error { return e.err }
 
@@ -93,26 +89,27 @@ type session struct {
 
 // connectOptions are what connect needs besides the flags.
 type connectOptions struct {
-	getenv func(string) string
-	// ios receives notices of long waits the server asked for.
-	ios *iostreams.IOStreams
-	// specProject is the spec's project ("" without a spec) and
-	// projectHint says where else it can come from.
-	specProject, projectHint string
+	// spec (nil without one) names the project, projectHint where else
+	// it can come from.
+	spec        *state.Desired
+	projectHint string
 	// iamProject: the IAM project id is needed (ServiceStage calls).
 	iamProject bool
 }
 
 // connect builds the API client from flags and environment and checks that
-// the credentials and identifiers are usable, before any request is made.
-func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session, error) {
-	if o.projectHint == "" {
-		o.projectHint = "set `project:` in the spec, --project or REPOSYNC_PROJECT"
+// the credentials and identifiers are usable, before any request is made;
+// notices of long waits the server asks for go to f's standard error.
+func connect(ctx context.Context, f *Factory, conn ConnOptions, o connectOptions) (*session, error) {
+	hint := cmp.Or(o.projectHint, "set `project:` in the spec, --project or REPOSYNC_PROJECT")
+	specProject := ""
+	if o.spec != nil {
+		specProject = o.spec.Project
 	}
-	if err := conn.resolve(o.getenv, o.specProject, o.projectHint); err != nil {
+	if err := conn.resolve(f.Getenv, specProject, hint); err != nil {
 		return nil, err
 	}
-	creds, err := credentialsFromEnv(o.getenv)
+	creds, err := credentialsFromEnv(f.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -124,14 +121,10 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 	}
 	opts := []api.Option{
 		api.WithCredentials(creds),
+		api.WithEndpoint(conn.Endpoint), // "": the official hosts of the region
+		api.WithRegion(conn.Region),
 		api.WithRateLimit(conn.RateLimit),
 		api.WithUserAgent("reposync/" + Version),
-	}
-	if conn.Endpoint != "" {
-		opts = append(opts, api.WithEndpoint(conn.Endpoint))
-	}
-	if conn.Region != "" {
-		opts = append(opts, api.WithRegion(conn.Region))
 	}
 	if conn.Insecure {
 		opts = append(opts, api.WithInsecureSkipVerify())
@@ -140,17 +133,15 @@ func connect(ctx context.Context, conn ConnOptions, o connectOptions) (*session,
 		opts = append(opts, api.WithAllowInsecureHTTP())
 	}
 	notices := &sync.Mutex{}
-	if o.ios != nil {
-		opts = append(opts, api.WithWaitNotice(func(n api.WaitNotice) {
-			notices.Lock()
-			defer notices.Unlock()
-			if o.ios.ProgressEnabled() {
-				// Over a progress line being redrawn, not after it.
-				fmt.Fprint(o.ios.ErrOut, "\r\x1b[K")
-			}
-			fmt.Fprintln(o.ios.ErrOut, "note: "+n.String())
-		}))
-	}
+	opts = append(opts, api.WithWaitNotice(func(n api.WaitNotice) {
+		notices.Lock()
+		defer notices.Unlock()
+		if f.IO.ProgressEnabled() {
+			// Over a progress line being redrawn, not after it.
+			fmt.Fprint(f.IO.ErrOut, "\r\x1b[K")
+		}
+		fmt.Fprintln(f.IO.ErrOut, "note: "+n.String())
+	}))
 	client, err := api.New(opts...)
 	if err != nil {
 		return nil, err
@@ -426,8 +417,7 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 // planRun is what plan and apply share: the spec, the flags resolved
 // against it, the connection and the plan made from them.
 type planRun struct {
-	ios    *iostreams.IOStreams
-	getenv func(string) string
+	*Factory
 	origin *specOrigin
 	d      *state.Desired
 	r      resolved
@@ -438,8 +428,8 @@ type planRun struct {
 // prepare loads the spec below the origin's paths, resolves the change
 // flags, narrows the plan to --changed-since or --target when scoped, lets
 // before adjust the flags or refuse, connects and makes the plan.
-func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes ChangeOptions, now func() time.Time, before func(*resolved) error, scoped bool) error {
-	d, err := loadSpec(run.ios, run.origin.paths)
+func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes ChangeOptions, before func(*resolved) error, scoped bool) error {
+	d, err := loadSpec(run.IO, run.origin.paths)
 	if err != nil {
 		return err
 	}
@@ -447,9 +437,9 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 	if err != nil {
 		return err
 	}
-	r.today = today(now)
+	r.today = state.DateOf(run.Now())
 	if scoped {
-		if err := chooseScope(ctx, run.ios, changes, run.origin, d, &r); err != nil {
+		if err := chooseScope(ctx, run.IO, changes, run.origin, d, &r); err != nil {
 			return err
 		}
 	}
@@ -458,11 +448,11 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 			return err
 		}
 	}
-	s, err := connect(ctx, conn, connectOptions{getenv: run.getenv, ios: run.ios, specProject: d.Project, iamProject: d.GitAuths != nil})
+	s, err := connect(ctx, run.Factory, conn, connectOptions{spec: d, iamProject: d.GitAuths != nil})
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, run.ios, s, d, &r, run.origin, run.getenv)
+	res, err := makePlan(ctx, run.IO, s, d, &r, run.origin, run.Getenv)
 	if err != nil {
 		return err
 	}
@@ -471,12 +461,29 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 }
 
 // stale prints how a plan differs from a fresh one of the same spec (the
-// spec digest, the project, every live object it recorded, its changes)
-// and returns how many differences there are: 0 means it still holds.
+// spec digest, the project, every live object fingerprint it recorded, its
+// changes) and returns how many differences there are: 0 means it still
+// holds.
 func (run *planRun) stale(old, fresh *plan.Plan) int {
-	diffs := append(staleness(old, fresh, run.d.Digest, run.s.conn.Project), plan.ChangesDiffer(old, fresh)...)
+	var diffs []string
+	if project := run.s.conn.Project; old.Project != project {
+		diffs = append(diffs, fmt.Sprintf("the plan is for project %s, not %s", old.Project, project))
+	}
+	if old.SpecDigest != run.d.Digest {
+		diffs = append(diffs, "the spec changed since the plan was made")
+	}
+	for _, k := range slices.Sorted(maps.Keys(old.Live)) {
+		now, ok := fresh.Live[k]
+		switch {
+		case !ok:
+			diffs = append(diffs, k+" is gone")
+		case now != old.Live[k]:
+			diffs = append(diffs, k+" changed")
+		}
+	}
+	diffs = append(diffs, plan.ChangesDiffer(old, fresh)...)
 	for _, line := range diffs {
-		fmt.Fprintln(run.ios.ErrOut, "  "+line)
+		fmt.Fprintln(run.IO.ErrOut, "  "+line)
 	}
 	return len(diffs)
 }
@@ -517,37 +524,27 @@ func policyMisses(d *state.Desired, eff map[string]*state.EffectiveRepository) [
 			hit[p] = true
 		}
 	}
-	var out []string
-	for name := range d.Policies {
-		if !hit[name] {
-			out = append(out, name)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return slices.DeleteFunc(slices.Sorted(maps.Keys(d.Policies)), func(name string) bool { return hit[name] })
 }
 
 // targetMisses lists the --target patterns that match no repository or
 // group, neither live (what the scoped walk saw) nor listed in the spec.
 func targetMisses(targets []string, d *state.Desired, live *state.Live) []string {
 	var out []string
+targets:
 	for _, t := range targets {
 		p, err := state.ParsePattern(t)
 		if err != nil {
 			continue // resolve has reported it
 		}
-		matches := func(paths iter.Seq[string]) bool {
+		for _, paths := range []iter.Seq[string]{maps.Keys(live.Repositories), maps.Keys(live.Groups), maps.Keys(d.Repositories), maps.Keys(d.Groups)} {
 			for path := range paths {
 				if p.Match(path) {
-					return true
+					continue targets
 				}
 			}
-			return false
 		}
-		if !matches(maps.Keys(live.Repositories)) && !matches(maps.Keys(live.Groups)) &&
-			!matches(maps.Keys(d.Repositories)) && !matches(maps.Keys(d.Groups)) {
-			out = append(out, t)
-		}
+		out = append(out, t)
 	}
 	return out
 }
@@ -564,7 +561,7 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 	if t == nil || origin.rels == nil {
 		// Outside Git, or a spec path outside the work tree: everything
 		// stays relative to the working directory.
-		p.Context.SpecPaths = append([]string(nil), origin.paths...)
+		p.Context.SpecPaths = slices.Clone(origin.paths)
 		return
 	}
 	p.Context.SpecPaths, p.Context.Root, p.Context.Commit = origin.rels, "git", t.commit
@@ -574,11 +571,7 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 			continue // a line of the base revision, named from the top already
 		}
 		p.Changes[i].Source = t.relSource(p.Changes[i].Source)
-		if sc := p.Changes[i].Scope; sc != "" {
-			if r, ok := t.rel(sc); ok {
-				p.Changes[i].Scope = r
-			}
-		}
+		p.Changes[i].Scope = origin.relFile(p.Changes[i].Scope)
 		for j := range p.Changes[i].Expired {
 			p.Changes[i].Expired[j].Source = t.relSource(p.Changes[i].Expired[j].Source)
 		}
@@ -590,10 +583,9 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 
 // sourceLinker links a source (relative to the repository root) to its
 // line at the plan's commit, or at rev for a line the change removed, when
-// the CI tells where the repository is hosted (GitHub Actions:
-// GITHUB_SERVER_URL and GITHUB_REPOSITORY; GitLab CI: CI_PROJECT_URL). A
-// plan of uncommitted files gets no links: the lines at the commit are not
-// the lines planned.
+// the CI (GitHub Actions, GitLab CI) tells where the repository is hosted.
+// A plan of uncommitted files gets no links: the lines at the commit are
+// not the lines planned.
 func sourceLinker(getenv func(string) string, c plan.Context) func(src, rev string) string {
 	if c.Root != "git" || c.Commit == "" || c.Dirty {
 		return nil
@@ -612,14 +604,11 @@ func sourceLinker(getenv func(string) string, c plan.Context) func(src, rev stri
 		if i <= 0 || strings.HasPrefix(src, "/") || strings.HasPrefix(src, "..") {
 			return ""
 		}
-		if rev == "" {
-			rev = c.Commit
-		}
 		segs := strings.Split(src[:i], "/")
 		for j, s := range segs {
 			segs[j] = url.PathEscape(s)
 		}
-		return base + url.PathEscape(rev) + "/" + strings.Join(segs, "/") + "#L" + src[i+1:]
+		return base + url.PathEscape(cmp.Or(rev, c.Commit)) + "/" + strings.Join(segs, "/") + "#L" + src[i+1:]
 	}
 }
 
@@ -647,12 +636,7 @@ func fullPlanRef(getenv func(string) string, out string) string {
 func scopeOwners(origin *specOrigin, d, base *state.Desired) map[string][]string {
 	out := map[string][]string{}
 	for f, sc := range d.Scopes {
-		if origin.tree != nil {
-			if r, ok := origin.tree.rel(f); ok {
-				f = r
-			}
-		}
-		out[f] = sc.Owners
+		out[origin.relFile(f)] = sc.Owners
 	}
 	if base != nil {
 		for f, sc := range base.Scopes { // named from the top already

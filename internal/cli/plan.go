@@ -9,21 +9,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/plan/render"
 )
 
 // PlanOptions are the inputs of `reposync plan`.
 type PlanOptions struct {
-	IO     *iostreams.IOStreams
-	Getenv func(string) string
-	// Now is the clock that says which grants have expired.
-	Now func() time.Time
+	*Factory
 
 	Conn             ConnOptions
 	Changes          ChangeOptions
@@ -35,9 +30,8 @@ type PlanOptions struct {
 }
 
 // NewCmdPlan reads the live state and prints what apply would change.
-// runF replaces runPlan in tests; nil runs the command.
-func NewCmdPlan(f *Factory, runF func(context.Context, *PlanOptions) error) *cobra.Command {
-	o := &PlanOptions{IO: f.IO, Getenv: f.Getenv, Now: clockOf(f)}
+func NewCmdPlan(f *Factory) *cobra.Command {
+	o := &PlanOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "plan [PATH...]",
 		Short: "Show what apply would change (a dry run)",
@@ -65,9 +59,6 @@ permission failure; 130 interrupted.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
 			o.Changes.PruneSet = cmd.Flags().Changed("prune")
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
 			return runPlan(cmd.Context(), o)
 		},
 	}
@@ -99,8 +90,8 @@ func runPlan(ctx context.Context, o *PlanOptions) (err error) {
 	if o.Summary && format == render.FormatMarkdown {
 		return fmt.Errorf("--summary prints text or JSON; it cannot be combined with --format markdown")
 	}
-	run := &planRun{ios: o.IO, getenv: o.Getenv, origin: origin}
-	if err := run.prepare(ctx, o.Conn, o.Changes, o.Now, nil, true); err != nil {
+	run := &planRun{Factory: o.Factory, origin: origin}
+	if err := run.prepare(ctx, o.Conn, o.Changes, nil, true); err != nil {
 		return err
 	}
 	p, d := run.res.plan, run.d
@@ -164,7 +155,7 @@ func runPlan(ctx context.Context, o *PlanOptions) (err error) {
 // the last plan's.
 func planFailed(o *PlanOptions, format render.Format, origin *specOrigin, err error) {
 	var problems []render.Problem
-	if pe := (*problemsError)(nil); errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*problemsError](err); ok {
 		problems = slices.Clone(pe.problems)
 	}
 	for i := range problems {

@@ -106,24 +106,17 @@ type readMeter struct {
 	now   func() time.Time
 	start time.Time
 	tty   bool
-	drawn bool
-	lines int
+	shown bool
 
-	stopOnce sync.Once
-	stop     chan struct{}
-	stopped  chan struct{}
+	stop, stopped chan struct{}
 }
 
 // startReadMeter counts the reads of s in a meter shown on ios until the
-// returned function is called.
+// returned function is called (once).
 func startReadMeter(ios *iostreams.IOStreams, s *session) (stop func()) {
 	p := remote.NewProgress()
 	s.remote.SetProgress(p)
-	mu := s.notices
-	if mu == nil {
-		mu = &sync.Mutex{}
-	}
-	m := &readMeter{ios: ios, counts: p.Counts, mu: mu, rate: s.conn.RateLimit, now: time.Now, start: time.Now(), tty: ios.ProgressEnabled(),
+	m := &readMeter{ios: ios, counts: p.Counts, mu: s.notices, rate: s.conn.RateLimit, now: time.Now, start: time.Now(), tty: ios.ProgressEnabled(),
 		stop: make(chan struct{}), stopped: make(chan struct{})}
 	every := readMeterEvery.lines
 	if m.tty {
@@ -135,11 +128,9 @@ func startReadMeter(ios *iostreams.IOStreams, s *session) (stop func()) {
 		stopTicks()
 	}()
 	return func() {
-		m.stopOnce.Do(func() {
-			close(m.stop)
-			<-m.stopped
-			s.remote.SetProgress(nil)
-		})
+		close(m.stop)
+		<-m.stopped
+		s.remote.SetProgress(nil)
 	}
 }
 
@@ -163,24 +154,23 @@ func (m *readMeter) run(ticks <-chan time.Time) {
 func (m *readMeter) show(now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.shown = true
 	line := m.line(m.counts(), now.Sub(m.start))
 	if m.tty {
 		// \r and erase to the end of the line: the new line may be shorter.
 		fmt.Fprintf(m.ios.ErrOut, "\r\x1b[K%s", line)
-		m.drawn = true
-		return
+	} else {
+		fmt.Fprintln(m.ios.ErrOut, line)
 	}
-	fmt.Fprintln(m.ios.ErrOut, line)
-	m.lines++
 }
 
 func (m *readMeter) finish(now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
-	case m.drawn:
+	case m.shown && m.tty:
 		fmt.Fprint(m.ios.ErrOut, "\r\x1b[K")
-	case m.lines > 0:
+	case m.shown:
 		c := m.counts()
 		fmt.Fprintf(m.ios.ErrOut, "reading the live state: %d of %d reads in %s\n", c.Done, c.Expected, roundDuration(now.Sub(m.start)))
 	}

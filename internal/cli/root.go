@@ -10,6 +10,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -24,12 +25,15 @@ import (
 var Version = "dev"
 
 // Factory carries what every command needs from the outside world, so tests
-// can run commands against in-memory streams and a fake environment.
+// can run commands against in-memory streams and a fake environment; each
+// command's Options embeds it.
 type Factory struct {
 	IO     *iostreams.IOStreams
 	Getenv func(string) string
 	// Now is the one clock of a run: "today" for expiring grants, the
-	// timestamps of reports. Tests set it; nil means time.Now.
+	// timestamps of reports, handed to each command's Options.Now; nothing
+	// below the commands reads the clock (plan.Diff is given the day).
+	// Main gives time.Now, tests a fixed clock.
 	Now func() time.Time
 }
 
@@ -44,9 +48,6 @@ func execute(ctx context.Context, args []string, f *Factory) int {
 	if f.Getenv == nil {
 		f.Getenv = func(string) string { return "" }
 	}
-	if f.Now == nil {
-		f.Now = time.Now
-	}
 	ios := f.IO
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
@@ -54,10 +55,7 @@ func execute(ctx context.Context, args []string, f *Factory) int {
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
 	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return ExitOK
-	}
-	if !isSilent(err) {
+	if _, said := errors.AsType[silentExit](err); err != nil && !said { // else the command said it all
 		fmt.Fprintf(ios.ErrOut, "reposync: %s\n", strings.TrimSpace(err.Error()))
 	}
 	return exitCode(err)
@@ -86,11 +84,11 @@ applies them concurrently within the API's rate limits.`,
 	root.AddCommand(
 		NewCmdValidate(f),
 		NewCmdCodeowners(f),
-		NewCmdAccess(f, nil),
-		NewCmdPlan(f, nil),
-		NewCmdApply(f, nil),
-		NewCmdExport(f, nil),
-		NewCmdDoctor(f, nil),
+		NewCmdAccess(f),
+		NewCmdPlan(f),
+		NewCmdApply(f),
+		NewCmdExport(f),
+		NewCmdDoctor(f),
 		NewCmdSim(f),
 		NewCmdSchema(f),
 		NewCmdVersion(f),

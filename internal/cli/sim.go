@@ -1,28 +1,22 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/reposync/reposync/internal/sim"
 )
 
-// SimOptions are the inputs of `reposync sim`.
+// SimOptions are the inputs of `reposync sim`: the fixture, the address to
+// listen on and the simulator's own options.
 type SimOptions struct {
-	Fixture   string
-	Addr      string
-	State     string
-	Latency   time.Duration
-	RateLimit int
-	FailRate  float64
-	DropRate  float64
-	Seed      int64
+	Fixture string
+	Addr    string
+	sim.Options
 }
 
 // NewCmdSim runs the API simulator.
@@ -52,7 +46,7 @@ operation and the live state.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Fixture, "fixture", "", "fixture YAML file (required)")
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "address to listen on")
-	fl.StringVar(&opts.State, "state", "", "persist every change to this file and reload it on start")
+	fl.StringVar(&opts.StatePath, "state", "", "persist every change to this file and reload it on start")
 	fl.DurationVar(&opts.Latency, "latency", 0, "delay added to every request")
 	fl.IntVar(&opts.RateLimit, "rate-limit", 600, "calls per minute per API operation (0 disables the limit)")
 	fl.Float64Var(&opts.FailRate, "fail-rate", 0, "fraction of requests answered 500/503 without acting")
@@ -76,10 +70,10 @@ func runSim(cmd *cobra.Command, f *Factory, opts *SimOptions) error {
 		return fmt.Errorf("--latency %v must not be negative", opts.Latency)
 	}
 	from := opts.Fixture
-	if opts.State != "" {
-		if _, err := os.Stat(opts.State); err == nil {
-			from = opts.State // the state file is in fixture format
-			fmt.Fprintf(f.IO.ErrOut, "sim: loading saved state from %s instead of the fixture\n", opts.State)
+	if opts.StatePath != "" {
+		if _, err := os.Stat(opts.StatePath); err == nil {
+			from = opts.StatePath // the state file is in fixture format
+			fmt.Fprintf(f.IO.ErrOut, "sim: loading saved state from %s instead of the fixture\n", opts.StatePath)
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("sim: state file: %w", err)
 		}
@@ -88,9 +82,7 @@ func runSim(cmd *cobra.Command, f *Factory, opts *SimOptions) error {
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
-	simOpts := sim.Options{StatePath: opts.State, Latency: opts.Latency, RateLimit: opts.RateLimit,
-		FailRate: opts.FailRate, DropRate: opts.DropRate, Seed: opts.Seed}
-	srv, err := sim.New(fx, simOpts)
+	srv, err := sim.New(fx, opts.Options)
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
@@ -98,13 +90,9 @@ func runSim(cmd *cobra.Command, f *Factory, opts *SimOptions) error {
 	if err != nil {
 		return fmt.Errorf("sim: listen on %s: %w", opts.Addr, err)
 	}
-	hs := sim.NewHTTPServer(ln.Addr().String(), srv, simOpts)
+	hs := sim.NewHTTPServer(ln.Addr().String(), srv, opts.Options)
 	fmt.Fprintf(f.IO.Out, "listening on http://%s\n", ln.Addr())
-	ctx := cmd.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	err = sim.Serve(ctx, hs, func() error { return hs.Serve(ln) })
+	err = sim.Serve(cmd.Context(), hs, func() error { return hs.Serve(ln) })
 	fmt.Fprintln(f.IO.ErrOut, "sim: stopped")
 	return err
 }

@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan/render"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
@@ -18,19 +17,17 @@ import (
 
 // ValidateOptions are the inputs of `reposync validate`.
 type ValidateOptions struct {
-	IO     *iostreams.IOStreams
+	*Factory
 	Paths  []string
 	Format string
-	// Now is the clock that says which grants have expired.
-	Now func() time.Time
 	// WarnExpiring, when given (>= 0), also lists the grants that end
 	// within that many days.
-	WarnExpiring *daysValue
+	WarnExpiring daysValue
 }
 
 // NewCmdValidate checks a spec offline: schema, merge and semantic checks.
 func NewCmdValidate(f *Factory) *cobra.Command {
-	opts := &ValidateOptions{IO: f.IO, Now: clockOf(f), WarnExpiring: newDaysValue()}
+	opts := &ValidateOptions{Factory: f, WarnExpiring: daysValue{n: -1}}
 	cmd := &cobra.Command{
 		Use:   "validate [PATH...]",
 		Short: "Check a spec offline and report every problem with file:line:column",
@@ -54,15 +51,15 @@ within 14 days. Exit status: 0 valid (warnings allowed), 1 invalid.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json or github (workflow annotations)")
-	cmd.Flags().Var(opts.WarnExpiring, "warn-expiring", "also warn about grants that end within `DAYS` (for example 14d)")
-	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletions("text", "json", "github"))
+	cmd.Flags().Var(&opts.WarnExpiring, "warn-expiring", "also warn about grants that end within `DAYS` (for example 14d)")
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletions(validateFormats...))
 	return cmd
 }
 
+var validateFormats = []string{"text", "json", "github"}
+
 func runValidate(opts *ValidateOptions) error {
-	switch opts.Format {
-	case "text", "json", "github":
-	default:
+	if !slices.Contains(validateFormats, opts.Format) {
 		return fmt.Errorf("unknown --format %q: choose text, json or github", opts.Format)
 	}
 	paths := opts.Paths
@@ -70,11 +67,7 @@ func runValidate(opts *ValidateOptions) error {
 		paths = []string{"."}
 	}
 	desired, diags := spec.Load(paths...)
-	within := -1
-	if opts.WarnExpiring != nil {
-		within = opts.WarnExpiring.n
-	}
-	expiring := spec.Expiries(desired, today(opts.Now), within)
+	expiring := spec.Expiries(desired, state.DateOf(opts.Now()), opts.WarnExpiring.n)
 	if len(expiring) > 0 {
 		diags = append(diags, spec.ExpiryDiagnostics(expiring)...).Sort()
 	}
@@ -129,24 +122,19 @@ func runValidate(opts *ValidateOptions) error {
 // describeDesired is the summary of a valid spec: what it manages, or that
 // it manages nothing.
 func describeDesired(d *state.Desired, warns int) string {
-	if spec.Empty(d) {
-		s := "valid, but manages nothing: " + state.Count(len(d.Files), "file")
-		if len(d.Files) == 0 {
-			s = "valid, but empty: no spec file has content"
-		}
-		if warns > 0 {
-			s += " (" + state.Count(warns, "warning") + ")"
-		}
-		return s
-	}
-	parts := []string{
+	s := "valid: " + strings.Join([]string{
 		state.Count(len(d.Files), "file"),
 		state.Count(len(d.Groups), "group"),
 		state.Count(len(d.Repositories), "repository"),
 		state.Count(len(d.Policies), "policy"),
 		state.Count(len(d.GitAuths), "Git authorization"),
+	}, ", ")
+	switch {
+	case len(d.Files) == 0 && spec.Empty(d):
+		s = "valid, but empty: no spec file has content"
+	case spec.Empty(d):
+		s = "valid, but manages nothing: " + state.Count(len(d.Files), "file")
 	}
-	s := "valid: " + strings.Join(parts, ", ")
 	if warns > 0 {
 		s += " (" + state.Count(warns, "warning") + ")"
 	}

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -138,22 +139,16 @@ func (a *Address) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Less orders addresses so that an object comes right before what it
+// Compare orders addresses so that an object comes right before what it
 // contains and before the objects below its path: group[a] <
 // group[a].member_group[x] < group[a/b]. Entries of one object are ordered
 // by entry kind, then key.
-func (a Address) Less(b Address) bool {
-	if a.Object != b.Object {
-		return a.Object < b.Object
-	}
-	if a.Name != b.Name {
-		return a.Name < b.Name
-	}
-	if a.Entry != b.Entry {
-		return a.Entry < b.Entry
-	}
-	return a.Key < b.Key
+func (a Address) Compare(b Address) int {
+	return cmp.Or(cmp.Compare(a.Object, b.Object), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Entry, b.Entry), cmp.Compare(a.Key, b.Key))
 }
+
+// Less reports whether a comes before b (Compare).
+func (a Address) Less(b Address) bool { return a.Compare(b) < 0 }
 
 // ParseAddress reads the text form of an address, as written in a saved
 // plan. Object names (paths and authorization names) never contain

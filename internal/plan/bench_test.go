@@ -56,7 +56,7 @@ func bigWorld(n int) (*state.Desired, map[string]*state.EffectiveRepository, *st
 }
 
 // BenchmarkDiff10k plans 10 000 repositories from an in-memory snapshot; the
-// target (DESIGN.md, "Performance model") is well under a second and 300 MB.
+// target (docs/performance.md) is well under a second and 300 MB.
 func BenchmarkDiff10k(b *testing.B) {
 	d, eff, live := bigWorld(10_000)
 	b.ReportAllocs()

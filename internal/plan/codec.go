@@ -7,9 +7,9 @@ import (
 	"io"
 )
 
-// Encode writes the plan as its versioned JSON document (DESIGN.md, "The
-// plan"), indented, with a trailing newline. The same plan always gives the
-// same bytes: changes are sorted and maps are written in key order.
+// Encode writes the plan as its versioned JSON document (docs/plan-json.md),
+// indented, with a trailing newline. The same plan always gives the same
+// bytes: changes are sorted and maps are written in key order.
 func Encode(w io.Writer, p *Plan) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

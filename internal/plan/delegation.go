@@ -70,13 +70,8 @@ func aboveScope(c Change) string {
 // sourceFile is the file of a "file:line" source; "" when it has no line.
 func sourceFile(src string) string {
 	i := strings.LastIndexByte(src, ':')
-	if i <= 0 {
+	if i <= 0 || strings.Trim(src[i+1:], "0123456789") != "" {
 		return ""
-	}
-	for _, r := range src[i+1:] {
-		if r < '0' || r > '9' {
-			return ""
-		}
 	}
 	return src[:i]
 }

@@ -1,7 +1,9 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -35,9 +37,6 @@ type Options struct {
 	// spec (expiry.go). The zero Date expires nothing and lists no
 	// upcoming expiries. Diff never reads a clock: callers pass the day.
 	Today state.Date
-	// ExpiringWithin is how many days ahead Plan.Expiring looks; 0 means
-	// DefaultExpiringWithin.
-	ExpiringWithin int
 	// Withdrawn are the grants the change under review takes out of the
 	// spec (Withdrawals, or WithdrawalsOf a saved plan): removed without
 	// Prune where the live state still has them (withdrawn.go).
@@ -58,10 +57,7 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 		SpecDigest:    d.Digest,
 		Context:       Context{Prune: opts.Prune, AllowDeleteGroups: opts.AllowDeleteGroups, RotateSecrets: opts.RotateSecrets, Scope: opts.Scope},
 		Prune:         opts.Prune,
-		Live:          map[string]string{},
-	}
-	for k, v := range live.Fingerprints {
-		p.Live[k] = v
+		Live:          maps.Clone(live.Fingerprints),
 	}
 	r := newResolver(d, live)
 	x := newExpiry(d, r, opts)
@@ -84,26 +80,40 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 	markScopes(p, d)
 	x.finish(p)
 	p.finish()
-	sort.SliceStable(problems, func(i, j int) bool {
-		a, b := problems[i].Source, problems[j].Source
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return problems[i].Message < problems[j].Message
+	slices.SortStableFunc(problems, func(a, b Problem) int {
+		return cmp.Or(cmp.Compare(a.Source.File, b.Source.File), cmp.Compare(a.Source.Line, b.Source.Line), cmp.Compare(a.Message, b.Message))
 	})
 	return p, problems
 }
 
+// diffGroups plans the listed groups in scope, with the listed parents
+// they need, and the live groups the spec does not list.
 func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveRepository, live *state.Live, r *resolver, x *expiry, opts Options) []Problem {
 	var problems []Problem
-	// A group in scope that must be created needs its parent: the listed
-	// ones above it that do not exist yet are created in the same plan.
+	creating := creatingParents(d, live, opts.Scope)
+	for _, path := range keys(d.Groups) {
+		if !opts.Scope.Group(path) && !creating[path] {
+			continue
+		}
+		if lg := live.Groups[path]; lg != nil {
+			diffGroup(p, d.Groups[path], lg, r, x, opts.Prune)
+		} else if pr := createGroup(p, d, d.Groups[path], live, r, x); pr != nil {
+			problems = append(problems, *pr)
+		}
+	}
+	if d.Groups != nil {
+		unlistedGroups(p, d, eff, live, opts)
+	}
+	return problems
+}
+
+// creatingParents are the listed groups, not live yet, above a group in
+// scope that must be created: a group is created in its parent, so they
+// are created in the same plan.
+func creatingParents(d *state.Desired, live *state.Live, scope *Scope) map[string]bool {
 	creating := map[string]bool{}
 	for path := range d.Groups {
-		if live.Groups[path] != nil || !opts.Scope.Group(path) {
+		if live.Groups[path] != nil || !scope.Group(path) {
 			continue
 		}
 		for a := state.ParentPath(path); a != "" && live.Groups[a] == nil; a = state.ParentPath(a) {
@@ -113,119 +123,73 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 			creating[a] = true
 		}
 	}
-	for _, path := range keys(d.Groups) {
-		if !opts.Scope.Group(path) && !creating[path] {
-			continue
+	return creating
+}
+
+// createGroup plans the creation of a listed group and the attachment of
+// its member groups; a problem when its parent can be neither found nor
+// created.
+func createGroup(p *Plan, d *state.Desired, g *state.Group, live *state.Live, r *resolver, x *expiry) *Problem {
+	parent := state.ParentPath(g.Path)
+	var parentID int64
+	if parent != "" {
+		lp, livep := live.Groups[parent]
+		_, listed := d.Groups[parent]
+		if !livep && !listed {
+			return &Problem{Source: g.Source, Address: GroupAddress(g.Path),
+				Message: fmt.Sprintf("parent group `%s` is neither listed under `groups:` nor exists in the project", parent)}
 		}
-		g := d.Groups[path]
-		lg := live.Groups[path]
-		addr := GroupAddress(path)
-		if lg == nil {
-			parent := state.ParentPath(path)
-			var parentID int64
-			if parent != "" {
-				lp, livep := live.Groups[parent]
-				_, listed := d.Groups[parent]
-				if !livep && !listed {
-					problems = append(problems, Problem{Source: g.Source, Address: addr,
-						Message: fmt.Sprintf("parent group `%s` is neither listed under `groups:` nor exists in the project", parent)})
-					continue
-				}
-				if livep {
-					parentID = lp.ID
-				}
-			}
-			vis := g.Visibility
-			if vis == "" {
-				vis = "private" // safer than the API's default of public
-			}
-			p.Changes = append(p.Changes, Change{
-				Address: addr, Kind: KindGroup, Action: Create,
-				After:  &GroupValue{Visibility: vis, Description: g.Description},
-				Source: g.Source.String(),
-				Target: Target{Group: path, ParentGroup: parent, ParentGroupID: parentID},
-			})
-			for _, mg := range g.MemberGroups {
-				if x.check(KindGroupMemberGroup, "member group "+mg.Name, "", mg.Grant, mg.Source, "", GroupMemberGroupAddress(path, mg.Name)) {
-					continue // expired: not attached
-				}
-				if m, ok := r.memberGroup(mg.Name, mg.Source, false); ok {
-					p.Changes = append(p.Changes, groupMemberGroupChange(path, 0, m, mg.Source))
-				}
-			}
-			continue
-		}
-		before, after := &GroupValue{}, &GroupValue{}
-		var what []string
-		if g.Visibility != "" && g.Visibility != lg.Visibility {
-			before.Visibility, after.Visibility = lg.Visibility, g.Visibility
-			what = append(what, "visibility")
-		}
-		if g.Description != nil && *g.Description != lg.Description {
-			desc := lg.Description
-			before.Description, after.Description = &desc, g.Description
-			what = append(what, "description")
-		}
-		if len(what) > 0 {
-			p.Changes = append(p.Changes, Change{
-				Address: addr, Kind: KindGroup, Action: Manual, Before: before, After: after,
-				Source: g.Source.String(),
-				Reason: fmt.Sprintf("the API cannot change a group's %s after creation; change it in the CodeArts console", strings.Join(what, " or ")),
-				Target: Target{Group: path, GroupID: lg.ID},
-			})
-		}
-		if g.MemberGroups != nil {
-			want := map[string]bool{}
-			expired := map[string]state.Ref{} // by live name
-			for _, mg := range g.MemberGroups {
-				if x.check(KindGroupMemberGroup, "member group "+mg.Name, "", mg.Grant, mg.Source, "", GroupMemberGroupAddress(path, mg.Name)) {
-					expired[liveMemberGroupName(mg.Name, r)] = mg
-					continue
-				}
-				m, ok := r.memberGroup(mg.Name, mg.Source, false)
-				if !ok {
-					continue
-				}
-				want[m.Name] = true
-				if !slices.Contains(lg.MemberGroups, m.Name) {
-					p.Changes = append(p.Changes, groupMemberGroupChange(path, lg.ID, m, mg.Source))
-				}
-			}
-			for _, name := range sorted(lg.MemberGroups) {
-				if want[name] {
-					continue
-				}
-				a := GroupMemberGroupAddress(path, name)
-				if mg, ok := expired[name]; ok {
-					// The spec asked for its end: shown whether or not pruning.
-					ex := []ExpiredGrant{expiredGrant("member group "+mg.Name, mg.Grant, mg.Source)}
-					p.Changes = append(p.Changes, Change{Address: a, Kind: KindGroupMemberGroup, Action: Manual,
-						Before: &MemberGroupValue{Name: name}, Source: mg.Source.String(), Expired: ex,
-						Reason: expiredReason(ex) + "; " + detachGroup,
-						Target: Target{Group: path, GroupID: lg.ID, MemberGroup: name}})
-					continue
-				}
-				if opts.Prune {
-					p.Changes = append(p.Changes, Change{Address: a, Kind: KindGroupMemberGroup, Action: Manual,
-						Before: &MemberGroupValue{Name: name}, Source: g.Source.String(),
-						Reason: detachGroup,
-						Target: Target{Group: path, GroupID: lg.ID, MemberGroup: name}})
-				} else {
-					p.Extras = append(p.Extras, Extra{Address: a, Kind: KindGroupMemberGroup, Detail: "member group attached but not listed"})
-				}
-			}
+		if livep {
+			parentID = lp.ID
 		}
 	}
-	if d.Groups == nil {
-		return problems
+	vis := cmp.Or(g.Visibility, "private") // safer than the API's default of public
+	p.Changes = append(p.Changes, Change{
+		Address: GroupAddress(g.Path), Kind: KindGroup, Action: Create,
+		After:  &GroupValue{Visibility: vis, Description: g.Description},
+		Source: g.Source.String(),
+		Target: Target{Group: g.Path, ParentGroup: parent, ParentGroupID: parentID},
+	})
+	attachments{path: g.Path, group: true, target: Target{Group: g.Path}}.diff(p, g.MemberGroups, nil, r, x, false)
+	return nil
+}
+
+// diffGroup compares a listed group with the live one: settings the API
+// cannot change are manual, and a listed member_groups is complete.
+func diffGroup(p *Plan, g *state.Group, lg *state.LiveGroup, r *resolver, x *expiry, prune bool) {
+	before, after := &GroupValue{}, &GroupValue{}
+	var what []string
+	if g.Visibility != "" && g.Visibility != lg.Visibility {
+		before.Visibility, after.Visibility = lg.Visibility, g.Visibility
+		what = append(what, "visibility")
 	}
-	// Live groups the spec does not list (and manages: when only scoped
-	// files list groups, those inside their scopes). The ones that hold a
-	// listed group or a managed repository are needed where they are: not
-	// drift. The
-	// others are drift, and with --prune --allow-delete-groups deleted when
-	// empty; a group that still holds repositories (archived ones included)
-	// is never deleted, which needs a person.
+	if g.Description != nil && *g.Description != lg.Description {
+		desc := lg.Description
+		before.Description, after.Description = &desc, g.Description
+		what = append(what, "description")
+	}
+	if len(what) > 0 {
+		p.Changes = append(p.Changes, Change{
+			Address: GroupAddress(g.Path), Kind: KindGroup, Action: Manual, Before: before, After: after,
+			Source: g.Source.String(),
+			Reason: fmt.Sprintf("the API cannot change a group's %s after creation; change it in the CodeArts console", strings.Join(what, " or ")),
+			Target: Target{Group: g.Path, GroupID: lg.ID},
+		})
+	}
+	if g.MemberGroups != nil {
+		a := attachments{path: g.Path, group: true, target: Target{Group: g.Path, GroupID: lg.ID}, source: g.Source, complete: true}
+		a.diff(p, g.MemberGroups, lg.MemberGroups, r, x, prune)
+	}
+}
+
+// unlistedGroups plans the live groups the spec does not list (and
+// manages: when only scoped files list groups, those inside their scopes).
+// The ones that hold a listed group or a managed repository are needed
+// where they are: not drift. The others are drift, and with --prune
+// --allow-delete-groups deleted when empty; a group that still holds
+// repositories (archived ones included) is never deleted, which needs a
+// person.
+func unlistedGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveRepository, live *state.Live, opts Options) {
 	needed := neededGroups(d, eff, live)
 	repoCount, archived := reposPerGroup(live)
 	for _, path := range keys(live.Groups) {
@@ -252,15 +216,94 @@ func diffGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposi
 				Target: Target{Group: path, GroupID: lg.ID}})
 		}
 	}
-	return problems
 }
 
-func groupMemberGroupChange(path string, groupID int64, m state.LiveMemberGroup, src state.Source) Change {
-	return Change{
-		Address: GroupMemberGroupAddress(path, m.Name), Kind: KindGroupMemberGroup, Action: Create,
-		After: &MemberGroupValue{Name: m.Name}, Source: src.String(),
-		Target: Target{Group: path, GroupID: groupID, MemberGroup: m.Name, MemberGroupID: m.ID},
+// attachments is a list of member groups the spec attaches to a group or
+// a repository, as Diff compares it with the live attachments.
+type attachments struct {
+	path   string // the group's or repository's
+	group  bool
+	target Target       // its ids
+	source state.Source // its own, the source of removing what it does not list
+	// complete is set when the list is its own: live attachments it does
+	// not list are drift.
+	complete bool
+	// policy is the attachment of a member group by a policy that still
+	// holds, which an expired one falls back on; nil for a group.
+	policy func(name string) (state.Ref, bool)
+}
+
+// diff plans the attachments of refs that attached (the live names) lacks,
+// and for a complete list what to do with the live ones it does not want.
+func (a attachments) diff(p *Plan, refs []state.Ref, attached []string, r *resolver, x *expiry, prune bool) {
+	kind, address, detach := KindMemberGroup, MemberGroupAddress, detachRepository
+	if a.group {
+		kind, address, detach = KindGroupMemberGroup, GroupMemberGroupAddress, detachGroup
 	}
+	want := map[string]bool{}
+	expired := map[string]state.Ref{} // the owner's own, by live name
+	for _, ref := range refs {
+		at := address(a.path, ref.Name)
+		if x.check(kind, "member group "+ref.Name, ref.Grant, ref.Source, at) {
+			alt, ok := state.Ref{}, false
+			if a.policy != nil {
+				alt, ok = a.policy(ref.Name)
+			}
+			if !ok {
+				if ref.Policy == "" { // the owner's own: its list is complete
+					expired[liveMemberGroupName(ref.Name, r)] = ref
+				}
+				continue
+			}
+			ref = alt
+			x.check(kind, "member group "+ref.Name, ref.Grant, ref.Source, at)
+		}
+		m, ok := r.memberGroup(ref.Name, ref.Source, false)
+		if !ok {
+			continue
+		}
+		want[m.Name] = true
+		if !slices.Contains(attached, m.Name) {
+			t := a.target
+			t.MemberGroup, t.MemberGroupID = m.Name, m.ID
+			p.Changes = append(p.Changes, Change{Address: address(a.path, m.Name), Kind: kind, Action: Create,
+				After: &MemberGroupValue{Name: m.Name}, Source: ref.Source.String(), Target: t})
+		}
+	}
+	if !a.complete {
+		return
+	}
+	for _, name := range slices.Sorted(slices.Values(attached)) {
+		if want[name] {
+			continue
+		}
+		ref, isExpired := expired[name]
+		if !isExpired && !prune {
+			p.Extras = append(p.Extras, Extra{Address: address(a.path, name), Kind: kind, Detail: "member group attached but not listed"})
+			continue
+		}
+		t := a.target
+		t.MemberGroup = name
+		c := Change{Address: address(a.path, name), Kind: kind, Action: Manual, Before: &MemberGroupValue{Name: name},
+			Source: a.source.String(), Reason: detach, Target: t}
+		if isExpired {
+			// The spec asked for its end: shown whether or not pruning.
+			c.Expired = []ExpiredGrant{expiredGrant("member group "+ref.Name, ref.Grant, ref.Source)}
+			c.Source, c.Reason = ref.Source.String(), expiredReason(c.Expired)+"; "+detach
+		}
+		p.Changes = append(p.Changes, c)
+	}
+}
+
+// repoDiff is what diffRepository compares one repository with.
+type repoDiff struct {
+	p      *Plan
+	e      *state.EffectiveRepository
+	lr     *state.LiveRepository
+	r      *resolver
+	x      *expiry
+	prune  bool
+	target Target // the repository's ids
 }
 
 func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *resolver, x *expiry, opts Options) []Problem {
@@ -276,238 +319,209 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 	if !lr.Details {
 		return []Problem{{Source: e.Source, Address: addr, Message: "internal error: the repository's members and rules were not read"}}
 	}
-	repoTarget := Target{Repository: e.Path, RepositoryID: lr.ID, RepositoryUUID: lr.UUID}
-
-	// Members, matched by user id so renames are not drift.
+	rd := &repoDiff{p: p, e: e, lr: lr, r: r, x: x, prune: opts.Prune, target: Target{Repository: e.Path, RepositoryID: lr.ID, RepositoryUUID: lr.UUID}}
 	if e.Members != nil {
-		byIAM := map[string]state.LiveMember{}
-		byID := map[int64]state.LiveMember{}
-		for _, m := range lr.Members {
-			if m.User.IAMID != "" {
-				byIAM[m.User.IAMID] = m
-			}
-			if m.User.ID != 0 {
-				byID[m.User.ID] = m
-			}
-		}
-		wantIAM, wantID := map[string]bool{}, map[int64]bool{}
-		// The repository's own grants that expired, by the live ids of
-		// their users: removed without --prune.
-		expiredIAM, expiredID := map[string]state.Member{}, map[int64]state.Member{}
-		for _, name := range keys(e.Members) {
-			m := e.Members[name]
-			ma := MemberAddress(e.Path, name)
-			if x.check(KindMember, "user "+name, m.Role, m.Grant, m.Source, m.Policy, ma) {
-				alt, ok := x.policyMember(e, name)
-				if !ok {
-					if u, found := r.lookupUser(name); found && m.Policy == "" {
-						if u.IAMID != "" {
-							expiredIAM[u.IAMID] = m
-						}
-						if u.ID != 0 {
-							expiredID[u.ID] = m
-						}
-					}
-					continue
-				}
-				m = alt // a policy selecting the repository still grants it
-				x.check(KindMember, "user "+name, m.Role, m.Grant, m.Source, m.Policy, ma)
-			}
-			u, ok := r.user(name, m.Source)
-			if !ok {
-				continue
-			}
-			if u.IAMID != "" {
-				wantIAM[u.IAMID] = true
-			}
-			if u.ID != 0 {
-				wantID[u.ID] = true
-			}
-			lm, found := byIAM[u.IAMID]
-			if !found && u.ID != 0 {
-				lm, found = byID[u.ID]
-			}
-			if !found {
-				// A member known by name only (its legacy row matched no v4
-				// row): never taken for absent, so never added again.
-				lm, found = lr.Members[u.Name]
-				found = found && lm.User.IAMID == "" && lm.User.ID == 0
-			}
-			t := repoTarget
-			t.User, t.UserID, t.UserIAMID, t.MemberID = u.Name, u.ID, u.IAMID, lm.MemberID
-			satisfied := lm.Role != "" && (lm.Role == m.Role || m.Policy != "" && lm.Role.Level() >= m.Role.Level())
-			switch {
-			case !found:
-				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Create,
-					After: &MemberValue{Role: m.Role}, Source: m.Source.String(), Target: t})
-			case lm.Inherited && m.Policy != "" && satisfied:
-				// Inherited access already meets the policy's baseline.
-			case lm.Inherited:
-				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Create,
-					Before: liveMemberValue(lm), After: &MemberValue{Role: m.Role},
-					Source: m.Source.String(), Target: t,
-					Warnings: []string{fmt.Sprintf("%s already has `%s` through %s; this adds a direct membership", name, lm.RoleText(), lm.Via)}})
-			case satisfied:
-				// The role asked for, or a policy's baseline met by a higher role.
-			case lm.Managed != "":
-				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Manual,
-					Before: liveMemberValue(lm), After: &MemberValue{Role: m.Role}, Source: m.Source.String(), Target: t,
-					Reason: fmt.Sprintf("%s is %s: CodeArts manages this membership (role `%s`), so reposync never changes it; change it in the CodeArts console, or make the spec agree", name, lm.Managed, lm.RoleText())})
-			case lm.Role == "":
-				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Manual,
-					Before: liveMemberValue(lm), After: &MemberValue{Role: m.Role}, Source: m.Source.String(), Target: t,
-					Reason: fmt.Sprintf("%s has the role `%s`, which reposync does not know, so it does not change it; set the role in the CodeArts console (and please report the role name)", name, lm.RoleText())})
-			default:
-				p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Update,
-					Before: &MemberValue{Role: lm.Role}, After: &MemberValue{Role: m.Role}, Source: m.Source.String(), Target: t})
-			}
-		}
-		if e.MembersAuthoritative {
-			for _, name := range keys(lr.Members) {
-				lm := lr.Members[name]
-				if lm.Inherited || lm.Managed != "" || (lm.User.IAMID != "" && wantIAM[lm.User.IAMID]) || (lm.User.ID != 0 && wantID[lm.User.ID]) {
-					continue // CodeArts manages it, or the spec lists it
-				}
-				if lm.Role == "" {
-					// reposync cannot reason about a role it does not know:
-					// such a member is left alone, and said so.
-					p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %s has the role `%s`, which reposync does not know; it is left alone (please report the role name)", e.Path, name, lm.RoleText()))
-					continue
-				}
-				ma := MemberAddress(e.Path, name)
-				m, expired := expiredIAM[lm.User.IAMID]
-				if !expired && lm.User.ID != 0 {
-					m, expired = expiredID[lm.User.ID]
-				}
-				switch {
-				case expired:
-					// The spec asked for the end of this membership: no
-					// --prune needed (Check still counts it).
-					t := repoTarget
-					t.User, t.UserID, t.UserIAMID, t.MemberID = lm.User.Name, lm.User.ID, lm.User.IAMID, lm.MemberID
-					ex := []ExpiredGrant{expiredGrant("user "+m.User, m.Grant, m.Source)}
-					p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Delete,
-						Before: liveMemberValue(lm), Source: m.Source.String(), Target: t, Expired: ex, Reason: expiredReason(ex)})
-				case opts.Prune:
-					t := repoTarget
-					t.User, t.UserID, t.UserIAMID, t.MemberID = lm.User.Name, lm.User.ID, lm.User.IAMID, lm.MemberID
-					p.Changes = append(p.Changes, Change{Address: ma, Kind: KindMember, Action: Delete,
-						Before: liveMemberValue(lm), Source: e.Source.String(), Target: t})
-				default:
-					p.Extras = append(p.Extras, Extra{Address: ma, Kind: KindMember, Detail: fmt.Sprintf("direct member with role %s, not listed", lm.RoleText()), Role: lm.Role})
-				}
-			}
-		}
+		rd.members()
 	}
-
-	// Member groups.
 	if e.MemberGroups != nil {
-		want := map[string]bool{}
-		expired := map[string]state.Ref{} // the repository's own, by live name
-		for _, ref := range e.MemberGroups {
-			at := MemberGroupAddress(e.Path, ref.Name)
-			if x.check(KindMemberGroup, "member group "+ref.Name, "", ref.Grant, ref.Source, ref.Policy, at) {
-				alt, ok := x.policyMemberGroup(e, ref.Name)
-				if !ok {
-					if ref.Policy == "" { // the repository's own: its list is complete
-						expired[liveMemberGroupName(ref.Name, r)] = ref
-					}
-					continue
-				}
-				ref = alt
-				x.check(KindMemberGroup, "member group "+ref.Name, "", ref.Grant, ref.Source, ref.Policy, at)
-			}
-			m, ok := r.memberGroup(ref.Name, ref.Source, false)
-			if !ok {
-				continue
-			}
-			want[m.Name] = true
-			if !slices.Contains(lr.MemberGroups, m.Name) {
-				t := repoTarget
-				t.MemberGroup, t.MemberGroupID = m.Name, m.ID
-				p.Changes = append(p.Changes, Change{Address: MemberGroupAddress(e.Path, m.Name), Kind: KindMemberGroup, Action: Create,
-					After: &MemberGroupValue{Name: m.Name}, Source: ref.Source.String(), Target: t})
-			}
+		policy := func(name string) (state.Ref, bool) {
+			return x.policyRef(e, name, func(p *state.Policy) []state.Ref { return p.MemberGroups })
 		}
-		if e.MemberGroupsAuthoritative {
-			for _, name := range sorted(lr.MemberGroups) {
-				if want[name] {
-					continue
-				}
-				a := MemberGroupAddress(e.Path, name)
-				if ref, ok := expired[name]; ok {
-					// The spec asked for its end: shown whether or not pruning.
-					t := repoTarget
-					t.MemberGroup = name
-					ex := []ExpiredGrant{expiredGrant("member group "+ref.Name, ref.Grant, ref.Source)}
-					p.Changes = append(p.Changes, Change{Address: a, Kind: KindMemberGroup, Action: Manual,
-						Before: &MemberGroupValue{Name: name}, Source: ref.Source.String(), Target: t, Expired: ex,
-						Reason: expiredReason(ex) + "; " + detachRepository})
-					continue
-				}
-				if opts.Prune {
-					t := repoTarget
-					t.MemberGroup = name
-					p.Changes = append(p.Changes, Change{Address: a, Kind: KindMemberGroup, Action: Manual,
-						Before: &MemberGroupValue{Name: name}, Source: e.Source.String(), Target: t,
-						Reason: detachRepository})
-				} else {
-					p.Extras = append(p.Extras, Extra{Address: a, Kind: KindMemberGroup, Detail: "member group attached but not listed"})
-				}
-			}
-		}
+		a := attachments{path: e.Path, target: rd.target, source: e.Source, complete: e.MemberGroupsAuthoritative, policy: policy}
+		a.diff(p, e.MemberGroups, lr.MemberGroups, r, x, opts.Prune)
 	}
-
-	// File push rules, compared by the ids they grant.
 	if e.PushRules != nil {
-		for _, path := range keys(e.PushRules) {
-			lrule, found := lr.PushRules[path]
-			var livePtr *state.LivePushRule
-			if found {
-				livePtr = &lrule
-			}
-			rule, removed := x.rule(e, path, e.PushRules[path], livePtr)
-			want, t, ok := resolveRule(rule, r)
-			if !ok {
-				continue
-			}
-			t.Repository, t.RepositoryID, t.RepositoryUUID = repoTarget.Repository, repoTarget.RepositoryID, repoTarget.RepositoryUUID
-			ra := PushRuleAddress(e.Path, path)
-			if !found {
-				p.Changes = append(p.Changes, Change{Address: ra, Kind: KindPushRule, Action: Create,
-					After: want, Source: rule.Source.String(), Target: t})
-				continue
-			}
-			if sameGrants(t, lrule) {
-				continue
-			}
-			t.PushRuleID = lrule.ID
-			c := Change{Address: ra, Kind: KindPushRule, Action: Update,
-				Before: liveRuleValue(lrule), After: want, Source: rule.Source.String(), Target: t}
-			if len(removed) > 0 {
-				c.Expired, c.Reason = removed, expiredReason(removed)
-			}
-			p.Changes = append(p.Changes, c)
-		}
-		if e.PushRulesAuthoritative {
-			for _, path := range keys(lr.PushRules) {
-				if _, ok := e.PushRules[path]; ok {
-					continue
-				}
-				lrule := lr.PushRules[path]
-				ra := PushRuleAddress(e.Path, path)
-				if opts.Prune {
-					t := repoTarget
-					t.PushRuleID = lrule.ID
-					p.Changes = append(p.Changes, Change{Address: ra, Kind: KindPushRule, Action: Delete,
-						Before: liveRuleValue(lrule), Source: e.Source.String(), Target: t})
-				} else {
-					p.Extras = append(p.Extras, Extra{Address: ra, Kind: KindPushRule, Detail: "push rule not listed: " + liveRuleValue(lrule).String()})
-				}
-			}
-		}
+		rd.pushRules()
 	}
 	return nil
+}
+
+// byUser holds values by a live user's ids, as members are matched: by IAM
+// id, else by numeric id (so renames are not drift).
+type byUser[V any] struct {
+	iam map[string]V
+	id  map[int64]V
+}
+
+func newByUser[V any]() byUser[V] { return byUser[V]{map[string]V{}, map[int64]V{}} }
+
+func (b byUser[V]) put(u state.LiveUser, v V) {
+	if u.IAMID != "" {
+		b.iam[u.IAMID] = v
+	}
+	if u.ID != 0 {
+		b.id[u.ID] = v
+	}
+}
+
+func (b byUser[V]) get(u state.LiveUser) (V, bool) {
+	if v, ok := b.iam[u.IAMID]; ok {
+		return v, true
+	}
+	v, ok := b.id[u.ID]
+	return v, ok
+}
+
+// members plans the repository's members: those the spec lists, and on a
+// complete list the direct live members it does not.
+func (rd *repoDiff) members() {
+	e, r, x := rd.e, rd.r, rd.x
+	live := newByUser[state.LiveMember]()
+	for _, m := range rd.lr.Members {
+		live.put(m.User, m)
+	}
+	want := newByUser[bool]()
+	// The repository's own grants that expired, by the live ids of their
+	// users: removed without --prune.
+	expired := newByUser[state.Member]()
+	for _, name := range keys(e.Members) {
+		m := e.Members[name]
+		ma := MemberAddress(e.Path, name)
+		if x.check(KindMember, "user "+name, m.Grant, m.Source, ma) {
+			alt, ok := x.policyMember(e, name)
+			if !ok {
+				if u, found := r.lookupUser(name); found && m.Policy == "" {
+					expired.put(u, m)
+				}
+				continue
+			}
+			m = alt // a policy selecting the repository still grants it
+			x.check(KindMember, "user "+name, m.Grant, m.Source, ma)
+		}
+		u, ok := r.user(name, m.Source)
+		if !ok {
+			continue
+		}
+		want.put(u, true)
+		lm, found := live.get(u)
+		if !found {
+			// A member known by name only (its legacy row matched no v4
+			// row): never taken for absent, so never added again.
+			lm, found = rd.lr.Members[u.Name]
+			found = found && lm.User.IAMID == "" && lm.User.ID == 0
+		}
+		rd.member(name, m, u, lm, found)
+	}
+	if e.MembersAuthoritative {
+		rd.unlistedMembers(want, expired)
+	}
+}
+
+// member plans the change, if any, that gives user name (u, live lm when
+// found) what the spec's m asks for.
+func (rd *repoDiff) member(name string, m state.Member, u state.LiveUser, lm state.LiveMember, found bool) {
+	satisfied := lm.Role != "" && (lm.Role == m.Role || m.Policy != "" && lm.Role.Level() >= m.Role.Level())
+	if satisfied && (!lm.Inherited || m.Policy != "") {
+		// The role asked for, or a policy's baseline met by a higher role
+		// (inherited access meets a policy's baseline too).
+		return
+	}
+	t := rd.target
+	t.User, t.UserID, t.UserIAMID, t.MemberID = u.Name, u.ID, u.IAMID, lm.MemberID
+	c := Change{Address: MemberAddress(rd.e.Path, name), Kind: KindMember, Action: Create,
+		After: &MemberValue{Role: m.Role}, Source: m.Source.String(), Target: t}
+	switch {
+	case !found:
+	case lm.Inherited:
+		c.Before = liveMemberValue(lm)
+		c.Warnings = []string{fmt.Sprintf("%s already has `%s` through %s; this adds a direct membership", name, lm.RoleText(), lm.Via)}
+	case lm.Managed != "":
+		c.Action, c.Before = Manual, liveMemberValue(lm)
+		c.Reason = fmt.Sprintf("%s is %s: CodeArts manages this membership (role `%s`), so reposync never changes it; change it in the CodeArts console, or make the spec agree", name, lm.Managed, lm.RoleText())
+	case lm.Role == "":
+		c.Action, c.Before = Manual, liveMemberValue(lm)
+		c.Reason = fmt.Sprintf("%s has the role `%s`, which reposync does not know, so it does not change it; set the role in the CodeArts console (and please report the role name)", name, lm.RoleText())
+	default:
+		c.Action, c.Before = Update, &MemberValue{Role: lm.Role}
+	}
+	rd.p.Changes = append(rd.p.Changes, c)
+}
+
+// unlistedMembers plans the direct live members a complete list does not
+// want: removed when their grant expired, or with --prune; else extras.
+func (rd *repoDiff) unlistedMembers(want byUser[bool], expired byUser[state.Member]) {
+	e, p := rd.e, rd.p
+	for _, name := range keys(rd.lr.Members) {
+		lm := rd.lr.Members[name]
+		if _, listed := want.get(lm.User); lm.Inherited || lm.Managed != "" || listed {
+			continue // CodeArts manages it, or the spec lists it
+		}
+		if lm.Role == "" {
+			// reposync cannot reason about a role it does not know:
+			// such a member is left alone, and said so.
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %s has the role `%s`, which reposync does not know; it is left alone (please report the role name)", e.Path, name, lm.RoleText()))
+			continue
+		}
+		ma := MemberAddress(e.Path, name)
+		m, isExpired := expired.get(lm.User)
+		if !isExpired && !rd.prune {
+			p.Extras = append(p.Extras, Extra{Address: ma, Kind: KindMember, Detail: fmt.Sprintf("direct member with role %s, not listed", lm.RoleText()), Role: lm.Role})
+			continue
+		}
+		t := rd.target
+		t.User, t.UserID, t.UserIAMID, t.MemberID = lm.User.Name, lm.User.ID, lm.User.IAMID, lm.MemberID
+		c := Change{Address: ma, Kind: KindMember, Action: Delete, Before: liveMemberValue(lm), Source: e.Source.String(), Target: t}
+		if isExpired {
+			// The spec asked for the end of this membership: no --prune
+			// needed (Check still counts it).
+			c.Expired = []ExpiredGrant{expiredGrant("user "+m.User, m.Grant, m.Source)}
+			c.Source, c.Reason = m.Source.String(), expiredReason(c.Expired)
+		}
+		p.Changes = append(p.Changes, c)
+	}
+}
+
+// pushRules plans the repository's file push rules, compared by the ids
+// they grant.
+func (rd *repoDiff) pushRules() {
+	e, p := rd.e, rd.p
+	for _, path := range keys(e.PushRules) {
+		lrule, found := rd.lr.PushRules[path]
+		var livePtr *state.LivePushRule
+		if found {
+			livePtr = &lrule
+		}
+		rule, removed := rd.x.rule(e, path, e.PushRules[path], livePtr)
+		want, t, ok := resolveRule(rule, rd.r)
+		if !ok {
+			continue
+		}
+		t.Repository, t.RepositoryID, t.RepositoryUUID = rd.target.Repository, rd.target.RepositoryID, rd.target.RepositoryUUID
+		ra := PushRuleAddress(e.Path, path)
+		if !found {
+			p.Changes = append(p.Changes, Change{Address: ra, Kind: KindPushRule, Action: Create,
+				After: want, Source: rule.Source.String(), Target: t})
+			continue
+		}
+		if sameGrants(t, lrule) {
+			continue
+		}
+		t.PushRuleID = lrule.ID
+		c := Change{Address: ra, Kind: KindPushRule, Action: Update,
+			Before: liveRuleValue(lrule), After: want, Source: rule.Source.String(), Target: t}
+		if len(removed) > 0 {
+			c.Expired, c.Reason = removed, expiredReason(removed)
+		}
+		p.Changes = append(p.Changes, c)
+	}
+	if !e.PushRulesAuthoritative {
+		return
+	}
+	for _, path := range keys(rd.lr.PushRules) {
+		if _, ok := e.PushRules[path]; ok {
+			continue
+		}
+		lrule := rd.lr.PushRules[path]
+		ra := PushRuleAddress(e.Path, path)
+		if rd.prune {
+			t := rd.target
+			t.PushRuleID = lrule.ID
+			p.Changes = append(p.Changes, Change{Address: ra, Kind: KindPushRule, Action: Delete,
+				Before: liveRuleValue(lrule), Source: e.Source.String(), Target: t})
+		} else {
+			p.Extras = append(p.Extras, Extra{Address: ra, Kind: KindPushRule, Detail: "push rule not listed: " + liveRuleValue(lrule).String()})
+		}
+	}
 }
 
 // liveMemberValue is the before side of a member change.
@@ -521,46 +535,41 @@ func liveMemberValue(lm state.LiveMember) *MemberValue {
 
 // resolveRule resolves a desired rule's names; the value shows live names.
 func resolveRule(rule state.PushRule, r *resolver) (*PushRuleValue, Target, bool) {
-	v := &PushRuleValue{Users: []string{}, MemberGroups: []string{}, Roles: []string{}}
+	var v PushRuleValue
 	var t Target
-	ok := true
-	for _, u := range rule.Users {
-		lu, found := r.user(u.Name, u.Source)
+	var users, groups, roles bool
+	v.Users, t.PushUserIDs, users = resolveRefs(rule.Users, func(ref state.Ref) (int64, bool) {
+		u, ok := r.user(ref.Name, ref.Source)
+		return u.ID, ok
+	})
+	v.MemberGroups, t.PushTeamIDs, groups = resolveRefs(rule.MemberGroups, func(ref state.Ref) (int64, bool) {
+		m, ok := r.memberGroup(ref.Name, ref.Source, true)
+		return m.TeamID, ok
+	})
+	v.Roles, t.PushRoleIDs, roles = resolveRefs(rule.Roles, func(ref state.Ref) (string, bool) {
+		ro, ok := r.role(ref.Name, ref.Source)
+		return ro.ID, ok
+	})
+	return &v, t, users && groups && roles
+}
+
+// resolveRefs resolves each of refs to its id: the names that resolve and
+// their ids, each sorted (the ids once each); ok is false when one does
+// not resolve.
+func resolveRefs[ID cmp.Ordered](refs []state.Ref, resolve func(state.Ref) (ID, bool)) (names []string, ids []ID, ok bool) {
+	names, ok = []string{}, true
+	for _, ref := range refs {
+		id, found := resolve(ref)
 		if !found {
 			ok = false
 			continue
 		}
-		v.Users = append(v.Users, u.Name)
-		t.PushUserIDs = append(t.PushUserIDs, lu.ID)
+		names = append(names, ref.Name)
+		ids = append(ids, id)
 	}
-	for _, m := range rule.MemberGroups {
-		lm, found := r.memberGroup(m.Name, m.Source, true)
-		if !found {
-			ok = false
-			continue
-		}
-		v.MemberGroups = append(v.MemberGroups, m.Name)
-		t.PushTeamIDs = append(t.PushTeamIDs, lm.TeamID)
-	}
-	for _, ro := range rule.Roles {
-		lr, found := r.role(ro.Name, ro.Source)
-		if !found {
-			ok = false
-			continue
-		}
-		v.Roles = append(v.Roles, ro.Name)
-		t.PushRoleIDs = append(t.PushRoleIDs, lr.ID)
-	}
-	sort.Strings(v.Users)
-	sort.Strings(v.MemberGroups)
-	sort.Strings(v.Roles)
-	slices.Sort(t.PushUserIDs)
-	slices.Sort(t.PushTeamIDs)
-	slices.Sort(t.PushRoleIDs)
-	t.PushUserIDs = slices.Compact(t.PushUserIDs)
-	t.PushTeamIDs = slices.Compact(t.PushTeamIDs)
-	t.PushRoleIDs = slices.Compact(t.PushRoleIDs)
-	return v, t, ok
+	slices.Sort(names)
+	slices.Sort(ids)
+	return names, slices.Compact(ids), ok
 }
 
 func sameGrants(t Target, l state.LivePushRule) bool {
@@ -658,12 +667,6 @@ func diffGitAuths(p *Plan, d *state.Desired, live *state.Live, opts Options) []P
 		}
 	}
 	return nil
-}
-
-func sorted(s []string) []string {
-	out := slices.Clone(s)
-	sort.Strings(out)
-	return out
 }
 
 // neededGroups are the live groups that hold a listed group or a managed

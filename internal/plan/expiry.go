@@ -9,9 +9,9 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Expiring grants (DESIGN.md, "The spec"): a grant whose `expires` date has
-// passed counts as absent from the spec. Diff is told the day
-// (Options.Today) and never reads a clock.
+// Expiring grants (docs/plan-json.md, "Expired grants"): a grant whose
+// `expires` date has passed counts as absent from the spec. Diff is told
+// the day (Options.Today) and never reads a clock.
 //
 //   - On a complete list (the repository, or group, lists the field
 //     itself) an expired grant that is still live is taken away: a member
@@ -25,12 +25,12 @@ import (
 //   - Another source that still grants the same (a policy selecting the
 //     repository) keeps the grant.
 //
-// Grants that still hold but end within Options.ExpiringWithin days are
-// listed in Plan.Expiring.
+// Grants that still hold but end within ExpiringWithin days are listed in
+// Plan.Expiring.
 
-// DefaultExpiringWithin is how many days ahead Plan.Expiring looks when
-// Options.ExpiringWithin is 0.
-const DefaultExpiringWithin = 14
+// ExpiringWithin is how many days ahead Plan.Expiring looks (README: plans
+// show the grants ending within 14 days).
+const ExpiringWithin = 14
 
 // ExpiredGrant is a grant of the spec whose end date has passed.
 type ExpiredGrant struct {
@@ -84,89 +84,98 @@ func expiredReason(es []ExpiredGrant) string {
 	return strings.Join(parts, "; ")
 }
 
-// upcoming is an Expiring being collected, with its source for sorting.
-type upcoming struct {
-	e   Expiring
-	src state.Source
-}
-
-// expiry carries the day and the spec through one Diff.
+// expiry carries the day and the spec through one Diff, and where Diff met
+// the grants that expired or end soon.
 type expiry struct {
-	today  state.Date
-	within int
-	d      *state.Desired
-	r      *resolver
+	today state.Date
+	d     *state.Desired
+	r     *resolver
 
-	upcoming map[string]*upcoming // by source and grant
-	expired  map[string]string    // plan warnings, by source and grant
+	met map[string][]Address // by metKey
 }
 
 func newExpiry(d *state.Desired, r *resolver, opts Options) *expiry {
-	within := opts.ExpiringWithin
-	if within == 0 {
-		within = DefaultExpiringWithin
-	}
-	return &expiry{today: opts.Today, within: within, d: d, r: r, upcoming: map[string]*upcoming{}, expired: map[string]string{}}
+	return &expiry{today: opts.Today, d: d, r: r, met: map[string][]Address{}}
 }
 
-// check notes a grant in scope: an expired one for the warnings, one that
-// ends soon for Plan.Expiring. It reports whether the grant has expired.
-func (x *expiry) check(kind Kind, grant string, role state.Role, g state.Grant, src state.Source, policy string, at Address) bool {
-	switch {
-	case g.ExpiredOn(x.today):
-		key := src.String() + "\x00" + grant
-		if _, seen := x.expired[key]; !seen {
+// metKey identifies a grant of the spec as Diff and the walker of dated
+// grants (finish) both see it: its line, what it grants, and its kind.
+func metKey(src state.Source, grant string, kind Kind) string {
+	return src.String() + "\x00" + grant + "\x00" + string(kind)
+}
+
+// check notes a grant in scope that has expired or ends soon, with the
+// object it applies to at (finish reports them). It reports whether the
+// grant has expired.
+func (x *expiry) check(kind Kind, grant string, g state.Grant, src state.Source, at Address) bool {
+	expired := g.ExpiredOn(x.today)
+	if expired || g.ExpiresWithin(x.today, ExpiringWithin) {
+		key := metKey(src, grant, kind)
+		x.met[key] = append(x.met[key], at)
+	}
+	return expired
+}
+
+// finish reports the dated grants of the spec that Diff met: a warning for
+// each one that expired, and in Plan.Expiring each one that ends soon, with
+// the objects it applies to, soonest first.
+func (x *expiry) finish(p *Plan) {
+	if len(x.met) == 0 {
+		return // most plans: no grant has expired or ends soon
+	}
+	type upcoming struct {
+		e   Expiring
+		src state.Source // to sort by
+	}
+	var soon []upcoming
+	for _, g := range x.d.DatedGrants() {
+		kind, grant := grantKind(g), g.Noun+" "+g.Name
+		key := metKey(g.Source, grant, kind)
+		at, met := x.met[key]
+		if !met {
+			continue
+		}
+		delete(x.met, key) // a grant written twice on one line is reported once
+		if g.ExpiredOn(x.today) {
 			what := grant
-			if role != "" {
-				what += " (" + string(role) + ")"
+			if g.Role != "" {
+				what += " (" + string(g.Role) + ")"
 			}
 			msg := fmt.Sprintf("%s expired on %s and counts as absent from the spec; remove it from the spec", what, g.Expires)
-			if s := src.String(); s != "" {
+			if s := g.Source.String(); s != "" {
 				msg = s + ": " + msg
 			}
-			x.expired[key] = msg
+			p.Warnings = append(p.Warnings, msg)
+			continue
 		}
-		return true
-	case g.ExpiresWithin(x.today, x.within):
-		key := src.String() + "\x00" + grant + "\x00" + string(kind)
-		u := x.upcoming[key]
-		if u == nil {
-			u = &upcoming{src: src, e: Expiring{Kind: kind, Grant: grant, Role: role, Expires: g.Expires, DaysLeft: x.today.DaysUntil(g.Expires),
-				Reason: g.Reason, Source: src.String(), Policy: policy}}
-			x.upcoming[key] = u
+		policy := ""
+		if g.Section == "policies" {
+			policy = g.Object
 		}
-		if !slices.Contains(u.e.Addresses, at) {
-			u.e.Addresses = append(u.e.Addresses, at)
-		}
+		slices.SortFunc(at, Address.Compare)
+		soon = append(soon, upcoming{src: g.Source, e: Expiring{Kind: kind, Grant: grant, Role: g.Role, Expires: g.Expires,
+			DaysLeft: x.today.DaysUntil(g.Expires), Reason: g.Reason, Source: g.Source.String(), Policy: policy, Addresses: slices.Compact(at)}})
 	}
-	return false
-}
-
-// finish writes the upcoming expiries and the warnings into p.
-func (x *expiry) finish(p *Plan) {
-	list := make([]*upcoming, 0, len(x.upcoming))
-	for _, u := range x.upcoming {
-		slices.SortFunc(u.e.Addresses, func(a, b Address) int {
-			if a.Less(b) {
-				return -1
-			}
-			if b.Less(a) {
-				return 1
-			}
-			return 0
-		})
-		list = append(list, u)
-	}
-	slices.SortFunc(list, func(a, b *upcoming) int {
+	slices.SortFunc(soon, func(a, b upcoming) int {
 		return cmp.Or(cmp.Compare(a.e.Expires, b.e.Expires), cmp.Compare(a.src.File, b.src.File), cmp.Compare(a.src.Line, b.src.Line),
 			cmp.Compare(a.src.Column, b.src.Column), cmp.Compare(a.e.Grant, b.e.Grant), cmp.Compare(a.e.Kind, b.e.Kind))
 	})
-	for _, u := range list {
+	for _, u := range soon {
 		p.Expiring = append(p.Expiring, u.e)
 	}
-	for _, w := range x.expired {
-		p.Warnings = append(p.Warnings, w)
+}
+
+// grantKind is the kind of object a dated grant is part of.
+func grantKind(g state.DatedGrant) Kind {
+	switch {
+	case g.List == "members":
+		return KindMember
+	case g.List == "push_rules":
+		return KindPushRule
+	case g.Section == "groups":
+		return KindGroupMemberGroup
 	}
+	return KindMemberGroup
 }
 
 // policyMember is the grant of user by a policy selecting e that still
@@ -185,14 +194,15 @@ func (x *expiry) policyMember(e *state.EffectiveRepository, user string) (state.
 	return state.Member{}, false
 }
 
-// policyMemberGroup is the attachment of a member group by a policy
-// selecting e that still holds, if any.
-func (x *expiry) policyMemberGroup(e *state.EffectiveRepository, mg string) (state.Ref, bool) {
-	for _, name := range e.Policies {
-		if pol := x.d.Policies[name]; pol != nil {
-			for _, r := range pol.MemberGroups {
-				if r.Name == mg && !r.ExpiredOn(x.today) {
-					r.Policy = name
+// policyRef is the entry name of the list refs of a policy selecting e,
+// if one still holds, with its policy (an expired member group or push
+// rule grant falls back on it).
+func (x *expiry) policyRef(e *state.EffectiveRepository, name string, refs func(*state.Policy) []state.Ref) (state.Ref, bool) {
+	for _, pn := range e.Policies {
+		if pol := x.d.Policies[pn]; pol != nil {
+			for _, r := range refs(pol) {
+				if r.Name == name && !r.ExpiredOn(x.today) {
+					r.Policy = pn
 					return r, true
 				}
 			}
@@ -206,25 +216,6 @@ func dated(refs []state.Ref) bool {
 	return slices.ContainsFunc(refs, func(r state.Ref) bool { return !r.Expires.IsZero() })
 }
 
-// policyRuleGrant reports whether a policy selecting e grants the same in
-// its push rule at path, and the grant still holds.
-func (x *expiry) policyRuleGrant(e *state.EffectiveRepository, path string, list func(state.PushRule) []state.Ref, name string) bool {
-	for _, pn := range e.Policies {
-		pol := x.d.Policies[pn]
-		if pol == nil {
-			continue
-		}
-		if rule, ok := pol.PushRules[path]; ok {
-			for _, r := range list(rule) {
-				if r.Name == name && !r.ExpiredOn(x.today) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
 // rule is the push rule at path as it applies on the day: expired grants
 // dropped, except where a policy still grants the same, or where the rule
 // is a policy's and the grant is live (policies never remove). removed
@@ -234,19 +225,20 @@ func (x *expiry) rule(e *state.EffectiveRepository, path string, rule state.Push
 	if x.today.IsZero() || !dated(rule.Users) && !dated(rule.MemberGroups) && !dated(rule.Roles) {
 		return rule, nil // nothing can expire or end soon: most rules, on a hot path
 	}
-	own, policy := rule.Policy == "", rule.Policy
+	own := rule.Policy == ""
 	at := PushRuleAddress(e.Path, path)
 	var removed []ExpiredGrant
 	filter := func(kind string, refs []state.Ref, list func(state.PushRule) []state.Ref, isLive func(string) bool) []state.Ref {
 		var out []state.Ref
 		for _, ref := range refs {
 			grant := kind + " " + ref.Name
-			if !x.check(KindPushRule, grant, "", ref.Grant, ref.Source, policy, at) {
+			if !x.check(KindPushRule, grant, ref.Grant, ref.Source, at) {
 				out = append(out, ref)
 				continue
 			}
+			_, held := x.policyRef(e, ref.Name, func(p *state.Policy) []state.Ref { return list(p.PushRules[path]) })
 			switch {
-			case x.policyRuleGrant(e, path, list, ref.Name):
+			case held:
 				ref.Grant = state.Grant{} // a policy still grants it
 				out = append(out, ref)
 			case live == nil || !isLive(ref.Name):

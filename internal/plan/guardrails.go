@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/reposync/reposync/internal/state"
@@ -71,7 +70,7 @@ func same(s string) string { return s }
 // planned against. An empty result means the plan may run.
 func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 	out := []Refusal{}
-	var deletes, unasked, groupDeletes, selfHarm []string
+	var deletes, unasked, groupDeletes, selfHarm, above, missing []string
 	for _, c := range p.Changes {
 		if c.Action == Delete {
 			deletes = append(deletes, c.Address.String())
@@ -89,6 +88,13 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 				selfHarm = append(selfHarm, c.Address.String())
 			}
 		}
+		if s := aboveScope(c); s != "" {
+			above = append(above, s)
+		}
+		if v, ok := c.After.(*GitAuthValue); ok && v != nil && (c.Action == Create || c.Action == Replace) &&
+			g.HasSecret != nil && !g.HasSecret(v.PasswordEnv) {
+			missing = append(missing, fmt.Sprintf("%s (%s)", c.Address, v.PasswordEnv))
+		}
 	}
 	if len(unasked) > 0 && !g.Prune {
 		out = append(out, Refusal{Rule: "prune", Message: fmt.Sprintf("the plan deletes %s, which needs --prune", state.Count(len(unasked), "object")), Addresses: unasked})
@@ -102,33 +108,16 @@ func Check(p *Plan, live *state.Live, g Guardrails) []Refusal {
 	if len(selfHarm) > 0 {
 		out = append(out, Refusal{Rule: "self", Message: fmt.Sprintf("the plan removes or demotes the admin role of the identity reposync runs as (%s); do that by hand if you mean it", g.Caller.Name), Addresses: selfHarm})
 	}
-	var above []string
-	for _, c := range p.Changes {
-		if s := aboveScope(c); s != "" {
-			above = append(above, s)
-		}
-	}
 	if len(above) > 0 {
 		out = append(out, Refusal{Rule: RuleMaxRole, Message: fmt.Sprintf("a scoped file takes away %s above its scope's max_role, which it could not have granted; a file without a scope (or a wider scope) must do it", state.Count(len(above), "live grant")), Addresses: above})
 	}
 	out = append(out, minAdmins(p, live, g.MinAdmins)...)
-	if g.HasSecret != nil {
-		var missing []string
-		for _, c := range p.Changes {
-			if c.Kind != KindGitAuth || (c.Action != Create && c.Action != Replace) {
-				continue
-			}
-			if v, ok := c.After.(*GitAuthValue); ok && v != nil && !g.HasSecret(v.PasswordEnv) {
-				missing = append(missing, fmt.Sprintf("%s (%s)", c.Address, v.PasswordEnv))
-			}
+	if len(missing) > 0 {
+		verb := "needs a password from the environment, and the variable is"
+		if len(missing) > 1 {
+			verb = "need a password from the environment, and the variables are"
 		}
-		if len(missing) > 0 {
-			verb := "needs a password from the environment, and the variable is"
-			if len(missing) > 1 {
-				verb = "need a password from the environment, and the variables are"
-			}
-			out = append(out, Refusal{Rule: "password_env", Message: fmt.Sprintf("%s %s not set", state.Count(len(missing), "Git authorization"), verb), Addresses: missing})
-		}
+		out = append(out, Refusal{Rule: "password_env", Message: fmt.Sprintf("%s %s not set", state.Count(len(missing), "Git authorization"), verb), Addresses: missing})
 	}
 	return out
 }
@@ -144,8 +133,7 @@ func minAdmins(p *Plan, live *state.Live, min int) []Refusal {
 	if min <= 0 || live == nil {
 		return nil
 	}
-	delta := map[string]int{}
-	var touched []string
+	delta := map[string]int{} // admins gained, less those lost, by repository
 	for _, c := range p.Changes {
 		if c.Kind != KindMember || c.Action == Manual {
 			continue
@@ -154,26 +142,17 @@ func minAdmins(p *Plan, live *state.Live, min int) []Refusal {
 		a, _ := c.After.(*MemberValue)
 		was := b != nil && b.Role == state.RoleAdmin
 		will := a != nil && a.Role == state.RoleAdmin
-		if b != nil && b.Via != "" {
-			// Inherited admin stays admin whatever the direct membership.
-			was, will = true, true
-		}
-		repo := c.Target.Repository
-		if _, ok := delta[repo]; !ok {
-			touched = append(touched, repo)
-		}
 		switch {
+		case b != nil && b.Via != "":
+			// Inherited admin stays admin whatever the direct membership.
 		case was && !will:
-			delta[repo]--
+			delta[c.Target.Repository]--
 		case !was && will:
-			delta[repo]++
-		default:
-			delta[repo] += 0
+			delta[c.Target.Repository]++
 		}
 	}
-	sort.Strings(touched)
 	var bad []string
-	for _, repo := range touched {
+	for _, repo := range keys(delta) {
 		if delta[repo] >= 0 {
 			continue
 		}

@@ -1,9 +1,9 @@
 package plan
 
 // Op is one kind of API write, named after the API operation that performs
-// it (REFERENCE.md §§4–11). The executor groups changes into ops and the
-// remote writer performs them; both use this one typed set, so a misspelt
-// operation is a compile error.
+// it (docs/api-reference.md §§4–11). The executor groups changes into ops
+// and the remote writer performs them; both use this one typed set, so a
+// misspelt operation is a compile error.
 type Op string
 
 // The writes a plan can need.
@@ -32,41 +32,14 @@ func (o Op) Batched() bool {
 
 // OpFor returns the write that performs c, or "" when nothing can (manual
 // changes, or a kind and action the API has no write for).
-func OpFor(c Change) Op {
-	if c.Action == Manual {
-		return ""
-	}
-	type ka struct {
-		k Kind
-		a Action
-	}
-	switch (ka{c.Kind, c.Action}) {
-	case ka{KindGroup, Create}:
-		return OpCreateGroup
-	case ka{KindGroup, Delete}:
-		return OpDeleteGroup
-	case ka{KindGroupMemberGroup, Create}:
-		return OpAttachGroupMemberGroup
-	case ka{KindMemberGroup, Create}:
-		return OpAttachMemberGroup
-	case ka{KindMember, Create}:
-		return OpAddMembers
-	case ka{KindMember, Update}:
-		return OpSetRole
-	case ka{KindMember, Delete}:
-		return OpDeleteMember
-	case ka{KindPushRule, Create}:
-		return OpCreatePushRule
-	case ka{KindPushRule, Update}:
-		return OpUpdatePushRules
-	case ka{KindPushRule, Delete}:
-		return OpDeletePushRules
-	case ka{KindGitAuth, Create}:
-		return OpCreateGitAuth
-	case ka{KindGitAuth, Delete}:
-		return OpDeleteGitAuth
-	case ka{KindGitAuth, Replace}:
-		return OpReplaceGitAuth
-	}
-	return ""
+func OpFor(c Change) Op { return opFor[c.Kind][c.Action] }
+
+// opFor is the write of each kind and action the API can do.
+var opFor = map[Kind]map[Action]Op{
+	KindGroup:            {Create: OpCreateGroup, Delete: OpDeleteGroup},
+	KindGroupMemberGroup: {Create: OpAttachGroupMemberGroup},
+	KindMemberGroup:      {Create: OpAttachMemberGroup},
+	KindMember:           {Create: OpAddMembers, Update: OpSetRole, Delete: OpDeleteMember},
+	KindPushRule:         {Create: OpCreatePushRule, Update: OpUpdatePushRules, Delete: OpDeletePushRules},
+	KindGitAuth:          {Create: OpCreateGitAuth, Delete: OpDeleteGitAuth, Replace: OpReplaceGitAuth},
 }

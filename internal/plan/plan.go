@@ -8,6 +8,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,7 +22,7 @@ const FormatVersion = 1
 // Action is what a change does.
 type Action string
 
-// The actions of a plan (DESIGN.md, "What can and cannot be changed").
+// The actions of a plan (docs/plan-json.md, "Changes").
 const (
 	Create  Action = "create"
 	Update  Action = "update"
@@ -73,7 +74,7 @@ type Plan struct {
 	// nothing); each change also carries its own.
 	Warnings []string `json:"warnings"`
 	// Expiring lists the grants of the spec that still hold but end within
-	// the next days (Options.ExpiringWithin), soonest first; absent from
+	// the next days (ExpiringWithin), soonest first; absent from
 	// the JSON document when there are none.
 	Expiring []Expiring `json:"expiring,omitempty"`
 	// Live maps the address of every live object read to its fingerprint.
@@ -118,6 +119,25 @@ type Summary struct {
 
 // Total is the number of changes of any action.
 func (s Summary) Total() int { return s.Create + s.Update + s.Delete + s.Replace + s.Manual }
+
+// add counts a change of action a; false for an action plans do not have.
+func (s *Summary) add(a Action) bool {
+	switch a {
+	case Create:
+		s.Create++
+	case Update:
+		s.Update++
+	case Delete:
+		s.Delete++
+	case Replace:
+		s.Replace++
+	case Manual:
+		s.Manual++
+	default:
+		return false
+	}
+	return true
+}
 
 // Drift reports whether the live state differs from the spec at all:
 // changes of any action, or unlisted entries.
@@ -259,7 +279,7 @@ type Extra struct {
 	// Role is a member's live role, what the entry grants.
 	Role state.Role `json:"role,omitempty"`
 	// Grants are an unlisted repository's or group's direct grants
-	// (territory.go); absent for other extras, and when it has none.
+	// (unlisted.go); absent for other extras, and when it has none.
 	Grants []Grant `json:"grants,omitempty"`
 }
 
@@ -272,60 +292,33 @@ type Problem struct {
 
 // String renders the problem as "file:line:col: address: message".
 func (p Problem) String() string {
-	var b strings.Builder
-	if pos := p.Source.Position(); pos != "" {
-		b.WriteString(pos)
-		b.WriteString(": ")
-	}
+	s := p.Message
 	if p.Address != (Address{}) {
-		b.WriteString(p.Address.String())
-		b.WriteString(": ")
+		s = p.Address.String() + ": " + s
 	}
-	b.WriteString(p.Message)
-	return b.String()
+	if pos := p.Source.Position(); pos != "" {
+		s = pos + ": " + s
+	}
+	return s
 }
 
 // finish sorts changes and extras, counts the summary and makes the nil
 // slices empty so JSON shows [] rather than null.
 func (p *Plan) finish() {
-	sort.SliceStable(p.Changes, func(i, j int) bool { return p.Changes[i].Address.Less(p.Changes[j].Address) })
-	sort.SliceStable(p.Extras, func(i, j int) bool { return p.Extras[i].Address.Less(p.Extras[j].Address) })
+	slices.SortStableFunc(p.Changes, func(a, b Change) int { return a.Address.Compare(b.Address) })
+	slices.SortStableFunc(p.Extras, func(a, b Extra) int { return a.Address.Compare(b.Address) })
 	sort.Strings(p.Warnings)
 	p.Summary = Summary{Unmanaged: p.Summary.Unmanaged} // counted by territory
 	for i := range p.Changes {
-		c := &p.Changes[i]
-		if c.Warnings == nil {
-			c.Warnings = []string{}
-		}
-		switch c.Action {
-		case Create:
-			p.Summary.Create++
-		case Update:
-			p.Summary.Update++
-		case Delete:
-			p.Summary.Delete++
-		case Replace:
-			p.Summary.Replace++
-		case Manual:
-			p.Summary.Manual++
-		}
+		p.Changes[i].Warnings = nonNil(p.Changes[i].Warnings)
+		p.Summary.add(p.Changes[i].Action)
 	}
 	p.Summary.Unlisted = len(p.Extras)
-	if p.Context.SpecPaths == nil {
-		p.Context.SpecPaths = []string{}
-	}
-	if p.Changes == nil {
-		p.Changes = []Change{}
-	}
-	if p.Refusals == nil {
-		p.Refusals = []Refusal{}
-	}
-	if p.Extras == nil {
-		p.Extras = []Extra{}
-	}
-	if p.Warnings == nil {
-		p.Warnings = []string{}
-	}
+	p.Context.SpecPaths = nonNil(p.Context.SpecPaths)
+	p.Changes = nonNil(p.Changes)
+	p.Refusals = nonNil(p.Refusals)
+	p.Extras = nonNil(p.Extras)
+	p.Warnings = nonNil(p.Warnings)
 	if p.Live == nil {
 		p.Live = map[string]string{}
 	}

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/reposync/reposync/internal/state"
 )
@@ -75,14 +76,8 @@ func (s *Scope) Reaches(group string) bool {
 	if s == nil {
 		return true
 	}
-	for _, ps := range [][]state.Pattern{s.repos, s.groups} {
-		for _, p := range ps {
-			if p.Reaches(group) {
-				return true
-			}
-		}
-	}
-	return s.Subtree(group)
+	reaches := func(p state.Pattern) bool { return p.Reaches(group) }
+	return slices.ContainsFunc(s.repos, reaches) || slices.ContainsFunc(s.groups, reaches) || s.Subtree(group)
 }
 
 // Subtree reports whether group is in scope or lies below a group in
@@ -102,10 +97,5 @@ func (s *Scope) Subtree(group string) bool {
 }
 
 func anyMatch(ps []state.Pattern, path string) bool {
-	for _, p := range ps {
-		if p.Match(path) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(ps, func(p state.Pattern) bool { return p.Match(path) })
 }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/reposync/reposync/internal/state"
@@ -80,7 +81,7 @@ func repositoryGrants(r *state.LiveRepository) []Grant {
 // memberGroupGrants lists attached member groups as grants.
 func memberGroupGrants(names []string) []Grant {
 	var out []Grant
-	for _, n := range sorted(names) {
+	for _, n := range slices.Sorted(slices.Values(names)) {
 		out = append(out, Grant{Kind: KindMemberGroup, Name: n})
 	}
 	return out

@@ -38,32 +38,28 @@ func (p *Plan) Validate() error {
 		if c.ScopeMaxRole != "" && (c.Scope == "" || !c.ScopeMaxRole.Valid() || c.ScopeMaxRole == state.RoleAdmin) {
 			bad(c, "scope_max_role %q without a scope that bounds it", c.ScopeMaxRole)
 		}
+		if !count.add(c.Action) {
+			bad(c, "unknown action %q", c.Action)
+			continue
+		}
 		switch c.Action {
 		case Create:
-			count.Create++
 			if c.After == nil {
 				bad(c, "a create needs an after value")
 			}
 		case Update:
-			count.Update++
 			if c.Before == nil || c.After == nil {
 				bad(c, "an update needs before and after values")
 			}
 		case Delete:
-			count.Delete++
 			if c.Before == nil || c.After != nil {
 				bad(c, "a delete needs a before value and no after value")
 			}
 		case Replace:
-			count.Replace++
 			if c.Before == nil || c.After == nil {
 				bad(c, "a replace needs before and after values")
 			}
 		case Manual:
-			count.Manual++
-			continue
-		default:
-			bad(c, "unknown action %q", c.Action)
 			continue
 		}
 		op := OpFor(c)

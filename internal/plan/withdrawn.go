@@ -2,16 +2,15 @@ package plan
 
 import (
 	"slices"
-	"sort"
 
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Withdrawn grants (DESIGN.md, "What is authoritative"): a grant that the
-// spec at the base of the change under review made (--changed-since) and
-// the spec now does not is a planned removal, without --prune — the change
-// asked for it — that the guardrails count like any other. Only live
-// entries the spec never listed are drift.
+// Withdrawn grants (docs/plan-json.md, "Removed by the change"): a grant
+// that the spec at the base of the change under review made
+// (--changed-since) and the spec now does not is a planned removal,
+// without --prune — the change asked for it — that the guardrails count
+// like any other. Only live entries the spec never listed are drift.
 //
 //   - A repository's own grant counts where the repository still lists that
 //     field itself: with the field (or the repository) gone from the spec,
@@ -115,7 +114,7 @@ func Withdrawals(base, head *state.Desired, baseEff, headEff map[string]*state.E
 			}
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Address.Less(out[j].Address) })
+	slices.SortStableFunc(out, func(a, b Withdrawal) int { return a.Address.Compare(b.Address) })
 	return out
 }
 

@@ -39,63 +39,41 @@ func Expiries(d *state.Desired, today state.Date, within int) []GrantExpiry {
 		return nil
 	}
 	var out []GrantExpiry
-	add := func(name, what string, g state.Grant, s state.Source, p yamlPath) {
-		if g.Expires.IsZero() {
-			return
-		}
+	for _, g := range d.DatedGrants() {
 		expired := g.ExpiredOn(today)
 		if !expired && (within < 0 || !g.ExpiresWithin(today, within)) {
-			return
+			continue
 		}
-		out = append(out, GrantExpiry{Grant: what, Expires: g.Expires, DaysLeft: today.DaysUntil(g.Expires), Expired: expired,
-			Reason: g.Reason, File: s.File, Line: s.Line, Column: s.Column, Path: p.String(), name: name})
-	}
-	members := func(owner string, ms map[string]state.Member, p yamlPath) {
-		for _, name := range sortedKeys(ms) {
-			m := ms[name]
-			add(name, fmt.Sprintf("member %s (%s) of %s", name, m.Role, owner), m.Grant, m.Source, append(slices.Clone(p), name))
+		p := yamlPath{g.Section, g.Object, g.List}
+		switch {
+		case g.List == "members":
+			p = append(p, g.Name)
+		case g.Rule != "":
+			p = append(p, g.Rule, g.RuleList)
 		}
-	}
-	memberGroups := func(prep, owner string, rs []state.Ref, p yamlPath) {
-		for _, r := range rs {
-			add(r.Name, fmt.Sprintf("member group %s %s %s", r.Name, prep, owner), r.Grant, r.Source, p)
-		}
-	}
-	rules := func(owner string, rules map[string]state.PushRule, p yamlPath) {
-		for _, path := range sortedKeys(rules) {
-			rule := rules[path]
-			for _, l := range []struct {
-				key, what string
-				refs      []state.Ref
-			}{{"users", "user", rule.Users}, {"member_groups", "member group", rule.MemberGroups}, {"roles", "role", rule.Roles}} {
-				for _, r := range l.refs {
-					add(r.Name, fmt.Sprintf("push rule %s of %s: %s %s", path, owner, l.what, r.Name), r.Grant, r.Source,
-						append(slices.Clone(p), path, l.key))
-				}
-			}
-		}
-	}
-	for _, path := range sortedKeys(d.Groups) {
-		memberGroups("on", "group "+path, d.Groups[path].MemberGroups, yamlPath{"groups", path, "member_groups"})
-	}
-	for _, path := range sortedKeys(d.Repositories) {
-		r := d.Repositories[path]
-		owner := "repository " + path
-		members(owner, r.Members, yamlPath{"repositories", path, "members"})
-		memberGroups("on", owner, r.MemberGroups, yamlPath{"repositories", path, "member_groups"})
-		rules(owner, r.PushRules, yamlPath{"repositories", path, "push_rules"})
-	}
-	for _, name := range sortedKeys(d.Policies) {
-		p := d.Policies[name]
-		owner := "policy " + name
-		members(owner, p.Members, yamlPath{"policies", name, "members"})
-		memberGroups("of", owner, p.MemberGroups, yamlPath{"policies", name, "member_groups"})
-		rules(owner, p.PushRules, yamlPath{"policies", name, "push_rules"})
+		s := g.Source
+		out = append(out, GrantExpiry{Grant: grantWords(g), Expires: g.Expires, DaysLeft: today.DaysUntil(g.Expires), Expired: expired,
+			Reason: g.Reason, File: s.File, Line: s.Line, Column: s.Column, Path: p.String(), name: g.Name})
 	}
 	slices.SortStableFunc(out, func(a, b GrantExpiry) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), cmp.Compare(a.Grant, b.Grant))
 	})
 	return out
+}
+
+// grantWords says what g grants, in words: "member bob (developer) of
+// repository payments/api/gateway".
+func grantWords(g state.DatedGrant) string {
+	owner := map[string]string{"groups": "group ", "repositories": "repository ", "policies": "policy "}[g.Section] + g.Object
+	switch {
+	case g.List == "members":
+		return fmt.Sprintf("member %s (%s) of %s", g.Name, g.Role, owner)
+	case g.Rule != "":
+		return fmt.Sprintf("push rule %s of %s: %s %s", g.Rule, owner, g.Noun, g.Name)
+	case g.Section == "policies":
+		return fmt.Sprintf("member group %s of %s", g.Name, owner)
+	}
+	return fmt.Sprintf("member group %s on %s", g.Name, owner)
 }
 
 // ExpiryDiagnostics turns Expiries into warnings: an expired grant counts

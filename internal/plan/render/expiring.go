@@ -28,30 +28,19 @@ func daysLeft(e plan.Expiring) string {
 	return fmt.Sprintf("in %d days", e.DaysLeft)
 }
 
-// expiringWhat names the grant: "user carol (developer)".
-func expiringWhat(e plan.Expiring) string {
-	if e.Role != "" {
-		return fmt.Sprintf("%s (%s)", e.Grant, e.Role)
-	}
-	return e.Grant
-}
-
-// expiringTargets names what the grant applies to, at most max, then a count.
+// expiringTargets names what the grant applies to, at most
+// maxExpiringTargets, then a count.
 func expiringTargets(e plan.Expiring, name func(string) string) string {
-	var parts []string
-	for i, a := range e.Addresses {
-		if i == maxExpiringTargets {
-			parts = append(parts, fmt.Sprintf("and %d more", len(e.Addresses)-maxExpiringTargets))
-			break
-		}
-		parts = append(parts, name(a.String()))
-	}
-	return strings.Join(parts, ", ")
+	return firstAndMore(e.Addresses, maxExpiringTargets, func(a plan.Address) string { return name(a.String()) })
 }
 
 // expiringLine is one grant in the text view.
 func expiringLine(e plan.Expiring) string {
-	s := fmt.Sprintf("%s, %s: %s on %s", e.Expires, daysLeft(e), expiringWhat(e), expiringTargets(e, func(s string) string { return s }))
+	what := e.Grant
+	if e.Role != "" {
+		what += " (" + string(e.Role) + ")" // "user carol (developer)"
+	}
+	s := fmt.Sprintf("%s, %s: %s on %s", e.Expires, daysLeft(e), what, expiringTargets(e, func(s string) string { return s }))
 	if e.Policy != "" {
 		s += " (policy " + e.Policy + ")"
 	}
@@ -79,12 +68,11 @@ func markdownExpiring(p *plan.Plan, o Options) string {
 			break
 		}
 		what := text(e.Grant)
-		if name, ok := strings.CutPrefix(e.Grant, "user "); ok {
-			what = "user " + code(name)
-		} else if name, ok := strings.CutPrefix(e.Grant, "member group "); ok {
-			what = "member group " + code(name)
-		} else if name, ok := strings.CutPrefix(e.Grant, "role "); ok {
-			what = "role " + code(name)
+		for _, noun := range []string{"user ", "member group ", "role "} {
+			if name, ok := strings.CutPrefix(e.Grant, noun); ok {
+				what = noun + code(name)
+				break
+			}
 		}
 		if e.Role != "" {
 			what += " (" + text(string(e.Role)) + ")"

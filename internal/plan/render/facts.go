@@ -68,12 +68,12 @@ func changeFacts(c plan.Change, q quoting, src string) []fact {
 	f := func(rank int, who, key, what, prep string, person bool) fact {
 		return fact{rank: rank, who: who, key: key, what: what, prep: prep, on: c.Address.Name, groups: c.Address.Object == plan.ObjectGroup, src: src, person: person}
 	}
-	manual := func(who, key string) []fact {
+	manual := func(who string) []fact {
 		what := describe(c)
 		if what != "" {
 			what += " — "
 		}
-		fc := f(6, who, key, q.prose("needs a manual step: "+what+c.Reason), "on", false)
+		fc := f(6, who, leaf, q.prose("needs a manual step: "+what+c.Reason), "on", false)
 		if c.Address.Entry == "" {
 			fc.prep, fc.on = "", ""
 		}
@@ -86,7 +86,7 @@ func changeFacts(c plan.Change, q quoting, src string) []fact {
 		who := q.name(leaf)
 		switch {
 		case c.Action == plan.Manual:
-			return manual(who, leaf)
+			return manual(who)
 		case a == nil:
 			fc := f(0, who, leaf, q.prose("loses "+roleText(b)), "on", true)
 			if len(c.Expired) > 0 {
@@ -101,11 +101,8 @@ func changeFacts(c plan.Change, q quoting, src string) []fact {
 		case demotesAdmin(c): // from any file: an admin taken away
 			rank = 0
 		}
-		switch {
-		case b != nil && b.Via != "":
-			what = fmt.Sprintf("%s through %s → %s (direct)", roleText(b), b.Via, a.Role)
-		case b != nil:
-			what = fmt.Sprintf("%s → %s", roleText(b), a.Role)
+		if b != nil {
+			what = describe(c) // the role before and after
 		}
 		return []fact{f(rank, who, leaf, q.prose(what), "on", true)}
 	case plan.KindMemberGroup, plan.KindGroupMemberGroup:
@@ -122,18 +119,20 @@ func changeFacts(c plan.Change, q quoting, src string) []fact {
 			return []fact{f(1, q.prose("everyone with write access"), "\uffff", q.prose("may push ")+path+q.prose(" (the rule is deleted)"), "on", true)}
 		}
 		var out []fact
+		// grants adds what may push (what) for each grant of to not in from.
 		grants := func(rank int, what string, from, to *plan.PushRuleValue) {
 			if from == nil {
 				from = &plan.PushRuleValue{}
 			}
-			for _, u := range added(from.Users, to.Users) {
-				out = append(out, f(rank, q.name(u), u, what, "on", true))
-			}
-			for _, m := range added(from.MemberGroups, to.MemberGroups) {
-				out = append(out, f(rank, q.prose("member group ")+q.name(m), m, what, "on", true))
-			}
-			for _, r := range added(from.Roles, to.Roles) {
-				out = append(out, f(rank, q.prose("role ")+q.name(r), r, what, "on", true))
+			for _, l := range []struct {
+				noun     string
+				from, to []string
+			}{{"", from.Users, to.Users}, {"member group ", from.MemberGroups, to.MemberGroups}, {"role ", from.Roles, to.Roles}} {
+				for _, n := range l.to {
+					if !slices.Contains(l.from, n) {
+						out = append(out, f(rank, q.prose(l.noun)+q.name(n), n, what, "on", true))
+					}
+				}
 			}
 		}
 		if b == nil {
@@ -145,7 +144,7 @@ func changeFacts(c plan.Change, q quoting, src string) []fact {
 		return out
 	case plan.KindGroup:
 		if c.Action == plan.Manual {
-			return manual(q.prose("group ")+q.name(leaf), leaf)
+			return manual(q.prose("group ") + q.name(leaf))
 		}
 	case plan.KindGitAuth:
 		who := q.prose("Git authorization ") + q.name(leaf)
@@ -155,7 +154,7 @@ func changeFacts(c plan.Change, q quoting, src string) []fact {
 		case plan.Replace:
 			return []fact{{rank: 5, who: who, key: leaf, what: q.prose("is replaced: " + describe(c)), src: src}}
 		case plan.Manual:
-			return manual(who, leaf)
+			return manual(who)
 		}
 	}
 	return nil
@@ -211,12 +210,9 @@ func driftFacts(p *plan.Plan, q quoting) []fact {
 			continue
 		}
 		var role state.Role
-		detail, note := describe(c), ""
+		note := ""
 		if b, ok := c.Before.(*plan.MemberValue); ok {
 			role = b.Role
-		}
-		if b, ok := c.Before.(*plan.PushRuleValue); ok {
-			detail = b.String()
 		}
 		switch {
 		case c.Action == plan.Manual:
@@ -224,7 +220,7 @@ func driftFacts(p *plan.Plan, q quoting) []fact {
 		case c.Kind == plan.KindPushRule:
 			note = q.prose("deleted, it no longer restricts who may push matching files")
 		}
-		add(c.Address, c.Kind, role, strings.TrimSuffix(detail, " (removed)"), note, c.Action)
+		add(c.Address, c.Kind, role, strings.TrimSuffix(describe(c), " (removed)"), note, c.Action)
 	}
 	return out
 }
@@ -302,21 +298,18 @@ func subjects(es []*entry) [][]*entry {
 		}
 		out[i] = append(out[i], e)
 	}
-	worst := func(s []*entry) (rank, reach int) {
-		rank = s[0].rank
+	reach := func(s []*entry) (n int) {
 		for _, e := range s {
-			rank = min(rank, e.rank)
-			reach += max(1, len(e.on))
+			n += max(1, len(e.on))
 		}
-		return rank, reach
+		return n
 	}
 	for _, s := range out {
 		slices.SortStableFunc(s, func(a, b *entry) int { return cmp.Compare(a.rank, b.rank) })
 	}
+	// Each subject's worst entry is now its first.
 	slices.SortStableFunc(out, func(a, b []*entry) int {
-		ra, na := worst(a)
-		rb, nb := worst(b)
-		return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(nb, na), cmp.Compare(a[0].key, b[0].key))
+		return cmp.Or(cmp.Compare(a[0].rank, b[0].rank), cmp.Compare(reach(b), reach(a)), cmp.Compare(a[0].key, b[0].key))
 	})
 	return out
 }
@@ -347,7 +340,7 @@ func (e *entry) targets(q quoting, inline int) string {
 	if more := len(e.on) - len(shown); more > 0 {
 		list += q.prose(fmt.Sprintf(" and %d more", more))
 	}
-	return q.prose(" "+e.prep+" "+count(len(e.on), noun)+": ") + list
+	return q.prose(" "+e.prep+" "+state.Count(len(e.on), noun)+": ") + list
 }
 
 // line writes an entry as one line: what, the targets, the note and the
@@ -360,7 +353,7 @@ func (e *entry) line(q quoting, inline int) string {
 	if len(e.srcs) > 0 {
 		srcs := strings.Join(e.srcs[:min(2, len(e.srcs))], ", ")
 		if len(e.srcs) > 2 {
-			srcs += q.prose(fmt.Sprintf(" and %s", count(len(e.srcs)-2, "more line")))
+			srcs += q.prose(fmt.Sprintf(" and %s", state.Count(len(e.srcs)-2, "more line")))
 		}
 		s += q.prose(" — ") + srcs
 	}

@@ -1,9 +1,10 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/reposync/reposync/internal/plan"
@@ -45,23 +46,24 @@ const maxFolded = 100
 //  6. the details per object, inside one fold, as many as fit; the full
 //     plan's whereabouts (Options.FullPlan) and the warnings.
 //
-// It stays under Options.MaxMarkdown bytes. Every string that comes from
+// It stays under DefaultMaxMarkdown bytes. Every string that comes from
 // the spec or the live state is rendered inert (escape.go).
 func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	p = visiblePlan(p)
-	limit := o.MaxMarkdown
+	limit := o.maxMarkdown
 	if limit <= 0 {
 		limit = DefaultMaxMarkdown
 	}
 	var b strings.Builder
 	markdownHeader(&b, p)
-	attention := bySubject("### ⚠️ Look at these first\n\n", "", attentionIcon, prFacts(p, o, true), o, limit/2)
+	attentionFacts, personFacts := prFacts(p, o)
+	attention := bySubject("### ⚠️ Look at these first\n\n", "", attentionIcon, attentionFacts, o, limit/2)
 	drift := bySubject("### ❔ Changed outside the spec\n\n", driftIntro(p), driftIcon, driftFacts(p, mdQuoting), o, limit/4)
 	expiring := markdownExpiring(p, o)
 	footer := markdownFooter(p, o)
 	const reserve = 600 // the notes of what was cut
 	b.WriteString(attention)
-	b.WriteString(markdownPerPerson(p, o, limit-reserve-b.Len()-len(drift)-len(expiring)-len(footer)))
+	b.WriteString(markdownPerPerson(personFacts, o, limit-reserve-b.Len()-len(drift)-len(expiring)-len(footer)))
 	b.WriteString(drift)
 	b.WriteString(expiring)
 	b.WriteString(markdownDetails(p, o, limit-reserve-b.Len()-len(footer)))
@@ -167,32 +169,33 @@ func driftIcon(e *entry) string {
 }
 
 // prFacts are the facts of the changes the spec asks for (not those that
-// undo drift); attention keeps those a reviewer looks at first, else
-// those of "Who gains or loses what".
-func prFacts(p *plan.Plan, o Options, attention bool) []fact {
-	var out []fact
+// undo drift): those a reviewer looks at first, and those of "Who gains or
+// loses what".
+func prFacts(p *plan.Plan, o Options) (attention, person []fact) {
 	for _, c := range p.Changes {
 		if undoesDrift(c) {
 			continue
 		}
 		for _, f := range changeFacts(c, mdQuoting, o.changeSource(c)) {
-			if attention && f.rank >= 0 || !attention && f.person {
-				out = append(out, f)
+			if f.rank >= 0 {
+				attention = append(attention, f)
+			}
+			if f.person {
+				person = append(person, f)
 			}
 		}
 	}
-	return out
+	return attention, person
 }
 
 // driftIntro says what the live entries not in the spec are, and what
 // becomes of them.
 func driftIntro(p *plan.Plan) string {
+	const what = "The spec never listed these live entries: they were made in the CodeArts console or through the API. "
 	if p.Prune {
-		return "The spec never listed these live entries: they were made in the CodeArts console or through the API. " +
-			"This plan prunes them (`--prune`), so **apply undoes them** as far as the API can; they are not changes the spec asks for.\n\n"
+		return what + "This plan prunes them (`--prune`), so **apply undoes them** as far as the API can; they are not changes the spec asks for.\n\n"
 	}
-	return "The spec never listed these live entries: they were made in the CodeArts console or through the API. " +
-		"This plan leaves them as they are; `--prune` removes what the API can remove, and the nightly drift job reports them.\n\n"
+	return what + "This plan leaves them as they are; `--prune` removes what the API can remove, and the nightly drift job reports them.\n\n"
 }
 
 // bySubject writes a section of facts grouped by subject, the worst
@@ -238,8 +241,7 @@ func bySubject(heading, intro string, icon func(*entry) string, fs []fact, o Opt
 // markdownPerPerson is "Who gains or loses what": one row per person or
 // member group and what happens to them, the same on many repositories
 // folded into one expandable row, as many rows as budget bytes hold.
-func markdownPerPerson(p *plan.Plan, o Options, budget int) string {
-	fs := prFacts(p, o, false)
+func markdownPerPerson(fs []fact, o Options, budget int) string {
 	if len(fs) == 0 {
 		return ""
 	}
@@ -247,18 +249,13 @@ func markdownPerPerson(p *plan.Plan, o Options, budget int) string {
 		fs[i].rank, fs[i].src = 0, "" // one row whatever the source
 	}
 	es := group(fs)
-	sort.SliceStable(es, func(i, j int) bool {
-		if es[i].who != es[j].who {
-			return es[i].who < es[j].who
-		}
-		return es[i].what < es[j].what
-	})
+	slices.SortStableFunc(es, func(a, b *entry) int { return cmp.Or(cmp.Compare(a.who, b.who), cmp.Compare(a.what, b.what)) })
 	var b strings.Builder
 	b.WriteString("### Who gains or loses what\n\n| who | change |\n|---|---|\n")
 	for i, e := range es {
 		r := fmt.Sprintf("| %s | %s |\n", cell(e.who), cell(foldedTargets(e)))
 		if len(r) > (budget-b.Len())/2 && i > 0 || len(r) > budget-b.Len() {
-			fmt.Fprintf(&b, "\n_…and %s%s._\n", count(len(es)-i, "more row"), o.fullPlanNote())
+			fmt.Fprintf(&b, "\n_…and %s%s._\n", state.Count(len(es)-i, "more row"), o.fullPlanNote())
 			break
 		}
 		b.WriteString(r)
@@ -302,23 +299,18 @@ func markdownDetails(p *plan.Plan, o Options, budget int) string {
 	}
 	blocks := detailBlocks(p, o)
 	var inner strings.Builder
-	shown := 0
+	shown, shownChanges := 0, 0
 	for _, blk := range blocks {
 		if inner.Len()+len(blk.text) > budget-200 {
 			break
 		}
 		inner.WriteString(blk.text)
-		shown++
+		shown, shownChanges = shown+1, shownChanges+blk.changes
 	}
+	what := fmt.Sprintf("%s, %s", state.Count(len(blocks), "object"), state.Count(len(p.Changes), "change"))
 	if shown < len(blocks) {
-		rest := 0
-		for _, blk := range blocks[shown:] {
-			rest += blk.changes
-		}
-		fmt.Fprintf(&inner, "_…not shown here, to keep this comment short: %s with %s%s._\n\n", count(len(blocks)-shown, "more object"), count(rest, "change"), o.fullPlanNote())
-	}
-	what := fmt.Sprintf("%s, %s", count(len(blocks), "object"), count(len(p.Changes), "change"))
-	if shown < len(blocks) {
+		fmt.Fprintf(&inner, "_…not shown here, to keep this comment short: %s with %s%s._\n\n",
+			state.Count(len(blocks)-shown, "more object"), state.Count(len(p.Changes)-shownChanges, "change"), o.fullPlanNote())
 		what += fmt.Sprintf(" (%d of the objects here)", shown)
 	}
 	return fmt.Sprintf("### Details\n\n<details><summary>Every change, by repository and group: %s</summary>\n\n%s</details>\n\n", what, inner.String())
@@ -355,7 +347,7 @@ func detailBlocks(p *plan.Plan, o Options) []block {
 	for _, key := range order {
 		bk := buckets[key]
 		var b strings.Builder
-		fmt.Fprintf(&b, "<details><summary><b>%s</b> — %s</summary>\n\n", bk.title, count(len(bk.changes), "change"))
+		fmt.Fprintf(&b, "<details><summary><b>%s</b> — %s</summary>\n\n", bk.title, state.Count(len(bk.changes), "change"))
 		b.WriteString("| | what | change | source |\n|---|---|---|---|\n")
 		var diffs []string
 		for _, c := range bk.changes {
@@ -421,9 +413,6 @@ func displayLeaf(c plan.Change) string {
 	}
 	return code(c.Address.String())
 }
-
-// count renders "1 change", "2 changes", "3 repositories".
-var count = state.Count
 
 func shortDigest(d string) string {
 	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {

@@ -7,6 +7,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/reposync/reposync/internal/plan"
@@ -30,8 +31,6 @@ var Formats = []Format{FormatText, FormatMarkdown, FormatJSON}
 type Options struct {
 	// Color adds ANSI colours (text only); set it only for a terminal.
 	Color bool
-	// MaxMarkdown caps the Markdown size in bytes; 0 means DefaultMaxMarkdown.
-	MaxMarkdown int
 	// SourceLink turns a spec source ("file:line", relative to the
 	// repository root) into a URL of that line at commit rev — "" for the
 	// reviewed commit, the base revision for a grant the change removed —
@@ -44,6 +43,10 @@ type Options struct {
 	// Owners are the owners of each scope, by the scope's file as
 	// Change.Scope names it: a scoped change names them.
 	Owners map[string][]string
+
+	// maxMarkdown caps the Markdown size in bytes (tests cut smaller
+	// comments); 0 means DefaultMaxMarkdown.
+	maxMarkdown int
 }
 
 // DefaultMaxMarkdown keeps a PR comment under the 65 536-character limit of
@@ -65,10 +68,8 @@ func Render(w io.Writer, p *plan.Plan, f Format, o Options) error {
 
 // ParseFormat checks a --format value.
 func ParseFormat(s string) (Format, error) {
-	for _, f := range Formats {
-		if string(f) == s {
-			return f, nil
-		}
+	if slices.Contains(Formats, Format(s)) {
+		return Format(s), nil
 	}
 	return "", fmt.Errorf("unknown format %q: choose text, markdown or json", s)
 }
@@ -195,11 +196,11 @@ func changeDiff(c plan.Change) []string {
 			return nil
 		}
 		a, _ := c.After.(*plan.PushRuleValue)
-		return unifiedLines(ruleLines(b), ruleLines(a))
+		return LineDiff("before", "after", ruleLines(b), ruleLines(a))
 	case *plan.GroupValue:
 		a, _ := c.After.(*plan.GroupValue)
 		if old, changed := descriptionChange(b, a); changed && multiline(old, *a.Description) {
-			return unifiedLines(withNewline(old), withNewline(*a.Description))
+			return LineDiff("before", "after", withNewline(old), withNewline(*a.Description))
 		}
 	}
 	return nil
@@ -221,18 +222,17 @@ func ruleLines(v *plan.PushRuleValue) string {
 	return "users: " + list(v.Users) + "\nmember_groups: " + list(v.MemberGroups) + "\nroles: " + list(v.Roles) + "\n"
 }
 
-func added(before, after []string) []string {
-	have := map[string]bool{}
-	for _, s := range before {
-		have[s] = true
+// firstAndMore writes the first n items through name, then how many more
+// there are: "a, b, c, and 2 more".
+func firstAndMore[T any](items []T, n int, name func(T) string) string {
+	parts := make([]string, 0, n+1)
+	for _, it := range items[:min(n, len(items))] {
+		parts = append(parts, name(it))
 	}
-	var out []string
-	for _, s := range after {
-		if !have[s] {
-			out = append(out, s)
-		}
+	if len(items) > n {
+		parts = append(parts, fmt.Sprintf("and %d more", len(items)-n))
 	}
-	return out
+	return strings.Join(parts, ", ")
 }
 
 // demotesAdmin reports whether a change takes a direct admin role away

@@ -111,7 +111,7 @@ func TestMarkdownStaysUnderLimit(t *testing.T) {
 	p.Summary.Delete++
 	for _, limit := range []int{DefaultMaxMarkdown, 20_000} {
 		var buf bytes.Buffer
-		if err := Markdown(&buf, p, Options{MaxMarkdown: limit}); err != nil {
+		if err := Markdown(&buf, p, Options{maxMarkdown: limit}); err != nil {
 			t.Fatal(err)
 		}
 		out := buf.String()

@@ -17,23 +17,12 @@ func scopeLine(s *plan.Scope, quote func(string) string) string {
 	if s == nil {
 		return ""
 	}
-	list := func(items []string) string {
-		var parts []string
-		for i, it := range items {
-			if i == scopeShown {
-				parts = append(parts, fmt.Sprintf("and %d more", len(items)-scopeShown))
-				break
-			}
-			parts = append(parts, quote(it))
-		}
-		return strings.Join(parts, ", ")
-	}
 	var covers []string
 	if len(s.Repositories) > 0 {
-		covers = append(covers, "repositories matching "+list(s.Repositories))
+		covers = append(covers, "repositories matching "+firstAndMore(s.Repositories, scopeShown, quote))
 	}
 	if len(s.Groups) > 0 {
-		covers = append(covers, "groups matching "+list(s.Groups))
+		covers = append(covers, "groups matching "+firstAndMore(s.Groups, scopeShown, quote))
 	}
 	if s.GitAuths {
 		covers = append(covers, "the Git authorizations")

@@ -138,12 +138,6 @@ func textChange(bw *bufio.Writer, c plan.Change, o Options, paint func(code, s s
 	}
 }
 
-// unifiedLines diffs two small texts line by line and returns them prefixed
-// with "--- before"/"+++ after" headers and ' ', '-' or '+'.
-func unifiedLines(before, after string) []string {
-	return LineDiff("before", "after", before, after)
-}
-
 // LineDiff diffs two small texts line by line: "--- beforeName" and
 // "+++ afterName" headers, then every line prefixed with ' ', '-' or '+'
 // and a space (the whole texts, for files short enough to read at once).
