@@ -265,15 +265,6 @@ func ruleText(r state.PushRule) string {
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // conflicts collects each distinct conflict once, however many repositories
 // it shows up in.
 type conflict struct {
