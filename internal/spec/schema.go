@@ -45,32 +45,28 @@ var schemaIndex = sync.OnceValue(func() map[string]*jsonschema.Schema {
 	if err != nil {
 		return nil
 	}
-	return indexSchemas(sch)
+	return indexSchemas(sch, map[string]*jsonschema.Schema{})
 })
 
-// indexSchemas lists s and every schema below it through the keywords the
-// quick check reads, by JSON pointer ("" for the root, "/$defs/groupPath").
-func indexSchemas(s *jsonschema.Schema) map[string]*jsonschema.Schema {
-	index := map[string]*jsonschema.Schema{}
-	var walk func(s *jsonschema.Schema)
-	walk = func(s *jsonschema.Schema) {
-		_, ptr, _ := strings.Cut(s.Location, "#")
-		if index[ptr] != nil {
-			return
-		}
-		index[ptr] = s
-		subs := append([]*jsonschema.Schema{s.Ref, s.PropertyNames, s.Items2020}, s.AnyOf...)
-		subs = slices.AppendSeq(subs, maps.Values(s.Properties))
-		if a, ok := s.AdditionalProperties.(*jsonschema.Schema); ok {
-			subs = append(subs, a)
-		}
-		for _, sub := range subs {
-			if sub != nil {
-				walk(sub)
-			}
+// indexSchemas adds s and every schema below it through the keywords the
+// quick check reads to index, by JSON pointer ("" for the root,
+// "/$defs/groupPath").
+func indexSchemas(s *jsonschema.Schema, index map[string]*jsonschema.Schema) map[string]*jsonschema.Schema {
+	_, ptr, _ := strings.Cut(s.Location, "#")
+	if index[ptr] != nil {
+		return index
+	}
+	index[ptr] = s
+	subs := append([]*jsonschema.Schema{s.Ref, s.PropertyNames, s.Items2020}, s.AnyOf...)
+	subs = slices.AppendSeq(subs, maps.Values(s.Properties))
+	if a, ok := s.AdditionalProperties.(*jsonschema.Schema); ok {
+		subs = append(subs, a)
+	}
+	for _, sub := range subs {
+		if sub != nil {
+			indexSchemas(sub, index)
 		}
 	}
-	walk(s)
 	return index
 }
 
