@@ -21,9 +21,9 @@ import (
 type builder struct {
 	d     *state.Desired
 	diags Diagnostics
-	// seen remembers where each key was first defined, per section (nil in
-	// a fragment), and order lists the claims in the order they were made.
-	seen  map[claimID]claimed
+	// seen remembers where each key was first defined, per section; a
+	// fragment has none, and lists its claims in order instead.
+	seen  map[claimID]state.Source
 	order []claimed
 	// badPatterns holds the policies with a pattern already reported as
 	// bad, so the checks do not judge them by the patterns that are left.
@@ -60,7 +60,7 @@ func newBuilder() *builder {
 			// Groups and GitAuths stay nil until a file has the key: a
 			// section left out is not managed, so nothing in it is pruned.
 		},
-		seen:         map[claimID]claimed{},
+		seen:         map[claimID]state.Source{},
 		badPatterns:  map[string]bool{},
 		patternDiags: map[string]Diagnostics{},
 		scopes:       map[string]*state.FileScope{},
@@ -85,10 +85,9 @@ func (b *builder) presize(frags []*builder) {
 			n += len(f.order)
 		}
 	}
-	seen := make(map[claimID]claimed, len(b.seen)+n)
+	seen := make(map[claimID]state.Source, len(b.seen)+n)
 	maps.Copy(seen, b.seen)
 	b.seen = seen
-	b.order = slices.Grow(b.order, n)
 }
 
 // merge adds a fragment built from the next file, claiming each of its keys.
@@ -203,184 +202,164 @@ func integer(n *yaml.Node) (int64, bool) {
 // error naming both places.
 func (b *builder) claim(section, what, key string, s state.Source) bool {
 	id := claimID{section, key}
-	c := claimed{id, s, what}
 	if b.seen == nil { // a fragment
-		b.order = append(b.order, c)
+		b.order = append(b.order, claimed{id, s, what})
 		return true
 	}
 	if first, ok := b.seen[id]; ok {
-		p, msg := yamlPath{section, key}, fmt.Sprintf("%s `%s` is defined twice: here and at %s", what, key, first.src.Position())
+		p, msg := yamlPath{section, key}, fmt.Sprintf("%s `%s` is defined twice: here and at %s", what, key, first.Position())
 		if key == "" { // a setting that exists once per spec
-			p, msg = yamlPath{section}, fmt.Sprintf("%s is set in more than one file: here and at %s", what, first.src.Position())
+			p, msg = yamlPath{section}, fmt.Sprintf("%s is set in more than one file: here and at %s", what, first.Position())
 		}
-		b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: s.File, Line: s.Line, Column: s.Column,
-			Path: p.String(), Message: msg})
+		b.diags = append(b.diags, diagAt(SeverityError, s, p, msg))
 		return false
 	}
-	b.seen[id] = c
-	b.order = append(b.order, c)
+	b.seen[id] = s
 	return true
 }
 
+// add builds a document's top-level sections.
 func (b *builder) add(doc *document) {
 	f := doc.file
 	for _, top := range entries(doc.root) {
 		b.tops = append(b.tops, topKey{top.key, src(f, top.keyN)})
+		isMap := top.value.Kind == yaml.MappingNode
 		switch top.key {
 		case "project":
 			if s, ok := str(top.value); ok && b.claim("project", "`project`", "", src(f, top.keyN)) {
 				b.d.Project, b.d.ProjectSource = s, src(f, top.keyN)
 			}
 		case "settings":
-			if top.value.Kind != yaml.MappingNode || !b.claim("settings", "`settings`", "", src(f, top.keyN)) {
-				continue
-			}
-			b.d.Settings.Source = src(f, top.keyN)
-			for _, e := range entries(top.value) {
-				switch e.key {
-				case "prune":
-					var v bool
-					if e.value.ShortTag() == "!!bool" && e.value.Decode(&v) == nil {
-						b.d.Settings.Prune = &v
-					}
-				case "unmanaged":
-					b.d.Settings.Unmanaged = patterns(f, e.value, yamlPath{"settings", "unmanaged"}, &b.diags)
-				case "max_deletes", "min_admins":
-					if v, ok := integer(e.value); ok && v >= 0 && v <= 1<<31 {
-						iv := int(v)
-						if e.key == "max_deletes" {
-							b.d.Settings.MaxDeletes = &iv
-						} else {
-							b.d.Settings.MinAdmins = &iv
-						}
-					}
-				}
+			if isMap && b.claim("settings", "`settings`", "", src(f, top.keyN)) {
+				b.settings(f, top)
 			}
 		case "users":
-			for _, e := range entries(top.value) {
-				if !b.claim("users", "user pin", e.key, src(f, e.keyN)) {
-					continue
-				}
-				pin := state.UserPin{Name: e.key, Source: src(f, e.keyN)}
-				for _, fe := range entries(e.value) {
-					switch fe.key {
-					case "id":
-						pin.ID, _ = integer(fe.value)
-					case "iam_id":
-						pin.IAMID, _ = str(fe.value)
-					}
-				}
-				b.d.Users[e.key] = pin
-			}
+			section(b, f, top, "user pin", b.d.Users, func(_ string, e entry, s state.Source) state.UserPin {
+				pin := state.UserPin{Name: e.key, Source: s}
+				fields(e.value, map[string]any{"id": &pin.ID, "iam_id": &pin.IAMID})
+				return pin
+			})
 		case "member_groups":
-			for _, e := range entries(top.value) {
-				if !b.claim("member_groups", "member group pin", e.key, src(f, e.keyN)) {
-					continue
-				}
-				pin := state.MemberGroupPin{Name: e.key, Source: src(f, e.keyN)}
-				for _, fe := range entries(e.value) {
-					switch fe.key {
-					case "id":
-						pin.ID, _ = str(fe.value)
-					case "team_id":
-						pin.TeamID, _ = integer(fe.value)
-					}
-				}
-				b.d.MemberGroups[e.key] = pin
-			}
+			section(b, f, top, "member group pin", b.d.MemberGroups, func(_ string, e entry, s state.Source) state.MemberGroupPin {
+				pin := state.MemberGroupPin{Name: e.key, Source: s}
+				fields(e.value, map[string]any{"id": &pin.ID, "team_id": &pin.TeamID})
+				return pin
+			})
 		case "roles":
-			for _, e := range entries(top.value) {
-				if !b.claim("roles", "role pin", e.key, src(f, e.keyN)) {
-					continue
-				}
-				pin := state.RolePin{Name: e.key, Source: src(f, e.keyN)}
-				for _, fe := range entries(e.value) {
-					if fe.key == "id" {
-						pin.ID, _ = str(fe.value)
-					}
-				}
-				b.d.Roles[e.key] = pin
-			}
+			section(b, f, top, "role pin", b.d.Roles, func(_ string, e entry, s state.Source) state.RolePin {
+				pin := state.RolePin{Name: e.key, Source: s}
+				fields(e.value, map[string]any{"id": &pin.ID})
+				return pin
+			})
 		case "scope":
 			b.diags = append(b.diags, movedScope(f, doc.rel, top))
 		case "scopes":
-			b.addScopes(f, top)
+			section(b, f, top, "scope", b.scopes, b.scope)
 		case "groups":
-			if b.d.Groups == nil && top.value.Kind == yaml.MappingNode {
+			if b.d.Groups == nil && isMap {
 				b.d.Groups = map[string]*state.Group{}
 			}
-			b.listsGroups = b.listsGroups || top.value.Kind == yaml.MappingNode
-			for _, e := range entries(top.value) {
-				if !b.claim("groups", "group", e.key, src(f, e.keyN)) {
-					continue
-				}
-				g := &state.Group{Path: e.key, Source: src(f, e.keyN)}
-				for _, fe := range entries(e.value) {
-					switch fe.key {
-					case "visibility":
-						g.Visibility, _ = str(fe.value)
-					case "description":
-						if s, ok := str(fe.value); ok {
-							g.Description = &s
-						}
-					case "member_groups":
-						g.MemberGroups = nonNil(b.refs(f, fe.value, yamlPath{"groups", e.key, "member_groups"}))
-					}
-				}
-				b.d.Groups[e.key] = g
-			}
+			b.listsGroups = b.listsGroups || isMap
+			section(b, f, top, "group", b.d.Groups, b.group)
 		case "repositories":
-			for _, e := range entries(top.value) {
-				if !b.claim("repositories", "repository", e.key, src(f, e.keyN)) {
-					continue
-				}
-				r := &state.Repository{Path: e.key, Source: src(f, e.keyN)}
-				for _, fe := range entries(e.value) {
-					switch fe.key {
-					case "members":
-						r.Members = b.members(f, fe.value, yamlPath{"repositories", e.key, "members"})
-					case "member_groups":
-						r.MemberGroups = nonNil(b.refs(f, fe.value, yamlPath{"repositories", e.key, "member_groups"}))
-					case "push_rules":
-						r.PushRules = b.pushRules(f, fe.value, yamlPath{"repositories", e.key, "push_rules"})
-					}
-				}
-				b.d.Repositories[e.key] = r
-			}
+			section(b, f, top, "repository", b.d.Repositories, b.repository)
 		case "policies":
-			for _, e := range entries(top.value) {
-				if !b.claim("policies", "policy", e.key, src(f, e.keyN)) {
-					continue
-				}
-				b.d.Policies[e.key] = b.policy(f, e)
-			}
+			section(b, f, top, "policy", b.d.Policies, b.policy)
 		case "git_auths":
-			if b.d.GitAuths == nil && top.value.Kind == yaml.MappingNode {
+			if b.d.GitAuths == nil && isMap {
 				b.d.GitAuths = map[string]*state.GitAuth{}
 			}
-			for _, e := range entries(top.value) {
-				if !b.claim("git_auths", "Git authorization", e.key, src(f, e.keyN)) {
-					continue
+			section(b, f, top, "Git authorization", b.d.GitAuths, func(_ string, e entry, s state.Source) *state.GitAuth {
+				a := &state.GitAuth{Name: e.key, Source: s}
+				fields(e.value, map[string]any{"repo_type": &a.RepoType, "user": &a.User, "password_env": &a.PasswordEnv})
+				return a
+			})
+		}
+	}
+}
+
+// fields reads the entries of mapping n that name a place in into: a
+// string for a *string, a whole number for an *int64. A value that does
+// not read as one leaves the zero value (the schema reported it).
+func fields(n *yaml.Node, into map[string]any) {
+	for _, e := range entries(n) {
+		switch p := into[e.key].(type) {
+		case *string:
+			*p, _ = str(e.value)
+		case *int64:
+			*p, _ = integer(e.value)
+		}
+	}
+}
+
+// section reads each entry of a top-level section of file f into m,
+// claiming its key first: an entry whose key is claimed already is left out.
+func section[V any](b *builder, f string, top entry, what string, m map[string]V, read func(f string, e entry, s state.Source) V) {
+	for _, e := range entries(top.value) {
+		if s := src(f, e.keyN); b.claim(top.key, what, e.key, s) {
+			m[e.key] = read(f, e, s)
+		}
+	}
+}
+
+func (b *builder) settings(f string, top entry) {
+	b.d.Settings.Source = src(f, top.keyN)
+	for _, e := range entries(top.value) {
+		switch e.key {
+		case "prune":
+			var v bool
+			if e.value.ShortTag() == "!!bool" && e.value.Decode(&v) == nil {
+				b.d.Settings.Prune = &v
+			}
+		case "unmanaged":
+			b.d.Settings.Unmanaged = patterns(f, e.value, yamlPath{"settings", "unmanaged"}, &b.diags)
+		case "max_deletes", "min_admins":
+			if v, ok := integer(e.value); ok && v >= 0 && v <= 1<<31 {
+				iv := int(v)
+				if e.key == "max_deletes" {
+					b.d.Settings.MaxDeletes = &iv
+				} else {
+					b.d.Settings.MinAdmins = &iv
 				}
-				a := &state.GitAuth{Name: e.key, Source: src(f, e.keyN)}
-				for _, fe := range entries(e.value) {
-					switch fe.key {
-					case "repo_type":
-						a.RepoType, _ = str(fe.value)
-					case "user":
-						a.User, _ = str(fe.value)
-					case "password_env":
-						a.PasswordEnv, _ = str(fe.value)
-					}
-				}
-				b.d.GitAuths[e.key] = a
 			}
 		}
 	}
 }
 
-func (b *builder) policy(f string, e entry) *state.Policy {
-	p := &state.Policy{Name: e.key, Source: src(f, e.keyN)}
+func (b *builder) group(f string, e entry, s state.Source) *state.Group {
+	g := &state.Group{Path: e.key, Source: s}
+	for _, fe := range entries(e.value) {
+		switch fe.key {
+		case "visibility":
+			g.Visibility, _ = str(fe.value)
+		case "description":
+			if s, ok := str(fe.value); ok {
+				g.Description = &s
+			}
+		case "member_groups":
+			g.MemberGroups = nonNil(b.refs(f, fe.value, yamlPath{"groups", e.key, "member_groups"}))
+		}
+	}
+	return g
+}
+
+func (b *builder) repository(f string, e entry, s state.Source) *state.Repository {
+	r := &state.Repository{Path: e.key, Source: s}
+	for _, fe := range entries(e.value) {
+		switch fe.key {
+		case "members":
+			r.Members = b.members(f, fe.value, yamlPath{"repositories", e.key, "members"})
+		case "member_groups":
+			r.MemberGroups = nonNil(b.refs(f, fe.value, yamlPath{"repositories", e.key, "member_groups"}))
+		case "push_rules":
+			r.PushRules = b.pushRules(f, fe.value, yamlPath{"repositories", e.key, "push_rules"})
+		}
+	}
+	return r
+}
+
+func (b *builder) policy(f string, e entry, s state.Source) *state.Policy {
+	p := &state.Policy{Name: e.key, Source: s}
 	for _, fe := range entries(e.value) {
 		switch fe.key {
 		case "description":
@@ -416,8 +395,7 @@ func patterns(f string, list *yaml.Node, at yamlPath, diags *Diagnostics) []stat
 		}
 		pat, err := state.ParsePattern(text)
 		if err != nil {
-			*diags = append(*diags, Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
-				Path: append(slices.Clone(at), i).String(), Message: badPatternMessage(text)})
+			*diags = append(*diags, diagAt(SeverityError, src(f, it), at.index(i), badPatternMessage(text)))
 			continue
 		}
 		pat.Source = src(f, it)

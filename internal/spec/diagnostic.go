@@ -50,24 +50,27 @@ func (d Diagnostic) String() string {
 	return b.String()
 }
 
+// diagAt is a diagnostic about the value written at s, whose YAML path is p.
+func diagAt(sev Severity, s state.Source, p yamlPath, msg string) Diagnostic {
+	return Diagnostic{Severity: sev, File: s.File, Line: s.Line, Column: s.Column, Path: p.String(), Message: msg}
+}
+
 // Diagnostics is a list of problems, reported all at once.
 type Diagnostics []Diagnostic
 
+func isError(d Diagnostic) bool { return d.Severity == SeverityError }
+
 // HasErrors reports whether any diagnostic is an error.
-func (ds Diagnostics) HasErrors() bool {
-	return slices.ContainsFunc(ds, func(d Diagnostic) bool { return d.Severity == SeverityError })
-}
+func (ds Diagnostics) HasErrors() bool { return slices.ContainsFunc(ds, isError) }
 
 // Count returns the number of errors and warnings.
 func (ds Diagnostics) Count() (errs, warns int) {
 	for _, d := range ds {
-		if d.Severity == SeverityError {
+		if isError(d) {
 			errs++
-		} else {
-			warns++
 		}
 	}
-	return errs, warns
+	return errs, len(ds) - errs
 }
 
 // Sort orders diagnostics by file, line, column, then message, and drops exact
@@ -88,16 +91,15 @@ func (ds Diagnostics) Sort() Diagnostics {
 
 // Error makes a failed load usable as an error: the first problem and a count.
 func (ds Diagnostics) Error() string {
-	errs, _ := ds.Count()
-	for _, d := range ds {
-		if d.Severity == SeverityError {
-			if errs == 1 {
-				return d.String()
-			}
-			return fmt.Sprintf("%s (and %d more errors)", d, errs-1)
-		}
+	i := slices.IndexFunc(ds, isError)
+	switch errs, _ := ds.Count(); {
+	case i < 0:
+		return "no errors"
+	case errs == 1:
+		return ds[i].String()
+	default:
+		return fmt.Sprintf("%s (and %d more errors)", ds[i], errs-1)
 	}
-	return "no errors"
 }
 
 // yamlPath is the YAML path of a value: a list of keys and indexes.
@@ -127,14 +129,8 @@ func (p yamlPath) String() string {
 func (p yamlPath) key(k string) yamlPath { return append(slices.Clip(p), k) }
 func (p yamlPath) index(i int) yamlPath  { return append(slices.Clip(p), i) }
 
+// plainKey reports whether a key is written as it is in a path: letters,
+// digits, `_` and `-`.
 func plainKey(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
+	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return r == '.' || !asciiNameRune(r) })
 }

@@ -69,7 +69,6 @@ func conflictsOf(d *state.Desired, repoPaths []string) Diagnostics {
 // expandPolicy is a policy with its keys sorted once, not once per path.
 type expandPolicy struct {
 	name    string
-	by      string // "policy NAME", as conflicts name it
 	pol     *state.Policy
 	members []string
 	rules   []string
@@ -79,24 +78,18 @@ type expandPolicy struct {
 }
 
 func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state.EffectiveRepository, Diagnostics) {
-	paths := slices.Clone(repoPaths)
-	for p := range d.Repositories {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
+	paths := slices.AppendSeq(slices.Clone(repoPaths), maps.Keys(d.Repositories))
+	slices.Sort(paths)
 	paths = slices.Compact(paths)
 
 	pols := make([]expandPolicy, 0, len(d.Policies))
-	for _, n := range sortedKeys(d.Policies) {
+	for _, n := range slices.Sorted(maps.Keys(d.Policies)) {
 		pol := d.Policies[n]
-		pols = append(pols, expandPolicy{name: n, by: "policy " + n, pol: pol, members: sortedKeys(pol.Members), rules: sortedKeys(pol.PushRules),
-			scope: d.Scopes[pol.Source.File]})
+		pols = append(pols, expandPolicy{name: n, pol: pol, scope: d.Scopes[pol.Source.File],
+			members: slices.Sorted(maps.Keys(pol.Members)), rules: slices.Sorted(maps.Keys(pol.PushRules))})
 	}
 
-	var out map[string]*state.EffectiveRepository
-	if build {
-		out = map[string]*state.EffectiveRepository{}
-	}
+	out := map[string]*state.EffectiveRepository{}
 	cs := &conflicts{seen: map[string]*conflict{}}
 	var selected []*expandPolicy
 	for _, path := range paths {
@@ -110,119 +103,132 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 		if !listed && d.OutOfScope(path) {
 			continue // settings.unmanaged: no policy reaches it
 		}
-		if !build && len(selected) == 0 {
-			continue // nothing can conflict
+		if len(selected) == 0 && (!build || !listed) {
+			continue // nothing to expand, and nothing can conflict
 		}
-		if !listed && len(selected) == 0 {
-			continue
-		}
-		eff := &state.EffectiveRepository{Path: path}
-		// ownMembers and ownRules say whether eff's maps may be written:
-		// without build, they start as the repository's own maps and are
-		// copied only when a policy adds an entry.
-		ownMembers, ownRules := false, false
+		x := expansion{eff: &state.EffectiveRepository{Path: path}, build: build, cs: cs}
 		if listed {
-			eff.Listed, eff.Source = true, r.Source
-			if r.Members != nil {
-				eff.Members, eff.MembersAuthoritative = r.Members, true
-				if build {
-					eff.Members, ownMembers = maps.Clone(r.Members), true
-				}
-			}
-			if r.MemberGroups != nil {
-				eff.MemberGroups, eff.MemberGroupsAuthoritative = r.MemberGroups, true
-				if build {
-					eff.MemberGroups = slices.Clone(r.MemberGroups)
-				}
-			}
-			if r.PushRules != nil {
-				eff.PushRules, eff.PushRulesAuthoritative = r.PushRules, true
-				if build {
-					eff.PushRules, ownRules = maps.Clone(r.PushRules), true
-				}
-			}
-		}
-		// Where each entry added by a policy came from, to name both sides
-		// of a conflict; an entry not in these came from the repository.
-		var memberFrom, ruleFrom map[string]string
-		from := func(m map[string]string, key string) string {
-			if by, ok := m[key]; ok {
-				return by
-			}
-			return "repository " + path
+			x.own(r)
 		}
 		for i, ep := range selected {
-			pol := ep.pol
 			// Without build, what the last policy adds matters to no one.
 			record := build || i < len(selected)-1
-			eff.Policies = append(eff.Policies, ep.name)
-			if pol.Members != nil && eff.Members == nil && record {
-				eff.Members, ownMembers = map[string]state.Member{}, true
+			x.eff.Policies = append(x.eff.Policies, ep.name)
+			x.addMembers(ep, record)
+			if ep.pol.MemberGroups != nil && build {
+				x.addMemberGroups(ep)
 			}
-			for _, user := range ep.members {
-				m := pol.Members[user]
-				if have, ok := eff.Members[user]; ok {
-					if have.Role != m.Role {
-						cs.add(path, "member", user,
-							fmt.Sprintf("`%s` in %s (%s)", have.Role, from(memberFrom, user), have.Source),
-							fmt.Sprintf("`%s` in %s (%s)", m.Role, ep.by, m.Source), m.Source)
-					}
-					continue
-				}
-				if !record {
-					continue
-				}
-				if !ownMembers {
-					eff.Members, ownMembers = maps.Clone(eff.Members), true
-				}
-				if memberFrom == nil {
-					memberFrom = map[string]string{}
-				}
-				m.Policy = ep.name
-				eff.Members[user], memberFrom[user] = m, ep.by
-			}
-			if pol.MemberGroups != nil && build {
-				if eff.MemberGroups == nil {
-					eff.MemberGroups = []state.Ref{}
-				}
-				for _, mg := range pol.MemberGroups {
-					if !slices.ContainsFunc(eff.MemberGroups, func(r state.Ref) bool { return r.Name == mg.Name }) {
-						mg.Policy = ep.name
-						eff.MemberGroups = append(eff.MemberGroups, mg)
-					}
-				}
-			}
-			if pol.PushRules != nil && eff.PushRules == nil && record {
-				eff.PushRules, ownRules = map[string]state.PushRule{}, true
-			}
-			for _, rp := range ep.rules {
-				rule := pol.PushRules[rp]
-				if have, ok := eff.PushRules[rp]; ok {
-					if !SameRule(have, rule) {
-						cs.add(path, "push rule", rp,
-							fmt.Sprintf("%s in %s (%s)", ruleText(have), from(ruleFrom, rp), have.Source),
-							fmt.Sprintf("%s in %s (%s)", ruleText(rule), ep.by, rule.Source), rule.Source)
-					}
-					continue
-				}
-				if !record {
-					continue
-				}
-				if !ownRules {
-					eff.PushRules, ownRules = maps.Clone(eff.PushRules), true
-				}
-				if ruleFrom == nil {
-					ruleFrom = map[string]string{}
-				}
-				rule.Policy = ep.name
-				eff.PushRules[rp], ruleFrom[rp] = rule, ep.by
-			}
+			x.addRules(ep, record)
 		}
 		if build {
-			out[path] = eff
+			out[path] = x.eff
 		}
 	}
 	return out, cs.diagnostics()
+}
+
+// expansion is the effective access of one repository as the policies
+// that select it add to it.
+type expansion struct {
+	eff   *state.EffectiveRepository
+	build bool
+	cs    *conflicts
+	// ownMembers and ownRules say whether eff's maps may be written:
+	// without build, they start as the repository's own maps and are
+	// copied only when a policy adds an entry.
+	ownMembers, ownRules bool
+}
+
+// own starts from the repository's own lists.
+func (x *expansion) own(r *state.Repository) {
+	eff := x.eff
+	eff.Listed, eff.Source = true, r.Source
+	eff.Members, eff.MembersAuthoritative = r.Members, r.Members != nil
+	eff.MemberGroups, eff.MemberGroupsAuthoritative = r.MemberGroups, r.MemberGroups != nil
+	eff.PushRules, eff.PushRulesAuthoritative = r.PushRules, r.PushRules != nil
+	if x.build {
+		eff.Members, eff.MemberGroups, eff.PushRules = maps.Clone(r.Members), slices.Clone(r.MemberGroups), maps.Clone(r.PushRules)
+		x.ownMembers, x.ownRules = r.Members != nil, r.PushRules != nil
+	}
+}
+
+// from names where an entry of the repository's came from, to name both
+// sides of a conflict: the policy that added it, or the repository.
+func from(path, policy string) string {
+	if policy != "" {
+		return "policy " + policy
+	}
+	return "repository " + path
+}
+
+// addMembers adds a policy's members; with record unset, it only finds
+// the conflicts.
+func (x *expansion) addMembers(ep *expandPolicy, record bool) {
+	eff := x.eff
+	if ep.pol.Members != nil && eff.Members == nil && record {
+		eff.Members, x.ownMembers = map[string]state.Member{}, true
+	}
+	for _, user := range ep.members {
+		m := ep.pol.Members[user]
+		if have, ok := eff.Members[user]; ok {
+			if have.Role != m.Role {
+				x.cs.add(eff.Path, "member", user,
+					fmt.Sprintf("`%s` in %s (%s)", have.Role, from(eff.Path, have.Policy), have.Source),
+					fmt.Sprintf("`%s` in %s (%s)", m.Role, from(eff.Path, ep.name), m.Source), m.Source)
+			}
+			continue
+		}
+		if !record {
+			continue
+		}
+		if !x.ownMembers {
+			eff.Members, x.ownMembers = maps.Clone(eff.Members), true
+		}
+		m.Policy = ep.name
+		eff.Members[user] = m
+	}
+}
+
+// addMemberGroups attaches a policy's member groups not attached yet.
+func (x *expansion) addMemberGroups(ep *expandPolicy) {
+	eff := x.eff
+	if eff.MemberGroups == nil {
+		eff.MemberGroups = []state.Ref{}
+	}
+	for _, mg := range ep.pol.MemberGroups {
+		if !slices.ContainsFunc(eff.MemberGroups, func(r state.Ref) bool { return r.Name == mg.Name }) {
+			mg.Policy = ep.name
+			eff.MemberGroups = append(eff.MemberGroups, mg)
+		}
+	}
+}
+
+// addRules adds a policy's push rules; with record unset, it only finds
+// the conflicts.
+func (x *expansion) addRules(ep *expandPolicy, record bool) {
+	eff := x.eff
+	if ep.pol.PushRules != nil && eff.PushRules == nil && record {
+		eff.PushRules, x.ownRules = map[string]state.PushRule{}, true
+	}
+	for _, rp := range ep.rules {
+		rule := ep.pol.PushRules[rp]
+		if have, ok := eff.PushRules[rp]; ok {
+			if !SameRule(have, rule) {
+				x.cs.add(eff.Path, "push rule", rp,
+					fmt.Sprintf("%s in %s (%s)", ruleText(have), from(eff.Path, have.Policy), have.Source),
+					fmt.Sprintf("%s in %s (%s)", ruleText(rule), from(eff.Path, ep.name), rule.Source), rule.Source)
+			}
+			continue
+		}
+		if !record {
+			continue
+		}
+		if !x.ownRules {
+			eff.PushRules, x.ownRules = maps.Clone(eff.PushRules), true
+		}
+		rule.Policy = ep.name
+		eff.PushRules[rp] = rule
+	}
 }
 
 // SameRule reports whether two push rules allow the same users, member
@@ -259,15 +265,6 @@ func ruleText(r state.PushRule) string {
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // conflicts collects each distinct conflict once, however many repositories
 // it shows up in.
 type conflict struct {
@@ -302,8 +299,7 @@ func (cs *conflicts) diagnostics() Diagnostics {
 		if c.more > 0 {
 			where += fmt.Sprintf(" (and %d more)", c.more)
 		}
-		ds = append(ds, Diagnostic{Severity: SeverityError, File: c.location.File, Line: c.location.Line, Column: c.location.Column,
-			Message: fmt.Sprintf("conflicting %s `%s` for %s: %s, but %s", c.kind, c.key, where, c.a, c.b)})
+		ds = append(ds, diagAt(SeverityError, c.location, nil, fmt.Sprintf("conflicting %s `%s` for %s: %s, but %s", c.kind, c.key, where, c.a, c.b)))
 	}
 	return ds
 }

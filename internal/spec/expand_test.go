@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -160,7 +161,7 @@ func expandReference(d *state.Desired, repoPaths []string) (map[string]*state.Ef
 			if pol.Members != nil && eff.Members == nil {
 				eff.Members = map[string]state.Member{}
 			}
-			for _, user := range sortedKeys(pol.Members) {
+			for _, user := range slices.Sorted(maps.Keys(pol.Members)) {
 				m := pol.Members[user]
 				if have, ok := eff.Members[user]; ok {
 					if have.Role != m.Role {
@@ -187,7 +188,7 @@ func expandReference(d *state.Desired, repoPaths []string) (map[string]*state.Ef
 			if pol.PushRules != nil && eff.PushRules == nil {
 				eff.PushRules = map[string]state.PushRule{}
 			}
-			for _, rp := range sortedKeys(pol.PushRules) {
+			for _, rp := range slices.Sorted(maps.Keys(pol.PushRules)) {
 				rule := pol.PushRules[rp]
 				if have, ok := eff.PushRules[rp]; ok {
 					if !SameRule(have, rule) {

@@ -3,8 +3,9 @@ package spec
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,12 +57,11 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 	}
 	root := &bucket{}
 	tops := map[string]*bucket{}
-	pick := func(path string) *bucket {
-		if !o.SplitByGroup {
-			return root
-		}
+	// pick is the file of a path: its top-level group's when split, except
+	// for a repository at the project root.
+	pick := func(path string, group bool) *bucket {
 		top, _, nested := strings.Cut(path, "/")
-		if !nested {
+		if !o.SplitByGroup || !nested && !group {
 			return root
 		}
 		if tops[top] == nil {
@@ -69,20 +69,13 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 		}
 		return tops[top]
 	}
-	for _, p := range sortedKeys(live.Groups) {
-		b := root
-		if o.SplitByGroup {
-			top, _, _ := strings.Cut(p, "/")
-			if tops[top] == nil {
-				tops[top] = &bucket{}
-			}
-			b = tops[top]
-		}
+	for _, p := range slices.Sorted(maps.Keys(live.Groups)) {
+		b := pick(p, true)
 		b.groups = append(b.groups, p)
 	}
-	for _, p := range sortedKeys(live.Repositories) {
-		if r := live.Repositories[p]; r.Details {
-			b := pick(p)
+	for _, p := range slices.Sorted(maps.Keys(live.Repositories)) {
+		if live.Repositories[p].Details {
+			b := pick(p, false)
 			b.repos = append(b.repos, p)
 		}
 	}
@@ -110,14 +103,9 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 		}
 		return doc
 	}
-	var topNames []string
-	for t := range tops {
-		topNames = append(topNames, t)
-	}
-	sort.Strings(topNames)
 	taken := map[string]bool{}
 	scopes := mapping()
-	for _, t := range topNames {
+	for _, t := range slices.Sorted(maps.Keys(tops)) {
 		name := groupFileName(t, taken)
 		sc := flowMapping()
 		add(sc, "repositories", flowList([]string{t + "/**"}, map[string]bool{}))
@@ -187,12 +175,8 @@ func groupsNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 	for _, p := range paths {
 		g := live.Groups[p]
 		v := flowMapping()
-		if g.Visibility != "" {
-			add(v, "visibility", scalar(g.Visibility, "!!str"))
-		}
-		if g.Description != "" {
-			add(v, "description", scalar(g.Description, "!!str"))
-		}
+		addSet(v, "visibility", g.Visibility, "!!str")
+		addSet(v, "description", g.Description, "!!str")
 		if g.MemberGroups != nil {
 			add(v, "member_groups", flowList(g.MemberGroups, used.groups))
 		}
@@ -207,7 +191,7 @@ func reposNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 		r := live.Repositories[p]
 		v := mapping()
 		members := flowMapping()
-		for _, name := range sortedKeys(r.Members) {
+		for _, name := range slices.Sorted(maps.Keys(r.Members)) {
 			// Not the repository's own to list: inherited, managed by
 			// CodeArts itself (creator, synced project members), or a role
 			// the spec cannot express (leftOut names them). Plans leave
@@ -220,7 +204,7 @@ func reposNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 		add(v, "members", members)
 		add(v, "member_groups", flowList(r.MemberGroups, used.groups))
 		rules := mapping()
-		for _, path := range sortedKeys(r.PushRules) {
+		for _, path := range slices.Sorted(maps.Keys(r.PushRules)) {
 			pr := r.PushRules[path]
 			body := flowMapping()
 			var users, groups, roles []string
@@ -264,7 +248,7 @@ func leftOut(live *state.Live, paths []string) string {
 	why := [2]string{"CodeArts manages them and reposync never changes them", "the spec has no name for their role and reposync never changes them"}
 	where := [2]map[string][]string{{}, {}}
 	for _, p := range paths {
-		for _, name := range sortedKeys(live.Repositories[p].Members) {
+		for _, name := range slices.Sorted(maps.Keys(live.Repositories[p].Members)) {
 			i, who := 0, oneLine(name)
 			switch lm := live.Repositories[p].Members[name]; {
 			case lm.Inherited:
@@ -284,7 +268,7 @@ func leftOut(live *state.Live, paths []string) string {
 		if len(m) > 0 {
 			lines = append(lines, "Members left out below, as "+why[i]+":")
 		}
-		for _, who := range sortedKeys(m) {
+		for _, who := range slices.Sorted(maps.Keys(m)) {
 			on := "every repository"
 			if rs := m[who]; len(rs) < len(paths) || len(rs) == 1 {
 				on = strings.Join(rs[:min(len(rs), 3)], ", ")
@@ -315,7 +299,7 @@ func gitAuthsNode(live *state.Live) *yaml.Node {
 		return nil
 	}
 	m := mapping()
-	for _, name := range sortedKeys(live.GitAuths) {
+	for _, name := range slices.Sorted(maps.Keys(live.GitAuths)) {
 		a := live.GitAuths[name]
 		v := flowMapping()
 		add(v, "repo_type", scalar(a.RepoType, "!!str"))
@@ -333,53 +317,48 @@ func gitAuthsNode(live *state.Live) *yaml.Node {
 // exported files use, after `project:` in the root file.
 func insertPins(root *yaml.Node, live *state.Live, used *usage) {
 	var pins []*yaml.Node
-	if len(used.users) > 0 {
-		m := mapping()
-		for _, n := range sortedKeys(used.users) {
-			u, ok := live.Users[n]
-			if !ok {
-				continue
-			}
-			v := flowMapping()
-			if u.ID != 0 {
-				add(v, "id", scalar(fmt.Sprint(u.ID), "!!int"))
-			}
-			if u.IAMID != "" {
-				add(v, "iam_id", scalar(u.IAMID, "!!str"))
-			}
-			add(m, n, v)
+	// section adds the pins of names that the live state knows.
+	section := func(key string, names map[string]bool, pin func(name string) *yaml.Node) {
+		if len(names) == 0 {
+			return
 		}
-		pins = append(pins, scalar("users", "!!str"), m)
-	}
-	if len(used.groups) > 0 {
 		m := mapping()
-		for _, n := range sortedKeys(used.groups) {
-			g, ok := live.MemberGroups[n]
-			if !ok {
-				continue
-			}
-			v := flowMapping()
-			if g.ID != "" {
-				add(v, "id", scalar(g.ID, "!!str"))
-			}
-			if g.TeamID != 0 {
-				add(v, "team_id", scalar(fmt.Sprint(g.TeamID), "!!int"))
-			}
-			add(m, n, v)
-		}
-		pins = append(pins, scalar("member_groups", "!!str"), m)
-	}
-	if len(used.roles) > 0 {
-		m := mapping()
-		for _, n := range sortedKeys(used.roles) {
-			if r, ok := live.Roles[n]; ok {
-				v := flowMapping()
-				add(v, "id", scalar(r.ID, "!!str"))
+		for _, n := range slices.Sorted(maps.Keys(names)) {
+			if v := pin(n); v != nil {
 				add(m, n, v)
 			}
 		}
-		pins = append(pins, scalar("roles", "!!str"), m)
+		pins = append(pins, scalar(key, "!!str"), m)
 	}
+	section("users", used.users, func(n string) *yaml.Node {
+		u, ok := live.Users[n]
+		if !ok {
+			return nil
+		}
+		v := flowMapping()
+		addSet(v, "id", fmt.Sprint(u.ID), "!!int")
+		addSet(v, "iam_id", u.IAMID, "!!str")
+		return v
+	})
+	section("member_groups", used.groups, func(n string) *yaml.Node {
+		g, ok := live.MemberGroups[n]
+		if !ok {
+			return nil
+		}
+		v := flowMapping()
+		addSet(v, "id", g.ID, "!!str")
+		addSet(v, "team_id", fmt.Sprint(g.TeamID), "!!int")
+		return v
+	})
+	section("roles", used.roles, func(n string) *yaml.Node {
+		r, ok := live.Roles[n]
+		if !ok {
+			return nil
+		}
+		v := flowMapping()
+		add(v, "id", scalar(r.ID, "!!str"))
+		return v
+	})
 	// After version and project (the first two pairs).
 	at := min(4, len(root.Content))
 	root.Content = append(root.Content[:at:at], append(pins, root.Content[at:]...)...)
@@ -396,11 +375,16 @@ func add(m *yaml.Node, key string, v *yaml.Node) {
 	m.Content = append(m.Content, scalar(key, "!!str"), v)
 }
 
+// addSet adds key: v to m unless v is unset: "", or 0 for an integer.
+func addSet(m *yaml.Node, key, v, tag string) {
+	if v != "" && (tag != "!!int" || v != "0") {
+		add(m, key, scalar(v, tag))
+	}
+}
+
 func flowList(items []string, used map[string]bool) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
-	sorted := append([]string(nil), items...)
-	sort.Strings(sorted)
-	for _, it := range sorted {
+	for _, it := range slices.Sorted(slices.Values(items)) {
 		used[it] = true
 		n.Content = append(n.Content, scalar(it, "!!str"))
 	}

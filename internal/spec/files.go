@@ -28,61 +28,81 @@ func isYAMLName(name string) bool {
 	return ext == ".yaml" || ext == ".yml"
 }
 
+// finder collects the spec files found, each once, up to the limit of
+// files: discover's on disk, LoadFiles' in memory.
+type finder struct {
+	max   int
+	files []found
+	seen  map[string]string // a file's identity -> the name it was found as first
+	diags Diagnostics
+}
+
+// add records the file name, found as rel below its root, and says
+// whether the search goes on: not beyond the limit. id is what makes two
+// names one file (on disk, the real path).
+func (fd *finder) add(id, name, rel string) bool {
+	if first, ok := fd.seen[id]; ok {
+		if first != name {
+			// A symlink to a spec file, or a file under two PATHs: it
+			// is loaded once, under the name found first, and said so
+			// (a scope names a file by that name).
+			fd.diags = append(fd.diags, Diagnostic{Severity: SeverityWarning, File: name,
+				Message: fmt.Sprintf("the same file as %s (a symlink, or under two PATHs): loaded once, as %s", first, first)})
+		}
+		return true
+	}
+	fd.seen[id] = name
+	fd.files = append(fd.files, found{name: name, rel: filepath.ToSlash(rel)})
+	if len(fd.files) > fd.max {
+		fd.diags = append(fd.diags, Diagnostic{Severity: SeverityError, File: name,
+			Message: fmt.Sprintf("more than %d spec files; split the spec into smaller directories or raise the limit", fd.max)})
+		return false
+	}
+	return true
+}
+
+// addPath adds a file given as a PATH, which must be a YAML file.
+func (fd *finder) addPath(id, name string) bool {
+	if !isYAMLName(name) {
+		fd.diags = append(fd.diags, Diagnostic{Severity: SeverityError, File: name, Message: "not a YAML file: spec files end in .yaml or .yml"})
+		return true
+	}
+	return fd.add(id, name, filepath.Base(name))
+}
+
 // discover finds the spec files below each path: every *.yaml and *.yml file,
 // skipping hidden directories (.git, .github) so CI files living next to the
 // spec are not mistaken for it. Symlinked files are read; symlinked
 // directories are not followed (which rules out symlink loops by design).
 func discover(opts Options, paths []string) ([]found, Diagnostics) {
-	var diags Diagnostics
-	seen := map[string]string{} // real path -> the name it was found as first
-	var files []found
-	entries := 0
-	add := func(name, rel string) bool {
-		key := name
-		if abs, err := filepath.Abs(name); err == nil {
-			key = abs
-			if real, err := filepath.EvalSymlinks(abs); err == nil {
-				key = real
-			}
+	fd := &finder{max: opts.MaxFiles, seen: map[string]string{}}
+	realPath := func(name string) string {
+		abs, err := filepath.Abs(name)
+		if err != nil {
+			return name
 		}
-		if first, ok := seen[key]; ok {
-			if first != name {
-				// A symlink to a spec file, or a file under two PATHs: it
-				// is loaded once, under the name found first, and said so
-				// (a scope names a file by that name).
-				diags = append(diags, Diagnostic{Severity: SeverityWarning, File: name,
-					Message: fmt.Sprintf("the same file as %s (a symlink, or under two PATHs): loaded once, as %s", first, first)})
-			}
-			return true
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			return real
 		}
-		seen[key] = name
-		files = append(files, found{name: name, rel: filepath.ToSlash(rel)})
-		if len(files) > opts.MaxFiles {
-			diags = append(diags, tooManyFiles(name, opts.MaxFiles))
-			return false
-		}
-		return true
+		return abs
 	}
+	entries := 0
 	for _, root := range paths {
 		info, err := os.Stat(root)
 		if err != nil {
-			diags = append(diags, fileError(root, err))
+			fd.diags = append(fd.diags, fileError(root, err))
 			continue
 		}
 		if !info.IsDir() {
-			if !isYAMLName(root) {
-				diags = append(diags, Diagnostic{Severity: SeverityError, File: root, Message: "not a YAML file: spec files end in .yaml or .yml"})
-				continue
-			}
-			if !add(root, filepath.Base(root)) {
-				return files, diags
+			if !fd.addPath(realPath(root), root) {
+				break
 			}
 			continue
 		}
 		stop := false
 		walkErr := filepath.WalkDir(root, func(name string, d fs.DirEntry, err error) error {
 			if err != nil {
-				diags = append(diags, fileError(name, err))
+				fd.diags = append(fd.diags, fileError(name, err))
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -90,7 +110,7 @@ func discover(opts Options, paths []string) ([]found, Diagnostics) {
 			}
 			entries++
 			if entries > opts.MaxWalkEntries {
-				diags = append(diags, Diagnostic{Severity: SeverityError, File: root,
+				fd.diags = append(fd.diags, Diagnostic{Severity: SeverityError, File: root,
 					Message: fmt.Sprintf("more than %d files and directories below %s; point reposync at the spec directory itself", opts.MaxWalkEntries, root)})
 				stop = true
 				return fs.SkipAll
@@ -108,11 +128,11 @@ func discover(opts Options, paths []string) ([]found, Diagnostics) {
 			if mode&fs.ModeSymlink != 0 {
 				target, err := os.Stat(name)
 				if err != nil {
-					diags = append(diags, fileError(name, err))
+					fd.diags = append(fd.diags, fileError(name, err))
 					return nil
 				}
 				if target.IsDir() {
-					diags = append(diags, Diagnostic{Severity: SeverityWarning, File: name, Message: "symlinked directory not followed; pass it as an argument to include it"})
+					fd.diags = append(fd.diags, Diagnostic{Severity: SeverityWarning, File: name, Message: "symlinked directory not followed; pass it as an argument to include it"})
 					return nil
 				}
 				mode = target.Mode().Type()
@@ -122,7 +142,7 @@ func discover(opts Options, paths []string) ([]found, Diagnostics) {
 				// is skipped — but never silently: its name says it is meant
 				// to be a spec file. (Named on the command line, it is an
 				// error: see readFile.)
-				diags = append(diags, Diagnostic{Severity: SeverityWarning, File: name,
+				fd.diags = append(fd.diags, Diagnostic{Severity: SeverityWarning, File: name,
 					Message: fmt.Sprintf("%s, not a regular file; skipped", fileKind(mode))})
 				return nil
 			}
@@ -130,21 +150,21 @@ func discover(opts Options, paths []string) ([]found, Diagnostics) {
 			if err != nil {
 				rel = name
 			}
-			if !add(name, rel) {
+			if !fd.add(realPath(name), name, rel) {
 				stop = true
 				return fs.SkipAll
 			}
 			return nil
 		})
 		if walkErr != nil {
-			diags = append(diags, fileError(root, walkErr))
+			fd.diags = append(fd.diags, fileError(root, walkErr))
 		}
 		if stop {
 			break
 		}
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
-	return files, diags
+	sort.Slice(fd.files, func(i, j int) bool { return fd.files[i].name < fd.files[j].name })
+	return fd.files, fd.diags
 }
 
 // fileKind names a kind of file that is not a regular file.
@@ -208,12 +228,6 @@ func readFile(opts Options, name string) ([]byte, *Diagnostic) {
 		return nil, &Diagnostic{Severity: SeverityError, File: name, Message: tooBig(int64(len(data)), opts.MaxFileSize)}
 	}
 	return data, nil
-}
-
-// tooManyFiles is the error at the first spec file beyond the limit.
-func tooManyFiles(name string, limit int) Diagnostic {
-	return Diagnostic{Severity: SeverityError, File: name,
-		Message: fmt.Sprintf("more than %d spec files; split the spec into smaller directories or raise the limit", limit)}
 }
 
 func tooBig(size, limit int64) string {

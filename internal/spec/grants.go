@@ -30,8 +30,7 @@ func (b *builder) grant(f string, n *yaml.Node, p yamlPath) state.Grant {
 			}
 			d, err := state.ParseDate(s)
 			if err != nil {
-				b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: f, Line: e.value.Line, Column: e.value.Column,
-					Path: append(slices.Clone(p), "expires").String(), Message: err.Error()})
+				b.diags = append(b.diags, diagAt(SeverityError, src(f, e.value), p.key("expires"), err.Error()))
 				continue
 			}
 			g.Expires = d
@@ -62,7 +61,7 @@ func (b *builder) members(f string, n *yaml.Node, p yamlPath) map[string]state.M
 					m.Role = state.Role(role)
 				}
 			}
-			m.Grant = b.grant(f, e.value, append(slices.Clone(p), e.key))
+			m.Grant = b.grant(f, e.value, p.key(e.key))
 		}
 		if m.Role.Valid() {
 			out[e.key] = m
@@ -105,7 +104,7 @@ func (b *builder) refs(f string, n *yaml.Node, p yamlPath) []state.Ref {
 				continue // the schema reported it
 			}
 			ref.Source = src(f, it)
-			ref.Grant = b.grant(f, it, append(slices.Clone(p), i))
+			ref.Grant = b.grant(f, it, p.index(i))
 		default:
 			continue
 		}
@@ -123,9 +122,8 @@ func (b *builder) refs(f string, n *yaml.Node, p yamlPath) []state.Ref {
 			if !sameEntry(deref(n.Content[firstAt[j]]), it) {
 				// The schema reports values that are equal; these differ
 				// only in form or metadata.
-				b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
-					Path:    append(slices.Clone(p), i).String(),
-					Message: fmt.Sprintf("`%s` is listed twice (entries %d and %d)", ref.Name, firstAt[j]+1, i+1)})
+				b.diags = append(b.diags, diagAt(SeverityError, src(f, it), p.index(i),
+					fmt.Sprintf("`%s` is listed twice (entries %d and %d)", ref.Name, firstAt[j]+1, i+1)))
 			}
 			continue
 		}
@@ -143,14 +141,6 @@ func sameEntry(a, b *yaml.Node) bool {
 	return okA && okB && ka == kb
 }
 
-func entryKey(n *yaml.Node) (string, bool) {
-	if n.Kind == yaml.MappingNode {
-		return mappingKey(n)
-	}
-	s, ok := str(n)
-	return "s" + s, ok
-}
-
 // pushRules reads a push_rules mapping: path -> {users, member_groups,
 // roles}, each list in either form.
 func (b *builder) pushRules(f string, n *yaml.Node, p yamlPath) map[string]state.PushRule {
@@ -164,7 +154,7 @@ func (b *builder) pushRules(f string, n *yaml.Node, p yamlPath) map[string]state
 		}
 		r := state.PushRule{Path: e.key, Source: src(f, e.keyN)}
 		for _, fe := range entries(e.value) {
-			lp := append(slices.Clone(p), e.key, fe.key)
+			lp := append(slices.Clip(p), e.key, fe.key)
 			switch fe.key {
 			case "users":
 				r.Users = b.refs(f, fe.value, lp)

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -35,7 +37,7 @@ func TestLoadGrantLongForms(t *testing.T) {
 	}
 	gw := d.Repositories["payments/api/gateway"]
 	var members []grant
-	for _, name := range sortedKeys(gw.Members) {
+	for _, name := range slices.Sorted(maps.Keys(gw.Members)) {
 		m := gw.Members[name]
 		members = append(members, grant{Name: m.User, Role: string(m.Role), Line: m.Source.Line, Grant: m.Grant})
 	}

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -29,10 +29,7 @@ func patternHint(ptr, v string) string {
 			return unicode.IsLetter(r) || unicode.IsNumber(r) || strings.ContainsRune(" _.@-", r)
 		}, "letters, digits, spaces, `-`, `_`, `.` and `@`", " ", "")
 	case "memberGroupName", "roleName":
-		what := "a member group name"
-		if def == "roleName" {
-			what = "a role name"
-		}
+		what := map[string]string{"memberGroupName": "a member group name", "roleName": "a role name"}[def]
 		return nameHint(what, v, 100, func(r rune) bool { return r != '/' && !unicode.IsControl(r) },
 			"anything but `/` and control characters", asciiSpace, asciiSpace)
 	case "policyName":
@@ -80,24 +77,15 @@ func hexIDHint(v string) string {
 	if n := utf8.RuneCountInString(v); n != 32 {
 		return fmt.Sprintf("ids are 32 hexadecimal characters, this one has %d", n)
 	}
-	if strings.ToLower(v) != v && isHex(strings.ToLower(v)) {
-		return fmt.Sprintf("ids are lower case: write `%s`", strings.ToLower(v))
+	notHex := func(r rune) bool { return !strings.ContainsRune("0123456789abcdef", r) }
+	if lower := strings.ToLower(v); lower != v && !strings.ContainsFunc(lower, notHex) {
+		return fmt.Sprintf("ids are lower case: write `%s`", lower)
 	}
-	for _, r := range v {
-		if !strings.ContainsRune("0123456789abcdef", r) {
-			return fmt.Sprintf("ids are hexadecimal: `%c` is not a hexadecimal digit", r)
-		}
+	if i := strings.IndexFunc(v, notHex); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(v[i:])
+		return fmt.Sprintf("ids are hexadecimal: `%c` is not a hexadecimal digit", r)
 	}
 	return "ids are 32 lowercase hexadecimal characters"
-}
-
-func isHex(s string) bool {
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789abcdef", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // nameHint explains a bad name: its length, its first or last character,
@@ -195,12 +183,9 @@ func repositoryPatternProblem(text string) string {
 	}
 	var reasons []string
 	note := func(r string) {
-		for _, have := range reasons {
-			if have == r {
-				return
-			}
+		if !slices.Contains(reasons, r) {
+			reasons = append(reasons, r)
 		}
-		reasons = append(reasons, r)
 	}
 	if strings.HasPrefix(body, "!") {
 		note("double negation `!!` is not supported")
@@ -250,11 +235,11 @@ func repositoryPatternProblem(text string) string {
 		case strings.HasPrefix(seg, "**") && !strings.Contains(rest, "**"):
 			note("`**` must be a whole path segment")
 			segs[i] = "**/" + rest
-			alt = strings.Join(append(append(append([]string{}, segs[:i]...), "*"+rest), segs[i+1:]...), "/")
+			alt = strings.Join(slices.Concat(segs[:i], []string{"*" + rest}, segs[i+1:]), "/")
 		case strings.HasSuffix(seg, "**") && !strings.Contains(rest, "**"):
 			note("`**` must be a whole path segment")
 			segs[i] = rest + "*"
-			alt = strings.Join(append(append(append([]string{}, segs[:i]...), rest, "**"), segs[i+1:]...), "/")
+			alt = strings.Join(slices.Concat(segs[:i], []string{rest, "**"}, segs[i+1:]), "/")
 		default:
 			note("`**` must be a whole path segment")
 			segs[i] = stars.ReplaceAllString(seg, "*")
@@ -294,38 +279,11 @@ func repositoryPatternProblem(text string) string {
 
 func repositoryPatternOK(s string) bool { return schemaAccepts("/$defs/repositoryPattern", s) }
 
-var (
-	schemaRegexps   = map[string]*regexp.Regexp{}
-	schemaRegexpsMu sync.Mutex
-)
-
-// schemaAccepts reports whether the string s satisfies the string keywords
-// (pattern, minLength, maxLength) of the schema definition at ptr, so a
-// suggested fix is only offered when the schema accepts it.
+// schemaAccepts reports whether the schema definition at ptr accepts the
+// string s, so a suggested fix is only offered when the schema accepts it.
 func schemaAccepts(ptr, s string) bool {
-	if _, err := compiledSchema(); err != nil {
-		return false
-	}
-	def := schemaAt(ptr)
-	n := utf8.RuneCountInString(s)
-	if f, ok := def["minLength"].(float64); ok && n < int(f) {
-		return false
-	}
-	if f, ok := def["maxLength"].(float64); ok && n > int(f) {
-		return false
-	}
-	pat, ok := def["pattern"].(string)
-	if !ok {
-		return true
-	}
-	schemaRegexpsMu.Lock()
-	re, seen := schemaRegexps[pat]
-	if !seen {
-		re, _ = regexp.Compile(pat) // the validator compiled it already, so it compiles
-		schemaRegexps[pat] = re
-	}
-	schemaRegexpsMu.Unlock()
-	return re != nil && re.MatchString(s)
+	def := schemaIndex()[ptr]
+	return def != nil && new(quickRun).validScalar(def, s) // one value: no results to remember
 }
 
 // passwordEnvFor is the environment variable reposync proposes for a Git

@@ -79,10 +79,9 @@ func TestPatternHintsAreShort(t *testing.T) {
 	if _, err := compiledSchema(); err != nil {
 		t.Fatal(err)
 	}
-	defs, _ := schemaDoc["$defs"].(map[string]any)
 	var names []string
-	for name, d := range defs {
-		if _, ok := d.(map[string]any)["pattern"]; ok {
+	for ptr, s := range schemaIndex() {
+		if name, ok := strings.CutPrefix(ptr, "/$defs/"); ok && !strings.Contains(name, "/") && s.Pattern != nil {
 			names = append(names, name)
 		}
 	}

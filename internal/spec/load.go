@@ -28,7 +28,7 @@ type Options struct {
 	MaxRepositories int   // repositories listed
 }
 
-// DefaultOptions are the limits of DESIGN.md: 4 MiB per file and 100 000
+// DefaultOptions are the loader's limits: 4 MiB per file and 100 000
 // repositories, plus bounds that no real spec comes near.
 func DefaultOptions() Options {
 	return Options{
@@ -101,22 +101,18 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 	// its own and this is most of a load's CPU time (a pull-request plan
 	// loads the spec twice). Results go into slots by index and are merged
 	// in file order below, so the outcome does not depend on scheduling.
-	type result struct {
-		frag  *builder // nil when the file holds no document
-		diags Diagnostics
-	}
-	results := make([]result, len(srcs))
+	frags := make([]*builder, len(srcs)) // nil for a file without a document
+	fileDiags := make([]Diagnostics, len(srcs))
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range srcs {
 		g.Go(func() error {
 			doc, ds := parseDocument(opts, srcs[i])
-			var frag *builder
 			if doc != nil {
 				ds = append(ds, validateSchema(doc)...)
-				frag = fragment(doc)
+				frags[i] = fragment(doc)
 			}
-			results[i] = result{frag, ds}
+			fileDiags[i] = ds
 			return nil
 		})
 	}
@@ -124,10 +120,6 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 
 	var diags Diagnostics
 	b := newBuilder()
-	frags := make([]*builder, len(results))
-	for i, r := range results {
-		frags[i] = r.frag
-	}
 	b.presize(frags)
 	h := sha256.New()
 	for i, s := range srcs {
@@ -139,14 +131,11 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 		h.Write(n[:])
 		h.Write(s.data)
 
-		frag := results[i].frag
-		diags = append(diags, results[i].diags...)
-		results[i] = result{}
-		if frag == nil {
-			continue
+		diags = append(diags, fileDiags[i]...)
+		if frags[i] != nil {
+			b.d.Files = append(b.d.Files, s.name)
+			b.merge(frags[i])
 		}
-		b.d.Files = append(b.d.Files, s.name)
-		b.merge(frag)
 	}
 	b.resolveScopes(srcs, frags)
 	diags = append(diags, b.diags...)

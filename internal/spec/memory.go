@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,39 +31,16 @@ func LoadFiles(opts Options, files []File, roots ...string) (*state.Desired, Dia
 		roots = []string{"."}
 	}
 	byName := make(map[string][]byte, len(files))
-	names := make([]string, 0, len(files))
 	for _, f := range files {
-		n := path.Clean(f.Name)
-		if _, dup := byName[n]; !dup {
-			names = append(names, n)
-		}
-		byName[n] = f.Data
+		byName[path.Clean(f.Name)] = f.Data
 	}
-	sort.Strings(names)
-	var diags Diagnostics
-	var picked []found
-	seen := map[string]bool{}
-	add := func(name, rel string) bool {
-		if seen[name] {
-			return true
-		}
-		seen[name] = true
-		picked = append(picked, found{name: name, rel: rel})
-		if len(picked) > opts.MaxFiles {
-			diags = append(diags, tooManyFiles(name, opts.MaxFiles))
-			return false
-		}
-		return true
-	}
+	names := slices.Sorted(maps.Keys(byName))
+	fd := &finder{max: opts.MaxFiles, seen: map[string]string{}}
 roots:
 	for _, root := range roots {
 		root = path.Clean(root)
 		if _, isFile := byName[root]; isFile {
-			if !isYAMLName(root) {
-				diags = append(diags, Diagnostic{Severity: SeverityError, File: root, Message: "not a YAML file: spec files end in .yaml or .yml"})
-				continue
-			}
-			if !add(root, path.Base(root)) {
+			if !fd.addPath(root, root) {
 				break
 			}
 			continue
@@ -72,7 +51,7 @@ roots:
 		}
 		i := sort.SearchStrings(names, prefix)
 		if i == len(names) || !strings.HasPrefix(names[i], prefix) {
-			diags = append(diags, Diagnostic{Severity: SeverityError, File: root, Message: "no such file or directory"})
+			fd.diags = append(fd.diags, Diagnostic{Severity: SeverityError, File: root, Message: "no such file or directory"})
 			continue
 		}
 		for ; i < len(names) && strings.HasPrefix(names[i], prefix); i++ {
@@ -80,13 +59,13 @@ roots:
 			if hiddenPath(rel) || !isYAMLName(rel) {
 				continue
 			}
-			if !add(names[i], rel) {
+			if !fd.add(names[i], names[i], rel) {
 				break roots
 			}
 		}
 	}
-	sort.Slice(picked, func(i, j int) bool { return picked[i].name < picked[j].name })
-	return loadFound(opts, roots, picked, diags, func(name string) ([]byte, *Diagnostic) {
+	sort.Slice(fd.files, func(i, j int) bool { return fd.files[i].name < fd.files[j].name })
+	return loadFound(opts, roots, fd.files, fd.diags, func(name string) ([]byte, *Diagnostic) {
 		data := byName[name]
 		if int64(len(data)) > opts.MaxFileSize {
 			return nil, &Diagnostic{Severity: SeverityError, File: name, Message: tooBig(int64(len(data)), opts.MaxFileSize)}

@@ -1,19 +1,17 @@
 package spec
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
 	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"unicode/utf8"
 
+	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
-
-	"github.com/reposync/reposync/schema"
 )
 
 // The quick check answers one question — does this document satisfy the
@@ -24,241 +22,52 @@ import (
 // valid, so the library now runs only when the quick check says no, to
 // produce the messages (see validateSchema).
 //
-// It interprets the embedded schema itself, for exactly the keywords that
-// schema uses. It must never accept what the library rejects, so it is
-// conservative: a keyword it does not know makes it refuse to compile (every
-// document then goes to the library; TestQuickSchemaCompiles catches that),
-// and an instance it is not sure about (such as a list of mappings that must
-// be unique) is "no", which only costs the library's slower answer.
+// It interprets the schema as the library compiled it, for exactly the
+// keywords the embedded schema uses. It must never accept what the library
+// rejects, so it is conservative: a keyword it does not interpret makes
+// quickValidator fail (every document then goes to the library;
+// TestQuickSchemaCompiles catches that), and an instance it is not sure
+// about (such as a list of mappings that must be unique) is "no", which only
+// costs the library's slower answer.
 // TestQuickSchemaAgreesWithLibrary and FuzzQuickSchema compare the two.
 
-// quickSchema is one compiled (sub)schema.
-type quickSchema struct {
-	always     *bool // a boolean schema
-	types      []string
-	constant   any // json.Number or string
-	hasConst   bool
-	enum       map[string]bool // string enums only
-	minimum    *big.Rat
-	maximum    *big.Rat
-	minLength  int // -1: none
-	maxLength  int
-	pattern    *regexp.Regexp
-	minItems   int
-	unique     bool
-	items      *quickSchema
-	minProps   int
-	required   []string
-	properties map[string]*quickSchema
-	addlFalse  bool
-	addl       *quickSchema
-	propNames  *quickSchema
-	ref        *quickSchema
-	anyOf      []*quickSchema
-}
-
-// annotations are keywords that do not affect validation.
-var annotations = map[string]bool{
-	"$schema": true, "$id": true, "$defs": true, "$comment": true, "title": true, "description": true,
-	"examples": true, "default": true, "deprecated": true, "readOnly": true, "writeOnly": true,
-}
-
-var (
-	quickOnce sync.Once
-	quick     *quickSchema
-	quickErr  error
-)
-
-// quickValidator compiles the embedded schema for the quick check once, or
-// returns an error naming what it cannot handle.
-func quickValidator() (*quickSchema, error) {
-	quickOnce.Do(func() {
-		dec := json.NewDecoder(bytes.NewReader(schema.JSON))
-		dec.UseNumber()
-		var doc map[string]any
-		if quickErr = dec.Decode(&doc); quickErr != nil {
-			return
-		}
-		c := &quickCompiler{root: doc, refs: map[string]*quickSchema{}}
-		quick, quickErr = c.compile(doc, "")
-	})
-	return quick, quickErr
-}
-
-type quickCompiler struct {
-	root map[string]any
-	refs map[string]*quickSchema // by JSON pointer, so recursive refs terminate
-}
-
-func (c *quickCompiler) compile(v any, ptr string) (*quickSchema, error) {
-	if b, ok := v.(bool); ok {
-		return &quickSchema{always: &b, minLength: -1, maxLength: -1}, nil
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: a schema must be an object or a boolean", ptr)
-	}
-	s := &quickSchema{minLength: -1, maxLength: -1}
-	sub := func(key string, v any) (*quickSchema, error) { return c.compile(v, ptr+"/"+key) }
-	num := func(key string, v any) (*big.Rat, error) {
-		n, ok := v.(json.Number)
-		if !ok {
-			return nil, fmt.Errorf("%s/%s: not a number", ptr, key)
-		}
-		r, ok := new(big.Rat).SetString(string(n))
-		if !ok {
-			return nil, fmt.Errorf("%s/%s: not a number", ptr, key)
-		}
-		return r, nil
-	}
-	count := func(key string, v any) (int, error) {
-		r, err := num(key, v)
-		if err != nil || !r.IsInt() || !r.Num().IsInt64() {
-			return 0, fmt.Errorf("%s/%s: not a whole number", ptr, key)
-		}
-		return int(r.Num().Int64()), nil
-	}
-	var err error
-	for key, val := range m {
-		switch {
-		case annotations[key]:
-		case key == "type":
-			switch t := val.(type) {
-			case string:
-				s.types = []string{t}
-			case []any:
-				for _, x := range t {
-					name, ok := x.(string)
-					if !ok {
-						return nil, fmt.Errorf("%s/type: not a string", ptr)
-					}
-					s.types = append(s.types, name)
-				}
-			default:
-				return nil, fmt.Errorf("%s/type: not a string or a list", ptr)
-			}
-		case key == "const":
-			switch val.(type) {
-			case json.Number, string:
-				s.constant, s.hasConst = val, true
-			default:
-				return nil, fmt.Errorf("%s/const: only numbers and strings are supported", ptr)
-			}
-		case key == "enum":
-			list, ok := val.([]any)
-			if !ok {
-				return nil, fmt.Errorf("%s/enum: not a list", ptr)
-			}
-			s.enum = map[string]bool{}
-			for _, x := range list {
-				str, ok := x.(string)
-				if !ok {
-					return nil, fmt.Errorf("%s/enum: only strings are supported", ptr)
-				}
-				s.enum[str] = true
-			}
-		case key == "minimum":
-			s.minimum, err = num(key, val)
-		case key == "maximum":
-			s.maximum, err = num(key, val)
-		case key == "minLength":
-			s.minLength, err = count(key, val)
-		case key == "maxLength":
-			s.maxLength, err = count(key, val)
-		case key == "pattern":
-			p, ok := val.(string)
-			if !ok {
-				return nil, fmt.Errorf("%s/pattern: not a string", ptr)
-			}
-			s.pattern, err = regexp.Compile(p) // as the library does
-		case key == "minItems":
-			s.minItems, err = count(key, val)
-		case key == "uniqueItems":
-			u, ok := val.(bool)
-			if !ok {
-				return nil, fmt.Errorf("%s/uniqueItems: not a boolean", ptr)
-			}
-			s.unique = u
-		case key == "items":
-			s.items, err = sub(key, val)
-		case key == "minProperties":
-			s.minProps, err = count(key, val)
-		case key == "required":
-			list, ok := val.([]any)
-			if !ok {
-				return nil, fmt.Errorf("%s/required: not a list", ptr)
-			}
-			for _, x := range list {
-				name, ok := x.(string)
-				if !ok {
-					return nil, fmt.Errorf("%s/required: not a string", ptr)
-				}
-				s.required = append(s.required, name)
-			}
-		case key == "properties":
-			props, ok := val.(map[string]any)
-			if !ok {
-				return nil, fmt.Errorf("%s/properties: not an object", ptr)
-			}
-			s.properties = map[string]*quickSchema{}
-			for name, p := range props {
-				if s.properties[name], err = c.compile(p, ptr+"/properties/"+name); err != nil {
-					return nil, err
-				}
-			}
-		case key == "additionalProperties":
-			if b, ok := val.(bool); ok && !b {
-				s.addlFalse = true
-			} else if !ok || !b {
-				s.addl, err = sub(key, val)
-			}
-		case key == "propertyNames":
-			s.propNames, err = sub(key, val)
-		case key == "anyOf":
-			list, ok := val.([]any)
-			if !ok || len(list) == 0 {
-				return nil, fmt.Errorf("%s/anyOf: not a non-empty list", ptr)
-			}
-			for i, x := range list {
-				b, err := c.compile(x, fmt.Sprintf("%s/anyOf/%d", ptr, i))
-				if err != nil {
-					return nil, err
-				}
-				s.anyOf = append(s.anyOf, b)
-			}
-		case key == "$ref":
-			ref, ok := val.(string)
-			if !ok || !strings.HasPrefix(ref, "#/") {
-				return nil, fmt.Errorf("%s/$ref: only references within the schema are supported", ptr)
-			}
-			s.ref, err = c.resolve(strings.TrimPrefix(ref, "#"))
-		default:
-			return nil, fmt.Errorf("%s: keyword %q is not supported by the quick check", ptr, key)
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return s, nil
-}
-
-func (c *quickCompiler) resolve(ptr string) (*quickSchema, error) {
-	if s, ok := c.refs[ptr]; ok {
-		return s, nil
-	}
-	cur := valueAt(c.root, ptr)
-	if cur == nil {
-		return nil, fmt.Errorf("$ref %s: not found", ptr)
-	}
-	// Register before compiling, so a recursive reference finds it.
-	s := &quickSchema{}
-	c.refs[ptr] = s
-	compiled, err := c.compile(cur, ptr)
+// quickValidator returns the schema as the library compiled it, once the
+// quick check has made sure it interprets every keyword in it, or an error
+// naming the first one it does not.
+var quickValidator = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	sch, err := compiledSchema()
 	if err != nil {
 		return nil, err
 	}
-	*s = *compiled
-	return s, nil
+	return sch, quickSupports(schemaIndex())
+})
+
+// quickSupports returns an error naming a keyword of a schema in index
+// that the quick check does not interpret. (A `const` or an `enum` of any
+// kind is fine: the check says no to a value it cannot compare with them.)
+func quickSupports(index map[string]*jsonschema.Schema) error {
+	for _, ptr := range slices.Sorted(maps.Keys(index)) {
+		s := index[ptr]
+		for _, k := range []struct {
+			keyword string
+			used    bool
+		}{
+			{"not", s.Not != nil}, {"allOf", s.AllOf != nil}, {"oneOf", s.OneOf != nil}, {"if", s.If != nil},
+			{"$recursiveRef", s.RecursiveRef != nil}, {"$dynamicRef", s.DynamicRef != nil}, {"format", s.Format != ""},
+			{"exclusiveMinimum", s.ExclusiveMinimum != nil}, {"exclusiveMaximum", s.ExclusiveMaximum != nil}, {"multipleOf", s.MultipleOf != nil},
+			{"maxProperties", s.MaxProperties >= 0}, {"patternProperties", s.PatternProperties != nil},
+			{"dependencies", s.Dependencies != nil || s.DependentRequired != nil || s.DependentSchemas != nil},
+			{"unevaluatedProperties", s.UnevaluatedProperties != nil}, {"unevaluatedItems", s.UnevaluatedItems != nil},
+			{"maxItems", s.MaxItems >= 0}, {"items (a list)", s.Items != nil}, {"prefixItems", s.PrefixItems != nil},
+			{"contains", s.Contains != nil}, {"contentEncoding", s.ContentEncoding != "" || s.ContentMediaType != ""},
+			{"an extension", s.Extensions != nil},
+		} {
+			if k.used {
+				return fmt.Errorf("%s: keyword %q is not supported by the quick check", s.Location, k.keyword)
+			}
+		}
+	}
+	return nil
 }
 
 // quickRun is the state of one document's quick check: pattern results,
@@ -273,13 +82,14 @@ type patternInput struct {
 	s  string
 }
 
+// match is re.MatchString(s), remembered when r remembers results.
 func (r *quickRun) match(re *regexp.Regexp, s string) bool {
+	if r.matched == nil {
+		return re.MatchString(s)
+	}
 	k := patternInput{re, s}
 	if m, ok := r.matched[k]; ok {
 		return m
-	}
-	if r.matched == nil {
-		r.matched = map[patternInput]bool{}
 	}
 	m := re.MatchString(s)
 	r.matched[k] = m
@@ -287,16 +97,16 @@ func (r *quickRun) match(re *regexp.Regexp, s string) bool {
 }
 
 // validDocument reports whether a whole document satisfies the schema.
-func (s *quickSchema) validDocument(root *yaml.Node) bool {
-	return s.valid(&quickRun{}, root, 0)
+func validDocument(s *jsonschema.Schema, root *yaml.Node) bool {
+	return (&quickRun{matched: map[patternInput]bool{}}).valid(s, root, 0)
 }
 
-// valid reports whether the value of n (as the converter would build it:
+// valid reports whether the value of n (as jsonValue would build it:
 // aliases followed, scalars resolved by scalarValue) satisfies s. It assumes
 // a tree without duplicate or merge keys (the caller runs it only when the
 // parser found no structural problem). depth bounds the recursion, as the
 // converter does.
-func (s *quickSchema) valid(r *quickRun, n *yaml.Node, depth int) bool {
+func (r *quickRun) valid(s *jsonschema.Schema, n *yaml.Node, depth int) bool {
 	if depth > 10_000 {
 		return false
 	}
@@ -305,47 +115,38 @@ func (s *quickSchema) valid(r *quickRun, n *yaml.Node, depth int) bool {
 	}
 	if n.Kind == yaml.ScalarNode {
 		v, ok := scalarValue(n)
-		return ok && s.validScalar(r, v)
+		return ok && r.validScalar(s, v)
 	}
-	if s.always != nil {
-		return *s.always
+	if s.Always != nil {
+		return *s.Always
 	}
-	if s.ref != nil && !s.ref.valid(r, n, depth+1) {
+	if s.Ref != nil && !r.valid(s.Ref, n, depth+1) {
 		return false
 	}
-	if s.anyOf != nil && !slices.ContainsFunc(s.anyOf, func(b *quickSchema) bool { return b.valid(r, n, depth+1) }) {
+	if s.AnyOf != nil && !slices.ContainsFunc(s.AnyOf, func(b *jsonschema.Schema) bool { return r.valid(b, n, depth+1) }) {
 		return false
+	}
+	if s.Constant != nil || s.Enum != nil {
+		return false // for a scalar only
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
-		return s.validObject(r, n, depth)
+		return typeIs(s, "object") && r.validObject(s, n, depth)
 	case yaml.SequenceNode:
-		return s.validArray(r, n, depth)
+		return typeIs(s, "array") && r.validArray(s, n, depth)
 	}
 	return false
 }
 
-func (s *quickSchema) typeIs(t string) bool {
-	if len(s.types) == 0 {
-		return true
-	}
-	for _, want := range s.types {
-		if want == t {
-			return true
-		}
-	}
-	return false
+func typeIs(s *jsonschema.Schema, t string) bool {
+	return len(s.Types) == 0 || slices.Contains(s.Types, t)
 }
 
-func (s *quickSchema) validObject(r *quickRun, n *yaml.Node, depth int) bool {
-	if !s.typeIs("object") || s.hasConst || s.enum != nil {
+func (r *quickRun) validObject(s *jsonschema.Schema, n *yaml.Node, depth int) bool {
+	if len(n.Content)/2 < s.MinProperties {
 		return false
 	}
-	keys := len(n.Content) / 2
-	if keys < s.minProps {
-		return false
-	}
-	for _, name := range s.required {
+	for _, name := range s.Required {
 		if mappingValue(n, name) == nil {
 			return false
 		}
@@ -355,19 +156,17 @@ func (s *quickSchema) validObject(r *quickRun, n *yaml.Node, depth int) bool {
 		if k == nil || k.Kind != yaml.ScalarNode {
 			return false
 		}
-		if s.propNames != nil && !s.propNames.validScalar(r, k.Value) {
+		if s.PropertyNames != nil && !r.validScalar(s.PropertyNames, k.Value) {
 			return false
 		}
-		if p, ok := s.properties[k.Value]; ok {
-			if !p.valid(r, v, depth+1) {
+		p, known := s.Properties[k.Value]
+		if !known {
+			if allowed, isBool := s.AdditionalProperties.(bool); isBool && !allowed {
 				return false
 			}
-			continue
+			p, _ = s.AdditionalProperties.(*jsonschema.Schema) // nil: anything goes
 		}
-		if s.addlFalse {
-			return false
-		}
-		if s.addl != nil && !s.addl.valid(r, v, depth+1) {
+		if p != nil && !r.valid(p, v, depth+1) {
 			return false
 		}
 	}
@@ -388,19 +187,13 @@ func mappingValue(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-func (s *quickSchema) validArray(r *quickRun, n *yaml.Node, depth int) bool {
-	if !s.typeIs("array") || s.hasConst || s.enum != nil {
+func (r *quickRun) validArray(s *jsonschema.Schema, n *yaml.Node, depth int) bool {
+	if len(n.Content) < s.MinItems || s.UniqueItems && !uniqueStrings(n.Content) {
 		return false
 	}
-	if len(n.Content) < s.minItems {
-		return false
-	}
-	if s.unique && !uniqueStrings(n.Content) {
-		return false
-	}
-	if s.items != nil {
+	if s.Items2020 != nil {
 		for _, it := range n.Content {
-			if !s.items.valid(r, it, depth+1) {
+			if !r.valid(s.Items2020, it, depth+1) {
 				return false
 			}
 		}
@@ -410,45 +203,32 @@ func (s *quickSchema) validArray(r *quickRun, n *yaml.Node, depth int) bool {
 
 // uniqueStrings reports whether items are all different strings or
 // mappings of scalars (the long forms of grants); anything else is left to
-// the library. Mappings compare as the library compares objects: by their
-// keys and values, numbers by value.
+// the library.
 func uniqueStrings(items []*yaml.Node) bool {
-	key := func(n *yaml.Node) (string, bool) {
-		n = deref(n)
-		switch {
-		case n == nil:
-			return "", false
-		case n.Kind == yaml.ScalarNode:
-			v, ok := str(n)
-			return "s" + v, ok
-		case n.Kind == yaml.MappingNode:
-			return mappingKey(n)
-		}
-		return "", false
-	}
-	if len(items) <= 16 {
-		keys := make([]string, 0, len(items))
-		for _, a := range items {
-			ka, ok := key(a)
-			if !ok || slices.Contains(keys, ka) {
-				return false
-			}
-			keys = append(keys, ka)
-		}
-		return true
-	}
-	seen := make(map[string]struct{}, len(items))
-	for _, it := range items {
-		v, ok := key(it)
+	keys := make([]string, len(items))
+	for i, it := range items {
+		k, ok := entryKey(it)
 		if !ok {
 			return false
 		}
-		if _, dup := seen[v]; dup {
-			return false
-		}
-		seen[v] = struct{}{}
+		keys[i] = k
 	}
-	return true
+	slices.Sort(keys)
+	return len(slices.Compact(keys)) == len(items)
+}
+
+// entryKey renders a list entry that is a string or a mapping of scalars
+// so that entries the library holds equal render the same: mappings by
+// their keys and values, numbers by value. ok is false for any other entry.
+func entryKey(n *yaml.Node) (string, bool) {
+	switch n = deref(n); {
+	case n == nil:
+		return "", false
+	case n.Kind == yaml.MappingNode:
+		return mappingKey(n)
+	}
+	s, ok := str(n)
+	return "s" + s, ok
 }
 
 // mappingKey renders a mapping whose values are all scalars so that two
@@ -462,11 +242,8 @@ func mappingKey(n *yaml.Node) (string, bool) {
 			return "", false
 		}
 		sv, ok := scalarValue(v)
-		if !ok {
-			return "", false
-		}
-		c, ok := canonical(sv)
-		if !ok {
+		c, canon := canonical(sv)
+		if !ok || !canon {
 			return "", false
 		}
 		m[k.Value] = c
@@ -475,62 +252,47 @@ func mappingKey(n *yaml.Node) (string, bool) {
 	return "m" + string(b), err == nil
 }
 
-func (s *quickSchema) validScalar(r *quickRun, v any) bool {
-	if s.always != nil {
-		return *s.always
+func (r *quickRun) validScalar(s *jsonschema.Schema, v any) bool {
+	if s.Always != nil {
+		return *s.Always
 	}
-	if s.ref != nil && !s.ref.validScalar(r, v) {
+	if s.Ref != nil && !r.validScalar(s.Ref, v) {
 		return false
 	}
-	if s.anyOf != nil && !slices.ContainsFunc(s.anyOf, func(b *quickSchema) bool { return b.validScalar(r, v) }) {
+	if s.AnyOf != nil && !slices.ContainsFunc(s.AnyOf, func(b *jsonschema.Schema) bool { return r.validScalar(b, v) }) {
 		return false
 	}
 	switch x := v.(type) {
 	case nil:
-		return s.typeIs("null") && !s.hasConst && s.enum == nil
+		return typeIs(s, "null") && s.Constant == nil && s.Enum == nil
 	case bool:
-		return s.typeIs("boolean") && !s.hasConst && s.enum == nil
+		return typeIs(s, "boolean") && s.Constant == nil && s.Enum == nil
 	case string:
-		if !s.typeIs("string") {
+		if !typeIs(s, "string") || s.Constant != nil && s.Constant[0] != x || s.Enum != nil && !slices.Contains(s.Enum, any(x)) {
 			return false
 		}
-		if s.hasConst {
-			if c, ok := s.constant.(string); !ok || c != x {
-				return false
-			}
-		}
-		if s.enum != nil && !s.enum[x] {
-			return false
-		}
-		if s.minLength >= 0 || s.maxLength >= 0 {
+		if s.MinLength >= 0 || s.MaxLength >= 0 {
 			n := utf8.RuneCountInString(x)
-			if s.minLength >= 0 && n < s.minLength || s.maxLength >= 0 && n > s.maxLength {
+			if s.MinLength >= 0 && n < s.MinLength || s.MaxLength >= 0 && n > s.MaxLength {
 				return false
 			}
 		}
-		return s.pattern == nil || r.match(s.pattern, x)
+		return s.Pattern == nil || r.match(s.Pattern, x)
 	case json.Number:
-		r, ok := new(big.Rat).SetString(string(x))
-		if !ok {
+		n, ok := new(big.Rat).SetString(string(x))
+		if !ok || !typeIs(s, "number") && !(typeIs(s, "integer") && n.IsInt()) || s.Enum != nil {
 			return false
 		}
-		if !s.typeIs("number") && !(s.typeIs("integer") && r.IsInt()) {
-			return false
-		}
-		if s.enum != nil {
-			return false
-		}
-		if s.hasConst {
-			c, ok := s.constant.(json.Number)
+		if s.Constant != nil {
+			c, ok := s.Constant[0].(json.Number)
 			if !ok {
 				return false
 			}
-			cr, ok := new(big.Rat).SetString(string(c))
-			if !ok || cr.Cmp(r) != 0 {
+			if cn, ok := new(big.Rat).SetString(string(c)); !ok || cn.Cmp(n) != 0 {
 				return false
 			}
 		}
-		return (s.minimum == nil || r.Cmp(s.minimum) >= 0) && (s.maximum == nil || r.Cmp(s.maximum) <= 0)
+		return (s.Minimum == nil || n.Cmp(s.Minimum) >= 0) && (s.Maximum == nil || n.Cmp(s.Maximum) <= 0)
 	}
 	return false
 }

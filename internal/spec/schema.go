@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,30 +21,63 @@ import (
 	"github.com/reposync/reposync/schema"
 )
 
-var (
-	compileOnce sync.Once
-	compiled    *jsonschema.Schema
-	schemaDoc   map[string]any // the schema itself, to read descriptions and property names
-	compileErr  error
-)
+// compiledSchema compiles the embedded schema once per process, with its
+// descriptions (for hints).
+var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft2020
+	c.ExtractAnnotations = true
+	if err := c.AddResource(schema.URL, bytes.NewReader(schema.JSON)); err != nil {
+		return nil, fmt.Errorf("load embedded schema: %w", err)
+	}
+	sch, err := c.Compile(schema.URL)
+	if err != nil {
+		return nil, fmt.Errorf("compile embedded schema: %w", err)
+	}
+	return sch, nil
+})
 
-// compiledSchema compiles the embedded schema once per process.
-func compiledSchema() (*jsonschema.Schema, error) {
-	compileOnce.Do(func() {
-		c := jsonschema.NewCompiler()
-		c.Draft = jsonschema.Draft2020
-		if err := c.AddResource(schema.URL, bytes.NewReader(schema.JSON)); err != nil {
-			compileErr = fmt.Errorf("load embedded schema: %w", err)
-			return
+// schemaIndex holds every compiled schema the quick check can reach (see
+// indexSchemas), by its JSON pointer into the schema document: what the
+// messages read, at the pointer a failure reports.
+var schemaIndex = sync.OnceValue(func() map[string]*jsonschema.Schema {
+	sch, err := compiledSchema()
+	if err != nil {
+		return nil
+	}
+	return indexSchemas(sch, map[string]*jsonschema.Schema{})
+})
+
+// indexSchemas adds s and every schema below it through the keywords the
+// quick check reads to index, by JSON pointer ("" for the root,
+// "/$defs/groupPath").
+func indexSchemas(s *jsonschema.Schema, index map[string]*jsonschema.Schema) map[string]*jsonschema.Schema {
+	_, ptr, _ := strings.Cut(s.Location, "#")
+	if index[ptr] != nil {
+		return index
+	}
+	index[ptr] = s
+	subs := append([]*jsonschema.Schema{s.Ref, s.PropertyNames, s.Items2020}, s.AnyOf...)
+	subs = slices.AppendSeq(subs, maps.Values(s.Properties))
+	if a, ok := s.AdditionalProperties.(*jsonschema.Schema); ok {
+		subs = append(subs, a)
+	}
+	for _, sub := range subs {
+		if sub != nil {
+			indexSchemas(sub, index)
 		}
-		compiled, compileErr = c.Compile(schema.URL)
-		if compileErr != nil {
-			compileErr = fmt.Errorf("compile embedded schema: %w", compileErr)
-			return
-		}
-		compileErr = json.Unmarshal(schema.JSON, &schemaDoc)
-	})
-	return compiled, compileErr
+	}
+	return index
+}
+
+// schemaAt returns the compiled schema at a JSON pointer into the schema
+// document, such as the parent of a failing keyword; an empty schema when
+// there is none.
+func schemaAt(ptr string) *jsonschema.Schema {
+	if s := schemaIndex()[ptr]; s != nil {
+		return s
+	}
+	return &jsonschema.Schema{}
 }
 
 // validateSchema checks one document against the JSON Schema and turns every
@@ -54,12 +87,10 @@ func validateSchema(doc *document) Diagnostics {
 	if err != nil {
 		return Diagnostics{{Severity: SeverityError, File: doc.file, Message: "internal error: " + err.Error()}}
 	}
-	if doc.clean {
-		// Most documents are valid: say so from the nodes, and leave the
-		// library (and the JSON value it needs) to the rest, for messages.
-		if q, err := quickValidator(); err == nil && q.validDocument(doc.root) {
-			return nil
-		}
+	// Most documents are valid: say so from the nodes, and leave the library
+	// (and the JSON value it needs) to the rest, for messages.
+	if _, err := quickValidator(); doc.clean && err == nil && validDocument(sch, doc.root) {
+		return nil
 	}
 	err = sch.Validate(documentValue(doc))
 	var ve *jsonschema.ValidationError
@@ -114,18 +145,12 @@ func wrongType(ve *jsonschema.ValidationError, loc string) bool {
 // anyOfTypes lists the JSON types the alternatives of the anyOf in the
 // schema at ptr accept, in order, without repeats.
 func anyOfTypes(ptr string) []string {
-	alts, _ := schemaAt(ptr)["anyOf"].([]any)
 	var out []string
-	for _, a := range alts {
-		am, _ := a.(map[string]any)
-		for i := 0; i < 10; i++ { // follow $ref chains, boundedly
-			ref, ok := am["$ref"].(string)
-			if !ok {
-				break
-			}
-			am = schemaAt(strings.TrimPrefix(ref, "#"))
+	for _, a := range schemaAt(ptr).AnyOf {
+		for i := 0; a.Ref != nil && i < 10; i++ { // follow $ref chains, boundedly
+			a = a.Ref
 		}
-		for _, t := range stringList(am["type"]) {
+		for _, t := range a.Types {
 			if !slices.Contains(out, t) {
 				out = append(out, t)
 			}
@@ -140,34 +165,34 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 	keyword := kwPath[strings.LastIndex(kwPath, "/")+1:]
 	parent := strings.TrimSuffix(kwPath, "/"+keyword)
 	keyNode, node, p := locate(doc.root, ve.InstanceLocation)
-	at := func(n *yaml.Node, p yamlPath, msg string) Diagnostic {
-		return Diagnostic{Severity: SeverityError, File: doc.file, Line: n.Line, Column: n.Column, Path: p.String(), Message: msg}
+	at := func(n *yaml.Node, p yamlPath, msg string) Diagnostics {
+		if msg == "" {
+			return nil // another diagnostic says it
+		}
+		return Diagnostics{diagAt(SeverityError, src(doc.file, n), p, msg)}
 	}
-	value := func() string { return scalarText(node) }
-
-	// A failure inside propertyNames is about a key, not a value.
-	if strings.Contains(ve.KeywordLocation, "/propertyNames") {
-		n := node
-		if keyNode != nil {
-			n = keyNode
-		}
-		k := lastKey(p)
-		if _, invisible := invisibleIn(k, false); invisible {
-			return nil // the converter names the character (see convert)
-		}
-		why := patternHint(parent, k)
-		if keyword == "minLength" || keyword == "maxLength" {
-			why = lengthProblem(keyword, utf8.RuneCountInString(k), schemaInt(parent, keyword))
-		}
-		return Diagnostics{at(n, p, fmt.Sprintf("invalid key `%s`: %s", clip(k), why))}
+	onKey := node
+	if keyNode != nil {
+		onKey = keyNode
 	}
-
-	switch keyword {
-	case "anyOf":
-		// No form fits the value's type (see leaves).
-		want := strings.Join(anyOfTypes(parent), " or ")
-		return Diagnostics{at(node, p, fmt.Sprintf("expected %s, got %s", article(want), jsonTypeName(node)))}
-	case "additionalProperties":
+	switch {
+	case strings.Contains(ve.KeywordLocation, "/propertyNames"):
+		// A failure inside propertyNames is about a key, not a value.
+		return at(onKey, p, keyProblem(keyword, parent, lastKey(p)))
+	case keyword == "required":
+		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
+		var names []string
+		for _, name := range schemaAt(parent).Required {
+			if _, ok := obj[name]; !ok {
+				names = append(names, "`"+name+"`")
+			}
+		}
+		what := "missing required key"
+		if len(names) > 1 {
+			what += "s"
+		}
+		return at(onKey, p, what+" "+strings.Join(names, ", "))
+	case keyword == "additionalProperties":
 		// The keys the schema does not allow: the instance's keys that are
 		// not among the schema's properties (no schema of ours uses
 		// patternProperties, and a schema-valued additionalProperties fails
@@ -175,7 +200,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		var ds Diagnostics
 		allowed := schemaPropertyNames(parent)
 		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
-		for _, name := range sortedKeys(obj) {
+		for _, name := range slices.Sorted(maps.Keys(obj)) {
 			if slices.Contains(allowed, name) || len(p) == 0 && name == "scope" {
 				continue // a top-level scope: the builder says where it goes (movedScope)
 			}
@@ -183,28 +208,53 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 			if kn == nil {
 				kn = node
 			}
-			ds = append(ds, at(kn, kp, unknownKeyMessage(name, allowed, parent, p)))
+			ds = append(ds, at(kn, kp, unknownKeyMessage(name, allowed, parent, p))...)
 		}
 		return ds
-	case "required":
-		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
-		var names []string
-		for _, name := range schemaStrings(parent, "required") {
-			if _, ok := obj[name]; !ok {
-				names = append(names, "`"+name+"`")
+	case keyword == "uniqueItems":
+		// The validator reports the first item equal to an earlier one.
+		list, _ := valueAt(documentValue(doc), ve.InstanceLocation).([]any)
+		i, j, ok := firstRepeat(list)
+		if !ok {
+			return at(node, p, "entries must be unique")
+		}
+		_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(j))
+		label := scalarText(second)
+		if second != nil && second.Kind == yaml.MappingNode {
+			if name := mappingValue(second, "name"); name != nil && name.Kind == yaml.ScalarNode {
+				label = name.Value // the long form of a grant
 			}
 		}
-		n := node
-		if keyNode != nil {
-			n = keyNode
-		}
-		what := "missing required key"
-		if len(names) > 1 {
-			what += "s"
-		}
-		return Diagnostics{at(n, p, what+" "+strings.Join(names, ", "))}
+		return at(second, sp, fmt.Sprintf("`%s` is listed twice (entries %d and %d)", label, i+1, j+1))
+	}
+	return at(node, p, valueProblem(keyword, parent, node, p, ve.Message))
+}
+
+// keyProblem says what is wrong with key k, which fails the keyword of the
+// propertyNames schema at parent; "" when the converter says it (the key
+// holds a character a reviewer cannot see).
+func keyProblem(keyword, parent, k string) string {
+	if _, invisible := invisibleIn(k, false); invisible {
+		return ""
+	}
+	why := patternHint(parent, k)
+	if keyword == "minLength" || keyword == "maxLength" {
+		why = lengthProblem(keyword, utf8.RuneCountInString(k), schemaAt(parent))
+	}
+	return fmt.Sprintf("invalid key `%s`: %s", clip(k), why)
+}
+
+// valueProblem says what is wrong with the value of node, at p, which fails
+// the keyword of the schema at parent; "" when another diagnostic says it.
+// fallback is the validator's message, for a keyword without words of ours.
+func valueProblem(keyword, parent string, node *yaml.Node, p yamlPath, fallback string) string {
+	value := scalarText(node)
+	switch keyword {
+	case "anyOf":
+		// No form fits the value's type (see leaves).
+		return fmt.Sprintf("expected %s, got %s", article(strings.Join(anyOfTypes(parent), " or ")), jsonTypeName(node))
 	case "type":
-		want := strings.Join(schemaStrings(parent, "type"), " or ")
+		want := strings.Join(schemaAt(parent).Types, " or ")
 		got := jsonTypeName(node)
 		msg := fmt.Sprintf("expected %s, got %s", article(want), got)
 		switch {
@@ -215,67 +265,60 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		case want == "integer" && got == "a string" && looksNumeric(node.Value):
 			msg += " (remove the quotes)"
 		case want == "integer" && got == "a number":
-			msg = fmt.Sprintf("expected a whole number, got %s", value())
+			msg = fmt.Sprintf("expected a whole number, got %s", value)
 		}
-		return Diagnostics{at(node, p, msg)}
+		return msg
 	case "const":
 		if p.String() == "version" {
-			return Diagnostics{at(node, p, fmt.Sprintf("unsupported spec version %s; this reposync reads version 1", value()))}
+			return fmt.Sprintf("unsupported spec version %s; this reposync reads version 1", value)
 		}
-		want, _ := json.Marshal(schemaAt(parent)["const"])
-		return Diagnostics{at(node, p, fmt.Sprintf("must be %s", want))}
+		want, _ := json.Marshal(schemaAt(parent).Constant[0])
+		return fmt.Sprintf("must be %s", want)
 	case "enum":
-		choices := schemaEnum(parent)
-		msg := fmt.Sprintf("`%s` is not one of %s", value(), strings.Join(backquote(choices), ", "))
-		return Diagnostics{at(node, p, msg+state.DidYouMean(value(), choices))}
-	case "pattern":
-		if _, invisible := invisibleIn(value(), false); invisible {
-			return nil // the converter names the character (see convert)
+		var choices []string
+		for _, v := range schemaAt(parent).Enum {
+			choices = append(choices, fmt.Sprint(v))
 		}
-		if strings.HasSuffix(parent, "/$defs/repositoryPattern") {
+		return fmt.Sprintf("`%s` is not one of %s", value, strings.Join(backquote(choices), ", ")) + state.DidYouMean(value, choices)
+	case "pattern":
+		switch _, invisible := invisibleIn(value, false); {
+		case invisible:
+			return "" // the converter names the character (see convert)
+		case strings.HasSuffix(parent, "/$defs/repositoryPattern"):
 			// The builder reports the same diagnostic from the glob parser;
 			// Sort keeps one.
-			return Diagnostics{at(node, p, badPatternMessage(value()))}
-		}
-		if strings.HasSuffix(parent, "/properties/password_env") {
+			return badPatternMessage(value)
+		case strings.HasSuffix(parent, "/properties/password_env"):
 			// The value is not quoted: what fails here is most likely the
 			// password itself, and diagnostics end up in CI logs.
-			return Diagnostics{at(node, p, fmt.Sprintf("not a variable name (the value is not shown: it may be the password): `password_env` names the environment variable that holds the password (such as `%s`), never the password itself",
-				passwordEnvFor(entryName(p))))}
+			return fmt.Sprintf("not a variable name (the value is not shown: it may be the password): `password_env` names the environment variable that holds the password (such as `%s`), never the password itself",
+				passwordEnvFor(entryName(p)))
 		}
-		return Diagnostics{at(node, p, fmt.Sprintf("`%s` is not valid: %s", clip(value()), patternHint(parent, value())))}
+		return fmt.Sprintf("`%s` is not valid: %s", clip(value), patternHint(parent, value))
 	case "minimum", "maximum":
-		return Diagnostics{at(node, p, fmt.Sprintf("%s is out of range: must be between %d and %d", value(), schemaInt(parent, "minimum"), schemaInt(parent, "maximum")))}
+		bound := func(r *big.Rat) string {
+			if r == nil {
+				return "0"
+			}
+			return r.RatString()
+		}
+		s := schemaAt(parent)
+		return fmt.Sprintf("%s is out of range: must be between %s and %s", value, bound(s.Minimum), bound(s.Maximum))
 	case "minLength", "maxLength":
-		if strings.HasSuffix(parent, "/$defs/repositoryPattern") && value() == "" {
-			return nil // "empty pattern", from the pattern keyword, says it
+		if strings.HasSuffix(parent, "/$defs/repositoryPattern") && value == "" {
+			return "" // "empty pattern", from the pattern keyword, says it
 		}
 		n := 0
 		if node.Kind == yaml.ScalarNode {
 			n = utf8.RuneCountInString(node.Value)
 		}
-		return Diagnostics{at(node, p, lengthProblem(keyword, n, schemaInt(parent, keyword)))}
+		return lengthProblem(keyword, n, schemaAt(parent))
 	case "minItems":
-		return Diagnostics{at(node, p, "needs at least "+state.Count(schemaInt(parent, keyword), "entry"))}
+		return "needs at least " + state.Count(schemaAt(parent).MinItems, "entry")
 	case "minProperties":
-		names := schemaPropertyNames(parent)
-		return Diagnostics{at(node, p, fmt.Sprintf("empty: set at least one of %s", strings.Join(backquote(names), ", ")))}
-	case "uniqueItems":
-		// The validator reports the first item equal to an earlier one.
-		list, _ := valueAt(documentValue(doc), ve.InstanceLocation).([]any)
-		if i, j, ok := firstRepeat(list); ok {
-			_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(j))
-			label := scalarText(second)
-			if second != nil && second.Kind == yaml.MappingNode {
-				if name := mappingValue(second, "name"); name != nil && name.Kind == yaml.ScalarNode {
-					label = name.Value // the long form of a grant
-				}
-			}
-			return Diagnostics{at(second, sp, fmt.Sprintf("`%s` is listed twice (entries %d and %d)", label, i+1, j+1))}
-		}
-		return Diagnostics{at(node, p, "entries must be unique")}
+		return fmt.Sprintf("empty: set at least one of %s", strings.Join(backquote(schemaPropertyNames(parent)), ", "))
 	}
-	return Diagnostics{at(node, p, ve.Message)}
+	return fallback
 }
 
 // unknownKeyMessage explains an unknown key, suggesting the closest allowed
@@ -301,20 +344,14 @@ func unknownKeyMessage(name string, allowed []string, schemaPtr string, p yamlPa
 
 // schemaFragment returns the JSON pointer part of an absolute keyword location.
 func schemaFragment(abs string) string {
-	if i := strings.Index(abs, "#"); i >= 0 {
-		return abs[i+1:]
+	if _, ptr, ok := strings.Cut(abs, "#"); ok {
+		return ptr
 	}
 	return abs
 }
 
-// schemaAt resolves a JSON pointer inside the schema document.
-func schemaAt(ptr string) map[string]any {
-	m, _ := valueAt(schemaDoc, ptr).(map[string]any)
-	return m
-}
-
 func schemaDescription(ptr string) string {
-	if d, ok := schemaAt(ptr)["description"].(string); ok {
+	if d := schemaAt(ptr).Description; d != "" {
 		return strings.TrimSuffix(d, ".")
 	}
 	return "see `reposync schema`"
@@ -336,47 +373,20 @@ func entryName(p yamlPath) string {
 	return ""
 }
 
-func lengthProblem(keyword string, n, limit int) string {
+// lengthProblem says that n characters break the keyword of s.
+func lengthProblem(keyword string, n int, s *jsonschema.Schema) string {
 	if keyword == "maxLength" {
-		return fmt.Sprintf("too long: %d characters, at most %d allowed", n, limit)
+		return fmt.Sprintf("too long: %d characters, at most %d allowed", n, s.MaxLength)
 	}
-	return fmt.Sprintf("too short: %d characters, at least %d needed", n, limit)
+	return fmt.Sprintf("too short: %d characters, at least %d needed", n, s.MinLength)
 }
 
 func schemaPropertyNames(ptr string) []string {
-	props, _ := schemaAt(ptr)["properties"].(map[string]any)
-	names := make([]string, 0, len(props))
-	for k := range props {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// schemaStrings reads a keyword that holds a string or a list of strings
-// ("type", "required").
-func schemaStrings(ptr, keyword string) []string { return stringList(schemaAt(ptr)[keyword]) }
-
-// stringList reads a schema value that is a string or a list of strings.
-func stringList(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, x := range v {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
+	return slices.Sorted(maps.Keys(schemaAt(ptr).Properties))
 }
 
 // valueAt finds the value at a JSON pointer (as the validator reports it)
-// in a JSON value — the instance the validator saw, or the schema itself —
-// or nil.
+// in the JSON value the validator saw, or nil.
 func valueAt(v any, pointer string) any {
 	if pointer == "" || pointer == "/" {
 		return v
@@ -429,20 +439,6 @@ func canonical(v any) (string, bool) {
 	}
 	b, err := json.Marshal(v) // maps marshal with sorted keys
 	return "j" + string(b), err == nil
-}
-
-func schemaEnum(ptr string) []string {
-	vals, _ := schemaAt(ptr)["enum"].([]any)
-	var out []string
-	for _, v := range vals {
-		out = append(out, fmt.Sprint(v))
-	}
-	return out
-}
-
-func schemaInt(ptr, keyword string) int {
-	f, _ := schemaAt(ptr)[keyword].(float64)
-	return int(f)
 }
 
 func escapePointer(s string) string {

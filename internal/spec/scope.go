@@ -35,13 +35,13 @@ type topKey struct {
 // scope reads one entry of `scopes:`; nil when the schema rejected it or
 // one of its patterns is bad (then the checks would only mislead: the bad
 // pattern is the error).
-func (b *builder) scope(f string, e entry) *state.FileScope {
+func (b *builder) scope(f string, e entry, s state.Source) *state.FileScope {
 	if e.value.Kind != yaml.MappingNode {
 		return nil
 	}
-	sc := &state.FileScope{Key: e.key, MaxRole: state.RoleAdmin, Source: src(f, e.keyN)}
+	sc := &state.FileScope{Key: e.key, MaxRole: state.RoleAdmin, Source: s}
 	at := yamlPath{"scopes", e.key}
-	ok, positive := true, 0
+	ok := true
 	for _, fe := range entries(e.value) {
 		switch fe.key {
 		case "repositories":
@@ -56,13 +56,9 @@ func (b *builder) scope(f string, e entry) *state.FileScope {
 				}
 				pat, err := state.ParsePattern(text)
 				if err != nil {
-					b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: f, Line: it.Line, Column: it.Column,
-						Path: at.key("repositories").index(i).String(), Message: badPatternMessage(text)})
+					b.diags = append(b.diags, diagAt(SeverityError, src(f, it), at.key("repositories").index(i), badPatternMessage(text)))
 					ok = false
 					continue
-				}
-				if !pat.Negate {
-					positive++
 				}
 				pat.Source = src(f, it)
 				sc.Patterns = append(sc.Patterns, pat)
@@ -85,24 +81,14 @@ func (b *builder) scope(f string, e entry) *state.FileScope {
 			}
 		}
 	}
-	if ok && positive == 0 && len(sc.Patterns) > 0 {
-		b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: f, Line: sc.Source.Line, Column: sc.Source.Column,
-			Path: at.key("repositories").String(), Message: "only `!` patterns: a scope needs at least one pattern that selects repositories"})
-		ok = false
-	}
 	if !ok || len(sc.Patterns) == 0 {
 		return nil
 	}
-	return sc
-}
-
-// addScopes reads a `scopes:` section, claiming each key.
-func (b *builder) addScopes(f string, top entry) {
-	for _, e := range entries(top.value) {
-		if b.claim("scopes", "scope", e.key, src(f, e.keyN)) {
-			b.scopes[e.key] = b.scope(f, e)
-		}
+	if onlyNegations(sc.Patterns) {
+		b.diags = append(b.diags, diagAt(SeverityError, sc.Source, at.key("repositories"), "only `!` patterns: a scope needs at least one pattern that selects repositories"))
+		return nil
 	}
+	return sc
 }
 
 // movedScope is the error for a `scope:` block, which limited the file it
@@ -128,9 +114,9 @@ func movedScope(f, rel string, e entry) Diagnostic {
 	if err != nil {
 		text = []byte("scopes: {" + rel + ": {repositories: [...]}}")
 	}
-	return Diagnostic{Severity: SeverityError, File: f, Line: e.keyN.Line, Column: e.keyN.Column, Path: "scope",
-		Message: "a file's scope is no longer written in the file it limits (its owners could widen it): declare it in a file without a scope, " +
-			"which the default owner reviews, as `" + strings.TrimSpace(string(text)) + "`, and remove this block"}
+	return diagAt(SeverityError, src(f, e.keyN), yamlPath{"scope"},
+		"a file's scope is no longer written in the file it limits (its owners could widen it): declare it in a file without a scope, "+
+			"which the default owner reviews, as `"+strings.TrimSpace(string(text))+"`, and remove this block")
 }
 
 // resolveScopes gives each scope of `scopes:` its file — the spec file
@@ -147,10 +133,10 @@ func (b *builder) resolveScopes(srcs []source, frags []*builder) {
 		lower[strings.ToLower(s.rel)] = append(lower[strings.ToLower(s.rel)], s.rel)
 	}
 	errAt := func(s state.Source, p yamlPath, format string, args ...any) {
-		b.diags = append(b.diags, Diagnostic{Severity: SeverityError, File: s.File, Line: s.Line, Column: s.Column, Path: p.String(), Message: fmt.Sprintf(format, args...)})
+		b.diags = append(b.diags, diagAt(SeverityError, s, p, fmt.Sprintf(format, args...)))
 	}
 	var resolved []*state.FileScope
-	for _, key := range sortedKeys(b.scopes) {
+	for _, key := range slices.Sorted(maps.Keys(b.scopes)) {
 		sc := b.scopes[key]
 		p := yamlPath{"scopes", key}
 		switch files := byRel[key]; len(files) {
@@ -230,8 +216,7 @@ func (b *builder) resolveScopes(srcs []source, frags []*builder) {
 func (b *builder) checkScope(sc *state.FileScope) Diagnostics {
 	var ds Diagnostics
 	at := func(s state.Source, p yamlPath, format string, args ...any) {
-		ds = append(ds, Diagnostic{Severity: SeverityError, File: s.File, Line: s.Line, Column: s.Column,
-			Path: p.String(), Message: fmt.Sprintf(format, args...) + " (" + sc.Describe() + ")"})
+		ds = append(ds, diagAt(SeverityError, s, p, fmt.Sprintf(format, args...)+" ("+sc.Describe()+")"))
 	}
 	for _, top := range b.tops {
 		if slices.Contains(unscopedOnly, top.key) {
@@ -240,7 +225,7 @@ func (b *builder) checkScope(sc *state.FileScope) Diagnostics {
 	}
 	// grants checks what one definition grants against max_role.
 	grants := func(p yamlPath, members map[string]state.Member, mgs []state.Ref, rules map[string]state.PushRule) {
-		for _, user := range sortedKeys(members) {
+		for _, user := range slices.Sorted(maps.Keys(members)) {
 			m := members[user]
 			if !sc.Allows(m.Role) {
 				at(m.Source, p.key("members").key(user), "grants `%s` to `%s`, above this file's max_role `%s`", m.Role, user, sc.MaxRole)
@@ -251,7 +236,7 @@ func (b *builder) checkScope(sc *state.FileScope) Diagnostics {
 				at(mg.Source, p.key("member_groups"), "attaches member group `%s`: the role its members get is set in CodeArts, not in the spec, so it counts as `admin`, above this file's max_role `%s`", mg.Name, sc.MaxRole)
 			}
 		}
-		for _, path := range sortedKeys(rules) {
+		for _, path := range slices.Sorted(maps.Keys(rules)) {
 			for _, ro := range rules[path].Roles {
 				if rank := state.ProjectRoleRank(ro.Name); !sc.Allows(rank) {
 					at(ro.Source, p.key("push_rules").key(path).key("roles"), "names project role `%s`, which ranks as `%s`, above this file's max_role `%s`", ro.Name, rank, sc.MaxRole)
@@ -259,7 +244,7 @@ func (b *builder) checkScope(sc *state.FileScope) Diagnostics {
 			}
 		}
 	}
-	for _, path := range sortedKeys(b.d.Groups) {
+	for _, path := range slices.Sorted(maps.Keys(b.d.Groups)) {
 		g := b.d.Groups[path]
 		p := yamlPath{"groups", path}
 		if !sc.HoldsGroup(path) {
@@ -267,7 +252,7 @@ func (b *builder) checkScope(sc *state.FileScope) Diagnostics {
 		}
 		grants(p, nil, g.MemberGroups, nil)
 	}
-	for _, path := range sortedKeys(b.d.Repositories) {
+	for _, path := range slices.Sorted(maps.Keys(b.d.Repositories)) {
 		r := b.d.Repositories[path]
 		p := yamlPath{"repositories", path}
 		if !sc.Selects(path) {
@@ -275,7 +260,7 @@ func (b *builder) checkScope(sc *state.FileScope) Diagnostics {
 		}
 		grants(p, r.Members, r.MemberGroups, r.PushRules)
 	}
-	for _, name := range sortedKeys(b.d.Policies) {
+	for _, name := range slices.Sorted(maps.Keys(b.d.Policies)) {
 		pol := b.d.Policies[name]
 		p := yamlPath{"policies", name}
 		for i, pat := range pol.Patterns {

@@ -25,49 +25,72 @@ type document struct {
 	file  string
 	rel   string     // the file's path below its spec root (source.rel)
 	root  *yaml.Node // the top-level mapping
-	opts  Options
-	clean bool // no duplicate or merge keys, no odd keys: the quick schema check applies
-	value any  // built by documentValue
+	clean bool       // no duplicate or merge keys, no odd keys: the quick schema check applies
+	value any        // built by documentValue
 }
 
 // documentValue returns the document as the JSON-compatible value the
 // schema validator library takes, building it on first use.
 func documentValue(doc *document) any {
 	if doc.value == nil {
-		c := newConverter(doc.opts, doc.file, doc.root, true)
-		doc.value = c.convert(doc.root, 0)
+		doc.value = jsonValue(doc.root)
 	}
 	return doc.value
+}
+
+// jsonValue is the value of n as the schema validator takes it: aliases
+// followed; merge keys, keys that are not strings and repeated keys left
+// out, as the converter reported them; scalars as scalarValue reads them.
+// The converter has checked the tree, so its size and depth are bounded.
+func jsonValue(n *yaml.Node) any {
+	switch n = deref(n); {
+	case n == nil:
+		return nil
+	case n.Kind == yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, ch := range n.Content {
+			out[i] = jsonValue(ch)
+		}
+		return out
+	case n.Kind == yaml.MappingNode:
+		es := entries(n)
+		out := make(map[string]any, len(es))
+		for _, e := range es {
+			out[e.key] = jsonValue(e.value)
+		}
+		return out
+	case n.Kind == yaml.ScalarNode:
+		v, _ := scalarValue(n)
+		return v
+	}
+	return nil
 }
 
 // parseDocument parses one file defensively: invalid UTF-8, parser failures,
 // several documents, excessive alias expansion, deep nesting, duplicate keys
 // and merge keys all become diagnostics; nothing here panics or allocates
 // without bound.
-func parseDocument(opts Options, src source) (doc *document, diags Diagnostics) {
-	errAt := func(line, col int, msg string) {
-		diags = append(diags, Diagnostic{Severity: SeverityError, File: src.name, Line: line, Column: col, Message: msg})
+func parseDocument(opts Options, src source) (*document, Diagnostics) {
+	fail := func(sev Severity, line, col int, msg string) (*document, Diagnostics) {
+		return nil, Diagnostics{{Severity: sev, File: src.name, Line: line, Column: col, Message: msg}}
 	}
+	const empty = "empty file (no YAML document); it is ignored"
 	if !utf8.Valid(src.data) {
 		line, col, b := firstInvalidUTF8(src.data)
-		errAt(line, col, fmt.Sprintf("file is not valid UTF-8 (byte 0x%02x); save it as UTF-8", b))
-		return nil, diags
+		return fail(SeverityError, line, col, fmt.Sprintf("file is not valid UTF-8 (byte 0x%02x); save it as UTF-8", b))
 	}
 	if i := bytes.IndexByte(src.data, 0); i >= 0 {
 		line, col := lineCol(src.data, i)
-		errAt(line, col, "file contains a NUL byte; is it a binary file?")
-		return nil, diags
+		return fail(SeverityError, line, col, "file contains a NUL byte; is it a binary file?")
 	}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src.data))
 	err := safeDecode(dec, &root)
 	if errors.Is(err, io.EOF) {
-		diags = append(diags, Diagnostic{Severity: SeverityWarning, File: src.name, Message: "empty file (no YAML document); it is ignored"})
-		return nil, diags
+		return fail(SeverityWarning, 0, 0, empty)
 	}
 	if err != nil {
-		diags = append(diags, syntaxError(src.name, src.data, dec, err))
-		return nil, diags
+		return nil, Diagnostics{syntaxError(src.name, src.data, dec, err)}
 	}
 	// A second document in the same file is almost always a mistake (two
 	// specs pasted together); refuse it rather than silently ignore it.
@@ -79,31 +102,26 @@ func parseDocument(opts Options, src source) (doc *document, diags Diagnostics) 
 			d = syntaxError(src.name, src.data, dec, err)
 		}
 		d.Message = "more than one YAML document (`---`) in one file; put each document in its own file"
-		diags = append(diags, d)
-		return nil, diags
+		return nil, Diagnostics{d}
 	}
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
-		diags = append(diags, Diagnostic{Severity: SeverityWarning, File: src.name, Message: "empty file (no YAML document); it is ignored"})
-		return nil, diags
+		return fail(SeverityWarning, 0, 0, empty)
 	}
 	top := root.Content[0]
 	if top.Kind == yaml.ScalarNode && top.ShortTag() == "!!null" {
-		diags = append(diags, Diagnostic{Severity: SeverityWarning, File: src.name, Message: "empty file (no YAML document); it is ignored"})
-		return nil, diags
+		return fail(SeverityWarning, 0, 0, empty)
 	}
 	if top.Kind != yaml.MappingNode {
-		errAt(top.Line, top.Column, "the top level of a spec file must be a mapping, starting with `version: 1`")
-		return nil, diags
+		return fail(SeverityError, top.Line, top.Column, "the top level of a spec file must be a mapping, starting with `version: 1`")
 	}
 	// Check the structure without building anything: most documents are
 	// clean and valid, and then the schema check reads the nodes directly.
-	c := newConverter(opts, src.name, top, false)
+	c := newConverter(opts, src.name, top)
 	c.convert(top, 0)
-	diags = append(diags, c.diags...)
 	if c.exhausted || c.tooDeep {
-		return nil, diags
+		return nil, c.diags
 	}
-	return &document{file: src.name, rel: src.rel, root: top, opts: opts, clean: len(c.diags) == 0}, diags
+	return &document{file: src.name, rel: src.rel, root: top, clean: len(c.diags) == 0}, c.diags
 }
 
 // safeDecode guards against a panic inside the YAML parser: hostile input must
@@ -129,11 +147,11 @@ func countNodes(n *yaml.Node, depth int) int {
 	return c
 }
 
-// converter checks the structure of a YAML node tree and, when build is set,
-// turns it into JSON-compatible values.
+// converter checks the structure of a YAML node tree: what jsonValue would
+// leave out, aliases that expand too far, nesting too deep, tags, and
+// characters a reviewer cannot see.
 type converter struct {
 	file      string
-	build     bool
 	budget    int // nodes left to visit, aliases expanded
 	maxDep    int
 	exhausted bool
@@ -150,34 +168,32 @@ type converter struct {
 	reported map[*yaml.Node]bool
 }
 
-func newConverter(opts Options, file string, top *yaml.Node, build bool) *converter {
+func newConverter(opts Options, file string, top *yaml.Node) *converter {
 	return &converter{
 		file:   file,
-		build:  build,
 		budget: 4*countNodes(top, 0) + 100_000,
 		maxDep: opts.MaxDepth,
 	}
 }
 
 func (c *converter) errAt(n *yaml.Node, p yamlPath, msg string) {
-	c.diags = append(c.diags, Diagnostic{Severity: SeverityError, File: c.file, Line: n.Line, Column: n.Column, Path: p.String(), Message: msg})
+	c.diags = append(c.diags, diagAt(SeverityError, src(c.file, n), p, msg))
 }
 
 // path returns the YAML path of the node being converted.
 func (c *converter) path() yamlPath { return slices.Clone(c.stack) }
 
-// convert checks n and, when building, returns its value. The YAML path
-// lives on a stack and is only copied when a diagnostic needs it, so a clean
-// tree costs no paths.
-func (c *converter) convert(n *yaml.Node, depth int) any {
+// convert checks n. The YAML path lives on a stack and is only copied when
+// a diagnostic needs it, so a clean tree costs no paths.
+func (c *converter) convert(n *yaml.Node, depth int) {
 	if c.exhausted || c.tooDeep {
-		return nil
+		return
 	}
 	c.budget--
 	if c.budget < 0 {
 		c.exhausted = true
 		c.errAt(n, c.path(), "YAML aliases expand to too many values (an alias bomb?); write the values out or use fewer aliases")
-		return nil
+		return
 	}
 	if depth > c.maxDep {
 		c.tooDeep = true
@@ -186,118 +202,94 @@ func (c *converter) convert(n *yaml.Node, depth int) any {
 			p = append(p[:4], "…")
 		}
 		c.errAt(n, p, fmt.Sprintf("nesting deeper than %d levels; a spec is never this deep", c.maxDep))
-		return nil
+		return
 	}
 	if n.Anchor != "" {
 		c.shared++
 		defer func() { c.shared-- }()
 	}
-	if !c.build && n.Kind != yaml.AliasNode && !c.checkValue(n) {
-		return nil
+	if n.Kind != yaml.AliasNode && !c.checkValue(n) {
+		return
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			c.errAt(n, c.path(), "alias to an unknown anchor")
-			return nil
+			return
 		}
 		c.shared++
 		defer func() { c.shared-- }()
-		return c.convert(n.Alias, depth+1)
+		c.convert(n.Alias, depth+1)
 	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			return nil
+		if len(n.Content) > 0 {
+			c.convert(n.Content[0], depth+1)
 		}
-		return c.convert(n.Content[0], depth+1)
 	case yaml.SequenceNode:
-		var out []any
-		if c.build {
-			out = make([]any, 0, len(n.Content))
-		}
 		for i, ch := range n.Content {
 			c.stack = append(c.stack, i)
-			v := c.convert(ch, depth+1)
+			c.convert(ch, depth+1)
 			c.stack = c.stack[:len(c.stack)-1]
-			if c.build {
-				out = append(out, v)
-			}
 		}
-		if !c.build {
-			return nil
-		}
-		return out
 	case yaml.MappingNode:
-		var out map[string]any
-		if c.build {
-			out = make(map[string]any, len(n.Content)/2)
-		}
-		check := true
-		if c.shared > 0 {
-			if c.checked == nil {
-				c.checked = map[*yaml.Node]bool{}
-			}
-			check = !c.checked[n]
-			c.checked[n] = true
-		}
-		// Duplicate keys: a short mapping is scanned, a long one indexed.
-		var first map[string]*yaml.Node
-		if len(n.Content) > 32 {
-			first = make(map[string]*yaml.Node, len(n.Content)/2)
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if k.Kind == yaml.AliasNode && k.Alias != nil {
-				k = k.Alias
-			}
-			if k.ShortTag() == "!!merge" {
-				if check {
-					c.errAt(k, c.path(), "YAML merge keys (`<<`) are not supported; write the entries out (aliases of whole values are fine)")
-				}
-				continue
-			}
-			if k.Kind != yaml.ScalarNode {
-				if check {
-					c.errAt(k, c.path(), "mapping keys must be plain strings")
-				}
-				continue
-			}
-			key := k.Value
-			if check && !c.build {
-				c.checkKey(k)
-			}
-			var prev *yaml.Node
-			if first != nil {
-				if prev = first[key]; prev == nil {
-					first[key] = k
-				}
-			} else {
-				prev = earlierKey(n, i, key)
-			}
-			if prev != nil {
-				if check {
-					c.errAt(k, c.path().key(key), fmt.Sprintf("duplicate key `%s`; first defined at %s:%d:%d", key, c.file, prev.Line, prev.Column))
-				}
-				continue
-			}
-			c.stack = append(c.stack, key)
-			val := c.convert(v, depth+1)
-			c.stack = c.stack[:len(c.stack)-1]
-			if c.build {
-				out[key] = val
-			}
-		}
-		if !c.build {
-			return nil
-		}
-		return out
-	case yaml.ScalarNode:
-		if !c.build {
-			return nil
-		}
-		v, _ := scalarValue(n)
-		return v
+		c.convertMapping(n, depth)
 	}
-	return nil
+}
+
+// convertMapping checks a mapping's keys — merge keys, keys that are not
+// plain strings, duplicates — and its values.
+func (c *converter) convertMapping(n *yaml.Node, depth int) {
+	check := true
+	if c.shared > 0 {
+		if c.checked == nil {
+			c.checked = map[*yaml.Node]bool{}
+		}
+		check = !c.checked[n]
+		c.checked[n] = true
+	}
+	// Duplicate keys: a short mapping is scanned, a long one indexed.
+	var first map[string]*yaml.Node
+	if len(n.Content) > 32 {
+		first = make(map[string]*yaml.Node, len(n.Content)/2)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.AliasNode && k.Alias != nil {
+			k = k.Alias
+		}
+		if k.ShortTag() == "!!merge" {
+			if check {
+				c.errAt(k, c.path(), "YAML merge keys (`<<`) are not supported; write the entries out (aliases of whole values are fine)")
+			}
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
+			if check {
+				c.errAt(k, c.path(), "mapping keys must be plain strings")
+			}
+			continue
+		}
+		key := k.Value
+		if check {
+			c.checkKey(k)
+		}
+		var prev *yaml.Node
+		if first != nil {
+			if prev = first[key]; prev == nil {
+				first[key] = k
+			}
+		} else {
+			prev = earlierKey(n, i, key)
+		}
+		if prev != nil {
+			if check {
+				c.errAt(k, c.path().key(key), fmt.Sprintf("duplicate key `%s`; first defined at %s:%d:%d", key, c.file, prev.Line, prev.Column))
+			}
+			continue
+		}
+		c.stack = append(c.stack, key)
+		c.convert(v, depth+1)
+		c.stack = c.stack[:len(c.stack)-1]
+	}
 }
 
 // checkValue reports a value that is not what it says: a tag outside

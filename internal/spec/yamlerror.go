@@ -20,11 +20,10 @@ type yamlMark struct{ index, line, column int }
 // problem and where it is, and the construct it was reading ("while parsing
 // a flow sequence") and where that starts.
 type yamlFailure struct {
-	problem     string
-	problemAt   yamlMark
-	context     string
-	contextAt   yamlMark
-	fromScanner bool // a scanner error: the problem is at one character
+	problem   string
+	problemAt yamlMark
+	context   string
+	contextAt yamlMark
 }
 
 // yaml.v3 error types (yaml_error_type_t).
@@ -46,58 +45,41 @@ const (
 // upgrade cannot go unnoticed.
 func yamlFailureOf(dec *yaml.Decoder, data []byte) (f yamlFailure, ok bool) {
 	defer func() {
-		if recover() != nil { // a field of an unexpected kind
+		if recover() != nil { // a field moved, or of an unexpected kind
 			ok = false
 		}
 	}()
-	d := reflect.ValueOf(dec)
-	if d.Kind() != reflect.Pointer || d.IsNil() {
-		return f, false
-	}
-	p := d.Elem().FieldByName("parser")
-	if p.Kind() != reflect.Pointer || p.IsNil() {
-		return f, false
-	}
-	p = p.Elem()
-	yp, ev := p.FieldByName("parser"), p.FieldByName("event")
-	if !yp.IsValid() || !ev.IsValid() {
-		return f, false
-	}
-	mark := func(v reflect.Value) (yamlMark, bool) {
-		i, l, c := v.FieldByName("index"), v.FieldByName("line"), v.FieldByName("column")
-		if !i.IsValid() || !l.IsValid() || !c.IsValid() {
-			return yamlMark{}, false
+	field := func(v reflect.Value, name string) reflect.Value {
+		if fv := v.FieldByName(name); fv.IsValid() {
+			return fv
 		}
-		return yamlMark{index: int(i.Int()), line: int(l.Int()), column: int(c.Int())}, true
+		panic("no field " + name)
 	}
-	kind, problem, context := yp.FieldByName("error"), yp.FieldByName("problem"), yp.FieldByName("context")
-	if !kind.IsValid() || !problem.IsValid() || !context.IsValid() {
-		return f, false
+	mark := func(v reflect.Value) yamlMark {
+		return yamlMark{index: int(field(v, "index").Int()), line: int(field(v, "line").Int()), column: int(field(v, "column").Int())}
 	}
-	f.problem, f.context = problem.String(), context.String()
-	var okP, okC bool
-	switch kind.Int() {
+	p := field(reflect.ValueOf(dec).Elem(), "parser").Elem()
+	yp, ev := field(p, "parser"), field(p, "event")
+	f.problem, f.context = field(yp, "problem").String(), field(yp, "context").String()
+	switch field(yp, "error").Int() {
 	case yamlNoError:
 		// The node builder failed (an alias to an unknown anchor): the event
 		// it was handling is the culprit.
-		f.problemAt, okP = mark(ev.FieldByName("start_mark"))
-		okC = true
+		f.problemAt = mark(field(ev, "start_mark"))
 	case yamlReaderError:
 		// Reader errors carry a byte offset instead of a mark.
-		off := yp.FieldByName("problem_offset")
-		if !off.IsValid() || off.Int() < 0 || int(off.Int()) > len(data) {
+		off := int(field(yp, "problem_offset").Int())
+		if off < 0 || off > len(data) {
 			return f, false
 		}
-		line, col := lineCol(data, int(off.Int()))
-		f.problemAt, okP, okC = yamlMark{line: line - 1, column: col - 1, index: utf8.RuneCount(data[:off.Int()])}, true, true
+		line, col := lineCol(data, off)
+		f.problemAt = yamlMark{line: line - 1, column: col - 1, index: utf8.RuneCount(data[:off])}
 	case yamlScannerError, yamlParserError:
-		f.problemAt, okP = mark(yp.FieldByName("problem_mark"))
-		f.contextAt, okC = mark(yp.FieldByName("context_mark"))
-		f.fromScanner = kind.Int() == yamlScannerError
+		f.problemAt, f.contextAt = mark(field(yp, "problem_mark")), mark(field(yp, "context_mark"))
 	default:
 		return f, false
 	}
-	return f, okP && okC
+	return f, true
 }
 
 var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -120,17 +102,17 @@ func syntaxError(file string, data []byte, dec *yaml.Decoder, err error) Diagnos
 		msg = f.problem
 	}
 	at := f.problemAt
-	atEnd := at.index >= utf8.RuneCount(data)
+	// The construct being read, and where it starts.
+	opened, openedAt := what(f.context, runeAt(data, f.contextAt)), fmt.Sprintf("line %d, column %d", f.contextAt.line+1, f.contextAt.column+1)
 	hint := ""
 	switch {
-	case atEnd && f.context != "":
+	case at.index >= utf8.RuneCount(data) && f.context != "":
 		// Something opened is never closed: point at where it opens, since the
 		// end of the file is no help.
 		at = f.contextAt
-		hint = "the " + what(f.context, runeAt(data, at)) + " that starts here is never closed"
+		hint = "the " + opened + " that starts here is never closed"
 	case strings.HasPrefix(msg, "did not find expected key") || strings.HasPrefix(msg, "did not find expected '-'"):
-		hint = fmt.Sprintf("check the indentation: this line does not line up with the entries of the %s at line %d, column %d",
-			what(f.context, runeAt(data, f.contextAt)), f.contextAt.line+1, f.contextAt.column+1)
+		hint = fmt.Sprintf("check the indentation: this line does not line up with the entries of the %s at %s", opened, openedAt)
 	case strings.HasPrefix(msg, "found character that cannot start any token"):
 		switch r := runeAt(data, at); r {
 		case '\t':
@@ -143,7 +125,7 @@ func syntaxError(file string, data []byte, dec *yaml.Decoder, err error) Diagnos
 	case strings.HasPrefix(msg, "did not find expected ',' or '") && at.line == f.contextAt.line && runeAt(data, at) == ':':
 		hint = colonHint
 	case strings.HasPrefix(msg, "did not find expected ',' or '") && f.context != "":
-		hint = fmt.Sprintf("the %s at line %d, column %d is not closed before this", what(f.context, runeAt(data, f.contextAt)), f.contextAt.line+1, f.contextAt.column+1)
+		hint = fmt.Sprintf("the %s at %s is not closed before this", opened, openedAt)
 	}
 	if hint != "" {
 		msg += " (" + hint + ")"
@@ -174,28 +156,15 @@ func what(context string, opening rune) string {
 
 // runeAt returns the character at a 0-based line and column, or 0.
 func runeAt(data []byte, m yamlMark) rune {
-	line := 0
-	for i := 0; i < len(data); {
-		if line == m.line {
-			rest := data[i:]
-			if nl := bytes.IndexByte(rest, '\n'); nl >= 0 {
-				rest = rest[:nl]
-			}
-			for col := 0; len(rest) > 0; col++ {
-				r, size := utf8.DecodeRune(rest)
-				if col == m.column {
-					return r
-				}
-				rest = rest[size:]
-			}
-			return 0
-		}
-		nl := bytes.IndexByte(data[i:], '\n')
-		if nl < 0 {
-			return 0
-		}
-		i += nl + 1
-		line++
+	if m.line < 0 || m.column < 0 {
+		return 0
+	}
+	lines := bytes.SplitN(data, []byte("\n"), m.line+2)
+	if m.line >= len(lines) {
+		return 0
+	}
+	if line := []rune(string(lines[m.line])); m.column < len(line) {
+		return line[m.column]
 	}
 	return 0
 }
