@@ -184,10 +184,7 @@ func ParseAddress(s string) (Address, error) {
 		return bad("expected .entry[key]")
 	}
 	a.Entry, a.Key = Entry(kind), key[:len(key)-1]
-	switch {
-	case a.Entry == EntryMemberGroup && (a.Object == ObjectGroup || a.Object == ObjectRepository):
-	case (a.Entry == EntryMember || a.Entry == EntryPushRule) && a.Object == ObjectRepository:
-	default:
+	if _, ok := kindOf(a); !ok || a.Entry == "" {
 		return bad(fmt.Sprintf("%s has no %s entries", a.Object, kind))
 	}
 	return a, nil
