@@ -635,23 +635,21 @@ func diffGitAuths(p *Plan, d *state.Desired, live *state.Live, opts Options) []P
 		return []Problem{{Message: "internal error: Git authorizations were not read"}}
 	}
 	for _, name := range keys(d.GitAuths) {
-		a := d.GitAuths[name]
-		addr := GitAuthAddress(name)
-		after := &GitAuthValue{RepoType: a.RepoType, User: a.User, PasswordEnv: a.PasswordEnv}
-		t := Target{GitAuth: name}
-		la := live.GitAuths[name]
+		a, la := d.GitAuths[name], live.GitAuths[name]
+		c := Change{Address: GitAuthAddress(name), Kind: KindGitAuth, Action: Create,
+			After: &GitAuthValue{RepoType: a.RepoType, User: a.User, PasswordEnv: a.PasswordEnv}, Source: a.Source.String(), Target: Target{GitAuth: name}}
 		switch {
 		case la == nil:
-			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGitAuth, Action: Create, After: after, Source: a.Source.String(), Target: t})
 		case opts.RotateSecrets:
-			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGitAuth, Action: Replace,
-				Before: &GitAuthValue{RepoType: la.RepoType, User: la.User}, After: after, Source: a.Source.String(), Target: t,
-				Reason: "--rotate-secrets: delete and re-create with the current password"})
+			c.Action, c.Before = Replace, &GitAuthValue{RepoType: la.RepoType, User: la.User}
+			c.Reason = "--rotate-secrets: delete and re-create with the current password"
 		case la.RepoType != a.RepoType || la.User != a.User:
-			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGitAuth, Action: Manual,
-				Before: &GitAuthValue{RepoType: la.RepoType, User: la.User}, After: after, Source: a.Source.String(), Target: t,
-				Reason: "an authorization can only be changed by deleting and re-creating it with its password; run with --rotate-secrets"})
+			c.Action, c.Before = Manual, &GitAuthValue{RepoType: la.RepoType, User: la.User}
+			c.Reason = "an authorization can only be changed by deleting and re-creating it with its password; run with --rotate-secrets"
+		default:
+			continue
 		}
+		p.Changes = append(p.Changes, c)
 	}
 	for _, name := range keys(live.GitAuths) {
 		if _, ok := d.GitAuths[name]; ok {
