@@ -476,18 +476,13 @@ func (rd *repoDiff) unlistedMembers(want byUser[bool], expired byUser[state.Memb
 func (rd *repoDiff) pushRules() {
 	e, p := rd.e, rd.p
 	for _, path := range keys(e.PushRules) {
-		lrule, found := rd.lr.PushRules[path]
-		var livePtr *state.LivePushRule
-		if found {
-			livePtr = &lrule
-		}
-		rule, removed := rd.x.rule(e, path, e.PushRules[path], livePtr)
-		want, t, ok := resolveRule(rule, rd.r)
+		rule, removed := rd.x.rule(e, rd.lr, path)
+		want, t, ok := resolveRule(rule, rd.r, rd.target)
 		if !ok {
 			continue
 		}
-		t.Repository, t.RepositoryID, t.RepositoryUUID = rd.target.Repository, rd.target.RepositoryID, rd.target.RepositoryUUID
 		ra := PushRuleAddress(e.Path, path)
+		lrule, found := rd.lr.PushRules[path]
 		if !found {
 			p.Changes = append(p.Changes, Change{Address: ra, Kind: KindPushRule, Action: Create,
 				After: want, Source: rule.Source.String(), Target: t})
@@ -533,10 +528,10 @@ func liveMemberValue(lm state.LiveMember) *MemberValue {
 	return v
 }
 
-// resolveRule resolves a desired rule's names; the value shows live names.
-func resolveRule(rule state.PushRule, r *resolver) (*PushRuleValue, Target, bool) {
+// resolveRule resolves a desired rule's names into t, the repository's
+// target; the value shows live names.
+func resolveRule(rule state.PushRule, r *resolver, t Target) (*PushRuleValue, Target, bool) {
 	var v PushRuleValue
-	var t Target
 	var users, groups, roles bool
 	v.Users, t.PushUserIDs, users = resolveRefs(rule.Users, func(ref state.Ref) (int64, bool) {
 		u, ok := r.user(ref.Name, ref.Source)

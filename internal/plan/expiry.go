@@ -216,15 +216,17 @@ func dated(refs []state.Ref) bool {
 	return slices.ContainsFunc(refs, func(r state.Ref) bool { return !r.Expires.IsZero() })
 }
 
-// rule is the push rule at path as it applies on the day: expired grants
+// rule is e's push rule at path as it applies on the day: expired grants
 // dropped, except where a policy still grants the same, or where the rule
-// is a policy's and the grant is live (policies never remove). removed
-// lists the expired grants of the repository's own rule that the live
-// rule still has: the update that follows takes them away.
-func (x *expiry) rule(e *state.EffectiveRepository, path string, rule state.PushRule, live *state.LivePushRule) (state.PushRule, []ExpiredGrant) {
+// is a policy's and the grant is live on lr (policies never remove).
+// removed lists the expired grants of the repository's own rule that the
+// live rule still has: the update that follows takes them away.
+func (x *expiry) rule(e *state.EffectiveRepository, lr *state.LiveRepository, path string) (state.PushRule, []ExpiredGrant) {
+	rule := e.PushRules[path]
 	if x.today.IsZero() || !dated(rule.Users) && !dated(rule.MemberGroups) && !dated(rule.Roles) {
 		return rule, nil // nothing can expire or end soon: most rules, on a hot path
 	}
+	live, found := lr.PushRules[path]
 	own := rule.Policy == ""
 	at := PushRuleAddress(e.Path, path)
 	var removed []ExpiredGrant
@@ -241,7 +243,7 @@ func (x *expiry) rule(e *state.EffectiveRepository, path string, rule state.Push
 			case held:
 				ref.Grant = state.Grant{} // a policy still grants it
 				out = append(out, ref)
-			case live == nil || !isLive(ref.Name):
+			case !found || !isLive(ref.Name):
 			case !own:
 				out = append(out, ref) // policies never remove
 			default:
