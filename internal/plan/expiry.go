@@ -230,7 +230,9 @@ func (x *expiry) rule(e *state.EffectiveRepository, lr *state.LiveRepository, pa
 	own := rule.Policy == ""
 	at := PushRuleAddress(e.Path, path)
 	var removed []ExpiredGrant
-	filter := func(kind string, refs []state.Ref, list func(state.PushRule) []state.Ref, isLive func(string) bool) []state.Ref {
+	// filter is the list of the rule that list picks, as it applies.
+	filter := func(kind string, list func(state.PushRule) []state.Ref, isLive func(string) bool) []state.Ref {
+		refs := list(rule)
 		var out []state.Ref
 		for _, ref := range refs {
 			grant := kind + " " + ref.Name
@@ -255,21 +257,18 @@ func (x *expiry) rule(e *state.EffectiveRepository, lr *state.LiveRepository, pa
 		}
 		return out
 	}
-	users := func(r state.PushRule) []state.Ref { return r.Users }
-	groups := func(r state.PushRule) []state.Ref { return r.MemberGroups }
-	roles := func(r state.PushRule) []state.Ref { return r.Roles }
 	out := rule
-	out.Users = filter("user", rule.Users, users, func(name string) bool {
+	out.Users = filter("user", func(r state.PushRule) []state.Ref { return r.Users }, func(name string) bool {
 		u, ok := x.r.lookupUser(name)
 		return slices.ContainsFunc(live.Users, func(l state.LiveUser) bool { return ok && l.ID == u.ID || l.Name == name })
 	})
-	out.MemberGroups = filter("member group", rule.MemberGroups, groups, func(name string) bool {
+	out.MemberGroups = filter("member group", func(r state.PushRule) []state.Ref { return r.MemberGroups }, func(name string) bool {
 		m, ok := x.r.lookupMemberGroup(name)
 		return slices.ContainsFunc(live.MemberGroups, func(l state.LiveMemberGroup) bool {
 			return ok && m.TeamID != 0 && l.TeamID == m.TeamID || l.Name == name
 		})
 	})
-	out.Roles = filter("role", rule.Roles, roles, func(name string) bool {
+	out.Roles = filter("role", func(r state.PushRule) []state.Ref { return r.Roles }, func(name string) bool {
 		ro, ok := x.r.lookupRole(name)
 		return slices.ContainsFunc(live.Roles, func(l state.LiveRole) bool { return ok && l.ID == ro.ID || l.Name == name })
 	})
