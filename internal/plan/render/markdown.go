@@ -15,14 +15,6 @@ import (
 // find and update their previous comment by it.
 const MarkdownMarker = "<!-- reposync:plan -->"
 
-var mdIcon = map[plan.Action]string{
-	plan.Create:  "➕",
-	plan.Update:  "✏️",
-	plan.Delete:  "➖",
-	plan.Replace: "🔁",
-	plan.Manual:  "✋",
-}
-
 // maxSubjects is how many subjects "Look at these first" and "Changed
 // outside the spec" describe in full; a last line names the others.
 const maxSubjects = 15
@@ -122,11 +114,11 @@ func markdownHeader(b *strings.Builder, p *plan.Plan) {
 			n          int
 			always     bool
 		}{
-			{mdIcon[plan.Create], "create", p.Summary.Create, true},
-			{mdIcon[plan.Update], "update", p.Summary.Update, true},
-			{mdIcon[plan.Delete], "delete", p.Summary.Delete, true},
-			{mdIcon[plan.Replace], "replace", p.Summary.Replace, false},
-			{mdIcon[plan.Manual], "manual", p.Summary.Manual, false},
+			{marks[plan.Create].icon, "create", p.Summary.Create, true},
+			{marks[plan.Update].icon, "update", p.Summary.Update, true},
+			{marks[plan.Delete].icon, "delete", p.Summary.Delete, true},
+			{marks[plan.Replace].icon, "replace", p.Summary.Replace, false},
+			{marks[plan.Manual].icon, "manual", p.Summary.Manual, false},
 			{"❔", "not in the spec", p.Summary.Unlisted, false},
 		} {
 			if row.n > 0 || row.always {
@@ -163,7 +155,7 @@ func attentionIcon(e *entry) string { return attentionKinds[e.rank].icon }
 // when apply leaves it as it is (🔑 admin, 👥 a member group, ❔).
 func driftIcon(e *entry) string {
 	if e.undo != "" {
-		return mdIcon[e.undo]
+		return marks[e.undo].icon
 	}
 	return driftKinds[e.rank]
 }
@@ -366,7 +358,7 @@ func detailBlocks(p *plan.Plan, o Options) []block {
 			for _, wr := range c.Warnings {
 				change += " ⚠️ " + prose(wr)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdIcon[c.Action], cell(displayLeaf(c)), cell(change), cell(o.changeSource(c)))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", marks[c.Action].icon, cell(displayLeaf(c)), cell(change), cell(o.changeSource(c)))
 		}
 		for _, d := range diffs {
 			b.WriteString("\n" + d)

@@ -253,10 +253,12 @@ func grantsAdmin(c plan.Change) bool {
 	return b == nil || b.Role != state.RoleAdmin || b.Via != ""
 }
 
-var marker = map[plan.Action]string{
-	plan.Create:  "+",
-	plan.Update:  "~",
-	plan.Delete:  "-",
-	plan.Replace: "±",
-	plan.Manual:  "!",
+// marks are how each view marks an action: the text view's marker and
+// colour, the Markdown view's icon.
+var marks = map[plan.Action]struct{ marker, color, icon string }{
+	plan.Create:  {"+", ansiGreen, "➕"},
+	plan.Update:  {"~", ansiYellow, "✏️"},
+	plan.Delete:  {"-", ansiRed, "➖"},
+	plan.Replace: {"±", ansiYellow, "🔁"},
+	plan.Manual:  {"!", ansiMagenta, "✋"},
 }

@@ -21,14 +21,6 @@ const (
 	ansiDim     = "\x1b[2m"
 )
 
-var actionColor = map[plan.Action]string{
-	plan.Create:  ansiGreen,
-	plan.Update:  ansiYellow,
-	plan.Delete:  ansiRed,
-	plan.Replace: ansiYellow,
-	plan.Manual:  ansiMagenta,
-}
-
 // Text writes the terminal view: what apply would refuse; one line per
 // change the spec asks for, with a `+ ~ - !` marker, its values and its
 // spec source, unified diffs of changed push rules; then, apart, what was
@@ -80,7 +72,7 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 			if e.undo == "" {
 				return paint(ansiMagenta, "?")
 			}
-			return paint(actionColor[e.undo], marker[e.undo])
+			return paint(marks[e.undo].color, marks[e.undo].marker)
 		}
 		for _, s := range subjects(group(drift)) {
 			if len(s) == 1 {
@@ -111,7 +103,7 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 
 // textChange writes one change: its line, its diff, reason and warnings.
 func textChange(bw *bufio.Writer, c plan.Change, o Options, paint func(code, s string) string) {
-	fmt.Fprint(bw, paint(actionColor[c.Action], fmt.Sprintf("  %s %s", marker[c.Action], c.Address)))
+	fmt.Fprint(bw, paint(marks[c.Action].color, fmt.Sprintf("  %s %s", marks[c.Action].marker, c.Address)))
 	if d := describe(c); d != "" {
 		fmt.Fprintf(bw, "  %s", d)
 	}
