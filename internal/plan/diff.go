@@ -60,9 +60,8 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 		Live:          maps.Clone(live.Fingerprints),
 	}
 	r := newResolver(d, live)
-	x := newExpiry(d, r, opts)
-	var problems []Problem
-	problems = append(problems, diffGroups(p, d, eff, live, r, x, opts)...)
+	x := &expiry{today: opts.Today, d: d, r: r, met: map[string][]Address{}}
+	problems := diffGroups(p, d, eff, live, r, x, opts)
 	for _, path := range keys(eff) {
 		if opts.Scope.Repo(path) {
 			problems = append(problems, diffRepository(p, eff[path], live, r, x, opts)...)

@@ -94,10 +94,6 @@ type expiry struct {
 	met map[string][]Address // by metKey
 }
 
-func newExpiry(d *state.Desired, r *resolver, opts Options) *expiry {
-	return &expiry{today: opts.Today, d: d, r: r, met: map[string][]Address{}}
-}
-
 // metKey identifies a grant of the spec as Diff and the walker of dated
 // grants (finish) both see it: its line, what it grants, and its kind.
 func metKey(src state.Source, grant string, kind Kind) string {
