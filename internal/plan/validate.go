@@ -160,25 +160,23 @@ func changeJSON(c Change) []byte {
 // the same spec: every difference, one line each, sorted; none means the
 // fresh plan would do exactly what was reviewed.
 func ChangesDiffer(saved, fresh *Plan) []string {
-	enc := func(c Change) string { return string(changeJSON(c)) }
-	was := map[Address]string{}
+	was := map[Address]string{} // the saved changes the fresh plan has not planned (yet)
 	for _, c := range saved.Changes {
-		was[c.Address] = enc(c)
+		was[c.Address] = string(changeJSON(c))
 	}
 	var out []string
-	now := map[Address]bool{}
 	for _, c := range fresh.Changes {
-		now[c.Address] = true
 		old, ok := was[c.Address]
+		delete(was, c.Address)
 		switch {
 		case !ok:
 			out = append(out, fmt.Sprintf("%s: the reviewed plan did not %s it", c.Address, c.Action))
-		case old != enc(c):
+		case old != string(changeJSON(c)):
 			out = append(out, fmt.Sprintf("%s: planned differently now (%s)", c.Address, c.Action))
 		}
 	}
 	for _, c := range saved.Changes {
-		if !now[c.Address] {
+		if _, left := was[c.Address]; left {
 			out = append(out, fmt.Sprintf("%s: no longer planned (the reviewed plan would %s it)", c.Address, c.Action))
 		}
 	}
