@@ -130,17 +130,14 @@ func creatingParents(d *state.Desired, live *state.Live, scope *Scope) map[strin
 // created.
 func createGroup(p *Plan, d *state.Desired, g *state.Group, live *state.Live, r *resolver, x *expiry) *Problem {
 	parent := state.ParentPath(g.Path)
+	lp, livep := live.Groups[parent]
+	if _, listed := d.Groups[parent]; parent != "" && !livep && !listed {
+		return &Problem{Source: g.Source, Address: GroupAddress(g.Path),
+			Message: fmt.Sprintf("parent group `%s` is neither listed under `groups:` nor exists in the project", parent)}
+	}
 	var parentID int64
-	if parent != "" {
-		lp, livep := live.Groups[parent]
-		_, listed := d.Groups[parent]
-		if !livep && !listed {
-			return &Problem{Source: g.Source, Address: GroupAddress(g.Path),
-				Message: fmt.Sprintf("parent group `%s` is neither listed under `groups:` nor exists in the project", parent)}
-		}
-		if livep {
-			parentID = lp.ID
-		}
+	if livep {
+		parentID = lp.ID
 	}
 	vis := cmp.Or(g.Visibility, "private") // safer than the API's default of public
 	p.Changes = append(p.Changes, Change{
