@@ -146,7 +146,7 @@ func createGroup(p *Plan, d *state.Desired, g *state.Group, live *state.Live, r 
 		Source: g.Source.String(),
 		Target: Target{Group: g.Path, ParentGroup: parent, ParentGroupID: parentID},
 	})
-	attachments{path: g.Path, group: true, target: Target{Group: g.Path}}.diff(p, g.MemberGroups, nil, r, x, false)
+	attachments{path: g.Path, target: Target{Group: g.Path}}.diff(p, g.MemberGroups, nil, r, x, false)
 	return nil
 }
 
@@ -173,7 +173,7 @@ func diffGroup(p *Plan, g *state.Group, lg *state.LiveGroup, r *resolver, x *exp
 		})
 	}
 	if g.MemberGroups != nil {
-		a := attachments{path: g.Path, group: true, target: Target{Group: g.Path, GroupID: lg.ID}, source: g.Source, complete: true}
+		a := attachments{path: g.Path, target: Target{Group: g.Path, GroupID: lg.ID}, source: g.Source, complete: true}
 		a.diff(p, g.MemberGroups, lg.MemberGroups, r, x, prune)
 	}
 }
@@ -217,23 +217,22 @@ func unlistedGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveRe
 // attachments is a list of member groups the spec attaches to a group or
 // a repository, as Diff compares it with the live attachments.
 type attachments struct {
-	path   string // the group's or repository's
-	group  bool
+	path string // the group's or repository's
+	// e is the repository, whose policies an expired attachment falls back
+	// on; nil for a group.
+	e      *state.EffectiveRepository
 	target Target       // its ids
 	source state.Source // its own, the source of removing what it does not list
 	// complete is set when the list is its own: live attachments it does
 	// not list are drift.
 	complete bool
-	// policy is the attachment of a member group by a policy that still
-	// holds, which an expired one falls back on; nil for a group.
-	policy func(name string) (state.Ref, bool)
 }
 
 // diff plans the attachments of refs that attached (the live names) lacks,
 // and for a complete list what to do with the live ones it does not want.
 func (a attachments) diff(p *Plan, refs []state.Ref, attached []string, r *resolver, x *expiry, prune bool) {
 	kind, address, detach := KindMemberGroup, MemberGroupAddress, detachRepository
-	if a.group {
+	if a.e == nil {
 		kind, address, detach = KindGroupMemberGroup, GroupMemberGroupAddress, detachGroup
 	}
 	want := map[string]bool{}
@@ -242,8 +241,8 @@ func (a attachments) diff(p *Plan, refs []state.Ref, attached []string, r *resol
 		at := address(a.path, ref.Name)
 		if x.check(kind, "member group "+ref.Name, ref.Grant, ref.Source, at) {
 			alt, ok := state.Ref{}, false
-			if a.policy != nil {
-				alt, ok = a.policy(ref.Name)
+			if a.e != nil {
+				alt, ok = x.policyRef(a.e, ref.Name, func(p *state.Policy) []state.Ref { return p.MemberGroups })
 			}
 			if !ok {
 				if ref.Policy == "" { // the owner's own: its list is complete
@@ -320,10 +319,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 		rd.members()
 	}
 	if e.MemberGroups != nil {
-		policy := func(name string) (state.Ref, bool) {
-			return x.policyRef(e, name, func(p *state.Policy) []state.Ref { return p.MemberGroups })
-		}
-		a := attachments{path: e.Path, target: rd.target, source: e.Source, complete: e.MemberGroupsAuthoritative, policy: policy}
+		a := attachments{path: e.Path, e: e, target: rd.target, source: e.Source, complete: e.MemberGroupsAuthoritative}
 		a.diff(p, e.MemberGroups, lr.MemberGroups, r, x, opts.Prune)
 	}
 	if e.PushRules != nil {
