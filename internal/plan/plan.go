@@ -145,21 +145,19 @@ func (s Summary) Drift() bool { return s.Total() > 0 || s.Unlisted > 0 }
 
 // Line is the one-line summary for logs and chat.
 func (s Summary) Line() string {
-	parts := []string{
-		fmt.Sprintf("%d to create", s.Create),
-		fmt.Sprintf("%d to update", s.Update),
-		fmt.Sprintf("%d to delete", s.Delete),
+	var parts []string
+	add := func(n int, what string, always bool) {
+		if always || n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, what))
+		}
 	}
-	if s.Replace > 0 {
-		parts = append(parts, fmt.Sprintf("%d to replace", s.Replace))
-	}
-	parts = append(parts, fmt.Sprintf("%d manual", s.Manual))
-	if s.Unlisted > 0 {
-		parts = append(parts, fmt.Sprintf("%d not in the spec", s.Unlisted))
-	}
-	if s.Unmanaged > 0 {
-		parts = append(parts, fmt.Sprintf("%d out of scope", s.Unmanaged))
-	}
+	add(s.Create, "to create", true)
+	add(s.Update, "to update", true)
+	add(s.Delete, "to delete", true)
+	add(s.Replace, "to replace", false)
+	add(s.Manual, "manual", true)
+	add(s.Unlisted, "not in the spec", false)
+	add(s.Unmanaged, "out of scope", false)
 	return strings.Join(parts, ", ")
 }
 
