@@ -9,24 +9,16 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Expiring grants (docs/plan-json.md, "Expired grants"): a grant whose
-// `expires` date has passed counts as absent from the spec. Diff is told
-// the day (Options.Today) and never reads a clock.
-//
-//   - On a complete list (the repository, or group, lists the field
-//     itself) an expired grant that is still live is taken away: a member
-//     is deleted, a push rule is updated without the grant — without
-//     --prune, since the spec asked for it, but within max_deletes and
-//     min_admins (Check) — and a member group, which the API cannot
-//     detach, is a manual change.
-//   - Granted by a policy, it is no longer added, and never removed:
-//     policies never remove. In a policy's push rule an expired grant that
-//     is live stays; one that is not is not added.
-//   - Another source that still grants the same (a policy selecting the
-//     repository) keeps the grant.
-//
-// Grants that still hold but end within ExpiringWithin days are listed in
-// Plan.Expiring.
+// Expiring grants (docs/plan-json.md, "Expired grants"): from the day
+// after its `expires` date a grant counts as absent from the spec. On a
+// complete list (the repository, or group, lists the field itself) a live
+// one is taken away without --prune, since the spec asked for it, but
+// within max_deletes and min_admins (Check); a member group, which the API
+// cannot detach, by a manual change. A policy's is no longer added, and
+// never removed; another source that still grants the same (a policy
+// selecting the repository) keeps it. Diff is told the day (Options.Today)
+// and never reads a clock. Grants ending within ExpiringWithin days are
+// listed in Plan.Expiring.
 
 // ExpiringWithin is how many days ahead Plan.Expiring looks (README: plans
 // show the grants ending within 14 days).
