@@ -22,24 +22,13 @@ const maxSubjects = 15
 // maxFolded caps the names in one folded list of targets.
 const maxFolded = 100
 
-// Markdown writes the pull-request comment, in this order:
-//
-//  1. the summary, and what apply would refuse (never cut);
-//  2. "Look at these first": what the spec's change does that needs a
-//     reviewer — removals, deletions, admin grants, loosened push rules,
-//     member-group attachments, replacements, manual steps — grouped by
-//     person, the worst first, the last line naming everyone not shown;
-//  3. who gains or loses what, per person or member group, a person's same
-//     change on many repositories folded into one expandable row;
-//  4. "Changed outside the spec": the live entries the spec never listed
-//     (with --prune, what apply undoes), apart from the change's own,
-//     grouped by person, the worst grant first, everyone named;
-//  5. grants ending soon;
-//  6. the details per object, inside one fold, as many as fit; the full
-//     plan's whereabouts (Options.FullPlan) and the warnings.
-//
-// It stays under DefaultMaxMarkdown bytes. Every string that comes from
-// the spec or the live state is rendered inert (escape.go).
+// Markdown writes the pull-request comment in the order of docs/ci.md
+// ("What a reviewer reads"): the summary and what apply would refuse
+// (never cut); "Look at these first"; who gains or loses what; "Changed
+// outside the spec"; grants ending soon; the details, inside one fold, as
+// many as fit; the full plan's whereabouts (Options.FullPlan) and the
+// warnings. It stays under DefaultMaxMarkdown bytes. Every string that
+// comes from the spec or the live state is rendered inert (escape.go).
 func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	p = visiblePlan(p)
 	limit := o.maxMarkdown
