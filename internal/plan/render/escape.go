@@ -11,23 +11,19 @@ import (
 )
 
 // Everything a spec or the live state can put into a Markdown comment —
-// names, paths, descriptions, reasons, sources — passes through one of the
-// functions below, so that no tag, comment, link, emphasis or table break
-// written by a pull-request author survives into the rendered comment, and
-// no character a reviewer cannot see for what it is (state.Invisible: a
-// right-to-left override, a zero-width space, a control character) reaches
-// it unescaped. The text and Markdown views render a copy of the plan with
-// every such character escaped (visiblePlan), so live values that reach
-// them by other ways — a push rule's diff, a description — are seen too.
-//
-//   - code: an inline code span (inert in CommonMark: no HTML, no links);
-//   - text: plain text, every character that could start Markdown or HTML
-//     escaped;
-//   - html: text inside an HTML element we emit (<summary>);
-//   - cell: what code and text produced, made safe inside a table cell.
+// names, paths, descriptions, reasons, sources — passes through code,
+// text, html or cell, so that no tag, comment, link, emphasis or table
+// break written by a pull-request author survives into the rendered
+// comment, and no character a reviewer cannot see for what it is
+// (state.Invisible: a right-to-left override, a zero-width space, a
+// control character) reaches it unescaped. The text and Markdown views
+// render a copy of the plan with every such character escaped
+// (visiblePlan), so live values that reach them by other ways — a push
+// rule's diff, a description — are seen too.
 
-// code wraps s in an inline code span that no backtick run inside s can
-// close early; line breaks become spaces (a code span cannot hold one).
+// code wraps s in an inline code span (inert in CommonMark: no HTML, no
+// links) that no backtick run inside s can close early; line breaks become
+// spaces (a code span cannot hold one).
 func code(s string) string {
 	s = state.Visible(oneLine(s))
 	if s == "" {
@@ -92,7 +88,7 @@ func prose(s string) string {
 var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;", "`", "&#96;",
 	"\r", " ", "\n", " ")
 
-// html makes s inert inside an HTML element.
+// html makes s inert inside an HTML element we emit (<summary>).
 func html(s string) string { return state.Visible(htmlEscaper.Replace(s)) }
 
 // cell makes rendered Markdown safe inside a table cell: a pipe would end
