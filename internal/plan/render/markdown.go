@@ -120,17 +120,11 @@ func markdownHeader(b *strings.Builder, p *plan.Plan) {
 		b.WriteString("### ⛔ Apply will refuse this plan\n\n")
 		for _, r := range p.Refusals {
 			fmt.Fprintf(b, "- **%s**: %s", text(r.Rule), text(r.Message))
-			const show = 10
-			for i, a := range r.Addresses {
-				if i == show {
-					fmt.Fprintf(b, " … and %d more", len(r.Addresses)-show)
-					break
+			if words, more := r.Named(code, text); len(r.Addresses) > 0 {
+				b.WriteString(": " + words)
+				if more > 0 {
+					fmt.Fprintf(b, " … and %d more", more)
 				}
-				sep := "; "
-				if i == 0 {
-					sep = ": "
-				}
-				b.WriteString(sep + plan.Prose(a, code, text))
 			}
 			b.WriteString("\n")
 		}
