@@ -160,13 +160,11 @@ func visibleValue(v reflect.Value, lines bool) (reflect.Value, bool) {
 			break
 		}
 		if e, ch := visibleValue(v.Elem(), lines); ch {
+			out = e // an interface holds the copy itself, a pointer points to it
 			if v.Kind() == reflect.Pointer {
-				p := reflect.New(e.Type())
-				p.Elem().Set(e)
-				e = p
+				out = reflect.New(e.Type())
+				out.Elem().Set(e)
 			}
-			out = reflect.New(v.Type()).Elem()
-			out.Set(e)
 		}
 	case reflect.Struct:
 		for _, sf := range shownFields(v.Type()) {
