@@ -43,7 +43,7 @@ type Withdrawal struct {
 }
 
 // Withdrawals lists, sorted by address, the grants base made that head no
-// longer makes (the rules above). baseEff and headEff are the two specs
+// longer makes (the rule above). baseEff and headEff are the two specs
 // expanded against the same live repositories; rev names the base commit.
 func Withdrawals(base, head *state.Desired, baseEff, headEff map[string]*state.EffectiveRepository, rev string, today state.Date) []Withdrawal {
 	var out []Withdrawal
