@@ -198,11 +198,7 @@ func driftFacts(p *plan.Plan, q quoting) []fact {
 	}
 	for _, e := range p.Extras {
 		detail := strings.TrimSuffix(strings.TrimPrefix(e.Detail, "push rule not listed: "), ", not listed")
-		note := ""
-		if e.Kind != plan.KindMember && e.Kind != plan.KindPushRule && e.Kind != plan.KindGitAuth {
-			note = q.prose(unlistedHint(p, e))
-		}
-		add(e.Address, e.Kind, e.Role, detail, note, "")
+		add(e.Address, e.Kind, e.Role, detail, q.prose(unlistedHint(e)), "")
 		territoryFacts(e, q, add)
 	}
 	for _, c := range p.Changes {

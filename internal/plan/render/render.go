@@ -131,19 +131,18 @@ func describe(c plan.Change) string {
 	return ""
 }
 
-// unlistedHint says what becomes of a live entry the spec does not list.
-func unlistedHint(p *plan.Plan, e plan.Extra) string {
-	switch {
-	case e.Kind == plan.KindRepository:
+// unlistedHint says what to do about a live repository, group or member
+// group attachment the spec does not list; "" for other entries.
+func unlistedHint(e plan.Extra) string {
+	switch e.Kind {
+	case plan.KindRepository:
 		return "add it to the spec (reposync export --target " + e.Address.Name + " prints its entry) or to settings.unmanaged"
-	case e.Kind == plan.KindMemberGroup || e.Kind == plan.KindGroupMemberGroup:
+	case plan.KindMemberGroup, plan.KindGroupMemberGroup:
 		return "the API cannot detach a member group; remove it in the CodeArts console"
-	case e.Kind == plan.KindGroup:
+	case plan.KindGroup:
 		return "--prune --allow-delete-groups deletes it once it is empty"
-	case p.Prune:
-		return "not removed"
 	}
-	return "--prune removes it"
+	return ""
 }
 
 // roleText names a member value's role, or the service's name for a role
