@@ -31,10 +31,7 @@ const maxFolded = 100
 // comes from the spec or the live state is rendered inert (escape.go).
 func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	p = visiblePlan(p)
-	limit := o.maxMarkdown
-	if limit <= 0 {
-		limit = DefaultMaxMarkdown
-	}
+	limit := cmp.Or(o.maxMarkdown, DefaultMaxMarkdown)
 	var b strings.Builder
 	markdownHeader(&b, p)
 	attentionFacts, personFacts := prFacts(p, o)
