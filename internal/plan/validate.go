@@ -87,21 +87,18 @@ func (p *Plan) Validate() error {
 
 // kindOf is the kind of change an address can have.
 func kindOf(a Address) (Kind, bool) {
-	switch {
-	case a.Object == ObjectGroup && a.Entry == "":
-		return KindGroup, true
-	case a.Object == ObjectGroup && a.Entry == EntryMemberGroup:
-		return KindGroupMemberGroup, true
-	case a.Object == ObjectRepository && a.Entry == EntryMember:
-		return KindMember, true
-	case a.Object == ObjectRepository && a.Entry == EntryMemberGroup:
-		return KindMemberGroup, true
-	case a.Object == ObjectRepository && a.Entry == EntryPushRule:
-		return KindPushRule, true
-	case a.Object == ObjectGitAuth && a.Entry == "":
-		return KindGitAuth, true
-	}
-	return "", false
+	k, ok := changeKinds[Address{Object: a.Object, Entry: a.Entry}]
+	return k, ok
+}
+
+// changeKinds is the kind of change of each object and entry.
+var changeKinds = map[Address]Kind{
+	{Object: ObjectGroup}:                               KindGroup,
+	{Object: ObjectGroup, Entry: EntryMemberGroup}:      KindGroupMemberGroup,
+	{Object: ObjectRepository, Entry: EntryMember}:      KindMember,
+	{Object: ObjectRepository, Entry: EntryMemberGroup}: KindMemberGroup,
+	{Object: ObjectRepository, Entry: EntryPushRule}:    KindPushRule,
+	{Object: ObjectGitAuth}:                             KindGitAuth,
 }
 
 // missingTarget names the first id an operation needs that t lacks.
