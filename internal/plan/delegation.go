@@ -101,12 +101,11 @@ func policyCuts(p *Plan, d *state.Desired, live *state.Live, opts Options) {
 			continue
 		}
 		sort.Strings(outside)
-		shown := outside[:min(len(outside), cutShown)]
-		more := ""
+		list := strings.Join(outside[:min(len(outside), cutShown)], ", ")
 		if len(outside) > cutShown {
-			more = fmt.Sprintf(" and %d more", len(outside)-cutShown)
+			list += fmt.Sprintf(" and %d more", len(outside)-cutShown)
 		}
-		p.Warnings = append(p.Warnings, fmt.Sprintf("policy %s (%s) matches %s outside the scope of its file, left out: %s%s",
-			name, pol.Source, state.Count(len(outside), "live repository"), strings.Join(shown, ", "), more))
+		p.Warnings = append(p.Warnings, fmt.Sprintf("policy %s (%s) matches %s outside the scope of its file, left out: %s",
+			name, pol.Source, state.Count(len(outside), "live repository"), list))
 	}
 }
