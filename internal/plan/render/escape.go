@@ -241,10 +241,6 @@ func link(label, u string) string {
 	return "[" + label + "](" + safe + ")"
 }
 
-// InertLink is a Markdown link with an inert label, or the label alone
-// when u is not an http(s) URL.
-func InertLink(label, u string) string { return link(text(label), u) }
-
 // changeSource is a change's source for Markdown (linked like source),
 // followed by who owns the scope that asked for it; a change that undoes
 // drift has none: the spec never listed what it takes away.
@@ -289,3 +285,23 @@ func (o Options) scopeNote(c plan.Change, q quoting) string {
 	}
 	return s
 }
+
+// The escaping of this file, for other Markdown renderers over spec and
+// live strings (`reposync access`) and for callers that compose Markdown text
+// of their own (Options.FullPlan): one rule everywhere, so a name that is
+// inert in a plan comment is inert in every comment.
+
+// InertCode renders s as an inline code span no backtick in s can close.
+func InertCode(s string) string { return code(s) }
+
+// InertText renders s as Markdown text with every character that could
+// start Markdown or HTML syntax escaped, on one line.
+func InertText(s string) string { return text(s) }
+
+// InertCell makes what InertCode and InertText produced safe inside a
+// table cell.
+func InertCell(s string) string { return cell(s) }
+
+// InertLink is a Markdown link with an inert label, or the label alone
+// when u is not an http(s) URL.
+func InertLink(label, u string) string { return link(text(label), u) }
