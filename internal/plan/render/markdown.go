@@ -95,22 +95,17 @@ func markdownHeader(b *strings.Builder, p *plan.Plan) {
 		b.WriteString("No changes: the live state matches the spec.\n\n")
 	} else {
 		b.WriteString("| | action | changes |\n|---|---|---:|\n")
-		for _, row := range []struct {
-			icon, name string
-			n          int
-			always     bool
-		}{
-			{marks[plan.Create].icon, "create", p.Summary.Create, true},
-			{marks[plan.Update].icon, "update", p.Summary.Update, true},
-			{marks[plan.Delete].icon, "delete", p.Summary.Delete, true},
-			{marks[plan.Replace].icon, "replace", p.Summary.Replace, false},
-			{marks[plan.Manual].icon, "manual", p.Summary.Manual, false},
-			{"❔", "not in the spec", p.Summary.Unlisted, false},
-		} {
-			if row.n > 0 || row.always {
-				fmt.Fprintf(b, "| %s | %s | %d |\n", row.icon, row.name, row.n)
+		row := func(icon, name string, n int, always bool) {
+			if always || n > 0 {
+				fmt.Fprintf(b, "| %s | %s | %d |\n", icon, name, n)
 			}
 		}
+		row(marks[plan.Create].icon, "create", p.Summary.Create, true)
+		row(marks[plan.Update].icon, "update", p.Summary.Update, true)
+		row(marks[plan.Delete].icon, "delete", p.Summary.Delete, true)
+		row(marks[plan.Replace].icon, "replace", p.Summary.Replace, false)
+		row(marks[plan.Manual].icon, "manual", p.Summary.Manual, false)
+		row("❔", "not in the spec", p.Summary.Unlisted, false)
 		b.WriteString("\n")
 	}
 	if len(p.Refusals) > 0 {
