@@ -51,16 +51,13 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 	if !p.Summary.Drift() {
 		fmt.Fprintln(bw, "\nNo changes. The live state matches the spec.")
 	}
-	first := true
+	sep := "\n" // before the first change shown
 	for _, c := range p.Changes {
-		if undoesDrift(c) {
-			continue
+		if !undoesDrift(c) {
+			bw.WriteString(sep)
+			sep = ""
+			textChange(bw, c, o, paint)
 		}
-		if first {
-			fmt.Fprintln(bw)
-			first = false
-		}
-		textChange(bw, c, o, paint)
 	}
 	if drift := driftFacts(p, plainQuoting); len(drift) > 0 {
 		what := "not in the spec; --prune removes what the API can"
