@@ -250,16 +250,11 @@ type entry struct {
 // group merges facts that differ only in target and source, in order of
 // first appearance; targets sorted.
 func group(fs []fact) []*entry {
-	type k struct {
-		who, what, prep, note string
-		rank                  int
-		groups                bool
-		undo                  plan.Action
-	}
 	var out []*entry
-	by := map[k]*entry{}
+	by := map[fact]*entry{} // by the fact without its target and source
 	for _, f := range fs {
-		key := k{f.who, f.what, f.prep, f.note, f.rank, f.groups, f.undo}
+		key := f
+		key.on, key.src = "", ""
 		e := by[key]
 		if e == nil {
 			e = &entry{fact: f}
