@@ -473,20 +473,16 @@ func (rd *repoDiff) pushRules() {
 		if !ok {
 			continue
 		}
-		ra := PushRuleAddress(e.Path, path)
 		lrule, found := rd.lr.PushRules[path]
-		if !found {
-			p.Changes = append(p.Changes, Change{Address: ra, Kind: KindPushRule, Action: Create,
-				After: want, Source: rule.Source.String(), Target: t})
+		if found && sameGrants(t, lrule) {
 			continue
 		}
-		if sameGrants(t, lrule) {
-			continue
+		c := Change{Address: PushRuleAddress(e.Path, path), Kind: KindPushRule, Action: Create,
+			After: want, Source: rule.Source.String(), Target: t}
+		if found {
+			c.Action, c.Before, c.Target.PushRuleID = Update, liveRuleValue(lrule), lrule.ID
 		}
-		t.PushRuleID = lrule.ID
-		c := Change{Address: ra, Kind: KindPushRule, Action: Update,
-			Before: liveRuleValue(lrule), After: want, Source: rule.Source.String(), Target: t}
-		if len(removed) > 0 {
+		if len(removed) > 0 { // only of a live rule
 			c.Expired, c.Reason = removed, expiredReason(removed)
 		}
 		p.Changes = append(p.Changes, c)
