@@ -44,11 +44,10 @@ type fact struct {
 	undo plan.Action
 }
 
-// The kinds of facts a reviewer looks at first, most dangerous first.
-var attentionKinds = []struct{ icon, what string }{
-	{"➖", "removals"}, {"➖", "deletions"}, {"🔑", "admin grants"}, {"🔓", "loosened push rules"},
-	{"👥", "member-group attachments"}, {"🔁", "replacements"}, {"✋", "manual steps"},
-}
+// The icons of the kinds of facts a reviewer looks at first, most
+// dangerous first: removals, deletions, admin grants, loosened push rules,
+// member-group attachments, replacements, manual steps.
+var attentionKinds = []string{"➖", "➖", "🔑", "🔓", "👥", "🔁", "✋"}
 
 // The kinds of live entries not in the spec, by what they grant, admin
 // first.

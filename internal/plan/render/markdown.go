@@ -124,7 +124,7 @@ func markdownHeader(b *strings.Builder, p *plan.Plan) {
 	}
 }
 
-func attentionIcon(e *entry) string { return attentionKinds[e.rank].icon }
+func attentionIcon(e *entry) string { return attentionKinds[e.rank] }
 
 // driftIcon is what apply does to a drift entry (➖, ✋), or what it grants
 // when apply leaves it as it is (🔑 admin, 👥 a member group, ❔).
