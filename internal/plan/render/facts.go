@@ -308,17 +308,12 @@ func subjects(es []*entry) [][]*entry {
 // 3 repositories: `a`, `b` and `c`", "on 40 repositories: `a`, `b`, `c`
 // and 37 more" (inline at most, the rest counted).
 func (e *entry) targets(q quoting, inline int) string {
-	if len(e.on) == 0 {
+	switch {
+	case len(e.on) == 0:
 		return ""
-	}
-	noun := "repository"
-	if e.groups {
-		noun = "group"
-	}
-	if len(e.on) == 1 {
-		if e.groups {
-			return q.prose(" "+e.prep+" group ") + q.name(e.on[0])
-		}
+	case len(e.on) == 1 && e.groups:
+		return q.prose(" "+e.prep+" group ") + q.name(e.on[0])
+	case len(e.on) == 1:
 		return q.prose(" "+e.prep+" ") + q.name(e.on[0])
 	}
 	shown := e.on[:min(len(e.on), inline)]
@@ -330,7 +325,15 @@ func (e *entry) targets(q quoting, inline int) string {
 	if more := len(e.on) - len(shown); more > 0 {
 		list += q.prose(fmt.Sprintf(" and %d more", more))
 	}
-	return q.prose(" "+e.prep+" "+state.Count(len(e.on), noun)+": ") + list
+	return q.prose(" "+e.prep+" "+state.Count(len(e.on), e.noun())+": ") + list
+}
+
+// noun is what the entry's targets are.
+func (e *entry) noun() string {
+	if e.groups {
+		return "group"
+	}
+	return "repository"
 }
 
 // line writes an entry as one line: what, the targets, the note and the

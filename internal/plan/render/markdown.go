@@ -245,11 +245,7 @@ func foldedTargets(e *entry) string {
 	if more := len(e.on) - len(shown); more > 0 {
 		list = append(list, fmt.Sprintf("…and %d more", more))
 	}
-	noun := "repositories"
-	if e.groups {
-		noun = "groups"
-	}
-	return fmt.Sprintf("<details><summary>%s %s %d %s</summary>%s</details>", e.what, e.prep, len(e.on), noun, strings.Join(list, "<br>"))
+	return fmt.Sprintf("<details><summary>%s %s %s</summary>%s</details>", e.what, e.prep, state.Count(len(e.on), e.noun()), strings.Join(list, "<br>"))
 }
 
 type block struct {
