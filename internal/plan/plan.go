@@ -74,8 +74,7 @@ type Plan struct {
 	// nothing); each change also carries its own.
 	Warnings []string `json:"warnings"`
 	// Expiring lists the grants of the spec that still hold but end within
-	// the next days (ExpiringWithin), soonest first; absent from
-	// the JSON document when there are none.
+	// ExpiringWithin days, soonest first; absent from the JSON when none.
 	Expiring []Expiring `json:"expiring,omitempty"`
 	// Live maps the address of every live object read to its fingerprint.
 	Live map[string]string `json:"live"`
@@ -173,10 +172,8 @@ type Change struct {
 	// Source is the spec location that asked for the change ("file:line"),
 	// empty for deletions of things the spec does not list.
 	Source string `json:"source"`
-	// Scope is the file of Source when that file has a scope (under
-	// `scopes:` in another file): the delegated owner that asked for the
-	// change (docs/spec.md, scopes). Absent when the change comes from a
-	// file without a scope.
+	// Scope is the file of Source when that file has a scope (docs/spec.md,
+	// scopes): the delegated owner that asked for the change.
 	Scope string `json:"scope,omitempty"`
 	// ScopeMaxRole is that scope's max_role when it is below admin: the
 	// file may not take away a live grant above it (Check refuses the
@@ -185,15 +182,11 @@ type Change struct {
 	// Reason explains manual changes and notable decisions.
 	Reason   string   `json:"reason,omitempty"`
 	Warnings []string `json:"warnings"`
-	// Expired lists the grants of the spec whose end date has passed and
-	// that this change takes away: the spec asked for their end, so such a
-	// deletion needs no --prune (it still counts against max_deletes and
-	// min_admins). Absent for every other change.
+	// Expired lists the grants of the spec whose end date passed that this
+	// change takes away: the spec asked for it, so without --prune (expiry.go).
 	Expired []ExpiredGrant `json:"expired,omitempty"`
-	// Withdrawn is the grant of the base spec this change takes away: the
-	// change under review removed it from the spec (withdrawn.go), so the
-	// change needs no --prune; Source is its line at Withdrawn.Revision.
-	// Absent for every other change.
+	// Withdrawn is the grant of the base spec that this change takes away,
+	// without --prune (withdrawn.go); Source is its line at the Revision.
 	Withdrawn *Withdrawn `json:"withdrawn,omitempty"`
 	// Target carries the ids the API calls need, resolved at plan time, so
 	// apply does exactly what was reviewed.
