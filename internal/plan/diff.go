@@ -32,10 +32,9 @@ type Options struct {
 	// must be compiled.
 	Scope       *Scope
 	ToolVersion string
-	// Today is the day the plan is made for (UTC). A grant whose
-	// `expires` is before Today has expired and counts as absent from the
-	// spec (expiry.go). The zero Date expires nothing and lists no
-	// upcoming expiries. Diff never reads a clock: callers pass the day.
+	// Today is the day the plan is made for (UTC; Diff never reads a
+	// clock): a grant whose `expires` is before it counts as absent from
+	// the spec (expiry.go). The zero Date expires nothing, lists nothing.
 	Today state.Date
 	// Withdrawn are the grants the change under review takes out of the
 	// spec (Withdrawals, or WithdrawalsOf a saved plan): removed without
@@ -179,12 +178,10 @@ func diffGroup(p *Plan, g *state.Group, lg *state.LiveGroup, r *resolver, x *exp
 }
 
 // unlistedGroups plans the live groups the spec does not list (and
-// manages: when only scoped files list groups, those inside their scopes).
-// The ones that hold a listed group or a managed repository are needed
-// where they are: not drift. The others are drift, and with --prune
-// --allow-delete-groups deleted when empty; a group that still holds
-// repositories (archived ones included) is never deleted, which needs a
-// person.
+// manages: when only scoped files list groups, those inside their scopes)
+// nor needs (neededGroups): drift, and with --prune --allow-delete-groups
+// deleted when empty; a group that still holds repositories (archived ones
+// included) is never deleted, which needs a person.
 func unlistedGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveRepository, live *state.Live, opts Options) {
 	needed := neededGroups(d, eff, live)
 	repoCount, archived := reposPerGroup(live)
