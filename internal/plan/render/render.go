@@ -5,6 +5,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -147,12 +148,7 @@ func unlistedHint(e plan.Extra) string {
 
 // roleText names a member value's role, or the service's name for a role
 // reposync does not know.
-func roleText(v *plan.MemberValue) string {
-	if v.Role == "" && v.RoleName != "" {
-		return v.RoleName
-	}
-	return string(v.Role)
-}
+func roleText(v *plan.MemberValue) string { return cmp.Or(string(v.Role), v.RoleName) }
 
 func groupDelta(b, a *plan.GroupValue) string {
 	if a == nil {
