@@ -286,8 +286,8 @@ func detailBlocks(p *plan.Plan, o Options) []block {
 		title   string
 		changes []plan.Change
 	}
-	var order []plan.Address
-	buckets := map[plan.Address]*bucket{}
+	var buckets []*bucket // in plan order
+	byOwner := map[plan.Address]*bucket{}
 	for _, c := range p.Changes {
 		key, title := c.Address.Owner(), ""
 		switch key.Object {
@@ -298,17 +298,16 @@ func detailBlocks(p *plan.Plan, o Options) []block {
 		default:
 			key, title = plan.Address{Object: plan.ObjectGitAuth}, "Git authorizations"
 		}
-		bk := buckets[key]
+		bk := byOwner[key]
 		if bk == nil {
 			bk = &bucket{title: title}
-			buckets[key] = bk
-			order = append(order, key)
+			byOwner[key] = bk
+			buckets = append(buckets, bk)
 		}
 		bk.changes = append(bk.changes, c)
 	}
 	var out []block
-	for _, key := range order {
-		bk := buckets[key]
+	for _, bk := range buckets {
 		var b strings.Builder
 		fmt.Fprintf(&b, "<details><summary><b>%s</b> — %s</summary>\n\n", bk.title, state.Count(len(bk.changes), "change"))
 		b.WriteString("| | what | change | source |\n|---|---|---|---|\n")
