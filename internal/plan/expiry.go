@@ -20,8 +20,8 @@ import (
 // and never reads a clock. Grants ending within ExpiringWithin days are
 // listed in Plan.Expiring.
 
-// ExpiringWithin is how many days ahead Plan.Expiring looks (README: plans
-// show the grants ending within 14 days).
+// ExpiringWithin is how many days ahead Plan.Expiring looks (docs/spec.md:
+// plans list the grants that end within 14 days).
 const ExpiringWithin = 14
 
 // ExpiredGrant is a grant of the spec whose end date has passed.

@@ -84,9 +84,8 @@ type Plan struct {
 type Context struct {
 	// SpecPaths are the spec paths that were loaded, relative to Root.
 	SpecPaths []string `json:"spec_paths"`
-	// Root is "git" when SpecPaths are relative to the top of the Git work
-	// tree the spec is in, "" when they are relative to the working
-	// directory of the run (a spec outside Git).
+	// Root is "git" when SpecPaths are relative to the top of the spec's Git
+	// work tree, "" when relative to the run's directory (outside Git).
 	Root string `json:"root,omitempty"`
 	// Commit is the Git commit the spec was at (with Dirty when the work
 	// tree had uncommitted changes); "" outside Git.
