@@ -8,12 +8,10 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Delegated ownership in the plan: every change asked for by a scoped
-// file names that file (Change.Scope) and, below admin, its max_role
-// (Change.ScopeMaxRole), so that Check refuses a plan in which the file
-// takes away a live grant it could not have made; and a policy of such a
-// file that matches live repositories outside the scope — which
-// spec.Expand leaves out — says so in a plan warning.
+// Delegated ownership in the plan (docs/spec.md, scopes): a scoped file's
+// changes name it and its max_role, so that Check refuses a plan in which
+// the file takes away a live grant it could not have made; what its
+// policies match outside the scope, which spec.Expand leaves out, is warned.
 
 // markScopes sets Change.Scope and ScopeMaxRole on every change whose
 // source is a file with a scope (a withdrawn grant's are its file's at the
