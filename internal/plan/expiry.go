@@ -170,13 +170,11 @@ func grantKind(g state.DatedGrant) Kind {
 // holds, if any (an expired repository or policy grant falls back on it).
 func (x *expiry) policyMember(e *state.EffectiveRepository, user string) (state.Member, bool) {
 	for _, name := range e.Policies {
-		pol := x.d.Policies[name]
-		if pol == nil {
-			continue
-		}
-		if m, ok := pol.Members[user]; ok && !m.ExpiredOn(x.today) {
-			m.Policy = name
-			return m, true
+		if pol := x.d.Policies[name]; pol != nil {
+			if m, ok := pol.Members[user]; ok && !m.ExpiredOn(x.today) {
+				m.Policy = name
+				return m, true
+			}
 		}
 	}
 	return state.Member{}, false
