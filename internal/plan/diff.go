@@ -595,15 +595,14 @@ func liveRuleValue(l state.LivePushRule) *PushRuleValue {
 // String renders a rule value the way spec YAML would write it.
 func (v *PushRuleValue) String() string {
 	var parts []string
-	if len(v.Users) > 0 {
-		parts = append(parts, "users: ["+strings.Join(v.Users, ", ")+"]")
+	add := func(name string, list []string) {
+		if len(list) > 0 {
+			parts = append(parts, name+": ["+strings.Join(list, ", ")+"]")
+		}
 	}
-	if len(v.MemberGroups) > 0 {
-		parts = append(parts, "member_groups: ["+strings.Join(v.MemberGroups, ", ")+"]")
-	}
-	if len(v.Roles) > 0 {
-		parts = append(parts, "roles: ["+strings.Join(v.Roles, ", ")+"]")
-	}
+	add("users", v.Users)
+	add("member_groups", v.MemberGroups)
+	add("roles", v.Roles)
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
