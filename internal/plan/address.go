@@ -3,6 +3,7 @@ package plan
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -162,9 +163,7 @@ func ParseAddress(s string) (Address, error) {
 		return bad("expected object[name]")
 	}
 	a := Address{Object: Object(obj)}
-	switch a.Object {
-	case ObjectGroup, ObjectRepository, ObjectGitAuth:
-	default:
+	if !slices.Contains([]Object{ObjectGroup, ObjectRepository, ObjectGitAuth}, a.Object) {
 		return bad("unknown object kind " + obj)
 	}
 	name, rest, ok := strings.Cut(rest, "]")
