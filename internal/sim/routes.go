@@ -147,7 +147,19 @@ func (s *Server) resolve(rt *route, q *request) *reply {
 				bad = stageErr(http.StatusNotFound, "SVCSTG.REPO.0404", "project "+v+" not found")
 			}
 		case "group_id":
-			q.group, bad = s.group(v, rt.method != http.MethodPost)
+			id, ok := intParam(v)
+			q.group = s.idx.groupByID[id]
+			// A group delete_group: async still shows (ghosts.go), to every
+			// route but AssociateGroupUserGroup (the one POST: 404).
+			if gh := s.ghosts[id]; q.group == nil && gh != nil && rt.method != http.MethodPost {
+				q.group = &gh.group
+			}
+			switch {
+			case !ok:
+				bad = badParam("group_id must be an integer from 1 to 2147483647")
+			case q.group == nil:
+				bad = notFound(fmt.Sprintf("group %d not found", id))
+			}
 		case "repository_id":
 			id, ok := intParam(v)
 			q.repo = s.idx.repoByID[id]
@@ -179,23 +191,6 @@ func (s *Server) resolve(rt *route, q *request) *reply {
 		}
 	}
 	return nil
-}
-
-// group resolves {group_id}: a group of the state or, when ghosts are
-// visible (every route but AssociateGroupUserGroup, which answers 404), one
-// that delete_group: async still shows (ghosts.go).
-func (s *Server) group(v string, ghosts bool) (*Group, reply) {
-	id, ok := intParam(v)
-	if !ok {
-		return nil, badParam("group_id must be an integer from 1 to 2147483647")
-	}
-	if g := s.idx.groupByID[id]; g != nil {
-		return g, reply{}
-	}
-	if gh := s.ghosts[id]; gh != nil && ghosts {
-		return &gh.group, reply{}
-	}
-	return nil, notFound(fmt.Sprintf("group %d not found", id))
 }
 
 func badParam(msg string) reply { return errReply(http.StatusBadRequest, "CH.010001", msg) }
