@@ -35,7 +35,6 @@ type route struct {
 	method, pattern, op string
 	h                   handler
 	segs                []string
-	params              []string // the names of its {parameters}, in path order
 }
 
 // iam reports whether the route is on the IAM host.
@@ -85,11 +84,6 @@ var routes = []*route{
 func init() {
 	for _, rt := range routes {
 		rt.segs = strings.Split(strings.Trim(rt.pattern, "/"), "/")
-		for _, seg := range rt.segs {
-			if name, ok := strings.CutPrefix(seg, "{"); ok {
-				rt.params = append(rt.params, strings.TrimSuffix(name, "}"))
-			}
-		}
 	}
 }
 
@@ -134,8 +128,12 @@ func match(method, path string) (*route, map[string]string) {
 // name a group, repository or member group (q.group, q.repo, q.mg). The
 // first that does not is the answer; other parameters are the handler's.
 func (s *Server) resolve(rt *route, q *request) *reply {
-	for _, name := range rt.params {
-		v := q.params[name]
+	for _, seg := range rt.segs {
+		name := strings.Trim(seg, "{}")
+		v, ok := q.params[name]
+		if !ok {
+			continue // a literal segment
+		}
 		var bad reply
 		switch name {
 		case "project_id":
