@@ -48,32 +48,32 @@ type pendingSignature struct {
 // that does not need the body, so a request with bad credentials is answered
 // before its body is read (an unauthenticated client must not make the
 // simulator buffer 12 MB).
-func (s *Server) authenticateHeaders(r *http.Request, rt *route) (credential, reply, bool) {
+func (s *Server) authenticateHeaders(r *http.Request, rt *route) (credential, *reply) {
 	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
 		if s.fx.Credentials.Token != "" && hmac.Equal([]byte(tok), []byte(s.fx.Credentials.Token)) {
-			return s.fixtureCredential(nil), reply{}, true
+			return s.fixtureCredential(nil), nil
 		}
 		s.mu.Lock()
 		it, ok := s.tokens[tok]
 		s.mu.Unlock()
 		switch {
 		case !ok:
-			return credential{}, authErr("decrypt token fail"), false
+			return credential{}, new(authErr("decrypt token fail"))
 		case !s.now().Before(it.expires):
-			// The gateway's answer to an expired token (REFERENCE §18.4).
-			return credential{}, errReply(http.StatusUnauthorized, "APIG.0307", "The token must be updated."), false
+			// The gateway's answer to an expired token (docs/api-reference.md §18.4).
+			return credential{}, new(errReply(http.StatusUnauthorized, "APIG.0307", "The token must be updated."))
 		}
-		return credential{user: it.user, tenantAdmin: it.tenantAdmin}, reply{}, true
+		return credential{user: it.user, tenantAdmin: it.tenantAdmin}, nil
 	}
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
-		return credential{}, authErr("no X-Auth-Token or Authorization header"), false
+		return credential{}, new(authErr("no X-Auth-Token or Authorization header"))
 	}
 	p, err := s.checkSigningHeaders(r, auth, rt.iam())
 	if err != "" {
-		return credential{}, authErr(err), false
+		return credential{}, new(authErr(err))
 	}
-	return s.fixtureCredential(p), reply{}, true
+	return s.fixtureCredential(p), nil
 }
 
 // fixtureCredential is who the fixture's AK/SK and static token act as:
@@ -94,16 +94,17 @@ func tenantAdmin(marked *bool, user string) bool {
 }
 
 // verifyBody finishes an AK/SK check: the signature over the request and its
-// body (REFERENCE §13.3). A token credential has nothing left to verify.
-func (s *Server) verifyBody(r *http.Request, c credential, body []byte) (reply, bool) {
+// body (docs/api-reference.md §13.3). A token credential has nothing left to
+// verify.
+func (s *Server) verifyBody(r *http.Request, c credential, body []byte) *reply {
 	if c.sig == nil {
-		return reply{}, true
+		return nil
 	}
 	want := Sign(s.fx.Credentials.SecretKey, r.Method, r.URL.EscapedPath(), r.URL.RawQuery, headerValues(r, c.sig.names), body, c.sig.date)
 	if !hmac.Equal([]byte(want), []byte(c.sig.sig)) {
-		return authErr("verify aksk signature fail"), false
+		return new(authErr("verify aksk signature fail"))
 	}
-	return reply{}, true
+	return nil
 }
 
 // checkSigningHeaders checks the Authorization header's shape, the access

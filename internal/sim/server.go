@@ -228,16 +228,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Everything the headers can prove is checked before the body is read;
 	// only the AK/SK signature needs the body.
 	var cred credential
+	var bad *reply
 	limit := int64(maxBody)
 	if rt.op == "KeystoneCreateUserTokenByPassword" {
 		limit = maxLoginBody
-	} else {
-		c, rep, ok := s.authenticateHeaders(r, rt)
-		if !ok {
-			writeReply(w, rep)
-			return
-		}
-		cred = c
+	} else if cred, bad = s.authenticateHeaders(r, rt); bad != nil {
+		writeReply(w, *bad)
+		return
 	}
 	if rt.serviceStage() && s.fx.Behaviour.ServiceStageContentType == "required" && !isJSON(r.Header.Get("Content-Type")) {
 		// REFERENCE §18.4: ServiceStage marks Content-Type mandatory on
@@ -256,8 +253,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, errReply(http.StatusRequestEntityTooLarge, "APIG.0201", fmt.Sprintf("request body exceeds %d bytes", limit)))
 		return
 	}
-	if rep, ok := s.verifyBody(r, cred, body); !ok {
-		writeReply(w, rep)
+	if bad = s.verifyBody(r, cred, body); bad != nil {
+		writeReply(w, *bad)
 		return
 	}
 	req := &request{query: r.URL.Query(), header: r.Header, body: body, params: params, user: cred.user, tenantAdmin: cred.tenantAdmin,
