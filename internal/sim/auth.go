@@ -28,10 +28,10 @@ func authErr(detail string) reply {
 	return errReply(http.StatusUnauthorized, "APIG.0301", "Incorrect IAM authentication information: "+detail)
 }
 
-// credential is what the headers of a request claim, checked as far as the
-// headers allow: a valid token (user set, sig nil) or AK/SK headers whose
-// access key, X-Sdk-Date and X-Project-Id are right and whose signature is
-// still to be verified against the body (sig set).
+// credential is who a request acts as: a fixture user ("" = none), and
+// whether it administers the tenant (permissions.go). AK/SK headers whose
+// access key, X-Sdk-Date and X-Project-Id are right leave sig, the signature
+// still to be verified against the body; a valid token leaves it nil.
 type credential struct {
 	user        string
 	tenantAdmin bool
@@ -63,7 +63,7 @@ func (s *Server) authenticateHeaders(r *http.Request, rt *route) (credential, *r
 			// The gateway's answer to an expired token (docs/api-reference.md §18.4).
 			return credential{}, new(errReply(http.StatusUnauthorized, "APIG.0307", "The token must be updated."))
 		}
-		return credential{user: it.user, tenantAdmin: it.tenantAdmin}, nil
+		return it.credential, nil
 	}
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
@@ -303,10 +303,9 @@ func newToken(method string, issued, expires time.Time, user, project scopedName
 // issuedToken is a token IAM login handed out; it lives in memory only, so
 // a restart of the simulator revokes it.
 type issuedToken struct {
-	user        string // the fixture user it acts as ("" = none)
-	tenantAdmin bool
-	expires     time.Time
-	body        tokenDTO
+	credential
+	expires time.Time
+	body    tokenDTO
 }
 
 const keystoneTime = "2006-01-02T15:04:05.000000Z"
@@ -356,7 +355,7 @@ func hKeystoneLogin(s *Server, q *request) reply {
 	if ttl <= 0 {
 		ttl = 24 * time.Hour // REFERENCE §12.1
 	}
-	it := &issuedToken{user: match.User, tenantAdmin: tenantAdmin(match.TenantAdmin, match.User), expires: now.Add(ttl)}
+	it := &issuedToken{credential: credential{user: match.User, tenantAdmin: tenantAdmin(match.TenantAdmin, match.User)}, expires: now.Add(ttl)}
 	it.body = newToken("password", now, it.expires, scopedName{userID, match.Name, dom}, scopedName{s.fx.IAMProjectID, projName, dom})
 	s.tokens[tok] = it
 	body := map[string]any{"token": it.body}

@@ -16,12 +16,9 @@ type request struct {
 	header http.Header
 	body   []byte
 	params map[string]string
-	user   string // the fixture user the caller acts as ("" = none)
-	// tenantAdmin: the caller administers the tenant (permissions.go).
-	tenantAdmin bool
-	at          time.Time // the simulator clock when the request arrived
-
-	pageCap int // behaviour page_cap (reads only)
+	credential
+	at      time.Time // the simulator clock when the request arrived
+	pageCap int       // behaviour page_cap (reads only)
 
 	// What the path names, looked up before the handler runs (resolve).
 	group *Group

@@ -257,7 +257,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, *bad)
 		return
 	}
-	req := &request{query: r.URL.Query(), header: r.Header, body: body, params: params, user: cred.user, tenantAdmin: cred.tenantAdmin,
+	req := &request{query: r.URL.Query(), header: r.Header, body: body, params: params, credential: cred,
 		at: s.now(), pageCap: s.fx.Behaviour.PageCap} // behaviour never changes after load
 	if hit, which := s.chance(s.opts.FailRate); hit {
 		s.count(func(st *Stats) { st.Failed[rt.op]++ })
