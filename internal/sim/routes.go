@@ -139,7 +139,7 @@ func (s *Server) resolve(rt *route, q *request) *reply {
 			}
 		case "iam_project_id":
 			if v != s.fx.IAMProjectID {
-				bad = stageErr(http.StatusNotFound, "SVCSTG.REPO.0404", "project "+v+" not found")
+				bad = errReply(http.StatusNotFound, "SVCSTG.REPO.0404", "project "+v+" not found")
 			}
 		case "group_id":
 			id, ok := intParam(v)

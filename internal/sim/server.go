@@ -239,7 +239,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt.serviceStage() && s.fx.Behaviour.ServiceStageContentType == "required" && !isJSON(r.Header.Get("Content-Type")) {
 		// REFERENCE §18.4: ServiceStage marks Content-Type mandatory on
 		// every call, GETs and DELETEs included. The code is the simulator's.
-		writeReply(w, stageErr(http.StatusBadRequest, "SVCSTG.REPO.0415", "Content-Type must be application/json"))
+		writeReply(w, errReply(http.StatusBadRequest, "SVCSTG.REPO.0415", "Content-Type must be application/json"))
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
