@@ -205,10 +205,6 @@ func hexID(kind, name string) string {
 	return hex.EncodeToString(sum[:])[:32]
 }
 
-func validRepoType(t string) bool {
-	return t == "github" || t == "devcloud" || t == "bitbucket"
-}
-
 var segment = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$`)
 
 func checkPath(p string) error {

@@ -22,6 +22,7 @@ type authDTO struct {
 	Tag        *string `json:"tag,omitempty"`
 }
 
+// repoHosts are the repo_type values and the host of each.
 var repoHosts = map[string]string{"github": "https://api.github.com", "bitbucket": "https://api.bitbucket.org", "devcloud": "https://codehub.devcloud.example"}
 
 func authOf(a GitAuth) authDTO {
@@ -39,7 +40,7 @@ func hListAuths(s *Server, q *request) reply {
 
 func hCreatePasswordAuth(s *Server, q *request) reply {
 	rt := q.params["repo_type"]
-	if !validRepoType(rt) {
+	if repoHosts[rt] == "" {
 		return errReply(http.StatusBadRequest, "SVCSTG.REPO.0400", "repo_type must be github, devcloud or bitbucket")
 	}
 	var b struct {
