@@ -182,7 +182,8 @@ func hCreatePushRule(s *Server, q *request) reply {
 	if slices.ContainsFunc(r.PushRules, func(p PushRule) bool { return p.Path == *b.Path }) {
 		return badParam(fmt.Sprintf("a file push permission for path %q already exists", *b.Path))
 	}
-	rule := PushRule{Path: *b.Path, ID: s.nextRuleID()}
+	s.fx.LastPushRuleID++ // New starts it at the fixture's highest, so an id is never handed out twice
+	rule := PushRule{Path: *b.Path, ID: s.fx.LastPushRuleID}
 	if bad := s.applyActions(&rule, b.Actions, false); bad != nil {
 		return *bad
 	}
@@ -190,13 +191,6 @@ func hCreatePushRule(s *Server, q *request) reply {
 	r.Updated = s.nextUpdate()
 	// The new rule's names resolve through the unchanged index.
 	return reply{status: http.StatusOK, body: s.ruleDTO(&rule), changed: true}
-}
-
-// nextRuleID hands out a push rule id never handed out before (New starts
-// LastPushRuleID at the fixture's highest).
-func (s *Server) nextRuleID() int64 {
-	s.fx.LastPushRuleID++
-	return s.fx.LastPushRuleID
 }
 
 func hUpdatePushRules(s *Server, q *request) reply {
