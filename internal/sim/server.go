@@ -64,7 +64,8 @@ type Server struct {
 	rndMu sync.Mutex
 	rnd   *rand.Rand
 
-	limiter *limiter
+	budgetMu sync.Mutex
+	budgets  map[string]*rate.Limiter // by operation (take)
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -102,7 +103,7 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 		tokens:  map[string]*issuedToken{},
 		ghosts:  map[int64]*ghost{},
 		rnd:     rand.New(rand.NewSource(opts.Seed)),
-		limiter: newLimiter(opts.RateLimit, now),
+		budgets: map[string]*rate.Limiter{},
 		stats: Stats{Calls: map[string]int{}, Throttled: map[string]int{},
 			Failed: map[string]int{}, Dropped: map[string]int{}, Delayed: map[string]int{}},
 	}
@@ -218,7 +219,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if wait, ok := s.limiter.take(rt.op); !ok {
+	if wait, ok := s.take(rt.op); !ok {
 		s.count(func(st *Stats) { st.Throttled[rt.op]++ })
 		secs := max(1, int((wait+time.Second-1)/time.Second))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
@@ -349,37 +350,24 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// limiter is the gateway's budget: one token bucket per operation, N calls
-// per minute refilled continuously, burst ceil(N/60) (at least 1), on the
-// simulator's clock (rate.Limiter takes the time of every call, so a fake
-// clock drives it).
-type limiter struct {
-	perMin int
-	burst  int
-	now    func() time.Time
-
-	mu   sync.Mutex
-	byOp map[string]*rate.Limiter
-}
-
-func newLimiter(perMin int, now func() time.Time) *limiter {
-	return &limiter{perMin: perMin, burst: max(1, (perMin+59)/60), now: now, byOp: map[string]*rate.Limiter{}}
-}
-
-// take spends one call of op's budget; when none is left it reports how long
-// until one is, and spends nothing.
-func (l *limiter) take(op string) (time.Duration, bool) {
-	if l.perMin <= 0 {
+// take spends one call of op's budget, the gateway's: one token bucket per
+// operation, RateLimit calls per minute refilled continuously, burst
+// ceil(N/60) (at least 1), on the simulator's clock (rate.Limiter takes the
+// time of every call, so a fake clock drives it). When none is left it
+// reports how long until one is, and spends nothing.
+func (s *Server) take(op string) (time.Duration, bool) {
+	perMin := s.opts.RateLimit
+	if perMin <= 0 {
 		return 0, true
 	}
-	l.mu.Lock()
-	lim := l.byOp[op]
+	s.budgetMu.Lock()
+	lim := s.budgets[op]
 	if lim == nil {
-		lim = rate.NewLimiter(rate.Limit(float64(l.perMin)/60), l.burst)
-		l.byOp[op] = lim
+		lim = rate.NewLimiter(rate.Limit(float64(perMin)/60), max(1, (perMin+59)/60))
+		s.budgets[op] = lim
 	}
-	l.mu.Unlock()
-	now := l.now()
+	s.budgetMu.Unlock()
+	now := s.now()
 	if lim.AllowN(now, 1) {
 		return 0, true
 	}
