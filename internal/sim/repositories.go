@@ -100,16 +100,18 @@ func hListMembers(s *Server, q *request) reply {
 	return listReply(q, items, true)
 }
 
-// memberDTO is the v4 ListMembers row of m.
+// memberDTO is the v4 ListMembers row of m: the role of its level, or a
+// synced member's project role.
 func (s *Server) memberDTO(m member) repoMemberDTO {
 	d := repoMemberDTO{UserID: m.user.ID, UserIAMID: m.user.IAMID, UserName: m.user.Name, UserNickName: m.user.Name,
-		TenantName: simTenant, TenantID: hexID("domain", simTenant), RepositoryRoleID: m.roleID,
-		RepositoryRoleName: m.roleName, IsRepoCreator: oneIf(m.creator), ServiceLicenseStatus: 1}
+		TenantName: simTenant, TenantID: hexID("domain", simTenant), RepositoryRoleID: repoRoleID(m.level),
+		RepositoryRoleName: levelNames[m.level], IsRepoCreator: oneIf(m.creator), ServiceLicenseStatus: 1}
 	if pm := m.project; pm != nil {
 		d.ProjectRoleName, d.IsProjectAdmin = pm.Role, oneIf(pm.Role == projectManager)
 	}
 	switch m.kind {
 	case memberSynced:
+		d.RepositoryRoleID, d.RepositoryRoleName = s.projectRoleID(m.project.Role), m.project.Role
 		if s.syncMarked() {
 			d.MemberSourceID = s.fx.ProjectID // synced from the project
 		}
