@@ -102,11 +102,9 @@ func (s *Server) repoDTO(r *Repository) childDTO {
 		UpdatedAt: simEpochMillis + r.Updated*1000, Archived: r.Archived}
 }
 
-// childCounts counts the direct sub-groups and repositories of every group,
-// as children lists them, in one pass over the state. A listing of N
-// sub-groups used to call children for each of them: N passes over the
-// state, 5 million steps per page of a project of 10 000 repositories in 500
-// groups, under the lock every request takes.
+// childCounts counts the direct sub-groups and repositories of every group in
+// one pass: calling children for each listed group made N passes over the
+// state, 5 million steps a page at 10 000 repositories in 500 groups.
 func (s *Server) childCounts() (subgroups, repos map[string]int) {
 	subgroups, repos = map[string]int{}, map[string]int{}
 	for i := range s.fx.Groups {
@@ -150,13 +148,10 @@ func (s *Server) children(parent string) ([]*Group, []*Repository) {
 	return gs, rs
 }
 
-// hListChildren answers the subgroup-and-repository listings of the project
-// root or of a group: sub-groups, then repositories, in the order of
-// order_by/sort or list_order (order.go). archived (default false,
-// REFERENCE §4.5) splits them: false lists the groups and the repositories
-// that are not archived; true only the archived repositories, or with
-// behaviour archived_listing: all every child — so "is this group empty"
-// takes both listings.
+// hListChildren answers the tree listings of the project root or a group:
+// sub-groups, then repositories, in the tree order (order.go). archived
+// (docs/api-reference.md §4.5; behaviour archived_listing) splits them, so
+// "is this group empty" takes both listings.
 func hListChildren(s *Server, q *request) reply {
 	parent := ""
 	if q.group != nil {

@@ -230,13 +230,10 @@ func (s *Server) ownMember(r *Repository, u *User) bool {
 	return ok && m.kind != memberInherited
 }
 
-// memberParam resolves the member that SetRepoRole/DeleteRepoMember change,
-// by the id the legacy list gives it (legacyID). Only a direct member can be
-// changed, and under sync_marker: none a synced one; the others answer the
-// legacy failed wrapper, HTTP 400, with codes the real service does not
-// document (the simulator's own): DEV.CH.10005 the repository's creator,
-// DEV.CH.10004 a member synced from the project, DEV.CH.10003 a member
-// inherited through a member group or a parent group.
+// memberParam resolves the member SetRepoRole/DeleteRepoMember change by the
+// id the legacy list gives it (legacyID): a direct member, or under
+// sync_marker: none a synced one. The others answer the legacy envelope,
+// HTTP 400, with codes of the simulator's own (the service documents none).
 func (s *Server) memberParam(q *request, r *Repository) (*User, *reply) {
 	id := q.params["member_id"]
 	u := s.idx.userByIAM[id]

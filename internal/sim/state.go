@@ -10,12 +10,10 @@ import (
 )
 
 // persistLocked writes the whole state to Options.StatePath, if set, in
-// fixture format with every id filled in (LoadFixture reads it back). New
-// calls it, and so does every write before it is answered (or its connection
-// dropped), under the state lock s.mu, so the file always holds exactly the
-// acknowledged writes whatever stops the process. Rewriting the whole state
-// per write is O(state), which suits what --state is for (the demo and tests
-// that restart the simulator, small worlds); the benchmarks run without it.
+// fixture format with every id filled in. New calls it, and so does every
+// write before it is answered (or dropped), under s.mu, so the file holds
+// exactly the acknowledged writes whatever stops the process. A rewrite per
+// write suits --state's small worlds; the benchmarks run without it.
 func (s *Server) persistLocked() error {
 	if s.opts.StatePath == "" {
 		return nil
