@@ -91,28 +91,23 @@ func match(method, path string) (*route, map[string]string) {
 	var best *route
 	var bestParams map[string]string
 	bestLit := -1
+next:
 	for _, rt := range routes {
 		if rt.method != method || len(rt.segs) != len(segs) {
 			continue
 		}
-		params := map[string]string{}
-		lit, ok := 0, true
+		params, lit := map[string]string{}, 0
 		for i, p := range rt.segs {
-			if strings.HasPrefix(p, "{") {
-				if segs[i] == "" {
-					ok = false
-					break
-				}
+			switch {
+			case strings.HasPrefix(p, "{") && segs[i] != "":
 				params[strings.Trim(p, "{}")] = segs[i]
-				continue
+			case p == segs[i]:
+				lit++
+			default:
+				continue next
 			}
-			if p != segs[i] {
-				ok = false
-				break
-			}
-			lit++
 		}
-		if ok && lit > bestLit {
+		if lit > bestLit {
 			best, bestParams, bestLit = rt, params, lit
 		}
 	}
