@@ -228,10 +228,8 @@ func hUpdatePushRules(s *Server, q *request) reply {
 			}
 			rules[at].Path = *p.Path
 		}
-		if p.Actions != nil {
-			if bad := s.applyActions(&rules[at], p.Actions, s.fx.Behaviour.BatchUpdate == "merge"); bad != nil {
-				return *bad
-			}
+		if bad := s.applyActions(&rules[at], p.Actions, s.fx.Behaviour.BatchUpdate == "merge"); bad != nil {
+			return *bad
 		}
 		touched = append(touched, at)
 	}
