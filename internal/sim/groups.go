@@ -55,12 +55,8 @@ type showGroupDTO struct {
 	Starred         bool     `json:"starred"`
 }
 
-func visLevel(v string) int {
-	if v == "public" {
-		return 20
-	}
-	return 0
-}
+// visibilityLevels are the visibility_level of each visibility.
+var visibilityLevels = map[string]int{"public": 20, "private": 0}
 
 // fullPath is the full_path the API answers for a group or repository path
 // of the fixture: with full_path_namespace, under the project's 32-hex
@@ -88,7 +84,7 @@ func (s *Server) groupDTO(g *Group, subgroups, repos map[string]int) childDTO {
 	ns, nr := subgroups[g.Path], repos[g.Path]
 	d := childDTO{DescendantType: "group", ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullName: s.fullName(g.Path),
 		FullPath: s.fullPath(g.Path), GroupLevel: strings.Count(g.Path, "/") + 1, Description: g.Description, ProjectID: s.fx.ProjectID,
-		Visibility: g.Visibility, VisibilityLevel: visLevel(g.Visibility), SubgroupCount: &ns, ProjectCount: &nr, CreatedAt: simCreatedAt,
+		Visibility: g.Visibility, VisibilityLevel: visibilityLevels[g.Visibility], SubgroupCount: &ns, ProjectCount: &nr, CreatedAt: simCreatedAt,
 		UpdatedAt: simEpochMillis + g.Updated*1000}
 	if parent, _, ok := cutLast(g.Path); ok {
 		d.ParentID = s.idx.groupByPath[parent].ID
