@@ -278,14 +278,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.count(func(st *Stats) { st.Writes++ })
 		if hit, _ := s.chance(s.opts.DropRate); hit {
 			s.count(func(st *Stats) { st.Dropped[rt.op]++ })
-			if hj, ok := w.(http.Hijacker); ok {
-				if conn, _, err := hj.Hijack(); err == nil {
-					_ = conn.Close()
-					return
-				}
-			}
-			// Not hijackable (e.g. an httptest recorder): abort the handler,
-			// which makes net/http close the connection without a response.
+			// Aborting the handler makes net/http close the connection
+			// without a response (nothing is written before this point).
 			panic(http.ErrAbortHandler)
 		}
 	}
