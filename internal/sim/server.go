@@ -210,12 +210,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.count(func(st *Stats) { st.Calls[rt.op]++ })
 	if s.opts.Latency > 0 {
-		t := time.NewTimer(s.opts.Latency)
 		select {
-		case <-t.C:
+		case <-time.After(s.opts.Latency): // collected unfired since Go 1.23
 			s.count(func(st *Stats) { st.Delayed[rt.op]++ })
 		case <-r.Context().Done():
-			t.Stop()
 			return
 		}
 	}
