@@ -23,7 +23,7 @@ const (
 
 // All gateway authentication failures answer 401 APIG.0301 ("Incorrect IAM
 // authentication information"), with the message telling which check failed
-// (REFERENCE §15.2); the gateway documents no separate code per cause.
+// (docs/api-reference.md §15.2): the gateway has no code per cause.
 func authErr(detail string) reply {
 	return errReply(http.StatusUnauthorized, "APIG.0301", "Incorrect IAM authentication information: "+detail)
 }
@@ -60,7 +60,7 @@ func (s *Server) authenticateHeaders(r *http.Request, rt *route) (credential, *r
 		case !ok:
 			return credential{}, new(authErr("decrypt token fail"))
 		case !s.now().Before(it.expires):
-			// The gateway's answer to an expired token (docs/api-reference.md §18.4).
+			// docs/api-reference.md §18.4: the gateway's expired-token answer.
 			return credential{}, new(errReply(http.StatusUnauthorized, "APIG.0307", "The token must be updated."))
 		}
 		return it.credential, nil
@@ -110,10 +110,10 @@ func (s *Server) verifyBody(r *http.Request, c credential, body []byte) *reply {
 // checkSigningHeaders checks the Authorization header's shape, the access
 // key, the signed X-Sdk-Date and its skew, and the signed X-Project-Id. IAM
 // is a global service: there a signed X-Domain-Id naming the account does
-// too (the SDK's global credentials, REFERENCE §13.2), and so does neither
-// (the SDK's own project lookup, REFERENCE §12.2, sends neither); a
-// project id that is there must still be the account's. It returns "" and
-// what is left to verify, else why not.
+// too (the SDK's global credentials, docs/api-reference.md §13.2), and so
+// does neither (the SDK's own project lookup, §12.2); a project id that is
+// there must still be the account's. It returns what is left to verify and
+// "", else why not.
 func (s *Server) checkSigningHeaders(r *http.Request, auth string, iam bool) (*pendingSignature, string) {
 	ak, signed, sig, ok := parseAuthorization(auth)
 	if !ok {
@@ -181,9 +181,9 @@ func parseAuthorization(h string) (ak, signed, sig string, ok bool) {
 	return ak, signed, sig, ak != "" && signed != "" && sig != ""
 }
 
-// Sign computes the lower-case hex SDK-HMAC-SHA256 signature of a request:
-// method, escaped path, raw query, the signed headers (lower-case name ->
-// value), the body bytes and the X-Sdk-Date value (REFERENCE §13.3).
+// Sign computes the lower-case hex SDK-HMAC-SHA256 signature of a request
+// (docs/api-reference.md §13.3) from its method, escaped path, raw query,
+// signed headers (lower-case name -> value), body and X-Sdk-Date value.
 func Sign(sk, method, escapedPath, rawQuery string, headers map[string]string, body []byte, date string) string {
 	sts := signAlgorithm + "\n" + date + "\n" + sha256Hex([]byte(CanonicalRequest(method, escapedPath, rawQuery, headers, body)))
 	m := hmac.New(sha256.New, []byte(sk))
@@ -191,7 +191,7 @@ func Sign(sk, method, escapedPath, rawQuery string, headers map[string]string, b
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// CanonicalRequest builds the canonical request of REFERENCE §13.3.
+// CanonicalRequest is the canonical request, docs/api-reference.md §13.3.
 func CanonicalRequest(method, escapedPath, rawQuery string, headers map[string]string, body []byte) string {
 	path, err := url.PathUnescape(escapedPath)
 	if err != nil {
@@ -247,7 +247,7 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// IAM login wire structs (REFERENCE §12.1).
+// IAM login wire structs (docs/api-reference.md §12.1).
 type tokenRequest struct {
 	Auth struct {
 		Identity struct {
@@ -276,7 +276,7 @@ type idName struct {
 	Name string `json:"name"`
 }
 
-// tokenDTO is the token body of login and validation (REFERENCE §12.1).
+// tokenDTO is the token of login and validation, docs/api-reference.md §12.1.
 type tokenDTO struct {
 	ExpiresAt string     `json:"expires_at"`
 	IssuedAt  string     `json:"issued_at"`
@@ -310,7 +310,7 @@ type issuedToken struct {
 
 const keystoneTime = "2006-01-02T15:04:05.000000Z"
 
-// IAM errors use the Keystone shape (REFERENCE §15.1) with numeric codes.
+// IAM errors: the Keystone shape (docs/api-reference.md §15.1), numeric codes.
 func iamErr(status int, code any, msg string) reply {
 	return reply{status: status, body: map[string]any{"error": map[string]any{"code": code, "message": msg, "title": http.StatusText(status)}}}
 }
@@ -353,7 +353,7 @@ func hKeystoneLogin(s *Server, q *request) reply {
 	projName := cmp.Or(sc.Name, "sim-region")
 	ttl := s.fx.Credentials.TokenTTL
 	if ttl <= 0 {
-		ttl = 24 * time.Hour // REFERENCE §12.1
+		ttl = 24 * time.Hour // docs/api-reference.md §12.1
 	}
 	it := &issuedToken{credential: credential{user: match.User, tenantAdmin: tenantAdmin(match.TenantAdmin, match.User)}, expires: now.Add(ttl)}
 	it.body = newToken("password", now, it.expires, scopedName{userID, match.Name, dom}, scopedName{s.fx.IAMProjectID, projName, dom})
@@ -381,8 +381,8 @@ func (s *Server) actingIAMID(what string) string {
 	return hexID("iam_user", what)
 }
 
-// hKeystoneValidate is KeystoneValidateToken (REFERENCE §12.1, §18.4): the
-// caller authenticates as usual and names the token to check in
+// hKeystoneValidate is KeystoneValidateToken (docs/api-reference.md §12.1,
+// §18.4): the caller authenticates as usual and names the token to check in
 // X-Subject-Token; a known, unexpired token answers 200 with the same header
 // and its token body, anything else 404.
 func hKeystoneValidate(s *Server, q *request) reply {
@@ -401,8 +401,8 @@ func hKeystoneValidate(s *Server, q *request) reply {
 	return reply{status: http.StatusOK, header: http.Header{"X-Subject-Token": {sub}}, body: map[string]any{"token": body}}
 }
 
-// hShowPermanentAccessKey is ShowPermanentAccessKey (REFERENCE §18.4): the
-// fixture's access key belongs to credentials.user.
+// hShowPermanentAccessKey is ShowPermanentAccessKey (docs/api-reference.md
+// §18.4): the fixture's access key belongs to credentials.user.
 func hShowPermanentAccessKey(s *Server, q *request) reply {
 	ak := q.params["access_key"]
 	cr := s.fx.Credentials

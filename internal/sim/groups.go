@@ -11,7 +11,7 @@ import (
 
 const simCreatedAt = "2025-01-01T00:00:00.000+08:00"
 
-// Wire structs of the group endpoints (REFERENCE §4).
+// Wire structs of the group endpoints (docs/api-reference.md §4).
 type childDTO struct {
 	DescendantType  string `json:"descendant_type"`
 	ID              int64  `json:"id"`
@@ -31,7 +31,7 @@ type childDTO struct {
 	CreatedAt       string `json:"created_at"`
 	UpdatedAt       int64  `json:"updated_at_timestamp"`
 	Archived        bool   `json:"archived"`
-	// IsProjectAdmin is a flag about the caller (REFERENCE §4.5).
+	// IsProjectAdmin is a flag about the caller (docs/api-reference.md §4.5).
 	IsProjectAdmin int `json:"is_project_admin"`
 }
 
@@ -60,7 +60,7 @@ var visibilityLevels = map[string]int{"public": 20, "private": 0}
 
 // fullPath is the full_path the API answers for a group or repository path
 // of the fixture: with full_path_namespace, under the project's 32-hex
-// namespace (REFERENCE §18.4), which fixture paths leave out.
+// namespace (docs/api-reference.md §18.4), which fixture paths leave out.
 func (s *Server) fullPath(path string) string {
 	if flag(s.fx.Behaviour.FullPathNamespace) {
 		return s.fx.Namespace + "/" + path
@@ -423,7 +423,7 @@ func hAssociateGroupUserGroup(s *Server, q *request) reply {
 
 // attachMemberGroup adds a member group to a group's or repository's list;
 // an already attached one answers 409 CH_23_51308, as both Associate
-// operations do (REFERENCE §7, §18.3).
+// operations do (docs/api-reference.md §7, §18.3).
 func attachMemberGroup(list *[]string, name string) *reply {
 	if slices.Contains(*list, name) {
 		return new(errReply(http.StatusConflict, "CH_23_51308", "The member group has been added."))

@@ -21,7 +21,7 @@ func strictJSON(data []byte, v any) error {
 	return nil
 }
 
-// Wire structs of file push permissions (REFERENCE §8.5).
+// Wire structs of file push permissions (docs/api-reference.md §8.5).
 type pushActionBody struct {
 	Action         *string  `json:"action"`
 	Enable         *bool    `json:"enable"`

@@ -20,7 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// maxBody is the gateway's limit on AK/SK request bodies (REFERENCE §13.2).
+// maxBody is the gateway's AK/SK body limit (docs/api-reference.md §13.2).
 const maxBody = 12 << 20
 
 // maxLoginBody caps the one unauthenticated route, the IAM password login,
@@ -236,8 +236,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rt.serviceStage() && s.fx.Behaviour.ServiceStageContentType == "required" && !isJSON(r.Header.Get("Content-Type")) {
-		// REFERENCE §18.4: ServiceStage marks Content-Type mandatory on
-		// every call, GETs and DELETEs included. The code is the simulator's.
+		// ServiceStage marks Content-Type mandatory on every call, GETs and
+		// DELETEs included (docs/api-reference.md §18.4); the code is ours.
 		writeReply(w, errReply(http.StatusBadRequest, "SVCSTG.REPO.0415", "Content-Type must be application/json"))
 		return
 	}
@@ -248,7 +248,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if int64(len(body)) > limit {
 		// APIG.0201 is the gateway's generic "bad request" code; the 12 MB cap
-		// is documented (REFERENCE §13.2) but its code is not.
+		// is documented (docs/api-reference.md §13.2) but its code is not.
 		writeReply(w, errReply(http.StatusRequestEntityTooLarge, "APIG.0201", fmt.Sprintf("request body exceeds %d bytes", limit)))
 		return
 	}
