@@ -96,11 +96,9 @@ func (s *Server) roleByRelatedID(id string) *Role {
 	if ro := s.idx.roleByID[id]; ro != nil {
 		return ro
 	}
-	if s.fx.Behaviour.RoleIDs == "distinct" {
-		for i := range s.fx.Roles {
-			if hexID("related_role", s.fx.Roles[i].Name) == id {
-				return &s.fx.Roles[i]
-			}
+	for i := range s.fx.Roles {
+		if s.relatedRoleID(&s.fx.Roles[i]) == id {
+			return &s.fx.Roles[i]
 		}
 	}
 	return nil
