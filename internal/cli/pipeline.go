@@ -30,11 +30,13 @@ import (
 // loadSpec loads and validates the spec, printing every diagnostic; when
 // the spec is invalid it returns a silent exit error (the diagnostics said
 // it all) that carries them (problemsError).
-func loadSpec(ios *iostreams.IOStreams, paths []string) (*state.Desired, error) {
+func loadSpec(ios *iostreams.IOStreams, paths []string, cache *spec.Cache) (*state.Desired, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	d, diags := spec.Load(paths...)
+	opts := spec.DefaultOptions()
+	opts.Cache = cache
+	d, diags := spec.LoadWith(opts, paths...)
 	for _, dg := range diags {
 		fmt.Fprintln(ios.ErrOut, dg.String())
 	}
@@ -323,11 +325,11 @@ func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against
 // chooseScope applies --changed-since: it compares the spec at the given
 // revision with d and narrows r to what the change touches, saying on ios
 // what it plans.
-func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions, origin *specOrigin, d *state.Desired, r *resolved) error {
+func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions, origin *specOrigin, d *state.Desired, r *resolved, cache *spec.Cache) error {
 	if o.ChangedSince == "" {
 		return nil
 	}
-	scope, base, rev, note, err := changedScope(ctx, origin, d, o.ChangedSince)
+	scope, base, rev, note, err := changedScope(ctx, origin, d, o.ChangedSince, cache)
 	if err != nil {
 		return err
 	}
@@ -429,7 +431,13 @@ type planRun struct {
 // flags, narrows the plan to --changed-since or --target when scoped, lets
 // before adjust the flags or refuse, connects and makes the plan.
 func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes ChangeOptions, before func(*resolved) error, scoped bool) error {
-	d, err := loadSpec(run.IO, run.origin.paths)
+	// --changed-since loads the spec at its base too: mostly the same
+	// files, which that load need not parse again.
+	var cache *spec.Cache
+	if scoped && changes.ChangedSince != "" {
+		cache = spec.NewCache()
+	}
+	d, err := loadSpec(run.IO, run.origin.paths, cache)
 	if err != nil {
 		return err
 	}
@@ -439,7 +447,7 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 	}
 	r.today = state.DateOf(run.Now())
 	if scoped {
-		if err := chooseScope(ctx, run.IO, changes, run.origin, d, &r); err != nil {
+		if err := chooseScope(ctx, run.IO, changes, run.origin, d, &r, cache); err != nil {
 			return err
 		}
 	}
