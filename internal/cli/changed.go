@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os/exec"
 	"path"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/reposync/reposync/internal/plan"
@@ -274,7 +274,7 @@ func groupScopes(d *state.Desired) string {
 			out = append(out, scopePatterns(sc))
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return strings.Join(out, "\n")
 }
 
@@ -366,15 +366,7 @@ func sameValue(a, b reflect.Value) bool {
 }
 
 func unionKeys[V any](a, b map[string]V) []string {
-	var out []string
-	for k := range a {
-		out = append(out, k)
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
+	keys := append(slices.Collect(maps.Keys(a)), slices.Collect(maps.Keys(b))...)
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }

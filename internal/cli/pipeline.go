@@ -334,7 +334,7 @@ func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions,
 		return err
 	}
 	fmt.Fprintln(ios.ErrOut, note)
-	r.scope, r.base, r.baseRev = scope, base, rev
+	r.Scope, r.base, r.baseRev = scope, base, rev
 	return nil
 }
 
@@ -378,25 +378,25 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		id, err := s.api.CallerIdentity(ctx)
 		who <- func(live *state.Live) (*state.LiveUser, error) { return callerIdentity(id, err, live) }
 	}()
-	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.prune && r.allowDeleteGroups, scope: r.scope, base: r.base, withdrawn: r.withdrawn})
+	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.Prune && r.AllowDeleteGroups, scope: r.Scope, base: r.base, withdrawn: r.Withdrawn})
 	if err != nil {
 		return nil, err
 	}
 	if r.base != nil {
-		r.withdrawn = plan.Withdrawals(r.base, d, ls.baseEff, ls.eff, r.baseRev, r.today)
+		r.Withdrawn = plan.Withdrawals(r.base, d, ls.baseEff, ls.eff, r.baseRev, r.Today)
 	}
-	if r.scope == nil {
+	if r.Scope == nil {
 		// A scoped plan walks part of the tree: a policy can miss there.
 		for _, name := range policyMisses(d, ls.eff) {
 			fmt.Fprintf(ios.ErrOut, "warning: policy %s selects no live repository\n", name)
 		}
-	} else if r.scope.ChangedSince == "" {
+	} else if r.Scope.ChangedSince == "" {
 		// A mistyped --target plans nothing and looks like no drift.
-		for _, t := range targetMisses(r.scope.Repositories, d, ls.live) {
+		for _, t := range targetMisses(r.Scope.Repositories, d, ls.live) {
 			fmt.Fprintf(ios.ErrOut, "warning: --target %s matches no repository or group, live or in the spec\n", t)
 		}
 	}
-	p, problems := plan.Diff(d, ls.eff, ls.live, r.planOptions())
+	p, problems := plan.Diff(d, ls.eff, ls.live, r.Options)
 	if len(problems) > 0 {
 		located := make([]render.Problem, len(problems))
 		for i, pr := range problems {
@@ -445,7 +445,7 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 	if err != nil {
 		return err
 	}
-	r.today = state.DateOf(run.Now())
+	r.Today = state.DateOf(run.Now())
 	if scoped {
 		if err := chooseScope(ctx, run.IO, changes, run.origin, d, &r, cache); err != nil {
 			return err
@@ -499,7 +499,7 @@ func (run *planRun) stale(old, fresh *plan.Plan) int {
 // guardrails are the limits a plan is checked against, from the resolved
 // settings and flags.
 func guardrails(r resolved, caller *state.LiveUser, getenv func(string) string) plan.Guardrails {
-	return plan.Guardrails{MaxDeletes: r.maxDeletes, MinAdmins: r.minAdmins, Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups,
+	return plan.Guardrails{MaxDeletes: r.maxDeletes, MinAdmins: r.minAdmins, Prune: r.Prune, AllowDeleteGroups: r.AllowDeleteGroups,
 		Caller: caller, HasSecret: func(name string) bool { return getenv(name) != "" }}
 }
 
