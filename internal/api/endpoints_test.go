@@ -122,12 +122,6 @@ func endpointCases() []endpointCase {
 			want: []GroupUserGroup{{ID: 4, UserGroupID: tUserGroup, Name: "payments-leads", GroupType: "custom"}},
 		},
 		{
-			op: "ShowRepository", method: "GET", path: "/v4/repositories/12345", status: 200,
-			resp: `{"id":12345,"uuid":"` + tUUID + `","name":"gateway","path_with_namespace":"payments/api/gateway","namespace":{"id":101,"full_path":"payments/api","parent_id":100}}`,
-			call: func(ctx context.Context, c *Client) (any, error) { return c.ShowRepository(ctx, 12345) },
-			want: Repository{ID: 12345, UUID: tUUID, Name: "gateway", PathWithNamespace: "payments/api/gateway", Namespace: Namespace{ID: 101, FullPath: "payments/api", ParentID: 100}},
-		},
-		{
 			op: "ListMembers", method: "GET", path: "/v4/repositories/12345/members", query: firstPage, status: 200,
 			respHeader: map[string]string{"X-Total": "1"},
 			resp:       `[{"user_id":9124,"user_iam_id":"` + tIAMUser + `","user_name":"alice","repository_role_Id":"` + tRole + `","repository_role_name":"Admin","is_Project_admin":1,"member_source":"","member_source_id":"100"}]`,
