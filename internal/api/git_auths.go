@@ -7,20 +7,11 @@ import (
 	"strings"
 )
 
-// Authorization is a ServiceStage git authorization. The avatar's wire name
-// is misspelled "avartar".
+// Authorization is a ServiceStage git authorization.
 type Authorization struct {
-	Name       string  `json:"name"`
-	RepoType   string  `json:"repo_type"`
-	RepoHost   string  `json:"repo_host"`
-	RepoHome   string  `json:"repo_home"`
-	RepoUser   string  `json:"repo_user"`
-	Avatar     string  `json:"avartar"`
-	TokenType  string  `json:"token_type"`
-	CreateTime int64   `json:"create_time"`
-	UpdateTime int64   `json:"update_time"`
-	Status     int64   `json:"status"`
-	Tag        *string `json:"tag"`
+	Name     string `json:"name"`
+	RepoType string `json:"repo_type"`
+	RepoUser string `json:"repo_user"`
 }
 
 // PasswordAuth is CreatePasswordAuth's body. Its String hides the password.
@@ -43,7 +34,6 @@ func authsPath(iamProjectID string) string { return "/v1/" + seg(iamProjectID) +
 func (c *Client) ListAuthorizations(ctx context.Context, iamProjectID string) ([]Authorization, error) {
 	var out struct {
 		Authorizations []Authorization `json:"authorizations"`
-		Count          int64           `json:"count"`
 	}
 	_, err := c.getJSON(ctx, get("ListAuthorizations", svcServiceStage, authsPath(iamProjectID), nil), &out)
 	return out.Authorizations, err

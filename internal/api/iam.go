@@ -68,8 +68,7 @@ type tokenResponse struct {
 			Name string `json:"name"`
 		} `json:"user"`
 		Project struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
+			ID string `json:"id"`
 		} `json:"project"`
 	} `json:"token"`
 }

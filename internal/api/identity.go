@@ -105,11 +105,8 @@ func (c *Client) showAccessKey(ctx context.Context) (Identity, error) {
 		path: "/v3.0/OS-CREDENTIAL/credentials/" + seg(c.creds.AccessKey), noProject: true}
 	var out struct {
 		Credential struct {
-			UserID      string `json:"user_id"`
-			Access      string `json:"access"`
-			Status      string `json:"status"`
-			CreatedAt   string `json:"created_at"`
-			Description string `json:"description"`
+			UserID string `json:"user_id"`
+			Access string `json:"access"`
 		} `json:"credential"`
 	}
 	if _, err := c.getJSON(ctx, cl, &out); err != nil {

@@ -11,18 +11,10 @@ import (
 
 // GroupUserGroup is a member group attached to (ListGroupUserGroups) or
 // attachable to (ListGroupAddableUserGroups) a repository group. UserGroupID
-// is the 32-char id Associate… takes; ID is a record id.
+// is the 32-char id Associate… takes.
 type GroupUserGroup struct {
-	ID          int64  `json:"id"`
 	UserGroupID string `json:"user_group_id"`
 	Name        string `json:"name"`
-	ProjectID   string `json:"project_id"`
-	TenantID    string `json:"tenant_id"`
-	GroupType   string `json:"group_type"`
-	MemberCount int64  `json:"member_count"`
-	CreatedAt   string `json:"created_at"`
-	UpdatedAt   string `json:"updated_at"`
-	Description string `json:"description"`
 }
 
 // ListGroupUserGroups lists the member groups attached to a repository group.

@@ -9,12 +9,9 @@ import (
 // PushRuleUser is a user named by a file push rule (RepositoryUserDto):
 // ID is the numeric user id, Username the IAM user id.
 type PushRuleUser struct {
-	ID         int64  `json:"id"`
-	Name       string `json:"name"`
-	Username   string `json:"username"`
-	State      string `json:"state"`
-	NickName   string `json:"nick_name"`
-	TenantName string `json:"tenant_name"`
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Username string `json:"username"`
 }
 
 // PushRuleTeam is a member group named by a file push rule (integer id).
@@ -23,13 +20,11 @@ type PushRuleTeam struct {
 	Name string `json:"name"`
 }
 
-// PushRuleRole is a role named by a file push rule. ID is a record id that
-// must not be sent back; RelatedRoleID is the role id requests take.
+// PushRuleRole is a role named by a file push rule. RelatedRoleID is the
+// role id requests take (the role's own id is a record id).
 type PushRuleRole struct {
-	ID            int64  `json:"id"`
 	Name          string `json:"name"`
 	RelatedRoleID string `json:"related_role_id"`
-	ChineseName   string `json:"chinese_name"`
 }
 
 // PushRuleAction is one action of a rule as the server returns it.

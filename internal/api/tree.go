@@ -12,22 +12,15 @@ import (
 // FullPath may carry a namespace prefix (REFERENCE §18.4) and is a
 // cross-check only. Archived marks an archived repository.
 type TreeItem struct {
-	DescendantType  string `json:"descendant_type"`
-	ID              int64  `json:"id"`
-	UUID            string `json:"uuid,omitempty"`
-	Name            string `json:"name"`
-	Path            string `json:"path"`
-	FullName        string `json:"full_name"`
-	FullPath        string `json:"full_path"`
-	GroupLevel      int64  `json:"group_level"`
-	Description     string `json:"description"`
-	ProjectID       string `json:"project_id"`
-	ProjectName     string `json:"project_name"`
-	Visibility      string `json:"visibility"`
-	VisibilityLevel int64  `json:"visibility_level"`
-	SubgroupCount   int64  `json:"subgroup_count"`
-	ProjectCount    int64  `json:"project_count"`
-	Archived        bool   `json:"archived"`
+	DescendantType string `json:"descendant_type"`
+	ID             int64  `json:"id"`
+	UUID           string `json:"uuid,omitempty"`
+	Name           string `json:"name"`
+	Path           string `json:"path"`
+	FullPath       string `json:"full_path"`
+	Description    string `json:"description"`
+	Visibility     string `json:"visibility"`
+	Archived       bool   `json:"archived"`
 }
 
 // Descendant types of TreeItem.
