@@ -289,10 +289,10 @@ func endpointCases() []endpointCase {
 		},
 		{
 			op: "AddRepoMembers", method: "POST", path: "/v1/repositories/" + tUUID + "/members", status: 200,
-			body: `{"users":[{"id":"` + tIAMUser + `","name":"alice","role":40},{"id":"b","name":"bob","role":30,"domain_name":"acme"}]}`,
+			body: `{"users":[{"id":"` + tIAMUser + `","name":"alice","role":40},{"id":"b","name":"bob","role":30}]}`,
 			resp: `{"status":"success","result":[{"id":"` + tIAMUser + `","name":"alice","message":"add user success","status":"success"},{"id":"b","name":"bob","message":"ok","status":"success"}],"error":null}`,
 			call: func(ctx context.Context, c *Client) (any, error) {
-				return c.AddRepoMembers(ctx, tUUID, []NewRepoMember{{ID: tIAMUser, Name: "alice", Role: RoleAdmin}, {ID: "b", Name: "bob", Role: RoleDeveloper, DomainName: "acme"}})
+				return c.AddRepoMembers(ctx, tUUID, []NewRepoMember{{ID: tIAMUser, Name: "alice", Role: RoleAdmin}, {ID: "b", Name: "bob", Role: RoleDeveloper}})
 			},
 			want: []AddMemberResult{{ID: tIAMUser, Name: "alice", Message: "add user success", Status: "success"}, {ID: "b", Name: "bob", Message: "ok", Status: "success"}},
 		},

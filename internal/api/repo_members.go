@@ -178,9 +178,7 @@ type NewRepoMember struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	// Role is RoleViewer, RoleDeveloper or RoleAdmin.
-	Role       int64  `json:"role"`
-	DomainID   string `json:"domain_id,omitempty"`
-	DomainName string `json:"domain_name,omitempty"`
+	Role int64 `json:"role"`
 }
 
 // AddMemberResult is the server's per-user answer to AddRepoMembers.
