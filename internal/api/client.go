@@ -366,9 +366,9 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		if hasRetryAfter {
 			delay = retryAfter
 		}
-		notice := WaitNotice{Op: cl.op, Attempt: attempt + 1, Wait: delay, Reason: "throttled", Cap: MaxRetryAfter}
+		notice := WaitNotice{Op: cl.op, Attempt: attempt + 1, Wait: delay, Reason: "throttled"}
 		if hasRetryAfter {
-			notice.Reason, notice.RetryAfter, notice.Capped = "Retry-After", asked, asked > retryAfter
+			notice.Reason, notice.RetryAfter = "Retry-After", asked
 		}
 		if dl, ok := callCtx.Deadline(); ok && time.Until(dl) < delay {
 			// Waiting would only end at the deadline: say so now.

@@ -80,20 +80,17 @@ type WaitNotice struct {
 	// Reason is "Retry-After" when the server's header set the wait, or
 	// "throttled" for the client's own back-off after a 429 without one.
 	Reason string
-	// RetryAfter is what the server's Retry-After asked, 0 without one.
+	// RetryAfter is what the server's Retry-After asked, 0 without one;
+	// more than Wait when the wait was capped at MaxRetryAfter.
 	RetryAfter time.Duration
-	// Capped reports that RetryAfter exceeded Cap and Wait is Cap.
-	Capped bool
-	// Cap is MaxRetryAfter.
-	Cap time.Duration
 }
 
 // String renders the notice for a person, e.g. "waiting 60s (Retry-After
 // said 3600s, capped at 60s) before retrying ListMembers".
 func (n WaitNotice) String() string {
 	why := n.Reason
-	if n.Capped {
-		why = fmt.Sprintf("Retry-After said %s, capped at %s", seconds(n.RetryAfter), seconds(n.Cap))
+	if n.RetryAfter > n.Wait {
+		why = fmt.Sprintf("Retry-After said %s, capped at %s", seconds(n.RetryAfter), seconds(MaxRetryAfter))
 	}
 	return fmt.Sprintf("waiting %s (%s) before retrying %s", seconds(n.Wait), why, n.Op)
 }
