@@ -114,10 +114,10 @@ func checkHeaderValues(h http.Header) error {
 }
 
 // expiredTokenCodes are the 401 codes that mean the token is no longer
-// valid, so a new login can help (REFERENCE §15.2, §18.4): CodeArts Repo's
-// DEV.00000003, the gateway's APIG.0301 ("decrypt token fail") and APIG.0307
-// ("the token needs to be updated"). Other 401s (CH.080401, no permission on
-// the resource) are returned as they are.
+// valid, so a new login can help (docs/api-reference.md §15.2, §18.4):
+// CodeArts Repo's DEV.00000003, the gateway's APIG.0301 ("decrypt token
+// fail") and APIG.0307 ("the token needs to be updated"). Other 401s
+// (CH.080401, no permission on the resource) are returned as they are.
 var expiredTokenCodes = map[string]bool{"DEV.00000003": true, "APIG.0301": true, "APIG.0307": true}
 
 // passwordRoundTrip sends with the cached IAM token, and on an expired-token
@@ -195,7 +195,7 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 // noProjectHeader, as a request context key, signs a request without
 // X-Project-Id: IAM is a global service, and the SDK signs its IAM calls
 // with X-Domain-Id (which reposync does not know) or, for the project
-// lookup, with neither (REFERENCE §12.2, §13.2).
+// lookup, with neither (docs/api-reference.md §12.2, §13.2).
 type noProjectHeader struct{}
 
 // tokenCache holds the IAM token of password authentication.
@@ -243,7 +243,7 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (Token, error) {
 	}
 	now := tc.c.clock.Now()
 	if tok.ExpiresAt.IsZero() {
-		// IAM tokens live 24 hours (REFERENCE §12.1).
+		// IAM tokens live 24 hours (docs/api-reference.md §12.1).
 		tok.ExpiresAt = now.Add(24 * time.Hour)
 	}
 	renewAt = tok.ExpiresAt.Add(-refreshMargin)
@@ -260,7 +260,7 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (Token, error) {
 }
 
 // extractError finds error_code/error_msg (or code/message, also nested) in
-// an error body, as the official SDK does (REFERENCE §15.1).
+// an error body, as the official SDK does (docs/api-reference.md §15.1).
 func extractError(body []byte) (code, msg string) {
 	var v any
 	if json.Unmarshal(body, &v) != nil {

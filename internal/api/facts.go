@@ -38,8 +38,8 @@ type ServerTime struct {
 }
 
 // Skew is the server's clock minus the client's, to about a second. The
-// gateway refuses AK/SK requests whose X-Sdk-Date is more than 15 minutes
-// off its clock (REFERENCE §13.2, APIG.0301 "signature expired").
+// gateway refuses AK/SK requests whose X-Sdk-Date is more than 15 minutes off
+// its clock (docs/api-reference.md §13.2, APIG.0301 "signature expired").
 func (s ServerTime) Skew() time.Duration { return s.Date.Sub(s.Received) }
 
 // ListFacts describes the pages one list operation returned.

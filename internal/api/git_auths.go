@@ -58,11 +58,10 @@ func (c *Client) CreatePasswordAuth(ctx context.Context, iamProjectID, repoType 
 
 // DeleteAuthorize deletes an authorization by name (204). A 500 is returned
 // at once, not retried: it is the only error this operation documents
-// (REFERENCE §11, §18.4), so it is how ServiceStage refuses (a name that does
-// not exist, one in use) and it may also follow a deletion that took effect;
-// repeating it blindly fails the same way or answers for a name already
-// gone. The caller re-reads ListAuthorizations to learn which. 429, 408 and
-// 503, which prove nothing happened, are still retried.
+// (docs/api-reference.md §11, §18.4), so it is how ServiceStage refuses (a
+// name that does not exist, one in use), and it may also follow a deletion
+// that took effect: the caller re-reads ListAuthorizations to learn which.
+// 429, 408 and 503, which prove nothing happened, are still retried.
 func (c *Client) DeleteAuthorize(ctx context.Context, iamProjectID, name string) error {
 	_, err := c.do(ctx, &call{op: "DeleteAuthorize", method: http.MethodDelete, svc: svcServiceStage,
 		path: authsPath(iamProjectID) + "/" + seg(name), serverErrorFinal: true})

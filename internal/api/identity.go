@@ -7,7 +7,7 @@ import (
 	"net/http"
 )
 
-// Identity is who the client acts as (REFERENCE §12.1, §18.4).
+// Identity is who the client acts as (docs/api-reference.md §12.1, §18.4).
 type Identity struct {
 	// UserID is the IAM user id (32 hex characters).
 	UserID string
@@ -81,7 +81,7 @@ func (c *Client) lookupIdentity(ctx context.Context) (Identity, error) {
 }
 
 // validateToken asks IAM whose the client's token is (KeystoneValidateToken,
-// REFERENCE §12.1).
+// docs/api-reference.md §12.1).
 func (c *Client) validateToken(ctx context.Context) (Identity, error) {
 	cl := &call{op: "KeystoneValidateToken", method: http.MethodGet, svc: svcIAM, path: "/v3/auth/tokens",
 		header: http.Header{"X-Subject-Token": {c.creds.Token}}}

@@ -14,7 +14,8 @@ import (
 )
 
 // listAll fetches every page of a v4 offset/limit list whose body is a
-// top-level JSON array (REFERENCE §3.2); paginate decides where it ends.
+// top-level JSON array (docs/api-reference.md §3.2); paginate decides where
+// it ends.
 func listAll[T any](ctx context.Context, c *Client, cl *call) ([]T, error) {
 	var all []T
 	err := c.paginate(ctx, cl, func(page *call) (int, *response, error) {

@@ -108,7 +108,8 @@ func (c *Client) CreateFilePushPermission(ctx context.Context, repoID int64, p N
 
 // BatchUpdateRepositoryFilePushPermissions replaces the given rules in one
 // call and returns the resulting rules. Send complete lists: whether the
-// server merges or replaces them is undocumented (REFERENCE §8.3).
+// server merges or replaces them is undocumented (docs/api-reference.md
+// §8.3).
 func (c *Client) BatchUpdateRepositoryFilePushPermissions(ctx context.Context, repoID int64, rules []FilePushPermissionUpdate) ([]FilePushPermission, error) {
 	body := struct {
 		Permissions []FilePushPermissionUpdate `json:"permissions"`

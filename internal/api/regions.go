@@ -21,10 +21,10 @@ func (s service) String() string {
 	return [...]string{"codearts repo", "servicestage", "iam", "projectman"}[s]
 }
 
-// serviceHosts are the official hosts of each service, from the region tables of
-// REFERENCE §16 (the official SDK's): host with the region in place of
-// {region}, in the regions listed, unless the region has a host of its own
-// (except).
+// serviceHosts are the official hosts of each service, from the region
+// tables of docs/api-reference.md §16 (the official SDK's): host with the
+// region in place of {region}, in the regions listed, unless the region has
+// a host of its own (except).
 var serviceHosts = [...]struct {
 	host    string
 	regions map[string]bool

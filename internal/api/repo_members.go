@@ -190,7 +190,7 @@ type AddMemberResult struct {
 }
 
 // oneOrMany decodes a JSON array or a single object into a slice: legacy
-// AddRepoMembers returns either (REFERENCE §6.2).
+// AddRepoMembers returns either (docs/api-reference.md §6.2).
 type oneOrMany[T any] []T
 
 func (o *oneOrMany[T]) UnmarshalJSON(b []byte) error {

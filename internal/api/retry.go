@@ -15,11 +15,11 @@ import (
 )
 
 // MaxRetryAfter caps the wait one Retry-After header may impose. The
-// gateway's budget is per minute (REFERENCE §15.2, APIG.0308), so a longer
-// wait cannot be about that budget; a proxy or a misbehaving server asking
-// for an hour must not silently hold a run for an hour. After 60 s the call
-// is retried: a server that is still throttled answers 429 again, and the
-// attempts and the call timeout bound the total.
+// gateway's budget is per minute (docs/api-reference.md §15.2, APIG.0308),
+// so a longer wait cannot be about that budget, and a proxy or a misbehaving
+// server asking for an hour must not silently hold a run for an hour. A
+// server still throttled after 60 s answers 429 again; the attempts and the
+// call timeout bound the total.
 const MaxRetryAfter = 60 * time.Second
 
 type jitter struct {
@@ -41,8 +41,9 @@ func (j *jitter) int64n(n int64) int64 {
 	return j.r.Int64N(n)
 }
 
-// backoff is "equal jitter" (REFERENCE §15.3): half of min(max, base·2^(n-1))
-// plus a random part of the other half, for the wait after attempt n.
+// backoff is "equal jitter" (docs/api-reference.md §15.3): half of
+// min(max, base·2^(n-1)) plus a random part of the other half, for the wait
+// after attempt n.
 func (p RetryPolicy) backoff(attempt int, j *jitter) time.Duration {
 	d := p.BaseDelay
 	for i := 1; i < attempt && d < p.MaxDelay; i++ {
