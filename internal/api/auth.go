@@ -230,14 +230,10 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (Token, error) {
 		return cached, nil
 	}
 	cr := tc.c.creds
-	scope := ProjectScope{ID: cr.ProjectID}
-	if scope.ID == "" {
-		scope.Name = tc.c.region
-	}
-	if scope.ID == "" && scope.Name == "" {
+	if cr.ProjectID == "" && tc.c.region == "" {
 		return Token{}, &loginError{fmt.Errorf("iam login of %s needs the IAM project id (HW_PROJECT_ID) or a region to scope the token", cr.IAMUser)}
 	}
-	tok, err := tc.c.CreateUserToken(ctx, cr.IAMUser, cr.IAMPassword, cr.IAMDomain, scope)
+	tok, err := tc.c.createUserToken(ctx, cr)
 	if err != nil {
 		return Token{}, &loginError{fmt.Errorf("iam login of %s: %w", cr.IAMUser, err)}
 	}
