@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -27,12 +28,12 @@ func (s service) String() string {
 // a host of its own (except).
 var serviceHosts = [...]struct {
 	host    string
-	regions map[string]bool
+	regions string // separated by spaces
 	except  map[string]string
 }{
 	svcRepo: {"codehub-ext.{region}.myhuaweicloud.com",
-		words("cn-north-1 cn-north-4 cn-east-2 cn-east-3 cn-south-1 cn-south-2 cn-southwest-2 " +
-			"ap-southeast-3 la-north-2 sa-brazil-1"),
+		"cn-north-1 cn-north-4 cn-east-2 cn-east-3 cn-south-1 cn-south-2 cn-southwest-2 " +
+			"ap-southeast-3 la-north-2 sa-brazil-1",
 		map[string]string{
 			"la-south-2":  "codeartsrepo-ext.la-south-2.myhuaweicloud.com",
 			"tr-west-1":   "codeartsrepo-ext.tr-west-1.myhuaweicloud.com",
@@ -42,28 +43,20 @@ var serviceHosts = [...]struct {
 			"af-north-1":  "repo.af-north-1.myhuaweicloud.com",
 		}},
 	svcServiceStage: {"servicestage.{region}.myhuaweicloud.com",
-		words("af-south-1 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 " +
+		"af-south-1 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 " +
 			"cn-east-2 cn-east-3 cn-east-4 cn-north-1 cn-north-4 cn-north-9 cn-north-12 cn-south-1 cn-south-4 " +
-			"cn-southwest-2 la-north-2 la-south-2 me-east-1 my-kualalumpur-1 ru-moscow-1 sa-brazil-1 tr-west-1"),
+			"cn-southwest-2 la-north-2 la-south-2 me-east-1 my-kualalumpur-1 ru-moscow-1 sa-brazil-1 tr-west-1",
 		nil},
 	svcIAM: {"iam.{region}.myhuaweicloud.com",
-		words("ae-ad-1 af-south-1 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 " +
+		"ae-ad-1 af-south-1 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 " +
 			"cn-east-2 cn-east-3 cn-east-4 cn-east-5 cn-north-1 cn-north-2 cn-north-4 cn-north-9 cn-north-12 " +
 			"cn-south-1 cn-south-2 cn-southwest-2 eu-west-0 la-north-2 la-south-2 me-east-1 my-kualalumpur-1 " +
-			"na-mexico-1 ru-moscow-1 sa-brazil-1 tr-west-1"),
+			"na-mexico-1 ru-moscow-1 sa-brazil-1 tr-west-1",
 		map[string]string{"eu-west-101": "iam.eu-west-101.myhuaweicloud.eu"}},
 	svcProjectMan: {"projectman-ext.{region}.myhuaweicloud.com",
-		words("cn-north-1 cn-north-4 cn-east-2 cn-east-3 cn-south-1 cn-southwest-2 " +
-			"ap-southeast-3 la-north-2 sa-brazil-1"),
+		"cn-north-1 cn-north-4 cn-east-2 cn-east-3 cn-south-1 cn-southwest-2 " +
+			"ap-southeast-3 la-north-2 sa-brazil-1",
 		nil},
-}
-
-func words(s string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(s) {
-		m[w] = true
-	}
-	return m
 }
 
 // regionHost returns the official host of svc in region, or "" when the
@@ -73,7 +66,7 @@ func regionHost(svc service, region string) string {
 	if except, ok := h.except[region]; ok {
 		return except
 	}
-	if h.regions[region] {
+	if slices.Contains(strings.Fields(h.regions), region) {
 		return strings.Replace(h.host, "{region}", region, 1)
 	}
 	return ""
