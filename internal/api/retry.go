@@ -123,12 +123,8 @@ func retryableStatus(repeatOn5xx bool, status int, code string) bool {
 	case status == http.StatusRequestTimeout, status == http.StatusTooManyRequests, code == "APIG.0308",
 		status == http.StatusServiceUnavailable:
 		return true
-	case !repeatOn5xx:
-		return false
-	}
-	switch status {
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return true
+	case status == http.StatusInternalServerError, status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
+		return repeatOn5xx
 	}
 	return false
 }
