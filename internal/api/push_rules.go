@@ -111,16 +111,14 @@ func (c *Client) CreateFilePushPermission(ctx context.Context, repoID int64, p N
 // server merges or replaces them is undocumented (docs/api-reference.md
 // §8.3).
 func (c *Client) BatchUpdateRepositoryFilePushPermissions(ctx context.Context, repoID int64, rules []FilePushPermissionUpdate) ([]FilePushPermission, error) {
-	body := struct {
-		Permissions []FilePushPermissionUpdate `json:"permissions"`
-	}{Permissions: make([]FilePushPermissionUpdate, len(rules))}
+	perms := make([]FilePushPermissionUpdate, len(rules))
 	for i, r := range rules {
 		r.Actions = normActions(r.Actions)
-		body.Permissions[i] = r
+		perms[i] = r
 	}
 	var out []FilePushPermission
 	_, err := c.getJSON(ctx, &call{op: "BatchUpdateRepositoryFilePushPermissions", method: http.MethodPut, svc: svcRepo,
-		path: pushPath(repoID), body: body}, &out)
+		path: pushPath(repoID), body: map[string]any{"permissions": perms}}, &out)
 	return out, err
 }
 
