@@ -6,22 +6,10 @@ import (
 	"time"
 )
 
-// Service names, the keys of Facts.ServerTime.
-const (
-	ServiceRepo         = "codearts-repo"
-	ServiceServiceStage = "servicestage"
-	ServiceIAM          = "iam"
-	ServiceProjectMan   = "projectman"
-)
-
-func (s service) key() string {
-	return [...]string{ServiceRepo, ServiceServiceStage, ServiceIAM, ServiceProjectMan}[s]
-}
-
 // Facts is what the client observed of the servers, for a diagnostics
 // command to report without scraping errors or logs. Facts returns a copy.
 type Facts struct {
-	// ServerTime holds, per service (ServiceRepo, ServiceIAM, …), the Date
+	// ServerTime holds, per service ("codearts-repo", "iam", …), the Date
 	// header of the most recent successful answer that carried one.
 	ServerTime map[string]ServerTime
 	// Lists holds, per list operation (e.g. "ListMembers"), what its pages
@@ -79,7 +67,7 @@ func (c *Client) noteDate(svc service, h http.Header) {
 }
 
 // Endpoints returns the base URL each service is called at, keyed like
-// Facts.ServerTime (ServiceRepo, ServiceIAM, …): all the same with
+// Facts.ServerTime ("codearts-repo", "iam", …): all the same with
 // WithEndpoint, the regional hosts with WithRegion. A service the region
 // does not offer is left out. The URLs carry no credentials (WithEndpoint
 // refuses user info).
