@@ -31,9 +31,35 @@ type authTransport struct {
 }
 
 // RoundTrip authenticates r when it is bound for a service host, and hides
-// the Location of a 3xx answer from http.Client (hideLocation).
+// the Location of a 3xx answer from http.Client (send).
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.roundTrip(req)
+	r := req.Clone(req.Context())
+	if !t.hosts[r.URL.Host] {
+		for _, h := range credentialHeaders {
+			r.Header.Del(h)
+		}
+		return t.send(r)
+	}
+	switch t.c.creds.Kind() {
+	case CredentialsAKSK:
+		if err := t.c.sign(r); err != nil {
+			return nil, err
+		}
+	case CredentialsToken:
+		r.Header.Set("X-Auth-Token", t.c.creds.Token)
+	case CredentialsIAMPassword:
+		return t.passwordRoundTrip(r)
+	}
+	return t.send(r)
+}
+
+// send checks the header values, credentials included, sends r, and hides
+// the Location of a 3xx answer (hideLocation).
+func (t *authTransport) send(r *http.Request) (*http.Response, error) {
+	if err := checkHeaderValues(r.Header); err != nil {
+		return nil, err
+	}
+	resp, err := t.base.RoundTrip(r)
 	if err == nil {
 		hideLocation(resp)
 	}
@@ -57,35 +83,6 @@ func hideLocation(resp *http.Response) {
 		resp.Header.Del("Location")
 		resp.Header.Set(redirectLocation, loc)
 	}
-}
-
-func (t *authTransport) roundTrip(req *http.Request) (*http.Response, error) {
-	r := req.Clone(req.Context())
-	if !t.hosts[r.URL.Host] {
-		for _, h := range credentialHeaders {
-			r.Header.Del(h)
-		}
-		return t.send(r)
-	}
-	switch t.c.creds.Kind() {
-	case CredentialsAKSK:
-		if err := t.c.sign(r); err != nil {
-			return nil, err
-		}
-	case CredentialsToken:
-		r.Header.Set("X-Auth-Token", t.c.creds.Token)
-	case CredentialsIAMPassword:
-		return t.passwordRoundTrip(r)
-	}
-	return t.send(r)
-}
-
-// send checks the header values, credentials included, and sends r.
-func (t *authTransport) send(r *http.Request) (*http.Response, error) {
-	if err := checkHeaderValues(r.Header); err != nil {
-		return nil, err
-	}
-	return t.base.RoundTrip(r)
 }
 
 // headerError is a header value net/http would refuse to send, such as a
