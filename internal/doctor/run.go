@@ -64,21 +64,14 @@ type sample struct {
 	hasMember bool // ListMembers answered
 	hasLegacy bool // ListRepoMembers answered
 	hasRules  bool // ListRepositoryFilePushPermissions answered
-
-	paired   []api.MemberRow // join's, once
-	unpaired []api.LegacyMember
 }
 
-// join pairs the sample's two member lists (api.JoinMembers), once.
+// join pairs the sample's two member lists as a plan does (api.JoinMembers).
 func (s *sample) join() ([]api.MemberRow, []api.LegacyMember) {
-	if s.paired == nil {
-		legacy := s.legacy
-		if !s.hasLegacy {
-			legacy = nil
-		}
-		s.paired, s.unpaired = api.JoinMembers(s.members, legacy)
+	if !s.hasLegacy {
+		return api.JoinMembers(s.members, nil)
 	}
-	return s.paired, s.unpaired
+	return api.JoinMembers(s.members, s.legacy)
 }
 
 // listing is one tree listing kept as evidence.
