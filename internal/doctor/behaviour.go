@@ -264,10 +264,6 @@ func roleLevels(rows []row, keep func(row) bool) []RoleLevel {
 	return out
 }
 
-func standardLevel(l int64) bool {
-	return l == api.RoleViewer || l == api.RoleDeveloper || l == api.RoleAdmin
-}
-
 // checkSyncedLevels (A5): the legacy level of each synced role is 20, 30 or
 // 40. Another level (35, say) is a role reposync does not know: it leaves
 // such a member alone, and a spec naming it gets a manual change.
@@ -284,7 +280,7 @@ func checkSyncedLevels(ev evidence) Check {
 	}
 	var odd []string
 	for _, rl := range levels {
-		if !standardLevel(rl.Level) {
+		if _, err := state.RoleForLevel(int(rl.Level)); err != nil {
 			odd = append(odd, fmt.Sprintf("%s at %s", quoteOr(rl.Role, "no role name"), levelName(rl.Level)))
 		}
 	}
