@@ -338,8 +338,7 @@ func apiError(err error) *APIError {
 	if err == nil {
 		return nil
 	}
-	var e *api.Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*api.Error](err); ok {
 		return &APIError{Operation: e.Op, HTTPStatus: e.Status, Code: e.Code, Message: e.Message}
 	}
 	return &APIError{Message: err.Error()}
@@ -349,8 +348,8 @@ func apiError(err error) *APIError {
 // refused: a 401 other than CH.080401 ("no permission on the resource",
 // REFERENCE §15.2), which is a permission, not an authentication, failure.
 func refused(err error) bool {
-	var e *api.Error
-	return errors.As(err, &e) && api.IsAuth(err) && e.Status == 401 && e.Code != "CH.080401"
+	e, ok := errors.AsType[*api.Error](err)
+	return ok && api.IsAuth(err) && e.Status == 401 && e.Code != "CH.080401"
 }
 
 // classify turns a read's error into a permission status.

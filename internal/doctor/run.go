@@ -229,8 +229,7 @@ func (r *run) read(ctx context.Context, family string, ops []string, target stri
 			return false
 		}
 		p.Status, p.Error = classify(err), apiError(err)
-		var t *targetError
-		if errors.As(err, &t) {
+		if t, ok := errors.AsType[*targetError](err); ok {
 			p.Target = t.target
 		}
 	}
