@@ -167,15 +167,13 @@ func (r *run) probe(ctx context.Context) *Probe {
 		r.rep.Behaviour = append(r.rep.Behaviour, a13, a25)
 		p.Status, p.Summary = r.probeOutcome(p)
 	}()
-	if r.live == nil {
-		p.Steps = append(p.Steps, ProbeStep{Step: "create", Operation: "CreateFilePushPermission", Status: StepFailed,
-			Detail: "the project tree could not be listed, so repository " + p.Repository + " could not be found; nothing was written"})
-		return p
+	var repo *state.LiveRepository
+	missing := "the project tree could not be listed, so repository " + p.Repository + " could not be found"
+	if r.live != nil {
+		repo, missing = r.live.Repositories[p.Repository], "no repository "+p.Repository+" in the project (archived repositories are not probed)"
 	}
-	repo := r.live.Repositories[p.Repository]
 	if repo == nil || repo.Archived {
-		p.Steps = append(p.Steps, ProbeStep{Step: "create", Operation: "CreateFilePushPermission", Status: StepFailed,
-			Detail: "no repository " + p.Repository + " in the project (archived repositories are not probed); nothing was written"})
+		p.Steps = append(p.Steps, ProbeStep{Step: "create", Operation: "CreateFilePushPermission", Status: StepFailed, Detail: missing + "; nothing was written"})
 		return p
 	}
 	if !r.probeRule(ctx, repo, p, &a13) {
