@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/reposync/reposync/internal/state"
@@ -116,22 +117,16 @@ func (r *run) inferWrite(f writeFamily) (string, string) {
 // denial (a denial inferred for other repositories stands).
 func (r *run) probeWrites() {
 	p := r.rep.WriteProbe
-	if p == nil {
+	i := slices.IndexFunc(r.rep.Writes, func(w Write) bool { return w.Family == "push_rules" })
+	if p == nil || i < 0 {
 		return
 	}
-	for i := range r.rep.Writes {
-		w := &r.rep.Writes[i]
-		if w.Family != "push_rules" || w.Status == NotNeeded || w.Status == Denied {
-			continue
-		}
-		for _, s := range p.Steps {
-			switch {
-			case s.Operation != "CreateFilePushPermission":
-			case s.Status == StepFailed && s.Error != nil && (s.Error.HTTPStatus == 401 || s.Error.HTTPStatus == 403):
-				w.Status, w.Reason = Denied, "observed: the write probe's "+s.Operation+" in "+p.Repository+" was denied"+errText(s.Error)
-			case s.Status == StepDone && w.Status != DeniedByRole:
-				w.Status, w.Reason = Allowed, "the write probe created, changed and deleted a push rule in "+p.Repository
-			}
-		}
+	w, create := &r.rep.Writes[i], p.Steps[0] // a probe's first step is always its create
+	switch {
+	case w.Status == NotNeeded || w.Status == Denied:
+	case create.Status == StepFailed && create.Error != nil && (create.Error.HTTPStatus == 401 || create.Error.HTTPStatus == 403):
+		w.Status, w.Reason = Denied, "observed: the write probe's "+create.Operation+" in "+p.Repository+" was denied"+errText(create.Error)
+	case create.Status == StepDone && w.Status != DeniedByRole:
+		w.Status, w.Reason = Allowed, "the write probe created, changed and deleted a push rule in "+p.Repository
 	}
 }
