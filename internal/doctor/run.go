@@ -512,13 +512,10 @@ func (r *run) clock() []Clock {
 // repository (remote.Read), each with its own budget.
 var perPlanLists = []string{"ListMembers", "ListRepoMembers", "ListRepositoryUserGroups", "ListRepositoryFilePushPermissions"}
 
-// quota sums the client's calls and estimates a full plan: the walk lists
-// each group once (ListGroupSubgroupsAndRepositories, one budget), then every
-// list operation reads each managed repository once, all operations at once,
-// so the slowest is repositories ÷ (rate/60) seconds. Latency and lists
-// longer than a page add to this.
+// quota sums the client's calls and estimates a full plan of what the spec
+// manages, or of the whole project without a spec.
 func (r *run) quota() Quota {
-	q := Quota{RateLimit: r.o.RateLimit, PerOperation: map[string]OpCalls{}}
+	q := Quota{RateLimit: r.o.RateLimit, PerOperation: map[string]OpCalls{}, FullPlan: Estimate{ListOperations: []string{}}}
 	for op, s := range r.c.Stats() {
 		q.PerOperation[op] = OpCalls(s)
 		q.Calls += s.Calls
@@ -527,15 +524,10 @@ func (r *run) quota() Quota {
 	}
 	if r.live != nil {
 		repos, groupsRead := r.rep.Tree.Repositories, len(r.live.Groups) // export reads every group's member groups
-		if r.o.Spec != nil {
-			repos, groupsRead = 0, r.o.Spec.Groups
-			if r.managed != nil {
-				repos = len(r.managed.Repositories)
-			}
+		if s := r.rep.Spec; s != nil {
+			repos, groupsRead = s.ManagedRepositories, s.Groups
 		}
 		q.FullPlan = estimate(len(r.live.Groups), repos, groupsRead, r.o.RateLimit)
-	} else {
-		q.FullPlan = Estimate{ListOperations: []string{}}
 	}
 	return q
 }
@@ -543,7 +535,9 @@ func (r *run) quota() Quota {
 // estimate is the time a full plan takes at rate calls a minute per
 // operation: the walk lists each of groups once (one operation), then each
 // list operation reads every repository once (and ListGroupUserGroups each
-// group the spec lists), all operations at once.
+// group the spec lists), all operations at once, so the slowest takes
+// max(repos, groupsRead) ÷ (rate/60) seconds. Latency and lists longer than
+// a page add to it.
 func estimate(groups, repos, groupsRead, rate int) Estimate {
 	e := Estimate{Groups: groups, Repositories: repos, ListOperations: []string{}}
 	if repos > 0 {
