@@ -75,10 +75,9 @@ func (r *run) deniedRead(family string) *Permission {
 // rules docs/api-assumptions.md A42 states (and the simulator enforces).
 func (r *run) inferWrite(f writeFamily) (string, string) {
 	id := r.rep.Identity
-	if f.on == "iam" {
-		return Unknown, "ServiceStage authorizations follow the identity's IAM policies, not a CodeArts role; doctor cannot infer them"
-	}
 	switch {
+	case f.on == "iam":
+		return Unknown, "ServiceStage authorizations follow the identity's IAM policies, not a CodeArts role; doctor cannot infer them"
 	case id.Status != IdentityKnown:
 		return Unknown, "the identity is unknown, so its roles are"
 	case id.ProjectAdmin != nil && *id.ProjectAdmin:
@@ -87,8 +86,7 @@ func (r *run) inferWrite(f writeFamily) (string, string) {
 		return DeniedByRole, "the caller is not a member of the CodeArts project; only a tenant administrator may write then, which doctor cannot see"
 	case f.on == "group":
 		return Unknown, "group rights follow the caller's role on each group, which doctor does not read; a project administrator or the group's administrator may"
-	}
-	if len(id.Repositories) == 0 {
+	case len(id.Repositories) == 0:
 		return Unknown, "no sampled repository's member list could be read"
 	}
 	var not []string
