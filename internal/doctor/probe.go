@@ -187,8 +187,7 @@ func (r *run) probe(ctx context.Context) *Probe {
 func (r *run) step(ctx context.Context, p *Probe, s ProbeStep, err error) bool {
 	if err != nil {
 		s.Status, s.Error = StepFailed, apiError(err)
-		if ctx.Err() != nil {
-			r.interrupted = true
+		if r.stopped(ctx) {
 			s.Detail = strings.TrimSpace(s.Detail + " (interrupted)")
 		}
 	} else if s.Status == "" {
