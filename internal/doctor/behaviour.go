@@ -394,18 +394,18 @@ func checkRoleIDs(roles api.ProjectMemberSetting, rolesErr error, samples []*sam
 	return check(id, name, NotObserved, "no sampled push rule names a role", obs)
 }
 
-// documentedTotal are the list operations REFERENCE §3.2 documents with an
-// X-Total header.
+// documentedTotal are the list operations docs/api-reference.md §3.2
+// documents with an X-Total header.
 var documentedTotal = map[string]bool{
 	"ListMembers": true, "ListManagementUsers": true, "ListRepositoryUserGroups": true,
 	"ListRepositoryProtectedRefsUserGroups": true, "ListProjectProtectedRefsUserGroups": true,
 	"ListGroupProtectedRefsUserGroups": true, "ListTenantRepositories": true,
 }
 
-// checkXTotal (A16): lists send X-Total exactly where REFERENCE §3.2 says.
-// reposync trusts a total only to go on paging, never to stop at a full
-// page, so either way is handled. The legacy ListRepoMembers carries its
-// total in the body and is not counted.
+// checkXTotal (A16): lists send X-Total exactly where docs/api-reference.md
+// §3.2 says. reposync trusts a total only to go on paging, never to stop at
+// a full page, so either way is handled. The legacy ListRepoMembers carries
+// its total in the body and is not counted.
 func checkXTotal(lists map[string]api.ListFacts) Check {
 	const id, name = "A16", "x_total"
 	var with, without, missing, extra []string

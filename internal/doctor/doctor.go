@@ -346,7 +346,7 @@ func apiError(err error) *APIError {
 
 // refused reports whether err means the credentials themselves were
 // refused: a 401 other than CH.080401 ("no permission on the resource",
-// REFERENCE §15.2), which is a permission, not an authentication, failure.
+// docs/api-reference.md §15.2), which is a permission failure.
 func refused(err error) bool {
 	e, ok := errors.AsType[*api.Error](err)
 	return ok && api.IsAuth(err) && e.Status == 401 && e.Code != "CH.080401"

@@ -52,10 +52,8 @@ type ProbeStep struct {
 	Error     *APIError `json:"error"`
 }
 
-// Cleanup is what the probe's deferred cleanup found and did. It runs after
-// every probe that tried to create its rule, on a context that outlives an
-// interruption (bounded by CleanupTimeout), and removes any rule at the
-// probe's path.
+// Cleanup is what the probe's deferred cleanup found and did; it runs after
+// every probe that tried to create its rule.
 type Cleanup struct {
 	Ran bool `json:"ran"`
 	// Removed lists what the cleanup itself removed (an interrupted probe's

@@ -15,9 +15,9 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Thresholds of clock skew under AK/SK: the gateway refuses a signature whose
-// X-Sdk-Date is 15 minutes or more away from its clock (REFERENCE §13.2);
-// doctor warns from 5 minutes, while there is still time to fix NTP.
+// Thresholds of clock skew under AK/SK: the gateway refuses a signature
+// whose X-Sdk-Date is 15 minutes or more off its clock (docs/api-reference.md
+// §13.2); doctor warns from 5 minutes, while there is time to fix NTP.
 const (
 	ClockWarn   = 5 * time.Minute
 	ClockRefuse = 15 * time.Minute
@@ -426,10 +426,10 @@ func busiestGroup(live *state.Live) *state.LiveGroup {
 
 // callerRoles finds the caller in the project's users and in the sampled
 // repositories' member lists. Whether the caller is a project administrator
-// comes from is_Project_admin on its ListMembers rows (REFERENCE §6.3), the
-// one documented per-user flag for it: the project user list has none, and
-// the tree lists' is_project_admin is documented as "the caller created the
-// project" (docs/api-assumptions.md A42), so it is not read as one.
+// comes from is_Project_admin on its ListMembers rows (docs/api-reference.md
+// §6.3), the one documented per-user flag for it: the project user list has
+// none, and the tree lists' is_project_admin, documented as "the caller
+// created the project" (docs/api-assumptions.md A42), is not read as one.
 func (r *run) callerRoles() {
 	id := &r.rep.Identity
 	if id.UserID == "" {
