@@ -344,9 +344,14 @@ func (r *run) cleanup(ctx context.Context, repo *state.LiveRepository, p *Probe)
 func (r *run) probeOutcome(p *Probe) (string, string) {
 	var failed []string
 	for _, s := range p.Steps {
-		if s.Status == StepFailed {
-			failed = append(failed, s.Step+" ("+s.Operation+")"+errText(s.Error)+detailText(s))
+		if s.Status != StepFailed {
+			continue
 		}
+		why := errText(s.Error) // the error, else the detail
+		if s.Error == nil && s.Detail != "" {
+			why = ": " + s.Detail
+		}
+		failed = append(failed, s.Step+" ("+s.Operation+")"+why)
 	}
 	left := "nothing is left behind"
 	switch {
@@ -364,13 +369,6 @@ func (r *run) probeOutcome(p *Probe) (string, string) {
 		return ProbeFailed, strings.Join(append(failed, left), "; ")
 	}
 	return ProbePassed, "every step ran; " + left
-}
-
-func detailText(s ProbeStep) string {
-	if s.Error != nil || s.Detail == "" {
-		return ""
-	}
-	return ": " + s.Detail
 }
 
 func findRule(rules []api.FilePushPermission, id int64) *api.FilePushPermission {
