@@ -215,12 +215,13 @@ func checkSyncMarkers(ev evidence) Check {
 			byCreator++
 		default:
 			_, known := state.RoleForName(r.RepositoryRoleName)
+			level := "no legacy level"
 			if r.Legacy != nil {
 				_, err := state.RoleForLevel(int(r.level))
-				known = err == nil
+				known, level = err == nil, fmt.Sprintf("level %d", r.level)
 			}
 			if !known {
-				unmarked = append(unmarked, fmt.Sprintf("%s in %s: role %s%s, member_source_id %q", r.UserName, r.repo, quoteOr(r.RepositoryRoleName, "none"), levelText(r), r.MemberSourceID))
+				unmarked = append(unmarked, fmt.Sprintf("%s in %s: role %s, %s, member_source_id %q", r.UserName, r.repo, quoteOr(r.RepositoryRoleName, "none"), level, r.MemberSourceID))
 			}
 		}
 	}
@@ -591,13 +592,6 @@ func levelName(l int64) string {
 		return "no level"
 	}
 	return fmt.Sprintf("level %d", l)
-}
-
-func levelText(r row) string {
-	if r.Legacy == nil {
-		return ", no legacy level"
-	}
-	return fmt.Sprintf(", level %d", r.level)
 }
 
 func roleLevelText(ls []RoleLevel) string {
