@@ -560,9 +560,6 @@ func round1(f float64) float64 { return math.Round(f*10) / 10 }
 func (r *run) outcome() {
 	o := &r.rep.Outcome
 	o.Problems, o.Warnings = []string{}, []string{}
-	if r.interrupted {
-		o.Status = OutcomeInterrupted
-	}
 	if id := r.rep.Identity; id.Status == IdentityRefused {
 		o.Problems = append(o.Problems, "the credentials were refused"+errText(id.Error))
 	} else if id.Status == IdentityFailed {
@@ -601,7 +598,9 @@ func (r *run) outcome() {
 		o.Problems = append(o.Problems, "the write probe could not remove: "+strings.Join(p.Cleanup.Failed, "; "))
 	}
 	switch {
-	case o.Status != "":
+	case r.interrupted:
+		o.Status = OutcomeInterrupted
+	case o.Status != "": // refused
 	case len(o.Problems) > 0:
 		o.Status = OutcomeProblems
 	case len(o.Warnings) > 0:
@@ -615,12 +614,11 @@ func errText(e *APIError) string {
 	if e == nil {
 		return ""
 	}
-	status := ""
-	if e.HTTPStatus != 0 {
-		status = strconv.Itoa(e.HTTPStatus)
-	}
 	s := ":"
-	for _, part := range []string{status, e.Code, e.Message} {
+	if e.HTTPStatus != 0 {
+		s += " " + strconv.Itoa(e.HTTPStatus)
+	}
+	for _, part := range []string{e.Code, e.Message} {
 		if part != "" {
 			s += " " + part
 		}
