@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -42,10 +43,7 @@ var writeFamilies = []writeFamily{
 // allowed. Nothing is tried: the write probe is the only write doctor makes.
 // Without a spec, or when it could not be expanded, every family counts.
 func (r *run) writes() {
-	m := Managed{}
-	if r.managed != nil {
-		m = *r.managed
-	}
+	m := *cmp.Or(r.managed, &Managed{}) // nothing managed when nothing was expanded
 	for _, f := range writeFamilies {
 		w := Write{Family: f.family, Operations: f.ops}
 		if s := r.o.Spec; s != nil && r.scopeErr == nil && !f.needed(s, m) {
