@@ -70,12 +70,9 @@ type Cleanup struct {
 // a second Ctrl-C is not needed.
 const CleanupTimeout = 30 * time.Second
 
-// ProbePathPrefix starts the path of every probe rule.
-const ProbePathPrefix = "/.reposync-doctor-probe-"
-
-// probePath is the probe rule's path: under a hidden directory no
+// ProbePathPrefix starts the path of every probe rule: a hidden directory no
 // repository has, so the rule can never restrict a real push.
-func probePath(suffix string) string { return ProbePathPrefix + suffix + "/**" }
+const ProbePathPrefix = "/.reposync-doctor-probe-"
 
 // grant is one user, member group or role a probe rule names.
 type grant struct {
@@ -157,7 +154,7 @@ func (r *run) probeGrants() []grant {
 
 // probe runs the write probe in o.WriteProbe and adds its checks (A13, A25).
 func (r *run) probe(ctx context.Context) *Probe {
-	p := &Probe{Repository: r.o.WriteProbe, Path: probePath(r.o.ProbeSuffix), Steps: []ProbeStep{},
+	p := &Probe{Repository: r.o.WriteProbe, Path: ProbePathPrefix + r.o.ProbeSuffix + "/**", Steps: []ProbeStep{},
 		Cleanup: Cleanup{Removed: []string{}, Failed: []string{}}}
 	a13 := check("A13", "batch_update", NotObserved, "the probe did not get as far as BatchUpdate", nil)
 	a25 := check("A25", "attach_conflict", NotObserved, "the probe did not get as far as attaching a member group", nil)
