@@ -132,8 +132,7 @@ type row struct {
 	synced bool
 }
 
-// memberRows pairs each sampled repository's v4 rows with its legacy rows
-// (api.JoinMembers, as a plan does).
+// memberRows are the rows of every sampled repository whose members were read.
 func (ev evidence) memberRows() (rows []row, repos int) {
 	for _, s := range ev.samples {
 		if !s.hasMember {

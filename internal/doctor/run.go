@@ -535,9 +535,8 @@ func (r *run) quota() Quota {
 // estimate is the time a full plan takes at rate calls a minute per
 // operation: the walk lists each of groups once (one operation), then each
 // list operation reads every repository once (and ListGroupUserGroups each
-// group the spec lists), all operations at once, so the slowest takes
-// max(repos, groupsRead) ÷ (rate/60) seconds. Latency and lists longer than
-// a page add to it.
+// group the spec lists), all operations at once; latency and lists longer
+// than a page add to it.
 func estimate(groups, repos, groupsRead, rate int) Estimate {
 	e := Estimate{Groups: groups, Repositories: repos, ListOperations: []string{}}
 	if repos > 0 {
