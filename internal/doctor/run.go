@@ -33,7 +33,7 @@ type run struct {
 	rep *Report
 
 	live     *state.Live
-	managed  *Managed // nil: no spec, or the spec could not be expanded
+	managed  Managed // zero: no spec, or the spec could not be expanded
 	scopeErr error
 
 	users     []api.GrantedUser
@@ -197,7 +197,7 @@ func (r *run) walk(ctx context.Context) bool {
 			candidates = nil
 		} else {
 			slices.Sort(m.Repositories)
-			r.managed = &m
+			r.managed = m
 			candidates = m.Repositories
 			r.rep.Spec.ManagedRepositories = len(m.Repositories)
 		}
@@ -291,7 +291,7 @@ func (r *run) repositories(ctx context.Context) bool {
 	switch {
 	case r.scopeErr != nil:
 		why = "the spec could not be expanded: " + r.scopeErr.Error()
-	case r.o.Spec != nil && (r.managed == nil || len(r.managed.Repositories) == 0):
+	case r.o.Spec != nil && len(r.managed.Repositories) == 0:
 		needed, why = false, "the spec manages no live repository"
 	case len(r.samples) == 0:
 		why = "no repository to read"

@@ -1,7 +1,6 @@
 package doctor
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -43,10 +42,9 @@ var writeFamilies = []writeFamily{
 // allowed. Nothing is tried: the write probe is the only write doctor makes.
 // Without a spec, or when it could not be expanded, every family counts.
 func (r *run) writes() {
-	m := *cmp.Or(r.managed, &Managed{}) // nothing managed when nothing was expanded
 	for _, f := range writeFamilies {
 		w := Write{Family: f.family, Operations: f.ops}
-		if s := r.o.Spec; s != nil && r.scopeErr == nil && !f.needed(s, m) {
+		if s := r.o.Spec; s != nil && r.scopeErr == nil && !f.needed(s, r.managed) {
 			w.Status, w.Reason = NotNeeded, f.unneeded
 		} else if p := r.deniedRead(f.family); p != nil {
 			w.Status, w.Reason = Denied, fmt.Sprintf("observed: reading it is denied on %s%s", p.Target, errText(p.Error))
