@@ -142,9 +142,9 @@ type legacyMemberDTO struct {
 // inherited through member groups (docs/simulator.md, "Members").
 func hListRepoMembers(s *Server, q *request) reply {
 	r := q.repo
-	pi, ok := q.intQuery("page_index", 1, 1, math.MaxInt)
+	pi, ok := q.intQuery("page_index", 1, 1, math.MaxInt32) // an int32, as the SDK types it; (pi-1)*ps cannot overflow
 	if !ok {
-		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_index must be at least 1")
+		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_index must be an integer from 1 to 2147483647")
 	}
 	ps, ok := q.intQuery("page_size", 100, 1, 100)
 	if !ok {
