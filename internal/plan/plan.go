@@ -7,9 +7,9 @@
 package plan
 
 import (
-	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/reposync/reposync/internal/state"
@@ -143,10 +143,10 @@ func (s Summary) Drift() bool { return s.Total() > 0 || s.Unlisted > 0 }
 
 // Line is the one-line summary for logs and chat.
 func (s Summary) Line() string {
-	var parts []string
+	parts := make([]string, 0, 7)
 	add := func(n int, what string, always bool) {
 		if always || n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, what))
+			parts = append(parts, strconv.Itoa(n)+" "+what)
 		}
 	}
 	add(s.Create, "to create", true)
