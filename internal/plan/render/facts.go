@@ -249,11 +249,19 @@ type entry struct {
 // group merges facts that differ only in target and source, in order of
 // first appearance; targets sorted.
 func group(fs []fact) []*entry {
+	// The key is what facts alike share, not the fact less its target and
+	// source: a map stores a key of over 128 bytes by pointer, one
+	// allocation per entry.
+	type k struct {
+		who, what, prep, note string
+		rank                  int
+		groups                bool
+		undo                  plan.Action
+	}
 	var out []*entry
-	by := map[fact]*entry{} // by the fact without its target and source
+	by := map[k]*entry{}
 	for _, f := range fs {
-		key := f
-		key.on, key.src = "", ""
+		key := k{f.who, f.what, f.prep, f.note, f.rank, f.groups, f.undo}
 		e := by[key]
 		if e == nil {
 			e = &entry{fact: f}
