@@ -285,17 +285,7 @@ func group(fs []fact) []*entry {
 // subjects groups entries by subject, the worst subject first: by its
 // worst entry, then how many objects it reaches, then its name.
 func subjects(es []*entry) [][]*entry {
-	var out [][]*entry
-	at := map[string]int{}
-	for _, e := range es {
-		i, ok := at[e.who]
-		if !ok {
-			i = len(out)
-			at[e.who] = i
-			out = append(out, nil)
-		}
-		out[i] = append(out[i], e)
-	}
+	out := byFirstSeen(es, func(e *entry) string { return e.who })
 	reach := func(s []*entry) (n int) {
 		for _, e := range s {
 			n += max(1, len(e.on))

@@ -282,37 +282,27 @@ func markdownDetails(p *plan.Plan, o Options, budget int) string {
 // detailBlocks renders one <details> block per repository, group, and one
 // for Git authorizations, in plan order.
 func detailBlocks(p *plan.Plan, o Options) []block {
-	type bucket struct {
-		title   string
-		changes []plan.Change
-	}
-	var buckets []*bucket // in plan order
-	byOwner := map[plan.Address]*bucket{}
-	for _, c := range p.Changes {
-		key, title := c.Address.Owner(), ""
-		switch key.Object {
-		case plan.ObjectRepository:
-			title = "repository " + html(key.Name)
-		case plan.ObjectGroup:
-			title = "group " + html(key.Name)
-		default:
-			key, title = plan.Address{Object: plan.ObjectGitAuth}, "Git authorizations"
+	owner := func(c plan.Change) plan.Address {
+		a := c.Address.Owner()
+		if a.Object == plan.ObjectGitAuth {
+			a.Name = "" // one block for them all
 		}
-		bk := byOwner[key]
-		if bk == nil {
-			bk = &bucket{title: title}
-			byOwner[key] = bk
-			buckets = append(buckets, bk)
-		}
-		bk.changes = append(bk.changes, c)
+		return a
 	}
 	var out []block
-	for _, bk := range buckets {
+	for _, changes := range byFirstSeen(p.Changes, owner) {
+		title := "Git authorizations"
+		switch a := changes[0].Address; a.Object {
+		case plan.ObjectRepository:
+			title = "repository " + html(a.Name)
+		case plan.ObjectGroup:
+			title = "group " + html(a.Name)
+		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "<details><summary><b>%s</b> — %s</summary>\n\n", bk.title, state.Count(len(bk.changes), "change"))
+		fmt.Fprintf(&b, "<details><summary><b>%s</b> — %s</summary>\n\n", title, state.Count(len(changes), "change"))
 		b.WriteString("| | what | change | source |\n|---|---|---|---|\n")
 		var diffs []string
-		for _, c := range bk.changes {
+		for _, c := range changes {
 			change := text(describe(c))
 			if diff := changeDiff(c); diff != nil {
 				if c.Kind == plan.KindPushRule {
@@ -334,7 +324,7 @@ func detailBlocks(p *plan.Plan, o Options) []block {
 			b.WriteString("\n" + d)
 		}
 		b.WriteString("\n</details>\n\n")
-		out = append(out, block{text: b.String(), changes: len(bk.changes)})
+		out = append(out, block{text: b.String(), changes: len(changes)})
 	}
 	return out
 }

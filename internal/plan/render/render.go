@@ -230,6 +230,24 @@ func firstAndMore[T any](items []T, n int, name func(T) string) string {
 	return strings.Join(parts, ", ")
 }
 
+// byFirstSeen groups items by key, the groups in the order of their first
+// items.
+func byFirstSeen[T any, K comparable](items []T, key func(T) K) [][]T {
+	var out [][]T
+	at := map[K]int{}
+	for _, it := range items {
+		k := key(it)
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], it)
+	}
+	return out
+}
+
 // demotesAdmin reports whether a change takes a direct admin role away
 // from a member who stays on the repository.
 func demotesAdmin(c plan.Change) bool {
