@@ -176,11 +176,7 @@ func (r *quickRun) validObject(s *jsonschema.Schema, n *yaml.Node, depth int) bo
 // mappingValue returns the value of key in a mapping node, or nil.
 func mappingValue(n *yaml.Node, key string) *yaml.Node {
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if k.Kind == yaml.AliasNode && k.Alias != nil {
-			k = k.Alias
-		}
-		if k.Kind == yaml.ScalarNode && k.Value == key {
+		if k := deref(n.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
 			return n.Content[i+1]
 		}
 	}

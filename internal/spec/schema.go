@@ -461,10 +461,7 @@ func scalarText(n *yaml.Node) string {
 }
 
 func jsonTypeName(n *yaml.Node) string {
-	for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	if n == nil {
+	if n = deref(n); n == nil {
 		return "nothing"
 	}
 	switch n.Kind {

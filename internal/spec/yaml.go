@@ -252,10 +252,7 @@ func (c *converter) convertMapping(n *yaml.Node, depth int) {
 		first = make(map[string]*yaml.Node, len(n.Content)/2)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if k.Kind == yaml.AliasNode && k.Alias != nil {
-			k = k.Alias
-		}
+		k, v := deref(n.Content[i]), n.Content[i+1]
 		if k.ShortTag() == "!!merge" {
 			if check {
 				c.errAt(k, c.path(), "YAML merge keys (`<<`) are not supported; write the entries out (aliases of whole values are fine)")
@@ -404,11 +401,7 @@ func describeInvisible(r rune) string {
 // index i with the same key, or nil.
 func earlierKey(n *yaml.Node, i int, key string) *yaml.Node {
 	for j := 0; j < i; j += 2 {
-		k := n.Content[j]
-		if k.Kind == yaml.AliasNode && k.Alias != nil {
-			k = k.Alias
-		}
-		if k.Kind == yaml.ScalarNode && k.Value == key && k.ShortTag() != "!!merge" {
+		if k := deref(n.Content[j]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key && k.ShortTag() != "!!merge" {
 			return k
 		}
 	}
@@ -518,10 +511,7 @@ func locate(root *yaml.Node, pointer string) (key, val *yaml.Node, p yamlPath) {
 	}
 	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
 		tok = unescapePointerToken(tok)
-		for val.Kind == yaml.AliasNode && val.Alias != nil {
-			val = val.Alias
-		}
-		switch val.Kind {
+		switch val = deref(val); val.Kind {
 		case yaml.MappingNode:
 			found := false
 			for i := 0; i+1 < len(val.Content); i += 2 {
@@ -546,8 +536,5 @@ func locate(root *yaml.Node, pointer string) (key, val *yaml.Node, p yamlPath) {
 			return key, val, p
 		}
 	}
-	for val.Kind == yaml.AliasNode && val.Alias != nil {
-		val = val.Alias
-	}
-	return key, val, p
+	return key, deref(val), p
 }
