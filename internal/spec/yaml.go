@@ -118,7 +118,7 @@ func parseDocument(opts Options, src source) (*document, Diagnostics) {
 	// clean and valid, and then the schema check reads the nodes directly.
 	c := newConverter(opts, src.name, top)
 	c.convert(top, 0)
-	if c.exhausted || c.tooDeep {
+	if c.stopped {
 		return nil, c.diags
 	}
 	return &document{file: src.name, rel: src.rel, root: top, clean: len(c.diags) == 0}, c.diags
@@ -151,11 +151,10 @@ func countNodes(n *yaml.Node, depth int) int {
 // leave out, aliases that expand too far, nesting too deep, tags, and
 // characters a reviewer cannot see.
 type converter struct {
-	file      string
-	budget    int // nodes left to visit, aliases expanded
-	maxDep    int
-	exhausted bool
-	tooDeep   bool
+	file    string
+	budget  int // nodes left to visit, aliases expanded
+	maxDep  int
+	stopped bool // by the budget or the depth: the rest goes unchecked
 	// shared counts the anchored nodes and aliases being visited: only a
 	// mapping inside one can be reached twice, and only those are
 	// remembered in checked.
@@ -186,17 +185,17 @@ func (c *converter) path() yamlPath { return slices.Clone(c.stack) }
 // convert checks n. The YAML path lives on a stack and is only copied when
 // a diagnostic needs it, so a clean tree costs no paths.
 func (c *converter) convert(n *yaml.Node, depth int) {
-	if c.exhausted || c.tooDeep {
+	if c.stopped {
 		return
 	}
 	c.budget--
 	if c.budget < 0 {
-		c.exhausted = true
+		c.stopped = true
 		c.errAt(n, c.path(), "YAML aliases expand to too many values (an alias bomb?); write the values out or use fewer aliases")
 		return
 	}
 	if depth > c.maxDep {
-		c.tooDeep = true
+		c.stopped = true
 		p := c.path()
 		if len(p) > 4 {
 			p = append(p[:4], "…")
