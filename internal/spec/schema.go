@@ -2,14 +2,13 @@ package spec
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"math/big"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -92,7 +91,7 @@ func validateSchema(doc *document) Diagnostics {
 	if _, err := quickValidator(); doc.clean && err == nil && validDocument(sch, doc.root) {
 		return nil
 	}
-	err = sch.Validate(documentValue(doc))
+	err = sch.Validate(jsonValue(doc.root))
 	var ve *jsonschema.ValidationError
 	if err == nil {
 		return nil
@@ -180,7 +179,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		// A failure inside propertyNames is about a key, not a value.
 		return at(onKey, p, keyProblem(keyword, parent, lastKey(p)))
 	case keyword == "required":
-		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
+		obj, _ := jsonValue(node).(map[string]any)
 		var names []string
 		for _, name := range schemaAt(parent).Required {
 			if _, ok := obj[name]; !ok {
@@ -199,26 +198,23 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		// in its own sub-schema, not here).
 		var ds Diagnostics
 		allowed := schemaPropertyNames(parent)
-		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
-		for _, name := range slices.Sorted(maps.Keys(obj)) {
-			if slices.Contains(allowed, name) || len(p) == 0 && name == "scope" {
+		es := entries(node)
+		slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.key, b.key) })
+		for _, e := range es {
+			if slices.Contains(allowed, e.key) || len(p) == 0 && e.key == "scope" {
 				continue // a top-level scope: the builder says where it goes (movedScope)
 			}
-			kn, _, kp := locate(doc.root, ve.InstanceLocation+"/"+escapePointer(name))
-			if kn == nil {
-				kn = node
-			}
-			ds = append(ds, at(kn, kp, unknownKeyMessage(name, allowed, parent, p))...)
+			ds = append(ds, at(e.keyN, p.key(e.key), unknownKeyMessage(e.key, allowed, parent, p))...)
 		}
 		return ds
 	case keyword == "uniqueItems":
 		// The validator reports the first item equal to an earlier one.
-		list, _ := valueAt(documentValue(doc), ve.InstanceLocation).([]any)
+		list, _ := jsonValue(node).([]any)
 		i, j, ok := firstRepeat(list)
 		if !ok {
 			return at(node, p, "entries must be unique")
 		}
-		_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(j))
+		second, sp := deref(node.Content[j]), p.index(j)
 		label := scalarText(second)
 		if second != nil && second.Kind == yaml.MappingNode {
 			if name := mappingValue(second, "name"); name != nil && name.Kind == yaml.ScalarNode {
@@ -385,30 +381,6 @@ func schemaPropertyNames(ptr string) []string {
 	return slices.Sorted(maps.Keys(schemaAt(ptr).Properties))
 }
 
-// valueAt finds the value at a JSON pointer (as the validator reports it)
-// in the JSON value the validator saw, or nil.
-func valueAt(v any, pointer string) any {
-	if pointer == "" || pointer == "/" {
-		return v
-	}
-	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
-		tok = unescapePointerToken(tok)
-		switch c := v.(type) {
-		case map[string]any:
-			v = c[tok]
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil
-			}
-			v = c[i]
-		default:
-			return nil
-		}
-	}
-	return v
-}
-
 // firstRepeat finds the first item of list equal to an earlier one, as the
 // validator's uniqueItems does: the earlier index i and the repeat j.
 func firstRepeat(list []any) (i, j int, ok bool) {
@@ -439,10 +411,6 @@ func canonical(v any) (string, bool) {
 	}
 	b, err := json.Marshal(v) // maps marshal with sorted keys
 	return "j" + string(b), err == nil
-}
-
-func escapePointer(s string) string {
-	return url.PathEscape(strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1"))
 }
 
 func scalarText(n *yaml.Node) string {

@@ -18,24 +18,13 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// document is one parsed spec file: its YAML node tree (for positions and for
-// building the state) and, only when the schema validator library has to
-// look at it, the same content as a JSON-compatible value.
+// document is one parsed spec file: its YAML node tree, for positions and
+// for building the state.
 type document struct {
 	file  string
 	rel   string     // the file's path below its spec root (source.rel)
 	root  *yaml.Node // the top-level mapping
 	clean bool       // no duplicate or merge keys, no odd keys: the quick schema check applies
-	value any        // built by documentValue
-}
-
-// documentValue returns the document as the JSON-compatible value the
-// schema validator library takes, building it on first use.
-func documentValue(doc *document) any {
-	if doc.value == nil {
-		doc.value = jsonValue(doc.root)
-	}
-	return doc.value
 }
 
 // jsonValue is the value of n as the schema validator takes it: aliases
@@ -512,18 +501,12 @@ func locate(root *yaml.Node, pointer string) (key, val *yaml.Node, p yamlPath) {
 		tok = unescapePointerToken(tok)
 		switch val = deref(val); val.Kind {
 		case yaml.MappingNode:
-			found := false
-			for i := 0; i+1 < len(val.Content); i += 2 {
-				if val.Content[i].Value == tok {
-					key, val = val.Content[i], val.Content[i+1]
-					p = p.key(tok)
-					found = true
-					break
-				}
-			}
-			if !found {
+			es := entries(val)
+			i := slices.IndexFunc(es, func(e entry) bool { return e.key == tok })
+			if i < 0 {
 				return key, val, p
 			}
+			key, val, p = es[i].keyN, es[i].value, p.key(tok)
 		case yaml.SequenceNode:
 			i, err := strconv.Atoi(tok)
 			if err != nil || i < 0 || i >= len(val.Content) {
