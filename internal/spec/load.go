@@ -194,7 +194,7 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 	b.resolveScopes(srcs, frags)
 	diags = append(diags, b.diags...)
 	b.d.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
-	diags = append(diags, check(opts, b.d, b.badPatterns)...)
+	diags = append(diags, check(opts, b.d, b.patternDiags)...)
 	if Empty(b.d) && len(srcs) > 0 && !diags.HasErrors() {
 		// Valid, but almost certainly not what was meant (the wrong
 		// directory, or files not saved yet): say so rather than "valid".

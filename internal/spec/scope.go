@@ -200,13 +200,13 @@ func (b *builder) resolveScopes(srcs []source, frags []*builder) {
 		if f == nil {
 			continue
 		}
-		sc := b.d.Scopes[s.name]
+		sc, lists := b.d.Scopes[s.name], f.d.Groups != nil // a fragment's Groups: it has a `groups:` mapping
 		if sc != nil {
 			b.diags = append(b.diags, f.checkScope(sc)...)
-			sc.ListsGroups = f.listsGroups
+			sc.ListsGroups = lists
 		}
-		scoped = scoped || sc != nil && f.listsGroups
-		unscoped = unscoped || sc == nil && f.listsGroups
+		scoped = scoped || sc != nil && lists
+		unscoped = unscoped || sc == nil && lists
 	}
 	b.d.GroupsScopedOnly = scoped && !unscoped
 }
