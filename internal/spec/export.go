@@ -39,18 +39,16 @@ type ExportOptions struct {
 	ToolVersion string
 }
 
-// ExportFile is one file of an exported spec.
-type ExportFile struct {
-	Name string
-	Data []byte
-}
+// ExportFile is a File of an exported spec: the same type, under the name
+// cli gives it.
+type ExportFile = File
 
 // Export writes the live state as spec files that plan to zero changes:
 // every group, every repository with its direct members (inherited ones are
 // not members of the repository itself), member groups and push rules, and
 // the Git authorizations by name with a password_env to fill in. Output is
 // sorted and deterministic for the same state and options.
-func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
+func Export(live *state.Live, o ExportOptions) ([]File, error) {
 	type bucket struct {
 		groups []string
 		repos  []string
@@ -81,7 +79,7 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 	}
 
 	used := usage{users: map[string]bool{}, groups: map[string]bool{}, roles: map[string]bool{}}
-	var files []ExportFile
+	var files []File
 	body := func(b *bucket, withProject bool) *yaml.Node {
 		withProject = withProject && !o.Entries
 		doc := mapping()
@@ -117,7 +115,7 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, ExportFile{Name: name, Data: data})
+		files = append(files, File{Name: name, Data: data})
 	}
 	// The root file last: only now are the names every file uses known.
 	rootDoc := body(root, true)
@@ -133,7 +131,7 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	files = append([]ExportFile{{Name: "reposync.yaml", Data: data}}, files...)
+	files = append([]File{{Name: "reposync.yaml", Data: data}}, files...)
 	return files, nil
 }
 
