@@ -77,10 +77,5 @@ roots:
 // hiddenPath reports whether a slash-separated path below a root is hidden
 // or lies in a hidden directory (a segment starting with a dot).
 func hiddenPath(rel string) bool {
-	for _, seg := range strings.Split(rel, "/") {
-		if strings.HasPrefix(seg, ".") {
-			return true
-		}
-	}
-	return false
+	return strings.HasPrefix(rel, ".") || strings.Contains(rel, "/.")
 }
