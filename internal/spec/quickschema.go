@@ -184,7 +184,7 @@ func mappingValue(n *yaml.Node, key string) *yaml.Node {
 }
 
 func (r *quickRun) validArray(s *jsonschema.Schema, n *yaml.Node, depth int) bool {
-	if len(n.Content) < s.MinItems || s.UniqueItems && !uniqueStrings(n.Content) {
+	if len(n.Content) < s.MinItems || s.UniqueItems && !unique(n.Content) {
 		return false
 	}
 	if s.Items2020 != nil {
@@ -197,13 +197,13 @@ func (r *quickRun) validArray(s *jsonschema.Schema, n *yaml.Node, depth int) boo
 	return true
 }
 
-// uniqueStrings reports whether items are all different strings or
-// mappings of scalars (the long forms of grants); anything else is left to
-// the library.
-func uniqueStrings(items []*yaml.Node) bool {
+// unique reports whether items are all different values, as the library
+// compares them; an item with a scalar its tag does not fit is left to the
+// library.
+func unique(items []*yaml.Node) bool {
 	keys := make([]string, len(items))
 	for i, it := range items {
-		k, ok := entryKey(it)
+		k, ok := valueKey(it)
 		if !ok {
 			return false
 		}
@@ -211,41 +211,6 @@ func uniqueStrings(items []*yaml.Node) bool {
 	}
 	slices.Sort(keys)
 	return len(slices.Compact(keys)) == len(items)
-}
-
-// entryKey renders a list entry that is a string or a mapping of scalars
-// so that entries the library holds equal render the same: mappings by
-// their keys and values, numbers by value. ok is false for any other entry.
-func entryKey(n *yaml.Node) (string, bool) {
-	switch n = deref(n); {
-	case n == nil:
-		return "", false
-	case n.Kind == yaml.MappingNode:
-		return mappingKey(n)
-	}
-	s, ok := str(n)
-	return "s" + s, ok
-}
-
-// mappingKey renders a mapping whose values are all scalars so that two
-// mappings the library holds equal render the same; ok is false for any
-// other mapping.
-func mappingKey(n *yaml.Node) (string, bool) {
-	m := make(map[string]string, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), deref(n.Content[i+1])
-		if k == nil || v == nil || k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
-			return "", false
-		}
-		sv, ok := scalarValue(v)
-		c, canon := canonical(sv)
-		if !ok || !canon {
-			return "", false
-		}
-		m[k.Value] = c
-	}
-	b, err := json.Marshal(m) // keys in order
-	return "m" + string(b), err == nil
 }
 
 func (r *quickRun) validScalar(s *jsonschema.Schema, v any) bool {

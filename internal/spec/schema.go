@@ -209,9 +209,8 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		return ds
 	case keyword == "uniqueItems":
 		// The validator reports the first item equal to an earlier one.
-		list, _ := jsonValue(node).([]any)
-		i, j, ok := firstRepeat(list)
-		if !ok {
+		i, j, ok := firstRepeat(node.Content)
+		if node.Kind != yaml.SequenceNode || !ok {
 			return at(node, p, "entries must be unique")
 		}
 		second, sp := deref(node.Content[j]), p.index(j)
@@ -381,36 +380,18 @@ func schemaPropertyNames(ptr string) []string {
 	return slices.Sorted(maps.Keys(schemaAt(ptr).Properties))
 }
 
-// firstRepeat finds the first item of list equal to an earlier one, as the
+// firstRepeat finds the first item equal to an earlier one, as the
 // validator's uniqueItems does: the earlier index i and the repeat j.
-func firstRepeat(list []any) (i, j int, ok bool) {
+func firstRepeat(items []*yaml.Node) (i, j int, ok bool) {
 	first := map[string]int{}
-	for j, item := range list {
-		k, ok := canonical(item)
-		if !ok {
-			continue
-		}
+	for j, it := range items {
+		k, _ := valueKey(it) // the library compares what jsonValue built
 		if i, dup := first[k]; dup {
 			return i, j, true
 		}
 		first[k] = j
 	}
 	return 0, 0, false
-}
-
-// canonical renders a JSON value so that values the validator holds equal
-// render the same: numbers compare by value (1, 1.0 and 1e0 are equal).
-func canonical(v any) (string, bool) {
-	switch x := v.(type) {
-	case json.Number:
-		if r, ok := new(big.Rat).SetString(string(x)); ok {
-			return "n" + r.RatString(), true
-		}
-	case string:
-		return "s" + x, true
-	}
-	b, err := json.Marshal(v) // maps marshal with sorted keys
-	return "j" + string(b), err == nil
 }
 
 func scalarText(n *yaml.Node) string {

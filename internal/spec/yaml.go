@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/url"
 	"slices"
 	"strconv"
@@ -53,6 +54,49 @@ func jsonValue(n *yaml.Node) any {
 		return v
 	}
 	return nil
+}
+
+// valueKey renders the value of n as jsonValue builds it, so that values
+// the schema library holds equal render the same: numbers by their exact
+// value (1, 1.0 and 1e0 are equal), mappings whatever the order of their
+// keys. ok is false when n holds a scalar its tag does not fit.
+func valueKey(n *yaml.Node) (string, bool) {
+	switch n = deref(n); {
+	case n == nil:
+		return "null", false
+	case n.Kind == yaml.SequenceNode:
+		keys, ok := make([]string, len(n.Content)), true
+		for i, it := range n.Content {
+			var itemOK bool
+			keys[i], itemOK = valueKey(it)
+			ok = ok && itemOK
+		}
+		b, _ := json.Marshal(keys)
+		return "l" + string(b), ok
+	case n.Kind == yaml.MappingNode:
+		es, ok := entries(n), true
+		keys := make(map[string]string, len(es))
+		for _, e := range es {
+			var valueOK bool
+			keys[e.key], valueOK = valueKey(e.value)
+			ok = ok && valueOK
+		}
+		b, _ := json.Marshal(keys) // in key order
+		return "m" + string(b), ok
+	case n.Kind != yaml.ScalarNode:
+		return "null", false
+	}
+	kind, text, b, ok := readScalar(n)
+	switch kind {
+	case stringValue:
+		return "s" + text, ok
+	case numberValue:
+		r, _ := new(big.Rat).SetString(text) // yamlNumber's digits always read
+		return "n" + r.RatString(), ok
+	case boolValue:
+		return strconv.FormatBool(b), ok
+	}
+	return "null", ok
 }
 
 // parseDocument parses one file defensively: invalid UTF-8, parser failures,
