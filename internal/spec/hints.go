@@ -60,7 +60,7 @@ func patternHint(ptr, v string) string {
 	if strings.HasSuffix(ptr, "/properties/password_env") {
 		return "" // the caller knows the entry and names the variable
 	}
-	if d := schemaDescription(ptr); len(d) <= 80 {
+	if d := strings.TrimSuffix(schemaAt(ptr).Description, "."); d != "" && len(d) <= 80 {
 		return lowerFirst(d)
 	}
 	return "see `reposync schema`"

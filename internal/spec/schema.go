@@ -160,7 +160,8 @@ func anyOfTypes(ptr string) []string {
 
 // describe renders one schema failure as diagnostics in the user's terms.
 func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
-	kwPath := schemaFragment(ve.AbsoluteKeywordLocation)
+	abs := ve.AbsoluteKeywordLocation
+	kwPath := abs[strings.IndexByte(abs, '#')+1:] // the JSON pointer into the schema
 	keyword := kwPath[strings.LastIndex(kwPath, "/")+1:]
 	parent := strings.TrimSuffix(kwPath, "/"+keyword)
 	keyNode, node, p := locate(doc.root, ve.InstanceLocation)
@@ -335,21 +336,6 @@ func unknownKeyMessage(name string, allowed []string, schemaPtr string, p yamlPa
 		return msg + "; expected one of " + strings.Join(backquote(allowed), ", ")
 	}
 	return msg
-}
-
-// schemaFragment returns the JSON pointer part of an absolute keyword location.
-func schemaFragment(abs string) string {
-	if _, ptr, ok := strings.Cut(abs, "#"); ok {
-		return ptr
-	}
-	return abs
-}
-
-func schemaDescription(ptr string) string {
-	if d := schemaAt(ptr).Description; d != "" {
-		return strings.TrimSuffix(d, ".")
-	}
-	return "see `reposync schema`"
 }
 
 // badPatternMessage is the one diagnostic message for a bad policy glob.
