@@ -25,7 +25,8 @@ func check(opts Options, d *state.Desired, patternDiags map[string]Diagnostics) 
 	ds = append(ds, pinClashes(d)...)
 	ds = append(ds, nearPins(d)...)
 	ds = append(ds, policyProblems(d, listed, patternDiags)...)
-	ds = append(ds, conflictsOf(d, nil)...)
+	_, conflicts := expand(d, nil, false)
+	ds = append(ds, conflicts...)
 	if d.Project == "" && len(d.Files) > 0 {
 		ds = append(ds, Diagnostic{Severity: SeverityWarning, File: firstFile(d),
 			Message: "no file sets `project`; plan and apply will need --project or REPOSYNC_PROJECT"})

@@ -59,13 +59,6 @@ func policySelects(pol *state.Policy, scope *state.FileScope, path string) bool 
 	return state.Selects(pol.Patterns, path) && (scope == nil || scope.Selects(path))
 }
 
-// conflictsOf is Expand for its diagnostics alone: it builds no result and
-// copies a repository's lists only when a policy adds to them.
-func conflictsOf(d *state.Desired, repoPaths []string) Diagnostics {
-	_, ds := expand(d, repoPaths, false)
-	return ds
-}
-
 // expandPolicy is a policy with its keys sorted once, not once per path.
 type expandPolicy struct {
 	name    string
@@ -77,6 +70,8 @@ type expandPolicy struct {
 	scope *state.FileScope
 }
 
+// expand is Expand; without build it only finds the conflicts: it builds no
+// result and copies a repository's lists only when a policy adds to them.
 func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state.EffectiveRepository, Diagnostics) {
 	paths := slices.AppendSeq(slices.Clone(repoPaths), maps.Keys(d.Repositories))
 	slices.Sort(paths)
