@@ -315,47 +315,36 @@ func gitAuthsNode(live *state.Live) *yaml.Node {
 // exported files use, after `project:` in the root file.
 func insertPins(root *yaml.Node, live *state.Live, used *usage) {
 	var pins []*yaml.Node
-	// section adds the pins of names that the live state knows.
-	section := func(key string, names map[string]bool, pin func(name string) *yaml.Node) {
+	// section adds the pins of names that the live state knows: pin fills
+	// a name's pin and says whether it knows the name.
+	section := func(key string, names map[string]bool, pin func(name string, v *yaml.Node) bool) {
 		if len(names) == 0 {
 			return
 		}
 		m := mapping()
 		for _, n := range slices.Sorted(maps.Keys(names)) {
-			if v := pin(n); v != nil {
+			if v := flowMapping(); pin(n, v) {
 				add(m, n, v)
 			}
 		}
 		pins = append(pins, scalar(key, "!!str"), m)
 	}
-	section("users", used.users, func(n string) *yaml.Node {
+	section("users", used.users, func(n string, v *yaml.Node) bool {
 		u, ok := live.Users[n]
-		if !ok {
-			return nil
-		}
-		v := flowMapping()
 		addSet(v, "id", fmt.Sprint(u.ID), "!!int")
 		addSet(v, "iam_id", u.IAMID, "!!str")
-		return v
+		return ok
 	})
-	section("member_groups", used.groups, func(n string) *yaml.Node {
+	section("member_groups", used.groups, func(n string, v *yaml.Node) bool {
 		g, ok := live.MemberGroups[n]
-		if !ok {
-			return nil
-		}
-		v := flowMapping()
 		addSet(v, "id", g.ID, "!!str")
 		addSet(v, "team_id", fmt.Sprint(g.TeamID), "!!int")
-		return v
+		return ok
 	})
-	section("roles", used.roles, func(n string) *yaml.Node {
+	section("roles", used.roles, func(n string, v *yaml.Node) bool {
 		r, ok := live.Roles[n]
-		if !ok {
-			return nil
-		}
-		v := flowMapping()
 		add(v, "id", scalar(r.ID, "!!str"))
-		return v
+		return ok
 	})
 	// After version and project (the first two pairs).
 	at := min(4, len(root.Content))
