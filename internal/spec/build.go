@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 
@@ -73,7 +72,8 @@ func fragment(doc *document) *builder {
 	return f
 }
 
-// presize makes room for the claims of the fragments about to be merged.
+// presize makes room for the claims of the fragments about to be merged
+// into a new builder.
 func (b *builder) presize(frags []*builder) {
 	n := 0
 	for _, f := range frags {
@@ -81,9 +81,7 @@ func (b *builder) presize(frags []*builder) {
 			n += len(f.order)
 		}
 	}
-	seen := make(map[claimID]state.Source, len(b.seen)+n)
-	maps.Copy(seen, b.seen)
-	b.seen = seen
+	b.seen = make(map[claimID]state.Source, n)
 }
 
 // merge adds a fragment built from the next file, claiming each of its keys.
