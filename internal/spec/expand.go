@@ -10,16 +10,13 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Expand applies the policies of d to the given repository paths (at plan
-// time the live repositories; offline the listed ones) and returns the
-// effective access of every repository that is listed or selected by a
-// policy (and not out of scope, settings.unmanaged), keyed by path. A member with two different roles, or a push path
-// with two different rule bodies, coming from two sources is a conflict
-// diagnostic naming both sources; the first source wins in the result.
-// Members, member group attachments and push rules a policy adds name it
-// (Policy); the repository's own name none. A policy of a file with a
-// scope is cut to the scope: it selects no repository outside it (the
-// plan says what that leaves out).
+// Expand applies the policies of d to repoPaths (at plan time the live
+// repositories; offline the listed ones) and returns by path the effective
+// access of every repository listed or selected by a policy and not out of
+// scope (settings.unmanaged). A member with two roles, or a push path with
+// two rule bodies, from two sources is a conflict diagnostic naming both;
+// the first source wins. What a policy adds names it (Policy). A policy of
+// a scoped file selects no repository outside the scope.
 func Expand(d *state.Desired, repoPaths []string) (map[string]*state.EffectiveRepository, Diagnostics) {
 	return expand(d, repoPaths, true)
 }

@@ -236,12 +236,11 @@ func reposNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 	return m
 }
 
-// leftOut is the comment over a file's repositories that names, once, the
-// members its lists leave out and where, so that a member the console shows
-// and the file does not is not taken for data loss: those CodeArts manages
-// (the creator, synced project members) and those whose role has no name in
-// the spec. Members inherited from member groups are not the repository's
-// own (the export's help says so).
+// leftOut is the comment over a file's repositories naming, once, the
+// members its lists leave out and where — those CodeArts manages (the
+// creator, synced project members) and those whose role the spec cannot
+// name — so that one the console shows is not taken for data loss. Members
+// inherited from member groups are not the repository's own.
 func leftOut(live *state.Live, paths []string) string {
 	why := [2]string{"CodeArts manages them and reposync never changes them", "the spec has no name for their role and reposync never changes them"}
 	where := [2]map[string][]string{{}, {}}

@@ -15,21 +15,18 @@ import (
 )
 
 // The quick check answers one question — does this document satisfy the
-// schema? — straight from the YAML node tree, without building the JSON
-// value the validator library needs and without the library's bookkeeping
-// for error reports. On the 10 000-repository benchmark the library was a
-// third of the load time and most of its garbage; almost every document is
-// valid, so the library now runs only when the quick check says no, to
-// produce the messages (see validateSchema).
+// schema? — straight from the YAML node tree, without the JSON value and
+// the error bookkeeping of the validator library, which were a third of a
+// 10 000-repository load and most of its garbage. Almost every document is
+// valid, so the library runs only when the quick check says no, for the
+// messages (see validateSchema).
 //
 // It interprets the schema as the library compiled it, for exactly the
-// keywords the embedded schema uses. It must never accept what the library
-// rejects, so it is conservative: a keyword it does not interpret makes
-// quickValidator fail (every document then goes to the library;
-// TestQuickSchemaCompiles catches that), and an instance it is not sure
-// about (such as a list of mappings that must be unique) is "no", which only
-// costs the library's slower answer.
-// TestQuickSchemaAgreesWithLibrary and FuzzQuickSchema compare the two.
+// keywords the embedded schema uses, and must never accept what the library
+// rejects: a keyword it does not interpret makes quickValidator fail
+// (TestQuickSchemaCompiles), and an instance it is unsure of is "no", which
+// only costs the library's slower answer. TestQuickSchemaAgreesWithLibrary
+// and FuzzQuickSchema compare the two.
 
 // quickValidator returns the schema as the library compiled it, once the
 // quick check has made sure it interprets every keyword in it, or an error
@@ -101,11 +98,9 @@ func validDocument(s *jsonschema.Schema, root *yaml.Node) bool {
 	return (&quickRun{matched: map[patternInput]bool{}}).valid(s, root, 0)
 }
 
-// valid reports whether the value of n (as jsonValue would build it:
-// aliases followed, scalars resolved by scalarValue) satisfies s. It assumes
-// a tree without duplicate or merge keys (the caller runs it only when the
-// parser found no structural problem). depth bounds the recursion, as the
-// converter does.
+// valid reports whether the value of n (as jsonValue builds it) satisfies
+// s, on a tree the converter found clean: no duplicate or merge keys.
+// depth bounds the recursion.
 func (r *quickRun) valid(s *jsonschema.Schema, n *yaml.Node, depth int) bool {
 	if depth > 10_000 {
 		return false

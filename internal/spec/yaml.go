@@ -452,12 +452,10 @@ const (
 
 // readScalar is the one reading of a scalar: the schema checks what it
 // returns (scalarValue) and the builder takes strings through str, so no
-// value can pass the one and be dropped by the other. It resolves the
-// scalar the way YAML 1.2 does (yaml.v3), except that numbers are exact
-// (see yamlNumber), so the schema sees integers exactly and numbers too
-// large for 64 bits as numbers; text is a string's text or a number's
-// digits. A plain date (`2027-01-31`) or `<<` as a value is its text. ok is
-// false for a value its explicit tag does not fit (`!!int abc`) and for a
+// value can pass the one and be dropped by the other. It resolves YAML 1.2
+// as yaml.v3 does, but numbers are exact (yamlNumber); text is a string's
+// text or a number's digits, and a plain date or a `<<` value is its text.
+// ok is false for a value its explicit tag does not fit (`!!int abc`) or a
 // tag outside YAML's core schema (coreTag): errors the converter reports.
 func readScalar(n *yaml.Node) (kind valueKind, text string, b, ok bool) {
 	explicit := n.Style&yaml.TaggedStyle != 0
