@@ -14,67 +14,75 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
 )
 
-// changedScope compares the spec at ref with the spec now — both loaded
-// and validated in full, never a diff of text — and returns the scope of
-// what the change touches: repositories whose entry changed, appeared or
-// disappeared; every repository a changed policy matched before or after;
-// groups whose entry changed; the Git authorizations when one changed. A
-// change whose reach cannot be bounded (settings, pins, the project, a
-// section appearing or disappearing) gives a nil scope — a plan of
-// everything — and says why in note. base is the spec at ref (nil when it
-// did not exist or does not load) and rev the commit ref names: what the
-// change removed from the spec is planned as removals (plan.Withdrawals).
-func changedScope(ctx context.Context, origin *specOrigin, now *state.Desired, ref string, cache *spec.Cache) (scope *plan.Scope, base *state.Desired, rev, note string, err error) {
+// changedScope applies --changed-since ref to r: it compares the spec at ref
+// with the spec now — both loaded and validated in full, never a diff of
+// text — and narrows r.Scope to what the change touches: repositories whose
+// entry changed, appeared or disappeared; every repository a changed policy
+// matched before or after; groups whose entry changed; the Git
+// authorizations when one changed. A change whose reach cannot be bounded
+// (settings, pins, the project, a section appearing or disappearing) leaves
+// a nil scope — a plan of everything. r.base is the spec at ref (nil when it
+// did not exist or does not load) and r.baseRev the commit ref names: what
+// the change removed from the spec is planned as removals
+// (plan.Withdrawals). What it plans is said on ios.
+func changedScope(ctx context.Context, ios *iostreams.IOStreams, origin *specOrigin, now *state.Desired, ref string, cache *spec.Cache, r *resolved) error {
 	t := origin.tree
 	if t == nil {
-		return nil, nil, "", "", errors.New("--changed-since compares two commits of the spec, but the current directory is not in a Git work tree: run reposync from the checkout that holds the spec")
+		return errors.New("--changed-since compares two commits of the spec, but the current directory is not in a Git work tree: run reposync from the checkout that holds the spec")
 	}
 	if strings.HasPrefix(ref, "-") {
 		// Never an option to the git commands below.
-		return nil, nil, "", "", fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
+		return fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
 	}
 	// One git process when ref is fine: merge-base also fails (128) for a
 	// revision it cannot find, and only then is the revision looked at.
 	if _, err := runGit(ctx, t.top, "merge-base", "--is-ancestor", ref, "HEAD"); err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && ee.ExitCode() == 1 {
-			return nil, nil, "", "", fmt.Errorf("--changed-since %s: that revision is not an ancestor of HEAD; compare with the merge base instead, e.g. --changed-since $(git merge-base origin/main HEAD)", ref)
+		if ee, ok := errors.AsType[*exec.ExitError](err); ok && ee.ExitCode() == 1 {
+			return fmt.Errorf("--changed-since %s: that revision is not an ancestor of HEAD; compare with the merge base instead, e.g. --changed-since $(git merge-base origin/main HEAD)", ref)
 		}
 		if _, verr := runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); verr != nil {
 			if shallow, _ := runGit(ctx, t.top, "rev-parse", "--is-shallow-repository"); shallow == "true" {
-				return nil, nil, "", "", fmt.Errorf("--changed-since %s: that revision is not in this shallow clone; fetch the history it needs (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)", ref)
+				return fmt.Errorf("--changed-since %s: that revision is not in this shallow clone; fetch the history it needs (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)", ref)
 			}
-			return nil, nil, "", "", fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
+			return fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
 		}
-		return nil, nil, "", "", fmt.Errorf("--changed-since %s: %w", ref, err)
+		return fmt.Errorf("--changed-since %s: %w", ref, err)
 	}
-	if origin.outside != "" {
-		return nil, nil, "", "", fmt.Errorf("--changed-since: the spec path %s is outside the Git work tree %s", origin.outside, t.top)
-	}
-	if origin.dirtyErr != nil {
-		return nil, nil, "", "", origin.dirtyErr
-	} else if origin.dirty {
-		return nil, nil, "", "", errors.New("--changed-since compares committed specs, and the spec has uncommitted changes (see git status): commit them, or plan without --changed-since")
+	switch {
+	case origin.outside != "":
+		return fmt.Errorf("--changed-since: the spec path %s is outside the Git work tree %s", origin.outside, t.top)
+	case origin.dirtyErr != nil:
+		return origin.dirtyErr
+	case origin.dirty:
+		return errors.New("--changed-since compares committed specs, and the spec has uncommitted changes (see git status): commit them, or plan without --changed-since")
 	}
 	old, existed, err := specAt(ctx, t, ref, origin.rels, cache)
+	var note string
 	switch {
 	case err != nil:
-		return nil, nil, "", "", err
+		return err
 	case !existed:
-		return nil, nil, "", fmt.Sprintf("the spec did not exist at %s, so the change cannot be bounded: planning everything", ref), nil
+		note = fmt.Sprintf("the spec did not exist at %s, so the change cannot be bounded: planning everything", ref)
 	case old == nil:
-		return nil, nil, "", fmt.Sprintf("the spec at %s does not load, so the change cannot be bounded: planning everything", ref), nil
+		note = fmt.Sprintf("the spec at %s does not load, so the change cannot be bounded: planning everything", ref)
+	default:
+		rev, err := runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
+		if err != nil {
+			return fmt.Errorf("--changed-since %s: %w", ref, err)
+		}
+		if r.Scope, note, err = compareSpecs(old, now, ref); err != nil {
+			return err
+		}
+		r.base, r.baseRev = old, rev
 	}
-	if rev, err = runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
-		return nil, nil, "", "", fmt.Errorf("--changed-since %s: %w", ref, err)
-	}
-	scope, note, err = compareSpecs(old, now, ref)
-	return scope, old, rev, note, err
+	fmt.Fprintln(ios.ErrOut, note)
+	return nil
 }
 
 // specAt loads the spec as it was at ref: the files below rels (relative

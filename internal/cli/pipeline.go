@@ -322,22 +322,6 @@ func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against
 	return &problemsError{err: fmt.Errorf("%s (%s)", what, state.Count(len(conflicts), "conflict")), problems: diagProblems(conflicts)}
 }
 
-// chooseScope applies --changed-since: it compares the spec at the given
-// revision with d and narrows r to what the change touches, saying on ios
-// what it plans.
-func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions, origin *specOrigin, d *state.Desired, r *resolved, cache *spec.Cache) error {
-	if o.ChangedSince == "" {
-		return nil
-	}
-	scope, base, rev, note, err := changedScope(ctx, origin, d, o.ChangedSince, cache)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(ios.ErrOut, note)
-	r.Scope, r.base, r.baseRev = scope, base, rev
-	return nil
-}
-
 // emptyLooking lists the live groups the spec does not list that hold no
 // repository the tree walk saw: the ones a pruning plan would delete.
 func emptyLooking(d *state.Desired, live *state.Live) []string {
@@ -446,8 +430,8 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 		return err
 	}
 	r.Today = state.DateOf(run.Now())
-	if scoped {
-		if err := chooseScope(ctx, run.IO, changes, run.origin, d, &r, cache); err != nil {
+	if scoped && changes.ChangedSince != "" {
+		if err := changedScope(ctx, run.IO, run.origin, d, changes.ChangedSince, cache, &r); err != nil {
 			return err
 		}
 	}
