@@ -177,46 +177,33 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 	case old.GroupsScopedOnly != now.GroupsScopedOnly || now.GroupsScopedOnly && groupScopes(old) != groupScopes(now):
 		return everything("which unlisted groups are managed (the scopes of the files that list groups)")
 	}
-	scope := &plan.Scope{Repositories: []string{}, Groups: []string{}, ChangedSince: ref}
-	// Git authorizations.
-	if !same(old.GitAuths, now.GitAuths) {
-		scope.GitAuths = true
-	}
-	// Groups whose entry changed, appeared or disappeared.
-	for _, p := range unionKeys(old.Groups, now.Groups) {
-		if !same(old.Groups[p], now.Groups[p]) {
-			scope.Groups = append(scope.Groups, p)
+	scope := &plan.Scope{Repositories: changedKeys(old.Repositories, now.Repositories), Groups: changedKeys(old.Groups, now.Groups),
+		GitAuths: !same(old.GitAuths, now.GitAuths), ChangedSince: ref}
+	// A changed policy or scope adds every repository it selected, before
+	// or after: its positive patterns (negations only narrow, so leaving
+	// them out reads a little more, never less).
+	selected := func(patterns []state.Pattern) {
+		for _, pat := range patterns {
+			if !pat.Negate {
+				scope.Repositories = append(scope.Repositories, pat.Text)
+			}
 		}
 	}
-	// Repositories whose entry changed, appeared or disappeared.
-	for _, p := range unionKeys(old.Repositories, now.Repositories) {
-		if !same(old.Repositories[p], now.Repositories[p]) {
-			scope.Repositories = append(scope.Repositories, p)
-		}
-	}
-	// Every repository a changed policy matched, before or after: its
-	// positive patterns (negations only narrow, so leaving them out reads a
-	// little more, never less).
 	for _, name := range unionKeys(old.Policies, now.Policies) {
 		o, n := old.Policies[name], now.Policies[name]
 		if same(o, n) && policyScope(old, o) == policyScope(now, n) {
 			continue
 		}
 		for _, pol := range []*state.Policy{o, n} {
-			if pol == nil {
-				continue
-			}
-			for _, pat := range pol.Patterns {
-				if !pat.Negate {
-					scope.Repositories = append(scope.Repositories, pat.Text)
-				}
+			if pol != nil {
+				selected(pol.Patterns)
 			}
 		}
 	}
-	// Every repository a changed scope reaches, before or after: what its
-	// file may grant or take away there changed (its patterns, max_role,
-	// or whether it has a scope at all), even where no entry did. Scopes
-	// pair up by key: the file names differ between a revision and disk.
+	// What a scope's file may grant or take away changed (its patterns,
+	// max_role, or whether it has a scope at all), even where no entry did.
+	// Scopes pair up by key: the file names differ between a revision and
+	// disk.
 	pairs := map[string][2]*state.FileScope{}
 	for i, d := range []*state.Desired{old, now} {
 		for _, sc := range d.Scopes {
@@ -230,13 +217,8 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 			continue
 		}
 		for _, sc := range p {
-			if sc == nil {
-				continue
-			}
-			for _, pat := range sc.Patterns {
-				if !pat.Negate {
-					scope.Repositories = append(scope.Repositories, pat.Text)
-				}
+			if sc != nil {
+				selected(sc.Patterns)
 			}
 		}
 	}
@@ -314,20 +296,7 @@ func sameValue(a, b reflect.Value) bool {
 	if a.Kind() == reflect.Pointer && b.Kind() == reflect.Pointer && a.Type() == b.Type() && a.Pointer() == b.Pointer() {
 		return true // one entry, shared by two loads through a spec.Cache
 	}
-	for a.Kind() == reflect.Pointer || a.Kind() == reflect.Interface {
-		if a.IsNil() {
-			a = reflect.Value{}
-			break
-		}
-		a = a.Elem()
-	}
-	for b.Kind() == reflect.Pointer || b.Kind() == reflect.Interface {
-		if b.IsNil() {
-			b = reflect.Value{}
-			break
-		}
-		b = b.Elem()
-	}
+	a, b = deref(a), deref(b)
 	if !a.IsValid() || !b.IsValid() {
 		return a.IsValid() == b.IsValid()
 	}
@@ -364,13 +333,35 @@ func sameValue(a, b reflect.Value) bool {
 			}
 		}
 		return true
-	case reflect.Bool, reflect.String, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
-		return a.Equal(b)
-	default:
+	case reflect.Chan, reflect.Func, reflect.UnsafePointer:
 		return false // no such field in the spec's types; if one appears, it counts as changed
+	default:
+		return a.Equal(b) // booleans, numbers, strings
 	}
+}
+
+// deref follows pointers and interfaces to the value they hold: the zero
+// Value for nil.
+func deref(v reflect.Value) reflect.Value {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return reflect.Value{}
+		}
+		v = v.Elem()
+	}
+	return v
+}
+
+// changedKeys lists the keys whose entries differ between a and b (one
+// missing counts), sorted; never nil, as a scope's lists encode as [].
+func changedKeys[V any](a, b map[string]V) []string {
+	out := []string{}
+	for _, k := range unionKeys(a, b) {
+		if !same(a[k], b[k]) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func unionKeys[V any](a, b map[string]V) []string {
