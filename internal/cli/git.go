@@ -102,7 +102,8 @@ func originOf(ctx context.Context, t *gitTree, paths []string) *specOrigin {
 		}
 		o.rels = append(o.rels, r)
 	}
-	o.dirty, o.dirtyErr = t.dirty(ctx, o.rels)
+	status, err := runGit(ctx, t.top, append([]string{"status", "--porcelain", "--untracked-files=all", "--"}, o.rels...)...)
+	o.dirty, o.dirtyErr = status != "", err
 	return o
 }
 
@@ -125,16 +126,6 @@ func (t *gitTree) rel(path string) (string, bool) {
 		return "", false
 	}
 	return filepath.ToSlash(r), true
-}
-
-// dirty reports whether any of paths (relative to the top) has changes
-// that are not committed, untracked files included.
-func (t *gitTree) dirty(ctx context.Context, paths []string) (bool, error) {
-	out, err := runGit(ctx, t.top, append([]string{"status", "--porcelain", "--untracked-files=all", "--"}, paths...)...)
-	if err != nil {
-		return false, err
-	}
-	return out != "", nil
 }
 
 // relSource rewrites a spec source "file:line" so that file is relative to
