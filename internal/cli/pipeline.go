@@ -220,7 +220,9 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	// territory too: an unlisted repository's lists, and the member groups
 	// of an unlisted group, are read to show its grants.
 	full := o.scope == nil
-	holds := parentsOfListed(d)
+	// The groups that hold a listed group or repository are needed where
+	// they are, so never unlisted.
+	holds := ancestors(maps.Keys(d.Groups), maps.Keys(d.Repositories))
 	req := remote.WalkRequest{
 		Lists: func(p string) (remote.RepoRead, bool) {
 			m, ok := spec.Manages(d, p)
@@ -260,13 +262,7 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	var eff, baseEff map[string]*state.EffectiveRepository
 	if !o.all {
 		if o.groupDeletes && d.Groups != nil {
-			var candidates []string
-			for _, g := range emptyLooking(d, live) {
-				if o.scope.Subtree(g) {
-					candidates = append(candidates, g)
-				}
-			}
-			if err := s.remote.FindArchived(ctx, live, candidates); err != nil {
+			if err := s.remote.FindArchived(ctx, live, emptyLooking(d, live, o.scope)); err != nil {
 				return nil, err
 			}
 		}
@@ -290,12 +286,11 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	return &liveState{live: live, eff: eff, baseEff: baseEff}, nil
 }
 
-// parentsOfListed are the groups that hold a group or repository the spec lists:
-// needed where they are, so never unlisted.
-func parentsOfListed(d *state.Desired) map[string]bool {
+// ancestors are the groups above any of paths.
+func ancestors(paths ...iter.Seq[string]) map[string]bool {
 	out := map[string]bool{}
-	for _, paths := range []iter.Seq[string]{maps.Keys(d.Groups), maps.Keys(d.Repositories)} {
-		for p := range paths {
+	for _, seq := range paths {
+		for p := range seq {
 			for g := state.ParentPath(p); g != "" && !out[g]; g = state.ParentPath(g) {
 				out[g] = true
 			}
@@ -322,18 +317,14 @@ func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against
 	return &problemsError{err: fmt.Errorf("%s (%s)", what, state.Count(len(conflicts), "conflict")), problems: diagProblems(conflicts)}
 }
 
-// emptyLooking lists the live groups the spec does not list that hold no
-// repository the tree walk saw: the ones a pruning plan would delete.
-func emptyLooking(d *state.Desired, live *state.Live) []string {
-	occupied := map[string]bool{}
-	for p := range live.Repositories {
-		for g := state.ParentPath(p); g != ""; g = state.ParentPath(g) {
-			occupied[g] = true
-		}
-	}
+// emptyLooking lists the live groups within scope that the spec does not
+// list and that hold no repository the tree walk saw: the ones a pruning
+// plan would delete.
+func emptyLooking(d *state.Desired, live *state.Live, scope *plan.Scope) []string {
+	occupied := ancestors(maps.Keys(live.Repositories))
 	var out []string
 	for p := range live.Groups {
-		if _, listed := d.Groups[p]; !listed && !occupied[p] {
+		if _, listed := d.Groups[p]; !listed && !occupied[p] && scope.Subtree(p) {
 			out = append(out, p)
 		}
 	}
