@@ -14,7 +14,6 @@ import (
 	"github.com/reposync/reposync/internal/doctor"
 	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/remote"
-	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
 )
 
@@ -172,8 +171,8 @@ func doctorScope(ios *iostreams.IOStreams, d *state.Desired, paths []string) *do
 		sc.GroupMemberGroups = sc.GroupMemberGroups || g.MemberGroups != nil
 	}
 	sc.Managed = func(live []string) (doctor.Managed, error) {
-		eff, conflicts := spec.Expand(d, live)
-		if err := conflictError(ios, conflicts, "live repositories"); err != nil {
+		eff, err := expand(ios, d, live, "live repositories")
+		if err != nil {
 			return doctor.Managed{}, err
 		}
 		var m doctor.Managed

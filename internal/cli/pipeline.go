@@ -272,9 +272,7 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 				paths = append(paths, p)
 			}
 		}
-		var conflicts spec.Diagnostics
-		eff, conflicts = spec.Expand(d, paths)
-		if err := conflictError(ios, conflicts, "live repositories"); err != nil {
+		if eff, err = expand(ios, d, paths, "live repositories"); err != nil {
 			return nil, err
 		}
 		if o.base != nil {
@@ -299,13 +297,14 @@ func ancestors(paths ...iter.Seq[string]) map[string]bool {
 	return out
 }
 
-// conflictError prints the conflicts found when a spec's policies were
-// expanded (a member with two roles, a push path with two rule bodies); they
-// make any answer ambiguous, so they are an error. against says what the
+// expand expands d's policies against the repositories paths. Conflicts
+// (a member with two roles, a push path with two rule bodies) make any
+// answer ambiguous: they are printed and an error. against says what the
 // spec was expanded against ("live repositories"), "" for its own.
-func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against string) error {
+func expand(ios *iostreams.IOStreams, d *state.Desired, paths []string, against string) (map[string]*state.EffectiveRepository, error) {
+	eff, conflicts := spec.Expand(d, paths)
 	if len(conflicts) == 0 {
-		return nil
+		return eff, nil
 	}
 	for _, c := range conflicts {
 		fmt.Fprintln(ios.ErrOut, c.String())
@@ -314,7 +313,7 @@ func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against
 	if against != "" {
 		what += " on " + against
 	}
-	return &problemsError{err: fmt.Errorf("%s (%s)", what, state.Count(len(conflicts), "conflict")), problems: diagProblems(conflicts)}
+	return nil, &problemsError{err: fmt.Errorf("%s (%s)", what, state.Count(len(conflicts), "conflict")), problems: diagProblems(conflicts)}
 }
 
 // emptyLooking lists the live groups within scope that the spec does not
