@@ -157,42 +157,26 @@ func connect(ctx context.Context, f *Factory, conn ConnOptions, o connectOptions
 	return &session{api: client, remote: remote.New(client, conn.Project, iamProject, conn.Concurrency), conn: conn, creds: creds, notices: notices}, nil
 }
 
-// liveState is what readLive read: the live state and, with a spec, the
-// desired access of every managed repository after policies were expanded
-// against the live repositories.
+// liveState is what readLive read: the live state and the desired access
+// of every managed repository after policies were expanded against the
+// live repositories.
 type liveState struct {
 	live *state.Live
 	eff  map[string]*state.EffectiveRepository
-	// baseEff is readOptions.base expanded against the live repositories.
+	// baseEff is resolved.base expanded against the live repositories.
 	baseEff map[string]*state.EffectiveRepository
 }
 
-// readOptions say what readLive reads beyond what the spec manages.
-type readOptions struct {
-	// all reads everything instead, within scope (export).
-	all bool
-	// groupDeletes: the plan may delete unlisted empty groups, so the
-	// groups that look empty are listed again with archived repositories.
-	groupDeletes bool
-	// scope restricts what is walked and read (--target, --changed-since);
-	// nil reads everything the spec manages.
-	scope *plan.Scope
-	// base is the spec at the base of --changed-since, withdrawn the
-	// grants a saved plan withdrew: the lists they managed are read too,
-	// so that what the change removed can be removed.
-	base      *state.Desired
-	withdrawn []plan.Withdrawal
-}
-
-// alsoManaged says which lists of a repository the base spec, or the
-// withdrawn grants, need read besides the spec's own.
-func (o readOptions) alsoManaged(path string) (spec.Managed, bool) {
-	if o.base != nil {
-		return spec.Manages(o.base, path)
+// alsoManaged says which lists of a repository the base spec of
+// --changed-since, or else the grants a saved plan withdrew, need read
+// besides the spec's own, so that what the change removed can be removed.
+func (r *resolved) alsoManaged(path string) (spec.Managed, bool) {
+	if r.base != nil {
+		return spec.Manages(r.base, path)
 	}
 	var m spec.Managed
 	ok := false
-	for _, w := range o.withdrawn {
+	for _, w := range r.Withdrawn {
 		if a := w.Address; a.Object == plan.ObjectRepository && a.Name == path {
 			ok = true
 			m.Members = m.Members || a.Entry == plan.EntryMember
@@ -203,85 +187,77 @@ func (o readOptions) alsoManaged(path string) (spec.Managed, bool) {
 	return m, ok
 }
 
-// readLive walks the project tree and reads what d manages: the managed
-// repositories' lists, the listed groups' member groups, the Git
-// authorizations when d lists any. A spec that conflicts with itself on
-// live repositories is an error, its conflicts printed.
-func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, o readOptions) (ls *liveState, err error) {
+// readLive walks the project tree and reads what d manages within r.Scope
+// (nil: everything): the managed repositories' lists, the listed groups'
+// member groups, the Git authorizations when d lists any. A spec that
+// conflicts with itself on live repositories is an error, its conflicts
+// printed.
+func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r *resolved) (ls *liveState, err error) {
 	defer func() {
 		if err != nil && ctx.Err() != nil {
 			err = stoppedError(ctx, "while reading the live state; nothing was changed")
 		}
 	}()
 	defer startReadMeter(ios, s)()
-	// The lists of each repository are read as the walk finds it: for a
-	// plan, those the spec manages for it (spec.Manages, which agrees with
-	// spec.Expand below); for export, every list. A full plan checks the
-	// territory too: an unlisted repository's lists, and the member groups
-	// of an unlisted group, are read to show its grants.
-	full := o.scope == nil
+	// The lists of each repository are read as the walk finds it: those the
+	// spec manages for it (spec.Manages, which agrees with expand below). A
+	// full plan checks the territory too: an unlisted repository's lists,
+	// and the member groups of an unlisted group, are read to show its
+	// grants.
+	full := r.Scope == nil
 	// The groups that hold a listed group or repository are needed where
 	// they are, so never unlisted.
 	holds := ancestors(maps.Keys(d.Groups), maps.Keys(d.Repositories))
 	req := remote.WalkRequest{
 		Lists: func(p string) (remote.RepoRead, bool) {
 			m, ok := spec.Manages(d, p)
-			if b, also := o.alsoManaged(p); also {
+			if b, also := r.alsoManaged(p); also {
 				ok, m = true, spec.Managed{Members: m.Members || b.Members, MemberGroups: m.MemberGroups || b.MemberGroups, PushRules: m.PushRules || b.PushRules}
 			}
 			rr := remote.RepoRead{Path: p, Members: m.Members, MemberGroups: m.MemberGroups, PushRules: m.PushRules,
 				All: full && d.UnlistedRepository(p, ok)}
-			return rr, (ok || rr.All) && o.scope.Repo(p)
+			return rr, (ok || rr.All) && r.Scope.Repo(p)
 		},
-		Groups: func(p string) bool { _, listed := d.Groups[p]; return listed && o.scope.Group(p) },
+		Groups: func(p string) bool { _, listed := d.Groups[p]; return listed && r.Scope.Group(p) },
 		ShowGroups: func(p string) bool {
 			_, listed := d.Groups[p]
 			return full && !listed && !holds[p] && d.ManagesGroup(p) && !d.GroupOutOfScope(p)
 		},
+		GitAuths: d.GitAuths != nil && r.Scope.Auths(),
 	}
 	for p := range d.Groups {
-		req.MemberGroups = req.MemberGroups || o.scope.Group(p)
+		req.MemberGroups = req.MemberGroups || r.Scope.Group(p)
 	}
-	if o.scope != nil {
-		req.Reach = o.scope.Reaches
+	if r.Scope != nil {
+		req.Reach = r.Scope.Reaches
 	}
-	if o.all {
-		req = remote.WalkRequest{Lists: func(p string) (remote.RepoRead, bool) { return remote.AllLists(p), o.scope.Repo(p) },
-			Groups: o.scope.Group, Reach: req.Reach}
-		if o.scope != nil {
-			// Entries to paste (export --target): names, no ids to pin.
-			req.Lists = func(p string) (remote.RepoRead, bool) { return remote.RepoRead{Path: p, All: true}, o.scope.Repo(p) }
-			req.Groups, req.ShowGroups = nil, o.scope.Group
-		}
-	}
-	req.GitAuths = (o.all || d.GitAuths != nil) && o.scope.Auths()
 	live, err := s.remote.Walk(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	var eff, baseEff map[string]*state.EffectiveRepository
-	if !o.all {
-		if o.groupDeletes && d.Groups != nil {
-			if err := s.remote.FindArchived(ctx, live, emptyLooking(d, live, o.scope)); err != nil {
-				return nil, err
-			}
-		}
-		paths := make([]string, 0, len(live.Repositories))
-		for p, r := range live.Repositories {
-			if !r.Archived {
-				paths = append(paths, p)
-			}
-		}
-		if eff, err = expand(ios, d, paths, "live repositories"); err != nil {
+	if r.Prune && r.AllowDeleteGroups && d.Groups != nil {
+		// The plan may delete unlisted empty groups: those that look empty
+		// are listed again with archived repositories.
+		if err := s.remote.FindArchived(ctx, live, emptyLooking(d, live, r.Scope)); err != nil {
 			return nil, err
 		}
-		if o.base != nil {
-			// The base's own conflicts on these repositories were its
-			// review's problem: the first source wins, as in Expand.
-			baseEff, _ = spec.Expand(o.base, paths)
+	}
+	paths := make([]string, 0, len(live.Repositories))
+	for p, repo := range live.Repositories {
+		if !repo.Archived {
+			paths = append(paths, p)
 		}
 	}
-	return &liveState{live: live, eff: eff, baseEff: baseEff}, nil
+	ls = &liveState{live: live}
+	if ls.eff, err = expand(ios, d, paths, "live repositories"); err != nil {
+		return nil, err
+	}
+	if r.base != nil {
+		// The base's own conflicts on these repositories were its review's
+		// problem: the first source wins, as in Expand.
+		ls.baseEff, _ = spec.Expand(r.base, paths)
+	}
+	return ls, nil
 }
 
 // ancestors are the groups above any of paths.
@@ -352,7 +328,7 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		id, err := s.api.CallerIdentity(ctx)
 		who <- func(live *state.Live) (*state.LiveUser, error) { return callerIdentity(id, err, live) }
 	}()
-	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.Prune && r.AllowDeleteGroups, scope: r.Scope, base: r.base, withdrawn: r.Withdrawn})
+	ls, err := readLive(ctx, ios, s, d, r)
 	if err != nil {
 		return nil, err
 	}
