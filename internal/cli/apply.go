@@ -168,7 +168,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 // against the state apply is about to change: a saved plan's refusals are
 // what the reviewer saw — and asks for confirmation unless --yes.
 func (run *planRun) guard(ctx context.Context, o *ApplyOptions, p *plan.Plan) error {
-	violations := plan.Check(p, run.res.live, guardrails(run.r, run.res.caller, o.Getenv))
+	violations := plan.Check(p, run.res.live, run.guardrails(run.res.caller))
 	if len(violations) > 0 {
 		fmt.Fprintln(o.IO.ErrOut, "\nRefusing to apply; nothing was changed:")
 		for _, v := range violations {
@@ -189,7 +189,7 @@ func (run *planRun) guard(ctx context.Context, o *ApplyOptions, p *plan.Plan) er
 	}
 	// Someone may have changed the live state while the question was open:
 	// read again what the plan read, and refuse if it moved.
-	again, err := makePlan(ctx, o.IO, run.s, run.d, &run.r, run.origin, o.Getenv)
+	again, err := run.makePlan(ctx)
 	if err != nil {
 		return err
 	}

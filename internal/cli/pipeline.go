@@ -319,7 +319,8 @@ type planResult struct {
 // the spec came from (recordOrigin) and evaluates the guardrails, so the
 // plan says what apply would refuse. Problems (names that cannot be
 // resolved, impossible requests) are printed and make it fail.
-func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r *resolved, origin *specOrigin, getenv func(string) string) (*planResult, error) {
+func (run *planRun) makePlan(ctx context.Context) (*planResult, error) {
+	ios, s, d, r := run.IO, run.s, run.d, &run.r
 	// Who runs reposync matters only to a plan with changes, but is asked
 	// while the live state is read, in its own idle budget, so that such a
 	// plan does not wait one more round trip for it.
@@ -361,8 +362,8 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 			return nil, err
 		}
 	}
-	recordOrigin(p, origin)
-	p.Refusals = plan.Check(p, ls.live, guardrails(*r, res.caller, getenv))
+	recordOrigin(p, run.origin)
+	p.Refusals = plan.Check(p, ls.live, run.guardrails(res.caller))
 	return res, nil
 }
 
@@ -410,12 +411,9 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, run.IO, s, d, &r, run.origin, run.Getenv)
-	if err != nil {
-		return err
-	}
-	run.d, run.r, run.s, run.res = d, r, s, res
-	return nil
+	run.d, run.r, run.s = d, r, s
+	run.res, err = run.makePlan(ctx)
+	return err
 }
 
 // stale prints how a plan differs from a fresh one of the same spec (the
@@ -448,9 +446,10 @@ func (run *planRun) stale(old, fresh *plan.Plan) int {
 
 // guardrails are the limits a plan is checked against, from the resolved
 // settings and flags.
-func guardrails(r resolved, caller *state.LiveUser, getenv func(string) string) plan.Guardrails {
+func (run *planRun) guardrails(caller *state.LiveUser) plan.Guardrails {
+	r := &run.r
 	return plan.Guardrails{MaxDeletes: r.maxDeletes, MinAdmins: r.minAdmins, Prune: r.Prune, AllowDeleteGroups: r.AllowDeleteGroups,
-		Caller: caller, HasSecret: func(name string) bool { return getenv(name) != "" }}
+		Caller: caller, HasSecret: func(name string) bool { return run.Getenv(name) != "" }}
 }
 
 // callerIdentity is the live user reposync runs as, from the answer of
