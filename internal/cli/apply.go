@@ -125,8 +125,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	run := &planRun{Factory: o.Factory, origin: originOf(ctx, tree, paths)}
 	err := run.prepare(ctx, o.Conn, o.Changes, func(r *resolved) error {
 		if saved != nil {
-			var err error
-			if *r, err = savedFlags(saved, o.Changes, *r); err != nil {
+			if err := savedFlags(saved, o.Changes, r); err != nil {
 				return err
 			}
 			if saved.Context.Dirty {
@@ -278,27 +277,27 @@ func savedSpecPaths(ctx context.Context, saved *plan.Plan, planFile string) ([]s
 // savedFlags takes the change flags a saved plan was made with: what was
 // reviewed is what runs. A flag given now that says otherwise is an error,
 // not a silent override.
-func savedFlags(saved *plan.Plan, now ChangeOptions, r resolved) (resolved, error) {
+func savedFlags(saved *plan.Plan, now ChangeOptions, r *resolved) error {
 	c := saved.Context
 	conflict := func(flag string, was bool) error {
 		return fmt.Errorf("the saved plan was made with --%s=%t; drop --%s or make a new plan", flag, was, flag)
 	}
 	if now.PruneSet && now.Prune != c.Prune {
-		return r, conflict("prune", c.Prune)
+		return conflict("prune", c.Prune)
 	}
 	if now.AllowDeleteGroups && !c.AllowDeleteGroups {
-		return r, conflict("allow-delete-groups", false)
+		return conflict("allow-delete-groups", false)
 	}
 	if now.RotateSecrets && !c.RotateSecrets {
-		return r, conflict("rotate-secrets", false)
+		return conflict("rotate-secrets", false)
 	}
 	if len(now.Targets) > 0 || now.ChangedSince != "" {
-		return r, fmt.Errorf("the saved plan says what it covers; drop --target and --changed-since, or make a new plan")
+		return fmt.Errorf("the saved plan says what it covers; drop --target and --changed-since, or make a new plan")
 	}
 	r.Prune, r.AllowDeleteGroups, r.RotateSecrets = c.Prune, c.AllowDeleteGroups, c.RotateSecrets
 	r.Scope = c.Scope
 	r.Withdrawn = plan.WithdrawalsOf(saved) // what the reviewed change removed from the spec
-	return r, nil
+	return nil
 }
 
 // confirm asks question on the terminal; any answer but "yes" is the error
