@@ -23,10 +23,6 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// The pipeline every command that reads the cloud shares: load the spec,
-// connect, read the live state the spec needs (readLive), diff it
-// (makePlan). Commands differ only in what they do with the result.
-
 // loadSpec loads and validates the spec, printing every diagnostic; when
 // the spec is invalid it returns a silent exit error (the diagnostics said
 // it all) that carries them (problemsError).
