@@ -40,17 +40,16 @@ func changedScope(ctx context.Context, ios *iostreams.IOStreams, origin *specOri
 		// Never an option to the git commands below.
 		return fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
 	}
-	// One git process when ref is fine: merge-base also fails (128) for a
-	// revision it cannot find, and only then is the revision looked at.
-	if _, err := runGit(ctx, t.top, "merge-base", "--is-ancestor", ref, "HEAD"); err != nil {
+	rev, err := runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
+	if err != nil {
+		if shallow, _ := runGit(ctx, t.top, "rev-parse", "--is-shallow-repository"); shallow == "true" {
+			return fmt.Errorf("--changed-since %s: that revision is not in this shallow clone; fetch the history it needs (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)", ref)
+		}
+		return fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
+	}
+	if _, err := runGit(ctx, t.top, "merge-base", "--is-ancestor", rev, "HEAD"); err != nil {
 		if ee, ok := errors.AsType[*exec.ExitError](err); ok && ee.ExitCode() == 1 {
 			return fmt.Errorf("--changed-since %s: that revision is not an ancestor of HEAD; compare with the merge base instead, e.g. --changed-since $(git merge-base origin/main HEAD)", ref)
-		}
-		if _, verr := runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); verr != nil {
-			if shallow, _ := runGit(ctx, t.top, "rev-parse", "--is-shallow-repository"); shallow == "true" {
-				return fmt.Errorf("--changed-since %s: that revision is not in this shallow clone; fetch the history it needs (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)", ref)
-			}
-			return fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
 		}
 		return fmt.Errorf("--changed-since %s: %w", ref, err)
 	}
@@ -72,10 +71,6 @@ func changedScope(ctx context.Context, ios *iostreams.IOStreams, origin *specOri
 	case old == nil:
 		note = fmt.Sprintf("the spec at %s does not load, so the change cannot be bounded: planning everything", ref)
 	default:
-		rev, err := runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
-		if err != nil {
-			return fmt.Errorf("--changed-since %s: %w", ref, err)
-		}
 		if r.Scope, note, err = compareSpecs(old, now, ref); err != nil {
 			return err
 		}
