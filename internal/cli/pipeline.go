@@ -238,12 +238,7 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 			return nil, err
 		}
 	}
-	paths := make([]string, 0, len(live.Repositories))
-	for p, repo := range live.Repositories {
-		if !repo.Archived {
-			paths = append(paths, p)
-		}
-	}
+	paths := slices.DeleteFunc(slices.Collect(maps.Keys(live.Repositories)), func(p string) bool { return live.Repositories[p].Archived })
 	ls = &liveState{live: live}
 	if ls.eff, err = expand(ios, d, paths, "live repositories"); err != nil {
 		return nil, err
