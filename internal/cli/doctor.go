@@ -2,10 +2,9 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -130,7 +129,7 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 		WriteProbe: o.WriteProbe, ToolVersion: Version,
 	}
 	if o.WriteProbe != "" {
-		opts.ProbeSuffix = randomSuffix()
+		opts.ProbeSuffix = fmt.Sprintf("%08x", rand.Uint32()) // so two probes never share a path
 	}
 	if d != nil {
 		opts.Spec = doctorScope(o.IO, d, o.Paths)
@@ -189,11 +188,4 @@ func doctorScope(ios *iostreams.IOStreams, d *state.Desired, paths []string) *do
 		return m, nil
 	}
 	return sc
-}
-
-// randomSuffix is 8 random hex characters, so two probes never share a path.
-func randomSuffix() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
