@@ -275,14 +275,13 @@ func scopePatterns(sc *state.FileScope) string {
 }
 
 // same reports whether two spec values are equal in every exported field
-// except where they were written (state.Source), so moving an entry, or
-// editing the line above it, changes nothing — while a field added to the
-// state later takes part without anyone remembering to list it here. nil
-// and empty stay apart ("not managed" and "managed, and empty" differ);
-// slices keep their order, so a reordered list counts as changed: that
-// reads a little more, never less. It walks both values at once and builds
-// nothing: comparing two specs of 10 000 repositories through a canonical
-// JSON form of each value took 0.34 s and 216 MB.
+// but where they were written (state.Source), so moving an entry, or
+// editing the line above it, changes nothing, while a field added to the
+// state later takes part without being listed here. nil and empty differ
+// ("not managed" and "managed, and empty"); a reordered slice counts as
+// changed, which reads a little more, never less. It walks both values at
+// once and builds nothing: a canonical JSON form of two specs of 10 000
+// repositories took 0.34 s and 216 MB.
 func same(a, b any) bool { return sameValue(reflect.ValueOf(a), reflect.ValueOf(b)) }
 
 var sourceType = reflect.TypeFor[state.Source]()
