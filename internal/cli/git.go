@@ -54,9 +54,6 @@ func (e *gitError) Unwrap() error { return e.err }
 // findGitTree returns the work tree that holds dir, or nil when dir is
 // not in one (or git is not installed: specs need not live in Git).
 func findGitTree(ctx context.Context, dir string) *gitTree {
-	if _, err := exec.LookPath("git"); err != nil {
-		return nil
-	}
 	top, err := runGit(ctx, dir, "rev-parse", "--show-toplevel")
 	if err != nil || top == "" {
 		return nil
