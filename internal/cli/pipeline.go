@@ -530,12 +530,12 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 }
 
 // sourceLinker links a source (relative to the repository root) to its
-// line at the plan's commit, or at rev for a line the change removed, when
+// line at the spec's commit, or at rev for a line the change removed, when
 // the CI (GitHub Actions, GitLab CI) tells where the repository is hosted.
 // A plan of uncommitted files gets no links: the lines at the commit are
 // not the lines planned.
-func sourceLinker(getenv func(string) string, c plan.Context) func(src, rev string) string {
-	if c.Root != "git" || c.Commit == "" || c.Dirty {
+func sourceLinker(getenv func(string) string, origin *specOrigin) func(src, rev string) string {
+	if origin.rels == nil || origin.tree.commit == "" || origin.dirty {
 		return nil
 	}
 	var base string
@@ -556,7 +556,7 @@ func sourceLinker(getenv func(string) string, c plan.Context) func(src, rev stri
 		for j, s := range segs {
 			segs[j] = url.PathEscape(s)
 		}
-		return base + url.PathEscape(cmp.Or(rev, c.Commit)) + "/" + strings.Join(segs, "/") + "#L" + src[i+1:]
+		return base + url.PathEscape(cmp.Or(rev, origin.tree.commit)) + "/" + strings.Join(segs, "/") + "#L" + src[i+1:]
 	}
 }
 
