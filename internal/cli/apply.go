@@ -205,8 +205,7 @@ func (run *planRun) apply(ctx context.Context, o *ApplyOptions, p *plan.Plan) er
 	cctx, stopConfirm := context.WithCancel(ctx)
 	defer stopConfirm()
 	conf := startConfirm(cctx, run, p)
-	prog := newProgress(o.IO, o.Now)
-	prog.confirmed = conf.progress
+	prog := newProgress(o.IO, o.Now, conf.progress)
 	secret := func(name string) (string, bool) { v := o.Getenv(name); return v, v != "" }
 	rep := apply.Run(ctx, p, run.s.remote.NewWriter(secret), apply.Options{Concurrency: run.s.conn.Concurrency, FailFast: o.FailFast,
 		OnProgress: prog.update, OnSettled: conf.settled, Grace: interruptGrace})

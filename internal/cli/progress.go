@@ -26,8 +26,8 @@ type progress struct {
 	drawn     bool
 }
 
-func newProgress(ios *iostreams.IOStreams, now func() time.Time) *progress {
-	return &progress{ios: ios, now: now, start: now(), tty: ios.ProgressEnabled()}
+func newProgress(ios *iostreams.IOStreams, now func() time.Time, confirmed func() (read, queued int64)) *progress {
+	return &progress{confirmed: confirmed, ios: ios, now: now, start: now(), tty: ios.ProgressEnabled()}
 }
 
 func (p *progress) update(pr apply.Progress) {
