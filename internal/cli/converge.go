@@ -122,11 +122,7 @@ func (c *confirmer) finish(ctx context.Context, rep *apply.Report) error {
 	}
 	live := c.live
 	if c.tree {
-		var reach func(string) bool
-		if c.run.r.Scope != nil {
-			reach = c.run.r.Scope.Reaches
-		}
-		walked, err := c.run.s.remote.Walk(ctx, remote.WalkRequest{Reach: reach})
+		walked, err := c.run.s.remote.Walk(ctx, remote.WalkRequest{Reach: c.run.r.Scope.Reaches})
 		if err != nil {
 			return err
 		}

@@ -219,13 +219,11 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 			_, listed := d.Groups[p]
 			return full && !listed && !holds[p] && d.ManagesGroup(p) && !d.GroupOutOfScope(p)
 		},
+		Reach:    r.Scope.Reaches, // a nil scope reaches everything
 		GitAuths: d.GitAuths != nil && r.Scope.Auths(),
 	}
 	for p := range d.Groups {
 		req.MemberGroups = req.MemberGroups || r.Scope.Group(p)
-	}
-	if r.Scope != nil {
-		req.Reach = r.Scope.Reaches
 	}
 	live, err := s.remote.Walk(ctx, req)
 	if err != nil {
