@@ -80,12 +80,12 @@ func changedScope(ctx context.Context, ios *iostreams.IOStreams, origin *specOri
 	return nil
 }
 
-// specAt loads the spec as it was at ref: the files below rels (relative
-// to the work tree's top) are read from `git archive` into memory and loaded
-// from there (writing hundreds of files to a temporary directory and reading
-// them back cost more than loading them), parsing only the files cache does
-// not hold already. existed is false when none of rels existed at ref; nil
-// without an error: the spec at ref does not load.
+// specAt loads the spec as it was at ref: the files below rels (from the
+// work tree's top) are read from `git archive` into memory — hundreds of
+// files written to a temporary directory and read back cost more than the
+// load — and only those cache does not hold are parsed. existed is false
+// when none of rels existed at ref; d is nil without an error when the spec
+// at ref does not load.
 func specAt(ctx context.Context, t *gitTree, ref string, rels []string, cache *spec.Cache) (d *state.Desired, existed bool, err error) {
 	// Only the paths that existed then: git archive refuses a pathspec
 	// that matches nothing.

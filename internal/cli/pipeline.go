@@ -183,11 +183,13 @@ func (r *resolved) alsoManaged(path string) (spec.Managed, bool) {
 	return m, ok
 }
 
-// readLive walks the project tree and reads what d manages within r.Scope
-// (nil: everything): the managed repositories' lists, the listed groups'
-// member groups, the Git authorizations when d lists any. A spec that
-// conflicts with itself on live repositories is an error, its conflicts
-// printed.
+// readLive walks the project tree within r.Scope (nil: everything) and
+// reads, as the walk finds them, the lists d manages of each repository
+// (spec.Manages, which agrees with expand below), the listed groups' member
+// groups and the Git authorizations when d lists any; a full plan also
+// reads the territory (an unlisted repository's lists, an unlisted group's
+// member groups) to show its grants. A spec that conflicts with itself on
+// live repositories is an error, its conflicts printed.
 func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r *resolved) (ls *liveState, err error) {
 	defer func() {
 		if err != nil && ctx.Err() != nil {
@@ -195,11 +197,6 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		}
 	}()
 	defer startReadMeter(ios, s)()
-	// The lists of each repository are read as the walk finds it: those the
-	// spec manages for it (spec.Manages, which agrees with expand below). A
-	// full plan checks the territory too: an unlisted repository's lists,
-	// and the member groups of an unlisted group, are read to show its
-	// grants.
 	full := r.Scope == nil
 	// The groups that hold a listed group or repository are needed where
 	// they are, so never unlisted.
@@ -406,9 +403,8 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 }
 
 // stale prints how a plan differs from a fresh one of the same spec (the
-// spec digest, the project, every live object fingerprint it recorded, its
-// changes) and returns how many differences there are: 0 means it still
-// holds.
+// project, the spec digest, each live object it recorded, its changes) and
+// returns the number of differences: 0 means it still holds.
 func (run *planRun) stale(old, fresh *plan.Plan) int {
 	var diffs []string
 	if project := run.s.conn.Project; old.Project != project {
@@ -495,12 +491,11 @@ targets:
 	return out
 }
 
-// recordOrigin writes into p.Context where the spec came from — its paths
-// relative to the Git work tree's top (or to the working directory outside
-// Git), the commit and whether the spec had uncommitted changes — and
-// makes every change's source relative to that top, so that a saved plan
-// can be applied from anywhere in the checkout and a reviewer's link points
-// at the right line.
+// recordOrigin writes into p.Context where the spec came from (its paths
+// from the Git work tree's top, or as given outside Git; the commit; whether
+// it had uncommitted changes) and makes every change's source relative to
+// that top: a saved plan applies from anywhere in the checkout, and a
+// reviewer's link points at the right line.
 func recordOrigin(p *plan.Plan, origin *specOrigin) {
 	defer func() { p.ChangesDigest = plan.ChangesDigest(p) }()
 	t := origin.tree
@@ -527,11 +522,10 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 	}
 }
 
-// sourceLinker links a source (relative to the repository root) to its
-// line at the spec's commit, or at rev for a line the change removed, when
-// the CI (GitHub Actions, GitLab CI) tells where the repository is hosted.
-// A plan of uncommitted files gets no links: the lines at the commit are
-// not the lines planned.
+// sourceLinker links a source (relative to the repository root) to its line
+// at the spec's commit, or at rev for a line the change removed, when the CI
+// (GitHub Actions, GitLab CI) says where the repository is hosted; none for
+// uncommitted files, whose lines at the commit are not the lines planned.
 func sourceLinker(getenv func(string) string, origin *specOrigin) func(src, rev string) string {
 	if origin.rels == nil || origin.tree.commit == "" || origin.dirty {
 		return nil

@@ -90,11 +90,10 @@ var meterTicks = func(d time.Duration) (<-chan time.Time, func()) {
 	return t.C, t.Stop
 }
 
-// readMeter shows the progress of reading the live state on standard
-// error: reads done of those expected (the walk adds to them as it finds
-// groups) and the time left. A terminal gets a line redrawn in place,
-// anything else a line every few seconds, so a CI log shows the job is
-// alive.
+// readMeter shows on standard error the progress of reading the live state:
+// reads done of those expected (the walk adds to them as it finds groups)
+// and the time left, redrawn in place on a terminal, else a line every few
+// seconds so that a CI log shows the job is alive.
 type readMeter struct {
 	ios *iostreams.IOStreams
 	// counts are the reads so far (remote.Progress.Counts).
