@@ -20,17 +20,16 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// changedScope applies --changed-since ref to r: it compares the spec at ref
-// with the spec now — both loaded and validated in full, never a diff of
-// text — and narrows r.Scope to what the change touches: repositories whose
-// entry changed, appeared or disappeared; every repository a changed policy
-// matched before or after; groups whose entry changed; the Git
-// authorizations when one changed. A change whose reach cannot be bounded
-// (settings, pins, the project, a section appearing or disappearing) leaves
-// a nil scope — a plan of everything. r.base is the spec at ref (nil when it
-// did not exist or does not load) and r.baseRev the commit ref names: what
-// the change removed from the spec is planned as removals
-// (plan.Withdrawals). What it plans is said on ios.
+// changedScope applies --changed-since ref to r, saying on ios what it
+// plans: it compares the spec at ref with the spec now — both loaded and
+// validated in full, never a diff of text — and narrows r.Scope to what the
+// change touches (compareSpecs): the repositories and groups whose entry
+// changed, appeared or disappeared, every repository a changed policy or
+// scope selected before or after, the Git authorizations when one changed;
+// nil, a plan of everything, when its reach cannot be bounded (settings,
+// pins, the project, a section appearing or disappearing). r.base is the
+// spec at ref (nil when it did not exist or does not load) and r.baseRev its
+// commit: what the change removed is planned as removals (plan.Withdrawals).
 func changedScope(ctx context.Context, ios *iostreams.IOStreams, origin *specOrigin, now *state.Desired, ref string, cache *spec.Cache, r *resolved) error {
 	t := origin.tree
 	if t == nil {
@@ -239,10 +238,9 @@ func scopeRule(sc *state.FileScope) string {
 	return scopePatterns(sc) + "\x01" + string(sc.MaxRole)
 }
 
-// policyScope names the scope a policy is cut to (the patterns of its
-// file's scope), "" without one. A policy whose scope changed —
-// its file's scope edited, or the policy moved to another file — selects
-// other repositories even when its own entry is the same.
+// policyScope names the scope a policy is cut to (its file's scope's
+// patterns), "" without one: a policy whose file's scope changed, or that
+// moved to another file, selects other repositories with the same entry.
 func policyScope(d *state.Desired, pol *state.Policy) string {
 	if pol == nil {
 		return ""
