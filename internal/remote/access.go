@@ -19,42 +19,24 @@ import (
 // member and push rule lists carry names and ids themselves; only the
 // project's member setting, which says the members CodeArts syncs.
 
-// NotFoundError says that a repository asked about is not in the project.
-type NotFoundError struct {
-	Path    string
-	Project string
-	// Missing is the first group of the path the project does not have,
-	// "" when the groups exist and the repository does not.
-	Missing string
-	// Near is a did-you-mean among the paths at the level that failed
-	// (state.DidYouMean), "" without one.
-	Near string
-}
-
-func (e *NotFoundError) Error() string {
-	if e.Missing != "" {
-		return fmt.Sprintf("repository %s is not in project %s: it has no group %s%s", e.Path, e.Project, e.Missing, e.Near)
-	}
-	return fmt.Sprintf("repository %s is not in project %s (archived repositories are not listed)%s", e.Path, e.Project, e.Near)
-}
-
 // WalkTo reads the part of the project tree on the way to one repository:
 // the project's top level and each group on the path, one listing each.
-// The repository is in the result, without its details.
+// The repository is in the result, without its details; when it is not in
+// the project, the error names the first group missing, if any, with a
+// did-you-mean among the paths at the level that failed.
 func (c *Client) WalkTo(ctx context.Context, repoPath string) (*state.Live, error) {
 	live, err := c.Walk(ctx, WalkRequest{Reach: func(group string) bool { return strings.HasPrefix(repoPath, group+"/") }})
-	if err != nil {
-		return nil, err
+	if err != nil || live.Repositories[repoPath] != nil {
+		return live, err
 	}
-	if live.Repositories[repoPath] == nil {
-		for p := state.ParentPath(repoPath); p != ""; p = state.ParentPath(p) {
-			if live.Groups[p] == nil && (state.ParentPath(p) == "" || live.Groups[state.ParentPath(p)] != nil) {
-				return nil, &NotFoundError{Path: repoPath, Project: c.project, Missing: p, Near: state.DidYouMean(p, slices.Sorted(maps.Keys(live.Groups)))}
-			}
+	for p := state.ParentPath(repoPath); p != ""; p = state.ParentPath(p) {
+		if live.Groups[p] == nil && (state.ParentPath(p) == "" || live.Groups[state.ParentPath(p)] != nil) {
+			return nil, fmt.Errorf("repository %s is not in project %s: it has no group %s%s", repoPath, c.project, p,
+				state.DidYouMean(p, slices.Sorted(maps.Keys(live.Groups))))
 		}
-		return nil, &NotFoundError{Path: repoPath, Project: c.project, Near: state.DidYouMean(repoPath, slices.Sorted(maps.Keys(live.Repositories)))}
 	}
-	return live, nil
+	return nil, fmt.Errorf("repository %s is not in project %s (archived repositories are not listed)%s", repoPath, c.project,
+		state.DidYouMean(repoPath, slices.Sorted(maps.Keys(live.Repositories))))
 }
 
 // AccessRequest says which repositories an access question is about.
