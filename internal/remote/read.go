@@ -643,7 +643,7 @@ func (rd *reading) fill() {
 		live.MemberGroups[t.Name] = m
 	}
 	if rd.setting {
-		rd.c.remember(rd.roles)
+		rd.c.setting.Store(new(rd.roles))
 	}
 
 	// Groups.

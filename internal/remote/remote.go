@@ -9,7 +9,6 @@
 package remote
 
 import (
-	"sync"
 	"sync/atomic"
 
 	"github.com/reposync/reposync/internal/api"
@@ -23,24 +22,18 @@ type Client struct {
 	iamProject  string // IAM project id, for ServiceStage
 	concurrency int
 	progress    atomic.Pointer[Progress] // counts the reads of Walk and Read; nil: none
-
-	mu      sync.Mutex
-	setting api.ProjectMemberSetting // the project's member setting the walk read
+	// setting is the project's member setting the walk read last (the roles
+	// it syncs, their ids), for the writes and the reads that follow it (a
+	// Reader reads no lookup).
+	setting atomic.Pointer[api.ProjectMemberSetting]
 }
 
-// remember keeps the project's member setting the walk read (the roles it
-// syncs, their ids) for the writes and the reads that follow it (a Reader
-// reads no lookup).
-func (c *Client) remember(setting api.ProjectMemberSetting) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.setting = setting
-}
-
+// memberSetting is the member setting the walk read last; zero before one.
 func (c *Client) memberSetting() api.ProjectMemberSetting {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.setting
+	if s := c.setting.Load(); s != nil {
+		return *s
+	}
+	return api.ProjectMemberSetting{}
 }
 
 // projectRoles are the project roles a member setting lists, by name.
