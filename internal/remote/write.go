@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/reposync/reposync/internal/api"
@@ -35,11 +36,7 @@ func (c *Client) NewWriter(secret func(name string) (string, bool)) *Writer {
 type Partial map[plan.Address]error
 
 func (p Partial) Error() string {
-	addrs := make([]plan.Address, 0, len(p))
-	for a := range p {
-		addrs = append(addrs, a)
-	}
-	sort.Slice(addrs, func(i, j int) bool { return addrs[i].Less(addrs[j]) })
+	addrs := slices.SortedFunc(maps.Keys(p), plan.Address.Compare)
 	if len(addrs) == 1 {
 		return fmt.Sprintf("%s: %v", addrs[0], p[addrs[0]])
 	}

@@ -185,8 +185,8 @@ func (w *Writer) prunePushRules(ctx context.Context, changes []plan.Change) erro
 		}
 	}
 	if err := w.deletePushRules(ctx, del); err != nil {
-		var p Partial
-		if !errors.As(err, &p) {
+		p, ok := errors.AsType[Partial](err)
+		if !ok {
 			p = failEach(del, err)
 		}
 		maps.Copy(failed, p)
