@@ -663,7 +663,7 @@ func (rd *reading) fill() {
 }
 
 // fillRepository turns one repository's reads into state (fillMembers,
-// fillPushRules); sync is the project's member setting, which says the
+// livePushRule); sync is the project's member setting, which says the
 // project roles CodeArts syncs into every repository.
 //
 // Only the lists named by lists are replaced; a list not read keeps what it
@@ -686,7 +686,10 @@ func fillRepository(r *state.LiveRepository, d repoDetail, lists repoLists, live
 		r.MemberGroups = sortedNames(d.groups, func(m api.RepositoryUserGroup) string { return m.UserGroupName })
 	}
 	if lists&listRules != 0 {
-		fillPushRules(r, d, live)
+		r.PushRules = map[string]state.LivePushRule{}
+		for _, p := range d.rules {
+			r.PushRules[p.Path] = livePushRule(p, live.Roles)
+		}
 	}
 }
 
@@ -755,29 +758,26 @@ func inheritedFrom(lm *state.LiveMember, m api.RepositoryMember, live *state.Liv
 	}
 }
 
-// fillPushRules reads the push rules of d into r.
-func fillPushRules(r *state.LiveRepository, d repoDetail, live *state.Live) {
-	r.PushRules = map[string]state.LivePushRule{}
-	for _, p := range d.rules {
-		// A rule without a push action is disabled.
-		rule := state.LivePushRule{ID: p.ID, Path: p.Path, Disabled: true}
-		for _, a := range p.Actions {
-			if a.Action != "push" && a.Action != "" {
-				continue
-			}
-			rule.Disabled = !a.Enable
-			for _, u := range a.Users {
-				rule.Users = append(rule.Users, state.LiveUser{Name: u.Name, ID: u.ID, IAMID: u.Username})
-			}
-			for _, t := range a.UserTeams {
-				rule.MemberGroups = append(rule.MemberGroups, state.LiveMemberGroup{Name: t.Name, TeamID: t.ID})
-			}
-			for _, ro := range a.Roles {
-				rule.Roles = append(rule.Roles, state.LiveRole{Name: ro.Name, ID: projectRoleID(live.Roles, ro)})
-			}
+// livePushRule is a push rule as read, its roles with their project role
+// ids (projectRoleID). A rule without a push action is disabled.
+func livePushRule(p api.FilePushPermission, roles map[string]state.LiveRole) state.LivePushRule {
+	rule := state.LivePushRule{ID: p.ID, Path: p.Path, Disabled: true}
+	for _, a := range p.Actions {
+		if a.Action != "push" && a.Action != "" {
+			continue
 		}
-		r.PushRules[p.Path] = rule
+		rule.Disabled = !a.Enable
+		for _, u := range a.Users {
+			rule.Users = append(rule.Users, state.LiveUser{Name: u.Name, ID: u.ID, IAMID: u.Username})
+		}
+		for _, t := range a.UserTeams {
+			rule.MemberGroups = append(rule.MemberGroups, state.LiveMemberGroup{Name: t.Name, TeamID: t.ID})
+		}
+		for _, ro := range a.Roles {
+			rule.Roles = append(rule.Roles, state.LiveRole{Name: ro.Name, ID: projectRoleID(roles, ro)})
+		}
 	}
+	return rule
 }
 
 // projectRoleID is the project role id of a role a push rule names. Whether

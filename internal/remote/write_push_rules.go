@@ -114,38 +114,18 @@ func (w *Writer) recreatePushRule(ctx context.Context, c plan.Change, was api.Fi
 		return nil
 	}
 	back := create
-	back.Target.PushUserIDs, back.Target.PushTeamIDs, back.Target.PushRoleIDs = ruleGrants(was, roles)
+	back.Target.PushUserIDs, back.Target.PushTeamIDs, back.Target.PushRoleIDs = livePushRule(was, roles).GrantIDs()
 	if rerr := w.createPushRule(ctx, back); rerr != nil {
 		return fmt.Errorf("rule %s was deleted but not created again, so the path is unrestricted until the next apply: %w (creating it as it was failed too: %v)", c.Address.Key, err, rerr)
 	}
 	return fmt.Errorf("creating rule %s again with the planned grants failed, so it was created again as it was: %w", c.Address.Key, err)
 }
 
-// ruleGrants are a rule's push grants as the ids a request takes: numeric
-// user ids, integer member-group ids, project role ids (projectRoleID).
-func ruleGrants(r api.FilePushPermission, roles map[string]state.LiveRole) (users, teams []int64, roleIDs []string) {
-	for _, a := range r.Actions {
-		if a.Action != "push" && a.Action != "" {
-			continue
-		}
-		for _, u := range a.Users {
-			users = append(users, u.ID)
-		}
-		for _, tm := range a.UserTeams {
-			teams = append(teams, tm.ID)
-		}
-		for _, ro := range a.Roles {
-			roleIDs = append(roleIDs, projectRoleID(roles, ro))
-		}
-	}
-	return users, teams, roleIDs
-}
-
 // grantDelta compares the grants a rule has with the ones a change wants:
 // extra names what the rule grants beyond them, missing what it lacks ("" =
 // nothing). Roles are compared as project role ids (projectRoleID).
 func grantDelta(t plan.Target, r api.FilePushPermission, roles map[string]state.LiveRole) (extra, missing string) {
-	users, teams, roleIDs := ruleGrants(r, roles)
+	users, teams, roleIDs := livePushRule(r, roles).GrantIDs()
 	ex := slices.Concat(notIn("user", users, t.PushUserIDs), notIn("member group", teams, t.PushTeamIDs),
 		notIn("role", roleIDs, t.PushRoleIDs))
 	mi := slices.Concat(notIn("user", t.PushUserIDs, users), notIn("member group", t.PushTeamIDs, teams),

@@ -136,6 +136,21 @@ type LivePushRule struct {
 	Roles        []LiveRole
 }
 
+// GrantIDs are the rule's grants as the ids a write takes: numeric user
+// ids, integer member-group ids, project role ids, in the rule's order.
+func (r LivePushRule) GrantIDs() (users, teams []int64, roles []string) {
+	for _, u := range r.Users {
+		users = append(users, u.ID)
+	}
+	for _, m := range r.MemberGroups {
+		teams = append(teams, m.TeamID)
+	}
+	for _, ro := range r.Roles {
+		roles = append(roles, ro.ID)
+	}
+	return users, teams, roles
+}
+
 // LiveGitAuth is a ServiceStage Git authorization as read (never its secret).
 type LiveGitAuth struct {
 	Name     string
