@@ -360,18 +360,13 @@ const interrupted = "not started: the run was interrupted"
 // every change of the step failed (always so for an error that is not a
 // PartialError).
 func (s *scheduler) record(st *Step, err error) (failedAll bool) {
-	var pe PartialError
-	partial := errors.As(err, &pe)
-	var byChange map[plan.Address]error
-	if partial {
-		byChange = pe.FailedChanges()
-	}
+	pe, partial := errors.AsType[PartialError](err)
 	failed := 0
 	for _, c := range st.Changes {
 		r := s.results[c.Address]
 		cerr := err
 		if partial {
-			cerr = byChange[c.Address]
+			cerr = pe.FailedChanges()[c.Address]
 		}
 		if cerr == nil {
 			r.Status = StatusDone
