@@ -6,10 +6,9 @@ import (
 )
 
 // DatedGrant is a grant of the spec with an end date (`expires`): the
-// object that makes it, the list that holds it, and whom it grants.
-// Desired.DatedGrants is the one walker of them: `validate` reports them
-// (spec.Expiries), and a plan lists those ending soon on the objects it met
-// them on (Plan.Expiring).
+// object that makes it, the list that holds it, and whom it grants, as
+// Desired.DatedGrants walks them for `validate` (spec.Expiries) and plans
+// (Plan.Expiring).
 type DatedGrant struct {
 	// Section is where the spec lists the object that makes the grant —
 	// groups, repositories or policies — and Object its path or name.

@@ -23,8 +23,8 @@ type Live struct {
 	// and pruning is off), so plan can tell "none" from "not looked at".
 	GitAuths map[string]*LiveGitAuth
 
-	// Warnings are things the read noticed that a person should know
-	// (a full_path that disagrees with the tree, say); plans show them.
+	// Warnings are what the read noticed a person should know (a full_path
+	// that disagrees with the tree, say); plans show them.
 	Warnings []string
 
 	// Fingerprints maps the address of every object read to a digest of what
@@ -105,14 +105,12 @@ type LiveMember struct {
 	// removed or demoted, and are not drift when a spec leaves them out.
 	Managed string
 
-	// Where inherited access comes from, as names: the member group
-	// (ViaMemberGroup) and the repository group it is attached to
-	// (ViaGroup; "" when attached to the repository itself). Via says the
-	// same in words. ProjectRole is the member's CodeArts project role
-	// ("" when not a project member) and RoleID the role id the service
-	// reports; file push rules grant push to project roles, so
-	// `reposync access` matches them. None of these is compared or
-	// fingerprinted: Via and Managed already say what a plan needs.
+	// ViaMemberGroup and ViaGroup name the member group inherited access
+	// comes through and the group it is attached to ("" for the repository
+	// itself); ProjectRole ("" for no project member) and RoleID are the
+	// member's project role and the id the service reports, which `reposync
+	// access` matches with push rules' roles. None is compared or
+	// fingerprinted: Via and Managed say what a plan needs.
 	ViaMemberGroup string `json:"-"`
 	ViaGroup       string `json:"-"`
 	ProjectRole    string `json:"-"`

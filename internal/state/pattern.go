@@ -94,11 +94,10 @@ func matchSegs(pat, name []string) bool {
 	return ok[0]
 }
 
-// Reaches reports whether the pattern could match a path below group (a
-// path of one or more groups): whether a walk of the tree that looks for
-// its matches must list the group. It ignores negation, so it may say yes
-// where every match would be excluded (the walk then lists a little more
-// than needed), never no where a match exists.
+// Reaches reports whether the pattern could match a path below group:
+// whether a walk of the tree looking for its matches must list the group.
+// Negation is ignored, so it may say yes where every match is excluded (the
+// walk lists a little more), never no where a match exists.
 func (p Pattern) Reaches(group string) bool {
 	if len(p.segs) == 0 {
 		return false
@@ -154,12 +153,10 @@ func Selects(patterns []Pattern, repoPath string) bool {
 	return hit
 }
 
-// Within reports whether every path p can match, q matches too (negation
-// ignored on both sides). It compares the patterns segment by segment and
-// is conservative: where it cannot tell, it says no, so a caller that
-// checks delegation with it is strict, never lax. `payments/api/**` is
-// within `payments/**` and `payments/*`-style classes within `*`; `*/api`
-// is not within `payments/*`.
+// Within reports whether q matches every path p can match (negation
+// ignored), segment by segment; where it cannot tell it says no, so the
+// delegation checked with it is strict, never lax. `payments/api/**` is
+// within `payments/**`, `[ab]*` within `*`; `*/api` is not within `payments/*`.
 func (p Pattern) Within(q Pattern) bool {
 	if len(p.segs) == 0 || len(q.segs) == 0 {
 		return false

@@ -48,14 +48,13 @@ func (d *Desired) ManagesGroup(path string) bool {
 // Selects reports whether a repository is inside the scope.
 func (s *FileScope) Selects(repoPath string) bool { return Selects(s.Patterns, repoPath) }
 
-// HoldsGroup reports whether a group is inside the scope: whether every
-// repository it can ever hold is, since what is granted on a group reaches
-// all of them. A positive pattern must cover the group (Pattern.Covers)
-// and no `!` pattern may reach below it.
+// HoldsGroup reports whether a group is inside the scope: every repository
+// it can ever hold must be, since what is granted on a group reaches them all.
 func (s *FileScope) HoldsGroup(group string) bool { return holdsGroup(s.Patterns, group) }
 
 // holdsGroup reports whether patterns select every repository group can
-// ever hold: a positive pattern covers it and no `!` pattern reaches below.
+// ever hold: a positive pattern covers it (Pattern.Covers) and no `!`
+// pattern reaches below it.
 func holdsGroup(patterns []Pattern, group string) bool {
 	covered := false
 	for _, p := range patterns {
@@ -69,11 +68,10 @@ func holdsGroup(patterns []Pattern, group string) bool {
 	return covered
 }
 
-// HoldsPattern reports whether every repository the policy pattern p can
-// select (a positive pattern; own lists the policy's `!` patterns, which
-// narrow it) is inside the scope: p lies within a positive pattern of the
-// scope, and whatever a `!` pattern of the scope excludes from p, one of
-// the policy's own `!` patterns excludes too. Conservative: a pattern it
+// HoldsPattern reports whether every repository the positive policy
+// pattern p selects, narrowed by the policy's own `!` patterns, is inside
+// the scope: p is within a positive pattern of the scope, and whatever a
+// `!` pattern of the scope cuts from p, one of own cuts too. A pattern it
 // cannot prove inside is outside.
 func (s *FileScope) HoldsPattern(p Pattern, own []Pattern) bool {
 	if !slices.ContainsFunc(s.Patterns, func(q Pattern) bool { return !q.Negate && p.Within(q) }) {
