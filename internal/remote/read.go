@@ -24,16 +24,13 @@ type WalkRequest struct {
 	// Reach says which groups to list the children of (nil: all of them):
 	// a plan of a few repositories walks only the groups on their way.
 	Reach func(group string) bool
-	// Lists, when set, says which lists to read of each repository the
-	// walk finds, and whether to read it at all (a repository read for no
-	// list still counts as read: what is managed of it is nothing); they
-	// are read as soon as it is found, while the walk goes on, with the
-	// lookups they need.
+	// Lists, when set, says whether and which lists to read of each
+	// repository found, at once and with the lookups they need (a read of
+	// no list still counts as read: nothing of it is managed).
 	Lists func(repo string) (RepoRead, bool)
-	// Groups, when set, says which groups found to read the member groups
-	// of, as soon as they are found; ShowGroups which to read them of only
-	// to show them (a group the spec does not list), without the
-	// member-group catalogue a change would need.
+	// Groups says which groups found to read the member groups of, at
+	// once; ShowGroups which only to show (a group the spec does not list),
+	// without the member-group catalogue a change would need.
 	Groups, ShowGroups func(group string) bool
 	// GitAuths reads the project's ServiceStage Git authorizations too.
 	GitAuths bool
@@ -43,15 +40,12 @@ type WalkRequest struct {
 	MemberGroups bool
 }
 
-// Walk reads the project tree — groups and repositories, by path — and,
-// as req asks, the lists of the repositories and groups it finds. A group's
-// children are listed as soon as the group is found, and a repository's
-// lists read as soon as it is, all in one pool of workers: the first
-// repository read starts after two listings, not after the whole tree.
-// Paths are built from the walk itself (the parent's path and the item's
-// own `path`), never taken from `full_path`: the service may put a
-// namespace in front of it (docs/api-assumptions.md), which is only
-// cross-checked.
+// Walk reads the project tree (groups and repositories, by path) and, as
+// req asks, the lists of what it finds, each as soon as it is found, in one
+// pool of workers: the first repository read starts after two listings,
+// not after the whole tree. A path is the parent's path and the item's own
+// `path`; `full_path` may carry a namespace (docs/api-assumptions.md) and
+// is only cross-checked.
 func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error) {
 	live := &state.Live{
 		Project:      c.project,
@@ -215,14 +209,12 @@ func (n *namespaceCheck) warnings() []string {
 	return out
 }
 
-// FindArchived lists the given groups' archived repositories and adds
-// those to live (Archived, never managed): the default tree lists leave
-// them out, and a group that only looks empty must not be planned for
-// deletion. It reads only the groups it is given (groups Walk listed),
-// concurrently, and only their archived=true listing: Walk already made the
-// default one, and a repository live holds is skipped, so the result is the
-// same whether that listing also shows the others (docs/api-assumptions.md
-// A23).
+// FindArchived adds to live the archived repositories of the given groups
+// (Archived, never managed): the default tree lists leave them out, and a
+// group that only looks empty must not be planned for deletion. It makes
+// only each group's archived=true listing, concurrently, and skips what
+// live holds, so whether that listing shows the others too does not matter
+// (docs/api-assumptions.md A23).
 func (c *Client) FindArchived(ctx context.Context, live *state.Live, groups []string) error {
 	lists := make([][]api.TreeItem, len(groups))
 	rs := c.newReads()
