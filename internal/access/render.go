@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"unicode"
@@ -62,16 +63,9 @@ func title(res *Result) string {
 // columns are the table's columns for a query: the question's own subject
 // is left out.
 func columns(q Query) []string {
-	cols := []string{"repository", "who", "access", "through", "spec"}
-	switch {
-	case q.Repository != "" && q.User != "":
-		return cols[2:]
-	case q.Repository != "":
-		return cols[1:]
-	case q.User != "":
-		return append([]string{cols[0]}, cols[2:]...)
-	}
-	return cols
+	return slices.DeleteFunc([]string{"repository", "who", "access", "through", "spec"}, func(col string) bool {
+		return col == "repository" && q.Repository != "" || col == "who" && q.User != ""
+	})
 }
 
 // cell is an entry's cell in column col (one of columns), with names and
