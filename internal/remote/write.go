@@ -19,16 +19,14 @@ import (
 type Writer struct {
 	c *Client
 	// secret returns the value of a password environment variable.
-	secret func(name string) (string, bool)
-
-	mu      sync.Mutex
-	created map[string]int64 // group path -> id of groups created by this run
+	secret  func(name string) (string, bool)
+	created sync.Map // group path -> id (int64) of the groups this run created
 }
 
 // NewWriter returns a Writer; secret looks up Git authorization passwords
 // by the environment variable name the spec gives (password_env).
 func (c *Client) NewWriter(secret func(name string) (string, bool)) *Writer {
-	return &Writer{c: c, secret: secret, created: map[string]int64{}}
+	return &Writer{c: c, secret: secret}
 }
 
 // Partial reports per-change failures of one batch write; the changes of

@@ -18,18 +18,10 @@ func (w *Writer) groupID(path string, known int64) (int64, error) {
 	if known != 0 {
 		return known, nil
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if id, ok := w.created[path]; ok {
-		return id, nil
+	if id, ok := w.created.Load(path); ok {
+		return id.(int64), nil
 	}
 	return 0, fmt.Errorf("group %s does not exist yet", path)
-}
-
-func (w *Writer) remember(path string, id int64) {
-	w.mu.Lock()
-	w.created[path] = id
-	w.mu.Unlock()
 }
 
 func (w *Writer) createGroup(ctx context.Context, c plan.Change) error {
@@ -52,14 +44,14 @@ func (w *Writer) createGroup(ctx context.Context, c plan.Change) error {
 		func() error {
 			g, err := w.c.api.CreateGroup(ctx, w.c.project, req)
 			if err == nil {
-				w.remember(t.Group, g.ID)
+				w.created.Store(t.Group, g.ID)
 			}
 			return err
 		},
 		func() (bool, error) {
 			id, found, err := w.findGroup(ctx, parentID, req.Name)
 			if found {
-				w.remember(t.Group, id)
+				w.created.Store(t.Group, id)
 			}
 			return found, err
 		})
