@@ -1,11 +1,10 @@
 // Package access answers "who has access to what" (`reposync access`): it
-// turns a live state — or, offline, the spec alone — into entries, each one
+// turns the live state, or offline the spec alone, into entries, each one
 // way one user (or a member group or role whose members it cannot list)
-// reaches one repository, saying where the access comes from and, when the
-// spec grants the same, where the spec says so. It also renders entries as
-// text, Markdown, JSON and CSV. It is pure: it imports state, and
-// plan/render for the one Markdown escaping; it reads no clock (the day is
-// passed in) and does no I/O beyond the writer it is given.
+// reaches one repository, with where it comes from and where the spec
+// grants the same, and renders them as text, Markdown, JSON and CSV. It
+// imports state, and plan/render for the one Markdown escaping; it reads
+// no clock (the day is passed in) and writes only to the writer it is given.
 package access
 
 import (
@@ -61,10 +60,9 @@ type Entry struct {
 	Access string `json:"access"`
 	Path   string `json:"path,omitempty"`
 	Via    Via    `json:"via"`
-	// MembersKnown is false when the access goes through a member group
-	// whose members no API lists: who holds it cannot be known (a member
-	// group's users reposync saw on the repository have entries of their
-	// own, but they may not be all). Absent otherwise.
+	// MembersKnown is false (else absent) when the access goes through a
+	// member group whose members no API lists: the users reposync saw
+	// through it have entries of their own, but they may not be all.
 	MembersKnown *bool `json:"members_known,omitempty"`
 	// Spec is where the spec grants the same; nil when it does not (or no
 	// spec was given).
