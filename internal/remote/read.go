@@ -734,10 +734,7 @@ func inheritedFrom(lm *state.LiveMember, m api.RepositoryMember, live *state.Liv
 	lm.Inherited = true
 	mg, group := m.MemberSource, groupPath(m.MemberGroupSource, live)
 	if _, walked := live.Groups[group]; !walked {
-		if mg == "" {
-			mg = m.MemberGroupSource
-		}
-		group = ""
+		mg, group = cmp.Or(mg, m.MemberGroupSource), ""
 	}
 	lm.ViaMemberGroup, lm.ViaGroup = mg, group
 	switch {
@@ -836,10 +833,7 @@ func memberRole(level int64, hasLevel bool, name string) (state.Role, string) {
 // carries a project role sync says CodeArts syncs: docs/api-assumptions.md
 // A4, A44).
 func managedBy(m api.RepositoryMember, project string, sync api.ProjectMemberSetting) string {
-	role := m.ProjectRoleName
-	if role == "" {
-		role = m.RepositoryRoleName
-	}
+	role := cmp.Or(m.ProjectRoleName, m.RepositoryRoleName)
 	switch {
 	case m.IsRepoCreator == 1:
 		return "the repository creator"
