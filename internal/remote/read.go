@@ -171,11 +171,10 @@ func (c *Client) addItems(live *state.Live, parent *state.LiveGroup, items []api
 	return groups, repos
 }
 
-// namespaceCheck compares the paths built from the walk with the service's
-// full_path values: equal, or the same with one namespace segment in front
-// (the form CreateGroup's documented answer suggests) is expected; anything
-// else is reported once, with an example, so a surprise in the real service
-// is seen rather than silently absorbed.
+// namespaceCheck compares the walk's paths with the service's full_path
+// values: equal, or the same under one namespace segment (as CreateGroup's
+// documented answer suggests), is expected; anything else is reported once,
+// with an example, so that a surprise in the real service is seen.
 type namespaceCheck struct {
 	namespaces map[string]bool
 	mismatch   []string
@@ -536,11 +535,10 @@ func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 		})
 	}
 	if (rr.Members || rr.PushRules || rr.All) && !rd.setting {
-		// One call a plan, read beside the lists: which project roles
-		// CodeArts syncs into every repository, whether or not their
-		// rows say so (docs/api-assumptions.md A44), and the role ids.
-		// The territory's members need it too: a synced member is no
-		// grant to flag.
+		// One call a plan, beside the lists: the project roles CodeArts
+		// syncs into every repository whether or not rows say so
+		// (docs/api-assumptions.md A44), and their ids. The territory's
+		// members need it too: a synced member is no grant to flag.
 		rd.setting = true
 		rd.pool.add("ShowProjectMemberSetting", func(ctx context.Context) (err error) {
 			roles, err := c.api.ShowProjectMemberSetting(ctx, c.project)
@@ -655,11 +653,9 @@ func (rd *reading) fill() {
 }
 
 // fillRepository turns one repository's reads into state (fillMembers,
-// livePushRule); sync is the project's member setting, which says the
-// project roles CodeArts syncs into every repository.
-//
-// Only the lists named by lists are replaced; a list not read keeps what it
-// held (empty on a repository read for the first time).
+// livePushRule), replacing only the lists named by lists: one not read keeps
+// what it held (empty on a first read). sync is the project's member
+// setting: the project roles CodeArts syncs into every repository.
 func fillRepository(r *state.LiveRepository, d repoDetail, lists repoLists, live *state.Live, sync api.ProjectMemberSetting) {
 	r.Details = true
 	if r.Members == nil {
@@ -687,13 +683,12 @@ func fillRepository(r *state.LiveRepository, d repoDetail, lists repoLists, live
 
 // fillMembers reads the two member lists of d into r, paired by
 // api.JoinMembers: the v4 row tells direct members from inherited ones and
-// says which memberships CodeArts manages itself (managedBy); the legacy
-// row gives the member's access level (20/30/40), which v4 does not, and the
-// id SetRepoRole and DeleteRepoMember address it by, which need not be the
-// IAM id (docs/api-assumptions.md A46). A legacy row no v4 row pairs with
-// cannot be told who it is: its member's role is unknown, so nothing is
-// ever written to it. A role reposync does not know is kept as unknown,
-// never guessed and never a reason to fail the read.
+// which memberships CodeArts manages (managedBy); the legacy row gives the
+// access level (20/30/40) v4 lacks, and the id SetRepoRole and
+// DeleteRepoMember take, which need not be the IAM id (docs/api-assumptions.md
+// A46). A legacy row no v4 row pairs with (who it is cannot be told) and a
+// role reposync does not know give an unknown role: never guessed, never
+// written to, never a reason to fail the read.
 func fillMembers(r *state.LiveRepository, d repoDetail, live *state.Live, sync api.ProjectMemberSetting) {
 	r.Members = map[string]state.LiveMember{}
 	rows, unpaired := api.JoinMembers(d.members, d.legacy)
