@@ -91,24 +91,21 @@ func (w *Writer) Apply(ctx context.Context, op plan.Op, changes []plan.Change) e
 	return fmt.Errorf("internal error: unknown operation %s", op)
 }
 
-// maxWriteAttempts bounds how often a write whose outcome was unknown is
-// checked and sent again.
+// maxWriteAttempts bounds how often a write of unknown outcome is re-read and sent again.
 const maxWriteAttempts = 4
 
 // errStillUnknown marks items whose write outcome stayed unknown after
 // every attempt: they were neither confirmed nor refused.
 var errStillUnknown = errors.New("the outcome stayed unknown after several attempts")
 
-// verify performs a write of items whose outcome may be unknown (the answer
-// was lost, or the service failed with a 500/502/504 while processing it),
-// and never repeats it blindly: after such an outcome it asks pending which
-// of the items have not taken effect yet, and writes only those again. It
-// returns nil when every item took effect, the write's own error when it
-// failed for certain (the items are then all failed), or errStillUnknown
-// with the items that stayed unknown after maxWriteAttempts.
-//
-// It is the one place that decides whether a write took effect; every write
-// that creates, changes or deletes goes through it.
+// verify performs a write of items whose outcome may be unknown
+// (unknownOutcome) and never repeats it blindly: after such an outcome it
+// asks pending which items have not taken effect yet, and writes only those
+// again. It returns nil when every item took effect, the write's own error
+// when it failed for certain (all items failed), or errStillUnknown with
+// the items still unknown after maxWriteAttempts. It is the one place that
+// decides whether a write took effect: every write that creates, changes
+// or deletes goes through it.
 func verify[T any](ctx context.Context, items []T, write func([]T) error, pending func([]T) ([]T, error)) ([]T, error) {
 	for attempt := 1; len(items) > 0; attempt++ {
 		err := write(items)

@@ -79,12 +79,10 @@ func (w *Writer) findGroup(ctx context.Context, parentID int64, name string) (in
 	return 0, false, nil
 }
 
-// deleteGroup deletes an empty group. Right before DeleteGroup it reads the
-// group again: ShowGroup's counts and a listing that includes archived
-// repositories (the default one leaves them out) must all say empty. The
-// service may delete a group with everything in it (docs/api-assumptions.md
-// A45), so a group holding anything now, whatever the plan saw (a saved
-// plan, someone creating a repository meanwhile), is never deleted.
+// deleteGroup deletes an empty group. The service may delete a group with
+// everything in it (docs/api-assumptions.md A45), so right before
+// DeleteGroup ShowGroup's counts and a listing with archived repositories
+// (the default one leaves them out) must say empty, whatever the plan saw.
 // DeleteGroup only schedules the deletion (202): the step ends when the
 // group is gone, so that its parent, deleted next, is really empty.
 func (w *Writer) deleteGroup(ctx context.Context, c plan.Change) error {

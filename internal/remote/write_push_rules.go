@@ -33,13 +33,12 @@ func (w *Writer) createPushRule(ctx context.Context, c plan.Change) error {
 		})
 }
 
-// updatePushRules updates a repository's changed rules in one call (PUT is
-// idempotent: the api client itself repeats it after a lost answer), then
-// checks the rules the answer returns. Whether BatchUpdate replaces a rule's
-// grants or merges them into the stored ones is undocumented
-// (docs/api-assumptions.md, behaviour batch_update): a rule that kept grants
-// the plan removes is deleted and created again with exactly the planned
-// grants; a rule missing grants the plan adds did not take effect.
+// updatePushRules updates a repository's changed rules in one call (a PUT,
+// which the api client repeats after a lost answer), then checks the rules
+// the answer returns. Whether BatchUpdate replaces a rule's grants or merges
+// them is undocumented (docs/api-assumptions.md, behaviour batch_update): a
+// rule that kept grants the plan removes is deleted and created again with
+// exactly the planned grants; one missing a planned grant did not take effect.
 func (w *Writer) updatePushRules(ctx context.Context, changes []plan.Change) error {
 	repo := changes[0].Target.RepositoryID
 	rules := make([]api.FilePushPermissionUpdate, 0, len(changes))
@@ -97,10 +96,9 @@ func (w *Writer) updatePushRules(ctx context.Context, changes []plan.Change) err
 }
 
 // recreatePushRule deletes a rule (was, as the update left it) and creates
-// it with the planned grants. Between the two calls the path has no rule of
-// its own: the calls are made back to back, and should the service refuse
-// the planned grants, the rule is created again as it was, so that a
-// refusal never leaves the path unrestricted.
+// it with the planned grants, back to back; should the service refuse
+// those, the rule is created again as it was, so that a refusal never
+// leaves the path unrestricted.
 func (w *Writer) recreatePushRule(ctx context.Context, c plan.Change, was api.FilePushPermission, roles map[string]state.LiveRole) error {
 	del := c
 	del.Action, del.After = plan.Delete, nil
