@@ -607,7 +607,6 @@ func (rd *reading) gitAuths() {
 // fill turns what was read into live, once the pool is done.
 func (rd *reading) fill() {
 	live := rd.live
-	// Lookups.
 	for _, u := range rd.userList {
 		live.Users[u.Name] = state.LiveUser{Name: u.Name, ID: u.ID, IAMID: cmp.Or(u.IAMID, u.Username)}
 	}
@@ -617,10 +616,13 @@ func (rd *reading) fill() {
 			mgIDs[m.Name] = m.UserGroupID
 		}
 	}
-	for _, list := range rd.groups {
+	for p, list := range rd.groups {
 		for _, m := range *list {
 			mgIDs[m.Name] = m.UserGroupID
 		}
+		lg := live.Groups[p]
+		lg.MemberGroups = sortedNames(*list, func(m api.GroupUserGroup) string { return m.Name })
+		live.Fingerprints[plan.GroupAddress(p).String()] = fingerprint(lg)
 	}
 	for name, id := range mgIDs {
 		m := live.MemberGroups[name]
@@ -635,14 +637,6 @@ func (rd *reading) fill() {
 	if rd.setting {
 		rd.c.setting.Store(new(rd.roles))
 	}
-
-	// Groups.
-	for p, list := range rd.groups {
-		lg := live.Groups[p]
-		lg.MemberGroups = sortedNames(*list, func(m api.GroupUserGroup) string { return m.Name })
-		live.Fingerprints[plan.GroupAddress(p).String()] = fingerprint(lg)
-	}
-
 	if rd.auths != nil {
 		live.GitAuths = map[string]*state.LiveGitAuth{}
 		for _, a := range *rd.auths {
