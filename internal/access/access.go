@@ -337,6 +337,9 @@ func named(refs []state.Ref, name string) (state.Ref, bool) {
 // one asked about). Expired grants are left out. Member groups' members
 // are not known offline, so member groups and roles are grantees.
 func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Query, today state.Date) []Entry {
+	holding := func(refs []state.Ref) []state.Ref {
+		return slices.DeleteFunc(slices.Clone(refs), func(r state.Ref) bool { return r.ExpiredOn(today) })
+	}
 	var out []Entry
 	for _, path := range slices.Sorted(maps.Keys(eff)) {
 		e := eff[path]
@@ -356,20 +359,14 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 			out = append(out, Entry{Repository: path, User: name, Access: string(sm.Role), Via: via, Spec: m.ref(sm.Source, sm.Policy, sm.Grant)})
 		}
 		if q.User == "" {
-			for _, ref := range e.MemberGroups {
-				if !ref.ExpiredOn(today) {
-					out = append(out, Entry{Repository: path, MemberGroup: ref.Name, Access: AccessAttached,
-						Via:  Via{Kind: ViaMemberGroup, Detail: "member group " + ref.Name + " attached to the repository", MemberGroup: ref.Name},
-						Spec: m.ref(ref.Source, ref.Policy, ref.Grant)})
-				}
+			for _, ref := range holding(e.MemberGroups) {
+				out = append(out, Entry{Repository: path, MemberGroup: ref.Name, Access: AccessAttached,
+					Via:  Via{Kind: ViaMemberGroup, Detail: "member group " + ref.Name + " attached to the repository", MemberGroup: ref.Name},
+					Spec: m.ref(ref.Source, ref.Policy, ref.Grant)})
 			}
 			for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
-				sg := d.Groups[g]
-				if sg == nil {
-					continue
-				}
-				for _, ref := range sg.MemberGroups {
-					if !ref.ExpiredOn(today) {
+				if sg := d.Groups[g]; sg != nil {
+					for _, ref := range holding(sg.MemberGroups) {
 						out = append(out, Entry{Repository: path, MemberGroup: ref.Name, Access: AccessAttached,
 							Via:  Via{Kind: ViaGroup, Detail: fmt.Sprintf("member group %s of group %s", ref.Name, g), Group: g, MemberGroup: ref.Name},
 							Spec: m.ref(ref.Source, "", ref.Grant)})
@@ -379,10 +376,7 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 		}
 		for _, rp := range slices.Sorted(maps.Keys(e.PushRules)) {
 			rule := e.PushRules[rp]
-			live := func(refs []state.Ref) []state.Ref {
-				return slices.DeleteFunc(slices.Clone(refs), func(r state.Ref) bool { return r.ExpiredOn(today) })
-			}
-			users, groups, roles := live(rule.Users), live(rule.MemberGroups), live(rule.Roles)
+			users, groups, roles := holding(rule.Users), holding(rule.MemberGroups), holding(rule.Roles)
 			// add appends e as an entry of the rule, granted by ref; its
 			// detail says "push rule PATH", then what.
 			add := func(e Entry, what string, ref state.Ref) {
