@@ -70,9 +70,6 @@ func DidYouMean(s string, candidates []string) string {
 // is larger than limit. Only a band of width 2*limit+1 around the diagonal is
 // computed, so comparing long strings with a small limit stays cheap.
 func editDistance(a, b []rune, limit int) int {
-	if limit < 0 {
-		return 0
-	}
 	if d := len(a) - len(b); d > limit || -d > limit {
 		return limit + 1
 	}
