@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 )
 
@@ -238,23 +237,10 @@ func (p Pattern) Covers(group string) bool {
 	if n == 0 || p.segs[n-1] != "**" {
 		return false
 	}
-	if n == 1 {
-		return true
-	}
-	prefix := p.segs[:n-1]
-	if slices.Contains(prefix, "**") {
-		// A `**` inside the prefix may match any number of segments;
-		// try every parent of the group.
-		for g := group; g != ""; g = ParentPath(g) {
-			if matchSegs(prefix, strings.Split(g, "/")) {
-				return true
-			}
+	for g := group; g != ""; g = ParentPath(g) {
+		if matchSegs(p.segs[:n-1], strings.Split(g, "/")) {
+			return true
 		}
-		return false
 	}
-	segs := strings.Split(group, "/")
-	if len(segs) < len(prefix) {
-		return false
-	}
-	return matchSegs(prefix, segs[:len(prefix)])
+	return n == 1 // `**` alone
 }
