@@ -124,8 +124,7 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 }
 
 // graceContext is the context writes run under: it ends grace after ctx
-// does (at once when grace is 0), so a write cut off mid-request does not
-// leave an outcome nobody knows.
+// does, at once when grace is 0 (Options.Grace).
 func graceContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
 	wctx, wcancel := context.WithCancel(context.WithoutCancel(ctx))
 	stopGrace := context.AfterFunc(ctx, func() {

@@ -11,13 +11,11 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// The reads of `reposync access`: only what the question needs. A question
-// about one repository lists the groups on its path (one listing per
-// level) and that repository's lists; a question about one user lists every
-// repository's members and, only where the user is one, the push rules;
-// the whole project reads every repository's lists. No name lookups: the
-// member and push rule lists carry names and ids themselves; only the
-// project's member setting, which says the members CodeArts syncs.
+// The reads of `reposync access`, only what the question needs: for one
+// repository, the groups on its path (one listing each) and its lists; for
+// one user, what AccessRequest.User says; else every repository's lists.
+// No name lookups, as the lists carry names and ids; only the project's
+// member setting, which says the members CodeArts syncs.
 
 // WalkTo reads the part of the project tree on the way to one repository:
 // the project's top level and each group on the path, one listing each.
@@ -43,10 +41,10 @@ func (c *Client) WalkTo(ctx context.Context, repoPath string) (*state.Live, erro
 type AccessRequest struct {
 	Repositories []string
 	// User, when set, limits the reads to that user's access: every
-	// repository's members, then, only where the user is a member, the
-	// push rules (and the legacy member list, for a direct member whose
-	// role the v4 list does not name in a way reposync knows). A push
-	// rule's grant is no access without a membership.
+	// repository's members, then, only where the user is one (a push rule's
+	// grant is no access without a membership), the push rules, and the
+	// legacy member list for a direct member whose v4 role reposync does
+	// not know.
 	User string
 	// Groups reads the member groups attached to the groups above the
 	// repositories: paths to access whose members no API lists.

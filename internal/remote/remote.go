@@ -1,11 +1,9 @@
 // Package remote is the bridge between reposync's domain and the cloud API
-// for plan, apply, export and access: it reads the live state (api -> state)
-// with bounded concurrency (read.go), and performs plan changes (plan ops ->
-// api calls, write*.go). doctor is not built on it: it asks the API what
-// remote never asks, and calls api directly.
-// Every write whose outcome can be unknown goes through verify, the one
-// place that decides by re-reading whether a write took effect. It imports
-// api, state and plan, and nothing above them.
+// for plan, apply, export and access: it reads the live state with bounded
+// concurrency (read.go) and performs plan changes (write*.go), every write
+// whose outcome can be unknown through verify, the one place that decides
+// by re-reading whether it took effect. doctor asks the API what remote
+// never asks and calls api directly. remote imports api, state and plan.
 package remote
 
 import (

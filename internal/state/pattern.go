@@ -8,7 +8,6 @@ import (
 )
 
 // Pattern is one repository glob of a policy, already checked for syntax.
-//
 // Paths are matched segment by segment: `*`, `?` and `[...]` work within one
 // segment (path.Match rules), `**` as a whole segment matches any number of
 // segments — at the end of a pattern at least one, so `payments/**` selects
