@@ -60,15 +60,6 @@ func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error)
 	rd.wantGroup = req.Groups
 	ns := &namespaceCheck{}
 	var found func(parent *state.LiveGroup, items []api.TreeItem) error
-	list := func(g *state.LiveGroup) {
-		rd.pool.add("ListGroupSubgroupsAndRepositories", func(ctx context.Context) error {
-			items, err := c.api.ListGroupSubgroupsAndRepositoriesWith(ctx, g.ID, api.TreeQuery{})
-			if err != nil {
-				return wrap(err, "list the children of group %s", g.Path)
-			}
-			return found(g, items)
-		})
-	}
 	found = func(parent *state.LiveGroup, items []api.TreeItem) error {
 		// Under the reading's lock: the member-group catalogue looks at
 		// the groups found so far.
@@ -86,7 +77,13 @@ func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error)
 				rd.group(g, false)
 			}
 			if req.Reach == nil || req.Reach(g.Path) {
-				list(g)
+				rd.pool.add("ListGroupSubgroupsAndRepositories", func(ctx context.Context) error {
+					items, err := c.api.ListGroupSubgroupsAndRepositoriesWith(ctx, g.ID, api.TreeQuery{})
+					if err != nil {
+						return wrap(err, "list the children of group %s", g.Path)
+					}
+					return found(g, items)
+				})
 			}
 		}
 		if req.Lists != nil {
