@@ -67,27 +67,25 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 		sync, err = c.api.ShowProjectMemberSetting(ctx, c.project)
 		return wrap(err, "read the member setting of project %s", c.project)
 	})
+	groups := map[string]*[]api.GroupUserGroup{}
 	for i, p := range repos {
 		r, d := live.Repositories[p], &details[i]
 		if req.User == "" {
 			c.addRepoReads(rs, p, r, d, everyList, nil)
-			continue
+		} else {
+			// The members first; then, where the user is one, the push rules.
+			c.addRepoReads(rs, p, r, d, listMembers, func() {
+				at := slices.IndexFunc(d.members, func(m api.RepositoryMember) bool { return m.UserName == req.User })
+				if at < 0 {
+					return
+				}
+				lists := listRules
+				if _, known := state.RoleForName(d.members[at].RepositoryRoleName); d.members[at].Direct() && !known {
+					lists |= listLegacy
+				}
+				c.addRepoReads(rs, p, r, d, lists, nil)
+			})
 		}
-		// The members first; then, where the user is one, the push rules.
-		c.addRepoReads(rs, p, r, d, listMembers, func() {
-			at := slices.IndexFunc(d.members, func(m api.RepositoryMember) bool { return m.UserName == req.User })
-			if at < 0 {
-				return
-			}
-			lists := listRules
-			if _, known := state.RoleForName(d.members[at].RepositoryRoleName); d.members[at].Direct() && !known {
-				lists |= listLegacy
-			}
-			c.addRepoReads(rs, p, r, d, lists, nil)
-		})
-	}
-	groups := map[string]*[]api.GroupUserGroup{}
-	for _, p := range repos {
 		for g := state.ParentPath(p); req.Groups && g != "" && groups[g] == nil; g = state.ParentPath(g) {
 			groups[g] = c.addGroupRead(rs, live.Groups[g])
 		}
