@@ -12,11 +12,10 @@ import (
 	"github.com/reposync/reposync/internal/plan"
 )
 
-// Mutator performs one step — one API write covering the given changes —
-// against the world. It returns nil when every change took effect. An error
-// implementing PartialError names the changes of a batch that failed while
-// the others took effect; any other error fails every change of the step.
-// Retries belong to the API client, not here.
+// Mutator performs one step, one API write covering the given changes. It
+// returns nil when every change took effect; a PartialError names the
+// changes of a batch that failed while the others took effect, any other
+// error fails them all. Retries belong to the API client, not here.
 type Mutator interface {
 	Apply(ctx context.Context, op plan.Op, changes []plan.Change) error
 }
@@ -327,10 +326,9 @@ func (s *scheduler) report() *Report {
 	return rep
 }
 
-// interleave orders steps round-robin by operation, keeping each
-// operation's own order. The gateway budgets every operation separately, so
-// a queue of one operation's steps would leave the workers waiting on one
-// bucket while the others sit idle.
+// interleave orders steps round-robin by operation, each in its own order:
+// the gateway budgets every operation separately, and a queue of one
+// operation's steps would keep the workers on one bucket, the others idle.
 func interleave(steps []*Step) []*Step {
 	var ops []plan.Op
 	byOp := map[plan.Op][]*Step{}
@@ -356,8 +354,7 @@ func interleave(steps []*Step) []*Step {
 const interrupted = "not started: the run was interrupted"
 
 // record stores a step's outcome in its changes' results and reports whether
-// every change of the step failed (always so for an error that is not a
-// PartialError).
+// they all failed (always so for an error that is not a PartialError).
 func (s *scheduler) record(st *Step, err error) (failedAll bool) {
 	pe, partial := errors.AsType[PartialError](err)
 	failed := 0

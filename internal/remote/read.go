@@ -352,10 +352,10 @@ type Reader struct {
 	errc chan error
 }
 
-// NewReader starts reading into live; Repository, Group and GitAuths queue
-// reads, and Wait returns when every one queued has been read, or the
-// first error. read, when set, is called as each repository's lists have
-// all been read (from the reading goroutines).
+// NewReader starts reading into live: Repository, Group and GitAuths queue
+// reads, Wait returns once all are read or at the first error, and read,
+// when set, is called (from the reading goroutines) as each repository's
+// lists are all read.
 func (c *Client) NewReader(ctx context.Context, live *state.Live, read func(repo string)) *Reader {
 	r := &Reader{rd: c.newReading(live, false), errc: make(chan error, 1)}
 	r.rd.onRepo = read
@@ -467,9 +467,8 @@ func (rd *reading) listRead(x *repoReading) {
 }
 
 // fillRepo fills what was read of x into live and drops it. A user the
-// member lists name and the users lookup lacks is added by the first
-// repository filled that names it: every row of one user carries the same
-// ids, so the order does not show.
+// users lookup lacks is added by the first repository filled that names it:
+// every row of one user carries the same ids, so the order does not show.
 func (rd *reading) fillRepo(x *repoReading) {
 	fillRepository(x.r, x.d, x.fresh, rd.live, rd.roles)
 	rd.live.Fingerprints[plan.RepositoryAddress(x.r.Path).String()] = fingerprint(x.r)
@@ -554,11 +553,10 @@ func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 	}
 }
 
-// memberGroupCatalog queues the catalogue of member groups: every member
-// group of the project is either attached to a group or addable to it, so
-// one group's two lists give every 32-character id. The group is the first
-// by path, a top-level one, known once the project is listed; its attached
-// list is not read twice when it is read anyway.
+// memberGroupCatalog queues the catalogue of member groups: every one is
+// attached or addable to a group, so one group's two lists give every
+// 32-character id. The group is the first top-level one by path; its
+// attached list is not read twice when it is read anyway.
 func (rd *reading) memberGroupCatalog() {
 	anchor := firstGroup(rd.live)
 	if !rd.lookups || rd.catalog || anchor == nil {
@@ -711,11 +709,10 @@ func fillMembers(r *state.LiveRepository, d repoDetail, live *state.Live, sync a
 	}
 }
 
-// inheritedFrom says where an inherited member's access comes from. The
-// member group is member_source; member_group_source is the repository
-// group's path where it names a group of the walk (under a namespace, say),
-// and otherwise taken for the member group's name, which is what the API
-// page documents it as (docs/api-assumptions.md A10).
+// inheritedFrom says where an inherited member's access comes from: the
+// member group is member_source; member_group_source is the group's path
+// where it names a group of the walk (under a namespace, say), else the
+// member group's name, as the API page documents it (docs/api-assumptions.md A10).
 func inheritedFrom(lm *state.LiveMember, m api.RepositoryMember, live *state.Live) {
 	lm.Inherited = true
 	mg, group := m.MemberSource, groupPath(m.MemberGroupSource, live)
@@ -815,9 +812,8 @@ func memberRole(level int64, hasLevel bool, name string) (state.Role, string) {
 
 // managedBy says why CodeArts itself manages a membership, "" when it does
 // not: the repository creator, a project administrator, or a project member
-// synced into the repository (its row names the project as its source, or
-// carries a project role sync says CodeArts syncs: docs/api-assumptions.md
-// A4, A44).
+// synced in (its row names the project as its source, or a project role
+// sync says CodeArts syncs: docs/api-assumptions.md A4, A44).
 func managedBy(m api.RepositoryMember, project string, sync api.ProjectMemberSetting) string {
 	role := cmp.Or(m.ProjectRoleName, m.RepositoryRoleName)
 	switch {

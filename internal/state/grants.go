@@ -25,9 +25,8 @@ type DatedGrant struct {
 }
 
 // DatedGrants walks the grants of d that have an end date: its groups',
-// repositories' and policies' in turn, by path or name, and in each object
-// its members, member groups and push rules (each rule's users, member
-// groups and roles).
+// repositories' and policies' in turn, by path or name, each object's
+// members, member groups and push rules' users, member groups and roles.
 func (d *Desired) DatedGrants() []DatedGrant {
 	var out []DatedGrant
 	add := func(g DatedGrant) {

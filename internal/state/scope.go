@@ -26,10 +26,9 @@ type FileScope struct {
 	ListsGroups bool
 }
 
-// ManagesGroup reports whether d manages the live group at path when the
-// spec does not list it: whether it is drift (and deleted with pruning).
-// Every group is, when a file without a scope has a `groups:` section;
-// otherwise those inside the scope of a file that lists groups.
+// ManagesGroup reports whether an unlisted live group at path is drift (and
+// deleted with pruning): every one is when a file without a scope has a
+// `groups:` section, else those inside the scope of a file that has one.
 func (d *Desired) ManagesGroup(path string) bool {
 	if d.Groups == nil {
 		return false
@@ -89,10 +88,9 @@ func (s *FileScope) HoldsPattern(p Pattern, own []Pattern) bool {
 // can match.
 func excludes(n, x Pattern) bool { return n.Negate && x.Within(n) }
 
-// Overlap finds a repository path both scopes could select: a positive
-// pattern of each that overlap (Pattern.Overlaps), unless a `!` pattern of
-// either scope excludes all of one of them. Conservative: where it cannot
-// tell, it says they overlap.
+// Overlap finds a positive pattern of each scope that overlap
+// (Pattern.Overlaps), unless a `!` pattern of either excludes all of one of
+// them; where it cannot tell, it says they overlap.
 func (s *FileScope) Overlap(o *FileScope) (p, q Pattern, ok bool) {
 	for _, p := range s.Patterns {
 		for _, q := range o.Patterns {
