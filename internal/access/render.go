@@ -187,9 +187,8 @@ func Markdown(w io.Writer, res *Result) error {
 var csvHeader = []string{"repository", "user", "member_group", "role", "access", "path", "via", "via_detail", "via_group",
 	"via_member_group", "spec_source", "spec_policy", "expires", "expired", "reason"}
 
-// CSV writes one row per entry with a header; encoding/csv quotes commas,
-// quotes and line breaks, and a cell a spreadsheet would run as a formula
-// gets a leading apostrophe.
+// CSV writes a header and one row per entry, quoted by encoding/csv; a cell
+// a spreadsheet would run as a formula gets a leading apostrophe.
 func CSV(w io.Writer, res *Result) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {

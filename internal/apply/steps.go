@@ -11,10 +11,9 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Step is one API write covering one or more changes of the plan: all new
-// members of a repository go in one AddRepoMembers call, all updated push
-// rules of a repository in one batch update, all deleted ones in one batch
-// delete (docs/performance.md).
+// Step is one API write covering one or more changes of the plan: a
+// repository's new members in one AddRepoMembers call, its updated push
+// rules in one batch update, its deleted ones in one (docs/performance.md).
 type Step struct {
 	ID      int
 	Op      plan.Op

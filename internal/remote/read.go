@@ -752,11 +752,10 @@ func livePushRule(p api.FilePushPermission, roles map[string]state.LiveRole) sta
 	return rule
 }
 
-// projectRoleID is the project role id of a role a push rule names. Whether
-// a rule's related_role_id and the project role list's role_id are one id
-// space is not documented (docs/api-assumptions.md, behaviour role_ids): the
-// id is used when the project has it, else the project role of the same
-// name, so rules compare and converge under either answer.
+// projectRoleID is the project role id of a role a push rule names: its
+// related_role_id when the project has it, else the id of the project role
+// of its name, since whether the two are one id space is not documented
+// (docs/api-assumptions.md, behaviour role_ids); either way rules converge.
 func projectRoleID(roles map[string]state.LiveRole, ro api.PushRuleRole) string {
 	for _, r := range roles {
 		if r.ID == ro.RelatedRoleID {
@@ -785,11 +784,10 @@ func groupPath(full string, live *state.Live) string {
 }
 
 // memberRole reads a member's role: the legacy access level when the
-// legacy list has the member, else the v4 role name; unknown levels and
-// names give "" and a description for messages. A level that a role name
-// reposync knows contradicts is unknown too: the legacy list's roles are
-// documented as 30 and 40 only (docs/api-assumptions.md A11), so a level
-// is trusted only where the v4 name does not say otherwise.
+// legacy list has the member, else the v4 role name; unknown ones give ""
+// and a description for messages. The legacy list's roles are documented
+// as 30 and 40 only (docs/api-assumptions.md A11), so a level is trusted
+// only where the v4 name does not say otherwise.
 func memberRole(level int64, hasLevel bool, name string) (state.Role, string) {
 	if hasLevel {
 		role, err := state.RoleForLevel(int(level))

@@ -3,9 +3,8 @@ package state
 import "cmp"
 
 // Live is the world as the cloud has it, read by remote and diffed by plan.
-// Names are resolved: members, member groups and push-rule entries carry both
-// the name a spec would use and the ids the API uses, so plan can compare by
-// id (renames are not drift) and report by name.
+// Members, member groups and push-rule entries carry both their names and
+// ids, so plan compares by id (renames are not drift) and reports by name.
 type Live struct {
 	// Project is the CodeArts project UUID that was read.
 	Project string

@@ -121,10 +121,9 @@ func (s *FileScope) Describe() string {
 	return fmt.Sprintf("scope %s, max_role `%s`, declared at %s", strings.Join(pats, ", "), s.MaxRole, s.Source.Position())
 }
 
-// ProjectRoleRank is the repository role a project role named in a push
-// rule ranks as, for a scope's max_role: the role of the same name
-// (RoleForName, with `-` and `_` read as spaces), and RoleAdmin for any
-// other or custom role, whose reach reposync cannot tell.
+// ProjectRoleRank is the repository role a push rule's project role ranks
+// as for a scope's max_role: the one of the same name (RoleForName, `-` and
+// `_` read as spaces), else RoleAdmin, as a custom role's reach is unknown.
 func ProjectRoleRank(name string) Role {
 	n := strings.NewReplacer("-", " ", "_", " ").Replace(name)
 	if r, ok := RoleForName(n); ok {
