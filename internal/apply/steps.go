@@ -1,9 +1,8 @@
 // Package apply executes a plan: it groups the plan's changes into the fewest
 // API writes (steps), orders them as a DAG (parent group before child, a
 // group before what lives in it, deletions in reverse), runs them with
-// bounded workers, checks guardrails before the first write, and reports one
-// result per change. It talks to the world only through the Mutator
-// interface it declares, and imports only plan and state.
+// bounded workers and reports one result per change, talking to the world
+// only through the Mutator interface it declares. It imports plan and state.
 package apply
 
 import (
