@@ -165,8 +165,7 @@ func Markdown(w io.Writer, res *Result) error {
 	b.WriteString("<!-- reposync:access -->\n")
 	fmt.Fprintf(&b, "## %s\n\n", render.InertText(title(res)))
 	if len(res.Entries) == 0 {
-		b.WriteString("No access found.\n")
-		_, err := io.WriteString(w, b.String())
+		_, err := io.WriteString(w, b.String()+"No access found.\n")
 		return err
 	}
 	cols := columns(res.Query)
