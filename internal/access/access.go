@@ -143,8 +143,7 @@ func FromLive(live *state.Live, d *state.Desired, eff map[string]*state.Effectiv
 }
 
 // groupAttachments lists the member groups attached to the groups above a
-// repository (those whose lists were read): their members reach it, and
-// no API lists who they are.
+// repository (those read): their members reach it, and no API lists them.
 func groupAttachments(live *state.Live, repo string, m matcher) []Entry {
 	var out []Entry
 	for g := state.ParentPath(repo); g != ""; g = state.ParentPath(g) {

@@ -489,10 +489,9 @@ func (rd *reading) fillRoles() {
 	rd.waiting = nil
 }
 
-// repo queues the lists rr asks for of r that are not queued yet, and the
-// lookups they need: users and the project's member setting (the roles it
-// syncs, their ids) for members and push rules, the integer member-group
-// ids for push rules, the member-group catalogue for member groups.
+// repo queues the lists rr asks for of r not queued yet, and the lookups
+// they need: users and the member setting for members and push rules, the
+// integer member-group ids for push rules, the catalogue for member groups.
 func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
