@@ -392,13 +392,12 @@ func (r *Reader) Wait() error {
 	return nil
 }
 
-// reading is one read of the live state: the tasks it queued into its
-// pool, and what they read, filled into live. A repository is filled as
-// soon as its lists are read (its push rules once the project roles are
-// too, which name their ids) and what was read of it dropped: a plan of
-// 10 000 repositories does not hold every answer until the last one comes.
-// The lookups, groups and authorizations are filled once the pool is done.
-// Queuing is safe from the pool's own tasks.
+// reading is one read of the live state: the tasks it queued into its pool
+// (safely from the pool's own tasks too) and what they read, filled into
+// live. A repository is filled and what was read of it dropped as soon as
+// its lists are read, and the member setting its members and push rules
+// need: a plan of 10 000 repositories does not hold every answer until the
+// last one comes. The lookups, groups and authorizations are filled at the end.
 type reading struct {
 	c    *Client
 	live *state.Live
