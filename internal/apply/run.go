@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -322,7 +322,7 @@ func (s *scheduler) report() *Report {
 	}
 	rep.Summary = Counts{Done: n[StatusDone], Failed: n[StatusFailed], Skipped: n[StatusSkipped], Manual: n[StatusManual],
 		NotStarted: n[StatusNotStarted]}
-	sort.Slice(rep.Results, func(i, j int) bool { return rep.Results[i].Address.Less(rep.Results[j].Address) })
+	slices.SortFunc(rep.Results, func(a, b Result) int { return a.Address.Compare(b.Address) })
 	return rep
 }
 

@@ -10,7 +10,6 @@ import (
 	"maps"
 	"math/bits"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -163,8 +162,8 @@ func (c *Client) addItems(live *state.Live, parent *state.LiveGroup, items []api
 			repos = append(repos, r)
 		}
 	}
-	sort.Slice(groups, func(i, j int) bool { return groups[i].Path < groups[j].Path })
-	sort.Slice(repos, func(i, j int) bool { return repos[i].Path < repos[j].Path })
+	slices.SortFunc(groups, func(a, b *state.LiveGroup) int { return cmp.Compare(a.Path, b.Path) })
+	slices.SortFunc(repos, func(a, b *state.LiveRepository) int { return cmp.Compare(a.Path, b.Path) })
 	return groups, repos
 }
 
