@@ -35,6 +35,7 @@ func BuildSteps(p *plan.Plan) []*Step {
 		owner plan.Address
 	}
 	batched := map[batchKey]*Step{}
+	created, deleted := map[string]*Step{}, map[string]*Step{} // the steps creating or deleting a group, by path
 	for _, c := range p.Changes {
 		op := plan.OpFor(c)
 		switch {
@@ -46,6 +47,10 @@ func BuildSteps(p *plan.Plan) []*Step {
 				continue
 			}
 			batched[k] = add(op, c)
+		case op == plan.OpCreateGroup:
+			created[c.Target.Group] = add(op, c)
+		case op == plan.OpDeleteGroup:
+			deleted[c.Target.Group] = add(op, c)
 		default:
 			add(op, c)
 		}
@@ -53,15 +58,6 @@ func BuildSteps(p *plan.Plan) []*Step {
 	// Dependencies: a created group before its created children and before
 	// member groups attached to it; a deleted group after its deleted
 	// children. Steps are visited in ID order, so every Deps comes out sorted.
-	created, deleted := map[string]*Step{}, map[string]*Step{}
-	for _, s := range steps {
-		switch s.Op {
-		case plan.OpCreateGroup:
-			created[s.Changes[0].Target.Group] = s
-		case plan.OpDeleteGroup:
-			deleted[s.Changes[0].Target.Group] = s
-		}
-	}
 	for _, s := range steps {
 		g := s.Changes[0].Target.Group
 		switch s.Op {
