@@ -31,9 +31,35 @@ type authTransport struct {
 }
 
 // RoundTrip authenticates r when it is bound for a service host, and hides
-// the Location of a 3xx answer from http.Client (hideLocation).
+// the Location of a 3xx answer from http.Client (send).
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.roundTrip(req)
+	r := req.Clone(req.Context())
+	if !t.hosts[r.URL.Host] {
+		for _, h := range credentialHeaders {
+			r.Header.Del(h)
+		}
+		return t.send(r)
+	}
+	switch t.c.creds.Kind() {
+	case CredentialsAKSK:
+		if err := t.c.sign(r); err != nil {
+			return nil, err
+		}
+	case CredentialsToken:
+		r.Header.Set("X-Auth-Token", t.c.creds.Token)
+	case CredentialsIAMPassword:
+		return t.passwordRoundTrip(r)
+	}
+	return t.send(r)
+}
+
+// send checks the header values, credentials included, sends r, and hides
+// the Location of a 3xx answer (hideLocation).
+func (t *authTransport) send(r *http.Request) (*http.Response, error) {
+	if err := checkHeaderValues(r.Header); err != nil {
+		return nil, err
+	}
+	resp, err := t.base.RoundTrip(r)
 	if err == nil {
 		hideLocation(resp)
 	}
@@ -57,35 +83,6 @@ func hideLocation(resp *http.Response) {
 		resp.Header.Del("Location")
 		resp.Header.Set(redirectLocation, loc)
 	}
-}
-
-func (t *authTransport) roundTrip(req *http.Request) (*http.Response, error) {
-	r := req.Clone(req.Context())
-	if !t.hosts[r.URL.Host] {
-		for _, h := range credentialHeaders {
-			r.Header.Del(h)
-		}
-		return t.send(r)
-	}
-	switch t.c.creds.Kind() {
-	case CredentialsAKSK:
-		if err := t.c.sign(r); err != nil {
-			return nil, err
-		}
-	case CredentialsToken:
-		r.Header.Set("X-Auth-Token", t.c.creds.Token)
-	case CredentialsIAMPassword:
-		return t.passwordRoundTrip(r)
-	}
-	return t.send(r)
-}
-
-// send checks the header values, credentials included, and sends r.
-func (t *authTransport) send(r *http.Request) (*http.Response, error) {
-	if err := checkHeaderValues(r.Header); err != nil {
-		return nil, err
-	}
-	return t.base.RoundTrip(r)
 }
 
 // headerError is a header value net/http would refuse to send, such as a
@@ -114,10 +111,10 @@ func checkHeaderValues(h http.Header) error {
 }
 
 // expiredTokenCodes are the 401 codes that mean the token is no longer
-// valid, so a new login can help (REFERENCE §15.2, §18.4): CodeArts Repo's
-// DEV.00000003, the gateway's APIG.0301 ("decrypt token fail") and APIG.0307
-// ("the token needs to be updated"). Other 401s (CH.080401, no permission on
-// the resource) are returned as they are.
+// valid, so a new login can help (docs/api-reference.md §15.2, §18.4):
+// CodeArts Repo's DEV.00000003, the gateway's APIG.0301 ("decrypt token
+// fail") and APIG.0307 ("the token needs to be updated"). Other 401s
+// (CH.080401, no permission on the resource) are returned as they are.
 var expiredTokenCodes = map[string]bool{"DEV.00000003": true, "APIG.0301": true, "APIG.0307": true}
 
 // passwordRoundTrip sends with the cached IAM token, and on an expired-token
@@ -195,7 +192,7 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 // noProjectHeader, as a request context key, signs a request without
 // X-Project-Id: IAM is a global service, and the SDK signs its IAM calls
 // with X-Domain-Id (which reposync does not know) or, for the project
-// lookup, with neither (REFERENCE §12.2, §13.2).
+// lookup, with neither (docs/api-reference.md §12.2, §13.2).
 type noProjectHeader struct{}
 
 // tokenCache holds the IAM token of password authentication.
@@ -230,20 +227,16 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (Token, error) {
 		return cached, nil
 	}
 	cr := tc.c.creds
-	scope := ProjectScope{ID: cr.ProjectID}
-	if scope.ID == "" {
-		scope.Name = tc.c.region
-	}
-	if scope.ID == "" && scope.Name == "" {
+	if cr.ProjectID == "" && tc.c.region == "" {
 		return Token{}, &loginError{fmt.Errorf("iam login of %s needs the IAM project id (HW_PROJECT_ID) or a region to scope the token", cr.IAMUser)}
 	}
-	tok, err := tc.c.CreateUserToken(ctx, cr.IAMUser, cr.IAMPassword, cr.IAMDomain, scope)
+	tok, err := tc.c.createUserToken(ctx, cr)
 	if err != nil {
 		return Token{}, &loginError{fmt.Errorf("iam login of %s: %w", cr.IAMUser, err)}
 	}
 	now := tc.c.clock.Now()
 	if tok.ExpiresAt.IsZero() {
-		// IAM tokens live 24 hours (REFERENCE §12.1).
+		// IAM tokens live 24 hours (docs/api-reference.md §12.1).
 		tok.ExpiresAt = now.Add(24 * time.Hour)
 	}
 	renewAt = tok.ExpiresAt.Add(-refreshMargin)
@@ -260,7 +253,7 @@ func (tc *tokenCache) get(ctx context.Context, stale string) (Token, error) {
 }
 
 // extractError finds error_code/error_msg (or code/message, also nested) in
-// an error body, as the official SDK does (REFERENCE §15.1).
+// an error body, as the official SDK does (docs/api-reference.md §15.1).
 func extractError(body []byte) (code, msg string) {
 	var v any
 	if json.Unmarshal(body, &v) != nil {

@@ -192,7 +192,7 @@ func TestNoRedirectFollowed(t *testing.T) {
 			return err
 		}},
 		{"login POST", "POST", "/v3/auth/tokens", func(ctx context.Context, c *Client) error {
-			_, err := c.CreateUserToken(ctx, "ci-bot", tPassword, "acme", ProjectScope{Name: "cn-north-4"})
+			_, err := c.createUserToken(ctx, iamCreds)
 			return err
 		}},
 	}

@@ -1,6 +1,6 @@
 // Package api is the typed HTTP client of CodeArts Repo, ServiceStage and IAM:
 // the only code in reposync that speaks HTTP to the cloud. It owns the wire
-// structs (exact JSON names and types of shared/api/REFERENCE.md), the
+// structs (exact JSON names and types of docs/api-reference.md), the
 // authentication transport (X-Auth-Token, IAM password login, SDK-HMAC-SHA256
 // AK/SK signing), the per-operation rate budget, the one retry loop,
 // pagination and typed errors.
@@ -259,8 +259,9 @@ func (c *Client) url(cl *call) (*url.URL, error) {
 
 // encodeQuery writes q sorted by name, in the signer's encoding: only
 // A-Z a-z 0-9 - _ . ~ stay as they are, so a space is %20, never the "+" of
-// url.Values.Encode (REFERENCE §13.3, §18.4). What goes on the wire is then
-// byte for byte what is signed, even for a gateway that reads "+" as a plus.
+// url.Values.Encode (docs/api-reference.md §13.3, §18.4). What goes on the
+// wire is then byte for byte what is signed, even for a gateway that reads
+// "+" as a plus.
 func encodeQuery(q url.Values) string {
 	names := slices.AppendSeq(make([]string, 0, len(q)), maps.Keys(q)) // sized: this runs for every request
 	slices.Sort(names)
@@ -366,9 +367,9 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		if hasRetryAfter {
 			delay = retryAfter
 		}
-		notice := WaitNotice{Op: cl.op, Attempt: attempt + 1, Wait: delay, Reason: "throttled", Cap: MaxRetryAfter}
+		notice := WaitNotice{Op: cl.op, Attempt: attempt + 1, Wait: delay, Reason: "throttled"}
 		if hasRetryAfter {
-			notice.Reason, notice.RetryAfter, notice.Capped = "Retry-After", asked, asked > retryAfter
+			notice.Reason, notice.RetryAfter = "Retry-After", asked
 		}
 		if dl, ok := callCtx.Deadline(); ok && time.Until(dl) < delay {
 			// Waiting would only end at the deadline: say so now.
@@ -517,8 +518,8 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, body []byte, at
 	req.Header.Set("Accept", "application/json")
 	if body != nil || cl.svc == svcServiceStage {
 		// ServiceStage marks Content-Type mandatory on every call, GETs and
-		// DELETEs included (REFERENCE §18.4). The signer never signs it
-		// (§13.3), so it cannot break a signature.
+		// DELETEs included (docs/api-reference.md §18.4). The signer never
+		// signs it (§13.3), so it cannot break a signature.
 		req.Header.Set("Content-Type", cmp.Or(cl.ctype, "application/json"))
 	}
 	hc := c.authed

@@ -343,6 +343,12 @@ func TestErrorURLSanitised(t *testing.T) {
 	}
 }
 
+// quotingCount fails to decode with an error quoting what it was given, as
+// a lenient decoder of a count may.
+type quotingCount struct{}
+
+func (*quotingCount) UnmarshalJSON(b []byte) error { return fmt.Errorf("want a count, got %s", b) }
+
 // TestNoUserinfoInErrors drives every error path that can carry a URL with
 // one that holds user info, and checks that no error text reveals it.
 func TestNoUserinfoInErrors(t *testing.T) {
@@ -363,7 +369,10 @@ func TestNoUserinfoInErrors(t *testing.T) {
 				answer(w, 200, "", `[{"user_group_id":"g","user_count":"https://user:SECRET@host/x"}]`)
 			})
 			return nil
-		}, func(ctx context.Context, c *Client) error { _, err := c.ListRepositoryUserGroups(ctx, 1); return err }},
+		}, func(ctx context.Context, c *Client) error {
+			_, err := listAll[quotingCount](ctx, c, get("ListRepositoryUserGroups", svcRepo, "/v4/repositories/1/user-groups", nil))
+			return err
+		}},
 		{"unparseable redirect target", func(t *testing.T, mux *http.ServeMux) []Option {
 			mux.HandleFunc("GET /v4/repositories/1", func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Location", hostile)

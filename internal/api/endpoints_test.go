@@ -51,8 +51,8 @@ func endpointCases() []endpointCase {
 				return c.ListProjectSubgroupsAndRepositoriesWith(ctx, tProject, TreeQuery{})
 			},
 			want: []TreeItem{
-				{DescendantType: "group", ID: 100, Name: "payments", Path: "payments", FullName: "Payments", FullPath: "payments", GroupLevel: 1, Visibility: "private", SubgroupCount: 1},
-				{DescendantType: "project", ID: 12345, UUID: tUUID, Name: "gw", Path: "gw", FullPath: "gw", ProjectID: tProject},
+				{DescendantType: "group", ID: 100, Name: "payments", Path: "payments", FullPath: "payments", Visibility: "private"},
+				{DescendantType: "project", ID: 12345, UUID: tUUID, Name: "gw", Path: "gw", FullPath: "gw"},
 			},
 		},
 		{
@@ -62,7 +62,7 @@ func endpointCases() []endpointCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ListGroupSubgroupsAndRepositoriesWith(ctx, 100, TreeQuery{})
 			},
-			want: []TreeItem{{DescendantType: "group", ID: 101, FullPath: "payments/api", GroupLevel: 2}},
+			want: []TreeItem{{DescendantType: "group", ID: 101, FullPath: "payments/api"}},
 		},
 		{
 			op: "ListGroupSubgroupsAndRepositories archived", method: "GET",
@@ -102,15 +102,15 @@ func endpointCases() []endpointCase {
 		},
 		{
 			op: "ShowGroup", method: "GET", path: "/v4/" + tProject + "/groups/100", status: 200,
-			resp: `{"id":100,"name":"payments","full_name":"acme / payments","description":"d","visibility":"private","project_id":"` + tProject + `","creator_id":9124,"ancestor_ids":[99],"ancestor_names":["acme"],"sum":{"open_merge_requests_count":1}}`,
+			resp: `{"id":100,"name":"payments","full_name":"acme / payments","description":"d","visibility":"private","project_id":"` + tProject + `","creator_id":9124,"ancestor_ids":[99],"ancestor_names":["acme"],"repository_count":2,"subgroup_count":1,"sum":{"open_merge_requests_count":1}}`,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.ShowGroup(ctx, tProject, 100) },
-			want: Group{ID: 100, Name: "payments", FullName: "acme / payments", Description: "d", Visibility: "private", ProjectID: tProject, CreatorID: 9124, AncestorIDs: []int64{99}, AncestorNames: []string{"acme"}},
+			want: Group{RepositoryCount: 2, SubgroupCount: 1},
 		},
 		{
 			op: "ListGroupUserGroups", method: "GET", path: "/v4/groups/100/user-groups", query: firstPage, status: 200,
 			resp: `[{"id":3,"user_group_id":"` + tUserGroup + `","name":"payments-leads","project_id":"` + tProject + `","member_count":4}]`,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.ListGroupUserGroups(ctx, 100) },
-			want: []GroupUserGroup{{ID: 3, UserGroupID: tUserGroup, Name: "payments-leads", ProjectID: tProject, MemberCount: 4}},
+			want: []GroupUserGroup{{UserGroupID: tUserGroup, Name: "payments-leads"}},
 		},
 		{
 			op: "ListGroupAddableUserGroups", method: "GET", path: "/v4/groups/100/user-groups/addable-list",
@@ -119,13 +119,7 @@ func endpointCases() []endpointCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ListGroupAddableUserGroups(ctx, 100, tProject)
 			},
-			want: []GroupUserGroup{{ID: 4, UserGroupID: tUserGroup, Name: "payments-leads", GroupType: "custom"}},
-		},
-		{
-			op: "ShowRepository", method: "GET", path: "/v4/repositories/12345", status: 200,
-			resp: `{"id":12345,"uuid":"` + tUUID + `","name":"gateway","path_with_namespace":"payments/api/gateway","namespace":{"id":101,"full_path":"payments/api","parent_id":100}}`,
-			call: func(ctx context.Context, c *Client) (any, error) { return c.ShowRepository(ctx, 12345) },
-			want: Repository{ID: 12345, UUID: tUUID, Name: "gateway", PathWithNamespace: "payments/api/gateway", Namespace: Namespace{ID: 101, FullPath: "payments/api", ParentID: 100}},
+			want: []GroupUserGroup{{UserGroupID: tUserGroup, Name: "payments-leads"}},
 		},
 		{
 			op: "ListMembers", method: "GET", path: "/v4/repositories/12345/members", query: firstPage, status: 200,
@@ -136,16 +130,16 @@ func endpointCases() []endpointCase {
 		},
 		{
 			op: "ListRepoMembers", method: "GET", path: "/v1/repositories/" + tUUID + "/members", query: "page_index=1&page_size=100", status: 200,
-			resp: `{"status":"success","result":{"total":1,"users":[{"user_id":"` + tIAMUser + `","name":"alice","role":40,"enabled":"true","domain_name":"acme"}]},"error":null}`,
+			resp: `{"status":"success","result":{"total":1,"users":[{"user_id":"` + tIAMUser + `","name":"alice","role":40,"enabled":"true","domain_id":"d1","domain_name":"acme"}]},"error":null}`,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.ListRepoMembers(ctx, tUUID) },
-			want: []LegacyMember{{UserID: tIAMUser, Name: "alice", Role: 40, Enabled: "true", DomainName: "acme"}},
+			want: []LegacyMember{{UserID: tIAMUser, Name: "alice", Role: 40, DomainID: "d1"}},
 		},
 		{
 			op: "ListRepositoryUserGroups", method: "GET", path: "/v4/repositories/12345/user-groups", query: firstPage, status: 200,
 			respHeader: map[string]string{"X-Total": "1"},
 			resp:       `[{"user_group_name":"payments-leads","user_group_id":"` + tUserGroup + `","project_id":"` + tProject + `","user_count":"4","description":""}]`,
 			call:       func(ctx context.Context, c *Client) (any, error) { return c.ListRepositoryUserGroups(ctx, 12345) },
-			want:       []RepositoryUserGroup{{UserGroupName: "payments-leads", UserGroupID: tUserGroup, ProjectID: tProject, UserCount: 4}},
+			want:       []RepositoryUserGroup{{UserGroupName: "payments-leads", UserGroupID: tUserGroup}},
 		},
 		{
 			op: "ListProjectProtectedRefsUserGroups", method: "GET", path: "/v4/projects/" + tProject + "/protected-refs/user-groups", query: firstPage, status: 200,
@@ -165,9 +159,9 @@ func endpointCases() []endpointCase {
 				return c.ListRepositoryFilePushPermissions(ctx, 12345)
 			},
 			want: []FilePushPermission{{ID: 5, Path: "/config/*", Actions: []PushRuleAction{{Action: "push", Enable: true,
-				Users:     []PushRuleUser{{ID: 9124, Name: "alice", Username: tIAMUser, State: "active"}},
+				Users:     []PushRuleUser{{ID: 9124, Name: "alice", Username: tIAMUser}},
 				UserTeams: []PushRuleTeam{{ID: 247, Name: "payments-leads"}},
-				Roles:     []PushRuleRole{{ID: 77, Name: "Project manager", RelatedRoleID: tRole, ChineseName: "x"}}}}}},
+				Roles:     []PushRuleRole{{Name: "Project manager", RelatedRoleID: tRole}}}}}},
 		},
 		{
 			op: "ListProductPermissionResourcesGrantedUsers", method: "GET", path: "/v4/projects/" + tProject + "/members", query: firstPage, status: 200,
@@ -175,19 +169,19 @@ func endpointCases() []endpointCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ListProductPermissionResourcesGrantedUsers(ctx, tProject)
 			},
-			want: []GrantedUser{{ID: 9124, Name: "alice", Username: tIAMUser, IAMID: tIAMUser, NickName: "Alice"}},
+			want: []GrantedUser{{ID: 9124, Name: "alice", Username: tIAMUser, IAMID: tIAMUser}},
 		},
 		{
 			op: "ShowProjectMemberSetting", method: "GET", path: "/v4/projects/" + tProject + "/member-setting", query: firstPage, status: 200,
 			resp: `{"product_id":"p1","sync_enabled":true,"role_sync":[{"id":1,"role_id":"` + tRole + `","role_name":"Project manager","role_sync_enabled":true}]}`,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.ShowProjectMemberSetting(ctx, tProject) },
-			want: ProjectMemberSetting{ProductID: "p1", SyncEnabled: true, RoleSync: []RoleSync{{ID: 1, RoleID: tRole, RoleName: "Project manager", RoleSyncEnabled: true}}},
+			want: ProjectMemberSetting{SyncEnabled: true, RoleSync: []RoleSync{{RoleID: tRole, RoleName: "Project manager", RoleSyncEnabled: true}}},
 		},
 		{
 			op: "ListAuthorizations", method: "GET", path: "/v1/" + tIAMProject + "/git/auths", status: 200,
 			resp: `{"authorizations":[{"name":"pass1","repo_type":"bitbucket","repo_host":"https://api.bitbucket.org","repo_user":"bucket-ljn","avartar":"https://a/x.png","token_type":"password","create_time":1700000000000,"update_time":1700000001000,"status":0,"tag":null}],"count":1}`,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.ListAuthorizations(ctx, tIAMProject) },
-			want: []Authorization{{Name: "pass1", RepoType: "bitbucket", RepoHost: "https://api.bitbucket.org", RepoUser: "bucket-ljn", Avatar: "https://a/x.png", TokenType: "password", CreateTime: 1700000000000, UpdateTime: 1700000001000}},
+			want: []Authorization{{Name: "pass1", RepoType: "bitbucket", RepoUser: "bucket-ljn"}},
 		},
 		// Writes.
 		{
@@ -197,7 +191,7 @@ func endpointCases() []endpointCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.CreateGroup(ctx, tProject, CreateGroupRequest{Name: "api", ParentID: 100, Visibility: "private", Description: "Payments API"})
 			},
-			want: CreatedGroup{ID: 101, Name: "api", Description: "Payments API", Visibility: "private"},
+			want: CreatedGroup{ID: 101},
 		},
 		{
 			op: "CreateGroup full_name an object", method: "POST", path: "/v4/" + tProject + "/groups", status: 201,
@@ -206,7 +200,7 @@ func endpointCases() []endpointCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.CreateGroup(ctx, tProject, CreateGroupRequest{Name: "api", ParentID: 100, Visibility: "private"})
 			},
-			want: CreatedGroup{ID: 101, Name: "api", Visibility: "private"},
+			want: CreatedGroup{ID: 101},
 		},
 		{
 			op: "CreateGroup top level", method: "POST", path: "/v4/" + tProject + "/groups", status: 201,
@@ -215,7 +209,7 @@ func endpointCases() []endpointCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.CreateGroup(ctx, tProject, CreateGroupRequest{Name: "payments", Visibility: "public"})
 			},
-			want: CreatedGroup{ID: 100, Name: "payments", Visibility: "public"},
+			want: CreatedGroup{ID: 100},
 		},
 		{
 			op: "DeleteGroup", method: "DELETE", path: "/v4/" + tProject + "/groups/101", status: 202,
@@ -241,7 +235,7 @@ func endpointCases() []endpointCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.AssociateGroupUserGroup(ctx, tProject, 100, tUserGroup)
 			},
-			want: AssociateResult{Success: []AssociatedUser{{ID: "10091", IAMID: tIAMUser, Name: "alice"}, {ID: "10092", IAMID: "x", Name: "bob"}}, Failure: []AssociateFailure{}},
+			want: AssociateResult{Failure: []AssociateFailure{}},
 		},
 		{
 			op: "AssociateGroupUserGroup partial failure", method: "POST", path: "/v4/" + tProject + "/groups/100/user-group/" + tUserGroup, status: 201,
@@ -295,10 +289,10 @@ func endpointCases() []endpointCase {
 		},
 		{
 			op: "AddRepoMembers", method: "POST", path: "/v1/repositories/" + tUUID + "/members", status: 200,
-			body: `{"users":[{"id":"` + tIAMUser + `","name":"alice","role":40},{"id":"b","name":"bob","role":30,"domain_name":"acme"}]}`,
+			body: `{"users":[{"id":"` + tIAMUser + `","name":"alice","role":40},{"id":"b","name":"bob","role":30}]}`,
 			resp: `{"status":"success","result":[{"id":"` + tIAMUser + `","name":"alice","message":"add user success","status":"success"},{"id":"b","name":"bob","message":"ok","status":"success"}],"error":null}`,
 			call: func(ctx context.Context, c *Client) (any, error) {
-				return c.AddRepoMembers(ctx, tUUID, []NewRepoMember{{ID: tIAMUser, Name: "alice", Role: RoleAdmin}, {ID: "b", Name: "bob", Role: RoleDeveloper, DomainName: "acme"}})
+				return c.AddRepoMembers(ctx, tUUID, []NewRepoMember{{ID: tIAMUser, Name: "alice", Role: RoleAdmin}, {ID: "b", Name: "bob", Role: RoleDeveloper}})
 			},
 			want: []AddMemberResult{{ID: tIAMUser, Name: "alice", Message: "add user success", Status: "success"}, {ID: "b", Name: "bob", Message: "ok", Status: "success"}},
 		},
@@ -375,7 +369,7 @@ func endpointCases() []endpointCase {
 					Actions: []PushActionBody{{Action: "push", Enable: true, UserIDs: []int64{9124}, UserTeamIDs: []int64{247}, RelatedRoleIDs: []string{tRole}}}}})
 			},
 			want: []FilePushPermission{{ID: 5, Path: "/config/*", Actions: []PushRuleAction{{Action: "push", Enable: true,
-				Users: []PushRuleUser{{ID: 9124}}, UserTeams: []PushRuleTeam{{ID: 247}}, Roles: []PushRuleRole{{ID: 1, RelatedRoleID: tRole}}}}}},
+				Users: []PushRuleUser{{ID: 9124}}, UserTeams: []PushRuleTeam{{ID: 247}}, Roles: []PushRuleRole{{RelatedRoleID: tRole}}}}}},
 		},
 		{
 			op: "BatchDeleteRepositoryFilePushPermissions", method: "POST", path: "/v4/repositories/12345/file-push-permissions/batch-delete", status: 204,
@@ -391,7 +385,7 @@ func endpointCases() []endpointCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.CreatePasswordAuth(ctx, tIAMProject, "bitbucket", PasswordAuth{Name: "pass1", User: "bucket-ljn", Password: "hunter2-secret"})
 			},
-			want: Authorization{Name: "pass1", RepoType: "bitbucket", RepoUser: "bucket-ljn", Avatar: "https://a/y.png", TokenType: "password", CreateTime: 1, UpdateTime: 2},
+			want: Authorization{Name: "pass1", RepoType: "bitbucket", RepoUser: "bucket-ljn"},
 		},
 		{
 			op: "CreatePasswordAuth error hides password", method: "POST", path: "/v1/" + tIAMProject + "/git/auths/bitbucket/password", status: 400,

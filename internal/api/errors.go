@@ -142,8 +142,8 @@ func IsConflict(err error) bool {
 
 // alreadyThere lists the 409 codes that mean "the object you are creating
 // already exists as asked": CH_23_51308, "The member group has been added."
-// (REFERENCE §7, §15.2, §18.4; documented for AssociateRepositoryUserGroup,
-// answered by AssociateGroupUserGroup as well).
+// (docs/api-reference.md §7, §15.2, §18.4; documented for
+// AssociateRepositoryUserGroup, answered by AssociateGroupUserGroup too).
 var alreadyThere = map[string]bool{"CH_23_51308": true}
 
 // IsAlreadyExists reports whether err is a 409 whose code says the object is

@@ -6,22 +6,10 @@ import (
 	"time"
 )
 
-// Service names, the keys of Facts.ServerTime.
-const (
-	ServiceRepo         = "codearts-repo"
-	ServiceServiceStage = "servicestage"
-	ServiceIAM          = "iam"
-	ServiceProjectMan   = "projectman"
-)
-
-func (s service) key() string {
-	return [...]string{ServiceRepo, ServiceServiceStage, ServiceIAM, ServiceProjectMan}[s]
-}
-
 // Facts is what the client observed of the servers, for a diagnostics
 // command to report without scraping errors or logs. Facts returns a copy.
 type Facts struct {
-	// ServerTime holds, per service (ServiceRepo, ServiceIAM, …), the Date
+	// ServerTime holds, per service ("codearts-repo", "iam", …), the Date
 	// header of the most recent successful answer that carried one.
 	ServerTime map[string]ServerTime
 	// Lists holds, per list operation (e.g. "ListMembers"), what its pages
@@ -38,8 +26,8 @@ type ServerTime struct {
 }
 
 // Skew is the server's clock minus the client's, to about a second. The
-// gateway refuses AK/SK requests whose X-Sdk-Date is more than 15 minutes
-// off its clock (REFERENCE §13.2, APIG.0301 "signature expired").
+// gateway refuses AK/SK requests whose X-Sdk-Date is more than 15 minutes off
+// its clock (docs/api-reference.md §13.2, APIG.0301 "signature expired").
 func (s ServerTime) Skew() time.Duration { return s.Date.Sub(s.Received) }
 
 // ListFacts describes the pages one list operation returned.
@@ -79,7 +67,7 @@ func (c *Client) noteDate(svc service, h http.Header) {
 }
 
 // Endpoints returns the base URL each service is called at, keyed like
-// Facts.ServerTime (ServiceRepo, ServiceIAM, …): all the same with
+// Facts.ServerTime ("codearts-repo", "iam", …): all the same with
 // WithEndpoint, the regional hosts with WithRegion. A service the region
 // does not offer is left out. The URLs carry no credentials (WithEndpoint
 // refuses user info).

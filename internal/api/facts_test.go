@@ -47,7 +47,7 @@ func TestFacts(t *testing.T) {
 	}
 	got := c.Facts()
 	want := Facts{
-		ServerTime: map[string]ServerTime{ServiceRepo: {Date: serverNow, Received: received}},
+		ServerTime: map[string]ServerTime{"codearts-repo": {Date: serverNow, Received: received}},
 		Lists: map[string]ListFacts{
 			"ListProjectProtectedRefsUserGroups": {Pages: 3, LargestPage: 20, PageCap: 20},
 			"ListMembers":                        {Pages: 1, PagesWithTotal: 1, LargestPage: 2},
@@ -56,7 +56,7 @@ func TestFacts(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("facts (-want +got):\n%s", diff)
 	}
-	if skew, want := got.ServerTime[ServiceRepo].Skew(), serverNow.Sub(received); skew != want {
+	if skew, want := got.ServerTime["codearts-repo"].Skew(), serverNow.Sub(received); skew != want {
 		t.Errorf("skew %s, want %s", skew, want)
 	}
 	got.Lists["ListMembers"] = ListFacts{}
@@ -71,10 +71,10 @@ func TestClientEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		ServiceRepo:         "https://codehub-ext.cn-north-4.myhuaweicloud.com",
-		ServiceServiceStage: "https://servicestage.cn-north-4.myhuaweicloud.com",
-		ServiceIAM:          "https://iam.cn-north-4.myhuaweicloud.com",
-		ServiceProjectMan:   "https://projectman-ext.cn-north-4.myhuaweicloud.com",
+		"codearts-repo": "https://codehub-ext.cn-north-4.myhuaweicloud.com",
+		"servicestage":  "https://servicestage.cn-north-4.myhuaweicloud.com",
+		"iam":           "https://iam.cn-north-4.myhuaweicloud.com",
+		"projectman":    "https://projectman-ext.cn-north-4.myhuaweicloud.com",
 	}
 	if diff := cmp.Diff(want, c.Endpoints()); diff != "" {
 		t.Errorf("regional endpoints (-want +got):\n%s", diff)
@@ -84,7 +84,7 @@ func TestClientEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.Endpoints(); got[ServiceServiceStage] != "" || got[ServiceProjectMan] != "" || got[ServiceRepo] == "" {
+	if got := c.Endpoints(); got["servicestage"] != "" || got["projectman"] != "" || got["codearts-repo"] == "" {
 		t.Errorf("cn-south-2 endpoints %v", got)
 	}
 	c, err = New(WithEndpoint("http://127.0.0.1:8080/base/"))

@@ -7,20 +7,11 @@ import (
 	"strings"
 )
 
-// Authorization is a ServiceStage git authorization. The avatar's wire name
-// is misspelled "avartar".
+// Authorization is a ServiceStage git authorization.
 type Authorization struct {
-	Name       string  `json:"name"`
-	RepoType   string  `json:"repo_type"`
-	RepoHost   string  `json:"repo_host"`
-	RepoHome   string  `json:"repo_home"`
-	RepoUser   string  `json:"repo_user"`
-	Avatar     string  `json:"avartar"`
-	TokenType  string  `json:"token_type"`
-	CreateTime int64   `json:"create_time"`
-	UpdateTime int64   `json:"update_time"`
-	Status     int64   `json:"status"`
-	Tag        *string `json:"tag"`
+	Name     string `json:"name"`
+	RepoType string `json:"repo_type"`
+	RepoUser string `json:"repo_user"`
 }
 
 // PasswordAuth is CreatePasswordAuth's body. Its String hides the password.
@@ -43,7 +34,6 @@ func authsPath(iamProjectID string) string { return "/v1/" + seg(iamProjectID) +
 func (c *Client) ListAuthorizations(ctx context.Context, iamProjectID string) ([]Authorization, error) {
 	var out struct {
 		Authorizations []Authorization `json:"authorizations"`
-		Count          int64           `json:"count"`
 	}
 	_, err := c.getJSON(ctx, get("ListAuthorizations", svcServiceStage, authsPath(iamProjectID), nil), &out)
 	return out.Authorizations, err
@@ -68,11 +58,10 @@ func (c *Client) CreatePasswordAuth(ctx context.Context, iamProjectID, repoType 
 
 // DeleteAuthorize deletes an authorization by name (204). A 500 is returned
 // at once, not retried: it is the only error this operation documents
-// (REFERENCE §11, §18.4), so it is how ServiceStage refuses (a name that does
-// not exist, one in use) and it may also follow a deletion that took effect;
-// repeating it blindly fails the same way or answers for a name already
-// gone. The caller re-reads ListAuthorizations to learn which. 429, 408 and
-// 503, which prove nothing happened, are still retried.
+// (docs/api-reference.md §11, §18.4), so it is how ServiceStage refuses (a
+// name that does not exist, one in use), and it may also follow a deletion
+// that took effect: the caller re-reads ListAuthorizations to learn which.
+// 429, 408 and 503, which prove nothing happened, are still retried.
 func (c *Client) DeleteAuthorize(ctx context.Context, iamProjectID, name string) error {
 	_, err := c.do(ctx, &call{op: "DeleteAuthorize", method: http.MethodDelete, svc: svcServiceStage,
 		path: authsPath(iamProjectID) + "/" + seg(name), serverErrorFinal: true})

@@ -7,21 +7,11 @@ import (
 	"strings"
 )
 
-// Group is ShowGroup's answer (REFERENCE §4.2).
+// Group is what reposync reads of ShowGroup's answer
+// (docs/api-reference.md §4.2): what the group still holds.
 type Group struct {
-	ID              int64    `json:"id"`
-	Name            string   `json:"name"`
-	FullName        string   `json:"full_name"`
-	Description     string   `json:"description"`
-	Visibility      string   `json:"visibility"`
-	ProjectID       string   `json:"project_id"`
-	CreatorID       int64    `json:"creator_id"`
-	CreatedAt       string   `json:"created_at"`
-	AncestorIDs     []int64  `json:"ancestor_ids"`
-	AncestorNames   []string `json:"ancestor_names"`
-	MembersCount    int64    `json:"members_count"`
-	RepositoryCount int64    `json:"repository_count"`
-	SubgroupCount   int64    `json:"subgroup_count"`
+	RepositoryCount int64 `json:"repository_count"`
+	SubgroupCount   int64 `json:"subgroup_count"`
 }
 
 // CreateGroupRequest is CreateGroup's body. ParentID 0 creates the group
@@ -33,14 +23,10 @@ type CreateGroupRequest struct {
 	Description string `json:"description,omitempty"`
 }
 
-// CreatedGroup is CreateGroup's answer. Its full_name is not decoded: the
-// SDK leaves it untyped (any JSON value, an object in its model), and
-// reposync never reads it (paths come from the tree walk).
+// CreatedGroup is what reposync reads of CreateGroup's answer: the new
+// group's id (its full_name may be any JSON value, an object in the SDK).
 type CreatedGroup struct {
-	ID          int64  `json:"id"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Visibility  string `json:"visibility"`
+	ID int64 `json:"id"`
 }
 
 // CreateGroup creates a repository group (POST /v4/{project_id}/groups, 201).

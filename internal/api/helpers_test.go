@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -224,4 +225,12 @@ func mustQuery(s string) url.Values {
 		panic(err)
 	}
 	return q
+}
+
+// ShowRepository is the plain GET most client tests send: an operation
+// reposync itself no longer calls, so its client method lives here.
+func (c *Client) ShowRepository(ctx context.Context, repoID int64) (struct{ ID int64 }, error) {
+	var out struct{ ID int64 }
+	_, err := c.getJSON(ctx, get("ShowRepository", svcRepo, "/v4/repositories/"+itoa(repoID), nil), &out)
+	return out, err
 }

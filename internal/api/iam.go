@@ -8,13 +8,6 @@ import (
 	"time"
 )
 
-// ProjectScope scopes an IAM token to a project: by id when known, else by
-// name (the region id, e.g. "cn-north-4").
-type ProjectScope struct {
-	ID   string
-	Name string
-}
-
 // Token is an IAM user token and what its body says about it.
 type Token struct {
 	// Value is the X-Subject-Token header: the secret itself.
@@ -68,25 +61,27 @@ type tokenResponse struct {
 			Name string `json:"name"`
 		} `json:"user"`
 		Project struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
+			ID string `json:"id"`
 		} `json:"project"`
 	} `json:"token"`
 }
 
-// CreateUserToken logs in to IAM with a password
-// (KeystoneCreateUserTokenByPassword, POST /v3/auth/tokens?nocatalog=true).
-// The token is the X-Subject-Token response header. The password never
+// createUserToken logs in to IAM with cr's password
+// (KeystoneCreateUserTokenByPassword, POST /v3/auth/tokens?nocatalog=true),
+// for a token scoped to cr's project: by id when known, else by the region's
+// name. The token is the X-Subject-Token response header. The password never
 // appears in an error: request bodies are never put into one.
-func (c *Client) CreateUserToken(ctx context.Context, user, password, domain string, scope ProjectScope) (Token, error) {
+func (c *Client) createUserToken(ctx context.Context, cr Credentials) (Token, error) {
 	var body tokenRequest
 	id := &body.Auth.Identity
 	id.Methods = []string{"password"}
-	id.Password.User.Name = user
-	id.Password.User.Password = password
-	id.Password.User.Domain.Name = domain
-	body.Auth.Scope.Project.ID = scope.ID
-	body.Auth.Scope.Project.Name = scope.Name
+	id.Password.User.Name = cr.IAMUser
+	id.Password.User.Password = cr.IAMPassword
+	id.Password.User.Domain.Name = cr.IAMDomain
+	body.Auth.Scope.Project.ID = cr.ProjectID
+	if cr.ProjectID == "" {
+		body.Auth.Scope.Project.Name = c.region
+	}
 	cl := &call{op: "KeystoneCreateUserTokenByPassword", method: http.MethodPost, svc: svcIAM,
 		path: "/v3/auth/tokens", query: url.Values{"nocatalog": {"true"}}, body: &body, noAuth: true,
 		ctype: "application/json;charset=UTF-8", repeatable: true}

@@ -7,15 +7,13 @@ import (
 	"net/http"
 )
 
-// Identity is who the client acts as (REFERENCE §12.1, §18.4).
+// Identity is who the client acts as (docs/api-reference.md §12.1, §18.4).
 type Identity struct {
 	// UserID is the IAM user id (32 hex characters).
 	UserID string
 	// UserName is the IAM user name, "" when the lookup does not tell it
 	// (AK/SK: the credential query answers with the user id only).
 	UserName string
-	// Kind is the kind of credentials the client uses.
-	Kind CredentialKind
 	// Source is the IAM operation whose answer told:
 	// "KeystoneCreateUserTokenByPassword" (the login's token body),
 	// "KeystoneValidateToken" or "ShowPermanentAccessKey".
@@ -60,14 +58,13 @@ func (c *Client) CallerIdentity(ctx context.Context) (Identity, error) {
 }
 
 func (c *Client) lookupIdentity(ctx context.Context) (Identity, error) {
-	kind := c.creds.Kind()
-	switch kind {
+	switch c.creds.Kind() {
 	case CredentialsIAMPassword:
 		tok, err := c.tokens.get(ctx, "")
 		if err != nil {
 			return Identity{}, err
 		}
-		id := Identity{UserID: tok.UserID, UserName: tok.UserName, Kind: kind, Source: "KeystoneCreateUserTokenByPassword"}
+		id := Identity{UserID: tok.UserID, UserName: tok.UserName, Source: "KeystoneCreateUserTokenByPassword"}
 		if id.UserID == "" {
 			return Identity{}, fmt.Errorf("the IAM login's token names no user (token.user.id): %w", ErrIdentityUnknown)
 		}
@@ -84,7 +81,7 @@ func (c *Client) lookupIdentity(ctx context.Context) (Identity, error) {
 }
 
 // validateToken asks IAM whose the client's token is (KeystoneValidateToken,
-// REFERENCE §12.1).
+// docs/api-reference.md §12.1).
 func (c *Client) validateToken(ctx context.Context) (Identity, error) {
 	cl := &call{op: "KeystoneValidateToken", method: http.MethodGet, svc: svcIAM, path: "/v3/auth/tokens",
 		header: http.Header{"X-Subject-Token": {c.creds.Token}}}
@@ -95,7 +92,7 @@ func (c *Client) validateToken(ctx context.Context) (Identity, error) {
 	if out.Token.User.ID == "" {
 		return Identity{}, c.answerError(cl, KindDecode, errors.New("the answer names no user (token.user.id)"))
 	}
-	return Identity{UserID: out.Token.User.ID, UserName: out.Token.User.Name, Kind: CredentialsToken, Source: cl.op}, nil
+	return Identity{UserID: out.Token.User.ID, UserName: out.Token.User.Name, Source: cl.op}, nil
 }
 
 // showAccessKey asks IAM whose the client's access key is (the SDK's
@@ -105,11 +102,8 @@ func (c *Client) showAccessKey(ctx context.Context) (Identity, error) {
 		path: "/v3.0/OS-CREDENTIAL/credentials/" + seg(c.creds.AccessKey), noProject: true}
 	var out struct {
 		Credential struct {
-			UserID      string `json:"user_id"`
-			Access      string `json:"access"`
-			Status      string `json:"status"`
-			CreatedAt   string `json:"created_at"`
-			Description string `json:"description"`
+			UserID string `json:"user_id"`
+			Access string `json:"access"`
 		} `json:"credential"`
 	}
 	if _, err := c.getJSON(ctx, cl, &out); err != nil {
@@ -121,5 +115,5 @@ func (c *Client) showAccessKey(ctx context.Context) (Identity, error) {
 	case cr.Access != "" && cr.Access != c.creds.AccessKey:
 		return Identity{}, c.answerError(cl, KindDecode, errors.New("the answer is about another access key (credential.access)"))
 	}
-	return Identity{UserID: out.Credential.UserID, Kind: CredentialsAKSK, Source: cl.op}, nil
+	return Identity{UserID: out.Credential.UserID, Source: cl.op}, nil
 }

@@ -37,7 +37,7 @@ func TestCallerIdentity(t *testing.T) {
 			},
 			status: 200,
 			resp:   `{"token":{"expires_at":"2025-01-16T08:30:00Z","methods":["token"],"user":{"id":"` + tIAMUser + `","name":"ci-bot","domain":{"id":"d","name":"acme"}},"project":{"id":"` + tIAMProject + `"}}}`,
-			want:   Identity{UserID: tIAMUser, UserName: "ci-bot", Kind: CredentialsToken, Source: "KeystoneValidateToken"},
+			want:   Identity{UserID: tIAMUser, UserName: "ci-bot", Source: "KeystoneValidateToken"},
 		},
 		{
 			name: "aksk", creds: Credentials{AccessKey: tAK, SecretKey: tSK, ProjectID: tIAMProject},
@@ -54,7 +54,7 @@ func TestCallerIdentity(t *testing.T) {
 			},
 			status: 200,
 			resp:   `{"credential":{"user_id":"` + tIAMUser + `","access":"` + tAK + `","status":"active","created_at":"2024-01-01T00:00:00.000000Z","description":"ci"}}`,
-			want:   Identity{UserID: tIAMUser, Kind: CredentialsAKSK, Source: "ShowPermanentAccessKey"},
+			want:   Identity{UserID: tIAMUser, Source: "ShowPermanentAccessKey"},
 		},
 		{
 			name: "iam password", creds: iamCreds,
@@ -62,7 +62,7 @@ func TestCallerIdentity(t *testing.T) {
 			check:  func(t *testing.T, r *http.Request) {},
 			status: 201,
 			resp:   `{"token":{"expires_at":"2025-01-16T08:30:00Z","user":{"id":"` + tIAMUser + `","name":"ci-bot"},"project":{"id":"` + tIAMProject + `"}}}`,
-			want:   Identity{UserID: tIAMUser, UserName: "ci-bot", Kind: CredentialsIAMPassword, Source: "KeystoneCreateUserTokenByPassword"},
+			want:   Identity{UserID: tIAMUser, UserName: "ci-bot", Source: "KeystoneCreateUserTokenByPassword"},
 		},
 	}
 	for _, tt := range tests {

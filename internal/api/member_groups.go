@@ -11,18 +11,10 @@ import (
 
 // GroupUserGroup is a member group attached to (ListGroupUserGroups) or
 // attachable to (ListGroupAddableUserGroups) a repository group. UserGroupID
-// is the 32-char id Associate… takes; ID is a record id.
+// is the 32-char id Associate… takes.
 type GroupUserGroup struct {
-	ID          int64  `json:"id"`
 	UserGroupID string `json:"user_group_id"`
 	Name        string `json:"name"`
-	ProjectID   string `json:"project_id"`
-	TenantID    string `json:"tenant_id"`
-	GroupType   string `json:"group_type"`
-	MemberCount int64  `json:"member_count"`
-	CreatedAt   string `json:"created_at"`
-	UpdatedAt   string `json:"updated_at"`
-	Description string `json:"description"`
 }
 
 // ListGroupUserGroups lists the member groups attached to a repository group.
@@ -38,23 +30,15 @@ func (c *Client) ListGroupAddableUserGroups(ctx context.Context, groupID int64, 
 		"/v4/groups/"+itoa(groupID)+"/user-groups/addable-list", url.Values{"project_id": {projectID}}))
 }
 
-// AssociatedUser is a user who gained access through AssociateGroupUserGroup.
-// ID is a string in the SDK but a bare number in the docs' example.
-type AssociatedUser struct {
-	ID    FlexString `json:"id"`
-	IAMID string     `json:"iam_id"`
-	Name  string     `json:"name"`
-}
-
 // AssociateFailure is a user AssociateGroupUserGroup could not add.
 type AssociateFailure struct {
 	IAMID   string   `json:"iam_id"`
 	Message []string `json:"message"`
 }
 
-// AssociateResult is AssociateGroupUserGroup's answer.
+// AssociateResult is what reposync reads of AssociateGroupUserGroup's
+// answer: the users it could not add.
 type AssociateResult struct {
-	Success []AssociatedUser   `json:"success"`
 	Failure []AssociateFailure `json:"failure"`
 }
 
@@ -106,14 +90,10 @@ func (c *Client) AssociateRepositoryUserGroup(ctx context.Context, projectID str
 	return nil
 }
 
-// RepositoryUserGroup is a member group attached to a repository. UserCount
-// arrives as a string on the wire.
+// RepositoryUserGroup is a member group attached to a repository.
 type RepositoryUserGroup struct {
-	UserGroupName string  `json:"user_group_name"`
-	UserGroupID   string  `json:"user_group_id"`
-	ProjectID     string  `json:"project_id"`
-	UserCount     FlexInt `json:"user_count"`
-	Description   string  `json:"description"`
+	UserGroupName string `json:"user_group_name"`
+	UserGroupID   string `json:"user_group_id"`
 }
 
 // ListRepositoryUserGroups lists the member groups attached to a repository.

@@ -10,7 +10,7 @@ import (
 
 // Credentials are the secrets the client authenticates with. When several
 // kinds are set, AK/SK wins over a token, and a token over an IAM password
-// (DESIGN.md, "Connection").
+// (docs/auth.md).
 type Credentials struct {
 	// AccessKey and SecretKey sign every request with SDK-HMAC-SHA256.
 	AccessKey string
@@ -112,7 +112,8 @@ type RetryPolicy struct {
 }
 
 // DefaultRetryPolicy is used unless WithRetry says otherwise: five attempts,
-// 1 s doubling to at most 30 s (REFERENCE §15.3 recommends starting near 1 s).
+// 1 s doubling to at most 30 s (docs/api-reference.md §15.3 recommends
+// starting near 1 s).
 var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 5, BaseDelay: time.Second, MaxDelay: 30 * time.Second}
 
 // Default bounds of waiting (WithAttemptTimeout, WithCallTimeout): one
@@ -131,10 +132,9 @@ type Option func(*Client) error
 
 // WithWaitNotice calls f before every wait of more than a second that the
 // server caused: a Retry-After (capped at MaxRetryAfter) or the back-off
-// after a throttling answer. After a throttling answer with Retry-After the
-// other goroutines of that operation wait on its paused budget without a
-// notice of their own: one notice per answer, not per waiting goroutine. f may be called from several goroutines
-// at once and must return quickly; the CLI prints n.String() to stderr.
+// after a throttling answer; one notice per answer, not per goroutine
+// waiting on the operation's paused budget. f may be called from several
+// goroutines at once and must return quickly; the CLI prints n.String().
 func WithWaitNotice(f func(WaitNotice)) Option {
 	return func(c *Client) error { c.waitNotice = f; return nil }
 }
@@ -181,8 +181,9 @@ func WithEndpoint(base string) Option {
 	return func(c *Client) error { c.endpoint = base; return nil }
 }
 
-// WithRegion selects the official regional hosts of REFERENCE §16; it also
-// scopes IAM tokens by region name when no IAM project id is known.
+// WithRegion selects the official regional hosts (docs/api-reference.md
+// §16); it also scopes IAM tokens by region name when no IAM project id is
+// known.
 func WithRegion(region string) Option {
 	return func(c *Client) error { c.region = region; return nil }
 }

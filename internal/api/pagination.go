@@ -14,7 +14,8 @@ import (
 )
 
 // listAll fetches every page of a v4 offset/limit list whose body is a
-// top-level JSON array (REFERENCE §3.2); paginate decides where it ends.
+// top-level JSON array (docs/api-reference.md §3.2); paginate decides where
+// it ends.
 func listAll[T any](ctx context.Context, c *Client, cl *call) ([]T, error) {
 	var all []T
 	err := c.paginate(ctx, cl, func(page *call) (int, *response, error) {
@@ -226,52 +227,6 @@ func (c *Client) legacy(ctx context.Context, cl *call, out any) (*response, erro
 		}
 	}
 	return resp, nil
-}
-
-// FlexString is a string that also decodes from a JSON number or null: some
-// ids are documented as strings yet printed as bare numbers (REFERENCE §4.8).
-type FlexString string
-
-// UnmarshalJSON accepts a string, a number or null.
-func (s *FlexString) UnmarshalJSON(b []byte) error {
-	t := strings.TrimSpace(string(b))
-	switch {
-	case t == "null":
-		*s = ""
-	case strings.HasPrefix(t, `"`):
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*s = FlexString(v)
-	default:
-		var n json.Number
-		if err := json.Unmarshal(b, &n); err != nil {
-			return fmt.Errorf("want a string or number, got %s", t)
-		}
-		*s = FlexString(n.String())
-	}
-	return nil
-}
-
-// FlexInt is an integer that also decodes from a decimal string: counts such
-// as user_count arrive as strings (REFERENCE §18.2).
-type FlexInt int64
-
-// UnmarshalJSON accepts a number, a decimal string, "" or null.
-func (n *FlexInt) UnmarshalJSON(b []byte) error {
-	t := strings.TrimSpace(string(b))
-	if t == "null" || t == `""` {
-		*n = 0
-		return nil
-	}
-	t = strings.Trim(t, `"`)
-	v, err := strconv.ParseInt(t, 10, 64)
-	if err != nil {
-		return fmt.Errorf("want an integer, got %s", string(b))
-	}
-	*n = FlexInt(v)
-	return nil
 }
 
 func get(op string, svc service, path string, q url.Values) *call {

@@ -98,33 +98,6 @@ func TestLegacyPagination(t *testing.T) {
 	}
 }
 
-func TestFlexDecoding(t *testing.T) {
-	tests := []struct {
-		in      string
-		str     FlexString
-		num     FlexInt
-		wantErr bool
-	}{
-		{in: `"12"`, str: "12", num: 12},
-		{in: `12`, str: "12", num: 12},
-		{in: `null`, str: "", num: 0},
-		{in: `"abc"`, str: "abc", wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			var s FlexString
-			if err := s.UnmarshalJSON([]byte(tt.in)); err != nil || s != tt.str {
-				t.Errorf("FlexString = %q, %v; want %q", s, err, tt.str)
-			}
-			var n FlexInt
-			err := n.UnmarshalJSON([]byte(tt.in))
-			if (err != nil) != tt.wantErr || (!tt.wantErr && n != tt.num) {
-				t.Errorf("FlexInt = %d, %v; want %d (error %v)", n, err, tt.num, tt.wantErr)
-			}
-		})
-	}
-}
-
 // cappingServer serves n protected-refs user groups, at most capAt a page
 // whatever limit asks (0: no cap), with X-Total = total when total >= 0.
 // ignoreOffset serves the first page for every offset. It counts requests.

@@ -9,12 +9,9 @@ import (
 // PushRuleUser is a user named by a file push rule (RepositoryUserDto):
 // ID is the numeric user id, Username the IAM user id.
 type PushRuleUser struct {
-	ID         int64  `json:"id"`
-	Name       string `json:"name"`
-	Username   string `json:"username"`
-	State      string `json:"state"`
-	NickName   string `json:"nick_name"`
-	TenantName string `json:"tenant_name"`
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Username string `json:"username"`
 }
 
 // PushRuleTeam is a member group named by a file push rule (integer id).
@@ -23,13 +20,11 @@ type PushRuleTeam struct {
 	Name string `json:"name"`
 }
 
-// PushRuleRole is a role named by a file push rule. ID is a record id that
-// must not be sent back; RelatedRoleID is the role id requests take.
+// PushRuleRole is a role named by a file push rule. RelatedRoleID is the
+// role id requests take (the role's own id is a record id).
 type PushRuleRole struct {
-	ID            int64  `json:"id"`
 	Name          string `json:"name"`
 	RelatedRoleID string `json:"related_role_id"`
-	ChineseName   string `json:"chinese_name"`
 }
 
 // PushRuleAction is one action of a rule as the server returns it.
@@ -113,18 +108,17 @@ func (c *Client) CreateFilePushPermission(ctx context.Context, repoID int64, p N
 
 // BatchUpdateRepositoryFilePushPermissions replaces the given rules in one
 // call and returns the resulting rules. Send complete lists: whether the
-// server merges or replaces them is undocumented (REFERENCE §8.3).
+// server merges or replaces them is undocumented (docs/api-reference.md
+// §8.3).
 func (c *Client) BatchUpdateRepositoryFilePushPermissions(ctx context.Context, repoID int64, rules []FilePushPermissionUpdate) ([]FilePushPermission, error) {
-	body := struct {
-		Permissions []FilePushPermissionUpdate `json:"permissions"`
-	}{Permissions: make([]FilePushPermissionUpdate, len(rules))}
+	perms := make([]FilePushPermissionUpdate, len(rules))
 	for i, r := range rules {
 		r.Actions = normActions(r.Actions)
-		body.Permissions[i] = r
+		perms[i] = r
 	}
 	var out []FilePushPermission
 	_, err := c.getJSON(ctx, &call{op: "BatchUpdateRepositoryFilePushPermissions", method: http.MethodPut, svc: svcRepo,
-		path: pushPath(repoID), body: body}, &out)
+		path: pushPath(repoID), body: map[string]any{"permissions": perms}}, &out)
 	return out, err
 }
 

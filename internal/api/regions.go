@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -17,22 +18,25 @@ const (
 	svcProjectMan
 )
 
-func (s service) String() string {
-	return [...]string{"codearts repo", "servicestage", "iam", "projectman"}[s]
-}
+func (s service) String() string { return services[s].name }
 
-// serviceHosts are the official hosts of each service, from the region tables of
-// REFERENCE §16 (the official SDK's): host with the region in place of
-// {region}, in the regions listed, unless the region has a host of its own
-// (except).
-var serviceHosts = [...]struct {
-	host    string
-	regions map[string]bool
-	except  map[string]string
+// key names s in Facts and Endpoints.
+func (s service) key() string { return services[s].key }
+
+// services names each service (key: in Facts and Endpoints; name: in
+// messages) and gives its official hosts, from the region tables of
+// docs/api-reference.md §16 (the official SDK's): host with the region in
+// place of {region}, in the regions listed, unless the region has a host of
+// its own (except).
+var services = [...]struct {
+	key, name string
+	host      string
+	regions   string // separated by spaces
+	except    map[string]string
 }{
-	svcRepo: {"codehub-ext.{region}.myhuaweicloud.com",
-		words("cn-north-1 cn-north-4 cn-east-2 cn-east-3 cn-south-1 cn-south-2 cn-southwest-2 " +
-			"ap-southeast-3 la-north-2 sa-brazil-1"),
+	svcRepo: {"codearts-repo", "codearts repo", "codehub-ext.{region}.myhuaweicloud.com",
+		"cn-north-1 cn-north-4 cn-east-2 cn-east-3 cn-south-1 cn-south-2 cn-southwest-2 " +
+			"ap-southeast-3 la-north-2 sa-brazil-1",
 		map[string]string{
 			"la-south-2":  "codeartsrepo-ext.la-south-2.myhuaweicloud.com",
 			"tr-west-1":   "codeartsrepo-ext.tr-west-1.myhuaweicloud.com",
@@ -41,39 +45,31 @@ var serviceHosts = [...]struct {
 			"af-south-1":  "repo.af-south-1.myhuaweicloud.com",
 			"af-north-1":  "repo.af-north-1.myhuaweicloud.com",
 		}},
-	svcServiceStage: {"servicestage.{region}.myhuaweicloud.com",
-		words("af-south-1 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 " +
+	svcServiceStage: {"servicestage", "servicestage", "servicestage.{region}.myhuaweicloud.com",
+		"af-south-1 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 " +
 			"cn-east-2 cn-east-3 cn-east-4 cn-north-1 cn-north-4 cn-north-9 cn-north-12 cn-south-1 cn-south-4 " +
-			"cn-southwest-2 la-north-2 la-south-2 me-east-1 my-kualalumpur-1 ru-moscow-1 sa-brazil-1 tr-west-1"),
+			"cn-southwest-2 la-north-2 la-south-2 me-east-1 my-kualalumpur-1 ru-moscow-1 sa-brazil-1 tr-west-1",
 		nil},
-	svcIAM: {"iam.{region}.myhuaweicloud.com",
-		words("ae-ad-1 af-south-1 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 " +
+	svcIAM: {"iam", "iam", "iam.{region}.myhuaweicloud.com",
+		"ae-ad-1 af-south-1 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 " +
 			"cn-east-2 cn-east-3 cn-east-4 cn-east-5 cn-north-1 cn-north-2 cn-north-4 cn-north-9 cn-north-12 " +
 			"cn-south-1 cn-south-2 cn-southwest-2 eu-west-0 la-north-2 la-south-2 me-east-1 my-kualalumpur-1 " +
-			"na-mexico-1 ru-moscow-1 sa-brazil-1 tr-west-1"),
+			"na-mexico-1 ru-moscow-1 sa-brazil-1 tr-west-1",
 		map[string]string{"eu-west-101": "iam.eu-west-101.myhuaweicloud.eu"}},
-	svcProjectMan: {"projectman-ext.{region}.myhuaweicloud.com",
-		words("cn-north-1 cn-north-4 cn-east-2 cn-east-3 cn-south-1 cn-southwest-2 " +
-			"ap-southeast-3 la-north-2 sa-brazil-1"),
+	svcProjectMan: {"projectman", "projectman", "projectman-ext.{region}.myhuaweicloud.com",
+		"cn-north-1 cn-north-4 cn-east-2 cn-east-3 cn-south-1 cn-southwest-2 " +
+			"ap-southeast-3 la-north-2 sa-brazil-1",
 		nil},
-}
-
-func words(s string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(s) {
-		m[w] = true
-	}
-	return m
 }
 
 // regionHost returns the official host of svc in region, or "" when the
 // service is not offered there.
 func regionHost(svc service, region string) string {
-	h := serviceHosts[svc]
+	h := services[svc]
 	if except, ok := h.except[region]; ok {
 		return except
 	}
-	if h.regions[region] {
+	if slices.Contains(strings.Fields(h.regions), region) {
 		return strings.Replace(h.host, "{region}", region, 1)
 	}
 	return ""
@@ -89,7 +85,7 @@ func resolveEndpoints(endpoint, region string, allowHTTP bool) (map[service]*url
 		if err != nil {
 			return nil, err
 		}
-		for s := range serviceHosts {
+		for s := range services {
 			out[service(s)] = u
 		}
 		return out, nil
@@ -97,7 +93,7 @@ func resolveEndpoints(endpoint, region string, allowHTTP bool) (map[service]*url
 	if region == "" {
 		return nil, fmt.Errorf("neither an endpoint nor a region is set")
 	}
-	for s := range serviceHosts {
+	for s := range services {
 		if h := regionHost(service(s), region); h != "" {
 			out[service(s)] = &url.URL{Scheme: "https", Host: h}
 		}

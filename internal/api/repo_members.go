@@ -14,22 +14,18 @@ import (
 // RepositoryMember is one v4 ListMembers entry (RepositoryMemberDto, §6.3).
 // Note the wire names repository_role_Id and is_Project_admin.
 type RepositoryMember struct {
-	UserID               int64  `json:"user_id"`
-	UserIAMID            string `json:"user_iam_id"`
-	UserName             string `json:"user_name"`
-	UserNickName         string `json:"user_nick_name"`
-	TenantName           string `json:"tenant_name"`
-	TenantID             string `json:"tenant_id"`
-	RepositoryRoleID     string `json:"repository_role_Id"`
-	RepositoryRoleName   string `json:"repository_role_name"`
-	ProjectRoleName      string `json:"project_role_name"`
-	IsRepoCreator        int64  `json:"is_repo_creator"`
-	IsGroupCreator       int64  `json:"is_group_creator"`
-	IsProjectAdmin       int64  `json:"is_Project_admin"`
-	MemberSource         string `json:"member_source"`
-	MemberGroupSource    string `json:"member_group_source"`
-	MemberSourceID       string `json:"member_source_id"`
-	ServiceLicenseStatus int64  `json:"service_license_status"`
+	UserID             int64  `json:"user_id"`
+	UserIAMID          string `json:"user_iam_id"`
+	UserName           string `json:"user_name"`
+	TenantID           string `json:"tenant_id"`
+	RepositoryRoleID   string `json:"repository_role_Id"`
+	RepositoryRoleName string `json:"repository_role_name"`
+	ProjectRoleName    string `json:"project_role_name"`
+	IsRepoCreator      int64  `json:"is_repo_creator"`
+	IsProjectAdmin     int64  `json:"is_Project_admin"`
+	MemberSource       string `json:"member_source"`
+	MemberGroupSource  string `json:"member_group_source"`
+	MemberSourceID     string `json:"member_source_id"`
 }
 
 // Direct reports whether the membership was granted on the repository itself
@@ -42,17 +38,13 @@ func (c *Client) ListMembers(ctx context.Context, repoID int64) ([]RepositoryMem
 		"/v4/repositories/"+itoa(repoID)+"/members", url.Values{}))
 }
 
-// LegacyMember is one legacy ListRepoMembers entry: UserID is the IAM user
-// id and Enabled a string (REFERENCE §6.2).
+// LegacyMember is one legacy ListRepoMembers entry (docs/api-reference.md
+// §6.2): UserID is documented as the IAM user id.
 type LegacyMember struct {
-	UserID      string `json:"user_id"`
-	Name        string `json:"name"`
-	Email       string `json:"email"`
-	Description string `json:"description"`
-	DomainID    string `json:"domain_id"`
-	DomainName  string `json:"domain_name"`
-	Role        int64  `json:"role"`
-	Enabled     string `json:"enabled"`
+	UserID   string `json:"user_id"`
+	Name     string `json:"name"`
+	DomainID string `json:"domain_id"`
+	Role     int64  `json:"role"`
 }
 
 // MemberRow is one member of a repository as its two member lists show it:
@@ -186,9 +178,7 @@ type NewRepoMember struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	// Role is RoleViewer, RoleDeveloper or RoleAdmin.
-	Role       int64  `json:"role"`
-	DomainID   string `json:"domain_id,omitempty"`
-	DomainName string `json:"domain_name,omitempty"`
+	Role int64 `json:"role"`
 }
 
 // AddMemberResult is the server's per-user answer to AddRepoMembers.
@@ -200,7 +190,7 @@ type AddMemberResult struct {
 }
 
 // oneOrMany decodes a JSON array or a single object into a slice: legacy
-// AddRepoMembers returns either (REFERENCE §6.2).
+// AddRepoMembers returns either (docs/api-reference.md §6.2).
 type oneOrMany[T any] []T
 
 func (o *oneOrMany[T]) UnmarshalJSON(b []byte) error {

@@ -15,11 +15,11 @@ import (
 )
 
 // MaxRetryAfter caps the wait one Retry-After header may impose. The
-// gateway's budget is per minute (REFERENCE §15.2, APIG.0308), so a longer
-// wait cannot be about that budget; a proxy or a misbehaving server asking
-// for an hour must not silently hold a run for an hour. After 60 s the call
-// is retried: a server that is still throttled answers 429 again, and the
-// attempts and the call timeout bound the total.
+// gateway's budget is per minute (docs/api-reference.md §15.2, APIG.0308),
+// so a longer wait cannot be about that budget, and a proxy or a misbehaving
+// server asking for an hour must not silently hold a run for an hour. A
+// server still throttled after 60 s answers 429 again; the attempts and the
+// call timeout bound the total.
 const MaxRetryAfter = 60 * time.Second
 
 type jitter struct {
@@ -41,8 +41,9 @@ func (j *jitter) int64n(n int64) int64 {
 	return j.r.Int64N(n)
 }
 
-// backoff is "equal jitter" (REFERENCE §15.3): half of min(max, base·2^(n-1))
-// plus a random part of the other half, for the wait after attempt n.
+// backoff is "equal jitter" (docs/api-reference.md §15.3): half of
+// min(max, base·2^(n-1)) plus a random part of the other half, for the wait
+// after attempt n.
 func (p RetryPolicy) backoff(attempt int, j *jitter) time.Duration {
 	d := p.BaseDelay
 	for i := 1; i < attempt && d < p.MaxDelay; i++ {
@@ -80,20 +81,17 @@ type WaitNotice struct {
 	// Reason is "Retry-After" when the server's header set the wait, or
 	// "throttled" for the client's own back-off after a 429 without one.
 	Reason string
-	// RetryAfter is what the server's Retry-After asked, 0 without one.
+	// RetryAfter is what the server's Retry-After asked, 0 without one;
+	// more than Wait when the wait was capped at MaxRetryAfter.
 	RetryAfter time.Duration
-	// Capped reports that RetryAfter exceeded Cap and Wait is Cap.
-	Capped bool
-	// Cap is MaxRetryAfter.
-	Cap time.Duration
 }
 
 // String renders the notice for a person, e.g. "waiting 60s (Retry-After
 // said 3600s, capped at 60s) before retrying ListMembers".
 func (n WaitNotice) String() string {
 	why := n.Reason
-	if n.Capped {
-		why = fmt.Sprintf("Retry-After said %s, capped at %s", seconds(n.RetryAfter), seconds(n.Cap))
+	if n.RetryAfter > n.Wait {
+		why = fmt.Sprintf("Retry-After said %s, capped at %s", seconds(n.RetryAfter), seconds(MaxRetryAfter))
 	}
 	return fmt.Sprintf("waiting %s (%s) before retrying %s", seconds(n.Wait), why, n.Op)
 }
@@ -125,12 +123,8 @@ func retryableStatus(repeatOn5xx bool, status int, code string) bool {
 	case status == http.StatusRequestTimeout, status == http.StatusTooManyRequests, code == "APIG.0308",
 		status == http.StatusServiceUnavailable:
 		return true
-	case !repeatOn5xx:
-		return false
-	}
-	switch status {
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return true
+	case status == http.StatusInternalServerError, status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
+		return repeatOn5xx
 	}
 	return false
 }

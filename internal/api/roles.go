@@ -8,18 +8,15 @@ import (
 
 // RoleSync is one role of a project's member setting.
 type RoleSync struct {
-	ID              int64  `json:"id"`
 	RoleID          string `json:"role_id"`
 	RoleSyncEnabled bool   `json:"role_sync_enabled"`
 	RoleName        string `json:"role_name"`
-	RoleType        string `json:"role_type"`
 	RoleChineseName string `json:"role_chinese_name"`
 }
 
 // ProjectMemberSetting is ShowProjectMemberSetting's answer; RoleSync maps
 // role names to role ids.
 type ProjectMemberSetting struct {
-	ProductID          string     `json:"product_id"`
 	SyncEnabled        bool       `json:"sync_enabled"`
 	SyncAllRoleEnabled bool       `json:"sync_all_role_enabled"`
 	RoleSync           []RoleSync `json:"role_sync"`

@@ -12,7 +12,8 @@ import (
 	"strings"
 )
 
-// Written from REFERENCE §13.3 (the official SDK's SDK-HMAC-SHA256 signer).
+// Written from docs/api-reference.md §13.3 (the official SDK's
+// SDK-HMAC-SHA256 signer).
 
 const (
 	signAlgorithm  = "SDK-HMAC-SHA256"

@@ -149,8 +149,8 @@ func TestSignatureTampering(t *testing.T) {
 // TestQuerySpaceEncodedAsPercent20 sends vector A's query (a search value
 // with a space) through the client and checks the wire and the signature:
 // %20 on the wire, never "+", and the canonical query and Authorization of
-// REFERENCE §14.1 recomputed from the raw wire query read strictly ("+" as
-// a plus, as a gateway may).
+// docs/api-reference.md §14.1 recomputed from the raw wire query read
+// strictly ("+" as a plus, as a gateway may).
 func TestQuerySpaceEncodedAsPercent20(t *testing.T) {
 	srv, mux := newServer(t)
 	var rawQuery string

@@ -6,28 +6,21 @@ import (
 )
 
 // TreeItem is one child in ListProjectSubgroupsAndRepositories /
-// ListGroupSubgroupsAndRepositories (SubgroupAndProjectBaseDto, REFERENCE
-// §4.5). DescendantType decides what ID means: "group" or "project"
-// (a repository). Build paths from Path along the walk (parent path + Path);
-// FullPath may carry a namespace prefix (REFERENCE §18.4) and is a
-// cross-check only. Archived marks an archived repository.
+// ListGroupSubgroupsAndRepositories (SubgroupAndProjectBaseDto,
+// docs/api-reference.md §4.5). DescendantType decides what ID means: "group"
+// or "project" (a repository). Build paths from Path along the walk (parent
+// path + Path); FullPath may carry a namespace prefix (§18.4) and is a
+// cross-check only.
 type TreeItem struct {
-	DescendantType  string `json:"descendant_type"`
-	ID              int64  `json:"id"`
-	UUID            string `json:"uuid,omitempty"`
-	Name            string `json:"name"`
-	Path            string `json:"path"`
-	FullName        string `json:"full_name"`
-	FullPath        string `json:"full_path"`
-	GroupLevel      int64  `json:"group_level"`
-	Description     string `json:"description"`
-	ProjectID       string `json:"project_id"`
-	ProjectName     string `json:"project_name"`
-	Visibility      string `json:"visibility"`
-	VisibilityLevel int64  `json:"visibility_level"`
-	SubgroupCount   int64  `json:"subgroup_count"`
-	ProjectCount    int64  `json:"project_count"`
-	Archived        bool   `json:"archived"`
+	DescendantType string `json:"descendant_type"`
+	ID             int64  `json:"id"`
+	UUID           string `json:"uuid,omitempty"`
+	Name           string `json:"name"`
+	Path           string `json:"path"`
+	FullPath       string `json:"full_path"`
+	Description    string `json:"description"`
+	Visibility     string `json:"visibility"`
+	Archived       bool   `json:"archived"`
 }
 
 // Descendant types of TreeItem.
@@ -38,27 +31,25 @@ const (
 
 // TreeQuery selects what the tree lists return beyond the defaults.
 type TreeQuery struct {
-	// Archived sends archived=true (REFERENCE §4.5; the default is false,
-	// which leaves archived repositories out, so a group holding only
+	// Archived sends archived=true (docs/api-reference.md §4.5; the default,
+	// false, leaves archived repositories out, so a group holding only
 	// archived repositories looks empty). Whether the answer then also
 	// holds the children that are not archived is not documented:
-	// ListGroupSubgroupsAndRepositoriesIncludingArchived asks both ways and
-	// merges.
+	// ListGroupSubgroupsAndRepositoriesIncludingArchived asks both ways.
 	Archived bool
 	// ServerOrder sends neither order_by nor sort, so the items come in the
-	// server's default order (documented as updated_at, newest first;
-	// REFERENCE §4.5). Only for looking at that order (reposync doctor,
-	// docs/api-assumptions.md A21): paged in it, an item changed meanwhile
-	// can be listed twice and another missed.
+	// server's default order (updated_at, newest first: §4.5). Only for
+	// looking at that order (reposync doctor, docs/api-assumptions.md A21):
+	// paged in it, an item changed meanwhile can be listed twice and another
+	// missed.
 	ServerOrder bool
 }
 
 // values is the query of a tree list. Unless ServerOrder, it asks for
-// order_by=id and sort=asc: the default order is by update time, newest
-// first (REFERENCE §4.5, §18.4), so an item edited while the list is paged
+// order_by=id and sort=asc: in the default order (update time, newest first:
+// docs/api-reference.md §4.5, §18.4) an item edited while the list is paged
 // would move to the front and shift an unread item to a page already read;
-// ids only grow, so in id order an item created meanwhile lands at the end
-// instead.
+// ids only grow, so in id order a new item lands at the end instead.
 func (q TreeQuery) values() url.Values {
 	v := url.Values{"order_by": {"id"}, "sort": {"asc"}}
 	if q.ServerOrder {

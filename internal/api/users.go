@@ -9,15 +9,10 @@ import (
 // (GrantedUsersDto, §9.2): ID is the numeric user id, IAMID (and Username)
 // the IAM user id, Name the login name.
 type GrantedUser struct {
-	ID                   int64  `json:"id"`
-	Name                 string `json:"name"`
-	NameCN               string `json:"name_cn"`
-	Username             string `json:"username"`
-	IAMID                string `json:"iam_id"`
-	NickName             string `json:"nick_name"`
-	TenantName           string `json:"tenant_name"`
-	Email                string `json:"email"`
-	ServiceLicenseStatus int64  `json:"service_license_status"`
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Username string `json:"username"`
+	IAMID    string `json:"iam_id"`
 }
 
 // ListProductPermissionResourcesGrantedUsers lists a project's users with

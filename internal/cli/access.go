@@ -97,7 +97,7 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 	var d *state.Desired
 	if o.Offline || len(o.Paths) > 0 {
 		var err error
-		if d, err = loadSpec(o.IO, o.Paths); err != nil {
+		if d, err = loadSpec(o.IO, o.Paths, nil); err != nil {
 			return err
 		}
 	}

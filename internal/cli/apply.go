@@ -295,9 +295,9 @@ func savedFlags(saved *plan.Plan, now ChangeOptions, r resolved) (resolved, erro
 	if len(now.Targets) > 0 || now.ChangedSince != "" {
 		return r, fmt.Errorf("the saved plan says what it covers; drop --target and --changed-since, or make a new plan")
 	}
-	r.prune, r.allowDeleteGroups, r.rotateSecrets = c.Prune, c.AllowDeleteGroups, c.RotateSecrets
-	r.scope = c.Scope
-	r.withdrawn = plan.WithdrawalsOf(saved) // what the reviewed change removed from the spec
+	r.Prune, r.AllowDeleteGroups, r.RotateSecrets = c.Prune, c.AllowDeleteGroups, c.RotateSecrets
+	r.Scope = c.Scope
+	r.Withdrawn = plan.WithdrawalsOf(saved) // what the reviewed change removed from the spec
 	return r, nil
 }
 

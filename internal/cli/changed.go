@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os/exec"
 	"path"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/reposync/reposync/internal/plan"
@@ -29,7 +29,7 @@ import (
 // everything — and says why in note. base is the spec at ref (nil when it
 // did not exist or does not load) and rev the commit ref names: what the
 // change removed from the spec is planned as removals (plan.Withdrawals).
-func changedScope(ctx context.Context, origin *specOrigin, now *state.Desired, ref string) (scope *plan.Scope, base *state.Desired, rev, note string, err error) {
+func changedScope(ctx context.Context, origin *specOrigin, now *state.Desired, ref string, cache *spec.Cache) (scope *plan.Scope, base *state.Desired, rev, note string, err error) {
 	t := origin.tree
 	if t == nil {
 		return nil, nil, "", "", errors.New("--changed-since compares two commits of the spec, but the current directory is not in a Git work tree: run reposync from the checkout that holds the spec")
@@ -61,7 +61,7 @@ func changedScope(ctx context.Context, origin *specOrigin, now *state.Desired, r
 	} else if origin.dirty {
 		return nil, nil, "", "", errors.New("--changed-since compares committed specs, and the spec has uncommitted changes (see git status): commit them, or plan without --changed-since")
 	}
-	old, existed, err := specAt(ctx, t, ref, origin.rels)
+	old, existed, err := specAt(ctx, t, ref, origin.rels, cache)
 	switch {
 	case err != nil:
 		return nil, nil, "", "", err
@@ -80,9 +80,10 @@ func changedScope(ctx context.Context, origin *specOrigin, now *state.Desired, r
 // specAt loads the spec as it was at ref: the files below rels (relative
 // to the work tree's top) are read from `git archive` into memory and loaded
 // from there (writing hundreds of files to a temporary directory and reading
-// them back cost more than loading them). existed is false when none of
-// rels existed at ref; nil without an error: the spec at ref does not load.
-func specAt(ctx context.Context, t *gitTree, ref string, rels []string) (d *state.Desired, existed bool, err error) {
+// them back cost more than loading them), parsing only the files cache does
+// not hold already. existed is false when none of rels existed at ref; nil
+// without an error: the spec at ref does not load.
+func specAt(ctx context.Context, t *gitTree, ref string, rels []string, cache *spec.Cache) (d *state.Desired, existed bool, err error) {
 	// Only the paths that existed then: git archive refuses a pathspec
 	// that matches nothing.
 	var existing []string
@@ -105,6 +106,7 @@ func specAt(ctx context.Context, t *gitTree, ref string, rels []string) (d *stat
 		return nil, true, fmt.Errorf("git archive %s: %w", ref, err)
 	}
 	opts := spec.DefaultOptions()
+	opts.Cache = cache
 	files, readErr := readTar(out, opts)
 	io.Copy(io.Discard, out)
 	if err := cmd.Wait(); err != nil {
@@ -272,7 +274,7 @@ func groupScopes(d *state.Desired) string {
 			out = append(out, scopePatterns(sc))
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return strings.Join(out, "\n")
 }
 
@@ -301,6 +303,9 @@ func same(a, b any) bool { return sameValue(reflect.ValueOf(a), reflect.ValueOf(
 var sourceType = reflect.TypeFor[state.Source]()
 
 func sameValue(a, b reflect.Value) bool {
+	if a.Kind() == reflect.Pointer && b.Kind() == reflect.Pointer && a.Type() == b.Type() && a.Pointer() == b.Pointer() {
+		return true // one entry, shared by two loads through a spec.Cache
+	}
 	for a.Kind() == reflect.Pointer || a.Kind() == reflect.Interface {
 		if a.IsNil() {
 			a = reflect.Value{}
@@ -361,15 +366,7 @@ func sameValue(a, b reflect.Value) bool {
 }
 
 func unionKeys[V any](a, b map[string]V) []string {
-	var out []string
-	for k := range a {
-		out = append(out, k)
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
+	keys := append(slices.Collect(maps.Keys(a)), slices.Collect(maps.Keys(b))...)
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }

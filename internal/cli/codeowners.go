@@ -83,7 +83,7 @@ func runCodeowners(ctx context.Context, o *CodeownersOptions) error {
 			return fmt.Errorf("--default-owner %q: not an owner: write `@user`, `@org/team` or an e-mail address", ow)
 		}
 	}
-	d, err := loadSpec(o.IO, paths)
+	d, err := loadSpec(o.IO, paths, nil)
 	if err != nil {
 		return err
 	}

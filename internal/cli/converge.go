@@ -126,8 +126,8 @@ func (c *confirmer) finish(ctx context.Context, rep *apply.Report) error {
 	live := c.live
 	if c.tree {
 		var reach func(string) bool
-		if c.run.r.scope != nil {
-			reach = c.run.r.scope.Reaches
+		if c.run.r.Scope != nil {
+			reach = c.run.r.Scope.Reaches
 		}
 		walked, err := c.run.s.remote.Walk(ctx, remote.WalkRequest{Reach: reach})
 		if err != nil {
@@ -159,7 +159,7 @@ func (c *confirmer) finish(ctx context.Context, rep *apply.Report) error {
 	// Untouched groups keep what was read before (cloneTree), so the new
 	// plan repeats their old changes; only the done addresses of what was
 	// read back are looked at.
-	opts := c.run.r.planOptions()
+	opts := c.run.r.Options
 	opts.RotateSecrets = false // a rotation is done once; a new plan must not ask for it again
 	fresh, _ := plan.Diff(c.run.d, eff, live, opts)
 	still := map[plan.Address]plan.Change{}

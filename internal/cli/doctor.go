@@ -107,7 +107,7 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 	var d *state.Desired
 	if len(o.Paths) > 0 {
 		var err error
-		if d, err = loadSpec(o.IO, o.Paths); err != nil {
+		if d, err = loadSpec(o.IO, o.Paths, nil); err != nil {
 			return err
 		}
 	}

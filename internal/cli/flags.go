@@ -175,25 +175,17 @@ func addChangeFlags(cmd *cobra.Command, o *ChangeOptions) {
 // resolved are the change flags and guardrail limits after the spec's
 // settings were applied, and what the plan covers.
 type resolved struct {
-	prune, allowDeleteGroups, rotateSecrets bool
-	maxDeletes, minAdmins                   int
-	// scope is nil for a plan of everything.
-	scope *plan.Scope
-	// today is the day plans are made for (expiring grants), from the
-	// command's clock.
-	today state.Date
+	// Options are what Diff is told: Scope is nil for a plan of
+	// everything; Today comes from the command's clock; Withdrawn is what
+	// the change since base removed from the spec, which makePlan works
+	// out once the live repositories are known — or, for a saved plan,
+	// what it withdrew.
+	plan.Options
+	maxDeletes, minAdmins int
 	// base is the spec at the revision baseRev of --changed-since (nil
-	// without one): what the change removed from it is withdrawn, which
-	// makePlan works out once the live repositories are known — or, for a
-	// saved plan, what it withdrew.
-	base      *state.Desired
-	baseRev   string
-	withdrawn []plan.Withdrawal
-}
-
-func (r resolved) planOptions() plan.Options {
-	return plan.Options{Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups, RotateSecrets: r.rotateSecrets,
-		Scope: r.scope, ToolVersion: Version, Today: r.today, Withdrawn: r.withdrawn}
+	// without one).
+	base    *state.Desired
+	baseRev string
 }
 
 // defaultMaxDeletes and defaultMinAdmins apply when neither the spec's
@@ -205,12 +197,12 @@ const (
 
 // resolve applies the spec's settings unless a flag overrides them.
 func (o ChangeOptions) resolve(d *state.Desired) (resolved, error) {
-	r := resolved{prune: o.Prune, allowDeleteGroups: o.AllowDeleteGroups, rotateSecrets: o.RotateSecrets,
+	r := resolved{Options: plan.Options{Prune: o.Prune, AllowDeleteGroups: o.AllowDeleteGroups, RotateSecrets: o.RotateSecrets, ToolVersion: Version},
 		maxDeletes: defaultMaxDeletes, minAdmins: defaultMinAdmins}
 	if !o.PruneSet && d.Settings.Prune != nil {
-		r.prune = *d.Settings.Prune
+		r.Prune = *d.Settings.Prune
 	}
-	if o.AllowDeleteGroups && !r.prune {
+	if o.AllowDeleteGroups && !r.Prune {
 		return resolved{}, fmt.Errorf("--allow-delete-groups needs --prune")
 	}
 	if d.Settings.MaxDeletes != nil {
@@ -226,8 +218,8 @@ func (o ChangeOptions) resolve(d *state.Desired) (resolved, error) {
 		if o.ChangedSince != "" {
 			return resolved{}, fmt.Errorf("--target and --changed-since each choose what to plan; use one")
 		}
-		r.scope = &plan.Scope{Repositories: o.Targets, Groups: o.Targets}
-		if err := r.scope.Compile(); err != nil {
+		r.Scope = &plan.Scope{Repositories: o.Targets, Groups: o.Targets}
+		if err := r.Scope.Compile(); err != nil {
 			return resolved{}, fmt.Errorf("--%w", err)
 		}
 	}

@@ -30,11 +30,13 @@ import (
 // loadSpec loads and validates the spec, printing every diagnostic; when
 // the spec is invalid it returns a silent exit error (the diagnostics said
 // it all) that carries them (problemsError).
-func loadSpec(ios *iostreams.IOStreams, paths []string) (*state.Desired, error) {
+func loadSpec(ios *iostreams.IOStreams, paths []string, cache *spec.Cache) (*state.Desired, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	d, diags := spec.Load(paths...)
+	opts := spec.DefaultOptions()
+	opts.Cache = cache
+	d, diags := spec.LoadWith(opts, paths...)
 	for _, dg := range diags {
 		fmt.Fprintln(ios.ErrOut, dg.String())
 	}
@@ -323,16 +325,16 @@ func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against
 // chooseScope applies --changed-since: it compares the spec at the given
 // revision with d and narrows r to what the change touches, saying on ios
 // what it plans.
-func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions, origin *specOrigin, d *state.Desired, r *resolved) error {
+func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions, origin *specOrigin, d *state.Desired, r *resolved, cache *spec.Cache) error {
 	if o.ChangedSince == "" {
 		return nil
 	}
-	scope, base, rev, note, err := changedScope(ctx, origin, d, o.ChangedSince)
+	scope, base, rev, note, err := changedScope(ctx, origin, d, o.ChangedSince, cache)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(ios.ErrOut, note)
-	r.scope, r.base, r.baseRev = scope, base, rev
+	r.Scope, r.base, r.baseRev = scope, base, rev
 	return nil
 }
 
@@ -376,25 +378,25 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		id, err := s.api.CallerIdentity(ctx)
 		who <- func(live *state.Live) (*state.LiveUser, error) { return callerIdentity(id, err, live) }
 	}()
-	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.prune && r.allowDeleteGroups, scope: r.scope, base: r.base, withdrawn: r.withdrawn})
+	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.Prune && r.AllowDeleteGroups, scope: r.Scope, base: r.base, withdrawn: r.Withdrawn})
 	if err != nil {
 		return nil, err
 	}
 	if r.base != nil {
-		r.withdrawn = plan.Withdrawals(r.base, d, ls.baseEff, ls.eff, r.baseRev, r.today)
+		r.Withdrawn = plan.Withdrawals(r.base, d, ls.baseEff, ls.eff, r.baseRev, r.Today)
 	}
-	if r.scope == nil {
+	if r.Scope == nil {
 		// A scoped plan walks part of the tree: a policy can miss there.
 		for _, name := range policyMisses(d, ls.eff) {
 			fmt.Fprintf(ios.ErrOut, "warning: policy %s selects no live repository\n", name)
 		}
-	} else if r.scope.ChangedSince == "" {
+	} else if r.Scope.ChangedSince == "" {
 		// A mistyped --target plans nothing and looks like no drift.
-		for _, t := range targetMisses(r.scope.Repositories, d, ls.live) {
+		for _, t := range targetMisses(r.Scope.Repositories, d, ls.live) {
 			fmt.Fprintf(ios.ErrOut, "warning: --target %s matches no repository or group, live or in the spec\n", t)
 		}
 	}
-	p, problems := plan.Diff(d, ls.eff, ls.live, r.planOptions())
+	p, problems := plan.Diff(d, ls.eff, ls.live, r.Options)
 	if len(problems) > 0 {
 		located := make([]render.Problem, len(problems))
 		for i, pr := range problems {
@@ -429,7 +431,13 @@ type planRun struct {
 // flags, narrows the plan to --changed-since or --target when scoped, lets
 // before adjust the flags or refuse, connects and makes the plan.
 func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes ChangeOptions, before func(*resolved) error, scoped bool) error {
-	d, err := loadSpec(run.IO, run.origin.paths)
+	// --changed-since loads the spec at its base too: mostly the same
+	// files, which that load need not parse again.
+	var cache *spec.Cache
+	if scoped && changes.ChangedSince != "" {
+		cache = spec.NewCache()
+	}
+	d, err := loadSpec(run.IO, run.origin.paths, cache)
 	if err != nil {
 		return err
 	}
@@ -437,9 +445,9 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 	if err != nil {
 		return err
 	}
-	r.today = state.DateOf(run.Now())
+	r.Today = state.DateOf(run.Now())
 	if scoped {
-		if err := chooseScope(ctx, run.IO, changes, run.origin, d, &r); err != nil {
+		if err := chooseScope(ctx, run.IO, changes, run.origin, d, &r, cache); err != nil {
 			return err
 		}
 	}
@@ -491,7 +499,7 @@ func (run *planRun) stale(old, fresh *plan.Plan) int {
 // guardrails are the limits a plan is checked against, from the resolved
 // settings and flags.
 func guardrails(r resolved, caller *state.LiveUser, getenv func(string) string) plan.Guardrails {
-	return plan.Guardrails{MaxDeletes: r.maxDeletes, MinAdmins: r.minAdmins, Prune: r.prune, AllowDeleteGroups: r.allowDeleteGroups,
+	return plan.Guardrails{MaxDeletes: r.maxDeletes, MinAdmins: r.minAdmins, Prune: r.Prune, AllowDeleteGroups: r.AllowDeleteGroups,
 		Caller: caller, HasSecret: func(name string) bool { return getenv(name) != "" }}
 }
 

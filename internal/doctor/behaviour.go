@@ -132,8 +132,7 @@ type row struct {
 	synced bool
 }
 
-// memberRows pairs each sampled repository's v4 rows with its legacy rows
-// (api.JoinMembers, as a plan does).
+// memberRows are the rows of every sampled repository whose members were read.
 func (ev evidence) memberRows() (rows []row, repos int) {
 	for _, s := range ev.samples {
 		if !s.hasMember {
@@ -215,12 +214,13 @@ func checkSyncMarkers(ev evidence) Check {
 			byCreator++
 		default:
 			_, known := state.RoleForName(r.RepositoryRoleName)
+			level := "no legacy level"
 			if r.Legacy != nil {
 				_, err := state.RoleForLevel(int(r.level))
-				known = err == nil
+				known, level = err == nil, fmt.Sprintf("level %d", r.level)
 			}
 			if !known {
-				unmarked = append(unmarked, fmt.Sprintf("%s in %s: role %s%s, member_source_id %q", r.UserName, r.repo, quoteOr(r.RepositoryRoleName, "none"), levelText(r), r.MemberSourceID))
+				unmarked = append(unmarked, fmt.Sprintf("%s in %s: role %s, %s, member_source_id %q", r.UserName, r.repo, quoteOr(r.RepositoryRoleName, "none"), level, r.MemberSourceID))
 			}
 		}
 	}
@@ -264,10 +264,6 @@ func roleLevels(rows []row, keep func(row) bool) []RoleLevel {
 	return out
 }
 
-func standardLevel(l int64) bool {
-	return l == api.RoleViewer || l == api.RoleDeveloper || l == api.RoleAdmin
-}
-
 // checkSyncedLevels (A5): the legacy level of each synced role is 20, 30 or
 // 40. Another level (35, say) is a role reposync does not know: it leaves
 // such a member alone, and a spec naming it gets a manual change.
@@ -284,7 +280,7 @@ func checkSyncedLevels(ev evidence) Check {
 	}
 	var odd []string
 	for _, rl := range levels {
-		if !standardLevel(rl.Level) {
+		if _, err := state.RoleForLevel(int(rl.Level)); err != nil {
 			odd = append(odd, fmt.Sprintf("%s at %s", quoteOr(rl.Role, "no role name"), levelName(rl.Level)))
 		}
 	}
@@ -398,18 +394,18 @@ func checkRoleIDs(roles api.ProjectMemberSetting, rolesErr error, samples []*sam
 	return check(id, name, NotObserved, "no sampled push rule names a role", obs)
 }
 
-// documentedTotal are the list operations REFERENCE §3.2 documents with an
-// X-Total header.
+// documentedTotal are the list operations docs/api-reference.md §3.2
+// documents with an X-Total header.
 var documentedTotal = map[string]bool{
 	"ListMembers": true, "ListManagementUsers": true, "ListRepositoryUserGroups": true,
 	"ListRepositoryProtectedRefsUserGroups": true, "ListProjectProtectedRefsUserGroups": true,
 	"ListGroupProtectedRefsUserGroups": true, "ListTenantRepositories": true,
 }
 
-// checkXTotal (A16): lists send X-Total exactly where REFERENCE §3.2 says.
-// reposync trusts a total only to go on paging, never to stop at a full
-// page, so either way is handled. The legacy ListRepoMembers carries its
-// total in the body and is not counted.
+// checkXTotal (A16): lists send X-Total exactly where docs/api-reference.md
+// §3.2 says. reposync trusts a total only to go on paging, never to stop at
+// a full page, so either way is handled. The legacy ListRepoMembers carries
+// its total in the body and is not counted.
 func checkXTotal(lists map[string]api.ListFacts) Check {
 	const id, name = "A16", "x_total"
 	var with, without, missing, extra []string
@@ -595,13 +591,6 @@ func levelName(l int64) string {
 		return "no level"
 	}
 	return fmt.Sprintf("level %d", l)
-}
-
-func levelText(r row) string {
-	if r.Legacy == nil {
-		return ", no legacy level"
-	}
-	return fmt.Sprintf(", level %d", r.level)
 }
 
 func roleLevelText(ls []RoleLevel) string {

@@ -338,8 +338,7 @@ func apiError(err error) *APIError {
 	if err == nil {
 		return nil
 	}
-	var e *api.Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*api.Error](err); ok {
 		return &APIError{Operation: e.Op, HTTPStatus: e.Status, Code: e.Code, Message: e.Message}
 	}
 	return &APIError{Message: err.Error()}
@@ -347,10 +346,10 @@ func apiError(err error) *APIError {
 
 // refused reports whether err means the credentials themselves were
 // refused: a 401 other than CH.080401 ("no permission on the resource",
-// REFERENCE §15.2), which is a permission, not an authentication, failure.
+// docs/api-reference.md §15.2), which is a permission failure.
 func refused(err error) bool {
-	var e *api.Error
-	return errors.As(err, &e) && api.IsAuth(err) && e.Status == 401 && e.Code != "CH.080401"
+	e, ok := errors.AsType[*api.Error](err)
+	return ok && api.IsAuth(err) && e.Status == 401 && e.Code != "CH.080401"
 }
 
 // classify turns a read's error into a permission status.

@@ -52,10 +52,8 @@ type ProbeStep struct {
 	Error     *APIError `json:"error"`
 }
 
-// Cleanup is what the probe's deferred cleanup found and did. It runs after
-// every probe that tried to create its rule, on a context that outlives an
-// interruption (bounded by CleanupTimeout), and removes any rule at the
-// probe's path.
+// Cleanup is what the probe's deferred cleanup found and did; it runs after
+// every probe that tried to create its rule.
 type Cleanup struct {
 	Ran bool `json:"ran"`
 	// Removed lists what the cleanup itself removed (an interrupted probe's
@@ -72,12 +70,9 @@ type Cleanup struct {
 // a second Ctrl-C is not needed.
 const CleanupTimeout = 30 * time.Second
 
-// ProbePathPrefix starts the path of every probe rule.
-const ProbePathPrefix = "/.reposync-doctor-probe-"
-
-// probePath is the probe rule's path: under a hidden directory no
+// ProbePathPrefix starts the path of every probe rule: a hidden directory no
 // repository has, so the rule can never restrict a real push.
-func probePath(suffix string) string { return ProbePathPrefix + suffix + "/**" }
+const ProbePathPrefix = "/.reposync-doctor-probe-"
 
 // grant is one user, member group or role a probe rule names.
 type grant struct {
@@ -159,7 +154,7 @@ func (r *run) probeGrants() []grant {
 
 // probe runs the write probe in o.WriteProbe and adds its checks (A13, A25).
 func (r *run) probe(ctx context.Context) *Probe {
-	p := &Probe{Repository: r.o.WriteProbe, Path: probePath(r.o.ProbeSuffix), Steps: []ProbeStep{},
+	p := &Probe{Repository: r.o.WriteProbe, Path: ProbePathPrefix + r.o.ProbeSuffix + "/**", Steps: []ProbeStep{},
 		Cleanup: Cleanup{Removed: []string{}, Failed: []string{}}}
 	a13 := check("A13", "batch_update", NotObserved, "the probe did not get as far as BatchUpdate", nil)
 	a25 := check("A25", "attach_conflict", NotObserved, "the probe did not get as far as attaching a member group", nil)
@@ -167,15 +162,13 @@ func (r *run) probe(ctx context.Context) *Probe {
 		r.rep.Behaviour = append(r.rep.Behaviour, a13, a25)
 		p.Status, p.Summary = r.probeOutcome(p)
 	}()
-	if r.live == nil {
-		p.Steps = append(p.Steps, ProbeStep{Step: "create", Operation: "CreateFilePushPermission", Status: StepFailed,
-			Detail: "the project tree could not be listed, so repository " + p.Repository + " could not be found; nothing was written"})
-		return p
+	var repo *state.LiveRepository
+	missing := "the project tree could not be listed, so repository " + p.Repository + " could not be found"
+	if r.live != nil {
+		repo, missing = r.live.Repositories[p.Repository], "no repository "+p.Repository+" in the project (archived repositories are not probed)"
 	}
-	repo := r.live.Repositories[p.Repository]
 	if repo == nil || repo.Archived {
-		p.Steps = append(p.Steps, ProbeStep{Step: "create", Operation: "CreateFilePushPermission", Status: StepFailed,
-			Detail: "no repository " + p.Repository + " in the project (archived repositories are not probed); nothing was written"})
+		p.Steps = append(p.Steps, ProbeStep{Step: "create", Operation: "CreateFilePushPermission", Status: StepFailed, Detail: missing + "; nothing was written"})
 		return p
 	}
 	if !r.probeRule(ctx, repo, p, &a13) {
@@ -189,8 +182,7 @@ func (r *run) probe(ctx context.Context) *Probe {
 func (r *run) step(ctx context.Context, p *Probe, s ProbeStep, err error) bool {
 	if err != nil {
 		s.Status, s.Error = StepFailed, apiError(err)
-		if ctx.Err() != nil {
-			r.interrupted = true
+		if r.stopped(ctx) {
 			s.Detail = strings.TrimSpace(s.Detail + " (interrupted)")
 		}
 	} else if s.Status == "" {
@@ -349,9 +341,14 @@ func (r *run) cleanup(ctx context.Context, repo *state.LiveRepository, p *Probe)
 func (r *run) probeOutcome(p *Probe) (string, string) {
 	var failed []string
 	for _, s := range p.Steps {
-		if s.Status == StepFailed {
-			failed = append(failed, s.Step+" ("+s.Operation+")"+errText(s.Error)+detailText(s))
+		if s.Status != StepFailed {
+			continue
 		}
+		why := errText(s.Error) // the error, else the detail
+		if s.Error == nil && s.Detail != "" {
+			why = ": " + s.Detail
+		}
+		failed = append(failed, s.Step+" ("+s.Operation+")"+why)
 	}
 	left := "nothing is left behind"
 	switch {
@@ -369,13 +366,6 @@ func (r *run) probeOutcome(p *Probe) (string, string) {
 		return ProbeFailed, strings.Join(append(failed, left), "; ")
 	}
 	return ProbePassed, "every step ran; " + left
-}
-
-func detailText(s ProbeStep) string {
-	if s.Error != nil || s.Detail == "" {
-		return ""
-	}
-	return ": " + s.Detail
 }
 
 func findRule(rules []api.FilePushPermission, id int64) *api.FilePushPermission {

@@ -15,9 +15,9 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Thresholds of clock skew under AK/SK: the gateway refuses a signature whose
-// X-Sdk-Date is 15 minutes or more away from its clock (REFERENCE §13.2);
-// doctor warns from 5 minutes, while there is still time to fix NTP.
+// Thresholds of clock skew under AK/SK: the gateway refuses a signature
+// whose X-Sdk-Date is 15 minutes or more off its clock (docs/api-reference.md
+// §13.2); doctor warns from 5 minutes, while there is time to fix NTP.
 const (
 	ClockWarn   = 5 * time.Minute
 	ClockRefuse = 15 * time.Minute
@@ -33,7 +33,7 @@ type run struct {
 	rep *Report
 
 	live     *state.Live
-	managed  *Managed // nil: no spec, or the spec could not be expanded
+	managed  Managed // zero: no spec, or the spec could not be expanded
 	scopeErr error
 
 	users     []api.GrantedUser
@@ -64,21 +64,14 @@ type sample struct {
 	hasMember bool // ListMembers answered
 	hasLegacy bool // ListRepoMembers answered
 	hasRules  bool // ListRepositoryFilePushPermissions answered
-
-	paired   []api.MemberRow // join's, once
-	unpaired []api.LegacyMember
 }
 
-// join pairs the sample's two member lists (api.JoinMembers), once.
+// join pairs the sample's two member lists as a plan does (api.JoinMembers).
 func (s *sample) join() ([]api.MemberRow, []api.LegacyMember) {
-	if s.paired == nil {
-		legacy := s.legacy
-		if !s.hasLegacy {
-			legacy = nil
-		}
-		s.paired, s.unpaired = api.JoinMembers(s.members, legacy)
+	if !s.hasLegacy {
+		return api.JoinMembers(s.members, nil)
 	}
-	return s.paired, s.unpaired
+	return api.JoinMembers(s.members, s.legacy)
 }
 
 // listing is one tree listing kept as evidence.
@@ -204,7 +197,7 @@ func (r *run) walk(ctx context.Context) bool {
 			candidates = nil
 		} else {
 			slices.Sort(m.Repositories)
-			r.managed = &m
+			r.managed = m
 			candidates = m.Repositories
 			r.rep.Spec.ManagedRepositories = len(m.Repositories)
 		}
@@ -236,8 +229,7 @@ func (r *run) read(ctx context.Context, family string, ops []string, target stri
 			return false
 		}
 		p.Status, p.Error = classify(err), apiError(err)
-		var t *targetError
-		if errors.As(err, &t) {
+		if t, ok := errors.AsType[*targetError](err); ok {
 			p.Target = t.target
 		}
 	}
@@ -299,7 +291,7 @@ func (r *run) repositories(ctx context.Context) bool {
 	switch {
 	case r.scopeErr != nil:
 		why = "the spec could not be expanded: " + r.scopeErr.Error()
-	case r.o.Spec != nil && (r.managed == nil || len(r.managed.Repositories) == 0):
+	case r.o.Spec != nil && len(r.managed.Repositories) == 0:
 		needed, why = false, "the spec manages no live repository"
 	case len(r.samples) == 0:
 		why = "no repository to read"
@@ -434,10 +426,10 @@ func busiestGroup(live *state.Live) *state.LiveGroup {
 
 // callerRoles finds the caller in the project's users and in the sampled
 // repositories' member lists. Whether the caller is a project administrator
-// comes from is_Project_admin on its ListMembers rows (REFERENCE §6.3), the
-// one documented per-user flag for it: the project user list has none, and
-// the tree lists' is_project_admin is documented as "the caller created the
-// project" (docs/api-assumptions.md A42), so it is not read as one.
+// comes from is_Project_admin on its ListMembers rows (docs/api-reference.md
+// §6.3), the one documented per-user flag for it: the project user list has
+// none, and the tree lists' is_project_admin, documented as "the caller
+// created the project" (docs/api-assumptions.md A42), is not read as one.
 func (r *run) callerRoles() {
 	id := &r.rep.Identity
 	if id.UserID == "" {
@@ -520,13 +512,10 @@ func (r *run) clock() []Clock {
 // repository (remote.Read), each with its own budget.
 var perPlanLists = []string{"ListMembers", "ListRepoMembers", "ListRepositoryUserGroups", "ListRepositoryFilePushPermissions"}
 
-// quota sums the client's calls and estimates a full plan: the walk lists
-// each group once (ListGroupSubgroupsAndRepositories, one budget), then every
-// list operation reads each managed repository once, all operations at once,
-// so the slowest is repositories ÷ (rate/60) seconds. Latency and lists
-// longer than a page add to this.
+// quota sums the client's calls and estimates a full plan of what the spec
+// manages, or of the whole project without a spec.
 func (r *run) quota() Quota {
-	q := Quota{RateLimit: r.o.RateLimit, PerOperation: map[string]OpCalls{}}
+	q := Quota{RateLimit: r.o.RateLimit, PerOperation: map[string]OpCalls{}, FullPlan: Estimate{ListOperations: []string{}}}
 	for op, s := range r.c.Stats() {
 		q.PerOperation[op] = OpCalls(s)
 		q.Calls += s.Calls
@@ -535,15 +524,10 @@ func (r *run) quota() Quota {
 	}
 	if r.live != nil {
 		repos, groupsRead := r.rep.Tree.Repositories, len(r.live.Groups) // export reads every group's member groups
-		if r.o.Spec != nil {
-			repos, groupsRead = 0, r.o.Spec.Groups
-			if r.managed != nil {
-				repos = len(r.managed.Repositories)
-			}
+		if s := r.rep.Spec; s != nil {
+			repos, groupsRead = s.ManagedRepositories, s.Groups
 		}
 		q.FullPlan = estimate(len(r.live.Groups), repos, groupsRead, r.o.RateLimit)
-	} else {
-		q.FullPlan = Estimate{ListOperations: []string{}}
 	}
 	return q
 }
@@ -551,7 +535,8 @@ func (r *run) quota() Quota {
 // estimate is the time a full plan takes at rate calls a minute per
 // operation: the walk lists each of groups once (one operation), then each
 // list operation reads every repository once (and ListGroupUserGroups each
-// group the spec lists), all operations at once.
+// group the spec lists), all operations at once; latency and lists longer
+// than a page add to it.
 func estimate(groups, repos, groupsRead, rate int) Estimate {
 	e := Estimate{Groups: groups, Repositories: repos, ListOperations: []string{}}
 	if repos > 0 {
@@ -574,9 +559,6 @@ func round1(f float64) float64 { return math.Round(f*10) / 10 }
 func (r *run) outcome() {
 	o := &r.rep.Outcome
 	o.Problems, o.Warnings = []string{}, []string{}
-	if r.interrupted {
-		o.Status = OutcomeInterrupted
-	}
 	if id := r.rep.Identity; id.Status == IdentityRefused {
 		o.Problems = append(o.Problems, "the credentials were refused"+errText(id.Error))
 	} else if id.Status == IdentityFailed {
@@ -615,7 +597,9 @@ func (r *run) outcome() {
 		o.Problems = append(o.Problems, "the write probe could not remove: "+strings.Join(p.Cleanup.Failed, "; "))
 	}
 	switch {
-	case o.Status != "":
+	case r.interrupted:
+		o.Status = OutcomeInterrupted
+	case o.Status != "": // refused
 	case len(o.Problems) > 0:
 		o.Status = OutcomeProblems
 	case len(o.Warnings) > 0:
@@ -629,12 +613,11 @@ func errText(e *APIError) string {
 	if e == nil {
 		return ""
 	}
-	status := ""
-	if e.HTTPStatus != 0 {
-		status = strconv.Itoa(e.HTTPStatus)
-	}
 	s := ":"
-	for _, part := range []string{status, e.Code, e.Message} {
+	if e.HTTPStatus != 0 {
+		s += " " + strconv.Itoa(e.HTTPStatus)
+	}
+	for _, part := range []string{e.Code, e.Message} {
 		if part != "" {
 			s += " " + part
 		}

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/reposync/reposync/internal/state"
@@ -41,13 +42,9 @@ var writeFamilies = []writeFamily{
 // allowed. Nothing is tried: the write probe is the only write doctor makes.
 // Without a spec, or when it could not be expanded, every family counts.
 func (r *run) writes() {
-	m := Managed{}
-	if r.managed != nil {
-		m = *r.managed
-	}
 	for _, f := range writeFamilies {
 		w := Write{Family: f.family, Operations: f.ops}
-		if s := r.o.Spec; s != nil && r.scopeErr == nil && !f.needed(s, m) {
+		if s := r.o.Spec; s != nil && r.scopeErr == nil && !f.needed(s, r.managed) {
 			w.Status, w.Reason = NotNeeded, f.unneeded
 		} else if p := r.deniedRead(f.family); p != nil {
 			w.Status, w.Reason = Denied, fmt.Sprintf("observed: reading it is denied on %s%s", p.Target, errText(p.Error))
@@ -74,10 +71,9 @@ func (r *run) deniedRead(family string) *Permission {
 // rules docs/api-assumptions.md A42 states (and the simulator enforces).
 func (r *run) inferWrite(f writeFamily) (string, string) {
 	id := r.rep.Identity
-	if f.on == "iam" {
-		return Unknown, "ServiceStage authorizations follow the identity's IAM policies, not a CodeArts role; doctor cannot infer them"
-	}
 	switch {
+	case f.on == "iam":
+		return Unknown, "ServiceStage authorizations follow the identity's IAM policies, not a CodeArts role; doctor cannot infer them"
 	case id.Status != IdentityKnown:
 		return Unknown, "the identity is unknown, so its roles are"
 	case id.ProjectAdmin != nil && *id.ProjectAdmin:
@@ -86,8 +82,7 @@ func (r *run) inferWrite(f writeFamily) (string, string) {
 		return DeniedByRole, "the caller is not a member of the CodeArts project; only a tenant administrator may write then, which doctor cannot see"
 	case f.on == "group":
 		return Unknown, "group rights follow the caller's role on each group, which doctor does not read; a project administrator or the group's administrator may"
-	}
-	if len(id.Repositories) == 0 {
+	case len(id.Repositories) == 0:
 		return Unknown, "no sampled repository's member list could be read"
 	}
 	var not []string
@@ -116,22 +111,16 @@ func (r *run) inferWrite(f writeFamily) (string, string) {
 // denial (a denial inferred for other repositories stands).
 func (r *run) probeWrites() {
 	p := r.rep.WriteProbe
-	if p == nil {
+	i := slices.IndexFunc(r.rep.Writes, func(w Write) bool { return w.Family == "push_rules" })
+	if p == nil || i < 0 {
 		return
 	}
-	for i := range r.rep.Writes {
-		w := &r.rep.Writes[i]
-		if w.Family != "push_rules" || w.Status == NotNeeded || w.Status == Denied {
-			continue
-		}
-		for _, s := range p.Steps {
-			switch {
-			case s.Operation != "CreateFilePushPermission":
-			case s.Status == StepFailed && s.Error != nil && (s.Error.HTTPStatus == 401 || s.Error.HTTPStatus == 403):
-				w.Status, w.Reason = Denied, "observed: the write probe's "+s.Operation+" in "+p.Repository+" was denied"+errText(s.Error)
-			case s.Status == StepDone && w.Status != DeniedByRole:
-				w.Status, w.Reason = Allowed, "the write probe created, changed and deleted a push rule in "+p.Repository
-			}
-		}
+	w, create := &r.rep.Writes[i], p.Steps[0] // a probe's first step is always its create
+	switch {
+	case w.Status == NotNeeded || w.Status == Denied:
+	case create.Status == StepFailed && create.Error != nil && (create.Error.HTTPStatus == 401 || create.Error.HTTPStatus == 403):
+		w.Status, w.Reason = Denied, "observed: the write probe's "+create.Operation+" in "+p.Repository+" was denied"+errText(create.Error)
+	case create.Status == StepDone && w.Status != DeniedByRole:
+		w.Status, w.Reason = Allowed, "the write probe created, changed and deleted a push rule in "+p.Repository
 	}
 }

@@ -43,7 +43,7 @@ func TestWriteVerdicts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &run{rep: &Report{Identity: tc.id, Permissions: append([]Permission{}, tc.reads...), WriteProbe: tc.probe}}
 			r.o.Spec = &Scope{}
-			r.managed = &Managed{Repositories: []string{"a/r"}, PushRules: true}
+			r.managed = Managed{Repositories: []string{"a/r"}, PushRules: true}
 			r.writes()
 			r.probeWrites()
 			got := map[string]string{}

@@ -129,7 +129,8 @@ func (b *builder) merge(f *builder) {
 			b.d.GitAuths[k] = f.d.GitAuths[k]
 		case "scopes":
 			if sc := f.scopes[k]; sc != nil {
-				b.scopes[k] = sc
+				c := *sc // resolveScopes completes it, and a Cache shares f
+				b.scopes[k] = &c
 			}
 		}
 	}

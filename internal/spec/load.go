@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"runtime"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -26,6 +27,63 @@ type Options struct {
 	MaxWalkEntries  int   // files and directories visited while searching
 	MaxDepth        int   // YAML nesting levels
 	MaxRepositories int   // repositories listed
+	// Cache, when set, keeps what each file builds for the next load that
+	// uses it.
+	Cache *Cache
+}
+
+// A Cache keeps what each file builds, by its name, its path below the
+// spec root and its content: the spec at the base of --changed-since is
+// mostly the spec now, so its load parses only the files the change
+// touched. Loads that share a Cache share the entries of the files they
+// share (the fragment merge copies pointers, and nothing changes a loaded
+// entry); a scope, which the merge completes, is copied first. Safe for
+// concurrent use.
+type Cache struct {
+	mu    sync.Mutex
+	files map[[sha256.Size]byte]built
+}
+
+// built is what one file builds: nil for a file without a document.
+type built struct {
+	frag  *builder
+	diags Diagnostics
+}
+
+// NewCache returns an empty Cache.
+func NewCache() *Cache { return &Cache{files: map[[sha256.Size]byte]built{}} }
+
+// build parses, schema-checks and builds src, or returns what an earlier
+// load that shared c built of the same file.
+func (c *Cache) build(opts Options, src source) built {
+	var key [sha256.Size]byte
+	if c != nil {
+		h := sha256.New()
+		for _, part := range [][]byte{[]byte(src.name), []byte(src.rel), src.data} {
+			binary.Write(h, binary.BigEndian, uint64(len(part)))
+			h.Write(part)
+		}
+		h.Sum(key[:0])
+		c.mu.Lock()
+		b, ok := c.files[key]
+		c.mu.Unlock()
+		if ok {
+			return b
+		}
+	}
+	doc, ds := parseDocument(opts, src)
+	var b built
+	if doc != nil {
+		ds = append(ds, validateSchema(doc)...)
+		b.frag = fragment(doc)
+	}
+	b.diags = ds
+	if c != nil {
+		c.mu.Lock()
+		c.files[key] = b
+		c.mu.Unlock()
+	}
+	return b
 }
 
 // DefaultOptions are the loader's limits: 4 MiB per file and 100 000
@@ -99,7 +157,7 @@ func loadFound(opts Options, roots []string, files []found, diags Diagnostics, r
 func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 	// Parse, schema-check and build the files in parallel: each file is on
 	// its own and this is most of a load's CPU time (a pull-request plan
-	// loads the spec twice). Results go into slots by index and are merged
+	// loads the spec twice, the second time with the first's Cache). Results go into slots by index and are merged
 	// in file order below, so the outcome does not depend on scheduling.
 	frags := make([]*builder, len(srcs)) // nil for a file without a document
 	fileDiags := make([]Diagnostics, len(srcs))
@@ -107,12 +165,8 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range srcs {
 		g.Go(func() error {
-			doc, ds := parseDocument(opts, srcs[i])
-			if doc != nil {
-				ds = append(ds, validateSchema(doc)...)
-				frags[i] = fragment(doc)
-			}
-			fileDiags[i] = ds
+			b := opts.Cache.build(opts, srcs[i])
+			frags[i], fileDiags[i] = b.frag, b.diags
 			return nil
 		})
 	}

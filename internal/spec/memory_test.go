@@ -126,3 +126,66 @@ func TestLoadFilesLimits(t *testing.T) {
 		t.Errorf("diagnostics = %s", messages(diags))
 	}
 }
+
+// TestCacheChangesNothing: loads that share a Cache give what loads
+// without one give — for every example and test spec, loaded twice, and for
+// the realistic example with one file edited between the loads (the spec at
+// the base of --changed-since and the spec now) — and the edited load
+// parses only the edited file again.
+func TestCacheChangesNothing(t *testing.T) {
+	dirs, err := filepath.Glob("../../testdata/*/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs = append(dirs, "../../examples/realistic", "../../examples/minimal")
+	for _, dir := range dirs {
+		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+			continue
+		}
+		files := filesBelow(t, dir)
+		want, wantDiags := LoadFiles(DefaultOptions(), files, filepath.ToSlash(dir))
+		opts := DefaultOptions()
+		opts.Cache = NewCache()
+		for round := range 2 {
+			got, gotDiags := LoadFiles(opts, files, filepath.ToSlash(dir))
+			if diff := cmp.Diff(want, got, cmp.AllowUnexported(state.Pattern{})); diff != "" {
+				t.Errorf("%s, cached load %d: desired state (-uncached +cached):\n%s", dir, round+1, diff)
+			}
+			if diff := cmp.Diff(messages(wantDiags), messages(gotDiags)); diff != "" {
+				t.Errorf("%s, cached load %d: diagnostics (-uncached +cached):\n%s", dir, round+1, diff)
+			}
+		}
+	}
+
+	files := filesBelow(t, "../../examples/realistic")
+	opts := DefaultOptions()
+	opts.Cache = NewCache()
+	first, diags := LoadFiles(opts, files, "../../examples/realistic")
+	if first == nil || len(first.Scopes) == 0 {
+		t.Fatalf("realistic does not load, or has no scopes:\n%s", messages(diags))
+	}
+	parsed := len(opts.Cache.files)
+	edited := false
+	for i, f := range files {
+		if strings.HasSuffix(f.Name, "teams/payments.yaml") {
+			files[i].Data = []byte(strings.Replace(string(f.Data), "bob: developer", "bob: viewer", 1))
+			edited = string(files[i].Data) != string(f.Data)
+		}
+	}
+	if !edited {
+		t.Fatal("teams/payments.yaml no longer grants bob developer: edit something else")
+	}
+	want, _ := LoadFiles(DefaultOptions(), files, "../../examples/realistic")
+	got, _ := LoadFiles(opts, files, "../../examples/realistic")
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(state.Pattern{})); diff != "" {
+		t.Errorf("edited: desired state (-uncached +cached):\n%s", diff)
+	}
+	if n := len(opts.Cache.files); n != parsed+1 {
+		t.Errorf("the edited load parsed %d files again, want 1", n-parsed)
+	}
+	for f, sc := range got.Scopes {
+		if sc == first.Scopes[f] {
+			t.Errorf("the scope of %s is the first load's: each load must build its own (it sets what the scope's file lists)", f)
+		}
+	}
+}

@@ -4,7 +4,7 @@
 // needs, with the stages the floor is computed from — and, as `gen report`,
 // prints a phase's table and checks its targets. It imports no other
 // internal package: the numbers are derived from the generated world and
-// the rules reposync documents (DESIGN.md, docs/api-assumptions.md), not
+// the rules reposync documents (docs/spec.md, docs/api-assumptions.md), not
 // from reposync's code.
 package main
 

@@ -201,7 +201,7 @@ func expect(w *world, sc scenario, ds []desired, wr writes) *expected {
 			}
 			ph.Stages = readStages(p, w, sc, ds, sel, users)
 			if len(sel.repos) == 1 {
-				ph.Targets = targets{MaxCalls: 20, MaxWall: 3}
+				ph.Targets = targets{MaxCalls: 20, MaxWall: 1.5}
 			} else {
 				ph.Targets = targets{CallsWithin: 0.10, FloorRatio: 1.2}
 			}

@@ -164,7 +164,7 @@ func report(args []string) (failed bool, err error) {
 		check(wall <= t.FloorRatio*floor, "wall at most %.2f× the floor (%.2f×)", t.FloorRatio, wall/floor)
 	}
 	if t.MaxWall > 0 {
-		check(wall < t.MaxWall, "wall under %.0f s (%.2f s)", t.MaxWall, wall)
+		check(wall <= t.MaxWall, "wall at most %g s (%.2f s)", t.MaxWall, wall)
 	}
 	return failed, nil
 }
