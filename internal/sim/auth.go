@@ -23,15 +23,15 @@ const (
 
 // All gateway authentication failures answer 401 APIG.0301 ("Incorrect IAM
 // authentication information"), with the message telling which check failed
-// (REFERENCE §15.2); the gateway documents no separate code per cause.
+// (docs/api-reference.md §15.2): the gateway has no code per cause.
 func authErr(detail string) reply {
 	return errReply(http.StatusUnauthorized, "APIG.0301", "Incorrect IAM authentication information: "+detail)
 }
 
-// credential is what the headers of a request claim, checked as far as the
-// headers allow: a valid token (user set, sig nil) or AK/SK headers whose
-// access key, X-Sdk-Date and X-Project-Id are right and whose signature is
-// still to be verified against the body (sig set).
+// credential is who a request acts as: a fixture user ("" = none), and
+// whether it administers the tenant (permissions.go). AK/SK headers whose
+// access key, X-Sdk-Date and X-Project-Id are right leave sig, the signature
+// still to be verified against the body; a valid token leaves it nil.
 type credential struct {
 	user        string
 	tenantAdmin bool
@@ -48,32 +48,32 @@ type pendingSignature struct {
 // that does not need the body, so a request with bad credentials is answered
 // before its body is read (an unauthenticated client must not make the
 // simulator buffer 12 MB).
-func (s *Server) authenticateHeaders(r *http.Request, rt *route) (credential, reply, bool) {
+func (s *Server) authenticateHeaders(r *http.Request, rt *route) (credential, *reply) {
 	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
 		if s.fx.Credentials.Token != "" && hmac.Equal([]byte(tok), []byte(s.fx.Credentials.Token)) {
-			return s.fixtureCredential(nil), reply{}, true
+			return s.fixtureCredential(nil), nil
 		}
 		s.mu.Lock()
 		it, ok := s.tokens[tok]
 		s.mu.Unlock()
 		switch {
 		case !ok:
-			return credential{}, authErr("decrypt token fail"), false
+			return credential{}, new(authErr("decrypt token fail"))
 		case !s.now().Before(it.expires):
-			// The gateway's answer to an expired token (REFERENCE §18.4).
-			return credential{}, errReply(http.StatusUnauthorized, "APIG.0307", "The token must be updated."), false
+			// docs/api-reference.md §18.4: the gateway's expired-token answer.
+			return credential{}, new(errReply(http.StatusUnauthorized, "APIG.0307", "The token must be updated."))
 		}
-		return credential{user: it.user, tenantAdmin: it.tenantAdmin}, reply{}, true
+		return it.credential, nil
 	}
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
-		return credential{}, authErr("no X-Auth-Token or Authorization header"), false
+		return credential{}, new(authErr("no X-Auth-Token or Authorization header"))
 	}
 	p, err := s.checkSigningHeaders(r, auth, rt.iam())
 	if err != "" {
-		return credential{}, authErr(err), false
+		return credential{}, new(authErr(err))
 	}
-	return s.fixtureCredential(p), reply{}, true
+	return s.fixtureCredential(p), nil
 }
 
 // fixtureCredential is who the fixture's AK/SK and static token act as:
@@ -94,25 +94,26 @@ func tenantAdmin(marked *bool, user string) bool {
 }
 
 // verifyBody finishes an AK/SK check: the signature over the request and its
-// body (REFERENCE §13.3). A token credential has nothing left to verify.
-func (s *Server) verifyBody(r *http.Request, c credential, body []byte) (reply, bool) {
+// body (docs/api-reference.md §13.3). A token credential has nothing left to
+// verify.
+func (s *Server) verifyBody(r *http.Request, c credential, body []byte) *reply {
 	if c.sig == nil {
-		return reply{}, true
+		return nil
 	}
 	want := Sign(s.fx.Credentials.SecretKey, r.Method, r.URL.EscapedPath(), r.URL.RawQuery, headerValues(r, c.sig.names), body, c.sig.date)
 	if !hmac.Equal([]byte(want), []byte(c.sig.sig)) {
-		return authErr("verify aksk signature fail"), false
+		return new(authErr("verify aksk signature fail"))
 	}
-	return reply{}, true
+	return nil
 }
 
 // checkSigningHeaders checks the Authorization header's shape, the access
 // key, the signed X-Sdk-Date and its skew, and the signed X-Project-Id. IAM
 // is a global service: there a signed X-Domain-Id naming the account does
-// too (the SDK's global credentials, REFERENCE §13.2), and so does neither
-// (the SDK's own project lookup, REFERENCE §12.2, sends neither); a
-// project id that is there must still be the account's. It returns "" and
-// what is left to verify, else why not.
+// too (the SDK's global credentials, docs/api-reference.md §13.2), and so
+// does neither (the SDK's own project lookup, §12.2); a project id that is
+// there must still be the account's. It returns what is left to verify and
+// "", else why not.
 func (s *Server) checkSigningHeaders(r *http.Request, auth string, iam bool) (*pendingSignature, string) {
 	ak, signed, sig, ok := parseAuthorization(auth)
 	if !ok {
@@ -180,9 +181,9 @@ func parseAuthorization(h string) (ak, signed, sig string, ok bool) {
 	return ak, signed, sig, ak != "" && signed != "" && sig != ""
 }
 
-// Sign computes the lower-case hex SDK-HMAC-SHA256 signature of a request:
-// method, escaped path, raw query, the signed headers (lower-case name ->
-// value), the body bytes and the X-Sdk-Date value (REFERENCE §13.3).
+// Sign computes the lower-case hex SDK-HMAC-SHA256 signature of a request
+// (docs/api-reference.md §13.3) from its method, escaped path, raw query,
+// signed headers (lower-case name -> value), body and X-Sdk-Date value.
 func Sign(sk, method, escapedPath, rawQuery string, headers map[string]string, body []byte, date string) string {
 	sts := signAlgorithm + "\n" + date + "\n" + sha256Hex([]byte(CanonicalRequest(method, escapedPath, rawQuery, headers, body)))
 	m := hmac.New(sha256.New, []byte(sk))
@@ -190,7 +191,7 @@ func Sign(sk, method, escapedPath, rawQuery string, headers map[string]string, b
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// CanonicalRequest builds the canonical request of REFERENCE §13.3.
+// CanonicalRequest is the canonical request, docs/api-reference.md §13.3.
 func CanonicalRequest(method, escapedPath, rawQuery string, headers map[string]string, body []byte) string {
 	path, err := url.PathUnescape(escapedPath)
 	if err != nil {
@@ -246,7 +247,7 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// IAM login wire structs (REFERENCE §12.1).
+// IAM login wire structs (docs/api-reference.md §12.1).
 type tokenRequest struct {
 	Auth struct {
 		Identity struct {
@@ -275,7 +276,7 @@ type idName struct {
 	Name string `json:"name"`
 }
 
-// tokenDTO is the token body of login and validation (REFERENCE §12.1).
+// tokenDTO is the token of login and validation, docs/api-reference.md §12.1.
 type tokenDTO struct {
 	ExpiresAt string     `json:"expires_at"`
 	IssuedAt  string     `json:"issued_at"`
@@ -302,15 +303,14 @@ func newToken(method string, issued, expires time.Time, user, project scopedName
 // issuedToken is a token IAM login handed out; it lives in memory only, so
 // a restart of the simulator revokes it.
 type issuedToken struct {
-	user        string // the fixture user it acts as ("" = none)
-	tenantAdmin bool
-	expires     time.Time
-	body        tokenDTO
+	credential
+	expires time.Time
+	body    tokenDTO
 }
 
 const keystoneTime = "2006-01-02T15:04:05.000000Z"
 
-// IAM errors use the Keystone shape (REFERENCE §15.1) with numeric codes.
+// IAM errors: the Keystone shape (docs/api-reference.md §15.1), numeric codes.
 func iamErr(status int, code any, msg string) reply {
 	return reply{status: status, body: map[string]any{"error": map[string]any{"code": code, "message": msg, "title": http.StatusText(status)}}}
 }
@@ -353,9 +353,9 @@ func hKeystoneLogin(s *Server, q *request) reply {
 	projName := cmp.Or(sc.Name, "sim-region")
 	ttl := s.fx.Credentials.TokenTTL
 	if ttl <= 0 {
-		ttl = 24 * time.Hour // REFERENCE §12.1
+		ttl = 24 * time.Hour // docs/api-reference.md §12.1
 	}
-	it := &issuedToken{user: match.User, tenantAdmin: tenantAdmin(match.TenantAdmin, match.User), expires: now.Add(ttl)}
+	it := &issuedToken{credential: credential{user: match.User, tenantAdmin: tenantAdmin(match.TenantAdmin, match.User)}, expires: now.Add(ttl)}
 	it.body = newToken("password", now, it.expires, scopedName{userID, match.Name, dom}, scopedName{s.fx.IAMProjectID, projName, dom})
 	s.tokens[tok] = it
 	body := map[string]any{"token": it.body}
@@ -381,8 +381,8 @@ func (s *Server) actingIAMID(what string) string {
 	return hexID("iam_user", what)
 }
 
-// hKeystoneValidate is KeystoneValidateToken (REFERENCE §12.1, §18.4): the
-// caller authenticates as usual and names the token to check in
+// hKeystoneValidate is KeystoneValidateToken (docs/api-reference.md §12.1,
+// §18.4): the caller authenticates as usual and names the token to check in
 // X-Subject-Token; a known, unexpired token answers 200 with the same header
 // and its token body, anything else 404.
 func hKeystoneValidate(s *Server, q *request) reply {
@@ -401,8 +401,8 @@ func hKeystoneValidate(s *Server, q *request) reply {
 	return reply{status: http.StatusOK, header: http.Header{"X-Subject-Token": {sub}}, body: map[string]any{"token": body}}
 }
 
-// hShowPermanentAccessKey is ShowPermanentAccessKey (REFERENCE §18.4): the
-// fixture's access key belongs to credentials.user.
+// hShowPermanentAccessKey is ShowPermanentAccessKey (docs/api-reference.md
+// §18.4): the fixture's access key belongs to credentials.user.
 func hShowPermanentAccessKey(s *Server, q *request) reply {
 	ak := q.params["access_key"]
 	cr := s.fx.Credentials

@@ -5,54 +5,46 @@ import (
 	"strings"
 )
 
-// Behaviour selects, for each question the documents leave open (REFERENCE
-// §18.4), which plausible behaviour of the real service the simulator
-// imitates. ParseFixture fills in the defaults, so a state file records the
-// behaviour it was made with. docs/simulator.md gives the exact effects and
-// docs/api-assumptions.md what each assumption rests on.
+// Behaviour selects, for each question the documents leave open
+// (docs/api-reference.md §18.4), which plausible behaviour of the real
+// service the simulator imitates. ParseFixture fills in the defaults, so a
+// state file records the behaviour it was made with. docs/simulator.md gives
+// the exact effects and docs/api-assumptions.md what each rests on.
 type Behaviour struct {
-	// FullPathNamespace: every full_path starts with the project's 32-hex
-	// namespace ("<ns>/…") and every full_name with "<ns> / ".
+	// FullPathNamespace: full paths start with the project's namespace.
 	FullPathNamespace *bool `yaml:"full_path_namespace,omitempty" json:"full_path_namespace"`
-	// MemberSync: project members are synced into every repository and group,
-	// and every repository has a creator who is a member.
+	// MemberSync: project members are members of every repository and
+	// group, and every repository has a creator who is one.
 	MemberSync *bool `yaml:"member_sync,omitempty" json:"member_sync"`
-	// BatchUpdate: "replace" (the sent id lists replace a rule's grants) or
-	// "merge" (they are added to them).
+	// BatchUpdate: the sent id lists "replace" a push rule's grants or
+	// "merge" into them.
 	BatchUpdate string `yaml:"batch_update,omitempty" json:"batch_update"`
-	// RoleIDs: "shared" (push-rule related_role_id is the project role id) or
-	// "distinct" (a different id per role, both accepted as input).
+	// RoleIDs: a push rule's related_role_id is the project role id
+	// ("shared") or one of its own, both accepted as input ("distinct").
 	RoleIDs string `yaml:"role_ids,omitempty" json:"role_ids"`
 	// PageCap: N > 0 returns at most N items a page whatever limit asks.
 	PageCap int `yaml:"page_cap,omitempty" json:"page_cap"`
-	// DeleteGroup: "sync", "async" (the group stays visible for two more
-	// reads of it) or "cascade" (a group that is not empty goes with
-	// everything in it).
+	// DeleteGroup: "sync", "async" (reads show the group twice more) or
+	// "cascade" (a group that is not empty goes with its contents).
 	DeleteGroup string `yaml:"delete_group,omitempty" json:"delete_group"`
-	// ListOrder: the tree lists' order when the client sends none: "id"
-	// (ascending id) or "updated" (most recently changed first).
+	// ListOrder: the tree lists' default order, "id" or "updated".
 	ListOrder string `yaml:"list_order,omitempty" json:"list_order"`
-	// ServiceStageContentType: "required" (a ServiceStage request without
-	// Content-Type: application/json answers 400) or "optional".
+	// ServiceStageContentType: "required" (400 without application/json)
+	// or "optional".
 	ServiceStageContentType string `yaml:"servicestage_content_type,omitempty" json:"servicestage_content_type"`
-	// ArchivedListing: what the tree lists answer to archived=true: "only"
-	// (the archived repositories, no groups) or "all" (every child,
-	// archived repositories included).
+	// ArchivedListing: archived=true lists the archived repositories
+	// "only", or "all" children.
 	ArchivedListing string `yaml:"archived_listing,omitempty" json:"archived_listing"`
-	// RoleChecks: writes are allowed by the caller's roles
-	// (permissions.go); false allows every authenticated write.
+	// RoleChecks: writes are allowed by the caller's roles (permissions.go).
 	RoleChecks *bool `yaml:"role_checks,omitempty" json:"role_checks"`
-	// SyncMarker: "project" (a synced project member's v4 row carries the
-	// project id as member_source_id, and SetRepoRole/DeleteRepoMember
-	// refuse it) or "none" (no marker, and both calls succeed on it).
+	// SyncMarker: "project" (a synced member's v4 row carries the project
+	// id, and SetRepoRole/DeleteRepoMember refuse it) or "none" (neither).
 	SyncMarker string `yaml:"sync_marker,omitempty" json:"sync_marker"`
-	// LegacyMemberID: "iam" (the legacy list's user_id is the IAM user id,
-	// which SetRepoRole/DeleteRepoMember take) or "own" (an id of the
-	// repository membership, the only one they take).
+	// LegacyMemberID: the legacy list's user_id, which SetRepoRole and
+	// DeleteRepoMember take, is the IAM user id ("iam") or the membership's
+	// own ("own").
 	LegacyMemberID string `yaml:"legacy_member_id,omitempty" json:"legacy_member_id"`
-	// RefuseItems are users the batch writes refuse one by one inside a 2xx
-	// answer: AddRepoMembers reports them failed, AssociateGroupUserGroup
-	// lists them under failure and attaches nothing.
+	// RefuseItems are users the batch writes refuse inside a 2xx answer.
 	RefuseItems []string `yaml:"refuse_items,omitempty" json:"refuse_items,omitempty"`
 }
 

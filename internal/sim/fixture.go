@@ -53,13 +53,11 @@ type Credentials struct {
 	SecretKey string `yaml:"secret_key,omitempty"`
 	Token     string `yaml:"token,omitempty"`
 	User      string `yaml:"user,omitempty"`
-	// TenantAdmin marks the identity of the AK/SK and the static token as a
-	// tenant administrator, whom no role check denies (default: exactly
-	// when User is empty).
+	// TenantAdmin: the AK/SK and the static token act as a tenant
+	// administrator, whom no role check denies (default: User is empty).
 	TenantAdmin *bool     `yaml:"tenant_admin,omitempty"`
 	IAMUsers    []IAMUser `yaml:"iam_users,omitempty"`
-	// TokenTTL is how long a token from IAM login lives (0: 24h); after it
-	// the token answers 401 APIG.0307.
+	// TokenTTL is how long a token from IAM login lives (0: 24h).
 	TokenTTL time.Duration `yaml:"token_ttl,omitempty"`
 	// DomainID is the account id that AK/SK-signed IAM calls may sign as
 	// X-Domain-Id (default hexID("domain", "sim-tenant"), the tenant_id of
@@ -203,10 +201,6 @@ func ParseFixture(data []byte, name string) (*Fixture, error) {
 func hexID(kind, name string) string {
 	sum := sha256.Sum256([]byte(kind + ":" + name))
 	return hex.EncodeToString(sum[:])[:32]
-}
-
-func validRepoType(t string) bool {
-	return t == "github" || t == "devcloud" || t == "bitbucket"
 }
 
 var segment = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$`)

@@ -406,7 +406,7 @@ func (c *checker) checkGitAuths(fx *Fixture) {
 			c.errf(p, "git_auths[%d]: name and user are required", i)
 		}
 		c.unique(p, auths, a.Name, "git_auths[%d]: duplicate authorization %q", i, a.Name)
-		if !validRepoType(a.RepoType) {
+		if repoHosts[a.RepoType] == "" {
 			c.errf(p, "git_auths[%d]: repo_type %q must be github, devcloud or bitbucket", i, a.RepoType)
 		}
 		if a.CreateTime == 0 {

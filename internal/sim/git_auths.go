@@ -5,10 +5,9 @@ import (
 	"slices"
 )
 
-// ServiceStage errors use the SVCSTG.REPO.<id> family (REFERENCE §11.3); the
-// specific numbers are the simulator's own.
-func stageErr(status int, code, msg string) reply { return errReply(status, code, msg) }
-
+// authDTO is a ServiceStage authorization. ServiceStage errors are of the
+// SVCSTG.REPO family (docs/api-reference.md §11.3); the numbers are the
+// simulator's own.
 type authDTO struct {
 	Name       string  `json:"name"`
 	RepoType   string  `json:"repo_type"`
@@ -23,6 +22,7 @@ type authDTO struct {
 	Tag        *string `json:"tag,omitempty"`
 }
 
+// repoHosts are the repo_type values and the host of each.
 var repoHosts = map[string]string{"github": "https://api.github.com", "bitbucket": "https://api.bitbucket.org", "devcloud": "https://codehub.devcloud.example"}
 
 func authOf(a GitAuth) authDTO {
@@ -40,8 +40,8 @@ func hListAuths(s *Server, q *request) reply {
 
 func hCreatePasswordAuth(s *Server, q *request) reply {
 	rt := q.params["repo_type"]
-	if !validRepoType(rt) {
-		return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0400", "repo_type must be github, devcloud or bitbucket")
+	if repoHosts[rt] == "" {
+		return errReply(http.StatusBadRequest, "SVCSTG.REPO.0400", "repo_type must be github, devcloud or bitbucket")
 	}
 	var b struct {
 		Name     *string `json:"name"`
@@ -49,13 +49,13 @@ func hCreatePasswordAuth(s *Server, q *request) reply {
 		Password *string `json:"password"`
 	}
 	if err := strictJSON(q.body, &b); err != nil {
-		return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0400", "invalid request body")
+		return errReply(http.StatusBadRequest, "SVCSTG.REPO.0400", "invalid request body")
 	}
 	if b.Name == nil || *b.Name == "" || b.User == nil || *b.User == "" || b.Password == nil || *b.Password == "" {
-		return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0400", "name, user and password are required")
+		return errReply(http.StatusBadRequest, "SVCSTG.REPO.0400", "name, user and password are required")
 	}
 	if slices.ContainsFunc(s.fx.GitAuths, func(a GitAuth) bool { return a.Name == *b.Name }) {
-		return stageErr(http.StatusBadRequest, "SVCSTG.REPO.0409", "authorization "+*b.Name+" already exists")
+		return errReply(http.StatusBadRequest, "SVCSTG.REPO.0409", "authorization "+*b.Name+" already exists")
 	}
 	a := GitAuth{Name: *b.Name, RepoType: rt, User: *b.User, Password: *b.Password, CreateTime: q.at.UnixMilli()}
 	s.fx.GitAuths = append(s.fx.GitAuths, a)
@@ -66,7 +66,7 @@ func hDeleteAuth(s *Server, q *request) reply {
 	name := q.params["name"]
 	i := slices.IndexFunc(s.fx.GitAuths, func(a GitAuth) bool { return a.Name == name })
 	if i < 0 {
-		return stageErr(http.StatusNotFound, "SVCSTG.REPO.0404", "authorization "+name+" not found")
+		return errReply(http.StatusNotFound, "SVCSTG.REPO.0404", "authorization "+name+" not found")
 	}
 	s.fx.GitAuths = slices.Delete(s.fx.GitAuths, i, i+1)
 	return reply{status: http.StatusNoContent, changed: true}

@@ -11,7 +11,7 @@ import (
 
 const simCreatedAt = "2025-01-01T00:00:00.000+08:00"
 
-// Wire structs of the group endpoints (REFERENCE §4).
+// Wire structs of the group endpoints (docs/api-reference.md §4).
 type childDTO struct {
 	DescendantType  string `json:"descendant_type"`
 	ID              int64  `json:"id"`
@@ -31,7 +31,7 @@ type childDTO struct {
 	CreatedAt       string `json:"created_at"`
 	UpdatedAt       int64  `json:"updated_at_timestamp"`
 	Archived        bool   `json:"archived"`
-	// IsProjectAdmin is a flag about the caller (REFERENCE §4.5).
+	// IsProjectAdmin is a flag about the caller (docs/api-reference.md §4.5).
 	IsProjectAdmin int `json:"is_project_admin"`
 }
 
@@ -55,16 +55,12 @@ type showGroupDTO struct {
 	Starred         bool     `json:"starred"`
 }
 
-func visLevel(v string) int {
-	if v == "public" {
-		return 20
-	}
-	return 0
-}
+// visibilityLevels are the visibility_level of each visibility.
+var visibilityLevels = map[string]int{"public": 20, "private": 0}
 
 // fullPath is the full_path the API answers for a group or repository path
 // of the fixture: with full_path_namespace, under the project's 32-hex
-// namespace (REFERENCE §18.4), which fixture paths leave out.
+// namespace (docs/api-reference.md §18.4), which fixture paths leave out.
 func (s *Server) fullPath(path string) string {
 	if flag(s.fx.Behaviour.FullPathNamespace) {
 		return s.fx.Namespace + "/" + path
@@ -88,7 +84,7 @@ func (s *Server) groupDTO(g *Group, subgroups, repos map[string]int) childDTO {
 	ns, nr := subgroups[g.Path], repos[g.Path]
 	d := childDTO{DescendantType: "group", ID: g.ID, Name: base(g.Path), Path: base(g.Path), FullName: s.fullName(g.Path),
 		FullPath: s.fullPath(g.Path), GroupLevel: strings.Count(g.Path, "/") + 1, Description: g.Description, ProjectID: s.fx.ProjectID,
-		Visibility: g.Visibility, VisibilityLevel: visLevel(g.Visibility), SubgroupCount: &ns, ProjectCount: &nr, CreatedAt: simCreatedAt,
+		Visibility: g.Visibility, VisibilityLevel: visibilityLevels[g.Visibility], SubgroupCount: &ns, ProjectCount: &nr, CreatedAt: simCreatedAt,
 		UpdatedAt: simEpochMillis + g.Updated*1000}
 	if parent, _, ok := cutLast(g.Path); ok {
 		d.ParentID = s.idx.groupByPath[parent].ID
@@ -102,11 +98,9 @@ func (s *Server) repoDTO(r *Repository) childDTO {
 		UpdatedAt: simEpochMillis + r.Updated*1000, Archived: r.Archived}
 }
 
-// childCounts counts the direct sub-groups and repositories of every group,
-// as children lists them, in one pass over the state. A listing of N
-// sub-groups used to call children for each of them: N passes over the
-// state, 5 million steps per page of a project of 10 000 repositories in 500
-// groups, under the lock every request takes.
+// childCounts counts the direct sub-groups and repositories of every group in
+// one pass: calling children for each listed group made N passes over the
+// state, 5 million steps a page at 10 000 repositories in 500 groups.
 func (s *Server) childCounts() (subgroups, repos map[string]int) {
 	subgroups, repos = map[string]int{}, map[string]int{}
 	for i := range s.fx.Groups {
@@ -150,13 +144,10 @@ func (s *Server) children(parent string) ([]*Group, []*Repository) {
 	return gs, rs
 }
 
-// hListChildren answers the subgroup-and-repository listings of the project
-// root or of a group: sub-groups, then repositories, in the order of
-// order_by/sort or list_order (order.go). archived (default false,
-// REFERENCE §4.5) splits them: false lists the groups and the repositories
-// that are not archived; true only the archived repositories, or with
-// behaviour archived_listing: all every child — so "is this group empty"
-// takes both listings.
+// hListChildren answers the tree listings of the project root or a group:
+// sub-groups, then repositories, in the tree order (order.go). archived
+// (docs/api-reference.md §4.5; behaviour archived_listing) splits them, so
+// "is this group empty" takes both listings.
 func hListChildren(s *Server, q *request) reply {
 	parent := ""
 	if q.group != nil {
@@ -432,7 +423,7 @@ func hAssociateGroupUserGroup(s *Server, q *request) reply {
 
 // attachMemberGroup adds a member group to a group's or repository's list;
 // an already attached one answers 409 CH_23_51308, as both Associate
-// operations do (REFERENCE §7, §18.3).
+// operations do (docs/api-reference.md §7, §18.3).
 func attachMemberGroup(list *[]string, name string) *reply {
 	if slices.Contains(*list, name) {
 		return new(errReply(http.StatusConflict, "CH_23_51308", "The member group has been added."))

@@ -23,14 +23,12 @@ const (
 
 // member is one row of a repository's effective membership.
 type member struct {
-	user     *User
-	kind     memberKind
-	level    int    // legacy access level
-	roleID   string // v4 repository_role_Id
-	roleName string // v4 repository_role_name
-	via      *inheritedVia
-	creator  bool           // the repository's creator (is_repo_creator)
-	project  *ProjectMember // the user's project membership (member_sync), nil otherwise
+	user    *User
+	kind    memberKind
+	level   int // legacy access level
+	via     *inheritedVia
+	creator bool           // the repository's creator (is_repo_creator)
+	project *ProjectMember // the user's project membership (member_sync), nil otherwise
 }
 
 // memberSync reports whether project members and creators are synced.
@@ -56,10 +54,6 @@ func (s *Server) projectRoleID(name string) string {
 	return hexID("role", name)
 }
 
-func (s *Server) levelMember(u *User, kind memberKind, level int, via *inheritedVia) member {
-	return member{user: u, kind: kind, level: level, roleID: repoRoleID(level), roleName: levelNames[level], via: via}
-}
-
 // repoMembers is the effective membership of r, sorted by user name: direct
 // members; with member_sync the creator (Administrator, 40) and every
 // project member (their project role name and level); then users reaching r
@@ -74,25 +68,24 @@ func (s *Server) repoMembers(r *Repository) []member {
 		}
 	}
 	for n, role := range r.Members {
-		add(s.levelMember(s.idx.userByName[n], memberDirect, levelOf[role], nil))
+		add(member{user: s.idx.userByName[n], kind: memberDirect, level: levelOf[role]})
 	}
 	if s.memberSync() {
 		if u := s.idx.userByName[r.Creator]; u != nil {
-			add(s.levelMember(u, memberCreator, 40, nil))
+			add(member{user: u, kind: memberCreator, level: 40})
 		}
 		for i := range s.fx.ProjectMembers {
 			pm := &s.fx.ProjectMembers[i]
 			if slices.Contains(r.Unsynced, pm.User) {
 				continue // removed from this repository (sync_marker: none)
 			}
-			add(member{user: s.idx.userByName[pm.User], kind: memberSynced, level: pm.Level,
-				roleID: s.projectRoleID(pm.Role), roleName: pm.Role})
+			add(member{user: s.idx.userByName[pm.User], kind: memberSynced, level: pm.Level})
 		}
 	}
 	for _, n := range r.MemberGroups {
 		m := s.idx.mgByName[n]
 		for _, u := range m.Members {
-			add(s.levelMember(s.idx.userByName[u], memberInherited, 30, &inheritedVia{mg: m}))
+			add(member{user: s.idx.userByName[u], kind: memberInherited, level: 30, via: &inheritedVia{mg: m}})
 		}
 	}
 	if parent, _, ok := cutLast(r.Path); ok {
@@ -100,7 +93,7 @@ func (s *Server) repoMembers(r *Repository) []member {
 		names := slices.AppendSeq(make([]string, 0, len(gm)), maps.Keys(gm)) // sized: every member read and write runs this
 		slices.Sort(names)
 		for _, n := range names {
-			add(s.levelMember(s.idx.userByName[n], memberInherited, 30, new(gm[n])))
+			add(member{user: s.idx.userByName[n], kind: memberInherited, level: 30, via: new(gm[n])})
 		}
 	}
 	for i := range out {

@@ -7,15 +7,11 @@ import (
 	"time"
 )
 
-// The tree lists' order: order_by and sort (REFERENCE §4.5), defaulting by
-// behaviour list_order (treeOrder), groups before repositories and ties by
-// id in the same direction (sortTree).
-//
-// updated_at is a project-wide change counter (groups[].updated,
-// repositories[].updated in the state) that every change of a group
-// (creation, a member group attached) or repository (members, member groups,
-// push rules) advances, so an edit during paging reorders an updated_at list.
-// created_at orders by id: ids are handed out in creation order.
+// The tree lists' order: order_by and sort (docs/api-reference.md §4.5),
+// defaulting by behaviour list_order. updated_at is a project-wide change
+// counter that every change of a group or repository advances
+// (docs/simulator.md, "list_order"), so an edit during paging reorders an
+// updated_at list; created_at orders by id, handed out in creation order.
 
 // simEpochMillis is 2025-01-01T00:00:00Z, the simulator's creation time of
 // everything in a fixture; updated_at_timestamp is that plus a second per

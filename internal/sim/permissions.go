@@ -5,51 +5,24 @@ import (
 	"strings"
 )
 
-// Role checks (behaviour role_checks, docs/api-assumptions.md A42): who may
-// make which write. The rules are the ones reposync doctor infers from what
-// it reads, so that doctor's verdict and apply's result agree: a tenant
-// administrator or a project manager may make every write, a caller who is
-// no member of the CodeArts project (names no fixture user) none; any other
-// member may make the group writes, and a repository write where it created
-// the repository or holds level 40 (an inherited membership is level 30).
-//
-// ServiceStage writes follow IAM policies, which the simulator does not
-// model: they are never denied. A denial answers 403 CH.004403 (REFERENCE
-// §15.2, seed: "caller lacks permission"), in the legacy failed envelope on
-// the v1 member endpoints; REFERENCE documents no message, so the message is
-// the simulator's.
-
-// writeScopes are the CodeArts writes and what their right depends on.
-var writeScopes = map[string]string{
-	"CreateGroup":                              scopeGroup,
-	"DeleteGroup":                              scopeGroup,
-	"AssociateGroupUserGroup":                  scopeGroup,
-	"AddRepoMembers":                           scopeRepository,
-	"SetRepoRole":                              scopeRepository,
-	"DeleteRepoMember":                         scopeRepository,
-	"AssociateRepositoryUserGroup":             scopeRepository,
-	"CreateFilePushPermission":                 scopeRepository,
-	"BatchUpdateRepositoryFilePushPermissions": scopeRepository,
-	"BatchDeleteRepositoryFilePushPermissions": scopeRepository,
-}
-
-const (
-	scopeGroup      = "group"
-	scopeRepository = "repository"
-)
-
-// denialCode is the code of a permission denial (REFERENCE §15.2).
+// Role checks (behaviour role_checks, docs/api-assumptions.md A42) follow
+// the rules reposync doctor infers from what it reads, so that doctor's
+// verdict and apply's result agree. ServiceStage writes follow IAM policies,
+// which the simulator does not model: they are never denied. A denial
+// answers 403 CH.004403 (docs/api-reference.md §15.2, seed: "caller lacks
+// permission"), in the legacy envelope on the v1 member endpoints, with a
+// message of the simulator's own (the reference documents none).
 const denialCode = "CH.004403"
 
-// authorize answers a write the caller may not make with the denial; nil
-// lets the handler run. A request naming a repository that does not exist
-// passes, so the handler answers it as usual (404).
+// authorize answers a CodeArts write (every route but the GETs, IAM and
+// ServiceStage) that the caller may not make with the denial; nil lets the
+// handler run. A request naming a repository that does not exist passes, so
+// the handler answers it as usual (404).
 func (s *Server) authorize(rt *route, q *request) *reply {
-	scope := writeScopes[rt.op]
-	if scope == "" || !flag(s.fx.Behaviour.RoleChecks) || q.tenantAdmin {
+	if rt.method == http.MethodGet || rt.iam() || rt.serviceStage() || !flag(s.fx.Behaviour.RoleChecks) || q.tenantAdmin {
 		return nil
 	}
-	why := s.denial(scope, q)
+	why := s.denial(q)
 	if why == "" {
 		return nil
 	}
@@ -60,13 +33,17 @@ func (s *Server) authorize(rt *route, q *request) *reply {
 	return new(errReply(http.StatusForbidden, denialCode, msg))
 }
 
-// denial says why the caller may not make a write of scope, "" when it may.
-func (s *Server) denial(scope string, q *request) string {
+// denial says why the caller may not make a write, "" when it may: a tenant
+// administrator (authorize) or a project manager may make every write, a
+// caller who names no fixture user none; any other project member may make
+// the group writes (they name no repository), and a repository write where
+// it created the repository or holds level 40 (inherited members hold 30).
+func (s *Server) denial(q *request) string {
 	u := s.idx.userByName[q.user]
 	switch {
 	case u == nil:
 		return "the caller is not a member of the CodeArts project"
-	case s.isProjectManager(u.Name), scope == scopeGroup:
+	case s.isProjectManager(u.Name):
 		return ""
 	}
 	var r *Repository
@@ -92,8 +69,8 @@ func (s *Server) isProjectManager(name string) bool {
 }
 
 // administersProject is the tree lists' is_project_admin flag about the
-// caller (REFERENCE §4.5: "0/1 flags about the caller"): 1 for a tenant
-// administrator or a project manager.
+// caller (docs/api-reference.md §4.5: "0/1 flags about the caller"): 1 for a
+// tenant administrator or a project manager.
 func (s *Server) administersProject(q *request) int {
 	return oneIf(q.tenantAdmin || s.isProjectManager(q.user))
 }

@@ -21,7 +21,7 @@ func strictJSON(data []byte, v any) error {
 	return nil
 }
 
-// Wire structs of file push permissions (REFERENCE §8.5).
+// Wire structs of file push permissions (docs/api-reference.md §8.5).
 type pushActionBody struct {
 	Action         *string  `json:"action"`
 	Enable         *bool    `json:"enable"`
@@ -96,11 +96,9 @@ func (s *Server) roleByRelatedID(id string) *Role {
 	if ro := s.idx.roleByID[id]; ro != nil {
 		return ro
 	}
-	if s.fx.Behaviour.RoleIDs == "distinct" {
-		for i := range s.fx.Roles {
-			if hexID("related_role", s.fx.Roles[i].Name) == id {
-				return &s.fx.Roles[i]
-			}
+	for i := range s.fx.Roles {
+		if s.relatedRoleID(&s.fx.Roles[i]) == id {
+			return &s.fx.Roles[i]
 		}
 	}
 	return nil
@@ -182,7 +180,8 @@ func hCreatePushRule(s *Server, q *request) reply {
 	if slices.ContainsFunc(r.PushRules, func(p PushRule) bool { return p.Path == *b.Path }) {
 		return badParam(fmt.Sprintf("a file push permission for path %q already exists", *b.Path))
 	}
-	rule := PushRule{Path: *b.Path, ID: s.nextRuleID()}
+	s.fx.LastPushRuleID++ // New starts it at the fixture's highest, so an id is never handed out twice
+	rule := PushRule{Path: *b.Path, ID: s.fx.LastPushRuleID}
 	if bad := s.applyActions(&rule, b.Actions, false); bad != nil {
 		return *bad
 	}
@@ -190,13 +189,6 @@ func hCreatePushRule(s *Server, q *request) reply {
 	r.Updated = s.nextUpdate()
 	// The new rule's names resolve through the unchanged index.
 	return reply{status: http.StatusOK, body: s.ruleDTO(&rule), changed: true}
-}
-
-// nextRuleID hands out a push rule id never handed out before (New starts
-// LastPushRuleID at the fixture's highest).
-func (s *Server) nextRuleID() int64 {
-	s.fx.LastPushRuleID++
-	return s.fx.LastPushRuleID
 }
 
 func hUpdatePushRules(s *Server, q *request) reply {
@@ -234,10 +226,8 @@ func hUpdatePushRules(s *Server, q *request) reply {
 			}
 			rules[at].Path = *p.Path
 		}
-		if p.Actions != nil {
-			if bad := s.applyActions(&rules[at], p.Actions, s.fx.Behaviour.BatchUpdate == "merge"); bad != nil {
-				return *bad
-			}
+		if bad := s.applyActions(&rules[at], p.Actions, s.fx.Behaviour.BatchUpdate == "merge"); bad != nil {
+			return *bad
 		}
 		touched = append(touched, at)
 	}

@@ -100,16 +100,18 @@ func hListMembers(s *Server, q *request) reply {
 	return listReply(q, items, true)
 }
 
-// memberDTO is the v4 ListMembers row of m.
+// memberDTO is the v4 ListMembers row of m: the role of its level, or a
+// synced member's project role.
 func (s *Server) memberDTO(m member) repoMemberDTO {
 	d := repoMemberDTO{UserID: m.user.ID, UserIAMID: m.user.IAMID, UserName: m.user.Name, UserNickName: m.user.Name,
-		TenantName: simTenant, TenantID: hexID("domain", simTenant), RepositoryRoleID: m.roleID,
-		RepositoryRoleName: m.roleName, IsRepoCreator: oneIf(m.creator), ServiceLicenseStatus: 1}
+		TenantName: simTenant, TenantID: hexID("domain", simTenant), RepositoryRoleID: repoRoleID(m.level),
+		RepositoryRoleName: levelNames[m.level], IsRepoCreator: oneIf(m.creator), ServiceLicenseStatus: 1}
 	if pm := m.project; pm != nil {
 		d.ProjectRoleName, d.IsProjectAdmin = pm.Role, oneIf(pm.Role == projectManager)
 	}
 	switch m.kind {
 	case memberSynced:
+		d.RepositoryRoleID, d.RepositoryRoleName = s.projectRoleID(m.project.Role), m.project.Role
 		if s.syncMarked() {
 			d.MemberSourceID = s.fx.ProjectID // synced from the project
 		}
@@ -140,9 +142,9 @@ type legacyMemberDTO struct {
 // inherited through member groups (docs/simulator.md, "Members").
 func hListRepoMembers(s *Server, q *request) reply {
 	r := q.repo
-	pi, ok := q.intQuery("page_index", 1, 1, math.MaxInt)
+	pi, ok := q.intQuery("page_index", 1, 1, math.MaxInt32) // an int32, as the SDK types it; (pi-1)*ps cannot overflow
 	if !ok {
-		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_index must be at least 1")
+		return legacyErr(http.StatusBadRequest, "DEV.CH.10001", "Param invalid: page_index must be an integer from 1 to 2147483647")
 	}
 	ps, ok := q.intQuery("page_size", 100, 1, 100)
 	if !ok {
@@ -228,13 +230,10 @@ func (s *Server) ownMember(r *Repository, u *User) bool {
 	return ok && m.kind != memberInherited
 }
 
-// memberParam resolves the member that SetRepoRole/DeleteRepoMember change,
-// by the id the legacy list gives it (legacyID). Only a direct member can be
-// changed, and under sync_marker: none a synced one; the others answer the
-// legacy failed wrapper, HTTP 400, with codes the real service does not
-// document (the simulator's own): DEV.CH.10005 the repository's creator,
-// DEV.CH.10004 a member synced from the project, DEV.CH.10003 a member
-// inherited through a member group or a parent group.
+// memberParam resolves the member SetRepoRole/DeleteRepoMember change by the
+// id the legacy list gives it (legacyID): a direct member, or under
+// sync_marker: none a synced one. The others answer the legacy envelope,
+// HTTP 400, with codes of the simulator's own (the service documents none).
 func (s *Server) memberParam(q *request, r *Repository) (*User, *reply) {
 	id := q.params["member_id"]
 	u := s.idx.userByIAM[id]

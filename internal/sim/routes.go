@@ -16,12 +16,9 @@ type request struct {
 	header http.Header
 	body   []byte
 	params map[string]string
-	user   string // the fixture user the caller acts as ("" = none)
-	// tenantAdmin: the caller administers the tenant (permissions.go).
-	tenantAdmin bool
-	at          time.Time // the simulator clock when the request arrived
-
-	pageCap int // behaviour page_cap (reads only)
+	credential
+	at      time.Time // the simulator clock when the request arrived
+	pageCap int       // behaviour page_cap (reads only)
 
 	// What the path names, looked up before the handler runs (resolve).
 	group *Group
@@ -35,7 +32,6 @@ type route struct {
 	method, pattern, op string
 	h                   handler
 	segs                []string
-	params              []string // the names of its {parameters}, in path order
 }
 
 // iam reports whether the route is on the IAM host.
@@ -85,11 +81,6 @@ var routes = []*route{
 func init() {
 	for _, rt := range routes {
 		rt.segs = strings.Split(strings.Trim(rt.pattern, "/"), "/")
-		for _, seg := range rt.segs {
-			if name, ok := strings.CutPrefix(seg, "{"); ok {
-				rt.params = append(rt.params, strings.TrimSuffix(name, "}"))
-			}
-		}
 	}
 }
 
@@ -100,28 +91,23 @@ func match(method, path string) (*route, map[string]string) {
 	var best *route
 	var bestParams map[string]string
 	bestLit := -1
+next:
 	for _, rt := range routes {
 		if rt.method != method || len(rt.segs) != len(segs) {
 			continue
 		}
-		params := map[string]string{}
-		lit, ok := 0, true
+		params, lit := map[string]string{}, 0
 		for i, p := range rt.segs {
-			if strings.HasPrefix(p, "{") {
-				if segs[i] == "" {
-					ok = false
-					break
-				}
+			switch {
+			case strings.HasPrefix(p, "{") && segs[i] != "":
 				params[strings.Trim(p, "{}")] = segs[i]
-				continue
+			case p == segs[i]:
+				lit++
+			default:
+				continue next
 			}
-			if p != segs[i] {
-				ok = false
-				break
-			}
-			lit++
 		}
-		if ok && lit > bestLit {
+		if lit > bestLit {
 			best, bestParams, bestLit = rt, params, lit
 		}
 	}
@@ -134,8 +120,12 @@ func match(method, path string) (*route, map[string]string) {
 // name a group, repository or member group (q.group, q.repo, q.mg). The
 // first that does not is the answer; other parameters are the handler's.
 func (s *Server) resolve(rt *route, q *request) *reply {
-	for _, name := range rt.params {
-		v := q.params[name]
+	for _, seg := range rt.segs {
+		name := strings.Trim(seg, "{}")
+		v, ok := q.params[name]
+		if !ok {
+			continue // a literal segment
+		}
 		var bad reply
 		switch name {
 		case "project_id":
@@ -144,10 +134,22 @@ func (s *Server) resolve(rt *route, q *request) *reply {
 			}
 		case "iam_project_id":
 			if v != s.fx.IAMProjectID {
-				bad = stageErr(http.StatusNotFound, "SVCSTG.REPO.0404", "project "+v+" not found")
+				bad = errReply(http.StatusNotFound, "SVCSTG.REPO.0404", "project "+v+" not found")
 			}
 		case "group_id":
-			q.group, bad = s.group(v, rt.method != http.MethodPost)
+			id, ok := intParam(v)
+			q.group = s.idx.groupByID[id]
+			// A group delete_group: async still shows (ghosts.go), to every
+			// route but AssociateGroupUserGroup (the one POST: 404).
+			if gh := s.ghosts[id]; q.group == nil && gh != nil && rt.method != http.MethodPost {
+				q.group = &gh.group
+			}
+			switch {
+			case !ok:
+				bad = badParam("group_id must be an integer from 1 to 2147483647")
+			case q.group == nil:
+				bad = notFound(fmt.Sprintf("group %d not found", id))
+			}
 		case "repository_id":
 			id, ok := intParam(v)
 			q.repo = s.idx.repoByID[id]
@@ -179,23 +181,6 @@ func (s *Server) resolve(rt *route, q *request) *reply {
 		}
 	}
 	return nil
-}
-
-// group resolves {group_id}: a group of the state or, when ghosts are
-// visible (every route but AssociateGroupUserGroup, which answers 404), one
-// that delete_group: async still shows (ghosts.go).
-func (s *Server) group(v string, ghosts bool) (*Group, reply) {
-	id, ok := intParam(v)
-	if !ok {
-		return nil, badParam("group_id must be an integer from 1 to 2147483647")
-	}
-	if g := s.idx.groupByID[id]; g != nil {
-		return g, reply{}
-	}
-	if gh := s.ghosts[id]; gh != nil && ghosts {
-		return &gh.group, reply{}
-	}
-	return nil, notFound(fmt.Sprintf("group %d not found", id))
 }
 
 func badParam(msg string) reply { return errReply(http.StatusBadRequest, "CH.010001", msg) }

@@ -20,7 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// maxBody is the gateway's limit on AK/SK request bodies (REFERENCE §13.2).
+// maxBody is the gateway's AK/SK body limit (docs/api-reference.md §13.2).
 const maxBody = 12 << 20
 
 // maxLoginBody caps the one unauthenticated route, the IAM password login,
@@ -64,7 +64,8 @@ type Server struct {
 	rndMu sync.Mutex
 	rnd   *rand.Rand
 
-	limiter *limiter
+	budgetMu sync.Mutex
+	budgets  map[string]*rate.Limiter // by operation (take)
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -102,7 +103,7 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 		tokens:  map[string]*issuedToken{},
 		ghosts:  map[int64]*ghost{},
 		rnd:     rand.New(rand.NewSource(opts.Seed)),
-		limiter: newLimiter(opts.RateLimit, now),
+		budgets: map[string]*rate.Limiter{},
 		stats: Stats{Calls: map[string]int{}, Throttled: map[string]int{},
 			Failed: map[string]int{}, Dropped: map[string]int{}, Delayed: map[string]int{}},
 	}
@@ -209,16 +210,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.count(func(st *Stats) { st.Calls[rt.op]++ })
 	if s.opts.Latency > 0 {
-		t := time.NewTimer(s.opts.Latency)
 		select {
-		case <-t.C:
+		case <-time.After(s.opts.Latency): // collected unfired since Go 1.23
 			s.count(func(st *Stats) { st.Delayed[rt.op]++ })
 		case <-r.Context().Done():
-			t.Stop()
 			return
 		}
 	}
-	if wait, ok := s.limiter.take(rt.op); !ok {
+	if wait, ok := s.take(rt.op); !ok {
 		s.count(func(st *Stats) { st.Throttled[rt.op]++ })
 		secs := max(1, int((wait+time.Second-1)/time.Second))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
@@ -228,21 +227,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Everything the headers can prove is checked before the body is read;
 	// only the AK/SK signature needs the body.
 	var cred credential
+	var bad *reply
 	limit := int64(maxBody)
 	if rt.op == "KeystoneCreateUserTokenByPassword" {
 		limit = maxLoginBody
-	} else {
-		c, rep, ok := s.authenticateHeaders(r, rt)
-		if !ok {
-			writeReply(w, rep)
-			return
-		}
-		cred = c
+	} else if cred, bad = s.authenticateHeaders(r, rt); bad != nil {
+		writeReply(w, *bad)
+		return
 	}
 	if rt.serviceStage() && s.fx.Behaviour.ServiceStageContentType == "required" && !isJSON(r.Header.Get("Content-Type")) {
-		// REFERENCE §18.4: ServiceStage marks Content-Type mandatory on
-		// every call, GETs and DELETEs included. The code is the simulator's.
-		writeReply(w, stageErr(http.StatusBadRequest, "SVCSTG.REPO.0415", "Content-Type must be application/json"))
+		// ServiceStage marks Content-Type mandatory on every call, GETs and
+		// DELETEs included (docs/api-reference.md §18.4); the code is ours.
+		writeReply(w, errReply(http.StatusBadRequest, "SVCSTG.REPO.0415", "Content-Type must be application/json"))
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
@@ -252,15 +248,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if int64(len(body)) > limit {
 		// APIG.0201 is the gateway's generic "bad request" code; the 12 MB cap
-		// is documented (REFERENCE §13.2) but its code is not.
+		// is documented (docs/api-reference.md §13.2) but its code is not.
 		writeReply(w, errReply(http.StatusRequestEntityTooLarge, "APIG.0201", fmt.Sprintf("request body exceeds %d bytes", limit)))
 		return
 	}
-	if rep, ok := s.verifyBody(r, cred, body); !ok {
-		writeReply(w, rep)
+	if bad = s.verifyBody(r, cred, body); bad != nil {
+		writeReply(w, *bad)
 		return
 	}
-	req := &request{query: r.URL.Query(), header: r.Header, body: body, params: params, user: cred.user, tenantAdmin: cred.tenantAdmin,
+	req := &request{query: r.URL.Query(), header: r.Header, body: body, params: params, credential: cred,
 		at: s.now(), pageCap: s.fx.Behaviour.PageCap} // behaviour never changes after load
 	if hit, which := s.chance(s.opts.FailRate); hit {
 		s.count(func(st *Stats) { st.Failed[rt.op]++ })
@@ -280,14 +276,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.count(func(st *Stats) { st.Writes++ })
 		if hit, _ := s.chance(s.opts.DropRate); hit {
 			s.count(func(st *Stats) { st.Dropped[rt.op]++ })
-			if hj, ok := w.(http.Hijacker); ok {
-				if conn, _, err := hj.Hijack(); err == nil {
-					_ = conn.Close()
-					return
-				}
-			}
-			// Not hijackable (e.g. an httptest recorder): abort the handler,
-			// which makes net/http close the connection without a response.
+			// Aborting the handler makes net/http close the connection
+			// without a response (nothing is written before this point).
 			panic(http.ErrAbortHandler)
 		}
 	}
@@ -352,37 +342,24 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// limiter is the gateway's budget: one token bucket per operation, N calls
-// per minute refilled continuously, burst ceil(N/60) (at least 1), on the
-// simulator's clock (rate.Limiter takes the time of every call, so a fake
-// clock drives it).
-type limiter struct {
-	perMin int
-	burst  int
-	now    func() time.Time
-
-	mu   sync.Mutex
-	byOp map[string]*rate.Limiter
-}
-
-func newLimiter(perMin int, now func() time.Time) *limiter {
-	return &limiter{perMin: perMin, burst: max(1, (perMin+59)/60), now: now, byOp: map[string]*rate.Limiter{}}
-}
-
-// take spends one call of op's budget; when none is left it reports how long
-// until one is, and spends nothing.
-func (l *limiter) take(op string) (time.Duration, bool) {
-	if l.perMin <= 0 {
+// take spends one call of op's budget, the gateway's: one token bucket per
+// operation, RateLimit calls per minute refilled continuously, burst
+// ceil(N/60) (at least 1), on the simulator's clock (rate.Limiter takes the
+// time of every call, so a fake clock drives it). When none is left it
+// reports how long until one is, and spends nothing.
+func (s *Server) take(op string) (time.Duration, bool) {
+	perMin := s.opts.RateLimit
+	if perMin <= 0 {
 		return 0, true
 	}
-	l.mu.Lock()
-	lim := l.byOp[op]
+	s.budgetMu.Lock()
+	lim := s.budgets[op]
 	if lim == nil {
-		lim = rate.NewLimiter(rate.Limit(float64(l.perMin)/60), l.burst)
-		l.byOp[op] = lim
+		lim = rate.NewLimiter(rate.Limit(float64(perMin)/60), max(1, (perMin+59)/60))
+		s.budgets[op] = lim
 	}
-	l.mu.Unlock()
-	now := l.now()
+	s.budgetMu.Unlock()
+	now := s.now()
 	if lim.AllowN(now, 1) {
 		return 0, true
 	}

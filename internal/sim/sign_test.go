@@ -49,8 +49,9 @@ func TestSignVectors(t *testing.T) {
 	}
 }
 
-// TestVectorsVerifyOnServer sends both REFERENCE vectors to a simulator whose
-// fixture carries the vector credentials and whose clock is the vector date.
+// TestVectorsVerifyOnServer sends both vectors of docs/api-reference.md §14 to
+// a simulator whose fixture carries the vector credentials and whose clock is
+// the vector date.
 func TestVectorsVerifyOnServer(t *testing.T) {
 	fx := loadTestFixture(t)
 	fx.Credentials.AccessKey = "AKEXAMPLE0123456789A"

@@ -10,26 +10,21 @@ import (
 )
 
 // persistLocked writes the whole state to Options.StatePath, if set, in
-// fixture format with every id filled in (LoadFixture reads it back). New
-// calls it, and so does every write before it is answered (or its connection
-// dropped), under the state lock s.mu, so the file always holds exactly the
-// acknowledged writes whatever stops the process. Rewriting the whole state
-// per write is O(state), which suits what --state is for (the demo and tests
-// that restart the simulator, small worlds); the benchmarks run without it.
+// fixture format with every id filled in. New calls it, and so does every
+// write before it is answered (or dropped), under s.mu, so the file holds
+// exactly the acknowledged writes whatever stops the process. A rewrite per
+// write suits --state's small worlds; the benchmarks run without it.
+//
+// The file is replaced atomically (a temporary file in its directory renamed
+// over it), so a process stopped at any instant leaves the old state or the
+// new one. No fsync: a test server need not survive a crash of the machine,
+// and two fsyncs cost more than the write itself in the demo's small worlds.
 func (s *Server) persistLocked() error {
-	if s.opts.StatePath == "" {
+	path := s.opts.StatePath
+	if path == "" {
 		return nil
 	}
-	return writeState(s.opts.StatePath, s.fx)
-}
-
-// writeState writes fx to path atomically: a temporary file in the same
-// directory renamed over it, so a process that stops at any instant leaves
-// the old state or the new one. It does not fsync: the simulator is a test
-// server, a crash of the machine is not what it must survive, and the two
-// fsyncs cost more than the write itself in the demo's small worlds.
-func writeState(path string, fx *Fixture) error {
-	data, err := yaml.Marshal(fx)
+	data, err := yaml.Marshal(s.fx)
 	if err != nil {
 		return fmt.Errorf("persist state: %w", err)
 	}
