@@ -1,11 +1,10 @@
 // Package access answers "who has access to what" (`reposync access`): it
-// turns a live state — or, offline, the spec alone — into entries, each one
+// turns the live state, or offline the spec alone, into entries, each one
 // way one user (or a member group or role whose members it cannot list)
-// reaches one repository, saying where the access comes from and, when the
-// spec grants the same, where the spec says so. It also renders entries as
-// text, Markdown, JSON and CSV. It is pure: it imports state, and
-// plan/render for the one Markdown escaping; it reads no clock (the day is
-// passed in) and does no I/O beyond the writer it is given.
+// reaches one repository, with where it comes from and where the spec
+// grants the same, and renders them as text, Markdown, JSON and CSV. It
+// imports state, and plan/render for the one Markdown escaping; it reads
+// no clock (the day is passed in) and writes only to the writer it is given.
 package access
 
 import (
@@ -61,10 +60,9 @@ type Entry struct {
 	Access string `json:"access"`
 	Path   string `json:"path,omitempty"`
 	Via    Via    `json:"via"`
-	// MembersKnown is false when the access goes through a member group
-	// whose members no API lists: who holds it cannot be known (a member
-	// group's users reposync saw on the repository have entries of their
-	// own, but they may not be all). Absent otherwise.
+	// MembersKnown is false (else absent) when the access goes through a
+	// member group whose members no API lists: the users reposync saw
+	// through it have entries of their own, but they may not be all.
 	MembersKnown *bool `json:"members_known,omitempty"`
 	// Spec is where the spec grants the same; nil when it does not (or no
 	// spec was given).
@@ -145,8 +143,7 @@ func FromLive(live *state.Live, d *state.Desired, eff map[string]*state.Effectiv
 }
 
 // groupAttachments lists the member groups attached to the groups above a
-// repository (those whose lists were read): their members reach it, and
-// no API lists who they are.
+// repository (those read): their members reach it, and no API lists them.
 func groupAttachments(live *state.Live, repo string, m matcher) []Entry {
 	var out []Entry
 	for g := state.ParentPath(repo); g != ""; g = state.ParentPath(g) {
@@ -339,6 +336,9 @@ func named(refs []state.Ref, name string) (state.Ref, bool) {
 // one asked about). Expired grants are left out. Member groups' members
 // are not known offline, so member groups and roles are grantees.
 func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Query, today state.Date) []Entry {
+	holding := func(refs []state.Ref) []state.Ref {
+		return slices.DeleteFunc(slices.Clone(refs), func(r state.Ref) bool { return r.ExpiredOn(today) })
+	}
 	var out []Entry
 	for _, path := range slices.Sorted(maps.Keys(eff)) {
 		e := eff[path]
@@ -358,20 +358,14 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 			out = append(out, Entry{Repository: path, User: name, Access: string(sm.Role), Via: via, Spec: m.ref(sm.Source, sm.Policy, sm.Grant)})
 		}
 		if q.User == "" {
-			for _, ref := range e.MemberGroups {
-				if !ref.ExpiredOn(today) {
-					out = append(out, Entry{Repository: path, MemberGroup: ref.Name, Access: AccessAttached,
-						Via:  Via{Kind: ViaMemberGroup, Detail: "member group " + ref.Name + " attached to the repository", MemberGroup: ref.Name},
-						Spec: m.ref(ref.Source, ref.Policy, ref.Grant)})
-				}
+			for _, ref := range holding(e.MemberGroups) {
+				out = append(out, Entry{Repository: path, MemberGroup: ref.Name, Access: AccessAttached,
+					Via:  Via{Kind: ViaMemberGroup, Detail: "member group " + ref.Name + " attached to the repository", MemberGroup: ref.Name},
+					Spec: m.ref(ref.Source, ref.Policy, ref.Grant)})
 			}
 			for g := state.ParentPath(path); g != ""; g = state.ParentPath(g) {
-				sg := d.Groups[g]
-				if sg == nil {
-					continue
-				}
-				for _, ref := range sg.MemberGroups {
-					if !ref.ExpiredOn(today) {
+				if sg := d.Groups[g]; sg != nil {
+					for _, ref := range holding(sg.MemberGroups) {
 						out = append(out, Entry{Repository: path, MemberGroup: ref.Name, Access: AccessAttached,
 							Via:  Via{Kind: ViaGroup, Detail: fmt.Sprintf("member group %s of group %s", ref.Name, g), Group: g, MemberGroup: ref.Name},
 							Spec: m.ref(ref.Source, "", ref.Grant)})
@@ -381,10 +375,7 @@ func FromSpec(d *state.Desired, eff map[string]*state.EffectiveRepository, q Que
 		}
 		for _, rp := range slices.Sorted(maps.Keys(e.PushRules)) {
 			rule := e.PushRules[rp]
-			live := func(refs []state.Ref) []state.Ref {
-				return slices.DeleteFunc(slices.Clone(refs), func(r state.Ref) bool { return r.ExpiredOn(today) })
-			}
-			users, groups, roles := live(rule.Users), live(rule.MemberGroups), live(rule.Roles)
+			users, groups, roles := holding(rule.Users), holding(rule.MemberGroups), holding(rule.Roles)
 			// add appends e as an entry of the rule, granted by ref; its
 			// detail says "push rule PATH", then what.
 			add := func(e Entry, what string, ref state.Ref) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"unicode"
@@ -62,16 +63,9 @@ func title(res *Result) string {
 // columns are the table's columns for a query: the question's own subject
 // is left out.
 func columns(q Query) []string {
-	cols := []string{"repository", "who", "access", "through", "spec"}
-	switch {
-	case q.Repository != "" && q.User != "":
-		return cols[2:]
-	case q.Repository != "":
-		return cols[1:]
-	case q.User != "":
-		return append([]string{cols[0]}, cols[2:]...)
-	}
-	return cols
+	return slices.DeleteFunc([]string{"repository", "who", "access", "through", "spec"}, func(col string) bool {
+		return col == "repository" && q.Repository != "" || col == "who" && q.User != ""
+	})
 }
 
 // cell is an entry's cell in column col (one of columns), with names and
@@ -171,8 +165,7 @@ func Markdown(w io.Writer, res *Result) error {
 	b.WriteString("<!-- reposync:access -->\n")
 	fmt.Fprintf(&b, "## %s\n\n", render.InertText(title(res)))
 	if len(res.Entries) == 0 {
-		b.WriteString("No access found.\n")
-		_, err := io.WriteString(w, b.String())
+		_, err := io.WriteString(w, b.String()+"No access found.\n")
 		return err
 	}
 	cols := columns(res.Query)
@@ -193,9 +186,8 @@ func Markdown(w io.Writer, res *Result) error {
 var csvHeader = []string{"repository", "user", "member_group", "role", "access", "path", "via", "via_detail", "via_group",
 	"via_member_group", "spec_source", "spec_policy", "expires", "expired", "reason"}
 
-// CSV writes one row per entry with a header; encoding/csv quotes commas,
-// quotes and line breaks, and a cell a spreadsheet would run as a formula
-// gets a leading apostrophe.
+// CSV writes a header and one row per entry, quoted by encoding/csv; a cell
+// a spreadsheet would run as a formula gets a leading apostrophe.
 func CSV(w io.Writer, res *Result) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -12,11 +12,10 @@ import (
 	"github.com/reposync/reposync/internal/plan"
 )
 
-// Mutator performs one step — one API write covering the given changes —
-// against the world. It returns nil when every change took effect. An error
-// implementing PartialError names the changes of a batch that failed while
-// the others took effect; any other error fails every change of the step.
-// Retries belong to the API client, not here.
+// Mutator performs one step, one API write covering the given changes. It
+// returns nil when every change took effect; a PartialError names the
+// changes of a batch that failed while the others took effect, any other
+// error fails them all. Retries belong to the API client, not here.
 type Mutator interface {
 	Apply(ctx context.Context, op plan.Op, changes []plan.Change) error
 }
@@ -124,8 +123,7 @@ func Run(ctx context.Context, p *plan.Plan, m Mutator, o Options) *Report {
 }
 
 // graceContext is the context writes run under: it ends grace after ctx
-// does (at once when grace is 0), so a write cut off mid-request does not
-// leave an outcome nobody knows.
+// does, at once when grace is 0 (Options.Grace).
 func graceContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
 	wctx, wcancel := context.WithCancel(context.WithoutCancel(ctx))
 	stopGrace := context.AfterFunc(ctx, func() {
@@ -324,14 +322,13 @@ func (s *scheduler) report() *Report {
 	}
 	rep.Summary = Counts{Done: n[StatusDone], Failed: n[StatusFailed], Skipped: n[StatusSkipped], Manual: n[StatusManual],
 		NotStarted: n[StatusNotStarted]}
-	sort.Slice(rep.Results, func(i, j int) bool { return rep.Results[i].Address.Less(rep.Results[j].Address) })
+	slices.SortFunc(rep.Results, func(a, b Result) int { return a.Address.Compare(b.Address) })
 	return rep
 }
 
-// interleave orders steps round-robin by operation, keeping each
-// operation's own order. The gateway budgets every operation separately, so
-// a queue of one operation's steps would leave the workers waiting on one
-// bucket while the others sit idle.
+// interleave orders steps round-robin by operation, each in its own order:
+// the gateway budgets every operation separately, and a queue of one
+// operation's steps would keep the workers on one bucket, the others idle.
 func interleave(steps []*Step) []*Step {
 	var ops []plan.Op
 	byOp := map[plan.Op][]*Step{}
@@ -357,21 +354,15 @@ func interleave(steps []*Step) []*Step {
 const interrupted = "not started: the run was interrupted"
 
 // record stores a step's outcome in its changes' results and reports whether
-// every change of the step failed (always so for an error that is not a
-// PartialError).
+// they all failed (always so for an error that is not a PartialError).
 func (s *scheduler) record(st *Step, err error) (failedAll bool) {
-	var pe PartialError
-	partial := errors.As(err, &pe)
-	var byChange map[plan.Address]error
-	if partial {
-		byChange = pe.FailedChanges()
-	}
+	pe, partial := errors.AsType[PartialError](err)
 	failed := 0
 	for _, c := range st.Changes {
 		r := s.results[c.Address]
 		cerr := err
 		if partial {
-			cerr = byChange[c.Address]
+			cerr = pe.FailedChanges()[c.Address]
 		}
 		if cerr == nil {
 			r.Status = StatusDone

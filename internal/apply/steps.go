@@ -1,9 +1,8 @@
 // Package apply executes a plan: it groups the plan's changes into the fewest
 // API writes (steps), orders them as a DAG (parent group before child, a
 // group before what lives in it, deletions in reverse), runs them with
-// bounded workers, checks guardrails before the first write, and reports one
-// result per change. It talks to the world only through the Mutator
-// interface it declares, and imports only plan and state.
+// bounded workers and reports one result per change, talking to the world
+// only through the Mutator interface it declares. It imports plan and state.
 package apply
 
 import (
@@ -11,10 +10,9 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Step is one API write covering one or more changes of the plan: all new
-// members of a repository go in one AddRepoMembers call, all updated push
-// rules of a repository in one batch update, all deleted ones in one batch
-// delete (docs/performance.md).
+// Step is one API write covering one or more changes of the plan: a
+// repository's new members in one AddRepoMembers call, its updated push
+// rules in one batch update, its deleted ones in one (docs/performance.md).
 type Step struct {
 	ID      int
 	Op      plan.Op
@@ -37,6 +35,7 @@ func BuildSteps(p *plan.Plan) []*Step {
 		owner plan.Address
 	}
 	batched := map[batchKey]*Step{}
+	created, deleted := map[string]*Step{}, map[string]*Step{} // the steps creating or deleting a group, by path
 	for _, c := range p.Changes {
 		op := plan.OpFor(c)
 		switch {
@@ -48,6 +47,10 @@ func BuildSteps(p *plan.Plan) []*Step {
 				continue
 			}
 			batched[k] = add(op, c)
+		case op == plan.OpCreateGroup:
+			created[c.Target.Group] = add(op, c)
+		case op == plan.OpDeleteGroup:
+			deleted[c.Target.Group] = add(op, c)
 		default:
 			add(op, c)
 		}
@@ -55,15 +58,6 @@ func BuildSteps(p *plan.Plan) []*Step {
 	// Dependencies: a created group before its created children and before
 	// member groups attached to it; a deleted group after its deleted
 	// children. Steps are visited in ID order, so every Deps comes out sorted.
-	created, deleted := map[string]*Step{}, map[string]*Step{}
-	for _, s := range steps {
-		switch s.Op {
-		case plan.OpCreateGroup:
-			created[s.Changes[0].Target.Group] = s
-		case plan.OpDeleteGroup:
-			deleted[s.Changes[0].Target.Group] = s
-		}
-	}
 	for _, s := range steps {
 		g := s.Changes[0].Target.Group
 		switch s.Op {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/reposync/reposync/internal/access"
 	"github.com/reposync/reposync/internal/remote"
-	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
 )
 
@@ -107,8 +106,8 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 		if o.Repo != "" {
 			paths = []string{o.Repo}
 		}
-		eff, conflicts := spec.Expand(d, paths)
-		if err := conflictError(o.IO, conflicts, ""); err != nil {
+		eff, err := expand(o.IO, d, paths, "")
+		if err != nil {
 			return err
 		}
 		res.From, res.Project, res.Entries = "spec", d.Project, access.FromSpec(d, eff, q, day)
@@ -134,9 +133,7 @@ func runAccess(ctx context.Context, o *AccessOptions) error {
 	}
 	var eff map[string]*state.EffectiveRepository
 	if d != nil {
-		var conflicts spec.Diagnostics
-		eff, conflicts = spec.Expand(d, repos)
-		if err := conflictError(o.IO, conflicts, "live repositories"); err != nil {
+		if eff, err = expand(o.IO, d, repos, "live repositories"); err != nil {
 			return err
 		}
 	}

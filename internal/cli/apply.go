@@ -125,8 +125,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	run := &planRun{Factory: o.Factory, origin: originOf(ctx, tree, paths)}
 	err := run.prepare(ctx, o.Conn, o.Changes, func(r *resolved) error {
 		if saved != nil {
-			var err error
-			if *r, err = savedFlags(saved, o.Changes, *r); err != nil {
+			if err := savedFlags(saved, o.Changes, r); err != nil {
 				return err
 			}
 			if saved.Context.Dirty {
@@ -168,7 +167,7 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 // against the state apply is about to change: a saved plan's refusals are
 // what the reviewer saw — and asks for confirmation unless --yes.
 func (run *planRun) guard(ctx context.Context, o *ApplyOptions, p *plan.Plan) error {
-	violations := plan.Check(p, run.res.live, guardrails(run.r, run.res.caller, o.Getenv))
+	violations := plan.Check(p, run.res.live, run.guardrails(run.res.caller))
 	if len(violations) > 0 {
 		fmt.Fprintln(o.IO.ErrOut, "\nRefusing to apply; nothing was changed:")
 		for _, v := range violations {
@@ -189,7 +188,7 @@ func (run *planRun) guard(ctx context.Context, o *ApplyOptions, p *plan.Plan) er
 	}
 	// Someone may have changed the live state while the question was open:
 	// read again what the plan read, and refuse if it moved.
-	again, err := makePlan(ctx, o.IO, run.s, run.d, &run.r, run.origin, o.Getenv)
+	again, err := run.makePlan(ctx)
 	if err != nil {
 		return err
 	}
@@ -206,8 +205,7 @@ func (run *planRun) apply(ctx context.Context, o *ApplyOptions, p *plan.Plan) er
 	cctx, stopConfirm := context.WithCancel(ctx)
 	defer stopConfirm()
 	conf := startConfirm(cctx, run, p)
-	prog := newProgress(o.IO, o.Now)
-	prog.confirmed = conf.progress
+	prog := newProgress(o.IO, o.Now, conf.progress)
 	secret := func(name string) (string, bool) { v := o.Getenv(name); return v, v != "" }
 	rep := apply.Run(ctx, p, run.s.remote.NewWriter(secret), apply.Options{Concurrency: run.s.conn.Concurrency, FailFast: o.FailFast,
 		OnProgress: prog.update, OnSettled: conf.settled, Grace: interruptGrace})
@@ -278,27 +276,27 @@ func savedSpecPaths(ctx context.Context, saved *plan.Plan, planFile string) ([]s
 // savedFlags takes the change flags a saved plan was made with: what was
 // reviewed is what runs. A flag given now that says otherwise is an error,
 // not a silent override.
-func savedFlags(saved *plan.Plan, now ChangeOptions, r resolved) (resolved, error) {
+func savedFlags(saved *plan.Plan, now ChangeOptions, r *resolved) error {
 	c := saved.Context
 	conflict := func(flag string, was bool) error {
 		return fmt.Errorf("the saved plan was made with --%s=%t; drop --%s or make a new plan", flag, was, flag)
 	}
 	if now.PruneSet && now.Prune != c.Prune {
-		return r, conflict("prune", c.Prune)
+		return conflict("prune", c.Prune)
 	}
 	if now.AllowDeleteGroups && !c.AllowDeleteGroups {
-		return r, conflict("allow-delete-groups", false)
+		return conflict("allow-delete-groups", false)
 	}
 	if now.RotateSecrets && !c.RotateSecrets {
-		return r, conflict("rotate-secrets", false)
+		return conflict("rotate-secrets", false)
 	}
 	if len(now.Targets) > 0 || now.ChangedSince != "" {
-		return r, fmt.Errorf("the saved plan says what it covers; drop --target and --changed-since, or make a new plan")
+		return fmt.Errorf("the saved plan says what it covers; drop --target and --changed-since, or make a new plan")
 	}
 	r.Prune, r.AllowDeleteGroups, r.RotateSecrets = c.Prune, c.AllowDeleteGroups, c.RotateSecrets
 	r.Scope = c.Scope
 	r.Withdrawn = plan.WithdrawalsOf(saved) // what the reviewed change removed from the spec
-	return r, nil
+	return nil
 }
 
 // confirm asks question on the terminal; any answer but "yes" is the error

@@ -14,75 +14,77 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
 )
 
-// changedScope compares the spec at ref with the spec now — both loaded
-// and validated in full, never a diff of text — and returns the scope of
-// what the change touches: repositories whose entry changed, appeared or
-// disappeared; every repository a changed policy matched before or after;
-// groups whose entry changed; the Git authorizations when one changed. A
-// change whose reach cannot be bounded (settings, pins, the project, a
-// section appearing or disappearing) gives a nil scope — a plan of
-// everything — and says why in note. base is the spec at ref (nil when it
-// did not exist or does not load) and rev the commit ref names: what the
-// change removed from the spec is planned as removals (plan.Withdrawals).
-func changedScope(ctx context.Context, origin *specOrigin, now *state.Desired, ref string, cache *spec.Cache) (scope *plan.Scope, base *state.Desired, rev, note string, err error) {
+// changedScope applies --changed-since ref to r, saying on ios what it
+// plans: it compares the spec at ref with the spec now — both loaded and
+// validated in full, never a diff of text — and narrows r.Scope to what the
+// change touches (compareSpecs): the repositories and groups whose entry
+// changed, appeared or disappeared, every repository a changed policy or
+// scope selected before or after, the Git authorizations when one changed;
+// nil, a plan of everything, when its reach cannot be bounded (settings,
+// pins, the project, a section appearing or disappearing). r.base is the
+// spec at ref (nil when it did not exist or does not load) and r.baseRev its
+// commit: what the change removed is planned as removals (plan.Withdrawals).
+func changedScope(ctx context.Context, ios *iostreams.IOStreams, origin *specOrigin, now *state.Desired, ref string, cache *spec.Cache, r *resolved) error {
 	t := origin.tree
 	if t == nil {
-		return nil, nil, "", "", errors.New("--changed-since compares two commits of the spec, but the current directory is not in a Git work tree: run reposync from the checkout that holds the spec")
+		return errors.New("--changed-since compares two commits of the spec, but the current directory is not in a Git work tree: run reposync from the checkout that holds the spec")
 	}
 	if strings.HasPrefix(ref, "-") {
 		// Never an option to the git commands below.
-		return nil, nil, "", "", fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
+		return fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
 	}
-	// One git process when ref is fine: merge-base also fails (128) for a
-	// revision it cannot find, and only then is the revision looked at.
-	if _, err := runGit(ctx, t.top, "merge-base", "--is-ancestor", ref, "HEAD"); err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && ee.ExitCode() == 1 {
-			return nil, nil, "", "", fmt.Errorf("--changed-since %s: that revision is not an ancestor of HEAD; compare with the merge base instead, e.g. --changed-since $(git merge-base origin/main HEAD)", ref)
+	rev, err := runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
+	if err != nil {
+		if shallow, _ := runGit(ctx, t.top, "rev-parse", "--is-shallow-repository"); shallow == "true" {
+			return fmt.Errorf("--changed-since %s: that revision is not in this shallow clone; fetch the history it needs (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)", ref)
 		}
-		if _, verr := runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); verr != nil {
-			if shallow, _ := runGit(ctx, t.top, "rev-parse", "--is-shallow-repository"); shallow == "true" {
-				return nil, nil, "", "", fmt.Errorf("--changed-since %s: that revision is not in this shallow clone; fetch the history it needs (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0)", ref)
-			}
-			return nil, nil, "", "", fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
+		return fmt.Errorf("--changed-since %s: no such revision in this repository", ref)
+	}
+	if _, err := runGit(ctx, t.top, "merge-base", "--is-ancestor", rev, "HEAD"); err != nil {
+		if ee, ok := errors.AsType[*exec.ExitError](err); ok && ee.ExitCode() == 1 {
+			return fmt.Errorf("--changed-since %s: that revision is not an ancestor of HEAD; compare with the merge base instead, e.g. --changed-since $(git merge-base origin/main HEAD)", ref)
 		}
-		return nil, nil, "", "", fmt.Errorf("--changed-since %s: %w", ref, err)
+		return fmt.Errorf("--changed-since %s: %w", ref, err)
 	}
-	if origin.outside != "" {
-		return nil, nil, "", "", fmt.Errorf("--changed-since: the spec path %s is outside the Git work tree %s", origin.outside, t.top)
-	}
-	if origin.dirtyErr != nil {
-		return nil, nil, "", "", origin.dirtyErr
-	} else if origin.dirty {
-		return nil, nil, "", "", errors.New("--changed-since compares committed specs, and the spec has uncommitted changes (see git status): commit them, or plan without --changed-since")
+	switch {
+	case origin.outside != "":
+		return fmt.Errorf("--changed-since: the spec path %s is outside the Git work tree %s", origin.outside, t.top)
+	case origin.dirtyErr != nil:
+		return origin.dirtyErr
+	case origin.dirty:
+		return errors.New("--changed-since compares committed specs, and the spec has uncommitted changes (see git status): commit them, or plan without --changed-since")
 	}
 	old, existed, err := specAt(ctx, t, ref, origin.rels, cache)
+	var note string
 	switch {
 	case err != nil:
-		return nil, nil, "", "", err
+		return err
 	case !existed:
-		return nil, nil, "", fmt.Sprintf("the spec did not exist at %s, so the change cannot be bounded: planning everything", ref), nil
+		note = fmt.Sprintf("the spec did not exist at %s, so the change cannot be bounded: planning everything", ref)
 	case old == nil:
-		return nil, nil, "", fmt.Sprintf("the spec at %s does not load, so the change cannot be bounded: planning everything", ref), nil
+		note = fmt.Sprintf("the spec at %s does not load, so the change cannot be bounded: planning everything", ref)
+	default:
+		if r.Scope, note, err = compareSpecs(old, now, ref); err != nil {
+			return err
+		}
+		r.base, r.baseRev = old, rev
 	}
-	if rev, err = runGit(ctx, t.top, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
-		return nil, nil, "", "", fmt.Errorf("--changed-since %s: %w", ref, err)
-	}
-	scope, note, err = compareSpecs(old, now, ref)
-	return scope, old, rev, note, err
+	fmt.Fprintln(ios.ErrOut, note)
+	return nil
 }
 
-// specAt loads the spec as it was at ref: the files below rels (relative
-// to the work tree's top) are read from `git archive` into memory and loaded
-// from there (writing hundreds of files to a temporary directory and reading
-// them back cost more than loading them), parsing only the files cache does
-// not hold already. existed is false when none of rels existed at ref; nil
-// without an error: the spec at ref does not load.
+// specAt loads the spec as it was at ref: the files below rels (from the
+// work tree's top) are read from `git archive` into memory — hundreds of
+// files written to a temporary directory and read back cost more than the
+// load — and only those cache does not hold are parsed. existed is false
+// when none of rels existed at ref; d is nil without an error when the spec
+// at ref does not load.
 func specAt(ctx context.Context, t *gitTree, ref string, rels []string, cache *spec.Cache) (d *state.Desired, existed bool, err error) {
 	// Only the paths that existed then: git archive refuses a pathspec
 	// that matches nothing.
@@ -169,46 +171,33 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 	case old.GroupsScopedOnly != now.GroupsScopedOnly || now.GroupsScopedOnly && groupScopes(old) != groupScopes(now):
 		return everything("which unlisted groups are managed (the scopes of the files that list groups)")
 	}
-	scope := &plan.Scope{Repositories: []string{}, Groups: []string{}, ChangedSince: ref}
-	// Git authorizations.
-	if !same(old.GitAuths, now.GitAuths) {
-		scope.GitAuths = true
-	}
-	// Groups whose entry changed, appeared or disappeared.
-	for _, p := range unionKeys(old.Groups, now.Groups) {
-		if !same(old.Groups[p], now.Groups[p]) {
-			scope.Groups = append(scope.Groups, p)
+	scope := &plan.Scope{Repositories: changedKeys(old.Repositories, now.Repositories), Groups: changedKeys(old.Groups, now.Groups),
+		GitAuths: !same(old.GitAuths, now.GitAuths), ChangedSince: ref}
+	// A changed policy or scope adds every repository it selected, before
+	// or after: its positive patterns (negations only narrow, so leaving
+	// them out reads a little more, never less).
+	selected := func(patterns []state.Pattern) {
+		for _, pat := range patterns {
+			if !pat.Negate {
+				scope.Repositories = append(scope.Repositories, pat.Text)
+			}
 		}
 	}
-	// Repositories whose entry changed, appeared or disappeared.
-	for _, p := range unionKeys(old.Repositories, now.Repositories) {
-		if !same(old.Repositories[p], now.Repositories[p]) {
-			scope.Repositories = append(scope.Repositories, p)
-		}
-	}
-	// Every repository a changed policy matched, before or after: its
-	// positive patterns (negations only narrow, so leaving them out reads a
-	// little more, never less).
 	for _, name := range unionKeys(old.Policies, now.Policies) {
 		o, n := old.Policies[name], now.Policies[name]
 		if same(o, n) && policyScope(old, o) == policyScope(now, n) {
 			continue
 		}
 		for _, pol := range []*state.Policy{o, n} {
-			if pol == nil {
-				continue
-			}
-			for _, pat := range pol.Patterns {
-				if !pat.Negate {
-					scope.Repositories = append(scope.Repositories, pat.Text)
-				}
+			if pol != nil {
+				selected(pol.Patterns)
 			}
 		}
 	}
-	// Every repository a changed scope reaches, before or after: what its
-	// file may grant or take away there changed (its patterns, max_role,
-	// or whether it has a scope at all), even where no entry did. Scopes
-	// pair up by key: the file names differ between a revision and disk.
+	// What a scope's file may grant or take away changed (its patterns,
+	// max_role, or whether it has a scope at all), even where no entry did.
+	// Scopes pair up by key: the file names differ between a revision and
+	// disk.
 	pairs := map[string][2]*state.FileScope{}
 	for i, d := range []*state.Desired{old, now} {
 		for _, sc := range d.Scopes {
@@ -222,13 +211,8 @@ func compareSpecs(old, now *state.Desired, ref string) (*plan.Scope, string, err
 			continue
 		}
 		for _, sc := range p {
-			if sc == nil {
-				continue
-			}
-			for _, pat := range sc.Patterns {
-				if !pat.Negate {
-					scope.Repositories = append(scope.Repositories, pat.Text)
-				}
+			if sc != nil {
+				selected(sc.Patterns)
 			}
 		}
 	}
@@ -254,10 +238,9 @@ func scopeRule(sc *state.FileScope) string {
 	return scopePatterns(sc) + "\x01" + string(sc.MaxRole)
 }
 
-// policyScope names the scope a policy is cut to (the patterns of its
-// file's scope), "" without one. A policy whose scope changed —
-// its file's scope edited, or the policy moved to another file — selects
-// other repositories even when its own entry is the same.
+// policyScope names the scope a policy is cut to (its file's scope's
+// patterns), "" without one: a policy whose file's scope changed, or that
+// moved to another file, selects other repositories with the same entry.
 func policyScope(d *state.Desired, pol *state.Policy) string {
 	if pol == nil {
 		return ""
@@ -290,14 +273,13 @@ func scopePatterns(sc *state.FileScope) string {
 }
 
 // same reports whether two spec values are equal in every exported field
-// except where they were written (state.Source), so moving an entry, or
-// editing the line above it, changes nothing — while a field added to the
-// state later takes part without anyone remembering to list it here. nil
-// and empty stay apart ("not managed" and "managed, and empty" differ);
-// slices keep their order, so a reordered list counts as changed: that
-// reads a little more, never less. It walks both values at once and builds
-// nothing: comparing two specs of 10 000 repositories through a canonical
-// JSON form of each value took 0.34 s and 216 MB.
+// but where they were written (state.Source), so moving an entry, or
+// editing the line above it, changes nothing, while a field added to the
+// state later takes part without being listed here. nil and empty differ
+// ("not managed" and "managed, and empty"); a reordered slice counts as
+// changed, which reads a little more, never less. It walks both values at
+// once and builds nothing: a canonical JSON form of two specs of 10 000
+// repositories took 0.34 s and 216 MB.
 func same(a, b any) bool { return sameValue(reflect.ValueOf(a), reflect.ValueOf(b)) }
 
 var sourceType = reflect.TypeFor[state.Source]()
@@ -306,20 +288,7 @@ func sameValue(a, b reflect.Value) bool {
 	if a.Kind() == reflect.Pointer && b.Kind() == reflect.Pointer && a.Type() == b.Type() && a.Pointer() == b.Pointer() {
 		return true // one entry, shared by two loads through a spec.Cache
 	}
-	for a.Kind() == reflect.Pointer || a.Kind() == reflect.Interface {
-		if a.IsNil() {
-			a = reflect.Value{}
-			break
-		}
-		a = a.Elem()
-	}
-	for b.Kind() == reflect.Pointer || b.Kind() == reflect.Interface {
-		if b.IsNil() {
-			b = reflect.Value{}
-			break
-		}
-		b = b.Elem()
-	}
+	a, b = deref(a), deref(b)
 	if !a.IsValid() || !b.IsValid() {
 		return a.IsValid() == b.IsValid()
 	}
@@ -356,13 +325,35 @@ func sameValue(a, b reflect.Value) bool {
 			}
 		}
 		return true
-	case reflect.Bool, reflect.String, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
-		return a.Equal(b)
-	default:
+	case reflect.Chan, reflect.Func, reflect.UnsafePointer:
 		return false // no such field in the spec's types; if one appears, it counts as changed
+	default:
+		return a.Equal(b) // booleans, numbers, strings
 	}
+}
+
+// deref follows pointers and interfaces to the value they hold: the zero
+// Value for nil.
+func deref(v reflect.Value) reflect.Value {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return reflect.Value{}
+		}
+		v = v.Elem()
+	}
+	return v
+}
+
+// changedKeys lists the keys whose entries differ between a and b (one
+// missing counts), sorted; never nil, as a scope's lists encode as [].
+func changedKeys[V any](a, b map[string]V) []string {
+	out := []string{}
+	for _, k := range unionKeys(a, b) {
+		if !same(a[k], b[k]) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func unionKeys[V any](a, b map[string]V) []string {

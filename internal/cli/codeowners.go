@@ -187,12 +187,10 @@ func repoPath(tree *gitTree, file string) (string, error) {
 
 // codeownersPath writes a spec file's path relative to the top of tree as a
 // CODEOWNERS pattern that matches that file alone: anchored with a leading
-// `/`, spaces escaped.
-// A character a reviewer cannot see for what it is (state.Invisible: a
-// right-to-left override, a zero-width or no-break space) is refused, the
-// path shown escaped.
-// Characters that are pattern syntax in one of GitHub and GitLab are
-// refused rather than escaped one way that the other reads differently.
+// `/`, spaces escaped. It refuses, the path shown escaped, a character a
+// reviewer cannot see for what it is (state.Invisible: a right-to-left
+// override, a zero-width or no-break space), and pattern syntax of GitHub or
+// GitLab rather than escape it one way the other reads differently.
 func codeownersPath(tree *gitTree, file string) (string, error) {
 	rel, err := repoPath(tree, file)
 	if err != nil {

@@ -6,8 +6,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-var shells = []string{"bash", "zsh", "fish", "powershell"}
-
 // NewCmdCompletion writes a shell completion script for bash, zsh, fish or
 // PowerShell to standard output.
 func NewCmdCompletion(f *Factory) *cobra.Command {
@@ -25,7 +23,7 @@ func NewCmdCompletion(f *Factory) *cobra.Command {
 			}
 			return nil
 		},
-		ValidArgs: shells,
+		ValidArgs: []string{"bash", "zsh", "fish", "powershell"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root := cmd.Root()
 			out := f.IO.Out

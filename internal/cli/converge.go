@@ -13,21 +13,18 @@ import (
 )
 
 // confirmer checks that apply's writes took effect: it re-reads what each
-// done change touched and plans it again; a done change that the new plan
-// still wants did not take effect, whatever the API answered, and is
-// turned into a failure saying so. A behaviour of the service nobody
-// foresaw then shows up as a clear failure (exit 3), not as the same change
-// planned again every night.
+// done change touched and plans it again; a done change the new plan still
+// wants did not take effect, whatever the API answered, and fails saying so
+// — a behaviour of the service nobody foresaw shows up as a clear failure
+// (exit 3), not as the same change planned again every night.
 //
 // A repository is read back as soon as its last write has ended
-// (apply.Options.OnSettled), while the others are still being written: the
-// read operations are idle during the writes, so confirming costs little
-// wall time. Only the lists its done changes touched are read (a push-rule
-// change reads no member list), and no lookup: the plan's are still true.
-// A repository under a group the plan also writes to waits for the end
-// (what it inherits may still change), and so do the groups' member
-// groups, the Git authorizations, and the tree when groups were created or
-// deleted.
+// (apply.Options.OnSettled), while the others are written: the read
+// operations are idle meanwhile, so this costs little wall time. Only the
+// lists its done changes touched are read, and no lookup (the plan's still
+// hold). What may still change waits for the end: a repository under a
+// group the plan writes to, the groups' member groups, the Git
+// authorizations, and the tree when groups were created or deleted.
 type confirmer struct {
 	// run made the plan; its res is the state read before the writes.
 	run *planRun
@@ -125,11 +122,7 @@ func (c *confirmer) finish(ctx context.Context, rep *apply.Report) error {
 	}
 	live := c.live
 	if c.tree {
-		var reach func(string) bool
-		if c.run.r.Scope != nil {
-			reach = c.run.r.Scope.Reaches
-		}
-		walked, err := c.run.s.remote.Walk(ctx, remote.WalkRequest{Reach: reach})
+		walked, err := c.run.s.remote.Walk(ctx, remote.WalkRequest{Reach: c.run.r.Scope.Reaches})
 		if err != nil {
 			return err
 		}

@@ -2,10 +2,9 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/reposync/reposync/internal/doctor"
 	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/remote"
-	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
 )
 
@@ -131,7 +129,7 @@ func runDoctor(ctx context.Context, o *DoctorOptions) error {
 		WriteProbe: o.WriteProbe, ToolVersion: Version,
 	}
 	if o.WriteProbe != "" {
-		opts.ProbeSuffix = randomSuffix()
+		opts.ProbeSuffix = fmt.Sprintf("%08x", rand.Uint32()) // so two probes never share a path
 	}
 	if d != nil {
 		opts.Spec = doctorScope(o.IO, d, o.Paths)
@@ -172,8 +170,8 @@ func doctorScope(ios *iostreams.IOStreams, d *state.Desired, paths []string) *do
 		sc.GroupMemberGroups = sc.GroupMemberGroups || g.MemberGroups != nil
 	}
 	sc.Managed = func(live []string) (doctor.Managed, error) {
-		eff, conflicts := spec.Expand(d, live)
-		if err := conflictError(ios, conflicts, "live repositories"); err != nil {
+		eff, err := expand(ios, d, live, "live repositories")
+		if err != nil {
 			return doctor.Managed{}, err
 		}
 		var m doctor.Managed
@@ -190,11 +188,4 @@ func doctorScope(ios *iostreams.IOStreams, d *state.Desired, paths []string) *do
 		return m, nil
 	}
 	return sc
-}
-
-// randomSuffix is 8 random hex characters, so two probes never share a path.
-func randomSuffix() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

@@ -50,10 +50,9 @@ type authConfigError string
 
 func (e authConfigError) Error() string { return string(e) }
 
-// exitCode maps an error returned by a command to the process exit code.
-// It is the one place that does: commands return typed errors (an
-// *api.Error, a cancelled context, a silentExit) and never pick a number
-// for an ordinary failure.
+// exitCode maps a command's error to the process exit code, the one place
+// that does: commands return typed errors (an *api.Error, a cancelled
+// context, a silentExit) and never pick a number for an ordinary failure.
 func exitCode(err error) int {
 	var se silentExit
 	var ac authConfigError

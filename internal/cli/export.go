@@ -9,7 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/reposync/reposync/internal/iostreams"
 	"github.com/reposync/reposync/internal/plan"
+	"github.com/reposync/reposync/internal/remote"
 	"github.com/reposync/reposync/internal/spec"
 	"github.com/reposync/reposync/internal/state"
 )
@@ -99,11 +101,10 @@ func runExport(ctx context.Context, o *ExportOptions) error {
 	if err != nil {
 		return err
 	}
-	ls, err := readLive(ctx, o.IO, s, &state.Desired{}, readOptions{all: true, scope: scope})
+	live, err := exportWalk(ctx, o.IO, s, scope)
 	if err != nil {
 		return err
 	}
-	live := ls.live
 	if scope != nil {
 		if err := onlyTargets(live, scope, o.Targets); err != nil {
 			return err
@@ -131,6 +132,24 @@ func runExport(ctx context.Context, o *ExportOptions) error {
 	fmt.Fprintf(o.IO.ErrOut, "Exported %s, %s and %s into %s (%s).\n",
 		state.Count(len(live.Groups), "group"), state.Count(len(live.Repositories), "repository"), state.Count(len(live.GitAuths), "Git authorization"), o.Out, state.Count(len(files), "file"))
 	return nil
+}
+
+// exportWalk reads every list of every repository within scope, the groups
+// and the Git authorizations; with --target, entries to paste: names, no
+// ids to pin.
+func exportWalk(ctx context.Context, ios *iostreams.IOStreams, s *session, scope *plan.Scope) (*state.Live, error) {
+	req := remote.WalkRequest{Lists: func(p string) (remote.RepoRead, bool) { return remote.AllLists(p), true },
+		Groups: scope.Group, GitAuths: scope.Auths()}
+	if scope != nil {
+		req = remote.WalkRequest{Lists: func(p string) (remote.RepoRead, bool) { return remote.RepoRead{Path: p, All: true}, scope.Repo(p) },
+			ShowGroups: scope.Group, Reach: scope.Reaches, GitAuths: scope.Auths()}
+	}
+	defer startReadMeter(ios, s)()
+	live, err := s.remote.Walk(ctx, req)
+	if err != nil && ctx.Err() != nil {
+		return nil, stoppedError(ctx, "while reading the live state; nothing was changed")
+	}
+	return live, err
 }
 
 // onlyTargets keeps in live the groups and repositories --target matches

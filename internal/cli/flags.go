@@ -175,11 +175,10 @@ func addChangeFlags(cmd *cobra.Command, o *ChangeOptions) {
 // resolved are the change flags and guardrail limits after the spec's
 // settings were applied, and what the plan covers.
 type resolved struct {
-	// Options are what Diff is told: Scope is nil for a plan of
-	// everything; Today comes from the command's clock; Withdrawn is what
-	// the change since base removed from the spec, which makePlan works
-	// out once the live repositories are known — or, for a saved plan,
-	// what it withdrew.
+	// Options are what Diff is told: Scope is nil for a plan of everything;
+	// Today comes from the command's clock; Withdrawn is what the change
+	// since base removed from the spec (makePlan works it out once the live
+	// repositories are known), or what a saved plan withdrew.
 	plan.Options
 	maxDeletes, minAdmins int
 	// base is the spec at the revision baseRev of --changed-since (nil

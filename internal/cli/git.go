@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"os/exec"
@@ -32,10 +33,7 @@ func runGit(ctx context.Context, dir string, args ...string) (string, error) {
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(errOut.String())
-		if msg == "" {
-			msg = err.Error()
-		}
+		msg := cmp.Or(strings.TrimSpace(errOut.String()), err.Error())
 		return "", &gitError{msg: fmt.Sprintf("git %s: %s", strings.Join(args, " "), msg), err: err}
 	}
 	return strings.TrimSpace(out.String()), nil
@@ -54,9 +52,6 @@ func (e *gitError) Unwrap() error { return e.err }
 // findGitTree returns the work tree that holds dir, or nil when dir is
 // not in one (or git is not installed: specs need not live in Git).
 func findGitTree(ctx context.Context, dir string) *gitTree {
-	if _, err := exec.LookPath("git"); err != nil {
-		return nil
-	}
 	top, err := runGit(ctx, dir, "rev-parse", "--show-toplevel")
 	if err != nil || top == "" {
 		return nil
@@ -102,7 +97,8 @@ func originOf(ctx context.Context, t *gitTree, paths []string) *specOrigin {
 		}
 		o.rels = append(o.rels, r)
 	}
-	o.dirty, o.dirtyErr = t.dirty(ctx, o.rels)
+	status, err := runGit(ctx, t.top, append([]string{"status", "--porcelain", "--untracked-files=all", "--"}, o.rels...)...)
+	o.dirty, o.dirtyErr = status != "", err
 	return o
 }
 
@@ -125,16 +121,6 @@ func (t *gitTree) rel(path string) (string, bool) {
 		return "", false
 	}
 	return filepath.ToSlash(r), true
-}
-
-// dirty reports whether any of paths (relative to the top) has changes
-// that are not committed, untracked files included.
-func (t *gitTree) dirty(ctx context.Context, paths []string) (bool, error) {
-	out, err := runGit(ctx, t.top, append([]string{"status", "--porcelain", "--untracked-files=all", "--"}, paths...)...)
-	if err != nil {
-		return false, err
-	}
-	return out != "", nil
 }
 
 // relSource rewrites a spec source "file:line" so that file is relative to

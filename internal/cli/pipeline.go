@@ -23,10 +23,6 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// The pipeline every command that reads the cloud shares: load the spec,
-// connect, read the live state the spec needs (readLive), diff it
-// (makePlan). Commands differ only in what they do with the result.
-
 // loadSpec loads and validates the spec, printing every diagnostic; when
 // the spec is invalid it returns a silent exit error (the diagnostics said
 // it all) that carries them (problemsError).
@@ -157,42 +153,26 @@ func connect(ctx context.Context, f *Factory, conn ConnOptions, o connectOptions
 	return &session{api: client, remote: remote.New(client, conn.Project, iamProject, conn.Concurrency), conn: conn, creds: creds, notices: notices}, nil
 }
 
-// liveState is what readLive read: the live state and, with a spec, the
-// desired access of every managed repository after policies were expanded
-// against the live repositories.
+// liveState is what readLive read: the live state and the desired access
+// of every managed repository after policies were expanded against the
+// live repositories.
 type liveState struct {
 	live *state.Live
 	eff  map[string]*state.EffectiveRepository
-	// baseEff is readOptions.base expanded against the live repositories.
+	// baseEff is resolved.base expanded against the live repositories.
 	baseEff map[string]*state.EffectiveRepository
 }
 
-// readOptions say what readLive reads beyond what the spec manages.
-type readOptions struct {
-	// all reads everything instead, within scope (export).
-	all bool
-	// groupDeletes: the plan may delete unlisted empty groups, so the
-	// groups that look empty are listed again with archived repositories.
-	groupDeletes bool
-	// scope restricts what is walked and read (--target, --changed-since);
-	// nil reads everything the spec manages.
-	scope *plan.Scope
-	// base is the spec at the base of --changed-since, withdrawn the
-	// grants a saved plan withdrew: the lists they managed are read too,
-	// so that what the change removed can be removed.
-	base      *state.Desired
-	withdrawn []plan.Withdrawal
-}
-
-// alsoManaged says which lists of a repository the base spec, or the
-// withdrawn grants, need read besides the spec's own.
-func (o readOptions) alsoManaged(path string) (spec.Managed, bool) {
-	if o.base != nil {
-		return spec.Manages(o.base, path)
+// alsoManaged says which lists of a repository the base spec of
+// --changed-since, or else the grants a saved plan withdrew, need read
+// besides the spec's own, so that what the change removed can be removed.
+func (r *resolved) alsoManaged(path string) (spec.Managed, bool) {
+	if r.base != nil {
+		return spec.Manages(r.base, path)
 	}
 	var m spec.Managed
 	ok := false
-	for _, w := range o.withdrawn {
+	for _, w := range r.Withdrawn {
 		if a := w.Address; a.Object == plan.ObjectRepository && a.Name == path {
 			ok = true
 			m.Members = m.Members || a.Entry == plan.EntryMember
@@ -203,99 +183,74 @@ func (o readOptions) alsoManaged(path string) (spec.Managed, bool) {
 	return m, ok
 }
 
-// readLive walks the project tree and reads what d manages: the managed
-// repositories' lists, the listed groups' member groups, the Git
-// authorizations when d lists any. A spec that conflicts with itself on
+// readLive walks the project tree within r.Scope (nil: everything) and
+// reads, as the walk finds them, the lists d manages of each repository
+// (spec.Manages, which agrees with expand below), the listed groups' member
+// groups and the Git authorizations when d lists any; a full plan also
+// reads the territory (an unlisted repository's lists, an unlisted group's
+// member groups) to show its grants. A spec that conflicts with itself on
 // live repositories is an error, its conflicts printed.
-func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, o readOptions) (ls *liveState, err error) {
+func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r *resolved) (ls *liveState, err error) {
 	defer func() {
 		if err != nil && ctx.Err() != nil {
 			err = stoppedError(ctx, "while reading the live state; nothing was changed")
 		}
 	}()
 	defer startReadMeter(ios, s)()
-	// The lists of each repository are read as the walk finds it: for a
-	// plan, those the spec manages for it (spec.Manages, which agrees with
-	// spec.Expand below); for export, every list. A full plan checks the
-	// territory too: an unlisted repository's lists, and the member groups
-	// of an unlisted group, are read to show its grants.
-	full := o.scope == nil
-	holds := parentsOfListed(d)
+	full := r.Scope == nil
+	// The groups that hold a listed group or repository are needed where
+	// they are, so never unlisted.
+	holds := ancestors(maps.Keys(d.Groups), maps.Keys(d.Repositories))
 	req := remote.WalkRequest{
 		Lists: func(p string) (remote.RepoRead, bool) {
 			m, ok := spec.Manages(d, p)
-			if b, also := o.alsoManaged(p); also {
+			if b, also := r.alsoManaged(p); also {
 				ok, m = true, spec.Managed{Members: m.Members || b.Members, MemberGroups: m.MemberGroups || b.MemberGroups, PushRules: m.PushRules || b.PushRules}
 			}
 			rr := remote.RepoRead{Path: p, Members: m.Members, MemberGroups: m.MemberGroups, PushRules: m.PushRules,
 				All: full && d.UnlistedRepository(p, ok)}
-			return rr, (ok || rr.All) && o.scope.Repo(p)
+			return rr, (ok || rr.All) && r.Scope.Repo(p)
 		},
-		Groups: func(p string) bool { _, listed := d.Groups[p]; return listed && o.scope.Group(p) },
+		Groups: func(p string) bool { _, listed := d.Groups[p]; return listed && r.Scope.Group(p) },
 		ShowGroups: func(p string) bool {
 			_, listed := d.Groups[p]
 			return full && !listed && !holds[p] && d.ManagesGroup(p) && !d.GroupOutOfScope(p)
 		},
+		Reach:    r.Scope.Reaches, // a nil scope reaches everything
+		GitAuths: d.GitAuths != nil && r.Scope.Auths(),
 	}
 	for p := range d.Groups {
-		req.MemberGroups = req.MemberGroups || o.scope.Group(p)
+		req.MemberGroups = req.MemberGroups || r.Scope.Group(p)
 	}
-	if o.scope != nil {
-		req.Reach = o.scope.Reaches
-	}
-	if o.all {
-		req = remote.WalkRequest{Lists: func(p string) (remote.RepoRead, bool) { return remote.AllLists(p), o.scope.Repo(p) },
-			Groups: o.scope.Group, Reach: req.Reach}
-		if o.scope != nil {
-			// Entries to paste (export --target): names, no ids to pin.
-			req.Lists = func(p string) (remote.RepoRead, bool) { return remote.RepoRead{Path: p, All: true}, o.scope.Repo(p) }
-			req.Groups, req.ShowGroups = nil, o.scope.Group
-		}
-	}
-	req.GitAuths = (o.all || d.GitAuths != nil) && o.scope.Auths()
 	live, err := s.remote.Walk(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	var eff, baseEff map[string]*state.EffectiveRepository
-	if !o.all {
-		if o.groupDeletes && d.Groups != nil {
-			var candidates []string
-			for _, g := range emptyLooking(d, live) {
-				if o.scope.Subtree(g) {
-					candidates = append(candidates, g)
-				}
-			}
-			if err := s.remote.FindArchived(ctx, live, candidates); err != nil {
-				return nil, err
-			}
-		}
-		paths := make([]string, 0, len(live.Repositories))
-		for p, r := range live.Repositories {
-			if !r.Archived {
-				paths = append(paths, p)
-			}
-		}
-		var conflicts spec.Diagnostics
-		eff, conflicts = spec.Expand(d, paths)
-		if err := conflictError(ios, conflicts, "live repositories"); err != nil {
+	if r.Prune && r.AllowDeleteGroups && d.Groups != nil {
+		// The plan may delete unlisted empty groups: those that look empty
+		// are listed again with archived repositories.
+		if err := s.remote.FindArchived(ctx, live, emptyLooking(d, live, r.Scope)); err != nil {
 			return nil, err
 		}
-		if o.base != nil {
-			// The base's own conflicts on these repositories were its
-			// review's problem: the first source wins, as in Expand.
-			baseEff, _ = spec.Expand(o.base, paths)
-		}
 	}
-	return &liveState{live: live, eff: eff, baseEff: baseEff}, nil
+	paths := slices.DeleteFunc(slices.Collect(maps.Keys(live.Repositories)), func(p string) bool { return live.Repositories[p].Archived })
+	ls = &liveState{live: live}
+	if ls.eff, err = expand(ios, d, paths, "live repositories"); err != nil {
+		return nil, err
+	}
+	if r.base != nil {
+		// The base's own conflicts on these repositories were its review's
+		// problem: the first source wins, as in Expand.
+		ls.baseEff, _ = spec.Expand(r.base, paths)
+	}
+	return ls, nil
 }
 
-// parentsOfListed are the groups that hold a group or repository the spec lists:
-// needed where they are, so never unlisted.
-func parentsOfListed(d *state.Desired) map[string]bool {
+// ancestors are the groups above any of paths.
+func ancestors(paths ...iter.Seq[string]) map[string]bool {
 	out := map[string]bool{}
-	for _, paths := range []iter.Seq[string]{maps.Keys(d.Groups), maps.Keys(d.Repositories)} {
-		for p := range paths {
+	for _, seq := range paths {
+		for p := range seq {
 			for g := state.ParentPath(p); g != "" && !out[g]; g = state.ParentPath(g) {
 				out[g] = true
 			}
@@ -304,13 +259,14 @@ func parentsOfListed(d *state.Desired) map[string]bool {
 	return out
 }
 
-// conflictError prints the conflicts found when a spec's policies were
-// expanded (a member with two roles, a push path with two rule bodies); they
-// make any answer ambiguous, so they are an error. against says what the
+// expand expands d's policies against the repositories paths. Conflicts
+// (a member with two roles, a push path with two rule bodies) make any
+// answer ambiguous: they are printed and an error. against says what the
 // spec was expanded against ("live repositories"), "" for its own.
-func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against string) error {
+func expand(ios *iostreams.IOStreams, d *state.Desired, paths []string, against string) (map[string]*state.EffectiveRepository, error) {
+	eff, conflicts := spec.Expand(d, paths)
 	if len(conflicts) == 0 {
-		return nil
+		return eff, nil
 	}
 	for _, c := range conflicts {
 		fmt.Fprintln(ios.ErrOut, c.String())
@@ -319,37 +275,17 @@ func conflictError(ios *iostreams.IOStreams, conflicts spec.Diagnostics, against
 	if against != "" {
 		what += " on " + against
 	}
-	return &problemsError{err: fmt.Errorf("%s (%s)", what, state.Count(len(conflicts), "conflict")), problems: diagProblems(conflicts)}
+	return nil, &problemsError{err: fmt.Errorf("%s (%s)", what, state.Count(len(conflicts), "conflict")), problems: diagProblems(conflicts)}
 }
 
-// chooseScope applies --changed-since: it compares the spec at the given
-// revision with d and narrows r to what the change touches, saying on ios
-// what it plans.
-func chooseScope(ctx context.Context, ios *iostreams.IOStreams, o ChangeOptions, origin *specOrigin, d *state.Desired, r *resolved, cache *spec.Cache) error {
-	if o.ChangedSince == "" {
-		return nil
-	}
-	scope, base, rev, note, err := changedScope(ctx, origin, d, o.ChangedSince, cache)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(ios.ErrOut, note)
-	r.Scope, r.base, r.baseRev = scope, base, rev
-	return nil
-}
-
-// emptyLooking lists the live groups the spec does not list that hold no
-// repository the tree walk saw: the ones a pruning plan would delete.
-func emptyLooking(d *state.Desired, live *state.Live) []string {
-	occupied := map[string]bool{}
-	for p := range live.Repositories {
-		for g := state.ParentPath(p); g != ""; g = state.ParentPath(g) {
-			occupied[g] = true
-		}
-	}
+// emptyLooking lists the live groups within scope that the spec does not
+// list and that hold no repository the tree walk saw: the ones a pruning
+// plan would delete.
+func emptyLooking(d *state.Desired, live *state.Live, scope *plan.Scope) []string {
+	occupied := ancestors(maps.Keys(live.Repositories))
 	var out []string
 	for p := range live.Groups {
-		if _, listed := d.Groups[p]; !listed && !occupied[p] {
+		if _, listed := d.Groups[p]; !listed && !occupied[p] && scope.Subtree(p) {
 			out = append(out, p)
 		}
 	}
@@ -369,7 +305,8 @@ type planResult struct {
 // the spec came from (recordOrigin) and evaluates the guardrails, so the
 // plan says what apply would refuse. Problems (names that cannot be
 // resolved, impossible requests) are printed and make it fail.
-func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *state.Desired, r *resolved, origin *specOrigin, getenv func(string) string) (*planResult, error) {
+func (run *planRun) makePlan(ctx context.Context) (*planResult, error) {
+	ios, s, d, r := run.IO, run.s, run.d, &run.r
 	// Who runs reposync matters only to a plan with changes, but is asked
 	// while the live state is read, in its own idle budget, so that such a
 	// plan does not wait one more round trip for it.
@@ -378,7 +315,7 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		id, err := s.api.CallerIdentity(ctx)
 		who <- func(live *state.Live) (*state.LiveUser, error) { return callerIdentity(id, err, live) }
 	}()
-	ls, err := readLive(ctx, ios, s, d, readOptions{groupDeletes: r.Prune && r.AllowDeleteGroups, scope: r.Scope, base: r.base, withdrawn: r.Withdrawn})
+	ls, err := readLive(ctx, ios, s, d, r)
 	if err != nil {
 		return nil, err
 	}
@@ -411,8 +348,8 @@ func makePlan(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 			return nil, err
 		}
 	}
-	recordOrigin(p, origin)
-	p.Refusals = plan.Check(p, ls.live, guardrails(*r, res.caller, getenv))
+	recordOrigin(p, run.origin)
+	p.Refusals = plan.Check(p, ls.live, run.guardrails(res.caller))
 	return res, nil
 }
 
@@ -446,8 +383,8 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 		return err
 	}
 	r.Today = state.DateOf(run.Now())
-	if scoped {
-		if err := chooseScope(ctx, run.IO, changes, run.origin, d, &r, cache); err != nil {
+	if scoped && changes.ChangedSince != "" {
+		if err := changedScope(ctx, run.IO, run.origin, d, changes.ChangedSince, cache, &r); err != nil {
 			return err
 		}
 	}
@@ -460,18 +397,14 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 	if err != nil {
 		return err
 	}
-	res, err := makePlan(ctx, run.IO, s, d, &r, run.origin, run.Getenv)
-	if err != nil {
-		return err
-	}
-	run.d, run.r, run.s, run.res = d, r, s, res
-	return nil
+	run.d, run.r, run.s = d, r, s
+	run.res, err = run.makePlan(ctx)
+	return err
 }
 
 // stale prints how a plan differs from a fresh one of the same spec (the
-// spec digest, the project, every live object fingerprint it recorded, its
-// changes) and returns how many differences there are: 0 means it still
-// holds.
+// project, the spec digest, each live object it recorded, its changes) and
+// returns the number of differences: 0 means it still holds.
 func (run *planRun) stale(old, fresh *plan.Plan) int {
 	var diffs []string
 	if project := run.s.conn.Project; old.Project != project {
@@ -498,9 +431,10 @@ func (run *planRun) stale(old, fresh *plan.Plan) int {
 
 // guardrails are the limits a plan is checked against, from the resolved
 // settings and flags.
-func guardrails(r resolved, caller *state.LiveUser, getenv func(string) string) plan.Guardrails {
+func (run *planRun) guardrails(caller *state.LiveUser) plan.Guardrails {
+	r := &run.r
 	return plan.Guardrails{MaxDeletes: r.maxDeletes, MinAdmins: r.minAdmins, Prune: r.Prune, AllowDeleteGroups: r.AllowDeleteGroups,
-		Caller: caller, HasSecret: func(name string) bool { return getenv(name) != "" }}
+		Caller: caller, HasSecret: func(name string) bool { return run.Getenv(name) != "" }}
 }
 
 // callerIdentity is the live user reposync runs as, from the answer of
@@ -557,12 +491,11 @@ targets:
 	return out
 }
 
-// recordOrigin writes into p.Context where the spec came from — its paths
-// relative to the Git work tree's top (or to the working directory outside
-// Git), the commit and whether the spec had uncommitted changes — and
-// makes every change's source relative to that top, so that a saved plan
-// can be applied from anywhere in the checkout and a reviewer's link points
-// at the right line.
+// recordOrigin writes into p.Context where the spec came from (its paths
+// from the Git work tree's top, or as given outside Git; the commit; whether
+// it had uncommitted changes) and makes every change's source relative to
+// that top: a saved plan applies from anywhere in the checkout, and a
+// reviewer's link points at the right line.
 func recordOrigin(p *plan.Plan, origin *specOrigin) {
 	defer func() { p.ChangesDigest = plan.ChangesDigest(p) }()
 	t := origin.tree
@@ -589,13 +522,12 @@ func recordOrigin(p *plan.Plan, origin *specOrigin) {
 	}
 }
 
-// sourceLinker links a source (relative to the repository root) to its
-// line at the plan's commit, or at rev for a line the change removed, when
-// the CI (GitHub Actions, GitLab CI) tells where the repository is hosted.
-// A plan of uncommitted files gets no links: the lines at the commit are
-// not the lines planned.
-func sourceLinker(getenv func(string) string, c plan.Context) func(src, rev string) string {
-	if c.Root != "git" || c.Commit == "" || c.Dirty {
+// sourceLinker links a source (relative to the repository root) to its line
+// at the spec's commit, or at rev for a line the change removed, when the CI
+// (GitHub Actions, GitLab CI) says where the repository is hosted; none for
+// uncommitted files, whose lines at the commit are not the lines planned.
+func sourceLinker(getenv func(string) string, origin *specOrigin) func(src, rev string) string {
+	if origin.rels == nil || origin.tree.commit == "" || origin.dirty {
 		return nil
 	}
 	var base string
@@ -616,7 +548,7 @@ func sourceLinker(getenv func(string) string, c plan.Context) func(src, rev stri
 		for j, s := range segs {
 			segs[j] = url.PathEscape(s)
 		}
-		return base + url.PathEscape(cmp.Or(rev, c.Commit)) + "/" + strings.Join(segs, "/") + "#L" + src[i+1:]
+		return base + url.PathEscape(cmp.Or(rev, origin.tree.commit)) + "/" + strings.Join(segs, "/") + "#L" + src[i+1:]
 	}
 }
 

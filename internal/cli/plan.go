@@ -127,7 +127,7 @@ func runPlan(ctx context.Context, o *PlanOptions) (err error) {
 	case o.Summary:
 		fmt.Fprintln(o.IO.Out, p.Summary.Line())
 	default:
-		ro := render.Options{Color: format == render.FormatText && o.IO.ColorEnabled(), SourceLink: sourceLinker(o.Getenv, p.Context),
+		ro := render.Options{Color: format == render.FormatText && o.IO.ColorEnabled(), SourceLink: sourceLinker(o.Getenv, origin),
 			FullPlan: fullPlanRef(o.Getenv, o.Out), Owners: scopeOwners(origin, d, run.r.base)}
 		if err := render.Render(o.IO.Out, p, format, ro); err != nil {
 			return err
@@ -171,11 +171,7 @@ func planFailed(o *PlanOptions, format render.Format, origin *specOrigin, err er
 	if format != render.FormatMarkdown {
 		return
 	}
-	c := plan.Context{Dirty: origin.dirty}
-	if origin.rels != nil {
-		c.Root, c.Commit = "git", origin.tree.commit
-	}
-	if werr := render.Failure(o.IO.Out, err.Error(), problems, render.Options{SourceLink: sourceLinker(o.Getenv, c)}); werr != nil {
+	if werr := render.Failure(o.IO.Out, err.Error(), problems, render.Options{SourceLink: sourceLinker(o.Getenv, origin)}); werr != nil {
 		fmt.Fprintf(o.IO.ErrOut, "warning: could not write the failure comment: %v\n", werr)
 	}
 }

@@ -26,8 +26,8 @@ type progress struct {
 	drawn     bool
 }
 
-func newProgress(ios *iostreams.IOStreams, now func() time.Time) *progress {
-	return &progress{ios: ios, now: now, start: now(), tty: ios.ProgressEnabled()}
+func newProgress(ios *iostreams.IOStreams, now func() time.Time, confirmed func() (read, queued int64)) *progress {
+	return &progress{confirmed: confirmed, ios: ios, now: now, start: now(), tty: ios.ProgressEnabled()}
 }
 
 func (p *progress) update(pr apply.Progress) {
@@ -90,11 +90,10 @@ var meterTicks = func(d time.Duration) (<-chan time.Time, func()) {
 	return t.C, t.Stop
 }
 
-// readMeter shows the progress of reading the live state on standard
-// error: reads done of those expected (the walk adds to them as it finds
-// groups) and the time left. A terminal gets a line redrawn in place,
-// anything else a line every few seconds, so a CI log shows the job is
-// alive.
+// readMeter shows on standard error the progress of reading the live state:
+// reads done of those expected (the walk adds to them as it finds groups)
+// and the time left, redrawn in place on a terminal, else a line every few
+// seconds so that a CI log shows the job is alive.
 type readMeter struct {
 	ios *iostreams.IOStreams
 	// counts are the reads so far (remote.Progress.Counts).

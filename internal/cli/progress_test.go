@@ -97,7 +97,7 @@ func TestApplyProgressLinesInCI(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	now := t0
-	p := newProgress(ios, func() time.Time { return now })
+	p := newProgress(ios, func() time.Time { return now }, nil)
 	for _, step := range []struct {
 		after time.Duration
 		done  int

@@ -30,10 +30,9 @@ var Version = "dev"
 type Factory struct {
 	IO     *iostreams.IOStreams
 	Getenv func(string) string
-	// Now is the one clock of a run: "today" for expiring grants, the
-	// timestamps of reports, handed to each command's Options.Now; nothing
-	// below the commands reads the clock (plan.Diff is given the day).
-	// Main gives time.Now, tests a fixed clock.
+	// Now is the one clock of a run ("today" for expiring grants, the
+	// timestamps of reports); nothing below the commands reads the clock
+	// (plan.Diff is given the day). Main gives time.Now, tests a fixed one.
 	Now func() time.Time
 }
 

@@ -11,60 +11,40 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// The reads of `reposync access`: only what the question needs. A question
-// about one repository lists the groups on its path (one listing per
-// level) and that repository's lists; a question about one user lists every
-// repository's members and, only where the user is one, the push rules;
-// the whole project reads every repository's lists. No name lookups: the
-// member and push rule lists carry names and ids themselves; only the
-// project's member setting, which says the members CodeArts syncs.
-
-// NotFoundError says that a repository asked about is not in the project.
-type NotFoundError struct {
-	Path    string
-	Project string
-	// Missing is the first group of the path the project does not have,
-	// "" when the groups exist and the repository does not.
-	Missing string
-	// Near is a did-you-mean among the paths at the level that failed
-	// (state.DidYouMean), "" without one.
-	Near string
-}
-
-func (e *NotFoundError) Error() string {
-	if e.Missing != "" {
-		return fmt.Sprintf("repository %s is not in project %s: it has no group %s%s", e.Path, e.Project, e.Missing, e.Near)
-	}
-	return fmt.Sprintf("repository %s is not in project %s (archived repositories are not listed)%s", e.Path, e.Project, e.Near)
-}
+// The reads of `reposync access`, only what the question needs: for one
+// repository, the groups on its path (one listing each) and its lists; for
+// one user, what AccessRequest.User says; else every repository's lists.
+// No name lookups, as the lists carry names and ids; only the project's
+// member setting, which says the members CodeArts syncs.
 
 // WalkTo reads the part of the project tree on the way to one repository:
 // the project's top level and each group on the path, one listing each.
-// The repository is in the result, without its details.
+// The repository is in the result, without its details; when it is not in
+// the project, the error names the first group missing, if any, with a
+// did-you-mean among the paths at the level that failed.
 func (c *Client) WalkTo(ctx context.Context, repoPath string) (*state.Live, error) {
 	live, err := c.Walk(ctx, WalkRequest{Reach: func(group string) bool { return strings.HasPrefix(repoPath, group+"/") }})
-	if err != nil {
-		return nil, err
+	if err != nil || live.Repositories[repoPath] != nil {
+		return live, err
 	}
-	if live.Repositories[repoPath] == nil {
-		for p := state.ParentPath(repoPath); p != ""; p = state.ParentPath(p) {
-			if live.Groups[p] == nil && (state.ParentPath(p) == "" || live.Groups[state.ParentPath(p)] != nil) {
-				return nil, &NotFoundError{Path: repoPath, Project: c.project, Missing: p, Near: state.DidYouMean(p, slices.Sorted(maps.Keys(live.Groups)))}
-			}
+	for p := state.ParentPath(repoPath); p != ""; p = state.ParentPath(p) {
+		if live.Groups[p] == nil && (state.ParentPath(p) == "" || live.Groups[state.ParentPath(p)] != nil) {
+			return nil, fmt.Errorf("repository %s is not in project %s: it has no group %s%s", repoPath, c.project, p,
+				state.DidYouMean(p, slices.Sorted(maps.Keys(live.Groups))))
 		}
-		return nil, &NotFoundError{Path: repoPath, Project: c.project, Near: state.DidYouMean(repoPath, slices.Sorted(maps.Keys(live.Repositories)))}
 	}
-	return live, nil
+	return nil, fmt.Errorf("repository %s is not in project %s (archived repositories are not listed)%s", repoPath, c.project,
+		state.DidYouMean(repoPath, slices.Sorted(maps.Keys(live.Repositories))))
 }
 
 // AccessRequest says which repositories an access question is about.
 type AccessRequest struct {
 	Repositories []string
 	// User, when set, limits the reads to that user's access: every
-	// repository's members, then, only where the user is a member, the
-	// push rules (and the legacy member list, for a direct member whose
-	// role the v4 list does not name in a way reposync knows). A push
-	// rule's grant is no access without a membership.
+	// repository's members, then, only where the user is one (a push rule's
+	// grant is no access without a membership), the push rules, and the
+	// legacy member list for a direct member whose v4 role reposync does
+	// not know.
 	User string
 	// Groups reads the member groups attached to the groups above the
 	// repositories: paths to access whose members no API lists.
@@ -87,27 +67,25 @@ func (c *Client) ReadAccess(ctx context.Context, live *state.Live, req AccessReq
 		sync, err = c.api.ShowProjectMemberSetting(ctx, c.project)
 		return wrap(err, "read the member setting of project %s", c.project)
 	})
+	groups := map[string]*[]api.GroupUserGroup{}
 	for i, p := range repos {
 		r, d := live.Repositories[p], &details[i]
 		if req.User == "" {
 			c.addRepoReads(rs, p, r, d, everyList, nil)
-			continue
+		} else {
+			// The members first; then, where the user is one, the push rules.
+			c.addRepoReads(rs, p, r, d, listMembers, func() {
+				at := slices.IndexFunc(d.members, func(m api.RepositoryMember) bool { return m.UserName == req.User })
+				if at < 0 {
+					return
+				}
+				lists := listRules
+				if _, known := state.RoleForName(d.members[at].RepositoryRoleName); d.members[at].Direct() && !known {
+					lists |= listLegacy
+				}
+				c.addRepoReads(rs, p, r, d, lists, nil)
+			})
 		}
-		// The members first; then, where the user is one, the push rules.
-		c.addRepoReads(rs, p, r, d, listMembers, func() {
-			at := slices.IndexFunc(d.members, func(m api.RepositoryMember) bool { return m.UserName == req.User })
-			if at < 0 {
-				return
-			}
-			lists := listRules
-			if _, known := state.RoleForName(d.members[at].RepositoryRoleName); d.members[at].Direct() && !known {
-				lists |= listLegacy
-			}
-			c.addRepoReads(rs, p, r, d, lists, nil)
-		})
-	}
-	groups := map[string]*[]api.GroupUserGroup{}
-	for _, p := range repos {
 		for g := state.ParentPath(p); req.Groups && g != "" && groups[g] == nil; g = state.ParentPath(g) {
 			groups[g] = c.addGroupRead(rs, live.Groups[g])
 		}

@@ -8,11 +8,10 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Progress counts the reads of Walk and Read by API operation: what is
-// expected grows as the walk finds groups and as Read plans its lists,
-// and what is done as each finishes (a read is one list, all its pages). A nil *Progress
-// counts nothing. It is safe for concurrent use; Counts is what a display
-// polls.
+// Progress counts the client's reads by API operation, each expected as it
+// is queued and done as it ends (a read is one list, all its pages). A nil
+// *Progress counts nothing; it is safe for concurrent use, and Counts is
+// what a display polls.
 type Progress struct {
 	mu       sync.Mutex
 	expected map[string]int
@@ -31,12 +30,12 @@ func NewProgress() *Progress {
 	return &Progress{expected: map[string]int{}, done: map[string]int{}}
 }
 
-func (p *Progress) expect(op string, n int) {
-	if p == nil || n == 0 {
+func (p *Progress) expect(op string) {
+	if p == nil {
 		return
 	}
 	p.mu.Lock()
-	p.expected[op] += n
+	p.expected[op]++
 	p.mu.Unlock()
 }
 
@@ -69,14 +68,12 @@ func (p *Progress) Counts() ReadCounts {
 // SetProgress makes the client count its reads in p (nil: no counting).
 func (c *Client) SetProgress(p *Progress) { c.progress.Store(p) }
 
-// reads is a pool of read tasks, each counted in the client's Progress
-// under its API operation when it is added and when it finishes. A task may
-// add tasks while the pool runs: the walk adds a group's listing as the
-// group is found, and a repository's lists as the repository is. Workers
-// take the operations in turn, each operation's tasks in the order they
-// came: the gateway budgets every operation separately, so a queue of one
-// operation's tasks would leave the workers waiting on one bucket while the
-// others sit idle.
+// reads is a pool of read tasks, counted in the client's Progress. A task
+// may add tasks while the pool runs (the walk adds a group's listing, or a
+// repository's lists, as it finds them). Workers take the API operations
+// in turn, each one's tasks in the order they came: the gateway budgets
+// every operation separately, so a queue of one operation's tasks would
+// leave the workers waiting on one bucket while the others sit idle.
 type reads struct {
 	progress *Progress
 
@@ -100,7 +97,7 @@ func newReads(p *Progress) *reads {
 }
 
 func (r *reads) add(op string, f func(context.Context) error) {
-	r.progress.expect(op, 1)
+	r.progress.expect(op)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.queues[op]; !ok {

@@ -10,7 +10,6 @@ import (
 	"maps"
 	"math/bits"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -24,16 +23,13 @@ type WalkRequest struct {
 	// Reach says which groups to list the children of (nil: all of them):
 	// a plan of a few repositories walks only the groups on their way.
 	Reach func(group string) bool
-	// Lists, when set, says which lists to read of each repository the
-	// walk finds, and whether to read it at all (a repository read for no
-	// list still counts as read: what is managed of it is nothing); they
-	// are read as soon as it is found, while the walk goes on, with the
-	// lookups they need.
+	// Lists, when set, says whether and which lists to read of each
+	// repository found, at once and with the lookups they need (a read of
+	// no list still counts as read: nothing of it is managed).
 	Lists func(repo string) (RepoRead, bool)
-	// Groups, when set, says which groups found to read the member groups
-	// of, as soon as they are found; ShowGroups which to read them of only
-	// to show them (a group the spec does not list), without the
-	// member-group catalogue a change would need.
+	// Groups says which groups found to read the member groups of, at
+	// once; ShowGroups which only to show (a group the spec does not list),
+	// without the member-group catalogue a change would need.
 	Groups, ShowGroups func(group string) bool
 	// GitAuths reads the project's ServiceStage Git authorizations too.
 	GitAuths bool
@@ -43,15 +39,12 @@ type WalkRequest struct {
 	MemberGroups bool
 }
 
-// Walk reads the project tree — groups and repositories, by path — and,
-// as req asks, the lists of the repositories and groups it finds. A group's
-// children are listed as soon as the group is found, and a repository's
-// lists read as soon as it is, all in one pool of workers: the first
-// repository read starts after two listings, not after the whole tree.
-// Paths are built from the walk itself (the parent's path and the item's
-// own `path`), never taken from `full_path`: the service may put a
-// namespace in front of it (docs/api-assumptions.md), which is only
-// cross-checked.
+// Walk reads the project tree (groups and repositories, by path) and, as
+// req asks, the lists of what it finds, each as soon as it is found, in one
+// pool of workers: the first repository read starts after two listings,
+// not after the whole tree. A path is the parent's path and the item's own
+// `path`; `full_path` may carry a namespace (docs/api-assumptions.md) and
+// is only cross-checked.
 func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error) {
 	live := &state.Live{
 		Project:      c.project,
@@ -66,15 +59,6 @@ func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error)
 	rd.wantGroup = req.Groups
 	ns := &namespaceCheck{}
 	var found func(parent *state.LiveGroup, items []api.TreeItem) error
-	list := func(g *state.LiveGroup) {
-		rd.pool.add("ListGroupSubgroupsAndRepositories", func(ctx context.Context) error {
-			items, err := c.api.ListGroupSubgroupsAndRepositoriesWith(ctx, g.ID, api.TreeQuery{})
-			if err != nil {
-				return wrap(err, "list the children of group %s", g.Path)
-			}
-			return found(g, items)
-		})
-	}
 	found = func(parent *state.LiveGroup, items []api.TreeItem) error {
 		// Under the reading's lock: the member-group catalogue looks at
 		// the groups found so far.
@@ -92,7 +76,13 @@ func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error)
 				rd.group(g, false)
 			}
 			if req.Reach == nil || req.Reach(g.Path) {
-				list(g)
+				rd.pool.add("ListGroupSubgroupsAndRepositories", func(ctx context.Context) error {
+					items, err := c.api.ListGroupSubgroupsAndRepositoriesWith(ctx, g.ID, api.TreeQuery{})
+					if err != nil {
+						return wrap(err, "list the children of group %s", g.Path)
+					}
+					return found(g, items)
+				})
 			}
 		}
 		if req.Lists != nil {
@@ -172,16 +162,15 @@ func (c *Client) addItems(live *state.Live, parent *state.LiveGroup, items []api
 			repos = append(repos, r)
 		}
 	}
-	sort.Slice(groups, func(i, j int) bool { return groups[i].Path < groups[j].Path })
-	sort.Slice(repos, func(i, j int) bool { return repos[i].Path < repos[j].Path })
+	slices.SortFunc(groups, func(a, b *state.LiveGroup) int { return cmp.Compare(a.Path, b.Path) })
+	slices.SortFunc(repos, func(a, b *state.LiveRepository) int { return cmp.Compare(a.Path, b.Path) })
 	return groups, repos
 }
 
-// namespaceCheck compares the paths built from the walk with the service's
-// full_path values: equal, or the same with one namespace segment in front
-// (the form CreateGroup's documented answer suggests) is expected; anything
-// else is reported once, with an example, so a surprise in the real service
-// is seen rather than silently absorbed.
+// namespaceCheck compares the walk's paths with the service's full_path
+// values: equal, or the same under one namespace segment (as CreateGroup's
+// documented answer suggests), is expected; anything else is reported once,
+// with an example, so that a surprise in the real service is seen.
 type namespaceCheck struct {
 	namespaces map[string]bool
 	mismatch   []string
@@ -215,14 +204,12 @@ func (n *namespaceCheck) warnings() []string {
 	return out
 }
 
-// FindArchived lists the given groups' archived repositories and adds
-// those to live (Archived, never managed): the default tree lists leave
-// them out, and a group that only looks empty must not be planned for
-// deletion. It reads only the groups it is given (groups Walk listed),
-// concurrently, and only their archived=true listing: Walk already made the
-// default one, and a repository live holds is skipped, so the result is the
-// same whether that listing also shows the others (docs/api-assumptions.md
-// A23).
+// FindArchived adds to live the archived repositories of the given groups
+// (Archived, never managed): the default tree lists leave them out, and a
+// group that only looks empty must not be planned for deletion. It makes
+// only each group's archived=true listing, concurrently, and skips what
+// live holds, so whether that listing shows the others too does not matter
+// (docs/api-assumptions.md A23).
 func (c *Client) FindArchived(ctx context.Context, live *state.Live, groups []string) error {
 	lists := make([][]api.TreeItem, len(groups))
 	rs := c.newReads()
@@ -364,10 +351,10 @@ type Reader struct {
 	errc chan error
 }
 
-// NewReader starts reading into live; Repository, Group and GitAuths queue
-// reads, and Wait returns when every one queued has been read, or the
-// first error. read, when set, is called as each repository's lists have
-// all been read (from the reading goroutines).
+// NewReader starts reading into live: Repository, Group and GitAuths queue
+// reads, Wait returns once all are read or at the first error, and read,
+// when set, is called (from the reading goroutines) as each repository's
+// lists are all read.
 func (c *Client) NewReader(ctx context.Context, live *state.Live, read func(repo string)) *Reader {
 	r := &Reader{rd: c.newReading(live, false), errc: make(chan error, 1)}
 	r.rd.onRepo = read
@@ -404,13 +391,12 @@ func (r *Reader) Wait() error {
 	return nil
 }
 
-// reading is one read of the live state: the tasks it queued into its
-// pool, and what they read, filled into live. A repository is filled as
-// soon as its lists are read (its push rules once the project roles are
-// too, which name their ids) and what was read of it dropped: a plan of
-// 10 000 repositories does not hold every answer until the last one comes.
-// The lookups, groups and authorizations are filled once the pool is done.
-// Queuing is safe from the pool's own tasks.
+// reading is one read of the live state: the tasks it queued into its pool
+// (safely from the pool's own tasks too) and what they read, filled into
+// live. A repository is filled and what was read of it dropped as soon as
+// its lists are read, and the member setting its members and push rules
+// need: a plan of 10 000 repositories does not hold every answer until the
+// last one comes. The lookups, groups and authorizations are filled at the end.
 type reading struct {
 	c    *Client
 	live *state.Live
@@ -479,9 +465,8 @@ func (rd *reading) listRead(x *repoReading) {
 }
 
 // fillRepo fills what was read of x into live and drops it. A user the
-// member lists name and the users lookup lacks is added by the first
-// repository filled that names it: every row of one user carries the same
-// ids, so the order does not show.
+// users lookup lacks is added by the first repository filled that names it:
+// every row of one user carries the same ids, so the order does not show.
 func (rd *reading) fillRepo(x *repoReading) {
 	fillRepository(x.r, x.d, x.fresh, rd.live, rd.roles)
 	rd.live.Fingerprints[plan.RepositoryAddress(x.r.Path).String()] = fingerprint(x.r)
@@ -502,10 +487,9 @@ func (rd *reading) fillRoles() {
 	rd.waiting = nil
 }
 
-// repo queues the lists rr asks for of r that are not queued yet, and the
-// lookups they need: users and the project's member setting (the roles it
-// syncs, their ids) for members and push rules, the integer member-group
-// ids for push rules, the member-group catalogue for member groups.
+// repo queues the lists rr asks for of r not queued yet, and the lookups
+// they need: users and the member setting for members and push rules, the
+// integer member-group ids for push rules, the catalogue for member groups.
 func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
@@ -544,11 +528,10 @@ func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 		})
 	}
 	if (rr.Members || rr.PushRules || rr.All) && !rd.setting {
-		// One call a plan, read beside the lists: which project roles
-		// CodeArts syncs into every repository, whether or not their
-		// rows say so (docs/api-assumptions.md A44), and the role ids.
-		// The territory's members need it too: a synced member is no
-		// grant to flag.
+		// One call a plan, beside the lists: the project roles CodeArts
+		// syncs into every repository whether or not rows say so
+		// (docs/api-assumptions.md A44), and their ids. The territory's
+		// members need it too: a synced member is no grant to flag.
 		rd.setting = true
 		rd.pool.add("ShowProjectMemberSetting", func(ctx context.Context) (err error) {
 			roles, err := c.api.ShowProjectMemberSetting(ctx, c.project)
@@ -567,11 +550,10 @@ func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 	}
 }
 
-// memberGroupCatalog queues the catalogue of member groups: every member
-// group of the project is either attached to a group or addable to it, so
-// one group's two lists give every 32-character id. The group is the first
-// by path, a top-level one, known once the project is listed; its attached
-// list is not read twice when it is read anyway.
+// memberGroupCatalog queues the catalogue of member groups: every one is
+// attached or addable to a group, so one group's two lists give every
+// 32-character id. The group is the first top-level one by path; its
+// attached list is not read twice when it is read anyway.
 func (rd *reading) memberGroupCatalog() {
 	anchor := firstGroup(rd.live)
 	if !rd.lookups || rd.catalog || anchor == nil {
@@ -617,7 +599,6 @@ func (rd *reading) gitAuths() {
 // fill turns what was read into live, once the pool is done.
 func (rd *reading) fill() {
 	live := rd.live
-	// Lookups.
 	for _, u := range rd.userList {
 		live.Users[u.Name] = state.LiveUser{Name: u.Name, ID: u.ID, IAMID: cmp.Or(u.IAMID, u.Username)}
 	}
@@ -627,10 +608,13 @@ func (rd *reading) fill() {
 			mgIDs[m.Name] = m.UserGroupID
 		}
 	}
-	for _, list := range rd.groups {
+	for p, list := range rd.groups {
 		for _, m := range *list {
 			mgIDs[m.Name] = m.UserGroupID
 		}
+		lg := live.Groups[p]
+		lg.MemberGroups = sortedNames(*list, func(m api.GroupUserGroup) string { return m.Name })
+		live.Fingerprints[plan.GroupAddress(p).String()] = fingerprint(lg)
 	}
 	for name, id := range mgIDs {
 		m := live.MemberGroups[name]
@@ -643,16 +627,8 @@ func (rd *reading) fill() {
 		live.MemberGroups[t.Name] = m
 	}
 	if rd.setting {
-		rd.c.remember(rd.roles)
+		rd.c.setting.Store(new(rd.roles))
 	}
-
-	// Groups.
-	for p, list := range rd.groups {
-		lg := live.Groups[p]
-		lg.MemberGroups = sortedNames(*list, func(m api.GroupUserGroup) string { return m.Name })
-		live.Fingerprints[plan.GroupAddress(p).String()] = fingerprint(lg)
-	}
-
 	if rd.auths != nil {
 		live.GitAuths = map[string]*state.LiveGitAuth{}
 		for _, a := range *rd.auths {
@@ -663,11 +639,9 @@ func (rd *reading) fill() {
 }
 
 // fillRepository turns one repository's reads into state (fillMembers,
-// fillPushRules); sync is the project's member setting, which says the
-// project roles CodeArts syncs into every repository.
-//
-// Only the lists named by lists are replaced; a list not read keeps what it
-// held (empty on a repository read for the first time).
+// livePushRule), replacing only the lists named by lists: one not read keeps
+// what it held (empty on a first read). sync is the project's member
+// setting: the project roles CodeArts syncs into every repository.
 func fillRepository(r *state.LiveRepository, d repoDetail, lists repoLists, live *state.Live, sync api.ProjectMemberSetting) {
 	r.Details = true
 	if r.Members == nil {
@@ -686,19 +660,21 @@ func fillRepository(r *state.LiveRepository, d repoDetail, lists repoLists, live
 		r.MemberGroups = sortedNames(d.groups, func(m api.RepositoryUserGroup) string { return m.UserGroupName })
 	}
 	if lists&listRules != 0 {
-		fillPushRules(r, d, live)
+		r.PushRules = map[string]state.LivePushRule{}
+		for _, p := range d.rules {
+			r.PushRules[p.Path] = livePushRule(p, live.Roles)
+		}
 	}
 }
 
 // fillMembers reads the two member lists of d into r, paired by
 // api.JoinMembers: the v4 row tells direct members from inherited ones and
-// says which memberships CodeArts manages itself (managedBy); the legacy
-// row gives the member's access level (20/30/40), which v4 does not, and the
-// id SetRepoRole and DeleteRepoMember address it by, which need not be the
-// IAM id (docs/api-assumptions.md A46). A legacy row no v4 row pairs with
-// cannot be told who it is: its member's role is unknown, so nothing is
-// ever written to it. A role reposync does not know is kept as unknown,
-// never guessed and never a reason to fail the read.
+// which memberships CodeArts manages (managedBy); the legacy row gives the
+// access level (20/30/40) v4 lacks, and the id SetRepoRole and
+// DeleteRepoMember take, which need not be the IAM id (docs/api-assumptions.md
+// A46). A legacy row no v4 row pairs with (who it is cannot be told) and a
+// role reposync does not know give an unknown role: never guessed, never
+// written to, never a reason to fail the read.
 func fillMembers(r *state.LiveRepository, d repoDetail, live *state.Live, sync api.ProjectMemberSetting) {
 	r.Members = map[string]state.LiveMember{}
 	rows, unpaired := api.JoinMembers(d.members, d.legacy)
@@ -730,19 +706,15 @@ func fillMembers(r *state.LiveRepository, d repoDetail, live *state.Live, sync a
 	}
 }
 
-// inheritedFrom says where an inherited member's access comes from. The
-// member group is member_source; member_group_source is the repository
-// group's path where it names a group of the walk (under a namespace, say),
-// and otherwise taken for the member group's name, which is what the API
-// page documents it as (docs/api-assumptions.md A10).
+// inheritedFrom says where an inherited member's access comes from: the
+// member group is member_source; member_group_source is the group's path
+// where it names a group of the walk (under a namespace, say), else the
+// member group's name, as the API page documents it (docs/api-assumptions.md A10).
 func inheritedFrom(lm *state.LiveMember, m api.RepositoryMember, live *state.Live) {
 	lm.Inherited = true
 	mg, group := m.MemberSource, groupPath(m.MemberGroupSource, live)
 	if _, walked := live.Groups[group]; !walked {
-		if mg == "" {
-			mg = m.MemberGroupSource
-		}
-		group = ""
+		mg, group = cmp.Or(mg, m.MemberGroupSource), ""
 	}
 	lm.ViaMemberGroup, lm.ViaGroup = mg, group
 	switch {
@@ -755,36 +727,32 @@ func inheritedFrom(lm *state.LiveMember, m api.RepositoryMember, live *state.Liv
 	}
 }
 
-// fillPushRules reads the push rules of d into r.
-func fillPushRules(r *state.LiveRepository, d repoDetail, live *state.Live) {
-	r.PushRules = map[string]state.LivePushRule{}
-	for _, p := range d.rules {
-		// A rule without a push action is disabled.
-		rule := state.LivePushRule{ID: p.ID, Path: p.Path, Disabled: true}
-		for _, a := range p.Actions {
-			if a.Action != "push" && a.Action != "" {
-				continue
-			}
-			rule.Disabled = !a.Enable
-			for _, u := range a.Users {
-				rule.Users = append(rule.Users, state.LiveUser{Name: u.Name, ID: u.ID, IAMID: u.Username})
-			}
-			for _, t := range a.UserTeams {
-				rule.MemberGroups = append(rule.MemberGroups, state.LiveMemberGroup{Name: t.Name, TeamID: t.ID})
-			}
-			for _, ro := range a.Roles {
-				rule.Roles = append(rule.Roles, state.LiveRole{Name: ro.Name, ID: projectRoleID(live.Roles, ro)})
-			}
+// livePushRule is a push rule as read, its roles with their project role
+// ids (projectRoleID). A rule without a push action is disabled.
+func livePushRule(p api.FilePushPermission, roles map[string]state.LiveRole) state.LivePushRule {
+	rule := state.LivePushRule{ID: p.ID, Path: p.Path, Disabled: true}
+	for _, a := range p.Actions {
+		if a.Action != "push" && a.Action != "" {
+			continue
 		}
-		r.PushRules[p.Path] = rule
+		rule.Disabled = !a.Enable
+		for _, u := range a.Users {
+			rule.Users = append(rule.Users, state.LiveUser{Name: u.Name, ID: u.ID, IAMID: u.Username})
+		}
+		for _, t := range a.UserTeams {
+			rule.MemberGroups = append(rule.MemberGroups, state.LiveMemberGroup{Name: t.Name, TeamID: t.ID})
+		}
+		for _, ro := range a.Roles {
+			rule.Roles = append(rule.Roles, state.LiveRole{Name: ro.Name, ID: projectRoleID(roles, ro)})
+		}
 	}
+	return rule
 }
 
-// projectRoleID is the project role id of a role a push rule names. Whether
-// a rule's related_role_id and the project role list's role_id are one id
-// space is not documented (docs/api-assumptions.md, behaviour role_ids): the
-// id is used when the project has it, else the project role of the same
-// name, so rules compare and converge under either answer.
+// projectRoleID is the project role id of a role a push rule names: its
+// related_role_id when the project has it, else the id of the project role
+// of its name, since whether the two are one id space is not documented
+// (docs/api-assumptions.md, behaviour role_ids); either way rules converge.
 func projectRoleID(roles map[string]state.LiveRole, ro api.PushRuleRole) string {
 	for _, r := range roles {
 		if r.ID == ro.RelatedRoleID {
@@ -813,11 +781,10 @@ func groupPath(full string, live *state.Live) string {
 }
 
 // memberRole reads a member's role: the legacy access level when the
-// legacy list has the member, else the v4 role name; unknown levels and
-// names give "" and a description for messages. A level that a role name
-// reposync knows contradicts is unknown too: the legacy list's roles are
-// documented as 30 and 40 only (docs/api-assumptions.md A11), so a level
-// is trusted only where the v4 name does not say otherwise.
+// legacy list has the member, else the v4 role name; unknown ones give ""
+// and a description for messages. The legacy list's roles are documented
+// as 30 and 40 only (docs/api-assumptions.md A11), so a level is trusted
+// only where the v4 name does not say otherwise.
 func memberRole(level int64, hasLevel bool, name string) (state.Role, string) {
 	if hasLevel {
 		role, err := state.RoleForLevel(int(level))
@@ -840,14 +807,10 @@ func memberRole(level int64, hasLevel bool, name string) (state.Role, string) {
 
 // managedBy says why CodeArts itself manages a membership, "" when it does
 // not: the repository creator, a project administrator, or a project member
-// synced into the repository (its row names the project as its source, or
-// carries a project role sync says CodeArts syncs: docs/api-assumptions.md
-// A4, A44).
+// synced in (its row names the project as its source, or a project role
+// sync says CodeArts syncs: docs/api-assumptions.md A4, A44).
 func managedBy(m api.RepositoryMember, project string, sync api.ProjectMemberSetting) string {
-	role := m.ProjectRoleName
-	if role == "" {
-		role = m.RepositoryRoleName
-	}
+	role := cmp.Or(m.ProjectRoleName, m.RepositoryRoleName)
 	switch {
 	case m.IsRepoCreator == 1:
 		return "the repository creator"

@@ -1,15 +1,12 @@
 // Package remote is the bridge between reposync's domain and the cloud API
-// for plan, apply, export and access: it reads the live state (api -> state)
-// with bounded concurrency (read.go), and performs plan changes (plan ops ->
-// api calls, write*.go). doctor is not built on it: it asks the API what
-// remote never asks, and calls api directly.
-// Every write whose outcome can be unknown goes through verify, the one
-// place that decides by re-reading whether a write took effect. It imports
-// api, state and plan, and nothing above them.
+// for plan, apply, export and access: it reads the live state with bounded
+// concurrency (read.go) and performs plan changes (write*.go), every write
+// whose outcome can be unknown through verify, the one place that decides
+// by re-reading whether it took effect. doctor asks the API what remote
+// never asks and calls api directly. remote imports api, state and plan.
 package remote
 
 import (
-	"sync"
 	"sync/atomic"
 
 	"github.com/reposync/reposync/internal/api"
@@ -23,24 +20,18 @@ type Client struct {
 	iamProject  string // IAM project id, for ServiceStage
 	concurrency int
 	progress    atomic.Pointer[Progress] // counts the reads of Walk and Read; nil: none
-
-	mu      sync.Mutex
-	setting api.ProjectMemberSetting // the project's member setting the walk read
+	// setting is the project's member setting the walk read last (the roles
+	// it syncs, their ids), for the writes and the reads that follow it (a
+	// Reader reads no lookup).
+	setting atomic.Pointer[api.ProjectMemberSetting]
 }
 
-// remember keeps the project's member setting the walk read (the roles it
-// syncs, their ids) for the writes and the reads that follow it (a Reader
-// reads no lookup).
-func (c *Client) remember(setting api.ProjectMemberSetting) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.setting = setting
-}
-
+// memberSetting is the member setting the walk read last; zero before one.
 func (c *Client) memberSetting() api.ProjectMemberSetting {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.setting
+	if s := c.setting.Load(); s != nil {
+		return *s
+	}
+	return api.ProjectMemberSetting{}
 }
 
 // projectRoles are the project roles a member setting lists, by name.

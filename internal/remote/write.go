@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/reposync/reposync/internal/api"
@@ -18,16 +19,14 @@ import (
 type Writer struct {
 	c *Client
 	// secret returns the value of a password environment variable.
-	secret func(name string) (string, bool)
-
-	mu      sync.Mutex
-	created map[string]int64 // group path -> id of groups created by this run
+	secret  func(name string) (string, bool)
+	created sync.Map // group path -> id (int64) of the groups this run created
 }
 
 // NewWriter returns a Writer; secret looks up Git authorization passwords
 // by the environment variable name the spec gives (password_env).
 func (c *Client) NewWriter(secret func(name string) (string, bool)) *Writer {
-	return &Writer{c: c, secret: secret, created: map[string]int64{}}
+	return &Writer{c: c, secret: secret}
 }
 
 // Partial reports per-change failures of one batch write; the changes of
@@ -35,11 +34,7 @@ func (c *Client) NewWriter(secret func(name string) (string, bool)) *Writer {
 type Partial map[plan.Address]error
 
 func (p Partial) Error() string {
-	addrs := make([]plan.Address, 0, len(p))
-	for a := range p {
-		addrs = append(addrs, a)
-	}
-	sort.Slice(addrs, func(i, j int) bool { return addrs[i].Less(addrs[j]) })
+	addrs := slices.SortedFunc(maps.Keys(p), plan.Address.Compare)
 	if len(addrs) == 1 {
 		return fmt.Sprintf("%s: %v", addrs[0], p[addrs[0]])
 	}
@@ -96,24 +91,21 @@ func (w *Writer) Apply(ctx context.Context, op plan.Op, changes []plan.Change) e
 	return fmt.Errorf("internal error: unknown operation %s", op)
 }
 
-// maxWriteAttempts bounds how often a write whose outcome was unknown is
-// checked and sent again.
+// maxWriteAttempts bounds how often a write of unknown outcome is re-read and sent again.
 const maxWriteAttempts = 4
 
 // errStillUnknown marks items whose write outcome stayed unknown after
 // every attempt: they were neither confirmed nor refused.
 var errStillUnknown = errors.New("the outcome stayed unknown after several attempts")
 
-// verify performs a write of items whose outcome may be unknown (the answer
-// was lost, or the service failed with a 500/502/504 while processing it),
-// and never repeats it blindly: after such an outcome it asks pending which
-// of the items have not taken effect yet, and writes only those again. It
-// returns nil when every item took effect, the write's own error when it
-// failed for certain (the items are then all failed), or errStillUnknown
-// with the items that stayed unknown after maxWriteAttempts.
-//
-// It is the one place that decides whether a write took effect; every write
-// that creates, changes or deletes goes through it.
+// verify performs a write of items whose outcome may be unknown
+// (unknownOutcome) and never repeats it blindly: after such an outcome it
+// asks pending which items have not taken effect yet, and writes only those
+// again. It returns nil when every item took effect, the write's own error
+// when it failed for certain (all items failed), or errStillUnknown with
+// the items still unknown after maxWriteAttempts. It is the one place that
+// decides whether a write took effect: every write that creates, changes
+// or deletes goes through it.
 func verify[T any](ctx context.Context, items []T, write func([]T) error, pending func([]T) ([]T, error)) ([]T, error) {
 	for attempt := 1; len(items) > 0; attempt++ {
 		err := write(items)

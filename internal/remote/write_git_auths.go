@@ -44,7 +44,8 @@ func (w *Writer) createGitAuth(ctx context.Context, c plan.Change) error {
 }
 
 // deleteGitAuth deletes an authorization. DeleteAuthorize documents a 500
-// (REFERENCE §11.3): after one, the list is re-read before deleting again.
+// (docs/api-reference.md §11.3): after one, the list is re-read before
+// deleting again.
 func (w *Writer) deleteGitAuth(ctx context.Context, c plan.Change) error {
 	name := c.Target.GitAuth
 	return verifyOne(ctx, "delete Git authorization "+name,
@@ -62,8 +63,7 @@ func (w *Writer) deleteGitAuth(ctx context.Context, c plan.Change) error {
 }
 
 // replaceGitAuth deletes and re-creates an authorization with the current
-// password. The password is checked first: never delete what cannot be
-// re-created.
+// password, checked first: never delete what cannot be re-created.
 func (w *Writer) replaceGitAuth(ctx context.Context, c plan.Change) error {
 	v, err := after[*plan.GitAuthValue](c)
 	if err != nil {

@@ -18,18 +18,10 @@ func (w *Writer) groupID(path string, known int64) (int64, error) {
 	if known != 0 {
 		return known, nil
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if id, ok := w.created[path]; ok {
-		return id, nil
+	if id, ok := w.created.Load(path); ok {
+		return id.(int64), nil
 	}
 	return 0, fmt.Errorf("group %s does not exist yet", path)
-}
-
-func (w *Writer) remember(path string, id int64) {
-	w.mu.Lock()
-	w.created[path] = id
-	w.mu.Unlock()
 }
 
 func (w *Writer) createGroup(ctx context.Context, c plan.Change) error {
@@ -52,14 +44,14 @@ func (w *Writer) createGroup(ctx context.Context, c plan.Change) error {
 		func() error {
 			g, err := w.c.api.CreateGroup(ctx, w.c.project, req)
 			if err == nil {
-				w.remember(t.Group, g.ID)
+				w.created.Store(t.Group, g.ID)
 			}
 			return err
 		},
 		func() (bool, error) {
 			id, found, err := w.findGroup(ctx, parentID, req.Name)
 			if found {
-				w.remember(t.Group, id)
+				w.created.Store(t.Group, id)
 			}
 			return found, err
 		})
@@ -87,12 +79,10 @@ func (w *Writer) findGroup(ctx context.Context, parentID int64, name string) (in
 	return 0, false, nil
 }
 
-// deleteGroup deletes an empty group. Right before DeleteGroup it reads the
-// group again: ShowGroup's counts and a listing that includes archived
-// repositories (the default one leaves them out) must all say empty. The
-// service may delete a group with everything in it (docs/api-assumptions.md
-// A45), so a group holding anything now, whatever the plan saw (a saved
-// plan, someone creating a repository meanwhile), is never deleted.
+// deleteGroup deletes an empty group. The service may delete a group with
+// everything in it (docs/api-assumptions.md A45), so right before
+// DeleteGroup ShowGroup's counts and a listing with archived repositories
+// (the default one leaves them out) must say empty, whatever the plan saw.
 // DeleteGroup only schedules the deletion (202): the step ends when the
 // group is gone, so that its parent, deleted next, is really empty.
 func (w *Writer) deleteGroup(ctx context.Context, c plan.Change) error {

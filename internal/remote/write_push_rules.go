@@ -33,13 +33,12 @@ func (w *Writer) createPushRule(ctx context.Context, c plan.Change) error {
 		})
 }
 
-// updatePushRules updates a repository's changed rules in one call (PUT is
-// idempotent: the api client itself repeats it after a lost answer), then
-// checks the rules the answer returns. Whether BatchUpdate replaces a rule's
-// grants or merges them into the stored ones is undocumented
-// (docs/api-assumptions.md, behaviour batch_update): a rule that kept grants
-// the plan removes is deleted and created again with exactly the planned
-// grants; a rule missing grants the plan adds did not take effect.
+// updatePushRules updates a repository's changed rules in one call (a PUT,
+// which the api client repeats after a lost answer), then checks the rules
+// the answer returns. Whether BatchUpdate replaces a rule's grants or merges
+// them is undocumented (docs/api-assumptions.md, behaviour batch_update): a
+// rule that kept grants the plan removes is deleted and created again with
+// exactly the planned grants; one missing a planned grant did not take effect.
 func (w *Writer) updatePushRules(ctx context.Context, changes []plan.Change) error {
 	repo := changes[0].Target.RepositoryID
 	rules := make([]api.FilePushPermissionUpdate, 0, len(changes))
@@ -97,10 +96,9 @@ func (w *Writer) updatePushRules(ctx context.Context, changes []plan.Change) err
 }
 
 // recreatePushRule deletes a rule (was, as the update left it) and creates
-// it with the planned grants. Between the two calls the path has no rule of
-// its own: the calls are made back to back, and should the service refuse
-// the planned grants, the rule is created again as it was, so that a
-// refusal never leaves the path unrestricted.
+// it with the planned grants, back to back; should the service refuse
+// those, the rule is created again as it was, so that a refusal never
+// leaves the path unrestricted.
 func (w *Writer) recreatePushRule(ctx context.Context, c plan.Change, was api.FilePushPermission, roles map[string]state.LiveRole) error {
 	del := c
 	del.Action, del.After = plan.Delete, nil
@@ -114,38 +112,18 @@ func (w *Writer) recreatePushRule(ctx context.Context, c plan.Change, was api.Fi
 		return nil
 	}
 	back := create
-	back.Target.PushUserIDs, back.Target.PushTeamIDs, back.Target.PushRoleIDs = ruleGrants(was, roles)
+	back.Target.PushUserIDs, back.Target.PushTeamIDs, back.Target.PushRoleIDs = livePushRule(was, roles).GrantIDs()
 	if rerr := w.createPushRule(ctx, back); rerr != nil {
 		return fmt.Errorf("rule %s was deleted but not created again, so the path is unrestricted until the next apply: %w (creating it as it was failed too: %v)", c.Address.Key, err, rerr)
 	}
 	return fmt.Errorf("creating rule %s again with the planned grants failed, so it was created again as it was: %w", c.Address.Key, err)
 }
 
-// ruleGrants are a rule's push grants as the ids a request takes: numeric
-// user ids, integer member-group ids, project role ids (projectRoleID).
-func ruleGrants(r api.FilePushPermission, roles map[string]state.LiveRole) (users, teams []int64, roleIDs []string) {
-	for _, a := range r.Actions {
-		if a.Action != "push" && a.Action != "" {
-			continue
-		}
-		for _, u := range a.Users {
-			users = append(users, u.ID)
-		}
-		for _, tm := range a.UserTeams {
-			teams = append(teams, tm.ID)
-		}
-		for _, ro := range a.Roles {
-			roleIDs = append(roleIDs, projectRoleID(roles, ro))
-		}
-	}
-	return users, teams, roleIDs
-}
-
 // grantDelta compares the grants a rule has with the ones a change wants:
 // extra names what the rule grants beyond them, missing what it lacks ("" =
 // nothing). Roles are compared as project role ids (projectRoleID).
 func grantDelta(t plan.Target, r api.FilePushPermission, roles map[string]state.LiveRole) (extra, missing string) {
-	users, teams, roleIDs := ruleGrants(r, roles)
+	users, teams, roleIDs := livePushRule(r, roles).GrantIDs()
 	ex := slices.Concat(notIn("user", users, t.PushUserIDs), notIn("member group", teams, t.PushTeamIDs),
 		notIn("role", roleIDs, t.PushRoleIDs))
 	mi := slices.Concat(notIn("user", t.PushUserIDs, users), notIn("member group", t.PushTeamIDs, teams),
@@ -185,8 +163,8 @@ func (w *Writer) prunePushRules(ctx context.Context, changes []plan.Change) erro
 		}
 	}
 	if err := w.deletePushRules(ctx, del); err != nil {
-		var p Partial
-		if !errors.As(err, &p) {
+		p, ok := errors.AsType[Partial](err)
+		if !ok {
 			p = failEach(del, err)
 		}
 		maps.Copy(failed, p)

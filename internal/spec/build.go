@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 
@@ -25,19 +24,16 @@ type builder struct {
 	// fragment has none, and lists its claims in order instead.
 	seen  map[claimID]state.Source
 	order []claimed
-	// badPatterns holds the policies with a pattern already reported as
-	// bad, so the checks do not judge them by the patterns that are left.
-	badPatterns map[string]bool
-	// patternDiags holds a fragment's diagnostics about each policy's
-	// patterns, so the merge keeps them only for the definition that wins.
+	// patternDiags holds the diagnostics about each policy's patterns, so
+	// the merge keeps them only for the definition that wins and the checks
+	// do not judge a policy by the patterns that are left.
 	patternDiags map[string]Diagnostics
 	// scopes are the entries of `scopes:` by key, until resolveScopes
 	// gives them their files.
 	scopes map[string]*state.FileScope
-	// A fragment's top-level keys, and whether it has a `groups:` section,
-	// for the checks of its scope (resolveScopes).
-	tops        []topKey
-	listsGroups bool
+	// tops are a fragment's top-level keys, for the checks of its scope
+	// (resolveScopes).
+	tops []topKey
 }
 
 // claimID is a key of a section (key "" for a setting such as project).
@@ -61,7 +57,6 @@ func newBuilder() *builder {
 			// section left out is not managed, so nothing in it is pruned.
 		},
 		seen:         map[claimID]state.Source{},
-		badPatterns:  map[string]bool{},
 		patternDiags: map[string]Diagnostics{},
 		scopes:       map[string]*state.FileScope{},
 	}
@@ -77,7 +72,8 @@ func fragment(doc *document) *builder {
 	return f
 }
 
-// presize makes room for the claims of the fragments about to be merged.
+// presize makes room for the claims of the fragments about to be merged
+// into a new builder.
 func (b *builder) presize(frags []*builder) {
 	n := 0
 	for _, f := range frags {
@@ -85,9 +81,7 @@ func (b *builder) presize(frags []*builder) {
 			n += len(f.order)
 		}
 	}
-	seen := make(map[claimID]state.Source, len(b.seen)+n)
-	maps.Copy(seen, b.seen)
-	b.seen = seen
+	b.seen = make(map[claimID]state.Source, n)
 }
 
 // merge adds a fragment built from the next file, claiming each of its keys.
@@ -123,7 +117,7 @@ func (b *builder) merge(f *builder) {
 			b.d.Policies[k] = f.d.Policies[k]
 			if ds := f.patternDiags[k]; len(ds) > 0 {
 				b.diags = append(b.diags, ds...)
-				b.badPatterns[k] = true
+				b.patternDiags[k] = ds
 			}
 		case "git_auths":
 			b.d.GitAuths[k] = f.d.GitAuths[k]
@@ -260,7 +254,6 @@ func (b *builder) add(doc *document) {
 			if b.d.Groups == nil && isMap {
 				b.d.Groups = map[string]*state.Group{}
 			}
-			b.listsGroups = b.listsGroups || isMap
 			section(b, f, top, "group", b.d.Groups, b.group)
 		case "repositories":
 			section(b, f, top, "repository", b.d.Repositories, b.repository)

@@ -10,8 +10,8 @@ import (
 )
 
 // check runs the semantic checks that need the whole merged spec.
-// badPatterns names the policies with a pattern reported as bad already.
-func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnostics {
+// patternDiags holds the diagnostics of the policies with a bad pattern.
+func check(opts Options, d *state.Desired, patternDiags map[string]Diagnostics) Diagnostics {
 	var ds Diagnostics
 	if n := len(d.Repositories); n > opts.MaxRepositories {
 		ds = append(ds, Diagnostic{Severity: SeverityError, File: firstFile(d),
@@ -24,8 +24,9 @@ func check(opts Options, d *state.Desired, badPatterns map[string]bool) Diagnost
 	ds = append(ds, caseClashes("repository", "repositories", listed, func(p string) state.Source { return d.Repositories[p].Source })...)
 	ds = append(ds, pinClashes(d)...)
 	ds = append(ds, nearPins(d)...)
-	ds = append(ds, policyProblems(d, listed, badPatterns)...)
-	ds = append(ds, conflictsOf(d, nil)...)
+	ds = append(ds, policyProblems(d, listed, patternDiags)...)
+	_, conflicts := expand(d, nil, false)
+	ds = append(ds, conflicts...)
 	if d.Project == "" && len(d.Files) > 0 {
 		ds = append(ds, Diagnostic{Severity: SeverityWarning, File: firstFile(d),
 			Message: "no file sets `project`; plan and apply will need --project or REPOSYNC_PROJECT"})
@@ -139,11 +140,11 @@ func nearPins(d *state.Desired) Diagnostics {
 // effect, and, offline, one that selects none of the listed repositories:
 // that is suspicious, but it may still select live repositories, so it is
 // only a warning.
-func policyProblems(d *state.Desired, listed []string, badPatterns map[string]bool) Diagnostics {
+func policyProblems(d *state.Desired, listed []string, patternDiags map[string]Diagnostics) Diagnostics {
 	var ds Diagnostics
 	for _, name := range slices.Sorted(maps.Keys(d.Policies)) {
 		pol := d.Policies[name]
-		if badPatterns[name] {
+		if len(patternDiags[name]) > 0 {
 			continue // judged by what is left of its patterns, it would draw a misleading error
 		}
 		p := yamlPath{"policies", name}

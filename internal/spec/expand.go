@@ -10,16 +10,13 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Expand applies the policies of d to the given repository paths (at plan
-// time the live repositories; offline the listed ones) and returns the
-// effective access of every repository that is listed or selected by a
-// policy (and not out of scope, settings.unmanaged), keyed by path. A member with two different roles, or a push path
-// with two different rule bodies, coming from two sources is a conflict
-// diagnostic naming both sources; the first source wins in the result.
-// Members, member group attachments and push rules a policy adds name it
-// (Policy); the repository's own name none. A policy of a file with a
-// scope is cut to the scope: it selects no repository outside it (the
-// plan says what that leaves out).
+// Expand applies the policies of d to repoPaths (at plan time the live
+// repositories; offline the listed ones) and returns by path the effective
+// access of every repository listed or selected by a policy and not out of
+// scope (settings.unmanaged). A member with two roles, or a push path with
+// two rule bodies, from two sources is a conflict diagnostic naming both;
+// the first source wins. What a policy adds names it (Policy). A policy of
+// a scoped file selects no repository outside the scope.
 func Expand(d *state.Desired, repoPaths []string) (map[string]*state.EffectiveRepository, Diagnostics) {
 	return expand(d, repoPaths, true)
 }
@@ -59,13 +56,6 @@ func policySelects(pol *state.Policy, scope *state.FileScope, path string) bool 
 	return state.Selects(pol.Patterns, path) && (scope == nil || scope.Selects(path))
 }
 
-// conflictsOf is Expand for its diagnostics alone: it builds no result and
-// copies a repository's lists only when a policy adds to them.
-func conflictsOf(d *state.Desired, repoPaths []string) Diagnostics {
-	_, ds := expand(d, repoPaths, false)
-	return ds
-}
-
 // expandPolicy is a policy with its keys sorted once, not once per path.
 type expandPolicy struct {
 	name    string
@@ -77,6 +67,8 @@ type expandPolicy struct {
 	scope *state.FileScope
 }
 
+// expand is Expand; without build it only finds the conflicts: it builds no
+// result and copies a repository's lists only when a policy adds to them.
 func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state.EffectiveRepository, Diagnostics) {
 	paths := slices.AppendSeq(slices.Clone(repoPaths), maps.Keys(d.Repositories))
 	slices.Sort(paths)

@@ -39,18 +39,16 @@ type ExportOptions struct {
 	ToolVersion string
 }
 
-// ExportFile is one file of an exported spec.
-type ExportFile struct {
-	Name string
-	Data []byte
-}
+// ExportFile is a File of an exported spec: the same type, under the name
+// cli gives it.
+type ExportFile = File
 
 // Export writes the live state as spec files that plan to zero changes:
 // every group, every repository with its direct members (inherited ones are
 // not members of the repository itself), member groups and push rules, and
 // the Git authorizations by name with a password_env to fill in. Output is
 // sorted and deterministic for the same state and options.
-func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
+func Export(live *state.Live, o ExportOptions) ([]File, error) {
 	type bucket struct {
 		groups []string
 		repos  []string
@@ -81,7 +79,7 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 	}
 
 	used := usage{users: map[string]bool{}, groups: map[string]bool{}, roles: map[string]bool{}}
-	var files []ExportFile
+	var files []File
 	body := func(b *bucket, withProject bool) *yaml.Node {
 		withProject = withProject && !o.Entries
 		doc := mapping()
@@ -117,7 +115,7 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, ExportFile{Name: name, Data: data})
+		files = append(files, File{Name: name, Data: data})
 	}
 	// The root file last: only now are the names every file uses known.
 	rootDoc := body(root, true)
@@ -133,7 +131,7 @@ func Export(live *state.Live, o ExportOptions) ([]ExportFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	files = append([]ExportFile{{Name: "reposync.yaml", Data: data}}, files...)
+	files = append([]File{{Name: "reposync.yaml", Data: data}}, files...)
 	return files, nil
 }
 
@@ -238,12 +236,11 @@ func reposNode(live *state.Live, paths []string, used *usage) *yaml.Node {
 	return m
 }
 
-// leftOut is the comment over a file's repositories that names, once, the
-// members its lists leave out and where, so that a member the console shows
-// and the file does not is not taken for data loss: those CodeArts manages
-// (the creator, synced project members) and those whose role has no name in
-// the spec. Members inherited from member groups are not the repository's
-// own (the export's help says so).
+// leftOut is the comment over a file's repositories naming, once, the
+// members its lists leave out and where — those CodeArts manages (the
+// creator, synced project members) and those whose role the spec cannot
+// name — so that one the console shows is not taken for data loss. Members
+// inherited from member groups are not the repository's own.
 func leftOut(live *state.Live, paths []string) string {
 	why := [2]string{"CodeArts manages them and reposync never changes them", "the spec has no name for their role and reposync never changes them"}
 	where := [2]map[string][]string{{}, {}}
@@ -317,47 +314,36 @@ func gitAuthsNode(live *state.Live) *yaml.Node {
 // exported files use, after `project:` in the root file.
 func insertPins(root *yaml.Node, live *state.Live, used *usage) {
 	var pins []*yaml.Node
-	// section adds the pins of names that the live state knows.
-	section := func(key string, names map[string]bool, pin func(name string) *yaml.Node) {
+	// section adds the pins of names that the live state knows: pin fills
+	// a name's pin and says whether it knows the name.
+	section := func(key string, names map[string]bool, pin func(name string, v *yaml.Node) bool) {
 		if len(names) == 0 {
 			return
 		}
 		m := mapping()
 		for _, n := range slices.Sorted(maps.Keys(names)) {
-			if v := pin(n); v != nil {
+			if v := flowMapping(); pin(n, v) {
 				add(m, n, v)
 			}
 		}
 		pins = append(pins, scalar(key, "!!str"), m)
 	}
-	section("users", used.users, func(n string) *yaml.Node {
+	section("users", used.users, func(n string, v *yaml.Node) bool {
 		u, ok := live.Users[n]
-		if !ok {
-			return nil
-		}
-		v := flowMapping()
 		addSet(v, "id", fmt.Sprint(u.ID), "!!int")
 		addSet(v, "iam_id", u.IAMID, "!!str")
-		return v
+		return ok
 	})
-	section("member_groups", used.groups, func(n string) *yaml.Node {
+	section("member_groups", used.groups, func(n string, v *yaml.Node) bool {
 		g, ok := live.MemberGroups[n]
-		if !ok {
-			return nil
-		}
-		v := flowMapping()
 		addSet(v, "id", g.ID, "!!str")
 		addSet(v, "team_id", fmt.Sprint(g.TeamID), "!!int")
-		return v
+		return ok
 	})
-	section("roles", used.roles, func(n string) *yaml.Node {
+	section("roles", used.roles, func(n string, v *yaml.Node) bool {
 		r, ok := live.Roles[n]
-		if !ok {
-			return nil
-		}
-		v := flowMapping()
 		add(v, "id", scalar(r.ID, "!!str"))
-		return v
+		return ok
 	})
 	// After version and project (the first two pairs).
 	at := min(4, len(root.Content))

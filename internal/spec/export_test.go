@@ -56,3 +56,9 @@ repositories:
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// conflictsOf is Expand for its diagnostics alone, as check runs it.
+func conflictsOf(d *state.Desired, repoPaths []string) Diagnostics {
+	_, ds := expand(d, repoPaths, false)
+	return ds
+}

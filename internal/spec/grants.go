@@ -136,8 +136,8 @@ func (b *builder) refs(f string, n *yaml.Node, p yamlPath) []state.Ref {
 // sameEntry reports whether two list entries are equal values, as the
 // schema's uniqueItems compares them.
 func sameEntry(a, b *yaml.Node) bool {
-	ka, okA := entryKey(a)
-	kb, okB := entryKey(b)
+	ka, okA := valueKey(a)
+	kb, okB := valueKey(b)
 	return okA && okB && ka == kb
 }
 

@@ -60,7 +60,7 @@ func patternHint(ptr, v string) string {
 	if strings.HasSuffix(ptr, "/properties/password_env") {
 		return "" // the caller knows the entry and names the variable
 	}
-	if d := schemaDescription(ptr); len(d) <= 80 {
+	if d := strings.TrimSuffix(schemaAt(ptr).Description, "."); d != "" && len(d) <= 80 {
 		return lowerFirst(d)
 	}
 	return "see `reposync schema`"
@@ -166,12 +166,11 @@ var (
 // pathOK reports whether s is a valid group path by the schema's rules.
 func pathOK(s string) bool { return schemaAccepts("/$defs/groupPath", s) }
 
-// repositoryPatternProblem says what is wrong with a policy's repository
-// glob, in one line, with the corrected pattern for the usual slips (a
-// leading or trailing `/`, `//`, `***`, `**` inside a segment). It covers both
-// the schema's pattern and state.ParsePattern, and the schema and the
-// builder both report it, so a bad pattern gets one diagnostic (Sort drops
-// the exact duplicate) instead of two. It returns "" for a good pattern.
+// repositoryPatternProblem says in one line what is wrong with a policy's
+// repository glob, with the corrected pattern for the usual slips (a
+// leading or trailing `/`, `//`, `***`, `**` inside a segment); "" for a
+// good one. It covers the schema's pattern and state.ParsePattern, so the
+// schema and the builder report the same diagnostic, which Sort keeps once.
 func repositoryPatternProblem(text string) string {
 	_, perr := state.ParsePattern(text)
 	if perr == nil && repositoryPatternOK(text) {
@@ -286,14 +285,12 @@ func schemaAccepts(ptr, s string) bool {
 	return def != nil && new(quickRun).validScalar(def, s) // one value: no results to remember
 }
 
-// passwordEnvFor is the environment variable reposync proposes for a Git
-// authorization's password: GIT_AUTH_, the entry's name in upper case with
-// every run of other characters as `_`, then _PASSWORD (`gh-ci` →
-// GIT_AUTH_GH_CI_PASSWORD). It is derived from the name rather than the
-// repo_type because names are unique in a spec, so two github entries never
-// share a variable, and the prefix keeps it clear of variables CI systems set
-// (CI, GITHUB_…). Export writes the same name, so a hint and an exported spec
-// agree.
+// passwordEnvFor is the environment variable proposed for a Git
+// authorization's password: the entry's name upper-cased, every run of
+// other characters as `_`, between GIT_AUTH_ and _PASSWORD (`gh-ci` →
+// GIT_AUTH_GH_CI_PASSWORD). Names, unlike repo_types, are unique in a spec,
+// and the prefix keeps clear of variables CI systems set (CI, GITHUB_…).
+// Export writes the same name, so a hint and an exported spec agree.
 func passwordEnvFor(name string) string {
 	return "GIT_AUTH_" + strings.Trim(envUnsafe.ReplaceAllString(strings.ToUpper(name), "_"), "_") + "_PASSWORD"
 }

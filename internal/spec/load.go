@@ -1,9 +1,8 @@
 // Package spec loads reposync spec files: it finds every *.yaml/*.yml file
 // below the given paths, decodes them strictly, validates them against the
 // embedded JSON Schema, merges them, runs the semantic checks, and reports
-// every problem at once as a diagnostic with file:line:column. It also
-// expands policies into effective repository access. It imports only state
-// and schema.
+// every problem at once with file:line:column. It also expands policies
+// into effective repository access. It imports only state and schema.
 package spec
 
 import (
@@ -35,10 +34,9 @@ type Options struct {
 // A Cache keeps what each file builds, by its name, its path below the
 // spec root and its content: the spec at the base of --changed-since is
 // mostly the spec now, so its load parses only the files the change
-// touched. Loads that share a Cache share the entries of the files they
-// share (the fragment merge copies pointers, and nothing changes a loaded
-// entry); a scope, which the merge completes, is copied first. Safe for
-// concurrent use.
+// touched. Loads sharing a Cache share those entries (the merge copies
+// pointers and changes no loaded entry; a scope, which it completes, is
+// copied first). Safe for concurrent use.
 type Cache struct {
 	mu    sync.Mutex
 	files map[[sha256.Size]byte]built
@@ -194,7 +192,7 @@ func loadSources(opts Options, srcs []source) (*state.Desired, Diagnostics) {
 	b.resolveScopes(srcs, frags)
 	diags = append(diags, b.diags...)
 	b.d.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
-	diags = append(diags, check(opts, b.d, b.badPatterns)...)
+	diags = append(diags, check(opts, b.d, b.patternDiags)...)
 	if Empty(b.d) && len(srcs) > 0 && !diags.HasErrors() {
 		// Valid, but almost certainly not what was meant (the wrong
 		// directory, or files not saved yet): say so rather than "valid".

@@ -17,15 +17,13 @@ type File struct {
 	Data []byte
 }
 
-// LoadFiles is LoadWith over files held in memory rather than a directory
-// tree: the spec as it was at another Git revision, read from `git archive`
-// without writing it to disk (which, for a spec of hundreds of files, can
-// cost more than loading it). roots play the part of LoadWith's paths, in
-// the files' name space: a root that names a file loads it if it is a YAML
-// file; any other root loads every *.yaml and *.yml file below it that is
-// neither hidden nor in a hidden directory, as LoadWith's walk does. The
-// limits of opts apply, and the result — the desired state, the digest and
-// every diagnostic — is the one LoadWith gives for the same files on disk.
+// LoadFiles is LoadWith over files held in memory: the spec at another Git
+// revision, read from `git archive` without writing it to disk (which, for
+// hundreds of files, can cost more than the load). roots play the part of
+// LoadWith's paths in the files' name space: a root naming a file loads it
+// if it is a YAML file; any other loads every *.yaml and *.yml file below
+// it outside hidden directories, as the walk does. Within opts' limits, the
+// result (state, digest, diagnostics) is LoadWith's for the files on disk.
 func LoadFiles(opts Options, files []File, roots ...string) (*state.Desired, Diagnostics) {
 	if len(roots) == 0 {
 		roots = []string{"."}
@@ -77,10 +75,5 @@ roots:
 // hiddenPath reports whether a slash-separated path below a root is hidden
 // or lies in a hidden directory (a segment starting with a dot).
 func hiddenPath(rel string) bool {
-	for _, seg := range strings.Split(rel, "/") {
-		if strings.HasPrefix(seg, ".") {
-			return true
-		}
-	}
-	return false
+	return strings.HasPrefix(rel, ".") || strings.Contains(rel, "/.")
 }

@@ -24,14 +24,13 @@ var yamlFloat = regexp.MustCompile(`^([-+]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?
 // underscores removed).
 var integerSyntax = regexp.MustCompile(`^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[1-9][0-9]*|0)$`)
 
-// yamlNumber returns the exact value of a scalar that YAML 1.2 reads as a
-// number, as a json.Number for the schema validator, and whether it is a
-// whole number. It is exact where yaml.v3 is not: yaml.v3 reads a float
-// through float64, so 1e-400 becomes 0, and it reads a number that does not
-// fit 64 bits (1e309, 0x1_0000_0000_0000_0000) as a string, which the
-// schema would then report as "got a string". Quoted, tagged-as-string and
-// block scalars are never numbers; neither are .inf and .nan, which JSON
-// cannot hold.
+// yamlNumber returns the exact value of a scalar YAML 1.2 reads as a
+// number, as a json.Number for the schema validator, and whether it is
+// whole. yaml.v3 is not exact: it reads a float through float64 (1e-400
+// becomes 0), and a number beyond 64 bits (1e309, 0x1_0000_0000_0000_0000)
+// as a string, which the schema would report as "got a string". Quoted,
+// !!str and block scalars are never numbers; nor are .inf and .nan, which
+// JSON cannot hold.
 func yamlNumber(n *yaml.Node) (num json.Number, whole, ok bool) {
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return "", false, false

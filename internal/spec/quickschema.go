@@ -15,21 +15,18 @@ import (
 )
 
 // The quick check answers one question — does this document satisfy the
-// schema? — straight from the YAML node tree, without building the JSON
-// value the validator library needs and without the library's bookkeeping
-// for error reports. On the 10 000-repository benchmark the library was a
-// third of the load time and most of its garbage; almost every document is
-// valid, so the library now runs only when the quick check says no, to
-// produce the messages (see validateSchema).
+// schema? — straight from the YAML node tree, without the JSON value and
+// the error bookkeeping of the validator library, which were a third of a
+// 10 000-repository load and most of its garbage. Almost every document is
+// valid, so the library runs only when the quick check says no, for the
+// messages (see validateSchema).
 //
 // It interprets the schema as the library compiled it, for exactly the
-// keywords the embedded schema uses. It must never accept what the library
-// rejects, so it is conservative: a keyword it does not interpret makes
-// quickValidator fail (every document then goes to the library;
-// TestQuickSchemaCompiles catches that), and an instance it is not sure
-// about (such as a list of mappings that must be unique) is "no", which only
-// costs the library's slower answer.
-// TestQuickSchemaAgreesWithLibrary and FuzzQuickSchema compare the two.
+// keywords the embedded schema uses, and must never accept what the library
+// rejects: a keyword it does not interpret makes quickValidator fail
+// (TestQuickSchemaCompiles), and an instance it is unsure of is "no", which
+// only costs the library's slower answer. TestQuickSchemaAgreesWithLibrary
+// and FuzzQuickSchema compare the two.
 
 // quickValidator returns the schema as the library compiled it, once the
 // quick check has made sure it interprets every keyword in it, or an error
@@ -101,11 +98,9 @@ func validDocument(s *jsonschema.Schema, root *yaml.Node) bool {
 	return (&quickRun{matched: map[patternInput]bool{}}).valid(s, root, 0)
 }
 
-// valid reports whether the value of n (as jsonValue would build it:
-// aliases followed, scalars resolved by scalarValue) satisfies s. It assumes
-// a tree without duplicate or merge keys (the caller runs it only when the
-// parser found no structural problem). depth bounds the recursion, as the
-// converter does.
+// valid reports whether the value of n (as jsonValue builds it) satisfies
+// s, on a tree the converter found clean: no duplicate or merge keys.
+// depth bounds the recursion.
 func (r *quickRun) valid(s *jsonschema.Schema, n *yaml.Node, depth int) bool {
 	if depth > 10_000 {
 		return false
@@ -176,11 +171,7 @@ func (r *quickRun) validObject(s *jsonschema.Schema, n *yaml.Node, depth int) bo
 // mappingValue returns the value of key in a mapping node, or nil.
 func mappingValue(n *yaml.Node, key string) *yaml.Node {
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if k.Kind == yaml.AliasNode && k.Alias != nil {
-			k = k.Alias
-		}
-		if k.Kind == yaml.ScalarNode && k.Value == key {
+		if k := deref(n.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
 			return n.Content[i+1]
 		}
 	}
@@ -188,7 +179,7 @@ func mappingValue(n *yaml.Node, key string) *yaml.Node {
 }
 
 func (r *quickRun) validArray(s *jsonschema.Schema, n *yaml.Node, depth int) bool {
-	if len(n.Content) < s.MinItems || s.UniqueItems && !uniqueStrings(n.Content) {
+	if len(n.Content) < s.MinItems || s.UniqueItems && !unique(n.Content) {
 		return false
 	}
 	if s.Items2020 != nil {
@@ -201,13 +192,13 @@ func (r *quickRun) validArray(s *jsonschema.Schema, n *yaml.Node, depth int) boo
 	return true
 }
 
-// uniqueStrings reports whether items are all different strings or
-// mappings of scalars (the long forms of grants); anything else is left to
-// the library.
-func uniqueStrings(items []*yaml.Node) bool {
+// unique reports whether items are all different values, as the library
+// compares them; an item with a scalar its tag does not fit is left to the
+// library.
+func unique(items []*yaml.Node) bool {
 	keys := make([]string, len(items))
 	for i, it := range items {
-		k, ok := entryKey(it)
+		k, ok := valueKey(it)
 		if !ok {
 			return false
 		}
@@ -215,41 +206,6 @@ func uniqueStrings(items []*yaml.Node) bool {
 	}
 	slices.Sort(keys)
 	return len(slices.Compact(keys)) == len(items)
-}
-
-// entryKey renders a list entry that is a string or a mapping of scalars
-// so that entries the library holds equal render the same: mappings by
-// their keys and values, numbers by value. ok is false for any other entry.
-func entryKey(n *yaml.Node) (string, bool) {
-	switch n = deref(n); {
-	case n == nil:
-		return "", false
-	case n.Kind == yaml.MappingNode:
-		return mappingKey(n)
-	}
-	s, ok := str(n)
-	return "s" + s, ok
-}
-
-// mappingKey renders a mapping whose values are all scalars so that two
-// mappings the library holds equal render the same; ok is false for any
-// other mapping.
-func mappingKey(n *yaml.Node) (string, bool) {
-	m := make(map[string]string, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), deref(n.Content[i+1])
-		if k == nil || v == nil || k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
-			return "", false
-		}
-		sv, ok := scalarValue(v)
-		c, canon := canonical(sv)
-		if !ok || !canon {
-			return "", false
-		}
-		m[k.Value] = c
-	}
-	b, err := json.Marshal(m) // keys in order
-	return "m" + string(b), err == nil
 }
 
 func (r *quickRun) validScalar(s *jsonschema.Schema, v any) bool {

@@ -2,14 +2,13 @@ package spec
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"math/big"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -92,7 +91,7 @@ func validateSchema(doc *document) Diagnostics {
 	if _, err := quickValidator(); doc.clean && err == nil && validDocument(sch, doc.root) {
 		return nil
 	}
-	err = sch.Validate(documentValue(doc))
+	err = sch.Validate(jsonValue(doc.root))
 	var ve *jsonschema.ValidationError
 	if err == nil {
 		return nil
@@ -161,7 +160,8 @@ func anyOfTypes(ptr string) []string {
 
 // describe renders one schema failure as diagnostics in the user's terms.
 func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
-	kwPath := schemaFragment(ve.AbsoluteKeywordLocation)
+	abs := ve.AbsoluteKeywordLocation
+	kwPath := abs[strings.IndexByte(abs, '#')+1:] // the JSON pointer into the schema
 	keyword := kwPath[strings.LastIndex(kwPath, "/")+1:]
 	parent := strings.TrimSuffix(kwPath, "/"+keyword)
 	keyNode, node, p := locate(doc.root, ve.InstanceLocation)
@@ -180,7 +180,7 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		// A failure inside propertyNames is about a key, not a value.
 		return at(onKey, p, keyProblem(keyword, parent, lastKey(p)))
 	case keyword == "required":
-		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
+		obj, _ := jsonValue(node).(map[string]any)
 		var names []string
 		for _, name := range schemaAt(parent).Required {
 			if _, ok := obj[name]; !ok {
@@ -199,26 +199,22 @@ func describe(doc *document, ve *jsonschema.ValidationError) Diagnostics {
 		// in its own sub-schema, not here).
 		var ds Diagnostics
 		allowed := schemaPropertyNames(parent)
-		obj, _ := valueAt(documentValue(doc), ve.InstanceLocation).(map[string]any)
-		for _, name := range slices.Sorted(maps.Keys(obj)) {
-			if slices.Contains(allowed, name) || len(p) == 0 && name == "scope" {
+		es := entries(node)
+		slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.key, b.key) })
+		for _, e := range es {
+			if slices.Contains(allowed, e.key) || len(p) == 0 && e.key == "scope" {
 				continue // a top-level scope: the builder says where it goes (movedScope)
 			}
-			kn, _, kp := locate(doc.root, ve.InstanceLocation+"/"+escapePointer(name))
-			if kn == nil {
-				kn = node
-			}
-			ds = append(ds, at(kn, kp, unknownKeyMessage(name, allowed, parent, p))...)
+			ds = append(ds, at(e.keyN, p.key(e.key), unknownKeyMessage(e.key, allowed, parent, p))...)
 		}
 		return ds
 	case keyword == "uniqueItems":
 		// The validator reports the first item equal to an earlier one.
-		list, _ := valueAt(documentValue(doc), ve.InstanceLocation).([]any)
-		i, j, ok := firstRepeat(list)
-		if !ok {
+		i, j, ok := firstRepeat(node.Content)
+		if node.Kind != yaml.SequenceNode || !ok {
 			return at(node, p, "entries must be unique")
 		}
-		_, second, sp := locate(doc.root, ve.InstanceLocation+"/"+strconv.Itoa(j))
+		second, sp := deref(node.Content[j]), p.index(j)
 		label := scalarText(second)
 		if second != nil && second.Kind == yaml.MappingNode {
 			if name := mappingValue(second, "name"); name != nil && name.Kind == yaml.ScalarNode {
@@ -342,21 +338,6 @@ func unknownKeyMessage(name string, allowed []string, schemaPtr string, p yamlPa
 	return msg
 }
 
-// schemaFragment returns the JSON pointer part of an absolute keyword location.
-func schemaFragment(abs string) string {
-	if _, ptr, ok := strings.Cut(abs, "#"); ok {
-		return ptr
-	}
-	return abs
-}
-
-func schemaDescription(ptr string) string {
-	if d := schemaAt(ptr).Description; d != "" {
-		return strings.TrimSuffix(d, ".")
-	}
-	return "see `reposync schema`"
-}
-
 // badPatternMessage is the one diagnostic message for a bad policy glob.
 func badPatternMessage(text string) string {
 	return fmt.Sprintf("bad repository pattern `%s`: %s", clip(text), repositoryPatternProblem(text))
@@ -385,64 +366,18 @@ func schemaPropertyNames(ptr string) []string {
 	return slices.Sorted(maps.Keys(schemaAt(ptr).Properties))
 }
 
-// valueAt finds the value at a JSON pointer (as the validator reports it)
-// in the JSON value the validator saw, or nil.
-func valueAt(v any, pointer string) any {
-	if pointer == "" || pointer == "/" {
-		return v
-	}
-	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
-		tok = unescapePointerToken(tok)
-		switch c := v.(type) {
-		case map[string]any:
-			v = c[tok]
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil
-			}
-			v = c[i]
-		default:
-			return nil
-		}
-	}
-	return v
-}
-
-// firstRepeat finds the first item of list equal to an earlier one, as the
+// firstRepeat finds the first item equal to an earlier one, as the
 // validator's uniqueItems does: the earlier index i and the repeat j.
-func firstRepeat(list []any) (i, j int, ok bool) {
+func firstRepeat(items []*yaml.Node) (i, j int, ok bool) {
 	first := map[string]int{}
-	for j, item := range list {
-		k, ok := canonical(item)
-		if !ok {
-			continue
-		}
+	for j, it := range items {
+		k, _ := valueKey(it) // the library compares what jsonValue built
 		if i, dup := first[k]; dup {
 			return i, j, true
 		}
 		first[k] = j
 	}
 	return 0, 0, false
-}
-
-// canonical renders a JSON value so that values the validator holds equal
-// render the same: numbers compare by value (1, 1.0 and 1e0 are equal).
-func canonical(v any) (string, bool) {
-	switch x := v.(type) {
-	case json.Number:
-		if r, ok := new(big.Rat).SetString(string(x)); ok {
-			return "n" + r.RatString(), true
-		}
-	case string:
-		return "s" + x, true
-	}
-	b, err := json.Marshal(v) // maps marshal with sorted keys
-	return "j" + string(b), err == nil
-}
-
-func escapePointer(s string) string {
-	return url.PathEscape(strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1"))
 }
 
 func scalarText(n *yaml.Node) string {
@@ -461,10 +396,7 @@ func scalarText(n *yaml.Node) string {
 }
 
 func jsonTypeName(n *yaml.Node) string {
-	for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	if n == nil {
+	if n = deref(n); n == nil {
 		return "nothing"
 	}
 	switch n.Kind {

@@ -50,7 +50,7 @@ func TestDescribeReadsNoMessageText(t *testing.T) {
 			continue
 		}
 		var ve *jsonschema.ValidationError
-		if !errors.As(sch.Validate(documentValue(doc)), &ve) {
+		if !errors.As(sch.Validate(jsonValue(doc.root)), &ve) {
 			continue
 		}
 		failures++

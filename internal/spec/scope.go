@@ -12,14 +12,13 @@ import (
 )
 
 // Delegated ownership: a file without a scope grants scopes to other files
-// under `scopes:`, keyed by each file's path relative to the spec root,
-// saying which repositories the file owns, the highest role it may grant
-// and who reviews it. A scope never lives in the file it limits: the team
-// that owns a file could widen its own scope there. Each file is built on
-// its own and the scopes are known only once every file is merged, so the
-// checks run then (resolveScopes), on each scoped file's fragment, and
-// every breach is an error at the offending key or role that names the
-// scope and where it is declared.
+// under `scopes:`, keyed by their path below the spec root: which
+// repositories each owns, the highest role it may grant and who reviews
+// it. A scope never lives in the file it limits, whose team could widen it
+// there. The scopes are known only once every file is merged, so the
+// checks run then (resolveScopes) on each scoped file's fragment, and every
+// breach is an error at the offending key or role naming the scope and
+// where it is declared.
 
 // unscopedOnly are the top-level keys that belong to files without a
 // scope: they act on the whole project, which no team owns — and
@@ -119,12 +118,11 @@ func movedScope(f, rel string, e entry) Diagnostic {
 			"which the default owner reviews, as `"+strings.TrimSpace(string(text))+"`, and remove this block")
 }
 
-// resolveScopes gives each scope of `scopes:` its file — the spec file
-// whose path below its root is the scope's key — and checks what the
-// scopes ask: every key names exactly one file, no two scopes can reach
-// one repository, and every scoped file stays inside its scope (on frags,
-// the files' own fragments, by index of srcs; nil for a file that holds no
-// document). It sets Desired.Scopes and GroupsScopedOnly.
+// resolveScopes gives each scope of `scopes:` its file, the one whose path
+// below its root is the key, and checks that every key names one file, no
+// two scopes can reach one repository, and every scoped file stays inside
+// its scope (frags are the files' fragments by index of srcs, nil for a
+// file without a document). It sets Desired.Scopes and GroupsScopedOnly.
 func (b *builder) resolveScopes(srcs []source, frags []*builder) {
 	byRel := map[string][]int{}
 	lower := map[string][]string{} // lower-cased key -> the files' keys
@@ -200,13 +198,13 @@ func (b *builder) resolveScopes(srcs []source, frags []*builder) {
 		if f == nil {
 			continue
 		}
-		sc := b.d.Scopes[s.name]
+		sc, lists := b.d.Scopes[s.name], f.d.Groups != nil // a fragment's Groups: it has a `groups:` mapping
 		if sc != nil {
 			b.diags = append(b.diags, f.checkScope(sc)...)
-			sc.ListsGroups = f.listsGroups
+			sc.ListsGroups = lists
 		}
-		scoped = scoped || sc != nil && f.listsGroups
-		unscoped = unscoped || sc == nil && f.listsGroups
+		scoped = scoped || sc != nil && lists
+		unscoped = unscoped || sc == nil && lists
 	}
 	b.d.GroupsScopedOnly = scoped && !unscoped
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/url"
 	"slices"
 	"strconv"
@@ -18,24 +19,13 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// document is one parsed spec file: its YAML node tree (for positions and for
-// building the state) and, only when the schema validator library has to
-// look at it, the same content as a JSON-compatible value.
+// document is one parsed spec file: its YAML node tree, for positions and
+// for building the state.
 type document struct {
 	file  string
 	rel   string     // the file's path below its spec root (source.rel)
 	root  *yaml.Node // the top-level mapping
 	clean bool       // no duplicate or merge keys, no odd keys: the quick schema check applies
-	value any        // built by documentValue
-}
-
-// documentValue returns the document as the JSON-compatible value the
-// schema validator library takes, building it on first use.
-func documentValue(doc *document) any {
-	if doc.value == nil {
-		doc.value = jsonValue(doc.root)
-	}
-	return doc.value
 }
 
 // jsonValue is the value of n as the schema validator takes it: aliases
@@ -64,6 +54,49 @@ func jsonValue(n *yaml.Node) any {
 		return v
 	}
 	return nil
+}
+
+// valueKey renders the value of n as jsonValue builds it, so that values
+// the schema library holds equal render the same: numbers by their exact
+// value (1, 1.0 and 1e0 are equal), mappings whatever the order of their
+// keys. ok is false when n holds a scalar its tag does not fit.
+func valueKey(n *yaml.Node) (string, bool) {
+	switch n = deref(n); {
+	case n == nil:
+		return "null", false
+	case n.Kind == yaml.SequenceNode:
+		keys, ok := make([]string, len(n.Content)), true
+		for i, it := range n.Content {
+			var itemOK bool
+			keys[i], itemOK = valueKey(it)
+			ok = ok && itemOK
+		}
+		b, _ := json.Marshal(keys)
+		return "l" + string(b), ok
+	case n.Kind == yaml.MappingNode:
+		es, ok := entries(n), true
+		keys := make(map[string]string, len(es))
+		for _, e := range es {
+			var valueOK bool
+			keys[e.key], valueOK = valueKey(e.value)
+			ok = ok && valueOK
+		}
+		b, _ := json.Marshal(keys) // in key order
+		return "m" + string(b), ok
+	case n.Kind != yaml.ScalarNode:
+		return "null", false
+	}
+	kind, text, b, ok := readScalar(n)
+	switch kind {
+	case stringValue:
+		return "s" + text, ok
+	case numberValue:
+		r, _ := new(big.Rat).SetString(text) // yamlNumber's digits always read
+		return "n" + r.RatString(), ok
+	case boolValue:
+		return strconv.FormatBool(b), ok
+	}
+	return "null", ok
 }
 
 // parseDocument parses one file defensively: invalid UTF-8, parser failures,
@@ -118,7 +151,7 @@ func parseDocument(opts Options, src source) (*document, Diagnostics) {
 	// clean and valid, and then the schema check reads the nodes directly.
 	c := newConverter(opts, src.name, top)
 	c.convert(top, 0)
-	if c.exhausted || c.tooDeep {
+	if c.stopped {
 		return nil, c.diags
 	}
 	return &document{file: src.name, rel: src.rel, root: top, clean: len(c.diags) == 0}, c.diags
@@ -151,11 +184,10 @@ func countNodes(n *yaml.Node, depth int) int {
 // leave out, aliases that expand too far, nesting too deep, tags, and
 // characters a reviewer cannot see.
 type converter struct {
-	file      string
-	budget    int // nodes left to visit, aliases expanded
-	maxDep    int
-	exhausted bool
-	tooDeep   bool
+	file    string
+	budget  int // nodes left to visit, aliases expanded
+	maxDep  int
+	stopped bool // by the budget or the depth: the rest goes unchecked
 	// shared counts the anchored nodes and aliases being visited: only a
 	// mapping inside one can be reached twice, and only those are
 	// remembered in checked.
@@ -186,17 +218,17 @@ func (c *converter) path() yamlPath { return slices.Clone(c.stack) }
 // convert checks n. The YAML path lives on a stack and is only copied when
 // a diagnostic needs it, so a clean tree costs no paths.
 func (c *converter) convert(n *yaml.Node, depth int) {
-	if c.exhausted || c.tooDeep {
+	if c.stopped {
 		return
 	}
 	c.budget--
 	if c.budget < 0 {
-		c.exhausted = true
+		c.stopped = true
 		c.errAt(n, c.path(), "YAML aliases expand to too many values (an alias bomb?); write the values out or use fewer aliases")
 		return
 	}
 	if depth > c.maxDep {
-		c.tooDeep = true
+		c.stopped = true
 		p := c.path()
 		if len(p) > 4 {
 			p = append(p[:4], "…")
@@ -252,10 +284,7 @@ func (c *converter) convertMapping(n *yaml.Node, depth int) {
 		first = make(map[string]*yaml.Node, len(n.Content)/2)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if k.Kind == yaml.AliasNode && k.Alias != nil {
-			k = k.Alias
-		}
+		k, v := deref(n.Content[i]), n.Content[i+1]
 		if k.ShortTag() == "!!merge" {
 			if check {
 				c.errAt(k, c.path(), "YAML merge keys (`<<`) are not supported; write the entries out (aliases of whole values are fine)")
@@ -404,11 +433,7 @@ func describeInvisible(r rune) string {
 // index i with the same key, or nil.
 func earlierKey(n *yaml.Node, i int, key string) *yaml.Node {
 	for j := 0; j < i; j += 2 {
-		k := n.Content[j]
-		if k.Kind == yaml.AliasNode && k.Alias != nil {
-			k = k.Alias
-		}
-		if k.Kind == yaml.ScalarNode && k.Value == key && k.ShortTag() != "!!merge" {
+		if k := deref(n.Content[j]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key && k.ShortTag() != "!!merge" {
 			return k
 		}
 	}
@@ -427,12 +452,10 @@ const (
 
 // readScalar is the one reading of a scalar: the schema checks what it
 // returns (scalarValue) and the builder takes strings through str, so no
-// value can pass the one and be dropped by the other. It resolves the
-// scalar the way YAML 1.2 does (yaml.v3), except that numbers are exact
-// (see yamlNumber), so the schema sees integers exactly and numbers too
-// large for 64 bits as numbers; text is a string's text or a number's
-// digits. A plain date (`2027-01-31`) or `<<` as a value is its text. ok is
-// false for a value its explicit tag does not fit (`!!int abc`) and for a
+// value can pass the one and be dropped by the other. It resolves YAML 1.2
+// as yaml.v3 does, but numbers are exact (yamlNumber); text is a string's
+// text or a number's digits, and a plain date or a `<<` value is its text.
+// ok is false for a value its explicit tag does not fit (`!!int abc`) or a
 // tag outside YAML's core schema (coreTag): errors the converter reports.
 func readScalar(n *yaml.Node) (kind valueKind, text string, b, ok bool) {
 	explicit := n.Style&yaml.TaggedStyle != 0
@@ -518,23 +541,14 @@ func locate(root *yaml.Node, pointer string) (key, val *yaml.Node, p yamlPath) {
 	}
 	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
 		tok = unescapePointerToken(tok)
-		for val.Kind == yaml.AliasNode && val.Alias != nil {
-			val = val.Alias
-		}
-		switch val.Kind {
+		switch val = deref(val); val.Kind {
 		case yaml.MappingNode:
-			found := false
-			for i := 0; i+1 < len(val.Content); i += 2 {
-				if val.Content[i].Value == tok {
-					key, val = val.Content[i], val.Content[i+1]
-					p = p.key(tok)
-					found = true
-					break
-				}
-			}
-			if !found {
+			es := entries(val)
+			i := slices.IndexFunc(es, func(e entry) bool { return e.key == tok })
+			if i < 0 {
 				return key, val, p
 			}
+			key, val, p = es[i].keyN, es[i].value, p.key(tok)
 		case yaml.SequenceNode:
 			i, err := strconv.Atoi(tok)
 			if err != nil || i < 0 || i >= len(val.Content) {
@@ -546,8 +560,5 @@ func locate(root *yaml.Node, pointer string) (key, val *yaml.Node, p yamlPath) {
 			return key, val, p
 		}
 	}
-	for val.Kind == yaml.AliasNode && val.Alias != nil {
-		val = val.Alias
-	}
-	return key, val, p
+	return key, deref(val), p
 }

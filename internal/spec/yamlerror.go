@@ -34,15 +34,13 @@ const (
 	yamlParserError  = 4
 )
 
-// yamlFailureOf reads the position of the syntax error a yaml.v3 Decoder has
-// just returned. yaml.v3's error text only says "line N", and N is the line
-// where the enclosing block or flow starts (counted from 0 for parser
-// errors), not where the problem is, and it has no column. The parser does
-// record the exact position, in unexported fields that yaml.v3 (archived,
-// pinned in go.mod) never exposes, so this reads them, read-only, through
+// yamlFailureOf reads the position of the syntax error a yaml.v3 Decoder
+// has just returned. Its error text says only "line N", the line where the
+// enclosing block or flow starts (from 0 for parser errors), and no column;
+// the parser records the exact position in unexported fields that yaml.v3
+// (archived, pinned in go.mod) never exposes, so this reads them through
 // reflect. If a future yaml.v3 moves them, ok is false and the caller falls
-// back to the error text; TestYAMLSyntaxErrorPositions then fails, so such an
-// upgrade cannot go unnoticed.
+// back to the text, and TestYAMLSyntaxErrorPositions fails.
 func yamlFailureOf(dec *yaml.Decoder, data []byte) (f yamlFailure, ok bool) {
 	defer func() {
 		if recover() != nil { // a field moved, or of an unexpected kind

@@ -144,8 +144,7 @@ type Policy struct {
 }
 
 // GitAuth is a ServiceStage Git password authorization. PasswordEnv names the
-// environment variable that holds the password; the password itself is never
-// part of the state.
+// environment variable that holds the password, which is never in the state.
 type GitAuth struct {
 	Name        string
 	RepoType    string

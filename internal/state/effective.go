@@ -1,11 +1,10 @@
 package state
 
-// EffectiveRepository is one repository's desired access after the policies
-// that select it have been applied on top of what the repository itself lists.
-//
-// Each field's Authoritative flag is true only when the repository itself
-// lists that field under `repositories:`; only those lists are complete and
-// may be pruned. Policies only add entries (docs/spec.md, `policies`).
+// EffectiveRepository is one repository's desired access: what it lists
+// itself, with the policies that select it applied on top. A field's
+// Authoritative flag is true only when the repository itself lists the field
+// under `repositories:`: only such a list is complete and may be pruned, as
+// policies only add entries (docs/spec.md, `policies`).
 type EffectiveRepository struct {
 	Path string
 	// Listed is true when the repository appears under `repositories:`.

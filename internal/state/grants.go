@@ -6,10 +6,9 @@ import (
 )
 
 // DatedGrant is a grant of the spec with an end date (`expires`): the
-// object that makes it, the list that holds it, and whom it grants.
-// Desired.DatedGrants is the one walker of them: `validate` reports them
-// (spec.Expiries), and a plan lists those ending soon on the objects it met
-// them on (Plan.Expiring).
+// object that makes it, the list that holds it, and whom it grants, as
+// Desired.DatedGrants walks them for `validate` (spec.Expiries) and plans
+// (Plan.Expiring).
 type DatedGrant struct {
 	// Section is where the spec lists the object that makes the grant —
 	// groups, repositories or policies — and Object its path or name.
@@ -26,9 +25,8 @@ type DatedGrant struct {
 }
 
 // DatedGrants walks the grants of d that have an end date: its groups',
-// repositories' and policies' in turn, by path or name, and in each object
-// its members, member groups and push rules (each rule's users, member
-// groups and roles).
+// repositories' and policies' in turn, by path or name, each object's
+// members, member groups and push rules' users, member groups and roles.
 func (d *Desired) DatedGrants() []DatedGrant {
 	var out []DatedGrant
 	add := func(g DatedGrant) {

@@ -3,9 +3,8 @@ package state
 import "cmp"
 
 // Live is the world as the cloud has it, read by remote and diffed by plan.
-// Names are resolved: members, member groups and push-rule entries carry both
-// the name a spec would use and the ids the API uses, so plan can compare by
-// id (renames are not drift) and report by name.
+// Members, member groups and push-rule entries carry both their names and
+// ids, so plan compares by id (renames are not drift) and reports by name.
 type Live struct {
 	// Project is the CodeArts project UUID that was read.
 	Project string
@@ -23,8 +22,8 @@ type Live struct {
 	// and pruning is off), so plan can tell "none" from "not looked at".
 	GitAuths map[string]*LiveGitAuth
 
-	// Warnings are things the read noticed that a person should know
-	// (a full_path that disagrees with the tree, say); plans show them.
+	// Warnings are what the read noticed a person should know (a full_path
+	// that disagrees with the tree, say); plans show them.
 	Warnings []string
 
 	// Fingerprints maps the address of every object read to a digest of what
@@ -105,14 +104,12 @@ type LiveMember struct {
 	// removed or demoted, and are not drift when a spec leaves them out.
 	Managed string
 
-	// Where inherited access comes from, as names: the member group
-	// (ViaMemberGroup) and the repository group it is attached to
-	// (ViaGroup; "" when attached to the repository itself). Via says the
-	// same in words. ProjectRole is the member's CodeArts project role
-	// ("" when not a project member) and RoleID the role id the service
-	// reports; file push rules grant push to project roles, so
-	// `reposync access` matches them. None of these is compared or
-	// fingerprinted: Via and Managed already say what a plan needs.
+	// ViaMemberGroup and ViaGroup name the member group inherited access
+	// comes through and the group it is attached to ("" for the repository
+	// itself); ProjectRole ("" for no project member) and RoleID are the
+	// member's project role and the id the service reports, which `reposync
+	// access` matches with push rules' roles. None is compared or
+	// fingerprinted: Via and Managed say what a plan needs.
 	ViaMemberGroup string `json:"-"`
 	ViaGroup       string `json:"-"`
 	ProjectRole    string `json:"-"`
@@ -134,6 +131,21 @@ type LivePushRule struct {
 	Users        []LiveUser
 	MemberGroups []LiveMemberGroup
 	Roles        []LiveRole
+}
+
+// GrantIDs are the rule's grants as the ids a write takes: numeric user
+// ids, integer member-group ids, project role ids, in the rule's order.
+func (r LivePushRule) GrantIDs() (users, teams []int64, roles []string) {
+	for _, u := range r.Users {
+		users = append(users, u.ID)
+	}
+	for _, m := range r.MemberGroups {
+		teams = append(teams, m.TeamID)
+	}
+	for _, ro := range r.Roles {
+		roles = append(roles, ro.ID)
+	}
+	return users, teams, roles
 }
 
 // LiveGitAuth is a ServiceStage Git authorization as read (never its secret).

@@ -4,12 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 )
 
 // Pattern is one repository glob of a policy, already checked for syntax.
-//
 // Paths are matched segment by segment: `*`, `?` and `[...]` work within one
 // segment (path.Match rules), `**` as a whole segment matches any number of
 // segments — at the end of a pattern at least one, so `payments/**` selects
@@ -94,41 +92,47 @@ func matchSegs(pat, name []string) bool {
 	return ok[0]
 }
 
-// Reaches reports whether the pattern could match a path below group (a
-// path of one or more groups): whether a walk of the tree that looks for
-// its matches must list the group. It ignores negation, so it may say yes
-// where every match would be excluded (the walk then lists a little more
-// than needed), never no where a match exists.
+// Reaches reports whether the pattern could match a path below group:
+// whether a walk of the tree looking for its matches must list the group.
+// Negation is ignored, so it may say yes where every match is excluded (the
+// walk lists a little more), never no where a match exists.
 func (p Pattern) Reaches(group string) bool {
 	if len(p.segs) == 0 {
 		return false
 	}
 	g := strings.Split(group, "/")
-	memo := map[[2]int]bool{}
-	var reach func(i, j int) bool
-	reach = func(i, j int) bool {
-		key := [2]int{i, j}
-		if v, ok := memo[key]; ok {
-			return v
-		}
-		var v bool
+	return memoize(func(reach func(i, j int) bool, i, j int) bool {
 		switch {
 		case j == len(g):
 			// The group is consumed; whatever is left of the pattern can
 			// match one or more segments more.
-			v = i < len(p.segs)
+			return i < len(p.segs)
 		case i == len(p.segs):
-			v = false
+			return false
 		case p.segs[i] == "**":
-			v = i == len(p.segs)-1 || reach(i+1, j) || reach(i, j+1)
-		default:
-			m, _ := path.Match(p.segs[i], g[j])
-			v = m && reach(i+1, j+1)
+			return i == len(p.segs)-1 || reach(i+1, j) || reach(i, j+1)
 		}
-		memo[key] = v
+		m, _ := path.Match(p.segs[i], g[j])
+		return m && reach(i+1, j+1)
+	})(0, 0)
+}
+
+// memoize makes f, which recurses through its first argument over two
+// segment indexes, remember what it answered: without it, several `**`
+// would make the comparisons below exponential.
+func memoize(f func(rec func(i, j int) bool, i, j int) bool) func(i, j int) bool {
+	memo := map[[2]int]bool{}
+	var rec func(i, j int) bool
+	rec = func(i, j int) bool {
+		key := [2]int{i, j}
+		v, ok := memo[key]
+		if !ok {
+			v = f(rec, i, j)
+			memo[key] = v
+		}
 		return v
 	}
-	return reach(0, 0)
+	return rec
 }
 
 // Selects reports whether a list of patterns selects the repository: it must
@@ -147,42 +151,30 @@ func Selects(patterns []Pattern, repoPath string) bool {
 	return hit
 }
 
-// Within reports whether every path p can match, q matches too (negation
-// ignored on both sides). It compares the patterns segment by segment and
-// is conservative: where it cannot tell, it says no, so a caller that
-// checks delegation with it is strict, never lax. `payments/api/**` is
-// within `payments/**` and `payments/*`-style classes within `*`; `*/api`
-// is not within `payments/*`.
+// Within reports whether q matches every path p can match (negation
+// ignored), segment by segment; where it cannot tell it says no, so the
+// delegation checked with it is strict, never lax. `payments/api/**` is
+// within `payments/**`, `[ab]*` within `*`; `*/api` is not within `payments/*`.
 func (p Pattern) Within(q Pattern) bool {
 	if len(p.segs) == 0 || len(q.segs) == 0 {
 		return false
 	}
-	memo := map[[2]int]bool{}
-	var within func(i, j int) bool // q.segs[i:] contains p.segs[j:]
-	within = func(i, j int) bool {
-		key := [2]int{i, j}
-		if v, ok := memo[key]; ok {
-			return v
-		}
-		var v bool
+	// within(i, j): q.segs[i:] contains p.segs[j:].
+	return memoize(func(within func(i, j int) bool, i, j int) bool {
 		switch {
 		case i == len(q.segs):
-			v = j == len(p.segs)
+			return j == len(p.segs)
 		case q.segs[i] == "**" && i == len(q.segs)-1:
 			// At least one more segment: any non-empty rest of p consumes
 			// one (a literal segment, or its own trailing `**`).
-			v = j < len(p.segs)
+			return j < len(p.segs)
 		case q.segs[i] == "**":
-			v = within(i+1, j) || j < len(p.segs) && within(i, j+1)
+			return within(i+1, j) || j < len(p.segs) && within(i, j+1)
 		case j == len(p.segs) || p.segs[j] == "**":
-			v = false
-		default:
-			v = segWithin(p.segs[j], q.segs[i]) && within(i+1, j+1)
+			return false
 		}
-		memo[key] = v
-		return v
-	}
-	return within(0, 0)
+		return segWithin(p.segs[j], q.segs[i]) && within(i+1, j+1)
+	})(0, 0)
 }
 
 // segWithin reports whether every name glob a matches, glob b matches.
@@ -204,30 +196,19 @@ func (p Pattern) Overlaps(q Pattern) bool {
 	if len(p.segs) == 0 || len(q.segs) == 0 {
 		return false
 	}
-	memo := map[[2]int]bool{}
-	var ov func(i, j int) bool
-	ov = func(i, j int) bool {
-		key := [2]int{i, j}
-		if v, ok := memo[key]; ok {
-			return v
-		}
-		var v bool
+	return memoize(func(ov func(i, j int) bool, i, j int) bool {
 		switch {
 		case i == len(p.segs) && j == len(q.segs):
-			v = true
+			return true
 		case i < len(p.segs) && p.segs[i] == "**":
-			v = ov(i+1, j) || j < len(q.segs) && ov(i, j+1)
+			return ov(i+1, j) || j < len(q.segs) && ov(i, j+1)
 		case j < len(q.segs) && q.segs[j] == "**":
-			v = ov(i, j+1) || i < len(p.segs) && ov(i+1, j)
+			return ov(i, j+1) || i < len(p.segs) && ov(i+1, j)
 		case i == len(p.segs) || j == len(q.segs):
-			v = false
-		default:
-			v = segOverlaps(p.segs[i], q.segs[j]) && ov(i+1, j+1)
+			return false
 		}
-		memo[key] = v
-		return v
-	}
-	return ov(0, 0)
+		return segOverlaps(p.segs[i], q.segs[j]) && ov(i+1, j+1)
+	})(0, 0)
 }
 
 // segOverlaps reports whether two name globs could match one name.
@@ -255,23 +236,10 @@ func (p Pattern) Covers(group string) bool {
 	if n == 0 || p.segs[n-1] != "**" {
 		return false
 	}
-	if n == 1 {
-		return true
-	}
-	prefix := p.segs[:n-1]
-	if slices.Contains(prefix, "**") {
-		// A `**` inside the prefix may match any number of segments;
-		// try every parent of the group.
-		for g := group; g != ""; g = ParentPath(g) {
-			if matchSegs(prefix, strings.Split(g, "/")) {
-				return true
-			}
+	for g := group; g != ""; g = ParentPath(g) {
+		if matchSegs(p.segs[:n-1], strings.Split(g, "/")) {
+			return true
 		}
-		return false
 	}
-	segs := strings.Split(group, "/")
-	if len(segs) < len(prefix) {
-		return false
-	}
-	return matchSegs(prefix, segs[:len(prefix)])
+	return n == 1 // `**` alone
 }

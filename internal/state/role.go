@@ -46,11 +46,10 @@ func RoleForLevel(level int) (Role, error) {
 	return "", fmt.Errorf("unknown repository access level %d (want 20, 30 or 40)", level)
 }
 
-// RoleForName maps a role name the service reports (v4 repository role
-// names, project role names synced into repositories) to a Role, when the
-// name is one of those documented or observed (docs/api-assumptions.md);
-// ok is false for any other name, which callers must treat as unknown,
-// never guess.
+// RoleForName maps a role name the service reports (a v4 repository role,
+// a project role synced into repositories) to a Role when the name is one
+// documented or observed (docs/api-assumptions.md); ok is false for any
+// other, which callers treat as unknown, never guess.
 func RoleForName(name string) (Role, bool) {
 	switch strings.ToLower(strings.TrimSpace(name)) {
 	case "viewer", "reporter", "guest", "read-only member", "readonly member":

@@ -26,10 +26,9 @@ type FileScope struct {
 	ListsGroups bool
 }
 
-// ManagesGroup reports whether d manages the live group at path when the
-// spec does not list it: whether it is drift (and deleted with pruning).
-// Every group is, when a file without a scope has a `groups:` section;
-// otherwise those inside the scope of a file that lists groups.
+// ManagesGroup reports whether an unlisted live group at path is drift (and
+// deleted with pruning): every one is when a file without a scope has a
+// `groups:` section, else those inside the scope of a file that has one.
 func (d *Desired) ManagesGroup(path string) bool {
 	if d.Groups == nil {
 		return false
@@ -48,14 +47,13 @@ func (d *Desired) ManagesGroup(path string) bool {
 // Selects reports whether a repository is inside the scope.
 func (s *FileScope) Selects(repoPath string) bool { return Selects(s.Patterns, repoPath) }
 
-// HoldsGroup reports whether a group is inside the scope: whether every
-// repository it can ever hold is, since what is granted on a group reaches
-// all of them. A positive pattern must cover the group (Pattern.Covers)
-// and no `!` pattern may reach below it.
+// HoldsGroup reports whether a group is inside the scope: every repository
+// it can ever hold must be, since what is granted on a group reaches them all.
 func (s *FileScope) HoldsGroup(group string) bool { return holdsGroup(s.Patterns, group) }
 
 // holdsGroup reports whether patterns select every repository group can
-// ever hold: a positive pattern covers it and no `!` pattern reaches below.
+// ever hold: a positive pattern covers it (Pattern.Covers) and no `!`
+// pattern reaches below it.
 func holdsGroup(patterns []Pattern, group string) bool {
 	covered := false
 	for _, p := range patterns {
@@ -69,11 +67,10 @@ func holdsGroup(patterns []Pattern, group string) bool {
 	return covered
 }
 
-// HoldsPattern reports whether every repository the policy pattern p can
-// select (a positive pattern; own lists the policy's `!` patterns, which
-// narrow it) is inside the scope: p lies within a positive pattern of the
-// scope, and whatever a `!` pattern of the scope excludes from p, one of
-// the policy's own `!` patterns excludes too. Conservative: a pattern it
+// HoldsPattern reports whether every repository the positive policy
+// pattern p selects, narrowed by the policy's own `!` patterns, is inside
+// the scope: p is within a positive pattern of the scope, and whatever a
+// `!` pattern of the scope cuts from p, one of own cuts too. A pattern it
 // cannot prove inside is outside.
 func (s *FileScope) HoldsPattern(p Pattern, own []Pattern) bool {
 	if !slices.ContainsFunc(s.Patterns, func(q Pattern) bool { return !q.Negate && p.Within(q) }) {
@@ -91,10 +88,9 @@ func (s *FileScope) HoldsPattern(p Pattern, own []Pattern) bool {
 // can match.
 func excludes(n, x Pattern) bool { return n.Negate && x.Within(n) }
 
-// Overlap finds a repository path both scopes could select: a positive
-// pattern of each that overlap (Pattern.Overlaps), unless a `!` pattern of
-// either scope excludes all of one of them. Conservative: where it cannot
-// tell, it says they overlap.
+// Overlap finds a positive pattern of each scope that overlap
+// (Pattern.Overlaps), unless a `!` pattern of either excludes all of one of
+// them; where it cannot tell, it says they overlap.
 func (s *FileScope) Overlap(o *FileScope) (p, q Pattern, ok bool) {
 	for _, p := range s.Patterns {
 		for _, q := range o.Patterns {
@@ -125,10 +121,9 @@ func (s *FileScope) Describe() string {
 	return fmt.Sprintf("scope %s, max_role `%s`, declared at %s", strings.Join(pats, ", "), s.MaxRole, s.Source.Position())
 }
 
-// ProjectRoleRank is the repository role a project role named in a push
-// rule ranks as, for a scope's max_role: the role of the same name
-// (RoleForName, with `-` and `_` read as spaces), and RoleAdmin for any
-// other or custom role, whose reach reposync cannot tell.
+// ProjectRoleRank is the repository role a push rule's project role ranks
+// as for a scope's max_role: the one of the same name (RoleForName, `-` and
+// `_` read as spaces), else RoleAdmin, as a custom role's reach is unknown.
 func ProjectRoleRank(name string) Role {
 	n := strings.NewReplacer("-", " ", "_", " ").Replace(name)
 	if r, ok := RoleForName(n); ok {

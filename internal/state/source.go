@@ -15,14 +15,10 @@ func (s Source) IsZero() bool { return s.File == "" && s.Line == 0 }
 
 // String renders s as "file:line", the form plans show; empty for the zero Source.
 func (s Source) String() string {
-	switch {
-	case s.IsZero():
-		return ""
-	case s.Line == 0:
+	if s.Line == 0 {
 		return s.File
-	default:
-		return fmt.Sprintf("%s:%d", s.File, s.Line)
 	}
+	return fmt.Sprintf("%s:%d", s.File, s.Line)
 }
 
 // Position renders s as "file:line:column", the form diagnostics use.

@@ -7,19 +7,13 @@ import (
 )
 
 // Suggest returns the candidate that s is most likely a typo of, or "" when
-// no candidate is close enough to be worth a "did you mean". It is the one
-// "did you mean" of reposync: unknown keys and enum values in the spec, names
-// that are near misses of pinned names, and live names at plan time.
-//
-// The rules, in order:
-//   - a candidate equal to s ignoring letter case wins ("Members" → "members");
-//   - otherwise the candidate at the smallest edit distance wins, ties going
-//     to the earlier candidate. Distance is counted in characters, ignoring
-//     case, with insertions, deletions, substitutions and swaps of two
-//     adjacent characters costing one each; singular and plural forms of a
-//     word ("repository", "repositories") are one edit apart;
-//   - one edit is always close enough; two edits only when s has at least
-//     four characters (so "ab" never suggests "xy").
+// none is close enough: the one "did you mean" of reposync (unknown keys and
+// enum values, near misses of pinned names, live names at plan time). A
+// candidate equal to s but for case wins ("Members" → "members"); else the
+// nearest by edit distance in characters, case ignored, ties to the earlier
+// (an insertion, deletion, substitution or swap of two neighbours costs one;
+// "repository" and "repositories" are one apart), within one edit, or two
+// when s has four characters or more (so "ab" never suggests "xy").
 func Suggest(s string, candidates []string) string {
 	for _, c := range candidates {
 		if strings.EqualFold(s, c) {
@@ -76,9 +70,6 @@ func DidYouMean(s string, candidates []string) string {
 // is larger than limit. Only a band of width 2*limit+1 around the diagonal is
 // computed, so comparing long strings with a small limit stays cheap.
 func editDistance(a, b []rune, limit int) int {
-	if limit < 0 {
-		return 0
-	}
 	if d := len(a) - len(b); d > limit || -d > limit {
 		return limit + 1
 	}
