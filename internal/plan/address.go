@@ -3,6 +3,7 @@ package plan
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -162,9 +163,7 @@ func ParseAddress(s string) (Address, error) {
 		return bad("expected object[name]")
 	}
 	a := Address{Object: Object(obj)}
-	switch a.Object {
-	case ObjectGroup, ObjectRepository, ObjectGitAuth:
-	default:
+	if !slices.Contains([]Object{ObjectGroup, ObjectRepository, ObjectGitAuth}, a.Object) {
 		return bad("unknown object kind " + obj)
 	}
 	name, rest, ok := strings.Cut(rest, "]")
@@ -184,10 +183,7 @@ func ParseAddress(s string) (Address, error) {
 		return bad("expected .entry[key]")
 	}
 	a.Entry, a.Key = Entry(kind), key[:len(key)-1]
-	switch {
-	case a.Entry == EntryMemberGroup && (a.Object == ObjectGroup || a.Object == ObjectRepository):
-	case (a.Entry == EntryMember || a.Entry == EntryPushRule) && a.Object == ObjectRepository:
-	default:
+	if _, ok := kindOf(a); !ok || a.Entry == "" {
 		return bad(fmt.Sprintf("%s has no %s entries", a.Object, kind))
 	}
 	return a, nil

@@ -8,12 +8,10 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Delegated ownership in the plan: every change asked for by a scoped
-// file names that file (Change.Scope) and, below admin, its max_role
-// (Change.ScopeMaxRole), so that Check refuses a plan in which the file
-// takes away a live grant it could not have made; and a policy of such a
-// file that matches live repositories outside the scope — which
-// spec.Expand leaves out — says so in a plan warning.
+// Delegated ownership in the plan (docs/spec.md, scopes): a scoped file's
+// changes name it and its max_role, so that Check refuses a plan in which
+// the file takes away a live grant it could not have made; what its
+// policies match outside the scope, which spec.Expand leaves out, is warned.
 
 // markScopes sets Change.Scope and ScopeMaxRole on every change whose
 // source is a file with a scope (a withdrawn grant's are its file's at the
@@ -101,12 +99,11 @@ func policyCuts(p *Plan, d *state.Desired, live *state.Live, opts Options) {
 			continue
 		}
 		sort.Strings(outside)
-		shown := outside[:min(len(outside), cutShown)]
-		more := ""
+		list := strings.Join(outside[:min(len(outside), cutShown)], ", ")
 		if len(outside) > cutShown {
-			more = fmt.Sprintf(" and %d more", len(outside)-cutShown)
+			list += fmt.Sprintf(" and %d more", len(outside)-cutShown)
 		}
-		p.Warnings = append(p.Warnings, fmt.Sprintf("policy %s (%s) matches %s outside the scope of its file, left out: %s%s",
-			name, pol.Source, state.Count(len(outside), "live repository"), strings.Join(shown, ", "), more))
+		p.Warnings = append(p.Warnings, fmt.Sprintf("policy %s (%s) matches %s outside the scope of its file, left out: %s",
+			name, pol.Source, state.Count(len(outside), "live repository"), list))
 	}
 }

@@ -32,10 +32,9 @@ type Options struct {
 	// must be compiled.
 	Scope       *Scope
 	ToolVersion string
-	// Today is the day the plan is made for (UTC). A grant whose
-	// `expires` is before Today has expired and counts as absent from the
-	// spec (expiry.go). The zero Date expires nothing and lists no
-	// upcoming expiries. Diff never reads a clock: callers pass the day.
+	// Today is the day the plan is made for (UTC; Diff never reads a
+	// clock): a grant whose `expires` is before it counts as absent from
+	// the spec (expiry.go). The zero Date expires nothing, lists nothing.
 	Today state.Date
 	// Withdrawn are the grants the change under review takes out of the
 	// spec (Withdrawals, or WithdrawalsOf a saved plan): removed without
@@ -60,9 +59,8 @@ func Diff(d *state.Desired, eff map[string]*state.EffectiveRepository, live *sta
 		Live:          maps.Clone(live.Fingerprints),
 	}
 	r := newResolver(d, live)
-	x := newExpiry(d, r, opts)
-	var problems []Problem
-	problems = append(problems, diffGroups(p, d, eff, live, r, x, opts)...)
+	x := &expiry{today: opts.Today, d: d, r: r, met: map[string][]Address{}}
+	problems := diffGroups(p, d, eff, live, r, x, opts)
 	for _, path := range keys(eff) {
 		if opts.Scope.Repo(path) {
 			problems = append(problems, diffRepository(p, eff[path], live, r, x, opts)...)
@@ -131,17 +129,14 @@ func creatingParents(d *state.Desired, live *state.Live, scope *Scope) map[strin
 // created.
 func createGroup(p *Plan, d *state.Desired, g *state.Group, live *state.Live, r *resolver, x *expiry) *Problem {
 	parent := state.ParentPath(g.Path)
+	lp, livep := live.Groups[parent]
+	if _, listed := d.Groups[parent]; parent != "" && !livep && !listed {
+		return &Problem{Source: g.Source, Address: GroupAddress(g.Path),
+			Message: fmt.Sprintf("parent group `%s` is neither listed under `groups:` nor exists in the project", parent)}
+	}
 	var parentID int64
-	if parent != "" {
-		lp, livep := live.Groups[parent]
-		_, listed := d.Groups[parent]
-		if !livep && !listed {
-			return &Problem{Source: g.Source, Address: GroupAddress(g.Path),
-				Message: fmt.Sprintf("parent group `%s` is neither listed under `groups:` nor exists in the project", parent)}
-		}
-		if livep {
-			parentID = lp.ID
-		}
+	if livep {
+		parentID = lp.ID
 	}
 	vis := cmp.Or(g.Visibility, "private") // safer than the API's default of public
 	p.Changes = append(p.Changes, Change{
@@ -150,7 +145,7 @@ func createGroup(p *Plan, d *state.Desired, g *state.Group, live *state.Live, r 
 		Source: g.Source.String(),
 		Target: Target{Group: g.Path, ParentGroup: parent, ParentGroupID: parentID},
 	})
-	attachments{path: g.Path, group: true, target: Target{Group: g.Path}}.diff(p, g.MemberGroups, nil, r, x, false)
+	attachments{path: g.Path, target: Target{Group: g.Path}}.diff(p, g.MemberGroups, nil, r, x, false)
 	return nil
 }
 
@@ -177,18 +172,16 @@ func diffGroup(p *Plan, g *state.Group, lg *state.LiveGroup, r *resolver, x *exp
 		})
 	}
 	if g.MemberGroups != nil {
-		a := attachments{path: g.Path, group: true, target: Target{Group: g.Path, GroupID: lg.ID}, source: g.Source, complete: true}
+		a := attachments{path: g.Path, target: Target{Group: g.Path, GroupID: lg.ID}, source: g.Source, complete: true}
 		a.diff(p, g.MemberGroups, lg.MemberGroups, r, x, prune)
 	}
 }
 
 // unlistedGroups plans the live groups the spec does not list (and
-// manages: when only scoped files list groups, those inside their scopes).
-// The ones that hold a listed group or a managed repository are needed
-// where they are: not drift. The others are drift, and with --prune
-// --allow-delete-groups deleted when empty; a group that still holds
-// repositories (archived ones included) is never deleted, which needs a
-// person.
+// manages: when only scoped files list groups, those inside their scopes)
+// nor needs (neededGroups): drift, and with --prune --allow-delete-groups
+// deleted when empty; a group that still holds repositories (archived ones
+// included) is never deleted, which needs a person.
 func unlistedGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveRepository, live *state.Live, opts Options) {
 	needed := neededGroups(d, eff, live)
 	repoCount, archived := reposPerGroup(live)
@@ -221,23 +214,22 @@ func unlistedGroups(p *Plan, d *state.Desired, eff map[string]*state.EffectiveRe
 // attachments is a list of member groups the spec attaches to a group or
 // a repository, as Diff compares it with the live attachments.
 type attachments struct {
-	path   string // the group's or repository's
-	group  bool
+	path string // the group's or repository's
+	// e is the repository, whose policies an expired attachment falls back
+	// on; nil for a group.
+	e      *state.EffectiveRepository
 	target Target       // its ids
 	source state.Source // its own, the source of removing what it does not list
 	// complete is set when the list is its own: live attachments it does
 	// not list are drift.
 	complete bool
-	// policy is the attachment of a member group by a policy that still
-	// holds, which an expired one falls back on; nil for a group.
-	policy func(name string) (state.Ref, bool)
 }
 
 // diff plans the attachments of refs that attached (the live names) lacks,
 // and for a complete list what to do with the live ones it does not want.
 func (a attachments) diff(p *Plan, refs []state.Ref, attached []string, r *resolver, x *expiry, prune bool) {
 	kind, address, detach := KindMemberGroup, MemberGroupAddress, detachRepository
-	if a.group {
+	if a.e == nil {
 		kind, address, detach = KindGroupMemberGroup, GroupMemberGroupAddress, detachGroup
 	}
 	want := map[string]bool{}
@@ -246,8 +238,8 @@ func (a attachments) diff(p *Plan, refs []state.Ref, attached []string, r *resol
 		at := address(a.path, ref.Name)
 		if x.check(kind, "member group "+ref.Name, ref.Grant, ref.Source, at) {
 			alt, ok := state.Ref{}, false
-			if a.policy != nil {
-				alt, ok = a.policy(ref.Name)
+			if a.e != nil {
+				alt, ok = x.policyRef(a.e, ref.Name, func(p *state.Policy) []state.Ref { return p.MemberGroups })
 			}
 			if !ok {
 				if ref.Policy == "" { // the owner's own: its list is complete
@@ -324,10 +316,7 @@ func diffRepository(p *Plan, e *state.EffectiveRepository, live *state.Live, r *
 		rd.members()
 	}
 	if e.MemberGroups != nil {
-		policy := func(name string) (state.Ref, bool) {
-			return x.policyRef(e, name, func(p *state.Policy) []state.Ref { return p.MemberGroups })
-		}
-		a := attachments{path: e.Path, target: rd.target, source: e.Source, complete: e.MemberGroupsAuthoritative, policy: policy}
+		a := attachments{path: e.Path, e: e, target: rd.target, source: e.Source, complete: e.MemberGroupsAuthoritative}
 		a.diff(p, e.MemberGroups, lr.MemberGroups, r, x, opts.Prune)
 	}
 	if e.PushRules != nil {
@@ -476,30 +465,21 @@ func (rd *repoDiff) unlistedMembers(want byUser[bool], expired byUser[state.Memb
 func (rd *repoDiff) pushRules() {
 	e, p := rd.e, rd.p
 	for _, path := range keys(e.PushRules) {
-		lrule, found := rd.lr.PushRules[path]
-		var livePtr *state.LivePushRule
-		if found {
-			livePtr = &lrule
-		}
-		rule, removed := rd.x.rule(e, path, e.PushRules[path], livePtr)
-		want, t, ok := resolveRule(rule, rd.r)
+		rule, removed := rd.x.rule(e, rd.lr, path)
+		want, t, ok := resolveRule(rule, rd.r, rd.target)
 		if !ok {
 			continue
 		}
-		t.Repository, t.RepositoryID, t.RepositoryUUID = rd.target.Repository, rd.target.RepositoryID, rd.target.RepositoryUUID
-		ra := PushRuleAddress(e.Path, path)
-		if !found {
-			p.Changes = append(p.Changes, Change{Address: ra, Kind: KindPushRule, Action: Create,
-				After: want, Source: rule.Source.String(), Target: t})
+		lrule, found := rd.lr.PushRules[path]
+		if found && sameGrants(t, lrule) {
 			continue
 		}
-		if sameGrants(t, lrule) {
-			continue
+		c := Change{Address: PushRuleAddress(e.Path, path), Kind: KindPushRule, Action: Create,
+			After: want, Source: rule.Source.String(), Target: t}
+		if found {
+			c.Action, c.Before, c.Target.PushRuleID = Update, liveRuleValue(lrule), lrule.ID
 		}
-		t.PushRuleID = lrule.ID
-		c := Change{Address: ra, Kind: KindPushRule, Action: Update,
-			Before: liveRuleValue(lrule), After: want, Source: rule.Source.String(), Target: t}
-		if len(removed) > 0 {
+		if len(removed) > 0 { // only of a live rule
 			c.Expired, c.Reason = removed, expiredReason(removed)
 		}
 		p.Changes = append(p.Changes, c)
@@ -533,10 +513,10 @@ func liveMemberValue(lm state.LiveMember) *MemberValue {
 	return v
 }
 
-// resolveRule resolves a desired rule's names; the value shows live names.
-func resolveRule(rule state.PushRule, r *resolver) (*PushRuleValue, Target, bool) {
+// resolveRule resolves a desired rule's names into t, the repository's
+// target; the value shows live names.
+func resolveRule(rule state.PushRule, r *resolver, t Target) (*PushRuleValue, Target, bool) {
 	var v PushRuleValue
-	var t Target
 	var users, groups, roles bool
 	v.Users, t.PushUserIDs, users = resolveRefs(rule.Users, func(ref state.Ref) (int64, bool) {
 		u, ok := r.user(ref.Name, ref.Source)
@@ -615,15 +595,14 @@ func liveRuleValue(l state.LivePushRule) *PushRuleValue {
 // String renders a rule value the way spec YAML would write it.
 func (v *PushRuleValue) String() string {
 	var parts []string
-	if len(v.Users) > 0 {
-		parts = append(parts, "users: ["+strings.Join(v.Users, ", ")+"]")
+	add := func(name string, list []string) {
+		if len(list) > 0 {
+			parts = append(parts, name+": ["+strings.Join(list, ", ")+"]")
+		}
 	}
-	if len(v.MemberGroups) > 0 {
-		parts = append(parts, "member_groups: ["+strings.Join(v.MemberGroups, ", ")+"]")
-	}
-	if len(v.Roles) > 0 {
-		parts = append(parts, "roles: ["+strings.Join(v.Roles, ", ")+"]")
-	}
+	add("users", v.Users)
+	add("member_groups", v.MemberGroups)
+	add("roles", v.Roles)
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
@@ -635,23 +614,21 @@ func diffGitAuths(p *Plan, d *state.Desired, live *state.Live, opts Options) []P
 		return []Problem{{Message: "internal error: Git authorizations were not read"}}
 	}
 	for _, name := range keys(d.GitAuths) {
-		a := d.GitAuths[name]
-		addr := GitAuthAddress(name)
-		after := &GitAuthValue{RepoType: a.RepoType, User: a.User, PasswordEnv: a.PasswordEnv}
-		t := Target{GitAuth: name}
-		la := live.GitAuths[name]
+		a, la := d.GitAuths[name], live.GitAuths[name]
+		c := Change{Address: GitAuthAddress(name), Kind: KindGitAuth, Action: Create,
+			After: &GitAuthValue{RepoType: a.RepoType, User: a.User, PasswordEnv: a.PasswordEnv}, Source: a.Source.String(), Target: Target{GitAuth: name}}
 		switch {
 		case la == nil:
-			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGitAuth, Action: Create, After: after, Source: a.Source.String(), Target: t})
 		case opts.RotateSecrets:
-			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGitAuth, Action: Replace,
-				Before: &GitAuthValue{RepoType: la.RepoType, User: la.User}, After: after, Source: a.Source.String(), Target: t,
-				Reason: "--rotate-secrets: delete and re-create with the current password"})
+			c.Action, c.Before = Replace, &GitAuthValue{RepoType: la.RepoType, User: la.User}
+			c.Reason = "--rotate-secrets: delete and re-create with the current password"
 		case la.RepoType != a.RepoType || la.User != a.User:
-			p.Changes = append(p.Changes, Change{Address: addr, Kind: KindGitAuth, Action: Manual,
-				Before: &GitAuthValue{RepoType: la.RepoType, User: la.User}, After: after, Source: a.Source.String(), Target: t,
-				Reason: "an authorization can only be changed by deleting and re-creating it with its password; run with --rotate-secrets"})
+			c.Action, c.Before = Manual, &GitAuthValue{RepoType: la.RepoType, User: la.User}
+			c.Reason = "an authorization can only be changed by deleting and re-creating it with its password; run with --rotate-secrets"
+		default:
+			continue
 		}
+		p.Changes = append(p.Changes, c)
 	}
 	for _, name := range keys(live.GitAuths) {
 		if _, ok := d.GitAuths[name]; ok {

@@ -9,27 +9,19 @@ import (
 	"github.com/reposync/reposync/internal/state"
 )
 
-// Expiring grants (docs/plan-json.md, "Expired grants"): a grant whose
-// `expires` date has passed counts as absent from the spec. Diff is told
-// the day (Options.Today) and never reads a clock.
-//
-//   - On a complete list (the repository, or group, lists the field
-//     itself) an expired grant that is still live is taken away: a member
-//     is deleted, a push rule is updated without the grant — without
-//     --prune, since the spec asked for it, but within max_deletes and
-//     min_admins (Check) — and a member group, which the API cannot
-//     detach, is a manual change.
-//   - Granted by a policy, it is no longer added, and never removed:
-//     policies never remove. In a policy's push rule an expired grant that
-//     is live stays; one that is not is not added.
-//   - Another source that still grants the same (a policy selecting the
-//     repository) keeps the grant.
-//
-// Grants that still hold but end within ExpiringWithin days are listed in
-// Plan.Expiring.
+// Expiring grants (docs/plan-json.md, "Expired grants"): from the day
+// after its `expires` date a grant counts as absent from the spec. On a
+// complete list (the repository, or group, lists the field itself) a live
+// one is taken away without --prune, since the spec asked for it, but
+// within max_deletes and min_admins (Check); a member group, which the API
+// cannot detach, by a manual change. A policy's is no longer added, and
+// never removed; another source that still grants the same (a policy
+// selecting the repository) keeps it. Diff is told the day (Options.Today)
+// and never reads a clock. Grants ending within ExpiringWithin days are
+// listed in Plan.Expiring.
 
-// ExpiringWithin is how many days ahead Plan.Expiring looks (README: plans
-// show the grants ending within 14 days).
+// ExpiringWithin is how many days ahead Plan.Expiring looks (docs/spec.md:
+// plans list the grants that end within 14 days).
 const ExpiringWithin = 14
 
 // ExpiredGrant is a grant of the spec whose end date has passed.
@@ -92,10 +84,6 @@ type expiry struct {
 	r     *resolver
 
 	met map[string][]Address // by metKey
-}
-
-func newExpiry(d *state.Desired, r *resolver, opts Options) *expiry {
-	return &expiry{today: opts.Today, d: d, r: r, met: map[string][]Address{}}
 }
 
 // metKey identifies a grant of the spec as Diff and the walker of dated
@@ -182,13 +170,11 @@ func grantKind(g state.DatedGrant) Kind {
 // holds, if any (an expired repository or policy grant falls back on it).
 func (x *expiry) policyMember(e *state.EffectiveRepository, user string) (state.Member, bool) {
 	for _, name := range e.Policies {
-		pol := x.d.Policies[name]
-		if pol == nil {
-			continue
-		}
-		if m, ok := pol.Members[user]; ok && !m.ExpiredOn(x.today) {
-			m.Policy = name
-			return m, true
+		if pol := x.d.Policies[name]; pol != nil {
+			if m, ok := pol.Members[user]; ok && !m.ExpiredOn(x.today) {
+				m.Policy = name
+				return m, true
+			}
 		}
 	}
 	return state.Member{}, false
@@ -216,19 +202,23 @@ func dated(refs []state.Ref) bool {
 	return slices.ContainsFunc(refs, func(r state.Ref) bool { return !r.Expires.IsZero() })
 }
 
-// rule is the push rule at path as it applies on the day: expired grants
+// rule is e's push rule at path as it applies on the day: expired grants
 // dropped, except where a policy still grants the same, or where the rule
-// is a policy's and the grant is live (policies never remove). removed
-// lists the expired grants of the repository's own rule that the live
-// rule still has: the update that follows takes them away.
-func (x *expiry) rule(e *state.EffectiveRepository, path string, rule state.PushRule, live *state.LivePushRule) (state.PushRule, []ExpiredGrant) {
+// is a policy's and the grant is live on lr (policies never remove).
+// removed lists the expired grants of the repository's own rule that the
+// live rule still has: the update that follows takes them away.
+func (x *expiry) rule(e *state.EffectiveRepository, lr *state.LiveRepository, path string) (state.PushRule, []ExpiredGrant) {
+	rule := e.PushRules[path]
 	if x.today.IsZero() || !dated(rule.Users) && !dated(rule.MemberGroups) && !dated(rule.Roles) {
 		return rule, nil // nothing can expire or end soon: most rules, on a hot path
 	}
+	live, found := lr.PushRules[path]
 	own := rule.Policy == ""
 	at := PushRuleAddress(e.Path, path)
 	var removed []ExpiredGrant
-	filter := func(kind string, refs []state.Ref, list func(state.PushRule) []state.Ref, isLive func(string) bool) []state.Ref {
+	// filter is the list of the rule that list picks, as it applies.
+	filter := func(kind string, list func(state.PushRule) []state.Ref, isLive func(string) bool) []state.Ref {
+		refs := list(rule)
 		var out []state.Ref
 		for _, ref := range refs {
 			grant := kind + " " + ref.Name
@@ -241,7 +231,7 @@ func (x *expiry) rule(e *state.EffectiveRepository, path string, rule state.Push
 			case held:
 				ref.Grant = state.Grant{} // a policy still grants it
 				out = append(out, ref)
-			case live == nil || !isLive(ref.Name):
+			case !found || !isLive(ref.Name):
 			case !own:
 				out = append(out, ref) // policies never remove
 			default:
@@ -253,21 +243,18 @@ func (x *expiry) rule(e *state.EffectiveRepository, path string, rule state.Push
 		}
 		return out
 	}
-	users := func(r state.PushRule) []state.Ref { return r.Users }
-	groups := func(r state.PushRule) []state.Ref { return r.MemberGroups }
-	roles := func(r state.PushRule) []state.Ref { return r.Roles }
 	out := rule
-	out.Users = filter("user", rule.Users, users, func(name string) bool {
+	out.Users = filter("user", func(r state.PushRule) []state.Ref { return r.Users }, func(name string) bool {
 		u, ok := x.r.lookupUser(name)
 		return slices.ContainsFunc(live.Users, func(l state.LiveUser) bool { return ok && l.ID == u.ID || l.Name == name })
 	})
-	out.MemberGroups = filter("member group", rule.MemberGroups, groups, func(name string) bool {
+	out.MemberGroups = filter("member group", func(r state.PushRule) []state.Ref { return r.MemberGroups }, func(name string) bool {
 		m, ok := x.r.lookupMemberGroup(name)
 		return slices.ContainsFunc(live.MemberGroups, func(l state.LiveMemberGroup) bool {
 			return ok && m.TeamID != 0 && l.TeamID == m.TeamID || l.Name == name
 		})
 	})
-	out.Roles = filter("role", rule.Roles, roles, func(name string) bool {
+	out.Roles = filter("role", func(r state.PushRule) []state.Ref { return r.Roles }, func(name string) bool {
 		ro, ok := x.r.lookupRole(name)
 		return slices.ContainsFunc(live.Roles, func(l state.LiveRole) bool { return ok && l.ID == ro.ID || l.Name == name })
 	})

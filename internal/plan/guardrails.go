@@ -48,20 +48,24 @@ type Refusal struct {
 func (v Refusal) String() string {
 	s := v.Rule + ": " + v.Message
 	if len(v.Addresses) > 0 {
-		const show = 10
-		list := v.Addresses
-		more := ""
-		if len(list) > show {
-			more = fmt.Sprintf(" and %d more", len(list)-show)
-			list = list[:show]
+		words, more := v.Named(same, same)
+		if more > 0 {
+			words += fmt.Sprintf(" and %d more", more)
 		}
-		words := make([]string, len(list))
-		for i, a := range list {
-			words[i] = Prose(a, same, same)
-		}
-		s += " (" + strings.Join(words, "; ") + more + ")"
+		s += " (" + words + ")"
 	}
 	return s
+}
+
+// Named names the first ten addresses in words (Prose, with name and
+// text), joined by "; ", and counts the others.
+func (v Refusal) Named(name, text func(string) string) (words string, more int) {
+	list := v.Addresses[:min(len(v.Addresses), 10)]
+	names := make([]string, len(list))
+	for i, a := range list {
+		names[i] = Prose(a, name, text)
+	}
+	return strings.Join(names, "; "), len(v.Addresses) - len(list)
 }
 
 func same(s string) string { return s }

@@ -7,9 +7,9 @@
 package plan
 
 import (
-	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/reposync/reposync/internal/state"
@@ -74,8 +74,7 @@ type Plan struct {
 	// nothing); each change also carries its own.
 	Warnings []string `json:"warnings"`
 	// Expiring lists the grants of the spec that still hold but end within
-	// the next days (ExpiringWithin), soonest first; absent from
-	// the JSON document when there are none.
+	// ExpiringWithin days, soonest first; absent from the JSON when none.
 	Expiring []Expiring `json:"expiring,omitempty"`
 	// Live maps the address of every live object read to its fingerprint.
 	Live map[string]string `json:"live"`
@@ -85,9 +84,8 @@ type Plan struct {
 type Context struct {
 	// SpecPaths are the spec paths that were loaded, relative to Root.
 	SpecPaths []string `json:"spec_paths"`
-	// Root is "git" when SpecPaths are relative to the top of the Git work
-	// tree the spec is in, "" when they are relative to the working
-	// directory of the run (a spec outside Git).
+	// Root is "git" when SpecPaths are relative to the top of the spec's Git
+	// work tree, "" when relative to the run's directory (outside Git).
 	Root string `json:"root,omitempty"`
 	// Commit is the Git commit the spec was at (with Dirty when the work
 	// tree had uncommitted changes); "" outside Git.
@@ -145,21 +143,19 @@ func (s Summary) Drift() bool { return s.Total() > 0 || s.Unlisted > 0 }
 
 // Line is the one-line summary for logs and chat.
 func (s Summary) Line() string {
-	parts := []string{
-		fmt.Sprintf("%d to create", s.Create),
-		fmt.Sprintf("%d to update", s.Update),
-		fmt.Sprintf("%d to delete", s.Delete),
+	parts := make([]string, 0, 7)
+	add := func(n int, what string, always bool) {
+		if always || n > 0 {
+			parts = append(parts, strconv.Itoa(n)+" "+what)
+		}
 	}
-	if s.Replace > 0 {
-		parts = append(parts, fmt.Sprintf("%d to replace", s.Replace))
-	}
-	parts = append(parts, fmt.Sprintf("%d manual", s.Manual))
-	if s.Unlisted > 0 {
-		parts = append(parts, fmt.Sprintf("%d not in the spec", s.Unlisted))
-	}
-	if s.Unmanaged > 0 {
-		parts = append(parts, fmt.Sprintf("%d out of scope", s.Unmanaged))
-	}
+	add(s.Create, "to create", true)
+	add(s.Update, "to update", true)
+	add(s.Delete, "to delete", true)
+	add(s.Replace, "to replace", false)
+	add(s.Manual, "manual", true)
+	add(s.Unlisted, "not in the spec", false)
+	add(s.Unmanaged, "out of scope", false)
 	return strings.Join(parts, ", ")
 }
 
@@ -175,10 +171,8 @@ type Change struct {
 	// Source is the spec location that asked for the change ("file:line"),
 	// empty for deletions of things the spec does not list.
 	Source string `json:"source"`
-	// Scope is the file of Source when that file has a scope (under
-	// `scopes:` in another file): the delegated owner that asked for the
-	// change (docs/spec.md, scopes). Absent when the change comes from a
-	// file without a scope.
+	// Scope is the file of Source when that file has a scope (docs/spec.md,
+	// scopes): the delegated owner that asked for the change.
 	Scope string `json:"scope,omitempty"`
 	// ScopeMaxRole is that scope's max_role when it is below admin: the
 	// file may not take away a live grant above it (Check refuses the
@@ -187,15 +181,11 @@ type Change struct {
 	// Reason explains manual changes and notable decisions.
 	Reason   string   `json:"reason,omitempty"`
 	Warnings []string `json:"warnings"`
-	// Expired lists the grants of the spec whose end date has passed and
-	// that this change takes away: the spec asked for their end, so such a
-	// deletion needs no --prune (it still counts against max_deletes and
-	// min_admins). Absent for every other change.
+	// Expired lists the grants of the spec whose end date passed that this
+	// change takes away: the spec asked for it, so without --prune (expiry.go).
 	Expired []ExpiredGrant `json:"expired,omitempty"`
-	// Withdrawn is the grant of the base spec this change takes away: the
-	// change under review removed it from the spec (withdrawn.go), so the
-	// change needs no --prune; Source is its line at Withdrawn.Revision.
-	// Absent for every other change.
+	// Withdrawn is the grant of the base spec that this change takes away,
+	// without --prune (withdrawn.go); Source is its line at the Revision.
 	Withdrawn *Withdrawn `json:"withdrawn,omitempty"`
 	// Target carries the ids the API calls need, resolved at plan time, so
 	// apply does exactly what was reviewed.

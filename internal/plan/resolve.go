@@ -14,11 +14,10 @@ type resolver struct {
 	d    *state.Desired
 	live *state.Live
 
-	userByID  map[int64]state.LiveUser
-	userByIAM map[string]state.LiveUser
-	mgByID    map[string]state.LiveMemberGroup
-	mgByTeam  map[int64]state.LiveMemberGroup
-	roleByID  map[string]state.LiveRole
+	users    byUser[state.LiveUser]
+	mgByID   map[string]state.LiveMemberGroup
+	mgByTeam map[int64]state.LiveMemberGroup
+	roleByID map[string]state.LiveRole
 
 	problems []Problem
 	warnings []string
@@ -27,19 +26,13 @@ type resolver struct {
 
 func newResolver(d *state.Desired, live *state.Live) *resolver {
 	r := &resolver{
-		d: d, live: live,
-		userByID: map[int64]state.LiveUser{}, userByIAM: map[string]state.LiveUser{},
+		d: d, live: live, users: newByUser[state.LiveUser](),
 		mgByID: map[string]state.LiveMemberGroup{}, mgByTeam: map[int64]state.LiveMemberGroup{},
 		roleByID: map[string]state.LiveRole{},
 		reported: map[string]bool{},
 	}
 	for _, u := range live.Users {
-		if u.ID != 0 {
-			r.userByID[u.ID] = u
-		}
-		if u.IAMID != "" {
-			r.userByIAM[u.IAMID] = u
-		}
+		r.users.put(u, u)
 	}
 	for _, m := range live.MemberGroups {
 		if m.ID != "" {
@@ -77,10 +70,10 @@ func (r *resolver) warnOnce(key, msg string) {
 func (r *resolver) lookupUser(name string) (state.LiveUser, bool) {
 	if pin, ok := r.d.Users[name]; ok {
 		if pin.ID != 0 {
-			u, found := r.userByID[pin.ID]
+			u, found := r.users.id[pin.ID]
 			return u, found
 		}
-		u, found := r.userByIAM[pin.IAMID]
+		u, found := r.users.iam[pin.IAMID]
 		return u, found
 	}
 	u, ok := r.live.Users[name]

@@ -81,9 +81,7 @@ func (s *Scope) Reaches(group string) bool {
 }
 
 // Subtree reports whether group is in scope or lies below a group in
-// scope. The whole subtree of a group in scope is walked (Reaches), and
-// the live groups in it that the spec does not list are in scope with the
-// group: whether a group may be deleted depends on everything below it.
+// scope, where the live groups the spec does not list are in scope (Scope).
 func (s *Scope) Subtree(group string) bool {
 	if s == nil {
 		return true

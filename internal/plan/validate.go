@@ -87,21 +87,18 @@ func (p *Plan) Validate() error {
 
 // kindOf is the kind of change an address can have.
 func kindOf(a Address) (Kind, bool) {
-	switch {
-	case a.Object == ObjectGroup && a.Entry == "":
-		return KindGroup, true
-	case a.Object == ObjectGroup && a.Entry == EntryMemberGroup:
-		return KindGroupMemberGroup, true
-	case a.Object == ObjectRepository && a.Entry == EntryMember:
-		return KindMember, true
-	case a.Object == ObjectRepository && a.Entry == EntryMemberGroup:
-		return KindMemberGroup, true
-	case a.Object == ObjectRepository && a.Entry == EntryPushRule:
-		return KindPushRule, true
-	case a.Object == ObjectGitAuth && a.Entry == "":
-		return KindGitAuth, true
-	}
-	return "", false
+	k, ok := changeKinds[Address{Object: a.Object, Entry: a.Entry}]
+	return k, ok
+}
+
+// changeKinds is the kind of change of each object and entry.
+var changeKinds = map[Address]Kind{
+	{Object: ObjectGroup}:                               KindGroup,
+	{Object: ObjectGroup, Entry: EntryMemberGroup}:      KindGroupMemberGroup,
+	{Object: ObjectRepository, Entry: EntryMember}:      KindMember,
+	{Object: ObjectRepository, Entry: EntryMemberGroup}: KindMemberGroup,
+	{Object: ObjectRepository, Entry: EntryPushRule}:    KindPushRule,
+	{Object: ObjectGitAuth}:                             KindGitAuth,
 }
 
 // missingTarget names the first id an operation needs that t lacks.
@@ -160,25 +157,23 @@ func changeJSON(c Change) []byte {
 // the same spec: every difference, one line each, sorted; none means the
 // fresh plan would do exactly what was reviewed.
 func ChangesDiffer(saved, fresh *Plan) []string {
-	enc := func(c Change) string { return string(changeJSON(c)) }
-	was := map[Address]string{}
+	was := map[Address]string{} // the saved changes the fresh plan has not planned (yet)
 	for _, c := range saved.Changes {
-		was[c.Address] = enc(c)
+		was[c.Address] = string(changeJSON(c))
 	}
 	var out []string
-	now := map[Address]bool{}
 	for _, c := range fresh.Changes {
-		now[c.Address] = true
 		old, ok := was[c.Address]
+		delete(was, c.Address)
 		switch {
 		case !ok:
 			out = append(out, fmt.Sprintf("%s: the reviewed plan did not %s it", c.Address, c.Action))
-		case old != enc(c):
+		case old != string(changeJSON(c)):
 			out = append(out, fmt.Sprintf("%s: planned differently now (%s)", c.Address, c.Action))
 		}
 	}
 	for _, c := range saved.Changes {
-		if !now[c.Address] {
+		if _, left := was[c.Address]; left {
 			out = append(out, fmt.Sprintf("%s: no longer planned (the reviewed plan would %s it)", c.Address, c.Action))
 		}
 	}

@@ -10,26 +10,11 @@ import (
 // that the spec at the base of the change under review made
 // (--changed-since) and the spec now does not is a planned removal,
 // without --prune — the change asked for it — that the guardrails count
-// like any other. Only live entries the spec never listed are drift.
-//
-//   - A repository's own grant counts where the repository still lists that
-//     field itself: with the field (or the repository) gone from the spec,
-//     the list is no longer managed and stays as it is.
-//   - A policy's grant counts on every repository the policy selected at
-//     the base, whether or not the repository lists the field — but where
-//     it does not, a member whose live role is above what the policy
-//     granted keeps it: the spec never had a say in the rest.
-//   - Something else that still grants the same (a policy now, say) keeps
-//     it: a member keeps the role the spec still grants, so an admin whose
-//     own line went while a policy still makes them a viewer is demoted to
-//     viewer.
-//   - Member groups of a group count where the group still lists
-//     member_groups, Git authorizations where the spec still has the
-//     section.
-//
-// The base is derived by Withdrawals (from the two specs, both expanded
-// against the live repositories) and passed to Diff in Options.Withdrawn;
-// a saved plan carries it in its changes (Change.Withdrawn), so that
+// like any other. Which grants count is the rule of docs/ci.md ("Which plan
+// runs when"): a repository's own grant where it still lists the field, a
+// policy's on every repository it selected at the base, unless something
+// still grants the same. Withdrawals derives them for Options.Withdrawn; a
+// saved plan carries them in its changes (Change.Withdrawn), so that
 // `apply --plan` plans the same removals without the base at hand.
 
 // Withdrawn says which grant of the base spec a change takes away.
@@ -58,7 +43,7 @@ type Withdrawal struct {
 }
 
 // Withdrawals lists, sorted by address, the grants base made that head no
-// longer makes (the rules above). baseEff and headEff are the two specs
+// longer makes (the rule above). baseEff and headEff are the two specs
 // expanded against the same live repositories; rev names the base commit.
 func Withdrawals(base, head *state.Desired, baseEff, headEff map[string]*state.EffectiveRepository, rev string, today state.Date) []Withdrawal {
 	var out []Withdrawal

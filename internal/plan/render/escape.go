@@ -11,23 +11,19 @@ import (
 )
 
 // Everything a spec or the live state can put into a Markdown comment —
-// names, paths, descriptions, reasons, sources — passes through one of the
-// functions below, so that no tag, comment, link, emphasis or table break
-// written by a pull-request author survives into the rendered comment, and
-// no character a reviewer cannot see for what it is (state.Invisible: a
-// right-to-left override, a zero-width space, a control character) reaches
-// it unescaped. The text and Markdown views render a copy of the plan with
-// every such character escaped (visiblePlan), so live values that reach
-// them by other ways — a push rule's diff, a description — are seen too.
-//
-//   - code: an inline code span (inert in CommonMark: no HTML, no links);
-//   - text: plain text, every character that could start Markdown or HTML
-//     escaped;
-//   - html: text inside an HTML element we emit (<summary>);
-//   - cell: what code and text produced, made safe inside a table cell.
+// names, paths, descriptions, reasons, sources — passes through code,
+// text, html or cell, so that no tag, comment, link, emphasis or table
+// break written by a pull-request author survives into the rendered
+// comment, and no character a reviewer cannot see for what it is
+// (state.Invisible: a right-to-left override, a zero-width space, a
+// control character) reaches it unescaped. The text and Markdown views
+// render a copy of the plan with every such character escaped
+// (visiblePlan), so live values that reach them by other ways — a push
+// rule's diff, a description — are seen too.
 
-// code wraps s in an inline code span that no backtick run inside s can
-// close early; line breaks become spaces (a code span cannot hold one).
+// code wraps s in an inline code span (inert in CommonMark: no HTML, no
+// links) that no backtick run inside s can close early; line breaks become
+// spaces (a code span cannot hold one).
 func code(s string) string {
 	s = state.Visible(oneLine(s))
 	if s == "" {
@@ -92,7 +88,7 @@ func prose(s string) string {
 var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;", "`", "&#96;",
 	"\r", " ", "\n", " ")
 
-// html makes s inert inside an HTML element.
+// html makes s inert inside an HTML element we emit (<summary>).
 func html(s string) string { return state.Visible(htmlEscaper.Replace(s)) }
 
 // cell makes rendered Markdown safe inside a table cell: a pipe would end
@@ -164,13 +160,11 @@ func visibleValue(v reflect.Value, lines bool) (reflect.Value, bool) {
 			break
 		}
 		if e, ch := visibleValue(v.Elem(), lines); ch {
+			out = e // an interface holds the copy itself, a pointer points to it
 			if v.Kind() == reflect.Pointer {
-				p := reflect.New(e.Type())
-				p.Elem().Set(e)
-				e = p
+				out = reflect.New(e.Type())
+				out.Elem().Set(e)
 			}
-			out = reflect.New(v.Type()).Elem()
-			out.Set(e)
 		}
 	case reflect.Struct:
 		for _, sf := range shownFields(v.Type()) {
@@ -247,10 +241,6 @@ func link(label, u string) string {
 	return "[" + label + "](" + safe + ")"
 }
 
-// InertLink is a Markdown link with an inert label, or the label alone
-// when u is not an http(s) URL.
-func InertLink(label, u string) string { return link(text(label), u) }
-
 // changeSource is a change's source for Markdown (linked like source),
 // followed by who owns the scope that asked for it; a change that undoes
 // drift has none: the spec never listed what it takes away.
@@ -295,3 +285,23 @@ func (o Options) scopeNote(c plan.Change, q quoting) string {
 	}
 	return s
 }
+
+// The escaping of this file, for other Markdown renderers over spec and
+// live strings (`reposync access`) and for callers that compose Markdown text
+// of their own (Options.FullPlan): one rule everywhere, so a name that is
+// inert in a plan comment is inert in every comment.
+
+// InertCode renders s as an inline code span no backtick in s can close.
+func InertCode(s string) string { return code(s) }
+
+// InertText renders s as Markdown text with every character that could
+// start Markdown or HTML syntax escaped, on one line.
+func InertText(s string) string { return text(s) }
+
+// InertCell makes what InertCode and InertText produced safe inside a
+// table cell.
+func InertCell(s string) string { return cell(s) }
+
+// InertLink is a Markdown link with an inert label, or the label alone
+// when u is not an http(s) URL.
+func InertLink(label, u string) string { return link(text(label), u) }

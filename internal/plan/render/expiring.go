@@ -28,19 +28,13 @@ func daysLeft(e plan.Expiring) string {
 	return fmt.Sprintf("in %d days", e.DaysLeft)
 }
 
-// expiringTargets names what the grant applies to, at most
-// maxExpiringTargets, then a count.
-func expiringTargets(e plan.Expiring, name func(string) string) string {
-	return firstAndMore(e.Addresses, maxExpiringTargets, func(a plan.Address) string { return name(a.String()) })
-}
-
 // expiringLine is one grant in the text view.
 func expiringLine(e plan.Expiring) string {
 	what := e.Grant
 	if e.Role != "" {
 		what += " (" + string(e.Role) + ")" // "user carol (developer)"
 	}
-	s := fmt.Sprintf("%s, %s: %s on %s", e.Expires, daysLeft(e), what, expiringTargets(e, func(s string) string { return s }))
+	s := fmt.Sprintf("%s, %s: %s on %s", e.Expires, daysLeft(e), what, firstAndMore(e.Addresses, maxExpiringTargets, plan.Address.String))
 	if e.Policy != "" {
 		s += " (policy " + e.Policy + ")"
 	}
@@ -80,8 +74,9 @@ func markdownExpiring(p *plan.Plan, o Options) string {
 		if e.Policy != "" {
 			what += " — policy " + code(e.Policy)
 		}
+		on := firstAndMore(e.Addresses, maxExpiringTargets, func(a plan.Address) string { return code(a.String()) })
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(text(string(e.Expires)+", "+daysLeft(e))), cell(what),
-			cell(expiringTargets(e, code)), cell(text(e.Reason)), cell(o.source(e.Source, "")))
+			cell(on), cell(text(e.Reason)), cell(o.source(e.Source, "")))
 	}
 	b.WriteString("\n")
 	return b.String()

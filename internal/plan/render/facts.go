@@ -44,11 +44,10 @@ type fact struct {
 	undo plan.Action
 }
 
-// The kinds of facts a reviewer looks at first, most dangerous first.
-var attentionKinds = []struct{ icon, what string }{
-	{"➖", "removals"}, {"➖", "deletions"}, {"🔑", "admin grants"}, {"🔓", "loosened push rules"},
-	{"👥", "member-group attachments"}, {"🔁", "replacements"}, {"✋", "manual steps"},
-}
+// The icons of the kinds of facts a reviewer looks at first, most
+// dangerous first: removals, deletions, admin grants, loosened push rules,
+// member-group attachments, replacements, manual steps.
+var attentionKinds = []string{"➖", "➖", "🔑", "🔓", "👥", "🔁", "✋"}
 
 // The kinds of live entries not in the spec, by what they grant, admin
 // first.
@@ -198,11 +197,7 @@ func driftFacts(p *plan.Plan, q quoting) []fact {
 	}
 	for _, e := range p.Extras {
 		detail := strings.TrimSuffix(strings.TrimPrefix(e.Detail, "push rule not listed: "), ", not listed")
-		note := ""
-		if e.Kind != plan.KindMember && e.Kind != plan.KindPushRule && e.Kind != plan.KindGitAuth {
-			note = q.prose(unlistedHint(p, e))
-		}
-		add(e.Address, e.Kind, e.Role, detail, note, "")
+		add(e.Address, e.Kind, e.Role, detail, q.prose(unlistedHint(e)), "")
 		territoryFacts(e, q, add)
 	}
 	for _, c := range p.Changes {
@@ -254,6 +249,9 @@ type entry struct {
 // group merges facts that differ only in target and source, in order of
 // first appearance; targets sorted.
 func group(fs []fact) []*entry {
+	// The key is what facts alike share, not the fact less its target and
+	// source: a map stores a key of over 128 bytes by pointer, one
+	// allocation per entry.
 	type k struct {
 		who, what, prep, note string
 		rank                  int
@@ -287,17 +285,7 @@ func group(fs []fact) []*entry {
 // subjects groups entries by subject, the worst subject first: by its
 // worst entry, then how many objects it reaches, then its name.
 func subjects(es []*entry) [][]*entry {
-	var out [][]*entry
-	at := map[string]int{}
-	for _, e := range es {
-		i, ok := at[e.who]
-		if !ok {
-			i = len(out)
-			at[e.who] = i
-			out = append(out, nil)
-		}
-		out[i] = append(out[i], e)
-	}
+	out := byFirstSeen(es, func(e *entry) string { return e.who })
 	reach := func(s []*entry) (n int) {
 		for _, e := range s {
 			n += max(1, len(e.on))
@@ -318,17 +306,12 @@ func subjects(es []*entry) [][]*entry {
 // 3 repositories: `a`, `b` and `c`", "on 40 repositories: `a`, `b`, `c`
 // and 37 more" (inline at most, the rest counted).
 func (e *entry) targets(q quoting, inline int) string {
-	if len(e.on) == 0 {
+	switch {
+	case len(e.on) == 0:
 		return ""
-	}
-	noun := "repository"
-	if e.groups {
-		noun = "group"
-	}
-	if len(e.on) == 1 {
-		if e.groups {
-			return q.prose(" "+e.prep+" group ") + q.name(e.on[0])
-		}
+	case len(e.on) == 1 && e.groups:
+		return q.prose(" "+e.prep+" group ") + q.name(e.on[0])
+	case len(e.on) == 1:
 		return q.prose(" "+e.prep+" ") + q.name(e.on[0])
 	}
 	shown := e.on[:min(len(e.on), inline)]
@@ -340,7 +323,15 @@ func (e *entry) targets(q quoting, inline int) string {
 	if more := len(e.on) - len(shown); more > 0 {
 		list += q.prose(fmt.Sprintf(" and %d more", more))
 	}
-	return q.prose(" "+e.prep+" "+state.Count(len(e.on), noun)+": ") + list
+	return q.prose(" "+e.prep+" "+state.Count(len(e.on), e.noun())+": ") + list
+}
+
+// noun is what the entry's targets are.
+func (e *entry) noun() string {
+	if e.groups {
+		return "group"
+	}
+	return "repository"
 }
 
 // line writes an entry as one line: what, the targets, the note and the

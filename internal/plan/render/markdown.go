@@ -15,14 +15,6 @@ import (
 // find and update their previous comment by it.
 const MarkdownMarker = "<!-- reposync:plan -->"
 
-var mdIcon = map[plan.Action]string{
-	plan.Create:  "➕",
-	plan.Update:  "✏️",
-	plan.Delete:  "➖",
-	plan.Replace: "🔁",
-	plan.Manual:  "✋",
-}
-
 // maxSubjects is how many subjects "Look at these first" and "Changed
 // outside the spec" describe in full; a last line names the others.
 const maxSubjects = 15
@@ -30,30 +22,16 @@ const maxSubjects = 15
 // maxFolded caps the names in one folded list of targets.
 const maxFolded = 100
 
-// Markdown writes the pull-request comment, in this order:
-//
-//  1. the summary, and what apply would refuse (never cut);
-//  2. "Look at these first": what the spec's change does that needs a
-//     reviewer — removals, deletions, admin grants, loosened push rules,
-//     member-group attachments, replacements, manual steps — grouped by
-//     person, the worst first, the last line naming everyone not shown;
-//  3. who gains or loses what, per person or member group, a person's same
-//     change on many repositories folded into one expandable row;
-//  4. "Changed outside the spec": the live entries the spec never listed
-//     (with --prune, what apply undoes), apart from the change's own,
-//     grouped by person, the worst grant first, everyone named;
-//  5. grants ending soon;
-//  6. the details per object, inside one fold, as many as fit; the full
-//     plan's whereabouts (Options.FullPlan) and the warnings.
-//
-// It stays under DefaultMaxMarkdown bytes. Every string that comes from
-// the spec or the live state is rendered inert (escape.go).
+// Markdown writes the pull-request comment in the order of docs/ci.md
+// ("What a reviewer reads"): the summary and what apply would refuse
+// (never cut); "Look at these first"; who gains or loses what; "Changed
+// outside the spec"; grants ending soon; the details, inside one fold, as
+// many as fit; the full plan's whereabouts (Options.FullPlan) and the
+// warnings. It stays under DefaultMaxMarkdown bytes. Every string that
+// comes from the spec or the live state is rendered inert (escape.go).
 func Markdown(w io.Writer, p *plan.Plan, o Options) error {
 	p = visiblePlan(p)
-	limit := o.maxMarkdown
-	if limit <= 0 {
-		limit = DefaultMaxMarkdown
-	}
+	limit := cmp.Or(o.maxMarkdown, DefaultMaxMarkdown)
 	var b strings.Builder
 	markdownHeader(&b, p)
 	attentionFacts, personFacts := prFacts(p, o)
@@ -117,39 +95,28 @@ func markdownHeader(b *strings.Builder, p *plan.Plan) {
 		b.WriteString("No changes: the live state matches the spec.\n\n")
 	} else {
 		b.WriteString("| | action | changes |\n|---|---|---:|\n")
-		for _, row := range []struct {
-			icon, name string
-			n          int
-			always     bool
-		}{
-			{mdIcon[plan.Create], "create", p.Summary.Create, true},
-			{mdIcon[plan.Update], "update", p.Summary.Update, true},
-			{mdIcon[plan.Delete], "delete", p.Summary.Delete, true},
-			{mdIcon[plan.Replace], "replace", p.Summary.Replace, false},
-			{mdIcon[plan.Manual], "manual", p.Summary.Manual, false},
-			{"❔", "not in the spec", p.Summary.Unlisted, false},
-		} {
-			if row.n > 0 || row.always {
-				fmt.Fprintf(b, "| %s | %s | %d |\n", row.icon, row.name, row.n)
+		row := func(icon, name string, n int, always bool) {
+			if always || n > 0 {
+				fmt.Fprintf(b, "| %s | %s | %d |\n", icon, name, n)
 			}
 		}
+		row(marks[plan.Create].icon, "create", p.Summary.Create, true)
+		row(marks[plan.Update].icon, "update", p.Summary.Update, true)
+		row(marks[plan.Delete].icon, "delete", p.Summary.Delete, true)
+		row(marks[plan.Replace].icon, "replace", p.Summary.Replace, false)
+		row(marks[plan.Manual].icon, "manual", p.Summary.Manual, false)
+		row("❔", "not in the spec", p.Summary.Unlisted, false)
 		b.WriteString("\n")
 	}
 	if len(p.Refusals) > 0 {
 		b.WriteString("### ⛔ Apply will refuse this plan\n\n")
 		for _, r := range p.Refusals {
 			fmt.Fprintf(b, "- **%s**: %s", text(r.Rule), text(r.Message))
-			const show = 10
-			for i, a := range r.Addresses {
-				if i == show {
-					fmt.Fprintf(b, " … and %d more", len(r.Addresses)-show)
-					break
+			if words, more := r.Named(code, text); len(r.Addresses) > 0 {
+				b.WriteString(": " + words)
+				if more > 0 {
+					fmt.Fprintf(b, " … and %d more", more)
 				}
-				sep := "; "
-				if i == 0 {
-					sep = ": "
-				}
-				b.WriteString(sep + plan.Prose(a, code, text))
 			}
 			b.WriteString("\n")
 		}
@@ -157,13 +124,13 @@ func markdownHeader(b *strings.Builder, p *plan.Plan) {
 	}
 }
 
-func attentionIcon(e *entry) string { return attentionKinds[e.rank].icon }
+func attentionIcon(e *entry) string { return attentionKinds[e.rank] }
 
 // driftIcon is what apply does to a drift entry (➖, ✋), or what it grants
 // when apply leaves it as it is (🔑 admin, 👥 a member group, ❔).
 func driftIcon(e *entry) string {
 	if e.undo != "" {
-		return mdIcon[e.undo]
+		return marks[e.undo].icon
 	}
 	return driftKinds[e.rank]
 }
@@ -278,11 +245,7 @@ func foldedTargets(e *entry) string {
 	if more := len(e.on) - len(shown); more > 0 {
 		list = append(list, fmt.Sprintf("…and %d more", more))
 	}
-	noun := "repositories"
-	if e.groups {
-		noun = "groups"
-	}
-	return fmt.Sprintf("<details><summary>%s %s %d %s</summary>%s</details>", e.what, e.prep, len(e.on), noun, strings.Join(list, "<br>"))
+	return fmt.Sprintf("<details><summary>%s %s %s</summary>%s</details>", e.what, e.prep, state.Count(len(e.on), e.noun()), strings.Join(list, "<br>"))
 }
 
 type block struct {
@@ -319,38 +282,27 @@ func markdownDetails(p *plan.Plan, o Options, budget int) string {
 // detailBlocks renders one <details> block per repository, group, and one
 // for Git authorizations, in plan order.
 func detailBlocks(p *plan.Plan, o Options) []block {
-	type bucket struct {
-		title   string
-		changes []plan.Change
-	}
-	var order []plan.Address
-	buckets := map[plan.Address]*bucket{}
-	for _, c := range p.Changes {
-		key, title := c.Address.Owner(), ""
-		switch key.Object {
-		case plan.ObjectRepository:
-			title = "repository " + html(key.Name)
-		case plan.ObjectGroup:
-			title = "group " + html(key.Name)
-		default:
-			key, title = plan.Address{Object: plan.ObjectGitAuth}, "Git authorizations"
+	owner := func(c plan.Change) plan.Address {
+		a := c.Address.Owner()
+		if a.Object == plan.ObjectGitAuth {
+			a.Name = "" // one block for them all
 		}
-		bk := buckets[key]
-		if bk == nil {
-			bk = &bucket{title: title}
-			buckets[key] = bk
-			order = append(order, key)
-		}
-		bk.changes = append(bk.changes, c)
+		return a
 	}
 	var out []block
-	for _, key := range order {
-		bk := buckets[key]
+	for _, changes := range byFirstSeen(p.Changes, owner) {
+		title := "Git authorizations"
+		switch a := changes[0].Address; a.Object {
+		case plan.ObjectRepository:
+			title = "repository " + html(a.Name)
+		case plan.ObjectGroup:
+			title = "group " + html(a.Name)
+		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "<details><summary><b>%s</b> — %s</summary>\n\n", bk.title, state.Count(len(bk.changes), "change"))
+		fmt.Fprintf(&b, "<details><summary><b>%s</b> — %s</summary>\n\n", title, state.Count(len(changes), "change"))
 		b.WriteString("| | what | change | source |\n|---|---|---|---|\n")
 		var diffs []string
-		for _, c := range bk.changes {
+		for _, c := range changes {
 			change := text(describe(c))
 			if diff := changeDiff(c); diff != nil {
 				if c.Kind == plan.KindPushRule {
@@ -366,13 +318,13 @@ func detailBlocks(p *plan.Plan, o Options) []block {
 			for _, wr := range c.Warnings {
 				change += " ⚠️ " + prose(wr)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdIcon[c.Action], cell(displayLeaf(c)), cell(change), cell(o.changeSource(c)))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", marks[c.Action].icon, cell(displayLeaf(c)), cell(change), cell(o.changeSource(c)))
 		}
 		for _, d := range diffs {
 			b.WriteString("\n" + d)
 		}
 		b.WriteString("\n</details>\n\n")
-		out = append(out, block{text: b.String(), changes: len(bk.changes)})
+		out = append(out, block{text: b.String(), changes: len(changes)})
 	}
 	return out
 }

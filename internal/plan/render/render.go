@@ -5,6 +5,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -131,29 +132,23 @@ func describe(c plan.Change) string {
 	return ""
 }
 
-// unlistedHint says what becomes of a live entry the spec does not list.
-func unlistedHint(p *plan.Plan, e plan.Extra) string {
-	switch {
-	case e.Kind == plan.KindRepository:
+// unlistedHint says what to do about a live repository, group or member
+// group attachment the spec does not list; "" for other entries.
+func unlistedHint(e plan.Extra) string {
+	switch e.Kind {
+	case plan.KindRepository:
 		return "add it to the spec (reposync export --target " + e.Address.Name + " prints its entry) or to settings.unmanaged"
-	case e.Kind == plan.KindMemberGroup || e.Kind == plan.KindGroupMemberGroup:
+	case plan.KindMemberGroup, plan.KindGroupMemberGroup:
 		return "the API cannot detach a member group; remove it in the CodeArts console"
-	case e.Kind == plan.KindGroup:
+	case plan.KindGroup:
 		return "--prune --allow-delete-groups deletes it once it is empty"
-	case p.Prune:
-		return "not removed"
 	}
-	return "--prune removes it"
+	return ""
 }
 
 // roleText names a member value's role, or the service's name for a role
 // reposync does not know.
-func roleText(v *plan.MemberValue) string {
-	if v.Role == "" && v.RoleName != "" {
-		return v.RoleName
-	}
-	return string(v.Role)
-}
+func roleText(v *plan.MemberValue) string { return cmp.Or(string(v.Role), v.RoleName) }
 
 func groupDelta(b, a *plan.GroupValue) string {
 	if a == nil {
@@ -235,6 +230,24 @@ func firstAndMore[T any](items []T, n int, name func(T) string) string {
 	return strings.Join(parts, ", ")
 }
 
+// byFirstSeen groups items by key, the groups in the order of their first
+// items.
+func byFirstSeen[T any, K comparable](items []T, key func(T) K) [][]T {
+	var out [][]T
+	at := map[K]int{}
+	for _, it := range items {
+		k := key(it)
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], it)
+	}
+	return out
+}
+
 // demotesAdmin reports whether a change takes a direct admin role away
 // from a member who stays on the repository.
 func demotesAdmin(c plan.Change) bool {
@@ -253,10 +266,12 @@ func grantsAdmin(c plan.Change) bool {
 	return b == nil || b.Role != state.RoleAdmin || b.Via != ""
 }
 
-var marker = map[plan.Action]string{
-	plan.Create:  "+",
-	plan.Update:  "~",
-	plan.Delete:  "-",
-	plan.Replace: "±",
-	plan.Manual:  "!",
+// marks are how each view marks an action: the text view's marker and
+// colour, the Markdown view's icon.
+var marks = map[plan.Action]struct{ marker, color, icon string }{
+	plan.Create:  {"+", ansiGreen, "➕"},
+	plan.Update:  {"~", ansiYellow, "✏️"},
+	plan.Delete:  {"-", ansiRed, "➖"},
+	plan.Replace: {"±", ansiYellow, "🔁"},
+	plan.Manual:  {"!", ansiMagenta, "✋"},
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -27,10 +28,7 @@ func scopeLine(s *plan.Scope, quote func(string) string) string {
 	if s.GitAuths {
 		covers = append(covers, "the Git authorizations")
 	}
-	what := "nothing (the spec's change touches no object)"
-	if len(covers) > 0 {
-		what = strings.Join(covers, "; ")
-	}
+	what := cmp.Or(strings.Join(covers, "; "), "nothing (the spec's change touches no object)")
 	why := "the targets given"
 	if s.ChangedSince != "" {
 		why = "what the spec's change since " + quote(s.ChangedSince) + " touches"

@@ -21,14 +21,6 @@ const (
 	ansiDim     = "\x1b[2m"
 )
 
-var actionColor = map[plan.Action]string{
-	plan.Create:  ansiGreen,
-	plan.Update:  ansiYellow,
-	plan.Delete:  ansiRed,
-	plan.Replace: ansiYellow,
-	plan.Manual:  ansiMagenta,
-}
-
 // Text writes the terminal view: what apply would refuse; one line per
 // change the spec asks for, with a `+ ~ - !` marker, its values and its
 // spec source, unified diffs of changed push rules; then, apart, what was
@@ -59,16 +51,13 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 	if !p.Summary.Drift() {
 		fmt.Fprintln(bw, "\nNo changes. The live state matches the spec.")
 	}
-	first := true
+	sep := "\n" // before the first change shown
 	for _, c := range p.Changes {
-		if undoesDrift(c) {
-			continue
+		if !undoesDrift(c) {
+			bw.WriteString(sep)
+			sep = ""
+			textChange(bw, c, o, paint)
 		}
-		if first {
-			fmt.Fprintln(bw)
-			first = false
-		}
-		textChange(bw, c, o, paint)
 	}
 	if drift := driftFacts(p, plainQuoting); len(drift) > 0 {
 		what := "not in the spec; --prune removes what the API can"
@@ -80,7 +69,7 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 			if e.undo == "" {
 				return paint(ansiMagenta, "?")
 			}
-			return paint(actionColor[e.undo], marker[e.undo])
+			return paint(marks[e.undo].color, marks[e.undo].marker)
 		}
 		for _, s := range subjects(group(drift)) {
 			if len(s) == 1 {
@@ -111,7 +100,7 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 
 // textChange writes one change: its line, its diff, reason and warnings.
 func textChange(bw *bufio.Writer, c plan.Change, o Options, paint func(code, s string) string) {
-	fmt.Fprint(bw, paint(actionColor[c.Action], fmt.Sprintf("  %s %s", marker[c.Action], c.Address)))
+	fmt.Fprint(bw, paint(marks[c.Action].color, fmt.Sprintf("  %s %s", marks[c.Action].marker, c.Address)))
 	if d := describe(c); d != "" {
 		fmt.Fprintf(bw, "  %s", d)
 	}
