@@ -71,9 +71,9 @@ const schemaFileName = "reposync.schema.json"
 // groups/x.yaml). A new directory is filled under a temporary name and
 // renamed into place, so it appears complete or not at all; into an
 // existing one (--force) each file is replaced atomically.
-func writeExport(dir string, files []spec.ExportFile) error {
+func writeExport(dir string, files []spec.File) error {
 	fail := func(err error) error { return fmt.Errorf("write %s: %w", dir, err) }
-	all := append(files, spec.ExportFile{Name: schemaFileName, Data: schema.JSON})
+	all := append(files, spec.File{Name: schemaFileName, Data: schema.JSON})
 	fill := func(root string) error {
 		for _, fl := range all {
 			if err := os.MkdirAll(filepath.Join(root, filepath.Dir(fl.Name)), 0o777); err != nil {

@@ -432,7 +432,7 @@ func checkXTotal(lists map[string]api.ListFacts) Check {
 	case len(with)+len(without) == 0:
 		return check(id, name, NotObserved, "no list was read", obs)
 	case len(missing)+len(extra) > 0:
-		return check(id, name, DiffersHandled, "X-Total is not where REFERENCE §3.2 puts it: "+strings.Join(append(missing, extra...), ", ")+"; reposync never relies on it to stop paging", obs)
+		return check(id, name, DiffersHandled, "X-Total is not where docs/api-reference.md §3.2 puts it: "+strings.Join(append(missing, extra...), ", ")+"; reposync never relies on it to stop paging", obs)
 	}
 	return check(id, name, AsAssumed, fmt.Sprintf("X-Total arrives exactly on the documented lists (%s)", strings.Join(with, ", ")), obs)
 }

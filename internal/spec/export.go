@@ -39,10 +39,6 @@ type ExportOptions struct {
 	ToolVersion string
 }
 
-// ExportFile is a File of an exported spec: the same type, under the name
-// cli gives it.
-type ExportFile = File
-
 // Export writes the live state as spec files that plan to zero changes:
 // every group, every repository with its direct members (inherited ones are
 // not members of the repository itself), member groups and push rules, and
