@@ -222,6 +222,7 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	for p := range d.Groups {
 		req.MemberGroups = req.MemberGroups || r.Scope.Group(p)
 	}
+	req.Lookups = lookups(req.Lists, d, r.base)
 	live, err := s.remote.Walk(ctx, req)
 	if err != nil {
 		return nil, err
@@ -244,6 +245,33 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 		ls.baseEff, _ = spec.Expand(r.base, paths)
 	}
 	return ls, nil
+}
+
+// lookups are the lists whose lookups the walk asks for as it starts: those
+// of the repositories the specs list in scope, and of their policies
+// wherever they reach (a scoped plan may ask for one it then does not need).
+func lookups(lists func(string) (remote.RepoRead, bool), specs ...*state.Desired) remote.RepoRead {
+	var need remote.RepoRead
+	add := func(rr remote.RepoRead) bool {
+		need.Members, need.PushRules = need.Members || rr.Members, need.PushRules || rr.PushRules
+		return need.Members && need.PushRules
+	}
+	for _, d := range specs {
+		if d == nil {
+			continue
+		}
+		for _, pol := range d.Policies {
+			if add(remote.RepoRead{Members: pol.Members != nil, PushRules: pol.PushRules != nil}) {
+				return need
+			}
+		}
+		for p := range d.Repositories {
+			if rr, ok := lists(p); ok && add(rr) {
+				return need
+			}
+		}
+	}
+	return need
 }
 
 // ancestors are the groups above any of paths.

@@ -5,8 +5,34 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reposync/reposync/internal/remote"
 	"github.com/reposync/reposync/internal/sim"
+	"github.com/reposync/reposync/internal/state"
 )
+
+// The walk asks at once for the lookups of the lists the specs manage in
+// scope: a repository out of scope adds none, a policy (of the head or the
+// base) adds its own wherever it reaches.
+func TestLookupsAskedAsTheWalkStarts(t *testing.T) {
+	members := &state.Desired{Repositories: map[string]*state.Repository{
+		"pay/api": {Members: map[string]state.Member{}},
+		"ops/cfg": {PushRules: map[string]state.PushRule{}},
+	}}
+	inScope := func(p string) (remote.RepoRead, bool) {
+		r := members.Repositories[p]
+		return remote.RepoRead{Path: p, Members: r.Members != nil, PushRules: r.PushRules != nil}, strings.HasPrefix(p, "pay/")
+	}
+	if got := lookups(inScope, members, nil); got != (remote.RepoRead{Members: true}) {
+		t.Errorf("members in scope, push rules out of it: %+v", got)
+	}
+	base := &state.Desired{Policies: map[string]*state.Policy{"guard": {PushRules: map[string]state.PushRule{}}}}
+	if got := lookups(inScope, members, base); got != (remote.RepoRead{Members: true, PushRules: true}) {
+		t.Errorf("with the base's push-rule policy: %+v", got)
+	}
+	if got := lookups(inScope, &state.Desired{}); got != (remote.RepoRead{}) {
+		t.Errorf("an empty spec: %+v", got)
+	}
+}
 
 // --target plans only matching repositories and groups, reads only what
 // they need, and records the scope in the saved plan.

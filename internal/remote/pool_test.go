@@ -134,3 +134,45 @@ func TestWalkReadsRepositoriesAsTheyAreFound(t *testing.T) {
 		t.Errorf("pay/gateway = %+v, want its members and three push rules", r)
 	}
 }
+
+// The lookups WalkRequest.Lookups names are asked for as the walk starts:
+// the first group listing waits here until the project's users were asked
+// for, which a walk that asked for them only once it found a repository
+// (below that group) would never do.
+func TestWalkAsksForLookupsAsItStarts(t *testing.T) {
+	h := newHarness(t)
+	usersAsked := make(chan struct{})
+	var once, first sync.Once
+	var waited atomic.Bool
+	h.hook = func(r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/members") && strings.Contains(r.URL.Path, "/projects/"):
+			once.Do(func() { close(usersAsked) })
+		case strings.HasPrefix(r.URL.Path, "/v4/groups/"):
+			first.Do(func() {
+				select {
+				case <-usersAsked:
+					waited.Store(true)
+				case <-time.After(10 * time.Second):
+				}
+			})
+		}
+	}
+	lists := func(p string) (RepoRead, bool) { return RepoRead{Path: p, Members: true}, true }
+	live, err := h.c.Walk(t.Context(), WalkRequest{Lists: lists, Lookups: RepoRead{Members: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !waited.Load() {
+		t.Error("a group was listed before the project's users were asked for")
+	}
+	if h.calls("ListProductPermissionResourcesGrantedUsers") != 1 || h.calls("ShowProjectMemberSetting") != 1 {
+		t.Errorf("calls %v, want the users and the member setting once each", h.sim.Stats().Calls)
+	}
+	if h.calls("ListProjectProtectedRefsUserGroups") != 0 {
+		t.Error("members alone need no member-group ids of push rules")
+	}
+	if r := live.Repositories["pay/gateway"]; r == nil || len(r.Members) == 0 {
+		t.Errorf("pay/gateway = %+v, want its members", r)
+	}
+}

@@ -31,6 +31,12 @@ type WalkRequest struct {
 	// once; ShowGroups which only to show (a group the spec does not list),
 	// without the member-group catalogue a change would need.
 	Groups, ShowGroups func(group string) bool
+	// Lookups names the lists whose lookups (users, roles, member-group
+	// ids) to ask for as the walk starts, in budgets the walk leaves
+	// idle, rather than after the first repository that needs them is
+	// found: a plan of one repository does not wait for them after its
+	// lists. A lookup no repository found needs is one call too many.
+	Lookups RepoRead
 	// GitAuths reads the project's ServiceStage Git authorizations too.
 	GitAuths bool
 	// MemberGroups reads the member-group catalogue even when no list
@@ -112,6 +118,9 @@ func (c *Client) Walk(ctx context.Context, req WalkRequest) (*state.Live, error)
 		}
 		return err
 	})
+	rd.mu.Lock()
+	rd.lookupsFor(req.Lookups) // queued after the listing, which the pool takes first
+	rd.mu.Unlock()
 	if err := rd.pool.run(ctx, c.concurrency); err != nil {
 		return nil, err
 	}
@@ -509,6 +518,15 @@ func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 	x.fresh |= add
 	x.pending += bits.OnesCount8(uint8(add))
 	rd.c.addRepoReads(rd.pool, r.Path, r, &x.d, add, func() { rd.listRead(x) })
+	rd.lookupsFor(rr)
+	if rr.MemberGroups {
+		rd.memberGroupCatalog()
+	}
+}
+
+// lookupsFor queues, under rd.mu, the lookups that rr's lists need and
+// that are not queued yet (in a reading with lookups).
+func (rd *reading) lookupsFor(rr RepoRead) {
 	if !rd.lookups {
 		return
 	}
@@ -544,9 +562,6 @@ func (rd *reading) repo(r *state.LiveRepository, rr RepoRead) {
 			rd.fillRoles()
 			return nil
 		})
-	}
-	if rr.MemberGroups {
-		rd.memberGroupCatalog()
 	}
 }
 

@@ -18,7 +18,8 @@ import (
 //     ListRepoMembers), push rules; member groups never here (issue 16,
 //     item 3). The lookups are read only when needed: users for members
 //     and push rules, the integer member-group ids and the roles for push
-//     rules.
+//     rules; they are asked for as the walk starts, in the budgets of
+//     their operations, which the walk leaves idle (issue 30).
 //   - Every list ends by the client's end-of-list rule (pager below).
 //   - A plan asks once who reposync runs as (the guard of its own admin
 //     role): ShowPermanentAccessKey under AK/SK, sent as the walk starts,
@@ -262,10 +263,13 @@ func readStages(p *pager, w *world, sc scenario, ds []desired, in scopeOf, users
 		}
 	}
 	if len(idx) > 0 {
-		rd.list("ListProductPermissionResourcesGrantedUsers", users, false)
-		rd.list("ShowProjectMemberSetting", 1, false) // the roles CodeArts syncs, for the members
+		// Asked as the walk starts, in budgets it leaves idle, and done
+		// before it (three pages of users against six of the org).
+		lookup := func(op string, n int, total bool) { s0.s.Idle[op] += p.list(op, n, total) }
+		lookup("ListProductPermissionResourcesGrantedUsers", users, false)
+		lookup("ShowProjectMemberSetting", 1, false) // the roles CodeArts syncs, for the members
 		if !sc.membersOnly {
-			rd.list("ListProjectProtectedRefsUserGroups", 1, true)
+			lookup("ListProjectProtectedRefsUserGroups", 1, true)
 		}
 		rd.s.Chain = max(rd.s.Chain, 2) // a team listing, then a list of a repository it found
 	}

@@ -118,7 +118,7 @@ func report(args []string) (failed bool, err error) {
 			idle += n
 		}
 		if idle > 0 {
-			parts = append(parts, fmt.Sprintf("%s %.2f s (%d confirming reads in the idle read budget, not counted)", s.Name, f, idle))
+			parts = append(parts, fmt.Sprintf("%s %.2f s (%d calls in budgets it leaves idle, not counted)", s.Name, f, idle))
 		} else {
 			parts = append(parts, fmt.Sprintf("%s %.2f s", s.Name, f))
 		}
