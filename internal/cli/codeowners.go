@@ -76,7 +76,7 @@ func runCodeowners(ctx context.Context, o *CodeownersOptions) error {
 		paths = []string{"."}
 	}
 	if len(o.DefaultOwners) == 0 {
-		return errors.New("--default-owner is required: it owns the catch-all line (every file no scope names, new files included), CODEOWNERS itself and the files that hold scopes:")
+		return errors.New("--default-owner is required: it owns the catch-all line (every file no scope names, new files included), CODEOWNERS itself and the files that hold `scopes:`")
 	}
 	for _, ow := range o.DefaultOwners {
 		if !spec.ValidOwner(ow) {

@@ -133,8 +133,6 @@ func (g *specGen) form(s string) string {
 	return forms[g.r.IntN(len(forms))]
 }
 
-func (g *specGen) role() string { return g.val([]string{"viewer", "developer", "admin"}[g.r.IntN(3)]) }
-
 func (g *specGen) hex() string { return fmt.Sprintf("%032x", g.r.Uint64()) }
 
 // refs is a list of names, short or long form.
