@@ -556,17 +556,7 @@ func sameGrants(t Target, l state.LivePushRule) bool {
 	if l.Disabled {
 		return false
 	}
-	var users, teams []int64
-	var roles []string
-	for _, u := range l.Users {
-		users = append(users, u.ID)
-	}
-	for _, m := range l.MemberGroups {
-		teams = append(teams, m.TeamID)
-	}
-	for _, r := range l.Roles {
-		roles = append(roles, r.ID)
-	}
+	users, teams, roles := l.GrantIDs()
 	slices.Sort(users)
 	slices.Sort(teams)
 	slices.Sort(roles)
