@@ -75,6 +75,13 @@ func TestCancellationIsCanceled(t *testing.T) {
 			go func() { <-s.arrived; cancel() }()
 			return c.BatchDeleteRepositoryFilePushPermissions(ctx, 1, []int64{1})
 		}},
+		{name: "DELETE in flight", ambiguous: true, run: func(t *testing.T, s *serverUnderTest) error {
+			c := s.client(t, newFakeClock(true), Credentials{Token: tToken})
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() { <-s.arrived; cancel() }()
+			_, err := c.DeleteGroup(ctx, "p", 1)
+			return err
+		}},
 		{name: "IAM login in flight", run: func(t *testing.T, s *serverUnderTest) error {
 			s.hangLogin = true
 			c := s.client(t, newFakeClock(true), iamCreds, WithRegion("cn-north-4"))
@@ -150,6 +157,7 @@ func newServerUnderTest(t *testing.T) *serverUnderTest {
 	}
 	mux.HandleFunc("GET /v4/repositories/1", hang)
 	mux.HandleFunc("POST /v4/repositories/1/file-push-permissions/batch-delete", hang)
+	mux.HandleFunc("DELETE /v4/p/groups/1", hang)
 	mux.HandleFunc("GET /v4/repositories/2", func(w http.ResponseWriter, r *http.Request) {
 		s.hits.Add(1)
 		answer(w, 200, "", `{"id":2}`)

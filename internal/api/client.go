@@ -322,9 +322,9 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		var hasRetryAfter, throttled bool
 		switch {
 		case err != nil && callCtx.Err() != nil:
-			// The caller or the call timeout ended the attempt; after the
-			// write of a POST its outcome is unknown.
-			return nil, c.ended(ctx, cl, u, attempt, last, ambiguous, "")
+			// The caller or the call timeout ended the attempt: no retry
+			// will follow, so the outcome of any write sent is unknown.
+			return nil, c.ended(ctx, cl, u, attempt, last, written && cl.method != http.MethodGet && !cl.repeatable, "")
 		case err != nil && is[*loginError](err):
 			// The IAM login failed; its own call already retried.
 			return nil, fmt.Errorf("%s %s %s: %w", cl.op, cl.method, c.sanitize(u), err)

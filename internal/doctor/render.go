@@ -46,10 +46,12 @@ func WriteText(w io.Writer, r *Report) error {
 	writeConnection(b, r.Connection)
 	writeIdentity(b, r.Identity)
 	writeTree(b, r.Tree)
-	writeReads(b, r.Permissions)
-	writeWrites(b, r.Writes)
+	writeRows(b, "Reads a plan makes", r.Permissions, readRow)
+	writeRows(b, "Writes apply may make (inferred from the caller's roles; only --write-probe tries one)", r.Writes,
+		func(wr Write) string { return word(wr.Status) + "\t" + wr.Family + "\t" + wr.Reason })
 	writeQuota(b, r.Quota)
-	writeBehaviour(b, r.Behaviour)
+	writeRows(b, "API behaviour against docs/api-assumptions.md", r.Behaviour,
+		func(ch Check) string { return ch.ID + "\t" + ch.Name + "\t" + word(ch.Status) + "\t" + ch.Summary })
 	writeProbe(b, r.WriteProbe, r.Outcome.Status == OutcomeRefused)
 	writeOutcome(b, r.Outcome)
 	_, err := io.WriteString(w, b.String())
@@ -139,35 +141,29 @@ func writeTree(b *strings.Builder, tree Tree) {
 	}
 }
 
-func writeReads(b *strings.Builder, reads []Permission) {
-	if len(reads) == 0 {
+// writeRows writes a section of one table row per item, none when there
+// are no items; row gives a row's tab-separated cells.
+func writeRows[T any](b *strings.Builder, title string, items []T, row func(T) string) {
+	if len(items) == 0 {
 		return
 	}
-	section(b, "Reads a plan makes")
+	section(b, title)
 	t := table(b)
-	for _, p := range reads {
-		detail := p.Target
-		switch {
-		case p.Error != nil:
-			detail += errText(p.Error)
-		case p.Reason != "":
-			detail = p.Reason
-		}
-		fmt.Fprintf(t, "  %s\t%s\t%s\t%s\n", word(p.Status), p.Family, strings.Join(p.Operations, ", "), detail)
+	for _, it := range items {
+		fmt.Fprintf(t, "  %s\n", row(it))
 	}
 	t.Flush()
 }
 
-func writeWrites(b *strings.Builder, writes []Write) {
-	if len(writes) == 0 {
-		return
+func readRow(p Permission) string {
+	detail := p.Target
+	switch {
+	case p.Error != nil:
+		detail += errText(p.Error)
+	case p.Reason != "":
+		detail = p.Reason
 	}
-	section(b, "Writes apply may make (inferred from the caller's roles; only --write-probe tries one)")
-	t := table(b)
-	for _, wr := range writes {
-		fmt.Fprintf(t, "  %s\t%s\t%s\n", word(wr.Status), wr.Family, wr.Reason)
-	}
-	t.Flush()
+	return word(p.Status) + "\t" + p.Family + "\t" + strings.Join(p.Operations, ", ") + "\t" + detail
 }
 
 func writeQuota(b *strings.Builder, q Quota) {
@@ -179,18 +175,6 @@ func writeQuota(b *strings.Builder, q Quota) {
 		fmt.Fprintf(b, "  (walk %s, reads %s: each list operation reads every repository once, all operations at once, each\n", seconds(e.WalkSeconds), seconds(e.ReadSeconds))
 		fmt.Fprintln(b, "  within its own budget; latency and lists longer than one page add to it)")
 	}
-}
-
-func writeBehaviour(b *strings.Builder, checks []Check) {
-	if len(checks) == 0 {
-		return
-	}
-	section(b, "API behaviour against docs/api-assumptions.md")
-	t := table(b)
-	for _, ch := range checks {
-		fmt.Fprintf(t, "  %s\t%s\t%s\t%s\n", ch.ID, ch.Name, word(ch.Status), ch.Summary)
-	}
-	t.Flush()
 }
 
 // writeProbe says why the probe did not run (refused credentials stop the

@@ -3,9 +3,11 @@ package remote
 import (
 	"context"
 	"errors"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/reposync/reposync/internal/plan"
@@ -330,5 +332,35 @@ func TestRecreatedPushRuleFallsBackToWhatItWas(t *testing.T) {
 	}
 	if !slices.Equal(users, []string{"alice", "bob"}) {
 		t.Errorf("/config/* users = %v, want the merged [alice bob] restored", users)
+	}
+}
+
+// A run interrupted while it waits for an accepted deletion reports the
+// group's change as failed, saying so, never as not started (apply takes
+// an error that is context.Canceled for one whose write was never sent).
+func TestDeleteGroupInterruptedAfterItWasAccepted(t *testing.T) {
+	h := newHarnessWith(t, "behaviour: {delete_group: async}\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var accepted atomic.Bool
+	h.hook = func(r *http.Request) {
+		if r.Method == http.MethodDelete {
+			accepted.Store(true)
+		} else if accepted.Load() {
+			cancel()
+		}
+	}
+	if err := h.apply(plan.OpCreateGroup, groupChange("x", 0)); err != nil {
+		t.Fatal(err)
+	}
+	var xID int64
+	for _, g := range h.sim.Snapshot().Groups {
+		if g.Path == "x" {
+			xID = g.ID
+		}
+	}
+	err := h.w.Apply(ctx, plan.OpDeleteGroup, []plan.Change{deleteGroupChange("x", xID, 0)})
+	if err == nil || errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "was accepted") {
+		t.Errorf("err = %v, want the accepted deletion's failure, not context.Canceled", err)
 	}
 }

@@ -179,6 +179,16 @@ func unknownOutcome(err error) bool {
 	return ok && ae.Kind == api.KindHTTP && (ae.Status == 500 || ae.Status == 502 || ae.Status == 504)
 }
 
+// tookEffect is the error of what follows a write that took effect: its
+// message, no longer unwrapping to context.Canceled, which apply reports
+// as a change not started (nothing sent).
+func tookEffect(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return errors.New(err.Error())
+	}
+	return err
+}
+
 // after returns c's after value as the type its kind must have; a plan that
 // says otherwise (edited by hand) is an error, never a panic.
 func after[P interface {

@@ -75,5 +75,8 @@ func (w *Writer) replaceGitAuth(ctx context.Context, c plan.Change) error {
 	if err := w.deleteGitAuth(ctx, c); err != nil {
 		return err
 	}
-	return w.createGitAuth(ctx, c)
+	if err := w.createGitAuth(ctx, c); err != nil {
+		return tookEffect(fmt.Errorf("deleted, but not created again: %w", err))
+	}
+	return nil
 }

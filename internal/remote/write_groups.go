@@ -146,13 +146,13 @@ func (w *Writer) waitGroupGone(ctx context.Context, id int64, path string) error
 		case api.IsNotFound(err):
 			return nil
 		case err != nil:
-			return fmt.Errorf("deletion of group %s was accepted, but checking that it is gone failed: %w", path, err)
+			return tookEffect(fmt.Errorf("deletion of group %s was accepted, but checking that it is gone failed: %w", path, err))
 		case time.Now().Add(delay).After(deadline):
 			return fmt.Errorf("deletion of group %s was accepted, but it still exists after %s; its parent is not deleted in this run", path, groupGoneWithin)
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return fmt.Errorf("deletion of group %s was accepted, but the run was interrupted before it was gone", path)
 		case <-time.After(delay): // since Go 1.23 an unfired timer needs no Stop
 		}
 		delay = min(2*delay, 5*time.Second)

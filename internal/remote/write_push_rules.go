@@ -61,7 +61,7 @@ func (w *Writer) updatePushRules(ctx context.Context, changes []plan.Change) err
 			// The answer does not show every rule: read them.
 			listed, err := w.c.api.ListRepositoryFilePushPermissions(ctx, repo)
 			if err != nil {
-				return fmt.Errorf("check the updated push rules: %w", err)
+				return tookEffect(fmt.Errorf("the update was accepted, but checking the updated push rules failed: %w", err))
 			}
 			for _, r := range listed {
 				byID[r.ID] = r
@@ -85,7 +85,7 @@ func (w *Writer) updatePushRules(ctx context.Context, changes []plan.Change) err
 			// Merged, not replaced: the only way to remove a grant is to
 			// delete the rule and create it again.
 			if err := w.recreatePushRule(ctx, c, r, roles); err != nil {
-				failed[c.Address] = fmt.Errorf("the service kept %s after the update (it merges grants), and re-creating the rule failed: %w", extra, err)
+				failed[c.Address] = tookEffect(fmt.Errorf("the service kept %s after the update (it merges grants), and re-creating the rule failed: %w", extra, err))
 			}
 		}
 	}
