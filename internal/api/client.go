@@ -416,7 +416,7 @@ func (e *timeoutError) Timeout() bool { return true }
 // ended builds the error of a call that stopped before an answer. When ctx
 // (the caller's) ended, its error is wrapped as it is, so that
 // errors.Is(err, context.Canceled) holds; otherwise the call timeout ran
-// out. ambiguous marks a POST that was written; during names what the call
+// out. ambiguous marks a write that was sent; during names what the call
 // was doing ("" while an attempt was in flight).
 func (c *Client) ended(ctx context.Context, cl *call, u *url.URL, attempts int, last error, ambiguous bool, during string) error {
 	err := ctx.Err()

@@ -103,9 +103,11 @@ var errStillUnknown = errors.New("the outcome stayed unknown after several attem
 // asks pending which items have not taken effect yet, and writes only those
 // again. It returns nil when every item took effect, the write's own error
 // when it failed for certain (all items failed), or errStillUnknown with
-// the items still unknown after maxWriteAttempts. It is the one place that
-// decides whether a write took effect: every write that creates, changes
-// or deletes goes through it.
+// the items still unknown after maxWriteAttempts. The writes whose effect
+// one re-read shows (creations, attachments, deletions of rules and
+// authorizations) go through it; the others (a role, a member's removal, a
+// rule update, a group deletion) fail on an unknown outcome without a
+// second write, and the next plan shows what took effect.
 func verify[T any](ctx context.Context, items []T, write func([]T) error, pending func([]T) ([]T, error)) ([]T, error) {
 	for attempt := 1; len(items) > 0; attempt++ {
 		err := write(items)
