@@ -106,8 +106,8 @@ var errStillUnknown = errors.New("the outcome stayed unknown after several attem
 // the items still unknown after maxWriteAttempts. The writes whose effect
 // one re-read shows (creations, attachments, deletions of rules and
 // authorizations) go through it; the others (a role, a member's removal, a
-// rule update, a group deletion) fail on an unknown outcome without a
-// second write, and the next plan shows what took effect.
+// rule update, a group deletion) are idempotent, retried by the client as
+// such, and fail on an outcome still unknown: the next plan shows it.
 func verify[T any](ctx context.Context, items []T, write func([]T) error, pending func([]T) ([]T, error)) ([]T, error) {
 	for attempt := 1; len(items) > 0; attempt++ {
 		err := write(items)
