@@ -128,11 +128,10 @@ func (b *builder) resolveScopes(srcs []source, frags []*builder) {
 			if !schemaAccepts("/$defs/specFile", key) {
 				continue // the schema reported it
 			}
-			msg := "names no spec file: a key is a file's path below the spec root (the directory given as PATH; a file given as PATH is keyed by its base name)"
+			msg := "names no spec file: a key is a file's path below the spec root (the directory given as PATH; a file given as PATH is keyed by its base name)" +
+				state.DidYouMean(key, slices.Sorted(maps.Keys(byRel)))
 			if others := lower[strings.ToLower(key)]; len(others) > 0 {
 				msg = fmt.Sprintf("names no spec file; `%s` differs only in letter case", others[0])
-			} else if s := state.Suggest(key, slices.Sorted(maps.Keys(byRel))); s != "" {
-				msg += fmt.Sprintf(" — did you mean `%s`?", s)
 			}
 			errAt(sc.Source, p, "%s", msg)
 		case 1:
