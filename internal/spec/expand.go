@@ -85,15 +85,15 @@ func expand(d *state.Desired, repoPaths []string, build bool) (map[string]*state
 	cs := &conflicts{seen: map[string]*conflict{}}
 	var selected []*expandPolicy
 	for _, path := range paths {
+		r, listed := d.Repositories[path]
+		if !listed && d.OutOfScope(path) {
+			continue // settings.unmanaged: no policy reaches it
+		}
 		selected = selected[:0]
 		for i := range pols {
 			if policySelects(pols[i].pol, pols[i].scope, path) {
 				selected = append(selected, &pols[i])
 			}
-		}
-		r, listed := d.Repositories[path]
-		if !listed && d.OutOfScope(path) {
-			continue // settings.unmanaged: no policy reaches it
 		}
 		if len(selected) == 0 && (!build || !listed) {
 			continue // nothing to expand, and nothing can conflict

@@ -189,3 +189,26 @@ func TestCacheChangesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheKeepsEachFileItsOwn: a file with the bytes of one cached under
+// another name (a scoped file renamed, or copied, between the base of
+// --changed-since and now) is built again: what it defines is written in
+// it, and no scope follows the bytes to it.
+func TestCacheKeepsEachFileItsOwn(t *testing.T) {
+	root := File{Name: "s/reposync.yaml", Data: []byte("version: 1\nscopes:\n  teams/a.yaml: {repositories: [\"payments/**\"], max_role: viewer}\n")}
+	team := []byte("version: 1\nrepositories:\n  payments/api:\n    members: {alice: viewer}\n")
+	opts := DefaultOptions()
+	opts.Cache = NewCache()
+	if d, diags := LoadFiles(opts, []File{root, {Name: "s/teams/a.yaml", Data: team}}, "s"); d == nil || d.Scopes["s/teams/a.yaml"] == nil {
+		t.Fatalf("the base does not load scoped:\n%s", messages(diags))
+	}
+	copied := File{Name: "s/teams/b.yaml", Data: team}
+	d, diags := LoadFiles(opts, []File{root, {Name: "s/teams/a.yaml", Data: team}, copied}, "s")
+	if d != nil || !strings.Contains(messages(diags), "repository `payments/api` is defined twice") {
+		t.Errorf("a copy under another name: %s", messages(diags))
+	}
+	d, diags = LoadFiles(opts, []File{{Name: "s/reposync.yaml", Data: []byte("version: 1\n")}, copied}, "s")
+	if d == nil || d.Repositories["payments/api"].Source.File != "s/teams/b.yaml" || len(d.Scopes) != 0 {
+		t.Errorf("renamed and unscoped: %v, scopes %v\n%s", d.Repositories, d.Scopes, messages(diags))
+	}
+}

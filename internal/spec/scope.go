@@ -44,24 +44,10 @@ func (b *builder) scope(f string, e entry, s state.Source) *state.FileScope {
 	for _, fe := range entries(e.value) {
 		switch fe.key {
 		case "repositories":
-			if fe.value.Kind != yaml.SequenceNode {
-				return nil
-			}
-			for i, it := range fe.value.Content {
-				it = deref(it)
-				text, isStr := str(it)
-				if !isStr {
-					return nil
-				}
-				pat, err := state.ParsePattern(text)
-				if err != nil {
-					b.diags = append(b.diags, diagAt(SeverityError, src(f, it), at.key("repositories").index(i), badPatternMessage(text)))
-					ok = false
-					continue
-				}
-				pat.Source = src(f, it)
-				sc.Patterns = append(sc.Patterns, pat)
-			}
+			// Every pattern, or none: a `!` one left out would widen the scope.
+			n := len(b.diags)
+			sc.Patterns = patterns(f, fe.value, at.key("repositories"), &b.diags)
+			ok = ok && len(b.diags) == n && len(sc.Patterns) == len(fe.value.Content)
 		case "max_role":
 			s, _ := str(fe.value)
 			if r := state.Role(s); r.Valid() {
@@ -142,11 +128,10 @@ func (b *builder) resolveScopes(srcs []source, frags []*builder) {
 			if !schemaAccepts("/$defs/specFile", key) {
 				continue // the schema reported it
 			}
-			msg := "names no spec file: a key is a file's path below the spec root (the directory given as PATH; a file given as PATH is keyed by its base name)"
+			msg := "names no spec file: a key is a file's path below the spec root (the directory given as PATH; a file given as PATH is keyed by its base name)" +
+				state.DidYouMean(key, slices.Sorted(maps.Keys(byRel)))
 			if others := lower[strings.ToLower(key)]; len(others) > 0 {
 				msg = fmt.Sprintf("names no spec file; `%s` differs only in letter case", others[0])
-			} else if s := state.Suggest(key, slices.Sorted(maps.Keys(byRel))); s != "" {
-				msg += fmt.Sprintf(" — did you mean `%s`?", s)
 			}
 			errAt(sc.Source, p, "%s", msg)
 		case 1:
