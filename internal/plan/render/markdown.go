@@ -160,7 +160,7 @@ func prFacts(p *plan.Plan, o Options) (attention, person []fact) {
 func driftIntro(p *plan.Plan) string {
 	const what = "The spec never listed these live entries: they were made in the CodeArts console or through the API. "
 	if p.Prune {
-		return what + "This plan prunes them (`--prune`), so **apply undoes them** as far as the API can; they are not changes the spec asks for.\n\n"
+		return what + "This plan prunes (`--prune`): **apply removes those marked ➖**, those marked ✋ need a person, and the others stay as they are; none is a change the spec asks for.\n\n"
 	}
 	return what + "This plan leaves them as they are; `--prune` removes what the API can remove, and the nightly drift job reports them.\n\n"
 }
