@@ -112,11 +112,8 @@ func markdownHeader(b *strings.Builder, p *plan.Plan) {
 		b.WriteString("### ⛔ Apply will refuse this plan\n\n")
 		for _, r := range p.Refusals {
 			fmt.Fprintf(b, "- **%s**: %s", text(r.Rule), text(r.Message))
-			if words, more := r.Named(code, text); len(r.Addresses) > 0 {
-				b.WriteString(": " + words)
-				if more > 0 {
-					fmt.Fprintf(b, " … and %d more", more)
-				}
+			if len(r.Addresses) > 0 {
+				b.WriteString(": " + r.Named(code, text))
 			}
 			b.WriteString("\n")
 		}
