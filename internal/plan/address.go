@@ -101,9 +101,15 @@ func (a Address) String() string {
 // renders each name, text the words around them; what is no address
 // (a repository path, say) is one name.
 func Prose(s string, name, text func(string) string) string {
-	head, note, _ := strings.Cut(s, " (")
-	if note != "" {
-		note = text(" (" + note)
+	head, note := s, ""
+	if !strings.HasSuffix(s, "]") { // a note: after the address, whose key may hold " ("
+		i := strings.LastIndex(s, "] (") + 1
+		if i == 0 {
+			i = strings.Index(s, " (")
+		}
+		if i > 0 {
+			head, note = s[:i], text(s[i:])
+		}
 	}
 	a, err := ParseAddress(head)
 	if err != nil {

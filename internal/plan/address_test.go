@@ -130,3 +130,19 @@ func TestOpFor(t *testing.T) {
 		t.Error("SetRepoRole is one call per member")
 	}
 }
+
+// TestProseKeepsKeysWithParentheses: a refusal's note follows the address,
+// so a member group or push-rule path holding " (" is named whole.
+func TestProseKeepsKeysWithParentheses(t *testing.T) {
+	name := func(s string) string { return "<" + s + ">" }
+	for in, want := range map[string]string{
+		"repository[a/b].member_group[ops (eu)] (live admin; t.yaml)": "member group <ops (eu)> on <a/b> (live admin; t.yaml)",
+		"repository[a/b].push_rule[/docs (old)/*]":                    "push rule </docs (old)/*> on <a/b>",
+		"payments/api (1 → 0 admins)":                                 "<payments/api> (1 → 0 admins)",
+		"git_auth[ci] (CI_PASSWORD)":                                  "Git authorization <ci> (CI_PASSWORD)",
+	} {
+		if got := plan.Prose(in, name, func(s string) string { return s }); got != want {
+			t.Errorf("Prose(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

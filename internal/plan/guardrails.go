@@ -48,24 +48,23 @@ type Refusal struct {
 func (v Refusal) String() string {
 	s := v.Rule + ": " + v.Message
 	if len(v.Addresses) > 0 {
-		words, more := v.Named(same, same)
-		if more > 0 {
-			words += fmt.Sprintf(" and %d more", more)
-		}
-		s += " (" + words + ")"
+		s += " (" + v.Named(same, same) + ")"
 	}
 	return s
 }
 
 // Named names the first ten addresses in words (Prose, with name and
-// text), joined by "; ", and counts the others.
-func (v Refusal) Named(name, text func(string) string) (words string, more int) {
+// text), joined by "; ", then how many others there are.
+func (v Refusal) Named(name, text func(string) string) string {
 	list := v.Addresses[:min(len(v.Addresses), 10)]
 	names := make([]string, len(list))
 	for i, a := range list {
 		names[i] = Prose(a, name, text)
 	}
-	return strings.Join(names, "; "), len(v.Addresses) - len(list)
+	if more := len(v.Addresses) - len(list); more > 0 {
+		return strings.Join(names, "; ") + text(fmt.Sprintf(" and %d more", more))
+	}
+	return strings.Join(names, "; ")
 }
 
 func same(s string) string { return s }

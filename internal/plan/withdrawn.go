@@ -184,6 +184,12 @@ func withdrawFromRepository(w Withdrawal, e *state.EffectiveRepository, lr *stat
 			return nil, key // more than the policy granted: the spec never had a say in it
 		}
 		t.User, t.UserID, t.UserIAMID, t.MemberID = lm.User.Name, lm.User.ID, lm.User.IAMID, lm.MemberID
+		for _, name := range keys(e.Members) { // her name in the spec now: a renamed key is no removal
+			if u, ok := r.lookupUser(name); ok && sameUser(u, lm.User) {
+				key = name
+				break
+			}
+		}
 		m, held := e.Members[key]
 		if !held || m.ExpiredOn(x.today) {
 			m, held = x.policyMember(e, key)
@@ -191,6 +197,8 @@ func withdrawFromRepository(w Withdrawal, e *state.EffectiveRepository, lr *stat
 		switch {
 		case !held:
 			return &Change{Kind: KindMember, Action: Delete, Before: liveMemberValue(lm), Target: t}, lm.User.Name
+		case m.Policy == "":
+			return nil, lm.User.Name // the spec grants her role itself: Diff plans it
 		case lm.Role.Level() > m.Role.Level():
 			return &Change{Kind: KindMember, Action: Update, Before: &MemberValue{Role: lm.Role}, After: &MemberValue{Role: m.Role}, Target: t,
 				Reason: "policy " + m.Policy + " still grants " + string(m.Role)}, lm.User.Name
@@ -226,11 +234,16 @@ func liveMemberGroupName(name string, r *resolver) string {
 func liveMemberOf(lr *state.LiveRepository, name string, r *resolver) (state.LiveMember, bool) {
 	if u, ok := r.lookupUser(name); ok {
 		for _, lm := range lr.Members {
-			if u.IAMID != "" && lm.User.IAMID == u.IAMID || u.ID != 0 && lm.User.ID == u.ID {
+			if sameUser(u, lm.User) {
 				return lm, true
 			}
 		}
 	}
 	lm, ok := lr.Members[name]
 	return lm, ok
+}
+
+// sameUser reports whether a and b are one user, by id as Diff matches.
+func sameUser(a, b state.LiveUser) bool {
+	return a.IAMID != "" && a.IAMID == b.IAMID || a.ID != 0 && a.ID == b.ID
 }

@@ -194,3 +194,14 @@ func TestWithdrawnGrantsMeetTheGuardrails(t *testing.T) {
 		t.Errorf("refusals (-want +got):\n%s", diff)
 	}
 }
+
+// TestRenamedUserIsNoWithdrawal: a spec that names a member by a new key
+// pinned to the same live user (a rename in the spec) still grants her:
+// the base's line under the old name takes nothing away.
+func TestRenamedUserIsNoWithdrawal(t *testing.T) {
+	head := strings.Replace(withdrawBase, "members: {carol: developer}", "members: {cee: developer}", 1) +
+		"users:\n  cee: {id: 9126}\n"
+	if _, got := withdrawnPlan(t, withdrawBase, head, plan.Options{}, nil); len(got) > 0 {
+		t.Errorf("a renamed member is planned as a change: %v", got)
+	}
+}

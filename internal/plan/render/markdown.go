@@ -112,11 +112,8 @@ func markdownHeader(b *strings.Builder, p *plan.Plan) {
 		b.WriteString("### ⛔ Apply will refuse this plan\n\n")
 		for _, r := range p.Refusals {
 			fmt.Fprintf(b, "- **%s**: %s", text(r.Rule), text(r.Message))
-			if words, more := r.Named(code, text); len(r.Addresses) > 0 {
-				b.WriteString(": " + words)
-				if more > 0 {
-					fmt.Fprintf(b, " … and %d more", more)
-				}
+			if len(r.Addresses) > 0 {
+				b.WriteString(": " + r.Named(code, text))
 			}
 			b.WriteString("\n")
 		}
@@ -160,7 +157,7 @@ func prFacts(p *plan.Plan, o Options) (attention, person []fact) {
 func driftIntro(p *plan.Plan) string {
 	const what = "The spec never listed these live entries: they were made in the CodeArts console or through the API. "
 	if p.Prune {
-		return what + "This plan prunes them (`--prune`), so **apply undoes them** as far as the API can; they are not changes the spec asks for.\n\n"
+		return what + "This plan prunes (`--prune`): **apply removes those marked ➖**, those marked ✋ need a person, and the others stay as they are; none is a change the spec asks for.\n\n"
 	}
 	return what + "This plan leaves them as they are; `--prune` removes what the API can remove, and the nightly drift job reports them.\n\n"
 }

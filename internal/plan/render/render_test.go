@@ -484,3 +484,21 @@ func TestUncommittedSpecIsMarked(t *testing.T) {
 		t.Errorf("a committed spec is marked:\n%s", md.String())
 	}
 }
+
+// TestPruneDriftSaysWhatStays: with --prune, a live entry apply leaves as
+// it is (a grant in a repository the spec does not list) is not said to be
+// undone, in either view.
+func TestPruneDriftSaysWhatStays(t *testing.T) {
+	p := &plan.Plan{Project: "p", Prune: true, Summary: plan.Summary{Unlisted: 1},
+		Extras: []plan.Extra{{Address: addr("repository[pay/shadow]"), Kind: plan.KindRepository, Detail: "repository not listed in the spec",
+			Grants: []plan.Grant{{Kind: plan.KindMember, Name: "mallory", Role: "admin"}}}}}
+	for _, f := range []Format{FormatText, FormatMarkdown} {
+		var buf bytes.Buffer
+		if err := Render(&buf, p, f, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if out := buf.String(); strings.Contains(out, "undoes them") || !strings.Contains(out, "stay") {
+			t.Errorf("%s: the drift of a pruning plan reads as undone, though apply leaves it:\n%s", f, out)
+		}
+	}
+}

@@ -62,7 +62,7 @@ func Text(w io.Writer, p *plan.Plan, o Options) error {
 	if drift := driftFacts(p, plainQuoting); len(drift) > 0 {
 		what := "not in the spec; --prune removes what the API can"
 		if p.Prune {
-			what = "not in the spec; apply undoes them where the API can"
+			what = "not in the spec; apply removes those marked -, those marked ! need a person, those marked ? stay"
 		}
 		fmt.Fprintf(bw, "\n%s (%s):\n", paint(ansiBold, "Changed outside the spec"), what)
 		mark := func(e *entry) string {
