@@ -394,8 +394,8 @@ type planRun struct {
 
 // prepare loads the spec below the origin's paths, resolves the change
 // flags, narrows the plan to --changed-since or --target when scoped, lets
-// before adjust the flags or refuse, connects and makes the plan.
-func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes ChangeOptions, before func(*resolved) error, scoped bool) error {
+// before adjust the flags or refuse (on the spec), connects and makes the plan.
+func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes ChangeOptions, before func(*state.Desired, *resolved) error, scoped bool) error {
 	// --changed-since loads the spec at its base too: mostly the same
 	// files, which that load need not parse again.
 	var cache *spec.Cache
@@ -417,7 +417,7 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 		}
 	}
 	if before != nil {
-		if err := before(&r); err != nil {
+		if err := before(d, &r); err != nil {
 			return err
 		}
 	}
@@ -431,15 +431,12 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 }
 
 // stale prints how a plan differs from a fresh one of the same spec (the
-// project, the spec digest, each live object it recorded, its changes) and
-// returns the number of differences: 0 means it still holds.
+// project, each live object it recorded, its changes) and returns the
+// number of differences: 0 means it still holds.
 func (run *planRun) stale(old, fresh *plan.Plan) int {
 	var diffs []string
 	if project := run.s.conn.Project; old.Project != project {
 		diffs = append(diffs, fmt.Sprintf("the plan is for project %s, not %s", old.Project, project))
-	}
-	if old.SpecDigest != run.d.Digest {
-		diffs = append(diffs, "the spec changed since the plan was made")
 	}
 	for _, k := range slices.Sorted(maps.Keys(old.Live)) {
 		now, ok := fresh.Live[k]
