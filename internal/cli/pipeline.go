@@ -222,7 +222,7 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	for p := range d.Groups {
 		req.MemberGroups = req.MemberGroups || r.Scope.Group(p)
 	}
-	req.Lookups = lookups(req.Lists, d, r.base)
+	req.Lookups = lookups(r.Scope, d, r.base)
 	live, err := s.remote.Walk(ctx, req)
 	if err != nil {
 		return nil, err
@@ -248,26 +248,27 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 }
 
 // lookups are the lists whose lookups the walk asks for as it starts: those
-// of the repositories the specs list in scope, and of their policies
-// wherever they reach (a scoped plan may ask for one it then does not need).
-func lookups(lists func(string) (remote.RepoRead, bool), specs ...*state.Desired) remote.RepoRead {
+// of the specs' policies, wherever they reach (a scoped plan may ask for one
+// it then does not need), and of the entries they list in scope; never
+// spec.Manages of each, which matches every policy before the walk starts.
+func lookups(scope *plan.Scope, specs ...*state.Desired) remote.RepoRead {
 	var need remote.RepoRead
-	add := func(rr remote.RepoRead) bool {
-		need.Members, need.PushRules = need.Members || rr.Members, need.PushRules || rr.PushRules
-		return need.Members && need.PushRules
+	add := func(members, rules bool) {
+		need.Members, need.PushRules = need.Members || members, need.PushRules || rules
 	}
 	for _, d := range specs {
 		if d == nil {
 			continue
 		}
 		for _, pol := range d.Policies {
-			if add(remote.RepoRead{Members: pol.Members != nil, PushRules: pol.PushRules != nil}) {
+			add(pol.Members != nil, pol.PushRules != nil)
+		}
+		for p, repo := range d.Repositories {
+			if need.Members && need.PushRules {
 				return need
 			}
-		}
-		for p := range d.Repositories {
-			if rr, ok := lists(p); ok && add(rr) {
-				return need
+			if scope.Repo(p) {
+				add(repo.Members != nil, repo.PushRules != nil)
 			}
 		}
 	}
