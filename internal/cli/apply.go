@@ -123,8 +123,11 @@ func runApply(ctx context.Context, o *ApplyOptions) error {
 	// Found once: the sources of every plan of this run are made relative
 	// to the same tree as the saved plan's, or they would all differ.
 	run := &planRun{Factory: o.Factory, origin: originOf(ctx, tree, paths)}
-	err := run.prepare(ctx, o.Conn, o.Changes, func(r *resolved) error {
+	err := run.prepare(ctx, o.Conn, o.Changes, func(d *state.Desired, r *resolved) error {
 		if saved != nil {
+			if saved.SpecDigest != d.Digest { // known before the live state is read
+				return fmt.Errorf("the saved plan %s is stale: the spec changed since the plan was made; make a new plan and review it", o.PlanFile)
+			}
 			if err := savedFlags(saved, o.Changes, r); err != nil {
 				return err
 			}

@@ -60,7 +60,7 @@ func changedScope(ctx context.Context, ios *iostreams.IOStreams, origin *specOri
 	case origin.dirty:
 		return errors.New("--changed-since compares committed specs, and the spec has uncommitted changes (see git status): commit them, or plan without --changed-since")
 	}
-	old, existed, err := specAt(ctx, t, ref, origin.rels, cache)
+	old, existed, err := specAt(ctx, t, rev, origin.rels, cache)
 	var note string
 	switch {
 	case err != nil:
@@ -86,6 +86,8 @@ func changedScope(ctx context.Context, ios *iostreams.IOStreams, origin *specOri
 // when none of rels existed at ref; d is nil without an error when the spec
 // at ref does not load.
 func specAt(ctx context.Context, t *gitTree, ref string, rels []string, cache *spec.Cache) (d *state.Desired, existed bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, gitTimeout) // as runGit's
+	defer cancel()
 	// Only the paths that existed then: git archive refuses a pathspec
 	// that matches nothing.
 	var existing []string

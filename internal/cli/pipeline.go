@@ -222,7 +222,7 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 	for p := range d.Groups {
 		req.MemberGroups = req.MemberGroups || r.Scope.Group(p)
 	}
-	req.Lookups = lookups(req.Lists, d, r.base)
+	req.Lookups = lookups(r.Scope, d, r.base)
 	live, err := s.remote.Walk(ctx, req)
 	if err != nil {
 		return nil, err
@@ -248,26 +248,27 @@ func readLive(ctx context.Context, ios *iostreams.IOStreams, s *session, d *stat
 }
 
 // lookups are the lists whose lookups the walk asks for as it starts: those
-// of the repositories the specs list in scope, and of their policies
-// wherever they reach (a scoped plan may ask for one it then does not need).
-func lookups(lists func(string) (remote.RepoRead, bool), specs ...*state.Desired) remote.RepoRead {
+// of the specs' policies, wherever they reach (a scoped plan may ask for one
+// it then does not need), and of the entries they list in scope; never
+// spec.Manages of each, which matches every policy before the walk starts.
+func lookups(scope *plan.Scope, specs ...*state.Desired) remote.RepoRead {
 	var need remote.RepoRead
-	add := func(rr remote.RepoRead) bool {
-		need.Members, need.PushRules = need.Members || rr.Members, need.PushRules || rr.PushRules
-		return need.Members && need.PushRules
+	add := func(members, rules bool) {
+		need.Members, need.PushRules = need.Members || members, need.PushRules || rules
 	}
 	for _, d := range specs {
 		if d == nil {
 			continue
 		}
 		for _, pol := range d.Policies {
-			if add(remote.RepoRead{Members: pol.Members != nil, PushRules: pol.PushRules != nil}) {
+			add(pol.Members != nil, pol.PushRules != nil)
+		}
+		for p, repo := range d.Repositories {
+			if need.Members && need.PushRules {
 				return need
 			}
-		}
-		for p := range d.Repositories {
-			if rr, ok := lists(p); ok && add(rr) {
-				return need
+			if scope.Repo(p) {
+				add(repo.Members != nil, repo.PushRules != nil)
 			}
 		}
 	}
@@ -394,8 +395,8 @@ type planRun struct {
 
 // prepare loads the spec below the origin's paths, resolves the change
 // flags, narrows the plan to --changed-since or --target when scoped, lets
-// before adjust the flags or refuse, connects and makes the plan.
-func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes ChangeOptions, before func(*resolved) error, scoped bool) error {
+// before adjust the flags or refuse (on the spec), connects and makes the plan.
+func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes ChangeOptions, before func(*state.Desired, *resolved) error, scoped bool) error {
 	// --changed-since loads the spec at its base too: mostly the same
 	// files, which that load need not parse again.
 	var cache *spec.Cache
@@ -417,7 +418,7 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 		}
 	}
 	if before != nil {
-		if err := before(&r); err != nil {
+		if err := before(d, &r); err != nil {
 			return err
 		}
 	}
@@ -431,15 +432,12 @@ func (run *planRun) prepare(ctx context.Context, conn ConnOptions, changes Chang
 }
 
 // stale prints how a plan differs from a fresh one of the same spec (the
-// project, the spec digest, each live object it recorded, its changes) and
-// returns the number of differences: 0 means it still holds.
+// project, each live object it recorded, its changes) and returns the
+// number of differences: 0 means it still holds.
 func (run *planRun) stale(old, fresh *plan.Plan) int {
 	var diffs []string
 	if project := run.s.conn.Project; old.Project != project {
 		diffs = append(diffs, fmt.Sprintf("the plan is for project %s, not %s", old.Project, project))
-	}
-	if old.SpecDigest != run.d.Digest {
-		diffs = append(diffs, "the spec changed since the plan was made")
 	}
 	for _, k := range slices.Sorted(maps.Keys(old.Live)) {
 		now, ok := fresh.Live[k]

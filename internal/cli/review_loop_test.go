@@ -222,9 +222,19 @@ func TestSavedPlanAppliesFromAnotherDirectory(t *testing.T) {
 	data, _ := os.ReadFile(f)
 	os.WriteFile(f, append(data, []byte("# an edit after the review\n")...), 0o644)
 	before = w.writes()
+	sum := func() (n int) {
+		for _, c := range w.sim.Stats().Calls {
+			n += c
+		}
+		return n
+	}
+	calls := sum()
 	code, _, errOut = w.run("apply", "--plan", saved, "--yes")
 	if code != ExitError || !strings.Contains(errOut, "the spec changed since the plan was made") || w.writes() != before {
 		t.Errorf("after a spec edit: exit %d, %d writes\n%s", code, w.writes()-before, errOut)
+	}
+	if n := sum(); n != calls { // refused before the live state is read
+		t.Errorf("after a spec edit: apply called %d more operations", n-calls)
 	}
 	// A flag that contradicts the reviewed plan is refused too.
 	os.WriteFile(f, data, 0o644)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reposync/reposync/internal/plan"
 	"github.com/reposync/reposync/internal/remote"
 	"github.com/reposync/reposync/internal/sim"
 	"github.com/reposync/reposync/internal/state"
@@ -18,9 +19,9 @@ func TestLookupsAskedAsTheWalkStarts(t *testing.T) {
 		"pay/api": {Members: map[string]state.Member{}},
 		"ops/cfg": {PushRules: map[string]state.PushRule{}},
 	}}
-	inScope := func(p string) (remote.RepoRead, bool) {
-		r := members.Repositories[p]
-		return remote.RepoRead{Path: p, Members: r.Members != nil, PushRules: r.PushRules != nil}, strings.HasPrefix(p, "pay/")
+	inScope := &plan.Scope{Repositories: []string{"pay/**"}}
+	if err := inScope.Compile(); err != nil {
+		t.Fatal(err)
 	}
 	if got := lookups(inScope, members, nil); got != (remote.RepoRead{Members: true}) {
 		t.Errorf("members in scope, push rules out of it: %+v", got)
