@@ -99,7 +99,7 @@ func specAt(ctx context.Context, t *gitTree, ref string, rels []string, cache *s
 	if len(existing) == 0 {
 		return nil, false, nil
 	}
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", t.top, "archive", "--format=tar", ref, "--"}, existing...)...)
+	cmd := exec.CommandContext(ctx, "git", append([]string{"--literal-pathspecs", "-C", t.top, "archive", "--format=tar", ref, "--"}, existing...)...)
 	var errOut bytes.Buffer
 	cmd.Stderr = &errOut
 	out, err := cmd.StdoutPipe()

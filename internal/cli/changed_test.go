@@ -371,3 +371,32 @@ func TestChangedSinceReviewLoop(t *testing.T) {
 		t.Errorf("nightly: exit %d\n%s", code, out)
 	}
 }
+
+// A spec path is a name, never a pathspec: `specs*` does not take in the
+// sibling `specs2`, whose uncommitted edit is no edit of the spec, nor its
+// files into the spec at the base.
+func TestChangedSinceTakesSpecPathsLiterally(t *testing.T) {
+	top := newGitSpec(t)
+	literal := filepath.Join(top, "specs*")
+	os.MkdirAll(literal, 0o755)
+	os.MkdirAll(filepath.Join(top, "specs2"), 0o755)
+	write := func(p, body string) {
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(literal, "reposync.yaml"), changedBase)
+	write(filepath.Join(top, "specs2", "other.yaml"), "version: 1\nrepositories:\n  payments/api/gateway:\n    members: {mallory: admin}\n")
+	git(t, top, "add", "-A")
+	git(t, top, "commit", "-q", "-m", "base")
+	base := git(t, top, "rev-parse", "HEAD")
+	write(filepath.Join(literal, "reposync.yaml"), strings.Replace(changedBase, "carol: developer", "carol: admin", 1))
+	git(t, top, "commit", "-q", "-am", "carol becomes an admin")
+	write(filepath.Join(top, "specs2", "other.yaml"), "version: 1\n") // uncommitted, outside the spec
+	w := newWorld(t, "aksk", sim.Options{})
+	t.Chdir(top)
+	p := planJSON(t, w, "--changed-since", base, "specs*")
+	if p.Context.Scope == nil || strings.Join(p.Context.Scope.Repositories, ",") != "payments/api/ledger" {
+		t.Errorf("scope = %+v, want payments/api/ledger alone", p.Context.Scope)
+	}
+}
