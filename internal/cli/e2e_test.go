@@ -217,6 +217,13 @@ func TestStaleSavedPlanIsRefused(t *testing.T) {
 	if w.writes() != before {
 		t.Errorf("a stale plan wrote %d times", w.writes()-before)
 	}
+	// A truncated plan is refused, naming the file.
+	data, _ := os.ReadFile(saved)
+	cut := filepath.Join(t.TempDir(), "cut.json")
+	os.WriteFile(cut, data[:len(data)/2], 0o644)
+	if code, _, errOut := w.run("apply", "--plan", cut, "--yes", e2eSpec); code != ExitError || !strings.Contains(errOut, "read plan "+cut+": not a reposync plan") {
+		t.Errorf("truncated plan: exit %d\n%s", code, errOut)
+	}
 	// A fresh saved plan applies.
 	if code, _, errOut := w.run("plan", "--out", saved, e2eSpec); code != 0 {
 		t.Fatalf("plan --out: exit %d\n%s", code, errOut)

@@ -61,7 +61,11 @@ func readPlanFile(path string) (*plan.Plan, error) {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
 	defer fh.Close()
-	return plan.Decode(fh)
+	p, err := plan.Decode(fh)
+	if err != nil {
+		return nil, fmt.Errorf("read plan %s: %w", path, err)
+	}
+	return p, nil
 }
 
 // schemaFileName is the JSON Schema written next to an exported spec.

@@ -32,33 +32,37 @@ func nonNil[T any](s []T) []T {
 
 // Decode reads a saved plan, refusing documents of another format version.
 func Decode(r io.Reader) (*Plan, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 256<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
+	const limit = 256 << 20
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	switch {
+	case err != nil:
+		return nil, err
+	case len(data) > limit:
+		return nil, fmt.Errorf("larger than %d MiB: not a plan this reposync wrote", limit>>20)
 	}
 	var head struct {
 		FormatVersion *int `json:"format_version"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("read plan: not a reposync plan (invalid JSON: %w)", err)
+		return nil, fmt.Errorf("not a reposync plan (invalid JSON: %w)", err)
 	}
 	if head.FormatVersion == nil {
-		return nil, fmt.Errorf("read plan: not a reposync plan (no format_version)")
+		return nil, fmt.Errorf("not a reposync plan (no format_version)")
 	}
 	if *head.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("read plan: format_version %d is not supported by this reposync (it reads %d)", *head.FormatVersion, FormatVersion)
+		return nil, fmt.Errorf("format_version %d is not supported by this reposync (it reads %d)", *head.FormatVersion, FormatVersion)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var p Plan
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
+		return nil, err
 	}
 	if err := p.Validate(); err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
+		return nil, err
 	}
 	if err := p.Context.Scope.Compile(); err != nil {
-		return nil, fmt.Errorf("read plan: its scope: %w", err)
+		return nil, fmt.Errorf("its scope: %w", err)
 	}
 	return &p, nil
 }
