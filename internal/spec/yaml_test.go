@@ -25,6 +25,7 @@ func TestYAMLSyntaxErrorPositions(t *testing.T) {
 		{"flow list closed by the wrong bracket", "version: 1\nrepositories:\n  a/b: {members: [x}\n", 3, 20, "the list `[` at line 3, column 18 is not closed before this"},
 		{"flow mapping never closed", "version: 1\nrepositories:\n  a/b:\n    members: {alice: admin\n  c/d: {}\n", 5, 6, "the mapping `{` at line 4, column 14 is not closed before this"},
 		{"flow list open at the end", "version: 1\nkey: [a, b\n", 2, 6, "the list `[` that starts here is never closed"},
+		{"flow mapping open at the end, its value missing", "version: 1\nkey: {a: ", 3, 1, "the file ends where a value is expected"},
 		{"quote never closed", "version: 1\nproject: \"abc\n", 2, 10, "the quoted string `\"` that starts here is never closed"},
 		{"tab indentation", "version: 1\nrepositories:\n\ta/b: {}\n", 3, 1, "never tabs"},
 		{"reserved character", "version: 1\nkey: @foo\n", 2, 6, "`@` is reserved"},

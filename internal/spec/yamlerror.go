@@ -109,6 +109,9 @@ func syntaxError(file string, data []byte, dec *yaml.Decoder, err error) Diagnos
 		// end of the file is no help.
 		at = f.contextAt
 		hint = "the " + opened + " that starts here is never closed"
+		if opened == "flow node" {
+			hint = "the file ends where a value is expected: is a `[`, `{` or quote above it never closed?"
+		}
 	case strings.HasPrefix(msg, "did not find expected key") || strings.HasPrefix(msg, "did not find expected '-'"):
 		hint = fmt.Sprintf("check the indentation: this line does not line up with the entries of the %s at %s", opened, openedAt)
 	case strings.HasPrefix(msg, "found character that cannot start any token"):
@@ -149,7 +152,8 @@ func what(context string, opening rune) string {
 	case strings.Contains(context, "block collection"):
 		return "list"
 	}
-	return strings.TrimPrefix(strings.TrimPrefix(context, "while parsing "), "while scanning ")
+	s := strings.TrimPrefix(strings.TrimPrefix(context, "while parsing "), "while scanning ")
+	return strings.TrimPrefix(s, "a ") // "the" is the caller's
 }
 
 // runeAt returns the character at a 0-based line and column, or 0.
