@@ -163,9 +163,9 @@ func driftIntro(p *plan.Plan) string {
 }
 
 // bySubject writes a section of facts grouped by subject, the worst
-// first: the first maxSubjects in full, then one line naming the others —
-// as many as budget bytes hold, which only thousands of people exceed;
-// "" without facts.
+// first: the first maxSubjects in full (the lines of one as many as budget
+// bytes hold), then one line naming the others — as many as budget bytes
+// hold, which only thousands of people exceed; "" without facts.
 func bySubject(heading, intro string, icon func(*entry) string, fs []fact, o Options, budget int) string {
 	if len(fs) == 0 {
 		return ""
@@ -194,7 +194,11 @@ func bySubject(heading, intro string, icon func(*entry) string, fs []fact, o Opt
 			continue
 		}
 		fmt.Fprintf(&b, "- **%s**\n", s[0].who)
-		for _, e := range s {
+		for k, e := range s {
+			if b.Len() > budget { // one subject of thousands of lines
+				fmt.Fprintf(&b, "  - _…and %d more%s._\n", len(s)-k, o.fullPlanNote())
+				break
+			}
 			fmt.Fprintf(&b, "  - %s %s\n", icon(e), e.line(mdQuoting, 3))
 		}
 	}

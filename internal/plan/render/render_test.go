@@ -129,6 +129,32 @@ func TestMarkdownStaysUnderLimit(t *testing.T) {
 	}
 }
 
+// One subject of thousands of lines (a change deleting thousands of push
+// rules) is cut like the list of subjects, so the details and the footer
+// are still there and whole.
+func TestMarkdownCapsOneSubject(t *testing.T) {
+	p := &plan.Plan{FormatVersion: 1, Project: "p"}
+	for i := range 3000 {
+		p.Changes = append(p.Changes, plan.Change{Address: plan.PushRuleAddress("org/a/b", fmt.Sprintf("/deploy-%04d/**", i)), Kind: plan.KindPushRule,
+			Action: plan.Delete, Before: &plan.PushRuleValue{Users: []string{"eve"}, MemberGroups: []string{}, Roles: []string{}},
+			Source: "x.yaml:1", Withdrawn: &plan.Withdrawn{Grant: "push rule", Revision: "abc1234"}})
+		p.Summary.Delete++
+	}
+	const limit = 20_000
+	var buf bytes.Buffer
+	if err := Markdown(&buf, p, Options{maxMarkdown: limit}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if len(out) > limit || !strings.Contains(out, "### Details") || strings.Count(out, "<details>") != strings.Count(out, "</details>") {
+		t.Errorf("%d bytes (limit %d); Details: %t; <details> %d, </details> %d", len(out), limit,
+			strings.Contains(out, "### Details"), strings.Count(out, "<details>"), strings.Count(out, "</details>"))
+	}
+	if !strings.Contains(out, "  - _…and ") || strings.Contains(out, "truncated") {
+		t.Error("the subject's lines were not cut where its budget ended")
+	}
+}
+
 func TestMarkdownEscapesHostileNames(t *testing.T) {
 	p := &plan.Plan{FormatVersion: 1, Project: "p", Changes: []plan.Change{
 		{Address: addr("repository[a/b].push_rule[/x|y`<script>]"), Kind: plan.KindPushRule, Action: plan.Create,
