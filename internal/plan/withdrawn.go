@@ -108,6 +108,12 @@ func holds(refs []state.Ref, name string, today state.Date) bool {
 	return slices.ContainsFunc(refs, func(r state.Ref) bool { return r.Name == name && !r.ExpiredOn(today) })
 }
 
+// holdsLive is holds by the live member group each name stands for: a key
+// renamed and pinned to the same group still holds it.
+func holdsLive(refs []state.Ref, live string, today state.Date, r *resolver) bool {
+	return slices.ContainsFunc(refs, func(ref state.Ref) bool { return liveMemberGroupName(ref.Name, r) == live && !ref.ExpiredOn(today) })
+}
+
 // WithdrawalsOf recovers the withdrawals a saved plan carried out, so that
 // a fresh plan of the same spec plans them again.
 func WithdrawalsOf(p *Plan) []Withdrawal {
@@ -138,7 +144,7 @@ func withdraw(p *Plan, d *state.Desired, eff map[string]*state.EffectiveReposito
 		case ObjectGroup:
 			liveKey = liveMemberGroupName(a.Key, r)
 			if lg := live.Groups[a.Name]; lg != nil && opts.Scope.Group(a.Name) && d.Groups[a.Name] != nil &&
-				!holds(d.Groups[a.Name].MemberGroups, a.Key, x.today) && slices.Contains(lg.MemberGroups, liveKey) {
+				!holdsLive(d.Groups[a.Name].MemberGroups, liveKey, x.today, r) && slices.Contains(lg.MemberGroups, liveKey) {
 				c = &Change{Kind: KindGroupMemberGroup, Action: Manual, Before: &MemberGroupValue{Name: liveKey},
 					Reason: detachGroup, Target: Target{Group: a.Name, GroupID: lg.ID, MemberGroup: liveKey}}
 			}
@@ -205,7 +211,7 @@ func withdrawFromRepository(w Withdrawal, e *state.EffectiveRepository, lr *stat
 		}
 	case EntryMemberGroup:
 		name := liveMemberGroupName(key, r)
-		if !holds(e.MemberGroups, key, x.today) && slices.Contains(lr.MemberGroups, name) {
+		if !holdsLive(e.MemberGroups, name, x.today, r) && slices.Contains(lr.MemberGroups, name) {
 			t.MemberGroup = name
 			return &Change{Kind: KindMemberGroup, Action: Manual, Before: &MemberGroupValue{Name: name}, Target: t,
 				Reason: detachRepository}, name

@@ -205,3 +205,14 @@ func TestRenamedUserIsNoWithdrawal(t *testing.T) {
 		t.Errorf("a renamed member is planned as a change: %v", got)
 	}
 }
+
+// The same for a member group: a key renamed and pinned to the same live
+// group still attaches it, so nobody is asked to detach it.
+func TestRenamedMemberGroupIsNoWithdrawal(t *testing.T) {
+	head := strings.Replace(withdrawBase, "member_groups: [payments-leads]\n    push_rules", "member_groups: [leads]\n    push_rules", 1) +
+		"member_groups:\n  leads: {id: 2bde30f6f7834db7af487450a9d155c5, team_id: 247}\n"
+	head = strings.Replace(head, "description: Payments, member_groups: [payments-leads]", "description: Payments, member_groups: [leads]", 1)
+	if _, got := withdrawnPlan(t, withdrawBase, head, plan.Options{}, nil); len(got) > 0 {
+		t.Errorf("a renamed member group is planned as a change: %v", got)
+	}
+}
